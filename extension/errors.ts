@@ -1,0 +1,24 @@
+// Errors whose message is written for the user: shown as is, never with a stack trace.
+
+/** Something the user can act on; the message says what happened and what to do next. */
+export class PerfLabError extends Error {
+  override name = 'PerfLabError';
+  constructor(message: string, readonly detail?: string) {
+    super(message);
+  }
+}
+
+/** Thrown when the user or a timeout cancelled an operation. */
+export class CancelledError extends PerfLabError {
+  override name = 'CancelledError';
+  constructor(message = 'Cancelled.') {
+    super(message);
+  }
+}
+
+/** The message to show for any error: user-facing messages as they are, anything else with a hint to report it. */
+export function userMessage(e: unknown): string {
+  if (e instanceof PerfLabError) return e.message;
+  const msg = e instanceof Error ? e.message : String(e);
+  return `Perf Lab hit an unexpected problem: ${msg}. The Perf Lab log has details.`;
+}

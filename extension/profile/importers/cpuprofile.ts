@@ -1,0 +1,223 @@
+// V8's .cpuprofile (Chrome DevTools, `node --cpu-prof`, the inspector's Profiler.stop) to and from the model.
+import { fileURLToPath } from 'node:url';
+import { ProfileBuilder, ProfileFormatError, stackOrder, type Frame, type Profile } from '../model';
+
+/** The JSON V8 writes. Line and column numbers are 0-based; position-tick lines are 1-based. */
+export interface CpuProfile {
+  nodes: CpuProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+export interface CpuProfileNode {
+  id: number;
+  callFrame: { functionName: string; scriptId: string | number; url: string; lineNumber: number; columnNumber: number };
+  hitCount?: number;
+  children?: number[];
+  positionTicks?: { line: number; ticks: number }[];
+}
+
+const RUNTIME_NAMES = new Set(['(program)', '(garbage collector)', '(idle)', '(root)']);
+
+/** A file path for a script URL: file: URLs become paths, other URLs stay as they are. */
+export function urlToFile(url: string): string {
+  if (url.startsWith('file://')) {
+    try {
+      return fileURLToPath(url);
+    } catch {
+      return url;
+    }
+  }
+  return url;
+}
+
+function toFrame(cf: CpuProfileNode['callFrame']): Frame {
+  const url = cf.url ?? '';
+  const name = cf.functionName || (url ? '(anonymous)' : '(anonymous)');
+  let kind: Frame['kind'] = 'js';
+  if (!url) kind = RUNTIME_NAMES.has(cf.functionName) ? 'runtime' : 'native';
+  else if (url.startsWith('node:') || url.startsWith('internal/')) kind = 'runtime';
+  const line = typeof cf.lineNumber === 'number' && cf.lineNumber >= 0 ? cf.lineNumber + 1 : 0;
+  const column = typeof cf.columnNumber === 'number' && cf.columnNumber >= 0 ? cf.columnNumber + 1 : 0;
+  return { name, file: urlToFile(url), line, column, kind };
+}
+
+function fail(source: string, what: string): never {
+  throw new ProfileFormatError(`${source} is not a usable V8 CPU profile: ${what}. Perf Lab reads the .cpuprofile JSON that Chrome DevTools, \`node --cpu-prof\` or Perf Lab itself writes.`);
+}
+
+/** Checks the shape of parsed JSON and returns it as a CPU profile, or throws a {@link ProfileFormatError} that says what is wrong. */
+export function validateCpuProfile(json: unknown, source: string): CpuProfile {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(source, 'the file is not a JSON object');
+  const o = json as Record<string, unknown>;
+  if (!Array.isArray(o.nodes)) {
+    if (Array.isArray(o.traceEvents) || Array.isArray(json)) fail(source, 'it is a Chrome trace, not a CPU profile (it has "traceEvents" but no "nodes")');
+    fail(source, 'it has no "nodes" array');
+  }
+  if (o.nodes.length === 0) fail(source, 'its "nodes" array is empty');
+  const ids = new Set<number>();
+  for (const [i, n] of (o.nodes as unknown[]).entries()) {
+    const node = n as Partial<CpuProfileNode> | null;
+    if (!node || typeof node.id !== 'number') fail(source, `node #${i} has no numeric "id"`);
+    if (!node.callFrame || typeof node.callFrame !== 'object') fail(source, `node ${node.id} has no "callFrame"`);
+    if (ids.has(node.id)) fail(source, `node id ${node.id} appears twice`);
+    ids.add(node.id);
+  }
+  for (const n of o.nodes as CpuProfileNode[]) {
+    for (const c of n.children ?? []) if (!ids.has(c)) fail(source, `node ${n.id} lists child ${c}, which does not exist`);
+  }
+  if (o.samples !== undefined) {
+    if (!Array.isArray(o.samples)) fail(source, '"samples" is not an array');
+    for (const s of o.samples as unknown[]) if (!ids.has(s as number)) fail(source, `a sample points at node ${String(s)}, which does not exist`);
+    if (o.timeDeltas !== undefined && !Array.isArray(o.timeDeltas)) fail(source, '"timeDeltas" is not an array');
+  }
+  if (typeof o.startTime !== 'number' || typeof o.endTime !== 'number') fail(source, 'it has no numeric "startTime" and "endTime"');
+  return o as unknown as CpuProfile;
+}
+
+/** Parses the text of a .cpuprofile file; `source` names the file in error messages. */
+export function parseCpuProfile(text: string, source: string): Profile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ProfileFormatError(`${source} is not valid JSON (${(e as Error).message}). Perf Lab reads the .cpuprofile JSON that Chrome DevTools, \`node --cpu-prof\` or Perf Lab itself writes.`);
+  }
+  return importCpuProfile(validateCpuProfile(json, source));
+}
+
+/** Converts a validated CPU profile into the model; weights are milliseconds. */
+export function importCpuProfile(cp: CpuProfile): Profile {
+  const byId = new Map<number, CpuProfileNode>();
+  const parentOf = new Map<number, number>();
+  for (const n of cp.nodes) byId.set(n.id, n);
+  for (const n of cp.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+
+  const hasSamples = Array.isArray(cp.samples) && cp.samples.length > 0;
+  const b = new ProfileBuilder(hasSamples ? 'ms' : 'samples');
+  const stackOf = new Map<number, number>();
+  const resolve = (id: number): number => {
+    const known = stackOf.get(id);
+    if (known !== undefined) return known;
+    const chain: number[] = [];
+    let x: number | undefined = id;
+    while (x !== undefined && !stackOf.has(x)) {
+      chain.push(x);
+      x = parentOf.get(x);
+    }
+    let parent = x === undefined ? -1 : stackOf.get(x)!;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const node = byId.get(chain[i]!)!;
+      // The synthetic root is no frame of its own: its children are the roots.
+      if (parentOf.get(node.id) === undefined && node.callFrame.functionName === '(root)') {
+        stackOf.set(node.id, -1);
+        continue;
+      }
+      parent = b.stack(b.frame(toFrame(node.callFrame)), parent);
+      stackOf.set(node.id, parent);
+    }
+    return stackOf.get(id)!;
+  };
+
+  const selfWeight = new Map<number, number>();
+  if (hasSamples) {
+    const samples = cp.samples!;
+    const deltas = cp.timeDeltas && cp.timeDeltas.length === samples.length ? cp.timeDeltas : undefined;
+    const n = samples.length;
+    const times = new Float64Array(n);
+    if (deltas) {
+      let t = cp.startTime;
+      for (let i = 0; i < n; i++) times[i] = t += Math.max(0, deltas[i]!);
+    } else {
+      const step = (cp.endTime - cp.startTime) / n;
+      for (let i = 0; i < n; i++) times[i] = cp.startTime + step * (i + 1);
+    }
+    const meanGap = n > 1 ? (times[n - 1]! - times[0]!) / (n - 1) : cp.endTime - cp.startTime;
+    for (let i = 0; i < n; i++) {
+      // A sample stands for the time until the next one (as DevTools counts it); the last one until the end.
+      let gapUs = i + 1 < n ? times[i + 1]! - times[i]! : cp.endTime - times[i]!;
+      if (!(gapUs >= 0) || (i + 1 === n && gapUs > 10 * meanGap)) gapUs = Math.max(0, meanGap);
+      const ms = gapUs / 1000;
+      const id = samples[i]!;
+      const stack = resolve(id);
+      selfWeight.set(id, (selfWeight.get(id) ?? 0) + ms);
+      if (stack >= 0) b.sample(stack, ms, (times[i]! - cp.startTime) / 1000);
+    }
+  } else {
+    for (const node of cp.nodes) {
+      const hits = node.hitCount ?? 0;
+      if (hits <= 0) continue;
+      const stack = resolve(node.id);
+      selfWeight.set(node.id, hits);
+      if (stack >= 0) b.sample(stack, hits);
+    }
+  }
+
+  for (const node of cp.nodes) {
+    const ticks = node.positionTicks;
+    const w = selfWeight.get(node.id);
+    if (!ticks || ticks.length === 0 || !w) continue;
+    const stack = resolve(node.id);
+    if (stack < 0) continue;
+    const totalTicks = ticks.reduce((s, t) => s + t.ticks, 0);
+    if (totalTicks <= 0) continue;
+    const frame = b.stackFrameOf(stack);
+    for (const t of ticks) b.line(frame, t.line, (w * t.ticks) / totalTicks);
+  }
+  const durationMs = (cp.endTime - cp.startTime) / 1000;
+  return b.build(durationMs > 0 ? durationMs : undefined);
+}
+
+/** Writes the model as a .cpuprofile; importing the result gives the same stacks, weights and line times. */
+export function exportCpuProfile(p: Profile): CpuProfile {
+  const ROOT = 1;
+  const idOf = (stack: number) => stack + 2;
+  const nodes: CpuProfileNode[] = [
+    { id: ROOT, callFrame: { functionName: '(root)', scriptId: 0, url: '', lineNumber: -1, columnNumber: -1 }, hitCount: 0, children: [] },
+  ];
+  const nodeOf = new Map<number, CpuProfileNode>([[ROOT, nodes[0]!]]);
+  const scriptIds = new Map<string, number>();
+  for (const s of stackOrder(p)) {
+    const f = p.frames[p.stackFrame[s]!]!;
+    let scriptId = scriptIds.get(f.file);
+    if (scriptId === undefined) scriptIds.set(f.file, (scriptId = scriptIds.size + 1));
+    const node: CpuProfileNode = {
+      id: idOf(s),
+      callFrame: { functionName: f.name, scriptId: f.file ? scriptId : 0, url: f.file && f.kind !== 'runtime' && f.file.startsWith('/') ? `file://${encodeURI(f.file)}` : f.file, lineNumber: f.line - 1, columnNumber: f.column - 1 },
+      hitCount: 0,
+      children: [],
+    };
+    nodes.push(node);
+    nodeOf.set(node.id, node);
+    const parent = p.stackParent[s]!;
+    nodeOf.get(parent < 0 ? ROOT : idOf(parent))!.children!.push(node.id);
+  }
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  // Weights are milliseconds; a sample count is written as one millisecond per sample.
+  const perUs = 1000;
+  let t = 0;
+  for (let i = 0; i < p.sampleStack.length; i++) {
+    const id = idOf(p.sampleStack[i]!);
+    samples.push(id);
+    nodeOf.get(id)!.hitCount! += 1;
+    timeDeltas.push(i === 0 ? 0 : Math.round(p.sampleWeight[i - 1]! * perUs * 1000) / 1000);
+    t += p.sampleWeight[i]! * perUs;
+  }
+  // Line times go on the first stack of their frame that has self samples, as ticks proportional to the time.
+  const firstSelfStack = new Map<number, number>();
+  for (let i = 0; i < p.sampleStack.length; i++) {
+    const s = p.sampleStack[i]!;
+    const f = p.stackFrame[s]!;
+    if (!firstSelfStack.has(f)) firstSelfStack.set(f, s);
+  }
+  for (const lt of p.lines) {
+    const s = firstSelfStack.get(lt.frame);
+    if (s === undefined) continue;
+    const node = nodeOf.get(idOf(s))!;
+    (node.positionTicks ??= []).push({ line: lt.line, ticks: Math.max(1, Math.round(lt.weight * 1000)) });
+  }
+  return { nodes, startTime: 0, endTime: Math.round(t * 1000) / 1000, samples, timeDeltas };
+}

@@ -1,0 +1,54 @@
+// Folded stacks (`a;b;c 12`), as written by stackcollapse scripts, py-spy --format raw and many others.
+import { ProfileBuilder, ProfileFormatError, stackPath, type Frame, type Profile } from '../model';
+
+const LINE = /^(.*\S)\s+(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)$/;
+// py-spy and Perf Lab write `name (file:line)`.
+const LOCATED = /^(.*) \((.+):(\d+)\)$/;
+
+function parseFrame(text: string): Frame {
+  const m = LOCATED.exec(text);
+  if (m) {
+    const file = m[2]!;
+    return { name: m[1]!, file, line: Number(m[3]), column: 0, kind: file.endsWith('.py') ? 'python' : 'js' };
+  }
+  return { name: text, file: '', line: 0, column: 0, kind: 'js' };
+}
+
+/** Parses folded stacks; each line's count becomes one sample of that weight (unit: samples). */
+export function parseFolded(text: string, source: string): Profile {
+  const b = new ProfileBuilder('samples');
+  const lines = text.split(/\r?\n/);
+  let count = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (!raw || raw.startsWith('#')) continue;
+    const m = LINE.exec(raw);
+    if (!m) throw new ProfileFormatError(`${source}:${i + 1} is not a folded stack line: expected "frame;frame;frame COUNT", got "${raw.slice(0, 80)}".`);
+    const weight = Number(m[2]);
+    const frames = m[1]!.split(';').filter((f) => f.length > 0).map((f) => b.frame(parseFrame(f)));
+    if (frames.length === 0) continue;
+    b.sample(b.path(frames), weight);
+    count++;
+  }
+  if (count === 0) throw new ProfileFormatError(`${source} holds no folded stacks: expected lines like "main;work;hot 12".`);
+  return b.build();
+}
+
+function frameText(f: Frame): string {
+  return f.file && f.line > 0 ? `${f.name} (${f.file}:${f.line})` : f.name;
+}
+
+/** Writes one line per distinct stack, in first-seen order, with the summed weight. */
+export function exportFolded(p: Profile): string {
+  const sums = new Map<number, number>();
+  for (let i = 0; i < p.sampleStack.length; i++) {
+    const s = p.sampleStack[i]!;
+    sums.set(s, (sums.get(s) ?? 0) + p.sampleWeight[i]!);
+  }
+  const out: string[] = [];
+  for (const [s, w] of sums) {
+    const text = stackPath(p, s).map((f) => frameText(p.frames[f]!)).join(';');
+    out.push(`${text} ${Number.isInteger(w) ? w : Number(w.toFixed(6))}`);
+  }
+  return out.join('\n') + '\n';
+}
