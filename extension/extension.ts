@@ -1,0 +1,63 @@
+// Activation: registers commands, views and providers; the heavy work loads when a command runs.
+import * as vscode from 'vscode';
+import { userMessage } from './errors';
+import { FLAME_VIEW_TYPE } from './protocol';
+import { HotFunctionLenses } from './lab/code-lens';
+import { FlameViews } from './lab/flame-panel';
+import { LineHeat } from './lab/line-heat';
+import { createLog } from './lab/log';
+import { ProfileStore } from './lab/profile-store';
+
+const JS_TS: vscode.DocumentSelector = [
+  { scheme: 'file', language: 'javascript' },
+  { scheme: 'file', language: 'typescript' },
+];
+
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const log = createLog();
+  try {
+    const store = new ProfileStore();
+    const views = new FlameViews(context.extensionUri, log);
+    const heat = new LineHeat(store);
+    const lenses = new HotFunctionLenses(store);
+    const deps = { storage: context.globalStorageUri, store, views, log };
+    context.subscriptions.push(
+      log,
+      store,
+      views,
+      heat,
+      lenses,
+      vscode.languages.registerCodeLensProvider(JS_TS, lenses),
+      vscode.window.registerWebviewPanelSerializer(FLAME_VIEW_TYPE, views.serializer),
+      vscode.window.registerCustomEditorProvider('perfLab.cpuprofile', views.cpuprofileEditor, {
+        webviewOptions: { retainContextWhenHidden: false },
+        supportsMultipleEditorsPerDocument: true,
+      }),
+      vscode.commands.registerCommand('perfLab.profileFile', async (arg: unknown) => {
+        const { profileFileCommand } = await import('./lab/profile-command');
+        await profileFileCommand(deps, arg);
+      }),
+      vscode.commands.registerCommand('perfLab.toggleLineHeat', () => heat.toggle()),
+      vscode.commands.registerCommand('perfLab.showFlameGraph', (target?: { name: string; file?: string }) => {
+        if (target && views.reveal(target.name, target.file)) return;
+        const latest = store.latest;
+        if (!latest) {
+          void vscode.window.showInformationMessage('Perf Lab: no profile yet. Right-click a JavaScript or TypeScript file and pick "Perf Lab: Profile File".');
+          return;
+        }
+        void import('./profile/flame-data').then(({ toFlameGraphData }) => {
+          views.show(toFlameGraphData(latest.profile, { title: latest.title, ...(latest.source ? { source: latest.source } : {}) }));
+          if (target) views.reveal(target.name, target.file);
+        });
+      }),
+    );
+    log.info(`Perf Lab activated in ${(performance.now() - started).toFixed(1)} ms`);
+  } catch (e) {
+    const message = `Perf Lab could not start: ${userMessage(e)}`;
+    log.error(message);
+    void vscode.window.showErrorMessage(message);
+  }
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,98 @@
+// `Perf Lab: Profile File`: runs the file under the profiler with progress and Cancel, then shows the results.
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CancelledError, userMessage } from '../errors';
+import { toFlameGraphData } from '../profile/flame-data';
+import { exportCpuProfile } from '../profile/importers/cpuprofile';
+import { profileNodeFile } from '../profile/node-runner';
+import type { FlameViews } from './flame-panel';
+import type { Log } from './log';
+import type { ProfileStore } from './profile-store';
+
+export interface ProfileCommandDeps {
+  storage: vscode.Uri;
+  store: ProfileStore;
+  views: FlameViews;
+  log: Log;
+}
+
+/** The file a command applies to: the one it was invoked on, else the active editor's. */
+function targetUri(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  return vscode.window.activeTextEditor?.document.uri;
+}
+
+/** Runs `Perf Lab: Profile File` on a file. */
+export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown): Promise<void> {
+  const { log } = deps;
+  if (!vscode.workspace.isTrusted) {
+    const manage = 'Manage Workspace Trust';
+    const pick = await vscode.window.showWarningMessage(
+      'Perf Lab did not profile this file: profiling runs its code, and this folder is not trusted. Trust the folder (Manage Workspace Trust) if you trust its code, then profile again.',
+      manage,
+    );
+    if (pick === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+    return;
+  }
+  const uri = targetUri(arg);
+  if (!uri) {
+    void vscode.window.showErrorMessage('Perf Lab: open a JavaScript or TypeScript file (.js .mjs .cjs .ts .mts), or right-click one in the explorer, then run Profile File.');
+    return;
+  }
+  if (uri.scheme !== 'file') {
+    void vscode.window.showErrorMessage(`Perf Lab profiles files on this machine's disk; ${uri.toString()} is not one.`);
+    return;
+  }
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc?.isDirty) await doc.save();
+
+  const cfg = vscode.workspace.getConfiguration('perfLab', uri);
+  const file = uri.fsPath;
+  const name = path.basename(file);
+  log.info(`profiling ${file}`);
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Perf Lab: profiling ${name}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        try {
+          return await profileNodeFile({
+            file,
+            nodePath: cfg.get<string>('nodePath', 'node'),
+            args: cfg.get<string[]>('args', []),
+            samplingIntervalUs: cfg.get<number>('samplingInterval', 100),
+            timeoutMs: cfg.get<number>('timeout', 60) * 1000,
+            disableInlining: cfg.get<boolean>('disableInlining', true),
+            signal: abort.signal,
+            onProgress: (e) => progress.report(e),
+            onOutput: (stream, text) => log.append(stream === 'stderr' ? text : text),
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const saved = path.join(deps.storage.fsPath, 'profiles', `${name}-${stamp}.cpuprofile`);
+    await mkdir(path.dirname(saved), { recursive: true });
+    await writeFile(saved, JSON.stringify(exportCpuProfile(result.profile)));
+    log.info(`profile saved to ${saved}`);
+    const title = `Profile: ${name}`;
+    deps.store.set(result.profile, title, saved);
+    deps.views.show(toFlameGraphData(result.profile, { title, notes: result.notes, warnings: result.warnings, run: result.run, source: saved }));
+    for (const w of result.warnings) log.warn(w);
+    if (result.warnings.length > 0) void vscode.window.showWarningMessage(`Perf Lab: ${result.warnings[0]}`);
+  } catch (e) {
+    if (e instanceof CancelledError) {
+      log.info(e.message);
+      void vscode.window.showInformationMessage(`Perf Lab: ${e.message}`);
+      return;
+    }
+    const message = userMessage(e);
+    log.error(message);
+    if (e instanceof Error && e.stack && !(e.name === 'PerfLabError' || e.name === 'ProfileFormatError')) log.error(e.stack);
+    void vscode.window.showErrorMessage(message.startsWith('Perf Lab') ? message : `Perf Lab: ${message}`);
+  }
+}

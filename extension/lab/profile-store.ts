@@ -1,0 +1,66 @@
+// The latest profile and its per-function and per-line statistics, indexed by source file for the editor views.
+import * as vscode from 'vscode';
+import { functionStats, lineStats, totalWeight, type FunctionStat } from '../profile/aggregate';
+import type { Profile } from '../profile/model';
+
+/** What the editor knows about one profiled source file. */
+export interface FileHeat {
+  functions: FunctionStat[];
+  lines: Map<number, number>;
+}
+
+/** Holds the most recent profile; CodeLens and line heat read it and listen for changes. */
+export class ProfileStore implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when a new profile replaces the old one. */
+  readonly onDidChange = this.changed.event;
+  private byFile = new Map<string, FileHeat>();
+  private total = 0;
+  private unitName: 'ms' | 'samples' = 'ms';
+  private current: { profile: Profile; source?: string; title: string } | undefined;
+
+  /** Replaces the stored profile. */
+  set(profile: Profile, title: string, source?: string): void {
+    this.current = { profile, title, ...(source ? { source } : {}) };
+    this.total = totalWeight(profile);
+    this.unitName = profile.unit;
+    const byFile = new Map<string, FileHeat>();
+    for (const fn of functionStats(profile)) {
+      if (!fn.file || fn.line <= 0 || fn.kind !== 'js') continue;
+      let h = byFile.get(fn.file);
+      if (!h) byFile.set(fn.file, (h = { functions: [], lines: new Map() }));
+      h.functions.push(fn);
+    }
+    for (const [file, lines] of lineStats(profile)) {
+      let h = byFile.get(file);
+      if (!h) byFile.set(file, (h = { functions: [], lines: new Map() }));
+      h.lines = lines;
+    }
+    this.byFile = byFile;
+    void vscode.commands.executeCommand('setContext', 'perfLab.hasProfile', true);
+    this.changed.fire();
+  }
+
+  /** The statistics of a file, by its path. */
+  heat(file: string): FileHeat | undefined {
+    return this.byFile.get(file);
+  }
+
+  /** The whole profile's weight, the denominator of every percentage. */
+  get totalWeight(): number {
+    return this.total;
+  }
+
+  get unit(): 'ms' | 'samples' {
+    return this.unitName;
+  }
+
+  /** The stored profile, if any. */
+  get latest(): { profile: Profile; source?: string; title: string } | undefined {
+    return this.current;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
