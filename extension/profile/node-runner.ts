@@ -1,0 +1,471 @@
+// Runs a JavaScript or TypeScript file in the user's Node.js under V8's CPU profiler and returns the run and its profile.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
+import { CancelledError, PerfLabError } from '../errors';
+import { noProgress, type ProgressSink } from '../progress';
+import type { RunSummary } from '../protocol';
+import { parseCpuProfile } from './importers/cpuprofile';
+import { killGroup, killTree } from './kill-tree';
+import { ProfileBuilder, stackPath, type Profile } from './model';
+import { ARGV1_ENV, CONTROL_FD_ENV, DONE_MESSAGE, FAILED_MESSAGE, INTERVAL_ENV, OUT_ENV, STOP_MESSAGE } from './preload/control';
+import { loadSourceMap, mapProfileToSources } from './source-map';
+
+/** The file extensions Perf Lab can run with Node.js. */
+export const SUPPORTED_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts'] as const;
+
+/** The note a profile taken with inlining turned off carries. */
+export const INLINING_NOTE =
+  'Inlining was turned off (--no-turbo-inlining) so that small hot functions keep their own frames; this slightly changes what is measured.';
+
+/** How long a program gets to write its profile after being asked to stop, before it is killed anyway. */
+export const STOP_GRACE_MS = 3000;
+
+export type Language = 'javascript' | 'typescript';
+
+/** What to run and how. */
+export interface ProfileRequest {
+  /** The .js, .mjs, .cjs, .ts or .mts file to run. */
+  file: string;
+  /** The node executable (setting perfLab.nodePath); 'node' on PATH by default. */
+  nodePath?: string;
+  /** Arguments passed to the program. */
+  args?: string[];
+  /** Working folder of the program; the file's folder by default. */
+  cwd?: string;
+  /** Extra environment variables for the program. */
+  env?: Record<string, string>;
+  /** V8's sampling interval in microseconds; 100 by default. */
+  samplingIntervalUs?: number;
+  /** Milliseconds before the program is stopped and the samples so far are kept; 60,000 by default, 0 for none. */
+  timeoutMs?: number;
+  /** Runs with --no-turbo-inlining so small hot functions keep their frames; true by default. */
+  disableInlining?: boolean;
+  signal?: AbortSignal;
+  /** Steps reached, for a progress bar or the command line. */
+  onProgress?: ProgressSink;
+  /** The program's output as it comes. */
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+}
+
+/** Facts about one run, a superset of what the panel header shows. */
+export interface RunInfo extends RunSummary {
+  language: Language;
+  /** The runtime's version, e.g. "v20.20.2"; `runtime` is its resolved executable path. */
+  runtimeVersion: string;
+  samplingIntervalUs: number;
+  /** The last few kilobytes of the program's stderr. */
+  stderrTail: string;
+  /** Milliseconds from asking a stopped program for its profile to its answer, when it was stopped. */
+  stopHandshakeMs?: number;
+}
+
+export interface ProfileResult {
+  run: RunInfo;
+  /** For TypeScript, already mapped back to the .ts sources. */
+  profile: Profile;
+  /** Facts that change how to read the profile. */
+  notes: string[];
+  /** What went wrong but still left a profile. */
+  warnings: string[];
+}
+
+/** The fields of a run the panel shows. */
+export function runSummary(run: RunInfo): RunSummary {
+  const s: RunSummary = { file: run.file, runtime: `${run.runtime} (${run.runtimeVersion})`, args: run.args, exitCode: run.exitCode, signal: run.signal, durationMs: run.durationMs };
+  if (run.stoppedBy) s.stoppedBy = run.stoppedBy;
+  return s;
+}
+
+/** The profiler preload next to the running bundle (dist/), or in dist/ when running from the sources. */
+export function preloadPath(): string {
+  const candidates = [join(__dirname, 'cpu-profiler.cjs'), join(__dirname, '..', '..', 'dist', 'cpu-profiler.cjs')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new PerfLabError(`Perf Lab's profiler preload (cpu-profiler.cjs) is missing from ${candidates[0]}. Reinstall the extension, or run \`npm run build\` in a checkout.`);
+  return found;
+}
+
+interface Runtime {
+  execPath: string;
+  version: string;
+}
+
+/** Runs `node -p` once to learn the runtime's version and real path; turns a missing executable into advice. */
+export async function probeNode(nodePath = 'node'): Promise<Runtime> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(nodePath, ['-p', 'JSON.stringify([process.version, process.execPath])'], { timeout: 30_000, windowsHide: true }, (err, stdout, stderr) => {
+      if (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          reject(new PerfLabError(`Node.js was not found at "${nodePath}". Install Node.js, or set perfLab.nodePath (--node on the command line) to the full path of the node executable.`));
+        } else if (code === 'EACCES') {
+          reject(new PerfLabError(`"${nodePath}" cannot be executed (permission denied). Set perfLab.nodePath to a node executable you can run.`));
+        } else {
+          reject(new PerfLabError(`"${nodePath}" did not run as Node.js (${firstLines(String(stderr), 3) || err.message}). Set perfLab.nodePath to a node executable.`));
+        }
+        return;
+      }
+      try {
+        const [version, execPath] = JSON.parse(String(stdout)) as [string, string];
+        resolvePromise({ version, execPath });
+      } catch {
+        reject(new PerfLabError(`"${nodePath}" did not answer like Node.js. Set perfLab.nodePath to a node executable.`));
+      }
+    });
+  });
+}
+
+/** Where a syntax error is, as Node prints it: `file:line`, the source line, a caret under the column, then the message. */
+export interface SyntaxErrorInfo {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** Reads the location and message of a SyntaxError out of Node's stderr; undefined when it holds none. */
+export function parseNodeSyntaxError(stderr: string): SyntaxErrorInfo | undefined {
+  const lines = stderr.split(/\r?\n/);
+  const messageLine = lines.find((l) => /^SyntaxError\b/.test(l));
+  if (!messageLine) return undefined;
+  const at = lines.findIndex((l) => /^.+:\d+$/.test(l));
+  if (at < 0) return undefined;
+  const m = /^(.+):(\d+)$/.exec(lines[at]!)!;
+  let column = 0;
+  for (let i = at + 1; i < Math.min(lines.length, at + 4); i++) {
+    if (/^\s*\^+\s*$/.test(lines[i]!)) {
+      column = lines[i]!.indexOf('^') + 1;
+      break;
+    }
+  }
+  return { file: m[1]!, line: Number(m[2]), column, message: messageLine.replace(/^SyntaxError:\s*/, '') };
+}
+
+function syntaxError(e: SyntaxErrorInfo, what: string): PerfLabError {
+  const where = `${e.file}:${e.line}${e.column > 0 ? `:${e.column}` : ''}`;
+  return new PerfLabError(`${what} in ${where}: ${e.message}. Fix it and profile again.`);
+}
+
+/** Checks a JavaScript file with `node --check`; throws a {@link PerfLabError} naming file:line:col when it does not parse. */
+async function checkJavaScript(runtime: Runtime, file: string, cwd: string): Promise<void> {
+  const stderr = await new Promise<string | undefined>((resolvePromise) => {
+    execFile(runtime.execPath, ['--check', file], { cwd, timeout: 30_000, windowsHide: true }, (err, _stdout, stderr) => resolvePromise(err ? String(stderr) : undefined));
+  });
+  if (stderr === undefined) return;
+  const info = parseNodeSyntaxError(stderr);
+  if (info) throw syntaxError(info, 'Syntax error');
+  throw new PerfLabError(`Node.js could not load ${file}: ${firstLines(stderr, 4)}`);
+}
+
+/** Nearest package.json's "type", which decides whether a .ts file is an ES module. */
+async function packageType(dir: string): Promise<string | undefined> {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      const pkg = JSON.parse(await readFile(join(d, 'package.json'), 'utf8')) as { type?: string };
+      return pkg.type;
+    } catch {
+      // No (readable) package.json here: look further up.
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+interface Bundle {
+  outFile: string;
+  format: 'esm' | 'cjs';
+}
+
+/**
+ * Bundles a TypeScript entry with esbuild into `outDir` with an external source map.
+ * Packages stay external, imported from their real files in node_modules, so their frames point there.
+ */
+export async function bundleTypeScript(file: string, outDir: string, nodeVersion: string): Promise<Bundle> {
+  const esbuild = await import('esbuild');
+  const format = extname(file) === '.mts' || (await packageType(dirname(file))) === 'module' ? 'esm' : 'cjs';
+  const outFile = join(outDir, basename(file).replace(/\.m?ts$/, format === 'esm' ? '.mjs' : '.cjs'));
+  const major = /^v(\d+)/.exec(nodeVersion)?.[1] ?? '18';
+  const skip = Symbol('perf-lab-resolving');
+  const externalPackages: Plugin = {
+    name: 'perf-lab-external-packages',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === skip || args.path.startsWith('node:')) return undefined;
+        // Resolved as the output format will load it: require() for CommonJS, import for ES modules.
+        const r = await build.resolve(args.path, { kind: format === 'esm' ? 'import-statement' : 'require-call', resolveDir: args.resolveDir, importer: args.importer, pluginData: skip });
+        if (r.errors.length > 0 || r.external || !r.path) return undefined;
+        // Path aliases that lead back into the project are bundled like any other source file.
+        if (!/[\\/]node_modules[\\/]/.test(r.path)) return { path: r.path, sideEffects: r.sideEffects };
+        return { path: format === 'esm' ? pathToFileURL(r.path).href : r.path, external: true };
+      });
+    },
+  };
+  const entryDir = dirname(file);
+  try {
+    await esbuild.build({
+      entryPoints: [file],
+      outfile: outFile,
+      bundle: true,
+      platform: 'node',
+      format,
+      target: `node${major}`,
+      sourcemap: 'external',
+      sourcesContent: true,
+      absWorkingDir: entryDir,
+      logLevel: 'silent',
+      plugins: [externalPackages],
+      // The program sees its own location, not the temporary folder the bundle runs from.
+      define: {
+        __dirname: JSON.stringify(entryDir),
+        __filename: JSON.stringify(file),
+        'import.meta.url': JSON.stringify(pathToFileURL(file).href),
+        'import.meta.dirname': JSON.stringify(entryDir),
+        'import.meta.filename': JSON.stringify(file),
+      },
+    });
+  } catch (e) {
+    const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+    const first = errors?.[0];
+    if (!first) throw e;
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
+    if (first.location) {
+      const loc = first.location;
+      throw new PerfLabError(`Could not build ${basename(file)}: ${resolve(entryDir, loc.file)}:${loc.line}:${loc.column + 1}: ${first.text}${more}. Fix it and profile again.`);
+    }
+    throw new PerfLabError(`Could not build ${file}: ${first.text}${more}. Fix it and profile again.`);
+  }
+  return { outFile, format };
+}
+
+/** The profile without samples that passed through a file (Perf Lab's own preload). */
+function withoutFile(p: Profile, file: string): Profile {
+  if (!p.frames.some((f) => f.file === file)) return p;
+  const b = new ProfileBuilder(p.unit);
+  const newFrame = p.frames.map((f) => (f.file === file ? -1 : b.frame(f)));
+  const newStack = new Map<number, number>();
+  const stackOf = (s: number): number => {
+    let id = newStack.get(s);
+    if (id === undefined) {
+      const path = stackPath(p, s).map((f) => newFrame[f]!);
+      id = path.includes(-1) ? -1 : b.path(path);
+      newStack.set(s, id);
+    }
+    return id;
+  };
+  for (let i = 0; i < p.sampleStack.length; i++) {
+    const s = stackOf(p.sampleStack[i]!);
+    if (s >= 0) b.sample(s, p.sampleWeight[i]!, p.sampleTime?.[i]);
+  }
+  for (const lt of p.lines) if (newFrame[lt.frame]! >= 0) b.line(newFrame[lt.frame]!, lt.line, lt.weight);
+  return b.build(p.durationMs);
+}
+
+function firstLines(text: string, n: number): string {
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, n)
+    .join('\n');
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+const STDERR_TAIL_BYTES = 8192;
+const STDERR_HEAD_BYTES = 4096;
+
+/**
+ * Runs a file under V8's CPU profiler in a child process of the user's Node.js.
+ * A program that fails still yields the profile it wrote, with warnings; a timeout or a cancel
+ * stops it, kills its whole process tree and keeps the samples so far.
+ */
+export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResult> {
+  const progress = req.onProgress ?? noProgress;
+  const file = resolve(req.file);
+  const ext = extname(file).toLowerCase();
+  if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw new PerfLabError(`Perf Lab cannot profile ${basename(file)}: it runs JavaScript and TypeScript files (${SUPPORTED_EXTENSIONS.join(' ')}).`);
+  }
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new PerfLabError(`${file} does not exist. Save the file, or check its path.`);
+  const cwd = resolve(req.cwd ?? dirname(file));
+  if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) throw new PerfLabError(`The working folder ${cwd} does not exist.`);
+  const language: Language = ext === '.ts' || ext === '.mts' ? 'typescript' : 'javascript';
+  const interval = Math.max(1, Math.round(req.samplingIntervalUs ?? 100));
+  const timeoutMs = req.timeoutMs ?? 60_000;
+  const disableInlining = req.disableInlining ?? true;
+  const args = req.args ?? [];
+  const checkCancel = () => {
+    if (req.signal?.aborted) throw new CancelledError('Profiling was cancelled.');
+  };
+  checkCancel();
+
+  const preload = preloadPath();
+  progress({ message: 'Looking for Node.js…' });
+  const runtime = await probeNode(req.nodePath || 'node');
+  checkCancel();
+
+  const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-'));
+  try {
+    let entry = file;
+    let bundle: Bundle | undefined;
+    if (language === 'typescript') {
+      progress({ message: `Bundling ${basename(file)} with esbuild…` });
+      bundle = await bundleTypeScript(file, tmp, runtime.version);
+      entry = bundle.outFile;
+    } else {
+      progress({ message: `Checking the syntax of ${basename(file)}…` });
+      await checkJavaScript(runtime, file, cwd);
+    }
+    checkCancel();
+
+    const outPath = join(tmp, 'profile.cpuprofile');
+    const nodeArgs = [...(disableInlining ? ['--no-turbo-inlining'] : []), '--require', preload, entry, ...args];
+    const env: Record<string, string | undefined> = { ...process.env, ...req.env, [OUT_ENV]: outPath, [INTERVAL_ENV]: String(interval), [CONTROL_FD_ENV]: '3' };
+    if (bundle) env[ARGV1_ENV] = file;
+
+    progress({ message: `Running ${basename(file)} (Node.js ${runtime.version})…` });
+    const started = performance.now();
+    const child = spawn(runtime.execPath, nodeArgs, {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      // Its own process group, so that a stop reaches everything it started.
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
+    let stderrHead = '';
+    let stderrTail = '';
+    const streamsClosed: Promise<void>[] = [];
+    for (const name of ['stdout', 'stderr'] as const) {
+      const stream = child[name]!;
+      stream.setEncoding('utf8');
+      stream.on('data', (text: string) => {
+        if (name === 'stderr') {
+          if (stderrHead.length < STDERR_HEAD_BYTES) stderrHead += text.slice(0, STDERR_HEAD_BYTES - stderrHead.length);
+          stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
+        }
+        req.onOutput?.(name, text);
+      });
+      streamsClosed.push(new Promise((r) => stream.on('close', () => r())));
+    }
+    const control = child.stdio[3] as Duplex;
+    control.on('error', () => {});
+
+    let exited = false;
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, rejectExit) => {
+      child.on('exit', (code, signal) => {
+        exited = true;
+        resolveExit({ code, signal });
+      });
+      child.on('error', (err) => rejectExit(new PerfLabError(`Could not start ${runtime.execPath}: ${err.message}.`)));
+    });
+    exit.catch(() => {});
+
+    let stoppedBy: 'timeout' | 'cancel' | undefined;
+    let stopping: Promise<{ saved: boolean; ms: number }> | undefined;
+    const stop = (why: 'timeout' | 'cancel') => {
+      if (stoppedBy || exited) return;
+      stoppedBy = why;
+      progress({ message: why === 'timeout' ? 'Time is up: saving the samples so far…' : 'Cancelled: saving the samples so far…' });
+      stopping = (async () => {
+        const asked = performance.now();
+        const answer = await new Promise<string>((resolveAnswer) => {
+          let text = '';
+          const timer = setTimeout(() => resolveAnswer('timeout'), STOP_GRACE_MS);
+          const done = (a: string) => {
+            clearTimeout(timer);
+            resolveAnswer(a);
+          };
+          control.on('data', (chunk: Buffer) => {
+            text += chunk.toString('utf8');
+            if (text.includes(`${DONE_MESSAGE}\n`)) done(DONE_MESSAGE);
+            else if (text.includes(`${FAILED_MESSAGE}\n`)) done(FAILED_MESSAGE);
+          });
+          void exit.then(() => done('exited'), () => done('exited'));
+          control.write(`${STOP_MESSAGE}\n`, (err) => {
+            if (err) done('unreachable');
+          });
+        });
+        const ms = performance.now() - asked;
+        if (!exited && child.pid !== undefined) await killTree(child.pid);
+        return { saved: answer === DONE_MESSAGE, ms };
+      })();
+    };
+    const timer = timeoutMs > 0 ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
+    const onAbort = () => stop('cancel');
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+
+    let result: { code: number | null; signal: NodeJS.Signals | null };
+    try {
+      result = await exit;
+    } finally {
+      if (timer) clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
+    const durationMs = performance.now() - started;
+    const stopOutcome = stopping ? await stopping : undefined;
+    // Whatever the program left running would hold its output open and outlive the run.
+    if (child.pid !== undefined) killGroup(child.pid);
+    let closeTimer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(streamsClosed), new Promise((r) => (closeTimer = setTimeout(r, 1000)))]);
+    clearTimeout(closeTimer);
+    control.destroy();
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+
+    const run: RunInfo = {
+      file,
+      language,
+      runtime: runtime.execPath,
+      runtimeVersion: runtime.version,
+      args,
+      exitCode: result.code,
+      signal: result.signal,
+      durationMs,
+      samplingIntervalUs: interval,
+      stderrTail,
+    };
+    if (stoppedBy) run.stoppedBy = stoppedBy;
+    if (stopOutcome) run.stopHandshakeMs = stopOutcome.ms;
+
+    progress({ message: 'Reading the profile…' });
+    const text = await readFile(outPath, 'utf8').catch(() => undefined);
+    if (text === undefined) {
+      if (stoppedBy) {
+        const why = stoppedBy === 'timeout' ? `the ${seconds(timeoutMs)} timeout` : 'a cancel';
+        const msg = `The program was stopped after ${seconds(durationMs)} by ${why}, and no samples could be saved: it did not write its profile within ${seconds(STOP_GRACE_MS)} of being asked (it may be blocked in a native call).`;
+        if (stoppedBy === 'cancel') throw new CancelledError(msg);
+        throw new PerfLabError(`${msg} Raise perfLab.timeout, or make the program end on its own.`);
+      }
+      if (result.signal) throw new PerfLabError(`The program was ended by ${result.signal} before its profile could be written.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
+      throw new PerfLabError(`The program exited with code ${result.code} before the profiler could record anything.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
+    }
+    let profile = withoutFile(parseCpuProfile(text, `The profile of ${basename(file)}`), preload);
+    if (bundle) {
+      progress({ message: 'Mapping frames to the TypeScript sources…' });
+      const map = await loadSourceMap(bundle.outFile);
+      if (map) profile = mapProfileToSources(profile, [{ file: bundle.outFile, map, entry: file }]);
+    }
+
+    const notes: string[] = [];
+    const warnings: string[] = [];
+    if (disableInlining) notes.push(INLINING_NOTE);
+    if (bundle) notes.push(`${basename(file)} was bundled with esbuild to run; frames and line times are mapped back to the TypeScript sources.`);
+    if (profile.sampleStack.length === 0) {
+      notes.push(`The profile holds no samples: the program ended before the profiler took one. Use a smaller sampling interval (now ${interval} µs, setting perfLab.samplingInterval) or give the program more work so that it runs longer.`);
+    }
+    if (stoppedBy === 'timeout') warnings.push(`Stopped after ${seconds(durationMs)}: the program reached the ${seconds(timeoutMs)} timeout (perfLab.timeout, --timeout on the command line). The profile holds the samples recorded until then.`);
+    else if (stoppedBy === 'cancel') warnings.push(`Stopped after ${seconds(durationMs)} because profiling was cancelled. The profile holds the samples recorded until then.`);
+    else if (result.signal) warnings.push(`The program was ended by ${result.signal}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
+    else if (result.code !== 0) warnings.push(`The program exited with code ${result.code}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
+    return { run, profile, notes, warnings };
+  } finally {
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+}
