@@ -1,0 +1,283 @@
+#!/usr/bin/env node
+// `perf-lab`: the command line. It parses arguments and prints; the work is done by the same modules the extension uses.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CancelledError, PerfLabError, userMessage } from './errors';
+import { functionStats, totalWeight } from './profile/aggregate';
+import { toFlameGraphData } from './profile/flame-data';
+import { exportCpuProfile } from './profile/importers/cpuprofile';
+import type { Profile } from './profile/model';
+import { profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
+import { standaloneHtml } from './view/html';
+
+/** Exit codes: success, a problem the user can fix (message printed), a command line that cannot be understood. */
+export const EXIT_OK = 0;
+export const EXIT_USER_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+const USAGE = `Usage:
+  perf-lab profile <file> [options] [-- program arguments]
+  perf-lab demo [--out-dir dir]
+
+Profiles a JavaScript or TypeScript file (.js .mjs .cjs .ts .mts) under V8's CPU profiler,
+prints the functions with the most self time, and writes the profile and a flame graph.
+
+Options for profile:
+  --out <file.cpuprofile>   write the profile (readable by Perf Lab, Chrome DevTools, speedscope)
+  --html <file.html>        write a standalone flame graph page
+  --top <n>                 rows in the table of hot functions (default 15)
+  --interval <µs>           sampling interval in microseconds (default 100)
+  --timeout <s>             stop the program after this many seconds and keep its samples (default 60, 0 for none)
+  --node <path>             the node executable to run the program with (default: node on PATH)
+  --no-disable-inlining     profile with V8's inlining on, exactly as the program normally runs
+  -h, --help                show this help
+
+Options for demo:
+  --out-dir <dir>           where the demo writes its profiles and flame graphs (default out/demo)
+
+Exit status: 0 success, 1 a problem with the program or its files (the message says what to do), 2 bad usage.`;
+
+class UsageError extends Error {}
+
+/** Where output goes; the tests pass their own. */
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** The program's own output while it runs; hidden when undefined. */
+  programOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+}
+
+const defaultIO: CliIO = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  programOutput: (stream, t) => (stream === 'stdout' ? process.stdout : process.stderr).write(t),
+};
+
+/** A path as the user would type it: relative to the working folder when inside it. */
+function shown(file: string): string {
+  if (!isAbsolute(file)) return file;
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+function fixed(n: number, digits: number): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** Left- and right-aligned columns with two spaces between them. */
+export function formatTable(header: string[], rows: string[][], rightAligned: boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** The top functions by self time: function, file:line, self and total in the profile's unit and as shares. */
+export function topTable(p: Profile, top: number): string {
+  const total = totalWeight(p);
+  const unit = p.unit === 'ms' ? 'ms' : 'samples';
+  const digits = p.unit === 'ms' ? 1 : 0;
+  const pct = (w: number) => (total > 0 ? `${fixed((100 * w) / total, 1)}%` : '-');
+  const rows = functionStats(p)
+    .slice(0, top)
+    .map((f) => [f.name, f.file ? `${shown(f.file)}${f.line > 0 ? `:${f.line}` : ''}` : '', fixed(f.self, digits), pct(f.self), fixed(f.total, digits), pct(f.total)]);
+  return formatTable(['Function', 'Location', `Self ${unit}`, 'Self %', `Total ${unit}`, 'Total %'], rows, [false, false, true, true, true, true]);
+}
+
+/** A paragraph about the run: what ran, on what, how long, how it ended, and its notes and warnings. */
+export function runReport(r: ProfileResult): string {
+  const { run, profile } = r;
+  const ended = run.stoppedBy ? `stopped (${run.stoppedBy})` : run.signal ? `ended by ${run.signal}` : `exit code ${run.exitCode}`;
+  const lines = [
+    `Profiled ${shown(run.file)}${run.args.length > 0 ? ` ${run.args.join(' ')}` : ''}`,
+    `  runtime   Node.js ${run.runtimeVersion} (${run.runtime})`,
+    `  run       ${fixed(run.durationMs / 1000, 2)} s, ${ended}`,
+    `  samples   ${profile.sampleStack.length.toLocaleString('en-US')} at ${run.samplingIntervalUs} µs, ${fixed(totalWeight(profile), 1)} ${profile.unit} in all`,
+  ];
+  for (const n of r.notes) lines.push(`  note      ${n}`);
+  for (const w of r.warnings) lines.push(`  warning   ${w.replace(/\n/g, '\n            ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The bundled flame graph script, which sits next to this file in dist/. */
+async function webviewScript(): Promise<string> {
+  const candidates = [join(__dirname, 'webview.js'), join(__dirname, '..', 'dist', 'webview.js')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new PerfLabError(`The flame graph script (webview.js) is missing next to ${__filename}. Run \`npm run build\`, or reinstall Perf Lab.`);
+  return readFile(found, 'utf8');
+}
+
+async function writeOutputs(r: ProfileResult, title: string, out: string | undefined, html: string | undefined, io: CliIO): Promise<void> {
+  if (out) {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify(exportCpuProfile(r.profile)));
+    io.out(`Wrote the profile to ${shown(out)}\n`);
+  }
+  if (html) {
+    const data = toFlameGraphData(r.profile, { title, notes: r.notes, warnings: r.warnings, run: runSummary(r.run), ...(out ? { source: out } : {}) });
+    await mkdir(dirname(html), { recursive: true });
+    await writeFile(html, standaloneHtml(data, await webviewScript()));
+    io.out(`Wrote the flame graph to ${shown(html)}\n`);
+  }
+}
+
+function positiveNumber(value: string | undefined, name: string, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`--${name} takes a ${allowZero ? 'non-negative' : 'positive'} number, not "${value}".`);
+  return n;
+}
+
+/** Aborts on the first Ctrl+C so the samples so far are kept; a second one exits at once. */
+function abortOnInterrupt(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onInt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nStopping the program; press Ctrl+C again to quit at once.\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onInt);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onInt) };
+}
+
+async function profileCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      html: { type: 'string' },
+      top: { type: 'string' },
+      interval: { type: 'string' },
+      timeout: { type: 'string' },
+      node: { type: 'string' },
+      'no-disable-inlining': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(USAGE + '\n');
+    return EXIT_OK;
+  }
+  const [file, ...programArgs] = positionals;
+  if (!file) throw new UsageError('perf-lab profile needs a file to run.');
+  const top = Math.floor(positiveNumber(values.top, 'top', 15));
+  const interval = positiveNumber(values.interval, 'interval', 100);
+  const timeout = positiveNumber(values.timeout, 'timeout', 60, true);
+  const interrupt = abortOnInterrupt();
+  try {
+    const result = await profileNodeFile({
+      file: resolve(file),
+      args: programArgs,
+      samplingIntervalUs: interval,
+      timeoutMs: timeout * 1000,
+      disableInlining: !values['no-disable-inlining'],
+      signal: interrupt.signal,
+      ...(values.node ? { nodePath: values.node } : {}),
+      ...(io.programOutput ? { onOutput: io.programOutput } : {}),
+    });
+    io.out('\n' + runReport(result) + '\n' + topTable(result.profile, top) + '\n');
+    await writeOutputs(result, `Profile: ${basename(file)}`, values.out && resolve(values.out), values.html && resolve(values.html), io);
+  } finally {
+    interrupt.dispose();
+  }
+  return EXIT_OK;
+}
+
+/** The example programs the demo profiles, with what each shows. */
+export const DEMO_PROGRAMS: { file: string; args: string[]; about: string; compareInlining?: string }[] = [
+  { file: 'nbody.js', args: [], about: 'The Benchmarks Game n-body simulation: almost all time is in advance().', compareInlining: 'advance' },
+  { file: 'pairwise.ts', args: [], about: 'A TypeScript kernel, bundled to run and mapped back to its .ts lines.' },
+  { file: 'hot-helper.js', args: [], about: 'A small helper called from a loop: it keeps its own frame only with inlining turned off.', compareInlining: 'mix' },
+];
+
+async function demoCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'out-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    io.out(USAGE + '\n');
+    return EXIT_OK;
+  }
+  if (positionals.length > 0) throw new UsageError(`perf-lab demo takes no arguments, got "${positionals.join(' ')}".`);
+  const examples = [join(__dirname, '..', 'examples'), resolve('examples')].find((d) => existsSync(join(d, DEMO_PROGRAMS[0]!.file)));
+  if (!examples) throw new PerfLabError('The example programs (examples/) were not found. Run the demo from a Perf Lab checkout: npm run demo.');
+  const outDir = resolve(values['out-dir'] ?? join('out', 'demo'));
+  const written: string[] = [];
+  const interrupt = abortOnInterrupt();
+  try {
+    for (const ex of DEMO_PROGRAMS) {
+      const file = join(examples, ex.file);
+      const stem = basename(ex.file, extname(ex.file));
+      io.out(`\n=== ${ex.file}: ${ex.about}\n`);
+      const result = await profileNodeFile({ file, args: ex.args, signal: interrupt.signal, timeoutMs: 60_000 });
+      io.out(runReport(result) + '\n' + topTable(result.profile, 8));
+      const out = join(outDir, `${stem}.cpuprofile`);
+      const html = join(outDir, `${stem}.html`);
+      await writeOutputs(result, `Profile: ${ex.file}`, out, html, { ...io, out: () => {} });
+      written.push(html, out);
+      if (ex.compareInlining) {
+        const plain = await profileNodeFile({ file, args: ex.args, signal: interrupt.signal, timeoutMs: 60_000, disableInlining: false });
+        const share = (r: ProfileResult) => {
+          const fn = functionStats(r.profile).find((f) => f.name === ex.compareInlining && f.file === file);
+          const total = totalWeight(r.profile);
+          return total > 0 && fn ? (100 * fn.self) / total : 0;
+        };
+        io.out(
+          `\nSelf time of ${ex.compareInlining}(): ${fixed(share(result), 1)}% with inlining off (run took ${fixed(result.run.durationMs / 1000, 2)} s), ` +
+            `${fixed(share(plain), 1)}% with inlining on (${fixed(plain.run.durationMs / 1000, 2)} s): V8 inlines it into its caller, which then gets the time.\n`,
+        );
+      }
+    }
+  } finally {
+    interrupt.dispose();
+  }
+  io.out(`\nDemo output (open the .html files in a browser, or the .cpuprofile files in VS Code with Perf Lab):\n${written.map((w) => `  ${shown(w)}`).join('\n')}\n`);
+  return EXIT_OK;
+}
+
+/** Runs the command line and returns its exit status; errors are printed, never thrown. */
+export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'profile':
+        return await profileCommand(rest, io);
+      case 'demo':
+        return await demoCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '-h':
+      case '--help':
+        io.out(USAGE + '\n');
+        return command === undefined ? EXIT_USAGE : EXIT_OK;
+      default:
+        throw new UsageError(`Unknown command "${command}".`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`perf-lab: ${(e as Error).message}\n\n${USAGE}\n`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof CancelledError) {
+      io.err(`perf-lab: ${e.message}\n`);
+      return EXIT_USER_ERROR;
+    }
+    if (e instanceof PerfLabError) {
+      io.err(`perf-lab: ${userMessage(e)}\n`);
+      return EXIT_USER_ERROR;
+    }
+    // Not the user's doing: the stack is what a bug report needs.
+    io.err(`perf-lab: unexpected problem: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT_USER_ERROR;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
