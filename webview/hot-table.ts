@@ -2,7 +2,7 @@
 import type { FlameGraphData } from '../extension/protocol';
 import { el } from './dom';
 import type { HotFunction } from './flame/stats';
-import { formatShare, formatWeight, location, shareNumber } from './format';
+import { formatCount, formatMs, formatShare, location, shareNumber } from './format';
 
 export interface HotTableEvents {
   /** The function's name was activated (click, Enter, Space). */
@@ -16,7 +16,8 @@ export function renderHotTable(table: HTMLTableElement, data: FlameGraphData, fn
   table.replaceChildren();
   table.createCaption().textContent = 'Hottest functions';
   const head = table.createTHead().insertRow();
-  for (const [label, cls] of [['Function', ''], ['Location', ''], ['Self', 'num'], ['Total', 'num']] as const) {
+  const unit = data.unit === 'samples' ? ' (samples)' : '';
+  for (const [label, cls] of [['Function', ''], ['Location', ''], [`Self${unit}`, 'num'], [`Total${unit}`, 'num']] as const) {
     const th = el('th', cls, label);
     th.scope = 'col';
     head.append(th);
@@ -44,7 +45,7 @@ export function renderHotTable(table: HTMLTableElement, data: FlameGraphData, fn
     nameCell.scope = 'row';
     const name = el('button', `fn kind-${fn.kind}`, fn.name || '(anonymous)');
     name.type = 'button';
-    name.title = 'Show in the flame graph';
+    name.title = `${fn.name || '(anonymous)'}: show in the flame graph`;
     name.addEventListener('click', () => events.select(fn));
     nameCell.append(name);
 
@@ -67,12 +68,14 @@ export function renderHotTable(table: HTMLTableElement, data: FlameGraphData, fn
 
 function weightCell(value: number, data: FlameGraphData, bar: boolean): HTMLTableCellElement {
   const td = el('td', 'num');
+  const share = el('span', 'share', formatShare(value, data.total));
   if (bar) {
+    // A bar behind the percentage, as wide as the share of the whole profile.
     const b = el('span', 'bar');
     b.style.width = `${Math.min(100, shareNumber(value, data.total))}%`;
-    td.append(b);
+    share.prepend(b);
   }
-  td.append(el('span', 'value', formatWeight(value, data.unit)), el('span', 'share', formatShare(value, data.total)));
+  td.append(el('span', 'value', data.unit === 'samples' ? formatCount(value) : formatMs(value)), share);
   return td;
 }
 

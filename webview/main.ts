@@ -94,12 +94,17 @@ class App {
     watchTheme(applyTheme);
 
     this.search.addEventListener('input', () => this.onSearch());
+    this.search.addEventListener('change', () => this.onSearch());
     document.addEventListener('keydown', (e) => this.onKey(e));
     window.addEventListener('message', (e: MessageEvent) => {
       const m = e.data as ToWebview | undefined;
       if (m && typeof m === 'object' && typeof m.type === 'string') this.handle(m);
     });
-    window.addEventListener('error', (e) => this.fail(`The flame graph view failed: ${e.message}`));
+    window.addEventListener('error', (e) => {
+      // Chrome reports a benign ResizeObserver notice as an error event; it is no failure of the view.
+      if (/ResizeObserver loop/.test(e.message)) return;
+      this.fail(`The flame graph view failed: ${e.message}`);
+    });
   }
 
   /** Renders inlined data if the page has it, then tells the extension the page is ready. */
@@ -169,7 +174,7 @@ class App {
       s.append(el('span', 'label', label), ' ', el('span', 'value', value));
       parts.push(s);
     };
-    item(data.unit === 'ms' ? 'Total' : 'Weight', formatWeight(data.total, data.unit), 'total');
+    item('Total', formatWeight(data.total, data.unit), 'total');
     item('Samples', formatCount(data.sampleCount), 'samples');
     const run = data.run;
     if (run) {
@@ -218,6 +223,7 @@ class App {
     ol.append(...items);
     const hint = el('span', 'hint', path.length > 1 ? 'Esc zooms out' : 'Click a frame to zoom');
     this.breadcrumb.replaceChildren(ol, hint);
+    ol.scrollLeft = ol.scrollWidth;
     this.breadcrumb.dataset.depth = String(path.length - 1);
     this.describeCanvas(path);
   }

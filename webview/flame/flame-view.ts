@@ -258,9 +258,12 @@ export class FlameView {
     };
     row('Self', node.self);
     row('Total', node.total);
+    const focus = this.path[this.path.length - 1]!;
+    if (focus !== data.root && node !== focus && !this.path.includes(node)) {
+      grid.append(el('dt', undefined, 'Of zoomed'), el('dd', undefined, formatShare(node.total, focus.total)));
+    }
     t.append(grid);
     const hint = el('div', 'tt-hint');
-    const focus = this.path[this.path.length - 1];
     const click = node === focus && this.path.length > 1 ? 'Click to zoom out' : 'Click to zoom';
     hint.textContent = frame?.file ? `${click} · ${IS_MAC ? '⌘' : 'Ctrl'}+click to open source` : click;
     t.append(hint);
