@@ -4,6 +4,7 @@ import { el } from './dom';
 import type { HotFunction } from './flame/stats';
 import { formatCount, formatMs, formatShare, location, shareNumber } from './format';
 
+/** What the table reports back to the page. */
 export interface HotTableEvents {
   /** The function's name was activated (click, Enter, Space). */
   select(fn: HotFunction): void;

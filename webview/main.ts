@@ -83,7 +83,8 @@ class App {
     this.graph.append(this.placeholder);
     const root = document.getElementById('app') ?? document.body.appendChild(el('div'));
     root.id = 'app';
-    root.replaceChildren(header, this.messages, this.error, toolbar, this.breadcrumb, this.graph, hotSection, this.status);
+    const splitter = makeSplitter(hotSection);
+    root.replaceChildren(header, this.messages, this.error, toolbar, this.breadcrumb, this.graph, splitter, hotSection, this.status);
 
     this.flame = new FlameView(this.graph, {
       zoom: (path) => this.onZoom(path),
@@ -352,6 +353,37 @@ class App {
     clearTimeout(this.flashTimer);
     this.flashTimer = setTimeout(() => this.status.classList.remove('visible'), 4000);
   }
+}
+
+/** A handle that resizes the section below it by dragging or with the arrow keys. */
+function makeSplitter(below: HTMLElement): HTMLElement {
+  const handle = el('div', 'splitter');
+  handle.setAttribute('role', 'separator');
+  handle.setAttribute('aria-orientation', 'horizontal');
+  handle.setAttribute('aria-label', 'Resize the table of hottest functions');
+  handle.tabIndex = 0;
+  const setHeight = (px: number) => {
+    const max = Math.max(80, window.innerHeight - 200);
+    below.style.flex = `0 0 ${Math.round(Math.min(max, Math.max(60, px)))}px`;
+  };
+  handle.addEventListener('pointerdown', (e) => {
+    const startY = e.clientY;
+    const startH = below.getBoundingClientRect().height;
+    handle.setPointerCapture(e.pointerId);
+    const move = (m: PointerEvent) => setHeight(startH - (m.clientY - startY));
+    const up = () => {
+      handle.removeEventListener('pointermove', move);
+      handle.removeEventListener('pointerup', up);
+    };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', up);
+  });
+  handle.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+    e.preventDefault();
+    setHeight(below.getBoundingClientRect().height + (e.key === 'ArrowUp' ? 24 : -24));
+  });
+  return handle;
 }
 
 function banner(kind: 'note' | 'warning', text: string): HTMLElement {

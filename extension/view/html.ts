@@ -7,6 +7,7 @@ export function makeNonce(): string {
   return randomBytes(18).toString('base64').replace(/[+/=]/g, (c) => (c === '+' ? '-' : c === '/' ? '_' : ''));
 }
 
+/** What the panel's page is made of. */
 export interface WebviewHtmlOptions {
   /** The bundle's URI as the webview sees it (webview.asWebviewUri). */
   scriptUri: string;

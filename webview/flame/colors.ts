@@ -1,6 +1,7 @@
 // Box colours: a theme colour per frame kind, varied by a hash of the function name; pure, no DOM.
 import type { FrameKind } from '../../extension/protocol';
 
+/** An sRGB colour: channels 0..255, alpha 0..1. */
 export interface Rgb {
   r: number;
   g: number;
@@ -55,6 +56,7 @@ export function rgbToHsl(c: Rgb): [number, number, number] {
   return [h, s, l];
 }
 
+/** An opaque colour from hue in degrees, saturation and lightness in 0..1. */
 export function hslToRgb(h: number, s: number, l: number): Rgb {
   const hh = (((h % 360) + 360) % 360) / 360;
   if (s === 0) return { r: l * 255, g: l * 255, b: l * 255, a: 1 };

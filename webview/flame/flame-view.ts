@@ -14,6 +14,7 @@ export interface FlameViewEvents {
   openSource(frame: FrameInfo): void;
 }
 
+/** Height of one row of boxes, in CSS pixels. */
 export const ROW_HEIGHT = 18;
 const MIN_BOX_WIDTH = 1;
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform);

@@ -23,6 +23,7 @@ export interface FlameLayout {
   scale: number;
 }
 
+/** Size limits of one layout. */
 export interface LayoutOptions {
   /** Width of the graph in CSS pixels. */
   width: number;

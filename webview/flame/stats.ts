@@ -118,15 +118,3 @@ export function findFunction(data: Pick<FlameGraphData, 'frames' | 'root'>, name
   }
   return best;
 }
-
-/** The deepest row of the tree, counting the root as row 0. */
-export function treeDepth(root: FlameNode): number {
-  let max = 0;
-  const stack: [FlameNode, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const [n, d] = stack.pop()!;
-    if (d > max) max = d;
-    for (const c of n.children) stack.push([c, d + 1]);
-  }
-  return max;
-}
