@@ -1,5 +1,6 @@
 // V8's .cpuprofile (Chrome DevTools, `node --cpu-prof`, the inspector's Profiler.stop) to and from the model.
-import { fileURLToPath } from 'node:url';
+import { isAbsolute } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ProfileBuilder, ProfileFormatError, stackOrder, type Frame, type Profile } from '../model';
 
 /** The JSON V8 writes. Line and column numbers are 0-based; position-tick lines are 1-based. */
@@ -164,7 +165,8 @@ export function importCpuProfile(cp: CpuProfile): Profile {
     const totalTicks = ticks.reduce((s, t) => s + t.ticks, 0);
     if (totalTicks <= 0) continue;
     const frame = b.stackFrameOf(stack);
-    for (const t of ticks) b.line(frame, t.line, (w * t.ticks) / totalTicks);
+    // Line 0 is no line: Perf Lab writes it for self time that has no line of its own (see exportCpuProfile).
+    for (const t of ticks) if (t.line > 0) b.line(frame, t.line, (w * t.ticks) / totalTicks);
   }
   const durationMs = (cp.endTime - cp.startTime) / 1000;
   return b.build(durationMs > 0 ? durationMs : undefined);
@@ -185,7 +187,7 @@ export function exportCpuProfile(p: Profile): CpuProfile {
     if (scriptId === undefined) scriptIds.set(f.file, (scriptId = scriptIds.size + 1));
     const node: CpuProfileNode = {
       id: idOf(s),
-      callFrame: { functionName: f.name, scriptId: f.file ? scriptId : 0, url: f.file && f.kind !== 'runtime' && f.file.startsWith('/') ? `file://${encodeURI(f.file)}` : f.file, lineNumber: f.line - 1, columnNumber: f.column - 1 },
+      callFrame: { functionName: f.name, scriptId: f.file ? scriptId : 0, url: f.file && f.kind !== 'runtime' && isAbsolute(f.file) ? pathToFileURL(f.file).href : f.file, lineNumber: f.line - 1, columnNumber: f.column - 1 },
       hitCount: 0,
       children: [],
     };
@@ -198,26 +200,46 @@ export function exportCpuProfile(p: Profile): CpuProfile {
   const timeDeltas: number[] = [];
   // Weights are milliseconds; a sample count is written as one millisecond per sample.
   const perUs = 1000;
+  // The importer gives the last sample the mean gap when its own looks far too long (a profile stopped late).
+  // Samples without times may come in any order, so the lightest goes last, where that rule can never apply.
+  const order = Array.from({ length: p.sampleStack.length }, (_, i) => i);
+  if (!p.sampleTime && order.length > 1) {
+    let lightest = 0;
+    for (let i = 1; i < order.length; i++) if (p.sampleWeight[i]! < p.sampleWeight[lightest]!) lightest = i;
+    order.splice(lightest, 1);
+    order.push(lightest);
+  }
   let t = 0;
-  for (let i = 0; i < p.sampleStack.length; i++) {
+  let previous = -1;
+  for (const i of order) {
     const id = idOf(p.sampleStack[i]!);
     samples.push(id);
     nodeOf.get(id)!.hitCount! += 1;
-    timeDeltas.push(i === 0 ? 0 : Math.round(p.sampleWeight[i - 1]! * perUs * 1000) / 1000);
+    timeDeltas.push(previous < 0 ? 0 : Math.round(p.sampleWeight[previous]! * perUs * 1000) / 1000);
     t += p.sampleWeight[i]! * perUs;
+    previous = i;
   }
-  // Line times go on the first stack of their frame that has self samples, as ticks proportional to the time.
-  const firstSelfStack = new Map<number, number>();
-  for (let i = 0; i < p.sampleStack.length; i++) {
-    const s = p.sampleStack[i]!;
-    const f = p.stackFrame[s]!;
-    if (!firstSelfStack.has(f)) firstSelfStack.set(f, s);
-  }
+  // The importer spreads a node's self time over its ticks. Every stack with self time in a frame gets the frame's
+  // line times as ticks, plus line 0 for self time no line holds, so each line gets back exactly its own time.
+  const selfOfStack = new Float64Array(p.stackFrame.length);
+  for (let i = 0; i < p.sampleStack.length; i++) selfOfStack[p.sampleStack[i]!] += p.sampleWeight[i]!;
+  const linesOf = new Map<number, { line: number; weight: number }[]>();
   for (const lt of p.lines) {
-    const s = firstSelfStack.get(lt.frame);
-    if (s === undefined) continue;
-    const node = nodeOf.get(idOf(s))!;
-    (node.positionTicks ??= []).push({ line: lt.line, ticks: Math.max(1, Math.round(lt.weight * 1000)) });
+    const list = linesOf.get(lt.frame);
+    if (list) list.push(lt);
+    else linesOf.set(lt.frame, [lt]);
+  }
+  const selfOfFrame = new Float64Array(p.frames.length);
+  for (let s = 0; s < selfOfStack.length; s++) selfOfFrame[p.stackFrame[s]!] += selfOfStack[s]!;
+  const TICKS_PER_MS = 1e6;
+  for (let s = 0; s < selfOfStack.length; s++) {
+    const f = p.stackFrame[s]!;
+    const lines = linesOf.get(f);
+    if (!lines || selfOfStack[s]! <= 0) continue;
+    const ticks = lines.map((lt) => ({ line: lt.line, ticks: Math.max(1, Math.round(lt.weight * TICKS_PER_MS)) }));
+    const rest = Math.round((selfOfFrame[f]! - lines.reduce((sum, lt) => sum + lt.weight, 0)) * TICKS_PER_MS);
+    if (rest > 0) ticks.push({ line: 0, ticks: rest });
+    nodeOf.get(idOf(s))!.positionTicks = ticks;
   }
   return { nodes, startTime: 0, endTime: Math.round(t * 1000) / 1000, samples, timeDeltas };
 }

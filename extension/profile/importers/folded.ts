@@ -5,13 +5,22 @@ const LINE = /^(.*\S)\s+(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)$/;
 // py-spy and Perf Lab write `name (file:line)`.
 const LOCATED = /^(.*) \((.+):(\d+)\)$/;
 
+// V8's pseudo-frames, and Node's own modules, are the runtime rather than the program.
+const RUNTIME_NAMES = new Set(['(program)', '(garbage collector)', '(idle)', '(root)']);
+
+function kindOf(name: string, file: string): Frame['kind'] {
+  if (file.endsWith('.py')) return 'python';
+  if (file.startsWith('node:') || (!file && RUNTIME_NAMES.has(name))) return 'runtime';
+  return 'js';
+}
+
 function parseFrame(text: string): Frame {
   const m = LOCATED.exec(text);
   if (m) {
     const file = m[2]!;
-    return { name: m[1]!, file, line: Number(m[3]), column: 0, kind: file.endsWith('.py') ? 'python' : 'js' };
+    return { name: m[1]!, file, line: Number(m[3]), column: 0, kind: kindOf(m[1]!, file) };
   }
-  return { name: text, file: '', line: 0, column: 0, kind: 'js' };
+  return { name: text, file: '', line: 0, column: 0, kind: kindOf(text, '') };
 }
 
 /** Parses folded stacks; each line's count becomes one sample of that weight (unit: samples). */
@@ -35,7 +44,7 @@ export function parseFolded(text: string, source: string): Profile {
 }
 
 function frameText(f: Frame): string {
-  return f.file && f.line > 0 ? `${f.name} (${f.file}:${f.line})` : f.name;
+  return f.file ? `${f.name} (${f.file}:${f.line})` : f.name;
 }
 
 /** Writes one line per distinct stack, in first-seen order, with the summed weight. */
