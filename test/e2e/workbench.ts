@@ -1,0 +1,297 @@
+// One end-to-end session: a throwaway workspace, code-server with the packaged extension, Chromium, and the page
+// helpers the tests use (open a file, run a context-menu command, read a webview, read CodeLenses).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { ROOT, saveLogs, startCodeServer, type CodeServer, type StartOptions } from './code-server';
+import { packageExtension, type Vsix } from './vsix';
+
+/** Where screenshots and the logs of failed tests go (git-ignored). */
+export const RESULTS = join(ROOT, 'test-results');
+
+/** The Chromium that Debian installs; Playwright's own browser downloads are not used. */
+const CHROMIUM = process.env.PERF_LAB_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Launches headless Chromium with the flags known to work with code-server on these machines. */
+export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Chromium (apt-get install -y chromium) or set PERF_LAB_CHROMIUM.`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface SessionOptions extends Omit<StartOptions, 'vsix'> {
+  /** Called with the workspace folder after examples/ is copied there, to add files. */
+  prepare?: (workspace: string) => Promise<void> | void;
+}
+
+/** Prints a measurement in a form that is easy to find in the test output. */
+export function measure(name: string, value: string): void {
+  process.stdout.write(`# measured: ${name}: ${value}\n`);
+}
+
+/** A code-server with the extension installed, a browser page showing a copy of examples/, and helpers on it. */
+export class Session {
+  private screenshots = 0;
+
+  private constructor(
+    readonly suite: string,
+    readonly server: CodeServer,
+    readonly browser: Browser,
+    readonly page: Page,
+    readonly workspace: string,
+    readonly vsix: Vsix,
+  ) {}
+
+  /** Packages and installs the extension, starts code-server on a copy of examples/ and opens it in Chromium. */
+  static async start(suite: string, options: SessionOptions = {}): Promise<Session> {
+    const vsix = await packageExtension();
+    measure('vsix size', `${(vsix.bytes / 1024).toFixed(0)} KiB${vsix.packagingMs ? ` (packaged in ${(vsix.packagingMs / 1000).toFixed(1)} s)` : ''}`);
+    const root = await mkdtemp(join(tmpdir(), 'perf-lab-ws-'));
+    const workspace = join(root, 'examples');
+    await cp(join(ROOT, 'examples'), workspace, { recursive: true });
+    await options.prepare?.(workspace);
+    const started = Date.now();
+    const server = await startCodeServer({ ...options, vsix: [vsix.path] });
+    measure(`${suite}: code-server installed the extension and answered /healthz in`, `${((Date.now() - started) / 1000).toFixed(1)} s`);
+    let browser: Browser | undefined;
+    try {
+      browser = await launchBrowser();
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      const session = new Session(suite, server, browser, page, workspace, vsix);
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await page.locator('.explorer-folders-view, .part.sidebar').first().waitFor({ timeout: 60_000 });
+      return session;
+    } catch (error) {
+      await browser?.close();
+      await saveLogs(server, join(RESULTS, suite, 'start-failure'));
+      await server.stop();
+      throw error;
+    }
+  }
+
+  /** Closes the browser, stops code-server (extension hosts included) and removes the throwaway folders. */
+  async stop(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    await this.server.stop();
+    if (!process.env.PERF_LAB_E2E_KEEP) {
+      await rm(this.server.dir, { recursive: true, force: true });
+      await rm(join(this.workspace, '..'), { recursive: true, force: true });
+    }
+  }
+
+  /** Saves a screenshot of the whole page under test-results/<suite>/. */
+  async screenshot(name: string): Promise<string> {
+    const file = join(RESULTS, this.suite, `${String(++this.screenshots).padStart(2, '0')}-${name}.png`);
+    await mkdir(join(RESULTS, this.suite), { recursive: true });
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Runs one test's body; on failure saves a screenshot and code-server's logs before the error goes on. */
+  async step(name: string, body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (error) {
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+      await this.screenshot(`${slug}-failure`).catch(() => undefined);
+      await saveLogs(this.server, join(RESULTS, this.suite, `${slug}-logs`));
+      throw error;
+    }
+  }
+
+  /** Opens a workspace file with Quick Open and waits for its editor tab. */
+  async quickOpen(name: string): Promise<void> {
+    const tab = this.page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).first();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await this.page.keyboard.press('Escape');
+      await this.page.keyboard.press('Control+P');
+      const input = this.page.locator('.quick-input-widget input');
+      try {
+        await input.waitFor({ timeout: 5_000 });
+        await input.fill(name);
+        await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
+        await input.press('Enter');
+        await tab.waitFor({ timeout: 10_000 });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`Quick Open could not open ${name}: ${String(error)}`);
+      }
+    }
+  }
+
+  /** Opens a workspace file in a text editor and waits for its text. */
+  async openFile(name: string): Promise<Locator> {
+    await this.quickOpen(name);
+    const editor = this.editor(name);
+    await editor.locator('.view-lines').waitFor({ timeout: 10_000 });
+    return editor;
+  }
+
+  /** The text editor showing a workspace file. */
+  editor(name: string): Locator {
+    return this.page.locator(`.editor-instance .monaco-editor[data-uri$="/${name}"]`).first();
+  }
+
+  /** The rendered line of an editor that matches `text` (the editor draws spaces as U+00A0: match them with \s). */
+  line(editor: Locator, text: RegExp): Locator {
+    return editor.locator('.view-line', { hasText: text }).first();
+  }
+
+  /** Moves the cursor to a line (Go to Line), so that the editor shows it. */
+  async goToLine(line: number): Promise<void> {
+    await this.page.keyboard.press('Control+G');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 5_000 });
+    await input.fill(`:${line}`);
+    await input.press('Enter');
+  }
+
+  /**
+   * Right-clicks in an editor and picks a command from its context menu. The extension host starts a few seconds after
+   * the workbench, so the menu is opened again until the command shows up.
+   */
+  async runFromContextMenu(editor: Locator, title: RegExp, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // The editor element itself is the size of what it shows; its inner layers scroll and can lie off screen.
+    const point = { x: 200, y: 40 };
+    for (;;) {
+      await editor.click({ position: point });
+      await editor.click({ button: 'right', position: point });
+      const item = this.page.getByRole('menuitem', { name: title }).first();
+      try {
+        await item.waitFor({ state: 'visible', timeout: 2_000 });
+        await item.click();
+        // Language features can add items while the menu opens and swallow a click; then the menu is still there.
+        if (await item.isVisible()) {
+          await this.page.waitForTimeout(500);
+          if (await item.isVisible()) await item.press('Enter');
+        }
+        await item.waitFor({ state: 'hidden', timeout: 5_000 });
+        return;
+      } catch (error) {
+        await this.page.keyboard.press('Escape');
+        if (Date.now() > deadline) throw new Error(`The editor's context menu never showed ${title} within ${timeoutMs / 1000} s (${String(error)})`);
+        await this.page.waitForTimeout(500);
+      }
+    }
+  }
+
+  /**
+   * Shows line `line` of an editor and waits for a CodeLens matching `text` drawn directly above it (the line whose
+   * text matches `lineText`); returns the lens's text.
+   */
+  async codeLensAbove(editor: Locator, line: number, lineText: RegExp, text: RegExp, timeoutMs = 30_000): Promise<string> {
+    await editor.click({ position: { x: 200, y: 40 } });
+    await this.goToLine(line);
+    const target = this.line(editor, lineText);
+    await target.waitFor({ timeout: 10_000 });
+    const lenses = editor.locator('.codelens-decoration');
+    const deadline = Date.now() + timeoutMs;
+    let seen: string[] = [];
+    for (;;) {
+      const lineBox = await target.boundingBox();
+      seen = [];
+      for (let i = 0, n = await lenses.count(); i < n; i++) {
+        const lens = lenses.nth(i);
+        const content = (await lens.textContent().catch(() => null)) ?? '';
+        const box = await lens.boundingBox().catch(() => null);
+        seen.push(content);
+        if (!lineBox || !box || !text.test(content)) continue;
+        const gap = lineBox.y - (box.y + box.height);
+        // A lens sits in a view zone right above its line: no more than a line's height away, never below it.
+        if (gap > -2 && gap < lineBox.height * 1.5) return content;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`No CodeLens matching ${text} right above line ${line} (${lineText}); lenses seen: ${JSON.stringify(seen)}`);
+      }
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /** The content frame of each webview now shown (each is two iframes deep). */
+  async webviews(): Promise<FrameLocator[]> {
+    const outer = this.page.locator('iframe.webview.ready');
+    const frames: FrameLocator[] = [];
+    for (let i = 0, n = await outer.count(); i < n; i++) {
+      if (await outer.nth(i).isVisible()) frames.push(outer.nth(i).contentFrame().locator('#active-frame').contentFrame());
+    }
+    return frames;
+  }
+
+  /** Waits until a visible webview holds an element matching `selector` and returns that webview. */
+  async webviewWith(selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const frame of await this.webviews()) {
+        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+      }
+      if (Date.now() > deadline) throw new Error(`No webview showed ${selector} within ${timeoutMs / 1000} s`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /** Notification toasts now shown. */
+  notifications(): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast');
+  }
+
+  /** A text file under the throwaway user-data folder (the extension's output channel, the extension host log). */
+  findLog(namePart: string): string | undefined {
+    const visit = (dir: string): string | undefined => {
+      if (!existsSync(dir)) return undefined;
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) {
+          const found = visit(p);
+          if (found) return found;
+        } else if (name.includes(namePart)) {
+          return p;
+        }
+      }
+      return undefined;
+    };
+    return visit(join(this.server.userDataDir, 'logs'));
+  }
+
+  /** The extension's own activation time, from the line it writes to its output channel, when it is there. */
+  activationMs(): number | undefined {
+    const file = this.findLog('Perf Lab');
+    const m = file ? /activated in ([\d.]+) ms/.exec(readFileSync(file, 'utf8')) : null;
+    return m ? Number(m[1]) : undefined;
+  }
+}
+
+/** Writes a real CPU profile of a workspace script next to it, with Node's own --cpu-prof. */
+export function recordCpuProfile(workspace: string, script: string, out: string): void {
+  const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', workspace, '--cpu-prof-name', out, join(workspace, script)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`node --cpu-prof ${script} failed: ${r.stderr}`);
+}
+
+/** A row of the flame graph's accessible table `#hot-functions`, as numbers. */
+export interface HotRow {
+  selfShare: number;
+  totalShare: number;
+}
+
+/** Reads the shares (0–100) of a function's row in `#hot-functions`. */
+export async function hotRow(webview: FrameLocator, fn: string): Promise<HotRow> {
+  const row = webview.locator(`#hot-functions tr[data-function="${fn}"]`).first();
+  const selfShare = Number(await row.getAttribute('data-self-share'));
+  const totalShare = Number(await row.getAttribute('data-total-share'));
+  return { selfShare, totalShare };
+}
+
+/** The 1-based number of the first line of a file that matches `pattern`. */
+export function lineOf(file: string, pattern: RegExp): number {
+  const index = readFileSync(file, 'utf8').split('\n').findIndex((l) => pattern.test(l));
+  if (index < 0) throw new Error(`${file} has no line matching ${pattern}`);
+  return index + 1;
+}
