@@ -1,4 +1,5 @@
 // Helpers shared by the profile tests.
+import { readFileSync } from 'node:fs';
 import { stackPath, type Profile } from '../../../extension/profile/model';
 
 /** Every sampled stack as "name@file:line;..." with its summed weight, rounded to tolerate float noise. */
@@ -14,3 +15,19 @@ export function stackWeights(p: Profile): Map<string, number> {
   return out;
 }
 
+
+/** Whether a process is still running; a zombie (ended, not yet reaped) counts as ended. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
