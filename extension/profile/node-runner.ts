@@ -1,5 +1,5 @@
 // Runs a JavaScript or TypeScript file in the user's Node.js under V8's CPU profiler and returns the run and its profile.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ExecFileException } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -93,31 +93,43 @@ export function preloadPath(): string {
 interface Runtime {
   execPath: string;
   version: string;
+  /** Whether V8 knows --no-maglev-inlining (V8 11 and later), the second compiler that may inline. */
+  maglevFlag: boolean;
+}
+
+const MAGLEV_FLAG = '--no-maglev-inlining';
+
+function runProbe(nodePath: string, flags: string[]): Promise<{ err: ExecFileException | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    execFile(nodePath, [...flags, '-p', 'JSON.stringify([process.version, process.execPath])'], { timeout: 30_000, windowsHide: true }, (err, stdout, stderr) =>
+      resolvePromise({ err, stdout: String(stdout), stderr: String(stderr) }),
+    );
+  });
 }
 
 /** Runs `node -p` once to learn the runtime's version and real path; turns a missing executable into advice. */
 export async function probeNode(nodePath = 'node'): Promise<Runtime> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(nodePath, ['-p', 'JSON.stringify([process.version, process.execPath])'], { timeout: 30_000, windowsHide: true }, (err, stdout, stderr) => {
-      if (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          reject(new PerfLabError(`Node.js was not found at "${nodePath}". Install Node.js, or set perfLab.nodePath (--node on the command line) to the full path of the node executable.`));
-        } else if (code === 'EACCES') {
-          reject(new PerfLabError(`"${nodePath}" cannot be executed (permission denied). Set perfLab.nodePath to a node executable you can run.`));
-        } else {
-          reject(new PerfLabError(`"${nodePath}" did not run as Node.js (${firstLines(String(stderr), 3) || err.message}). Set perfLab.nodePath to a node executable.`));
-        }
-        return;
-      }
-      try {
-        const [version, execPath] = JSON.parse(String(stdout)) as [string, string];
-        resolvePromise({ version, execPath });
-      } catch {
-        reject(new PerfLabError(`"${nodePath}" did not answer like Node.js. Set perfLab.nodePath to a node executable.`));
-      }
-    });
-  });
+  let maglevFlag = true;
+  let r = await runProbe(nodePath, [MAGLEV_FLAG]);
+  // Older V8 refuses flags it does not know: ask again without it.
+  if (r.err && /bad option/.test(r.stderr)) {
+    maglevFlag = false;
+    r = await runProbe(nodePath, []);
+  }
+  const { err, stdout, stderr } = r;
+  if (err) {
+    if (err.code === 'ENOENT') {
+      throw new PerfLabError(`Node.js was not found at "${nodePath}". Install Node.js, or set perfLab.nodePath (--node on the command line) to the full path of the node executable.`);
+    }
+    if (err.code === 'EACCES') throw new PerfLabError(`"${nodePath}" cannot be executed (permission denied). Set perfLab.nodePath to a node executable you can run.`);
+    throw new PerfLabError(`"${nodePath}" did not run as Node.js (${firstLines(stderr, 3) || err.message}). Set perfLab.nodePath to a node executable.`);
+  }
+  try {
+    const [version, execPath] = JSON.parse(stdout) as [string, string];
+    return { version, execPath, maglevFlag };
+  } catch {
+    throw new PerfLabError(`"${nodePath}" did not answer like Node.js. Set perfLab.nodePath to a node executable.`);
+  }
 }
 
 /** Where a syntax error is, as Node prints it: `file:line`, the source line, a caret under the column, then the message. */
@@ -325,7 +337,8 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
     checkCancel();
 
     const outPath = join(tmp, 'profile.cpuprofile');
-    const nodeArgs = [...(disableInlining ? ['--no-turbo-inlining'] : []), '--require', preload, entry, ...args];
+    const inlining = disableInlining ? ['--no-turbo-inlining', ...(runtime.maglevFlag ? [MAGLEV_FLAG] : [])] : [];
+    const nodeArgs = [...inlining, '--require', preload, entry, ...args];
     const env: Record<string, string | undefined> = { ...process.env, ...req.env, [OUT_ENV]: outPath, [INTERVAL_ENV]: String(interval), [CONTROL_FD_ENV]: '3' };
     if (bundle) env[ARGV1_ENV] = file;
 

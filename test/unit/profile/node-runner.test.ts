@@ -1,13 +1,13 @@
 // These tests really run node and really profile; each program runs well under a second unless it is meant to be stopped.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CancelledError, PerfLabError } from '../../../extension/errors';
 import { functionStats, totalWeight } from '../../../extension/profile/aggregate';
 import type { Profile } from '../../../extension/profile/model';
-import { INLINING_NOTE, parseNodeSyntaxError, preloadPath, profileNodeFile, runSummary, STOP_GRACE_MS } from '../../../extension/profile/node-runner';
+import { INLINING_NOTE, parseNodeSyntaxError, preloadPath, probeNode, profileNodeFile, runSummary, STOP_GRACE_MS } from '../../../extension/profile/node-runner';
 import { isAlive } from './helpers';
 
 const root = resolve(__dirname, '..', '..', '..');
@@ -264,6 +264,29 @@ describe('profileNodeFile: the run', () => {
       else process.env.TMPDIR = saved;
     }
     assert.deepEqual(readdirSync(tmp), []);
+  });
+});
+
+describe('probeNode', () => {
+  it('reports the version and real path, and whether V8 takes --no-maglev-inlining', async () => {
+    assert.deepEqual(await probeNode(process.execPath), { version: process.version, execPath: process.execPath, maglevFlag: true });
+  });
+
+  it('asks again without the Maglev flag when an older node refuses it', { skip: process.platform === 'win32' }, async () => {
+    const fake = join(scratch, 'old-node');
+    writeFileSync(
+      fake,
+      [
+        `#!${process.execPath}`,
+        "const args = process.argv.slice(2);",
+        "if (args.includes('--no-maglev-inlining')) { console.error(process.argv0 + ': bad option: --no-maglev-inlining'); process.exit(9); }",
+        "const r = require('node:child_process').spawnSync(process.execPath, args, { stdio: 'inherit' });",
+        'process.exit(r.status ?? 1);',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(fake, 0o755);
+    assert.deepEqual(await probeNode(fake), { version: process.version, execPath: process.execPath, maglevFlag: false });
   });
 });
 
