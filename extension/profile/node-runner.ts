@@ -198,26 +198,27 @@ interface Bundle {
  */
 export async function bundleTypeScript(file: string, outDir: string, nodeVersion: string): Promise<Bundle> {
   const esbuild = await import('esbuild');
-  const format = extname(file) === '.mts' || (await packageType(dirname(file))) === 'module' ? 'esm' : 'cjs';
-  const outFile = join(outDir, basename(file).replace(/\.m?ts$/, format === 'esm' ? '.mjs' : '.cjs'));
+  const declared = extname(file) === '.mts' || (await packageType(dirname(file))) === 'module' ? 'esm' : 'cjs';
   const major = /^v(\d+)/.exec(nodeVersion)?.[1] ?? '18';
-  const skip = Symbol('perf-lab-resolving');
-  const externalPackages: Plugin = {
-    name: 'perf-lab-external-packages',
-    setup(build) {
-      build.onResolve({ filter: /^[^./]/ }, async (args) => {
-        if (args.pluginData === skip || args.path.startsWith('node:')) return undefined;
-        // Resolved as the output format will load it: require() for CommonJS, import for ES modules.
-        const r = await build.resolve(args.path, { kind: format === 'esm' ? 'import-statement' : 'require-call', resolveDir: args.resolveDir, importer: args.importer, pluginData: skip });
-        if (r.errors.length > 0 || r.external || !r.path) return undefined;
-        // Path aliases that lead back into the project are bundled like any other source file.
-        if (!/[\\/]node_modules[\\/]/.test(r.path)) return { path: r.path, sideEffects: r.sideEffects };
-        return { path: format === 'esm' ? pathToFileURL(r.path).href : r.path, external: true };
-      });
-    },
-  };
   const entryDir = dirname(file);
-  try {
+  const skip = Symbol('perf-lab-resolving');
+
+  const build = async (format: 'esm' | 'cjs'): Promise<Bundle> => {
+    const outFile = join(outDir, basename(file).replace(/\.m?ts$/i, format === 'esm' ? '.mjs' : '.cjs'));
+    const externalPackages: Plugin = {
+      name: 'perf-lab-external-packages',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, async (args) => {
+          if (args.pluginData === skip || args.path.startsWith('node:')) return undefined;
+          // Resolved as the output format will load it: require() for CommonJS, import for ES modules.
+          const r = await b.resolve(args.path, { kind: format === 'esm' ? 'import-statement' : 'require-call', resolveDir: args.resolveDir, importer: args.importer, pluginData: skip });
+          if (r.errors.length > 0 || r.external || !r.path) return undefined;
+          // Path aliases that lead back into the project are bundled like any other source file.
+          if (!/[\\/]node_modules[\\/]/.test(r.path)) return { path: r.path, sideEffects: r.sideEffects };
+          return { path: format === 'esm' ? pathToFileURL(r.path).href : r.path, external: true };
+        });
+      },
+    };
     await esbuild.build({
       entryPoints: [file],
       outfile: outFile,
@@ -230,7 +231,8 @@ export async function bundleTypeScript(file: string, outDir: string, nodeVersion
       absWorkingDir: entryDir,
       logLevel: 'silent',
       plugins: [externalPackages],
-      // The program sees its own location, not the temporary folder the bundle runs from.
+      // The program sees its own location, not the temporary folder the bundle runs from
+      // (modules in other folders see the entry's folder too).
       define: {
         __dirname: JSON.stringify(entryDir),
         __filename: JSON.stringify(file),
@@ -239,8 +241,20 @@ export async function bundleTypeScript(file: string, outDir: string, nodeVersion
         'import.meta.filename': JSON.stringify(file),
       },
     });
+    return { outFile, format };
+  };
+
+  type BuildErrors = { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] };
+  try {
+    try {
+      return await build(declared);
+    } catch (e) {
+      // Top-level await makes a file an ES module whatever its package says, as Node's own detection would.
+      if (declared === 'cjs' && (e as BuildErrors).errors?.some((x) => /top-level await/i.test(x.text))) return await build('esm');
+      throw e;
+    }
   } catch (e) {
-    const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+    const errors = (e as BuildErrors).errors;
     const first = errors?.[0];
     if (!first) throw e;
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
@@ -248,9 +262,8 @@ export async function bundleTypeScript(file: string, outDir: string, nodeVersion
       const loc = first.location;
       throw new PerfLabError(`Could not build ${basename(file)}: ${resolve(entryDir, loc.file)}:${loc.line}:${loc.column + 1}: ${first.text}${more}. Fix it and profile again.`);
     }
-    throw new PerfLabError(`Could not build ${file}: ${first.text}${more}. Fix it and profile again.`);
+    throw new PerfLabError(`Could not build ${basename(file)}: ${first.text}${more}. Fix it and profile again.`);
   }
-  return { outFile, format };
 }
 
 /** The profile without samples that passed through a file (Perf Lab's own preload). */

@@ -123,6 +123,22 @@ describe('profileNodeFile: TypeScript', () => {
     for (const l of r.profile.lines.filter((l) => kernel.frames.includes(l.frame))) assert.ok(l.line >= 1 && l.line <= 5);
   });
 
+  it('runs a .ts file with top-level await as an ES module, whatever its package says', async () => {
+    const dir = join(scratch, 'tla');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'commonjs' }));
+    const file = join(dir, 'main.ts');
+    writeFileSync(file, 'function spin(n: number): number {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i % 3;\n  return s;\n}\nawait Promise.resolve();\nconsole.log(spin(5e6));\n');
+    const r = await profileNodeFile({ file });
+    assert.equal(r.run.exitCode, 0, r.run.stderrTail);
+    assert.deepEqual(
+      functionStats(r.profile)
+        .filter((f) => f.name === 'spin')
+        .map((f) => [f.file, f.line]),
+      [[file, 1]],
+    );
+  });
+
   it('reports a syntax error as file:line:col, with no profile', async () => {
     const file = join(programs, 'syntax-error.ts');
     await assert.rejects(profileNodeFile({ file }), userError([new RegExp(`${file.replace(/[.\\]/g, '\\$&')}:4:16: `), /Unexpected "\*"/, /Fix it/]));
