@@ -50,6 +50,7 @@ export class Session {
 
   /** Packages and installs the extension, starts code-server on a copy of examples/ and opens it in Chromium. */
   static async start(suite: string, options: SessionOptions = {}): Promise<Session> {
+    await rm(join(RESULTS, suite), { recursive: true, force: true });
     const vsix = await packageExtension();
     measure('vsix size', `${(vsix.bytes / 1024).toFixed(0)} KiB${vsix.packagingMs ? ` (packaged in ${(vsix.packagingMs / 1000).toFixed(1)} s)` : ''}`);
     const root = await mkdtemp(join(tmpdir(), 'perf-lab-ws-'));
@@ -243,6 +244,11 @@ export class Session {
     return this.page.locator('.notifications-toasts .notification-toast');
   }
 
+  /** The message of a notification toast, without its buttons and source. */
+  async notificationText(toast: Locator): Promise<string> {
+    return (await toast.locator('.notification-list-item-message').first().innerText()).trim();
+  }
+
   /** A text file under the throwaway user-data folder (the extension's output channel, the extension host log). */
   findLog(namePart: string): string | undefined {
     const visit = (dir: string): string | undefined => {
@@ -269,9 +275,13 @@ export class Session {
   }
 }
 
-/** Writes a real CPU profile of a workspace script next to it, with Node's own --cpu-prof. */
+/**
+ * Writes a real CPU profile of a workspace script next to it, with Node's own --cpu-prof. Inlining is off (as Perf Lab
+ * runs programs by default) so that small hot functions keep their own frames.
+ */
 export function recordCpuProfile(workspace: string, script: string, out: string): void {
-  const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', workspace, '--cpu-prof-name', out, join(workspace, script)], { encoding: 'utf8' });
+  const args = ['--cpu-prof', '--cpu-prof-dir', workspace, '--cpu-prof-name', out, '--no-turbo-inlining', join(workspace, script)];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`node --cpu-prof ${script} failed: ${r.stderr}`);
 }
 
