@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { CancelledError, userMessage } from '../errors';
 import { toFlameGraphData } from '../profile/flame-data';
 import { exportCpuProfile } from '../profile/importers/cpuprofile';
-import { profileNodeFile } from '../profile/node-runner';
+import { profileNodeFile, runSummary } from '../profile/node-runner';
 import type { FlameViews } from './flame-panel';
 import type { Log } from './log';
 import type { ProfileStore } from './profile-store';
@@ -67,7 +67,7 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown)
             disableInlining: cfg.get<boolean>('disableInlining', true),
             signal: abort.signal,
             onProgress: (e) => progress.report(e),
-            onOutput: (stream, text) => log.append(stream === 'stderr' ? text : text),
+            onOutput: (_stream, text) => log.append(text),
           });
         } finally {
           sub.dispose();
@@ -81,7 +81,7 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown)
     log.info(`profile saved to ${saved}`);
     const title = `Profile: ${name}`;
     deps.store.set(result.profile, title, saved);
-    deps.views.show(toFlameGraphData(result.profile, { title, notes: result.notes, warnings: result.warnings, run: result.run, source: saved }));
+    deps.views.show(toFlameGraphData(result.profile, { title, notes: result.notes, warnings: result.warnings, run: runSummary(result.run), source: saved }));
     for (const w of result.warnings) log.warn(w);
     if (result.warnings.length > 0) void vscode.window.showWarningMessage(`Perf Lab: ${result.warnings[0]}`);
   } catch (e) {
