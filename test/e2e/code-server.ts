@@ -191,6 +191,30 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
 }
 
+/** Process groups of the code-servers this process started and has not stopped yet. */
+const running = new Set<number>();
+
+function killRunning(): void {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+}
+
+// code-server runs in its own process group (so that stop() reaches its extension hosts), which also means it would
+// outlive a test process that is interrupted or crashes: end those groups on the way out.
+process.once('exit', killRunning);
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  process.once(signal, () => {
+    killRunning();
+    process.exit(code);
+  });
+}
+
 function serverArgs(dir: string): string[] {
   return ['--config', join(dir, 'cs.yaml'), '--user-data-dir', join(dir, 'ud'), '--extensions-dir', join(dir, 'ext')];
 }
@@ -262,6 +286,7 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   // Its own process group, so that stopping it also ends the extension hosts it forked.
   const child = spawn(process.execPath, args, { env, detached: true, stdio: ['ignore', out, out] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  running.add(child.pid!);
 
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -286,6 +311,7 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
     } catch {
       // the group is empty
     }
+    running.delete(child.pid!);
     out.end();
   };
 

@@ -55,11 +55,17 @@ export class Session {
     measure('vsix size', `${(vsix.bytes / 1024).toFixed(0)} KiB${vsix.packagingMs ? ` (packaged in ${(vsix.packagingMs / 1000).toFixed(1)} s)` : ''}`);
     const root = await mkdtemp(join(tmpdir(), 'perf-lab-ws-'));
     const workspace = join(root, 'examples');
-    await cp(join(ROOT, 'examples'), workspace, { recursive: true });
-    await options.prepare?.(workspace);
-    const started = Date.now();
-    const server = await startCodeServer({ ...options, vsix: [vsix.path] });
-    measure(`${suite}: code-server installed the extension and answered /healthz in`, `${((Date.now() - started) / 1000).toFixed(1)} s`);
+    let server: CodeServer;
+    try {
+      await cp(join(ROOT, 'examples'), workspace, { recursive: true });
+      await options.prepare?.(workspace);
+      const started = Date.now();
+      server = await startCodeServer({ ...options, vsix: [vsix.path] });
+      measure(`${suite}: code-server installed the extension and answered /healthz in`, `${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      await rm(root, { recursive: true, force: true });
+      throw error;
+    }
     let browser: Browser | undefined;
     try {
       browser = await launchBrowser();
@@ -73,6 +79,7 @@ export class Session {
       await browser?.close();
       await saveLogs(server, join(RESULTS, suite, 'start-failure'));
       await server.stop();
+      await rm(root, { recursive: true, force: true });
       throw error;
     }
   }
