@@ -133,8 +133,10 @@ export async function ensureCodeServer(): Promise<void> {
     npm_config_update_notifier: 'false',
     TMPDIR: tmp,
   };
-  // Native modules build against the installed Node headers instead of downloading them.
-  if (existsSync('/usr/include/node/node.h')) env.npm_config_nodedir = '/usr';
+  // Native modules build against the running Node's own headers (/usr/include/node for Debian's /usr/bin/node)
+  // instead of downloading them, which fails here.
+  const nodeDir = resolve(dirname(process.execPath), '..');
+  if (existsSync(join(nodeDir, 'include', 'node', 'node.h'))) env.npm_config_nodedir = nodeDir;
   delete env.npm_config_allow_scripts;
   await run(npm, ['install', '--ignore-scripts', '--loglevel=error'], { cwd: staging, env });
   const codeServerDir = join(staging, 'node_modules', 'code-server');
