@@ -44,26 +44,29 @@ export async function packageExtension(): Promise<Vsix> {
 
   const started = Date.now();
   const out = await mkdtemp(join(tmpdir(), 'perf-lab-vsix-'));
-  const vsix = join(out, 'perf-lab.vsix');
-  const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  // The same options as `npm run package`: without them vsce asks on stdin about the missing repository field and
-  // license file, and fails on README's relative image link, which it cannot rewrite without a repository URL.
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [vsce, 'package', '--out', vsix, ...PACKAGE_OPTIONS], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
+  try {
+    const vsix = join(out, 'perf-lab.vsix');
+    const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+    // The same options as `npm run package`: without them vsce asks on stdin about the missing repository field and
+    // license file, and fails on README's relative image link, which it cannot rewrite without a repository URL.
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [vsce, 'package', '--out', vsix, ...PACKAGE_OPTIONS], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`vsce package failed (exit code ${code}):\n${text}`))));
     });
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`vsce package failed (exit code ${code}):\n${text}`))));
-  });
-  if (!existsSync(vsix)) throw new Error(`vsce package wrote no ${vsix}:\n${output}`);
-  await mkdir(cacheDir, { recursive: true });
-  for (const old of readdirSync(cacheDir)) if (old.endsWith('.vsix')) await rm(join(cacheDir, old), { force: true });
-  await copyFile(vsix, `${cached}.tmp`);
-  await rename(`${cached}.tmp`, cached);
-  await rm(out, { recursive: true, force: true });
+    if (!existsSync(vsix)) throw new Error(`vsce package wrote no ${vsix}:\n${output}`);
+    await mkdir(cacheDir, { recursive: true });
+    for (const old of readdirSync(cacheDir)) if (old.endsWith('.vsix')) await rm(join(cacheDir, old), { force: true });
+    await copyFile(vsix, `${cached}.tmp`);
+    await rename(`${cached}.tmp`, cached);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
   return { path: cached, bytes: statSync(cached).size, packagingMs: Date.now() - started };
 }
