@@ -1,4 +1,4 @@
-// Builds the extension (Node, CommonJS), the command line, the profiler preload and the webview (browser, IIFE).
+// Builds the extension (Node, CommonJS), the command line, the profiler and recorder preloads and the webview (browser, IIFE).
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -26,7 +26,7 @@ const targets = [
   },
   {
     ...common,
-    entryPoints: { 'cpu-profiler': 'extension/profile/preload/cpu-profiler.ts' },
+    entryPoints: { 'cpu-profiler': 'extension/profile/preload/cpu-profiler.ts', recorder: 'extension/record/preload/recorder.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.cjs' },
     platform: 'node',

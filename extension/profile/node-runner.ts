@@ -187,7 +187,7 @@ async function packageType(dir: string): Promise<string | undefined> {
   }
 }
 
-interface Bundle {
+export interface Bundle {
   outFile: string;
   format: 'esm' | 'cjs';
 }
@@ -195,8 +195,9 @@ interface Bundle {
 /**
  * Bundles a TypeScript entry with esbuild into `outDir` with an external source map.
  * Packages stay external, imported from their real files in node_modules, so their frames point there.
+ * `plugins` run before Perf Lab's own (the record stage loads an instrumented source through one).
  */
-export async function bundleTypeScript(file: string, outDir: string, nodeVersion: string): Promise<Bundle> {
+export async function bundleTypeScript(file: string, outDir: string, nodeVersion: string, plugins: Plugin[] = []): Promise<Bundle> {
   const esbuild = await import('esbuild');
   const declared = extname(file) === '.mts' || (await packageType(dirname(file))) === 'module' ? 'esm' : 'cjs';
   const major = /^v(\d+)/.exec(nodeVersion)?.[1] ?? '18';
@@ -230,7 +231,7 @@ export async function bundleTypeScript(file: string, outDir: string, nodeVersion
       sourcesContent: true,
       absWorkingDir: entryDir,
       logLevel: 'silent',
-      plugins: [externalPackages],
+      plugins: [...plugins, externalPackages],
       // The program sees its own location, not the temporary folder the bundle runs from
       // (modules in other folders see the entry's folder too).
       define: {

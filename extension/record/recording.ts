@@ -1,0 +1,137 @@
+// A recording: a bounded sample of the real calls of one function (arguments, result, arrays after the call),
+// as the proof and the benchmark replay them, and as it is stored on disk.
+import type { ParamTypeName } from '../compiler/frontend-js';
+import type { RecordLimits } from './sampler';
+import { decodeValue, encodeValue, replayable, sameSnapshot, typedKind, type EncodedValue } from './value-codec';
+
+/** One call as the program made it. Values are deep copies: typed arrays, arrays of numbers, numbers exactly. */
+export interface RecordedCall {
+  args: unknown[];
+  /** The return value (undefined when the call threw). */
+  result: unknown;
+  /** Every array argument (typed or plain) as it was after the call; null where the argument is not an array. */
+  argsAfter: unknown[];
+  /** `Name: message` of what the call threw, when it threw. */
+  threw?: string;
+}
+
+/** The sampled calls of one function in one run of a program. */
+export interface Recording {
+  /** Absolute path of the file the function is in. */
+  file: string;
+  functionName: string;
+  /** Content hash of the file when it was recorded: a recording of a file that changed since is stale. */
+  sourceHash: string;
+  /** 1-based line of the function's declaration. */
+  line: number;
+  /** Parameters the function declares (calls may pass more or fewer arguments). */
+  arity: number;
+  calls: RecordedCall[];
+  /** Calls the program made in all, kept or not. */
+  totalCalls: number;
+  /** Whether the program made calls that `calls` does not hold (sampled, or too large for the byte budget). */
+  truncated: boolean;
+  /** Calls drawn for the sample but left out because they did not fit the byte budget. */
+  tooLarge: number;
+  limits: RecordLimits;
+  /** When it was recorded (ISO 8601). */
+  recordedAt: string;
+  /** The Node.js version that ran the program. */
+  runtimeVersion: string;
+}
+
+/** The recorder preload's output file. */
+export interface RecorderOutput {
+  totalCalls: number;
+  tooLarge: number;
+  calls: EncodedCall[];
+}
+
+export interface EncodedCall {
+  args: EncodedValue[];
+  result: EncodedValue;
+  /** `{ same: true }` where the array did not change, null where the argument is not an array. */
+  argsAfter: (EncodedValue | { same: true })[];
+  threw?: string;
+}
+
+/** The stored form of a recording (version 1). */
+export interface EncodedRecording extends Omit<Recording, 'calls'> {
+  version: 1;
+  calls: EncodedCall[];
+}
+
+function isArrayArg(v: unknown): boolean {
+  return Array.isArray(v) || typedKind(v) !== undefined;
+}
+
+/** Encodes one call's snapshots; an array argument that did not change is stored once. */
+export function encodeCall(c: RecordedCall): EncodedCall {
+  const out: EncodedCall = {
+    args: c.args.map(encodeValue),
+    result: encodeValue(c.result),
+    argsAfter: c.argsAfter.map((after, i) => (after === null || !isArrayArg(after) ? null : sameSnapshot(after, c.args[i]) ? { same: true } : encodeValue(after))),
+  };
+  if (c.threw !== undefined) out.threw = c.threw;
+  return out;
+}
+
+export function decodeCall(e: EncodedCall): RecordedCall {
+  const args = e.args.map(decodeValue);
+  const out: RecordedCall = {
+    args,
+    result: decodeValue(e.result),
+    argsAfter: e.argsAfter.map((a, i) => (a === null ? null : typeof a === 'object' && 'same' in a ? decodeValue(e.args[i]!) : decodeValue(a))),
+  };
+  if (e.threw !== undefined) out.threw = e.threw;
+  return out;
+}
+
+export function encodeRecording(r: Recording): EncodedRecording {
+  return { version: 1, ...r, calls: r.calls.map(encodeCall) };
+}
+
+export function decodeRecording(e: EncodedRecording): Recording {
+  if (e.version !== 1) throw new Error(`recording format version ${String(e.version)} is not known`);
+  const { version: _version, calls, ...rest } = e;
+  return { ...rest, calls: calls.map(decodeCall) };
+}
+
+/** Whether every argument of a call can be passed again exactly as recorded (no functions, no host objects). */
+export function isReplayable(c: RecordedCall): boolean {
+  return c.args.every(replayable);
+}
+
+/** The type of one recorded argument as the compiler names it, or undefined when the compiler has no name for it. */
+function argType(v: unknown): ParamTypeName | 'int' | undefined {
+  if (typeof v === 'number') return (v | 0) === v && !Object.is(v, -0) ? 'int' : 'double';
+  if (typeof v === 'boolean') return 'boolean';
+  if (Array.isArray(v)) return v.every((x) => typeof x === 'number') ? 'number[]' : undefined;
+  const k = typedKind(v);
+  if (!k || k === 'Buffer' || k.startsWith('Big')) return undefined;
+  return k as ParamTypeName;
+}
+
+/**
+ * The parameter types the recorded calls show, in the compiler's names, for a function of `arity` parameters;
+ * undefined when the calls disagree or hold a type the compiler does not take. Numbers that were always int32
+ * leave the choice to the compiler ('number'); numbers that were not are 'double', so that the compiled code
+ * never guards on an int32 the program does not pass.
+ */
+export function recordedParamTypes(rec: Recording, arity: number): ParamTypeName[] | undefined {
+  const calls = rec.calls.filter(isReplayable);
+  if (calls.length === 0) return undefined;
+  const out: ParamTypeName[] = [];
+  for (let i = 0; i < arity; i++) {
+    let t: ParamTypeName | 'int' | undefined;
+    for (const c of calls) {
+      const a = argType(c.args[i]);
+      if (a === undefined) return undefined;
+      if (t === undefined || t === a) t = a;
+      else if ((t === 'int' && a === 'double') || (t === 'double' && a === 'int')) t = 'double';
+      else return undefined;
+    }
+    out.push(t === 'int' ? 'number' : t!);
+  }
+  return out;
+}

@@ -1,0 +1,186 @@
+// Runs one child process of the user's Node.js for a stage (record, prove, bench): its own process group, a
+// timeout and a cancel that end its whole process tree, optionally a control pipe for a stop handshake (the
+// recorder saves its calls before it is killed) or an IPC channel with structured-clone messages.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
+import { PerfLabError } from '../errors';
+import { DONE_MESSAGE, FAILED_MESSAGE, STOP_MESSAGE } from '../profile/preload/control';
+import { killGroup, killTree } from '../profile/kill-tree';
+
+/** How long a program gets to save its state after being asked to stop, before it is killed anyway. */
+export const STOP_GRACE_MS = 3000;
+
+export interface ChildRequest {
+  execPath: string;
+  args: string[];
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  /** Milliseconds before the child is stopped; 0 for none. */
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  /** fd 3 is a control pipe: a stop first asks the child to save its state (STOP_MESSAGE) and waits for its answer. */
+  control?: boolean;
+  /** fd 3 is an IPC channel with structured-clone serialisation (typed arrays, NaN and -0 arrive intact). */
+  ipc?: boolean;
+  onOutput?: ((stream: 'stdout' | 'stderr', text: string) => void) | undefined;
+  onMessage?: (message: unknown) => void;
+}
+
+export interface ChildOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stoppedBy?: 'timeout' | 'cancel' | 'caller';
+  /** Whether the child answered a stop by saving its state (control pipe only). */
+  saved?: boolean;
+  durationMs: number;
+  stderrHead: string;
+  stderrTail: string;
+}
+
+export interface Child {
+  process: ChildProcess;
+  /** Sends a message over the IPC channel; false when the channel is closed. */
+  send(message: unknown): boolean;
+  /** Stops the child (asking it to save first when it has a control pipe) and ends its process tree. */
+  stop(why?: 'timeout' | 'cancel' | 'caller'): void;
+  /** Settles when the child has exited and its output is closed. */
+  done: Promise<ChildOutcome>;
+}
+
+const STDERR_HEAD = 4096;
+const STDERR_TAIL = 8192;
+
+/** The first non-empty lines of a text. */
+export function firstLines(text: string, n: number): string {
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, n)
+    .join('\n');
+}
+
+/** Starts a child process; see {@link ChildRequest}. */
+export function startChild(req: ChildRequest): Child {
+  const extra = req.ipc ? 'ipc' : req.control ? 'pipe' : 'ignore';
+  const child = spawn(req.execPath, req.args, {
+    cwd: req.cwd,
+    env: req.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe', extra],
+    ...(req.ipc ? { serialization: 'advanced' as const } : {}),
+    // Its own process group, so that a stop reaches everything it started.
+    detached: process.platform !== 'win32',
+    windowsHide: true,
+  });
+  const started = performance.now();
+  let stderrHead = '';
+  let stderrTail = '';
+  const streamsClosed: Promise<void>[] = [];
+  for (const name of ['stdout', 'stderr'] as const) {
+    const stream = child[name]!;
+    stream.setEncoding('utf8');
+    stream.on('data', (text: string) => {
+      if (name === 'stderr') {
+        if (stderrHead.length < STDERR_HEAD) stderrHead += text.slice(0, STDERR_HEAD - stderrHead.length);
+        stderrTail = (stderrTail + text).slice(-STDERR_TAIL);
+      }
+      req.onOutput?.(name, text);
+    });
+    streamsClosed.push(new Promise((r) => stream.on('close', () => r())));
+  }
+  const control = req.control ? (child.stdio[3] as Duplex) : undefined;
+  control?.on('error', () => {});
+  if (req.ipc) {
+    child.on('message', (m) => req.onMessage?.(m));
+    // A child that ends mid-send must not crash the extension host.
+    child.on('error', () => {});
+  }
+
+  let exited = false;
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, rejectExit) => {
+    child.on('exit', (code, signal) => {
+      exited = true;
+      resolveExit({ code, signal });
+    });
+    child.on('error', (err) => {
+      if (!exited && child.pid === undefined) rejectExit(new PerfLabError(`Could not start ${req.execPath}: ${err.message}.`));
+    });
+  });
+  exit.catch(() => {});
+
+  let stoppedBy: ChildOutcome['stoppedBy'];
+  let stopping: Promise<boolean> | undefined;
+  const stop = (why: 'timeout' | 'cancel' | 'caller' = 'caller') => {
+    if (stoppedBy || exited) return;
+    stoppedBy = why;
+    stopping = (async () => {
+      let saved = false;
+      if (control) {
+        const answer = await new Promise<string>((resolveAnswer) => {
+          let text = '';
+          const timer = setTimeout(() => resolveAnswer('timeout'), STOP_GRACE_MS);
+          const finish = (a: string) => {
+            clearTimeout(timer);
+            resolveAnswer(a);
+          };
+          control.on('data', (chunk: Buffer) => {
+            text += chunk.toString('utf8');
+            if (text.includes(`${DONE_MESSAGE}\n`)) finish(DONE_MESSAGE);
+            else if (text.includes(`${FAILED_MESSAGE}\n`)) finish(FAILED_MESSAGE);
+          });
+          void exit.then(
+            () => finish('exited'),
+            () => finish('exited'),
+          );
+          control.write(`${STOP_MESSAGE}\n`, (err) => {
+            if (err) finish('unreachable');
+          });
+        });
+        saved = answer === DONE_MESSAGE;
+      }
+      if (!exited && child.pid !== undefined) await killTree(child.pid);
+      return saved;
+    })();
+  };
+  const timer = req.timeoutMs > 0 ? setTimeout(() => stop('timeout'), req.timeoutMs) : undefined;
+  const onAbort = () => stop('cancel');
+  if (req.signal?.aborted) queueMicrotask(onAbort);
+  else req.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const done = (async (): Promise<ChildOutcome> => {
+    let result: { code: number | null; signal: NodeJS.Signals | null };
+    try {
+      result = await exit;
+    } finally {
+      if (timer) clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
+    const durationMs = performance.now() - started;
+    const saved = stopping ? await stopping : undefined;
+    // Whatever the child left running would hold its output open and outlive it.
+    if (child.pid !== undefined) killGroup(child.pid);
+    let closeTimer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(streamsClosed), new Promise((r) => (closeTimer = setTimeout(r, 1000)))]);
+    clearTimeout(closeTimer);
+    control?.destroy();
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    const outcome: ChildOutcome = { code: result.code, signal: result.signal, durationMs, stderrHead, stderrTail };
+    if (stoppedBy) outcome.stoppedBy = stoppedBy;
+    if (saved !== undefined && control) outcome.saved = saved;
+    return outcome;
+  })();
+
+  return {
+    process: child,
+    send: (message) => {
+      if (!child.connected) return false;
+      try {
+        return child.send(message as Parameters<ChildProcess['send']>[0]);
+      } catch {
+        return false;
+      }
+    },
+    stop,
+    done,
+  };
+}

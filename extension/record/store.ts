@@ -1,0 +1,49 @@
+// Recordings on disk, in a folder the caller chooses (the extension's storage, or ~/.cache/perf-lab for the command
+// line), keyed by file path, function name and the file's content hash: once the file changes, its recordings
+// are no longer found.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { decodeRecording, encodeRecording, type EncodedRecording, type Recording } from './recording';
+import { sourceHash } from './record';
+
+function stem(file: string, functionName: string): string {
+  const pathHash = createHash('sha256').update(resolve(file)).digest('hex').slice(0, 12);
+  return `${pathHash}-${functionName.replace(/[^\w$]/g, '_')}`;
+}
+
+/** The file a recording is stored in. */
+export function recordingPath(dir: string, file: string, functionName: string, hash: string): string {
+  return join(dir, 'recordings', `${stem(file, functionName)}-${hash}.json`);
+}
+
+/** Stores a recording and removes the stale ones of the same function (recorded from older contents of the file). */
+export async function saveRecording(dir: string, rec: Recording): Promise<string> {
+  const folder = join(dir, 'recordings');
+  await mkdir(folder, { recursive: true });
+  const path = recordingPath(dir, rec.file, rec.functionName, rec.sourceHash);
+  await writeFile(`${path}.part`, JSON.stringify(encodeRecording(rec)));
+  await rename(`${path}.part`, path);
+  const prefix = `${stem(rec.file, rec.functionName)}-`;
+  for (const name of await readdir(folder)) {
+    if (name.startsWith(prefix) && join(folder, name) !== path) await rm(join(folder, name), { force: true });
+  }
+  return path;
+}
+
+/**
+ * The stored recording of `functionName` in `file` as the file is now; undefined when there is none, or only one
+ * of an older version of the file (stale). An unreadable recording counts as none.
+ */
+export async function loadRecording(dir: string, file: string, functionName: string): Promise<Recording | undefined> {
+  const bytes = await readFile(file).catch(() => undefined);
+  if (!bytes) return undefined;
+  const path = recordingPath(dir, file, functionName, sourceHash(bytes));
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return decodeRecording(JSON.parse(text) as EncodedRecording);
+  } catch {
+    return undefined;
+  }
+}

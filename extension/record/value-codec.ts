@@ -1,0 +1,198 @@
+// Recorded values as JSON: numbers exactly (NaN, -0, ±Infinity included), typed arrays as their bytes in base64,
+// plain arrays and objects by their contents. Shared by the recorder preload (which encodes) and the stages that
+// read recordings (which decode), so both agree on one format.
+
+/** Typed-array constructors a recording can hold (plus Node's Buffer, kept as itself). */
+export const TYPED_KINDS = [
+  'Float64Array',
+  'Float32Array',
+  'Int32Array',
+  'Uint32Array',
+  'Int16Array',
+  'Uint16Array',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'BigInt64Array',
+  'BigUint64Array',
+  'Buffer',
+] as const;
+export type TypedKind = (typeof TYPED_KINDS)[number];
+
+/** One value in a recording's JSON. */
+export type EncodedValue =
+  | number
+  | boolean
+  | string
+  | null
+  | { num: 'NaN' | 'Infinity' | '-Infinity' | '-0' }
+  | { kind: TypedKind; base64: string }
+  | { array: EncodedValue[] }
+  | { object: { [key: string]: EncodedValue }; ctor?: string }
+  | { undefined: true }
+  | { bigint: string }
+  /** A value that cannot be recorded (a function, a symbol, a Map…), described; a call holding one is not replayed. */
+  | { other: string };
+
+/** The constructor name of a typed array, or undefined for anything else (DataView included). */
+export function typedKind(v: unknown): TypedKind | undefined {
+  if (!ArrayBuffer.isView(v) || v instanceof DataView) return undefined;
+  if (typeof Buffer !== 'undefined' && Buffer.isBuffer(v)) return 'Buffer';
+  const name = Object.getPrototypeOf(v)?.constructor?.name as string | undefined;
+  return (TYPED_KINDS as readonly string[]).includes(name ?? '') ? (name as TypedKind) : undefined;
+}
+
+/** Whether a value is an object Perf Lab records by its fields (a plain object or a class instance). */
+function isRecordObject(v: object): boolean {
+  return !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer) && !(v instanceof Map) && !(v instanceof Set) && !(v instanceof Date) && !(v instanceof RegExp) && !(v instanceof Promise);
+}
+
+/** How deep arrays and objects are followed; deeper values are described, not recorded. */
+export const MAX_DEPTH = 4;
+
+/** An estimate of the bytes a deep copy of `v` takes, read without copying (the recorder's budget check). */
+export function sizeOf(v: unknown, depth = 0): number {
+  if (v === null || typeof v !== 'object') return typeof v === 'string' ? 16 + 2 * v.length : 8;
+  if (ArrayBuffer.isView(v)) return 64 + v.byteLength;
+  if (depth >= MAX_DEPTH) return 16;
+  if (Array.isArray(v)) {
+    let n = 32 + 8 * v.length;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x !== null && typeof x === 'object') n += sizeOf(x, depth + 1);
+      else if (typeof x === 'string') n += 2 * x.length;
+    }
+    return n;
+  }
+  if (!isRecordObject(v)) return 16;
+  let n = 32;
+  for (const k of Object.keys(v)) n += 16 + sizeOf((v as Record<string, unknown>)[k], depth + 1);
+  return n;
+}
+
+/**
+ * A deep copy taken at one moment (before or after a call): typed arrays are copied with their type, arrays
+ * and objects by their contents; functions and other host objects are kept by description only.
+ */
+export function snapshot(v: unknown, depth = 0): unknown {
+  if (v === null || typeof v !== 'object') return typeof v === 'function' ? new Unrecordable(`function ${v.name || '(anonymous)'}`) : typeof v === 'symbol' ? new Unrecordable(String(v)) : v;
+  const kind = typedKind(v);
+  if (kind) return kind === 'Buffer' ? Buffer.from(v as Buffer) : (v as Uint8Array).slice();
+  if (depth >= MAX_DEPTH) return new Unrecordable(`a value nested deeper than ${MAX_DEPTH} levels`);
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = snapshot(v[i], depth + 1);
+    return out;
+  }
+  if (!isRecordObject(v)) return new Unrecordable(`a ${Object.getPrototypeOf(v)?.constructor?.name ?? 'object'}`);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = snapshot((v as Record<string, unknown>)[k], depth + 1);
+  const ctor = Object.getPrototypeOf(v)?.constructor?.name as string | undefined;
+  if (ctor && ctor !== 'Object') Object.defineProperty(out, CTOR, { value: ctor, enumerable: false });
+  return out;
+}
+
+/** Hidden key under which a snapshot remembers an object's class name. */
+const CTOR = Symbol('perf-lab.ctor');
+
+/** Stands for a value that was seen but cannot be recorded; a call holding one cannot be replayed. */
+export class Unrecordable {
+  constructor(readonly what: string) {}
+}
+
+function toBase64(v: ArrayBufferView): string {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+}
+
+/** Encodes a snapshot (or any plain value) as JSON-safe data. */
+export function encodeValue(v: unknown): EncodedValue {
+  if (v === undefined) return { undefined: true };
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return { num: 'NaN' };
+    if (v === Infinity) return { num: 'Infinity' };
+    if (v === -Infinity) return { num: '-Infinity' };
+    if (Object.is(v, -0)) return { num: '-0' };
+    return v;
+  }
+  if (typeof v === 'bigint') return { bigint: v.toString() };
+  if (v instanceof Unrecordable) return { other: v.what };
+  if (typeof v !== 'object') return { other: typeof v };
+  const kind = typedKind(v);
+  if (kind) return { kind, base64: toBase64(v as ArrayBufferView) };
+  if (Array.isArray(v)) return { array: Array.from(v, encodeValue) };
+  if (!isRecordObject(v)) return { other: `a ${Object.getPrototypeOf(v)?.constructor?.name ?? 'object'}` };
+  const object: Record<string, EncodedValue> = {};
+  for (const k of Object.keys(v)) object[k] = encodeValue((v as Record<string, unknown>)[k]);
+  const ctor = (v as { [CTOR]?: string })[CTOR];
+  return ctor ? { object, ctor } : { object };
+}
+
+const BYTES_PER_ELEMENT: Record<TypedKind, number> = {
+  Float64Array: 8,
+  Float32Array: 4,
+  Int32Array: 4,
+  Uint32Array: 4,
+  Int16Array: 2,
+  Uint16Array: 2,
+  Int8Array: 1,
+  Uint8Array: 1,
+  Uint8ClampedArray: 1,
+  BigInt64Array: 8,
+  BigUint64Array: 8,
+  Buffer: 1,
+};
+
+/** Decodes what {@link encodeValue} wrote; unrecordable values come back as {@link Unrecordable}. */
+export function decodeValue(e: EncodedValue): unknown {
+  if (e === null || typeof e !== 'object') return e;
+  if ('num' in e) return e.num === 'NaN' ? NaN : e.num === 'Infinity' ? Infinity : e.num === '-Infinity' ? -Infinity : -0;
+  if ('kind' in e) {
+    const bytes = Buffer.from(e.base64, 'base64');
+    if (e.kind === 'Buffer') return bytes;
+    // Copied into a fresh, aligned buffer of its own.
+    const size = BYTES_PER_ELEMENT[e.kind];
+    if (bytes.length % size !== 0) throw new Error(`a recorded ${e.kind} holds ${bytes.length} bytes, not a whole number of elements`);
+    const C = globalThis[e.kind] as unknown as new (b: ArrayBuffer) => ArrayBufferView;
+    const buffer = new ArrayBuffer(bytes.length);
+    new Uint8Array(buffer).set(bytes);
+    return new C(buffer);
+  }
+  if ('array' in e) return e.array.map(decodeValue);
+  if ('object' in e) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(e.object)) out[k] = decodeValue(e.object[k]!);
+    if (e.ctor) Object.defineProperty(out, CTOR, { value: e.ctor, enumerable: false });
+    return out;
+  }
+  if ('undefined' in e) return undefined;
+  if ('bigint' in e) return BigInt(e.bigint);
+  return new Unrecordable(e.other);
+}
+
+/** Whether a decoded value can be passed to a function again exactly as it was recorded. */
+export function replayable(v: unknown): boolean {
+  if (v instanceof Unrecordable) return false;
+  if (Array.isArray(v)) return v.every(replayable);
+  if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) return Object.values(v).every(replayable);
+  return true;
+}
+
+/** Whether two snapshots hold the same contents, bit for bit (used to store an unchanged argument once). */
+export function sameSnapshot(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return Object.is(a, b);
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
+  const ka = typedKind(a);
+  if (ka || typedKind(b)) {
+    if (ka !== typedKind(b)) return false;
+    const x = a as ArrayBufferView;
+    const y = b as ArrayBufferView;
+    return x.byteLength === y.byteLength && Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (a instanceof Unrecordable || b instanceof Unrecordable) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every((k) => sameSnapshot((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}

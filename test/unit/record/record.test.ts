@@ -1,0 +1,223 @@
+// The record stage: the source transform, the value codec, the sampler, and real recorded runs of JavaScript,
+// ES module and TypeScript programs (each runs well under a second unless it is meant to be stopped).
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadTypeScript } from '../../../extension/compiler/frontend-js';
+import { PerfLabError } from '../../../extension/errors';
+import { instrumentSource, internalName } from '../../../extension/record/instrument';
+import { record } from '../../../extension/record/record';
+import { decodeRecording, encodeRecording, recordedParamTypes, type Recording } from '../../../extension/record/recording';
+import { CallSampler } from '../../../extension/record/sampler';
+import { loadRecording, saveRecording } from '../../../extension/record/store';
+import { decodeValue, encodeValue, sameSnapshot, snapshot, Unrecordable } from '../../../extension/record/value-codec';
+
+const root = resolve(__dirname, '..', '..', '..');
+const examples = join(root, 'examples');
+const fixtures = join(root, 'test', 'fixtures', 'record');
+const scratch = mkdtempSync(join(tmpdir(), 'perf-lab-record-test-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function checksum(bytes: Uint8Array): number {
+  let hash = 2166136261;
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i]!, 16777619);
+  return hash >>> 0;
+}
+
+describe('instrumentSource', () => {
+  it('renames a declaration and adds the wrapper on its last line, so no line moves', async () => {
+    const ts = await loadTypeScript();
+    const src = "'use strict';\nfunction mix(a, b) {\n  return a + b;\n}\nconsole.log(mix(1, 2));\n";
+    const out = instrumentSource(ts, src, 'k.js', 'mix');
+    assert.equal(out.line, 2);
+    assert.equal(out.arity, 2);
+    const lines = out.code.split('\n');
+    assert.equal(lines.length, src.split('\n').length);
+    assert.match(lines[1]!, new RegExp(`function ${internalName('mix').replace('$', '\\$')}\\(a, b\\)`));
+    assert.match(lines[3]!, /^}; function mix\(\.\.\.args\)/);
+    assert.equal(lines[4], 'console.log(mix(1, 2));');
+  });
+
+  it('keeps exports: a default export moves to the wrapper, a const arrow keeps its keyword', async () => {
+    const ts = await loadTypeScript();
+    const d = instrumentSource(ts, 'export default function f(x: number): number { return x; }\n', 'k.ts', 'f').code;
+    assert.match(d, /^ {7} {8}function __perfLab\$f\(x: number\)/);
+    assert.match(d, /; export default function f\(this: any, \.\.\.args: any\[\]\): any/);
+    const c = instrumentSource(ts, 'export const g = (x: number) => x * 2\nlet y = 1;\n', 'k.ts', 'g').code;
+    assert.match(c, /^export const __perfLab\$g = \(x: number\) => x \* 2; export const g = function g/);
+    assert.equal(c.split('\n').length, 3);
+  });
+
+  it('refuses a name that is not a top-level function, saying what it looked for', async () => {
+    const ts = await loadTypeScript();
+    assert.throws(() => instrumentSource(ts, 'function f() {}\n', 'k.js', 'g'), (e: unknown) => e instanceof PerfLabError && /no top-level function named g/.test(e.message));
+    assert.throws(() => instrumentSource(ts, 'const g = 3;\n', 'k.js', 'g'), /is not a function/);
+  });
+});
+
+describe('value codec', () => {
+  it('round-trips numbers exactly, typed arrays by their bytes, arrays and objects', () => {
+    const values: unknown[] = [NaN, -0, 0, Infinity, -Infinity, 5e-324, 2 ** 53 + 2, 'x', true, null, undefined, 12n];
+    for (const v of values) assert.ok(Object.is(decodeValue(JSON.parse(JSON.stringify(encodeValue(v)))), v), String(v));
+    const f = new Float64Array([NaN, -0, 1.5]);
+    const back = decodeValue(JSON.parse(JSON.stringify(encodeValue(f)))) as Float64Array;
+    assert.ok(back instanceof Float64Array);
+    assert.deepEqual(Array.from(back), [NaN, -0, 1.5]);
+    assert.ok(Object.is(back[1], -0));
+    const u = decodeValue(encodeValue(new Uint8Array([1, 255]).subarray(1))) as Uint8Array;
+    assert.deepEqual(Array.from(u), [255]);
+    const nested = decodeValue(JSON.parse(JSON.stringify(encodeValue(snapshot({ x: new Int32Array([-1]), list: [1, -0, NaN] }))))) as { x: Int32Array; list: number[] };
+    assert.deepEqual(Array.from(nested.x), [-1]);
+    assert.ok(Object.is(nested.list[1], -0));
+    assert.ok(decodeValue(encodeValue(snapshot(() => 1))) instanceof Unrecordable);
+  });
+
+  it('snapshots are deep copies, compared bit for bit', () => {
+    const a = new Float64Array([1, 2]);
+    const s = snapshot(a) as Float64Array;
+    a[0] = 9;
+    assert.equal(s[0], 1);
+    assert.ok(sameSnapshot(snapshot([0, NaN]), [0, NaN]));
+    assert.ok(!sameSnapshot([0], [-0]));
+    assert.ok(!sameSnapshot(new Float64Array([1]), new Float32Array([1])));
+  });
+});
+
+describe('CallSampler', () => {
+  it('keeps the first calls, then a reservoir, never more than maxCalls', () => {
+    const s = new CallSampler<number>({ maxCalls: 10, maxBytes: 1e9, firstCalls: 4 }, 7);
+    for (let i = 0; i < 10_000; i++) {
+      const a = s.admit(8);
+      if (a.keep) s.put(a.slot, i, 8);
+    }
+    assert.equal(s.kept.length, 10);
+    assert.deepEqual(s.kept.slice(0, 4), [0, 1, 2, 3]);
+    assert.equal(s.total, 10_000);
+    assert.ok(s.truncated);
+    // A uniform sample of 10,000 calls: the reservoir's calls are spread out, not the first ones.
+    assert.ok(s.kept.slice(4).some((i) => i > 5000));
+  });
+
+  it('stays within the byte budget and counts what it left out', () => {
+    const s = new CallSampler<number>({ maxCalls: 64, maxBytes: 100, firstCalls: 8 });
+    for (let i = 0; i < 20; i++) {
+      const a = s.admit(30);
+      if (a.keep) s.put(a.slot, i, 30);
+    }
+    assert.equal(s.kept.length, 3);
+    assert.ok(s.bytes <= 100);
+    assert.equal(s.tooLarge, 17);
+  });
+});
+
+describe('record', () => {
+  it('records a CommonJS kernel (examples/hot-helper.js checksum): real arguments and results', async () => {
+    const rec = await record({ file: join(examples, 'hot-helper.js'), functionName: 'checksum', args: ['512', '12'] });
+    assert.equal(rec.totalCalls, 12);
+    assert.equal(rec.calls.length, 12);
+    assert.equal(rec.truncated, false);
+    assert.equal(rec.line, 11);
+    assert.equal(rec.arity, 1);
+    for (const c of rec.calls) {
+      const bytes = c.args[0] as Uint8Array;
+      assert.ok(bytes instanceof Uint8Array);
+      assert.equal(bytes.length, 512);
+      assert.equal(c.result, checksum(bytes));
+      assert.ok(sameSnapshot(c.argsAfter[0], bytes));
+    }
+    // The program flips one byte per round: the recorded inputs are the real, changing ones.
+    assert.notEqual(rec.calls[0]!.result, rec.calls[1]!.result);
+    assert.deepEqual(recordedParamTypes(rec, rec.arity), ['Uint8Array']);
+  });
+
+  it('records an ES module, with mutated arrays and special numbers', async () => {
+    const rec = await record({ file: join(fixtures, 'scale.mjs'), functionName: 'scale' });
+    assert.equal(rec.totalCalls, 5);
+    const first = rec.calls[0]!;
+    assert.deepEqual(Array.from(first.args[0] as Float64Array), [1, -0, NaN, Infinity, 2.5, -3]);
+    assert.ok(Object.is((first.args[0] as Float64Array)[1], -0));
+    assert.deepEqual(Array.from(first.argsAfter[0] as Float64Array), [2, -0, NaN, Infinity, 5, -6]);
+    assert.equal(first.argsAfter[1], null);
+    assert.ok(Object.is(rec.calls[4]!.args[1], -0));
+    assert.equal(first.result, 6);
+    // -0 is not an int32, so the recorded type is a double.
+    assert.deepEqual(recordedParamTypes(rec, 2), ['Float64Array', 'double']);
+  });
+
+  it('records a TypeScript const arrow function through the bundle', async () => {
+    const rec = await record({ file: join(fixtures, 'dot.ts'), functionName: 'dot', args: ['20'] });
+    assert.equal(rec.totalCalls, 10);
+    assert.equal(rec.line, 2);
+    const [a, b] = rec.calls[0]!.args as Float64Array[];
+    let s = 0;
+    for (let i = 0; i < 20; i++) s += a![i]! * b![i]!;
+    assert.equal(rec.calls[0]!.result, s);
+  });
+
+  it('records objects holding typed arrays (examples/pairwise.ts)', async () => {
+    const rec = await record({ file: join(examples, 'pairwise.ts'), functionName: 'sumPairwiseDistances', args: ['30', '2'] });
+    assert.equal(rec.totalCalls, 2);
+    const p = rec.calls[0]!.args[0] as { x: Float64Array };
+    assert.ok(p.x instanceof Float64Array && p.x.length === 30);
+    assert.equal(recordedParamTypes(rec, 1), undefined);
+  });
+
+  it('keeps a bounded sample: the first calls plus a reservoir', async () => {
+    const rec = await record({ file: join(examples, 'hot-helper.js'), functionName: 'mix', args: ['256', '4'], limits: { maxCalls: 20, firstCalls: 5 } });
+    assert.equal(rec.totalCalls, 1024);
+    assert.equal(rec.calls.length, 20);
+    assert.ok(rec.truncated);
+    assert.deepEqual(rec.calls.slice(0, 5).map((c) => c.args[1]), [6, 38, 69, 100, 131]);
+  });
+
+  it('saves the calls so far when a never-ending program is stopped by the timeout', async () => {
+    const rec = await record({ file: join(fixtures, 'forever-calls.js'), functionName: 'step', timeoutMs: 1000, limits: { maxCalls: 16 } });
+    assert.ok(rec.totalCalls > 1000, String(rec.totalCalls));
+    assert.equal(rec.calls.length, 16);
+    assert.equal(rec.calls[0]!.result, 3);
+  });
+
+  it('says plainly when the function was never called', async () => {
+    await assert.rejects(record({ file: join(fixtures, 'never.js'), functionName: 'unused' }), (e: unknown) => e instanceof PerfLabError && /^unused was never called in this run; it ran to the end\./.test(e.message));
+  });
+});
+
+describe('recording store', () => {
+  it('finds a recording while the file is unchanged, and not after it changed', async () => {
+    const file = join(scratch, 'hot-helper.js');
+    copyFileSync(join(examples, 'hot-helper.js'), file);
+    const rec = await record({ file, functionName: 'checksum', args: ['64', '3'] });
+    const store = join(scratch, 'store');
+    await saveRecording(store, rec);
+    const back = (await loadRecording(store, file, 'checksum')) as Recording;
+    assert.ok(back);
+    assert.equal(back.totalCalls, 3);
+    assert.deepEqual(Array.from(back.calls[2]!.args[0] as Uint8Array), Array.from(rec.calls[2]!.args[0] as Uint8Array));
+    assert.equal(await loadRecording(store, file, 'mix'), undefined);
+    writeFileSync(file, readFileSync(file, 'utf8') + '\n// changed\n');
+    assert.equal(await loadRecording(store, file, 'checksum'), undefined);
+  });
+
+  it('encodes to JSON and back without losing a bit', () => {
+    const rec: Recording = {
+      file: '/x.js',
+      functionName: 'f',
+      sourceHash: 'h',
+      line: 1,
+      arity: 2,
+      calls: [{ args: [new Float32Array([NaN, -0]), -0], result: NaN, argsAfter: [new Float32Array([1, 2]), null] }],
+      totalCalls: 1,
+      truncated: false,
+      tooLarge: 0,
+      limits: { maxCalls: 1, maxBytes: 1, firstCalls: 1 },
+      recordedAt: 'now',
+      runtimeVersion: 'v20',
+    };
+    const back = decodeRecording(JSON.parse(JSON.stringify(encodeRecording(rec))));
+    assert.ok(Object.is(back.calls[0]!.args[1], -0));
+    assert.ok(Number.isNaN(back.calls[0]!.result));
+    assert.deepEqual(Array.from(back.calls[0]!.argsAfter[0] as Float32Array), [1, 2]);
+  });
+});
