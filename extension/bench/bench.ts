@@ -1,0 +1,224 @@
+// The bench stage: the original and the candidate measured on the recorded inputs, each in its own child process of
+// the user's Node.js, with tinybench; the speedup with a bootstrap confidence interval, a verdict and the advice
+// the numbers support.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Candidate, StageOptions } from '../compiler/compile';
+import { CancelledError, PerfLabError } from '../errors';
+import { noProgress } from '../progress';
+import { probeNode } from '../profile/node-runner';
+import { isReplayable, type Recording } from '../record/recording';
+import { firstLines, startChild } from '../record/run-child';
+import { sameSnapshot } from '../record/value-codec';
+import { writeModules, type OriginalFunction } from '../prove/modules';
+import { benchHarness, type BenchRequest, type FromBenchHarness } from './harness';
+import { bootstrapRatio, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
+
+export type VariantName = 'JavaScript' | 'WebAssembly';
+
+export interface BenchOptions extends StageOptions {
+  nodePath?: string;
+  cwd?: string;
+  /** Measured milliseconds per variant (after warm-up); 1,500 by default. */
+  timeMs?: number;
+  /** Warm-up milliseconds per variant; a fifth of timeMs, at least 200, by default. */
+  warmupMs?: number;
+  /** How long one sample (k calls) should last; k is calibrated on the JavaScript variant. 0.5 ms by default. */
+  iterationMs?: number;
+  /** Seed of the bootstrap, so that a result can be reproduced. */
+  seed?: number;
+  resamples?: number;
+}
+
+/** One variant's timings, in milliseconds per call. */
+export interface VariantResult {
+  name: VariantName;
+  median: number;
+  mean: number;
+  /** Relative margin of error of the mean at 95 %, in percent. */
+  rme: number;
+  sd: number;
+  min: number;
+  max: number;
+  /** Samples taken (each of `callsPerSample` calls). */
+  samples: number;
+}
+
+export interface BenchResult {
+  variants: VariantResult[];
+  /** JavaScript's median time over WebAssembly's: above 1 the WebAssembly version is faster. */
+  speedup: RatioEstimate & { statistic: 'median' };
+  verdict: Verdict;
+  /** The advice the numbers support, starting with what to do. */
+  recommendation: string;
+  /** How it was measured and what to keep in mind. */
+  note: string;
+  /** How the function was called, compared with how the program calls it. */
+  callShape: string;
+  callsPerSample: number;
+  inputs: number;
+  runtimeVersion: string;
+}
+
+/** tinybench's entry file as a file: URL, resolved from Perf Lab's own install (the harness lives in a temp folder). */
+export function tinybenchUrl(): string {
+  try {
+    return pathToFileURL(require.resolve('tinybench')).href;
+  } catch {
+    throw new PerfLabError('tinybench is missing from Perf Lab\'s installation (node_modules/tinybench). Reinstall the extension, or run `npm install` in a checkout.');
+  }
+}
+
+/** The argument positions the function writes to, from the compiled signature and from the recorded calls. */
+export function writtenArgs(candidate: Candidate, recording: Recording): number[] {
+  const out = new Set<number>();
+  candidate.abi.params.forEach((p, i) => {
+    if (p.kind === 'array' && p.written) out.add(i);
+  });
+  for (const c of recording.calls) {
+    c.argsAfter.forEach((after, i) => {
+      if (after !== null && !sameSnapshot(after, c.args[i])) out.add(i);
+    });
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+interface VariantRun {
+  perCall: Float64Array;
+  k: number;
+  stats: { calls: number; fallbacks: number; reason: string } | null;
+}
+
+async function runVariant(
+  name: VariantName,
+  execPath: string,
+  harnessPath: string,
+  argv: string[],
+  cwd: string,
+  request: BenchRequest,
+  signal: AbortSignal | undefined,
+): Promise<VariantRun> {
+  let stderr = '';
+  let resolveResult: (m: Extract<FromBenchHarness, { type: 'result' }>) => void = () => {};
+  const result = new Promise<Extract<FromBenchHarness, { type: 'result' }>>((r) => (resolveResult = r));
+  const child = startChild({
+    execPath,
+    args: [harnessPath, name, ...argv],
+    cwd,
+    // Start-up, calibration and the statistics on top of the measured time.
+    timeoutMs: request.timeMs + request.warmupMs + 120_000,
+    signal,
+    ipc: true,
+    onOutput: (stream, text) => {
+      if (stream === 'stderr' && stderr.length < 4096) stderr += text;
+    },
+    onMessage: (m) => {
+      const msg = m as FromBenchHarness;
+      if (msg.type === 'ready') child.send(request);
+      else if (msg.type === 'result') resolveResult(msg);
+    },
+  });
+  const outcome = child.done.then((o) => ({ exited: o }));
+  const first = await Promise.race([result.then((r) => ({ r })), outcome]);
+  if ('exited' in first) {
+    const o = first.exited;
+    if (o.stoppedBy === 'cancel') throw new CancelledError('The benchmark was cancelled.');
+    if (o.stoppedBy === 'timeout') throw new PerfLabError(`The ${name} benchmark did not finish in time.`);
+    throw new PerfLabError(`The ${name} benchmark process ended early (${o.signal ?? `exit code ${o.code}`}).${stderr ? `\n${firstLines(stderr, 8)}` : ''}`);
+  }
+  const r = first.r;
+  child.process.disconnect?.();
+  const timer = setTimeout(() => child.stop(), 2000);
+  await child.done;
+  clearTimeout(timer);
+  if (r.state !== 'completed' || r.samples.length === 0) {
+    throw new PerfLabError(`The ${name} benchmark failed (${r.state}).${r.error ? `\n${firstLines(r.error, 6)}` : ''}`);
+  }
+  return { perCall: Float64Array.from(r.samples, (s) => s / r.k), k: r.k, stats: r.stats };
+}
+
+function variantResult(name: VariantName, perCall: Float64Array): VariantResult {
+  const s = summarize(perCall);
+  return { name, median: s.median, mean: s.mean, rme: s.rme, sd: s.sd, min: s.min, max: s.max, samples: s.n };
+}
+
+/**
+ * Measures the original and the candidate on the recorded inputs, each in its own child process, and estimates
+ * the speedup with a 95 % bootstrap interval on the ratio of medians.
+ */
+export async function bench(original: OriginalFunction, candidate: Candidate, recording: Recording, opts: BenchOptions = {}): Promise<BenchResult> {
+  const progress = opts.progress ?? noProgress;
+  const timeMs = opts.timeMs ?? 1500;
+  const warmupMs = opts.warmupMs ?? Math.max(200, timeMs / 5);
+  const iterationMs = opts.iterationMs ?? 0.5;
+  const calls = recording.calls.filter((c) => isReplayable(c) && c.threw === undefined);
+  if (calls.length === 0) {
+    throw new PerfLabError(`No recorded call of ${original.functionName} can be replayed (they hold functions or host objects, or threw). The benchmark needs real inputs: record the function again.`);
+  }
+  const inputs = calls.map((c) => c.args);
+  const copy = writtenArgs(candidate, recording);
+  const arity = Math.max(candidate.abi.params.length, ...inputs.map((a) => a.length));
+
+  progress({ message: 'Looking for Node.js…' });
+  const runtime = await probeNode(opts.nodePath || 'node');
+  if (opts.signal?.aborted) throw new CancelledError('The benchmark was cancelled.');
+  const tb = tinybenchUrl();
+  const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-bench-'));
+  try {
+    const modules = await writeModules(tmp, original, candidate);
+    const harnessPath = join(tmp, 'bench-harness.mjs');
+    await writeFile(harnessPath, benchHarness(arity));
+    const argv = [modules.originalUrl, modules.loaderUrl, original.functionName, tb];
+    const cwd = opts.cwd ?? tmp;
+    const request: BenchRequest = { type: 'run', inputs, copy, k: 0, iterationMs, timeMs, warmupMs };
+
+    progress({ message: `Measuring JavaScript (${(timeMs / 1000).toFixed(1)} s)…` });
+    const js = await runVariant('JavaScript', runtime.execPath, harnessPath, argv, cwd, request, opts.signal);
+    progress({ message: `Measuring WebAssembly (${(timeMs / 1000).toFixed(1)} s)…` });
+    const wasm = await runVariant('WebAssembly', runtime.execPath, harnessPath, argv, cwd, { ...request, k: js.k }, opts.signal);
+
+    progress({ message: 'Computing the confidence interval…' });
+    const speedup = bootstrapRatio(js.perCall, wasm.perCall, { statistic: 'median', resamples: opts.resamples ?? 2000, seed: opts.seed ?? 1 });
+    const verdict = verdictOf(speedup);
+    const k = js.k;
+    const argList = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ');
+    const copied = copy.length > 0 ? ` Argument${copy.length > 1 ? 's' : ''} ${copy.map((i) => i + 1).join(', ')} ${copy.length > 1 ? 'were' : 'was'} copied fresh for every call, before each sample and outside the timed region, because the function writes to ${copy.length > 1 ? 'them' : 'it'}.` : '';
+    const callShape =
+      `${original.functionName}(${argList}) called directly, ${k} time${k === 1 ? '' : 's'} per sample, on the ${inputs.length} recorded input${inputs.length === 1 ? '' : 's'} in turn.${copied}` +
+      ' In this loop V8 may inline the JavaScript version, which the program\'s own call site may not allow; the WebAssembly version is never inlined.';
+    const notes = [
+      `Each variant ran in its own process of Node.js ${runtime.version}: ${(warmupMs / 1000).toFixed(1)} s of warm-up, then ${(timeMs / 1000).toFixed(1)} s of samples; the speedup is the ratio of median times per call, with a 95% bootstrap interval (${opts.resamples ?? 2000} resamples).`,
+    ];
+    if (wasm.stats && wasm.stats.fallbacks > 0) {
+      const share = (100 * wasm.stats.fallbacks) / Math.max(1, wasm.stats.calls);
+      notes.push(`The WebAssembly variant fell back to JavaScript on ${share.toFixed(share < 1 ? 2 : 0)}% of its calls (${wasm.stats.reason}), so it measures the original in part.`);
+    }
+    const variants = [variantResult('JavaScript', js.perCall), variantResult('WebAssembly', wasm.perCall)];
+    const noisy = variants.filter((v) => v.rme > 5);
+    if (noisy.length > 0) notes.push(`The measurements were noisy (relative margin of error ${noisy.map((v) => `${v.name} ${v.rme.toFixed(1)}%`).join(', ')}): other work on this machine, or too short a run; a longer run narrows the interval.`);
+    return {
+      variants,
+      speedup: { ...speedup, statistic: 'median' },
+      verdict,
+      recommendation: recommendation(speedup),
+      note: notes.join(' '),
+      callShape,
+      callsPerSample: k,
+      inputs: inputs.length,
+      runtimeVersion: runtime.version,
+    };
+  } finally {
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** A time per call with a unit that keeps it readable. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 1e-3) return `${(ms * 1e6).toFixed(ms < 1e-4 ? 2 : 1)} ns`;
+  if (ms < 1) return `${(ms * 1e3).toFixed(ms < 1e-2 ? 2 : 1)} µs`;
+  if (ms < 1000) return `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}

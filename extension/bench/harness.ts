@@ -1,0 +1,119 @@
+// The benchmark's child process: one variant (the original, or the candidate through its loader) measured with
+// tinybench on the recorded inputs. Generated for the function's arity so that the timed loop calls it directly,
+// `f(a[0], a[1])`, as a program does, not through a spread. Written to a temporary folder and run as a module.
+
+/** Parent to harness. */
+export interface BenchRequest {
+  type: 'run';
+  /** Argument lists, cycled through in order. */
+  inputs: unknown[][];
+  /** Arguments copied fresh for every call because the function writes to them (copied outside the timed region). */
+  copy: number[];
+  /** Calls per sample; 0 to calibrate it from `iterationMs`. */
+  k: number;
+  /** Milliseconds one sample should last when calibrating. */
+  iterationMs: number;
+  timeMs: number;
+  warmupMs: number;
+}
+
+/** Harness to parent. */
+export type FromBenchHarness =
+  | { type: 'ready' }
+  | {
+      type: 'result';
+      /** Milliseconds per sample (k calls), as tinybench measured them. */
+      samples: number[];
+      k: number;
+      state: string;
+      error?: string;
+      stats: { calls: number; fallbacks: number; reason: string } | null;
+      sinkType: string;
+    };
+
+/** The harness source for a function of `arity` parameters; argv: variant, original URL, loader URL, name, tinybench URL. */
+export function benchHarness(arity: number): string {
+  const args = Array.from({ length: arity }, (_, i) => `a[${i}]`).join(', ');
+  return `// Perf Lab benchmark harness: measures one variant of a function with tinybench.
+const [variant, originalUrl, loaderUrl, name, tinybenchUrl] = process.argv.slice(2);
+const { Bench } = await import(tinybenchUrl);
+const original = (await import(originalUrl))[name];
+let f = original;
+let loader = null;
+if (variant === 'WebAssembly') {
+  loader = await import(loaderUrl);
+  f = loader.bind(original);
+}
+// Every result is stored here and reported at the end, so that no call can be optimised away.
+let sink;
+
+function copyArgs(args, copy) {
+  const out = args.slice();
+  for (const i of copy) {
+    const v = args[i];
+    const c = Array.isArray(v) ? v.slice() : v.slice();
+    for (let j = 0; j < out.length; j++) if (args[j] === v) out[j] = c;
+  }
+  return out;
+}
+
+process.once('message', async (m) => {
+  const inputs = m.inputs;
+  const n = inputs.length;
+  const copy = m.copy;
+  const needCopy = copy.length > 0;
+  let k = m.k;
+  if (!k) {
+    // Calls needed for one sample to last about iterationMs: runs of doubling length until one lasts 20 ms
+    // (a timer read costs more than a small call, so calls are timed in runs, not one by one).
+    let calls = 0;
+    let run = 1;
+    let perCall = 0;
+    for (;;) {
+      const t0 = performance.now();
+      for (let j = 0; j < run; j++) {
+        const a = needCopy ? copyArgs(inputs[calls % n], copy) : inputs[calls % n];
+        sink = f(${args});
+        calls++;
+      }
+      const elapsed = performance.now() - t0;
+      if (elapsed >= 20 || run >= 1e7) {
+        perCall = elapsed / run;
+        break;
+      }
+      run *= 2;
+    }
+    k = Math.max(1, Math.min(1e6, Math.round(m.iterationMs / Math.max(perCall, 1e-6))));
+  }
+  const batch = new Array(k);
+  let pos = 0;
+  // Before every sample, outside the timed region: the next k inputs, fresh copies where the function writes.
+  function prepare() {
+    for (let j = 0; j < k; j++) {
+      const a = inputs[pos];
+      pos = pos + 1 === n ? 0 : pos + 1;
+      batch[j] = needCopy ? copyArgs(a, copy) : a;
+    }
+  }
+  function sample() {
+    for (let j = 0; j < k; j++) {
+      const a = batch[j];
+      sink = f(${args});
+    }
+  }
+  const bench = new Bench({ name, time: m.timeMs, warmupTime: m.warmupMs, retainSamples: true, throws: true });
+  bench.add(variant, sample, { beforeEach: prepare });
+  let error;
+  try {
+    await bench.run();
+  } catch (e) {
+    error = String(e && e.stack || e);
+  }
+  const r = bench.tasks[0].result;
+  const samples = r.latency && r.latency.samples ? Array.from(r.latency.samples) : [];
+  process.send({ type: 'result', samples, k, state: r.state, error, stats: loader ? { ...loader.stats } : null, sinkType: typeof sink });
+});
+process.on('disconnect', () => process.exit(0));
+process.send({ type: 'ready' });
+`;
+}

@@ -1,0 +1,36 @@
+// The files a proof or a benchmark child imports: the original function as a standalone ES module (with the
+// functions it calls and the file's numeric constants) and the candidate's .wasm with its loader. Real files,
+// imported as modules, so that both run exactly as they will in the user's program.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { writeKernelFiles } from '../../wasm/load-kernel';
+import type { Candidate } from '../compiler/compile';
+import { extractOriginal } from '../compiler/extract-js';
+import { loadTypeScript } from '../compiler/frontend-js';
+
+/** The function being replaced, as its file holds it. */
+export interface OriginalFunction {
+  /** The file's name (its extension decides whether TypeScript syntax is removed). */
+  fileName: string;
+  /** The file's source text. */
+  source: string;
+  functionName: string;
+}
+
+export interface LabModules {
+  /** file: URL of the original's module (exports the function under its name). */
+  originalUrl: string;
+  /** file: URL of the candidate's loader (exports `bind`, `stats`, `loadError`). */
+  loaderUrl: string;
+}
+
+/** Writes the original's module and the candidate's files into `dir`. */
+export async function writeModules(dir: string, original: OriginalFunction, candidate: Candidate): Promise<LabModules> {
+  const ts = await loadTypeScript();
+  const text = extractOriginal(ts, original.source, original.fileName, original.functionName, candidate.kernel.callees);
+  const originalPath = join(dir, 'original.mjs');
+  await writeFile(originalPath, text);
+  const { loaderPath } = writeKernelFiles(dir, 'candidate', candidate.wasm, candidate.abi, 'esm');
+  return { originalUrl: pathToFileURL(originalPath).href, loaderUrl: pathToFileURL(loaderPath).href };
+}

@@ -1,0 +1,304 @@
+// The prove stage: runs the original and a candidate on the recorded inputs plus generated edge cases, in a child
+// process of the user's Node.js, and compares every result and every array argument after the call. A mismatch
+// is shrunk to the smallest counter-example found. A proof in which the WebAssembly code (almost) never ran proves
+// nothing, and says so.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Candidate, StageOptions } from '../compiler/compile';
+import { CancelledError } from '../errors';
+import { noProgress } from '../progress';
+import { probeNode } from '../profile/node-runner';
+import { isReplayable, type Recording } from '../record/recording';
+import { compareCalls, show, type ArgDiff, type Outcome, type Tolerance } from './compare';
+import { copyArgs, defaultArgs, edgeCases, elementCount, type ProofCase } from './edge-cases';
+import { PROVE_HARNESS } from './harness';
+import { writeModules, type OriginalFunction } from './modules';
+import { ProofSession, type CaseResult, type CaseRun } from './session';
+import { shrinkCandidates, smaller } from './shrink';
+
+export interface ProveOptions extends StageOptions {
+  /** The node executable; 'node' on PATH by default. */
+  nodePath?: string;
+  /** Working folder of the child process. */
+  cwd?: string;
+  /** Least milliseconds a case may take before it is given up (raised to 20× the slowest recorded case). */
+  caseTimeoutMs?: number;
+  /** Compare within this tolerance; by default the candidate's own declaration, else bit for bit. */
+  tolerance?: Tolerance;
+  /** Share of the recorded cases that must run the WebAssembly code for the proof to count (default 0.1). */
+  minWasmShare?: number;
+  /** Variants tried while shrinking a counter-example, at most (default 2000). */
+  maxShrinkCases?: number;
+}
+
+/** The smallest input found on which the candidate differs from the original. */
+export interface Counterexample {
+  args: unknown[];
+  expected: Outcome;
+  actual: Outcome;
+  /** Array arguments that differ after the call. */
+  argsAfter: ArgDiff[];
+  why: string;
+  /** Where the failing input came from before it was shrunk. */
+  foundIn: 'recorded' | 'edge';
+  /** What the failing input tried before it was shrunk. */
+  label: string;
+  /** Shrinking steps that were taken. */
+  shrinkSteps: number;
+}
+
+export interface Proof {
+  /** True when every case matched and the WebAssembly code really ran on the recorded inputs. */
+  ok: boolean;
+  /** Cases run through both versions (recorded + edge). */
+  cases: number;
+  recordedCases: number;
+  edgeCases: number;
+  /** Cases given up (ran too long, or not replayable), with why. */
+  skipped: { label: string; why: string }[];
+  mismatches: number;
+  /** Cases on which the candidate ran its WebAssembly code. */
+  wasmCalls: number;
+  /** Cases on which the candidate fell back to the original. */
+  fallbacks: number;
+  /** Recorded cases on which the WebAssembly code ran. */
+  recordedWasmCalls: number;
+  /** The loader's fallback reasons, most frequent first. */
+  fallbackReasons: { reason: string; count: number }[];
+  /** Whether the WebAssembly code ran on too few recorded cases for the proof to mean anything. */
+  vacuous: boolean;
+  /** How results were compared, in words. */
+  comparison: string;
+  tolerance?: Tolerance;
+  counterexample?: Counterexample;
+  /** Why the proof failed, in one sentence, when it failed. */
+  reason?: string;
+  notes: string[];
+  durationMs: number;
+}
+
+/** The comparison in words, as the proof states it. */
+export function comparisonText(tolerance?: Tolerance): string {
+  if (tolerance) {
+    return `within a tolerance of ${tolerance.relative} relative + ${tolerance.absolute} absolute, declared by the candidate (NaN only matches NaN, infinities only themselves)`;
+  }
+  return 'bit for bit (results and every array argument after the call; +0 and -0 differ; NaN payloads are not compared, since JavaScript engines may canonicalise them)';
+}
+
+function outcomeOf(r: CaseRun['expected']): Outcome {
+  return r.threw !== undefined ? { threw: r.threw } : { value: r.value };
+}
+
+function diffOf(c: ProofCase, r: CaseRun, tolerance?: Tolerance) {
+  return compareCalls(c.args, outcomeOf(r.expected), outcomeOf(r.actual), r.expected.args, r.actual.args, tolerance);
+}
+
+function isRun(r: CaseResult): r is CaseRun {
+  return !('skipped' in r);
+}
+
+/** Whether recorded arguments have the shape the compiled signature takes (else they only test the fallback). */
+function fitsSignature(args: readonly unknown[], candidate: Candidate): boolean {
+  const params = candidate.abi.params;
+  if (args.length < params.length) return false;
+  return params.every((p, i) => {
+    const a = args[i];
+    if (p.kind === 'array') return p.array === 'Array' ? Array.isArray(a) : ArrayBuffer.isView(a) && Object.getPrototypeOf(a)?.constructor?.name === p.array;
+    return p.kind === 'bool' ? typeof a === 'boolean' : typeof a === 'number';
+  });
+}
+
+/**
+ * Proves a candidate equal to the original on the recorded calls and on generated edge cases, in a child process
+ * of the user's Node.js. Without a recording, only edge cases run (and the proof says it used no real inputs).
+ */
+export async function prove(original: OriginalFunction, candidate: Candidate, recording: Recording | undefined, opts: ProveOptions = {}): Promise<Proof> {
+  const started = performance.now();
+  const progress = opts.progress ?? noProgress;
+  const tolerance = opts.tolerance ?? (candidate as Candidate & { tolerance?: Tolerance }).tolerance;
+  const minWasmShare = opts.minWasmShare ?? 0.1;
+  const checkCancel = () => {
+    if (opts.signal?.aborted) throw new CancelledError('The proof was cancelled.');
+  };
+  progress({ message: 'Looking for Node.js…' });
+  const runtime = await probeNode(opts.nodePath || 'node');
+  checkCancel();
+
+  const notes: string[] = [];
+  const skipped: Proof['skipped'] = [];
+  const recorded: ProofCase[] = [];
+  for (const [i, c] of (recording?.calls ?? []).entries()) {
+    if (isReplayable(c)) recorded.push({ args: c.args, source: 'recorded', label: `recorded call ${i + 1}` });
+    else skipped.push({ label: `recorded call ${i + 1}`, why: 'it holds a value that cannot be recorded (a function or a host object)' });
+  }
+  const fitting = recorded.filter((c) => fitsSignature(c.args, candidate));
+  const base = fitting.length > 0 ? fitting.reduce((a, b) => (elementCount(b.args) < elementCount(a.args) ? b : a)).args : defaultArgs(candidate.abi.params);
+  const edges = edgeCases(candidate.abi.params, base);
+  if (!recording || recorded.length === 0) notes.push('No recorded calls: only generated edge cases were run, not the inputs the program really passes.');
+
+  const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-prove-'));
+  let session: ProofSession | undefined;
+  try {
+    progress({ message: 'Writing the original and the candidate…' });
+    const modules = await writeModules(tmp, original, candidate);
+    const harnessPath = join(tmp, 'harness.mjs');
+    await writeFile(harnessPath, PROVE_HARNESS);
+    session = new ProofSession({
+      execPath: runtime.execPath,
+      harnessPath,
+      harnessArgs: [modules.originalUrl, modules.loaderUrl, original.functionName],
+      cwd: opts.cwd ?? tmp,
+      signal: opts.signal,
+    });
+
+    const floor = opts.caseTimeoutMs ?? 1000;
+    progress({ message: `Running ${recorded.length} recorded calls through both versions…` });
+    const recordedResults = await session.run(recorded.map((c) => ({ args: c.args, timeoutMs: Math.max(floor, 30_000) })));
+    checkCancel();
+    const slowest = Math.max(0, ...recordedResults.filter(isRun).map((r) => r.expected.ms + r.actual.ms));
+    const caseTimeoutMs = Math.max(floor, Math.ceil(20 * slowest));
+    progress({ message: `Running ${edges.length} edge cases through both versions…` });
+    const edgeResults = await session.run(edges.map((c) => ({ args: c.args, timeoutMs: caseTimeoutMs, growth: c.growth })));
+    checkCancel();
+
+    const all = [...recorded, ...edges];
+    const results = [...recordedResults, ...edgeResults];
+    let wasmCalls = 0;
+    let fallbacks = 0;
+    let recordedWasmCalls = 0;
+    let mismatches = 0;
+    let firstFailure: { c: ProofCase; r: CaseRun } | undefined;
+    const reasons = new Map<string, number>();
+    results.forEach((r, i) => {
+      const c = all[i]!;
+      if (!isRun(r)) {
+        skipped.push({ label: c.label, why: r.skipped });
+        return;
+      }
+      if (r.wasm) {
+        wasmCalls++;
+        if (c.source === 'recorded') recordedWasmCalls++;
+      } else {
+        fallbacks++;
+        reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
+      }
+      if (diffOf(c, r, tolerance)) {
+        mismatches++;
+        // A failure on a real input is the one to show; otherwise the first edge case.
+        if (!firstFailure || (firstFailure.c.source !== 'recorded' && c.source === 'recorded')) firstFailure = { c, r };
+      }
+    });
+    const ran = results.filter(isRun).length;
+    const recordedRan = recordedResults.filter(isRun).length;
+
+    let counterexample: Counterexample | undefined;
+    if (firstFailure) {
+      progress({ message: 'Shrinking the counter-example…' });
+      counterexample = await shrink(session, firstFailure.c, firstFailure.r, caseTimeoutMs, tolerance, opts.maxShrinkCases ?? 2000);
+    }
+
+    const fallbackReasons = [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+    let vacuous = false;
+    let reason: string | undefined;
+    if (session.loadError) {
+      vacuous = true;
+      reason = `The WebAssembly module could not be loaded (${session.loadError}), so every call ran the original: nothing was proven.`;
+    } else if (recordedRan > 0 && recordedWasmCalls < minWasmShare * recordedRan) {
+      vacuous = true;
+      const why = fallbackReasons[0] ? ` (the loader said: ${fallbackReasons[0].reason})` : '';
+      reason = `The WebAssembly code ran on only ${recordedWasmCalls} of ${recordedRan} recorded calls; the others fell back to the original${why}. The proof is vacuous: the program would almost never run the compiled code.`;
+    } else if (recordedRan === 0 && wasmCalls === 0) {
+      vacuous = true;
+      reason = 'The WebAssembly code never ran on any case: every call fell back to the original, so nothing was proven.';
+    }
+    if (mismatches > 0 && counterexample) reason = `The candidate differs from the original on ${mismatches} of ${ran} cases: ${counterexample.why}.`;
+    if (!vacuous && recordedRan > 0 && recordedWasmCalls < recordedRan) {
+      notes.push(`The WebAssembly code ran on ${recordedWasmCalls} of ${recordedRan} recorded calls; the others fell back to the original.`);
+    }
+    if (skipped.length > 0) notes.push(`${skipped.length} case${skipped.length === 1 ? ' was' : 's were'} skipped (e.g. ${skipped[0]!.label}: ${skipped[0]!.why}).`);
+    const proof: Proof = {
+      ok: mismatches === 0 && !vacuous,
+      cases: ran,
+      recordedCases: recordedRan,
+      edgeCases: ran - recordedRan,
+      skipped,
+      mismatches,
+      wasmCalls,
+      fallbacks,
+      recordedWasmCalls,
+      fallbackReasons,
+      vacuous,
+      comparison: comparisonText(tolerance),
+      notes,
+      durationMs: performance.now() - started,
+    };
+    if (tolerance) proof.tolerance = tolerance;
+    if (counterexample) proof.counterexample = counterexample;
+    if (reason) proof.reason = reason;
+    return proof;
+  } finally {
+    await session?.close().catch(() => {});
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** Greedy shrinking: keeps the first simpler variant that still fails, until none does. */
+async function shrink(session: ProofSession, c: ProofCase, r: CaseRun, timeoutMs: number, tolerance: Tolerance | undefined, budget: number): Promise<Counterexample> {
+  let best = { args: c.args, run: r, diff: diffOf(c, r, tolerance)! };
+  let steps = 0;
+  let tried = 0;
+  while (tried < budget) {
+    const variants = shrinkCandidates(best.args).filter((v) => smaller(v, best.args));
+    if (variants.length === 0) break;
+    tried += variants.length;
+    const results = await session.run(variants.map((args) => ({ args, timeoutMs })));
+    let found = false;
+    for (let i = 0; i < variants.length; i++) {
+      const res = results[i]!;
+      if (!isRun(res)) continue;
+      const probe: ProofCase = { args: variants[i]!, source: 'shrink', label: 'shrunk' };
+      const diff = diffOf(probe, res, tolerance);
+      if (diff) {
+        best = { args: variants[i]!, run: res, diff };
+        steps++;
+        found = true;
+        break;
+      }
+    }
+    if (!found) break;
+  }
+  return {
+    args: copyArgs(best.args),
+    expected: outcomeOf(best.run.expected),
+    actual: outcomeOf(best.run.actual),
+    argsAfter: best.diff.argsAfter,
+    why: best.diff.why,
+    foundIn: c.source === 'recorded' ? 'recorded' : 'edge',
+    label: c.label,
+    shrinkSteps: steps,
+  };
+}
+
+/** The proof in a few lines, for the command line and the panel. */
+export function describeProof(p: Proof, functionName: string): string {
+  const lines: string[] = [];
+  const verdict = p.ok ? 'PROVEN' : p.vacuous ? 'NOT PROVEN (vacuous)' : 'REFUSED';
+  lines.push(`Proof: ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`);
+  lines.push(`  compared   ${p.comparison}`);
+  lines.push(`  ran        WebAssembly on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
+  if (p.fallbackReasons.length > 0) lines.push(`  fallbacks  ${p.fallbackReasons.slice(0, 3).map((f) => `${f.reason} (${f.count})`).join('; ')}`);
+  if (p.reason) lines.push(`  reason     ${p.reason}`);
+  const c = p.counterexample;
+  if (c) {
+    lines.push(`  counter-example (from ${c.foundIn === 'recorded' ? 'a recorded call' : `the edge case "${c.label}"`}, shrunk in ${c.shrinkSteps} steps):`);
+    lines.push(`    ${functionName}(${c.args.map((a) => show(a)).join(', ')})`);
+    lines.push(`    original:  ${'threw' in c.expected ? `threw ${c.expected.threw}` : `returned ${show(c.expected.value)}`}`);
+    lines.push(`    candidate: ${'threw' in c.actual ? `threw ${c.actual.threw}` : `returned ${show(c.actual.value)}`}`);
+    for (const d of c.argsAfter) {
+      lines.push(`    argument ${d.arg + 1} after the call${d.index >= 0 ? ` [${d.index}]` : ''}: ${show(d.expected)} expected, ${show(d.actual)} written`);
+    }
+  }
+  for (const n of p.notes) lines.push(`  note       ${n}`);
+  return lines.join('\n') + '\n';
+}
