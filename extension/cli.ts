@@ -2,14 +2,22 @@
 // `perf-lab`: the command line. It parses arguments and prints; the work is done by the same modules the extension uses.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bench, formatDuration, type BenchResult } from './bench/bench';
+import { compile } from './compiler/compile';
+import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
 import { functionStats, totalWeight } from './profile/aggregate';
 import { toFlameGraphData } from './profile/flame-data';
 import { exportCpuProfile } from './profile/importers/cpuprofile';
 import type { Profile } from './profile/model';
 import { profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
+import { describeProof, prove } from './prove/prove';
+import { record } from './record/record';
+import { recordedParamTypes, type Recording } from './record/recording';
+import { loadRecording, saveRecording } from './record/store';
 import { standaloneHtml } from './view/html';
 
 /** Exit codes: success, a problem the user can fix (message printed), a command line that cannot be understood. */
@@ -19,6 +27,7 @@ export const EXIT_USAGE = 2;
 
 const USAGE = `Usage:
   perf-lab profile <file> [options] [-- program arguments]
+  perf-lab optimize <file> --fn <name> [options] [-- program arguments]
   perf-lab demo [--out-dir dir] [--quick]
 
 Profiles a JavaScript or TypeScript file (.js .mjs .cjs .ts .mts) under V8's CPU profiler,
@@ -33,6 +42,16 @@ Options for profile:
   --node <path>             the node executable to run the program with (default: node on PATH)
   --no-disable-inlining     profile with V8's inlining on, exactly as the program normally runs
   -h, --help                show this help
+
+Options for optimize (record the function's real calls → compile → prove → benchmark):
+  --fn <name>               the function to rewrite (a top-level function declaration or const arrow function)
+  --target wasm             the backend (only wasm so far)
+  --time <s>                measured seconds per variant in the benchmark (default 1.5)
+  --timeout <s>             stop the recorded run after this many seconds (default 60, 0 for none)
+  --store <dir>             where recordings are kept (default ~/.cache/perf-lab)
+  --rerecord                record again even when a recording of the unchanged file exists
+  --node <path>             the node executable to run the program, proof and benchmark with
+  --apply                   write the proven rewrite next to the source (not yet available)
 
 Options for demo:
   --out-dir <dir>           where the demo writes its profiles and flame graphs (default out/demo)
@@ -241,6 +260,99 @@ async function demoCommand(args: string[], io: CliIO): Promise<number> {
   return EXIT_OK;
 }
 
+/** Where the command line keeps recordings: $XDG_CACHE_HOME/perf-lab or ~/.cache/perf-lab. */
+export function defaultStore(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'perf-lab');
+}
+
+/** The benchmark as a table, then the speedup, the verdict and the advice. */
+export function benchReport(r: BenchResult): string {
+  const rows = r.variants.map((v) => [v.name, formatDuration(v.median), formatDuration(v.mean), `±${fixed(v.rme, 1)}%`, formatDuration(v.sd), v.samples.toLocaleString('en-US')]);
+  const [lo, hi] = r.speedup.ci95;
+  const x = (n: number) => `${fixed(n, 2)}×`;
+  return (
+    formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]) +
+    `\nSpeedup ${x(r.speedup.estimate)} (95% CI ${x(lo)}–${x(hi)}, ratio of medians): ${r.verdict}\n` +
+    `Recommendation: ${r.recommendation}\n` +
+    `  call shape  ${r.callShape}\n` +
+    `  note        ${r.note}\n`
+  );
+}
+
+async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      fn: { type: 'string' },
+      target: { type: 'string' },
+      time: { type: 'string' },
+      timeout: { type: 'string' },
+      store: { type: 'string' },
+      rerecord: { type: 'boolean' },
+      node: { type: 'string' },
+      apply: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(USAGE + '\n');
+    return EXIT_OK;
+  }
+  const [file, ...programArgs] = positionals;
+  if (!file) throw new UsageError('perf-lab optimize needs a file to run.');
+  if (!values.fn) throw new UsageError('perf-lab optimize needs --fn <name>: the function to rewrite.');
+  if (values.target !== undefined && values.target !== 'wasm') throw new UsageError(`--target ${values.target} is not available; the only target so far is wasm.`);
+  const functionName = values.fn;
+  const timeMs = positiveNumber(values.time, 'time', 1.5) * 1000;
+  const timeoutMs = positiveNumber(values.timeout, 'timeout', 60, true) * 1000;
+  const store = resolve(values.store ?? defaultStore());
+  const path = resolve(file);
+  const nodePath = values.node;
+  const interrupt = abortOnInterrupt();
+  const stage = { signal: interrupt.signal };
+  try {
+    let rec: Recording | undefined = values.rerecord ? undefined : await loadRecording(store, path, functionName);
+    if (rec) {
+      io.out(`Using the recording of ${functionName} from ${rec.recordedAt} (${rec.calls.length} of ${rec.totalCalls} calls; --rerecord to record again)\n`);
+    } else {
+      io.out(`Recording the calls of ${functionName} in ${shown(path)}${programArgs.length > 0 ? ` ${programArgs.join(' ')}` : ''}…\n`);
+      rec = await record(
+        { file: path, functionName, args: programArgs, timeoutMs, ...(nodePath ? { nodePath } : {}), ...(io.programOutput ? { onOutput: io.programOutput } : {}) },
+        stage,
+      );
+      await saveRecording(store, rec);
+      io.out(`Recorded ${rec.calls.length} of ${rec.totalCalls} call${rec.totalCalls === 1 ? '' : 's'}${rec.truncated ? ' (first calls plus a uniform sample)' : ''}, kept in ${shown(store)}\n`);
+    }
+
+    const source = await readFile(path, 'utf8');
+    const params = recordedParamTypes(rec, rec.arity);
+    const compiled = await compile({ source, fileName: basename(path), functionName, ...(params ? { params } : {}) }, stage);
+    if (!compiled.ok) {
+      io.out(`\nRefused: ${functionName} cannot be compiled to WebAssembly: ${formatRefusal(compiled.refusal)}\n`);
+      return EXIT_USER_ERROR;
+    }
+    const candidate = compiled.candidate;
+    io.out(`Compiled ${functionName}${params ? ` (${params.join(', ')}, as recorded)` : ''} to WebAssembly: ${candidate.wasm.length.toLocaleString('en-US')} bytes\n\n`);
+
+    const original = { source, fileName: basename(path), functionName };
+    const proof = await prove(original, candidate, rec, { ...stage, ...(nodePath ? { nodePath } : {}) });
+    io.out(describeProof(proof, functionName));
+    if (!proof.ok) {
+      io.out('\nNot benchmarked: only a proven rewrite is worth measuring.\n');
+      return EXIT_USER_ERROR;
+    }
+
+    io.out(`\nBenchmarking (${fixed(timeMs / 1000, 1)} s per variant, each in its own process)…\n`);
+    const result = await bench(original, candidate, rec, { ...stage, timeMs, ...(nodePath ? { nodePath } : {}) });
+    io.out(benchReport(result));
+    if (values.apply) io.out('\n--apply is not yet available: the apply stage is still being written. Nothing was changed.\n');
+  } finally {
+    interrupt.dispose();
+  }
+  return EXIT_OK;
+}
+
 /** Runs the command line and returns its exit status; errors are printed, never thrown. */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const [command, ...rest] = argv;
@@ -250,6 +362,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return await profileCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
+      case 'optimize':
+        return await optimizeCommand(rest, io);
       case undefined:
       case 'help':
       case '-h':

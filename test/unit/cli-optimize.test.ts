@@ -1,0 +1,60 @@
+// `perf-lab optimize` as users run it: the built dist/cli.js in a child process (run `npm run build` first).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+const root = resolve(__dirname, '..', '..');
+const cli = join(root, 'dist', 'cli.js');
+const store = mkdtempSync(join(tmpdir(), 'perf-lab-optimize-test-'));
+after(() => rmSync(store, { recursive: true, force: true }));
+
+function perfLab(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const p = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+describe('perf-lab optimize', () => {
+  before(() => assert.ok(existsSync(cli), `${cli} is missing: run npm run build first`));
+
+  it('records, compiles, proves and benchmarks a kernel, then reuses the recording', async () => {
+    const args = ['optimize', 'examples/hot-helper.js', '--fn', 'checksum', '--time', '0.2', '--store', store, '--apply', '--', '512', '6'];
+    const r = await perfLab(...args);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Recorded 6 of 6 calls/);
+    assert.match(r.stdout, /Compiled checksum \(Uint8Array, as recorded\) to WebAssembly/);
+    assert.match(r.stdout, /Proof: PROVEN — \d+ cases \(6 recorded, \d+ edge cases\), 0 mismatches/);
+    assert.match(r.stdout, /^JavaScript +\S+ (ns|µs|ms)/m);
+    assert.match(r.stdout, /^WebAssembly +\S+ (ns|µs|ms)/m);
+    assert.match(r.stdout, /Speedup \d+\.\d\d× \(95% CI \d+\.\d\d×–\d+\.\d\d×, ratio of medians\): (faster|slower|not significant)/);
+    assert.match(r.stdout, /Recommendation: (keep JavaScript|use WebAssembly)/);
+    assert.match(r.stdout, /--apply is not yet available/);
+    const again = await perfLab(...args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Using the recording of checksum from .* \(6 of 6 calls; --rerecord to record again\)/);
+  });
+
+  it('prints the refusal with its construct and line', async () => {
+    const r = await perfLab('optimize', 'examples/pairwise.ts', '--fn', 'sumPairwiseDistances', '--store', store, '--', '20', '1');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /Refused: sumPairwiseDistances cannot be compiled to WebAssembly: line \d+:\d+: .+ — .+/);
+  });
+
+  it('says when the function was never called, and rejects a missing --fn', async () => {
+    const r = await perfLab('optimize', 'test/fixtures/record/never.js', '--fn', 'unused', '--store', store);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /unused was never called in this run/);
+    const u = await perfLab('optimize', 'examples/hot-helper.js');
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /needs --fn/);
+  });
+});
