@@ -47,8 +47,10 @@ export function sumPairwiseDistances(p: Points): number {
   return sum;
 }
 
-const n = Number(process.argv[2] ?? 3000);
-const rounds = Number(process.argv[3] ?? 40);
+// Read through globalThis so the file type-checks with or without Node's type definitions installed.
+const argv = (globalThis as { process?: { argv: string[] } }).process?.argv ?? [];
+const n = Number(argv[2] ?? 3000);
+const rounds = Number(argv[3] ?? 40);
 const points = randomPoints(n, 42);
 let total = 0;
 for (let r = 0; r < rounds; r++) total += sumPairwiseDistances(points);

@@ -72,5 +72,5 @@ export interface WebviewState {
 
 /** The view type of the flame graph panel, registered with a serializer. */
 export const FLAME_VIEW_TYPE = 'perfLab.flameGraph';
-/** The id of the element that carries the initial data as JSON in the standalone HTML. */
+/** The id of the element that carries the first message (a `ToWebview`: data or an error) as JSON in the page. */
 export const INITIAL_DATA_ID = 'perf-lab-data';

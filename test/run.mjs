@@ -16,11 +16,14 @@ function find(dir) {
 
 const which = process.argv[2];
 const suites = which ? [which] : ['unit', 'e2e'];
+let failed = 0;
 for (const suite of suites) {
   const files = find(join('test', suite));
   if (files.length === 0) continue;
   // End-to-end tests share one code-server and one browser per file: run them one file at a time.
   const concurrency = suite === 'e2e' ? ['--test-concurrency=1'] : [];
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...files], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  // Later suites still run after a failure, so one run shows everything that is broken.
+  if (r.status !== 0) failed++;
 }
+process.exit(failed > 0 ? 1 : 0);

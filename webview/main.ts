@@ -108,12 +108,12 @@ class App {
     });
   }
 
-  /** Renders inlined data if the page has it, then tells the extension the page is ready. */
+  /** Handles the message inlined in the page (data or an error) if it has one, then tells the extension the page is ready. */
   start(): void {
     const inline = document.getElementById(INITIAL_DATA_ID);
     if (inline?.textContent) {
       try {
-        this.load(JSON.parse(inline.textContent) as FlameGraphData);
+        this.handle(JSON.parse(inline.textContent) as ToWebview);
       } catch (e) {
         this.fail(`The profile embedded in this page could not be read: ${(e as Error).message}`);
       }

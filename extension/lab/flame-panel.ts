@@ -34,14 +34,13 @@ export class FlameViews implements vscode.Disposable {
   private attach(webview: vscode.Webview, title: string, data: FlameGraphData | undefined, error?: string): vscode.Disposable {
     webview.options = this.options();
     const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
-    webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title, ...(data ? { data } : {}) });
-    return webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(webview, msg, error));
+    webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title, ...(data ? { data } : {}), ...(error ? { error } : {}) });
+    return webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg));
   }
 
-  private onMessage(webview: vscode.Webview, msg: FromWebview, error: string | undefined): void {
+  private onMessage(msg: FromWebview): void {
     switch (msg.type) {
       case 'ready':
-        if (error) post(webview, { type: 'error', message: error });
         break;
       case 'openSource':
         void this.openSource(msg.file, msg.line, msg.column);

@@ -1,6 +1,6 @@
 // The HTML around the webview bundle: for the editor's panel (script from a URI) and for a standalone file (script inlined).
 import { randomBytes } from 'node:crypto';
-import { INITIAL_DATA_ID, type FlameGraphData } from '../protocol';
+import { INITIAL_DATA_ID, type FlameGraphData, type ToWebview } from '../protocol';
 
 /** A fresh nonce for one page's Content-Security-Policy. */
 export function makeNonce(): string {
@@ -16,6 +16,8 @@ export interface WebviewHtmlOptions {
   nonce: string;
   /** When given, the page draws it at once instead of waiting for a 'load' message. */
   data?: FlameGraphData;
+  /** When given (and no data), the page shows this error at once. */
+  error?: string;
   title: string;
 }
 
@@ -29,7 +31,8 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
     `font-src ${o.cspSource}`,
   ].join('; ');
   const script = `<script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>`;
-  return page(csp, o.title, o.nonce, o.data, script);
+  const initial: ToWebview | undefined = o.data ? { type: 'load', data: o.data } : o.error ? { type: 'error', message: o.error } : undefined;
+  return page(csp, o.title, o.nonce, initial, script);
 }
 
 /** A self-contained page for a browser: the bundle and the data inlined, nothing loaded from elsewhere. */
@@ -37,7 +40,7 @@ export function standaloneHtml(data: FlameGraphData, webviewScript: string): str
   const nonce = makeNonce();
   const csp = ["default-src 'none'", 'img-src data:', `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
   const script = `<script nonce="${nonce}">\n${inlineScript(webviewScript)}\n</script>`;
-  return page(csp, data.title, nonce, data, script);
+  return page(csp, data.title, nonce, { type: 'load', data }, script);
 }
 
 /** Data as JSON that is safe inside a script element: no '<' can start a closing tag or comment. */
@@ -53,8 +56,8 @@ function inlineScript(js: string): string {
     .replace(/<!--/g, '\\x3C!--');
 }
 
-function page(csp: string, title: string, nonce: string, data: FlameGraphData | undefined, script: string): string {
-  const dataTag = data ? `\n<script type="application/json" id="${INITIAL_DATA_ID}" nonce="${escapeAttr(nonce)}">${jsonForScript(data)}</script>` : '';
+function page(csp: string, title: string, nonce: string, initial: ToWebview | undefined, script: string): string {
+  const dataTag = initial ? `\n<script type="application/json" id="${INITIAL_DATA_ID}" nonce="${escapeAttr(nonce)}">${jsonForScript(initial)}</script>` : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

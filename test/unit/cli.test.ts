@@ -67,9 +67,11 @@ describe('perf-lab command line', () => {
     assert.match(table, /^Function +Location +Self ms +Self % +Total ms +Total %\n/);
     const rows = table.split('\n').slice(2, 7);
     assert.equal(rows.filter((l) => l.trim()).length, 5);
-    assert.match(rows[0]!, /^advance +examples\/nbody\.js:71 +[\d,.]+ +\d+\.\d% +[\d,.]+ +\d+\.\d%$/);
+    // The engine's own rows ((garbage collector), (program)) can rise on a loaded machine; among the program's functions advance leads.
+    const programRows = rows.filter((l) => /examples\//.test(l));
+    assert.match(programRows[0]!, /^advance +examples\/nbody\.js:71 +[\d,.]+ +\d+\.\d% +[\d,.]+ +\d+\.\d%$/);
     const profile = parseCpuProfile(readFileSync(out, 'utf8'), out);
-    assert.equal(functionStats(profile)[0]!.name, 'advance');
+    assert.equal(functionStats(profile).filter((f) => f.kind === 'js')[0]!.name, 'advance');
     const page = readFileSync(html, 'utf8');
     assert.ok(page.includes(`id="${INITIAL_DATA_ID}"`));
     assert.ok(page.includes('"advance"'));

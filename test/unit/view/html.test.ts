@@ -48,12 +48,18 @@ test('the panel page without data waits for a load message', () => {
   assert.equal(scripts(html).length, 1);
 });
 
+test('an error given to the panel page is inlined as an error message', () => {
+  const html = webviewHtml({ scriptUri: 'u.js', cspSource: 'c', nonce: 'n', error: 'bad.cpuprofile is not valid JSON <x>', title: 't' });
+  const json = scripts(html).find((x) => x.attrs.includes(INITIAL_DATA_ID))!;
+  assert.deepEqual(JSON.parse(json.body), { type: 'error', message: 'bad.cpuprofile is not valid JSON <x>' });
+});
+
 test('inlined data cannot close its script element and parses back unchanged', () => {
   const html = webviewHtml({ scriptUri: 'u.js', cspSource: 'c', nonce: 'n', data, title: 't' });
   const s = scripts(html);
   const json = s.find((x) => x.attrs.includes(INITIAL_DATA_ID))!;
   assert.ok(!json.body.includes('<'));
-  assert.deepEqual(JSON.parse(json.body), data);
+  assert.deepEqual(JSON.parse(json.body), { type: 'load', data });
   assert.equal(jsonForScript('<\u2028'), '"\\u003c\\u2028"');
 });
 
@@ -71,6 +77,6 @@ test('the standalone page inlines the bundle under its own nonce', () => {
   assert.ok(!code.includes('sourceMappingURL'));
   // The escaped string still means the same thing to JavaScript.
   assert.equal(new Function(`${code.replace('console.log(s);', '')}; return s;`)(), '</script><!--');
-  assert.deepEqual(JSON.parse(s[0]!.body), data);
+  assert.deepEqual(JSON.parse(s[0]!.body), { type: 'load', data });
   assert.notEqual(nonce, /'nonce-([^']+)'/.exec(csp(standaloneHtml(data, bundle)))![1]);
 });
