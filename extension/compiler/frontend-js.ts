@@ -1,0 +1,1247 @@
+// JavaScript / TypeScript frontend: parses a file with the TypeScript compiler API and lowers one function
+// (and the functions of the same file it calls) to the IR, keeping JavaScript's number semantics exactly.
+// Whatever lies outside the numeric subset is refused with the construct and its position.
+import type * as TS from 'typescript';
+import {
+  ARRAY_KINDS,
+  HOST_MATH,
+  elementType,
+  isArrayType,
+  type ArrayKind,
+  type BinaryOp,
+  type CallArg,
+  type Expr,
+  type HostMath,
+  type IrArray,
+  type IrFunction,
+  type IrLocal,
+  type IrModule,
+  type IrParam,
+  type NumType,
+  type ResultType,
+  type ScalarType,
+  type Stmt,
+  type ValueType,
+} from './ir';
+import { RefusalError, type Refusal } from './refusal';
+
+type Ts = typeof TS;
+
+/**
+ * A parameter type: from a TypeScript annotation, a JSDoc tag, or the types recorded at run time.
+ * 'number' lets the compiler speculate on int32 where the parameter bounds loops or indexes arrays;
+ * 'int32' forces that speculation and 'double' forbids it (the loader checks int32 at every call).
+ */
+export type ParamTypeName = 'number' | 'int32' | 'double' | 'boolean' | 'number[]' | Exclude<ArrayKind, 'Array'>;
+
+export interface FrontendOptions {
+  /** Types for the entry function's parameters, in order; they win over annotations. */
+  params?: ParamTypeName[];
+}
+
+/** The function chosen for compilation, lowered: what every backend compiles. */
+export interface Kernel {
+  name: string;
+  fileName: string;
+  /** 1-based line of the function in its file. */
+  line: number;
+  ir: IrModule;
+  /** Functions of the same file it calls (compiled with it). */
+  callees: string[];
+}
+
+export type FrontendResult = { ok: true; kernel: Kernel } | { ok: false; refusal: Refusal };
+
+let tsModule: Promise<Ts> | undefined;
+
+/** Loads the TypeScript compiler on first use (it is large). */
+export function loadTypeScript(): Promise<Ts> {
+  tsModule ??= import('typescript').then((m) => ((m as { default?: Ts }).default ?? (m as unknown as Ts)));
+  return tsModule;
+}
+
+/** Parses `source` and lowers `functionName`; a Refusal names the first construct outside the subset. */
+export function lowerJs(ts: Ts, source: string, fileName: string, functionName: string, options: FrontendOptions = {}): FrontendResult {
+  const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, scriptKind(ts, fileName));
+  try {
+    const file = new FileLowering(ts, sf);
+    const fn = file.functions.get(functionName);
+    if (!fn) {
+      return {
+        ok: false,
+        refusal: {
+          construct: functionName,
+          line: 1,
+          column: 1,
+          reason: `no function named '${functionName}' at the top level of ${fileName} (function declarations and const arrow functions are looked up)`,
+        },
+      };
+    }
+    const types = entryParamTypes(ts, file, fn, options.params);
+    const entry = file.lower(functionName, types, true);
+    const functions = file.reachable(entry.name);
+    markWritten(functions);
+    const kernel: Kernel = {
+      name: functionName,
+      fileName,
+      line: sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1,
+      ir: { entry: entry.name, functions },
+      callees: [...new Set(functions.filter((f) => f !== entry).map((f) => f.name.replace(/\$\d+$/, '')))],
+    };
+    return { ok: true, kernel };
+  } catch (e) {
+    if (e instanceof RefusalError) return { ok: false, refusal: e.refusal };
+    throw e;
+  }
+}
+
+function scriptKind(ts: Ts, fileName: string): TS.ScriptKind {
+  if (/\.[cm]?tsx?$/.test(fileName)) return fileName.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  return fileName.endsWith('x') ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
+}
+
+type FunctionNode = TS.FunctionDeclaration | TS.FunctionExpression | TS.ArrowFunction;
+
+/** Entry parameter types: recorded/explicit types first, then the annotation or JSDoc type. */
+function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: ParamTypeName[] | undefined): ValueType[] {
+  if (given && given.length !== fn.parameters.length) {
+    throw file.refuse(fn, `${given.length} parameter types were given for ${fn.parameters.length} parameters`);
+  }
+  return fn.parameters.map((p, i) => {
+    const name = given?.[i] ?? annotatedType(ts, p);
+    if (!name) {
+      throw file.refuse(p, 'the parameter has no type: annotate it (number, boolean, Float64Array, number[], …) or record the arguments by profiling');
+    }
+    return valueTypeOf(name, speculateInt32(ts, fn, p));
+  });
+}
+
+function valueTypeOf(name: ParamTypeName, speculate: boolean): ValueType {
+  switch (name) {
+    case 'number':
+      return speculate ? 'i32' : 'f64';
+    case 'int32':
+      return 'i32';
+    case 'double':
+      return 'f64';
+    case 'boolean':
+      return 'bool';
+    case 'number[]':
+      return { array: 'Array' };
+    default:
+      return { array: name };
+  }
+}
+
+function annotatedType(ts: Ts, p: TS.ParameterDeclaration): ParamTypeName | undefined {
+  const type = p.type ?? ts.getJSDocType(p);
+  if (!type) return undefined;
+  const text = type.getText().replace(/\s+/g, '');
+  if (text === 'number') return 'number';
+  if (text === 'boolean') return 'boolean';
+  if (text === 'number[]' || text === 'Array<number>') return 'number[]';
+  if ((ARRAY_KINDS as readonly string[]).includes(text) && text !== 'Array') return text as ParamTypeName;
+  return undefined;
+}
+
+/**
+ * Int32 speculation for a `number` parameter that is never reassigned and bounds a loop counter or
+ * takes part in an array index: the common shape of sizes and counts. The loader checks it per call.
+ */
+function speculateInt32(ts: Ts, fn: FunctionNode, p: TS.ParameterDeclaration): boolean {
+  if (!ts.isIdentifier(p.name)) return false;
+  const name = p.name.text;
+  let assigned = false;
+  let intUse = false;
+  const visit = (n: TS.Node, inIndex: boolean): void => {
+    if (ts.isIdentifier(n) && n.text === name) {
+      if (inIndex) intUse = true;
+      return;
+    }
+    if (isAssignmentTo(ts, n, name)) assigned = true;
+    if (ts.isBinaryExpression(n) && isRelational(ts, n.operatorToken.kind)) {
+      const other = isName(ts, n.left, name) ? n.right : isName(ts, n.right, name) ? n.left : undefined;
+      if (other && ts.isIdentifier(other) && isForCounter(ts, n, other.text)) intUse = true;
+    }
+    if (ts.isElementAccessExpression(n)) {
+      visit(n.expression, inIndex);
+      visit(n.argumentExpression, true);
+      return;
+    }
+    ts.forEachChild(n, (c) => visit(c, inIndex));
+  };
+  if (fn.body) visit(fn.body, false);
+  return intUse && !assigned;
+}
+
+function isName(ts: Ts, n: TS.Node, name: string): boolean {
+  return ts.isIdentifier(unwrap(ts, n as TS.Expression)) && (unwrap(ts, n as TS.Expression) as TS.Identifier).text === name;
+}
+
+function isForCounter(ts: Ts, cond: TS.BinaryExpression, counter: string): boolean {
+  const parent = cond.parent;
+  return !!parent && ts.isForStatement(parent) && parent.condition === cond && !!parent.initializer && declaresName(ts, parent.initializer, counter);
+}
+
+function declaresName(ts: Ts, init: TS.ForInitializer, name: string): boolean {
+  return ts.isVariableDeclarationList(init) && init.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name);
+}
+
+function isRelational(ts: Ts, k: TS.SyntaxKind): boolean {
+  const K = ts.SyntaxKind;
+  return k === K.LessThanToken || k === K.LessThanEqualsToken || k === K.GreaterThanToken || k === K.GreaterThanEqualsToken;
+}
+
+function isAssignmentTo(ts: Ts, n: TS.Node, name: string): boolean {
+  if (ts.isBinaryExpression(n) && isAssignmentOperator(ts, n.operatorToken.kind)) return isName(ts, n.left, name);
+  if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncDec(ts, n.operator)) return isName(ts, n.operand, name);
+  return false;
+}
+
+function isAssignmentOperator(ts: Ts, k: TS.SyntaxKind): boolean {
+  return k >= ts.SyntaxKind.FirstAssignment && k <= ts.SyntaxKind.LastAssignment;
+}
+
+function isIncDec(ts: Ts, k: TS.SyntaxKind): boolean {
+  return k === ts.SyntaxKind.PlusPlusToken || k === ts.SyntaxKind.MinusMinusToken;
+}
+
+/** Strips what only TypeScript sees (`as`, `!`, `satisfies`, `<T>x`) and parentheses. */
+function unwrap(ts: Ts, e: TS.Expression): TS.Expression {
+  for (;;) {
+    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) {
+      e = e.expression;
+    } else return e;
+  }
+}
+
+/** Sets `written` on every array a function stores to, directly or through the functions it calls. */
+function markWritten(functions: IrFunction[]): void {
+  const byName = new Map(functions.map((f) => [f.name, f]));
+  const done = new Set<IrFunction>();
+  const visit = (f: IrFunction): void => {
+    if (done.has(f)) return;
+    done.add(f);
+    const walkE = (e: Expr): void => {
+      switch (e.kind) {
+        case 'unary':
+          return walkE(e.arg);
+        case 'binary':
+          walkE(e.left);
+          return walkE(e.right);
+        case 'math':
+          return e.args.forEach(walkE);
+        case 'cond':
+          walkE(e.cond);
+          walkE(e.then);
+          return walkE(e.else);
+        case 'load':
+          return walkE(e.index);
+        case 'call': {
+          const callee = byName.get(e.fn)!;
+          visit(callee);
+          const arrayParams = callee.params.filter((p) => isArrayType(p.type));
+          let k = 0;
+          for (const a of e.args) {
+            if (a.kind === 'array') {
+              if (callee.arrays[arrayParams[k]!.slot]!.written) f.arrays[a.array]!.written = true;
+              k++;
+            } else walkE(a);
+          }
+          return;
+        }
+        default:
+          return;
+      }
+    };
+    const walkS = (s: Stmt): void => {
+      switch (s.kind) {
+        case 'set':
+        case 'expr':
+          return walkE(s.value);
+        case 'store':
+          f.arrays[s.array]!.written = true;
+          walkE(s.index);
+          return walkE(s.value);
+        case 'if':
+          walkE(s.cond);
+          s.then.forEach(walkS);
+          return s.else.forEach(walkS);
+        case 'loop':
+          if (s.test) walkE(s.test);
+          if (s.postTest) walkE(s.postTest);
+          s.body.forEach(walkS);
+          return s.update.forEach(walkS);
+        case 'return':
+          if (s.value) walkE(s.value);
+          return;
+        default:
+          return;
+      }
+    };
+    f.body.forEach(walkS);
+  };
+  functions.forEach(visit);
+}
+
+const MATH_CONSTANTS: Record<string, number> = {
+  PI: Math.PI, E: Math.E, LN2: Math.LN2, LN10: Math.LN10, LOG2E: Math.LOG2E, LOG10E: Math.LOG10E, SQRT2: Math.SQRT2, SQRT1_2: Math.SQRT1_2,
+};
+const NUMBER_CONSTANTS: Record<string, number> = {
+  MAX_VALUE: Number.MAX_VALUE, MIN_VALUE: Number.MIN_VALUE, EPSILON: Number.EPSILON, MAX_SAFE_INTEGER: Number.MAX_SAFE_INTEGER,
+  MIN_SAFE_INTEGER: Number.MIN_SAFE_INTEGER, POSITIVE_INFINITY: Infinity, NEGATIVE_INFINITY: -Infinity, NaN: NaN,
+};
+const HOST_ARITY: Partial<Record<HostMath, number>> = { pow: 2, atan2: 2 };
+
+/** The file: its top-level functions and numeric constants, and the lowered functions by specialisation. */
+class FileLowering {
+  functions = new Map<string, FunctionNode>();
+  constants = new Map<string, number>();
+  private lowered = new Map<string, IrFunction>();
+  private inProgress = new Set<string>();
+  private names = new Map<string, number>();
+
+  constructor(
+    readonly ts: Ts,
+    readonly sf: TS.SourceFile,
+  ) {
+    for (const st of sf.statements) {
+      if (ts.isFunctionDeclaration(st) && st.name && st.body) this.functions.set(st.name.text, st);
+      if (ts.isVariableStatement(st)) {
+        const isConst = (st.declarationList.flags & ts.NodeFlags.Const) !== 0;
+        for (const d of st.declarationList.declarations) {
+          if (!ts.isIdentifier(d.name) || !d.initializer) continue;
+          const init = unwrap(ts, d.initializer);
+          if (isConst && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) this.functions.set(d.name.text, init);
+          else if (isConst) {
+            const v = this.constantValue(init);
+            if (v !== undefined) this.constants.set(d.name.text, v);
+          }
+        }
+      }
+    }
+  }
+
+  /** A top-level `const` that is a number literal (with an optional sign) or a Math constant. */
+  private constantValue(e: TS.Expression): number | undefined {
+    const ts = this.ts;
+    e = unwrap(ts, e);
+    if (ts.isNumericLiteral(e)) return Number(e.text);
+    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) {
+      const v = this.constantValue(e.operand);
+      return v === undefined ? undefined : -v;
+    }
+    if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'Math') return MATH_CONSTANTS[e.name.text];
+    return undefined;
+  }
+
+  refuse(node: TS.Node, reason: string): RefusalError {
+    const pos = this.sf.getLineAndCharacterOfPosition(node.getStart(this.sf));
+    let construct = node.getText(this.sf).replace(/\s+/g, ' ');
+    if (construct.length > 60) construct = construct.slice(0, 57) + '…';
+    return new RefusalError({ construct, line: pos.line + 1, column: pos.character + 1, reason });
+  }
+
+  /** Lowers `name` for the given parameter types (each distinct signature is its own function). */
+  lower(name: string, types: ValueType[], entry: boolean, site?: TS.Node): IrFunction {
+    const key = `${name}(${types.map((t) => (isArrayType(t) ? t.array : t)).join(',')})`;
+    const done = this.lowered.get(key);
+    if (done) return done;
+    const node = this.functions.get(name)!;
+    if (this.inProgress.has(key) || [...this.inProgress].some((k) => k.startsWith(`${name}(`))) {
+      throw this.refuse(site ?? node, 'recursive calls are not compiled');
+    }
+    this.inProgress.add(key);
+    const n = this.names.get(name) ?? 0;
+    this.names.set(name, n + 1);
+    const irName = entry || n === 0 ? name : `${name}$${n}`;
+    const fn = lowerFunction(this, node, irName, types);
+    this.inProgress.delete(key);
+    this.lowered.set(key, fn);
+    return fn;
+  }
+
+  /** The functions reachable from `entry`, entry first. */
+  reachable(entry: string): IrFunction[] {
+    const byName = new Map([...this.lowered.values()].map((f) => [f.name, f]));
+    const out: IrFunction[] = [];
+    const seen = new Set<string>();
+    const visit = (name: string): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const f = byName.get(name)!;
+      out.push(f);
+      forEachCall(f.body, (c) => visit(c));
+    };
+    visit(entry);
+    return out;
+  }
+}
+
+function forEachCall(body: Stmt[], fn: (name: string) => void): void {
+  const e = (x: Expr): void => {
+    switch (x.kind) {
+      case 'call':
+        fn(x.fn);
+        return x.args.forEach((a) => a.kind !== 'array' && e(a));
+      case 'unary':
+        return e(x.arg);
+      case 'binary':
+        e(x.left);
+        return e(x.right);
+      case 'math':
+        return x.args.forEach(e);
+      case 'cond':
+        e(x.cond);
+        e(x.then);
+        return e(x.else);
+      case 'load':
+        return e(x.index);
+      default:
+        return;
+    }
+  };
+  const s = (st: Stmt): void => {
+    switch (st.kind) {
+      case 'set':
+      case 'expr':
+        return e(st.value);
+      case 'store':
+        e(st.index);
+        return e(st.value);
+      case 'if':
+        e(st.cond);
+        st.then.forEach(s);
+        return st.else.forEach(s);
+      case 'loop':
+        if (st.test) e(st.test);
+        if (st.postTest) e(st.postTest);
+        st.body.forEach(s);
+        return st.update.forEach(s);
+      case 'return':
+        if (st.value) e(st.value);
+        return;
+      default:
+        return;
+    }
+  };
+  body.forEach(s);
+}
+
+/** Lowers a function, repeating until every variable's type is stable (types only widen: i32/u32 → f64). */
+function lowerFunction(file: FileLowering, node: FunctionNode, name: string, types: ValueType[]): IrFunction {
+  let assumed: (ScalarType | undefined)[] = [];
+  let assumedResult: ResultType | undefined;
+  for (let round = 0; ; round++) {
+    const fl = new FunctionLowering(file, node, name, types, assumed, assumedResult);
+    const fn = fl.run();
+    const stable = fl.collected.every((t, i) => t === assumed[i]) && fn.result === assumedResult;
+    if (stable) return fn;
+    if (round > 8) throw file.refuse(node, 'the types of its variables do not settle');
+    assumed = fl.collected;
+    assumedResult = fn.result;
+  }
+}
+
+type Binding = { kind: 'local'; local: number } | { kind: 'array'; array: number };
+
+interface LoopContext {
+  label: number;
+  /** For an int32 counter loop: the counter's local, proven not to overflow by the loop's condition. */
+  counter?: number;
+  counterStep?: 1 | -1;
+}
+
+function join(a: ScalarType, b: ScalarType): ScalarType | undefined {
+  if (a === b) return a;
+  if (a === 'bool' || b === 'bool') return undefined;
+  return 'f64';
+}
+
+class FunctionLowering {
+  private ts: Ts;
+  private locals: IrLocal[] = [];
+  private arrays: IrArray[] = [];
+  private params: IrParam[] = [];
+  collected: (ScalarType | undefined)[] = [];
+  private result: ResultType | undefined;
+  private scopes: Map<string, Binding>[] = [];
+  private loops: LoopContext[] = [];
+  private nextLabel = 0;
+
+  constructor(
+    private file: FileLowering,
+    private node: FunctionNode,
+    private name: string,
+    private types: ValueType[],
+    private assumed: (ScalarType | undefined)[],
+    private assumedResult: ResultType | undefined,
+  ) {
+    this.ts = file.ts;
+  }
+
+  private refuse(node: TS.Node, reason: string): RefusalError {
+    return this.file.refuse(node, reason);
+  }
+
+  run(): IrFunction {
+    const ts = this.ts;
+    const node = this.node;
+    if (node.asteriskToken) throw this.refuse(node, 'generator functions are not compiled');
+    if (node.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) throw this.refuse(node, 'async functions are not compiled');
+    this.scopes.push(new Map());
+    node.parameters.forEach((p, i) => {
+      if (!ts.isIdentifier(p.name)) throw this.refuse(p, 'destructured parameters are not compiled');
+      if (p.initializer) throw this.refuse(p, 'default parameter values are not compiled');
+      if (p.dotDotDotToken) throw this.refuse(p, 'rest parameters are not compiled');
+      const t = this.types[i]!;
+      if (isArrayType(t)) {
+        const array = this.arrays.length;
+        this.arrays.push({ name: p.name.text, kind: t.array, written: false });
+        this.params.push({ name: p.name.text, type: t, slot: array });
+        this.scope().set(p.name.text, { kind: 'array', array });
+      } else {
+        const local = this.declare(p.name.text, t);
+        this.params.push({ name: p.name.text, type: t, slot: local });
+      }
+    });
+    let body: Stmt[];
+    if (!node.body) throw this.refuse(node, 'the function has no body');
+    if (ts.isBlock(node.body)) {
+      body = this.block(node.body.statements);
+      if (this.result !== undefined && this.result !== 'void' && this.canComplete(node.body.statements)) {
+        throw this.refuse(node.name ?? node, 'some paths reach the end without returning a value (JavaScript would return undefined)');
+      }
+    } else {
+      const value = this.expr(node.body);
+      this.noteResult(value.type, node.body);
+      body = [{ kind: 'return', value: this.asResult(value) }];
+    }
+    // Parameters take their final (widened) types; an int32 guard is kept only where the parameter stays int32.
+    for (const p of this.params) {
+      if (isArrayType(p.type)) continue;
+      const t = this.localType(p.slot);
+      if (p.type === 'i32' && t === 'i32') p.guard = 'int32';
+      p.type = t;
+    }
+    this.locals.forEach((l, i) => (l.type = this.localType(i)));
+    return { name: this.name, params: this.params, locals: this.locals, arrays: this.arrays, result: this.result ?? 'void', body };
+  }
+
+  private scope(): Map<string, Binding> {
+    return this.scopes[this.scopes.length - 1]!;
+  }
+
+  private declare(name: string, initType: ScalarType): number {
+    const local = this.locals.length;
+    this.locals.push({ name, type: initType });
+    this.collected[local] = initType;
+    this.scope().set(name, { kind: 'local', local });
+    return local;
+  }
+
+  private localType(local: number): ScalarType {
+    return this.assumed[local] ?? this.collected[local]!;
+  }
+
+  private lookup(name: string): Binding | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const b = this.scopes[i]!.get(name);
+      if (b) return b;
+    }
+    return undefined;
+  }
+
+  /** Records a value assigned to a local; bool and number never mix. */
+  private assign(local: number, value: Expr, node: TS.Node): Stmt {
+    const prev = this.collected[local]!;
+    const t = join(prev, value.type as ScalarType);
+    if (!t) throw this.refuse(node, 'a variable holds both booleans and numbers');
+    this.collected[local] = t;
+    return { kind: 'set', local, value: this.convert(value, this.localType(local), node) };
+  }
+
+  private noteResult(t: ResultType, node: TS.Node): void {
+    if (this.result === undefined) this.result = t;
+    else if (this.result !== t) {
+      if (this.result === 'void' || t === 'void') throw this.refuse(node, 'the function returns a value on some paths and nothing on others');
+      const j = join(this.result, t);
+      if (!j) throw this.refuse(node, 'the function returns both booleans and numbers');
+      this.result = j;
+    }
+  }
+
+  private asResult(value: Expr): Expr {
+    const want = this.assumedResult ?? value.type;
+    return want === 'void' ? value : this.convert(value, want as ScalarType, this.node);
+  }
+
+  /** Converts between scalar types where JavaScript's value is unchanged (int → double, same-bits readings). */
+  private convert(e: Expr, to: ScalarType, node: TS.Node): Expr {
+    if (e.type === to) return e;
+    if (e.type === 'bool' || to === 'bool') throw this.refuse(node, 'a boolean where a number is expected (or the reverse)');
+    if (to === 'f64') return toF64(e);
+    // A value wider than this round assumed: the assumption widens and the function is lowered again.
+    return e;
+  }
+
+  // ---- statements ----
+
+  private block(stmts: readonly TS.Statement[]): Stmt[] {
+    this.scopes.push(new Map());
+    const out: Stmt[] = [];
+    for (const s of stmts) out.push(...this.stmt(s));
+    this.scopes.pop();
+    return out;
+  }
+
+  private stmt(s: TS.Statement): Stmt[] {
+    const ts = this.ts;
+    if (ts.isBlock(s)) return this.block(s.statements);
+    if (ts.isEmptyStatement(s)) return [];
+    if (ts.isVariableStatement(s)) return this.varList(s.declarationList);
+    if (ts.isExpressionStatement(s)) return this.exprStmt(s.expression);
+    if (ts.isIfStatement(s)) {
+      const cond = this.cond(s.expression);
+      const then = this.scoped(s.thenStatement);
+      const els = s.elseStatement ? this.scoped(s.elseStatement) : [];
+      return [{ kind: 'if', cond, then, else: els }];
+    }
+    if (ts.isWhileStatement(s)) {
+      const test = this.cond(s.expression);
+      const label = this.nextLabel++;
+      this.loops.push({ label });
+      const body = this.scoped(s.statement);
+      this.loops.pop();
+      return [{ kind: 'loop', label, test, body, update: [] }];
+    }
+    if (ts.isDoStatement(s)) {
+      const label = this.nextLabel++;
+      this.loops.push({ label });
+      const body = this.scoped(s.statement);
+      this.loops.pop();
+      const postTest = this.cond(s.expression);
+      return [{ kind: 'loop', label, body, update: [], postTest }];
+    }
+    if (ts.isForStatement(s)) return this.forStmt(s);
+    if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
+      if (s.label) throw this.refuse(s, 'labelled break and continue are not compiled');
+      const loop = this.loops[this.loops.length - 1];
+      if (!loop) throw this.refuse(s, 'break outside a loop (switch is not compiled)');
+      return [{ kind: ts.isBreakStatement(s) ? 'break' : 'continue', label: loop.label }];
+    }
+    if (ts.isReturnStatement(s)) {
+      if (!s.expression) {
+        this.noteResult('void', s);
+        return [{ kind: 'return' }];
+      }
+      const value = this.expr(s.expression);
+      this.noteResult(value.type, s);
+      return [{ kind: 'return', value: this.asResult(value) }];
+    }
+    if (ts.isFunctionDeclaration(s)) throw this.refuse(s, 'nested functions are not compiled; move it to the top level of the file');
+    if (ts.isSwitchStatement(s)) throw this.refuse(s, 'switch is not compiled; use if/else');
+    if (ts.isForOfStatement(s) || ts.isForInStatement(s)) throw this.refuse(s, 'for…of and for…in are not compiled; use an index loop');
+    if (ts.isLabeledStatement(s)) throw this.refuse(s, 'labelled statements are not compiled');
+    if (ts.isTryStatement(s)) throw this.refuse(s, 'try/catch is not compiled');
+    if (ts.isThrowStatement(s)) throw this.refuse(s, 'throw is not compiled');
+    throw this.refuse(s, `${ts.SyntaxKind[s.kind]} is outside the compiled subset`);
+  }
+
+  private scoped(s: TS.Statement): Stmt[] {
+    this.scopes.push(new Map());
+    const out = this.stmt(s);
+    this.scopes.pop();
+    return out;
+  }
+
+  private varList(list: TS.VariableDeclarationList): Stmt[] {
+    const ts = this.ts;
+    if (!(list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) throw this.refuse(list, 'var is not compiled; use let or const');
+    const out: Stmt[] = [];
+    for (const d of list.declarations) {
+      if (!ts.isIdentifier(d.name)) throw this.refuse(d, 'destructuring is not compiled');
+      if (!d.initializer) throw this.refuse(d, 'a variable without an initial value is not compiled; give it one');
+      const init = unwrap(ts, d.initializer);
+      if (ts.isIdentifier(init) && this.lookup(init.text)?.kind === 'array') {
+        throw this.refuse(d, 'a local alias of an array is not compiled; use the parameter');
+      }
+      const value = this.expr(d.initializer);
+      if (value.type === 'void') throw this.refuse(d.initializer, 'the called function returns nothing');
+      const local = this.declare(d.name.text, value.type as ScalarType);
+      out.push(this.assign(local, value, d));
+      if (list.flags & ts.NodeFlags.Const) this.constLocals.add(local);
+    }
+    return out;
+  }
+
+  private forStmt(s: TS.ForStatement): Stmt[] {
+    const ts = this.ts;
+    this.scopes.push(new Map());
+    const out: Stmt[] = [];
+    if (s.initializer) {
+      if (ts.isVariableDeclarationList(s.initializer)) out.push(...this.varList(s.initializer));
+      else out.push(...this.exprStmt(s.initializer));
+    }
+    const label = this.nextLabel++;
+    const ctx: LoopContext = { label };
+    const test = s.condition ? this.cond(s.condition) : undefined;
+    this.counterLoop(s, ctx);
+    this.loops.push(ctx);
+    const body = this.scoped(s.statement);
+    const update = s.incrementor ? this.exprStmt(s.incrementor, ctx) : [];
+    this.loops.pop();
+    this.scopes.pop();
+    out.push({ kind: 'loop', label, ...(test ? { test } : {}), body, update });
+    return out;
+  }
+
+  /**
+   * `for (let i = a; i < n; i++)` with an int32 `i` and an int32 `n` (or `i > n; i--`): the update runs
+   * only after the condition held, so `i` stays within int32 and the counter is compiled as int32.
+   */
+  private counterLoop(s: TS.ForStatement, ctx: LoopContext): void {
+    const ts = this.ts;
+    const K = ts.SyntaxKind;
+    if (!s.initializer || !s.condition || !s.incrementor || !ts.isVariableDeclarationList(s.initializer)) return;
+    const cond = unwrap(ts, s.condition);
+    if (!ts.isBinaryExpression(cond)) return;
+    let counter: string | undefined;
+    let bound: TS.Expression | undefined;
+    let op = cond.operatorToken.kind;
+    const l = unwrap(ts, cond.left);
+    const r = unwrap(ts, cond.right);
+    if (ts.isIdentifier(l) && declaresName(ts, s.initializer, l.text)) {
+      counter = l.text;
+      bound = r;
+    } else if (ts.isIdentifier(r) && declaresName(ts, s.initializer, r.text)) {
+      counter = r.text;
+      bound = l;
+      op = op === K.LessThanToken ? K.GreaterThanToken : op === K.GreaterThanToken ? K.LessThanToken : op === K.LessThanEqualsToken ? K.GreaterThanEqualsToken : op === K.GreaterThanEqualsToken ? K.LessThanEqualsToken : op;
+    }
+    if (!counter || !bound) return;
+    const step = updateStep(ts, s.incrementor, counter);
+    if (!step || assignsName(ts, s.statement, counter)) return;
+    const binding = this.lookup(counter);
+    if (binding?.kind !== 'local') return;
+    // The bound's type under the current assumptions (lowering it again is side-effect free).
+    const boundExpr = this.expr(bound);
+    const literal = boundExpr.kind === 'const' ? boundExpr.value : undefined;
+    const intBound = boundExpr.type === 'i32';
+    let ok = false;
+    if (step === 1) ok = (op === K.LessThanToken && intBound) || (op === K.LessThanEqualsToken && literal !== undefined && literal < 2147483647);
+    else ok = (op === K.GreaterThanToken && intBound) || (op === K.GreaterThanEqualsToken && literal !== undefined && literal > -2147483648);
+    if (ok) {
+      ctx.counter = binding.local;
+      ctx.counterStep = step;
+    }
+  }
+
+  private exprStmt(e: TS.Expression, loop?: LoopContext): Stmt[] {
+    const ts = this.ts;
+    const K = ts.SyntaxKind;
+    e = unwrap(ts, e);
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === K.CommaToken) return [...this.exprStmt(e.left, loop), ...this.exprStmt(e.right, loop)];
+    if (ts.isBinaryExpression(e) && isAssignmentOperator(ts, e.operatorToken.kind)) {
+      const op = e.operatorToken.kind;
+      const compound = op === K.EqualsToken ? undefined : compoundOperator(ts, op);
+      if (op !== K.EqualsToken && compound === undefined) throw this.refuse(e, 'this assignment operator is not compiled');
+      return this.assignTo(e.left, e, (current) => (compound === undefined ? this.expr(e.right) : this.binary(compound, current(), this.expr(e.right), e)), loop);
+    }
+    if ((ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) && isIncDec(ts, e.operator)) {
+      const one: Expr = { kind: 'const', type: 'i32', value: 1 };
+      const op = e.operator === K.PlusPlusToken ? K.PlusToken : K.MinusToken;
+      return this.assignTo(e.operand, e, (current) => this.binary(op, current(), one, e), loop);
+    }
+    if (ts.isCallExpression(e)) {
+      const value = this.expr(e);
+      return [{ kind: 'expr', value }];
+    }
+    throw this.refuse(e, 'an expression statement that is not an assignment or a call');
+  }
+
+  /** `target = value(current)`: a local or an array element; the element index is evaluated once. */
+  private assignTo(target: TS.Expression, node: TS.Expression, value: (current: () => Expr) => Expr, loop?: LoopContext): Stmt[] {
+    const ts = this.ts;
+    target = unwrap(ts, target);
+    if (ts.isIdentifier(target)) {
+      const b = this.lookup(target.text);
+      if (!b) throw this.refuse(target, `'${target.text}' is not a local variable or parameter of the function`);
+      if (b.kind === 'array') throw this.refuse(target, 'assigning to an array parameter is not compiled');
+      this.checkNotConst(target, b.local);
+      const local = b.local;
+      if (loop?.counter === local && this.localType(local) === 'i32') {
+        // The proven counter update: stays int32.
+        const step = updateStep(ts, node, target.text);
+        if (step === loop.counterStep) {
+          const v: Expr = { kind: 'binary', type: 'i32', op: step === 1 ? 'i32.add' : 'i32.sub', left: this.read(local), right: { kind: 'const', type: 'i32', value: 1 } };
+          return [this.assign(local, v, node)];
+        }
+      }
+      return [this.assign(local, value(() => this.read(local)), node)];
+    }
+    if (ts.isElementAccessExpression(target)) {
+      const array = this.arrayOf(target.expression);
+      const index = this.expr(target.argumentExpression);
+      if (index.type === 'bool' || index.type === 'void') throw this.refuse(target.argumentExpression, 'an array index must be a number');
+      const out: Stmt[] = [];
+      let idx = index;
+      if (!isSimple(index)) {
+        const tmp = this.temp(index.type as ScalarType);
+        out.push({ kind: 'set', local: tmp, value: index });
+        idx = this.read(tmp);
+      }
+      const kind = this.arrays[array]!.kind;
+      const v = value(() => ({ kind: 'load', type: elementType(kind), array, index: idx }));
+      out.push({ kind: 'store', array, index: idx, value: this.storeValue(kind, v, node) });
+      return out;
+    }
+    throw this.refuse(target, 'only local variables and array elements can be assigned');
+  }
+
+  private constLocals = new Set<number>();
+  private checkNotConst(node: TS.Node, local: number): void {
+    if (this.constLocals.has(local)) throw this.refuse(node, 'assignment to a constant');
+  }
+
+  private temp(type: ScalarType): number {
+    const local = this.locals.length;
+    this.locals.push({ name: 'tmp', type });
+    this.collected[local] = type;
+    return local;
+  }
+
+  private read(local: number): Expr {
+    return { kind: 'local', type: this.localType(local), local };
+  }
+
+  /** The value JavaScript stores for `kind`: ToInt32 and friends for integer arrays, ToUint8Clamp for clamped ones. */
+  private storeValue(kind: ArrayKind, v: Expr, node: TS.Node): Expr {
+    if (v.type === 'bool' || v.type === 'void') throw this.refuse(node, 'only numbers are stored into arrays');
+    switch (kind) {
+      case 'Float64Array':
+      case 'Float32Array':
+      case 'Array':
+        return toF64(v);
+      case 'Uint8ClampedArray':
+        return v.type === 'i32' ? { kind: 'unary', type: 'i32', op: 'u8clamp.from_i32', arg: v } : { kind: 'unary', type: 'i32', op: 'u8clamp.from_f64', arg: toF64(v) };
+      default:
+        return toI32(v);
+    }
+  }
+
+  private arrayOf(e: TS.Expression): number {
+    const ts = this.ts;
+    e = unwrap(ts, e);
+    if (ts.isIdentifier(e)) {
+      const b = this.lookup(e.text);
+      if (b?.kind === 'array') return b.array;
+    }
+    throw this.refuse(e, 'element access is compiled only on array parameters');
+  }
+
+  /** Whether the statements can finish normally (fall off their end). */
+  private canComplete(stmts: readonly TS.Statement[]): boolean {
+    const ts = this.ts;
+    const completes = (s: TS.Statement): boolean => {
+      if (ts.isReturnStatement(s)) return false;
+      if (ts.isBlock(s)) return this.canComplete(s.statements);
+      if (ts.isIfStatement(s)) return !s.elseStatement || completes(s.thenStatement) || completes(s.elseStatement);
+      if ((ts.isWhileStatement(s) || ts.isForStatement(s) || ts.isDoStatement(s)) && isInfinite(ts, s)) return hasBreak(ts, s.statement);
+      return true;
+    };
+    return stmts.every(completes);
+  }
+
+  // ---- expressions ----
+
+  /** A condition: booleans as they are, numbers by JavaScript truthiness. */
+  private cond(e: TS.Expression): Expr {
+    const v = this.expr(e);
+    if (v.type === 'void') throw this.refuse(e, 'the called function returns nothing');
+    return truthy(v);
+  }
+
+  private num(e: TS.Expression): Expr {
+    const v = this.expr(e);
+    if (v.type === 'bool' || v.type === 'void') throw this.refuse(e, v.type === 'bool' ? 'arithmetic on a boolean is not compiled' : 'the called function returns nothing');
+    return v;
+  }
+
+  expr(node: TS.Expression): Expr {
+    const ts = this.ts;
+    const K = ts.SyntaxKind;
+    const e = unwrap(ts, node);
+    if (ts.isNumericLiteral(e)) return numConst(Number(e.text));
+    if (e.kind === K.TrueKeyword || e.kind === K.FalseKeyword) return { kind: 'const', type: 'bool', value: e.kind === K.TrueKeyword ? 1 : 0 };
+    if (ts.isIdentifier(e)) return this.identifier(e);
+    if (ts.isPrefixUnaryExpression(e)) {
+      switch (e.operator) {
+        case K.MinusToken: {
+          const v = this.num(e.operand);
+          if (v.kind === 'const') return numConst(-v.value);
+          return { kind: 'unary', type: 'f64', op: 'f64.neg', arg: toF64(v) };
+        }
+        case K.PlusToken:
+          return this.num(e.operand);
+        case K.ExclamationToken:
+          return not(this.cond(e.operand));
+        case K.TildeToken:
+          return { kind: 'unary', type: 'i32', op: 'i32.not', arg: toI32(this.num(e.operand)) };
+        default:
+          throw this.refuse(e, 'increment and decrement are compiled only as statements');
+      }
+    }
+    if (ts.isPostfixUnaryExpression(e)) throw this.refuse(e, 'increment and decrement are compiled only as statements');
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      if (isAssignmentOperator(ts, op)) throw this.refuse(e, 'an assignment used as a value is not compiled; make it its own statement');
+      if (op === K.AmpersandAmpersandToken || op === K.BarBarToken) {
+        const l = this.expr(e.left);
+        const r = this.expr(e.right);
+        if (l.type !== 'bool' || r.type !== 'bool') throw this.refuse(e, '&& and || are compiled only on booleans (their value would be an operand); use a ternary');
+        return op === K.AmpersandAmpersandToken
+          ? { kind: 'cond', type: 'bool', cond: l, then: r, else: { kind: 'const', type: 'bool', value: 0 } }
+          : { kind: 'cond', type: 'bool', cond: l, then: { kind: 'const', type: 'bool', value: 1 }, else: r };
+      }
+      if (op === K.EqualsEqualsEqualsToken || op === K.ExclamationEqualsEqualsToken || op === K.EqualsEqualsToken || op === K.ExclamationEqualsToken) {
+        const l = this.expr(e.left);
+        const r = this.expr(e.right);
+        const eq = op === K.EqualsEqualsEqualsToken || op === K.EqualsEqualsToken;
+        if (l.type === 'bool' && r.type === 'bool') return { kind: 'binary', type: 'bool', op: eq ? 'i32.eq' : 'i32.ne', left: l, right: r };
+        if (l.type === 'bool' || r.type === 'bool' || l.type === 'void' || r.type === 'void') throw this.refuse(e, 'comparing a boolean with a number is not compiled');
+        return compare(eq ? 'eq' : 'ne', l, r);
+      }
+      if (op === K.CommaToken) throw this.refuse(e, 'the comma operator is not compiled');
+      if (op === K.QuestionQuestionToken) throw this.refuse(e, '?? is not compiled');
+      if (op === K.InKeyword || op === K.InstanceOfKeyword) throw this.refuse(e, `${ts.tokenToString(op)} is not compiled`);
+      return this.binary(op, this.num(e.left), this.num(e.right), e);
+    }
+    if (ts.isConditionalExpression(e)) {
+      const c = this.cond(e.condition);
+      let a = this.expr(e.whenTrue);
+      let b = this.expr(e.whenFalse);
+      if (a.type === 'void' || b.type === 'void') throw this.refuse(e, 'the called function returns nothing');
+      const t = join(a.type, b.type);
+      if (!t) throw this.refuse(e, 'a ternary whose branches are a boolean and a number');
+      a = t === 'f64' ? toF64(a) : a;
+      b = t === 'f64' ? toF64(b) : b;
+      return { kind: 'cond', type: t, cond: c, then: a, else: b };
+    }
+    if (ts.isElementAccessExpression(e)) {
+      const array = this.arrayOf(e.expression);
+      const index = this.num(e.argumentExpression);
+      return { kind: 'load', type: elementType(this.arrays[array]!.kind), array, index };
+    }
+    if (ts.isPropertyAccessExpression(e)) {
+      const obj = unwrap(ts, e.expression);
+      if (ts.isIdentifier(obj)) {
+        const b = this.lookup(obj.text);
+        if (b?.kind === 'array' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.array };
+        if (!b && obj.text === 'Math' && e.name.text in MATH_CONSTANTS) return numConst(MATH_CONSTANTS[e.name.text]!);
+        if (!b && obj.text === 'Number' && e.name.text in NUMBER_CONSTANTS) return numConst(NUMBER_CONSTANTS[e.name.text]!);
+      }
+      if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
+      throw this.refuse(e, 'property access is compiled only for .length of array parameters and Math/Number constants');
+    }
+    if (ts.isCallExpression(e)) return this.call(e);
+    if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e)) throw this.refuse(e, 'strings are not compiled');
+    if (ts.isArrayLiteralExpression(e) || ts.isObjectLiteralExpression(e)) throw this.refuse(e, 'creating arrays or objects is not compiled');
+    if (ts.isNewExpression(e)) throw this.refuse(e, 'new is not compiled (allocate arrays outside the function and pass them in)');
+    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) throw this.refuse(e, 'closures are not compiled');
+    if (e.kind === K.ThisKeyword) throw this.refuse(e, 'this is not compiled');
+    if (e.kind === K.NullKeyword) throw this.refuse(e, 'null is not compiled');
+    if (ts.isTypeOfExpression(e)) throw this.refuse(e, 'typeof is not compiled');
+    if (ts.isBigIntLiteral(e)) throw this.refuse(e, 'BigInt is not compiled');
+    throw this.refuse(e, `${ts.SyntaxKind[e.kind]} is outside the compiled subset`);
+  }
+
+  private identifier(e: TS.Identifier): Expr {
+    const b = this.lookup(e.text);
+    if (b?.kind === 'local') return this.read(b.local);
+    if (b?.kind === 'array') throw this.refuse(e, 'an array is used as a value; only its elements, its length and passing it to a function are compiled');
+    if (e.text === 'NaN') return numConst(NaN);
+    if (e.text === 'Infinity') return numConst(Infinity);
+    if (e.text === 'undefined') throw this.refuse(e, 'undefined is not compiled');
+    const c = this.file.constants.get(e.text);
+    if (c !== undefined) return numConst(c);
+    throw this.refuse(e, `'${e.text}' is not a parameter, a local, or a numeric constant of the file`);
+  }
+
+  binary(op: TS.SyntaxKind, l: Expr, r: Expr, node: TS.Node): Expr {
+    const K = this.ts.SyntaxKind;
+    if (l.type === 'bool' || r.type === 'bool') throw this.refuse(node, 'arithmetic on a boolean is not compiled');
+    const f = (o: BinaryOp): Expr => ({ kind: 'binary', type: 'f64', op: o, left: toF64(l), right: toF64(r) });
+    const i = (o: BinaryOp, type: NumType = 'i32'): Expr => ({ kind: 'binary', type, op: o, left: toI32(l), right: toI32(r) });
+    switch (op) {
+      case K.PlusToken:
+        return f('f64.add');
+      case K.MinusToken:
+        return f('f64.sub');
+      case K.AsteriskToken:
+        return f('f64.mul');
+      case K.SlashToken:
+        return f('f64.div');
+      case K.PercentToken:
+        if (l.type === 'i32' && r.type === 'i32') return { kind: 'binary', type: 'f64', op: 'js.mod_i32', left: l, right: r };
+        return f('js.mod');
+      case K.AsteriskAsteriskToken:
+        return { kind: 'math', type: 'f64', fn: 'pow', args: [toF64(l), toF64(r)] };
+      case K.AmpersandToken:
+        return i('i32.and');
+      case K.BarToken:
+        return i('i32.or');
+      case K.CaretToken:
+        return i('i32.xor');
+      case K.LessThanLessThanToken:
+        return i('i32.shl');
+      case K.GreaterThanGreaterThanToken:
+        return i('i32.shr_s');
+      case K.GreaterThanGreaterThanGreaterThanToken:
+        return i('i32.shr_u', 'u32');
+      case K.LessThanToken:
+        return compare('lt', l, r);
+      case K.LessThanEqualsToken:
+        return compare('le', l, r);
+      case K.GreaterThanToken:
+        return compare('gt', l, r);
+      case K.GreaterThanEqualsToken:
+        return compare('ge', l, r);
+      default:
+        throw this.refuse(node, `the operator ${this.ts.tokenToString(op) ?? K[op]} is not compiled`);
+    }
+  }
+
+  private call(e: TS.CallExpression): Expr {
+    const ts = this.ts;
+    const callee = unwrap(ts, e.expression);
+    if (e.questionDotToken) throw this.refuse(e, 'optional calls are not compiled');
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math' && !this.lookup('Math')) {
+      return this.mathCall(callee.name.text, e);
+    }
+    if (ts.isIdentifier(callee) && !this.lookup(callee.text) && this.file.functions.has(callee.text)) {
+      const fnNode = this.file.functions.get(callee.text)!;
+      if (e.arguments.length !== fnNode.parameters.length) throw this.refuse(e, `${callee.text} takes ${fnNode.parameters.length} arguments; calls with another count are not compiled`);
+      const args: CallArg[] = [];
+      const types: ValueType[] = [];
+      for (const a of e.arguments) {
+        const u = unwrap(ts, a);
+        const b = ts.isIdentifier(u) ? this.lookup(u.text) : undefined;
+        if (b?.kind === 'array') {
+          args.push({ kind: 'array', array: b.array });
+          types.push({ array: this.arrays[b.array]!.kind });
+        } else {
+          const v = this.expr(a);
+          if (v.type === 'void') throw this.refuse(a, 'the called function returns nothing');
+          args.push(v);
+          types.push(v.type as ScalarType);
+        }
+      }
+      const fn = this.file.lower(callee.text, types, false, e);
+      // The callee's parameters may have widened (it assigns them): convert the arguments to match.
+      const converted = args.map((a, k) => (a.kind === 'array' ? a : this.convert(a, fn.params[k]!.type as ScalarType, e.arguments[k]!)));
+      return { kind: 'call', type: fn.result, fn: fn.name, args: converted };
+    }
+    throw this.refuse(e, 'only Math functions and functions declared at the top level of the same file can be called');
+  }
+
+  private mathCall(name: string, e: TS.CallExpression): Expr {
+    const args = e.arguments.map((a) => this.num(a));
+    const n = args.length;
+    const one = (): Expr => {
+      if (n !== 1) throw this.refuse(e, `Math.${name} with ${n} arguments is not compiled`);
+      return args[0]!;
+    };
+    const u = (op: 'f64.abs' | 'f64.sqrt' | 'f64.floor' | 'f64.ceil' | 'f64.trunc' | 'js.round' | 'js.sign' | 'js.fround'): Expr => {
+      const x = one();
+      // floor/ceil/trunc/round of an integer is the integer itself.
+      if ((op === 'f64.floor' || op === 'f64.ceil' || op === 'f64.trunc' || op === 'js.round') && x.type !== 'f64') return x;
+      return { kind: 'unary', type: 'f64', op, arg: toF64(x) };
+    };
+    switch (name) {
+      case 'sqrt':
+        return u('f64.sqrt');
+      case 'abs':
+        return u('f64.abs');
+      case 'floor':
+        return u('f64.floor');
+      case 'ceil':
+        return u('f64.ceil');
+      case 'trunc':
+        return u('f64.trunc');
+      case 'round':
+        return u('js.round');
+      case 'sign':
+        return u('js.sign');
+      case 'fround':
+        return u('js.fround');
+      case 'min':
+      case 'max': {
+        if (n === 0) return numConst(name === 'min' ? Infinity : -Infinity);
+        if (n === 1) return args[0]!;
+        let acc = toF64(args[0]!);
+        for (const a of args.slice(1)) acc = { kind: 'binary', type: 'f64', op: name === 'min' ? 'f64.min' : 'f64.max', left: acc, right: toF64(a) };
+        return acc;
+      }
+      case 'imul':
+        if (n !== 2) throw this.refuse(e, 'Math.imul takes 2 arguments');
+        return { kind: 'binary', type: 'i32', op: 'i32.mul', left: toI32(args[0]!), right: toI32(args[1]!) };
+      case 'clz32':
+        return { kind: 'unary', type: 'i32', op: 'i32.clz', arg: toI32(one()) };
+      case 'random':
+        throw this.refuse(e, 'Math.random is not compiled (results could not be compared)');
+      default:
+        if ((HOST_MATH as readonly string[]).includes(name)) {
+          const fn = name as HostMath;
+          const arity = HOST_ARITY[fn] ?? (fn === 'hypot' ? n : 1);
+          if (n !== arity || (fn === 'hypot' && (n < 1 || n > 4))) throw this.refuse(e, `Math.${name} with ${n} arguments is not compiled`);
+          return { kind: 'math', type: 'f64', fn, args: args.map(toF64) };
+        }
+        throw this.refuse(e, `Math.${name} is not compiled`);
+    }
+  }
+}
+
+function compoundOperator(ts: Ts, op: TS.SyntaxKind): TS.SyntaxKind | undefined {
+  const K = ts.SyntaxKind;
+  const map: Partial<Record<TS.SyntaxKind, TS.SyntaxKind>> = {
+    [K.PlusEqualsToken]: K.PlusToken,
+    [K.MinusEqualsToken]: K.MinusToken,
+    [K.AsteriskEqualsToken]: K.AsteriskToken,
+    [K.SlashEqualsToken]: K.SlashToken,
+    [K.PercentEqualsToken]: K.PercentToken,
+    [K.AsteriskAsteriskEqualsToken]: K.AsteriskAsteriskToken,
+    [K.AmpersandEqualsToken]: K.AmpersandToken,
+    [K.BarEqualsToken]: K.BarToken,
+    [K.CaretEqualsToken]: K.CaretToken,
+    [K.LessThanLessThanEqualsToken]: K.LessThanLessThanToken,
+    [K.GreaterThanGreaterThanEqualsToken]: K.GreaterThanGreaterThanToken,
+    [K.GreaterThanGreaterThanGreaterThanEqualsToken]: K.GreaterThanGreaterThanGreaterThanToken,
+  };
+  return map[op];
+}
+
+/** +1 / -1 when `e` is `i++`, `++i`, `i += 1`, `i = i + 1` (or the decrements). */
+function updateStep(ts: Ts, e: TS.Expression, name: string): 1 | -1 | undefined {
+  const K = ts.SyntaxKind;
+  e = unwrap(ts, e);
+  if ((ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) && isName(ts, e.operand, name)) {
+    if (e.operator === K.PlusPlusToken) return 1;
+    if (e.operator === K.MinusMinusToken) return -1;
+  }
+  if (ts.isBinaryExpression(e) && isName(ts, e.left, name)) {
+    const r = unwrap(ts, e.right);
+    const isOne = ts.isNumericLiteral(r) && Number(r.text) === 1;
+    if (e.operatorToken.kind === K.PlusEqualsToken && isOne) return 1;
+    if (e.operatorToken.kind === K.MinusEqualsToken && isOne) return -1;
+    if (e.operatorToken.kind === K.EqualsToken && ts.isBinaryExpression(r) && isName(ts, r.left, name)) {
+      const rr = unwrap(ts, r.right);
+      if (ts.isNumericLiteral(rr) && Number(rr.text) === 1) {
+        if (r.operatorToken.kind === K.PlusToken) return 1;
+        if (r.operatorToken.kind === K.MinusToken) return -1;
+      }
+    }
+  }
+  return undefined;
+}
+
+function assignsName(ts: Ts, n: TS.Node, name: string): boolean {
+  let found = false;
+  const visit = (c: TS.Node): void => {
+    if (found) return;
+    if (isAssignmentTo(ts, c, name)) found = true;
+    else ts.forEachChild(c, visit);
+  };
+  visit(n);
+  return found;
+}
+
+function isInfinite(ts: Ts, s: TS.WhileStatement | TS.ForStatement | TS.DoStatement): boolean {
+  const c = ts.isForStatement(s) ? s.condition : s.expression;
+  return !c || unwrap(ts, c).kind === ts.SyntaxKind.TrueKeyword;
+}
+
+/** A break that leaves this loop (not one inside a nested loop). */
+function hasBreak(ts: Ts, n: TS.Node): boolean {
+  let found = false;
+  const visit = (c: TS.Node): void => {
+    if (found) return;
+    if (ts.isBreakStatement(c)) found = true;
+    else if (!(ts.isWhileStatement(c) || ts.isForStatement(c) || ts.isDoStatement(c))) ts.forEachChild(c, visit);
+  };
+  visit(n);
+  return found;
+}
+
+function isSimple(e: Expr): boolean {
+  return e.kind === 'const' || e.kind === 'local';
+}
+
+/** A number constant: int32 when it is an integer in range (and not -0), otherwise a double. */
+export function numConst(v: number): Expr {
+  if (Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 && !Object.is(v, -0)) return { kind: 'const', type: 'i32', value: v };
+  return { kind: 'const', type: 'f64', value: v };
+}
+
+function toF64(e: Expr): Expr {
+  if (e.type === 'f64') return e;
+  if (e.kind === 'const') return { kind: 'const', type: 'f64', value: e.value };
+  return { kind: 'unary', type: 'f64', op: e.type === 'u32' ? 'f64.from_u32' : 'f64.from_i32', arg: e };
+}
+
+/**
+ * ECMAScript ToInt32. A sum, difference or small product of int32 values is exact as a double, so its
+ * ToInt32 is the wrapping 32-bit result: `(a + b) | 0` becomes one i32.add.
+ */
+function toI32(e: Expr): Expr {
+  if (e.type === 'i32') return e;
+  if (e.kind === 'const') return { kind: 'const', type: 'i32', value: e.value | 0 };
+  if (e.type === 'u32') return { kind: 'unary', type: 'i32', op: 'i32.from_u32', arg: e };
+  const wrapped = wrapping(e);
+  if (wrapped) return wrapped.expr;
+  return { kind: 'unary', type: 'i32', op: 'i32.from_f64', arg: e };
+}
+
+const EXACT = 2 ** 53;
+
+/** Rewrites an exactly computed integer expression to wrapping i32 arithmetic, with a bound on its magnitude. */
+function wrapping(e: Expr): { expr: Expr; bound: number } | undefined {
+  if (e.kind === 'const' && Number.isInteger(e.value) && Math.abs(e.value) < EXACT) return { expr: { kind: 'const', type: 'i32', value: e.value | 0 }, bound: Math.abs(e.value) };
+  if (e.kind === 'unary' && (e.op === 'f64.from_i32' || e.op === 'f64.from_u32')) {
+    return { expr: e.op === 'f64.from_i32' ? e.arg : { kind: 'unary', type: 'i32', op: 'i32.from_u32', arg: e.arg }, bound: 2 ** 32 };
+  }
+  if (e.kind === 'binary' && (e.op === 'f64.add' || e.op === 'f64.sub' || e.op === 'f64.mul')) {
+    const l = wrapping(e.left);
+    const r = l && wrapping(e.right);
+    if (!l || !r) return undefined;
+    const bound = e.op === 'f64.mul' ? l.bound * r.bound : l.bound + r.bound;
+    if (bound >= EXACT) return undefined;
+    const op = e.op === 'f64.add' ? 'i32.add' : e.op === 'f64.sub' ? 'i32.sub' : 'i32.mul';
+    return { expr: { kind: 'binary', type: 'i32', op, left: l.expr, right: r.expr }, bound };
+  }
+  return undefined;
+}
+
+function truthy(e: Expr): Expr {
+  if (e.type === 'bool') return e;
+  if (e.kind === 'const') return { kind: 'const', type: 'bool', value: e.value !== 0 && !Number.isNaN(e.value) ? 1 : 0 };
+  return { kind: 'unary', type: 'bool', op: e.type === 'f64' ? 'f64.truthy' : 'i32.truthy', arg: e };
+}
+
+function not(e: Expr): Expr {
+  if (e.kind === 'const') return { kind: 'const', type: 'bool', value: e.value ? 0 : 1 };
+  return { kind: 'unary', type: 'bool', op: 'bool.not', arg: e };
+}
+
+/** A comparison on the narrowest type both sides share exactly (int32 with int32, uint32 with uint32, else doubles). */
+function compare(rel: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', l: Expr, r: Expr): Expr {
+  if (l.type === 'i32' && r.type === 'i32') {
+    const op = (rel === 'eq' || rel === 'ne' ? `i32.${rel}` : `i32.${rel}_s`) as BinaryOp;
+    return { kind: 'binary', type: 'bool', op, left: l, right: r };
+  }
+  if (l.type === 'u32' && r.type === 'u32') {
+    const op = (rel === 'eq' || rel === 'ne' ? `i32.${rel}` : `i32.${rel}_u`) as BinaryOp;
+    return { kind: 'binary', type: 'bool', op, left: l, right: r };
+  }
+  return { kind: 'binary', type: 'bool', op: `f64.${rel}` as BinaryOp, left: toF64(l), right: toF64(r) };
+}

@@ -1,0 +1,175 @@
+// The typed IR every frontend lowers to and every backend reads: numeric kernels with structured control flow.
+// Each operation names its exact semantics (JavaScript's where they differ from a machine's), so a backend
+// never has to guess: `i32.from_f64` is ECMAScript ToInt32, `js.mod` is JavaScript's `%` on doubles.
+
+/** A number as the kernel holds it: a double, or a value proven to be a signed / unsigned 32-bit integer. */
+export type NumType = 'f64' | 'i32' | 'u32';
+export type ScalarType = NumType | 'bool';
+export type ResultType = ScalarType | 'void';
+
+/** Array parameters: the typed-array constructors, and `Array` for a plain array of numbers. */
+export const ARRAY_KINDS = [
+  'Float64Array',
+  'Float32Array',
+  'Int32Array',
+  'Uint32Array',
+  'Int16Array',
+  'Uint16Array',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Array',
+] as const;
+export type ArrayKind = (typeof ARRAY_KINDS)[number];
+
+export interface ArrayType {
+  array: ArrayKind;
+}
+export type ValueType = ScalarType | ArrayType;
+
+/** Bytes per element as the array lives in linear memory (plain arrays are held as doubles). */
+export function elementSize(kind: ArrayKind): number {
+  switch (kind) {
+    case 'Float64Array':
+    case 'Array':
+      return 8;
+    case 'Float32Array':
+    case 'Int32Array':
+    case 'Uint32Array':
+      return 4;
+    case 'Int16Array':
+    case 'Uint16Array':
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+/** The type an element read produces. */
+export function elementType(kind: ArrayKind): NumType {
+  switch (kind) {
+    case 'Float64Array':
+    case 'Float32Array':
+    case 'Array':
+      return 'f64';
+    case 'Uint32Array':
+      return 'u32';
+    default:
+      return 'i32';
+  }
+}
+
+/** The type an element write takes: the frontend applies JavaScript's conversion (ToInt32, ToUint8Clamp) first. */
+export function storeType(kind: ArrayKind): NumType {
+  return elementType(kind) === 'f64' ? 'f64' : 'i32';
+}
+
+export function isArrayType(t: ValueType): t is ArrayType {
+  return typeof t === 'object';
+}
+
+/** JavaScript Math functions a backend cannot reproduce bit for bit itself; they are called from the host's Math. */
+export const HOST_MATH = [
+  'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan',
+  'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'cbrt', 'pow', 'atan2', 'hypot',
+] as const;
+export type HostMath = (typeof HOST_MATH)[number];
+
+export type UnaryOp =
+  // f64 -> f64
+  | 'f64.neg' | 'f64.abs' | 'f64.sqrt' | 'f64.floor' | 'f64.ceil' | 'f64.trunc'
+  | 'js.round' // Math.round: half-way cases toward +Infinity, keeps -0
+  | 'js.sign' // Math.sign
+  | 'js.fround' // Math.fround: round to float32 and back
+  // conversions
+  | 'f64.from_i32' | 'f64.from_u32'
+  | 'i32.from_f64' // ECMAScript ToInt32 (and ToUint32's bits)
+  | 'i32.from_u32' | 'u32.from_i32' // same bits, other reading
+  | 'u8clamp.from_f64' | 'u8clamp.from_i32' // ECMAScript ToUint8Clamp
+  // i32 -> i32
+  | 'i32.not' | 'i32.clz'
+  // -> bool
+  | 'f64.truthy' | 'i32.truthy' | 'bool.not';
+
+export type BinaryOp =
+  | 'f64.add' | 'f64.sub' | 'f64.mul' | 'f64.div' | 'f64.min' | 'f64.max'
+  | 'js.mod' // JavaScript % on doubles (C fmod)
+  | 'js.mod_i32' // JavaScript % on two int32 values, a double result (NaN, -0)
+  | 'i32.add' | 'i32.sub' | 'i32.mul' | 'i32.and' | 'i32.or' | 'i32.xor' | 'i32.shl' | 'i32.shr_s' | 'i32.shr_u'
+  | 'f64.eq' | 'f64.ne' | 'f64.lt' | 'f64.le' | 'f64.gt' | 'f64.ge'
+  | 'i32.eq' | 'i32.ne' | 'i32.lt_s' | 'i32.le_s' | 'i32.gt_s' | 'i32.ge_s'
+  | 'i32.lt_u' | 'i32.le_u' | 'i32.gt_u' | 'i32.ge_u';
+
+export type Expr =
+  | { kind: 'const'; type: ScalarType; value: number }
+  | { kind: 'local'; type: ScalarType; local: number }
+  | { kind: 'unary'; type: ScalarType; op: UnaryOp; arg: Expr }
+  | { kind: 'binary'; type: ScalarType; op: BinaryOp; left: Expr; right: Expr }
+  /** A host Math function: exact by construction, since the host computes it. */
+  | { kind: 'math'; type: 'f64'; fn: HostMath; args: Expr[] }
+  /** Lazy choice: only the taken branch is evaluated (ternaries, && and ||). */
+  | { kind: 'cond'; type: ScalarType; cond: Expr; then: Expr; else: Expr }
+  /** An element read; an index outside [0, length) or not an integer bails out (see Stmt 'store'). */
+  | { kind: 'load'; type: NumType; array: number; index: Expr }
+  | { kind: 'length'; type: 'i32'; array: number }
+  | { kind: 'call'; type: ResultType; fn: string; args: CallArg[] };
+
+export type CallArg = Expr | { kind: 'array'; array: number };
+
+export type Stmt =
+  | { kind: 'set'; local: number; value: Expr }
+  /**
+   * An element write. Out of range on a typed array it is ignored, as in JavaScript; on a plain array
+   * (where JavaScript would grow the array) the call bails out.
+   */
+  | { kind: 'store'; array: number; index: Expr; value: Expr }
+  | { kind: 'expr'; value: Expr }
+  | { kind: 'if'; cond: Expr; then: Stmt[]; else: Stmt[] }
+  /**
+   * `while (test) body`, `for (; test; update) body`, `do body while (postTest)`.
+   * `continue` runs `update` then `postTest`; `break` leaves the loop.
+   */
+  | { kind: 'loop'; label: number; test?: Expr; body: Stmt[]; update: Stmt[]; postTest?: Expr }
+  | { kind: 'break'; label: number }
+  | { kind: 'continue'; label: number }
+  | { kind: 'return'; value?: Expr };
+
+/** Bail-out: the compiled code gives up on this call and the caller runs the original function instead. */
+export const BAIL_NOTE = 'bails out to the original function';
+
+export interface IrLocal {
+  name: string;
+  type: ScalarType;
+}
+
+export interface IrParam {
+  name: string;
+  type: ValueType;
+  /** Local index for a scalar, array index for an array. */
+  slot: number;
+  /** A number parameter compiled as int32; the loader checks it and calls the original otherwise. */
+  guard?: 'int32';
+}
+
+export interface IrArray {
+  name: string;
+  kind: ArrayKind;
+  /** The function (or one it calls) may write to it: the caller must copy it back. */
+  written: boolean;
+}
+
+export interface IrFunction {
+  name: string;
+  params: IrParam[];
+  /** Scalar locals, parameters first. */
+  locals: IrLocal[];
+  arrays: IrArray[];
+  result: ResultType;
+  body: Stmt[];
+}
+
+export interface IrModule {
+  /** The function the module is built for; the others are the functions it calls. */
+  entry: string;
+  functions: IrFunction[];
+}
