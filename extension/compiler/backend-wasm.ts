@@ -1,0 +1,480 @@
+// WebAssembly backend: IR → binaryen module → optimised wasm bytes and WAT text.
+// Arrays live in linear memory: an array parameter becomes (pointer, length). A bail-out is a trap
+// (`unreachable`); the loader then runs the original function, which computes what JavaScript computes.
+import { elementSize, isArrayType, type ArrayKind, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
+import { kernelFeatures, loadBinaryen, optimizeAndEmit, type Binaryen, type BinaryenModule, type BinaryenType, type ExpressionRef } from './binaryen';
+
+/** How the loader passes each argument of the exported function. */
+export type AbiParam =
+  | { name: string; kind: 'f64' | 'int32' | 'bool' }
+  | { name: string; kind: 'array'; array: ArrayKind; written: boolean };
+
+/** The calling convention of a generated module: what the loader needs to marshal a call. */
+export interface WasmAbi {
+  /** Name of the exported function. */
+  export: string;
+  params: AbiParam[];
+  /** 'i32' / 'u32' results come back as an i32 and are read as signed / unsigned; 'bool' as 0 or 1. */
+  result: ResultType;
+  /** Import modules the instance needs: 'Math' is the host's Math object, 'js' holds `mod` (JavaScript's %). */
+  imports: ('Math' | 'js')[];
+}
+
+export interface WasmArtifact {
+  wasm: Uint8Array;
+  wat: string;
+  abi: WasmAbi;
+  flags: string[];
+}
+
+export const EXPORT_NAME = 'kernel';
+
+/** Compiles an IR module to optimised WebAssembly. */
+export async function compileWasm(ir: IrModule): Promise<WasmArtifact> {
+  const b = await loadBinaryen();
+  const mod = new b.Module();
+  try {
+    mod.setFeatures(kernelFeatures(b));
+    mod.setMemory(1, 65536, 'memory');
+    const gen = new ModuleGen(b, mod, ir);
+    for (const f of ir.functions) gen.function(f);
+    mod.addFunctionExport(ir.entry, EXPORT_NAME);
+    const out = optimizeAndEmit(b, mod);
+    const entry = ir.functions.find((f) => f.name === ir.entry)!;
+    const abi: WasmAbi = {
+      export: EXPORT_NAME,
+      params: entry.params.map((p): AbiParam => {
+        if (isArrayType(p.type)) return { name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written };
+        return { name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' };
+      }),
+      result: entry.result,
+      imports: [...gen.importModules].sort() as ('Math' | 'js')[],
+    };
+    return { wasm: out.wasm, wat: out.wat, abi, flags: out.flags };
+  } finally {
+    mod.dispose();
+  }
+}
+
+type Helper = 'toInt32' | 'round' | 'sign' | 'modI32' | 'u8clamp' | 'index';
+
+class ModuleGen {
+  importModules = new Set<string>();
+  private imported = new Set<string>();
+  private helpers = new Set<Helper>();
+
+  constructor(
+    readonly b: Binaryen,
+    readonly m: BinaryenModule,
+    private ir: IrModule,
+  ) {}
+
+  wasmType(t: ResultType): BinaryenType {
+    return t === 'void' ? this.b.none : t === 'f64' ? this.b.f64 : this.b.i32;
+  }
+
+  function(f: IrFunction): void {
+    new FunctionGen(this, f).emit();
+  }
+
+  resultOf(name: string): ResultType {
+    return this.ir.functions.find((f) => f.name === name)!.result;
+  }
+
+  /** A host function import, added once: `Math.<fn>` with `arity` doubles, or `js.mod`. */
+  importFn(module: 'Math' | 'js', base: string, arity: number): string {
+    const name = `${module}.${base}/${arity}`;
+    if (!this.imported.has(name)) {
+      this.imported.add(name);
+      this.importModules.add(module);
+      const b = this.b;
+      this.m.addFunctionImport(name, module, base, b.createType(Array(arity).fill(b.f64)), b.f64);
+    }
+    return name;
+  }
+
+  /** Small functions for the semantics that need several instructions; the optimiser inlines them. */
+  helper(h: Helper): string {
+    const name = `$${h}`;
+    if (this.helpers.has(h)) return name;
+    this.helpers.add(h);
+    const { b, m } = this;
+    const f64 = b.f64;
+    const i32 = b.i32;
+    const x = m.local.get(0, f64);
+    switch (h) {
+      case 'toInt32': {
+        // Exact for |x| < 2^63 through i64; above, x is an integer and x mod 2^32 is computed exactly in doubles.
+        const two32 = m.f64.const(4294967296);
+        const big = m.i32.trunc_u_sat.f64(m.f64.sub(m.local.get(0, f64), m.f64.mul(two32, m.f64.floor(m.f64.div(m.local.get(0, f64), m.f64.const(4294967296))))));
+        const body = m.if(m.f64.lt(m.f64.abs(x), m.f64.const(9223372036854775808)), m.i32.wrap(m.i64.trunc_s.f64(m.local.get(0, f64))), big);
+        m.addFunction(name, f64, i32, [], body);
+        break;
+      }
+      case 'round': {
+        // Math.round: r = ceil(x); r - 0.5 > x ? r - 1 : r  (exact, keeps -0, NaN and infinities).
+        const r = () => m.local.get(1, f64);
+        const body = m.block(null, [
+          m.local.set(1, m.f64.ceil(x)),
+          m.select(m.f64.gt(m.f64.sub(r(), m.f64.const(0.5)), m.local.get(0, f64)), m.f64.sub(r(), m.f64.const(1)), r()),
+        ], f64);
+        m.addFunction(name, f64, f64, [f64], body);
+        break;
+      }
+      case 'sign': {
+        const body = m.if(
+          m.f64.gt(x, m.f64.const(0)),
+          m.f64.const(1),
+          m.if(m.f64.lt(m.local.get(0, f64), m.f64.const(0)), m.f64.const(-1), m.local.get(0, f64)),
+        );
+        m.addFunction(name, f64, f64, [], body);
+        break;
+      }
+      case 'modI32': {
+        // JavaScript % on int32 values: NaN for a zero divisor, -0 when a negative dividend leaves no remainder.
+        const a = () => m.local.get(0, i32);
+        const d = () => m.local.get(1, i32);
+        const r = () => m.local.get(2, i32);
+        const body = m.if(
+          m.i32.eqz(d()),
+          m.f64.const(NaN),
+          m.block(null, [
+            m.local.set(2, m.i32.rem_s(a(), d())),
+            m.if(m.i32.and(m.i32.eqz(r()), m.i32.lt_s(a(), m.i32.const(0))), m.f64.const(-0), m.f64.convert_s.i32(r())),
+          ], f64),
+        );
+        m.addFunction(name, b.createType([i32, i32]), f64, [i32], body);
+        break;
+      }
+      case 'u8clamp': {
+        // ToUint8Clamp: NaN and ≤ 0 → 0, ≥ 255 → 255, otherwise round half to even.
+        const body = m.if(
+          m.f64.gt(x, m.f64.const(0)),
+          m.if(m.f64.lt(m.local.get(0, f64), m.f64.const(255)), m.i32.trunc_u_sat.f64(m.f64.nearest(m.local.get(0, f64))), m.i32.const(255)),
+          m.i32.const(0),
+        );
+        m.addFunction(name, f64, i32, [], body);
+        break;
+      }
+      case 'index': {
+        // A double index as an element number, or 0xFFFFFFFF (always out of range) when it is not one.
+        const t = () => m.local.get(1, i32);
+        const body = m.block(null, [
+          m.local.set(1, m.i32.trunc_u_sat.f64(x)),
+          m.select(m.f64.eq(m.f64.convert_u.i32(t()), m.local.get(0, f64)), t(), m.i32.const(-1)),
+        ], i32);
+        m.addFunction(name, f64, i32, [i32], body);
+        break;
+      }
+    }
+    return name;
+  }
+}
+
+class FunctionGen {
+  private b: Binaryen;
+  private m: BinaryenModule;
+  /** Wasm local index of each IR local. */
+  private localIndex: number[] = [];
+  private arrayPtr: number[] = [];
+  private arrayLen: number[] = [];
+  private paramTypes: BinaryenType[] = [];
+  private varTypes: BinaryenType[] = [];
+
+  constructor(
+    private gen: ModuleGen,
+    private f: IrFunction,
+  ) {
+    this.b = gen.b;
+    this.m = gen.m;
+  }
+
+  emit(): void {
+    const { b, f } = this;
+    for (const p of f.params) {
+      if (isArrayType(p.type)) {
+        this.arrayPtr[p.slot] = this.paramTypes.push(b.i32) - 1;
+        this.arrayLen[p.slot] = this.paramTypes.push(b.i32) - 1;
+      } else {
+        this.localIndex[p.slot] = this.paramTypes.push(this.gen.wasmType(f.locals[p.slot]!.type)) - 1;
+      }
+    }
+    f.locals.forEach((l, i) => {
+      if (this.localIndex[i] === undefined) this.localIndex[i] = this.newVar(this.gen.wasmType(l.type));
+    });
+    const body = this.stmts(f.body);
+    if (f.result !== 'void') body.push(this.m.unreachable());
+    this.m.addFunction(f.name, b.createType(this.paramTypes), this.gen.wasmType(f.result), this.varTypes, this.m.block(null, body, b.none));
+  }
+
+  private newVar(t: BinaryenType): number {
+    this.varTypes.push(t);
+    return this.paramTypes.length + this.varTypes.length - 1;
+  }
+
+  private stmts(list: Stmt[]): ExpressionRef[] {
+    return list.map((s) => this.stmt(s));
+  }
+
+  private block(list: Stmt[]): ExpressionRef {
+    const body = this.stmts(list);
+    return body.length === 1 ? body[0]! : this.m.block(null, body, this.b.none);
+  }
+
+  private stmt(s: Stmt): ExpressionRef {
+    const { m } = this;
+    switch (s.kind) {
+      case 'set':
+        return m.local.set(this.localIndex[s.local]!, this.expr(s.value));
+      case 'store':
+        return this.store(s.array, s.index, s.value);
+      case 'expr': {
+        const v = this.expr(s.value);
+        return s.value.type === 'void' ? v : m.drop(v);
+      }
+      case 'if':
+        return m.if(this.expr(s.cond), this.block(s.then), s.else.length ? this.block(s.else) : undefined);
+      case 'loop': {
+        const brk = `brk${s.label}`;
+        const top = `top${s.label}`;
+        const cont = `cont${s.label}`;
+        const inner: ExpressionRef[] = [];
+        if (s.test) inner.push(m.br(brk, m.i32.eqz(this.expr(s.test))));
+        inner.push(m.block(cont, this.stmts(s.body), this.b.none));
+        inner.push(...this.stmts(s.update));
+        inner.push(s.postTest ? m.br(top, this.expr(s.postTest)) : m.br(top));
+        return m.block(brk, [m.loop(top, m.block(null, inner, this.b.none))], this.b.none);
+      }
+      case 'break':
+        return m.br(`brk${s.label}`);
+      case 'continue':
+        return m.br(`cont${s.label}`);
+      case 'return':
+        return m.return(s.value ? this.expr(s.value) : undefined);
+      default: {
+        const never: never = s;
+        throw new Error(`unknown statement ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** An element index as an i32, or 0xFFFFFFFF when JavaScript would not see an element there. */
+  private index(e: Expr): ExpressionRef {
+    if (e.type === 'f64') return this.m.call(this.gen.helper('index'), [this.expr(e)], this.b.i32);
+    return this.expr(e);
+  }
+
+  private address(array: number, index: ExpressionRef, kind: ArrayKind): ExpressionRef {
+    const m = this.m;
+    const size = elementSize(kind);
+    const scaled = size === 1 ? index : m.i32.shl(index, m.i32.const(Math.log2(size)));
+    return m.i32.add(m.local.get(this.arrayPtr[array]!, this.b.i32), scaled);
+  }
+
+  private inRange(array: number, idx: number): ExpressionRef {
+    const m = this.m;
+    return m.i32.lt_u(m.local.get(idx, this.b.i32), m.local.get(this.arrayLen[array]!, this.b.i32));
+  }
+
+  private load(array: number, index: Expr): ExpressionRef {
+    const { m, b } = this;
+    const kind = this.f.arrays[array]!.kind;
+    const t = this.newVar(b.i32);
+    const addr = this.address(array, m.local.get(t, b.i32), kind);
+    let value: ExpressionRef;
+    switch (kind) {
+      case 'Float64Array':
+      case 'Array':
+        value = m.f64.load(0, 8, addr);
+        break;
+      case 'Float32Array':
+        value = m.f64.promote(m.f32.load(0, 4, addr));
+        break;
+      case 'Int32Array':
+      case 'Uint32Array':
+        value = m.i32.load(0, 4, addr);
+        break;
+      case 'Int16Array':
+        value = m.i32.load16_s(0, 2, addr);
+        break;
+      case 'Uint16Array':
+        value = m.i32.load16_u(0, 2, addr);
+        break;
+      case 'Int8Array':
+        value = m.i32.load8_s(0, 1, addr);
+        break;
+      default:
+        value = m.i32.load8_u(0, 1, addr);
+    }
+    const type = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array' ? b.f64 : b.i32;
+    return m.block(null, [m.local.set(t, this.index(index)), m.if(m.i32.eqz(this.inRange(array, t)), m.unreachable()), value], type);
+  }
+
+  private store(array: number, index: Expr, value: Expr): ExpressionRef {
+    const { m, b } = this;
+    const kind = this.f.arrays[array]!.kind;
+    const t = this.newVar(b.i32);
+    const floaty = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array';
+    const v = this.newVar(floaty ? b.f64 : b.i32);
+    const addr = this.address(array, m.local.get(t, b.i32), kind);
+    const val = m.local.get(v, floaty ? b.f64 : b.i32);
+    let write: ExpressionRef;
+    switch (kind) {
+      case 'Float64Array':
+      case 'Array':
+        write = m.f64.store(0, 8, addr, val);
+        break;
+      case 'Float32Array':
+        write = m.f32.store(0, 4, addr, m.f32.demote(val));
+        break;
+      case 'Int32Array':
+      case 'Uint32Array':
+        write = m.i32.store(0, 4, addr, val);
+        break;
+      case 'Int16Array':
+      case 'Uint16Array':
+        write = m.i32.store16(0, 2, addr, val);
+        break;
+      default:
+        write = m.i32.store8(0, 1, addr, val);
+    }
+    // JavaScript evaluates the index, then the value, then writes; a typed array ignores writes out of range.
+    const guarded = kind === 'Array' ? m.block(null, [m.if(m.i32.eqz(this.inRange(array, t)), m.unreachable()), write], b.none) : m.if(this.inRange(array, t), write);
+    return m.block(null, [m.local.set(t, this.index(index)), m.local.set(v, this.expr(value)), guarded], b.none);
+  }
+
+  private expr(e: Expr): ExpressionRef {
+    const { m, b } = this;
+    switch (e.kind) {
+      case 'const':
+        return e.type === 'f64' ? m.f64.const(e.value) : m.i32.const(e.value | 0);
+      case 'local':
+        return m.local.get(this.localIndex[e.local]!, this.gen.wasmType(e.type));
+      case 'unary':
+        return this.unary(e.op, this.expr(e.arg));
+      case 'binary':
+        return this.binary(e.op, this.expr(e.left), this.expr(e.right));
+      case 'math':
+        return m.call(this.gen.importFn('Math', e.fn, e.args.length), e.args.map((a) => this.expr(a)), b.f64);
+      case 'cond':
+        return m.if(this.expr(e.cond), this.expr(e.then), this.expr(e.else));
+      case 'load':
+        return this.load(e.array, e.index);
+      case 'length':
+        return m.local.get(this.arrayLen[e.array]!, b.i32);
+      case 'call': {
+        const args: ExpressionRef[] = [];
+        for (const a of e.args) {
+          if (a.kind === 'array') args.push(m.local.get(this.arrayPtr[a.array]!, b.i32), m.local.get(this.arrayLen[a.array]!, b.i32));
+          else args.push(this.expr(a));
+        }
+        return m.call(e.fn, args, this.gen.wasmType(this.gen.resultOf(e.fn)));
+      }
+      default: {
+        const never: never = e;
+        throw new Error(`unknown expression ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private unary(op: Extract<Expr, { kind: 'unary' }>['op'], x: ExpressionRef): ExpressionRef {
+    const { m, b } = this;
+    const call = (h: Helper, t: BinaryenType) => m.call(this.gen.helper(h), [x], t);
+    switch (op) {
+      case 'f64.neg':
+        return m.f64.neg(x);
+      case 'f64.abs':
+        return m.f64.abs(x);
+      case 'f64.sqrt':
+        return m.f64.sqrt(x);
+      case 'f64.floor':
+        return m.f64.floor(x);
+      case 'f64.ceil':
+        return m.f64.ceil(x);
+      case 'f64.trunc':
+        return m.f64.trunc(x);
+      case 'js.round':
+        return call('round', b.f64);
+      case 'js.sign':
+        return call('sign', b.f64);
+      case 'js.fround':
+        return m.f64.promote(m.f32.demote(x));
+      case 'f64.from_i32':
+        return m.f64.convert_s.i32(x);
+      case 'f64.from_u32':
+        return m.f64.convert_u.i32(x);
+      case 'i32.from_f64':
+        return call('toInt32', b.i32);
+      case 'i32.from_u32':
+      case 'u32.from_i32':
+        return x;
+      case 'u8clamp.from_f64':
+        return call('u8clamp', b.i32);
+      case 'u8clamp.from_i32': {
+        const t = this.newVar(b.i32);
+        const g = () => m.local.get(t, b.i32);
+        return m.block(null, [
+          m.local.set(t, x),
+          m.select(m.i32.lt_s(g(), m.i32.const(0)), m.i32.const(0), m.select(m.i32.gt_s(g(), m.i32.const(255)), m.i32.const(255), g())),
+        ], b.i32);
+      }
+      case 'i32.not':
+        return m.i32.xor(x, m.i32.const(-1));
+      case 'i32.clz':
+        return m.i32.clz(x);
+      case 'f64.truthy':
+        return m.f64.gt(m.f64.abs(x), m.f64.const(0));
+      case 'i32.truthy':
+        return m.i32.ne(x, m.i32.const(0));
+      case 'bool.not':
+        return m.i32.eqz(x);
+      default: {
+        const never: never = op;
+        throw new Error(`unknown unary ${String(never)}`);
+      }
+    }
+  }
+
+  private binary(op: Extract<Expr, { kind: 'binary' }>['op'], l: ExpressionRef, r: ExpressionRef): ExpressionRef {
+    const { m, b } = this;
+    switch (op) {
+      case 'f64.add': return m.f64.add(l, r);
+      case 'f64.sub': return m.f64.sub(l, r);
+      case 'f64.mul': return m.f64.mul(l, r);
+      case 'f64.div': return m.f64.div(l, r);
+      case 'f64.min': return m.f64.min(l, r);
+      case 'f64.max': return m.f64.max(l, r);
+      case 'js.mod': return m.call(this.gen.importFn('js', 'mod', 2), [l, r], b.f64);
+      case 'js.mod_i32': return m.call(this.gen.helper('modI32'), [l, r], b.f64);
+      case 'i32.add': return m.i32.add(l, r);
+      case 'i32.sub': return m.i32.sub(l, r);
+      case 'i32.mul': return m.i32.mul(l, r);
+      case 'i32.and': return m.i32.and(l, r);
+      case 'i32.or': return m.i32.or(l, r);
+      case 'i32.xor': return m.i32.xor(l, r);
+      case 'i32.shl': return m.i32.shl(l, r);
+      case 'i32.shr_s': return m.i32.shr_s(l, r);
+      case 'i32.shr_u': return m.i32.shr_u(l, r);
+      case 'f64.eq': return m.f64.eq(l, r);
+      case 'f64.ne': return m.f64.ne(l, r);
+      case 'f64.lt': return m.f64.lt(l, r);
+      case 'f64.le': return m.f64.le(l, r);
+      case 'f64.gt': return m.f64.gt(l, r);
+      case 'f64.ge': return m.f64.ge(l, r);
+      case 'i32.eq': return m.i32.eq(l, r);
+      case 'i32.ne': return m.i32.ne(l, r);
+      case 'i32.lt_s': return m.i32.lt_s(l, r);
+      case 'i32.le_s': return m.i32.le_s(l, r);
+      case 'i32.gt_s': return m.i32.gt_s(l, r);
+      case 'i32.ge_s': return m.i32.ge_s(l, r);
+      case 'i32.lt_u': return m.i32.lt_u(l, r);
+      case 'i32.le_u': return m.i32.le_u(l, r);
+      case 'i32.gt_u': return m.i32.gt_u(l, r);
+      case 'i32.ge_u': return m.i32.ge_u(l, r);
+      default: {
+        const never: never = op;
+        throw new Error(`unknown binary ${String(never)}`);
+      }
+    }
+  }
+}
