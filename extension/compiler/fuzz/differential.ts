@@ -1,0 +1,122 @@
+// Runs the original function and the compiled one on the same inputs and compares results and every array
+// argument after the call, exactly (Object.is per value: NaN equals NaN, -0 differs from +0).
+// Both are real modules written to disk and imported, never evaluated from strings.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadKernel, type LoadedKernel } from '../../../wasm/load-kernel';
+import type { WasmAbi } from '../backend-wasm';
+
+export type Arg = number | boolean | ArrayLike<number>;
+
+export interface Mismatch {
+  args: string;
+  expected: string;
+  actual: string;
+  what: string;
+}
+
+export interface DifferentialResult {
+  cases: number;
+  /** Calls that ran the WebAssembly code rather than falling back to the original. */
+  compiledCalls: number;
+  mismatches: Mismatch[];
+}
+
+let seq = 0;
+
+/** Imports ESM source from a temporary file. */
+export async function importSource<T = Record<string, unknown>>(source: string, dir?: string): Promise<T> {
+  const where = dir ?? mkdtempSync(join(tmpdir(), 'perf-lab-original-'));
+  const file = join(where, `original-${process.pid}-${seq++}.mjs`);
+  writeFileSync(file, source);
+  return (await import(pathToFileURL(file).href)) as T;
+}
+
+type View = { buffer: ArrayBufferLike; byteOffset: number; length: number; constructor: new (b: ArrayBufferLike, o: number, n: number) => Arg };
+
+/** Copies the arguments, keeping what they share: the same array twice, views on one buffer. */
+export function cloneArgs(args: Arg[]): Arg[] {
+  const seen = new Map<unknown, Arg>();
+  const buffers = new Map<ArrayBufferLike, ArrayBufferLike>();
+  return args.map((a) => {
+    if (typeof a !== 'object') return a;
+    let c = seen.get(a);
+    if (!c) {
+      if (Array.isArray(a)) c = a.slice();
+      else {
+        const v = a as unknown as View;
+        let b = buffers.get(v.buffer);
+        if (!b) {
+          b = v.buffer.slice(0);
+          buffers.set(v.buffer, b);
+        }
+        c = new v.constructor(b, v.byteOffset, v.length);
+      }
+      seen.set(a, c);
+    }
+    return c;
+  });
+}
+
+export function show(v: unknown): string {
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}[${Array.from(v as unknown as ArrayLike<number>, show).join(', ')}]`;
+  return String(v);
+}
+
+function sameArray(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** Compares one call of both versions. */
+export function compareCall(original: (...a: Arg[]) => unknown, compiled: (...a: Arg[]) => unknown, args: Arg[]): Mismatch | undefined {
+  const a1 = cloneArgs(args);
+  const a2 = cloneArgs(args);
+  let expected: unknown;
+  let actual: unknown;
+  let threwE: unknown;
+  let threwA: unknown;
+  try {
+    expected = original(...a1);
+  } catch (e) {
+    threwE = e;
+  }
+  try {
+    actual = compiled(...a2);
+  } catch (e) {
+    threwA = e;
+  }
+  const input = show(args);
+  if ((threwE === undefined) !== (threwA === undefined)) return { args: input, expected: String(threwE ?? show(expected)), actual: String(threwA ?? show(actual)), what: 'exception' };
+  if (!Object.is(expected, actual)) return { args: input, expected: show(expected), actual: show(actual), what: 'result' };
+  for (let i = 0; i < args.length; i++) {
+    const x = a1[i];
+    const y = a2[i];
+    if (typeof x === 'object' && !sameArray(x, y as ArrayLike<number>)) return { args: input, expected: show(x), actual: show(y), what: `argument ${i + 1} after the call` };
+  }
+  return undefined;
+}
+
+/** Loads the compiled kernel, binds it to the original, and compares them on every input. */
+export async function differential(
+  original: (...a: Arg[]) => unknown,
+  wasm: Uint8Array,
+  abi: WasmAbi,
+  inputs: Arg[][],
+  loaded?: LoadedKernel,
+): Promise<DifferentialResult> {
+  const k = loaded ?? (await loadKernel(wasm, abi));
+  const compiled = k.bind(original);
+  const before = k.stats.calls - k.stats.fallbacks;
+  const mismatches: Mismatch[] = [];
+  for (const args of inputs) {
+    const m = compareCall(original, compiled, args);
+    if (m) mismatches.push(m);
+  }
+  return { cases: inputs.length, compiledCalls: k.stats.calls - k.stats.fallbacks - before, mismatches };
+}

@@ -1,0 +1,217 @@
+// Random programs in the compiled subset, for differential fuzzing: numeric locals, every operator, Math
+// functions, array reads and writes (in range and out of range), loops with break/continue, a helper call.
+import { ARRAY_KINDS, type ArrayKind } from '../ir';
+import type { ParamTypeName } from '../frontend-js';
+import { pick } from './inputs';
+
+export interface GeneratedFunction {
+  name: string;
+  params: ParamTypeName[];
+}
+
+export interface GeneratedModule {
+  source: string;
+  functions: GeneratedFunction[];
+}
+
+const LITERALS = ['0', '1', '2', '3', '-1', '0.5', '-0', '-0.5', '1.5', '2.5', '255', '256', '1e-310', '1e308', '2147483647', '2147483648', '-2147483648', '4294967295', '9007199254740992', '0x7fffffff', 'NaN', 'Infinity', '-Infinity', '7', '13'];
+const BINARY = ['+', '-', '*', '/', '%', '**', '&', '|', '^', '<<', '>>', '>>>'];
+const COMPARE = ['<', '<=', '>', '>=', '===', '!==', '==', '!='];
+const MATH1 = ['sqrt', 'abs', 'floor', 'ceil', 'round', 'trunc', 'sign', 'fround', 'exp', 'log', 'sin', 'cos', 'tan', 'clz32', 'cbrt', 'atan', 'log2'];
+const MATH2 = ['min', 'max', 'pow', 'atan2', 'hypot', 'imul'];
+const ASSIGN = ['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=', '>>>='];
+
+class Gen {
+  private out: string[] = [];
+  private vars: string[] = [];
+  private counters: string[] = [];
+  private n = 0;
+  private loopDepth = 0;
+
+  constructor(
+    private r: () => number,
+    private numbers: string[],
+    private arrays: { name: string; kind: ArrayKind }[],
+    private helper: string | undefined,
+  ) {}
+
+  private chance(p: number): boolean {
+    return this.r() < p;
+  }
+
+  expr(depth: number): string {
+    const r = this.r();
+    if (depth <= 0 || r < 0.25) return this.leaf();
+    if (r < 0.55) return `(${this.expr(depth - 1)} ${pick(this.r, BINARY)} ${this.expr(depth - 1)})`;
+    if (r < 0.63) return `(${pick(this.r, ['-', '+', '~'])} ${this.expr(depth - 1)})`;
+    if (r < 0.73) return `Math.${pick(this.r, MATH1)}(${this.expr(depth - 1)})`;
+    if (r < 0.8) return `Math.${pick(this.r, MATH2)}(${this.expr(depth - 1)}, ${this.expr(depth - 1)})`;
+    if (r < 0.87) return `(${this.cond(depth - 1)} ? ${this.expr(depth - 1)} : ${this.expr(depth - 1)})`;
+    if (r < 0.95 && this.arrays.length) return this.read(depth - 1);
+    if (this.helper) return `${this.helper}(${this.expr(depth - 1)}, ${this.expr(depth - 1)})`;
+    return this.leaf();
+  }
+
+  private literal(): string {
+    const l = pick(this.r, LITERALS);
+    return l.startsWith('-') ? `(${l})` : l;
+  }
+
+  private leaf(): string {
+    const r = this.r();
+    const names = [...this.numbers, ...this.vars, ...this.counters];
+    if (r < 0.35 || names.length === 0) return this.literal();
+    if (r < 0.85) return pick(this.r, names);
+    if (this.arrays.length) return `${pick(this.r, this.arrays).name}.length`;
+    return this.literal();
+  }
+
+  private index(depth: number, a: string, write = false): string {
+    // A write far out of range grows a plain array to that length in JavaScript: keep plain-array writes near.
+    const r = write && this.arrays.find((x) => x.name === a)?.kind === 'Array' ? this.r() * 0.85 : this.r();
+    if (this.counters.length && r < 0.4) return pick(this.r, this.counters);
+    if (r < 0.6) return `(${this.expr(depth)} & 3)`;
+    if (r < 0.75) return `((${this.expr(depth)} >>> 0) % ${a}.length)`;
+    if (r < 0.85) return `${a}.length - 1`;
+    return this.expr(depth);
+  }
+
+  private read(depth: number): string {
+    const a = pick(this.r, this.arrays).name;
+    return `${a}[${this.index(depth, a)}]`;
+  }
+
+  /** A boolean-valued condition (&& and || are compiled on booleans only). */
+  private compare(depth: number): string {
+    return this.r() < 0.8 ? `${this.expr(depth)} ${pick(this.r, COMPARE)} ${this.expr(depth)}` : `!(${this.expr(depth)})`;
+  }
+
+  cond(depth: number): string {
+    const r = this.r();
+    if (r < 0.6) return `${this.expr(depth)} ${pick(this.r, COMPARE)} ${this.expr(depth)}`;
+    if (r < 0.7) return `!(${this.expr(depth)})`;
+    if (r < 0.85 && depth > 0) return `(${this.compare(depth - 1)}) ${pick(this.r, ['&&', '||'])} (${this.compare(depth - 1)})`;
+    return this.expr(depth);
+  }
+
+  private line(indent: number, s: string): void {
+    this.out.push('  '.repeat(indent) + s);
+  }
+
+  stmts(indent: number, count: number): void {
+    for (let k = 0; k < count; k++) this.stmt(indent);
+  }
+
+  private stmt(indent: number): void {
+    // Deep nesting adds little: past three levels only declarations are generated.
+    const r = indent > 3 ? 0 : this.r();
+    if (r < 0.22) {
+      const v = `v${this.n++}`;
+      this.line(indent, `let ${v} = ${this.expr(3)};`);
+      this.vars.push(v);
+    } else if (r < 0.42 && this.vars.length) {
+      this.line(indent, `${pick(this.r, this.vars)} ${pick(this.r, ASSIGN)} ${this.expr(3)};`);
+    } else if (r < 0.47 && this.vars.length) {
+      const v = pick(this.r, this.vars);
+      this.line(indent, this.chance(0.5) ? `${v}++;` : `--${v};`);
+    } else if (r < 0.62 && this.arrays.length) {
+      const a = pick(this.r, this.arrays).name;
+      const op = this.chance(0.7) ? '=' : pick(this.r, ASSIGN);
+      this.line(indent, `${a}[${this.index(2, a, true)}] ${op} ${this.expr(3)};`);
+    } else if (r < 0.74) {
+      this.line(indent, `if (${this.cond(2)}) {`);
+      this.block(indent + 1, 2);
+      if (this.chance(0.5)) {
+        this.line(indent, '} else {');
+        this.block(indent + 1, 2);
+      }
+      this.line(indent, '}');
+    } else if (r < 0.84 && this.loopDepth < 2 && this.arrays.length) {
+      const i = `i${this.n++}`;
+      const a = pick(this.r, this.arrays).name;
+      this.line(indent, this.chance(0.8) ? `for (let ${i} = 0; ${i} < ${a}.length; ${i}++) {` : `for (let ${i} = ${a}.length - 1; ${i} >= 0; ${i}--) {`);
+      this.loop(i, indent);
+    } else if (r < 0.89 && this.loopDepth < 2) {
+      const w = `w${this.n++}`;
+      this.line(indent, `let ${w} = 0;`);
+      if (this.chance(0.5)) {
+        this.line(indent, `while (${w} < 3 && (${this.cond(1)})) {`);
+        this.line(indent + 1, `${w}++;`);
+        this.loop(w, indent);
+      } else {
+        this.line(indent, 'do {');
+        this.line(indent + 1, `${w}++;`);
+        this.loopDepth++;
+        this.counters.push(w);
+        this.block(indent + 1, 2);
+        this.counters.pop();
+        this.loopDepth--;
+        this.line(indent, `} while (${w} < 3 && (${this.cond(1)}));`);
+      }
+    } else if (r < 0.93 && this.loopDepth > 0) {
+      this.line(indent, `if (${this.cond(1)}) ${this.chance(0.5) ? 'break' : 'continue'};`);
+    } else if (r < 0.95) {
+      this.line(indent, `if (${this.cond(1)}) return ${this.expr(2)};`);
+    } else {
+      const v = `v${this.n++}`;
+      this.line(indent, `const ${v} = ${this.expr(2)};`);
+    }
+  }
+
+  private loop(counter: string, indent: number): void {
+    this.loopDepth++;
+    this.counters.push(counter);
+    this.block(indent + 1, 3);
+    this.counters.pop();
+    this.loopDepth--;
+    this.line(indent, '}');
+  }
+
+  private block(indent: number, count: number): void {
+    const saved = this.vars.length;
+    this.stmts(indent, 1 + Math.floor(this.r() * count));
+    this.vars.length = saved;
+  }
+
+  text(): string {
+    return this.out.join('\n');
+  }
+}
+
+const NUMBER_PARAMS: ParamTypeName[] = ['number', 'number', 'int32', 'double'];
+
+/** A module of `count` random functions, each with its parameter types, plus a shared helper. */
+export function generateModule(r: () => number, count: number): GeneratedModule {
+  const parts: string[] = [];
+  const helper = new Gen(r, ['p', 'q'], [], undefined);
+  parts.push(`function helper(p, q) {\n${(helper.stmts(1, 2), helper.text())}\n  return ${helper.expr(2)};\n}`);
+  const functions: GeneratedFunction[] = [];
+  for (let f = 0; f < count; f++) {
+    const params: ParamTypeName[] = [];
+    const names: string[] = [];
+    const numbers: string[] = [];
+    const arrays: { name: string; kind: ArrayKind }[] = [];
+    const nArrays = Math.floor(r() * 3);
+    for (let k = 0; k < nArrays; k++) {
+      const kind = pick(r, ARRAY_KINDS);
+      const name = `a${k}`;
+      arrays.push({ name, kind });
+      names.push(name);
+      params.push(kind === 'Array' ? 'number[]' : kind);
+    }
+    const nNumbers = Math.floor(r() * 3);
+    for (let k = 0; k < nNumbers; k++) {
+      const name = `x${k}`;
+      numbers.push(name);
+      names.push(name);
+      params.push(pick(r, NUMBER_PARAMS));
+    }
+    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined);
+    g.stmts(1, 2 + Math.floor(r() * 5));
+    const ret = r() < 0.85 ? `  return ${g.expr(3)};` : r() < 0.5 ? `  return ${g.cond(2)};` : '  return;';
+    const name = `f${f}`;
+    parts.push(`export function ${name}(${names.join(', ')}) {\n${g.text()}\n${ret}\n}`);
+    functions.push({ name, params });
+  }
+  return { source: parts.join('\n\n') + '\n', functions };
+}

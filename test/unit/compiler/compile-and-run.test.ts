@@ -1,0 +1,106 @@
+// Golden IR and WAT for each fixture, a compile-and-run comparison with the original on its cases plus
+// generated edge cases, and the differential fuzzer. One file, because loading binaryen is slow under tsx.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compile } from '../../../extension/compiler/compile';
+import { extractOriginal } from '../../../extension/compiler/extract-js';
+import { loadTypeScript, type ParamTypeName } from '../../../extension/compiler/frontend-js';
+import { formatRefusal } from '../../../extension/compiler/refusal';
+import { differential, importSource, type Arg } from '../../../extension/compiler/fuzz/differential';
+import { randomArgs, rng } from '../../../extension/compiler/fuzz/inputs';
+import { fuzz } from '../../../extension/compiler/fuzz/run-fuzz';
+import { loadKernel } from '../../../wasm/load-kernel';
+import { golden } from './golden';
+
+const fixtures = join(__dirname, '../../fixtures/compiler');
+
+interface FixtureModule {
+  kernel: { name: string; params?: ParamTypeName[] };
+  cases(): Arg[][];
+}
+
+const kernels = readdirSync(fixtures).filter((f) => /\.(mjs|ts)$/.test(f) && !f.endsWith('.cases.mjs') && f !== 'refusals.ts');
+
+for (const file of kernels) {
+  const base = file.replace(/\.(mjs|ts)$/, '');
+  test(`fixture ${file}: golden IR and WAT, same results as JavaScript`, async () => {
+    const path = join(fixtures, file);
+    const source = readFileSync(path, 'utf8');
+    const spec = (await import(pathToFileURL(existsSync(join(fixtures, `${base}.cases.mjs`)) ? join(fixtures, `${base}.cases.mjs`) : path).href)) as FixtureModule;
+    const r = await compile({ source, fileName: file, functionName: spec.kernel.name, ...(spec.kernel.params ? { params: spec.kernel.params } : {}) });
+    if (!r.ok) assert.fail(formatRefusal(r.refusal));
+    const c = r.candidate;
+    golden(join(fixtures, `${base}.ir.txt`), c.ir);
+    golden(join(fixtures, `${base}.wat`), c.wat);
+
+    // The original, as a module of its own (TypeScript stripped), and the compiled kernel's loader.
+    const ts = await loadTypeScript();
+    const mod = await importSource<Record<string, (...a: Arg[]) => unknown>>(extractOriginal(ts, source, file, spec.kernel.name, c.kernel.callees));
+    const original = mod[spec.kernel.name]!;
+    const loaded = await loadKernel(c.wasm, c.abi);
+
+    const cases = spec.cases();
+    const own = await differential(original, c.wasm, c.abi, cases, loaded);
+    assert.deepEqual(own.mismatches, []);
+    assert.ok(own.compiledCalls >= cases.length / 2, `only ${own.compiledCalls} of ${cases.length} cases ran WebAssembly (${loaded.stats.reason})`);
+
+    const r2 = rng(base.length * 7919);
+    const edge: Arg[][] = [];
+    for (let k = 0; k < 300; k++) edge.push(randomArgs(r2, c.abi.params, undefined, true));
+    const gen = await differential(original, c.wasm, c.abi, edge, loaded);
+    assert.deepEqual(gen.mismatches, []);
+  });
+}
+
+test('the loader keeps aliasing: the same array twice is one region; overlapping views fall back', async () => {
+  const source = 'export function shift(a: Float64Array, b: Float64Array): void { for (let i = 1; i < a.length; i++) b[i] = a[i - 1]! + 1; }';
+  const r = await compile({ source, fileName: 'k.ts', functionName: 'shift' });
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const ts = await loadTypeScript();
+  const mod = await importSource<Record<string, (...a: Arg[]) => unknown>>(extractOriginal(ts, source, 'k.ts', 'shift', []));
+  const buf = new Float64Array(8).map((_, i) => i);
+  const res = await differential(mod.shift!, r.candidate.wasm, r.candidate.abi, [
+    [buf, buf],
+    [buf.subarray(0, 5), buf.subarray(2, 7)],
+    [buf.subarray(0, 3), buf.subarray(4, 7)],
+  ]);
+  assert.deepEqual(res.mismatches, []);
+  assert.equal(res.compiledCalls, 2);
+});
+
+test('a generated module also loads as CommonJS with the wasm file beside it, and falls back when it is missing', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { createRequire } = await import('node:module');
+  const { writeKernelFiles } = await import('../../../wasm/load-kernel');
+  const r = await compile({ source: 'function sq(x: number) { return x * x; }', fileName: 'k.ts', functionName: 'sq' });
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const dir = mkdtempSync(join(tmpdir(), 'perf-lab-cjs-'));
+  const files = writeKernelFiles(dir, 'sq', r.candidate.wasm, r.candidate.abi, 'cjs');
+  const req = createRequire(files.loaderPath);
+  const k = req(files.loaderPath) as { bind(f: (x: number) => number): (x: number) => number; stats: { fallbacks: number } };
+  const sq = k.bind((x) => x * x);
+  assert.equal(sq(3), 9);
+  assert.equal(k.stats.fallbacks, 0);
+  rmSync(files.wasmPath);
+  const files2 = writeKernelFiles(dir, 'sq2', r.candidate.wasm, r.candidate.abi, 'cjs');
+  rmSync(files2.wasmPath);
+  const k2 = req(files2.loaderPath) as typeof k;
+  assert.equal(k2.bind((x) => x * x)(4), 16);
+  assert.equal(k2.stats.fallbacks, 1);
+});
+
+test('differential fuzzer: 10,000 random cases, zero mismatches', async () => {
+  const report = await fuzz({ seed: 20260101, cases: 10000 });
+  const shown = report.failures.slice(0, 3).map((f) => `${f.fn}: ${f.mismatch.what} on ${f.mismatch.args}: ${f.mismatch.expected} vs ${f.mismatch.actual}`);
+  assert.deepEqual(shown, []);
+  assert.ok(report.cases >= 10000);
+  // Most programs compile and most calls run WebAssembly, or the fuzzer tests little.
+  assert.ok(report.refused < report.programs * 0.4, `${report.refused} of ${report.programs} programs refused: ${report.refusals.slice(0, 5).join('; ')}`);
+  assert.ok(report.compiledCalls > report.cases * 0.5, `${report.compiledCalls} of ${report.cases} calls ran WebAssembly`);
+});
