@@ -1,0 +1,252 @@
+// The apply stage: turns a proven candidate into files and one edit of the source. The generated .wasm and its
+// loader go next to the source; the function keeps its name and signature but calls the compiled code, and the
+// original body stays in the file, renamed, as the fallback the loader runs when WebAssembly cannot.
+// Every change sits on the function's first and last lines, so no line of the file moves.
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import type * as TS from 'typescript';
+import { emitLoader } from '../../wasm/emit-loader';
+import type { Candidate } from '../compiler/compile';
+import { loadTypeScript } from '../compiler/frontend-js';
+import { PerfLabError } from '../errors';
+import type { Proof } from '../prove/prove';
+
+/** A replacement of `source.slice(start, end)` by `text` (UTF-16 offsets, as JavaScript strings and VS Code count). */
+export interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A file the plan creates (or overwrites) next to the source. */
+export interface PlannedFile {
+  path: string;
+  contents: Uint8Array;
+  /** What it is, for the summary and the editor's edit label. */
+  role: 'wasm' | 'loader' | 'types';
+}
+
+/** What applying a candidate changes: files to create and edits of the source, checked against the source's hash. */
+export interface ApplyPlan {
+  /** The source file that is edited. */
+  file: string;
+  functionName: string;
+  /** The name the original function keeps in the file, as the fallback. */
+  fallbackName: string;
+  /** The module format of the source, which the loader matches. */
+  format: 'esm' | 'cjs' | 'ts';
+  files: PlannedFile[];
+  /** Edits of the source, not overlapping, in order. */
+  textEdits: TextEdit[];
+  /** The text the edits apply to, so that a changed file is noticed. */
+  sourceHash: string;
+  /** One paragraph for the user: what changes and how to undo it. */
+  summary: string;
+}
+
+export interface ApplyRequest {
+  /** Absolute path of the source file. */
+  file: string;
+  /** The source text the candidate was compiled from. */
+  source: string;
+  functionName: string;
+  candidate: Candidate;
+  /** The candidate's proof: only a proven candidate is applied. */
+  proof: Proof;
+  /** The source's module format; read from its extension, its syntax and the nearest package.json when omitted. */
+  format?: 'esm' | 'cjs';
+}
+
+/** A short content hash (FNV-1a 64 over UTF-16 units), so plans carry no crypto dependency. */
+export function textHash(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n);
+  return h.toString(16).padStart(16, '0');
+}
+
+/** Applies edits to a text (they may come in any order; they must not overlap). */
+export function applyTextEdits(source: string, edits: readonly TextEdit[]): string {
+  let out = source;
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+/** The names of the generated files: `<stem>.<function>.wasm` and its loader beside it. */
+export function generatedNames(file: string, functionName: string, format: ApplyPlan['format']): { wasm: string; loader: string; types?: string } {
+  const stem = basename(file, extname(file));
+  const wasm = `${stem}.${functionName}.wasm`;
+  if (format === 'ts') return { wasm, loader: `${wasm}.cjs`, types: `${wasm}.d.cts` };
+  return { wasm, loader: `${wasm}.${format === 'esm' ? 'mjs' : 'cjs'}` };
+}
+
+/** Nearest package.json's "type" field, which decides whether a .js file is an ES module. */
+async function packageType(dir: string): Promise<string | undefined> {
+  for (let d = dir; ; d = dirname(d)) {
+    const text = await readFile(join(d, 'package.json'), 'utf8').catch(() => undefined);
+    if (text !== undefined) {
+      try {
+        return (JSON.parse(text) as { type?: string }).type;
+      } catch {
+        return undefined;
+      }
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+function isTypeScript(file: string): boolean {
+  return /\.[cm]?tsx?$/i.test(file);
+}
+
+/** The module format of a JavaScript file as Node.js would load it: by extension, package.json, then syntax. */
+export async function moduleFormatOf(ts: typeof TS, file: string, source: string): Promise<'esm' | 'cjs'> {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.mjs' || ext === '.mts') return 'esm';
+  if (ext === '.cjs' || ext === '.cts') return 'cjs';
+  const type = await packageType(dirname(file));
+  if (type === 'module') return 'esm';
+  if (type === 'commonjs') return 'cjs';
+  // No declared type: Node.js detects ES module syntax in the file itself.
+  const sf = ts.createSourceFile(basename(file), source, ts.ScriptTarget.Latest, false, isTypeScript(file) ? ts.ScriptKind.TS : ts.ScriptKind.JS);
+  const esm = sf.statements.some(
+    (s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s) || (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)),
+  );
+  return esm ? 'esm' : 'cjs';
+}
+
+/** The declaration a TypeScript source needs to import the loader (a .d.cts beside the .cjs). */
+export const LOADER_TYPES = `// Generated by Perf Lab: the types of the loader beside it.
+/** Returns a function that behaves as \`original\`, running the WebAssembly version when it can. */
+export declare function bind<F extends (...args: never[]) => unknown>(original: F): F;
+/** Calls through the bound function, those that fell back to the original, and the last fallback's reason. */
+export declare const stats: { calls: number; fallbacks: number; reason: string };
+/** Why the WebAssembly module could not be loaded, or null. */
+export declare const loadError: unknown;
+`;
+
+/**
+ * Plans the rewrite of `functionName` in `file` into a call of the compiled candidate. Refuses (PerfLabError) a
+ * candidate whose proof failed, a function it cannot find, and a file that already holds the generated names.
+ */
+export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
+  const { file, source, functionName, candidate, proof } = req;
+  if (!proof.ok) {
+    throw new PerfLabError(`${functionName} was not applied: its WebAssembly version is not proven equal to the original${proof.reason ? ` (${proof.reason})` : ''}. Only a proven rewrite can be applied.`);
+  }
+  if (candidate.kernel.name !== functionName) {
+    throw new PerfLabError(`The compiled candidate is for ${candidate.kernel.name}, not ${functionName}. Optimize ${functionName} again.`);
+  }
+  const ts = await loadTypeScript();
+  const typed = isTypeScript(file);
+  const jsFormat = req.format ?? (await moduleFormatOf(ts, file, source));
+  const format: ApplyPlan['format'] = typed ? 'ts' : jsFormat;
+  const names = generatedNames(file, functionName, format);
+
+  const fallbackName = `${functionName}$js`;
+  const cacheName = `${functionName}$wasm`;
+  const bindName = `${functionName}$bind`;
+  for (const taken of [fallbackName, cacheName, bindName]) {
+    if (new RegExp(`(^|[^\\w$])${taken.replace(/\$/g, '\\$')}(?![\\w$])`).test(source)) {
+      throw new PerfLabError(`${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`);
+    }
+  }
+  const loaderSpec = `'./${names.loader.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+  // ES modules and TypeScript import the loader (imports are hoisted, so any position works); CommonJS requires it.
+  const importLine = format === 'cjs' ? '' : ` import { bind as ${bindName} } from ${loaderSpec};`;
+  const bindCall = (fn: string) => (format === 'cjs' ? `require(${loaderSpec}).bind(${fn})` : `${bindName}(${fn})`);
+
+  const kind = typed ? (/x$/i.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.TS) : /x$/i.test(file) ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
+  const sf = ts.createSourceFile(basename(file), source, ts.ScriptTarget.Latest, true, kind);
+  const edits = rewriteFunction(ts, sf, functionName, { fallbackName, cacheName, typed, importLine, bindCall });
+
+  const loader = emitLoader(candidate.abi, { format: format === 'esm' ? 'esm' : 'cjs', wasm: { file: `./${names.wasm}` } });
+  const dir = dirname(file);
+  const files: PlannedFile[] = [
+    { path: join(dir, names.wasm), contents: candidate.wasm, role: 'wasm' },
+    { path: join(dir, names.loader), contents: new TextEncoder().encode(loader), role: 'loader' },
+  ];
+  if (names.types) files.push({ path: join(dir, names.types), contents: new TextEncoder().encode(LOADER_TYPES), role: 'types' });
+
+  const kb = (n: number) => (n < 1024 ? `${n} bytes` : `${(n / 1024).toFixed(1)} KiB`);
+  const summary =
+    `${functionName} in ${basename(file)} now runs ${names.wasm} (${kb(candidate.wasm.length)}) through ${names.loader}; ` +
+    `the original stays in the file as ${fallbackName} and runs whenever WebAssembly cannot be loaded or an argument does not fit the compiled signature. ` +
+    `Proven on ${proof.cases} cases (${proof.recordedCases} recorded). No line of ${basename(file)} moves. Undo reverts the edit and removes the generated files.`;
+  return { file, functionName, fallbackName, format, files, textEdits: edits, sourceHash: textHash(source), summary };
+}
+
+interface RewriteNames {
+  fallbackName: string;
+  cacheName: string;
+  typed: boolean;
+  importLine: string;
+  bindCall: (fn: string) => string;
+}
+
+/** The edits that rename the original and add the function that calls the compiled code, on the same lines. */
+function rewriteFunction(ts: typeof TS, sf: TS.SourceFile, functionName: string, n: RewriteNames): TextEdit[] {
+  const refuse = (node: TS.Node, why: string) => {
+    const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+    return new PerfLabError(`${functionName} (line ${line}) cannot be rewritten: ${why}.`);
+  };
+  const paramsOf = (fn: TS.SignatureDeclarationBase) => {
+    const params = fn.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
+    for (const p of params) {
+      if (!ts.isIdentifier(p.name)) throw refuse(p, 'a destructured parameter has no name to pass on');
+      if (p.dotDotDotToken) throw refuse(p, 'a rest parameter is not part of a compiled signature');
+    }
+    return { text: params.map((p) => p.getText(sf)).join(', '), names: params.map((p) => (p.name as TS.Identifier).text).join(', ') };
+  };
+
+  for (const st of sf.statements) {
+    if (ts.isFunctionDeclaration(st) && st.name?.text === functionName) {
+      if (!st.body) continue; // an overload signature
+      const mods = st.modifiers ?? [];
+      if (st.asteriskToken || mods.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) throw refuse(st, 'async and generator functions are not compiled');
+      const { text, names } = paramsOf(st);
+      const typeParams = st.typeParameters ? `<${st.typeParameters.map((t) => t.getText(sf)).join(', ')}>` : '';
+      const ret = st.type ? `: ${st.type.getText(sf)}` : '';
+      // `function` is the first token after the modifiers, which stay with the new function (export, default).
+      const keyword = st.getChildren(sf).find((c) => c.kind === ts.SyntaxKind.FunctionKeyword);
+      if (!keyword) throw refuse(st, 'the function keyword was not found');
+      const call = `(${n.cacheName} || (${n.cacheName} = ${n.bindCall(n.fallbackName)}))(${names})`;
+      const wrapper = `function ${functionName}${typeParams}(${text})${ret} { return ${call}; } `;
+      // A var is hoisted, so calls that run before this line (the declaration is hoisted too) find it, unset.
+      const cache = n.typed ? `var ${n.cacheName}: typeof ${n.fallbackName} | undefined;` : `var ${n.cacheName};`;
+      return [
+        { start: keyword.getStart(sf), end: keyword.getStart(sf), text: wrapper },
+        { start: st.name.getStart(sf), end: st.name.end, text: n.fallbackName },
+        { start: st.end, end: st.end, text: `${n.importLine} ${cache}` },
+      ];
+    }
+    if (ts.isVariableStatement(st)) {
+      const decls = st.declarationList.declarations;
+      const d = decls.find((x) => ts.isIdentifier(x.name) && x.name.text === functionName);
+      if (!d) continue;
+      const init = d.initializer;
+      if (!init || !(ts.isArrowFunction(init) || ts.isFunctionExpression(init))) throw refuse(st, 'it is not bound to a function');
+      if (decls.length > 1) throw refuse(st, 'declare it on its own (one function per const)');
+      const flags = st.declarationList.flags;
+      const keyword = flags & ts.NodeFlags.Const ? 'const' : flags & ts.NodeFlags.Let ? 'let' : 'var';
+      const exportMod = st.modifiers?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+      const edits: TextEdit[] = [{ start: d.name.getStart(sf), end: d.name.end, text: n.fallbackName }];
+      // The export moves to the new binding; the original stays a private fallback.
+      if (exportMod) edits.push({ start: exportMod.getStart(sf), end: st.declarationList.getStart(sf), text: '' });
+      edits.push({ start: st.end, end: st.end, text: `${n.importLine} ${exportMod ? 'export ' : ''}${keyword} ${functionName} = ${n.bindCall(n.fallbackName)};` });
+      return edits.sort((a, b) => a.start - b.start);
+    }
+  }
+  throw new PerfLabError(`${sf.fileName} has no top-level function named ${functionName} any more. Save the file and optimize again.`);
+}
+
+/** Writes a plan to disk (the command line's apply): the generated files, then the edited source. */
+export async function writePlan(plan: ApplyPlan): Promise<void> {
+  const source = await readFile(plan.file, 'utf8');
+  if (textHash(source) !== plan.sourceHash) {
+    throw new PerfLabError(`${basename(plan.file)} changed since ${plan.functionName} was compiled; nothing was written. Optimize it again.`);
+  }
+  for (const f of plan.files) await writeFile(f.path, f.contents);
+  const part = `${plan.file}.perf-lab.part`;
+  await writeFile(part, applyTextEdits(source, plan.textEdits));
+  await rename(part, plan.file);
+}
