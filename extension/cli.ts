@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { planApply, writePlan } from './apply/apply';
 import { bench, formatDuration, type BenchResult } from './bench/bench';
 import { compile } from './compiler/compile';
 import { formatRefusal } from './compiler/refusal';
@@ -51,7 +52,8 @@ Options for optimize (record the function's real calls → compile → prove →
   --store <dir>             where recordings are kept (default ~/.cache/perf-lab)
   --rerecord                record again even when a recording of the unchanged file exists
   --node <path>             the node executable to run the program, proof and benchmark with
-  --apply                   write the proven rewrite next to the source (not yet available)
+  --apply                   write the proven rewrite: <file>.<fn>.wasm and its loader beside the file, and the
+                            function replaced by a call into it (the original kept as <fn>$js, the fallback)
 
 Options for demo:
   --out-dir <dir>           where the demo writes its profiles and flame graphs (default out/demo)
@@ -346,7 +348,14 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
     io.out(`\nBenchmarking (${fixed(timeMs / 1000, 1)} s per variant, each in its own process)…\n`);
     const result = await bench(original, candidate, rec, { ...stage, timeMs, ...(nodePath ? { nodePath } : {}) });
     io.out(benchReport(result));
-    if (values.apply) io.out('\n--apply is not yet available: the apply stage is still being written. Nothing was changed.\n');
+    if (values.apply) {
+      const plan = await planApply({ file: path, source, functionName, candidate, proof });
+      await writePlan(plan);
+      io.out(`\nApplied: ${plan.summary}\n`);
+      for (const f of plan.files) io.out(`  wrote   ${shown(f.path)}\n`);
+      io.out(`  edited  ${shown(path)}\n`);
+      if (result.verdict !== 'faster') io.out(`Note: the benchmark says ${result.verdict}; this rewrite will not make the program faster (${result.recommendation}).\n`);
+    }
   } finally {
     interrupt.dispose();
   }

@@ -1,7 +1,7 @@
 // `perf-lab optimize` as users run it: the built dist/cli.js in a child process (run `npm run build` first).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,9 +26,14 @@ function perfLab(...args: string[]): Promise<{ code: number | null; stdout: stri
 describe('perf-lab optimize', () => {
   before(() => assert.ok(existsSync(cli), `${cli} is missing: run npm run build first`));
 
-  it('records, compiles, proves and benchmarks a kernel, then reuses the recording', async () => {
-    const args = ['optimize', 'examples/hot-helper.js', '--fn', 'checksum', '--time', '0.2', '--store', store, '--apply', '--', '512', '6'];
-    const r = await perfLab(...args);
+  it('records, compiles, proves and benchmarks a kernel, then reuses the recording and applies it', async () => {
+    // On a copy: --apply edits the file.
+    const dir = mkdtempSync(join(store, 'work-'));
+    const file = join(dir, 'hot-helper.js');
+    copyFileSync(join(root, 'examples', 'hot-helper.js'), file);
+    const expected = spawnSync(process.execPath, [file, '512', '6'], { encoding: 'utf8' }).stdout;
+    const args = ['optimize', file, '--fn', 'checksum', '--time', '0.2', '--store', store];
+    const r = await perfLab(...args, '--', '512', '6');
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /Recorded 6 of 6 calls/);
     assert.match(r.stdout, /Compiled checksum \(Uint8Array, as recorded\) to WebAssembly/);
@@ -37,10 +42,14 @@ describe('perf-lab optimize', () => {
     assert.match(r.stdout, /^WebAssembly +\S+ (ns|µs|ms)/m);
     assert.match(r.stdout, /Speedup \d+\.\d\d× \(95% CI \d+\.\d\d×–\d+\.\d\d×, ratio of medians\): (faster|slower|not significant)/);
     assert.match(r.stdout, /Recommendation: (keep JavaScript|use WebAssembly)/);
-    assert.match(r.stdout, /--apply is not yet available/);
-    const again = await perfLab(...args);
+    assert.doesNotMatch(r.stdout, /Applied/);
+    const again = await perfLab(...args, '--apply', '--', '512', '6');
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /Using the recording of checksum from .* \(6 of 6 calls; --rerecord to record again\)/);
+    assert.match(again.stdout, /Applied: checksum in hot-helper\.js now runs hot-helper\.checksum\.wasm/);
+    assert.ok(existsSync(join(dir, 'hot-helper.checksum.wasm')) && existsSync(join(dir, 'hot-helper.checksum.wasm.cjs')));
+    assert.match(readFileSync(file, 'utf8'), /function checksum\$js\(bytes\)/);
+    assert.equal(spawnSync(process.execPath, [file, '512', '6'], { encoding: 'utf8' }).stdout, expected, 'the rewritten file prints the same');
   });
 
   it('prints the refusal with its construct and line', async () => {
