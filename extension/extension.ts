@@ -18,7 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = createLog();
   try {
     const store = new ProfileStore();
-    const views = new FlameViews(context.extensionUri, log);
+    const views = new FlameViews(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'flame-panel.json').fsPath);
     const heat = new LineHeat(store);
     const lenses = new HotFunctionLenses(store);
     const deps = { storage: context.globalStorageUri, store, views, log };

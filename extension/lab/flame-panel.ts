@@ -1,5 +1,6 @@
 // The flame graph panel: one webview reused for every profile, restored after a window reload,
 // and the same view as a read-only custom editor for .cpuprofile files.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PerfLabError, userMessage } from '../errors';
@@ -19,9 +20,14 @@ export class FlameViews implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private readonly distRoot: vscode.Uri;
 
+  /**
+   * @param panelStateFile where the shared panel's profile is noted as soon as it is shown: the webview's own
+   * state reaches disk only when the workbench next saves, which a reload soon after a profile can outrun.
+   */
   constructor(
     extensionUri: vscode.Uri,
     private readonly log: Log,
+    private readonly panelStateFile: string,
   ) {
     this.distRoot = vscode.Uri.joinPath(extensionUri, 'dist');
   }
@@ -76,12 +82,30 @@ export class FlameViews implements vscode.Disposable {
       this.adopt(this.panel);
     }
     this.panel.title = data.title;
+    this.notePanelState({ ...(data.source ? { source: data.source } : {}), title: data.title });
     this.listen?.dispose();
     this.listen = this.attach(this.panel.webview, data.title, data);
     this.panel.reveal(undefined, true);
   }
 
   private listen: vscode.Disposable | undefined;
+
+  private notePanelState(state: WebviewState): void {
+    try {
+      mkdirSync(path.dirname(this.panelStateFile), { recursive: true });
+      writeFileSync(this.panelStateFile, JSON.stringify(state));
+    } catch (e) {
+      this.log.warn(`could not note the flame graph's state: ${userMessage(e)}`);
+    }
+  }
+
+  private notedPanelState(): WebviewState | undefined {
+    try {
+      return JSON.parse(readFileSync(this.panelStateFile, 'utf8')) as WebviewState;
+    } catch {
+      return undefined;
+    }
+  }
 
   /** Asks the shared panel to highlight a function; false when there is no panel. */
   reveal(name: string, file?: string): boolean {
@@ -112,6 +136,9 @@ export class FlameViews implements vscode.Disposable {
   readonly serializer: vscode.WebviewPanelSerializer<WebviewState> = {
     deserializeWebviewPanel: async (panel, state) => {
       this.adopt(panel);
+      // The shared panel is the one whose profile was noted last; the webview's state is the fallback.
+      const noted = this.notedPanelState();
+      if (noted?.source) state = noted;
       const source = state?.source;
       if (!source) {
         this.listen = this.attach(panel.webview, 'Perf Lab', undefined, 'This flame graph was not saved. Profile the file again with "Perf Lab: Profile File".');

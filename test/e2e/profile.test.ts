@@ -50,4 +50,14 @@ describe('profile a file from the editor', () => {
   it('profiles examples/pairwise.ts and shows sumPairwiseDistances as hot', { timeout: 180_000 }, async () => {
     await lab.step('pairwise.ts', () => profile('pairwise.ts', /^export\s+function\s+sumPairwiseDistances\b/, 'sumPairwiseDistances'));
   });
+
+  it('restores the flame graph panel after a window reload', { timeout: 120_000 }, async () => {
+    await lab.step('reload', async () => {
+      await lab.page.reload();
+      const webview = await lab.webviewWith('#hot-functions tr[data-function="sumPairwiseDistances"]', 60_000);
+      const row = await hotRow(webview, 'sumPairwiseDistances');
+      assert.ok(row.totalShare >= 30, `the restored panel shows the same profile, got ${JSON.stringify(row)}`);
+      await lab.screenshot('restored-after-reload');
+    });
+  });
 });
