@@ -5,6 +5,7 @@ import { FLAME_VIEW_TYPE } from './protocol';
 import { HotFunctionLenses } from './lab/code-lens';
 import { FlameViews } from './lab/flame-panel';
 import { LineHeat } from './lab/line-heat';
+import { OptimizeViews } from './lab/optimize-panel';
 import { createLog } from './lab/log';
 import { ProfileStore } from './lab/profile-store';
 
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const views = new FlameViews(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'flame-panel.json').fsPath);
     const heat = new LineHeat(store);
     const lenses = new HotFunctionLenses(store);
+    const optimizeViews = new OptimizeViews(context.extensionUri, log);
     const deps = { storage: context.globalStorageUri, store, views, log };
     context.subscriptions.push(
       log,
@@ -28,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
       views,
       heat,
       lenses,
+      optimizeViews,
       vscode.languages.registerCodeLensProvider(JS_TS, lenses),
       vscode.window.registerWebviewPanelSerializer(FLAME_VIEW_TYPE, views.serializer),
       vscode.window.registerCustomEditorProvider('perfLab.cpuprofile', views.cpuprofileEditor, {
@@ -37,6 +40,10 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.commands.registerCommand('perfLab.profileFile', async (arg: unknown) => {
         const { profileFileCommand } = await import('./lab/profile-command');
         await profileFileCommand(deps, arg);
+      }),
+      vscode.commands.registerCommand('perfLab.optimizeFunction', async (arg: unknown) => {
+        const { optimizeFunctionCommand } = await import('./lab/optimize-command');
+        await optimizeFunctionCommand({ storage: context.globalStorageUri, log, optimizeViews, lenses }, arg);
       }),
       vscode.commands.registerCommand('perfLab.toggleLineHeat', () => heat.toggle()),
       vscode.commands.registerCommand('perfLab.showFlameGraph', (target?: { name: string; file?: string }) => {

@@ -52,17 +52,89 @@ export interface FlameGraphData {
   source?: string;
 }
 
+/** The proof of a rewrite as the Before/After panel shows it. */
+export interface ProofView {
+  ok: boolean;
+  cases: number;
+  recordedCases: number;
+  edgeCases: number;
+  mismatches: number;
+  /** Cases on which the WebAssembly code ran, and on which it fell back to JavaScript. */
+  wasmCalls: number;
+  fallbacks: number;
+  recordedWasmCalls: number;
+  vacuous: boolean;
+  /** How results were compared, in words. */
+  comparison: string;
+  /** Why it failed, in one sentence. */
+  reason?: string;
+  /** The smallest input on which the versions differ, printed. */
+  counterexample?: { call: string; expected: string; actual: string; argsAfter: string[]; foundIn: string };
+  fallbackReasons: { reason: string; count: number }[];
+  notes: string[];
+}
+
+/** One variant of the benchmark; times in milliseconds per call. */
+export interface VariantView {
+  name: 'JavaScript' | 'WebAssembly';
+  median: number;
+  mean: number;
+  /** Relative margin of error of the mean at 95 %, in percent. */
+  rme: number;
+  sd: number;
+  min: number;
+  max: number;
+  samples: number;
+}
+
+/** The benchmark as the Before/After panel shows it. */
+export interface BenchView {
+  variants: VariantView[];
+  /** JavaScript's median over WebAssembly's, with its 95 % interval. */
+  speedup: { estimate: number; ci95: [number, number] };
+  verdict: 'faster' | 'slower' | 'not significant';
+  recommendation: string;
+  callShape: string;
+  note: string;
+}
+
+/** Everything the Before/After panel draws for one function. */
+export interface OptimizeData {
+  title: string;
+  file: string;
+  functionName: string;
+  /** 1-based line of the function. */
+  line: number;
+  /** The recorded calls the proof and the benchmark used. */
+  recording: { calls: number; totalCalls: number; recordedAt: string; reused: boolean };
+  wasmBytes: number;
+  proof: ProofView;
+  /** Absent when the proof failed (only a proven rewrite is measured). */
+  bench?: BenchView;
+  /** Whether Apply is offered (the proof passed and the file has not changed since). */
+  canApply: boolean;
+  /** Said beside the Apply button: why it is disabled, or what applying will not do. */
+  applyNote: string;
+  /** Set once the rewrite was applied. */
+  applied?: { summary: string; files: string[] };
+}
+
 /** Messages from the extension to the webview. */
 export type ToWebview =
   | { type: 'load'; data: FlameGraphData }
   | { type: 'error'; message: string }
-  | { type: 'reveal'; name: string; file?: string };
+  | { type: 'reveal'; name: string; file?: string }
+  | { type: 'optimize'; data: OptimizeData };
 
 /** Messages from the webview to the extension. */
 export type FromWebview =
   | { type: 'ready' }
   | { type: 'openSource'; file: string; line: number; column: number }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Optimize a function picked in the flame graph. */
+  | { type: 'optimize'; name: string; file: string; line: number }
+  /** Apply the rewrite the Before/After panel shows. */
+  | { type: 'apply' };
 
 /** What the webview keeps with vscode.setState, so the panel survives a window reload. */
 export interface WebviewState {
@@ -72,5 +144,7 @@ export interface WebviewState {
 
 /** The view type of the flame graph panel, registered with a serializer. */
 export const FLAME_VIEW_TYPE = 'perfLab.flameGraph';
+/** The view type of the Before/After panel of an optimized function. */
+export const OPTIMIZE_VIEW_TYPE = 'perfLab.optimize';
 /** The id of the element that carries the first message (a `ToWebview`: data or an error) as JSON in the page. */
 export const INITIAL_DATA_ID = 'perf-lab-data';

@@ -6,6 +6,7 @@ import { FlameView } from './flame/flame-view';
 import { findFunction, functionKey, hotFunctions, matchingFrames, searchTree, type HotFunction } from './flame/stats';
 import { formatCount, formatMs, formatShare, formatWeight, location, shareNumber } from './format';
 import { renderHotTable } from './hot-table';
+import { startBeforeAfter } from './optimize/before-after';
 import css from './style.css';
 import { readTheme, watchTheme } from './theme';
 
@@ -45,6 +46,9 @@ class App {
   private readonly placeholder = el('div', 'placeholder', 'Loading profile…');
   private readonly table = el('table', 'hot-table');
   private readonly status = el('div', 'status');
+  private readonly menu = el('div', 'frame-menu');
+  private readonly optimizeSelected = el('button', 'tool-button', '⚡ Optimize');
+  private selectedFn: Pick<FrameInfo, 'name' | 'file' | 'line'> | undefined;
   private readonly flame: FlameView;
 
   constructor() {
@@ -76,7 +80,20 @@ class App {
     const header = el('header', 'header');
     header.append(this.title, this.summary);
     const toolbar = el('div', 'toolbar');
-    toolbar.append(this.search, this.searchSummary);
+    this.optimizeSelected.id = 'optimize-selected';
+    this.optimizeSelected.type = 'button';
+    this.optimizeSelected.hidden = true;
+    this.optimizeSelected.addEventListener('click', () => {
+      if (this.selectedFn) this.optimize(this.selectedFn);
+    });
+    toolbar.append(this.search, this.searchSummary, this.optimizeSelected);
+    this.menu.id = 'frame-menu';
+    this.menu.setAttribute('role', 'menu');
+    this.menu.hidden = true;
+    document.body.append(this.menu);
+    document.addEventListener('click', (e) => {
+      if (!this.menu.contains(e.target as Node)) this.menu.hidden = true;
+    });
     const hotSection = el('section', 'hot');
     hotSection.setAttribute('aria-label', 'Hottest functions');
     hotSection.append(this.table);
@@ -89,6 +106,7 @@ class App {
     this.flame = new FlameView(this.graph, {
       zoom: (path) => this.onZoom(path),
       openSource: (frame) => this.openSource(frame),
+      contextMenu: (frame, x, y) => this.showFrameMenu(frame, x, y),
     });
     const applyTheme = () => this.flame.setTheme(readTheme());
     applyTheme();
@@ -131,6 +149,9 @@ class App {
         break;
       case 'reveal':
         this.reveal(m.name, m.file);
+        break;
+      case 'optimize':
+        console.warn('Perf Lab: the flame graph page got Before/After data; it is shown in its own panel');
         break;
       default: {
         const unknown: never = m;
@@ -304,6 +325,9 @@ class App {
       if (f && functionKey(f) === key) nodes.add(n);
       stack.push(...n.children);
     }
+    this.selectedFn = canOptimize(fn) ? { name: fn.name, file: fn.file, line: fn.line } : undefined;
+    this.optimizeSelected.hidden = !this.selectedFn || !vscode;
+    if (this.selectedFn) this.optimizeSelected.title = `Compile ${fn.name} to WebAssembly, prove it equal and benchmark it`;
     // Zoom to the caller, so the function is seen beside its siblings.
     this.flame.zoomToCallerOf(target);
     this.flame.setSelected(nodes);
@@ -324,6 +348,35 @@ class App {
     const f = data.frames[node.frame]!;
     this.selectFunction(f, node);
     this.flash(`${f.name}: ${formatWeight(node.total, data.unit)} total (${formatShare(node.total, data.total)}) on its heaviest path.`);
+  }
+
+  /** The menu of a right-clicked frame: optimize it (JavaScript functions in files on disk) or open its source. */
+  private showFrameMenu(frame: FrameInfo, x: number, y: number): void {
+    const items: HTMLButtonElement[] = [];
+    const item = (id: string, label: string, run: () => void) => {
+      const b = el('button', 'menu-item', label);
+      b.type = 'button';
+      b.id = id;
+      b.setAttribute('role', 'menuitem');
+      b.addEventListener('click', () => {
+        this.menu.hidden = true;
+        run();
+      });
+      items.push(b);
+    };
+    if (vscode && canOptimize(frame)) item('menu-optimize', `⚡ Optimize ${frame.name}`, () => this.optimize(frame));
+    if (frame.file) item('menu-open', 'Open Source', () => this.openSource(frame));
+    if (items.length === 0) return;
+    this.menu.replaceChildren(...items);
+    this.menu.style.left = `${Math.min(x, window.innerWidth - 220)}px`;
+    this.menu.style.top = `${Math.min(y, window.innerHeight - 80)}px`;
+    this.menu.hidden = false;
+    items[0]!.focus();
+  }
+
+  private optimize(fn: Pick<FrameInfo, 'name' | 'file' | 'line'>): void {
+    post({ type: 'optimize', name: fn.name, file: fn.file, line: fn.line });
+    this.flash(`Optimizing ${fn.name}…`);
   }
 
   private openSource(frame: Pick<FrameInfo, 'file' | 'line' | 'column'>): void {
@@ -386,6 +439,11 @@ function makeSplitter(below: HTMLElement): HTMLElement {
   return handle;
 }
 
+/** Whether a frame is a named JavaScript function in a file on this machine, which Optimize can look up. */
+function canOptimize(f: Pick<FrameInfo, 'name' | 'file'> & { kind?: FrameInfo['kind'] }): boolean {
+  return (f.kind === undefined || f.kind === 'js') && /^[\w$]+$/.test(f.name) && (f.file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(f.file));
+}
+
 function banner(kind: 'note' | 'warning', text: string): HTMLElement {
   const d = el('div', `banner ${kind}`);
   d.setAttribute('role', kind === 'warning' ? 'alert' : 'note');
@@ -402,4 +460,17 @@ function banner(kind: 'note' | 'warning', text: string): HTMLElement {
   return d;
 }
 
-new App().start();
+/** The message inlined in the page, which also says which page this is (flame graph or Before/After). */
+function initialMessage(): ToWebview | undefined {
+  const text = document.getElementById(INITIAL_DATA_ID)?.textContent;
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as ToWebview;
+  } catch {
+    return undefined;
+  }
+}
+
+const first = initialMessage();
+if (first?.type === 'optimize') startBeforeAfter(first.data, { post, nonce, css });
+else new App().start();

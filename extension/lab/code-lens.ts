@@ -1,4 +1,4 @@
-// A CodeLens above each profiled function: `self x ms (y%) · total z ms`.
+// CodeLenses above each profiled function: `self x ms (y%) · total z ms`, and `⚡ Optimize` beside it.
 import * as vscode from 'vscode';
 import { formatShare, formatWeight } from './format';
 import type { ProfileStore } from './profile-store';
@@ -8,8 +8,19 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
 
+  /** Why a function was refused by the compiler, by `file\0name`, shown in its Optimize lens's tooltip. */
+  private readonly refusals = new Map<string, string>();
+
   constructor(private readonly store: ProfileStore) {
     store.onDidChange(() => this.changed.fire());
+  }
+
+  /** Remembers (or forgets, with undefined) why a function cannot be compiled. */
+  noteRefusal(file: string, name: string, refusal: string | undefined): void {
+    const key = `${file}\0${name}`;
+    if (refusal === undefined) this.refusals.delete(key);
+    else this.refusals.set(key, refusal);
+    this.changed.fire();
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
@@ -36,6 +47,20 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
           arguments: [{ name: fn.name, file: fn.file }],
         }),
       );
+      // Only named functions can be looked up and rewritten.
+      if (fn.name && !fn.name.startsWith('(') && /^[\w$]+$/.test(fn.name)) {
+        const refused = this.refusals.get(`${fn.file}\0${fn.name}`);
+        lenses.push(
+          new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+            title: '⚡ Optimize',
+            tooltip: refused
+              ? `Last time ${fn.name} could not be compiled to WebAssembly: ${refused}`
+              : `Compile ${fn.name} to WebAssembly, prove it computes the same on its recorded calls, and benchmark both versions.`,
+            command: 'perfLab.optimizeFunction',
+            arguments: [{ name: fn.name, file: fn.file, line: fn.line }],
+          }),
+        );
+      }
     }
     return lenses;
   }

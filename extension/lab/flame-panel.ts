@@ -54,6 +54,12 @@ export class FlameViews implements vscode.Disposable {
       case 'error':
         this.log.error(`flame graph: ${msg.message}`);
         break;
+      case 'optimize':
+        void vscode.commands.executeCommand('perfLab.optimizeFunction', { file: msg.file, name: msg.name, line: msg.line });
+        break;
+      case 'apply':
+        this.log.warn('the flame graph asked to apply a rewrite; only the Before/After panel can');
+        break;
       default: {
         const never: never = msg;
         this.log.warn(`unknown message from the flame graph: ${JSON.stringify(never)}`);

@@ -18,6 +18,8 @@ export interface WebviewHtmlOptions {
   data?: FlameGraphData;
   /** When given (and no data), the page shows this error at once. */
   error?: string;
+  /** Any other first message (the Before/After page), when neither data nor an error is given. */
+  initial?: ToWebview;
   title: string;
 }
 
@@ -31,7 +33,7 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
     `font-src ${o.cspSource}`,
   ].join('; ');
   const script = `<script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>`;
-  const initial: ToWebview | undefined = o.data ? { type: 'load', data: o.data } : o.error ? { type: 'error', message: o.error } : undefined;
+  const initial: ToWebview | undefined = o.data ? { type: 'load', data: o.data } : o.error ? { type: 'error', message: o.error } : o.initial;
   return page(csp, o.title, o.nonce, initial, script);
 }
 

@@ -12,6 +12,8 @@ export interface FlameViewEvents {
   zoom(path: readonly FlameNode[]): void;
   /** A frame was ctrl- or cmd-clicked. */
   openSource(frame: FrameInfo): void;
+  /** A frame was right-clicked (or the context-menu key pressed on it), at a point of the page. */
+  contextMenu?(frame: FrameInfo, clientX: number, clientY: number): void;
 }
 
 /** Height of one row of boxes, in CSS pixels. */
@@ -60,6 +62,7 @@ export class FlameView {
     this.canvas.addEventListener('mousemove', (e) => this.onMove(e));
     this.canvas.addEventListener('mouseleave', () => this.setHovered(undefined));
     this.canvas.addEventListener('click', (e) => this.onClick(e));
+    this.canvas.addEventListener('contextmenu', (e) => this.onContextMenu(e));
     // A change of zoom level or monitor changes the pixel ratio without resizing the element.
     const watchDpr = () => matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`).addEventListener('change', () => {
       this.invalidate();
@@ -225,6 +228,16 @@ export class FlameView {
     }
     if (node === this.path[this.path.length - 1] && this.path.length > 1) this.zoomOut();
     else this.zoomTo(node);
+  }
+
+  private onContextMenu(e: MouseEvent): void {
+    const node = this.nodeAt(e);
+    const frame = node && node.frame >= 0 ? this.data?.frames[node.frame] : undefined;
+    if (!frame || !this.events.contextMenu) return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.hideTooltip();
+    this.events.contextMenu(frame, e.clientX, e.clientY);
   }
 
   private showTooltip(node: FlameNode, clientX: number, clientY: number): void {

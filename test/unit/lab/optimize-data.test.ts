@@ -1,0 +1,53 @@
+// The Before/After panel's data and the function under the cursor, without an editor.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { BenchResult } from '../../../extension/bench/bench';
+import { loadTypeScript } from '../../../extension/compiler/frontend-js';
+import { applyNote, benchView, functionAt, proofView } from '../../../extension/lab/optimize-data';
+import type { Proof } from '../../../extension/prove/prove';
+
+const proof: Proof = {
+  ok: true, cases: 12, recordedCases: 4, edgeCases: 8, skipped: [], mismatches: 0, wasmCalls: 11, fallbacks: 1, recordedWasmCalls: 4,
+  fallbackReasons: [{ reason: 'argument 1 is not a Float64Array', count: 1 }], vacuous: false, comparison: 'bit for bit', notes: [], durationMs: 5,
+};
+const bench = (verdict: BenchResult['verdict']): BenchResult => ({
+  variants: [
+    { name: 'JavaScript', median: 2, mean: 2.1, rme: 1.5, sd: 0.1, min: 1.9, max: 2.5, samples: 100 },
+    { name: 'WebAssembly', median: 1, mean: 1.05, rme: 2, sd: 0.05, min: 0.9, max: 1.2, samples: 180 },
+  ],
+  speedup: { estimate: 2, ci95: [1.9, 2.1], statistic: 'median' },
+  verdict, recommendation: 'use WebAssembly: 2.00× faster', note: 'n', callShape: 'c', callsPerSample: 1, inputs: 4, runtimeVersion: 'v20',
+});
+
+describe('Before/After data', () => {
+  it('prints the counter-example of a failed proof', () => {
+    const failed: Proof = {
+      ...proof, ok: false, mismatches: 1, reason: 'differs',
+      counterexample: { args: [new Float64Array([-0]), 2], expected: { value: 0 }, actual: { value: -0 }, argsAfter: [{ arg: 0, index: 0, expected: 1, actual: 2 }], why: 'result', foundIn: 'edge', label: 'negative zero', shrinkSteps: 2 },
+    };
+    const v = proofView(failed, 'f');
+    assert.equal(v.counterexample?.call, 'f(Float64Array [-0], 2)');
+    assert.equal(v.counterexample?.expected, 'returned 0');
+    assert.equal(v.counterexample?.actual, 'returned -0');
+    assert.deepEqual(v.counterexample?.argsAfter, ['argument 1 after the call [0]: 1 expected, 2 written']);
+    assert.match(v.counterexample!.foundIn, /negative zero/);
+    assert.match(applyNote(failed, undefined), /disabled: differs/);
+  });
+
+  it('says when applying will not make the program faster', () => {
+    assert.match(applyNote(proof, bench('faster')), /Undo reverts/);
+    assert.match(applyNote(proof, bench('not significant')), /will not make the program faster \(no significant difference\)/);
+    assert.match(applyNote(proof, bench('slower')), /will not make the program faster \(WebAssembly measured slower\)/);
+    const b = benchView(bench('faster'));
+    assert.deepEqual(b.speedup, { estimate: 2, ci95: [1.9, 2.1] });
+    assert.equal(b.variants[1]!.name, 'WebAssembly');
+  });
+
+  it('finds the top-level function around the cursor', async () => {
+    const ts = await loadTypeScript();
+    const src = 'const k = 2;\nfunction a(x) {\n  return x * k;\n}\nexport const b = (y: number): number => {\n  return y + 1;\n};\nconsole.log(a(1));\n';
+    assert.deepEqual(functionAt(ts, src, 'f.ts', src.indexOf('x * k')), { name: 'a', line: 2 });
+    assert.deepEqual(functionAt(ts, src, 'f.ts', src.indexOf('y + 1')), { name: 'b', line: 5 });
+    assert.equal(functionAt(ts, src, 'f.ts', src.indexOf('console')), undefined);
+  });
+});
