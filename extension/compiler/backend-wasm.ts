@@ -260,8 +260,61 @@ class FunctionGen {
 
   /** An element index as an i32, or 0xFFFFFFFF when JavaScript would not see an element there. */
   private index(e: Expr): ExpressionRef {
-    if (e.type === 'f64') return this.m.call(this.gen.helper('index'), [this.expr(e)], this.b.i32);
-    return this.expr(e);
+    if (e.type !== 'f64') return this.expr(e);
+    const exact = this.exactIndex(e);
+    if (exact !== undefined) return exact;
+    return this.m.call(this.gen.helper('index'), [this.expr(e)], this.b.i32);
+  }
+
+  /**
+   * `y * w + x` over int32 values, computed in i64. Exact whenever JavaScript's double arithmetic is; when it is
+   * not, one product exceeds 2^53 - 2^50 while the other terms stay within 2^50, so both results lie far
+   * outside any array and JavaScript and the compiled code both see an index out of range.
+   */
+  private exactIndex(e: Expr): ExpressionRef | undefined {
+    const { m, b } = this;
+    const terms: { sign: 1 | -1; e: Expr; bound: number }[] = [];
+    const leafBound = (x: Expr): number | undefined => {
+      if (x.kind === 'const') return Number.isInteger(x.value) && Math.abs(x.value) <= 2 ** 50 ? Math.abs(x.value) : undefined;
+      if (x.kind === 'unary' && x.op === 'f64.from_i32') return 2 ** 31;
+      if (x.kind === 'unary' && x.op === 'f64.from_u32') return 2 ** 32;
+      return undefined;
+    };
+    const flatten = (x: Expr, sign: 1 | -1): boolean => {
+      if (x.kind === 'binary' && (x.op === 'f64.add' || x.op === 'f64.sub')) return flatten(x.left, sign) && flatten(x.right, x.op === 'f64.add' ? sign : (-sign as 1 | -1));
+      if (x.kind === 'binary' && x.op === 'f64.mul') {
+        const l = leafBound(x.left);
+        const r = leafBound(x.right);
+        if (l === undefined || r === undefined) return false;
+        terms.push({ sign, e: x, bound: l * r });
+        return true;
+      }
+      const bound = leafBound(x);
+      if (bound === undefined) return false;
+      terms.push({ sign, e: x, bound });
+      return true;
+    };
+    if (!flatten(e, 1) || terms.length > 64) return undefined;
+    const total = terms.reduce((s, t) => s + t.bound, 0);
+    const largest = Math.max(...terms.map((t) => t.bound));
+    if (total >= 2 ** 62 || total - largest > 2 ** 50) return undefined;
+    const leaf = (x: Expr): ExpressionRef => {
+      if (x.kind === 'const') return m.i64.const(BigInt(x.value));
+      const u = x as Extract<Expr, { kind: 'unary' }>;
+      return u.op === 'f64.from_i32' ? m.i64.extend_s(this.expr(u.arg)) : m.i64.extend_u(this.expr(u.arg));
+    };
+    const term = (x: Expr): ExpressionRef => (x.kind === 'binary' ? m.i64.mul(leaf(x.left), leaf(x.right)) : leaf(x));
+    let acc: ExpressionRef | undefined;
+    for (const t of terms) {
+      const v = term(t.e);
+      acc = acc === undefined ? (t.sign === 1 ? v : m.i64.sub(m.i64.const(0n), v)) : t.sign === 1 ? m.i64.add(acc, v) : m.i64.sub(acc, v);
+    }
+    const tmp = this.newVar(b.i64);
+    // (select evaluates its condition last: the value is stored first.)
+    return m.block(null, [
+      m.local.set(tmp, acc!),
+      m.select(m.i64.lt_u(m.local.get(tmp, b.i64), m.i64.const(0x40000000n)), m.i32.wrap(m.local.get(tmp, b.i64)), m.i32.const(-1)),
+    ], b.i32);
   }
 
   private address(array: number, index: ExpressionRef, kind: ArrayKind): ExpressionRef {

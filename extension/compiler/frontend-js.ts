@@ -161,7 +161,14 @@ function speculateInt32(ts: Ts, fn: FunctionNode, p: TS.ParameterDeclaration): b
     if (isAssignmentTo(ts, n, name)) assigned = true;
     if (ts.isBinaryExpression(n) && isRelational(ts, n.operatorToken.kind)) {
       const other = isName(ts, n.left, name) ? n.right : isName(ts, n.right, name) ? n.left : undefined;
-      if (other && ts.isIdentifier(other) && isForCounter(ts, n, other.text)) intUse = true;
+      if (other && ts.isIdentifier(other) && (isForCounter(ts, n, other.text) || onlySteps(ts, fn, other.text))) intUse = true;
+    }
+    if (ts.isForStatement(n) && n.condition) {
+      if (n.initializer) visit(n.initializer, inIndex);
+      visit(n.condition, true);
+      if (n.incrementor) visit(n.incrementor, inIndex);
+      visit(n.statement, inIndex);
+      return;
     }
     if (ts.isElementAccessExpression(n)) {
       visit(n.expression, inIndex);
@@ -176,6 +183,21 @@ function speculateInt32(ts: Ts, fn: FunctionNode, p: TS.ParameterDeclaration): b
 
 function isName(ts: Ts, n: TS.Node, name: string): boolean {
   return ts.isIdentifier(unwrap(ts, n as TS.Expression)) && (unwrap(ts, n as TS.Expression) as TS.Identifier).text === name;
+}
+
+/** A variable changed only by ++/-- (or += 1, -= 1): a counter. */
+function onlySteps(ts: Ts, fn: TS.Node, name: string): boolean {
+  let steps = 0;
+  let other = false;
+  const visit = (c: TS.Node): void => {
+    if (isAssignmentTo(ts, c, name)) {
+      if (updateStep(ts, c as TS.Expression, name)) steps++;
+      else other = true;
+    }
+    ts.forEachChild(c, visit);
+  };
+  visit(fn);
+  return steps > 0 && !other;
 }
 
 function isForCounter(ts: Ts, cond: TS.BinaryExpression, counter: string): boolean {
@@ -450,6 +472,8 @@ interface LoopContext {
   /** For an int32 counter loop: the counter's local, proven not to overflow by the loop's condition. */
   counter?: number;
   counterStep?: 1 | -1;
+  /** The statement or for-update that steps the counter. */
+  counterUpdate?: TS.Expression;
 }
 
 function join(a: ScalarType, b: ScalarType): ScalarType | undefined {
@@ -600,7 +624,10 @@ class FunctionLowering {
     if (ts.isBlock(s)) return this.block(s.statements);
     if (ts.isEmptyStatement(s)) return [];
     if (ts.isVariableStatement(s)) return this.varList(s.declarationList);
-    if (ts.isExpressionStatement(s)) return this.exprStmt(s.expression);
+    if (ts.isExpressionStatement(s)) {
+      const loop = this.loops[this.loops.length - 1];
+      return this.exprStmt(s.expression, loop?.counterUpdate === s.expression ? loop : undefined);
+    }
     if (ts.isIfStatement(s)) {
       const cond = this.cond(s.expression);
       const then = this.scoped(s.thenStatement);
@@ -610,7 +637,9 @@ class FunctionLowering {
     if (ts.isWhileStatement(s)) {
       const test = this.cond(s.expression);
       const label = this.nextLabel++;
-      this.loops.push({ label });
+      const ctx: LoopContext = { label };
+      this.whileCounter(s, ctx);
+      this.loops.push(ctx);
       const body = this.scoped(s.statement);
       this.loops.pop();
       return [{ kind: 'loop', label, test, body, update: [] }];
@@ -702,38 +731,71 @@ class FunctionLowering {
    */
   private counterLoop(s: TS.ForStatement, ctx: LoopContext): void {
     const ts = this.ts;
-    const K = ts.SyntaxKind;
     if (!s.initializer || !s.condition || !s.incrementor || !ts.isVariableDeclarationList(s.initializer)) return;
-    const cond = unwrap(ts, s.condition);
-    if (!ts.isBinaryExpression(cond)) return;
-    let counter: string | undefined;
-    let bound: TS.Expression | undefined;
-    let op = cond.operatorToken.kind;
-    const l = unwrap(ts, cond.left);
-    const r = unwrap(ts, cond.right);
-    if (ts.isIdentifier(l) && declaresName(ts, s.initializer, l.text)) {
-      counter = l.text;
-      bound = r;
-    } else if (ts.isIdentifier(r) && declaresName(ts, s.initializer, r.text)) {
-      counter = r.text;
-      bound = l;
-      op = op === K.LessThanToken ? K.GreaterThanToken : op === K.GreaterThanToken ? K.LessThanToken : op === K.LessThanEqualsToken ? K.GreaterThanEqualsToken : op === K.GreaterThanEqualsToken ? K.LessThanEqualsToken : op;
+    const init = s.initializer;
+    this.counterFrom([unwrap(ts, s.condition)], s.incrementor, (name) => declaresName(ts, init, name) && !assignsName(ts, s.statement, name), ctx);
+  }
+
+  /**
+   * `while (k < n && …) { …; k++; … }`: the increment is a statement of the loop body itself, and the only
+   * assignment to `k` in the function, so it runs once per iteration, after the condition held.
+   */
+  private whileCounter(s: TS.WhileStatement, ctx: LoopContext): void {
+    const ts = this.ts;
+    if (!ts.isBlock(s.statement)) return;
+    const conjuncts: TS.Expression[] = [];
+    const split = (e: TS.Expression): void => {
+      e = unwrap(ts, e);
+      if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) {
+        split(e.left);
+        split(e.right);
+      } else conjuncts.push(e);
+    };
+    split(s.expression);
+    for (const st of s.statement.statements) {
+      if (!ts.isExpressionStatement(st)) continue;
+      const update = st.expression;
+      const ok = (name: string): boolean => countAssignments(ts, this.node, name) === 1 && updateStep(ts, update, name) !== undefined;
+      this.counterFrom(conjuncts, update, ok, ctx);
+      if (ctx.counter !== undefined) return;
     }
-    if (!counter || !bound) return;
-    const step = updateStep(ts, s.incrementor, counter);
-    if (!step || assignsName(ts, s.statement, counter)) return;
-    const binding = this.lookup(counter);
-    if (binding?.kind !== 'local') return;
-    // The bound's type under the current assumptions (lowering it again is side-effect free).
-    const boundExpr = this.expr(bound);
-    const literal = boundExpr.kind === 'const' ? boundExpr.value : undefined;
-    const intBound = boundExpr.type === 'i32';
-    let ok = false;
-    if (step === 1) ok = (op === K.LessThanToken && intBound) || (op === K.LessThanEqualsToken && literal !== undefined && literal < 2147483647);
-    else ok = (op === K.GreaterThanToken && intBound) || (op === K.GreaterThanEqualsToken && literal !== undefined && literal > -2147483648);
-    if (ok) {
-      ctx.counter = binding.local;
-      ctx.counterStep = step;
+  }
+
+  private counterFrom(conds: TS.Expression[], update: TS.Expression, candidate: (name: string) => boolean, ctx: LoopContext): void {
+    const ts = this.ts;
+    const K = ts.SyntaxKind;
+    for (const cond of conds) {
+      if (!ts.isBinaryExpression(cond)) continue;
+      let counter: string | undefined;
+      let bound: TS.Expression | undefined;
+      let op = cond.operatorToken.kind;
+      const l = unwrap(ts, cond.left);
+      const r = unwrap(ts, cond.right);
+      if (ts.isIdentifier(l) && candidate(l.text)) {
+        counter = l.text;
+        bound = r;
+      } else if (ts.isIdentifier(r) && candidate(r.text)) {
+        counter = r.text;
+        bound = l;
+        op = op === K.LessThanToken ? K.GreaterThanToken : op === K.GreaterThanToken ? K.LessThanToken : op === K.LessThanEqualsToken ? K.GreaterThanEqualsToken : op === K.GreaterThanEqualsToken ? K.LessThanEqualsToken : op;
+      }
+      if (!counter || !bound) continue;
+      const step = updateStep(ts, update, counter);
+      const binding = this.lookup(counter);
+      if (!step || binding?.kind !== 'local') continue;
+      // The bound under the current assumptions (lowering it again has no side effects).
+      const b = this.expr(bound);
+      if (b.type === 'bool' || b.type === 'void') continue;
+      const ok =
+        step === 1
+          ? (op === K.LessThanToken && upperBound(b) <= 2147483647) || (op === K.LessThanEqualsToken && upperBound(b) < 2147483647)
+          : (op === K.GreaterThanToken && lowerBound(b) >= -2147483648) || (op === K.GreaterThanEqualsToken && lowerBound(b) > -2147483648);
+      if (ok) {
+        ctx.counter = binding.local;
+        ctx.counterStep = step;
+        ctx.counterUpdate = update;
+        return;
+      }
     }
   }
 
@@ -1154,6 +1216,52 @@ function assignsName(ts: Ts, n: TS.Node, name: string): boolean {
   };
   visit(n);
   return found;
+}
+
+function countAssignments(ts: Ts, n: TS.Node, name: string): number {
+  let count = 0;
+  const visit = (c: TS.Node): void => {
+    if (isAssignmentTo(ts, c, name)) count++;
+    ts.forEachChild(c, visit);
+  };
+  visit(n);
+  return count;
+}
+
+/** Largest value an integer-valued expression can take (Infinity when unknown). */
+function upperBound(e: Expr): number {
+  switch (e.kind) {
+    case 'const':
+      return e.value;
+    case 'length':
+      return 0x3fffffff;
+    case 'unary':
+      if (e.op === 'f64.from_i32') return upperBound(e.arg);
+      break;
+    case 'binary':
+      if (e.op === 'f64.add') return upperBound(e.left) + upperBound(e.right);
+      if (e.op === 'f64.sub') return upperBound(e.left) - lowerBound(e.right);
+      break;
+  }
+  return e.type === 'i32' ? 2147483647 : e.type === 'u32' ? 4294967295 : Infinity;
+}
+
+/** Smallest value an integer-valued expression can take (-Infinity when unknown). */
+function lowerBound(e: Expr): number {
+  switch (e.kind) {
+    case 'const':
+      return e.value;
+    case 'length':
+      return 0;
+    case 'unary':
+      if (e.op === 'f64.from_i32') return lowerBound(e.arg);
+      break;
+    case 'binary':
+      if (e.op === 'f64.add') return lowerBound(e.left) + lowerBound(e.right);
+      if (e.op === 'f64.sub') return lowerBound(e.left) - upperBound(e.right);
+      break;
+  }
+  return e.type === 'i32' ? -2147483648 : e.type === 'u32' ? 0 : -Infinity;
 }
 
 function isInfinite(ts: Ts, s: TS.WhileStatement | TS.ForStatement | TS.DoStatement): boolean {
