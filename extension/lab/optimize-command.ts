@@ -14,7 +14,7 @@ import { recordedParamTypes, type Recording } from '../record/recording';
 import { loadRecording, saveRecording } from '../record/store';
 import type { HotFunctionLenses } from './code-lens';
 import type { Log } from './log';
-import { applyNote, benchView, functionAt, proofView } from './optimize-data';
+import { applyNote, benchView, functionAt, proofView, unusableRecordedArgument } from './optimize-data';
 import type { OptimizeSession, OptimizeViews } from './optimize-panel';
 
 export interface OptimizeCommandDeps {
@@ -106,7 +106,11 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
           log.info(`${reused ? 'reusing' : 'recorded'} ${recording.calls.length} of ${recording.totalCalls} calls of ${name}`);
           const params = recordedParamTypes(recording, recording.arity);
           const compiled = await compile({ source, fileName, functionName: name, ...(params ? { params } : {}) }, stage);
-          if (!compiled.ok) return { kind: 'refused', refusal: compiled.refusal };
+          if (!compiled.ok) {
+            const why = params ? undefined : unusableRecordedArgument(recording.calls, recording.arity);
+            const refusal = why ? { ...compiled.refusal, reason: `${compiled.refusal.reason} (recorded: ${why})` } : compiled.refusal;
+            return { kind: 'refused', refusal };
+          }
           const candidate = compiled.candidate;
           const original = { source, fileName, functionName: name };
           const proof = await prove(original, candidate, recording, { ...stage, nodePath });

@@ -117,7 +117,12 @@ export class OptimizeViews implements vscode.Disposable {
       if (!(await vscode.workspace.applyEdit(edit))) throw new PerfLabError(`The editor did not apply the edit of ${path.basename(s.uri.fsPath)} (is the file read-only?)`);
       await doc.save();
       this.log.info(`applied: ${plan.summary}`);
-      s.data = { ...s.data, canApply: false, applied: { summary: plan.summary, files: plan.files.map((f) => path.basename(f.path)) } };
+      s.data = {
+        ...s.data,
+        canApply: false,
+        applyNote: `Applied. Undo in ${path.basename(s.uri.fsPath)} (Ctrl+Z, or Edit ▸ Undo) reverts the edit and removes the generated files.`,
+        applied: { summary: plan.summary, files: plan.files.map((f) => path.basename(f.path)) },
+      };
       this.post({ type: 'optimize', data: s.data });
       const again = 'Profile Again';
       const pick = await vscode.window.showInformationMessage(`Perf Lab: ${name} now runs as WebAssembly (Undo in the editor reverts it). Profile the file again to see the new profile?`, again);

@@ -21,6 +21,7 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 /** A time per call with a unit that keeps it readable (input in milliseconds). */
 export function formatTime(ms: number): string {
   if (!Number.isFinite(ms)) return '–';
+  if (ms === 0) return '0';
   if (ms < 1e-3) return `${(ms * 1e6).toFixed(ms < 1e-4 ? 2 : 1)} ns`;
   if (ms < 1) return `${(ms * 1e3).toFixed(ms < 1e-2 ? 2 : 1)} µs`;
   if (ms < 1000) return `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;

@@ -1,0 +1,138 @@
+// The editor loop of Optimize Function: profile blur.js, ⚡ Optimize from the CodeLens, the Before/After panel with
+// numbers, Apply (the file changes on disk and still prints the same), then Undo restores the file exactly.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { lineOf, measure, Session } from './workbench';
+
+const PROFILE_FILE = /^(Perf Lab: )?Profile File$/;
+const ARGS = ['160', '120', '300'];
+const FUNCTION_LINE = /^function\s+blur\b/;
+
+function runNode(file: string): string {
+  const r = spawnSync(process.execPath, [file, ...ARGS], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `node ${file} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+describe('optimize a function from the editor', () => {
+  let lab: Session;
+  const suiteStarted = Date.now();
+
+  before(async () => {
+    lab = await Session.start('optimize', { settings: { 'perfLab.args': ARGS, 'perfLab.benchmarkTime': 0.3 } });
+  }, { timeout: 600_000 });
+
+  after(async () => {
+    await lab?.stop();
+    measure('optimize suite wall time', `${((Date.now() - suiteStarted) / 1000).toFixed(1)} s`);
+  });
+
+  it('CodeLens → Optimize → Before/After → Apply → Undo on examples/blur.js', { timeout: 240_000 }, async () => {
+    const file = join(lab.workspace, 'blur.js');
+    const original = readFileSync(file, 'utf8');
+    const expected = runNode(file);
+    const page = lab.page;
+
+    await lab.step('profile', async () => {
+      const editor = await lab.openFile('blur.js');
+      await lab.runFromContextMenu(editor, PROFILE_FILE);
+      await lab.webviewWith('#hot-functions tr[data-function="blur"]', 90_000);
+    });
+
+    const started = Date.now();
+    await lab.step('optimize from the CodeLens', async () => {
+      const editor = lab.editor('blur.js');
+      const line = lineOf(file, FUNCTION_LINE);
+      await lab.codeLensAbove(editor, line, FUNCTION_LINE, /⚡ Optimize/);
+      await editor.locator('.codelens-decoration a', { hasText: '⚡ Optimize' }).first().click();
+    });
+
+    const panel = await (async () => {
+      let found: Awaited<ReturnType<Session['webviewWith']>> | undefined;
+      await lab.step('before-after panel', async () => {
+        found = await lab.webviewWith('#bench-table tr[data-variant="WebAssembly"]', 120_000);
+      });
+      return found!;
+    })();
+    measure('CodeLens Optimize to Before/After panel', `${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    await lab.step('read the numbers', async () => {
+      assert.equal(await panel.locator('#proof').getAttribute('data-ok'), 'true');
+      const wasmCalls = Number(await panel.locator('#proof').getAttribute('data-wasm-calls'));
+      assert.ok(wasmCalls > 0, 'the proof ran the WebAssembly code');
+      for (const variant of ['JavaScript', 'WebAssembly']) {
+        const median = Number(await panel.locator(`#bench-table tr[data-variant="${variant}"]`).getAttribute('data-median'));
+        assert.ok(median > 0 && Number.isFinite(median), `${variant} has a median time, got ${median}`);
+        assert.equal(await panel.locator(`#bench-chart rect[data-variant="${variant}"]`).count(), 1);
+      }
+      const speedup = panel.locator('#speedup');
+      const estimate = Number(await speedup.getAttribute('data-estimate'));
+      const lo = Number(await speedup.getAttribute('data-lo'));
+      const hi = Number(await speedup.getAttribute('data-hi'));
+      assert.ok(lo <= estimate && estimate <= hi, `the speedup ${estimate} lies in its interval [${lo}, ${hi}]`);
+      const verdict = await speedup.getAttribute('data-verdict');
+      const words = await panel.locator('#verdict').innerText();
+      if (verdict !== 'faster') assert.match(words, /keep JavaScript/);
+      measure('blur speedup', `${estimate.toFixed(2)}× (95% CI ${lo.toFixed(2)}–${hi.toFixed(2)}), ${verdict}: ${words}`);
+      assert.ok(await panel.locator('#apply').isEnabled(), 'Apply is enabled for a proven rewrite');
+      await lab.screenshot('before-after');
+    });
+
+    await lab.step('apply', async () => {
+      await panel.locator('#apply').click();
+      await panel.locator('#applied').waitFor({ timeout: 30_000 });
+      const deadline = Date.now() + 15_000;
+      while (!readFileSync(file, 'utf8').includes('blur$js') && Date.now() < deadline) await page.waitForTimeout(200);
+      const applied = readFileSync(file, 'utf8');
+      assert.match(applied, /function blur\(src, dst, width, height\) \{ return .*require\('\.\/blur\.blur\.wasm\.cjs'\)/);
+      assert.equal(applied.split('\n').length, original.split('\n').length, 'no line moved');
+      assert.ok(existsSync(join(lab.workspace, 'blur.blur.wasm')) && existsSync(join(lab.workspace, 'blur.blur.wasm.cjs')));
+      assert.equal(runNode(file), expected, 'the rewritten file prints what the original printed');
+      await lab.screenshot('applied');
+    });
+
+    await lab.step('undo', async () => {
+      const editor = lab.editor('blur.js');
+      await editor.click({ position: { x: 200, y: 40 } });
+      await page.keyboard.press('Control+Z');
+      // Undoing an edit that created files asks whether to undo it in every file.
+      const all = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|Undo/ }).first();
+      if (await all.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
+        await lab.screenshot('undo-dialog');
+        await all.click();
+      }
+      await page.keyboard.press('Control+S');
+      const deadline = Date.now() + 20_000;
+      while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await page.waitForTimeout(200);
+      assert.equal(readFileSync(file, 'utf8'), original, 'Undo restores the source exactly');
+      const gone = Date.now() + 10_000;
+      while (existsSync(join(lab.workspace, 'blur.blur.wasm')) && Date.now() < gone) await page.waitForTimeout(200);
+      assert.ok(!existsSync(join(lab.workspace, 'blur.blur.wasm')) && !existsSync(join(lab.workspace, 'blur.blur.wasm.cjs')), 'Undo removes the generated files');
+      assert.equal(runNode(file), expected);
+      await lab.screenshot('undone');
+    });
+  });
+
+  it('names the construct and line when the compiler refuses (command palette, cursor in nbody.js advance)', { timeout: 120_000 }, async () => {
+    const file = join(lab.workspace, 'nbody.js');
+    await lab.step('refusal', async () => {
+      const editor = await lab.openFile('nbody.js');
+      await editor.click({ position: { x: 200, y: 40 } });
+      await lab.goToLine(lineOf(file, /const mag = dt/));
+      await lab.page.keyboard.press('Control+Shift+P');
+      const input = lab.page.locator('.quick-input-widget input');
+      await input.fill('>Perf Lab: Optimize Function');
+      await lab.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Optimize Function' }).first().click();
+      const toast = lab.notifications().filter({ hasText: /advance cannot be compiled to WebAssembly/ }).first();
+      await toast.waitFor({ timeout: 60_000 });
+      const text = await lab.notificationText(toast);
+      assert.match(text, /advance cannot be compiled to WebAssembly: line \d+:\d+: .+ — .+/);
+      assert.match(text, /recorded: the program passes an array holding values that are not numbers as argument 1/);
+      measure('refusal of nbody.js advance', text);
+      await lab.screenshot('refusal');
+    });
+  });
+});
