@@ -94,6 +94,17 @@ class App {
     document.addEventListener('click', (e) => {
       if (!this.menu.contains(e.target as Node)) this.menu.hidden = true;
     });
+    this.menu.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.menu.hidden = true;
+    });
+    // The table's rows offer the same menu as the graph's frames.
+    this.table.addEventListener('contextmenu', (e) => {
+      const row = (e.target as Element | null)?.closest?.('tr[data-function]') as HTMLTableRowElement | null;
+      const fn = row ? this.hot.find((h) => h.name === row.dataset.function && h.file === row.dataset.file && String(h.line) === row.dataset.line) : undefined;
+      if (!fn) return;
+      e.preventDefault();
+      this.showFrameMenu({ name: fn.name, file: fn.file, line: fn.line, column: fn.column, kind: fn.kind }, e.clientX, e.clientY);
+    });
     const hotSection = el('section', 'hot');
     hotSection.setAttribute('aria-label', 'Hottest functions');
     hotSection.append(this.table);

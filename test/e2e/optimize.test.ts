@@ -114,6 +114,25 @@ describe('optimize a function from the editor', () => {
       assert.equal(runNode(file), expected);
       await lab.screenshot('undone');
     });
+
+    await lab.step('optimize again from the flame graph', async () => {
+      await page.locator('.tabs-container .tab', { hasText: 'Profile: blur.js' }).first().click();
+      const flame = await lab.webviewWith('#hot-functions tr[data-function="blur"]');
+      await flame.locator('#hot-functions tr[data-function="blur"] .fn').first().click();
+      await flame.locator('#optimize-selected').waitFor({ state: 'visible', timeout: 5_000 });
+      await flame.locator('#hot-functions tr[data-function="blur"] .fn').first().click({ button: 'right' });
+      const item = flame.locator('#menu-optimize');
+      await item.waitFor({ state: 'visible', timeout: 5_000 });
+      assert.match(await item.innerText(), /Optimize blur/);
+      await lab.screenshot('flame-graph-menu');
+      await item.click();
+      // The unchanged file reuses its recording, so this is compile, prove and benchmark only.
+      const again = Date.now();
+      const panel2 = await lab.webviewWith('#bench-table tr[data-variant="WebAssembly"]', 60_000);
+      await panel2.locator('#summary', { hasText: 'earlier recording' }).waitFor({ timeout: 60_000 });
+      measure('flame graph Optimize (recording reused) to Before/After panel', `${((Date.now() - again) / 1000).toFixed(1)} s`);
+      assert.ok(await panel2.locator('#apply').isEnabled());
+    });
   });
 
   it('names the construct and line when the compiler refuses (command palette, cursor in nbody.js advance)', { timeout: 120_000 }, async () => {
