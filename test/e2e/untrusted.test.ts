@@ -9,9 +9,12 @@ import { measure, Session } from './workbench';
 /** A script that leaves a file behind when it runs, so that the test can tell whether anything ran it. */
 const PROBE = `// Writes ran.txt next to itself when run.
 require('node:fs').writeFileSync(require('node:path').join(__dirname, 'ran.txt'), 'ran');
-let x = 0;
-for (let i = 0; i < 1e7; i++) x += i;
-console.log(x);
+function sum(n) {
+  let x = 0;
+  for (let i = 0; i < n; i++) x += i;
+  return x;
+}
+console.log(sum(1e7));
 `;
 
 describe('untrusted workspace', () => {
@@ -49,6 +52,26 @@ describe('untrusted workspace', () => {
       assert.equal(existsSync(join(lab.workspace, 'ran.txt')), false, 'probe.js ran although the folder is not trusted');
       const progress = lab.notifications().filter({ hasText: /profiling probe\.js/i });
       assert.equal(await progress.count(), 0, 'a profiling progress notification appeared although the folder is not trusted');
+    });
+  });
+
+  it('optimizes nothing and explains why (command palette, cursor in a function)', { timeout: 120_000 }, async () => {
+    await lab.step('untrusted optimize', async () => {
+      const editor = await lab.openFile('probe.js');
+      await editor.click({ position: { x: 200, y: 40 } });
+      await lab.goToLine(4);
+      await lab.page.keyboard.press('Control+Shift+P');
+      const input = lab.page.locator('.quick-input-widget input');
+      await input.fill('>Perf Lab: Optimize Function');
+      await lab.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Optimize Function' }).first().click();
+      const message = lab.notifications().filter({ hasText: /did not optimize/i }).first();
+      await message.waitFor({ timeout: 30_000 });
+      const text = await lab.notificationText(message);
+      measure('untrusted: optimize message', text);
+      assert.match(text, /not trusted/i);
+      await lab.page.waitForTimeout(3_000);
+      assert.equal(existsSync(join(lab.workspace, 'ran.txt')), false, 'probe.js ran although the folder is not trusted');
+      assert.equal(await lab.notifications().filter({ hasText: /optimizing sum/i }).count(), 0, 'an optimizing progress notification appeared');
     });
   });
 });
