@@ -82,7 +82,7 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
   const source = doc.getText();
   const cfg = vscode.workspace.getConfiguration('perfLab', uri);
   const nodePath = cfg.get<string>('nodePath', 'node');
-  const store = path.join(deps.storage.fsPath);
+  const store = deps.storage.fsPath;
   log.info(`optimizing ${name} in ${file}`);
 
   try {
