@@ -46,12 +46,15 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
   L.push('const stats = { calls: 0, fallbacks: 0, reason: \'\' };');
   L.push('let exported = null;');
   L.push('let memory = null;');
+  // Arrays go after the module's own data and stack when it says where they end (modules built by clang do).
+  L.push('let heapBase = 0;');
   L.push('let loadError = null;');
   L.push('try {');
   L.push("  const imports = { Math: Math, js: { mod: (a, b) => a % b } };");
   L.push('  const instance = new WebAssembly.Instance(new WebAssembly.Module(wasmBytes()), imports);');
   L.push(`  exported = instance.exports.${abi.export};`);
   L.push('  memory = instance.exports.memory;');
+  L.push('  if (instance.exports.__heap_base instanceof WebAssembly.Global) heapBase = (instance.exports.__heap_base.value + 7) & ~7;');
   L.push('} catch (e) {');
   L.push('  loadError = e;');
   L.push("  stats.reason = 'WebAssembly unavailable: ' + (e && e.message);");
@@ -97,7 +100,7 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
     }
   }
   // Layout: each distinct array gets an 8-byte aligned region.
-  L.push('      let top = 0;');
+  L.push('      let top = heapBase;');
   arrays.forEach((a, x) => {
     const v = `p${a.i}`;
     const size = elementSize((a.p as { array: ArrayKind }).array);
