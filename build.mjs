@@ -21,8 +21,9 @@ const targets = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    // 'vscode' is provided by the editor at run time; esbuild ships a native binary, so it stays a real dependency.
-    external: ['vscode', 'esbuild'],
+    // 'vscode' is provided by the editor at run time; esbuild ships a native binary; TypeScript's compiler is large
+    // and loaded only when a function is compiled, so the extension and the command line share one copy of it.
+    external: ['vscode', 'esbuild', 'typescript'],
   },
   {
     ...common,
