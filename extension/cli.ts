@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `perf-lab`: the command line. It parses arguments and prints; the work is done by the same modules the extension uses.
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { planApply, writePlan } from './apply/apply';
 import { bench, formatDuration, type BenchResult } from './bench/bench';
 import { compile } from './compiler/compile';
@@ -216,7 +217,20 @@ export const DEMO_PROGRAMS: { file: string; args: string[]; quickArgs: string[];
   { file: 'nbody.js', args: [], quickArgs: ['500000'], about: 'The Benchmarks Game n-body simulation: almost all time is in advance().', compareInlining: 'advance' },
   { file: 'pairwise.ts', args: [], quickArgs: ['1500', '4'], about: 'A TypeScript kernel, bundled to run and mapped back to its .ts lines.' },
   { file: 'hot-helper.js', args: [], quickArgs: ['262144', '20'], about: 'A small helper called from a loop: it keeps its own frame only with inlining turned off.', compareInlining: 'mix' },
+  { file: 'blur.js', args: [], quickArgs: ['160', '120', '200'], about: 'A 3×3 blur over a Uint8Array: the hot function the demo then rewrites.' },
 ];
+
+/** The functions the demo rewrites after profiling: on a copy of the example, proven, benchmarked, applied and run again. */
+export const DEMO_REWRITES: { file: string; fn: string; args: string[]; quickArgs: string[] }[] = [
+  { file: 'blur.js', fn: 'blur', args: ['320', '240', '300'], quickArgs: ['160', '120', '50'] },
+  { file: 'mandelbrot.mjs', fn: 'mandelbrot', args: ['320', '240', '200', '4'], quickArgs: ['160', '120', '100', '2'] },
+];
+
+/** The program's standard output, run with this node. */
+async function programOutput(file: string, args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [file, ...args], { cwd: dirname(file), maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
 
 async function demoCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'out-dir': { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
@@ -254,6 +268,26 @@ async function demoCommand(args: string[], io: CliIO): Promise<number> {
             `${fixed(share(plain), 1)}% with inlining on (${fixed(plain.run.durationMs / 1000, 2)} s): V8 inlines it into its caller, which then gets the time.\n`,
         );
       }
+    }
+    // The rest of the loop: rewrite each hot kernel on a copy, with the proof and the before/after benchmark.
+    for (const rw of DEMO_REWRITES) {
+      const copyDir = join(outDir, 'rewritten');
+      await mkdir(copyDir, { recursive: true });
+      const copy = join(copyDir, rw.file);
+      await copyFile(join(examples, rw.file), copy);
+      const programArgs = values.quick ? rw.quickArgs : rw.args;
+      io.out(`\n=== Optimize ${rw.fn}() in ${rw.file} (on a copy: ${shown(copy)})\n`);
+      const before = await programOutput(copy, programArgs);
+      const r = await optimizeFlow(
+        { path: copy, functionName: rw.fn, programArgs, timeMs: values.quick ? 300 : 1500, timeoutMs: 60_000, store: join(outDir, 'recordings'), rerecord: true, apply: true },
+        interrupt.signal,
+        io,
+      );
+      if (!r.ok) continue;
+      const after = await programOutput(copy, programArgs);
+      if (after !== before) throw new PerfLabError(`The rewritten ${rw.file} printed something else than the original: ${JSON.stringify(after.slice(0, 200))} instead of ${JSON.stringify(before.slice(0, 200))}.`);
+      io.out(`The rewritten ${rw.file} prints the same output as the original: ${JSON.stringify(after.trim().slice(0, 120))}\n`);
+      written.push(copy);
     }
   } finally {
     interrupt.dispose();
@@ -309,57 +343,80 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   const timeMs = positiveNumber(values.time, 'time', 1.5) * 1000;
   const timeoutMs = positiveNumber(values.timeout, 'timeout', 60, true) * 1000;
   const store = resolve(values.store ?? defaultStore());
-  const path = resolve(file);
-  const nodePath = values.node;
   const interrupt = abortOnInterrupt();
-  const stage = { signal: interrupt.signal };
   try {
-    let rec: Recording | undefined = values.rerecord ? undefined : await loadRecording(store, path, functionName);
-    if (rec) {
-      io.out(`Using the recording of ${functionName} from ${rec.recordedAt} (${rec.calls.length} of ${rec.totalCalls} calls; --rerecord to record again)\n`);
-    } else {
-      io.out(`Recording the calls of ${functionName} in ${shown(path)}${programArgs.length > 0 ? ` ${programArgs.join(' ')}` : ''}…\n`);
-      rec = await record(
-        { file: path, functionName, args: programArgs, timeoutMs, ...(nodePath ? { nodePath } : {}), ...(io.programOutput ? { onOutput: io.programOutput } : {}) },
-        stage,
-      );
-      await saveRecording(store, rec);
-      io.out(`Recorded ${rec.calls.length} of ${rec.totalCalls} call${rec.totalCalls === 1 ? '' : 's'}${rec.truncated ? ' (first calls plus a uniform sample)' : ''}, kept in ${shown(store)}\n`);
-    }
-
-    const source = await readFile(path, 'utf8');
-    const params = recordedParamTypes(rec, rec.arity);
-    const compiled = await compile({ source, fileName: basename(path), functionName, ...(params ? { params } : {}) }, stage);
-    if (!compiled.ok) {
-      io.out(`\nRefused: ${functionName} cannot be compiled to WebAssembly: ${formatRefusal(compiled.refusal)}\n`);
-      return EXIT_USER_ERROR;
-    }
-    const candidate = compiled.candidate;
-    io.out(`Compiled ${functionName}${params ? ` (${params.join(', ')}, as recorded)` : ''} to WebAssembly: ${candidate.wasm.length.toLocaleString('en-US')} bytes\n\n`);
-
-    const original = { source, fileName: basename(path), functionName };
-    const proof = await prove(original, candidate, rec, { ...stage, ...(nodePath ? { nodePath } : {}) });
-    io.out(describeProof(proof, functionName));
-    if (!proof.ok) {
-      io.out('\nNot benchmarked: only a proven rewrite is worth measuring.\n');
-      return EXIT_USER_ERROR;
-    }
-
-    io.out(`\nBenchmarking (${fixed(timeMs / 1000, 1)} s per variant, each in its own process)…\n`);
-    const result = await bench(original, candidate, rec, { ...stage, timeMs, ...(nodePath ? { nodePath } : {}) });
-    io.out(benchReport(result));
-    if (values.apply) {
-      const plan = await planApply({ file: path, source, functionName, candidate, proof });
-      await writePlan(plan);
-      io.out(`\nApplied: ${plan.summary}\n`);
-      for (const f of plan.files) io.out(`  wrote   ${shown(f.path)}\n`);
-      io.out(`  edited  ${shown(path)}\n`);
-      if (result.verdict !== 'faster') io.out(`Note: the benchmark says ${result.verdict}; this rewrite will not make the program faster (${result.recommendation}).\n`);
-    }
+    const r = await optimizeFlow(
+      { path: resolve(file), functionName, programArgs, timeMs, timeoutMs, store, rerecord: values.rerecord === true, apply: values.apply === true, ...(values.node ? { nodePath: values.node } : {}) },
+      interrupt.signal,
+      io,
+    );
+    return r.ok ? EXIT_OK : EXIT_USER_ERROR;
   } finally {
     interrupt.dispose();
   }
-  return EXIT_OK;
+}
+
+/** What one optimize run takes: the file, the function, how to run the program and how long to measure. */
+export interface OptimizeFlowOptions {
+  path: string;
+  functionName: string;
+  programArgs: string[];
+  timeMs: number;
+  timeoutMs: number;
+  store: string;
+  rerecord?: boolean;
+  nodePath?: string;
+  /** Apply the proven rewrite to `path` (the demo applies it to a copy). */
+  apply?: boolean;
+}
+
+/** record → compile → prove → bench (→ apply), printing each stage; `ok` is false on a refusal or a failed proof. */
+export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; bench?: BenchResult }> {
+  const { path, functionName, programArgs, timeMs, timeoutMs, store, nodePath } = o;
+  const stage = { signal };
+  let rec: Recording | undefined = o.rerecord ? undefined : await loadRecording(store, path, functionName);
+  if (rec) {
+    io.out(`Using the recording of ${functionName} from ${rec.recordedAt} (${rec.calls.length} of ${rec.totalCalls} calls; --rerecord to record again)\n`);
+  } else {
+    io.out(`Recording the calls of ${functionName} in ${shown(path)}${programArgs.length > 0 ? ` ${programArgs.join(' ')}` : ''}…\n`);
+    rec = await record(
+      { file: path, functionName, args: programArgs, timeoutMs, ...(nodePath ? { nodePath } : {}), ...(io.programOutput ? { onOutput: io.programOutput } : {}) },
+      stage,
+    );
+    await saveRecording(store, rec);
+    io.out(`Recorded ${rec.calls.length} of ${rec.totalCalls} call${rec.totalCalls === 1 ? '' : 's'}${rec.truncated ? ' (first calls plus a uniform sample)' : ''}, kept in ${shown(store)}\n`);
+  }
+
+  const source = await readFile(path, 'utf8');
+  const params = recordedParamTypes(rec, rec.arity);
+  const compiled = await compile({ source, fileName: basename(path), functionName, ...(params ? { params } : {}) }, stage);
+  if (!compiled.ok) {
+    io.out(`\nRefused: ${functionName} cannot be compiled to WebAssembly: ${formatRefusal(compiled.refusal)}\n`);
+    return { ok: false };
+  }
+  const candidate = compiled.candidate;
+  io.out(`Compiled ${functionName}${params ? ` (${params.join(', ')}, as recorded)` : ''} to WebAssembly: ${candidate.wasm.length.toLocaleString('en-US')} bytes\n\n`);
+
+  const original = { source, fileName: basename(path), functionName };
+  const proof = await prove(original, candidate, rec, { ...stage, ...(nodePath ? { nodePath } : {}) });
+  io.out(describeProof(proof, functionName));
+  if (!proof.ok) {
+    io.out('\nNot benchmarked: only a proven rewrite is worth measuring.\n');
+    return { ok: false };
+  }
+
+  io.out(`\nBenchmarking (${fixed(timeMs / 1000, 1)} s per variant, each in its own process)…\n`);
+  const result = await bench(original, candidate, rec, { ...stage, timeMs, ...(nodePath ? { nodePath } : {}) });
+  io.out(benchReport(result));
+  if (o.apply) {
+    const plan = await planApply({ file: path, source, functionName, candidate, proof });
+    await writePlan(plan);
+    io.out(`\nApplied: ${plan.summary}\n`);
+    for (const f of plan.files) io.out(`  wrote   ${shown(f.path)}\n`);
+    io.out(`  edited  ${shown(path)}\n`);
+    if (result.verdict !== 'faster') io.out(`Note: the benchmark says ${result.verdict}; this rewrite will not make the program faster (${result.recommendation}).\n`);
+  }
+  return { ok: true, bench: result };
 }
 
 /** Runs the command line and returns its exit status; errors are printed, never thrown. */
