@@ -1,5 +1,6 @@
 // Statistics of a benchmark: summaries of timing samples, the speedup of one variant over another with a bootstrap
 // confidence interval (seeded, so a result can be reproduced), the verdict and the recommendation it supports.
+import { seededRandom } from '../random';
 
 /** A sample's location and spread. */
 export interface Summary {
@@ -72,17 +73,6 @@ export function summarize(xs: ArrayLike<number>): Summary {
   const sem = n > 0 ? sd / Math.sqrt(n) : NaN;
   const rme = n > 1 && m !== 0 ? (100 * t975(n - 1) * sem) / Math.abs(m) : 0;
   return { n, mean: m, median: quantileSorted(sorted, 0.5), sd, sem, rme, min: sorted[0] ?? NaN, max: sorted[n - 1] ?? NaN };
-}
-
-/** A seeded generator (mulberry32): the same seed gives the same bootstrap. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The k-th smallest value (0-based) of `a`, reordering it (Hoare's selection). */

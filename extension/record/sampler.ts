@@ -1,5 +1,6 @@
 // Which calls a recording keeps: the first few, then a uniform reservoir sample of the rest, within a call count and
 // a byte budget. The decision is taken before a call, so that calls that are not kept cost no copying at all.
+import { seededRandom } from '../random';
 
 /** How much a recording may keep. */
 export interface RecordLimits {
@@ -12,17 +13,6 @@ export interface RecordLimits {
 }
 
 export const DEFAULT_LIMITS: RecordLimits = { maxCalls: 64, maxBytes: 16 * 1024 * 1024, firstCalls: 16 };
-
-/** A seeded generator (mulberry32), independent of the program's Math.random. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Where a call goes: appended, replacing a slot of the reservoir, or not kept. */
 export type Admission = { keep: false } | { keep: true; slot: number };

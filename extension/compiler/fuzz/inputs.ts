@@ -4,16 +4,8 @@ import type { ArrayKind } from '../ir';
 import type { AbiParam } from '../backend-wasm';
 import type { Arg } from './differential';
 
-/** A small seeded generator (mulberry32): the same seed gives the same cases. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the cases: the same seed gives the same cases. */
+export { seededRandom as rng } from '../../random';
 
 export const EDGE_NUMBERS: readonly number[] = [
   0, -0, 1, -1, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, NaN, Infinity, -Infinity,

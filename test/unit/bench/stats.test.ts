@@ -1,7 +1,8 @@
 // Benchmark statistics against values worked out by hand.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bootstrapRatio, mean, median, quantileSorted, recommendation, seededRandom, summarize, t975, variance, verdictOf } from '../../../extension/bench/stats';
+import { bootstrapRatio, mean, median, quantileSorted, recommendation, summarize, t975, variance, verdictOf } from '../../../extension/bench/stats';
+import { seededRandom } from '../../../extension/random';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} is not ${b}`);
 
