@@ -74,9 +74,12 @@ export interface ProofView {
   notes: string[];
 }
 
-/** One variant of the benchmark; times in milliseconds per call. */
+/** The two versions of a function the benchmark measures. */
+export type VariantName = 'JavaScript' | 'WebAssembly';
+
+/** One variant of the benchmark (the bench stage's result, shown as is); times in milliseconds per call. */
 export interface VariantView {
-  name: 'JavaScript' | 'WebAssembly';
+  name: VariantName;
   median: number;
   mean: number;
   /** Relative margin of error of the mean at 95 %, in percent. */
@@ -84,6 +87,7 @@ export interface VariantView {
   sd: number;
   min: number;
   max: number;
+  /** Samples taken (each of the benchmark's `callsPerSample` calls). */
   samples: number;
 }
 

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Candidate, StageOptions } from '../compiler/compile';
 import { CancelledError, PerfLabError } from '../errors';
 import { noProgress } from '../progress';
+import type { VariantName, VariantView } from '../protocol';
 import { probeNode } from '../profile/node-runner';
 import { isReplayable, type Recording } from '../record/recording';
 import { firstLines, startChild } from '../record/run-child';
@@ -15,8 +16,6 @@ import { sameSnapshot } from '../record/value-codec';
 import { writeModules, type OriginalFunction } from '../prove/modules';
 import { benchHarness, type BenchRequest, type FromBenchHarness } from './harness';
 import { bootstrapRatio, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
-
-export type VariantName = 'JavaScript' | 'WebAssembly';
 
 export interface BenchOptions extends StageOptions {
   nodePath?: string;
@@ -32,22 +31,8 @@ export interface BenchOptions extends StageOptions {
   resamples?: number;
 }
 
-/** One variant's timings, in milliseconds per call. */
-export interface VariantResult {
-  name: VariantName;
-  median: number;
-  mean: number;
-  /** Relative margin of error of the mean at 95 %, in percent. */
-  rme: number;
-  sd: number;
-  min: number;
-  max: number;
-  /** Samples taken (each of `callsPerSample` calls). */
-  samples: number;
-}
-
 export interface BenchResult {
-  variants: VariantResult[];
+  variants: VariantView[];
   /** JavaScript's median time over WebAssembly's: above 1 the WebAssembly version is faster. */
   speedup: RatioEstimate & { statistic: 'median' };
   verdict: Verdict;
@@ -139,7 +124,7 @@ async function runVariant(
   return { perCall: Float64Array.from(r.samples, (s) => s / r.k), k: r.k, stats: r.stats };
 }
 
-function variantResult(name: VariantName, perCall: Float64Array): VariantResult {
+function variantResult(name: VariantName, perCall: Float64Array): VariantView {
   const s = summarize(perCall);
   return { name, median: s.median, mean: s.mean, rme: s.rme, sd: s.sd, min: s.min, max: s.max, samples: s.n };
 }
