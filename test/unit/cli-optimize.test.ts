@@ -1,30 +1,17 @@
 // `perf-lab optimize` as users run it: the built dist/cli.js in a child process (run `npm run build` first).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { assertCliBuilt, perfLab, root } from './cli-process';
 
-const root = resolve(__dirname, '..', '..');
-const cli = join(root, 'dist', 'cli.js');
 const store = mkdtempSync(join(tmpdir(), 'perf-lab-optimize-test-'));
 after(() => rmSync(store, { recursive: true, force: true }));
 
-function perfLab(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const p = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
 describe('perf-lab optimize', () => {
-  before(() => assert.ok(existsSync(cli), `${cli} is missing: run npm run build first`));
+  before(assertCliBuilt);
 
   it('records, compiles, proves and benchmarks a kernel, then reuses the recording and applies it', async () => {
     // On a copy: --apply edits the file.

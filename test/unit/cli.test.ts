@@ -1,17 +1,15 @@
 // The command line as users run it: the built dist/cli.js in a child process (run `npm run build` first).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatTable } from '../../extension/cli';
 import { functionStats } from '../../extension/profile/aggregate';
 import { parseCpuProfile } from '../../extension/profile/importers/cpuprofile';
 import { INITIAL_DATA_ID } from '../../extension/protocol';
+import { assertCliBuilt, perfLab, root } from './cli-process';
 
-const root = resolve(__dirname, '..', '..');
-const cli = join(root, 'dist', 'cli.js');
 const pairwise = join(root, 'examples', 'pairwise.ts');
 const pairwiseLines = readFileSync(pairwise, 'utf8').split('\n');
 /** First and last line of sumPairwiseDistances in the example. */
@@ -20,20 +18,8 @@ const hotEnd = pairwiseLines.findIndex((l, i) => i >= hotStart && l === '}') + 1
 const scratch = mkdtempSync(join(tmpdir(), 'perf-lab-cli-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-function perfLab(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const p = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
 describe('perf-lab command line', () => {
-  before(() => assert.ok(existsSync(cli), `${cli} is missing: run npm run build first`));
+  before(assertCliBuilt);
 
   it('exits 2 with the usage for a command line it cannot understand', async () => {
     for (const args of [[], ['frobnicate'], ['profile'], ['profile', 'x.js', '--bogus'], ['profile', 'x.js', '--top', 'many'], ['demo', 'extra']]) {
