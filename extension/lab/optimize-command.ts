@@ -6,13 +6,13 @@ import { bench, type BenchResult } from '../bench/bench';
 import { compile } from '../compiler/compile';
 import { loadTypeScript } from '../compiler/frontend-js';
 import { formatRefusal, type Refusal } from '../compiler/refusal';
-import { CancelledError, userMessage } from '../errors';
 import type { ProgressSink } from '../progress';
 import { prove, type Proof } from '../prove/prove';
 import { record } from '../record/record';
 import { recordedParamTypes, type Recording } from '../record/recording';
 import { loadRecording, saveRecording } from '../record/store';
 import type { HotFunctionLenses } from './code-lens';
+import { reportFailure, workspaceTrusted } from './command-helpers';
 import type { Log } from './log';
 import { applyNote, benchView, functionAt, proofView, unusableRecordedArgument } from './optimize-data';
 import type { OptimizeSession, OptimizeViews } from './optimize-panel';
@@ -43,15 +43,10 @@ type Outcome =
 /** Runs `Perf Lab: Optimize Function`. */
 export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: unknown): Promise<void> {
   const { log } = deps;
-  if (!vscode.workspace.isTrusted) {
-    const manage = 'Manage Workspace Trust';
-    const pick = await vscode.window.showWarningMessage(
-      'Perf Lab did not optimize this function: it runs the program to record the function\'s real calls, and this folder is not trusted. Trust the folder (Manage Workspace Trust) if you trust its code, then optimize again.',
-      manage,
-    );
-    if (pick === manage) await vscode.commands.executeCommand('workbench.trust.manage');
-    return;
-  }
+  const trusted = await workspaceTrusted(
+    'Perf Lab did not optimize this function: it runs the program to record the function\'s real calls, and this folder is not trusted. Trust the folder (Manage Workspace Trust) if you trust its code, then optimize again.',
+  );
+  if (!trusted) return;
 
   let uri: vscode.Uri;
   let name: string;
@@ -157,14 +152,6 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
       },
     });
   } catch (e) {
-    if (e instanceof CancelledError) {
-      log.info(e.message);
-      void vscode.window.showInformationMessage(`Perf Lab: ${e.message}`);
-      return;
-    }
-    const message = userMessage(e);
-    log.error(message);
-    if (e instanceof Error && e.stack && e.name !== 'PerfLabError') log.error(e.stack);
-    void vscode.window.showErrorMessage(message.startsWith('Perf Lab') ? message : `Perf Lab: ${message}`);
+    reportFailure(log, e);
   }
 }

@@ -2,10 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CancelledError, userMessage } from '../errors';
 import { toFlameGraphData } from '../profile/flame-data';
 import { exportCpuProfile } from '../profile/importers/cpuprofile';
 import { profileNodeFile, runSummary } from '../profile/node-runner';
+import { reportFailure, workspaceTrusted } from './command-helpers';
 import type { FlameViews } from './flame-panel';
 import type { Log } from './log';
 import type { ProfileStore } from './profile-store';
@@ -26,15 +26,10 @@ function targetUri(arg: unknown): vscode.Uri | undefined {
 /** Runs `Perf Lab: Profile File` on a file. */
 export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown): Promise<void> {
   const { log } = deps;
-  if (!vscode.workspace.isTrusted) {
-    const manage = 'Manage Workspace Trust';
-    const pick = await vscode.window.showWarningMessage(
-      'Perf Lab did not profile this file: profiling runs its code, and this folder is not trusted. Trust the folder (Manage Workspace Trust) if you trust its code, then profile again.',
-      manage,
-    );
-    if (pick === manage) await vscode.commands.executeCommand('workbench.trust.manage');
-    return;
-  }
+  const trusted = await workspaceTrusted(
+    'Perf Lab did not profile this file: profiling runs its code, and this folder is not trusted. Trust the folder (Manage Workspace Trust) if you trust its code, then profile again.',
+  );
+  if (!trusted) return;
   const uri = targetUri(arg);
   if (!uri) {
     void vscode.window.showErrorMessage('Perf Lab: open a JavaScript or TypeScript file (.js .mjs .cjs .ts .mts), or right-click one in the explorer, then run Profile File.');
@@ -85,14 +80,6 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown)
     for (const w of result.warnings) log.warn(w);
     if (result.warnings.length > 0) void vscode.window.showWarningMessage(`Perf Lab: ${result.warnings[0]}`);
   } catch (e) {
-    if (e instanceof CancelledError) {
-      log.info(e.message);
-      void vscode.window.showInformationMessage(`Perf Lab: ${e.message}`);
-      return;
-    }
-    const message = userMessage(e);
-    log.error(message);
-    if (e instanceof Error && e.stack && !(e.name === 'PerfLabError' || e.name === 'ProfileFormatError')) log.error(e.stack);
-    void vscode.window.showErrorMessage(message.startsWith('Perf Lab') ? message : `Perf Lab: ${message}`);
+    reportFailure(log, e);
   }
 }

@@ -1,0 +1,29 @@
+// What the commands that run the user's code share: the workspace-trust gate and how a failure reaches the user.
+import * as vscode from 'vscode';
+import { CancelledError, PerfLabError, userMessage } from '../errors';
+import type { Log } from './log';
+
+/**
+ * Whether the folder is trusted to run its code. When it is not, shows `refusal` (what was not done and how to
+ * trust the folder) with a button that opens Manage Workspace Trust, and answers false.
+ */
+export async function workspaceTrusted(refusal: string): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return true;
+  const manage = 'Manage Workspace Trust';
+  const pick = await vscode.window.showWarningMessage(refusal, manage);
+  if (pick === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+  return false;
+}
+
+/** Tells the user why a command ended early: a cancel as information, anything else as an error (logged, with the stack of an unexpected one). */
+export function reportFailure(log: Log, e: unknown): void {
+  if (e instanceof CancelledError) {
+    log.info(e.message);
+    void vscode.window.showInformationMessage(`Perf Lab: ${e.message}`);
+    return;
+  }
+  const message = userMessage(e);
+  log.error(message);
+  if (e instanceof Error && e.stack && !(e instanceof PerfLabError)) log.error(e.stack);
+  void vscode.window.showErrorMessage(message.startsWith('Perf Lab') ? message : `Perf Lab: ${message}`);
+}
