@@ -11,7 +11,7 @@ import { noProgress } from '../progress';
 import type { VariantName, VariantView } from '../protocol';
 import { probeNode } from '../profile/node-runner';
 import { isReplayable, type Recording } from '../record/recording';
-import { firstLines, startChild } from '../record/run-child';
+import { firstLines, startChild } from '../profile/run-child';
 import { sameSnapshot } from '../record/value-codec';
 import { writeModules, type OriginalFunction } from '../prove/modules';
 import { benchHarness, type BenchRequest, type FromBenchHarness } from './harness';

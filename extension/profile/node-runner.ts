@@ -1,19 +1,18 @@
 // Runs a JavaScript or TypeScript file in the user's Node.js under V8's CPU profiler and returns the run and its profile.
-import { execFile, spawn, type ExecFileException } from 'node:child_process';
+import { execFile, type ExecFileException } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { CancelledError, PerfLabError } from '../errors';
 import { noProgress, type ProgressSink } from '../progress';
 import type { RunSummary } from '../protocol';
 import { parseCpuProfile } from './importers/cpuprofile';
-import { killGroup, killTree } from './kill-tree';
 import { ProfileBuilder, stackPath, type Profile } from './model';
-import { ARGV1_ENV, CONTROL_FD_ENV, DONE_MESSAGE, FAILED_MESSAGE, INTERVAL_ENV, OUT_ENV, STOP_MESSAGE } from './preload/control';
+import { ARGV1_ENV, CONTROL_FD_ENV, INTERVAL_ENV, OUT_ENV } from './preload/control';
+import { firstLines, startChild, STOP_GRACE_MS } from './run-child';
 import { loadSourceMap, mapProfileToSources } from './source-map';
 
 /** The file extensions Perf Lab can run with Node.js. */
@@ -22,9 +21,6 @@ export const SUPPORTED_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts'] as co
 /** The note a profile taken with inlining turned off carries. */
 export const INLINING_NOTE =
   'Inlining was turned off (--no-turbo-inlining) so that small hot functions keep their own frames instead of vanishing into their callers. Shares between functions stay meaningful, but code that makes many small calls runs slower than in production (up to 2× in our examples); turn off perfLab.disableInlining to measure it exactly as it runs.';
-
-/** How long a program gets to write its profile after being asked to stop, before it is killed anyway. */
-export const STOP_GRACE_MS = 3000;
 
 export type Language = 'javascript' | 'typescript';
 
@@ -290,20 +286,9 @@ function withoutFile(p: Profile, file: string): Profile {
   return b.build(p.durationMs);
 }
 
-function firstLines(text: string, n: number): string {
-  return text
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '')
-    .slice(0, n)
-    .join('\n');
-}
-
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
-
-const STDERR_TAIL_BYTES = 8192;
-const STDERR_HEAD_BYTES = 4096;
 
 /**
  * Runs a file under V8's CPU profiler in a child process of the user's Node.js.
@@ -357,94 +342,21 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
     if (bundle) env[ARGV1_ENV] = file;
 
     progress({ message: `Running ${basename(file)} (Node.js ${runtime.version})…` });
-    const started = performance.now();
-    const child = spawn(runtime.execPath, nodeArgs, {
+    const child = startChild({
+      execPath: runtime.execPath,
+      args: nodeArgs,
       cwd,
       env,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      // Its own process group, so that a stop reaches everything it started.
-      detached: process.platform !== 'win32',
-      windowsHide: true,
+      timeoutMs,
+      signal: req.signal,
+      control: true,
+      onOutput: req.onOutput,
+      onStop: (why) => progress({ message: why === 'timeout' ? 'Time is up: saving the samples so far…' : 'Cancelled: saving the samples so far…' }),
     });
-    let stderrHead = '';
-    let stderrTail = '';
-    const streamsClosed: Promise<void>[] = [];
-    for (const name of ['stdout', 'stderr'] as const) {
-      const stream = child[name]!;
-      stream.setEncoding('utf8');
-      stream.on('data', (text: string) => {
-        if (name === 'stderr') {
-          if (stderrHead.length < STDERR_HEAD_BYTES) stderrHead += text.slice(0, STDERR_HEAD_BYTES - stderrHead.length);
-          stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
-        }
-        req.onOutput?.(name, text);
-      });
-      streamsClosed.push(new Promise((r) => stream.on('close', () => r())));
-    }
-    const control = child.stdio[3] as Duplex;
-    control.on('error', () => {});
-
-    let exited = false;
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, rejectExit) => {
-      child.on('exit', (code, signal) => {
-        exited = true;
-        resolveExit({ code, signal });
-      });
-      child.on('error', (err) => rejectExit(new PerfLabError(`Could not start ${runtime.execPath}: ${err.message}.`)));
-    });
-    exit.catch(() => {});
-
-    let stoppedBy: 'timeout' | 'cancel' | undefined;
-    let stopping: Promise<{ saved: boolean; ms: number }> | undefined;
-    const stop = (why: 'timeout' | 'cancel') => {
-      if (stoppedBy || exited) return;
-      stoppedBy = why;
-      progress({ message: why === 'timeout' ? 'Time is up: saving the samples so far…' : 'Cancelled: saving the samples so far…' });
-      stopping = (async () => {
-        const asked = performance.now();
-        const answer = await new Promise<string>((resolveAnswer) => {
-          let text = '';
-          const timer = setTimeout(() => resolveAnswer('timeout'), STOP_GRACE_MS);
-          const done = (a: string) => {
-            clearTimeout(timer);
-            resolveAnswer(a);
-          };
-          control.on('data', (chunk: Buffer) => {
-            text += chunk.toString('utf8');
-            if (text.includes(`${DONE_MESSAGE}\n`)) done(DONE_MESSAGE);
-            else if (text.includes(`${FAILED_MESSAGE}\n`)) done(FAILED_MESSAGE);
-          });
-          void exit.then(() => done('exited'), () => done('exited'));
-          control.write(`${STOP_MESSAGE}\n`, (err) => {
-            if (err) done('unreachable');
-          });
-        });
-        const ms = performance.now() - asked;
-        if (!exited && child.pid !== undefined) await killTree(child.pid);
-        return { saved: answer === DONE_MESSAGE, ms };
-      })();
-    };
-    const timer = timeoutMs > 0 ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
-    const onAbort = () => stop('cancel');
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-
-    let result: { code: number | null; signal: NodeJS.Signals | null };
-    try {
-      result = await exit;
-    } finally {
-      if (timer) clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-    }
-    const durationMs = performance.now() - started;
-    const stopOutcome = stopping ? await stopping : undefined;
-    // Whatever the program left running would hold its output open and outlive the run.
-    if (child.pid !== undefined) killGroup(child.pid);
-    let closeTimer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(streamsClosed), new Promise((r) => (closeTimer = setTimeout(r, 1000)))]);
-    clearTimeout(closeTimer);
-    control.destroy();
-    child.stdout?.destroy();
-    child.stderr?.destroy();
+    const outcome = await child.done;
+    const { durationMs, stderrHead, stderrTail } = outcome;
+    // Only a timeout or a cancel stops a profiled program.
+    const stoppedBy = outcome.stoppedBy === 'caller' ? undefined : outcome.stoppedBy;
 
     const run: RunInfo = {
       file,
@@ -452,14 +364,14 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
       runtime: runtime.execPath,
       runtimeVersion: runtime.version,
       args,
-      exitCode: result.code,
-      signal: result.signal,
+      exitCode: outcome.code,
+      signal: outcome.signal,
       durationMs,
       samplingIntervalUs: interval,
       stderrTail,
     };
     if (stoppedBy) run.stoppedBy = stoppedBy;
-    if (stopOutcome) run.stopHandshakeMs = stopOutcome.ms;
+    if (outcome.stopHandshakeMs !== undefined) run.stopHandshakeMs = outcome.stopHandshakeMs;
 
     progress({ message: 'Reading the profile…' });
     const text = await readFile(outPath, 'utf8').catch(() => undefined);
@@ -470,8 +382,8 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
         if (stoppedBy === 'cancel') throw new CancelledError(msg);
         throw new PerfLabError(`${msg} Raise perfLab.timeout, or make the program end on its own.`);
       }
-      if (result.signal) throw new PerfLabError(`The program was ended by ${result.signal} before its profile could be written.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
-      throw new PerfLabError(`The program exited with code ${result.code} before the profiler could record anything.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
+      if (outcome.signal) throw new PerfLabError(`The program was ended by ${outcome.signal} before its profile could be written.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
+      throw new PerfLabError(`The program exited with code ${outcome.code} before the profiler could record anything.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
     }
     let profile = withoutFile(parseCpuProfile(text, `The profile of ${basename(file)}`), preload);
     if (bundle) {
@@ -489,8 +401,8 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
     }
     if (stoppedBy === 'timeout') warnings.push(`Stopped after ${seconds(durationMs)}: the program reached the ${seconds(timeoutMs)} timeout (perfLab.timeout, --timeout on the command line). The profile holds the samples recorded until then.`);
     else if (stoppedBy === 'cancel') warnings.push(`Stopped after ${seconds(durationMs)} because profiling was cancelled. The profile holds the samples recorded until then.`);
-    else if (result.signal) warnings.push(`The program was ended by ${result.signal}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
-    else if (result.code !== 0) warnings.push(`The program exited with code ${result.code}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
+    else if (outcome.signal) warnings.push(`The program was ended by ${outcome.signal}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
+    else if (outcome.code !== 0) warnings.push(`The program exited with code ${outcome.code}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
     return { run, profile, notes, warnings };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});

@@ -1,7 +1,7 @@
 // Drives the proof's child process: sends batches of cases, collects the answers, and stops a case that runs too
 // long by ending the child (a synchronous loop cannot be interrupted otherwise), then goes on in a fresh one.
 import { CancelledError, PerfLabError } from '../errors';
-import { firstLines, startChild, type Child } from '../record/run-child';
+import { firstLines, startChild, type Child } from '../profile/run-child';
 import type { FromHarness, HarnessRun } from './harness';
 
 /** What both versions did with one case. */

@@ -11,10 +11,10 @@ import { loadTypeScript } from '../compiler/frontend-js';
 import { CancelledError, PerfLabError } from '../errors';
 import { noProgress } from '../progress';
 import { bundleTypeScript, parseNodeSyntaxError, probeNode, SUPPORTED_EXTENSIONS } from '../profile/node-runner';
+import { firstLines, startChild } from '../profile/run-child';
 import { instrumentSource } from './instrument';
 import { ARGV1_ENV, CONTROL_FD_ENV, LIMITS_ENV, OUT_ENV, SOURCE_ENV, TARGET_ENV } from './preload/control';
 import { decodeCall, type Recording, type RecorderOutput } from './recording';
-import { firstLines, startChild } from './run-child';
 import { DEFAULT_LIMITS, type RecordLimits } from './sampler';
 
 /** What to run, and which function to record. */

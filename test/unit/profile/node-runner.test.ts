@@ -7,7 +7,8 @@ import { after, describe, it } from 'node:test';
 import { CancelledError, PerfLabError } from '../../../extension/errors';
 import { functionStats, totalWeight } from '../../../extension/profile/aggregate';
 import type { Profile } from '../../../extension/profile/model';
-import { INLINING_NOTE, parseNodeSyntaxError, preloadPath, probeNode, profileNodeFile, runSummary, STOP_GRACE_MS } from '../../../extension/profile/node-runner';
+import { INLINING_NOTE, parseNodeSyntaxError, preloadPath, probeNode, profileNodeFile, runSummary } from '../../../extension/profile/node-runner';
+import { STOP_GRACE_MS } from '../../../extension/profile/run-child';
 import { isAlive } from './helpers';
 
 const root = resolve(__dirname, '..', '..', '..');

@@ -1,11 +1,12 @@
-// Runs one child process of the user's Node.js for a stage (record, prove, bench): its own process group, a
-// timeout and a cancel that end its whole process tree, optionally a control pipe for a stop handshake (the
-// recorder saves its calls before it is killed) or an IPC channel with structured-clone messages.
+// Runs one child process of the user's Node.js for a stage (profile, record, prove, bench): its own process group,
+// a timeout and a cancel that end its whole process tree, optionally a control pipe for a stop handshake (the
+// profiler writes its samples, the recorder saves its calls, before it is killed) or an IPC channel with
+// structured-clone messages.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { PerfLabError } from '../errors';
-import { DONE_MESSAGE, FAILED_MESSAGE, STOP_MESSAGE } from '../profile/preload/control';
-import { killGroup, killTree } from '../profile/kill-tree';
+import { killGroup, killTree } from './kill-tree';
+import { DONE_MESSAGE, FAILED_MESSAGE, STOP_MESSAGE } from './preload/control';
 
 /** How long a program gets to save its state after being asked to stop, before it is killed anyway. */
 export const STOP_GRACE_MS = 3000;
@@ -24,6 +25,8 @@ export interface ChildRequest {
   ipc?: boolean;
   onOutput?: ((stream: 'stdout' | 'stderr', text: string) => void) | undefined;
   onMessage?: (message: unknown) => void;
+  /** Called once when a stop begins, before the child is asked to save its state. */
+  onStop?: (why: 'timeout' | 'cancel' | 'caller') => void;
 }
 
 export interface ChildOutcome {
@@ -32,6 +35,8 @@ export interface ChildOutcome {
   stoppedBy?: 'timeout' | 'cancel' | 'caller';
   /** Whether the child answered a stop by saving its state (control pipe only). */
   saved?: boolean;
+  /** Milliseconds from asking a stopped child to save its state to its answer (control pipe only). */
+  stopHandshakeMs?: number;
   durationMs: number;
   stderrHead: string;
   stderrTail: string;
@@ -108,13 +113,16 @@ export function startChild(req: ChildRequest): Child {
   exit.catch(() => {});
 
   let stoppedBy: ChildOutcome['stoppedBy'];
-  let stopping: Promise<boolean> | undefined;
+  let stopping: Promise<{ saved: boolean; ms?: number }> | undefined;
   const stop = (why: 'timeout' | 'cancel' | 'caller' = 'caller') => {
     if (stoppedBy || exited) return;
     stoppedBy = why;
+    req.onStop?.(why);
     stopping = (async () => {
       let saved = false;
+      let ms: number | undefined;
       if (control) {
+        const asked = performance.now();
         const answer = await new Promise<string>((resolveAnswer) => {
           let text = '';
           const timer = setTimeout(() => resolveAnswer('timeout'), STOP_GRACE_MS);
@@ -135,10 +143,11 @@ export function startChild(req: ChildRequest): Child {
             if (err) finish('unreachable');
           });
         });
+        ms = performance.now() - asked;
         saved = answer === DONE_MESSAGE;
       }
       if (!exited && child.pid !== undefined) await killTree(child.pid);
-      return saved;
+      return { saved, ms };
     })();
   };
   const timer = req.timeoutMs > 0 ? setTimeout(() => stop('timeout'), req.timeoutMs) : undefined;
@@ -155,7 +164,7 @@ export function startChild(req: ChildRequest): Child {
       req.signal?.removeEventListener('abort', onAbort);
     }
     const durationMs = performance.now() - started;
-    const saved = stopping ? await stopping : undefined;
+    const stopOutcome = stopping ? await stopping : undefined;
     // Whatever the child left running would hold its output open and outlive it.
     if (child.pid !== undefined) killGroup(child.pid);
     let closeTimer: NodeJS.Timeout | undefined;
@@ -166,7 +175,10 @@ export function startChild(req: ChildRequest): Child {
     child.stderr?.destroy();
     const outcome: ChildOutcome = { code: result.code, signal: result.signal, durationMs, stderrHead, stderrTail };
     if (stoppedBy) outcome.stoppedBy = stoppedBy;
-    if (saved !== undefined && control) outcome.saved = saved;
+    if (stopOutcome && control) {
+      outcome.saved = stopOutcome.saved;
+      if (stopOutcome.ms !== undefined) outcome.stopHandshakeMs = stopOutcome.ms;
+    }
     return outcome;
   })();
 
