@@ -1,0 +1,727 @@
+// Native backend: IR → C++ for a Node-API addon (node-addon-api 8), keeping JavaScript's results bit for bit.
+//
+// Exactness: doubles stay `double` and are built with `-O3 -ffp-contract=off` and no fast-math, so every
+// + - * / and sqrt rounds once, as in JavaScript. Integer operations wrap through uint32_t (no signed-overflow
+// undefined behaviour); ToInt32, Math.round, min/max (NaN, -0), sign, fround, `%` (fmod, the dividend's sign)
+// and ToUint8Clamp are written out as the wasm backend does. The Math functions V8 computes with its own
+// ieee754 library (sin, exp, pow, … — HOST_MATH in ir.ts) are called back in the host's Math object: exact by
+// construction, but each costs a Node-API round trip (≈ 0.2 µs), which the candidate reports.
+//
+// Bail-out: a read outside an array, a non-integer index or a write past a plain array's end throws `Bail`;
+// the glue catches it and returns `undefined`, and the loader runs the original function. Typed arrays are
+// used in place (no copy), so a kernel that may bail first snapshots the arrays it writes and restores them
+// on a bail-out: the original then starts from the arguments exactly as the caller passed them.
+import { HOST_MATH, isArrayType, type ArrayKind, type CallArg, type Expr, type IrFunction, type IrModule, type ResultType, type ScalarType, type Stmt } from './ir';
+
+/** How the loader passes each argument (the same shape as the wasm backend's, so inputs and proofs are shared). */
+export type NativeAbiParam =
+  | { name: string; kind: 'f64' | 'int32' | 'bool' }
+  | { name: string; kind: 'array'; array: ArrayKind; written: boolean };
+
+/** The calling convention of one kernel inside an addon. */
+export interface NativeAbi {
+  /** Property of the addon's exports that holds the kernel's function. */
+  export: string;
+  params: NativeAbiParam[];
+  result: ResultType;
+  /** Host Math functions the kernel calls back into JavaScript for (each call costs a Node-API round trip). */
+  hostMath: string[];
+  /** The kernel can bail out; it snapshots the typed arrays it writes before running. */
+  mayBail: boolean;
+}
+
+/** One kernel's C++: a namespace with its functions and the Node-API entry point. */
+export interface CppKernel {
+  abi: NativeAbi;
+  /** The kernel's code (without the shared prelude and module registration). */
+  code: string;
+}
+
+/** Compiler flags that keep results identical to JavaScript (the default optimisation level). */
+export const EXACT_FLAGS = ['-O3', '-ffp-contract=off', '-fno-math-errno'];
+
+/** Generates the C++ of one kernel; `id` keeps names apart when many kernels share an addon. */
+export function emitCppKernel(ir: IrModule, id: string): CppKernel {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(id)) throw new Error(`kernel id '${id}' is not a C++ identifier`);
+  const entry = ir.functions.find((f) => f.name === ir.entry);
+  if (!entry) throw new Error(`the IR has no entry function ${ir.entry}`);
+  const host = new Set<string>();
+  const gen = new CppGen(ir, host);
+  const mayBail = ir.functions.some((f) => functionMayBail(f));
+  const lines: string[] = [`namespace ${id} {`];
+  for (const f of ir.functions) lines.push(gen.prototype(f) + ';');
+  for (const f of ir.functions) lines.push(gen.function(f));
+  const abi: NativeAbi = {
+    export: id,
+    params: entry.params.map((p): NativeAbiParam => {
+      if (isArrayType(p.type)) return { name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written };
+      return { name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' };
+    }),
+    result: entry.result,
+    hostMath: [...host].sort(),
+    mayBail,
+  };
+  lines.push(glue(entry, abi));
+  lines.push(`}  // namespace ${id}`);
+  return { abi, code: lines.join('\n') + '\n' };
+}
+
+/** A whole addon source: the prelude, the kernels, and a module initialiser exporting each under its id. */
+export function emitAddonSource(kernels: CppKernel[]): string {
+  const regs = kernels.map((k) => `  plab::export_function(env, exports, "${k.abi.export}", ${k.abi.export}::entry);`);
+  return [
+    PRELUDE,
+    ...kernels.map((k) => k.code),
+    'static Napi::Object Init(Napi::Env env, Napi::Object exports) {',
+    '  plab::init_host_math(env);',
+    ...regs,
+    '  return exports;',
+    '}',
+    'NODE_API_MODULE(NODE_GYP_MODULE_NAME, Init)',
+    '',
+  ].join('\n');
+}
+
+/** True when some operation of `f` can bail out (any element read, a plain-array write). */
+function functionMayBail(f: IrFunction): boolean {
+  let found = false;
+  const visitExpr = (e: Expr): void => {
+    if (found) return;
+    switch (e.kind) {
+      case 'load':
+        found = true;
+        return;
+      case 'unary':
+        return visitExpr(e.arg);
+      case 'binary':
+        visitExpr(e.left);
+        return visitExpr(e.right);
+      case 'math':
+        return e.args.forEach(visitExpr);
+      case 'cond':
+        visitExpr(e.cond);
+        visitExpr(e.then);
+        return visitExpr(e.else);
+      case 'call':
+        // A callee that may bail is found when it is visited itself (every module function is checked).
+        return e.args.forEach((a) => a.kind !== 'array' && visitExpr(a));
+      default:
+        return;
+    }
+  };
+  const visit = (list: Stmt[]): void => {
+    for (const s of list) {
+      if (found) return;
+      switch (s.kind) {
+        case 'set':
+        case 'expr':
+          visitExpr(s.value);
+          break;
+        case 'store':
+          if (f.arrays[s.array]!.kind === 'Array') found = true;
+          visitExpr(s.index);
+          visitExpr(s.value);
+          break;
+        case 'if':
+          visitExpr(s.cond);
+          visit(s.then);
+          visit(s.else);
+          break;
+        case 'loop':
+          if (s.test) visitExpr(s.test);
+          visit(s.body);
+          visit(s.update);
+          if (s.postTest) visitExpr(s.postTest);
+          break;
+        case 'return':
+          if (s.value) visitExpr(s.value);
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  visit(f.body);
+  // A function with a result that could fall off its end bails there (JavaScript would return undefined).
+  return found || (f.result !== 'void' && !alwaysReturns(f.body));
+}
+
+function alwaysReturns(list: Stmt[]): boolean {
+  const last = list[list.length - 1];
+  if (!last) return false;
+  if (last.kind === 'return') return true;
+  return last.kind === 'if' && alwaysReturns(last.then) && alwaysReturns(last.else);
+}
+
+function collectJumps(list: Stmt[], into: Set<string>): void {
+  for (const s of list) {
+    if (s.kind === 'break') into.add(`brk${s.label}`);
+    else if (s.kind === 'continue') into.add(`cont${s.label}`);
+    else if (s.kind === 'if') {
+      collectJumps(s.then, into);
+      collectJumps(s.else, into);
+    } else if (s.kind === 'loop') {
+      collectJumps(s.body, into);
+      collectJumps(s.update, into);
+    }
+  }
+}
+
+const C_TYPE: Record<ScalarType, string> = { f64: 'double', i32: 'int32_t', u32: 'uint32_t', bool: 'bool' };
+
+function resultCType(t: ResultType): string {
+  return t === 'void' ? 'void' : C_TYPE[t];
+}
+
+/** The C element type of an array kind as the kernel sees its storage (plain arrays arrive as doubles). */
+export function elementCType(kind: ArrayKind): string {
+  switch (kind) {
+    case 'Float64Array':
+    case 'Array':
+      return 'double';
+    case 'Float32Array':
+      return 'float';
+    case 'Int32Array':
+      return 'int32_t';
+    case 'Uint32Array':
+      return 'uint32_t';
+    case 'Int16Array':
+      return 'int16_t';
+    case 'Uint16Array':
+      return 'uint16_t';
+    case 'Int8Array':
+      return 'int8_t';
+    default:
+      return 'uint8_t';
+  }
+}
+
+/** napi_typedarray_type of each kind (plain arrays are handed over as a Float64Array). */
+const NAPI_TYPE: Record<ArrayKind, string> = {
+  Float64Array: 'napi_float64_array',
+  Float32Array: 'napi_float32_array',
+  Int32Array: 'napi_int32_array',
+  Uint32Array: 'napi_uint32_array',
+  Int16Array: 'napi_int16_array',
+  Uint16Array: 'napi_uint16_array',
+  Int8Array: 'napi_int8_array',
+  Uint8Array: 'napi_uint8_array',
+  Uint8ClampedArray: 'napi_uint8_clamped_array',
+  Array: 'napi_float64_array',
+};
+
+function mangle(name: string): string {
+  return 'fn_' + name.replace(/[^A-Za-z0-9_]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`);
+}
+
+/** A double constant as C++ source that parses back to the same bits. */
+export function doubleLiteral(v: number): string {
+  if (Number.isNaN(v)) return 'plab::NaN';
+  if (v === Infinity) return 'plab::Inf';
+  if (v === -Infinity) return '(-plab::Inf)';
+  if (Object.is(v, -0)) return '(-0.0)';
+  const s = String(v);
+  const text = /[.eE]/.test(s) ? s : `${s}.0`;
+  return v < 0 ? `(${text})` : text;
+}
+
+function intLiteral(type: ScalarType, v: number): string {
+  if (type === 'bool') return v ? 'true' : 'false';
+  if (type === 'u32') return `${v >>> 0}u`;
+  return `int32_t(${v >>> 0}u)`;
+}
+
+class CppGen {
+  private f!: IrFunction;
+  private tmp = 0;
+  /** `brk<label>` / `cont<label>` targets some jump uses (unused labels would only draw warnings). */
+  private jumps = new Set<string>();
+
+  constructor(
+    private ir: IrModule,
+    private host: Set<string>,
+  ) {}
+
+  prototype(f: IrFunction): string {
+    const params: string[] = [];
+    for (const p of f.params) {
+      if (isArrayType(p.type)) params.push(`${elementCType(p.type.array)}* a${p.slot}, uint32_t n${p.slot}`);
+      else params.push(`${C_TYPE[f.locals[p.slot]!.type]} l${p.slot}`);
+    }
+    return `static inline ${resultCType(f.result)} ${mangle(f.name)}(${params.join(', ')})`;
+  }
+
+  function(f: IrFunction): string {
+    this.f = f;
+    this.tmp = 0;
+    this.jumps = new Set();
+    collectJumps(f.body, this.jumps);
+    const out: string[] = [this.prototype(f) + ' {'];
+    const params = new Set(f.params.filter((p) => !isArrayType(p.type)).map((p) => p.slot));
+    f.locals.forEach((l, i) => {
+      if (!params.has(i)) out.push(`  ${C_TYPE[l.type]} l${i} = ${l.type === 'bool' ? 'false' : '0'};  // ${l.name.replace(/[^\w$]/g, '')}`);
+    });
+    this.block(f.body, 1, out);
+    if (f.result !== 'void') out.push('  plab::bail();');
+    out.push('}');
+    return out.join('\n');
+  }
+
+  private block(list: Stmt[], d: number, out: string[]): void {
+    for (const s of list) this.stmt(s, d, out);
+  }
+
+  private stmt(s: Stmt, d: number, out: string[]): void {
+    const pad = '  '.repeat(d);
+    switch (s.kind) {
+      case 'set':
+        out.push(`${pad}l${s.local} = ${this.expr(s.value)};`);
+        return;
+      case 'store':
+        out.push(`${pad}{`);
+        this.store(s.array, s.index, s.value, d + 1, out);
+        out.push(`${pad}}`);
+        return;
+      case 'expr':
+        out.push(`${pad}(void)(${this.expr(s.value)});`);
+        return;
+      case 'if':
+        out.push(`${pad}if (${this.expr(s.cond)}) {`);
+        this.block(s.then, d + 1, out);
+        if (s.else.length) {
+          out.push(`${pad}} else {`);
+          this.block(s.else, d + 1, out);
+        }
+        out.push(`${pad}}`);
+        return;
+      case 'loop':
+        // `continue` jumps to the update, then the post-test; `break` past the loop.
+        out.push(`${pad}for (;;) {`);
+        if (s.test) out.push(`${pad}  if (!(${this.expr(s.test)})) break;`);
+        out.push(`${pad}  {`);
+        this.block(s.body, d + 2, out);
+        out.push(`${pad}  }`);
+        if (this.jumps.has(`cont${s.label}`)) out.push(`${pad}  cont${s.label}:;`);
+        this.block(s.update, d + 1, out);
+        if (s.postTest) out.push(`${pad}  if (!(${this.expr(s.postTest)})) break;`);
+        out.push(`${pad}}`);
+        if (this.jumps.has(`brk${s.label}`)) out.push(`${pad}brk${s.label}:;`);
+        return;
+      case 'break':
+        out.push(`${pad}goto brk${s.label};`);
+        return;
+      case 'continue':
+        out.push(`${pad}goto cont${s.label};`);
+        return;
+      case 'return':
+        out.push(s.value ? `${pad}return ${this.expr(s.value)};` : `${pad}return;`);
+        return;
+      default: {
+        const never: never = s;
+        throw new Error(`unknown statement ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** An element index as a uint32_t that is ≥ the length whenever JavaScript sees no element there. */
+  private index(e: Expr): string {
+    switch (e.type) {
+      case 'i32':
+        return `uint32_t(${this.expr(e)})`; // negative → huge → out of range
+      case 'u32':
+        return this.expr(e);
+      case 'f64':
+        return `plab::index(${this.expr(e)})`;
+      default:
+        throw new Error(`an index of type ${e.type}`);
+    }
+  }
+
+  private store(array: number, index: Expr, value: Expr, d: number, out: string[]): void {
+    const pad = '  '.repeat(d);
+    const kind = this.f.arrays[array]!.kind;
+    // JavaScript evaluates the index, then the value, then writes; a typed array ignores a write out of range.
+    out.push(`${pad}uint32_t i = ${this.index(index)};`);
+    const vt = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array' ? 'double' : 'int32_t';
+    out.push(`${pad}${vt} v = ${this.expr(value)};`);
+    const write = `a${array}[i] = ${elementCType(kind)}(${kind === 'Float32Array' || kind.startsWith('Float') || kind === 'Array' ? 'v' : 'uint32_t(v)'});`;
+    if (kind === 'Array') out.push(`${pad}if (i >= n${array}) plab::bail();`, `${pad}${write}`);
+    else out.push(`${pad}if (i < n${array}) ${write}`);
+  }
+
+  /** Whether evaluating `e` can write memory (a call to a module function): operands around it are sequenced. */
+  private effects(e: Expr): boolean {
+    switch (e.kind) {
+      case 'call':
+        return true;
+      case 'unary':
+        return this.effects(e.arg);
+      case 'binary':
+        return this.effects(e.left) || this.effects(e.right);
+      case 'math':
+        return e.args.some((a) => this.effects(a));
+      case 'cond':
+        return this.effects(e.cond) || this.effects(e.then) || this.effects(e.else);
+      case 'load':
+        return this.effects(e.index);
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Operands in JavaScript's left-to-right order. C++ leaves the order of operands unspecified, which matters
+   * only when one of them calls a function that may write an array another reads: those are evaluated into
+   * temporaries first, inside a GCC statement expression.
+   */
+  private operands(args: Expr[], build: (xs: string[]) => string): string {
+    if (args.length < 2 || !args.some((a) => this.effects(a))) return build(args.map((a) => this.expr(a)));
+    const names = args.map(() => `t${this.tmp++}`);
+    const decls = args.map((a, i) => `${a.type === 'void' ? 'int' : C_TYPE[a.type as ScalarType]} ${names[i]} = ${this.expr(a)};`);
+    return `({ ${decls.join(' ')} ${build(names)}; })`;
+  }
+
+  expr(e: Expr): string {
+    switch (e.kind) {
+      case 'const':
+        return e.type === 'f64' ? doubleLiteral(e.value) : intLiteral(e.type, e.value);
+      case 'local':
+        return `l${e.local}`;
+      case 'unary':
+        return this.unary(e.op, this.expr(e.arg), e.type);
+      case 'binary':
+        return this.operands([e.left, e.right], ([l, r]) => this.binary(e.op, l!, r!, e.type));
+      case 'math': {
+        const idx = (HOST_MATH as readonly string[]).indexOf(e.fn);
+        if (idx < 0) throw new Error(`Math.${e.fn} is not a host function`);
+        this.host.add(e.fn);
+        if (e.args.length < 1 || e.args.length > 4) throw new Error(`Math.${e.fn} with ${e.args.length} arguments`);
+        return this.operands(e.args, (xs) => `plab::host_math(${idx}, ${xs.join(', ')})`);
+      }
+      case 'cond':
+        return `(${this.expr(e.cond)} ? ${this.expr(e.then)} : ${this.expr(e.else)})`;
+      case 'load': {
+        const kind = this.f.arrays[e.array]!.kind;
+        const read = `plab::load(a${e.array}, n${e.array}, ${this.index(e.index)})`;
+        return kind === 'Float32Array' ? `double(${read})` : kind === 'Float64Array' || kind === 'Array' || kind === 'Uint32Array' ? read : `int32_t(${read})`;
+      }
+      case 'length':
+        return `int32_t(n${e.array})`;
+      case 'call': {
+        const callee = this.ir.functions.find((f) => f.name === e.fn);
+        if (!callee) throw new Error(`call to unknown function ${e.fn}`);
+        const scalars = e.args.filter((a): a is Expr => a.kind !== 'array');
+        return this.operands(scalars, (xs) => {
+          let k = 0;
+          const args = e.args.map((a: CallArg) => (a.kind === 'array' ? `a${a.array}, n${a.array}` : xs[k++]!));
+          return `${mangle(e.fn)}(${args.join(', ')})`;
+        });
+      }
+      default: {
+        const never: never = e;
+        throw new Error(`unknown expression ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private unary(op: Extract<Expr, { kind: 'unary' }>['op'], x: string, type: ScalarType): string {
+    switch (op) {
+      case 'f64.neg':
+        return `(-${x})`;
+      case 'f64.abs':
+        return `std::fabs(${x})`;
+      case 'f64.sqrt':
+        return `std::sqrt(${x})`;
+      case 'f64.floor':
+        return `std::floor(${x})`;
+      case 'f64.ceil':
+        return `std::ceil(${x})`;
+      case 'f64.trunc':
+        return `std::trunc(${x})`;
+      case 'js.round':
+        return `plab::js_round(${x})`;
+      case 'js.sign':
+        return `plab::js_sign(${x})`;
+      case 'js.fround':
+        return `double(float(${x}))`;
+      case 'f64.from_i32':
+        return `double(int32_t(${x}))`;
+      case 'f64.from_u32':
+        return `double(uint32_t(${x}))`;
+      case 'i32.from_f64':
+        return type === 'u32' ? `uint32_t(plab::to_int32(${x}))` : `plab::to_int32(${x})`;
+      case 'i32.from_u32':
+        return `int32_t(${x})`;
+      case 'u32.from_i32':
+        return `uint32_t(${x})`;
+      case 'u8clamp.from_f64':
+        return `plab::u8clamp(${x})`;
+      case 'u8clamp.from_i32':
+        return `plab::u8clamp_i(${x})`;
+      case 'i32.not':
+        return this.int(`(~uint32_t(${x}))`, type);
+      case 'i32.clz':
+        return `plab::clz(uint32_t(${x}))`;
+      case 'f64.truthy':
+        return `(std::fabs(${x}) > 0.0)`;
+      case 'i32.truthy':
+        return `(${x} != 0)`;
+      case 'bool.not':
+        return `(!${x})`;
+      default: {
+        const never: never = op;
+        throw new Error(`unknown unary ${String(never)}`);
+      }
+    }
+  }
+
+  /** A uint32_t result read as the expression's type. */
+  private int(x: string, type: ScalarType): string {
+    return type === 'u32' ? x : `int32_t(${x})`;
+  }
+
+  private binary(op: Extract<Expr, { kind: 'binary' }>['op'], l: string, r: string, type: ScalarType): string {
+    const u = (a: string) => `uint32_t(${a})`;
+    const s = (a: string) => `int32_t(${a})`;
+    switch (op) {
+      case 'f64.add': return `(${l} + ${r})`;
+      case 'f64.sub': return `(${l} - ${r})`;
+      case 'f64.mul': return `(${l} * ${r})`;
+      case 'f64.div': return `(${l} / ${r})`;
+      case 'f64.min': return `plab::js_min(${l}, ${r})`;
+      case 'f64.max': return `plab::js_max(${l}, ${r})`;
+      case 'js.mod': return `std::fmod(${l}, ${r})`;
+      case 'js.mod_i32': return `plab::mod_i32(${l}, ${r})`;
+      case 'i32.add': return this.int(`(${u(l)} + ${u(r)})`, type);
+      case 'i32.sub': return this.int(`(${u(l)} - ${u(r)})`, type);
+      case 'i32.mul': return this.int(`(${u(l)} * ${u(r)})`, type);
+      case 'i32.and': return this.int(`(${u(l)} & ${u(r)})`, type);
+      case 'i32.or': return this.int(`(${u(l)} | ${u(r)})`, type);
+      case 'i32.xor': return this.int(`(${u(l)} ^ ${u(r)})`, type);
+      case 'i32.shl': return this.int(`(${u(l)} << (${u(r)} & 31u))`, type);
+      case 'i32.shr_s': return this.int(`uint32_t(${s(l)} >> (${u(r)} & 31u))`, type);
+      case 'i32.shr_u': return this.int(`(${u(l)} >> (${u(r)} & 31u))`, type);
+      case 'f64.eq': return `(${l} == ${r})`;
+      case 'f64.ne': return `(${l} != ${r})`;
+      case 'f64.lt': return `(${l} < ${r})`;
+      case 'f64.le': return `(${l} <= ${r})`;
+      case 'f64.gt': return `(${l} > ${r})`;
+      case 'f64.ge': return `(${l} >= ${r})`;
+      case 'i32.eq': return `(${u(l)} == ${u(r)})`;
+      case 'i32.ne': return `(${u(l)} != ${u(r)})`;
+      case 'i32.lt_s': return `(${s(l)} < ${s(r)})`;
+      case 'i32.le_s': return `(${s(l)} <= ${s(r)})`;
+      case 'i32.gt_s': return `(${s(l)} > ${s(r)})`;
+      case 'i32.ge_s': return `(${s(l)} >= ${s(r)})`;
+      case 'i32.lt_u': return `(${u(l)} < ${u(r)})`;
+      case 'i32.le_u': return `(${u(l)} <= ${u(r)})`;
+      case 'i32.gt_u': return `(${u(l)} > ${u(r)})`;
+      case 'i32.ge_u': return `(${u(l)} >= ${u(r)})`;
+      default: {
+        const never: never = op;
+        throw new Error(`unknown binary ${String(never)}`);
+      }
+    }
+  }
+}
+
+/** The Node-API entry point: unpack arguments once, snapshot written arrays if the kernel may bail, call. */
+function glue(entry: IrFunction, abi: NativeAbi): string {
+  const n = entry.params.length;
+  const L: string[] = [];
+  L.push('static napi_value entry(napi_env env, napi_callback_info info) {');
+  L.push(`  size_t argc = ${n};`);
+  L.push(`  napi_value argv[${Math.max(n, 1)}];`);
+  L.push('  napi_value undef;');
+  L.push('  napi_get_undefined(env, &undef);');
+  L.push(`  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < ${n}) return undef;`);
+  const callArgs: string[] = [];
+  const written: number[] = [];
+  entry.params.forEach((p, i) => {
+    if (isArrayType(p.type)) {
+      const kind = p.type.array;
+      const ct = elementCType(kind);
+      L.push(`  ${ct}* a${p.slot}; uint32_t n${p.slot};`);
+      L.push(`  if (!plab::typed_array(env, argv[${i}], ${NAPI_TYPE[kind]}, (void**)&a${p.slot}, &n${p.slot})) return undef;`);
+      callArgs.push(`a${p.slot}, n${p.slot}`);
+      if (entry.arrays[p.slot]!.written) written.push(p.slot);
+    } else {
+      const t = entry.locals[p.slot]!.type;
+      if (t === 'bool') {
+        L.push(`  bool l${p.slot}; if (napi_get_value_bool(env, argv[${i}], &l${p.slot}) != napi_ok) return undef;`);
+      } else if (t === 'f64') {
+        L.push(`  double l${p.slot}; if (napi_get_value_double(env, argv[${i}], &l${p.slot}) != napi_ok) return undef;`);
+      } else {
+        // int32 parameters: the loader has checked the value is an int32 (u32 reads the same bits).
+        L.push(`  int32_t l${p.slot}_; if (napi_get_value_int32(env, argv[${i}], &l${p.slot}_) != napi_ok) return undef;`);
+        L.push(`  ${C_TYPE[t]} l${p.slot} = ${C_TYPE[t]}(l${p.slot}_);`);
+      }
+      callArgs.push(`l${p.slot}`);
+    }
+  });
+  const snap = abi.mayBail ? written : [];
+  if (abi.hostMath.length) L.push('  plab::HostScope host(env);');
+  for (const s of snap) L.push(`  plab::Snapshot s${s}(a${s}, size_t(n${s}) * sizeof(*a${s}));`);
+  const call = `${mangle(entry.name)}(${callArgs.join(', ')})`;
+  const r = entry.result;
+  L.push(guardedCall(r, call));
+  L.push('  if (bailed) {');
+  for (const s of [...snap].reverse()) L.push(`    s${s}.restore();`);
+  L.push('    return undef;');
+  L.push('  }');
+  L.push('  napi_value out;');
+  switch (r) {
+    case 'void':
+      L.push('  napi_get_null(env, &out);');
+      break;
+    case 'f64':
+      L.push('  napi_create_double(env, r, &out);');
+      break;
+    case 'i32':
+      L.push('  napi_create_int32(env, r, &out);');
+      break;
+    case 'u32':
+      L.push('  napi_create_uint32(env, r, &out);');
+      break;
+    case 'bool':
+      L.push('  napi_get_boolean(env, r, &out);');
+      break;
+  }
+  L.push('  return out;');
+  L.push('}');
+  return L.join('\n');
+}
+
+/** The kernel call inside a try block: a bail-out unwinds to here. */
+function guardedCall(r: ResultType, call: string): string {
+  if (r === 'void') return `  bool bailed = false;\n  try { ${call}; } catch (const plab::Bail&) { bailed = true; }`;
+  return `  bool bailed = false;\n  ${resultCType(r)} r = 0;\n  try { r = ${call}; } catch (const plab::Bail&) { bailed = true; }`;
+}
+
+/** Helpers shared by every kernel: JavaScript's number semantics, bail-out, snapshots, host Math calls. */
+const PRELUDE = `// Generated by Perf Lab: numeric kernels compiled from JavaScript, with JavaScript's results.
+#include <napi.h>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace plab {
+static const double NaN = std::numeric_limits<double>::quiet_NaN();
+static const double Inf = std::numeric_limits<double>::infinity();
+
+struct Bail {};
+[[noreturn]] __attribute__((noinline, cold)) static void bail() { throw Bail(); }
+
+// ECMAScript ToInt32: exact through int64 below 2^63; above, x is an integer and fmod(x, 2^32) is exact.
+static inline int32_t to_int32(double x) {
+  if (std::fabs(x) < 9223372036854775808.0) return int32_t(uint32_t(uint64_t(int64_t(x))));
+  if (!std::isfinite(x)) return 0;
+  return int32_t(uint32_t(uint64_t(int64_t(std::fmod(x, 4294967296.0)))));
+}
+// Math.round: half-way cases toward +Infinity, keeps -0, NaN and infinities.
+static inline double js_round(double x) {
+  double r = std::ceil(x);
+  return r - 0.5 > x ? r - 1.0 : r;
+}
+static inline double js_sign(double x) { return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : x; }
+// Math.min / Math.max: NaN wins, -0 is below +0.
+static inline double js_min(double a, double b) {
+  if (a != a || b != b) return NaN;
+  if (a < b) return a;
+  if (b < a) return b;
+  return std::signbit(a) ? a : b;
+}
+static inline double js_max(double a, double b) {
+  if (a != a || b != b) return NaN;
+  if (a > b) return a;
+  if (b > a) return b;
+  return std::signbit(a) ? b : a;
+}
+// JavaScript % on two int32 values: NaN for a zero divisor, -0 when a negative dividend leaves no remainder.
+static inline double mod_i32(int32_t a, int32_t b) {
+  if (b == 0) return NaN;
+  int64_t r = int64_t(a) % int64_t(b);
+  return r == 0 && a < 0 ? -0.0 : double(r);
+}
+// ToUint8Clamp: NaN and <= 0 give 0, >= 255 gives 255, otherwise round half to even.
+static inline int32_t u8clamp(double x) {
+  if (!(x > 0.0)) return 0;
+  if (!(x < 255.0)) return 255;
+  return int32_t(std::nearbyint(x));
+}
+static inline int32_t u8clamp_i(int32_t x) { return x < 0 ? 0 : x > 255 ? 255 : x; }
+static inline int32_t clz(uint32_t x) { return x == 0 ? 32 : __builtin_clz(x); }
+// A double index as an element number, or 0xFFFFFFFF (never in range) when JavaScript sees no element there.
+static inline uint32_t index(double d) {
+  if (!(d >= 0.0 && d < 4294967295.0)) return 0xFFFFFFFFu;
+  uint32_t i = uint32_t(d);
+  return double(i) == d ? i : 0xFFFFFFFFu;
+}
+template <typename T>
+static inline T load(const T* a, uint32_t n, uint32_t i) {
+  if (__builtin_expect(i >= n, 0)) bail();
+  return a[i];
+}
+
+// Typed arrays are used in place; a kernel that may bail keeps a copy of what it writes to restore it.
+struct Snapshot {
+  void* p;
+  size_t bytes;
+  std::vector<unsigned char> copy;
+  Snapshot(void* p_, size_t bytes_) : p(p_), bytes(bytes_), copy(bytes_) { if (bytes) std::memcpy(copy.data(), p, bytes); }
+  void restore() { if (bytes) std::memcpy(p, copy.data(), bytes); }
+};
+
+static inline bool typed_array(napi_env env, napi_value v, napi_typedarray_type want, void** data, uint32_t* n) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  napi_typedarray_type t;
+  size_t length;
+  if (napi_get_typedarray_info(env, v, &t, &length, data, nullptr, nullptr) != napi_ok || t != want) return false;
+  if (length > 0x7FFFFFFFu) return false;
+  if (*data == nullptr) *data = reinterpret_cast<void*>(alignof(double));  // an empty array: any aligned pointer
+  *n = uint32_t(length);
+  return true;
+}
+
+// V8 computes sin, exp, pow, ... with its own ieee754 library; the C library may differ in the last bit.
+// The kernel calls the host's Math functions instead, so results stay exact.
+static void export_function(Napi::Env env, Napi::Object exports, const char* name, napi_callback cb) {
+  napi_value fn;
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn) == napi_ok) exports.Set(name, Napi::Value(env, fn));
+}
+
+static const char* const HOST_MATH[] = {${HOST_MATH.map((m) => `"${m}"`).join(', ')}};
+static const size_t HOST_MATH_COUNT = ${HOST_MATH.length};
+static thread_local napi_ref host_refs[${HOST_MATH.length}];
+static thread_local napi_env host_env = nullptr;
+static void init_host_math(Napi::Env env) {
+  Napi::Object math = env.Global().Get("Math").As<Napi::Object>();
+  for (size_t i = 0; i < HOST_MATH_COUNT; i++) napi_create_reference(env, math.Get(HOST_MATH[i]), 1, &host_refs[i]);
+}
+struct HostScope {
+  napi_env saved;
+  explicit HostScope(napi_env env) : saved(host_env) { host_env = env; }
+  ~HostScope() { host_env = saved; }
+};
+__attribute__((noinline)) static double host_call(int fn, int argc, const double* args) {
+  napi_env env = host_env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) bail();
+  napi_value f, recv, argv[4], result;
+  double out = NaN;
+  bool ok = napi_get_reference_value(env, host_refs[fn], &f) == napi_ok && napi_get_undefined(env, &recv) == napi_ok;
+  for (int i = 0; ok && i < argc; i++) ok = napi_create_double(env, args[i], &argv[i]) == napi_ok;
+  ok = ok && napi_call_function(env, recv, f, size_t(argc), argv, &result) == napi_ok && napi_get_value_double(env, result, &out) == napi_ok;
+  napi_close_handle_scope(env, scope);
+  if (!ok) bail();
+  return out;
+}
+static inline double host_math(int fn, double a) { return host_call(fn, 1, &a); }
+static inline double host_math(int fn, double a, double b) { const double v[] = {a, b}; return host_call(fn, 2, v); }
+static inline double host_math(int fn, double a, double b, double c) { const double v[] = {a, b, c}; return host_call(fn, 3, v); }
+static inline double host_math(int fn, double a, double b, double c, double d) { const double v[] = {a, b, c, d}; return host_call(fn, 4, v); }
+}  // namespace plab
+`;

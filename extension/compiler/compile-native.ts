@@ -1,0 +1,63 @@
+// The compile stage for the native target: Kernel → C++ (backend-cpp) → a Node-API addon built offline
+// (native/build-addon), as a candidate with the same calling convention as the WebAssembly one.
+import { createHash } from 'node:crypto';
+import { buildAddon, type AddonBuild, type AddonBuildOptions } from '../../native/build-addon';
+import { CancelledError } from '../errors';
+import { noProgress } from '../progress';
+import { EXACT_FLAGS, emitAddonSource, emitCppKernel, type CppKernel, type NativeAbi } from './backend-cpp';
+import type { StageOptions } from './compile';
+import type { Kernel } from './frontend-js';
+import { printIr } from './print-ir';
+
+/** A native rewrite of a kernel: what the proof runs, the benchmark measures and `apply` writes. */
+export interface NativeCandidate {
+  target: 'native';
+  kernel: Kernel;
+  /** Printed IR (golden tests, the panel). */
+  ir: string;
+  /** The addon's whole C++ source. */
+  cpp: string;
+  abi: NativeAbi;
+  /** The built addon and the generated source beside it in the build cache. */
+  addonPath: string;
+  sourcePath: string;
+  flags: string[];
+  log: string[];
+  /** The build-cache key (source, flags, compiler, Node version and ABI). */
+  hash: string;
+  /** Results are exact: compared bit for bit by the proof (opt-in flags will declare a tolerance). */
+  tolerance?: undefined;
+}
+
+export type NativeOptions = StageOptions & Omit<AddonBuildOptions, 'signal' | 'progress'>;
+
+/** Compiles one kernel to a native addon. Throws PerfLabError when no toolchain is found or the build fails. */
+export async function compileNative(kernel: Kernel, opts: NativeOptions = {}): Promise<NativeCandidate> {
+  const [c] = await compileNativeBatch([kernel], opts);
+  return c!;
+}
+
+/** Compiles many kernels into one addon (one build instead of many); the candidates share its file. */
+export async function compileNativeBatch(kernels: Kernel[], opts: NativeOptions = {}): Promise<NativeCandidate[]> {
+  const progress = opts.progress ?? noProgress;
+  progress({ message: 'Generating C++…' });
+  const parts: CppKernel[] = kernels.map((k, i) => emitCppKernel(k.ir, `k${i}_${k.name.replace(/[^A-Za-z0-9_]/g, '_')}`));
+  const cpp = emitAddonSource(parts);
+  if (opts.signal?.aborted) throw new CancelledError();
+  const flags = opts.flags ?? EXACT_FLAGS;
+  const build: AddonBuild = await buildAddon(cpp, { ...opts, flags });
+  const log = [build.cached ? `cached addon ${build.key} (${build.builder})` : `${build.builder} ${flags.join(' ')}: built in ${build.ms} ms`];
+  if (build.log.trim()) log.push(build.log.trim());
+  return kernels.map((kernel, i) => ({
+    target: 'native',
+    kernel,
+    ir: printIr(kernel.ir),
+    cpp,
+    abi: parts[i]!.abi,
+    addonPath: build.addonPath,
+    sourcePath: build.sourcePath,
+    flags,
+    log,
+    hash: createHash('sha256').update(build.key).update(parts[i]!.abi.export).digest('hex').slice(0, 16),
+  }));
+}
