@@ -1,0 +1,72 @@
+// The native build driver: offline node-gyp build, the build cache (hit, and a rebuild when the flags change),
+// the direct-compiler fallback, the compiler log on failure, and a clear message when no compiler is found.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emitAddonSource, emitCppKernel } from '../../../extension/compiler/backend-cpp';
+import { selectKernel } from '../../../extension/compiler/compile';
+import { compileNative } from '../../../extension/compiler/compile-native';
+import { PerfLabError } from '../../../extension/errors';
+import { buildAddon, nodeHeadersDir } from '../../../native/build-addon';
+
+async function squareSource(): Promise<string> {
+  const sel = await selectKernel({ source: 'export function sq(x: number) { return x * x + 1; }', fileName: 'sq.ts', functionName: 'sq' });
+  assert.ok(sel.ok);
+  if (!sel.ok) throw new Error('refused');
+  return emitAddonSource([emitCppKernel(sel.kernel.ir, 'sq')]);
+}
+
+const req = createRequire(__filename);
+
+test('node headers come from the running Node, never a download', () => {
+  assert.ok(existsSync(join(nodeHeadersDir(), 'include', 'node', 'node_api.h')));
+});
+
+test('node-gyp builds once; the second build is a cache hit; other flags rebuild', async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'perf-lab-build-cache-'));
+  const source = await squareSource();
+  const first = await buildAddon(source, { cacheDir, builder: 'node-gyp' });
+  assert.equal(first.cached, false);
+  assert.equal(first.builder, 'node-gyp');
+  assert.equal((req(first.addonPath) as { sq(x: number): number }).sq(3), 10);
+  assert.equal(readFileSync(first.sourcePath, 'utf8'), source);
+  const second = await buildAddon(source, { cacheDir });
+  assert.equal(second.cached, true);
+  assert.equal(second.addonPath, first.addonPath);
+  assert.ok(second.ms < 200, `a cache hit took ${second.ms} ms`);
+  const other = await buildAddon(source, { cacheDir, flags: ['-O2', '-ffp-contract=off'], builder: 'direct' });
+  assert.equal(other.cached, false);
+  assert.notEqual(other.key, first.key);
+  assert.equal(other.builder, 'direct');
+  assert.equal((req(other.addonPath) as { sq(x: number): number }).sq(-2), 5);
+});
+
+test('a missing compiler (CXX names no program) is a PerfLabError that says what to install', async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'perf-lab-build-nocxx-'));
+  await assert.rejects(buildAddon(await squareSource(), { cacheDir, env: { ...process.env, CXX: '/nonexistent/bin/g++' } }), (e: unknown) => {
+    assert.ok(e instanceof PerfLabError);
+    assert.match(e.message, /CXX=\/nonexistent\/bin\/g\+\+ was not found/);
+    assert.match(e.message, /apt-get install g\+\+/);
+    assert.match(e.message, /WebAssembly rewrites do not need it/);
+    return true;
+  });
+  const sel = await selectKernel({ source: 'function id(x: number) { return x; }', fileName: 'id.ts', functionName: 'id' });
+  assert.ok(sel.ok);
+  if (sel.ok) await assert.rejects(compileNative(sel.kernel, { cacheDir, env: { ...process.env, PATH: '/nonexistent', CXX: '' } }), /No C\+\+ compiler was found on PATH/);
+});
+
+test('a failed build names the generated source and carries the compiler log', async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'perf-lab-build-fail-'));
+  const source = (await squareSource()).replace('static Napi::Object Init', 'this is not C++;\nstatic Napi::Object Init');
+  await assert.rejects(buildAddon(source, { cacheDir, builder: 'direct' }), (e: unknown) => {
+    assert.ok(e instanceof PerfLabError);
+    assert.match(e.message, /did not build .*Generated source: .*kernel\.cc/);
+    const src = /Generated source: (\S+kernel\.cc)/.exec(e.message)![1]!;
+    assert.equal(readFileSync(src, 'utf8'), source);
+    assert.match(e.detail ?? '', /error/);
+    return true;
+  });
+});
