@@ -1,4 +1,5 @@
-// What the runner and the profiler preload agree on: environment variables, the stop hook and the control messages.
+// What the runner and the profiler preload agree on: environment variables and the stop hook; and the control
+// messages every runner and preload exchange over the control pipe (the recorder's too).
 
 /** Path the preload writes the .cpuprofile JSON to. */
 export const OUT_ENV = 'PERF_LAB_PROFILE_OUT';
