@@ -2,6 +2,8 @@
 // Arrays live in linear memory: an array parameter becomes (pointer, length). A bail-out is a trap
 // (`unreachable`); the loader then runs the original function, which computes what JavaScript computes.
 import { elementSize, isArrayType, type ArrayKind, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
+import { CHECKED_LIMIT, EXACT, intLocals, intShape } from './exact-ints';
+import { unrollLoops } from './unroll';
 import { kernelFeatures, loadBinaryen, optimizeAndEmit, type Binaryen, type BinaryenModule, type BinaryenType, type ExpressionRef } from './binaryen';
 
 /** How the loader passes each argument of the exported function. */
@@ -30,7 +32,8 @@ export interface WasmArtifact {
 export const EXPORT_NAME = 'kernel';
 
 /** Compiles an IR module to optimised WebAssembly. */
-export async function compileWasm(ir: IrModule): Promise<WasmArtifact> {
+export async function compileWasm(source: IrModule): Promise<WasmArtifact> {
+  const ir = unrollLoops(source);
   const b = await loadBinaryen();
   const mod = new b.Module();
   try {
@@ -180,6 +183,8 @@ class FunctionGen {
   private arrayLen: number[] = [];
   private paramTypes: BinaryenType[] = [];
   private varTypes: BinaryenType[] = [];
+  /** Double locals that hold exact integers, kept in i64 wasm locals (see exact-ints.ts). */
+  private ints = new Set<number>();
 
   constructor(
     private gen: ModuleGen,
@@ -199,8 +204,9 @@ class FunctionGen {
         this.localIndex[p.slot] = this.paramTypes.push(this.gen.wasmType(f.locals[p.slot]!.type)) - 1;
       }
     }
+    this.ints = intLocals(f);
     f.locals.forEach((l, i) => {
-      if (this.localIndex[i] === undefined) this.localIndex[i] = this.newVar(this.gen.wasmType(l.type));
+      if (this.localIndex[i] === undefined) this.localIndex[i] = this.newVar(this.ints.has(i) ? b.i64 : this.gen.wasmType(l.type));
     });
     const body = this.stmts(f.body);
     if (f.result !== 'void') body.push(this.m.unreachable());
@@ -224,8 +230,14 @@ class FunctionGen {
   private stmt(s: Stmt): ExpressionRef {
     const { m } = this;
     switch (s.kind) {
-      case 'set':
+      case 'set': {
+        if (this.ints.has(s.local)) {
+          const shape = intShape(s.value, this.ints)!;
+          const v = this.intExpr(s.value);
+          return m.local.set(this.localIndex[s.local]!, shape.bound > CHECKED_LIMIT ? this.checked(v) : v);
+        }
         return m.local.set(this.localIndex[s.local]!, this.expr(s.value));
+      }
       case 'store':
         return this.store(s.array, s.index, s.value);
       case 'expr': {
@@ -239,7 +251,7 @@ class FunctionGen {
         const top = `top${s.label}`;
         const cont = `cont${s.label}`;
         const inner: ExpressionRef[] = [];
-        if (s.test) inner.push(m.br(brk, m.i32.eqz(this.expr(s.test))));
+        if (s.test) inner.push(...this.exitUnless(brk, s.test));
         inner.push(m.block(cont, this.stmts(s.body), this.b.none));
         inner.push(...this.stmts(s.update));
         inner.push(s.postTest ? m.br(top, this.expr(s.postTest)) : m.br(top));
@@ -258,11 +270,20 @@ class FunctionGen {
     }
   }
 
+  /** Branches to `label` unless `test` holds; `a && b` becomes two branches, with no boolean materialised. */
+  private exitUnless(label: string, test: Expr): ExpressionRef[] {
+    if (test.kind === 'cond' && test.type === 'bool' && test.else.kind === 'const' && test.else.value === 0) {
+      return [...this.exitUnless(label, test.cond), ...this.exitUnless(label, test.then)];
+    }
+    return [this.m.br(label, this.m.i32.eqz(this.expr(test)))];
+  }
+
   /** An element index as an i32, or 0xFFFFFFFF when JavaScript would not see an element there. */
   private index(e: Expr): ExpressionRef {
     if (e.type !== 'f64') return this.expr(e);
     const exact = this.exactIndex(e);
     if (exact !== undefined) return exact;
+    if (intShape(e, this.ints)) return this.inArrayRange(this.intExpr(e));
     return this.m.call(this.gen.helper('index'), [this.expr(e)], this.b.i32);
   }
 
@@ -278,6 +299,7 @@ class FunctionGen {
       if (x.kind === 'const') return Number.isInteger(x.value) && Math.abs(x.value) <= 2 ** 50 ? Math.abs(x.value) : undefined;
       if (x.kind === 'unary' && x.op === 'f64.from_i32') return 2 ** 31;
       if (x.kind === 'unary' && x.op === 'f64.from_u32') return 2 ** 32;
+      if (x.kind === 'local' && this.ints.has(x.local)) return CHECKED_LIMIT;
       return undefined;
     };
     const flatten = (x: Expr, sign: 1 | -1): boolean => {
@@ -297,11 +319,12 @@ class FunctionGen {
     if (!flatten(e, 1) || terms.length > 64) return undefined;
     const total = terms.reduce((s, t) => s + t.bound, 0);
     const largest = Math.max(...terms.map((t) => t.bound));
-    if (total >= 2 ** 62 || total - largest > 2 ** 50) return undefined;
+    if (total >= 2 ** 63 || total - largest > 2 ** 50) return undefined;
     const leaf = (x: Expr): ExpressionRef => {
       if (x.kind === 'const') return m.i64.const(BigInt(x.value));
+      if (x.kind === 'local') return m.local.get(this.localIndex[x.local]!, b.i64);
       const u = x as Extract<Expr, { kind: 'unary' }>;
-      return u.op === 'f64.from_i32' ? m.i64.extend_s(this.expr(u.arg)) : m.i64.extend_u(this.expr(u.arg));
+      return u.op === 'f64.from_i32' ? m.i64.extend_s(this.expr(u.arg)) : this.u32ToI64(this.expr(u.arg));
     };
     const term = (x: Expr): ExpressionRef => (x.kind === 'binary' ? m.i64.mul(leaf(x.left), leaf(x.right)) : leaf(x));
     let acc: ExpressionRef | undefined;
@@ -309,12 +332,88 @@ class FunctionGen {
       const v = term(t.e);
       acc = acc === undefined ? (t.sign === 1 ? v : m.i64.sub(m.i64.const(0n), v)) : t.sign === 1 ? m.i64.add(acc, v) : m.i64.sub(acc, v);
     }
+    return this.inArrayRange(acc!);
+  }
+
+  /** An exact i64 index as an i32 element number, or 0xFFFFFFFF (out of range of any array) beyond 2^30. */
+  private inArrayRange(v: ExpressionRef): ExpressionRef {
+    const { m, b } = this;
     const tmp = this.newVar(b.i64);
     // (select evaluates its condition last: the value is stored first.)
     return m.block(null, [
-      m.local.set(tmp, acc!),
+      m.local.set(tmp, v),
       m.select(m.i64.lt_u(m.local.get(tmp, b.i64), m.i64.const(0x40000000n)), m.i32.wrap(m.local.get(tmp, b.i64)), m.i32.const(-1)),
     ], b.i32);
+  }
+
+  /**
+   * An integer-shaped double expression (exact-ints.ts) as an i64. Operands that might leave ±2^53 are checked,
+   * so every step JavaScript takes is exact; the result itself is not: the caller checks it where it must be exact.
+   */
+  private intExpr(e: Expr): ExpressionRef {
+    const { m } = this;
+    switch (e.kind) {
+      case 'const':
+        return m.i64.const(BigInt(e.value));
+      case 'local':
+        return m.local.get(this.localIndex[e.local]!, this.b.i64);
+      case 'unary':
+        return e.op === 'f64.from_i32' ? m.i64.extend_s(this.expr(e.arg)) : this.u32ToI64(this.expr(e.arg));
+      case 'binary': {
+        const operand = (x: Expr): ExpressionRef => {
+          const v = this.intExpr(x);
+          return intShape(x, this.ints)!.bound > EXACT ? this.checked(v) : v;
+        };
+        const l = operand(e.left);
+        const r = operand(e.right);
+        return e.op === 'f64.add' ? m.i64.add(l, r) : e.op === 'f64.sub' ? m.i64.sub(l, r) : m.i64.mul(l, r);
+      }
+      default:
+        throw new Error(`not an integer expression: ${e.kind}`);
+    }
+  }
+
+  /**
+   * A uint32 value as an i64. Not `i64.extend_i32_u`: binaryen 132's optimiser folds that into a following
+   * `i32.load` as `i64.load32_s` (found by the differential fuzzer); a mask is folded correctly.
+   */
+  private u32ToI64(v: ExpressionRef): ExpressionRef {
+    const m = this.m;
+    return m.i64.and(m.i64.extend_s(v), m.i64.const(0xffffffffn));
+  }
+
+  /** `v`, or a bail-out when |v| > CHECKED_LIMIT (the original function then computes it in doubles). */
+  private checked(v: ExpressionRef): ExpressionRef {
+    const { m, b } = this;
+    const tmp = this.newVar(b.i64);
+    const limit = BigInt(CHECKED_LIMIT);
+    return m.block(null, [
+      m.local.set(tmp, v),
+      m.if(m.i64.gt_u(m.i64.add(m.local.get(tmp, b.i64), m.i64.const(limit)), m.i64.const(2n * limit)), m.unreachable()),
+      m.local.get(tmp, b.i64),
+    ], b.i64);
+  }
+
+  /** A double comparison of two integer-shaped expressions, made exactly on i64 values; undefined otherwise. */
+  private intCompare(e: Extract<Expr, { kind: 'binary' }>): ExpressionRef | undefined {
+    const { m } = this;
+    type Cmp = (l: ExpressionRef, r: ExpressionRef) => ExpressionRef;
+    const ops: Partial<Record<string, Cmp>> = {
+      'f64.eq': (l, r) => m.i64.eq(l, r),
+      'f64.ne': (l, r) => m.i64.ne(l, r),
+      'f64.lt': (l, r) => m.i64.lt_s(l, r),
+      'f64.le': (l, r) => m.i64.le_s(l, r),
+      'f64.gt': (l, r) => m.i64.gt_s(l, r),
+      'f64.ge': (l, r) => m.i64.ge_s(l, r),
+    };
+    const op = ops[e.op];
+    if (!op) return undefined;
+    const l = intShape(e.left, this.ints);
+    const r = l && intShape(e.right, this.ints);
+    if (!l || !r) return undefined;
+    // Both sides must be JavaScript's exact values: a side that might round is checked (bails beyond 2^49).
+    const side = (x: Expr, s: { bound: number }) => (s.bound > EXACT ? this.checked(this.intExpr(x)) : this.intExpr(x));
+    return op(side(e.left, l), side(e.right, r));
   }
 
   private address(array: number, index: ExpressionRef, kind: ArrayKind): ExpressionRef {
@@ -402,11 +501,12 @@ class FunctionGen {
       case 'const':
         return e.type === 'f64' ? m.f64.const(e.value) : m.i32.const(e.value | 0);
       case 'local':
+        if (this.ints.has(e.local)) return m.f64.convert_s.i64(m.local.get(this.localIndex[e.local]!, b.i64));
         return m.local.get(this.localIndex[e.local]!, this.gen.wasmType(e.type));
       case 'unary':
         return this.unary(e.op, this.expr(e.arg));
       case 'binary':
-        return this.binary(e.op, this.expr(e.left), this.expr(e.right));
+        return this.intCompare(e) ?? this.binary(e.op, this.expr(e.left), this.expr(e.right));
       case 'math':
         return m.call(this.gen.importFn('Math', e.fn, e.args.length), e.args.map((a) => this.expr(a)), b.f64);
       case 'cond':

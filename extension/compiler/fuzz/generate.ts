@@ -73,7 +73,17 @@ class Gen {
     if (r < 0.6) return `(${this.expr(depth)} & 3)`;
     if (r < 0.75) return `((${this.expr(depth)} >>> 0) % ${a}.length)`;
     if (r < 0.85) return `${a}.length - 1`;
+    // (Writes to plain arrays stay below 0.85: a far index would make JavaScript grow the array to billions.)
+    if (r < 0.93) return this.intish(depth + 1);
     return this.expr(depth);
+  }
+
+  /** Integer arithmetic held in doubles (`y * w + x - 1`): what the backend computes in 64-bit integers. */
+  private intish(depth: number): string {
+    const names = [...this.counters, ...this.vars, ...this.numbers, ...this.arrays.map((a) => `${a.name}.length`)];
+    const leaf = () => (names.length && this.r() < 0.75 ? pick(this.r, names) : pick(this.r, ['0', '1', '2', '3', '(-1)', '7', '255', '2147483647', '(-2147483648)', '4294967295', '9007199254740992', '4503599627370497']));
+    if (depth <= 0 || this.r() < 0.3) return leaf();
+    return `(${this.intish(depth - 1)} ${pick(this.r, ['+', '-', '*', '+'])} ${this.intish(depth - 1)})`;
   }
 
   private read(depth: number): string {
@@ -107,7 +117,7 @@ class Gen {
     const r = indent > 3 ? 0 : this.r();
     if (r < 0.22) {
       const v = `v${this.n++}`;
-      this.line(indent, `let ${v} = ${this.expr(3)};`);
+      this.line(indent, `let ${v} = ${this.chance(0.3) ? this.intish(3) : this.expr(3)};`);
       this.vars.push(v);
     } else if (r < 0.42 && this.vars.length) {
       this.line(indent, `${pick(this.r, this.vars)} ${pick(this.r, ASSIGN)} ${this.expr(3)};`);
@@ -129,7 +139,16 @@ class Gen {
     } else if (r < 0.84 && this.loopDepth < 2 && this.arrays.length) {
       const i = `i${this.n++}`;
       const a = pick(this.r, this.arrays).name;
-      this.line(indent, this.chance(0.8) ? `for (let ${i} = 0; ${i} < ${a}.length; ${i}++) {` : `for (let ${i} = ${a}.length - 1; ${i} >= 0; ${i}--) {`);
+      const start = pick(this.r, [-1, 0, 1]);
+      const r2 = this.r();
+      this.line(
+        indent,
+        r2 < 0.6
+          ? `for (let ${i} = 0; ${i} < ${a}.length; ${i}++) {`
+          : r2 < 0.75
+            ? `for (let ${i} = ${a}.length - 1; ${i} >= 0; ${i}--) {`
+            : `for (let ${i} = ${start}; ${i} ${this.chance(0.5) ? '<' : '<='} ${start + pick(this.r, [0, 1, 2, 3, 4])}; ${i}++) {`,
+      );
       this.loop(i, indent);
     } else if (r < 0.89 && this.loopDepth < 2) {
       const w = `w${this.n++}`;
