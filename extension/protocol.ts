@@ -74,8 +74,8 @@ export interface ProofView {
   notes: string[];
 }
 
-/** The two versions of a function the benchmark measures. */
-export type VariantName = 'JavaScript' | 'WebAssembly';
+/** The versions of a function the benchmark measures: the original and one per compiled target. */
+export type VariantName = 'JavaScript' | 'WebAssembly' | 'native';
 
 /** One variant of the benchmark (the bench stage's result, shown as is); times in milliseconds per call. */
 export interface VariantView {

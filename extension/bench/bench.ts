@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Candidate, StageOptions } from '../compiler/compile';
+import { targetName, type Candidate, type StageOptions, type Target } from '../compiler/compile';
 import { CancelledError, PerfLabError } from '../errors';
 import { noProgress } from '../progress';
 import type { VariantName, VariantView } from '../protocol';
@@ -13,7 +13,7 @@ import { probeNode } from '../profile/node-runner';
 import { isReplayable, type Recording } from '../record/recording';
 import { firstLines, startChild } from '../profile/run-child';
 import { sameSnapshot } from '../record/value-codec';
-import { writeModules, type OriginalFunction } from '../prove/modules';
+import { writeCandidateLoader, writeOriginal, type OriginalFunction } from '../prove/modules';
 import { benchHarness, type BenchRequest, type FromBenchHarness } from './harness';
 import { bootstrapRatio, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
 
@@ -47,6 +47,29 @@ export interface BenchResult {
   runtimeVersion: string;
 }
 
+/** One compiled target against JavaScript, in a benchmark of several. */
+export interface TargetComparison {
+  target: Target;
+  name: VariantName;
+  /** JavaScript's median time over this target's: above 1 the target is faster. */
+  speedup: RatioEstimate & { statistic: 'median' };
+  verdict: Verdict;
+  recommendation: string;
+  /** The loader's calls and fallbacks during the measurement. */
+  fallbackShare: number;
+}
+
+/** JavaScript and every candidate, each measured in its own process in one run. */
+export interface MultiBenchResult {
+  variants: VariantView[];
+  targets: TargetComparison[];
+  note: string;
+  callShape: string;
+  callsPerSample: number;
+  inputs: number;
+  runtimeVersion: string;
+}
+
 /** tinybench's entry file as a file: URL, resolved from Perf Lab's own install (the harness lives in a temp folder). */
 export function tinybenchUrl(): string {
   try {
@@ -57,11 +80,13 @@ export function tinybenchUrl(): string {
 }
 
 /** The argument positions the function writes to, from the compiled signature and from the recorded calls. */
-export function writtenArgs(candidate: Candidate, recording: Recording): number[] {
+export function writtenArgs(candidate: Candidate | Candidate[], recording: Recording): number[] {
   const out = new Set<number>();
-  candidate.abi.params.forEach((p, i) => {
-    if (p.kind === 'array' && p.written) out.add(i);
-  });
+  for (const c of Array.isArray(candidate) ? candidate : [candidate]) {
+    c.abi.params.forEach((p, i) => {
+      if (p.kind === 'array' && p.written) out.add(i);
+    });
+  }
   for (const c of recording.calls) {
     c.argsAfter.forEach((after, i) => {
       if (after !== null && !sameSnapshot(after, c.args[i])) out.add(i);
@@ -134,17 +159,39 @@ function variantResult(name: VariantName, perCall: Float64Array): VariantView {
  * the speedup with a 95 % bootstrap interval on the ratio of medians.
  */
 export async function bench(original: OriginalFunction, candidate: Candidate, recording: Recording, opts: BenchOptions = {}): Promise<BenchResult> {
+  const r = await benchTargets(original, [candidate], recording, opts);
+  const t = r.targets[0]!;
+  return {
+    variants: r.variants,
+    speedup: t.speedup,
+    verdict: t.verdict,
+    recommendation: t.recommendation,
+    note: r.note,
+    callShape: r.callShape,
+    callsPerSample: r.callsPerSample,
+    inputs: r.inputs,
+    runtimeVersion: r.runtimeVersion,
+  };
+}
+
+/**
+ * Measures the original and every candidate (at most one per target) on the recorded inputs, each in its own
+ * child process with the same calls per sample, and compares each candidate with JavaScript.
+ */
+export async function benchTargets(original: OriginalFunction, candidates: Candidate[], recording: Recording, opts: BenchOptions = {}): Promise<MultiBenchResult> {
   const progress = opts.progress ?? noProgress;
   const timeMs = opts.timeMs ?? 1500;
   const warmupMs = opts.warmupMs ?? Math.max(200, timeMs / 5);
   const iterationMs = opts.iterationMs ?? 0.5;
+  if (candidates.length === 0) throw new PerfLabError('Nothing to benchmark: no candidate was given.');
+  if (new Set(candidates.map((c) => c.target)).size !== candidates.length) throw new PerfLabError('Benchmark one candidate per target.');
   const calls = recording.calls.filter((c) => isReplayable(c) && c.threw === undefined);
   if (calls.length === 0) {
     throw new PerfLabError(`No recorded call of ${original.functionName} can be replayed (they hold functions or host objects, or threw). The benchmark needs real inputs: record the function again.`);
   }
   const inputs = calls.map((c) => c.args);
-  const copy = writtenArgs(candidate, recording);
-  const arity = Math.max(candidate.abi.params.length, ...inputs.map((a) => a.length));
+  const copy = writtenArgs(candidates, recording);
+  const arity = Math.max(...candidates.map((c) => c.abi.params.length), ...inputs.map((a) => a.length));
 
   progress({ message: 'Looking for Node.js…' });
   const runtime = await probeNode(opts.nodePath || 'node');
@@ -152,48 +199,58 @@ export async function bench(original: OriginalFunction, candidate: Candidate, re
   const tb = tinybenchUrl();
   const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-bench-'));
   try {
-    const modules = await writeModules(tmp, original, candidate);
+    const originalUrl = await writeOriginal(tmp, original, candidates[0]!);
+    const loaders: string[] = [];
+    for (const c of candidates) loaders.push(await writeCandidateLoader(tmp, `candidate-${c.target}`, c));
     const harnessPath = join(tmp, 'bench-harness.mjs');
     await writeFile(harnessPath, benchHarness(arity));
-    const argv = [modules.originalUrl, modules.loaderUrl, original.functionName, tb];
+    const argvOf = (loaderUrl: string) => [originalUrl, loaderUrl, original.functionName, tb];
     const cwd = opts.cwd ?? tmp;
     const request: BenchRequest = { type: 'run', inputs, copy, k: 0, iterationMs, timeMs, warmupMs };
 
     progress({ message: `Measuring JavaScript (${(timeMs / 1000).toFixed(1)} s)…` });
-    const js = await runVariant('JavaScript', runtime.execPath, harnessPath, argv, cwd, request, opts.signal);
-    progress({ message: `Measuring WebAssembly (${(timeMs / 1000).toFixed(1)} s)…` });
-    const wasm = await runVariant('WebAssembly', runtime.execPath, harnessPath, argv, cwd, { ...request, k: js.k }, opts.signal);
+    const js = await runVariant('JavaScript', runtime.execPath, harnessPath, argvOf(''), cwd, request, opts.signal);
+    const runs: VariantRun[] = [];
+    for (const [i, c] of candidates.entries()) {
+      const name = targetName(c.target);
+      progress({ message: `Measuring ${name} (${(timeMs / 1000).toFixed(1)} s)…` });
+      runs.push(await runVariant(name, runtime.execPath, harnessPath, argvOf(loaders[i]!), cwd, { ...request, k: js.k }, opts.signal));
+    }
 
-    progress({ message: 'Computing the confidence interval…' });
-    const speedup = bootstrapRatio(js.perCall, wasm.perCall, { statistic: 'median', resamples: opts.resamples ?? 2000, seed: opts.seed ?? 1 });
-    const verdict = verdictOf(speedup);
-    const k = js.k;
-    const argList = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ');
-    const copied = copy.length > 0 ? ` Argument${copy.length > 1 ? 's' : ''} ${copy.map((i) => i + 1).join(', ')} ${copy.length > 1 ? 'were' : 'was'} copied fresh for every call, before each sample and outside the timed region, because the function writes to ${copy.length > 1 ? 'them' : 'it'}.` : '';
-    const callShape =
-      `${original.functionName}(${argList}) called directly, ${k} time${k === 1 ? '' : 's'} per sample, on the ${inputs.length} recorded input${inputs.length === 1 ? '' : 's'} in turn.${copied}` +
-      ' In this loop V8 may inline the JavaScript version, which the program\'s own call site may not allow; the WebAssembly version is never inlined.';
+    progress({ message: 'Computing the confidence intervals…' });
     const notes = [
       `Each variant ran in its own process of Node.js ${runtime.version}: ${(warmupMs / 1000).toFixed(1)} s of warm-up, then ${(timeMs / 1000).toFixed(1)} s of samples; the speedup is the ratio of median times per call, with a 95% bootstrap interval (${opts.resamples ?? 2000} resamples).`,
     ];
-    if (wasm.stats && wasm.stats.fallbacks > 0) {
-      const share = (100 * wasm.stats.fallbacks) / Math.max(1, wasm.stats.calls);
-      notes.push(`The WebAssembly variant fell back to JavaScript on ${share.toFixed(share < 1 ? 2 : 0)}% of its calls (${wasm.stats.reason}), so it measures the original in part.`);
-    }
-    const variants = [variantResult('JavaScript', js.perCall), variantResult('WebAssembly', wasm.perCall)];
+    const targets: TargetComparison[] = candidates.map((c, i) => {
+      const run = runs[i]!;
+      const name = targetName(c.target);
+      const speedup = bootstrapRatio(js.perCall, run.perCall, { statistic: 'median', resamples: opts.resamples ?? 2000, seed: opts.seed ?? 1 });
+      const share = run.stats && run.stats.fallbacks > 0 ? run.stats.fallbacks / Math.max(1, run.stats.calls) : 0;
+      if (run.stats && share > 0) {
+        const pct = 100 * share;
+        notes.push(`The ${name} variant fell back to JavaScript on ${pct.toFixed(pct < 1 ? 2 : 0)}% of its calls (${run.stats.reason}), so it measures the original in part.`);
+      }
+      const advice = recommendation(speedup);
+      return {
+        target: c.target,
+        name,
+        speedup: { ...speedup, statistic: 'median' },
+        verdict: verdictOf(speedup),
+        recommendation: c.target === 'wasm' ? advice : advice.replace(/WebAssembly/g, 'the native addon'),
+        fallbackShare: share,
+      };
+    });
+    const k = js.k;
+    const argList = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ');
+    const copied = copy.length > 0 ? ` Argument${copy.length > 1 ? 's' : ''} ${copy.map((i) => i + 1).join(', ')} ${copy.length > 1 ? 'were' : 'was'} copied fresh for every call, before each sample and outside the timed region, because the function writes to ${copy.length > 1 ? 'them' : 'it'}.` : '';
+    const compiledNames = candidates.map((c) => targetName(c.target)).join(' and ');
+    const callShape =
+      `${original.functionName}(${argList}) called directly, ${k} time${k === 1 ? '' : 's'} per sample, on the ${inputs.length} recorded input${inputs.length === 1 ? '' : 's'} in turn.${copied}` +
+      ` In this loop V8 may inline the JavaScript version, which the program's own call site may not allow; the ${compiledNames} version${candidates.length > 1 ? 's are' : ' is'} never inlined.`;
+    const variants = [variantResult('JavaScript', js.perCall), ...candidates.map((c, i) => variantResult(targetName(c.target), runs[i]!.perCall))];
     const noisy = variants.filter((v) => v.rme > 5);
     if (noisy.length > 0) notes.push(`The measurements were noisy (relative margin of error ${noisy.map((v) => `${v.name} ${v.rme.toFixed(1)}%`).join(', ')}): other work on this machine, or too short a run; a longer run narrows the interval.`);
-    return {
-      variants,
-      speedup: { ...speedup, statistic: 'median' },
-      verdict,
-      recommendation: recommendation(speedup),
-      note: notes.join(' '),
-      callShape,
-      callsPerSample: k,
-      inputs: inputs.length,
-      runtimeVersion: runtime.version,
-    };
+    return { variants, targets, note: notes.join(' '), callShape, callsPerSample: k, inputs: inputs.length, runtimeVersion: runtime.version };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }

@@ -31,7 +31,7 @@ export type FromBenchHarness =
       sinkType: string;
     };
 
-/** The harness source for a function of `arity` parameters; argv: variant, original URL, loader URL, name, tinybench URL. */
+/** The harness source for a function of `arity` parameters; argv: variant, original URL, loader URL ('' for the original alone), name, tinybench URL. */
 export function benchHarness(arity: number): string {
   const args = Array.from({ length: arity }, (_, i) => `a[${i}]`).join(', ');
   return `// Perf Lab benchmark harness: measures one variant of a function with tinybench.
@@ -40,7 +40,7 @@ const { Bench } = await import(tinybenchUrl);
 const original = (await import(originalUrl))[name];
 let f = original;
 let loader = null;
-if (variant === 'WebAssembly') {
+if (loaderUrl) {
   loader = await import(loaderUrl);
   f = loader.bind(original);
 }

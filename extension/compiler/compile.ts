@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { CancelledError } from '../errors';
 import { noProgress, type ProgressSink } from '../progress';
 import { compileWasm, type WasmAbi } from './backend-wasm';
+import type { NativeCandidate } from './compile-native';
 import { loadTypeScript, lowerJs, type FrontendOptions, type Kernel } from './frontend-js';
 import { printIr } from './print-ir';
 import type { Refusal } from './refusal';
@@ -13,8 +14,8 @@ export interface CompileRequest extends FrontendOptions {
   functionName: string;
 }
 
-/** A compiled rewrite of a kernel: what the proof runs, the benchmark measures and `apply` writes. */
-export interface Candidate {
+/** A WebAssembly rewrite of a kernel: what the proof runs, the benchmark measures and `apply` writes. */
+export interface WasmCandidate {
   target: 'wasm';
   kernel: Kernel;
   /** Printed IR (golden tests, the panel). */
@@ -28,7 +29,18 @@ export interface Candidate {
   hash: string;
 }
 
-export type CompileResult = { ok: true; candidate: Candidate } | { ok: false; refusal: Refusal };
+/** A compiled rewrite of a kernel for either target; stages switch on `target`. */
+export type Candidate = WasmCandidate | NativeCandidate;
+
+/** The targets a kernel can be compiled to. */
+export type Target = Candidate['target'];
+
+/** The target's name as the user reads it. */
+export function targetName(target: Target): 'WebAssembly' | 'native' {
+  return target === 'wasm' ? 'WebAssembly' : 'native';
+}
+
+export type CompileResult = { ok: true; candidate: WasmCandidate } | { ok: false; refusal: Refusal };
 export type SelectResult = { ok: true; kernel: Kernel } | { ok: false; refusal: Refusal };
 
 export interface StageOptions {
@@ -51,7 +63,7 @@ export async function selectKernel(req: CompileRequest, opts: StageOptions = {})
 }
 
 /** Compiles a kernel to WebAssembly. */
-export async function compileKernel(kernel: Kernel, opts: StageOptions = {}): Promise<Candidate> {
+export async function compileKernel(kernel: Kernel, opts: StageOptions = {}): Promise<WasmCandidate> {
   const progress = opts.progress ?? noProgress;
   progress({ message: 'Compiling to WebAssembly…' });
   const started = Date.now();

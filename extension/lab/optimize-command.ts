@@ -144,7 +144,7 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
         functionName: name,
         line: recording.line,
         recording: { calls: recording.calls.length, totalCalls: recording.totalCalls, recordedAt: recording.recordedAt, reused },
-        wasmBytes: session.candidate.wasm.length,
+        wasmBytes: session.candidate.target === 'wasm' ? session.candidate.wasm.length : 0,
         proof: proofView(proof, name),
         ...(result ? { bench: benchView(result) } : {}),
         canApply: proof.ok,

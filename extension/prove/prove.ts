@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Candidate, StageOptions } from '../compiler/compile';
+import { targetName, type Candidate, type StageOptions, type Target } from '../compiler/compile';
 import { CancelledError } from '../errors';
 import { noProgress } from '../progress';
 import { probeNode } from '../profile/node-runner';
@@ -49,7 +49,9 @@ export interface Counterexample {
 }
 
 export interface Proof {
-  /** True when every case matched and the WebAssembly code really ran on the recorded inputs. */
+  /** The candidate's target (WebAssembly when absent: proofs kept from before there was a choice). */
+  target?: Target;
+  /** True when every case matched and the compiled code really ran on the recorded inputs. */
   ok: boolean;
   /** Cases run through both versions (recorded + edge). */
   cases: number;
@@ -201,23 +203,25 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
     const fallbackReasons = [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
     let vacuous = false;
     let reason: string | undefined;
+    const code = candidate.target === 'wasm' ? 'WebAssembly code' : 'native code';
     if (session.loadError) {
       vacuous = true;
-      reason = `The WebAssembly module could not be loaded (${session.loadError}), so every call ran the original: nothing was proven.`;
+      reason = `The ${candidate.target === 'wasm' ? 'WebAssembly module' : 'native addon'} could not be loaded (${session.loadError}), so every call ran the original: nothing was proven.`;
     } else if (recordedRan > 0 && recordedWasmCalls < minWasmShare * recordedRan) {
       vacuous = true;
       const why = fallbackReasons[0] ? ` (the loader said: ${fallbackReasons[0].reason})` : '';
-      reason = `The WebAssembly code ran on only ${recordedWasmCalls} of ${recordedRan} recorded calls; the others fell back to the original${why}. The proof is vacuous: the program would almost never run the compiled code.`;
+      reason = `The ${code} ran on only ${recordedWasmCalls} of ${recordedRan} recorded calls; the others fell back to the original${why}. The proof is vacuous: the program would almost never run the compiled code.`;
     } else if (recordedRan === 0 && wasmCalls === 0) {
       vacuous = true;
-      reason = 'The WebAssembly code never ran on any case: every call fell back to the original, so nothing was proven.';
+      reason = `The ${code} never ran on any case: every call fell back to the original, so nothing was proven.`;
     }
     if (mismatches > 0 && counterexample) reason = `The candidate differs from the original on ${mismatches} of ${ran} cases: ${counterexample.why}.`;
     if (!vacuous && recordedRan > 0 && recordedWasmCalls < recordedRan) {
-      notes.push(`The WebAssembly code ran on ${recordedWasmCalls} of ${recordedRan} recorded calls; the others fell back to the original.`);
+      notes.push(`The ${code} ran on ${recordedWasmCalls} of ${recordedRan} recorded calls; the others fell back to the original.`);
     }
     if (skipped.length > 0) notes.push(`${skipped.length} case${skipped.length === 1 ? ' was' : 's were'} skipped (e.g. ${skipped[0]!.label}: ${skipped[0]!.why}).`);
     const proof: Proof = {
+      target: candidate.target,
       ok: mismatches === 0 && !vacuous,
       cases: ran,
       recordedCases: recordedRan,
@@ -284,9 +288,10 @@ async function shrink(session: ProofSession, c: ProofCase, r: CaseRun, timeoutMs
 export function describeProof(p: Proof, functionName: string): string {
   const lines: string[] = [];
   const verdict = p.ok ? 'PROVEN' : p.vacuous ? 'NOT PROVEN (vacuous)' : 'REFUSED';
-  lines.push(`Proof: ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`);
+  const name = targetName(p.target ?? 'wasm');
+  lines.push(`Proof${p.target === 'native' ? ' (native)' : ''}: ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`);
   lines.push(`  compared   ${p.comparison}`);
-  lines.push(`  ran        WebAssembly on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
+  lines.push(`  ran        ${name} on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
   if (p.fallbackReasons.length > 0) lines.push(`  fallbacks  ${p.fallbackReasons.slice(0, 3).map((f) => `${f.reason} (${f.count})`).join('; ')}`);
   if (p.reason) lines.push(`  reason     ${p.reason}`);
   const c = p.counterexample;
