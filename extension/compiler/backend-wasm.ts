@@ -2,6 +2,7 @@
 // Arrays live in linear memory: an array parameter becomes (pointer, length). A bail-out is a trap
 // (`unreachable`); the loader then runs the original function, which computes what JavaScript computes.
 import { elementSize, isArrayType, type ArrayKind, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
+import { boundsFacts, type InBounds } from './bounds';
 import { CHECKED_LIMIT, EXACT, intLocals, intShape } from './exact-ints';
 import { unrollLoops } from './unroll';
 import { kernelFeatures, loadBinaryen, optimizeAndEmit, type Binaryen, type BinaryenModule, type BinaryenType, type ExpressionRef } from './binaryen';
@@ -185,6 +186,9 @@ class FunctionGen {
   private varTypes: BinaryenType[] = [];
   /** Double locals that hold exact integers, kept in i64 wasm locals (see exact-ints.ts). */
   private ints = new Set<number>();
+  /** Loops whose test proves a counter in bounds, and those whose body is being emitted. */
+  private facts = new Map<Stmt, InBounds>();
+  private active: InBounds[] = [];
 
   constructor(
     private gen: ModuleGen,
@@ -205,6 +209,7 @@ class FunctionGen {
       }
     }
     this.ints = intLocals(f);
+    this.facts = boundsFacts(f);
     f.locals.forEach((l, i) => {
       if (this.localIndex[i] === undefined) this.localIndex[i] = this.newVar(this.ints.has(i) ? b.i64 : this.gen.wasmType(l.type));
     });
@@ -252,7 +257,10 @@ class FunctionGen {
         const cont = `cont${s.label}`;
         const inner: ExpressionRef[] = [];
         if (s.test) inner.push(...this.exitUnless(brk, s.test));
+        const fact = this.facts.get(s);
+        if (fact) this.active.push(fact);
         inner.push(m.block(cont, this.stmts(s.body), this.b.none));
+        if (fact) this.active.pop();
         inner.push(...this.stmts(s.update));
         inner.push(s.postTest ? m.br(top, this.expr(s.postTest)) : m.br(top));
         return m.block(brk, [m.loop(top, m.block(null, inner, this.b.none))], this.b.none);
@@ -416,6 +424,11 @@ class FunctionGen {
     return op(side(e.left, l), side(e.right, r));
   }
 
+  /** The index is a loop counter that the test of an enclosing loop keeps within this array (bounds.ts). */
+  private provenInBounds(array: number, index: Expr): boolean {
+    return index.kind === 'local' && index.type === 'i32' && this.active.some((f) => f.counter === index.local && f.arrays.has(array));
+  }
+
   private address(array: number, index: ExpressionRef, kind: ArrayKind): ExpressionRef {
     const m = this.m;
     const size = elementSize(kind);
@@ -459,6 +472,7 @@ class FunctionGen {
         value = m.i32.load8_u(0, 1, addr);
     }
     const type = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array' ? b.f64 : b.i32;
+    if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.expr(index)), value], type);
     return m.block(null, [m.local.set(t, this.index(index)), m.if(m.i32.eqz(this.inRange(array, t)), m.unreachable()), value], type);
   }
 
@@ -491,6 +505,7 @@ class FunctionGen {
         write = m.i32.store8(0, 1, addr, val);
     }
     // JavaScript evaluates the index, then the value, then writes; a typed array ignores writes out of range.
+    if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.expr(index)), m.local.set(v, this.expr(value)), write], b.none);
     const guarded = kind === 'Array' ? m.block(null, [m.if(m.i32.eqz(this.inRange(array, t)), m.unreachable()), write], b.none) : m.if(this.inRange(array, t), write);
     return m.block(null, [m.local.set(t, this.index(index)), m.local.set(v, this.expr(value)), guarded], b.none);
   }

@@ -1,0 +1,98 @@
+// Bounds checks a loop makes redundant: in `for (let i = 0; i < a.length; i++) … a[i] …` the index is in
+// [0, a.length) wherever the body reads it, since arrays keep their length during a call. A counter qualifies
+// when every assignment to it is a non-negative constant or the +1 update of a loop it bounds (so it never
+// wraps), and the body of that loop does not assign it.
+import type { Expr, IrFunction, Stmt } from './ir';
+
+/** What a loop's test proves inside its body: `counter` is a valid index of each array in `arrays`. */
+export interface InBounds {
+  counter: number;
+  arrays: Set<number>;
+}
+
+/** Facts for the function: which loops prove which counters in bounds (keyed by the loop statement). */
+export function boundsFacts(f: IrFunction): Map<Stmt, InBounds> {
+  const sets = new Map<number, { value: Expr; update?: Extract<Stmt, { kind: 'loop' }> }[]>();
+  const record = (body: Stmt[], update?: Extract<Stmt, { kind: 'loop' }>): void => {
+    for (const s of body) {
+      if (s.kind === 'set') {
+        const list = sets.get(s.local) ?? [];
+        list.push({ value: s.value, update });
+        sets.set(s.local, list);
+      } else if (s.kind === 'if') {
+        record(s.then);
+        record(s.else);
+      } else if (s.kind === 'loop') {
+        record(s.body);
+        record(s.update, s);
+      }
+    }
+  };
+  record(f.body);
+  const params = new Set(f.params.filter((p) => typeof p.type !== 'object').map((p) => p.slot));
+
+  // Locals that only ever hold some array's length (0 before their first assignment, which is no larger).
+  const lengthOf = new Map<number, number>();
+  for (const [local, list] of sets) {
+    if (params.has(local)) continue;
+    const arrays = new Set(list.map((s) => (s.value.kind === 'length' ? s.value.array : -1)));
+    if (arrays.size === 1 && !arrays.has(-1)) lengthOf.set(local, [...arrays][0]!);
+  }
+  const boundArrays = (x: Expr): number | undefined => (x.kind === 'length' ? x.array : x.kind === 'local' ? lengthOf.get(x.local) : undefined);
+
+  const out = new Map<Stmt, InBounds>();
+  const visit = (body: Stmt[]): void => {
+    for (const s of body) {
+      if (s.kind === 'if') {
+        visit(s.then);
+        visit(s.else);
+      } else if (s.kind === 'loop') {
+        visit(s.body);
+        const fact = loopFact(s);
+        if (fact) out.set(s, fact);
+      }
+    }
+  };
+  const loopFact = (loop: Extract<Stmt, { kind: 'loop' }>): InBounds | undefined => {
+    if (!loop.test) return undefined;
+    for (const c of conjuncts(loop.test)) {
+      if (c.kind !== 'binary' || c.op !== 'i32.lt_s' || c.left.kind !== 'local') continue;
+      const i = c.left.local;
+      const array = boundArrays(c.right);
+      if (array === undefined || params.has(i) || assigns(loop.body, i) || !nonNegativeCounter(i)) continue;
+      return { counter: i, arrays: new Set([array]) };
+    }
+    return undefined;
+  };
+  // Every assignment: a constant ≥ 0, or `i + 1` as the update of a loop whose test bounds i by an int32.
+  const nonNegativeCounter = (i: number): boolean =>
+    (sets.get(i) ?? []).every(({ value, update }) => {
+      if (value.kind === 'const') return value.type === 'i32' && value.value >= 0;
+      if (!update || value.kind !== 'binary' || value.op !== 'i32.add' || value.left.kind !== 'local' || value.left.local !== i) return false;
+      if (value.right.kind !== 'const' || value.right.value !== 1 || assigns(update.body, i)) return false;
+      return !!update.test && conjuncts(update.test).some((c) => c.kind === 'binary' && c.op === 'i32.lt_s' && c.left.kind === 'local' && c.left.local === i);
+    });
+  visit(f.body);
+  return out;
+}
+
+/** The terms of `a && b && …` (a condition the loop's body can rely on). */
+function conjuncts(e: Expr): Expr[] {
+  if (e.kind === 'cond' && e.type === 'bool' && e.else.kind === 'const' && e.else.value === 0) return [...conjuncts(e.cond), ...conjuncts(e.then)];
+  return [e];
+}
+
+function assigns(body: Stmt[], local: number): boolean {
+  return body.some((s) => {
+    switch (s.kind) {
+      case 'set':
+        return s.local === local;
+      case 'if':
+        return assigns(s.then, local) || assigns(s.else, local);
+      case 'loop':
+        return assigns(s.body, local) || assigns(s.update, local);
+      default:
+        return false;
+    }
+  });
+}
