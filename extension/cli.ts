@@ -7,16 +7,18 @@ import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { planApply, writePlan } from './apply/apply';
-import { bench, formatDuration, type BenchResult } from './bench/bench';
-import { compile } from './compiler/compile';
+import { benchTargets, formatDuration, type BenchResult, type MultiBenchResult } from './bench/bench';
+import { boundaryCosts, describeCosts, loadPairs, modelError, predict, savePairs, shapesOf, type Prediction, type PredictionPair } from './bench/break-even';
+import { compileKernel, selectKernel, targetName, type Candidate, type Target } from './compiler/compile';
+import { compileNative } from './compiler/compile-native';
 import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
 import { functionStats, totalWeight } from './profile/aggregate';
 import { toFlameGraphData } from './profile/flame-data';
 import { exportCpuProfile } from './profile/importers/cpuprofile';
 import type { Profile } from './profile/model';
-import { profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
-import { describeProof, prove } from './prove/prove';
+import { probeNode, profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
+import { describeProof, prove, type Proof } from './prove/prove';
 import { record } from './record/record';
 import { recordedParamTypes, type Recording } from './record/recording';
 import { loadRecording, saveRecording } from './record/store';
@@ -47,14 +49,17 @@ Options for profile:
 
 Options for optimize (record the function's real calls → compile → prove → benchmark):
   --fn <name>               the function to rewrite (a top-level function declaration or const arrow function)
-  --target wasm             the backend (only wasm so far)
+  --target wasm|native|auto the backend: WebAssembly (default), a native Node-API addon built with the local
+                            C++ compiler, or auto: both, proven and benchmarked side by side with JavaScript,
+                            with the break-even model's prediction next to the measurement
   --time <s>                measured seconds per variant in the benchmark (default 1.5)
   --timeout <s>             stop the recorded run after this many seconds (default 60, 0 for none)
   --store <dir>             where recordings are kept (default ~/.cache/perf-lab)
   --rerecord                record again even when a recording of the unchanged file exists
   --node <path>             the node executable to run the program, proof and benchmark with
-  --apply                   write the proven rewrite: <file>.<fn>.wasm and its loader beside the file, and the
-                            function replaced by a call into it (the original kept as <fn>$js, the fallback)
+  --apply                   write the proven rewrite: <file>.<fn>.wasm (or .node) and its loader beside the file,
+                            and the function replaced by a call into it (the original kept as <fn>$js, the
+                            fallback); with --target auto, the target measured fastest
 
 Options for demo:
   --out-dir <dir>           where the demo writes its profiles and flame graphs (default out/demo)
@@ -338,7 +343,8 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   const [file, ...programArgs] = positionals;
   if (!file) throw new UsageError('perf-lab optimize needs a file to run.');
   if (!values.fn) throw new UsageError('perf-lab optimize needs --fn <name>: the function to rewrite.');
-  if (values.target !== undefined && values.target !== 'wasm') throw new UsageError(`--target ${values.target} is not available; the only target so far is wasm.`);
+  const target = values.target ?? 'wasm';
+  if (target !== 'wasm' && target !== 'native' && target !== 'auto') throw new UsageError(`--target takes wasm, native or auto, not "${target}".`);
   const functionName = values.fn;
   const timeMs = positiveNumber(values.time, 'time', 1.5) * 1000;
   const timeoutMs = positiveNumber(values.timeout, 'timeout', 60, true) * 1000;
@@ -346,7 +352,7 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   const interrupt = abortOnInterrupt();
   try {
     const r = await optimizeFlow(
-      { path: resolve(file), functionName, programArgs, timeMs, timeoutMs, store, rerecord: values.rerecord === true, apply: values.apply === true, ...(values.node ? { nodePath: values.node } : {}) },
+      { path: resolve(file), functionName, programArgs, timeMs, timeoutMs, store, target, rerecord: values.rerecord === true, apply: values.apply === true, ...(values.node ? { nodePath: values.node } : {}) },
       interrupt.signal,
       io,
     );
@@ -368,11 +374,35 @@ export interface OptimizeFlowOptions {
   nodePath?: string;
   /** Apply the proven rewrite to `path` (the demo applies it to a copy). */
   apply?: boolean;
+  /** WebAssembly (the default), native, or both side by side. */
+  target?: Target | 'auto';
+}
+
+/** The benchmark of several targets: one table, a speedup line per target, and the advice for the fastest. */
+export function multiBenchReport(r: MultiBenchResult): string {
+  const rows = r.variants.map((v) => [v.name, formatDuration(v.median), formatDuration(v.mean), `±${fixed(v.rme, 1)}%`, formatDuration(v.sd), v.samples.toLocaleString('en-US')]);
+  const x = (n: number) => `${fixed(n, 2)}×`;
+  const lines = r.targets.map((t) => `Speedup ${t.name.padEnd(11)} ${x(t.speedup.estimate)} (95% CI ${x(t.speedup.ci95[0])}–${x(t.speedup.ci95[1])}, ratio of medians): ${t.verdict}`);
+  const best = bestTarget(r);
+  const advice = best ? `use ${best.target === 'wasm' ? 'WebAssembly' : 'the native addon'}: ${best.recommendation.replace(/^use [^:]+: /, '')}` : `keep JavaScript: ${r.targets.map((t) => `${t.name} ${t.verdict} (${x(t.speedup.estimate)})`).join(', ')}`;
+  return (
+    formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]) +
+    `\n${lines.join('\n')}\n` +
+    `Recommendation: ${advice}\n` +
+    `  call shape  ${r.callShape}\n` +
+    `  note        ${r.note}\n`
+  );
+}
+
+/** The fastest target that is significantly faster than JavaScript, if any. */
+export function bestTarget(r: MultiBenchResult): MultiBenchResult['targets'][number] | undefined {
+  return r.targets.filter((t) => t.verdict === 'faster').sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
 }
 
 /** record → compile → prove → bench (→ apply), printing each stage; `ok` is false on a refusal or a failed proof. */
-export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; bench?: BenchResult }> {
+export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; bench?: BenchResult; benches?: MultiBenchResult; prediction?: Prediction }> {
   const { path, functionName, programArgs, timeMs, timeoutMs, store, nodePath } = o;
+  const targets: Target[] = o.target === 'auto' ? ['wasm', 'native'] : [o.target ?? 'wasm'];
   const stage = { signal };
   let rec: Recording | undefined = o.rerecord ? undefined : await loadRecording(store, path, functionName);
   if (rec) {
@@ -389,34 +419,95 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
 
   const source = await readFile(path, 'utf8');
   const params = recordedParamTypes(rec, rec.arity);
-  const compiled = await compile({ source, fileName: basename(path), functionName, ...(params ? { params } : {}) }, stage);
-  if (!compiled.ok) {
-    io.out(`\nRefused: ${functionName} cannot be compiled to WebAssembly: ${formatRefusal(compiled.refusal)}\n`);
+  const selected = await selectKernel({ source, fileName: basename(path), functionName, ...(params ? { params } : {}) }, stage);
+  if (!selected.ok) {
+    const into = targets.length === 1 ? (targets[0] === 'wasm' ? 'WebAssembly' : 'native code') : 'WebAssembly or native code';
+    io.out(`\nRefused: ${functionName} cannot be compiled to ${into}: ${formatRefusal(selected.refusal)}\n`);
     return { ok: false };
   }
-  const candidate = compiled.candidate;
-  io.out(`Compiled ${functionName}${params ? ` (${params.join(', ')}, as recorded)` : ''} to WebAssembly: ${candidate.wasm.length.toLocaleString('en-US')} bytes\n\n`);
+  const as = params ? ` (${params.join(', ')}, as recorded)` : '';
+  const candidates: Candidate[] = [];
+  for (const t of targets) {
+    if (t === 'wasm') {
+      const c = await compileKernel(selected.kernel, stage);
+      io.out(`Compiled ${functionName}${as} to WebAssembly: ${c.wasm.length.toLocaleString('en-US')} bytes\n`);
+      candidates.push(c);
+      continue;
+    }
+    try {
+      const c = await compileNative(selected.kernel, { ...stage, cacheDir: join(store, 'native') });
+      io.out(`Compiled ${functionName}${as} to native code: ${shown(c.addonPath)} (${c.log[0]})\n`);
+      candidates.push(c);
+    } catch (e) {
+      if (!(e instanceof PerfLabError) || targets.length === 1) throw e;
+      io.out(`Native code is not available: ${userMessage(e)}\n`);
+    }
+  }
+  io.out('\n');
 
   const original = { source, fileName: basename(path), functionName };
-  const proof = await prove(original, candidate, rec, { ...stage, ...(nodePath ? { nodePath } : {}) });
-  io.out(describeProof(proof, functionName));
-  if (!proof.ok) {
+  const proven: { candidate: Candidate; proof: Proof }[] = [];
+  for (const candidate of candidates) {
+    const proof = await prove(original, candidate, rec, { ...stage, ...(nodePath ? { nodePath } : {}) });
+    io.out(describeProof(proof, functionName));
+    if (proof.ok) proven.push({ candidate, proof });
+  }
+  if (proven.length === 0) {
     io.out('\nNot benchmarked: only a proven rewrite is worth measuring.\n');
     return { ok: false };
   }
+  if (proven.length < candidates.length) io.out(`\nOnly the proven ${proven.map((p) => targetName(p.candidate.target)).join(' and ')} version is benchmarked.\n`);
 
   io.out(`\nBenchmarking (${fixed(timeMs / 1000, 1)} s per variant, each in its own process)…\n`);
-  const result = await bench(original, candidate, rec, { ...stage, timeMs, ...(nodePath ? { nodePath } : {}) });
-  io.out(benchReport(result));
+  const multi = await benchTargets(original, proven.map((p) => p.candidate), rec, { ...stage, timeMs, ...(nodePath ? { nodePath } : {}) });
+  const single: BenchResult = { ...multi, speedup: multi.targets[0]!.speedup, verdict: multi.targets[0]!.verdict, recommendation: multi.targets[0]!.recommendation };
+  io.out(proven.length === 1 ? benchReport(single) : multiBenchReport(multi));
+  let prediction: Prediction | undefined;
+  try {
+    prediction = await predictionReport(o, rec, proven.map((p) => p.candidate), multi, io);
+  } catch (e) {
+    if (!(e instanceof PerfLabError)) throw e;
+    io.out(`\nBreak-even model unavailable: ${userMessage(e)}\n`);
+  }
+
   if (o.apply) {
-    const plan = await planApply({ file: path, source, functionName, candidate, proof });
+    const best = bestTarget(multi);
+    const chosen = proven.find((p) => p.candidate.target === best?.target) ?? proven[0]!;
+    const plan = await planApply({ file: path, source, functionName, candidate: chosen.candidate, proof: chosen.proof });
     await writePlan(plan);
-    io.out(`\nApplied: ${plan.summary}\n`);
+    io.out(`\nApplied${proven.length > 1 ? ` (${targetName(chosen.candidate.target)})` : ''}: ${plan.summary}\n`);
     for (const f of plan.files) io.out(`  wrote   ${shown(f.path)}\n`);
     io.out(`  edited  ${shown(path)}\n`);
-    if (result.verdict !== 'faster') io.out(`Note: the benchmark says ${result.verdict}; this rewrite will not make the program faster (${result.recommendation}).\n`);
+    const t = multi.targets.find((x) => x.target === chosen.candidate.target)!;
+    if (t.verdict !== 'faster') io.out(`Note: the benchmark says ${t.verdict}; this rewrite will not make the program faster (${t.recommendation}).\n`);
   }
-  return { ok: true, bench: result };
+  return { ok: true, bench: single, benches: multi, ...(prediction ? { prediction } : {}) };
+}
+
+/** The break-even model's prediction beside the measurement; the pair is kept in the store. */
+async function predictionReport(o: OptimizeFlowOptions, rec: Recording, candidates: Candidate[], r: MultiBenchResult, io: CliIO): Promise<Prediction> {
+  const runtime = await probeNode(o.nodePath || 'node');
+  const costs = await boundaryCosts({ execPath: runtime.execPath, version: runtime.version, store: o.store, cacheDir: join(o.store, 'native') });
+  const js = r.variants.find((v) => v.name === 'JavaScript')!;
+  const jsNs = js.median * 1e6;
+  const key = `${o.path}#${o.functionName}`;
+  const earlier = await loadPairs(o.store);
+  const targets = candidates.map((c) => c.target);
+  const prediction = predict(costs, targets, shapesOf(candidates[0]!.abi.params, rec), jsNs, earlier, key);
+  const x = (n: number) => `${fixed(n, 2)}×`;
+  io.out(`\nBreak-even model (${costs.cached ? 'costs cached' : 'costs measured now'}: ${describeCosts(costs)})\n`);
+  io.out(`  predicted  ${prediction.text}\n`);
+  const pairs: PredictionPair[] = [];
+  for (const t of prediction.targets) {
+    const m = r.targets.find((x) => x.target === t.target);
+    if (!m) continue;
+    io.out(`  ${targetName(t.target).padEnd(11)} predicted ${x(t.speedup)}, measured ${x(m.speedup.estimate)} (boundary ${fixed(t.overheadNs, 0)} ns of ${fixed(jsNs, 0)} ns per call; ${t.basis})\n`);
+    pairs.push({ at: new Date().toISOString(), key, target: t.target, node: costs.node, jsNs, overheadNs: t.overheadNs, predicted: t.speedup, measured: m.speedup.estimate });
+  }
+  const all = await savePairs(o.store, pairs);
+  const err = modelError(all);
+  if (err.n > 0) io.out(`  model error  median ${fixed(err.medianPct, 0)}%, mean ${fixed(err.meanPct, 0)}% over ${err.n} (predicted, measured) pair${err.n === 1 ? '' : 's'} kept in ${shown(join(o.store, 'break-even', 'pairs.json'))}\n`);
+  return prediction;
 }
 
 /** Runs the command line and returns its exit status; errors are printed, never thrown. */

@@ -1,0 +1,376 @@
+// The break-even model: what crossing into WebAssembly or a Node-API addon costs on this machine, and from that
+// the net speedup each target can give a function called with the recorded arguments.
+//
+// The boundary costs are measured once per machine (Node version + architecture), in a child process of the
+// user's Node.js, and cached in the store. A prediction is
+//   time(target) = computeFactor(target) × time(JS) + call cost + Σ per-element marshalling × elements,
+// where the compute factor (how fast the compiled loop body runs against V8's) starts at 1 — V8's JIT matches
+// exact-results compiled code on scalar loops — and is then the median of what earlier benchmarks of other
+// functions implied. Every (predicted, measured) pair is kept, so the model's error can be reported.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { buildAddon } from '../../native/build-addon';
+import type { Target } from '../compiler/compile';
+import { ARRAY_KINDS, type ArrayKind } from '../compiler/ir';
+import { PerfLabError } from '../errors';
+import { firstLines } from '../profile/run-child';
+import { isReplayable, type Recording } from '../record/recording';
+
+/** What crossing each boundary costs, in nanoseconds, for one Node.js on one machine. */
+export interface BoundaryCosts {
+  node: string;
+  arch: string;
+  measuredAt: string;
+  /** A call of a small JavaScript function (V8 may inline it, as it would in a program), for scale. */
+  jsCallNs: number;
+  /** A call into a trivial WebAssembly export through a JavaScript wrapper, as the loader makes it. */
+  wasmCallNs: number;
+  /** A call of a trivial Node-API function; NaN when no addon could be built or loaded. */
+  napiCallNs: number;
+  /** What passing one typed array to Node-API adds (reading its backing store). */
+  napiTypedArrayNs: number;
+  /** Per element copied into WebAssembly memory (the same again to copy a written array back), by kind. */
+  wasmElementNs: Record<ArrayKind, number>;
+  /** Per element of a plain Array converted to a Float64Array for the addon (and again to copy back). */
+  nativeArrayElementNs: number;
+}
+
+/** An array argument as the recording passes it: its kind, mean length and whether the function writes it. */
+export interface ArrayShape {
+  kind: ArrayKind;
+  elements: number;
+  written: boolean;
+}
+
+/** The parameters the model needs: those of the compiled signature (the same for both targets). */
+export type ShapeParam = { kind: 'f64' | 'int32' | 'bool' } | { kind: 'array'; array: ArrayKind; written: boolean };
+
+/** One target's predicted outcome. */
+export interface TargetPrediction {
+  target: Target;
+  /** Predicted JavaScript time over the target's time per call. */
+  speedup: number;
+  /** The boundary's share of a call: call cost plus marshalling, in nanoseconds. */
+  overheadNs: number;
+  computeFactor: number;
+  /** How the compute factor was chosen, in words. */
+  basis: string;
+}
+
+export interface Prediction {
+  jsNs: number;
+  targets: TargetPrediction[];
+  /** `WebAssembly ~1.6×, native ~3×` or `keep JS: calls are too small (120 ns each)`. */
+  text: string;
+  /** The target to use, or undefined to keep JavaScript. */
+  pick?: Target;
+}
+
+/** A kept (predicted, measured) pair. */
+export interface PredictionPair {
+  at: string;
+  /** `<file>#<function>`: a function's own pairs do not calibrate its prediction. */
+  key: string;
+  target: Target;
+  node: string;
+  jsNs: number;
+  overheadNs: number;
+  predicted: number;
+  measured: number;
+}
+
+/** The mean array lengths of the recorded calls, for each array parameter. */
+export function shapesOf(params: readonly ShapeParam[], recording: Recording): ArrayShape[] {
+  const calls = recording.calls.filter((c) => isReplayable(c));
+  const out: ArrayShape[] = [];
+  params.forEach((p, i) => {
+    if (p.kind !== 'array') return;
+    let sum = 0;
+    for (const c of calls) {
+      const a = c.args[i] as { length?: unknown } | undefined;
+      sum += a && typeof a.length === 'number' ? a.length : 0;
+    }
+    out.push({ kind: p.array, elements: calls.length > 0 ? sum / calls.length : 0, written: p.written });
+  });
+  return out;
+}
+
+/** The boundary cost of one call to `target` with arrays of these shapes, in nanoseconds. */
+export function overheadNs(costs: BoundaryCosts, target: Target, arrays: readonly ArrayShape[]): number {
+  let ns = target === 'wasm' ? costs.wasmCallNs : costs.napiCallNs;
+  for (const a of arrays) {
+    const times = a.written ? 2 : 1;
+    if (target === 'wasm') ns += a.elements * costs.wasmElementNs[a.kind] * times;
+    else ns += a.kind === 'Array' ? a.elements * costs.nativeArrayElementNs * times : costs.napiTypedArrayNs;
+  }
+  return ns;
+}
+
+/** What a pair implies the compiled loop body costs relative to JavaScript's (at least a small positive floor). */
+export function impliedFactor(p: Pick<PredictionPair, 'jsNs' | 'overheadNs' | 'measured'>): number {
+  return Math.max(0.01, (p.jsNs / p.measured - p.overheadNs) / p.jsNs);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The compute factor of a target from earlier pairs of other functions; 1 when there are none. */
+export function computeFactor(target: Target, pairs: readonly PredictionPair[], key: string): { factor: number; basis: string } {
+  const own = pairs.filter((p) => p.target === target && p.key !== key && p.measured > 0 && p.jsNs > 0);
+  if (own.length === 0) return { factor: 1, basis: 'compiled loop as fast as JavaScript\'s (no earlier measurement)' };
+  const factor = median(own.map(impliedFactor));
+  return { factor, basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (median of ${own.length} earlier measurement${own.length === 1 ? '' : 's'})` };
+}
+
+/** Nanoseconds as the recommendation prints them. */
+function ns(n: number): string {
+  if (n < 1000) return `${Math.round(n)} ns`;
+  if (n < 1e6) return `${(n / 1000).toFixed(n < 1e4 ? 1 : 0)} µs`;
+  return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} ms`;
+}
+
+/** `~1.6×`, `~3×`: a prediction is rough, its digits say so. */
+export function approx(x: number): string {
+  return `~${x >= 2.95 ? Math.round(x) : x.toFixed(1)}×`;
+}
+
+/** Speedups below this are not worth a rewrite. */
+export const WORTHWHILE = 1.1;
+
+/**
+ * Predicts the net speedup of each target for calls with these array shapes that take `jsNs` in JavaScript.
+ * A target whose call cost could not be measured (NaN) is left out.
+ */
+export function predict(costs: BoundaryCosts, targets: readonly Target[], arrays: readonly ArrayShape[], jsNs: number, pairs: readonly PredictionPair[] = [], key = ''): Prediction {
+  const out: TargetPrediction[] = [];
+  for (const target of targets) {
+    const over = overheadNs(costs, target, arrays);
+    if (!Number.isFinite(over)) continue;
+    const { factor, basis } = computeFactor(target, pairs, key);
+    out.push({ target, speedup: jsNs / (factor * jsNs + over), overheadNs: over, computeFactor: factor, basis });
+  }
+  const name = (t: Target) => (t === 'wasm' ? 'WebAssembly' : 'native');
+  const best = out.reduce<TargetPrediction | undefined>((b, t) => (!b || t.speedup > b.speedup ? t : b), undefined);
+  if (best && best.speedup >= WORTHWHILE) {
+    const ranked = [...out].sort((a, b) => b.speedup - a.speedup);
+    return { jsNs, targets: out, text: ranked.map((t) => `${name(t.target)} ${approx(t.speedup)}`).join(', '), pick: best.target };
+  }
+  const cheapest = out.reduce<number>((m, t) => Math.min(m, t.overheadNs), Infinity);
+  const text =
+    out.length === 0
+      ? 'keep JS: no boundary cost could be measured'
+      : cheapest >= 0.1 * jsNs
+        ? `keep JS: calls are too small (${ns(jsNs)} each)`
+        : `keep JS: no gain predicted (${out.map((t) => `${name(t.target)} ${approx(t.speedup)}`).join(', ')})`;
+  return { jsNs, targets: out, text };
+}
+
+/** The model's error over kept pairs: median and mean of |predicted/measured − 1|, per target and in all. */
+export function modelError(pairs: readonly PredictionPair[]): { n: number; medianPct: number; meanPct: number; byTarget: Partial<Record<Target, { n: number; medianPct: number }>> } {
+  const err = (p: PredictionPair) => 100 * Math.abs(p.predicted / p.measured - 1);
+  const all = pairs.filter((p) => p.measured > 0).map(err);
+  const byTarget: Partial<Record<Target, { n: number; medianPct: number }>> = {};
+  for (const t of ['wasm', 'native'] as const) {
+    const e = pairs.filter((p) => p.target === t && p.measured > 0).map(err);
+    if (e.length > 0) byTarget[t] = { n: e.length, medianPct: median(e) };
+  }
+  return { n: all.length, medianPct: all.length ? median(all) : NaN, meanPct: all.length ? all.reduce((a, b) => a + b, 0) / all.length : NaN, byTarget };
+}
+
+// ---- Measuring: one child process of the user's Node.js, cached per Node version and architecture.
+
+/** The trivial addon the Node-API costs are measured with. */
+export const PROBE_ADDON = `#include <node_api.h>
+static napi_value Noop(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  return argv[0];
+}
+static napi_value Take(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_typedarray_type type; size_t length; void* data; napi_value buffer; size_t offset;
+  napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset);
+  napi_value r; napi_create_double(env, (double)length + (data ? 0 : 1), &r);
+  return r;
+}
+NAPI_MODULE_INIT() {
+  napi_value f;
+  napi_create_function(env, "noop", NAPI_AUTO_LENGTH, Noop, nullptr, &f);
+  napi_set_named_property(env, exports, "noop", f);
+  napi_create_function(env, "take", NAPI_AUTO_LENGTH, Take, nullptr, &f);
+  napi_set_named_property(env, exports, "take", f);
+  return exports;
+}
+`;
+
+/** The measuring script; argv: the probe addon's path ('' when none). Prints one JSON line of BoundaryCosts. */
+export const PROBE_SCRIPT = `// Perf Lab break-even probe: times the boundaries a compiled function crosses.
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const KINDS = ${JSON.stringify(ARRAY_KINDS)};
+const addonPath = process.argv[2];
+let sink = 0;
+// Best of several runs of n calls, in ns per call: the least disturbed run.
+function time(n, body) {
+  let best = Infinity;
+  for (let r = 0; r < 7; r++) {
+    const t0 = process.hrtime.bigint();
+    body(n);
+    const t = Number(process.hrtime.bigint() - t0) / n;
+    if (r > 0 && t < best) best = t;
+  }
+  return best;
+}
+// (module (memory (export "memory") 1) (func (export "f") (param i32) (result i32) local.get 0 i32.const 1 i32.add))
+const bytes = new Uint8Array([0,97,115,109,1,0,0,0, 1,6,1,96,1,127,1,127, 3,2,1,0, 5,3,1,0,1,
+  7,14,2,1,102,0,0,6,109,101,109,111,114,121,2,0, 10,9,1,7,0,32,0,65,1,106,11]);
+const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+const wf = inst.exports.f;
+const memory = inst.exports.memory;
+function jsf(x) { return (x + 1) | 0; }
+`;
+
+function probeSource(): string {
+  return PROBE_SCRIPT + PROBE_BODY;
+}
+
+const PROBE_BODY = `const N = 2_000_000;
+const wrapWasm = (x) => wf(x);
+const jsCallNs = time(N, (n) => { let s = 0; for (let i = 0; i < n; i++) s = jsf(s); sink += s; });
+const wasmCallNs = time(N, (n) => { let s = 0; for (let i = 0; i < n; i++) s = wrapWasm(s); sink += s; });
+const M = 4096;
+const wasmElementNs = {};
+for (const kind of KINDS) {
+  const C = kind === 'Array' ? Float64Array : globalThis[kind];
+  const view = new C(memory.buffer, 0, M);
+  const src = kind === 'Array' ? Array.from({ length: M }, (_, i) => i * 0.5) : new C(M).fill(3);
+  wasmElementNs[kind] = time(400, (n) => { for (let i = 0; i < n; i++) view.set(src, 0); sink += view[1]; }) / M;
+}
+const plain = Array.from({ length: M }, (_, i) => i * 0.5);
+const nativeArrayElementNs = time(400, (n) => {
+  for (let r = 0; r < n; r++) {
+    const c = new Float64Array(plain.length);
+    for (let i = 0, m = plain.length; i < m; i++) { const x = plain[i]; if (typeof x !== 'number') break; c[i] = x; }
+    sink += c[1];
+  }
+}) / M;
+let napiCallNs = NaN;
+let napiTypedArrayNs = NaN;
+if (addonPath) {
+  try {
+    const addon = require(addonPath);
+    const noop = addon.noop;
+    const take = addon.take;
+    napiCallNs = time(N / 4, (n) => { let s = 0; for (let i = 0; i < n; i++) s = noop(s); sink += s; });
+    const ta = new Float64Array(16);
+    napiTypedArrayNs = Math.max(0, time(N / 4, (n) => { let s = 0; for (let i = 0; i < n; i++) s += take(ta); sink += s; }) - napiCallNs);
+  } catch (e) {
+    process.stderr.write('the probe addon could not be loaded: ' + (e && e.message) + '\\n');
+  }
+}
+process.stdout.write(JSON.stringify({ node: process.versions.node, arch: process.arch, measuredAt: new Date().toISOString(),
+  jsCallNs, wasmCallNs, napiCallNs, napiTypedArrayNs, wasmElementNs, nativeArrayElementNs, sink: sink > 0 }) + '\\n');
+`;
+
+function costsPath(store: string, nodeVersion: string, arch: string): string {
+  return join(store, 'break-even', `costs-node${nodeVersion.replace(/^v/, '')}-${arch}.json`);
+}
+
+/** Where the (predicted, measured) pairs are kept. */
+export function pairsPath(store: string): string {
+  return join(store, 'break-even', 'pairs.json');
+}
+
+/** Writes through a temporary file, so a reader never sees half a file. */
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  const part = `${path}.${process.pid}.part`;
+  await writeFile(part, JSON.stringify(value, null, 1));
+  await rename(part, path);
+}
+
+export interface MeasureOptions {
+  /** The user's node executable (absolute, as probeNode found it). */
+  execPath: string;
+  /** Its version, `v20.1.0` or `20.1.0` (the cache key with the architecture). */
+  version: string;
+  store: string;
+  /** Measure again even when cached. */
+  fresh?: boolean;
+  /** Where the probe addon is built (the native build cache by default). */
+  cacheDir?: string;
+}
+
+/** The boundary costs of this Node.js on this machine: from the store, or measured (≈ 1–3 s) and stored. */
+export async function boundaryCosts(o: MeasureOptions): Promise<BoundaryCosts & { cached: boolean }> {
+  const path = costsPath(o.store, o.version, process.arch);
+  if (!o.fresh) {
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text) {
+      try {
+        const c = JSON.parse(text) as BoundaryCosts;
+        if (typeof c.wasmCallNs === 'number') return { ...c, napiCallNs: c.napiCallNs ?? NaN, napiTypedArrayNs: c.napiTypedArrayNs ?? NaN, cached: true };
+      } catch {
+        // A damaged cache is measured again.
+      }
+    }
+  }
+  let addonPath = '';
+  try {
+    addonPath = (await buildAddon(PROBE_ADDON, o.cacheDir ? { cacheDir: o.cacheDir } : {})).addonPath;
+  } catch {
+    // No toolchain: the Node-API costs stay unknown and the native target is not predicted.
+  }
+  const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-break-even-'));
+  try {
+    const script = join(tmp, 'probe.mjs');
+    await writeFile(script, probeSource());
+    let stdout: string;
+    try {
+      ({ stdout } = await promisify(execFile)(o.execPath, [script, addonPath], { cwd: tmp, timeout: 60_000, maxBuffer: 1 << 20 }));
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      throw new PerfLabError(`The break-even probe failed in ${o.execPath}: ${firstLines(err.stderr || err.message, 6)}`);
+    }
+    const raw = JSON.parse(stdout.trim().split('\n').pop()!) as BoundaryCosts & { napiCallNs: number | null; napiTypedArrayNs: number | null; sink?: boolean };
+    delete raw.sink;
+    const costs: BoundaryCosts = { ...raw, napiCallNs: raw.napiCallNs ?? NaN, napiTypedArrayNs: raw.napiTypedArrayNs ?? NaN };
+    // JSON has no NaN: unknown costs are stored as null and read back as NaN.
+    await writeJson(path, costs);
+    return { ...costs, cached: false };
+  } finally {
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** The kept pairs (none when the file is missing or damaged). */
+export async function loadPairs(store: string): Promise<PredictionPair[]> {
+  const text = await readFile(pairsPath(store), 'utf8').catch(() => undefined);
+  if (!text) return [];
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v) ? (v as PredictionPair[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Adds pairs to the store's file (the newest 1,000 are kept). */
+export async function savePairs(store: string, pairs: readonly PredictionPair[]): Promise<PredictionPair[]> {
+  const all = [...(await loadPairs(store)), ...pairs].slice(-1000);
+  await writeJson(pairsPath(store), all);
+  return all;
+}
+
+/** The boundary costs in one line, for the command line. */
+export function describeCosts(c: BoundaryCosts): string {
+  const f = (n: number) => (Number.isFinite(n) ? `${n.toFixed(n < 10 ? 1 : 0)} ns` : 'unknown');
+  return `call: JS ${f(c.jsCallNs)}, WebAssembly ${f(c.wasmCallNs)}, Node-API ${f(c.napiCallNs)}; per element into WebAssembly: Float64Array ${c.wasmElementNs.Float64Array.toFixed(2)} ns, Uint8Array ${c.wasmElementNs.Uint8Array.toFixed(2)} ns, Array ${c.wasmElementNs.Array.toFixed(2)} ns; plain Array to the addon ${c.nativeArrayElementNs.toFixed(2)} ns/element (Node.js ${c.node}, ${c.arch})`;
+}
