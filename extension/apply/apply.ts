@@ -134,6 +134,9 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
   if (!proof.ok) {
     throw new PerfLabError(`${functionName} was not applied: its ${candidate.target === 'wasm' ? 'WebAssembly' : 'native'} version is not proven equal to the original${proof.reason ? ` (${proof.reason})` : ''}. Only a proven rewrite can be applied.`);
   }
+  if (proof.target !== undefined && proof.target !== candidate.target) {
+    throw new PerfLabError(`${functionName} was not applied: the proof is of its ${proof.target === 'wasm' ? 'WebAssembly' : 'native'} version, not of the ${candidate.target === 'wasm' ? 'WebAssembly' : 'native'} one. Optimize ${functionName} again.`);
+  }
   if (candidate.kernel.name !== functionName) {
     throw new PerfLabError(`The compiled candidate is for ${candidate.kernel.name}, not ${functionName}. Optimize ${functionName} again.`);
   }

@@ -1,0 +1,100 @@
+// The break-even model: the pure prediction (boundary cost, compute factor from earlier pairs, the wording of
+// the recommendation, the model's error) and the real measuring step, cached per Node version and architecture.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import {
+  approx,
+  boundaryCosts,
+  computeFactor,
+  impliedFactor,
+  loadPairs,
+  modelError,
+  overheadNs,
+  predict,
+  savePairs,
+  shapesOf,
+  type BoundaryCosts,
+  type PredictionPair,
+} from '../../../extension/bench/break-even';
+import { ARRAY_KINDS } from '../../../extension/compiler/ir';
+import type { Recording } from '../../../extension/record/recording';
+
+const store = mkdtempSync(join(tmpdir(), 'perf-lab-break-even-'));
+after(() => rmSync(store, { recursive: true, force: true }));
+
+const perElement = Object.fromEntries(ARRAY_KINDS.map((k) => [k, k === 'Array' ? 1 : 0.1])) as BoundaryCosts['wasmElementNs'];
+const costs: BoundaryCosts = { node: '20.0.0', arch: 'x64', measuredAt: '', jsCallNs: 1, wasmCallNs: 4, napiCallNs: 40, napiTypedArrayNs: 10, wasmElementNs: perElement, nativeArrayElementNs: 2 };
+
+function pair(key: string, target: 'wasm' | 'native', measured: number, jsNs = 1000, over = 0): PredictionPair {
+  return { at: '', key, target, node: '20.0.0', jsNs, overheadNs: over, predicted: 1, measured };
+}
+
+describe('break-even model', () => {
+  it('adds the call cost and per-element marshalling (twice for written arrays), typed arrays free for native', () => {
+    const arrays = [
+      { kind: 'Float64Array' as const, elements: 1000, written: false },
+      { kind: 'Float64Array' as const, elements: 1000, written: true },
+    ];
+    assert.equal(overheadNs(costs, 'wasm', arrays), 4 + 100 + 200);
+    assert.equal(overheadNs(costs, 'native', arrays), 40 + 10 + 10);
+    assert.equal(overheadNs(costs, 'native', [{ kind: 'Array', elements: 100, written: true }]), 40 + 400);
+  });
+
+  it('reads mean array lengths from the recording', () => {
+    const rec = { calls: [{ args: [new Float64Array(10), 3], result: 0, argsAfter: [] }, { args: [new Float64Array(30), 3], result: 0, argsAfter: [] }] } as unknown as Recording;
+    assert.deepEqual(shapesOf([{ kind: 'array', array: 'Float64Array', written: false }, { kind: 'int32' }], rec), [{ kind: 'Float64Array', elements: 20, written: false }]);
+  });
+
+  it('says keep JS when the calls are too small, and names the targets when a gain is predicted', () => {
+    const tiny = predict(costs, ['wasm', 'native'], [], 30);
+    assert.equal(tiny.pick, undefined);
+    assert.equal(tiny.text, 'keep JS: calls are too small (30 ns each)');
+    // Earlier measurements of other functions: native code ran its loop in a third of JavaScript's time.
+    const pairs = [pair('a#f', 'native', 3), pair('b#g', 'native', 3), pair('c#h', 'wasm', 1.6)];
+    const big = predict(costs, ['wasm', 'native'], [], 100_000, pairs, 'x#k');
+    assert.equal(big.pick, 'native');
+    assert.equal(big.text, 'native ~3×, WebAssembly ~1.6×');
+    // A function's own earlier pairs do not calibrate its prediction.
+    assert.equal(computeFactor('native', pairs, 'a#f').factor, computeFactor('native', [pairs[1]!], '').factor);
+    assert.equal(computeFactor('wasm', [], '').factor, 1);
+    assert.equal(predict(costs, ['wasm'], [], 1e6).text, 'keep JS: no gain predicted (WebAssembly ~1.0×)');
+  });
+
+  it('leaves out a target whose boundary cost is unknown', () => {
+    const p = predict({ ...costs, napiCallNs: NaN }, ['wasm', 'native'], [], 1000);
+    assert.deepEqual(p.targets.map((t) => t.target), ['wasm']);
+  });
+
+  it('implied factors and the error over pairs', () => {
+    assert.ok(Math.abs(impliedFactor({ jsNs: 1000, overheadNs: 0, measured: 2 }) - 0.5) < 1e-12);
+    assert.equal(approx(2.96), '~3×');
+    assert.equal(approx(1.64), '~1.6×');
+    const e = modelError([{ ...pair('a', 'wasm', 2), predicted: 1 }, { ...pair('b', 'native', 1), predicted: 1.1 }]);
+    assert.equal(e.n, 2);
+    assert.ok(Math.abs(e.medianPct - 30) < 1e-9);
+    assert.equal(e.byTarget.wasm!.n, 1);
+  });
+
+  it('keeps pairs in the store', async () => {
+    await savePairs(store, [pair('a', 'wasm', 2)]);
+    await savePairs(store, [pair('b', 'native', 3)]);
+    assert.deepEqual((await loadPairs(store)).map((p) => p.key), ['a', 'b']);
+  });
+
+  it('measures the boundary costs in a child process once, then reads them from the store', async () => {
+    const first = await boundaryCosts({ execPath: process.execPath, version: process.version, store });
+    assert.equal(first.cached, false);
+    assert.ok(first.wasmCallNs > 0 && first.wasmCallNs < 1000, `wasm call ${first.wasmCallNs} ns`);
+    assert.ok(first.napiCallNs > 0 && first.napiCallNs < 10_000, `Node-API call ${first.napiCallNs} ns`);
+    for (const k of ARRAY_KINDS) assert.ok(first.wasmElementNs[k] > 0, k);
+    assert.ok(first.nativeArrayElementNs > 0);
+    const files = readdirSync(join(store, 'break-even'));
+    assert.ok(files.includes(`costs-node${process.versions.node}-${process.arch}.json`), files.join(' '));
+    const second = await boundaryCosts({ execPath: process.execPath, version: process.version, store });
+    assert.equal(second.cached, true);
+    assert.equal(second.wasmCallNs, first.wasmCallNs);
+  });
+});
