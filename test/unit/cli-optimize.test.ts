@@ -39,6 +39,35 @@ describe('perf-lab optimize', () => {
     assert.equal(spawnSync(process.execPath, [file, '512', '6'], { encoding: 'utf8' }).stdout, expected, 'the rewritten file prints the same');
   });
 
+  it('--target auto proves both targets, benchmarks three variants and prints the prediction beside the measurement', async () => {
+    const dir = mkdtempSync(join(store, 'auto-'));
+    const file = join(dir, 'blur.js');
+    copyFileSync(join(root, 'examples', 'blur.js'), file);
+    const expected = spawnSync(process.execPath, [file, '48', '32', '5'], { encoding: 'utf8' }).stdout;
+    const r = await perfLab('optimize', file, '--fn', 'blur', '--target', 'auto', '--time', '0.2', '--store', store, '--apply', '--', '48', '32', '5');
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Compiled blur .* to WebAssembly: \d+ bytes/);
+    assert.match(r.stdout, /Compiled blur .* to native code: .*kernel\.node/);
+    assert.match(r.stdout, /^Proof: PROVEN/m);
+    assert.match(r.stdout, /^Proof \(native\): PROVEN/m);
+    assert.match(r.stdout, /^JavaScript +\S+ (ns|µs|ms)/m);
+    assert.match(r.stdout, /^WebAssembly +\S+ (ns|µs|ms)/m);
+    assert.match(r.stdout, /^native +\S+ (ns|µs|ms)/m);
+    assert.match(r.stdout, /^Speedup WebAssembly +\d+\.\d\d× \(95% CI/m);
+    assert.match(r.stdout, /^Speedup native +\d+\.\d\d× \(95% CI/m);
+    assert.match(r.stdout, /predicted {2}(keep JS: .+|(WebAssembly|native) ~[\d.]+×.*)/);
+    assert.match(r.stdout, /WebAssembly predicted \d+\.\d\d×, measured \d+\.\d\d×/);
+    assert.match(r.stdout, /native {6}predicted \d+\.\d\d×, measured \d+\.\d\d×/);
+    assert.match(r.stdout, /model error {2}median \d+%/);
+    const pairs = JSON.parse(readFileSync(join(store, 'break-even', 'pairs.json'), 'utf8')) as { target: string }[];
+    assert.deepEqual(pairs.slice(-2).map((p) => p.target), ['wasm', 'native']);
+    assert.match(r.stdout, /Applied \((WebAssembly|native)\): blur in blur\.js now runs blur\.blur\.(wasm|node)/);
+    assert.equal(spawnSync(process.execPath, [file, '48', '32', '5'], { encoding: 'utf8' }).stdout, expected, 'the rewritten file prints the same');
+    const bad = await perfLab('optimize', file, '--fn', 'blur', '--target', 'gpu');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--target takes wasm, native or auto, not "gpu"/);
+  });
+
   it('prints the refusal with its construct and line', async () => {
     const r = await perfLab('optimize', 'examples/pairwise.ts', '--fn', 'sumPairwiseDistances', '--store', store, '--', '20', '1');
     assert.equal(r.code, 1, r.stderr);
