@@ -8,7 +8,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { parseArgs, promisify } from 'node:util';
 import { planApply, writePlan } from './apply/apply';
 import { benchTargets, formatDuration, type BenchResult, type MultiBenchResult } from './bench/bench';
-import { boundaryCosts, describeCosts, loadPairs, modelError, predict, savePairs, shapesOf, type Prediction, type PredictionPair } from './bench/break-even';
+import { checkPrediction, describeCosts, modelError, type Prediction } from './bench/break-even';
 import { compileKernel, selectKernel, targetName, type Candidate, type Target } from './compiler/compile';
 import { compileNative } from './compiler/compile-native';
 import { formatRefusal } from './compiler/refusal';
@@ -487,24 +487,23 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
 /** The break-even model's prediction beside the measurement; the pair is kept in the store. */
 async function predictionReport(o: OptimizeFlowOptions, rec: Recording, candidates: Candidate[], r: MultiBenchResult, io: CliIO): Promise<Prediction> {
   const runtime = await probeNode(o.nodePath || 'node');
-  const costs = await boundaryCosts({ execPath: runtime.execPath, version: runtime.version, store: o.store, cacheDir: join(o.store, 'native') });
-  const js = r.variants.find((v) => v.name === 'JavaScript')!;
-  const jsNs = js.median * 1e6;
-  const key = `${o.path}#${o.functionName}`;
-  const earlier = await loadPairs(o.store);
-  const targets = candidates.map((c) => c.target);
-  const prediction = predict(costs, targets, shapesOf(candidates[0]!.abi.params, rec), jsNs, earlier, key);
+  const { costs, prediction, pairs, all } = await checkPrediction({
+    execPath: runtime.execPath,
+    version: runtime.version,
+    store: o.store,
+    cacheDir: join(o.store, 'native'),
+    key: `${o.path}#${o.functionName}`,
+    recording: rec,
+    candidates,
+    bench: r,
+  });
   const x = (n: number) => `${fixed(n, 2)}×`;
   io.out(`\nBreak-even model (${costs.cached ? 'costs cached' : 'costs measured now'}: ${describeCosts(costs)})\n`);
   io.out(`  predicted  ${prediction.text}\n`);
-  const pairs: PredictionPair[] = [];
-  for (const t of prediction.targets) {
-    const m = r.targets.find((x) => x.target === t.target);
-    if (!m) continue;
-    io.out(`  ${targetName(t.target).padEnd(11)} predicted ${x(t.speedup)}, measured ${x(m.speedup.estimate)} (boundary ${fixed(t.overheadNs, 0)} ns of ${fixed(jsNs, 0)} ns per call; ${t.basis})\n`);
-    pairs.push({ at: new Date().toISOString(), key, target: t.target, node: costs.node, jsNs, overheadNs: t.overheadNs, predicted: t.speedup, measured: m.speedup.estimate });
+  for (const p of pairs) {
+    const t = prediction.targets.find((x) => x.target === p.target)!;
+    io.out(`  ${targetName(p.target).padEnd(11)} predicted ${x(p.predicted)}, measured ${x(p.measured)} (boundary ${fixed(p.overheadNs, 0)} ns of ${fixed(p.jsNs, 0)} ns per call; ${t.basis})\n`);
   }
-  const all = await savePairs(o.store, pairs);
   const err = modelError(all);
   if (err.n > 0) io.out(`  model error  median ${fixed(err.medianPct, 0)}%, mean ${fixed(err.meanPct, 0)}% over ${err.n} (predicted, measured) pair${err.n === 1 ? '' : 's'} kept in ${shown(join(o.store, 'break-even', 'pairs.json'))}\n`);
   return prediction;

@@ -100,6 +100,10 @@ export interface BenchView {
   recommendation: string;
   callShape: string;
   note: string;
+  /** Each compiled target against JavaScript, when more than one was measured (`speedup` is the one Apply writes). */
+  targets?: { name: VariantName; estimate: number; ci95: [number, number]; verdict: 'faster' | 'slower' | 'not significant' }[];
+  /** The break-even model's prediction, e.g. `native ~3×, WebAssembly ~1.6×`. */
+  prediction?: string;
 }
 
 /** Everything the Before/After panel draws for one function. */
@@ -112,6 +116,8 @@ export interface OptimizeData {
   /** The recorded calls the proof and the benchmark used. */
   recording: { calls: number; totalCalls: number; recordedAt: string; reused: boolean };
   wasmBytes: number;
+  /** The target the proof and Apply are for (WebAssembly when absent). */
+  target?: 'wasm' | 'native';
   proof: ProofView;
   /** Absent when the proof failed (only a proven rewrite is measured). */
   bench?: BenchView;

@@ -13,11 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildAddon } from '../../native/build-addon';
-import type { Target } from '../compiler/compile';
+import type { Candidate, Target } from '../compiler/compile';
 import { ARRAY_KINDS, type ArrayKind } from '../compiler/ir';
 import { PerfLabError } from '../errors';
 import { firstLines } from '../profile/run-child';
 import { isReplayable, type Recording } from '../record/recording';
+import type { MultiBenchResult } from './bench';
 
 /** What crossing each boundary costs, in nanoseconds, for one Node.js on one machine. */
 export interface BoundaryCosts {
@@ -373,4 +374,35 @@ export async function savePairs(store: string, pairs: readonly PredictionPair[])
 export function describeCosts(c: BoundaryCosts): string {
   const f = (n: number) => (Number.isFinite(n) ? `${n.toFixed(n < 10 ? 1 : 0)} ns` : 'unknown');
   return `call: JS ${f(c.jsCallNs)}, WebAssembly ${f(c.wasmCallNs)}, Node-API ${f(c.napiCallNs)}; per element into WebAssembly: Float64Array ${c.wasmElementNs.Float64Array.toFixed(2)} ns, Uint8Array ${c.wasmElementNs.Uint8Array.toFixed(2)} ns, Array ${c.wasmElementNs.Array.toFixed(2)} ns; plain Array to the addon ${c.nativeArrayElementNs.toFixed(2)} ns/element (Node.js ${c.node}, ${c.arch})`;
+}
+
+/** A benchmark with the model's prediction for it: the costs used, the prediction, and the pairs now kept. */
+export interface CheckedPrediction {
+  costs: BoundaryCosts & { cached: boolean };
+  prediction: Prediction;
+  /** This benchmark's pairs, one per target. */
+  pairs: PredictionPair[];
+  /** Every kept pair, these included (for the model's error). */
+  all: PredictionPair[];
+}
+
+/**
+ * Predicts the targets of a benchmark from the recording and JavaScript's measured time per call, keeps each
+ * (predicted, measured) pair in the store, and returns both. `key` names the function (`<file>#<name>`).
+ */
+export async function checkPrediction(o: MeasureOptions & { key: string; recording: Recording; candidates: readonly Candidate[]; bench: MultiBenchResult }): Promise<CheckedPrediction> {
+  const costs = await boundaryCosts(o);
+  const js = o.bench.variants.find((v) => v.name === 'JavaScript');
+  if (!js || o.candidates.length === 0) throw new PerfLabError('The break-even model needs a benchmark of JavaScript and at least one target.');
+  const jsNs = js.median * 1e6;
+  const earlier = await loadPairs(o.store);
+  const prediction = predict(costs, o.candidates.map((c) => c.target), shapesOf(o.candidates[0]!.abi.params, o.recording), jsNs, earlier, o.key);
+  const at = new Date().toISOString();
+  const pairs: PredictionPair[] = [];
+  for (const t of prediction.targets) {
+    const m = o.bench.targets.find((x) => x.target === t.target);
+    if (m) pairs.push({ at, key: o.key, target: t.target, node: costs.node, jsNs, overheadNs: t.overheadNs, predicted: t.speedup, measured: m.speedup.estimate });
+  }
+  const all = await savePairs(o.store, pairs);
+  return { costs, prediction, pairs, all };
 }

@@ -2,8 +2,8 @@
 // Before/After panel. Refusals name the construct and its line, in a message and in the function's CodeLens.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { bench, type BenchResult } from '../bench/bench';
-import { compile } from '../compiler/compile';
+import { benchTargets, type BenchResult, type MultiBenchResult } from '../bench/bench';
+import { compileKernel, selectKernel, type Candidate, type Target } from '../compiler/compile';
 import { loadTypeScript } from '../compiler/frontend-js';
 import { formatRefusal, type Refusal } from '../compiler/refusal';
 import type { ProgressSink } from '../progress';
@@ -38,7 +38,7 @@ function isTarget(arg: unknown): arg is OptimizeTarget {
 
 type Outcome =
   | { kind: 'refused'; refusal: Refusal }
-  | { kind: 'done'; session: Omit<OptimizeSession, 'data'>; recording: Recording; reused: boolean; proof: Proof; bench?: BenchResult };
+  | { kind: 'done'; session: Omit<OptimizeSession, 'data'>; recording: Recording; reused: boolean; proof: Proof; bench?: BenchResult; multi?: MultiBenchResult; prediction?: string };
 
 /** Runs `Perf Lab: Optimize Function`. */
 export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: unknown): Promise<void> {
@@ -100,20 +100,59 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
           }
           log.info(`${reused ? 'reusing' : 'recorded'} ${recording.calls.length} of ${recording.totalCalls} calls of ${name}`);
           const params = recordedParamTypes(recording, recording.arity);
-          const compiled = await compile({ source, fileName, functionName: name, ...(params ? { params } : {}) }, stage);
-          if (!compiled.ok) {
+          const selected = await selectKernel({ source, fileName, functionName: name, ...(params ? { params } : {}) }, stage);
+          if (!selected.ok) {
             const why = params ? undefined : unusableRecordedArgument(recording.calls, recording.arity);
-            const refusal = why ? { ...compiled.refusal, reason: `${compiled.refusal.reason} (recorded: ${why})` } : compiled.refusal;
+            const refusal = why ? { ...selected.refusal, reason: `${selected.refusal.reason} (recorded: ${why})` } : selected.refusal;
             return { kind: 'refused', refusal };
           }
-          const candidate = compiled.candidate;
+          const setting = cfg.get<string>('target', 'wasm');
+          const targets: Target[] = setting === 'auto' ? ['wasm', 'native'] : setting === 'native' ? ['native'] : ['wasm'];
+          const candidates: Candidate[] = [];
+          for (const t of targets) {
+            if (t === 'wasm') {
+              candidates.push(await compileKernel(selected.kernel, stage));
+              continue;
+            }
+            const { compileNative } = await import('../compiler/compile-native');
+            try {
+              candidates.push(await compileNative(selected.kernel, stage));
+            } catch (e) {
+              // With both targets asked for, a missing toolchain leaves WebAssembly; alone, it is the answer.
+              if (targets.length === 1) throw e;
+              log.warn(`native code is not available: ${e instanceof Error ? e.message : String(e)}`);
+            }
+          }
           const original = { source, fileName, functionName: name };
-          const proof = await prove(original, candidate, recording, { ...stage, nodePath });
-          const session = { uri, source, functionName: name, candidate, proof };
-          if (!proof.ok) return { kind: 'done', session, recording, reused, proof };
+          const proofs: { candidate: Candidate; proof: Proof }[] = [];
+          for (const candidate of candidates) proofs.push({ candidate, proof: await prove(original, candidate, recording, { ...stage, nodePath }) });
+          const proven = proofs.filter((p) => p.proof.ok);
+          for (const p of proofs) if (!p.proof.ok) log.warn(`${name}: the ${p.candidate.target} version was not proven: ${p.proof.reason ?? ''}`);
+          if (proven.length === 0) {
+            const { candidate, proof } = proofs[0]!;
+            return { kind: 'done', session: { uri, source, functionName: name, candidate, proof }, recording, reused, proof };
+          }
           const timeMs = Math.max(0.05, cfg.get<number>('benchmarkTime', 1.5)) * 1000;
-          const result = await bench(original, candidate, recording, { ...stage, nodePath, timeMs });
-          return { kind: 'done', session: { ...session, bench: result }, recording, reused, proof, bench: result };
+          const multi = await benchTargets(original, proven.map((p) => p.candidate), recording, { ...stage, nodePath, timeMs });
+          // Apply writes the target measured fastest (the first proven one when none is faster).
+          const best = multi.targets.filter((t) => t.verdict === 'faster').sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
+          const chosen = proven.find((p) => p.candidate.target === best?.target) ?? proven[0]!;
+          const t = multi.targets.find((x) => x.target === chosen.candidate.target)!;
+          const result: BenchResult = { ...multi, speedup: t.speedup, verdict: t.verdict, recommendation: t.recommendation };
+          let prediction: string | undefined;
+          try {
+            const { checkPrediction } = await import('../bench/break-even');
+            const { probeNode } = await import('../profile/node-runner');
+            const runtime = await probeNode(nodePath || 'node');
+            const key = `${file}#${name}`;
+            const checked = await checkPrediction({ execPath: runtime.execPath, version: runtime.version, store, key, recording, candidates: proven.map((p) => p.candidate), bench: multi });
+            prediction = checked.prediction.text;
+            log.info(`break-even model for ${name}: predicted ${prediction}; measured ${multi.targets.map((x) => `${x.name} ${x.speedup.estimate.toFixed(2)}×`).join(', ')}`);
+          } catch (e) {
+            log.warn(`the break-even model could not predict ${name}: ${e instanceof Error ? e.message : String(e)}`);
+          }
+          const session = { uri, source, functionName: name, candidate: chosen.candidate, proof: chosen.proof };
+          return { kind: 'done', session: { ...session, bench: result }, recording, reused, proof: chosen.proof, bench: result, multi, ...(prediction ? { prediction } : {}) };
         } finally {
           sub.dispose();
         }
@@ -145,8 +184,9 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
         line: recording.line,
         recording: { calls: recording.calls.length, totalCalls: recording.totalCalls, recordedAt: recording.recordedAt, reused },
         wasmBytes: session.candidate.target === 'wasm' ? session.candidate.wasm.length : 0,
+        target: session.candidate.target,
         proof: proofView(proof, name),
-        ...(result ? { bench: benchView(result) } : {}),
+        ...(result ? { bench: benchView(result, outcome.multi, outcome.prediction) } : {}),
         canApply: proof.ok,
         applyNote: applyNote(proof, result),
       },

@@ -1,7 +1,7 @@
 // What the Before/After panel receives: the proof and the benchmark reduced to plain data, and the function the
 // cursor is in. Pure functions, so they are tested without an editor.
 import type * as TS from 'typescript';
-import type { BenchResult } from '../bench/bench';
+import type { BenchResult, MultiBenchResult } from '../bench/bench';
 import { show } from '../prove/compare';
 import type { Proof } from '../prove/prove';
 import type { BenchView, ProofView } from '../protocol';
@@ -38,8 +38,11 @@ export function proofView(p: Proof, functionName: string): ProofView {
 }
 
 /** The benchmark as the panel shows it. */
-export function benchView(r: BenchResult): BenchView {
+export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?: string): BenchView {
+  const targets = multi && multi.targets.length > 1 ? multi.targets.map((t) => ({ name: t.name, estimate: t.speedup.estimate, ci95: [t.speedup.ci95[0], t.speedup.ci95[1]] as [number, number], verdict: t.verdict })) : undefined;
   return {
+    ...(targets ? { targets } : {}),
+    ...(prediction ? { prediction } : {}),
     variants: r.variants.map((v) => ({ name: v.name, median: v.median, mean: v.mean, rme: v.rme, sd: v.sd, min: v.min, max: v.max, samples: v.samples })),
     speedup: { estimate: r.speedup.estimate, ci95: [r.speedup.ci95[0], r.speedup.ci95[1]] },
     verdict: r.verdict,
@@ -51,10 +54,11 @@ export function benchView(r: BenchResult): BenchView {
 
 /** What the Apply button says beside it. */
 export function applyNote(proof: Proof, bench: BenchResult | undefined): string {
-  if (!proof.ok) return `Apply is disabled: ${proof.reason ?? 'the WebAssembly version is not proven equal to the original.'}`;
+  const name = proof.target === 'native' ? 'native' : 'WebAssembly';
+  if (!proof.ok) return `Apply is disabled: ${proof.reason ?? `the ${name} version is not proven equal to the original.`}`;
   if (!bench) return 'Apply writes the proven rewrite; it was not measured.';
-  if (bench.verdict === 'faster') return 'Apply writes the .wasm and its loader beside the file and makes the function call it; Undo reverts all of it.';
-  return `Apply still works, but it will not make the program faster (${bench.verdict === 'slower' ? 'WebAssembly measured slower' : 'no significant difference'}): keeping JavaScript is the better choice.`;
+  if (bench.verdict === 'faster') return `Apply writes ${proof.target === 'native' ? 'the .node addon' : 'the .wasm'} and its loader beside the file and makes the function call it; Undo reverts all of it.`;
+  return `Apply still works, but it will not make the program faster (${bench.verdict === 'slower' ? `${name} measured slower` : 'no significant difference'}): keeping JavaScript is the better choice.`;
 }
 
 /** The top-level function (declaration, or const bound to an arrow function or function expression) around an offset. */

@@ -90,7 +90,8 @@ export function startBeforeAfter(data: OptimizeData, deps: PageDeps): void {
 
 function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   const header = el('header', 'header');
-  const title = el('h1', 'title', `${d.functionName}: JavaScript vs WebAssembly`);
+  const versus = d.bench?.targets ? d.bench.targets.map((t) => t.name).join(' and ') : d.target === 'native' ? 'native' : 'WebAssembly';
+  const title = el('h1', 'title', `${d.functionName}: JavaScript vs ${versus}`);
   title.id = 'title';
   const summary = el('p', 'summary');
   summary.id = 'summary';
@@ -101,7 +102,7 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   const rec = d.recording;
   summary.append(
     where,
-    ` · ${d.wasmBytes.toLocaleString('en-US')} bytes of WebAssembly · ${rec.calls} of ${rec.totalCalls.toLocaleString('en-US')} real calls recorded${rec.reused ? ' (an earlier recording of the unchanged file)' : ''}`,
+    ` · ${d.target === 'native' ? 'a native addon (Apply writes it)' : `${d.wasmBytes.toLocaleString('en-US')} bytes of WebAssembly`} · ${rec.calls} of ${rec.totalCalls.toLocaleString('en-US')} real calls recorded${rec.reused ? ' (an earlier recording of the unchanged file)' : ''}`,
   );
   header.append(title, summary);
   const out: HTMLElement[] = [header, proofSection(d.proof)];
@@ -164,6 +165,17 @@ function benchSection(b: BenchView): HTMLElement {
   words.id = 'verdict';
   sp.append(words);
   s.append(sp);
+  if (b.targets) {
+    const list = el('ul', 'targets');
+    list.id = 'targets';
+    for (const t of b.targets) {
+      const li = el('li', `speedup ${t.verdict.replace(' ', '-')}`, `${t.name}: ${times(t.estimate)} (95% CI ${times(t.ci95[0])}–${times(t.ci95[1])}), ${t.verdict}`);
+      li.dataset.target = t.name;
+      list.append(li);
+    }
+    s.append(list);
+  }
+  if (b.prediction) s.append(el('p', 'prediction', `Break-even model predicted: ${b.prediction}`));
   s.append(el('p', 'recommendation', `Recommendation: ${b.recommendation}`));
   const details = el('details');
   details.append(el('summary', undefined, 'How it was measured'), el('p', undefined, b.callShape), el('p', undefined, b.note));

@@ -41,6 +41,19 @@ describe('Before/After data', () => {
     const b = benchView(bench('faster'));
     assert.deepEqual(b.speedup, { estimate: 2, ci95: [1.9, 2.1] });
     assert.equal(b.variants[1]!.name, 'WebAssembly');
+    assert.equal(b.targets, undefined);
+  });
+
+  it('shows each target against JavaScript when both were measured, and the prediction', () => {
+    const r = bench('faster');
+    const t = (target: 'wasm' | 'native', name: 'WebAssembly' | 'native', estimate: number) => ({
+      target, name, speedup: { estimate, ci95: [estimate - 0.1, estimate + 0.1] as [number, number], statistic: 'median' as const }, verdict: 'faster' as const, recommendation: '', fallbackShare: 0,
+    });
+    const multi = { ...r, variants: [...r.variants, { ...r.variants[1]!, name: 'native' as const }], targets: [t('wasm', 'WebAssembly', 2), t('native', 'native', 3)] };
+    const b = benchView(r, multi, 'native ~3×, WebAssembly ~1.6×');
+    assert.deepEqual(b.targets!.map((x) => [x.name, x.estimate, x.verdict]), [['WebAssembly', 2, 'faster'], ['native', 3, 'faster']]);
+    assert.equal(b.prediction, 'native ~3×, WebAssembly ~1.6×');
+    assert.match(applyNote({ ...proof, target: 'native' }, r), /writes the \.node addon/);
   });
 
   it('finds the top-level function around the cursor', async () => {
