@@ -5,8 +5,8 @@
 // user's Node.js, and cached in the store. A prediction is
 //   time(target) = computeFactor(target) × time(JS) + call cost + Σ per-element marshalling × elements,
 // where the compute factor (how fast the compiled loop body runs against V8's) starts at 1 — V8's JIT matches
-// exact-results compiled code on scalar loops — and is then the median of what earlier benchmarks of other
-// functions implied. Every (predicted, measured) pair is kept, so the model's error can be reported.
+// exact-results compiled code on scalar loops — and, once three other functions were measured, the median of
+// what their benchmarks implied. Every (predicted, measured) pair is kept, so the model's error can be reported.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -121,12 +121,16 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** The compute factor of a target from earlier pairs of other functions; 1 when there are none. */
+/** Earlier measurements of other functions needed before they calibrate the compute factor (one kernel says little about the next). */
+export const MIN_CALIBRATION = 3;
+
+/** The compute factor of a target from earlier pairs of other functions; 1 until there are MIN_CALIBRATION of them. */
 export function computeFactor(target: Target, pairs: readonly PredictionPair[], key: string): { factor: number; basis: string } {
   const own = pairs.filter((p) => p.target === target && p.key !== key && p.measured > 0 && p.jsNs > 0);
-  if (own.length === 0) return { factor: 1, basis: 'compiled loop as fast as JavaScript\'s (no earlier measurement)' };
+  const others = new Set(own.map((p) => p.key)).size;
+  if (others < MIN_CALIBRATION) return { factor: 1, basis: `compiled loop as fast as JavaScript's (${others} other function${others === 1 ? '' : 's'} measured, ${MIN_CALIBRATION} needed to calibrate)` };
   const factor = median(own.map(impliedFactor));
-  return { factor, basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (median of ${own.length} earlier measurement${own.length === 1 ? '' : 's'})` };
+  return { factor, basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (median of ${own.length} earlier measurements of ${others} functions)` };
 }
 
 /** Nanoseconds as the recommendation prints them. */

@@ -53,12 +53,13 @@ describe('break-even model', () => {
     assert.equal(tiny.pick, undefined);
     assert.equal(tiny.text, 'keep JS: calls are too small (30 ns each)');
     // Earlier measurements of other functions: native code ran its loop in a third of JavaScript's time.
-    const pairs = [pair('a#f', 'native', 3), pair('b#g', 'native', 3), pair('c#h', 'wasm', 1.6)];
+    const pairs = [pair('a#f', 'native', 3), pair('b#g', 'native', 3), pair('d#i', 'native', 3), pair('c#h', 'wasm', 1.6), pair('e#j', 'wasm', 1.6), pair('f#k', 'wasm', 1.6)];
     const big = predict(costs, ['wasm', 'native'], [], 100_000, pairs, 'x#k');
     assert.equal(big.pick, 'native');
     assert.equal(big.text, 'native ~3×, WebAssembly ~1.6×');
     // A function's own earlier pairs do not calibrate its prediction.
-    assert.equal(computeFactor('native', pairs, 'a#f').factor, computeFactor('native', [pairs[1]!], '').factor);
+    assert.equal(computeFactor('native', pairs, 'a#f').factor, 1, 'two other functions are not enough to calibrate');
+    assert.ok(Math.abs(computeFactor('native', pairs, 'z#z').factor - 1 / 3) < 1e-12);
     assert.equal(computeFactor('wasm', [], '').factor, 1);
     assert.equal(predict(costs, ['wasm'], [], 1e6).text, 'keep JS: no gain predicted (WebAssembly ~1.0×)');
   });
