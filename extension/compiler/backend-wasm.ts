@@ -289,10 +289,29 @@ class FunctionGen {
   /** An element index as an i32, or 0xFFFFFFFF when JavaScript would not see an element there. */
   private index(e: Expr): ExpressionRef {
     if (e.type !== 'f64') return this.expr(e);
-    const exact = this.exactIndex(e);
-    if (exact !== undefined) return exact;
-    if (intShape(e, this.ints)) return this.inArrayRange(this.intExpr(e));
+    const exact = this.index64(e);
+    if (exact !== undefined) return this.inArrayRange(exact);
     return this.m.call(this.gen.helper('index'), [this.expr(e)], this.b.i32);
+  }
+
+  /** A double index computed exactly as an i64 (or, where JavaScript's is not exact, as far out of range). */
+  private index64(e: Expr): ExpressionRef | undefined {
+    if (e.type !== 'f64') return undefined;
+    return this.exactIndex(e) ?? (intShape(e, this.ints) ? this.intExpr(e) : undefined);
+  }
+
+  /**
+   * Sets `t` (i32) to an element number of `array` and guards `onRange`: an i64 index is compared with the
+   * length as it is (one check), any other goes through `index` (0xFFFFFFFF when not an element).
+   */
+  private checkedIndex(array: number, index: Expr, t: number, inRange: (ok: ExpressionRef) => ExpressionRef[]): ExpressionRef[] {
+    const { m, b } = this;
+    const wide = this.index64(index);
+    if (wide === undefined) return [m.local.set(t, this.index(index)), ...inRange(this.inRange(array, t))];
+    const t64 = this.newVar(b.i64);
+    const len = this.u32ToI64(m.local.get(this.arrayLen[array]!, b.i32));
+    // Lengths stay below 2^30, so an index below the length wraps to i32 exactly.
+    return [m.local.set(t64, wide), m.local.set(t, m.i32.wrap(m.local.get(t64, b.i64))), ...inRange(m.i64.lt_u(m.local.get(t64, b.i64), len))];
   }
 
   /**
@@ -340,7 +359,7 @@ class FunctionGen {
       const v = term(t.e);
       acc = acc === undefined ? (t.sign === 1 ? v : m.i64.sub(m.i64.const(0n), v)) : t.sign === 1 ? m.i64.add(acc, v) : m.i64.sub(acc, v);
     }
-    return this.inArrayRange(acc!);
+    return acc!;
   }
 
   /** An exact i64 index as an i32 element number, or 0xFFFFFFFF (out of range of any array) beyond 2^30. */
@@ -473,7 +492,7 @@ class FunctionGen {
     }
     const type = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array' ? b.f64 : b.i32;
     if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.expr(index)), value], type);
-    return m.block(null, [m.local.set(t, this.index(index)), m.if(m.i32.eqz(this.inRange(array, t)), m.unreachable()), value], type);
+    return m.block(null, [...this.checkedIndex(array, index, t, (ok) => [m.if(m.i32.eqz(ok), m.unreachable())]), value], type);
   }
 
   private store(array: number, index: Expr, value: Expr): ExpressionRef {
@@ -506,8 +525,13 @@ class FunctionGen {
     }
     // JavaScript evaluates the index, then the value, then writes; a typed array ignores writes out of range.
     if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.expr(index)), m.local.set(v, this.expr(value)), write], b.none);
-    const guarded = kind === 'Array' ? m.block(null, [m.if(m.i32.eqz(this.inRange(array, t)), m.unreachable()), write], b.none) : m.if(this.inRange(array, t), write);
-    return m.block(null, [m.local.set(t, this.index(index)), m.local.set(v, this.expr(value)), guarded], b.none);
+    let ok: ExpressionRef = 0;
+    const setIndex = this.checkedIndex(array, index, t, (test) => {
+      ok = test;
+      return [];
+    });
+    const guarded = kind === 'Array' ? m.block(null, [m.if(m.i32.eqz(ok), m.unreachable()), write], b.none) : m.if(ok, write);
+    return m.block(null, [...setIndex, m.local.set(v, this.expr(value)), guarded], b.none);
   }
 
   private expr(e: Expr): ExpressionRef {
@@ -520,8 +544,11 @@ class FunctionGen {
         return m.local.get(this.localIndex[e.local]!, this.gen.wasmType(e.type));
       case 'unary':
         return this.unary(e.op, this.expr(e.arg));
-      case 'binary':
+      case 'binary': {
+        const scaled = shiftAddFactor(e);
+        if (scaled) return m.i32.mul(this.expr(scaled.x), m.i32.const(scaled.factor));
         return this.intCompare(e) ?? this.binary(e.op, this.expr(e.left), this.expr(e.right));
+      }
       case 'math':
         return m.call(this.gen.importFn('Math', e.fn, e.args.length), e.args.map((a) => this.expr(a)), b.f64);
       case 'cond':
@@ -645,4 +672,17 @@ class FunctionGen {
       }
     }
   }
+}
+
+/**
+ * `x + (x << c)` (and `(x << c) + x`) on a local: `x * (1 + 2^c)` in wrapping int32 arithmetic, so that the
+ * optimiser can merge it with a neighbouring multiplication (hashes write their multipliers this way).
+ */
+function shiftAddFactor(e: Extract<Expr, { kind: 'binary' }>): { x: Expr; factor: number } | undefined {
+  if (e.op !== 'i32.add') return undefined;
+  for (const [x, sh] of [[e.left, e.right], [e.right, e.left]] as const) {
+    if (x.kind !== 'local' || sh.kind !== 'binary' || sh.op !== 'i32.shl' || sh.left.kind !== 'local' || sh.left.local !== x.local || sh.right.kind !== 'const') continue;
+    return { x, factor: (1 + 2 ** (sh.right.value & 31)) | 0 };
+  }
+  return undefined;
 }
