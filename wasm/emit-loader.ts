@@ -11,6 +11,9 @@ export interface LoaderOptions {
   wasm: { inline: Uint8Array } | { file: string };
 }
 
+/** Arrays shorter than this are copied in and out element by element. */
+const SMALL = 64;
+
 /** The typed-array view of linear memory an array kind is copied through (bits unchanged). */
 function viewOf(kind: ArrayKind): string {
   return kind === 'Array' ? 'Float64Array' : kind;
@@ -87,6 +90,9 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
     }
   });
   // Aliasing: the same array twice shares one region; distinct views that overlap are left to JavaScript.
+  // (Each typed array's buffer is read once: `.buffer` is a getter.)
+  const typed = arrays.filter((a) => (a.p as { array: ArrayKind }).array !== 'Array');
+  if (typed.length > 1) for (const a of typed) L.push(`      const b${a.i} = p${a.i}.buffer;`);
   for (let x = 0; x < arrays.length; x++) {
     for (let y = x + 1; y < arrays.length; y++) {
       const a = arrays[x]!;
@@ -96,7 +102,7 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
       const ka = (a.p as { array: ArrayKind }).array;
       const kb = (b.p as { array: ArrayKind }).array;
       if (ka === 'Array' || kb === 'Array') continue; // a plain array and a typed array never share storage
-      L.push(`      if (${pa} !== ${pb} && ${pa}.buffer === ${pb}.buffer && ${pa}.byteOffset < ${pb}.byteOffset + ${pb}.byteLength && ${pb}.byteOffset < ${pa}.byteOffset + ${pa}.byteLength) { why = 'arguments ${a.i + 1} and ${b.i + 1} overlap in memory'; break fast; }`);
+      L.push(`      if (${pa} !== ${pb} && b${a.i} === b${b.i} && ${pa}.byteOffset < ${pb}.byteOffset + ${pb}.byteLength && ${pb}.byteOffset < ${pa}.byteOffset + ${pa}.byteLength) { why = 'arguments ${a.i + 1} and ${b.i + 1} overlap in memory'; break fast; }`);
     }
   }
   // Layout: each distinct array gets an 8-byte aligned region.
@@ -117,7 +123,8 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
     if (kind === 'Array') {
       L.push(`      for (let i = 0, n = ${v}.length, b = o${a.i} >> 3; i < n; i++) { const x = ${v}[i]; if (typeof x !== 'number') { why = 'argument ${a.i + 1} holds a value that is not a number'; break fast; } ${view}[b + i] = x; }`);
     } else {
-      L.push(`      ${view}.set(${v}, o${a.i} >> ${shift});`);
+      // Small arrays copy faster element by element than through set() (a call and a range check per array).
+      L.push(`      if (${v}.length < ${SMALL}) { for (let i = 0, n = ${v}.length, b = o${a.i} >> ${shift}; i < n; i++) ${view}[b + i] = ${v}[i]; } else ${view}.set(${v}, o${a.i} >> ${shift});`);
     }
   });
   const callArgs = abi.params.map((p, i) => (p.kind === 'array' ? `o${i}, p${i}.length` : p.kind === 'bool' ? `p${i} ? 1 : 0` : `p${i}`));
@@ -132,7 +139,7 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
     if (p.array === 'Array') {
       L.push(`      for (let i = 0, n = ${v}.length, b = o${a.i} >> 3; i < n; i++) ${v}[i] = ${view}[b + i];`);
     } else {
-      L.push(`      ${v}.set(${view}.subarray(o${a.i} >> ${shift}, (o${a.i} >> ${shift}) + ${v}.length));`);
+      L.push(`      if (${v}.length < ${SMALL}) { for (let i = 0, n = ${v}.length, b = o${a.i} >> ${shift}; i < n; i++) ${v}[i] = ${view}[b + i]; } else ${v}.set(${view}.subarray(o${a.i} >> ${shift}, (o${a.i} >> ${shift}) + ${v}.length));`);
     }
   });
   switch (abi.result) {
