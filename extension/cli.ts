@@ -384,7 +384,7 @@ export function multiBenchReport(r: MultiBenchResult): string {
   const x = (n: number) => `${fixed(n, 2)}×`;
   const lines = r.targets.map((t) => `Speedup ${t.name.padEnd(11)} ${x(t.speedup.estimate)} (95% CI ${x(t.speedup.ci95[0])}–${x(t.speedup.ci95[1])}, ratio of medians): ${t.verdict}`);
   const best = bestTarget(r);
-  const advice = best ? `use ${best.target === 'wasm' ? 'WebAssembly' : 'the native addon'}: ${best.recommendation.replace(/^use [^:]+: /, '')}` : `keep JavaScript: ${r.targets.map((t) => `${t.name} ${t.verdict} (${x(t.speedup.estimate)})`).join(', ')}`;
+  const advice = best ? best.recommendation : `keep JavaScript: ${r.targets.map((t) => `${t.name} ${t.verdict} (${x(t.speedup.estimate)})`).join(', ')}`;
   return (
     formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]) +
     `\n${lines.join('\n')}\n` +
