@@ -435,7 +435,7 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
       continue;
     }
     try {
-      const c = await compileNative(selected.kernel, { ...stage, cacheDir: join(store, 'native') });
+      const c = await compileNative(selected.kernel, { ...stage, cacheDir: join(store, 'native'), ...(nodePath ? { nodePath } : {}) });
       io.out(`Compiled ${functionName}${as} to native code: ${shown(c.addonPath)} (${c.log[0]})\n`);
       candidates.push(c);
     } catch (e) {

@@ -1,10 +1,13 @@
 // Build driver for native kernels: C++ source → a `.node` addon, offline, in a cache keyed by the source, the
 // flags and the Node it is built for (rebuilt only when one of them changes).
 //
-// node-gyp 12 is the default builder: it runs with the running Node (`process.execPath`) and is pointed at that
-// Node's own headers (`--nodedir`), so it never downloads any. Where node-gyp cannot run (no make, no Python, or
-// node-gyp not installed) the same flags go to the C++ compiler directly; both give the same addon.
-import { spawn } from 'node:child_process';
+// Addons are built for the user's Node (`perfLab.nodePath`, `--node`), the one that loads them, never for the
+// process running this code: in the editor that is the extension host, an Electron binary without Node's headers
+// that cannot run node-gyp. That Node is asked once for its executable, version, ABI and install prefix; node-gyp 12
+// runs with it and is pointed at its own headers (`--nodedir`), so it never downloads any. Where node-gyp cannot run
+// (no make, no Python, or node-gyp not installed) the same flags go to the C++ compiler directly; both give the same
+// addon.
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -16,6 +19,8 @@ import { noProgress, type ProgressSink } from '../extension/progress';
 export type Builder = 'node-gyp' | 'direct';
 
 export interface AddonBuildOptions {
+  /** The Node that will load the addon (a name on PATH or a path); default `node`. */
+  nodePath?: string;
   /** Where built addons are kept; default `$PERF_LAB_CACHE/native` or `~/.cache/perf-lab/native`. */
   cacheDir?: string;
   /** Compiler flags (the exact default: EXACT_FLAGS of backend-cpp). */
@@ -44,6 +49,24 @@ export interface AddonBuild {
   ms: number;
   /** The cache key: hash of the source, flags, compiler and Node version/ABI. */
   key: string;
+  /** The Node it was built for. */
+  node: NodeRuntime;
+}
+
+/** What a build needs to know about the Node that will load the addon. */
+export interface NodeRuntime {
+  /** Its real executable. */
+  execPath: string;
+  /** `v20.19.2` */
+  version: string;
+  /** `process.versions.modules`: the ABI of addons it loads. */
+  modules: string;
+  /** `process.versions.napi`. */
+  napi: string;
+  arch: string;
+  platform: string;
+  /** `process.config.variables.node_prefix` ('' when it has none). */
+  prefix: string;
 }
 
 export interface Toolchain {
@@ -66,16 +89,71 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.PERF_LAB_CACHE ? join(env.PERF_LAB_CACHE, 'native') : join(homedir(), '.cache', 'perf-lab', 'native');
 }
 
+const RUNTIME_PROBE =
+  'const c=process.config&&process.config.variables||{};console.log(JSON.stringify({execPath:process.execPath,version:process.version,' +
+  'modules:process.versions.modules,napi:process.versions.napi||"",arch:process.arch,platform:process.platform,prefix:typeof c.node_prefix==="string"?c.node_prefix:""}))';
+
+const runtimes = new Map<string, Promise<NodeRuntime>>();
+
 /**
- * The folder holding `include/node/node_api.h` for the running Node: beside its executable (official builds,
- * Debian's /usr), or its configured install prefix. Never downloaded.
+ * Asks a Node executable (a name on PATH or a path) what it is, in one small child process; the answer is cached per
+ * path for the life of this process. Throws PerfLabError when it is missing or does not answer like Node.js.
  */
-export function nodeHeadersDir(): string {
+export function nodeRuntime(nodePath = 'node', env: NodeJS.ProcessEnv = process.env): Promise<NodeRuntime> {
+  let found = runtimes.get(nodePath);
+  if (!found) {
+    found = probeRuntime(nodePath, env);
+    runtimes.set(nodePath, found);
+    // A failure is not kept: the user may install Node or fix the setting and try again.
+    found.catch(() => runtimes.delete(nodePath));
+  }
+  return found;
+}
+
+function probeRuntime(nodePath: string, env: NodeJS.ProcessEnv): Promise<NodeRuntime> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(nodePath, ['-e', RUNTIME_PROBE], { env, timeout: 30_000, windowsHide: true }, (err, stdout, stderr) => {
+      const advice = 'Native rewrites are built for the Node.js that runs your program: set perfLab.nodePath (--node on the command line) to the full path of its node executable. WebAssembly rewrites do not need it.';
+      if (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return reject(new PerfLabError(`Node.js was not found at "${nodePath}". ${advice}`));
+        if (code === 'EACCES') return reject(new PerfLabError(`"${nodePath}" cannot be executed (permission denied). ${advice}`));
+        return reject(new PerfLabError(`"${nodePath}" did not run as Node.js (${String(stderr).trim().split('\n').slice(0, 3).join(' ') || err.message}). ${advice}`));
+      }
+      try {
+        const r = JSON.parse(String(stdout).trim().split('\n').pop() ?? '') as NodeRuntime;
+        if (typeof r.execPath !== 'string' || typeof r.version !== 'string' || typeof r.modules !== 'string') throw new Error('incomplete');
+        resolvePromise(r);
+      } catch {
+        reject(new PerfLabError(`"${nodePath}" did not answer like Node.js. ${advice}`));
+      }
+    });
+  });
+}
+
+/** What the running process would answer as its own runtime (tests, and callers that load the addon in-process). */
+export function currentRuntime(): NodeRuntime {
   const prefix = (process.config as { variables?: { node_prefix?: unknown } }).variables?.node_prefix;
-  const candidates = [resolve(dirname(process.execPath), '..'), ...(typeof prefix === 'string' ? [prefix] : [])];
+  return {
+    execPath: process.execPath,
+    version: process.version,
+    modules: process.versions.modules,
+    napi: process.versions.napi ?? '',
+    arch: process.arch,
+    platform: process.platform,
+    prefix: typeof prefix === 'string' ? prefix : '',
+  };
+}
+
+/**
+ * The folder holding `include/node/node_api.h` for a Node (the running one by default): beside its executable
+ * (official builds, Debian's /usr), or its configured install prefix. Never downloaded.
+ */
+export function nodeHeadersDir(runtime: NodeRuntime = currentRuntime()): string {
+  const candidates = [resolve(dirname(runtime.execPath), '..'), ...(runtime.prefix ? [runtime.prefix] : [])];
   for (const dir of candidates) if (existsSync(join(dir, 'include', 'node', 'node_api.h'))) return dir;
   throw new PerfLabError(
-    `Node's C headers were not found for ${process.execPath} (looked in ${candidates.map((d) => join(d, 'include', 'node')).join(', ')}). ` +
+    `Node's C headers were not found for ${runtime.execPath} (${runtime.version}; looked in ${candidates.map((d) => join(d, 'include', 'node')).join(', ')}). ` +
       'Install the Node development headers (Debian/Ubuntu: `sudo apt-get install libnode-dev`; official Node builds include them). ' +
       'WebAssembly rewrites do not need them.',
   );
@@ -127,10 +205,10 @@ export function findToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
   return { cxx, ...(make ? { make } : {}), ...(python ? { python } : {}), ...(nodeGyp ? { nodeGyp } : {}) };
 }
 
-/** The cache key of a build. */
-export function buildKey(source: string, flags: string[], cxx: string): string {
+/** The cache key of a build: the source, flags, compiler and the Node it is built for. */
+export function buildKey(source: string, flags: string[], cxx: string, node: NodeRuntime = currentRuntime()): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ source, flags, defines: DEFINES, cxx, node: process.version, modules: process.versions.modules, napi: process.versions.napi, arch: process.arch, platform: process.platform }));
+  h.update(JSON.stringify({ source, flags, defines: DEFINES, cxx, node: node.version, execPath: node.execPath, modules: node.modules, napi: node.napi, arch: node.arch, platform: node.platform }));
   return h.digest('hex').slice(0, 24);
 }
 
@@ -141,17 +219,18 @@ export async function buildAddon(source: string, opts: AddonBuildOptions = {}): 
   const progress = opts.progress ?? noProgress;
   const flags = opts.flags ?? EXACT_FLAGS;
   const tools = findToolchain(env);
-  const key = buildKey(source, flags, tools.cxx);
+  const node = await nodeRuntime(opts.nodePath || 'node', env);
+  const key = buildKey(source, flags, tools.cxx, node);
   const dir = join(opts.cacheDir ?? defaultCacheDir(env), key);
   const addonPath = join(dir, 'kernel.node');
   const sourcePath = join(dir, 'kernel.cc');
   const viaGyp = opts.builder === 'node-gyp' || (opts.builder !== 'direct' && !!tools.make && !!tools.python && !!tools.nodeGyp);
   const builder: Builder = viaGyp ? 'node-gyp' : 'direct';
-  if (existsSync(addonPath)) return { addonPath, sourcePath, cached: true, builder, flags, log: '', ms: Date.now() - started, key };
+  if (existsSync(addonPath)) return { addonPath, sourcePath, cached: true, builder, flags, log: '', ms: Date.now() - started, key, node };
 
   mkdirSync(dir, { recursive: true });
   writeFileSync(sourcePath, source);
-  const nodedir = nodeHeadersDir();
+  const nodedir = nodeHeadersDir(node);
   // A private work folder: concurrent builds of the same key never see each other's half-written files.
   const work = mkdtempSync(join(dir, 'build-'));
   try {
@@ -162,7 +241,7 @@ export async function buildAddon(source: string, opts: AddonBuildOptions = {}): 
       if (!tools.nodeGyp) throw new PerfLabError(`node-gyp is not installed beside Perf Lab. ${INSTALL_HINT}`);
       if (!tools.make || !tools.python) throw new PerfLabError(`node-gyp needs ${!tools.make ? 'make' : 'Python 3'}, which was not found. ${INSTALL_HINT}`);
       writeFileSync(join(work, 'binding.gyp'), bindingGyp(flags));
-      run = { cmd: process.execPath, args: [tools.nodeGyp, 'rebuild', '--release', `--nodedir=${nodedir}`, `--python=${tools.python}`] };
+      run = { cmd: node.execPath, args: [tools.nodeGyp, 'rebuild', '--release', `--nodedir=${nodedir}`, `--python=${tools.python}`] };
       built = join(work, 'build', 'Release', 'kernel.node');
     } else {
       built = join(work, 'kernel.node');
@@ -180,7 +259,7 @@ export async function buildAddon(source: string, opts: AddonBuildOptions = {}): 
     const staged = join(work, 'staged.node');
     copyFileSync(built, staged);
     renameSync(staged, addonPath);
-    return { addonPath, sourcePath, cached: false, builder, flags, log: res.output, ms: Date.now() - started, key };
+    return { addonPath, sourcePath, cached: false, builder, flags, log: res.output, ms: Date.now() - started, key, node };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

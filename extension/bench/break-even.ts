@@ -329,7 +329,7 @@ export async function boundaryCosts(o: MeasureOptions): Promise<BoundaryCosts & 
   }
   let addonPath = '';
   try {
-    addonPath = (await buildAddon(PROBE_ADDON, o.cacheDir ? { cacheDir: o.cacheDir } : {})).addonPath;
+    addonPath = (await buildAddon(PROBE_ADDON, { nodePath: o.execPath, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) })).addonPath;
   } catch {
     // No toolchain: the Node-API costs stay unknown and the native target is not predicted.
   }

@@ -46,7 +46,8 @@ export async function compileNativeBatch(kernels: Kernel[], opts: NativeOptions 
   if (opts.signal?.aborted) throw new CancelledError();
   const flags = opts.flags ?? EXACT_FLAGS;
   const build: AddonBuild = await buildAddon(cpp, { ...opts, flags });
-  const log = [build.cached ? `cached addon ${build.key} (${build.builder})` : `${build.builder} ${flags.join(' ')}: built in ${build.ms} ms`];
+  const forNode = `Node ${build.node.version}, ABI ${build.node.modules}`;
+  const log = [build.cached ? `cached addon ${build.key} (${build.builder}, ${forNode})` : `${build.builder} ${flags.join(' ')} for ${forNode}: built in ${build.ms} ms`];
   if (build.log.trim()) log.push(build.log.trim());
   return kernels.map((kernel, i) => ({
     target: 'native',

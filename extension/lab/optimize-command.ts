@@ -116,7 +116,7 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
             }
             const { compileNative } = await import('../compiler/compile-native');
             try {
-              candidates.push(await compileNative(selected.kernel, stage));
+              candidates.push(await compileNative(selected.kernel, { ...stage, nodePath: nodePath || 'node' }));
             } catch (e) {
               // With both targets asked for, a missing toolchain leaves WebAssembly; alone, it is the answer.
               if (targets.length === 1) throw e;

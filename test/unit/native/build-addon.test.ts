@@ -2,7 +2,7 @@
 // the direct-compiler fallback, the compiler log on failure, and a clear message when no compiler is found.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { emitAddonSource, emitCppKernel } from '../../../extension/compiler/back
 import { selectKernel } from '../../../extension/compiler/compile';
 import { compileNative } from '../../../extension/compiler/compile-native';
 import { PerfLabError } from '../../../extension/errors';
-import { buildAddon, nodeHeadersDir } from '../../../native/build-addon';
+import { buildAddon, nodeHeadersDir, nodeRuntime } from '../../../native/build-addon';
 
 async function squareSource(): Promise<string> {
   const sel = await selectKernel({ source: 'export function sq(x: number) { return x * x + 1; }', fileName: 'sq.ts', functionName: 'sq' });
@@ -69,4 +69,42 @@ test('a failed build names the generated source and carries the compiler log', a
     assert.match(e.detail ?? '', /error/);
     return true;
   });
+});
+
+test("the addon is built for the user's Node, asked once: its headers, its node-gyp, its ABI in the cache key", async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'perf-lab-build-node-'));
+  const node = await nodeRuntime(process.execPath);
+  assert.equal(node.execPath, process.execPath);
+  assert.equal(node.version, process.version);
+  assert.equal(node.modules, process.versions.modules);
+  assert.equal(node.napi, process.versions.napi);
+  assert.ok(existsSync(join(nodeHeadersDir(node), 'include', 'node', 'node_api.h')));
+  assert.equal(await nodeRuntime(process.execPath), node, 'the answer is cached');
+  const source = await squareSource();
+  const built = await buildAddon(source, { cacheDir, nodePath: process.execPath, builder: 'node-gyp' });
+  assert.equal(built.node.execPath, process.execPath);
+  assert.equal((req(built.addonPath) as { sq(x: number): number }).sq(4), 17);
+  // Another Node (here a wrapper script that answers for a different ABI) is another cache entry.
+  const dir = mkdtempSync(join(tmpdir(), 'perf-lab-other-node-'));
+  const other = join(dir, 'node');
+  writeFileSync(other, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} -e 'console.log(JSON.stringify({execPath:process.execPath,version:"v99.0.0",modules:"999",napi:"9",arch:process.arch,platform:process.platform,prefix:""}))'\n`);
+  chmodSync(other, 0o755);
+  const elsewhere = await buildAddon(source, { cacheDir, nodePath: other, builder: 'direct' });
+  assert.notEqual(elsewhere.key, built.key);
+  assert.equal(elsewhere.node.modules, '999');
+});
+
+test('a nodePath that names no Node is a PerfLabError naming the setting, before any build', async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'perf-lab-build-nonode-'));
+  const missing = join(tmpdir(), 'perf-lab-no-such-dir', 'bin', 'node');
+  await assert.rejects(buildAddon(await squareSource(), { cacheDir, nodePath: missing }), (e: unknown) => {
+    assert.ok(e instanceof PerfLabError);
+    assert.match(e.message, /Node\.js was not found at ".*perf-lab-no-such-dir\/bin\/node"/);
+    assert.match(e.message, /perfLab\.nodePath/);
+    assert.match(e.message, /--node/);
+    return true;
+  });
+  const sel = await selectKernel({ source: 'function id(x: number) { return x; }', fileName: 'id.ts', functionName: 'id' });
+  assert.ok(sel.ok);
+  if (sel.ok) await assert.rejects(compileNative(sel.kernel, { cacheDir, nodePath: missing }), /Node\.js was not found/);
 });
