@@ -1,0 +1,439 @@
+"""Perf Lab's Python profiling helper: runs a script under cProfile or a stack sampler and writes JSON.
+
+Standard library only, Python 3.8 or later. The extension runs it on the user's interpreter:
+
+    perf_lab_profile.py run --mode cprofile|sampling [--interval US] --out FILE -- SCRIPT [ARGS...]
+    perf_lab_profile.py pstats --out FILE PSTATS_FILE
+    perf_lab_profile.py check SCRIPT        (prints JSON: {"ok": true} or the syntax error's place)
+
+Stopping: when the runner writes "stop" on the control pipe (file descriptor in PERF_LAB_CONTROL_FD), or on
+SIGTERM, the profile recorded so far is written and the process exits; "done" on the pipe says it was written.
+"""
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+import types
+
+FORMAT = "perf-lab-python"
+VERSION = 1
+HELPER_FILE = os.path.abspath(__file__)
+# Beyond this many call paths the cProfile call tree keeps only the heaviest paths' detail.
+MAX_TREE_NODES = 200000
+
+
+class Frames:
+    """Interned frames and stacks, as the extension's profile model holds them."""
+
+    def __init__(self):
+        self.frames = []
+        self.frame_ids = {}
+        self.stacks = []
+        self.stack_ids = {}
+
+    def frame(self, name, file, line, kind):
+        key = (name, file, line, kind)
+        i = self.frame_ids.get(key)
+        if i is None:
+            i = len(self.frames)
+            self.frames.append([name, file, line, kind])
+            self.frame_ids[key] = i
+        return i
+
+    def stack(self, frame, parent):
+        key = (frame, parent)
+        i = self.stack_ids.get(key)
+        if i is None:
+            i = len(self.stacks)
+            self.stacks.append([frame, parent])
+            self.stack_ids[key] = i
+        return i
+
+
+def write_json(path, doc):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, separators=(",", ":"))
+    os.replace(tmp, path)
+
+
+def header(mode):
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "mode": mode,
+        "python": sys.version.split()[0],
+        "implementation": sys.implementation.name,
+        "executable": sys.executable,
+    }
+
+
+# ---- cProfile / pstats -------------------------------------------------------------------------------------------
+
+
+def pstats_frame(frames, key):
+    file, line, name = key
+    if file == "~" or (file.startswith("<") and line == 0):
+        # Built-ins: "<built-in method builtins.sum>", "<method 'append' of 'list' objects>".
+        label = name
+        if label.startswith("<built-in method ") and label.endswith(">"):
+            label = label[len("<built-in method "):-1]
+        return frames.frame(label, "", 0, "native")
+    path = os.path.abspath(file) if not file.startswith("<") else file
+    return frames.frame(name, path, line, "python" if not file.startswith("<") else "runtime")
+
+
+def convert_stats(stats, mode, skip_files=()):
+    """Turns pstats' function table (with callers per function) into frames, an approximate call tree and exact counts.
+
+    pstats keeps, per function, its own time, its cumulative time, and the time of each caller -> callee edge,
+    but no full stacks. The call tree is expanded from the roots the way gprof2dot and snakeviz do: a function
+    reached along a path gets the share of its callee edges in proportion to the time that path spent in it.
+    """
+    frames = Frames()
+    skip = set(skip_files)
+    # Calls the helper itself made (the exec() that started the script, the profiler's own methods) are left out.
+    table = {
+        k: v
+        for k, v in stats.items()
+        if k[0] not in skip and not is_profiler_method(k) and not (v[4] and all(c[0] in skip for c in v[4]))
+        and not (skip and not v[4] and is_exec(k))
+    }
+    callees = {k: [] for k in table}
+    for callee, (cc, nc, tt, ct, callers) in table.items():
+        for caller, edge in callers.items():
+            if caller in table and caller != callee:
+                callees[caller].append((callee, edge[3]))
+    roots = [k for k, v in table.items() if not any(c in table and c != k for c in v[4])]
+    # The exec() that started the script is the profiler's doing, not the program's.
+    expanded_roots = []
+    for r in roots:
+        if is_exec(r):
+            expanded_roots.extend((c, t) for c, t in callees[r])
+        else:
+            expanded_roots.append((r, table[r][3]))
+    samples = []
+    nodes = [0]
+    truncated = [False]
+
+    def expand(key, total, parent, on_path, depth):
+        cc, nc, tt, ct, _ = table[key]
+        share = total / ct if ct > 0 else 0.0
+        s = frames.stack(pstats_frame(frames, key), parent)
+        nodes[0] += 1
+        self_time = tt * share
+        if self_time > 0:
+            samples.append([s, self_time * 1000.0])
+        if depth > 400 or nodes[0] > MAX_TREE_NODES:
+            truncated[0] = True
+            rest = max(0.0, total - self_time)
+            if rest > 0:
+                samples.append([s, rest * 1000.0])
+            return
+        on_path.add(key)
+        for callee, edge_ct in sorted(callees[key], key=lambda e: -e[1]):
+            if callee in on_path:
+                continue
+            part = edge_ct * share
+            if part > 0:
+                expand(callee, part, s, on_path, depth + 1)
+        on_path.discard(key)
+
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 5000))
+    try:
+        for key, total in sorted(expanded_roots, key=lambda e: -e[1]):
+            if key in table:
+                expand(key, total, -1, set(), 0)
+    finally:
+        sys.setrecursionlimit(old_limit)
+
+    functions = []
+    for key, (cc, nc, tt, ct, _) in table.items():
+        functions.append({"frame": pstats_frame(frames, key), "calls": nc, "primitiveCalls": cc, "selfMs": tt * 1000.0, "totalMs": ct * 1000.0})
+    notes = [
+        "cProfile counts every call exactly but keeps only caller -> callee edges, not whole stacks: the flame graph's "
+        "paths are rebuilt from those edges (as gprof2dot and snakeviz do), so a function called from several places "
+        "shares its time among them in proportion to the edge times. Self times and call counts per function are exact; "
+        "cProfile records no lines, so there is no line heat in this mode (use the sampling profiler for it)."
+    ]
+    if truncated[0]:
+        notes.append("The call graph has too many paths to expand fully; the deepest paths are folded into their callers.")
+    doc = header(mode)
+    doc.update({"unit": "ms", "frames": frames.frames, "stacks": frames.stacks, "samples": samples, "lines": [], "functions": functions, "notes": notes})
+    return doc
+
+
+def is_exec(key):
+    return key[0] == "~" and key[2] in ("<built-in method builtins.exec>", "<built-in function exec>")
+
+
+def is_profiler_method(key):
+    return key[0] == "~" and "_lsprof.Profiler" in key[2]
+
+
+def load_pstats(path):
+    import marshal
+
+    with open(path, "rb") as f:
+        stats = marshal.load(f)
+    if not isinstance(stats, dict):
+        raise ValueError("not a pstats file")
+    return stats
+
+
+# ---- Running a script --------------------------------------------------------------------------------------------
+
+
+class Session:
+    """One profiled run: writes the profile once, whether the script ends, fails or is stopped."""
+
+    def __init__(self, mode, interval_us, out):
+        self.mode = mode
+        self.interval_us = interval_us
+        self.out = out
+        self.lock = threading.Lock()
+        self.written = False
+        self.started = time.perf_counter()
+        self.profiler = None
+        self.sampler = None
+        self.main_thread_id = threading.get_ident()
+
+    def start(self):
+        if self.mode == "cprofile":
+            import cProfile
+
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
+        else:
+            self.sampler = Sampler(self.main_thread_id, self.interval_us)
+            self.sampler.start()
+
+    def finish(self, stopped):
+        """Stops profiling and writes the profile; only the first call writes. Safe from any thread."""
+        with self.lock:
+            if self.written:
+                return
+            self.written = True
+            duration_ms = (time.perf_counter() - self.started) * 1000.0
+            if self.profiler is not None:
+                # disable() also closes the calls still in progress, so a stopped run keeps their time.
+                self.profiler.disable()
+                self.profiler.create_stats()
+                doc = convert_stats(self.profiler.stats, "cprofile", skip_files=(HELPER_FILE,))
+            else:
+                doc = self.sampler.stop_and_collect()
+            doc["durationMs"] = duration_ms
+            doc["stopped"] = stopped
+            write_json(self.out, doc)
+
+
+class Sampler(threading.Thread):
+    """Samples the main thread's stack every interval: real stacks, with the line each frame is at."""
+
+    def __init__(self, thread_id, interval_us):
+        super().__init__(name="perf-lab-sampler", daemon=True)
+        self.thread_id = thread_id
+        self.interval = max(10, interval_us) / 1e6
+        self.frames = Frames()
+        self.samples = []
+        self.lines = {}
+        self.halt = threading.Event()
+        self.done = threading.Event()
+        self.t0 = time.perf_counter()
+        self.code_frames = {}
+
+    def frame_of(self, code):
+        i = self.code_frames.get(code)
+        if i is None:
+            file = code.co_filename
+            path = os.path.abspath(file) if not file.startswith("<") else file
+            kind = "python" if not file.startswith("<") else "runtime"
+            i = self.frames.frame(code.co_name, path, code.co_firstlineno, kind)
+            self.code_frames[code] = i
+        return i
+
+    def run(self):
+        last = time.perf_counter()
+        current = sys._current_frames
+        while not self.halt.is_set():
+            time.sleep(self.interval)
+            now = time.perf_counter()
+            frame = current().get(self.thread_id)
+            if frame is None:
+                break
+            if self.halt.is_set():
+                break
+            # The script's frames are those above the helper's run_script; a sample in any other helper code
+            # (writing the profile, a stop handler) is the profiler's own time.
+            chain = []
+            while frame is not None and frame.f_code.co_filename != HELPER_FILE:
+                chain.append((frame.f_code, frame.f_lineno))
+                frame = frame.f_back
+            if chain and frame is not None and frame.f_code.co_name == "run_script":
+                weight = (now - last) * 1000.0
+                parent = -1
+                for code, _ in reversed(chain):
+                    parent = self.frames.stack(self.frame_of(code), parent)
+                leaf_code, leaf_line = chain[0]
+                self.samples.append([parent, weight, (now - self.t0) * 1000.0])
+                if leaf_line is not None:
+                    key = (self.frame_of(leaf_code), leaf_line)
+                    self.lines[key] = self.lines.get(key, 0.0) + weight
+            last = now
+        self.done.set()
+
+    def stop_and_collect(self):
+        self.halt.set()
+        if threading.get_ident() != self.ident:
+            self.done.wait(1.0)
+        doc = header("sampling")
+        doc.update(
+            {
+                "unit": "ms",
+                "intervalUs": self.interval * 1e6,
+                "frames": self.frames.frames,
+                "stacks": self.frames.stacks,
+                "samples": self.samples,
+                "lines": [[f, line, w] for (f, line), w in self.lines.items()],
+                "notes": [
+                    "Sampled by Perf Lab's built-in sampler: a thread reads the main thread's stack every "
+                    f"{self.interval * 1e6:.0f} µs and weighs each sample by the wall-clock time since the previous one. "
+                    "It sees only Python frames (time in C code counts for the Python line that called it) and only the main thread."
+                ],
+            }
+        )
+        return doc
+
+
+def watch_control(session, fd):
+    """Waits for "stop" on the control pipe, writes the profile, answers "done" and ends the process."""
+
+    def loop():
+        buf = b""
+        try:
+            while b"\n" not in buf:
+                chunk = os.read(fd, 64)
+                if not chunk:
+                    return
+                buf += chunk
+        except OSError:
+            return
+        if buf.split(b"\n")[0].strip() != b"stop":
+            return
+        answer = b"done\n"
+        try:
+            session.finish(stopped=True)
+        except Exception:
+            traceback.print_exc()
+            answer = b"failed\n"
+        try:
+            os.write(fd, answer)
+        except OSError:
+            pass
+        os._exit(143)
+
+    threading.Thread(target=loop, name="perf-lab-control", daemon=True).start()
+
+
+def run_script(mode, interval_us, out, script, args):
+    script = os.path.abspath(script)
+    with open(script, "rb") as f:
+        source = f.read()
+    code = compile(source, script, "exec", dont_inherit=True)
+    sys.argv = [script] + list(args)
+    sys.path[0] = os.path.dirname(script)
+    main = types.ModuleType("__main__")
+    main.__file__ = script
+    main.__builtins__ = __builtins__
+    sys.modules["__main__"] = main
+
+    if mode == "sampling":
+        # The sampler thread needs the GIL to look; a shorter switch interval lets it look on time.
+        sys.setswitchinterval(min(sys.getswitchinterval(), max(interval_us, 100) / 1e6))
+    session = Session(mode, interval_us, out)
+    fd = os.environ.get("PERF_LAB_CONTROL_FD")
+    if fd and fd.isdigit():
+        watch_control(session, int(fd))
+
+    def on_term(signum, frame):
+        session.finish(stopped=True)
+        os._exit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGTERM, on_term)
+    except (ValueError, OSError):
+        pass
+
+    status = 0
+    session.start()
+    try:
+        exec(code, main.__dict__)
+    except SystemExit as e:
+        status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        if e.code is not None and not isinstance(e.code, int):
+            print(e.code, file=sys.stderr)
+    except BaseException as e:
+        status = 1
+        # The traceback starts at the script, not in this helper.
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename == HELPER_FILE:
+            tb = tb.tb_next
+        traceback.print_exception(type(e), e, tb)
+    finally:
+        session.finish(stopped=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return status
+
+
+def check(script):
+    try:
+        with open(script, "rb") as f:
+            compile(f.read(), os.path.abspath(script), "exec", dont_inherit=True)
+    except SyntaxError as e:
+        return {"ok": False, "file": os.path.abspath(e.filename or script), "line": e.lineno or 0, "column": e.offset or 0, "message": f"{type(e).__name__}: {e.msg}"}
+    except (OSError, ValueError) as e:
+        return {"ok": False, "file": os.path.abspath(script), "line": 0, "column": 0, "message": str(e)}
+    return {"ok": True}
+
+
+def main(argv):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="perf_lab_profile.py")
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--mode", choices=["cprofile", "sampling"], default="cprofile")
+    r.add_argument("--interval", type=float, default=1000.0, help="sampling interval in microseconds")
+    r.add_argument("--out", required=True)
+    r.add_argument("script")
+    r.add_argument("args", nargs=argparse.REMAINDER)
+    p = sub.add_parser("pstats")
+    p.add_argument("--out", required=True)
+    p.add_argument("file")
+    c = sub.add_parser("check")
+    c.add_argument("script")
+    ns = parser.parse_args(argv)
+    if ns.command == "check":
+        print(json.dumps(check(ns.script)))
+        return 0
+    if ns.command == "pstats":
+        try:
+            stats = load_pstats(ns.file)
+            doc = convert_stats(stats, "pstats")
+        except Exception as e:
+            print(f"{ns.file} is not a cProfile/pstats file this Python can read ({type(e).__name__}: {e}).", file=sys.stderr)
+            return 2
+        write_json(ns.out, doc)
+        return 0
+    args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args
+    return run_script(ns.mode, ns.interval, ns.out, ns.script, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
