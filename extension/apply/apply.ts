@@ -178,7 +178,7 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
       throw new PerfLabError(`The native addon ${candidate.addonPath} is missing (${e.message}). Optimize ${functionName} again to rebuild it.`);
     });
     loader = emitNativeLoader(candidate.abi, { format: loaderFormat, addon: `./${names.wasm}` });
-    runs = `the addon is missing or cannot be loaded by the running Node.js (built for Node.js ${process.versions.node}, ${process.platform}-${process.arch})`;
+    runs = `the addon is missing or cannot be loaded by the running Node.js (built for Node.js ${candidate.node ? `${candidate.node.version.replace(/^v/, '')}, ${candidate.node.platform}-${candidate.node.arch}` : `${process.versions.node}, ${process.platform}-${process.arch}`})`;
   }
   const files: PlannedFile[] = [
     { path: join(dir, names.wasm), contents: artifact, role: candidate.target === 'wasm' ? 'wasm' : 'addon' },

@@ -22,6 +22,8 @@ export interface NativeCandidate {
   addonPath: string;
   sourcePath: string;
   flags: string[];
+  /** The Node the addon was built for (the user's, which loads it). */
+  node?: { version: string; modules: string; platform: string; arch: string };
   log: string[];
   /** The build-cache key (source, flags, compiler, Node version and ABI). */
   hash: string;
@@ -58,6 +60,7 @@ export async function compileNativeBatch(kernels: Kernel[], opts: NativeOptions 
     addonPath: build.addonPath,
     sourcePath: build.sourcePath,
     flags,
+    node: { version: build.node.version, modules: build.node.modules, platform: build.node.platform, arch: build.node.arch },
     log,
     hash: createHash('sha256').update(build.key).update(parts[i]!.abi.export).digest('hex').slice(0, 16),
   }));

@@ -99,8 +99,9 @@ export class OptimizeViews implements vscode.Disposable {
     const s = this.session;
     if (!s) return;
     const name = s.functionName;
+    const as = s.candidate.target === 'native' ? 'native code' : 'WebAssembly';
     try {
-      if (!s.proof.ok) throw new PerfLabError(`${name} is not proven equal to its WebAssembly version, so it cannot be applied.`);
+      if (!s.proof.ok) throw new PerfLabError(`${name} is not proven equal to its ${as} version, so it cannot be applied.`);
       const doc = await vscode.workspace.openTextDocument(s.uri);
       if (doc.getText() !== s.source) {
         s.data = { ...s.data, canApply: false, applyNote: `${path.basename(s.uri.fsPath)} changed since ${name} was optimized: run Optimize Function again.` };
@@ -111,7 +112,7 @@ export class OptimizeViews implements vscode.Disposable {
       const { planApply } = await import('../apply/apply');
       const plan = await planApply({ file: s.uri.fsPath, source: s.source, functionName: name, candidate: s.candidate, proof: s.proof });
       const edit = new vscode.WorkspaceEdit();
-      const meta: vscode.WorkspaceEditEntryMetadata = { label: `Perf Lab: run ${name} as WebAssembly`, needsConfirmation: false };
+      const meta: vscode.WorkspaceEditEntryMetadata = { label: `Perf Lab: run ${name} as ${as}`, needsConfirmation: false };
       for (const f of plan.files) edit.createFile(vscode.Uri.file(f.path), { overwrite: true, contents: f.contents }, meta);
       for (const e of plan.textEdits) edit.replace(s.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text, meta);
       if (!(await vscode.workspace.applyEdit(edit))) throw new PerfLabError(`The editor did not apply the edit of ${path.basename(s.uri.fsPath)} (is the file read-only?)`);
@@ -125,7 +126,7 @@ export class OptimizeViews implements vscode.Disposable {
       };
       this.post({ type: 'optimize', data: s.data });
       const again = 'Profile Again';
-      const pick = await vscode.window.showInformationMessage(`Perf Lab: ${name} now runs as WebAssembly (Undo in the editor reverts it). Profile the file again to see the new profile?`, again);
+      const pick = await vscode.window.showInformationMessage(`Perf Lab: ${name} now runs as ${as} (Undo in the editor reverts it). Profile the file again to see the new profile?`, again);
       if (pick === again) await vscode.commands.executeCommand('perfLab.profileFile', s.uri);
     } catch (e) {
       const message = userMessage(e);
