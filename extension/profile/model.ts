@@ -29,6 +29,8 @@ export interface Profile {
   lines: LineTime[];
   /** Wall-clock length of the profile in milliseconds, when known. */
   durationMs?: number;
+  /** Exact number of calls per frame, where the profiler counts calls (cProfile); NaN for frames it did not count. */
+  calls?: Float64Array;
 }
 
 /** Thrown when a file cannot be read as a profile; the message says what is wrong and is shown as is. */

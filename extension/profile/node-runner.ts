@@ -22,7 +22,7 @@ export const SUPPORTED_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts'] as co
 export const INLINING_NOTE =
   'Inlining was turned off (--no-turbo-inlining) so that small hot functions keep their own frames instead of vanishing into their callers. Shares between functions stay meaningful, but code that makes many small calls runs slower than in production (up to 2× in our examples); turn off perfLab.disableInlining to measure it exactly as it runs.';
 
-export type Language = 'javascript' | 'typescript';
+export type Language = 'javascript' | 'typescript' | 'python';
 
 /** What to run and how. */
 export interface ProfileRequest {
@@ -59,6 +59,8 @@ export interface RunInfo extends RunSummary {
   stderrTail: string;
   /** Milliseconds from asking a stopped program for its profile to its answer, when it was stopped. */
   stopHandshakeMs?: number;
+  /** The profiler, when it is not V8's (e.g. "cProfile"); the report names it instead of the sampling interval. */
+  profiler?: string;
 }
 
 export interface ProfileResult {

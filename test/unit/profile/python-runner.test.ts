@@ -1,0 +1,127 @@
+// These tests really run python3 (3.8 or later on PATH) under cProfile and Perf Lab's sampler.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { PerfLabError } from '../../../extension/errors';
+import { functionStats, lineStats, totalWeight } from '../../../extension/profile/aggregate';
+import { detectFormat, readProfile } from '../../../extension/profile/import';
+import { parsePythonProfile } from '../../../extension/profile/importers/python';
+import { profilePythonFile, probePython, readPstats } from '../../../extension/profile/python-runner';
+
+const root = resolve(__dirname, '..', '..', '..');
+const pairwise = join(root, 'examples', 'python', 'pairwise.py');
+const scratch = mkdtempSync(join(tmpdir(), 'perf-lab-python-test-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function lineOf(file: string, text: string): number {
+  return readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+}
+
+function userError(patterns: RegExp[]) {
+  return (e: unknown) => {
+    assert.ok(e instanceof PerfLabError, `expected PerfLabError, got ${String(e)}`);
+    for (const p of patterns) assert.match(e.message, p);
+    return true;
+  };
+}
+
+describe('profilePythonFile', () => {
+  it('names the hot function with exact call counts under cProfile', async () => {
+    const n = 200;
+    const r = await profilePythonFile({ file: pairwise, args: [String(n)], mode: 'cprofile' });
+    assert.equal(r.run.language, 'python');
+    assert.match(r.run.runtimeVersion, /^Python 3\.\d+/);
+    assert.equal(r.run.exitCode, 0);
+    assert.equal(r.profile.unit, 'ms');
+    const stats = functionStats(r.profile);
+    const top = stats[0]!;
+    assert.equal(top.name, 'distance');
+    assert.equal(top.file, pairwise);
+    assert.equal(top.line, lineOf(pairwise, 'def distance'));
+    assert.equal(top.kind, 'python');
+    const calls = (name: string) => r.profile.calls![r.profile.frames.findIndex((f) => f.name === name && f.file === pairwise)];
+    assert.equal(calls('distance'), (n * (n - 1)) / 2);
+    assert.equal(calls('pairwise_sum'), 1);
+    assert.equal(r.profile.calls![r.profile.frames.findIndex((f) => f.name === 'math.sqrt')], (n * (n - 1)) / 2);
+    // distance is reached through <module> -> main -> pairwise_sum, with the helper's own frames left out.
+    const sum = stats.find((f) => f.name === 'pairwise_sum')!;
+    assert.ok(sum.total >= top.total, 'pairwise_sum includes distance');
+    assert.ok(!r.profile.frames.some((f) => f.file.endsWith('perf_lab_profile.py')));
+    assert.ok(r.notes.some((x) => /caller -> callee edges/.test(x)));
+  });
+
+  it('names the hot function and the lines inside it with the sampler', async () => {
+    const r = await profilePythonFile({ file: pairwise, args: ['1200'], mode: 'sampling', samplingIntervalUs: 500 });
+    assert.equal(r.run.profiler, 'Perf Lab sampler');
+    assert.ok(r.profile.sampleStack.length > 20, `only ${r.profile.sampleStack.length} samples`);
+    const stats = functionStats(r.profile);
+    const distance = stats.find((f) => f.name === 'distance')!;
+    assert.ok(distance.self / totalWeight(r.profile) > 0.3, `distance has ${distance.self} of ${totalWeight(r.profile)}`);
+    const lines = lineStats(r.profile).get(pairwise)!;
+    const first = lineOf(pairwise, 'def distance');
+    const last = lineOf(pairwise, 'return math.sqrt');
+    const inside = [...lines].filter(([l]) => l > first && l <= last).reduce((a, [, w]) => a + w, 0);
+    assert.ok(inside > 0.3 * totalWeight(r.profile), 'the lines of distance carry its time');
+  });
+
+  it('reports a syntax error with file:line:col before running', async () => {
+    const bad = join(scratch, 'bad.py');
+    writeFileSync(bad, 'x = 1\ndef f(:\n    pass\n');
+    await assert.rejects(profilePythonFile({ file: bad }), userError([new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+`), /SyntaxError/]));
+  });
+
+  it('keeps the samples of a never-ending script stopped by the timeout', async () => {
+    const forever = join(scratch, 'forever.py');
+    writeFileSync(forever, 'def spin():\n    x = 0\n    while True:\n        x += 1\n\nspin()\n');
+    for (const mode of ['sampling', 'cprofile'] as const) {
+      const r = await profilePythonFile({ file: forever, mode, timeoutMs: 800 });
+      assert.equal(r.run.stoppedBy, 'timeout');
+      assert.ok(r.warnings.some((w) => /timeout/.test(w)));
+      const spin = functionStats(r.profile).find((f) => f.name === 'spin');
+      assert.ok(spin && spin.total > 0.5 * totalWeight(r.profile), `${mode}: spin holds the time`);
+      assert.ok(totalWeight(r.profile) > 200, `${mode}: ${totalWeight(r.profile)} ms recorded`);
+    }
+  });
+
+  it('keeps the profile of a failing script and warns with its stderr', async () => {
+    const failing = join(scratch, 'failing.py');
+    writeFileSync(failing, 'def work():\n    return sum(i * i for i in range(100000))\n\nwork()\nraise ValueError("boom")\n');
+    const r = await profilePythonFile({ file: failing });
+    assert.equal(r.run.exitCode, 1);
+    assert.ok(r.warnings[0]!.includes('ValueError: boom'));
+    assert.ok(!/perf_lab_profile/.test(r.run.stderrTail), 'the traceback starts at the script');
+    assert.ok(functionStats(r.profile).some((f) => f.name === 'work'));
+  });
+
+  it('names perfLab.pythonPath when the interpreter is missing', async () => {
+    await assert.rejects(probePython('/nonexistent/python3'), userError([/perfLab\.pythonPath/]));
+  });
+});
+
+describe('pstats files', () => {
+  it('converts a cProfile .prof file and imports it', async () => {
+    const prof = join(scratch, 'pairwise.prof');
+    execFileSync('python3', ['-m', 'cProfile', '-o', prof, pairwise, '150'], { stdio: 'ignore' });
+    assert.equal(detectFormat(prof, ''), 'pstats');
+    const converted = await readPstats(prof);
+    assert.equal(converted.mode, 'pstats');
+    const p = await readProfile(prof);
+    const distance = functionStats(p).find((f) => f.name === 'distance')!;
+    assert.equal(distance.file, pairwise);
+    assert.equal(functionStats(p)[0]!.name, 'distance');
+    assert.equal(p.calls![p.frames.findIndex((f) => f.name === 'distance')], (150 * 149) / 2);
+  });
+
+  it('says so when a .prof file is not pstats', async () => {
+    const bogus = join(scratch, 'bogus.prof');
+    writeFileSync(bogus, 'not marshal data');
+    await assert.rejects(readProfile(bogus), /not a cProfile\/pstats file/);
+  });
+
+  it('rejects JSON that is not the helper\'s', () => {
+    assert.throws(() => parsePythonProfile('{"format":"other"}', 'x.json'), /not a Perf Lab Python profile/);
+  });
+});
