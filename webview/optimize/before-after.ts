@@ -105,13 +105,13 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
     ` · ${d.target === 'native' ? 'a native addon (Apply writes it)' : `${d.wasmBytes.toLocaleString('en-US')} bytes of WebAssembly`} · ${rec.calls} of ${rec.totalCalls.toLocaleString('en-US')} real calls recorded${rec.reused ? ' (an earlier recording of the unchanged file)' : ''}`,
   );
   header.append(title, summary);
-  const out: HTMLElement[] = [header, proofSection(d.proof)];
+  const out: HTMLElement[] = [header, proofSection(d.proof, d.target === 'native' ? 'native code' : 'WebAssembly')];
   if (d.bench) out.push(benchSection(d.bench));
   out.push(applySection(d, deps));
   return out;
 }
 
-function proofSection(p: ProofView): HTMLElement {
+function proofSection(p: ProofView, compiled: string): HTMLElement {
   const s = el('section', 'ba-section proof');
   s.id = 'proof';
   s.dataset.ok = String(p.ok);
@@ -120,7 +120,7 @@ function proofSection(p: ProofView): HTMLElement {
   s.dataset.wasmCalls = String(p.wasmCalls);
   s.dataset.fallbacks = String(p.fallbacks);
   s.dataset.mismatches = String(p.mismatches);
-  const verdict = p.ok ? 'Proven equal' : p.vacuous ? 'Not proven: the WebAssembly code hardly ran' : 'Refused: the versions differ';
+  const verdict = p.ok ? 'Proven equal' : p.vacuous ? `Not proven: the ${compiled} hardly ran` : 'Refused: the versions differ';
   const h = el('h2', undefined, 'Proof');
   const badge = el('span', `badge ${p.ok ? 'ok' : 'bad'}`, verdict);
   badge.id = 'proof-verdict';
@@ -129,7 +129,7 @@ function proofSection(p: ProofView): HTMLElement {
   const fact = (k: string, v: string) => dl.append(el('dt', undefined, k), el('dd', undefined, v));
   fact('Cases', `${p.cases.toLocaleString('en-US')}: ${p.recordedCases} recorded calls, ${p.edgeCases} edge cases (NaN, ±0, ±Infinity, subnormals, int32 and 2^53 limits, empty arrays)`);
   fact('Mismatches', String(p.mismatches));
-  fact('Ran', `WebAssembly on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
+  fact('Ran', `${compiled[0]!.toUpperCase()}${compiled.slice(1)} on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
   if (p.fallbackReasons.length > 0) fact('Fallbacks', p.fallbackReasons.map((f) => `${f.reason} (${f.count})`).join('; '));
   fact('Compared', p.comparison);
   s.append(h, dl);
