@@ -18,6 +18,7 @@ import { toFlameGraphData } from './profile/flame-data';
 import { exportCpuProfile } from './profile/importers/cpuprofile';
 import type { Profile } from './profile/model';
 import { probeNode, profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
+import { profilePythonFile, type PythonProfiler } from './profile/python-runner';
 import { describeProof, prove, type Proof } from './prove/prove';
 import { record } from './record/record';
 import { recordedParamTypes, type Recording } from './record/recording';
@@ -34,17 +35,22 @@ const USAGE = `Usage:
   perf-lab optimize <file> --fn <name> [options] [-- program arguments]
   perf-lab demo [--out-dir dir] [--quick]
 
-Profiles a JavaScript or TypeScript file (.js .mjs .cjs .ts .mts) under V8's CPU profiler,
-prints the functions with the most self time, and writes the profile and a flame graph.
+Profiles a JavaScript or TypeScript file (.js .mjs .cjs .ts .mts) under V8's CPU profiler, or a Python
+file (.py) under cProfile or Perf Lab's stack sampler, prints the functions with the most self time,
+and writes the profile and a flame graph.
 
 Options for profile:
   --out <file.cpuprofile>   write the profile (readable by Perf Lab, Chrome DevTools, speedscope)
   --html <file.html>        write a standalone flame graph page
   --top <n>                 rows in the table of hot functions (default 15)
-  --interval <µs>           sampling interval in microseconds (default 100)
+  --interval <µs>           sampling interval in microseconds (default 100; 1000 for Python's sampler)
   --timeout <s>             stop the program after this many seconds and keep its samples (default 60, 0 for none)
   --node <path>             the node executable to run the program with (default: node on PATH)
   --no-disable-inlining     profile with V8's inlining on, exactly as the program normally runs
+  --python <path>           the Python interpreter for .py files (default: python3 on PATH)
+  --profiler cprofile|sampling
+                            how .py files are profiled: cProfile, exact call counts (default), or the
+                            sampler, real stacks and line heat
   -h, --help                show this help
 
 Options for optimize (record the function's real calls → compile → prove → benchmark):
@@ -114,6 +120,17 @@ export function topTable(p: Profile, top: number): string {
   const rows = functionStats(p)
     .slice(0, top)
     .map((f) => [f.name, f.file ? `${shown(f.file)}${f.line > 0 ? `:${f.line}` : ''}` : '', fixed(f.self, digits), pct(f.self), fixed(f.total, digits), pct(f.total)]);
+  const calls = p.calls;
+  if (calls) {
+    // Exact call counts (cProfile), summed over the frames of each function.
+    functionStats(p)
+      .slice(0, top)
+      .forEach((f, i) => {
+        const counted = f.frames.filter((fr) => !Number.isNaN(calls[fr]!));
+        rows[i]!.push(counted.length === 0 ? '' : counted.reduce((a, fr) => a + calls[fr]!, 0).toLocaleString('en-US'));
+      });
+    return formatTable(['Function', 'Location', `Self ${unit}`, 'Self %', `Total ${unit}`, 'Total %', 'Calls'], rows, [false, false, true, true, true, true, true]);
+  }
   return formatTable(['Function', 'Location', `Self ${unit}`, 'Self %', `Total ${unit}`, 'Total %'], rows, [false, false, true, true, true, true]);
 }
 
@@ -123,9 +140,11 @@ export function runReport(r: ProfileResult): string {
   const ended = run.stoppedBy ? `stopped (${run.stoppedBy})` : run.signal ? `ended by ${run.signal}` : `exit code ${run.exitCode}`;
   const lines = [
     `Profiled ${shown(run.file)}${run.args.length > 0 ? ` ${run.args.join(' ')}` : ''}`,
-    `  runtime   Node.js ${run.runtimeVersion} (${run.runtime})`,
+    run.language === 'python' ? `  runtime   ${run.runtimeVersion} (${run.runtime})` : `  runtime   Node.js ${run.runtimeVersion} (${run.runtime})`,
     `  run       ${fixed(run.durationMs / 1000, 2)} s, ${ended}`,
-    `  samples   ${profile.sampleStack.length.toLocaleString('en-US')} at ${run.samplingIntervalUs} µs, ${fixed(totalWeight(profile), 1)} ${profile.unit} in all`,
+    run.profiler === 'cProfile'
+      ? `  profiler  cProfile, ${fixed(totalWeight(profile), 1)} ${profile.unit} of calls timed`
+      : `  samples   ${profile.sampleStack.length.toLocaleString('en-US')} at ${run.samplingIntervalUs} µs${run.profiler ? ` (${run.profiler})` : ''}, ${fixed(totalWeight(profile), 1)} ${profile.unit} in all`,
   ];
   for (const n of r.notes) lines.push(`  note      ${n}`);
   for (const w of r.warnings) lines.push(`  warning   ${w.replace(/\n/g, '\n            ')}`);
@@ -185,6 +204,8 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
       timeout: { type: 'string' },
       node: { type: 'string' },
       'no-disable-inlining': { type: 'boolean' },
+      python: { type: 'string' },
+      profiler: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -194,21 +215,24 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
   }
   const [file, ...programArgs] = positionals;
   if (!file) throw new UsageError('perf-lab profile needs a file to run.');
+  if (values.profiler !== undefined && values.profiler !== 'cprofile' && values.profiler !== 'sampling') throw new UsageError(`--profiler takes cprofile or sampling, not "${values.profiler}".`);
+  const python = extname(file).toLowerCase() === '.py';
   const top = Math.floor(positiveNumber(values.top, 'top', 15));
-  const interval = positiveNumber(values.interval, 'interval', 100);
+  const interval = positiveNumber(values.interval, 'interval', python ? 1000 : 100);
   const timeout = positiveNumber(values.timeout, 'timeout', 60, true);
   const interrupt = abortOnInterrupt();
   try {
-    const result = await profileNodeFile({
+    const common = {
       file: resolve(file),
       args: programArgs,
       samplingIntervalUs: interval,
       timeoutMs: timeout * 1000,
-      disableInlining: !values['no-disable-inlining'],
       signal: interrupt.signal,
-      ...(values.node ? { nodePath: values.node } : {}),
       ...(io.programOutput ? { onOutput: io.programOutput } : {}),
-    });
+    };
+    const result = python
+      ? await profilePythonFile({ ...common, mode: (values.profiler as PythonProfiler | undefined) ?? 'cprofile', ...(values.python ? { pythonPath: values.python } : {}) })
+      : await profileNodeFile({ ...common, disableInlining: !values['no-disable-inlining'], ...(values.node ? { nodePath: values.node } : {}) });
     io.out('\n' + runReport(result) + '\n' + topTable(result.profile, top) + '\n');
     await writeOutputs(result, `Profile: ${basename(file)}`, values.out && resolve(values.out), values.html && resolve(values.html), io);
   } finally {

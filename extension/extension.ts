@@ -12,6 +12,7 @@ import { ProfileStore } from './lab/profile-store';
 const JS_TS: vscode.DocumentSelector = [
   { scheme: 'file', language: 'javascript' },
   { scheme: 'file', language: 'typescript' },
+  { scheme: 'file', language: 'python' },
 ];
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -50,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
         if (target && views.reveal(target.name, target.file)) return;
         const latest = store.latest;
         if (!latest) {
-          void vscode.window.showInformationMessage('Perf Lab: no profile yet. Right-click a JavaScript or TypeScript file and pick "Perf Lab: Profile File".');
+          void vscode.window.showInformationMessage('Perf Lab: no profile yet. Right-click a JavaScript, TypeScript or Python file and pick "Perf Lab: Profile File".');
           return;
         }
         void import('./profile/flame-data').then(({ toFlameGraphData }) => {

@@ -47,8 +47,8 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
           arguments: [{ name: fn.name, file: fn.file }],
         }),
       );
-      // Only named functions can be looked up and rewritten.
-      if (fn.name && !fn.name.startsWith('(') && /^[\w$]+$/.test(fn.name)) {
+      // Only named functions can be looked up and rewritten, and only JavaScript and TypeScript ones so far.
+      if (fn.kind === 'js' && fn.name && !fn.name.startsWith('(') && /^[\w$]+$/.test(fn.name)) {
         const refused = this.refusals.get(`${fn.file}\0${fn.name}`);
         lenses.push(
           new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {

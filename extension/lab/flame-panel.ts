@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PerfLabError, userMessage } from '../errors';
 import { toFlameGraphData } from '../profile/flame-data';
-import { readProfile } from '../profile/import';
+import { detectFormat, readProfile } from '../profile/import';
 import { FLAME_VIEW_TYPE, type FlameGraphData, type FromWebview, type ToWebview, type WebviewState } from '../protocol';
 import { makeNonce, webviewHtml } from '../view/html';
 import type { Log } from './log';
@@ -134,7 +134,13 @@ export class FlameViews implements vscode.Disposable {
 
   /** Reads a profile file and turns it into panel data. */
   private async load(file: string, title?: string): Promise<FlameGraphData> {
-    const profile = await readProfile(file);
+    let pythonPath: string | undefined;
+    if (detectFormat(file, '') === 'pstats') {
+      // pstats files are read by the user's Python (marshal), which is not meant for untrusted data.
+      if (!vscode.workspace.isTrusted) throw new PerfLabError(`${path.basename(file)} is a cProfile/pstats file, which Perf Lab reads with Python; it does so only in a trusted folder. Trust the folder (Manage Workspace Trust) to open it.`);
+      pythonPath = vscode.workspace.getConfiguration('perfLab', vscode.Uri.file(file)).get<string>('pythonPath') || undefined;
+    }
+    const profile = await readProfile(file, pythonPath ? { pythonPath } : {});
     return toFlameGraphData(profile, { title: title ?? path.basename(file), source: file });
   }
 
@@ -160,7 +166,7 @@ export class FlameViews implements vscode.Disposable {
     },
   };
 
-  /** Opens .cpuprofile files in the flame graph. */
+  /** Opens .cpuprofile and cProfile/pstats files in the flame graph. */
   readonly cpuprofileEditor: vscode.CustomReadonlyEditorProvider = {
     openCustomDocument: (uri) => ({ uri, dispose: () => {} }),
     resolveCustomEditor: async (doc, panel) => {

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { toFlameGraphData } from '../profile/flame-data';
 import { exportCpuProfile } from '../profile/importers/cpuprofile';
 import { profileNodeFile, runSummary } from '../profile/node-runner';
+import { profilePythonFile, type PythonProfiler } from '../profile/python-runner';
 import { reportFailure, workspaceTrusted } from './command-helpers';
 import type { FlameViews } from './flame-panel';
 import type { Log } from './log';
@@ -32,7 +33,7 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown)
   if (!trusted) return;
   const uri = targetUri(arg);
   if (!uri) {
-    void vscode.window.showErrorMessage('Perf Lab: open a JavaScript or TypeScript file (.js .mjs .cjs .ts .mts), or right-click one in the explorer, then run Profile File.');
+    void vscode.window.showErrorMessage('Perf Lab: open a JavaScript, TypeScript or Python file (.js .mjs .cjs .ts .mts .py), or right-click one in the explorer, then run Profile File.');
     return;
   }
   if (uri.scheme !== 'file') {
@@ -53,6 +54,23 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown)
         const abort = new AbortController();
         const sub = token.onCancellationRequested(() => abort.abort());
         try {
+          const common = {
+            file,
+            args: cfg.get<string[]>('args', []),
+            timeoutMs: cfg.get<number>('timeout', 60) * 1000,
+            signal: abort.signal,
+            onProgress: (e: { message?: string }) => progress.report(e),
+            onOutput: (_stream: 'stdout' | 'stderr', text: string) => log.append(text),
+          };
+          if (path.extname(file).toLowerCase() === '.py') {
+            return await profilePythonFile({
+              ...common,
+              pythonPath: cfg.get<string>('pythonPath', '') || 'python3',
+              mode: cfg.get<PythonProfiler>('pythonProfiler', 'cprofile'),
+              // The sampler runs inside the interpreter and competes for the GIL: no finer than 1 ms.
+              samplingIntervalUs: Math.max(1000, cfg.get<number>('samplingInterval', 100)),
+            });
+          }
           return await profileNodeFile({
             file,
             nodePath: cfg.get<string>('nodePath', 'node'),

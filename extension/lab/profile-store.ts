@@ -26,7 +26,7 @@ export class ProfileStore implements vscode.Disposable {
     this.unitName = profile.unit;
     const byFile = new Map<string, FileHeat>();
     for (const fn of functionStats(profile)) {
-      if (!fn.file || fn.line <= 0 || fn.kind !== 'js') continue;
+      if (!fn.file || fn.line <= 0 || (fn.kind !== 'js' && fn.kind !== 'python')) continue;
       let h = byFile.get(fn.file);
       if (!h) byFile.set(fn.file, (h = { functions: [], lines: new Map() }));
       h.functions.push(fn);

@@ -302,7 +302,7 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
   const file = resolve(req.file);
   const ext = extname(file).toLowerCase();
   if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw new PerfLabError(`Perf Lab cannot profile ${basename(file)}: it runs JavaScript and TypeScript files (${SUPPORTED_EXTENSIONS.join(' ')}).`);
+    throw new PerfLabError(`Perf Lab cannot profile ${basename(file)}: it runs JavaScript and TypeScript files (${SUPPORTED_EXTENSIONS.join(' ')}) and Python files (.py).`);
   }
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new PerfLabError(`${file} does not exist. Save the file, or check its path.`);

@@ -34,7 +34,7 @@ describe('perf-lab command line', () => {
   it('exits 1 with only a message for a problem the user can fix', async () => {
     const r = await perfLab('profile', 'README.md');
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'perf-lab: Perf Lab cannot profile README.md: it runs JavaScript and TypeScript files (.js .mjs .cjs .ts .mts).\n');
+    assert.equal(r.stderr, 'perf-lab: Perf Lab cannot profile README.md: it runs JavaScript and TypeScript files (.js .mjs .cjs .ts .mts) and Python files (.py).\n');
     const bad = await perfLab('profile', 'test/fixtures/programs/syntax-error.js');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /syntax-error\.js:4:11: Unexpected token ';'/);

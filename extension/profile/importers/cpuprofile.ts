@@ -40,6 +40,8 @@ function toFrame(cf: CpuProfileNode['callFrame']): Frame {
   let kind: Frame['kind'] = 'js';
   if (!url) kind = RUNTIME_NAMES.has(cf.functionName) ? 'runtime' : 'native';
   else if (url.startsWith('node:') || url.startsWith('internal/')) kind = 'runtime';
+  // Perf Lab saves Python profiles in this format too.
+  else if (url.endsWith('.py')) kind = 'python';
   const line = typeof cf.lineNumber === 'number' && cf.lineNumber >= 0 ? cf.lineNumber + 1 : 0;
   const column = typeof cf.columnNumber === 'number' && cf.columnNumber >= 0 ? cf.columnNumber + 1 : 0;
   return { name, file: urlToFile(url), line, column, kind };
