@@ -209,7 +209,7 @@ class FunctionGen {
       }
     }
     this.ints = intLocals(f);
-    this.facts = boundsFacts(f);
+    this.facts = boundsFacts(f, this.ints);
     f.locals.forEach((l, i) => {
       if (this.localIndex[i] === undefined) this.localIndex[i] = this.newVar(this.ints.has(i) ? b.i64 : this.gen.wasmType(l.type));
     });
@@ -445,7 +445,14 @@ class FunctionGen {
 
   /** The index is a loop counter that the test of an enclosing loop keeps within this array (bounds.ts). */
   private provenInBounds(array: number, index: Expr): boolean {
-    return index.kind === 'local' && index.type === 'i32' && this.active.some((f) => f.counter === index.local && f.arrays.has(array));
+    if (index.kind !== 'local' || (index.type !== 'i32' && !this.ints.has(index.local))) return false;
+    return this.active.some((f) => f.counter === index.local && f.arrays.has(array));
+  }
+
+  /** A proven index as an i32 (an integer double's i64 local is below the length, so it wraps exactly). */
+  private provenIndex(index: Expr): ExpressionRef {
+    if (index.kind === 'local' && this.ints.has(index.local)) return this.m.i32.wrap(this.m.local.get(this.localIndex[index.local]!, this.b.i64));
+    return this.expr(index);
   }
 
   private address(array: number, index: ExpressionRef, kind: ArrayKind): ExpressionRef {
@@ -491,7 +498,7 @@ class FunctionGen {
         value = m.i32.load8_u(0, 1, addr);
     }
     const type = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array' ? b.f64 : b.i32;
-    if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.expr(index)), value], type);
+    if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.provenIndex(index)), value], type);
     return m.block(null, [...this.checkedIndex(array, index, t, (ok) => [m.if(m.i32.eqz(ok), m.unreachable())]), value], type);
   }
 
@@ -524,7 +531,7 @@ class FunctionGen {
         write = m.i32.store8(0, 1, addr, val);
     }
     // JavaScript evaluates the index, then the value, then writes; a typed array ignores writes out of range.
-    if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.expr(index)), m.local.set(v, this.expr(value)), write], b.none);
+    if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.provenIndex(index)), m.local.set(v, this.expr(value)), write], b.none);
     let ok: ExpressionRef = 0;
     const setIndex = this.checkedIndex(array, index, t, (test) => {
       ok = test;

@@ -11,7 +11,7 @@ export interface InBounds {
 }
 
 /** Facts for the function: which loops prove which counters in bounds (keyed by the loop statement). */
-export function boundsFacts(f: IrFunction): Map<Stmt, InBounds> {
+export function boundsFacts(f: IrFunction, ints: ReadonlySet<number> = new Set()): Map<Stmt, InBounds> {
   const sets = new Map<number, { value: Expr; update?: Extract<Stmt, { kind: 'loop' }> }[]>();
   const record = (body: Stmt[], update?: Extract<Stmt, { kind: 'loop' }>): void => {
     for (const s of body) {
@@ -56,11 +56,19 @@ export function boundsFacts(f: IrFunction): Map<Stmt, InBounds> {
   const loopFact = (loop: Extract<Stmt, { kind: 'loop' }>): InBounds | undefined => {
     if (!loop.test) return undefined;
     for (const c of conjuncts(loop.test)) {
-      if (c.kind !== 'binary' || c.op !== 'i32.lt_s' || c.left.kind !== 'local') continue;
+      if (c.kind !== 'binary' || c.left.kind !== 'local') continue;
       const i = c.left.local;
-      const array = boundArrays(c.right);
-      if (array === undefined || params.has(i) || assigns(loop.body, i) || !nonNegativeCounter(i)) continue;
-      return { counter: i, arrays: new Set([array]) };
+      if (c.op === 'i32.lt_s') {
+        const array = boundArrays(c.right);
+        if (array === undefined || params.has(i) || assigns(loop.body, i) || !nonNegativeCounter(i)) continue;
+        return { counter: i, arrays: new Set([array]) };
+      }
+      // An integer double (an i64 local, exact-ints.ts) below a length: `for (let j = i + 1; j < n; j++)`.
+      if (c.op === 'f64.lt' && ints.has(i) && c.right.kind === 'unary' && c.right.op === 'f64.from_i32') {
+        const array = boundArrays(c.right.arg);
+        if (array === undefined || assigns(loop.body, i) || !nonNegativeInt(i)) continue;
+        return { counter: i, arrays: new Set([array]) };
+      }
     }
     return undefined;
   };
@@ -71,6 +79,16 @@ export function boundsFacts(f: IrFunction): Map<Stmt, InBounds> {
       if (!update || value.kind !== 'binary' || value.op !== 'i32.add' || value.left.kind !== 'local' || value.left.local !== i) return false;
       if (value.right.kind !== 'const' || value.right.value !== 1 || assigns(update.body, i)) return false;
       return !!update.test && conjuncts(update.test).some((c) => c.kind === 'binary' && c.op === 'i32.lt_s' && c.left.kind === 'local' && c.left.local === i);
+    });
+  // An integer double never below 0: every assignment a constant ≥ 0, itself plus a constant ≥ 0, or a
+  // non-negative int32 counter plus a constant ≥ 0 (64-bit integer locals cannot wrap: they bail out first).
+  const nonNegativeInt = (j: number): boolean =>
+    (sets.get(j) ?? []).every(({ value }) => {
+      if (value.kind === 'const') return value.value >= 0 && !Object.is(value.value, -0);
+      if (value.kind !== 'binary' || value.op !== 'f64.add' || value.right.kind !== 'const' || !(value.right.value >= 0)) return false;
+      const l = value.left;
+      if (l.kind === 'local') return l.local === j;
+      return l.kind === 'unary' && l.op === 'f64.from_i32' && l.arg.kind === 'local' && l.arg.type === 'i32' && !params.has(l.arg.local) && nonNegativeCounter(l.arg.local);
     });
   visit(f.body);
   return out;

@@ -143,7 +143,9 @@ class Gen {
       const r2 = this.r();
       this.line(
         indent,
-        r2 < 0.6
+        r2 < 0.15 && this.counters.length
+          ? `for (let ${i} = ${pick(this.r, this.counters)} + 1; ${i} < ${a}.length; ${i}++) {`
+          : r2 < 0.6
           ? `for (let ${i} = 0; ${i} < ${a}.length; ${i}++) {`
           : r2 < 0.75
             ? `for (let ${i} = ${a}.length - 1; ${i} >= 0; ${i}--) {`
