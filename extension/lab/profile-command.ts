@@ -63,9 +63,12 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown)
             onOutput: (_stream: 'stdout' | 'stderr', text: string) => log.append(text),
           };
           if (path.extname(file).toLowerCase() === '.py') {
+            const { pythonInterpreter } = await import('./python-interpreter');
+            const python = await pythonInterpreter(uri);
+            log.info(`Python interpreter: ${python.path} (from ${python.from})`);
             return await profilePythonFile({
               ...common,
-              pythonPath: cfg.get<string>('pythonPath', '') || 'python3',
+              pythonPath: python.path,
               mode: cfg.get<PythonProfiler>('pythonProfiler', 'cprofile'),
               // The sampler runs inside the interpreter and competes for the GIL: no finer than 1 ms.
               samplingIntervalUs: Math.max(1000, cfg.get<number>('samplingInterval', 100)),
