@@ -313,6 +313,18 @@ export interface MeasureOptions {
   cacheDir?: string;
 }
 
+/** The boundary costs already measured for this Node.js version and architecture, without measuring; undefined when none. */
+export async function cachedBoundaryCosts(store: string, version: string, arch: string = process.arch): Promise<BoundaryCosts | undefined> {
+  const text = await readFile(costsPath(store, version, arch), 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  try {
+    const c = JSON.parse(text) as BoundaryCosts;
+    return typeof c.wasmCallNs === 'number' ? { ...c, napiCallNs: c.napiCallNs ?? NaN, napiTypedArrayNs: c.napiTypedArrayNs ?? NaN } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The boundary costs of this Node.js on this machine: from the store, or measured (≈ 1–3 s) and stored. */
 export async function boundaryCosts(o: MeasureOptions): Promise<BoundaryCosts & { cached: boolean }> {
   const path = costsPath(o.store, o.version, process.arch);

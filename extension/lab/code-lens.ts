@@ -1,7 +1,11 @@
 // CodeLenses above each profiled function: `self x ms (y%) · total z ms`, and `⚡ Optimize` beside it.
 import * as vscode from 'vscode';
 import { formatShare, formatWeight } from './format';
+import type { LensAdvice } from './optimize-advice';
 import type { ProfileStore } from './profile-store';
+
+/** Looks up the break-even model's advice for a function (asynchronously; undefined when there is none). */
+export type AdviceSource = (file: string, name: string, totalMs: number) => Promise<LensAdvice | undefined>;
 
 /** Shows each function's self and total time from the latest profile above its first line. */
 export class HotFunctionLenses implements vscode.CodeLensProvider {
@@ -11,8 +15,34 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
   /** Why a function was refused by the compiler, by `file\0name`, shown in its Optimize lens's tooltip. */
   private readonly refusals = new Map<string, string>();
 
-  constructor(private readonly store: ProfileStore) {
-    store.onDidChange(() => this.changed.fire());
+  /** The break-even model's advice by `file\0name\0total`, once known (null: none); computed in the background. */
+  private readonly advice = new Map<string, LensAdvice | null>();
+
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly adviceSource?: AdviceSource,
+  ) {
+    store.onDidChange(() => {
+      this.advice.clear();
+      this.changed.fire();
+    });
+  }
+
+  /** The advice for a function when already known; otherwise starts computing it and redraws the lenses when done. */
+  private adviceFor(file: string, name: string, totalMs: number): LensAdvice | undefined {
+    if (!this.adviceSource || this.store.unit !== 'ms') return undefined;
+    const key = `${file}\0${name}\0${totalMs}`;
+    if (this.advice.has(key)) return this.advice.get(key) ?? undefined;
+    this.advice.set(key, null);
+    this.adviceSource(file, name, totalMs).then(
+      (a) => {
+        if (!a || !this.advice.has(key)) return;
+        this.advice.set(key, a);
+        this.changed.fire();
+      },
+      () => undefined,
+    );
+    return undefined;
   }
 
   /** Remembers (or forgets, with undefined) why a function cannot be compiled. */
@@ -20,6 +50,8 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
     const key = `${file}\0${name}`;
     if (refusal === undefined) this.refusals.delete(key);
     else this.refusals.set(key, refusal);
+    // An optimize run may have measured the boundary costs or recorded the calls: advise again.
+    this.advice.clear();
     this.changed.fire();
   }
 
@@ -50,12 +82,13 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
       // Only named functions can be looked up and rewritten, and only JavaScript and TypeScript ones so far.
       if (fn.kind === 'js' && fn.name && !fn.name.startsWith('(') && /^[\w$]+$/.test(fn.name)) {
         const refused = this.refusals.get(`${fn.file}\0${fn.name}`);
+        const advice = refused ? undefined : this.adviceFor(fn.file, fn.name, fn.total);
         lenses.push(
           new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
-            title: '⚡ Optimize',
+            title: advice ? `⚡ Optimize (${advice.title})` : '⚡ Optimize',
             tooltip: refused
               ? `Last time ${fn.name} could not be compiled to WebAssembly: ${refused}`
-              : `Compile ${fn.name} to WebAssembly, prove it computes the same on its recorded calls, and benchmark both versions.`,
+              : `Compile ${fn.name}, prove it computes the same on its recorded calls, and benchmark both versions.${advice ? ` ${advice.tooltip}` : ''}`,
             command: 'perfLab.optimizeFunction',
             arguments: [{ name: fn.name, file: fn.file, line: fn.line }],
           }),
