@@ -1,7 +1,7 @@
 // These tests really run python3 (3.8 or later on PATH) under cProfile and Perf Lab's sampler.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -52,7 +52,7 @@ describe('profilePythonFile', () => {
     // distance is reached through <module> -> main -> pairwise_sum, with the helper's own frames left out.
     const sum = stats.find((f) => f.name === 'pairwise_sum')!;
     assert.ok(sum.total >= top.total, 'pairwise_sum includes distance');
-    assert.ok(!r.profile.frames.some((f) => f.file.endsWith('perf_lab_profile.py')));
+    assert.deepEqual(r.profile.frames.filter((f) => f.file.endsWith('perf_lab_profile.py')), []);
     assert.ok(r.notes.some((x) => /caller -> callee edges/.test(x)));
     // The command line's table shows the exact counts.
     assert.match(topTable(r.profile, 5), /distance .* 19,900\n/);
@@ -89,6 +89,19 @@ describe('profilePythonFile', () => {
       assert.ok(spin && spin.total > 0.5 * totalWeight(r.profile), `${mode}: spin holds the time`);
       assert.ok(totalWeight(r.profile) > 200, `${mode}: ${totalWeight(r.profile)} ms recorded`);
     }
+  });
+
+  it('keeps the samples so far when cancelled, and runs on the interpreter it is given', async () => {
+    const forever = join(scratch, 'forever-cancel.py');
+    writeFileSync(forever, 'import time\n\ndef wait_forever():\n    while True:\n        time.sleep(0.01)\n\nwait_forever()\n');
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 700);
+    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+    const r = await profilePythonFile({ file: forever, mode: 'sampling', pythonPath: python, signal: abort.signal, timeoutMs: 0 });
+    assert.equal(r.run.stoppedBy, 'cancel');
+    assert.ok(r.warnings.some((w) => /cancelled/.test(w)));
+    assert.ok(functionStats(r.profile).some((f) => f.name === 'wait_forever' && f.total > 0));
+    if (python !== 'python3') assert.equal(r.run.runtime, python);
   });
 
   it('keeps the profile of a failing script and warns with its stderr', async () => {
