@@ -18,7 +18,7 @@ import { toFlameGraphData } from './profile/flame-data';
 import { exportCpuProfile } from './profile/importers/cpuprofile';
 import type { Profile } from './profile/model';
 import { probeNode, profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
-import { profilePythonFile, type PythonProfiler } from './profile/python-runner';
+import { probePython, profilePythonFile, type PythonProfiler } from './profile/python-runner';
 import { describeProof, prove, type Proof } from './prove/prove';
 import { record } from './record/record';
 import { recordedParamTypes, type Recording } from './record/recording';
@@ -249,6 +249,9 @@ export const DEMO_PROGRAMS: { file: string; args: string[]; quickArgs: string[];
   { file: 'blur.js', args: [], quickArgs: ['160', '120', '200'], about: 'A 3×3 blur over a Uint8Array: the hot function the demo then rewrites.' },
 ];
 
+/** The Python example the demo profiles under both of Python's profilers, when python3 is on PATH. */
+export const DEMO_PYTHON = { file: 'python/pairwise.py', args: ['1500'], quickArgs: ['500'], about: 'Pairwise distances in pure Python: cProfile counts the calls exactly, the sampler finds the hot lines.' };
+
 /** The functions the demo rewrites after profiling: on a copy of the example, proven, benchmarked, applied and run again. */
 export const DEMO_REWRITES: { file: string; fn: string; args: string[]; quickArgs: string[] }[] = [
   { file: 'blur.js', fn: 'blur', args: ['320', '240', '300'], quickArgs: ['160', '120', '50'] },
@@ -296,6 +299,24 @@ async function demoCommand(args: string[], io: CliIO): Promise<number> {
           `\nSelf time of ${ex.compareInlining}(): ${fixed(share(result), 1)}% with inlining off (run took ${fixed(result.run.durationMs / 1000, 2)} s), ` +
             `${fixed(share(plain), 1)}% with inlining on (${fixed(plain.run.durationMs / 1000, 2)} s): V8 inlines it into its caller, which then gets the time.\n`,
         );
+      }
+    }
+    {
+      const ex = DEMO_PYTHON;
+      const file = join(examples, ex.file);
+      io.out(`\n=== ${ex.file}: ${ex.about}\n`);
+      const python = await probePython().catch((e: unknown) => e as Error);
+      if (python instanceof Error) io.out(`Skipped: ${python.message}\n`);
+      else {
+        for (const mode of ['cprofile', 'sampling'] as const) {
+          const result = await profilePythonFile({ file, args: values.quick ? ex.quickArgs : ex.args, mode, signal: interrupt.signal, timeoutMs: 60_000 });
+          io.out(runReport(result) + '\n' + topTable(result.profile, 5));
+          const stem = `pairwise-py-${mode}`;
+          const out = join(outDir, `${stem}.cpuprofile`);
+          const html = join(outDir, `${stem}.html`);
+          await writeOutputs(result, `Profile: ${ex.file} (${mode})`, out, html, { ...io, out: () => {} });
+          written.push(html, out);
+        }
       }
     }
     // The rest of the loop: rewrite each hot kernel on a copy, with the proof and the before/after benchmark.
