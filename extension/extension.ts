@@ -6,7 +6,8 @@ import { HotFunctionLenses, type AdviceSource } from './lab/code-lens';
 import { FlameViews } from './lab/flame-panel';
 import { LineHeat } from './lab/line-heat';
 import { OptimizeViews } from './lab/optimize-panel';
-import { createLog } from './lab/log';
+import { createLog, type Log } from './lab/log';
+import type { LensAdvice } from './lab/optimize-advice';
 import { ProfileStore } from './lab/profile-store';
 
 const JS_TS: vscode.DocumentSelector = [
@@ -19,21 +20,31 @@ const JS_TS: vscode.DocumentSelector = [
  * The break-even model's advice for the `⚡ Optimize` lens: only from what earlier runs left in the store (measured
  * boundary costs, a recording of the function), loaded on first use so that activation stays light.
  */
-function lensAdvice(store: string): AdviceSource {
+function lensAdvice(store: string, log: Log): AdviceSource {
   return async (file, name, totalMs) => {
-    // Asking the configured Node for its version runs it: not in an untrusted folder.
-    if (!vscode.workspace.isTrusted) return undefined;
-    const [{ adviseFromCache, targetsOf }, { loadRecording }, { nodeRuntime }] = await Promise.all([
-      import('./lab/optimize-advice'),
-      import('./record/store'),
-      import('../native/build-addon'),
-    ]);
-    const recording = await loadRecording(store, file, name);
-    if (!recording) return undefined;
-    const cfg = vscode.workspace.getConfiguration('perfLab', vscode.Uri.file(file));
-    const node = await nodeRuntime(cfg.get<string>('nodePath', 'node') || 'node');
-    return adviseFromCache({ store, node: { version: node.version, arch: process.arch }, recording, totalMs, targets: targetsOf(cfg.get<string>('target', 'wasm')), key: `${file}#${name}` });
+    try {
+      return await adviseLens(store, file, name, totalMs);
+    } catch (e) {
+      log.warn(`no break-even advice for ${name}: ${userMessage(e)}`);
+      return undefined;
+    }
   };
+}
+
+async function adviseLens(store: string, file: string, name: string, totalMs: number): Promise<LensAdvice | undefined> {
+  // Asking the configured Node for its version runs it: not in an untrusted folder.
+  if (!vscode.workspace.isTrusted) return undefined;
+  const [{ adviseFromCache, targetsOf }, { loadRecording }, { nodeRuntime }] = await Promise.all([
+    import('./lab/optimize-advice'),
+    import('./record/store'),
+    import('../native/build-addon'),
+  ]);
+  const recording = await loadRecording(store, file, name);
+  if (!recording) return undefined;
+  const cfg = vscode.workspace.getConfiguration('perfLab', vscode.Uri.file(file));
+  const node = await nodeRuntime(cfg.get<string>('nodePath', 'node') || 'node');
+  const targets = targetsOf(cfg.get<string>('target', 'wasm'));
+  return adviseFromCache({ store, node: { version: node.version, arch: process.arch }, recording, totalMs, targets, key: `${file}#${name}` });
 }
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -43,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const store = new ProfileStore();
     const views = new FlameViews(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'flame-panel.json').fsPath);
     const heat = new LineHeat(store);
-    const lenses = new HotFunctionLenses(store, lensAdvice(context.globalStorageUri.fsPath));
+    const lenses = new HotFunctionLenses(store, lensAdvice(context.globalStorageUri.fsPath, log));
     const optimizeViews = new OptimizeViews(context.extensionUri, log);
     const deps = { storage: context.globalStorageUri, store, views, log };
     context.subscriptions.push(

@@ -15,7 +15,7 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
   /** Why a function was refused by the compiler, by `file\0name`, shown in its Optimize lens's tooltip. */
   private readonly refusals = new Map<string, string>();
 
-  /** The break-even model's advice by `file\0name\0total`, once known (null: none); computed in the background. */
+  /** The break-even model's advice by `file\0name\0total\0document version`, once known (null: none); computed in the background. */
   private readonly advice = new Map<string, LensAdvice | null>();
 
   constructor(
@@ -29,9 +29,10 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
   }
 
   /** The advice for a function when already known; otherwise starts computing it and redraws the lenses when done. */
-  private adviceFor(file: string, name: string, totalMs: number): LensAdvice | undefined {
+  private adviceFor(file: string, name: string, totalMs: number, version: number): LensAdvice | undefined {
     if (!this.adviceSource || this.store.unit !== 'ms') return undefined;
-    const key = `${file}\0${name}\0${totalMs}`;
+    // The recording belongs to one content of the file: an edit (Apply, Undo) asks again.
+    const key = `${file}\0${name}\0${totalMs}\0${version}`;
     if (this.advice.has(key)) return this.advice.get(key) ?? undefined;
     this.advice.set(key, null);
     this.adviceSource(file, name, totalMs).then(
@@ -82,7 +83,7 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
       // Only named functions can be looked up and rewritten, and only JavaScript and TypeScript ones so far.
       if (fn.kind === 'js' && fn.name && !fn.name.startsWith('(') && /^[\w$]+$/.test(fn.name)) {
         const refused = this.refusals.get(`${fn.file}\0${fn.name}`);
-        const advice = refused ? undefined : this.adviceFor(fn.file, fn.name, fn.total);
+        const advice = refused ? undefined : this.adviceFor(fn.file, fn.name, fn.total, doc.version);
         lenses.push(
           new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
             title: advice ? `⚡ Optimize (${advice.title})` : '⚡ Optimize',

@@ -1,6 +1,7 @@
 // The native target from the editor: with perfLab.target = native, profile mandelbrot.mjs, ⚡ Optimize from the
 // CodeLens, the Before/After panel lists the native variant with numbers, Apply writes the .node addon and its
-// loader (the program still prints the same), and Undo restores the source exactly and removes both files.
+// loader (the program still prints the same), and Undo restores the source exactly and removes both files; then the
+// lens shows the break-even model's prediction.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -120,6 +121,17 @@ describe('optimize a function to native code from the editor', () => {
       assert.ok(!existsSync(join(lab.workspace, ADDON)) && !existsSync(join(lab.workspace, LOADER)), 'Undo removes the addon and its loader');
       assert.equal(runNode(file), expected);
       await lab.screenshot('undone-native');
+    });
+
+    await lab.step('the lens predicts before any build', async () => {
+      // The run above measured the boundary costs and kept the recording: profiled again, the lens carries the
+      // model's advice.
+      const editor = lab.editor('mandelbrot.mjs');
+      await lab.runFromContextMenu(editor, PROFILE_FILE);
+      await lab.webviewWith('#hot-functions tr[data-function="mandelbrot"]', 90_000);
+      const text = await lab.codeLensAbove(editor, lineOf(file, FUNCTION_LINE), FUNCTION_LINE, /⚡ Optimize \((native ~[\d.]+×|keep JS: .+)\)/, 30_000);
+      measure('mandelbrot lens advice', text);
+      await lab.screenshot('lens-advice');
     });
   });
 });
