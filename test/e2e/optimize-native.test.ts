@@ -81,6 +81,7 @@ describe('optimize a function to native code from the editor', () => {
       assert.ok(lo <= estimate && estimate <= hi, `the speedup ${estimate} lies in its interval [${lo}, ${hi}]`);
       const verdict = await speedup.getAttribute('data-verdict');
       const words = await panel.locator('#verdict').innerText();
+      assert.match(words, verdict === 'faster' ? /^Native code is faster: / : /keep JavaScript/);
       measure(
         'mandelbrot native',
         `JS ${(medians.JavaScript! * 1000).toFixed(1)} µs, native ${(medians.native! * 1000).toFixed(1)} µs per call; ${estimate.toFixed(2)}× (95% CI ${lo.toFixed(2)}–${hi.toFixed(2)}), ${verdict}: ${words}`,

@@ -33,10 +33,10 @@ function times(x: number): string {
 }
 
 /** The verdict in plain words, with what to do. */
-export function verdictWords(b: BenchView): string {
+export function verdictWords(b: BenchView, compiled = 'WebAssembly'): string {
   switch (b.verdict) {
     case 'faster':
-      return `WebAssembly is faster: ${times(b.speedup.estimate)} the speed of JavaScript`;
+      return `${compiled} is faster: ${times(b.speedup.estimate)} the speed of JavaScript`;
     case 'slower':
       return 'slower: keep JavaScript';
     case 'not significant':
@@ -106,7 +106,7 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   );
   header.append(title, summary);
   const out: HTMLElement[] = [header, proofSection(d.proof, d.target === 'native' ? 'native code' : 'WebAssembly')];
-  if (d.bench) out.push(benchSection(d.bench));
+  if (d.bench) out.push(benchSection(d.bench, d.target === 'native' ? 'Native code' : 'WebAssembly'));
   out.push(applySection(d, deps));
   return out;
 }
@@ -146,7 +146,7 @@ function proofSection(p: ProofView, compiled: string): HTMLElement {
   return s;
 }
 
-function benchSection(b: BenchView): HTMLElement {
+function benchSection(b: BenchView, compiled: string): HTMLElement {
   const s = el('section', 'ba-section bench');
   s.id = 'bench';
   s.append(el('h2', undefined, 'Benchmark'));
@@ -161,7 +161,7 @@ function benchSection(b: BenchView): HTMLElement {
   sp.dataset.verdict = b.verdict;
   const [lo, hi] = b.speedup.ci95;
   sp.append(el('strong', undefined, `Speedup ${times(b.speedup.estimate)}`), ` (95% CI ${times(lo)}–${times(hi)}): `);
-  const words = el('span', 'verdict', verdictWords(b));
+  const words = el('span', 'verdict', verdictWords(b, compiled));
   words.id = 'verdict';
   sp.append(words);
   s.append(sp);
