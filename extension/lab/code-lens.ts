@@ -18,11 +18,19 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
   /** The break-even model's advice by `file\0name\0total\0document version`, once known (null: none); computed in the background. */
   private readonly advice = new Map<string, LensAdvice | null>();
 
+  private readonly saved: vscode.Disposable;
+
   constructor(
     private readonly store: ProfileStore,
     private readonly adviceSource?: AdviceSource,
   ) {
     store.onDidChange(() => {
+      this.advice.clear();
+      this.changed.fire();
+    });
+    // The recording is looked up by the content on disk: a save (after Apply, after Undo) asks again.
+    this.saved = vscode.workspace.onDidSaveTextDocument(() => {
+      if (this.advice.size === 0) return;
       this.advice.clear();
       this.changed.fire();
     });
@@ -100,6 +108,7 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
   }
 
   dispose(): void {
+    this.saved.dispose();
     this.changed.dispose();
   }
 }

@@ -125,11 +125,9 @@ describe('optimize a function to native code from the editor', () => {
     });
 
     await lab.step('the lens predicts before any build', async () => {
-      // The run above measured the boundary costs and kept the recording: profiled again, the lens carries the
-      // model's advice.
+      // The run above measured the boundary costs and kept the recording: with the source restored, the lens
+      // carries the model's advice.
       const editor = lab.editor('mandelbrot.mjs');
-      await lab.runFromContextMenu(editor, PROFILE_FILE);
-      await lab.webviewWith('#hot-functions tr[data-function="mandelbrot"]', 90_000);
       const text = await lab.codeLensAbove(editor, lineOf(file, FUNCTION_LINE), FUNCTION_LINE, /⚡ Optimize \((native ~[\d.]+×|keep JS: .+)\)/, 30_000);
       measure('mandelbrot lens advice', text);
       await lab.screenshot('lens-advice');
