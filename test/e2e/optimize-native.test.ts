@@ -7,19 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { lineOf, measure, Session } from './workbench';
+import { lineOf, measure, profileThenOptimize, programOutput, Session } from './workbench';
 
-const PROFILE_FILE = /^(Perf Lab: )?Profile File$/;
 const ARGS = ['160', '120', '200', '4'];
 const FUNCTION_LINE = /^export\s+function\s+mandelbrot\b/;
 const ADDON = 'mandelbrot.mandelbrot.node';
 const LOADER = 'mandelbrot.mandelbrot.node.mjs';
 
-function runNode(file: string): string {
-  const r = spawnSync(process.execPath, [file, ...ARGS], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, `node ${file} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 describe('optimize a function to native code from the editor', () => {
   let lab: Session;
@@ -39,22 +33,10 @@ describe('optimize a function to native code from the editor', () => {
   it('CodeLens → Optimize (native) → Before/After → Apply → Undo on examples/mandelbrot.mjs', { timeout: 240_000 }, async () => {
     const file = join(lab.workspace, 'mandelbrot.mjs');
     const original = readFileSync(file, 'utf8');
-    const expected = runNode(file);
+    const expected = programOutput(file, ARGS);
     const page = lab.page;
 
-    await lab.step('profile', async () => {
-      const editor = await lab.openFile('mandelbrot.mjs');
-      await lab.runFromContextMenu(editor, PROFILE_FILE);
-      await lab.webviewWith('#hot-functions tr[data-function="mandelbrot"]', 90_000);
-    });
-
-    const started = Date.now();
-    await lab.step('optimize from the CodeLens', async () => {
-      const editor = lab.editor('mandelbrot.mjs');
-      const line = lineOf(file, FUNCTION_LINE);
-      await lab.codeLensAbove(editor, line, FUNCTION_LINE, /⚡ Optimize/);
-      await editor.locator('.codelens-decoration a', { hasText: '⚡ Optimize' }).first().click();
-    });
+    const started = await profileThenOptimize(lab, 'mandelbrot.mjs', 'mandelbrot', FUNCTION_LINE);
 
     let panel!: Awaited<ReturnType<Session['webviewWith']>>;
     await lab.step('before-after panel', async () => {
@@ -100,7 +82,7 @@ describe('optimize a function to native code from the editor', () => {
       assert.equal(applied.split('\n').length, original.split('\n').length, 'no line moved');
       assert.ok(existsSync(join(lab.workspace, ADDON)), `${ADDON} was written`);
       assert.ok(existsSync(join(lab.workspace, LOADER)), `${LOADER} was written`);
-      assert.equal(runNode(file), expected, 'the rewritten file prints what the original printed');
+      assert.equal(programOutput(file, ARGS), expected, 'the rewritten file prints what the original printed');
       // The addon itself loads in that Node (the loader falls back silently otherwise).
       const probe = spawnSync(process.execPath, ['-e', `const m = require(${JSON.stringify(join(lab.workspace, ADDON))}); console.log(Object.keys(m).length > 0)`], { encoding: 'utf8' });
       assert.equal(probe.stdout.trim(), 'true', `the addon loads: ${probe.stderr}`);
@@ -120,7 +102,7 @@ describe('optimize a function to native code from the editor', () => {
       const gone = Date.now() + 10_000;
       while ((existsSync(join(lab.workspace, ADDON)) || existsSync(join(lab.workspace, LOADER))) && Date.now() < gone) await page.waitForTimeout(200);
       assert.ok(!existsSync(join(lab.workspace, ADDON)) && !existsSync(join(lab.workspace, LOADER)), 'Undo removes the addon and its loader');
-      assert.equal(runNode(file), expected);
+      assert.equal(programOutput(file, ARGS), expected);
       await lab.screenshot('undone-native');
     });
 

@@ -1,21 +1,14 @@
 // The editor loop of Optimize Function: profile blur.js, ⚡ Optimize from the CodeLens, the Before/After panel with
 // numbers, Apply (the file changes on disk and still prints the same), then Undo restores the file exactly.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { lineOf, measure, Session } from './workbench';
+import { lineOf, measure, profileThenOptimize, programOutput, Session } from './workbench';
 
-const PROFILE_FILE = /^(Perf Lab: )?Profile File$/;
 const ARGS = ['160', '120', '300'];
 const FUNCTION_LINE = /^function\s+blur\b/;
 
-function runNode(file: string): string {
-  const r = spawnSync(process.execPath, [file, ...ARGS], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, `node ${file} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 describe('optimize a function from the editor', () => {
   let lab: Session;
@@ -33,22 +26,10 @@ describe('optimize a function from the editor', () => {
   it('CodeLens → Optimize → Before/After → Apply → Undo on examples/blur.js', { timeout: 240_000 }, async () => {
     const file = join(lab.workspace, 'blur.js');
     const original = readFileSync(file, 'utf8');
-    const expected = runNode(file);
+    const expected = programOutput(file, ARGS);
     const page = lab.page;
 
-    await lab.step('profile', async () => {
-      const editor = await lab.openFile('blur.js');
-      await lab.runFromContextMenu(editor, PROFILE_FILE);
-      await lab.webviewWith('#hot-functions tr[data-function="blur"]', 90_000);
-    });
-
-    const started = Date.now();
-    await lab.step('optimize from the CodeLens', async () => {
-      const editor = lab.editor('blur.js');
-      const line = lineOf(file, FUNCTION_LINE);
-      await lab.codeLensAbove(editor, line, FUNCTION_LINE, /⚡ Optimize/);
-      await editor.locator('.codelens-decoration a', { hasText: '⚡ Optimize' }).first().click();
-    });
+    const started = await profileThenOptimize(lab, 'blur.js', 'blur', FUNCTION_LINE);
 
     const panel = await (async () => {
       let found: Awaited<ReturnType<Session['webviewWith']>> | undefined;
@@ -90,7 +71,7 @@ describe('optimize a function from the editor', () => {
       assert.match(applied, /function blur\(src, dst, width, height\) \{ return .*require\('\.\/blur\.blur\.wasm\.cjs'\)/);
       assert.equal(applied.split('\n').length, original.split('\n').length, 'no line moved');
       assert.ok(existsSync(join(lab.workspace, 'blur.blur.wasm')) && existsSync(join(lab.workspace, 'blur.blur.wasm.cjs')));
-      assert.equal(runNode(file), expected, 'the rewritten file prints what the original printed');
+      assert.equal(programOutput(file, ARGS), expected, 'the rewritten file prints what the original printed');
       await lab.screenshot('applied');
     });
 
@@ -111,7 +92,7 @@ describe('optimize a function from the editor', () => {
       const gone = Date.now() + 10_000;
       while (existsSync(join(lab.workspace, 'blur.blur.wasm')) && Date.now() < gone) await page.waitForTimeout(200);
       assert.ok(!existsSync(join(lab.workspace, 'blur.blur.wasm')) && !existsSync(join(lab.workspace, 'blur.blur.wasm.cjs')), 'Undo removes the generated files');
-      assert.equal(runNode(file), expected);
+      assert.equal(programOutput(file, ARGS), expected);
       await lab.screenshot('undone');
     });
 

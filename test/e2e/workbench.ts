@@ -1,5 +1,6 @@
 // One end-to-end session: a throwaway workspace, code-server with the packaged extension, Chromium, and the page
 // helpers the tests use (open a file, run a context-menu command, read a webview, read CodeLenses).
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -311,4 +312,35 @@ export function lineOf(file: string, pattern: RegExp): number {
   const index = readFileSync(file, 'utf8').split('\n').findIndex((l) => pattern.test(l));
   if (index < 0) throw new Error(`${file} has no line matching ${pattern}`);
   return index + 1;
+}
+
+/** The Profile File entry of the context menu (with or without its category). */
+export const PROFILE_FILE = /^(Perf Lab: )?Profile File$/;
+
+/** What a program prints when run with the test's node; fails the test when it exits non-zero. */
+export function programOutput(file: string, args: string[]): string {
+  const r = spawnSync(process.execPath, [file, ...args], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `node ${file} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Profiles a workspace file from the context menu, then clicks the ⚡ Optimize lens above the line matching `fnLine`;
+ * returns when the lens was clicked (Date.now()), for timing what follows.
+ */
+export async function profileThenOptimize(lab: Session, name: string, fn: string, fnLine: RegExp): Promise<number> {
+  let clicked = 0;
+  await lab.step('profile', async () => {
+    const editor = await lab.openFile(name);
+    await lab.runFromContextMenu(editor, PROFILE_FILE);
+    await lab.webviewWith(`#hot-functions tr[data-function="${fn}"]`, 90_000);
+  });
+  await lab.step('optimize from the CodeLens', async () => {
+    const editor = lab.editor(name);
+    const line = lineOf(join(lab.workspace, name), fnLine);
+    await lab.codeLensAbove(editor, line, fnLine, /⚡ Optimize/);
+    clicked = Date.now();
+    await editor.locator('.codelens-decoration a', { hasText: '⚡ Optimize' }).first().click();
+  });
+  return clicked;
 }
