@@ -55,11 +55,20 @@ export function readTheme(el: HTMLElement = document.body): Theme {
   return theme;
 }
 
-/** Calls `onChange` when the theme may have changed: VS Code swaps the body's classes, a browser its colour scheme. */
+/**
+ * Calls `onChange` when the theme may have changed: VS Code swaps the body's classes; outside VS Code (the standalone
+ * page) the browser's colour scheme is mirrored as the `pl-light` class, so style.css keeps one light palette.
+ */
 export function watchTheme(onChange: () => void): void {
   const mo = new MutationObserver(onChange);
   mo.observe(document.body, { attributes: true, attributeFilter: ['class'] });
   // VS Code rewrites the variables on <html> along with the classes.
   mo.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
-  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', onChange);
+  const light = matchMedia('(prefers-color-scheme: light)');
+  const mirror = () => {
+    const inVsCode = [...document.body.classList].some((c) => c.startsWith('vscode-'));
+    document.body.classList.toggle('pl-light', !inVsCode && light.matches);
+  };
+  mirror();
+  light.addEventListener('change', mirror);
 }
