@@ -129,6 +129,51 @@ export interface OptimizeData {
   applied?: { summary: string; files: string[] };
 }
 
+/** One function of a comparison of two profiles; weights in each profile's own unit, 0 where it is absent. */
+export interface DiffFunction {
+  name: string;
+  file: string;
+  kind: FrameKind;
+  /** Its line in the before and in the after profile; 0 where it is absent. */
+  beforeLine: number;
+  afterLine: number;
+  selfBefore: number;
+  totalBefore: number;
+  selfAfter: number;
+  totalAfter: number;
+}
+
+/** A node of the merged call tree of two profiles; `self` and `total` are what the graph lays out (one side's weights). */
+export interface DiffNode extends FlameNode {
+  children: DiffNode[];
+  selfBefore: number;
+  totalBefore: number;
+  selfAfter: number;
+  totalAfter: number;
+}
+
+/** One of the two profiles of a comparison. */
+export interface DiffSide {
+  label: string;
+  unit: 'ms' | 'samples';
+  total: number;
+  sampleCount: number;
+  /** The profile file, when it came from one. */
+  source?: string;
+}
+
+/** Everything the comparison panel draws: the merged tree, one frame per matched function, and the per-function deltas. */
+export interface DiffGraphData {
+  title: string;
+  before: DiffSide;
+  after: DiffSide;
+  /** Indexed by {@link DiffNode.frame}: one frame per function, at its after line where it has one. */
+  frames: FrameInfo[];
+  root: DiffNode;
+  functions: DiffFunction[];
+  notes: string[];
+}
+
 /** Messages from the extension to the webview. */
 export type ToWebview =
   | { type: 'load'; data: FlameGraphData }
@@ -156,5 +201,7 @@ export interface WebviewState {
 export const FLAME_VIEW_TYPE = 'perfLab.flameGraph';
 /** The view type of the Before/After panel of an optimized function. */
 export const OPTIMIZE_VIEW_TYPE = 'perfLab.optimize';
+/** The view type of the comparison of two profiles. */
+export const DIFF_VIEW_TYPE = 'perfLab.compare';
 /** The id of the element that carries the first message (a `ToWebview`: data or an error) as JSON in the page. */
 export const INITIAL_DATA_ID = 'perf-lab-data';

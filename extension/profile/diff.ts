@@ -1,0 +1,336 @@
+// The comparison of two profiles: functions matched across an edit, per-function and per-line deltas, and the merged
+// call tree the differential flame graph draws. Pure functions of the profile model.
+import type { DiffFunction, DiffNode, FlameNode, FrameInfo } from '../protocol';
+import { callTree, functionStats, lineStats, totalWeight, type FunctionStat } from './aggregate';
+import type { LineMapper } from './line-map';
+import type { Profile } from './model';
+
+/** How the lines of the before profile's files moved in the after profile, per file (of the after profile). */
+export type LineMaps = ReadonlyMap<string, LineMapper>;
+
+/** What a comparison can be told beyond the two profiles. */
+export interface DiffOptions {
+  /** The edit's line mapping of files whose before and after texts are known; other files use the nearest-line heuristic. */
+  lineMaps?: LineMaps;
+}
+
+/** The self weight of one source line before and after (each in its profile's unit), at its line in the after file. */
+export interface LineDelta {
+  line: number;
+  before: number;
+  after: number;
+}
+
+/** Two profiles compared: every function with its weights on both sides, the merged call tree, and per-line deltas. */
+export interface ProfileDiff {
+  before: { unit: Profile['unit']; total: number; sampleCount: number };
+  after: { unit: Profile['unit']; total: number; sampleCount: number };
+  /** Heaviest change of self share first. */
+  functions: DiffFunction[];
+  /** One frame per entry of `functions` (same index), at its after line where it has one. */
+  frames: FrameInfo[];
+  /** The merged call tree; `self` and `total` hold the after weights. */
+  root: DiffNode;
+  /** Per-line self weights by file of the after profile, lines sorted; only files whose profiles have line data. */
+  lines: Map<string, LineDelta[]>;
+  /** Before files paired with an after file of another path (same base name), after path by before path. */
+  renamedFiles: Map<string, string>;
+  notes: string[];
+}
+
+/** The share of a weight in its profile's total (0 when the total is 0). */
+export function share(weight: number, total: number): number {
+  return total > 0 ? weight / total : 0;
+}
+
+/**
+ * How a function's self time changed: the change of its share of the profile, and, when both profiles are in the same
+ * unit, the change in that unit and relative to before (undefined when it was absent before).
+ */
+export function selfChange(f: DiffFunction, d: Pick<ProfileDiff, 'before' | 'after'>): { shareDelta: number; delta?: number; relative?: number } {
+  return change(f.selfBefore, f.selfAfter, d);
+}
+
+/** {@link selfChange} for any pair of weights of the two profiles. */
+export function change(before: number, after: number, d: Pick<ProfileDiff, 'before' | 'after'>): { shareDelta: number; delta?: number; relative?: number } {
+  const shareDelta = share(after, d.after.total) - share(before, d.before.total);
+  if (d.before.unit !== d.after.unit) {
+    // Across units only shares compare; the relative change is that of the share.
+    const sb = share(before, d.before.total);
+    return sb > 0 ? { shareDelta, relative: share(after, d.after.total) / sb - 1 } : { shareDelta };
+  }
+  return before > 0 ? { shareDelta, delta: after - before, relative: after / before - 1 } : { shareDelta, delta: after - before };
+}
+
+/** Compares two profiles of (versions of) one program. */
+export function diffProfiles(before: Profile, after: Profile, o: DiffOptions = {}): ProfileDiff {
+  const fb = functionStats(before);
+  const fa = functionStats(after);
+  const renamedFiles = pairRenamedFiles(fb, fa);
+  const pairs = matchFunctions(fb, fa, { ...o, renamedFiles });
+
+  const totalBefore = totalWeight(before);
+  const totalAfter = totalWeight(after);
+  const functions: DiffFunction[] = [];
+  const frames: FrameInfo[] = [];
+  const fidOfBefore = new Int32Array(before.frames.length).fill(-1);
+  const fidOfAfter = new Int32Array(after.frames.length).fill(-1);
+  for (const [b, a] of pairs) {
+    const id = functions.length;
+    const ref = a ?? b!;
+    const frame = after.frames[a?.frames[0] ?? -1] ?? before.frames[b!.frames[0]!]!;
+    functions.push({
+      name: ref.name,
+      file: a ? a.file : renamedFiles.get(b!.file) ?? b!.file,
+      kind: frame.kind,
+      beforeLine: b?.line ?? 0,
+      afterLine: a?.line ?? 0,
+      selfBefore: b?.self ?? 0,
+      totalBefore: b?.total ?? 0,
+      selfAfter: a?.self ?? 0,
+      totalAfter: a?.total ?? 0,
+    });
+    frames.push({ name: ref.name, file: a ? a.file : renamedFiles.get(b!.file) ?? b!.file, line: a?.line ?? b!.line, column: frame.column, kind: frame.kind });
+    for (const f of b?.frames ?? []) fidOfBefore[f] = id;
+    for (const f of a?.frames ?? []) fidOfAfter[f] = id;
+  }
+  // Frames without samples have no statistics; they never appear in the call trees either.
+  const root = mergeTrees(callTree(before), fidOfBefore, callTree(after), fidOfAfter);
+
+  const sides = { before: { unit: before.unit, total: totalBefore }, after: { unit: after.unit, total: totalAfter } };
+  const order = functions.map((f, i) => ({ i, d: Math.abs(selfChange(f, sides).shareDelta) }));
+  order.sort((x, y) => y.d - x.d || x.i - y.i);
+  const notes: string[] = [];
+  if (before.unit !== after.unit) notes.push(`The profiles are in different units (${before.unit} before, ${after.unit} after), so they are compared by shares of each profile's total.`);
+  for (const [from, to] of renamedFiles) notes.push(`${from} (before) is compared with ${to} (after): they have the same name.`);
+  const diff: ProfileDiff = {
+    before: { unit: before.unit, total: totalBefore, sampleCount: before.sampleStack.length },
+    after: { unit: after.unit, total: totalAfter, sampleCount: after.sampleStack.length },
+    functions: order.map((x) => functions[x.i]!),
+    frames: [],
+    root,
+    lines: new Map(),
+    renamedFiles,
+    notes,
+  };
+  // Renumber frames to follow the sorted functions, so that frame i is function i.
+  const newId = new Int32Array(functions.length);
+  order.forEach((x, k) => (newId[x.i] = k));
+  diff.frames = order.map((x) => frames[x.i]!);
+  const stack: DiffNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.frame >= 0) n.frame = newId[n.frame]!;
+    stack.push(...n.children);
+  }
+  diff.lines = lineDeltas(before, after, pairs, renamedFiles, o.lineMaps);
+  return diff;
+}
+
+/** Options of {@link matchFunctions}. */
+export interface MatchOptions extends DiffOptions {
+  /** After path of before files whose path changed. */
+  renamedFiles?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Pairs the functions of two profiles by name and file, choosing among same-named functions of a file the one whose
+ * line is nearest where the before line went: through the edit's line mapping when known, else shifted as the nearest
+ * matched function above it moved. Unmatched functions come as `[before, undefined]` (removed) or `[undefined, after]`
+ * (added).
+ */
+export function matchFunctions(before: readonly FunctionStat[], after: readonly FunctionStat[], o: MatchOptions = {}): [FunctionStat | undefined, FunctionStat | undefined][] {
+  const fileOf = (b: FunctionStat) => o.renamedFiles?.get(b.file) ?? b.file;
+  const group = (name: string, file: string) => `${name}\u0000${file}`;
+  const afterByGroup = new Map<string, FunctionStat[]>();
+  for (const a of after) {
+    const k = group(a.name, a.file);
+    const list = afterByGroup.get(k);
+    if (list) list.push(a);
+    else afterByGroup.set(k, [a]);
+  }
+  const matchOf = new Map<FunctionStat, FunctionStat>();
+  const taken = new Set<FunctionStat>();
+  const pair = (b: FunctionStat, a: FunctionStat) => {
+    matchOf.set(b, a);
+    taken.add(a);
+  };
+
+  // 1. Where the edit's mapping is known it decides; elsewhere an unchanged line decides.
+  const mapped = (b: FunctionStat): number | undefined => {
+    const map = o.lineMaps?.get(fileOf(b));
+    return map && b.line > 0 ? map(b.line) : undefined;
+  };
+  for (const b of before) {
+    const want = mapped(b) ?? b.line;
+    const a = afterByGroup.get(group(b.name, fileOf(b)))?.find((x) => x.line === want && !taken.has(x));
+    if (a) pair(b, a);
+  }
+
+  // 2. A name left once on each side of a file is the same function, wherever it moved.
+  const beforeByGroup = new Map<string, FunctionStat[]>();
+  for (const b of before) {
+    if (matchOf.has(b)) continue;
+    const k = group(b.name, fileOf(b));
+    beforeByGroup.set(k, [...(beforeByGroup.get(k) ?? []), b]);
+  }
+  for (const [k, bs] of beforeByGroup) {
+    const as = afterByGroup.get(k)?.filter((a) => !taken.has(a));
+    if (bs.length === 1 && as?.length === 1) pair(bs[0]!, as[0]!);
+  }
+
+  // 3. The rest: predicted line = mapped line, or the before line moved as the nearest matched function above it moved.
+  const shiftsByFile = new Map<string, { line: number; shift: number }[]>();
+  for (const [b, a] of matchOf) {
+    if (b.line <= 0) continue;
+    const list = shiftsByFile.get(fileOf(b)) ?? [];
+    list.push({ line: b.line, shift: a.line - b.line });
+    shiftsByFile.set(fileOf(b), list);
+  }
+  for (const list of shiftsByFile.values()) list.sort((x, y) => x.line - y.line);
+  const predicted = (b: FunctionStat): number => {
+    const m = mapped(b);
+    if (m !== undefined) return m;
+    const list = shiftsByFile.get(fileOf(b));
+    if (!list || list.length === 0) return b.line;
+    let best = list[0]!;
+    for (const s of list) if (s.line <= b.line) best = s;
+    return b.line + best.shift;
+  };
+  const candidates: { b: FunctionStat; a: FunctionStat; distance: number }[] = [];
+  for (const b of before) {
+    if (matchOf.has(b)) continue;
+    const p = predicted(b);
+    for (const a of afterByGroup.get(group(b.name, fileOf(b))) ?? []) {
+      if (!taken.has(a)) candidates.push({ b, a, distance: Math.abs(a.line - p) });
+    }
+  }
+  candidates.sort((x, y) => x.distance - y.distance || y.b.total - x.b.total);
+  for (const c of candidates) if (!matchOf.has(c.b) && !taken.has(c.a)) pair(c.b, c.a);
+
+  const out: [FunctionStat | undefined, FunctionStat | undefined][] = before.map((b) => [b, matchOf.get(b)]);
+  for (const a of after) if (!taken.has(a)) out.push([undefined, a]);
+  return out;
+}
+
+/**
+ * Before files that have no counterpart of the same path in the after profile, paired with the one after file of the
+ * same base name that has none either: the same program profiled from another folder or checkout.
+ */
+function pairRenamedFiles(before: readonly FunctionStat[], after: readonly FunctionStat[]): Map<string, string> {
+  const filesB = new Set(before.map((f) => f.file).filter(isSourceFile));
+  const filesA = new Set(after.map((f) => f.file).filter(isSourceFile));
+  const onlyA = new Map<string, string[]>();
+  for (const f of filesA) {
+    if (filesB.has(f)) continue;
+    const base = baseName(f);
+    onlyA.set(base, [...(onlyA.get(base) ?? []), f]);
+  }
+  const onlyB = new Map<string, string[]>();
+  for (const f of filesB) {
+    if (filesA.has(f)) continue;
+    const base = baseName(f);
+    onlyB.set(base, [...(onlyB.get(base) ?? []), f]);
+  }
+  const out = new Map<string, string>();
+  for (const [base, bs] of onlyB) {
+    const as = onlyA.get(base);
+    if (bs.length === 1 && as?.length === 1) out.set(bs[0]!, as[0]!);
+  }
+  return out;
+}
+
+function isSourceFile(file: string): boolean {
+  return file !== '' && !file.startsWith('node:');
+}
+
+function baseName(file: string): string {
+  return file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+}
+
+/** Merges the call trees of both profiles by function: a node per path of matched functions, with both sides' weights. */
+function mergeTrees(before: FlameNode, fidOfBefore: Int32Array, after: FlameNode, fidOfAfter: Int32Array): DiffNode {
+  const root: DiffNode = { frame: -1, self: 0, total: 0, children: [], selfBefore: before.self, totalBefore: before.total, selfAfter: after.self, totalAfter: after.total };
+  const index = new Map<DiffNode, Map<number, DiffNode>>();
+  const add = (tree: FlameNode, fidOf: Int32Array, side: 'Before' | 'After') => {
+    const stack: { into: DiffNode; from: FlameNode }[] = [{ into: root, from: tree }];
+    while (stack.length > 0) {
+      const { into, from } = stack.pop()!;
+      let children = index.get(into);
+      if (!children) index.set(into, (children = new Map()));
+      for (const c of from.children) {
+        const fid = fidOf[c.frame]!;
+        let node = children.get(fid);
+        if (!node) {
+          node = { frame: fid, self: 0, total: 0, children: [], selfBefore: 0, totalBefore: 0, selfAfter: 0, totalAfter: 0 };
+          children.set(fid, node);
+          into.children.push(node);
+        }
+        node[`self${side}`] += c.self;
+        node[`total${side}`] += c.total;
+        stack.push({ into: node, from: c });
+      }
+    }
+  };
+  add(before, fidOfBefore, 'Before');
+  add(after, fidOfAfter, 'After');
+  const stack: DiffNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    n.self = n.selfAfter;
+    n.total = n.totalAfter;
+    n.children.sort((x, y) => y.totalAfter - x.totalAfter || y.totalBefore - x.totalBefore);
+    stack.push(...n.children);
+  }
+  return root;
+}
+
+/**
+ * Self weight per line of each after file, with the before lines moved to where they went: through the edit's line
+ * mapping when known, else shifted as the function they lie in (the nearest function starting above) moved. Lines of
+ * a function that is gone have no place in the after file and are left out.
+ */
+function lineDeltas(
+  before: Profile,
+  after: Profile,
+  pairs: readonly [FunctionStat | undefined, FunctionStat | undefined][],
+  renamedFiles: ReadonlyMap<string, string>,
+  lineMaps: LineMaps | undefined,
+): Map<string, LineDelta[]> {
+  // Per after file: where each before function starts, and how far it moved (undefined: removed).
+  const starts = new Map<string, { line: number; shift: number | undefined }[]>();
+  for (const [b, a] of pairs) {
+    if (!b || b.line <= 0) continue;
+    const file = renamedFiles.get(b.file) ?? b.file;
+    const list = starts.get(file) ?? [];
+    list.push({ line: b.line, shift: a ? a.line - b.line : undefined });
+    starts.set(file, list);
+  }
+  for (const list of starts.values()) list.sort((x, y) => x.line - y.line);
+  const moveLine = (file: string, line: number): number | undefined => {
+    const map = lineMaps?.get(file);
+    if (map) return map(line);
+    let shift: number | undefined = 0;
+    for (const s of starts.get(file) ?? []) if (s.line <= line) shift = s.shift;
+    return shift === undefined ? undefined : line + shift;
+  };
+  const out = new Map<string, Map<number, LineDelta>>();
+  const at = (file: string, line: number): LineDelta => {
+    let m = out.get(file);
+    if (!m) out.set(file, (m = new Map()));
+    let d = m.get(line);
+    if (!d) m.set(line, (d = { line, before: 0, after: 0 }));
+    return d;
+  };
+  for (const [file, lines] of lineStats(after)) for (const [line, w] of lines) at(file, line).after += w;
+  for (const [fileB, lines] of lineStats(before)) {
+    const file = renamedFiles.get(fileB) ?? fileB;
+    for (const [line, w] of lines) {
+      const moved = moveLine(file, line);
+      if (moved !== undefined && moved > 0) at(file, moved).before += w;
+    }
+  }
+  const sorted = new Map<string, LineDelta[]>();
+  for (const [file, m] of out) sorted.set(file, [...m.values()].sort((x, y) => x.line - y.line));
+  return sorted;
+}
