@@ -2,12 +2,17 @@
 
 Standard library only, Python 3.8 or later. The extension runs it on the user's interpreter:
 
-    perf_lab_profile.py run --mode cprofile|sampling [--interval US] --out FILE -- SCRIPT [ARGS...]
+    perf_lab_profile.py run --mode cprofile|sampling|none [--interval US] --out FILE -- SCRIPT [ARGS...]
     perf_lab_profile.py pstats --out FILE PSTATS_FILE
+    perf_lab_profile.py pyspy --out FILE [--interval US] [--version V] SPEEDSCOPE_FILE
     perf_lab_profile.py check SCRIPT        (prints JSON: {"ok": true} or the syntax error's place)
 
 Stopping: when the runner writes "stop" on the control pipe (file descriptor in PERF_LAB_CONTROL_FD), or on
 SIGTERM, the profile recorded so far is written and the process exits; "done" on the pipe says it was written.
+
+Mode "none" runs the script unprofiled under py-spy (`py-spy record -- python perf_lab_profile.py run --mode none`):
+a stop ends the script without answering, so that py-spy sees it exit and writes its samples; `pyspy` then turns
+py-spy's speedscope file into the same JSON, with frames named by their function's first line and line heat.
 """
 
 import json
@@ -204,6 +209,8 @@ class Session:
         self.main_thread_id = threading.get_ident()
 
     def start(self):
+        if self.mode == "none":
+            return
         if self.mode == "cprofile":
             import cProfile
 
@@ -213,12 +220,16 @@ class Session:
             self.sampler = Sampler(self.main_thread_id, self.interval_us)
             self.sampler.start()
 
-    def finish(self, stopped):
+    def finish(self, stopped, status=0):
         """Stops profiling and writes the profile; only the first call writes. Safe from any thread."""
         with self.lock:
             if self.written:
                 return
             self.written = True
+            if self.mode == "none":
+                if not stopped:
+                    write_json(self.out, {"format": FORMAT + "-status", "status": status})
+                return
             duration_ms = (time.perf_counter() - self.started) * 1000.0
             if self.profiler is not None:
                 # disable() also closes the calls still in progress, so a stopped run keeps their time.
@@ -310,6 +321,121 @@ class Sampler(threading.Thread):
         return doc
 
 
+# ---- py-spy ------------------------------------------------------------------------------------------------------
+
+
+class CodeIndex:
+    """Finds the function a (name, file, line) of a sample belongs to, by compiling the file: py-spy names frames by
+    their current line, the profile model by their function's first line (as cProfile and the sampler do)."""
+
+    def __init__(self):
+        self.files = {}
+
+    def functions(self, file):
+        found = self.files.get(file)
+        if found is None:
+            found = []
+            try:
+                with open(file, "rb") as f:
+                    code = compile(f.read(), file, "exec", dont_inherit=True)
+            except (OSError, SyntaxError, ValueError):
+                code = None
+            todo = [code] if code is not None else []
+            while todo:
+                c = todo.pop()
+                found.append((c.co_name, c.co_firstlineno, code_lines(c)))
+                todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+            self.files[file] = found
+        return found
+
+    def first_line(self, name, file, line):
+        best = None
+        # py-spy names methods Class.method; code objects know only the method's name.
+        name = name.rsplit(".", 1)[-1]
+        for co_name, first, lines in self.functions(file):
+            if co_name == name and (line in lines or line == first) and (best is None or first > best):
+                best = first
+        if best is None:
+            # The file changed since the run: the nearest function of that name that starts above the line.
+            for co_name, first, _ in self.functions(file):
+                if co_name == name and first <= line and (best is None or first > best):
+                    best = first
+        return line if best is None else best
+
+
+def code_lines(code):
+    if hasattr(code, "co_lines"):
+        return {line for _, _, line in code.co_lines() if line is not None}
+    import dis
+
+    return {line for _, line in dis.findlinestarts(code)}
+
+
+def convert_speedscope(data, interval_us, version):
+    """py-spy's speedscope document (root-first stacks, weights in seconds) -> the helper's JSON.
+
+    Frames below the helper's run_script (the helper itself) are dropped; a stack made only of the helper's frames
+    (starting the script, its stop handler) is left out.
+    """
+    frames = Frames()
+    index = CodeIndex()
+    mapped = []
+    for fr in data["shared"]["frames"]:
+        file = fr.get("file") or ""
+        name = fr.get("name") or "?"
+        line = int(fr.get("line") or 0)
+        if file and os.path.abspath(file) == HELPER_FILE:
+            mapped.append("run_script" if name == "run_script" else None)
+        elif file.startswith("<") or not file:
+            mapped.append((name, file, line, "runtime" if file else "native", line))
+        else:
+            path = os.path.abspath(file)
+            mapped.append((name, path, index.first_line(name, path, line), "python", line))
+    samples = []
+    lines = {}
+    t = 0.0
+    for profile in data["profiles"]:
+        unit = profile.get("unit", "seconds")
+        scale = {"seconds": 1000.0, "milliseconds": 1.0, "microseconds": 0.001, "nanoseconds": 1e-6}.get(unit, 1000.0)
+        weights = profile.get("weights") or [interval_us / 1000.0 / scale] * len(profile["samples"])
+        for stack, w in zip(profile["samples"], weights):
+            ms = w * scale
+            t += ms
+            chain = [mapped[i] for i in stack]
+            if "run_script" in chain:
+                chain = chain[len(chain) - chain[::-1].index("run_script"):]
+            elif None in chain:
+                continue
+            chain = [c for c in chain if isinstance(c, tuple)]
+            if not chain:
+                continue
+            parent = -1
+            for name, file, first, kind, _ in chain:
+                parent = frames.stack(frames.frame(name, file, first, kind), parent)
+            samples.append([parent, ms, t])
+            name, file, first, kind, line = chain[-1]
+            if line and kind == "python":
+                key = (frames.frame(name, file, first, kind), line)
+                lines[key] = lines.get(key, 0.0) + ms
+    doc = header("sampling")
+    rate = f"every {interval_us:.0f} µs" if interval_us else "at its default rate"
+    doc.update(
+        {
+            "unit": "ms",
+            "intervalUs": interval_us,
+            "frames": frames.frames,
+            "stacks": frames.stacks,
+            "samples": samples,
+            "lines": [[f, line, w] for (f, line), w in lines.items()],
+            "notes": [
+                f"Sampled by py-spy{(' ' + version) if version else ''} from outside the interpreter, {rate}: "
+                "real stacks of every Python thread and line heat, without running code inside the program."
+            ],
+        }
+    )
+    return doc
+
+
 def watch_control(session, fd):
     """Waits for "stop" on the control pipe, writes the profile, answers "done" and ends the process."""
 
@@ -325,6 +451,10 @@ def watch_control(session, fd):
             return
         if buf.split(b"\n")[0].strip() != b"stop":
             return
+        if session.mode == "none":
+            # py-spy, the parent, writes the samples once it sees this process end.
+            sys.stdout.flush()
+            os._exit(143)
         answer = b"done\n"
         try:
             session.finish(stopped=True)
@@ -385,7 +515,7 @@ def run_script(mode, interval_us, out, script, args):
             tb = tb.tb_next
         traceback.print_exception(type(e), e, tb)
     finally:
-        session.finish(stopped=False)
+        session.finish(stopped=False, status=status)
     sys.stdout.flush()
     sys.stderr.flush()
     return status
@@ -408,7 +538,7 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="perf_lab_profile.py")
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run")
-    r.add_argument("--mode", choices=["cprofile", "sampling"], default="cprofile")
+    r.add_argument("--mode", choices=["cprofile", "sampling", "none"], default="cprofile")
     r.add_argument("--interval", type=float, default=1000.0, help="sampling interval in microseconds")
     r.add_argument("--out", required=True)
     r.add_argument("script")
@@ -418,9 +548,23 @@ def main(argv):
     p.add_argument("file")
     c = sub.add_parser("check")
     c.add_argument("script")
+    y = sub.add_parser("pyspy")
+    y.add_argument("--out", required=True)
+    y.add_argument("--interval", type=float, default=0.0)
+    y.add_argument("--version", default="")
+    y.add_argument("file")
     ns = parser.parse_args(argv)
     if ns.command == "check":
         print(json.dumps(check(ns.script)))
+        return 0
+    if ns.command == "pyspy":
+        try:
+            with open(ns.file, encoding="utf-8") as f:
+                doc = convert_speedscope(json.load(f), ns.interval, ns.version)
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+            print(f"py-spy's output {ns.file} could not be read ({type(e).__name__}: {e}).", file=sys.stderr)
+            return 2
+        write_json(ns.out, doc)
         return 0
     if ns.command == "pstats":
         try:

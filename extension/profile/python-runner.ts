@@ -1,7 +1,8 @@
-// Runs a Python file under cProfile or Perf Lab's stack sampler (python/perf_lab_profile.py on the user's interpreter).
+// Runs a Python file under cProfile, py-spy (when installed next to the interpreter) or Perf Lab's stack sampler
+// (python/perf_lab_profile.py on the user's interpreter).
 import { execFile, type ExecFileException } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { CancelledError, PerfLabError } from '../errors';
@@ -21,6 +22,8 @@ export interface PythonProfileRequest extends Omit<ProfileRequest, 'nodePath' | 
   pythonPath?: string;
   /** 'cprofile' by default (setting perfLab.pythonProfiler). */
   mode?: PythonProfiler;
+  /** Sampling with py-spy when it is installed in the interpreter's environment (default), or always the built-in sampler. */
+  sampler?: 'auto' | 'builtin';
 }
 
 /** The helper script, in python/ next to dist/ (installed) or at the checkout's root (sources). */
@@ -36,6 +39,8 @@ export interface PythonRuntime {
   execPath: string;
   /** e.g. "3.11.7". */
   version: string;
+  /** Where the interpreter's environment installs executables (sysconfig's scripts paths, the user scheme's too). */
+  scripts: string[];
 }
 
 function run(cmd: string, args: string[], cwd?: string): Promise<{ err: ExecFileException | null; stdout: string; stderr: string }> {
@@ -46,16 +51,25 @@ function run(cmd: string, args: string[], cwd?: string): Promise<{ err: ExecFile
 
 /** Asks the interpreter for its version and real path; a missing one becomes advice naming perfLab.pythonPath. */
 export async function probePython(pythonPath = 'python3'): Promise<PythonRuntime> {
-  const { err, stdout, stderr } = await run(pythonPath, ['-c', 'import json, sys; print(json.dumps([sys.version.split()[0], sys.executable, list(sys.version_info[:2])]))']);
+  const probe =
+    'import json, os, sys, sysconfig\n' +
+    'scripts = []\n' +
+    'for scheme in (None, os.name + "_user"):\n' +
+    '    try:\n' +
+    '        scripts.append(sysconfig.get_path("scripts", scheme) if scheme else sysconfig.get_path("scripts"))\n' +
+    '    except KeyError:\n' +
+    '        pass\n' +
+    'print(json.dumps([sys.version.split()[0], sys.executable, list(sys.version_info[:2]), scripts]))';
+  const { err, stdout, stderr } = await run(pythonPath, ['-c', probe]);
   if (err) {
     if (err.code === 'ENOENT') throw new PerfLabError(`Python was not found at "${pythonPath}". Install Python 3.8 or later, or set perfLab.pythonPath (--python on the command line) to the interpreter's full path.`);
     if (err.code === 'EACCES') throw new PerfLabError(`"${pythonPath}" cannot be executed (permission denied). Set perfLab.pythonPath to a Python interpreter you can run.`);
     throw new PerfLabError(`"${pythonPath}" did not run as Python 3 (${firstLines(stderr, 3) || err.message}). Set perfLab.pythonPath to a Python 3.8+ interpreter.`);
   }
   try {
-    const [version, execPath, [major, minor]] = JSON.parse(stdout) as [string, string, [number, number]];
+    const [version, execPath, [major, minor], scripts] = JSON.parse(stdout) as [string, string, [number, number], string[]];
     if (major! < 3 || (major === 3 && minor! < 8)) throw new PerfLabError(`${execPath} is Python ${version}; Perf Lab needs Python 3.8 or later. Set perfLab.pythonPath to a newer interpreter.`);
-    return { version, execPath: execPath || pythonPath };
+    return { version, execPath: execPath || pythonPath, scripts: scripts.filter((d) => typeof d === 'string' && d) };
   } catch (e) {
     if (e instanceof PerfLabError) throw e;
     throw new PerfLabError(`"${pythonPath}" did not answer like Python 3. Set perfLab.pythonPath to a Python 3.8+ interpreter.`);
@@ -110,46 +124,79 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
   await checkPython(runtime, file);
   checkCancel();
 
+  const pySpy = mode === 'sampling' && req.sampler !== 'builtin' ? await findPySpy(runtime, req.pythonPath) : undefined;
+  checkCancel();
+
   const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-py-'));
   try {
     const outPath = join(tmp, 'profile.json');
-    const helperArgs = [helper, 'run', '--mode', mode, '--interval', String(interval), '--out', outPath, file, ...args];
+    const spyPath = join(tmp, 'py-spy.json');
+    // py-spy runs the helper unprofiled (mode none) as its child and reads its stacks from outside; the helper then
+    // writes only the script's exit status, and the samples come from py-spy's speedscope file.
+    const spyInterval = Math.max(1000, interval);
+    const helperArgs = [helper, 'run', '--mode', pySpy ? 'none' : mode, '--interval', String(interval), '--out', outPath, file, ...args];
+    const spyArgs = ['record', '--format', 'speedscope', '--full-filenames', '--rate', String(Math.round(1e6 / spyInterval)), '--output', spyPath, '--', runtime.execPath, ...helperArgs];
     const env: Record<string, string | undefined> = { ...process.env, ...req.env, [CONTROL_FD_ENV]: '3', PYTHONUNBUFFERED: '1' };
-    const profilerName = mode === 'cprofile' ? 'cProfile' : 'the sampler';
+    const profilerName = pySpy ? `py-spy ${pySpy.version}` : mode === 'cprofile' ? 'cProfile' : 'the sampler';
     progress({ message: `Running ${basename(file)} under ${profilerName} (Python ${runtime.version})…` });
+    const spyOutput = pySpy ? new PySpyOutputFilter(req.onOutput) : undefined;
     const child = startChild({
-      execPath: runtime.execPath,
-      args: helperArgs,
+      execPath: pySpy ? pySpy.path : runtime.execPath,
+      args: pySpy ? spyArgs : helperArgs,
       cwd,
       env,
       timeoutMs,
       signal: req.signal,
       control: true,
-      onOutput: req.onOutput,
+      onOutput: spyOutput ? (stream, text) => spyOutput.write(stream, text) : req.onOutput,
       onStop: (why) => progress({ message: why === 'timeout' ? 'Time is up: saving the profile so far…' : 'Cancelled: saving the profile so far…' }),
     });
     const outcome = await child.done;
+    spyOutput?.end();
     const { durationMs, stderrHead, stderrTail } = outcome;
     const stoppedBy = outcome.stoppedBy === 'caller' ? undefined : outcome.stoppedBy;
-    const run: RunInfo = {
+    let exitCode = stoppedBy ? null : outcome.code;
+    if (pySpy && !stoppedBy) {
+      // py-spy exits with 0 whatever its child did; the helper wrote the script's own status.
+      const status = await readFile(outPath, 'utf8').then((t) => (JSON.parse(t) as { status?: number }).status, () => undefined);
+      exitCode = typeof status === 'number' ? status : outcome.code;
+    }
+    const info: RunInfo = {
       file,
       language: 'python',
       runtime: runtime.execPath,
       runtimeVersion: `Python ${runtime.version}`,
       args,
       // The helper ends a stopped run itself once the profile is written; that exit is not the program's.
-      exitCode: stoppedBy ? null : outcome.code,
+      exitCode,
       signal: outcome.signal,
       durationMs,
-      samplingIntervalUs: mode === 'sampling' ? interval : 0,
+      samplingIntervalUs: pySpy ? spyInterval : mode === 'sampling' ? interval : 0,
       stderrTail,
-      profiler: mode === 'cprofile' ? 'cProfile' : 'Perf Lab sampler',
+      profiler: pySpy ? `py-spy ${pySpy.version}` : mode === 'cprofile' ? 'cProfile' : 'Perf Lab sampler',
     };
-    if (stoppedBy) run.stoppedBy = stoppedBy;
-    if (outcome.stopHandshakeMs !== undefined) run.stopHandshakeMs = outcome.stopHandshakeMs;
+    if (stoppedBy) info.stoppedBy = stoppedBy;
+    if (outcome.stopHandshakeMs !== undefined) info.stopHandshakeMs = outcome.stopHandshakeMs;
 
     progress({ message: 'Reading the profile…' });
-    const text = await readFile(outPath, 'utf8').catch(() => undefined);
+    let text: string | undefined;
+    if (pySpy) {
+      if (existsSync(spyPath)) {
+        const converted = join(tmp, 'py-spy-profile.json');
+        const r = await run(runtime.execPath, [helper, 'pyspy', '--out', converted, '--interval', String(spyInterval), '--version', pySpy.version, spyPath]);
+        if (r.err) throw new PerfLabError(`py-spy's samples could not be read: ${firstLines(r.stderr, 3) || r.err.message}`);
+        text = await readFile(converted, 'utf8');
+      } else if (/permission|not permitted|ptrace/i.test(spyOutput!.log + stderrTail)) {
+        throw new PerfLabError(
+          `py-spy (${pySpy.path}) may not read the program's memory: ${firstLines(spyOutput!.log + stderrTail, 2)}. Allow ptrace for your user (e.g. \`sysctl kernel.yama.ptrace_scope=1\`, or run the container with CAP_SYS_PTRACE), or set perfLab.pythonProfiler to cprofile; uninstalling py-spy from the environment makes sampling use Perf Lab's built-in sampler.`,
+        );
+      } else if (!stoppedBy && exitCode !== null) {
+        // A program that ends before py-spy attaches (tens of milliseconds) leaves no samples, which is not an error.
+        text = emptySamplingProfile(runtime, pySpy.version);
+      }
+    } else {
+      text = await readFile(outPath, 'utf8').catch(() => undefined);
+    }
     if (text === undefined) {
       if (stoppedBy) {
         const why = stoppedBy === 'timeout' ? `the ${seconds(timeoutMs)} timeout` : 'a cancel';
@@ -163,20 +210,99 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
     const { profile } = parsed;
     const notes = [...parsed.notes];
     const warnings: string[] = [];
+    if (pySpy && profile.durationMs === undefined) profile.durationMs = durationMs;
     if (profile.sampleStack.length === 0) {
       notes.push(
-        mode === 'sampling'
-          ? `The profile holds no samples: the program ended before the sampler took one. Use a smaller interval (now ${interval} µs, setting perfLab.samplingInterval) or give the program more work.`
-          : 'The profile holds no timed calls: the program ended before it called anything measurable.',
+        pySpy
+          ? `The profile holds no samples: the program ended before py-spy took one (it samples every ${spyInterval} µs once attached, which takes a few tens of milliseconds). Give the program more work.`
+          : mode === 'sampling'
+            ? `The profile holds no samples: the program ended before the sampler took one. Use a smaller interval (now ${interval} µs, setting perfLab.samplingInterval) or give the program more work.`
+            : 'The profile holds no timed calls: the program ended before it called anything measurable.',
       );
     }
     if (stoppedBy === 'timeout') warnings.push(`Stopped after ${seconds(durationMs)}: the program reached the ${seconds(timeoutMs)} timeout (perfLab.timeout, --timeout on the command line). The profile holds what was recorded until then.`);
     else if (stoppedBy === 'cancel') warnings.push(`Stopped after ${seconds(durationMs)} because profiling was cancelled. The profile holds what was recorded until then.`);
     else if (outcome.signal) warnings.push(`The program was ended by ${outcome.signal}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
-    else if (outcome.code !== 0) warnings.push(`The program exited with code ${outcome.code}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
-    return { run, profile, notes, warnings };
+    else if (exitCode !== 0) warnings.push(`The program exited with code ${exitCode}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
+    return { run: info, profile, notes, warnings };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** py-spy as installed with the interpreter: its path and version. */
+export interface PySpy {
+  path: string;
+  version: string;
+}
+
+/**
+ * py-spy installed in the interpreter's environment (`pip install py-spy` puts it in the scripts folder, next to a
+ * virtual environment's python), else undefined: sampling then uses the built-in sampler. PATH is not searched, so
+ * that the sampler follows the chosen interpreter.
+ */
+export async function findPySpy(runtime: PythonRuntime, pythonPath?: string): Promise<PySpy | undefined> {
+  const dirs = [...runtime.scripts, dirname(runtime.execPath)];
+  if (pythonPath && pythonPath.includes('/')) dirs.push(dirname(resolve(pythonPath)));
+  for (const dir of [...new Set(dirs)]) {
+    const path = join(dir, process.platform === 'win32' ? 'py-spy.exe' : 'py-spy');
+    if (!(await access(path, constants.X_OK).then(() => true, () => false))) continue;
+    const { err, stdout } = await run(path, ['--version']);
+    const version = /py-spy\s+(\S+)/.exec(stdout)?.[1];
+    if (!err && version) return { path, version };
+  }
+  return undefined;
+}
+
+function emptySamplingProfile(runtime: PythonRuntime, version: string): string {
+  return JSON.stringify({ format: 'perf-lab-python', version: 1, mode: 'sampling', python: runtime.version, executable: runtime.execPath, unit: 'ms', frames: [], stacks: [], samples: [], lines: [], notes: [`Sampled by py-spy ${version}.`] });
+}
+
+/**
+ * py-spy writes its messages ("py-spy> Sampling process…") to the stdout its child shares: they are taken out of
+ * the program's output line by line (with the blank lines py-spy puts around them) and kept in {@link log}.
+ */
+class PySpyOutputFilter {
+  log = '';
+  private partial = '';
+  private heldBlank = false;
+  private afterMessage = false;
+
+  constructor(private readonly onOutput: PythonProfileRequest['onOutput']) {}
+
+  write(stream: 'stdout' | 'stderr', text: string): void {
+    if (stream === 'stderr') {
+      this.onOutput?.(stream, text);
+      return;
+    }
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop()!;
+    let out = '';
+    for (const line of lines) {
+      if (line.startsWith('py-spy> ')) {
+        this.log += `${line.slice(8)}\n`;
+        this.heldBlank = false;
+        this.afterMessage = true;
+      } else if (line === '' && !this.heldBlank && !this.afterMessage) {
+        this.heldBlank = true;
+      } else if (line === '' && this.afterMessage) {
+        this.afterMessage = false;
+      } else {
+        if (this.heldBlank) out += '\n';
+        this.heldBlank = false;
+        this.afterMessage = false;
+        out += `${line}\n`;
+      }
+    }
+    if (out) this.onOutput?.('stdout', out);
+  }
+
+  end(): void {
+    let out = this.heldBlank ? '\n' : '';
+    if (this.partial && !this.partial.startsWith('py-spy> ')) out += this.partial;
+    this.partial = '';
+    this.heldBlank = false;
+    if (out) this.onOutput?.('stdout', out);
   }
 }
 
