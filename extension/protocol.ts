@@ -21,6 +21,45 @@ export interface FlameNode {
   total: number;
   /** Sorted by total, heaviest first. */
   children: FlameNode[];
+  /**
+   * Set when the host left out children too narrow to draw at full width: the total of the largest one left out.
+   * Zooming in far enough to see it asks for the subtree with a `subtree` message naming {@link id}.
+   */
+  dropped?: number;
+  /** The host's handle for this node's full subtree; present with {@link dropped}. */
+  id?: number;
+}
+
+/** One function (name + file + line) over the whole profile, for the table and sandwich views. */
+export interface FunctionRow {
+  name: string;
+  file: string;
+  line: number;
+  column: number;
+  kind: FrameKind;
+  self: number;
+  /** Weight of samples with the function anywhere on the stack, counted once under recursion. */
+  total: number;
+  /** Samples with the function on the stack. */
+  samples: number;
+  /** Exact calls, where the profiler counts them (cProfile). */
+  calls?: number;
+}
+
+/**
+ * The flame chart's boxes for a time window, as parallel arrays: box i is frame `frame[i]` at row `depth[i]`
+ * (0 = outermost frame) from `start[i]` to `end[i]` ms after the profile's start. Consecutive samples with the same
+ * stack prefix are one box; boxes shorter than `resolution` ms are left out (0: nothing left out).
+ */
+export interface ChartRuns {
+  /** The window these boxes cover, in ms since the profile's start. */
+  from: number;
+  to: number;
+  resolution: number;
+  depth: number[];
+  frame: number[];
+  start: number[];
+  end: number[];
 }
 
 /** Facts about the run that produced a profile, shown in the panel's header. */
@@ -50,6 +89,12 @@ export interface FlameGraphData {
   run?: RunSummary;
   /** The profile file this was read from, so a reloaded window can read it again. */
   source?: string;
+  /** Per-function statistics over the whole profile (table and sandwich views); derived from `root` when absent. */
+  functions?: FunctionRow[];
+  /** The time-ordered flame chart of the whole profile. */
+  chart?: ChartRuns;
+  /** True when the host sent a tree pruned to what can be drawn: some nodes carry `dropped` and `id`. */
+  pruned?: boolean;
 }
 
 /** The proof of a rewrite as the Before/After panel shows it. */
@@ -179,7 +224,11 @@ export type ToWebview =
   | { type: 'load'; data: FlameGraphData }
   | { type: 'error'; message: string }
   | { type: 'reveal'; name: string; file?: string }
-  | { type: 'optimize'; data: OptimizeData };
+  | { type: 'optimize'; data: OptimizeData }
+  /** The answer to a `subtree` request: the node's subtree, pruned for its own width. */
+  | { type: 'subtree'; id: number; node: FlameNode }
+  /** The answer to a `chartRuns` request. */
+  | { type: 'chartRuns'; request: number; runs: ChartRuns };
 
 /** Messages from the webview to the extension. */
 export type FromWebview =
@@ -189,7 +238,11 @@ export type FromWebview =
   /** Optimize a function picked in the flame graph. */
   | { type: 'optimize'; name: string; file: string; line: number }
   /** Apply the rewrite the Before/After panel shows. */
-  | { type: 'apply' };
+  | { type: 'apply' }
+  /** The flame graph zoomed in so far that a pruned node's (`FlameNode.id`) children show: send its subtree without nodes under `minTotal`. */
+  | { type: 'subtree'; id: number; minTotal: number }
+  /** The flame chart shows a window finer than its runs: send runs for `from`..`to` ms drawn `width` px wide. */
+  | { type: 'chartRuns'; request: number; from: number; to: number; width: number };
 
 /** What the webview keeps with vscode.setState, so the panel survives a window reload. */
 export interface WebviewState {

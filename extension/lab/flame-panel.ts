@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PerfLabError, userMessage } from '../errors';
-import { toFlameGraphData } from '../profile/flame-data';
+import { FlameSession, toFlameGraphData } from '../profile/flame-data';
 import { detectFormat, readProfile } from '../profile/import';
 import { FLAME_VIEW_TYPE, type FlameGraphData, type FromWebview, type ToWebview, type WebviewState } from '../protocol';
 import { makeNonce, webviewHtml } from '../view/html';
@@ -40,14 +40,28 @@ export class FlameViews implements vscode.Disposable {
   private attach(webview: vscode.Webview, title: string, data: FlameGraphData | undefined, error?: string): vscode.Disposable {
     webview.options = this.options();
     const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
-    webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title, ...(data ? { data } : {}), ...(error ? { error } : {}) });
-    return webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg));
+    // The session holds the full tree and timeline; the page gets what it draws and asks for more as it zooms.
+    const session = data ? new FlameSession(data) : undefined;
+    const sent = session?.initial();
+    webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title, ...(sent ? { data: sent } : {}), ...(error ? { error } : {}) });
+    return webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg, webview, session));
   }
 
-  private onMessage(msg: FromWebview): void {
+  private onMessage(msg: FromWebview, webview: vscode.Webview, session: FlameSession | undefined): void {
     switch (msg.type) {
       case 'ready':
         break;
+      case 'subtree': {
+        const node = session?.subtree(msg.id, msg.minTotal);
+        if (node) post(webview, { type: 'subtree', id: msg.id, node });
+        else this.log.warn(`the flame graph asked for a subtree this panel does not have (${msg.id})`);
+        break;
+      }
+      case 'chartRuns': {
+        const runs = session?.chart(msg.from, msg.to, msg.width);
+        if (runs) post(webview, { type: 'chartRuns', request: msg.request, runs });
+        break;
+      }
       case 'openSource':
         void this.openSource(msg.file, msg.line, msg.column);
         break;

@@ -1,5 +1,6 @@
 // The HTML around the webview bundle: for the editor's panel (script from a URI) and for a standalone file (script inlined).
 import { randomBytes } from 'node:crypto';
+import { FlameSession } from '../profile/flame-data';
 import { INITIAL_DATA_ID, type FlameGraphData, type ToWebview } from '../protocol';
 
 /** A fresh nonce for one page's Content-Security-Policy. */
@@ -37,8 +38,12 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
   return page(csp, o.title, o.nonce, initial, script);
 }
 
-/** A self-contained page for a browser: the bundle and the data inlined, nothing loaded from elsewhere. */
+/**
+ * A self-contained page for a browser: the bundle and the data inlined, nothing loaded from elsewhere. No host answers
+ * requests there, so the tree goes whole and the flame chart at the resolution of a wide screen.
+ */
 export function standaloneHtml(data: FlameGraphData, webviewScript: string): string {
+  data = new FlameSession(data, { maxWholeNodes: Infinity }).initial();
   const nonce = makeNonce();
   const csp = ["default-src 'none'", 'img-src data:', `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
   const script = `<script nonce="${nonce}">\n${inlineScript(webviewScript)}\n</script>`;

@@ -127,3 +127,30 @@ export function frameFill(kind: FrameKind, name: string, palette: KindPalette, t
 export function readableText(fill: Rgb, dark: Rgb, light: Rgb): Rgb {
   return contrast(fill, dark) >= contrast(fill, light) ? dark : light;
 }
+
+/** How a box is drawn: as is, as a zoom ancestor, or faded behind search matches. */
+export enum Look {
+  Normal = 0,
+  Ancestor = 1,
+  Dimmed = 2,
+}
+
+/** Linear blend of two colours; t = 0 gives a, 1 gives b. */
+export function mix(a: Rgb, b: Rgb, t: number): Rgb {
+  return { r: a.r + (b.r - a.r) * t, g: a.g + (b.g - a.g) * t, b: a.b + (b.b - a.b) * t, a: 1 };
+}
+
+/**
+ * The fill and text of a box: ancestors and faded boxes blend towards the background, and the text is whichever of
+ * the theme's background and foreground reads better on the result. Faded boxes (not matching a search) are meant to
+ * recede, so their text is blended too.
+ */
+export function boxStyle(base: Rgb, t: { kind: ThemeKind; background: Rgb; foreground: Rgb }, look: Look): { fill: Rgb; text: Rgb } {
+  let fill = base;
+  if (look !== Look.Normal) fill = mix(fill, t.background, look === Look.Ancestor ? 0.45 : 0.72);
+  const dark = t.kind === 'dark' ? t.background : t.foreground;
+  const light = t.kind === 'dark' ? t.foreground : t.background;
+  let text = readableText(fill, dark, light);
+  if (look === Look.Dimmed) text = mix(text, fill, 0.45);
+  return { fill, text };
+}

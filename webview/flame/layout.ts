@@ -29,6 +29,11 @@ export interface LayoutOptions {
   width: number;
   /** Boxes narrower than this (CSS pixels) are left out, with everything under them. */
   minWidth?: number;
+  /**
+   * The horizontal window shown, as fractions of the focused node's width (default 0..1): zooming by wheel narrows it,
+   * panning moves it. Boxes wholly outside are left out; the path above the focus still spans the width.
+   */
+  window?: readonly [number, number];
 }
 
 /**
@@ -49,17 +54,20 @@ export function layoutFlame(path: readonly FlameNode[], o: LayoutOptions): Flame
   if (!focus || width === 0) return { boxes, rows, depth: 0, scale: 0 };
   for (let i = 0; i < path.length - 1; i++) push({ x: 0, width, depth: i, node: path[i]!, ancestor: true });
   const top = path.length - 1;
-  const scale = focus.total > 0 ? width / focus.total : 0;
-  push({ x: 0, width, depth: top, node: focus, ancestor: false });
+  const [w0, w1] = o.window ?? [0, 1];
+  const span = Math.max(1e-9, w1 - w0);
+  const scale = focus.total > 0 ? width / (focus.total * span) : 0;
+  const x0 = w0 === 0 ? 0 : -w0 * focus.total * scale;
+  push({ x: x0, width: focus.total * scale, depth: top, node: focus, ancestor: false });
   // Iterative walk so that very deep recursion cannot overflow the stack.
-  const stack: { node: FlameNode; x: number; depth: number }[] = [{ node: focus, x: 0, depth: top }];
+  const stack: { node: FlameNode; x: number; depth: number }[] = [{ node: focus, x: x0, depth: top }];
   while (stack.length > 0) {
     const { node, x, depth } = stack.pop()!;
     let cx = x;
     const placed: { node: FlameNode; x: number; depth: number }[] = [];
     for (const child of node.children) {
       const w = child.total * scale;
-      if (w >= minWidth) {
+      if (w >= minWidth && cx < width && cx + w > 0) {
         push({ x: cx, width: w, depth: depth + 1, node: child, ancestor: false });
         placed.push({ node: child, x: cx, depth: depth + 1 });
       }

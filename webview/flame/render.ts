@@ -1,7 +1,7 @@
 // Draws a flame layout on a canvas: a thin layer over layout.ts, aware of the device pixel ratio.
 import type { FlameNode, FrameInfo } from '../../extension/protocol';
 import type { Theme } from '../theme';
-import { cssColor, frameFill, readableText, type Rgb } from './colors';
+import { boxStyle, cssColor, frameFill, Look, mix, type Rgb } from './colors';
 import { LabelFitter } from './labels';
 import type { FlameLayout } from './layout';
 
@@ -21,6 +21,17 @@ export interface DrawState {
   matches?: ReadonlySet<FlameNode>;
   /** Label of the root box. */
   rootLabel: string;
+  /** The keyboard cursor: drawn with a focus ring. */
+  focused?: FlameNode;
+  /** Row 0 at the bottom, deeper rows above (the sandwich's callers). */
+  inverted?: boolean;
+  /**
+   * The fill of each box, replacing the per-kind palette (e.g. a before/after difference); undefined for a box keeps
+   * the palette's colour. Text colour is chosen against whatever fill results.
+   */
+  fill?: (node: FlameNode, frame: FrameInfo | undefined) => Rgb | undefined;
+  /** Height of the content (all rows) in CSS pixels; needed with `inverted`. */
+  contentHeight?: number;
 }
 
 const PAD_X = 4;
@@ -71,24 +82,28 @@ export class FlameRenderer {
     ctx.textBaseline = 'middle';
 
     const rh = s.rowHeight;
-    const first = Math.max(0, Math.floor(s.scrollTop / rh));
-    const last = Math.min(s.layout.rows.length - 1, Math.floor((s.scrollTop + s.height) / rh));
+    const content = s.contentHeight ?? s.layout.rows.length * rh;
+    // Row d's top edge in content coordinates; inverted layouts grow upwards from the bottom of the content.
+    const rowTop = (d: number) => (s.inverted ? content - (d + 1) * rh : d * rh);
+    const visible = (d: number) => rowTop(d) + rh > s.scrollTop && rowTop(d) < s.scrollTop + s.height;
     // Snap edges to device pixels so adjacent boxes share crisp one-pixel gaps.
     const snap = (v: number) => Math.round(v * dpr) / dpr;
     const gap = 1 / dpr < 0.75 ? 1 : 1 / dpr;
     const outlines: { x: number; y: number; w: number; colour: string; lw: number }[] = [];
 
-    for (let d = first; d <= last; d++) {
+    for (let d = 0; d < s.layout.rows.length; d++) {
       const row = s.layout.rows[d];
-      if (!row) continue;
-      const y = d * rh - s.scrollTop;
+      if (!row || !visible(d)) continue;
+      const y = rowTop(d) - s.scrollTop;
       for (const b of row) {
-        const x0 = snap(b.x);
-        const x1 = snap(b.x + b.width);
+        // Boxes reaching past the edges are clipped to the canvas, so their labels stay in view.
+        const x0 = snap(Math.max(-2, b.x));
+        const x1 = snap(Math.min(s.width + 2, b.x + b.width));
+        if (x1 <= 0 || x0 >= s.width) continue;
         const w = Math.max(1 / dpr, x1 - x0 - gap);
         const isMatch = s.matches?.has(b.node) ?? false;
         const look = s.matches !== undefined && !isMatch ? Look.Dimmed : b.ancestor ? Look.Ancestor : Look.Normal;
-        const { fill, text } = this.colours(b.node, s.frames, theme, look);
+        const { fill, text } = this.colours(b.node, s.frames, theme, look, s.fill);
         ctx.fillStyle = fill;
         ctx.fillRect(x0, y, w, rh - 1);
         if (isMatch) {
@@ -102,14 +117,19 @@ export class FlameRenderer {
           ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(0, w - 1), rh - 2);
         }
         if (w >= MIN_LABEL_WIDTH) {
-          const label = this.labels.fit(this.label(b.node, s.frames, s.rootLabel), w - 2 * PAD_X);
+          const lx = Math.max(x0, 0);
+          const label = this.labels.fit(this.label(b.node, s.frames, s.rootLabel), Math.min(w, x0 + w - lx) - 2 * PAD_X);
           if (label) {
             ctx.fillStyle = text;
-            ctx.fillText(label, x0 + PAD_X, y + (rh - 1) / 2 + 0.5);
+            ctx.fillText(label, lx + PAD_X, y + (rh - 1) / 2 + 0.5);
           }
         }
         if (s.selected?.has(b.node)) outlines.push({ x: x0, y, w, colour: cssColor(theme.focus), lw: 2 });
         if (b.node === s.hovered) outlines.push({ x: x0, y, w, colour: cssColor(theme.foreground), lw: 1.5 });
+        if (b.node === s.focused) {
+          outlines.push({ x: x0, y, w, colour: cssColor(theme.background), lw: 4 });
+          outlines.push({ x: x0, y, w, colour: cssColor(theme.focus), lw: 2 });
+        }
       }
     }
     // Outlines last, so a neighbour's fill never covers them.
@@ -125,34 +145,24 @@ export class FlameRenderer {
     return node.frame < 0 ? rootLabel : frames[node.frame]?.name || '(anonymous)';
   }
 
-  private colours(node: FlameNode, frames: readonly FrameInfo[], theme: Theme, look: Look): { fill: string; text: string } {
+  private colours(node: FlameNode, frames: readonly FrameInfo[], theme: Theme, look: Look, custom?: DrawState['fill']): { fill: string; text: string } {
+    const own = custom?.(node, frames[node.frame]);
+    if (own) return this.style(own, theme, look);
     const key = node.frame * 3 + look;
     let c = this.fills.get(key);
     if (!c) {
       const f = frames[node.frame];
-      let fill: Rgb = f ? frameFill(f.kind, f.name, theme.palette, theme.kind) : rootFill(theme);
-      // Faded boxes blend towards the background; their text is chosen against the blended fill so it stays legible.
-      if (look !== Look.Normal) fill = mix(fill, theme.background, look === Look.Ancestor ? 0.45 : 0.72);
-      const dark = theme.kind === 'dark' ? theme.background : theme.foreground;
-      const light = theme.kind === 'dark' ? theme.foreground : theme.background;
-      let text = readableText(fill, dark, light);
-      if (look === Look.Dimmed) text = mix(text, fill, 0.45);
-      c = { fill: cssColor(fill), text: cssColor(text) };
+      c = this.style(f ? frameFill(f.kind, f.name, theme.palette, theme.kind) : rootFill(theme), theme, look);
       this.fills.set(key, c);
     }
     return c;
   }
-}
 
-/** How a box is drawn: as is, as a zoom ancestor, or faded behind search matches. */
-const enum Look {
-  Normal = 0,
-  Ancestor = 1,
-  Dimmed = 2,
-}
-
-function mix(a: Rgb, b: Rgb, t: number): Rgb {
-  return { r: a.r + (b.r - a.r) * t, g: a.g + (b.g - a.g) * t, b: a.b + (b.b - a.b) * t, a: 1 };
+  /** CSS fill and text colours of a base fill drawn with a look. */
+  private style(base: Rgb, theme: Theme, look: Look): { fill: string; text: string } {
+    const c = boxStyle(base, theme, look);
+    return { fill: cssColor(c.fill), text: cssColor(c.text) };
+  }
 }
 
 /** The root box: a neutral tone between background and foreground. */

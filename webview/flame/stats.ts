@@ -1,4 +1,5 @@
 // Pure questions asked of the merged call tree: search matches, hottest functions, where a function is.
+import { functionKey } from '../../extension/profile/flame-tree';
 import type { FlameGraphData, FlameNode, FrameInfo } from '../../extension/protocol';
 
 /** Frames whose function name or file contains `query`, ignoring case; undefined for an empty query. */
@@ -54,10 +55,7 @@ export interface HotFunction {
   heaviest: FlameNode;
 }
 
-/** A key that merges frames differing only in column, as the profile's function statistics do. */
-export function functionKey(f: FrameInfo): string {
-  return `${f.name}\u0000${f.file}\u0000${f.line}`;
-}
+export { functionKey } from '../../extension/profile/flame-tree';
 
 /** The functions of the tree by self weight, heaviest first, at most `limit`. */
 export function hotFunctions(data: Pick<FlameGraphData, 'frames' | 'root'>, limit = 50): HotFunction[] {

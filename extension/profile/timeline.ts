@@ -1,0 +1,130 @@
+// The time-ordered flame chart: samples in the order they were taken, consecutive samples with the same stack prefix
+// merged into one box per row. Pure; the host computes it for a time window at a resolution, so the webview gets only
+// boxes it can draw.
+import type { ChartRuns } from '../protocol';
+import type { Profile } from './model';
+
+/** When each sample starts and ends, in ms since the profile's start; the chart's time axis. */
+export interface SampleTimes {
+  start: Float64Array;
+  end: Float64Array;
+  /** End of the last sample: the length of the axis. */
+  duration: number;
+}
+
+/**
+ * Sample intervals: a recorded time starts a sample and its weight (ms) is how long it stands for; without recorded
+ * times (or for sample counts), samples are laid end to end in the order they were taken.
+ */
+export function sampleTimes(p: Pick<Profile, 'sampleWeight' | 'sampleTime' | 'unit'>): SampleTimes {
+  const n = p.sampleWeight.length;
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  let t = 0;
+  const timed = p.sampleTime && p.sampleTime.length === n && p.unit === 'ms' ? p.sampleTime : undefined;
+  for (let i = 0; i < n; i++) {
+    const s = timed ? Math.max(timed[i]!, t) : t;
+    start[i] = s;
+    t = end[i] = s + Math.max(0, p.sampleWeight[i]!);
+  }
+  return { start, end, duration: t };
+}
+
+/** Depth of every stack (0 for a stack without parent). */
+export function stackDepths(p: Pick<Profile, 'stackParent'>): Int32Array {
+  const n = p.stackParent.length;
+  const depth = new Int32Array(n).fill(-1);
+  const chain: number[] = [];
+  for (let s = 0; s < n; s++) {
+    let x = s;
+    while (x >= 0 && depth[x]! < 0) {
+      chain.push(x);
+      x = p.stackParent[x]!;
+    }
+    let d = x >= 0 ? depth[x]! : -1;
+    while (chain.length > 0) depth[chain.pop()!] = ++d;
+  }
+  return depth;
+}
+
+/** What the chart is computed from: the profile's stacks and samples, with their times and depths computed once. */
+export interface Timeline {
+  stackFrame: Int32Array;
+  stackParent: Int32Array;
+  sampleStack: Int32Array;
+  times: SampleTimes;
+  depth: Int32Array;
+}
+
+export function timelineOf(p: Profile): Timeline {
+  return { stackFrame: p.stackFrame, stackParent: p.stackParent, sampleStack: p.sampleStack, times: sampleTimes(p), depth: stackDepths(p) };
+}
+
+/** First index in a sorted array whose value is greater than `v`. */
+function upperBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The chart's boxes for samples overlapping `from`..`to` ms, leaving out boxes shorter than `resolution` ms.
+ * A box at row d spans the consecutive samples whose stacks share the same ancestor at depth d. Each sample costs only
+ * the distance between its stack and the previous one's, so long runs of one stack are cheap.
+ */
+export function chartRuns(t: Timeline, from: number, to: number, resolution = 0): ChartRuns {
+  const out: ChartRuns = { from, to, resolution, depth: [], frame: [], start: [], end: [] };
+  const { start, end } = t.times;
+  const n = t.sampleStack.length;
+  // Samples are in time order; the first that ends after `from`.
+  let i = upperBound(end, from);
+  const open: number[] = []; // stack id open at each depth
+  const openStart: number[] = [];
+  let lastEnd = 0;
+  const close = (downTo: number) => {
+    for (let d = open.length - 1; d >= downTo; d--) {
+      const s0 = openStart[d]!;
+      if (lastEnd - s0 >= resolution && lastEnd > s0) {
+        out.depth.push(d);
+        out.frame.push(t.stackFrame[open[d]!]!);
+        out.start.push(s0);
+        out.end.push(lastEnd);
+      }
+    }
+    open.length = downTo;
+    openStart.length = downTo;
+  };
+  const path: number[] = [];
+  for (; i < n && start[i]! < to; i++) {
+    const s = t.sampleStack[i]!;
+    const d = t.depth[s]!;
+    // The deepest depth at which the open boxes and this sample's stack agree.
+    let common = Math.min(open.length - 1, d);
+    let x = s;
+    for (let k = d; k > common; k--) x = t.stackParent[x]!;
+    while (common >= 0 && open[common] !== x) {
+      common--;
+      x = t.stackParent[x]!;
+    }
+    close(common + 1);
+    path.length = 0;
+    for (let y = s, k = d; k > common; k--, y = t.stackParent[y]!) path.push(y);
+    for (let k = path.length - 1; k >= 0; k--) {
+      open.push(path[k]!);
+      openStart.push(start[i]!);
+    }
+    lastEnd = end[i]!;
+  }
+  close(0);
+  return out;
+}
+
+/** The resolution (ms) for drawing `from`..`to` in `width` pixels: a box of one pixel or more is kept. */
+export function resolutionFor(from: number, to: number, width: number): number {
+  return width > 0 ? (to - from) / width : 0;
+}
