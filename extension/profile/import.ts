@@ -1,48 +1,122 @@
 // Reads any supported profile file: the format is chosen by file name first, then by content.
-import { readFile } from 'node:fs/promises';
+// JSON formats and folded stacks are read in one streaming pass, so a file of any size opens without its text in memory.
+import { open, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ProfileFormatError, type Profile } from './model';
-import { parseCpuProfile } from './importers/cpuprofile';
-import { parseFolded } from './importers/folded';
+import { looksLikeChromeTrace, parseChromeTrace, readChromeTraceFile } from './importers/chrome-trace';
+import { parseCpuProfile, readCpuProfileFile } from './importers/cpuprofile';
+import { parseFolded, readFoldedFile } from './importers/folded';
 import { isPythonProfileJson, parsePythonProfile } from './importers/python';
+import { looksLikeSpeedscope, parseSpeedscope, readSpeedscopeFile } from './importers/speedscope';
 
-export type ProfileFormat = 'cpuprofile' | 'folded' | 'python' | 'pstats';
+export type ProfileFormat = 'cpuprofile' | 'chrome-trace' | 'speedscope' | 'folded' | 'python' | 'pstats';
+
+/** What each format is called in messages and tables. */
+export const FORMAT_NAMES: Record<ProfileFormat, string> = {
+  cpuprofile: 'V8 CPU profile (.cpuprofile)',
+  'chrome-trace': 'Chrome trace (Profile/ProfileChunk events)',
+  speedscope: 'speedscope JSON',
+  folded: 'folded stacks',
+  python: "Perf Lab's Python profile JSON",
+  pstats: 'cProfile/pstats',
+};
+
+/** How much of a file's start {@link detectFormat} looks at. */
+export const DETECT_HEAD_BYTES = 64 * 1024;
+
+/** The format of a profile from its name alone; undefined when the name does not tell. */
+function formatByName(name: string): ProfileFormat | undefined {
+  const lower = basename(name).toLowerCase();
+  if (lower.endsWith('.cpuprofile')) return 'cpuprofile';
+  if (lower.endsWith('.speedscope.json')) return 'speedscope';
+  if (/\.(folded|collapsed|stacks)$/.test(lower)) return 'folded';
+  if (/\.(prof|pstats)$/.test(lower)) return 'pstats';
+  // DevTools saves traces as Trace-<date>.json; chrome://tracing and --trace-startup-file users often use .trace.json.
+  if (/\.trace(\.json)?$/.test(lower) || /^trace-[^/]*\.json$/.test(lower)) return 'chrome-trace';
+  return undefined;
+}
 
 /** The format of a profile, from its name or else its first characters; undefined when neither tells. */
 export function detectFormat(name: string, text: string): ProfileFormat | undefined {
-  const lower = name.toLowerCase();
-  if (lower.endsWith('.cpuprofile')) return 'cpuprofile';
-  if (/\.(folded|collapsed|stacks)$/.test(lower)) return 'folded';
-  if (/\.(prof|pstats)$/.test(lower)) return 'pstats';
+  const byName = formatByName(name);
+  if (byName) return byName;
   if (isPythonProfileJson(text)) return 'python';
+  if (looksLikeSpeedscope(text)) return 'speedscope';
+  if (looksLikeChromeTrace(text)) return 'chrome-trace';
   const head = text.trimStart();
   if (head.startsWith('{')) return 'cpuprofile';
   if (/^[^\n]*\S\s+\d+(\.\d+)?\s*(\n|$)/.test(head)) return 'folded';
   return undefined;
 }
 
+function unknownFormat(name: string): never {
+  throw new ProfileFormatError(
+    `${basename(name)} is not a profile Perf Lab can read: it supports V8 .cpuprofile JSON, Chrome traces with CPU profile events (DevTools' Performance panel), speedscope JSON, folded stacks ("a;b;c 12", from stackcollapse or py-spy --format raw), cProfile/pstats files (.prof, .pstats) and Perf Lab's Python profile JSON.`,
+  );
+}
+
 /** Parses profile text; `name` is used for detection and in error messages. */
 export function parseProfile(name: string, text: string): Profile {
   const format = detectFormat(name, text);
+  const source = basename(name);
   switch (format) {
     case 'cpuprofile':
-      return parseCpuProfile(text, basename(name));
+      return parseCpuProfile(text, source);
+    case 'chrome-trace':
+      return parseChromeTrace(text, source);
+    case 'speedscope':
+      return parseSpeedscope(text, source);
     case 'folded':
-      return parseFolded(text, basename(name));
+      return parseFolded(text, source);
     case 'python':
-      return parsePythonProfile(text, basename(name)).profile;
+      return parsePythonProfile(text, source).profile;
     case 'pstats':
-      throw new ProfileFormatError(`${basename(name)} is a cProfile/pstats file, which is read through Python: open it with readProfile.`);
+      throw new ProfileFormatError(`${source} is a cProfile/pstats file, which is read through Python: open it with readProfile.`);
     default:
-      throw new ProfileFormatError(`${basename(name)} is not a profile Perf Lab can read: it supports V8 .cpuprofile JSON, folded stacks ("a;b;c 12"), cProfile/pstats files (.prof, .pstats) and Perf Lab's Python profile JSON.`);
+      return unknownFormat(name);
   }
 }
 
-/** Reads and parses a profile file; cProfile/pstats files (.prof, .pstats) are converted by Python (`pythonPath`, python3 by default). */
-export async function readProfile(path: string, options: { pythonPath?: string } = {}): Promise<Profile> {
-  if (detectFormat(path, '') === 'pstats') {
-    const { readPstats } = await import('./python-runner');
-    return (await readPstats(path, options.pythonPath)).profile;
+/** The first bytes of a file, as text, for {@link detectFormat}. */
+async function readHead(path: string): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(DETECT_HEAD_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await fh.close();
   }
-  return parseProfile(path, await readFile(path, 'utf8'));
+}
+
+/** The format of a profile file, by name, else by its first bytes. */
+export async function detectFileFormat(path: string): Promise<ProfileFormat | undefined> {
+  return formatByName(path) ?? detectFormat(path, await readHead(path));
+}
+
+/**
+ * Reads a profile file of any supported format and any size; cProfile/pstats files (.prof, .pstats) are converted
+ * by Python (`pythonPath`, python3 by default).
+ */
+export async function readProfile(path: string, options: { pythonPath?: string } = {}): Promise<Profile> {
+  const format = await detectFileFormat(path);
+  const source = basename(path);
+  switch (format) {
+    case 'pstats': {
+      const { readPstats } = await import('./python-runner');
+      return (await readPstats(path, options.pythonPath)).profile;
+    }
+    case 'cpuprofile':
+      return readCpuProfileFile(path, source);
+    case 'chrome-trace':
+      return readChromeTraceFile(path, source);
+    case 'speedscope':
+      return readSpeedscopeFile(path, source);
+    case 'folded':
+      return readFoldedFile(path, source);
+    case 'python':
+      return parsePythonProfile(await readFile(path, 'utf8'), source).profile;
+    default:
+      return unknownFormat(path);
+  }
 }

@@ -54,6 +54,7 @@ export class ProfileBuilder {
   private readonly sampleTime: number[] = [];
   private readonly lineTimes = new Map<string, LineTime>();
   private timed = true;
+  private bulk: { stacks: Int32Array; weights: Float64Array; times: Float64Array | undefined } | undefined;
 
   constructor(private readonly unit: 'ms' | 'samples') {}
 
@@ -107,6 +108,15 @@ export class ProfileBuilder {
     else this.sampleTime.push(time);
   }
 
+  /**
+   * Sets all samples at once from typed arrays (taken, not copied), for readers of large files;
+   * not to be mixed with {@link sample}.
+   */
+  setSamples(stacks: Int32Array, weights: Float64Array, times?: Float64Array): void {
+    if (this.sampleStack.length > 0) throw new Error('setSamples after sample');
+    this.bulk = { stacks, weights, times };
+  }
+
   /** Adds self time to one line of a frame. */
   line(frame: number, line: number, weight: number): void {
     const key = `${frame}:${line}`;
@@ -120,12 +130,14 @@ export class ProfileBuilder {
       frames: this.frames,
       stackFrame: Int32Array.from(this.stackFrame),
       stackParent: Int32Array.from(this.stackParent),
-      sampleStack: Int32Array.from(this.sampleStack),
-      sampleWeight: Float64Array.from(this.sampleWeight),
+      sampleStack: this.bulk ? this.bulk.stacks : Int32Array.from(this.sampleStack),
+      sampleWeight: this.bulk ? this.bulk.weights : Float64Array.from(this.sampleWeight),
       unit: this.unit,
       lines: [...this.lineTimes.values()],
     };
-    if (this.timed && this.sampleTime.length > 0) p.sampleTime = Float64Array.from(this.sampleTime);
+    if (this.bulk) {
+      if (this.bulk.times && this.bulk.times.length > 0) p.sampleTime = this.bulk.times;
+    } else if (this.timed && this.sampleTime.length > 0) p.sampleTime = Float64Array.from(this.sampleTime);
     if (durationMs !== undefined) p.durationMs = durationMs;
     return p;
   }
@@ -184,4 +196,32 @@ export function stackOrder(p: Profile): number[] {
   };
   for (let s = 0; s < n; s++) depthOf(s);
   return Array.from({ length: n }, (_, i) => i).sort((a, b) => depth[a]! - depth[b]!);
+}
+
+/** A growable typed array, for readers that do not know how many numbers are coming. */
+export class GrowableArray<T extends Int32Array | Float64Array> {
+  private data: T;
+  length = 0;
+
+  constructor(
+    private readonly make: (n: number) => T,
+    capacity = 1024,
+  ) {
+    this.data = make(capacity);
+  }
+
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const bigger = this.make(Math.ceil(this.data.length * 1.5) + 16);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = x;
+  }
+
+  /** The numbers pushed, trimmed to length (a copy only when much capacity is unused). */
+  take(): T {
+    if (this.data.length - this.length > (this.data.length >> 4)) return this.data.slice(0, this.length) as T;
+    return this.data.subarray(0, this.length) as T;
+  }
 }

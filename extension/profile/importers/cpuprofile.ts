@@ -1,7 +1,8 @@
 // V8's .cpuprofile (Chrome DevTools, `node --cpu-prof`, the inspector's Profiler.stop) to and from the model.
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ProfileBuilder, ProfileFormatError, stackOrder, type Frame, type Profile } from '../model';
+import { scanJsonFile, scanJsonText, type ScanHandler } from '../json-scan';
+import { GrowableArray, ProfileBuilder, ProfileFormatError, stackOrder, type Frame, type Profile } from '../model';
 
 /** The JSON V8 writes. Line and column numbers are 0-based; position-tick lines are 1-based. */
 export interface CpuProfile {
@@ -51,127 +52,262 @@ function fail(source: string, what: string): never {
   throw new ProfileFormatError(`${source} is not a usable V8 CPU profile: ${what}. Perf Lab reads the .cpuprofile JSON that Chrome DevTools, \`node --cpu-prof\` or Perf Lab itself writes.`);
 }
 
-/** Checks the shape of parsed JSON and returns it as a CPU profile, or throws a {@link ProfileFormatError} that says what is wrong. */
-export function validateCpuProfile(json: unknown, source: string): CpuProfile {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(source, 'the file is not a JSON object');
-  const o = json as Record<string, unknown>;
-  if (!Array.isArray(o.nodes)) {
-    if (Array.isArray(o.traceEvents) || Array.isArray(json)) fail(source, 'it is a Chrome trace, not a CPU profile (it has "traceEvents" but no "nodes")');
-    fail(source, 'it has no "nodes" array');
+/**
+ * Builds the model from a CPU profile's parts as they arrive: nodes one by one (with `children`, or with `parent`
+ * as Chrome's trace chunks have them), then the samples and their time deltas as typed arrays. Nodes become frames
+ * and stacks at once; no per-sample object is ever made.
+ */
+const UNRESOLVED = -2;
+
+export class CpuProfileAssembler {
+  readonly builder: ProfileBuilder;
+  private readonly index = new Map<number, number>();
+  private readonly ids: number[] = [];
+  private readonly frames: number[] = [];
+  private readonly rootNamed: boolean[] = [];
+  private readonly hits: number[] = [];
+  private readonly ticks = new Map<number, { line: number; ticks: number }[]>();
+  private readonly parentOf = new Map<number, number>();
+  private stackOf: Int32Array | undefined;
+  // Interns each node's frame; a frame enters the profile only when a node of it is used.
+  private readonly pool = new ProfileBuilder('ms');
+
+  constructor(
+    private readonly source: string,
+    builder?: ProfileBuilder,
+    /** The stack under which this profile's roots hang (-1: none); set before {@link finish}. Chrome traces put each thread under one. */
+    public base = -1,
+  ) {
+    this.builder = builder ?? new ProfileBuilder('ms');
   }
-  if (o.nodes.length === 0) fail(source, 'its "nodes" array is empty');
-  const ids = new Set<number>();
-  for (const [i, n] of (o.nodes as unknown[]).entries()) {
-    const node = n as Partial<CpuProfileNode> | null;
-    if (!node || typeof node.id !== 'number') fail(source, `node #${i} has no numeric "id"`);
-    if (!node.callFrame || typeof node.callFrame !== 'object') fail(source, `node ${node.id} has no "callFrame"`);
-    if (ids.has(node.id)) fail(source, `node id ${node.id} appears twice`);
-    ids.add(node.id);
+
+  get nodeCount(): number {
+    return this.ids.length;
   }
-  for (const n of o.nodes as CpuProfileNode[]) {
-    for (const c of n.children ?? []) if (!ids.has(c)) fail(source, `node ${n.id} lists child ${c}, which does not exist`);
+
+  /** Adds one node; throws a {@link ProfileFormatError} naming what is wrong with it. */
+  addNode(raw: unknown): void {
+    const node = raw as (Partial<CpuProfileNode> & { parent?: number }) | null;
+    const k = this.ids.length;
+    if (!node || typeof node !== 'object' || typeof node.id !== 'number') fail(this.source, `node #${k} has no numeric "id"`);
+    if (!node.callFrame || typeof node.callFrame !== 'object') fail(this.source, `node ${node.id} has no "callFrame"`);
+    if (this.index.has(node.id)) fail(this.source, `node id ${node.id} appears twice`);
+    this.index.set(node.id, k);
+    this.ids.push(node.id);
+    this.frames.push(this.pool.frame(toFrame(node.callFrame)));
+    this.rootNamed.push(node.callFrame.functionName === '(root)');
+    this.hits.push(typeof node.hitCount === 'number' ? node.hitCount : 0);
+    if (Array.isArray(node.positionTicks) && node.positionTicks.length > 0) this.ticks.set(k, node.positionTicks);
+    if (Array.isArray(node.children)) for (const c of node.children) this.parentOf.set(c, node.id);
+    if (typeof node.parent === 'number') this.parentOf.set(node.id, node.parent);
   }
-  if (o.samples !== undefined) {
-    if (!Array.isArray(o.samples)) fail(source, '"samples" is not an array');
-    for (const s of o.samples as unknown[]) if (!ids.has(s as number)) fail(source, `a sample points at node ${String(s)}, which does not exist`);
-    if (o.timeDeltas !== undefined && !Array.isArray(o.timeDeltas)) fail(source, '"timeDeltas" is not an array');
+
+  /** Checks the links between nodes, once all are in, and makes the table of stacks that {@link resolve} fills. */
+  private stacks(): Int32Array {
+    if (this.stackOf) return this.stackOf;
+    for (const [child, parent] of this.parentOf) {
+      if (!this.index.has(child)) fail(this.source, `node ${parent} lists child ${child}, which does not exist`);
+      if (!this.index.has(parent)) fail(this.source, `node ${child} has parent ${parent}, which does not exist`);
+    }
+    return (this.stackOf = new Int32Array(this.ids.length).fill(UNRESOLVED));
   }
-  if (typeof o.startTime !== 'number' || typeof o.endTime !== 'number') fail(source, 'it has no numeric "startTime" and "endTime"');
-  return o as unknown as CpuProfile;
+
+  /** The stack of a node (the base for the synthetic root), made with its ancestors' on first use. */
+  private resolve(k0: number): number {
+    const stackOf = this.stackOf!;
+    if (stackOf[k0] !== UNRESOLVED) return stackOf[k0]!;
+    const chain: number[] = [];
+    let k: number | undefined = k0;
+    while (k !== undefined && stackOf[k] === UNRESOLVED) {
+      chain.push(k);
+      if (chain.length > stackOf.length) fail(this.source, `its nodes form a cycle (through node ${this.ids[k]})`);
+      const p = this.parentOf.get(this.ids[k]!);
+      k = p === undefined ? undefined : this.index.get(p);
+    }
+    let parent = k === undefined ? this.base : stackOf[k]!;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const c = chain[i]!;
+      // The synthetic root is no frame of its own: its children are the roots.
+      if (!(this.rootNamed[c] && !this.parentOf.has(this.ids[c]!))) parent = this.builder.stack(this.builder.frame(this.pool.frameAt(this.frames[c]!)!), parent);
+      stackOf[c] = parent;
+    }
+    return stackOf[k0]!;
+  }
+
+  /** Node indices for node ids, through a table when ids are dense (they are, in V8's profiles). */
+  private nodeIndexOf(samples: Int32Array | Float64Array): Int32Array {
+    const out = new Int32Array(samples.length);
+    let maxId = -1;
+    let minId = 0;
+    for (const id of this.ids) {
+      if (id > maxId) maxId = id;
+      if (id < minId) minId = id;
+    }
+    const dense = minId >= 0 && maxId < 4 * this.ids.length + 1024;
+    const table = dense ? new Int32Array(maxId + 1).fill(-1) : undefined;
+    if (table) this.ids.forEach((id, k) => (table[id] = k));
+    for (let i = 0; i < samples.length; i++) {
+      const id = samples[i]!;
+      const k = table ? (id >= 0 && id <= maxId && Number.isInteger(id) ? table[id]! : -1) : (this.index.get(id) ?? -1);
+      if (k < 0) fail(this.source, `a sample points at node ${String(id)}, which does not exist`);
+      out[i] = k;
+    }
+    return out;
+  }
+
+  /**
+   * Adds the samples (node ids), spread in time by `timeDeltas` (µs) from `startTime`; a sample stands for the time
+   * until the next one, as DevTools counts it. Without samples, each node's hitCount becomes one sample of that
+   * weight. Returns the profile's length in ms.
+   */
+  finish(samples: Int32Array | Float64Array | undefined, timeDeltas: Float64Array | undefined, startTime: number, endTime: number, sampleLines?: Float64Array): { stacks: Int32Array; weights: Float64Array; times: Float64Array | undefined; selfOfNode: Float64Array } {
+    if (this.ids.length === 0) fail(this.source, 'its "nodes" array is empty');
+    const stackOf = this.stacks();
+    const selfOfNode = new Float64Array(this.ids.length);
+    let stacks: Int32Array;
+    let weights: Float64Array;
+    let times: Float64Array | undefined;
+    if (samples && samples.length > 0) {
+      const n = samples.length;
+      const nodes = this.nodeIndexOf(samples);
+      const deltas = timeDeltas && timeDeltas.length === n ? timeDeltas : undefined;
+      // Absolute times in µs, reused below as ms since the start.
+      const t = new Float64Array(n);
+      if (deltas) {
+        let x = startTime;
+        for (let i = 0; i < n; i++) t[i] = x += Math.max(0, deltas[i]!);
+      } else {
+        const step = (endTime - startTime) / n;
+        for (let i = 0; i < n; i++) t[i] = startTime + step * (i + 1);
+      }
+      const meanGap = n > 1 ? (t[n - 1]! - t[0]!) / (n - 1) : endTime - startTime;
+      stacks = nodes;
+      weights = new Float64Array(n);
+      let m = 0;
+      for (let i = 0; i < n; i++) {
+        let gapUs = i + 1 < n ? t[i + 1]! - t[i]! : endTime - t[i]!;
+        if (!(gapUs >= 0) || (i + 1 === n && gapUs > 10 * meanGap)) gapUs = Math.max(0, meanGap);
+        const ms = gapUs / 1000;
+        const k = nodes[i]!;
+        selfOfNode[k] += ms;
+        const stack = stackOf[k] === UNRESOLVED ? this.resolve(k) : stackOf[k]!;
+        if (stack < 0) continue;
+        // Chrome's trace chunks give each sample its line (1-based) in place of V8's position ticks.
+        if (sampleLines && sampleLines[i]! > 0 && ms > 0) this.builder.line(this.builder.stackFrameOf(stack), sampleLines[i]!, ms);
+        // Compacts in place: m never passes i.
+        stacks[m] = stack;
+        weights[m] = ms;
+        t[m] = (t[i]! - startTime) / 1000;
+        m++;
+      }
+      stacks = m < n ? stacks.slice(0, m) : stacks;
+      weights = m < n ? weights.slice(0, m) : weights;
+      times = m < n ? t.slice(0, m) : t;
+    } else {
+      const chosen: number[] = [];
+      for (let k = 0; k < this.ids.length; k++) {
+        if (this.hits[k]! <= 0) continue;
+        selfOfNode[k] = this.hits[k]!;
+        if (this.resolve(k) >= 0) chosen.push(k);
+      }
+      stacks = Int32Array.from(chosen, (k) => stackOf[k]!);
+      weights = Float64Array.from(chosen, (k) => this.hits[k]!);
+    }
+    for (const [k, ticks] of this.ticks) {
+      const w = selfOfNode[k]!;
+      if (!w) continue;
+      const stack = this.resolve(k);
+      if (stack < 0) continue;
+      const totalTicks = ticks.reduce((s, t) => s + t.ticks, 0);
+      if (!(totalTicks > 0)) continue;
+      const frame = this.builder.stackFrameOf(stack);
+      // Line 0 is no line: Perf Lab writes it for self time that has no line of its own (see exportCpuProfile).
+      for (const t of ticks) if (t.line > 0) this.builder.line(frame, t.line, (w * t.ticks) / totalTicks);
+    }
+    return { stacks, weights, times, selfOfNode };
+  }
+}
+
+/** Collects the top-level parts of a .cpuprofile from the streaming scanner. */
+function cpuProfileHandler(source: string): { handler: ScanHandler; result: () => Profile } {
+  const asm = new CpuProfileAssembler(source);
+  const samples = new GrowableArray((n) => new Int32Array(n), 1 << 16);
+  const deltas = new GrowableArray((n) => new Float64Array(n), 1 << 16);
+  let sawNodes = false;
+  let sawSamples = false;
+  let sawDeltas = false;
+  let startTime: unknown;
+  let endTime: unknown;
+  const handler: ScanHandler = {
+    action(path) {
+      if (path.length === 0) return 'descend';
+      const top = path[0];
+      if (typeof top === 'number') fail(source, 'the file is not a JSON object');
+      if (path.length === 1) {
+        if (top === 'nodes') return (sawNodes = true), 'descend';
+        if (top === 'samples') return (sawSamples = true), samples;
+        if (top === 'timeDeltas') return (sawDeltas = true), deltas;
+        if (top === 'startTime' || top === 'endTime') return 'value';
+        if (top === 'traceEvents') fail(source, 'it is a Chrome trace, not a CPU profile (it has "traceEvents" but no "nodes")');
+        return 'skip';
+      }
+      return path.length === 2 && top === 'nodes' ? 'value' : 'skip';
+    },
+    value(path, v) {
+      if (path.length === 0) fail(source, 'the file is not a JSON object');
+      if (path[0] === 'nodes' && path.length === 1) fail(source, '"nodes" is not an array');
+      else if (path[0] === 'nodes') asm.addNode(v);
+      else if (path[0] === 'startTime') startTime = v;
+      else if (path[0] === 'endTime') endTime = v;
+    },
+  };
+  const result = (): Profile => {
+    if (!sawNodes) fail(source, 'it has no "nodes" array');
+    if (asm.nodeCount === 0) fail(source, 'its "nodes" array is empty');
+    if (typeof startTime !== 'number' || typeof endTime !== 'number') fail(source, 'it has no numeric "startTime" and "endTime"');
+    const s = sawSamples ? samples.take() : undefined;
+    const { stacks, weights, times } = asm.finish(s, sawDeltas ? deltas.take() : undefined, startTime, endTime);
+    const b = asm.builder;
+    const p = buildWith(b, s && s.length > 0 ? 'ms' : 'samples', stacks, weights, times);
+    const durationMs = (endTime - startTime) / 1000;
+    if (durationMs > 0) p.durationMs = durationMs;
+    return p;
+  };
+  return { handler, result };
+}
+
+/** The builder's profile with the given samples and unit. */
+export function buildWith(b: ProfileBuilder, unit: Profile['unit'], stacks: Int32Array, weights: Float64Array, times: Float64Array | undefined): Profile {
+  b.setSamples(stacks, weights, times);
+  const p = b.build();
+  p.unit = unit;
+  return p;
 }
 
 /** Parses the text of a .cpuprofile file; `source` names the file in error messages. */
-export function parseCpuProfile(text: string, source: string): Profile {
-  let json: unknown;
+export function parseCpuProfile(text: string | Buffer, source: string): Profile {
+  const { handler, result } = cpuProfileHandler(source);
   try {
-    json = JSON.parse(text);
+    scanJsonText(text, handler, source);
   } catch (e) {
-    throw new ProfileFormatError(`${source} is not valid JSON (${(e as Error).message}). Perf Lab reads the .cpuprofile JSON that Chrome DevTools, \`node --cpu-prof\` or Perf Lab itself writes.`);
+    if (e instanceof ProfileFormatError && /is not valid JSON|ends in the middle/.test(e.message)) {
+      throw new ProfileFormatError(`${e.message} Perf Lab reads the .cpuprofile JSON that Chrome DevTools, \`node --cpu-prof\` or Perf Lab itself writes.`);
+    }
+    throw e;
   }
-  return importCpuProfile(validateCpuProfile(json, source));
+  return result();
 }
 
-/** Converts a validated CPU profile into the model; weights are milliseconds. */
+/** Reads a .cpuprofile file of any size in one streaming pass, never holding its text. */
+export async function readCpuProfileFile(path: string, source: string): Promise<Profile> {
+  const { handler, result } = cpuProfileHandler(source);
+  await scanJsonFile(path, handler, source);
+  return result();
+}
+
+/** Converts a CPU profile object into the model; weights are milliseconds. */
 export function importCpuProfile(cp: CpuProfile): Profile {
-  const byId = new Map<number, CpuProfileNode>();
-  const parentOf = new Map<number, number>();
-  for (const n of cp.nodes) byId.set(n.id, n);
-  for (const n of cp.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
-
-  const hasSamples = Array.isArray(cp.samples) && cp.samples.length > 0;
-  const b = new ProfileBuilder(hasSamples ? 'ms' : 'samples');
-  const stackOf = new Map<number, number>();
-  const resolve = (id: number): number => {
-    const known = stackOf.get(id);
-    if (known !== undefined) return known;
-    const chain: number[] = [];
-    let x: number | undefined = id;
-    while (x !== undefined && !stackOf.has(x)) {
-      chain.push(x);
-      x = parentOf.get(x);
-    }
-    let parent = x === undefined ? -1 : stackOf.get(x)!;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const node = byId.get(chain[i]!)!;
-      // The synthetic root is no frame of its own: its children are the roots.
-      if (parentOf.get(node.id) === undefined && node.callFrame.functionName === '(root)') {
-        stackOf.set(node.id, -1);
-        continue;
-      }
-      parent = b.stack(b.frame(toFrame(node.callFrame)), parent);
-      stackOf.set(node.id, parent);
-    }
-    return stackOf.get(id)!;
-  };
-
-  const selfWeight = new Map<number, number>();
-  if (hasSamples) {
-    const samples = cp.samples!;
-    const deltas = cp.timeDeltas && cp.timeDeltas.length === samples.length ? cp.timeDeltas : undefined;
-    const n = samples.length;
-    const times = new Float64Array(n);
-    if (deltas) {
-      let t = cp.startTime;
-      for (let i = 0; i < n; i++) times[i] = t += Math.max(0, deltas[i]!);
-    } else {
-      const step = (cp.endTime - cp.startTime) / n;
-      for (let i = 0; i < n; i++) times[i] = cp.startTime + step * (i + 1);
-    }
-    const meanGap = n > 1 ? (times[n - 1]! - times[0]!) / (n - 1) : cp.endTime - cp.startTime;
-    for (let i = 0; i < n; i++) {
-      // A sample stands for the time until the next one (as DevTools counts it); the last one until the end.
-      let gapUs = i + 1 < n ? times[i + 1]! - times[i]! : cp.endTime - times[i]!;
-      if (!(gapUs >= 0) || (i + 1 === n && gapUs > 10 * meanGap)) gapUs = Math.max(0, meanGap);
-      const ms = gapUs / 1000;
-      const id = samples[i]!;
-      const stack = resolve(id);
-      selfWeight.set(id, (selfWeight.get(id) ?? 0) + ms);
-      if (stack >= 0) b.sample(stack, ms, (times[i]! - cp.startTime) / 1000);
-    }
-  } else {
-    for (const node of cp.nodes) {
-      const hits = node.hitCount ?? 0;
-      if (hits <= 0) continue;
-      const stack = resolve(node.id);
-      selfWeight.set(node.id, hits);
-      if (stack >= 0) b.sample(stack, hits);
-    }
-  }
-
-  for (const node of cp.nodes) {
-    const ticks = node.positionTicks;
-    const w = selfWeight.get(node.id);
-    if (!ticks || ticks.length === 0 || !w) continue;
-    const stack = resolve(node.id);
-    if (stack < 0) continue;
-    const totalTicks = ticks.reduce((s, t) => s + t.ticks, 0);
-    if (totalTicks <= 0) continue;
-    const frame = b.stackFrameOf(stack);
-    // Line 0 is no line: Perf Lab writes it for self time that has no line of its own (see exportCpuProfile).
-    for (const t of ticks) if (t.line > 0) b.line(frame, t.line, (w * t.ticks) / totalTicks);
-  }
-  const durationMs = (cp.endTime - cp.startTime) / 1000;
-  return b.build(durationMs > 0 ? durationMs : undefined);
+  return parseCpuProfile(JSON.stringify(cp), 'the CPU profile');
 }
 
 /** Writes the model as a .cpuprofile; importing the result gives the same stacks, weights and line times. */

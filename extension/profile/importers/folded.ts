@@ -1,7 +1,10 @@
 // Folded stacks (`a;b;c 12`), as written by stackcollapse scripts, py-spy --format raw and many others.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { ProfileBuilder, ProfileFormatError, stackPath, type Frame, type Profile } from '../model';
 
 const LINE = /^(.*\S)\s+(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)$/;
+const COUNT_ONLY = /^\d+(?:\.\d+)?$/;
 // py-spy and Perf Lab write `name (file:line)`.
 const LOCATED = /^(.*) \((.+):(\d+)\)$/;
 
@@ -23,24 +26,50 @@ function parseFrame(text: string): Frame {
   return { name: text, file: '', line: 0, column: 0, kind: kindOf(text, '') };
 }
 
+/** Reads folded stacks line by line, so a file of any size can be fed in pieces. */
+export class FoldedReader {
+  private readonly b = new ProfileBuilder('samples');
+  private count = 0;
+  private lineNo = 0;
+
+  constructor(private readonly source: string) {}
+
+  /** Adds one line of the file. */
+  line(text: string): void {
+    this.lineNo++;
+    const raw = text.trim();
+    if (!raw || raw.startsWith('#')) return;
+    // A count alone is a sample with no frames (py-spy writes them for threads outside Python code).
+    if (COUNT_ONLY.test(raw)) return;
+    const m = LINE.exec(raw);
+    if (!m) throw new ProfileFormatError(`${this.source}:${this.lineNo} is not a folded stack line: expected "frame;frame;frame COUNT", got "${raw.slice(0, 80)}".`);
+    const weight = Number(m[2]);
+    const frames = m[1]!.split(';').filter((f) => f.length > 0).map((f) => this.b.frame(parseFrame(f)));
+    if (frames.length === 0) return;
+    this.b.sample(this.b.path(frames), weight);
+    this.count++;
+  }
+
+  /** The profile of the lines added; each line's count is one sample of that weight (unit: samples). */
+  result(): Profile {
+    if (this.count === 0) throw new ProfileFormatError(`${this.source} holds no folded stacks: expected lines like "main;work;hot 12".`);
+    return this.b.build();
+  }
+}
+
 /** Parses folded stacks; each line's count becomes one sample of that weight (unit: samples). */
 export function parseFolded(text: string, source: string): Profile {
-  const b = new ProfileBuilder('samples');
-  const lines = text.split(/\r?\n/);
-  let count = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
-    if (!raw || raw.startsWith('#')) continue;
-    const m = LINE.exec(raw);
-    if (!m) throw new ProfileFormatError(`${source}:${i + 1} is not a folded stack line: expected "frame;frame;frame COUNT", got "${raw.slice(0, 80)}".`);
-    const weight = Number(m[2]);
-    const frames = m[1]!.split(';').filter((f) => f.length > 0).map((f) => b.frame(parseFrame(f)));
-    if (frames.length === 0) continue;
-    b.sample(b.path(frames), weight);
-    count++;
-  }
-  if (count === 0) throw new ProfileFormatError(`${source} holds no folded stacks: expected lines like "main;work;hot 12".`);
-  return b.build();
+  const r = new FoldedReader(source);
+  for (const line of text.split(/\r?\n/)) r.line(line);
+  return r.result();
+}
+
+/** Reads a folded-stacks file of any size, line by line. */
+export async function readFoldedFile(path: string, source: string): Promise<Profile> {
+  const r = new FoldedReader(source);
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of lines) r.line(line);
+  return r.result();
 }
 
 function frameText(f: Frame): string {

@@ -1,0 +1,174 @@
+// Chrome's trace-event JSON (DevTools' performance panel, chrome://tracing, --trace-startup, Playwright's and
+// Puppeteer's tracing) to the model: the CPU profiles it carries as Profile + ProfileChunk events, one per thread,
+// or as one older CpuProfile event. Both the bare array of events and {"traceEvents": [...]} are read.
+import { scanJsonFile, scanJsonText, type ScanHandler } from '../json-scan';
+import { GrowableArray, ProfileBuilder, ProfileFormatError, type Profile } from '../model';
+import { buildWith, CpuProfileAssembler } from './cpuprofile';
+
+interface ThreadProfile {
+  pid: number;
+  tid: number;
+  asm: CpuProfileAssembler;
+  samples: GrowableArray<Int32Array>;
+  deltas: GrowableArray<Float64Array>;
+  lines: GrowableArray<Float64Array>;
+  startTime: number | undefined;
+  endTime: number | undefined;
+}
+
+interface TraceEvent {
+  name?: string;
+  ph?: string;
+  pid?: number;
+  tid?: number;
+  id?: string | number;
+  ts?: number;
+  args?: { name?: string; data?: Record<string, unknown> };
+}
+
+function fail(source: string, what: string): never {
+  throw new ProfileFormatError(`${source} is not a usable Chrome trace: ${what}. Record one in DevTools' Performance panel (Save profile…) or with tracing that includes the "disabled-by-default-v8.cpu_profiler" category.`);
+}
+
+const numbers = (v: unknown): number[] => (Array.isArray(v) ? (v as unknown[]).filter((x): x is number => typeof x === 'number') : []);
+
+/** Collects the profile events of a trace from the streaming scanner. */
+function traceHandler(source: string): { handler: ScanHandler; result: () => Profile } {
+  const builder = new ProfileBuilder('ms');
+  const threads = new Map<string, ThreadProfile>();
+  const threadNames = new Map<string, string>();
+  let events = 0;
+  const thread = (key: string, ev: TraceEvent): ThreadProfile => {
+    let t = threads.get(key);
+    if (!t) {
+      t = {
+        pid: ev.pid ?? 0,
+        tid: ev.tid ?? 0,
+        asm: new CpuProfileAssembler(`${source} (profile ${key})`, builder),
+        samples: new GrowableArray((n) => new Int32Array(n)),
+        deltas: new GrowableArray((n) => new Float64Array(n)),
+        lines: new GrowableArray((n) => new Float64Array(n)),
+        startTime: undefined,
+        endTime: undefined,
+      };
+      threads.set(key, t);
+    }
+    return t;
+  };
+  const onEvent = (raw: unknown) => {
+    events++;
+    if (!raw || typeof raw !== 'object') return;
+    const ev = raw as TraceEvent;
+    const data = ev.args?.data;
+    if (ev.ph === 'M' && ev.name === 'thread_name' && typeof ev.args?.name === 'string') {
+      threadNames.set(`${ev.pid}:${ev.tid}`, ev.args.name);
+      return;
+    }
+    if (ev.name === 'Profile' && data) {
+      const t = thread(`${ev.pid}:${String(ev.id)}`, ev);
+      t.tid = ev.tid ?? t.tid;
+      if (typeof data.startTime === 'number') t.startTime = data.startTime;
+      else if (typeof ev.ts === 'number') t.startTime = ev.ts;
+    } else if (ev.name === 'ProfileChunk' && data) {
+      const t = thread(`${ev.pid}:${String(ev.id)}`, ev);
+      const cp = (data.cpuProfile ?? {}) as { nodes?: unknown[]; samples?: unknown[] };
+      for (const node of cp.nodes ?? []) t.asm.addNode(node);
+      const samples = numbers(cp.samples);
+      const deltas = numbers(data.timeDeltas);
+      const lines = numbers(data.lines);
+      for (const s of samples) t.samples.push(s);
+      for (const d of deltas) t.deltas.push(d);
+      // Lines come per sample; a chunk without them keeps the arrays aligned with zeros (no line).
+      for (let i = 0; i < samples.length; i++) t.lines.push(lines.length === samples.length ? lines[i]! : 0);
+      if (typeof data.endTime === 'number') t.endTime = data.endTime;
+    } else if (ev.name === 'CpuProfile' && data && typeof data.cpuProfile === 'object' && data.cpuProfile) {
+      // Traces from before profile chunks (Chrome < 67) carry the whole profile in one event.
+      const cp = data.cpuProfile as { nodes?: unknown[]; samples?: unknown[]; timeDeltas?: unknown[]; startTime?: number; endTime?: number };
+      const t = thread(`${ev.pid}:${ev.tid}:CpuProfile`, ev);
+      for (const node of cp.nodes ?? []) t.asm.addNode(node);
+      for (const s of numbers(cp.samples)) t.samples.push(s);
+      for (const d of numbers(cp.timeDeltas ?? data.timeDeltas)) t.deltas.push(d);
+      if (typeof cp.startTime === 'number') t.startTime = cp.startTime;
+      if (typeof cp.endTime === 'number') t.endTime = cp.endTime;
+    }
+  };
+  const handler: ScanHandler = {
+    action(path) {
+      if (path.length === 0) return 'descend';
+      if (typeof path[0] === 'number') return path.length === 1 ? 'value' : 'skip';
+      if (path[0] === 'traceEvents') return path.length === 1 ? 'descend' : path.length === 2 ? 'value' : 'skip';
+      if (path[0] === 'nodes' && path.length === 1) fail(source, 'it is a V8 CPU profile (.cpuprofile), not a trace; give it the .cpuprofile extension');
+      return 'skip';
+    },
+    value(path, v) {
+      if (path.length === 0) fail(source, 'it is neither an array of trace events nor an object with "traceEvents"');
+      if (typeof path[0] === 'number' || path.length === 2) onEvent(v);
+      else if (path[0] === 'traceEvents') fail(source, '"traceEvents" is not an array');
+    },
+  };
+  const result = (): Profile => {
+    const used = [...threads.values()].filter((t) => t.samples.length > 0 && t.asm.nodeCount > 0);
+    if (used.length === 0) {
+      fail(source, events === 0 ? 'it holds no events' : `none of its ${events.toLocaleString('en-US')} events is a CPU profile sample (no "ProfileChunk" or "CpuProfile" events)`);
+    }
+    const starts = used.map((t) => t.startTime ?? 0);
+    const globalStart = Math.min(...starts);
+    const parts: { stacks: Int32Array; weights: Float64Array; times: Float64Array | undefined }[] = [];
+    let globalEnd = globalStart;
+    for (const [i, t] of used.entries()) {
+      const samples = t.samples.take();
+      const deltas = t.deltas.take();
+      const start = starts[i]!;
+      let last = start;
+      for (let k = 0; k < deltas.length; k++) last += Math.max(0, deltas[k]!);
+      // Chunks carry no end time: the last sample stands for the mean gap, like the others.
+      const end = t.endTime ?? last + (samples.length > 1 ? (last - start - Math.max(0, deltas[0] ?? 0)) / (samples.length - 1) : 0);
+      if (used.length > 1) {
+        const name = threadNames.get(`${t.pid}:${t.tid}`) ?? `thread ${t.tid}`;
+        t.asm.base = builder.stack(builder.frame({ name: `${name} (pid ${t.pid})`, file: '', line: 0, column: 0, kind: 'runtime' }), -1);
+      }
+      const lines = t.lines.take();
+      const part = t.asm.finish(samples, deltas.length === samples.length ? deltas : undefined, start, end, lines.length === samples.length && lines.some((l) => l > 0) ? lines : undefined);
+      if (part.times && start !== globalStart) for (let k = 0; k < part.times.length; k++) part.times[k]! += (start - globalStart) / 1000;
+      parts.push(part);
+      globalEnd = Math.max(globalEnd, end);
+    }
+    const n = parts.reduce((s, p) => s + p.stacks.length, 0);
+    const stacks = new Int32Array(n);
+    const weights = new Float64Array(n);
+    const times = parts.every((p) => p.times) ? new Float64Array(n) : undefined;
+    let at = 0;
+    for (const p of parts) {
+      stacks.set(p.stacks, at);
+      weights.set(p.weights, at);
+      if (times) times.set(p.times!, at);
+      at += p.stacks.length;
+    }
+    const profile = buildWith(builder, 'ms', stacks, weights, times);
+    const durationMs = (globalEnd - globalStart) / 1000;
+    if (durationMs > 0) profile.durationMs = durationMs;
+    return profile;
+  };
+  return { handler, result };
+}
+
+/** Parses the text of a Chrome trace; `source` names the file in error messages. */
+export function parseChromeTrace(text: string | Buffer, source: string): Profile {
+  const { handler, result } = traceHandler(source);
+  scanJsonText(text, handler, source);
+  return result();
+}
+
+/** Reads a Chrome trace file of any size in one streaming pass. */
+export async function readChromeTraceFile(path: string, source: string): Promise<Profile> {
+  const { handler, result } = traceHandler(source);
+  await scanJsonFile(path, handler, source);
+  return result();
+}
+
+/** Whether the start of a JSON text looks like a trace: an array of events, or an object with "traceEvents". */
+export function looksLikeChromeTrace(head: string): boolean {
+  const t = head.trimStart();
+  if (t.startsWith('[')) return /^\[\s*(\{|\])/.test(t);
+  return t.startsWith('{') && /"traceEvents"\s*:/.test(t);
+}
