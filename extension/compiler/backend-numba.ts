@@ -1,0 +1,511 @@
+// Numba backend: the Python IR → a Python module of `@numba.njit(cache=True)` functions, one per IR function.
+//
+// Why generated from the IR rather than the original source with @njit: Numba's own semantics differ from Python's
+// where it matters (ints wrap at 64 bits, `MIN // -1` traps, math functions return NaN where Python raises, an index
+// out of range reads memory). Each operation the IR marks `checked` becomes a small helper that raises when Python's
+// answer would differ; the wrapper then runs the original, so results are Python's bit for bit. Everything else is
+// emitted as the plain operation. Types are exact by construction: the wrapper passes ints as int64, floats as
+// float64 and arrays as float64 / int64 NumPy arrays, and Numba types every int literal as int64 (64-bit platforms).
+// `error_model='numpy'` keeps Numba from adding its own division checks where the IR proved them needless.
+import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
+import { isPyArrayType, type PyCallArg, type PyExpr, type PyFunction, type PyStmt } from './ir';
+
+/** Decorator options: compiled once and cached beside the module, Python's exceptions only where the IR checks. */
+export const NUMBA_FLAGS = ['nopython', 'cache=True', "error_model='numpy'"];
+
+const HELPERS = `_MIN = -9223372036854775808
+_MAX = 9223372036854775807
+_EXACT = 9007199254740992
+
+
+class _Bail(Exception):
+    """Raised where Python's answer would differ from the machine's: the wrapper runs the original instead."""
+
+
+@_njit
+def _pl_add(a, b):
+    r = a + b
+    if ((a ^ r) & (b ^ r)) < 0:
+        raise _Bail("int overflow")
+    return r
+
+
+@_njit
+def _pl_sub(a, b):
+    r = a - b
+    if ((a ^ b) & (a ^ r)) < 0:
+        raise _Bail("int overflow")
+    return r
+
+
+@_njit
+def _pl_mul(a, b):
+    if -3037000499 <= a <= 3037000499 and -3037000499 <= b <= 3037000499:
+        return a * b
+    if a == 0 or b == 0:
+        return 0
+    if a == -1 or b == -1:
+        if a == _MIN or b == _MIN:
+            raise _Bail("int overflow")
+        return a * b
+    r = a * b
+    if r // a != b:
+        raise _Bail("int overflow")
+    return r
+
+
+@_njit
+def _pl_neg(a):
+    if a == _MIN:
+        raise _Bail("int overflow")
+    return -a
+
+
+@_njit
+def _pl_abs(a):
+    if a == _MIN:
+        raise _Bail("int overflow")
+    return abs(a)
+
+
+@_njit
+def _pl_floordiv(a, b):
+    if b == 0 or (b == -1 and a == _MIN):
+        raise _Bail("int division")
+    q = a // b
+    return q
+
+
+@_njit
+def _pl_mod(a, b):
+    if b == 0:
+        raise _Bail("int modulo by zero")
+    if b == -1:
+        return 0
+    return a % b
+
+
+@_njit
+def _pl_pow(a, b):
+    if b < 0:
+        raise _Bail("negative int exponent")
+    r = 1
+    while b > 0:
+        if b & 1:
+            r = _pl_mul(r, a)
+        b >>= 1
+        if b > 0:
+            a = _pl_mul(a, a)
+    return r
+
+
+@_njit
+def _pl_shl(a, b):
+    if b < 0:
+        raise _Bail("negative shift")
+    if a == 0:
+        return 0
+    if b >= 63:
+        raise _Bail("int overflow")
+    r = a << b
+    if (r >> b) != a:
+        raise _Bail("int overflow")
+    return r
+
+
+@_njit
+def _pl_shr(a, b):
+    if b < 0:
+        raise _Bail("negative shift")
+    if b >= 63:
+        return -1 if a < 0 else 0
+    return a >> b
+
+
+@_njit
+def _pl_truediv(a, b):
+    if b == 0 or a > _EXACT or a < -_EXACT or b > _EXACT or b < -_EXACT:
+        raise _Bail("int division")
+    return float(a) / float(b)
+
+
+@_njit
+def _pl_exact_float(a):
+    if a > _EXACT or a < -_EXACT:
+        raise _Bail("int beyond 2**53 compared with a float")
+    return float(a)
+
+
+@_njit
+def _pl_int(x):
+    if not (-9.223372036854776e18 <= x < 9.223372036854776e18):
+        raise _Bail("float to int")
+    return int(x)
+
+
+@_njit
+def _pl_floor(x):
+    if not (-9.223372036854776e18 <= x < 9.223372036854776e18):
+        raise _Bail("float to int")
+    return int(math.floor(x))
+
+
+@_njit
+def _pl_ceil(x):
+    if not (-9.223372036854776e18 <= x < 9.223372036854776e18):
+        raise _Bail("float to int")
+    return int(math.ceil(x))
+
+
+@_njit
+def _pl_fdiv(a, b):
+    if b == 0.0:
+        raise _Bail("float division by zero")
+    return a / b
+
+
+@_njit
+def _pl_ffloordiv(a, b):
+    if b == 0.0:
+        raise _Bail("float division by zero")
+    return a // b
+
+
+@_njit
+def _pl_fmod(a, b):
+    if b == 0.0:
+        raise _Bail("float modulo by zero")
+    return a % b
+
+
+@_njit
+def _pl_fpow(a, b):
+    if a == 0.0 and b < 0.0:
+        raise _Bail("zero to a negative power")
+    if a < 0.0 and math.isfinite(a) and math.isfinite(b) and b != math.floor(b):
+        raise _Bail("negative base, fractional exponent")
+    r = a ** b
+    if math.isinf(r) and math.isfinite(a) and math.isfinite(b):
+        raise _Bail("float overflow")
+    return r
+
+
+@_njit
+def _pl_m1(r, x):
+    if (r != r and x == x) or (math.isinf(r) and math.isfinite(x)):
+        raise _Bail("math domain or range error")
+    return r
+
+
+@_njit
+def _pl_m2(r, x, y):
+    if (r != r and x == x and y == y) or (math.isinf(r) and math.isfinite(x) and math.isfinite(y)):
+        raise _Bail("math domain or range error")
+    return r
+
+
+@_njit
+def _pl_ix(i, n):
+    if i < 0:
+        i += n
+    if i < 0 or i >= n:
+        raise _Bail("index out of range")
+    return i
+`;
+
+const UNCHECKED_MATH = new Set(['fabs', 'copysign']);
+
+class NumbaEmitter {
+  constructor(private f: PyFunction) {}
+
+  fn(): string {
+    const f = this.f;
+    const params = f.params.map((p) => p.name).join(', ');
+    const lines = ['@_njit', `def ${f.name}(${params}):`];
+    const body: string[] = [];
+    this.block(f.body, 1, body);
+    if (body.length === 0) body.push('    pass');
+    return [...lines, ...body].join('\n');
+  }
+
+  private block(stmts: PyStmt[], d: number, out: string[]): void {
+    const pad = '    '.repeat(d);
+    const start = out.length;
+    for (const s of stmts) {
+      switch (s.kind) {
+        case 'set':
+          out.push(`${pad}${this.local(s.local)} = ${this.expr(s.value)}`);
+          break;
+        case 'store':
+          out.push(`${pad}${this.index(s.array, s.indices, s.checked)} = ${this.expr(s.value)}`);
+          break;
+        case 'expr':
+          out.push(`${pad}${this.expr(s.value)}`);
+          break;
+        case 'if':
+          out.push(`${pad}if ${this.expr(s.cond)}:`);
+          this.block(s.then, d + 1, out);
+          if (s.else.length) {
+            out.push(`${pad}else:`);
+            this.block(s.else, d + 1, out);
+          }
+          break;
+        case 'for':
+          out.push(`${pad}for ${this.local(s.local)} in range(${this.expr(s.start)}, ${this.expr(s.stop)}, ${s.step}):`);
+          this.block(s.body, d + 1, out);
+          break;
+        case 'while':
+          out.push(`${pad}while ${this.expr(s.test)}:`);
+          this.block(s.body, d + 1, out);
+          break;
+        case 'break':
+          out.push(`${pad}break`);
+          break;
+        case 'continue':
+          out.push(`${pad}continue`);
+          break;
+        case 'return':
+          out.push(`${pad}return${s.value ? ` ${this.expr(s.value)}` : ''}`);
+          break;
+        default: {
+          const never: never = s;
+          throw new Error(`unknown statement ${JSON.stringify(never)}`);
+        }
+      }
+    }
+    if (out.length === start) out.push(`${pad}pass`);
+  }
+
+  private local(i: number): string {
+    return this.f.locals[i]!.name;
+  }
+
+  private index(array: number, indices: PyExpr[], checked: boolean[]): string {
+    const a = this.f.arrays[array]!.name;
+    const ix = indices.map((x, k) => (checked[k] ? `_pl_ix(${this.expr(x)}, ${a}.shape[${k}])` : this.expr(x)));
+    return `${a}[${ix.join(', ')}]`;
+  }
+
+  private arg(a: PyCallArg): string {
+    if (a.kind === 'array') return this.f.arrays[a.array]!.name;
+    if (a.kind === 'row') {
+      const name = this.f.arrays[a.array]!.name;
+      return `${name}[${a.checked ? `_pl_ix(${this.expr(a.index)}, ${name}.shape[0])` : this.expr(a.index)}]`;
+    }
+    return this.expr(a);
+  }
+
+  expr(e: PyExpr): string {
+    switch (e.kind) {
+      case 'const':
+        return constText(e);
+      case 'local':
+        return this.local(e.local);
+      case 'unary':
+        return this.unary(e);
+      case 'binary':
+        return this.binary(e);
+      case 'math': {
+        const args = e.args.map((a) => this.expr(a));
+        const call = `math.${e.fn}(${args.join(', ')})`;
+        if (UNCHECKED_MATH.has(e.fn)) return call;
+        // The arguments are evaluated once: a helper call takes the result and the arguments as values.
+        return args.length === 1 ? `_pl_m1(${call}, ${args[0]})` : `_pl_m2(${call}, ${args.join(', ')})`;
+      }
+      case 'cond':
+        return `(${this.expr(e.then)} if ${this.expr(e.cond)} else ${this.expr(e.else)})`;
+      case 'load':
+        return this.index(e.array, e.indices, e.checked);
+      case 'dim':
+        return `${this.f.arrays[e.array]!.name}.shape[${e.axis}]`;
+      case 'call':
+        return `${e.fn}(${e.args.map((a) => this.arg(a)).join(', ')})`;
+      default: {
+        const never: never = e;
+        throw new Error(`unknown expression ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private unary(e: Extract<PyExpr, { kind: 'unary' }>): string {
+    const a = this.expr(e.arg);
+    switch (e.op) {
+      case 'int.neg':
+        return e.checked ? `_pl_neg(${a})` : `(-${a})`;
+      case 'int.abs':
+        return e.checked ? `_pl_abs(${a})` : `abs(${a})`;
+      case 'int.invert':
+        return `(~${a})`;
+      case 'float.neg':
+        return `(-${a})`;
+      case 'float.abs':
+        return `abs(${a})`;
+      case 'float.from_int':
+        return `float(${a})`;
+      case 'float.from_int_exact':
+        return e.checked ? `_pl_exact_float(${a})` : `float(${a})`;
+      case 'int.from_float':
+        return `_pl_int(${a})`;
+      case 'int.floor':
+        return `_pl_floor(${a})`;
+      case 'int.ceil':
+        return `_pl_ceil(${a})`;
+      case 'int.from_bool':
+        return `(1 if ${a} else 0)`;
+      case 'float.from_bool':
+        return `(1.0 if ${a} else 0.0)`;
+      case 'bool.from_int':
+        return `(${a} != 0)`;
+      case 'bool.from_float':
+        return `(${a} != 0.0)`;
+      case 'bool.not':
+        return `(not ${a})`;
+      case 'bool.isnan':
+        return `math.isnan(${a})`;
+      case 'bool.isinf':
+        return `math.isinf(${a})`;
+      case 'bool.isfinite':
+        return `math.isfinite(${a})`;
+      default: {
+        const never: never = e.op;
+        throw new Error(`unknown unary ${String(never)}`);
+      }
+    }
+  }
+
+  private binary(e: Extract<PyExpr, { kind: 'binary' }>): string {
+    const l = this.expr(e.left);
+    const r = this.expr(e.right);
+    const infix = (op: string) => `(${l} ${op} ${r})`;
+    const helper = (name: string) => `${name}(${l}, ${r})`;
+    switch (e.op) {
+      case 'int.add':
+        return e.checked ? helper('_pl_add') : infix('+');
+      case 'int.sub':
+        return e.checked ? helper('_pl_sub') : infix('-');
+      case 'int.mul':
+        return e.checked ? helper('_pl_mul') : infix('*');
+      case 'int.floordiv':
+        return e.checked ? helper('_pl_floordiv') : infix('//');
+      case 'int.mod':
+        return e.checked ? helper('_pl_mod') : infix('%');
+      case 'int.pow':
+        return helper('_pl_pow');
+      case 'int.shl':
+        return helper('_pl_shl');
+      case 'int.shr':
+        return helper('_pl_shr');
+      case 'int.and':
+        return infix('&');
+      case 'int.or':
+        return infix('|');
+      case 'int.xor':
+        return infix('^');
+      case 'int.min':
+      case 'float.min':
+        return `_pl_min(${l}, ${r})`;
+      case 'int.max':
+      case 'float.max':
+        return `_pl_max(${l}, ${r})`;
+      case 'int.truediv':
+        return helper('_pl_truediv');
+      case 'float.add':
+        return infix('+');
+      case 'float.sub':
+        return infix('-');
+      case 'float.mul':
+        return infix('*');
+      case 'float.div':
+        return e.checked ? helper('_pl_fdiv') : infix('/');
+      case 'float.floordiv':
+        return e.checked ? helper('_pl_ffloordiv') : infix('//');
+      case 'float.mod':
+        return e.checked ? helper('_pl_fmod') : infix('%');
+      case 'float.pow':
+        return helper('_pl_fpow');
+      case 'int.eq':
+      case 'float.eq':
+      case 'bool.eq':
+        return infix('==');
+      case 'int.ne':
+      case 'float.ne':
+      case 'bool.ne':
+        return infix('!=');
+      case 'int.lt':
+      case 'float.lt':
+        return infix('<');
+      case 'int.le':
+      case 'float.le':
+        return infix('<=');
+      case 'int.gt':
+      case 'float.gt':
+        return infix('>');
+      case 'int.ge':
+      case 'float.ge':
+        return infix('>=');
+      default: {
+        const never: never = e.op;
+        throw new Error(`unknown binary ${String(never)}`);
+      }
+    }
+  }
+}
+
+const MIN_MAX = `
+
+@_njit
+def _pl_min(a, b):
+    return b if b < a else a
+
+
+@_njit
+def _pl_max(a, b):
+    return b if b > a else a
+`;
+
+/** A constant as Python source that reads back as the same value and type. */
+export function constText(e: Extract<PyExpr, { kind: 'const' }>): string {
+  if (e.type === 'bool') return e.value ? 'True' : 'False';
+  if (e.type === 'int') return String(e.value);
+  const x = Number(e.value);
+  if (Number.isNaN(x)) return 'math.nan';
+  if (x === Infinity) return 'math.inf';
+  if (x === -Infinity) return '(-math.inf)';
+  if (Object.is(x, -0)) return '-0.0';
+  const s = String(x);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+/** The kernel module: helpers, then one jitted function per IR function. */
+export function emitNumbaModule(kernel: PythonKernel): string {
+  const header = [
+    `# Generated by Perf Lab from ${kernel.fileName}, function ${kernel.name} (line ${kernel.line}): compiled by Numba.`,
+    '# Checked operations raise _Bail where Python would answer differently; the wrapper then runs the original.',
+    'import math',
+    '',
+    'import numba',
+    '',
+    `_njit = numba.njit(cache=True, error_model="numpy")`,
+    '',
+  ].join('\n');
+  const fns = kernel.ir.functions.map((f) => new NumbaEmitter(f).fn());
+  return `${header}${HELPERS}${MIN_MAX}\n\n${fns.join('\n\n\n')}\n`;
+}
+
+/** Whether any function of the kernel takes or uses arrays (for the module's notes). */
+function usesArrays(kernel: PythonKernel): boolean {
+  return kernel.ir.functions.some((f) => f.params.some((p) => isPyArrayType(p.type)));
+}
+
+export const numbaBackend: PythonBackend = {
+  target: 'numba',
+  requires: [
+    { module: 'numpy', pip: 'numpy' },
+    { module: 'numba', pip: 'numba' },
+  ],
+  emit(kernel: PythonKernel, kernelModule: string): EmittedKernel {
+    const flags = [...NUMBA_FLAGS];
+    if (usesArrays(kernel)) flags.push('arrays: C-contiguous float64/int64');
+    return { files: { [`${kernelModule}.py`]: emitNumbaModule(kernel) }, flags };
+  },
+};

@@ -1,0 +1,337 @@
+// The compile stage for Python: a PythonKernel (frontend-py) → a PythonCandidate for one of the Python targets.
+//
+// How a Python target plugs in (one file per target: backend-numba.ts, backend-cython.ts, backend-pybind11.ts):
+//
+// - A backend is a `PythonBackend`: it names the packages it needs in the user's interpreter (`requires`), emits the
+//   kernel's source files from the Python IR (`emit`), and optionally builds them (`build`, e.g. Cython's build or a
+//   C++ compile). It registers itself in `PYTHON_BACKENDS` below.
+// - The backend's kernel module, `<moduleName>_kernel`, must define one callable per IR function (named as in the
+//   IR, `kernel.ir.entry` being the one called), taking the parameters in order: an `int` as a Python int within
+//   int64, a `float` as a Python float, a `bool` as a Python bool, and an array as a C-contiguous NumPy array of
+//   float64 / int64 with the declared ndim (lists are already converted). It returns the result (None for 'none'),
+//   writes arrays in place, and raises any exception to bail out (overflow, a zero divisor, an index out of range:
+//   whatever the IR marks `checked`). It never needs to mimic Python's exceptions: a bail-out reruns the original.
+// - This file writes the wrapper module `<moduleName>.py` around it, the same for every target (`emitPythonWrapper`):
+//   `<entry>(original, *args)` checks each argument's exact type, converts lists, copies arrays the kernel may write
+//   when it may also bail out, calls the kernel, copies written lists back, and on any type mismatch or exception
+//   calls `original(*args)` instead. It counts calls and fallbacks in `_stats`, which the proof reads.
+// - The proof, the benchmark and apply use only `PythonCandidate`: the generated files, the built artifacts and the
+//   folder they are in. Nothing else changes when a target is added.
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CancelledError, PerfLabError } from '../errors';
+import { noProgress } from '../progress';
+import type { Tolerance } from '../prove/compare';
+import type { StageOptions } from './compile';
+import { isPyArrayType, pyMayBail, pyTypeName, type PyArrayType, type PyFunction, type PyModule } from './ir';
+import { printPyIr } from './print-ir';
+
+/** The Python targets. */
+export type PythonTarget = 'numba' | 'cython' | 'pybind11';
+export const PYTHON_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11'];
+
+/** A target's name as the user reads it (the benchmark's variant names). */
+export function pythonTargetName(t: PythonTarget): 'Numba' | 'Cython' | 'pybind11' {
+  return t === 'numba' ? 'Numba' : t === 'cython' ? 'Cython' : 'pybind11';
+}
+
+/** The Python function chosen for compilation, lowered: what every Python backend compiles. */
+export interface PythonKernel {
+  name: string;
+  fileName: string;
+  /** 1-based line of the `def`. */
+  line: number;
+  ir: PyModule;
+  /** Functions of the same file it calls (compiled with it). */
+  callees: string[];
+  /** Where the parameter types came from, in words ("annotations", "recorded calls"). */
+  typesFrom: string;
+}
+
+/** A package a backend needs in the chosen interpreter; `pip` is what to install when it is missing. */
+export interface PythonRequirement {
+  module: string;
+  pip: string;
+}
+
+/** What a backend's `emit` returns: the kernel module's source files, named relative to the build folder. */
+export interface EmittedKernel {
+  files: Record<string, string>;
+  /** Compiler flags or decorator options, shown with the candidate. */
+  flags: string[];
+  /** Set only when the backend reorders floating-point math; results are then compared within it. */
+  tolerance?: Tolerance;
+}
+
+/** What a backend's `build` gets: the interpreter, the folder the files were written to, cancellation and progress. */
+export interface PythonBuildContext extends StageOptions {
+  /** The interpreter's executable (the user's). */
+  python: string;
+  dir: string;
+  /** The kernel module's name (`<moduleName>_kernel`). */
+  kernelModule: string;
+}
+
+export interface PythonBackend {
+  target: PythonTarget;
+  /** Packages the interpreter must import; each is checked before emitting. */
+  requires: PythonRequirement[];
+  /** Emits the kernel module `<kernelModule>` (a .py, .pyx or .cpp with its build files). Pure. */
+  emit(kernel: PythonKernel, kernelModule: string): EmittedKernel;
+  /** Builds what `emit` wrote (absent when the module needs no build, like Numba's). Returns the built files. */
+  build?(ctx: PythonBuildContext, emitted: EmittedKernel): Promise<{ artifacts: string[]; log: string[] }>;
+}
+
+/** A Python rewrite: what the proof runs, the benchmark measures and apply writes. */
+export interface PythonCandidate {
+  target: PythonTarget;
+  kernel: PythonKernel;
+  /** Printed IR (golden tests, the panel). */
+  ir: string;
+  /** The wrapper module's name; the kernel module is `<moduleName>_kernel`. */
+  moduleName: string;
+  /** The folder holding the generated and built files (the build cache). */
+  dir: string;
+  /** Every generated source file (wrapper included), relative to `dir`. */
+  files: Record<string, string>;
+  /** Built files, relative to `dir` (apply copies them next to the source). */
+  artifacts: string[];
+  flags: string[];
+  log: string[];
+  /** Content hash of the generated sources, target and interpreter: the build-cache key. */
+  hash: string;
+  tolerance?: Tolerance;
+}
+
+const registry = new Map<PythonTarget, () => Promise<PythonBackend>>([
+  ['numba', async () => (await import('./backend-numba')).numbaBackend],
+]);
+
+/** Registers a backend (each backend file calls this for itself; the registry loads them late). */
+export function registerPythonBackend(target: PythonTarget, load: () => Promise<PythonBackend>): void {
+  registry.set(target, load);
+}
+
+/** The backend of a target; a target without one is a PerfLabError that says so. */
+export async function pythonBackend(target: PythonTarget): Promise<PythonBackend> {
+  const load = registry.get(target);
+  if (!load) throw new PerfLabError(`The ${pythonTargetName(target)} target is not available in this version of Perf Lab.`);
+  return load();
+}
+
+/** The Python helper for kernels (record, prove, bench, probe), in python/ next to dist/ or at the checkout's root. */
+export function kernelHelperPath(): string {
+  const candidates = [join(__dirname, '..', 'python', 'perf_lab_kernel.py'), join(__dirname, '..', '..', 'python', 'perf_lab_kernel.py')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new PerfLabError(`Perf Lab's Python helper (python/perf_lab_kernel.py) is missing from ${candidates[0]}. Reinstall the extension.`);
+  return found;
+}
+
+/** What the interpreter has: its version, and each asked-for module's version (null when it does not import). */
+export interface PythonProbe {
+  python: string;
+  version: string;
+  modules: Record<string, string | null>;
+}
+
+/** Runs the helper's `probe` on the interpreter for `modules` (with a 60 s limit: importing numba takes a while). */
+export function probePythonModules(python: string, modules: string[], signal?: AbortSignal): Promise<PythonProbe> {
+  return new Promise((resolve, reject) => {
+    execFile(python, [kernelHelperPath(), 'probe', ...modules], { timeout: 60_000, windowsHide: true, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
+      if (signal?.aborted) return reject(new CancelledError());
+      try {
+        resolve(JSON.parse(String(stdout)) as PythonProbe);
+      } catch {
+        const why = String(stderr).trim().split('\n').slice(-2).join(' ') || err?.message || 'no answer';
+        reject(new PerfLabError(`"${python}" could not run Perf Lab's Python helper (${why}). Set perfLab.pythonPath (--python) to a Python 3.8+ interpreter.`));
+      }
+    });
+  });
+}
+
+/** Throws a PerfLabError naming the exact `pip install` when the interpreter lacks a package the target needs. */
+export async function checkRequirements(python: string, backend: PythonBackend, signal?: AbortSignal): Promise<PythonProbe> {
+  const probe = await probePythonModules(python, backend.requires.map((r) => r.module), signal);
+  const missing = backend.requires.filter((r) => !probe.modules[r.module]);
+  if (missing.length > 0) {
+    const pip = missing.map((r) => r.pip).join(' ');
+    throw new PerfLabError(
+      `The ${pythonTargetName(backend.target)} target needs ${missing.map((r) => r.module).join(' and ')} in ${probe.python} (Python ${probe.version}), which ${missing.length === 1 ? 'does not import' : 'do not import'}. Install ${missing.length === 1 ? 'it' : 'them'}: ${probe.python} -m pip install ${pip}`,
+    );
+  }
+  return probe;
+}
+
+export interface PythonCompileOptions extends StageOptions {
+  /** The interpreter's executable. */
+  python: string;
+  /** Build cache; each candidate gets `<cacheDir>/<target>-<hash>/`. */
+  cacheDir: string;
+}
+
+/** The wrapper and kernel module names of a function of a file: `<stem>_<fn>_<target>`. */
+export function pythonModuleName(fileName: string, functionName: string, target: PythonTarget): string {
+  const stem = fileName.replace(/\.py$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
+  return `${stem}_${functionName}_${target}`.replace(/^(\d)/, '_$1');
+}
+
+/** Checks the target's packages, emits, writes and builds a kernel: a candidate the proof can run. */
+export async function compilePython(kernel: PythonKernel, target: PythonTarget, opts: PythonCompileOptions): Promise<PythonCandidate> {
+  const progress = opts.progress ?? noProgress;
+  const backend = await pythonBackend(target);
+  progress({ message: `Checking ${backend.requires.map((r) => r.module).join(', ')} in ${opts.python}…` });
+  const probe = await checkRequirements(opts.python, backend, opts.signal);
+  if (opts.signal?.aborted) throw new CancelledError();
+  const moduleName = pythonModuleName(kernel.fileName, kernel.name, target);
+  const kernelModule = `${moduleName}_kernel`;
+  progress({ message: `Generating the ${pythonTargetName(target)} module…` });
+  const emitted = backend.emit(kernel, kernelModule);
+  const files = { ...emitted.files, [`${moduleName}.py`]: emitPythonWrapper(kernel, kernelModule, target) };
+  const hash = createHash('sha256')
+    .update(JSON.stringify([target, probe.python, probe.version, probe.modules, Object.entries(files).sort()]))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(opts.cacheDir, `${target}-${hash}`);
+  await mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  const versions = backend.requires.map((r) => `${r.module} ${probe.modules[r.module]}`).join(', ');
+  const log = [`${pythonTargetName(target)} (${versions}, Python ${probe.version}): ${Object.keys(files).join(', ')}`];
+  let artifacts: string[] = [];
+  if (backend.build) {
+    progress({ message: `Building the ${pythonTargetName(target)} module…` });
+    const built = await backend.build({ python: opts.python, dir, kernelModule, ...(opts.signal ? { signal: opts.signal } : {}), progress }, emitted);
+    artifacts = built.artifacts;
+    log.push(...built.log);
+  }
+  if (opts.signal?.aborted) throw new CancelledError();
+  const existing = new Set(await readdir(dir));
+  artifacts = artifacts.filter((a) => existing.has(a));
+  return {
+    target,
+    kernel,
+    ir: printPyIr(kernel.ir),
+    moduleName,
+    dir,
+    files,
+    artifacts,
+    flags: emitted.flags,
+    log,
+    hash,
+    ...(emitted.tolerance ? { tolerance: emitted.tolerance } : {}),
+  };
+}
+
+const INT64_MIN = '-9223372036854775808';
+const INT64_MAX = '9223372036854775807';
+
+/** A Python string literal. */
+export function pyString(s: string): string {
+  return JSON.stringify(s);
+}
+
+/**
+ * The wrapper module around a kernel module, the same for every target (see the top of this file): argument checks,
+ * conversions, copies, the call, and the fallback to the original.
+ */
+export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, target: PythonTarget): string {
+  const entry = kernel.ir.functions.find((f) => f.name === kernel.ir.entry)!;
+  const mayBail = pyMayBail(kernel.ir);
+  const names = entry.params.map((p) => p.name);
+  const argList = names.join(', ');
+  const L: string[] = [];
+  L.push(`# Generated by Perf Lab from ${kernel.fileName}, function ${kernel.name} (line ${kernel.line}): the ${pythonTargetName(target)} version.`);
+  L.push('# The wrapper runs the compiled kernel when the arguments have the types it was compiled for, and the original');
+  L.push('# function otherwise, or when the kernel bails out (an int leaving 64 bits, a zero divisor, an index out of range).');
+  L.push('import numpy as _np');
+  L.push(`from ${kernelModule} import ${kernel.ir.entry} as _kernel`);
+  L.push('');
+  L.push('_stats = {"calls": 0, "fallbacks": 0, "reason": ""}');
+  L.push(`_INT64 = (${INT64_MIN}, ${INT64_MAX})`);
+  L.push('');
+  L.push('');
+  L.push('def _fallback(reason, original, args):');
+  L.push('    _stats["fallbacks"] += 1');
+  L.push('    _stats["reason"] = reason');
+  L.push('    return original(*args)');
+  L.push('');
+  L.push('');
+  L.push('def _elements(xs, kind):');
+  L.push('    if kind is int:');
+  L.push('        return all(type(x) is int and _INT64[0] <= x <= _INT64[1] for x in xs)');
+  L.push('    return all(type(x) is float for x in xs)');
+  L.push('');
+  L.push('');
+  L.push(`def ${kernel.ir.entry}(_original, ${argList}):`);
+  L.push(`    """Runs the compiled ${kernel.name}; \`_original\` is the Python function, called when the kernel cannot run."""`);
+  L.push('    _stats["calls"] += 1');
+  L.push(`    _args = (${argList}${names.length === 1 ? ',' : ''})`);
+  const copyBack: string[] = [];
+  const kernelArgs: string[] = [];
+  for (const p of entry.params) {
+    const n = p.name;
+    if (!isPyArrayType(p.type)) {
+      if (p.type === 'int') L.push(`    if type(${n}) is not int or not _INT64[0] <= ${n} <= _INT64[1]:`);
+      else L.push(`    if type(${n}) is not ${p.type}:`);
+      L.push(`        return _fallback(${pyString(`${n} is not a ${p.type === 'int' ? '64-bit int' : p.type}`)}, _original, _args)`);
+      kernelArgs.push(n);
+      continue;
+    }
+    const t = p.type;
+    const arr = entry.arrays[p.slot]!;
+    const dtype = t.element === 'float' ? '_np.float64' : '_np.int64';
+    const k = `_${n}`;
+    kernelArgs.push(k);
+    const expect = pyString(`${n} is not a ${pyTypeName(t)}`);
+    if (t.array === 'ndarray') {
+      L.push(`    if type(${n}) is not _np.ndarray or ${n}.dtype != ${dtype} or ${n}.ndim != ${t.ndim}:`);
+      L.push(`        return _fallback(${expect}, _original, _args)`);
+      if (arr.written && mayBail) {
+        L.push(`    ${k} = _np.array(${n}, order="C")`);
+        copyBack.push(`    ${n}[...] = ${k}`);
+      } else if (arr.written) {
+        L.push(`    ${k} = ${n} if ${n}.flags.c_contiguous and ${n}.flags.writeable else _np.array(${n}, order="C")`);
+        copyBack.push(`    if ${k} is not ${n}:`, `        ${n}[...] = ${k}`);
+      } else {
+        L.push(`    ${k} = ${n} if ${n}.flags.c_contiguous else _np.ascontiguousarray(${n})`);
+      }
+      continue;
+    }
+    const kind = t.element === 'float' ? 'float' : 'int';
+    if (t.ndim === 1) {
+      L.push(`    if type(${n}) is not ${t.array} or not _elements(${n}, ${kind}):`);
+    } else {
+      const rowType = t.rows === 'tuple' ? 'tuple' : 'list';
+      L.push(`    if type(${n}) is not ${t.array} or not all(type(_r) is ${rowType} and len(_r) == len(${n}[0]) and _elements(_r, ${kind}) for _r in ${n}):`);
+    }
+    L.push(`        return _fallback(${expect}, _original, _args)`);
+    if (t.ndim === 2) {
+      L.push(`    ${k} = _np.array(${n}, dtype=${dtype}) if ${n} else _np.zeros((0, 0), dtype=${dtype})`);
+    } else {
+      L.push(`    ${k} = _np.array(${n}, dtype=${dtype})`);
+    }
+    if (arr.written) {
+      if (t.ndim === 1) copyBack.push(`    ${n}[:] = ${k}.tolist()`);
+      else copyBack.push(`    for _row, _new in zip(${n}, ${k}.tolist()):`, '        _row[:] = _new');
+    }
+  }
+  L.push('    try:');
+  L.push(`        _result = _kernel(${kernelArgs.join(', ')})`);
+  L.push('    except Exception as _e:');
+  L.push('        return _fallback(f"the kernel bailed out ({type(_e).__name__}: {_e})", _original, _args)');
+  L.push(...copyBack);
+  L.push(entry.resultNumpy ? `    return _np.${entry.result === 'int' ? 'int64' : entry.result === 'bool' ? 'bool_' : 'float64'}(_result)` : '    return _result');
+  return L.join('\n') + '\n';
+}
+
+/** The element dtype a kernel receives for an array parameter. */
+export function pyDtype(t: PyArrayType): 'float64' | 'int64' {
+  return t.element === 'float' ? 'float64' : 'int64';
+}
+
+/** The entry function of a kernel's IR. */
+export function entryFunction(mod: PyModule): PyFunction {
+  return mod.functions.find((f) => f.name === mod.entry)!;
+}

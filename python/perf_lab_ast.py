@@ -1,0 +1,131 @@
+"""Perf Lab's AST export: one function of a Python file (and the file's functions it calls) as JSON.
+
+Standard library only, Python 3.8 or later. The extension runs it on the user's interpreter, so that the file is
+parsed by the Python that runs it:
+
+    perf_lab_ast.py FILE FUNCTION     prints {"ok": true, "entry": ..., "functions": {...}, "imports": {...}, ...}
+                                      or {"ok": false, "line": ..., "column": ..., "message": ...}
+
+Every node is an object with "_type" (the ast class name), "line" and "col" (1-based) when the node has a position,
+and its fields. Constants are tagged so that JSON keeps them exact: {"int": "123"} (any size), {"float": "0x1.8p+1"}
+(float.hex, also inf and nan), {"bool": true}, {"none": true}, {"str": "..."}; other constants as {"other": repr}.
+"""
+
+import ast
+import json
+import sys
+
+
+def constant(value):
+    if isinstance(value, bool):
+        return {"bool": value}
+    if isinstance(value, int):
+        return {"int": str(value)}
+    if isinstance(value, float):
+        return {"float": value.hex()}
+    if value is None:
+        return {"none": True}
+    if isinstance(value, str):
+        return {"str": value}
+    return {"other": repr(value)}
+
+
+def node_json(node):
+    """The node as JSON: its type, position and fields, recursively."""
+    if isinstance(node, list):
+        return [node_json(n) for n in node]
+    if not isinstance(node, ast.AST):
+        return node
+    out = {"_type": type(node).__name__}
+    if hasattr(node, "lineno"):
+        out["line"] = node.lineno
+        out["col"] = node.col_offset + 1
+    for name, value in ast.iter_fields(node):
+        if name in ("type_comment", "kind"):
+            continue
+        if isinstance(node, ast.Constant) and name == "value":
+            out["value"] = constant(value)
+        elif isinstance(value, ast.AST) and not hasattr(value, "lineno") and not value._fields:
+            # Operators and contexts (ast.Add, ast.Load): their name is enough.
+            out[name] = type(value).__name__
+        else:
+            out[name] = node_json(value)
+    return out
+
+
+def called_names(fn):
+    """Names called directly in a function: f(...)."""
+    names = set()
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+            names.add(n.func.id)
+    return names
+
+
+def top_level(tree):
+    """The file's top-level functions, imports (local name -> dotted module path) and other assigned names."""
+    functions, imports, assigned = {}, {}, []
+    for st in tree.body:
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions[st.name] = st
+        elif isinstance(st, ast.Import):
+            for a in st.names:
+                if a.asname:
+                    imports[a.asname] = a.name
+                else:
+                    imports[a.name.split(".")[0]] = a.name.split(".")[0]
+        elif isinstance(st, ast.ImportFrom) and st.module and st.level == 0:
+            for a in st.names:
+                imports[a.asname or a.name] = st.module + "." + a.name
+        elif isinstance(st, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        assigned.append(n.id)
+    return functions, imports, assigned
+
+
+def export(source, filename, name):
+    tree = ast.parse(source, filename)
+    functions, imports, assigned = top_level(tree)
+    if name not in functions:
+        return {"ok": False, "line": 1, "column": 1,
+                "message": "no function named '%s' at the top level of %s" % (name, filename)}
+    # The entry function and, transitively, the file's functions it calls.
+    wanted, todo = [], [name]
+    while todo:
+        n = todo.pop()
+        if n in wanted:
+            continue
+        wanted.append(n)
+        todo.extend(sorted(c for c in called_names(functions[n]) if c in functions and c not in wanted))
+    return {
+        "ok": True,
+        "entry": name,
+        "functions": {n: node_json(functions[n]) for n in wanted},
+        "imports": imports,
+        "globals": sorted(set(assigned)),
+        "python": sys.version.split()[0],
+    }
+
+
+def main(argv):
+    if len(argv) != 3:
+        sys.stderr.write("usage: perf_lab_ast.py FILE FUNCTION\n")
+        return 2
+    path, name = argv[1], argv[2]
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+        result = export(source, path, name)
+    except SyntaxError as e:
+        result = {"ok": False, "line": e.lineno or 1, "column": e.offset or 1, "message": "syntax error: %s" % e.msg}
+    except OSError as e:
+        result = {"ok": False, "line": 1, "column": 1, "message": "cannot read %s: %s" % (path, e.strerror)}
+    sys.stdout.write(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
