@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `perf-lab`: the command line. It parses arguments and prints; the work is done by the same modules the extension uses.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -11,10 +11,12 @@ import { benchTargets, formatDuration, type BenchResult, type MultiBenchResult }
 import { checkPrediction, describeCosts, modelError, type Prediction } from './bench/break-even';
 import { compileKernel, selectKernel, targetName, type Candidate, type Target } from './compiler/compile';
 import { compileNative } from './compiler/compile-native';
+import { parseOptIns, type OptIn } from '../native/opt-ins';
 import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
 import { functionStats, totalWeight } from './profile/aggregate';
 import { toFlameGraphData } from './profile/flame-data';
+import { detectFileFormat, FORMAT_NAMES, readProfile } from './profile/import';
 import { exportCpuProfile } from './profile/importers/cpuprofile';
 import type { Profile } from './profile/model';
 import { probeNode, profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
@@ -33,6 +35,7 @@ export const EXIT_USAGE = 2;
 const USAGE = `Usage:
   perf-lab profile <file> [options] [-- program arguments]
   perf-lab optimize <file> --fn <name> [options] [-- program arguments]
+  perf-lab report <profile> [--top N] [--html flame.html]
   perf-lab demo [--out-dir dir] [--quick]
 
 Profiles a JavaScript or TypeScript file (.js .mjs .cjs .ts .mts) under V8's CPU profiler, or a Python
@@ -53,6 +56,14 @@ Options for profile:
                             sampler, real stacks and line heat
   -h, --help                show this help
 
+Options for report (read a profile recorded elsewhere and print its hot functions):
+  <profile>                 .cpuprofile, Chrome trace (.json), speedscope (.json), folded stacks
+                            (perf script | stackcollapse, py-spy --format raw), cProfile (.prof, .pstats);
+                            read in one streaming pass, so gigabyte files open
+  --top <n>                 rows in the table (default 15)
+  --html <file.html>        also write a standalone flame graph page
+  --python <path>           the Python that converts .prof/.pstats files (default: python3 on PATH)
+
 Options for optimize (record the function's real calls → compile → prove → benchmark):
   --fn <name>               the function to rewrite (a top-level function declaration or const arrow function)
   --target wasm|native|auto the backend: WebAssembly (default), a native Node-API addon built with the local
@@ -62,6 +73,9 @@ Options for optimize (record the function's real calls → compile → prove →
   --timeout <s>             stop the recorded run after this many seconds (default 60, 0 for none)
   --store <dir>             where recordings are kept (default ~/.cache/perf-lab)
   --rerecord                record again even when a recording of the unchanged file exists
+  --opt <list>              native opt-ins, comma-separated: march-native (code for this CPU, exact),
+                            fast-math (float sums reordered, proven within a relative 1e-9), threads
+                            (outer loops proven independent run on threads with OpenMP, exact)
   --node <path>             the node executable to run the program, proof and benchmark with
   --apply                   write the proven rewrite: <file>.<fn>.wasm (or .node) and its loader beside the file,
                             and the function replaced by a call into it (the original kept as <fn>$js, the
@@ -241,6 +255,52 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
   return EXIT_OK;
 }
 
+/** `perf-lab report`: a profile file from anywhere, read whatever its size, summarised as the top table. */
+async function reportCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { top: { type: 'string' }, html: { type: 'string' }, python: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.out(USAGE + '\n');
+    return EXIT_OK;
+  }
+  const [file, ...extra] = positionals;
+  if (!file) throw new UsageError('perf-lab report needs a profile file.');
+  if (extra.length > 0) throw new UsageError(`perf-lab report reads one profile; unexpected "${extra[0]}".`);
+  const top = Math.floor(positiveNumber(values.top, 'top', 15));
+  const path = resolve(file);
+  if (!existsSync(path)) throw new PerfLabError(`${shown(path)} does not exist. Give the path of a profile file.`);
+  const format = await detectFileFormat(path);
+  const started = performance.now();
+  const profile = await readProfile(path, values.python ? { pythonPath: values.python } : {});
+  const readMs = performance.now() - started;
+  const size = statSync(path).size;
+  const samples = profile.sampleStack.length.toLocaleString('en-US');
+  const weight = `${fixed(totalWeight(profile), profile.unit === 'ms' ? 1 : 0)} ${profile.unit}`;
+  io.out(
+    `${shown(path)}: ${format ? FORMAT_NAMES[format] : 'profile'}, ${formatBytes(size)}, read in ${fixed(readMs / 1000, 2)} s\n` +
+      `  ${profile.unit === 'ms' ? `${samples} samples, ${weight}` : `${weight} in ${samples} entries`}${profile.durationMs !== undefined ? ` over ${fixed(profile.durationMs / 1000, 2)} s` : ''}, ${profile.frames.length.toLocaleString('en-US')} frames\n\n` +
+      topTable(profile, top),
+  );
+  if (values.html) {
+    const html = resolve(values.html);
+    const data = toFlameGraphData(profile, { title: `Profile: ${basename(path)}`, source: path });
+    await mkdir(dirname(html), { recursive: true });
+    await writeFile(html, standaloneHtml(data, await webviewScript()));
+    io.out(`\nWrote the flame graph to ${shown(html)}\n`);
+  }
+  return EXIT_OK;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${fixed(n / 1024, 1)} KB`;
+  if (n < 1024 ** 3) return `${fixed(n / 1024 / 1024, 1)} MB`;
+  return `${fixed(n / 1024 ** 3, 2)} GB`;
+}
+
 /** The example programs the demo profiles, with what each shows. */
 export const DEMO_PROGRAMS: { file: string; args: string[]; quickArgs: string[]; about: string; compareInlining?: string }[] = [
   { file: 'nbody.js', args: [], quickArgs: ['500000'], about: 'The Benchmarks Game n-body simulation: almost all time is in advance().', compareInlining: 'advance' },
@@ -378,6 +438,7 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
       rerecord: { type: 'boolean' },
       node: { type: 'string' },
       apply: { type: 'boolean' },
+      opt: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -387,6 +448,13 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   }
   const [file, ...programArgs] = positionals;
   if (!file) throw new UsageError('perf-lab optimize needs a file to run.');
+  let optIns: OptIn[] = [];
+  try {
+    optIns = values.opt === undefined ? [] : parseOptIns(values.opt);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (optIns.length > 0 && (values.target ?? 'wasm') === 'wasm') throw new UsageError('--opt applies to native code: add --target native (or auto).');
   if (!values.fn) throw new UsageError('perf-lab optimize needs --fn <name>: the function to rewrite.');
   const target = values.target ?? 'wasm';
   if (target !== 'wasm' && target !== 'native' && target !== 'auto') throw new UsageError(`--target takes wasm, native or auto, not "${target}".`);
@@ -397,7 +465,7 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   const interrupt = abortOnInterrupt();
   try {
     const r = await optimizeFlow(
-      { path: resolve(file), functionName, programArgs, timeMs, timeoutMs, store, target, rerecord: values.rerecord === true, apply: values.apply === true, ...(values.node ? { nodePath: values.node } : {}) },
+      { path: resolve(file), functionName, programArgs, timeMs, timeoutMs, store, target, rerecord: values.rerecord === true, apply: values.apply === true, ...(optIns.length > 0 ? { optIns } : {}), ...(values.node ? { nodePath: values.node } : {}) },
       interrupt.signal,
       io,
     );
@@ -421,6 +489,8 @@ export interface OptimizeFlowOptions {
   apply?: boolean;
   /** WebAssembly (the default), native, or both side by side. */
   target?: Target | 'auto';
+  /** Native opt-ins (native/opt-ins.ts); none keeps results exact. */
+  optIns?: OptIn[];
 }
 
 /** The benchmark of several targets: one table, a speedup line per target, and the advice for the fastest. */
@@ -480,7 +550,7 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
       continue;
     }
     try {
-      const c = await compileNative(selected.kernel, { ...stage, cacheDir: join(store, 'native'), ...(nodePath ? { nodePath } : {}) });
+      const c = await compileNative(selected.kernel, { ...stage, cacheDir: join(store, 'native'), ...(nodePath ? { nodePath } : {}), ...(o.optIns ? { optIns: o.optIns } : {}) });
       io.out(`Compiled ${functionName}${as} to native code: ${shown(c.addonPath)} (${c.log[0]})\n`);
       candidates.push(c);
     } catch (e) {
@@ -565,6 +635,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return await demoCommand(rest, io);
       case 'optimize':
         return await optimizeCommand(rest, io);
+      case 'report':
+        return await reportCommand(rest, io);
       case undefined:
       case 'help':
       case '-h':

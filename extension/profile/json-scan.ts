@@ -138,7 +138,7 @@ export class JsonScanner {
             i++;
           }
           this.keyEscape = esc;
-          this.keyParts.push(buf.subarray(start, i));
+          this.keyParts.push(i < n ? buf.subarray(start, i) : Buffer.from(buf.subarray(start, i)));
           if (i < n) {
             i++;
             const raw = Buffer.concat(this.keyParts).toString('utf8');
@@ -292,7 +292,8 @@ export class JsonScanner {
     this.rawDepth = depth;
     this.rawInString = inString;
     this.rawEscape = esc;
-    if (this.rawKeep) this.rawParts.push(buf.subarray(start, i));
+    // A part kept past this chunk is copied: the caller may reuse the chunk's buffer.
+    if (this.rawKeep) this.rawParts.push(done ? buf.subarray(start, i) : Buffer.from(buf.subarray(start, i)));
     if (done) this.finishRaw(i);
     return i;
   }

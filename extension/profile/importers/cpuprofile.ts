@@ -298,10 +298,10 @@ export function parseCpuProfile(text: string | Buffer, source: string): Profile 
   return result();
 }
 
-/** Reads a .cpuprofile file of any size in one streaming pass, never holding its text. */
-export async function readCpuProfileFile(path: string, source: string): Promise<Profile> {
+/** Reads a .cpuprofile file of any size in one streaming pass, never holding its text; `chunkSize` is in bytes. */
+export async function readCpuProfileFile(path: string, source: string, chunkSize?: number): Promise<Profile> {
   const { handler, result } = cpuProfileHandler(source);
-  await scanJsonFile(path, handler, source);
+  await scanJsonFile(path, handler, source, chunkSize);
   return result();
 }
 

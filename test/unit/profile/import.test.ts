@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { functionStats } from '../../../extension/profile/aggregate';
+import { detectFileFormat, detectFormat, parseProfile, readProfile } from '../../../extension/profile/import';
+import { exportFolded, parseFolded } from '../../../extension/profile/importers/folded';
+import { ProfileFormatError } from '../../../extension/profile/model';
+import { stackWeights } from './helpers';
+import { PROFILE_FIXTURES } from './profile-fixtures';
+
+const dir = join(__dirname, '..', '..', 'fixtures', 'profiles');
+
+describe('format detection: by name first, then by content', () => {
+  it('names the format of every fixture', async () => {
+    for (const f of PROFILE_FIXTURES) assert.equal(await detectFileFormat(join(dir, f.file)), f.format, f.file);
+  });
+
+  it('goes by the name when it tells, whatever the content', () => {
+    assert.equal(detectFormat('x.speedscope.json', '{"nodes": []}'), 'speedscope');
+    assert.equal(detectFormat('Trace-20250101T101010.json', '{"nodes": []}'), 'chrome-trace');
+    assert.equal(detectFormat('startup.trace.json', ''), 'chrome-trace');
+    assert.equal(detectFormat('out.collapsed', '{'), 'folded');
+  });
+
+  it('reads the content when the name does not tell', () => {
+    const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+    assert.equal(detectFormat('a.json', read('py-spy.speedscope.json')), 'speedscope');
+    assert.equal(detectFormat('a.json', read('chromium.trace.json')), 'chrome-trace');
+    assert.equal(detectFormat('a.json', read('chromium-events-array.json')), 'chrome-trace');
+    assert.equal(detectFormat('a.json', read('node-cpu-prof.cpuprofile')), 'cpuprofile');
+    assert.equal(detectFormat('a.txt', read('perf-script.collapsed')), 'folded');
+    assert.equal(detectFormat('a.json', '[]'), 'chrome-trace');
+    assert.equal(detectFormat('a.json', '[1, 2]'), undefined);
+  });
+
+  it('says which formats it reads when it reads none', () => {
+    assert.throws(() => parseProfile('notes.txt', 'hello world'), (e: unknown) => e instanceof ProfileFormatError && /speedscope JSON, folded stacks/.test(e.message) && /Chrome traces/.test(e.message));
+  });
+});
+
+describe('readProfile on the fixtures of real tools', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'perf-lab-import-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  for (const f of PROFILE_FIXTURES) {
+    it(`reads ${f.file} (${f.format}); ${f.top} is the hottest function`, async () => {
+      const p = await readProfile(join(dir, f.file));
+      assert.equal(functionStats(p)[0]!.name, f.top);
+      if (f.format === 'pstats') return;
+      // The streaming file reader and the text parser agree.
+      assert.deepEqual(stackWeights(p), stackWeights(parseProfile(f.file, readFileSync(join(dir, f.file), 'utf8'))));
+      // A copy without a telling name is detected by content.
+      const renamed = join(tmp, f.format === 'folded' ? 'profile.txt' : 'profile.json');
+      copyFileSync(join(dir, f.file), renamed);
+      assert.deepEqual(stackWeights(await readProfile(renamed)), stackWeights(p));
+    });
+  }
+});
+
+describe('folded stacks from real tools', () => {
+  it('reads perf script | stackcollapse-perf (inferno-collapse-perf): event periods as weights, C frames', () => {
+    const p = parseFolded(readFileSync(join(dir, 'perf-script.collapsed'), 'utf8'), 'perf-script.collapsed');
+    const fib = functionStats(p).find((f) => f.name === 'fib')!;
+    assert.equal(fib.file, '');
+    assert.ok(functionStats(p).some((f) => f.name === 'sum_squares'));
+    assert.ok(functionStats(p).find((f) => f.name === 'main')!.total > 0.9 * fib.total);
+    assert.deepEqual(stackWeights(parseFolded(exportFolded(p), 'again')), stackWeights(p));
+  });
+
+  it("reads py-spy's --format raw, with file:line per frame and frameless samples left out", () => {
+    const text = readFileSync(join(dir, 'py-spy-raw.txt'), 'utf8');
+    const p = parseFolded(text, 'py-spy-raw.txt');
+    const fib = functionStats(p).find((f) => f.name === 'fib' && f.line === 6)!;
+    assert.equal(fib.file, 'work.py');
+    assert.equal(p.frames[fib.frames[0]!]!.kind, 'python');
+    const total = text.split('\n').filter((l) => /\S/.test(l)).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const frameless = text.split('\n').filter((l) => /^\s*\d+$/.test(l)).reduce((s, l) => s + Number(l), 0);
+    assert.ok(frameless > 0, 'the fixture has samples without frames');
+    let sum = 0;
+    for (const w of p.sampleWeight) sum += w;
+    assert.equal(sum, total - frameless);
+    assert.deepEqual(stackWeights(parseFolded(exportFolded(p), 'again')), stackWeights(p));
+  });
+});
