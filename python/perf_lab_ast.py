@@ -36,6 +36,9 @@ def node_json(node):
         return [node_json(n) for n in node]
     if not isinstance(node, ast.AST):
         return node
+    if not node._fields and not hasattr(node, "lineno"):
+        # Operators and contexts (ast.Add, ast.Load): their name is enough.
+        return type(node).__name__
     out = {"_type": type(node).__name__}
     if hasattr(node, "lineno"):
         out["line"] = node.lineno
@@ -45,9 +48,6 @@ def node_json(node):
             continue
         if isinstance(node, ast.Constant) and name == "value":
             out["value"] = constant(value)
-        elif isinstance(value, ast.AST) and not hasattr(value, "lineno") and not value._fields:
-            # Operators and contexts (ast.Add, ast.Load): their name is enough.
-            out[name] = type(value).__name__
         else:
             out[name] = node_json(value)
     return out
