@@ -15,6 +15,7 @@ import { parseOptIns, type OptIn } from '../native/opt-ins';
 import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
 import { functionStats, totalWeight } from './profile/aggregate';
+import { change, describeChange, diffProfiles, toDiffGraphData, type ProfileDiff } from './profile/diff';
 import { toFlameGraphData } from './profile/flame-data';
 import { detectFileFormat, FORMAT_NAMES, readProfile } from './profile/import';
 import { exportCpuProfile } from './profile/importers/cpuprofile';
@@ -25,7 +26,7 @@ import { describeProof, prove, type Proof } from './prove/prove';
 import { record } from './record/record';
 import { recordedParamTypes, type Recording } from './record/recording';
 import { loadRecording, saveRecording } from './record/store';
-import { standaloneHtml } from './view/html';
+import { standaloneHtml, standalonePage } from './view/html';
 
 /** Exit codes: success, a problem the user can fix (message printed), a command line that cannot be understood. */
 export const EXIT_OK = 0;
@@ -35,6 +36,7 @@ export const EXIT_USAGE = 2;
 const USAGE = `Usage:
   perf-lab profile <file> [options] [-- program arguments]
   perf-lab optimize <file> --fn <name> [options] [-- program arguments]
+  perf-lab compare <before> <after> [--top N] [--html diff.html]
   perf-lab report <profile> [--top N] [--html flame.html]
   perf-lab demo [--out-dir dir] [--quick]
 
@@ -80,6 +82,13 @@ Options for optimize (record the function's real calls → compile → prove →
   --apply                   write the proven rewrite: <file>.<fn>.wasm (or .node) and its loader beside the file,
                             and the function replaced by a call into it (the original kept as <fn>$js, the
                             fallback); with --target auto, the target measured fastest
+
+Options for compare (two profiles of one program, e.g. before and after an edit):
+  <before> <after>          any two profiles perf-lab report reads; functions are matched by name, file and
+                            nearest line, so an edit that moved code still matches
+  --top <n>                 rows in the table of changes, largest change of self share first (default 15)
+  --html <file.html>        also write a standalone differential flame graph page
+  --python <path>           the Python that converts .prof/.pstats files (default: python3 on PATH)
 
 Options for demo:
   --out-dir <dir>           where the demo writes its profiles and flame graphs (default out/demo)
@@ -299,6 +308,68 @@ function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${fixed(n / 1024, 1)} KB`;
   if (n < 1024 ** 3) return `${fixed(n / 1024 / 1024, 1)} MB`;
   return `${fixed(n / 1024 ** 3, 2)} GB`;
+}
+
+/** `perf-lab compare`: two profiles, their changes per function as a table, and optionally the differential flame graph. */
+async function compareCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { top: { type: 'string' }, html: { type: 'string' }, python: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.out(USAGE + '\n');
+    return EXIT_OK;
+  }
+  if (positionals.length !== 2) throw new UsageError(`perf-lab compare needs two profiles, before and after; got ${positionals.length}.`);
+  const top = Math.floor(positiveNumber(values.top, 'top', 15));
+  const [before, after] = positionals.map((f) => resolve(f)) as [string, string];
+  for (const f of [before, after]) if (!existsSync(f)) throw new PerfLabError(`${shown(f)} does not exist. Give the paths of two profile files.`);
+  const { readProfile: read } = await import('./profile/import');
+  const options = values.python ? { pythonPath: values.python } : {};
+  const diff = diffProfiles(await read(before, options), await read(after, options));
+  io.out(compareReport(diff, shown(before), shown(after), top));
+  if (values.html) {
+    const html = resolve(values.html);
+    const title = `Compare: ${basename(before)} → ${basename(after)}`;
+    const data = toDiffGraphData(diff, { title, before: { label: basename(before), source: before }, after: { label: basename(after), source: after } });
+    await mkdir(dirname(html), { recursive: true });
+    await writeFile(html, standalonePage({ type: 'diff', data }, title, await webviewScript()));
+    io.out(`\nWrote the differential flame graph to ${shown(html)}\n`);
+  }
+  return EXIT_OK;
+}
+
+/** Both profiles in a line each, the overall change, notes, and the functions whose self share changed most. */
+export function compareReport(d: ProfileDiff, beforeName: string, afterName: string, top: number): string {
+  const weight = (w: number, unit: 'ms' | 'samples') => (unit === 'ms' ? `${fixed(w, 1)} ms` : `${Math.round(w).toLocaleString('en-US')} samples`);
+  const pct = (w: number, total: number) => (total > 0 ? `${fixed((100 * w) / total, 1)}%` : '-');
+  const pp = (s: number) => `${s > 0 ? '+' : s < 0 ? '−' : '±'}${fixed(Math.abs(s * 100), 1)} pp`;
+  const lines = [
+    `Before  ${beforeName}: ${weight(d.before.total, d.before.unit)}, ${d.before.sampleCount.toLocaleString('en-US')} samples`,
+    `After   ${afterName}: ${weight(d.after.total, d.after.unit)}, ${d.after.sampleCount.toLocaleString('en-US')} samples`,
+  ];
+  if (d.before.unit === d.after.unit) lines.push(`Change  ${describeChange(change(d.before.total, d.after.total, d), d.after.unit, weight)}`);
+  for (const n of d.notes) lines.push(`Note    ${n}`);
+  const rows = d.functions.slice(0, top).map((f) => {
+    const self = change(f.selfBefore, f.selfAfter, d);
+    const total = change(f.totalBefore, f.totalAfter, d);
+    const line = f.afterLine || f.beforeLine;
+    const moved = f.beforeLine > 0 && f.afterLine > 0 && f.beforeLine !== f.afterLine ? ` (was ${f.beforeLine})` : '';
+    return [
+      f.name,
+      f.file ? `${shown(f.file)}${line > 0 ? `:${line}` : ''}${moved}` : '',
+      pct(f.selfBefore, d.before.total),
+      pct(f.selfAfter, d.after.total),
+      describeChange(self, d.after.unit, weight),
+      pp(self.shareDelta),
+      pct(f.totalBefore, d.before.total),
+      pct(f.totalAfter, d.after.total),
+      describeChange(total, d.after.unit, weight),
+    ];
+  });
+  const table = formatTable(['Function', 'Location', 'Self before', 'Self after', 'Δ self', 'Δ self share', 'Total before', 'Total after', 'Δ total'], rows, [false, false, true, true, true, true, true, true, true]);
+  return `${lines.join('\n')}\n\n${table}`;
 }
 
 /** The example programs the demo profiles, with what each shows. */
@@ -635,6 +706,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return await demoCommand(rest, io);
       case 'optimize':
         return await optimizeCommand(rest, io);
+      case 'compare':
+        return await compareCommand(rest, io);
       case 'report':
         return await reportCommand(rest, io);
       case undefined:

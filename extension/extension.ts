@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { userMessage } from './errors';
 import { FLAME_VIEW_TYPE } from './protocol';
 import { HotFunctionLenses, type AdviceSource } from './lab/code-lens';
+import { CompareViews } from './lab/compare-panel';
 import { FlameViews } from './lab/flame-panel';
 import { LineHeat } from './lab/line-heat';
 import { OptimizeViews } from './lab/optimize-panel';
@@ -57,6 +58,8 @@ export function activate(context: vscode.ExtensionContext): void {
     const lenses = new HotFunctionLenses(store, lensAdvice(context.globalStorageUri.fsPath, log));
     const optimizeViews = new OptimizeViews(context.extensionUri, log);
     const deps = { storage: context.globalStorageUri, store, views, log };
+    const compare = new CompareViews(context.extensionUri, log);
+    const compareDeps = { storage: context.globalStorageUri, store, compare, log };
     context.subscriptions.push(
       log,
       store,
@@ -79,6 +82,19 @@ export function activate(context: vscode.ExtensionContext): void {
         await optimizeFunctionCommand({ storage: context.globalStorageUri, log, optimizeViews, lenses }, arg);
       }),
       vscode.commands.registerCommand('perfLab.toggleLineHeat', () => heat.toggle()),
+      compare,
+      vscode.languages.registerCodeLensProvider(JS_TS, compare.lenses),
+      vscode.commands.registerCommand('perfLab.compareProfiles', async (arg: unknown, selected: unknown) => {
+        const { compareProfilesCommand } = await import('./lab/compare-command');
+        await compareProfilesCommand(compareDeps, arg, selected);
+      }),
+      vscode.commands.registerCommand('perfLab.compareAfterApply', async (arg: unknown) => {
+        const { compareAfterApplyCommand } = await import('./lab/compare-command');
+        await compareAfterApplyCommand(compareDeps, arg);
+      }),
+      vscode.commands.registerCommand('perfLab.showComparison', () => {
+        if (!compare.reveal()) void vscode.window.showInformationMessage('Perf Lab: no comparison is open. Run "Perf Lab: Compare Profiles".');
+      }),
       vscode.commands.registerCommand('perfLab.showFlameGraph', (target?: { name: string; file?: string }) => {
         if (target && views.reveal(target.name, target.file)) return;
         const latest = store.latest;

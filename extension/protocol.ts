@@ -225,6 +225,8 @@ export type ToWebview =
   | { type: 'error'; message: string }
   | { type: 'reveal'; name: string; file?: string }
   | { type: 'optimize'; data: OptimizeData }
+  /** The comparison of two profiles (the first message of the comparison panel). */
+  | { type: 'diff'; data: DiffGraphData }
   /** The answer to a `subtree` request: the node's subtree, pruned for its own width. */
   | { type: 'subtree'; id: number; node: FlameNode }
   /** The answer to a `chartRuns` request. */

@@ -6,6 +6,7 @@ import { FlameView } from './flame/flame-view';
 import { findFunction, functionKey, hotFunctions, matchingFrames, searchTree, type HotFunction } from './flame/stats';
 import { formatCount, formatMs, formatShare, formatWeight, location, shareNumber } from './format';
 import { renderHotTable } from './hot-table';
+import { startDiff } from './diff/diff-page';
 import { startBeforeAfter } from './optimize/before-after';
 import css from './style.css';
 import { readTheme, watchTheme } from './theme';
@@ -163,6 +164,9 @@ class App {
         break;
       case 'optimize':
         console.warn('Perf Lab: the flame graph page got Before/After data; it is shown in its own panel');
+        break;
+      case 'diff':
+        console.warn('Perf Lab: the flame graph page got a comparison of profiles; it is shown in its own panel');
         break;
       default: {
         const unknown: never = m;
@@ -484,4 +488,5 @@ function initialMessage(): ToWebview | undefined {
 
 const first = initialMessage();
 if (first?.type === 'optimize') startBeforeAfter(first.data, { post, nonce, css });
+else if (first?.type === 'diff') startDiff(first.data, { post, nonce, css, canOpen: vscode !== undefined });
 else new App().start();

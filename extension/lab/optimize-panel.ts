@@ -125,9 +125,8 @@ export class OptimizeViews implements vscode.Disposable {
         applied: { summary: plan.summary, files: plan.files.map((f) => path.basename(f.path)) },
       };
       this.post({ type: 'optimize', data: s.data });
-      const again = 'Profile Again';
-      const pick = await vscode.window.showInformationMessage(`Perf Lab: ${name} now runs as ${as} (Undo in the editor reverts it). Profile the file again to see the new profile?`, again);
-      if (pick === again) await vscode.commands.executeCommand('perfLab.profileFile', s.uri);
+      // Profile again and compare with the profile before the rewrite (or offer to: perfLab.compareAfterApply).
+      await vscode.commands.executeCommand('perfLab.compareAfterApply', { file: s.uri.fsPath, functionName: name, target: as, sourceBefore: s.source, sourceAfter: doc.getText() });
     } catch (e) {
       const message = userMessage(e);
       this.log.error(message);

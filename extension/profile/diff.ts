@@ -1,6 +1,6 @@
 // The comparison of two profiles: functions matched across an edit, per-function and per-line deltas, and the merged
 // call tree the differential flame graph draws. Pure functions of the profile model.
-import type { DiffFunction, DiffNode, FlameNode, FrameInfo } from '../protocol';
+import type { DiffFunction, DiffGraphData, DiffNode, FlameNode, FrameInfo } from '../protocol';
 import { callTree, functionStats, lineStats, totalWeight, type FunctionStat } from './aggregate';
 import type { LineMapper } from './line-map';
 import type { Profile } from './model';
@@ -38,6 +38,12 @@ export interface ProfileDiff {
   notes: string[];
 }
 
+/** The two profiles' units and totals: all a change needs to be worked out. */
+export interface DiffSides {
+  before: { unit: Profile['unit']; total: number };
+  after: { unit: Profile['unit']; total: number };
+}
+
 /** The share of a weight in its profile's total (0 when the total is 0). */
 export function share(weight: number, total: number): number {
   return total > 0 ? weight / total : 0;
@@ -47,12 +53,12 @@ export function share(weight: number, total: number): number {
  * How a function's self time changed: the change of its share of the profile, and, when both profiles are in the same
  * unit, the change in that unit and relative to before (undefined when it was absent before).
  */
-export function selfChange(f: DiffFunction, d: Pick<ProfileDiff, 'before' | 'after'>): { shareDelta: number; delta?: number; relative?: number } {
+export function selfChange(f: DiffFunction, d: DiffSides): { shareDelta: number; delta?: number; relative?: number } {
   return change(f.selfBefore, f.selfAfter, d);
 }
 
 /** {@link selfChange} for any pair of weights of the two profiles. */
-export function change(before: number, after: number, d: Pick<ProfileDiff, 'before' | 'after'>): { shareDelta: number; delta?: number; relative?: number } {
+export function change(before: number, after: number, d: DiffSides): { shareDelta: number; delta?: number; relative?: number } {
   const shareDelta = share(after, d.after.total) - share(before, d.before.total);
   if (d.before.unit !== d.after.unit) {
     // Across units only shares compare; the relative change is that of the share.
@@ -60,6 +66,20 @@ export function change(before: number, after: number, d: Pick<ProfileDiff, 'befo
     return sb > 0 ? { shareDelta, relative: share(after, d.after.total) / sb - 1 } : { shareDelta };
   }
   return before > 0 ? { shareDelta, delta: after - before, relative: after / before - 1 } : { shareDelta, delta: after - before };
+}
+
+/** A change as people read it: `−42 ms (−31 %)` within one unit, `share −12.3 pp (−31 %)` across units, `(new)` from nothing. */
+export function describeChange(c: { shareDelta: number; delta?: number; relative?: number }, unit: Profile['unit'], formatWeight: (w: number, unit: Profile['unit']) => string): string {
+  const rel = c.relative === undefined ? 'new' : `${signed(c.relative * 100, 0)} %`;
+  if (c.delta === undefined) return `share ${signed(c.shareDelta * 100, 1)} pp (${rel})`;
+  const sign = c.delta > 0 ? '+' : c.delta < 0 ? '−' : '±';
+  return `${sign}${formatWeight(Math.abs(c.delta), unit)} (${rel})`;
+}
+
+/** A number with its sign (a real minus), rounded to `digits`. */
+function signed(n: number, digits: number): string {
+  const r = Number(Math.abs(n).toFixed(digits));
+  return `${r === 0 ? '±' : n > 0 ? '+' : '−'}${r.toFixed(digits)}`;
 }
 
 /** Compares two profiles of (versions of) one program. */
@@ -333,4 +353,10 @@ function lineDeltas(
   const sorted = new Map<string, LineDelta[]>();
   for (const [file, m] of out) sorted.set(file, [...m.values()].sort((x, y) => x.line - y.line));
   return sorted;
+}
+
+/** The comparison panel's data: the merged tree and the functions, with a label (and file) per profile. */
+export function toDiffGraphData(d: ProfileDiff, o: { title: string; before: { label: string; source?: string }; after: { label: string; source?: string } }): DiffGraphData {
+  const side = (s: ProfileDiff['before'], x: { label: string; source?: string }) => ({ label: x.label, unit: s.unit, total: s.total, sampleCount: s.sampleCount, ...(x.source ? { source: x.source } : {}) });
+  return { title: o.title, before: side(d.before, o.before), after: side(d.after, o.after), frames: d.frames, root: d.root, functions: d.functions, notes: d.notes };
 }

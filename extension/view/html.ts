@@ -50,6 +50,13 @@ export function standaloneHtml(data: FlameGraphData, webviewScript: string): str
   return page(csp, data.title, nonce, { type: 'load', data }, script);
 }
 
+/** A self-contained page like {@link standaloneHtml} that starts with another first message (a comparison of profiles). */
+export function standalonePage(initial: ToWebview, title: string, webviewScript: string): string {
+  const nonce = makeNonce();
+  const csp = ["default-src 'none'", 'img-src data:', `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
+  return page(csp, title, nonce, initial, `<script nonce="${nonce}">\n${inlineScript(webviewScript)}\n</script>`);
+}
+
 /** Data as JSON that is safe inside a script element: no '<' can start a closing tag or comment. */
 export function jsonForScript(data: unknown): string {
   return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
