@@ -1,15 +1,22 @@
-// The flame graph page: receives profiles from the extension (or inlined in the page), owns the view state.
+// The flame graph page: receives profiles from the extension (or inlined in the page), owns the one model every view
+// draws from (data, selected function, search), and switches between the views without reloading.
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { INITIAL_DATA_ID, type FlameGraphData, type FlameNode, type FrameInfo, type FromWebview, type ToWebview, type WebviewState } from '../extension/protocol';
+import { graftSubtree } from '../extension/profile/flame-tree';
+import { INITIAL_DATA_ID, type FlameGraphData, type FlameNode, type FrameInfo, type FromWebview, type FunctionRow, type ToWebview, type WebviewState } from '../extension/protocol';
 import { el } from './dom';
+import { ChartView } from './flame/chart-view';
 import { FlameView } from './flame/flame-view';
-import { findFunction, functionKey, hotFunctions, matchingFrames, searchTree, type HotFunction } from './flame/stats';
+import { findFunction, functionKey, hotFunctions, matchingFrames, searchTree } from './flame/stats';
 import { formatCount, formatMs, formatShare, formatWeight, location, shareNumber } from './format';
-import { renderHotTable } from './hot-table';
 import { startDiff } from './diff/diff-page';
 import { startBeforeAfter } from './optimize/before-after';
 import css from './style.css';
 import { readTheme, watchTheme } from './theme';
+import { FunctionTable } from './views/function-table';
+import { SandwichView } from './views/sandwich-view';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -32,25 +39,47 @@ const nonce = (document.currentScript as HTMLScriptElement | null)?.nonce || doc
 /** Search box element from @vscode-elements; only `value` is used. */
 type TextField = HTMLElement & { value: string };
 
+/** The views, in the order of their tabs. */
+const VIEWS = ['flame', 'chart', 'sandwich', 'table'] as const;
+type ViewName = (typeof VIEWS)[number];
+const VIEW_TITLES: Record<ViewName, string> = { flame: 'Flame Graph', chart: 'Flame Chart', sandwich: 'Sandwich', table: 'Table' };
+
+/** Draw times of the canvases (ms), kept for measurements; the newest last. */
+const drawTimes: number[] = [];
+(window as unknown as { perfLabDrawTimes: number[] }).perfLabDrawTimes = drawTimes;
+function noteDraw(ms: number): void {
+  drawTimes.push(ms);
+  if (drawTimes.length > 2000) drawTimes.splice(0, 1000);
+}
+
 class App {
   private data: FlameGraphData | undefined;
-  private hot: HotFunction[] = [];
+  private rows: FunctionRow[] = [];
+  private firstFrameOfKey = new Map<string, number>();
   private pendingReveal: { name: string; file?: string } | undefined;
+  private view: ViewName = 'flame';
+  private selected: { key: string; frame: number } | undefined;
+  private readonly pendingSubtrees = new Map<number, FlameNode>();
   private readonly title = el('h1', 'title', 'Perf Lab');
   private readonly summary = el('p', 'summary');
   private readonly messages = el('div', 'messages');
   private readonly error = el('div', 'error-box');
+  private readonly tabs = document.createElement('vscode-tabs') as HTMLElement & { selectedIndex: number };
+  private readonly panels = {} as Record<ViewName, HTMLElement>;
   private readonly search = document.createElement('vscode-textfield') as TextField;
   private readonly searchSummary = el('span', 'search-summary');
+  private readonly selection = el('div', 'selection-bar');
   private readonly breadcrumb = el('nav', 'breadcrumb');
   private readonly graph = el('div', 'graph');
   private readonly placeholder = el('div', 'placeholder', 'Loading profile…');
-  private readonly table = el('table', 'hot-table');
+  private readonly hotSlot = el('div', 'hot');
+  private readonly splitter: HTMLElement;
   private readonly status = el('div', 'status');
   private readonly menu = el('div', 'frame-menu');
-  private readonly optimizeSelected = el('button', 'tool-button', '⚡ Optimize');
-  private selectedFn: Pick<FrameInfo, 'name' | 'file' | 'line'> | undefined;
   private readonly flame: FlameView;
+  private readonly chart: ChartView;
+  private readonly sandwich: SandwichView;
+  private readonly table: FunctionTable;
 
   constructor() {
     const style = el('style');
@@ -71,59 +100,100 @@ class App {
     this.search.setAttribute('type', 'search');
     this.searchSummary.id = 'search-summary';
     this.searchSummary.setAttribute('aria-live', 'polite');
+    this.selection.id = 'selection';
+    this.selection.setAttribute('aria-live', 'polite');
     this.breadcrumb.id = 'breadcrumb';
     this.breadcrumb.setAttribute('aria-label', 'Zoom path');
     this.graph.id = 'graph';
-    this.table.id = 'hot-functions';
     this.status.id = 'status';
     this.status.setAttribute('role', 'status');
-
-    const header = el('header', 'header');
-    header.append(this.title, this.summary);
-    const toolbar = el('div', 'toolbar');
-    this.optimizeSelected.id = 'optimize-selected';
-    this.optimizeSelected.type = 'button';
-    this.optimizeSelected.hidden = true;
-    this.optimizeSelected.addEventListener('click', () => {
-      if (this.selectedFn) this.optimize(this.selectedFn);
-    });
-    toolbar.append(this.search, this.searchSummary, this.optimizeSelected);
     this.menu.id = 'frame-menu';
     this.menu.setAttribute('role', 'menu');
     this.menu.hidden = true;
+
+    // Tabs from the design toolkit: arrow keys move between them, the search sits at their right.
+    this.tabs.id = 'views';
+    this.tabs.setAttribute('panel', '');
+    this.tabs.setAttribute('aria-label', 'Views');
+    for (const v of VIEWS) {
+      const h = document.createElement('vscode-tab-header');
+      h.slot = 'header';
+      // vscode-tabs gives headers ids of its own; the view's name stays in data-view.
+      h.dataset.view = v;
+      h.textContent = VIEW_TITLES[v];
+      this.tabs.append(h);
+    }
+    const addons = el('div', 'tab-addons');
+    addons.slot = 'addons';
+    addons.append(this.searchSummary, this.search);
+    this.tabs.append(addons);
+    for (const v of VIEWS) {
+      const p = document.createElement('vscode-tab-panel');
+      p.id = `view-${v}`;
+      p.classList.add('view-panel');
+      p.dataset.view = v;
+      this.panels[v] = p;
+      this.tabs.append(p);
+    }
+    this.tabs.addEventListener('vsc-tabs-select', (e) => this.activate(VIEWS[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex] ?? 'flame'));
+
+    const header = el('header', 'header');
+    header.append(this.title, this.summary);
+    this.graph.append(this.placeholder);
+    this.splitter = makeSplitter(this.hotSlot);
+    this.panels.flame.append(this.breadcrumb, this.graph, this.splitter, this.hotSlot);
+    const chartHost = el('div', 'chart');
+    chartHost.id = 'chart-host';
+    this.panels.chart.append(chartHost);
+    const sandwichHost = el('div', 'sandwich');
+    sandwichHost.id = 'sandwich';
+    this.panels.sandwich.append(sandwichHost);
+    const root = document.getElementById('app') ?? document.body.appendChild(el('div'));
+    root.id = 'app';
+    root.replaceChildren(header, this.messages, this.error, this.selection, this.tabs, this.status);
     document.body.append(this.menu);
+
+    const canvasEvents = {
+      cursor: (node: FlameNode) => this.selectFrame(node.frame, 'canvas'),
+      openSource: (frame: FrameInfo) => this.openSource(frame),
+      contextMenu: (frame: FrameInfo, x: number, y: number) => this.showFrameMenu(frame, x, y),
+      drawn: noteDraw,
+    };
+    this.flame = new FlameView(this.graph, {
+      ...canvasEvents,
+      zoom: (path) => this.onZoom(path),
+      ...(vscode ? { needSubtree: (node: FlameNode, minTotal: number) => this.askSubtree(node, minTotal) } : {}),
+    }, { id: 'flame', label: 'Flame graph', rootLabel: () => (this.data ? `all (${formatWeight(this.data.total, this.data.unit)})` : 'all') });
+    this.chart = new ChartView(chartHost, {
+      ...canvasEvents,
+      ...(vscode ? { needRuns: (request: number, from: number, to: number, width: number) => post({ type: 'chartRuns', request, from, to, width }) } : {}),
+    });
+    this.sandwich = new SandwichView(sandwichHost, canvasEvents);
+    this.table = new FunctionTable(vscode !== undefined, {
+      select: (fn) => this.selectRow(fn),
+      open: (fn) => this.openSource(fn),
+      contextMenu: (fn, x, y) => this.showFrameMenu(fn, x, y),
+    });
+    this.hotSlot.append(this.table.element);
+
+    const applyTheme = () => {
+      const theme = readTheme();
+      this.flame.setTheme(theme);
+      this.chart.setTheme(theme);
+      this.sandwich.setTheme(theme);
+    };
+    watchTheme(applyTheme);
+    applyTheme();
+
     document.addEventListener('click', (e) => {
       if (!this.menu.contains(e.target as Node)) this.menu.hidden = true;
     });
     this.menu.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') this.menu.hidden = true;
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        this.menu.hidden = true;
+      }
     });
-    // The table's rows offer the same menu as the graph's frames.
-    this.table.addEventListener('contextmenu', (e) => {
-      const row = (e.target as Element | null)?.closest?.('tr[data-function]') as HTMLTableRowElement | null;
-      const fn = row ? this.hot.find((h) => h.name === row.dataset.function && h.file === row.dataset.file && String(h.line) === row.dataset.line) : undefined;
-      if (!fn) return;
-      e.preventDefault();
-      this.showFrameMenu({ name: fn.name, file: fn.file, line: fn.line, column: fn.column, kind: fn.kind }, e.clientX, e.clientY);
-    });
-    const hotSection = el('section', 'hot');
-    hotSection.setAttribute('aria-label', 'Hottest functions');
-    hotSection.append(this.table);
-    this.graph.append(this.placeholder);
-    const root = document.getElementById('app') ?? document.body.appendChild(el('div'));
-    root.id = 'app';
-    const splitter = makeSplitter(hotSection);
-    root.replaceChildren(header, this.messages, this.error, toolbar, this.breadcrumb, this.graph, splitter, hotSection, this.status);
-
-    this.flame = new FlameView(this.graph, {
-      zoom: (path) => this.onZoom(path),
-      openSource: (frame) => this.openSource(frame),
-      contextMenu: (frame, x, y) => this.showFrameMenu(frame, x, y),
-    });
-    const applyTheme = () => this.flame.setTheme(readTheme());
-    applyTheme();
-    watchTheme(applyTheme);
-
     this.search.addEventListener('input', () => this.onSearch());
     this.search.addEventListener('change', () => this.onSearch());
     document.addEventListener('keydown', (e) => this.onKey(e));
@@ -136,6 +206,8 @@ class App {
       if (/ResizeObserver loop/.test(e.message)) return;
       this.fail(`The flame graph view failed: ${e.message}`);
     });
+    this.renderSelection();
+    this.activate('flame');
   }
 
   /** Handles the message inlined in the page (data or an error) if it has one, then tells the extension the page is ready. */
@@ -162,6 +234,12 @@ class App {
       case 'reveal':
         this.reveal(m.name, m.file);
         break;
+      case 'subtree':
+        this.onSubtree(m.id, m.node);
+        break;
+      case 'chartRuns':
+        this.chart.addRuns(m.request, m.runs);
+        break;
       case 'optimize':
         console.warn('Perf Lab: the flame graph page got Before/After data; it is shown in its own panel');
         break;
@@ -187,12 +265,20 @@ class App {
     vscode?.setState({ source: data.source, title: data.title });
     this.renderHeader(data);
     this.renderMessages(data);
-    this.hot = hotFunctions(data, 50);
-    renderHotTable(this.table, data, this.hot, vscode !== undefined, {
-      select: (fn) => this.selectFunction(fn),
-      open: (fn) => this.openSource(fn),
+    this.firstFrameOfKey = new Map();
+    data.frames.forEach((f, i) => {
+      const k = functionKey(f);
+      if (!this.firstFrameOfKey.has(k)) this.firstFrameOfKey.set(k, i);
     });
-    this.flame.setData(data);
+    this.rows = data.functions ?? rowsFromTree(data);
+    this.table.setData(this.rows, data.total, data.unit);
+    this.pendingSubtrees.clear();
+    this.flame.setTree(data.root, data.frames, data.total, data.unit);
+    this.chart.setRuns(data.chart, data.frames, data.total);
+    this.panels.chart.dataset.empty = String(!this.chart.hasRuns);
+    this.sandwich.setData(data);
+    this.selected = undefined;
+    this.renderSelection();
     this.onSearch();
     document.body.dataset.state = 'ready';
     if (this.pendingReveal) {
@@ -200,6 +286,21 @@ class App {
       this.pendingReveal = undefined;
       this.reveal(r.name, r.file);
     }
+  }
+
+  /** Switches the view; the model (selection, search) stays. */
+  private activate(view: ViewName): void {
+    if (view !== this.view) {
+      this.view = view;
+      const i = VIEWS.indexOf(view);
+      if (this.tabs.selectedIndex !== i) this.tabs.selectedIndex = i;
+    }
+    document.body.dataset.view = view;
+    // The function table lives under the flame graph, and fills the Table view.
+    const tableHome = view === 'table' ? this.panels.table : this.hotSlot;
+    if (this.table.element.parentElement !== tableHome) tableHome.append(this.table.element);
+    if (view === 'sandwich') this.sandwich.show(this.selectedFrameInfo() ?? this.heaviestFrame());
+    if (view === 'table' && this.selected) this.table.setSelected(this.selected.key);
   }
 
   private renderHeader(data: FlameGraphData): void {
@@ -243,9 +344,8 @@ class App {
       const li = el('li');
       const label = node.frame >= 0 ? data.frames[node.frame]?.name || '(anonymous)' : 'All';
       if (i === path.length - 1) {
-        const cur = el('span', 'current', label);
         li.setAttribute('aria-current', 'location');
-        li.append(cur);
+        li.append(el('span', 'current', label));
       } else {
         const b = el('button', 'crumb', label);
         b.type = 'button';
@@ -258,7 +358,7 @@ class App {
     });
     const ol = el('ol');
     ol.append(...items);
-    const hint = el('span', 'hint', path.length > 1 ? 'Esc zooms out' : 'Click a frame to zoom');
+    const hint = el('span', 'hint', path.length > 1 ? 'Esc zooms out' : 'Click a frame to zoom · arrows move · Enter zooms · Ctrl+wheel zooms, Shift+wheel pans');
     this.breadcrumb.replaceChildren(ol, hint);
     ol.scrollLeft = ol.scrollWidth;
     this.breadcrumb.dataset.depth = String(path.length - 1);
@@ -270,10 +370,10 @@ class App {
     const data = this.data;
     if (!data) return;
     const focus = path[path.length - 1]!;
-    const top = this.hot.slice(0, 5).map((h) => `${h.name || '(anonymous)'} ${formatShare(h.self, data.total)}`);
-    let label = `Flame graph of ${data.title}, ${formatWeight(data.total, data.unit)} in total.`;
+    const top = [...this.rows].sort((a, b) => b.self - a.self).slice(0, 5).map((h) => `${h.name || '(anonymous)'} ${formatShare(h.self, data.total)}`);
+    let label = `Flame graph of ${data.title}, ${formatWeight(data.total, data.unit)} in total. Arrow keys move between frames, Enter zooms.`;
     if (focus.frame >= 0) label += ` Zoomed into ${data.frames[focus.frame]?.name} (${formatShare(focus.total, data.total)}).`;
-    if (top.length) label += ` Hottest functions by self time: ${top.join(', ')}. The table of hottest functions lists them all.`;
+    if (top.length) label += ` Hottest functions by self time: ${top.join(', ')}. The Table view lists them all.`;
     this.flame.canvas.setAttribute('aria-label', label);
   }
 
@@ -283,6 +383,9 @@ class App {
     const match = matchingFrames(data.frames, this.search.value ?? '');
     if (!match) {
       this.flame.setMatches(undefined);
+      this.chart.setMatches(undefined);
+      this.sandwich.setMatches(undefined);
+      this.table.setMatches(undefined);
       this.searchSummary.replaceChildren();
       delete this.searchSummary.dataset.total;
       delete this.searchSummary.dataset.share;
@@ -291,6 +394,11 @@ class App {
     }
     const r = searchTree(data.root, match);
     this.flame.setMatches(r.nodes);
+    this.chart.setMatches(match);
+    this.sandwich.setMatches(match);
+    const keys = new Set<string>();
+    match.forEach((m, i) => m && keys.add(functionKey(data.frames[i]!)));
+    this.table.setMatches(keys);
     this.searchSummary.dataset.total = String(r.total);
     this.searchSummary.dataset.share = String(shareNumber(r.total, data.total));
     this.searchSummary.dataset.count = String(r.frameCount);
@@ -299,54 +407,151 @@ class App {
       return;
     }
     const frames = `${r.frameCount} ${r.frameCount === 1 ? 'frame' : 'frames'}`;
-    this.searchSummary.replaceChildren(
-      el('span', 'value', formatWeight(r.total, data.unit)),
-      ' ',
-      el('span', 'share', `(${formatShare(r.total, data.total)})`),
-      ` in ${frames}`,
-    );
+    // In a pruned tree the boxes not yet loaded are not counted: the sum is a lower bound.
+    const atLeast = data.pruned ? '≥ ' : '';
+    this.searchSummary.replaceChildren(el('span', 'value', `${atLeast}${formatWeight(r.total, data.unit)}`), ' ', el('span', 'share', `(${atLeast}${formatShare(r.total, data.total)})`), ` in ${frames}`);
   }
 
   private onKey(e: KeyboardEvent): void {
-    const inSearch = e.composedPath().includes(this.search);
+    const path = e.composedPath();
+    const inSearch = path.includes(this.search);
+    const inField = path.some((t) => t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'VSCODE-TEXTFIELD'));
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') {
       e.preventDefault();
       this.search.focus();
       return;
     }
+    // 1–4 switch views when no text box has the focus.
+    if (!inField && !e.ctrlKey && !e.metaKey && !e.altKey && /^[1-4]$/.test(e.key) && this.data) {
+      e.preventDefault();
+      this.activate(VIEWS[Number(e.key) - 1]!);
+      return;
+    }
     if (e.key !== 'Escape') return;
-    if (inSearch && this.search.value) {
+    if (!this.menu.hidden) {
+      this.menu.hidden = true;
+    } else if (inSearch && this.search.value) {
       this.search.value = '';
       this.onSearch();
-    } else if (!this.flame.zoomOut()) {
-      this.flame.setSelected(undefined);
+    } else if (!this.zoomOut(path)) {
+      this.select(undefined, 'key');
       return;
     }
     e.preventDefault();
   }
 
-  /** Zooms to the heaviest call of a function and outlines all its calls. */
-  private selectFunction(fn: Pick<HotFunction, 'name' | 'file' | 'line'>, node?: FlameNode): void {
+  /** Esc in the active view: zooms out one step; false when there is nothing to zoom out of. */
+  private zoomOut(path: EventTarget[]): boolean {
+    switch (this.view) {
+      case 'flame':
+        return this.flame.zoomOut();
+      case 'chart':
+        return this.chart.zoomOut();
+      case 'sandwich':
+        return path.includes(this.sandwich.callers.canvas) ? this.sandwich.callers.zoomOut() : this.sandwich.callees.zoomOut() || this.sandwich.callers.zoomOut();
+      case 'table':
+        return false;
+    }
+  }
+
+  private selectedFrameInfo(): FrameInfo | undefined {
+    return this.selected ? this.data?.frames[this.selected.frame] : undefined;
+  }
+
+  private heaviestFrame(): FrameInfo | undefined {
+    const top = [...this.rows].filter((r) => r.kind !== 'runtime').sort((a, b) => b.self - a.self)[0] ?? this.rows[0];
+    const i = top ? this.firstFrameOfKey.get(functionKey(top)) : undefined;
+    return i === undefined ? undefined : this.data?.frames[i];
+  }
+
+  /** A box's function became the selection (click or arrow keys in a canvas). */
+  private selectFrame(frame: number, origin: 'canvas'): void {
+    if (frame < 0) return;
+    this.select(frame, origin);
+  }
+
+  /**
+   * Makes a function (by one of its frames) the selection of every view: its boxes outlined in the graphs and the
+   * chart, its row marked in the table, the middle of the sandwich. `origin` says which view it came from, which
+   * keeps its own cursor where the user put it.
+   */
+  private select(frame: number | undefined, origin: 'canvas' | 'table' | 'reveal' | 'key'): void {
+    const data = this.data;
+    if (!data) return;
+    const info = frame === undefined ? undefined : data.frames[frame];
+    if (!info) {
+      this.selected = undefined;
+      this.flame.setSelectedFrames(undefined);
+      this.chart.setSelectedFrames(undefined);
+      this.table.setSelected(undefined);
+      this.renderSelection();
+      return;
+    }
+    const key = functionKey(info);
+    this.selected = { key, frame: frame! };
+    const flags = new Uint8Array(data.frames.length);
+    data.frames.forEach((f, i) => (flags[i] = functionKey(f) === key ? 1 : 0));
+    this.flame.setSelectedFrames(flags);
+    this.chart.setSelectedFrames(flags);
+    this.table.setSelected(key, origin !== 'table');
+    if (origin !== 'canvas') {
+      const heaviest = findFunction(data, info.name, info.file || undefined);
+      if (heaviest) this.flame.setCursor(heaviest);
+    }
+    if (this.view === 'sandwich' && origin !== 'canvas') this.sandwich.show(info);
+    this.renderSelection();
+  }
+
+  /** The bar above the views: the selected function, its weights and what can be done with it. */
+  private renderSelection(): void {
+    const data = this.data;
+    const info = this.selectedFrameInfo();
+    const bar = this.selection;
+    if (!data || !info || !this.selected) {
+      bar.replaceChildren(el('span', 'hint', 'No function selected: click a frame, use the arrow keys, or pick a row of the table.'));
+      delete bar.dataset.function;
+      bar.dataset.empty = 'true';
+      return;
+    }
+    bar.dataset.empty = 'false';
+    bar.dataset.function = info.name;
+    bar.dataset.file = info.file;
+    bar.dataset.line = String(info.line);
+    const row = this.rows.find((r) => functionKey(r) === this.selected!.key);
+    const parts: (HTMLElement | string)[] = [el('span', 'label', 'Selected'), el('strong', 'fn-name', info.name || '(anonymous)')];
+    const where = location(info.file, info.line);
+    if (where) parts.push(el('span', 'loc', where));
+    if (row) parts.push(el('span', 'value', `self ${formatWeight(row.self, data.unit)} (${formatShare(row.self, data.total)}) · total ${formatWeight(row.total, data.unit)} (${formatShare(row.total, data.total)})`));
+    const button = (id: string, label: string, title: string, run: () => void) => {
+      const b = el('button', 'tool-button secondary', label);
+      b.type = 'button';
+      b.id = id;
+      b.title = title;
+      b.addEventListener('click', run);
+      parts.push(b);
+    };
+    if (info.file && vscode) button('open-selected', 'Open Source', `Open ${where} (Ctrl/⌘+Enter on a frame)`, () => this.openSource(info));
+    if (this.view !== 'sandwich') button('sandwich-selected', 'Callers & Callees', 'Show the selected function in the Sandwich view (3)', () => this.activate('sandwich'));
+    if (vscode && canOptimize(info)) button('optimize-selected', '⚡ Optimize', `Compile ${info.name} to WebAssembly, prove it equal and benchmark it`, () => this.optimize(info));
+    bar.replaceChildren(...parts);
+  }
+
+  /** A row of the table was chosen: the function is selected, and the flame graph zooms to its heaviest call's caller. */
+  private selectRow(fn: FunctionRow): void {
+    const frame = this.firstFrameOfKey.get(functionKey(fn));
+    if (frame === undefined) return;
+    this.select(frame, 'table');
+    this.zoomFlameTo(fn);
+  }
+
+  private zoomFlameTo(fn: Pick<FrameInfo, 'name' | 'file'>, node?: FlameNode): void {
     const data = this.data;
     if (!data) return;
     const target = node ?? findFunction(data, fn.name, fn.file || undefined);
     if (!target) return;
-    const key = functionKey({ name: fn.name, file: fn.file, line: fn.line, column: 0, kind: 'js' });
-    const nodes = new Set<FlameNode>();
-    const stack = [data.root];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      const f = n.frame >= 0 ? data.frames[n.frame] : undefined;
-      if (f && functionKey(f) === key) nodes.add(n);
-      stack.push(...n.children);
-    }
-    this.selectedFn = canOptimize(fn) ? { name: fn.name, file: fn.file, line: fn.line } : undefined;
-    this.optimizeSelected.hidden = !this.selectedFn || !vscode;
-    if (this.selectedFn) this.optimizeSelected.title = `Compile ${fn.name} to WebAssembly, prove it equal and benchmark it`;
     // Zoom to the caller, so the function is seen beside its siblings.
     this.flame.zoomToCallerOf(target);
-    this.flame.setSelected(nodes);
-    this.flame.scrollToNode(target);
+    this.flame.setCursor(target);
   }
 
   private reveal(name: string, file?: string): void {
@@ -361,12 +566,29 @@ class App {
       return;
     }
     const f = data.frames[node.frame]!;
-    this.selectFunction(f, node);
+    this.select(node.frame, 'reveal');
+    this.zoomFlameTo(f, node);
     this.flash(`${f.name}: ${formatWeight(node.total, data.unit)} total (${formatShare(node.total, data.total)}) on its heaviest path.`);
   }
 
+  private askSubtree(node: FlameNode, minTotal: number): void {
+    if (node.id === undefined) return;
+    this.pendingSubtrees.set(node.id, node);
+    post({ type: 'subtree', id: node.id, minTotal });
+  }
+
+  /** A pruned node's children arrived: they are grafted in place, and the views that read the tree see them. */
+  private onSubtree(id: number, subtree: FlameNode): void {
+    const node = this.pendingSubtrees.get(id);
+    if (!node) return;
+    this.pendingSubtrees.delete(id);
+    graftSubtree(node, subtree);
+    this.flame.grafted(node);
+    if (this.search.value) this.onSearch();
+  }
+
   /** The menu of a right-clicked frame: optimize it (JavaScript functions in files on disk) or open its source. */
-  private showFrameMenu(frame: FrameInfo, x: number, y: number): void {
+  private showFrameMenu(frame: Pick<FrameInfo, 'name' | 'file' | 'line' | 'column' | 'kind'>, x: number, y: number): void {
     const items: HTMLButtonElement[] = [];
     const item = (id: string, label: string, run: () => void) => {
       const b = el('button', 'menu-item', label);
@@ -381,10 +603,17 @@ class App {
     };
     if (vscode && canOptimize(frame)) item('menu-optimize', `⚡ Optimize ${frame.name}`, () => this.optimize(frame));
     if (frame.file) item('menu-open', 'Open Source', () => this.openSource(frame));
+    const i = this.firstFrameOfKey.get(functionKey(frame));
+    if (i !== undefined) {
+      item('menu-sandwich', 'Show Callers & Callees', () => {
+        this.select(i, 'key');
+        this.activate('sandwich');
+      });
+    }
     if (items.length === 0) return;
     this.menu.replaceChildren(...items);
     this.menu.style.left = `${Math.min(x, window.innerWidth - 220)}px`;
-    this.menu.style.top = `${Math.min(y, window.innerHeight - 80)}px`;
+    this.menu.style.top = `${Math.min(y, window.innerHeight - 110)}px`;
     this.menu.hidden = false;
     items[0]!.focus();
   }
@@ -423,12 +652,26 @@ class App {
   }
 }
 
+/** Function rows from the tree, for data that came without them (older saved pages). */
+function rowsFromTree(data: FlameGraphData): FunctionRow[] {
+  return hotFunctions(data, Infinity).map((h) => ({
+    name: h.name,
+    file: h.file,
+    line: h.line,
+    column: h.column,
+    kind: h.kind,
+    self: h.self,
+    total: h.total,
+    samples: data.unit === 'samples' ? h.total : 0,
+  }));
+}
+
 /** A handle that resizes the section below it by dragging or with the arrow keys. */
 function makeSplitter(below: HTMLElement): HTMLElement {
   const handle = el('div', 'splitter');
   handle.setAttribute('role', 'separator');
   handle.setAttribute('aria-orientation', 'horizontal');
-  handle.setAttribute('aria-label', 'Resize the table of hottest functions');
+  handle.setAttribute('aria-label', 'Resize the table of functions');
   handle.tabIndex = 0;
   const setHeight = (px: number) => {
     const max = Math.max(80, window.innerHeight - 200);
@@ -475,7 +718,7 @@ function banner(kind: 'note' | 'warning', text: string): HTMLElement {
   return d;
 }
 
-/** The message inlined in the page, which also says which page this is (flame graph or Before/After). */
+/** The message inlined in the page, which also says which page this is (flame graph, Before/After, comparison). */
 function initialMessage(): ToWebview | undefined {
   const text = document.getElementById(INITIAL_DATA_ID)?.textContent;
   if (!text) return undefined;

@@ -19,6 +19,10 @@ export interface DrawState {
   selected?: ReadonlySet<FlameNode>;
   /** Search matches; when set, every other box is faded. */
   matches?: ReadonlySet<FlameNode>;
+  /** Boxes of the frames marked 1 are outlined as selected (as `selected`, by frame). */
+  selectedFrames?: Uint8Array;
+  /** Boxes of the frames marked 1 match the search (as `matches`, by frame). */
+  matchFrames?: Uint8Array;
   /** Label of the root box. */
   rootLabel: string;
   /** The keyboard cursor: drawn with a focus ring. */
@@ -101,8 +105,9 @@ export class FlameRenderer {
         const x1 = snap(Math.min(s.width + 2, b.x + b.width));
         if (x1 <= 0 || x0 >= s.width) continue;
         const w = Math.max(1 / dpr, x1 - x0 - gap);
-        const isMatch = s.matches?.has(b.node) ?? false;
-        const look = s.matches !== undefined && !isMatch ? Look.Dimmed : b.ancestor ? Look.Ancestor : Look.Normal;
+        const searching = s.matches !== undefined || s.matchFrames !== undefined;
+        const isMatch = (s.matches?.has(b.node) ?? false) || s.matchFrames?.[b.node.frame] === 1;
+        const look = searching && !isMatch ? Look.Dimmed : b.ancestor ? Look.Ancestor : Look.Normal;
         const { fill, text } = this.colours(b.node, s.frames, theme, look, s.fill);
         ctx.fillStyle = fill;
         ctx.fillRect(x0, y, w, rh - 1);
@@ -124,7 +129,7 @@ export class FlameRenderer {
             ctx.fillText(label, lx + PAD_X, y + (rh - 1) / 2 + 0.5);
           }
         }
-        if (s.selected?.has(b.node)) outlines.push({ x: x0, y, w, colour: cssColor(theme.focus), lw: 2 });
+        if (s.selected?.has(b.node) || s.selectedFrames?.[b.node.frame] === 1) outlines.push({ x: x0, y, w, colour: cssColor(theme.focus), lw: 2 });
         if (b.node === s.hovered) outlines.push({ x: x0, y, w, colour: cssColor(theme.foreground), lw: 1.5 });
         if (b.node === s.focused) {
           outlines.push({ x: x0, y, w, colour: cssColor(theme.background), lw: 4 });

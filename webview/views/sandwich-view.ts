@@ -1,0 +1,84 @@
+// The sandwich: one function in the middle, everything that calls it above (callers drawn upwards, nearest first) and
+// everything it calls below, each merged over all the function's call sites.
+import { functionKey, sandwich } from '../../extension/profile/flame-tree';
+import type { FlameGraphData, FlameNode, FrameInfo } from '../../extension/protocol';
+import { el } from '../dom';
+import { FlameView, type FlameViewEvents } from '../flame/flame-view';
+import { formatShare, formatWeight, location } from '../format';
+import type { Theme } from '../theme';
+
+export class SandwichView {
+  readonly callers: FlameView;
+  readonly callees: FlameView;
+  private readonly heading = el('div', 'sandwich-heading');
+  private readonly empty = el('p', 'placeholder', 'Select a function (in any view or the table) to see its callers and callees.');
+  private data: FlameGraphData | undefined;
+  private key: string | undefined;
+
+  constructor(host: HTMLElement, events: FlameViewEvents) {
+    const top = el('div', 'sandwich-pane callers');
+    const bottom = el('div', 'sandwich-pane callees');
+    this.heading.id = 'sandwich-heading';
+    this.heading.setAttribute('aria-live', 'polite');
+    host.append(this.empty, top, this.heading, bottom);
+    this.callers = new FlameView(top, events, { id: 'sandwich-callers', label: 'Callers of the selected function', inverted: true });
+    this.callees = new FlameView(bottom, events, { id: 'sandwich-callees', label: 'Callees of the selected function' });
+    host.dataset.empty = 'true';
+  }
+
+  setTheme(theme: Theme): void {
+    this.callers.setTheme(theme);
+    this.callees.setTheme(theme);
+  }
+
+  setData(data: FlameGraphData): void {
+    this.data = data;
+    this.key = undefined;
+  }
+
+  /** The function in the middle. */
+  get functionKey(): string | undefined {
+    return this.key;
+  }
+
+  /** Puts a function in the middle (again, when the tree grew since). */
+  show(frame: FrameInfo | undefined, force = false): void {
+    const data = this.data;
+    const host = this.heading.parentElement!;
+    if (!data || !frame) {
+      host.dataset.empty = 'true';
+      this.key = undefined;
+      return;
+    }
+    const key = functionKey(frame);
+    if (key === this.key && !force) return;
+    this.key = key;
+    const s = sandwich(data.root, data.frames, key);
+    host.dataset.empty = String(s.callees.frame < 0);
+    if (s.callees.frame < 0) {
+      this.empty.textContent = `${frame.name || '(anonymous)'} has no samples in the loaded part of the profile.`;
+      return;
+    }
+    this.callers.setTree(s.callers, data.frames, data.total, data.unit);
+    this.callees.setTree(s.callees, data.frames, data.total, data.unit);
+    this.heading.dataset.function = frame.name;
+    const where = location(frame.file, frame.line);
+    this.heading.replaceChildren(
+      el('span', 'arrow', '▲ callers'),
+      el('strong', 'fn-name', frame.name || '(anonymous)'),
+      where ? el('span', 'loc', where) : '',
+      el('span', 'value', `${formatWeight(s.callees.total, data.unit)} total (${formatShare(s.callees.total, data.total)})`),
+      el('span', 'arrow', '▼ callees'),
+    );
+  }
+
+  setMatches(frames: Uint8Array | undefined): void {
+    this.callers.setMatches(undefined, frames);
+    this.callees.setMatches(undefined, frames);
+  }
+
+  /** Both halves' roots, for focusing. */
+  roots(): FlameNode[] {
+    return [this.callers.tree, this.callees.tree];
+  }
+}
