@@ -5,6 +5,7 @@
 // Typed arrays go to the addon as they are (it works on their memory); plain arrays are converted to a
 // Float64Array once and, when the kernel writes them, copied back after a successful call only.
 import type { NativeAbi } from '../extension/compiler/backend-cpp';
+import { emitArgumentGuard } from '../wasm/emit-argument-guard';
 
 export interface NativeLoaderOptions {
   format: 'esm' | 'cjs';
@@ -41,36 +42,14 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
   L.push('  loadError = e;');
   L.push("  stats.reason = 'native addon unavailable: ' + (e && e.message);");
   L.push('}');
+  const guard = emitArgumentGuard(abi.params, 0x7fffffff, '      ');
+  L.push(...guard.decls);
   L.push('function bind(original) {');
   L.push(`  return function (${params.join(', ')}) {`);
   L.push('    stats.calls++;');
   L.push("    let why = 'native addon unavailable';");
   L.push('    fast: if (exported !== null) {');
-  abi.params.forEach((p, i) => {
-    const v = `p${i}`;
-    if (p.kind === 'f64') L.push(`      if (typeof ${v} !== 'number') { why = 'argument ${i + 1} is not a number'; break fast; }`);
-    if (p.kind === 'int32') L.push(`      if (typeof ${v} !== 'number' || (${v} | 0) !== ${v} || (${v} === 0 && 1 / ${v} < 0)) { why = 'argument ${i + 1} is not an int32'; break fast; }`);
-    if (p.kind === 'bool') L.push(`      if (typeof ${v} !== 'boolean') { why = 'argument ${i + 1} is not a boolean'; break fast; }`);
-    if (p.kind === 'array') {
-      const test = p.array === 'Array' ? `!Array.isArray(${v}) || Object.getPrototypeOf(${v}) !== Array.prototype` : `Object.getPrototypeOf(${v}) !== ${p.array}.prototype`;
-      L.push(`      if (${v} === null || typeof ${v} !== 'object' || ${test}) { why = 'argument ${i + 1} is not a ${p.array}'; break fast; }`);
-      L.push(`      if (${v}.length > 0x7fffffff) { why = 'argument ${i + 1} is too long'; break fast; }`);
-    }
-  });
-  // Distinct typed-array views that overlap are left to JavaScript (the compiled code assumes distinct
-  // element types never share memory); the same array twice is fine, it is one memory.
-  for (let x = 0; x < arrays.length; x++) {
-    for (let y = x + 1; y < arrays.length; y++) {
-      const a = arrays[x]!;
-      const b = arrays[y]!;
-      const ka = (a.p as { array: string }).array;
-      const kb = (b.p as { array: string }).array;
-      if (ka === 'Array' || kb === 'Array') continue;
-      const pa = `p${a.i}`;
-      const pb = `p${b.i}`;
-      L.push(`      if (${pa} !== ${pb} && ${pa}.buffer === ${pb}.buffer && ${pa}.byteOffset < ${pb}.byteOffset + ${pb}.byteLength && ${pb}.byteOffset < ${pa}.byteOffset + ${pa}.byteLength) { why = 'arguments ${a.i + 1} and ${b.i + 1} overlap in memory'; break fast; }`);
-    }
-  }
+  L.push(...guard.lines);
   // Plain arrays: one Float64Array each (the same array twice shares one), checked to hold numbers only.
   const callArgs = abi.params.map((_, i) => `p${i}`);
   arrays.forEach((a, x) => {
@@ -96,7 +75,8 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
   L.push('    }');
   L.push('    stats.fallbacks++;');
   L.push('    stats.reason = why;');
-  L.push('    return original.apply(this, arguments);');
+  // (Not `apply(this, arguments)`: naming `arguments` can make every call allocate it.)
+  L.push(`    return original.call(this${params.map((p) => `, ${p}`).join('')});`);
   L.push('  };');
   L.push('}');
   if (esm) L.push('export { bind, stats, loadError };');

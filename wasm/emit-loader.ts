@@ -4,6 +4,7 @@
 // The same source is what tests, the proof, the benchmark and the user's program load.
 import { elementSize, type ArrayKind } from '../extension/compiler/ir';
 import type { WasmAbi } from '../extension/compiler/backend-wasm';
+import { emitArgumentGuard } from './emit-argument-guard';
 
 export interface LoaderOptions {
   format: 'esm' | 'cjs';
@@ -51,6 +52,8 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
   L.push('let memory = null;');
   // Arrays go after the module's own data and stack when it says where they end (modules built by clang do).
   L.push('let heapBase = 0;');
+  // The memory's size, known without reading `memory.buffer` (a slow getter) on every call.
+  L.push('let memBytes = 0;');
   L.push('let loadError = null;');
   L.push('try {');
   L.push("  const imports = { Math: Math, js: { mod: (a, b) => a % b } };");
@@ -58,6 +61,7 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
   L.push(`  exported = instance.exports.${abi.export};`);
   L.push('  memory = instance.exports.memory;');
   L.push('  if (instance.exports.__heap_base instanceof WebAssembly.Global) heapBase = (instance.exports.__heap_base.value + 7) & ~7;');
+  L.push('  memBytes = memory.buffer.byteLength;');
   L.push('} catch (e) {');
   L.push('  loadError = e;');
   L.push("  stats.reason = 'WebAssembly unavailable: ' + (e && e.message);");
@@ -70,58 +74,43 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
   L.push('  const need = bytes - memory.buffer.byteLength;');
   L.push('  if (need > 0) memory.grow(Math.ceil(need / 65536));');
   if (kinds.length) L.push(`  if (v${kinds[0]}.buffer !== memory.buffer) refresh();`);
+  L.push('  memBytes = memory.buffer.byteLength;');
   L.push('}');
+  const guard = emitArgumentGuard(abi.params, 0x3fffffff, '      ');
+  L.push(...guard.decls);
   L.push('function bind(original) {');
   L.push(`  return function (${params.join(', ')}) {`);
   L.push('    stats.calls++;');
   L.push("    let why = 'WebAssembly unavailable';");
   L.push('    fast: if (exported !== null) {');
-  // Scalar argument checks.
-  abi.params.forEach((p, i) => {
-    const v = `p${i}`;
-    if (p.kind === 'f64') L.push(`      if (typeof ${v} !== 'number') { why = 'argument ${i + 1} is not a number'; break fast; }`);
-    if (p.kind === 'int32') L.push(`      if (typeof ${v} !== 'number' || (${v} | 0) !== ${v} || (${v} === 0 && 1 / ${v} < 0)) { why = 'argument ${i + 1} is not an int32'; break fast; }`);
-    if (p.kind === 'bool') L.push(`      if (typeof ${v} !== 'boolean') { why = 'argument ${i + 1} is not a boolean'; break fast; }`);
-    if (p.kind === 'array') {
-      const proto = `${p.array}.prototype`;
-      const test = p.array === 'Array' ? `!Array.isArray(${v}) || Object.getPrototypeOf(${v}) !== Array.prototype` : `Object.getPrototypeOf(${v}) !== ${proto}`;
-      L.push(`      if (${v} === null || typeof ${v} !== 'object' || ${test}) { why = 'argument ${i + 1} is not a ${p.array}'; break fast; }`);
-      L.push(`      if (${v}.length > 0x3fffffff) { why = 'argument ${i + 1} is too long'; break fast; }`);
-    }
-  });
-  // Aliasing: the same array twice shares one region; distinct views that overlap are left to JavaScript.
-  // (Each typed array's buffer is read once: `.buffer` is a getter.)
-  const typed = arrays.filter((a) => (a.p as { array: ArrayKind }).array !== 'Array');
-  if (typed.length > 1) for (const a of typed) L.push(`      const b${a.i} = p${a.i}.buffer;`);
-  for (let x = 0; x < arrays.length; x++) {
-    for (let y = x + 1; y < arrays.length; y++) {
-      const a = arrays[x]!;
-      const b = arrays[y]!;
-      const pa = `p${a.i}`;
-      const pb = `p${b.i}`;
-      const ka = (a.p as { array: ArrayKind }).array;
-      const kb = (b.p as { array: ArrayKind }).array;
-      if (ka === 'Array' || kb === 'Array') continue; // a plain array and a typed array never share storage
-      L.push(`      if (${pa} !== ${pb} && b${a.i} === b${b.i} && ${pa}.byteOffset < ${pb}.byteOffset + ${pb}.byteLength && ${pb}.byteOffset < ${pa}.byteOffset + ${pa}.byteLength) { why = 'arguments ${a.i + 1} and ${b.i + 1} overlap in memory'; break fast; }`);
-    }
-  }
+  L.push(...guard.lines);
   // Layout: each distinct array gets an 8-byte aligned region.
   L.push('      let top = heapBase;');
   arrays.forEach((a, x) => {
     const v = `p${a.i}`;
     const size = elementSize((a.p as { array: ArrayKind }).array);
     const same = arrays.slice(0, x).map((o) => `${v} === p${o.i} ? o${o.i} : `).join('');
-    L.push(`      const o${a.i} = ${same}top;`);
-    L.push(`      if (o${a.i} === top) top += (${v}.length * ${size} + 7) & ~7;`);
+    if (same) {
+      L.push(`      const o${a.i} = ${same}top;`);
+      L.push(`      if (o${a.i} === top) top += (${v}.length * ${size} + 7) & ~7;`);
+    } else {
+      L.push(`      const o${a.i} = top;`);
+      L.push(`      top += (${v}.length * ${size} + 7) & ~7;`);
+    }
   });
-  L.push('      try { reserve(top); } catch (e) { why = \'not enough WebAssembly memory\'; break fast; }');
+  L.push("      if (top > memBytes) { try { reserve(top); } catch (e) { why = 'not enough WebAssembly memory'; break fast; } }");
   arrays.forEach((a) => {
     const v = `p${a.i}`;
-    const kind = (a.p as { array: ArrayKind }).array;
+    const p = a.p as { array: ArrayKind; read?: boolean; written: boolean };
+    const kind = p.array;
     const view = `v${viewOf(kind)}`;
     const shift = Math.log2(elementSize(kind));
     if (kind === 'Array') {
-      L.push(`      for (let i = 0, n = ${v}.length, b = o${a.i} >> 3; i < n; i++) { const x = ${v}[i]; if (typeof x !== 'number') { why = 'argument ${a.i + 1} holds a value that is not a number'; break fast; } ${view}[b + i] = x; }`);
+      // Every element is checked to be a number even when the kernel only takes the length.
+      const store = p.read === false && !p.written ? '' : ` ${view}[b + i] = x;`;
+      L.push(`      for (let i = 0, n = ${v}.length, b = o${a.i} >> 3; i < n; i++) { const x = ${v}[i]; if (typeof x !== 'number') { why = 'argument ${a.i + 1} holds a value that is not a number'; break fast; }${store} }`);
+    } else if (p.read === false && !p.written) {
+      // Only its length is used: nothing to copy.
     } else {
       // Small arrays copy faster element by element than through set() (a call and a range check per array).
       L.push(`      if (${v}.length < ${SMALL}) { for (let i = 0, n = ${v}.length, b = o${a.i} >> ${shift}; i < n; i++) ${view}[b + i] = ${v}[i]; } else ${view}.set(${v}, o${a.i} >> ${shift});`);
@@ -158,7 +147,8 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
   L.push('    }');
   L.push('    stats.fallbacks++;');
   L.push('    stats.reason = why;');
-  L.push('    return original.apply(this, arguments);');
+  // (Not `apply(this, arguments)`: naming `arguments` can make every call allocate it.)
+  L.push(`    return original.call(this${params.map((p) => `, ${p}`).join('')});`);
   L.push('  };');
   L.push('}');
   if (esm) L.push('export { bind, stats, loadError };');

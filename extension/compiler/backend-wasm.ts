@@ -10,7 +10,7 @@ import { kernelFeatures, loadBinaryen, optimizeAndEmit, type Binaryen, type Bina
 /** How the loader passes each argument of the exported function. */
 export type AbiParam =
   | { name: string; kind: 'f64' | 'int32' | 'bool' }
-  | { name: string; kind: 'array'; array: ArrayKind; written: boolean };
+  | { name: string; kind: 'array'; array: ArrayKind; written: boolean; /** Elements are read (absent: assume so). */ read?: boolean };
 
 /** The calling convention of a generated module: what the loader needs to marshal a call. */
 export interface WasmAbi {
@@ -45,10 +45,11 @@ export async function compileWasm(source: IrModule): Promise<WasmArtifact> {
     mod.addFunctionExport(ir.entry, EXPORT_NAME);
     const out = optimizeAndEmit(b, mod);
     const entry = ir.functions.find((f) => f.name === ir.entry)!;
+    const reads = arraysRead(entry);
     const abi: WasmAbi = {
       export: EXPORT_NAME,
       params: entry.params.map((p): AbiParam => {
-        if (isArrayType(p.type)) return { name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written };
+        if (isArrayType(p.type)) return { name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written, read: reads.has(p.slot) };
         return { name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' };
       }),
       result: entry.result,
@@ -692,4 +693,67 @@ function shiftAddFactor(e: Extract<Expr, { kind: 'binary' }>): { x: Expr; factor
     return { x, factor: (1 + 2 ** (sh.right.value & 31)) | 0 };
   }
   return undefined;
+}
+
+/** The arrays of `f` whose elements it may read (an array passed on to another function counts as read). */
+function arraysRead(f: IrFunction): Set<number> {
+  const out = new Set<number>();
+  const expr = (e: Expr): void => {
+    switch (e.kind) {
+      case 'load':
+        out.add(e.array);
+        return expr(e.index);
+      case 'unary':
+        return expr(e.arg);
+      case 'binary':
+        expr(e.left);
+        return expr(e.right);
+      case 'math':
+        return e.args.forEach(expr);
+      case 'cond':
+        expr(e.cond);
+        expr(e.then);
+        return expr(e.else);
+      case 'call':
+        for (const a of e.args) {
+          if (a.kind === 'array') out.add(a.array);
+          else expr(a);
+        }
+        return;
+      default:
+        return;
+    }
+  };
+  const stmts = (list: Stmt[]): void => {
+    for (const s of list) {
+      switch (s.kind) {
+        case 'set':
+        case 'expr':
+          expr(s.value);
+          break;
+        case 'store':
+          expr(s.index);
+          expr(s.value);
+          break;
+        case 'if':
+          expr(s.cond);
+          stmts(s.then);
+          stmts(s.else);
+          break;
+        case 'loop':
+          if (s.test) expr(s.test);
+          stmts(s.body);
+          stmts(s.update);
+          if (s.postTest) expr(s.postTest);
+          break;
+        case 'return':
+          if (s.value) expr(s.value);
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  stmts(f.body);
+  return out;
 }
