@@ -119,8 +119,25 @@ export function frameFill(kind: FrameKind, name: string, palette: KindPalette, t
   const u2 = (hash >>> 16) / 0xffff;
   const hue = h + (u1 - 0.5) * HUE_SPREAD[kind];
   const sat = kind === 'runtime' ? Math.min(s, 0.3) : Math.max(0.45, Math.min(0.85, s)) * (0.85 + 0.15 * u2);
-  const light = theme === 'dark' ? 0.36 + 0.12 * u2 : 0.7 + 0.1 * u2;
-  return hslToRgb(hue, sat, light);
+  // Lightness is found for a target luminance, not fixed: equal lightness gives a blue far darker than a green, and
+  // the label's contrast depends on luminance. The bands keep the theme's own text at 4.5:1 or more on every fill.
+  const [lo, hi] = theme === 'dark' ? FILL_LUMINANCE.dark : FILL_LUMINANCE.light;
+  return withLuminance(hue, sat, lo + (hi - lo) * u2);
+}
+
+/** Relative luminance of box fills per theme: dark fills under light text, light fills under dark text. */
+export const FILL_LUMINANCE = { dark: [0.045, 0.085], light: [0.42, 0.6] } as const;
+
+/** The colour of a hue and saturation whose relative luminance is `target` (lightness found by bisection). */
+function withLuminance(hue: number, sat: number, target: number): Rgb {
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 24; i++) {
+    const mid = (lo + hi) / 2;
+    if (luminance(hslToRgb(hue, sat, mid)) < target) lo = mid;
+    else hi = mid;
+  }
+  return hslToRgb(hue, sat, (lo + hi) / 2);
 }
 
 /** The more readable of two text colours on a fill. */
