@@ -17,18 +17,32 @@ export function recordingPath(dir: string, file: string, functionName: string, h
   return join(dir, 'recordings', `${stem(file, functionName)}-${hash}.json`);
 }
 
-/** Stores a recording and removes the stale ones of the same function (recorded from older contents of the file). */
-export async function saveRecording(dir: string, rec: Recording): Promise<string> {
+/** Writes a recording's text and removes the stale ones of the same function (recorded from older contents of the file). */
+export async function writeRecordingText(dir: string, file: string, functionName: string, hash: string, text: string): Promise<string> {
   const folder = join(dir, 'recordings');
   await mkdir(folder, { recursive: true });
-  const path = recordingPath(dir, rec.file, rec.functionName, rec.sourceHash);
-  await writeFile(`${path}.part`, JSON.stringify(encodeRecording(rec)));
+  const path = recordingPath(dir, file, functionName, hash);
+  await writeFile(`${path}.part`, text);
   await rename(`${path}.part`, path);
-  const prefix = `${stem(rec.file, rec.functionName)}-`;
+  const prefix = `${stem(file, functionName)}-`;
   for (const name of await readdir(folder)) {
     if (name.startsWith(prefix) && join(folder, name) !== path) await rm(join(folder, name), { force: true });
   }
   return path;
+}
+
+/** The stored text of the recording of `functionName` in `file` as the file is now, with its path; undefined when none. */
+export async function readRecordingText(dir: string, file: string, functionName: string): Promise<{ path: string; text: string } | undefined> {
+  const bytes = await readFile(file).catch(() => undefined);
+  if (!bytes) return undefined;
+  const path = recordingPath(dir, file, functionName, sourceHash(bytes));
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : { path, text };
+}
+
+/** Stores a recording and removes the stale ones of the same function (recorded from older contents of the file). */
+export async function saveRecording(dir: string, rec: Recording): Promise<string> {
+  return writeRecordingText(dir, rec.file, rec.functionName, rec.sourceHash, JSON.stringify(encodeRecording(rec)));
 }
 
 /**
@@ -36,13 +50,10 @@ export async function saveRecording(dir: string, rec: Recording): Promise<string
  * of an older version of the file (stale). An unreadable recording counts as none.
  */
 export async function loadRecording(dir: string, file: string, functionName: string): Promise<Recording | undefined> {
-  const bytes = await readFile(file).catch(() => undefined);
-  if (!bytes) return undefined;
-  const path = recordingPath(dir, file, functionName, sourceHash(bytes));
-  const text = await readFile(path, 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
+  const stored = await readRecordingText(dir, file, functionName);
+  if (!stored) return undefined;
   try {
-    return decodeRecording(JSON.parse(text) as EncodedRecording);
+    return decodeRecording(JSON.parse(stored.text) as EncodedRecording);
   } catch {
     return undefined;
   }

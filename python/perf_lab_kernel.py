@@ -1,0 +1,828 @@
+"""Perf Lab's helper for Python rewrites: records a function's real calls, proves a compiled version equal to the
+original, and times both. Standard library only (NumPy is used when the program's values are NumPy arrays).
+
+    perf_lab_kernel.py probe MODULE...                  prints {"python", "version", "modules": {name: version|null}}
+    perf_lab_kernel.py record --file F --fn NAME --out OUT [--max-calls N] [--first N] [--max-bytes N] -- ARGS...
+    perf_lab_kernel.py prove REQUEST.json               prints the proof's cases as JSON
+    perf_lab_kernel.py bench REQUEST.json               prints timing samples as JSON
+
+record reruns the script as __main__ with NAME wrapped: the first calls and a uniform reservoir sample of the rest
+are kept (arguments before and after the call, result), within a call count and a byte budget, and written as JSON
+with exact values: ints as decimal strings, floats as float.hex(), arrays as base64 bytes with dtype and shape.
+A "stop" on the control pipe (PERF_LAB_CONTROL_FD) or SIGTERM writes the calls so far.
+
+prove and bench load the file's definitions (imports, functions, classes and assignments at the top level; its
+other statements, such as a main() call, are left out) and the compiled wrapper module, and run recorded and
+generated inputs through both, each case under a time limit.
+"""
+
+import base64
+import copy
+import importlib
+import json
+import math
+import os
+import random
+import signal
+import struct
+import sys
+import time
+import traceback
+import types
+import ast
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+HELPER_FILE = os.path.abspath(__file__)
+INT64_MIN = -(2 ** 63)
+INT64_MAX = 2 ** 63 - 1
+
+try:
+    import numpy as np  # noqa: F401  (used when present)
+except Exception:  # pragma: no cover - NumPy is optional
+    np = None
+
+
+# ----------------------------------------------------------------------------------------------- values
+
+
+def is_ndarray(v):
+    return np is not None and isinstance(v, np.ndarray)
+
+
+def encode(v):
+    """A value as exact JSON; raises TypeError for values a recording cannot hold."""
+    t = type(v)
+    if t is bool:
+        return {"b": v}
+    if t is int:
+        return {"i": str(v)}
+    if t is float:
+        return {"f": v.hex()}
+    if v is None:
+        return {"n": None}
+    if t is list:
+        return {"l": [encode(x) for x in v]}
+    if t is tuple:
+        return {"t": [encode(x) for x in v]}
+    if np is not None:
+        if t is np.ndarray:
+            if v.dtype.kind not in "biuf":
+                raise TypeError("array of %s" % v.dtype)
+            a = np.ascontiguousarray(v)
+            return {"nd": {"dtype": a.dtype.str, "shape": list(a.shape), "data": base64.b64encode(a.tobytes()).decode("ascii")}}
+        if isinstance(v, np.floating):
+            return {"npf": [v.dtype.str, float(v).hex()]}
+        if isinstance(v, np.bool_):
+            return {"npb": bool(v)}
+        if isinstance(v, np.integer):
+            return {"npi": [v.dtype.str, str(int(v))]}
+    raise TypeError(type(v).__name__)
+
+
+def decode(d):
+    if "b" in d:
+        return d["b"]
+    if "i" in d:
+        return int(d["i"])
+    if "f" in d:
+        return float.fromhex(d["f"])
+    if "n" in d:
+        return None
+    if "l" in d:
+        return [decode(x) for x in d["l"]]
+    if "t" in d:
+        return tuple(decode(x) for x in d["t"])
+    if "nd" in d:
+        nd = d["nd"]
+        return np.frombuffer(base64.b64decode(nd["data"]), dtype=np.dtype(nd["dtype"])).reshape(nd["shape"]).copy()
+    if "npf" in d:
+        return np.dtype(d["npf"][0]).type(float.fromhex(d["npf"][1]))
+    if "npi" in d:
+        return np.dtype(d["npi"][0]).type(int(d["npi"][1]))
+    if "npb" in d:
+        return np.bool_(d["npb"])
+    raise ValueError("unknown encoded value %r" % (d,))
+
+
+def size_of(v):
+    """Bytes a value takes in a recording, roughly."""
+    if is_ndarray(v):
+        return int(v.nbytes) * 2 + 64
+    if type(v) in (list, tuple):
+        return 8 + sum(size_of(x) for x in v)
+    return 24
+
+
+def element_name(xs):
+    """float / int when every element is one (bools are not ints here), else None."""
+    if all(type(x) is float for x in xs):
+        return "float"
+    if all(type(x) is int for x in xs):
+        return "int"
+    return None
+
+
+def type_name(v):
+    """The type as the compiler spells it (int, float, list[float], ndarray[float64, 2], …), or a Python name."""
+    t = type(v)
+    if t in (bool, int, float):
+        return t.__name__
+    if t in (list, tuple):
+        if len(v) == 0:
+            return "%s[?]" % t.__name__
+        e = element_name(v)
+        if e:
+            return "%s[%s]" % (t.__name__, e)
+        rows = {type(r) for r in v}
+        if len(rows) == 1 and rows <= {list, tuple} and len({len(r) for r in v}) == 1:
+            es = {element_name(r) for r in v}
+            if len(es) == 1 and None not in es:
+                return "%s[%s[%s]]" % (t.__name__, rows.pop().__name__, es.pop())
+        return t.__name__
+    if is_ndarray(v):
+        return "ndarray[%s%s]" % (v.dtype.name, "" if v.ndim == 1 else ", %d" % v.ndim)
+    return "%s.%s" % (t.__module__, t.__name__) if t.__module__ != "builtins" else t.__name__
+
+
+def show(v, limit=8):
+    """A short readable form of a value for counter-examples."""
+    if type(v) is float:
+        return repr(v)
+    if type(v) in (list, tuple):
+        inner = ", ".join(show(x, limit) for x in v[:limit]) + (", … %d more" % (len(v) - limit) if len(v) > limit else "")
+        return "[%s]" % inner if type(v) is list else "(%s%s)" % (inner, "," if len(v) == 1 else "")
+    if is_ndarray(v):
+        body = show(v.tolist(), limit)
+        return "array(%s, dtype=%s)" % (body, v.dtype.name)
+    return repr(v)
+
+
+# ----------------------------------------------------------------------------------------------- record
+
+
+class Recorder:
+    """Keeps the first calls, then a uniform reservoir sample (algorithm R) within a call count and byte budget."""
+
+    def __init__(self, max_calls, first, max_bytes, seed=1):
+        self.max_calls, self.first, self.max_bytes = max_calls, first, max_bytes
+        self.calls, self.sizes = [], []
+        self.total = 0
+        self.too_large = 0
+        self.bytes = 0
+        self.depth = 0
+        self.random = random.Random(seed)
+        self.arity = 0
+
+    def admit(self, size):
+        """The slot for this call (appended, or replacing one of the reservoir), or None when it is not kept."""
+        n = self.total = self.total + 1
+        if len(self.calls) < self.max_calls:
+            slot = len(self.calls)
+            old = 0
+        else:
+            j = self.random.randrange(n - self.first)
+            if j >= self.max_calls - self.first:
+                return None
+            slot = self.first + j
+            old = self.sizes[slot]
+        if self.bytes - old + size > self.max_bytes:
+            self.too_large += 1
+            return None
+        return slot
+
+    def keep(self, slot, size, call):
+        if slot == len(self.calls):
+            self.calls.append(call)
+            self.sizes.append(size)
+        else:
+            self.bytes -= self.sizes[slot]
+            self.calls[slot] = call
+            self.sizes[slot] = size
+        self.bytes += size
+
+    def wrap(self, fn):
+        rec = self
+
+        def recorded(*args, **kwargs):
+            if rec.depth > 0 or kwargs:
+                # Nested (recursive) calls and keyword calls run as they are; the outermost positional call is kept.
+                rec.total += 0 if rec.depth > 0 else 1
+                return fn(*args, **kwargs)
+            size = sum(size_of(a) for a in args) * 2
+            slot = rec.admit(size)
+            if slot is None:
+                rec.depth += 1
+                try:
+                    return fn(*args)
+                finally:
+                    rec.depth -= 1
+            try:
+                before = [encode(a) for a in args]
+                types_ = [type_name(a) for a in args]
+            except (TypeError, ValueError, OverflowError):
+                before = None
+                types_ = [type_name(a) for a in args]
+            rec.depth += 1
+            try:
+                result = fn(*args)
+            except BaseException as e:
+                if before is not None:
+                    rec.keep(slot, size, {"args": before, "types": types_, "threw": "%s: %s" % (type(e).__name__, e), "after": [None] * len(args)})
+                raise
+            finally:
+                rec.depth -= 1
+            if before is None:
+                rec.keep(slot, size, {"args": None, "types": types_, "unrecordable": True})
+                return result
+            after = []
+            for a, b in zip(args, before):
+                if type(a) in (list, tuple) or is_ndarray(a):
+                    e = encode(a)
+                    after.append({"same": True} if e == b else e)
+                else:
+                    after.append(None)
+            try:
+                res = encode(result)
+            except (TypeError, ValueError):
+                res = {"o": type_name(result)}
+            rec.keep(slot, size, {"args": before, "types": types_, "result": res, "after": after})
+            return result
+
+        recorded.__wrapped__ = fn
+        recorded.__name__ = getattr(fn, "__name__", "recorded")
+        recorded.__qualname__ = getattr(fn, "__qualname__", recorded.__name__)
+        recorded.__doc__ = getattr(fn, "__doc__", None)
+        return recorded
+
+
+def instrument(source, filename, name):
+    """The module's code with `name` (a top-level def) wrapped by the recorder; None when there is no such def."""
+    tree = ast.parse(source, filename)
+    for st in tree.body:
+        if isinstance(st, ast.FunctionDef) and st.name == name:
+            deco = ast.Name(id="__perf_lab_record__", ctx=ast.Load())
+            ast.copy_location(deco, st)
+            # Innermost: the recorder sees the function's own arguments, under any other decorator.
+            st.decorator_list.append(deco)
+            return compile(tree, filename, "exec", dont_inherit=True), st.lineno, len(st.args.args)
+    return None, 0, 0
+
+
+def record(file, name, out, args, max_calls, first, max_bytes):
+    file = os.path.abspath(file)
+    with open(file, "rb") as f:
+        source = f.read()
+    code, line, arity = instrument(source, file, name)
+    if code is None:
+        write_json(out, {"error": "no top-level function named '%s' in %s (methods and nested functions are not recorded)" % (name, file)})
+        return 1
+    rec = Recorder(max_calls, first, max_bytes)
+    written = [False]
+
+    def finish(status, stopped):
+        if written[0]:
+            return
+        written[0] = True
+        write_json(out, {
+            "line": line, "arity": arity, "totalCalls": rec.total, "tooLarge": rec.too_large, "calls": rec.calls,
+            "status": status, "stopped": stopped, "python": sys.version.split()[0], "executable": sys.executable,
+        })
+
+    class Session:
+        mode = "record"
+
+        def finish(self, stopped=False, status=0):
+            finish(status, stopped)
+
+    fd = os.environ.get("PERF_LAB_CONTROL_FD")
+    if fd and fd.isdigit():
+        from perf_lab_profile import watch_control
+
+        watch_control(Session(), int(fd))
+
+    def on_term(signum, frame):
+        finish(128 + signum, True)
+        os._exit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGTERM, on_term)
+    except (ValueError, OSError):
+        pass
+    sys.argv = [file] + list(args)
+    sys.path[0] = os.path.dirname(file)
+    main = types.ModuleType("__main__")
+    main.__file__ = file
+    main.__builtins__ = __builtins__
+    main.__dict__["__perf_lab_record__"] = rec.wrap
+    sys.modules["__main__"] = main
+    status = 0
+    try:
+        exec(code, main.__dict__)
+    except SystemExit as e:
+        status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException as e:
+        status = 1
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename == HELPER_FILE:
+            tb = tb.tb_next
+        traceback.print_exception(type(e), e, tb)
+    finally:
+        finish(status, False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return 0
+
+
+def write_json(path, doc):
+    tmp = path + ".part"
+    with open(tmp, "w") as f:
+        json.dump(doc, f)
+    os.replace(tmp, path)
+
+
+# ----------------------------------------------------------------------------------------------- loading
+
+
+def load_definitions(file):
+    """The file's definitions as a module: top-level imports, defs, classes and assignments, not its other statements."""
+    file = os.path.abspath(file)
+    with open(file, "rb") as f:
+        tree = ast.parse(f.read(), file)
+    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
+    tree.body = [st for st in tree.body if isinstance(st, keep)]
+    mod = types.ModuleType("perf_lab_original")
+    mod.__file__ = file
+    if os.path.dirname(file) not in sys.path:
+        sys.path.insert(0, os.path.dirname(file))
+    exec(compile(tree, file, "exec", dont_inherit=True), mod.__dict__)
+    return mod
+
+
+def load_candidate(dir_, module):
+    """The wrapper module of a compiled candidate, imported from its folder."""
+    if dir_ not in sys.path:
+        sys.path.insert(0, dir_)
+    return importlib.import_module(module)
+
+
+def recorded_calls(path):
+    with open(path) as f:
+        doc = json.load(f)
+    return [c for c in doc.get("calls", []) if c.get("args") is not None]
+
+
+# ----------------------------------------------------------------------------------------------- compare
+
+
+def same_scalar(a, b):
+    """Exactly the same number: same kind, same value, same sign of zero; NaN matches NaN (payloads not compared)."""
+    if isinstance(a, bool) or isinstance(b, bool) or (np is not None and (isinstance(a, np.bool_) or isinstance(b, np.bool_))):
+        return kind(a) == kind(b) and bool(a) == bool(b)
+    if isinstance(a, float) and isinstance(b, float) or (np is not None and isinstance(a, np.floating) and isinstance(b, np.floating)):
+        fa, fb = float(a), float(b)
+        if fa != fa or fb != fb:
+            return fa != fa and fb != fb
+        return struct.pack("<d", fa) == struct.pack("<d", fb)
+    if kind(a) != kind(b):
+        return False
+    return a == b
+
+
+def kind(v):
+    """A NumPy scalar and the Python number of the same kind match; other types must be the same."""
+    if isinstance(v, bool) or (np is not None and isinstance(v, np.bool_)):
+        return "bool"
+    if isinstance(v, int) or (np is not None and isinstance(v, np.integer)):
+        return "int"
+    if isinstance(v, float) or (np is not None and isinstance(v, np.floating)):
+        return "float"
+    return type(v).__name__
+
+
+def first_difference(a, b, path=()):
+    """None when a and b are the same, else (path, a part, b part, why)."""
+    if is_ndarray(a) or is_ndarray(b):
+        if not (is_ndarray(a) and is_ndarray(b)):
+            return path, a, b, "one is an array, the other a %s" % type_name(b if is_ndarray(a) else a)
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return path, a, b, "dtype or shape differs (%s %s vs %s %s)" % (a.dtype, a.shape, b.dtype, b.shape)
+        fa, fb = a.reshape(-1), b.reshape(-1)
+        for i in range(fa.size):
+            if not same_scalar(fa[i].item(), fb[i].item()):
+                return path + (i,), fa[i].item(), fb[i].item(), "element %d differs" % i
+        return None
+    if type(a) in (list, tuple) or type(b) in (list, tuple):
+        if type(a) is not type(b):
+            return path, a, b, "a %s where the original has a %s" % (type(b).__name__, type(a).__name__)
+        if len(a) != len(b):
+            return path, a, b, "length %d instead of %d" % (len(b), len(a))
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, path + (i,))
+            if d:
+                return d
+        return None
+    if not same_scalar(a, b):
+        return path, a, b, "%s instead of %s" % (show(b), show(a))
+    return None
+
+
+# ----------------------------------------------------------------------------------------------- running cases
+
+
+class CaseTimeout(BaseException):
+    """A case ran past its limit (a BaseException, so that the wrapper's fallback does not catch it)."""
+
+
+def _alarm(signum, frame):
+    raise CaseTimeout()
+
+
+def run_limited(fn, args, timeout_s):
+    """(outcome, seconds): outcome is ("value", v) or ("threw", "Type: msg"); CaseTimeout when it runs too long."""
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    start = time.perf_counter()
+    try:
+        try:
+            return ("value", fn(*args)), time.perf_counter() - start
+        except CaseTimeout:
+            raise
+        except RecursionError as e:
+            return ("threw", "RecursionError: %s" % e), time.perf_counter() - start
+        except Exception as e:
+            return ("threw", "%s: %s" % (type(e).__name__, e)), time.perf_counter() - start
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+class Prover:
+    def __init__(self, original, wrapper, stats, timeout_floor):
+        self.original = original
+        self.wrapper = wrapper
+        self.stats = stats
+        self.timeout = timeout_floor
+
+    def candidate(self, *args):
+        return self.wrapper(self.original, *args)
+
+    def run_case(self, args, timeout_s):
+        """Runs the original and the candidate on copies of args; a dict describing the case."""
+        a1 = copy.deepcopy(args)
+        a2 = copy.deepcopy(args)
+        try:
+            expected, t1 = run_limited(self.original, a1, timeout_s)
+        except CaseTimeout:
+            return {"skipped": "the original ran longer than %.1f s" % timeout_s}
+        before = dict(self.stats)
+        try:
+            actual, t2 = run_limited(self.candidate, a2, max(timeout_s, 20 * t1 + 1))
+        except CaseTimeout:
+            return {"skipped": "the candidate ran longer than the time limit", "ms": t1 * 1000}
+        ran = self.stats["calls"] > before["calls"] and self.stats["fallbacks"] == before["fallbacks"]
+        out = {"kernel": ran, "ms": (t1 + t2) * 1000}
+        if not ran:
+            out["reason"] = self.stats.get("reason", "")
+        diff = compare_outcomes(expected, actual, a1, a2)
+        if diff:
+            out["diff"] = diff
+        return out
+
+
+def compare_outcomes(expected, actual, after_e, after_a):
+    if expected[0] != actual[0]:
+        what = lambda o: "threw %s" % o[1] if o[0] == "threw" else "returned %s" % show(o[1])
+        return {"why": "the original %s, the candidate %s" % (what(expected), what(actual)), "args": []}
+    if expected[0] == "threw":
+        e, a = expected[1].split(":")[0], actual[1].split(":")[0]
+        return None if e == a else {"why": "the original threw %s, the candidate %s" % (expected[1], actual[1]), "args": []}
+    d = first_difference(expected[1], actual[1])
+    if d:
+        return {"why": "the result differs: %s" % d[3], "args": []}
+    for i, (x, y) in enumerate(zip(after_e, after_a)):
+        d = first_difference(x, y)
+        if d:
+            index = d[0][0] if d[0] else -1
+            return {"why": "argument %d after the call differs: %s" % (i + 1, d[3]), "args": [{"arg": i, "index": index, "expected": show(d[1]), "actual": show(d[2])}]}
+    return None
+
+
+INT_EDGES = [0, 1, -1, 2, -2, 3, 7, -7, 2 ** 31, 2 ** 53 + 1, 2 ** 62, INT64_MAX, INT64_MIN, INT64_MAX - 1, -(2 ** 62)]
+FLOAT_EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, float("nan"), float("inf"), float("-inf"), 1e308, -1e308, 5e-324, 2.0 ** 53, 1e-300, 3.0]
+
+
+def element_edges(kind_):
+    return INT_EDGES[:13] if kind_ == "int" else FLOAT_EDGES
+
+
+def edge_cases(base, rng):
+    """(label, args) variants of the base arguments: each argument replaced by edge values, arrays emptied, shortened,
+    and with edge elements."""
+    out = []
+    for i, a in enumerate(base):
+        def put(v, label):
+            args = list(copy.deepcopy(base))
+            args[i] = v
+            out.append(("argument %d %s" % (i + 1, label), args))
+
+        t = type(a)
+        if t is bool:
+            put(not a, "negated")
+        elif t is int:
+            for v in INT_EDGES + [a + 1, a - 1, -a]:
+                put(v, "= %d" % v)
+        elif t is float:
+            for v in FLOAT_EDGES + [-a, a * 0.5]:
+                put(v, "= %r" % v)
+        elif t in (list, tuple) or is_ndarray(a):
+            n = len(a)
+            put(a[:0], "empty")
+            if n > 1:
+                put(a[:1], "of length 1")
+                put(a[: n // 2], "halved")
+            if n > 0:
+                put(a[::-1] if not is_ndarray(a) else a[::-1].copy(), "reversed")
+                leaf = a[0]
+                two_d = type(leaf) in (list, tuple) or (is_ndarray(a) and a.ndim == 2)
+                kind_ = "float" if (is_ndarray(a) and a.dtype.kind == "f") or (not is_ndarray(a) and (two_d and leaf and type(leaf[0]) is float or not two_d and type(leaf) is float)) else "int"
+                for v in element_edges(kind_):
+                    b = copy.deepcopy(a)
+                    try:
+                        if two_d:
+                            if is_ndarray(b):
+                                b[0, 0] = v
+                            elif type(b[0]) is list:
+                                b[0][0] = v
+                            else:
+                                b[0] = (v,) + tuple(b[0][1:])
+                        elif type(b) is tuple:
+                            b = (v,) + b[1:]
+                        else:
+                            b[0] = v
+                    except (OverflowError, IndexError):
+                        continue
+                    put(b, "with element %r" % (v,))
+    for k in range(8):
+        args = [perturb(a, rng) for a in copy.deepcopy(base)]
+        out.append(("random variant %d" % (k + 1), args))
+    return out
+
+
+def perturb(a, rng):
+    t = type(a)
+    if t is float:
+        return a * rng.uniform(-2, 2)
+    if t is int and not isinstance(a, bool):
+        return a + rng.randint(-3, 3)
+    if t is list:
+        return [perturb(x, rng) for x in a]
+    if t is tuple:
+        return tuple(perturb(x, rng) for x in a)
+    if is_ndarray(a):
+        if a.dtype.kind == "f":
+            return a * np.array(rng.uniform(-2, 2), dtype=a.dtype)
+        if a.dtype.kind == "i":
+            return a + np.array(rng.randint(-3, 3), dtype=a.dtype)
+    return a
+
+
+def shrink_variants(args):
+    for i, a in enumerate(args):
+        def put(v):
+            b = list(args)
+            b[i] = v
+            return b
+
+        t = type(a)
+        if t in (list, tuple) or is_ndarray(a):
+            n = len(a)
+            if n > 0:
+                yield put(a[: n // 2])
+                yield put(a[n // 2:] if not is_ndarray(a) else a[n // 2:].copy())
+                if n <= 16:
+                    for k in range(n):
+                        yield put(a[:k] + a[k + 1:] if not is_ndarray(a) else np.delete(a, k, axis=0))
+        elif t is int and not isinstance(a, bool) and a != 0:
+            yield put(0)
+            yield put(a // 2)
+        elif t is float and a != 0.0 and a == a:
+            yield put(0.0)
+            yield put(float(round(a)))
+
+
+def smaller(a, b):
+    return weight(a) < weight(b)
+
+
+def weight(v):
+    if type(v) in (list, tuple):
+        return 1000 + sum(weight(x) for x in v)
+    if is_ndarray(v):
+        return 1000 + int(v.size) * 10
+    if type(v) is int:
+        return min(abs(v), 10 ** 6) / 10 ** 6
+    if type(v) is float:
+        return 0 if v == 0 else 0.5
+    return 0
+
+
+def prove(request):
+    req = json.load(open(request))
+    out = {"cases": [], "loadError": None}
+    try:
+        mod = load_definitions(req["file"])
+        original = getattr(mod, req["fn"])
+    except Exception as e:
+        out["originalError"] = "%s: %s" % (type(e).__name__, e)
+        return out
+    try:
+        wrapper_mod = load_candidate(req["dir"], req["module"])
+        wrapper = getattr(wrapper_mod, req["entry"])
+        stats = wrapper_mod._stats
+    except Exception as e:
+        out["loadError"] = "%s: %s" % (type(e).__name__, e)
+        return out
+    prover = Prover(original, wrapper, stats, req.get("caseTimeoutMs", 1000) / 1000)
+    calls = recorded_calls(req["recording"]) if req.get("recording") else []
+    recorded = [(("recorded call %d" % (i + 1)), [decode(a) for a in c["args"]]) for i, c in enumerate(calls)]
+    slowest = 0.0
+    for label, args in recorded:
+        r = prover.run_case(args, 60.0)
+        r.update(label=label, source="recorded")
+        slowest = max(slowest, r.get("ms", 0) / 1000)
+        out["cases"].append(r)
+        out["cases"][-1]["args"] = args
+    # Edge cases get a few times the slowest recorded case, and all of them together a budget: a loop bound set to
+    # 2**62 runs too long in the original and is skipped, not waited for.
+    timeout = min(max(prover.timeout, 3 * slowest), 10.0)
+    budget_end = time.perf_counter() + req.get("edgeBudgetMs", 30000) / 1000
+    fitting = [args for _, args in recorded]
+    base = min(fitting, key=weight) if fitting else None
+    if base is not None:
+        rng = random.Random(1)
+        for label, args in edge_cases(base, rng)[: req.get("maxEdgeCases", 200)]:
+            if time.perf_counter() > budget_end:
+                out["cases"].append({"label": label, "source": "edge", "skipped": "the edge cases' time budget was spent"})
+                continue
+            r = prover.run_case(args, timeout)
+            r.update(label=label, source="edge")
+            out["cases"].append(r)
+            out["cases"][-1]["args"] = args
+    # The smallest counter-example: greedy shrinking from the first failure (a recorded one first).
+    failures = [c for c in out["cases"] if "diff" in c]
+    failures.sort(key=lambda c: c["source"] != "recorded")
+    if failures:
+        first = failures[0]
+        best, diff, steps, tried = first["args"], first["diff"], 0, 0
+        budget = req.get("maxShrinkCases", 300)
+        improved = True
+        while improved and tried < budget:
+            improved = False
+            for v in shrink_variants(best):
+                if not smaller(v, best):
+                    continue
+                tried += 1
+                r = prover.run_case(v, timeout)
+                if "diff" in r:
+                    best, diff, steps, improved = v, r["diff"], steps + 1, True
+                    break
+                if tried >= budget:
+                    break
+        a1, a2 = copy.deepcopy(best), copy.deepcopy(best)
+        try:
+            exp = run_limited(original, a1, timeout)[0]
+            act = run_limited(prover.candidate, a2, timeout)[0]
+        except CaseTimeout:
+            exp = act = ("threw", "timeout")
+        out["counterexample"] = {
+            "args": [show(a) for a in best], "why": diff["why"], "argsAfter": diff["args"],
+            "expected": describe(exp), "actual": describe(act),
+            "foundIn": first["source"], "label": first["label"], "shrinkSteps": steps,
+        }
+    for c in out["cases"]:
+        c.pop("args", None)
+        if "diff" in c:
+            c["why"] = c.pop("diff")["why"]
+    return out
+
+
+def describe(outcome):
+    return "threw %s" % outcome[1] if outcome[0] == "threw" else "returned %s" % show(outcome[1])
+
+
+# ----------------------------------------------------------------------------------------------- bench
+
+
+def bench(request):
+    req = json.load(open(request))
+    mod = load_definitions(req["file"])
+    original = getattr(mod, req["fn"])
+    stats = None
+    if req.get("module"):
+        wrapper_mod = load_candidate(req["dir"], req["module"])
+        wrapper = getattr(wrapper_mod, req["entry"])
+        stats = wrapper_mod._stats
+
+        def fn(*args):
+            return wrapper(original, *args)
+    else:
+        fn = original
+    calls = recorded_calls(req["recording"])
+    inputs = [[decode(a) for a in c["args"]] for c in calls]
+    if not inputs:
+        return {"error": "no recorded calls to replay"}
+    written = any(any(x is not None and "same" not in x for x in c.get("after", []) or []) for c in calls)
+    pristine = copy.deepcopy(inputs)
+    timer = time.perf_counter_ns
+
+    def restore(i):
+        for k, (dst, src) in enumerate(zip(inputs[i], pristine[i])):
+            if is_ndarray(dst):
+                dst[...] = src
+            elif type(dst) is list:
+                inputs[i][k] = copy.deepcopy(src)
+
+    sink = [None]
+
+    def one_round():
+        """Every recorded call once; per-call nanoseconds (the restores of written arguments are not timed)."""
+        total = 0
+        for i, args in enumerate(inputs):
+            if written:
+                restore(i)
+            t0 = timer()
+            sink[0] = fn(*args)
+            total += timer() - t0
+        return total / len(inputs)
+
+    warm_end = time.perf_counter() + req.get("warmupMs", 300) / 1000
+    one_round()  # compiles (Numba) and fills caches, whatever the warm-up time
+    while time.perf_counter() < warm_end:
+        one_round()
+    if stats is not None:
+        base_calls, base_fallbacks = stats["calls"], stats["fallbacks"]
+    samples = []
+    end = time.perf_counter() + req.get("timeMs", 1500) / 1000
+    first = one_round() / 1e6
+    samples.append(first)
+    # A call that takes a good part of the measured time gets fewer samples (at least 3).
+    min_samples = 3 if first * 3 > req.get("timeMs", 1500) else req.get("minSamples", 10)
+    while time.perf_counter() < end or len(samples) < min_samples:
+        samples.append(one_round() / 1e6)
+        if len(samples) >= req.get("maxSamples", 100000):
+            break
+    out = {"samples": samples, "calls": len(inputs), "written": written}
+    if stats is not None:
+        out["stats"] = {"calls": stats["calls"] - base_calls, "fallbacks": stats["fallbacks"] - base_fallbacks, "reason": stats["reason"]}
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- probe
+
+
+def probe(modules):
+    found = {}
+    for m in modules:
+        try:
+            mod = importlib.import_module(m)
+            found[m] = str(getattr(mod, "__version__", "") or "installed")
+        except Exception:
+            found[m] = None
+    return {"python": sys.executable, "version": sys.version.split()[0], "modules": found}
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.stderr.write(__doc__)
+        return 2
+    cmd = argv[1]
+    if cmd == "probe":
+        sys.stdout.write(json.dumps(probe(argv[2:])))
+        return 0
+    if cmd == "record":
+        opts = {"--max-calls": "64", "--first": "16", "--max-bytes": str(16 << 20)}
+        rest = argv[2:]
+        args = []
+        if "--" in rest:
+            k = rest.index("--")
+            rest, args = rest[:k], rest[k + 1:]
+        for i in range(0, len(rest) - 1, 2):
+            opts[rest[i]] = rest[i + 1]
+        return record(opts["--file"], opts["--fn"], opts["--out"], args, int(opts["--max-calls"]), int(opts["--first"]), int(opts["--max-bytes"]))
+    if cmd in ("prove", "bench"):
+        # The answer goes to the request's "out" file: the program's functions may print.
+        with open(argv[2]) as f:
+            out = json.load(f)["out"]
+        try:
+            result = prove(argv[2]) if cmd == "prove" else bench(argv[2])
+        except Exception as e:
+            result = {"error": "%s: %s" % (type(e).__name__, e), "traceback": traceback.format_exc()}
+        write_json(out, result)
+        return 0
+    sys.stderr.write("unknown command %s\n" % cmd)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
