@@ -108,6 +108,7 @@ export interface PythonCandidate {
 
 const registry = new Map<PythonTarget, () => Promise<PythonBackend>>([
   ['numba', async () => (await import('./backend-numba')).numbaBackend],
+  ['pybind11', async () => (await import('./backend-pybind11')).pybind11Backend],
 ]);
 
 /** Registers a backend (each backend file calls this for itself; the registry loads them late). */

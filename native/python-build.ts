@@ -1,0 +1,111 @@
+// What the Python build drivers (build-cython.ts, build-pybind11.ts) share: the chosen interpreter's build facts
+// (headers, extension suffix, compilers) asked from its own sysconfig, never from PATH's python; running a build tool
+// with an argument array, a timeout and cancel; and failures that say what to install, with the compiler's log.
+import { execFile } from 'node:child_process';
+import { CancelledError, PerfLabError } from '../extension/errors';
+import { findProgram } from './build-addon';
+
+/** What building an extension module for an interpreter needs. */
+export interface PythonBuildInfo {
+  /** sys.executable. */
+  python: string;
+  version: string;
+  /** Python.h's folders (include, platinclude). */
+  includes: string[];
+  /** e.g. `.cpython-311-x86_64-linux-gnu.so` */
+  extSuffix: string;
+  /** The compilers the interpreter was built with (sysconfig CC / CXX), first word only. */
+  cc: string;
+  cxx: string;
+  /** pybind11's headers, when pybind11 imports. */
+  pybind11Include?: string;
+  /** Whether Python.h exists in the include folders (Debian: python3-dev). */
+  hasHeaders: boolean;
+}
+
+const PROBE = `import json, os, sys, sysconfig
+paths = sysconfig.get_paths()
+inc = [p for p in dict.fromkeys([paths.get("include"), paths.get("platinclude")]) if p]
+try:
+    import pybind11
+    pyb = pybind11.get_include()
+except Exception:
+    pyb = None
+print(json.dumps({
+    "python": sys.executable,
+    "version": sys.version.split()[0],
+    "includes": inc,
+    "extSuffix": sysconfig.get_config_var("EXT_SUFFIX") or ".so",
+    "cc": (sysconfig.get_config_var("CC") or "cc").split()[0],
+    "cxx": (sysconfig.get_config_var("CXX") or "c++").split()[0],
+    "pybind11Include": pyb,
+    "hasHeaders": any(os.path.exists(os.path.join(p, "Python.h")) for p in inc),
+}))`;
+
+export interface ToolRun {
+  code: number;
+  output: string;
+}
+
+export interface ToolOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** Runs a program with an argument array (no shell); resolves with its exit code and combined output. */
+export function runTool(cmd: string, args: string[], opts: ToolOptions): Promise<ToolRun> {
+  return new Promise((done, fail) => {
+    if (opts.signal?.aborted) return fail(new CancelledError());
+    execFile(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 32 << 20, windowsHide: true, ...(opts.signal ? { signal: opts.signal } : {}) }, (err, stdout, stderr) => {
+      if (opts.signal?.aborted) return fail(new CancelledError());
+      const output = `${String(stdout)}${String(stderr)}`;
+      const e = err as (NodeJS.ErrnoException & { killed?: boolean }) | null;
+      if (e?.code === 'ENOENT') return fail(new PerfLabError(`${cmd} was not found.`));
+      if (e?.killed) return done({ code: -1, output: `${output}\n(stopped after ${(opts.timeoutMs ?? 300_000) / 1000} s)` });
+      done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, output });
+    });
+  });
+}
+
+/** Asks the interpreter how extension modules are built for it. */
+export async function pythonBuildInfo(python: string, signal?: AbortSignal): Promise<PythonBuildInfo> {
+  const r = await runTool(python, ['-c', PROBE], { cwd: process.cwd(), timeoutMs: 60_000, ...(signal ? { signal } : {}) }).catch((e: Error) => {
+    throw new PerfLabError(`${python} could not be run (${e.message}). Set perfLab.pythonPath to a Python 3.8+ interpreter.`);
+  });
+  try {
+    return JSON.parse(r.output.trim().split('\n').pop()!) as PythonBuildInfo;
+  } catch {
+    throw new PerfLabError(`${python} did not describe its build configuration: ${r.output.trim().split('\n').slice(-3).join(' ')}`);
+  }
+}
+
+/** The hint for missing Python headers, by platform. */
+export function headersHint(info: PythonBuildInfo): string {
+  const [major, minor] = info.version.split('.');
+  return `Python.h is missing for ${info.python} (Python ${info.version}): install the interpreter's development headers (Debian/Ubuntu: \`sudo apt-get install python${major}.${minor}-dev\` or \`python3-dev\`; Fedora: \`sudo dnf install python3-devel\`).`;
+}
+
+/** The C/C++ compiler to use: $CC / $CXX, else the interpreter's own (sysconfig), else the usual names on PATH. */
+export function findCompiler(kind: 'cc' | 'cxx', info: PythonBuildInfo, env: NodeJS.ProcessEnv = process.env): string {
+  const configured = kind === 'cc' ? env.CC : env.CXX;
+  const candidates = configured ? [configured] : kind === 'cc' ? [info.cc, 'gcc', 'cc', 'clang'] : [info.cxx, 'g++', 'c++', 'clang++'];
+  for (const c of candidates) {
+    const found = c && findProgram(c, env);
+    if (found) return found;
+  }
+  const what = kind === 'cc' ? 'C' : 'C++';
+  throw new PerfLabError(
+    `No ${what} compiler was found (looked for ${candidates.filter(Boolean).join(', ')}). Install one (Debian/Ubuntu: \`sudo apt-get install ${kind === 'cc' ? 'gcc' : 'g++'}\`; Fedora: \`sudo dnf install ${kind === 'cc' ? 'gcc' : 'gcc-c++'}\`; macOS: \`xcode-select --install\`), or set ${kind === 'cc' ? 'CC' : 'CXX'}.`,
+  );
+}
+
+/** A failed build as a message: what failed, a hint when the log shows a known cause, and the log's end. */
+export function buildFailure(what: string, source: string, output: string, info: PythonBuildInfo): PerfLabError {
+  const hints: string[] = [];
+  if (/Python\.h: No such file/.test(output)) hints.push(headersHint(info));
+  if (/No module named ['"]?(setuptools|distutils)/.test(output)) hints.push(`Install setuptools: ${info.python} -m pip install setuptools`);
+  const tail = output.trim().split('\n').slice(-40).join('\n');
+  return new PerfLabError(`${what} failed for ${source}.${hints.length ? ` ${hints.join(' ')}` : ''}\nCompiler log:\n${tail}`);
+}
