@@ -63,9 +63,11 @@ export function change(before: number, after: number, d: DiffSides): { shareDelt
   if (d.before.unit !== d.after.unit) {
     // Across units only shares compare; the relative change is that of the share.
     const sb = share(before, d.before.total);
-    return sb > 0 ? { shareDelta, relative: share(after, d.after.total) / sb - 1 } : { shareDelta };
+    if (sb > 0) return { shareDelta, relative: share(after, d.after.total) / sb - 1 };
+    return after > 0 ? { shareDelta } : { shareDelta, relative: 0 };
   }
-  return before > 0 ? { shareDelta, delta: after - before, relative: after / before - 1 } : { shareDelta, delta: after - before };
+  if (before > 0) return { shareDelta, delta: after - before, relative: after / before - 1 };
+  return after > 0 ? { shareDelta, delta: after } : { shareDelta, delta: 0, relative: 0 };
 }
 
 /** A change as people read it: `−42 ms (−31 %)` within one unit, `share −12.3 pp (−31 %)` across units, `(new)` from nothing. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { functionStats } from '../../../extension/profile/aggregate';
-import { change, diffProfiles, matchFunctions, selfChange, type ProfileDiff } from '../../../extension/profile/diff';
+import { change, describeChange, diffProfiles, matchFunctions, selfChange, type ProfileDiff } from '../../../extension/profile/diff';
 import { parseCpuProfile } from '../../../extension/profile/importers/cpuprofile';
 import { parseFolded } from '../../../extension/profile/importers/folded';
 import { lineMapFromTexts } from '../../../extension/profile/line-map';
@@ -179,6 +179,19 @@ describe('diffProfiles', () => {
     assert.deepEqual([sorted.beforeLine, sorted.afterLine], [24, 16], 'matched although 8 lines above it went');
     assert.ok(change(sorted.totalBefore, sorted.totalAfter, d).delta! < 0, 'its total (with the sort) went down');
     assert.ok(d.after.total < d.before.total);
+  });
+});
+
+describe('describeChange', () => {
+  const ms = (w: number) => `${w.toFixed(1)} ms`;
+  const sides = { before: { unit: 'ms' as const, total: 100 }, after: { unit: 'ms' as const, total: 50 } };
+  it('says the change in the unit with its relative size, or in shares across units', () => {
+    assert.equal(describeChange(change(42 + 93.5, 93.5, sides), 'ms', ms), '−42.0 ms (−31 %)');
+    assert.equal(describeChange(change(10, 15, sides), 'ms', ms), '+5.0 ms (+50 %)');
+    assert.equal(describeChange(change(0, 3, sides), 'ms', ms), '+3.0 ms (new)');
+    assert.equal(describeChange(change(0, 0, sides), 'ms', ms), '±0.0 ms (±0 %)');
+    const across = { before: { unit: 'ms' as const, total: 100 }, after: { unit: 'samples' as const, total: 10 } };
+    assert.equal(describeChange(change(40, 2, across), 'samples', ms), 'share −20.0 pp (−50 %)');
   });
 });
 
