@@ -40,10 +40,11 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
 
 /**
  * A self-contained page for a browser: the bundle and the data inlined, nothing loaded from elsewhere. No host answers
- * requests there, so the tree goes whole and the flame chart at the resolution of a wide screen.
+ * requests there, so the tree goes whole up to 200,000 nodes (pruned to a 4096th of the total beyond) and the flame
+ * chart at the resolution of a wide screen.
  */
 export function standaloneHtml(data: FlameGraphData, webviewScript: string): string {
-  data = new FlameSession(data, { maxWholeNodes: Infinity }).initial();
+  data = new FlameSession(data, { maxWholeNodes: 200_000 }).initial();
   const nonce = makeNonce();
   const csp = ["default-src 'none'", 'img-src data:', `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
   const script = `<script nonce="${nonce}">\n${inlineScript(webviewScript)}\n</script>`;

@@ -1,28 +1,58 @@
-// Renders a profile as the standalone page and walks its four views in headless Chromium, screenshotting each and
-// printing the canvases' draw times, for checking the views by eye.
+// Renders a profile as the standalone page and walks its four views in headless Chromium, screenshotting each, then
+// zooms and pans the flame graph and the flame chart with the wheel and prints frame intervals and paint times.
+// The page gets what the panel gets (the tree pruned as the extension prunes it for a webview).
 // Usage: node --import tsx test/tools/views-preview.ts <profile> <out-dir> [--light]
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { toFlameGraphData } from '../../extension/profile/flame-data';
+import { FlameSession, toFlameGraphData } from '../../extension/profile/flame-data';
 import { readProfile } from '../../extension/profile/import';
 import { standaloneHtml } from '../../extension/view/html';
+
+/** 90 animation frames of ctrl+wheel zoom in, shift+wheel pan and zoom out on a canvas; frame intervals and paints. */
+const WHEEL = async (canvas: HTMLCanvasElement): Promise<{ frames: number[]; draws: number[] }> => {
+  const times = (window as unknown as { perfLabDrawTimes: number[] }).perfLabDrawTimes;
+  const before = times.length;
+  const r = canvas.getBoundingClientRect();
+  const frames: number[] = [];
+  let last = performance.now();
+  for (let i = 0; i < 90; i++) {
+    const zoom = i < 30 || i >= 60;
+    for (let k = 0; k < 2; k++) {
+      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: zoom ? (i < 30 ? -30 : 30) : 40, ctrlKey: zoom, shiftKey: !zoom, clientX: r.left + r.width / 3, clientY: r.top + 40, bubbles: true, cancelable: true }));
+    }
+    const t = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
+    frames.push(t - last);
+    last = t;
+  }
+  await new Promise<number>((resolve) => requestAnimationFrame(resolve));
+  return { frames: frames.slice(1), draws: times.slice(before) };
+};
 
 async function main(): Promise<void> {
   const [profilePath, outDir = '/tmp/perf-lab-views'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   if (!profilePath) throw new Error('Usage: views-preview.ts <profile> [out-dir] [--light]');
   await mkdir(outDir, { recursive: true });
-  const data = toFlameGraphData(await readProfile(profilePath), { title: basename(profilePath) });
+  let t = performance.now();
+  const profile = await readProfile(profilePath);
+  const readMs = performance.now() - t;
+  t = performance.now();
+  const data = new FlameSession(toFlameGraphData(profile, { title: basename(profilePath) })).initial();
   const page = join(outDir, 'views.html');
-  await writeFile(page, standaloneHtml(data, await readFile('dist/webview.js', 'utf8')));
+  const html = standaloneHtml(data, await readFile('dist/webview.js', 'utf8'));
+  await writeFile(page, html);
+  console.log(`read ${readMs.toFixed(0)} ms, panel data ${(performance.now() - t).toFixed(0)} ms, page ${(html.length / 1e6).toFixed(1)} MB, ${profile.sampleStack.length} samples, pruned: ${data.pruned ?? false}, chart boxes ${data.chart?.depth.length ?? 0}`);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: process.argv.includes('--light') ? 'light' : 'dark' });
   const p = await ctx.newPage();
   const problems: string[] = [];
   p.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
   p.on('pageerror', (e) => problems.push(String(e)));
+  const opened = Date.now();
   await p.goto(`file://${page}`);
-  await p.locator('body[data-state="ready"]').waitFor();
+  await p.locator('body[data-state="ready"]').waitFor({ timeout: 120_000 });
+  await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  console.log(`page load to first paint: ${Date.now() - opened} ms`);
   await p.waitForTimeout(300);
   await p.screenshot({ path: join(outDir, '1-flame.png') });
   for (const [i, v] of ['chart', 'sandwich', 'table'].entries()) {
@@ -30,8 +60,14 @@ async function main(): Promise<void> {
     await p.waitForTimeout(300);
     await p.screenshot({ path: join(outDir, `${i + 2}-${v}.png`) });
   }
-  const times = await p.evaluate(() => (window as unknown as { perfLabDrawTimes: number[] }).perfLabDrawTimes);
-  console.log(`draws: ${times.length}, max ${Math.max(...times).toFixed(2)} ms`);
+  for (const [view, canvas] of [['flame', '#flame'], ['chart', '#chart']] as const) {
+    await p.locator(`vscode-tab-header[data-view="${view}"]`).click();
+    await p.waitForTimeout(200);
+    const r = (await p.locator(canvas).evaluate(WHEEL)) as { frames: number[]; draws: number[] };
+    const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!.toFixed(1);
+    console.log(`${view}: 90 frames of wheel zoom/pan: interval p50 ${q(r.frames, 0.5)} ms, p95 ${q(r.frames, 0.95)} ms; ${r.draws.length} paints, p50 ${q(r.draws, 0.5)} ms, p95 ${q(r.draws, 0.95)} ms, max ${q(r.draws, 1)} ms`);
+    await p.screenshot({ path: join(outDir, `5-${view}-zoomed.png`) });
+  }
   if (problems.length) console.log(`problems:\n${problems.join('\n')}`);
   await browser.close();
 }

@@ -26,6 +26,8 @@ export interface FlameViewOptions {
   rootLabel?: () => string;
   /** Per-box colours in place of the palette (e.g. a before/after difference). */
   fill?: (node: FlameNode, frame: FrameInfo | undefined) => Rgb | undefined;
+  /** The tooltip's rows in place of self and total (e.g. both sides of a comparison and the change). */
+  rows?: (node: FlameNode) => [string, string][];
 }
 
 /** The narrowest window, as a fraction of the zoomed node. */
@@ -197,13 +199,13 @@ export class FlameView {
   private describe(node: FlameNode): { title: string; location: string; rows: [string, string][]; hint: string } {
     const frame = node.frame >= 0 ? this.frames[node.frame] : undefined;
     const w = (v: number) => `${formatWeight(v, this.unit)} ${formatShare(v, this.total)}`;
-    const rows: [string, string][] = [
+    const rows: [string, string][] = this.options.rows?.(node) ?? [
       ['Self', w(node.self)],
       ['Total', w(node.total)],
     ];
     const focus = this.path[this.path.length - 1]!;
     if (focus !== this.root && node !== focus && !this.path.includes(node)) rows.push(['Of zoomed', formatShare(node.total, focus.total)]);
-    if (node.dropped !== undefined) rows.push(['Not loaded', 'calls narrower than a pixel; zoom in to load them']);
+    if (node.dropped !== undefined) rows.push(['Not loaded', this.events.needSubtree ? 'calls narrower than a pixel; zooming in loads them' : 'calls narrower than a pixel of the whole profile']);
     const click = node === focus && this.path.length > 1 ? 'Click to zoom out' : 'Click to zoom';
     return {
       title: frame ? frame.name || '(anonymous)' : this.options.rootLabel?.() ?? 'All samples',

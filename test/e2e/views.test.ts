@@ -1,0 +1,188 @@
+// The flame graph page's four views on a real profile in code-server: switching views, search, a selection that
+// survives switching, keyboard movement, zoom by wheel, and opening the source from the table.
+import assert from 'node:assert/strict';
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FrameLocator } from 'playwright-core';
+import { ROOT } from './code-server';
+import { hotRow, lineOf, measure, PROFILE_FILE, Session } from './workbench';
+
+const FN = 'advance';
+
+/** Median and 95th percentile of a list of numbers. */
+function percentiles(xs: number[]): { p50: number; p95: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+  return { p50: at(0.5), p95: at(0.95), max: s[s.length - 1] ?? NaN };
+}
+
+/**
+ * Runs in the webview on the flame canvas: 90 animation frames of ctrl+wheel zoom in, shift+wheel pan, zoom out, two
+ * wheel events per frame; returns the frame intervals and the draw times the page noted meanwhile. No function is named inside it: the
+ * test's compiler would wrap a named one in a helper the page does not have.
+ */
+const WHEEL_SCRIPT = async (canvas: HTMLCanvasElement): Promise<{ frames: number[]; draws: number[] }> => {
+  const times = (window as unknown as { perfLabDrawTimes: number[] }).perfLabDrawTimes;
+  const before = times.length;
+  const r = canvas.getBoundingClientRect();
+  const frames: number[] = [];
+  let last = performance.now();
+  for (let i = 0; i < 90; i++) {
+    const zoom = i < 30 || i >= 60;
+    for (let k = 0; k < 2; k++) {
+      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: zoom ? (i < 30 ? -30 : 30) : 40, ctrlKey: zoom, shiftKey: !zoom, clientX: r.left + r.width / 3, clientY: r.top + 40, bubbles: true, cancelable: true }));
+    }
+    const t = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
+    frames.push(t - last);
+    last = t;
+  }
+  await new Promise<number>((resolve) => requestAnimationFrame(resolve));
+  return { frames: frames.slice(1), draws: times.slice(before) };
+};
+
+describe('flame graph views', () => {
+  let lab: Session;
+  let webview: FrameLocator;
+  const suiteStarted = Date.now();
+
+  before(async () => {
+    lab = await Session.start('views');
+  }, { timeout: 600_000 });
+
+  after(async () => {
+    await lab?.stop();
+    measure('views suite wall time', `${((Date.now() - suiteStarted) / 1000).toFixed(1)} s`);
+  });
+
+  async function tab(view: string): Promise<void> {
+    await webview.locator(`vscode-tab-header[data-view="${view}"]`).click();
+    await webview.locator(`body[data-view="${view}"]`).waitFor({ timeout: 5_000 });
+  }
+
+  async function boxes(canvas: string): Promise<number> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const n = Number(await webview.locator(canvas).getAttribute('data-boxes'));
+      if (n > 0 || Date.now() > deadline) return n;
+      await lab.page.waitForTimeout(100);
+    }
+  }
+
+  it('profiles nbody.js and shows the flame graph view', { timeout: 180_000 }, async () => {
+    await lab.step('profile', async () => {
+      const editor = await lab.openFile('nbody.js');
+      await lab.runFromContextMenu(editor, PROFILE_FILE);
+      webview = await lab.webviewWith(`#hot-functions tr[data-function="${FN}"]`, 90_000);
+      assert.ok((await boxes('#flame')) >= 5, 'the flame graph draws boxes');
+      assert.equal(await webview.locator('body').getAttribute('data-view'), 'flame');
+    });
+  });
+
+  it('searches: matches highlighted in every view, their total share shown', { timeout: 60_000 }, async () => {
+    await lab.step('search', async () => {
+      await webview.locator('#search input').fill(FN);
+      const summary = webview.locator('#search-summary[data-share]');
+      await summary.waitFor({ timeout: 5_000 });
+      const share = Number(await summary.getAttribute('data-share'));
+      const row = await hotRow(webview, FN);
+      assert.ok(Math.abs(share - row.totalShare) < 0.05, `the matches' share (${share} %) is ${FN}'s total share (${row.totalShare} %)`);
+      assert.match(await summary.innerText(), /%/);
+      await lab.screenshot('search');
+      await webview.locator('#search input').fill('');
+      await webview.locator('#search-summary:not([data-share])').waitFor({ state: 'attached', timeout: 5_000 });
+    });
+  });
+
+  it('selects a frame with the keyboard and keeps the selection through all four views', { timeout: 90_000 }, async () => {
+    await lab.step('select and switch', async () => {
+      const flame = webview.locator('#flame');
+      await flame.focus();
+      // Down goes to the heaviest callee: from the root, the hot path leads to the hot function.
+      for (let i = 0; i < 20 && (await webview.locator(`#selection[data-function="${FN}"]`).count()) === 0; i++) await flame.press('ArrowDown');
+      assert.equal(await webview.locator('#selection').getAttribute('data-function'), FN, 'arrow keys moved the cursor to the hot function');
+      await flame.press('ArrowUp');
+      const parent = await webview.locator('#selection').getAttribute('data-function');
+      assert.notEqual(parent, FN, 'up moves to the caller');
+      await flame.press('ArrowDown');
+      assert.equal(await webview.locator('#selection').getAttribute('data-function'), FN);
+      await flame.press('Enter');
+      assert.equal(await flame.getAttribute('data-zoom'), FN, 'Enter zooms into the frame under the cursor');
+      await flame.press('Escape');
+      assert.notEqual(await flame.getAttribute('data-zoom'), FN, 'Esc zooms out');
+
+      await tab('chart');
+      assert.ok((await boxes('#chart')) >= 5, 'the flame chart draws boxes');
+      assert.equal(await webview.locator('#selection').getAttribute('data-function'), FN, 'the selection survives the switch to the flame chart');
+      assert.equal(await webview.locator('#chart').getAttribute('data-cursor'), FN, 'the chart puts its cursor on the selected function');
+      await lab.screenshot('flame-chart');
+
+      await tab('sandwich');
+      await webview.locator(`#sandwich-heading[data-function="${FN}"]`).waitFor({ timeout: 5_000 });
+      assert.ok((await boxes('#sandwich-callers')) >= 2, 'the callers of the function are drawn');
+      await lab.screenshot('sandwich');
+
+      await tab('table');
+      await webview.locator(`#hot-functions tr[data-function="${FN}"][aria-current="true"]`).waitFor({ timeout: 5_000 });
+      assert.equal(await webview.locator('#selection').getAttribute('data-function'), FN);
+
+      await tab('flame');
+      assert.equal(await webview.locator('#selection').getAttribute('data-function'), FN, 'and back in the flame graph');
+    });
+  });
+
+  it('zooms by ctrl+wheel and pans by shift+wheel, redrawing once per frame', { timeout: 60_000 }, async () => {
+    await lab.step('wheel', async () => {
+      const result = (await webview.locator('#flame').evaluate(WHEEL_SCRIPT)) as { frames: number[]; draws: number[] };
+      const f = percentiles(result.frames);
+      const d = percentiles(result.draws);
+      measure('views: frame interval during 90 frames of wheel zoom/pan (nbody)', `p50 ${f.p50.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms, max ${f.max.toFixed(1)} ms`);
+      measure('views: canvas paint time per draw', `p50 ${d.p50.toFixed(2)} ms, p95 ${d.p95.toFixed(2)} ms, max ${d.max.toFixed(2)} ms over ${result.draws.length} draws`);
+      assert.ok(result.draws.length <= 92, `180 wheel events drew at most once per frame (${result.draws.length} draws)`);
+      assert.ok(result.draws.length >= 30, `the view redrew while zooming (${result.draws.length} draws)`);
+      await webview.locator('#flame').press('Escape');
+    });
+  });
+
+  it('sorts and filters the table, then opens the source from it', { timeout: 90_000 }, async () => {
+    await lab.step('table', async () => {
+      await tab('table');
+      const head = webview.locator('#hot-functions th[data-column="total"]');
+      await head.locator('button').click();
+      assert.equal(await head.getAttribute('aria-sort'), 'descending');
+      const totals = await webview.locator('#hot-functions tbody tr').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.total)));
+      assert.ok(totals.every((t, i) => i === 0 || totals[i - 1]! >= t), 'rows are sorted by total, heaviest first');
+      await head.locator('button').click();
+      assert.equal(await head.getAttribute('aria-sort'), 'ascending');
+      const all = await webview.locator('#hot-functions tbody tr[data-function]').count();
+      await webview.locator('#table-filter input').fill('nbody.js');
+      await webview.locator(`#hot-functions tbody tr[data-function="${FN}"]`).waitFor();
+      const files = await webview.locator('#hot-functions tbody tr[data-function]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.file ?? ''));
+      assert.ok(files.length < all && files.every((f) => f.endsWith('nbody.js')), `the filter keeps the rows of nbody.js only (${files.length} of ${all})`);
+      await webview.locator('#table-filter input').fill('');
+
+      const line = lineOf(join(lab.workspace, 'nbody.js'), /^function\s+advance\b/);
+      await webview.locator(`#hot-functions tr[data-function="${FN}"] button.link`).click();
+      const status = lab.page.locator('[id="status.editor.selection"]');
+      const deadline = Date.now() + 15_000;
+      let text = '';
+      while (Date.now() < deadline) {
+        text = (await status.innerText().catch(() => '')).trim();
+        if (new RegExp(`Ln ${line},`).test(text)) break;
+        await lab.page.waitForTimeout(200);
+      }
+      await lab.screenshot('opened-from-table');
+      assert.match(text, new RegExp(`Ln ${line},`), `the editor jumped to ${FN} (line ${line})`);
+      measure('views: open source from the table', text);
+    });
+  });
+
+  it('shows the flame graph with a selection (docs/screenshot.png when PERF_LAB_UPDATE_SCREENSHOT is set)', { timeout: 60_000 }, async () => {
+    await lab.step('screenshot', async () => {
+      await tab('flame');
+      await lab.page.waitForTimeout(500);
+      const file = await lab.screenshot('flame-graph-selected');
+      if (process.env.PERF_LAB_UPDATE_SCREENSHOT) await copyFile(file, join(ROOT, 'docs', 'screenshot.png'));
+    });
+  });
+});
