@@ -10,7 +10,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { cpus, homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { EXACT_FLAGS } from '../extension/compiler/backend-cpp';
 import { CancelledError, PerfLabError } from '../extension/errors';
@@ -208,7 +208,9 @@ export function findToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
 /** The cache key of a build: the source, flags, compiler and the Node it is built for. */
 export function buildKey(source: string, flags: string[], cxx: string, node: NodeRuntime = currentRuntime()): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ source, flags, defines: DEFINES, cxx, node: node.version, execPath: node.execPath, modules: node.modules, napi: node.napi, arch: node.arch, platform: node.platform }));
+  // Code for this CPU (the march-native opt-in) is only right for this CPU model.
+  const cpu = flags.includes('-march=native') ? (cpus()[0]?.model ?? '') : '';
+  h.update(JSON.stringify({ source, flags, defines: DEFINES, cxx, node: node.version, execPath: node.execPath, modules: node.modules, napi: node.napi, arch: node.arch, platform: node.platform, ...(cpu ? { cpu } : {}) }));
   return h.digest('hex').slice(0, 24);
 }
 
@@ -279,6 +281,8 @@ function bindingGyp(flags: string[]): string {
     include_dirs: [addonApiDir()],
     defines: DEFINES.filter((d) => !d.startsWith('NODE_GYP_MODULE_NAME')),
     cflags: flags,
+    // OpenMP (the threads opt-in) is linked as well as compiled.
+    ldflags: flags.filter((f) => f === '-fopenmp'),
     'cflags!': ['-fno-exceptions'],
     'cflags_cc!': ['-fno-exceptions'],
     cflags_cc: ['-fexceptions'],

@@ -11,6 +11,7 @@
 // the glue catches it and returns `undefined`, and the loader runs the original function. Typed arrays are
 // used in place (no copy), so a kernel that may bail first snapshots the arrays it writes and restores them
 // on a bail-out: the original then starts from the arguments exactly as the caller passed them.
+import { emitParallelLoop } from './parallel';
 import { HOST_MATH, isArrayType, type ArrayKind, type CallArg, type Expr, type IrFunction, type IrModule, type ResultType, type ScalarType, type Stmt } from './ir';
 
 /** How the loader passes each argument (the same shape as the wasm backend's, so inputs and proofs are shared). */
@@ -41,12 +42,12 @@ export interface CppKernel {
 export const EXACT_FLAGS = ['-O3', '-ffp-contract=off', '-fno-math-errno'];
 
 /** Generates the C++ of one kernel; `id` keeps names apart when many kernels share an addon. */
-export function emitCppKernel(ir: IrModule, id: string): CppKernel {
+export function emitCppKernel(ir: IrModule, id: string, opts: { threads?: boolean } = {}): CppKernel {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(id)) throw new Error(`kernel id '${id}' is not a C++ identifier`);
   const entry = ir.functions.find((f) => f.name === ir.entry);
   if (!entry) throw new Error(`the IR has no entry function ${ir.entry}`);
   const host = new Set<string>();
-  const gen = new CppGen(ir, host);
+  const gen = new CppGen(ir, host, opts.threads === true);
   const mayBail = ir.functions.some((f) => functionMayBail(f));
   const lines: string[] = [`namespace ${id} {`];
   for (const f of ir.functions) lines.push(gen.prototype(f) + ';');
@@ -240,6 +241,8 @@ class CppGen {
   constructor(
     private ir: IrModule,
     private host: Set<string>,
+    /** Independent outer loops run on threads (OpenMP; see parallel.ts). */
+    private threads = false,
   ) {}
 
   prototype(f: IrFunction): string {
@@ -295,6 +298,7 @@ class CppGen {
         out.push(`${pad}}`);
         return;
       case 'loop':
+        if (this.threads && emitParallelLoop(this.ir, this.f, s, d, out, { expr: (e) => this.expr(e), block: (b, n, o) => this.block(b, n, o), jumps: this.jumps })) return;
         // `continue` jumps to the update, then the post-test; `break` past the loop.
         out.push(`${pad}for (;;) {`);
         if (s.test) out.push(`${pad}  if (!(${this.expr(s.test)})) break;`);

@@ -2,11 +2,14 @@
 // (native/build-addon), as a candidate with the same calling convention as the WebAssembly one.
 import { createHash } from 'node:crypto';
 import { buildAddon, type AddonBuild, type AddonBuildOptions } from '../../native/build-addon';
+import { normalizeOptIns, optInFlags, optInTolerance, type OptIn } from '../../native/opt-ins';
+import type { Tolerance } from '../prove/compare';
 import { CancelledError } from '../errors';
 import { noProgress } from '../progress';
-import { EXACT_FLAGS, emitAddonSource, emitCppKernel, type CppKernel, type NativeAbi } from './backend-cpp';
+import { emitAddonSource, emitCppKernel, type CppKernel, type NativeAbi } from './backend-cpp';
 import type { StageOptions } from './compile';
 import type { Kernel } from './frontend-js';
+import { analyzeParallel, describeParallel } from './parallel';
 import { printIr } from './print-ir';
 
 /** A native rewrite of a kernel: what the proof runs, the benchmark measures and `apply` writes. */
@@ -27,11 +30,13 @@ export interface NativeCandidate {
   log: string[];
   /** The build-cache key (source, flags, compiler, Node version and ABI). */
   hash: string;
-  /** Results are exact: compared bit for bit by the proof (opt-in flags will declare a tolerance). */
-  tolerance?: undefined;
+  /** The optimisation opt-ins it was built with (none: exact results). */
+  optIns: OptIn[];
+  /** The tolerance its proof compares within (native/opt-ins.ts); absent: bit for bit. */
+  tolerance?: Tolerance;
 }
 
-export type NativeOptions = StageOptions & Omit<AddonBuildOptions, 'signal' | 'progress'>;
+export type NativeOptions = StageOptions & Omit<AddonBuildOptions, 'signal' | 'progress'> & { optIns?: OptIn[] };
 
 /** Compiles one kernel to a native addon. Throws PerfLabError when no toolchain is found or the build fails. */
 export async function compileNative(kernel: Kernel, opts: NativeOptions = {}): Promise<NativeCandidate> {
@@ -43,14 +48,17 @@ export async function compileNative(kernel: Kernel, opts: NativeOptions = {}): P
 export async function compileNativeBatch(kernels: Kernel[], opts: NativeOptions = {}): Promise<NativeCandidate[]> {
   const progress = opts.progress ?? noProgress;
   progress({ message: 'Generating C++…' });
-  const parts: CppKernel[] = kernels.map((k, i) => emitCppKernel(k.ir, `k${i}_${k.name.replace(/[^A-Za-z0-9_]/g, '_')}`));
+  const optIns = normalizeOptIns(opts.optIns);
+  const threads = optIns.includes('threads');
+  const parts: CppKernel[] = kernels.map((k, i) => emitCppKernel(k.ir, `k${i}_${k.name.replace(/[^A-Za-z0-9_]/g, '_')}`, { threads }));
   const cpp = emitAddonSource(parts);
   if (opts.signal?.aborted) throw new CancelledError();
-  const flags = opts.flags ?? EXACT_FLAGS;
+  const flags = opts.flags ?? optInFlags(optIns);
   const build: AddonBuild = await buildAddon(cpp, { ...opts, flags });
   const forNode = `Node ${build.node.version}, ABI ${build.node.modules}`;
   const log = [build.cached ? `cached addon ${build.key} (${build.builder}, ${forNode})` : `${build.builder} ${flags.join(' ')} for ${forNode}: built in ${build.ms} ms`];
   if (build.log.trim()) log.push(build.log.trim());
+  const tolerance = optInTolerance(optIns);
   return kernels.map((kernel, i) => ({
     target: 'native',
     kernel,
@@ -61,7 +69,9 @@ export async function compileNativeBatch(kernels: Kernel[], opts: NativeOptions 
     sourcePath: build.sourcePath,
     flags,
     node: { version: build.node.version, modules: build.node.modules, platform: build.node.platform, arch: build.node.arch },
-    log,
+    log: threads ? [...log, describeParallel(analyzeParallel(kernel.ir))] : log,
+    optIns,
+    ...(tolerance ? { tolerance } : {}),
     hash: createHash('sha256').update(build.key).update(parts[i]!.abi.export).digest('hex').slice(0, 16),
   }));
 }

@@ -88,6 +88,32 @@ export function show(v: unknown, max = 12): string {
   return String(v);
 }
 
+/** The largest difference between the candidate's numbers and the original's: absolute, and relative to the larger magnitude. */
+export interface ErrorSize {
+  absolute: number;
+  relative: number;
+}
+
+/** Folds the difference of two numbers into `into` (pairs that are not both finite are left to the comparison). */
+function foldError(a: unknown, b: unknown, into: ErrorSize): void {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return;
+    const d = Math.abs(a - b);
+    if (d === 0) return;
+    into.absolute = Math.max(into.absolute, d);
+    into.relative = Math.max(into.relative, d / Math.max(Math.abs(a), Math.abs(b)));
+  } else if (isArrayLike(a) && isArrayLike(b) && a.length === b.length) {
+    for (let i = 0; i < a.length; i++) foldError(a[i], b[i], into);
+  }
+}
+
+/** How far one call of the candidate is from the original's: the result and every array argument after the call. */
+export function callError(expected: Outcome, actual: Outcome, afterE: readonly unknown[], afterA: readonly unknown[], into: ErrorSize = { absolute: 0, relative: 0 }): ErrorSize {
+  if ('value' in expected && 'value' in actual) foldError(expected.value, actual.value, into);
+  for (let i = 0; i < Math.min(afterE.length, afterA.length); i++) foldError(afterE[i], afterA[i], into);
+  return into;
+}
+
 /** Why one call of the candidate differs from the original's, or undefined when they match. */
 export function compareCalls(args: readonly unknown[], expected: Outcome, actual: Outcome, afterE: readonly unknown[], afterA: readonly unknown[], tolerance?: Tolerance): CallDiff | undefined {
   const argsAfter: ArgDiff[] = [];

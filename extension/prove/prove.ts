@@ -10,7 +10,7 @@ import { CancelledError } from '../errors';
 import { noProgress } from '../progress';
 import { probeNode } from '../profile/node-runner';
 import { isReplayable, type Recording } from '../record/recording';
-import { compareCalls, show, type ArgDiff, type Outcome, type Tolerance } from './compare';
+import { callError, compareCalls, show, type ArgDiff, type ErrorSize, type Outcome, type Tolerance } from './compare';
 import { copyArgs, defaultArgs, edgeCases, elementCount, type ProofCase } from './edge-cases';
 import { PROVE_HARNESS } from './harness';
 import { writeModules, type OriginalFunction } from './modules';
@@ -73,6 +73,8 @@ export interface Proof {
   /** How results were compared, in words. */
   comparison: string;
   tolerance?: Tolerance;
+  /** The largest difference from the original over the cases the compiled code ran (zero when bit for bit). */
+  maxError?: ErrorSize;
   counterexample?: Counterexample;
   /** Why the proof failed, in one sentence, when it failed. */
   reason?: string;
@@ -171,6 +173,7 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
     let recordedWasmCalls = 0;
     let mismatches = 0;
     let firstFailure: { c: ProofCase; r: CaseRun } | undefined;
+    const maxError: ErrorSize = { absolute: 0, relative: 0 };
     const reasons = new Map<string, number>();
     results.forEach((r, i) => {
       const c = all[i]!;
@@ -180,6 +183,7 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
       }
       if (r.wasm) {
         wasmCalls++;
+        callError(outcomeOf(r.expected), outcomeOf(r.actual), r.expected.args, r.actual.args, maxError);
         if (c.source === 'recorded') recordedWasmCalls++;
       } else {
         fallbacks++;
@@ -234,6 +238,7 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
       fallbackReasons,
       vacuous,
       comparison: comparisonText(tolerance),
+      maxError,
       notes,
       durationMs: performance.now() - started,
     };
@@ -284,6 +289,12 @@ async function shrink(session: ProofSession, c: ProofCase, r: CaseRun, timeoutMs
   };
 }
 
+/** A proof's largest difference in words: `none (bit for bit)` or `1.2e-15 absolute, 3.4e-16 relative`. */
+export function describeError(e: ErrorSize): string {
+  if (e.absolute === 0) return 'none (bit for bit)';
+  return `${e.absolute.toPrecision(2)} absolute, ${e.relative.toPrecision(2)} relative`;
+}
+
 /** The proof in a few lines, for the command line and the panel. */
 export function describeProof(p: Proof, functionName: string): string {
   const lines: string[] = [];
@@ -292,6 +303,7 @@ export function describeProof(p: Proof, functionName: string): string {
   lines.push(`Proof${p.target === 'native' ? ' (native)' : ''}: ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`);
   lines.push(`  compared   ${p.comparison}`);
   lines.push(`  ran        ${name} on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
+  if (p.maxError && (p.tolerance || p.maxError.absolute > 0)) lines.push(`  max error  ${describeError(p.maxError)}`);
   if (p.fallbackReasons.length > 0) lines.push(`  fallbacks  ${p.fallbackReasons.slice(0, 3).map((f) => `${f.reason} (${f.count})`).join('; ')}`);
   if (p.reason) lines.push(`  reason     ${p.reason}`);
   const c = p.counterexample;

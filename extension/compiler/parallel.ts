@@ -1,0 +1,565 @@
+// Which outer loops of a kernel may run their iterations on several threads (the native target's `threads`
+// opt-in), and the OpenMP form of such a loop. A loop qualifies only when its iterations provably share no data:
+//  - it counts: `for (i = …; i < B; i++)`, B unchanged by the loop, no do-while test, no `break` out of it and
+//    no `return` in it;
+//  - every scalar it assigns is written before it is read in each iteration and is not read outside the loop
+//    (each thread gets its own copy): a value carried from one iteration to the next, such as a sum or a running
+//    hash, refuses the loop (reductions are not parallelised: a float sum in another order has other results);
+//  - every element it writes, and every element it reads of an array it writes, is indexed so that no two
+//    iterations reach the same element: `a[i]`, `a[i ± c]`, or `a[i * W + x]` computed exactly in doubles with W
+//    unchanged and x an inner counter that stays in [0, W);
+//  - nothing in it calls back into JavaScript (the Math functions the host computes: Node-API may only be used on
+//    the main thread) and the functions it calls write no array.
+// The same array passed as two arguments (a source that is also the destination) is checked when the loop
+// starts, and the loop then runs on one thread, as it does when it has too few iterations to pay for the threads.
+// Iterations keep their own results, so a parallel loop computes exactly what the serial one does.
+import type { Expr, IrFunction, IrModule, Stmt } from './ir';
+
+type Loop = Extract<Stmt, { kind: 'loop' }>;
+
+/** A loop proven parallel: its counter, its bound, and what its threads need. */
+export interface ParallelLoop {
+  fn: string;
+  /** The counter local and its source name. */
+  counter: number;
+  counterName: string;
+  /** The loop runs while counter < bound − minus (bound an int32 expression unchanged by the loop). */
+  bound: Expr;
+  minus: number;
+  /** Locals the loop assigns: each thread has its own. */
+  privates: number[];
+  /** Pairs (written, other) of array slots of one kind: the loop runs on one thread when they are the same array. */
+  aliases: [number, number][];
+  /** Fewest iterations worth starting threads for. */
+  minIterations: number;
+}
+
+/** An outer loop that stays serial, and why. */
+export interface SerialLoop {
+  fn: string;
+  counterName?: string;
+  reason: string;
+}
+
+export interface ParallelReport {
+  loops: ParallelLoop[];
+  serial: SerialLoop[];
+}
+
+/** Iterations a loop needs before threads pay off: a loop with an inner loop does real work per iteration. */
+export const MIN_ITERATIONS = { nested: 4, flat: 4096 };
+
+class NotParallel extends Error {}
+
+function refuse(reason: string): never {
+  throw new NotParallel(reason);
+}
+
+/** Every outer loop of every function of the module: parallel, or serial with the reason. */
+export function analyzeParallel(ir: IrModule): ParallelReport {
+  const report: ParallelReport = { loops: [], serial: [] };
+  for (const f of ir.functions) {
+    for (const result of analyzeFunction(ir, f).values()) {
+      if ('reason' in result) report.serial.push(result);
+      else report.loops.push(result);
+    }
+  }
+  return report;
+}
+
+/** The report in a line or two, for the candidate's log. */
+export function describeParallel(r: ParallelReport): string {
+  const par = r.loops.map((l) => `${l.fn}: the loop over ${l.counterName} runs on threads`);
+  const ser = r.serial.map((s) => `${s.fn}: ${s.counterName ? `the loop over ${s.counterName}` : 'a loop'} stays serial (${s.reason})`);
+  if (par.length === 0 && ser.length === 0) return 'threads: no loop to run in parallel';
+  return `threads: ${[...par, ...ser].join('; ')}`;
+}
+
+const cache = new WeakMap<IrFunction, Map<Stmt, ParallelLoop | SerialLoop>>();
+
+/** The parallel outer loops of one function, keyed by their statement (what the C++ backend looks up). */
+export function parallelLoops(ir: IrModule, f: IrFunction): Map<Stmt, ParallelLoop> {
+  const out = new Map<Stmt, ParallelLoop>();
+  for (const [s, r] of analyzeFunction(ir, f)) if (!('reason' in r)) out.set(s, r);
+  return out;
+}
+
+function analyzeFunction(ir: IrModule, f: IrFunction): Map<Stmt, ParallelLoop | SerialLoop> {
+  let found = cache.get(f);
+  if (found) return found;
+  found = new Map();
+  const outer: Loop[] = [];
+  const collect = (list: Stmt[]): void => {
+    for (const s of list) {
+      if (s.kind === 'loop') outer.push(s);
+      else if (s.kind === 'if') {
+        collect(s.then);
+        collect(s.else);
+      }
+    }
+  };
+  collect(f.body);
+  for (const loop of outer) {
+    const counter = counterOf(loop);
+    const counterName = counter !== undefined ? f.locals[counter]?.name : undefined;
+    try {
+      found.set(loop, analyzeLoop(ir, f, loop));
+    } catch (e) {
+      if (!(e instanceof NotParallel)) throw e;
+      found.set(loop, { fn: f.name, ...(counterName ? { counterName } : {}), reason: e.message });
+    }
+  }
+  cache.set(f, found);
+  return found;
+}
+
+/** `i = i + 1` as a loop's only update: its counter. */
+function counterOf(loop: Loop): number | undefined {
+  if (loop.update.length !== 1) return undefined;
+  const u = loop.update[0]!;
+  if (u.kind !== 'set' || u.value.kind !== 'binary' || u.value.op !== 'i32.add') return undefined;
+  const { left, right } = u.value;
+  if (left.kind === 'local' && left.local === u.local && right.kind === 'const' && right.value === 1) return u.local;
+  return undefined;
+}
+
+/** The loop's bound when its test is `i < B` (int32) or `double(i) < double(B) − c` (c an integer ≥ 0). */
+function boundOf(test: Expr, i: number): { bound: Expr; minus: number } | undefined {
+  if (test.kind !== 'binary') return undefined;
+  if (test.op === 'i32.lt_s' && isLocal(test.left, i) && test.right.type === 'i32') return { bound: test.right, minus: 0 };
+  if (test.op === 'f64.lt' && isWidened(test.left, i)) {
+    const r = test.right;
+    if (r.kind === 'unary' && r.op === 'f64.from_i32') return { bound: r.arg, minus: 0 };
+    if (r.kind === 'binary' && r.op === 'f64.sub' && r.left.kind === 'unary' && r.left.op === 'f64.from_i32' && isSmallCount(r.right)) return { bound: r.left.arg, minus: r.right.value };
+  }
+  return undefined;
+}
+
+function isLocal(e: Expr, local: number): boolean {
+  return e.kind === 'local' && e.local === local;
+}
+
+/** `local` or `double(local)` of an int32 local. */
+function isWidened(e: Expr, local: number): boolean {
+  return isLocal(e, local) || (e.kind === 'unary' && e.op === 'f64.from_i32' && isLocal(e.arg, local));
+}
+
+function isSmallCount(e: Expr): e is Extract<Expr, { kind: 'const' }> {
+  return e.kind === 'const' && Number.isInteger(e.value) && e.value >= 0 && e.value <= 2 ** 31 && !Object.is(e.value, -0);
+}
+
+/** Locals assigned anywhere in a statement list (nested ones included). */
+function assignedIn(list: Stmt[], into = new Set<number>()): Set<number> {
+  for (const s of list) {
+    if (s.kind === 'set') into.add(s.local);
+    else if (s.kind === 'if') {
+      assignedIn(s.then, into);
+      assignedIn(s.else, into);
+    } else if (s.kind === 'loop') {
+      assignedIn(s.body, into);
+      assignedIn(s.update, into);
+    }
+  }
+  return into;
+}
+
+/** Every expression directly held by a statement list and its nested statements. */
+function forEachExpr(list: Stmt[], visit: (e: Expr) => void): void {
+  for (const s of list) {
+    switch (s.kind) {
+      case 'set':
+      case 'expr':
+        visit(s.value);
+        break;
+      case 'store':
+        visit(s.index);
+        visit(s.value);
+        break;
+      case 'if':
+        visit(s.cond);
+        forEachExpr(s.then, visit);
+        forEachExpr(s.else, visit);
+        break;
+      case 'loop':
+        if (s.test) visit(s.test);
+        forEachExpr(s.body, visit);
+        forEachExpr(s.update, visit);
+        if (s.postTest) visit(s.postTest);
+        break;
+      case 'return':
+        if (s.value) visit(s.value);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** An expression and all its sub-expressions. */
+function walkExpr(e: Expr, visit: (e: Expr) => void): void {
+  visit(e);
+  switch (e.kind) {
+    case 'unary':
+      return walkExpr(e.arg, visit);
+    case 'binary':
+      walkExpr(e.left, visit);
+      return walkExpr(e.right, visit);
+    case 'math':
+      return e.args.forEach((a) => walkExpr(a, visit));
+    case 'cond':
+      walkExpr(e.cond, visit);
+      walkExpr(e.then, visit);
+      return walkExpr(e.else, visit);
+    case 'load':
+      return walkExpr(e.index, visit);
+    case 'call':
+      return e.args.forEach((a) => a.kind !== 'array' && walkExpr(a, visit));
+    default:
+      return;
+  }
+}
+
+function localsRead(e: Expr): Set<number> {
+  const out = new Set<number>();
+  walkExpr(e, (x) => x.kind === 'local' && out.add(x.local));
+  return out;
+}
+
+/** A callee the threads may run: no array writes and no host Math, itself and whatever it calls. */
+function checkCallee(ir: IrModule, name: string, seen = new Set<string>()): void {
+  if (seen.has(name)) return;
+  seen.add(name);
+  const g = ir.functions.find((x) => x.name === name);
+  if (!g) refuse(`it calls ${name}, which is not compiled with it`);
+  const written = g.arrays.find((a) => a.written);
+  if (written) refuse(`it calls ${name}, which writes ${written.name}`);
+  forEachExpr(g.body, (e) =>
+    walkExpr(e, (x) => {
+      if (x.kind === 'math') refuse(`${name} calls Math.${x.fn}, which runs in JavaScript on the main thread only`);
+      if (x.kind === 'call') checkCallee(ir, x.fn, seen);
+    }),
+  );
+}
+
+function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
+  if (loop.postTest) refuse('a do-while loop');
+  const i = counterOf(loop);
+  const b = loop.test && i !== undefined ? boundOf(loop.test, i) : undefined;
+  if (i === undefined || !b || f.locals[i]!.type !== 'i32') refuse('not a counted loop (for (let i = …; i < n; i++))');
+  const assigned = assignedIn(loop.body);
+  if (assigned.has(i)) refuse(`its body assigns the counter ${f.locals[i]!.name}`);
+  assigned.delete(i);
+  walkExpr(b.bound, (x) => {
+    if (x.kind === 'local' && assigned.has(x.local)) refuse(`its bound changes in the loop (${f.locals[x.local]!.name})`);
+    if (x.kind === 'load' || x.kind === 'call' || x.kind === 'math') refuse('its bound is not a plain expression of values the loop leaves unchanged');
+  });
+
+  // Arrays the loop writes.
+  const written = new Set<number>();
+  const findStores = (list: Stmt[]): void => {
+    for (const s of list) {
+      if (s.kind === 'store') written.add(s.array);
+      else if (s.kind === 'if') {
+        findStores(s.then);
+        findStores(s.else);
+      } else if (s.kind === 'loop') {
+        findStores(s.body);
+        findStores(s.update);
+      }
+    }
+  };
+  findStores(loop.body);
+  const used = new Set<number>(written);
+  forEachExpr(loop.body, (e) =>
+    walkExpr(e, (x) => {
+      if (x.kind === 'load' || x.kind === 'length') used.add(x.array);
+      if (x.kind === 'call') for (const a of x.args) if (a.kind === 'array') used.add(a.array);
+    }),
+  );
+
+  // Locals assigned exactly once in the function: an index held in one (`const k = y * w + x`) is read through it.
+  const assignCount = new Map<number, number>();
+  const count = (list: Stmt[]): void => {
+    for (const s of list) {
+      if (s.kind === 'set') assignCount.set(s.local, (assignCount.get(s.local) ?? 0) + 1);
+      else if (s.kind === 'if') {
+        count(s.then);
+        count(s.else);
+      } else if (s.kind === 'loop') {
+        count(s.body);
+        count(s.update);
+      }
+    }
+  };
+  count(f.body);
+  const invariant = (l: number) => !assigned.has(l) && l !== i;
+  const name = (l: number) => f.locals[l]!.name;
+  const arrayName = (a: number) => f.arrays[a]!.name;
+
+  interface State {
+    /** Locals definitely assigned so far in this iteration. */
+    defined: Set<number>;
+    /** Single-assignment locals whose value is known here. */
+    env: Map<number, Expr>;
+    /** Inner counters in [0, W): counter → W's local. */
+    rows: Map<number, number>;
+  }
+  const copy = (st: State): State => ({ defined: new Set(st.defined), env: new Map(st.env), rows: new Map(st.rows) });
+
+  const resolve = (e: Expr, st: State): Expr => (e.kind === 'local' && st.env.has(e.local) ? resolve(st.env.get(e.local)!, st) : e);
+  const isCounter = (e: Expr, st: State): boolean => {
+    const r = resolve(e, st);
+    if (isLocal(r, i)) return true;
+    return r.kind === 'unary' && r.op === 'f64.from_i32' && isLocal(resolve(r.arg, st), i);
+  };
+  // `double(i) * double(W)` with W unchanged by the loop: the row's first element.
+  const rowStart = (e: Expr, st: State): number | undefined => {
+    const r = resolve(e, st);
+    if (r.kind !== 'binary' || r.op !== 'f64.mul') return undefined;
+    for (const [p, q] of [[r.left, r.right], [r.right, r.left]] as const) {
+      const w = resolve(q, st);
+      if (isCounter(p, st) && w.kind === 'unary' && w.op === 'f64.from_i32' && w.arg.kind === 'local' && invariant(w.arg.local)) return w.arg.local;
+    }
+    return undefined;
+  };
+  const inRow = (e: Expr, w: number, st: State): boolean => {
+    const r = resolve(e, st);
+    if (r.kind !== 'unary' || r.op !== 'f64.from_i32') return false;
+    const x = resolve(r.arg, st);
+    return x.kind === 'local' && st.rows.get(x.local) === w;
+  };
+  /**
+   * Which elements an index reaches, as a signature: `i+c` (the counter plus c) or `row W+c` (i·W + x + c with x
+   * in [0, W)). Two accesses with the same signature in different iterations never reach the same element;
+   * undefined when the index is neither.
+   */
+  const signature = (e: Expr, st: State): string | undefined => {
+    let r = resolve(e, st);
+    let c = 0;
+    for (;;) {
+      if (r.kind !== 'binary') break;
+      const intConst = (x: Expr): number | undefined => {
+        if (x.kind !== 'const') return undefined;
+        if (r.type === 'i32' || r.type === 'u32') return x.value | 0;
+        return Number.isInteger(x.value) && Math.abs(x.value) <= 2 ** 31 ? x.value : undefined;
+      };
+      const add = r.op === 'i32.add' || r.op === 'f64.add';
+      const sub = r.op === 'i32.sub' || r.op === 'f64.sub';
+      const right = intConst(r.right);
+      const left = intConst(r.left);
+      if ((add || sub) && right !== undefined) {
+        c += sub ? -right : right;
+        r = resolve(r.left, st);
+      } else if (add && left !== undefined) {
+        c += left;
+        r = resolve(r.right, st);
+      } else break;
+    }
+    const off = c === 0 ? '' : c > 0 ? `+${c}` : `${c}`;
+    if (isCounter(r, st)) return `i${off}`;
+    if (r.kind === 'binary' && r.op === 'f64.add') {
+      for (const [p, q] of [[r.left, r.right], [r.right, r.left]] as const) {
+        const w = rowStart(p, st);
+        if (w !== undefined && inRow(q, w, st)) return `row ${w}${off}`;
+      }
+    }
+    return undefined;
+  };
+  // Every access to an array the loop writes must have one and the same signature.
+  const signatures = new Map<number, string>();
+  const access = (array: number, index: Expr, st: State, what: string): void => {
+    if (!written.has(array)) return;
+    const sig = signature(index, st);
+    if (sig === undefined) refuse(`it ${what} ${arrayName(array)}[…] at an index not proven distinct for each iteration`);
+    const before = signatures.get(array);
+    if (before !== undefined && before !== sig) refuse(`it reaches ${arrayName(array)} at two different offsets, which other iterations may reach too`);
+    signatures.set(array, sig);
+  };
+
+  const checkExpr = (e: Expr, st: State): void =>
+    walkExpr(e, (x) => {
+      if (x.kind === 'local' && assigned.has(x.local) && !st.defined.has(x.local)) {
+        refuse(`${name(x.local)} carries a value from one iteration to the next`);
+      }
+      if (x.kind === 'load') access(x.array, x.index, st, 'reads');
+      if (x.kind === 'math') refuse(`it calls Math.${x.fn}, which runs in JavaScript on the main thread only`);
+      if (x.kind === 'call') {
+        for (const a of x.args) if (a.kind === 'array' && written.has(a.array)) refuse(`it passes ${arrayName(a.array)}, which it writes, to ${x.fn}`);
+        checkCallee(ir, x.fn);
+      }
+    });
+
+  // An inner loop whose counter x starts at a constant ≥ 0 and runs while x < W (or double(x) < double(W) − c).
+  const rowCounter = (inner: Loop, st: State): [number, number] | undefined => {
+    const x = counterOf(inner);
+    if (x === undefined || !inner.test || inner.postTest || !st.defined.has(x)) return undefined;
+    const ib = boundOf(inner.test, x);
+    if (!ib || ib.bound.kind !== 'local' || !invariant(ib.bound.local)) return undefined;
+    if (ib.minus > 0 && inner.test.kind === 'binary' && inner.test.op !== 'f64.lt') return undefined;
+    if (assignedIn(inner.body).has(x)) return undefined;
+    let ok = true;
+    const starts = (list: Stmt[], inUpdateOf?: Loop): void => {
+      for (const s of list) {
+        if (s.kind === 'set' && s.local === x) {
+          const isUpdate = inUpdateOf === inner;
+          const isStart = s.value.kind === 'const' && s.value.type === 'i32' && s.value.value >= 0;
+          if (!isUpdate && !isStart) ok = false;
+        } else if (s.kind === 'if') {
+          starts(s.then);
+          starts(s.else);
+        } else if (s.kind === 'loop') {
+          starts(s.body);
+          starts(s.update, s);
+        }
+      }
+    };
+    starts(f.body);
+    return ok ? [x, ib.bound.local] : undefined;
+  };
+
+  const walk = (list: Stmt[], st: State): void => {
+    for (const s of list) {
+      switch (s.kind) {
+        case 'set':
+          checkExpr(s.value, st);
+          st.defined.add(s.local);
+          st.env.delete(s.local);
+          if (assignCount.get(s.local) === 1 && [...localsRead(s.value)].every((l) => l === i || invariant(l) || st.rows.has(l))) st.env.set(s.local, s.value);
+          break;
+        case 'store':
+          checkExpr(s.index, st);
+          checkExpr(s.value, st);
+          access(s.array, s.index, st, 'writes');
+          break;
+        case 'expr':
+          checkExpr(s.value, st);
+          break;
+        case 'if': {
+          checkExpr(s.cond, st);
+          const a = copy(st);
+          const b2 = copy(st);
+          walk(s.then, a);
+          walk(s.else, b2);
+          st.defined = new Set([...a.defined].filter((l) => b2.defined.has(l)));
+          break;
+        }
+        case 'loop': {
+          if (s.test) checkExpr(s.test, st);
+          if (s.postTest) checkExpr(s.postTest, st);
+          const inner = copy(st);
+          const row = rowCounter(s, st);
+          if (row) inner.rows.set(row[0], row[1]);
+          walk(s.body, inner);
+          walk(s.update, copy(st));
+          break;
+        }
+        case 'break':
+          if (s.label === loop.label) refuse('it breaks out of the loop');
+          break;
+        case 'return':
+          refuse('it returns from inside the loop');
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  walk(loop.body, { defined: new Set(), env: new Map(), rows: new Map() });
+
+  // Scalars the loop assigns must not be read anywhere else in the function.
+  const outside: Stmt[] = [];
+  const gather = (list: Stmt[]): void => {
+    for (const s of list) {
+      if (s === loop) continue;
+      if (s.kind === 'if') {
+        outside.push({ ...s, then: [], else: [] });
+        gather(s.then);
+        gather(s.else);
+      } else if (s.kind === 'loop') {
+        outside.push({ ...s, body: [], update: [] });
+        gather(s.body);
+        gather(s.update);
+      } else outside.push(s);
+    }
+  };
+  gather(f.body);
+  forEachExpr(outside, (e) =>
+    localsRead(e).forEach((l) => {
+      if (assigned.has(l)) refuse(`${f.locals[l]!.name} is read after the loop`);
+    }),
+  );
+
+
+  const aliases: [number, number][] = [];
+  for (const w of written) {
+    for (const o of used) {
+      if (o === w || f.arrays[o]!.kind !== f.arrays[w]!.kind) continue;
+      if (written.has(o) && o < w) continue;
+      aliases.push([w, o]);
+    }
+  }
+  const hasLoop = (l: Stmt[]): boolean => l.some((s) => s.kind === 'loop' || (s.kind === 'if' && (hasLoop(s.then) || hasLoop(s.else))));
+  let calls = false;
+  forEachExpr(loop.body, (e) => walkExpr(e, (x) => (calls ||= x.kind === 'call')));
+  const nested = hasLoop(loop.body) || calls;
+  return {
+    fn: f.name,
+    counter: i,
+    counterName: f.locals[i]!.name,
+    bound: b.bound,
+    minus: b.minus,
+    privates: [...assigned].sort((x, y) => x - y),
+    aliases,
+    minIterations: nested ? MIN_ITERATIONS.nested : MIN_ITERATIONS.flat,
+  };
+}
+
+/** What the backend lends the OpenMP form: its expression printer, block printer and the jump labels in use. */
+export interface LoopPrinter {
+  expr(e: Expr): string;
+  block(list: Stmt[], depth: number, out: string[]): void;
+  jumps: Set<string>;
+}
+
+/**
+ * Writes the loop as an OpenMP parallel loop when it was proven parallel (true), or nothing (false: the backend
+ * writes it serially). Each iteration has its own copy of the counter and of the locals the loop assigns; a bail-out
+ * in any iteration bails out the call once the loop ends (the written arrays are then restored as usual).
+ */
+export function emitParallelLoop(ir: IrModule, f: IrFunction, loop: Stmt, depth: number, out: string[], p: LoopPrinter): boolean {
+  if (loop.kind !== 'loop') return false;
+  const par = parallelLoops(ir, f).get(loop);
+  if (!par) return false;
+  const pad = '  '.repeat(depth);
+  const c = par.counter;
+  const lo = `plab_lo${c}`;
+  const hi = `plab_hi${c}`;
+  const failed = `plab_bail${c}`;
+  const k = `plab_k${c}`;
+  const chunk = `plab_chunk${c}`;
+  const conds = [`${hi} - ${lo} >= ${par.minIterations}`, ...par.aliases.map(([w, o]) => `(const void*)a${w} != (const void*)a${o}`)];
+  out.push(`${pad}{  // iterations of the loop over ${par.counterName.replace(/[^\w$]/g, '')} are independent: run on threads`);
+  out.push(`${pad}  const int64_t ${lo} = int64_t(l${c});`);
+  out.push(`${pad}  const int64_t ${hi} = int64_t(int32_t(${p.expr(par.bound)}))${par.minus ? ` - ${par.minus}` : ''};`);
+  out.push(`${pad}  bool ${failed} = false;`);
+  // Chunks of about 1/64 of the iterations taken as threads get free: a thread the system pauses holds up
+  // one chunk, not its fixed share.
+  out.push(`${pad}  const int64_t ${chunk} = ${hi} - ${lo} > 64 ? (${hi} - ${lo}) / 64 : 1;`);
+  out.push(`${pad}  #pragma omp parallel for schedule(dynamic, ${chunk}) if(${conds.join(' && ')})`);
+  out.push(`${pad}  for (int64_t ${k} = ${lo}; ${k} < ${hi}; ${k}++) {`);
+  out.push(`${pad}    decltype(l${c}) l${c} = decltype(l${c})(${k});`);
+  for (const l of par.privates) out.push(`${pad}    decltype(l${l}) l${l}{};`);
+  out.push(`${pad}    try {`);
+  out.push(`${pad}      {`);
+  p.block(loop.body, depth + 4, out);
+  out.push(`${pad}      }`);
+  if (p.jumps.has(`cont${loop.label}`)) out.push(`${pad}      cont${loop.label}:;`);
+  out.push(`${pad}    } catch (const plab::Bail&) {`);
+  out.push(`${pad}      __atomic_store_n(&${failed}, true, __ATOMIC_RELAXED);`);
+  out.push(`${pad}    }`);
+  out.push(`${pad}  }`);
+  out.push(`${pad}  if (${failed}) plab::bail();`);
+  out.push(`${pad}  if (${hi} > ${lo}) l${c} = decltype(l${c})(${hi});`);
+  out.push(`${pad}}`);
+  return true;
+}
