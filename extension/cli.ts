@@ -11,6 +11,7 @@ import { benchTargets, formatDuration, type BenchResult, type MultiBenchResult }
 import { checkPrediction, describeCosts, modelError, type Prediction } from './bench/break-even';
 import { compileKernel, selectKernel, targetName, type Candidate, type Target } from './compiler/compile';
 import { compileNative } from './compiler/compile-native';
+import type { PythonTarget } from './compiler/compile-python';
 import { parseOptIns, type OptIn } from '../native/opt-ins';
 import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
@@ -70,7 +71,11 @@ Options for optimize (record the function's real calls → compile → prove →
   --fn <name>               the function to rewrite (a top-level function declaration or const arrow function)
   --target wasm|native|auto the backend: WebAssembly (default), a native Node-API addon built with the local
                             C++ compiler, or auto: both, proven and benchmarked side by side with JavaScript,
-                            with the break-even model's prediction next to the measurement
+                            with the break-even model's prediction next to the measurement.
+                            For a .py file: numba (default), cython, pybind11, or auto: all three side by side
+                            with CPython
+  --python <path>           the Python interpreter for a .py file (default: python3 on PATH); the targets'
+                            packages (numba, Cython, pybind11) must import in it
   --time <s>                measured seconds per variant in the benchmark (default 1.5)
   --timeout <s>             stop the recorded run after this many seconds (default 60, 0 for none)
   --store <dir>             where recordings are kept (default ~/.cache/perf-lab)
@@ -81,7 +86,8 @@ Options for optimize (record the function's real calls → compile → prove →
   --node <path>             the node executable to run the program, proof and benchmark with
   --apply                   write the proven rewrite: <file>.<fn>.wasm (or .node) and its loader beside the file,
                             and the function replaced by a call into it (the original kept as <fn>$js, the
-                            fallback); with --target auto, the target measured fastest
+                            fallback); with --target auto, the target measured fastest. For a .py file:
+                            <stem>_<fn>_<target>.py beside it, the original kept as _<fn>_py
 
 Options for compare (two profiles of one program, e.g. before and after an edit):
   <before> <after>          any two profiles perf-lab report reads; functions are matched by name, file and
@@ -508,6 +514,7 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
       store: { type: 'string' },
       rerecord: { type: 'boolean' },
       node: { type: 'string' },
+      python: { type: 'string' },
       apply: { type: 'boolean' },
       opt: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -527,8 +534,11 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   }
   if (optIns.length > 0 && (values.target ?? 'wasm') === 'wasm') throw new UsageError('--opt applies to native code: add --target native (or auto).');
   if (!values.fn) throw new UsageError('perf-lab optimize needs --fn <name>: the function to rewrite.');
-  const target = values.target ?? 'wasm';
+  const isPython = /\.py$/i.test(file);
+  if (isPython && values.target !== undefined && !['numba', 'cython', 'pybind11', 'auto'].includes(values.target)) throw new UsageError(`--target for a .py file takes numba, cython, pybind11 or auto, not "${values.target}".`);
+  const target = isPython ? 'wasm' : (values.target ?? 'wasm');
   if (target !== 'wasm' && target !== 'native' && target !== 'auto') throw new UsageError(`--target takes wasm, native or auto, not "${target}".`);
+  const python = isPython ? { pythonTarget: (values.target ?? 'numba') as PythonTarget | 'auto', ...(values.python ? { pythonPath: values.python } : {}) } : {};
   const functionName = values.fn;
   const timeMs = positiveNumber(values.time, 'time', 1.5) * 1000;
   const timeoutMs = positiveNumber(values.timeout, 'timeout', 60, true) * 1000;
@@ -536,7 +546,7 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   const interrupt = abortOnInterrupt();
   try {
     const r = await optimizeFlow(
-      { path: resolve(file), functionName, programArgs, timeMs, timeoutMs, store, target, rerecord: values.rerecord === true, apply: values.apply === true, ...(optIns.length > 0 ? { optIns } : {}), ...(values.node ? { nodePath: values.node } : {}) },
+      { path: resolve(file), functionName, programArgs, timeMs, timeoutMs, store, target, rerecord: values.rerecord === true, apply: values.apply === true, ...(optIns.length > 0 ? { optIns } : {}), ...(values.node ? { nodePath: values.node } : {}), ...python },
       interrupt.signal,
       io,
     );
@@ -560,6 +570,9 @@ export interface OptimizeFlowOptions {
   apply?: boolean;
   /** WebAssembly (the default), native, or both side by side. */
   target?: Target | 'auto';
+  /** For a .py file: the interpreter (python3 on PATH by default) and the target (Numba by default, or all three). */
+  pythonPath?: string;
+  pythonTarget?: PythonTarget | 'auto';
   /** Native opt-ins (native/opt-ins.ts); none keeps results exact. */
   optIns?: OptIn[];
 }
@@ -587,6 +600,7 @@ export function bestTarget(r: MultiBenchResult): MultiBenchResult['targets'][num
 
 /** record → compile → prove → bench (→ apply), printing each stage; `ok` is false on a refusal or a failed proof. */
 export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; bench?: BenchResult; benches?: MultiBenchResult; prediction?: Prediction }> {
+  if (/\.py$/i.test(o.path)) return (await import('./optimize-python')).optimizePythonFlow(o, signal, io);
   const { path, functionName, programArgs, timeMs, timeoutMs, store, nodePath } = o;
   const targets: Target[] = o.target === 'auto' ? ['wasm', 'native'] : [o.target ?? 'wasm'];
   const stage = { signal };

@@ -120,7 +120,7 @@ export interface ProofView {
 }
 
 /** The versions of a function the benchmark measures: the original and one per compiled target. */
-export type VariantName = 'JavaScript' | 'WebAssembly' | 'native';
+export type VariantName = 'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'Numba' | 'Cython' | 'pybind11';
 
 /** One variant of the benchmark (the bench stage's result, shown as is); times in milliseconds per call. */
 export interface VariantView {

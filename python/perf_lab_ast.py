@@ -7,7 +7,7 @@ parsed by the Python that runs it:
                                       or {"ok": false, "line": ..., "column": ..., "message": ...}
 
 Every node is an object with "_type" (the ast class name), "line" and "col" (1-based) when the node has a position,
-and its fields. Constants are tagged so that JSON keeps them exact: {"int": "123"} (any size), {"float": "0x1.8p+1"}
+"endLine" for statements, and its fields. Constants are tagged so that JSON keeps them exact: {"int": "123"} (any size), {"float": "0x1.8p+1"}
 (float.hex, also inf and nan), {"bool": true}, {"none": true}, {"str": "..."}; other constants as {"other": repr}.
 """
 
@@ -43,6 +43,8 @@ def node_json(node):
     if hasattr(node, "lineno"):
         out["line"] = node.lineno
         out["col"] = node.col_offset + 1
+        if getattr(node, "end_lineno", None) is not None and isinstance(node, ast.stmt):
+            out["endLine"] = node.end_lineno
     for name, value in ast.iter_fields(node):
         if name in ("type_comment", "kind"):
             continue

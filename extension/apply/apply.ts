@@ -23,8 +23,8 @@ export interface TextEdit {
 export interface PlannedFile {
   path: string;
   contents: Uint8Array;
-  /** What it is, for the summary and the editor's edit label. */
-  role: 'wasm' | 'addon' | 'loader' | 'types';
+  /** What it is, for the summary and the editor's edit label ('module': a generated Python module or its built file). */
+  role: 'wasm' | 'addon' | 'loader' | 'types' | 'module';
 }
 
 /** What applying a candidate changes: files to create and edits of the source, checked against the source's hash. */
@@ -34,8 +34,8 @@ export interface ApplyPlan {
   functionName: string;
   /** The name the original function keeps in the file, as the fallback. */
   fallbackName: string;
-  /** The module format of the source, which the loader matches. */
-  format: 'esm' | 'cjs' | 'ts';
+  /** The module format of the source, which the loader matches ('py' for a Python source). */
+  format: 'esm' | 'cjs' | 'ts' | 'py';
   files: PlannedFile[];
   /** Edits of the source, not overlapping, in order. */
   textEdits: TextEdit[];

@@ -1,0 +1,116 @@
+// `perf-lab optimize file.py --fn name`: record → compile (Numba, Cython, pybind11) → prove → bench (→ apply) for a
+// Python function, printing each stage as the JavaScript flow does. Loaded late by the command line's optimizeFlow.
+import { readFile } from 'node:fs/promises';
+import { basename, join, relative, isAbsolute } from 'node:path';
+import { writePlan } from './apply/apply';
+import { planApplyPython } from './apply/apply-python';
+import { benchPython, type PythonBenchResult } from './bench/bench-python';
+import { formatDuration } from './bench/bench';
+import { formatTable, type CliIO, type OptimizeFlowOptions } from './cli';
+import { compilePython, PYTHON_TARGETS, pythonTargetName, type PythonCandidate, type PythonTarget } from './compiler/compile-python';
+import { selectPythonKernel } from './compiler/frontend-py';
+import { formatRefusal } from './compiler/refusal';
+import { PerfLabError, userMessage } from './errors';
+import { probePython } from './profile/python-runner';
+import { describePythonProof, provePython, type PythonProof } from './prove/prove-python';
+import { loadPythonRecording, recordPython, recordedPyParamTypes, type PythonRecording } from './record/record-python';
+
+/** The targets a --target value asks for: one, or all three side by side. */
+export function pythonTargetsOf(target: PythonTarget | 'auto' | undefined): PythonTarget[] {
+  return target === 'auto' ? [...PYTHON_TARGETS] : [target ?? 'numba'];
+}
+
+function shown(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/** The Python benchmark as a table, a speedup line per target and the advice for the fastest. */
+export function pythonBenchReport(r: PythonBenchResult): string {
+  const rows = r.variants.map((v) => [v.name, formatDuration(v.median), formatDuration(v.mean), `±${v.rme.toFixed(1)}%`, formatDuration(v.sd), v.samples.toLocaleString('en-US')]);
+  const x = (n: number) => `${n.toFixed(2)}×`;
+  const lines = r.targets.map((t) => `Speedup ${t.name.padEnd(9)} ${x(t.speedup.estimate)} (95% CI ${x(t.speedup.ci95[0])}–${x(t.speedup.ci95[1])}, ratio of medians): ${t.verdict}`);
+  const best = bestPythonTarget(r);
+  const advice = best ? best.recommendation : `keep Python: ${r.targets.map((t) => `${t.name} ${t.verdict} (${x(t.speedup.estimate)})`).join(', ')}`;
+  return (
+    formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]) +
+    `\n${lines.join('\n')}\n` +
+    `Recommendation: ${advice}\n` +
+    `  call shape  ${r.callShape}\n` +
+    `  note        ${r.note}\n`
+  );
+}
+
+/** The fastest target significantly faster than CPython, if any. */
+export function bestPythonTarget(r: PythonBenchResult): PythonBenchResult['targets'][number] | undefined {
+  return r.targets.filter((t) => t.verdict === 'faster').sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
+}
+
+/** record → compile → prove → bench (→ apply) for a function of a .py file; `ok` is false on a refusal or a failed proof. */
+export async function optimizePythonFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; pythonBench?: PythonBenchResult; proofs?: PythonProof[] }> {
+  const { path, functionName, programArgs, timeMs, timeoutMs, store } = o;
+  const stage = { signal };
+  const runtime = await probePython(o.pythonPath || 'python3');
+  const python = runtime.execPath;
+  const targets = pythonTargetsOf(o.pythonTarget);
+  let rec: PythonRecording | undefined = o.rerecord ? undefined : await loadPythonRecording(store, path, functionName);
+  if (rec) {
+    io.out(`Using the recording of ${functionName} from ${rec.recordedAt} (${rec.calls.length} of ${rec.totalCalls} calls; --rerecord to record again)\n`);
+  } else {
+    io.out(`Recording the calls of ${functionName} in ${shown(path)}${programArgs.length > 0 ? ` ${programArgs.join(' ')}` : ''} (Python ${runtime.version})…\n`);
+    rec = await recordPython({ file: path, functionName, python, args: programArgs, timeoutMs, ...(io.programOutput ? { onOutput: io.programOutput } : {}) }, store, stage);
+    io.out(`Recorded ${rec.calls.length} of ${rec.totalCalls} call${rec.totalCalls === 1 ? '' : 's'}${rec.truncated ? ' (first calls plus a uniform sample)' : ''}, kept in ${shown(store)}\n`);
+  }
+
+  const source = await readFile(path, 'utf8');
+  const params = recordedPyParamTypes(rec);
+  const selected = await selectPythonKernel({ python, file: path, fileName: basename(path), functionName, params, signal });
+  const into = targets.map(pythonTargetName).join(' or ');
+  if (!selected.ok) {
+    io.out(`\nRefused: ${functionName} cannot be compiled to ${into}: ${formatRefusal(selected.refusal)}\n`);
+    return { ok: false };
+  }
+  const as = params.some(Boolean) ? ` (${params.map((p) => p ?? '?').join(', ')}, as recorded)` : '';
+  const candidates: PythonCandidate[] = [];
+  for (const t of targets) {
+    try {
+      const c = await compilePython(selected.kernel, t, { ...stage, python, cacheDir: join(store, 'python') });
+      io.out(`Compiled ${functionName}${as} to ${pythonTargetName(t)}: ${shown(join(c.dir, `${c.moduleName}.py`))} (${c.log[0]})\n`);
+      candidates.push(c);
+    } catch (e) {
+      if (!(e instanceof PerfLabError) || targets.length === 1) throw e;
+      io.out(`${pythonTargetName(t)} is not available: ${userMessage(e)}\n`);
+    }
+  }
+  io.out('\n');
+  if (candidates.length === 0) return { ok: false };
+
+  const proven: { candidate: PythonCandidate; proof: PythonProof }[] = [];
+  const proofs: PythonProof[] = [];
+  for (const candidate of candidates) {
+    const proof = await provePython(candidate, rec, { ...stage, python });
+    proofs.push(proof);
+    io.out(describePythonProof(proof, functionName));
+    if (proof.ok) proven.push({ candidate, proof });
+  }
+  if (proven.length === 0) {
+    io.out('\nNot benchmarked: only a proven rewrite is worth measuring.\n');
+    return { ok: false, proofs };
+  }
+  io.out(`\nBenchmarking (${(timeMs / 1000).toFixed(1)} s per variant, each in its own process)…\n`);
+  const bench = await benchPython(proven.map((p) => p.candidate), rec, { ...stage, python, timeMs });
+  io.out(pythonBenchReport(bench));
+
+  if (o.apply) {
+    const best = bestPythonTarget(bench);
+    const chosen = proven.find((p) => p.candidate.target === best?.target) ?? proven[0]!;
+    const plan = await planApplyPython({ file: path, source, functionName, candidate: chosen.candidate, proof: chosen.proof, python });
+    await writePlan(plan);
+    io.out(`\nApplied (${pythonTargetName(chosen.candidate.target)}): ${plan.summary}\n`);
+    for (const f of plan.files) io.out(`  wrote   ${shown(f.path)}\n`);
+    io.out(`  edited  ${shown(path)}\n`);
+    const t = bench.targets.find((x) => x.target === chosen.candidate.target)!;
+    if (t.verdict !== 'faster') io.out(`Note: the benchmark says ${t.verdict}; this rewrite will not make the program faster (${t.recommendation}).\n`);
+  }
+  return { ok: true, pythonBench: bench, proofs };
+}
