@@ -119,10 +119,14 @@ describe('compare two profiles', () => {
       assert.ok(both.red > 500 && both.blue > 500, `both colours are drawn: ${JSON.stringify(both)}`);
       measure('differential flame graph pixels', `after widths: red ${after.red}, blue ${after.blue}; before widths: red ${both.red}, blue ${both.blue}`);
 
-      // Keyboard: the cursor frame's change shows as the tooltip.
+      // Keyboard: the cursor frame's change is read out (a live region under the graph).
       await w.locator('#diff-flame').focus();
       for (let i = 0; i < 3; i++) await w.locator('#diff-flame').press('ArrowDown');
-      const tip = w.locator('#diff-tooltip');
+      assert.match(await w.locator('#diff-cursor').innerText(), /Δ self [+−±].*Δ total [+−±]/);
+      // Hovering a box shows the same in the tooltip.
+      const box = await w.locator('#diff-flame').boundingBox();
+      await page.mouse.move(box!.x + 60, box!.y + 9 + 18 * 3);
+      const tip = w.locator('#tooltip');
       await tip.waitFor({ state: 'visible', timeout: 5_000 });
       assert.match(await tip.innerText(), /Δ self[\s\S]*Δ total/);
 

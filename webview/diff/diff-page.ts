@@ -1,13 +1,13 @@
 // The comparison page: a differential flame graph of two profiles (red: a larger share than before, blue: a smaller one),
 // its legend, and the table of per-function changes. The same bundle as the flame graph, another page.
 import { change, describeChange, share } from '../../extension/profile/diff';
-import type { DiffGraphData, DiffNode, FromWebview } from '../../extension/protocol';
+import type { DiffGraphData, DiffNode, FrameInfo, FromWebview } from '../../extension/protocol';
 import { el } from '../dom';
 import { cssColor, mix, parseColor, type Rgb } from '../flame/colors';
+import { FlameView } from '../flame/flame-view';
 import { formatShare, formatWeight, location } from '../format';
 import { readTheme, watchTheme, type Theme } from '../theme';
 import pageCss from './diff.css';
-import { DiffGraph } from './diff-graph';
 import { diffFill, diffRows, maxShareDelta, nodeShareDelta, setWidths, trendOf, type ColourBasis, type DiffColumn, type DiffPalette, type Trend, type WidthBasis } from './diff-model';
 
 export interface DiffPageDeps {
@@ -38,7 +38,8 @@ class DiffPage {
   private sort: { column: DiffColumn; descending: boolean } = { column: 'deltaSelf', descending: true };
   private readonly table = el('table', 'hot-table diff-table');
   private readonly crumbs = el('nav', 'breadcrumb');
-  private readonly graph: DiffGraph;
+  private readonly graph: FlameView;
+  private readonly cursor = el('p', 'diff-cursor');
 
   constructor(
     private readonly data: DiffGraphData,
@@ -55,16 +56,26 @@ class DiffPage {
     const section = el('section', 'hot');
     section.setAttribute('aria-label', 'Changes per function');
     section.append(this.table);
-    root.replaceChildren(this.header(), this.notes(), this.toolbar(), this.crumbs, graphHost, section);
+    this.cursor.id = 'diff-cursor';
+    this.cursor.setAttribute('aria-live', 'polite');
+    this.cursor.textContent = 'Hover a frame, or focus the graph and use the arrow keys, to read its change.';
+    root.replaceChildren(this.header(), this.notes(), this.toolbar(), this.crumbs, graphHost, this.cursor, section);
 
-    this.graph = new DiffGraph(graphHost, {
-      fill: (n) => this.fill(n),
-      describe: (n) => this.describe(n),
-      rootLabel: () => `all (${this.sideTotal()})`,
-      open: (n) => this.open(n.frame),
-      zoomed: (path) => this.zoomed(path),
-      frames: () => this.data.frames,
-    });
+    this.graph = new FlameView(
+      graphHost,
+      {
+        cursor: (n) => this.describeCursor(n as DiffNode),
+        openSource: (f) => this.open(f),
+        zoom: (path) => this.zoomed(path as readonly DiffNode[]),
+      },
+      {
+        id: 'diff-flame',
+        label: 'Differential flame graph',
+        rootLabel: () => `all (${this.sideTotal()})`,
+        fill: (n) => this.fill(n as DiffNode),
+        rows: (n) => this.rows(n as DiffNode),
+      },
+    );
     const applyTheme = () => {
       const theme = readTheme();
       this.palette = diffPalette(theme);
@@ -74,7 +85,7 @@ class DiffPage {
     watchTheme(applyTheme);
     setWidths(data.root, this.width);
     this.max = maxShareDelta(data.root, this.colour, data);
-    this.graph.setRoot(data.root);
+    this.setTree();
     this.renderTable();
     document.body.dataset.state = 'ready';
     deps.post({ type: 'ready' });
@@ -154,12 +165,12 @@ class DiffPage {
       select<ColourBasis>('diff-colour', 'Colour by', [['self', 'Δ self'], ['total', 'Δ total']], this.colour, (v) => {
         this.colour = v;
         this.max = maxShareDelta(this.data.root, v, this.data);
-        this.graph.redraw();
+        this.graph.view.invalidate();
       }),
       select<WidthBasis>('diff-width', 'Widths', [['after', 'after'], ['before', 'before']], this.width, (v) => {
         this.width = v;
         setWidths(this.data.root, v);
-        this.graph.relayout();
+        this.setTree();
       }),
     );
     return bar;
@@ -174,26 +185,34 @@ class DiffPage {
     return diffFill(nodeShareDelta(n, this.colour, this.data), this.max, this.palette!);
   }
 
-  /** Tooltip: the function, where it is, both sides' weights and the changes in words. */
-  private describe(n: DiffNode): HTMLElement[] {
+  /** Shows the tree at the chosen side's widths, zoomed out. */
+  private setTree(): void {
+    const side = this.width === 'after' ? this.data.after : this.data.before;
+    this.graph.setTree(this.data.root, this.data.frames, side.total, side.unit);
+  }
+
+  /** The tooltip's rows: both sides' weights and the changes in words, and the trend the colour shows. */
+  private rows(n: DiffNode): [string, string][] {
     const d = this.data;
-    const frame = n.frame >= 0 ? d.frames[n.frame] : undefined;
-    const out: HTMLElement[] = [el('div', 'tt-name', frame ? frame.name || '(anonymous)' : 'All samples')];
-    if (frame?.file) out.push(el('div', 'tt-location', location(frame.file, frame.line)));
-    const grid = el('dl', 'tt-grid');
-    const row = (label: string, value: string) => grid.append(el('dt', undefined, label), el('dd', undefined, value));
     const side = (w: number, s: DiffGraphData['before']) => `${formatWeight(w, s.unit)} (${formatShare(w, s.total)})`;
-    row('Self before', side(n.selfBefore, d.before));
-    row('Self after', side(n.selfAfter, d.after));
-    row('Δ self', `${describeChange(change(n.selfBefore, n.selfAfter, d), d.after.unit, formatWeight)}, share ${points(share(n.selfAfter, d.after.total) - share(n.selfBefore, d.before.total))}`);
-    row('Total before', side(n.totalBefore, d.before));
-    row('Total after', side(n.totalAfter, d.after));
-    row('Δ total', `${describeChange(change(n.totalBefore, n.totalAfter, d), d.after.unit, formatWeight)}, share ${points(share(n.totalAfter, d.after.total) - share(n.totalBefore, d.before.total))}`);
-    out.push(grid);
+    const delta = (b: number, a: number) => `${describeChange(change(b, a, d), d.after.unit, formatWeight)}, share ${points(share(a, d.after.total) - share(b, d.before.total))}`;
     const trend = trendOf(this.colour === 'self' ? n.selfBefore : n.totalBefore, this.colour === 'self' ? n.selfAfter : n.totalAfter, nodeShareDelta(n, this.colour, d));
-    out.push(el('div', `tt-trend trend-${trend}`, TREND_WORDS[trend]));
-    out.push(el('div', 'tt-hint', frame?.file && this.deps.canOpen ? 'Click to zoom · Ctrl+click to open source' : 'Click to zoom'));
-    return out;
+    return [
+      ['Self before', side(n.selfBefore, d.before)],
+      ['Self after', side(n.selfAfter, d.after)],
+      ['Δ self', delta(n.selfBefore, n.selfAfter)],
+      ['Total before', side(n.totalBefore, d.before)],
+      ['Total after', side(n.totalAfter, d.after)],
+      ['Δ total', delta(n.totalBefore, n.totalAfter)],
+      [`Colour (Δ ${this.colour})`, TREND_WORDS[trend]],
+    ];
+  }
+
+  /** The keyboard cursor's frame and its change, in a live region (screen readers hear it). */
+  private describeCursor(n: DiffNode): void {
+    const frame = n.frame >= 0 ? this.data.frames[n.frame] : undefined;
+    const name = frame ? frame.name || '(anonymous)' : 'All samples';
+    this.cursor.textContent = `${name}${frame?.file ? ` (${location(frame.file, frame.line, true)})` : ''}: ${this.rows(n).map(([k, v]) => `${k} ${v}`).join('; ')}`;
   }
 
   private zoomed(path: readonly DiffNode[]): void {
@@ -219,9 +238,8 @@ class DiffPage {
     this.graph.canvas.setAttribute('aria-label', `Differential flame graph of ${this.data.title}. Largest changes of self time: ${top.join(', ')}. The table below lists every function.`);
   }
 
-  private open(frameIndex: number): void {
-    const f = this.data.frames[frameIndex];
-    if (!f?.file || !this.deps.canOpen) return;
+  private open(f: FrameInfo): void {
+    if (!f.file || !this.deps.canOpen) return;
     this.deps.post({ type: 'openSource', file: f.file, line: f.line, column: f.column });
   }
 
