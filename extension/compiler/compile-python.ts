@@ -108,6 +108,7 @@ export interface PythonCandidate {
 
 const registry = new Map<PythonTarget, () => Promise<PythonBackend>>([
   ['numba', async () => (await import('./backend-numba')).numbaBackend],
+  ['cython', async () => (await import('./backend-cython')).cythonBackend],
   ['pybind11', async () => (await import('./backend-pybind11')).pybind11Backend],
 ]);
 
