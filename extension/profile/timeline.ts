@@ -54,10 +54,44 @@ export interface Timeline {
   sampleStack: Int32Array;
   times: SampleTimes;
   depth: Int32Array;
+  /** Ancestor tables for common-prefix queries (up[k][s]: the ancestor 2^k levels up, -1 past the root); built on first use. */
+  up?: Int32Array[];
 }
 
 export function timelineOf(p: Profile): Timeline {
   return { stackFrame: p.stackFrame, stackParent: p.stackParent, sampleStack: p.sampleStack, times: sampleTimes(p), depth: stackDepths(p) };
+}
+
+function ancestors(t: Timeline): Int32Array[] {
+  if (t.up) return t.up;
+  let maxDepth = 0;
+  for (let s = 0; s < t.depth.length; s++) if (t.depth[s]! > maxDepth) maxDepth = t.depth[s]!;
+  const up = [t.stackParent];
+  for (let k = 1; 1 << k <= maxDepth; k++) {
+    const prev = up[k - 1]!;
+    const next = new Int32Array(prev.length);
+    for (let s = 0; s < prev.length; s++) next[s] = prev[s]! < 0 ? -1 : prev[prev[s]!]!;
+    up.push(next);
+  }
+  return (t.up = up);
+}
+
+/** The deepest stack that is a prefix of both (-1 when they share no frame), in O(log depth). */
+export function commonStack(t: Timeline, a: number, b: number): number {
+  if (a < 0 || b < 0) return -1;
+  const up = ancestors(t);
+  if (t.depth[a]! < t.depth[b]!) [a, b] = [b, a];
+  for (let k = up.length - 1, diff = t.depth[a]! - t.depth[b]!; k >= 0; k--) if (diff & (1 << k)) a = up[k]![a]!;
+  if (a === b) return a;
+  for (let k = up.length - 1; k >= 0; k--) {
+    const ua = up[k]![a]!;
+    const ub = up[k]![b]!;
+    if (ua !== ub) {
+      a = ua;
+      b = ub;
+    }
+  }
+  return up[0]![a]!;
 }
 
 /** First index in a sorted array whose value is greater than `v`. */
@@ -100,8 +134,24 @@ export function chartRuns(t: Timeline, from: number, to: number, resolution = 0)
     openStart.length = downTo;
   };
   const path: number[] = [];
-  for (; i < n && start[i]! < to; i++) {
-    const s = t.sampleStack[i]!;
+  // With a resolution, the samples of each bucket of half the resolution count as one, whose stack is what they all
+  // have in common (time-bucketed runs): a box of at least the resolution covers a whole bucket, so every box that is
+  // kept is found, its edges within a bucket; calls that alternate faster than a bucket break the runs above them.
+  const bucket = resolution / 2;
+  for (let next = i; i < n && start[i]! < to; i = next) {
+    next = i + 1;
+    let s = t.sampleStack[i]!;
+    if (bucket > 0) {
+      const until = start[i]! + bucket;
+      for (; next < n && start[next]! < until; next++) {
+        const x = t.sampleStack[next]!;
+        if (x !== s) s = commonStack(t, s, x);
+      }
+      if (s < 0) {
+        close(0);
+        continue;
+      }
+    }
     const d = t.depth[s]!;
     // The deepest depth at which the open boxes and this sample's stack agree.
     let common = Math.min(open.length - 1, d);
@@ -118,7 +168,7 @@ export function chartRuns(t: Timeline, from: number, to: number, resolution = 0)
       open.push(path[k]!);
       openStart.push(start[i]!);
     }
-    lastEnd = end[i]!;
+    lastEnd = end[next - 1]!;
   }
   close(0);
   return out;

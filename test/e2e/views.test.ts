@@ -180,6 +180,12 @@ describe('flame graph views', () => {
   it('shows the flame graph with a selection (docs/screenshot.png when PERF_LAB_UPDATE_SCREENSHOT is set)', { timeout: 60_000 }, async () => {
     await lab.step('screenshot', async () => {
       await tab('flame');
+      // Zoomed out, the table by self time, the hot function selected: the panel as it first looks.
+      await webview.locator('#hot-functions th[data-column="self"] button').click();
+      if ((await webview.locator('#hot-functions th[data-column="self"]').getAttribute('aria-sort')) !== 'descending') await webview.locator('#hot-functions th[data-column="self"] button').click();
+      for (let i = 0; i < 10 && Number(await webview.locator('#flame').getAttribute('data-zoom-depth')) > 0; i++) await webview.locator('#flame').press('Escape');
+      await webview.locator(`#hot-functions tr[data-function="${FN}"] button.fn`).click();
+      await webview.locator('#flame').focus();
       await lab.page.waitForTimeout(500);
       const file = await lab.screenshot('flame-graph-selected');
       if (process.env.PERF_LAB_UPDATE_SCREENSHOT) await copyFile(file, join(ROOT, 'docs', 'screenshot.png'));

@@ -50,6 +50,25 @@ test('flame chart: a recursion and a return to the same function start new boxes
   assert.deepEqual([...sampleTimes(folded).end], [2, 5]);
 });
 
+test('flame chart: buckets keep every long box and do not merge calls that alternate within a bucket', () => {
+  const stacks = [...Array(100).fill('main;a;x'), ...Array.from({ length: 100 }, (_, i) => (i % 2 ? 'main;b' : 'main;c')), ...Array(100).fill('main;a;y')];
+  const p = timed(stacks);
+  const exact = boxes(p, chartRuns(timelineOf(p), 0, 300, 20));
+  assert.deepEqual(exact, ['0:main@0-300', '1:a@0-100', '1:a@200-300', '2:x@0-100', '2:y@200-300']);
+  // Buckets of ~10 samples: the same boxes, edges within a bucket; b and c (one sample each) never become a 100 ms box.
+  const bucketed = boxes(p, chartRuns(timelineOf(p), 0, 300, 20.5));
+  assert.equal(bucketed.length, exact.length);
+  const parse = (b: string) => /^(\d+):(\w+)@([\d.]+)-([\d.]+)$/.exec(b)!.slice(1);
+  bucketed.forEach((b, i) => {
+    const [d, f, s0, e0] = parse(b);
+    const [d1, f1, s1, e1] = parse(exact[i]!);
+    assert.deepEqual([d, f], [d1, f1]);
+    assert.ok(Math.abs(Number(s0) - Number(s1)) <= 10.25 && Math.abs(Number(e0) - Number(e1)) <= 10.25, `${b} ≈ ${exact[i]}`);
+  });
+  const coarse = chartRuns(timelineOf(p), 0, 300, 150);
+  assert.deepEqual(boxes(p, coarse), ['0:main@0-300']);
+});
+
 test('flame chart layout: a window scales and culls boxes; rows link callers and callees for the keyboard', () => {
   const p = timed(['main;a;x', 'main;a;x', 'main;a;y', 'main;b', 'main;a']);
   const index = indexRuns(chartRuns(timelineOf(p), 0, 5));
