@@ -56,6 +56,32 @@ export interface Timeline {
   depth: Int32Array;
   /** Ancestor tables for common-prefix queries (up[k][s]: the ancestor 2^k levels up, -1 past the root); built on first use. */
   up?: Int32Array[];
+  /** The outermost stack (depth 0) of each stack; built on first use. */
+  root?: Int32Array;
+}
+
+function roots(t: Timeline): Int32Array {
+  if (t.root) return t.root;
+  const root = new Int32Array(t.stackParent.length);
+  // Parents may come after their children in the arrays: climb, remembering what is known.
+  const known = new Uint8Array(root.length);
+  const chain: number[] = [];
+  for (let s = 0; s < root.length; s++) {
+    let x = s;
+    while (!known[x] && t.stackParent[x]! >= 0) {
+      chain.push(x);
+      x = t.stackParent[x]!;
+    }
+    const r = known[x] ? root[x]! : x;
+    root[x] = r;
+    known[x] = 1;
+    while (chain.length > 0) {
+      const c = chain.pop()!;
+      root[c] = r;
+      known[c] = 1;
+    }
+  }
+  return (t.root = root);
 }
 
 export function timelineOf(p: Profile): Timeline {
@@ -134,22 +160,40 @@ export function chartRuns(t: Timeline, from: number, to: number, resolution = 0)
     openStart.length = downTo;
   };
   const path: number[] = [];
-  // With a resolution, the samples of each bucket of half the resolution count as one, whose stack is what they all
-  // have in common (time-bucketed runs): a box of at least the resolution covers a whole bucket, so every box that is
-  // kept is found, its edges within a bucket; calls that alternate faster than a bucket break the runs above them.
+  // With a resolution, the samples of each bucket of half the resolution count as one (time-bucketed runs): of the
+  // samples under the bucket's most frequent outermost frame (so that a lone GC or idle sample does not break the
+  // program's runs), the stack they all have in common. A box of at least the resolution covers a whole bucket, so
+  // every box that is kept is found, its edges within a bucket; calls that alternate faster than a bucket break the
+  // runs below their common caller instead of showing as one long call.
   const bucket = resolution / 2;
+  const rootOf = bucket > 0 ? roots(t) : undefined;
+  // Samples per outermost stack in the current bucket, and which entries to clear after it.
+  const count = rootOf ? new Int32Array(t.stackParent.length) : undefined;
+  const touched: number[] = [];
   for (let next = i; i < n && start[i]! < to; i = next) {
     next = i + 1;
     let s = t.sampleStack[i]!;
-    if (bucket > 0) {
+    if (rootOf) {
       const until = start[i]! + bucket;
-      for (; next < n && start[next]! < until; next++) {
-        const x = t.sampleStack[next]!;
-        if (x !== s) s = commonStack(t, s, x);
+      while (next < n && start[next]! < until) next++;
+      let top = rootOf[s]!;
+      let topCount = 0;
+      for (let k = i; k < next; k++) {
+        const r = rootOf[t.sampleStack[k]!]!;
+        const c = ++count![r];
+        if (c === 1) touched.push(r);
+        if (c > topCount) {
+          topCount = c;
+          top = r;
+        }
       }
-      if (s < 0) {
-        close(0);
-        continue;
+      for (const r of touched) count![r] = 0;
+      touched.length = 0;
+      s = -1;
+      for (let k = i; k < next; k++) {
+        const x = t.sampleStack[k]!;
+        if (rootOf[x] !== top || x === s) continue;
+        s = s < 0 ? x : commonStack(t, s, x);
       }
     }
     const d = t.depth[s]!;

@@ -67,6 +67,10 @@ test('flame chart: buckets keep every long box and do not merge calls that alter
   });
   const coarse = chartRuns(timelineOf(p), 0, 300, 150);
   assert.deepEqual(boxes(p, coarse), ['0:main@0-300']);
+  // A lone sample of another outermost frame (the garbage collector) does not break the program's runs at coarse zoom.
+  const gc = timed([...Array(50).fill('main;a'), '(gc)', ...Array(50).fill('main;a')]);
+  assert.deepEqual(boxes(gc, chartRuns(timelineOf(gc), 0, 101, 20)), ['0:main@0-101', '1:a@0-101']);
+  assert.equal(boxes(gc, chartRuns(timelineOf(gc), 0, 101)).length, 5, 'exactly, the GC sample splits them');
 });
 
 test('flame chart layout: a window scales and culls boxes; rows link callers and callees for the keyboard', () => {
