@@ -1,0 +1,110 @@
+"""Runs each original function and its compiled wrapper on the same random and edge-case inputs, in one process,
+and reports every difference in results, in mutated arguments or in raised exceptions (bit-exact for floats).
+
+stdin: [{"file", "fn", "wrapperDir", "wrapperModule", "entry", "calls", "seed"}]; `calls` is a Python expression
+evaluated in the original module's namespace plus the generators below, giving a list of argument tuples.
+stdout: [{"fn", "wrapperModule", "cases", "fallbacks", "mismatches": [...]}]
+"""
+
+import copy
+import importlib.util
+import json
+import math
+import random
+import struct
+import sys
+
+import numpy as np
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def generators(rng):
+    def I(lo=None, hi=None):
+        if lo is not None:
+            return rng.randint(lo, hi)
+        kind = rng.random()
+        if kind < 0.5:
+            return rng.randint(-100, 100)
+        if kind < 0.7:
+            return rng.randint(-(2**31), 2**31)
+        if kind < 0.9:
+            return rng.randint(-(2**62), 2**62)
+        return rng.choice([INT64[0], INT64[1], INT64[0] + 1, 0, 1, -1, 2**53 + 1, -(2**53) - 1])
+
+    def F(lo=None, hi=None):
+        if lo is not None:
+            return rng.uniform(lo, hi)
+        kind = rng.random()
+        if kind < 0.6:
+            return rng.gauss(0.0, 10.0)
+        if kind < 0.8:
+            return float(rng.randint(-20, 20)) / rng.choice([1.0, 2.0, 4.0, 0.5])
+        return rng.choice([0.0, -0.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1.5, -2.5, 0.1])
+
+    def FL(n, lo=-10.0, hi=10.0):
+        return [rng.uniform(lo, hi) for _ in range(n)]
+
+    def FG(rows, cols, lo=-10.0, hi=10.0):
+        return [[rng.uniform(lo, hi) for _ in range(cols)] for _ in range(rows)]
+
+    def ND(*shape):
+        return np.array([rng.uniform(-10.0, 10.0) for _ in range(math.prod(shape))]).reshape(shape)
+
+    return {"I": I, "F": F, "FL": FL, "FG": FG, "ND": ND, "rng": rng, "np": np, "math": math}
+
+
+def load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def same(a, b):
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) or isinstance(a, np.floating):
+        return (math.isnan(a) and math.isnan(b)) or struct.pack("<d", a) == struct.pack("<d", b)
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and all(same(x, y) for x, y in zip(a.ravel().tolist(), b.ravel().tolist()))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def outcome(fn, args):
+    try:
+        return ("ok", fn(*args))
+    except Exception as e:
+        return ("raised", type(e).__name__)
+
+
+def main():
+    jobs = json.load(sys.stdin)
+    report = []
+    for job in jobs:
+        original_module = load(job["file"], "original_" + job["fn"])
+        original = getattr(original_module, job["fn"])
+        sys.path.insert(0, job["wrapperDir"])
+        wrapper = importlib.import_module(job["wrapperModule"])
+        compiled = getattr(wrapper, job["entry"])
+        rng = random.Random(job["seed"])
+        env = dict(vars(original_module))
+        env.update(generators(rng))
+        calls = eval(job["calls"], env)
+        mismatches = []
+        for args in calls:
+            a1 = copy.deepcopy(args)
+            a2 = copy.deepcopy(args)
+            r1 = outcome(original, a1)
+            r2 = outcome(lambda *a: compiled(original, *a), a2)
+            if not same(r1, r2) or not same(list(a1), list(a2)):
+                mismatches.append({"args": repr(args)[:300], "python": repr(r1)[:200], "compiled": repr(r2)[:200], "argsAfter": [repr(a1)[:200], repr(a2)[:200]]})
+        report.append({"fn": job["fn"], "wrapperModule": job["wrapperModule"], "cases": len(calls), "calls": wrapper._stats["calls"], "fallbacks": wrapper._stats["fallbacks"], "mismatches": mismatches[:5], "mismatchCount": len(mismatches)})
+        sys.path.remove(job["wrapperDir"])
+    json.dump(report, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+// The kernels the Python backends are tested on: the semantics fixtures (typed by annotations) and the examples
+// (typed as a profile run would record them), each with the calls its differential test makes.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { emitPythonWrapper, type PythonKernel, type PythonTarget } from '../../../extension/compiler/compile-python';
+import { selectPythonKernel } from '../../../extension/compiler/frontend-py';
+import type { PyExpr, PyStmt, PyCallArg } from '../../../extension/compiler/ir';
+
+export const ROOT = resolve(__dirname, '..', '..', '..');
+const FIXTURES = join(__dirname, 'fixtures');
+const EXAMPLES = join(ROOT, 'examples', 'python');
+
+export interface KernelCase {
+  /** Name of the golden files: `<id>.pyx`, `<id>.cpp`. */
+  id: string;
+  file: string;
+  fn: string;
+  params?: string[];
+  /** Python expression giving the argument tuples (see differential.py's generators). */
+  calls: string;
+}
+
+export const KERNEL_CASES: KernelCase[] = [
+  { id: 'int_ops', file: join(FIXTURES, 'semantics.py'), fn: 'int_ops', calls: '[(I(), I()) for _ in range(300)] + [(7, -2), (-7, 2), (-7, -2), (2**62, 4), (-(2**63), -1), (5, 0)]' },
+  { id: 'float_ops', file: join(FIXTURES, 'semantics.py'), fn: 'float_ops', calls: '[(F(), F()) for _ in range(300)] + [(-0.0, 1.0), (1.0, math.inf), (-1.0, math.inf), (1.0, 0.1), (-4.0, 2.0), (1e308, 10.0)]' },
+  { id: 'int_pow', file: join(FIXTURES, 'semantics.py'), fn: 'int_pow', calls: '[(I(-6, 6), I(-2, 30)) for _ in range(200)] + [(I(-50, 50), I(0, 70)) for _ in range(20)] + [(2, 62), (2, 63), (-2, 63), (3, 40), (0, 0)]' },
+  { id: 'mixed', file: join(FIXTURES, 'semantics.py'), fn: 'mixed', calls: '[(I(-40, 40), F()) for _ in range(200)] + [(5, -0.0), (3, math.inf), (4, math.nan)]' },
+  { id: 'loops', file: join(FIXTURES, 'semantics.py'), fn: 'loops', calls: '[(I(-5, 200),) for _ in range(100)]' },
+  { id: 'arrays', file: join(FIXTURES, 'semantics.py'), fn: 'arrays', calls: '[(FL(I(0, 8)), FG(I(0, 4), I(0, 4))) for _ in range(100)] + [([1.0, 2.0], [[1.0], [2.0, 3.0]]), ([1, 2], [[1.0]])]' },
+  { id: 'mandelbrot', file: join(EXAMPLES, 'mandelbrot.py'), fn: 'mandelbrot', params: ['int', 'int', 'int'], calls: '[(I(0, 30), I(0, 20), I(0, 60)) for _ in range(20)]' },
+  { id: 'collatz_steps', file: join(EXAMPLES, 'collatz.py'), fn: 'collatz_steps', params: ['int'], calls: '[(I(0, 3000),) for _ in range(10)] + [(0,), (1,), (2,)]' },
+  { id: 'nbody_advance', file: join(EXAMPLES, 'nbody.py'), fn: 'advance', params: ['list[list[float]]', 'list[list[float]]', 'list[float]', 'float', 'int'], calls: '[(*make_system(), F(0.001, 0.05), I(0, 50)) for _ in range(10)]' },
+  { id: 'stencil_relax', file: join(EXAMPLES, 'stencil.py'), fn: 'relax', params: ['ndarray[float64, 2]', 'ndarray[float64, 2]', 'float', 'int'], calls: '[(ND(n, n), ND(n, n), F(0.0, 0.1), I(0, 4)) for n in (0, 1, 2, 3, 7, 16)]' },
+  { id: 'pairwise_sum', file: join(EXAMPLES, 'pairwise.py'), fn: 'pairwise_sum', params: ['list[tuple[float]]'], calls: '[(make_points(I(0, 60), I(0, 1000)),) for _ in range(10)] + [([],)]' },
+];
+
+/** Lowers every case with the frontend on the given interpreter; a refusal fails loudly. */
+export async function lowerCases(python: string, cases = KERNEL_CASES): Promise<PythonKernel[]> {
+  return Promise.all(
+    cases.map(async (c) => {
+      const r = await selectPythonKernel({ python, file: c.file, fileName: c.file.split('/').pop()!, functionName: c.fn, ...(c.params ? { params: c.params } : {}) });
+      if (!r.ok) throw new Error(`${c.id}: refused: ${JSON.stringify(r.refusal)}`);
+      return r.kernel;
+    }),
+  );
+}
+
+function renameExpr(e: PyExpr, rename: (n: string) => string): void {
+  switch (e.kind) {
+    case 'unary':
+      return renameExpr(e.arg, rename);
+    case 'binary':
+      renameExpr(e.left, rename);
+      return renameExpr(e.right, rename);
+    case 'math':
+      return e.args.forEach((a) => renameExpr(a, rename));
+    case 'cond':
+      renameExpr(e.cond, rename);
+      renameExpr(e.then, rename);
+      return renameExpr(e.else, rename);
+    case 'load':
+      return e.indices.forEach((a) => renameExpr(a, rename));
+    case 'call':
+      e.fn = rename(e.fn);
+      return e.args.forEach((a: PyCallArg) => {
+        if (a.kind === 'row') renameExpr(a.index, rename);
+        else if (a.kind !== 'array') renameExpr(a, rename);
+      });
+    default:
+  }
+}
+
+function renameStmts(body: PyStmt[], rename: (n: string) => string): void {
+  for (const s of body) {
+    if (s.kind === 'set' || s.kind === 'expr') renameExpr(s.value, rename);
+    else if (s.kind === 'store') {
+      s.indices.forEach((x) => renameExpr(x, rename));
+      renameExpr(s.value, rename);
+    } else if (s.kind === 'if') {
+      renameExpr(s.cond, rename);
+      renameStmts(s.then, rename);
+      renameStmts(s.else, rename);
+    } else if (s.kind === 'for') {
+      renameExpr(s.start, rename);
+      renameExpr(s.stop, rename);
+      renameStmts(s.body, rename);
+    } else if (s.kind === 'while') {
+      renameExpr(s.test, rename);
+      renameStmts(s.body, rename);
+    } else if (s.kind === 'return' && s.value) renameExpr(s.value, rename);
+  }
+}
+
+/** A copy of the kernel whose functions are all prefixed, so that many kernels fit in one module. */
+export function prefixKernel(kernel: PythonKernel, prefix: string): PythonKernel {
+  const copy = structuredClone(kernel);
+  const rename = (n: string) => `${prefix}${n}`;
+  for (const f of copy.ir.functions) {
+    f.name = rename(f.name);
+    renameStmts(f.body, rename);
+  }
+  copy.ir.entry = rename(copy.ir.entry);
+  return copy;
+}
+
+/** Writes one wrapper module per kernel around the batch module; returns their names. */
+export async function writeWrappers(dir: string, kernels: PythonKernel[], batchModule: string, target: PythonTarget): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const names: string[] = [];
+  for (const k of kernels) {
+    const name = `${k.ir.entry}_${target}_wrapper`;
+    await writeFile(join(dir, `${name}.py`), emitPythonWrapper(k, batchModule, target));
+    names.push(name);
+  }
+  return names;
+}
