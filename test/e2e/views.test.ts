@@ -5,6 +5,7 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
+import { wheelFrames } from '../tools/wheel-frames';
 import { ROOT } from './code-server';
 import { hotRow, lineOf, measure, PROFILE_FILE, Session } from './workbench';
 
@@ -17,29 +18,6 @@ function percentiles(xs: number[]): { p50: number; p95: number; max: number } {
   return { p50: at(0.5), p95: at(0.95), max: s[s.length - 1] ?? NaN };
 }
 
-/**
- * Runs in the webview on the flame canvas: 90 animation frames of ctrl+wheel zoom in, shift+wheel pan, zoom out, two
- * wheel events per frame; returns the frame intervals and the draw times the page noted meanwhile. No function is named inside it: the
- * test's compiler would wrap a named one in a helper the page does not have.
- */
-const WHEEL_SCRIPT = async (canvas: HTMLCanvasElement): Promise<{ frames: number[]; draws: number[] }> => {
-  const times = (window as unknown as { perfLabDrawTimes: number[] }).perfLabDrawTimes;
-  const before = times.length;
-  const r = canvas.getBoundingClientRect();
-  const frames: number[] = [];
-  let last = performance.now();
-  for (let i = 0; i < 90; i++) {
-    const zoom = i < 30 || i >= 60;
-    for (let k = 0; k < 2; k++) {
-      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: zoom ? (i < 30 ? -30 : 30) : 40, ctrlKey: zoom, shiftKey: !zoom, clientX: r.left + r.width / 3, clientY: r.top + 40, bubbles: true, cancelable: true }));
-    }
-    const t = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
-    frames.push(t - last);
-    last = t;
-  }
-  await new Promise<number>((resolve) => requestAnimationFrame(resolve));
-  return { frames: frames.slice(1), draws: times.slice(before) };
-};
 
 describe('flame graph views', () => {
   let lab: Session;
@@ -133,7 +111,7 @@ describe('flame graph views', () => {
 
   it('zooms by ctrl+wheel and pans by shift+wheel, redrawing once per frame', { timeout: 60_000 }, async () => {
     await lab.step('wheel', async () => {
-      const result = (await webview.locator('#flame').evaluate(WHEEL_SCRIPT)) as { frames: number[]; draws: number[] };
+      const result = (await webview.locator('#flame').evaluate(wheelFrames)) as { frames: number[]; draws: number[] };
       const f = percentiles(result.frames);
       const d = percentiles(result.draws);
       measure('views: frame interval during 90 frames of wheel zoom/pan (nbody)', `p50 ${f.p50.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms, max ${f.max.toFixed(1)} ms`);

@@ -8,26 +8,7 @@ import { chromium } from 'playwright-core';
 import { FlameSession, toFlameGraphData } from '../../extension/profile/flame-data';
 import { readProfile } from '../../extension/profile/import';
 import { standaloneHtml } from '../../extension/view/html';
-
-/** 90 animation frames of ctrl+wheel zoom in, shift+wheel pan and zoom out on a canvas; frame intervals and paints. */
-const WHEEL = async (canvas: HTMLCanvasElement): Promise<{ frames: number[]; draws: number[] }> => {
-  const times = (window as unknown as { perfLabDrawTimes: number[] }).perfLabDrawTimes;
-  const before = times.length;
-  const r = canvas.getBoundingClientRect();
-  const frames: number[] = [];
-  let last = performance.now();
-  for (let i = 0; i < 90; i++) {
-    const zoom = i < 30 || i >= 60;
-    for (let k = 0; k < 2; k++) {
-      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: zoom ? (i < 30 ? -30 : 30) : 40, ctrlKey: zoom, shiftKey: !zoom, clientX: r.left + r.width / 3, clientY: r.top + 40, bubbles: true, cancelable: true }));
-    }
-    const t = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
-    frames.push(t - last);
-    last = t;
-  }
-  await new Promise<number>((resolve) => requestAnimationFrame(resolve));
-  return { frames: frames.slice(1), draws: times.slice(before) };
-};
+import { wheelFrames } from './wheel-frames';
 
 async function main(): Promise<void> {
   const [profilePath, outDir = '/tmp/perf-lab-views'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -63,7 +44,7 @@ async function main(): Promise<void> {
   for (const [view, canvas] of [['flame', '#flame'], ['chart', '#chart']] as const) {
     await p.locator(`vscode-tab-header[data-view="${view}"]`).click();
     await p.waitForTimeout(200);
-    const r = (await p.locator(canvas).evaluate(WHEEL)) as { frames: number[]; draws: number[] };
+    const r = (await p.locator(canvas).evaluate(wheelFrames)) as { frames: number[]; draws: number[] };
     const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!.toFixed(1);
     console.log(`${view}: 90 frames of wheel zoom/pan: interval p50 ${q(r.frames, 0.5)} ms, p95 ${q(r.frames, 0.95)} ms; ${r.draws.length} paints, p50 ${q(r.draws, 0.5)} ms, p95 ${q(r.draws, 0.95)} ms, max ${q(r.draws, 1)} ms`);
     await p.screenshot({ path: join(outDir, `5-${view}-zoomed.png`) });
