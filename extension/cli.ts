@@ -270,13 +270,12 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
   return EXIT_OK;
 }
 
+/** The options of the commands that read profile files (report, compare). */
+const READ_OPTIONS = { top: { type: 'string' }, html: { type: 'string' }, python: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
 /** `perf-lab report`: a profile file from anywhere, read whatever its size, summarised as the top table. */
 async function reportCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { top: { type: 'string' }, html: { type: 'string' }, python: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: READ_OPTIONS });
   if (values.help) {
     io.out(USAGE + '\n');
     return EXIT_OK;
@@ -318,11 +317,7 @@ function formatBytes(n: number): string {
 
 /** `perf-lab compare`: two profiles, their changes per function as a table, and optionally the differential flame graph. */
 async function compareCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { top: { type: 'string' }, html: { type: 'string' }, python: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: READ_OPTIONS });
   if (values.help) {
     io.out(USAGE + '\n');
     return EXIT_OK;

@@ -101,10 +101,10 @@ describe('compare two profiles', () => {
       const removed = await diffRow(w, 'insertionSort');
       assert.equal(removed.trend, 'removed', `the insertion sort is gone after the edit: ${JSON.stringify(removed)}`);
       assert.ok(removed.deltaSelfShare < -30, `it took most of the time before: ${JSON.stringify(removed)}`);
-      assert.match(removed.text, /−\d[\d.]* ms \(−100 %\)/);
+      assert.match(removed.text, /−\d[\d.]* m?s \(−100 %\)/);
       const checksum = await diffRow(w, 'checksum');
       assert.equal(checksum.trend, 'slower', `the checksum takes a larger share after: ${JSON.stringify(checksum)}`);
-      assert.ok(checksum.deltaSelfShare > 10, JSON.stringify(checksum));
+      assert.ok(checksum.deltaSelfShare > 2, JSON.stringify(checksum));
       const sorted = await diffRow(w, 'sortedCopy');
       assert.ok(sorted.deltaTotalShare < -20, `sortedCopy (with its sort) takes a smaller share: ${JSON.stringify(sorted)}`);
       measure('Δ table', `insertionSort ${removed.deltaSelfShare} pp self, checksum +${checksum.deltaSelfShare} pp self, sortedCopy ${sorted.deltaTotalShare} pp total`);
@@ -140,9 +140,9 @@ describe('compare two profiles', () => {
     await lab.step('codelens', async () => {
       const file = join(lab.workspace, 'work.js');
       const editor = await lab.openFile('work.js');
-      const lens = await lab.codeLensAbove(editor, lineOf(file, /^function checksum\b/), /^function\s+checksum\b/, /^Δ self \+[\d.]+ ms \(\+\d+ %\) · Δ total/);
+      const lens = await lab.codeLensAbove(editor, lineOf(file, /^function checksum\b/), /^function\s+checksum\b/, /^Δ self \+[\d.]+ m?s \(\+\d+ %\) · Δ total/);
       measure('Δ CodeLens above checksum', lens);
-      const sortedLens = await lab.codeLensAbove(editor, lineOf(file, /^function sortedCopy\b/), /^function\s+sortedCopy\b/, /Δ total −[\d.]+ ms \(−\d+ %\)/);
+      const sortedLens = await lab.codeLensAbove(editor, lineOf(file, /^function sortedCopy\b/), /^function\s+sortedCopy\b/, /Δ total −[\d.]+ m?s \(−\d+ %\)/);
       measure('Δ CodeLens above sortedCopy', sortedLens);
       await lab.screenshot('codelens');
     });
@@ -153,9 +153,10 @@ describe('compare two profiles', () => {
     const file = join(lab.workspace, 'blur.js');
     const original = readFileSync(file, 'utf8');
     await profileThenOptimize(lab, 'blur.js', 'blur', /^function\s+blur\b/);
-    const panel = await lab.webviewWith('#apply:enabled', 240_000);
     let applied = 0;
     await lab.step('apply', async () => {
+      const panel = await lab.webviewWith('#apply:enabled', 240_000);
+      await lab.screenshot('before-after');
       applied = Date.now();
       await panel.locator('#apply').click();
     });

@@ -87,6 +87,9 @@ class DiffPage {
     this.max = maxShareDelta(data.root, this.colour, data);
     this.setTree();
     this.renderTable();
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.graph.zoomOut()) e.preventDefault();
+    });
     document.body.dataset.state = 'ready';
     deps.post({ type: 'ready' });
   }
@@ -215,23 +218,16 @@ class DiffPage {
     this.cursor.textContent = `${name}${frame?.file ? ` (${location(frame.file, frame.line, true)})` : ''}: ${this.rows(n).map(([k, v]) => `${k} ${v}`).join('; ')}`;
   }
 
+  /** The zoom path in words with a button back to the whole graph, and the canvas's description for screen readers. */
   private zoomed(path: readonly DiffNode[]): void {
-    const ol = el('ol');
-    path.forEach((n, i) => {
-      const li = el('li');
-      const label = n.frame >= 0 ? this.data.frames[n.frame]?.name || '(anonymous)' : 'All';
-      if (i === path.length - 1) {
-        li.setAttribute('aria-current', 'location');
-        li.append(el('span', 'current', label));
-      } else {
-        const b = el('button', 'crumb', label);
-        b.type = 'button';
-        b.addEventListener('click', () => this.graph.zoomTo(n));
-        li.append(b);
-      }
-      ol.append(li);
-    });
-    this.crumbs.replaceChildren(ol, el('span', 'hint', path.length > 1 ? 'Esc zooms out' : 'Click a frame to zoom; arrow keys move, Enter zooms'));
+    const names = path.slice(1).map((n) => this.data.frames[n.frame]?.name || '(anonymous)');
+    const whole = el('button', 'crumb', 'All');
+    whole.type = 'button';
+    whole.disabled = names.length === 0;
+    whole.addEventListener('click', () => this.graph.zoomToDepth(0));
+    const where = el('span', 'current', names.length > 0 ? ` › ${names.join(' › ')}` : '');
+    const hint = el('span', 'hint', names.length > 0 ? 'Esc zooms out' : 'Click a frame to zoom; arrow keys move, Enter zooms');
+    this.crumbs.replaceChildren(whole, where, hint);
     const top = diffRows(this.data, 'deltaSelf', true)
       .slice(0, 5)
       .map((r) => `${r.fn.name || '(anonymous)'} ${describeChange(r.self, this.data.after.unit, formatWeight)}`);
