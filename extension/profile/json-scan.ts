@@ -323,16 +323,21 @@ export class JsonScanner {
     // 0: at the start, 1: after a number, 2: after a comma.
     let phase = this.numPhase;
     while (i < n) {
-      const c = buf[i]!;
+      let c = buf[i]!;
       if (c >= ZERO && c <= NINE) {
-        if (this.numSlow !== undefined) this.numSlow += String.fromCharCode(c);
-        else {
-          if (digits === 0 && !neg && phase === 1) this.fail(`expected "," between numbers at ${this.path.join('.')}`, i);
+        if (this.numSlow !== undefined) {
+          this.numSlow += String.fromCharCode(c);
+          i++;
+          continue;
+        }
+        if (digits === 0 && !neg && phase === 1) this.fail(`expected "," between numbers at ${this.path.join('.')}`, i);
+        // The common case, a run of digits, in a loop of its own.
+        do {
           v = v * 10 + (c - ZERO);
           digits++;
-        }
-        i++;
-        continue;
+          i++;
+        } while (i < n && (c = buf[i]!) >= ZERO && c <= NINE);
+        if (i >= n) break;
       }
       const inToken = digits > 0 || neg || this.numSlow !== undefined;
       if (c === COMMA || c === RBRACKET || isSpace(c)) {

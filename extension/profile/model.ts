@@ -219,9 +219,11 @@ export class GrowableArray<T extends Int32Array | Float64Array> {
     this.data[this.length++] = x;
   }
 
-  /** The numbers pushed, trimmed to length (a copy only when much capacity is unused). */
+  /**
+   * The numbers pushed, as a view of the storage (never copied: capacity never written to is never touched, so it
+   * costs address space, not memory).
+   */
   take(): T {
-    if (this.data.length - this.length > (this.data.length >> 4)) return this.data.slice(0, this.length) as T;
     return this.data.subarray(0, this.length) as T;
   }
 }
