@@ -147,8 +147,34 @@ export interface BenchView {
   note: string;
   /** Each compiled target against JavaScript, when more than one was measured (`speedup` is the one Apply writes). */
   targets?: { name: VariantName; estimate: number; ci95: [number, number]; verdict: 'faster' | 'slower' | 'not significant' }[];
+  /** The break-even model's predicted speedup of each compiled variant (`text`: `~1.6×`), shown beside its measured bar. */
+  predicted?: Partial<Record<VariantName, PredictedView>>;
   /** The break-even model's prediction, e.g. `native ~3×, WebAssembly ~1.6×`. */
   prediction?: string;
+}
+
+/** A speedup the break-even model predicted: the number and how it is printed (`~1.6×`). */
+export interface PredictedView {
+  speedup: number;
+  text: string;
+}
+
+/** One compiled target of a side-by-side run (`perfLab.target` auto): built or not, proven or not, applicable or not. */
+export interface TargetView {
+  target: 'wasm' | 'native';
+  name: VariantName;
+  /** Why this target has nothing to apply (not built, not proven); absent when it was proven. */
+  refusal?: string;
+  /** Absent when the target could not be built. */
+  proof?: ProofView;
+  /** What was built, in words (bytes of WebAssembly; the addon's flags and Node). */
+  built?: string;
+  /** Measured against JavaScript in the shared benchmark. */
+  measured?: { estimate: number; ci95: [number, number]; verdict: 'faster' | 'slower' | 'not significant'; recommendation: string };
+  /** The break-even model's predicted speedup, before the benchmark. */
+  predicted?: PredictedView;
+  canApply: boolean;
+  applyNote: string;
 }
 
 /** Everything the Before/After panel draws for one function. */
@@ -170,8 +196,14 @@ export interface OptimizeData {
   canApply: boolean;
   /** Said beside the Apply button: why it is disabled, or what applying will not do. */
   applyNote: string;
-  /** Set once the rewrite was applied. */
-  applied?: { summary: string; files: string[] };
+  /** Set once the rewrite was applied (`target`: which one, when several were offered). */
+  applied?: { summary: string; files: string[]; target?: 'wasm' | 'native' };
+  /** Every target of a side-by-side run, each with its own proof and Apply; absent for a single target. */
+  targets?: TargetView[];
+  /** What to do, from the measurement (and the model's prediction), for a side-by-side run. */
+  recommendation?: string;
+  /** Shown again after a window reload: the numbers are kept, the compiled code is not, so Apply needs a new run. */
+  restored?: boolean;
 }
 
 /** One function of a comparison of two profiles; weights in each profile's own unit, 0 where it is absent. */
@@ -239,8 +271,8 @@ export type FromWebview =
   | { type: 'error'; message: string }
   /** Optimize a function picked in the flame graph. */
   | { type: 'optimize'; name: string; file: string; line: number }
-  /** Apply the rewrite the Before/After panel shows. */
-  | { type: 'apply' }
+  /** Apply the rewrite the Before/After panel shows (`target`: which one, when it offers several). */
+  | { type: 'apply'; target?: 'wasm' | 'native' }
   /** The flame graph zoomed in so far that a pruned node's (`FlameNode.id`) children show: send its subtree without nodes under `minTotal`. */
   | { type: 'subtree'; id: number; minTotal: number }
   /** The flame chart shows a window finer than its runs: send runs for `from`..`to` ms drawn `width` px wide. */

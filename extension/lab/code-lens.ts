@@ -7,6 +7,12 @@ import type { ProfileStore } from './profile-store';
 /** Looks up the break-even model's advice for a function (asynchronously; undefined when there is none). */
 export type AdviceSource = (file: string, name: string, totalMs: number) => Promise<LensAdvice | undefined>;
 
+/** A result that just landed for a function (measured by Optimize, or applied), valid for one text of its file. */
+export interface LensResult extends LensAdvice {
+  /** The document text the result belongs to; another text (an edit, Undo past it) hides it. */
+  source: string;
+}
+
 /** Shows each function's self and total time from the latest profile above its first line. */
 export class HotFunctionLenses implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -17,6 +23,12 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
 
   /** The break-even model's advice by `file\0name\0total\0document version`, once known (null: none); computed in the background. */
   private readonly advice = new Map<string, LensAdvice | null>();
+
+  /**
+   * What the latest Optimize and Apply runs of a function found, by `file\0name`, newest first: each is shown while
+   * the document holds its `source` (a measurement comes back with Undo of its Apply).
+   */
+  private readonly results = new Map<string, LensResult[]>();
 
   private readonly saved: vscode.Disposable;
 
@@ -64,6 +76,17 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
     this.changed.fire();
   }
 
+  /**
+   * Remembers (or forgets, with undefined) what Optimize measured or Apply wrote for a function, and redraws the
+   * lenses at once: the editor asks again by itself only when the document changes.
+   */
+  noteResult(file: string, name: string, result: LensResult | undefined): void {
+    const key = `${file}\0${name}`;
+    if (result === undefined) this.results.delete(key);
+    else this.results.set(key, [result, ...(this.results.get(key) ?? []).filter((r) => r.source !== result.source)].slice(0, 4));
+    this.changed.fire();
+  }
+
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const heat = this.store.heat(doc.uri.fsPath);
     if (!heat) return [];
@@ -71,6 +94,7 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
     const unit = this.store.unit;
     const lenses: vscode.CodeLens[] = [];
     const seenLines = new Set<number>();
+    let text: string | undefined;
     // Heaviest first, so that two functions on one line show the heavier one.
     for (const fn of heat.functions) {
       const line = fn.line - 1;
@@ -91,7 +115,9 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
       // Only named functions can be looked up and rewritten, and only JavaScript and TypeScript ones so far.
       if (fn.kind === 'js' && fn.name && !fn.name.startsWith('(') && /^[\w$]+$/.test(fn.name)) {
         const refused = this.refusals.get(`${fn.file}\0${fn.name}`);
-        const advice = refused ? undefined : this.adviceFor(fn.file, fn.name, fn.total, doc.version);
+        const results = refused ? undefined : this.results.get(`${fn.file}\0${fn.name}`);
+        const landed = results?.find((r) => r.source === (text ??= doc.getText()));
+        const advice = refused ? undefined : landed ?? this.adviceFor(fn.file, fn.name, fn.total, doc.version);
         lenses.push(
           new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
             title: advice ? `⚡ Optimize (${advice.title})` : '⚡ Optimize',

@@ -7,6 +7,7 @@ import type { Target } from '../compiler/compile';
 import { ARRAY_KINDS, type ArrayKind } from '../compiler/ir';
 import { isReplayable, type Recording } from '../record/recording';
 import { typedKind, sameSnapshot } from '../record/value-codec';
+import type { TargetView } from '../protocol';
 
 /** What the lens shows: a short title suffix and the tooltip's sentence. */
 export interface LensAdvice {
@@ -51,6 +52,36 @@ export function lensAdvice(p: Prediction, calls: number): LensAdvice {
   return {
     title,
     tooltip: `Predicted before any build by the break-even model: ${p.text}. From the boundary costs measured on this machine and ${calls.toLocaleString('en-US')} recorded calls of about ${perCall} each in the latest profile.`,
+  };
+}
+
+/** The speedup as the lens prints a measurement. */
+function measuredTimes(x: number): string {
+  return `${x.toFixed(x < 10 ? 2 : 1)}×`;
+}
+
+/**
+ * The lens after a benchmark: the fastest target that measured faster (or keep JS), the model's prediction beside
+ * the measurement. `e.g. native 2.31× measured · predicted ~3×`.
+ */
+export function measuredLensAdvice(views: readonly TargetView[]): LensAdvice | undefined {
+  const measured = views.filter((v) => v.measured);
+  if (measured.length === 0) return undefined;
+  const predicted = (v: TargetView) => (v.predicted ? ` · predicted ${v.predicted.text}` : '');
+  const best = measured.filter((v) => v.canApply && v.measured!.verdict === 'faster').sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0];
+  const all = measured.map((v) => `${v.name} ${measuredTimes(v.measured!.estimate)} (95% CI ${measuredTimes(v.measured!.ci95[0])}–${measuredTimes(v.measured!.ci95[1])}, ${v.measured!.verdict}${v.predicted ? `; predicted ${v.predicted.text}` : ''})`);
+  const tooltip = `Measured by the last Optimize run against JavaScript: ${all.join(', ')}. The Before/After panel has the details and Apply.`;
+  if (best) return { title: `${best.name} ${measuredTimes(best.measured!.estimate)} measured${predicted(best)}`, tooltip };
+  const top = [...measured].sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0]!;
+  return { title: `keep JS: ${top.name} measured ${measuredTimes(top.measured!.estimate)}${predicted(top)}`, tooltip };
+}
+
+/** The lens once a rewrite is applied: what the function now runs as. */
+export function appliedLensAdvice(view: Pick<TargetView, 'name' | 'measured'>): LensAdvice {
+  const m = view.measured ? ` ${measuredTimes(view.measured.estimate)} measured` : '';
+  return {
+    title: `applied: ${view.name}${m}`,
+    tooltip: `This function now calls its ${view.name === 'native' ? 'native addon' : 'WebAssembly'} version (the original stays as the fallback). Undo in the editor reverts it; Optimize runs the whole loop again.`,
   };
 }
 

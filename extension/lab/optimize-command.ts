@@ -3,18 +3,21 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { benchTargets, type BenchResult, type MultiBenchResult } from '../bench/bench';
-import { compileKernel, selectKernel, type Candidate, type Target } from '../compiler/compile';
+import { compileKernel, selectKernel, targetName, type Target } from '../compiler/compile';
 import { loadTypeScript } from '../compiler/frontend-js';
 import { formatRefusal, type Refusal } from '../compiler/refusal';
+import { CancelledError, PerfLabError, userMessage } from '../errors';
 import type { ProgressSink } from '../progress';
-import { prove, type Proof } from '../prove/prove';
+import type { TargetView } from '../protocol';
+import { prove } from '../prove/prove';
 import { record } from '../record/record';
 import { recordedParamTypes, type Recording } from '../record/recording';
 import { loadRecording, saveRecording } from '../record/store';
 import type { HotFunctionLenses } from './code-lens';
 import { reportFailure, workspaceTrusted } from './command-helpers';
 import type { Log } from './log';
-import { applyNote, benchView, functionAt, proofView, unusableRecordedArgument } from './optimize-data';
+import { measuredLensAdvice, targetsOf } from './optimize-advice';
+import { applyNote, benchView, functionAt, proofView, sideBySideAdvice, targetViews, unusableRecordedArgument, type TargetOutcome } from './optimize-data';
 import type { OptimizeSession, OptimizeViews } from './optimize-panel';
 
 export interface OptimizeCommandDeps {
@@ -38,7 +41,17 @@ function isTarget(arg: unknown): arg is OptimizeTarget {
 
 type Outcome =
   | { kind: 'refused'; refusal: Refusal }
-  | { kind: 'done'; session: Omit<OptimizeSession, 'data'>; recording: Recording; reused: boolean; proof: Proof; bench?: BenchResult; multi?: MultiBenchResult; prediction?: string };
+  | {
+      kind: 'done';
+      session: Omit<OptimizeSession, 'data' | 'targets'>;
+      recording: Recording;
+      reused: boolean;
+      targets: TargetView[];
+      bench?: BenchResult;
+      multi?: MultiBenchResult;
+      prediction?: string;
+      predicted?: Partial<Record<Target, number>>;
+    };
 
 /** Runs `Perf Lab: Optimize Function`. */
 export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: unknown): Promise<void> {
@@ -106,40 +119,40 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
             const refusal = why ? { ...selected.refusal, reason: `${selected.refusal.reason} (recorded: ${why})` } : selected.refusal;
             return { kind: 'refused', refusal };
           }
-          const setting = cfg.get<string>('target', 'wasm');
-          const targets: Target[] = setting === 'auto' ? ['wasm', 'native'] : setting === 'native' ? ['native'] : ['wasm'];
-          const candidates: Candidate[] = [];
+          const targets = targetsOf(cfg.get<string>('target', 'wasm'));
+          const outcomes: TargetOutcome[] = [];
           for (const t of targets) {
-            if (t === 'wasm') {
-              candidates.push(await compileKernel(selected.kernel, stage));
-              continue;
-            }
-            const { compileNative } = await import('../compiler/compile-native');
             try {
-              candidates.push(await compileNative(selected.kernel, { ...stage, nodePath: nodePath || 'node' }));
+              if (t === 'wasm') {
+                outcomes.push({ target: t, candidate: await compileKernel(selected.kernel, stage) });
+                continue;
+              }
+              const { compileNative } = await import('../compiler/compile-native');
+              outcomes.push({ target: t, candidate: await compileNative(selected.kernel, { ...stage, nodePath: nodePath || 'node' }) });
             } catch (e) {
-              // With both targets asked for, a missing toolchain leaves WebAssembly; alone, it is the answer.
-              if (targets.length === 1) throw e;
-              log.warn(`native code is not available: ${e instanceof Error ? e.message : String(e)}`);
+              // With both targets asked for, a missing toolchain refuses that target only; alone, it is the answer.
+              if (targets.length === 1 || e instanceof CancelledError) throw e;
+              const why = userMessage(e);
+              log.warn(`${name}: no ${targetName(t)} version: ${why}`);
+              outcomes.push({ target: t, buildError: why });
             }
           }
           const original = { source, fileName, functionName: name };
-          const proofs: { candidate: Candidate; proof: Proof }[] = [];
-          for (const candidate of candidates) proofs.push({ candidate, proof: await prove(original, candidate, recording, { ...stage, nodePath }) });
-          const proven = proofs.filter((p) => p.proof.ok);
-          for (const p of proofs) if (!p.proof.ok) log.warn(`${name}: the ${p.candidate.target} version was not proven: ${p.proof.reason ?? ''}`);
-          if (proven.length === 0) {
-            const { candidate, proof } = proofs[0]!;
-            return { kind: 'done', session: { uri, source, functionName: name, candidate, proof }, recording, reused, proof };
-          }
+          for (const o of outcomes) if (o.candidate) o.proof = await prove(original, o.candidate, recording, { ...stage, nodePath });
+          const proven = outcomes.filter((o): o is Required<Pick<TargetOutcome, 'candidate' | 'proof'>> & TargetOutcome => !!o.candidate && !!o.proof?.ok);
+          for (const o of outcomes) if (o.proof && !o.proof.ok) log.warn(`${name}: the ${targetName(o.target)} version was not proven: ${o.proof.reason ?? ''}`);
+          const base = { uri, source, functionName: name, outcomes };
+          if (proven.length === 0) return { kind: 'done', session: base, recording, reused, targets: targetViews(name, outcomes, undefined) };
           const timeMs = Math.max(0.05, cfg.get<number>('benchmarkTime', 1.5)) * 1000;
+          // One run: JavaScript and every proven target, each in its own process, with the same calls per sample.
           const multi = await benchTargets(original, proven.map((p) => p.candidate), recording, { ...stage, nodePath, timeMs });
-          // Apply writes the target measured fastest (the first proven one when none is faster).
+          // The single-target view (and Apply without a choice) uses the target measured fastest, else the first proven.
           const best = multi.targets.filter((t) => t.verdict === 'faster').sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
-          const chosen = proven.find((p) => p.candidate.target === best?.target) ?? proven[0]!;
-          const t = multi.targets.find((x) => x.target === chosen.candidate.target)!;
+          const chosen = proven.find((p) => p.target === best?.target) ?? proven[0]!;
+          const t = multi.targets.find((x) => x.target === chosen.target)!;
           const result: BenchResult = { ...multi, speedup: t.speedup, verdict: t.verdict, recommendation: t.recommendation };
           let prediction: string | undefined;
+          const predicted: Partial<Record<Target, number>> = {};
           try {
             const { checkPrediction } = await import('../bench/break-even');
             const { probeNode } = await import('../profile/node-runner');
@@ -147,12 +160,22 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
             const key = `${file}#${name}`;
             const checked = await checkPrediction({ execPath: runtime.execPath, version: runtime.version, store, key, recording, candidates: proven.map((p) => p.candidate), bench: multi });
             prediction = checked.prediction.text;
+            for (const p of checked.prediction.targets) predicted[p.target] = p.speedup;
             log.info(`break-even model for ${name}: predicted ${prediction}; measured ${multi.targets.map((x) => `${x.name} ${x.speedup.estimate.toFixed(2)}×`).join(', ')}`);
           } catch (e) {
-            log.warn(`the break-even model could not predict ${name}: ${e instanceof Error ? e.message : String(e)}`);
+            log.warn(`the break-even model could not predict ${name}: ${userMessage(e)}`);
           }
-          const session = { uri, source, functionName: name, candidate: chosen.candidate, proof: chosen.proof };
-          return { kind: 'done', session: { ...session, bench: result }, recording, reused, proof: chosen.proof, bench: result, multi, ...(prediction ? { prediction } : {}) };
+          return {
+            kind: 'done',
+            session: { ...base, chosen: chosen.target },
+            recording,
+            reused,
+            bench: result,
+            multi,
+            targets: targetViews(name, outcomes, multi, predicted),
+            predicted,
+            ...(prediction ? { prediction } : {}),
+          };
         } finally {
           sub.dispose();
         }
@@ -165,7 +188,8 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
       deps.lenses.noteRefusal(file, name, text);
       log.warn(`refused ${name}: ${text}`);
       const go = 'Go to Line';
-      const pick = await vscode.window.showWarningMessage(`Perf Lab: ${name} cannot be compiled to WebAssembly: ${text}`, go);
+      const into = targetsOf(cfg.get<string>('target', 'wasm')).map((t) => (t === 'wasm' ? 'WebAssembly' : 'native code')).join(' or ');
+      const pick = await vscode.window.showWarningMessage(`Perf Lab: ${name} cannot be compiled to ${into}: ${text}`, go);
       if (pick === go) {
         const pos = new vscode.Position(Math.max(0, r.line - 1), Math.max(0, r.column - 1));
         await vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos) });
@@ -173,22 +197,31 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
       return;
     }
     deps.lenses.noteRefusal(file, name, undefined);
-    const { session, recording, reused, proof } = outcome;
+    const { session, recording, reused, targets } = outcome;
+    const chosen = session.outcomes.find((o) => o.target === session.chosen) ?? session.outcomes.find((o) => o.proof) ?? session.outcomes[0]!;
+    const proof = chosen.proof;
     const result = outcome.bench;
+    const measured = measuredLensAdvice(targets);
+    // The lens shows what was just measured (next to the prediction) without waiting for the next edit or save.
+    deps.lenses.noteResult(file, name, measured ? { ...measured, source } : undefined);
+    if (!proof) throw new PerfLabError(`${name} could not be built for any target: ${targets.map((t) => `${t.name}: ${t.refusal ?? ''}`).join('; ')}`);
+    const side = targets.length > 1;
     deps.optimizeViews.show({
       ...session,
+      targets,
       data: {
         title: `Optimize: ${name}`,
         file,
         functionName: name,
         line: recording.line,
         recording: { calls: recording.calls.length, totalCalls: recording.totalCalls, recordedAt: recording.recordedAt, reused },
-        wasmBytes: session.candidate.target === 'wasm' ? session.candidate.wasm.length : 0,
-        target: session.candidate.target,
+        wasmBytes: chosen.candidate?.target === 'wasm' ? chosen.candidate.wasm.length : 0,
+        target: chosen.target,
         proof: proofView(proof, name),
-        ...(result ? { bench: benchView(result, outcome.multi, outcome.prediction) } : {}),
+        ...(result ? { bench: benchView(result, outcome.multi, outcome.prediction, outcome.predicted) } : {}),
         canApply: proof.ok,
         applyNote: applyNote(proof, result),
+        ...(side ? { targets, recommendation: `${sideBySideAdvice(targets)}${outcome.prediction ? ` (the break-even model predicted ${outcome.prediction})` : ''}` } : {}),
       },
     });
   } catch (e) {

@@ -2,9 +2,11 @@
 // cursor is in. Pure functions, so they are tested without an editor.
 import type * as TS from 'typescript';
 import type { BenchResult, MultiBenchResult } from '../bench/bench';
+import { targetName, type Candidate, type Target } from '../compiler/compile';
 import { show } from '../prove/compare';
 import type { Proof } from '../prove/prove';
-import type { BenchView, ProofView } from '../protocol';
+import { approx } from '../bench/break-even';
+import type { BenchView, PredictedView, ProofView, TargetView, VariantName } from '../protocol';
 
 /** The proof as the panel shows it (the counter-example printed). */
 export function proofView(p: Proof, functionName: string): ProofView {
@@ -37,12 +39,20 @@ export function proofView(p: Proof, functionName: string): ProofView {
   return view;
 }
 
-/** The benchmark as the panel shows it. */
-export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?: string): BenchView {
+/** A predicted speedup with its printed form. */
+function predictedView(speedup: number): PredictedView {
+  return { speedup, text: approx(speedup) };
+}
+
+/** The benchmark as the panel shows it; `predicted`: the break-even model's speedup per target, shown beside its bar. */
+export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?: string, predicted?: Partial<Record<Target, number>>): BenchView {
   const targets = multi && multi.targets.length > 1 ? multi.targets.map((t) => ({ name: t.name, estimate: t.speedup.estimate, ci95: [t.speedup.ci95[0], t.speedup.ci95[1]] as [number, number], verdict: t.verdict })) : undefined;
+  const byName: Partial<Record<VariantName, PredictedView>> = {};
+  for (const [t, x] of Object.entries(predicted ?? {}) as [Target, number][]) if (Number.isFinite(x)) byName[targetName(t)] = predictedView(x);
   return {
     ...(targets ? { targets } : {}),
     ...(prediction ? { prediction } : {}),
+    ...(Object.keys(byName).length > 0 ? { predicted: byName } : {}),
     variants: r.variants.map((v) => ({ name: v.name, median: v.median, mean: v.mean, rme: v.rme, sd: v.sd, min: v.min, max: v.max, samples: v.samples })),
     speedup: { estimate: r.speedup.estimate, ci95: [r.speedup.ci95[0], r.speedup.ci95[1]] },
     verdict: r.verdict,
@@ -53,12 +63,60 @@ export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?:
 }
 
 /** What the Apply button says beside it. */
-export function applyNote(proof: Proof, bench: BenchResult | undefined): string {
+export function applyNote(proof: Proof, bench: Pick<BenchResult, 'verdict'> | undefined): string {
   const name = proof.target === 'native' ? 'native' : 'WebAssembly';
   if (!proof.ok) return `Apply is disabled: ${proof.reason ?? `the ${name} version is not proven equal to the original.`}`;
   if (!bench) return 'Apply writes the proven rewrite; it was not measured.';
   if (bench.verdict === 'faster') return `Apply writes ${proof.target === 'native' ? 'the .node addon' : 'the .wasm'} and its loader beside the file and makes the function call it; Undo reverts all of it.`;
   return `Apply still works, but it will not make the program faster (${bench.verdict === 'slower' ? `${name} measured slower` : 'no significant difference'}): keeping JavaScript is the better choice.`;
+}
+
+/** One target of a side-by-side run: what was built and proven (or why it could not be). */
+export interface TargetOutcome {
+  target: Target;
+  candidate?: Candidate;
+  /** Why no candidate was built (no toolchain, a failed build). */
+  buildError?: string;
+  proof?: Proof;
+}
+
+/** What was built, in words. */
+export function builtText(c: Candidate): string {
+  if (c.target === 'wasm') return `${c.wasm.length.toLocaleString('en-US')} bytes of WebAssembly`;
+  return `a native addon (${c.flags.join(' ')}${c.node ? `, for Node.js ${c.node.version}` : ''})`;
+}
+
+/** Each target of a side-by-side run as the panel shows it, with its own Apply and, when refused, the reason. */
+export function targetViews(functionName: string, outcomes: readonly TargetOutcome[], multi: MultiBenchResult | undefined, predicted: Partial<Record<Target, number>> = {}): TargetView[] {
+  return outcomes.map((o) => {
+    const name = targetName(o.target);
+    const m = multi?.targets.find((t) => t.target === o.target);
+    const p = predicted[o.target];
+    const view: TargetView = { target: o.target, name, canApply: false, applyNote: '' };
+    if (o.candidate) view.built = builtText(o.candidate);
+    if (o.proof) view.proof = proofView(o.proof, functionName);
+    if (m) view.measured = { estimate: m.speedup.estimate, ci95: [m.speedup.ci95[0], m.speedup.ci95[1]], verdict: m.verdict, recommendation: m.recommendation };
+    if (p !== undefined && Number.isFinite(p)) view.predicted = predictedView(p);
+    if (!o.candidate) {
+      view.refusal = `not built: ${o.buildError ?? 'the build failed'}`;
+      view.applyNote = `Apply ${name} is not offered: it was not built.`;
+    } else if (!o.proof?.ok) {
+      view.refusal = `not proven: ${o.proof?.reason ?? 'the proof did not run'}`;
+      view.applyNote = `Apply ${name} is disabled: only a proven rewrite is applied.`;
+    } else {
+      view.canApply = true;
+      view.applyNote = applyNote(o.proof, m);
+    }
+    return view;
+  });
+}
+
+/** What to do after a side-by-side run: the fastest target that measured faster, or keep JavaScript, and why. */
+export function sideBySideAdvice(views: readonly TargetView[]): string {
+  const best = views.filter((v) => v.canApply && v.measured?.verdict === 'faster').sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0];
+  if (best) return best.measured!.recommendation;
+  const why = views.map((v) => (v.measured ? `${v.name} ${v.measured.verdict} (${v.measured.estimate.toFixed(2)}×)` : `${v.name} ${v.refusal ?? 'not measured'}`));
+  return `keep JavaScript: ${why.join(', ')}`;
 }
 
 /** The top-level function (declaration, or const bound to an arrow function or function expression) around an offset. */

@@ -1,25 +1,44 @@
 // The Before/After panel of an optimized function: the proof, the benchmark and Apply, which writes the rewrite as
 // one workspace edit (the generated files and the edit of the source), so that Undo reverts all of it.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BenchResult } from '../bench/bench';
-import type { Candidate } from '../compiler/compile';
+import { targetName, type Target } from '../compiler/compile';
 import { PerfLabError, userMessage } from '../errors';
-import type { Proof } from '../prove/prove';
-import { OPTIMIZE_VIEW_TYPE, type FromWebview, type OptimizeData, type ToWebview } from '../protocol';
+import { OPTIMIZE_VIEW_TYPE, type FromWebview, type OptimizeData, type TargetView, type ToWebview } from '../protocol';
 import { makeNonce, webviewHtml } from '../view/html';
+import type { LensResult } from './code-lens';
 import type { Log } from './log';
+import { appliedLensAdvice } from './optimize-advice';
+import type { TargetOutcome } from './optimize-data';
 
 /** One optimized function: what the panel shows and what Apply needs. */
 export interface OptimizeSession {
   uri: vscode.Uri;
-  /** The source text the candidate was compiled from. */
+  /** The source text the candidates were compiled from. */
   source: string;
   functionName: string;
-  candidate: Candidate;
-  proof: Proof;
-  bench?: BenchResult;
+  /** Each target asked for: its candidate and proof, or why it was not built. */
+  outcomes: TargetOutcome[];
+  /** The target Apply writes when the panel does not name one (the fastest proven). */
+  chosen?: Target;
+  /** Each target as the panel and the lens show it. */
+  targets: TargetView[];
   data: OptimizeData;
+}
+
+/** The data of a panel shown again after a window reload: the compiled code is gone, so nothing can be applied from it. */
+export function restoredData(d: OptimizeData): OptimizeData {
+  const note = d.applied
+    ? d.applyNote
+    : 'Shown again after a window reload: the compiled code was not kept. ⚡ Optimize again to apply (an unchanged file reuses its recording and build).';
+  return {
+    ...d,
+    restored: true,
+    canApply: false,
+    applyNote: note,
+    ...(d.targets ? { targets: d.targets.map((t) => ({ ...t, canApply: false, applyNote: t.canApply ? note : t.applyNote })) } : {}),
+  };
 }
 
 /** Shows Before/After panels (one, reused) and applies the rewrite they show. */
@@ -29,35 +48,80 @@ export class OptimizeViews implements vscode.Disposable {
   private session: OptimizeSession | undefined;
   private readonly distRoot: vscode.Uri;
 
+  /**
+   * @param stateFile where the panel's data is noted each time it changes, so that a window reload can show it
+   * again (the webview's own state reaches disk only when the workbench next saves).
+   * @param lenses where an applied rewrite is noted, so the function's lens says so at once.
+   */
   constructor(
     extensionUri: vscode.Uri,
     private readonly log: Log,
+    private readonly stateFile?: string,
+    private readonly lenses?: { noteResult(file: string, name: string, result: LensResult | undefined): void },
   ) {
     this.distRoot = vscode.Uri.joinPath(extensionUri, 'dist');
+  }
+
+  private options(): vscode.WebviewOptions {
+    return { enableScripts: true, localResourceRoots: [this.distRoot] };
   }
 
   /** Opens (or reuses) the panel for a session. */
   show(session: OptimizeSession): void {
     this.session = session;
-    const options = { enableScripts: true, localResourceRoots: [this.distRoot] };
-    if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(OPTIMIZE_VIEW_TYPE, session.data.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, options);
-      this.panel = panel;
-      panel.onDidDispose(() => {
-        if (this.panel !== panel) return;
-        this.panel = undefined;
-        this.listen?.dispose();
-        this.listen = undefined;
-        this.session = undefined;
-      });
-    }
+    if (!this.panel) this.adopt(vscode.window.createWebviewPanel(OPTIMIZE_VIEW_TYPE, session.data.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.options()));
     this.render(session.data);
-    this.panel.reveal(undefined, false);
+    this.panel!.reveal(undefined, false);
   }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.onDidDispose(() => {
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      this.listen?.dispose();
+      this.listen = undefined;
+      this.session = undefined;
+    });
+  }
+
+  /** Notes what the panel shows, for the serializer. */
+  private note(data: OptimizeData): void {
+    if (!this.stateFile) return;
+    try {
+      mkdirSync(path.dirname(this.stateFile), { recursive: true });
+      writeFileSync(this.stateFile, JSON.stringify(data));
+    } catch (e) {
+      this.log.warn(`could not note the Before/After panel's state: ${userMessage(e)}`);
+    }
+  }
+
+  /** Shows the Before/After panel again after a window reload, from its noted data: numbers kept, Apply needs a new run. */
+  readonly serializer: vscode.WebviewPanelSerializer<unknown> = {
+    deserializeWebviewPanel: async (panel) => {
+      this.adopt(panel);
+      panel.webview.options = this.options();
+      let noted: OptimizeData | undefined;
+      try {
+        noted = this.stateFile ? (JSON.parse(readFileSync(this.stateFile, 'utf8')) as OptimizeData) : undefined;
+      } catch {
+        noted = undefined;
+      }
+      if (!noted?.proof) {
+        const webview = panel.webview;
+        const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
+        const error = 'This Before/After panel was not saved. Run "Perf Lab: Optimize Function" again.';
+        webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title: 'Perf Lab', error });
+        return;
+      }
+      this.render(restoredData(noted));
+    },
+  };
 
   private render(data: OptimizeData): void {
     const panel = this.panel;
     if (!panel) return;
+    this.note(data);
     panel.title = data.title;
     const webview = panel.webview;
     const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
@@ -68,6 +132,7 @@ export class OptimizeViews implements vscode.Disposable {
   }
 
   private post(msg: ToWebview): void {
+    if (msg.type === 'optimize') this.note(msg.data);
     if (this.panel) void this.panel.webview.postMessage(msg);
   }
 
@@ -76,7 +141,7 @@ export class OptimizeViews implements vscode.Disposable {
       case 'ready':
         break;
       case 'apply':
-        void this.apply();
+        void this.apply(msg.target);
         break;
       case 'openSource':
         void vscode.window.showTextDocument(vscode.Uri.file(msg.file), { selection: new vscode.Range(msg.line - 1, 0, msg.line - 1, 0), viewColumn: vscode.ViewColumn.One });
@@ -87,30 +152,32 @@ export class OptimizeViews implements vscode.Disposable {
       case 'error':
         this.log.error(`Before/After panel: ${msg.message}`);
         break;
-      default: {
-        const never: never = msg;
-        this.log.warn(`unknown message from the Before/After panel: ${JSON.stringify(never)}`);
-      }
+      default:
+        // The flame graph's requests (subtrees, chart runs); this page sends none.
+        this.log.warn(`the Before/After panel ignored a message meant for the flame graph: ${msg.type}`);
     }
   }
 
-  /** Writes the rewrite as one workspace edit, saves the source, and offers to profile again. */
-  private async apply(): Promise<void> {
+  /** Writes the rewrite of `target` (the chosen one when absent) as one workspace edit, saves the source, and offers to profile again. */
+  private async apply(target?: Target): Promise<void> {
     const s = this.session;
     if (!s) return;
     const name = s.functionName;
-    const as = s.candidate.target === 'native' ? 'native code' : 'WebAssembly';
+    const which = target ?? s.chosen ?? s.outcomes.find((o) => o.proof?.ok)?.target ?? s.outcomes[0]?.target ?? 'wasm';
+    const as = which === 'native' ? 'native code' : 'WebAssembly';
     try {
-      if (!s.proof.ok) throw new PerfLabError(`${name} is not proven equal to its ${as} version, so it cannot be applied.`);
+      const outcome = s.outcomes.find((o) => o.target === which);
+      if (!outcome?.candidate || !outcome.proof?.ok) throw new PerfLabError(`${name} is not proven equal to its ${as} version, so it cannot be applied.`);
       const doc = await vscode.workspace.openTextDocument(s.uri);
       if (doc.getText() !== s.source) {
-        s.data = { ...s.data, canApply: false, applyNote: `${path.basename(s.uri.fsPath)} changed since ${name} was optimized: run Optimize Function again.` };
+        const note = `${path.basename(s.uri.fsPath)} changed since ${name} was optimized: run Optimize Function again.`;
+        s.data = { ...s.data, canApply: false, applyNote: note, ...(s.data.targets ? { targets: s.data.targets.map((t) => ({ ...t, canApply: false, applyNote: note })) } : {}) };
         this.post({ type: 'optimize', data: s.data });
-        void vscode.window.showWarningMessage(`Perf Lab: ${s.data.applyNote}`);
+        void vscode.window.showWarningMessage(`Perf Lab: ${note}`);
         return;
       }
       const { planApply } = await import('../apply/apply');
-      const plan = await planApply({ file: s.uri.fsPath, source: s.source, functionName: name, candidate: s.candidate, proof: s.proof });
+      const plan = await planApply({ file: s.uri.fsPath, source: s.source, functionName: name, candidate: outcome.candidate, proof: outcome.proof });
       const edit = new vscode.WorkspaceEdit();
       const meta: vscode.WorkspaceEditEntryMetadata = { label: `Perf Lab: run ${name} as ${as}`, needsConfirmation: false };
       for (const f of plan.files) edit.createFile(vscode.Uri.file(f.path), { overwrite: true, contents: f.contents }, meta);
@@ -118,11 +185,15 @@ export class OptimizeViews implements vscode.Disposable {
       if (!(await vscode.workspace.applyEdit(edit))) throw new PerfLabError(`The editor did not apply the edit of ${path.basename(s.uri.fsPath)} (is the file read-only?)`);
       await doc.save();
       this.log.info(`applied: ${plan.summary}`);
+      const view: Pick<TargetView, 'name' | 'measured'> = s.targets.find((t) => t.target === which) ?? { name: targetName(which) };
+      this.lenses?.noteResult(s.uri.fsPath, name, { ...appliedLensAdvice(view), source: doc.getText() });
+      const done = `Applied ${targetName(which)}. Undo in ${path.basename(s.uri.fsPath)} (Ctrl+Z, or Edit ▸ Undo) reverts the edit and removes the generated files.`;
       s.data = {
         ...s.data,
         canApply: false,
-        applyNote: `Applied. Undo in ${path.basename(s.uri.fsPath)} (Ctrl+Z, or Edit ▸ Undo) reverts the edit and removes the generated files.`,
-        applied: { summary: plan.summary, files: plan.files.map((f) => path.basename(f.path)) },
+        applyNote: done,
+        applied: { summary: plan.summary, files: plan.files.map((f) => path.basename(f.path)), target: which },
+        ...(s.data.targets ? { targets: s.data.targets.map((t) => ({ ...t, canApply: false, applyNote: t.target === which ? done : `${name} now runs as ${as}; Undo it first to apply ${t.name}.` })) } : {}),
       };
       this.post({ type: 'optimize', data: s.data });
       // Profile again and compare with the profile before the rewrite (or offer to: perfLab.compareAfterApply).

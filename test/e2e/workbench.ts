@@ -95,6 +95,32 @@ export class Session {
     }
   }
 
+  /**
+   * Changes a user setting with an enum value in the Settings editor, as a user does (code-server does not notice
+   * an edit of the settings file while it runs), then closes the editor.
+   */
+  async chooseSetting(key: string, value: string): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('Control+Comma');
+    const search = this.page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .settings-header input').first();
+    await search.waitFor({ timeout: 15_000 });
+    await search.fill(key);
+    // The editor filters after a pause: wait until the key is the only setting listed.
+    await this.page.locator('.settings-editor .settings-count-widget', { hasText: /^1 Setting Found$/ }).waitFor({ timeout: 15_000 });
+    const select = this.page.locator('.settings-editor .settings-tree-container .setting-item-enum select').first();
+    await select.waitFor({ timeout: 15_000 });
+    await select.click();
+    await this.page.locator('.monaco-select-box-dropdown-container .option-text', { hasText: new RegExp(`^${value}$`) }).first().click();
+    // The editor writes the settings file a moment later; the extension host reads it from there.
+    const file = join(this.server.userDataDir, 'User', 'settings.json');
+    const deadline = Date.now() + 15_000;
+    while ((JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)[key] !== value) {
+      if (Date.now() > deadline) throw new Error(`The Settings editor did not write ${key}: ${value} to ${file}`);
+      await this.page.waitForTimeout(200);
+    }
+    await this.page.keyboard.press('Control+W');
+  }
+
   /** Saves a screenshot of the whole page under test-results/<suite>/. */
   async screenshot(name: string): Promise<string> {
     const file = join(RESULTS, this.suite, `${String(++this.screenshots).padStart(2, '0')}-${name}.png`);

@@ -1,7 +1,8 @@
 // The Before/After page of an optimized function: the proof, the benchmark as a chart and a table, the speedup with
 // its interval and the verdict in plain words, and Apply. The same bundle as the flame graph, another page.
-import type { BenchView, FromWebview, OptimizeData, ProofView, ToWebview, VariantView } from '../../extension/protocol';
+import type { BenchView, FromWebview, OptimizeData, ProofView, TargetView, ToWebview, VariantName, VariantView } from '../../extension/protocol';
 import { el } from '../dom';
+import pageCss from './before-after.css';
 
 export interface PageDeps {
   post(message: FromWebview): void;
@@ -52,7 +53,7 @@ export function verdictWords(b: BenchView, compiled = 'WebAssembly'): string {
 export function startBeforeAfter(data: OptimizeData, deps: PageDeps): void {
   const style = el('style');
   if (deps.nonce) style.setAttribute('nonce', deps.nonce);
-  style.textContent = deps.css;
+  style.textContent = `${deps.css}\n${pageCss}`;
   document.head.append(style);
   document.body.classList.add('page-optimize');
   const root = document.getElementById('app') ?? document.body.appendChild(el('div'));
@@ -66,23 +67,12 @@ export function startBeforeAfter(data: OptimizeData, deps: PageDeps): void {
   window.addEventListener('message', (e: MessageEvent) => {
     const m = e.data as ToWebview | undefined;
     if (!m || typeof m !== 'object') return;
-    switch (m.type) {
-      case 'optimize':
-        render(m.data);
-        break;
-      case 'error': {
-        const box = el('div', 'error-box', m.message);
-        box.setAttribute('role', 'alert');
-        root.prepend(box);
-        break;
-      }
-      case 'load':
-      case 'reveal':
-        break;
-      default: {
-        const never: never = m;
-        console.warn('Perf Lab: ignored a message it does not know', never);
-      }
+    // Only these two concern this page; the rest of ToWebview belongs to the flame graph.
+    if (m.type === 'optimize') render(m.data);
+    else if (m.type === 'error') {
+      const box = el('div', 'error-box', m.message);
+      box.setAttribute('role', 'alert');
+      root.prepend(box);
     }
   });
   deps.post({ type: 'ready' });
@@ -90,7 +80,7 @@ export function startBeforeAfter(data: OptimizeData, deps: PageDeps): void {
 
 function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   const header = el('header', 'header');
-  const versus = d.bench?.targets ? d.bench.targets.map((t) => t.name).join(' and ') : d.target === 'native' ? 'native' : 'WebAssembly';
+  const versus = d.targets ? d.targets.map((t) => t.name).join(' vs ') : d.target === 'native' ? 'native' : 'WebAssembly';
   const title = el('h1', 'title', `${d.functionName}: JavaScript vs ${versus}`);
   title.id = 'title';
   const summary = el('p', 'summary');
@@ -102,18 +92,20 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   const rec = d.recording;
   summary.append(
     where,
-    ` · ${d.target === 'native' ? 'a native addon (Apply writes it)' : `${d.wasmBytes.toLocaleString('en-US')} bytes of WebAssembly`} · ${rec.calls} of ${rec.totalCalls.toLocaleString('en-US')} real calls recorded${rec.reused ? ' (an earlier recording of the unchanged file)' : ''}`,
+    ` · ${d.targets ? `${d.targets.length} targets side by side` : d.target === 'native' ? 'a native addon (Apply writes it)' : `${d.wasmBytes.toLocaleString('en-US')} bytes of WebAssembly`} · ${rec.calls} of ${rec.totalCalls.toLocaleString('en-US')} real calls recorded${rec.reused ? ' (an earlier recording of the unchanged file)' : ''}`,
   );
   header.append(title, summary);
+  if (d.restored) header.append(restoredBanner(d, deps));
+  if (d.targets) return [header, ...sideBySide(d, d.targets, deps)];
   const out: HTMLElement[] = [header, proofSection(d.proof, d.target === 'native' ? 'native code' : 'WebAssembly')];
   if (d.bench) out.push(benchSection(d.bench, d.target === 'native' ? 'Native code' : 'WebAssembly'));
   out.push(applySection(d, deps));
   return out;
 }
 
-function proofSection(p: ProofView, compiled: string): HTMLElement {
+function proofSection(p: ProofView, compiled: string, idSuffix = ''): HTMLElement {
   const s = el('section', 'ba-section proof');
-  s.id = 'proof';
+  s.id = `proof${idSuffix}`;
   s.dataset.ok = String(p.ok);
   s.dataset.cases = String(p.cases);
   s.dataset.recorded = String(p.recordedCases);
@@ -123,7 +115,7 @@ function proofSection(p: ProofView, compiled: string): HTMLElement {
   const verdict = p.ok ? 'Proven equal' : p.vacuous ? `Not proven: the ${compiled} hardly ran` : 'Refused: the versions differ';
   const h = el('h2', undefined, 'Proof');
   const badge = el('span', `badge ${p.ok ? 'ok' : 'bad'}`, verdict);
-  badge.id = 'proof-verdict';
+  badge.id = `proof-verdict${idSuffix}`;
   h.append(' ', badge);
   const dl = el('dl', 'facts');
   const fact = (k: string, v: string) => dl.append(el('dt', undefined, k), el('dd', undefined, v));
@@ -137,9 +129,9 @@ function proofSection(p: ProofView, compiled: string): HTMLElement {
   const c = p.counterexample;
   if (c) {
     const box = el('div', 'counterexample');
-    box.id = 'counterexample';
+    box.id = `counterexample${idSuffix}`;
     box.append(el('h3', undefined, `Counter-example (from ${c.foundIn})`));
-    box.append(el('pre', undefined, [c.call, `  original:    ${c.expected}`, `  WebAssembly: ${c.actual}`, ...c.argsAfter.map((a) => `  ${a}`)].join('\n')));
+    box.append(el('pre', undefined, [c.call, `  original:    ${c.expected}`, `  ${compiled === 'native code' ? 'native:     ' : 'WebAssembly:'} ${c.actual}`, ...c.argsAfter.map((a) => `  ${a}`)].join('\n')));
     s.append(box);
   }
   for (const n of p.notes) s.append(el('p', 'note', n));
@@ -150,7 +142,7 @@ function benchSection(b: BenchView, compiled: string): HTMLElement {
   const s = el('section', 'ba-section bench');
   s.id = 'bench';
   s.append(el('h2', undefined, 'Benchmark'));
-  s.append(chart(b.variants));
+  s.append(chart(b.variants, annotations(b)));
   s.append(el('p', 'caption', 'Bars: median time per call (shorter is faster). Whiskers: ± the relative margin of error at 95 %.'));
   s.append(table(b.variants));
   const sp = el('p', `speedup ${b.verdict.replace(' ', '-')}`);
@@ -183,12 +175,24 @@ function benchSection(b: BenchView, compiled: string): HTMLElement {
   return s;
 }
 
+/** What is written beside each compiled variant's bar: its measured speedup and the model's prediction. */
+function annotations(b: BenchView): Partial<Record<VariantName, string>> {
+  const out: Partial<Record<VariantName, string>> = {};
+  const measured = b.targets ?? (b.variants.length === 2 ? [{ name: b.variants[1]!.name, estimate: b.speedup.estimate, ci95: b.speedup.ci95 }] : []);
+  for (const t of measured) {
+    const p = b.predicted?.[t.name];
+    out[t.name] = `${times(t.estimate)} [${times(t.ci95[0])}–${times(t.ci95[1])}]${p ? ` · predicted ${p.text}` : ''}`;
+  }
+  return out;
+}
+
 /** Horizontal bars of the medians with error whiskers, drawn in SVG with the theme's chart colours. */
-function chart(variants: VariantView[]): SVGSVGElement {
-  const W = 640;
+function chart(variants: VariantView[], notes: Partial<Record<VariantName, string>> = {}): SVGSVGElement {
+  const annotated = Object.keys(notes).length > 0;
+  const W = annotated ? 760 : 640;
   const rowH = 40;
   const left = 110;
-  const right = 90;
+  const right = annotated ? 290 : 90;
   const top = 8;
   const axis = 24;
   const H = top + rowH * variants.length + axis;
@@ -199,7 +203,7 @@ function chart(variants: VariantView[]): SVGSVGElement {
   root.setAttribute('aria-label', `Median time per call: ${variants.map((v) => `${v.name} ${formatTime(v.median)}`).join(', ')}`);
   variants.forEach((v, i) => {
     const y = top + i * rowH;
-    const cls = v.name === 'JavaScript' ? 'bar-js' : 'bar-wasm';
+    const cls = v.name === 'JavaScript' ? 'bar-js' : v.name === 'native' ? 'bar-native' : 'bar-wasm';
     root.append(svg('text', { x: left - 8, y: y + rowH / 2, class: 'chart-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, v.name));
     const bar = svg('rect', { x: left, y: y + 8, width: Math.max(1, x(v.median) - left), height: rowH - 16, class: cls, 'data-variant': v.name });
     bar.append(svg('title', {}, `${v.name}: median ${formatTime(v.median)}, ±${v.rme.toFixed(1)}%`));
@@ -210,7 +214,10 @@ function chart(variants: VariantView[]): SVGSVGElement {
     root.append(svg('line', { x1: lo, x2: hi, y1: cy, y2: cy, class: 'whisker' }));
     root.append(svg('line', { x1: lo, x2: lo, y1: cy - 6, y2: cy + 6, class: 'whisker' }));
     root.append(svg('line', { x1: hi, x2: hi, y1: cy - 6, y2: cy + 6, class: 'whisker' }));
-    root.append(svg('text', { x: hi + 6, y: cy, class: 'chart-value', 'dominant-baseline': 'middle' }, formatTime(v.median)));
+    const note = notes[v.name];
+    const value = svg('text', { x: hi + 6, y: cy, class: 'chart-value', 'dominant-baseline': 'middle', 'data-variant': v.name }, formatTime(v.median));
+    if (note) value.append(svg('tspan', { class: 'chart-note', dx: 8 }, note));
+    root.append(value);
   });
   const ay = top + rowH * variants.length + 4;
   root.append(svg('line', { x1: left, x2: W - right, y1: ay, y2: ay, class: 'axis' }));
@@ -273,4 +280,174 @@ function applySection(d: OptimizeData, deps: PageDeps): HTMLElement {
     s.append(done);
   }
   return s;
+}
+
+/**
+ * The page of a side-by-side run: what to do, one benchmark of JavaScript and every target (time per call, and
+ * each target's speedup with its interval beside the model's prediction), then one card per target with its proof,
+ * its refusal if any, and its own Apply.
+ */
+function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  const advice = el('section', 'ba-section advice');
+  advice.id = 'recommendation';
+  advice.append(el('h2', undefined, 'Recommendation'), el('p', 'recommendation', d.recommendation ?? ''));
+  out.push(advice);
+  const b = d.bench;
+  if (b) {
+    const s = el('section', 'ba-section bench');
+    s.id = 'bench';
+    s.append(el('h2', undefined, 'Benchmark: one run, each variant in its own process'));
+    s.append(chart(b.variants, annotations(b)));
+    s.append(el('p', 'caption', 'Bars: median time per call (shorter is faster). Whiskers: ± the relative margin of error at 95 %. Beside each compiled bar: its speedup over JavaScript [95 % CI] and what the break-even model predicted before the build.'));
+    const measured = targets.filter((t) => t.measured);
+    if (measured.length > 0) {
+      s.append(speedupChart(measured));
+      s.append(el('p', 'caption', 'Speedup over JavaScript (right of the 1× line is faster): bar and whisker, the measured ratio of medians and its 95 % bootstrap interval; diamond, the break-even model\'s prediction.'));
+    }
+    s.append(table(b.variants));
+    if (b.prediction) s.append(el('p', 'prediction', `Break-even model predicted: ${b.prediction}`));
+    const details = el('details');
+    details.append(el('summary', undefined, 'How it was measured'), el('p', undefined, b.callShape), el('p', undefined, b.note));
+    s.append(details);
+    out.push(s);
+  }
+  const cards = el('section', 'ba-section target-cards');
+  cards.id = 'targets';
+  cards.append(el('h2', undefined, 'Targets'));
+  for (const t of targets) cards.append(targetCard(d, t, deps));
+  out.push(cards);
+  if (d.applied) {
+    const done = el('div', 'applied ba-section');
+    done.id = 'applied';
+    if (d.applied.target) done.dataset.target = d.applied.target;
+    done.setAttribute('role', 'status');
+    done.append(el('p', undefined, d.applied.summary), el('p', 'files', `Wrote ${d.applied.files.join(', ')}.`));
+    out.push(done);
+  }
+  return out;
+}
+
+function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps): HTMLElement {
+  const card = el('article', 'target-card');
+  card.id = `target-${t.target}`;
+  card.dataset.target = t.target;
+  card.dataset.proven = String(!!t.proof?.ok);
+  const state = t.proof?.ok ? 'Proven equal' : t.proof ? 'Refused' : 'Not built';
+  const h = el('h3', undefined, t.name === 'native' ? 'Native addon' : 'WebAssembly');
+  const badge = el('span', `badge ${t.proof?.ok ? 'ok' : 'bad'}`, state);
+  h.append(' ', badge);
+  card.append(h);
+  if (t.built) card.append(el('p', 'built', t.built));
+  if (t.refusal) {
+    const r = el('p', 'refusal', `Refused: ${t.refusal}`);
+    r.id = `refusal-${t.target}`;
+    card.append(r);
+  }
+  if (t.measured) {
+    const m = t.measured;
+    const line = el('p', `speedup ${m.verdict.replace(' ', '-')}`);
+    line.id = `measured-${t.target}`;
+    line.dataset.estimate = String(m.estimate);
+    line.dataset.lo = String(m.ci95[0]);
+    line.dataset.hi = String(m.ci95[1]);
+    line.dataset.verdict = m.verdict;
+    if (t.predicted) line.dataset.predicted = String(t.predicted.speedup);
+    line.append(el('strong', undefined, `Measured ${times(m.estimate)}`), ` (95% CI ${times(m.ci95[0])}–${times(m.ci95[1])}): `, el('span', 'verdict', m.verdict));
+    if (t.predicted) line.append(el('span', 'predicted', ` · predicted ${t.predicted.text}`));
+    card.append(line, el('p', 'recommendation', m.recommendation));
+  } else if (t.predicted) {
+    card.append(el('p', 'predicted', `Predicted ${t.predicted.text}; not measured.`));
+  }
+  const actions = el('div', 'apply');
+  const button = el('button', 'primary-button');
+  button.id = `apply-${t.target}`;
+  button.type = 'button';
+  button.dataset.target = t.target;
+  const notFaster = !!t.measured && t.measured.verdict !== 'faster';
+  button.dataset.notFaster = String(notFaster);
+  const label = t.name === 'native' ? 'native' : 'WebAssembly';
+  button.textContent = d.applied?.target === t.target ? `Applied ${label}` : `Apply ${label}${notFaster && t.canApply ? ' (will not make it faster)' : ''}`;
+  button.disabled = !t.canApply || !!d.applied;
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    button.textContent = 'Applying…';
+    deps.post({ type: 'apply', target: t.target });
+  });
+  const note = el('p', 'apply-note', t.applyNote);
+  note.id = `apply-note-${t.target}`;
+  actions.append(button, note);
+  card.append(actions);
+  if (t.proof) {
+    const details = el('details', 'target-proof');
+    if (!t.proof.ok) details.open = true;
+    details.append(el('summary', undefined, `Proof: ${t.proof.cases.toLocaleString('en-US')} cases, ${t.proof.mismatches} mismatches`));
+    details.append(proofSection(t.proof, t.name === 'native' ? 'native code' : 'WebAssembly', `-${t.target}`));
+    card.append(details);
+  }
+  return card;
+}
+
+/** Each target's measured speedup over JavaScript with its 95 % interval, and the model's prediction as a diamond. */
+function speedupChart(targets: TargetView[]): SVGSVGElement {
+  const W = 640;
+  const rowH = 36;
+  const left = 110;
+  const right = 40;
+  const top = 8;
+  const axis = 24;
+  const H = top + rowH * targets.length + axis;
+  const values = targets.flatMap((t) => [t.measured!.ci95[1], t.measured!.estimate, t.predicted?.speedup ?? 1]);
+  const max = Math.max(2, ...values.filter((v) => Number.isFinite(v))) * 1.08;
+  const x = (v: number) => left + (Math.min(Math.max(0, v), max) / max) * (W - left - right);
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'bench-chart speedup-chart', id: 'speedup-chart' });
+  root.setAttribute(
+    'aria-label',
+    `Speedup over JavaScript: ${targets.map((t) => `${t.name} measured ${times(t.measured!.estimate)} (95% CI ${times(t.measured!.ci95[0])}–${times(t.measured!.ci95[1])})${t.predicted ? `, predicted ${t.predicted.text}` : ''}`).join('; ')}`,
+  );
+  targets.forEach((t, i) => {
+    const m = t.measured!;
+    const y = top + i * rowH;
+    const cy = y + rowH / 2;
+    root.append(svg('text', { x: left - 8, y: cy, class: 'chart-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, t.name));
+    const bar = svg('rect', { x: left, y: y + 9, width: Math.max(1, x(m.estimate) - left), height: rowH - 18, class: t.target === 'native' ? 'bar-native' : 'bar-wasm', 'data-target': t.target });
+    bar.append(svg('title', {}, `${t.name}: ${times(m.estimate)} (95% CI ${times(m.ci95[0])}–${times(m.ci95[1])}), ${m.verdict}`));
+    root.append(bar);
+    const lo = x(m.ci95[0]);
+    const hi = x(m.ci95[1]);
+    root.append(svg('line', { x1: lo, x2: hi, y1: cy, y2: cy, class: 'whisker' }));
+    root.append(svg('line', { x1: lo, x2: lo, y1: cy - 6, y2: cy + 6, class: 'whisker' }));
+    root.append(svg('line', { x1: hi, x2: hi, y1: cy - 6, y2: cy + 6, class: 'whisker' }));
+    if (t.predicted) {
+      const px = x(t.predicted.speedup);
+      const d = svg('path', { d: `M ${px} ${cy - 7} L ${px + 7} ${cy} L ${px} ${cy + 7} L ${px - 7} ${cy} Z`, class: 'predicted-mark', 'data-target': t.target });
+      d.append(svg('title', {}, `${t.name}: predicted ${t.predicted.text}`));
+      root.append(d);
+    }
+  });
+  const ay = top + rowH * targets.length + 4;
+  root.append(svg('line', { x1: left, x2: W - right, y1: ay, y2: ay, class: 'axis' }));
+  root.append(svg('line', { x1: x(1), x2: x(1), y1: top, y2: ay, class: 'one-line' }));
+  const ticks = [0, 1, ...[2, 4, 8, 16, 32].filter((v) => v < max)];
+  for (const v of ticks) {
+    root.append(svg('line', { x1: x(v), x2: x(v), y1: ay, y2: ay + 4, class: 'axis' }));
+    root.append(svg('text', { x: x(v), y: ay + 15, class: 'chart-tick', 'text-anchor': v === 0 ? 'start' : 'middle' }, v === 1 ? '1× (JS)' : `${v}×`));
+  }
+  return root;
+}
+
+/** After a window reload: the numbers are back, the compiled code is not; one click runs Optimize again. */
+function restoredBanner(d: OptimizeData, deps: PageDeps): HTMLElement {
+  const box = el('div', 'restored-banner');
+  box.id = 'restored';
+  box.setAttribute('role', 'note');
+  const again = el('button', 'primary-button', '⚡ Optimize again');
+  again.id = 'optimize-again';
+  again.type = 'button';
+  again.addEventListener('click', () => {
+    again.disabled = true;
+    deps.post({ type: 'optimize', name: d.functionName, file: d.file, line: d.line });
+  });
+  box.append(el('span', undefined, 'Shown again after a window reload. The compiled code was not kept, so Apply needs a new run. '), again);
+  return box;
 }

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BoundaryCosts } from '../../../extension/bench/break-even';
-import { adviseFromCache, recordedShapes, targetsOf } from '../../../extension/lab/optimize-advice';
+import { adviseFromCache, appliedLensAdvice, measuredLensAdvice, recordedShapes, targetsOf } from '../../../extension/lab/optimize-advice';
+import type { TargetView } from '../../../extension/protocol';
 import type { Recording } from '../../../extension/record/recording';
 
 const COSTS: BoundaryCosts = {
@@ -78,4 +79,22 @@ test('no advice without cached costs for that Node, or without calls', async () 
   assert.equal(await adviseFromCache({ store, node: { version: 'v22.1.0', arch: process.arch }, recording: rec, totalMs: 5, targets: ['wasm'], key: 'k' }), undefined);
   assert.equal(await adviseFromCache({ store: mkdtempSync(join(tmpdir(), 'perf-lab-advice-empty-')), node: { version: 'v20.0.0', arch: process.arch }, recording: rec, totalMs: 5, targets: ['wasm'], key: 'k' }), undefined);
   assert.equal(await adviseFromCache({ store, node: { version: 'v20.0.0', arch: process.arch }, recording: recording([], 0), totalMs: 5, targets: ['wasm'], key: 'k' }), undefined);
+});
+
+test('after a benchmark the lens shows the fastest measured target beside its prediction, or keep JS', () => {
+  const view = (target: 'wasm' | 'native', estimate: number, verdict: 'faster' | 'slower' | 'not significant', predicted?: number): TargetView => ({
+    target,
+    name: target === 'wasm' ? 'WebAssembly' : 'native',
+    canApply: true,
+    applyNote: '',
+    measured: { estimate, ci95: [estimate * 0.9, estimate * 1.1], verdict, recommendation: '' },
+    ...(predicted ? { predicted: { speedup: predicted, text: `~${predicted}×` } } : {}),
+  });
+  const both = measuredLensAdvice([view('wasm', 1.4, 'faster', 1.6), view('native', 2.345, 'faster', 3)])!;
+  assert.equal(both.title, 'native 2.35× measured · predicted ~3×');
+  assert.match(both.tooltip, /WebAssembly 1\.40× \(95% CI 1\.26×–1\.54×, faster; predicted ~1\.6×\), native 2\.35×/);
+  assert.equal(measuredLensAdvice([view('wasm', 0.97, 'not significant'), view('native', 0.5, 'slower', 2)])!.title, 'keep JS: WebAssembly measured 0.97×');
+  assert.equal(measuredLensAdvice([{ target: 'native', name: 'native', canApply: false, applyNote: '', refusal: 'not built' }]), undefined);
+  assert.equal(appliedLensAdvice(view('native', 2.345, 'faster')).title, 'applied: native 2.35× measured');
+  assert.match(appliedLensAdvice({ name: 'WebAssembly' }).tooltip, /WebAssembly version/);
 });

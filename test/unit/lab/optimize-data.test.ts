@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BenchResult } from '../../../extension/bench/bench';
 import { loadTypeScript } from '../../../extension/compiler/frontend-js';
-import { applyNote, benchView, functionAt, proofView, unusableRecordedArgument } from '../../../extension/lab/optimize-data';
+import type { Candidate } from '../../../extension/compiler/compile';
+import { applyNote, benchView, functionAt, proofView, sideBySideAdvice, targetViews, unusableRecordedArgument } from '../../../extension/lab/optimize-data';
 import type { Proof } from '../../../extension/prove/prove';
 
 const proof: Proof = {
@@ -54,6 +55,36 @@ describe('Before/After data', () => {
     assert.deepEqual(b.targets!.map((x) => [x.name, x.estimate, x.verdict]), [['WebAssembly', 2, 'faster'], ['native', 3, 'faster']]);
     assert.equal(b.prediction, 'native ~3×, WebAssembly ~1.6×');
     assert.match(applyNote({ ...proof, target: 'native' }, r), /writes the \.node addon/);
+  });
+
+  it('puts the model\'s prediction beside each measured variant', () => {
+    const b = benchView(bench('faster'), undefined, 'WebAssembly ~1.6×', { wasm: 1.62, native: Number.NaN });
+    assert.deepEqual(b.predicted, { WebAssembly: { speedup: 1.62, text: '~1.6×' } });
+  });
+
+  it('gives each target of a side-by-side run its own Apply, or its refusal with the reason', () => {
+    const wasm = { target: 'wasm', wasm: new Uint8Array(321) } as unknown as Candidate;
+    const native = { target: 'native', flags: ['-O3', '-ffp-contract=off'], node: { version: 'v20.1.0' } } as unknown as Candidate;
+    const t = (target: 'wasm' | 'native', name: 'WebAssembly' | 'native', estimate: number, verdict: 'faster' | 'slower' | 'not significant') => ({
+      target, name, speedup: { estimate, ci95: [estimate - 0.1, estimate + 0.1] as [number, number], statistic: 'median' as const }, verdict, recommendation: `use ${name}`, fallbackShare: 0,
+    });
+    const multi = { ...bench('faster'), targets: [t('wasm', 'WebAssembly', 1.1, 'not significant'), t('native', 'native', 2.5, 'faster')] };
+    const views = targetViews('f', [{ target: 'wasm', candidate: wasm, proof: { ...proof, target: 'wasm' } }, { target: 'native', candidate: native, proof: { ...proof, target: 'native' } }], multi, { wasm: 1.2, native: 3.1 });
+    assert.deepEqual(views.map((v) => [v.target, v.canApply, v.measured?.estimate, v.predicted?.text]), [['wasm', true, 1.1, '~1.2×'], ['native', true, 2.5, '~3×']]);
+    assert.equal(views[0]!.built, '321 bytes of WebAssembly');
+    assert.match(views[1]!.built!, /native addon \(-O3 -ffp-contract=off, for Node\.js v20\.1\.0\)/);
+    assert.match(views[0]!.applyNote, /will not make the program faster/);
+    assert.equal(sideBySideAdvice(views), 'use native');
+
+    const refused = targetViews('f', [
+      { target: 'wasm', candidate: wasm, proof: { ...proof, ok: false, reason: 'results differ on 1 case' } },
+      { target: 'native', buildError: 'no C++ compiler: install g++' },
+    ], undefined);
+    assert.deepEqual(refused.map((v) => [v.canApply, v.refusal]), [[false, 'not proven: results differ on 1 case'], [false, 'not built: no C++ compiler: install g++']]);
+    assert.equal(refused[1]!.proof, undefined);
+    assert.equal(sideBySideAdvice(refused), 'keep JavaScript: WebAssembly not proven: results differ on 1 case, native not built: no C++ compiler: install g++');
+    const slow = targetViews('f', [{ target: 'wasm', candidate: wasm, proof }], { ...multi, targets: [t('wasm', 'WebAssembly', 0.8, 'slower')] });
+    assert.equal(sideBySideAdvice(slow), 'keep JavaScript: WebAssembly slower (0.80×)');
   });
 
   it('finds the top-level function around the cursor', async () => {
