@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { JsonScanner, scanJsonText, type JsonPath, type ScanHandler } from '../../../extension/profile/json-scan';
 import { parseCpuProfile, readCpuProfileFile } from '../../../extension/profile/importers/cpuprofile';
-import { ProfileFormatError } from '../../../extension/profile/model';
+import { ProfileFormatError, stackPath } from '../../../extension/profile/model';
+import { generateProfile } from '../../../bench/viewer/generate';
 import { functionStats, totalWeight } from '../../../extension/profile/aggregate';
 import { stackWeights } from './helpers';
 
@@ -111,6 +112,23 @@ describe('streaming .cpuprofile reader', () => {
     assert.ok(Math.abs(byName.get('a')!.self - 75) < 1e-9);
     assert.ok(Math.abs(byName.get('main')!.total - 300) < 1e-9);
     assert.equal(p.sampleTime![2999], 300);
+  });
+
+  it("reads the viewer benchmark's synthetic profile: every sample, the deep recursion and the long runs", async () => {
+    const path = join(dir, 'synthetic.cpuprofile');
+    const made = generateProfile(path, 2);
+    assert.ok(Math.abs(made.bytes - 2 * 1024 * 1024) < 0.1 * 2 * 1024 * 1024, `${made.bytes} bytes`);
+    const p = await readCpuProfileFile(path, 'synthetic.cpuprofile', 65536);
+    assert.equal(p.sampleStack.length, made.samples);
+    const json = JSON.parse(readFileSync(path, 'utf8')) as { timeDeltas: number[]; endTime: number };
+    const span = json.timeDeltas.reduce((a, b) => a + b, 0);
+    // Every sample stands for the time to the next; the last one until the end time.
+    assert.ok(Math.abs(totalWeight(p) - (json.endTime - json.timeDeltas[0]!) / 1000) < 1e-6, `${totalWeight(p)} ms`);
+    assert.equal(json.endTime, span + 100);
+    const depth = Math.max(...[...p.stackFrame.keys()].map((s) => stackPath(p, s).length));
+    assert.ok(depth > 600, `deepest stack ${depth}`);
+    const byName = new Map(functionStats(p).map((f) => [f.name, f]));
+    assert.ok(byName.get('tokenize')!.self > 0.1 * totalWeight(p), 'long runs in tokenize');
   });
 
   it('names the file and what is wrong when the file is broken', async () => {
