@@ -5,8 +5,10 @@
 // user's Node.js, and cached in the store. A prediction is
 //   time(target) = computeFactor(target) × time(JS) + call cost + Σ per-element marshalling × elements,
 // where the compute factor (how fast the compiled loop body runs against V8's) starts at 1 — V8's JIT matches
-// exact-results compiled code on scalar loops — and, once three other functions were measured, the median of
-// what their benchmarks implied. Every (predicted, measured) pair is kept, so the model's error can be reported.
+// exact-results compiled code on scalar loops — and is then calibrated on the benchmarks of other functions: the
+// median of what those of the same class implied (kernelClass: checked double indices, integer or float work),
+// or of all of them once three were measured. Every (predicted, measured) pair is kept, with the kernel's class,
+// so the model's error can be reported.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildAddon } from '../../native/build-addon';
 import type { Candidate, Target } from '../compiler/compile';
-import { ARRAY_KINDS, type ArrayKind } from '../compiler/ir';
+import { ARRAY_KINDS, type ArrayKind, type Expr, type IrModule, type Stmt } from '../compiler/ir';
+import { walkExpr } from '../compiler/parallel';
 import { PerfLabError } from '../errors';
 import { firstLines } from '../profile/run-child';
 import { isReplayable, type Recording } from '../record/recording';
@@ -81,6 +84,79 @@ export interface PredictionPair {
   overheadNs: number;
   predicted: number;
   measured: number;
+  /** The kernel's class (kernelClass); absent in pairs kept before there were classes. */
+  class?: KernelClass;
+}
+
+/**
+ * What kind of work a kernel's hot loops do, as far as the compiled code's speed against V8's goes:
+ *  - `checked-index`: element accesses through an index held in a double (`y * w + x`) weigh at least a tenth of
+ *    the work; the compiled code converts and checks such an index at every access, while V8 keeps it a small
+ *    integer;
+ *  - `integer`: integer arithmetic (hashes, bit twiddling, Math.imul) outweighs double arithmetic;
+ *  - `float`: the rest, double arithmetic on counted loops, where V8's code is already close to a C compiler's.
+ * Operations and accesses are weighted by loop depth (×8 per level) and counted through calls; the loops' own
+ * tests and counter updates are left out (both sides pay them alike).
+ */
+export type KernelClass = 'checked-index' | 'integer' | 'float';
+
+interface Work {
+  accesses: number;
+  doubleIndex: number;
+  intOps: number;
+  floatOps: number;
+}
+
+/** The class of a kernel from its IR (see KernelClass). */
+export function kernelClass(ir: IrModule): KernelClass {
+  const memo = new Map<string, Work>();
+  const workOf = (name: string, depth = 0): Work => {
+    const known = memo.get(name);
+    if (known) return known;
+    const w: Work = { accesses: 0, doubleIndex: 0, intOps: 0, floatOps: 0 };
+    memo.set(name, w); // a recursive call counts as nothing more
+    const f = ir.functions.find((g) => g.name === name);
+    if (!f || depth > 20) return w;
+    const expr = (e: Expr, k: number) =>
+      walkExpr(e, (x) => {
+        if (x.kind === 'load') {
+          w.accesses += k;
+          if (x.index.type === 'f64') w.doubleIndex += k;
+        } else if (x.kind === 'binary' || x.kind === 'unary') {
+          if (x.op.startsWith('i32.') || x.op.startsWith('u32.') || x.op.startsWith('u8clamp.')) w.intOps += k;
+          else w.floatOps += k;
+        } else if (x.kind === 'math') w.floatOps += k;
+        else if (x.kind === 'call') {
+          const c = workOf(x.fn, depth + 1);
+          w.accesses += k * c.accesses;
+          w.doubleIndex += k * c.doubleIndex;
+          w.intOps += k * c.intOps;
+          w.floatOps += k * c.floatOps;
+        }
+      });
+    const walk = (list: Stmt[], k: number): void => {
+      for (const s of list) {
+        if (s.kind === 'set' || s.kind === 'expr') expr(s.value, k);
+        else if (s.kind === 'store') {
+          w.accesses += k;
+          if (s.index.type === 'f64') w.doubleIndex += k;
+          expr(s.index, k);
+          expr(s.value, k);
+        } else if (s.kind === 'if') {
+          expr(s.cond, k);
+          walk(s.then, k);
+          walk(s.else, k);
+        } else if (s.kind === 'loop') walk(s.body, k * 8);
+        else if (s.kind === 'return' && s.value) expr(s.value, k);
+      }
+    };
+    walk(f.body, 1);
+    return w;
+  };
+  const w = workOf(ir.entry);
+  const total = w.accesses + w.intOps + w.floatOps;
+  if (total > 0 && w.doubleIndex >= 0.1 * total) return 'checked-index';
+  return w.intOps > w.floatOps ? 'integer' : 'float';
 }
 
 /** The mean array lengths of the recorded calls, for each array parameter. */
@@ -124,9 +200,18 @@ function median(xs: number[]): number {
 /** Earlier measurements of other functions needed before they calibrate the compute factor (one kernel says little about the next). */
 export const MIN_CALIBRATION = 3;
 
-/** The compute factor of a target from earlier pairs of other functions; 1 until there are MIN_CALIBRATION of them. */
-export function computeFactor(target: Target, pairs: readonly PredictionPair[], key: string): { factor: number; basis: string } {
+/**
+ * The compute factor of a target from earlier pairs of other functions: the median of those of the same class
+ * (kernelClass) when there is one, else of all of them once there are MIN_CALIBRATION, else 1.
+ */
+export function computeFactor(target: Target, pairs: readonly PredictionPair[], key: string, cls?: KernelClass): { factor: number; basis: string } {
   const own = pairs.filter((p) => p.target === target && p.key !== key && p.measured > 0 && p.jsNs > 0);
+  const same = cls ? own.filter((p) => p.class === cls) : [];
+  if (same.length > 0) {
+    const factor = median(same.map(impliedFactor));
+    const n = new Set(same.map((p) => p.key)).size;
+    return { factor, basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (median of ${same.length} earlier measurement${same.length === 1 ? '' : 's'} of ${n} other ${cls} kernel${n === 1 ? '' : 's'})` };
+  }
   const others = new Set(own.map((p) => p.key)).size;
   if (others < MIN_CALIBRATION) return { factor: 1, basis: `compiled loop as fast as JavaScript's (${others} other function${others === 1 ? '' : 's'} measured, ${MIN_CALIBRATION} needed to calibrate)` };
   const factor = median(own.map(impliedFactor));
@@ -152,12 +237,12 @@ export const WORTHWHILE = 1.1;
  * Predicts the net speedup of each target for calls with these array shapes that take `jsNs` in JavaScript.
  * A target whose call cost could not be measured (NaN) is left out.
  */
-export function predict(costs: BoundaryCosts, targets: readonly Target[], arrays: readonly ArrayShape[], jsNs: number, pairs: readonly PredictionPair[] = [], key = ''): Prediction {
+export function predict(costs: BoundaryCosts, targets: readonly Target[], arrays: readonly ArrayShape[], jsNs: number, pairs: readonly PredictionPair[] = [], key = '', cls?: KernelClass): Prediction {
   const out: TargetPrediction[] = [];
   for (const target of targets) {
     const over = overheadNs(costs, target, arrays);
     if (!Number.isFinite(over)) continue;
-    const { factor, basis } = computeFactor(target, pairs, key);
+    const { factor, basis } = computeFactor(target, pairs, key, cls);
     out.push({ target, speedup: jsNs / (factor * jsNs + over), overheadNs: over, computeFactor: factor, basis });
   }
   const name = (t: Target) => (t === 'wasm' ? 'WebAssembly' : 'native');
@@ -412,12 +497,13 @@ export async function checkPrediction(o: MeasureOptions & { key: string; recordi
   if (!js || o.candidates.length === 0) throw new PerfLabError('The break-even model needs a benchmark of JavaScript and at least one target.');
   const jsNs = js.median * 1e6;
   const earlier = await loadPairs(o.store);
-  const prediction = predict(costs, o.candidates.map((c) => c.target), shapesOf(o.candidates[0]!.abi.params, o.recording), jsNs, earlier, o.key);
+  const cls = kernelClass(o.candidates[0]!.kernel.ir);
+  const prediction = predict(costs, o.candidates.map((c) => c.target), shapesOf(o.candidates[0]!.abi.params, o.recording), jsNs, earlier, o.key, cls);
   const at = new Date().toISOString();
   const pairs: PredictionPair[] = [];
   for (const t of prediction.targets) {
     const m = o.bench.targets.find((x) => x.target === t.target);
-    if (m) pairs.push({ at, key: o.key, target: t.target, node: costs.node, jsNs, overheadNs: t.overheadNs, predicted: t.speedup, measured: m.speedup.estimate });
+    if (m) pairs.push({ at, key: o.key, target: t.target, node: costs.node, jsNs, overheadNs: t.overheadNs, predicted: t.speedup, measured: m.speedup.estimate, class: cls });
   }
   const all = await savePairs(o.store, pairs);
   return { costs, prediction, pairs, all };

@@ -164,7 +164,7 @@ function assignedIn(list: Stmt[], into = new Set<number>()): Set<number> {
 }
 
 /** Every expression directly held by a statement list and its nested statements. */
-function forEachExpr(list: Stmt[], visit: (e: Expr) => void): void {
+export function forEachExpr(list: Stmt[], visit: (e: Expr) => void): void {
   for (const s of list) {
     switch (s.kind) {
       case 'set':
@@ -196,7 +196,7 @@ function forEachExpr(list: Stmt[], visit: (e: Expr) => void): void {
 }
 
 /** An expression and all its sub-expressions. */
-function walkExpr(e: Expr, visit: (e: Expr) => void): void {
+export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
   switch (e.kind) {
     case 'unary':
@@ -537,16 +537,14 @@ export function emitParallelLoop(ir: IrModule, f: IrFunction, loop: Stmt, depth:
   const failed = `plab_bail${c}`;
   const k = `plab_k${c}`;
   const chunk = `plab_chunk${c}`;
+  const iter = `plab_iter${c}`;
   const conds = [`${hi} - ${lo} >= ${par.minIterations}`, ...par.aliases.map(([w, o]) => `(const void*)a${w} != (const void*)a${o}`)];
   out.push(`${pad}{  // iterations of the loop over ${par.counterName.replace(/[^\w$]/g, '')} are independent: run on threads`);
   out.push(`${pad}  const int64_t ${lo} = int64_t(l${c});`);
   out.push(`${pad}  const int64_t ${hi} = int64_t(int32_t(${p.expr(par.bound)}))${par.minus ? ` - ${par.minus}` : ''};`);
   out.push(`${pad}  bool ${failed} = false;`);
-  // Chunks of about 1/64 of the iterations taken as threads get free: a thread the system pauses holds up
-  // one chunk, not its fixed share.
-  out.push(`${pad}  const int64_t ${chunk} = ${hi} - ${lo} > 64 ? (${hi} - ${lo}) / 64 : 1;`);
-  out.push(`${pad}  #pragma omp parallel for schedule(dynamic, ${chunk}) if(${conds.join(' && ')})`);
-  out.push(`${pad}  for (int64_t ${k} = ${lo}; ${k} < ${hi}; ${k}++) {`);
+  // One iteration, with its own counter and locals; a bail-out is noted and raised once the loop is over.
+  out.push(`${pad}  auto ${iter} = [&](int64_t ${k}) {`);
   out.push(`${pad}    decltype(l${c}) l${c} = decltype(l${c})(${k});`);
   for (const l of par.privates) out.push(`${pad}    decltype(l${l}) l${l}{};`);
   out.push(`${pad}    try {`);
@@ -557,6 +555,24 @@ export function emitParallelLoop(ir: IrModule, f: IrFunction, loop: Stmt, depth:
   out.push(`${pad}    } catch (const plab::Bail&) {`);
   out.push(`${pad}      __atomic_store_n(&${failed}, true, __ATOMIC_RELAXED);`);
   out.push(`${pad}    }`);
+  out.push(`${pad}  };`);
+  // Threads only for enough iterations and distinct arrays; a short loop does not pay for starting a team.
+  out.push(`${pad}  if (${conds.join(' && ')}) {`);
+  // Threads only where cores are free: OpenMP's dynamic adjustment sizes each team from the load average, so on
+  // a busy machine the loop runs on fewer threads (a thread waiting for a core holds up the whole loop at its
+  // end). omp_set_dynamic is declared here, by its symbol, since the prelude does not include omp.h.
+  out.push('#ifdef __APPLE__');
+  out.push(`${pad}    { void plab_omp_set_dynamic(int) __asm__("_omp_set_dynamic"); plab_omp_set_dynamic(1); }`);
+  out.push('#else');
+  out.push(`${pad}    { void plab_omp_set_dynamic(int) __asm__("omp_set_dynamic"); plab_omp_set_dynamic(1); }`);
+  out.push('#endif');
+  // Chunks of about 1/64 of the iterations taken as threads get free: a thread the system pauses holds up
+  // one chunk, not its fixed share.
+  out.push(`${pad}    const int64_t ${chunk} = ${hi} - ${lo} > 64 ? (${hi} - ${lo}) / 64 : 1;`);
+  out.push(`${pad}    #pragma omp parallel for schedule(dynamic, ${chunk})`);
+  out.push(`${pad}    for (int64_t ${k} = ${lo}; ${k} < ${hi}; ${k}++) ${iter}(${k});`);
+  out.push(`${pad}  } else {`);
+  out.push(`${pad}    for (int64_t ${k} = ${lo}; ${k} < ${hi} && !${failed}; ${k}++) ${iter}(${k});`);
   out.push(`${pad}  }`);
   out.push(`${pad}  if (${failed}) plab::bail();`);
   out.push(`${pad}  if (${hi} > ${lo}) l${c} = decltype(l${c})(${hi});`);

@@ -10,6 +10,7 @@ import {
   boundaryCosts,
   computeFactor,
   impliedFactor,
+  kernelClass,
   loadPairs,
   modelError,
   overheadNs,
@@ -19,6 +20,9 @@ import {
   type BoundaryCosts,
   type PredictionPair,
 } from '../../../extension/bench/break-even';
+import { readFileSync } from 'node:fs';
+import { selectKernel } from '../../../extension/compiler/compile';
+import type { ParamTypeName } from '../../../extension/compiler/frontend-js';
 import { ARRAY_KINDS } from '../../../extension/compiler/ir';
 import type { Recording } from '../../../extension/record/recording';
 
@@ -62,6 +66,40 @@ describe('break-even model', () => {
     assert.ok(Math.abs(computeFactor('native', pairs, 'z#z').factor - 1 / 3) < 1e-12);
     assert.equal(computeFactor('wasm', [], '').factor, 1);
     assert.equal(predict(costs, ['wasm'], [], 1e6).text, 'keep JS: no gain predicted (WebAssembly ~1.0×)');
+  });
+
+  it('classes kernels by the work of their hot loops', async () => {
+    const fixtures = join(__dirname, '../../fixtures/compiler');
+    const cls = async (file: string, fn: string, params: ParamTypeName[]) => {
+      const sel = await selectKernel({ source: readFileSync(join(fixtures, file), 'utf8'), fileName: file, functionName: fn, params });
+      assert.ok(sel.ok, file);
+      return sel.ok ? kernelClass(sel.kernel.ir) : undefined;
+    };
+    // y * w + x indices, held in doubles and checked at each access.
+    assert.equal(await cls('blur-f64.mjs', 'blur', ['Float64Array', 'Float64Array', 'number', 'number']), 'checked-index');
+    assert.equal(await cls('blur-u8.mjs', 'blur', ['Uint8Array', 'Uint8Array', 'number', 'number']), 'checked-index');
+    // One store per pixel after 64 iterations of double arithmetic; the helper evalA is counted at its call site.
+    assert.equal(await cls('mandelbrot.mjs', 'mandelbrot', ['Uint8Array', 'number', 'number', 'number']), 'float');
+    assert.equal(await cls('spectral-norm.mjs', 'multiplyAtAv', ['Float64Array', 'Float64Array', 'Float64Array']), 'float');
+    assert.equal(await cls('hash-i32.mjs', 'hash', ['Int32Array', 'number']), 'integer');
+  });
+
+  it('calibrates on kernels of the same class first, then on all of them', () => {
+    const classed = (key: string, measured: number, c: PredictionPair['class']): PredictionPair => ({ ...pair(key, 'native', measured), class: c });
+    // Checked-index kernels ran slower natively, float kernels faster: the pooled median (1.33× JavaScript's time)
+    // would say the same of both.
+    const pairs = [classed('blur#a', 0.25, 'checked-index'), classed('blur#b', 0.5, 'checked-index'), classed('loop#c', 1.5, 'float'), classed('loop#d', 1.5, 'float')];
+    const slow = computeFactor('native', pairs, 'new#x', 'checked-index');
+    assert.ok(Math.abs(slow.factor - 3) < 1e-12, `${slow.factor}`);
+    assert.match(slow.basis, /median of 2 earlier measurements of 2 other checked-index kernels/);
+    assert.ok(Math.abs(computeFactor('native', pairs, 'new#x', 'float').factor - 1 / 1.5) < 1e-12);
+    // Its own pairs never count; with no other kernel of its class, all others (≥ 3) calibrate.
+    assert.ok(Math.abs(computeFactor('native', pairs, 'blur#a', 'checked-index').factor - 2) < 1e-12);
+    assert.match(computeFactor('native', pairs, 'h#i', 'integer').basis, /median of 4 earlier measurements of 4 functions/);
+    assert.equal(computeFactor('native', pairs, 'h#i').factor, computeFactor('native', pairs, 'h#i', 'integer').factor);
+    const big = predict(costs, ['native'], [], 1e6, pairs, 'new#x', 'checked-index');
+    assert.equal(big.pick, undefined);
+    assert.match(big.text, /keep JS: no gain predicted \(native ~0\.3×\)/);
   });
 
   it('leaves out a target whose boundary cost is unknown', () => {

@@ -105,7 +105,9 @@ test('the C++ backend writes the OpenMP form only when asked, with private copie
   const plain = emitCppKernel(m, 'k').code;
   assert.doesNotMatch(plain, /#pragma omp/);
   const threaded = emitCppKernel(m, 'k', { threads: true }).code;
-  assert.match(threaded, /#pragma omp parallel for schedule\(dynamic, plab_chunk2\) if\(plab_hi2 - plab_lo2 >= 4 && \(const void\*\)a1 != \(const void\*\)a0\)/);
+  assert.match(threaded, /if \(plab_hi2 - plab_lo2 >= 4 && \(const void\*\)a1 != \(const void\*\)a0\) \{/);
+  assert.match(threaded, /#pragma omp parallel for schedule\(dynamic, plab_chunk2\)\n\s+for \(int64_t plab_k2 = plab_lo2; plab_k2 < plab_hi2; plab_k2\+\+\) plab_iter2\(plab_k2\);/);
+  assert.match(threaded, /\} else \{\n\s+for \(int64_t plab_k2 = plab_lo2; plab_k2 < plab_hi2 && !plab_bail2; plab_k2\+\+\) plab_iter2\(plab_k2\);/);
   assert.match(threaded, /const int64_t plab_hi2 = int64_t\(int32_t\(l1\)\) - 1;/);
   assert.match(threaded, /decltype\(l2\) l2 = decltype\(l2\)\(plab_k2\);/);
   assert.match(threaded, /decltype\(l3\) l3\{\};/);

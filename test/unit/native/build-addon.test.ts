@@ -1,8 +1,10 @@
 // The native build driver: offline node-gyp build, the build cache (hit, and a rebuild when the flags change),
-// the direct-compiler fallback, the compiler log on failure, and a clear message when no compiler is found.
+// the direct-compiler fallback, the compiler log on failure, and a clear message when no compiler is found (through
+// the command line too, where WebAssembly stays available).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,4 +109,36 @@ test('a nodePath that names no Node is a PerfLabError naming the setting, before
   const sel = await selectKernel({ source: 'function id(x: number) { return x; }', fileName: 'id.ts', functionName: 'id' });
   assert.ok(sel.ok);
   if (sel.ok) await assert.rejects(compileNative(sel.kernel, { cacheDir, nodePath: missing }), /Node\.js was not found/);
+});
+
+test('with no C++ compiler on PATH, perf-lab optimize says what to install and WebAssembly still runs', { timeout: 240_000 }, async () => {
+  // A PATH that holds Node.js and nothing else: no g++, c++, clang++, make or Python.
+  const dir = mkdtempSync(join(tmpdir(), 'perf-lab-no-cxx-'));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const program = join(dir, 'scale.mjs');
+  writeFileSync(program, 'export function scale(a, k) { for (let i = 0; i < a.length; i++) a[i] = a[i] * k; }\nconst a = new Float64Array(256).fill(1.5);\nfor (let r = 0; r < 200; r++) scale(a, 1.0001);\nconsole.log(a[0]);\n');
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: bin, PERF_LAB_CACHE: join(dir, 'cache') };
+  delete env.CXX;
+  const root = join(__dirname, '..', '..', '..');
+  const run = (target: string) =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(root, 'extension', 'cli.ts'), 'optimize', program, '--fn', 'scale', '--target', target, '--time', '0.2', '--store', join(dir, 'store')], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 200_000,
+    });
+  const auto = run('auto');
+  assert.equal(auto.status, 0, auto.stdout + auto.stderr);
+  assert.match(auto.stdout, /Native code is not available: No C\+\+ compiler was found on PATH \(looked for g\+\+, c\+\+, clang\+\+\)/);
+  assert.match(auto.stdout, /Debian\/Ubuntu: `sudo apt-get install g\+\+ make python3`/);
+  assert.match(auto.stdout, /WebAssembly rewrites do not need it and stay available/);
+  assert.match(auto.stdout, /Compiled scale .*to WebAssembly/);
+  assert.match(auto.stdout, /Proof: PROVEN/);
+  assert.match(auto.stdout, /Speedup/);
+  const native = run('native');
+  assert.equal(native.status, 1, native.stdout + native.stderr);
+  assert.match(native.stderr, /perf-lab: No C\+\+ compiler was found on PATH.*sudo apt-get install g\+\+ make python3/s);
+  assert.doesNotMatch(native.stderr, /\n\s+at /, 'a message, not a stack trace');
 });

@@ -3,13 +3,16 @@
 // recorded calls that compare within the tolerance the candidate declares and report the largest error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { selectKernel } from '../../../extension/compiler/compile';
 import { compileNativeBatch } from '../../../extension/compiler/compile-native';
-import type { Kernel, ParamTypeName } from '../../../extension/compiler/frontend-js';
+import { extractOriginal } from '../../../extension/compiler/extract-js';
+import { loadTypeScript, type Kernel, type ParamTypeName } from '../../../extension/compiler/frontend-js';
+import { compareCall, importSource, type Arg } from '../../../extension/compiler/fuzz/differential';
+import { randomArgs, rng } from '../../../extension/compiler/fuzz/inputs';
 import { describeProof, prove } from '../../../extension/prove/prove';
 import { record } from '../../../extension/record/record';
 import { loadNativeKernel } from '../../../native/load-native-kernel';
@@ -93,6 +96,35 @@ test('threads: loops run on threads give JavaScript\'s results, in place too, an
   assert.equal(kr.stats.calls, 3);
   assert.equal(kr.stats.fallbacks, 2, 'the calls that read past the end bail out, restore dst and run JavaScript');
   assert.match(kr.stats.reason, /bailed out/);
+});
+
+test('threads: every compiler fixture builds with OpenMP and gives JavaScript\'s results on its cases and random inputs', { timeout: 240_000 }, async () => {
+  const fixtures = join(ROOT, 'test/fixtures/compiler');
+  const files = readdirSync(fixtures).filter((f) => /\.(mjs|ts)$/.test(f) && !f.endsWith('.cases.mjs') && f !== 'refusals.ts');
+  const kernels: Kernel[] = [];
+  const specs: { file: string; source: string; cases: () => Arg[][] }[] = [];
+  for (const file of files) {
+    const base = file.replace(/\.(mjs|ts)$/, '');
+    const source = readFileSync(join(fixtures, file), 'utf8');
+    const specPath = existsSync(join(fixtures, `${base}.cases.mjs`)) ? join(fixtures, `${base}.cases.mjs`) : join(fixtures, file);
+    const spec = (await import(pathToFileURL(specPath).href)) as { kernel: { name: string; params?: ParamTypeName[] }; cases(): Arg[][] };
+    kernels.push(await kernel(source, file, spec.kernel.name, spec.kernel.params));
+    specs.push({ file, source, cases: () => spec.cases() });
+  }
+  const built = await compileNativeBatch(kernels, { cacheDir, optIns: ['threads'] });
+  assert.ok(built.some((c) => /runs on threads/.test(c.log.join('\n'))));
+  const ts = await loadTypeScript();
+  for (const [i, c] of built.entries()) {
+    const { file, source, cases } = specs[i]!;
+    const mod = await importSource<Record<string, (...a: Arg[]) => unknown>>(extractOriginal(ts, source, file, c.kernel.name, c.kernel.callees));
+    const original = mod[c.kernel.name]!;
+    const k = await loadNativeKernel(c.addonPath, c.abi, work);
+    const compiled = k.bind(original as never) as (...a: Arg[]) => unknown;
+    const r = rng(file.length * 104729);
+    const inputs = [...cases(), ...Array.from({ length: 200 }, () => randomArgs(r, c.abi.params, undefined, true))];
+    const mismatches = inputs.map((args) => compareCall(original, compiled, args)).filter(Boolean);
+    assert.deepEqual(mismatches, [], file);
+  }
 });
 
 const PROGRAM = `
