@@ -2,7 +2,12 @@
 // batches of k calls lasting at least 1 ms, a warm-up of a fifth of the budget, then the median and
 // quartiles of the per-call time. The JavaScript variant is the fixture imported as a module; the two
 // WebAssembly variants are called through the loader Perf Lab generates, bound to that same original.
-// Usage: node bench/child.mjs '<json: {kernel, variant, fixture, loader?, ms}>'. Prints one JSON line.
+// The native variants (Perf Lab's addon, the hand-written limit) are called through the native loader Perf Lab
+// generates, in the same way. With `dump`, the result and the arrays after the call on fresh inputs are written to
+// that file (JSON, arrays as base64 of their bytes), so that the caller can measure how far a variant is from
+// JavaScript.
+// Usage: node bench/child.mjs '<json: {kernel, variant, fixture, loader?, ms, dump?}>'. Prints one JSON line.
+import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { KERNELS, checksum } from './kernels.mjs';
 
@@ -18,7 +23,12 @@ if (req.variant !== 'js') {
 }
 
 const fresh = spec.args();
-const sum = checksum(fn(...fresh), fresh);
+const result = fn(...fresh);
+const sum = checksum(result, fresh);
+if (req.dump) {
+  const arrays = fresh.map((a) => (ArrayBuffer.isView(a) ? { type: a.constructor.name, bytes: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') } : null));
+  writeFileSync(req.dump, JSON.stringify({ result: typeof result === 'number' ? result : null, arrays }));
+}
 
 const args = spec.args();
 let sink = 0;
