@@ -148,18 +148,24 @@ function isSmallCount(e: Expr): e is Extract<Expr, { kind: 'const' }> {
   return e.kind === 'const' && Number.isInteger(e.value) && e.value >= 0 && e.value <= 2 ** 31 && !Object.is(e.value, -0);
 }
 
-/** Locals assigned anywhere in a statement list (nested ones included). */
-function assignedIn(list: Stmt[], into = new Set<number>()): Set<number> {
+/** Every statement of a list and of the lists nested in it (branches, loop bodies and updates). */
+export function forEachStmt(list: Stmt[], visit: (s: Stmt) => void): void {
   for (const s of list) {
-    if (s.kind === 'set') into.add(s.local);
-    else if (s.kind === 'if') {
-      assignedIn(s.then, into);
-      assignedIn(s.else, into);
+    visit(s);
+    if (s.kind === 'if') {
+      forEachStmt(s.then, visit);
+      forEachStmt(s.else, visit);
     } else if (s.kind === 'loop') {
-      assignedIn(s.body, into);
-      assignedIn(s.update, into);
+      forEachStmt(s.body, visit);
+      forEachStmt(s.update, visit);
     }
   }
+}
+
+/** Locals assigned anywhere in a statement list (nested ones included). */
+function assignedIn(list: Stmt[]): Set<number> {
+  const into = new Set<number>();
+  forEachStmt(list, (s) => s.kind === 'set' && into.add(s.local));
   return into;
 }
 
@@ -256,19 +262,7 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
 
   // Arrays the loop writes.
   const written = new Set<number>();
-  const findStores = (list: Stmt[]): void => {
-    for (const s of list) {
-      if (s.kind === 'store') written.add(s.array);
-      else if (s.kind === 'if') {
-        findStores(s.then);
-        findStores(s.else);
-      } else if (s.kind === 'loop') {
-        findStores(s.body);
-        findStores(s.update);
-      }
-    }
-  };
-  findStores(loop.body);
+  forEachStmt(loop.body, (s) => s.kind === 'store' && written.add(s.array));
   const used = new Set<number>(written);
   forEachExpr(loop.body, (e) =>
     walkExpr(e, (x) => {
@@ -279,19 +273,7 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
 
   // Locals assigned exactly once in the function: an index held in one (`const k = y * w + x`) is read through it.
   const assignCount = new Map<number, number>();
-  const count = (list: Stmt[]): void => {
-    for (const s of list) {
-      if (s.kind === 'set') assignCount.set(s.local, (assignCount.get(s.local) ?? 0) + 1);
-      else if (s.kind === 'if') {
-        count(s.then);
-        count(s.else);
-      } else if (s.kind === 'loop') {
-        count(s.body);
-        count(s.update);
-      }
-    }
-  };
-  count(f.body);
+  forEachStmt(f.body, (s) => s.kind === 'set' && assignCount.set(s.local, (assignCount.get(s.local) ?? 0) + 1));
   const invariant = (l: number) => !assigned.has(l) && l !== i;
   const name = (l: number) => f.locals[l]!.name;
   const arrayName = (a: number) => f.arrays[a]!.name;
@@ -397,23 +379,12 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
     if (!ib || ib.bound.kind !== 'local' || !invariant(ib.bound.local)) return undefined;
     if (ib.minus > 0 && inner.test.kind === 'binary' && inner.test.op !== 'f64.lt') return undefined;
     if (assignedIn(inner.body).has(x)) return undefined;
+    // Every other assignment of x starts it at a constant ≥ 0.
     let ok = true;
-    const starts = (list: Stmt[], inUpdateOf?: Loop): void => {
-      for (const s of list) {
-        if (s.kind === 'set' && s.local === x) {
-          const isUpdate = inUpdateOf === inner;
-          const isStart = s.value.kind === 'const' && s.value.type === 'i32' && s.value.value >= 0;
-          if (!isUpdate && !isStart) ok = false;
-        } else if (s.kind === 'if') {
-          starts(s.then);
-          starts(s.else);
-        } else if (s.kind === 'loop') {
-          starts(s.body);
-          starts(s.update, s);
-        }
-      }
-    };
-    starts(f.body);
+    forEachStmt(f.body, (s) => {
+      if (s.kind !== 'set' || s.local !== x || s === inner.update[0]) return;
+      if (!(s.value.kind === 'const' && s.value.type === 'i32' && s.value.value >= 0)) ok = false;
+    });
     return ok ? [x, ib.bound.local] : undefined;
   };
 
