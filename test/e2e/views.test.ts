@@ -1,6 +1,7 @@
 // The flame graph page's four views on a real profile in code-server: switching views, search, a selection that
 // survives switching, keyboard movement, zoom by wheel, and opening the source from the table.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,13 +20,40 @@ function percentiles(xs: number[]): { p50: number; p95: number; max: number } {
 }
 
 
+/**
+ * A profile of 30,000 call paths: main calls hot (100,000 samples) and spread, which calls 300 groups of 100 leaves of
+ * one sample each. Over 20,000 nodes, it is sent pruned: each leaf is far narrower than a pixel of the whole.
+ */
+function wideProfile(): object {
+  type Node = { id: number; callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number }; hitCount: number; children: number[] };
+  const nodes: Node[] = [];
+  const add = (name: string, hits: number, parent?: Node): Node => {
+    const n: Node = { id: nodes.length + 1, callFrame: { functionName: name, scriptId: '1', url: 'file:///wide.js', lineNumber: nodes.length, columnNumber: 0 }, hitCount: hits, children: [] };
+    nodes.push(n);
+    parent?.children.push(n.id);
+    return n;
+  };
+  const root = add('(root)', 0);
+  const main = add('main', 0, root);
+  add('hot', 100_000, main);
+  const spread = add('spread', 0, main);
+  for (let g = 0; g < 300; g++) {
+    const group = add(`group${g}`, 0, spread);
+    for (let l = 0; l < 100; l++) add(`leaf${g}_${l}`, 1, group);
+  }
+  return { nodes, startTime: 0, endTime: 1 };
+}
+
 describe('flame graph views', () => {
   let lab: Session;
   let webview: FrameLocator;
   const suiteStarted = Date.now();
 
   before(async () => {
-    lab = await Session.start('views');
+    lab = await Session.start('views', {
+      prepare: (workspace) => writeFileSync(join(workspace, 'wide.cpuprofile'), JSON.stringify(wideProfile())),
+      settings: { 'workbench.editorAssociations': { 'wide.cpuprofile': 'perfLab.cpuprofile' } },
+    });
   }, { timeout: 600_000 });
 
   after(async () => {
@@ -167,6 +195,26 @@ describe('flame graph views', () => {
       await lab.page.waitForTimeout(500);
       const file = await lab.screenshot('flame-graph-selected');
       if (process.env.PERF_LAB_UPDATE_SCREENSHOT) await copyFile(file, join(ROOT, 'docs', 'screenshot.png'));
+    });
+  });
+  it('asks the extension for the calls it left out of a big profile once a zoom makes them visible', { timeout: 120_000 }, async () => {
+    await lab.step('pruned', async () => {
+      await lab.quickOpen('wide.cpuprofile');
+      const wide = await lab.webviewWith('#hot-functions tr[data-function="leaf0_0"]', 60_000);
+      const flame = wide.locator('#flame');
+      await flame.focus();
+      // root → main → hot (the heaviest) → its neighbour spread → the first group.
+      for (const key of ['ArrowDown', 'ArrowDown', 'ArrowDown', 'ArrowRight', 'ArrowDown']) await flame.press(key);
+      assert.match((await wide.locator('#selection').getAttribute('data-function')) ?? '', /^group\d+$/);
+      const before = Number(await flame.getAttribute('data-boxes'));
+      await flame.press('Enter');
+      await wide.locator('#flame[data-grafts]').waitFor({ state: 'attached', timeout: 15_000 });
+      const deadline = Date.now() + 5_000;
+      let after = 0;
+      while (Date.now() < deadline && (after = Number(await flame.getAttribute('data-boxes'))) < 100) await lab.page.waitForTimeout(100);
+      measure('views: pruned profile, boxes before and after zooming into a group', `${before} → ${after}`);
+      assert.ok(after >= 100, `the group's 100 leaves came from the extension and are drawn (${after} boxes)`);
+      await lab.screenshot('pruned-subtree');
     });
   });
 });

@@ -163,6 +163,7 @@ export class FlameView {
   grafted(node: FlameNode): void {
     for (const [child, parent] of parentMap(node)) this.parents.set(child, parent);
     this.asked.delete(node);
+    this.canvas.dataset.grafts = String(Number(this.canvas.dataset.grafts ?? 0) + 1);
     this.view.relayout();
   }
 
