@@ -274,7 +274,7 @@ class App {
     this.table.setData(this.rows, data.total, data.unit);
     this.pendingSubtrees.clear();
     this.flame.setTree(data.root, data.frames, data.total, data.unit);
-    this.chart.setRuns(data.chart, data.frames, data.total);
+    this.chart.setRuns(data.chart, data.frames, data.total, data.unit);
     this.panels.chart.dataset.empty = String(!this.chart.hasRuns);
     this.sandwich.setData(data);
     this.selected = undefined;
@@ -428,6 +428,8 @@ class App {
       return;
     }
     if (e.key !== 'Escape') return;
+    // Esc in the table's filter is the text box's own.
+    if (inField && !inSearch) return;
     if (!this.menu.hidden) {
       this.menu.hidden = true;
     } else if (inSearch && this.search.value) {

@@ -3,7 +3,7 @@
 // resolution it sent.
 import type { ChartRuns, FlameNode, FrameInfo } from '../../extension/protocol';
 import { el } from '../dom';
-import { formatMs, formatShare, location } from '../format';
+import { formatCount, formatMs, formatShare, location } from '../format';
 import type { Theme } from '../theme';
 import { CanvasView, clickHint, KIND_WORDS, type CanvasEvents } from './canvas-view';
 import { chartNav, clampWindow, indexRuns, layoutChart, zoomWindow, type ChartBox, type ChartIndex } from './chart-layout';
@@ -27,6 +27,8 @@ export class ChartView {
   private frames: readonly FrameInfo[] = [];
   private duration = 0;
   private total = 0;
+  /** The axis's unit: time, or sample counts for profiles that record only the order of samples. */
+  private unit: 'ms' | 'samples' = 'ms';
   private from = 0;
   private to = 1;
   private theme: Theme | undefined;
@@ -80,9 +82,10 @@ export class ChartView {
   }
 
   /** Shows the runs of a whole profile, zoomed out. */
-  setRuns(runs: ChartRuns | undefined, frames: readonly FrameInfo[], total: number): void {
+  setRuns(runs: ChartRuns | undefined, frames: readonly FrameInfo[], total: number, unit: 'ms' | 'samples'): void {
     this.frames = frames;
     this.total = total;
+    this.unit = unit;
     this.base = runs ? indexRuns(runs) : undefined;
     this.detail = undefined;
     this.duration = runs ? runs.to : 0;
@@ -124,7 +127,7 @@ export class ChartView {
     this.to = to;
     this.canvas.dataset.from = String(from);
     this.canvas.dataset.to = String(to);
-    this.overview.setAttribute('aria-valuetext', `${formatMs(from)} to ${formatMs(to)} of ${formatMs(this.duration)}`);
+    this.overview.setAttribute('aria-valuetext', `${this.fmt(from)} to ${this.fmt(to)} of ${this.fmt(this.duration)}`);
     this.view.relayout();
     this.invalidateOverview();
   }
@@ -150,6 +153,11 @@ export class ChartView {
       for (const b of row) if (frames[b.frame] === 1 && b.end > this.from && b.start < this.to && (!best || b.end - b.start > best.end - best.start)) best = b;
     }
     if (best && (!this.view.focused || frames[this.view.focused.frame] !== 1)) this.view.setFocused(best);
+  }
+
+  /** A point or length on the axis in its unit. */
+  private fmt(v: number): string {
+    return this.unit === 'ms' ? formatMs(v) : `#${formatCount(v)}`;
   }
 
   private minSpan(): number {
@@ -197,8 +205,8 @@ export class ChartView {
       title: frame ? frame.name || '(anonymous)' : 'all',
       location: frame ? location(frame.file, frame.line) || KIND_WORDS[frame.kind] : '',
       rows: [
-        ['Duration', `${formatMs(b.end - b.start)} ${formatShare(b.end - b.start, this.total)}`],
-        ['From', `${formatMs(b.start)} to ${formatMs(b.end)}`],
+        [this.unit === 'ms' ? 'Duration' : 'Samples', `${this.fmt(b.end - b.start)} ${formatShare(b.end - b.start, this.total)}`],
+        ['From', `${this.fmt(b.start)} to ${this.fmt(b.end)}`],
       ],
       hint: clickHint('Click to select · Enter or double-click zooms to it', frame),
     };
@@ -257,7 +265,7 @@ export class ChartView {
       ctx.moveTo(x, OVERVIEW_HEIGHT);
       ctx.lineTo(x, OVERVIEW_HEIGHT + 5);
       ctx.stroke();
-      if (x + 60 < w) ctx.fillText(formatMs(t), x + 3, y + 2);
+      if (x + 60 < w) ctx.fillText(this.fmt(t), x + 3, y + 2);
     }
     ctx.beginPath();
     ctx.moveTo(0, OVERVIEW_HEIGHT + 0.5);
