@@ -292,8 +292,11 @@ function annotationText(a: PyNode | undefined): string | undefined {
       const inner = s?._type === 'Tuple' ? nodes(s.elts).map(annotationText).join(',') : annotationText(s);
       return base && inner ? `${base}[${inner}]` : undefined;
     }
-    case 'Constant':
-      return undefined;
+    case 'Constant': {
+      // A string annotation: "ndarray[float64, 2]".
+      const v = a.value as { str?: string };
+      return v.str;
+    }
     default:
       return undefined;
   }
@@ -1087,7 +1090,7 @@ class FunctionLowering {
   private subscript(n: PyNode): { array: number; indices: PyExpr[]; checked: boolean[] } {
     const base = node(n.value)!;
     const idx = sliceOf(n);
-    if (!idx || idx._type === 'Slice') throw Refuse.at(n, show(n), 'slices are not compiled; index single elements');
+    if (!idx || idx._type === 'Slice' || (base._type === 'Subscript' && sliceOf(base)?._type === 'Slice')) throw Refuse.at(n, show(n), 'slices are not compiled; index single elements');
     // a[i][j] on a 2-D array
     if (base._type === 'Subscript') {
       const inner = node(base.value)!;
