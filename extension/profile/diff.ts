@@ -156,83 +156,120 @@ export interface MatchOptions extends DiffOptions {
 }
 
 /**
- * Pairs the functions of two profiles by name and file, choosing among same-named functions of a file the one whose
- * line is nearest where the before line went: through the edit's line mapping when known, else shifted as the nearest
- * matched function above it moved. Unmatched functions come as `[before, undefined]` (removed) or `[undefined, after]`
- * (added).
+ * Pairs the functions of two profiles by name and file. A name found once in a file on each side is one function,
+ * wherever it moved. Among several same-named functions of a file (anonymous ones, say), each is paired in line order
+ * with the one nearest where its line went: through the edit's line mapping when known, else shifted as the nearest
+ * matched function above it moved; when one side has more of them, the extra ones are those farthest from any
+ * prediction. Unmatched functions come as `[before, undefined]` (removed) or `[undefined, after]` (added).
  */
 export function matchFunctions(before: readonly FunctionStat[], after: readonly FunctionStat[], o: MatchOptions = {}): [FunctionStat | undefined, FunctionStat | undefined][] {
   const fileOf = (b: FunctionStat) => o.renamedFiles?.get(b.file) ?? b.file;
   const group = (name: string, file: string) => `${name}\u0000${file}`;
-  const afterByGroup = new Map<string, FunctionStat[]>();
-  for (const a of after) {
-    const k = group(a.name, a.file);
-    const list = afterByGroup.get(k);
-    if (list) list.push(a);
-    else afterByGroup.set(k, [a]);
-  }
+  const byGroup = <T extends FunctionStat>(list: readonly T[], file: (f: T) => string) => {
+    const m = new Map<string, T[]>();
+    for (const f of list) {
+      const k = group(f.name, file(f));
+      const l = m.get(k);
+      if (l) l.push(f);
+      else m.set(k, [f]);
+    }
+    for (const l of m.values()) l.sort((x, y) => x.line - y.line);
+    return m;
+  };
+  const beforeByGroup = byGroup(before, fileOf);
+  const afterByGroup = byGroup(after, (a) => a.file);
   const matchOf = new Map<FunctionStat, FunctionStat>();
   const taken = new Set<FunctionStat>();
   const pair = (b: FunctionStat, a: FunctionStat) => {
     matchOf.set(b, a);
     taken.add(a);
   };
-
-  // 1. Where the edit's mapping is known it decides; elsewhere an unchanged line decides.
   const mapped = (b: FunctionStat): number | undefined => {
     const map = o.lineMaps?.get(fileOf(b));
     return map && b.line > 0 ? map(b.line) : undefined;
   };
-  for (const b of before) {
-    const want = mapped(b) ?? b.line;
-    const a = afterByGroup.get(group(b.name, fileOf(b)))?.find((x) => x.line === want && !taken.has(x));
-    if (a) pair(b, a);
-  }
 
-  // 2. A name left once on each side of a file is the same function, wherever it moved.
-  const beforeByGroup = new Map<string, FunctionStat[]>();
-  for (const b of before) {
-    if (matchOf.has(b)) continue;
-    const k = group(b.name, fileOf(b));
-    beforeByGroup.set(k, [...(beforeByGroup.get(k) ?? []), b]);
-  }
+  // 1. A name once on each side; then, where the edit's line mapping is known, the function at the mapped line.
   for (const [k, bs] of beforeByGroup) {
-    const as = afterByGroup.get(k)?.filter((a) => !taken.has(a));
+    const as = afterByGroup.get(k);
     if (bs.length === 1 && as?.length === 1) pair(bs[0]!, as[0]!);
   }
-
-  // 3. The rest: predicted line = mapped line, or the before line moved as the nearest matched function above it moved.
-  const shiftsByFile = new Map<string, { line: number; shift: number }[]>();
-  for (const [b, a] of matchOf) {
-    if (b.line <= 0) continue;
-    const list = shiftsByFile.get(fileOf(b)) ?? [];
-    list.push({ line: b.line, shift: a.line - b.line });
-    shiftsByFile.set(fileOf(b), list);
-  }
-  for (const list of shiftsByFile.values()) list.sort((x, y) => x.line - y.line);
-  const predicted = (b: FunctionStat): number => {
-    const m = mapped(b);
-    if (m !== undefined) return m;
-    const list = shiftsByFile.get(fileOf(b));
-    if (!list || list.length === 0) return b.line;
-    let best = list[0]!;
-    for (const s of list) if (s.line <= b.line) best = s;
-    return b.line + best.shift;
-  };
-  const candidates: { b: FunctionStat; a: FunctionStat; distance: number }[] = [];
-  for (const b of before) {
-    if (matchOf.has(b)) continue;
-    const p = predicted(b);
-    for (const a of afterByGroup.get(group(b.name, fileOf(b))) ?? []) {
-      if (!taken.has(a)) candidates.push({ b, a, distance: Math.abs(a.line - p) });
+  for (const [k, bs] of beforeByGroup) {
+    const as = afterByGroup.get(k) ?? [];
+    for (const b of bs) {
+      const want = mapped(b);
+      const a = want === undefined || matchOf.has(b) ? undefined : as.find((x) => x.line === want && !taken.has(x));
+      if (a) pair(b, a);
     }
   }
-  candidates.sort((x, y) => x.distance - y.distance || y.b.total - x.b.total);
-  for (const c of candidates) if (!matchOf.has(c.b) && !taken.has(c.a)) pair(c.b, c.a);
+
+  // 2. The rest of each group in line order, each predicted by the shift of the nearest matched function above it.
+  const anchors = new Map<string, { line: number; shift: number }[]>();
+  for (const [b, a] of matchOf) {
+    if (b.line <= 0) continue;
+    const list = anchors.get(fileOf(b)) ?? [];
+    list.push({ line: b.line, shift: a.line - b.line });
+    anchors.set(fileOf(b), list);
+  }
+  for (const list of anchors.values()) list.sort((x, y) => x.line - y.line);
+  for (const [k, all] of beforeByGroup) {
+    const bs = all.filter((b) => !matchOf.has(b));
+    const as = (afterByGroup.get(k) ?? []).filter((a) => !taken.has(a));
+    if (bs.length === 0 || as.length === 0) continue;
+    const file = fileOf(bs[0]!);
+    const fileAnchors = anchors.get(file) ?? [];
+    let own: { line: number; shift: number } | undefined;
+    const predict = (b: FunctionStat): number => {
+      const m = mapped(b);
+      if (m !== undefined) return m;
+      const i = lastAtOrBefore(fileAnchors, b.line);
+      const above = i >= 0 ? fileAnchors[i] : undefined;
+      const anchor = own && (!above || own.line >= above.line) ? own : above ?? fileAnchors[0];
+      return b.line + (anchor?.shift ?? 0);
+    };
+    // Equal counts pair in order; extra ones on a side are skipped where the next one fits the prediction better.
+    let extraB = bs.length - as.length;
+    let extraA = -extraB;
+    let i = 0;
+    let j = 0;
+    while (i < bs.length && j < as.length) {
+      const p = predict(bs[i]!);
+      const d = Math.abs(as[j]!.line - p);
+      if (extraB > 0 && i + 1 < bs.length && Math.abs(as[j]!.line - predict(bs[i + 1]!)) < d) {
+        i++;
+        extraB--;
+        continue;
+      }
+      if (extraA > 0 && j + 1 < as.length && Math.abs(as[j + 1]!.line - p) < d) {
+        j++;
+        extraA--;
+        continue;
+      }
+      pair(bs[i]!, as[j]!);
+      own = { line: bs[i]!.line, shift: as[j]!.line - bs[i]!.line };
+      i++;
+      j++;
+    }
+  }
 
   const out: [FunctionStat | undefined, FunctionStat | undefined][] = before.map((b) => [b, matchOf.get(b)]);
   for (const a of after) if (!taken.has(a)) out.push([undefined, a]);
   return out;
+}
+
+/** The index of the last item whose line is at most `line` in a list sorted by line; -1 when there is none. */
+function lastAtOrBefore(list: readonly { line: number }[], line: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.line <= line) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }
 
 /**
@@ -332,8 +369,9 @@ function lineDeltas(
   const moveLine = (file: string, line: number): number | undefined => {
     const map = lineMaps?.get(file);
     if (map) return map(line);
-    let shift: number | undefined = 0;
-    for (const s of starts.get(file) ?? []) if (s.line <= line) shift = s.shift;
+    const list = starts.get(file) ?? [];
+    const i = lastAtOrBefore(list, line);
+    const shift = i < 0 ? 0 : list[i]!.shift;
     return shift === undefined ? undefined : line + shift;
   };
   const out = new Map<string, Map<number, LineDelta>>();

@@ -47,6 +47,15 @@ describe('matchFunctions', () => {
     assert.deepEqual(anon.sort(), [[10, 22, 3, 1], [20, 32, 7, 9]]);
   });
 
+  it('pairs many same-named functions in order across a shift larger than their spacing, and finds the one removed', () => {
+    const anon = (lines: number[]) => folded(lines.map((l) => `main (/app/a.js:1);(anonymous) (/app/a.js:${l}) 1`).join('\n'));
+    // Five lines inserted after the second: the nearest raw line would pair each with its neighbour's new place.
+    const shifted = matchFunctions(functionStats(anon([10, 13, 16, 19, 22])), functionStats(anon([10, 13, 21, 24, 27])));
+    assert.deepEqual(shifted.filter(([b]) => b?.name === '(anonymous)').map(([b, a]) => [b?.line, a?.line]), [[10, 10], [13, 13], [16, 21], [19, 24], [22, 27]]);
+    const removed = matchFunctions(functionStats(anon([10, 20, 30])), functionStats(anon([10, 30])));
+    assert.deepEqual(removed.filter(([b, a]) => (b ?? a)!.name === '(anonymous)').map(([b, a]) => [b?.line, a?.line]), [[10, 10], [20, undefined], [30, 30]]);
+  });
+
   it("follows the edit's line mapping when the texts are known", () => {
     const beforeText = ['function a() {', '  return 1;', '}', 'function b() {', '  return 2;', '}'].join('\n');
     const afterText = ['// a comment', '// another', 'function a() {', '  return 1;', '}', '', 'function b() {', '  return 2;', '}'].join('\n');
