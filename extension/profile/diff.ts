@@ -395,8 +395,58 @@ function lineDeltas(
   return sorted;
 }
 
-/** The comparison panel's data: the merged tree and the functions, with a label (and file) per profile. */
+/** Above this many nodes the panel gets the merged tree without the calls too small to see in either profile. */
+export const MAX_DIFF_NODES = 20_000;
+/** What counts as too small: a 4096th of its profile (about a pixel of the whole width) on both sides. */
+const MIN_SHARE = 1 / 4096;
+
+/**
+ * The comparison panel's data: the merged tree and the functions, with a label (and file) per profile. A tree of more
+ * than {@link MAX_DIFF_NODES} nodes is pruned in place first: calls under a 4096th of both profiles are left out (the
+ * table still lists their functions), and a note says so.
+ */
 export function toDiffGraphData(d: ProfileDiff, o: { title: string; before: { label: string; source?: string }; after: { label: string; source?: string } }): DiffGraphData {
   const side = (s: ProfileDiff['before'], x: { label: string; source?: string }) => ({ label: x.label, unit: s.unit, total: s.total, sampleCount: s.sampleCount, ...(x.source ? { source: x.source } : {}) });
-  return { title: o.title, before: side(d.before, o.before), after: side(d.after, o.after), frames: d.frames, root: d.root, functions: d.functions, notes: d.notes };
+  const notes = [...d.notes];
+  const left = pruneDiffTree(d.root, d, MAX_DIFF_NODES);
+  if (left > 0) notes.push(`${left.toLocaleString('en-US')} calls smaller than a 4096th of both profiles are left out of the graph (the table lists every function).`);
+  return { title: o.title, before: side(d.before, o.before), after: side(d.after, o.after), frames: d.frames, root: d.root, functions: d.functions, notes };
+}
+
+/** Leaves out the calls under a 4096th of both profiles when the tree has more than `maxNodes` nodes; returns how many went. */
+export function pruneDiffTree(root: DiffNode, d: DiffSides, maxNodes: number): number {
+  let count = 0;
+  const stack: DiffNode[] = [root];
+  while (stack.length > 0 && count <= maxNodes) {
+    const n = stack.pop()!;
+    count++;
+    stack.push(...n.children);
+  }
+  if (count <= maxNodes) return 0;
+  const minBefore = d.before.total * MIN_SHARE;
+  const minAfter = d.after.total * MIN_SHARE;
+  let dropped = 0;
+  const walk: DiffNode[] = [root];
+  while (walk.length > 0) {
+    const n = walk.pop()!;
+    const kept: DiffNode[] = [];
+    for (const c of n.children) {
+      if (c.totalBefore >= minBefore || c.totalAfter >= minAfter) kept.push(c);
+      else dropped += countNodes(c);
+    }
+    n.children = kept;
+    walk.push(...kept);
+  }
+  return dropped;
+}
+
+function countNodes(n: DiffNode): number {
+  let count = 0;
+  const stack = [n];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    count++;
+    stack.push(...x.children);
+  }
+  return count;
 }

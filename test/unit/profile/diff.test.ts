@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { functionStats } from '../../../extension/profile/aggregate';
-import { change, describeChange, diffProfiles, matchFunctions, selfChange, type ProfileDiff } from '../../../extension/profile/diff';
+import { change, describeChange, diffProfiles, matchFunctions, pruneDiffTree, selfChange, toDiffGraphData, type ProfileDiff } from '../../../extension/profile/diff';
 import { parseCpuProfile } from '../../../extension/profile/importers/cpuprofile';
 import { parseFolded } from '../../../extension/profile/importers/folded';
 import { lineMapFromTexts } from '../../../extension/profile/line-map';
@@ -138,6 +138,20 @@ describe('diffProfiles', () => {
     assert.equal(main.total, 5);
     assert.equal(d.frames[main.children[1]!.frame]!.line, 4);
     assert.equal(fn(d, 'fib').totalBefore, 6, 'recursion counts a sample once');
+  });
+
+  it('leaves the calls too small to see in either profile out of a large tree, and says so', () => {
+    // One heavy path and 30 000 distinct one-sample paths (each a 40 000th of the profile).
+    const lines = ['main;hot 10000'];
+    for (let i = 0; i < 30_000; i++) lines.push(`main;f${i} 1`);
+    const before = folded(lines.join('\n'));
+    const after = folded(lines.slice(0, 15_000).join('\n'));
+    const d = diffProfiles(before, after);
+    assert.equal(pruneDiffTree(structuredClone(d.root), d, 100_000), 0, 'a tree under the limit is kept whole');
+    const data = toDiffGraphData(d, { title: 't', before: { label: 'b' }, after: { label: 'a' } });
+    assert.deepEqual(data.root.children[0]!.children.map((c) => data.frames[c.frame]!.name), ['hot']);
+    assert.match(data.notes.join('\n'), /30,000 calls smaller than a 4096th of both profiles are left out/);
+    assert.equal(data.functions.length, 30_002, 'the table keeps every function');
   });
 
   it('pairs a file profiled from another folder by its name', () => {
