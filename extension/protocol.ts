@@ -117,7 +117,14 @@ export interface ProofView {
   counterexample?: { call: string; expected: string; actual: string; argsAfter: string[]; foundIn: string };
   fallbackReasons: { reason: string; count: number }[];
   notes: string[];
+  /** The tolerance results were compared within (absent: bit for bit). */
+  tolerance?: { relative: number; absolute: number };
+  /** The largest difference from the original the proof saw (zero when bit for bit). */
+  maxError?: { relative: number; absolute: number };
 }
+
+/** An optimisation opt-in of the native target. */
+export type NativeOptIn = 'march-native' | 'fast-math' | 'threads';
 
 /** The versions of a function the benchmark measures: the original and one per compiled target. */
 export type VariantName = 'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'Numba' | 'Cython' | 'pybind11';
@@ -204,6 +211,8 @@ export interface OptimizeData {
   recommendation?: string;
   /** Shown again after a window reload: the numbers are kept, the compiled code is not, so Apply needs a new run. */
   restored?: boolean;
+  /** The native target's opt-ins, each with what it does and whether this run used it (absent without native code). */
+  optIns?: { id: NativeOptIn; label: string; on: boolean }[];
 }
 
 /** One function of a comparison of two profiles; weights in each profile's own unit, 0 where it is absent. */
@@ -269,8 +278,8 @@ export type FromWebview =
   | { type: 'ready' }
   | { type: 'openSource'; file: string; line: number; column: number }
   | { type: 'error'; message: string }
-  /** Optimize a function picked in the flame graph. */
-  | { type: 'optimize'; name: string; file: string; line: number }
+  /** Optimize a function picked in the flame graph (or again from the Before/After panel, with native opt-ins). */
+  | { type: 'optimize'; name: string; file: string; line: number; optIns?: NativeOptIn[] }
   /** Apply the rewrite the Before/After panel shows (`target`: which one, when it offers several). */
   | { type: 'apply'; target?: 'wasm' | 'native' }
   /** The flame graph zoomed in so far that a pruned node's (`FlameNode.id`) children show: send its subtree without nodes under `minTotal`. */

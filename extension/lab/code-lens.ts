@@ -122,7 +122,7 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
           new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
             title: advice ? `⚡ Optimize (${advice.title})` : '⚡ Optimize',
             tooltip: refused
-              ? `Last time ${fn.name} could not be compiled to WebAssembly: ${refused}`
+              ? `Last time ${fn.name} could not be compiled: ${refused}`
               : `Compile ${fn.name}, prove it computes the same on its recorded calls, and benchmark both versions.${advice ? ` ${advice.tooltip}` : ''}`,
             command: 'perfLab.optimizeFunction',
             arguments: [{ name: fn.name, file: fn.file, line: fn.line }],

@@ -6,6 +6,7 @@ import { benchTargets, type BenchResult, type MultiBenchResult } from '../bench/
 import { compileKernel, selectKernel, targetName, type Target } from '../compiler/compile';
 import { loadTypeScript } from '../compiler/frontend-js';
 import { formatRefusal, type Refusal } from '../compiler/refusal';
+import { OPT_INS, normalizeOptIns, type OptIn } from '../../native/opt-ins';
 import { CancelledError, PerfLabError, userMessage } from '../errors';
 import type { ProgressSink } from '../progress';
 import type { TargetView } from '../protocol';
@@ -17,7 +18,7 @@ import type { HotFunctionLenses } from './code-lens';
 import { reportFailure, workspaceTrusted } from './command-helpers';
 import type { Log } from './log';
 import { measuredLensAdvice, targetsOf } from './optimize-advice';
-import { applyNote, benchView, functionAt, proofView, sideBySideAdvice, targetViews, unusableRecordedArgument, type TargetOutcome } from './optimize-data';
+import { applyNote, benchView, functionAt, optInChoices, proofView, sideBySideAdvice, targetViews, unusableRecordedArgument, type TargetOutcome } from './optimize-data';
 import type { OptimizeSession, OptimizeViews } from './optimize-panel';
 
 export interface OptimizeCommandDeps {
@@ -33,6 +34,8 @@ export interface OptimizeTarget {
   file: string;
   name: string;
   line?: number;
+  /** The native target's opt-ins (the Before/After panel's toggles); none: exact results. */
+  optIns?: OptIn[];
 }
 
 function isTarget(arg: unknown): arg is OptimizeTarget {
@@ -63,9 +66,11 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
 
   let uri: vscode.Uri;
   let name: string;
+  let optIns: OptIn[] = [];
   if (isTarget(arg)) {
     uri = vscode.Uri.file(arg.file);
     name = arg.name;
+    optIns = normalizeOptIns(Array.isArray(arg.optIns) ? arg.optIns.filter((o) => (OPT_INS as readonly string[]).includes(o)) : []);
   } else {
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.document.uri.scheme !== 'file' || !/\.[cm]?[jt]s$/i.test(editor.document.uri.fsPath)) {
@@ -91,7 +96,7 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
   const cfg = vscode.workspace.getConfiguration('perfLab', uri);
   const nodePath = cfg.get<string>('nodePath', 'node');
   const store = deps.storage.fsPath;
-  log.info(`optimizing ${name} in ${file}`);
+  log.info(`optimizing ${name} in ${file}${optIns.length > 0 ? ` (native opt-ins: ${optIns.join(', ')})` : ''}`);
 
   try {
     const outcome = await vscode.window.withProgress(
@@ -128,7 +133,7 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
                 continue;
               }
               const { compileNative } = await import('../compiler/compile-native');
-              outcomes.push({ target: t, candidate: await compileNative(selected.kernel, { ...stage, nodePath: nodePath || 'node' }) });
+              outcomes.push({ target: t, candidate: await compileNative(selected.kernel, { ...stage, nodePath: nodePath || 'node', optIns }) });
             } catch (e) {
               // With both targets asked for, a missing toolchain refuses that target only; alone, it is the answer.
               if (targets.length === 1 || e instanceof CancelledError) throw e;
@@ -221,6 +226,7 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
         ...(result ? { bench: benchView(result, outcome.multi, outcome.prediction, outcome.predicted) } : {}),
         canApply: proof.ok,
         applyNote: applyNote(proof, result),
+        ...(session.outcomes.some((o) => o.target === 'native') ? { optIns: optInChoices(optIns) } : {}),
         ...(side ? { targets, recommendation: `${sideBySideAdvice(targets)}${outcome.prediction ? ` (the break-even model predicted ${outcome.prediction})` : ''}` } : {}),
       },
     });

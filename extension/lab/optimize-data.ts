@@ -6,7 +6,8 @@ import { targetName, type Candidate, type Target } from '../compiler/compile';
 import { show } from '../prove/compare';
 import type { Proof } from '../prove/prove';
 import { approx } from '../bench/break-even';
-import type { BenchView, PredictedView, ProofView, TargetView, VariantName } from '../protocol';
+import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
+import type { BenchView, OptimizeData, PredictedView, ProofView, TargetView, VariantName } from '../protocol';
 
 /** The proof as the panel shows it (the counter-example printed). */
 export function proofView(p: Proof, functionName: string): ProofView {
@@ -25,6 +26,8 @@ export function proofView(p: Proof, functionName: string): ProofView {
     notes: p.notes,
   };
   if (p.reason) view.reason = p.reason;
+  if (p.tolerance) view.tolerance = { relative: p.tolerance.relative, absolute: p.tolerance.absolute };
+  if (p.maxError) view.maxError = { relative: p.maxError.relative, absolute: p.maxError.absolute };
   const c = p.counterexample;
   if (c) {
     const outcome = (o: typeof c.expected) => ('threw' in o ? `threw ${o.threw}` : `returned ${show(o.value)}`);
@@ -117,6 +120,11 @@ export function sideBySideAdvice(views: readonly TargetView[]): string {
   if (best) return best.measured!.recommendation;
   const why = views.map((v) => (v.measured ? `${v.name} ${v.measured.verdict} (${v.measured.estimate.toFixed(2)}×)` : `${v.name} ${v.refusal ?? 'not measured'}`));
   return `keep JavaScript: ${why.join(', ')}`;
+}
+
+/** The native opt-ins as the panel offers them: what each does, and whether this run used it. */
+export function optInChoices(used: readonly OptIn[]): NonNullable<OptimizeData['optIns']> {
+  return OPT_INS.map((id) => ({ id, label: OPT_IN_TEXT[id], on: used.includes(id) }));
 }
 
 /** The top-level function (declaration, or const bound to an arrow function or function expression) around an offset. */

@@ -147,7 +147,7 @@ export class OptimizeViews implements vscode.Disposable {
         void vscode.window.showTextDocument(vscode.Uri.file(msg.file), { selection: new vscode.Range(msg.line - 1, 0, msg.line - 1, 0), viewColumn: vscode.ViewColumn.One });
         break;
       case 'optimize':
-        void vscode.commands.executeCommand('perfLab.optimizeFunction', { file: msg.file, name: msg.name, line: msg.line });
+        void vscode.commands.executeCommand('perfLab.optimizeFunction', { file: msg.file, name: msg.name, line: msg.line, ...(msg.optIns ? { optIns: msg.optIns } : {}) });
         break;
       case 'error':
         this.log.error(`Before/After panel: ${msg.message}`);

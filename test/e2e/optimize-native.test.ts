@@ -1,10 +1,11 @@
 // The native target from the editor, alone and side by side. With perfLab.target = native: profile mandelbrot.mjs,
 // ⚡ Optimize from the CodeLens, the Before/After panel lists JavaScript and native only, and the lens shows the
-// measurement at once (no edit or save needed). Then with perfLab.target = auto: one run measures JavaScript,
-// WebAssembly and native, the panel charts all three with their intervals and the model's prediction, each proven
-// target has its own Apply; Apply native writes the .node addon and its loader (the program still prints the same,
-// the lens says it is applied), Undo restores the source byte for byte and removes both files, and the panel comes
-// back after a window reload.
+// measurement at once (no edit or save needed); running again with the fast-math opt-in shows the tolerance used
+// and the largest error. Then with perfLab.target = auto: one run measures JavaScript, WebAssembly and native, the
+// panel charts all three with their intervals and the model's prediction, each proven target has its own Apply;
+// Apply native writes the .node addon and its loader (the program still prints the same, the lens says it is
+// applied), Undo restores the source byte for byte and removes both files, and the panel comes back after a window
+// reload.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -92,6 +93,21 @@ describe('optimize a function to native code from the editor, alone and beside W
       assert.equal(readFileSync(file, 'utf8'), original, 'nothing was written to the file');
       const text = await lab.codeLensAbove(lab.editor(NAME), lineOf(file, FUNCTION_LINE), FUNCTION_LINE, /⚡ Optimize \((native [\d.]+× measured|keep JS: native measured [\d.]+×)/, 15_000);
       measure('mandelbrot lens after Optimize (native)', text);
+    });
+
+    await lab.step('run again with the fast-math opt-in: the proof states its tolerance and the largest error', async () => {
+      assert.equal(await panel.locator('#opt-in-fast-math').isChecked(), false, 'the first run kept exact results');
+      await panel.locator('#opt-in-fast-math').check();
+      const again = Date.now();
+      await panel.locator('#rerun-opt-ins').click();
+      const rerun = await lab.webviewWith('#proof[data-tolerance-relative]', 150_000);
+      assert.equal(await rerun.locator('#opt-in-fast-math').isChecked(), true, 'the new run used fast-math');
+      assert.equal(Number(await rerun.locator('#proof').getAttribute('data-tolerance-relative')), 1e-9);
+      const proofText = await rerun.locator('#proof').innerText();
+      assert.match(proofText, /Largest error\s+\S+ relative, \S+ absolute \(tolerance used: 1\.0e-9 relative \+ 1\.0e-12 absolute\)/);
+      assert.match(await rerun.locator('#bench-table, #counterexample').first().innerText(), /\S/, 'measured when proven, a counter-example when not');
+      measure('mandelbrot fast-math re-run (build, proof, benchmark)', `${((Date.now() - again) / 1000).toFixed(1)} s; ${/Largest error[^\n]*\n?[^\n]*/.exec(proofText)?.[0].replace(/\s+/g, ' ')}; proof ${await rerun.locator('#proof').getAttribute('data-ok')}`);
+      await lab.screenshot('fast-math');
     });
   });
 

@@ -29,6 +29,11 @@ export function formatTime(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** A small positive number in scientific notation (0 stays 0). */
+function sci(x: number): string {
+  return x === 0 ? '0' : x.toExponential(1);
+}
+
 function times(x: number): string {
   return `${x.toFixed(x < 10 ? 2 : 1)}×`;
 }
@@ -100,6 +105,7 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   const out: HTMLElement[] = [header, proofSection(d.proof, d.target === 'native' ? 'native code' : 'WebAssembly')];
   if (d.bench) out.push(benchSection(d.bench, d.target === 'native' ? 'Native code' : 'WebAssembly'));
   out.push(applySection(d, deps));
+  if (d.optIns) out.push(optInSection(d, deps));
   return out;
 }
 
@@ -124,6 +130,14 @@ function proofSection(p: ProofView, compiled: string, idSuffix = ''): HTMLElemen
   fact('Ran', `${compiled[0]!.toUpperCase()}${compiled.slice(1)} on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
   if (p.fallbackReasons.length > 0) fact('Fallbacks', p.fallbackReasons.map((f) => `${f.reason} (${f.count})`).join('; '));
   fact('Compared', p.comparison);
+  if (p.tolerance || (p.maxError && (p.maxError.absolute > 0 || p.maxError.relative > 0))) {
+    const e = p.maxError;
+    const largest = e ? `${sci(e.relative)} relative, ${sci(e.absolute)} absolute` : 'not measured';
+    const within = p.tolerance ? ` (tolerance used: ${sci(p.tolerance.relative)} relative + ${sci(p.tolerance.absolute)} absolute)` : '';
+    fact('Largest error', `${largest}${within}`);
+    s.dataset.maxRelative = String(e?.relative ?? '');
+    if (p.tolerance) s.dataset.toleranceRelative = String(p.tolerance.relative);
+  }
   s.append(h, dl);
   if (p.reason) s.append(el('p', 'reason', p.reason));
   const c = p.counterexample;
@@ -186,6 +200,15 @@ function annotations(b: BenchView): Partial<Record<VariantName, string>> {
   return out;
 }
 
+/** An interval drawn as a horizontal line with end caps, centred on `cy`. */
+function whisker(lo: number, hi: number, cy: number): SVGLineElement[] {
+  return [
+    svg('line', { x1: lo, x2: hi, y1: cy, y2: cy, class: 'whisker' }),
+    svg('line', { x1: lo, x2: lo, y1: cy - 6, y2: cy + 6, class: 'whisker' }),
+    svg('line', { x1: hi, x2: hi, y1: cy - 6, y2: cy + 6, class: 'whisker' }),
+  ];
+}
+
 /** Horizontal bars of the medians with error whiskers, drawn in SVG with the theme's chart colours. */
 function chart(variants: VariantView[], notes: Partial<Record<VariantName, string>> = {}): SVGSVGElement {
   const annotated = Object.keys(notes).length > 0;
@@ -211,9 +234,7 @@ function chart(variants: VariantView[], notes: Partial<Record<VariantName, strin
     const lo = x(v.median - err(v));
     const hi = x(v.median + err(v));
     const cy = y + rowH / 2;
-    root.append(svg('line', { x1: lo, x2: hi, y1: cy, y2: cy, class: 'whisker' }));
-    root.append(svg('line', { x1: lo, x2: lo, y1: cy - 6, y2: cy + 6, class: 'whisker' }));
-    root.append(svg('line', { x1: hi, x2: hi, y1: cy - 6, y2: cy + 6, class: 'whisker' }));
+    root.append(...whisker(lo, hi, cy));
     const note = notes[v.name];
     const value = svg('text', { x: hi + 6, y: cy, class: 'chart-value', 'dominant-baseline': 'middle', 'data-variant': v.name }, formatTime(v.median));
     if (note) value.append(svg('tspan', { class: 'chart-note', dx: 8 }, note));
@@ -317,6 +338,7 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
   cards.append(el('h2', undefined, 'Targets'));
   for (const t of targets) cards.append(targetCard(d, t, deps));
   out.push(cards);
+  if (d.optIns) out.push(optInSection(d, deps));
   if (d.applied) {
     const done = el('div', 'applied ba-section');
     done.id = 'applied';
@@ -413,11 +435,7 @@ function speedupChart(targets: TargetView[]): SVGSVGElement {
     const bar = svg('rect', { x: left, y: y + 9, width: Math.max(1, x(m.estimate) - left), height: rowH - 18, class: t.target === 'native' ? 'bar-native' : 'bar-wasm', 'data-target': t.target });
     bar.append(svg('title', {}, `${t.name}: ${times(m.estimate)} (95% CI ${times(m.ci95[0])}–${times(m.ci95[1])}), ${m.verdict}`));
     root.append(bar);
-    const lo = x(m.ci95[0]);
-    const hi = x(m.ci95[1]);
-    root.append(svg('line', { x1: lo, x2: hi, y1: cy, y2: cy, class: 'whisker' }));
-    root.append(svg('line', { x1: lo, x2: lo, y1: cy - 6, y2: cy + 6, class: 'whisker' }));
-    root.append(svg('line', { x1: hi, x2: hi, y1: cy - 6, y2: cy + 6, class: 'whisker' }));
+    root.append(...whisker(x(m.ci95[0]), x(m.ci95[1]), cy));
     if (t.predicted) {
       const px = x(t.predicted.speedup);
       const d = svg('path', { d: `M ${px} ${cy - 7} L ${px + 7} ${cy} L ${px} ${cy + 7} L ${px - 7} ${cy} Z`, class: 'predicted-mark', 'data-target': t.target });
@@ -450,4 +468,36 @@ function restoredBanner(d: OptimizeData, deps: PageDeps): HTMLElement {
   });
   box.append(el('span', undefined, 'Shown again after a window reload. The compiled code was not kept, so Apply needs a new run. '), again);
   return box;
+}
+
+/** The native target's opt-ins as toggles, and a button that runs Optimize again with them (each is proven again). */
+function optInSection(d: OptimizeData, deps: PageDeps): HTMLElement {
+  const s = el('section', 'ba-section opt-ins');
+  s.id = 'opt-ins';
+  s.append(el('h2', undefined, 'Native opt-ins'));
+  const used = d.optIns!.filter((o) => o.on).map((o) => o.id);
+  s.append(el('p', 'note', used.length > 0 ? `This run used ${used.join(', ')}; the proof above says the tolerance and the largest error.` : 'This run kept JavaScript\'s results bit for bit. Each opt-in may make native code faster; it is proven again, within a stated tolerance where results may differ.'));
+  const boxes: HTMLInputElement[] = [];
+  for (const o of d.optIns!) {
+    const label = el('label', 'opt-in');
+    const box = el('input');
+    box.type = 'checkbox';
+    box.id = `opt-in-${o.id}`;
+    box.value = o.id;
+    box.checked = o.on;
+    boxes.push(box);
+    label.append(box, ' ', el('code', undefined, o.id), ` — ${o.label}`);
+    s.append(label);
+  }
+  const again = el('button', 'primary-button', 'Run again with these opt-ins');
+  again.id = 'rerun-opt-ins';
+  again.type = 'button';
+  again.addEventListener('click', () => {
+    again.disabled = true;
+    again.textContent = 'Running…';
+    const optIns = boxes.filter((b) => b.checked).map((b) => b.value as NonNullable<OptimizeData['optIns']>[number]['id']);
+    deps.post({ type: 'optimize', name: d.functionName, file: d.file, line: d.line, optIns });
+  });
+  s.append(again);
+  return s;
 }

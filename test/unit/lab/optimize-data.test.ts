@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { BenchResult } from '../../../extension/bench/bench';
 import { loadTypeScript } from '../../../extension/compiler/frontend-js';
 import type { Candidate } from '../../../extension/compiler/compile';
-import { applyNote, benchView, functionAt, proofView, sideBySideAdvice, targetViews, unusableRecordedArgument } from '../../../extension/lab/optimize-data';
+import { applyNote, benchView, functionAt, optInChoices, proofView, sideBySideAdvice, targetViews, unusableRecordedArgument } from '../../../extension/lab/optimize-data';
 import type { Proof } from '../../../extension/prove/prove';
 
 const proof: Proof = {
@@ -85,6 +85,14 @@ describe('Before/After data', () => {
     assert.equal(sideBySideAdvice(refused), 'keep JavaScript: WebAssembly not proven: results differ on 1 case, native not built: no C++ compiler: install g++');
     const slow = targetViews('f', [{ target: 'wasm', candidate: wasm, proof }], { ...multi, targets: [t('wasm', 'WebAssembly', 0.8, 'slower')] });
     assert.equal(sideBySideAdvice(slow), 'keep JavaScript: WebAssembly slower (0.80×)');
+  });
+
+  it('offers the native opt-ins and shows the tolerance and largest error of a proof', () => {
+    assert.deepEqual(optInChoices(['fast-math']).map((o) => [o.id, o.on]), [['march-native', false], ['fast-math', true], ['threads', false]]);
+    assert.match(optInChoices([])[1]!.label, /relative 1e-9/);
+    const v = proofView({ ...proof, tolerance: { relative: 1e-9, absolute: 1e-12 }, maxError: { relative: 2e-16, absolute: 4e-16 } }, 'f');
+    assert.deepEqual([v.tolerance, v.maxError], [{ relative: 1e-9, absolute: 1e-12 }, { relative: 2e-16, absolute: 4e-16 }]);
+    assert.equal(proofView(proof, 'f').tolerance, undefined);
   });
 
   it('finds the top-level function around the cursor', async () => {
