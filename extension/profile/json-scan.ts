@@ -435,3 +435,21 @@ export function scanJsonText(text: string | Buffer, handler: ScanHandler, source
   scanner.write(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
   scanner.end();
 }
+
+/** A streaming reader: the handler the scanner feeds, and what it builds once the document has ended. */
+export interface DocumentReader<T> {
+  handler: ScanHandler;
+  result: () => T;
+}
+
+/** Runs a reader over a document held in memory. */
+export function readText<T>(reader: DocumentReader<T>, text: string | Buffer, source: string): T {
+  scanJsonText(text, reader.handler, source);
+  return reader.result();
+}
+
+/** Runs a reader over a file, chunk by chunk. */
+export async function readFileStreaming<T>(reader: DocumentReader<T>, path: string, source: string, chunkSize?: number): Promise<T> {
+  await scanJsonFile(path, reader.handler, source, chunkSize);
+  return reader.result();
+}

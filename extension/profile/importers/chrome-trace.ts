@@ -1,7 +1,7 @@
 // Chrome's trace-event JSON (DevTools' performance panel, chrome://tracing, --trace-startup, Playwright's and
 // Puppeteer's tracing) to the model: the CPU profiles it carries as Profile + ProfileChunk events, one per thread,
 // or as one older CpuProfile event. Both the bare array of events and {"traceEvents": [...]} are read.
-import { scanJsonFile, scanJsonText, type ScanHandler } from '../json-scan';
+import { readFileStreaming, readText, type DocumentReader, type ScanHandler } from '../json-scan';
 import { GrowableArray, ProfileBuilder, ProfileFormatError, type Profile } from '../model';
 import { buildWith, CpuProfileAssembler } from './cpuprofile';
 
@@ -33,7 +33,7 @@ function fail(source: string, what: string): never {
 const numbers = (v: unknown): number[] => (Array.isArray(v) ? (v as unknown[]).filter((x): x is number => typeof x === 'number') : []);
 
 /** Collects the profile events of a trace from the streaming scanner. */
-function traceHandler(source: string): { handler: ScanHandler; result: () => Profile } {
+function traceHandler(source: string): DocumentReader<Profile> {
   const builder = new ProfileBuilder('ms');
   const threads = new Map<string, ThreadProfile>();
   const threadNames = new Map<string, string>();
@@ -154,16 +154,12 @@ function traceHandler(source: string): { handler: ScanHandler; result: () => Pro
 
 /** Parses the text of a Chrome trace; `source` names the file in error messages. */
 export function parseChromeTrace(text: string | Buffer, source: string): Profile {
-  const { handler, result } = traceHandler(source);
-  scanJsonText(text, handler, source);
-  return result();
+  return readText(traceHandler(source), text, source);
 }
 
 /** Reads a Chrome trace file of any size in one streaming pass. */
-export async function readChromeTraceFile(path: string, source: string): Promise<Profile> {
-  const { handler, result } = traceHandler(source);
-  await scanJsonFile(path, handler, source);
-  return result();
+export function readChromeTraceFile(path: string, source: string): Promise<Profile> {
+  return readFileStreaming(traceHandler(source), path, source);
 }
 
 /** Whether the start of a JSON text looks like a trace: an array of events, or an object with "traceEvents". */

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { scanJsonFile, scanJsonText, type ScanHandler } from '../json-scan';
+import { readFileStreaming, readText, type DocumentReader, type ScanHandler } from '../json-scan';
 import { GrowableArray, ProfileBuilder, ProfileFormatError, stackOrder, type Frame, type Profile } from '../model';
 
 /** The JSON V8 writes. Line and column numbers are 0-based; position-tick lines are 1-based. */
@@ -236,7 +236,7 @@ export class CpuProfileAssembler {
  * allocated once at its largest possible length (two bytes a sample): pages never written are never resident, and
  * no growth leaves copies behind for the collector, which at a gigabyte is the difference between 3 and 4 GB.
  */
-function cpuProfileHandler(source: string, fileBytes?: number): { handler: ScanHandler; result: () => Profile } {
+function cpuProfileHandler(source: string, fileBytes?: number): DocumentReader<Profile> {
   const asm = new CpuProfileAssembler(source);
   const samples = new GrowableArray((n) => new Int32Array(n), fileBytes ? Math.min(MAX_PRESIZE, Math.ceil(fileBytes / 2)) : 1 << 16);
   let deltas = new GrowableArray((n) => new Float64Array(n), 16);
@@ -297,23 +297,19 @@ export function buildWith(b: ProfileBuilder, unit: Profile['unit'], stacks: Int3
 
 /** Parses the text of a .cpuprofile file; `source` names the file in error messages. */
 export function parseCpuProfile(text: string | Buffer, source: string): Profile {
-  const { handler, result } = cpuProfileHandler(source);
   try {
-    scanJsonText(text, handler, source);
+    return readText(cpuProfileHandler(source), text, source);
   } catch (e) {
     if (e instanceof ProfileFormatError && /is not valid JSON|ends in the middle/.test(e.message)) {
       throw new ProfileFormatError(`${e.message} Perf Lab reads the .cpuprofile JSON that Chrome DevTools, \`node --cpu-prof\` or Perf Lab itself writes.`);
     }
     throw e;
   }
-  return result();
 }
 
 /** Reads a .cpuprofile file of any size in one streaming pass, never holding its text; `chunkSize` is in bytes. */
 export async function readCpuProfileFile(path: string, source: string, chunkSize?: number): Promise<Profile> {
-  const { handler, result } = cpuProfileHandler(source, (await stat(path)).size);
-  await scanJsonFile(path, handler, source, chunkSize);
-  return result();
+  return readFileStreaming(cpuProfileHandler(source, (await stat(path)).size), path, source, chunkSize);
 }
 
 /** Converts a CPU profile object into the model; weights are milliseconds. */

@@ -1,7 +1,7 @@
 // speedscope's JSON file format (https://www.speedscope.app/file-format-schema.json; written by speedscope itself,
 // py-spy --format speedscope, rbspy, Austin and others) to and from the model. Sampled and evented profiles are read;
 // several profiles in one file (threads) each get a root frame named after them.
-import { scanJsonFile, scanJsonText, type NumberSink, type ScanHandler } from '../json-scan';
+import { readFileStreaming, readText, type DocumentReader, type NumberSink, type ScanHandler } from '../json-scan';
 import { GrowableArray, ProfileBuilder, ProfileFormatError, stackPath, type Frame, type Profile } from '../model';
 
 export const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';
@@ -74,7 +74,7 @@ interface PartProfile {
 }
 
 /** Collects a speedscope file from the streaming scanner. */
-function speedscopeHandler(source: string): { handler: ScanHandler; result: () => Profile } {
+function speedscopeHandler(source: string): DocumentReader<Profile> {
   const frames: SpeedscopeFrame[] = [];
   // Stacks of speedscope frame indices, shared by all profiles.
   const raw = new ProfileBuilder('ms');
@@ -251,16 +251,12 @@ function assemble(source: string, sfFrames: SpeedscopeFrame[], raw: ProfileBuild
 
 /** Parses the text of a speedscope file; `source` names the file in error messages. */
 export function parseSpeedscope(text: string | Buffer, source: string): Profile {
-  const { handler, result } = speedscopeHandler(source);
-  scanJsonText(text, handler, source);
-  return result();
+  return readText(speedscopeHandler(source), text, source);
 }
 
 /** Reads a speedscope file of any size in one streaming pass. */
-export async function readSpeedscopeFile(path: string, source: string): Promise<Profile> {
-  const { handler, result } = speedscopeHandler(source);
-  await scanJsonFile(path, handler, source);
-  return result();
+export function readSpeedscopeFile(path: string, source: string): Promise<Profile> {
+  return readFileStreaming(speedscopeHandler(source), path, source);
 }
 
 /** Whether the start of a JSON text names speedscope's schema. */
