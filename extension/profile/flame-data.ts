@@ -68,6 +68,11 @@ export const MAX_WHOLE_CHART_SAMPLES = 100_000;
 export interface SessionLimits {
   maxWholeNodes?: number;
   maxWholeChartSamples?: number;
+  /**
+   * For a long timeline, send an empty flame chart that the page fills by asking when the chart is first shown
+   * (default), rather than computing it before the first paint; a page without a host (standalone) needs it at once.
+   */
+  deferChart?: boolean;
 }
 
 /**
@@ -81,6 +86,7 @@ export class FlameSession {
   private readonly timeline: Timeline | undefined;
   private readonly maxNodes: number;
   private readonly maxSamples: number;
+  private readonly deferChart: boolean;
 
   constructor(
     private readonly data: FlameGraphData,
@@ -91,6 +97,7 @@ export class FlameSession {
     this.timeline = p && p.sampleStack.length > 0 ? timelineOf(p) : undefined;
     this.maxNodes = limits.maxWholeNodes ?? MAX_WHOLE_NODES;
     this.maxSamples = limits.maxWholeChartSamples ?? MAX_WHOLE_CHART_SAMPLES;
+    this.deferChart = limits.deferChart ?? true;
   }
 
   /** The data to send first: the tree pruned when large, the flame chart for the whole profile. */
@@ -103,7 +110,10 @@ export class FlameSession {
     if (this.timeline) {
       const duration = this.timeline.times.duration;
       const whole = this.timeline.sampleStack.length <= this.maxSamples;
-      out.chart = chartRuns(this.timeline, 0, duration, whole ? 0 : resolutionFor(0, duration, PRUNE_WIDTH));
+      if (whole) out.chart = chartRuns(this.timeline, 0, duration, 0);
+      // No box is as long as the whole profile: the page sees the chart is coarser than a pixel and asks for it.
+      else if (this.deferChart) out.chart = { from: 0, to: duration, resolution: duration, depth: [], frame: [], start: [], end: [] };
+      else out.chart = chartRuns(this.timeline, 0, duration, resolutionFor(0, duration, PRUNE_WIDTH));
     }
     return out;
   }

@@ -44,7 +44,7 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
  * chart at the resolution of a wide screen.
  */
 export function standaloneHtml(data: FlameGraphData, webviewScript: string): string {
-  data = new FlameSession(data, { maxWholeNodes: 200_000 }).initial();
+  data = new FlameSession(data, { maxWholeNodes: 200_000, deferChart: false }).initial();
   const nonce = makeNonce();
   const csp = ["default-src 'none'", 'img-src data:', `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
   const script = `<script nonce="${nonce}">\n${inlineScript(webviewScript)}\n</script>`;

@@ -35,13 +35,15 @@ function wideProfile(): object {
   };
   const root = add('(root)', 0);
   const main = add('main', 0, root);
-  add('hot', 100_000, main);
+  const hot = add('hot', 100_000, main);
   const spread = add('spread', 0, main);
+  const samples: number[] = Array(100_000).fill(hot.id);
   for (let g = 0; g < 300; g++) {
     const group = add(`group${g}`, 0, spread);
-    for (let l = 0; l < 100; l++) add(`leaf${g}_${l}`, 1, group);
+    for (let l = 0; l < 100; l++) samples.push(add(`leaf${g}_${l}`, 1, group).id);
   }
-  return { nodes, startTime: 0, endTime: 1 };
+  // A sample every 100 µs: 130,000 samples, more than the panel gets as one flame chart, so it asks for it.
+  return { nodes, startTime: 0, endTime: samples.length * 100, samples, timeDeltas: samples.map(() => 100) };
 }
 
 describe('flame graph views', () => {
@@ -215,6 +217,14 @@ describe('flame graph views', () => {
       measure('views: pruned profile, boxes before and after zooming into a group', `${before} → ${after}`);
       assert.ok(after >= 100, `the group's 100 leaves came from the extension and are drawn (${after} boxes)`);
       await lab.screenshot('pruned-subtree');
+      // The flame chart came empty (130,000 samples): shown, it asks the extension for its boxes.
+      await wide.locator('vscode-tab-header[data-view="chart"]').click();
+      const chartDeadline = Date.now() + 15_000;
+      let chartBoxes = 0;
+      while (Date.now() < chartDeadline && (chartBoxes = Number(await wide.locator('#chart').getAttribute('data-boxes'))) === 0) await lab.page.waitForTimeout(200);
+      measure('views: flame chart boxes of 130,000 samples, asked of the extension', String(chartBoxes));
+      assert.ok(chartBoxes >= 3, `the flame chart shows the boxes the extension sent (${chartBoxes})`);
+      await lab.screenshot('pruned-chart');
     });
   });
 });

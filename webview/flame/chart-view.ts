@@ -98,14 +98,23 @@ export class ChartView {
   }
 
   get hasRuns(): boolean {
-    return this.base !== undefined && this.base.rows.length > 0;
+    return this.base !== undefined && this.base.to > 0;
   }
 
   /** Finer runs the host sent for a window. */
   addRuns(request: number, runs: ChartRuns): void {
     if (request !== this.request) return;
-    this.detail = indexRuns(runs);
-    this.nav = chartNav(this.detail);
+    const index = indexRuns(runs);
+    // The first runs of a chart the host sent empty cover the whole profile: they become its overview too.
+    if (this.base && this.base.rows.length === 0 && runs.from <= 0 && runs.to >= this.duration) {
+      this.base = index;
+      this.detail = undefined;
+      this.minimap = undefined;
+      this.invalidateOverview();
+    } else {
+      this.detail = index;
+    }
+    this.nav = chartNav(index);
     this.view.relayout();
   }
 

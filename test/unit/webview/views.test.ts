@@ -181,7 +181,9 @@ test('the host session sends big trees pruned and answers subtree and chart requ
   const sub = session.subtree(main.id!, 0.001)!;
   assert.equal(countNodes(sub), 2 + 1 + 80, 'zoomed far in, every rare call and its leaf comes');
   assert.equal(session.subtree(9999, 1), undefined);
-  assert.ok(sent.chart!.resolution > 0, 'a long timeline is sent at the resolution of a wide screen');
+  assert.deepEqual([sent.chart!.depth.length, sent.chart!.resolution, sent.chart!.to], [0, 3039.01, 3039.01], 'a long timeline (3039.01 ms) is left for the page to ask for');
+  const standalone = new FlameSession(data, { maxWholeNodes: 10, maxWholeChartSamples: 100, deferChart: false }).initial();
+  assert.ok(standalone.chart!.depth.length > 0 && standalone.chart!.resolution > 0, 'without a host it comes at the resolution of a wide screen');
   const fine = session.chart(3000, 3004, 800)!;
   assert.equal(fine.resolution, 4 / 800);
   assert.equal(fine.depth.length, 10, 'main, cold, and 4 rare calls each with its leaf: boxes of 0.01 ms are kept when zoomed in');
