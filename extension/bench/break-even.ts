@@ -201,21 +201,39 @@ function median(xs: number[]): number {
 export const MIN_CALIBRATION = 3;
 
 /**
- * The compute factor of a target from earlier pairs of other functions: the median of those of the same class
- * (kernelClass) when there is one, else of all of them once there are MIN_CALIBRATION, else 1.
+ * Whether a pair says something about the compiled loop: its boundary cost is under half the target's measured
+ * time per call (where the boundary dominates, the implied factor is mostly the error of the boundary cost).
+ */
+function measuresCompute(p: PredictionPair): boolean {
+  return p.overheadNs < 0.5 * (p.jsNs / p.measured);
+}
+
+/** Weight, in measurements, of the starting point (the compiled loop as fast as JavaScript's) against a calibration. */
+export const PRIOR_WEIGHT = 2;
+
+/** The median implied factor of some pairs, drawn toward 1 as if PRIOR_WEIGHT functions had measured exactly 1 (in log scale). */
+function shrunkFactor(pairs: readonly PredictionPair[], functions: number): number {
+  const logMedian = median(pairs.map((p) => Math.log(impliedFactor(p))));
+  return Math.exp((logMedian * functions) / (functions + PRIOR_WEIGHT));
+}
+
+/**
+ * The compute factor of a target from earlier pairs of other functions whose time was mostly the compiled loop:
+ * those of the same class (kernelClass) when there is one, else all of them once there are MIN_CALIBRATION, else 1.
+ * The median is drawn toward 1 in proportion to how few functions it rests on (PRIOR_WEIGHT).
  */
 export function computeFactor(target: Target, pairs: readonly PredictionPair[], key: string, cls?: KernelClass): { factor: number; basis: string } {
-  const own = pairs.filter((p) => p.target === target && p.key !== key && p.measured > 0 && p.jsNs > 0);
+  const own = pairs.filter((p) => p.target === target && p.key !== key && p.measured > 0 && p.jsNs > 0 && measuresCompute(p));
   const same = cls ? own.filter((p) => p.class === cls) : [];
   if (same.length > 0) {
-    const factor = median(same.map(impliedFactor));
     const n = new Set(same.map((p) => p.key)).size;
-    return { factor, basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (median of ${same.length} earlier measurement${same.length === 1 ? '' : 's'} of ${n} other ${cls} kernel${n === 1 ? '' : 's'})` };
+    const factor = shrunkFactor(same, n);
+    return { factor, basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (${same.length} earlier measurement${same.length === 1 ? '' : 's'} of ${n} other ${cls} kernel${n === 1 ? '' : 's'})` };
   }
   const others = new Set(own.map((p) => p.key)).size;
   if (others < MIN_CALIBRATION) return { factor: 1, basis: `compiled loop as fast as JavaScript's (${others} other function${others === 1 ? '' : 's'} measured, ${MIN_CALIBRATION} needed to calibrate)` };
-  const factor = median(own.map(impliedFactor));
-  return { factor, basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (median of ${own.length} earlier measurements of ${others} functions)` };
+  const factor = shrunkFactor(own, others);
+  return { factor, basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (${own.length} earlier measurements of ${others} functions)` };
 }
 
 /** Nanoseconds as the recommendation prints them. */

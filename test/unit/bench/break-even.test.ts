@@ -60,10 +60,11 @@ describe('break-even model', () => {
     const pairs = [pair('a#f', 'native', 3), pair('b#g', 'native', 3), pair('d#i', 'native', 3), pair('c#h', 'wasm', 1.6), pair('e#j', 'wasm', 1.6), pair('f#k', 'wasm', 1.6)];
     const big = predict(costs, ['wasm', 'native'], [], 100_000, pairs, 'x#k');
     assert.equal(big.pick, 'native');
-    assert.equal(big.text, 'native ~3×, WebAssembly ~1.6×');
+    // Three functions each: their factors (1/3, 1/1.6) drawn toward 1 against a prior weight of two (exponent 3/5).
+    assert.equal(big.text, 'native ~1.9×, WebAssembly ~1.3×');
     // A function's own earlier pairs do not calibrate its prediction.
     assert.equal(computeFactor('native', pairs, 'a#f').factor, 1, 'two other functions are not enough to calibrate');
-    assert.ok(Math.abs(computeFactor('native', pairs, 'z#z').factor - 1 / 3) < 1e-12);
+    assert.ok(Math.abs(computeFactor('native', pairs, 'z#z').factor - (1 / 3) ** (3 / 5)) < 1e-12);
     assert.equal(computeFactor('wasm', [], '').factor, 1);
     assert.equal(predict(costs, ['wasm'], [], 1e6).text, 'keep JS: no gain predicted (WebAssembly ~1.0×)');
   });
@@ -90,16 +91,20 @@ describe('break-even model', () => {
     // would say the same of both.
     const pairs = [classed('blur#a', 0.25, 'checked-index'), classed('blur#b', 0.5, 'checked-index'), classed('loop#c', 1.5, 'float'), classed('loop#d', 1.5, 'float')];
     const slow = computeFactor('native', pairs, 'new#x', 'checked-index');
-    assert.ok(Math.abs(slow.factor - 3) < 1e-12, `${slow.factor}`);
-    assert.match(slow.basis, /median of 2 earlier measurements of 2 other checked-index kernels/);
-    assert.ok(Math.abs(computeFactor('native', pairs, 'new#x', 'float').factor - 1 / 1.5) < 1e-12);
+    // Implied factors 4 and 2: their median in log scale (√8), drawn toward 1 by half (two functions, prior weight two).
+    assert.ok(Math.abs(slow.factor - 8 ** 0.25) < 1e-12, `${slow.factor}`);
+    assert.match(slow.basis, /2 earlier measurements of 2 other checked-index kernels/);
+    assert.ok(Math.abs(computeFactor('native', pairs, 'new#x', 'float').factor - (1 / 1.5) ** 0.5) < 1e-12);
     // Its own pairs never count; with no other kernel of its class, all others (≥ 3) calibrate.
-    assert.ok(Math.abs(computeFactor('native', pairs, 'blur#a', 'checked-index').factor - 2) < 1e-12);
-    assert.match(computeFactor('native', pairs, 'h#i', 'integer').basis, /median of 4 earlier measurements of 4 functions/);
+    assert.ok(Math.abs(computeFactor('native', pairs, 'blur#a', 'checked-index').factor - 2 ** (1 / 3)) < 1e-12);
+    assert.match(computeFactor('native', pairs, 'h#i', 'integer').basis, /4 earlier measurements of 4 functions/);
     assert.equal(computeFactor('native', pairs, 'h#i').factor, computeFactor('native', pairs, 'h#i', 'integer').factor);
     const big = predict(costs, ['native'], [], 1e6, pairs, 'new#x', 'checked-index');
     assert.equal(big.pick, undefined);
-    assert.match(big.text, /keep JS: no gain predicted \(native ~0\.3×\)/);
+    assert.match(big.text, /keep JS: no gain predicted \(native ~0\.6×\)/);
+    // A pair whose time was mostly the boundary says nothing about the loop: it does not calibrate.
+    const chatty = { ...classed('tiny#t', 0.25, 'integer'), jsNs: 100, overheadNs: 300 };
+    assert.equal(computeFactor('native', [chatty], 'new#x', 'integer').factor, 1);
   });
 
   it('leaves out a target whose boundary cost is unknown', () => {
