@@ -109,15 +109,16 @@ describe('compare two profiles', () => {
       assert.ok(sorted.deltaTotalShare < -20, `sortedCopy (with its sort) takes a smaller share: ${JSON.stringify(sorted)}`);
       measure('Δ table', `insertionSort ${removed.deltaSelfShare} pp self, checksum +${checksum.deltaSelfShare} pp self, sortedCopy ${sorted.deltaTotalShare} pp total`);
 
-      const after = await colourCounts(w);
-      assert.ok(after.red > 500, `the graph (after widths) shows red frames: ${JSON.stringify(after)}`);
-      // Before's widths show what went away (the insertion sort, blue) beside what grew (the checksum, red).
-      await w.locator('#diff-width').selectOption('before');
-      await page.waitForTimeout(500);
+      // The default widths (the mean of both shares) show what went away (the insertion sort, blue) beside what grew
+      // (the checksum, red).
       const both = await colourCounts(w);
-      await lab.screenshot('before-widths');
       assert.ok(both.red > 500 && both.blue > 500, `both colours are drawn: ${JSON.stringify(both)}`);
-      measure('differential flame graph pixels', `after widths: red ${after.red}, blue ${after.blue}; before widths: red ${both.red}, blue ${both.blue}`);
+      await w.locator('#diff-width').selectOption('after');
+      await page.waitForTimeout(500);
+      const after = await colourCounts(w);
+      await lab.screenshot('after-widths');
+      assert.ok(after.red > 500, `the after profile's widths show the checksum red: ${JSON.stringify(after)}`);
+      measure('differential flame graph pixels', `mean-share widths: red ${both.red}, blue ${both.blue}; after widths: red ${after.red}, blue ${after.blue}`);
 
       // Keyboard: the cursor frame's change is read out (a live region under the graph).
       await w.locator('#diff-flame').focus();

@@ -3,26 +3,30 @@ import { change, share, type DiffSides } from '../../extension/profile/diff';
 import type { DiffFunction, DiffGraphData, DiffNode } from '../../extension/protocol';
 import { mix, type Rgb, type ThemeKind } from '../flame/colors';
 
-/** Which profile's weights the boxes are as wide as. */
-export type WidthBasis = 'after' | 'before';
+/** How wide the boxes are: the mean of both profiles' shares (what went away and what came both show), or one side's weights. */
+export type WidthBasis = 'both' | 'after' | 'before';
 /** Which change colours a box: of the frame's own (self) time, or of its time with callees (total). */
 export type ColourBasis = 'self' | 'total';
 
 /** Below this change of share (a quarter of a percentage point: sampling noise) a frame counts as unchanged and stays neutral. */
 export const UNCHANGED = 0.0025;
 
-/** Sets every node's `self` and `total` to one side's weights and orders children heaviest first (left-heavy). */
-export function setWidths(root: DiffNode, basis: WidthBasis): void {
+/**
+ * Sets every node's `self` and `total` to what the boxes are as wide as and orders children widest first (left-heavy).
+ * For `both` they are the mean of the two shares (0..1), so the whole is 1 and children never outgrow their parent.
+ */
+export function setWidths(root: DiffNode, basis: WidthBasis, d: DiffSides): void {
+  const mean = (b: number, a: number) => (share(b, d.before.total) + share(a, d.after.total)) / 2;
+  const all: DiffNode[] = [];
   const stack: DiffNode[] = [root];
   while (stack.length > 0) {
     const n = stack.pop()!;
-    n.self = basis === 'after' ? n.selfAfter : n.selfBefore;
-    n.total = basis === 'after' ? n.totalAfter : n.totalBefore;
-    n.children.sort((a, b) =>
-      basis === 'after' ? b.totalAfter - a.totalAfter || b.totalBefore - a.totalBefore : b.totalBefore - a.totalBefore || b.totalAfter - a.totalAfter,
-    );
+    n.self = basis === 'after' ? n.selfAfter : basis === 'before' ? n.selfBefore : mean(n.selfBefore, n.selfAfter);
+    n.total = basis === 'after' ? n.totalAfter : basis === 'before' ? n.totalBefore : mean(n.totalBefore, n.totalAfter);
+    all.push(n);
     stack.push(...n.children);
   }
+  for (const n of all) n.children.sort((a, b) => b.total - a.total || b.totalAfter - a.totalAfter || b.totalBefore - a.totalBefore);
 }
 
 /** The change of a node's share of its profile (after minus before, 0..1 scale): positive is slower. */

@@ -31,7 +31,7 @@ export function startDiff(data: DiffGraphData, deps: DiffPageDeps): void {
 }
 
 class DiffPage {
-  private width: WidthBasis = 'after';
+  private width: WidthBasis = 'both';
   private colour: ColourBasis = 'self';
   private max = 0;
   private palette: DiffPalette | undefined;
@@ -83,7 +83,7 @@ class DiffPage {
     };
     applyTheme();
     watchTheme(applyTheme);
-    setWidths(data.root, this.width);
+    setWidths(data.root, this.width, data);
     this.max = maxShareDelta(data.root, this.colour, data);
     this.setTree();
     this.renderTable();
@@ -170,9 +170,9 @@ class DiffPage {
         this.max = maxShareDelta(this.data.root, v, this.data);
         this.graph.view.invalidate();
       }),
-      select<WidthBasis>('diff-width', 'Widths', [['after', 'after'], ['before', 'before']], this.width, (v) => {
+      select<WidthBasis>('diff-width', 'Widths', [['both', 'both (mean share)'], ['after', 'after'], ['before', 'before']], this.width, (v) => {
         this.width = v;
-        setWidths(this.data.root, v);
+        setWidths(this.data.root, v, this.data);
         this.setTree();
       }),
     );
@@ -180,7 +180,9 @@ class DiffPage {
   }
 
   private sideTotal(): string {
-    const side = this.width === 'after' ? this.data.after : this.data.before;
+    const { before, after } = this.data;
+    if (this.width === 'both') return `before ${formatWeight(before.total, before.unit)}, after ${formatWeight(after.total, after.unit)}`;
+    const side = this.width === 'after' ? after : before;
     return `${this.width} ${formatWeight(side.total, side.unit)}`;
   }
 
@@ -190,7 +192,8 @@ class DiffPage {
 
   /** Shows the tree at the chosen side's widths, zoomed out. */
   private setTree(): void {
-    const side = this.width === 'after' ? this.data.after : this.data.before;
+    // With both, widths are shares: the whole is 1.
+    const side = this.width === 'after' ? this.data.after : this.width === 'before' ? this.data.before : { total: 1, unit: 'ms' as const };
     this.graph.setTree(this.data.root, this.data.frames, side.total, side.unit);
   }
 
