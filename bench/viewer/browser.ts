@@ -184,11 +184,16 @@ export async function measureSpeedscope(speedscopeIndex: string, profilePath: st
     for (;;) {
       if (crashed) return { ok: false, error: 'the page crashed (out of memory)', ...(importMs !== undefined ? { importMs } : {}) };
       if (problems.length) return { ok: false, error: problems.join('; '), ...(importMs !== undefined ? { importMs } : {}) };
-      const shown = await page
-        .evaluate(() => document.querySelectorAll('canvas').length > 0 && /Left Heavy/.test(document.body.innerText))
-        .catch(() => false);
+      // The page's main thread may be busy importing for minutes: the check must not outlive the deadline.
+      const left = deadline - Date.now();
+      const shown =
+        left > 0 &&
+        (await Promise.race([
+          page.evaluate(() => document.querySelectorAll('canvas').length > 0 && /Left Heavy/.test(document.body.innerText)).catch(() => false),
+          new Promise<false>((r) => setTimeout(() => r(false), left)),
+        ]));
       if (shown) break;
-      if (Date.now() > deadline) return { ok: false, error: `no flame graph after ${timeoutMs / 1000} s` };
+      if (Date.now() >= deadline) return { ok: false, error: `no flame graph after ${timeoutMs / 1000} s`, ...(importMs !== undefined ? { importMs } : {}), rendererPeakBytes: await rendererPeak(browser) };
       await new Promise((r) => setTimeout(r, 200));
     }
     const firstPaintMs = (await nextFrameTime(page)) - picked;

@@ -88,7 +88,7 @@ function table(rows: Row[], speedscope: boolean): string {
       const s = r.speedscope;
       const name = `${sizeName(r.sizeMB)} (${mb(r.bytes)})`;
       if (!s) out.push(`| ${name} | not run | – | – | – |`);
-      else if (!s.ok) out.push(`| ${name} | ${s.importMs !== undefined ? sec(s.importMs) : '–'} | failed: ${s.error} | – | – |`);
+      else if (!s.ok) out.push(`| ${name} | ${s.importMs !== undefined ? sec(s.importMs) : '–'} | failed: ${s.error} | – | ${s.rendererPeakBytes ? `${mb(s.rendererPeakBytes)} when stopped` : '–'} |`);
       else out.push(`| ${name} | ${sec(s.importMs)} | ${sec(s.firstPaintMs)} | ${frames(s.panZoom)} | ${mb(s.rendererPeakBytes)} |`);
     }
   }
