@@ -112,12 +112,14 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
           arguments: [{ name: fn.name, file: fn.file }],
         }),
       );
-      // Only named functions can be looked up and rewritten, and only JavaScript and TypeScript ones so far.
-      if (fn.kind === 'js' && fn.name && !fn.name.startsWith('(') && /^[\w$]+$/.test(fn.name)) {
+      // Only named functions can be looked up and rewritten: JavaScript, TypeScript and Python ones.
+      const python = fn.kind === 'python' && /\.py$/i.test(fn.file);
+      if ((fn.kind === 'js' || python) && fn.name && !fn.name.startsWith('(') && /^[\w$]+$/.test(fn.name)) {
         const refused = this.refusals.get(`${fn.file}\0${fn.name}`);
         const results = refused ? undefined : this.results.get(`${fn.file}\0${fn.name}`);
         const landed = results?.find((r) => r.source === (text ??= doc.getText()));
-        const advice = refused ? undefined : landed ?? this.adviceFor(fn.file, fn.name, fn.total, doc.version);
+        // The break-even model knows JavaScript's boundary costs only.
+        const advice = refused || python ? undefined : landed ?? this.adviceFor(fn.file, fn.name, fn.total, doc.version);
         lenses.push(
           new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
             title: advice ? `⚡ Optimize (${advice.title})` : '⚡ Optimize',

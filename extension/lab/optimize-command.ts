@@ -73,6 +73,12 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
     optIns = normalizeOptIns(Array.isArray(arg.optIns) ? arg.optIns.filter((o) => (OPT_INS as readonly string[]).includes(o)) : []);
   } else {
     const editor = vscode.window.activeTextEditor;
+    if (editor?.document.uri.scheme === 'file' && /\.py$/i.test(editor.document.uri.fsPath)) {
+      const py = await import('./optimize-python-command');
+      const found = py.pythonFunctionAt(editor.document.getText(), editor.document.offsetAt(editor.selection.active));
+      if (!found) return void vscode.window.showErrorMessage('Perf Lab: the cursor is not in a top-level def. Move it into the function to optimize.');
+      return py.optimizePythonCommand(deps, editor.document.uri, found);
+    }
     if (!editor || editor.document.uri.scheme !== 'file' || !/\.[cm]?[jt]s$/i.test(editor.document.uri.fsPath)) {
       void vscode.window.showErrorMessage('Perf Lab: put the cursor in a function of a JavaScript or TypeScript file, then run Optimize Function.');
       return;
@@ -87,6 +93,7 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
     uri = doc.uri;
     name = found.name;
   }
+  if (/\.py$/i.test(uri.fsPath)) return (await import('./optimize-python-command')).optimizePythonCommand(deps, uri, name);
 
   const doc = await vscode.workspace.openTextDocument(uri);
   if (doc.isDirty) await doc.save();
