@@ -361,7 +361,7 @@ class FunctionLowering {
     const terminated = this.terminates(nodes(this.def.body));
     if (this.result === undefined) this.result = 'none';
     else if (this.result !== 'none' && !terminated) {
-      throw Refuse.at(this.def, `def ${this.name}`, `${this.name} returns a ${this.result} on some paths and None when it reaches its end: make every path return a ${this.result}`);
+      throw Refuse.at(this.def, `def ${this.name}`, `${this.name} returns ${an(this.result)} on some paths and None when it reaches its end: make every path return ${an(this.result)}`);
     }
     const fn: PyFunction = { name: this.irName, params: this.params, locals: this.locals, arrays: this.arrays, result: this.result, body, line: this.def.line ?? 1 };
     if (this.resultNp) fn.resultNumpy = true;
@@ -374,7 +374,7 @@ class FunctionLowering {
     const existing = this.info.get(name);
     if (existing) {
       if (existing.type !== type) {
-        throw Refuse.at(at, name, `${name} holds a ${existing.type} and then a ${type}: Python lets a variable change type, the compiled code does not. Give it one type (e.g. start a float total at 0.0, not 0)`);
+        throw Refuse.at(at, name, `${name} holds ${an(existing.type)} and then ${an(type)}: Python lets a variable change type, the compiled code does not. Give it one type (e.g. start a float total at 0.0, not 0)`);
       }
       return existing.slot;
     }
@@ -530,13 +530,13 @@ class FunctionLowering {
   private ret(s: PyNode): PyStmt {
     const value = node(s.value);
     if (!value || (value._type === 'Constant' && 'none' in (value.value as object))) {
-      if (this.result !== undefined && this.result !== 'none') throw Refuse.at(s, 'return', `${this.name} returns a ${this.result} elsewhere and None here`);
+      if (this.result !== undefined && this.result !== 'none') throw Refuse.at(s, 'return', `${this.name} returns ${an(this.result)} elsewhere and None here`);
       this.result = 'none';
       return { kind: 'return' };
     }
     const v = this.expr(value);
     const t = v.e.type as PyScalar;
-    if (this.result !== undefined && this.result !== t) throw Refuse.at(s, `return ${show(value)}`, `${this.name} returns a ${this.result} elsewhere and a ${t} here: Python allows it, the compiled code has one result type`);
+    if (this.result !== undefined && this.result !== t) throw Refuse.at(s, `return ${show(value)}`, `${this.name} returns ${an(this.result)} elsewhere and ${an(t)} here: Python allows it, the compiled code has one result type`);
     this.result = t;
     this.resultNp = this.resultNp === undefined ? v.np : this.resultNp && v.np;
     return { kind: 'return', value: v.e };
@@ -1186,6 +1186,11 @@ function truthy(v: Val): PyExpr {
     default:
       throw new RefusalError({ construct: 'None', line: 1, column: 1, reason: 'the truth value of None' });
   }
+}
+
+/** "an int", "a float". */
+function an(t: string): string {
+  return `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`;
 }
 
 function min(a: bigint, b: bigint): bigint {
