@@ -1,0 +1,73 @@
+// `perf-lab optimize file.py` as users run it (the built dist/cli.js in a child process, `npm run build` first), on a
+// copy of an example, with the test environment's interpreter: record → Numba → proof → benchmark → apply; the
+// applied script prints what the original printed, with the compiled code and, on an interpreter without Numba,
+// through the fallback. Also what a missing package and a refused function say.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pythonEnv } from '../../python-env';
+import { assertCliBuilt, perfLab, root } from '../cli-process';
+
+const store = mkdtempSync(join(tmpdir(), 'perf-lab-optimize-py-'));
+after(() => rmSync(store, { recursive: true, force: true }));
+let python = '';
+
+describe('perf-lab optimize file.py', () => {
+  before(async () => {
+    assertCliBuilt();
+    python = (await pythonEnv()).python;
+  });
+
+  it('records, compiles to Numba, proves, benchmarks and applies; the script prints the same', { timeout: 900_000 }, async () => {
+    const dir = mkdtempSync(join(store, 'work-'));
+    const file = join(dir, 'pairwise.py');
+    copyFileSync(join(root, 'examples', 'python', 'pairwise.py'), file);
+    const expected = spawnSync(python, [file, '120'], { encoding: 'utf8' }).stdout;
+    assert.match(expected, /sum of 7140 distances/);
+    const r = await perfLab('optimize', file, '--fn', 'pairwise_sum', '--python', python, '--target', 'numba', '--time', '0.3', '--store', store, '--apply', '--', '120');
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Recorded 1 of 1 call/);
+    assert.match(r.stdout, /Compiled pairwise_sum \(list\[tuple\[float\]\], as recorded\) to Numba/);
+    assert.match(r.stdout, /Proof \(Numba\): PROVEN — \d+ cases \(1 recorded, \d+ edge cases\), 0 mismatches/);
+    assert.match(r.stdout, /^Python +\S+ (µs|ms|s)/m);
+    assert.match(r.stdout, /^Numba +\S+ (ns|µs|ms)/m);
+    assert.match(r.stdout, /Speedup Numba +\d+\.\d\d× \(95% CI/);
+    assert.match(r.stdout, /Applied \(Numba\): pairwise_sum now calls its Numba version/);
+    assert.ok(existsSync(join(dir, 'pairwise_pairwise_sum_numba.py')) && existsSync(join(dir, 'pairwise_pairwise_sum_numba_kernel.py')));
+    const edited = readFileSync(file, 'utf8');
+    assert.match(edited, /^def _pairwise_sum_py\(points\):/m);
+    assert.match(edited, /^def pairwise_sum\(points\):/m);
+    // With Numba: the compiled code runs (its wrapper counts the call) and the output is the same.
+    const probe = spawnSync(python, ['-c', `import sys, runpy; sys.argv = [${JSON.stringify(file)}, "120"]; g = runpy.run_path(${JSON.stringify(file)}, run_name="__main__"); import pairwise_pairwise_sum_numba as w; print(w._stats)`], { encoding: 'utf8', cwd: dir });
+    assert.equal(probe.status, 0, probe.stderr);
+    assert.ok(probe.stdout.startsWith(expected), probe.stdout);
+    assert.match(probe.stdout, /'calls': 1, 'fallbacks': 0/);
+    // Without Numba (python3 on PATH has neither NumPy nor Numba here, or another interpreter): the original runs.
+    const plain = spawnSync('python3', ['-S', file, '120'], { encoding: 'utf8' });
+    assert.equal(plain.stdout, expected, plain.stderr);
+  });
+
+  it('names the package to install, and refuses with the construct and line', { timeout: 300_000 }, async () => {
+    const dir = mkdtempSync(join(store, 'work-'));
+    const file = join(dir, 'k.py');
+    writeFileSync(file, 'def f(n):\n    total = 0\n    for i in range(n):\n        total += 0.5\n    return total\n\n\nprint(f(10))\n');
+    const refused = await perfLab('optimize', file, '--fn', 'f', '--python', python, '--store', store);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /Refused: f cannot be compiled to Numba: line 4:\d+: total — total holds an int and then a float/);
+    const ok = join(dir, 'ok.py');
+    writeFileSync(ok, 'def g(n):\n    return n * 2\n\n\nprint(g(21))\n');
+    const missing = await perfLab('optimize', ok, '--fn', 'g', '--python', 'python3', '--target', 'numba', '--store', store);
+    const hasNumba = spawnSync('python3', ['-c', 'import numba'], { encoding: 'utf8' }).status === 0;
+    if (!hasNumba) {
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /The Numba target needs .*numba.* Install (it|them): \S+ -m pip install (numpy )?numba/);
+      assert.doesNotMatch(missing.stderr, /at .*\.js:\d+/, 'no stack trace');
+    }
+    const usage = await perfLab('optimize', ok, '--fn', 'g', '--target', 'wasm');
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--target for a \.py file takes numba, cython, pybind11 or auto/);
+  });
+});
