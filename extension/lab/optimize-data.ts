@@ -122,6 +122,20 @@ export function sideBySideAdvice(views: readonly TargetView[]): string {
   return `keep JavaScript: ${why.join(', ')}`;
 }
 
+/** The data of a panel shown again after a window reload: the compiled code is gone, so nothing can be applied from it. */
+export function restoredData(d: OptimizeData): OptimizeData {
+  const note = d.applied
+    ? d.applyNote
+    : 'Shown again after a window reload: the compiled code was not kept. ⚡ Optimize again to apply (an unchanged file reuses its recording and build).';
+  return {
+    ...d,
+    restored: true,
+    canApply: false,
+    applyNote: note,
+    ...(d.targets ? { targets: d.targets.map((t) => ({ ...t, canApply: false, applyNote: t.canApply ? note : t.applyNote })) } : {}),
+  };
+}
+
 /** The native opt-ins as the panel offers them: what each does, and whether this run used it. */
 export function optInChoices(used: readonly OptIn[]): NonNullable<OptimizeData['optIns']> {
   return OPT_INS.map((id) => ({ id, label: OPT_IN_TEXT[id], on: used.includes(id) }));

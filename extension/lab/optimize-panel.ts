@@ -10,7 +10,7 @@ import { makeNonce, webviewHtml } from '../view/html';
 import type { LensResult } from './code-lens';
 import type { Log } from './log';
 import { appliedLensAdvice } from './optimize-advice';
-import type { TargetOutcome } from './optimize-data';
+import { restoredData, type TargetOutcome } from './optimize-data';
 
 /** One optimized function: what the panel shows and what Apply needs. */
 export interface OptimizeSession {
@@ -25,20 +25,6 @@ export interface OptimizeSession {
   /** Each target as the panel and the lens show it. */
   targets: TargetView[];
   data: OptimizeData;
-}
-
-/** The data of a panel shown again after a window reload: the compiled code is gone, so nothing can be applied from it. */
-export function restoredData(d: OptimizeData): OptimizeData {
-  const note = d.applied
-    ? d.applyNote
-    : 'Shown again after a window reload: the compiled code was not kept. ⚡ Optimize again to apply (an unchanged file reuses its recording and build).';
-  return {
-    ...d,
-    restored: true,
-    canApply: false,
-    applyNote: note,
-    ...(d.targets ? { targets: d.targets.map((t) => ({ ...t, canApply: false, applyNote: t.canApply ? note : t.applyNote })) } : {}),
-  };
 }
 
 /** Shows Before/After panels (one, reused) and applies the rewrite they show. */

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { BenchResult } from '../../../extension/bench/bench';
 import { loadTypeScript } from '../../../extension/compiler/frontend-js';
 import type { Candidate } from '../../../extension/compiler/compile';
-import { applyNote, benchView, functionAt, optInChoices, proofView, sideBySideAdvice, targetViews, unusableRecordedArgument } from '../../../extension/lab/optimize-data';
+import { applyNote, benchView, functionAt, optInChoices, proofView, restoredData, sideBySideAdvice, targetViews, unusableRecordedArgument } from '../../../extension/lab/optimize-data';
 import type { Proof } from '../../../extension/prove/prove';
 
 const proof: Proof = {
@@ -93,6 +93,23 @@ describe('Before/After data', () => {
     const v = proofView({ ...proof, tolerance: { relative: 1e-9, absolute: 1e-12 }, maxError: { relative: 2e-16, absolute: 4e-16 } }, 'f');
     assert.deepEqual([v.tolerance, v.maxError], [{ relative: 1e-9, absolute: 1e-12 }, { relative: 2e-16, absolute: 4e-16 }]);
     assert.equal(proofView(proof, 'f').tolerance, undefined);
+  });
+
+  it('shows a panel again after a reload with its numbers and no Apply', () => {
+    const data = {
+      title: 'Optimize: f', file: '/w/f.js', functionName: 'f', line: 1, recording: { calls: 1, totalCalls: 1, recordedAt: '', reused: false }, wasmBytes: 10,
+      proof: proofView(proof, 'f'), bench: benchView(bench('faster')), canApply: true, applyNote: 'Apply writes …',
+      targets: [{ target: 'wasm' as const, name: 'WebAssembly' as const, canApply: true, applyNote: 'Apply writes …' }, { target: 'native' as const, name: 'native' as const, canApply: false, applyNote: 'not built', refusal: 'not built: no g++' }],
+    };
+    const r = restoredData(data);
+    assert.equal(r.restored, true);
+    assert.equal(r.canApply, false);
+    assert.deepEqual(r.targets!.map((t) => t.canApply), [false, false]);
+    assert.match(r.targets![0]!.applyNote, /Optimize again/);
+    assert.equal(r.targets![1]!.applyNote, 'not built', 'a refusal keeps its reason');
+    assert.deepEqual(r.bench, data.bench, 'the numbers are kept');
+    const applied = restoredData({ ...data, canApply: false, applyNote: 'Applied WebAssembly. Undo …', applied: { summary: 's', files: [] } });
+    assert.equal(applied.applyNote, 'Applied WebAssembly. Undo …');
   });
 
   it('finds the top-level function around the cursor', async () => {
