@@ -572,13 +572,16 @@ export interface OptimizeFlowOptions {
   optIns?: OptIn[];
 }
 
+/** What a table of several targets needs (a JavaScript or a Python benchmark). */
+type TargetsTable = Pick<MultiBenchResult, 'variants' | 'callShape' | 'note'> & { targets: Pick<MultiBenchResult['targets'][number], 'name' | 'speedup' | 'verdict' | 'recommendation'>[] };
+
 /** The benchmark of several targets: one table, a speedup line per target, and the advice for the fastest. */
-export function multiBenchReport(r: MultiBenchResult): string {
+export function multiBenchReport(r: TargetsTable, original = 'JavaScript'): string {
   const rows = r.variants.map((v) => [v.name, formatDuration(v.median), formatDuration(v.mean), `±${fixed(v.rme, 1)}%`, formatDuration(v.sd), v.samples.toLocaleString('en-US')]);
   const x = (n: number) => `${fixed(n, 2)}×`;
   const lines = r.targets.map((t) => `Speedup ${t.name.padEnd(11)} ${x(t.speedup.estimate)} (95% CI ${x(t.speedup.ci95[0])}–${x(t.speedup.ci95[1])}, ratio of medians): ${t.verdict}`);
   const best = bestTarget(r);
-  const advice = best ? best.recommendation : `keep JavaScript: ${r.targets.map((t) => `${t.name} ${t.verdict} (${x(t.speedup.estimate)})`).join(', ')}`;
+  const advice = best ? best.recommendation : `keep ${original}: ${r.targets.map((t) => `${t.name} ${t.verdict} (${x(t.speedup.estimate)})`).join(', ')}`;
   return (
     formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]) +
     `\n${lines.join('\n')}\n` +
@@ -588,8 +591,8 @@ export function multiBenchReport(r: MultiBenchResult): string {
   );
 }
 
-/** The fastest target that is significantly faster than JavaScript, if any. */
-export function bestTarget(r: MultiBenchResult): MultiBenchResult['targets'][number] | undefined {
+/** The fastest target that is significantly faster than the original, if any. */
+export function bestTarget<T extends Pick<MultiBenchResult['targets'][number], 'verdict' | 'speedup'>>(r: { targets: T[] }): T | undefined {
   return r.targets.filter((t) => t.verdict === 'faster').sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
 }
 

@@ -5,8 +5,7 @@ import { basename, join, relative, isAbsolute } from 'node:path';
 import { writePlan } from './apply/apply';
 import { planApplyPython } from './apply/apply-python';
 import { benchPython, type PythonBenchResult } from './bench/bench-python';
-import { formatDuration } from './bench/bench';
-import { formatTable, type CliIO, type OptimizeFlowOptions } from './cli';
+import { bestTarget, multiBenchReport, type CliIO, type OptimizeFlowOptions } from './cli';
 import { compilePython, PYTHON_TARGETS, pythonTargetName, type PythonCandidate, type PythonTarget } from './compiler/compile-python';
 import { selectPythonKernel } from './compiler/frontend-py';
 import { formatRefusal } from './compiler/refusal';
@@ -23,27 +22,6 @@ export function pythonTargetsOf(target: PythonTarget | 'auto' | undefined): Pyth
 function shown(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
-}
-
-/** The Python benchmark as a table, a speedup line per target and the advice for the fastest. */
-export function pythonBenchReport(r: PythonBenchResult): string {
-  const rows = r.variants.map((v) => [v.name, formatDuration(v.median), formatDuration(v.mean), `±${v.rme.toFixed(1)}%`, formatDuration(v.sd), v.samples.toLocaleString('en-US')]);
-  const x = (n: number) => `${n.toFixed(2)}×`;
-  const lines = r.targets.map((t) => `Speedup ${t.name.padEnd(9)} ${x(t.speedup.estimate)} (95% CI ${x(t.speedup.ci95[0])}–${x(t.speedup.ci95[1])}, ratio of medians): ${t.verdict}`);
-  const best = bestPythonTarget(r);
-  const advice = best ? best.recommendation : `keep Python: ${r.targets.map((t) => `${t.name} ${t.verdict} (${x(t.speedup.estimate)})`).join(', ')}`;
-  return (
-    formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]) +
-    `\n${lines.join('\n')}\n` +
-    `Recommendation: ${advice}\n` +
-    `  call shape  ${r.callShape}\n` +
-    `  note        ${r.note}\n`
-  );
-}
-
-/** The fastest target significantly faster than CPython, if any. */
-export function bestPythonTarget(r: PythonBenchResult): PythonBenchResult['targets'][number] | undefined {
-  return r.targets.filter((t) => t.verdict === 'faster').sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
 }
 
 /** record → compile → prove → bench (→ apply) for a function of a .py file; `ok` is false on a refusal or a failed proof. */
@@ -99,10 +77,10 @@ export async function optimizePythonFlow(o: OptimizeFlowOptions, signal: AbortSi
   }
   io.out(`\nBenchmarking (${(timeMs / 1000).toFixed(1)} s per variant, each in its own process)…\n`);
   const bench = await benchPython(proven.map((p) => p.candidate), rec, { ...stage, python, timeMs });
-  io.out(pythonBenchReport(bench));
+  io.out(multiBenchReport(bench, 'Python'));
 
   if (o.apply) {
-    const best = bestPythonTarget(bench);
+    const best = bestTarget(bench);
     const chosen = proven.find((p) => p.candidate.target === best?.target) ?? proven[0]!;
     const plan = await planApplyPython({ file: path, source, functionName, candidate: chosen.candidate, proof: chosen.proof, python });
     await writePlan(plan);
