@@ -9,7 +9,7 @@
 // declared `except +`: a helper that bails out raises, and the shared wrapper runs the original function instead.
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
 import { isPyArrayType, type PyArrayType, type PyCallArg, type PyExpr, type PyFunction, type PyResult, type PyScalar, type PyStmt } from './ir';
-import { cythonRuntimeDeclarations, PY_NATIVE_RUNTIME } from './python-native-runtime';
+import { cythonRuntimeDeclarations, nativeBinaryText, PY_NATIVE_RUNTIME } from './python-native-runtime';
 
 /** The header the .pyx declares its helpers from, written next to it. */
 export const CYTHON_RUNTIME_HEADER = 'perf_lab_py_runtime.h';
@@ -218,80 +218,7 @@ class CythonEmitter {
   }
 
   private binary(e: Extract<PyExpr, { kind: 'binary' }>): string {
-    const l = this.expr(e.left);
-    const r = this.expr(e.right);
-    const infix = (op: string) => `(${l} ${op} ${r})`;
-    const call = (name: string) => `${name}(${l}, ${r})`;
-    switch (e.op) {
-      case 'int.add':
-        return e.checked ? call('pl_add') : infix('+');
-      case 'int.sub':
-        return e.checked ? call('pl_sub') : infix('-');
-      case 'int.mul':
-        return e.checked ? call('pl_mul') : infix('*');
-      case 'int.floordiv':
-        return e.checked ? call('pl_floordiv') : call('py_floordiv');
-      case 'int.mod':
-        return e.checked ? call('pl_mod') : call('py_mod');
-      case 'int.pow':
-        return call('pl_pow');
-      case 'int.shl':
-        return call('pl_shl');
-      case 'int.shr':
-        return call('pl_shr');
-      case 'int.and':
-        return infix('&');
-      case 'int.or':
-        return infix('|');
-      case 'int.xor':
-        return infix('^');
-      case 'int.min':
-      case 'float.min':
-        return call('pl_min');
-      case 'int.max':
-      case 'float.max':
-        return call('pl_max');
-      case 'int.truediv':
-        return call('pl_truediv');
-      case 'float.add':
-        return infix('+');
-      case 'float.sub':
-        return infix('-');
-      case 'float.mul':
-        return infix('*');
-      case 'float.div':
-        return e.checked ? call('pl_fdiv') : infix('/');
-      case 'float.floordiv':
-        return e.checked ? call('pl_ffloordiv') : call('py_ffloordiv');
-      case 'float.mod':
-        return e.checked ? call('pl_fmod') : call('py_fmod');
-      case 'float.pow':
-        return call('pl_fpow');
-      case 'int.eq':
-      case 'float.eq':
-      case 'bool.eq':
-        return infix('==');
-      case 'int.ne':
-      case 'float.ne':
-      case 'bool.ne':
-        return infix('!=');
-      case 'int.lt':
-      case 'float.lt':
-        return infix('<');
-      case 'int.le':
-      case 'float.le':
-        return infix('<=');
-      case 'int.gt':
-      case 'float.gt':
-        return infix('>');
-      case 'int.ge':
-      case 'float.ge':
-        return infix('>=');
-      default: {
-        const never: never = e.op;
-        throw new Error(`unknown binary ${String(never)}`);
-      }
-    }
+    return nativeBinaryText(e.op, e.checked, this.expr(e.left), this.expr(e.right));
   }
 }
 

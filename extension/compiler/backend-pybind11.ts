@@ -12,7 +12,7 @@
 // The file also carries cppimport's header and configuration block, so `cppimport.imp("<module>")` builds it too.
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
 import { entryFunction } from './compile-python';
-import { PY_NATIVE_RUNTIME } from './python-native-runtime';
+import { nativeBinaryText, PY_NATIVE_RUNTIME } from './python-native-runtime';
 import { isPyArrayType, type PyArrayType, type PyCallArg, type PyExpr, type PyFunction, type PyResult, type PyScalar, type PyStmt } from './ir';
 
 /** Compiler flags: optimised, no FMA contraction (CPython rounds every operation), C++17 for pybind11. */
@@ -231,82 +231,7 @@ class CppEmitter {
   }
 
   private binary(e: Extract<PyExpr, { kind: 'binary' }>): string {
-    const l = this.expr(e.left);
-    const r = this.expr(e.right);
-    const infix = (op: string) => `(${l} ${op} ${r})`;
-    const call = (name: string) => `${name}(${l}, ${r})`;
-    switch (e.op) {
-      case 'int.add':
-        return e.checked ? call('pl_add') : infix('+');
-      case 'int.sub':
-        return e.checked ? call('pl_sub') : infix('-');
-      case 'int.mul':
-        return e.checked ? call('pl_mul') : infix('*');
-      case 'int.floordiv':
-        return e.checked ? call('pl_floordiv') : call('py_floordiv');
-      case 'int.mod':
-        return e.checked ? call('pl_mod') : call('py_mod');
-      case 'int.pow':
-        return call('pl_pow');
-      case 'int.shl':
-        return call('pl_shl');
-      case 'int.shr':
-        return call('pl_shr');
-      case 'int.and':
-        return infix('&');
-      case 'int.or':
-        return infix('|');
-      case 'int.xor':
-        return infix('^');
-      case 'int.min':
-        return `pl_min<int64_t>(${l}, ${r})`;
-      case 'float.min':
-        return `pl_min<double>(${l}, ${r})`;
-      case 'int.max':
-        return `pl_max<int64_t>(${l}, ${r})`;
-      case 'float.max':
-        return `pl_max<double>(${l}, ${r})`;
-      case 'int.truediv':
-        return call('pl_truediv');
-      case 'float.add':
-        return infix('+');
-      case 'float.sub':
-        return infix('-');
-      case 'float.mul':
-        return infix('*');
-      case 'float.div':
-        return e.checked ? call('pl_fdiv') : infix('/');
-      case 'float.floordiv':
-        return e.checked ? call('pl_ffloordiv') : call('py_ffloordiv');
-      case 'float.mod':
-        return e.checked ? call('pl_fmod') : call('py_fmod');
-      case 'float.pow':
-        return call('pl_fpow');
-      case 'int.eq':
-      case 'float.eq':
-      case 'bool.eq':
-        return infix('==');
-      case 'int.ne':
-      case 'float.ne':
-      case 'bool.ne':
-        return infix('!=');
-      case 'int.lt':
-      case 'float.lt':
-        return infix('<');
-      case 'int.le':
-      case 'float.le':
-        return infix('<=');
-      case 'int.gt':
-      case 'float.gt':
-        return infix('>');
-      case 'int.ge':
-      case 'float.ge':
-        return infix('>=');
-      default: {
-        const never: never = e.op;
-        throw new Error(`unknown binary ${String(never)}`);
-      }
-    }
+    return nativeBinaryText(e.op, e.checked, this.expr(e.left), this.expr(e.right));
   }
 }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { emitCythonModule } from '../../../extension/compiler/backend-cython';
+import { CYTHON_RUNTIME_HEADER, emitCythonModule } from '../../../extension/compiler/backend-cython';
 import { emitPybind11Module } from '../../../extension/compiler/backend-pybind11';
 import type { PythonKernel } from '../../../extension/compiler/compile-python';
 import { cythonRuntimeDeclarations, PY_NATIVE_RUNTIME } from '../../../extension/compiler/python-native-runtime';
@@ -35,7 +35,8 @@ describe('generated Cython and C++', () => {
     KERNEL_CASES.forEach((c, i) => {
       const k = kernels[i]!;
       const module = `${c.id}_kernel`;
-      golden(`${c.id}.pyx`, emitCythonModule(k));
+      // Likewise the helpers' declarations in every .pyx.
+      golden(`${c.id}.pyx`, emitCythonModule(k).replace(cythonRuntimeDeclarations(CYTHON_RUNTIME_HEADER), '# (cythonRuntimeDeclarations)'));
       // The shared runtime is the same in every .cpp: the golden file holds only what the kernel adds.
       golden(`${c.id}.cpp`, emitPybind11Module(k, module).replace(PY_NATIVE_RUNTIME, '// (python-native-runtime.ts)\n'));
     });

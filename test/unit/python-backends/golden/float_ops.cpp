@@ -18,7 +18,7 @@ double f_float_ops(double v_x, double v_y) {
   if ((v_y != 0.0)) {
     v_r = ((v_r + pl_ffloordiv(v_x, v_y)) + pl_fmod(v_x, v_y));
   }
-  v_r = ((v_r + (pl_min<double>(v_x, v_y) * 2.0)) - pl_max<double>(v_x, v_y));
+  v_r = ((v_r + (pl_min(v_x, v_y) * 2.0)) - pl_max(v_x, v_y));
   if ((v_x > 0.0)) {
     v_r = ((v_r + pl_fpow(v_x, 0.5)) + pl_fpow(v_x, v_y));
   }

@@ -23,7 +23,7 @@ int64_t f_int_ops(int64_t v_a, int64_t v_b) {
   if (((INT64_C(0) <= v_b) ? (v_b < INT64_C(64)) : false)) {
     v_r = pl_add(v_r, pl_shr(v_a, v_b));
   }
-  return pl_sub(pl_add(pl_sub(v_r, pl_abs(v_a)), pl_max<int64_t>(v_a, v_b)), pl_min<int64_t>(v_a, v_b));
+  return pl_sub(pl_add(pl_sub(v_r, pl_abs(v_a)), pl_max(v_a, v_b)), pl_min(v_a, v_b));
 }
 
 }  // namespace

@@ -5,67 +5,7 @@
 # Checked operations raise where Python would answer differently; the wrapper then runs the original.
 from libc.stdint cimport int64_t, uint64_t
 
-cdef extern from "perf_lab_py_runtime.h" nogil:
-    const int64_t PL_MIN
-    const double PL_NEG_ZERO
-    const double PL_INF
-    const double PL_NAN
-    int64_t pl_add(int64_t a, int64_t b) except +
-    int64_t pl_sub(int64_t a, int64_t b) except +
-    int64_t pl_mul(int64_t a, int64_t b) except +
-    int64_t pl_floordiv(int64_t a, int64_t b) except +
-    int64_t pl_mod(int64_t a, int64_t b) except +
-    int64_t pl_pow(int64_t a, int64_t b) except +
-    int64_t pl_shl(int64_t a, int64_t b) except +
-    int64_t pl_shr(int64_t a, int64_t b) except +
-    int64_t py_floordiv(int64_t a, int64_t b)
-    int64_t py_mod(int64_t a, int64_t b)
-    double pl_truediv(int64_t a, int64_t b) except +
-    int64_t pl_neg(int64_t a) except +
-    int64_t pl_abs(int64_t a) except +
-    double pl_exact_float(int64_t a) except +
-    int64_t pl_int(double x) except +
-    int64_t pl_floor(double x) except +
-    int64_t pl_ceil(double x) except +
-    double pl_fdiv(double a, double b) except +
-    double pl_ffloordiv(double a, double b) except +
-    double pl_fmod(double a, double b) except +
-    double pl_fpow(double a, double b) except +
-    double py_fmod(double a, double b)
-    double py_ffloordiv(double a, double b)
-    int64_t pl_min(int64_t a, int64_t b)
-    double pl_min(double a, double b)
-    int64_t pl_max(int64_t a, int64_t b)
-    double pl_max(double a, double b)
-    bint pl_isnan(double x)
-    bint pl_isinf(double x)
-    bint pl_isfinite(double x)
-    int64_t pl_ix(int64_t i, int64_t n) except +
-    uint64_t pl_trips(int64_t start, int64_t stop, int64_t step)
-    double pl_math_sqrt(double x) except +
-    double pl_math_exp(double x) except +
-    double pl_math_expm1(double x) except +
-    double pl_math_log(double x) except +
-    double pl_math_log1p(double x) except +
-    double pl_math_log2(double x) except +
-    double pl_math_log10(double x) except +
-    double pl_math_sin(double x) except +
-    double pl_math_cos(double x) except +
-    double pl_math_tan(double x) except +
-    double pl_math_asin(double x) except +
-    double pl_math_acos(double x) except +
-    double pl_math_atan(double x) except +
-    double pl_math_sinh(double x) except +
-    double pl_math_cosh(double x) except +
-    double pl_math_tanh(double x) except +
-    double pl_math_asinh(double x) except +
-    double pl_math_acosh(double x) except +
-    double pl_math_atanh(double x) except +
-    double pl_math_atan2(double x, double y) except +
-    double pl_math_hypot(double x, double y) except +
-    double pl_math_pow(double x, double y) except +
-    double pl_math_fabs(double x)
-    double pl_math_copysign(double x, double y)
+# (cythonRuntimeDeclarations)
 
 cdef int64_t f_int_ops(int64_t v_a, int64_t v_b) except *:
     cdef int64_t v_r = 0
