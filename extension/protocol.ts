@@ -271,7 +271,9 @@ export type ToWebview =
   /** The answer to a `subtree` request: the node's subtree, pruned for its own width. */
   | { type: 'subtree'; id: number; node: FlameNode }
   /** The answer to a `chartRuns` request. */
-  | { type: 'chartRuns'; request: number; runs: ChartRuns };
+  | { type: 'chartRuns'; request: number; runs: ChartRuns }
+  /** The answer to a `sandwich` request: both trees over the whole profile, pruned like the flame graph. */
+  | { type: 'sandwich'; request: number; callers: FlameNode; callees: FlameNode };
 
 /** Messages from the webview to the extension. */
 export type FromWebview =
@@ -285,7 +287,9 @@ export type FromWebview =
   /** The flame graph zoomed in so far that a pruned node's (`FlameNode.id`) children show: send its subtree without nodes under `minTotal`. */
   | { type: 'subtree'; id: number; minTotal: number }
   /** The flame chart shows a window finer than its runs: send runs for `from`..`to` ms drawn `width` px wide. */
-  | { type: 'chartRuns'; request: number; from: number; to: number; width: number };
+  | { type: 'chartRuns'; request: number; from: number; to: number; width: number }
+  /** The sandwich of a pruned profile: send the callers and callees of the function (name, file and line). */
+  | { type: 'sandwich'; request: number; name: string; file: string; line: number };
 
 /** What the webview keeps with vscode.setState, so the panel survives a window reload. */
 export interface WebviewState {

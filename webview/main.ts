@@ -56,10 +56,13 @@ class App {
   private data: FlameGraphData | undefined;
   private rows: FunctionRow[] = [];
   private firstFrameOfKey = new Map<string, number>();
+  /** functionKey of each frame, computed once per profile. */
+  private frameKeys: string[] = [];
   private pendingReveal: { name: string; file?: string } | undefined;
   private view: ViewName = 'flame';
   private selected: { key: string; frame: number } | undefined;
-  private readonly pendingSubtrees = new Map<number, FlameNode>();
+  /** Subtrees asked of the extension, by node id, with the view that shows the node. */
+  private readonly pendingSubtrees = new Map<number, { node: FlameNode; view: FlameView }>();
   private readonly title = el('h1', 'title', 'Perf Lab');
   private readonly summary = el('p', 'summary');
   private readonly messages = el('div', 'messages');
@@ -162,13 +165,17 @@ class App {
     this.flame = new FlameView(this.graph, {
       ...canvasEvents,
       zoom: (path) => this.onZoom(path),
-      ...(vscode ? { needSubtree: (node: FlameNode, minTotal: number) => this.askSubtree(node, minTotal) } : {}),
+      ...(vscode ? { needSubtree: (node: FlameNode, minTotal: number) => this.askSubtree(node, minTotal, this.flame) } : {}),
     }, { id: 'flame', label: 'Flame graph', rootLabel: () => (this.data ? `all (${formatWeight(this.data.total, this.data.unit)})` : 'all') });
     this.chart = new ChartView(chartHost, {
       ...canvasEvents,
       ...(vscode ? { needRuns: (request: number, from: number, to: number, width: number) => post({ type: 'chartRuns', request, from, to, width }) } : {}),
     });
-    this.sandwich = new SandwichView(sandwichHost, canvasEvents);
+    this.sandwich = new SandwichView(
+      sandwichHost,
+      { ...canvasEvents, ...(vscode ? { needSubtree: (node: FlameNode, minTotal: number) => this.askSubtree(node, minTotal, this.sandwichViewOf(node)) } : {}) },
+      vscode ? (request, f) => post({ type: 'sandwich', request, name: f.name, file: f.file, line: f.line }) : undefined,
+    );
     this.table = new FunctionTable(vscode !== undefined, {
       select: (fn) => this.selectRow(fn),
       open: (fn) => this.openSource(fn),
@@ -240,6 +247,9 @@ class App {
       case 'chartRuns':
         this.chart.addRuns(m.request, m.runs);
         break;
+      case 'sandwich':
+        this.sandwich.answer(m.request, { callers: m.callers, callees: m.callees });
+        break;
       case 'optimize':
         console.warn('Perf Lab: the flame graph page got Before/After data; it is shown in its own panel');
         break;
@@ -266,8 +276,8 @@ class App {
     this.renderHeader(data);
     this.renderMessages(data);
     this.firstFrameOfKey = new Map();
-    data.frames.forEach((f, i) => {
-      const k = functionKey(f);
+    this.frameKeys = data.frames.map(functionKey);
+    this.frameKeys.forEach((k, i) => {
       if (!this.firstFrameOfKey.has(k)) this.firstFrameOfKey.set(k, i);
     });
     this.rows = data.functions ?? rowsFromTree(data);
@@ -397,7 +407,7 @@ class App {
     this.chart.setMatches(match);
     this.sandwich.setMatches(match);
     const keys = new Set<string>();
-    match.forEach((m, i) => m && keys.add(functionKey(data.frames[i]!)));
+    match.forEach((m, i) => m && keys.add(this.frameKeys[i]!));
     this.table.setMatches(keys);
     this.searchSummary.dataset.total = String(r.total);
     this.searchSummary.dataset.share = String(shareNumber(r.total, data.total));
@@ -492,7 +502,7 @@ class App {
     const key = functionKey(info);
     this.selected = { key, frame: frame! };
     const flags = new Uint8Array(data.frames.length);
-    data.frames.forEach((f, i) => (flags[i] = functionKey(f) === key ? 1 : 0));
+    this.frameKeys.forEach((k, i) => (flags[i] = k === key ? 1 : 0));
     this.flame.setSelectedFrames(flags);
     this.chart.setSelectedFrames(flags);
     this.table.setSelected(key, origin !== 'table');
@@ -573,19 +583,24 @@ class App {
     this.flash(`${f.name}: ${formatWeight(node.total, data.unit)} total (${formatShare(node.total, data.total)}) on its heaviest path.`);
   }
 
-  private askSubtree(node: FlameNode, minTotal: number): void {
+  private askSubtree(node: FlameNode, minTotal: number, view: FlameView): void {
     if (node.id === undefined) return;
-    this.pendingSubtrees.set(node.id, node);
+    this.pendingSubtrees.set(node.id, { node, view });
     post({ type: 'subtree', id: node.id, minTotal });
+  }
+
+  /** The half of the sandwich whose tree holds `node`. */
+  private sandwichViewOf(node: FlameNode): FlameView {
+    return this.sandwich.callers.parentOf(node) !== undefined || this.sandwich.callers.tree === node ? this.sandwich.callers : this.sandwich.callees;
   }
 
   /** A pruned node's children arrived: they are grafted in place, and the views that read the tree see them. */
   private onSubtree(id: number, subtree: FlameNode): void {
-    const node = this.pendingSubtrees.get(id);
-    if (!node) return;
+    const pending = this.pendingSubtrees.get(id);
+    if (!pending) return;
     this.pendingSubtrees.delete(id);
-    graftSubtree(node, subtree);
-    this.flame.grafted(node);
+    graftSubtree(pending.node, subtree);
+    pending.view.grafted(pending.node);
     if (this.search.value) this.onSearch();
   }
 

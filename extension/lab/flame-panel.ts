@@ -57,6 +57,10 @@ export class FlameViews implements vscode.Disposable {
         else this.log.warn(`the flame graph asked for a subtree this panel does not have (${msg.id})`);
         break;
       }
+      case 'sandwich': {
+        if (session) post(webview, { type: 'sandwich', request: msg.request, ...session.sandwich(msg) });
+        break;
+      }
       case 'chartRuns': {
         const runs = session?.chart(msg.from, msg.to, msg.width);
         if (runs) post(webview, { type: 'chartRuns', request: msg.request, runs });

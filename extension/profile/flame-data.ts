@@ -2,7 +2,7 @@
 // the webview gets the call tree pruned to boxes that can be drawn and the flame chart at the resolution it shows.
 import type { ChartRuns, FlameGraphData, FlameNode, FunctionRow, RunSummary } from '../protocol';
 import { callTree, frameStats, functionStats, totalWeight } from './aggregate';
-import { countNodes, pruneTree, PRUNE_WIDTH } from './flame-tree';
+import { countNodes, functionKey, pruneTree, PRUNE_WIDTH, sandwich, type Sandwich } from './flame-tree';
 import type { Profile } from './model';
 import { chartRuns, resolutionFor, timelineOf, type Timeline } from './timeline';
 
@@ -125,6 +125,12 @@ export class FlameSession {
   subtree(id: number, minTotal: number): FlameNode | undefined {
     const node = this.nodes[id];
     return node ? this.prune(node, Math.min(Math.max(minTotal, 0), node.total / PRUNE_WIDTH)) : undefined;
+  }
+
+  /** The sandwich of a function over the full tree, each half pruned like the flame graph (its nodes can be asked for). */
+  sandwich(fn: { name: string; file: string; line: number }): Sandwich {
+    const s = sandwich(this.full, this.data.frames, functionKey(fn));
+    return { callers: this.prune(s.callers), callees: this.prune(s.callees) };
   }
 
   /** Flame chart boxes for a window drawn `width` px wide; undefined when the profile has no timeline. */

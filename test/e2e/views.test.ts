@@ -199,8 +199,10 @@ describe('flame graph views', () => {
       if (process.env.PERF_LAB_UPDATE_SCREENSHOT) await copyFile(file, join(ROOT, 'docs', 'screenshot.png'));
     });
   });
-  it('asks the extension for the calls it left out of a big profile once a zoom makes them visible', { timeout: 120_000 }, async () => {
+  it('asks the extension for the calls and the flame chart it left out of a big profile; a hidden panel comes back', { timeout: 120_000 }, async () => {
     await lab.step('pruned', async () => {
+      // Opened in the profile panel's group, so that the panel is hidden and must come back afterwards.
+      await lab.page.locator('.tabs-container .tab', { hasText: 'Profile: nbody.js' }).first().click();
       await lab.quickOpen('wide.cpuprofile');
       const wide = await lab.webviewWith('#hot-functions tr[data-function="leaf0_0"]', 60_000);
       const flame = wide.locator('#flame');
@@ -225,6 +227,8 @@ describe('flame graph views', () => {
       measure('views: flame chart boxes of 130,000 samples, asked of the extension', String(chartBoxes));
       assert.ok(chartBoxes >= 3, `the flame chart shows the boxes the extension sent (${chartBoxes})`);
       await lab.screenshot('pruned-chart');
+      await lab.page.locator('.tabs-container .tab', { hasText: 'Profile: nbody.js' }).first().click();
+      await lab.webviewWith(`#hot-functions tr[data-function="${FN}"]`, 30_000);
     });
   });
 });

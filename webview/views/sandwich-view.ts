@@ -1,6 +1,6 @@
 // The sandwich: one function in the middle, everything that calls it above (callers drawn upwards, nearest first) and
 // everything it calls below, each merged over all the function's call sites.
-import { functionKey, sandwich } from '../../extension/profile/flame-tree';
+import { functionKey, sandwich, type Sandwich } from '../../extension/profile/flame-tree';
 import type { FlameGraphData, FlameNode, FrameInfo } from '../../extension/protocol';
 import { el } from '../dom';
 import { FlameView, type FlameViewEvents } from '../flame/flame-view';
@@ -14,8 +14,18 @@ export class SandwichView {
   private readonly empty = el('p', 'placeholder', 'Select a function (in any view or the table) to see its callers and callees.');
   private data: FlameGraphData | undefined;
   private key: string | undefined;
+  private request = 0;
+  private pending: FrameInfo | undefined;
 
-  constructor(host: HTMLElement, events: FlameViewEvents) {
+  /**
+   * @param fetch when given and the profile was sent pruned, the sandwich is asked of the extension (which has the
+   * whole tree) instead of merged from what the page has; the answer comes to {@link answer}.
+   */
+  constructor(
+    host: HTMLElement,
+    events: FlameViewEvents,
+    private readonly fetch?: (request: number, frame: FrameInfo) => void,
+  ) {
     const top = el('div', 'sandwich-pane callers');
     const bottom = el('div', 'sandwich-pane callees');
     this.heading.id = 'sandwich-heading';
@@ -53,7 +63,27 @@ export class SandwichView {
     const key = functionKey(frame);
     if (key === this.key && !force) return;
     this.key = key;
-    const s = sandwich(data.root, data.frames, key);
+    if (data.pruned && this.fetch) {
+      this.pending = frame;
+      host.dataset.empty = 'true';
+      this.empty.textContent = `Loading the callers and callees of ${frame.name || '(anonymous)'}…`;
+      this.fetch(++this.request, frame);
+      return;
+    }
+    this.draw(frame, sandwich(data.root, data.frames, key));
+  }
+
+  /** The extension's answer to the latest request; older answers are dropped. */
+  answer(request: number, s: Sandwich): void {
+    if (request !== this.request || !this.pending) return;
+    const frame = this.pending;
+    this.pending = undefined;
+    this.draw(frame, s);
+  }
+
+  private draw(frame: FrameInfo, s: Sandwich): void {
+    const data = this.data!;
+    const host = this.heading.parentElement!;
     host.dataset.empty = String(s.callees.frame < 0);
     if (s.callees.frame < 0) {
       this.empty.textContent = `${frame.name || '(anonymous)'} has no samples in the loaded part of the profile.`;

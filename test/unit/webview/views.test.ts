@@ -181,6 +181,10 @@ test('the host session sends big trees pruned and answers subtree and chart requ
   const sub = session.subtree(main.id!, 0.001)!;
   assert.equal(countNodes(sub), 2 + 1 + 80, 'zoomed far in, every rare call and its leaf comes');
   assert.equal(session.subtree(9999, 1), undefined);
+  // The sandwich comes from the full tree: cold was pruned from what the page has, yet its 40 callees are there.
+  const sw = session.sandwich({ name: 'cold', file: '/src/cold.js', line: 1 });
+  assert.equal(sw.callees.children.length, 40);
+  assert.deepEqual(sw.callers.children.map((c) => data.frames[c.frame]!.name), ['main']);
   assert.deepEqual([sent.chart!.depth.length, sent.chart!.resolution, sent.chart!.to], [0, 3039.01, 3039.01], 'a long timeline (3039.01 ms) is left for the page to ask for');
   const standalone = new FlameSession(data, { maxWholeNodes: 10, maxWholeChartSamples: 100, deferChart: false }).initial();
   assert.ok(standalone.chart!.depth.length > 0 && standalone.chart!.resolution > 0, 'without a host it comes at the resolution of a wide screen');
