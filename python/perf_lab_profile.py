@@ -404,7 +404,8 @@ def convert_speedscope(data, interval_us, version):
             chain = [mapped[i] for i in stack]
             if "run_script" in chain:
                 chain = chain[len(chain) - chain[::-1].index("run_script"):]
-            elif None in chain:
+            # A stack through any other helper code (starting the control thread, a stop) is the helper's own time.
+            if None in chain:
                 continue
             chain = [c for c in chain if isinstance(c, tuple)]
             if not chain:

@@ -94,10 +94,13 @@ describe('converting py-spy\'s speedscope file', () => {
           { name: 'Shape.area', file, line: 3 },
           { name: 'Shape.area', file, line: 4 },
           { name: 'loop', file: helper, line: 300 },
+          { name: 'watch_control', file: helper, line: 400 },
+          { name: 'Thread.start', file: '/usr/lib/python3.11/threading.py', line: 950 },
         ],
       },
       profiles: [
-        { type: 'sampled', unit: 'seconds', samples: [[0, 1, 2, 3], [0, 1, 2, 4], [0, 1, 2, 4], [5]], weights: [0.001, 0.001, 0.001, 0.001] },
+        // The helper starting its control thread from run_script, and its control thread, are left out.
+        { type: 'sampled', unit: 'seconds', samples: [[0, 1, 2, 3], [0, 1, 2, 4], [0, 1, 2, 4], [5], [0, 1, 6, 7]], weights: [0.001, 0.001, 0.001, 0.001, 0.001] },
       ],
     };
     const input = join(scratch, 'spy.json');
@@ -112,7 +115,7 @@ describe('converting py-spy\'s speedscope file', () => {
         ['Shape.area', 2],
       ],
     );
-    assert.equal(profile.sampleStack.length, 3, 'the helper-only stack is left out');
+    assert.equal(profile.sampleStack.length, 3, 'the helper\'s own stacks are left out');
     assert.equal(totalWeight(profile), 3);
     assert.deepEqual([...lineStats(profile).get(file)!].sort(), [
       [3, 1],
