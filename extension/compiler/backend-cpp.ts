@@ -12,6 +12,8 @@
 // used in place (no copy), so a kernel that may bail first snapshots the arrays it writes and restores them
 // on a bail-out: the original then starts from the arguments exactly as the caller passed them.
 import { emitParallelLoop } from './parallel';
+import { intLocals } from './exact-ints';
+import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
 import { HOST_MATH, isArrayType, type ArrayKind, type CallArg, type Expr, type IrFunction, type IrModule, type ResultType, type ScalarType, type Stmt } from './ir';
 
 /** How the loader passes each argument (the same shape as the wasm backend's, so inputs and proofs are shared). */
@@ -245,29 +247,101 @@ class CppGen {
     private threads = false,
   ) {}
 
-  prototype(f: IrFunction): string {
+  /** Index ranges proven by the entry guard, for the function being emitted. */
+  private ranges!: RangeFacts;
+  /** Emitting the version that runs when the entry guard holds. */
+  private fast = false;
+
+  prototype(f: IrFunction, suffix = ''): string {
     const params: string[] = [];
     for (const p of f.params) {
       if (isArrayType(p.type)) params.push(`${elementCType(p.type.array)}* a${p.slot}, uint32_t n${p.slot}`);
       else params.push(`${C_TYPE[f.locals[p.slot]!.type]} l${p.slot}`);
     }
-    return `static inline ${resultCType(f.result)} ${mangle(f.name)}(${params.join(', ')})`;
+    return `static inline ${resultCType(f.result)} ${mangle(f.name)}${suffix}(${params.join(', ')})`;
   }
 
+  /**
+   * The function; when the range analysis (ranges.ts) proves accesses in range under an entry guard, a
+   * version without their checks comes first (`<name>_fast`), and the function calls it when the guard holds.
+   */
   function(f: IrFunction): string {
     this.f = f;
-    this.tmp = 0;
     this.jumps = new Set();
     collectJumps(f.body, this.jumps);
-    const out: string[] = [this.prototype(f) + ' {'];
+    this.ranges = rangeFacts(f, intLocals(f), 0x7fffffff);
+    const r = this.ranges;
+    const out: string[] = [];
+    const args = f.params.map((p) => (isArrayType(p.type) ? `a${p.slot}, n${p.slot}` : `l${p.slot}`)).join(', ');
+    let enter: string | undefined;
+    if (r.proven.size + r.narrow.size + r.roundDivs.size > 0) {
+      this.fast = true;
+      out.push(...this.body(f, '_fast'));
+      this.fast = false;
+      const call = `${mangle(f.name)}_fast(${args})`;
+      enter = `  if (${r.guard.length ? r.guard.map((t) => this.guardTerm(t)).join(' && ') : 'true'}) ${f.result === 'void' ? `{ ${call}; return; }` : `return ${call};`}`;
+    }
+    out.push(...this.body(f, '', enter));
+    return out.join('\n');
+  }
+
+  private body(f: IrFunction, suffix: string, enter?: string): string[] {
+    this.tmp = 0;
+    const out: string[] = [this.prototype(f, suffix) + ' {'];
+    if (enter) out.push(enter);
     const params = new Set(f.params.filter((p) => !isArrayType(p.type)).map((p) => p.slot));
     f.locals.forEach((l, i) => {
-      if (!params.has(i)) out.push(`  ${C_TYPE[l.type]} l${i} = ${l.type === 'bool' ? 'false' : '0'};  // ${l.name.replace(/[^\w$]/g, '')}`);
+      const type = this.fast && this.ranges.narrow.has(i) ? 'int32_t' : C_TYPE[l.type];
+      if (!params.has(i)) out.push(`  ${type} l${i} = ${l.type === 'bool' ? 'false' : '0'};  // ${l.name.replace(/[^\w$]/g, '')}`);
     });
     this.block(f.body, 1, out);
     if (f.result !== 'void') out.push('  plab::bail();');
     out.push('}');
-    return out.join('\n');
+    return out;
+  }
+
+  /** One term of the entry guard: a polynomial over int32 parameters and lengths, `<= 0` in int64 (no overflow: ranges.ts). */
+  private guardTerm(t: GuardTerm): string {
+    const monos = [...t.poly].map(([mono, c]) => [`int64_t(${c})`, ...(mono ? mono.split('*') : []).map((v) => `int64_t(${v[0] === 'n' ? 'n' : 'l'}${v.slice(1)})`)].join(' * '));
+    return `(${monos.join(' + ') || '0'}) <= 0`;
+  }
+
+  /**
+   * An integer expression the range analysis proved exact, in wrapping 32-bit arithmetic: its value is an
+   * int32 (an index, a narrowed local), so the low 32 bits of each step give it exactly.
+   */
+  private i32Of(e: Expr): string {
+    switch (e.kind) {
+      case 'const':
+        return `int32_t(${(e.value | 0) >>> 0}u)`;
+      case 'local':
+        if (e.type !== 'f64' || this.ranges.narrow.has(e.local)) return `l${e.local}`;
+        return `int32_t(uint32_t(int64_t(l${e.local})))`;
+      case 'unary':
+        if (e.op === 'f64.from_i32') return this.expr(e.arg);
+        if (e.op === 'i32.from_f64') return this.i32Of(e.arg);
+        break;
+      case 'binary': {
+        const l = `uint32_t(${this.i32Of(e.left)})`;
+        if (e.op === 'i32.shl') return `int32_t(${l} << ${(e.right as { value: number }).value})`;
+        const r = `uint32_t(${this.i32Of(e.right)})`;
+        if (e.op === 'f64.add' || e.op === 'i32.add') return `int32_t(${l} + ${r})`;
+        if (e.op === 'f64.sub' || e.op === 'i32.sub') return `int32_t(${l} - ${r})`;
+        if (e.op === 'f64.mul' || e.op === 'i32.mul') return `int32_t(${l} * ${r})`;
+        break;
+      }
+      case 'length':
+      case 'load':
+        return this.expr(e);
+      default:
+        break;
+    }
+    throw new Error(`not a proven integer expression: ${e.kind}`);
+  }
+
+  /** `Math.round(x / c)` for a proven 0 <= x < 2^30 and c <= 2^29: floor((2x + c) / 2c) in uint32. */
+  private roundDiv(d: { x: Expr; c: number }): string {
+    return `int32_t((uint32_t(${this.i32Of(d.x)}) * 2u + ${d.c}u) / ${2 * d.c}u)`;
   }
 
   private block(list: Stmt[], d: number, out: string[]): void {
@@ -278,11 +352,12 @@ class CppGen {
     const pad = '  '.repeat(d);
     switch (s.kind) {
       case 'set':
-        out.push(`${pad}l${s.local} = ${this.expr(s.value)};`);
+        if (this.fast && this.ranges.narrow.has(s.local)) out.push(`${pad}l${s.local} = ${this.i32Of(s.value)};`);
+        else out.push(`${pad}l${s.local} = ${this.expr(s.value)};`);
         return;
       case 'store':
         out.push(`${pad}{`);
-        this.store(s.array, s.index, s.value, d + 1, out);
+        this.store(s, s.array, s.index, s.value, d + 1, out);
         out.push(`${pad}}`);
         return;
       case 'expr':
@@ -341,15 +416,17 @@ class CppGen {
     }
   }
 
-  private store(array: number, index: Expr, value: Expr, d: number, out: string[]): void {
+  private store(node: Stmt, array: number, index: Expr, value: Expr, d: number, out: string[]): void {
     const pad = '  '.repeat(d);
     const kind = this.f.arrays[array]!.kind;
     // JavaScript evaluates the index, then the value, then writes; a typed array ignores a write out of range.
-    out.push(`${pad}uint32_t i = ${this.index(index)};`);
+    const proven = this.fast && this.ranges.proven.has(node);
+    out.push(`${pad}uint32_t i = ${proven ? `uint32_t(${this.i32Of(index)})` : this.index(index)};`);
     const vt = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array' ? 'double' : 'int32_t';
     out.push(`${pad}${vt} v = ${this.expr(value)};`);
     const write = `a${array}[i] = ${elementCType(kind)}(${kind === 'Float32Array' || kind.startsWith('Float') || kind === 'Array' ? 'v' : 'uint32_t(v)'});`;
-    if (kind === 'Array') out.push(`${pad}if (i >= n${array}) plab::bail();`, `${pad}${write}`);
+    if (proven) out.push(`${pad}${write}`);
+    else if (kind === 'Array') out.push(`${pad}if (i >= n${array}) plab::bail();`, `${pad}${write}`);
     else out.push(`${pad}if (i < n${array}) ${write}`);
   }
 
@@ -390,9 +467,13 @@ class CppGen {
       case 'const':
         return e.type === 'f64' ? doubleLiteral(e.value) : intLiteral(e.type, e.value);
       case 'local':
-        return `l${e.local}`;
-      case 'unary':
+        // A narrowed local is read as the double it stands for (so that `-x` of 0 is -0, as in JavaScript).
+        return this.fast && this.ranges.narrow.has(e.local) ? `double(l${e.local})` : `l${e.local}`;
+      case 'unary': {
+        const rd = this.fast ? this.ranges.roundDivs.get(e.op === 'i32.from_f64' ? e.arg : e) : undefined;
+        if (rd) return e.op === 'i32.from_f64' ? this.roundDiv(rd) : `double(${this.roundDiv(rd)})`;
         return this.unary(e.op, this.expr(e.arg), e.type);
+      }
       case 'binary':
         return this.operands([e.left, e.right], ([l, r]) => this.binary(e.op, l!, r!, e.type));
       case 'math': {
@@ -406,7 +487,7 @@ class CppGen {
         return `(${this.expr(e.cond)} ? ${this.expr(e.then)} : ${this.expr(e.else)})`;
       case 'load': {
         const kind = this.f.arrays[e.array]!.kind;
-        const read = `plab::load(a${e.array}, n${e.array}, ${this.index(e.index)})`;
+        const read = this.fast && this.ranges.proven.has(e) ? `a${e.array}[uint32_t(${this.i32Of(e.index)})]` : `plab::load(a${e.array}, n${e.array}, ${this.index(e.index)})`;
         return kind === 'Float32Array' ? `double(${read})` : kind === 'Float64Array' || kind === 'Array' || kind === 'Uint32Array' ? read : `int32_t(${read})`;
       }
       case 'length':

@@ -5,6 +5,8 @@ import { elementSize, isArrayType, type ArrayKind, type Expr, type IrFunction, t
 import { boundsFacts, type InBounds } from './bounds';
 import { CHECKED_LIMIT, EXACT, intLocals, intShape } from './exact-ints';
 import { unrollLoops } from './unroll';
+import { walkIr } from './ir-walk';
+import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
 import { kernelFeatures, loadBinaryen, optimizeAndEmit, type Binaryen, type BinaryenModule, type BinaryenType, type ExpressionRef } from './binaryen';
 
 /** How the loader passes each argument of the exported function. */
@@ -190,6 +192,12 @@ class FunctionGen {
   /** Loops whose test proves a counter in bounds, and those whose body is being emitted. */
   private facts = new Map<Stmt, InBounds>();
   private active: InBounds[] = [];
+  /** Index ranges proven by the entry guard (ranges.ts); used by the fast version only. */
+  private ranges: RangeFacts | undefined;
+  /** Emitting the fast version: the guard held at entry. */
+  private fast = false;
+  /** i32 wasm locals of the narrowed integer-double locals (fast version). */
+  private narrowIndex: number[] = [];
 
   constructor(
     private gen: ModuleGen,
@@ -214,9 +222,86 @@ class FunctionGen {
     f.locals.forEach((l, i) => {
       if (this.localIndex[i] === undefined) this.localIndex[i] = this.newVar(this.ints.has(i) ? b.i64 : this.gen.wasmType(l.type));
     });
-    const body = this.stmts(f.body);
-    if (f.result !== 'void') body.push(this.m.unreachable());
-    this.m.addFunction(f.name, b.createType(this.paramTypes), this.gen.wasmType(f.result), this.varTypes, this.m.block(null, body, b.none));
+    const m = this.m;
+    this.ranges = rangeFacts(f, this.ints, 0x3fffffff);
+    const r = this.ranges;
+    let body: ExpressionRef[];
+    if (r.proven.size + r.narrow.size + r.roundDivs.size === 0) {
+      body = this.stmts(f.body);
+    } else {
+      // Two versions: without the checks the entry guard makes redundant, and the checked one.
+      for (const l of r.narrow) this.narrowIndex[l] = this.newVar(b.i32);
+      this.fast = true;
+      const fast = this.block(f.body);
+      this.fast = false;
+      if (r.guard.length === 0) body = [fast];
+      else body = [m.if(this.guard(r.guard), fast, this.block(f.body))];
+    }
+    if (f.result !== 'void') body.push(m.unreachable());
+    m.addFunction(f.name, b.createType(this.paramTypes), this.gen.wasmType(f.result), this.varTypes, m.block(null, body, b.none));
+  }
+
+  /** The entry guard: every term's polynomial over parameters and lengths is ≤ 0, evaluated in i64. */
+  private guard(terms: GuardTerm[]): ExpressionRef {
+    const { m, b } = this;
+    const atom = (v: string): ExpressionRef => {
+      const n = Number(v.slice(1));
+      if (v[0] === 'n') return this.u32ToI64(m.local.get(this.arrayLen[n]!, b.i32));
+      return m.i64.extend_s(m.local.get(this.localIndex[n]!, b.i32));
+    };
+    const term = (t: GuardTerm): ExpressionRef => {
+      let sum: ExpressionRef | undefined;
+      for (const [mono, c] of t.poly) {
+        let v: ExpressionRef = m.i64.const(BigInt(c));
+        for (const a of mono ? mono.split('*') : []) v = m.i64.mul(v, atom(a));
+        sum = sum === undefined ? v : m.i64.add(sum, v);
+      }
+      return m.i64.le_s(sum ?? m.i64.const(0n), m.i64.const(0n));
+    };
+    return terms.map(term).reduce((acc, t) => m.i32.and(acc, t));
+  }
+
+  /**
+   * An integer expression the range analysis proved exact (ranges.ts), in wrapping int32 arithmetic: its value
+   * is an int32 (an index, a narrowed local), so the low 32 bits of each step give it exactly.
+   */
+  private i32Of(e: Expr): ExpressionRef {
+    const { m, b } = this;
+    switch (e.kind) {
+      case 'const':
+        return m.i32.const(e.value | 0);
+      case 'local':
+        if (e.type !== 'f64') return m.local.get(this.localIndex[e.local]!, b.i32);
+        if (this.narrowIndex[e.local] !== undefined) return m.local.get(this.narrowIndex[e.local]!, b.i32);
+        if (this.ints.has(e.local)) return m.i32.wrap(m.local.get(this.localIndex[e.local]!, b.i64));
+        // A double holding an integer within ±2^52 (maybe -0): truncated exactly through i64.
+        return m.i32.wrap(m.i64.trunc_s_sat.f64(m.local.get(this.localIndex[e.local]!, b.f64)));
+      case 'unary':
+        if (e.op === 'f64.from_i32') return this.expr(e.arg);
+        if (e.op === 'i32.from_f64') return this.i32Of(e.arg);
+        break;
+      case 'binary': {
+        if (e.op === 'i32.shl') return m.i32.shl(this.i32Of(e.left), this.expr(e.right));
+        const l = this.i32Of(e.left);
+        const r = this.i32Of(e.right);
+        if (e.op === 'f64.add' || e.op === 'i32.add') return m.i32.add(l, r);
+        if (e.op === 'f64.sub' || e.op === 'i32.sub') return m.i32.sub(l, r);
+        if (e.op === 'f64.mul' || e.op === 'i32.mul') return m.i32.mul(l, r);
+        break;
+      }
+      case 'length':
+      case 'load':
+        return this.expr(e);
+      default:
+        break;
+    }
+    throw new Error(`not a proven integer expression: ${e.kind}`);
+  }
+
+  /** `Math.round(x / c)` for a proven 0 <= x < 2^30 and c <= 2^29: floor((2x + c) / 2c), exact in uint32. */
+  private roundDiv(d: { x: Expr; c: number }): ExpressionRef {
+    const m = this.m;
+    return m.i32.div_u(m.i32.add(m.i32.shl(this.i32Of(d.x), m.i32.const(1)), m.i32.const(d.c)), m.i32.const(2 * d.c));
   }
 
   private newVar(t: BinaryenType): number {
@@ -237,6 +322,7 @@ class FunctionGen {
     const { m } = this;
     switch (s.kind) {
       case 'set': {
+        if (this.fast && this.narrowIndex[s.local] !== undefined) return m.local.set(this.narrowIndex[s.local]!, this.i32Of(s.value));
         if (this.ints.has(s.local)) {
           const shape = intShape(s.value, this.ints)!;
           const v = this.intExpr(s.value);
@@ -245,7 +331,7 @@ class FunctionGen {
         return m.local.set(this.localIndex[s.local]!, this.expr(s.value));
       }
       case 'store':
-        return this.store(s.array, s.index, s.value);
+        return this.store(s, s.array, s.index, s.value);
       case 'expr': {
         const v = this.expr(s.value);
         return s.value.type === 'void' ? v : m.drop(v);
@@ -253,9 +339,9 @@ class FunctionGen {
       case 'if':
         return m.if(this.expr(s.cond), this.block(s.then), s.else.length ? this.block(s.else) : undefined);
       case 'loop': {
-        const brk = `brk${s.label}`;
-        const top = `top${s.label}`;
-        const cont = `cont${s.label}`;
+        const brk = this.label('brk', s.label);
+        const top = this.label('top', s.label);
+        const cont = this.label('cont', s.label);
         const inner: ExpressionRef[] = [];
         if (s.test) inner.push(...this.exitUnless(brk, s.test));
         const fact = this.facts.get(s);
@@ -267,9 +353,9 @@ class FunctionGen {
         return m.block(brk, [m.loop(top, m.block(null, inner, this.b.none))], this.b.none);
       }
       case 'break':
-        return m.br(`brk${s.label}`);
+        return m.br(this.label('brk', s.label));
       case 'continue':
-        return m.br(`cont${s.label}`);
+        return m.br(this.label('cont', s.label));
       case 'return':
         return m.return(s.value ? this.expr(s.value) : undefined);
       default: {
@@ -277,6 +363,11 @@ class FunctionGen {
         throw new Error(`unknown statement ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** A loop's label, kept apart between the two versions of a function. */
+  private label(kind: string, n: number): string {
+    return `${this.fast ? 'f' : ''}${kind}${n}`;
   }
 
   /** Branches to `label` unless `test` holds; `a && b` becomes two branches, with no boolean materialised. */
@@ -321,7 +412,7 @@ class FunctionGen {
    * outside any array and JavaScript and the compiled code both see an index out of range.
    */
   private exactIndex(e: Expr): ExpressionRef | undefined {
-    const { m, b } = this;
+    const m = this.m;
     const terms: { sign: 1 | -1; e: Expr; bound: number }[] = [];
     const leafBound = (x: Expr): number | undefined => {
       if (x.kind === 'const') return Number.isInteger(x.value) && Math.abs(x.value) <= 2 ** 50 ? Math.abs(x.value) : undefined;
@@ -350,7 +441,7 @@ class FunctionGen {
     if (total >= 2 ** 63 || total - largest > 2 ** 50) return undefined;
     const leaf = (x: Expr): ExpressionRef => {
       if (x.kind === 'const') return m.i64.const(BigInt(x.value));
-      if (x.kind === 'local') return m.local.get(this.localIndex[x.local]!, b.i64);
+      if (x.kind === 'local') return this.intExpr(x);
       const u = x as Extract<Expr, { kind: 'unary' }>;
       return u.op === 'f64.from_i32' ? m.i64.extend_s(this.expr(u.arg)) : this.u32ToI64(this.expr(u.arg));
     };
@@ -384,6 +475,7 @@ class FunctionGen {
       case 'const':
         return m.i64.const(BigInt(e.value));
       case 'local':
+        if (this.fast && this.narrowIndex[e.local] !== undefined) return m.i64.extend_s(m.local.get(this.narrowIndex[e.local]!, this.b.i32));
         return m.local.get(this.localIndex[e.local]!, this.b.i64);
       case 'unary':
         return e.op === 'f64.from_i32' ? m.i64.extend_s(this.expr(e.arg)) : this.u32ToI64(this.expr(e.arg));
@@ -452,6 +544,7 @@ class FunctionGen {
 
   /** A proven index as an i32 (an integer double's i64 local is below the length, so it wraps exactly). */
   private provenIndex(index: Expr): ExpressionRef {
+    if (this.fast && index.kind === 'local' && this.narrowIndex[index.local] !== undefined) return this.i32Of(index);
     if (index.kind === 'local' && this.ints.has(index.local)) return this.m.i32.wrap(this.m.local.get(this.localIndex[index.local]!, this.b.i64));
     return this.expr(index);
   }
@@ -468,7 +561,7 @@ class FunctionGen {
     return m.i32.lt_u(m.local.get(idx, this.b.i32), m.local.get(this.arrayLen[array]!, this.b.i32));
   }
 
-  private load(array: number, index: Expr): ExpressionRef {
+  private load(node: Expr, array: number, index: Expr): ExpressionRef {
     const { m, b } = this;
     const kind = this.f.arrays[array]!.kind;
     const t = this.newVar(b.i32);
@@ -499,11 +592,12 @@ class FunctionGen {
         value = m.i32.load8_u(0, 1, addr);
     }
     const type = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array' ? b.f64 : b.i32;
+    if (this.fast && this.ranges!.proven.has(node)) return m.block(null, [m.local.set(t, this.i32Of(index)), value], type);
     if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.provenIndex(index)), value], type);
     return m.block(null, [...this.checkedIndex(array, index, t, (ok) => [m.if(m.i32.eqz(ok), m.unreachable())]), value], type);
   }
 
-  private store(array: number, index: Expr, value: Expr): ExpressionRef {
+  private store(node: Stmt, array: number, index: Expr, value: Expr): ExpressionRef {
     const { m, b } = this;
     const kind = this.f.arrays[array]!.kind;
     const t = this.newVar(b.i32);
@@ -532,6 +626,7 @@ class FunctionGen {
         write = m.i32.store8(0, 1, addr, val);
     }
     // JavaScript evaluates the index, then the value, then writes; a typed array ignores writes out of range.
+    if (this.fast && this.ranges!.proven.has(node)) return m.block(null, [m.local.set(t, this.i32Of(index)), m.local.set(v, this.expr(value)), write], b.none);
     if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.provenIndex(index)), m.local.set(v, this.expr(value)), write], b.none);
     let ok: ExpressionRef = 0;
     const setIndex = this.checkedIndex(array, index, t, (test) => {
@@ -548,10 +643,14 @@ class FunctionGen {
       case 'const':
         return e.type === 'f64' ? m.f64.const(e.value) : m.i32.const(e.value | 0);
       case 'local':
+        if (this.fast && this.narrowIndex[e.local] !== undefined) return m.f64.convert_s.i32(m.local.get(this.narrowIndex[e.local]!, b.i32));
         if (this.ints.has(e.local)) return m.f64.convert_s.i64(m.local.get(this.localIndex[e.local]!, b.i64));
         return m.local.get(this.localIndex[e.local]!, this.gen.wasmType(e.type));
-      case 'unary':
+      case 'unary': {
+        const rd = this.fast ? this.ranges!.roundDivs.get(e.op === 'i32.from_f64' ? e.arg : e) : undefined;
+        if (rd) return e.op === 'i32.from_f64' ? this.roundDiv(rd) : m.f64.convert_u.i32(this.roundDiv(rd));
         return this.unary(e.op, this.expr(e.arg));
+      }
       case 'binary': {
         const scaled = shiftAddFactor(e);
         if (scaled) return m.i32.mul(this.expr(scaled.x), m.i32.const(scaled.factor));
@@ -562,7 +661,7 @@ class FunctionGen {
       case 'cond':
         return m.if(this.expr(e.cond), this.expr(e.then), this.expr(e.else));
       case 'load':
-        return this.load(e.array, e.index);
+        return this.load(e, e.array, e.index);
       case 'length':
         return m.local.get(this.arrayLen[e.array]!, b.i32);
       case 'call': {
@@ -698,62 +797,9 @@ function shiftAddFactor(e: Extract<Expr, { kind: 'binary' }>): { x: Expr; factor
 /** The arrays of `f` whose elements it may read (an array passed on to another function counts as read). */
 function arraysRead(f: IrFunction): Set<number> {
   const out = new Set<number>();
-  const expr = (e: Expr): void => {
-    switch (e.kind) {
-      case 'load':
-        out.add(e.array);
-        return expr(e.index);
-      case 'unary':
-        return expr(e.arg);
-      case 'binary':
-        expr(e.left);
-        return expr(e.right);
-      case 'math':
-        return e.args.forEach(expr);
-      case 'cond':
-        expr(e.cond);
-        expr(e.then);
-        return expr(e.else);
-      case 'call':
-        for (const a of e.args) {
-          if (a.kind === 'array') out.add(a.array);
-          else expr(a);
-        }
-        return;
-      default:
-        return;
-    }
-  };
-  const stmts = (list: Stmt[]): void => {
-    for (const s of list) {
-      switch (s.kind) {
-        case 'set':
-        case 'expr':
-          expr(s.value);
-          break;
-        case 'store':
-          expr(s.index);
-          expr(s.value);
-          break;
-        case 'if':
-          expr(s.cond);
-          stmts(s.then);
-          stmts(s.else);
-          break;
-        case 'loop':
-          if (s.test) expr(s.test);
-          stmts(s.body);
-          stmts(s.update);
-          if (s.postTest) expr(s.postTest);
-          break;
-        case 'return':
-          if (s.value) expr(s.value);
-          break;
-        default:
-          break;
-      }
-    }
-  };
-  stmts(f.body);
+  walkIr(f.body, () => {}, (e) => {
+    if (e.kind === 'load') out.add(e.array);
+    if (e.kind === 'call') for (const a of e.args) if (a.kind === 'array') out.add(a.array);
+  });
   return out;
 }

@@ -3,6 +3,7 @@
 // counter starts at a constant, is tested against a constant, steps by one in the update alone, and whose body
 // has no loop, break or continue of its own; the counter ends with the value the loop would leave.
 import type { Expr, IrFunction, IrModule, Stmt } from './ir';
+import { walkIr } from './ir-walk';
 
 /** Most iterations a loop may have to be unrolled. */
 const MAX_TRIPS = 4;
@@ -52,7 +53,7 @@ function unrolled(init: Stmt, loop: Extract<Stmt, { kind: 'loop' }>): Stmt[] | u
   if (trips > MAX_TRIPS || !Number.isInteger(start) || !Number.isInteger(end) || end > 2 ** 31 - 1) return undefined;
   let size = 0;
   let ok = true;
-  walk(loop.body, (s) => {
+  walkIr(loop.body, (s) => {
     if (s.kind === 'loop' || s.kind === 'break' || s.kind === 'continue' || (s.kind === 'set' && s.local === c)) ok = false;
   }, () => size++);
   if (!ok || size > MAX_BODY) return undefined;
@@ -67,61 +68,4 @@ function unrolled(init: Stmt, loop: Extract<Stmt, { kind: 'loop' }>): Stmt[] | u
 
 function isLocal(e: Expr, local: number): boolean {
   return e.kind === 'local' && e.local === local;
-}
-
-function walk(list: Stmt[], onStmt: (s: Stmt) => void, onExpr: () => void): void {
-  const expr = (e: Expr): void => {
-    onExpr();
-    switch (e.kind) {
-      case 'unary':
-        expr(e.arg);
-        break;
-      case 'binary':
-        expr(e.left);
-        expr(e.right);
-        break;
-      case 'math':
-        e.args.forEach(expr);
-        break;
-      case 'cond':
-        expr(e.cond);
-        expr(e.then);
-        expr(e.else);
-        break;
-      case 'load':
-        expr(e.index);
-        break;
-      case 'call':
-        for (const a of e.args) if (a.kind !== 'array') expr(a);
-        break;
-      default:
-        break;
-    }
-  };
-  for (const s of list) {
-    onStmt(s);
-    switch (s.kind) {
-      case 'set':
-      case 'expr':
-        expr(s.value);
-        break;
-      case 'store':
-        expr(s.index);
-        expr(s.value);
-        break;
-      case 'if':
-        expr(s.cond);
-        walk(s.then, onStmt, onExpr);
-        walk(s.else, onStmt, onExpr);
-        break;
-      case 'loop':
-        walk(s.body, onStmt, onExpr);
-        break;
-      case 'return':
-        if (s.value) expr(s.value);
-        break;
-      default:
-        break;
-    }
-  }
 }

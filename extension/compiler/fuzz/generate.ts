@@ -33,6 +33,8 @@ class Gen {
     private numbers: string[],
     private arrays: { name: string; kind: ArrayKind }[],
     private helper: string | undefined,
+    /** The int32 parameters among `numbers` (sizes of the 2-D loops). */
+    private int32s: string[] = [],
   ) {}
 
   private chance(p: number): boolean {
@@ -136,6 +138,8 @@ class Gen {
         this.block(indent + 1, 2);
       }
       this.line(indent, '}');
+    } else if (r < 0.79 && this.loopDepth === 0 && this.arrays.length && this.chance(0.5)) {
+      this.grid(indent);
     } else if (r < 0.84 && this.loopDepth < 2 && this.arrays.length) {
       const i = `i${this.n++}`;
       const a = pick(this.r, this.arrays).name;
@@ -177,6 +181,52 @@ class Gen {
       const v = `v${this.n++}`;
       this.line(indent, `const ${v} = ${this.expr(2)};`);
     }
+  }
+
+  /**
+   * An image-style double loop with row-major index arithmetic (`y * w + x`, `(y + dy) * w + (x + dx)`), a
+   * border that jumps away, and `Math.round(sum / 9)`: what the entry-guarded range analysis proves, or fails
+   * to prove for the sizes of the call (then the checked code runs).
+   */
+  private grid(indent: number): void {
+    const sizes = [...this.int32s, '3', '4', ...this.arrays.map((a) => `${a.name}.length`)];
+    const w = pick(this.r, sizes);
+    const h = pick(this.r, sizes);
+    const y = `y${this.n++}`;
+    const x = `x${this.n++}`;
+    const k = `k${this.n++}`;
+    const s = `s${this.n++}`;
+    const src = pick(this.r, this.arrays).name;
+    // (A write past a plain array's end grows it, and a loop bounded by its length would never end.)
+    const typed = this.arrays.filter((a) => a.kind !== 'Array');
+    if (!typed.length) return;
+    const dst = pick(this.r, typed).name;
+    const y0 = pick(this.r, ['0', '1']);
+    const x0 = pick(this.r, ['0', '1']);
+    const yEnd = this.chance(0.5) ? h : `${h} - 1`;
+    const xEnd = this.chance(0.5) ? w : `${w} - 1`;
+    const d = () => pick(this.r, ['-1', '0', '1']);
+    this.line(indent, `if (${w} <= 12 && ${h} <= 12) {`);
+    this.line(indent + 1, `for (let ${y} = ${y0}; ${y} < ${yEnd}; ${y}++) {`);
+    this.line(indent + 2, `for (let ${x} = ${x0}; ${x} < ${xEnd}; ${x}++) {`);
+    this.loopDepth += 2;
+    this.counters.push(y, x);
+    this.line(indent + 3, `const ${k} = ${y} * ${w} + ${x};`);
+    if (this.chance(0.5)) this.line(indent + 3, `if (${x} === 0 || ${y} === 0 || ${x} === ${w} - 1 || ${y} === ${h} - 1) { ${dst}[${k}] = ${src}[${k}]; continue; }`);
+    this.line(indent + 3, `let ${s} = 0;`);
+    const reads = 1 + Math.floor(this.r() * 4);
+    for (let j = 0; j < reads; j++) {
+      const idx = this.chance(0.5) ? `${k} + ${d()} * ${w} + ${d()}` : `(${y} + ${d()}) * ${w} + (${x} + ${d()})`;
+      this.line(indent + 3, `${s} += ${src}[${idx}];`);
+    }
+    if (this.chance(0.3)) this.stmts(indent + 3, 1);
+    this.line(indent + 3, `${dst}[${k}] = ${this.chance(0.6) ? `Math.round(${s} / ${pick(this.r, ['9', '4', '3'])})` : s};`);
+    this.counters.pop();
+    this.counters.pop();
+    this.loopDepth -= 2;
+    this.line(indent + 2, '}');
+    this.line(indent + 1, '}');
+    this.line(indent, '}');
   }
 
   private loop(counter: string, indent: number): void {
@@ -221,13 +271,16 @@ export function generateModule(r: () => number, count: number): GeneratedModule 
       params.push(kind === 'Array' ? 'number[]' : kind);
     }
     const nNumbers = Math.floor(r() * 3);
+    const int32s: string[] = [];
     for (let k = 0; k < nNumbers; k++) {
       const name = `x${k}`;
       numbers.push(name);
       names.push(name);
-      params.push(pick(r, NUMBER_PARAMS));
+      const type = pick(r, NUMBER_PARAMS);
+      params.push(type);
+      if (type === 'int32') int32s.push(name);
     }
-    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined);
+    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s);
     g.stmts(1, 2 + Math.floor(r() * 5));
     const ret = r() < 0.85 ? `  return ${g.expr(3)};` : r() < 0.5 ? `  return ${g.cond(2)};` : '  return;';
     const name = `f${f}`;
