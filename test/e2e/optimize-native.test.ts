@@ -4,14 +4,14 @@
 // and the largest error. Then with perfLab.target = auto: one run measures JavaScript, WebAssembly and native, the
 // panel charts all three with their intervals and the model's prediction, each proven target has its own Apply;
 // Apply native writes the .node addon and its loader (the program still prints the same, the lens says it is
-// applied), Undo restores the source byte for byte and removes both files, and the panel comes back after a window
-// reload.
+// applied), Undo restores the source byte for byte and removes both files, the panel comes back after a window
+// reload, and a fresh profile's lens carries the break-even model's prediction before any build.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { lineOf, measure, profileThenOptimize, programOutput, Session } from './workbench';
+import { lineOf, measure, PROFILE_FILE, profileThenOptimize, programOutput, Session } from './workbench';
 
 const ARGS = ['160', '120', '200', '4'];
 const FUNCTION_LINE = /^export\s+function\s+mandelbrot\b/;
@@ -226,6 +226,16 @@ describe('optimize a function to native code from the editor, alone and beside W
       assert.ok(await restored.locator('#optimize-again').isEnabled(), 'a new run is one click away');
       measure('window reload to the restored Before/After panel', `${((Date.now() - reloaded) / 1000).toFixed(1)} s`);
       await lab.screenshot('restored-after-reload');
+    });
+
+    await lab.step('profiled again in the new window, the lens predicts before any build', async () => {
+      // Measurements live in the window that took them; the recording and the boundary costs are on disk, so the
+      // lens of a fresh profile carries the model's prediction for both targets.
+      const editor = await lab.openFile(NAME);
+      await lab.runFromContextMenu(editor, PROFILE_FILE);
+      const text = await lab.codeLensAbove(editor, lineOf(file, FUNCTION_LINE), FUNCTION_LINE, /⚡ Optimize \(((WebAssembly|native) ~[\d.]+×|keep JS: .+)\)/, 90_000);
+      assert.doesNotMatch(text, /measured/);
+      measure('mandelbrot lens before any build (new window)', text);
     });
   });
 });
