@@ -260,6 +260,16 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   L.push('    return original(*args)');
   L.push('');
   L.push('');
+  L.push('def _distinct(arrays, tables):');
+  L.push('    seen = set()');
+  L.push('    for x in arrays + tuple(r for t in tables for r in t):');
+  L.push('        if id(x) in seen:');
+  L.push('            return False');
+  L.push('        seen.add(id(x))');
+  L.push('    nds = [x for x in arrays if type(x) is _np.ndarray]');
+  L.push('    return not any(_np.may_share_memory(a, b) for i, a in enumerate(nds) for b in nds[:i])');
+  L.push('');
+  L.push('');
   L.push('def _elements(xs, kind):');
   L.push('    if kind is int:');
   L.push('        return all(type(x) is int and _INT64[0] <= x <= _INT64[1] for x in xs)');
@@ -318,6 +328,14 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
       if (t.ndim === 1) copyBack.push(`    ${n}[:] = ${k}.tolist()`);
       else copyBack.push(`    for _row, _new in zip(${n}, ${k}.tolist()):`, '        _row[:] = _new');
     }
+  }
+  // A written array must not share memory with another argument (nor a written 2-D list's rows with each other):
+  // the kernel's converted copies would not see each other's writes as Python does.
+  const arrays = entry.params.filter((p) => isPyArrayType(p.type));
+  if (entry.arrays.some((a) => a.written) && (arrays.length > 1 || arrays.some((p) => (p.type as PyArrayType).ndim === 2))) {
+    const tables = arrays.filter((p) => (p.type as PyArrayType).array !== 'ndarray' && (p.type as PyArrayType).ndim === 2 && (p.type as PyArrayType).rows !== 'tuple').map((p) => p.name);
+    L.push(`    if not _distinct((${arrays.map((p) => `${p.name},`).join(' ')}), (${tables.map((t) => `${t},`).join(' ')})):`);
+    L.push('        return _fallback("arguments share memory", _original, _args)');
   }
   L.push('    try:');
   L.push(`        _result = _kernel(${kernelArgs.join(', ')})`);

@@ -954,7 +954,24 @@ class FunctionLowering {
         const a = one();
         const arr = this.arrayRef(a);
         if (!arr) throw Refuse.at(a, show(a), 'len() of something that is not an array parameter');
-        return { e: { kind: 'dim', type: 'int', array: arr.array, axis: arr.axis }, np: false, range: FULL_DIM };
+        const dim: PyExpr = { kind: 'dim', type: 'int', array: arr.array, axis: arr.axis };
+        if (arr.row) {
+          // len(a[i]): Python raises IndexError when there is no row i; unless i is proven in range, the kernel
+          // tests -rows <= i < rows and otherwise bails out (through a division by zero, which always does).
+          const ix = this.index(arr.row, arr.array, 0);
+          if (ix.checked) {
+            if (ix.e.kind !== 'local' && ix.e.kind !== 'const') throw Refuse.at(a, show(a), 'len(a[i]) with a computed row index: assign the index to a variable first');
+            const rows: PyExpr = { kind: 'dim', type: 'int', array: arr.array, axis: 0 };
+            const inRange = cond(
+              { kind: 'binary', type: 'bool', op: 'int.le', left: { kind: 'unary', type: 'int', op: 'int.neg', arg: rows, checked: false }, right: ix.e, checked: false },
+              { kind: 'binary', type: 'bool', op: 'int.lt', left: ix.e, right: rows, checked: false },
+              FALSE,
+            );
+            const bail: PyExpr = { kind: 'binary', type: 'int', op: 'int.floordiv', left: { kind: 'const', type: 'int', value: 0n }, right: { kind: 'const', type: 'int', value: 0n }, checked: true };
+            return { e: { kind: 'cond', type: 'int', cond: inRange, then: dim, else: bail }, np: false, range: FULL_DIM };
+          }
+        }
+        return { e: dim, np: false, range: FULL_DIM };
       }
       case 'abs': {
         const v = this.expr(one());

@@ -50,6 +50,29 @@ describe('perf-lab optimize file.py', () => {
     assert.equal(plain.stdout, expected, plain.stderr);
   });
 
+  it('runs the original when arguments share memory (the recording cannot show it, the wrapper checks it)', { timeout: 900_000 }, async () => {
+    const dir = mkdtempSync(join(store, 'work-'));
+    const file = join(dir, 'alias.py');
+    writeFileSync(
+      file,
+      [
+        'def shift(a, b):', '    for i in range(1, len(a)):', '        b[i] = a[i - 1] + 1.0', '', '',
+        'def rows(m, n):', '    for i in range(n):', '        for j in range(len(m[i])):', '            m[i][j] = m[i][j] + 1.0', '', '',
+        'x = [0.0] * 5', 'shift(x, x)', 'grid = [[0.0] * 3] * 4', 'rows(grid, 4)', 'y, z = [1.0, 2.0], [0.0, 0.0]', 'shift(y, z)',
+        'g2 = [[0.0] * 3 for _ in range(4)]', 'rows(g2, 4)', 'print(x, grid, z, g2)', '',
+      ].join('\n'),
+    );
+    const expected = spawnSync(python, [file], { encoding: 'utf8' }).stdout;
+    for (const fn of ['shift', 'rows']) {
+      const r = await perfLab('optimize', file, '--fn', fn, '--python', python, '--time', '0.2', '--store', store, '--apply');
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, /Proof \(Numba\): PROVEN/);
+      assert.match(r.stdout, new RegExp(`Applied \\(Numba\\): ${fn} now calls`));
+    }
+    const after = spawnSync(python, [file], { encoding: 'utf8' });
+    assert.equal(after.stdout, expected, after.stderr);
+  });
+
   it('names the package to install, and refuses with the construct and line', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(store, 'work-'));
     const file = join(dir, 'k.py');
