@@ -634,9 +634,10 @@ class FunctionLowering {
     const target = node(s.target)!;
     const iter = node(s.iter)!;
     if (target._type !== 'Name') throw Refuse.at(target, show(target), 'the loop variable must be a single name');
+    if (iter._type === 'Name' && this.arrayByName.has(String(iter.id))) return this.forEach(s, target, this.arrayByName.get(String(iter.id))!);
     const fn = node(iter.func);
     if (iter._type !== 'Call' || fn?._type !== 'Name' || fn.id !== 'range' || this.isLocalName('range')) {
-      throw Refuse.at(iter, `for ${String(target.id)} in ${show(iter)}`, 'only loops over range(…) are compiled');
+      throw Refuse.at(iter, `for ${String(target.id)} in ${show(iter)}`, 'only loops over range(…) and over 1-D arrays are compiled');
     }
     const args = nodes(iter.args);
     if (args.length < 1 || args.length > 3 || nodes(iter.keywords).length) throw Refuse.at(iter, 'range(…)', 'range takes 1 to 3 positional arguments');
@@ -677,6 +678,25 @@ class FunctionLowering {
       info.below = [];
     }
     return [{ kind: 'for', label, local: slot, start: start.e, stop: stop.e, step, body }];
+  }
+
+  /** `for x in a` over a 1-D array: a hidden counter over its length, `x = a[counter]` first in the body. */
+  private forEach(s: PyNode, target: PyNode, array: number): PyStmt[] {
+    const a = this.arrays[array]!;
+    if (a.type.ndim !== 1) throw Refuse.at(s, `for ${String(target.id)} in ${a.name}`, 'looping over the rows of a 2-D array is not compiled; loop over range(len(…)) and index');
+    const counter = this.temp('int');
+    const info = this.localInfo(counter)!;
+    info.range = [0n, INT64_MAX - 1n];
+    info.below = [{ dim: `${array}:0`, slack: 0n }];
+    const label = this.labels++;
+    const before = new Set(this.defined);
+    this.loops.push(label);
+    const element: Val = { e: { kind: 'load', type: a.type.element, array, indices: [{ kind: 'local', type: 'int', local: counter }], checked: [false] }, np: a.type.array === 'ndarray', ...(a.type.element === 'int' ? { range: FULL } : {}) };
+    const first = this.assignLocal(String(target.id), element, target);
+    const body = [first, ...this.block(nodes(s.body))];
+    this.loops.pop();
+    this.defined = before;
+    return [{ kind: 'for', label, local: counter, start: { kind: 'const', type: 'int', value: 0n }, stop: { kind: 'dim', type: 'int', array, axis: 0 }, step: 1n, body }];
   }
 
   private intArg(a: PyNode, what: string): Val {
