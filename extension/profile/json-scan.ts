@@ -338,6 +338,16 @@ export class JsonScanner {
           i++;
         } while (i < n && (c = buf[i]!) >= ZERO && c <= NINE);
         if (i >= n) break;
+        // The common case again: an integer ended by a comma.
+        if (c === COMMA) {
+          sink.push(neg ? -v : v);
+          v = 0;
+          neg = false;
+          digits = 0;
+          phase = 2;
+          i++;
+          continue;
+        }
       }
       const inToken = digits > 0 || neg || this.numSlow !== undefined;
       if (c === COMMA || c === RBRACKET || isSpace(c)) {
