@@ -125,6 +125,11 @@ function shown(file: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
+/** A long location (a data: URL, a deep path) shortened in the middle, so that the table stays readable. */
+function elided(s: string, max = 72): string {
+  return s.length <= max ? s : `${s.slice(0, max / 2 - 1)}…${s.slice(-(max / 2 - 1))}`;
+}
+
 function fixed(n: number, digits: number): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
@@ -148,7 +153,7 @@ export function topTable(p: Profile, top: number): string {
   const pct = (w: number) => (total > 0 ? `${fixed((100 * w) / total, 1)}%` : '-');
   const rows = functionStats(p)
     .slice(0, top)
-    .map((f) => [f.name, f.file ? `${shown(f.file)}${f.line > 0 ? `:${f.line}` : ''}` : '', fixed(f.self, digits), pct(f.self), fixed(f.total, digits), pct(f.total)]);
+    .map((f) => [f.name, f.file ? `${elided(shown(f.file))}${f.line > 0 ? `:${f.line}` : ''}` : '', fixed(f.self, digits), pct(f.self), fixed(f.total, digits), pct(f.total)]);
   const calls = p.calls;
   if (calls) {
     // Exact call counts (cProfile), summed over the frames of each function.

@@ -50,6 +50,28 @@ describe('perf-lab report', () => {
     assert.match(data, /"name":"fib"/);
   });
 
+  it('shortens a long location (a data: URL of a bundled module) in the middle', async () => {
+    const url = `data:text/javascript,${'x'.repeat(500)}`;
+    const cf = (functionName: string, u: string) => ({ functionName, scriptId: '1', url: u, lineNumber: 1, columnNumber: 0 });
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: cf('(root)', ''), children: [2] },
+        { id: 2, callFrame: cf('inData', url), children: [] },
+      ],
+      startTime: 0,
+      endTime: 2000,
+      samples: [2, 2],
+      timeDeltas: [0, 1000],
+    };
+    const file = join(scratch, 'data-url.cpuprofile');
+    writeFileSync(file, JSON.stringify(profile));
+    const r = await perfLab('report', file);
+    assert.equal(r.code, 0, r.stderr);
+    const row = r.stdout.split('\n').find((l) => l.startsWith('inData'))!;
+    assert.match(row, /data:text\/javascript,x+…x+:2 /);
+    assert.ok(row.length < 140, row);
+  });
+
   it('exits 1 with a message for a missing or unreadable file, 2 for bad usage', async () => {
     const missing = await perfLab('report', 'no/such.cpuprofile');
     assert.equal(missing.code, 1);
