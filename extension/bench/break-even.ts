@@ -38,6 +38,8 @@ export interface BoundaryCosts {
   napiTypedArrayNs: number;
   /** Per element copied into WebAssembly memory (the same again to copy a written array back), by kind. */
   wasmElementNs: Record<ArrayKind, number>;
+  /** What each array adds to a call into WebAssembly besides its elements: the loader's checks and offsets (again to copy a written one back). Absent (0) in costs measured before it was. */
+  wasmArrayNs?: number;
   /** Per element of a plain Array converted to a Float64Array for the addon (and again to copy back). */
   nativeArrayElementNs: number;
 }
@@ -180,7 +182,7 @@ export function overheadNs(costs: BoundaryCosts, target: Target, arrays: readonl
   let ns = target === 'wasm' ? costs.wasmCallNs : costs.napiCallNs;
   for (const a of arrays) {
     const times = a.written ? 2 : 1;
-    if (target === 'wasm') ns += a.elements * costs.wasmElementNs[a.kind] * times;
+    if (target === 'wasm') ns += (a.elements * costs.wasmElementNs[a.kind] + (costs.wasmArrayNs ?? 0)) * times;
     else ns += a.kind === 'Array' ? a.elements * costs.nativeArrayElementNs * times : costs.napiTypedArrayNs;
   }
   return ns;
@@ -361,6 +363,16 @@ for (const kind of KINDS) {
   const src = kind === 'Array' ? Array.from({ length: M }, (_, i) => i * 0.5) : new C(M).fill(3);
   wasmElementNs[kind] = time(400, (n) => { for (let i = 0; i < n; i++) view.set(src, 0); sink += view[1]; }) / M;
 }
+// What one small array costs the loader besides its elements: its type check, length, offset and a short copy.
+const heap = new Float64Array(memory.buffer);
+const small = new Float64Array(5).fill(1.5);
+function passArray(a, off) {
+  if (a === null || typeof a !== 'object' || Object.getPrototypeOf(a) !== Float64Array.prototype || a.length > 0x7fffffff) return -1;
+  const b = off >> 3;
+  for (let i = 0, n = a.length; i < n; i++) heap[b + i] = a[i];
+  return b + a.length;
+}
+const wasmArrayNs = Math.max(0, time(N / 4, (n) => { let s = 0; for (let i = 0; i < n; i++) s += passArray(small, (i & 7) << 6); sink += s; }) - jsCallNs - 5 * wasmElementNs.Float64Array);
 const plain = Array.from({ length: M }, (_, i) => i * 0.5);
 const nativeArrayElementNs = time(400, (n) => {
   for (let r = 0; r < n; r++) {
@@ -384,7 +396,7 @@ if (addonPath) {
   }
 }
 process.stdout.write(JSON.stringify({ node: process.versions.node, arch: process.arch, measuredAt: new Date().toISOString(),
-  jsCallNs, wasmCallNs, napiCallNs, napiTypedArrayNs, wasmElementNs, nativeArrayElementNs, sink: sink > 0 }) + '\\n');
+  jsCallNs, wasmCallNs, wasmArrayNs, napiCallNs, napiTypedArrayNs, wasmElementNs, nativeArrayElementNs, sink: sink > 0 }) + '\\n');
 `;
 
 function costsPath(store: string, nodeVersion: string, arch: string): string {
@@ -436,7 +448,8 @@ export async function boundaryCosts(o: MeasureOptions): Promise<BoundaryCosts & 
     if (text) {
       try {
         const c = JSON.parse(text) as BoundaryCosts;
-        if (typeof c.wasmCallNs === 'number') return { ...c, napiCallNs: c.napiCallNs ?? NaN, napiTypedArrayNs: c.napiTypedArrayNs ?? NaN, cached: true };
+        // Costs measured before the per-array cost was are measured again.
+        if (typeof c.wasmCallNs === 'number' && typeof c.wasmArrayNs === 'number') return { ...c, napiCallNs: c.napiCallNs ?? NaN, napiTypedArrayNs: c.napiTypedArrayNs ?? NaN, cached: true };
       } catch {
         // A damaged cache is measured again.
       }
@@ -492,7 +505,7 @@ export async function savePairs(store: string, pairs: readonly PredictionPair[])
 /** The boundary costs in one line, for the command line. */
 export function describeCosts(c: BoundaryCosts): string {
   const f = (n: number) => (Number.isFinite(n) ? `${n.toFixed(n < 10 ? 1 : 0)} ns` : 'unknown');
-  return `call: JS ${f(c.jsCallNs)}, WebAssembly ${f(c.wasmCallNs)}, Node-API ${f(c.napiCallNs)}; per element into WebAssembly: Float64Array ${c.wasmElementNs.Float64Array.toFixed(2)} ns, Uint8Array ${c.wasmElementNs.Uint8Array.toFixed(2)} ns, Array ${c.wasmElementNs.Array.toFixed(2)} ns; plain Array to the addon ${c.nativeArrayElementNs.toFixed(2)} ns/element (Node.js ${c.node}, ${c.arch})`;
+  return `call: JS ${f(c.jsCallNs)}, WebAssembly ${f(c.wasmCallNs)}, Node-API ${f(c.napiCallNs)}; per array into WebAssembly ${f(c.wasmArrayNs ?? 0)}; per element into WebAssembly: Float64Array ${c.wasmElementNs.Float64Array.toFixed(2)} ns, Uint8Array ${c.wasmElementNs.Uint8Array.toFixed(2)} ns, Array ${c.wasmElementNs.Array.toFixed(2)} ns; plain Array to the addon ${c.nativeArrayElementNs.toFixed(2)} ns/element (Node.js ${c.node}, ${c.arch})`;
 }
 
 /** A benchmark with the model's prediction for it: the costs used, the prediction, and the pairs now kept. */

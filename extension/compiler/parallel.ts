@@ -69,7 +69,7 @@ export function analyzeParallel(ir: IrModule): ParallelReport {
 
 /** The report in a line or two, for the candidate's log. */
 export function describeParallel(r: ParallelReport): string {
-  const par = r.loops.map((l) => `${l.fn}: the loop over ${l.counterName} runs on threads`);
+  const par = r.loops.map((l) => `${l.fn}: the loop over ${l.counterName} runs on threads (from ${l.minIterations} iterations)`);
   const ser = r.serial.map((s) => `${s.fn}: ${s.counterName ? `the loop over ${s.counterName}` : 'a loop'} stays serial (${s.reason})`);
   if (par.length === 0 && ser.length === 0) return 'threads: no loop to run in parallel';
   return `threads: ${[...par, ...ser].join('; ')}`;

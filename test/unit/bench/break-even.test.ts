@@ -45,6 +45,8 @@ describe('break-even model', () => {
     assert.equal(overheadNs(costs, 'wasm', arrays), 4 + 100 + 200);
     assert.equal(overheadNs(costs, 'native', arrays), 40 + 10 + 10);
     assert.equal(overheadNs(costs, 'native', [{ kind: 'Array', elements: 100, written: true }]), 40 + 400);
+    // Each array also costs the WebAssembly loader a fixed amount, twice for a written one.
+    assert.equal(overheadNs({ ...costs, wasmArrayNs: 7 }, 'wasm', arrays), 4 + 100 + 200 + 7 + 14);
   });
 
   it('reads mean array lengths from the recording', () => {
@@ -135,6 +137,7 @@ describe('break-even model', () => {
     assert.ok(first.napiCallNs > 0 && first.napiCallNs < 10_000, `Node-API call ${first.napiCallNs} ns`);
     for (const k of ARRAY_KINDS) assert.ok(first.wasmElementNs[k] > 0, k);
     assert.ok(first.nativeArrayElementNs > 0);
+    assert.ok(Number.isFinite(first.wasmArrayNs) && first.wasmArrayNs! >= 0 && first.wasmArrayNs! < 1000, `per array ${first.wasmArrayNs} ns`);
     const files = readdirSync(join(store, 'break-even'));
     assert.ok(files.includes(`costs-node${process.versions.node}-${process.arch}.json`), files.join(' '));
     const second = await boundaryCosts({ execPath: process.execPath, version: process.version, store });
