@@ -310,6 +310,13 @@ class App {
     const tableHome = view === 'table' ? this.panels.table : this.hotSlot;
     if (this.table.element.parentElement !== tableHome) tableHome.append(this.table.element);
     if (view === 'sandwich') this.sandwich.show(this.selectedFrameInfo() ?? this.heaviestFrame());
+    // The flame graph's cursor follows a selection made in another view.
+    const info = this.selectedFrameInfo();
+    const cursor = this.flame.view.focused;
+    if (view === 'flame' && info && this.data && (!cursor || this.frameKeys[cursor.frame] !== this.selected!.key)) {
+      const node = findFunction(this.data, info.name, info.file || undefined);
+      if (node) this.flame.setCursor(node);
+    }
     if (view === 'table' && this.selected) this.table.setSelected(this.selected.key);
   }
 
