@@ -118,6 +118,15 @@ interface Val {
   e: PyExpr;
   np: boolean;
   range?: Range;
+  /** A float local that may still hold the int it started with: the slot of its flag (see FunctionLowering.promoted). */
+  maybeInt?: number;
+}
+
+/** Thrown when a local turns out to hold an int and then a float: the function is lowered again with it promoted. */
+class Promote extends Error {
+  constructor(readonly local: string) {
+    super(`promote ${local}`);
+  }
 }
 
 /** What a loop counter is known to satisfy inside its loop: a range, and `i + s < dim` for s ≤ slack. */
@@ -243,7 +252,17 @@ class ModuleLowering {
     try {
       const count = [...this.bySignature.keys()].filter((k) => k.startsWith(`${name}(`)).length;
       const irName = count === 0 ? name : `${name}_${count + 1}`;
-      const fn = new FunctionLowering(this, def, irName, sig).lower();
+      // `total = 0` then `total += x` (a float): lowered again with `total` a float that remembers it may be an int.
+      const promoted = new Set<string>();
+      let fn: PyFunction | undefined;
+      while (!fn) {
+        try {
+          fn = new FunctionLowering(this, def, irName, sig, promoted).lower();
+        } catch (e) {
+          if (!(e instanceof Promote) || promoted.has(e.local) || promoted.size > 8) throw e instanceof Promote ? new Error(`cannot promote ${e.local}`) : e;
+          promoted.add(e.local);
+        }
+      }
       this.bySignature.set(key, fn);
       this.lowered.push(fn);
       return fn;
@@ -332,6 +351,12 @@ class FunctionLowering {
     private readonly def: PyNode,
     private readonly irName: string,
     private readonly sig: Signature,
+    /**
+     * Locals that hold an int constant and later floats (`total = 0; total += x`): kept as floats, with a flag that
+     * says the value is still the int. Arithmetic with a float gives the same result either way; any other read
+     * bails out while the flag is set (the original then runs), so the compiled code never returns the int as a float.
+     */
+    private readonly promote: ReadonlySet<string> = new Set(),
   ) {
     this.name = String(def.name);
     const names = assignedNames(nodes(def.body));
@@ -374,6 +399,7 @@ class FunctionLowering {
     const existing = this.info.get(name);
     if (existing) {
       if (existing.type !== type) {
+        if (!param && !this.params.some((p) => p.name === name) && !this.promote.has(name) && new Set([existing.type, type]).has('float') && new Set([existing.type, type]).has('int')) throw new Promote(name);
         throw Refuse.at(at, name, `${name} holds ${an(existing.type)} and then ${an(type)}: Python lets a variable change type, the compiled code does not. Give it one type (e.g. start a float total at 0.0, not 0)`);
       }
       return existing.slot;
@@ -393,10 +419,35 @@ class FunctionLowering {
     return slot;
   }
 
+  /** The flag local of a promoted local (declared with it). */
+  private flagOf(name: string): number {
+    const flag = `_pl_${name}_is_int`;
+    return this.info.get(flag)?.slot ?? this.declare(flag, 'bool', undefined);
+  }
+
+  /** A promoted local's value where its type matters: bails out (a float division by zero) while it is still the int. */
+  private settle(v: Val): Val {
+    if (v.maybeInt === undefined) return v;
+    const bail: PyExpr = { kind: 'binary', type: 'float', op: 'float.div', left: { kind: 'const', type: 'float', value: 0 }, right: { kind: 'const', type: 'float', value: 0 }, checked: true };
+    return { e: { kind: 'cond', type: 'float', cond: { kind: 'local', type: 'bool', local: v.maybeInt }, then: bail, else: v.e }, np: v.np };
+  }
+
   /** Assigns a value to a named local: declares it, records what the range analysis may know. */
-  private assignLocal(name: string, v: Val, at: PyNode): PyStmt {
+  private assignLocal(name: string, v: Val, at: PyNode): PyStmt[] {
     if (BUILTINS.has(name) || name in this.mod.ast.functions || name in this.mod.ast.imports) {
       throw Refuse.at(at, name, `assigning to ${name} shadows a name the compiler resolves (a builtin, an import or a function of the file)`);
+    }
+    if (this.promote.has(name)) {
+      const flag = this.flagOf(name);
+      const slot = this.declare(name, 'float', at);
+      this.info.get(name)!.np ||= v.np;
+      this.defined.add(name);
+      const c = v.e;
+      if (v.e.type === 'float') return [{ kind: 'set', local: flag, value: FALSE }, { kind: 'set', local: slot, value: this.settle(v).e }];
+      if (c.kind === 'const' && c.type === 'int' && BigInt(c.value) >= -EXACT && BigInt(c.value) <= EXACT) {
+        return [{ kind: 'set', local: flag, value: TRUE }, { kind: 'set', local: slot, value: { kind: 'const', type: 'float', value: Number(c.value) } }];
+      }
+      throw Refuse.at(at, name, `${name} holds an int and then a float: Python lets a variable change type, the compiled code keeps it as a float only while its int is a constant. Give it one type (e.g. start a float total at 0.0, not 0)`);
     }
     const type = v.e.type as PyScalar;
     const slot = this.declare(name, type, at);
@@ -410,7 +461,7 @@ class FunctionLowering {
       } else info.range = FULL;
     }
     this.defined.add(name);
-    return { kind: 'set', local: slot, value: v.e };
+    return [{ kind: 'set', local: slot, value: v.e }];
   }
 
   /** `len(a)`, `a.shape[k]`, or one of them minus a constant (or a local holding one). */
@@ -569,7 +620,7 @@ class FunctionLowering {
 
   private storeTo(target: PyNode, v: Val, at: PyNode): PyStmt[] {
     if (v.e.type === 'none') throw Refuse.at(at, show(target), 'the value is None (a function that returns nothing)');
-    if (target._type === 'Name') return [this.assignLocal(String(target.id), v, target)];
+    if (target._type === 'Name') return this.assignLocal(String(target.id), v, target);
     if (target._type === 'Subscript') {
       const { array, indices, checked } = this.subscript(target);
       const a = this.arrays[array]!;
@@ -604,9 +655,9 @@ class FunctionLowering {
     const target = node(s.target)!;
     const op = String(s.op);
     if (target._type === 'Name') {
-      const cur = this.name_(target);
+      const cur = this.name_(target, true);
       const rhs = this.expr(node(s.value)!);
-      return [this.assignLocal(String(target.id), this.binop(op, cur, rhs, s), target)];
+      return this.assignLocal(String(target.id), this.binop(op, cur, rhs, s), target);
     }
     if (target._type === 'Subscript') {
       // a[i] += x: the index once, the element read, combined, written back.
@@ -693,7 +744,7 @@ class FunctionLowering {
     this.loops.push(label);
     const element: Val = { e: { kind: 'load', type: a.type.element, array, indices: [{ kind: 'local', type: 'int', local: counter }], checked: [false] }, np: a.type.array === 'ndarray', ...(a.type.element === 'int' ? { range: FULL } : {}) };
     const first = this.assignLocal(String(target.id), element, target);
-    const body = [first, ...this.block(nodes(s.body))];
+    const body = [...first, ...this.block(nodes(s.body))];
     this.loops.pop();
     this.defined = before;
     return [{ kind: 'for', label, local: counter, start: { kind: 'const', type: 'int', value: 0n }, stop: { kind: 'dim', type: 'int', array, axis: 0 }, step: 1n, body }];
@@ -731,7 +782,7 @@ class FunctionLowering {
       case 'Name':
         return this.name_(n);
       case 'BinOp':
-        return this.binop(String(n.op), this.expr(node(n.left)!), this.expr(node(n.right)!), n);
+        return this.binop(String(n.op), this.operand(node(n.left)!), this.operand(node(n.right)!), n);
       case 'UnaryOp':
         return this.unary(n);
       case 'BoolOp': {
@@ -773,12 +824,22 @@ class FunctionLowering {
     throw Refuse.at(n, show(n), 'only int, float and bool constants are compiled');
   }
 
-  private name_(n: PyNode): Val {
+  /** An operand of arithmetic: a promoted local comes as it is, for binop to settle unless the other side is a float. */
+  private operand(n: PyNode): Val {
+    return n._type === 'Name' ? this.name_(n, true) : this.expr(n);
+  }
+
+  private name_(n: PyNode, loose = false): Val {
     const name = String(n.id);
     const info = this.info.get(name);
     if (info) {
       if (!this.defined.has(name)) throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
-      return { e: { kind: 'local', type: info.type, local: info.slot }, np: info.np, ...(info.type === 'int' ? { range: info.range ?? FULL } : {}) };
+      const v: Val = { e: { kind: 'local', type: info.type, local: info.slot }, np: info.np, ...(info.type === 'int' ? { range: info.range ?? FULL } : {}) };
+      if (this.promote.has(name)) {
+        const flagged = { ...v, maybeInt: this.flagOf(name) };
+        return loose ? flagged : this.settle(flagged);
+      }
+      return v;
     }
     if (this.arrayByName.has(name)) throw Refuse.at(n, name, `the array ${name} is used as a value; index it, take its len(), or pass it to a function of the file`);
     if (this.assigned.has(name)) throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
@@ -838,6 +899,17 @@ class FunctionLowering {
   }
 
   binop(op: string, l: Val, r: Val, at: PyNode): Val {
+    // A promoted local still holding its int computes the same as its float only against a float.
+    if (l.maybeInt !== undefined && r.e.type !== 'float') l = this.settle(l);
+    if (r.maybeInt !== undefined && l.e.type !== 'float') r = this.settle(r);
+    if (l.maybeInt !== undefined || r.maybeInt !== undefined) {
+      if (['FloorDiv', 'Mod', 'Pow'].includes(op)) {
+        l = this.settle(l);
+        r = this.settle(r);
+      }
+      l = { ...l, maybeInt: undefined };
+      r = { ...r, maybeInt: undefined };
+    }
     const np = l.np || r.np;
     const lt = l.e.type;
     const rt = r.e.type;

@@ -61,7 +61,7 @@ describe('Python frontend: what the range analysis proves', () => {
 describe('Python frontend: refusals name the construct and the line', () => {
   const file = join(FIXTURES, 'refusals.py');
   const expected: [string, number, RegExp, RegExp][] = [
-    ['type_change', 10, /total/, /holds a int and then a float|holds an? int and then a float/],
+    ['type_change', 8, /total/, /holds a int and then a float|holds an? int and then a float/],
     ['module_global', 15, /LIMIT/, /module-level variable/],
     ['string_op', 18, /s/, /compiler does not take|no type/],
     ['try_block', 23, /try/, /outside the subset/],

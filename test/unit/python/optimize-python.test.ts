@@ -76,10 +76,10 @@ describe('perf-lab optimize file.py', () => {
   it('names the package to install, and refuses with the construct and line', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(store, 'work-'));
     const file = join(dir, 'k.py');
-    writeFileSync(file, 'def f(n):\n    total = 0\n    for i in range(n):\n        total += 0.5\n    return total\n\n\nprint(f(10))\n');
+    writeFileSync(file, 'def f(n):\n    total = n\n    for i in range(n):\n        total += 0.5\n    return total\n\n\nprint(f(10))\n');
     const refused = await perfLab('optimize', file, '--fn', 'f', '--python', python, '--store', store);
     assert.equal(refused.code, 1);
-    assert.match(refused.stdout, /Refused: f cannot be compiled to Numba: line 4:\d+: total — total holds an int and then a float/);
+    assert.match(refused.stdout, /Refused: f cannot be compiled to Numba: line 2:\d+: total — total holds an int and then a float/);
     const ok = join(dir, 'ok.py');
     writeFileSync(ok, 'def g(n):\n    return n * 2\n\n\nprint(g(21))\n');
     const missing = await perfLab('optimize', ok, '--fn', 'g', '--python', 'python3', '--target', 'numba', '--store', store);
