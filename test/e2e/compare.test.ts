@@ -141,7 +141,7 @@ describe('compare two profiles', () => {
     await lab.step('codelens', async () => {
       const file = join(lab.workspace, 'work.js');
       const editor = await lab.openFile('work.js');
-      const lens = await lab.codeLensAbove(editor, lineOf(file, /^function checksum\b/), /^function\s+checksum\b/, /^Δ self \+[\d.]+ m?s \(\+\d+ %\) · Δ total/);
+      const lens = await lab.codeLensAbove(editor, lineOf(file, /^function checksum\b/), /^function\s+checksum\b/, /^Δ self [+−][\d.]+ m?s \([+−]\d+ %\) · Δ total [+−]/);
       measure('Δ CodeLens above checksum', lens);
       const sortedLens = await lab.codeLensAbove(editor, lineOf(file, /^function sortedCopy\b/), /^function\s+sortedCopy\b/, /Δ total −[\d.]+ m?s \(−\d+ %\)/);
       measure('Δ CodeLens above sortedCopy', sortedLens);
@@ -173,6 +173,31 @@ describe('compare two profiles', () => {
       await toast.waitFor({ timeout: 10_000 });
       measure('after Apply', await lab.notificationText(toast));
       assert.notEqual(readFileSync(file, 'utf8'), original, 'the rewrite was applied');
+    });
+  });
+
+  it('compares two recent runs of Profile File picked from the command palette', { timeout: 120_000 }, async () => {
+    const { page } = lab;
+    await lab.step('palette', async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.fill('>Perf Lab: Compare Profiles');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Compare Profiles' }).first().click();
+      // The runs of blur.js before and after Apply, newest first: the older one is "before".
+      const runs = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'blur.js' });
+      await page.locator('.quick-input-widget', { hasText: 'the BEFORE profile' }).waitFor({ timeout: 10_000 });
+      assert.ok((await runs.count()) >= 2, `both runs of blur.js are offered: ${await page.locator('.quick-input-widget').innerText()}`);
+      await lab.screenshot('recent-runs');
+      await runs.nth(1).click();
+      await page.locator('.quick-input-widget', { hasText: 'the AFTER profile' }).waitFor({ timeout: 10_000 });
+      await runs.first().click();
+      const w = await lab.webviewWith('#diff-functions tr[data-function="blur"]', 30_000);
+      await page.waitForTimeout(300);
+      assert.match(await w.locator('#title').innerText(), /^Compare: blur\.js at .+ → blur\.js at .+$/);
+      const blur = await diffRow(w, 'blur');
+      assert.ok(blur.deltaSelfShare < -20, JSON.stringify(blur));
+      await lab.screenshot('recent-runs-comparison');
     });
   });
 });

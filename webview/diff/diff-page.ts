@@ -27,7 +27,22 @@ export function startDiff(data: DiffGraphData, deps: DiffPageDeps): void {
   style.textContent = `${deps.css}\n${pageCss}`;
   document.head.append(style);
   document.body.classList.add('page-diff');
-  new DiffPage(data, deps);
+  const fail = (message: string) => {
+    const box = el('div', 'error-box', `Perf Lab could not show this comparison: ${message}`);
+    box.id = 'error';
+    box.setAttribute('role', 'alert');
+    (document.getElementById('app') ?? document.body).prepend(box);
+    deps.post({ type: 'error', message });
+  };
+  window.addEventListener('error', (e) => {
+    // Chrome reports a benign ResizeObserver notice as an error event.
+    if (!/ResizeObserver loop/.test(e.message)) fail(e.message);
+  });
+  try {
+    new DiffPage(data, deps);
+  } catch (e) {
+    fail(e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e));
+  }
 }
 
 class DiffPage {
