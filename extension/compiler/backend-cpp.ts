@@ -170,6 +170,9 @@ function collectJumps(list: Stmt[], into: Set<string>): void {
   }
 }
 
+/** C operators of the double comparisons made on int32 values (ranges.ts). */
+const CPP_COMPARE: Partial<Record<string, string>> = { 'f64.eq': '==', 'f64.ne': '!=', 'f64.lt': '<', 'f64.le': '<=', 'f64.gt': '>', 'f64.ge': '>=' };
+
 const C_TYPE: Record<ScalarType, string> = { f64: 'double', i32: 'int32_t', u32: 'uint32_t', bool: 'bool' };
 
 function resultCType(t: ResultType): string {
@@ -274,7 +277,7 @@ class CppGen {
     const out: string[] = [];
     const args = f.params.map((p) => (isArrayType(p.type) ? `a${p.slot}, n${p.slot}` : `l${p.slot}`)).join(', ');
     let enter: string | undefined;
-    if (r.proven.size + r.narrow.size + r.roundDivs.size > 0) {
+    if (r.proven.size + r.narrow.size + r.roundDivs.size + r.i32Compares.size > 0) {
       this.fast = true;
       out.push(...this.body(f, '_fast'));
       this.fast = false;
@@ -475,6 +478,7 @@ class CppGen {
         return this.unary(e.op, this.expr(e.arg), e.type);
       }
       case 'binary':
+        if (this.fast && this.ranges.i32Compares.has(e)) return `(${this.i32Of(e.left)} ${CPP_COMPARE[e.op]} ${this.i32Of(e.right)})`;
         return this.operands([e.left, e.right], ([l, r]) => this.binary(e.op, l!, r!, e.type));
       case 'math': {
         const idx = (HOST_MATH as readonly string[]).indexOf(e.fn);

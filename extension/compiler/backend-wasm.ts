@@ -226,7 +226,7 @@ class FunctionGen {
     this.ranges = rangeFacts(f, this.ints, 0x3fffffff);
     const r = this.ranges;
     let body: ExpressionRef[];
-    if (r.proven.size + r.narrow.size + r.roundDivs.size === 0) {
+    if (r.proven.size + r.narrow.size + r.roundDivs.size + r.i32Compares.size === 0) {
       body = this.stmts(f.body);
     } else {
       // Two versions: without the checks the entry guard makes redundant, and the checked one.
@@ -652,6 +652,7 @@ class FunctionGen {
         return this.unary(e.op, this.expr(e.arg));
       }
       case 'binary': {
+        if (this.fast && this.ranges!.i32Compares.has(e)) return this.binary(I32_COMPARE[e.op]!, this.i32Of(e.left), this.i32Of(e.right));
         const scaled = shiftAddFactor(e);
         if (scaled) return m.i32.mul(this.expr(scaled.x), m.i32.const(scaled.factor));
         return this.intCompare(e) ?? this.binary(e.op, this.expr(e.left), this.expr(e.right));
@@ -780,6 +781,11 @@ class FunctionGen {
     }
   }
 }
+
+/** The int32 comparison a double comparison of two int32 values becomes. */
+const I32_COMPARE: Partial<Record<string, Extract<Expr, { kind: 'binary' }>['op']>> = {
+  'f64.eq': 'i32.eq', 'f64.ne': 'i32.ne', 'f64.lt': 'i32.lt_s', 'f64.le': 'i32.le_s', 'f64.gt': 'i32.gt_s', 'f64.ge': 'i32.ge_s',
+};
 
 /**
  * `x + (x << c)` (and `(x << c) + x`) on a local: `x * (1 + 2^c)` in wrapping int32 arithmetic, so that the

@@ -30,6 +30,8 @@ export interface RangeFacts {
   proven: Set<Expr | Stmt>;
   /** Integer-double locals (exact-ints.ts) whose every assignment is an int32 value. */
   narrow: Set<number>;
+  /** Double comparisons of two int32 values (`x === w - 1`): made on int32 values, exactly. */
+  i32Compares: Set<Expr>;
   /** `js.round` nodes of `x / c`, 0 <= x < 2^30 an integer never -0, 0 < c <= 2^29 an integer: x and c. */
   roundDivs: Map<Expr, { x: Expr; c: number }>;
 }
@@ -47,6 +49,7 @@ const EXACT = 2 ** 52;
 /** Largest magnitude a guard polynomial may reach so that evaluating it in int64 cannot overflow. */
 const EVAL_LIMIT = 2 ** 63 - 2 ** 61;
 const MAX_CANDIDATES = 64;
+const COMPARE = new Set(['f64.eq', 'f64.ne', 'f64.lt', 'f64.le', 'f64.gt', 'f64.ge']);
 
 // ---------------------------------------------------------------- polynomials
 
@@ -142,6 +145,7 @@ class Analysis {
   private access = new Map<Expr | Stmt, GuardTerm[] | null>();
   private narrowTerms = new Map<number, GuardTerm[] | null>();
   private rounds = new Map<Expr, { x: Expr; c: number; terms: GuardTerm[] } | null>();
+  private compares = new Map<Expr, GuardTerm[] | null>();
 
   constructor(
     private f: IrFunction,
@@ -183,7 +187,13 @@ class Analysis {
       roundDivs.set(node, { x: r.x, c: r.c });
       for (const t of r.terms) guard.set(t.key, t);
     }
-    return { guard: [...guard.values()], proven, narrow, roundDivs };
+    const i32Compares = new Set<Expr>();
+    for (const [node, terms] of this.compares) {
+      if (!terms) continue;
+      i32Compares.add(node);
+      for (const t of terms) guard.set(t.key, t);
+    }
+    return { guard: [...guard.values()], proven, narrow, roundDivs, i32Compares };
   }
 
   // ---------------------------------------------------------------- bounds of a polynomial
@@ -361,6 +371,7 @@ class Analysis {
         if (e.op === 'js.round' && !poison) this.roundDiv(e, st);
         return this.scan(e.arg, st, poison);
       case 'binary':
+        if (COMPARE.has(e.op)) this.compare(e, st);
         this.scan(e.left, st, poison);
         return this.scan(e.right, st, poison);
       case 'math':
@@ -385,6 +396,20 @@ class Analysis {
       return;
     }
     this.access.set(node, [...(this.access.get(node) ?? []), ...s.req, ...t, ...this.ctxTerms(st)]);
+  }
+
+  /** A double comparison whose sides are int32 values: `f64.from_i32` of one, or an integer proven within int32. */
+  private compare(e: Extract<Expr, { kind: 'binary' }>, st: State): void {
+    if (this.compares.get(e) === null) return;
+    const side = (x: Expr): GuardTerm[] | undefined => {
+      if (x.kind === 'unary' && x.op === 'f64.from_i32') return [];
+      const s = this.sym(x, st);
+      const t = s && this.within(s.p, st.ctx, I32_MIN, I32_MAX);
+      return t && [...s.req, ...t];
+    };
+    const l = side(e.left);
+    const r = l && side(e.right);
+    this.compares.set(e, l && r ? [...(this.compares.get(e) ?? []), ...l, ...r, ...(l.length + r.length ? this.ctxTerms(st) : [])] : null);
   }
 
   private roundDiv(e: Extract<Expr, { kind: 'unary' }>, st: State): void {
