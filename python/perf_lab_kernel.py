@@ -171,6 +171,7 @@ class Recorder:
         self.too_large = 0
         self.bytes = 0
         self.depth = 0
+        self.keyword = 0
         self.random = random.Random(seed)
         self.arity = 0
 
@@ -207,7 +208,9 @@ class Recorder:
         def recorded(*args, **kwargs):
             if rec.depth > 0 or kwargs:
                 # Nested (recursive) calls and keyword calls run as they are; the outermost positional call is kept.
-                rec.total += 0 if rec.depth > 0 else 1
+                if rec.depth == 0:
+                    rec.total += 1
+                    rec.keyword += 1
                 return fn(*args, **kwargs)
             size = sum(size_of(a) for a in args) * 2
             slot = rec.admit(size)
@@ -285,7 +288,7 @@ def record(file, name, out, args, max_calls, first, max_bytes):
             return
         written[0] = True
         write_json(out, {
-            "line": line, "arity": arity, "totalCalls": rec.total, "tooLarge": rec.too_large, "calls": rec.calls,
+            "line": line, "arity": arity, "totalCalls": rec.total, "tooLarge": rec.too_large, "keywordCalls": rec.keyword, "calls": rec.calls,
             "status": status, "stopped": stopped, "python": sys.version.split()[0], "executable": sys.executable,
         })
 

@@ -64,6 +64,8 @@ interface HelperOutput {
   arity: number;
   totalCalls: number;
   tooLarge: number;
+  /** Calls made with keyword arguments: counted, not kept. */
+  keywordCalls?: number;
   calls: (PythonCallSummary & { args: unknown })[];
   status: number;
   stopped: boolean;
@@ -141,6 +143,9 @@ export async function recordPython(req: PythonRecordRequest, store: string, opts
       const ended = outcome.stoppedBy ? `it was stopped after ${seconds(outcome.durationMs)}` : doc.status !== 0 ? `it exited with status ${doc.status}` : 'it ran to the end';
       const stderr = doc.status !== 0 && outcome.stderrHead ? ` Its stderr began:\n${firstLines(outcome.stderrHead, 6)}` : '';
       throw new PerfLabError(`${req.functionName} was never called in this run; ${ended}. Run the script with arguments that reach ${req.functionName} (perfLab.args, or after -- on the command line), or choose a function it calls.${stderr}`);
+    }
+    if (doc.calls.length === 0 && doc.keywordCalls === doc.totalCalls) {
+      throw new PerfLabError(`${req.functionName} was called ${doc.totalCalls} times, always with keyword arguments, which are not recorded (the compiled version takes positional arguments). Call it with positional arguments, or choose a function it calls.`);
     }
     if (doc.calls.length === 0) {
       throw new PerfLabError(`${req.functionName} was called ${doc.totalCalls} times, but every call was larger than the ${(limits.maxBytes / 1048576).toFixed(0)} MB recording budget. Run the script on a smaller input to record it.`);
