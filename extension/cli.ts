@@ -363,7 +363,7 @@ export function compareReport(d: ProfileDiff, beforeName: string, afterName: str
     const line = f.afterLine || f.beforeLine;
     const moved = f.beforeLine > 0 && f.afterLine > 0 && f.beforeLine !== f.afterLine ? ` (was ${f.beforeLine})` : '';
     return [
-      f.name,
+      f.beforeName ? `${f.name} (was ${f.beforeName})` : f.name,
       f.file ? `${shown(f.file)}${line > 0 ? `:${line}` : ''}${moved}` : '',
       pct(f.selfBefore, d.before.total),
       pct(f.selfAfter, d.after.total),

@@ -218,6 +218,8 @@ export interface OptimizeData {
 /** One function of a comparison of two profiles; weights in each profile's own unit, 0 where it is absent. */
 export interface DiffFunction {
   name: string;
+  /** Its name before, when it was renamed in place. */
+  beforeName?: string;
   file: string;
   kind: FrameKind;
   /** Its line in the before and in the after profile; 0 where it is absent. */

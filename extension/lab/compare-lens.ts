@@ -40,7 +40,7 @@ export class CompareLenses implements vscode.CodeLensProvider, vscode.Disposable
       lenses.push(
         new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
           title: `Δ self ${describeChange(self, unit, fmt)} · Δ total ${describeChange(total, unit, fmt)}`,
-          tooltip: `${fn.name === '(anonymous)' && fn.afterLine === 1 ? '(top level)' : fn.name}: self ${side(fn.selfBefore, fn.selfAfter, d)}; total ${side(fn.totalBefore, fn.totalAfter, d)}. Click to show the comparison.`,
+          tooltip: `${fn.name === '(anonymous)' && fn.afterLine === 1 ? '(top level)' : fn.name}${fn.beforeName ? ` (was ${fn.beforeName})` : ''}: self ${side(fn.selfBefore, fn.selfAfter, d)}; total ${side(fn.totalBefore, fn.totalAfter, d)}. Click to show the comparison.`,
           command: 'perfLab.showComparison',
           arguments: [],
         }),

@@ -103,6 +103,7 @@ export function diffProfiles(before: Profile, after: Profile, o: DiffOptions = {
     const frame = after.frames[a?.frames[0] ?? -1] ?? before.frames[b!.frames[0]!]!;
     functions.push({
       name: ref.name,
+      ...(a && b && a.name !== b.name ? { beforeName: b.name } : {}),
       file: a ? a.file : renamedFiles.get(b!.file) ?? b!.file,
       kind: frame.kind,
       beforeLine: b?.line ?? 0,
@@ -160,7 +161,8 @@ export interface MatchOptions extends DiffOptions {
  * wherever it moved. Among several same-named functions of a file (anonymous ones, say), each is paired in line order
  * with the one nearest where its line went: through the edit's line mapping when known, else shifted as the nearest
  * matched function above it moved; when one side has more of them, the extra ones are those farthest from any
- * prediction. Unmatched functions come as `[before, undefined]` (removed) or `[undefined, after]` (added).
+ * prediction. A named function gone and another new exactly where its line went is taken as renamed. Unmatched
+ * functions come as `[before, undefined]` (removed) or `[undefined, after]` (added).
  */
 export function matchFunctions(before: readonly FunctionStat[], after: readonly FunctionStat[], o: MatchOptions = {}): [FunctionStat | undefined, FunctionStat | undefined][] {
   const fileOf = (b: FunctionStat) => o.renamedFiles?.get(b.file) ?? b.file;
@@ -249,6 +251,32 @@ export function matchFunctions(before: readonly FunctionStat[], after: readonly 
       own = { line: bs[i]!.line, shift: as[j]!.line - bs[i]!.line };
       i++;
       j++;
+    }
+  }
+
+  // 3. A function renamed in place: a named one gone and a named one new of the same kind in the same file, the new
+  // one exactly where the old one's line went (by the edit's mapping, or the shift of the nearest match above).
+  const named = (f: FunctionStat) => f.line > 0 && f.name !== '' && !f.name.startsWith('(');
+  const newAt = new Map<string, FunctionStat>();
+  for (const a of after) if (!taken.has(a) && named(a)) newAt.set(`${a.file}\u0000${a.line}`, a);
+  if (newAt.size > 0) {
+    const shifts = new Map<string, { line: number; shift: number }[]>();
+    for (const [b, a] of matchOf) {
+      if (b.line <= 0) continue;
+      const list = shifts.get(fileOf(b)) ?? [];
+      list.push({ line: b.line, shift: a.line - b.line });
+      shifts.set(fileOf(b), list);
+    }
+    for (const list of shifts.values()) list.sort((x, y) => x.line - y.line);
+    for (const b of before) {
+      if (matchOf.has(b) || !named(b)) continue;
+      // Lines inserted or removed just above it moved it as the functions below; elsewhere, as those above.
+      const list = shifts.get(fileOf(b)) ?? [];
+      const i = lastAtOrBefore(list, b.line);
+      const m = mapped(b);
+      const lines = m !== undefined ? [m] : [b.line + (i >= 0 ? list[i]!.shift : 0), b.line + (list[i + 1]?.shift ?? 0)];
+      const a = lines.map((l) => newAt.get(`${fileOf(b)}\u0000${l}`)).find((x) => x !== undefined && !taken.has(x) && x.kind === b.kind);
+      if (a) pair(b, a);
     }
   }
 

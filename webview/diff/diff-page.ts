@@ -311,6 +311,7 @@ class DiffPage {
       const name = el('th', `fn-cell trend-${trend}`);
       name.scope = 'row';
       name.append(el('span', 'trend-mark', TREND_WORDS[trend].split(' ')[0]!), ' ', fn.name || '(anonymous)');
+      if (fn.beforeName) name.append(el('span', 'was', ` (was ${fn.beforeName})`));
       const loc = el('td', 'loc');
       const line = fn.afterLine || fn.beforeLine;
       const text = location(fn.file, line, true) || (fn.kind === 'native' ? '(native)' : fn.kind === 'runtime' ? '(runtime)' : '');

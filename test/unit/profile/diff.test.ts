@@ -67,9 +67,22 @@ describe('matchFunctions', () => {
     assert.deepEqual(pairs.map(([b, a]) => [b?.name, b?.line, a?.line]), [['a', 1, 3], ['b', 4, 7], [undefined, undefined, 5]]);
   });
 
+  it('takes a named function gone and another new exactly where its line went as renamed', () => {
+    // `mix` became `mixBytes` at the same place, two lines further down (a comment was added above).
+    const before = folded('main (/app/a.js:1);mix (/app/a.js:5) 6\nmain (/app/a.js:1);other (/app/a.js:20) 1');
+    const after = folded('main (/app/a.js:1);mixBytes (/app/a.js:7) 2\nmain (/app/a.js:1);other (/app/a.js:22) 1\nmain (/app/a.js:1);fresh (/app/a.js:30) 1');
+    const d = diffProfiles(before, after);
+    const renamed = fn(d, 'mixBytes');
+    assert.deepEqual([renamed.beforeName, renamed.beforeLine, renamed.afterLine, renamed.selfBefore, renamed.selfAfter], ['mix', 5, 7, 6, 2]);
+    assert.equal(fn(d, 'fresh').beforeLine, 0, 'a new function elsewhere stays new');
+    // Not at the place the old one went: removed and added, not renamed.
+    const moved = diffProfiles(before, folded('main (/app/a.js:1);mixBytes (/app/a.js:12) 2\nmain (/app/a.js:1);other (/app/a.js:22) 1'));
+    assert.deepEqual(moved.functions.filter((f) => f.name.startsWith('mix')).map((f) => [f.name, f.beforeLine, f.afterLine]).sort(), [['mix', 5, 0], ['mixBytes', 0, 12]]);
+  });
+
   it('reports removed and added functions', () => {
     const before = folded('main (/app/a.js:1);mix (/app/a.js:5) 6\nmain (/app/a.js:1) 4');
-    const after = folded('main (/app/a.js:1);mixFast (/app/a.js:5) 2\nmain (/app/a.js:1) 4');
+    const after = folded('main (/app/a.js:1);mixFast (/app/a.js:9) 2\nmain (/app/a.js:1) 4');
     const pairs = matchFunctions(functionStats(before), functionStats(after));
     assert.deepEqual(pairs.map(([b, a]) => [b?.name, a?.name]), [['mix', undefined], ['main', 'main'], [undefined, 'mixFast']]);
   });
