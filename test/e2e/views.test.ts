@@ -227,6 +227,15 @@ describe('flame graph views', () => {
       measure('views: flame chart boxes of 130,000 samples, asked of the extension', String(chartBoxes));
       assert.ok(chartBoxes >= 3, `the flame chart shows the boxes the extension sent (${chartBoxes})`);
       await lab.screenshot('pruned-chart');
+      // Its sandwich is merged by the extension from the whole tree: the group's 100 leaves are there.
+      const group = await wide.locator('#selection').getAttribute('data-function');
+      await wide.locator('vscode-tab-header[data-view="sandwich"]').click();
+      await wide.locator(`#sandwich-heading[data-function="${group}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+      const sandwichDeadline = Date.now() + 10_000;
+      let callees = 0;
+      while (Date.now() < sandwichDeadline && (callees = Number(await wide.locator('#sandwich-callees').getAttribute('data-boxes'))) < 101) await lab.page.waitForTimeout(100);
+      assert.ok(callees >= 101, `the sandwich shows the group's leaves the page never had (${callees} boxes)`);
+      measure('views: sandwich of a pruned group, boxes from the extension', String(callees));
       await lab.page.locator('.tabs-container .tab', { hasText: 'Profile: nbody.js' }).first().click();
       await lab.webviewWith(`#hot-functions tr[data-function="${FN}"]`, 30_000);
     });
