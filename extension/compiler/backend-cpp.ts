@@ -13,6 +13,7 @@
 // on a bail-out: the original then starts from the arguments exactly as the caller passed them.
 import { emitParallelLoop } from './parallel';
 import { intLocals } from './exact-ints';
+import { walkIr } from './ir-walk';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
 import { HOST_MATH, isArrayType, type ArrayKind, type CallArg, type Expr, type IrFunction, type IrModule, type ResultType, type ScalarType, type Stmt } from './ir';
 
@@ -54,6 +55,7 @@ export function emitCppKernel(ir: IrModule, id: string, opts: { threads?: boolea
   const lines: string[] = [`namespace ${id} {`];
   for (const f of ir.functions) lines.push(gen.prototype(f) + ';');
   for (const f of ir.functions) lines.push(gen.function(f));
+  const safeWhen = gen.safeWhen;
   const abi: NativeAbi = {
     export: id,
     params: entry.params.map((p): NativeAbiParam => {
@@ -64,7 +66,7 @@ export function emitCppKernel(ir: IrModule, id: string, opts: { threads?: boolea
     hostMath: [...host].sort(),
     mayBail,
   };
-  lines.push(glue(entry, abi));
+  lines.push(glue(entry, abi, safeWhen));
   lines.push(`}  // namespace ${id}`);
   return { abi, code: lines.join('\n') + '\n' };
 }
@@ -147,6 +149,17 @@ function functionMayBail(f: IrFunction): boolean {
   visit(f.body);
   // A function with a result that could fall off its end bails there (JavaScript would return undefined).
   return found || (f.result !== 'void' && !alwaysReturns(f.body));
+}
+
+/** Whether the guarded version of `f` can bail out: an access left checked, a host Math call, a call, a missing return. */
+function fastMayBail(f: IrFunction, r: RangeFacts): boolean {
+  let bail = f.result !== 'void' && !alwaysReturns(f.body);
+  walkIr(f.body, (s) => {
+    if (s.kind === 'store' && f.arrays[s.array]!.kind === 'Array' && !r.proven.has(s)) bail = true;
+  }, (e) => {
+    if ((e.kind === 'load' && !r.proven.has(e)) || e.kind === 'math' || e.kind === 'call') bail = true;
+  });
+  return bail;
 }
 
 function alwaysReturns(list: Stmt[]): boolean {
@@ -254,6 +267,8 @@ class CppGen {
   private ranges!: RangeFacts;
   /** Emitting the version that runs when the entry guard holds. */
   private fast = false;
+  /** The entry function's guard when its guarded version cannot bail out: no snapshot is needed then. */
+  safeWhen: string | undefined;
 
   prototype(f: IrFunction, suffix = ''): string {
     const params: string[] = [];
@@ -282,7 +297,9 @@ class CppGen {
       out.push(...this.body(f, '_fast'));
       this.fast = false;
       const call = `${mangle(f.name)}_fast(${args})`;
-      enter = `  if (${r.guard.length ? r.guard.map((t) => this.guardTerm(t)).join(' && ') : 'true'}) ${f.result === 'void' ? `{ ${call}; return; }` : `return ${call};`}`;
+      const guard = r.guard.length ? r.guard.map((t) => this.guardTerm(t)).join(' && ') : 'true';
+      enter = `  if (${guard}) ${f.result === 'void' ? `{ ${call}; return; }` : `return ${call};`}`;
+      if (f.name === this.ir.entry && !fastMayBail(f, r)) this.safeWhen = guard;
     }
     out.push(...this.body(f, '', enter));
     return out.join('\n');
@@ -615,7 +632,7 @@ class CppGen {
 }
 
 /** The Node-API entry point: unpack arguments once, snapshot written arrays if the kernel may bail, call. */
-function glue(entry: IrFunction, abi: NativeAbi): string {
+function glue(entry: IrFunction, abi: NativeAbi, safeWhen?: string): string {
   const n = entry.params.length;
   const L: string[] = [];
   L.push('static napi_value entry(napi_env env, napi_callback_info info) {');
@@ -650,7 +667,9 @@ function glue(entry: IrFunction, abi: NativeAbi): string {
   });
   const snap = abi.mayBail ? written : [];
   if (abi.hostMath.length) L.push('  plab::HostScope host(env);');
-  for (const s of snap) L.push(`  plab::Snapshot s${s}(a${s}, size_t(n${s}) * sizeof(*a${s}));`);
+  // When the entry guard holds, the version that runs cannot bail out (ranges.ts): nothing to restore then.
+  if (snap.length && safeWhen) L.push(`  const bool safe = ${safeWhen};`);
+  for (const s of snap) L.push(`  plab::Snapshot s${s}(a${s}, size_t(n${s}) * sizeof(*a${s})${snap.length && safeWhen ? ', !safe' : ''});`);
   const call = `${mangle(entry.name)}(${callArgs.join(', ')})`;
   const r = entry.result;
   L.push(guardedCall(r, call));
@@ -759,7 +778,7 @@ struct Snapshot {
   void* p;
   size_t bytes;
   std::vector<unsigned char> copy;
-  Snapshot(void* p_, size_t bytes_) : p(p_), bytes(bytes_), copy(bytes_) { if (bytes) std::memcpy(copy.data(), p, bytes); }
+  Snapshot(void* p_, size_t bytes_, bool take = true) : p(p_), bytes(take ? bytes_ : 0), copy(bytes) { if (bytes) std::memcpy(copy.data(), p, bytes); }
   void restore() { if (bytes) std::memcpy(p, copy.data(), bytes); }
 };
 
