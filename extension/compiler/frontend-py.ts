@@ -233,7 +233,8 @@ class ModuleLowering {
   readonly lowered: PyFunction[] = [];
   private readonly bySignature = new Map<string, PyFunction>();
   private readonly inProgress = new Set<string>();
-  readonly numpyResult = new Map<PyFunction, boolean>();
+  /** The source name of each lowered function (specialisations are named `<name>_2`, …). */
+  readonly sourceName = new Map<PyFunction, string>();
 
   constructor(
     readonly ast: Extract<PyAstExport, { ok: true }>,
@@ -264,6 +265,7 @@ class ModuleLowering {
         }
       }
       this.bySignature.set(key, fn);
+      this.sourceName.set(fn, name);
       this.lowered.push(fn);
       return fn;
     } finally {
@@ -1351,7 +1353,7 @@ export function lowerPython(ast: PyAstExport, fileName: string, options: PyFront
         fileName,
         line: def.line ?? 1,
         ir,
-        callees: [...new Set(mod.lowered.filter((f) => f !== entry).map((f) => String(f.name).replace(/_\d+$/, '')))],
+        callees: [...new Set(mod.lowered.filter((f) => f !== entry).map((f) => mod.sourceName.get(f)!))],
         typesFrom: recorded ? 'recorded calls' : 'annotations',
       },
     };
