@@ -327,41 +327,40 @@ class CppGen {
   }
 
   /**
-   * An integer expression the range analysis proved exact, in wrapping 32-bit arithmetic: its value is an
-   * int32 (an index, a narrowed local), so the low 32 bits of each step give it exactly.
+   * An integer expression the range analysis proved exact, in int64_t: every step of it stays within ±2^52
+   * (ranges.ts), so nothing overflows, and the compiler may treat an index as it would a C programmer's.
    */
-  private i32Of(e: Expr): string {
+  private intOf(e: Expr): string {
     switch (e.kind) {
       case 'const':
-        return `int32_t(${(e.value | 0) >>> 0}u)`;
+        return `int64_t(${e.value})`;
       case 'local':
-        if (e.type !== 'f64' || this.ranges.narrow.has(e.local)) return `l${e.local}`;
-        return `int32_t(uint32_t(int64_t(l${e.local})))`;
+        return `int64_t(l${e.local})`;
       case 'unary':
-        if (e.op === 'f64.from_i32') return this.expr(e.arg);
-        if (e.op === 'i32.from_f64') return this.i32Of(e.arg);
+        if (e.op === 'f64.from_i32') return `int64_t(${this.expr(e.arg)})`;
+        if (e.op === 'i32.from_f64') return this.intOf(e.arg);
         break;
       case 'binary': {
-        const l = `uint32_t(${this.i32Of(e.left)})`;
-        if (e.op === 'i32.shl') return `int32_t(${l} << ${(e.right as { value: number }).value})`;
-        const r = `uint32_t(${this.i32Of(e.right)})`;
-        if (e.op === 'f64.add' || e.op === 'i32.add') return `int32_t(${l} + ${r})`;
-        if (e.op === 'f64.sub' || e.op === 'i32.sub') return `int32_t(${l} - ${r})`;
-        if (e.op === 'f64.mul' || e.op === 'i32.mul') return `int32_t(${l} * ${r})`;
+        const l = this.intOf(e.left);
+        if (e.op === 'i32.shl') return `(${l} * int64_t(${2 ** (e.right as { value: number }).value}))`;
+        const r = this.intOf(e.right);
+        if (e.op === 'f64.add' || e.op === 'i32.add') return `(${l} + ${r})`;
+        if (e.op === 'f64.sub' || e.op === 'i32.sub') return `(${l} - ${r})`;
+        if (e.op === 'f64.mul' || e.op === 'i32.mul') return `(${l} * ${r})`;
         break;
       }
       case 'length':
       case 'load':
-        return this.expr(e);
+        return `int64_t(${this.expr(e)})`;
       default:
         break;
     }
     throw new Error(`not a proven integer expression: ${e.kind}`);
   }
 
-  /** `Math.round(x / c)` for a proven 0 <= x < 2^30 and c <= 2^29: floor((2x + c) / 2c) in uint32. */
+  /** `Math.round(x / c)` for a proven 0 <= x < 2^30 and c <= 2^29: floor((2x + c) / 2c). */
   private roundDiv(d: { x: Expr; c: number }): string {
-    return `int32_t((uint32_t(${this.i32Of(d.x)}) * 2u + ${d.c}u) / ${2 * d.c}u)`;
+    return `int32_t((${this.intOf(d.x)} * 2 + ${d.c}) / ${2 * d.c})`;
   }
 
   private block(list: Stmt[], d: number, out: string[]): void {
@@ -372,7 +371,7 @@ class CppGen {
     const pad = '  '.repeat(d);
     switch (s.kind) {
       case 'set':
-        if (this.fast && this.ranges.narrow.has(s.local)) out.push(`${pad}l${s.local} = ${this.i32Of(s.value)};`);
+        if (this.fast && this.ranges.narrow.has(s.local)) out.push(`${pad}l${s.local} = int32_t(${this.intOf(s.value)});`);
         else out.push(`${pad}l${s.local} = ${this.expr(s.value)};`);
         return;
       case 'store':
@@ -441,7 +440,7 @@ class CppGen {
     const kind = this.f.arrays[array]!.kind;
     // JavaScript evaluates the index, then the value, then writes; a typed array ignores a write out of range.
     const proven = this.fast && this.ranges.proven.has(node);
-    out.push(`${pad}uint32_t i = ${proven ? `uint32_t(${this.i32Of(index)})` : this.index(index)};`);
+    out.push(`${pad}${proven ? `int64_t i = ${this.intOf(index)}` : `uint32_t i = ${this.index(index)}`};`);
     const vt = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array' ? 'double' : 'int32_t';
     out.push(`${pad}${vt} v = ${this.expr(value)};`);
     const write = `a${array}[i] = ${elementCType(kind)}(${kind === 'Float32Array' || kind.startsWith('Float') || kind === 'Array' ? 'v' : 'uint32_t(v)'});`;
@@ -495,7 +494,7 @@ class CppGen {
         return this.unary(e.op, this.expr(e.arg), e.type);
       }
       case 'binary':
-        if (this.fast && this.ranges.i32Compares.has(e)) return `(${this.i32Of(e.left)} ${CPP_COMPARE[e.op]} ${this.i32Of(e.right)})`;
+        if (this.fast && this.ranges.i32Compares.has(e)) return `(${this.intOf(e.left)} ${CPP_COMPARE[e.op]} ${this.intOf(e.right)})`;
         return this.operands([e.left, e.right], ([l, r]) => this.binary(e.op, l!, r!, e.type));
       case 'math': {
         const idx = (HOST_MATH as readonly string[]).indexOf(e.fn);
@@ -508,7 +507,7 @@ class CppGen {
         return `(${this.expr(e.cond)} ? ${this.expr(e.then)} : ${this.expr(e.else)})`;
       case 'load': {
         const kind = this.f.arrays[e.array]!.kind;
-        const read = this.fast && this.ranges.proven.has(e) ? `a${e.array}[uint32_t(${this.i32Of(e.index)})]` : `plab::load(a${e.array}, n${e.array}, ${this.index(e.index)})`;
+        const read = this.fast && this.ranges.proven.has(e) ? `a${e.array}[${this.intOf(e.index)}]` : `plab::load(a${e.array}, n${e.array}, ${this.index(e.index)})`;
         return kind === 'Float32Array' ? `double(${read})` : kind === 'Float64Array' || kind === 'Array' || kind === 'Uint32Array' ? read : `int32_t(${read})`;
       }
       case 'length':
