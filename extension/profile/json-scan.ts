@@ -99,7 +99,8 @@ export class JsonScanner {
   /** Scans the next chunk of the document. */
   write(buf: Buffer): void {
     const n = buf.length;
-    let i = 0;
+    // A UTF-8 byte order mark (editors on Windows write one) is no part of the JSON.
+    let i = this.offset === 0 && n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
     while (i < n) {
       switch (this.state) {
         case S.Value: {

@@ -56,6 +56,10 @@ describe('streaming JSON scanner', () => {
     for (const chunk of [1, 2, 3, 7, 64]) assert.deepEqual(events(doc, chunk), whole, `chunks of ${chunk} bytes`);
   });
 
+  it('skips a byte order mark at the start', () => {
+    assert.deepEqual(events('\ufeff{"n": [1]}'), ['n#1', 'n#end', '/']);
+  });
+
   it('parses values asked for whole with JSON.parse semantics', () => {
     const got: unknown[] = [];
     scanJsonText('[{"x": [1, {"y": "\\u0041"}]}, 2]', { action: (p) => (p.length === 0 ? 'descend' : 'value'), value: (_p, v) => got.push(v) }, 'doc.json');
