@@ -61,8 +61,8 @@ Options for profile:
 
 Options for report (read a profile recorded elsewhere and print its hot functions):
   <profile>                 .cpuprofile, Chrome trace (.json), speedscope (.json), folded stacks
-                            (perf script | stackcollapse, py-spy --format raw), cProfile (.prof, .pstats);
-                            read in one streaming pass, so gigabyte files open
+                            (perf script | stackcollapse, py-spy --format raw), cProfile (.prof, .pstats), any
+                            of them gzipped (.gz); read in one streaming pass, so gigabyte files open
   --top <n>                 rows in the table (default 15)
   --html <file.html>        also write a standalone flame graph page
   --python <path>           the Python that converts .prof/.pstats files (default: python3 on PATH)

@@ -2,6 +2,7 @@
 // JSON formats and folded stacks are read in one streaming pass, so a file of any size opens without its text in memory.
 import { open, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { isGzipped, openBytes } from './json-scan';
 import { ProfileFormatError, type Profile } from './model';
 import { looksLikeChromeTrace, parseChromeTrace, readChromeTraceFile } from './importers/chrome-trace';
 import { parseCpuProfile, readCpuProfileFile } from './importers/cpuprofile';
@@ -26,7 +27,8 @@ export const DETECT_HEAD_BYTES = 64 * 1024;
 
 /** The format of a profile from its name alone; undefined when the name does not tell. */
 function formatByName(name: string): ProfileFormat | undefined {
-  const lower = basename(name).toLowerCase();
+  // A gzipped profile is named as the profile, plus .gz.
+  const lower = basename(name).toLowerCase().replace(/\.gz$/, '');
   if (lower.endsWith('.cpuprofile')) return 'cpuprofile';
   if (lower.endsWith('.speedscope.json')) return 'speedscope';
   if (/\.(folded|collapsed|stacks)$/.test(lower)) return 'folded';
@@ -77,8 +79,22 @@ export function parseProfile(name: string, text: string): Profile {
   }
 }
 
-/** The first bytes of a file, as text, for {@link detectFormat}. */
+/** The first bytes of a file (decompressed when gzipped), as text, for {@link detectFormat}. */
 async function readHead(path: string): Promise<string> {
+  if (isGzipped(path)) {
+    const parts: Buffer[] = [];
+    let got = 0;
+    try {
+      for await (const chunk of openBytes(path)) {
+        parts.push(chunk);
+        got += chunk.length;
+        if (got >= DETECT_HEAD_BYTES) break;
+      }
+    } catch (e) {
+      throw new ProfileFormatError(`${basename(path)} could not be decompressed (${(e as Error).message}): is it really a gzip file?`);
+    }
+    return Buffer.concat(parts).subarray(0, DETECT_HEAD_BYTES).toString('utf8');
+  }
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(DETECT_HEAD_BYTES);

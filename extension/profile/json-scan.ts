@@ -1,7 +1,9 @@
 // A streaming JSON scanner for profile files too large for one JSON.parse: it walks the bytes once, chunk by chunk,
 // and hands each value to the caller the way the caller asks for it (parsed, as a run of numbers, or skipped), so
 // only small pieces are ever materialised and long number arrays go straight into typed arrays.
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { ProfileFormatError } from './model';
 
 /** A path into the document: object keys and array indices, outermost first. */
@@ -423,9 +425,30 @@ export class JsonScanner {
   }
 }
 
-/** Scans a file in chunks; nothing but the current chunk and the values asked for is held. */
+/** Whether a file is gzip-compressed, by its name (DevTools saves traces as .json.gz). */
+export function isGzipped(path: string): boolean {
+  return path.toLowerCase().endsWith('.gz');
+}
+
+/** A file's bytes, decompressed when it is gzipped, as a stream of chunks. */
+export function openBytes(path: string): AsyncIterable<Buffer> {
+  const raw = createReadStream(path, { highWaterMark: 1 << 22 });
+  return isGzipped(path) ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+}
+
+/** Scans a file in chunks (decompressing a .gz); nothing but the current chunk and the values asked for is held. */
 export async function scanJsonFile(path: string, handler: ScanHandler, source: string, chunkSize = 1 << 22): Promise<void> {
   const scanner = new JsonScanner(handler, source);
+  if (isGzipped(path)) {
+    try {
+      for await (const chunk of openBytes(path)) scanner.write(chunk);
+    } catch (e) {
+      if (e instanceof ProfileFormatError) throw e;
+      throw new ProfileFormatError(`${source} could not be decompressed (${(e as Error).message}): is it really a gzip file?`);
+    }
+    scanner.end();
+    return;
+  }
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(chunkSize);

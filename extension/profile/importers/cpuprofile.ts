@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { readFileStreaming, readText, type DocumentReader, type ScanHandler } from '../json-scan';
+import { isGzipped, readFileStreaming, readText, type DocumentReader, type ScanHandler } from '../json-scan';
 import { GrowableArray, ProfileBuilder, ProfileFormatError, stackOrder, type Frame, type Profile } from '../model';
 
 /** The JSON V8 writes. Line and column numbers are 0-based; position-tick lines are 1-based. */
@@ -309,7 +309,8 @@ export function parseCpuProfile(text: string | Buffer, source: string): Profile 
 
 /** Reads a .cpuprofile file of any size in one streaming pass, never holding its text; `chunkSize` is in bytes. */
 export async function readCpuProfileFile(path: string, source: string, chunkSize?: number): Promise<Profile> {
-  return readFileStreaming(cpuProfileHandler(source, (await stat(path)).size), path, source, chunkSize);
+  // A compressed file's size says nothing of how many samples it holds.
+  return readFileStreaming(cpuProfileHandler(source, isGzipped(path) ? undefined : (await stat(path)).size), path, source, chunkSize);
 }
 
 /** Converts a CPU profile object into the model; weights are milliseconds. */

@@ -1,6 +1,7 @@
 // Folded stacks (`a;b;c 12`), as written by stackcollapse scripts, py-spy --format raw and many others.
-import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
+import { openBytes } from '../json-scan';
 import { ProfileBuilder, ProfileFormatError, stackPath, type Frame, type Profile } from '../model';
 
 const LINE = /^(.*\S)\s+(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)$/;
@@ -67,7 +68,7 @@ export function parseFolded(text: string, source: string): Profile {
 /** Reads a folded-stacks file of any size, line by line. */
 export async function readFoldedFile(path: string, source: string): Promise<Profile> {
   const r = new FoldedReader(source);
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const lines = createInterface({ input: Readable.from(openBytes(path)).setEncoding('utf8'), crlfDelay: Infinity });
   for await (const line of lines) r.line(line);
   return r.result();
 }

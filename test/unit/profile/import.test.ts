@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -57,6 +58,32 @@ describe('readProfile on the fixtures of real tools', () => {
       assert.deepEqual(stackWeights(await readProfile(renamed)), stackWeights(p));
     });
   }
+});
+
+describe('gzipped profiles (DevTools saves traces as .json.gz)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'perf-lab-gz-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  for (const [fixture, name] of [
+    ['chromium.trace.json', 'Trace-20261125T010203.json.gz'],
+    ['chromium.trace.json', 'recording.json.gz'],
+    ['node-cpu-prof.cpuprofile', 'node.cpuprofile.gz'],
+    ['py-spy.speedscope.json', 'py.speedscope.json.gz'],
+    ['py-spy-raw.txt', 'stacks.txt.gz'],
+  ]) {
+    it(`reads ${name} as ${fixture}`, async () => {
+      const path = join(tmp, name);
+      writeFileSync(path, gzipSync(readFileSync(join(dir, fixture))));
+      assert.equal(await detectFileFormat(path), await detectFileFormat(join(dir, fixture)));
+      assert.deepEqual(stackWeights(await readProfile(path)), stackWeights(await readProfile(join(dir, fixture))));
+    });
+  }
+
+  it('says so when a .gz file is not gzip', async () => {
+    const path = join(tmp, 'fake.cpuprofile.gz');
+    writeFileSync(path, readFileSync(join(dir, 'node-cpu-prof.cpuprofile')));
+    await assert.rejects(readProfile(path), (e: unknown) => e instanceof ProfileFormatError && /fake\.cpuprofile\.gz could not be decompressed/.test(e.message));
+  });
 });
 
 describe('folded stacks from real tools', () => {
