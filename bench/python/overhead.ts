@@ -1,40 +1,48 @@
-// `node --import tsx bench/python/overhead.ts [--rounds N] [--python path]`: how much each Python profiling mode slows
-// the examples down. Each round runs every example plainly, under cProfile, under the built-in sampler and under
-// py-spy (when installed next to the interpreter), interleaved so that the machine's load hits them alike; the
-// table gives the fastest wall time of the runs (interpreter start included: the least disturbed by other load) and
-// the slowdown against the fastest plain run, then the medians.
-import { spawn } from 'node:child_process';
+// `node --import tsx bench/python/overhead.ts [--rounds N] [--python path]`: how much each Python profiling mode costs
+// on the examples. Each round runs every example plainly, under cProfile, under the built-in sampler and under py-spy
+// (when installed next to the interpreter), interleaved, with the same command lines the runner uses. Two measures:
+// the CPU time of the whole process tree (the program, the helper's threads and py-spy itself, which while it reads
+// the stacks holds the program stopped) — robust on a shared machine, where wall time mostly measures the other
+// load — and the fastest wall time from start to exit.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPySpy, probePython, profilePythonFile, type PythonProfileRequest } from '../../extension/profile/python-runner';
+import { findPySpy, probePython, pythonHelperPath } from '../../extension/profile/python-runner';
 import { pythonEnv } from '../../test/python-env';
 
 const root = join(__dirname, '..', '..');
 
-/** The examples and the arguments that make each run about a second. */
+/** The examples and the arguments that make each run last about a second. */
 export const OVERHEAD_CASES: { file: string; args: string[] }[] = [
-  { file: 'pairwise.py', args: ['3000'] },
-  { file: 'nbody.py', args: ['300000'] },
-  { file: 'mandelbrot.py', args: ['600', '100'] },
-  { file: 'stencil.py', args: ['150', '60'] },
-  { file: 'collatz.py', args: ['100000'] },
+  { file: 'pairwise.py', args: ['1500'] },
+  { file: 'nbody.py', args: ['60000'] },
+  { file: 'mandelbrot.py', args: ['400', '100'] },
+  { file: 'stencil.py', args: ['120', '40'] },
+  { file: 'collatz.py', args: ['60000'] },
 ];
+
+// Runs a command with its output discarded; prints its wall time and the CPU time of it and all it waited for.
+const TIMER = `import json, resource, subprocess, sys, time
+t = time.perf_counter()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+wall = time.perf_counter() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([wall * 1000, (r.ru_utime + r.ru_stime) * 1000]))`;
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function plainRun(python: string, file: string, args: string[]): Promise<number> {
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const child = spawn(python, [file, ...args], { stdio: 'ignore' });
-    child.on('error', fail);
-    child.on('exit', (code) => (code === 0 ? done(performance.now() - t0) : fail(new Error(`${file} exited with ${code}`))));
-  });
-}
-
-function fastest(xs: number[]): number {
-  return Math.min(...xs);
+function timed(python: string, cmd: string[]): Promise<{ wall: number; cpu: number }> {
+  return new Promise((done, fail) =>
+    execFile(python, ['-c', TIMER, ...cmd], { timeout: 600_000 }, (err, stdout, stderr) => {
+      if (err) return fail(new Error(`${cmd.join(' ')} failed: ${String(stderr).slice(-500)}`));
+      const [wall, cpu] = JSON.parse(String(stdout)) as [number, number];
+      done({ wall, cpu });
+    }),
+  );
 }
 
 function median(xs: number[]): number {
@@ -50,41 +58,49 @@ async function main(): Promise<void> {
   const python = option('python') ?? (await pythonEnv()).python;
   const runtime = await probePython(python);
   const spy = await findPySpy(runtime, python);
+  const helper = pythonHelperPath();
+  const tmp = mkdtempSync(join(tmpdir(), 'perf-lab-overhead-'));
+  const out = join(tmp, 'profile.json');
+  // The command lines of extension/profile/python-runner.ts, at a 1 ms interval.
+  const command = (mode: Mode, file: string, args: string[]): string[] => {
+    const run = (m: string) => [runtime.execPath, helper, 'run', '--mode', m, '--interval', '1000', '--out', out, file, ...args];
+    if (mode === 'plain') return [runtime.execPath, file, ...args];
+    if (mode === 'cprofile') return run('cprofile');
+    if (mode === 'builtin') return run('sampling');
+    return [spy!.path, 'record', '--format', 'speedscope', '--full-filenames', '--rate', '1000', '--output', join(tmp, 'spy.json'), '--', ...run('none')];
+  };
   const modes: Mode[] = ['plain', 'cprofile', 'builtin', ...(spy ? (['py-spy'] as const) : [])];
-  const times = new Map<string, number[]>();
-  for (let r = 0; r < rounds; r++) {
-    for (const c of OVERHEAD_CASES) {
-      const file = join(root, 'examples', 'python', c.file);
-      for (const mode of modes) {
-        let ms: number;
-        if (mode === 'plain') ms = await plainRun(runtime.execPath, file, c.args);
-        else {
-          const req: PythonProfileRequest = { file, args: c.args, pythonPath: python, mode: mode === 'cprofile' ? 'cprofile' : 'sampling', samplingIntervalUs: 1000, timeoutMs: 0 };
-          if (mode === 'builtin') req.sampler = 'builtin';
-          const result = await profilePythonFile(req);
-          if (result.run.exitCode !== 0) throw new Error(`${c.file} under ${mode} exited with ${result.run.exitCode}`);
-          ms = result.run.durationMs;
+  const times = new Map<string, { wall: number; cpu: number }[]>();
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const c of OVERHEAD_CASES) {
+        const file = join(root, 'examples', 'python', c.file);
+        for (const mode of modes) {
+          const key = `${c.file}\u0000${mode}`;
+          times.set(key, [...(times.get(key) ?? []), await timed(runtime.execPath, command(mode, file, c.args))]);
         }
-        const key = `${c.file}\u0000${mode}`;
-        times.set(key, [...(times.get(key) ?? []), ms]);
       }
+      process.stderr.write(`round ${r + 1}/${rounds} done\n`);
     }
-    process.stderr.write(`round ${r + 1}/${rounds} done\n`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-  const head = ['Example', 'plain', 'cProfile', 'built-in sampler (1 ms)', ...(spy ? [`py-spy ${spy.version} (1 ms)`] : [])];
-  for (const [title, stat] of [['fastest', fastest], ['median', median]] as const) {
-    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-    for (const c of OVERHEAD_CASES) {
-      const plain = stat(times.get(`${c.file}\u0000plain`)!);
-      const cells = modes.map((m) => {
-        const t = stat(times.get(`${c.file}\u0000${m}`)!);
-        return m === 'plain' ? `${t.toFixed(0)} ms` : `${t.toFixed(0)} ms (${t >= plain ? '+' : ''}${(((t - plain) / plain) * 100).toFixed(0)} %)`;
-      });
-      lines.push(`| \`${c.file} ${c.args.join(' ')}\` | ${cells.join(' | ')} |`);
-    }
-    console.log(`\nPython ${runtime.version} (${runtime.execPath}), ${title} of ${rounds} interleaved runs each, wall time from start to exit:\n`);
-    console.log(lines.join('\n'));
+  const head = ['Example', 'plain', 'cProfile', 'built-in sampler', ...(spy ? [`py-spy ${spy.version}`] : [])];
+  const pct = (t: number, base: number) => `${t >= base ? '+' : '−'}${Math.abs(((t - base) / base) * 100).toFixed(0)} %`;
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const c of OVERHEAD_CASES) {
+    const get = (m: Mode) => times.get(`${c.file}\u0000${m}`)!;
+    const cpu0 = median(get('plain').map((t) => t.cpu));
+    const wall0 = Math.min(...get('plain').map((t) => t.wall));
+    const cells = modes.map((m) => {
+      const cpu = median(get(m).map((t) => t.cpu));
+      const wall = Math.min(...get(m).map((t) => t.wall));
+      return m === 'plain' ? `${cpu.toFixed(0)} ms CPU, ${wall.toFixed(0)} ms wall` : `${pct(cpu, cpu0)} CPU, ${pct(wall, wall0)} wall`;
+    });
+    lines.push(`| \`${c.file} ${c.args.join(' ')}\` | ${cells.join(' | ')} |`);
   }
+  console.log(`Python ${runtime.version}; ${rounds} interleaved runs per cell; CPU: median CPU time of the process tree (py-spy included); wall: fastest run, start to exit; sampling every 1 ms.\n`);
+  console.log(lines.join('\n'));
 }
 
 main().catch((e: Error) => {
