@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { EXIT_USAGE, main } from '../../../extension/cli';
 import { selectKernel } from '../../../extension/compiler/compile';
 import { compileNativeBatch } from '../../../extension/compiler/compile-native';
 import { extractOriginal } from '../../../extension/compiler/extract-js';
@@ -39,6 +40,20 @@ test('opt-ins map to flags and tolerances; --opt values are checked', () => {
   assert.deepEqual(optInTolerance(['fast-math']), FAST_MATH_TOLERANCE);
   assert.deepEqual(parseOptIns('threads, march-native,threads'), ['march-native', 'threads']);
   assert.throws(() => parseOptIns('march-native,ofast'), /--opt takes a comma-separated list of march-native, fast-math, threads, not "ofast"/);
+});
+
+test('perf-lab optimize --opt: unknown opt-ins and opt-ins without native code are usage errors', async () => {
+  const run = async (...args: string[]) => {
+    let err = '';
+    const code = await main(['optimize', join(work, 'none.mjs'), '--fn', 'f', ...args], { out: () => {}, err: (t: string) => (err += t) });
+    return { code, err };
+  };
+  const bad = await run('--target', 'native', '--opt', 'march-native,O4');
+  assert.equal(bad.code, EXIT_USAGE);
+  assert.match(bad.err, /--opt takes a comma-separated list of march-native, fast-math, threads, not "O4"/);
+  const wasm = await run('--opt', 'threads');
+  assert.equal(wasm.code, EXIT_USAGE);
+  assert.match(wasm.err, /--opt applies to native code: add --target native \(or auto\)/);
 });
 
 const ROWS = `
