@@ -61,7 +61,8 @@ Options for profile:
 
 Options for report (read a profile recorded elsewhere and print its hot functions):
   <profile>                 .cpuprofile, Chrome trace (.json), speedscope (.json), folded stacks
-                            (perf script | stackcollapse, py-spy --format raw), cProfile (.prof, .pstats), any
+                            (perf script | stackcollapse, py-spy --format raw), perf script output,
+                            cProfile (.prof, .pstats), any
                             of them gzipped (.gz); read in one streaming pass, so gigabyte files open
   --top <n>                 rows in the table (default 15)
   --html <file.html>        also write a standalone flame graph page

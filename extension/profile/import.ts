@@ -7,10 +7,11 @@ import { ProfileFormatError, type Profile } from './model';
 import { looksLikeChromeTrace, parseChromeTrace, readChromeTraceFile } from './importers/chrome-trace';
 import { parseCpuProfile, readCpuProfileFile } from './importers/cpuprofile';
 import { parseFolded, readFoldedFile } from './importers/folded';
+import { looksLikePerfScript, parsePerfScript, readPerfScriptFile } from './importers/perf-script';
 import { isPythonProfileJson, parsePythonProfile } from './importers/python';
 import { looksLikeSpeedscope, parseSpeedscope, readSpeedscopeFile } from './importers/speedscope';
 
-export type ProfileFormat = 'cpuprofile' | 'chrome-trace' | 'speedscope' | 'folded' | 'python' | 'pstats';
+export type ProfileFormat = 'cpuprofile' | 'chrome-trace' | 'speedscope' | 'folded' | 'perf-script' | 'python' | 'pstats';
 
 /** What each format is called in messages and tables. */
 export const FORMAT_NAMES: Record<ProfileFormat, string> = {
@@ -18,6 +19,7 @@ export const FORMAT_NAMES: Record<ProfileFormat, string> = {
   'chrome-trace': 'Chrome trace (Profile/ProfileChunk events)',
   speedscope: 'speedscope JSON',
   folded: 'folded stacks',
+  'perf-script': '`perf script` output',
   python: "Perf Lab's Python profile JSON",
   pstats: 'cProfile/pstats',
 };
@@ -32,6 +34,7 @@ function formatByName(name: string): ProfileFormat | undefined {
   if (lower.endsWith('.cpuprofile')) return 'cpuprofile';
   if (lower.endsWith('.speedscope.json')) return 'speedscope';
   if (/\.(folded|collapsed|stacks)$/.test(lower)) return 'folded';
+  if (/^perf\.script$|\.perf(-script)?$|\.perf\.txt$/.test(lower)) return 'perf-script';
   if (/\.(prof|pstats)$/.test(lower)) return 'pstats';
   // DevTools saves traces as Trace-<date>.json; chrome://tracing and --trace-startup-file users often use .trace.json.
   if (/\.trace(\.json)?$/.test(lower) || /^trace-[^/]*\.json$/.test(lower)) return 'chrome-trace';
@@ -45,6 +48,7 @@ export function detectFormat(name: string, text: string): ProfileFormat | undefi
   if (isPythonProfileJson(text)) return 'python';
   if (looksLikeSpeedscope(text)) return 'speedscope';
   if (looksLikeChromeTrace(text)) return 'chrome-trace';
+  if (looksLikePerfScript(text)) return 'perf-script';
   const head = text.trimStart();
   if (head.startsWith('{')) return 'cpuprofile';
   if (/^[^\n]*\S\s+\d+(\.\d+)?\s*(\n|$)/.test(head)) return 'folded';
@@ -53,7 +57,7 @@ export function detectFormat(name: string, text: string): ProfileFormat | undefi
 
 function unknownFormat(name: string): never {
   throw new ProfileFormatError(
-    `${basename(name)} is not a profile Perf Lab can read: it supports V8 .cpuprofile JSON, Chrome traces with CPU profile events (DevTools' Performance panel), speedscope JSON, folded stacks ("a;b;c 12", from stackcollapse or py-spy --format raw), cProfile/pstats files (.prof, .pstats) and Perf Lab's Python profile JSON.`,
+    `${basename(name)} is not a profile Perf Lab can read: it supports V8 .cpuprofile JSON, Chrome traces with CPU profile events (DevTools' Performance panel), speedscope JSON, folded stacks ("a;b;c 12", from stackcollapse or py-spy --format raw), perf script output, cProfile/pstats files (.prof, .pstats) and Perf Lab's Python profile JSON.`,
   );
 }
 
@@ -70,6 +74,8 @@ export function parseProfile(name: string, text: string): Profile {
       return parseSpeedscope(text, source);
     case 'folded':
       return parseFolded(text, source);
+    case 'perf-script':
+      return parsePerfScript(text, source);
     case 'python':
       return parsePythonProfile(text, source).profile;
     case 'pstats':
@@ -130,6 +136,8 @@ export async function readProfile(path: string, options: { pythonPath?: string }
       return readSpeedscopeFile(path, source);
     case 'folded':
       return readFoldedFile(path, source);
+    case 'perf-script':
+      return readPerfScriptFile(path, source);
     case 'python':
       return parsePythonProfile(await readFile(path, 'utf8'), source).profile;
     default:

@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { functionStats } from '../../../extension/profile/aggregate';
 import { detectFileFormat, detectFormat, parseProfile, readProfile } from '../../../extension/profile/import';
 import { exportFolded, parseFolded } from '../../../extension/profile/importers/folded';
+import { parsePerfScript } from '../../../extension/profile/importers/perf-script';
 import { ProfileFormatError } from '../../../extension/profile/model';
 import { stackWeights } from './helpers';
 import { PROFILE_FIXTURES } from './profile-fixtures';
@@ -53,7 +54,7 @@ describe('readProfile on the fixtures of real tools', () => {
       // The streaming file reader and the text parser agree.
       assert.deepEqual(stackWeights(p), stackWeights(parseProfile(f.file, readFileSync(join(dir, f.file), 'utf8'))));
       // A copy without a telling name is detected by content.
-      const renamed = join(tmp, f.format === 'folded' ? 'profile.txt' : 'profile.json');
+      const renamed = join(tmp, f.format === 'folded' || f.format === 'perf-script' ? 'profile.txt' : 'profile.json');
       copyFileSync(join(dir, f.file), renamed);
       assert.deepEqual(stackWeights(await readProfile(renamed)), stackWeights(p));
     });
@@ -94,6 +95,31 @@ describe('folded stacks from real tools', () => {
     assert.ok(functionStats(p).some((f) => f.name === 'sum_squares'));
     assert.ok(functionStats(p).find((f) => f.name === 'main')!.total > 0.9 * fib.total);
     assert.deepEqual(stackWeights(parseFolded(exportFolded(p), 'again')), stackWeights(p));
+  });
+
+  it('reads `perf script` itself into the stacks stackcollapse makes of it, with times and CPU-clock milliseconds', () => {
+    // perf.script and perf-script.collapsed come from one perf.data (the second through inferno-collapse-perf).
+    const direct = parsePerfScript(readFileSync(join(dir, 'perf.script'), 'utf8'), 'perf.script');
+    const collapsed = parseFolded(readFileSync(join(dir, 'perf-script.collapsed'), 'utf8'), 'perf-script.collapsed');
+    const names = (w: Map<string, number>, scale: number) => new Map([...w].map(([k, v]) => [k.replace(/@[^;]*/g, ''), Math.round(v * scale)]));
+    // The collapsed counts are the event's period in ns; the direct reader keeps milliseconds: both to the µs.
+    assert.deepEqual(names(stackWeights(direct), 1e3), names(stackWeights(collapsed), 1e-3));
+    assert.equal(direct.unit, 'ms');
+    assert.equal(direct.sampleTime!.length, 61);
+    assert.equal(direct.sampleTime![0], 0);
+    for (let i = 1; i < 61; i++) assert.ok(direct.sampleTime![i]! > direct.sampleTime![i - 1]!, 'in time order');
+    const kernel = direct.frames.find((f) => f.name === 'irqentry_exit_to_user_mode')!;
+    assert.equal(kernel.kind, 'runtime');
+    assert.throws(() => parsePerfScript('work 1 2.5: 100 cpu-clock:\n\tnot a frame\n', 'bad.perf'), (e: unknown) => e instanceof ProfileFormatError && /bad\.perf:2 is not `perf script` output/.test(e.message));
+  });
+
+  it("names JavaScript frames of node --perf-basic-prof in `perf script` output", () => {
+    const text = 'node 42 100.000001: 250000 cpu-clock:\n\t7f01 JS:*hot /app/x.js:12 (/tmp/perf-42.map)\n\t7f02 JS:~main /app/x.js:1 (/tmp/perf-42.map)\n\t55aa [unknown] (/usr/bin/node)\n\n';
+    const p = parsePerfScript(text, 'node.perf');
+    const hot = p.frames.find((f) => f.name === 'hot')!;
+    assert.deepEqual({ file: hot.file, line: hot.line, kind: hot.kind }, { file: '/app/x.js', line: 12, kind: 'js' });
+    assert.ok(p.frames.some((f) => f.name === '[node]'));
+    assert.equal(p.sampleWeight[0], 0.25);
   });
 
   it("reads py-spy's --format raw, with file:line per frame and frameless samples left out", () => {

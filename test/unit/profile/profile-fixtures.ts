@@ -10,5 +10,6 @@ export const PROFILE_FIXTURES: { file: string; format: ProfileFormat; top: strin
   { file: 'evented.speedscope.json', format: 'speedscope', top: 'render' },
   { file: 'py-spy-raw.txt', format: 'folded', top: 'fib' },
   { file: 'perf-script.collapsed', format: 'folded', top: 'fib' },
+  { file: 'perf.script', format: 'perf-script', top: 'fib' },
   { file: 'cprofile.prof', format: 'pstats', top: 'fib' },
 ];
