@@ -1,6 +1,7 @@
 // `node --import tsx bench/python/overhead.ts [--rounds N] [--python path]`: how much each Python profiling mode costs
 // on the examples. Each round runs every example plainly, under cProfile, under the built-in sampler and under py-spy
-// (when installed next to the interpreter), interleaved, with the same command lines the runner uses. Two measures:
+// (when installed next to the interpreter), interleaved, with the same command lines and intervals the runner uses
+// (the built-in sampler every 1 ms, py-spy every 10 ms). Two measures:
 // the CPU time of the whole process tree (the program, the helper's threads and py-spy itself, which while it reads
 // the stacks holds the program stopped) — robust on a shared machine, where wall time mostly measures the other
 // load — and the fastest wall time from start to exit.
@@ -8,18 +9,18 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPySpy, probePython, pythonHelperPath } from '../../extension/profile/python-runner';
+import { findPySpy, probePython, PY_SPY_MIN_INTERVAL_US, pythonHelperPath } from '../../extension/profile/python-runner';
 import { pythonEnv } from '../../test/python-env';
 
 const root = join(__dirname, '..', '..');
 
-/** The examples and the arguments that make each run last about a second. */
+/** The examples and the arguments that make each run last one to two seconds. */
 export const OVERHEAD_CASES: { file: string; args: string[] }[] = [
-  { file: 'pairwise.py', args: ['1500'] },
-  { file: 'nbody.py', args: ['60000'] },
-  { file: 'mandelbrot.py', args: ['400', '100'] },
-  { file: 'stencil.py', args: ['120', '40'] },
-  { file: 'collatz.py', args: ['60000'] },
+  { file: 'pairwise.py', args: ['2500'] },
+  { file: 'nbody.py', args: ['150000'] },
+  { file: 'mandelbrot.py', args: ['600', '100'] },
+  { file: 'stencil.py', args: ['150', '60'] },
+  { file: 'collatz.py', args: ['100000'] },
 ];
 
 // Runs a command with its output discarded; prints its wall time and the CPU time of it and all it waited for.
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     if (mode === 'plain') return [runtime.execPath, file, ...args];
     if (mode === 'cprofile') return run('cprofile');
     if (mode === 'builtin') return run('sampling');
-    return [spy!.path, 'record', '--format', 'speedscope', '--full-filenames', '--rate', '1000', '--output', join(tmp, 'spy.json'), '--', ...run('none')];
+    return [spy!.path, 'record', '--format', 'speedscope', '--full-filenames', '--rate', String(1e6 / PY_SPY_MIN_INTERVAL_US), '--output', join(tmp, 'spy.json'), '--', ...run('none')];
   };
   const modes: Mode[] = ['plain', 'cprofile', 'builtin', ...(spy ? (['py-spy'] as const) : [])];
   const times = new Map<string, { wall: number; cpu: number }[]>();
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const head = ['Example', 'plain', 'cProfile', 'built-in sampler', ...(spy ? [`py-spy ${spy.version}`] : [])];
+  const head = ['Example', 'plain', 'cProfile', 'built-in sampler (1 ms)', ...(spy ? [`py-spy ${spy.version} (${PY_SPY_MIN_INTERVAL_US / 1000} ms)`] : [])];
   const pct = (t: number, base: number) => `${t >= base ? '+' : '−'}${Math.abs(((t - base) / base) * 100).toFixed(0)} %`;
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const c of OVERHEAD_CASES) {
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     });
     lines.push(`| \`${c.file} ${c.args.join(' ')}\` | ${cells.join(' | ')} |`);
   }
-  console.log(`Python ${runtime.version}; ${rounds} interleaved runs per cell; CPU: median CPU time of the process tree (py-spy included); wall: fastest run, start to exit; sampling every 1 ms.\n`);
+  console.log(`Python ${runtime.version}; ${rounds} interleaved runs per cell; CPU: median CPU time of the process tree (py-spy included); wall: fastest run, start to exit.\n`);
   console.log(lines.join('\n'));
 }
 

@@ -36,12 +36,14 @@ describe('sampling with py-spy', () => {
 
   it('names the hot function and its lines, and leaves py-spy\'s messages out of the program\'s output', async () => {
     let stdout = '';
-    const r = await profilePythonFile({ file: pairwise, args: ['1200'], mode: 'sampling', pythonPath: python, onOutput: (s, t) => s === 'stdout' && (stdout += t) });
+    const r = await profilePythonFile({ file: pairwise, args: ['2500'], mode: 'sampling', pythonPath: python, onOutput: (s, t) => s === 'stdout' && (stdout += t) });
     assert.match(r.run.profiler!, /^py-spy \d/);
     assert.equal(r.run.exitCode, 0);
-    assert.equal(stdout, 'sum of 719400 distances: 480674.228100\n');
+    assert.equal(stdout, 'sum of 3123750 distances: 2075915.484610\n');
     assert.ok(r.notes.some((n) => /Sampled by py-spy/.test(n)), r.notes.join('\n'));
-    assert.ok(r.profile.sampleStack.length > 30, `only ${r.profile.sampleStack.length} samples`);
+    // py-spy samples every 10 ms at the finest (PY_SPY_MIN_INTERVAL_US).
+    assert.equal(r.run.samplingIntervalUs, 10_000);
+    assert.ok(r.profile.sampleStack.length > 20, `only ${r.profile.sampleStack.length} samples`);
     const stats = functionStats(r.profile);
     const distance = stats.find((f) => f.name === 'distance')!;
     // Frames are named by their function's first line, as under cProfile and the built-in sampler, not py-spy's current line.
@@ -71,7 +73,7 @@ describe('sampling with py-spy', () => {
     assert.match(t.run.profiler!, /^py-spy/);
     const spin = functionStats(t.profile).find((f) => f.name === 'spin');
     assert.ok(spin && spin.self > 0.8 * totalWeight(t.profile), 'spin holds the time');
-    assert.ok(t.profile.sampleStack.length > 100, `${t.profile.sampleStack.length} samples`);
+    assert.ok(t.profile.sampleStack.length > 40, `${t.profile.sampleStack.length} samples`);
   });
 
   it('uses the built-in sampler when asked to, in the same environment', async () => {
