@@ -127,7 +127,10 @@ export interface ProofView {
 export type NativeOptIn = 'march-native' | 'fast-math' | 'threads';
 
 /** The versions of a function the benchmark measures: the original and one per compiled target. */
-export type VariantName = 'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'Numba' | 'Cython' | 'pybind11';
+export type VariantName = 'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'CPython' | 'Numba' | 'Cython' | 'pybind11';
+
+/** A compiled target: of a JavaScript function (WebAssembly, native addon) or of a Python one (Numba, Cython, pybind11). */
+export type TargetId = 'wasm' | 'native' | 'numba' | 'cython' | 'pybind11';
 
 /** One variant of the benchmark (the bench stage's result, shown as is); times in milliseconds per call. */
 export interface VariantView {
@@ -168,7 +171,7 @@ export interface PredictedView {
 
 /** One compiled target of a side-by-side run (`perfLab.target` auto): built or not, proven or not, applicable or not. */
 export interface TargetView {
-  target: 'wasm' | 'native';
+  target: TargetId;
   name: VariantName;
   /** Why this target has nothing to apply (not built, not proven); absent when it was proven. */
   refusal?: string;
@@ -195,7 +198,11 @@ export interface OptimizeData {
   recording: { calls: number; totalCalls: number; recordedAt: string; reused: boolean };
   wasmBytes: number;
   /** The target the proof and Apply are for (WebAssembly when absent). */
-  target?: 'wasm' | 'native';
+  target?: TargetId;
+  /** The original the rewrites are measured against: JavaScript when absent, CPython for a .py file. */
+  baseline?: 'JavaScript' | 'CPython';
+  /** The runtime that ran the original, in words (the Python interpreter and where its path came from). */
+  runtime?: string;
   proof: ProofView;
   /** Absent when the proof failed (only a proven rewrite is measured). */
   bench?: BenchView;
@@ -204,7 +211,7 @@ export interface OptimizeData {
   /** Said beside the Apply button: why it is disabled, or what applying will not do. */
   applyNote: string;
   /** Set once the rewrite was applied (`target`: which one, when several were offered). */
-  applied?: { summary: string; files: string[]; target?: 'wasm' | 'native' };
+  applied?: { summary: string; files: string[]; target?: TargetId };
   /** Every target of a side-by-side run, each with its own proof and Apply; absent for a single target. */
   targets?: TargetView[];
   /** What to do, from the measurement (and the model's prediction), for a side-by-side run. */
@@ -285,7 +292,7 @@ export type FromWebview =
   /** Optimize a function picked in the flame graph (or again from the Before/After panel, with native opt-ins). */
   | { type: 'optimize'; name: string; file: string; line: number; optIns?: NativeOptIn[] }
   /** Apply the rewrite the Before/After panel shows (`target`: which one, when it offers several). */
-  | { type: 'apply'; target?: 'wasm' | 'native' }
+  | { type: 'apply'; target?: TargetId }
   /** The flame graph zoomed in so far that a pruned node's (`FlameNode.id`) children show: send its subtree without nodes under `minTotal`. */
   | { type: 'subtree'; id: number; minTotal: number }
   /** The flame chart shows a window finer than its runs: send runs for `from`..`to` ms drawn `width` px wide. */

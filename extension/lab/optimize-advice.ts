@@ -64,16 +64,16 @@ function measuredTimes(x: number): string {
  * The lens after a benchmark: the fastest target that measured faster (or keep JS), the model's prediction beside
  * the measurement. `e.g. native 2.31× measured · predicted ~3×`.
  */
-export function measuredLensAdvice(views: readonly TargetView[]): LensAdvice | undefined {
+export function measuredLensAdvice(views: readonly TargetView[], original: 'JavaScript' | 'Python' = 'JavaScript'): LensAdvice | undefined {
   const measured = views.filter((v) => v.measured);
   if (measured.length === 0) return undefined;
   const predicted = (v: TargetView) => (v.predicted ? ` · predicted ${v.predicted.text}` : '');
   const best = measured.filter((v) => v.canApply && v.measured!.verdict === 'faster').sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0];
   const all = measured.map((v) => `${v.name} ${measuredTimes(v.measured!.estimate)} (95% CI ${measuredTimes(v.measured!.ci95[0])}–${measuredTimes(v.measured!.ci95[1])}, ${v.measured!.verdict}${v.predicted ? `; predicted ${v.predicted.text}` : ''})`);
-  const tooltip = `Measured by the last Optimize run against JavaScript: ${all.join(', ')}. The Before/After panel has the details and Apply.`;
+  const tooltip = `Measured by the last Optimize run against ${original}: ${all.join(', ')}. The Before/After panel has the details and Apply.`;
   if (best) return { title: `${best.name} ${measuredTimes(best.measured!.estimate)} measured${predicted(best)}`, tooltip };
   const top = [...measured].sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0]!;
-  return { title: `keep JS: ${top.name} measured ${measuredTimes(top.measured!.estimate)}${predicted(top)}`, tooltip };
+  return { title: `keep ${original === 'JavaScript' ? 'JS' : original}: ${top.name} measured ${measuredTimes(top.measured!.estimate)}${predicted(top)}`, tooltip };
 }
 
 /** The lens once a rewrite is applied: what the function now runs as. */
@@ -81,7 +81,7 @@ export function appliedLensAdvice(view: Pick<TargetView, 'name' | 'measured'>): 
   const m = view.measured ? ` ${measuredTimes(view.measured.estimate)} measured` : '';
   return {
     title: `applied: ${view.name}${m}`,
-    tooltip: `This function now calls its ${view.name === 'native' ? 'native addon' : 'WebAssembly'} version (the original stays as the fallback). Undo in the editor reverts it; Optimize runs the whole loop again.`,
+    tooltip: `This function now calls its ${view.name === 'native' ? 'native addon' : view.name} version (the original stays as the fallback). Undo in the editor reverts it; Optimize runs the whole loop again.`,
   };
 }
 

@@ -2,15 +2,28 @@
 // cursor is in. Pure functions, so they are tested without an editor.
 import type * as TS from 'typescript';
 import type { BenchResult, MultiBenchResult } from '../bench/bench';
+import type { PythonBenchResult } from '../bench/bench-python';
 import { targetName, type Candidate, type Target } from '../compiler/compile';
+import { pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
 import { show } from '../prove/compare';
 import type { Proof } from '../prove/prove';
+import type { PythonProof } from '../prove/prove-python';
 import { approx } from '../bench/break-even';
 import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
-import type { BenchView, OptimizeData, PredictedView, ProofView, TargetView, VariantName } from '../protocol';
+import type { BenchView, OptimizeData, PredictedView, ProofView, TargetId, TargetView, VariantName } from '../protocol';
 
-/** The proof as the panel shows it (the counter-example printed). */
-export function proofView(p: Proof, functionName: string): ProofView {
+/** Whether a target is one of a Python function's (Numba, Cython, pybind11). */
+export function isPythonTarget(t: TargetId): t is PythonTarget {
+  return t === 'numba' || t === 'cython' || t === 'pybind11';
+}
+
+/** A target's name as the benchmark and the panel print it. */
+export function targetIdName(t: TargetId): VariantName {
+  return isPythonTarget(t) ? pythonTargetName(t) : targetName(t);
+}
+
+/** The fields a JavaScript and a Python proof share, as the panel shows them. */
+function proofFields(p: Omit<Proof, 'target' | 'counterexample'>): ProofView {
   const view: ProofView = {
     ok: p.ok,
     cases: p.cases,
@@ -28,6 +41,17 @@ export function proofView(p: Proof, functionName: string): ProofView {
   if (p.reason) view.reason = p.reason;
   if (p.tolerance) view.tolerance = { relative: p.tolerance.relative, absolute: p.tolerance.absolute };
   if (p.maxError) view.maxError = { relative: p.maxError.relative, absolute: p.maxError.absolute };
+  return view;
+}
+
+/** Where a counter-example was found, in words. */
+function foundIn(c: { foundIn: 'recorded' | 'edge'; label: string }): string {
+  return c.foundIn === 'recorded' ? 'a recorded call' : `the edge case "${c.label}"`;
+}
+
+/** The proof as the panel shows it (the counter-example printed). */
+export function proofView(p: Proof, functionName: string): ProofView {
+  const view = proofFields(p);
   const c = p.counterexample;
   if (c) {
     const outcome = (o: typeof c.expected) => ('threw' in o ? `threw ${o.threw}` : `returned ${show(o.value)}`);
@@ -36,7 +60,23 @@ export function proofView(p: Proof, functionName: string): ProofView {
       expected: outcome(c.expected),
       actual: outcome(c.actual),
       argsAfter: c.argsAfter.map((d) => `argument ${d.arg + 1} after the call${d.index >= 0 ? ` [${d.index}]` : ''}: ${show(d.expected)} expected, ${show(d.actual)} written`),
-      foundIn: c.foundIn === 'recorded' ? 'a recorded call' : `the edge case "${c.label}"`,
+      foundIn: foundIn(c),
+    };
+  }
+  return view;
+}
+
+/** A Python proof as the panel shows it (the counter-example as Python prints it). */
+export function pythonProofView(p: PythonProof, functionName: string): ProofView {
+  const view = proofFields(p);
+  const c = p.counterexample;
+  if (c) {
+    view.counterexample = {
+      call: `${functionName}(${c.args.join(', ')})`,
+      expected: c.expected,
+      actual: c.actual,
+      argsAfter: c.argsAfter.map((d) => `argument ${d.arg + 1} after the call${d.index >= 0 ? ` [${d.index}]` : ''}: ${d.expected} expected, ${d.actual} written`),
+      foundIn: foundIn(c),
     };
   }
   return view;
@@ -66,12 +106,16 @@ export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?:
 }
 
 /** What the Apply button says beside it. */
-export function applyNote(proof: Proof, bench: Pick<BenchResult, 'verdict'> | undefined): string {
-  const name = proof.target === 'native' ? 'native' : 'WebAssembly';
+export function applyNote(proof: { ok: boolean; reason?: string; target?: TargetId }, bench: Pick<BenchResult, 'verdict'> | undefined): string {
+  const python = !!proof.target && isPythonTarget(proof.target);
+  const name = python ? targetIdName(proof.target!) : proof.target === 'native' ? 'native' : 'WebAssembly';
   if (!proof.ok) return `Apply is disabled: ${proof.reason ?? `the ${name} version is not proven equal to the original.`}`;
   if (!bench) return 'Apply writes the proven rewrite; it was not measured.';
-  if (bench.verdict === 'faster') return `Apply writes ${proof.target === 'native' ? 'the .node addon' : 'the .wasm'} and its loader beside the file and makes the function call it; Undo reverts all of it.`;
-  return `Apply still works, but it will not make the program faster (${bench.verdict === 'slower' ? `${name} measured slower` : 'no significant difference'}): keeping JavaScript is the better choice.`;
+  if (bench.verdict === 'faster') {
+    if (python) return `Apply writes the ${name} module beside the file and makes the function call it, keeping the original as its fallback; Undo reverts all of it.`;
+    return `Apply writes ${proof.target === 'native' ? 'the .node addon' : 'the .wasm'} and its loader beside the file and makes the function call it; Undo reverts all of it.`;
+  }
+  return `Apply still works, but it will not make the program faster (${bench.verdict === 'slower' ? `${name} measured slower` : 'no significant difference'}): keeping ${python ? 'Python' : 'JavaScript'} is the better choice.`;
 }
 
 /** One target of a side-by-side run: what was built and proven (or why it could not be). */
@@ -83,22 +127,42 @@ export interface TargetOutcome {
   proof?: Proof;
 }
 
+/** One Python target of a side-by-side run: what was built and proven (or why it could not be). */
+export interface PythonTargetOutcome {
+  target: PythonTarget;
+  candidate?: PythonCandidate;
+  buildError?: string;
+  proof?: PythonProof;
+}
+
+/** Each target's measurement against the original (the JavaScript and the Python benchmark both give these). */
+interface MeasuredTargets {
+  targets: readonly { target: TargetId; speedup: { estimate: number; ci95: readonly [number, number] | number[] }; verdict: 'faster' | 'slower' | 'not significant'; recommendation: string }[];
+}
+
 /** What was built, in words. */
-export function builtText(c: Candidate): string {
+export function builtText(c: Candidate | PythonCandidate): string {
+  if (c.target === 'numba' || c.target === 'cython' || c.target === 'pybind11') return c.log[0] ?? `the ${pythonTargetName(c.target)} module ${c.moduleName}`;
   if (c.target === 'wasm') return `${c.wasm.length.toLocaleString('en-US')} bytes of WebAssembly`;
+  if (c.target !== 'native') return '';
   return `a native addon (${c.flags.join(' ')}${c.node ? `, for Node.js ${c.node.version}` : ''})`;
 }
 
 /** Each target of a side-by-side run as the panel shows it, with its own Apply and, when refused, the reason. */
-export function targetViews(functionName: string, outcomes: readonly TargetOutcome[], multi: MultiBenchResult | undefined, predicted: Partial<Record<Target, number>> = {}): TargetView[] {
+export function targetViews(
+  functionName: string,
+  outcomes: readonly (TargetOutcome | PythonTargetOutcome)[],
+  multi: MeasuredTargets | undefined,
+  predicted: Partial<Record<Target, number>> = {},
+): TargetView[] {
   return outcomes.map((o) => {
-    const name = targetName(o.target);
+    const name = targetIdName(o.target);
     const m = multi?.targets.find((t) => t.target === o.target);
-    const p = predicted[o.target];
+    const p = isPythonTarget(o.target) ? undefined : predicted[o.target];
     const view: TargetView = { target: o.target, name, canApply: false, applyNote: '' };
     if (o.candidate) view.built = builtText(o.candidate);
-    if (o.proof) view.proof = proofView(o.proof, functionName);
-    if (m) view.measured = { estimate: m.speedup.estimate, ci95: [m.speedup.ci95[0], m.speedup.ci95[1]], verdict: m.verdict, recommendation: m.recommendation };
+    if (o.proof) view.proof = isPythonTarget(o.target) ? pythonProofView(o.proof as PythonProof, functionName) : proofView(o.proof as Proof, functionName);
+    if (m) view.measured = { estimate: m.speedup.estimate, ci95: [m.speedup.ci95[0]!, m.speedup.ci95[1]!], verdict: m.verdict, recommendation: m.recommendation };
     if (p !== undefined && Number.isFinite(p)) view.predicted = predictedView(p);
     if (!o.candidate) {
       view.refusal = `not built: ${o.buildError ?? 'the build failed'}`;
@@ -115,11 +179,69 @@ export function targetViews(functionName: string, outcomes: readonly TargetOutco
 }
 
 /** What to do after a side-by-side run: the fastest target that measured faster, or keep JavaScript, and why. */
-export function sideBySideAdvice(views: readonly TargetView[]): string {
+export function sideBySideAdvice(views: readonly TargetView[], original = 'JavaScript'): string {
   const best = views.filter((v) => v.canApply && v.measured?.verdict === 'faster').sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0];
   if (best) return best.measured!.recommendation;
   const why = views.map((v) => (v.measured ? `${v.name} ${v.measured.verdict} (${v.measured.estimate.toFixed(2)}×)` : `${v.name} ${v.refusal ?? 'not measured'}`));
-  return `keep JavaScript: ${why.join(', ')}`;
+  return `keep ${original}: ${why.join(', ')}`;
+}
+
+/** The Python benchmark as the panel shows it: CPython first, then each target; no break-even prediction (the model knows JavaScript's costs only). */
+export function pythonBenchView(r: PythonBenchResult): BenchView {
+  const best = [...r.targets].sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
+  return {
+    variants: r.variants.map((v) => ({ ...v, name: v.name === 'Python' ? 'CPython' : v.name })),
+    speedup: best ? { estimate: best.speedup.estimate, ci95: [best.speedup.ci95[0], best.speedup.ci95[1]] } : { estimate: 1, ci95: [1, 1] },
+    verdict: best?.verdict ?? 'not significant',
+    recommendation: best?.recommendation ?? 'keep Python: nothing was measured',
+    callShape: r.callShape,
+    note: r.note,
+    targets: r.targets.map((t) => ({ name: t.name, estimate: t.speedup.estimate, ci95: [t.speedup.ci95[0], t.speedup.ci95[1]], verdict: t.verdict })),
+  };
+}
+
+/** What the Python flow hands the panel: the function, its recording, each target's outcome and the benchmark. */
+export interface PythonRun {
+  file: string;
+  functionName: string;
+  line: number;
+  recording: OptimizeData['recording'];
+  /** The interpreter, in words (`Python 3.11.2 at /venv/bin/python, from perfLab.pythonPath`). */
+  runtime: string;
+  outcomes: readonly PythonTargetOutcome[];
+  bench?: PythonBenchResult;
+}
+
+/** The Before/After panel's data of a Python run: CPython against every target asked for, side by side. */
+export function pythonOptimizeData(run: PythonRun): { data: OptimizeData; targets: TargetView[] } {
+  const { functionName: name } = run;
+  const targets = targetViews(name, run.outcomes, run.bench);
+  const proven = run.outcomes.filter((o) => o.proof?.ok);
+  const fastest = targets.filter((t) => t.canApply && t.measured).sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0];
+  const chosen = run.outcomes.find((o) => o.target === fastest?.target) ?? proven[0] ?? run.outcomes.find((o) => o.proof) ?? run.outcomes[0];
+  const proof: ProofView = chosen?.proof
+    ? pythonProofView(chosen.proof, name)
+    : { ok: false, cases: 0, recordedCases: 0, edgeCases: 0, mismatches: 0, wasmCalls: 0, fallbacks: 0, recordedWasmCalls: 0, vacuous: false, comparison: '', fallbackReasons: [], notes: [], reason: 'no target was built' };
+  const bench = run.bench ? pythonBenchView(run.bench) : undefined;
+  const measured = chosen && run.bench?.targets.find((t) => t.target === chosen.target);
+  const data: OptimizeData = {
+    title: `Optimize: ${name}`,
+    file: run.file,
+    functionName: name,
+    line: run.line,
+    recording: run.recording,
+    wasmBytes: 0,
+    ...(chosen ? { target: chosen.target } : {}),
+    baseline: 'CPython',
+    runtime: run.runtime,
+    proof,
+    ...(bench ? { bench } : {}),
+    canApply: !!chosen?.proof?.ok,
+    applyNote: chosen?.proof ? applyNote(chosen.proof, measured) : 'Apply is not offered: no target was built.',
+    targets,
+    recommendation: `${sideBySideAdvice(targets, 'Python')} (no prediction: the break-even model knows JavaScript's boundary costs only)`,
+  };
+  return { data, targets };
 }
 
 /** The data of a panel shown again after a window reload: the compiled code is gone, so nothing can be applied from it. */

@@ -1,27 +1,31 @@
-// The Before/After panel of an optimized function: the proof, the benchmark and Apply, which writes the rewrite as
-// one workspace edit (the generated files and the edit of the source), so that Undo reverts all of it.
+// The Before/After panel of an optimized function (JavaScript against WebAssembly and native code, or CPython against
+// Numba, Cython and pybind11): the proof, the benchmark and Apply, which writes the rewrite as one workspace edit
+// (the generated files and the edit of the source), so that Undo reverts all of it.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { targetName, type Target } from '../compiler/compile';
+import type { ApplyPlan } from '../apply/apply';
 import { PerfLabError, userMessage } from '../errors';
-import { OPTIMIZE_VIEW_TYPE, type FromWebview, type OptimizeData, type TargetView, type ToWebview } from '../protocol';
+import type { PythonProof } from '../prove/prove-python';
+import { OPTIMIZE_VIEW_TYPE, type FromWebview, type OptimizeData, type TargetId, type TargetView, type ToWebview } from '../protocol';
 import { makeNonce, webviewHtml } from '../view/html';
 import type { LensResult } from './code-lens';
 import type { Log } from './log';
 import { appliedLensAdvice } from './optimize-advice';
-import { restoredData, type TargetOutcome } from './optimize-data';
+import { isPythonTarget, restoredData, targetIdName, type PythonTargetOutcome, type TargetOutcome } from './optimize-data';
 
-/** One optimized function: what the panel shows and what Apply needs. */
-export interface OptimizeSession {
+/** One optimized function: what the panel shows and what Apply needs (`O`: its targets' outcomes, JavaScript's by default). */
+export interface OptimizeSession<O extends TargetOutcome | PythonTargetOutcome = TargetOutcome> {
   uri: vscode.Uri;
   /** The source text the candidates were compiled from. */
   source: string;
   functionName: string;
   /** Each target asked for: its candidate and proof, or why it was not built. */
-  outcomes: TargetOutcome[];
+  outcomes: O[];
   /** The target Apply writes when the panel does not name one (the fastest proven). */
-  chosen?: Target;
+  chosen?: TargetId;
+  /** The interpreter that runs a .py file (its Apply parses the file with it). */
+  python?: string;
   /** Each target as the panel and the lens show it. */
   targets: TargetView[];
   data: OptimizeData;
@@ -31,7 +35,7 @@ export interface OptimizeSession {
 export class OptimizeViews implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private listen: vscode.Disposable | undefined;
-  private session: OptimizeSession | undefined;
+  private session: OptimizeSession<TargetOutcome | PythonTargetOutcome> | undefined;
   private readonly distRoot: vscode.Uri;
 
   /**
@@ -53,7 +57,7 @@ export class OptimizeViews implements vscode.Disposable {
   }
 
   /** Opens (or reuses) the panel for a session. */
-  show(session: OptimizeSession): void {
+  show(session: OptimizeSession<TargetOutcome | PythonTargetOutcome>): void {
     this.session = session;
     if (!this.panel) this.adopt(vscode.window.createWebviewPanel(OPTIMIZE_VIEW_TYPE, session.data.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.options()));
     this.render(session.data);
@@ -145,12 +149,12 @@ export class OptimizeViews implements vscode.Disposable {
   }
 
   /** Writes the rewrite of `target` (the chosen one when absent) as one workspace edit, saves the source, and offers to profile again. */
-  private async apply(target?: Target): Promise<void> {
+  private async apply(target?: TargetId): Promise<void> {
     const s = this.session;
     if (!s) return;
     const name = s.functionName;
     const which = target ?? s.chosen ?? s.outcomes.find((o) => o.proof?.ok)?.target ?? s.outcomes[0]?.target ?? 'wasm';
-    const as = which === 'native' ? 'native code' : 'WebAssembly';
+    const as = which === 'native' ? 'native code' : targetIdName(which);
     try {
       const outcome = s.outcomes.find((o) => o.target === which);
       if (!outcome?.candidate || !outcome.proof?.ok) throw new PerfLabError(`${name} is not proven equal to its ${as} version, so it cannot be applied.`);
@@ -162,8 +166,7 @@ export class OptimizeViews implements vscode.Disposable {
         void vscode.window.showWarningMessage(`Perf Lab: ${note}`);
         return;
       }
-      const { planApply } = await import('../apply/apply');
-      const plan = await planApply({ file: s.uri.fsPath, source: s.source, functionName: name, candidate: outcome.candidate, proof: outcome.proof });
+      const plan = await this.plan(s, outcome);
       const edit = new vscode.WorkspaceEdit();
       const meta: vscode.WorkspaceEditEntryMetadata = { label: `Perf Lab: run ${name} as ${as}`, needsConfirmation: false };
       for (const f of plan.files) edit.createFile(vscode.Uri.file(f.path), { overwrite: true, contents: f.contents }, meta);
@@ -171,9 +174,9 @@ export class OptimizeViews implements vscode.Disposable {
       if (!(await vscode.workspace.applyEdit(edit))) throw new PerfLabError(`The editor did not apply the edit of ${path.basename(s.uri.fsPath)} (is the file read-only?)`);
       await doc.save();
       this.log.info(`applied: ${plan.summary}`);
-      const view: Pick<TargetView, 'name' | 'measured'> = s.targets.find((t) => t.target === which) ?? { name: targetName(which) };
+      const view: Pick<TargetView, 'name' | 'measured'> = s.targets.find((t) => t.target === which) ?? { name: targetIdName(which) };
       this.lenses?.noteResult(s.uri.fsPath, name, { ...appliedLensAdvice(view), source: doc.getText() });
-      const done = `Applied ${targetName(which)}. Undo in ${path.basename(s.uri.fsPath)} (Ctrl+Z, or Edit ▸ Undo) reverts the edit and removes the generated files.`;
+      const done = `Applied ${targetIdName(which)}. Undo in ${path.basename(s.uri.fsPath)} (Ctrl+Z, or Edit ▸ Undo) reverts the edit and removes the generated files.`;
       s.data = {
         ...s.data,
         canApply: false,
@@ -189,6 +192,19 @@ export class OptimizeViews implements vscode.Disposable {
       this.log.error(message);
       void vscode.window.showErrorMessage(message.startsWith('Perf Lab') ? message : `Perf Lab: ${message}`);
     }
+  }
+
+  /** The edit that makes the function call its proven rewrite: the JavaScript or the Python apply stage's plan. */
+  private async plan(s: OptimizeSession<TargetOutcome | PythonTargetOutcome>, o: TargetOutcome | PythonTargetOutcome): Promise<ApplyPlan> {
+    const common = { file: s.uri.fsPath, source: s.source, functionName: s.functionName };
+    if (isPythonTarget(o.target)) {
+      const p = o as PythonTargetOutcome;
+      const { planApplyPython } = await import('../apply/apply-python');
+      return planApplyPython({ ...common, candidate: p.candidate!, proof: p.proof as PythonProof, python: s.python ?? 'python3' });
+    }
+    const j = o as TargetOutcome;
+    const { planApply } = await import('../apply/apply');
+    return planApply({ ...common, candidate: j.candidate!, proof: j.proof! });
   }
 
   dispose(): void {

@@ -1,16 +1,19 @@
 // `Perf Lab: Optimize Function` on a .py file: record → compile (Numba, or all three targets when perfLab.target is
 // auto) → prove → benchmark, with progress and Cancel, on the interpreter the file runs with. The results go to the
-// Perf Lab log and a notification that offers Apply for each proven target, as one undoable workspace edit.
+// Before/After panel, CPython against each target side by side, each proven one with its own Apply (one undoable
+// workspace edit), and to the function's CodeLens.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { planApplyPython } from '../apply/apply-python';
 import type { PythonBenchResult } from '../bench/bench-python';
-import { PYTHON_TARGETS, pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
+import { PYTHON_TARGETS, pythonTargetName, type PythonTarget } from '../compiler/compile-python';
 import { formatRefusal } from '../compiler/refusal';
-import { CancelledError, PerfLabError, userMessage } from '../errors';
+import { CancelledError, userMessage } from '../errors';
 import type { ProgressSink } from '../progress';
-import { describePythonProof, type PythonProof } from '../prove/prove-python';
+import { describePythonProof } from '../prove/prove-python';
+import type { PythonRecording } from '../record/record-python';
 import type { OptimizeCommandDeps } from './optimize-command';
+import { measuredLensAdvice } from './optimize-advice';
+import { pythonOptimizeData, type PythonTargetOutcome } from './optimize-data';
 import { reportFailure } from './command-helpers';
 import { pythonInterpreter } from './python-interpreter';
 
@@ -24,7 +27,7 @@ export function pythonFunctionAt(text: string, offset: number): string | undefin
 
 type Outcome =
   | { kind: 'refused'; text: string; line: number; column: number }
-  | { kind: 'done'; proven: { candidate: PythonCandidate; proof: PythonProof }[]; bench?: PythonBenchResult; failed: string[]; python: string };
+  | { kind: 'done'; outcomes: PythonTargetOutcome[]; bench?: PythonBenchResult; rec: PythonRecording; reused: boolean; python: string; version: string };
 
 /** Runs the Python pipeline for `name` in the .py file `uri` (the workspace is trusted: the caller checked). */
 export async function optimizePythonCommand(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string): Promise<void> {
@@ -49,8 +52,10 @@ export async function optimizePythonCommand(deps: OptimizeCommandDeps, uri: vsco
         try {
           const { loadPythonRecording, recordPython, recordedPyParamTypes } = await import('../record/record-python');
           const { probePython } = await import('../profile/python-runner');
-          const python = (await probePython(interpreter.path)).execPath;
+          const runtime = await probePython(interpreter.path);
+          const python = runtime.execPath;
           let rec = await loadPythonRecording(store, file, name);
+          const reused = rec !== undefined;
           if (!rec) {
             rec = await recordPython(
               { file, functionName: name, python, args: cfg.get<string[]>('args', []), timeoutMs: cfg.get<number>('timeout', 60) * 1000, onOutput: (_s, text) => log.append(text) },
@@ -64,29 +69,28 @@ export async function optimizePythonCommand(deps: OptimizeCommandDeps, uri: vsco
           if (!selected.ok) return { kind: 'refused', text: formatRefusal(selected.refusal), line: selected.refusal.line, column: selected.refusal.column };
           const { compilePython } = await import('../compiler/compile-python');
           const { provePython } = await import('../prove/prove-python');
-          const failed: string[] = [];
-          const proven: { candidate: PythonCandidate; proof: PythonProof }[] = [];
+          const outcomes: PythonTargetOutcome[] = [];
           for (const t of targets) {
-            let candidate: PythonCandidate;
             try {
-              candidate = await compilePython(selected.kernel, t, { ...stage, python, cacheDir: path.join(store, 'python') });
+              const candidate = await compilePython(selected.kernel, t, { ...stage, python, cacheDir: path.join(store, 'python') });
+              const proof = await provePython(candidate, rec, { ...stage, python });
+              log.info(describePythonProof(proof, name).trimEnd());
+              outcomes.push({ target: t, candidate, proof });
             } catch (e) {
               if (targets.length === 1 || e instanceof CancelledError) throw e;
-              failed.push(`${pythonTargetName(t)}: ${userMessage(e)}`);
-              continue;
+              log.warn(`${pythonTargetName(t)}: ${userMessage(e)}`);
+              outcomes.push({ target: t, buildError: userMessage(e) });
             }
-            const proof = await provePython(candidate, rec, { ...stage, python });
-            log.info(describePythonProof(proof, name).trimEnd());
-            if (proof.ok) proven.push({ candidate, proof });
-            else failed.push(`${pythonTargetName(t)}: not proven (${proof.reason ?? 'see the log'})`);
           }
-          if (proven.length === 0) return { kind: 'done', proven, failed, python };
+          const proven = outcomes.filter((o) => o.proof?.ok);
+          const base = { kind: 'done' as const, outcomes, rec, reused, python, version: runtime.version };
+          if (proven.length === 0) return base;
           const { benchPython } = await import('../bench/bench-python');
           const timeMs = Math.max(0.05, cfg.get<number>('benchmarkTime', 1.5)) * 1000;
-          const bench = await benchPython(proven.map((p) => p.candidate), rec, { ...stage, python, timeMs });
+          const bench = await benchPython(proven.map((p) => p.candidate!), rec, { ...stage, python, timeMs });
           for (const v of bench.variants) log.info(`${name} ${v.name}: median ${v.median.toPrecision(4)} ms per call (±${v.rme.toFixed(1)}%, ${v.samples} samples)`);
           for (const t of bench.targets) log.info(`${name} ${t.name}: ${t.recommendation}`);
-          return { kind: 'done', proven, bench, failed, python };
+          return { ...base, bench };
         } finally {
           sub.dispose();
         }
@@ -105,37 +109,24 @@ export async function optimizePythonCommand(deps: OptimizeCommandDeps, uri: vsco
       return;
     }
     deps.lenses.noteRefusal(file, name, undefined);
-    if (outcome.proven.length === 0) {
-      void vscode.window.showWarningMessage(`Perf Lab: no rewrite of ${name} was proven equal to the original. ${outcome.failed.join(' ')}`);
-      return;
+    const { rec } = outcome;
+    const { data, targets: views } = pythonOptimizeData({
+      file,
+      functionName: name,
+      line: rec.line,
+      recording: { calls: rec.calls.length, totalCalls: rec.totalCalls, recordedAt: rec.recordedAt, reused: outcome.reused },
+      runtime: `Python ${outcome.version} (${outcome.python}, ${interpreter.from})`,
+      outcomes: outcome.outcomes,
+      ...(outcome.bench ? { bench: outcome.bench } : {}),
+    });
+    // The lens shows what was just measured without waiting for the next edit or save.
+    const measured = measuredLensAdvice(views, 'Python');
+    deps.lenses.noteResult(file, name, measured ? { ...measured, source } : undefined);
+    deps.optimizeViews.show({ uri, source, functionName: name, outcomes: outcome.outcomes, ...(data.target ? { chosen: data.target } : {}), python: outcome.python, targets: views, data });
+    if (!outcome.outcomes.some((o) => o.proof?.ok)) {
+      void vscode.window.showWarningMessage(`Perf Lab: no rewrite of ${name} was proven equal to the original; the Before/After panel says why for each target.`);
     }
-    const byTarget = new Map(outcome.bench!.targets.map((t) => [t.target, t]));
-    const summary = outcome.proven
-      .map((p) => {
-        const t = byTarget.get(p.candidate.target)!;
-        return `${t.name} ${t.speedup.estimate.toFixed(1)}× (${t.verdict}), proven on ${p.proof.cases} cases`;
-      })
-      .join('; ');
-    const choices = outcome.proven.map((p) => `Apply ${pythonTargetName(p.candidate.target)}`);
-    const pick = await vscode.window.showInformationMessage(`Perf Lab: ${name}: ${summary}.${outcome.failed.length ? ` ${outcome.failed.join(' ')}` : ''}`, ...choices);
-    const chosen = outcome.proven.find((p) => pick === `Apply ${pythonTargetName(p.candidate.target)}`);
-    if (chosen) await applyPython(deps, uri, source, name, chosen, outcome.python);
   } catch (e) {
     reportFailure(log, e);
   }
-}
-
-/** Writes the proven rewrite as one undoable workspace edit (generated files and the source edit) and saves. */
-async function applyPython(deps: OptimizeCommandDeps, uri: vscode.Uri, source: string, name: string, chosen: { candidate: PythonCandidate; proof: PythonProof }, python: string): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument(uri);
-  if (doc.getText() !== source) throw new PerfLabError(`${path.basename(uri.fsPath)} changed since ${name} was optimized: run Optimize Function again.`);
-  const plan = await planApplyPython({ file: uri.fsPath, source, functionName: name, candidate: chosen.candidate, proof: chosen.proof, python });
-  const edit = new vscode.WorkspaceEdit();
-  const meta: vscode.WorkspaceEditEntryMetadata = { label: `Perf Lab: run ${name} as ${pythonTargetName(chosen.candidate.target)}`, needsConfirmation: false };
-  for (const f of plan.files) edit.createFile(vscode.Uri.file(f.path), { overwrite: true, contents: f.contents }, meta);
-  for (const e of plan.textEdits) edit.replace(uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text, meta);
-  if (!(await vscode.workspace.applyEdit(edit))) throw new PerfLabError(`The editor did not apply the edit of ${path.basename(uri.fsPath)} (is the file read-only?)`);
-  await doc.save();
-  deps.log.info(`applied: ${plan.summary}`);
-  void vscode.window.showInformationMessage(`Perf Lab: applied ${pythonTargetName(chosen.candidate.target)}. Undo in ${path.basename(uri.fsPath)} (Ctrl+Z) reverts the edit and removes the generated files.`);
 }

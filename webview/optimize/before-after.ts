@@ -1,5 +1,6 @@
 // The Before/After page of an optimized function: the proof, the benchmark as a chart and a table, the speedup with
-// its interval and the verdict in plain words, and Apply. The same bundle as the flame graph, another page.
+// its interval and the verdict in plain words, and Apply. The same bundle as the flame graph, another page. The
+// original is JavaScript (against WebAssembly and native code) or CPython (against Numba, Cython and pybind11).
 import type { BenchView, FromWebview, OptimizeData, ProofView, TargetView, ToWebview, VariantName, VariantView } from '../../extension/protocol';
 import { el } from '../dom';
 import pageCss from './before-after.css';
@@ -39,14 +40,14 @@ function times(x: number): string {
 }
 
 /** The verdict in plain words, with what to do. */
-export function verdictWords(b: BenchView, compiled = 'WebAssembly'): string {
+export function verdictWords(b: BenchView, compiled = 'WebAssembly', original = 'JavaScript'): string {
   switch (b.verdict) {
     case 'faster':
-      return `${compiled} is faster: ${times(b.speedup.estimate)} the speed of JavaScript`;
+      return `${compiled} is faster: ${times(b.speedup.estimate)} the speed of ${original}`;
     case 'slower':
-      return 'slower: keep JavaScript';
+      return `slower: keep ${original}`;
     case 'not significant':
-      return 'not significant: keep JavaScript';
+      return `not significant: keep ${original}`;
     default: {
       const never: never = b.verdict;
       return String(never);
@@ -83,10 +84,41 @@ export function startBeforeAfter(data: OptimizeData, deps: PageDeps): void {
   deps.post({ type: 'ready' });
 }
 
+/** The original's name: JavaScript, or CPython for a Python function. */
+function original(d: OptimizeData): 'JavaScript' | 'CPython' {
+  return d.baseline ?? 'JavaScript';
+}
+
+/** A target as a card's heading and its Apply button name it. */
+function targetLabel(t: Pick<TargetView, 'name'>, long = false): string {
+  if (t.name === 'native') return long ? 'Native addon' : 'native';
+  return t.name;
+}
+
+/** The bar class of a variant: the original, or its target's colour. */
+function barClass(name: VariantName): string {
+  switch (name) {
+    case 'JavaScript':
+    case 'Python':
+    case 'CPython':
+      return 'bar-js';
+    case 'native':
+      return 'bar-native';
+    case 'Numba':
+      return 'bar-numba';
+    case 'Cython':
+      return 'bar-cython';
+    case 'pybind11':
+      return 'bar-pybind11';
+    default:
+      return 'bar-wasm';
+  }
+}
+
 function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   const header = el('header', 'header');
   const versus = d.targets ? d.targets.map((t) => t.name).join(' vs ') : d.target === 'native' ? 'native' : 'WebAssembly';
-  const title = el('h1', 'title', `${d.functionName}: JavaScript vs ${versus}`);
+  const title = el('h1', 'title', `${d.functionName}: ${original(d)} vs ${versus}`);
   title.id = 'title';
   const summary = el('p', 'summary');
   summary.id = 'summary';
@@ -100,16 +132,21 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
     ` · ${d.targets ? `${d.targets.length} targets side by side` : d.target === 'native' ? 'a native addon (Apply writes it)' : `${d.wasmBytes.toLocaleString('en-US')} bytes of WebAssembly`} · ${rec.calls} of ${rec.totalCalls.toLocaleString('en-US')} real calls recorded${rec.reused ? ' (an earlier recording of the unchanged file)' : ''}`,
   );
   header.append(title, summary);
+  if (d.runtime) {
+    const runtime = el('p', 'summary runtime', `Interpreter: ${d.runtime}`);
+    runtime.id = 'runtime';
+    header.append(runtime);
+  }
   if (d.restored) header.append(restoredBanner(d, deps));
   if (d.targets) return [header, ...sideBySide(d, d.targets, deps)];
-  const out: HTMLElement[] = [header, proofSection(d.proof, d.target === 'native' ? 'native code' : 'WebAssembly')];
+  const out: HTMLElement[] = [header, proofSection(d.proof, d.target === 'native' ? 'native code' : 'WebAssembly', original(d))];
   if (d.bench) out.push(benchSection(d.bench, d.target === 'native' ? 'Native code' : 'WebAssembly'));
   out.push(applySection(d, deps));
   if (d.optIns) out.push(optInSection(d, deps));
   return out;
 }
 
-function proofSection(p: ProofView, compiled: string, idSuffix = ''): HTMLElement {
+function proofSection(p: ProofView, compiled: string, baseline: string, idSuffix = ''): HTMLElement {
   const s = el('section', 'ba-section proof');
   s.id = `proof${idSuffix}`;
   s.dataset.ok = String(p.ok);
@@ -125,9 +162,10 @@ function proofSection(p: ProofView, compiled: string, idSuffix = ''): HTMLElemen
   h.append(' ', badge);
   const dl = el('dl', 'facts');
   const fact = (k: string, v: string) => dl.append(el('dt', undefined, k), el('dd', undefined, v));
-  fact('Cases', `${p.cases.toLocaleString('en-US')}: ${p.recordedCases} recorded calls, ${p.edgeCases} edge cases (NaN, ±0, ±Infinity, subnormals, int32 and 2^53 limits, empty arrays)`);
+  const edges = baseline === 'JavaScript' ? ' (NaN, ±0, ±Infinity, subnormals, int32 and 2^53 limits, empty arrays)' : '';
+  fact('Cases', `${p.cases.toLocaleString('en-US')}: ${p.recordedCases} recorded calls, ${p.edgeCases} edge cases${edges}`);
   fact('Mismatches', String(p.mismatches));
-  fact('Ran', `${compiled[0]!.toUpperCase()}${compiled.slice(1)} on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
+  fact('Ran', `${compiled[0]!.toUpperCase()}${compiled.slice(1)} on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to ${baseline === 'CPython' ? 'Python' : baseline} on ${p.fallbacks}`);
   if (p.fallbackReasons.length > 0) fact('Fallbacks', p.fallbackReasons.map((f) => `${f.reason} (${f.count})`).join('; '));
   fact('Compared', p.comparison);
   if (p.tolerance || (p.maxError && (p.maxError.absolute > 0 || p.maxError.relative > 0))) {
@@ -145,7 +183,8 @@ function proofSection(p: ProofView, compiled: string, idSuffix = ''): HTMLElemen
     const box = el('div', 'counterexample');
     box.id = `counterexample${idSuffix}`;
     box.append(el('h3', undefined, `Counter-example (from ${c.foundIn})`));
-    box.append(el('pre', undefined, [c.call, `  original:    ${c.expected}`, `  ${compiled === 'native code' ? 'native:     ' : 'WebAssembly:'} ${c.actual}`, ...c.argsAfter.map((a) => `  ${a}`)].join('\n')));
+    const label = compiled === 'native code' ? 'native:' : `${compiled}:`;
+    box.append(el('pre', undefined, [c.call, `  ${'original:'.padEnd(12)} ${c.expected}`, `  ${label.padEnd(12)} ${c.actual}`, ...c.argsAfter.map((a) => `  ${a}`)].join('\n')));
     s.append(box);
   }
   for (const n of p.notes) s.append(el('p', 'note', n));
@@ -226,7 +265,7 @@ function chart(variants: VariantView[], notes: Partial<Record<VariantName, strin
   root.setAttribute('aria-label', `Median time per call: ${variants.map((v) => `${v.name} ${formatTime(v.median)}`).join(', ')}`);
   variants.forEach((v, i) => {
     const y = top + i * rowH;
-    const cls = v.name === 'JavaScript' ? 'bar-js' : v.name === 'native' ? 'bar-native' : 'bar-wasm';
+    const cls = barClass(v.name);
     root.append(svg('text', { x: left - 8, y: y + rowH / 2, class: 'chart-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, v.name));
     const bar = svg('rect', { x: left, y: y + 8, width: Math.max(1, x(v.median) - left), height: rowH - 16, class: cls, 'data-variant': v.name });
     bar.append(svg('title', {}, `${v.name}: median ${formatTime(v.median)}, ±${v.rme.toFixed(1)}%`));
@@ -304,12 +343,14 @@ function applySection(d: OptimizeData, deps: PageDeps): HTMLElement {
 }
 
 /**
- * The page of a side-by-side run: what to do, one benchmark of JavaScript and every target (time per call, and
+ * The page of a side-by-side run: what to do, one benchmark of the original and every target (time per call, and
  * each target's speedup with its interval beside the model's prediction), then one card per target with its proof,
  * its refusal if any, and its own Apply.
  */
 function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTMLElement[] {
   const out: HTMLElement[] = [];
+  const base = original(d);
+  const predicted = targets.some((t) => t.predicted);
   const advice = el('section', 'ba-section advice');
   advice.id = 'recommendation';
   advice.append(el('h2', undefined, 'Recommendation'), el('p', 'recommendation', d.recommendation ?? ''));
@@ -320,11 +361,11 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
     s.id = 'bench';
     s.append(el('h2', undefined, 'Benchmark: one run, each variant in its own process'));
     s.append(chart(b.variants, annotations(b)));
-    s.append(el('p', 'caption', 'Bars: median time per call (shorter is faster). Whiskers: ± the relative margin of error at 95 %. Beside each compiled bar: its speedup over JavaScript [95 % CI] and what the break-even model predicted before the build.'));
+    s.append(el('p', 'caption', `Bars: median time per call (shorter is faster). Whiskers: ± the relative margin of error at 95 %. Beside each compiled bar: its speedup over ${base} [95 % CI]${predicted ? ' and what the break-even model predicted before the build' : ''}.`));
     const measured = targets.filter((t) => t.measured);
     if (measured.length > 0) {
-      s.append(speedupChart(measured));
-      s.append(el('p', 'caption', 'Speedup over JavaScript (right of the 1× line is faster): bar and whisker, the measured ratio of medians and its 95 % bootstrap interval; diamond, the break-even model\'s prediction.'));
+      s.append(speedupChart(measured, base));
+      s.append(el('p', 'caption', `Speedup over ${base} (right of the 1× line is faster): bar and whisker, the measured ratio of medians and its 95 % bootstrap interval; ${predicted ? 'diamond, the break-even model\'s prediction' : base === 'JavaScript' ? 'no prediction was made' : 'no prediction: the break-even model knows JavaScript\'s boundary costs only'}.`));
     }
     s.append(table(b.variants));
     if (b.prediction) s.append(el('p', 'prediction', `Break-even model predicted: ${b.prediction}`));
@@ -336,7 +377,7 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
   const cards = el('section', 'ba-section target-cards');
   cards.id = 'targets';
   cards.append(el('h2', undefined, 'Targets'));
-  for (const t of targets) cards.append(targetCard(d, t, deps));
+  for (const t of targets) cards.append(targetCard(d, t, deps, predicted));
   out.push(cards);
   if (d.optIns) out.push(optInSection(d, deps));
   if (d.applied) {
@@ -350,13 +391,13 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
   return out;
 }
 
-function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps): HTMLElement {
+function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions: boolean): HTMLElement {
   const card = el('article', 'target-card');
   card.id = `target-${t.target}`;
   card.dataset.target = t.target;
   card.dataset.proven = String(!!t.proof?.ok);
   const state = t.proof?.ok ? 'Proven equal' : t.proof ? 'Refused' : 'Not built';
-  const h = el('h3', undefined, t.name === 'native' ? 'Native addon' : 'WebAssembly');
+  const h = el('h3', undefined, targetLabel(t, true));
   const badge = el('span', `badge ${t.proof?.ok ? 'ok' : 'bad'}`, state);
   h.append(' ', badge);
   card.append(h);
@@ -377,6 +418,7 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps): HTMLElement
     if (t.predicted) line.dataset.predicted = String(t.predicted.speedup);
     line.append(el('strong', undefined, `Measured ${times(m.estimate)}`), ` (95% CI ${times(m.ci95[0])}–${times(m.ci95[1])}): `, el('span', 'verdict', m.verdict));
     if (t.predicted) line.append(el('span', 'predicted', ` · predicted ${t.predicted.text}`));
+    else if (!predictions) line.append(el('span', 'predicted no-prediction', ' · no prediction'));
     card.append(line, el('p', 'recommendation', m.recommendation));
   } else if (t.predicted) {
     card.append(el('p', 'predicted', `Predicted ${t.predicted.text}; not measured.`));
@@ -388,7 +430,7 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps): HTMLElement
   button.dataset.target = t.target;
   const notFaster = !!t.measured && t.measured.verdict !== 'faster';
   button.dataset.notFaster = String(notFaster);
-  const label = t.name === 'native' ? 'native' : 'WebAssembly';
+  const label = targetLabel(t);
   button.textContent = d.applied?.target === t.target ? `Applied ${label}` : `Apply ${label}${notFaster && t.canApply ? ' (will not make it faster)' : ''}`;
   button.disabled = !t.canApply || !!d.applied;
   button.addEventListener('click', () => {
@@ -404,14 +446,14 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps): HTMLElement
     const details = el('details', 'target-proof');
     if (!t.proof.ok) details.open = true;
     details.append(el('summary', undefined, `Proof: ${t.proof.cases.toLocaleString('en-US')} cases, ${t.proof.mismatches} mismatches`));
-    details.append(proofSection(t.proof, t.name === 'native' ? 'native code' : 'WebAssembly', `-${t.target}`));
+    details.append(proofSection(t.proof, t.name === 'native' ? 'native code' : t.name, original(d), `-${t.target}`));
     card.append(details);
   }
   return card;
 }
 
-/** Each target's measured speedup over JavaScript with its 95 % interval, and the model's prediction as a diamond. */
-function speedupChart(targets: TargetView[]): SVGSVGElement {
+/** Each target's measured speedup over the original with its 95 % interval, and the model's prediction as a diamond. */
+function speedupChart(targets: TargetView[], base: string): SVGSVGElement {
   const W = 640;
   const rowH = 36;
   const left = 110;
@@ -425,14 +467,14 @@ function speedupChart(targets: TargetView[]): SVGSVGElement {
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'bench-chart speedup-chart', id: 'speedup-chart' });
   root.setAttribute(
     'aria-label',
-    `Speedup over JavaScript: ${targets.map((t) => `${t.name} measured ${times(t.measured!.estimate)} (95% CI ${times(t.measured!.ci95[0])}–${times(t.measured!.ci95[1])})${t.predicted ? `, predicted ${t.predicted.text}` : ''}`).join('; ')}`,
+    `Speedup over ${base}: ${targets.map((t) => `${t.name} measured ${times(t.measured!.estimate)} (95% CI ${times(t.measured!.ci95[0])}–${times(t.measured!.ci95[1])})${t.predicted ? `, predicted ${t.predicted.text}` : ''}`).join('; ')}`,
   );
   targets.forEach((t, i) => {
     const m = t.measured!;
     const y = top + i * rowH;
     const cy = y + rowH / 2;
     root.append(svg('text', { x: left - 8, y: cy, class: 'chart-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, t.name));
-    const bar = svg('rect', { x: left, y: y + 9, width: Math.max(1, x(m.estimate) - left), height: rowH - 18, class: t.target === 'native' ? 'bar-native' : 'bar-wasm', 'data-target': t.target });
+    const bar = svg('rect', { x: left, y: y + 9, width: Math.max(1, x(m.estimate) - left), height: rowH - 18, class: barClass(t.name), 'data-target': t.target });
     bar.append(svg('title', {}, `${t.name}: ${times(m.estimate)} (95% CI ${times(m.ci95[0])}–${times(m.ci95[1])}), ${m.verdict}`));
     root.append(bar);
     root.append(...whisker(x(m.ci95[0]), x(m.ci95[1]), cy));
@@ -449,7 +491,7 @@ function speedupChart(targets: TargetView[]): SVGSVGElement {
   const ticks = [0, 1, ...[2, 4, 8, 16, 32].filter((v) => v < max)];
   for (const v of ticks) {
     root.append(svg('line', { x1: x(v), x2: x(v), y1: ay, y2: ay + 4, class: 'axis' }));
-    root.append(svg('text', { x: x(v), y: ay + 15, class: 'chart-tick', 'text-anchor': v === 0 ? 'start' : 'middle' }, v === 1 ? '1× (JS)' : `${v}×`));
+    root.append(svg('text', { x: x(v), y: ay + 15, class: 'chart-tick', 'text-anchor': v === 0 ? 'start' : 'middle' }, v === 1 ? `1× (${base === 'JavaScript' ? 'JS' : base})` : `${v}×`));
   }
   return root;
 }

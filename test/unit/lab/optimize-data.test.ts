@@ -4,8 +4,11 @@ import { describe, it } from 'node:test';
 import type { BenchResult } from '../../../extension/bench/bench';
 import { loadTypeScript } from '../../../extension/compiler/frontend-js';
 import type { Candidate } from '../../../extension/compiler/compile';
-import { applyNote, benchView, functionAt, optInChoices, proofView, restoredData, sideBySideAdvice, targetViews, unusableRecordedArgument } from '../../../extension/lab/optimize-data';
+import type { PythonBenchResult } from '../../../extension/bench/bench-python';
+import type { PythonCandidate } from '../../../extension/compiler/compile-python';
+import { applyNote, benchView, functionAt, optInChoices, proofView, pythonOptimizeData, pythonProofView, restoredData, sideBySideAdvice, targetViews, unusableRecordedArgument } from '../../../extension/lab/optimize-data';
 import type { Proof } from '../../../extension/prove/prove';
+import type { PythonProof } from '../../../extension/prove/prove-python';
 
 const proof: Proof = {
   ok: true, cases: 12, recordedCases: 4, edgeCases: 8, skipped: [], mismatches: 0, wasmCalls: 11, fallbacks: 1, recordedWasmCalls: 4,
@@ -110,6 +113,74 @@ describe('Before/After data', () => {
     assert.deepEqual(r.bench, data.bench, 'the numbers are kept');
     const applied = restoredData({ ...data, canApply: false, applyNote: 'Applied WebAssembly. Undo …', applied: { summary: 's', files: [] } });
     assert.equal(applied.applyNote, 'Applied WebAssembly. Undo …');
+  });
+
+  describe('a Python run', () => {
+    const { counterexample: _none, ...shared } = proof;
+    const pyProof = (target: PythonProof['target'], ok = true): PythonProof => ({ ...shared, target, ok, ...(ok ? {} : { reason: 'results differ on 1 case', mismatches: 1 }) });
+    const cand = (target: PythonCandidate['target'], first: string) => ({ target, moduleName: `_pl_f_${target}`, log: [first] }) as unknown as PythonCandidate;
+    const variant = (name: 'Python' | 'Numba' | 'Cython' | 'pybind11', median: number) => ({ name, median, mean: median, rme: 1, sd: 0.01, min: median, max: median, samples: 50 });
+    const cmp = (target: 'numba' | 'pybind11', name: 'Numba' | 'pybind11', estimate: number, verdict: 'faster' | 'slower' | 'not significant') => ({
+      target, name, speedup: { estimate, ci95: [estimate * 0.9, estimate * 1.1] as [number, number], statistic: 'median' as const }, verdict, recommendation: `use ${name}: ${estimate}× faster`, fallbackShare: 0,
+    });
+    const bench: PythonBenchResult = {
+      variants: [variant('Python', 60), variant('Numba', 1), variant('pybind11', 1.5)],
+      targets: [cmp('numba', 'Numba', 60, 'faster'), cmp('pybind11', 'pybind11', 40, 'faster')],
+      note: 'n', callShape: 'c', inputs: 4, runtimeVersion: 'Python 3.11.2',
+    };
+    const run = {
+      file: '/w/pairwise.py', functionName: 'pairwise', line: 7, recording: { calls: 4, totalCalls: 4, recordedAt: 'then', reused: false }, runtime: 'Python 3.11.2 (/venv/bin/python, perfLab.pythonPath)',
+      outcomes: [
+        { target: 'numba' as const, candidate: cand('numba', 'Numba (numba 0.60.0, Python 3.11.2): _pl_f_numba.py'), proof: pyProof('numba') },
+        { target: 'cython' as const, buildError: 'Cython is not installed in /venv/bin/python: pip install Cython' },
+        { target: 'pybind11' as const, candidate: cand('pybind11', 'pybind11 (pybind11 2.13.6, Python 3.11.2): _pl_f_pybind11.py'), proof: pyProof('pybind11') },
+      ],
+      bench,
+    };
+
+    it('shows CPython against each target, the fastest proven one chosen, and no prediction', () => {
+      const { data, targets } = pythonOptimizeData(run);
+      assert.equal(data.baseline, 'CPython');
+      assert.equal(data.runtime, run.runtime);
+      assert.deepEqual(data.bench!.variants.map((v) => [v.name, v.median]), [['CPython', 60], ['Numba', 1], ['pybind11', 1.5]]);
+      assert.deepEqual(data.bench!.targets!.map((t) => [t.name, t.estimate, t.verdict]), [['Numba', 60, 'faster'], ['pybind11', 40, 'faster']]);
+      assert.equal(data.bench!.predicted, undefined, 'the break-even model predicts nothing for Python');
+      assert.equal(data.bench!.prediction, undefined);
+      assert.deepEqual(data.bench!.speedup, { estimate: 60, ci95: [54, 66] });
+      assert.equal(data.target, 'numba');
+      assert.equal(data.canApply, true);
+      assert.match(data.applyNote, /writes the Numba module beside the file .* Undo reverts/);
+      assert.deepEqual(targets.map((t) => [t.target, t.name, t.canApply, t.measured?.estimate, t.predicted]), [
+        ['numba', 'Numba', true, 60, undefined],
+        ['cython', 'Cython', false, undefined, undefined],
+        ['pybind11', 'pybind11', true, 40, undefined],
+      ]);
+      assert.equal(targets[1]!.refusal, 'not built: Cython is not installed in /venv/bin/python: pip install Cython');
+      assert.equal(targets[0]!.built, 'Numba (numba 0.60.0, Python 3.11.2): _pl_f_numba.py');
+      assert.equal(data.targets, targets);
+      assert.equal(data.recommendation, 'use Numba: 60× faster (no prediction: the break-even model knows JavaScript\'s boundary costs only)');
+      assert.deepEqual(restoredData(data).targets!.map((t) => t.canApply), [false, false, false]);
+    });
+
+    it('keeps Python when nothing is proven, with each reason', () => {
+      const { data, targets } = pythonOptimizeData({ ...run, outcomes: [{ target: 'numba', candidate: cand('numba', 'n'), proof: pyProof('numba', false) }, run.outcomes[1]!], bench: undefined });
+      assert.equal(data.bench, undefined);
+      assert.equal(data.canApply, false);
+      assert.equal(data.proof.ok, false);
+      assert.deepEqual(targets.map((t) => t.refusal), ['not proven: results differ on 1 case', 'not built: Cython is not installed in /venv/bin/python: pip install Cython']);
+      assert.match(data.recommendation!, /^keep Python: Numba not proven: results differ on 1 case, Cython not built/);
+      assert.match(applyNote({ ...pyProof('pybind11'), ok: true }, { verdict: 'slower' }), /pybind11 measured slower\): keeping Python is the better choice/);
+    });
+
+    it('prints a Python counter-example as Python does', () => {
+      const v = pythonProofView({
+        ...pyProof('numba', false),
+        counterexample: { args: ['[0.0, -0.0]', '2'], expected: '0.0', actual: '-0.0', argsAfter: [{ arg: 0, index: 1, expected: '-0.0', actual: '0.0' }], why: 'result', foundIn: 'edge', label: 'signed zeros', shrinkSteps: 1 },
+      }, 'f');
+      assert.deepEqual(v.counterexample, {
+        call: 'f([0.0, -0.0], 2)', expected: '0.0', actual: '-0.0', argsAfter: ['argument 1 after the call [1]: -0.0 expected, 0.0 written'], foundIn: 'the edge case "signed zeros"',
+      });
+    });
   });
 
   it('finds the top-level function around the cursor', async () => {
