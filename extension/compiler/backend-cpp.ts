@@ -14,6 +14,7 @@
 import { emitParallelLoop } from './parallel';
 import { intLocals } from './exact-ints';
 import { walkIr } from './ir-walk';
+import { unrollLoops } from './unroll';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
 import { HOST_MATH, isArrayType, type ArrayKind, type CallArg, type Expr, type IrFunction, type IrModule, type ResultType, type ScalarType, type Stmt } from './ir';
 
@@ -45,8 +46,11 @@ export interface CppKernel {
 export const EXACT_FLAGS = ['-O3', '-ffp-contract=off', '-fno-math-errno'];
 
 /** Generates the C++ of one kernel; `id` keeps names apart when many kernels share an addon. */
-export function emitCppKernel(ir: IrModule, id: string, opts: { threads?: boolean } = {}): CppKernel {
+export function emitCppKernel(source: IrModule, id: string, opts: { threads?: boolean } = {}): CppKernel {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(id)) throw new Error(`kernel id '${id}' is not a C++ identifier`);
+  // Short counted loops unrolled, as for WebAssembly: a sum over a 3×3 window becomes straight-line code whose
+  // range the analysis can bound (ranges.ts).
+  const ir = unrollLoops(source);
   const entry = ir.functions.find((f) => f.name === ir.entry);
   if (!entry) throw new Error(`the IR has no entry function ${ir.entry}`);
   const host = new Set<string>();

@@ -132,7 +132,15 @@ interface State {
 
 /** The range facts of `f`. `ints`: its integer-double locals; `maxLength`: the largest array length the caller allows. */
 export function rangeFacts(f: IrFunction, ints: ReadonlySet<number>, maxLength: number): RangeFacts {
-  return new Analysis(f, ints, maxLength).run();
+  const r = new Analysis(f, ints, maxLength).run();
+  // A function without loops (a helper called from an inner loop) would pay its guard on every call for a few
+  // checks: it keeps only what needs no guard.
+  if (r.guard.length && !hasLoop(f.body)) return { guard: [], proven: new Set(), narrow: new Set(), roundDivs: new Map(), i32Compares: new Set() };
+  return r;
+}
+
+function hasLoop(list: Stmt[]): boolean {
+  return list.some((s) => s.kind === 'loop' || (s.kind === 'if' && (hasLoop(s.then) || hasLoop(s.else))));
 }
 
 class Analysis {
