@@ -1,7 +1,5 @@
 // Folded stacks (`a;b;c 12`), as written by stackcollapse scripts, py-spy --format raw and many others.
-import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
-import { openBytes } from '../json-scan';
+import { readLinesOfFile, readLinesOfText } from '../line-read';
 import { ProfileBuilder, ProfileFormatError, stackPath, type Frame, type Profile } from '../model';
 
 const LINE = /^(.*\S)\s+(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)$/;
@@ -60,17 +58,12 @@ export class FoldedReader {
 
 /** Parses folded stacks; each line's count becomes one sample of that weight (unit: samples). */
 export function parseFolded(text: string, source: string): Profile {
-  const r = new FoldedReader(source);
-  for (const line of text.split(/\r?\n/)) r.line(line);
-  return r.result();
+  return readLinesOfText(new FoldedReader(source), text);
 }
 
 /** Reads a folded-stacks file of any size, line by line. */
-export async function readFoldedFile(path: string, source: string): Promise<Profile> {
-  const r = new FoldedReader(source);
-  const lines = createInterface({ input: Readable.from(openBytes(path)).setEncoding('utf8'), crlfDelay: Infinity });
-  for await (const line of lines) r.line(line);
-  return r.result();
+export function readFoldedFile(path: string, source: string): Promise<Profile> {
+  return readLinesOfFile(new FoldedReader(source), path);
 }
 
 function frameText(f: Frame): string {

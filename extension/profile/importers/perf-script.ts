@@ -1,9 +1,7 @@
 // `perf script` output (Linux perf's samples with their call chains, the text stackcollapse-perf reads) to the model,
 // without collapsing first: each sample keeps its time, so the flame chart shows it in order.
-import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { basename } from 'node:path';
-import { openBytes } from '../json-scan';
+import { readLinesOfFile, readLinesOfText } from '../line-read';
 import { ProfileBuilder, ProfileFormatError, type Frame, type Profile } from '../model';
 
 // `comm pid[/tid] [cpu] seconds.micros: [period] event:` — comm may hold spaces.
@@ -89,15 +87,10 @@ export class PerfScriptReader {
 
 /** Parses `perf script` output held in memory. */
 export function parsePerfScript(text: string, source: string): Profile {
-  const r = new PerfScriptReader(source);
-  for (const line of text.split(/\r?\n/)) r.line(line);
-  return r.result();
+  return readLinesOfText(new PerfScriptReader(source), text);
 }
 
 /** Reads a `perf script` output file of any size, line by line. */
-export async function readPerfScriptFile(path: string, source: string): Promise<Profile> {
-  const r = new PerfScriptReader(source);
-  const lines = createInterface({ input: Readable.from(openBytes(path)).setEncoding('utf8'), crlfDelay: Infinity });
-  for await (const line of lines) r.line(line);
-  return r.result();
+export function readPerfScriptFile(path: string, source: string): Promise<Profile> {
+  return readLinesOfFile(new PerfScriptReader(source), path);
 }
