@@ -15,6 +15,7 @@ import { compileNativeBatch, type NativeCandidate } from '../extension/compiler/
 import type { Kernel, ParamTypeName } from '../extension/compiler/frontend-js';
 import { analyzeParallel } from '../extension/compiler/parallel';
 import { formatRefusal } from '../extension/compiler/refusal';
+import { PerfLabError, userMessage } from '../extension/errors';
 import { callError, type ErrorSize } from '../extension/prove/compare';
 import { buildAddon, defaultCacheDir } from '../native/build-addon';
 import { emitNativeLoader } from '../native/emit-native-loader';
@@ -136,20 +137,26 @@ async function main(): Promise<void> {
     }
     const nativeBuilds = new Map<Variant, NativeCandidate[]>();
     let limitPath: string | undefined;
-    let costs: BoundaryCosts | undefined;
     if (gcc) {
-      for (const b of NATIVE_BUILDS) {
-        const started = Date.now();
-        const built = await compileNativeBatch(selected.map((s) => s.kernel), { cacheDir, optIns: b.optIns });
-        console.log(`Perf Lab native ${b.optIns.join(',') || 'exact'}: ${built[0]!.log[0]} (${Date.now() - started} ms)`);
-        nativeBuilds.set(b.variant, built);
+      try {
+        for (const b of NATIVE_BUILDS) {
+          const started = Date.now();
+          const built = await compileNativeBatch(selected.map((s) => s.kernel), { cacheDir, optIns: b.optIns });
+          console.log(`Perf Lab native ${b.optIns.join(',') || 'exact'}: ${built[0]!.log[0]} (${Date.now() - started} ms)`);
+          nativeBuilds.set(b.variant, built);
+        }
+        const limitSource = ['nbody-step.c', 'spectral-norm.c', 'mandelbrot.c', 'blur-u8.c', 'blur-f64.c', 'hash-i32.c', 'limit.cc'].map((f) => readFileSync(join(cDir, f), 'utf8')).join('\n');
+        const limit = await buildAddon(limitSource, { cacheDir, flags: optInFlags(['march-native']) });
+        limitPath = limit.addonPath;
+        console.log(`limit: ${limit.cached ? 'cached' : `built in ${limit.ms} ms`} (${limit.flags.join(' ')})`);
+      } catch (e) {
+        // No C++ toolchain for addons (gcc alone is not enough): the other columns are still measured.
+        if (!(e instanceof PerfLabError)) throw e;
+        nativeBuilds.clear();
+        notes.push(`No Perf Lab native or limit columns, and no model table: ${userMessage(e)}`);
       }
-      const limitSource = ['nbody-step.c', 'spectral-norm.c', 'mandelbrot.c', 'blur-u8.c', 'blur-f64.c', 'hash-i32.c', 'limit.cc'].map((f) => readFileSync(join(cDir, f), 'utf8')).join('\n');
-      const limit = await buildAddon(limitSource, { cacheDir, flags: optInFlags(['march-native']) });
-      limitPath = limit.addonPath;
-      console.log(`limit: ${limit.cached ? 'cached' : `built in ${limit.ms} ms`} (${limit.flags.join(' ')})`);
-      costs = await boundaryCosts({ execPath: process.execPath, version: process.version, store: work, cacheDir, fresh: true });
     }
+    const costs: BoundaryCosts = await boundaryCosts({ execPath: process.execPath, version: process.version, store: work, cacheDir, fresh: true });
 
     const rows: Row[] = [];
     for (const [index, { k, fixture, kernel, wasm }] of selected.entries()) {
@@ -205,7 +212,7 @@ async function main(): Promise<void> {
       console.log(`${k.id}: ${VARIANTS.map((v) => (t[v] ? `${v} ${fmt(t[v]!.median)}` : '')).filter(Boolean).join(', ')}`);
       rows.push({ id: k.id, title: k.title, t, err, shapes, cls: kernelClass(kernel.ir), parallel });
     }
-    const table = render(rows, ms, rounds, notes, clang ? version('clang') : '', gcc ? version('gcc') : '', costs);
+    const table = render(rows, ms, rounds, notes, clang ? version('clang') : '', gcc ? version('gcc') : '', nativeBuilds.size > 0 ? costs : undefined);
     console.log(`\n${table}`);
     if (!process.argv.includes('--no-write')) writeFileSync(join(__dirname, 'RESULTS.md'), table);
   } finally {
