@@ -531,11 +531,14 @@ export function emitParallelLoop(ir: IrModule, f: IrFunction, loop: Stmt, depth:
   out.push(`${pad}  if (${conds.join(' && ')}) {`);
   // Threads only where cores are free: OpenMP's dynamic adjustment sizes each team from the load average, so on
   // a busy machine the loop runs on fewer threads (a thread waiting for a core holds up the whole loop at its
-  // end). omp_set_dynamic is declared here, by its symbol, since the prelude does not include omp.h.
+  // end), unless the user's OMP_DYNAMIC says otherwise. omp_set_dynamic is declared here, by its symbol, since
+  // the prelude does not include omp.h.
+  const setDynamic = (symbol: string) =>
+    `${pad}    { static const bool plab_dynamic = std::getenv("OMP_DYNAMIC") == nullptr; void plab_omp_set_dynamic(int) __asm__("${symbol}"); if (plab_dynamic) plab_omp_set_dynamic(1); }`;
   out.push('#ifdef __APPLE__');
-  out.push(`${pad}    { void plab_omp_set_dynamic(int) __asm__("_omp_set_dynamic"); plab_omp_set_dynamic(1); }`);
+  out.push(setDynamic('_omp_set_dynamic'));
   out.push('#else');
-  out.push(`${pad}    { void plab_omp_set_dynamic(int) __asm__("omp_set_dynamic"); plab_omp_set_dynamic(1); }`);
+  out.push(setDynamic('omp_set_dynamic'));
   out.push('#endif');
   // Chunks of about 1/64 of the iterations taken as threads get free: a thread the system pauses holds up
   // one chunk, not its fixed share.

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EXIT_USAGE, main } from '../../../extension/cli';
@@ -20,6 +20,10 @@ import { loadNativeKernel } from '../../../native/load-native-kernel';
 import { FAST_MATH_TOLERANCE, optInFlags, optInTolerance, parseOptIns } from '../../../native/opt-ins';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
+// Threads without OpenMP's dynamic adjustment, so that the parallel loops really run on several threads even on a
+// busy test machine (set before any OpenMP runtime is loaded into this process).
+process.env.OMP_DYNAMIC = 'false';
+const threadCount = () => (existsSync('/proc/self/task') ? readdirSync('/proc/self/task').length : undefined);
 const work = mkdtempSync(join(tmpdir(), 'perf-lab-opt-ins-'));
 const cacheDir = join(work, 'cache');
 
@@ -85,8 +89,11 @@ test('threads: loops run on threads give JavaScript\'s results, in place too, an
   const expected = new Float64Array(w * h);
   blurJs.blur(img(), expected, w, h);
   const actual = new Float64Array(w * h);
+  const before = threadCount();
   fast(img(), actual, w, h);
   assert.deepEqual(actual, expected);
+  // The team's other threads stay alive after the loop (Linux: one task each).
+  if (before !== undefined && cpus().length > 1) assert.ok(threadCount()! > before, `threads ${before} → ${threadCount()}`);
   // In place (src === dst): each row reads the one above as already blurred, so only a serial run is right.
   const a = img();
   const b = img();
