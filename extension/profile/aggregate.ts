@@ -17,10 +17,16 @@ export function totalWeight(p: Profile): number {
   return t;
 }
 
-/** Weight of every stack as a leaf (self), one pass over the samples. */
+/** Per-stack self weights by the sample arrays they were summed from: the panel's aggregations share one pass. */
+const selfCache = new WeakMap<Float64Array, { stacks: Int32Array; frames: number; self: Float64Array }>();
+
+/** Weight of every stack as a leaf (self), one pass over the samples (shared by calls on the same samples; read only). */
 function stackSelf(p: Profile): Float64Array {
+  const hit = selfCache.get(p.sampleWeight);
+  if (hit && hit.stacks === p.sampleStack && hit.frames === p.stackFrame.length) return hit.self;
   const self = new Float64Array(p.stackFrame.length);
   for (let i = 0; i < p.sampleStack.length; i++) self[p.sampleStack[i]!] += p.sampleWeight[i]!;
+  selfCache.set(p.sampleWeight, { stacks: p.sampleStack, frames: p.stackFrame.length, self });
   return self;
 }
 

@@ -4,7 +4,7 @@ import type { ChartRuns, FlameGraphData, FlameNode, FunctionRow, RunSummary } fr
 import { callTree, frameStats, functionStats, totalWeight } from './aggregate';
 import { countNodes, functionKey, pruneTree, PRUNE_WIDTH, sandwich, type Sandwich } from './flame-tree';
 import type { Profile } from './model';
-import { chartRuns, resolutionFor, timelineOf, type Timeline } from './timeline';
+import { chartRuns, resolutionFor, sampleDuration, timelineOf, type Timeline } from './timeline';
 
 export interface FlameDataOptions {
   title: string;
@@ -83,7 +83,8 @@ export class FlameSession {
   private readonly full: FlameNode;
   private readonly nodes: FlameNode[] = [];
   private readonly ids = new Map<FlameNode, number>();
-  private readonly timeline: Timeline | undefined;
+  private readonly profile: Profile | undefined;
+  private timelineMade: Timeline | undefined;
   private readonly maxNodes: number;
   private readonly maxSamples: number;
   private readonly deferChart: boolean;
@@ -94,10 +95,16 @@ export class FlameSession {
   ) {
     this.full = data.root;
     const p = profiles.get(data);
-    this.timeline = p && p.sampleStack.length > 0 ? timelineOf(p) : undefined;
+    this.profile = p && p.sampleStack.length > 0 ? p : undefined;
     this.maxNodes = limits.maxWholeNodes ?? MAX_WHOLE_NODES;
     this.maxSamples = limits.maxWholeChartSamples ?? MAX_WHOLE_CHART_SAMPLES;
     this.deferChart = limits.deferChart ?? true;
+  }
+
+  /** The flame chart's timeline, made when the chart is first needed (16 bytes a sample at most, and its time). */
+  private get timeline(): Timeline | undefined {
+    if (!this.timelineMade && this.profile) this.timelineMade = timelineOf(this.profile);
+    return this.timelineMade;
   }
 
   /** The data to send first: the tree pruned when large, the flame chart for the whole profile. */
@@ -107,13 +114,18 @@ export class FlameSession {
       out.root = this.prune(this.full);
       out.pruned = true;
     }
-    if (this.timeline) {
-      const duration = this.timeline.times.duration;
-      const whole = this.timeline.sampleStack.length <= this.maxSamples;
-      if (whole) out.chart = chartRuns(this.timeline, 0, duration, 0);
-      // No box is as long as the whole profile: the page sees the chart is coarser than a pixel and asks for it.
-      else if (this.deferChart) out.chart = { from: 0, to: duration, resolution: duration, depth: [], frame: [], start: [], end: [] };
-      else out.chart = chartRuns(this.timeline, 0, duration, resolutionFor(0, duration, PRUNE_WIDTH));
+    const p = this.profile;
+    if (p) {
+      const whole = p.sampleStack.length <= this.maxSamples;
+      if (whole || !this.deferChart) {
+        const timeline = this.timeline!;
+        const duration = timeline.times.duration;
+        out.chart = chartRuns(timeline, 0, duration, whole ? 0 : resolutionFor(0, duration, PRUNE_WIDTH));
+      } else {
+        // No box is as long as the whole profile: the page sees the chart is coarser than a pixel and asks for it.
+        const duration = sampleDuration(p);
+        out.chart = { from: 0, to: duration, resolution: duration, depth: [], frame: [], start: [], end: [] };
+      }
     }
     return out;
   }

@@ -4,30 +4,73 @@
 import type { ChartRuns } from '../protocol';
 import type { Profile } from './model';
 
-/** When each sample starts and ends, in ms since the profile's start; the chart's time axis. */
+/**
+ * When each sample starts, in ms since the profile's start; the chart's time axis. A sample ends at
+ * start + max(0, weight), computed where needed rather than stored (8 bytes a sample less).
+ */
 export interface SampleTimes {
   start: Float64Array;
-  end: Float64Array;
+  /** The samples' weights (ms), shared with the profile. */
+  weight: Float64Array;
   /** End of the last sample: the length of the axis. */
   duration: number;
+  /** Every sample's end, made on each use (for tests and small profiles). */
+  readonly end: Float64Array;
+}
+
+/** When sample `i` ends. */
+export function sampleEnd(t: Pick<SampleTimes, 'start' | 'weight'>, i: number): number {
+  return t.start[i]! + Math.max(0, t.weight[i]!);
 }
 
 /**
  * Sample intervals: a recorded time starts a sample and its weight (ms) is how long it stands for; without recorded
- * times (or for sample counts), samples are laid end to end in the order they were taken.
+ * times (or for sample counts), samples are laid end to end in the order they were taken. Recorded times that
+ * never start before the previous sample ends are the starts as they are, without a copy.
  */
 export function sampleTimes(p: Pick<Profile, 'sampleWeight' | 'sampleTime' | 'unit'>): SampleTimes {
   const n = p.sampleWeight.length;
-  const start = new Float64Array(n);
-  const end = new Float64Array(n);
-  let t = 0;
+  const w = p.sampleWeight;
+  const { start, duration } = layOut(p, true);
+  const times = {
+    start: start!,
+    weight: w,
+    duration,
+    get end(): Float64Array {
+      return Float64Array.from({ length: n }, (_, i) => sampleEnd(times, i));
+    },
+  };
+  return times;
+}
+
+/** The length of the time axis {@link sampleTimes} makes, without making it. */
+export function sampleDuration(p: Pick<Profile, 'sampleWeight' | 'sampleTime' | 'unit'>): number {
+  return layOut(p, false).duration;
+}
+
+function layOut(p: Pick<Profile, 'sampleWeight' | 'sampleTime' | 'unit'>, keep: boolean): { start: Float64Array | undefined; duration: number } {
+  const n = p.sampleWeight.length;
+  const w = p.sampleWeight;
   const timed = p.sampleTime && p.sampleTime.length === n && p.unit === 'ms' ? p.sampleTime : undefined;
-  for (let i = 0; i < n; i++) {
-    const s = timed ? Math.max(timed[i]!, t) : t;
-    start[i] = s;
-    t = end[i] = s + Math.max(0, p.sampleWeight[i]!);
+  let t = 0;
+  let i = 0;
+  if (timed) {
+    for (; i < n; i++) {
+      const x = timed[i]!;
+      // Math.max would give +0 for -0 and the previous end for a NaN: from there the starts are a copy.
+      if (!(x >= t) || (x === 0 && 1 / x < 0)) break;
+      t = x + Math.max(0, w[i]!);
+    }
+    if (i === n) return { start: keep ? timed : undefined, duration: t };
   }
-  return { start, end, duration: t };
+  const start = keep ? new Float64Array(n) : undefined;
+  if (start && timed) start.set(timed.subarray(0, i));
+  for (; i < n; i++) {
+    const s = timed ? Math.max(timed[i]!, t) : t;
+    if (start) start[i] = s;
+    t = s + Math.max(0, w[i]!);
+  }
+  return { start, duration: t };
 }
 
 /** Depth of every stack (0 for a stack without parent). */
@@ -120,13 +163,13 @@ export function commonStack(t: Timeline, a: number, b: number): number {
   return up[0]![a]!;
 }
 
-/** First index in a sorted array whose value is greater than `v`. */
-function upperBound(a: Float64Array, v: number): number {
+/** The first sample that ends after `v` (ends are in order). */
+function firstEndingAfter(t: SampleTimes, v: number): number {
   let lo = 0;
-  let hi = a.length;
+  let hi = t.start.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (a[mid]! <= v) lo = mid + 1;
+    if (sampleEnd(t, mid) <= v) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -139,10 +182,10 @@ function upperBound(a: Float64Array, v: number): number {
  */
 export function chartRuns(t: Timeline, from: number, to: number, resolution = 0): ChartRuns {
   const out: ChartRuns = { from, to, resolution, depth: [], frame: [], start: [], end: [] };
-  const { start, end } = t.times;
+  const { start, weight } = t.times;
   const n = t.sampleStack.length;
   // Samples are in time order; the first that ends after `from`.
-  let i = upperBound(end, from);
+  let i = firstEndingAfter(t.times, from);
   const open: number[] = []; // stack id open at each depth
   const openStart: number[] = [];
   let lastEnd = 0;
@@ -190,9 +233,12 @@ export function chartRuns(t: Timeline, from: number, to: number, resolution = 0)
       for (const r of touched) count![r] = 0;
       touched.length = 0;
       s = -1;
+      // A stack already merged in changes nothing: runs of one stack cost one comparison a sample.
+      let merged = -1;
       for (let k = i; k < next; k++) {
         const x = t.sampleStack[k]!;
-        if (rootOf[x] !== top || x === s) continue;
+        if (x === merged || x === s || rootOf[x] !== top) continue;
+        merged = x;
         s = s < 0 ? x : commonStack(t, s, x);
       }
     }
@@ -212,7 +258,7 @@ export function chartRuns(t: Timeline, from: number, to: number, resolution = 0)
       open.push(path[k]!);
       openStart.push(start[i]!);
     }
-    lastEnd = end[next - 1]!;
+    lastEnd = start[next - 1]! + Math.max(0, weight[next - 1]!);
   }
   close(0);
   return out;
