@@ -46,7 +46,7 @@ describe('perf-lab optimize', () => {
     const expected = spawnSync(process.execPath, [file, '48', '32', '5'], { encoding: 'utf8' }).stdout;
     const r = await perfLab('optimize', file, '--fn', 'blur', '--target', 'auto', '--time', '0.2', '--store', store, '--apply', '--', '48', '32', '5');
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /Compiled blur .* to WebAssembly: \d+ bytes/);
+    assert.match(r.stdout, /Compiled blur .* to WebAssembly: \d[\d,]* bytes/);
     assert.match(r.stdout, /Compiled blur .* to native code: .*kernel\.node/);
     assert.match(r.stdout, /^Proof: PROVEN/m);
     assert.match(r.stdout, /^Proof \(native\): PROVEN/m);
