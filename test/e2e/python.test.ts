@@ -1,7 +1,8 @@
 // Python in the editor: right-click Profile File on a .py file, with perfLab.pythonPath pointing at the test
 // environment (test/python-env.ts), under cProfile and then sampling (py-spy, installed in that environment); then
-// ⚡ Optimize with perfLab.target auto (Numba, Cython and pybind11 side by side), Apply Cython, the script prints the
-// same, Undo restores it.
+// ⚡ Optimize with perfLab.target auto (Numba, Cython and pybind11 side by side in the Before/After panel: CPython's
+// bar and one per target, each target's speedup, proof and Apply), Apply Cython from the panel, the script prints the
+// same, Undo restores it byte for byte.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ describe('profile a Python file from the editor', () => {
     lab = await Session.start('python', {
       prepare: async (workspace) => {
         await mkdir(join(workspace, '.vscode'), { recursive: true });
-        await writeFile(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'perfLab.pythonPath': python, 'perfLab.args': [], 'perfLab.benchmarkTime': 0.5 }, null, 2));
+        await writeFile(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'perfLab.pythonPath': python, 'perfLab.args': [], 'perfLab.benchmarkTime': 0.5, 'perfLab.compareAfterApply': false }, null, 2));
         // A smaller Mandelbrot than the example's default keeps the recording, the proof and the benchmark short.
         const example = await readFile(join(workspace, 'python', 'mandelbrot.py'), 'utf8');
         await writeFile(join(workspace, OPTIMIZED), example.replace('else 400', 'else 90').replace('else 100', 'else 40'));
@@ -92,6 +93,7 @@ describe('profile a Python file from the editor', () => {
     const original = readFileSync(file, 'utf8');
     const expected = scriptOutput(python, file);
     const before = new Set(readdirSync(lab.workspace));
+    let measured = '';
     await lab.step('optimize', async () => {
       await lab.chooseSetting('perfLab.target', 'auto');
       const editor = await lab.openFile(OPTIMIZED);
@@ -100,14 +102,40 @@ describe('profile a Python file from the editor', () => {
       await lab.codeLensAbove(editor, lineOf(file, DEF), DEF, /⚡ Optimize/);
       const clicked = Date.now();
       await editor.locator('.codelens-decoration a', { hasText: '⚡ Optimize' }).first().click();
-      // One run proves and measures the three targets; the notification offers an Apply for each proven one.
-      const toast = lab.notifications().filter({ hasText: /mandelbrot: .*Cython .*×/ }).first();
-      await toast.waitFor({ timeout: 480_000 });
-      const text = await lab.notificationText(toast);
-      measure('small_mandelbrot.py: ⚡ Optimize to the three-way result', `${((Date.now() - clicked) / 1000).toFixed(1)} s: ${text}`);
-      for (const t of ['Numba', 'Cython', 'pybind11']) assert.match(text, new RegExp(`${t} [\\d.]+× \\((faster|slower|not significant)\\), proven on \\d+ cases`), `${t} was proven and measured: ${text}`);
+      // One run proves and measures the three targets; the Before/After panel shows them side by side.
+      const panel = await lab.webviewWith('#speedup-chart', 480_000);
+      const title = (await panel.locator('#title').textContent()) ?? '';
+      assert.equal(title, 'mandelbrot: CPython vs Numba vs Cython vs pybind11');
+      const runtime = (await panel.locator('#runtime').textContent()) ?? '';
+      assert.ok(runtime.includes(python) && /Python 3\.\d+/.test(runtime) && runtime.includes('perfLab.pythonPath'), `the panel names the interpreter: ${runtime}`);
+      const variants = ['CPython', 'Numba', 'Cython', 'pybind11'];
+      assert.deepEqual(await panel.locator('#bench-chart rect[data-variant]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-variant'))), variants, 'one bar per variant');
+      const medians: Record<string, number> = {};
+      for (const v of variants) {
+        medians[v] = Number(await panel.locator(`#bench-table tr[data-variant="${v}"]`).getAttribute('data-median'));
+        assert.ok(medians[v]! > 0, `${v} has a measured median`);
+      }
+      const speedups: string[] = [];
+      for (const [target, name] of [['numba', 'Numba'], ['cython', 'Cython'], ['pybind11', 'pybind11']] as const) {
+        const card = panel.locator(`#target-${target}`);
+        assert.equal(await card.getAttribute('data-proven'), 'true', `${name} was proven equal`);
+        const measured = card.locator(`#measured-${target}`);
+        const estimate = Number(await measured.getAttribute('data-estimate'));
+        const [lo, hi] = [Number(await measured.getAttribute('data-lo')), Number(await measured.getAttribute('data-hi'))];
+        assert.ok(lo <= estimate && estimate <= hi, `${name}'s interval holds its estimate: ${lo} ${estimate} ${hi}`);
+        // The speedup is CPython's median over the target's, as the table shows them.
+        assert.ok(Math.abs(estimate - medians.CPython! / medians[name]!) <= 0.05 * estimate, `${name}: ${estimate}× vs ${medians.CPython} / ${medians[name]}`);
+        assert.match((await measured.textContent()) ?? '', /no prediction/, 'no break-even prediction is made up for Python');
+        assert.equal(await panel.locator(`#speedup-chart rect[data-target="${target}"]`).count(), 1, `${name} has a speedup bar`);
+        assert.ok(await panel.locator(`#apply-${target}`).isEnabled(), `${name} can be applied`);
+        speedups.push(`${name} ${estimate.toFixed(1)}× [${lo.toFixed(1)}–${hi.toFixed(1)}]`);
+      }
+      measure('small_mandelbrot.py: ⚡ Optimize to the three-way panel', `${((Date.now() - clicked) / 1000).toFixed(1)} s: ${speedups.join(', ')}`);
+      // The lens says at once what was measured.
+      measured = await lab.codeLensAbove(editor, lineOf(file, DEF), DEF, /⚡ Optimize \((Numba|Cython|pybind11) [\d.]+× measured|keep Python/);
+      measure('small_mandelbrot.py: lens after Optimize', measured);
       await lab.screenshot('optimize-result');
-      await toast.locator('.monaco-button', { hasText: 'Apply Cython' }).first().click();
+      await panel.locator('#apply-cython').click();
       const deadline = Date.now() + 30_000;
       while (readFileSync(file, 'utf8') === original && Date.now() < deadline) await lab.page.waitForTimeout(200);
     });
@@ -117,6 +145,9 @@ describe('profile a Python file from the editor', () => {
       const added = readdirSync(lab.workspace).filter((f) => !before.has(f));
       assert.ok(added.some((f) => f.endsWith('.so')), `the built Cython module was written next to the source: ${added.join(', ')}`);
       assert.equal(scriptOutput(python, file), expected, 'the script prints what it printed before');
+      // The lens above the kept original says what the function now runs as.
+      const kept = /^def\s+_mandelbrot_py\b/;
+      measure('small_mandelbrot.py: lens after Apply', await lab.codeLensAbove(lab.editor(OPTIMIZED), lineOf(file, kept), kept, /applied: Cython [\d.]+× measured/));
       await lab.screenshot('applied-cython');
     });
     await lab.step('undo', async () => {
@@ -128,13 +159,17 @@ describe('profile a Python file from the editor', () => {
       await lab.page.keyboard.press('Control+S');
       const deadline = Date.now() + 20_000;
       while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await lab.page.waitForTimeout(200);
-      assert.equal(readFileSync(file, 'utf8'), original, 'Undo restores the source');
+      assert.ok(readFileSync(file).equals(Buffer.from(original, 'utf8')), 'Undo restores the source byte for byte');
       const gone = Date.now() + 10_000;
       const left = () => readdirSync(lab.workspace).filter((f) => !before.has(f) && f !== '__pycache__');
       while (left().length > 0 && Date.now() < gone) await lab.page.waitForTimeout(200);
       assert.deepEqual(left(), [], 'Undo removes the generated files');
       assert.equal(scriptOutput(python, file), expected);
       assert.ok(existsSync(file));
+      // Undo brings back the lens of the measurement.
+      const lens = measured.split(' | ').pop()!;
+      const again = await lab.codeLensAbove(editor, lineOf(file, DEF), DEF, new RegExp(lens.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      assert.ok(again.endsWith(lens), `the measured lens is back after Undo: ${again}`);
     });
   });
 });

@@ -114,7 +114,15 @@ export class Session {
     // The editor writes the settings file a moment later; the extension host reads it from there.
     const file = join(this.server.userDataDir, 'User', 'settings.json');
     const deadline = Date.now() + 15_000;
-    while ((JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)[key] !== value) {
+    // The file may be caught empty or half written: read it again until it holds the value.
+    const written = (): unknown => {
+      try {
+        return (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)[key];
+      } catch {
+        return undefined;
+      }
+    };
+    while (written() !== value) {
       if (Date.now() > deadline) throw new Error(`The Settings editor did not write ${key}: ${value} to ${file}`);
       await this.page.waitForTimeout(200);
     }

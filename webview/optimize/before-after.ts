@@ -129,7 +129,7 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   const rec = d.recording;
   summary.append(
     where,
-    ` · ${d.targets ? `${d.targets.length} targets side by side` : d.target === 'native' ? 'a native addon (Apply writes it)' : `${d.wasmBytes.toLocaleString('en-US')} bytes of WebAssembly`} · ${rec.calls} of ${rec.totalCalls.toLocaleString('en-US')} real calls recorded${rec.reused ? ' (an earlier recording of the unchanged file)' : ''}`,
+    ` · ${d.targets ? (d.targets.length === 1 ? 'one target' : `${d.targets.length} targets side by side`) : d.target === 'native' ? 'a native addon (Apply writes it)' : `${d.wasmBytes.toLocaleString('en-US')} bytes of WebAssembly`} · ${rec.calls} of ${rec.totalCalls.toLocaleString('en-US')} real calls recorded${rec.reused ? ' (an earlier recording of the unchanged file)' : ''}`,
   );
   header.append(title, summary);
   if (d.runtime) {
@@ -488,7 +488,11 @@ function speedupChart(targets: TargetView[], base: string): SVGSVGElement {
   const ay = top + rowH * targets.length + 4;
   root.append(svg('line', { x1: left, x2: W - right, y1: ay, y2: ay, class: 'axis' }));
   root.append(svg('line', { x1: x(1), x2: x(1), y1: top, y2: ay, class: 'one-line' }));
-  const ticks = [0, 1, ...[2, 4, 8, 16, 32].filter((v) => v < max)];
+  // Powers of two up to the largest value, each far enough from the last to keep its label readable (speedups of
+  // 50–100× put 2×, 4× and 8× on top of the 1× line).
+  const ticks = [1];
+  for (let v = 2; v < max; v *= 2) if (x(v) - x(ticks[ticks.length - 1]!) >= 44) ticks.push(v);
+  if (x(1) - x(0) >= 70) ticks.unshift(0);
   for (const v of ticks) {
     root.append(svg('line', { x1: x(v), x2: x(v), y1: ay, y2: ay + 4, class: 'axis' }));
     root.append(svg('text', { x: x(v), y: ay + 15, class: 'chart-tick', 'text-anchor': v === 0 ? 'start' : 'middle' }, v === 1 ? `1× (${base === 'JavaScript' ? 'JS' : base})` : `${v}×`));
