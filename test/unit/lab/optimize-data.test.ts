@@ -6,6 +6,7 @@ import { loadTypeScript } from '../../../extension/compiler/frontend-js';
 import type { Candidate } from '../../../extension/compiler/compile';
 import type { PythonBenchResult } from '../../../extension/bench/bench-python';
 import type { PythonCandidate } from '../../../extension/compiler/compile-python';
+import { appliedLensAdvice, measuredLensAdvice } from '../../../extension/lab/optimize-advice';
 import { applyNote, benchView, functionAt, optInChoices, proofView, pythonOptimizeData, pythonProofView, restoredData, sideBySideAdvice, targetViews, unusableRecordedArgument } from '../../../extension/lab/optimize-data';
 import type { Proof } from '../../../extension/prove/prove';
 import type { PythonProof } from '../../../extension/prove/prove-python';
@@ -160,6 +161,12 @@ describe('Before/After data', () => {
       assert.equal(data.targets, targets);
       assert.equal(data.recommendation, 'use Numba: 60× faster (no prediction: the break-even model knows JavaScript\'s boundary costs only)');
       assert.deepEqual(restoredData(data).targets!.map((t) => t.canApply), [false, false, false]);
+      const lens = measuredLensAdvice(targets, 'Python')!;
+      assert.equal(lens.title, 'Numba 60.0× measured');
+      assert.match(lens.tooltip, /^Measured by the last Optimize run against Python: Numba 60\.0× \(95% CI 54\.0×–66\.0×, faster\), pybind11 40\.0×/);
+      assert.match(appliedLensAdvice(targets[2]!).tooltip, /calls its pybind11 version/);
+      const slow = targets.map((t) => (t.measured ? { ...t, measured: { ...t.measured, verdict: 'not significant' as const } } : t));
+      assert.match(measuredLensAdvice(slow, 'Python')!.title, /^keep Python: Numba measured 60\.0×/);
     });
 
     it('keeps Python when nothing is proven, with each reason', () => {
