@@ -137,25 +137,18 @@ export class CpuProfileAssembler {
     return stackOf[k0]!;
   }
 
-  /** Node indices for node ids, through a table when ids are dense (they are, in V8's profiles); in place when it can. */
-  private nodeIndexOf(samples: Int32Array | Float64Array): Int32Array {
-    const out = samples instanceof Int32Array ? samples : new Int32Array(samples.length);
+  /** Node indices by node id (-1: none), when ids are dense as in V8's profiles; undefined otherwise (use the map). */
+  private nodeTable(): Int32Array | undefined {
     let maxId = -1;
     let minId = 0;
     for (const id of this.ids) {
       if (id > maxId) maxId = id;
       if (id < minId) minId = id;
     }
-    const dense = minId >= 0 && maxId < 4 * this.ids.length + 1024;
-    const table = dense ? new Int32Array(maxId + 1).fill(-1) : undefined;
-    if (table) this.ids.forEach((id, k) => (table[id] = k));
-    for (let i = 0; i < samples.length; i++) {
-      const id = samples[i]!;
-      const k = table ? (id >= 0 && id <= maxId && Number.isInteger(id) ? table[id]! : -1) : (this.index.get(id) ?? -1);
-      if (k < 0) fail(this.source, `a sample points at node ${String(id)}, which does not exist`);
-      out[i] = k;
-    }
-    return out;
+    if (!(minId >= 0 && maxId < 4 * this.ids.length + 1024)) return undefined;
+    const table = new Int32Array(maxId + 1).fill(-1);
+    this.ids.forEach((id, k) => (table[id] = k));
+    return table;
   }
 
   /**
@@ -172,7 +165,6 @@ export class CpuProfileAssembler {
     let times: Float64Array | undefined;
     if (samples && samples.length > 0) {
       const n = samples.length;
-      const nodes = this.nodeIndexOf(samples);
       const deltas = timeDeltas && timeDeltas.length === n ? timeDeltas : undefined;
       // Absolute times in µs (in place of the deltas: at a gigabyte every copy counts), reused below as ms since the start.
       const t = deltas ?? new Float64Array(n);
@@ -184,19 +176,26 @@ export class CpuProfileAssembler {
         for (let i = 0; i < n; i++) t[i] = startTime + step * (i + 1);
       }
       const meanGap = n > 1 ? (t[n - 1]! - t[0]!) / (n - 1) : endTime - startTime;
-      stacks = nodes;
+      // Node ids become stacks in place when they come as an Int32Array.
+      stacks = samples instanceof Int32Array ? samples : new Int32Array(n);
       weights = new Float64Array(n);
+      const table = this.nodeTable();
+      const maxId = table ? table.length - 1 : -1;
+      const builder = this.builder;
       let m = 0;
       for (let i = 0; i < n; i++) {
+        const id = samples[i]!;
+        const k = table ? (id >= 0 && id <= maxId && Number.isInteger(id) ? table[id]! : -1) : (this.index.get(id) ?? -1);
+        if (k < 0) fail(this.source, `a sample points at node ${String(id)}, which does not exist`);
         let gapUs = i + 1 < n ? t[i + 1]! - t[i]! : endTime - t[i]!;
         if (!(gapUs >= 0) || (i + 1 === n && gapUs > 10 * meanGap)) gapUs = Math.max(0, meanGap);
         const ms = gapUs / 1000;
-        const k = nodes[i]!;
         selfOfNode[k] += ms;
-        const stack = stackOf[k] === UNRESOLVED ? this.resolve(k) : stackOf[k]!;
+        let stack = stackOf[k]!;
+        if (stack === UNRESOLVED) stack = this.resolve(k);
         if (stack < 0) continue;
         // Chrome's trace chunks give each sample its line (1-based) in place of V8's position ticks.
-        if (sampleLines && sampleLines[i]! > 0 && ms > 0) this.builder.line(this.builder.stackFrameOf(stack), sampleLines[i]!, ms);
+        if (sampleLines && sampleLines[i]! > 0 && ms > 0) builder.line(builder.stackFrameOf(stack), sampleLines[i]!, ms);
         // Compacts in place: m never passes i.
         stacks[m] = stack;
         weights[m] = ms;
