@@ -8,7 +8,9 @@
 // float64 and arrays as float64 / int64 NumPy arrays, and Numba types every int literal as int64 (64-bit platforms).
 // `error_model='numpy'` keeps Numba from adding its own division checks where the IR proved them needless.
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
-import { isPyArrayType, type PyCallArg, type PyExpr, type PyFunction, type PyStmt } from './ir';
+import { isPyArrayType, type PyExpr, type PyFunction, type PyStmt } from './ir';
+import { constSource, kernelOrigin, PyFunctionEmitter, PYTHON_BLOCKS, pythonCond, type Dialect } from './python-emit';
+import { UNCHECKED_MATH } from './python-native-runtime';
 
 /** Decorator options: compiled once and cached beside the module, Python's exceptions only where the IR checks. */
 export const NUMBA_FLAGS = ['nopython', 'cache=True', "error_model='numpy'"];
@@ -204,10 +206,34 @@ def _pl_ix(i, n):
     return i
 `;
 
-const UNCHECKED_MATH = new Set(['fabs', 'copysign']);
+/** Numba writes Python: `math.*` calls checked by a helper, Python's own `//` and `%`, bare names. */
+const NUMBA: Dialect = {
+  blocks: PYTHON_BLOCKS,
+  names: '',
+  functions: '',
+  helpers: '_',
+  pythonDivision: true,
+  constant: constText,
+  cond: pythonCond,
+  math(fn, args) {
+    const call = `math.${fn}(${args.join(', ')})`;
+    if (UNCHECKED_MATH.has(fn)) return call;
+    // The arguments are evaluated once: a helper call takes the result and the arguments as values.
+    return args.length === 1 ? `_pl_m1(${call}, ${args[0]})` : `_pl_m2(${call}, ${args.join(', ')})`;
+  },
+  toFloat: (a) => `float(${a})`,
+  toInt: (a) => pythonCond(a, '1', '0'),
+  intAbs: (a, checked) => (checked ? `_pl_abs(${a})` : `abs(${a})`),
+  floatAbs: (a) => `abs(${a})`,
+  not: (a) => `(not ${a})`,
+  classify: (fn, a) => `math.${fn}(${a})`,
+  dim: (a, axis) => `${a}.shape[${axis}]`,
+};
 
-class NumbaEmitter {
-  constructor(private f: PyFunction) {}
+class NumbaEmitter extends PyFunctionEmitter {
+  constructor(f: PyFunction) {
+    super(f, NUMBA);
+  }
 
   fn(): string {
     const f = this.f;
@@ -219,226 +245,9 @@ class NumbaEmitter {
     return [...lines, ...body].join('\n');
   }
 
-  private block(stmts: PyStmt[], d: number, out: string[]): void {
-    const pad = '    '.repeat(d);
-    const start = out.length;
-    for (const s of stmts) {
-      switch (s.kind) {
-        case 'set':
-          out.push(`${pad}${this.local(s.local)} = ${this.expr(s.value)}`);
-          break;
-        case 'store':
-          out.push(`${pad}${this.index(s.array, s.indices, s.checked)} = ${this.expr(s.value)}`);
-          break;
-        case 'expr':
-          out.push(`${pad}${this.expr(s.value)}`);
-          break;
-        case 'if':
-          out.push(`${pad}if ${this.expr(s.cond)}:`);
-          this.block(s.then, d + 1, out);
-          if (s.else.length) {
-            out.push(`${pad}else:`);
-            this.block(s.else, d + 1, out);
-          }
-          break;
-        case 'for':
-          out.push(`${pad}for ${this.local(s.local)} in range(${this.expr(s.start)}, ${this.expr(s.stop)}, ${s.step}):`);
-          this.block(s.body, d + 1, out);
-          break;
-        case 'while':
-          out.push(`${pad}while ${this.expr(s.test)}:`);
-          this.block(s.body, d + 1, out);
-          break;
-        case 'break':
-          out.push(`${pad}break`);
-          break;
-        case 'continue':
-          out.push(`${pad}continue`);
-          break;
-        case 'return':
-          out.push(`${pad}return${s.value ? ` ${this.expr(s.value)}` : ''}`);
-          break;
-        default: {
-          const never: never = s;
-          throw new Error(`unknown statement ${JSON.stringify(never)}`);
-        }
-      }
-    }
-    if (out.length === start) out.push(`${pad}pass`);
-  }
-
-  private local(i: number): string {
-    return this.f.locals[i]!.name;
-  }
-
-  private index(array: number, indices: PyExpr[], checked: boolean[]): string {
-    const a = this.f.arrays[array]!.name;
-    const ix = indices.map((x, k) => (checked[k] ? `_pl_ix(${this.expr(x)}, ${a}.shape[${k}])` : this.expr(x)));
-    return `${a}[${ix.join(', ')}]`;
-  }
-
-  private arg(a: PyCallArg): string {
-    if (a.kind === 'array') return this.f.arrays[a.array]!.name;
-    if (a.kind === 'row') {
-      const name = this.f.arrays[a.array]!.name;
-      return `${name}[${a.checked ? `_pl_ix(${this.expr(a.index)}, ${name}.shape[0])` : this.expr(a.index)}]`;
-    }
-    return this.expr(a);
-  }
-
-  expr(e: PyExpr): string {
-    switch (e.kind) {
-      case 'const':
-        return constText(e);
-      case 'local':
-        return this.local(e.local);
-      case 'unary':
-        return this.unary(e);
-      case 'binary':
-        return this.binary(e);
-      case 'math': {
-        const args = e.args.map((a) => this.expr(a));
-        const call = `math.${e.fn}(${args.join(', ')})`;
-        if (UNCHECKED_MATH.has(e.fn)) return call;
-        // The arguments are evaluated once: a helper call takes the result and the arguments as values.
-        return args.length === 1 ? `_pl_m1(${call}, ${args[0]})` : `_pl_m2(${call}, ${args.join(', ')})`;
-      }
-      case 'cond':
-        return `(${this.expr(e.then)} if ${this.expr(e.cond)} else ${this.expr(e.else)})`;
-      case 'load':
-        return this.index(e.array, e.indices, e.checked);
-      case 'dim':
-        return `${this.f.arrays[e.array]!.name}.shape[${e.axis}]`;
-      case 'call':
-        return `${e.fn}(${e.args.map((a) => this.arg(a)).join(', ')})`;
-      default: {
-        const never: never = e;
-        throw new Error(`unknown expression ${JSON.stringify(never)}`);
-      }
-    }
-  }
-
-  private unary(e: Extract<PyExpr, { kind: 'unary' }>): string {
-    const a = this.expr(e.arg);
-    switch (e.op) {
-      case 'int.neg':
-        return e.checked ? `_pl_neg(${a})` : `(-${a})`;
-      case 'int.abs':
-        return e.checked ? `_pl_abs(${a})` : `abs(${a})`;
-      case 'int.invert':
-        return `(~${a})`;
-      case 'float.neg':
-        return `(-${a})`;
-      case 'float.abs':
-        return `abs(${a})`;
-      case 'float.from_int':
-        return `float(${a})`;
-      case 'float.from_int_exact':
-        return e.checked ? `_pl_exact_float(${a})` : `float(${a})`;
-      case 'int.from_float':
-        return `_pl_int(${a})`;
-      case 'int.floor':
-        return `_pl_floor(${a})`;
-      case 'int.ceil':
-        return `_pl_ceil(${a})`;
-      case 'int.from_bool':
-        return `(1 if ${a} else 0)`;
-      case 'float.from_bool':
-        return `(1.0 if ${a} else 0.0)`;
-      case 'bool.from_int':
-        return `(${a} != 0)`;
-      case 'bool.from_float':
-        return `(${a} != 0.0)`;
-      case 'bool.not':
-        return `(not ${a})`;
-      case 'bool.isnan':
-        return `math.isnan(${a})`;
-      case 'bool.isinf':
-        return `math.isinf(${a})`;
-      case 'bool.isfinite':
-        return `math.isfinite(${a})`;
-      default: {
-        const never: never = e.op;
-        throw new Error(`unknown unary ${String(never)}`);
-      }
-    }
-  }
-
-  private binary(e: Extract<PyExpr, { kind: 'binary' }>): string {
-    const l = this.expr(e.left);
-    const r = this.expr(e.right);
-    const infix = (op: string) => `(${l} ${op} ${r})`;
-    const helper = (name: string) => `${name}(${l}, ${r})`;
-    switch (e.op) {
-      case 'int.add':
-        return e.checked ? helper('_pl_add') : infix('+');
-      case 'int.sub':
-        return e.checked ? helper('_pl_sub') : infix('-');
-      case 'int.mul':
-        return e.checked ? helper('_pl_mul') : infix('*');
-      case 'int.floordiv':
-        return e.checked ? helper('_pl_floordiv') : infix('//');
-      case 'int.mod':
-        return e.checked ? helper('_pl_mod') : infix('%');
-      case 'int.pow':
-        return helper('_pl_pow');
-      case 'int.shl':
-        return helper('_pl_shl');
-      case 'int.shr':
-        return helper('_pl_shr');
-      case 'int.and':
-        return infix('&');
-      case 'int.or':
-        return infix('|');
-      case 'int.xor':
-        return infix('^');
-      case 'int.min':
-      case 'float.min':
-        return `_pl_min(${l}, ${r})`;
-      case 'int.max':
-      case 'float.max':
-        return `_pl_max(${l}, ${r})`;
-      case 'int.truediv':
-        return helper('_pl_truediv');
-      case 'float.add':
-        return infix('+');
-      case 'float.sub':
-        return infix('-');
-      case 'float.mul':
-        return infix('*');
-      case 'float.div':
-        return e.checked ? helper('_pl_fdiv') : infix('/');
-      case 'float.floordiv':
-        return e.checked ? helper('_pl_ffloordiv') : infix('//');
-      case 'float.mod':
-        return e.checked ? helper('_pl_fmod') : infix('%');
-      case 'float.pow':
-        return helper('_pl_fpow');
-      case 'int.eq':
-      case 'float.eq':
-      case 'bool.eq':
-        return infix('==');
-      case 'int.ne':
-      case 'float.ne':
-      case 'bool.ne':
-        return infix('!=');
-      case 'int.lt':
-      case 'float.lt':
-        return infix('<');
-      case 'int.le':
-      case 'float.le':
-        return infix('<=');
-      case 'int.gt':
-      case 'float.gt':
-        return infix('>');
-      case 'int.ge':
-      case 'float.ge':
-        return infix('>=');
-      default: {
-        const never: never = e.op;
-        throw new Error(`unknown binary ${String(never)}`);
-      }
-    }
+  protected forLoop(s: Extract<PyStmt, { kind: 'for' }>, d: number, pad: string, out: string[]): void {
+    out.push(`${pad}for ${this.local(s.local)} in range(${this.expr(s.start)}, ${this.expr(s.stop)}, ${s.step}):`);
+    this.loopBody(s.label, s.body, d + 1, out);
   }
 }
 
@@ -456,20 +265,12 @@ def _pl_max(a, b):
 
 /** A constant as Python source that reads back as the same value and type. */
 export function constText(e: Extract<PyExpr, { kind: 'const' }>): string {
-  if (e.type === 'bool') return e.value ? 'True' : 'False';
-  if (e.type === 'int') return String(e.value);
-  const x = Number(e.value);
-  if (Number.isNaN(x)) return 'math.nan';
-  if (x === Infinity) return 'math.inf';
-  if (x === -Infinity) return '(-math.inf)';
-  if (Object.is(x, -0)) return '-0.0';
-  const s = String(x);
-  return /[.e]/.test(s) ? s : `${s}.0`;
+  return constSource(e, { true: 'True', false: 'False', int: String, nan: 'math.nan', inf: 'math.inf', negZero: '-0.0' });
 }
 
 /** The kernel module: helpers, then one jitted function per IR function. */
 export function emitNumbaModule(kernel: PythonKernel): string {
-  return emitNumbaBatch([kernel], `from ${kernel.fileName}, function ${kernel.name} (line ${kernel.line})`);
+  return emitNumbaBatch([kernel], kernelOrigin(kernel));
 }
 
 /** One module with the helpers once and the functions of several kernels (their names must not collide). */

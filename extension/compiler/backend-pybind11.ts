@@ -12,13 +12,12 @@
 // The file also carries cppimport's header and configuration block, so `cppimport.imp("<module>")` builds it too.
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
 import { entryFunction } from './compile-python';
-import { nativeBinaryText, PY_NATIVE_RUNTIME } from './python-native-runtime';
-import { isPyArrayType, type PyArrayType, type PyCallArg, type PyExpr, type PyFunction, type PyResult, type PyScalar, type PyStmt } from './ir';
+import { isPyArrayType, type PyArrayType, type PyExpr, type PyFunction, type PyResult, type PyScalar, type PyStmt } from './ir';
+import { C_BLOCKS, constSource, kernelOrigin, PyFunctionEmitter, type Dialect } from './python-emit';
+import { PY_NATIVE_RUNTIME } from './python-native-runtime';
 
 /** Compiler flags: optimised, no FMA contraction (CPython rounds every operation), C++17 for pybind11. */
 export const PYBIND11_FLAGS = ['-O3', '-ffp-contract=off', '-std=c++17', '-fvisibility=hidden'];
-
-
 
 function cType(t: PyScalar | PyResult): string {
   return t === 'int' ? 'int64_t' : t === 'float' ? 'double' : t === 'bool' ? 'bool' : 'void';
@@ -34,25 +33,38 @@ function viewType(t: PyArrayType): string {
 
 /** A constant as a C++ literal of the same value and type. */
 export function cppConst(e: Extract<PyExpr, { kind: 'const' }>): string {
-  if (e.type === 'bool') return e.value ? 'true' : 'false';
-  if (e.type === 'int') {
-    const v = BigInt(e.value);
-    return v === -(2n ** 63n) ? 'PL_MIN' : `INT64_C(${v})`;
-  }
-  const x = Number(e.value);
-  if (Number.isNaN(x)) return 'std::numeric_limits<double>::quiet_NaN()';
-  if (x === Infinity) return 'std::numeric_limits<double>::infinity()';
-  if (x === -Infinity) return '(-std::numeric_limits<double>::infinity())';
-  if (Object.is(x, -0)) return '(-0.0)';
-  const s = String(x);
-  return /[.e]/.test(s) ? s : `${s}.0`;
+  return constSource(e, {
+    true: 'true',
+    false: 'false',
+    int: (v) => (BigInt(v) === -(2n ** 63n) ? 'PL_MIN' : `INT64_C(${BigInt(v)})`),
+    nan: 'std::numeric_limits<double>::quiet_NaN()',
+    inf: 'std::numeric_limits<double>::infinity()',
+    negZero: '(-0.0)',
+  });
 }
 
-class CppEmitter {
-  private readonly loops: number[] = [];
-  private tmp = 0;
+/** C++ names: every Python name gets a prefix, so that none can be a C++ keyword or clash with the helpers. */
+const CPP: Dialect = {
+  blocks: C_BLOCKS,
+  names: 'v_',
+  functions: 'f_',
+  helpers: '',
+  constant: cppConst,
+  cond: (c, t, e) => `(${c} ? ${t} : ${e})`,
+  math: (fn, args) => `pl_math_${fn}(${args.join(', ')})`,
+  toFloat: (a) => `((double)${a})`,
+  toInt: (a) => `((int64_t)${a})`,
+  intAbs: (a, checked) => (checked ? `pl_abs(${a})` : `std::llabs(${a})`),
+  floatAbs: (a) => `std::fabs(${a})`,
+  not: (a) => `(!${a})`,
+  classify: (fn, a) => `std::${fn}(${a})`,
+  dim: (a, axis) => `${a}.n${axis}`,
+};
 
-  constructor(private readonly f: PyFunction) {}
+class CppEmitter extends PyFunctionEmitter {
+  constructor(f: PyFunction) {
+    super(f, CPP);
+  }
 
   signature(): string {
     const params = this.f.params.map((p) => `${isPyArrayType(p.type) ? viewType(p.type) : cType(p.type)} v_${p.name}`);
@@ -72,166 +84,30 @@ class CppEmitter {
     return out.join('\n');
   }
 
-  private block(stmts: PyStmt[], d: number, out: string[]): void {
-    const pad = '  '.repeat(d);
-    for (const s of stmts) {
-      switch (s.kind) {
-        case 'set':
-          out.push(`${pad}${this.local(s.local)} = ${this.expr(s.value)};`);
-          break;
-        case 'store':
-          out.push(`${pad}${this.element(s.array, s.indices, s.checked)} = ${this.expr(s.value)};`);
-          break;
-        case 'expr':
-          out.push(`${pad}(void)(${this.expr(s.value)});`);
-          break;
-        case 'if':
-          out.push(`${pad}if (${this.expr(s.cond)}) {`);
-          this.block(s.then, d + 1, out);
-          if (s.else.length) {
-            out.push(`${pad}} else {`);
-            this.block(s.else, d + 1, out);
-          }
-          out.push(`${pad}}`);
-          break;
-        case 'for': {
-          // Bounds evaluated once; the local takes each value at the top of the body (the body may change it).
-          const k = this.tmp++;
-          out.push(`${pad}{`);
-          out.push(`${pad}  const int64_t s${k} = ${this.expr(s.start)};`);
-          out.push(`${pad}  const uint64_t n${k} = pl_trips(s${k}, ${this.expr(s.stop)}, INT64_C(${s.step}));`);
-          out.push(`${pad}  for (uint64_t k${k} = 0; k${k} < n${k}; ++k${k}) {`);
-          out.push(`${pad}    ${this.local(s.local)} = (int64_t)((uint64_t)s${k} + k${k} * (uint64_t)INT64_C(${s.step}));`);
-          this.loops.push(s.label);
-          this.block(s.body, d + 2, out);
-          this.loops.pop();
-          out.push(`${pad}  }`);
-          out.push(`${pad}}`);
-          break;
-        }
-        case 'while':
-          out.push(`${pad}while (${this.expr(s.test)}) {`);
-          this.loops.push(s.label);
-          this.block(s.body, d + 1, out);
-          this.loops.pop();
-          out.push(`${pad}}`);
-          break;
-        case 'break':
-        case 'continue':
-          if (this.loops[this.loops.length - 1] !== s.label) throw new Error(`${s.kind} to loop L${s.label}, which is not the innermost loop`);
-          out.push(`${pad}${s.kind};`);
-          break;
-        case 'return':
-          out.push(`${pad}return${s.value ? ` ${this.expr(s.value)}` : ''};`);
-          break;
-        default: {
-          const never: never = s;
-          throw new Error(`unknown statement ${JSON.stringify(never)}`);
-        }
-      }
-    }
+  /** Bounds evaluated once; the local takes each value at the top of the body (the body may change it). */
+  protected forLoop(s: Extract<PyStmt, { kind: 'for' }>, d: number, pad: string, out: string[]): void {
+    const k = this.tmp++;
+    out.push(`${pad}{`);
+    out.push(`${pad}  const int64_t s${k} = ${this.expr(s.start)};`);
+    out.push(`${pad}  const uint64_t n${k} = pl_trips(s${k}, ${this.expr(s.stop)}, INT64_C(${s.step}));`);
+    out.push(`${pad}  for (uint64_t k${k} = 0; k${k} < n${k}; ++k${k}) {`);
+    out.push(`${pad}    ${this.local(s.local)} = (int64_t)((uint64_t)s${k} + k${k} * (uint64_t)INT64_C(${s.step}));`);
+    this.loopBody(s.label, s.body, d + 2, out);
+    out.push(`${pad}  }`);
+    out.push(`${pad}}`);
   }
 
-  /** C++ names: every Python name gets a prefix, so that none can be a C++ keyword or clash with the helpers. */
-  private local(i: number): string {
-    return `v_${this.f.locals[i]!.name}`;
-  }
-
-  private array(i: number): string {
-    return `v_${this.f.arrays[i]!.name}`;
-  }
-
-  private element(array: number, indices: PyExpr[], checked: boolean[]): string {
+  /** Arrays are flat views: a 2-D element is `p[i * n1 + j]`. */
+  protected override element(array: number, indices: PyExpr[], checked: boolean[]): string {
     const a = this.array(array);
-    const ix = indices.map((x, k) => (checked[k] ? `pl_ix(${this.expr(x)}, ${a}.n${k})` : `(${this.expr(x)})`));
+    const ix = indices.map((x, k) => (checked[k] ? this.checkedIndex(this.expr(x), `${a}.n${k}`) : `(${this.expr(x)})`));
     return this.f.arrays[array]!.type.ndim === 2 ? `${a}.p[${ix[0]} * ${a}.n1 + ${ix[1]}]` : `${a}.p[${ix[0]}]`;
   }
 
-  private arg(a: PyCallArg): string {
-    if (a.kind === 'array') return this.array(a.array);
-    if (a.kind === 'row') {
-      const name = this.array(a.array);
-      const i = a.checked ? `pl_ix(${this.expr(a.index)}, ${name}.n0)` : `(${this.expr(a.index)})`;
-      return `${viewType({ ...this.f.arrays[a.array]!.type, ndim: 1 })}{${name}.p + ${i} * ${name}.n1, ${name}.n1}`;
-    }
-    return this.expr(a);
-  }
-
-  expr(e: PyExpr): string {
-    switch (e.kind) {
-      case 'const':
-        return cppConst(e);
-      case 'local':
-        return this.local(e.local);
-      case 'unary':
-        return this.unary(e);
-      case 'binary':
-        return this.binary(e);
-      case 'math':
-        return `pl_math_${e.fn}(${e.args.map((a) => this.expr(a)).join(', ')})`;
-      case 'cond':
-        return `(${this.expr(e.cond)} ? ${this.expr(e.then)} : ${this.expr(e.else)})`;
-      case 'load':
-        return this.element(e.array, e.indices, e.checked);
-      case 'dim':
-        return `${this.array(e.array)}.n${e.axis}`;
-      case 'call':
-        return `f_${e.fn}(${e.args.map((a) => this.arg(a)).join(', ')})`;
-      default: {
-        const never: never = e;
-        throw new Error(`unknown expression ${JSON.stringify(never)}`);
-      }
-    }
-  }
-
-  private unary(e: Extract<PyExpr, { kind: 'unary' }>): string {
-    const a = this.expr(e.arg);
-    switch (e.op) {
-      case 'int.neg':
-        return e.checked ? `pl_neg(${a})` : `(-${a})`;
-      case 'int.abs':
-        return e.checked ? `pl_abs(${a})` : `std::llabs(${a})`;
-      case 'int.invert':
-        return `(~${a})`;
-      case 'float.neg':
-        return `(-${a})`;
-      case 'float.abs':
-        return `std::fabs(${a})`;
-      case 'float.from_int':
-        return `((double)${a})`;
-      case 'float.from_int_exact':
-        return e.checked ? `pl_exact_float(${a})` : `((double)${a})`;
-      case 'int.from_float':
-        return `pl_int(${a})`;
-      case 'int.floor':
-        return `pl_floor(${a})`;
-      case 'int.ceil':
-        return `pl_ceil(${a})`;
-      case 'int.from_bool':
-        return `((int64_t)${a})`;
-      case 'float.from_bool':
-        return `(${a} ? 1.0 : 0.0)`;
-      case 'bool.from_int':
-        return `(${a} != 0)`;
-      case 'bool.from_float':
-        return `(${a} != 0.0)`;
-      case 'bool.not':
-        return `(!${a})`;
-      case 'bool.isnan':
-        return `std::isnan(${a})`;
-      case 'bool.isinf':
-        return `std::isinf(${a})`;
-      case 'bool.isfinite':
-        return `std::isfinite(${a})`;
-      default: {
-        const never: never = e.op;
-        throw new Error(`unknown unary ${String(never)}`);
-      }
-    }
-  }
-
-  private binary(e: Extract<PyExpr, { kind: 'binary' }>): string {
-    return nativeBinaryText(e.op, e.checked, this.expr(e.left), this.expr(e.right));
+  protected override row(array: number, index: PyExpr, checked: boolean): string {
+    const name = this.array(array);
+    const i = checked ? this.checkedIndex(this.expr(index), `${name}.n0`) : `(${this.expr(index)})`;
+    return `${viewType({ ...this.f.arrays[array]!.type, ndim: 1 })}{${name}.p + ${i} * ${name}.n1, ${name}.n1}`;
   }
 }
 
@@ -271,7 +147,7 @@ function binding(f: PyFunction): string {
 
 /** The C++ source of the kernel module `kernelModule`. */
 export function emitPybind11Module(kernel: PythonKernel, kernelModule: string): string {
-  return emitModule(`from ${kernel.fileName}, function ${kernel.name} (line ${kernel.line})`, kernel.ir.functions, [entryFunction(kernel.ir)], kernelModule);
+  return emitModule(kernelOrigin(kernel), kernel.ir.functions, [entryFunction(kernel.ir)], kernelModule);
 }
 
 /** One module holding several kernels (their function names must differ), each entry bound: tests build it once. */

@@ -1,9 +1,10 @@
 // The C++ helpers that give compiled Python kernels Python's number semantics, shared by the pybind11 backend
 // (embedded in its .cpp) and the Cython backend (a header its .pyx declares `except +`): each checked operation
 // throws `Bail` where Python's answer would differ, and the shared wrapper then runs the original function.
-import { PY_MATH, type PyBinaryOp } from './ir';
+import { PY_MATH } from './ir';
 
-const UNCHECKED_MATH = new Set<string>(['fabs', 'copysign']);
+/** The math functions that never raise in Python: called without a check. */
+export const UNCHECKED_MATH = new Set<string>(['fabs', 'copysign']);
 const TWO_ARGS = new Set<string>(['atan2', 'hypot', 'pow', 'copysign']);
 
 /** One helper per math function: the libm call, checked where Python raises; arguments evaluated once. */
@@ -156,87 +157,4 @@ export function cythonRuntimeDeclarations(header: string): string {
     L.push(`    double pl_math_${fn}(${two ? 'double x, double y' : 'double x'})${UNCHECKED_MATH.has(fn) ? '' : ' except +'}`);
   }
   return L.join('\n');
-}
-
-/**
- * How a binary operation is written in C++ and in Cython alike: an infix operator where the machine's answer is
- * Python's, else a helper (checked ones bail out, `py_*` only follow Python's rules).
- */
-export function nativeBinary(op: PyBinaryOp, checked: boolean): { infix: string } | { call: string } {
-  switch (op) {
-    case 'int.add':
-      return checked ? { call: 'pl_add' } : { infix: '+' };
-    case 'int.sub':
-      return checked ? { call: 'pl_sub' } : { infix: '-' };
-    case 'int.mul':
-      return checked ? { call: 'pl_mul' } : { infix: '*' };
-    case 'int.floordiv':
-      return { call: checked ? 'pl_floordiv' : 'py_floordiv' };
-    case 'int.mod':
-      return { call: checked ? 'pl_mod' : 'py_mod' };
-    case 'int.pow':
-      return { call: 'pl_pow' };
-    case 'int.shl':
-      return { call: 'pl_shl' };
-    case 'int.shr':
-      return { call: 'pl_shr' };
-    case 'int.truediv':
-      return { call: 'pl_truediv' };
-    case 'float.pow':
-      return { call: 'pl_fpow' };
-    case 'int.and':
-      return { infix: '&' };
-    case 'int.or':
-      return { infix: '|' };
-    case 'int.xor':
-      return { infix: '^' };
-    case 'int.min':
-    case 'float.min':
-      return { call: 'pl_min' };
-    case 'int.max':
-    case 'float.max':
-      return { call: 'pl_max' };
-    case 'float.add':
-      return { infix: '+' };
-    case 'float.sub':
-      return { infix: '-' };
-    case 'float.mul':
-      return { infix: '*' };
-    case 'float.div':
-      return checked ? { call: 'pl_fdiv' } : { infix: '/' };
-    case 'float.floordiv':
-      return { call: checked ? 'pl_ffloordiv' : 'py_ffloordiv' };
-    case 'float.mod':
-      return { call: checked ? 'pl_fmod' : 'py_fmod' };
-    case 'int.eq':
-    case 'float.eq':
-    case 'bool.eq':
-      return { infix: '==' };
-    case 'int.ne':
-    case 'float.ne':
-    case 'bool.ne':
-      return { infix: '!=' };
-    case 'int.lt':
-    case 'float.lt':
-      return { infix: '<' };
-    case 'int.le':
-    case 'float.le':
-      return { infix: '<=' };
-    case 'int.gt':
-    case 'float.gt':
-      return { infix: '>' };
-    case 'int.ge':
-    case 'float.ge':
-      return { infix: '>=' };
-    default: {
-      const never: never = op;
-      throw new Error(`unknown binary ${String(never)}`);
-    }
-  }
-}
-
-/** A binary operation as C++ or Cython source (the two spell these forms alike). */
-export function nativeBinaryText(op: PyBinaryOp, checked: boolean, l: string, r: string): string {
-  const form = nativeBinary(op, checked);
-  return 'infix' in form ? `(${l} ${form.infix} ${r})` : `${form.call}(${l}, ${r})`;
 }

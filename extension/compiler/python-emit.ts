@@ -1,0 +1,353 @@
+// What the Python targets' emitters share (backend-numba.ts, backend-cython.ts, backend-pybind11.ts): the walk over
+// a function's statements and expressions, the tables of unary and binary operations, the spelling of constants and
+// the origin line of a generated module. Each backend says only how its language writes what differs: Python's
+// indentation or C's braces, its casts, its helpers' prefix, its loops and array elements.
+import type { PythonKernel } from './compile-python';
+import type { PyBinaryOp, PyCallArg, PyExpr, PyFunction, PyMath, PyStmt, PyUnaryOp } from './ir';
+
+type PyConst = Extract<PyExpr, { kind: 'const' }>;
+
+/** How a language writes blocks: Python's indentation and colons, or C's braces and semicolons. */
+export interface BlockSyntax {
+  indent: string;
+  /** Written after each simple statement. */
+  end: string;
+  /** The line that opens `if` or `while` on its condition. */
+  head(keyword: 'if' | 'while', cond: string): string;
+  /** The line between the branches of an `if`. */
+  orElse: string;
+  /** The line that closes a compound statement, where the language has one. */
+  close?: string;
+  /** The statement an empty block holds, where the language needs one. */
+  empty?: string;
+  /** An expression evaluated for its effect alone. */
+  discard(x: string): string;
+}
+
+export const PYTHON_BLOCKS: BlockSyntax = { indent: '    ', end: '', head: (k, c) => `${k} ${c}:`, orElse: 'else:', empty: 'pass', discard: (x) => x };
+export const C_BLOCKS: BlockSyntax = { indent: '  ', end: ';', head: (k, c) => `${k} (${c}) {`, orElse: '} else {', close: '}', discard: (x) => `(void)(${x})` };
+
+/** `a if c else b` in Python and Cython. */
+export const pythonCond = (c: string, t: string, e: string): string => `(${t} if ${c} else ${e})`;
+
+/** How a language spells the constants whose Python value has no one literal. */
+export interface ConstSpelling {
+  true: string;
+  false: string;
+  int(value: number | bigint): string;
+  nan: string;
+  inf: string;
+  negZero: string;
+}
+
+/** A constant as source that reads back as the same value and type. */
+export function constSource(e: PyConst, s: ConstSpelling): string {
+  if (e.type === 'bool') return e.value ? s.true : s.false;
+  if (e.type === 'int') return s.int(e.value);
+  const x = Number(e.value);
+  if (Number.isNaN(x)) return s.nan;
+  if (x === Infinity) return s.inf;
+  if (x === -Infinity) return `(-${s.inf})`;
+  if (Object.is(x, -0)) return s.negZero;
+  const text = String(x);
+  return /[.e]/.test(text) ? text : `${text}.0`;
+}
+
+/**
+ * How a binary operation is written: an infix operator where the machine's answer is Python's, else a helper
+ * (`pl_*` ones bail out, `py_*` ones only follow Python's rules). `pythonDivision`: the language's own `//` and `%`
+ * already follow Python's signs (Numba), so only the checked forms need a helper.
+ */
+export function binaryForm(op: PyBinaryOp, checked: boolean, pythonDivision = false): { infix: string } | { call: string } {
+  const division = (infix: string, helper: string, py: string) => (checked ? { call: helper } : pythonDivision ? { infix } : { call: py });
+  switch (op) {
+    case 'int.add':
+      return checked ? { call: 'pl_add' } : { infix: '+' };
+    case 'int.sub':
+      return checked ? { call: 'pl_sub' } : { infix: '-' };
+    case 'int.mul':
+      return checked ? { call: 'pl_mul' } : { infix: '*' };
+    case 'int.floordiv':
+      return division('//', 'pl_floordiv', 'py_floordiv');
+    case 'int.mod':
+      return division('%', 'pl_mod', 'py_mod');
+    case 'int.pow':
+      return { call: 'pl_pow' };
+    case 'int.shl':
+      return { call: 'pl_shl' };
+    case 'int.shr':
+      return { call: 'pl_shr' };
+    case 'int.truediv':
+      return { call: 'pl_truediv' };
+    case 'float.pow':
+      return { call: 'pl_fpow' };
+    case 'int.and':
+      return { infix: '&' };
+    case 'int.or':
+      return { infix: '|' };
+    case 'int.xor':
+      return { infix: '^' };
+    case 'int.min':
+    case 'float.min':
+      return { call: 'pl_min' };
+    case 'int.max':
+    case 'float.max':
+      return { call: 'pl_max' };
+    case 'float.add':
+      return { infix: '+' };
+    case 'float.sub':
+      return { infix: '-' };
+    case 'float.mul':
+      return { infix: '*' };
+    case 'float.div':
+      return checked ? { call: 'pl_fdiv' } : { infix: '/' };
+    case 'float.floordiv':
+      return division('//', 'pl_ffloordiv', 'py_ffloordiv');
+    case 'float.mod':
+      return division('%', 'pl_fmod', 'py_fmod');
+    case 'int.eq':
+    case 'float.eq':
+    case 'bool.eq':
+      return { infix: '==' };
+    case 'int.ne':
+    case 'float.ne':
+    case 'bool.ne':
+      return { infix: '!=' };
+    case 'int.lt':
+    case 'float.lt':
+      return { infix: '<' };
+    case 'int.le':
+    case 'float.le':
+      return { infix: '<=' };
+    case 'int.gt':
+    case 'float.gt':
+      return { infix: '>' };
+    case 'int.ge':
+    case 'float.ge':
+      return { infix: '>=' };
+    default: {
+      const never: never = op;
+      throw new Error(`unknown binary ${String(never)}`);
+    }
+  }
+}
+
+/** What a function's emitter is told of its language, beyond the blocks. */
+export interface Dialect {
+  blocks: BlockSyntax;
+  /** Before every Python name (locals, arrays), so that none clashes with a name of the language or a helper. */
+  names: string;
+  /** Before the name of a called kernel function. */
+  functions: string;
+  /** Before the name of every runtime helper (`pl_ix`, `pl_add`, …). */
+  helpers: string;
+  /** The language's own `//` and `%` follow Python's signs. */
+  pythonDivision?: boolean;
+  constant(e: PyConst): string;
+  cond(c: string, t: string, e: string): string;
+  math(fn: PyMath, args: string[]): string;
+  /** An int or bool converted by the language's own cast. */
+  toFloat(a: string): string;
+  toInt(a: string): string;
+  intAbs(a: string, checked: boolean): string;
+  floatAbs(a: string): string;
+  not(a: string): string;
+  /** `isnan`, `isinf`, `isfinite`. */
+  classify(fn: string, a: string): string;
+  dim(array: string, axis: number): string;
+}
+
+/**
+ * Writes one IR function's statements and expressions in a dialect. Subclasses write the function around them, the
+ * `for` loop, and (for C's flat arrays) elements and rows; the defaults index as Python does, `a[i, j]`.
+ */
+export abstract class PyFunctionEmitter {
+  protected readonly loops: number[] = [];
+  protected tmp = 0;
+
+  constructor(
+    protected readonly f: PyFunction,
+    protected readonly dialect: Dialect,
+  ) {}
+
+  protected abstract forLoop(s: Extract<PyStmt, { kind: 'for' }>, d: number, pad: string, out: string[]): void;
+
+  /** What a `return` without a value adds after the keyword. */
+  protected bareReturn(): string {
+    return '';
+  }
+
+  protected block(stmts: PyStmt[], d: number, out: string[]): void {
+    const syntax = this.dialect.blocks;
+    const pad = syntax.indent.repeat(d);
+    const end = syntax.end;
+    const start = out.length;
+    const close = () => {
+      if (syntax.close !== undefined) out.push(`${pad}${syntax.close}`);
+    };
+    for (const s of stmts) {
+      switch (s.kind) {
+        case 'set':
+          out.push(`${pad}${this.local(s.local)} = ${this.expr(s.value)}${end}`);
+          break;
+        case 'store':
+          out.push(`${pad}${this.element(s.array, s.indices, s.checked)} = ${this.expr(s.value)}${end}`);
+          break;
+        case 'expr':
+          out.push(`${pad}${syntax.discard(this.expr(s.value))}${end}`);
+          break;
+        case 'if':
+          out.push(`${pad}${syntax.head('if', this.expr(s.cond))}`);
+          this.block(s.then, d + 1, out);
+          if (s.else.length) {
+            out.push(`${pad}${syntax.orElse}`);
+            this.block(s.else, d + 1, out);
+          }
+          close();
+          break;
+        case 'for':
+          this.forLoop(s, d, pad, out);
+          break;
+        case 'while':
+          out.push(`${pad}${syntax.head('while', this.expr(s.test))}`);
+          this.loopBody(s.label, s.body, d + 1, out);
+          close();
+          break;
+        case 'break':
+        case 'continue':
+          if (this.loops[this.loops.length - 1] !== s.label) throw new Error(`${s.kind} to loop L${s.label}, which is not the innermost loop`);
+          out.push(`${pad}${s.kind}${end}`);
+          break;
+        case 'return':
+          out.push(`${pad}return${s.value ? ` ${this.expr(s.value)}` : this.bareReturn()}${end}`);
+          break;
+        default: {
+          const never: never = s;
+          throw new Error(`unknown statement ${JSON.stringify(never)}`);
+        }
+      }
+    }
+    if (out.length === start && syntax.empty !== undefined) out.push(`${pad}${syntax.empty}`);
+  }
+
+  /** A loop's body, inside which `break` and `continue` may name the loop. */
+  protected loopBody(label: number, body: PyStmt[], d: number, out: string[]): void {
+    this.loops.push(label);
+    this.block(body, d, out);
+    this.loops.pop();
+  }
+
+  protected local(i: number): string {
+    return `${this.dialect.names}${this.f.locals[i]!.name}`;
+  }
+
+  protected array(i: number): string {
+    return `${this.dialect.names}${this.f.arrays[i]!.name}`;
+  }
+
+  /** An index the IR could not prove in range: wrapped as Python wraps a negative one, a bail-out past the end. */
+  protected checkedIndex(i: string, length: string): string {
+    return `${this.dialect.helpers}pl_ix(${i}, ${length})`;
+  }
+
+  protected element(array: number, indices: PyExpr[], checked: boolean[]): string {
+    const a = this.array(array);
+    const ix = indices.map((x, k) => (checked[k] ? this.checkedIndex(this.expr(x), `${a}.shape[${k}]`) : this.expr(x)));
+    return `${a}[${ix.join(', ')}]`;
+  }
+
+  /** A row of a 2-D array passed to a function. */
+  protected row(array: number, index: PyExpr, checked: boolean): string {
+    return this.element(array, [index], [checked]);
+  }
+
+  private arg(a: PyCallArg): string {
+    if (a.kind === 'array') return this.array(a.array);
+    if (a.kind === 'row') return this.row(a.array, a.index, a.checked);
+    return this.expr(a);
+  }
+
+  expr(e: PyExpr): string {
+    const d = this.dialect;
+    switch (e.kind) {
+      case 'const':
+        return d.constant(e);
+      case 'local':
+        return this.local(e.local);
+      case 'unary':
+        return this.unary(e.op, e.checked, this.expr(e.arg));
+      case 'binary': {
+        const form = binaryForm(e.op, e.checked, d.pythonDivision);
+        const l = this.expr(e.left);
+        const r = this.expr(e.right);
+        return 'infix' in form ? `(${l} ${form.infix} ${r})` : `${d.helpers}${form.call}(${l}, ${r})`;
+      }
+      case 'math':
+        return d.math(e.fn, e.args.map((a) => this.expr(a)));
+      case 'cond':
+        return d.cond(this.expr(e.cond), this.expr(e.then), this.expr(e.else));
+      case 'load':
+        return this.element(e.array, e.indices, e.checked);
+      case 'dim':
+        return d.dim(this.array(e.array), e.axis);
+      case 'call':
+        return `${d.functions}${e.fn}(${e.args.map((a) => this.arg(a)).join(', ')})`;
+      default: {
+        const never: never = e;
+        throw new Error(`unknown expression ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private unary(op: PyUnaryOp, checked: boolean, a: string): string {
+    const d = this.dialect;
+    const helper = (name: string) => `${d.helpers}${name}(${a})`;
+    switch (op) {
+      case 'int.neg':
+        return checked ? helper('pl_neg') : `(-${a})`;
+      case 'int.abs':
+        return d.intAbs(a, checked);
+      case 'int.invert':
+        return `(~${a})`;
+      case 'float.neg':
+        return `(-${a})`;
+      case 'float.abs':
+        return d.floatAbs(a);
+      case 'float.from_int':
+        return d.toFloat(a);
+      case 'float.from_int_exact':
+        return checked ? helper('pl_exact_float') : d.toFloat(a);
+      case 'int.from_float':
+        return helper('pl_int');
+      case 'int.floor':
+        return helper('pl_floor');
+      case 'int.ceil':
+        return helper('pl_ceil');
+      case 'int.from_bool':
+        return d.toInt(a);
+      case 'float.from_bool':
+        return d.cond(a, '1.0', '0.0');
+      case 'bool.from_int':
+        return `(${a} != 0)`;
+      case 'bool.from_float':
+        return `(${a} != 0.0)`;
+      case 'bool.not':
+        return d.not(a);
+      case 'bool.isnan':
+        return d.classify('isnan', a);
+      case 'bool.isinf':
+        return d.classify('isinf', a);
+      case 'bool.isfinite':
+        return d.classify('isfinite', a);
+      default: {
+        const never: never = op;
+        throw new Error(`unknown unary ${String(never)}`);
+      }
+    }
+  }
+}
+
+/** Where a generated module comes from, for its header comment. */
+export function kernelOrigin(kernel: PythonKernel): string {
+  return `from ${kernel.fileName}, function ${kernel.name} (line ${kernel.line})`;
+}
