@@ -296,7 +296,7 @@ class CppGen {
     const out: string[] = [];
     const args = f.params.map((p) => (isArrayType(p.type) ? `a${p.slot}, n${p.slot}` : `l${p.slot}`)).join(', ');
     let enter: string | undefined;
-    if (r.proven.size + r.narrow.size + r.roundDivs.size + r.i32Compares.size > 0) {
+    if (r.proven.size + r.narrow.size + r.roundDivs.size + r.i32Compares.size + r.toInt32s.size > 0) {
       this.fast = true;
       out.push(...this.body(f, '_fast'));
       this.fast = false;
@@ -495,6 +495,7 @@ class CppGen {
       case 'unary': {
         const rd = this.fast ? this.ranges.roundDivs.get(e.op === 'i32.from_f64' ? e.arg : e) : undefined;
         if (rd) return e.op === 'i32.from_f64' ? this.roundDiv(rd) : `double(${this.roundDiv(rd)})`;
+        if (this.fast && this.ranges.toInt32s.has(e)) return `${e.type === 'u32' ? 'uint32_t' : 'int32_t'}(${this.intOf(e.arg)})`;
         return this.unary(e.op, this.expr(e.arg), e.type);
       }
       case 'binary':

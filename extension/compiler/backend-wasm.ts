@@ -226,7 +226,7 @@ class FunctionGen {
     this.ranges = rangeFacts(f, this.ints, 0x3fffffff);
     const r = this.ranges;
     let body: ExpressionRef[];
-    if (r.proven.size + r.narrow.size + r.roundDivs.size + r.i32Compares.size === 0) {
+    if (r.proven.size + r.narrow.size + r.roundDivs.size + r.i32Compares.size + r.toInt32s.size === 0) {
       body = this.stmts(f.body);
     } else {
       // Two versions: without the checks the entry guard makes redundant, and the checked one.
@@ -649,6 +649,7 @@ class FunctionGen {
       case 'unary': {
         const rd = this.fast ? this.ranges!.roundDivs.get(e.op === 'i32.from_f64' ? e.arg : e) : undefined;
         if (rd) return e.op === 'i32.from_f64' ? this.roundDiv(rd) : m.f64.convert_u.i32(this.roundDiv(rd));
+        if (this.fast && this.ranges!.toInt32s.has(e)) return this.i32Of(e.arg);
         return this.unary(e.op, this.expr(e.arg));
       }
       case 'binary': {

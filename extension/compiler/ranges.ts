@@ -32,6 +32,8 @@ export interface RangeFacts {
   narrow: Set<number>;
   /** Double comparisons of two int32 values (`x === w - 1`): made on int32 values, exactly. */
   i32Compares: Set<Expr>;
+  /** ToInt32 of an integer expression proven within int32 (`(sum * 7282) >>> 16`): the value itself, in int32. */
+  toInt32s: Set<Expr>;
   /** `js.round` nodes of `x / c`, 0 <= x < 2^30 an integer never -0, 0 < c <= 2^29 an integer: x and c. */
   roundDivs: Map<Expr, { x: Expr; c: number }>;
 }
@@ -135,7 +137,7 @@ export function rangeFacts(f: IrFunction, ints: ReadonlySet<number>, maxLength: 
   const r = new Analysis(f, ints, maxLength).run();
   // A function without loops (a helper called from an inner loop) would pay its guard on every call for a few
   // checks: it keeps only what needs no guard.
-  if (r.guard.length && !hasLoop(f.body)) return { guard: [], proven: new Set(), narrow: new Set(), roundDivs: new Map(), i32Compares: new Set() };
+  if (r.guard.length && !hasLoop(f.body)) return { guard: [], proven: new Set(), narrow: new Set(), roundDivs: new Map(), i32Compares: new Set(), toInt32s: new Set() };
   return r;
 }
 
@@ -154,6 +156,7 @@ class Analysis {
   private narrowTerms = new Map<number, GuardTerm[] | null>();
   private rounds = new Map<Expr, { x: Expr; c: number; terms: GuardTerm[] } | null>();
   private compares = new Map<Expr, GuardTerm[] | null>();
+  private toInt32 = new Map<Expr, GuardTerm[] | null>();
 
   constructor(
     private f: IrFunction,
@@ -201,7 +204,13 @@ class Analysis {
       i32Compares.add(node);
       for (const t of terms) guard.set(t.key, t);
     }
-    return { guard: [...guard.values()], proven, narrow, roundDivs, i32Compares };
+    const toInt32s = new Set<Expr>();
+    for (const [node, terms] of this.toInt32) {
+      if (!terms) continue;
+      toInt32s.add(node);
+      for (const t of terms) guard.set(t.key, t);
+    }
+    return { guard: [...guard.values()], proven, narrow, roundDivs, i32Compares, toInt32s };
   }
 
   // ---------------------------------------------------------------- bounds of a polynomial
@@ -377,6 +386,12 @@ class Analysis {
         return;
       case 'unary':
         if (e.op === 'js.round' && !poison) this.roundDiv(e, st);
+        if (e.op === 'i32.from_f64' && this.toInt32.get(e) !== null) {
+          // (ToInt32 of -0 is 0, as int32 arithmetic gives: no sign of zero to keep here.)
+          const s = this.sym(e.arg, st);
+          const t = s && this.within(s.p, st.ctx, I32_MIN, I32_MAX);
+          this.toInt32.set(e, s && t ? [...(this.toInt32.get(e) ?? []), ...s.req, ...t, ...this.ctxTerms(st)] : null);
+        }
         return this.scan(e.arg, st, poison);
       case 'binary':
         if (COMPARE.has(e.op)) this.compare(e, st);

@@ -121,3 +121,18 @@ test('a decreasing counter and a sum of bytes: the sum is narrowed to int32 and 
   assert.equal(holds(r, { n0: 5, n1: 5 }), true);
   assert.equal(holds(r, { n0: 5, n1: 4 }), false);
 });
+
+test('ToInt32 of a sum of bytes times a constant is the value itself: (s * 7282) >>> 16 stays in int32', async () => {
+  const src = `function k(a, out) {
+  for (let i = 1; i < a.length; i++) {
+    const s = a[i - 1] + a[i];
+    out[i] = (s * 7282) >>> 16;
+  }
+}`;
+  const { r } = await facts(src, ['Uint8Array', 'Uint8Array']);
+  assert.equal(r.toInt32s.size, 1);
+  // 2 · 255 · 7282 < 2^31 whatever the sizes: only the lengths are checked.
+  assert.equal(holds(r, { n0: 9, n1: 9 }), true);
+  const big = await facts(src.replace('7282', '2147483647'), ['Uint8Array', 'Uint8Array']);
+  assert.equal(big.r.toInt32s.size, 0);
+});
