@@ -213,18 +213,26 @@ export function chartRuns(t: Timeline, from: number, to: number, resolution = 0)
   // Samples per outermost stack in the current bucket, and which entries to clear after it.
   const count = rootOf ? new Int32Array(t.stackParent.length) : undefined;
   const touched: number[] = [];
+  const shared = rootOf ? new Int32Array(t.stackParent.length) : undefined;
   for (let next = i; i < n && start[i]! < to; i = next) {
     next = i + 1;
     let s = t.sampleStack[i]!;
     if (rootOf) {
       const until = start[i]! + bucket;
       while (next < n && start[next]! < until) next++;
+      // One pass: per outermost stack, its count and the stack its samples have in common so far.
       let top = rootOf[s]!;
       let topCount = 0;
+      let last = -1;
       for (let k = i; k < next; k++) {
-        const r = rootOf[t.sampleStack[k]!]!;
+        const x = t.sampleStack[k]!;
+        const r = rootOf[x]!;
         const c = ++count![r];
-        if (c === 1) touched.push(r);
+        if (c === 1) {
+          touched.push(r);
+          shared![r] = x;
+        } else if (x !== last && x !== shared![r]) shared![r] = commonStack(t, shared![r]!, x);
+        last = x;
         if (c > topCount) {
           topCount = c;
           top = r;
@@ -232,15 +240,7 @@ export function chartRuns(t: Timeline, from: number, to: number, resolution = 0)
       }
       for (const r of touched) count![r] = 0;
       touched.length = 0;
-      s = -1;
-      // A stack already merged in changes nothing: runs of one stack cost one comparison a sample.
-      let merged = -1;
-      for (let k = i; k < next; k++) {
-        const x = t.sampleStack[k]!;
-        if (x === merged || x === s || rootOf[x] !== top) continue;
-        merged = x;
-        s = s < 0 ? x : commonStack(t, s, x);
-      }
+      s = shared![top]!;
     }
     const d = t.depth[s]!;
     // The deepest depth at which the open boxes and this sample's stack agree.
