@@ -2,7 +2,7 @@
 // environment (test/python-env.ts), under cProfile and then sampling (py-spy, installed in that environment); then
 // ⚡ Optimize with perfLab.target auto (Numba, Cython and pybind11 side by side in the Before/After panel: CPython's
 // bar and one per target, each target's speedup, proof and Apply), Apply Cython from the panel, the script prints the
-// same, Undo restores it byte for byte.
+// same, Undo restores it byte for byte, and the panel comes back after a window reload.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -170,6 +170,18 @@ describe('profile a Python file from the editor', () => {
       const lens = measured.split(' | ').pop()!;
       const again = await lab.codeLensAbove(editor, lineOf(file, DEF), DEF, new RegExp(lens.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
       assert.ok(again.endsWith(lens), `the measured lens is back after Undo: ${again}`);
+    });
+    await lab.step('reload', async () => {
+      const reloaded = Date.now();
+      await lab.page.reload();
+      await lab.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await lab.page.locator('.tabs-container .tab', { hasText: 'Optimize: mandelbrot' }).first().click({ timeout: 60_000 });
+      const restored = await lab.webviewWith('#restored', 60_000);
+      assert.deepEqual(await restored.locator('#bench-chart rect[data-variant]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-variant'))), ['CPython', 'Numba', 'Cython', 'pybind11'], 'the four bars are back');
+      assert.ok(await restored.locator('#apply-numba').isDisabled(), 'the compiled code was not kept: Apply needs a new run');
+      assert.ok(await restored.locator('#optimize-again').isEnabled(), 'a new run is one click away');
+      measure('window reload to the restored Python panel', `${((Date.now() - reloaded) / 1000).toFixed(1)} s`);
+      await lab.screenshot('restored-after-reload');
     });
   });
 });
