@@ -12,7 +12,7 @@ import type { RunSummary } from '../protocol';
 import { parseCpuProfile } from './importers/cpuprofile';
 import { ProfileBuilder, stackPath, type Profile } from './model';
 import { ARGV1_ENV, CONTROL_FD_ENV, INTERVAL_ENV, OUT_ENV } from './preload/control';
-import { firstLines, startChild, STOP_GRACE_MS } from './run-child';
+import { firstLines, profiledRunInfo, profiledRunWarnings, runProfiled, stoppedWithoutProfile } from './run-child';
 import { loadSourceMap, mapProfileToSources } from './source-map';
 
 /** The file extensions Perf Lab can run with Node.js. */
@@ -288,10 +288,6 @@ function withoutFile(p: Profile, file: string): Profile {
   return b.build(p.durationMs);
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}
-
 /**
  * Runs a file under V8's CPU profiler in a child process of the user's Node.js.
  * A program that fails still yields the profile it wrote, with warnings; a timeout or a cancel
@@ -344,46 +340,14 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
     if (bundle) env[ARGV1_ENV] = file;
 
     progress({ message: `Running ${basename(file)} (Node.js ${runtime.version})…` });
-    const child = startChild({
-      execPath: runtime.execPath,
-      args: nodeArgs,
-      cwd,
-      env,
-      timeoutMs,
-      signal: req.signal,
-      control: true,
-      onOutput: req.onOutput,
-      onStop: (why) => progress({ message: why === 'timeout' ? 'Time is up: saving the samples so far…' : 'Cancelled: saving the samples so far…' }),
-    });
-    const outcome = await child.done;
-    const { durationMs, stderrHead, stderrTail } = outcome;
-    // Only a timeout or a cancel stops a profiled program.
-    const stoppedBy = outcome.stoppedBy === 'caller' ? undefined : outcome.stoppedBy;
-
-    const run: RunInfo = {
-      file,
-      language,
-      runtime: runtime.execPath,
-      runtimeVersion: runtime.version,
-      args,
-      exitCode: outcome.code,
-      signal: outcome.signal,
-      durationMs,
-      samplingIntervalUs: interval,
-      stderrTail,
-    };
-    if (stoppedBy) run.stoppedBy = stoppedBy;
-    if (outcome.stopHandshakeMs !== undefined) run.stopHandshakeMs = outcome.stopHandshakeMs;
+    const outcome = await runProfiled({ execPath: runtime.execPath, args: nodeArgs, cwd, env, timeoutMs, signal: req.signal, onOutput: req.onOutput, progress, saves: 'samples' });
+    const { stderrHead, stoppedBy } = outcome;
+    const run = profiledRunInfo({ file, language, runtime: runtime.execPath, runtimeVersion: runtime.version, args, exitCode: outcome.code, samplingIntervalUs: interval }, outcome);
 
     progress({ message: 'Reading the profile…' });
     const text = await readFile(outPath, 'utf8').catch(() => undefined);
     if (text === undefined) {
-      if (stoppedBy) {
-        const why = stoppedBy === 'timeout' ? `the ${seconds(timeoutMs)} timeout` : 'a cancel';
-        const msg = `The program was stopped after ${seconds(durationMs)} by ${why}, and no samples could be saved: it did not write its profile within ${seconds(STOP_GRACE_MS)} of being asked (it may be blocked in a native call).`;
-        if (stoppedBy === 'cancel') throw new CancelledError(msg);
-        throw new PerfLabError(`${msg} Raise perfLab.timeout, or make the program end on its own.`);
-      }
+      if (stoppedBy) throw stoppedWithoutProfile(run, timeoutMs, 'no samples could be saved: it did not write its profile', 'a native call');
       if (outcome.signal) throw new PerfLabError(`The program was ended by ${outcome.signal} before its profile could be written.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
       throw new PerfLabError(`The program exited with code ${outcome.code} before the profiler could record anything.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
     }
@@ -395,17 +359,12 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
     }
 
     const notes: string[] = [];
-    const warnings: string[] = [];
     if (disableInlining) notes.push(INLINING_NOTE);
     if (bundle) notes.push(`${basename(file)} was bundled with esbuild to run; frames and line times are mapped back to the TypeScript sources.`);
     if (profile.sampleStack.length === 0) {
       notes.push(`The profile holds no samples: the program ended before the profiler took one. Use a smaller sampling interval (now ${interval} µs, setting perfLab.samplingInterval) or give the program more work so that it runs longer.`);
     }
-    if (stoppedBy === 'timeout') warnings.push(`Stopped after ${seconds(durationMs)}: the program reached the ${seconds(timeoutMs)} timeout (perfLab.timeout, --timeout on the command line). The profile holds the samples recorded until then.`);
-    else if (stoppedBy === 'cancel') warnings.push(`Stopped after ${seconds(durationMs)} because profiling was cancelled. The profile holds the samples recorded until then.`);
-    else if (outcome.signal) warnings.push(`The program was ended by ${outcome.signal}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
-    else if (outcome.code !== 0) warnings.push(`The program exited with code ${outcome.code}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
-    return { run, profile, notes, warnings };
+    return { run, profile, notes, warnings: profiledRunWarnings(run, stderrHead, timeoutMs, 'the samples recorded') };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }

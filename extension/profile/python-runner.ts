@@ -9,9 +9,9 @@ import { CancelledError, PerfLabError } from '../errors';
 import { noProgress } from '../progress';
 import { parsePythonProfile, type PythonProfile } from './importers/python';
 import { ProfileFormatError } from './model';
-import type { ProfileRequest, ProfileResult, RunInfo } from './node-runner';
+import type { ProfileRequest, ProfileResult } from './node-runner';
 import { CONTROL_FD_ENV } from './preload/control';
-import { firstLines, startChild, STOP_GRACE_MS } from './run-child';
+import { firstLines, profiledRunInfo, profiledRunWarnings, runProfiled, stoppedWithoutProfile } from './run-child';
 
 /** How a Python program is profiled: cProfile (exact call counts) or sampling (real stacks, line heat). */
 export type PythonProfiler = 'cprofile' | 'sampling';
@@ -91,10 +91,6 @@ async function checkPython(runtime: PythonRuntime, file: string): Promise<void> 
   throw new PerfLabError(`Syntax error in ${where}: ${answer.message ?? 'the file does not compile'}. Fix it and profile again.`);
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}
-
 /**
  * Runs a Python file under cProfile or the sampler in a child process of the user's interpreter.
  * A failing script still yields its profile, with warnings; a timeout or a cancel stops it (the helper writes
@@ -142,43 +138,39 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
     const profilerName = pySpy ? `py-spy ${pySpy.version}` : mode === 'cprofile' ? 'cProfile' : 'the sampler';
     progress({ message: `Running ${basename(file)} under ${profilerName} (Python ${runtime.version})…` });
     const spyOutput = pySpy ? new PySpyOutputFilter(req.onOutput) : undefined;
-    const child = startChild({
+    const outcome = await runProfiled({
       execPath: pySpy ? pySpy.path : runtime.execPath,
       args: pySpy ? spyArgs : helperArgs,
       cwd,
       env,
       timeoutMs,
       signal: req.signal,
-      control: true,
       onOutput: spyOutput ? (stream, text) => spyOutput.write(stream, text) : req.onOutput,
-      onStop: (why) => progress({ message: why === 'timeout' ? 'Time is up: saving the profile so far…' : 'Cancelled: saving the profile so far…' }),
+      progress,
+      saves: 'profile',
     });
-    const outcome = await child.done;
     spyOutput?.end();
-    const { durationMs, stderrHead, stderrTail } = outcome;
-    const stoppedBy = outcome.stoppedBy === 'caller' ? undefined : outcome.stoppedBy;
+    const { durationMs, stderrHead, stderrTail, stoppedBy } = outcome;
     let exitCode = stoppedBy ? null : outcome.code;
     if (pySpy && !stoppedBy) {
       // py-spy exits with 0 whatever its child did; the helper wrote the script's own status.
       const status = await readFile(outPath, 'utf8').then((t) => (JSON.parse(t) as { status?: number }).status, () => undefined);
       exitCode = typeof status === 'number' ? status : outcome.code;
     }
-    const info: RunInfo = {
-      file,
-      language: 'python',
-      runtime: runtime.execPath,
-      runtimeVersion: `Python ${runtime.version}`,
-      args,
-      // The helper ends a stopped run itself once the profile is written; that exit is not the program's.
-      exitCode,
-      signal: outcome.signal,
-      durationMs,
-      samplingIntervalUs: pySpy ? spyInterval : mode === 'sampling' ? interval : 0,
-      stderrTail,
-      profiler: pySpy ? `py-spy ${pySpy.version}` : mode === 'cprofile' ? 'cProfile' : 'Perf Lab sampler',
-    };
-    if (stoppedBy) info.stoppedBy = stoppedBy;
-    if (outcome.stopHandshakeMs !== undefined) info.stopHandshakeMs = outcome.stopHandshakeMs;
+    const info = profiledRunInfo(
+      {
+        file,
+        language: 'python',
+        runtime: runtime.execPath,
+        runtimeVersion: `Python ${runtime.version}`,
+        args,
+        // The helper ends a stopped run itself once the profile is written; that exit is not the program's.
+        exitCode,
+        samplingIntervalUs: pySpy ? spyInterval : mode === 'sampling' ? interval : 0,
+        profiler: pySpy ? `py-spy ${pySpy.version}` : mode === 'cprofile' ? 'cProfile' : 'Perf Lab sampler',
+      },
+      outcome,
+    );
 
     progress({ message: 'Reading the profile…' });
     let text: string | undefined;
@@ -200,18 +192,12 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
       text = await readFile(outPath, 'utf8').catch(() => undefined);
     }
     if (text === undefined) {
-      if (stoppedBy) {
-        const why = stoppedBy === 'timeout' ? `the ${seconds(timeoutMs)} timeout` : 'a cancel';
-        const msg = `The program was stopped after ${seconds(durationMs)} by ${why}, and no profile could be saved: it did not answer within ${seconds(STOP_GRACE_MS)} of being asked (it may be blocked in a C extension that holds the GIL).`;
-        if (stoppedBy === 'cancel') throw new CancelledError(msg);
-        throw new PerfLabError(`${msg} Raise perfLab.timeout, or make the program end on its own.`);
-      }
+      if (stoppedBy) throw stoppedWithoutProfile(info, timeoutMs, 'no profile could be saved: it did not answer', 'a C extension that holds the GIL');
       throw new PerfLabError(`The program ${outcome.signal ? `was ended by ${outcome.signal}` : `exited with code ${outcome.code}`} before its profile could be written.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
     }
     const parsed = parsePythonProfile(text, `The profile of ${basename(file)}`);
     const { profile } = parsed;
     const notes = [...parsed.notes];
-    const warnings: string[] = [];
     if (pySpy && profile.durationMs === undefined) profile.durationMs = durationMs;
     if (profile.sampleStack.length === 0) {
       notes.push(
@@ -222,11 +208,7 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
             : 'The profile holds no timed calls: the program ended before it called anything measurable.',
       );
     }
-    if (stoppedBy === 'timeout') warnings.push(`Stopped after ${seconds(durationMs)}: the program reached the ${seconds(timeoutMs)} timeout (perfLab.timeout, --timeout on the command line). The profile holds what was recorded until then.`);
-    else if (stoppedBy === 'cancel') warnings.push(`Stopped after ${seconds(durationMs)} because profiling was cancelled. The profile holds what was recorded until then.`);
-    else if (outcome.signal) warnings.push(`The program was ended by ${outcome.signal}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
-    else if (exitCode !== 0) warnings.push(`The program exited with code ${exitCode}.${stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : ''}`);
-    return { run: info, profile, notes, warnings };
+    return { run: info, profile, notes, warnings: profiledRunWarnings(info, stderrHead, timeoutMs, 'what was recorded') };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }

@@ -4,8 +4,10 @@
 // structured-clone messages.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import { PerfLabError } from '../errors';
+import { CancelledError, PerfLabError } from '../errors';
+import type { ProgressSink } from '../progress';
 import { killGroup, killTree } from './kill-tree';
+import type { RunInfo } from './node-runner';
 import { DONE_MESSAGE, FAILED_MESSAGE, STOP_MESSAGE } from './preload/control';
 
 /** How long a program gets to save its state after being asked to stop, before it is killed anyway. */
@@ -62,6 +64,11 @@ export function firstLines(text: string, n: number): string {
     .filter((l) => l.trim() !== '')
     .slice(0, n)
     .join('\n');
+}
+
+/** A duration for a message: "2.5 s", "75 s". */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
 /** Starts a child process; see {@link ChildRequest}. */
@@ -195,4 +202,69 @@ export function startChild(req: ChildRequest): Child {
     stop,
     done,
   };
+}
+
+/** A program run under a profiler that writes what it recorded so far when asked on the control pipe. */
+export interface ProfiledRequest extends Pick<ChildRequest, 'execPath' | 'args' | 'cwd' | 'env' | 'timeoutMs' | 'signal' | 'onOutput'> {
+  progress: ProgressSink;
+  /** What the profiler saves when stopped, for the progress line: "samples", "profile". */
+  saves: string;
+}
+
+/** Only a timeout or a cancel stops a profiled program. */
+export interface ProfiledOutcome extends ChildOutcome {
+  stoppedBy?: 'timeout' | 'cancel';
+}
+
+/** Runs a program under its profiler until it ends, times out or is cancelled (the profiler first saving). */
+export async function runProfiled(req: ProfiledRequest): Promise<ProfiledOutcome> {
+  const { progress, saves, ...child } = req;
+  const outcome = await startChild({
+    ...child,
+    control: true,
+    onStop: (why) => progress({ message: why === 'timeout' ? `Time is up: saving the ${saves} so far…` : `Cancelled: saving the ${saves} so far…` }),
+  }).done;
+  const { stoppedBy, ...rest } = outcome;
+  return stoppedBy === 'caller' || stoppedBy === undefined ? rest : { ...rest, stoppedBy };
+}
+
+/** The facts of a profiled run: what its runner knows, then what the child's outcome says. */
+export function profiledRunInfo(facts: Pick<RunInfo, 'file' | 'language' | 'runtime' | 'runtimeVersion' | 'args' | 'exitCode' | 'samplingIntervalUs' | 'profiler'>, outcome: ProfiledOutcome): RunInfo {
+  const run: RunInfo = {
+    file: facts.file,
+    language: facts.language,
+    runtime: facts.runtime,
+    runtimeVersion: facts.runtimeVersion,
+    args: facts.args,
+    exitCode: facts.exitCode,
+    signal: outcome.signal,
+    durationMs: outcome.durationMs,
+    samplingIntervalUs: facts.samplingIntervalUs,
+    stderrTail: outcome.stderrTail,
+  };
+  if (facts.profiler !== undefined) run.profiler = facts.profiler;
+  if (outcome.stoppedBy) run.stoppedBy = outcome.stoppedBy;
+  if (outcome.stopHandshakeMs !== undefined) run.stopHandshakeMs = outcome.stopHandshakeMs;
+  return run;
+}
+
+/**
+ * The error for a run its timeout or a cancel stopped before the profiler saved anything: `lost` says what was not
+ * saved (up to "within …"), `blocked` where the program may be stuck.
+ */
+export function stoppedWithoutProfile(run: RunInfo, timeoutMs: number, lost: string, blocked: string): Error {
+  const why = run.stoppedBy === 'timeout' ? `the ${seconds(timeoutMs)} timeout` : 'a cancel';
+  const msg = `The program was stopped after ${seconds(run.durationMs)} by ${why}, and ${lost} within ${seconds(STOP_GRACE_MS)} of being asked (it may be blocked in ${blocked}).`;
+  if (run.stoppedBy === 'cancel') return new CancelledError(msg);
+  return new PerfLabError(`${msg} Raise perfLab.timeout, or make the program end on its own.`);
+}
+
+/** What went wrong in a run that still left a profile; `kept` says what the profile holds of a stopped run. */
+export function profiledRunWarnings(run: RunInfo, stderrHead: string, timeoutMs: number, kept: string): string[] {
+  if (run.stoppedBy === 'timeout') return [`Stopped after ${seconds(run.durationMs)}: the program reached the ${seconds(timeoutMs)} timeout (perfLab.timeout, --timeout on the command line). The profile holds ${kept} until then.`];
+  if (run.stoppedBy === 'cancel') return [`Stopped after ${seconds(run.durationMs)} because profiling was cancelled. The profile holds ${kept} until then.`];
+  const stderr = stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : '';
+  if (run.signal) return [`The program was ended by ${run.signal}.${stderr}`];
+  if (run.exitCode !== 0) return [`The program exited with code ${run.exitCode}.${stderr}`];
+  return [];
 }
