@@ -6,12 +6,12 @@ import { writePlan } from './apply/apply';
 import { planApplyPython } from './apply/apply-python';
 import { benchPython, type PythonBenchResult } from './bench/bench-python';
 import { bestTarget, multiBenchReport, type CliIO, type OptimizeFlowOptions } from './cli';
-import { compilePython, PYTHON_TARGETS, pythonTargetName, type PythonCandidate, type PythonTarget } from './compiler/compile-python';
+import { PYTHON_TARGETS, pythonTargetName, type PythonTarget } from './compiler/compile-python';
 import { selectPythonKernel } from './compiler/frontend-py';
 import { formatRefusal } from './compiler/refusal';
-import { PerfLabError, userMessage } from './errors';
 import { probePython } from './profile/python-runner';
-import { describePythonProof, provePython, type PythonProof } from './prove/prove-python';
+import { describePythonProof, type PythonProof } from './prove/prove-python';
+import { buildAndProvePython } from './python-targets';
 import { loadPythonRecording, recordPython, recordedPyParamTypes, type PythonRecording } from './record/record-python';
 
 /** The targets a --target value asks for: one, or all three side by side. */
@@ -49,28 +49,22 @@ export async function optimizePythonFlow(o: OptimizeFlowOptions, signal: AbortSi
     return { ok: false };
   }
   const as = params.some(Boolean) ? ` (${params.map((p) => p ?? '?').join(', ')}, as recorded)` : '';
-  const candidates: PythonCandidate[] = [];
-  for (const t of targets) {
-    try {
-      const c = await compilePython(selected.kernel, t, { ...stage, python, cacheDir: join(store, 'python') });
-      io.out(`Compiled ${functionName}${as} to ${pythonTargetName(t)}: ${shown(join(c.dir, `${c.moduleName}.py`))} (${c.log[0]})\n`);
-      candidates.push(c);
-    } catch (e) {
-      if (!(e instanceof PerfLabError) || targets.length === 1) throw e;
-      io.out(`${pythonTargetName(t)} is not available: ${userMessage(e)}\n`);
-    }
+  let proving = false;
+  const outcomes = await buildAndProvePython(selected.kernel, targets, rec, { ...stage, python, cacheDir: join(store, 'python') }, {
+    compiled: (c) => io.out(`Compiled ${functionName}${as} to ${pythonTargetName(c.target)}: ${shown(join(c.dir, `${c.moduleName}.py`))} (${c.log[0]})\n`),
+    unavailable: (t, message) => io.out(`${pythonTargetName(t)} is not available: ${message}\n`),
+    proved: (proof) => {
+      if (!proving) io.out('\n');
+      proving = true;
+      io.out(describePythonProof(proof, functionName));
+    },
+  });
+  if (!outcomes.some((o) => o.candidate)) {
+    io.out('\n');
+    return { ok: false };
   }
-  io.out('\n');
-  if (candidates.length === 0) return { ok: false };
-
-  const proven: { candidate: PythonCandidate; proof: PythonProof }[] = [];
-  const proofs: PythonProof[] = [];
-  for (const candidate of candidates) {
-    const proof = await provePython(candidate, rec, { ...stage, python });
-    proofs.push(proof);
-    io.out(describePythonProof(proof, functionName));
-    if (proof.ok) proven.push({ candidate, proof });
-  }
+  const proofs = outcomes.flatMap((o) => (o.proof ? [o.proof] : []));
+  const proven = outcomes.flatMap((o) => (o.candidate && o.proof?.ok ? [{ candidate: o.candidate, proof: o.proof }] : []));
   if (proven.length === 0) {
     io.out('\nNot benchmarked: only a proven rewrite is worth measuring.\n');
     return { ok: false, proofs };

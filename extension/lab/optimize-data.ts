@@ -10,6 +10,7 @@ import type { Proof } from '../prove/prove';
 import type { PythonProof } from '../prove/prove-python';
 import { approx } from '../bench/break-even';
 import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
+import type { PythonTargetOutcome } from '../python-targets';
 import type { BenchView, OptimizeData, PredictedView, ProofView, TargetId, TargetView, VariantName } from '../protocol';
 
 /** Whether a target is one of a Python function's (Numba, Cython, pybind11). */
@@ -127,13 +128,7 @@ export interface TargetOutcome {
   proof?: Proof;
 }
 
-/** One Python target of a side-by-side run: what was built and proven (or why it could not be). */
-export interface PythonTargetOutcome {
-  target: PythonTarget;
-  candidate?: PythonCandidate;
-  buildError?: string;
-  proof?: PythonProof;
-}
+export type { PythonTargetOutcome };
 
 /** Each target's measurement against the original (the JavaScript and the Python benchmark both give these). */
 interface MeasuredTargets {

@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import type { PythonBenchResult } from '../bench/bench-python';
 import { PYTHON_TARGETS, pythonTargetName, type PythonTarget } from '../compiler/compile-python';
 import { formatRefusal } from '../compiler/refusal';
-import { CancelledError, userMessage } from '../errors';
 import type { ProgressSink } from '../progress';
 import { describePythonProof } from '../prove/prove-python';
 import type { PythonRecording } from '../record/record-python';
@@ -67,21 +66,11 @@ export async function optimizePythonCommand(deps: OptimizeCommandDeps, uri: vsco
           const { selectPythonKernel } = await import('../compiler/frontend-py');
           const selected = await selectPythonKernel({ python, file, fileName: path.basename(file), functionName: name, params: recordedPyParamTypes(rec), signal: abort.signal });
           if (!selected.ok) return { kind: 'refused', text: formatRefusal(selected.refusal), line: selected.refusal.line, column: selected.refusal.column };
-          const { compilePython } = await import('../compiler/compile-python');
-          const { provePython } = await import('../prove/prove-python');
-          const outcomes: PythonTargetOutcome[] = [];
-          for (const t of targets) {
-            try {
-              const candidate = await compilePython(selected.kernel, t, { ...stage, python, cacheDir: path.join(store, 'python') });
-              const proof = await provePython(candidate, rec, { ...stage, python });
-              log.info(describePythonProof(proof, name).trimEnd());
-              outcomes.push({ target: t, candidate, proof });
-            } catch (e) {
-              if (targets.length === 1 || e instanceof CancelledError) throw e;
-              log.warn(`${pythonTargetName(t)}: ${userMessage(e)}`);
-              outcomes.push({ target: t, buildError: userMessage(e) });
-            }
-          }
+          const { buildAndProvePython } = await import('../python-targets');
+          const outcomes = await buildAndProvePython(selected.kernel, targets, rec, { ...stage, python, cacheDir: path.join(store, 'python') }, {
+            unavailable: (t, message) => log.warn(`${pythonTargetName(t)} is not available: ${message}`),
+            proved: (proof) => log.info(describePythonProof(proof, name).trimEnd()),
+          });
           const proven = outcomes.filter((o) => o.proof?.ok);
           const base = { kind: 'done' as const, outcomes, rec, reused, python, version: runtime.version };
           if (proven.length === 0) return base;
