@@ -1,18 +1,18 @@
 // Runs a JavaScript or TypeScript file in the user's Node.js under V8's CPU profiler and returns the run and its profile.
 import { execFile, type ExecFileException } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { CancelledError, PerfLabError } from '../errors';
+import { PerfLabError } from '../errors';
 import { noProgress, type ProgressSink } from '../progress';
 import type { RunSummary } from '../protocol';
 import { parseCpuProfile } from './importers/cpuprofile';
 import { ProfileBuilder, stackPath, type Profile } from './model';
 import { ARGV1_ENV, CONTROL_FD_ENV, INTERVAL_ENV, OUT_ENV } from './preload/control';
-import { firstLines, profiledRunInfo, profiledRunWarnings, runProfiled, stoppedWithoutProfile } from './run-child';
+import { cancelCheck, firstLines, profiledRunInfo, profiledRunWarnings, programFolder, runProfiled, stoppedWithoutProfile } from './run-child';
 import { loadSourceMap, mapProfileToSources } from './source-map';
 
 /** The file extensions Perf Lab can run with Node.js. */
@@ -300,18 +300,13 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
   if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new PerfLabError(`Perf Lab cannot profile ${basename(file)}: it runs JavaScript and TypeScript files (${SUPPORTED_EXTENSIONS.join(' ')}) and Python files (.py).`);
   }
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new PerfLabError(`${file} does not exist. Save the file, or check its path.`);
-  const cwd = resolve(req.cwd ?? dirname(file));
-  if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) throw new PerfLabError(`The working folder ${cwd} does not exist.`);
+  const cwd = await programFolder(file, req.cwd);
   const language: Language = ext === '.ts' || ext === '.mts' ? 'typescript' : 'javascript';
   const interval = Math.max(1, Math.round(req.samplingIntervalUs ?? 100));
   const timeoutMs = req.timeoutMs ?? 60_000;
   const disableInlining = req.disableInlining ?? true;
   const args = req.args ?? [];
-  const checkCancel = () => {
-    if (req.signal?.aborted) throw new CancelledError('Profiling was cancelled.');
-  };
+  const checkCancel = cancelCheck(req.signal, 'Profiling was cancelled.');
   checkCancel();
 
   const preload = preloadPath();

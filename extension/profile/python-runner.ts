@@ -2,16 +2,16 @@
 // (python/perf_lab_profile.py on the user's interpreter).
 import { execFile, type ExecFileException } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
-import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { CancelledError, PerfLabError } from '../errors';
+import { PerfLabError } from '../errors';
 import { noProgress } from '../progress';
 import { parsePythonProfile, type PythonProfile } from './importers/python';
 import { ProfileFormatError } from './model';
 import type { ProfileRequest, ProfileResult } from './node-runner';
 import { CONTROL_FD_ENV } from './preload/control';
-import { firstLines, profiledRunInfo, profiledRunWarnings, runProfiled, stoppedWithoutProfile } from './run-child';
+import { cancelCheck, firstLines, profiledRunInfo, profiledRunWarnings, programFolder, runProfiled, stoppedWithoutProfile } from './run-child';
 
 /** How a Python program is profiled: cProfile (exact call counts) or sampling (real stacks, line heat). */
 export type PythonProfiler = 'cprofile' | 'sampling';
@@ -100,17 +100,12 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
   const progress = req.onProgress ?? noProgress;
   const file = resolve(req.file);
   if (extname(file).toLowerCase() !== '.py') throw new PerfLabError(`Perf Lab cannot profile ${basename(file)} with Python: it runs .py files.`);
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new PerfLabError(`${file} does not exist. Save the file, or check its path.`);
-  const cwd = resolve(req.cwd ?? dirname(file));
-  if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) throw new PerfLabError(`The working folder ${cwd} does not exist.`);
+  const cwd = await programFolder(file, req.cwd);
   const mode: PythonProfiler = req.mode ?? 'cprofile';
   const interval = Math.max(10, Math.round(req.samplingIntervalUs ?? 1000));
   const timeoutMs = req.timeoutMs ?? 60_000;
   const args = req.args ?? [];
-  const checkCancel = () => {
-    if (req.signal?.aborted) throw new CancelledError('Profiling was cancelled.');
-  };
+  const checkCancel = cancelCheck(req.signal, 'Profiling was cancelled.');
   checkCancel();
   const helper = pythonHelperPath();
   progress({ message: 'Looking for Python…' });

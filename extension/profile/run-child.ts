@@ -3,6 +3,8 @@
 // profiler writes its samples, the recorder saves its calls, before it is killed) or an IPC channel with
 // structured-clone messages.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { CancelledError, PerfLabError } from '../errors';
 import type { ProgressSink } from '../progress';
@@ -64,6 +66,21 @@ export function firstLines(text: string, n: number): string {
     .filter((l) => l.trim() !== '')
     .slice(0, n)
     .join('\n');
+}
+
+/** Checks that the program file and its working folder (the file's own by default) exist; returns the folder. */
+export async function programFolder(file: string, cwd: string | undefined): Promise<string> {
+  if (!(await stat(file).catch(() => undefined))?.isFile()) throw new PerfLabError(`${file} does not exist. Save the file, or check its path.`);
+  const folder = resolve(cwd ?? dirname(file));
+  if (!(await stat(folder).catch(() => undefined))?.isDirectory()) throw new PerfLabError(`The working folder ${folder} does not exist.`);
+  return folder;
+}
+
+/** A check to call between a stage's steps: it throws `message` as a cancel once `signal` has aborted. */
+export function cancelCheck(signal: AbortSignal | undefined, message: string): () => void {
+  return () => {
+    if (signal?.aborted) throw new CancelledError(message);
+  };
 }
 
 /** A duration for a message: "2.5 s", "75 s". */
