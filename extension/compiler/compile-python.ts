@@ -19,11 +19,11 @@
 //   folder they are in. Nothing else changes when a target is added.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledError, PerfLabError } from '../errors';
 import { noProgress } from '../progress';
+import { pythonScript } from '../python-script';
 import type { Tolerance } from '../prove/compare';
 import type { StageOptions } from './compile';
 import { isPyArrayType, pyMayBail, pyTypeName, type PyArrayType, type PyFunction, type PyModule } from './ir';
@@ -126,10 +126,7 @@ export async function pythonBackend(target: PythonTarget): Promise<PythonBackend
 
 /** The Python helper for kernels (record, prove, bench, probe), in python/ next to dist/ or at the checkout's root. */
 export function kernelHelperPath(): string {
-  const candidates = [join(__dirname, '..', 'python', 'perf_lab_kernel.py'), join(__dirname, '..', '..', 'python', 'perf_lab_kernel.py')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new PerfLabError(`Perf Lab's Python helper (python/perf_lab_kernel.py) is missing from ${candidates[0]}. Reinstall the extension.`);
-  return found;
+  return pythonScript('perf_lab_kernel.py');
 }
 
 /** What the interpreter has: its version, and each asked-for module's version (null when it does not import). */

@@ -6,9 +6,8 @@
 // `n = u.shape[0]` makes `u[i - 1]` and `u[i + 1]` safe); other indices wrap negatives and bail out when outside.
 // Whatever lies outside the subset is refused with the construct and its line.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { CancelledError, PerfLabError } from '../errors';
+import { pythonScript } from '../python-script';
 import type { PythonKernel } from './compile-python';
 import {
   PY_MATH,
@@ -61,10 +60,7 @@ const FULL: Range = [INT64_MIN, INT64_MAX];
 
 /** The AST helper beside dist/ (installed) or at the checkout's root. */
 export function astHelperPath(): string {
-  const candidates = [join(__dirname, '..', 'python', 'perf_lab_ast.py'), join(__dirname, '..', '..', 'python', 'perf_lab_ast.py')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new PerfLabError(`Perf Lab's Python helper (python/perf_lab_ast.py) is missing from ${candidates[0]}. Reinstall the extension.`);
-  return found;
+  return pythonScript('perf_lab_ast.py');
 }
 
 /** Runs the AST helper on the user's interpreter (so that the file is parsed by the Python that runs it). */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { PerfLabError } from '../errors';
 import { noProgress } from '../progress';
+import { pythonScript } from '../python-script';
 import { parsePythonProfile, type PythonProfile } from './importers/python';
 import { ProfileFormatError } from './model';
 import type { ProfileRequest, ProfileResult } from './node-runner';
@@ -28,10 +29,7 @@ export interface PythonProfileRequest extends Omit<ProfileRequest, 'nodePath' | 
 
 /** The helper script, in python/ next to dist/ (installed) or at the checkout's root (sources). */
 export function pythonHelperPath(): string {
-  const candidates = [join(__dirname, '..', 'python', 'perf_lab_profile.py'), join(__dirname, '..', '..', 'python', 'perf_lab_profile.py')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new PerfLabError(`Perf Lab's Python helper (python/perf_lab_profile.py) is missing from ${candidates[0]}. Reinstall the extension.`);
-  return found;
+  return pythonScript('perf_lab_profile.py');
 }
 
 export interface PythonRuntime {
