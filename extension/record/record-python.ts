@@ -11,7 +11,7 @@ import { CancelledError, PerfLabError } from '../errors';
 import { noProgress } from '../progress';
 import { CONTROL_FD_ENV } from '../profile/preload/control';
 import { probePython } from '../profile/python-runner';
-import { firstLines, startChild } from '../profile/run-child';
+import { firstLines, seconds, startChild } from '../profile/run-child';
 import { sourceHash } from './record';
 import { DEFAULT_LIMITS, type RecordLimits } from './sampler';
 import { readRecordingText, writeRecordingText } from './store';
@@ -71,10 +71,6 @@ interface HelperOutput {
   stopped: boolean;
   python: string;
   executable: string;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
 function summary(doc: HelperOutput & Partial<PythonRecording>, dataPath: string): PythonRecording {

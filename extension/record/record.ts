@@ -2,7 +2,7 @@
 // of that function's real calls (arguments, result, arrays after the call).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
@@ -11,7 +11,7 @@ import { loadTypeScript } from '../compiler/frontend-js';
 import { CancelledError, PerfLabError } from '../errors';
 import { noProgress } from '../progress';
 import { bundleTypeScript, parseNodeSyntaxError, probeNode, SUPPORTED_EXTENSIONS } from '../profile/node-runner';
-import { firstLines, startChild } from '../profile/run-child';
+import { firstLines, programFolder, seconds, startChild } from '../profile/run-child';
 import { instrumentSource } from './instrument';
 import { ARGV1_ENV, CONTROL_FD_ENV, LIMITS_ENV, OUT_ENV, SOURCE_ENV, TARGET_ENV } from './preload/control';
 import { decodeCall, type Recording, type RecorderOutput } from './recording';
@@ -58,10 +58,6 @@ function atLeast(version: string, major: number, minor: number): boolean {
   return !!m && (Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor));
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}
-
 /**
  * Runs the program in the user's Node.js with `functionName` recorded, and returns the sampled calls.
  * A timeout or a cancel stops the program and keeps the calls so far; a function that was never called is an error.
@@ -76,9 +72,7 @@ export async function record(req: RecordRequest, opts: StageOptions = {}): Promi
   if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new PerfLabError(`Perf Lab cannot record calls in ${basename(file)}: it runs JavaScript and TypeScript files (${SUPPORTED_EXTENSIONS.join(' ')}).`);
   }
-  if (!(await stat(file).catch(() => undefined))?.isFile()) throw new PerfLabError(`${file} does not exist. Save the file, or check its path.`);
-  const cwd = resolve(req.cwd ?? dirname(file));
-  if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) throw new PerfLabError(`The working folder ${cwd} does not exist.`);
+  const cwd = await programFolder(file, req.cwd);
   const limits: RecordLimits = { ...DEFAULT_LIMITS, ...req.limits };
   const timeoutMs = req.timeoutMs ?? 60_000;
   const args = req.args ?? [];
