@@ -66,8 +66,7 @@ class CythonEmitter extends PyFunctionEmitter {
     const body: string[] = [];
     this.block(f.body, 1, body);
     if (f.result === 'none') body.push('    return 0');
-    const scalarParams = new Set(f.params.filter((p) => !isPyArrayType(p.type)).map((p) => p.slot));
-    const decls = f.locals.map((l, i) => (scalarParams.has(i) ? '' : `    cdef ${cType(l.type)} v_${l.name} = ${l.type === 'bool' ? 'False' : '0'}`)).filter(Boolean);
+    const decls = this.bodyLocals().map((l) => `    cdef ${cType(l.type)} v_${l.name} = ${l.type === 'bool' ? 'False' : '0'}`);
     return [`cdef ${cType(f.result)} f_${f.name}(${params.join(', ')}) except *:`, ...decls, ...this.temps, ...body].join('\n');
   }
 

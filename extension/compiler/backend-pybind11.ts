@@ -74,11 +74,8 @@ class CppEmitter extends PyFunctionEmitter {
   fn(): string {
     const f = this.f;
     const out = [`${this.signature()} {`];
-    const params = new Set(f.params.filter((p) => !isPyArrayType(p.type)).map((p) => p.slot));
-    for (const [i, l] of f.locals.entries()) {
-      // Zero-initialised (the frontend proved each read comes after a write); a local never read would warn.
-      if (!params.has(i)) out.push(`  ${cType(l.type)} v_${l.name} = ${l.type === 'bool' ? 'false' : '0'};`, `  (void)v_${l.name};`);
-    }
+    // Zero-initialised (the frontend proved each read comes after a write); a local never read would warn.
+    for (const l of this.bodyLocals()) out.push(`  ${cType(l.type)} v_${l.name} = ${l.type === 'bool' ? 'false' : '0'};`, `  (void)v_${l.name};`);
     this.block(f.body, 1, out);
     out.push('}');
     return out.join('\n');

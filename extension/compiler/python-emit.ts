@@ -3,7 +3,7 @@
 // the origin line of a generated module. Each backend says only how its language writes what differs: Python's
 // indentation or C's braces, its casts, its helpers' prefix, its loops and array elements.
 import type { PythonKernel } from './compile-python';
-import type { PyBinaryOp, PyCallArg, PyExpr, PyFunction, PyMath, PyStmt, PyUnaryOp } from './ir';
+import { isPyArrayType, type PyBinaryOp, type PyCallArg, type PyExpr, type PyFunction, type PyLocal, type PyMath, type PyStmt, type PyUnaryOp } from './ir';
 
 type PyConst = Extract<PyExpr, { kind: 'const' }>;
 
@@ -171,6 +171,12 @@ export abstract class PyFunctionEmitter {
   ) {}
 
   protected abstract forLoop(s: Extract<PyStmt, { kind: 'for' }>, d: number, pad: string, out: string[]): void;
+
+  /** The locals the function declares in its body: all but its scalar parameters. */
+  protected bodyLocals(): PyLocal[] {
+    const params = new Set(this.f.params.filter((p) => !isPyArrayType(p.type)).map((p) => p.slot));
+    return this.f.locals.filter((_, i) => !params.has(i));
+  }
 
   /** What a `return` without a value adds after the keyword. */
   protected bareReturn(): string {
