@@ -8,7 +8,6 @@ import { loadTypeScript } from '../compiler/frontend-js';
 import { formatRefusal, type Refusal } from '../compiler/refusal';
 import { OPT_INS, normalizeOptIns, type OptIn } from '../../native/opt-ins';
 import { CancelledError, PerfLabError, userMessage } from '../errors';
-import type { ProgressSink } from '../progress';
 import type { TargetView } from '../protocol';
 import { prove } from '../prove/prove';
 import { record } from '../record/record';
@@ -20,6 +19,7 @@ import type { Log } from './log';
 import { measuredLensAdvice, targetsOf } from './optimize-advice';
 import { applyNote, benchView, functionAt, optInChoices, proofView, sideBySideAdvice, targetViews, unusableRecordedArgument, type TargetOutcome } from './optimize-data';
 import type { OptimizeSession, OptimizeViews } from './optimize-panel';
+import { withStageProgress } from './stage-progress';
 
 export interface OptimizeCommandDeps {
   /** The extension's storage; recordings are kept under `recordings/` in it. */
@@ -106,93 +106,82 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
   log.info(`optimizing ${name} in ${file}${optIns.length > 0 ? ` (native opt-ins: ${optIns.join(', ')})` : ''}`);
 
   try {
-    const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Perf Lab: optimizing ${name}`, cancellable: true },
-      async (progress, token): Promise<Outcome> => {
-        const abort = new AbortController();
-        const sub = token.onCancellationRequested(() => abort.abort());
-        const report: ProgressSink = (e) => progress.report({ message: e.message });
-        const stage = { signal: abort.signal, progress: report };
+    const outcome = await withStageProgress(`Perf Lab: optimizing ${name}`, async (stage): Promise<Outcome> => {
+      let recording = await loadRecording(store, file, name);
+      const reused = recording !== undefined;
+      if (!recording) {
+        recording = await record(
+          { file, functionName: name, nodePath, args: cfg.get<string[]>('args', []), timeoutMs: cfg.get<number>('timeout', 60) * 1000, onOutput: (_s, text) => log.append(text) },
+          stage,
+        );
+        await saveRecording(store, recording);
+      }
+      log.info(`${reused ? 'reusing' : 'recorded'} ${recording.calls.length} of ${recording.totalCalls} calls of ${name}`);
+      const params = recordedParamTypes(recording, recording.arity);
+      const selected = await selectKernel({ source, fileName, functionName: name, ...(params ? { params } : {}) }, stage);
+      if (!selected.ok) {
+        const why = params ? undefined : unusableRecordedArgument(recording.calls, recording.arity);
+        const refusal = why ? { ...selected.refusal, reason: `${selected.refusal.reason} (recorded: ${why})` } : selected.refusal;
+        return { kind: 'refused', refusal };
+      }
+      const targets = targetsOf(cfg.get<string>('target', 'wasm'));
+      const outcomes: TargetOutcome[] = [];
+      for (const t of targets) {
         try {
-          let recording = await loadRecording(store, file, name);
-          const reused = recording !== undefined;
-          if (!recording) {
-            recording = await record(
-              { file, functionName: name, nodePath, args: cfg.get<string[]>('args', []), timeoutMs: cfg.get<number>('timeout', 60) * 1000, onOutput: (_s, text) => log.append(text) },
-              stage,
-            );
-            await saveRecording(store, recording);
+          if (t === 'wasm') {
+            outcomes.push({ target: t, candidate: await compileKernel(selected.kernel, stage) });
+            continue;
           }
-          log.info(`${reused ? 'reusing' : 'recorded'} ${recording.calls.length} of ${recording.totalCalls} calls of ${name}`);
-          const params = recordedParamTypes(recording, recording.arity);
-          const selected = await selectKernel({ source, fileName, functionName: name, ...(params ? { params } : {}) }, stage);
-          if (!selected.ok) {
-            const why = params ? undefined : unusableRecordedArgument(recording.calls, recording.arity);
-            const refusal = why ? { ...selected.refusal, reason: `${selected.refusal.reason} (recorded: ${why})` } : selected.refusal;
-            return { kind: 'refused', refusal };
-          }
-          const targets = targetsOf(cfg.get<string>('target', 'wasm'));
-          const outcomes: TargetOutcome[] = [];
-          for (const t of targets) {
-            try {
-              if (t === 'wasm') {
-                outcomes.push({ target: t, candidate: await compileKernel(selected.kernel, stage) });
-                continue;
-              }
-              const { compileNative } = await import('../compiler/compile-native');
-              outcomes.push({ target: t, candidate: await compileNative(selected.kernel, { ...stage, nodePath: nodePath || 'node', optIns }) });
-            } catch (e) {
-              // With both targets asked for, a missing toolchain refuses that target only; alone, it is the answer.
-              if (targets.length === 1 || e instanceof CancelledError) throw e;
-              const why = userMessage(e);
-              log.warn(`${name}: no ${targetName(t)} version: ${why}`);
-              outcomes.push({ target: t, buildError: why });
-            }
-          }
-          const original = { source, fileName, functionName: name };
-          for (const o of outcomes) if (o.candidate) o.proof = await prove(original, o.candidate, recording, { ...stage, nodePath });
-          const proven = outcomes.filter((o): o is Required<Pick<TargetOutcome, 'candidate' | 'proof'>> & TargetOutcome => !!o.candidate && !!o.proof?.ok);
-          for (const o of outcomes) if (o.proof && !o.proof.ok) log.warn(`${name}: the ${targetName(o.target)} version was not proven: ${o.proof.reason ?? ''}`);
-          const base = { uri, source, functionName: name, outcomes };
-          if (proven.length === 0) return { kind: 'done', session: base, recording, reused, targets: targetViews(name, outcomes, undefined) };
-          const timeMs = Math.max(0.05, cfg.get<number>('benchmarkTime', 1.5)) * 1000;
-          // One run: JavaScript and every proven target, each in its own process, with the same calls per sample.
-          const multi = await benchTargets(original, proven.map((p) => p.candidate), recording, { ...stage, nodePath, timeMs });
-          // The single-target view (and Apply without a choice) uses the target measured fastest, else the first proven.
-          const best = multi.targets.filter((t) => t.verdict === 'faster').sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
-          const chosen = proven.find((p) => p.target === best?.target) ?? proven[0]!;
-          const t = multi.targets.find((x) => x.target === chosen.target)!;
-          const result: BenchResult = { ...multi, speedup: t.speedup, verdict: t.verdict, recommendation: t.recommendation };
-          let prediction: string | undefined;
-          const predicted: Partial<Record<Target, number>> = {};
-          try {
-            const { checkPrediction } = await import('../bench/break-even');
-            const { probeNode } = await import('../profile/node-runner');
-            const runtime = await probeNode(nodePath || 'node');
-            const key = `${file}#${name}`;
-            const checked = await checkPrediction({ execPath: runtime.execPath, version: runtime.version, store, key, recording, candidates: proven.map((p) => p.candidate), bench: multi });
-            prediction = checked.prediction.text;
-            for (const p of checked.prediction.targets) predicted[p.target] = p.speedup;
-            log.info(`break-even model for ${name}: predicted ${prediction}; measured ${multi.targets.map((x) => `${x.name} ${x.speedup.estimate.toFixed(2)}×`).join(', ')}`);
-          } catch (e) {
-            log.warn(`the break-even model could not predict ${name}: ${userMessage(e)}`);
-          }
-          return {
-            kind: 'done',
-            session: { ...base, chosen: chosen.target },
-            recording,
-            reused,
-            bench: result,
-            multi,
-            targets: targetViews(name, outcomes, multi, predicted),
-            predicted,
-            ...(prediction ? { prediction } : {}),
-          };
-        } finally {
-          sub.dispose();
+          const { compileNative } = await import('../compiler/compile-native');
+          outcomes.push({ target: t, candidate: await compileNative(selected.kernel, { ...stage, nodePath: nodePath || 'node', optIns }) });
+        } catch (e) {
+          // With both targets asked for, a missing toolchain refuses that target only; alone, it is the answer.
+          if (targets.length === 1 || e instanceof CancelledError) throw e;
+          const why = userMessage(e);
+          log.warn(`${name}: no ${targetName(t)} version: ${why}`);
+          outcomes.push({ target: t, buildError: why });
         }
-      },
-    );
+      }
+      const original = { source, fileName, functionName: name };
+      for (const o of outcomes) if (o.candidate) o.proof = await prove(original, o.candidate, recording, { ...stage, nodePath });
+      const proven = outcomes.filter((o): o is Required<Pick<TargetOutcome, 'candidate' | 'proof'>> & TargetOutcome => !!o.candidate && !!o.proof?.ok);
+      for (const o of outcomes) if (o.proof && !o.proof.ok) log.warn(`${name}: the ${targetName(o.target)} version was not proven: ${o.proof.reason ?? ''}`);
+      const base = { uri, source, functionName: name, outcomes };
+      if (proven.length === 0) return { kind: 'done', session: base, recording, reused, targets: targetViews(name, outcomes, undefined) };
+      const timeMs = Math.max(0.05, cfg.get<number>('benchmarkTime', 1.5)) * 1000;
+      // One run: JavaScript and every proven target, each in its own process, with the same calls per sample.
+      const multi = await benchTargets(original, proven.map((p) => p.candidate), recording, { ...stage, nodePath, timeMs });
+      // The single-target view (and Apply without a choice) uses the target measured fastest, else the first proven.
+      const best = multi.targets.filter((t) => t.verdict === 'faster').sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
+      const chosen = proven.find((p) => p.target === best?.target) ?? proven[0]!;
+      const t = multi.targets.find((x) => x.target === chosen.target)!;
+      const result: BenchResult = { ...multi, speedup: t.speedup, verdict: t.verdict, recommendation: t.recommendation };
+      let prediction: string | undefined;
+      const predicted: Partial<Record<Target, number>> = {};
+      try {
+        const { checkPrediction } = await import('../bench/break-even');
+        const { probeNode } = await import('../profile/node-runner');
+        const runtime = await probeNode(nodePath || 'node');
+        const key = `${file}#${name}`;
+        const checked = await checkPrediction({ execPath: runtime.execPath, version: runtime.version, store, key, recording, candidates: proven.map((p) => p.candidate), bench: multi });
+        prediction = checked.prediction.text;
+        for (const p of checked.prediction.targets) predicted[p.target] = p.speedup;
+        log.info(`break-even model for ${name}: predicted ${prediction}; measured ${multi.targets.map((x) => `${x.name} ${x.speedup.estimate.toFixed(2)}×`).join(', ')}`);
+      } catch (e) {
+        log.warn(`the break-even model could not predict ${name}: ${userMessage(e)}`);
+      }
+      return {
+        kind: 'done',
+        session: { ...base, chosen: chosen.target },
+        recording,
+        reused,
+        bench: result,
+        multi,
+        targets: targetViews(name, outcomes, multi, predicted),
+        predicted,
+        ...(prediction ? { prediction } : {}),
+      };
+    });
 
     if (outcome.kind === 'refused') {
       const r = outcome.refusal;

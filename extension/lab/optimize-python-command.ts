@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import type { PythonBenchResult } from '../bench/bench-python';
 import { PYTHON_TARGETS, pythonTargetName, type PythonTarget } from '../compiler/compile-python';
 import { formatRefusal } from '../compiler/refusal';
-import type { ProgressSink } from '../progress';
 import { describePythonProof } from '../prove/prove-python';
 import type { PythonRecording } from '../record/record-python';
 import type { OptimizeCommandDeps } from './optimize-command';
@@ -15,6 +14,7 @@ import { measuredLensAdvice } from './optimize-advice';
 import { pythonOptimizeData, type PythonTargetOutcome } from './optimize-data';
 import { reportFailure } from './command-helpers';
 import { pythonInterpreter } from './python-interpreter';
+import { withStageProgress } from './stage-progress';
 
 /** The top-level `def` the offset is in (the last one starting at or before it, at column 0), if any. */
 export function pythonFunctionAt(text: string, offset: number): string | undefined {
@@ -41,50 +41,39 @@ export async function optimizePythonCommand(deps: OptimizeCommandDeps, uri: vsco
   const store = deps.storage.fsPath;
   log.info(`optimizing ${name} in ${file} with ${interpreter.path} (${interpreter.from}) for ${targets.map(pythonTargetName).join(', ')}`);
   try {
-    const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Perf Lab: optimizing ${name}`, cancellable: true },
-      async (progress, token): Promise<Outcome> => {
-        const abort = new AbortController();
-        const sub = token.onCancellationRequested(() => abort.abort());
-        const report: ProgressSink = (e) => progress.report({ message: e.message });
-        const stage = { signal: abort.signal, progress: report };
-        try {
-          const { loadPythonRecording, recordPython, recordedPyParamTypes } = await import('../record/record-python');
-          const { probePython } = await import('../profile/python-runner');
-          const runtime = await probePython(interpreter.path);
-          const python = runtime.execPath;
-          let rec = await loadPythonRecording(store, file, name);
-          const reused = rec !== undefined;
-          if (!rec) {
-            rec = await recordPython(
-              { file, functionName: name, python, args: cfg.get<string[]>('args', []), timeoutMs: cfg.get<number>('timeout', 60) * 1000, onOutput: (_s, text) => log.append(text) },
-              store,
-              stage,
-            );
-          }
-          log.info(`${rec.calls.length} of ${rec.totalCalls} calls of ${name} recorded (${rec.runtimeVersion})`);
-          const { selectPythonKernel } = await import('../compiler/frontend-py');
-          const selected = await selectPythonKernel({ python, file, fileName: path.basename(file), functionName: name, params: recordedPyParamTypes(rec), signal: abort.signal });
-          if (!selected.ok) return { kind: 'refused', text: formatRefusal(selected.refusal), line: selected.refusal.line, column: selected.refusal.column };
-          const { buildAndProvePython } = await import('../python-targets');
-          const outcomes = await buildAndProvePython(selected.kernel, targets, rec, { ...stage, python, cacheDir: path.join(store, 'python') }, {
-            unavailable: (t, message) => log.warn(`${pythonTargetName(t)} is not available: ${message}`),
-            proved: (proof) => log.info(describePythonProof(proof, name).trimEnd()),
-          });
-          const proven = outcomes.filter((o) => o.proof?.ok);
-          const base = { kind: 'done' as const, outcomes, rec, reused, python, version: runtime.version };
-          if (proven.length === 0) return base;
-          const { benchPython } = await import('../bench/bench-python');
-          const timeMs = Math.max(0.05, cfg.get<number>('benchmarkTime', 1.5)) * 1000;
-          const bench = await benchPython(proven.map((p) => p.candidate!), rec, { ...stage, python, timeMs });
-          for (const v of bench.variants) log.info(`${name} ${v.name}: median ${v.median.toPrecision(4)} ms per call (±${v.rme.toFixed(1)}%, ${v.samples} samples)`);
-          for (const t of bench.targets) log.info(`${name} ${t.name}: ${t.recommendation}`);
-          return { ...base, bench };
-        } finally {
-          sub.dispose();
-        }
-      },
-    );
+    const outcome = await withStageProgress(`Perf Lab: optimizing ${name}`, async (stage): Promise<Outcome> => {
+      const { loadPythonRecording, recordPython, recordedPyParamTypes } = await import('../record/record-python');
+      const { probePython } = await import('../profile/python-runner');
+      const runtime = await probePython(interpreter.path);
+      const python = runtime.execPath;
+      let rec = await loadPythonRecording(store, file, name);
+      const reused = rec !== undefined;
+      if (!rec) {
+        rec = await recordPython(
+          { file, functionName: name, python, args: cfg.get<string[]>('args', []), timeoutMs: cfg.get<number>('timeout', 60) * 1000, onOutput: (_s, text) => log.append(text) },
+          store,
+          stage,
+        );
+      }
+      log.info(`${rec.calls.length} of ${rec.totalCalls} calls of ${name} recorded (${rec.runtimeVersion})`);
+      const { selectPythonKernel } = await import('../compiler/frontend-py');
+      const selected = await selectPythonKernel({ python, file, fileName: path.basename(file), functionName: name, params: recordedPyParamTypes(rec), signal: stage.signal });
+      if (!selected.ok) return { kind: 'refused', text: formatRefusal(selected.refusal), line: selected.refusal.line, column: selected.refusal.column };
+      const { buildAndProvePython } = await import('../python-targets');
+      const outcomes = await buildAndProvePython(selected.kernel, targets, rec, { ...stage, python, cacheDir: path.join(store, 'python') }, {
+        unavailable: (t, message) => log.warn(`${pythonTargetName(t)} is not available: ${message}`),
+        proved: (proof) => log.info(describePythonProof(proof, name).trimEnd()),
+      });
+      const proven = outcomes.filter((o) => o.proof?.ok);
+      const base = { kind: 'done' as const, outcomes, rec, reused, python, version: runtime.version };
+      if (proven.length === 0) return base;
+      const { benchPython } = await import('../bench/bench-python');
+      const timeMs = Math.max(0.05, cfg.get<number>('benchmarkTime', 1.5)) * 1000;
+      const bench = await benchPython(proven.map((p) => p.candidate!), rec, { ...stage, python, timeMs });
+      for (const v of bench.variants) log.info(`${name} ${v.name}: median ${v.median.toPrecision(4)} ms per call (±${v.rme.toFixed(1)}%, ${v.samples} samples)`);
+      for (const t of bench.targets) log.info(`${name} ${t.name}: ${t.recommendation}`);
+      return { ...base, bench };
+    });
 
     if (outcome.kind === 'refused') {
       deps.lenses.noteRefusal(file, name, outcome.text);
