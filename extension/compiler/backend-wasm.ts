@@ -3,6 +3,7 @@
 // (`unreachable`); the loader then runs the original function, which computes what JavaScript computes.
 import { elementSize, isArrayType, type ArrayKind, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
 import { boundsFacts, type InBounds } from './bounds';
+import { dyadicPlan, dyadicScale, type DyadicPlan } from './dyadic';
 import { CHECKED_LIMIT, EXACT, intLocals, intShape } from './exact-ints';
 import { unrollLoops } from './unroll';
 import { walkIr } from './ir-walk';
@@ -198,6 +199,8 @@ class FunctionGen {
   private fast = false;
   /** i32 wasm locals of the narrowed integer-double locals (fast version). */
   private narrowIndex: number[] = [];
+  /** Emitting the double version of a planned integer expression (dyadic.ts): no plans inside it. */
+  private plainDoubles = false;
 
   constructor(
     private gen: ModuleGen,
@@ -654,6 +657,14 @@ class FunctionGen {
       }
       case 'binary': {
         if (this.fast && this.ranges!.i32Compares.has(e)) return this.binary(I32_COMPARE[e.op]!, this.i32Of(e.left), this.i32Of(e.right));
+        if (!this.plainDoubles && e.op === 'f64.div' && e.left.kind === 'const') {
+          const plan = dyadicPlan(e.right);
+          const scale = plan && dyadicScale(e.right);
+          const c = e.left.value;
+          if (plan && Number.isFinite(c * 2 ** scale!) && (c * 2 ** scale!) / 2 ** scale! === c) return this.dyadic(e, plan, c);
+        }
+        const plan = this.plainDoubles ? undefined : dyadicPlan(e);
+        if (plan) return this.dyadic(e, plan);
         const scaled = shiftAddFactor(e);
         if (scaled) return m.i32.mul(this.expr(scaled.x), m.i32.const(scaled.factor));
         return this.intCompare(e) ?? this.binary(e.op, this.expr(e.left), this.expr(e.right));
@@ -679,6 +690,41 @@ class FunctionGen {
         throw new Error(`unknown expression ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /**
+   * A planned expression (dyadic.ts) in 64-bit integers when its int32 leaves are in [0, limit), else in doubles
+   * as written. `c / planned` (a constant c) is `(c * 2^scale) / numerator`: the same single rounding of the
+   * same quotient, without scaling the numerator down first.
+   */
+  private dyadic(e: Expr, plan: DyadicPlan, dividend?: number): ExpressionRef {
+    const { m, b } = this;
+    let leaves: ExpressionRef | undefined;
+    for (const l of plan.locals) leaves = leaves === undefined ? m.local.get(this.localIndex[l]!, b.i32) : m.i32.or(leaves, m.local.get(this.localIndex[l]!, b.i32));
+    const ok = m.i32.lt_u(leaves!, m.i32.const(plan.limit));
+    const planned = dividend === undefined ? e : (e as Extract<Expr, { kind: 'binary' }>).right;
+    const scale = dyadicScale(planned);
+    const whole = m.f64.convert_s.i64(this.dyadicInt(planned, scale));
+    this.plainDoubles = true;
+    const doubles = this.expr(e);
+    this.plainDoubles = false;
+    const fast = dividend !== undefined ? m.f64.div(m.f64.const(dividend * 2 ** scale), whole) : scale === 0 ? whole : m.f64.mul(whole, m.f64.const(2 ** -scale));
+    return m.if(ok, fast, doubles);
+  }
+
+  /** The numerator of a planned expression's value at `scale` (value × 2^scale), an exact i64. */
+  private dyadicInt(e: Expr, scale: number): ExpressionRef {
+    const m = this.m;
+    const own = dyadicScale(e);
+    let v: ExpressionRef;
+    if (e.kind === 'const') v = m.i64.const(BigInt(e.value));
+    else if (e.kind === 'unary') v = m.i64.extend_s(this.expr(e.arg));
+    else if (e.kind !== 'binary') throw new Error('dyadic: not a planned expression');
+    else if (e.op === 'f64.div') v = this.dyadicInt(e.left, dyadicScale(e.left));
+    else if (e.op === 'f64.mul') v = m.i64.mul(this.dyadicInt(e.left, dyadicScale(e.left)), this.dyadicInt(e.right, dyadicScale(e.right)));
+    else if (e.op === 'f64.add') v = m.i64.add(this.dyadicInt(e.left, own), this.dyadicInt(e.right, own));
+    else v = m.i64.sub(this.dyadicInt(e.left, own), this.dyadicInt(e.right, own));
+    return scale === own ? v : m.i64.shl(v, m.i64.const(BigInt(scale - own)));
   }
 
   private unary(op: Extract<Expr, { kind: 'unary' }>['op'], x: ExpressionRef): ExpressionRef {

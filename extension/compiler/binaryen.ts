@@ -30,13 +30,18 @@ export interface Emitted {
   flags: string[];
 }
 
+/** Largest function (in binaryen's instructions) inlined into each of several callers (binaryen's default: 20). */
+const FLEXIBLE_INLINE = 64;
+
 /** Validates, optimises like `wasm-opt -O3` (IEEE semantics kept: no fast-math) and emits binary and text. */
 export function optimizeAndEmit(b: Binaryen, mod: BinaryenModule): Emitted {
   if (!mod.validate()) throw new Error('the generated WebAssembly module does not validate');
   b.setOptimizeLevel(3);
   b.setShrinkLevel(0);
   b.setFastMath(false);
+  // Helpers with a checked integer version and a double one (dyadic.ts) are about 50 instructions: still inlined.
+  b.setFlexibleInlineMaxSize(FLEXIBLE_INLINE);
   mod.optimize();
   if (!mod.validate()) throw new Error('the optimised WebAssembly module does not validate');
-  return { wasm: mod.emitBinary(), wat: mod.emitText(), flags: ['-O3', '--shrink-level=0', '--no-fast-math'] };
+  return { wasm: mod.emitBinary(), wat: mod.emitText(), flags: ['-O3', '--shrink-level=0', '--no-fast-math', `--flexible-inline-max-function-size=${FLEXIBLE_INLINE}`] };
 }

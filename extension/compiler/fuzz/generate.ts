@@ -50,6 +50,7 @@ class Gen {
     if (r < 0.8) return `Math.${pick(this.r, MATH2)}(${this.expr(depth - 1)}, ${this.expr(depth - 1)})`;
     if (r < 0.87) return `(${this.cond(depth - 1)} ? ${this.expr(depth - 1)} : ${this.expr(depth - 1)})`;
     if (r < 0.95 && this.arrays.length) return this.read(depth - 1);
+    if (r < 0.97) return this.chance(0.5) ? this.dyadic(depth) : `tri(${this.int32Leaf()}, ${this.int32Leaf()})`;
     if (this.helper) return `${this.helper}(${this.expr(depth - 1)}, ${this.expr(depth - 1)})`;
     return this.leaf();
   }
@@ -86,6 +87,31 @@ class Gen {
     const leaf = () => (names.length && this.r() < 0.75 ? pick(this.r, names) : pick(this.r, ['0', '1', '2', '3', '(-1)', '7', '255', '2147483647', '(-2147483648)', '4294967295', '9007199254740992', '4503599627370497']));
     if (depth <= 0 || this.r() < 0.3) return leaf();
     return `(${this.intish(depth - 1)} ${pick(this.r, ['+', '-', '*', '+'])} ${this.intish(depth - 1)})`;
+  }
+
+  /** An int32 value: a counter, `v | 0`, or an int32 literal (small, at the limits of the integer plans, extreme). */
+  private int32Leaf(): string {
+    const names = [...this.counters, ...this.vars, ...this.numbers];
+    if (names.length && this.r() < 0.7) {
+      const n = pick(this.r, names);
+      return this.counters.includes(n) ? n : `(${n} | 0)`;
+    }
+    return pick(this.r, ['0', '1', '2', '5', '(-1)', '(-3)', '33554431', '33554432', '67108864', '67108863', '2147483647', '(-2147483648)', '1073741824']);
+  }
+
+  /**
+   * Integer arithmetic on int32 values in doubles, halved or quartered (`(i + j) * (i + j + 1) / 2 + i`, maybe
+   * `1 / (...)`): what the backend computes in 64-bit integers when the values are small (dyadic.ts).
+   */
+  private dyadic(depth: number): string {
+    const part = (d: number): string => {
+      if (d <= 0 || this.r() < 0.25) return this.int32Leaf();
+      const r = this.r();
+      if (r < 0.2) return `(${part(d - 1)} / ${pick(this.r, ['2', '4', '8'])})`;
+      return `(${part(d - 1)} ${pick(this.r, ['+', '-', '*', '*'])} ${part(d - 1)})`;
+    };
+    const e = part(Math.max(depth, 2));
+    return this.chance(0.4) ? `(${pick(this.r, ['1', '-2', '3'])} / ${e})` : e;
   }
 
   private read(depth: number): string {
@@ -256,6 +282,7 @@ export function generateModule(r: () => number, count: number): GeneratedModule 
   const parts: string[] = [];
   const helper = new Gen(r, ['p', 'q'], [], undefined);
   parts.push(`function helper(p, q) {\n${(helper.stmts(1, 2), helper.text())}\n  return ${helper.expr(2)};\n}`);
+  parts.push('function tri(i, j) {\n  return 1 / (((i + j) * (i + j + 1)) / 2 + i + 1);\n}');
   const functions: GeneratedFunction[] = [];
   for (let f = 0; f < count; f++) {
     const params: ParamTypeName[] = [];
