@@ -166,6 +166,26 @@ function fastMayBail(f: IrFunction, r: RangeFacts): boolean {
   return bail;
 }
 
+/**
+ * The int32 counter `c` of a loop `while (c < e) … next c = c + 1` whose test compares two int32 values
+ * (ranges.ts's i32Compares) and whose body never assigns c: at the update c < e <= 2^31 - 1, so `c + 1` in signed
+ * int32 cannot overflow and equals the wrapping sum. Signed, it is an induction variable the compiler can vectorise on.
+ */
+function signedStepCounter(s: Extract<Stmt, { kind: 'loop' }>, r: RangeFacts): number | undefined {
+  const t = s.test;
+  if (!t || s.postTest || t.kind !== 'binary' || !r.i32Compares.has(t) || (t.op !== 'f64.lt' && t.op !== 'f64.gt')) return undefined;
+  const side = t.op === 'f64.lt' ? t.left : t.right;
+  const c = side.kind === 'unary' && side.op === 'f64.from_i32' ? side.arg : side;
+  if (c.kind !== 'local' || c.type !== 'i32' || s.update.length !== 1) return undefined;
+  const u = s.update[0]!;
+  const v = u.kind === 'set' && u.local === c.local ? u.value : undefined;
+  if (!v || v.kind !== 'binary' || v.op !== 'i32.add' || v.type !== 'i32' || v.left.kind !== 'local' || v.left.local !== c.local) return undefined;
+  if (v.right.kind !== 'const' || v.right.value !== 1) return undefined;
+  let assigned = false;
+  walkIr(s.body, (b) => (assigned ||= b.kind === 'set' && b.local === c.local), () => {});
+  return assigned ? undefined : c.local;
+}
+
 function alwaysReturns(list: Stmt[]): boolean {
   const last = list[list.length - 1];
   if (!last) return false;
@@ -302,7 +322,9 @@ class CppGen {
       this.fast = false;
       const call = `${mangle(f.name)}_fast(${args})`;
       const guard = r.guard.length ? r.guard.map((t) => this.guardTerm(t)).join(' && ') : 'true';
-      enter = `  if (${guard}) ${f.result === 'void' ? `{ ${call}; return; }` : `return ${call};`}`;
+      // Expected true: without the hint the compiler rates a conjunction of many tests unlikely, takes the
+      // guarded version for cold code and optimises it for size (no vectorising).
+      enter = `  if (__builtin_expect(bool(${guard}), 1)) ${f.result === 'void' ? `{ ${call}; return; }` : `return ${call};`}`;
       if (f.name === this.ir.entry && !fastMayBail(f, r)) this.safeWhen = guard;
     }
     out.push(...this.body(f, '', enter));
@@ -315,7 +337,9 @@ class CppGen {
     if (enter) out.push(enter);
     const params = new Set(f.params.filter((p) => !isArrayType(p.type)).map((p) => p.slot));
     f.locals.forEach((l, i) => {
-      const type = this.fast && this.ranges.narrow.has(i) ? 'int32_t' : C_TYPE[l.type];
+      // A narrowed local is held in int64_t: the same value, and an index built from it stays an affine
+      // function of the loop counters for the compiler (a truncation to int32_t would hide that: no vectorising).
+      const type = this.fast && this.ranges.narrow.has(i) ? 'int64_t' : C_TYPE[l.type];
       if (!params.has(i)) out.push(`  ${type} l${i} = ${l.type === 'bool' ? 'false' : '0'};  // ${l.name.replace(/[^\w$]/g, '')}`);
     });
     this.block(f.body, 1, out);
@@ -375,7 +399,7 @@ class CppGen {
     const pad = '  '.repeat(d);
     switch (s.kind) {
       case 'set':
-        if (this.fast && this.ranges.narrow.has(s.local)) out.push(`${pad}l${s.local} = int32_t(${this.intOf(s.value)});`);
+        if (this.fast && this.ranges.narrow.has(s.local)) out.push(`${pad}l${s.local} = ${this.intOf(s.value)};`);
         else out.push(`${pad}l${s.local} = ${this.expr(s.value)};`);
         return;
       case 'store':
@@ -404,7 +428,11 @@ class CppGen {
         this.block(s.body, d + 2, out);
         out.push(`${pad}  }`);
         if (this.jumps.has(`cont${s.label}`)) out.push(`${pad}  cont${s.label}:;`);
-        this.block(s.update, d + 1, out);
+        const counter = this.fast ? signedStepCounter(s, this.ranges) : undefined;
+        for (const u of s.update) {
+          if (u.kind === 'set' && u.local === counter) out.push(`${pad}  l${counter} = l${counter} + 1;`);
+          else this.stmt(u, d + 1, out);
+        }
         if (s.postTest) out.push(`${pad}  if (!(${this.expr(s.postTest)})) break;`);
         out.push(`${pad}}`);
         if (this.jumps.has(`brk${s.label}`)) out.push(`${pad}brk${s.label}:;`);
