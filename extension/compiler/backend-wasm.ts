@@ -356,8 +356,8 @@ class FunctionGen {
         inner.push(m.block(cont, this.stmts(s.body), this.b.none));
         if (fact) this.active.pop();
         inner.push(...this.stmts(s.update));
-        const bottom = rotated ? this.expr(s.test!) : s.postTest ? this.expr(s.postTest) : undefined;
-        inner.push(bottom !== undefined ? m.br(top, bottom) : m.br(top));
+        if (rotated) inner.push(...this.continueIf(top, brk, s.test!));
+        else inner.push(s.postTest ? m.br(top, this.expr(s.postTest)) : m.br(top));
         const loop = m.loop(top, m.block(null, inner, this.b.none));
         return m.block(brk, rotated ? [...this.exitUnless(brk, s.test!), loop] : [loop], this.b.none);
       }
@@ -385,6 +385,14 @@ class FunctionGen {
       return [...this.exitUnless(label, test.cond), ...this.exitUnless(label, test.then)];
     }
     return [this.m.br(label, this.m.i32.eqz(this.expr(test)))];
+  }
+
+  /** Branches back to `top` if `test` holds, else falls out of the loop: `a && b` leaves by `exit` unless `a`, then tests `b`. */
+  private continueIf(top: string, exit: string, test: Expr): ExpressionRef[] {
+    if (test.kind === 'cond' && test.type === 'bool' && test.else.kind === 'const' && test.else.value === 0) {
+      return [...this.exitUnless(exit, test.cond), ...this.continueIf(top, exit, test.then)];
+    }
+    return [this.m.br(top, this.expr(test))];
   }
 
   /** An element index as an i32, or 0xFFFFFFFF when JavaScript would not see an element there. */
