@@ -15,6 +15,20 @@ import {
   type ValueType,
 } from './ir';
 
+/** The lines under a signature, in either dialect: locals other than the scalar parameters, and the arrays written. */
+function declarations<T>(
+  f: { params: { type: T; slot: number }[]; locals: { name: string; type: unknown }[]; arrays: { name: string; written: boolean }[] },
+  isScalar: (t: T) => boolean,
+): string[] {
+  const lines: string[] = [];
+  const scalarParams = new Set(f.params.filter((p) => isScalar(p.type)).map((p) => p.slot));
+  const locals = f.locals.map((l, i) => (scalarParams.has(i) ? null : `$${i}:${l.name}: ${String(l.type)}`)).filter(Boolean);
+  if (locals.length) lines.push(`  locals ${locals.join(', ')}`);
+  const written = f.arrays.filter((a) => a.written).map((a) => a.name);
+  if (written.length) lines.push(`  writes ${written.join(', ')}`);
+  return lines;
+}
+
 /** Prints a module: each function with its signature, locals and body. */
 export function printIr(mod: IrModule): string {
   return mod.functions.map((f) => printFunction(f, f.name === mod.entry)).join('\n');
@@ -28,12 +42,7 @@ function printFunction(f: IrFunction, entry: boolean): string {
   const params = f.params
     .map((p) => `${p.name}: ${typeName(p.type)}${p.guard ? ` (guard ${p.guard})` : ''}`)
     .join(', ');
-  const lines = [`${entry ? 'entry ' : ''}function ${f.name}(${params}): ${f.result}`];
-  const scalarParams = new Set(f.params.filter((p) => !isArrayType(p.type)).map((p) => p.slot));
-  const locals = f.locals.map((l, i) => (scalarParams.has(i) ? null : `$${i}:${l.name}: ${l.type}`)).filter(Boolean);
-  if (locals.length) lines.push(`  locals ${locals.join(', ')}`);
-  const written = f.arrays.filter((a) => a.written).map((a) => a.name);
-  if (written.length) lines.push(`  writes ${written.join(', ')}`);
+  const lines = [`${entry ? 'entry ' : ''}function ${f.name}(${params}): ${f.result}`, ...declarations(f, (t) => !isArrayType(t))];
   const out = new Printer(f, lines);
   out.block(f.body, 1);
   return lines.join('\n') + '\n';
@@ -133,12 +142,10 @@ export function printPyIr(mod: PyModule): string {
 
 function printPyFunction(f: PyFunction, entry: boolean): string {
   const params = f.params.map((p) => `${p.name}: ${pyTypeName(p.type)}`).join(', ');
-  const lines = [`${entry ? 'entry ' : ''}def ${f.name}(${params}) -> ${f.result}${f.resultNumpy ? ' (numpy scalar)' : ''}`];
-  const scalarParams = new Set(f.params.filter((p) => typeof p.type !== 'object').map((p) => p.slot));
-  const locals = f.locals.map((l, i) => (scalarParams.has(i) ? null : `$${i}:${l.name}: ${l.type}`)).filter(Boolean);
-  if (locals.length) lines.push(`  locals ${locals.join(', ')}`);
-  const written = f.arrays.filter((a) => a.written).map((a) => a.name);
-  if (written.length) lines.push(`  writes ${written.join(', ')}`);
+  const lines = [
+    `${entry ? 'entry ' : ''}def ${f.name}(${params}) -> ${f.result}${f.resultNumpy ? ' (numpy scalar)' : ''}`,
+    ...declarations(f, (t) => typeof t !== 'object'),
+  ];
   new PyPrinter(f, lines).block(f.body, 1);
   return lines.join('\n') + '\n';
 }
