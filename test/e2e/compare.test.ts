@@ -78,6 +78,10 @@ describe('compare two profiles', () => {
         const item = page.getByRole('menuitem', { name: COMPARE }).first();
         try {
           await item.waitFor({ state: 'visible', timeout: 2_000 });
+          // Opening the first file's editor can take the focus from the list and drop the Ctrl+click's selection:
+          // then the command would compare one file and ask for the other, so start the selection again.
+          const selected = async (name: string) => (await row(name).getAttribute('aria-selected')) === 'true';
+          if (!(await selected('before.cpuprofile')) || !(await selected('after.cpuprofile'))) throw new Error('the two profiles are not both selected');
           await lab.screenshot('explorer-menu');
           clicked = Date.now();
           await item.click();
