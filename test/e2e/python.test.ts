@@ -159,6 +159,10 @@ describe('profile a Python file from the editor', () => {
       await lab.page.keyboard.press('Control+S');
       const deadline = Date.now() + 20_000;
       while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await lab.page.waitForTimeout(200);
+      // The editor may still be writing the file (the undone edit, then the save): run the script only once its
+      // tab is clean and the file has stayed the same for a moment.
+      await lab.page.locator('.tabs-container .tab.dirty').filter({ hasText: OPTIMIZED }).waitFor({ state: 'detached', timeout: 20_000 });
+      await lab.page.waitForTimeout(1_000);
       assert.ok(readFileSync(file).equals(Buffer.from(original, 'utf8')), 'Undo restores the source byte for byte');
       const gone = Date.now() + 10_000;
       const left = () => readdirSync(lab.workspace).filter((f) => !before.has(f) && f !== '__pycache__');
