@@ -45,10 +45,7 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
  */
 export function standaloneHtml(data: FlameGraphData, webviewScript: string): string {
   data = new FlameSession(data, { maxWholeNodes: 200_000, deferChart: false }).initial();
-  const nonce = makeNonce();
-  const csp = ["default-src 'none'", 'img-src data:', `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
-  const script = `<script nonce="${nonce}">\n${inlineScript(webviewScript)}\n</script>`;
-  return page(csp, data.title, nonce, { type: 'load', data }, script);
+  return standalonePage({ type: 'load', data }, data.title, webviewScript);
 }
 
 /** A self-contained page like {@link standaloneHtml} that starts with another first message (a comparison of profiles). */
