@@ -2,6 +2,7 @@
 // call tree the differential flame graph draws. Pure functions of the profile model.
 import type { DiffFunction, DiffGraphData, DiffNode, FlameNode, FrameInfo } from '../protocol';
 import { callTree, functionStats, lineStats, totalWeight, type FunctionStat } from './aggregate';
+import { countNodes } from './flame-tree';
 import type { LineMapper } from './line-map';
 import type { Profile } from './model';
 
@@ -466,15 +467,4 @@ export function pruneDiffTree(root: DiffNode, d: DiffSides, maxNodes: number): n
     walk.push(...kept);
   }
   return dropped;
-}
-
-function countNodes(n: DiffNode): number {
-  let count = 0;
-  const stack = [n];
-  while (stack.length > 0) {
-    const x = stack.pop()!;
-    count++;
-    stack.push(...x.children);
-  }
-  return count;
 }
