@@ -13,6 +13,7 @@ import { CONTROL_FD_ENV } from '../profile/preload/control';
 import { probePython } from '../profile/python-runner';
 import { firstLines, seconds, startChild } from '../profile/run-child';
 import { sourceHash } from './record';
+import type { Recording } from './recording';
 import { DEFAULT_LIMITS, type RecordLimits } from './sampler';
 import { readRecordingText, writeRecordingText } from './store';
 
@@ -38,19 +39,9 @@ export interface PythonCallSummary {
 }
 
 /** A recording of a Python function, stored as the helper's JSON plus these fields. */
-export interface PythonRecording {
+export interface PythonRecording extends Omit<Recording, 'calls' | 'runtimeVersion'> {
   language: 'python';
-  file: string;
-  functionName: string;
-  sourceHash: string;
-  line: number;
-  arity: number;
   calls: PythonCallSummary[];
-  totalCalls: number;
-  truncated: boolean;
-  tooLarge: number;
-  limits: RecordLimits;
-  recordedAt: string;
   /** "Python 3.11.7". */
   runtimeVersion: string;
   interpreter: string;
