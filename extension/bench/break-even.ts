@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { buildAddon } from '../../native/build-addon';
 import type { Candidate, Target } from '../compiler/compile';
 import { ARRAY_KINDS, type ArrayKind, type Expr, type IrModule, type Stmt } from '../compiler/ir';
-import { walkExpr } from '../compiler/parallel';
+import { walkExpr } from '../compiler/ir-walk';
 import { PerfLabError } from '../errors';
 import { firstLines } from '../profile/run-child';
 import { isReplayable, type Recording } from '../record/recording';

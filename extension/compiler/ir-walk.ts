@@ -2,31 +2,34 @@
 // bodies, updates and post-tests included).
 import type { Expr, Stmt } from './ir';
 
+/** An expression and all its sub-expressions, parents first. */
+export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
+  visit(e);
+  switch (e.kind) {
+    case 'unary':
+      return walkExpr(e.arg, visit);
+    case 'binary':
+      walkExpr(e.left, visit);
+      return walkExpr(e.right, visit);
+    case 'math':
+      return e.args.forEach((a) => walkExpr(a, visit));
+    case 'cond':
+      walkExpr(e.cond, visit);
+      walkExpr(e.then, visit);
+      return walkExpr(e.else, visit);
+    case 'load':
+      return walkExpr(e.index, visit);
+    case 'call':
+      for (const a of e.args) if (a.kind !== 'array') walkExpr(a, visit);
+      return;
+    default:
+      return;
+  }
+}
+
 /** Calls `onStmt` for each statement and `onExpr` for each expression below `list`. */
 export function walkIr(list: Stmt[], onStmt: (s: Stmt) => void, onExpr: (e: Expr) => void): void {
-  const expr = (e: Expr): void => {
-    onExpr(e);
-    switch (e.kind) {
-      case 'unary':
-        return expr(e.arg);
-      case 'binary':
-        expr(e.left);
-        return expr(e.right);
-      case 'math':
-        return e.args.forEach(expr);
-      case 'cond':
-        expr(e.cond);
-        expr(e.then);
-        return expr(e.else);
-      case 'load':
-        return expr(e.index);
-      case 'call':
-        for (const a of e.args) if (a.kind !== 'array') expr(a);
-        return;
-      default:
-        return;
-    }
-  };
+  const expr = (e: Expr): void => walkExpr(e, onExpr);
   for (const s of list) {
     onStmt(s);
     switch (s.kind) {

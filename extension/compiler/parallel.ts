@@ -14,6 +14,7 @@
 // starts, and the loop then runs on one thread, as it does when it has too few iterations to pay for the threads.
 // Iterations keep their own results, so a parallel loop computes exactly what the serial one does.
 import type { Expr, IrFunction, IrModule, Stmt } from './ir';
+import { walkExpr, walkIr } from './ir-walk';
 
 type Loop = Extract<Stmt, { kind: 'loop' }>;
 
@@ -148,81 +149,11 @@ function isSmallCount(e: Expr): e is Extract<Expr, { kind: 'const' }> {
   return e.kind === 'const' && Number.isInteger(e.value) && e.value >= 0 && e.value <= 2 ** 31 && !Object.is(e.value, -0);
 }
 
-/** Every statement of a list and of the lists nested in it (branches, loop bodies and updates). */
-export function forEachStmt(list: Stmt[], visit: (s: Stmt) => void): void {
-  for (const s of list) {
-    visit(s);
-    if (s.kind === 'if') {
-      forEachStmt(s.then, visit);
-      forEachStmt(s.else, visit);
-    } else if (s.kind === 'loop') {
-      forEachStmt(s.body, visit);
-      forEachStmt(s.update, visit);
-    }
-  }
-}
-
 /** Locals assigned anywhere in a statement list (nested ones included). */
 function assignedIn(list: Stmt[]): Set<number> {
   const into = new Set<number>();
-  forEachStmt(list, (s) => s.kind === 'set' && into.add(s.local));
+  walkIr(list, (s) => s.kind === 'set' && into.add(s.local), () => {});
   return into;
-}
-
-/** Every expression directly held by a statement list and its nested statements. */
-export function forEachExpr(list: Stmt[], visit: (e: Expr) => void): void {
-  for (const s of list) {
-    switch (s.kind) {
-      case 'set':
-      case 'expr':
-        visit(s.value);
-        break;
-      case 'store':
-        visit(s.index);
-        visit(s.value);
-        break;
-      case 'if':
-        visit(s.cond);
-        forEachExpr(s.then, visit);
-        forEachExpr(s.else, visit);
-        break;
-      case 'loop':
-        if (s.test) visit(s.test);
-        forEachExpr(s.body, visit);
-        forEachExpr(s.update, visit);
-        if (s.postTest) visit(s.postTest);
-        break;
-      case 'return':
-        if (s.value) visit(s.value);
-        break;
-      default:
-        break;
-    }
-  }
-}
-
-/** An expression and all its sub-expressions. */
-export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
-  visit(e);
-  switch (e.kind) {
-    case 'unary':
-      return walkExpr(e.arg, visit);
-    case 'binary':
-      walkExpr(e.left, visit);
-      return walkExpr(e.right, visit);
-    case 'math':
-      return e.args.forEach((a) => walkExpr(a, visit));
-    case 'cond':
-      walkExpr(e.cond, visit);
-      walkExpr(e.then, visit);
-      return walkExpr(e.else, visit);
-    case 'load':
-      return walkExpr(e.index, visit);
-    case 'call':
-      return e.args.forEach((a) => a.kind !== 'array' && walkExpr(a, visit));
-    default:
-      return;
-  }
 }
 
 function localsRead(e: Expr): Set<number> {
@@ -239,12 +170,10 @@ function checkCallee(ir: IrModule, name: string, seen = new Set<string>()): void
   if (!g) refuse(`it calls ${name}, which is not compiled with it`);
   const written = g.arrays.find((a) => a.written);
   if (written) refuse(`it calls ${name}, which writes ${written.name}`);
-  forEachExpr(g.body, (e) =>
-    walkExpr(e, (x) => {
-      if (x.kind === 'math') refuse(`${name} calls Math.${x.fn}, which runs in JavaScript on the main thread only`);
-      if (x.kind === 'call') checkCallee(ir, x.fn, seen);
-    }),
-  );
+  walkIr(g.body, () => {}, (x) => {
+    if (x.kind === 'math') refuse(`${name} calls Math.${x.fn}, which runs in JavaScript on the main thread only`);
+    if (x.kind === 'call') checkCallee(ir, x.fn, seen);
+  });
 }
 
 function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
@@ -262,18 +191,16 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
 
   // Arrays the loop writes.
   const written = new Set<number>();
-  forEachStmt(loop.body, (s) => s.kind === 'store' && written.add(s.array));
+  walkIr(loop.body, (s) => s.kind === 'store' && written.add(s.array), () => {});
   const used = new Set<number>(written);
-  forEachExpr(loop.body, (e) =>
-    walkExpr(e, (x) => {
-      if (x.kind === 'load' || x.kind === 'length') used.add(x.array);
-      if (x.kind === 'call') for (const a of x.args) if (a.kind === 'array') used.add(a.array);
-    }),
-  );
+  walkIr(loop.body, () => {}, (x) => {
+    if (x.kind === 'load' || x.kind === 'length') used.add(x.array);
+    if (x.kind === 'call') for (const a of x.args) if (a.kind === 'array') used.add(a.array);
+  });
 
   // Locals assigned exactly once in the function: an index held in one (`const k = y * w + x`) is read through it.
   const assignCount = new Map<number, number>();
-  forEachStmt(f.body, (s) => s.kind === 'set' && assignCount.set(s.local, (assignCount.get(s.local) ?? 0) + 1));
+  walkIr(f.body, (s) => s.kind === 'set' && assignCount.set(s.local, (assignCount.get(s.local) ?? 0) + 1), () => {});
   const invariant = (l: number) => !assigned.has(l) && l !== i;
   const name = (l: number) => f.locals[l]!.name;
   const arrayName = (a: number) => f.arrays[a]!.name;
@@ -381,10 +308,14 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
     if (assignedIn(inner.body).has(x)) return undefined;
     // Every other assignment of x starts it at a constant ≥ 0.
     let ok = true;
-    forEachStmt(f.body, (s) => {
-      if (s.kind !== 'set' || s.local !== x || s === inner.update[0]) return;
-      if (!(s.value.kind === 'const' && s.value.type === 'i32' && s.value.value >= 0)) ok = false;
-    });
+    walkIr(
+      f.body,
+      (s) => {
+        if (s.kind !== 'set' || s.local !== x || s === inner.update[0]) return;
+        if (!(s.value.kind === 'const' && s.value.type === 'i32' && s.value.value >= 0)) ok = false;
+      },
+      () => {},
+    );
     return ok ? [x, ib.bound.local] : undefined;
   };
 
@@ -454,11 +385,9 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
     }
   };
   gather(f.body);
-  forEachExpr(outside, (e) =>
-    localsRead(e).forEach((l) => {
-      if (assigned.has(l)) refuse(`${f.locals[l]!.name} is read after the loop`);
-    }),
-  );
+  walkIr(outside, () => {}, (x) => {
+    if (x.kind === 'local' && assigned.has(x.local)) refuse(`${f.locals[x.local]!.name} is read after the loop`);
+  });
 
 
   const aliases: [number, number][] = [];
@@ -471,7 +400,7 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
   }
   const hasLoop = (l: Stmt[]): boolean => l.some((s) => s.kind === 'loop' || (s.kind === 'if' && (hasLoop(s.then) || hasLoop(s.else))));
   let calls = false;
-  forEachExpr(loop.body, (e) => walkExpr(e, (x) => (calls ||= x.kind === 'call')));
+  walkIr(loop.body, () => {}, (x) => (calls ||= x.kind === 'call'));
   const nested = hasLoop(loop.body) || calls;
   return {
     fn: f.name,
