@@ -179,23 +179,27 @@ export function mapFrames(p: Profile, map: (f: Frame) => Frame, mapLine?: (f: Fr
   return b.build(p.durationMs);
 }
 
-/** Stack indices ordered so that every parent comes before its children. */
-export function stackOrder(p: Profile): number[] {
-  const n = p.stackFrame.length;
+/** Depth of every stack (0 for a stack without parent). */
+export function stackDepths(p: Pick<Profile, 'stackParent'>): Int32Array {
+  const n = p.stackParent.length;
   const depth = new Int32Array(n).fill(-1);
-  const depthOf = (s: number): number => {
-    const chain: number[] = [];
+  const chain: number[] = [];
+  for (let s = 0; s < n; s++) {
     let x = s;
     while (x >= 0 && depth[x]! < 0) {
       chain.push(x);
       x = p.stackParent[x]!;
     }
     let d = x >= 0 ? depth[x]! : -1;
-    for (let i = chain.length - 1; i >= 0; i--) depth[chain[i]!] = ++d;
-    return depth[s]!;
-  };
-  for (let s = 0; s < n; s++) depthOf(s);
-  return Array.from({ length: n }, (_, i) => i).sort((a, b) => depth[a]! - depth[b]!);
+    while (chain.length > 0) depth[chain.pop()!] = ++d;
+  }
+  return depth;
+}
+
+/** Stack indices ordered so that every parent comes before its children. */
+export function stackOrder(p: Profile): number[] {
+  const depth = stackDepths(p);
+  return Array.from({ length: depth.length }, (_, i) => i).sort((a, b) => depth[a]! - depth[b]!);
 }
 
 /** A growable typed array, for readers that do not know how many numbers are coming. */

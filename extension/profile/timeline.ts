@@ -2,7 +2,7 @@
 // merged into one box per row. Pure; the host computes it for a time window at a resolution, so the webview gets only
 // boxes it can draw.
 import type { ChartRuns } from '../protocol';
-import type { Profile } from './model';
+import { stackDepths, type Profile } from './model';
 
 /**
  * When each sample starts, in ms since the profile's start; the chart's time axis. A sample ends at
@@ -71,23 +71,6 @@ function layOut(p: Pick<Profile, 'sampleWeight' | 'sampleTime' | 'unit'>, keep: 
     t = s + Math.max(0, w[i]!);
   }
   return { start, duration: t };
-}
-
-/** Depth of every stack (0 for a stack without parent). */
-export function stackDepths(p: Pick<Profile, 'stackParent'>): Int32Array {
-  const n = p.stackParent.length;
-  const depth = new Int32Array(n).fill(-1);
-  const chain: number[] = [];
-  for (let s = 0; s < n; s++) {
-    let x = s;
-    while (x >= 0 && depth[x]! < 0) {
-      chain.push(x);
-      x = p.stackParent[x]!;
-    }
-    let d = x >= 0 ? depth[x]! : -1;
-    while (chain.length > 0) depth[chain.pop()!] = ++d;
-  }
-  return depth;
 }
 
 /** What the chart is computed from: the profile's stacks and samples, with their times and depths computed once. */
