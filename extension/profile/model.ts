@@ -5,6 +5,9 @@ import type { FrameInfo, FrameKind } from '../protocol';
 export type Frame = FrameInfo;
 export type { FrameKind };
 
+/** The names V8 gives its own pseudo-frames (no script behind them); importers mark them 'runtime'. */
+export const RUNTIME_NAMES: ReadonlySet<string> = new Set(['(program)', '(garbage collector)', '(idle)', '(root)']);
+
 /** Self time of one source line of one frame. */
 export interface LineTime {
   frame: number;

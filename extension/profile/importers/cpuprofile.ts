@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isGzipped, readFileStreaming, readText, type DocumentReader, type ScanHandler } from '../json-scan';
-import { GrowableArray, ProfileBuilder, ProfileFormatError, stackOrder, type Frame, type Profile } from '../model';
+import { GrowableArray, ProfileBuilder, ProfileFormatError, RUNTIME_NAMES, stackOrder, type Frame, type Profile } from '../model';
 
 /** The JSON V8 writes. Line and column numbers are 0-based; position-tick lines are 1-based. */
 export interface CpuProfile {
@@ -21,8 +21,6 @@ export interface CpuProfileNode {
   children?: number[];
   positionTicks?: { line: number; ticks: number }[];
 }
-
-const RUNTIME_NAMES = new Set(['(program)', '(garbage collector)', '(idle)', '(root)']);
 
 /** A file path for a script URL: file: URLs become paths, other URLs stay as they are. */
 export function urlToFile(url: string): string {

@@ -1,6 +1,6 @@
 // Folded stacks (`a;b;c 12`), as written by stackcollapse scripts, py-spy --format raw and many others.
 import { readLinesOfFile, readLinesOfText } from '../line-read';
-import { ProfileBuilder, ProfileFormatError, stackPath, type Frame, type Profile } from '../model';
+import { ProfileBuilder, ProfileFormatError, RUNTIME_NAMES, stackPath, type Frame, type Profile } from '../model';
 
 const LINE = /^(.*\S)\s+(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)$/;
 const COUNT_ONLY = /^\d+(?:\.\d+)?$/;
@@ -8,8 +8,6 @@ const COUNT_ONLY = /^\d+(?:\.\d+)?$/;
 const LOCATED = /^(.*) \((.+):(\d+)\)$/;
 
 // V8's pseudo-frames, and Node's own modules, are the runtime rather than the program.
-const RUNTIME_NAMES = new Set(['(program)', '(garbage collector)', '(idle)', '(root)']);
-
 function kindOf(name: string, file: string): Frame['kind'] {
   if (file.endsWith('.py')) return 'python';
   if (file.startsWith('node:') || (!file && RUNTIME_NAMES.has(name))) return 'runtime';

@@ -2,7 +2,7 @@
 // py-spy --format speedscope, rbspy, Austin and others) to and from the model. Sampled and evented profiles are read;
 // several profiles in one file (threads) each get a root frame named after them.
 import { readFileStreaming, readText, type DocumentReader, type NumberSink, type ScanHandler } from '../json-scan';
-import { GrowableArray, ProfileBuilder, ProfileFormatError, stackPath, type Frame, type Profile } from '../model';
+import { GrowableArray, ProfileBuilder, ProfileFormatError, RUNTIME_NAMES, stackPath, type Frame, type Profile } from '../model';
 
 export const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';
 
@@ -45,7 +45,6 @@ export interface SpeedscopeFile {
 }
 
 const TO_MS: Record<string, number> = { nanoseconds: 1e-6, microseconds: 1e-3, milliseconds: 1, seconds: 1000 };
-const RUNTIME_NAMES = new Set(['(program)', '(garbage collector)', '(idle)', '(root)']);
 
 function fail(source: string, what: string): never {
   throw new ProfileFormatError(`${source} is not a usable speedscope profile: ${what}. Perf Lab reads the JSON speedscope exports (File → Export) and py-spy's --format speedscope.`);
