@@ -2,6 +2,8 @@
 // Each operation names its exact semantics (JavaScript's where they differ from a machine's), so a backend
 // never has to guess: `i32.from_f64` is ECMAScript ToInt32, `js.mod` is JavaScript's `%` on doubles.
 
+import { walkPyIr } from './ir-walk';
+
 /** A number as the kernel holds it: a double, or a value proven to be a signed / unsigned 32-bit integer. */
 export type NumType = 'f64' | 'i32' | 'u32';
 export type ScalarType = NumType | 'bool';
@@ -334,72 +336,15 @@ export interface PyModule {
 /** Whether the compiled code can bail out anywhere (a checked operation or index, a math function, a call that can). */
 export function pyMayBail(mod: PyModule): boolean {
   let bail = false;
+  const stmt = (s: PyStmt): void => {
+    if (s.kind === 'store' && s.checked.some(Boolean)) bail = true;
+  };
   const expr = (e: PyExpr): void => {
-    switch (e.kind) {
-      case 'unary':
-        if (e.checked) bail = true;
-        return expr(e.arg);
-      case 'binary':
-        if (e.checked) bail = true;
-        expr(e.left);
-        return expr(e.right);
-      case 'math':
-        bail = true;
-        return e.args.forEach(expr);
-      case 'cond':
-        expr(e.cond);
-        expr(e.then);
-        return expr(e.else);
-      case 'load':
-        if (e.checked.some(Boolean)) bail = true;
-        return e.indices.forEach(expr);
-      case 'call':
-        for (const a of e.args) {
-          if (a.kind === 'array') continue;
-          if (a.kind === 'row') {
-            if (a.checked) bail = true;
-            expr(a.index);
-          } else expr(a);
-        }
-        return;
-      default:
-        return;
-    }
+    if ((e.kind === 'unary' || e.kind === 'binary') && e.checked) bail = true;
+    else if (e.kind === 'math') bail = true;
+    else if (e.kind === 'load' && e.checked.some(Boolean)) bail = true;
+    else if (e.kind === 'call' && e.args.some((a) => a.kind === 'row' && a.checked)) bail = true;
   };
-  const stmts = (body: PyStmt[]): void => {
-    for (const s of body) {
-      switch (s.kind) {
-        case 'set':
-        case 'expr':
-          expr(s.value);
-          break;
-        case 'store':
-          if (s.checked.some(Boolean)) bail = true;
-          s.indices.forEach(expr);
-          expr(s.value);
-          break;
-        case 'if':
-          expr(s.cond);
-          stmts(s.then);
-          stmts(s.else);
-          break;
-        case 'for':
-          expr(s.start);
-          expr(s.stop);
-          stmts(s.body);
-          break;
-        case 'while':
-          expr(s.test);
-          stmts(s.body);
-          break;
-        case 'return':
-          if (s.value) expr(s.value);
-          break;
-        default:
-          break;
-      }
-    }
-  };
-  for (const f of mod.functions) stmts(f.body);
+  for (const f of mod.functions) walkPyIr(f.body, stmt, expr);
   return bail;
 }

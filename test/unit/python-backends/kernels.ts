@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { emitPythonWrapper, type PythonKernel, type PythonTarget } from '../../../extension/compiler/compile-python';
 import { selectPythonKernel } from '../../../extension/compiler/frontend-py';
-import type { PyExpr, PyStmt, PyCallArg } from '../../../extension/compiler/ir';
+import { walkPyIr } from '../../../extension/compiler/ir-walk';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
 const FIXTURES = join(__dirname, 'fixtures');
@@ -45,59 +45,15 @@ export async function lowerCases(python: string, cases = KERNEL_CASES): Promise<
   );
 }
 
-function renameExpr(e: PyExpr, rename: (n: string) => string): void {
-  switch (e.kind) {
-    case 'unary':
-      return renameExpr(e.arg, rename);
-    case 'binary':
-      renameExpr(e.left, rename);
-      return renameExpr(e.right, rename);
-    case 'math':
-      return e.args.forEach((a) => renameExpr(a, rename));
-    case 'cond':
-      renameExpr(e.cond, rename);
-      renameExpr(e.then, rename);
-      return renameExpr(e.else, rename);
-    case 'load':
-      return e.indices.forEach((a) => renameExpr(a, rename));
-    case 'call':
-      e.fn = rename(e.fn);
-      return e.args.forEach((a: PyCallArg) => {
-        if (a.kind === 'row') renameExpr(a.index, rename);
-        else if (a.kind !== 'array') renameExpr(a, rename);
-      });
-    default:
-  }
-}
-
-function renameStmts(body: PyStmt[], rename: (n: string) => string): void {
-  for (const s of body) {
-    if (s.kind === 'set' || s.kind === 'expr') renameExpr(s.value, rename);
-    else if (s.kind === 'store') {
-      s.indices.forEach((x) => renameExpr(x, rename));
-      renameExpr(s.value, rename);
-    } else if (s.kind === 'if') {
-      renameExpr(s.cond, rename);
-      renameStmts(s.then, rename);
-      renameStmts(s.else, rename);
-    } else if (s.kind === 'for') {
-      renameExpr(s.start, rename);
-      renameExpr(s.stop, rename);
-      renameStmts(s.body, rename);
-    } else if (s.kind === 'while') {
-      renameExpr(s.test, rename);
-      renameStmts(s.body, rename);
-    } else if (s.kind === 'return' && s.value) renameExpr(s.value, rename);
-  }
-}
-
 /** A copy of the kernel whose functions are all prefixed, so that many kernels fit in one module. */
 export function prefixKernel(kernel: PythonKernel, prefix: string): PythonKernel {
   const copy = structuredClone(kernel);
   const rename = (n: string) => `${prefix}${n}`;
   for (const f of copy.ir.functions) {
     f.name = rename(f.name);
-    renameStmts(f.body, rename);
+    walkPyIr(f.body, () => {}, (e) => {
+      if (e.kind === 'call') e.fn = rename(e.fn);
+    });
   }
   copy.ir.entry = rename(copy.ir.entry);
   return copy;
