@@ -5,7 +5,7 @@
 // Typed arrays go to the addon as they are (it works on their memory); plain arrays are converted to a
 // Float64Array once and, when the kernel writes them, copied back after a successful call only.
 import type { NativeAbi } from '../extension/compiler/backend-cpp';
-import { emitArgumentGuard } from '../wasm/emit-argument-guard';
+import { emitBind } from '../wasm/emit-argument-guard';
 
 export interface NativeLoaderOptions {
   format: 'esm' | 'cjs';
@@ -16,7 +16,6 @@ export interface NativeLoaderOptions {
 /** Loader source exporting `bind`, `stats` (calls, fallbacks, last reason) and `loadError`. */
 export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): string {
   const esm = options.format === 'esm';
-  const params = abi.params.map((_, i) => `p${i}`);
   const arrays = abi.params.map((p, i) => ({ p, i })).filter((x) => x.p.kind === 'array');
   const file = JSON.stringify(options.addon);
   const absolute = options.addon.startsWith('/') || /^[A-Za-z]:[\\/]/.test(options.addon);
@@ -42,44 +41,30 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
   L.push('  loadError = e;');
   L.push("  stats.reason = 'native addon unavailable: ' + (e && e.message);");
   L.push('}');
-  const guard = emitArgumentGuard(abi.params, 0x7fffffff, '      ');
-  L.push(...guard.decls);
-  L.push('function bind(original) {');
-  L.push(`  return function (${params.join(', ')}) {`);
-  L.push('    stats.calls++;');
-  L.push("    let why = 'native addon unavailable';");
-  L.push('    fast: if (exported !== null) {');
-  L.push(...guard.lines);
+  // The call: inside `fast: { … }`, after the argument checks.
+  const B: string[] = [];
   // Plain arrays: one Float64Array each (the same array twice shares one), checked to hold numbers only.
   const callArgs = abi.params.map((_, i) => `p${i}`);
   arrays.forEach((a, x) => {
     if ((a.p as { array: string }).array !== 'Array') return;
     const v = `p${a.i}`;
     const same = arrays.slice(0, x).filter((o) => (o.p as { array: string }).array === 'Array');
-    L.push(`      let c${a.i};`);
+    B.push(`      let c${a.i};`);
     const reuse = same.map((o) => `if (${v} === p${o.i}) c${a.i} = c${o.i}; else `).join('');
-    L.push(`      ${reuse}{ c${a.i} = new Float64Array(${v}.length); for (let i = 0, n = ${v}.length; i < n; i++) { const x = ${v}[i]; if (typeof x !== 'number') { why = 'argument ${a.i + 1} holds a value that is not a number'; break fast; } c${a.i}[i] = x; } }`);
+    B.push(`      ${reuse}{ c${a.i} = new Float64Array(${v}.length); for (let i = 0, n = ${v}.length; i < n; i++) { const x = ${v}[i]; if (typeof x !== 'number') { why = 'argument ${a.i + 1} holds a value that is not a number'; break fast; } c${a.i}[i] = x; } }`);
     callArgs[a.i] = `c${a.i}`;
   });
-  L.push(`      const r = exported(${callArgs.join(', ')});`);
-  L.push("      if (r === undefined) { why = 'the compiled code bailed out'; break fast; }");
+  B.push(`      const r = exported(${callArgs.join(', ')});`);
+  B.push("      if (r === undefined) { why = 'the compiled code bailed out'; break fast; }");
   const copied = new Set<string>();
   arrays.forEach((a) => {
     const p = a.p as { array: string; written: boolean };
     if (p.array !== 'Array' || !p.written) return;
     const v = `p${a.i}`;
-    L.push(`      ${[...copied].map((c) => `if (${v} !== ${c}) `).join('')}for (let i = 0, n = ${v}.length; i < n; i++) ${v}[i] = c${a.i}[i];`);
+    B.push(`      ${[...copied].map((c) => `if (${v} !== ${c}) `).join('')}for (let i = 0, n = ${v}.length; i < n; i++) ${v}[i] = c${a.i}[i];`);
     copied.add(v);
   });
-  L.push(abi.result === 'void' ? '      return;' : '      return r;');
-  L.push('    }');
-  L.push('    stats.fallbacks++;');
-  L.push('    stats.reason = why;');
-  // (Not `apply(this, arguments)`: naming `arguments` can make every call allocate it.)
-  L.push(`    return original.call(this${params.map((p) => `, ${p}`).join('')});`);
-  L.push('  };');
-  L.push('}');
-  if (esm) L.push('export { bind, stats, loadError };');
-  else L.push('module.exports = { bind, stats, loadError };');
+  B.push(abi.result === 'void' ? '      return;' : '      return r;');
+  L.push(...emitBind(abi.params, 0x7fffffff, 'native addon unavailable', B, esm));
   return L.join('\n') + '\n';
 }

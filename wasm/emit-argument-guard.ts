@@ -52,3 +52,30 @@ export function emitArgumentGuard(params: readonly GuardedParam[], maxLength: nu
   }
   return { decls, lines: L.map((l) => pad + l) };
 }
+
+/**
+ * The end both loaders share: the guard's declarations, `bind(original)` returning a function of `p0…pN` that
+ * counts the call, runs the checks and `body` (indented inside `fast: { … }`, returning on success) and
+ * otherwise records `why` (starting as `unavailable`) and calls the original; then the module's exports.
+ */
+export function emitBind(params: readonly GuardedParam[], maxLength: number, unavailable: string, body: readonly string[], esm: boolean): string[] {
+  const names = params.map((_, i) => `p${i}`);
+  const guard = emitArgumentGuard(params, maxLength, '      ');
+  const L: string[] = [...guard.decls];
+  L.push('function bind(original) {');
+  L.push(`  return function (${names.join(', ')}) {`);
+  L.push('    stats.calls++;');
+  L.push(`    let why = '${unavailable}';`);
+  L.push('    fast: if (exported !== null) {');
+  L.push(...guard.lines);
+  L.push(...body);
+  L.push('    }');
+  L.push('    stats.fallbacks++;');
+  L.push('    stats.reason = why;');
+  // (Not `apply(this, arguments)`: naming `arguments` can make every call allocate it.)
+  L.push(`    return original.call(this${names.map((p) => `, ${p}`).join('')});`);
+  L.push('  };');
+  L.push('}');
+  L.push(esm ? 'export { bind, stats, loadError };' : 'module.exports = { bind, stats, loadError };');
+  return L;
+}

@@ -4,7 +4,7 @@
 // The same source is what tests, the proof, the benchmark and the user's program load.
 import { elementSize, type ArrayKind } from '../extension/compiler/ir';
 import type { WasmAbi } from '../extension/compiler/backend-wasm';
-import { emitArgumentGuard } from './emit-argument-guard';
+import { emitBind } from './emit-argument-guard';
 
 export interface LoaderOptions {
   format: 'esm' | 'cjs';
@@ -28,7 +28,6 @@ function viewOf(kind: ArrayKind): string {
  */
 export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
   const esm = options.format === 'esm';
-  const params = abi.params.map((_, i) => `p${i}`);
   const arrays = abi.params.map((p, i) => ({ p, i })).filter((x) => x.p.kind === 'array');
   const kinds = [...new Set(arrays.map((a) => viewOf((a.p as { array: ArrayKind }).array)))];
   const L: string[] = [];
@@ -76,29 +75,23 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
   if (kinds.length) L.push(`  if (v${kinds[0]}.buffer !== memory.buffer) refresh();`);
   L.push('  memBytes = memory.buffer.byteLength;');
   L.push('}');
-  const guard = emitArgumentGuard(abi.params, 0x3fffffff, '      ');
-  L.push(...guard.decls);
-  L.push('function bind(original) {');
-  L.push(`  return function (${params.join(', ')}) {`);
-  L.push('    stats.calls++;');
-  L.push("    let why = 'WebAssembly unavailable';");
-  L.push('    fast: if (exported !== null) {');
-  L.push(...guard.lines);
+  // The call: inside `fast: { … }`, after the argument checks.
+  const B: string[] = [];
   // Layout: each distinct array gets an 8-byte aligned region.
-  L.push('      let top = heapBase;');
+  B.push('      let top = heapBase;');
   arrays.forEach((a, x) => {
     const v = `p${a.i}`;
     const size = elementSize((a.p as { array: ArrayKind }).array);
     const same = arrays.slice(0, x).map((o) => `${v} === p${o.i} ? o${o.i} : `).join('');
     if (same) {
-      L.push(`      const o${a.i} = ${same}top;`);
-      L.push(`      if (o${a.i} === top) top += (${v}.length * ${size} + 7) & ~7;`);
+      B.push(`      const o${a.i} = ${same}top;`);
+      B.push(`      if (o${a.i} === top) top += (${v}.length * ${size} + 7) & ~7;`);
     } else {
-      L.push(`      const o${a.i} = top;`);
-      L.push(`      top += (${v}.length * ${size} + 7) & ~7;`);
+      B.push(`      const o${a.i} = top;`);
+      B.push(`      top += (${v}.length * ${size} + 7) & ~7;`);
     }
   });
-  L.push("      if (top > memBytes) { try { reserve(top); } catch (e) { why = 'not enough WebAssembly memory'; break fast; } }");
+  B.push("      if (top > memBytes) { try { reserve(top); } catch (e) { why = 'not enough WebAssembly memory'; break fast; } }");
   arrays.forEach((a) => {
     const v = `p${a.i}`;
     const p = a.p as { array: ArrayKind; read?: boolean; written: boolean };
@@ -108,17 +101,17 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
     if (kind === 'Array') {
       // Every element is checked to be a number even when the kernel only takes the length.
       const store = p.read === false && !p.written ? '' : ` ${view}[b + i] = x;`;
-      L.push(`      for (let i = 0, n = ${v}.length, b = o${a.i} >> 3; i < n; i++) { const x = ${v}[i]; if (typeof x !== 'number') { why = 'argument ${a.i + 1} holds a value that is not a number'; break fast; }${store} }`);
+      B.push(`      for (let i = 0, n = ${v}.length, b = o${a.i} >> 3; i < n; i++) { const x = ${v}[i]; if (typeof x !== 'number') { why = 'argument ${a.i + 1} holds a value that is not a number'; break fast; }${store} }`);
     } else if (p.read === false && !p.written) {
       // Only its length is used: nothing to copy.
     } else {
       // Small arrays copy faster element by element than through set() (a call and a range check per array).
-      L.push(`      if (${v}.length < ${SMALL}) { for (let i = 0, n = ${v}.length, b = o${a.i} >> ${shift}; i < n; i++) ${view}[b + i] = ${v}[i]; } else ${view}.set(${v}, o${a.i} >> ${shift});`);
+      B.push(`      if (${v}.length < ${SMALL}) { for (let i = 0, n = ${v}.length, b = o${a.i} >> ${shift}; i < n; i++) ${view}[b + i] = ${v}[i]; } else ${view}.set(${v}, o${a.i} >> ${shift});`);
     }
   });
   const callArgs = abi.params.map((p, i) => (p.kind === 'array' ? `o${i}, p${i}.length` : p.kind === 'bool' ? `p${i} ? 1 : 0` : `p${i}`));
-  L.push('      let r;');
-  L.push(`      try { r = exported(${callArgs.join(', ')}); } catch (e) { why = 'the compiled code bailed out (' + (e && e.message) + ')'; break fast; }`);
+  B.push('      let r;');
+  B.push(`      try { r = exported(${callArgs.join(', ')}); } catch (e) { why = 'the compiled code bailed out (' + (e && e.message) + ')'; break fast; }`);
   arrays.forEach((a) => {
     const p = a.p as { array: ArrayKind; written: boolean };
     if (!p.written) return;
@@ -126,33 +119,25 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
     const view = `v${viewOf(p.array)}`;
     const shift = Math.log2(elementSize(p.array));
     if (p.array === 'Array') {
-      L.push(`      for (let i = 0, n = ${v}.length, b = o${a.i} >> 3; i < n; i++) ${v}[i] = ${view}[b + i];`);
+      B.push(`      for (let i = 0, n = ${v}.length, b = o${a.i} >> 3; i < n; i++) ${v}[i] = ${view}[b + i];`);
     } else {
-      L.push(`      if (${v}.length < ${SMALL}) { for (let i = 0, n = ${v}.length, b = o${a.i} >> ${shift}; i < n; i++) ${v}[i] = ${view}[b + i]; } else ${v}.set(${view}.subarray(o${a.i} >> ${shift}, (o${a.i} >> ${shift}) + ${v}.length));`);
+      B.push(`      if (${v}.length < ${SMALL}) { for (let i = 0, n = ${v}.length, b = o${a.i} >> ${shift}; i < n; i++) ${v}[i] = ${view}[b + i]; } else ${v}.set(${view}.subarray(o${a.i} >> ${shift}, (o${a.i} >> ${shift}) + ${v}.length));`);
     }
   });
   switch (abi.result) {
     case 'void':
-      L.push('      return;');
+      B.push('      return;');
       break;
     case 'u32':
-      L.push('      return r >>> 0;');
+      B.push('      return r >>> 0;');
       break;
     case 'bool':
-      L.push('      return r !== 0;');
+      B.push('      return r !== 0;');
       break;
     default:
-      L.push('      return r;');
+      B.push('      return r;');
   }
-  L.push('    }');
-  L.push('    stats.fallbacks++;');
-  L.push('    stats.reason = why;');
-  // (Not `apply(this, arguments)`: naming `arguments` can make every call allocate it.)
-  L.push(`    return original.call(this${params.map((p) => `, ${p}`).join('')});`);
-  L.push('  };');
-  L.push('}');
-  if (esm) L.push('export { bind, stats, loadError };');
-  else L.push('module.exports = { bind, stats, loadError };');
+  L.push(...emitBind(abi.params, 0x3fffffff, 'WebAssembly unavailable', B, esm));
   return L.join('\n') + '\n';
 }
 
