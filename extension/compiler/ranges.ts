@@ -180,36 +180,26 @@ class Analysis {
   run(): RangeFacts {
     this.block(this.f.body, { env: new Map(), ctx: [] });
     const guard = new Map<string, GuardTerm>();
-    const proven = new Set<Expr | Stmt>();
-    for (const [node, terms] of this.access) {
-      if (!terms) continue;
-      proven.add(node);
-      for (const t of terms) guard.set(t.key, t);
-    }
-    const narrow = new Set<number>();
-    for (const [l, terms] of this.narrowTerms) {
-      if (!terms) continue;
-      narrow.add(l);
-      for (const t of terms) guard.set(t.key, t);
-    }
+    /** The nodes whose facts held, with their guard terms added to the entry guard. */
+    const held = <K>(facts: Map<K, GuardTerm[] | null>): Set<K> => {
+      const nodes = new Set<K>();
+      for (const [node, terms] of facts) {
+        if (!terms) continue;
+        nodes.add(node);
+        for (const t of terms) guard.set(t.key, t);
+      }
+      return nodes;
+    };
+    const proven = held(this.access);
+    const narrow = held(this.narrowTerms);
     const roundDivs = new Map<Expr, { x: Expr; c: number }>();
     for (const [node, r] of this.rounds) {
       if (!r) continue;
       roundDivs.set(node, { x: r.x, c: r.c });
       for (const t of r.terms) guard.set(t.key, t);
     }
-    const i32Compares = new Set<Expr>();
-    for (const [node, terms] of this.compares) {
-      if (!terms) continue;
-      i32Compares.add(node);
-      for (const t of terms) guard.set(t.key, t);
-    }
-    const toInt32s = new Set<Expr>();
-    for (const [node, terms] of this.toInt32) {
-      if (!terms) continue;
-      toInt32s.add(node);
-      for (const t of terms) guard.set(t.key, t);
-    }
+    const i32Compares = held(this.compares);
+    const toInt32s = held(this.toInt32);
     return { guard: [...guard.values()], proven, narrow, roundDivs, i32Compares, toInt32s };
   }
 
