@@ -3,13 +3,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { PerfLabError } from '../errors';
 import { change, describeChange, diffProfiles, toDiffGraphData, type LineMaps } from '../profile/diff';
-import { detectFormat, readProfile } from '../profile/import';
 import { lineMapFromTexts } from '../profile/line-map';
 import type { Profile } from '../profile/model';
 import { reportFailure } from './command-helpers';
 import type { CompareViews } from './compare-panel';
+import { readProfileFile } from './flame-panel';
 import { formatWeight } from './format';
 import type { Log } from './log';
 import type { ProfileStore } from './profile-store';
@@ -120,14 +119,7 @@ async function compare(deps: CompareDeps, before: Side, after: Side, lineMaps?: 
 
 async function load(side: Side): Promise<Profile> {
   if (side.profile) return side.profile;
-  const file = side.source!;
-  let pythonPath: string | undefined;
-  if (detectFormat(file, '') === 'pstats') {
-    // pstats files are read by the user's Python (marshal), which is not meant for untrusted data.
-    if (!vscode.workspace.isTrusted) throw new PerfLabError(`${path.basename(file)} is a cProfile/pstats file, which Perf Lab reads with Python; it does so only in a trusted folder. Trust the folder (Manage Workspace Trust) to compare it.`);
-    pythonPath = vscode.workspace.getConfiguration('perfLab', vscode.Uri.file(file)).get<string>('pythonPath') || undefined;
-  }
-  return readProfile(file, pythonPath ? { pythonPath } : {});
+  return readProfileFile(side.source!, 'compare');
 }
 
 /** A run Profile File kept: `<file name>-<ISO time with : and . as ->.cpuprofile`. */

@@ -6,9 +6,24 @@ import * as vscode from 'vscode';
 import { PerfLabError, userMessage } from '../errors';
 import { FlameSession, toFlameGraphData } from '../profile/flame-data';
 import { detectFormat, readProfile } from '../profile/import';
+import type { Profile } from '../profile/model';
 import { FLAME_VIEW_TYPE, type FlameGraphData, type FromWebview, type ToWebview, type WebviewState } from '../protocol';
 import { makeNonce, webviewHtml } from '../view/html';
 import type { Log } from './log';
+
+/**
+ * Reads a profile file of any format; cProfile/pstats files only in a trusted folder, with the folder's perfLab.pythonPath.
+ * @param purpose what the refusal in an untrusted folder says the trust is for ("open", "compare").
+ */
+export async function readProfileFile(file: string, purpose: string): Promise<Profile> {
+  let pythonPath: string | undefined;
+  if (detectFormat(file, '') === 'pstats') {
+    // pstats files are read by the user's Python (marshal), which is not meant for untrusted data.
+    if (!vscode.workspace.isTrusted) throw new PerfLabError(`${path.basename(file)} is a cProfile/pstats file, which Perf Lab reads with Python; it does so only in a trusted folder. Trust the folder (Manage Workspace Trust) to ${purpose} it.`);
+    pythonPath = vscode.workspace.getConfiguration('perfLab', vscode.Uri.file(file)).get<string>('pythonPath') || undefined;
+  }
+  return readProfile(file, pythonPath ? { pythonPath } : {});
+}
 
 /** Typed messages to one webview. */
 function post(webview: vscode.Webview, msg: ToWebview): void {
@@ -152,13 +167,7 @@ export class FlameViews implements vscode.Disposable {
 
   /** Reads a profile file and turns it into panel data. */
   private async load(file: string, title?: string): Promise<FlameGraphData> {
-    let pythonPath: string | undefined;
-    if (detectFormat(file, '') === 'pstats') {
-      // pstats files are read by the user's Python (marshal), which is not meant for untrusted data.
-      if (!vscode.workspace.isTrusted) throw new PerfLabError(`${path.basename(file)} is a cProfile/pstats file, which Perf Lab reads with Python; it does so only in a trusted folder. Trust the folder (Manage Workspace Trust) to open it.`);
-      pythonPath = vscode.workspace.getConfiguration('perfLab', vscode.Uri.file(file)).get<string>('pythonPath') || undefined;
-    }
-    const profile = await readProfile(file, pythonPath ? { pythonPath } : {});
+    const profile = await readProfileFile(file, 'open');
     return toFlameGraphData(profile, { title: title ?? path.basename(file), source: file });
   }
 
