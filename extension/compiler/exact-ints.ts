@@ -4,7 +4,8 @@
 // cannot show a step exact, the backend checks it at run time and bails out (the original then runs), so the
 // integer code never gives an answer JavaScript would not.
 
-import type { Expr, IrFunction, Stmt } from './ir';
+import type { Expr, IrFunction } from './ir';
+import { forEachSet } from './ir-walk';
 
 /** Doubles hold every integer up to this magnitude exactly. */
 export const EXACT = 2 ** 53;
@@ -54,26 +55,6 @@ export function intShape(e: Expr, ints: ReadonlySet<number>): IntShape | undefin
     }
     default:
       return undefined;
-  }
-}
-
-function forEachSet(body: Stmt[], fn: (local: number, value: Expr) => void): void {
-  for (const s of body) {
-    switch (s.kind) {
-      case 'set':
-        fn(s.local, s.value);
-        break;
-      case 'if':
-        forEachSet(s.then, fn);
-        forEachSet(s.else, fn);
-        break;
-      case 'loop':
-        forEachSet(s.body, fn);
-        forEachSet(s.update, fn);
-        break;
-      default:
-        break;
-    }
   }
 }
 

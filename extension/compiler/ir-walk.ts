@@ -122,3 +122,24 @@ export function walkPyIr(list: PyStmt[], onStmt: (s: PyStmt) => void, onExpr: (e
     }
   }
 }
+
+/** Calls `fn` for each assignment to a local in `body` and the lists nested in it, in source order. */
+export function forEachSet(body: Stmt[], fn: (local: number, value: Expr) => void): void {
+  for (const s of body) {
+    switch (s.kind) {
+      case 'set':
+        fn(s.local, s.value);
+        break;
+      case 'if':
+        forEachSet(s.then, fn);
+        forEachSet(s.else, fn);
+        break;
+      case 'loop':
+        forEachSet(s.body, fn);
+        forEachSet(s.update, fn);
+        break;
+      default:
+        break;
+    }
+  }
+}

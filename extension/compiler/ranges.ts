@@ -13,6 +13,7 @@
 // It reads the IR and changes nothing.
 import { intShape } from './exact-ints';
 import { type ArrayKind, type Expr, type IrFunction, type Stmt } from './ir';
+import { forEachSet } from './ir-walk';
 
 /** Polynomial: monomial (sorted variable names joined by '*', '' for the constant) → integer coefficient. */
 export type Poly = Map<string, number>;
@@ -668,15 +669,3 @@ function jumps(list: Stmt[]): boolean {
   return last.kind === 'if' && jumps(last.then) && jumps(last.else);
 }
 
-function forEachSet(body: Stmt[], fn: (local: number) => void): void {
-  for (const s of body) {
-    if (s.kind === 'set') fn(s.local);
-    else if (s.kind === 'if') {
-      forEachSet(s.then, fn);
-      forEachSet(s.else, fn);
-    } else if (s.kind === 'loop') {
-      forEachSet(s.body, fn);
-      forEachSet(s.update, fn);
-    }
-  }
-}
