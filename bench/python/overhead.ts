@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from '../../extension/bench/stats';
 import { findPySpy, probePython, PY_SPY_MIN_INTERVAL_US, pythonHelperPath } from '../../extension/profile/python-runner';
 import { pythonEnv } from '../../test/python-env';
 
@@ -44,12 +45,6 @@ function timed(python: string, cmd: string[]): Promise<{ wall: number; cpu: numb
       done({ wall, cpu });
     }),
   );
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 type Mode = 'plain' | 'cprofile' | 'builtin' | 'py-spy';
