@@ -95,7 +95,7 @@ export function boundsFacts(f: IrFunction, ints: ReadonlySet<number> = new Set()
 }
 
 /** The terms of `a && b && …` (a condition the loop's body can rely on). */
-function conjuncts(e: Expr): Expr[] {
+export function conjuncts(e: Expr): Expr[] {
   if (e.kind === 'cond' && e.type === 'bool' && e.else.kind === 'const' && e.else.value === 0) return [...conjuncts(e.cond), ...conjuncts(e.then)];
   return [e];
 }

@@ -11,6 +11,7 @@
 // The analysis also finds integer-double locals whose every assignment stays within int32 (`narrow`), and
 // `Math.round(s / c)` on a non-negative integer below 2^30 (`roundDivs`), which is `floor((2s + c) / 2c)`.
 // It reads the IR and changes nothing.
+import { conjuncts } from './bounds';
 import { intShape } from './exact-ints';
 import { type ArrayKind, type Expr, type IrFunction, type Stmt } from './ir';
 import { forEachSet } from './ir-walk';
@@ -655,11 +656,6 @@ function updateStep(update: Stmt[], c: number, i32: boolean): number | undefined
   return step;
 }
 
-/** The terms of `a && b && …`. */
-function conjuncts(e: Expr): Expr[] {
-  if (e.kind === 'cond' && e.type === 'bool' && e.else.kind === 'const' && e.else.value === 0) return [...conjuncts(e.cond), ...conjuncts(e.then)];
-  return [e];
-}
 
 /** The list always leaves by break, continue or return (the statements after an `if` with it see the condition false). */
 function jumps(list: Stmt[]): boolean {
@@ -668,4 +664,3 @@ function jumps(list: Stmt[]): boolean {
   if (last.kind === 'break' || last.kind === 'continue' || last.kind === 'return') return true;
   return last.kind === 'if' && jumps(last.then) && jumps(last.else);
 }
-
