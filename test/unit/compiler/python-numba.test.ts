@@ -12,16 +12,7 @@ import { before, describe, it } from 'node:test';
 import { emitNumbaBatch } from '../../../extension/compiler/backend-numba';
 import type { PythonKernel } from '../../../extension/compiler/compile-python';
 import { pythonEnv } from '../../python-env';
-import { KERNEL_CASES, lowerCases, prefixKernel, ROOT, writeWrappers } from '../python-backends/kernels';
-
-interface Report {
-  fn: string;
-  cases: number;
-  calls: number;
-  fallbacks: number;
-  mismatchCount: number;
-  mismatches: unknown[];
-}
+import { KERNEL_CASES, lowerCases, prefixKernel, ROOT, runDifferential, writeWrappers } from '../python-backends/kernels';
 
 let python = '';
 /** Why the tests cannot run: the environment with Numba could not be made (no network, no pip). */
@@ -93,8 +84,7 @@ print(json.dumps({"checked": checked, "bad": bad[:10]}))
   it("gives CPython's results, mutations and exceptions on every kernel, bailing out only where it must", { timeout: 900_000 }, async (t) => {
     if (unavailable) return t.skip(unavailable);
     const wrappers = await writeWrappers(dir, kernels, MODULE, 'numba');
-    const jobs = KERNEL_CASES.map((c, i) => ({ file: c.file, fn: c.fn, wrapperDir: dir, wrapperModule: wrappers[i], entry: kernels[i]!.ir.entry, calls: c.calls, seed: 4321 + i }));
-    const reports = JSON.parse(await run([join(ROOT, 'test', 'unit', 'python-backends', 'differential.py')], JSON.stringify(jobs))) as Report[];
+    const reports = await runDifferential(python, dir, kernels, wrappers, 4321, 600_000);
     assert.equal(reports.length, KERNEL_CASES.length);
     for (const r of reports) {
       assert.equal(r.mismatchCount, 0, `numba ${r.fn}: ${r.mismatchCount} of ${r.cases} calls differ from CPython, e.g. ${JSON.stringify(r.mismatches, null, 1)}`);

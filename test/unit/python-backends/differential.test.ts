@@ -3,7 +3,6 @@
 // one Python process on random and edge-case inputs next to the original; results, mutated arguments and raised
 // exceptions must be identical, floats bit for bit.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,17 +14,7 @@ import { PY_NATIVE_RUNTIME } from '../../../extension/compiler/python-native-run
 import { buildCython } from '../../../native/build-cython';
 import { buildPybind11 } from '../../../native/build-pybind11';
 import { pythonEnv } from '../../python-env';
-import { KERNEL_CASES, lowerCases, prefixKernel, ROOT, writeWrappers } from './kernels';
-
-interface Report {
-  fn: string;
-  wrapperModule: string;
-  cases: number;
-  calls: number;
-  fallbacks: number;
-  mismatchCount: number;
-  mismatches: unknown[];
-}
+import { KERNEL_CASES, lowerCases, prefixKernel, ROOT, runDifferential, writeWrappers } from './kernels';
 
 let python = '';
 let kernels: PythonKernel[] = [];
@@ -49,22 +38,11 @@ async function buildBatch(target: Exclude<PythonTarget, 'numba'>): Promise<{ dir
   return { dir, wrappers: await writeWrappers(dir, kernels, module, target) };
 }
 
-function runDriver(jobs: unknown[]): Promise<Report[]> {
-  return new Promise((done, fail) => {
-    const child = execFile(python, [join(__dirname, 'differential.py')], { maxBuffer: 64 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
-      if (err) return fail(new Error(`differential.py failed: ${String(stderr).slice(-3000)}`));
-      done(JSON.parse(String(stdout)) as Report[]);
-    });
-    child.stdin!.end(JSON.stringify(jobs));
-  });
-}
-
 for (const target of ['cython', 'pybind11'] as const) {
   describe(`${target} backend against CPython`, () => {
     it('gives CPython\'s results, mutations and exceptions on every kernel, bailing out only where it must', { timeout: 900_000 }, async () => {
       const { dir, wrappers } = await buildBatch(target);
-      const jobs = KERNEL_CASES.map((c, i) => ({ file: c.file, fn: c.fn, wrapperDir: dir, wrapperModule: wrappers[i], entry: kernels[i]!.ir.entry, calls: c.calls, seed: 1234 + i }));
-      const reports = await runDriver(jobs);
+      const reports = await runDifferential(python, dir, kernels, wrappers, 1234, 300_000);
       if (process.env.PERF_LAB_VERBOSE) console.log(reports.map((r) => `${r.fn}: ${r.cases} calls, ${r.fallbacks} fell back, ${r.mismatchCount} differ`).join("\n"));
       assert.equal(reports.length, KERNEL_CASES.length);
       for (const r of reports) {

@@ -1,5 +1,6 @@
 // The kernels the Python backends are tested on: the semantics fixtures (typed by annotations) and the examples
 // (typed as a profile run would record them), each with the calls its differential test makes.
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { emitPythonWrapper, type PythonKernel, type PythonTarget } from '../../../extension/compiler/compile-python';
@@ -69,4 +70,30 @@ export async function writeWrappers(dir: string, kernels: PythonKernel[], batchM
     names.push(name);
   }
   return names;
+}
+
+/** What differential.py reports for one kernel. */
+export interface DifferentialReport {
+  fn: string;
+  wrapperModule: string;
+  cases: number;
+  calls: number;
+  fallbacks: number;
+  mismatchCount: number;
+  mismatches: unknown[];
+}
+
+/**
+ * Runs differential.py once for every kernel case: the original and its wrapper (`wrappers[i]`, in `dir`) on random
+ * and edge-case calls seeded from `seed`, in one Python process.
+ */
+export function runDifferential(python: string, dir: string, kernels: PythonKernel[], wrappers: string[], seed: number, timeoutMs: number): Promise<DifferentialReport[]> {
+  const jobs = KERNEL_CASES.map((c, i) => ({ file: c.file, fn: c.fn, wrapperDir: dir, wrapperModule: wrappers[i], entry: kernels[i]!.ir.entry, calls: c.calls, seed: seed + i }));
+  return new Promise((done, fail) => {
+    const child = execFile(python, [join(__dirname, 'differential.py')], { maxBuffer: 64 << 20, timeout: timeoutMs }, (err, stdout, stderr) => {
+      if (err) return fail(new Error(`differential.py failed: ${String(stderr).slice(-3000)}`));
+      done(JSON.parse(String(stdout)) as DifferentialReport[]);
+    });
+    child.stdin!.end(JSON.stringify(jobs));
+  });
 }
