@@ -26,7 +26,6 @@ export class CompareLenses implements vscode.CodeLensProvider, vscode.Disposable
     if (!d) return [];
     const file = doc.uri.fsPath;
     const unit = d.after.unit;
-    const fmt = (w: number, u: 'ms' | 'samples') => formatWeight(w, u);
     const lenses: vscode.CodeLens[] = [];
     const used = new Set<number>();
     for (const fn of d.functions) {
@@ -39,7 +38,7 @@ export class CompareLenses implements vscode.CodeLensProvider, vscode.Disposable
       const line = fn.afterLine - 1;
       lenses.push(
         new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
-          title: `Δ self ${describeChange(self, unit, fmt)} · Δ total ${describeChange(total, unit, fmt)}`,
+          title: `Δ self ${describeChange(self, unit, formatWeight)} · Δ total ${describeChange(total, unit, formatWeight)}`,
           tooltip: `${fn.name === '(anonymous)' && fn.afterLine === 1 ? '(top level)' : fn.name}${fn.beforeName ? ` (was ${fn.beforeName})` : ''}: self ${side(fn.selfBefore, fn.selfAfter, d)}; total ${side(fn.totalBefore, fn.totalAfter, d)}. Click to show the comparison.`,
           command: 'perfLab.showComparison',
           arguments: [],
@@ -55,7 +54,7 @@ export class CompareLenses implements vscode.CodeLensProvider, vscode.Disposable
       const line = l.line - 1;
       lenses.push(
         new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
-          title: `Δ line ${describeChange(c, unit, fmt)}`,
+          title: `Δ line ${describeChange(c, unit, formatWeight)}`,
           tooltip: `Line ${l.line}'s own time: ${side(l.before, l.after, d)}.`,
           command: 'perfLab.showComparison',
           arguments: [],
