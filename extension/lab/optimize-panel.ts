@@ -11,8 +11,7 @@ import { OPTIMIZE_VIEW_TYPE, type FromWebview, type OptimizeData, type TargetId,
 import { makeNonce, webviewHtml } from '../view/html';
 import type { LensResult } from './code-lens';
 import type { Log } from './log';
-import { appliedLensAdvice } from './optimize-advice';
-import { isPythonTarget, restoredData, targetIdName, type PythonTargetOutcome, type TargetOutcome } from './optimize-data';
+import type { PythonTargetOutcome, TargetOutcome } from './optimize-data';
 
 /** One optimized function: what the panel shows and what Apply needs (`O`: its targets' outcomes, JavaScript's by default). */
 export interface OptimizeSession<O extends TargetOutcome | PythonTargetOutcome = TargetOutcome> {
@@ -104,6 +103,7 @@ export class OptimizeViews implements vscode.Disposable {
         webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title: 'Perf Lab', error });
         return;
       }
+      const { restoredData } = await import('./optimize-data');
       this.render(restoredData(noted));
     },
   };
@@ -154,6 +154,7 @@ export class OptimizeViews implements vscode.Disposable {
     if (!s) return;
     const name = s.functionName;
     const which = target ?? s.chosen ?? s.outcomes.find((o) => o.proof?.ok)?.target ?? s.outcomes[0]?.target ?? 'wasm';
+    const { targetIdName } = await import('./optimize-data');
     const as = which === 'native' ? 'native code' : targetIdName(which);
     try {
       const outcome = s.outcomes.find((o) => o.target === which);
@@ -175,6 +176,7 @@ export class OptimizeViews implements vscode.Disposable {
       await doc.save();
       this.log.info(`applied: ${plan.summary}`);
       const view: Pick<TargetView, 'name' | 'measured'> = s.targets.find((t) => t.target === which) ?? { name: targetIdName(which) };
+      const { appliedLensAdvice } = await import('./optimize-advice');
       this.lenses?.noteResult(s.uri.fsPath, name, { ...appliedLensAdvice(view), source: doc.getText() });
       const done = `Applied ${targetIdName(which)}. Undo in ${path.basename(s.uri.fsPath)} (Ctrl+Z, or Edit ▸ Undo) reverts the edit and removes the generated files.`;
       s.data = {
@@ -197,6 +199,7 @@ export class OptimizeViews implements vscode.Disposable {
   /** The edit that makes the function call its proven rewrite: the JavaScript or the Python apply stage's plan. */
   private async plan(s: OptimizeSession<TargetOutcome | PythonTargetOutcome>, o: TargetOutcome | PythonTargetOutcome): Promise<ApplyPlan> {
     const common = { file: s.uri.fsPath, source: s.source, functionName: s.functionName };
+    const { isPythonTarget } = await import('./optimize-data');
     if (isPythonTarget(o.target)) {
       const p = o as PythonTargetOutcome;
       const { planApplyPython } = await import('../apply/apply-python');
