@@ -13,7 +13,7 @@
 // on a bail-out: the original then starts from the arguments exactly as the caller passed them.
 import { emitParallelLoop } from './parallel';
 import { intLocals } from './exact-ints';
-import { walkIr } from './ir-walk';
+import { forEachSet, walkIr } from './ir-walk';
 import { unrollLoops } from './unroll';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
 import { HOST_MATH, isArrayType, type ArrayKind, type CallArg, type Expr, type IrFunction, type IrModule, type ResultType, type ScalarType, type Stmt } from './ir';
@@ -182,7 +182,7 @@ function signedStepCounter(s: Extract<Stmt, { kind: 'loop' }>, r: RangeFacts): n
   if (!v || v.kind !== 'binary' || v.op !== 'i32.add' || v.type !== 'i32' || v.left.kind !== 'local' || v.left.local !== c.local) return undefined;
   if (v.right.kind !== 'const' || v.right.value !== 1) return undefined;
   let assigned = false;
-  walkIr(s.body, (b) => (assigned ||= b.kind === 'set' && b.local === c.local), () => {});
+  forEachSet(s.body, (l) => (assigned ||= l === c.local));
   return assigned ? undefined : c.local;
 }
 

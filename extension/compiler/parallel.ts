@@ -14,7 +14,7 @@
 // starts, and the loop then runs on one thread, as it does when it has too few iterations to pay for the threads.
 // Iterations keep their own results, so a parallel loop computes exactly what the serial one does.
 import type { Expr, IrFunction, IrModule, Stmt } from './ir';
-import { walkExpr, walkIr } from './ir-walk';
+import { forEachSet, walkExpr, walkIr } from './ir-walk';
 
 type Loop = Extract<Stmt, { kind: 'loop' }>;
 
@@ -152,7 +152,7 @@ function isSmallCount(e: Expr): e is Extract<Expr, { kind: 'const' }> {
 /** Locals assigned anywhere in a statement list (nested ones included). */
 function assignedIn(list: Stmt[]): Set<number> {
   const into = new Set<number>();
-  walkIr(list, (s) => s.kind === 'set' && into.add(s.local), () => {});
+  forEachSet(list, (l) => into.add(l));
   return into;
 }
 
@@ -200,7 +200,7 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
 
   // Locals assigned exactly once in the function: an index held in one (`const k = y * w + x`) is read through it.
   const assignCount = new Map<number, number>();
-  walkIr(f.body, (s) => s.kind === 'set' && assignCount.set(s.local, (assignCount.get(s.local) ?? 0) + 1), () => {});
+  forEachSet(f.body, (l) => assignCount.set(l, (assignCount.get(l) ?? 0) + 1));
   const invariant = (l: number) => !assigned.has(l) && l !== i;
   const name = (l: number) => f.locals[l]!.name;
   const arrayName = (a: number) => f.arrays[a]!.name;
