@@ -217,12 +217,15 @@ class App {
     this.activate('flame');
   }
 
-  /** Handles the message inlined in the page (data or an error) if it has one, then tells the extension the page is ready. */
-  start(): void {
-    const inline = document.getElementById(INITIAL_DATA_ID);
-    if (inline?.textContent) {
+  /**
+   * Handles the message inlined in the page (data or an error), already parsed as `first` when it could be, then tells
+   * the extension the page is ready. Inlined text that did not parse is parsed again only to say why.
+   */
+  start(first: ToWebview | undefined): void {
+    const text = first ? undefined : document.getElementById(INITIAL_DATA_ID)?.textContent;
+    if (first || text) {
       try {
-        this.handle(JSON.parse(inline.textContent) as ToWebview);
+        this.handle(first ?? (JSON.parse(text!) as ToWebview));
       } catch (e) {
         this.fail(`The profile embedded in this page could not be read: ${(e as Error).message}`);
       }
@@ -756,4 +759,4 @@ function initialMessage(): ToWebview | undefined {
 const first = initialMessage();
 if (first?.type === 'optimize') startBeforeAfter(first.data, { post, nonce, css });
 else if (first?.type === 'diff') startDiff(first.data, { post, nonce, css, canOpen: vscode !== undefined });
-else new App().start();
+else new App().start(first);
