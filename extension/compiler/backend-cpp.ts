@@ -386,9 +386,9 @@ class CppGen {
     throw new Error(`not a proven integer expression: ${e.kind}`);
   }
 
-  /** `Math.round(x / c)` for a proven 0 <= x < 2^30 and c <= 2^29: floor((2x + c) / 2c). */
+  /** `Math.round(x / c)` for a proven 0 <= x < 2^30 and c <= 2^29: floor((x + floor(c / 2)) / c). */
   private roundDiv(d: { x: Expr; c: number }): string {
-    return `int32_t((${this.intOf(d.x)} * 2 + ${d.c}) / ${2 * d.c})`;
+    return `int32_t((${this.intOf(d.x)} + ${Math.floor(d.c / 2)}) / ${d.c})`;
   }
 
   private block(list: Stmt[], d: number, out: string[]): void {

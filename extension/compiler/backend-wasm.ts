@@ -226,7 +226,7 @@ class FunctionGen {
       if (this.localIndex[i] === undefined) this.localIndex[i] = this.newVar(this.ints.has(i) ? b.i64 : this.gen.wasmType(l.type));
     });
     const m = this.m;
-    this.ranges = rangeFacts(f, this.ints, 0x3fffffff);
+    this.ranges = rangeFacts(f, this.ints, 0x3fffffff, { offsets: true });
     const r = this.ranges;
     let body: ExpressionRef[];
     if (r.proven.size + r.narrow.size + r.roundDivs.size + r.i32Compares.size + r.toInt32s.size === 0) {
@@ -301,10 +301,10 @@ class FunctionGen {
     throw new Error(`not a proven integer expression: ${e.kind}`);
   }
 
-  /** `Math.round(x / c)` for a proven 0 <= x < 2^30 and c <= 2^29: floor((2x + c) / 2c), exact in uint32. */
+  /** `Math.round(x / c)` for a proven 0 <= x < 2^30 and c <= 2^29: floor((x + floor(c / 2)) / c), exact in uint32. */
   private roundDiv(d: { x: Expr; c: number }): ExpressionRef {
     const m = this.m;
-    return m.i32.div_u(m.i32.add(m.i32.shl(this.i32Of(d.x), m.i32.const(1)), m.i32.const(d.c)), m.i32.const(2 * d.c));
+    return m.i32.div_u(m.i32.add(this.i32Of(d.x), m.i32.const(Math.floor(d.c / 2))), m.i32.const(d.c));
   }
 
   private newVar(t: BinaryenType): number {
@@ -578,38 +578,51 @@ class FunctionGen {
     return m.i32.lt_u(m.local.get(idx, this.b.i32), m.local.get(this.arrayLen[array]!, this.b.i32));
   }
 
+  /** The constant offset (elements) of a proven access in the fast version: its index less it is proven >= 0. */
+  private offset(node: Expr | Stmt): number {
+    return this.fast && this.ranges!.proven.has(node) ? (this.ranges!.offsets.get(node) ?? 0) : 0;
+  }
+
+  /** A proven index less its offset: binaryen folds the constants, so `a[i - 1]`, `a[i]`, `a[i + 1]` share one address. */
+  private offsetIndex(index: Expr, d: number): ExpressionRef {
+    const i = this.i32Of(index);
+    return d ? this.m.i32.sub(i, this.m.i32.const(d)) : i;
+  }
+
   private load(node: Expr, array: number, index: Expr): ExpressionRef {
     const { m, b } = this;
     const kind = this.f.arrays[array]!.kind;
     const t = this.newVar(b.i32);
     const addr = this.address(array, m.local.get(t, b.i32), kind);
+    const d = this.offset(node);
+    const off = d * elementSize(kind);
     let value: ExpressionRef;
     switch (kind) {
       case 'Float64Array':
       case 'Array':
-        value = m.f64.load(0, 8, addr);
+        value = m.f64.load(off, 8, addr);
         break;
       case 'Float32Array':
-        value = m.f64.promote(m.f32.load(0, 4, addr));
+        value = m.f64.promote(m.f32.load(off, 4, addr));
         break;
       case 'Int32Array':
       case 'Uint32Array':
-        value = m.i32.load(0, 4, addr);
+        value = m.i32.load(off, 4, addr);
         break;
       case 'Int16Array':
-        value = m.i32.load16_s(0, 2, addr);
+        value = m.i32.load16_s(off, 2, addr);
         break;
       case 'Uint16Array':
-        value = m.i32.load16_u(0, 2, addr);
+        value = m.i32.load16_u(off, 2, addr);
         break;
       case 'Int8Array':
-        value = m.i32.load8_s(0, 1, addr);
+        value = m.i32.load8_s(off, 1, addr);
         break;
       default:
-        value = m.i32.load8_u(0, 1, addr);
+        value = m.i32.load8_u(off, 1, addr);
     }
     const type = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array' ? b.f64 : b.i32;
-    if (this.fast && this.ranges!.proven.has(node)) return m.block(null, [m.local.set(t, this.i32Of(index)), value], type);
+    if (this.fast && this.ranges!.proven.has(node)) return m.block(null, [m.local.set(t, this.offsetIndex(index, d)), value], type);
     if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.provenIndex(index)), value], type);
     return m.block(null, [...this.checkedIndex(array, index, t, (ok) => [m.if(m.i32.eqz(ok), m.unreachable())]), value], type);
   }
@@ -621,29 +634,31 @@ class FunctionGen {
     const floaty = kind === 'Float64Array' || kind === 'Float32Array' || kind === 'Array';
     const v = this.newVar(floaty ? b.f64 : b.i32);
     const addr = this.address(array, m.local.get(t, b.i32), kind);
+    const d = this.offset(node);
+    const off = d * elementSize(kind);
     const val = m.local.get(v, floaty ? b.f64 : b.i32);
     let write: ExpressionRef;
     switch (kind) {
       case 'Float64Array':
       case 'Array':
-        write = m.f64.store(0, 8, addr, val);
+        write = m.f64.store(off, 8, addr, val);
         break;
       case 'Float32Array':
-        write = m.f32.store(0, 4, addr, m.f32.demote(val));
+        write = m.f32.store(off, 4, addr, m.f32.demote(val));
         break;
       case 'Int32Array':
       case 'Uint32Array':
-        write = m.i32.store(0, 4, addr, val);
+        write = m.i32.store(off, 4, addr, val);
         break;
       case 'Int16Array':
       case 'Uint16Array':
-        write = m.i32.store16(0, 2, addr, val);
+        write = m.i32.store16(off, 2, addr, val);
         break;
       default:
-        write = m.i32.store8(0, 1, addr, val);
+        write = m.i32.store8(off, 1, addr, val);
     }
     // JavaScript evaluates the index, then the value, then writes; a typed array ignores writes out of range.
-    if (this.fast && this.ranges!.proven.has(node)) return m.block(null, [m.local.set(t, this.i32Of(index)), m.local.set(v, this.expr(value)), write], b.none);
+    if (this.fast && this.ranges!.proven.has(node)) return m.block(null, [m.local.set(t, this.offsetIndex(index, d)), m.local.set(v, this.expr(value)), write], b.none);
     if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.provenIndex(index)), m.local.set(v, this.expr(value)), write], b.none);
     let ok: ExpressionRef = 0;
     const setIndex = this.checkedIndex(array, index, t, (test) => {

@@ -9,7 +9,9 @@
 // per-access check; when it fails, the function runs the checked code (backends keep both versions).
 //
 // The analysis also finds integer-double locals whose every assignment stays within int32 (`narrow`), and
-// `Math.round(s / c)` on a non-negative integer below 2^30 (`roundDivs`), which is `floor((2s + c) / 2c)`.
+// `Math.round(s / c)` on a non-negative integer below 2^30 (`roundDivs`), which is `floor((2s + c) / 2c)`, that
+// is `floor((s + floor(c / 2)) / c)`: for an even c the two are the same; for an odd c no multiple of c lies
+// strictly between the integer s + (c - 1) / 2 and that plus a half.
 // It reads the IR and changes nothing.
 import { conjuncts } from './bounds';
 import { intShape } from './exact-ints';
@@ -38,6 +40,12 @@ export interface RangeFacts {
   toInt32s: Set<Expr>;
   /** `js.round` nodes of `x / c`, 0 <= x < 2^30 an integer never -0, 0 < c <= 2^29 an integer: x and c. */
   roundDivs: Map<Expr, { x: Expr; c: number }>;
+  /**
+   * Proven accesses whose index is `base + d` with `base >= 0` implied by the guard (d > 0 elements): a backend
+   * may compute `base` and add d as a constant offset of the access. Accesses whose indices differ only in their
+   * constant (`a[i - 1]`, `a[i]`, `a[i + 1]`) share one base, the smallest of them.
+   */
+  offsets: Map<Expr | Stmt, number>;
 }
 
 /** Entry values: `p<local>` an int32 parameter never assigned, `n<array>` an array's length. */
@@ -53,6 +61,8 @@ const EXACT = 2 ** 52;
 /** Largest magnitude a guard polynomial may reach so that evaluating it in int64 cannot overflow. */
 const EVAL_LIMIT = 2 ** 63 - 2 ** 61;
 const MAX_CANDIDATES = 64;
+/** Largest constant offset, in elements, given to an access (wasm offsets are bytes below 2^32). */
+const MAX_OFFSET = 1 << 16;
 const COMPARE = new Set(['f64.eq', 'f64.ne', 'f64.lt', 'f64.le', 'f64.gt', 'f64.ge']);
 
 // ---------------------------------------------------------------- polynomials
@@ -134,12 +144,15 @@ interface State {
   ctx: VarRange[];
 }
 
-/** The range facts of `f`. `ints`: its integer-double locals; `maxLength`: the largest array length the caller allows. */
-export function rangeFacts(f: IrFunction, ints: ReadonlySet<number>, maxLength: number): RangeFacts {
-  const r = new Analysis(f, ints, maxLength).run();
+/**
+ * The range facts of `f`. `ints`: its integer-double locals; `maxLength`: the largest array length the caller
+ * allows; `offsets`: find constant offsets too (only where the guard already implies `base >= 0`).
+ */
+export function rangeFacts(f: IrFunction, ints: ReadonlySet<number>, maxLength: number, opts: { offsets?: boolean } = {}): RangeFacts {
+  const r = new Analysis(f, ints, maxLength).run(opts.offsets ?? false);
   // A function without loops (a helper called from an inner loop) would pay its guard on every call for a few
   // checks: it keeps only what needs no guard.
-  if (r.guard.length && !hasLoop(f.body)) return { guard: [], proven: new Set(), narrow: new Set(), roundDivs: new Map(), i32Compares: new Set(), toInt32s: new Set() };
+  if (r.guard.length && !hasLoop(f.body)) return { guard: [], proven: new Set(), narrow: new Set(), roundDivs: new Map(), i32Compares: new Set(), toInt32s: new Set(), offsets: new Map() };
   return r;
 }
 
@@ -155,6 +168,8 @@ class Analysis {
   private params = new Set<number>();
   /** Per access: the guard terms of each visit, or null once a visit failed. */
   private access = new Map<Expr | Stmt, GuardTerm[] | null>();
+  /** Per proven access: its index polynomial and context at each visit. */
+  private visits = new Map<Expr | Stmt, { p: Poly; ctx: VarRange[] }[]>();
   private narrowTerms = new Map<number, GuardTerm[] | null>();
   private rounds = new Map<Expr, { x: Expr; c: number; terms: GuardTerm[] } | null>();
   private compares = new Map<Expr, GuardTerm[] | null>();
@@ -179,7 +194,7 @@ class Analysis {
     for (const a of f.arrays.keys()) if (!this.atoms.has(`n${a}`)) this.atoms.set(`n${a}`, { lo: 0, hi: maxLength });
   }
 
-  run(): RangeFacts {
+  run(withOffsets: boolean): RangeFacts {
     this.block(this.f.body, { env: new Map(), ctx: [] });
     const guard = new Map<string, GuardTerm>();
     /** The nodes whose facts held, with their guard terms added to the entry guard. */
@@ -202,7 +217,35 @@ class Analysis {
     }
     const i32Compares = held(this.compares);
     const toInt32s = held(this.toInt32);
-    return { guard: [...guard.values()], proven, narrow, roundDivs, i32Compares, toInt32s };
+    const offsets = withOffsets ? this.offsets(proven, guard) : new Map<Expr | Stmt, number>();
+    return { guard: [...guard.values()], proven, narrow, roundDivs, i32Compares, toInt32s, offsets };
+  }
+
+  /** Groups proven accesses by their index less its constant; each member above the group's smallest gets an offset. */
+  private offsets(proven: Set<Expr | Stmt>, guard: ReadonlyMap<string, GuardTerm>): Map<Expr | Stmt, number> {
+    const groups = new Map<string, { node: Expr | Stmt; c: number; visits: { p: Poly; ctx: VarRange[] }[] }[]>();
+    for (const node of proven) {
+      const visits = this.visits.get(node) ?? [];
+      const key = visits.length ? pkey(visits[0]!.p) : undefined;
+      if (!key || visits.some((v) => pkey(v.p) !== key)) continue;
+      const p = visits[0]!.p;
+      const rest = new Map([...p].filter(([m]) => m !== ''));
+      const k = pkey(rest);
+      groups.set(k, [...(groups.get(k) ?? []), { node, c: p.get('') ?? 0, visits }]);
+    }
+    const out = new Map<Expr | Stmt, number>();
+    for (const members of groups.values()) {
+      const min = Math.min(...members.map((x) => x.c));
+      for (const x of members) {
+        const d = x.c - min;
+        if (d <= 0 || d > MAX_OFFSET) continue;
+        // Only when the guard already implies it (usually the smallest member's own `index >= 0`): a new
+        // condition could fail for every input of a border case and turn the fast version off.
+        const ok = x.visits.every((v) => this.within(padd(v.p, pconst(d), -1)!, v.ctx, 0, undefined)?.every((t) => guard.has(t.key)));
+        if (ok) out.set(x.node, d);
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- bounds of a polynomial
@@ -280,8 +323,8 @@ class Analysis {
     return { mins, maxs };
   }
 
-  /** Guard terms for `lo <= p <= hi` wherever `ctx` holds (bounds given as polynomials over entry values). */
-  private within(p: Poly, ctx: VarRange[], lo: Poly | number, hi: Poly | number): GuardTerm[] | undefined {
+  /** Guard terms for `lo <= p <= hi` wherever `ctx` holds (bounds given as polynomials over entry values; no `hi`: no upper bound). */
+  private within(p: Poly, ctx: VarRange[], lo: Poly | number, hi: Poly | number | undefined): GuardTerm[] | undefined {
     const ex = this.extremes(p, ctx);
     if (!ex) return undefined;
     const L = typeof lo === 'number' ? pconst(lo) : lo;
@@ -300,7 +343,7 @@ class Analysis {
       out.push({ poly: q, key: pkey(q) });
       return true;
     };
-    for (const q of ex.maxs) if (!need(padd(q, H, -1))) return undefined;
+    if (H) for (const q of ex.maxs) if (!need(padd(q, H, -1))) return undefined;
     for (const q of ex.mins) if (!need(padd(L, q, -1))) return undefined;
     return out;
   }
@@ -411,6 +454,7 @@ class Analysis {
       return;
     }
     this.access.set(node, [...(this.access.get(node) ?? []), ...s.req, ...t, ...this.ctxTerms(st)]);
+    this.visits.set(node, [...(this.visits.get(node) ?? []), { p: s.p, ctx: st.ctx }]);
   }
 
   /** A double comparison whose sides are int32 values: `f64.from_i32` of one, or an integer proven within int32. */

@@ -60,7 +60,8 @@ function unrolled(init: Stmt, loop: Extract<Stmt, { kind: 'loop' }>): Stmt[] | u
   const out: Stmt[] = [init];
   for (let k = start; k < end; k++) {
     if (k !== start) out.push({ kind: 'set', local: c, value: { kind: 'const', type: 'i32', value: k } });
-    out.push(...loop.body);
+    // Each copy its own nodes: analyses keyed by node (ranges.ts) then see one index per copy.
+    out.push(...structuredClone(loop.body));
   }
   out.push({ kind: 'set', local: c, value: { kind: 'const', type: 'i32', value: Math.max(start, end) } });
   return out;

@@ -55,6 +55,24 @@ for (const file of kernels) {
   });
 }
 
+test('Math.round(s / c) as integer division: every sum of two bytes, odd and even divisors', async () => {
+  const ts = await loadTypeScript();
+  const lo = new Uint8Array(65536);
+  const hi = new Uint8Array(65536);
+  for (let s = 0; s < 65536; s++) [lo[s], hi[s]] = [s & 255, s >> 8];
+  for (const c of [1, 2, 3, 4, 7, 9, 10, 16, 25, 255, 256, 1000]) {
+    const source = `export function k(lo: Uint8Array, hi: Uint8Array, out: Float64Array): void { for (let i = 0; i < lo.length; i++) out[i] = Math.round((lo[i]! + hi[i]! * 256) / ${c}); }`;
+    const r = await compile({ source, fileName: 'k.ts', functionName: 'k' });
+    if (!r.ok) assert.fail(formatRefusal(r.refusal));
+    if (c > 1) assert.match(r.candidate.wat, /i32\.(div_u|shr_u)/, `c = ${c}: the rounding is an integer division`);
+    const original = (await importSource<Record<string, (...a: Arg[]) => unknown>>(extractOriginal(ts, source, 'k.ts', 'k', r.candidate.kernel.callees))).k!;
+    const loaded = await loadKernel(r.candidate.wasm, r.candidate.abi);
+    const d = await differential(original, r.candidate.wasm, r.candidate.abi, [[lo, hi, new Float64Array(65536)]], loaded);
+    assert.deepEqual(d.mismatches, [], `c = ${c}`);
+    assert.equal(d.compiledCalls, 1, `c = ${c}: ran WebAssembly`);
+  }
+});
+
 test('the loader keeps aliasing: the same array twice is one region; overlapping views fall back', async () => {
   const source = 'export function shift(a: Float64Array, b: Float64Array): void { for (let i = 1; i < a.length; i++) b[i] = a[i - 1]! + 1; }';
   const r = await compile({ source, fileName: 'k.ts', functionName: 'shift' });

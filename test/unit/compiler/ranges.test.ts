@@ -136,3 +136,24 @@ test('ToInt32 of a sum of bytes times a constant is the value itself: (s * 7282)
   const big = await facts(src.replace('7282', '2147483647'), ['Uint8Array', 'Uint8Array']);
   assert.equal(big.r.toInt32s.size, 0);
 });
+
+test('constant offsets: a[i - 1], a[i], a[i + 1] share the base i - 1, and the guard stays what it was', async () => {
+  const src = `function k(a, out) {
+  for (let i = 1; i < a.length - 1; i++) out[i] = a[i - 1] + a[i] + a[i + 1];
+  for (let i = 0; i < a.length; i++) out[i] = a[i] + a[i + 1];
+}`;
+  const { f } = await facts(src, ['Float64Array', 'Float64Array']);
+  const plain = rangeFacts(f, intLocals(f), 0x3fffffff);
+  const r = rangeFacts(f, intLocals(f), 0x3fffffff, { offsets: true });
+  assert.deepEqual(r.guard.map((t) => t.key).sort(), plain.guard.map((t) => t.key).sort(), 'offsets add no condition to the guard');
+  assert.equal(plain.offsets.size, 0, 'offsets only when asked');
+  const [store1, a1, a2, a3, store2, b1, b2] = accesses(f);
+  assert.equal(r.offsets.get(a1!), undefined, 'the smallest index is the base itself');
+  assert.equal(r.offsets.get(a2!), 1);
+  assert.equal(r.offsets.get(a3!), 2);
+  assert.equal(r.offsets.get(store1!), 1, 'out[i] shares the base of a[i - 1] (the same index less a constant)');
+  // In the second loop i starts at 0: i - 1 may be -1 there, so a[i], a[i + 1] and out[i] only share the base i.
+  assert.equal(r.offsets.get(b1!), undefined);
+  assert.equal(r.offsets.get(b2!), undefined, 'a[i + 1] may be out of range at the end (not proven): no offset');
+  assert.equal(r.offsets.get(store2!), undefined);
+});
