@@ -6,7 +6,7 @@ import { boundsFacts, type InBounds } from './bounds';
 import { dyadicPlan, dyadicScale, type DyadicPlan } from './dyadic';
 import { CHECKED_LIMIT, EXACT, intLocals, intShape } from './exact-ints';
 import { unrollLoops } from './unroll';
-import { walkIr } from './ir-walk';
+import { forEachSet, walkExpr, walkIr } from './ir-walk';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
 import { kernelFeatures, loadBinaryen, optimizeAndEmit, type Binaryen, type BinaryenModule, type BinaryenType, type ExpressionRef } from './binaryen';
 
@@ -201,6 +201,11 @@ class FunctionGen {
   private narrowIndex: number[] = [];
   /** Emitting the double version of a planned integer expression (dyadic.ts): no plans inside it. */
   private plainDoubles = false;
+  /** Conditions known in the loop copy being emitted (unswitching): emitted as constants. */
+  private known = new Map<Expr, boolean>();
+  /** Loops emitted a second time (unswitching), whose labels take a suffix; loops being unswitched. */
+  private copied = new Set<number>();
+  private splitting = new Set<number>();
 
   constructor(
     private gen: ModuleGen,
@@ -342,6 +347,8 @@ class FunctionGen {
       case 'if':
         return m.if(this.expr(s.cond), this.block(s.then), s.else.length ? this.block(s.else) : undefined);
       case 'loop': {
+        const split = this.fast && !this.splitting.has(s.label) ? unswitchable(s) : undefined;
+        if (split) return this.unswitched(s, split);
         const brk = this.label('brk', s.label);
         const top = this.label('top', s.label);
         const cont = this.label('cont', s.label);
@@ -374,9 +381,33 @@ class FunctionGen {
     }
   }
 
-  /** A loop's label, kept apart between the two versions of a function. */
+  /** A loop's label, kept apart between the two versions of a function and the two copies of an unswitched loop. */
   private label(kind: string, n: number): string {
-    return `${this.fast ? 'f' : ''}${kind}${n}`;
+    return `${this.fast ? 'f' : ''}${kind}${n}${this.copied.has(n) ? 'u' : ''}`;
+  }
+
+  /**
+   * Loop unswitching: `for (x…) { if (x === 0 || y === 0 || …) {…; continue} … }` tests `y === 0` once, before
+   * the loop, and runs one of two copies of it: one where the whole condition is true, one where the
+   * invariant tests are false (the border rows of an image, and its interior). The tests are pure, so
+   * evaluating them once instead of once per iteration computes the same thing.
+   */
+  private unswitched(s: Extract<Stmt, { kind: 'loop' }>, split: Unswitch): ExpressionRef {
+    const m = this.m;
+    const test = split.invariant.map((d) => this.expr(d)).reduce((a, b) => m.i32.or(a, b));
+    const emit = (known: [Expr, boolean][], copy: boolean): ExpressionRef => {
+      for (const [e, v] of known) this.known.set(e, v);
+      if (copy) this.copied.add(s.label);
+      const out = this.stmt(s);
+      for (const [e] of known) this.known.delete(e);
+      this.copied.delete(s.label);
+      return out;
+    };
+    this.splitting.add(s.label);
+    const always = emit([[split.cond, true]], true);
+    const other = emit(split.invariant.map((d) => [d, false]), false);
+    this.splitting.delete(s.label);
+    return m.if(test, always, other);
   }
 
   /** Branches to `label` unless `test` holds; `a && b` becomes two branches, with no boolean materialised. */
@@ -671,6 +702,8 @@ class FunctionGen {
 
   private expr(e: Expr): ExpressionRef {
     const { m, b } = this;
+    const known = this.known.get(e);
+    if (known !== undefined) return m.i32.const(known ? 1 : 0);
     switch (e.kind) {
       case 'const':
         return e.type === 'f64' ? m.f64.const(e.value) : m.i32.const(e.value | 0);
@@ -884,4 +917,44 @@ function arraysRead(f: IrFunction): Set<number> {
     if (e.kind === 'call') for (const a of e.args) if (a.kind === 'array') out.add(a.array);
   });
   return out;
+}
+
+/** An `if` of a loop body whose condition ORs tests that do not change in the loop with tests that do. */
+interface Unswitch {
+  cond: Expr;
+  invariant: Expr[];
+}
+
+/** Most expression nodes in a loop that unswitching copies. */
+const MAX_UNSWITCH = 400;
+
+/** The first `if` at the top of an innermost loop's body that unswitching splits, if any. */
+function unswitchable(s: Extract<Stmt, { kind: 'loop' }>): Unswitch | undefined {
+  let size = 0;
+  let inner = false;
+  walkIr(s.body, (x) => (inner ||= x.kind === 'loop'), () => size++);
+  if (inner || size > MAX_UNSWITCH) return undefined;
+  const assigned = new Set<number>();
+  forEachSet(s.body, (l) => assigned.add(l));
+  forEachSet(s.update, (l) => assigned.add(l));
+  const invariant = (e: Expr): boolean => {
+    let ok = true;
+    walkExpr(e, (x) => {
+      if (x.kind === 'load' || x.kind === 'call' || x.kind === 'math' || (x.kind === 'local' && assigned.has(x.local))) ok = false;
+    });
+    return ok;
+  };
+  for (const st of s.body) {
+    if (st.kind !== 'if') continue;
+    const terms = disjuncts(st.cond);
+    const inv = terms.filter(invariant);
+    if (inv.length > 0 && inv.length < terms.length) return { cond: st.cond, invariant: inv };
+  }
+  return undefined;
+}
+
+/** `a || b || c` as [a, b, c] (the IR writes `a || b` as `a ? true : b`). */
+function disjuncts(e: Expr): Expr[] {
+  if (e.kind === 'cond' && e.type === 'bool' && e.then.kind === 'const' && e.then.value === 1) return [...disjuncts(e.cond), ...disjuncts(e.else)];
+  return [e];
 }

@@ -77,6 +77,9 @@ function leftNestIntegerChains(b: Binaryen, mod: BinaryenModule): void {
         const left = Bin.getLeft(e);
         const right = Bin.getRight(e);
         if (b.getExpressionId(right) !== b.BinaryId || Bin.getOp(right) !== op) break;
+        // (Code after an unreachable operand is typed `unreachable`: left alone.)
+        const type = b.getExpressionType(e);
+        if (type === b.unreachable || b.getExpressionType(right) !== type) break;
         // e = left ∘ (rl ∘ rr)  →  (left ∘ rl) ∘ rr, reusing the inner node.
         const rl = Bin.getLeft(right);
         const rr = Bin.getRight(right);

@@ -238,15 +238,30 @@ class Gen {
     this.loopDepth += 2;
     this.counters.push(y, x);
     this.line(indent + 3, `const ${k} = ${y} * ${w} + ${x};`);
-    if (this.chance(0.5)) this.line(indent + 3, `if (${x} === 0 || ${y} === 0 || ${x} === ${w} - 1 || ${y} === ${h} - 1) { ${dst}[${k}] = ${src}[${k}]; continue; }`);
+    if (this.chance(0.5)) {
+      // The border test in any order, some of its tests left out: the ones on y are unswitched out of the x loop.
+      const tests = [`${x} === 0`, `${y} === 0`, `${x} === ${w} - 1`, `${y} === ${h} - 1`, `${y} > ${h} - 2`].filter(() => this.chance(0.7));
+      for (let j = tests.length - 1; j > 0; j--) {
+        const t = Math.floor(this.r() * (j + 1));
+        [tests[j], tests[t]] = [tests[t]!, tests[j]!];
+      }
+      if (tests.length) this.line(indent + 3, `if (${tests.join(' || ')}) { ${dst}[${k}] = ${src}[${k}]; continue; }`);
+    }
     this.line(indent + 3, `let ${s} = 0;`);
-    const reads = 1 + Math.floor(this.r() * 4);
-    for (let j = 0; j < reads; j++) {
-      const idx = this.chance(0.5) ? `${k} + ${d()} * ${w} + ${d()}` : `(${y} + ${d()}) * ${w} + (${x} + ${d()})`;
-      this.line(indent + 3, `${s} += ${src}[${idx}];`);
+    if (this.chance(0.3)) {
+      // The 3×3 neighbourhood as two short loops (unrolled: each read then has an index of its own).
+      const dy = `dy${this.n++}`;
+      const dx = `dx${this.n++}`;
+      this.line(indent + 3, `for (let ${dy} = -1; ${dy} <= 1; ${dy}++) for (let ${dx} = -1; ${dx} <= 1; ${dx}++) ${s} += ${src}[${k} + ${dy} * ${w} + ${dx}];`);
+    } else {
+      const reads = 1 + Math.floor(this.r() * 4);
+      for (let j = 0; j < reads; j++) {
+        const idx = this.chance(0.5) ? `${k} + ${d()} * ${w} + ${d()}` : `(${y} + ${d()}) * ${w} + (${x} + ${d()})`;
+        this.line(indent + 3, `${s} += ${src}[${idx}];`);
+      }
     }
     if (this.chance(0.3)) this.stmts(indent + 3, 1);
-    this.line(indent + 3, `${dst}[${k}] = ${this.chance(0.6) ? `Math.round(${s} / ${pick(this.r, ['9', '4', '3'])})` : s};`);
+    this.line(indent + 3, `${dst}[${k}] = ${this.chance(0.6) ? `Math.round(${s} / ${pick(this.r, ['9', '4', '3', '2', '10', '25'])})` : s};`);
     this.counters.pop();
     this.counters.pop();
     this.loopDepth -= 2;

@@ -73,6 +73,30 @@ test('Math.round(s / c) as integer division: every sum of two bytes, odd and eve
   }
 });
 
+test('code after a read that always traps stays valid WebAssembly (found by the differential fuzzer)', async () => {
+  // a[255 * -2^31] is undefined in JavaScript: the compiled code bails out there, binaryen types what follows
+  // `unreachable`, and rewriting integer chains (binaryen.ts) must leave such code alone.
+  const source = `export function f(a) {
+  a[(Math.max(NaN, 256)) & 3] = ~a[0] ^ (Math.clz32(9007199254740992) !== 3 ? a[255 * -2147483648] : Math.atan2(4294967295, 1e308));
+  if (0 < NaN % 13) {
+  } else if (a.length <= 12) {
+    for (let y = 0; y < 3; y++) {
+      for (let x = 0; x < a.length; x++) {
+        const k = y * a.length + x;
+        let s = 0;
+        a[k] = Math.round(s / 3);
+      }
+    }
+  }
+}`;
+  const r = await compile({ source, fileName: 'k.js', functionName: 'f', params: ['Float32Array'] });
+  if (!r.ok) assert.fail(formatRefusal(r.refusal));
+  const ts = await loadTypeScript();
+  const original = (await importSource<Record<string, (...a: Arg[]) => unknown>>(extractOriginal(ts, source, 'k.js', 'f', []))).f!;
+  const d = await differential(original, r.candidate.wasm, r.candidate.abi, [[new Float32Array([1.5, 2])], [new Float32Array(0)]]);
+  assert.deepEqual(d.mismatches, []);
+});
+
 test('the loader keeps aliasing: the same array twice is one region; overlapping views fall back', async () => {
   const source = 'export function shift(a: Float64Array, b: Float64Array): void { for (let i = 1; i < a.length; i++) b[i] = a[i - 1]! + 1; }';
   const r = await compile({ source, fileName: 'k.ts', functionName: 'shift' });
