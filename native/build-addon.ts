@@ -7,14 +7,15 @@
 // runs with it and is pointed at its own headers (`--nodedir`), so it never downloads any. Where node-gyp cannot run
 // (no make, no Python, or node-gyp not installed) the same flags go to the C++ compiler directly; both give the same
 // addon.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { EXACT_FLAGS } from '../extension/compiler/backend-cpp';
-import { CancelledError, PerfLabError } from '../extension/errors';
+import { PerfLabError } from '../extension/errors';
 import { noProgress, type ProgressSink } from '../extension/progress';
+import { runTool } from './run-tool';
 
 export type Builder = 'node-gyp' | 'direct';
 
@@ -250,7 +251,7 @@ export async function buildAddon(source: string, opts: AddonBuildOptions = {}): 
       run = { cmd: tools.cxx, args: directArgs(flags, nodedir, 'kernel.cc', built) };
     }
     progress({ message: `Building the native addon (${builder})…` });
-    const res = await runTool(run.cmd, run.args, work, { ...env, ...(viaGyp ? { CXX: tools.cxx } : {}) }, opts);
+    const res = await runTool(run.cmd, run.args, { cwd: work, env: { ...env, ...(viaGyp ? { CXX: tools.cxx } : {}) }, timeoutMs: opts.timeoutMs ?? 180_000, hint: INSTALL_HINT, ...(opts.signal ? { signal: opts.signal } : {}) });
     if (res.code !== 0 || !existsSync(built)) {
       writeFileSync(join(dir, 'build.log'), res.output);
       throw new PerfLabError(
@@ -291,38 +292,3 @@ function bindingGyp(flags: string[]): string {
   return JSON.stringify({ targets: [target] }, null, 2) + '\n';
 }
 
-interface ToolResult {
-  code: number;
-  output: string;
-}
-
-/** Runs a build tool (argument array, no shell), collecting its output; cancellable, with a timeout. */
-function runTool(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, opts: AddonBuildOptions): Promise<ToolResult> {
-  return new Promise((resolvePromise, reject) => {
-    if (opts.signal?.aborted) return reject(new CancelledError());
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 180_000);
-    const onAbort = () => child.kill('SIGKILL');
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      reject(new PerfLabError(`Could not run ${cmd}: ${e.message}. ${INSTALL_HINT}`));
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (opts.signal?.aborted) return reject(new CancelledError());
-      const output = Buffer.concat(chunks).toString('utf8');
-      if (timedOut) return resolvePromise({ code: -1, output: `${output}\n(stopped after ${(opts.timeoutMs ?? 180_000) / 1000} s)` });
-      resolvePromise({ code: code ?? -1, output });
-    });
-  });
-}

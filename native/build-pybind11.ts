@@ -7,7 +7,8 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PerfLabError } from '../extension/errors';
 import type { ProgressSink } from '../extension/progress';
-import { buildFailure, findCompiler, headersHint, pythonBuildInfo, runTool } from './python-build';
+import { buildFailure, findCompiler, headersHint, pythonBuildInfo } from './python-build';
+import { runTool } from './run-tool';
 
 export interface Pybind11BuildRequest {
   python: string;

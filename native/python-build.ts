@@ -1,9 +1,9 @@
 // What the Python build drivers (build-cython.ts, build-pybind11.ts) share: the chosen interpreter's build facts
-// (headers, extension suffix, compilers) asked from its own sysconfig, never from PATH's python; running a build tool
-// with an argument array, a timeout and cancel; and failures that say what to install, with the compiler's log.
-import { execFile } from 'node:child_process';
-import { CancelledError, PerfLabError } from '../extension/errors';
+// (headers, extension suffix, compilers) asked from its own sysconfig, never from PATH's python, and failures that
+// say what to install, with the compiler's log. Tools run through run-tool.ts.
+import { PerfLabError } from '../extension/errors';
 import { findProgram } from './build-addon';
+import { runTool } from './run-tool';
 
 /** What building an extension module for an interpreter needs. */
 export interface PythonBuildInfo {
@@ -41,33 +41,6 @@ print(json.dumps({
     "pybind11Include": pyb,
     "hasHeaders": any(os.path.exists(os.path.join(p, "Python.h")) for p in inc),
 }))`;
-
-export interface ToolRun {
-  code: number;
-  output: string;
-}
-
-export interface ToolOptions {
-  cwd: string;
-  env?: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
-
-/** Runs a program with an argument array (no shell); resolves with its exit code and combined output. */
-export function runTool(cmd: string, args: string[], opts: ToolOptions): Promise<ToolRun> {
-  return new Promise((done, fail) => {
-    if (opts.signal?.aborted) return fail(new CancelledError());
-    execFile(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 300_000, maxBuffer: 32 << 20, windowsHide: true, ...(opts.signal ? { signal: opts.signal } : {}) }, (err, stdout, stderr) => {
-      if (opts.signal?.aborted) return fail(new CancelledError());
-      const output = `${String(stdout)}${String(stderr)}`;
-      const e = err as (NodeJS.ErrnoException & { killed?: boolean }) | null;
-      if (e?.code === 'ENOENT') return fail(new PerfLabError(`${cmd} was not found.`));
-      if (e?.killed) return done({ code: -1, output: `${output}\n(stopped after ${(opts.timeoutMs ?? 300_000) / 1000} s)` });
-      done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, output });
-    });
-  });
-}
 
 /** Asks the interpreter how extension modules are built for it. */
 export async function pythonBuildInfo(python: string, signal?: AbortSignal): Promise<PythonBuildInfo> {
