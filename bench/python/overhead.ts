@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from '../../extension/bench/stats';
-import { findPySpy, probePython, PY_SPY_MIN_INTERVAL_US, pythonHelperPath } from '../../extension/profile/python-runner';
+import { findPySpy, probePython, profileHelperArgs, type PythonProfiler, PY_SPY_MIN_INTERVAL_US, pySpyRecordArgs, pythonHelperPath } from '../../extension/profile/python-runner';
 import { pythonEnv } from '../../test/python-env';
 
 const root = join(__dirname, '..', '..');
@@ -59,11 +59,11 @@ async function main(): Promise<void> {
   const out = join(tmp, 'profile.json');
   // The command lines of extension/profile/python-runner.ts, at a 1 ms interval.
   const command = (mode: Mode, file: string, args: string[]): string[] => {
-    const run = (m: string) => [runtime.execPath, helper, 'run', '--mode', m, '--interval', '1000', '--out', out, file, ...args];
+    const run = (m: PythonProfiler | 'none') => [runtime.execPath, ...profileHelperArgs(helper, m, 1000, out, file, args)];
     if (mode === 'plain') return [runtime.execPath, file, ...args];
     if (mode === 'cprofile') return run('cprofile');
     if (mode === 'builtin') return run('sampling');
-    return [spy!.path, 'record', '--format', 'speedscope', '--full-filenames', '--rate', String(1e6 / PY_SPY_MIN_INTERVAL_US), '--output', join(tmp, 'spy.json'), '--', ...run('none')];
+    return [spy!.path, ...pySpyRecordArgs(PY_SPY_MIN_INTERVAL_US, join(tmp, 'spy.json'), run('none'))];
   };
   const modes: Mode[] = ['plain', 'cprofile', 'builtin', ...(spy ? (['py-spy'] as const) : [])];
   const times = new Map<string, { wall: number; cpu: number }[]>();

@@ -89,6 +89,16 @@ async function checkPython(runtime: PythonRuntime, file: string): Promise<void> 
   throw new PerfLabError(`Syntax error in ${where}: ${answer.message ?? 'the file does not compile'}. Fix it and profile again.`);
 }
 
+/** The bundled helper's command line (after the interpreter): run `file` under `mode`, sampling every `intervalUs`, writing to `out`. */
+export function profileHelperArgs(helper: string, mode: PythonProfiler | 'none', intervalUs: number, out: string, file: string, args: string[]): string[] {
+  return [helper, 'run', '--mode', mode, '--interval', String(intervalUs), '--out', out, file, ...args];
+}
+
+/** py-spy's arguments to run `command` as its child, sampling every `intervalUs`, into a speedscope file. */
+export function pySpyRecordArgs(intervalUs: number, output: string, command: string[]): string[] {
+  return ['record', '--format', 'speedscope', '--full-filenames', '--rate', String(Math.round(1e6 / intervalUs)), '--output', output, '--', ...command];
+}
+
 /**
  * Runs a Python file under cProfile or the sampler in a child process of the user's interpreter.
  * A failing script still yields its profile, with warnings; a timeout or a cancel stops it (the helper writes
@@ -125,8 +135,8 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
     // py-spy spends about 0.4 ms of CPU per sample reading the process (measured: +40 % CPU at 1 kHz, +5 % at 100 Hz),
     // so it samples at most 100 times a second, its own default.
     const spyInterval = Math.max(PY_SPY_MIN_INTERVAL_US, interval);
-    const helperArgs = [helper, 'run', '--mode', pySpy ? 'none' : mode, '--interval', String(interval), '--out', outPath, file, ...args];
-    const spyArgs = ['record', '--format', 'speedscope', '--full-filenames', '--rate', String(Math.round(1e6 / spyInterval)), '--output', spyPath, '--', runtime.execPath, ...helperArgs];
+    const helperArgs = profileHelperArgs(helper, pySpy ? 'none' : mode, interval, outPath, file, args);
+    const spyArgs = pySpyRecordArgs(spyInterval, spyPath, [runtime.execPath, ...helperArgs]);
     const env: Record<string, string | undefined> = { ...process.env, ...req.env, [CONTROL_FD_ENV]: '3', PYTHONUNBUFFERED: '1' };
     const profilerName = pySpy ? `py-spy ${pySpy.version}` : mode === 'cprofile' ? 'cProfile' : 'the sampler';
     progress({ message: `Running ${basename(file)} under ${profilerName} (Python ${runtime.version})…` });
