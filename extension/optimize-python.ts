@@ -36,7 +36,7 @@ export async function optimizePythonFlow(o: OptimizeFlowOptions, signal: AbortSi
     io.out(`Using the recording of ${functionName} from ${rec.recordedAt} (${rec.calls.length} of ${rec.totalCalls} calls; --rerecord to record again)\n`);
   } else {
     io.out(`Recording the calls of ${functionName} in ${shown(path)}${programArgs.length > 0 ? ` ${programArgs.join(' ')}` : ''} (Python ${runtime.version})…\n`);
-    rec = await recordPython({ file: path, functionName, python, args: programArgs, timeoutMs, ...(io.programOutput ? { onOutput: io.programOutput } : {}) }, store, stage);
+    rec = await recordPython({ file: path, functionName, python: runtime, args: programArgs, timeoutMs, ...(io.programOutput ? { onOutput: io.programOutput } : {}) }, store, stage);
     io.out(`Recorded ${rec.calls.length} of ${rec.totalCalls} call${rec.totalCalls === 1 ? '' : 's'}${rec.truncated ? ' (first calls plus a uniform sample)' : ''}, kept in ${shown(store)}\n`);
   }
 

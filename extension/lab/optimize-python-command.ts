@@ -50,7 +50,7 @@ export async function optimizePythonCommand(deps: OptimizeCommandDeps, uri: vsco
       const reused = rec !== undefined;
       if (!rec) {
         rec = await recordPython(
-          { file, functionName: name, python, args: cfg.get<string[]>('args', []), timeoutMs: cfg.get<number>('timeout', 60) * 1000, onOutput: (_s, text) => log.append(text) },
+          { file, functionName: name, python: runtime, args: cfg.get<string[]>('args', []), timeoutMs: cfg.get<number>('timeout', 60) * 1000, onOutput: (_s, text) => log.append(text) },
           store,
           stage,
         );

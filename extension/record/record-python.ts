@@ -10,7 +10,7 @@ import { kernelHelperPath } from '../compiler/compile-python';
 import { CancelledError, PerfLabError } from '../errors';
 import { noProgress } from '../progress';
 import { CONTROL_FD_ENV } from '../profile/preload/control';
-import { probePython } from '../profile/python-runner';
+import { probePython, type PythonRuntime } from '../profile/python-runner';
 import { firstLines, seconds, startChild } from '../profile/run-child';
 import { sourceHash } from './record';
 import type { Recording } from './recording';
@@ -20,8 +20,8 @@ import { readRecordingText, writeRecordingText } from './store';
 export interface PythonRecordRequest {
   file: string;
   functionName: string;
-  /** The interpreter (perfLab.pythonPath); 'python3' by default. */
-  python?: string;
+  /** The interpreter (perfLab.pythonPath); 'python3' by default. Or one already asked for its version (not asked again). */
+  python?: string | PythonRuntime;
   args?: string[];
   cwd?: string;
   /** Milliseconds before the script is stopped and the calls so far are kept; 60,000 by default, 0 for none. */
@@ -97,7 +97,7 @@ export async function recordPython(req: PythonRecordRequest, store: string, opts
   const limits: RecordLimits = { ...DEFAULT_LIMITS, ...req.limits };
   const timeoutMs = req.timeoutMs ?? 60_000;
   progress({ message: 'Looking for Python…' });
-  const runtime = await probePython(req.python || 'python3');
+  const runtime = typeof req.python === 'object' ? req.python : await probePython(req.python || 'python3');
   if (opts.signal?.aborted) throw new CancelledError('Recording was cancelled.');
   const bytes = await readFile(file);
   const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-pyrec-'));
