@@ -214,7 +214,10 @@ async function main(): Promise<void> {
     }
     const table = render(rows, ms, rounds, notes, clang ? version('clang') : '', gcc ? version('gcc') : '', nativeBuilds.size > 0 ? costs : undefined);
     console.log(`\n${table}`);
-    if (!process.argv.includes('--no-write')) writeFileSync(join(__dirname, 'RESULTS.md'), table);
+    if (!process.argv.includes('--no-write')) {
+      writeFileSync(join(__dirname, 'RESULTS.md'), table);
+      writeReadmeTable(mainTable(rows));
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -263,19 +266,28 @@ function modelRows(rows: Row[], costs: BoundaryCosts): { models: ModelRow[]; fre
   return { models, freshPairs, pooledPairs, calibratedPairs };
 }
 
-function render(rows: Row[], ms: number, rounds: number, notes: string[], clang: string, gcc: string, costs: BoundaryCosts | undefined): string {
+const README_START = '<!-- bench-table: written by npm run bench -->';
+const README_END = '<!-- /bench-table -->';
+
+/** Replaces the table between the README's markers (left alone when they are missing). */
+function writeReadmeTable(lines: string[]): void {
+  const file = join(root, 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) return;
+  writeFileSync(file, `${text.slice(0, start + README_START.length)}\n${lines.join('\n')}\n${text.slice(end)}`);
+}
+
+/** A timing as a table cell: median ± spread. */
+const cell = (t?: Timing): string => (t ? `${fmt(t.median)} ${spread(t)}` : '–');
+/** How many calls of a variant fell back to JavaScript, when any did. */
+const fell = (t?: Timing): string => (t?.fallbacks ? ` (${t.fallbacks} calls fell back)` : '');
+const ratio = (a?: Timing, b?: Timing): number => (a && b ? a.median / b.median : NaN);
+
+/** The first table (every kernel, every exact variant, the ratios): in RESULTS.md and, between its markers, in README.md. */
+function mainTable(rows: Row[]): string[] {
   const L: string[] = [];
-  const cell = (t?: Timing) => (t ? `${fmt(t.median)} ${spread(t)}` : '–');
-  const fell = (t?: Timing) => (t?.fallbacks ? ` (${t.fallbacks} calls fell back)` : '');
-  const ratio = (a?: Timing, b?: Timing) => (a && b ? a.median / b.median : NaN);
-  L.push("# Benchmark: JavaScript vs Perf Lab's WebAssembly and native code vs hand-written C");
-  L.push('');
-  L.push(`- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; Node ${process.version}; ${clang || 'no clang'}; ${gcc || 'no gcc'}`);
-  L.push(`- Date: ${new Date().toISOString().slice(0, 10)}; command: \`npm run bench\` (${ms} ms measured per variant in ${rounds} round${rounds === 1 ? '' : 's'}, each after a warm-up of a fifth of it)`);
-  L.push(`- Each variant runs in a process of its own on the same inputs (bench/kernels.mjs, bench/c/native.c): batches of calls lasting ≥ 1 ms, median time per call, ± half the interquartile range. The variants take turns over ${rounds} rounds and each keeps its lowest median: other work on this shared machine (load average ${loadavg()[0]!.toFixed(0)} on ${cpus().length} cores when the run ended) only ever slows a round down.`);
-  L.push('- JavaScript is the fixture under test/fixtures/compiler imported as a module. Both WebAssembly columns are called through the same generated loader (argument checks, copies of arrays into linear memory and of written arrays back). "Perf Lab native" is the generated addon (default flags `-O3 -ffp-contract=off -fno-math-errno`: exact results) called through its generated loader, as a user\'s program calls it. "limit" is the same C kernel behind hand-written Node-API entry points (bench/c/limit.cc), built with the flags of the march-native opt-in (`-O3 -ffp-contract=off -fno-math-errno -march=native`: -march=native without floating-point contraction, so its results stay exact too), called through the same generated loader. "gcc -O3 native" is the C kernel in its own C harness, called directly (no Node-API).');
-  L.push('- "Same result": the checksum of the result and of every array after one call on fresh inputs, equal across the exact variants (every column of this table).');
-  L.push('');
   L.push('| Kernel | JavaScript | Perf Lab wasm | clang wasm | gcc -O3 native | Perf Lab native | limit (C++ -O3 -march=native) | Perf Lab wasm vs JS | Perf Lab native vs JS | Perf Lab wasm / clang wasm | Same result | Perf Lab advice |');
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
@@ -290,6 +302,21 @@ function render(rows: Row[], ms: number, rounds: number, notes: string[], clang:
   }
   L.push('');
   L.push('"vs JS" above 1 means the generated code is faster; "/ clang wasm" at or below 1.2 meets the WebAssembly goal. The advice is the bench stage\'s threshold without its confidence interval: below a 1.1× gain Perf Lab recommends keeping JavaScript.');
+  return L;
+}
+
+function render(rows: Row[], ms: number, rounds: number, notes: string[], clang: string, gcc: string, costs: BoundaryCosts | undefined): string {
+  const L: string[] = [];
+  L.push("# Benchmark: JavaScript vs Perf Lab's WebAssembly and native code vs hand-written C");
+  L.push('');
+  L.push(`- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; Node ${process.version}; ${clang || 'no clang'}; ${gcc || 'no gcc'}`);
+  L.push(`- Date: ${new Date().toISOString().slice(0, 10)}; command: \`npm run bench\` (${ms} ms measured per variant in ${rounds} round${rounds === 1 ? '' : 's'}, each after a warm-up of a fifth of it)`);
+  L.push(`- Each variant runs in a process of its own on the same inputs (bench/kernels.mjs, bench/c/native.c): batches of calls lasting ≥ 1 ms, median time per call, ± half the interquartile range. The variants take turns over ${rounds} rounds and each keeps its lowest median: other work on this shared machine (load average ${loadavg()[0]!.toFixed(0)} on ${cpus().length} cores when the run ended) only ever slows a round down.`);
+  L.push('- JavaScript is the fixture under test/fixtures/compiler imported as a module. Both WebAssembly columns are called through the same generated loader (argument checks, copies of arrays into linear memory and of written arrays back). "Perf Lab native" is the generated addon (default flags `-O3 -ffp-contract=off -fno-math-errno`: exact results) called through its generated loader, as a user\'s program calls it. "limit" is the same C kernel behind hand-written Node-API entry points (bench/c/limit.cc), built with the flags of the march-native opt-in (`-O3 -ffp-contract=off -fno-math-errno -march=native`: -march=native without floating-point contraction, so its results stay exact too), called through the same generated loader. "gcc -O3 native" is the C kernel in its own C harness, called directly (no Node-API).');
+  L.push('- "Same result": the checksum of the result and of every array after one call on fresh inputs, equal across the exact variants (every column of this table).');
+  L.push('');
+  L.push(...mainTable(rows));
+
 
   // Native code against the hand-written limit, at equal flags.
   L.push('');
