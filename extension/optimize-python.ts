@@ -6,7 +6,7 @@ import { writePlan } from './apply/apply';
 import { planApplyPython } from './apply/apply-python';
 import { benchPython, type PythonBenchResult } from './bench/bench-python';
 import { bestTarget, multiBenchReport, type CliIO, type OptimizeFlowOptions } from './cli';
-import { PYTHON_TARGETS, pythonTargetName, type PythonTarget } from './compiler/compile-python';
+import { pythonTargetName, pythonTargetsOf } from './compiler/compile-python';
 import { selectPythonKernel } from './compiler/frontend-py';
 import { formatRefusal } from './compiler/refusal';
 import { probePython } from './profile/python-runner';
@@ -14,10 +14,6 @@ import { describePythonProof, type PythonProof } from './prove/prove-python';
 import { buildAndProvePython } from './python-targets';
 import { loadPythonRecording, recordPython, recordedPyParamTypes, type PythonRecording } from './record/record-python';
 
-/** The targets a --target value asks for: one, or all three side by side. */
-export function pythonTargetsOf(target: PythonTarget | 'auto' | undefined): PythonTarget[] {
-  return target === 'auto' ? [...PYTHON_TARGETS] : [target ?? 'numba'];
-}
 
 function shown(file: string): string {
   const rel = relative(process.cwd(), file);
@@ -30,7 +26,7 @@ export async function optimizePythonFlow(o: OptimizeFlowOptions, signal: AbortSi
   const stage = { signal };
   const runtime = await probePython(o.pythonPath || 'python3');
   const python = runtime.execPath;
-  const targets = pythonTargetsOf(o.pythonTarget);
+  const targets = pythonTargetsOf(o.pythonTarget ?? 'numba');
   let rec: PythonRecording | undefined = o.rerecord ? undefined : await loadPythonRecording(store, path, functionName);
   if (rec) {
     io.out(`Using the recording of ${functionName} from ${rec.recordedAt} (${rec.calls.length} of ${rec.totalCalls} calls; --rerecord to record again)\n`);

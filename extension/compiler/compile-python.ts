@@ -33,6 +33,20 @@ import { printPyIr } from './print-ir';
 export type PythonTarget = 'numba' | 'cython' | 'pybind11';
 export const PYTHON_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11'];
 
+/**
+ * The editor's choice: `perfLab.pythonTarget` where it is set; otherwise `perfLab.target: auto` means every target
+ * for Python too, and any other value Numba (WebAssembly and native addons are JavaScript's targets).
+ */
+export function pythonTargetChoice(pythonTarget: string | undefined, target: string | undefined): PythonTarget | 'auto' {
+  if (pythonTarget === 'auto' || (PYTHON_TARGETS as readonly string[]).includes(pythonTarget ?? '')) return pythonTarget as PythonTarget | 'auto';
+  return target === 'auto' ? 'auto' : 'numba';
+}
+
+/** The targets a choice names: one, or all three for `auto`. */
+export function pythonTargetsOf(target: PythonTarget | 'auto'): PythonTarget[] {
+  return target === 'auto' ? [...PYTHON_TARGETS] : [target];
+}
+
 /** A target's name as the user reads it (the benchmark's variant names). */
 export function pythonTargetName(t: PythonTarget): 'Numba' | 'Cython' | 'pybind11' {
   return t === 'numba' ? 'Numba' : t === 'cython' ? 'Cython' : 'pybind11';

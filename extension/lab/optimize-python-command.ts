@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PythonBenchResult } from '../bench/bench-python';
-import { PYTHON_TARGETS, pythonTargetName, type PythonTarget } from '../compiler/compile-python';
+import { pythonTargetChoice, pythonTargetName, pythonTargetsOf, type PythonTarget } from '../compiler/compile-python';
 import { formatRefusal } from '../compiler/refusal';
 import { describePythonProof } from '../prove/prove-python';
 import type { PythonRecording } from '../record/record-python';
@@ -37,7 +37,7 @@ export async function optimizePythonCommand(deps: OptimizeCommandDeps, uri: vsco
   const source = doc.getText();
   const cfg = vscode.workspace.getConfiguration('perfLab', uri);
   const interpreter = await pythonInterpreter(uri);
-  const targets: PythonTarget[] = cfg.get<string>('target', 'wasm') === 'auto' ? [...PYTHON_TARGETS] : ['numba'];
+  const targets = pythonTargetsOf(pythonTargetSetting(cfg));
   const store = deps.storage.fsPath;
   log.info(`optimizing ${name} in ${file} with ${interpreter.path} (${interpreter.from}) for ${targets.map(pythonTargetName).join(', ')}`);
   try {
@@ -107,4 +107,10 @@ export async function optimizePythonCommand(deps: OptimizeCommandDeps, uri: vsco
   } catch (e) {
     reportFailure(log, e);
   }
+}
+
+/** The Python target settings of `cfg` (perfLab.pythonTarget where set, else what perfLab.target implies). */
+function pythonTargetSetting(cfg: vscode.WorkspaceConfiguration): PythonTarget | 'auto' {
+  const set = cfg.inspect<string>('pythonTarget');
+  return pythonTargetChoice(set?.workspaceFolderValue ?? set?.workspaceValue ?? set?.globalValue, cfg.get<string>('target'));
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exportPythonAst, lowerPython, parseFloatHex, parsePyType, selectPythonKernel } from '../../../extension/compiler/frontend-py';
+import { pythonTargetChoice, pythonTargetsOf } from '../../../extension/compiler/compile-python';
 import { printPyIr } from '../../../extension/compiler/print-ir';
 import { golden } from './golden';
 
@@ -108,5 +109,19 @@ describe('Python frontend: values and types', () => {
     assert.deepEqual(parsePyType('list[tuple[float]]'), { array: 'list', element: 'float', ndim: 2, rows: 'tuple' });
     assert.equal(parsePyType('ndarray[float32]'), undefined);
     assert.equal(parsePyType('str'), undefined);
+  });
+});
+
+describe('Python targets chosen in the editor', () => {
+  it('perfLab.pythonTarget wins where set; otherwise perfLab.target auto means all three, anything else Numba', () => {
+    assert.equal(pythonTargetChoice('cython', 'wasm'), 'cython');
+    assert.equal(pythonTargetChoice('pybind11', 'auto'), 'pybind11');
+    assert.equal(pythonTargetChoice('auto', 'native'), 'auto');
+    assert.equal(pythonTargetChoice(undefined, 'auto'), 'auto');
+    assert.equal(pythonTargetChoice(undefined, 'native'), 'numba');
+    assert.equal(pythonTargetChoice(undefined, undefined), 'numba');
+    assert.equal(pythonTargetChoice('fortran', 'wasm'), 'numba', 'an unknown value is ignored');
+    assert.deepEqual(pythonTargetsOf('auto'), ['numba', 'cython', 'pybind11']);
+    assert.deepEqual(pythonTargetsOf('cython'), ['cython']);
   });
 });
