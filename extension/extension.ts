@@ -1,7 +1,7 @@
 // Activation: registers commands, views and providers; the heavy work loads when a command runs.
 import * as vscode from 'vscode';
 import { userMessage } from './errors';
-import { FLAME_VIEW_TYPE, OPTIMIZE_VIEW_TYPE } from './protocol';
+import { DIFF_VIEW_TYPE, FLAME_VIEW_TYPE, OPTIMIZE_VIEW_TYPE } from './protocol';
 import { HotFunctionLenses, type AdviceSource } from './lab/code-lens';
 import { CompareViews } from './lab/compare-panel';
 import { FlameViews } from './lab/flame-panel';
@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const lenses = new HotFunctionLenses(store, lensAdvice(context.globalStorageUri.fsPath, log));
     const optimizeViews = new OptimizeViews(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'optimize-panel.json').fsPath, lenses);
     const deps = { storage: context.globalStorageUri, store, views, log };
-    const compare = new CompareViews(context.extensionUri, log);
+    const compare = new CompareViews(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'compare-panel.json').fsPath);
     const compareDeps = { storage: context.globalStorageUri, store, compare, log };
     context.subscriptions.push(
       log,
@@ -70,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.languages.registerCodeLensProvider(JS_TS, lenses),
       vscode.window.registerWebviewPanelSerializer(FLAME_VIEW_TYPE, views.serializer),
       vscode.window.registerWebviewPanelSerializer(OPTIMIZE_VIEW_TYPE, optimizeViews.serializer),
+      vscode.window.registerWebviewPanelSerializer(DIFF_VIEW_TYPE, compare.serializer),
       vscode.window.registerCustomEditorProvider('perfLab.cpuprofile', views.cpuprofileEditor, {
         webviewOptions: { retainContextWhenHidden: false },
         supportsMultipleEditorsPerDocument: true,

@@ -9,14 +9,17 @@ const LINE_SHARE_MIN = 0.005;
 /** At most this many line lenses per file, the largest changes. */
 const MAX_LINE_LENSES = 12;
 
+/** What the lenses read of a comparison. */
+export type LensDiff = Pick<ProfileDiff, 'before' | 'after' | 'functions' | 'lines'>;
+
 /** Provides the Δ lenses of the current comparison. */
 export class CompareLenses implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
-  private diff: ProfileDiff | undefined;
+  private diff: LensDiff | undefined;
 
   /** Shows the lenses of a comparison, or none (undefined). */
-  set(diff: ProfileDiff | undefined): void {
+  set(diff: LensDiff | undefined): void {
     this.diff = diff;
     this.changed.fire();
   }

@@ -1,69 +1,77 @@
 // The comparison panel: one webview (reused) with the differential flame graph and the table of changes; while it is
-// open, the editor shows the comparison's Δ CodeLenses.
+// open, the editor shows the comparison's Δ CodeLenses. A window reload brings both back.
 import * as vscode from 'vscode';
-import type { ProfileDiff } from '../profile/diff';
+import type { LineDelta, ProfileDiff } from '../profile/diff';
 import { DIFF_VIEW_TYPE, type DiffGraphData, type FromWebview } from '../protocol';
 import { makeNonce, webviewHtml } from '../view/html';
-import { CompareLenses } from './compare-lens';
+import { CompareLenses, type LensDiff } from './compare-lens';
 import type { Log } from './log';
+import { NotedState, openSource, SharedPanel, showPageError } from './panels';
+
+/** What a reload needs to show a comparison again: the page's data and what its lenses read (as JSON: lines as entries). */
+interface NotedComparison {
+  data: DiffGraphData;
+  lenses: Omit<LensDiff, 'lines'> & { lines: [string, LineDelta[]][] };
+}
 
 /** Shows comparisons of two profiles and keeps their CodeLenses. */
 export class CompareViews implements vscode.Disposable {
   /** The Δ lenses of the comparison shown; register it as a CodeLens provider. */
   readonly lenses = new CompareLenses();
-  private panel: vscode.WebviewPanel | undefined;
-  private listen: vscode.Disposable | undefined;
-  private readonly distRoot: vscode.Uri;
+  private readonly host: SharedPanel;
+  private readonly noted: NotedState<NotedComparison>;
 
+  /** @param stateFile where the comparison shown is noted, for a window reload. */
   constructor(
     extensionUri: vscode.Uri,
     private readonly log: Log,
+    stateFile?: string,
   ) {
-    this.distRoot = vscode.Uri.joinPath(extensionUri, 'dist');
+    this.host = new SharedPanel(extensionUri, () => this.lenses.set(undefined));
+    this.noted = new NotedState(stateFile, 'comparison panel', log);
   }
 
   /** Opens (or reuses) the panel beside the editor, keeping the focus where it is, and shows the comparison's lenses. */
   show(data: DiffGraphData, diff: ProfileDiff): void {
-    const options = { enableScripts: true, localResourceRoots: [this.distRoot] };
-    if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(DIFF_VIEW_TYPE, data.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, options);
-      this.panel = panel;
-      panel.onDidDispose(() => {
-        if (this.panel !== panel) return;
-        this.panel = undefined;
-        this.listen?.dispose();
-        this.listen = undefined;
-        this.lenses.set(undefined);
-      });
-    }
-    const panel = this.panel;
-    panel.title = data.title;
-    const webview = panel.webview;
-    const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
-    this.listen?.dispose();
-    webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title: data.title, initial: { type: 'diff', data } });
-    this.listen = webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg));
-    this.lenses.set(diff);
+    const panel = this.host.open(DIFF_VIEW_TYPE, data.title, true);
+    this.noted.note({ data, lenses: { before: diff.before, after: diff.after, functions: diff.functions, lines: [...diff.lines] } });
+    this.render(data, diff);
     panel.reveal(undefined, true);
   }
 
+  private render(data: DiffGraphData, diff: LensDiff): void {
+    const panel = this.host.panel!;
+    panel.title = data.title;
+    const webview = panel.webview;
+    webview.html = webviewHtml({ scriptUri: this.host.scriptUri(webview), cspSource: webview.cspSource, nonce: makeNonce(), title: data.title, initial: { type: 'diff', data } });
+    this.host.listenTo(webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg)));
+    this.lenses.set(diff);
+  }
+
+  /** Shows the comparison again after a window reload, with its Δ lenses, from the noted data. */
+  readonly serializer: vscode.WebviewPanelSerializer<unknown> = {
+    deserializeWebviewPanel: async (panel) => {
+      this.host.adopt(panel);
+      panel.webview.options = this.host.options();
+      const noted = this.noted.read();
+      if (noted?.data && noted.lenses) this.render(noted.data, { ...noted.lenses, lines: new Map(noted.lenses.lines) });
+      else showPageError(panel.webview, this.host, 'This comparison was not saved. Run "Perf Lab: Compare Profiles" again.');
+    },
+  };
+
   /** Brings the open comparison forward; false when none is open. */
   reveal(): boolean {
-    this.panel?.reveal(undefined, false);
-    return this.panel !== undefined;
+    this.host.panel?.reveal(undefined, false);
+    return this.host.panel !== undefined;
   }
 
   private onMessage(msg: FromWebview): void {
     switch (msg.type) {
       case 'ready':
         break;
-      case 'openSource': {
-        const pos = new vscode.Position(Math.max(0, msg.line - 1), 0);
-        void vscode.window.showTextDocument(vscode.Uri.file(msg.file), { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(pos, pos) }).then(undefined, () => {
-          void vscode.window.showWarningMessage(`Perf Lab: cannot open ${msg.file}: it does not exist on this machine any more.`);
-        });
+      case 'openSource':
+        void openSource(msg.file, msg.line);
         break;
-      }
       case 'error':
         this.log.error(`comparison panel: ${msg.message}`);
         break;
@@ -74,8 +82,7 @@ export class CompareViews implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.listen?.dispose();
-    this.panel?.dispose();
+    this.host.dispose();
     this.lenses.dispose();
   }
 }

@@ -1,6 +1,5 @@
 // The flame graph panel: one webview reused for every profile, restored after a window reload,
 // and the same view as a read-only custom editor for .cpuprofile files.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PerfLabError, userMessage } from '../errors';
@@ -10,6 +9,7 @@ import type { Profile } from '../profile/model';
 import { FLAME_VIEW_TYPE, type FlameGraphData, type FromWebview, type ToWebview, type WebviewState } from '../protocol';
 import { makeNonce, webviewHtml } from '../view/html';
 import type { Log } from './log';
+import { NotedState, openSource, SharedPanel } from './panels';
 
 /**
  * Reads a profile file of any format; cProfile/pstats files only in a trusted folder, with the folder's perfLab.pythonPath.
@@ -32,8 +32,7 @@ function post(webview: vscode.Webview, msg: ToWebview): void {
 
 /** Shows profiles in webviews: the shared panel, restored panels and custom editors. */
 export class FlameViews implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
-  private readonly distRoot: vscode.Uri;
+  private readonly host: SharedPanel;
 
   /**
    * @param panelStateFile where the shared panel's profile is noted as soon as it is shown: the webview's own
@@ -42,19 +41,18 @@ export class FlameViews implements vscode.Disposable {
   constructor(
     extensionUri: vscode.Uri,
     private readonly log: Log,
-    private readonly panelStateFile: string,
+    panelStateFile: string,
   ) {
-    this.distRoot = vscode.Uri.joinPath(extensionUri, 'dist');
+    this.host = new SharedPanel(extensionUri);
+    this.noted = new NotedState(panelStateFile, 'flame graph', log);
   }
 
-  private options(): vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [this.distRoot] };
-  }
+  private readonly noted: NotedState<WebviewState>;
 
   /** Fills a webview with the flame graph page, the data injected, and wires its messages. */
   private attach(webview: vscode.Webview, title: string, data: FlameGraphData | undefined, error?: string): vscode.Disposable {
-    webview.options = this.options();
-    const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
+    webview.options = this.host.options();
+    const scriptUri = this.host.scriptUri(webview);
     // The session holds the full tree and timeline; the page gets what it draws and asks for more as it zooms.
     const session = data ? new FlameSession(data) : undefined;
     const sent = session?.initial();
@@ -82,7 +80,7 @@ export class FlameViews implements vscode.Disposable {
         break;
       }
       case 'openSource':
-        void this.openSource(msg.file, msg.line, msg.column);
+        void openSource(msg.file, msg.line, msg.column);
         break;
       case 'error':
         this.log.error(`flame graph: ${msg.message}`);
@@ -100,69 +98,22 @@ export class FlameViews implements vscode.Disposable {
     }
   }
 
-  private async openSource(file: string, line: number, column: number): Promise<void> {
-    if (!path.isAbsolute(file)) {
-      void vscode.window.showInformationMessage(`Perf Lab: ${file} is not a file on this machine (it is part of the runtime), so there is no source to open.`);
-      return;
-    }
-    try {
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
-      const pos = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
-      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(pos, pos) });
-    } catch {
-      void vscode.window.showWarningMessage(`Perf Lab: cannot open ${file}: it does not exist on this machine any more.`);
-    }
-  }
-
   /** Shows data in the shared panel, creating it beside the editor if needed. */
   show(data: FlameGraphData): void {
-    if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(FLAME_VIEW_TYPE, data.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, this.options());
-      this.adopt(this.panel);
-    }
-    this.panel.title = data.title;
-    this.notePanelState({ ...(data.source ? { source: data.source } : {}), title: data.title });
-    this.listen?.dispose();
-    this.listen = this.attach(this.panel.webview, data.title, data);
-    this.panel.reveal(undefined, true);
-  }
-
-  private listen: vscode.Disposable | undefined;
-
-  private notePanelState(state: WebviewState): void {
-    try {
-      mkdirSync(path.dirname(this.panelStateFile), { recursive: true });
-      writeFileSync(this.panelStateFile, JSON.stringify(state));
-    } catch (e) {
-      this.log.warn(`could not note the flame graph's state: ${userMessage(e)}`);
-    }
-  }
-
-  private notedPanelState(): WebviewState | undefined {
-    try {
-      return JSON.parse(readFileSync(this.panelStateFile, 'utf8')) as WebviewState;
-    } catch {
-      return undefined;
-    }
+    const panel = this.host.open(FLAME_VIEW_TYPE, data.title, true);
+    panel.title = data.title;
+    this.noted.note({ ...(data.source ? { source: data.source } : {}), title: data.title });
+    this.host.listenTo(this.attach(panel.webview, data.title, data));
+    panel.reveal(undefined, true);
   }
 
   /** Asks the shared panel to highlight a function; false when there is no panel. */
   reveal(name: string, file?: string): boolean {
-    if (!this.panel) return false;
-    this.panel.reveal(undefined, true);
-    post(this.panel.webview, { type: 'reveal', name, ...(file ? { file } : {}) });
+    const panel = this.host.panel;
+    if (!panel) return false;
+    panel.reveal(undefined, true);
+    post(panel.webview, { type: 'reveal', name, ...(file ? { file } : {}) });
     return true;
-  }
-
-  private adopt(panel: vscode.WebviewPanel): void {
-    this.panel = panel;
-    panel.onDidDispose(() => {
-      if (this.panel === panel) {
-        this.panel = undefined;
-        this.listen?.dispose();
-        this.listen = undefined;
-      }
-    });
   }
 
   /** Reads a profile file and turns it into panel data. */
@@ -174,21 +125,21 @@ export class FlameViews implements vscode.Disposable {
   /** Restores a panel after a window reload from the profile file its state names. */
   readonly serializer: vscode.WebviewPanelSerializer<WebviewState> = {
     deserializeWebviewPanel: async (panel, state) => {
-      this.adopt(panel);
+      this.host.adopt(panel);
       // The shared panel is the one whose profile was noted last; the webview's state is the fallback.
-      const noted = this.notedPanelState();
+      const noted = this.noted.read();
       if (noted?.source) state = noted;
       const source = state?.source;
       if (!source) {
-        this.listen = this.attach(panel.webview, 'Perf Lab', undefined, 'This flame graph was not saved. Profile the file again with "Perf Lab: Profile File".');
+        this.host.listenTo(this.attach(panel.webview, 'Perf Lab', undefined, 'This flame graph was not saved. Profile the file again with "Perf Lab: Profile File".'));
         return;
       }
       try {
         const data = await this.load(source, state.title);
         panel.title = data.title;
-        this.listen = this.attach(panel.webview, data.title, data);
+        this.host.listenTo(this.attach(panel.webview, data.title, data));
       } catch (e) {
-        this.listen = this.attach(panel.webview, 'Perf Lab', undefined, `The profile behind this panel could not be read again: ${userMessage(e)}`);
+        this.host.listenTo(this.attach(panel.webview, 'Perf Lab', undefined, `The profile behind this panel could not be read again: ${userMessage(e)}`));
       }
     },
   };
@@ -214,7 +165,6 @@ export class FlameViews implements vscode.Disposable {
   };
 
   dispose(): void {
-    this.listen?.dispose();
-    this.panel?.dispose();
+    this.host.dispose();
   }
 }

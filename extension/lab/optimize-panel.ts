@@ -1,7 +1,6 @@
 // The Before/After panel of an optimized function (JavaScript against WebAssembly and native code, or CPython against
 // Numba, Cython and pybind11): the proof, the benchmark and Apply, which writes the rewrite as one workspace edit
 // (the generated files and the edit of the source), so that Undo reverts all of it.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ApplyPlan } from '../apply/apply';
@@ -11,6 +10,7 @@ import { OPTIMIZE_VIEW_TYPE, type FromWebview, type OptimizeData, type TargetId,
 import { makeNonce, webviewHtml } from '../view/html';
 import type { LensResult } from './code-lens';
 import type { Log } from './log';
+import { NotedState, openSource, SharedPanel, showPageError } from './panels';
 import type { PythonTargetOutcome, TargetOutcome } from './optimize-data';
 
 /** One optimized function: what the panel shows and what Apply needs (`O`: its targets' outcomes, JavaScript's by default). */
@@ -32,10 +32,10 @@ export interface OptimizeSession<O extends TargetOutcome | PythonTargetOutcome =
 
 /** Shows Before/After panels (one, reused) and applies the rewrite they show. */
 export class OptimizeViews implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
-  private listen: vscode.Disposable | undefined;
+  private readonly host: SharedPanel;
   private session: OptimizeSession<TargetOutcome | PythonTargetOutcome> | undefined;
-  private readonly distRoot: vscode.Uri;
+  /** After Apply: waits for the source to be back as it was (Undo), to offer Apply again. */
+  private undoWatch: vscode.Disposable | undefined;
 
   /**
    * @param stateFile where the panel's data is noted each time it changes, so that a window reload can show it
@@ -45,62 +45,59 @@ export class OptimizeViews implements vscode.Disposable {
   constructor(
     extensionUri: vscode.Uri,
     private readonly log: Log,
-    private readonly stateFile?: string,
+    stateFile?: string,
     private readonly lenses?: { noteResult(file: string, name: string, result: LensResult | undefined): void },
   ) {
-    this.distRoot = vscode.Uri.joinPath(extensionUri, 'dist');
+    this.host = new SharedPanel(extensionUri, () => {
+      this.session = undefined;
+      this.stopWatchingUndo();
+    });
+    this.noted = new NotedState(stateFile, 'Before/After panel', log);
   }
 
-  private options(): vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [this.distRoot] };
-  }
+  private readonly noted: NotedState<OptimizeData>;
 
   /** Opens (or reuses) the panel for a session. */
   show(session: OptimizeSession<TargetOutcome | PythonTargetOutcome>): void {
     this.session = session;
-    if (!this.panel) this.adopt(vscode.window.createWebviewPanel(OPTIMIZE_VIEW_TYPE, session.data.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.options()));
+    this.stopWatchingUndo();
+    const panel = this.host.open(OPTIMIZE_VIEW_TYPE, session.data.title, false);
     this.render(session.data);
-    this.panel!.reveal(undefined, false);
+    panel.reveal(undefined, false);
   }
 
-  private adopt(panel: vscode.WebviewPanel): void {
-    this.panel = panel;
-    panel.onDidDispose(() => {
-      if (this.panel !== panel) return;
-      this.panel = undefined;
-      this.listen?.dispose();
-      this.listen = undefined;
-      this.session = undefined;
+  /**
+   * Once the source is back to the text the rewrite was compiled from (Undo of the Apply), the panel shows what it
+   * showed before Apply, with its Apply buttons: the candidates are still here, and Apply writes the files again.
+   */
+  private watchUndo(s: OptimizeSession<TargetOutcome | PythonTargetOutcome>, before: OptimizeData): void {
+    this.stopWatchingUndo();
+    const key = s.uri.toString();
+    this.undoWatch = vscode.workspace.onDidChangeTextDocument((ev) => {
+      if (ev.document.uri.toString() !== key || this.session !== s) return;
+      const text = ev.document.getText();
+      if (text.length !== s.source.length || text !== s.source) return;
+      this.stopWatchingUndo();
+      s.data = before;
+      // The page again, not a message: a panel behind another tab would drop the message.
+      this.render(before);
+      this.log.info(`${s.functionName}: the Apply was undone; Apply is offered again`);
     });
   }
 
-  /** Notes what the panel shows, for the serializer. */
-  private note(data: OptimizeData): void {
-    if (!this.stateFile) return;
-    try {
-      mkdirSync(path.dirname(this.stateFile), { recursive: true });
-      writeFileSync(this.stateFile, JSON.stringify(data));
-    } catch (e) {
-      this.log.warn(`could not note the Before/After panel's state: ${userMessage(e)}`);
-    }
+  private stopWatchingUndo(): void {
+    this.undoWatch?.dispose();
+    this.undoWatch = undefined;
   }
 
   /** Shows the Before/After panel again after a window reload, from its noted data: numbers kept, Apply needs a new run. */
   readonly serializer: vscode.WebviewPanelSerializer<unknown> = {
     deserializeWebviewPanel: async (panel) => {
-      this.adopt(panel);
-      panel.webview.options = this.options();
-      let noted: OptimizeData | undefined;
-      try {
-        noted = this.stateFile ? (JSON.parse(readFileSync(this.stateFile, 'utf8')) as OptimizeData) : undefined;
-      } catch {
-        noted = undefined;
-      }
+      this.host.adopt(panel);
+      panel.webview.options = this.host.options();
+      const noted = this.noted.read();
       if (!noted?.proof) {
-        const webview = panel.webview;
-        const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
-        const error = 'This Before/After panel was not saved. Run "Perf Lab: Optimize Function" again.';
-        webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title: 'Perf Lab', error });
+        showPageError(panel.webview, this.host, 'This Before/After panel was not saved. Run "Perf Lab: Optimize Function" again.');
         return;
       }
       const { restoredData } = await import('./optimize-data');
@@ -109,21 +106,19 @@ export class OptimizeViews implements vscode.Disposable {
   };
 
   private render(data: OptimizeData): void {
-    const panel = this.panel;
+    const panel = this.host.panel;
     if (!panel) return;
-    this.note(data);
+    this.noted.note(data);
     panel.title = data.title;
     const webview = panel.webview;
-    const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
     const initial: ToWebview = { type: 'optimize', data };
-    this.listen?.dispose();
-    webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title: data.title, initial });
-    this.listen = webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg));
+    webview.html = webviewHtml({ scriptUri: this.host.scriptUri(webview), cspSource: webview.cspSource, nonce: makeNonce(), title: data.title, initial });
+    this.host.listenTo(webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg)));
   }
 
   private post(msg: ToWebview): void {
-    if (msg.type === 'optimize') this.note(msg.data);
-    if (this.panel) void this.panel.webview.postMessage(msg);
+    if (msg.type === 'optimize') this.noted.note(msg.data);
+    if (this.host.panel) void this.host.panel.webview.postMessage(msg);
   }
 
   private onMessage(msg: FromWebview): void {
@@ -134,7 +129,7 @@ export class OptimizeViews implements vscode.Disposable {
         void this.apply(msg.target);
         break;
       case 'openSource':
-        void vscode.window.showTextDocument(vscode.Uri.file(msg.file), { selection: new vscode.Range(msg.line - 1, 0, msg.line - 1, 0), viewColumn: vscode.ViewColumn.One });
+        void openSource(msg.file, msg.line);
         break;
       case 'optimize':
         void vscode.commands.executeCommand('perfLab.optimizeFunction', { file: msg.file, name: msg.name, line: msg.line, ...(msg.optIns ? { optIns: msg.optIns } : {}) });
@@ -178,6 +173,7 @@ export class OptimizeViews implements vscode.Disposable {
       const view: Pick<TargetView, 'name' | 'measured'> = s.targets.find((t) => t.target === which) ?? { name: targetIdName(which) };
       const { appliedLensAdvice } = await import('./optimize-advice');
       this.lenses?.noteResult(s.uri.fsPath, name, { ...appliedLensAdvice(view), source: doc.getText() });
+      const before = s.data;
       const done = `Applied ${targetIdName(which)}. Undo in ${path.basename(s.uri.fsPath)} (Ctrl+Z, or Edit ▸ Undo) reverts the edit and removes the generated files.`;
       s.data = {
         ...s.data,
@@ -187,6 +183,7 @@ export class OptimizeViews implements vscode.Disposable {
         ...(s.data.targets ? { targets: s.data.targets.map((t) => ({ ...t, canApply: false, applyNote: t.target === which ? done : `${name} now runs as ${as}; Undo it first to apply ${t.name}.` })) } : {}),
       };
       this.post({ type: 'optimize', data: s.data });
+      this.watchUndo(s, before);
       // Profile again and compare with the profile before the rewrite (or offer to: perfLab.compareAfterApply).
       await vscode.commands.executeCommand('perfLab.compareAfterApply', { file: s.uri.fsPath, functionName: name, target: as, sourceBefore: s.source, sourceAfter: doc.getText() });
     } catch (e) {
@@ -211,7 +208,7 @@ export class OptimizeViews implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.listen?.dispose();
-    this.panel?.dispose();
+    this.stopWatchingUndo();
+    this.host.dispose();
   }
 }

@@ -96,6 +96,10 @@ describe('optimize a function from the editor', () => {
       while (existsSync(join(lab.workspace, 'blur.blur.wasm')) && Date.now() < gone) await page.waitForTimeout(200);
       assert.ok(!existsSync(join(lab.workspace, 'blur.blur.wasm')) && !existsSync(join(lab.workspace, 'blur.blur.wasm.cjs')), 'Undo removes the generated files');
       assert.equal(programOutput(file, ARGS), expected);
+      // The panel offers Apply again once the source is back as it was (its tab may sit behind the comparison).
+      await page.locator('.tabs-container .tab', { hasText: 'Optimize: blur' }).first().click({ timeout: 15_000 });
+      const again = await lab.webviewWith('#apply:enabled', 15_000);
+      assert.equal(await again.locator('#applied').count(), 0, 'the panel no longer says the rewrite is applied');
       await lab.screenshot('undone');
     });
 

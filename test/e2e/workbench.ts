@@ -104,7 +104,8 @@ export class Session {
     await this.page.keyboard.press('Control+Comma');
     const search = this.page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .settings-header input').first();
     await search.waitFor({ timeout: 15_000 });
-    await search.fill(key);
+    // `@id:` matches the key alone (a plain search for perfLab.target also finds perfLab.pythonTarget).
+    await search.fill(`@id:${key}`);
     // The editor filters after a pause: wait until the key is the only setting listed.
     await this.page.locator('.settings-editor .settings-count-widget', { hasText: /^1 Setting Found$/ }).waitFor({ timeout: 15_000 });
     const select = this.page.locator('.settings-editor .settings-tree-container .setting-item-enum select').first();
@@ -122,7 +123,10 @@ export class Session {
         return undefined;
       }
     };
-    while (written() !== value) {
+    // Choosing a setting's default removes it from the file instead.
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } };
+    const isDefault = manifest.contributes.configuration.properties[key]?.default === value;
+    while (written() !== value && !(isDefault && written() === undefined)) {
       if (Date.now() > deadline) throw new Error(`The Settings editor did not write ${key}: ${value} to ${file}`);
       await this.page.waitForTimeout(200);
     }
@@ -135,6 +139,18 @@ export class Session {
     await mkdir(join(RESULTS, this.suite), { recursive: true });
     await this.page.screenshot({ path: file });
     return file;
+  }
+
+  /**
+   * Reloads the window and shows the tab whose title contains `tab` (VS Code revives a webview panel when it is next
+   * shown); returns when the reload began (Date.now()), for timing what follows.
+   */
+  async reloadAndShowTab(tab: string): Promise<number> {
+    const started = Date.now();
+    await this.page.reload();
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('.tabs-container .tab', { hasText: tab }).first().click({ timeout: 60_000 });
+    return started;
   }
 
   /** Runs one test's body; on failure saves a screenshot and code-server's logs before the error goes on. */

@@ -1,0 +1,114 @@
+// What the webview panels share: their data noted to a file each time it changes, so that a window reload can show
+// them again (the webview's own state reaches disk only when the workbench next saves, which a reload soon after
+// can outrun), and opening a frame's source beside them.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { userMessage } from '../errors';
+import { makeNonce, webviewHtml } from '../view/html';
+import type { Log } from './log';
+
+/** One panel's noted data: `what` names the panel in the log when the file cannot be written. */
+export class NotedState<T> {
+  constructor(
+    private readonly file: string | undefined,
+    private readonly what: string,
+    private readonly log: Log,
+  ) {}
+
+  note(data: T): void {
+    if (!this.file) return;
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      writeFileSync(this.file, JSON.stringify(data));
+    } catch (e) {
+      this.log.warn(`could not note the ${this.what}'s state: ${userMessage(e)}`);
+    }
+  }
+
+  /** What was noted last; undefined when nothing was, or the file cannot be read. */
+  read(): T | undefined {
+    if (!this.file) return undefined;
+    try {
+      return JSON.parse(readFileSync(this.file, 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Opens a profiled frame's file at its line in the first editor column; a runtime frame or a missing file says why not. */
+export async function openSource(file: string, line: number, column = 1): Promise<void> {
+  if (!path.isAbsolute(file)) {
+    void vscode.window.showInformationMessage(`Perf Lab: ${file} is not a file on this machine (it is part of the runtime), so there is no source to open.`);
+    return;
+  }
+  try {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    const pos = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(pos, pos) });
+  } catch {
+    void vscode.window.showWarningMessage(`Perf Lab: cannot open ${file}: it does not exist on this machine any more.`);
+  }
+}
+
+/** Fills a webview with the page's error view: a panel that cannot show what it showed says what to run instead. */
+export function showPageError(webview: vscode.Webview, host: SharedPanel, error: string): void {
+  const scriptUri = host.scriptUri(webview);
+  webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title: 'Perf Lab', error });
+}
+
+/**
+ * The one panel a kind of view reuses: created on the first show, adopted again by its serializer after a reload,
+ * forgotten when the user closes it; with the listener of the page it shows.
+ */
+export class SharedPanel implements vscode.Disposable {
+  panel: vscode.WebviewPanel | undefined;
+  private listen: vscode.Disposable | undefined;
+  readonly distRoot: vscode.Uri;
+
+  /** @param onClosed called when the user closes the panel (not when it is replaced). */
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly onClosed?: () => void,
+  ) {
+    this.distRoot = vscode.Uri.joinPath(extensionUri, 'dist');
+  }
+
+  /** Scripts on, and only the extension's dist folder readable. */
+  options(): vscode.WebviewOptions {
+    return { enableScripts: true, localResourceRoots: [this.distRoot] };
+  }
+
+  /** The panel, creating it beside the editor when there is none. */
+  open(viewType: string, title: string, preserveFocus: boolean): vscode.WebviewPanel {
+    if (!this.panel) this.adopt(vscode.window.createWebviewPanel(viewType, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.options()));
+    return this.panel!;
+  }
+
+  adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.onDidDispose(() => {
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      this.listenTo(undefined);
+      this.onClosed?.();
+    });
+  }
+
+  /** Replaces the listener of the page shown. */
+  listenTo(listener: vscode.Disposable | undefined): void {
+    this.listen?.dispose();
+    this.listen = listener;
+  }
+
+  /** The URI of the page's script for the panel's webview. */
+  scriptUri(webview: vscode.Webview): string {
+    return webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
+  }
+
+  dispose(): void {
+    this.listenTo(undefined);
+    this.panel?.dispose();
+  }
+}
