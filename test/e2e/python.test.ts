@@ -96,6 +96,8 @@ describe('profile a Python file from the editor', () => {
     let measured = '';
     await lab.step('optimize', async () => {
       await lab.chooseSetting('perfLab.target', 'auto');
+      // cProfile sees every call; py-spy (chosen by the test before) may take no sample of a run this short.
+      await lab.chooseSetting('perfLab.pythonProfiler', 'cprofile');
       const editor = await lab.openFile(OPTIMIZED);
       await lab.runFromContextMenu(editor, PROFILE_FILE);
       await lab.webviewWith('#hot-functions tr[data-function="mandelbrot"]', 120_000);
