@@ -43,10 +43,18 @@ def _pl_sub(a, b):
 @_njit
 def _pl_mul(a, b):
     # The product in doubles is within a relative 2**-51 of the exact one: below 9.0e18 the exact product fits in
-    # 64 bits. Near the limit the kernel bails out even where it would fit (the original then computes it).
+    # 64 bits, above 9.3e18 it does not. In between, exact bounds by integer division (no operation wraps: LLVM
+    # assumes a product does not, so checking a wrapped product by dividing it again would be optimised away).
     p = float(a) * float(b)
     if -9.0e18 < p < 9.0e18:
         return a * b
+    if -9.3e18 < p < 9.3e18:
+        if a > 0:
+            fits = a <= _MAX // b if b > 0 else b >= (_MIN + a - 1) // a
+        else:
+            fits = a >= (_MIN + b - 1) // b if b > 0 else b >= -((_MIN + 1) // a)
+        if fits:
+            return a * b
     raise _Bail("int overflow")
 
 
