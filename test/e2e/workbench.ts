@@ -111,7 +111,8 @@ export class Session {
     const select = this.page.locator('.settings-editor .settings-tree-container .setting-item-enum select').first();
     await select.waitFor({ timeout: 15_000 });
     await select.click();
-    await this.page.locator('.monaco-select-box-dropdown-container .option-text', { hasText: new RegExp(`^${value}$`) }).first().click();
+    // (Only the open list: a list left from an earlier choice may still be in the page.)
+    await this.page.locator('.monaco-select-box-dropdown-container:visible .option-text', { hasText: new RegExp(`^${value}$`) }).first().click();
     // The editor writes the settings file a moment later; the extension host reads it from there.
     const file = join(this.server.userDataDir, 'User', 'settings.json');
     const deadline = Date.now() + 15_000;
@@ -129,6 +130,12 @@ export class Session {
     while (written() !== value && !(isDefault && written() === undefined)) {
       if (Date.now() > deadline) throw new Error(`The Settings editor did not write ${key}: ${value} to ${file}`);
       await this.page.waitForTimeout(200);
+    }
+    // A list still open would outlive the editor and cover the next choice.
+    const open = this.page.locator('.monaco-select-box-dropdown-container:visible');
+    if (await open.count()) {
+      await this.page.keyboard.press('Escape');
+      await open.first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
     }
     await this.page.keyboard.press('Control+W');
   }
