@@ -213,7 +213,8 @@ describe('flame graph views', () => {
       const before = Number(await flame.getAttribute('data-boxes'));
       await flame.press('Enter');
       await wide.locator('#flame[data-grafts]').waitFor({ state: 'attached', timeout: 15_000 });
-      const deadline = Date.now() + 5_000;
+      // (Generous ceilings: on a loaded 2-core machine the extension's answer can take seconds.)
+      const deadline = Date.now() + 20_000;
       let after = 0;
       while (Date.now() < deadline && (after = Number(await flame.getAttribute('data-boxes'))) < 100) await lab.page.waitForTimeout(100);
       measure('views: pruned profile, boxes before and after zooming into a group', `${before} → ${after}`);
@@ -221,7 +222,7 @@ describe('flame graph views', () => {
       await lab.screenshot('pruned-subtree');
       // The flame chart came empty (130,000 samples): shown, it asks the extension for its boxes.
       await wide.locator('vscode-tab-header[data-view="chart"]').click();
-      const chartDeadline = Date.now() + 15_000;
+      const chartDeadline = Date.now() + 45_000;
       let chartBoxes = 0;
       while (Date.now() < chartDeadline && (chartBoxes = Number(await wide.locator('#chart').getAttribute('data-boxes'))) === 0) await lab.page.waitForTimeout(200);
       measure('views: flame chart boxes of 130,000 samples, asked of the extension', String(chartBoxes));
@@ -231,7 +232,7 @@ describe('flame graph views', () => {
       const group = await wide.locator('#selection').getAttribute('data-function');
       await wide.locator('vscode-tab-header[data-view="sandwich"]').click();
       await wide.locator(`#sandwich-heading[data-function="${group}"]`).waitFor({ state: 'attached', timeout: 15_000 });
-      const sandwichDeadline = Date.now() + 10_000;
+      const sandwichDeadline = Date.now() + 30_000;
       let callees = 0;
       while (Date.now() < sandwichDeadline && (callees = Number(await wide.locator('#sandwich-callees').getAttribute('data-boxes'))) < 101) await lab.page.waitForTimeout(100);
       assert.ok(callees >= 101, `the sandwich shows the group's leaves the page never had (${callees} boxes)`);

@@ -64,12 +64,16 @@ describe('profilePythonFile', () => {
     assert.ok(r.profile.sampleStack.length > 20, `only ${r.profile.sampleStack.length} samples`);
     const stats = functionStats(r.profile);
     const distance = stats.find((f) => f.name === 'distance')!;
-    assert.ok(distance.self / totalWeight(r.profile) > 0.3, `distance has ${distance.self} of ${totalWeight(r.profile)}`);
+    // Shares of the whole run move with the machine's load (start-up, the sampler's own turns); what must hold is
+    // where the script's time goes: distance is the hottest function, and its own lines carry its time.
+    const hottest = [...stats].sort((a, b) => b.self - a.self)[0]!;
+    assert.equal(hottest.name, 'distance', `the hottest function is ${hottest.name} (${hottest.self}), distance has ${distance.self} of ${totalWeight(r.profile)}`);
+    assert.ok(distance.self / totalWeight(r.profile) > 0.1, `distance has ${distance.self} of ${totalWeight(r.profile)}`);
     const lines = lineStats(r.profile).get(pairwise)!;
     const first = lineOf(pairwise, 'def distance');
     const last = lineOf(pairwise, 'return math.sqrt');
     const inside = [...lines].filter(([l]) => l > first && l <= last).reduce((a, [, w]) => a + w, 0);
-    assert.ok(inside > 0.3 * totalWeight(r.profile), 'the lines of distance carry its time');
+    assert.ok(inside >= 0.8 * distance.self, `the lines of distance carry its time (${inside} of ${distance.self})`);
   });
 
   it('reports a syntax error with file:line:col before running', async () => {
