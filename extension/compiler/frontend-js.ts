@@ -816,10 +816,44 @@ class FunctionLowering {
       return this.assignTo(e.operand, e, (current) => this.binary(op, current(), one, e), loop);
     }
     if (ts.isCallExpression(e)) {
+      const fill = this.fillStmt(e);
+      if (fill) return fill;
       const value = this.expr(e);
       return [{ kind: 'expr', value }];
     }
     throw this.refuse(e, 'an expression statement that is not an assignment or a call');
+  }
+
+  /**
+   * `a.fill(v)` on an array parameter, as a statement: `v` evaluated once, then stored into every element as an
+   * assignment would store it (ToNumber once, then the element's conversion). Undefined for any other call.
+   */
+  private fillStmt(e: TS.CallExpression): Stmt[] | undefined {
+    const ts = this.ts;
+    const callee = unwrap(ts, e.expression);
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'fill' || !ts.isIdentifier(unwrap(ts, callee.expression))) return undefined;
+    const b = this.lookup((unwrap(ts, callee.expression) as TS.Identifier).text);
+    if (b?.kind !== 'array') return undefined;
+    if (e.arguments.length !== 1) throw this.refuse(e, 'fill with a start or an end is not compiled (fill(value) is)');
+    const v = this.expr(e.arguments[0]!);
+    if (v.type === 'bool' || v.type === 'void') throw this.refuse(e.arguments[0]!, 'fill takes a number here');
+    const array = b.array;
+    const kind = this.arrays[array]!.kind;
+    const value = this.temp(v.type as ScalarType);
+    const i = this.temp('i32');
+    const label = this.nextLabel++;
+    const counter = () => this.read(i);
+    return [
+      { kind: 'set', local: value, value: v },
+      { kind: 'set', local: i, value: { kind: 'const', type: 'i32', value: 0 } },
+      {
+        kind: 'loop',
+        label,
+        test: { kind: 'binary', type: 'bool', op: 'i32.lt_s', left: counter(), right: { kind: 'length', type: 'i32', array } },
+        body: [{ kind: 'store', array, index: counter(), value: this.storeValue(kind, this.read(value), e) }],
+        update: [{ kind: 'set', local: i, value: { kind: 'binary', type: 'i32', op: 'i32.add', left: counter(), right: { kind: 'const', type: 'i32', value: 1 } } }],
+      },
+    ];
   }
 
   /** `target = value(current)`: a local or an array element; the element index is evaluated once. */
