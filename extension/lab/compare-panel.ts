@@ -6,7 +6,7 @@ import { DIFF_VIEW_TYPE, type DiffGraphData, type FromWebview } from '../protoco
 import { makeNonce, webviewHtml } from '../view/html';
 import { CompareLenses, type LensDiff } from './compare-lens';
 import type { Log } from './log';
-import { NotedState, openSource, SharedPanel, showPageError } from './panels';
+import { loadPage, NotedState, openSource, SharedPanel, showPageError } from './panels';
 
 /** What a reload needs to show a comparison again: the page's data and what its lenses read (as JSON: lines as entries). */
 interface NotedComparison {
@@ -43,8 +43,8 @@ export class CompareViews implements vscode.Disposable {
     const panel = this.host.panel!;
     panel.title = data.title;
     const webview = panel.webview;
-    webview.html = webviewHtml({ scriptUri: this.host.scriptUri(webview), cspSource: webview.cspSource, nonce: makeNonce(), title: data.title, initial: { type: 'diff', data } });
-    this.host.listenTo(webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg)));
+    const html = webviewHtml({ scriptUri: this.host.scriptUri(webview), cspSource: webview.cspSource, nonce: makeNonce(), title: data.title, initial: { type: 'diff', data } });
+    this.host.listenTo(loadPage(webview, html, (msg) => this.onMessage(msg), this.log, 'comparison panel'));
     this.lenses.set(diff);
   }
 

@@ -9,7 +9,7 @@ import type { Profile } from '../profile/model';
 import { FLAME_VIEW_TYPE, type FlameGraphData, type FromWebview, type ToWebview, type WebviewState } from '../protocol';
 import { makeNonce, webviewHtml } from '../view/html';
 import type { Log } from './log';
-import { NotedState, openSource, SharedPanel } from './panels';
+import { loadPage, NotedState, openSource, SharedPanel } from './panels';
 
 /**
  * Reads a profile file of any format; cProfile/pstats files only in a trusted folder, with the folder's perfLab.pythonPath.
@@ -56,8 +56,8 @@ export class FlameViews implements vscode.Disposable {
     // The session holds the full tree and timeline; the page gets what it draws and asks for more as it zooms.
     const session = data ? new FlameSession(data) : undefined;
     const sent = session?.initial();
-    webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title, ...(sent ? { data: sent } : {}), ...(error ? { error } : {}) });
-    return webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg, webview, session));
+    const html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title, ...(sent ? { data: sent } : {}), ...(error ? { error } : {}) });
+    return loadPage(webview, html, (msg) => this.onMessage(msg, webview, session), this.log, 'flame graph');
   }
 
   private onMessage(msg: FromWebview, webview: vscode.Webview, session: FlameSession | undefined): void {

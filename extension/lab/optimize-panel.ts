@@ -10,7 +10,7 @@ import { OPTIMIZE_VIEW_TYPE, type FromWebview, type OptimizeData, type TargetId,
 import { makeNonce, webviewHtml } from '../view/html';
 import type { LensResult } from './code-lens';
 import type { Log } from './log';
-import { NotedState, openSource, SharedPanel, showPageError } from './panels';
+import { loadPage, NotedState, openSource, SharedPanel, showPageError } from './panels';
 import type { PythonTargetOutcome, TargetOutcome } from './optimize-data';
 
 /** One optimized function: what the panel shows and what Apply needs (`O`: its targets' outcomes, JavaScript's by default). */
@@ -112,8 +112,8 @@ export class OptimizeViews implements vscode.Disposable {
     panel.title = data.title;
     const webview = panel.webview;
     const initial: ToWebview = { type: 'optimize', data };
-    webview.html = webviewHtml({ scriptUri: this.host.scriptUri(webview), cspSource: webview.cspSource, nonce: makeNonce(), title: data.title, initial });
-    this.host.listenTo(webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg)));
+    const html = webviewHtml({ scriptUri: this.host.scriptUri(webview), cspSource: webview.cspSource, nonce: makeNonce(), title: data.title, initial });
+    this.host.listenTo(loadPage(webview, html, (msg) => this.onMessage(msg), this.log, 'Before/After panel'));
   }
 
   private post(msg: ToWebview): void {

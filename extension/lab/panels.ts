@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { userMessage } from '../errors';
+import type { FromWebview } from '../protocol';
 import { makeNonce, webviewHtml } from '../view/html';
 import type { Log } from './log';
 
@@ -111,4 +112,40 @@ export class SharedPanel implements vscode.Disposable {
     this.listenTo(undefined);
     this.panel?.dispose();
   }
+}
+
+/** How long a page may take to say it started before it is loaded again. */
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * Gives a webview its page and listens to it. A page that has not said `ready` within 10 s is loaded again (twice
+ * at most): a panel revived while the workbench is busy has been seen to keep "Loading profile…" without running
+ * its script.
+ */
+export function loadPage(webview: vscode.Webview, html: string, onMessage: (msg: FromWebview) => void, log: Log, what: string): vscode.Disposable {
+  let ready = false;
+  let tries = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (): void => {
+    timer = setTimeout(() => {
+      if (ready || tries >= 2) return;
+      tries++;
+      log.warn(`the ${what} had not started after ${START_TIMEOUT_MS / 1000} s: loading it again`);
+      // (A different text, or the webview may keep the page it has.)
+      webview.html = `${html}<!-- ${tries} -->`;
+      arm();
+    }, START_TIMEOUT_MS);
+  };
+  const listener = webview.onDidReceiveMessage((msg: FromWebview) => {
+    if (msg.type === 'ready') ready = true;
+    onMessage(msg);
+  });
+  webview.html = html;
+  arm();
+  return {
+    dispose: () => {
+      clearTimeout(timer);
+      listener.dispose();
+    },
+  };
 }
