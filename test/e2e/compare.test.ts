@@ -145,7 +145,7 @@ describe('compare two profiles', () => {
     await lab.step('codelens', async () => {
       const file = join(lab.workspace, 'work.js');
       const editor = await lab.openFile('work.js');
-      const lens = await lab.codeLensAbove(editor, lineOf(file, /^function checksum\b/), /^function\s+checksum\b/, /^Δ self [+−][\d.]+ m?s \([+−]\d+ %\) · Δ total [+−]/);
+      const lens = await lab.codeLensAbove(editor, lineOf(file, /^function checksum\b/), /^function\s+checksum\b/, /^Δ self [+−±][\d.]+ m?s \([+−±]\d+ %\) · Δ total [+−]/);
       measure('Δ CodeLens above checksum', lens);
       const sortedLens = await lab.codeLensAbove(editor, lineOf(file, /^function sortedCopy\b/), /^function\s+sortedCopy\b/, /Δ total −[\d.]+ m?s \(−\d+ %\)/);
       measure('Δ CodeLens above sortedCopy', sortedLens);

@@ -111,8 +111,15 @@ export class Session {
     const select = this.page.locator('.settings-editor .settings-tree-container .setting-item-enum select').first();
     await select.waitFor({ timeout: 15_000 });
     await select.click();
-    // (Only the open list: a list left from an earlier choice may still be in the page.)
-    await this.page.locator('.monaco-select-box-dropdown-container:visible .option-text', { hasText: new RegExp(`^${value}$`) }).first().click();
+    // (Only the open list: a list left from an earlier choice may still be in the page. A click that did not open
+    // it, on a busy machine, is made again.)
+    const option = this.page.locator('.monaco-select-box-dropdown-container:visible .option-text', { hasText: new RegExp(`^${value}$`) }).first();
+    for (let attempt = 0; !(await option.waitFor({ timeout: 5_000 }).then(() => true, () => false)); attempt++) {
+      if (attempt === 3) throw new Error(`The list of ${key} did not open`);
+      await this.page.keyboard.press('Escape');
+      await select.click();
+    }
+    await option.click();
     // The editor writes the settings file a moment later; the extension host reads it from there.
     const file = join(this.server.userDataDir, 'User', 'settings.json');
     const deadline = Date.now() + 15_000;
