@@ -3,7 +3,6 @@
 import * as vscode from 'vscode';
 import type { LineDelta, ProfileDiff } from '../profile/diff';
 import { DIFF_VIEW_TYPE, type DiffGraphData, type FromWebview } from '../protocol';
-import { makeNonce, webviewHtml } from '../view/html';
 import { CompareLenses, type LensDiff } from './compare-lens';
 import type { Log } from './log';
 import { loadPage, NotedState, openSource, SharedPanel, showPageError } from './panels';
@@ -43,7 +42,7 @@ export class CompareViews implements vscode.Disposable {
     const panel = this.host.panel!;
     panel.title = data.title;
     const webview = panel.webview;
-    const html = webviewHtml({ scriptUri: this.host.scriptUri(webview), cspSource: webview.cspSource, nonce: makeNonce(), title: data.title, initial: { type: 'diff', data } });
+    const html = this.host.html(webview, { title: data.title, initial: { type: 'diff', data } });
     this.host.listenTo(loadPage(webview, html, (msg) => this.onMessage(msg), this.log, 'comparison panel'));
     this.lenses.set(diff);
   }

@@ -7,7 +7,6 @@ import { FlameSession, toFlameGraphData } from '../profile/flame-data';
 import { detectFormat, readProfile } from '../profile/import';
 import type { Profile } from '../profile/model';
 import { FLAME_VIEW_TYPE, type FlameGraphData, type FromWebview, type ToWebview, type WebviewState } from '../protocol';
-import { makeNonce, webviewHtml } from '../view/html';
 import type { Log } from './log';
 import { loadPage, NotedState, openSource, SharedPanel } from './panels';
 
@@ -52,11 +51,10 @@ export class FlameViews implements vscode.Disposable {
   /** Fills a webview with the flame graph page, the data injected, and wires its messages. */
   private attach(webview: vscode.Webview, title: string, data: FlameGraphData | undefined, error?: string): vscode.Disposable {
     webview.options = this.host.options();
-    const scriptUri = this.host.scriptUri(webview);
     // The session holds the full tree and timeline; the page gets what it draws and asks for more as it zooms.
     const session = data ? new FlameSession(data) : undefined;
     const sent = session?.initial();
-    const html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title, ...(sent ? { data: sent } : {}), ...(error ? { error } : {}) });
+    const html = this.host.html(webview, { title, ...(sent ? { data: sent } : {}), ...(error ? { error } : {}) });
     return loadPage(webview, html, (msg) => this.onMessage(msg, webview, session), this.log, 'flame graph');
   }
 

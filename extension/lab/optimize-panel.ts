@@ -7,7 +7,6 @@ import type { ApplyPlan } from '../apply/apply';
 import { PerfLabError, userMessage } from '../errors';
 import type { PythonProof } from '../prove/prove-python';
 import { OPTIMIZE_VIEW_TYPE, type FromWebview, type OptimizeData, type TargetId, type TargetView, type ToWebview } from '../protocol';
-import { makeNonce, webviewHtml } from '../view/html';
 import type { LensResult } from './code-lens';
 import type { Log } from './log';
 import { loadPage, NotedState, openSource, SharedPanel, showPageError } from './panels';
@@ -112,7 +111,7 @@ export class OptimizeViews implements vscode.Disposable {
     panel.title = data.title;
     const webview = panel.webview;
     const initial: ToWebview = { type: 'optimize', data };
-    const html = webviewHtml({ scriptUri: this.host.scriptUri(webview), cspSource: webview.cspSource, nonce: makeNonce(), title: data.title, initial });
+    const html = this.host.html(webview, { title: data.title, initial });
     this.host.listenTo(loadPage(webview, html, (msg) => this.onMessage(msg), this.log, 'Before/After panel'));
   }
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { userMessage } from '../errors';
 import type { FromWebview } from '../protocol';
-import { makeNonce, webviewHtml } from '../view/html';
+import { makeNonce, webviewHtml, type WebviewHtmlOptions } from '../view/html';
 import type { Log } from './log';
 
 /** One panel's noted data: `what` names the panel in the log when the file cannot be written. */
@@ -55,8 +55,7 @@ export async function openSource(file: string, line: number, column = 1): Promis
 
 /** Fills a webview with the page's error view: a panel that cannot show what it showed says what to run instead. */
 export function showPageError(webview: vscode.Webview, host: SharedPanel, error: string): void {
-  const scriptUri = host.scriptUri(webview);
-  webview.html = webviewHtml({ scriptUri, cspSource: webview.cspSource, nonce: makeNonce(), title: 'Perf Lab', error });
+  webview.html = host.html(webview, { title: 'Perf Lab', error });
 }
 
 /**
@@ -103,9 +102,10 @@ export class SharedPanel implements vscode.Disposable {
     this.listen = listener;
   }
 
-  /** The URI of the page's script for the panel's webview. */
-  scriptUri(webview: vscode.Webview): string {
-    return webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
+  /** The page for a webview (this panel's or a custom editor's): the script's URI, the CSP source and a fresh nonce filled in. */
+  html(webview: vscode.Webview, content: Omit<WebviewHtmlOptions, 'scriptUri' | 'cspSource' | 'nonce'>): string {
+    const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(this.distRoot, 'webview.js')).toString();
+    return webviewHtml({ ...content, scriptUri, cspSource: webview.cspSource, nonce: makeNonce() });
   }
 
   dispose(): void {
