@@ -2,7 +2,7 @@
 // Arrays live in linear memory: an array parameter becomes (pointer, length). A bail-out is a trap
 // (`unreachable`); the loader then runs the original function, which computes what JavaScript computes.
 import { elementSize, isArrayType, type ArrayKind, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
-import { boundsFacts, type InBounds } from './bounds';
+import { boundsFacts, disjuncts, type InBounds } from './bounds';
 import { dyadicPlan, dyadicScale, type DyadicPlan } from './dyadic';
 import { CHECKED_LIMIT, EXACT, intLocals, intShape } from './exact-ints';
 import { unrollLoops } from './unroll';
@@ -951,10 +951,4 @@ function unswitchable(s: Extract<Stmt, { kind: 'loop' }>): Unswitch | undefined 
     if (inv.length > 0 && inv.length < terms.length) return { cond: st.cond, invariant: inv };
   }
   return undefined;
-}
-
-/** `a || b || c` as [a, b, c] (the IR writes `a || b` as `a ? true : b`). */
-function disjuncts(e: Expr): Expr[] {
-  if (e.kind === 'cond' && e.type === 'bool' && e.then.kind === 'const' && e.then.value === 1) return [...disjuncts(e.cond), ...disjuncts(e.else)];
-  return [e];
 }

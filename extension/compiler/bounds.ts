@@ -100,6 +100,12 @@ export function conjuncts(e: Expr): Expr[] {
   return [e];
 }
 
+/** The terms of `a || b || …` (the IR writes `a || b` as `a ? true : b`). */
+export function disjuncts(e: Expr): Expr[] {
+  if (e.kind === 'cond' && e.type === 'bool' && e.then.kind === 'const' && e.then.value === 1) return [...disjuncts(e.cond), ...disjuncts(e.else)];
+  return [e];
+}
+
 function assigns(body: Stmt[], local: number): boolean {
   return body.some((s) => {
     switch (s.kind) {
