@@ -21,6 +21,7 @@ import { toFlameGraphData } from './profile/flame-data';
 import { detectFileFormat, FORMAT_NAMES, readProfile } from './profile/import';
 import { exportCpuProfile } from './profile/importers/cpuprofile';
 import type { Profile } from './profile/model';
+import { killEverythingStarted } from './profile/kill-tree';
 import { probeNode, profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
 import { probePython, profilePythonFile, type PythonProfiler } from './profile/python-runner';
 import { describeProof, prove, type Proof } from './prove/prove';
@@ -215,16 +216,43 @@ function positiveNumber(value: string | undefined, name: string, fallback: numbe
   return n;
 }
 
-/** Aborts on the first Ctrl+C so the samples so far are kept; a second one exits at once. */
+/** Aborts on the first Ctrl+C so the samples so far are kept; a second one ends everything at once. */
 function abortOnInterrupt(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const onInt = () => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) exitOnSignal('SIGINT');
     process.stderr.write('\nStopping the program; press Ctrl+C again to quit at once.\n');
     controller.abort();
   };
   process.on('SIGINT', onInt);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onInt) };
+}
+
+/** The signals that end the command line, with their numbers (the exit status is 128 + the number, as shells do). */
+export const ENDING_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as const;
+
+/** Ends every process Perf Lab started (the user's program and its children included), says so, and exits 128 + n. */
+function exitOnSignal(signal: keyof typeof ENDING_SIGNALS): never {
+  const ended = killEverythingStarted();
+  try {
+    // The terminal may be gone (SIGHUP): the message is a courtesy, the cleanup above is what matters.
+    process.stderr.write(`\nperf-lab: stopped by ${signal}${ended > 0 ? `; ended the program and the processes it started` : ''}.\n`);
+  } catch {
+    // Nowhere to write.
+  }
+  process.exit(128 + ENDING_SIGNALS[signal]);
+}
+
+/** Installs the handlers that make a closed terminal, a CI timeout or `kill` end the whole process tree, not only Perf Lab. */
+function exitOnSignals(): void {
+  for (const signal of Object.keys(ENDING_SIGNALS) as (keyof typeof ENDING_SIGNALS)[]) {
+    if (process.platform === 'win32' && signal !== 'SIGINT') continue;
+    process.on(signal, () => {
+      // A command that keeps the samples on the first Ctrl+C has a handler of its own (abortOnInterrupt).
+      if (signal === 'SIGINT' && process.listenerCount('SIGINT') > 1) return;
+      exitOnSignal(signal);
+    });
+  }
 }
 
 async function profileCommand(args: string[], io: CliIO): Promise<number> {
@@ -757,6 +785,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
 }
 
 if (require.main === module) {
+  exitOnSignals();
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { CancelledError, PerfLabError } from '../errors';
 import type { ProgressSink } from '../progress';
-import { killGroup, killTree } from './kill-tree';
+import { killGroup, killTree, trackGroup, untrackGroup } from './kill-tree';
 import type { RunInfo } from './node-runner';
 import { DONE_MESSAGE, FAILED_MESSAGE, STOP_MESSAGE } from './preload/control';
 
@@ -101,6 +101,8 @@ export function startChild(req: ChildRequest): Child {
     windowsHide: true,
   });
   const started = performance.now();
+  // Until it is cleaned up, a signal that ends Perf Lab ends this child's group too.
+  if (child.pid !== undefined) trackGroup(child.pid);
   let stderrHead = '';
   let stderrTail = '';
   const streamsClosed: Promise<void>[] = [];
@@ -190,7 +192,10 @@ export function startChild(req: ChildRequest): Child {
     const durationMs = performance.now() - started;
     const stopOutcome = stopping ? await stopping : undefined;
     // Whatever the child left running would hold its output open and outlive it.
-    if (child.pid !== undefined) killGroup(child.pid);
+    if (child.pid !== undefined) {
+      killGroup(child.pid);
+      untrackGroup(child.pid);
+    }
     let closeTimer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(streamsClosed), new Promise((r) => (closeTimer = setTimeout(r, 1000)))]);
     clearTimeout(closeTimer);
