@@ -6,7 +6,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { planApply, writePlan } from './apply/apply';
+import { checkApplyClashes, planApply, writePlan } from './apply/apply';
 import { benchTargets, formatDuration, type BenchResult, type MultiBenchResult } from './bench/bench';
 import { checkPrediction, describeCosts, modelError, type Prediction } from './bench/break-even';
 import { compileKernel, selectKernel, targetName, type Candidate, type Target } from './compiler/compile';
@@ -637,6 +637,8 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
   const targets: Target[] = o.target === 'auto' ? ['wasm', 'native'] : [o.target ?? 'wasm'];
   const stage = { signal };
   let rec: Recording | undefined = o.rerecord ? undefined : await loadRecording(store, path, functionName);
+  // Before recording: a name or a file that would stop the apply is reported at once, not after the benchmark.
+  if (o.apply) await checkApplyClashes({ file: path, functionName, targets });
   if (rec) {
     io.out(`Using the recording of ${functionName} from ${rec.recordedAt} (${rec.calls.length} of ${rec.totalCalls} calls; --rerecord to record again)\n`);
   } else {

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative, isAbsolute } from 'node:path';
 import { writePlan } from './apply/apply';
-import { planApplyPython } from './apply/apply-python';
+import { checkPythonApplyClashes, planApplyPython } from './apply/apply-python';
 import { benchPython, type PythonBenchResult } from './bench/bench-python';
 import { bestTarget, multiBenchReport, type CliIO, type OptimizeFlowOptions } from './cli';
 import { pythonTargetName, pythonTargetsOf } from './compiler/compile-python';
@@ -24,9 +24,11 @@ function shown(file: string): string {
 export async function optimizePythonFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; pythonBench?: PythonBenchResult; proofs?: PythonProof[] }> {
   const { path, functionName, programArgs, timeMs, timeoutMs, store } = o;
   const stage = { signal };
+  const targets = pythonTargetsOf(o.pythonTarget ?? 'numba');
+  // Before recording: a name or a file that would stop the apply is reported at once, not after the benchmark.
+  if (o.apply) await checkPythonApplyClashes({ file: path, functionName, targets });
   const runtime = await probePython(o.pythonPath || 'python3');
   const python = runtime.execPath;
-  const targets = pythonTargetsOf(o.pythonTarget ?? 'numba');
   let rec: PythonRecording | undefined = o.rerecord ? undefined : await loadPythonRecording(store, path, functionName);
   if (rec) {
     io.out(`Using the recording of ${functionName} from ${rec.recordedAt} (${rec.calls.length} of ${rec.totalCalls} calls; --rerecord to record again)\n`);

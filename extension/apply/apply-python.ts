@@ -3,13 +3,17 @@
 // after it, calls the compiled version through its wrapper, or the original when the compiled module does not import
 // (its package missing, another interpreter) or the wrapper declines the arguments. One plan: files and text edits,
 // written by the command line or turned into one undoable WorkspaceEdit by the editor.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pythonTargetName, type PythonCandidate } from '../compiler/compile-python';
+import { pythonModuleName, pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
 import { exportPythonAst, type PyNode } from '../compiler/frontend-py';
 import { PerfLabError } from '../errors';
 import type { PythonProof } from '../prove/prove-python';
 import { textHash, type ApplyPlan, type PlannedFile, type TextEdit } from './apply';
+import { binaryHash, checkGeneratedTargets, commentFor, identityLine, type GeneratedIdentity, type GeneratedTarget } from './generated-file';
+
+/** Every Python target, whose fast names (`_<fn>_<target>`) an earlier rewrite leaves in the source. */
+const PY_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11'];
 
 export interface PythonApplyRequest {
   /** Absolute path of the .py file. */
@@ -38,6 +42,45 @@ function fallbackName(source: string, functionName: string): string {
   }
 }
 
+/** Refuses a source that already uses a name the rewrite adds at module level (`_<fn>_numba`, …): an earlier rewrite, or the user's own. */
+function checkPythonSourceNames(file: string, source: string, functionName: string): void {
+  for (const t of PY_TARGETS) {
+    const taken = `_${functionName}_${t}`;
+    if (new RegExp(`\\b${taken}\\b`).test(source)) {
+      throw new PerfLabError(`${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`);
+    }
+  }
+}
+
+/** A generated file's name → how it carries its identity: a source text has a header line, a built module does not. */
+function kindOf(name: string): 'text' | 'binary' {
+  return /\.(py|pyx|pxd|pyi|c|cc|cpp|h|hpp)$/i.test(name) ? 'text' : 'binary';
+}
+
+/**
+ * The checks apply makes that need no compiled candidate, run before recording: the names the rewrite adds to the
+ * source, and the files it would write beside it for each target (`<module>.py` and every `<module>_kernel*`), none of
+ * which may be a file Perf Lab did not write. Throws a PerfLabError that says what to do.
+ */
+export async function checkPythonApplyClashes(req: { file: string; source?: string; functionName: string; targets: readonly PythonTarget[] }): Promise<void> {
+  const { file, functionName } = req;
+  // Without a readable file there is nothing to check; the recording says what is wrong with the path.
+  const source = req.source ?? (await readFile(file, 'utf8').catch(() => undefined));
+  if (source === undefined) return;
+  checkPythonSourceNames(file, source, functionName);
+  const dir = dirname(file);
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const target of req.targets) {
+    const module = pythonModuleName(basename(file), functionName, target);
+    const wrapper = join(dir, `${module}.py`);
+    const targets: GeneratedTarget[] = [
+      { path: wrapper, kind: 'text' },
+      ...entries.filter((e) => e.startsWith(`${module}_kernel`)).map((e) => ({ path: join(dir, e), kind: kindOf(e) })),
+    ];
+    await checkGeneratedTargets(file, functionName, targets, wrapper);
+  }
+}
+
 /** The plan: the generated files beside the source, the original renamed, the new function after it. */
 export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPlan> {
   const { file, source, functionName, candidate, proof } = req;
@@ -53,6 +96,7 @@ export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPla
   const lineText = source.slice(starts[defLine - 1], starts[defLine] ?? source.length);
   const m = new RegExp(`^(\\s*def\\s+)${functionName}(\\s*\\()`).exec(lineText);
   if (!m) throw new PerfLabError(`The definition of ${functionName} on line ${defLine} of ${basename(file)} does not start with "def ${functionName}(" on one line; apply cannot rename it safely.`);
+  checkPythonSourceNames(file, source, functionName);
   const keep = fallbackName(source, functionName);
   const params = (((def.args as PyNode).args as PyNode[]) ?? []).map((p) => String(p.arg));
   const fast = `_${functionName}_${candidate.target}`;
@@ -83,9 +127,24 @@ export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPla
     { start: endOfFunction, end: endOfFunction, text: block },
   ];
   const dir = dirname(file);
-  const files: PlannedFile[] = [];
-  for (const [rel, text] of Object.entries(candidate.files)) files.push({ path: join(dir, rel), contents: new TextEncoder().encode(text), role: 'module' });
-  for (const rel of candidate.artifacts) files.push({ path: join(dir, rel), contents: await readFile(join(candidate.dir, rel)), role: 'module' });
+  const enc = new TextEncoder();
+  const id: GeneratedIdentity = { source: basename(file), function: functionName, sourceHash: textHash(source) };
+  // Built modules first: the wrapper's header records their hashes, which is how a later apply knows them for its own.
+  const planned: Omit<PlannedFile, 'replaces'>[] = [];
+  const artifacts: Record<string, string> = {};
+  for (const rel of candidate.artifacts) {
+    const contents = await readFile(join(candidate.dir, rel));
+    artifacts[rel] = binaryHash(contents);
+    planned.push({ path: join(dir, rel), contents, role: 'module', kind: 'binary' });
+  }
+  const wrapperName = `${module}.py`;
+  for (const [rel, text] of Object.entries(candidate.files)) {
+    const header = identityLine(commentFor(rel), rel === wrapperName ? { ...id, artifacts } : id);
+    planned.push({ path: join(dir, rel), contents: enc.encode(header + text), role: 'module', kind: 'text', body: enc.encode(text) });
+  }
+  const manifest = join(dir, wrapperName);
+  const existing = await checkGeneratedTargets(file, functionName, planned, manifest);
+  const files: PlannedFile[] = planned.map((f) => ({ ...f, replaces: existing.has(f.path) }));
   const written = files.map((f) => basename(f.path)).join(', ');
   return {
     file,
@@ -95,6 +154,7 @@ export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPla
     files,
     textEdits,
     sourceHash: textHash(source),
+    manifest,
     summary: `${functionName} now calls its ${name} version (${written}, beside ${basename(file)}); the original stays in the file as ${keep}, which runs when the compiled module does not import or declines the arguments. Undo reverts the edit.`,
   };
 }

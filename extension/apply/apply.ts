@@ -11,6 +11,7 @@ import type { Candidate } from '../compiler/compile';
 import { loadTypeScript } from '../compiler/frontend-js';
 import { PerfLabError } from '../errors';
 import type { Proof } from '../prove/prove';
+import { binaryHash, checkGeneratedTargets, identityLine, withWasmIdentity, type GeneratedIdentity, type GeneratedKind, type GeneratedTarget } from './generated-file';
 
 /** A replacement of `source.slice(start, end)` by `text` (UTF-16 offsets, as JavaScript strings and VS Code count). */
 export interface TextEdit {
@@ -25,6 +26,12 @@ export interface PlannedFile {
   contents: Uint8Array;
   /** What it is, for the summary and the editor's edit label ('module': a generated Python module or its built file). */
   role: 'wasm' | 'addon' | 'loader' | 'types' | 'module';
+  /** How the file says it is Perf Lab's (generated-file.ts). */
+  kind: GeneratedKind;
+  /** The contents without the identity line, for a file several sources share (Cython's runtime header). */
+  body?: Uint8Array;
+  /** True when a Perf Lab file of this source is there now and is replaced; otherwise the file must not exist. */
+  replaces: boolean;
 }
 
 /** What applying a candidate changes: files to create and edits of the source, checked against the source's hash. */
@@ -43,6 +50,8 @@ export interface ApplyPlan {
   sourceHash: string;
   /** One paragraph for the user: what changes and how to undo it. */
   summary: string;
+  /** The planned loader (or Python wrapper) that records the hashes of the built binaries beside it. */
+  manifest?: string;
 }
 
 export interface ApplyRequest {
@@ -72,10 +81,12 @@ export function applyTextEdits(source: string, edits: readonly TextEdit[]): stri
   return out;
 }
 
-/** The names of the generated files: `<stem>.<function>.wasm` (or `.node`) and its loader beside it. */
+/**
+ * The names of the generated files: `<file name>.<function>.wasm` (or `.node`) and its loader beside it. The source's
+ * whole file name, extension included, keeps the names of `k.js`, `k.mjs` and `k.ts` in one folder apart.
+ */
 export function generatedNames(file: string, functionName: string, format: ApplyPlan['format'], target: Candidate['target'] = 'wasm'): { wasm: string; loader: string; types?: string } {
-  const stem = basename(file, extname(file));
-  const wasm = `${stem}.${functionName}.${target === 'wasm' ? 'wasm' : 'node'}`;
+  const wasm = `${basename(file)}.${functionName}.${target === 'wasm' ? 'wasm' : 'node'}`;
   if (format === 'ts') return { wasm, loader: `${wasm}.cjs`, types: `${wasm}.d.cts` };
   return { wasm, loader: `${wasm}.${format === 'esm' ? 'mjs' : 'cjs'}` };
 }
@@ -149,15 +160,15 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
   const fallbackName = `${functionName}$js`;
   const cacheName = `${functionName}$${candidate.target}`;
   const bindName = `${functionName}$bind`;
-  for (const taken of [fallbackName, `${functionName}$wasm`, `${functionName}$native`, bindName]) {
-    if (new RegExp(`(^|[^\\w$])${taken.replace(/\$/g, '\\$')}(?![\\w$])`).test(source)) {
-      throw new PerfLabError(`${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`);
-    }
-  }
+  checkSourceNames(file, source, functionName);
   const loaderSpec = `'./${names.loader.replace(/[\\']/g, (c) => `\\${c}`)}'`;
   // ES modules and TypeScript import the loader (imports are hoisted, so any position works); CommonJS requires it.
   const importLine = format === 'cjs' ? '' : ` import { bind as ${bindName} } from ${loaderSpec};`;
-  const bindCall = (fn: string) => (format === 'cjs' ? `require(${loaderSpec}).bind(${fn})` : `${bindName}(${fn})`);
+  // The consts the compiled code reads are in their temporal dead zone until their declarations run: until then
+  // reading one throws, and the loader runs the original (which throws where the program would).
+  const consts = candidate.kernel.constReads ?? [];
+  const ready = consts.length ? `, () => { ${consts.map((c) => `${c};`).join(' ')} }` : '';
+  const bindCall = (fn: string) => (format === 'cjs' ? `require(${loaderSpec}).bind(${fn}${ready})` : `${bindName}(${fn}${ready})`);
 
   const kind = typed ? (/x$/i.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.TS) : /x$/i.test(file) ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
   const sf = ts.createSourceFile(basename(file), source, ts.ScriptTarget.Latest, true, kind);
@@ -180,17 +191,58 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
     loader = emitNativeLoader(candidate.abi, { format: loaderFormat, addon: `./${names.wasm}` });
     runs = `the addon is missing or cannot be loaded by the running Node.js (built for Node.js ${candidate.node ? `${candidate.node.version.replace(/^v/, '')}, ${candidate.node.platform}-${candidate.node.arch}` : `${process.versions.node}, ${process.platform}-${process.arch}`})`;
   }
-  const files: PlannedFile[] = [
-    { path: join(dir, names.wasm), contents: artifact, role: candidate.target === 'wasm' ? 'wasm' : 'addon' },
-    { path: join(dir, names.loader), contents: new TextEncoder().encode(loader), role: 'loader' },
+  const id: GeneratedIdentity = { source: basename(file), function: functionName, sourceHash: textHash(source) };
+  // The .wasm names its source in a custom section; the loader records the hash of the binary it loads.
+  if (candidate.target === 'wasm') artifact = withWasmIdentity(artifact, id);
+  const enc = new TextEncoder();
+  const loaderPath = join(dir, names.loader);
+  const planned: Omit<PlannedFile, 'replaces'>[] = [
+    { path: join(dir, names.wasm), contents: artifact, role: candidate.target === 'wasm' ? 'wasm' : 'addon', kind: candidate.target === 'wasm' ? 'wasm' : 'binary' },
+    { path: loaderPath, contents: enc.encode(identityLine('//', { ...id, artifacts: { [names.wasm]: binaryHash(artifact) } }) + loader), role: 'loader', kind: 'text' },
   ];
-  if (names.types) files.push({ path: join(dir, names.types), contents: new TextEncoder().encode(LOADER_TYPES), role: 'types' });
+  if (names.types) planned.push({ path: join(dir, names.types), contents: enc.encode(identityLine('//', id) + LOADER_TYPES), role: 'types', kind: 'text' });
+  const existing = await checkGeneratedTargets(file, functionName, planned, loaderPath);
+  const files: PlannedFile[] = planned.map((f) => ({ ...f, replaces: existing.has(f.path) }));
 
   const summary =
     `${functionName} in ${basename(file)} now runs ${names.wasm} (${kb(artifact.length)}) through ${names.loader}; ` +
     `the original stays in the file as ${fallbackName} and runs whenever ${runs} or an argument does not fit the compiled signature. ` +
     `Proven on ${proof.cases} cases (${proof.recordedCases} recorded). No line of ${basename(file)} moves. Undo reverts the edit and removes the generated files.`;
-  return { file, functionName, fallbackName, format, files, textEdits: edits, sourceHash: textHash(source), summary };
+  return { file, functionName, fallbackName, format, files, textEdits: edits, sourceHash: textHash(source), summary, manifest: loaderPath };
+}
+
+/** Refuses a source that already uses a name the rewrite adds (`f$js`, `f$wasm`, `f$native`, `f$bind`). */
+function checkSourceNames(file: string, source: string, functionName: string): void {
+  for (const taken of [`${functionName}$js`, `${functionName}$wasm`, `${functionName}$native`, `${functionName}$bind`]) {
+    if (new RegExp(`(^|[^\\w$])${taken.replace(/\$/g, '\\$')}(?![\\w$])`).test(source)) {
+      throw new PerfLabError(`${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`);
+    }
+  }
+}
+
+/**
+ * The checks apply makes that do not need a compiled candidate, run before recording so that a user learns at once:
+ * the names the rewrite adds to the source, and the files it would write for each target (a file Perf Lab did not
+ * write, or wrote from another source, is never overwritten). `source` is read from `file` when omitted. Throws a
+ * PerfLabError that says what to do.
+ */
+export async function checkApplyClashes(req: { file: string; source?: string; functionName: string; targets: readonly Candidate['target'][] }): Promise<void> {
+  const { file, functionName } = req;
+  // Without a readable file there is nothing to check; the recording says what is wrong with the path.
+  const source = req.source ?? (await readFile(file, 'utf8').catch(() => undefined));
+  if (source === undefined) return;
+  checkSourceNames(file, source, functionName);
+  const format: ApplyPlan['format'] = isTypeScript(file) ? 'ts' : await moduleFormatOf(await loadTypeScript(), file, source);
+  const dir = dirname(file);
+  for (const target of req.targets) {
+    const names = generatedNames(file, functionName, format, target);
+    const targets: GeneratedTarget[] = [
+      { path: join(dir, names.wasm), kind: target === 'wasm' ? 'wasm' : 'binary' },
+      { path: join(dir, names.loader), kind: 'text' },
+      ...(names.types ? [{ path: join(dir, names.types), kind: 'text' as const }] : []),
+    ];
+    await checkGeneratedTargets(file, functionName, targets, join(dir, names.loader));
+  }
 }
 
 interface RewriteNames {
@@ -257,13 +309,24 @@ function rewriteFunction(ts: typeof TS, sf: TS.SourceFile, functionName: string,
   throw new PerfLabError(`${sf.fileName} has no top-level function named ${functionName} any more. Save the file and optimize again.`);
 }
 
-/** Writes a plan to disk (the command line's apply): the generated files, then the edited source. */
+/**
+ * Writes a plan to disk (the command line's apply): the generated files, then the edited source. The files at the
+ * generated paths are checked again (one may have appeared since the plan); a new file is created exclusively, and
+ * the loader, which records the binaries' hashes, is written last.
+ */
 export async function writePlan(plan: ApplyPlan): Promise<void> {
   const source = await readFile(plan.file, 'utf8');
   if (textHash(source) !== plan.sourceHash) {
     throw new PerfLabError(`${basename(plan.file)} changed since ${plan.functionName} was compiled; nothing was written. Optimize it again.`);
   }
-  for (const f of plan.files) await writeFile(f.path, f.contents);
+  const existing = await checkGeneratedTargets(plan.file, plan.functionName, plan.files, plan.manifest);
+  const ordered = [...plan.files.filter((f) => f.path !== plan.manifest), ...plan.files.filter((f) => f.path === plan.manifest)];
+  for (const f of ordered) {
+    await writeFile(f.path, f.contents, { flag: existing.has(f.path) ? 'w' : 'wx' }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+      throw new PerfLabError(`${basename(f.path)} appeared while ${plan.functionName} was being applied; Perf Lab never overwrites a file it did not write, so it was left as is. Move it away, then optimize ${plan.functionName} again.`);
+    });
+  }
   const part = `${plan.file}.perf-lab.part`;
   await writeFile(part, applyTextEdits(source, plan.textEdits));
   await rename(part, plan.file);

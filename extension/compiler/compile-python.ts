@@ -185,10 +185,15 @@ export interface PythonCompileOptions extends StageOptions {
   cacheDir: string;
 }
 
-/** The wrapper and kernel module names of a function of a file: `<stem>_<fn>_<target>`. */
+/**
+ * The wrapper and kernel module names of a function of a file: `<stem>_<fn>_<target>_<hash>`. A module name must be
+ * an identifier, so the stem is sanitised; the hash of the whole file name keeps `my-script.py` and `my_script.py`
+ * (and `a.py`'s `b_f` and `a_b.py`'s `f`) apart.
+ */
 export function pythonModuleName(fileName: string, functionName: string, target: PythonTarget): string {
   const stem = fileName.replace(/\.py$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
-  return `${stem}_${functionName}_${target}`.replace(/^(\d)/, '_$1');
+  const hash = createHash('sha256').update(fileName).digest('hex').slice(0, 6);
+  return `${stem}_${functionName}_${target}_${hash}`.replace(/^(\d)/, '_$1');
 }
 
 /** Checks the target's packages, emits, writes and builds a kernel: a candidate the proof can run. */

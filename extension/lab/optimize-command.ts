@@ -106,6 +106,8 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
   log.info(`optimizing ${name} in ${file}${optIns.length > 0 ? ` (native opt-ins: ${optIns.join(', ')})` : ''}`);
 
   try {
+    // Before recording: a name or a file that would stop Apply is reported at once, not after the benchmark.
+    await (await import('../apply/apply')).checkApplyClashes({ file, source, functionName: name, targets: targetsOf(cfg.get<string>('target', 'wasm')) });
     const outcome = await withStageProgress(`Perf Lab: optimizing ${name}`, async (stage): Promise<Outcome> => {
       let recording = await loadRecording(store, file, name);
       const reused = recording !== undefined;

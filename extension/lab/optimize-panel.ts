@@ -164,7 +164,8 @@ export class OptimizeViews implements vscode.Disposable {
       const plan = await this.plan(s, outcome);
       const edit = new vscode.WorkspaceEdit();
       const meta: vscode.WorkspaceEditEntryMetadata = { label: `Perf Lab: run ${name} as ${as}`, needsConfirmation: false };
-      for (const f of plan.files) edit.createFile(vscode.Uri.file(f.path), { overwrite: true, contents: f.contents }, meta);
+      // Only a Perf Lab file of this source is replaced (the plan checked each path); a file that appeared since makes the edit fail.
+      for (const f of plan.files) edit.createFile(vscode.Uri.file(f.path), { overwrite: f.replaces, contents: f.contents }, meta);
       for (const e of plan.textEdits) edit.replace(s.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text, meta);
       if (!(await vscode.workspace.applyEdit(edit))) throw new PerfLabError(`The editor did not apply the edit of ${path.basename(s.uri.fsPath)} (is the file read-only?)`);
       await doc.save();

@@ -41,6 +41,8 @@ export async function optimizePythonCommand(deps: OptimizeCommandDeps, uri: vsco
   const store = deps.storage.fsPath;
   log.info(`optimizing ${name} in ${file} with ${interpreter.path} (${interpreter.from}) for ${targets.map(pythonTargetName).join(', ')}`);
   try {
+    // Before recording: a name or a file that would stop Apply is reported at once, not after the benchmark.
+    await (await import('../apply/apply-python')).checkPythonApplyClashes({ file, source, functionName: name, targets });
     const outcome = await withStageProgress(`Perf Lab: optimizing ${name}`, async (stage): Promise<Outcome> => {
       const { loadPythonRecording, recordPython, recordedPyParamTypes } = await import('../record/record-python');
       const { probePython } = await import('../profile/python-runner');

@@ -15,8 +15,8 @@ import { lineOf, measure, PROFILE_FILE, profileThenOptimize, programOutput, Sess
 
 const ARGS = ['160', '120', '200', '4'];
 const FUNCTION_LINE = /^export\s+function\s+mandelbrot\b/;
-const ADDON = 'mandelbrot.mandelbrot.node';
-const LOADER = 'mandelbrot.mandelbrot.node.mjs';
+const ADDON = 'mandelbrot.mjs.mandelbrot.node';
+const LOADER = 'mandelbrot.mjs.mandelbrot.node.mjs';
 const NAME = 'mandelbrot.mjs';
 
 type Panel = Awaited<ReturnType<Session['webviewWith']>>;

@@ -68,9 +68,9 @@ describe('optimize a function from the editor', () => {
       const deadline = Date.now() + 15_000;
       while (!readFileSync(file, 'utf8').includes('blur$js') && Date.now() < deadline) await page.waitForTimeout(200);
       const applied = readFileSync(file, 'utf8');
-      assert.match(applied, /function blur\(src, dst, width, height\) \{ return .*require\('\.\/blur\.blur\.wasm\.cjs'\)/);
+      assert.match(applied, /function blur\(src, dst, width, height\) \{ return .*require\('\.\/blur\.js\.blur\.wasm\.cjs'\)/);
       assert.equal(applied.split('\n').length, original.split('\n').length, 'no line moved');
-      assert.ok(existsSync(join(lab.workspace, 'blur.blur.wasm')) && existsSync(join(lab.workspace, 'blur.blur.wasm.cjs')));
+      assert.ok(existsSync(join(lab.workspace, 'blur.js.blur.wasm')) && existsSync(join(lab.workspace, 'blur.js.blur.wasm.cjs')));
       assert.equal(programOutput(file, ARGS), expected, 'the rewritten file prints what the original printed');
       await lab.screenshot('applied');
       // Apply profiles the file again (perfLab.compareAfterApply) and then says so; undoing before that run has read
@@ -93,8 +93,8 @@ describe('optimize a function from the editor', () => {
       while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await page.waitForTimeout(200);
       assert.equal(readFileSync(file, 'utf8'), original, 'Undo restores the source exactly');
       const gone = Date.now() + 10_000;
-      while (existsSync(join(lab.workspace, 'blur.blur.wasm')) && Date.now() < gone) await page.waitForTimeout(200);
-      assert.ok(!existsSync(join(lab.workspace, 'blur.blur.wasm')) && !existsSync(join(lab.workspace, 'blur.blur.wasm.cjs')), 'Undo removes the generated files');
+      while (existsSync(join(lab.workspace, 'blur.js.blur.wasm')) && Date.now() < gone) await page.waitForTimeout(200);
+      assert.ok(!existsSync(join(lab.workspace, 'blur.js.blur.wasm')) && !existsSync(join(lab.workspace, 'blur.js.blur.wasm.cjs')), 'Undo removes the generated files');
       assert.equal(programOutput(file, ARGS), expected);
       // The panel offers Apply again once the source is back as it was (its tab may sit behind the comparison).
       await page.locator('.tabs-container .tab', { hasText: 'Optimize: blur' }).first().click({ timeout: 15_000 });

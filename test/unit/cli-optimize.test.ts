@@ -33,8 +33,8 @@ describe('perf-lab optimize', () => {
     const again = await perfLab(...args, '--apply', '--', '512', '6');
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /Using the recording of checksum from .* \(6 of 6 calls; --rerecord to record again\)/);
-    assert.match(again.stdout, /Applied: checksum in hot-helper\.js now runs hot-helper\.checksum\.wasm/);
-    assert.ok(existsSync(join(dir, 'hot-helper.checksum.wasm')) && existsSync(join(dir, 'hot-helper.checksum.wasm.cjs')));
+    assert.match(again.stdout, /Applied: checksum in hot-helper\.js now runs hot-helper\.js\.checksum\.wasm/);
+    assert.ok(existsSync(join(dir, 'hot-helper.js.checksum.wasm')) && existsSync(join(dir, 'hot-helper.js.checksum.wasm.cjs')));
     assert.match(readFileSync(file, 'utf8'), /function checksum\$js\(bytes\)/);
     assert.equal(spawnSync(process.execPath, [file, '512', '6'], { encoding: 'utf8' }).stdout, expected, 'the rewritten file prints the same');
   });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { applyTextEdits, moduleFormatOf, planApply, writePlan, type ApplyPlan } from '../../../extension/apply/apply';
+import { applyTextEdits, checkApplyClashes, moduleFormatOf, planApply, writePlan, type ApplyPlan } from '../../../extension/apply/apply';
 import { compile, type Candidate } from '../../../extension/compiler/compile';
 import { loadTypeScript, type ParamTypeName } from '../../../extension/compiler/frontend-js';
 import { prove, type Proof } from '../../../extension/prove/prove';
@@ -97,9 +97,9 @@ describe('apply stage', () => {
     const p = await prepare(dir, join(ROOT, 'examples', 'blur.js'), 'blur', ['Uint8Array', 'Uint8Array', 'number', 'number']);
     const plan = await applyAndRun(p, 'blur', ['64', '48', '30']);
     assert.equal(plan.format, 'cjs');
-    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['blur.blur.wasm', 'blur.blur.wasm.cjs']);
+    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['blur.js.blur.wasm', 'blur.js.blur.wasm.cjs']);
     const text = await readFile(p.file, 'utf8');
-    assert.match(text, /function blur\(src, dst, width, height\) \{ return \(blur\$wasm \|\| \(blur\$wasm = require\('\.\/blur\.blur\.wasm\.cjs'\)\.bind\(blur\$js\)\)\)\(src, dst, width, height\); \} function blur\$js\(/);
+    assert.match(text, /function blur\(src, dst, width, height\) \{ return \(blur\$wasm \|\| \(blur\$wasm = require\('\.\/blur\.js\.blur\.wasm\.cjs'\)\.bind\(blur\$js\)\)\)\(src, dst, width, height\); \} function blur\$js\(/);
     assert.match(plan.summary, /blur\$js/);
   });
 
@@ -107,17 +107,17 @@ describe('apply stage', () => {
     const p = await prepare(dir, join(ROOT, 'examples', 'mandelbrot.mjs'), 'mandelbrot', ['Uint8Array', 'number', 'number', 'number']);
     const plan = await applyAndRun(p, 'mandelbrot', ['40', '30', '50', '3']);
     assert.equal(plan.format, 'esm');
-    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['mandelbrot.mandelbrot.wasm', 'mandelbrot.mandelbrot.wasm.mjs']);
+    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['mandelbrot.mjs.mandelbrot.wasm', 'mandelbrot.mjs.mandelbrot.wasm.mjs']);
     const text = await readFile(p.file, 'utf8');
     assert.match(text, /export function mandelbrot\(out, width, height, maxIter\) \{ return /);
-    assert.match(text, /import \{ bind as mandelbrot\$bind \} from '\.\/mandelbrot\.mandelbrot\.wasm\.mjs';/);
+    assert.match(text, /import \{ bind as mandelbrot\$bind \} from '\.\/mandelbrot\.mjs\.mandelbrot\.wasm\.mjs';/);
   });
 
   it('rewrites a TypeScript file with a .cjs loader and its .d.cts, and the result type-checks', { timeout: 120_000 }, async () => {
     const p = await prepare(dir, join(ROOT, 'test', 'fixtures', 'apply', 'smooth.ts'), 'smooth');
     const plan = await applyAndRun(p, 'smooth', []);
     assert.equal(plan.format, 'ts');
-    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['smooth.smooth.wasm', 'smooth.smooth.wasm.cjs', 'smooth.smooth.wasm.d.cts']);
+    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['smooth.ts.smooth.wasm', 'smooth.ts.smooth.wasm.cjs', 'smooth.ts.smooth.wasm.d.cts']);
     const ts = await loadTypeScript();
     for (const moduleResolution of [ts.ModuleResolutionKind.Node10, ts.ModuleResolutionKind.Bundler, ts.ModuleResolutionKind.NodeNext]) {
       const module = moduleResolution === ts.ModuleResolutionKind.NodeNext ? ts.ModuleKind.NodeNext : ts.ModuleKind.ESNext;
@@ -149,5 +149,101 @@ describe('apply stage', () => {
     assert.equal(await moduleFormatOf(ts, join(sub, 'a.js'), "const x = require('x');"), 'cjs');
     await writeFile(join(sub, 'package.json'), '{"type":"module"}');
     assert.equal(await moduleFormatOf(ts, join(sub, 'a.js'), "const x = 1;"), 'esm');
+  });
+});
+
+describe('generated files: one set per source, and never a file Perf Lab did not write', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'perf-lab-apply-names-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A source whose f multiplies by `k`, printing f(20). */
+  async function source(sub: string, name: string, k: number): Promise<Prepared> {
+    const text = name.endsWith('.mjs')
+      ? `export function f(x) { return (x * ${k} + 1) | 0; }\nconsole.log(f(20));\n`
+      : name.endsWith('.ts')
+        ? `export function f(x: number): number { return (x * ${k} + 1) | 0; }\nconsole.log(f(20));\n`
+        : `function f(x) { return (x * ${k} + 1) | 0; }\nconsole.log(f(20));\n`;
+    const from = join(await mkdtemp(join(dir, 'stage-')), name);
+    await writeFile(from, text);
+    return prepare(sub, from, 'f', ['number']);
+  }
+
+  it('k.js, k.mjs and k.ts in one folder each run their own compiled code', { timeout: 180_000 }, async () => {
+    const sub = await mkdtemp(join(dir, 'k-'));
+    const sources = [await source(sub, 'k.js', 2), await source(sub, 'k.mjs', 3), await source(sub, 'k.ts', 5)];
+    const plans: ApplyPlan[] = [];
+    for (const p of sources) {
+      const plan = await planApply({ file: p.file, source: p.source, functionName: 'f', candidate: p.candidate, proof: p.proof });
+      await writePlan(plan);
+      plans.push(plan);
+    }
+    const names = plans.flatMap((p) => p.files.map((f) => basename(f.path)));
+    assert.equal(new Set(names).size, names.length, `no two sources share a generated file: ${names.join(', ')}`);
+    for (const [i, k] of [2, 3, 5].entries()) {
+      const r = run(sources[i]!.file, [], plans[i]!.files.find((f) => f.role === 'loader')!.path);
+      assert.equal(r.stdout, `${20 * k + 1}\n`, `${basename(sources[i]!.file)} runs its own f`);
+      assert.ok(r.stats && r.stats.calls > 0 && r.stats.fallbacks === 0, `through WebAssembly: ${JSON.stringify(r.stats)}`);
+    }
+  });
+
+  it('refuses to overwrite a file of the user at a generated path, and leaves it and the source untouched', { timeout: 120_000 }, async () => {
+    const sub = await mkdtemp(join(dir, 'own-'));
+    const p = await source(sub, 'small.js', 2);
+    const mine = join(sub, 'small.js.f.wasm.cjs');
+    await writeFile(mine, '// my own loader\nmodule.exports = 42;\n');
+    await assert.rejects(planApply({ file: p.file, source: p.source, functionName: 'f', candidate: p.candidate, proof: p.proof }), /small\.js\.f\.wasm\.cjs \(not a file Perf Lab generated\).*never overwrites a file it did not write.*Rename or move that file/);
+    await assert.rejects(checkApplyClashes({ file: p.file, source: p.source, functionName: 'f', targets: ['wasm'] }), /small\.js\.f\.wasm\.cjs/);
+    assert.equal(await readFile(mine, 'utf8'), '// my own loader\nmodule.exports = 42;\n');
+    assert.equal(await readFile(p.file, 'utf8'), p.source);
+    // A binary of the user's at the .wasm or .node path is not Perf Lab's either.
+    await rm(mine);
+    await writeFile(join(sub, 'small.js.f.node'), 'not an addon');
+    await assert.rejects(checkApplyClashes({ file: p.file, source: p.source, functionName: 'f', targets: ['wasm', 'native'] }), /small\.js\.f\.node \(not a file Perf Lab generated\)/);
+    // A file that appears between the plan and the write is not overwritten either.
+    const plan = await planApply({ file: p.file, source: p.source, functionName: 'f', candidate: p.candidate, proof: p.proof });
+    await writeFile(join(sub, 'small.js.f.wasm'), 'mine');
+    await assert.rejects(writePlan(plan), /small\.js\.f\.wasm \(not a file Perf Lab generated\)/);
+    assert.equal(await readFile(join(sub, 'small.js.f.wasm'), 'utf8'), 'mine');
+    assert.equal(await readFile(p.file, 'utf8'), p.source);
+  });
+
+  it('marks its files as generated from the source, and applies again over them', { timeout: 120_000 }, async () => {
+    const sub = await mkdtemp(join(dir, 'again-'));
+    const p = await source(sub, 'again.js', 7);
+    const plan = await planApply({ file: p.file, source: p.source, functionName: 'f', candidate: p.candidate, proof: p.proof });
+    assert.ok(plan.files.every((f) => !f.replaces));
+    await writePlan(plan);
+    const loader = await readFile(join(sub, 'again.js.f.wasm.cjs'), 'utf8');
+    assert.match(loader.split('\n')[0]!, /^\/\/ Generated by Perf Lab from "again\.js" \(f\).* perf-lab-generated \{"source":"again\.js","function":"f","sourceHash":"[0-9a-f]{16}","artifacts":\{"again\.js\.f\.wasm":"[0-9a-f]{16}"\}\}$/);
+    // The .wasm names its source in a custom section the engine reads.
+    const wasm = await readFile(join(sub, 'again.js.f.wasm'));
+    const section = WebAssembly.Module.customSections(new WebAssembly.Module(wasm), 'perf-lab');
+    assert.equal(JSON.parse(new TextDecoder().decode(section[0])).source, 'again.js');
+    // The source is restored (say, from version control) while the generated files stay: applying again replaces them.
+    await writeFile(p.file, p.source);
+    await checkApplyClashes({ file: p.file, source: p.source, functionName: 'f', targets: ['wasm'] });
+    const again = await planApply({ file: p.file, source: p.source, functionName: 'f', candidate: p.candidate, proof: p.proof });
+    assert.ok(again.files.every((f) => f.replaces));
+    await writePlan(again);
+    const r = run(p.file, [], join(sub, 'again.js.f.wasm.cjs'));
+    assert.equal(r.stdout, '141\n');
+    assert.ok(r.stats && r.stats.fallbacks === 0);
+    // A Perf Lab file generated from another source is not this source's to replace.
+    await writeFile(p.file, p.source);
+    await copyFile(join(sub, 'again.js.f.wasm.cjs'), join(sub, 'other.js.f.wasm.cjs'));
+    const other = await source(sub, 'other.js', 7);
+    await assert.rejects(checkApplyClashes({ file: other.file, source: other.source, functionName: 'f', targets: ['wasm'] }), /other\.js\.f\.wasm\.cjs \(Perf Lab generated it from again\.js, not from other\.js\)/);
+  });
+
+  it('refuses before recording a source that already uses a name the rewrite adds', async () => {
+    const sub = await mkdtemp(join(dir, 'taken-'));
+    const file = join(sub, 'taken.js');
+    await writeFile(file, 'function f(x) { return x; }\nconst f$js = 1;\n');
+    await assert.rejects(checkApplyClashes({ file, functionName: 'f', targets: ['wasm'] }), /already uses the name f\$js/);
   });
 });

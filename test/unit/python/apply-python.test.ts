@@ -4,14 +4,16 @@
 // without the generated module importable, prints what the original printed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { applyTextEdits } from '../../../extension/apply/apply';
-import { planApplyPython } from '../../../extension/apply/apply-python';
-import type { PythonCandidate } from '../../../extension/compiler/compile-python';
+import { applyTextEdits, writePlan } from '../../../extension/apply/apply';
+import { checkPythonApplyClashes, planApplyPython } from '../../../extension/apply/apply-python';
+import { compilePython, pythonModuleName, type PythonCandidate } from '../../../extension/compiler/compile-python';
+import { selectPythonKernel } from '../../../extension/compiler/frontend-py';
 import type { PythonProof } from '../../../extension/prove/prove-python';
+import { pythonEnv } from '../../python-env';
 
 const PY = process.env.PERF_LAB_TEST_PYTHON || 'python3';
 const dir = mkdtempSync(join(tmpdir(), 'perf-lab-apply-py-'));
@@ -62,5 +64,77 @@ describe('planApplyPython', () => {
     await assert.rejects(planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: candidate(), proof: { ok: false } as PythonProof, python: PY }), /not proven equal/);
     writeFileSync(file, SOURCE + '# edited\n');
     await assert.rejects(planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: candidate(), proof, python: PY }), /changed since norm was compiled/);
+  });
+});
+
+describe('Python generated files: one set per source, and never a file Perf Lab did not write', () => {
+  it('my-script.py and my_script.py in one folder get distinct modules, and each runs its own compiled code', { timeout: 600_000 }, async (t) => {
+    let python: string;
+    try {
+      python = (await pythonEnv()).python;
+    } catch (e) {
+      return t.skip(`the Python environment with Numba could not be made: ${(e as Error).message}`);
+    }
+    const sub = mkdtempSync(join(dir, 'names-'));
+    const runs: { file: string; expected: string; module: string }[] = [];
+    for (const [name, k] of [['my-script.py', 3], ['my_script.py', 7]] as const) {
+      const file = join(sub, name);
+      const source = `def f(n):\n    s = 0\n    for i in range(n):\n        s += i * ${k}\n    return s\n\n\nprint(f(10))\n`;
+      writeFileSync(file, source);
+      const sel = await selectPythonKernel({ python, file, fileName: name, functionName: 'f', params: ['int'] });
+      assert.ok(sel.ok, JSON.stringify(!sel.ok && sel.refusal));
+      const cand = await compilePython(sel.kernel, 'numba', { python, cacheDir: join(sub, '.cache') });
+      const plan = await planApplyPython({ file, source, functionName: 'f', candidate: cand, proof, python });
+      await writePlan(plan);
+      runs.push({ file, expected: `${45 * k}\n`, module: cand.moduleName });
+    }
+    assert.notEqual(runs[0]!.module, runs[1]!.module);
+    for (const r of runs) {
+      // The compiled code runs (its wrapper counts the call), and it is this file's.
+      const probe = spawnSync(python, ['-c', `import runpy; runpy.run_path(${JSON.stringify(r.file)}, run_name="__main__"); import ${r.module} as w; print(w._stats)`], { encoding: 'utf8', cwd: sub });
+      assert.equal(probe.status, 0, probe.stderr);
+      assert.ok(probe.stdout.startsWith(r.expected), `${basename(r.file)} prints ${JSON.stringify(r.expected)}: ${probe.stdout}`);
+      assert.match(probe.stdout, /'calls': 1, 'fallbacks': 0/);
+    }
+  });
+
+  it('refuses to overwrite a file of the user at a generated path, before recording and at apply', async () => {
+    const sub = mkdtempSync(join(dir, 'own-'));
+    const file = join(sub, 'k.py');
+    writeFileSync(file, SOURCE);
+    const mine = join(sub, 'k_norm_numba.py');
+    writeFileSync(mine, 'print("my own module")\n');
+    await assert.rejects(
+      planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: { ...candidate(), dir: sub }, proof, python: PY }),
+      /k_norm_numba\.py \(not a file Perf Lab generated\).*never overwrites a file it did not write/,
+    );
+    assert.equal(readFileSync(mine, 'utf8'), 'print("my own module")\n');
+    assert.equal(readFileSync(file, 'utf8'), SOURCE);
+    // The check before recording looks at the names the real compile will use.
+    const real = join(sub, `${pythonModuleName('k.py', 'norm', 'cython')}_kernel.pyx`);
+    writeFileSync(real, '# my own pyx\n');
+    await assert.rejects(checkPythonApplyClashes({ file, functionName: 'norm', targets: ['numba', 'cython'] }), /_kernel\.pyx \(not a file Perf Lab generated\)/);
+    await checkPythonApplyClashes({ file, functionName: 'norm', targets: ['numba', 'pybind11'] });
+    // A name the rewrite adds, already in the source (an earlier rewrite), is refused before recording too.
+    writeFileSync(file, SOURCE + '_norm_numba = None\n');
+    await assert.rejects(checkPythonApplyClashes({ file, functionName: 'norm', targets: ['numba'] }), /already uses the name _norm_numba/);
+  });
+
+  it('marks its files as generated from the source, and applies again over them', async () => {
+    const sub = mkdtempSync(join(dir, 'again-'));
+    const file = join(sub, 'k.py');
+    writeFileSync(file, SOURCE);
+    const cand = { ...candidate(), dir: sub };
+    const plan = await planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: cand, proof, python: PY });
+    assert.ok(plan.files.every((f) => !f.replaces));
+    await writePlan(plan);
+    assert.match(readFileSync(join(sub, 'k_norm_numba.py'), 'utf8'), /^# Generated by Perf Lab from "k\.py" \(norm\).* perf-lab-generated \{"source":"k\.py","function":"norm","sourceHash":"[0-9a-f]{16}","artifacts":\{\}\}\nraise ImportError/);
+    writeFileSync(file, SOURCE);
+    const again = await planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: cand, proof, python: PY });
+    assert.ok(again.files.every((f) => f.replaces));
+    await writePlan(again);
+    const r = spawnSync(PY, [file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '10.0\n');
   });
 });

@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pythonModuleName } from '../../../extension/compiler/compile-python';
 import { pythonEnv } from '../../python-env';
 import { assertCliBuilt, perfLab, root } from '../cli-process';
 
@@ -43,12 +44,13 @@ describe('perf-lab optimize file.py', () => {
     assert.match(r.stdout, /^Numba +\S+ (ns|µs|ms)/m);
     assert.match(r.stdout, /Speedup Numba +\d+\.\d\d× \(95% CI/);
     assert.match(r.stdout, /Applied \(Numba\): pairwise_sum now calls its Numba version/);
-    assert.ok(existsSync(join(dir, 'pairwise_pairwise_sum_numba.py')) && existsSync(join(dir, 'pairwise_pairwise_sum_numba_kernel.py')));
+    const module = pythonModuleName('pairwise.py', 'pairwise_sum', 'numba');
+    assert.ok(existsSync(join(dir, `${module}.py`)) && existsSync(join(dir, `${module}_kernel.py`)));
     const edited = readFileSync(file, 'utf8');
     assert.match(edited, /^def _pairwise_sum_py\(points\):/m);
     assert.match(edited, /^def pairwise_sum\(points\):/m);
     // With Numba: the compiled code runs (its wrapper counts the call) and the output is the same.
-    const probe = spawnSync(python, ['-c', `import sys, runpy; sys.argv = [${JSON.stringify(file)}, "120"]; g = runpy.run_path(${JSON.stringify(file)}, run_name="__main__"); import pairwise_pairwise_sum_numba as w; print(w._stats)`], { encoding: 'utf8', cwd: dir });
+    const probe = spawnSync(python, ['-c', `import sys, runpy; sys.argv = [${JSON.stringify(file)}, "120"]; g = runpy.run_path(${JSON.stringify(file)}, run_name="__main__"); import ${module} as w; print(w._stats)`], { encoding: 'utf8', cwd: dir });
     assert.equal(probe.status, 0, probe.stderr);
     assert.ok(probe.stdout.startsWith(expected), probe.stdout);
     assert.match(probe.stdout, /'calls': 1, 'fallbacks': 0/);
