@@ -8,7 +8,8 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { applyTextEdits, checkApplyClashes, moduleFormatOf, planApply, writePlan, type ApplyPlan } from '../../../extension/apply/apply';
-import { compile, type Candidate } from '../../../extension/compiler/compile';
+import { compile, selectKernel, type Candidate } from '../../../extension/compiler/compile';
+import { compileNative } from '../../../extension/compiler/compile-native';
 import { loadTypeScript, type ParamTypeName } from '../../../extension/compiler/frontend-js';
 import { prove, type Proof } from '../../../extension/prove/prove';
 
@@ -238,6 +239,26 @@ describe('generated files: one set per source, and never a file Perf Lab did not
     await copyFile(join(sub, 'again.js.f.wasm.cjs'), join(sub, 'other.js.f.wasm.cjs'));
     const other = await source(sub, 'other.js', 7);
     await assert.rejects(checkApplyClashes({ file: other.file, source: other.source, functionName: 'f', targets: ['wasm'] }), /other\.js\.f\.wasm\.cjs \(Perf Lab generated it from again\.js, not from other\.js\)/);
+  });
+
+  it('knows its own .node by the hash its loader records, and applies again over it', { timeout: 300_000 }, async () => {
+    const sub = await mkdtemp(join(dir, 'native-'));
+    const p = await source(sub, 'nat.js', 9);
+    const sel = await selectKernel({ source: p.source, fileName: 'nat.js', functionName: 'f', params: ['number'] });
+    assert.ok(sel.ok);
+    const candidate = await compileNative(sel.kernel, { cacheDir: join(dir, 'native-cache') });
+    const proof = await prove({ source: p.source, fileName: 'nat.js', functionName: 'f' }, candidate, undefined, { caseTimeoutMs: 300, maxShrinkCases: 50 });
+    assert.ok(proof.ok, proof.reason);
+    const plan = await planApply({ file: p.file, source: p.source, functionName: 'f', candidate, proof });
+    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['nat.js.f.node', 'nat.js.f.node.cjs']);
+    await writePlan(plan);
+    assert.equal(run(p.file, [], join(sub, 'nat.js.f.node.cjs')).stdout, '181\n');
+    await writeFile(p.file, p.source);
+    const again = await planApply({ file: p.file, source: p.source, functionName: 'f', candidate, proof });
+    assert.ok(again.files.every((f) => f.replaces));
+    // A .node that is not the one the loader records is not Perf Lab's.
+    await writeFile(join(sub, 'nat.js.f.node'), 'changed');
+    await assert.rejects(planApply({ file: p.file, source: p.source, functionName: 'f', candidate, proof }), /nat\.js\.f\.node \(not a file Perf Lab generated\)/);
   });
 
   it('refuses before recording a source that already uses a name the rewrite adds', async () => {
