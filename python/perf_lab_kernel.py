@@ -379,28 +379,23 @@ def recorded_calls(path):
 
 
 def same_scalar(a, b):
-    """Exactly the same number: same kind, same value, same sign of zero; NaN matches NaN (payloads not compared)."""
-    if isinstance(a, bool) or isinstance(b, bool) or (np is not None and (isinstance(a, np.bool_) or isinstance(b, np.bool_))):
-        return kind(a) == kind(b) and bool(a) == bool(b)
-    if isinstance(a, float) and isinstance(b, float) or (np is not None and isinstance(a, np.floating) and isinstance(b, np.floating)):
+    """Exactly the same number: the same type (a NumPy scalar is not the Python number of the same value: type(),
+    repr, JSON and isinstance tell them apart), the same value and sign of zero; NaN matches NaN (payloads not
+    compared)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) or (np is not None and isinstance(a, np.floating)):
         fa, fb = float(a), float(b)
         if fa != fa or fb != fb:
             return fa != fa and fb != fb
         return struct.pack("<d", fa) == struct.pack("<d", fb)
-    if kind(a) != kind(b):
-        return False
     return a == b
 
 
 def kind(v):
-    """A NumPy scalar and the Python number of the same kind match; other types must be the same."""
-    if isinstance(v, bool) or (np is not None and isinstance(v, np.bool_)):
-        return "bool"
-    if isinstance(v, int) or (np is not None and isinstance(v, np.integer)):
-        return "int"
-    if isinstance(v, float) or (np is not None and isinstance(v, np.floating)):
-        return "float"
-    return type(v).__name__
+    """The exact type's name, as a counter-example shows it: int, numpy.int64, numpy.float64, …"""
+    t = type(v)
+    return t.__name__ if t.__module__ == "builtins" else "%s.%s" % (t.__module__, t.__name__)
 
 
 def first_difference(a, b, path=()):
@@ -426,6 +421,8 @@ def first_difference(a, b, path=()):
                 return d
         return None
     if not same_scalar(a, b):
+        if type(a) is not type(b):
+            return path, a, b, "%s (%s) instead of %s (%s)" % (show(b), kind(b), show(a), kind(a))
         return path, a, b, "%s instead of %s" % (show(b), show(a))
     return None
 

@@ -137,6 +137,79 @@ def _pl_exact_float(a):
     return float(a)
 
 
+# A Python int compared with a float exactly, as Python does: -1, 0, 1, or 2 when x is NaN. Beyond 2**53 the int is
+# compared with the float's integer part (exact below 2**63; no float beyond 2**52 has a fraction).
+@_njit
+def _pl_cmp_if(i, x):
+    if x != x:
+        return 2
+    if -_EXACT <= i <= _EXACT:
+        f = float(i)
+        return -1 if f < x else (1 if f > x else 0)
+    if x >= 9223372036854775808.0:
+        return -1
+    if x < -9223372036854775808.0:
+        return 1
+    t = int(x)
+    return -1 if i < t else (1 if i > t else 0)
+
+
+@_njit
+def _pl_lt_if(i, x):
+    return _pl_cmp_if(i, x) == -1
+
+
+@_njit
+def _pl_le_if(i, x):
+    c = _pl_cmp_if(i, x)
+    return c == -1 or c == 0
+
+
+@_njit
+def _pl_eq_if(i, x):
+    return _pl_cmp_if(i, x) == 0
+
+
+@_njit
+def _pl_ne_if(i, x):
+    return _pl_cmp_if(i, x) != 0
+
+
+@_njit
+def _pl_gt_if(i, x):
+    return _pl_cmp_if(i, x) == 1
+
+
+@_njit
+def _pl_ge_if(i, x):
+    c = _pl_cmp_if(i, x)
+    return c == 0 or c == 1
+
+
+# Where NumPy would flag a float64 operation (overflow to infinity, an invalid operation giving NaN) and warn, or raise
+# under np.seterr: a NumPy scalar's arithmetic bails out there, and so do the checked divisions.
+@_njit
+def _pl_npchk(r, a, b):
+    if (r != r and a == a and b == b) or (math.isinf(r) and math.isfinite(a) and math.isfinite(b)):
+        raise _Bail("float overflow or invalid operation (NumPy warns)")
+    return r
+
+
+@_njit
+def _pl_npadd(a, b):
+    return _pl_npchk(a + b, a, b)
+
+
+@_njit
+def _pl_npsub(a, b):
+    return _pl_npchk(a - b, a, b)
+
+
+@_njit
+def _pl_npmul(a, b):
+    return _pl_npchk(a * b, a, b)
+
+
 @_njit
 def _pl_int(x):
     if not (-9.223372036854776e18 <= x < 9.223372036854776e18):
@@ -162,21 +235,21 @@ def _pl_ceil(x):
 def _pl_fdiv(a, b):
     if b == 0.0:
         raise _Bail("float division by zero")
-    return a / b
+    return _pl_npchk(a / b, a, b)
 
 
 @_njit
 def _pl_ffloordiv(a, b):
     if b == 0.0:
         raise _Bail("float division by zero")
-    return a // b
+    return _pl_npchk(a // b, a, b)
 
 
 @_njit
 def _pl_fmod(a, b):
     if b == 0.0:
         raise _Bail("float modulo by zero")
-    return a % b
+    return _pl_npchk(a % b, a, b)
 
 
 @_njit

@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { CancelledError, PerfLabError } from '../errors';
 import { pythonScript } from '../python-script';
-import type { PythonKernel } from './compile-python';
+import { RESULT_NP, type PythonKernel } from './compile-python';
 import {
   PY_MATH,
   isPyArrayType,
@@ -109,13 +109,32 @@ export function parseFloatHex(s: string): number {
 const BUILTINS = new Set(['len', 'range', 'abs', 'min', 'max', 'int', 'float', 'bool']);
 const MATH_CONSTS: Record<string, number> = { pi: Math.PI, e: Math.E, tau: 2 * Math.PI, inf: Infinity, nan: NaN };
 
+/**
+ * Whether a value is a NumPy scalar (an element of an ndarray, or arithmetic on one) rather than a Python number: known
+ * while lowering (true, false), or a bool expression the compiled code evaluates (a local assigned a Python int and
+ * later a NumPy element keeps a flag beside it). It decides the type of the result, how an int compares with a float
+ * (NumPy converts the int to float64, Python compares exactly) and where float arithmetic must bail out (NumPy warns
+ * on overflow and invalid operations; Python floats do not).
+ */
+type Np = boolean | PyExpr;
+
+/** The pseudo-local of the retry set that stands for the function's result. */
+const RESULT = '<result>';
+
 /** A value as lowering sees it: the IR expression, whether it is a NumPy scalar, and an int's proven range. */
 interface Val {
   e: PyExpr;
-  np: boolean;
+  np: Np;
   range?: Range;
   /** A float local that may still hold the int it started with: the slot of its flag (see FunctionLowering.promoted). */
   maybeInt?: number;
+}
+
+/** Thrown when a local (or the result) is a NumPy scalar on some paths and not on others: lowered again with a flag. */
+class NpVaries extends Error {
+  constructor(readonly local: string) {
+    super(`numpy-ness of ${local} varies`);
+  }
 }
 
 /** Thrown when a local turns out to hold an int and then a float: the function is lowered again with it promoted. */
@@ -141,10 +160,14 @@ interface LocalInfo {
   /** Single assignment from `len(a)` / `a.shape[k]` (minus a constant): `local = dim - offset`. */
   dim?: { key: string; offset: bigint };
   below?: Below[];
+  /** Whether it holds a NumPy scalar (when the same on every assignment; else a flag local tracks it). */
   np: boolean;
+  /** Whether an assignment (or the parameter's signature) has fixed `np`. */
+  npKnown: boolean;
 }
 
-type Signature = { types: PyValueType[] };
+/** A specialisation's argument types; `np[i]`: scalar argument i is a NumPy scalar (absent: none is). */
+type Signature = { types: PyValueType[]; np?: boolean[] };
 
 class Refuse {
   static at(node: PyNode | undefined, construct: string, reason: string): RefusalError {
@@ -238,8 +261,8 @@ class ModuleLowering {
   ) {}
 
   /** The lowered function for `name` called with `types`; lowered on first use. */
-  function(name: string, sig: Signature, at: PyNode | undefined): PyFunction {
-    const key = `${name}(${sig.types.map(pyTypeName).join(',')})`;
+  function(name: string, sig: Signature, at: PyNode | undefined, entry = false): PyFunction {
+    const key = `${name}(${sig.types.map((t, i) => `${pyTypeName(t)}${sig.np?.[i] ? ' numpy' : ''}`).join(',')})`;
     const done = this.bySignature.get(key);
     if (done) return done;
     if (this.inProgress.has(name)) throw Refuse.at(at, `${name}(…)`, 'recursive calls are not compiled: the compiled code would need a call stack of its own');
@@ -251,11 +274,17 @@ class ModuleLowering {
       const irName = count === 0 ? name : `${name}_${count + 1}`;
       // `total = 0` then `total += x` (a float): lowered again with `total` a float that remembers it may be an int.
       const promoted = new Set<string>();
+      // A local that is a NumPy scalar on some paths only: lowered again with a flag that tracks it at run time.
+      const varying = new Set<string>();
       let fn: PyFunction | undefined;
       while (!fn) {
         try {
-          fn = new FunctionLowering(this, def, irName, sig, promoted).lower();
+          fn = new FunctionLowering(this, def, irName, sig, promoted, varying, entry).lower();
         } catch (e) {
+          if (e instanceof NpVaries && !varying.has(e.local) && varying.size < 64) {
+            varying.add(e.local);
+            continue;
+          }
           if (!(e instanceof Promote) || promoted.has(e.local) || promoted.size > 8) throw e instanceof Promote ? new Error(`cannot promote ${e.local}`) : e;
           promoted.add(e.local);
         }
@@ -336,7 +365,12 @@ class FunctionLowering {
   /** Loop counters whose loop body is being lowered. */
   private readonly activeFor = new Set<string>();
   private result: PyResult | undefined;
-  private resultNp: boolean | undefined;
+  /** Whether each `return` so far gives a NumPy scalar. */
+  private readonly returnNp: Np[] = [];
+  /** Statements run first: the NumPy flags of parameters that are reassigned. */
+  private readonly prologue: PyStmt[] = [];
+  /** The array slot of RESULT_NP, when the entry reports its result's kind at run time. */
+  private resultNpArray: number | undefined;
   private labels = 0;
   private loops: number[] = [];
   /** Locals definitely assigned at this point (Python raises UnboundLocalError when reading others). */
@@ -355,6 +389,9 @@ class FunctionLowering {
      * bails out while the flag is set (the original then runs), so the compiled code never returns the int as a float.
      */
     private readonly promote: ReadonlySet<string> = new Set(),
+    /** Locals whose NumPy-ness differs between assignments (RESULT: between returns): tracked by a flag. */
+    private readonly varying: ReadonlySet<string> = new Set(),
+    private readonly isEntry = false,
   ) {
     this.name = String(def.name);
     const names = assignedNames(nodes(def.body));
@@ -378,16 +415,32 @@ class FunctionLowering {
         const slot = this.declare(name, t, p, true);
         this.params.push({ name, type: t, slot });
         this.defined.add(name);
+        const info = this.info.get(name)!;
+        info.np = this.sig.np?.[i] ?? false;
+        if (this.varying.has(name)) this.prologue.push({ kind: 'set', local: this.npFlagOf(name), value: info.np ? TRUE : FALSE });
       }
     });
-    const body = this.block(nodes(this.def.body), true);
+    if (this.varying.has(RESULT)) {
+      if (!this.isEntry) {
+        throw Refuse.at(this.def, `def ${this.name}`, `${this.name} returns a NumPy scalar on some paths and a Python number on others; the compiled code tells only the entry function's caller which. Convert the result with int() or float(), or return the same kind on every path`);
+      }
+      this.resultNpArray = this.arrays.length;
+      const type: PyArrayType = { array: 'ndarray', element: 'int', ndim: 1 };
+      this.params.push({ name: RESULT_NP, type, slot: this.resultNpArray });
+      this.arrays.push({ name: RESULT_NP, type, written: true });
+    }
+    const body = [...this.prologue, ...this.block(nodes(this.def.body), true)];
     const terminated = this.terminates(nodes(this.def.body));
     if (this.result === undefined) this.result = 'none';
     else if (this.result !== 'none' && !terminated) {
       throw Refuse.at(this.def, `def ${this.name}`, `${this.name} returns ${an(this.result)} on some paths and None when it reaches its end: make every path return ${an(this.result)}`);
     }
     const fn: PyFunction = { name: this.irName, params: this.params, locals: this.locals, arrays: this.arrays, result: this.result, body, line: this.def.line ?? 1 };
-    if (this.resultNp) fn.resultNumpy = true;
+    if (this.result !== 'none' && this.resultNpArray === undefined) {
+      const first = this.returnNp[0];
+      if (this.returnNp.some((n) => typeof n !== 'boolean' || n !== first)) throw new NpVaries(RESULT);
+      if (first === true) fn.resultNumpy = true;
+    }
     return fn;
   }
 
@@ -405,7 +458,7 @@ class FunctionLowering {
     if (this.arrayByName.has(name)) throw Refuse.at(at, name, `${name} is an array parameter and cannot be reassigned`);
     const slot = this.locals.length;
     this.locals.push({ name, type });
-    this.info.set(name, { slot, type, assignments: param ? 1 : (this.assigned.get(name) ?? 0), np: false, ...(param ? { range: type === 'int' ? FULL : undefined } : {}) });
+    this.info.set(name, { slot, type, assignments: param ? 1 : (this.assigned.get(name) ?? 0), np: false, npKnown: param, ...(param ? { range: type === 'int' ? FULL : undefined } : {}) });
     return slot;
   }
 
@@ -413,8 +466,51 @@ class FunctionLowering {
     const name = `_pl_t${this.temps++}`;
     const slot = this.locals.length;
     this.locals.push({ name, type });
-    this.info.set(name, { slot, type, assignments: 1, np: false });
+    this.info.set(name, { slot, type, assignments: 1, np: false, npKnown: true });
     return slot;
+  }
+
+  /** The flag local that says whether a varying local holds a NumPy scalar. */
+  private npFlagOf(name: string): number {
+    const flag = `_pl_${name}_np`;
+    return this.info.get(flag)?.slot ?? this.declare(flag, 'bool', undefined);
+  }
+
+  /**
+   * Records that `name` is assigned a value of NumPy-ness `np`, after the statements that set it (`set`): a local
+   * whose NumPy-ness is the same on every assignment needs nothing; one where it varies gets its flag set (and the
+   * function is lowered again when that is found out only now).
+   */
+  private npAssign(name: string, np: Np, set: PyStmt[]): PyStmt[] {
+    const info = this.info.get(name)!;
+    if (this.varying.has(name)) {
+      const flag = this.npFlagOf(name);
+      if (typeof np === 'boolean') return [...set, { kind: 'set', local: flag, value: np ? TRUE : FALSE }];
+      // Evaluated before the assignment, which may change what it reads.
+      const t = this.temp('bool');
+      return [{ kind: 'set', local: t, value: np }, ...set, { kind: 'set', local: flag, value: { kind: 'local', type: 'bool', local: t } }];
+    }
+    if (typeof np !== 'boolean' || (info.npKnown && info.np !== np)) throw new NpVaries(name);
+    info.np = np;
+    info.npKnown = true;
+    return set;
+  }
+
+  /** The NumPy-ness of a local as read now. */
+  private npOfLocal(name: string, info: LocalInfo): Np {
+    return this.varying.has(name) ? { kind: 'local', type: 'bool', local: this.npFlagOf(name) } : info.np;
+  }
+
+  /** `c ? a : b` for NumPy-ness; `c` is evaluated again, so it must not call a function (which could write arrays). */
+  private npCond(c: PyExpr, a: Np, b: Np, at: PyNode): Np {
+    if (a === b) return a;
+    if (!pure(c)) throw Refuse.at(at, show(at), 'whether the value is a NumPy scalar or a Python number depends on a test that calls a function; assign the called value to a variable first');
+    return { kind: 'cond', type: 'bool', cond: c, then: npValue(a), else: npValue(b) };
+  }
+
+  /** Refuses a bool that may be a NumPy bool where NumPy's rules differ from Python's (arithmetic, indices). */
+  private plainBool(v: Val, at: PyNode, what: string): void {
+    if (v.e.type === 'bool' && v.np !== false) throw Refuse.at(at, show(at), `${what} a NumPy bool (the result of comparing array elements) follows NumPy's rules, not Python's (np.True_ + np.True_ is True, -np.True_ raises); convert it with int() first`);
   }
 
   /** The flag local of a promoted local (declared with it). */
@@ -438,19 +534,17 @@ class FunctionLowering {
     if (this.promote.has(name)) {
       const flag = this.flagOf(name);
       const slot = this.declare(name, 'float', at);
-      this.info.get(name)!.np ||= v.np;
       this.defined.add(name);
       const c = v.e;
-      if (v.e.type === 'float') return [{ kind: 'set', local: flag, value: FALSE }, { kind: 'set', local: slot, value: this.settle(v).e }];
+      if (v.e.type === 'float') return this.npAssign(name, v.np, [{ kind: 'set', local: flag, value: FALSE }, { kind: 'set', local: slot, value: this.settle(v).e }]);
       if (c.kind === 'const' && c.type === 'int' && BigInt(c.value) >= -EXACT && BigInt(c.value) <= EXACT) {
-        return [{ kind: 'set', local: flag, value: TRUE }, { kind: 'set', local: slot, value: { kind: 'const', type: 'float', value: Number(c.value) } }];
+        return this.npAssign(name, v.np, [{ kind: 'set', local: flag, value: TRUE }, { kind: 'set', local: slot, value: { kind: 'const', type: 'float', value: Number(c.value) } }]);
       }
       throw Refuse.at(at, name, `${name} holds an int and then a float: Python lets a variable change type, the compiled code keeps it as a float only while its int is a constant. Give it one type (e.g. start a float total at 0.0, not 0)`);
     }
     const type = v.e.type as PyScalar;
     const slot = this.declare(name, type, at);
     const info = this.info.get(name)!;
-    info.np = info.np || v.np;
     if (type === 'int') {
       if (info.assignments === 1) {
         info.range = v.range ?? FULL;
@@ -459,7 +553,7 @@ class FunctionLowering {
       } else info.range = FULL;
     }
     this.defined.add(name);
-    return [{ kind: 'set', local: slot, value: v.e }];
+    return this.npAssign(name, v.np, [{ kind: 'set', local: slot, value: v.e }]);
   }
 
   /** `len(a)`, `a.shape[k]`, or one of them minus a constant (or a local holding one). */
@@ -570,25 +664,28 @@ class FunctionLowering {
         return [{ kind: s._type === 'Break' ? 'break' : 'continue', label }];
       }
       case 'Return':
-        return [this.ret(s)];
+        return this.ret(s);
       default:
         throw Refuse.at(s, statementName(s), 'this statement is outside the subset the compiler takes (assignments, if, for … in range(…), while, break, continue, return)');
     }
   }
 
-  private ret(s: PyNode): PyStmt {
+  private ret(s: PyNode): PyStmt[] {
     const value = node(s.value);
     if (!value || (value._type === 'Constant' && 'none' in (value.value as object))) {
       if (this.result !== undefined && this.result !== 'none') throw Refuse.at(s, 'return', `${this.name} returns ${an(this.result)} elsewhere and None here`);
       this.result = 'none';
-      return { kind: 'return' };
+      return [{ kind: 'return' }];
     }
     const v = this.expr(value);
     const t = v.e.type as PyScalar;
     if (this.result !== undefined && this.result !== t) throw Refuse.at(s, `return ${show(value)}`, `${this.name} returns ${an(this.result)} elsewhere and ${an(t)} here: Python allows it, the compiled code has one result type`);
     this.result = t;
-    this.resultNp = this.resultNp === undefined ? v.np : this.resultNp && v.np;
-    return { kind: 'return', value: v.e };
+    this.returnNp.push(v.np);
+    if (this.resultNpArray === undefined) return [{ kind: 'return', value: v.e }];
+    // The entry reports the result's kind in its hidden array; the wrapper boxes the result accordingly.
+    const flag: PyExpr = typeof v.np === 'boolean' ? { kind: 'const', type: 'int', value: v.np ? 1n : 0n } : { kind: 'unary', type: 'int', op: 'int.from_bool', arg: v.np, checked: false };
+    return [{ kind: 'store', array: this.resultNpArray, indices: [{ kind: 'const', type: 'int', value: 0n }], checked: [false], value: flag }, { kind: 'return', value: v.e }];
   }
 
   private assign(s: PyNode): PyStmt[] {
@@ -607,9 +704,16 @@ class FunctionLowering {
         out.push({ kind: 'set', local: t, value: v.e });
         return t;
       });
+      // A NumPy flag read now, before a target changes it.
+      const nps = vals.map((v): Np => {
+        if (typeof v.np === 'boolean') return v.np;
+        const t = this.temp('bool');
+        out.push({ kind: 'set', local: t, value: v.np });
+        return { kind: 'local', type: 'bool', local: t };
+      });
       elts.forEach((t, i) => {
         const v = vals[i]!;
-        out.push(...this.storeTo(t, { ...v, e: { kind: 'local', type: v.e.type as PyScalar, local: temps[i]! } }, s));
+        out.push(...this.storeTo(t, { ...v, e: { kind: 'local', type: v.e.type as PyScalar, local: temps[i]! }, np: nps[i]! }, s));
       });
       return out;
     }
@@ -636,7 +740,7 @@ class FunctionLowering {
     const ty = v.e.type;
     if (t.array !== 'ndarray') {
       if (ty !== t.element) throw Refuse.at(at, show(at), `writing a ${ty} into a list of ${t.element}s would change the list's element type; the compiled code keeps one`);
-      if (v.np) throw Refuse.at(at, show(at), 'writing a NumPy scalar into a list would put a NumPy object in the list; convert it with float() or int()');
+      if (v.np !== false) throw Refuse.at(at, show(at), 'writing a NumPy scalar into a list would put a NumPy object in the list; convert it with float() or int()');
       return v.e;
     }
     if (t.element === 'float') {
@@ -717,7 +821,8 @@ class FunctionLowering {
     const before = new Set(this.defined);
     this.defined.add(name);
     this.loops.push(label);
-    const body = this.block(nodes(s.body));
+    // The counter is a Python int at the top of each iteration.
+    const body = [...this.npAssign(name, false, []), ...this.block(nodes(s.body))];
     this.loops.pop();
     this.defined = before;
     if (facts) {
@@ -750,6 +855,7 @@ class FunctionLowering {
 
   private intArg(a: PyNode, what: string): Val {
     const v = this.expr(a);
+    this.plainBool(v, a, `${what}() of`);
     if (v.e.type === 'int') return v;
     if (v.e.type === 'bool') return { e: { kind: 'unary', type: 'int', op: 'int.from_bool', arg: v.e, checked: false }, np: false, range: [0n, 1n] };
     throw Refuse.at(a, show(a), `${what} needs an int here, not a ${v.e.type} (Python raises TypeError)`);
@@ -788,7 +894,10 @@ class FunctionLowering {
         if (values.some((v) => v.e.type !== 'bool')) {
           throw Refuse.at(n, n.op === 'And' ? 'and' : 'or', 'and / or on values that are not bools returns one of the operands in Python; compile it as a condition (in if / while) or compare explicitly');
         }
-        return this.test(n);
+        // The operand that decides is returned as it is: a Python bool or a NumPy bool.
+        const and = n.op === 'And';
+        const np = values.reduceRight<Np | undefined>((acc, v) => (acc === undefined ? v.np : and ? this.npCond(v.e, acc, v.np, n) : this.npCond(v.e, v.np, acc, n)), undefined)!;
+        return { e: this.test(n).e, np };
       }
       case 'Compare':
         return this.compare(n);
@@ -797,7 +906,7 @@ class FunctionLowering {
         const a = this.expr(node(n.body)!);
         const b = this.expr(node(n.orelse)!);
         if (a.e.type !== b.e.type) throw Refuse.at(n, '… if … else …', `the two branches give a ${a.e.type} and a ${b.e.type}; the compiled code has one type`);
-        return { e: { kind: 'cond', type: a.e.type as PyScalar, cond: c.e, then: a.e, else: b.e }, np: a.np && b.np, ...(a.range && b.range ? { range: [min(a.range[0], b.range[0]), max(a.range[1], b.range[1])] as Range } : {}) };
+        return { e: { kind: 'cond', type: a.e.type as PyScalar, cond: c.e, then: a.e, else: b.e }, np: this.npCond(c.e, a.np, b.np, n), ...(a.range && b.range ? { range: [min(a.range[0], b.range[0]), max(a.range[1], b.range[1])] as Range } : {}) };
       }
       case 'Call':
         return this.call(n);
@@ -832,7 +941,7 @@ class FunctionLowering {
     const info = this.info.get(name);
     if (info) {
       if (!this.defined.has(name)) throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
-      const v: Val = { e: { kind: 'local', type: info.type, local: info.slot }, np: info.np, ...(info.type === 'int' ? { range: info.range ?? FULL } : {}) };
+      const v: Val = { e: { kind: 'local', type: info.type, local: info.slot }, np: this.npOfLocal(name, info), ...(info.type === 'int' ? { range: info.range ?? FULL } : {}) };
       if (this.promote.has(name)) {
         const flagged = { ...v, maybeInt: this.flagOf(name) };
         return loose ? flagged : this.settle(flagged);
@@ -859,6 +968,7 @@ class FunctionLowering {
     if (op === 'Not') return this.test(n);
     const a = this.expr(node(n.operand)!);
     const t = a.e.type;
+    this.plainBool(a, n, 'a unary operator on');
     if (op === 'UAdd') {
       if (t === 'bool') return { e: { kind: 'unary', type: 'int', op: 'int.from_bool', arg: a.e, checked: false }, np: a.np, range: [0n, 1n] };
       return a;
@@ -908,10 +1018,14 @@ class FunctionLowering {
       l = { ...l, maybeInt: undefined };
       r = { ...r, maybeInt: undefined };
     }
-    const np = l.np || r.np;
+    const np = npOr(l.np, r.np);
     const lt = l.e.type;
     const rt = r.e.type;
     if (lt === 'none' || rt === 'none') throw Refuse.at(at, show(at), 'arithmetic on None');
+    if (!(lt === 'bool' && rt === 'bool' && ['BitAnd', 'BitOr', 'BitXor'].includes(op))) {
+      this.plainBool(l, at, 'arithmetic on');
+      this.plainBool(r, at, 'arithmetic on');
+    }
     const isFloat = lt === 'float' || rt === 'float';
     const sym: Record<string, string> = { Add: '+', Sub: '-', Mult: '*', Div: '/', FloorDiv: '//', Mod: '%', Pow: '**', LShift: '<<', RShift: '>>', BitAnd: '&', BitOr: '|', BitXor: '^' };
     if (!(op in sym)) throw Refuse.at(at, op === 'MatMult' ? '@' : op, 'this operator is outside the subset');
@@ -925,7 +1039,8 @@ class FunctionLowering {
       const b = this.asFloat(r).e;
       const fop = ({ Add: 'float.add', Sub: 'float.sub', Mult: 'float.mul', Div: 'float.div', FloorDiv: 'float.floordiv', Mod: 'float.mod', Pow: 'float.pow' } as Record<string, PyBinaryOp>)[op]!;
       const nonZero = b.kind === 'const' && b.value !== 0;
-      const checked = fop === 'float.pow' || ((fop === 'float.div' || fop === 'float.floordiv' || fop === 'float.mod') && !nonZero);
+      // On a NumPy scalar every operation but ** (always checked) bails out where NumPy would warn.
+      const checked = fop === 'float.pow' || ((fop === 'float.div' || fop === 'float.floordiv' || fop === 'float.mod') && !nonZero) || np !== false;
       return { e: { kind: 'binary', type: 'float', op: fop, left: a, right: b, checked }, np };
     }
     const a = this.asInt(l);
@@ -996,11 +1111,18 @@ class FunctionLowering {
       vals.push(v);
     });
     if (pre.length) throw Refuse.at(n, 'a < f(x) < b', 'a comparison chain with a computed middle operand is not compiled; assign the middle value to a variable first');
-    const parts = ops.map((op, i) => this.compareOne(op, vals[i]!, vals[i + 1]!, n));
-    const e = parts.reduceRight<PyExpr | undefined>((acc, p) => (acc === undefined ? p : cond(p, acc, FALSE)), undefined)!;
-    return { e, np: vals.some((v) => v.np) };
+    const parts = ops.map((op, i) => ({ e: this.compareOne(op, vals[i]!, vals[i + 1]!, n), np: npOr(vals[i]!.np, vals[i + 1]!.np) }));
+    const e = parts.reduceRight<PyExpr | undefined>((acc, p) => (acc === undefined ? p.e : cond(p.e, acc, FALSE)), undefined)!;
+    // A chain gives its first false part, or its last one: a Python bool or a NumPy bool.
+    const np = parts.reduceRight<Np | undefined>((acc, p) => (acc === undefined ? p.np : this.npCond(p.e, acc, p.np, n)), undefined)!;
+    return { e, np };
   }
 
+  /**
+   * One comparison. An int against a float: Python compares exactly (an int beyond 2**53 is not rounded first), NumPy
+   * converts the int to float64 when either operand is a NumPy scalar; when that is known only at run time, both are
+   * compiled and the flag chooses.
+   */
   private compareOne(op: string, l: Val, r: Val, at: PyNode): PyExpr {
     const names: Record<string, string> = { Eq: 'eq', NotEq: 'ne', Lt: 'lt', LtE: 'le', Gt: 'gt', GtE: 'ge' };
     const suffix = names[op];
@@ -1009,17 +1131,25 @@ class FunctionLowering {
     const rt = r.e.type;
     if (lt === 'bool' && rt === 'bool' && (suffix === 'eq' || suffix === 'ne')) return { kind: 'binary', type: 'bool', op: `bool.${suffix}` as PyBinaryOp, left: l.e, right: r.e, checked: false };
     if (lt === 'float' || rt === 'float') {
-      const conv = (v: Val): PyExpr => {
+      const conv = (v: Val, numpy: boolean): PyExpr => {
         if (v.e.type === 'float') return v.e;
         const i = this.asInt(v);
         if (i.e.kind === 'const') {
           const c = BigInt(i.e.value);
-          if (c >= -EXACT && c <= EXACT) return { kind: 'const', type: 'float', value: Number(c) };
+          if (numpy || (c >= -EXACT && c <= EXACT)) return { kind: 'const', type: 'float', value: Number(c) };
         }
         const rr = clamp(i.range);
+        // Checked: the backends compare it exactly (python-emit.ts, exactComparison).
+        if (numpy) return { kind: 'unary', type: 'float', op: 'float.from_int', arg: i.e, checked: false };
         return { kind: 'unary', type: 'float', op: 'float.from_int_exact', arg: i.e, checked: !(rr[0] >= -EXACT && rr[1] <= EXACT) };
       };
-      return { kind: 'binary', type: 'bool', op: `float.${suffix}` as PyBinaryOp, left: conv(l), right: conv(r), checked: false };
+      const form = (numpy: boolean): PyExpr => ({ kind: 'binary', type: 'bool', op: `float.${suffix}` as PyBinaryOp, left: conv(l, numpy), right: conv(r, numpy), checked: false });
+      const np = npOr(l.np, r.np);
+      if (typeof np === 'boolean') return form(np);
+      const python = form(false);
+      const numpy = form(true);
+      if (JSON.stringify(python, (_, x) => (typeof x === 'bigint' ? String(x) : x)) === JSON.stringify(numpy, (_, x) => (typeof x === 'bigint' ? String(x) : x))) return python;
+      return { kind: 'cond', type: 'bool', cond: np, then: numpy, else: python };
     }
     return { kind: 'binary', type: 'bool', op: `int.${suffix}` as PyBinaryOp, left: this.asInt(l).e, right: this.asInt(r).e, checked: false };
   }
@@ -1065,6 +1195,7 @@ class FunctionLowering {
       }
       case 'abs': {
         const v = this.expr(one());
+        this.plainBool(v, n, 'abs() of');
         if (v.e.type === 'float') return { e: { kind: 'unary', type: 'float', op: 'float.abs', arg: v.e, checked: false }, np: v.np };
         const i = this.asInt(v);
         const r = clamp(i.range);
@@ -1081,10 +1212,12 @@ class FunctionLowering {
           throw Refuse.at(n, show(n), `${name}() of values of different types returns one of them unchanged in Python; give them one type (int or float)`);
         }
         const op = `${t}.${name}` as PyBinaryOp;
+        // min(a, b) is b if b < a else a, as it is: a NumPy scalar or a Python number.
+        const beats = (v: Val, acc: Val): PyExpr => ({ kind: 'binary', type: 'bool', op: `${t}.${name === 'min' ? 'lt' : 'gt'}` as PyBinaryOp, left: v.e, right: acc.e, checked: false });
         return vals.slice(1).reduce<Val>(
           (acc, v) => ({
             e: { kind: 'binary', type: t as PyScalar, op, left: acc.e, right: v.e, checked: false },
-            np: acc.np || v.np,
+            np: this.npCond(beats(v, acc), v.np, acc.np, n),
             ...(t === 'int' ? { range: [min(clamp(acc.range)[0], clamp(v.range)[0]), max(clamp(acc.range)[1], clamp(v.range)[1])] as Range } : {}),
           }),
           vals[0]!,
@@ -1127,6 +1260,7 @@ class FunctionLowering {
     if (fn === 'floor' || fn === 'ceil' || fn === 'trunc') {
       arity(1);
       const v = vals[0]!;
+      if (fn === 'trunc' && v.e.type === 'int' && v.np !== false) throw Refuse.at(n, 'math.trunc', 'math.trunc of a NumPy int raises TypeError (NumPy ints have no __trunc__); the compiled code would not');
       if (v.e.type !== 'float') return { ...this.asInt(v), np: false };
       const op = fn === 'floor' ? 'int.floor' : fn === 'ceil' ? 'int.ceil' : 'int.from_float';
       return { e: { kind: 'unary', type: 'int', op, arg: v.e, checked: true }, np: false };
@@ -1159,6 +1293,7 @@ class FunctionLowering {
   private kernelCall(name: string, args: PyNode[], n: PyNode): Val {
     const callArgs: PyCallArg[] = [];
     const types: PyValueType[] = [];
+    const nps: boolean[] = [];
     const passed: { arg: number; array: number }[] = [];
     args.forEach((a, i) => {
       const ref = this.arrayRef(a);
@@ -1172,15 +1307,18 @@ class FunctionLowering {
           callArgs.push({ kind: 'array', array: ref.array });
           types.push(t);
         }
+        nps.push(false);
         passed.push({ arg: i, array: ref.array });
         return;
       }
       const v = this.expr(a);
       if (v.e.type === 'none') throw Refuse.at(a, show(a), 'passing None');
+      if (typeof v.np !== 'boolean') throw Refuse.at(a, show(a), `this value is a NumPy scalar on some paths and a Python number on others; ${name} is compiled for one kind. Convert it with int() or float() first`);
       callArgs.push(v.e);
       types.push(v.e.type as PyScalar);
+      nps.push(v.np);
     });
-    const callee = this.mod.function(name, { types }, n);
+    const callee = this.mod.function(name, nps.some(Boolean) ? { types, np: nps } : { types }, n);
     for (const p of passed) {
       const written = callee.arrays[callee.params[p.arg]!.slot]!.written;
       if (!written) continue;
@@ -1230,6 +1368,8 @@ class FunctionLowering {
   private index(p: PyNode, array: number, axis: 0 | 1): { e: PyExpr; checked: boolean } {
     const v = this.expr(p);
     if (v.e.type === 'float') throw Refuse.at(p, show(p), 'a float index (Python raises TypeError)');
+    if (v.e.type === 'bool' && this.arrays[array]!.type.array === 'ndarray') throw Refuse.at(p, show(p), 'a bool index into a NumPy array selects by mask (a[True] is a new array, not an element); index with an int');
+    this.plainBool(v, p, 'an index that is');
     const i = this.asInt(v);
     return { e: i.e, checked: !this.provenIndex(i.e, clamp(i.range), `${array}:${axis}`) };
   }
@@ -1276,6 +1416,38 @@ const FALSE: PyExpr = { kind: 'const', type: 'bool', value: 0 };
 
 function cond(c: PyExpr, a: PyExpr, b: PyExpr): PyExpr {
   return { kind: 'cond', type: 'bool', cond: c, then: a, else: b };
+}
+
+/** NumPy-ness of `a op b`: a NumPy scalar when either is (NumPy 2 keeps the NumPy type, NEP 50). */
+function npOr(a: Np, b: Np): Np {
+  if (a === true || b === true) return true;
+  if (a === false) return b;
+  if (b === false) return a;
+  return cond(a, TRUE, b);
+}
+
+function npValue(a: Np): PyExpr {
+  return a === true ? TRUE : a === false ? FALSE : a;
+}
+
+/** An expression that calls no function: evaluating it again gives the same value (or bails out the same way). */
+function pure(e: PyExpr): boolean {
+  switch (e.kind) {
+    case 'call':
+      return false;
+    case 'unary':
+      return pure(e.arg);
+    case 'binary':
+      return pure(e.left) && pure(e.right);
+    case 'cond':
+      return pure(e.cond) && pure(e.then) && pure(e.else);
+    case 'math':
+      return e.args.every(pure);
+    case 'load':
+      return e.indices.every(pure);
+    default:
+      return true;
+  }
 }
 
 function not(e: PyExpr): PyExpr {
@@ -1338,7 +1510,7 @@ export function lowerPython(ast: PyAstExport, fileName: string, options: PyFront
     const def = ast.functions[ast.entry]!;
     const types = entryTypes(def, options.params);
     const mod = new ModuleLowering(ast, fileName);
-    const entry = mod.function(ast.entry, { types }, def);
+    const entry = mod.function(ast.entry, { types }, def, true);
     // Callees come first in `lowered` (they finish first); the entry is last.
     const ir: PyModule = { entry: entry.name, functions: mod.lowered };
     const recorded = options.params?.some(Boolean);

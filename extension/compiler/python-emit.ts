@@ -93,12 +93,13 @@ export function binaryForm(op: PyBinaryOp, checked: boolean, pythonDivision = fa
     case 'int.max':
     case 'float.max':
       return { call: 'pl_max' };
+    // Checked: a NumPy scalar's arithmetic, which bails out where NumPy would warn (overflow, invalid operation).
     case 'float.add':
-      return { infix: '+' };
+      return checked ? { call: 'pl_npadd' } : { infix: '+' };
     case 'float.sub':
-      return { infix: '-' };
+      return checked ? { call: 'pl_npsub' } : { infix: '-' };
     case 'float.mul':
-      return { infix: '*' };
+      return checked ? { call: 'pl_npmul' } : { infix: '*' };
     case 'float.div':
       return checked ? { call: 'pl_fdiv' } : { infix: '/' };
     case 'float.floordiv':
@@ -130,6 +131,24 @@ export function binaryForm(op: PyBinaryOp, checked: boolean, pythonDivision = fa
       throw new Error(`unknown binary ${String(never)}`);
     }
   }
+}
+
+const SWAPPED: Record<string, string> = { lt: 'gt', le: 'ge', gt: 'lt', ge: 'le', eq: 'eq', ne: 'ne' };
+
+/**
+ * A Python int compared with a float where the int may lie beyond 2**53 (the frontend marks its conversion
+ * `float.from_int_exact`, checked): compared exactly by a helper, `pl_<op>_if(int, float)`, as Python compares them,
+ * instead of through a rounded double. Undefined for every other expression.
+ */
+export function exactComparison(e: PyExpr): { op: string; int: PyExpr; float: PyExpr } | undefined {
+  if (e.kind !== 'binary' || !/^float\.(lt|le|gt|ge|eq|ne)$/.test(e.op)) return undefined;
+  const op = e.op.slice(6);
+  const wide = (x: PyExpr): PyExpr | undefined => (x.kind === 'unary' && x.op === 'float.from_int_exact' && x.checked ? x.arg : undefined);
+  const l = wide(e.left);
+  if (l) return { op, int: l, float: e.right };
+  const r = wide(e.right);
+  if (r) return { op: SWAPPED[op]!, int: r, float: e.left };
+  return undefined;
 }
 
 /** What a function's emitter is told of its language, beyond the blocks. */
@@ -283,6 +302,8 @@ export abstract class PyFunctionEmitter {
       case 'unary':
         return this.unary(e.op, e.checked, this.expr(e.arg));
       case 'binary': {
+        const exact = exactComparison(e);
+        if (exact) return `${d.helpers}pl_${exact.op}_if(${this.expr(exact.int)}, ${this.expr(exact.float)})`;
         const form = binaryForm(e.op, e.checked, d.pythonDivision);
         const l = this.expr(e.left);
         const r = this.expr(e.right);

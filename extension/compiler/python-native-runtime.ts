@@ -32,7 +32,8 @@ struct Bail : std::runtime_error {
 };
 
 const int64_t PL_MIN = std::numeric_limits<int64_t>::min();
-const double PL_EXACT = 9007199254740992.0;
+// An int, so that an int64 is compared with it exactly (as a double, 2**53 + 1 would pass for 2**53).
+const int64_t PL_EXACT = 9007199254740992;
 const double PL_NEG_ZERO = -0.0;
 const double PL_INF = std::numeric_limits<double>::infinity();
 const double PL_NAN = std::numeric_limits<double>::quiet_NaN();
@@ -76,6 +77,23 @@ inline double pl_truediv(int64_t a, int64_t b) {
   return (double)a / (double)b;
 }
 inline double pl_exact_float(int64_t a) { if (a > PL_EXACT || a < -PL_EXACT) throw Bail("int beyond 2**53 compared with a float"); return (double)a; }
+// A Python int compared with a float, exactly as Python compares them (not through a rounded double): -1, 0, 1, or 2
+// when x is NaN. Beyond 2**53 the int is compared with the float's integer part, which is exact below 2**63.
+inline int pl_cmp_if(int64_t i, double x) {
+  if (std::isnan(x)) return 2;
+  if (i >= -PL_EXACT && i <= PL_EXACT) { double f = (double)i; return f < x ? -1 : f > x ? 1 : 0; }
+  if (x >= 9223372036854775808.0) return -1;
+  if (x < -9223372036854775808.0) return 1;
+  // |i| > 2**53: when i equals trunc(x), x is that integer too (no float beyond 2**52 has a fraction).
+  int64_t t = (int64_t)x;
+  return i < t ? -1 : i > t ? 1 : 0;
+}
+inline bool pl_lt_if(int64_t i, double x) { return pl_cmp_if(i, x) == -1; }
+inline bool pl_le_if(int64_t i, double x) { int c = pl_cmp_if(i, x); return c == -1 || c == 0; }
+inline bool pl_eq_if(int64_t i, double x) { return pl_cmp_if(i, x) == 0; }
+inline bool pl_ne_if(int64_t i, double x) { return pl_cmp_if(i, x) != 0; }
+inline bool pl_gt_if(int64_t i, double x) { return pl_cmp_if(i, x) == 1; }
+inline bool pl_ge_if(int64_t i, double x) { int c = pl_cmp_if(i, x); return c == 0 || c == 1; }
 inline bool pl_int_range(double x) { return x >= -9.223372036854776e18 && x < 9.223372036854776e18; }
 inline int64_t pl_int(double x) { if (!pl_int_range(x)) throw Bail("float to int"); return (int64_t)x; }
 inline int64_t pl_floor(double x) { if (!pl_int_range(x)) throw Bail("float to int"); return (int64_t)std::floor(x); }
@@ -95,9 +113,18 @@ inline double py_ffloordiv(double a, double b) {
   if (div != 0.0) { q = std::floor(div); if (div - q > 0.5) q += 1.0; } else q = std::copysign(0.0, a / b);
   return q;
 }
-inline double pl_fdiv(double a, double b) { if (b == 0.0) throw Bail("float division by zero"); return a / b; }
-inline double pl_ffloordiv(double a, double b) { if (b == 0.0) throw Bail("float division by zero"); return py_ffloordiv(a, b); }
-inline double pl_fmod(double a, double b) { if (b == 0.0) throw Bail("float modulo by zero"); return py_fmod(a, b); }
+// Where NumPy would flag a float64 operation (an overflow to infinity, an invalid operation giving NaN) and warn, or
+// raise under np.seterr: a NumPy scalar's arithmetic bails out there, and so do the checked divisions.
+inline double pl_npchk(double r, double a, double b) {
+  if ((std::isnan(r) && !std::isnan(a) && !std::isnan(b)) || (std::isinf(r) && std::isfinite(a) && std::isfinite(b))) throw Bail("float overflow or invalid operation (NumPy warns)");
+  return r;
+}
+inline double pl_npadd(double a, double b) { return pl_npchk(a + b, a, b); }
+inline double pl_npsub(double a, double b) { return pl_npchk(a - b, a, b); }
+inline double pl_npmul(double a, double b) { return pl_npchk(a * b, a, b); }
+inline double pl_fdiv(double a, double b) { if (b == 0.0) throw Bail("float division by zero"); return pl_npchk(a / b, a, b); }
+inline double pl_ffloordiv(double a, double b) { if (b == 0.0) throw Bail("float division by zero"); return pl_npchk(py_ffloordiv(a, b), a, b); }
+inline double pl_fmod(double a, double b) { if (b == 0.0) throw Bail("float modulo by zero"); return pl_npchk(py_fmod(a, b), a, b); }
 inline double pl_fpow(double a, double b) {
   if (a == 0.0 && b < 0.0) throw Bail("zero to a negative power");
   if (a < 0.0 && std::isfinite(a) && std::isfinite(b) && b != std::floor(b)) throw Bail("negative base, fractional exponent");
@@ -147,7 +174,8 @@ export function cythonRuntimeDeclarations(header: string): string {
   for (const n of ['pl_neg', 'pl_abs']) L.push(`    int64_t ${n}(int64_t a) except +`);
   L.push('    double pl_exact_float(int64_t a) except +');
   for (const n of ['pl_int', 'pl_floor', 'pl_ceil']) L.push(`    int64_t ${n}(double x) except +`);
-  for (const n of ['pl_fdiv', 'pl_ffloordiv', 'pl_fmod', 'pl_fpow']) L.push(`    double ${n}(double a, double b) except +`);
+  for (const n of ['pl_lt_if', 'pl_le_if', 'pl_eq_if', 'pl_ne_if', 'pl_gt_if', 'pl_ge_if']) L.push(`    bint ${n}(int64_t i, double x)`);
+  for (const n of ['pl_fdiv', 'pl_ffloordiv', 'pl_fmod', 'pl_fpow', 'pl_npadd', 'pl_npsub', 'pl_npmul']) L.push(`    double ${n}(double a, double b) except +`);
   L.push('    double py_fmod(double a, double b)', '    double py_ffloordiv(double a, double b)');
   L.push('    int64_t pl_min(int64_t a, int64_t b)', '    double pl_min(double a, double b)', '    int64_t pl_max(int64_t a, int64_t b)', '    double pl_max(double a, double b)');
   L.push('    bint pl_isnan(double x)', '    bint pl_isinf(double x)', '    bint pl_isfinite(double x)');

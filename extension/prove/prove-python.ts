@@ -62,7 +62,7 @@ interface HelperProof {
 
 /** How results are compared, in words. */
 export const PYTHON_COMPARISON =
-  'exactly (results and every list or array argument after the call: same type, same value, +0 and -0 differ, NaN matches NaN without comparing payloads; a NumPy scalar matches the Python number of the same kind and bits; exceptions by type)';
+  'exactly (results and every list or array argument after the call: same type — a NumPy scalar is not the Python number of the same value, an int is not a bool —, same value, +0 and -0 differ, NaN matches NaN without comparing payloads; arrays by dtype, shape and elements; exceptions by type)';
 
 /** Proves a Python candidate equal to the original on the recorded calls and on edge cases. */
 export async function provePython(candidate: PythonCandidate, recording: PythonRecording, opts: PythonProveOptions): Promise<PythonProof> {

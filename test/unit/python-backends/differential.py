@@ -1,8 +1,10 @@
 """Runs each original function and its compiled wrapper on the same random and edge-case inputs, in one process,
-and reports every difference in results, in mutated arguments or in raised exceptions (bit-exact for floats).
+and reports every difference in results (their types included: a NumPy scalar is not a Python number), in mutated
+arguments, in raised exceptions or in the warnings given (bit-exact for floats).
 
-stdin: [{"file", "fn", "wrapperDir", "wrapperModule", "entry", "calls", "seed"}]; `calls` is a Python expression
-evaluated in the original module's namespace plus the generators below, giving a list of argument tuples.
+stdin: [{"file", "fn", "wrapperDir", "wrapperModule", "entry", "calls", "seed", "repeat"?}]; `calls` is a Python
+expression evaluated in the original module's namespace plus the generators below, giving a list of argument tuples;
+it is evaluated `repeat` times (1 by default), each time drawing new random values.
 stdout: [{"fn", "wrapperModule", "cases", "fallbacks", "mismatches": [...]}]
 """
 
@@ -13,6 +15,7 @@ import math
 import random
 import struct
 import sys
+import warnings
 
 import numpy as np
 
@@ -42,6 +45,29 @@ def generators(rng):
             return float(rng.randint(-20, 20)) / rng.choice([1.0, 2.0, 4.0, 0.5])
         return rng.choice([0.0, -0.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1.5, -2.5, 0.1])
 
+    def B():
+        """An int next to a power of two where floats stop being exact: 2**53, 2**54, 2**62, 2**63 (±0..3), either sign."""
+        e = rng.choice([52, 53, 53, 53, 54, 62, 63])
+        v = rng.choice([1, -1]) * (2**e + rng.randint(-3, 3))
+        return max(INT64[0], min(INT64[1], v))
+
+    def BF():
+        """A float next to 2**53 … 2**63, or an ordinary one; sometimes NaN or an infinity."""
+        kind = rng.random()
+        if kind < 0.7:
+            return float(B()) + rng.choice([0.0, 0.0, 2.0, -2.0, 0.5])
+        if kind < 0.9:
+            return F()
+        return rng.choice([math.nan, math.inf, -math.inf, 9.223372036854776e18, -9.223372036854776e18])
+
+    def NI(n):
+        """A 1-D int64 array of n values (small, 64-bit or next to 2**53)."""
+        return np.array([rng.choice([I(), B(), I(-5, 5)]) for _ in range(n)], dtype=np.int64)
+
+    def NF(n):
+        """A 1-D float64 array of n values (F's kinds, sometimes huge)."""
+        return np.array([rng.choice([F(), F(), BF(), rng.choice([1e308, -1e308, 1e200])]) for _ in range(n)], dtype=np.float64)
+
     def FL(n, lo=-10.0, hi=10.0):
         return [rng.uniform(lo, hi) for _ in range(n)]
 
@@ -51,7 +77,7 @@ def generators(rng):
     def ND(*shape):
         return np.array([rng.uniform(-10.0, 10.0) for _ in range(math.prod(shape))]).reshape(shape)
 
-    return {"I": I, "F": F, "FL": FL, "FG": FG, "ND": ND, "rng": rng, "np": np, "math": math}
+    return {"I": I, "F": F, "B": B, "BF": BF, "NI": NI, "NF": NF, "FL": FL, "FG": FG, "ND": ND, "rng": rng, "np": np, "math": math}
 
 
 def load(path, name):
@@ -74,10 +100,14 @@ def same(a, b):
 
 
 def outcome(fn, args):
-    try:
-        return ("ok", fn(*args))
-    except Exception as e:
-        return ("raised", type(e).__name__)
+    """("ok", value, warnings) or ("raised", exception type, warnings): warnings as sorted (category, message)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            r = ("ok", fn(*args))
+        except Exception as e:
+            r = ("raised", type(e).__name__)
+    return r + (sorted({(w.category.__name__, str(w.message)) for w in caught}),)
 
 
 def main():
@@ -92,7 +122,7 @@ def main():
         rng = random.Random(job["seed"])
         env = dict(vars(original_module))
         env.update(generators(rng))
-        calls = eval(job["calls"], env)
+        calls = [c for _ in range(job.get("repeat", 1)) for c in eval(job["calls"], env)]
         mismatches = []
         for args in calls:
             a1 = copy.deepcopy(args)

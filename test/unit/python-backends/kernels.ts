@@ -33,6 +33,17 @@ export const KERNEL_CASES: KernelCase[] = [
   { id: 'nbody_advance', file: join(EXAMPLES, 'nbody.py'), fn: 'advance', params: ['list[list[float]]', 'list[list[float]]', 'list[float]', 'float', 'int'], calls: '[(*make_system(), F(0.001, 0.05), I(0, 50)) for _ in range(10)]' },
   { id: 'stencil_relax', file: join(EXAMPLES, 'stencil.py'), fn: 'relax', params: ['ndarray[float64, 2]', 'ndarray[float64, 2]', 'float', 'int'], calls: '[(ND(n, n), ND(n, n), F(0.0, 0.1), I(0, 4)) for n in (0, 1, 2, 3, 7, 16)]' },
   { id: 'pairwise_sum', file: join(EXAMPLES, 'pairwise.py'), fn: 'pairwise_sum', params: ['list[tuple[float]]'], calls: '[(make_points(I(0, 60), I(0, 1000)),) for _ in range(10)] + [([],)]' },
+  { id: 'compare_big', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'compare_big', calls: '[(B(), BF()) for _ in range(300)] + [(B(), float(B())) for _ in range(100)] + [(2**53 + 1, 9007199254740992.0), (2**63 - 1, 9.223372036854776e18), (-(2**63), -9.223372036854776e18), (2**53 + 1, math.nan), (3, math.inf)]' },
+  { id: 'equal_big', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'equal_big', calls: '[(B(), BF()) for _ in range(100)] + [(2**53 + 1, 9007199254740992.0), (2**53, 9007199254740992.0)]' },
+  { id: 'sum_ints', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'sum_ints', calls: '[(NI(I(0, 4)),) for _ in range(100)] + [(NI(0),), (np.array([2**62, 2**62]),)]' },
+  { id: 'sum_floats', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'sum_floats', calls: '[(NF(I(0, 4)),) for _ in range(100)] + [(NF(0),), (np.array([1e308, 1e308]),), (np.array([math.inf, -math.inf]),)]' },
+  { id: 'scaled_sum', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'scaled_sum', calls: '[(NF(I(0, 4)), F()) for _ in range(100)] + [(NF(0), 2.0), (np.array([1e300]), 1e300), (np.array([1.0]), math.inf)]' },
+  { id: 'first_or', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'first_or', calls: '[(NI(I(0, 2)), I()) for _ in range(50)]' },
+  { id: 'largest', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'largest', calls: '[(NI(I(0, 3)), I()) for _ in range(100)] + [(NI(0), 5), (np.array([5]), 5)]' },
+  { id: 'positive', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'positive', calls: '[(NF(I(0, 2)), F()) for _ in range(100)]' },
+  { id: 'elements_vs_float', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'elements_vs_float', calls: '[(NI(I(0, 3)), BF()) for _ in range(200)] + [(np.array([2**53 + 1]), 9007199254740992.0)]' },
+  { id: 'last_vs_float', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'last_vs_float', calls: '[(NI(I(0, 2)), B(), BF()) for _ in range(200)] + [(NI(0), 2**53 + 1, 9007199254740992.0), (np.array([2**53 + 1]), 0, 9007199254740992.0)]' },
+  { id: 'mixed_sum', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'mixed_sum', calls: '[(NI(I(0, 2)), [I(-100, 100) for _ in range(I(0, 2))]) for _ in range(100)]' },
 ];
 
 /** Lowers every case with the frontend on the given interpreter; a refusal fails loudly. */
@@ -87,8 +98,8 @@ export interface DifferentialReport {
  * Runs differential.py once for every kernel case: the original and its wrapper (`wrappers[i]`, in `dir`) on random
  * and edge-case calls seeded from `seed`, in one Python process.
  */
-export function runDifferential(python: string, dir: string, kernels: PythonKernel[], wrappers: string[], seed: number, timeoutMs: number): Promise<DifferentialReport[]> {
-  const jobs = KERNEL_CASES.map((c, i) => ({ file: c.file, fn: c.fn, wrapperDir: dir, wrapperModule: wrappers[i], entry: kernels[i]!.ir.entry, calls: c.calls, seed: seed + i }));
+export function runDifferential(python: string, dir: string, kernels: PythonKernel[], wrappers: string[], seed: number, timeoutMs: number, repeat = 1): Promise<DifferentialReport[]> {
+  const jobs = KERNEL_CASES.map((c, i) => ({ file: c.file, fn: c.fn, wrapperDir: dir, wrapperModule: wrappers[i], entry: kernels[i]!.ir.entry, calls: c.calls, seed: seed + i, repeat }));
   return new Promise((done, fail) => {
     const child = execFile(python, [join(__dirname, 'differential.py')], { maxBuffer: 64 << 20, timeout: timeoutMs }, (err, stdout, stderr) => {
       if (err) return fail(new Error(`differential.py failed: ${String(stderr).slice(-3000)}`));

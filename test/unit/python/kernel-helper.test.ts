@@ -140,3 +140,31 @@ describe('provePython', () => {
     assert.match(bad.reason ?? '', /differs from the original/);
   });
 });
+
+describe('the proof compares types exactly', () => {
+  it('counts a NumPy scalar and the Python number of the same value as different (type(), repr, JSON see them)', async (t) => {
+    let python: string;
+    try {
+      python = (await pythonEnv()).python;
+    } catch (e) {
+      return t.skip(`the Python environment with NumPy could not be made: ${(e as Error).message}`);
+    }
+    const script = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(join(ROOT, 'python'))})
+import numpy as np
+import perf_lab_kernel as k
+pairs = [(0, np.int64(0)), (5, np.int64(5)), (1.5, np.float64(1.5)), (True, np.True_), (1, True), (1, 1.0), (0.0, -0.0)]
+same = [(0, 0), (np.int64(3), np.int64(3)), (np.float64(-0.0), np.float64(-0.0)), (float("nan"), float("nan")), (np.array([1, 2]), np.array([1, 2]))]
+print(json.dumps({
+    "differ": [k.first_difference(a, b) is not None for a, b in pairs],
+    "why": k.first_difference(0, np.int64(0))[3],
+    "same": [k.first_difference(a, b) is None for a, b in same],
+}))
+`;
+    const r = JSON.parse(await run(python, ['-c', script])) as { differ: boolean[]; why: string; same: boolean[] };
+    assert.deepEqual(r.differ, r.differ.map(() => true));
+    assert.match(r.why, /numpy\.int64.*instead of 0 \(int\)/);
+    assert.deepEqual(r.same, r.same.map(() => true));
+  });
+});

@@ -22,7 +22,7 @@ double f_mixed(int64_t v_n, double v_x) {
     const uint64_t n0 = pl_trips(s0, pl_neg(v_n), INT64_C(-3));
     for (uint64_t k0 = 0; k0 < n0; ++k0) {
       v_i = (int64_t)((uint64_t)s0 + k0 * (uint64_t)INT64_C(-3));
-      v_total = (v_total + (pl_truediv(v_i, INT64_C(7)) + ((pl_exact_float(v_i) < v_x) ? 1.0 : (-1.0))));
+      v_total = (v_total + (pl_truediv(v_i, INT64_C(7)) + (pl_lt_if(v_i, v_x) ? 1.0 : (-1.0))));
     }
   }
   v_total = (v_total + ((((double)pl_add(pl_floor(v_x), pl_int(v_x))) + pl_math_sqrt(std::fabs(v_x))) + pl_math_log((std::fabs(v_x) + 1.0))));

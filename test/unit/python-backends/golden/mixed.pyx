@@ -17,7 +17,7 @@ cdef double f_mixed(int64_t v_n, double v_x) except *:
     n0 = pl_trips(s0, pl_neg(v_n), -3)
     for k0 in range(n0):
         v_i = <int64_t>(<uint64_t>s0 + k0 * <uint64_t>(<int64_t>-3))
-        v_total = (v_total + (pl_truediv(v_i, (<int64_t>7)) + (1.0 if (pl_exact_float(v_i) < v_x) else (-1.0))))
+        v_total = (v_total + (pl_truediv(v_i, (<int64_t>7)) + (1.0 if pl_lt_if(v_i, v_x) else (-1.0))))
     v_total = (v_total + (((<double>pl_add(pl_floor(v_x), pl_int(v_x))) + pl_math_sqrt(pl_math_fabs(v_x))) + pl_math_log((pl_math_fabs(v_x) + 1.0))))
     return (v_total + pl_math_atan2(v_x, v_total))
 

@@ -39,7 +39,7 @@ void f_relax(Arr2<double> v_u, Arr2<double> v_f, double v_h2, int64_t v_sweeps) 
             const uint64_t n2 = pl_trips(s2, (v_m - INT64_C(1)), INT64_C(1));
             for (uint64_t k2 = 0; k2 < n2; ++k2) {
               v_j = (int64_t)((uint64_t)s2 + k2 * (uint64_t)INT64_C(1));
-              v_u.p[(v_i) * v_u.n1 + (v_j)] = (0.25 * ((((v_u.p[((v_i - INT64_C(1))) * v_u.n1 + (v_j)] + v_u.p[((v_i + INT64_C(1))) * v_u.n1 + (v_j)]) + v_u.p[(v_i) * v_u.n1 + ((v_j - INT64_C(1)))]) + v_u.p[(v_i) * v_u.n1 + ((v_j + INT64_C(1)))]) - (v_h2 * v_f.p[pl_ix(v_i, v_f.n0) * v_f.n1 + pl_ix(v_j, v_f.n1)])));
+              v_u.p[(v_i) * v_u.n1 + (v_j)] = pl_npmul(0.25, pl_npsub(pl_npadd(pl_npadd(pl_npadd(v_u.p[((v_i - INT64_C(1))) * v_u.n1 + (v_j)], v_u.p[((v_i + INT64_C(1))) * v_u.n1 + (v_j)]), v_u.p[(v_i) * v_u.n1 + ((v_j - INT64_C(1)))]), v_u.p[(v_i) * v_u.n1 + ((v_j + INT64_C(1)))]), pl_npmul(v_h2, v_f.p[pl_ix(v_i, v_f.n0) * v_f.n1 + pl_ix(v_j, v_f.n1)])));
             }
           }
         }

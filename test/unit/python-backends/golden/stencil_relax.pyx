@@ -33,7 +33,7 @@ cdef int f_relax(double[:, ::1] v_u, const double[:, ::1] v_f, double v_h2, int6
             n2 = pl_trips(s2, (v_m - (<int64_t>1)), 1)
             for k2 in range(n2):
                 v_j = <int64_t>(<uint64_t>s2 + k2 * <uint64_t>(<int64_t>1))
-                v_u[v_i, v_j] = (0.25 * ((((v_u[(v_i - (<int64_t>1)), v_j] + v_u[(v_i + (<int64_t>1)), v_j]) + v_u[v_i, (v_j - (<int64_t>1))]) + v_u[v_i, (v_j + (<int64_t>1))]) - (v_h2 * v_f[pl_ix(v_i, v_f.shape[0]), pl_ix(v_j, v_f.shape[1])])))
+                v_u[v_i, v_j] = pl_npmul(0.25, pl_npsub(pl_npadd(pl_npadd(pl_npadd(v_u[(v_i - (<int64_t>1)), v_j], v_u[(v_i + (<int64_t>1)), v_j]), v_u[v_i, (v_j - (<int64_t>1))]), v_u[v_i, (v_j + (<int64_t>1))]), pl_npmul(v_h2, v_f[pl_ix(v_i, v_f.shape[0]), pl_ix(v_j, v_f.shape[1])])))
     return 0
 
 
