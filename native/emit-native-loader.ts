@@ -5,7 +5,8 @@
 // Typed arrays go to the addon as they are (it works on their memory); plain arrays are converted to a
 // Float64Array once and, when the kernel writes them, copied back after a successful call only.
 import type { NativeAbi } from '../extension/compiler/backend-cpp';
-import { emitBind } from '../wasm/emit-argument-guard';
+import type { ArrayKind } from '../extension/compiler/ir';
+import { emitBind, emitIntrinsics, emitPlainElementRead } from '../wasm/emit-argument-guard';
 
 export interface NativeLoaderOptions {
   format: 'esm' | 'cjs';
@@ -30,10 +31,13 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     L.push("'use strict';");
     L.push(`const ADDON = ${absolute ? file : `require('node:path').join(__dirname, ${file})`};`);
   }
+  L.push(...emitIntrinsics(esm, arrays.map((a) => (a.p as { array: ArrayKind }).array)));
   L.push("const stats = { calls: 0, fallbacks: 0, reason: '' };");
   L.push('let exported = null;');
   L.push('let loadError = null;');
   L.push('try {');
+  // The addon captures the Math functions it calls back into when it first loads: they must be the built-in ones.
+  for (const f of abi.hostMath) L.push(`  if (!$builtin(Math.${f}, '${f}')) throw new Error('Math.${f} is not the built-in function');`);
   L.push(`  const fn = require(ADDON)[${JSON.stringify(abi.export)}];`);
   L.push(`  if (typeof fn !== 'function') throw new Error('the addon has no kernel ${abi.export}');`);
   L.push('  exported = fn;');
@@ -51,7 +55,7 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     const same = arrays.slice(0, x).filter((o) => (o.p as { array: string }).array === 'Array');
     B.push(`      let c${a.i};`);
     const reuse = same.map((o) => `if (${v} === p${o.i}) c${a.i} = c${o.i}; else `).join('');
-    B.push(`      ${reuse}{ c${a.i} = new Float64Array(${v}.length); for (let i = 0, n = ${v}.length; i < n; i++) { const x = ${v}[i]; if (typeof x !== 'number') { why = 'argument ${a.i + 1} holds a value that is not a number'; break fast; } c${a.i}[i] = x; } }`);
+    B.push(`      ${reuse}{ c${a.i} = new $Float64Array(${v}.length); for (let i = 0, n = ${v}.length; i < n; i++) { ${emitPlainElementRead(v, a.i + 1, (a.p as { written: boolean }).written)} c${a.i}[i] = x; } }`);
     callArgs[a.i] = `c${a.i}`;
   });
   B.push(`      const r = exported(${callArgs.join(', ')});`);
@@ -65,6 +69,6 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     copied.add(v);
   });
   B.push(abi.result === 'void' ? '      return;' : '      return r;');
-  L.push(...emitBind(abi.params, 0x7fffffff, 'native addon unavailable', B, esm));
+  L.push(...emitBind(abi.params, abi.globals ?? [], 0x7fffffff, 'native addon unavailable', B, esm));
   return L.join('\n') + '\n';
 }

@@ -1,10 +1,16 @@
-// The argument checks every generated loader starts with (WebAssembly and native): each argument has the type
-// the kernel was compiled for, arrays are short enough, and distinct typed-array views do not overlap. A failed
-// check leaves the block labelled `fast` with `why` set, and the loader runs the original function.
+// The checks every generated loader (WebAssembly and native) makes before it runs compiled code, and the
+// built-ins it makes them with. The compiled code assumes more than the original function states: exact
+// typed-array instances, plain arrays whose elements are writable data, globals (Math, Math.exp, Number) with
+// their built-in meaning. Each assumption is checked on every call, at the cost of a few compares; when one
+// fails the block labelled `fast` is left with `why` set, and the loader runs the original function instead.
+//
+// The loader never looks a built-in up while a call runs: what it uses (Object.getPrototypeOf, the typed-array
+// getters, set, subarray, util.types.isProxy) is captured once when it loads, so a program that replaces one
+// later changes nothing the loader relies on.
 import type { ArrayKind } from '../extension/compiler/ir';
 
 /** An argument as both backends describe it (AbiParam and NativeAbiParam have this shape). */
-export type GuardedParam = { kind: 'f64' | 'int32' | 'bool' } | { kind: 'array'; array: ArrayKind };
+export type GuardedParam = { kind: 'f64' | 'int32' | 'bool' } | { kind: 'array'; array: ArrayKind; written: boolean };
 
 /** The guard: module-level declarations (before `bind`) and the checks (inside `fast: { … }`). */
 export interface ArgumentGuard {
@@ -12,10 +18,54 @@ export interface ArgumentGuard {
   lines: string[];
 }
 
+/** The Math and Number constants, checked once at load when the source reads any (they are read-only after). */
+const CONSTANTS: Record<'Math' | 'Number', string[]> = {
+  Math: ['PI', 'E', 'LN2', 'LN10', 'LOG2E', 'LOG10E', 'SQRT2', 'SQRT1_2'],
+  Number: ['MAX_VALUE', 'MIN_VALUE', 'EPSILON', 'MAX_SAFE_INTEGER', 'MIN_SAFE_INTEGER', 'POSITIVE_INFINITY', 'NEGATIVE_INFINITY'],
+};
+
+/** A JavaScript literal that reads back as exactly `v`. */
+function numberLiteral(v: number): string {
+  return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v);
+}
+
 /**
- * Checks of arguments `p0…pN`, each line indented by `pad`. The overlap checks read each typed array's
- * `.buffer` (a getter that costs a call); they are skipped when the typed arrays are the very objects of the
- * last call that passed them, unless one of their buffers can be resized (a view's length then changes).
+ * The built-ins a loader uses, captured when it loads (`$`-prefixed consts), and `$builtin(f, name)`, true when
+ * `f` is the engine's own function of that name. Goes first in every loader.
+ */
+export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): string[] {
+  const L: string[] = [];
+  L.push(esm ? "import { types as $types } from 'node:util';" : "const $types = require('node:util').types;");
+  L.push('const $isProxy = $types.isProxy;');
+  L.push('const $uncurry = (f) => Function.prototype.call.bind(f);');
+  L.push('const $getProto = Object.getPrototypeOf;');
+  L.push('const $ownDesc = Object.getOwnPropertyDescriptor;');
+  L.push('const $isArray = Array.isArray;');
+  L.push('const $isView = ArrayBuffer.isView;');
+  L.push('const $TA = $getProto(Int8Array.prototype);');
+  L.push("const $getter = (o, k) => { const d = o && $ownDesc(o, k); return d && d.get ? $uncurry(d.get) : undefined; };");
+  L.push("const $taLength = $getter($TA, 'length');");
+  L.push("const $taBuffer = $getter($TA, 'buffer');");
+  L.push("const $taByteOffset = $getter($TA, 'byteOffset');");
+  L.push("const $taByteLength = $getter($TA, 'byteLength');");
+  L.push('const $taSet = $uncurry($TA.set);');
+  L.push('const $taSubarray = $uncurry($TA.subarray);');
+  L.push("const $abResizable = $getter(ArrayBuffer.prototype, 'resizable');");
+  L.push("const $sabGrowable = typeof SharedArrayBuffer === 'function' ? $getter(SharedArrayBuffer.prototype, 'growable') : undefined;");
+  L.push('const $fnText = $uncurry(Function.prototype.toString);');
+  L.push('const $ArrayProto = Array.prototype;');
+  L.push('const $Float64Array = Float64Array;');
+  for (const k of new Set(kinds)) if (k !== 'Array') L.push(`const $${k}Proto = ${k}.prototype;`);
+  L.push("function $builtin(f, name) { try { return typeof f === 'function' && $fnText(f) === 'function ' + name + '() { [native code] }'; } catch (e) { return false; } }");
+  // A buffer whose size can change (a view's length then changes with it): resizable or growable.
+  L.push('function $fixedSize(b) { try { return !($abResizable && $abResizable(b)); } catch (e) { try { return !($sabGrowable && $sabGrowable(b)); } catch (e2) { return false; } } }');
+  return L;
+}
+
+/**
+ * Checks of arguments `p0…pN`, each line indented by `pad`. The overlap checks read each typed array's buffer
+ * (a getter that costs a call); they are skipped when the typed arrays are the very objects of the last call
+ * that passed them, unless one of their buffers can be resized (a view's length then changes).
  */
 export function emitArgumentGuard(params: readonly GuardedParam[], maxLength: number, pad: string): ArgumentGuard {
   const L: string[] = [];
@@ -27,9 +77,17 @@ export function emitArgumentGuard(params: readonly GuardedParam[], maxLength: nu
     if (p.kind === 'int32') L.push(`if (typeof ${v} !== 'number' || (${v} | 0) !== ${v} || (${v} === 0 && 1 / ${v} < 0)) ${fail(`'argument ${i + 1} is not an int32'`)}`);
     if (p.kind === 'bool') L.push(`if (typeof ${v} !== 'boolean') ${fail(`'argument ${i + 1} is not a boolean'`)}`);
     if (p.kind === 'array') {
-      const test = p.array === 'Array' ? `!Array.isArray(${v}) || Object.getPrototypeOf(${v}) !== Array.prototype` : `Object.getPrototypeOf(${v}) !== ${p.array}.prototype`;
-      L.push(`if (${v} === null || typeof ${v} !== 'object' || ${test}) ${fail(`'argument ${i + 1} is not a ${p.array}'`)}`);
-      L.push(`if (${v}.length > 0x${maxLength.toString(16)}) ${fail(`'argument ${i + 1} is too long'`)}`);
+      if (p.array === 'Array') {
+        // A Proxy is tested first: its traps are the program's code, and a revoked one throws on Array.isArray.
+        // Each element is checked to be a writable data property when the loader copies it in.
+        L.push(`if (${v} === null || typeof ${v} !== 'object' || $isProxy(${v}) || !$isArray(${v}) || $getProto(${v}) !== $ArrayProto) ${fail(`'argument ${i + 1} is not a plain Array'`)}`);
+        L.push(`if (${v}.length > 0x${maxLength.toString(16)}) ${fail(`'argument ${i + 1} is too long'`)}`);
+      } else {
+        // isView is false for a Proxy (it has no typed-array slots) without running any of its traps.
+        L.push(`if (${v} === null || typeof ${v} !== 'object' || !$isView(${v}) || $getProto(${v}) !== $${p.array}Proto) ${fail(`'argument ${i + 1} is not a ${p.array}'`)}`);
+        // The length the original reads is the one the engine keeps (no own or redefined length property).
+        L.push(`if ($taLength(${v}) > 0x${maxLength.toString(16)} || ${v}.length !== $taLength(${v})) ${fail(`'argument ${i + 1} is too long or has a length of its own'`)}`);
+      }
     }
   });
   // The same array twice is one memory; distinct views sharing bytes are left to JavaScript (the compiled
@@ -38,35 +96,77 @@ export function emitArgumentGuard(params: readonly GuardedParam[], maxLength: nu
   if (typed.length > 1) {
     for (const i of typed) decls.push(`let seen${i} = null;`);
     L.push(`if (${typed.map((i) => `p${i} !== seen${i}`).join(' || ')}) {`);
-    for (const i of typed) L.push(`  const b${i} = p${i}.buffer;`);
+    for (const i of typed) L.push(`  const b${i} = $taBuffer(p${i}), s${i} = $taByteOffset(p${i}), e${i} = s${i} + $taByteLength(p${i});`);
     for (let x = 0; x < typed.length; x++) {
       for (let y = x + 1; y < typed.length; y++) {
         const [a, b] = [typed[x]!, typed[y]!];
-        L.push(
-          `  if (b${a} === b${b} && p${a} !== p${b} && p${a}.byteOffset < p${b}.byteOffset + p${b}.byteLength && p${b}.byteOffset < p${a}.byteOffset + p${a}.byteLength) ${fail(`'arguments ${a + 1} and ${b + 1} overlap in memory'`)}`,
-        );
+        L.push(`  if (b${a} === b${b} && p${a} !== p${b} && s${a} < e${b} && s${b} < e${a}) ${fail(`'arguments ${a + 1} and ${b + 1} overlap in memory'`)}`);
       }
     }
-    L.push(`  if (${typed.map((i) => `b${i}.resizable !== true && b${i}.growable !== true`).join(' && ')}) { ${typed.map((i) => `seen${i} = p${i};`).join(' ')} }`);
+    L.push(`  if (${typed.map((i) => `$fixedSize(b${i})`).join(' && ')}) { ${typed.map((i) => `seen${i} = p${i};`).join(' ')} }`);
     L.push('}');
   }
   return { decls, lines: L.map((l) => pad + l) };
 }
 
 /**
- * The end both loaders share: the guard's declarations, `bind(original)` returning a function of `p0…pN` that
- * counts the call, runs the checks and `body` (indented inside `fast: { … }`, returning on success) and
- * otherwise records `why` (starting as `unavailable`) and calls the original; then the module's exports.
+ * The check of the globals the source reads (`Math`, `Math.exp`, `Number`; IrModule.globals): their values when
+ * the loader loads are checked once to be the built-in ones, then on every call to be the same values still.
  */
-export function emitBind(params: readonly GuardedParam[], maxLength: number, unavailable: string, body: readonly string[], esm: boolean): string[] {
+export function emitGlobalsGuard(globals: readonly string[], pad: string): ArgumentGuard {
+  const objects = (['Math', 'Number'] as const).filter((g) => globals.includes(g));
+  if (objects.length === 0) return { decls: [], lines: [] };
+  const decls: string[] = [];
+  const problems: string[] = [];
+  const same: string[] = [];
+  for (const g of objects) {
+    decls.push(`const $env${g} = ${g};`);
+    same.push(`${g} !== $env${g}`);
+    problems.push(
+      g === 'Math'
+        ? "Object.prototype.toString.call($envMath) !== '[object Math]' ? 'Math is not the built-in Math object'"
+        : "!$builtin($envNumber, 'Number') ? 'Number is not the built-in Number'",
+    );
+    const wrongConstant = CONSTANTS[g].map((c) => `!Object.is($env${g}.${c}, ${numberLiteral((globalThis[g] as unknown as Record<string, number>)[c]!)})`).join(' || ');
+    problems.push(`${wrongConstant} ? 'a constant of ${g} is not the built-in one'`);
+    for (const name of globals) {
+      if (!name.startsWith(`${g}.`)) continue;
+      const prop = name.slice(g.length + 1);
+      const local = `$env${g}_${prop}`;
+      decls.push(`const ${local} = $env${g}.${prop};`);
+      same.push(`$env${g}.${prop} !== ${local}`);
+      problems.push(`!$builtin(${local}, '${prop}') ? '${name} is not the built-in function'`);
+    }
+  }
+  decls.push(`const $envProblem = ${problems.join(' : ')} : null;`);
+  const lines = [
+    `if ($envProblem !== null) { why = $envProblem; break fast; }`,
+    // Math first: a replaced Math is never read through.
+    `if (${same.join(' || ')}) { why = 'a global it reads was replaced (${globals.join(', ')})'; break fast; }`,
+  ];
+  return { decls, lines: lines.map((l) => pad + l) };
+}
+
+/**
+ * The end both loaders share: the guards' declarations, `bind(original, ready)` returning a function of
+ * `p0…pN` that counts the call, runs the checks and `body` (indented inside `fast: { … }`, returning on success)
+ * and otherwise records `why` (starting as `unavailable`) and calls the original; then the module's exports.
+ * `ready`, when given, throws until every module binding the compiled code reads is initialised (a const read
+ * before its declaration ran); once it has returned it is not called again.
+ */
+export function emitBind(params: readonly GuardedParam[], globals: readonly string[], maxLength: number, unavailable: string, body: readonly string[], esm: boolean): string[] {
   const names = params.map((_, i) => `p${i}`);
   const guard = emitArgumentGuard(params, maxLength, '      ');
-  const L: string[] = [...guard.decls];
-  L.push('function bind(original) {');
+  const env = emitGlobalsGuard(globals, '      ');
+  const L: string[] = [...env.decls, ...guard.decls];
+  L.push('function bind(original, ready) {');
+  L.push('  let initialised = typeof ready !== \'function\';');
   L.push(`  return function (${names.join(', ')}) {`);
   L.push('    stats.calls++;');
   L.push(`    let why = '${unavailable}';`);
   L.push('    fast: if (exported !== null) {');
+  L.push("      if (!initialised) { try { ready(); initialised = true; } catch (e) { why = 'a binding it reads is not initialised yet'; break fast; } }");
+  L.push(...env.lines);
   L.push(...guard.lines);
   L.push(...body);
   L.push('    }');
@@ -78,4 +178,17 @@ export function emitBind(params: readonly GuardedParam[], maxLength: number, una
   L.push('}');
   L.push(esm ? 'export { bind, stats, loadError };' : 'module.exports = { bind, stats, loadError };');
   return L;
+}
+
+/**
+ * The copy of plain-array element `i` of `v` into `x`, inside a loop in `fast: { … }`: each element must be a
+ * data property holding a number (a getter would run once here but at every read in the original), and, when
+ * the kernel writes the array, writable (a read-only or frozen element ignores the original's store).
+ */
+export function emitPlainElementRead(v: string, argument: number, written: boolean): string {
+  const writable = written ? ' || d.writable !== true' : '';
+  return (
+    `const d = $ownDesc(${v}, i); if (d === undefined || d.get !== undefined || d.set !== undefined${writable}) { why = 'argument ${argument} has an element that is not ${written ? 'a writable' : 'a'} data property'; break fast; } ` +
+    `const x = d.value; if (typeof x !== 'number') { why = 'argument ${argument} holds a value that is not a number'; break fast; }`
+  );
 }

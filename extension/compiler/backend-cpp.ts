@@ -33,6 +33,8 @@ export interface NativeAbi {
   hostMath: string[];
   /** The kernel can bail out; it snapshots the typed arrays it writes before running. */
   mayBail: boolean;
+  /** Global bindings the source reads (`Math`, `Math.exp`, `Number`): checked on every call (see IrModule). */
+  globals: string[];
 }
 
 /** One kernel's C++: a namespace with its functions and the Node-API entry point. */
@@ -69,6 +71,7 @@ export function emitCppKernel(source: IrModule, id: string, opts: { threads?: bo
     result: entry.result,
     hostMath: [...host].sort(),
     mayBail,
+    globals: ir.globals ?? [],
   };
   lines.push(glue(entry, abi, safeWhen));
   lines.push(`}  // namespace ${id}`);

@@ -24,6 +24,8 @@ export interface WasmAbi {
   result: ResultType;
   /** Import modules the instance needs: 'Math' is the host's Math object, 'js' holds `mod` (JavaScript's %). */
   imports: ('Math' | 'js')[];
+  /** Global bindings the source reads (`Math`, `Math.exp`, `Number`): checked on every call (see IrModule). */
+  globals: string[];
 }
 
 export interface WasmArtifact {
@@ -57,6 +59,7 @@ export async function compileWasm(source: IrModule): Promise<WasmArtifact> {
       }),
       result: entry.result,
       imports: [...gen.importModules].sort() as ('Math' | 'js')[],
+      globals: ir.globals ?? [],
     };
     return { wasm: out.wasm, wat: out.wat, abi, flags: out.flags };
   } finally {

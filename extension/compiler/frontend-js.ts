@@ -2,6 +2,8 @@
 // (and the functions of the same file it calls) to the IR, keeping JavaScript's number semantics exactly.
 // Whatever lies outside the numeric subset is refused with the construct and its position.
 import type * as TS from 'typescript';
+import { analyseModuleScope, type ModuleScope } from './module-scope';
+import { firstSyntaxError } from './parse-check';
 import {
   ARRAY_KINDS,
   HOST_MATH,
@@ -48,6 +50,8 @@ export interface Kernel {
   ir: IrModule;
   /** Functions of the same file it calls (compiled with it). */
   callees: string[];
+  /** Top-level consts it reads (numbers and functions), which are unreadable until their declarations run. */
+  constReads?: string[];
 }
 
 export type FrontendResult = { ok: true; kernel: Kernel } | { ok: false; refusal: Refusal };
@@ -63,6 +67,8 @@ export function loadTypeScript(): Promise<Ts> {
 /** Parses `source` and lowers `functionName`; a Refusal names the first construct outside the subset. */
 export function lowerJs(ts: Ts, source: string, fileName: string, functionName: string, options: FrontendOptions = {}): FrontendResult {
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, scriptKind(ts, fileName));
+  const syntaxError = firstSyntaxError(ts, sf);
+  if (syntaxError) return { ok: false, refusal: { construct: functionName, line: 1, column: 1, reason: `the file does not parse (${syntaxError})` } };
   try {
     const file = new FileLowering(ts, sf);
     const fn = file.functions.get(functionName);
@@ -77,6 +83,8 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
         },
       };
     }
+    file.checkEval();
+    file.useBinding(functionName, fn);
     const types = entryParamTypes(ts, file, fn, options.params);
     const entry = file.lower(functionName, types, true);
     const functions = file.reachable(entry.name);
@@ -85,8 +93,9 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
       name: functionName,
       fileName,
       line: sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1,
-      ir: { entry: entry.name, functions },
+      ir: { entry: entry.name, functions, globals: [...file.globals].sort() },
       callees: [...new Set(functions.filter((f) => f !== entry).map((f) => f.name.replace(/\$\d+$/, '')))],
+      constReads: [...file.constReads].filter((c) => c !== functionName).sort(),
     };
     return { ok: true, kernel };
   } catch (e) {
@@ -319,6 +328,11 @@ const HOST_ARITY: Partial<Record<HostMath, number>> = { pow: 2, atan2: 2 };
 class FileLowering {
   functions = new Map<string, FunctionNode>();
   constants = new Map<string, number>();
+  /** Global bindings and properties the lowered functions read (IrModule.globals). */
+  readonly globals = new Set<string>();
+  /** Top-level consts the lowered functions read (Kernel.constReads). */
+  readonly constReads = new Set<string>();
+  private readonly moduleScope: ModuleScope;
   private lowered = new Map<string, IrFunction>();
   private inProgress = new Set<string>();
   private names = new Map<string, number>();
@@ -327,6 +341,7 @@ class FileLowering {
     readonly ts: Ts,
     readonly sf: TS.SourceFile,
   ) {
+    this.moduleScope = analyseModuleScope(ts, sf);
     for (const st of sf.statements) {
       if (ts.isFunctionDeclaration(st) && st.name && st.body) this.functions.set(st.name.text, st);
       if (ts.isVariableStatement(st)) {
@@ -353,8 +368,55 @@ class FileLowering {
       const v = this.constantValue(e.operand);
       return v === undefined ? undefined : -v;
     }
-    if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'Math') return MATH_CONSTANTS[e.name.text];
+    // Math.PI and its kind, unless the file declares a Math of its own.
+    if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'Math' && this.moduleScope.declarations('Math').length === 0) {
+      return MATH_CONSTANTS[e.name.text];
+    }
     return undefined;
+  }
+
+  private lineOf(node: TS.Node): number {
+    return this.sf.getLineAndCharacterOfPosition(node.getStart(this.sf)).line + 1;
+  }
+
+  /**
+   * Refuses a file whose direct eval could change any name a compiled function reads (it can declare and assign
+   * the module's bindings at run time).
+   */
+  checkEval(): void {
+    const e = this.moduleScope.directEval;
+    if (e) throw this.refuse(e, 'the file calls eval, which can declare or assign any name the function reads; the compiled code could not follow');
+  }
+
+  /**
+   * A global the compiled code gives its built-in meaning (`Math`, `Number`, `NaN`, `Infinity`): refused when the
+   * file declares the name itself. `property` (e.g. 'exp' of Math) is what the loaders check on every call.
+   */
+  useGlobal(name: string, property: string | undefined, site: TS.Node): void {
+    const decl = this.moduleScope.declarations(name)[0];
+    if (decl) {
+      throw this.refuse(site, `${name} is declared in this file (line ${this.lineOf(decl)}), so it is not the built-in ${name} the compiled code would use`);
+    }
+    if (name === 'Math' || name === 'Number') {
+      this.globals.add(name);
+      if (property !== undefined) this.globals.add(`${name}.${property}`);
+    }
+  }
+
+  /**
+   * A top-level function or constant the compiled code inlines: refused when the program can make the name mean
+   * something else (declared twice, assigned anywhere in the file), since the compiled code would keep the first.
+   */
+  useBinding(name: string, site: TS.Node): void {
+    const decls = this.moduleScope.declarations(name);
+    if (decls.length > 1) {
+      throw this.refuse(site, `${name} is declared ${decls.length} times in this file (lines ${decls.map((d) => this.lineOf(d)).join(', ')}); the compiled code could not follow which one is in force`);
+    }
+    const write = this.moduleScope.writes(name)[0];
+    if (write) {
+      throw this.refuse(site, `${name} is assigned at line ${this.lineOf(write)}; the compiled code would keep using the one it was compiled with`);
+    }
+    if (decls[0] && this.ts.isVariableDeclaration(decls[0])) this.constReads.add(name);
   }
 
   refuse(node: TS.Node, reason: string): RefusalError {
@@ -1034,8 +1096,14 @@ class FunctionLowering {
       if (ts.isIdentifier(obj)) {
         const b = this.lookup(obj.text);
         if (b?.kind === 'array' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.array };
-        if (!b && obj.text === 'Math' && e.name.text in MATH_CONSTANTS) return numConst(MATH_CONSTANTS[e.name.text]!);
-        if (!b && obj.text === 'Number' && e.name.text in NUMBER_CONSTANTS) return numConst(NUMBER_CONSTANTS[e.name.text]!);
+        if (!b && obj.text === 'Math' && e.name.text in MATH_CONSTANTS) {
+          this.file.useGlobal('Math', undefined, e);
+          return numConst(MATH_CONSTANTS[e.name.text]!);
+        }
+        if (!b && obj.text === 'Number' && e.name.text in NUMBER_CONSTANTS) {
+          this.file.useGlobal('Number', undefined, e);
+          return numConst(NUMBER_CONSTANTS[e.name.text]!);
+        }
       }
       if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
       throw this.refuse(e, 'property access is compiled only for .length of array parameters and Math/Number constants');
@@ -1056,11 +1124,16 @@ class FunctionLowering {
     const b = this.lookup(e.text);
     if (b?.kind === 'local') return this.read(b.local);
     if (b?.kind === 'array') throw this.refuse(e, 'an array is used as a value; only its elements, its length and passing it to a function are compiled');
-    if (e.text === 'NaN') return numConst(NaN);
-    if (e.text === 'Infinity') return numConst(Infinity);
-    if (e.text === 'undefined') throw this.refuse(e, 'undefined is not compiled');
     const c = this.file.constants.get(e.text);
-    if (c !== undefined) return numConst(c);
+    if (c !== undefined) {
+      this.file.useBinding(e.text, e);
+      return numConst(c);
+    }
+    if (e.text === 'NaN' || e.text === 'Infinity') {
+      this.file.useGlobal(e.text, undefined, e);
+      return numConst(e.text === 'NaN' ? NaN : Infinity);
+    }
+    if (e.text === 'undefined') throw this.refuse(e, 'undefined is not compiled');
     throw this.refuse(e, `'${e.text}' is not a parameter, a local, or a numeric constant of the file`);
   }
 
@@ -1113,9 +1186,11 @@ class FunctionLowering {
     const callee = unwrap(ts, e.expression);
     if (e.questionDotToken) throw this.refuse(e, 'optional calls are not compiled');
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math' && !this.lookup('Math')) {
+      this.file.useGlobal('Math', callee.name.text, e);
       return this.mathCall(callee.name.text, e);
     }
     if (ts.isIdentifier(callee) && !this.lookup(callee.text) && this.file.functions.has(callee.text)) {
+      this.file.useBinding(callee.text, e);
       const fnNode = this.file.functions.get(callee.text)!;
       if (e.arguments.length !== fnNode.parameters.length) throw this.refuse(e, `${callee.text} takes ${fnNode.parameters.length} arguments; calls with another count are not compiled`);
       const args: CallArg[] = [];

@@ -174,6 +174,11 @@ export interface IrModule {
   /** The function the module is built for; the others are the functions it calls. */
   entry: string;
   functions: IrFunction[];
+  /**
+   * The global bindings and properties the functions read (`Math`, `Math.exp`, `Number`), which the loaders
+   * check on every call are still the built-in ones the code was compiled with.
+   */
+  globals?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // on the line where it ends, a wrapper with the original name hands every call to the recorder. No line moves,
 // so stack traces and the program's own line numbers stay as they were.
 import type * as TS from 'typescript';
+import { assertParses } from '../compiler/parse-check';
 import { PerfLabError } from '../errors';
 
 /** The registry key of the recorder the preload installs on globalThis. */
@@ -47,6 +48,7 @@ export function instrumentSource(ts: typeof TS, source: string, fileName: string
   const typed = /\.[cm]?tsx?$/i.test(fileName);
   const kind = typed ? (/x$/i.test(fileName) ? ts.ScriptKind.TSX : ts.ScriptKind.TS) : /x$/i.test(fileName) ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, kind);
+  assertParses(ts, sf);
   const params = typed ? '(this: any, ...args: any[]): any' : '(...args)';
   const lineOf = (pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
   const inner = internalName(functionName);

@@ -1,0 +1,198 @@
+// Programs written to trip the rewrite: each is run with node, compiled, proven, applied and run again, and must
+// print the same. What they do to the compiled function's assumptions — frozen and read-only arrays, proxies,
+// element getters, a replaced Math function, a reassigned or redeclared helper, a shadowed global, a const read
+// before its declaration — is what the loaders' guards and the frontend's module-scope checks exist for.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { planApply, writePlan } from '../../../extension/apply/apply';
+import { compile, compileKernel, selectKernel, type Candidate } from '../../../extension/compiler/compile';
+import { compileNative } from '../../../extension/compiler/compile-native';
+import type { ParamTypeName } from '../../../extension/compiler/frontend-js';
+import { prove } from '../../../extension/prove/prove';
+
+let dir: string | undefined;
+after(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
+
+function run(file: string): string {
+  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `node ${file} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+interface Case {
+  name: string;
+  fn: string;
+  params: ParamTypeName[];
+  source: string;
+}
+
+/** Writes the program, runs it, compiles `fn` for `target`, proves, applies, and runs it again. */
+async function applyAndCompare(c: Case, target: 'wasm' | 'native'): Promise<{ before: string; after: string; source: string }> {
+  dir ??= await mkdtemp(join(tmpdir(), 'perf-lab-hostile-'));
+  const sub = await mkdtemp(join(dir, `${c.name}-`));
+  const file = join(sub, `${c.name}.js`);
+  await writeFile(file, c.source);
+  const before = run(file);
+  const req = { source: c.source, fileName: `${c.name}.js`, functionName: c.fn, params: c.params };
+  let candidate: Candidate;
+  if (target === 'wasm') {
+    const compiled = await compile(req);
+    assert.ok(compiled.ok, `compiles: ${JSON.stringify(!compiled.ok && compiled.refusal)}`);
+    candidate = compiled.candidate;
+  } else {
+    const sel = await selectKernel(req);
+    assert.ok(sel.ok, `compiles: ${JSON.stringify(!sel.ok && sel.refusal)}`);
+    candidate = await compileNative(sel.kernel, { cacheDir: join(dir, 'native-cache') });
+  }
+  const proof = await prove({ source: c.source, fileName: `${c.name}.js`, functionName: c.fn }, candidate, undefined, { caseTimeoutMs: 500, maxShrinkCases: 20 });
+  assert.ok(proof.ok, `proven: ${proof.reason}`);
+  await writePlan(await planApply({ file, source: c.source, functionName: c.fn, candidate, proof }));
+  return { before, after: run(file), source: await readFile(file, 'utf8') };
+}
+
+/** Compiles `fn` and expects a refusal whose reason matches. */
+async function refused(source: string, fn: string, params: ParamTypeName[], reason: RegExp): Promise<void> {
+  const sel = await selectKernel({ source, fileName: 'prog.js', functionName: fn, params });
+  assert.ok(!sel.ok, `${fn} should be refused`);
+  assert.match(sel.refusal.reason, reason);
+}
+
+const FROZEN: Case = {
+  name: 'frozen',
+  fn: 'scale',
+  params: ['number[]', 'number'],
+  source: `function scale(a, k) { for (let i = 0; i < a.length; i++) a[i] = a[i] * k; }
+const warm = [1, 2, 3]; for (let r = 0; r < 20; r++) scale(warm, 1);
+const frozen = Object.freeze([1, 2, 3]);
+scale(frozen, 10);
+const sealedElement = [5, 6, 7]; Object.defineProperty(sealedElement, 1, { value: 6, writable: false });
+scale(sealedElement, 3);
+const ok = [1, 2]; scale(ok, 4);
+console.log(JSON.stringify([frozen, sealedElement, ok]));
+`,
+};
+
+const GETTERS: Case = {
+  name: 'getters',
+  fn: 'total',
+  params: ['number[]'],
+  source: `function total(a) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] + a[0]; return s; }
+let reads = 0;
+const withGetter = [1, 2, 3]; Object.defineProperty(withGetter, 0, { get() { reads++; return 10 + reads; }, enumerable: true });
+const viaProxy = new Proxy([1, 2, 3], { get(o, k) { if (k === '1') reads += 100; return Reflect.get(o, k); } });
+const results = [total([1, 2, 3]), total(withGetter), total(viaProxy)];
+const revoked = Proxy.revocable([1, 2], {}); revoked.revoke();
+let threw = ''; try { total(revoked.proxy); } catch (e) { threw = e.constructor.name; }
+console.log(JSON.stringify(results), reads, threw);
+`,
+};
+
+const TYPED_PROXY: Case = {
+  name: 'typedproxy',
+  fn: 'sum',
+  params: ['Float64Array'],
+  source: `function sum(a) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * a[i]; return s; }
+const t = new Float64Array([1, 2, 3, 4]);
+let reads = 0;
+const p = new Proxy(t, { get(o, k) { if (k !== 'length') reads++; return Reflect.get(o, k); } });
+let out; try { out = sum(p); } catch (e) { out = e.constructor.name; }
+const own = new Float64Array([1, 2, 3]); Object.defineProperty(own, 'length', { value: 2 });
+console.log(sum(t), out, reads, sum(own));
+`,
+};
+
+const MATH_REPLACED: Case = {
+  name: 'mathreplaced',
+  fn: 'f',
+  params: ['number'],
+  source: `function f(x) { return Math.exp(x) + Math.sqrt(x) + x ** 2 + Math.PI; }
+const before = f(0.5);
+Math.exp = () => 1;
+const afterExp = f(0.5);
+const realSqrt = Math.sqrt; Math.sqrt = () => 2;
+const afterSqrt = f(0.5);
+Math.sqrt = realSqrt;
+const realMath = Math; globalThis.Math = { exp: () => 5, sqrt: () => 6, PI: 3 };
+const afterMath = f(0.5);
+globalThis.Math = realMath;
+console.log(before, afterExp, afterSqrt, afterMath);
+`,
+};
+
+const POW_REPLACED_FIRST: Case = {
+  name: 'powfirst',
+  fn: 'g',
+  params: ['number'],
+  source: `Math.pow = (a, b) => a * b;
+Math.sin = (x) => 0;
+function g(x) { return x ** 3 + Math.sin(x); }
+console.log(g(2), g(0.5));
+`,
+};
+
+const TDZ: Case = {
+  name: 'tdz',
+  fn: 'f',
+  params: ['number'],
+  source: `function f(x) { return twice(x) * K; }
+let early;
+try { early = f(2); } catch (e) { early = e.constructor.name; }
+const K = 3;
+const twice = (v) => v * 2;
+console.log(early, f(2), f(7));
+`,
+};
+
+describe('programs that test what the compiled code assumes print the same after the rewrite', () => {
+  for (const c of [FROZEN, GETTERS, TYPED_PROXY, MATH_REPLACED, POW_REPLACED_FIRST, TDZ]) {
+    it(`${c.name} (WebAssembly)`, async () => {
+      const r = await applyAndCompare(c, 'wasm');
+      assert.match(r.source, /\$wasm/, 'the function was rewritten');
+      assert.equal(r.after, r.before);
+    });
+  }
+  for (const c of [FROZEN, GETTERS, MATH_REPLACED]) {
+    it(`${c.name} (native)`, async () => {
+      const r = await applyAndCompare(c, 'native');
+      assert.match(r.source, /\$native/, 'the function was rewritten');
+      assert.equal(r.after, r.before);
+    });
+  }
+});
+
+describe('the frontend refuses names the program can change, with the line', () => {
+  it('a helper reassigned later in the file', async () => {
+    const src = `function helper(x) { return x * 2; }\nfunction f(x) { return helper(x) + 1; }\nconsole.log(f(1));\nhelper = (x) => x * 3;\nconsole.log(f(1));\n`;
+    await refused(src, 'f', ['number'], /helper is assigned at line 4/);
+  });
+  it('a helper replaced by a block-level function declaration (sloppy mode)', async () => {
+    const src = `function helper(x) { return x + 1; }\nfunction f(x) { return helper(x) * 2; }\nif (f(1) > 0) { function helper(x) { return x - 1; } }\n`;
+    await refused(src, 'f', ['number'], /helper is declared 2 times in this file \(lines 1, 3\)/);
+  });
+  it('a file-level Math, Number or Infinity', async () => {
+    await refused(`const Math = { sqrt: (x) => x / 2 };\nfunction f(x) { return Math.sqrt(x); }\n`, 'f', ['number'], /Math is declared in this file \(line 1\)/);
+    await refused(`var Number = { EPSILON: 1 };\nfunction f(x) { return x + Number.EPSILON; }\n`, 'f', ['number'], /Number is declared in this file/);
+    await refused(`function f(x) { return x < Infinity ? x : 0; }\nif (true) { var Infinity = 5; }\n`, 'f', ['number'], /Infinity is declared in this file \(line 2\)/);
+    await refused(`import { PI as Math } from './m.js';\nfunction f(x) { return Math.abs(x); }\n`, 'f', ['number'], /Math is declared in this file/);
+  });
+  it('a direct eval anywhere in the file', async () => {
+    await refused(`function f(x) { return x * 2; }\neval('f = 1');\n`, 'f', ['number'], /eval/);
+  });
+  it('but not a local of the same name, nor a shadowed assignment inside another function', async () => {
+    const src = `function helper(x) { return x * 2; }\nfunction f(x) { return helper(x) + Math.sqrt(x); }\nfunction g() { let helper = 1; helper = 2; const Math = 3; return helper + Math; }\nfunction h(helper) { helper = 5; return helper; }\n`;
+    const sel = await selectKernel({ source: src, fileName: 'prog.js', functionName: 'f', params: ['number'] });
+    assert.ok(sel.ok, JSON.stringify(!sel.ok && sel.refusal));
+    assert.deepEqual(sel.kernel.ir.globals, ['Math', 'Math.sqrt']);
+    const c = await compileKernel(sel.kernel);
+    assert.deepEqual(c.abi.globals, ['Math', 'Math.sqrt']);
+  });
+  it('a file that does not parse is named as such, with the line', async () => {
+    const sel = await selectKernel({ source: 'function f(x) {\n  return x +;\n}\n', fileName: 'broken.js', functionName: 'f', params: ['number'] });
+    assert.ok(!sel.ok);
+    assert.match(sel.refusal.reason, /does not parse \(broken\.js line 2:\d+: Expression expected/);
+  });
+});
