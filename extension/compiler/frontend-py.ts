@@ -876,6 +876,8 @@ class FunctionLowering {
       return { e, np: false };
     }
     if (n._type === 'UnaryOp' && n.op === 'Not') return { e: not(this.test(node(n.operand)!).e), np: false };
+    // Only the truth of a comparison counts here, not whether it is a NumPy bool.
+    if (n._type === 'Compare') return { e: this.compare(n, true).e, np: false };
     return { e: truthy(this.expr(n)), np: false };
   }
 
@@ -1095,7 +1097,7 @@ class FunctionLowering {
     }
   }
 
-  private compare(n: PyNode): Val {
+  private compare(n: PyNode, truthOnly = false): Val {
     const ops = (n.ops as string[]).map(String);
     const operands = [node(n.left)!, ...nodes(n.comparators)];
     const vals: Val[] = [];
@@ -1114,6 +1116,7 @@ class FunctionLowering {
     const parts = ops.map((op, i) => ({ e: this.compareOne(op, vals[i]!, vals[i + 1]!, n), np: npOr(vals[i]!.np, vals[i + 1]!.np) }));
     const e = parts.reduceRight<PyExpr | undefined>((acc, p) => (acc === undefined ? p.e : cond(p.e, acc, FALSE)), undefined)!;
     // A chain gives its first false part, or its last one: a Python bool or a NumPy bool.
+    if (truthOnly) return { e, np: false };
     const np = parts.reduceRight<Np | undefined>((acc, p) => (acc === undefined ? p.np : this.npCond(p.e, acc, p.np, n)), undefined)!;
     return { e, np };
   }

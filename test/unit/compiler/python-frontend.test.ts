@@ -125,3 +125,66 @@ describe('Python targets chosen in the editor', () => {
     assert.deepEqual(pythonTargetsOf('cython'), ['cython']);
   });
 });
+
+describe('Python frontend: NumPy scalars and Python numbers', () => {
+  const SOURCE = `import math
+
+
+def bool_sum(a: "ndarray[float64]") -> int:
+    b = a[0] > 0.0
+    return b + b
+
+
+def partial_sum(a: "ndarray[int64]") -> int:
+    s = 0
+    for i in range(len(a)):
+        s += a[i]
+    return s
+
+
+def calls_partial(a: "ndarray[int64]") -> int:
+    return partial_sum(a) + 1
+
+
+def trunc_element(a: "ndarray[int64]") -> int:
+    return math.trunc(a[0])
+
+
+def mask_index(a: "ndarray[float64]") -> float:
+    return a[True]
+`;
+  async function lower(fn: string) {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const file = join(await mkdtemp(join(tmpdir(), 'perf-lab-pynp-')), 'np_cases.py');
+    await writeFile(file, SOURCE);
+    return selectPythonKernel({ python: PY, file, fileName: 'np_cases.py', functionName: fn });
+  }
+
+  it('refuses what NumPy computes differently from the compiled code, saying why', async () => {
+    const cases: [string, number, RegExp][] = [
+      ['bool_sum', 6, /NumPy bool/],
+      ['calls_partial', 9, /NumPy scalar on some paths and a Python number on others/],
+      ['trunc_element', 21, /__trunc__/],
+      ['mask_index', 25, /by mask/],
+    ];
+    for (const [fn, line, reason] of cases) {
+      const r = await lower(fn);
+      assert.ok(!r.ok, `${fn} was not refused`);
+      assert.equal(r.refusal.line, line, JSON.stringify(r.refusal));
+      assert.match(r.refusal.reason, reason, JSON.stringify(r.refusal));
+    }
+  });
+
+  it('tracks a result that is a Python int or a NumPy int64 by the path taken, and the wrapper boxes it', async () => {
+    const r = await lower('partial_sum');
+    if (!r.ok) assert.fail(JSON.stringify(r.refusal));
+    const ir = printPyIr(r.kernel.ir);
+    assert.match(ir, /_pl_s_np = bool:False/);
+    assert.match(ir, /_pl_result_np\[int:0\] = \(int\.from_bool \$\d+:_pl_s_np\)/);
+    const { emitPythonWrapper } = await import('../../../extension/compiler/compile-python');
+    const wrapper = emitPythonWrapper(r.kernel, 'k', 'cython');
+    assert.match(wrapper, /return _np\.int64\(_result\) if _result_np\[0\] else _result/);
+    assert.match(wrapper, /def partial_sum\(_original, a\):/);
+  });
+});

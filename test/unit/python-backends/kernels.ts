@@ -44,6 +44,12 @@ export const KERNEL_CASES: KernelCase[] = [
   { id: 'elements_vs_float', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'elements_vs_float', calls: '[(NI(I(0, 3)), BF()) for _ in range(200)] + [(np.array([2**53 + 1]), 9007199254740992.0)]' },
   { id: 'last_vs_float', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'last_vs_float', calls: '[(NI(I(0, 2)), B(), BF()) for _ in range(200)] + [(NI(0), 2**53 + 1, 9007199254740992.0), (np.array([2**53 + 1]), 0, 9007199254740992.0)]' },
   { id: 'mixed_sum', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'mixed_sum', calls: '[(NI(I(0, 2)), [I(-100, 100) for _ in range(I(0, 2))]) for _ in range(100)]' },
+  { id: 'chain_kind', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'chain_kind', calls: '[(NF(I(0, 2)), F()) for _ in range(100)]' },
+  { id: 'pick', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'pick', calls: '[(NF(I(0, 2)), F(), I(-3, 3)) for _ in range(100)]' },
+  { id: 'halves', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'halves', calls: '[(NF(I(0, 3)), F()) for _ in range(100)] + [(np.array([1.0]), 0.0), (np.array([math.inf]), 2.0), (np.array([1e308]), 1e-10)]' },
+  { id: 'with_helper', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'with_helper', calls: '[(NF(I(0, 2)), F()) for _ in range(100)]' },
+  { id: 'smallest', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'smallest', calls: '[(NF(I(0, 3)), F()) for _ in range(100)] + [(np.array([-0.0]), 0.0), (np.array([0.0]), -0.0), (np.array([math.nan]), 1.0)]' },
+  { id: 'promoted', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'promoted', calls: '[(NF(I(0, 3)),) for _ in range(100)]' },
 ];
 
 /** Lowers every case with the frontend on the given interpreter; a refusal fails loudly. */
