@@ -61,10 +61,16 @@ export function analyseModuleScope(ts: Ts, sf: TS.SourceFile): ModuleScope {
     else moduleDecls.set(name, [node]);
   };
 
-  // Declarations at module scope: the top level's, and what `var` and (sloppy) block-level functions hoist to it.
+  // Declarations at module scope: the top level's, and what `var` and block-level functions hoist to it. A
+  // function declared in a block reaches the module's binding only in sloppy code (Annex B); an ES module, a
+  // file that says 'use strict' and TypeScript's module files are strict.
+  const strict =
+    /\.m[jt]s$/i.test(sf.fileName) ||
+    sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s) || (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === K.ExportKeyword))) ||
+    sf.statements.slice(0, sf.statements.findIndex((s) => !(ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression))) >>> 0).some((s) => ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression) && s.expression.text === 'use strict');
   const hoisted = (n: TS.Node, top: boolean): void => {
     if (FUNCTION_LIKE(ts, n) || ts.isClassLike(n)) {
-      if (ts.isFunctionDeclaration(n) && n.name) addDecl(n.name.text, n); // top level, or a block-level function
+      if (ts.isFunctionDeclaration(n) && n.name && (top || !strict)) addDecl(n.name.text, n); // top level, or a sloppy block-level function
       if (ts.isClassDeclaration(n) && n.name && top) addDecl(n.name.text, n);
       return;
     }

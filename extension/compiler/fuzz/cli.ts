@@ -1,5 +1,7 @@
-// `npm run fuzz -- --cases N [--seed S]`: a long differential fuzzing run; exits non-zero on a mismatch.
-import { fuzz } from './run-fuzz';
+// `npm run fuzz -- --cases N [--seed S] [--target wasm|native] [--hostile]`: a long differential fuzzing run;
+// exits non-zero on a mismatch. --hostile adds disguised arguments, replaced Math functions and modules that
+// shadow or reassign what their functions read (hostile.ts).
+import { fuzz, fuzzNative } from './run-fuzz';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -9,15 +11,24 @@ function arg(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const cases = arg('cases', 100000);
   const seed = arg('seed', Date.now() % 1000000);
-  console.log(`fuzzing ${cases} cases, seed ${seed}`);
-  const report = await fuzz({
+  const t = process.argv.indexOf('--target');
+  const target = t > 0 ? process.argv[t + 1] : 'wasm';
+  if (target !== 'wasm' && target !== 'native') {
+    console.error(`--target takes wasm or native, not ${target}`);
+    process.exit(2);
+  }
+  const hostile = process.argv.includes('--hostile');
+  const ran = target === 'wasm' ? 'WebAssembly' : 'native code';
+  console.log(`fuzzing ${cases} cases against ${ran}${hostile ? ', hostile dimension on' : ''}, seed ${seed}`);
+  const report = await (target === 'wasm' ? fuzz : fuzzNative)({
     seed,
     cases,
-    onProgress: (r) => process.stdout.write(`\r${r.cases} cases, ${r.programs} programs (${r.refused} refused), ${r.compiledCalls} ran WebAssembly, ${r.failures.length} mismatches, ${(r.ms / 1000).toFixed(1)} s`),
+    hostile,
+    onProgress: (r) => process.stdout.write(`\r${r.cases} cases, ${r.programs} programs (${r.refused} refused), ${r.compiledCalls} ran ${ran}, ${r.failures.length} mismatches, ${(r.ms / 1000).toFixed(1)} s`),
   });
   process.stdout.write('\n');
   for (const f of report.failures.slice(0, 5)) {
-    console.log(`\nmismatch in ${f.fn} (${f.mismatch.what}): args ${f.mismatch.args}\n  JavaScript:  ${f.mismatch.expected}\n  WebAssembly: ${f.mismatch.actual}`);
+    console.log(`\nmismatch in ${f.fn} (${f.mismatch.what}): args ${f.mismatch.args}\n  JavaScript:  ${f.mismatch.expected}\n  compiled:    ${f.mismatch.actual}`);
     const start = f.source.indexOf(`export function ${f.fn}(`);
     console.log(f.source.slice(0, f.source.indexOf('\n}\n') + 3) + f.source.slice(start, f.source.indexOf('\n}\n', start) + 3));
   }

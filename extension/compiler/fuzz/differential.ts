@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadKernel, type LoadedKernel } from '../../../wasm/load-kernel';
 import type { WasmAbi } from '../backend-wasm';
+import { describeHostility, disguiseArgs, withMathReplaced, type Hostility } from './hostile';
 
 export type Arg = number | boolean | ArrayLike<number>;
 
@@ -73,25 +74,39 @@ function sameArray(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
   return true;
 }
 
-/** Compares one call of both versions. */
-export function compareCall(original: (...a: Arg[]) => unknown, compiled: (...a: Arg[]) => unknown, args: Arg[]): Mismatch | undefined {
-  const a1 = cloneArgs(args);
-  const a2 = cloneArgs(args);
+/**
+ * Compares one call of both versions. With `hostility`, each version gets its own copy of the arguments
+ * disguised the same way (frozen, proxied, accessor-backed, …) and runs with the same Math function replaced;
+ * what the disguises logged must then be the same too.
+ */
+export function compareCall(original: (...a: Arg[]) => unknown, compiled: (...a: Arg[]) => unknown, args: Arg[], hostility?: Hostility): Mismatch | undefined {
+  const log1: string[] = [];
+  const log2: string[] = [];
+  const a1 = hostility ? disguiseArgs(cloneArgs(args), hostility, log1) : cloneArgs(args);
+  const a2 = hostility ? disguiseArgs(cloneArgs(args), hostility, log2) : cloneArgs(args);
   let expected: unknown;
   let actual: unknown;
   let threwE: unknown;
   let threwA: unknown;
-  try {
-    expected = original(...a1);
-  } catch (e) {
-    threwE = e;
+  withMathReplaced(hostility?.math, log1, () => {
+    try {
+      expected = original(...a1);
+    } catch (e) {
+      threwE = e;
+    }
+  });
+  withMathReplaced(hostility?.math, log2, () => {
+    try {
+      actual = compiled(...a2);
+    } catch (e) {
+      threwA = e;
+    }
+  });
+  const input = show(args) + (hostility ? ` (${describeHostility(hostility)})` : '');
+  if (log1.join('|') !== log2.join('|')) return { args: input, expected: log1.join(', ') || 'no access', actual: log2.join(', ') || 'no access', what: 'accesses the program can observe' };
+  if (threwE !== undefined && threwA !== undefined && (threwE as Error).constructor !== (threwA as Error).constructor) {
+    return { args: input, expected: String(threwE), actual: String(threwA), what: 'exception' };
   }
-  try {
-    actual = compiled(...a2);
-  } catch (e) {
-    threwA = e;
-  }
-  const input = show(args);
   if ((threwE === undefined) !== (threwA === undefined)) return { args: input, expected: String(threwE ?? show(expected)), actual: String(threwA ?? show(actual)), what: 'exception' };
   if (!Object.is(expected, actual)) return { args: input, expected: show(expected), actual: show(actual), what: 'result' };
   for (let i = 0; i < args.length; i++) {
@@ -109,13 +124,14 @@ export async function differential(
   abi: WasmAbi,
   inputs: Arg[][],
   loaded?: LoadedKernel,
+  hostile?: (args: Arg[]) => Hostility | undefined,
 ): Promise<DifferentialResult> {
   const k = loaded ?? (await loadKernel(wasm, abi));
   const compiled = k.bind(original);
   const before = k.stats.calls - k.stats.fallbacks;
   const mismatches: Mismatch[] = [];
   for (const args of inputs) {
-    const m = compareCall(original, compiled, args);
+    const m = compareCall(original, compiled, args, hostile?.(args));
     if (m) mismatches.push(m);
   }
   return { cases: inputs.length, compiledCalls: k.stats.calls - k.stats.fallbacks - before, mismatches };

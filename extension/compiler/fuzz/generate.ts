@@ -293,7 +293,20 @@ class Gen {
 const NUMBER_PARAMS: ParamTypeName[] = ['number', 'number', 'int32', 'double'];
 
 /** A module of `count` random functions, each with its parameter types, plus a shared helper. */
-export function generateModule(r: () => number, count: number): GeneratedModule {
+/**
+ * Module-level lines a hostile program adds after its functions: a helper reassigned, a global shadowed, a
+ * block-level function that replaces a helper only in sloppy code. The frontend must refuse what they change
+ * (or compile what they do not), and the differential run must then find no difference.
+ */
+const HOSTILE_LINES = [
+  'helper = (p, q) => p - q;',
+  'const Infinity = 3;',
+  'var NaN = 1;',
+  'if (Math.abs(-1) === 1) { function helper(p, q) { return p * q; } }',
+  'tri = (i, j) => i - j;',
+];
+
+export function generateModule(r: () => number, count: number, hostile = false): GeneratedModule {
   const parts: string[] = [];
   const helper = new Gen(r, ['p', 'q'], [], undefined);
   parts.push(`function helper(p, q) {\n${(helper.stmts(1, 2), helper.text())}\n  return ${helper.expr(2)};\n}`);
@@ -329,5 +342,6 @@ export function generateModule(r: () => number, count: number): GeneratedModule 
     parts.push(`export function ${name}(${names.join(', ')}) {\n${g.text()}\n${ret}\n}`);
     functions.push({ name, params });
   }
+  if (hostile && r() < 0.2) parts.push(pick(r, HOSTILE_LINES));
   return { source: parts.join('\n\n') + '\n', functions };
 }

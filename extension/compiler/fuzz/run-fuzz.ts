@@ -1,9 +1,16 @@
 // The differential fuzzer: random programs in the subset and random inputs, original JavaScript vs the
-// generated WebAssembly, compared exactly. Used by the unit tests (fast, fixed seed) and `npm run fuzz`.
+// generated WebAssembly or native code, compared exactly. Used by the unit tests (fast, fixed seed) and
+// `npm run fuzz`.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadNativeKernel } from '../../../native/load-native-kernel';
 import { compileWasm } from '../backend-wasm';
-import { loadTypeScript, lowerJs } from '../frontend-js';
-import { importSource, differential, type Arg, type Mismatch } from './differential';
+import { compileNativeBatch } from '../compile-native';
+import { loadTypeScript, lowerJs, type Kernel } from '../frontend-js';
+import { compareCall, importSource, differential, type Arg, type Mismatch } from './differential';
 import { generateModule } from './generate';
+import { randomHostility, type Hostility } from './hostile';
 import { randomArgs, rng } from './inputs';
 
 export interface FuzzOptions {
@@ -12,6 +19,11 @@ export interface FuzzOptions {
   cases: number;
   functionsPerModule?: number;
   inputsPerFunction?: number;
+  /**
+   * The hostile dimension: some modules shadow or reassign what their functions read, and about a third of the
+   * calls get disguised arrays (frozen, proxied, accessor-backed, …) or a replaced Math function (hostile.ts).
+   */
+  hostile?: boolean;
   /** Called as each module finishes, for progress output. */
   onProgress?: (done: FuzzReport) => void;
 }
@@ -41,7 +53,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const report: FuzzReport = { programs: 0, refused: 0, cases: 0, compiledCalls: 0, failures: [], refusals: [], ms: 0 };
   const per = opts.inputsPerFunction ?? 40;
   while (report.cases < opts.cases) {
-    const mod = generateModule(r, opts.functionsPerModule ?? 20);
+    const mod = generateModule(r, opts.functionsPerModule ?? 20, opts.hostile);
     const originals = await importSource<Record<string, (...a: Arg[]) => unknown>>(mod.source);
     for (const f of mod.functions) {
       report.programs++;
@@ -54,10 +66,74 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const art = await compileWasm(low.kernel.ir);
       const inputs: Arg[][] = [];
       for (let k = 0; k < per; k++) inputs.push(randomArgs(r, art.abi.params));
-      const res = await differential(originals[f.name]!, art.wasm, art.abi, inputs);
+      const res = await differential(originals[f.name]!, art.wasm, art.abi, inputs, undefined, hostileCalls(r, opts));
       report.cases += res.cases;
       report.compiledCalls += res.compiledCalls;
       for (const m of res.mismatches.slice(0, 1)) report.failures.push({ source: mod.source, fn: f.name, mismatch: m });
+    }
+    report.ms = Date.now() - started;
+    opts.onProgress?.(report);
+  }
+  report.ms = Date.now() - started;
+  return report;
+}
+
+/** With the hostile dimension on, about a third of the calls get a hostile variation. */
+function hostileCalls(r: () => number, opts: FuzzOptions): ((args: Arg[]) => Hostility | undefined) | undefined {
+  return opts.hostile ? (args) => (r() < 0.35 ? randomHostility(r, args) : undefined) : undefined;
+}
+
+type Fn = (...a: Arg[]) => unknown;
+
+/**
+ * The same against the native backend: the functions of a few modules built into one addon (a build costs
+ * seconds), then compared call by call; repeated until `cases` calls have been compared.
+ */
+export async function fuzzNative(opts: FuzzOptions & { cacheDir?: string; kernelsPerAddon?: number }): Promise<FuzzReport> {
+  const started = Date.now();
+  const ts = await loadTypeScript();
+  const r = rng(opts.seed);
+  const report: FuzzReport = { programs: 0, refused: 0, cases: 0, compiledCalls: 0, failures: [], refusals: [], ms: 0 };
+  const per = opts.inputsPerFunction ?? 40;
+  const cacheDir = opts.cacheDir ?? mkdtempSync(join(tmpdir(), 'perf-lab-native-fuzz-'));
+  while (report.cases < opts.cases) {
+    const kernels: Kernel[] = [];
+    const originals: Fn[] = [];
+    const sources: string[] = [];
+    const batch = Math.min(opts.kernelsPerAddon ?? 60, Math.ceil((opts.cases - report.cases) / per));
+    while (kernels.length < batch) {
+      const mod = generateModule(r, opts.functionsPerModule ?? 20, opts.hostile);
+      const exports = await importSource<Record<string, Fn>>(mod.source);
+      for (const f of mod.functions) {
+        report.programs++;
+        const low = lowerJs(ts, mod.source, 'fuzz.js', f.name, { params: f.params });
+        if (!low.ok) {
+          report.refused++;
+          if (report.refusals.length < 50) report.refusals.push(low.refusal.reason);
+          continue;
+        }
+        kernels.push(low.kernel);
+        originals.push(exports[f.name]!);
+        sources.push(mod.source);
+      }
+    }
+    const candidates = await compileNativeBatch(kernels, { cacheDir });
+    const hostile = hostileCalls(r, opts);
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i]!;
+      const k = await loadNativeKernel(c.addonPath, c.abi);
+      const compiled = k.bind(originals[i]! as never) as Fn;
+      let failed = false;
+      for (let j = 0; j < per; j++) {
+        const args = randomArgs(r, c.abi.params);
+        const m = compareCall(originals[i]!, compiled, args, hostile?.(args));
+        report.cases++;
+        if (m && !failed) {
+          failed = true;
+          report.failures.push({ source: sources[i]!, fn: c.kernel.name, mismatch: m });
+        }
+      }
+      report.compiledCalls += k.stats.calls - k.stats.fallbacks;
     }
     report.ms = Date.now() - started;
     opts.onProgress?.(report);

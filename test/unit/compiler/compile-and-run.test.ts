@@ -146,3 +146,12 @@ test('differential fuzzer: 10,000 random cases, zero mismatches', async () => {
   assert.ok(report.refused < report.programs * 0.4, `${report.refused} of ${report.programs} programs refused: ${report.refusals.slice(0, 5).join('; ')}`);
   assert.ok(report.compiledCalls > report.cases * 0.5, `${report.compiledCalls} of ${report.cases} calls ran WebAssembly`);
 });
+
+test('differential fuzzer, hostile dimension: 5,000 cases with disguised arrays, replaced Math functions and modules that reassign or shadow, zero differences', async () => {
+  const report = await fuzz({ seed: 20261206, cases: 5000, hostile: true });
+  const shown = report.failures.slice(0, 3).map((f) => `${f.fn}: ${f.mismatch.what} on ${f.mismatch.args}: ${f.mismatch.expected} vs ${f.mismatch.actual}`);
+  assert.deepEqual(shown, []);
+  assert.ok(report.cases >= 5000);
+  // The guards must not send everything to the original: undisguised calls still run WebAssembly.
+  assert.ok(report.compiledCalls > report.cases * 0.4, `${report.compiledCalls} of ${report.cases} calls ran WebAssembly`);
+});
