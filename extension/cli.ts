@@ -21,6 +21,7 @@ import { toFlameGraphData } from './profile/flame-data';
 import { detectFileFormat, FORMAT_NAMES, readProfile } from './profile/import';
 import { exportCpuProfile } from './profile/importers/cpuprofile';
 import type { Profile } from './profile/model';
+import { checkReadableFile, fileProblem } from './profile/file-problem';
 import { killEverythingStarted } from './profile/kill-tree';
 import { probeNode, profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
 import { probePython, profilePythonFile, type PythonProfiler } from './profile/python-runner';
@@ -240,6 +241,10 @@ function exitOnSignal(signal: keyof typeof ENDING_SIGNALS): never {
   } catch {
     // Nowhere to write.
   }
+  // Ended by the signal itself, as the shell expects (status 128 + n): process.exit() can wait for ever on a thread
+  // blocked reading a pipe, a signal's default action cannot.
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
   process.exit(128 + ENDING_SIGNALS[signal]);
 }
 
@@ -319,7 +324,7 @@ async function reportCommand(args: string[], io: CliIO): Promise<number> {
   if (extra.length > 0) throw new UsageError(`perf-lab report reads one profile; unexpected "${extra[0]}".`);
   const top = Math.floor(positiveNumber(values.top, 'top', 15));
   const path = resolve(file);
-  if (!existsSync(path)) throw new PerfLabError(`${shown(path)} does not exist. Give the path of a profile file.`);
+  await checkReadableFile(path, 'the path of a profile file', shown(path));
   const format = await detectFileFormat(path);
   const started = performance.now();
   const profile = await readProfile(path, values.python ? { pythonPath: values.python } : {});
@@ -359,7 +364,7 @@ async function compareCommand(args: string[], io: CliIO): Promise<number> {
   if (positionals.length !== 2) throw new UsageError(`perf-lab compare needs two profiles, before and after; got ${positionals.length}.`);
   const top = Math.floor(positiveNumber(values.top, 'top', 15));
   const [before, after] = positionals.map((f) => resolve(f)) as [string, string];
-  for (const f of [before, after]) if (!existsSync(f)) throw new PerfLabError(`${shown(f)} does not exist. Give the paths of two profile files.`);
+  for (const f of [before, after]) await checkReadableFile(f, 'the paths of two profile files', shown(f));
   const { readProfile: read } = await import('./profile/import');
   const options = values.python ? { pythonPath: values.python } : {};
   const diff = diffProfiles(await read(before, options), await read(after, options));
@@ -572,6 +577,8 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   const timeMs = positiveNumber(values.time, 'time', 1.5) * 1000;
   const timeoutMs = positiveNumber(values.timeout, 'timeout', 60, true) * 1000;
   const store = resolve(values.store ?? defaultStore());
+  // A folder or a pipe named as the program: said now, before a read of it waits for ever.
+  if (existsSync(resolve(file)) && !statSync(resolve(file)).isFile()) await checkReadableFile(resolve(file), 'the path of a .js, .ts or .py file', file);
   const interrupt = abortOnInterrupt();
   try {
     const r = await optimizeFlow(
@@ -778,6 +785,12 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     }
     if (e instanceof PerfLabError) {
       io.err(`perf-lab: ${userMessage(e)}\n`);
+      return EXIT_USER_ERROR;
+    }
+    // A file that could not be read or written (a path given with --out, --html, a profile): the path and the reason.
+    const file = fileProblem(e);
+    if (file) {
+      io.err(`perf-lab: ${file.message}\n`);
       return EXIT_USER_ERROR;
     }
     // Not the user's doing: the stack is what a bug report needs.

@@ -276,7 +276,13 @@ def record(file, name, out, args, max_calls, first, max_bytes):
     file = os.path.abspath(file)
     with open(file, "rb") as f:
         source = f.read()
-    code, line, arity = instrument(source, file, name)
+    try:
+        code, line, arity = instrument(source, file, name)
+    except (SyntaxError, ValueError) as e:
+        # The file does not compile (null bytes and bad encodings are ValueErrors): said as "file line N: what".
+        where = "%s line %d" % (os.path.basename(file), e.lineno) if getattr(e, "lineno", None) else os.path.basename(file)
+        write_json(out, {"syntaxError": "%s: %s: %s" % (where, type(e).__name__, getattr(e, "msg", None) or e)})
+        return 1
     if code is None:
         write_json(out, {"error": "no top-level function named '%s' in %s (methods and nested functions are not recorded)" % (name, file)})
         return 1

@@ -2,6 +2,7 @@
 // JSON formats and folded stacks are read in one streaming pass, so a file of any size opens without its text in memory.
 import { open, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { checkReadableFile } from './file-problem';
 import { isGzipped, openBytes } from './json-scan';
 import { ProfileFormatError, type Profile } from './model';
 import { looksLikeChromeTrace, parseChromeTrace, readChromeTraceFile } from './importers/chrome-trace';
@@ -121,6 +122,7 @@ export async function detectFileFormat(path: string): Promise<ProfileFormat | un
  * by Python (`pythonPath`, python3 by default).
  */
 export async function readProfile(path: string, options: { pythonPath?: string } = {}): Promise<Profile> {
+  await checkReadableFile(path, 'the path of a profile file');
   const format = await detectFileFormat(path);
   const source = basename(path);
   switch (format) {

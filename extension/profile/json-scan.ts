@@ -62,6 +62,20 @@ const MINUS = 0x2d;
 const ZERO = 0x30;
 const NINE = 0x39;
 
+/** The first bytes a JSON value can have: an object, an array, a string, a number, true, false, null. */
+const VALUE_START = new Set([LBRACE, LBRACKET, QUOTE, MINUS, ...Array.from({ length: 10 }, (_, d) => ZERO + d), 0x74, 0x66, 0x6e]);
+
+/** The largest scalar (a number, true, false, null) taken as one; anything longer is not JSON. */
+const MAX_SCALAR_BYTES = 4096;
+
+/** The largest value parsed whole: past it the text could not become one JavaScript string. */
+export const MAX_VALUE_BYTES = 256 * 1024 * 1024;
+
+/** A byte for a message: the character when printable, else its hex code. */
+function describeByte(c: number): string {
+  return c >= 0x21 && c < 0x7f ? `"${String.fromCharCode(c)}"` : `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
@@ -79,6 +93,7 @@ export class JsonScanner {
   private rawScalar = false;
   private rawKeep = false;
   private rawParts: Buffer[] = [];
+  private rawBytes = 0;
   // Key capture.
   private keyParts: Buffer[] = [];
   private keyEscape = false;
@@ -224,6 +239,10 @@ export class JsonScanner {
 
   private startValue(buf: Buffer, i: number): number {
     const c = buf[i]!;
+    // Checked before anything is kept: a file of zero bytes or binary data fails here, at its first byte, instead of
+    // being gathered whole as one malformed value.
+    if (this.stack.length === 0 && c !== LBRACE && c !== LBRACKET) this.fail(`a JSON document starts with "{" or "[", not ${describeByte(c)}${c === 0 ? ' (the file starts with zero bytes: it was allocated but never written, or is truncated)' : ''}`, i);
+    if (!VALUE_START.has(c)) this.fail(`expected a value at ${this.path.join('.')}, found ${describeByte(c)}`, i);
     const action = this.handler.action(this.path);
     if (typeof action === 'object') {
       this.sink = action;
@@ -244,6 +263,7 @@ export class JsonScanner {
     }
     this.rawKeep = action !== 'skip';
     this.rawParts = [];
+    this.rawBytes = 0;
     this.rawDepth = 0;
     this.rawInString = false;
     this.rawEscape = false;
@@ -295,6 +315,9 @@ export class JsonScanner {
     this.rawDepth = depth;
     this.rawInString = inString;
     this.rawEscape = esc;
+    this.rawBytes += i - start;
+    if (this.rawScalar && !done && this.rawBytes > MAX_SCALAR_BYTES) this.fail(`a value at ${this.path.join('.') || 'the top'} runs on for more than ${MAX_SCALAR_BYTES} bytes without a delimiter`, i);
+    if (this.rawKeep && this.rawBytes > MAX_VALUE_BYTES) this.fail(`the value at ${this.path.join('.') || 'the top'} is larger than ${MAX_VALUE_BYTES / 1048576} MB, more than one value Perf Lab reads whole`, i);
     // A part kept past this chunk is copied: the caller may reuse the chunk's buffer.
     if (this.rawKeep) this.rawParts.push(done ? buf.subarray(start, i) : Buffer.from(buf.subarray(start, i)));
     if (done) this.finishRaw(i);

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { CancelledError, PerfLabError } from '../errors';
 import type { ProgressSink } from '../progress';
+import { checkReadableFile } from './file-problem';
 import { killGroup, killTree, trackGroup, untrackGroup } from './kill-tree';
 import type { RunInfo } from './node-runner';
 import { DONE_MESSAGE, FAILED_MESSAGE, STOP_MESSAGE } from './preload/control';
@@ -70,7 +71,10 @@ export function firstLines(text: string, n: number): string {
 
 /** Checks that the program file and its working folder (the file's own by default) exist; returns the folder. */
 export async function programFolder(file: string, cwd: string | undefined): Promise<string> {
-  if (!(await stat(file).catch(() => undefined))?.isFile()) throw new PerfLabError(`${file} does not exist. Save the file, or check its path.`);
+  const st = await stat(file).catch(() => undefined);
+  if (!st) throw new PerfLabError(`${file} does not exist. Save the file, or check its path.`);
+  // A folder or a pipe: said plainly (a pipe would otherwise be read for ever).
+  if (!st.isFile()) await checkReadableFile(file, 'the path of the program file to run');
   const folder = resolve(cwd ?? dirname(file));
   if (!(await stat(folder).catch(() => undefined))?.isDirectory()) throw new PerfLabError(`The working folder ${folder} does not exist.`);
   return folder;

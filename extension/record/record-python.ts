@@ -124,7 +124,8 @@ export async function recordPython(req: PythonRecordRequest, store: string, opts
       const how = outcome.signal ? `was ended by ${outcome.signal}` : `exited with code ${outcome.code}`;
       throw new PerfLabError(`Python ${how} before the calls could be saved.${outcome.stderrHead ? ` Its stderr began:\n${firstLines(outcome.stderrHead, 6)}` : ''}`);
     }
-    const doc = JSON.parse(text) as HelperOutput;
+    const doc = JSON.parse(text) as HelperOutput & { syntaxError?: string };
+    if (doc.syntaxError) throw new PerfLabError(`${doc.syntaxError}. Fix the file (python3 -m py_compile ${basename(file)} shows the same error) and optimize again.`);
     if (doc.error) throw new PerfLabError(`${doc.error}. Choose a function defined at the top level of the file.`);
     if (doc.totalCalls === 0) {
       const ended = outcome.stoppedBy ? `it was stopped after ${seconds(outcome.durationMs)}` : doc.status !== 0 ? `it exited with status ${doc.status}` : 'it ran to the end';

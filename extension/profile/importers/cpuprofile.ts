@@ -292,22 +292,31 @@ export function buildWith(b: ProfileBuilder, unit: Profile['unit'], stacks: Int3
   return p;
 }
 
+/** A JSON syntax error with what Perf Lab reads instead. */
+function withJsonHint(e: unknown): unknown {
+  if (e instanceof ProfileFormatError && /is not valid JSON|ends in the middle/.test(e.message)) {
+    return new ProfileFormatError(`${e.message} Perf Lab reads the .cpuprofile JSON that Chrome DevTools, \`node --cpu-prof\` or Perf Lab itself writes.`);
+  }
+  return e;
+}
+
 /** Parses the text of a .cpuprofile file; `source` names the file in error messages. */
 export function parseCpuProfile(text: string | Buffer, source: string): Profile {
   try {
     return readText(cpuProfileHandler(source), text, source);
   } catch (e) {
-    if (e instanceof ProfileFormatError && /is not valid JSON|ends in the middle/.test(e.message)) {
-      throw new ProfileFormatError(`${e.message} Perf Lab reads the .cpuprofile JSON that Chrome DevTools, \`node --cpu-prof\` or Perf Lab itself writes.`);
-    }
-    throw e;
+    throw withJsonHint(e);
   }
 }
 
 /** Reads a .cpuprofile file of any size in one streaming pass, never holding its text; `chunkSize` is in bytes. */
 export async function readCpuProfileFile(path: string, source: string, chunkSize?: number): Promise<Profile> {
-  // A compressed file's size says nothing of how many samples it holds.
-  return readFileStreaming(cpuProfileHandler(source, isGzipped(path) ? undefined : (await stat(path)).size), path, source, chunkSize);
+  try {
+    // A compressed file's size says nothing of how many samples it holds.
+    return await readFileStreaming(cpuProfileHandler(source, isGzipped(path) ? undefined : (await stat(path)).size), path, source, chunkSize);
+  } catch (e) {
+    throw withJsonHint(e);
+  }
 }
 
 /** Converts a CPU profile object into the model; weights are milliseconds. */

@@ -1,0 +1,48 @@
+// `perf-lab profile` and `optimize` given a program that cannot run: a Python syntax error, a folder, a named pipe.
+// One line that says what is wrong, never a traceback or a stack, and never a wait for ever on a pipe.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { assertCliBuilt, perfLab } from './cli-process';
+
+const scratch = mkdtempSync(join(tmpdir(), 'perf-lab-bad-program-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const hasPython = spawnSync('python3', ['--version']).status === 0;
+
+function assertOneLine(r: { code: number | null; stdout: string; stderr: string }, expected: RegExp): void {
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^perf-lab: [^\n]+\n$/, `not one line: ${JSON.stringify(r.stderr)}`);
+  assert.match(r.stderr, expected);
+  assert.doesNotMatch(r.stdout + r.stderr, /Traceback|^\s+at |unexpected problem/m);
+}
+
+describe('perf-lab on a program that cannot run', () => {
+  before(assertCliBuilt);
+
+  it('optimize on a Python file with a syntax error names the file, the line and the error', { skip: hasPython ? false : 'python3 is not on PATH' }, async () => {
+    const file = join(scratch, 'broken.py');
+    writeFileSync(file, 'def f(x):\n    return x +\n\nprint(f(1))\n');
+    assertOneLine(await perfLab('optimize', file, '--fn', 'f', '--store', join(scratch, 'store')), /^perf-lab: broken\.py line 2: SyntaxError: invalid syntax\. Fix the file/);
+    const binary = join(scratch, 'binary.py');
+    writeFileSync(binary, Buffer.from([0x64, 0x65, 0x66, 0, 0, 0xff, 0x0a]));
+    assertOneLine(await perfLab('optimize', binary, '--fn', 'f', '--store', join(scratch, 'store')), /^perf-lab: binary\.py(: | line \d+: )\w+Error: /);
+  });
+
+  it('a folder or a named pipe given as the program: said at once', async () => {
+    const dir = join(scratch, 'app.js');
+    mkdirSync(dir);
+    assertOneLine(await perfLab('profile', dir), /app\.js is a folder, not a file/);
+    assertOneLine(await perfLab('optimize', dir, '--fn', 'f', '--store', join(scratch, 'store')), /app\.js is a folder, not a file/);
+    if (process.platform === 'win32') return;
+    const fifo = join(scratch, 'pipe.js');
+    spawnSync('mkfifo', [fifo]);
+    for (const args of [['profile', fifo], ['optimize', fifo, '--fn', 'f', '--store', join(scratch, 'store')]]) {
+      const started = performance.now();
+      assertOneLine(await perfLab(...args), /pipe\.js is a named pipe, not a regular file/);
+      assert.ok(performance.now() - started < 10_000);
+    }
+  });
+});
