@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { checkApplyClashes, planApply, writePlan } from './apply/apply';
-import { benchTargets, formatDuration, type BenchResult, type MultiBenchResult } from './bench/bench';
+import { benchBoundMs, benchTargets, defaultWarmupMs, formatDuration, type BenchResult, type MultiBenchResult } from './bench/bench';
 import { checkPrediction, describeCosts, modelError, type Prediction } from './bench/break-even';
 import { compileKernel, selectKernel, targetName, type Candidate, type Target } from './compiler/compile';
 import { compileNative } from './compiler/compile-native';
@@ -15,6 +15,7 @@ import type { PythonTarget } from './compiler/compile-python';
 import { parseOptIns, type OptIn } from '../native/opt-ins';
 import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
+import type { ProgressSink } from './progress';
 import { functionStats, totalWeight } from './profile/aggregate';
 import { change, describeChange, diffProfiles, toDiffGraphData, type ProfileDiff } from './profile/diff';
 import { toFlameGraphData } from './profile/flame-data';
@@ -113,12 +114,31 @@ export interface CliIO {
   err: (text: string) => void;
   /** The program's own output while it runs; hidden when undefined. */
   programOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** A long stage's steps and time left (the benchmark); hidden when undefined. */
+  progress?: ProgressSink;
+}
+
+/**
+ * Progress as lines on stderr: one when the step changes, then one every `everyMs` while it lasts (a log, a CI job
+ * and a terminal all show them; nothing is rewritten in place).
+ */
+export function progressLines(write: (text: string) => void, everyMs = 5000, now = () => performance.now()): ProgressSink {
+  let step = '';
+  let last = -Infinity;
+  return (e) => {
+    const thisStep = e.message.replace(/,? about \d+ (s|min) left/, '');
+    if (thisStep === step && now() - last < everyMs) return;
+    step = thisStep;
+    last = now();
+    write(`  ${e.message}\n`);
+  };
 }
 
 const defaultIO: CliIO = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   programOutput: (stream, t) => (stream === 'stdout' ? process.stdout : process.stderr).write(t),
+  progress: progressLines((t) => process.stderr.write(t)),
 };
 
 /** A path as the user would type it: relative to the working folder when inside it. */
@@ -699,8 +719,9 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
   }
   if (proven.length < candidates.length) io.out(`\nOnly the proven ${proven.map((p) => targetName(p.candidate.target)).join(' and ')} version is benchmarked.\n`);
 
-  io.out(`\nBenchmarking (${fixed(timeMs / 1000, 1)} s per variant, each in its own process)…\n`);
-  const multi = await benchTargets(original, proven.map((p) => p.candidate), rec, { ...stage, timeMs, ...(nodePath ? { nodePath } : {}) });
+  const boundS = benchBoundMs(timeMs, defaultWarmupMs(timeMs), proven.length + 1) / 1000;
+  io.out(`\nBenchmarking (${fixed(timeMs / 1000, 1)} s per variant, each in its own process; at most ${fixed(boundS, 0)} s in all)…\n`);
+  const multi = await benchTargets(original, proven.map((p) => p.candidate), rec, { ...stage, timeMs, ...(io.progress ? { progress: io.progress } : {}), ...(nodePath ? { nodePath } : {}) });
   const single: BenchResult = { ...multi, speedup: multi.targets[0]!.speedup, verdict: multi.targets[0]!.verdict, recommendation: multi.targets[0]!.recommendation };
   io.out(proven.length === 1 ? benchReport(single) : multiBenchReport(multi));
   let prediction: Prediction | undefined;

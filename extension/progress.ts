@@ -4,6 +4,8 @@
 export interface ProgressEvent {
   message: string;
   increment?: number;
+  /** The stage's estimate of the time it has left, in milliseconds, when it can tell (also said in `message`). */
+  remainingMs?: number;
 }
 
 export type ProgressSink = (e: ProgressEvent) => void;

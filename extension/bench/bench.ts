@@ -15,7 +15,7 @@ import { firstLines, startChild } from '../profile/run-child';
 import { sameSnapshot } from '../record/value-codec';
 import { writeCandidateLoader, writeOriginal, type OriginalFunction } from '../prove/modules';
 import { benchHarness, type BenchRequest, type FromBenchHarness } from './harness';
-import { bootstrapRatio, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
+import { bootstrapRatio, MAX_BOOTSTRAP_SAMPLES, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
 
 export interface BenchOptions extends StageOptions {
   nodePath?: string;
@@ -99,6 +99,39 @@ interface VariantRun {
   perCall: Float64Array;
   k: number;
   stats: { calls: number; fallbacks: number; reason: string } | null;
+  /** Samples measured (perCall holds all of them, or a uniform random {@link KEEP_SAMPLES}). */
+  measured: number;
+  hitDeadline: boolean;
+}
+
+/** Samples per variant sent back from its process and summarised: a uniform random sample of all that were measured. */
+export const KEEP_SAMPLES = 50_000;
+
+/** Process start-up and module loading, allowed on top of a variant's measuring bound. */
+const STARTUP_ALLOWANCE_MS = 3000;
+
+/**
+ * How long one variant may measure, wall clock, from the request to its last sample: twice its warm-up and measured
+ * time, plus 2 s for calibration. tinybench counts only the timed part of each sample; this bounds the rest.
+ */
+export function variantBoundMs(timeMs: number, warmupMs: number): number {
+  return 2 * (timeMs + warmupMs) + 2000;
+}
+
+/** The most the bench stage of `variants` variants can last, wall clock: each variant's bound and start-up, then the statistics. */
+export function benchBoundMs(timeMs: number, warmupMs: number, variants: number): number {
+  return variants * (variantBoundMs(timeMs, warmupMs) + STARTUP_ALLOWANCE_MS) + 2000;
+}
+
+/** The default warm-up for a measured time: a fifth of it, at least 200 ms. */
+export function defaultWarmupMs(timeMs: number): number {
+  return Math.max(200, timeMs / 5);
+}
+
+/** "about 12 s left" for a progress message. */
+export function timeLeft(ms: number): string {
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  return s < 90 ? `about ${s} s left` : `about ${Math.ceil(s / 60)} min left`;
 }
 
 async function runVariant(
@@ -117,8 +150,8 @@ async function runVariant(
     execPath,
     args: [harnessPath, name, ...argv],
     cwd,
-    // Start-up, calibration and the statistics on top of the measured time.
-    timeoutMs: request.timeMs + request.warmupMs + 120_000,
+    // A last resort: the harness stops itself at request.deadlineMs; start-up and loading come on top.
+    timeoutMs: request.deadlineMs + STARTUP_ALLOWANCE_MS + 30_000,
     signal,
     ipc: true,
     onOutput: (stream, text) => {
@@ -143,10 +176,13 @@ async function runVariant(
   const timer = setTimeout(() => child.stop(), 2000);
   await child.done;
   clearTimeout(timer);
+  if (r.hitDeadline && r.samples.length === 0) {
+    throw new PerfLabError(`The ${name} benchmark reached its ${(request.deadlineMs / 1000).toFixed(1)} s bound before measuring a sample: one call takes too long to benchmark here. Give the program a smaller input, or raise --time.`);
+  }
   if (r.state !== 'completed' || r.samples.length === 0) {
     throw new PerfLabError(`The ${name} benchmark failed (${r.state}).${r.error ? `\n${firstLines(r.error, 6)}` : ''}`);
   }
-  return { perCall: Float64Array.from(r.samples, (s) => s / r.k), k: r.k, stats: r.stats };
+  return { perCall: Float64Array.from(r.samples, (s) => s / r.k), k: r.k, stats: r.stats, measured: r.measured, hitDeadline: r.hitDeadline };
 }
 
 function variantResult(name: VariantName, perCall: Float64Array): VariantView {
@@ -181,7 +217,7 @@ export async function bench(original: OriginalFunction, candidate: Candidate, re
 export async function benchTargets(original: OriginalFunction, candidates: Candidate[], recording: Recording, opts: BenchOptions = {}): Promise<MultiBenchResult> {
   const progress = opts.progress ?? noProgress;
   const timeMs = opts.timeMs ?? 1500;
-  const warmupMs = opts.warmupMs ?? Math.max(200, timeMs / 5);
+  const warmupMs = opts.warmupMs ?? defaultWarmupMs(timeMs);
   const iterationMs = opts.iterationMs ?? 0.5;
   if (candidates.length === 0) throw new PerfLabError('Nothing to benchmark: no candidate was given.');
   if (new Set(candidates.map((c) => c.target)).size !== candidates.length) throw new PerfLabError('Benchmark one candidate per target.');
@@ -206,21 +242,41 @@ export async function benchTargets(original: OriginalFunction, candidates: Candi
     await writeFile(harnessPath, benchHarness(arity));
     const argvOf = (loaderUrl: string) => [originalUrl, loaderUrl, original.functionName, tb];
     const cwd = opts.cwd ?? tmp;
-    const request: BenchRequest = { type: 'run', inputs, copy, k: 0, iterationMs, timeMs, warmupMs };
+    const request: BenchRequest = { type: 'run', inputs, copy, k: 0, iterationMs, timeMs, warmupMs, deadlineMs: variantBoundMs(timeMs, warmupMs), keepSamples: KEEP_SAMPLES };
 
-    progress({ message: `Measuring JavaScript (${(timeMs / 1000).toFixed(1)} s)…` });
-    const js = await runVariant('JavaScript', runtime.execPath, harnessPath, argvOf(''), cwd, request, opts.signal);
+    // The time left, said every second: the rest of this variant's expected time, the variants after it, the statistics.
+    const names = ['JavaScript', ...candidates.map((c) => targetName(c.target))];
+    const expectedMs = warmupMs + timeMs + 500;
+    const measure = async (index: number, run: () => Promise<VariantRun>): Promise<VariantRun> => {
+      const started = performance.now();
+      const say = () => {
+        const left = Math.max(0, expectedMs - (performance.now() - started)) + (names.length - 1 - index) * expectedMs + 500;
+        progress({ message: `Measuring ${names[index]} (${index + 1} of ${names.length}), ${timeLeft(left)}…`, remainingMs: left });
+      };
+      say();
+      const ticker = setInterval(say, 1000);
+      try {
+        return await run();
+      } finally {
+        clearInterval(ticker);
+      }
+    };
+    const js = await measure(0, () => runVariant('JavaScript', runtime.execPath, harnessPath, argvOf(''), cwd, request, opts.signal));
     const runs: VariantRun[] = [];
     for (const [i, c] of candidates.entries()) {
-      const name = targetName(c.target);
-      progress({ message: `Measuring ${name} (${(timeMs / 1000).toFixed(1)} s)…` });
-      runs.push(await runVariant(name, runtime.execPath, harnessPath, argvOf(loaders[i]!), cwd, { ...request, k: js.k }, opts.signal));
+      runs.push(await measure(i + 1, () => runVariant(targetName(c.target), runtime.execPath, harnessPath, argvOf(loaders[i]!), cwd, { ...request, k: js.k }, opts.signal)));
     }
 
-    progress({ message: 'Computing the confidence intervals…' });
+    progress({ message: 'Computing the confidence intervals…', remainingMs: 500 });
+    const all = [js, ...runs];
+    const measured = all.reduce((a, r) => a + r.measured, 0);
+    const kept = all.reduce((a, r) => a + r.perCall.length, 0);
     const notes = [
-      `Each variant ran in its own process of Node.js ${runtime.version}: ${(warmupMs / 1000).toFixed(1)} s of warm-up, then ${(timeMs / 1000).toFixed(1)} s of samples; the speedup is the ratio of median times per call, with a 95% bootstrap interval (${opts.resamples ?? 2000} resamples).`,
+      `Each variant ran in its own process of Node.js ${runtime.version}: ${(warmupMs / 1000).toFixed(1)} s of warm-up, then ${(timeMs / 1000).toFixed(1)} s of samples (stopped at ${(request.deadlineMs / 1000).toFixed(1)} s of wall time at most); the speedup is the ratio of median times per call, with a 95% bootstrap interval (${opts.resamples ?? 2000} resamples of at most ${MAX_BOOTSTRAP_SAMPLES.toLocaleString('en-US')} samples per variant, drawn uniformly).`,
     ];
+    if (kept < measured) notes.push(`Of ${measured.toLocaleString('en-US')} samples measured, a uniform random ${kept.toLocaleString('en-US')} (at most ${KEEP_SAMPLES.toLocaleString('en-US')} per variant) are summarised.`);
+    const cut = all.map((r, i) => (r.hitDeadline ? names[i] : undefined)).filter((n) => n !== undefined);
+    if (cut.length > 0) notes.push(`${cut.join(' and ')} reached the wall-time bound before ${(timeMs / 1000).toFixed(1)} s of samples (the untimed copies between samples, or a loaded machine): fewer samples, a wider interval.`);
     const targets: TargetComparison[] = candidates.map((c, i) => {
       const run = runs[i]!;
       const name = targetName(c.target);

@@ -15,6 +15,14 @@ export interface BenchRequest {
   iterationMs: number;
   timeMs: number;
   warmupMs: number;
+  /**
+   * Wall-clock milliseconds, from the request, after which the measurement stops with the samples so far: tinybench
+   * counts only the timed part of each sample, so without it a run whose untimed part (copies, its own bookkeeping)
+   * dominates could last many times `timeMs`.
+   */
+  deadlineMs: number;
+  /** At most this many samples are sent back: a uniform random sample (reservoir) of all that were measured. */
+  keepSamples: number;
 }
 
 /** Harness to parent. */
@@ -22,8 +30,12 @@ export type FromBenchHarness =
   | { type: 'ready' }
   | {
       type: 'result';
-      /** Milliseconds per sample (k calls), as tinybench measured them. */
+      /** Milliseconds per sample (k calls), as tinybench measured them: all, or a uniform random `keepSamples` of them. */
       samples: number[];
+      /** How many samples were measured. */
+      measured: number;
+      /** Whether the wall-clock deadline ended the measurement. */
+      hitDeadline: boolean;
       k: number;
       state: string;
       error?: string;
@@ -58,6 +70,9 @@ function copyArgs(args, copy) {
 }
 
 process.once('message', async (m) => {
+  const deadline = performance.now() + m.deadlineMs;
+  const stop = new AbortController();
+  let hitDeadline = false;
   const inputs = m.inputs;
   const n = inputs.length;
   const copy = m.copy;
@@ -89,6 +104,11 @@ process.once('message', async (m) => {
   let pos = 0;
   // Before every sample, outside the timed region: the next k inputs, fresh copies where the function writes.
   function prepare() {
+    // Checked here, between samples: timers cannot fire while tinybench's loop runs.
+    if (!hitDeadline && performance.now() > deadline) {
+      hitDeadline = true;
+      stop.abort();
+    }
     for (let j = 0; j < k; j++) {
       const a = inputs[pos];
       pos = pos + 1 === n ? 0 : pos + 1;
@@ -101,17 +121,44 @@ process.once('message', async (m) => {
       sink = f(${args});
     }
   }
-  const bench = new Bench({ name, time: m.timeMs, warmupTime: m.warmupMs, retainSamples: true, throws: true });
+  // The warm-up by wall time (tinybench's counts only the timed part, so copies between samples could stretch it
+  // without end): the same samples, unrecorded.
+  const warmEnd = performance.now() + m.warmupMs;
+  let warmError;
+  try {
+    do {
+      prepare();
+      sample();
+    } while (performance.now() < warmEnd && !hitDeadline);
+  } catch (e) {
+    warmError = e;
+  }
+  const bench = new Bench({ name, time: m.timeMs, warmup: false, retainSamples: true, throws: true, signal: stop.signal, iterations: 10 });
   bench.add(variant, sample, { beforeEach: prepare });
   let error;
   try {
+    if (warmError) throw warmError;
     await bench.run();
   } catch (e) {
     error = String(e && e.stack || e);
   }
   const r = bench.tasks[0].result;
-  const samples = r.latency && r.latency.samples ? Array.from(r.latency.samples) : [];
-  process.send({ type: 'result', samples, k, state: r.state, error, stats: loader ? { ...loader.stats } : null, sinkType: typeof sink });
+  const all = r.latency && r.latency.samples ? r.latency.samples : [];
+  // A uniform random sample of them all (algorithm R; tinybench returns them sorted, so never the first ones).
+  let seed = 0x9e3779b9;
+  const random = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
+  const samples = all.slice(0, m.keepSamples);
+  for (let i = m.keepSamples; i < all.length; i++) {
+    const j = Math.floor(random() * (i + 1));
+    if (j < m.keepSamples) samples[j] = all[i];
+  }
+  const state = r.state === 'aborted-with-statistics' && hitDeadline ? 'completed' : r.state;
+  process.send({ type: 'result', samples, measured: all.length, hitDeadline, k, state, error, stats: loader ? { ...loader.stats } : null, sinkType: typeof sink });
 });
 process.on('disconnect', () => process.exit(0));
 process.send({ type: 'ready' });
