@@ -522,10 +522,10 @@ class CppGen {
         return e.type === 'f64' ? doubleLiteral(e.value) : intLiteral(e.type, e.value);
       case 'local':
         // A narrowed local is read as the double it stands for (so that `-x` of 0 is -0, as in JavaScript).
-        return this.fast && this.ranges.narrow.has(e.local) ? `double(l${e.local})` : `l${e.local}`;
+        return this.fast && this.ranges.narrow.has(e.local) ? `plab::l2d(l${e.local})` : `l${e.local}`;
       case 'unary': {
         const rd = this.fast ? this.ranges.roundDivs.get(e.op === 'i32.from_f64' ? e.arg : e) : undefined;
-        if (rd) return e.op === 'i32.from_f64' ? this.roundDiv(rd) : `double(${this.roundDiv(rd)})`;
+        if (rd) return e.op === 'i32.from_f64' ? this.roundDiv(rd) : `plab::l2d(${this.roundDiv(rd)})`;
         if (this.fast && this.ranges.toInt32s.has(e)) return `${e.type === 'u32' ? 'uint32_t' : 'int32_t'}(${this.intOf(e.arg)})`;
         return this.unary(e.op, this.expr(e.arg), e.type);
       }
@@ -585,10 +585,12 @@ class CppGen {
         return `plab::js_sign(${x})`;
       case 'js.fround':
         return `double(float(${x}))`;
+      // Through a function: GCC's front end folds `0.0 - double(i)` into `-double(i)`, which is -0 for i = 0
+      // (JavaScript's 0 - 0 is +0); the optimiser, which sees the conversion only after inlining, does not.
       case 'f64.from_i32':
-        return `double(int32_t(${x}))`;
+        return `plab::i2d(int32_t(${x}))`;
       case 'f64.from_u32':
-        return `double(uint32_t(${x}))`;
+        return `plab::u2d(uint32_t(${x}))`;
       case 'i32.from_f64':
         return type === 'u32' ? `uint32_t(plab::to_int32(${x}))` : `plab::to_int32(${x})`;
       case 'i32.from_u32':
@@ -763,6 +765,10 @@ static inline int32_t to_int32(double x) {
   if (!std::isfinite(x)) return 0;
   return int32_t(uint32_t(uint64_t(int64_t(std::fmod(x, 4294967296.0)))));
 }
+// Integer to double, out of the front end's sight (see the f64.from_i32 case of the emitter).
+static inline double i2d(int32_t x) { return double(x); }
+static inline double u2d(uint32_t x) { return double(x); }
+static inline double l2d(int64_t x) { return double(x); }
 // Math.round: half-way cases toward +Infinity, keeps -0, NaN and infinities.
 static inline double js_round(double x) {
   double r = std::ceil(x);

@@ -196,3 +196,19 @@ describe('the frontend refuses names the program can change, with the line', () 
     assert.match(sel.refusal.reason, /does not parse \(broken\.js line 2:\d+: Expression expected/);
   });
 });
+
+describe('native code keeps the sign of zero where GCC folds it away', () => {
+  it('0 - (an int converted to a double) is +0, as in JavaScript (found by the hostile native fuzz run)', async () => {
+    const c: Case = {
+      name: 'zerosign',
+      fn: 'g',
+      params: ['number', 'int32'],
+      source: `function g(x, i) { const v = -0; return ((Infinity << v) & Math.ceil(v)) - ((NaN * 0) >>> Math.max(256, 13)) + (0 - (i >>> 0)) * 0 + (0 - (x | 0)); }
+console.log(Object.is(g(0, 0), 0), Object.is(g(-0, 0), 0), g(5, 3));
+`,
+    };
+    const r = await applyAndCompare(c, 'native');
+    assert.match(r.source, /\$native/);
+    assert.equal(r.after, r.before);
+  });
+});
