@@ -12,3 +12,9 @@ export type ProgressSink = (e: ProgressEvent) => void;
 
 /** A sink that drops every event. */
 export const noProgress: ProgressSink = () => {};
+
+/** "about 12 s left", for a progress message (CLI lines and the editor's notification show the message). */
+export function timeLeft(ms: number): string {
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  return s < 90 ? `about ${s} s left` : `about ${Math.ceil(s / 60)} min left`;
+}

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import type { StageOptions } from '../compiler/compile';
 import { kernelHelperPath, pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
 import { CancelledError, PerfLabError } from '../errors';
-import { noProgress } from '../progress';
+import { noProgress, timeLeft } from '../progress';
 import type { VariantView } from '../protocol';
 import { firstLines, startChild } from '../profile/run-child';
 import type { PythonRecording } from '../record/record-python';
-import { bootstrapRatio, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
+import { bootstrapRatio, MAX_BOOTSTRAP_SAMPLES, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
 
 export interface PythonBenchOptions extends StageOptions {
   python: string;
@@ -95,16 +95,30 @@ export async function benchPython(candidates: PythonCandidate[], recording: Pyth
   const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-pybench-'));
   try {
     const base = { file: recording.file, fn: recording.functionName, recording: recording.dataPath, timeMs, warmupMs };
-    progress({ message: `Measuring Python (${(timeMs / 1000).toFixed(1)} s)…` });
-    const py = await runVariant('Python', opts.python, tmp, base, timeMs, opts.signal);
+    // The time left, said every second; a first call that compiles (Numba) can take longer than this expects.
+    const names = ['Python', ...candidates.map((c) => pythonTargetName(c.target))];
+    const expectedMs = warmupMs + timeMs + 1000;
+    const measure = async (index: number, run: () => Promise<HelperBench>): Promise<HelperBench> => {
+      const started = performance.now();
+      const say = () => {
+        const left = Math.max(0, expectedMs - (performance.now() - started)) + (names.length - 1 - index) * expectedMs + 500;
+        progress({ message: `Measuring ${names[index]} (${index + 1} of ${names.length}), ${timeLeft(left)}…`, remainingMs: left });
+      };
+      say();
+      const ticker = setInterval(say, 1000);
+      try {
+        return await run();
+      } finally {
+        clearInterval(ticker);
+      }
+    };
+    const py = await measure(0, () => runVariant('Python', opts.python, tmp, base, timeMs, opts.signal));
     const runs: HelperBench[] = [];
-    for (const c of candidates) {
-      const name = pythonTargetName(c.target);
-      progress({ message: `Measuring ${name} (${(timeMs / 1000).toFixed(1)} s)…` });
-      runs.push(await runVariant(name, opts.python, tmp, { ...base, dir: c.dir, module: c.moduleName, entry: c.kernel.ir.entry }, timeMs, opts.signal));
+    for (const [i, c] of candidates.entries()) {
+      runs.push(await measure(i + 1, () => runVariant(names[i + 1]!, opts.python, tmp, { ...base, dir: c.dir, module: c.moduleName, entry: c.kernel.ir.entry }, timeMs, opts.signal)));
     }
     const notes = [
-      `Each variant ran in its own process of ${recording.runtimeVersion}: a warm-up of at least one round of the recorded calls (which includes compiling the Numba code, or loading the built module), then ${(timeMs / 1000).toFixed(1)} s of samples; a sample is the mean time per call over one round; the speedup is the ratio of median times, with a 95% bootstrap interval (${opts.resamples ?? 2000} resamples).`,
+      `Each variant ran in its own process of ${recording.runtimeVersion}: a warm-up of at least one round of the recorded calls (which includes compiling the Numba code, or loading the built module), then ${(timeMs / 1000).toFixed(1)} s of samples; a sample is the mean time per call over one round; the speedup is the ratio of median times, with a 95% bootstrap interval (${opts.resamples ?? 2000} resamples of at most ${MAX_BOOTSTRAP_SAMPLES.toLocaleString('en-US')} samples per variant, drawn uniformly).`,
     ];
     const targets: PythonTargetComparison[] = candidates.map((c, i) => {
       const run = runs[i]!;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { targetName, type Candidate, type StageOptions, type Target } from '../compiler/compile';
 import { CancelledError, PerfLabError } from '../errors';
-import { noProgress } from '../progress';
+import { noProgress, timeLeft } from '../progress';
 import type { VariantName, VariantView } from '../protocol';
 import { probeNode } from '../profile/node-runner';
 import { isReplayable, type Recording } from '../record/recording';
@@ -128,11 +128,6 @@ export function defaultWarmupMs(timeMs: number): number {
   return Math.max(200, timeMs / 5);
 }
 
-/** "about 12 s left" for a progress message. */
-export function timeLeft(ms: number): string {
-  const s = Math.max(1, Math.ceil(ms / 1000));
-  return s < 90 ? `about ${s} s left` : `about ${Math.ceil(s / 60)} min left`;
-}
 
 async function runVariant(
   name: VariantName,
