@@ -663,9 +663,9 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
   const { path, functionName, programArgs, timeMs, timeoutMs, store, nodePath } = o;
   const targets: Target[] = o.target === 'auto' ? ['wasm', 'native'] : [o.target ?? 'wasm'];
   const stage = { signal };
-  let rec: Recording | undefined = o.rerecord ? undefined : await loadRecording(store, path, functionName);
   // Before recording: a name or a file that would stop the apply is reported at once, not after the benchmark.
   if (o.apply) await checkApplyClashes({ file: path, functionName, targets });
+  let rec: Recording | undefined = o.rerecord ? undefined : await loadRecording(store, path, functionName);
   if (rec) {
     io.out(`Using the recording of ${functionName} from ${rec.recordedAt} (${rec.calls.length} of ${rec.totalCalls} calls; --rerecord to record again)\n`);
   } else {

@@ -68,7 +68,7 @@ export async function optimizePythonFlow(o: OptimizeFlowOptions, signal: AbortSi
     return { ok: false, proofs };
   }
   io.out(`\nBenchmarking (${(timeMs / 1000).toFixed(1)} s per variant, each in its own process)…\n`);
-  const bench = await benchPython(proven.map((p) => p.candidate), rec, { ...stage, python, timeMs });
+  const bench = await benchPython(proven.map((p) => p.candidate), rec, { ...stage, python, timeMs, ...(io.progress ? { progress: io.progress } : {}) });
   io.out(multiBenchReport(bench, 'Python'));
 
   if (o.apply) {

@@ -61,7 +61,7 @@ describe('perf-lab optimize', () => {
     assert.match(r.stdout, /model error {2}median \d+%/);
     const pairs = JSON.parse(readFileSync(join(store, 'break-even', 'pairs.json'), 'utf8')) as { target: string }[];
     assert.deepEqual(pairs.slice(-2).map((p) => p.target), ['wasm', 'native']);
-    assert.match(r.stdout, /Applied \((WebAssembly|native)\): blur in blur\.js now runs blur\.blur\.(wasm|node)/);
+    assert.match(r.stdout, /Applied \((WebAssembly|native)\): blur in blur\.js now runs blur\.js\.blur\.(wasm|node)/);
     assert.equal(spawnSync(process.execPath, [file, '48', '32', '5'], { encoding: 'utf8' }).stdout, expected, 'the rewritten file prints the same');
     const bad = await perfLab('optimize', file, '--fn', 'blur', '--target', 'gpu');
     assert.equal(bad.code, 2);

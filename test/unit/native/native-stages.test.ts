@@ -82,12 +82,13 @@ describe('native target through prove, bench and apply', () => {
       for (const t of r.targets) assert.ok(t.speedup.estimate > 0 && t.fallbackShare === 0, `${t.name}: ${JSON.stringify(t)} ${r.note}`);
       assert.match(r.callShape, /the WebAssembly and native versions are never inlined/);
 
-      // Apply: <stem>.<fn>.node and its loader beside the file; the same output with the addon, a damaged one, none.
+      // Apply: <file>.<fn>.node and its loader beside the file; the same output with the addon, a damaged one, none.
       const before = spawnSync(process.execPath, [file, ...ex.args], { encoding: 'utf8' }).stdout;
       const plan = await planApply({ file, source: original.source, functionName: ex.fn, candidate: native, proof });
-      const stem = basename(ex.file).replace(/\.[^.]+$/, '');
+      const stem = basename(ex.file).replace(/\./g, '\\.');
+      const name = basename(ex.file);
       const ext = ex.file.endsWith('.mjs') ? 'mjs' : 'cjs';
-      assert.deepEqual(plan.files.map((f) => basename(f.path)), [`${stem}.${ex.fn}.node`, `${stem}.${ex.fn}.node.${ext}`]);
+      assert.deepEqual(plan.files.map((f) => basename(f.path)), [`${name}.${ex.fn}.node`, `${name}.${ex.fn}.node.${ext}`]);
       assert.match(plan.summary, new RegExp(`now runs ${stem}\\.${ex.fn}\\.node`));
       await writePlan(plan);
       assert.equal(await readFile(file, 'utf8'), applyTextEdits(original.source, plan.textEdits));
