@@ -36,29 +36,53 @@ function numberLiteral(v: number): string {
 export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): string[] {
   const L: string[] = [];
   L.push(esm ? "import { types as $types } from 'node:util';" : "const $types = require('node:util').types;");
-  L.push('const $isProxy = $types.isProxy;');
-  L.push('const $uncurry = (f) => Function.prototype.call.bind(f);');
-  L.push('const $getProto = Object.getPrototypeOf;');
+  L.push(esm ? "import { runInNewContext as $fresh } from 'node:vm';" : "const $fresh = require('node:vm').runInNewContext;");
+  // Whether a function is the engine's own is asked of a fresh realm's Function.prototype.toString (and call),
+  // which no code of the program can have replaced; each built-in is then used only if it passed.
+  L.push("const $fnText = $fresh('Function.prototype.call.bind(Function.prototype.toString)');");
+  L.push("const $objectTag = $fresh('Function.prototype.call.bind(Object.prototype.toString)');");
+  L.push("function $builtin(f, name) { try { return typeof f === 'function' && $fnText(f) === 'function ' + name + '() { [native code] }'; } catch (e) { return false; } }");
   L.push('const $ownDesc = Object.getOwnPropertyDescriptor;');
+  L.push('const $TA = Object.getPrototypeOf(Int8Array.prototype);');
+  L.push("const $getterOf = (o, k) => { const d = o && $builtin($ownDesc, 'getOwnPropertyDescriptor') ? $ownDesc(o, k) : undefined; return d && d.get; };");
+  const checked: [string, string][] = [
+    ['Array.isArray', 'isArray'],
+    ['Object.getPrototypeOf', 'getPrototypeOf'],
+    ['Object.getOwnPropertyDescriptor', 'getOwnPropertyDescriptor'],
+    ['ArrayBuffer.isView', 'isView'],
+    ['Function.prototype.call', 'call'],
+    ['Function.prototype.bind', 'bind'],
+    ['$types.isProxy', 'isProxy'],
+    ["$getterOf($TA, 'length')", 'get length'],
+    ["$getterOf($TA, 'buffer')", 'get buffer'],
+    ["$getterOf($TA, 'byteOffset')", 'get byteOffset'],
+    ["$getterOf($TA, 'byteLength')", 'get byteLength'],
+    ['$TA.set', 'set'],
+    ['$TA.subarray', 'subarray'],
+  ];
+  // A program that replaced one of these before the loader loaded could mislead the checks: then the compiled
+  // code never runs, and none of them is even called.
+  L.push(`const $intrinsicProblem = ${checked.map(([f, n]) => `!$builtin(${f}, '${n}') ? '${f.replace(/\$types\./, 'util.types.').replace(/\$getterOf\(\$TA, '(\w+)'\)/, 'the typed-array $1 getter').replace(/^\$TA\./, 'TypedArray.prototype.')} is not the built-in function'`).join(' : ')} : null;`);
+  L.push('const $uncurry = $intrinsicProblem === null ? (f) => Function.prototype.call.bind(f) : () => () => undefined;');
+  L.push('const $isProxy = $types.isProxy;');
+  L.push('const $getProto = Object.getPrototypeOf;');
   L.push('const $isArray = Array.isArray;');
   L.push('const $isView = ArrayBuffer.isView;');
-  L.push('const $TA = $getProto(Int8Array.prototype);');
-  L.push("const $getter = (o, k) => { const d = o && $ownDesc(o, k); return d && d.get ? $uncurry(d.get) : undefined; };");
+  L.push("const $getter = (o, k) => { const g = $getterOf(o, k); return g ? $uncurry(g) : undefined; };");
   L.push("const $taLength = $getter($TA, 'length');");
   L.push("const $taBuffer = $getter($TA, 'buffer');");
   L.push("const $taByteOffset = $getter($TA, 'byteOffset');");
   L.push("const $taByteLength = $getter($TA, 'byteLength');");
   L.push('const $taSet = $uncurry($TA.set);');
   L.push('const $taSubarray = $uncurry($TA.subarray);');
-  L.push("const $abResizable = $getter(ArrayBuffer.prototype, 'resizable');");
-  L.push("const $sabGrowable = typeof SharedArrayBuffer === 'function' ? $getter(SharedArrayBuffer.prototype, 'growable') : undefined;");
-  L.push('const $fnText = $uncurry(Function.prototype.toString);');
+  L.push("const $abResizable = $builtin($getterOf(ArrayBuffer.prototype, 'resizable'), 'get resizable') ? $getter(ArrayBuffer.prototype, 'resizable') : undefined;");
+  L.push("const $sabGrowable = typeof SharedArrayBuffer === 'function' && $builtin($getterOf(SharedArrayBuffer.prototype, 'growable'), 'get growable') ? $getter(SharedArrayBuffer.prototype, 'growable') : undefined;");
   L.push('const $ArrayProto = Array.prototype;');
   L.push('const $Float64Array = Float64Array;');
   for (const k of new Set(kinds)) if (k !== 'Array') L.push(`const $${k}Proto = ${k}.prototype;`);
-  L.push("function $builtin(f, name) { try { return typeof f === 'function' && $fnText(f) === 'function ' + name + '() { [native code] }'; } catch (e) { return false; } }");
-  // A buffer whose size can change (a view's length then changes with it): resizable or growable.
-  L.push('function $fixedSize(b) { try { return !($abResizable && $abResizable(b)); } catch (e) { try { return !($sabGrowable && $sabGrowable(b)); } catch (e2) { return false; } } }');
+  // A buffer whose size can change (a view's length then changes with it): resizable or growable. Without
+  // a trustworthy getter a buffer counts as resizable, so its views are checked on every call.
+  L.push('function $fixedSize(b) { try { return $abResizable !== undefined && !$abResizable(b); } catch (e) { try { return $sabGrowable !== undefined && !$sabGrowable(b); } catch (e2) { return false; } } }');
   return L;
 }
 
@@ -124,7 +148,7 @@ export function emitGlobalsGuard(globals: readonly string[], pad: string): Argum
     same.push(`${g} !== $env${g}`);
     problems.push(
       g === 'Math'
-        ? "Object.prototype.toString.call($envMath) !== '[object Math]' ? 'Math is not the built-in Math object'"
+        ? "$objectTag($envMath) !== '[object Math]' ? 'Math is not the built-in Math object'"
         : "!$builtin($envNumber, 'Number') ? 'Number is not the built-in Number'",
     );
     const wrongConstant = CONSTANTS[g].map((c) => `!Object.is($env${g}.${c}, ${numberLiteral((globalThis[g] as unknown as Record<string, number>)[c]!)})`).join(' || ');
@@ -165,6 +189,7 @@ export function emitBind(params: readonly GuardedParam[], globals: readonly stri
   L.push('    stats.calls++;');
   L.push(`    let why = '${unavailable}';`);
   L.push('    fast: if (exported !== null) {');
+  L.push('      if ($intrinsicProblem !== null) { why = $intrinsicProblem; break fast; }');
   L.push("      if (!initialised) { try { ready(); initialised = true; } catch (e) { why = 'a binding it reads is not initialised yet'; break fast; } }");
   L.push(...env.lines);
   L.push(...guard.lines);
@@ -172,8 +197,9 @@ export function emitBind(params: readonly GuardedParam[], globals: readonly stri
   L.push('    }');
   L.push('    stats.fallbacks++;');
   L.push('    stats.reason = why;');
-  // (Not `apply(this, arguments)`: naming `arguments` can make every call allocate it.)
-  L.push(`    return original.call(this${names.map((p) => `, ${p}`).join('')});`);
+  // A plain call: compiled functions never read `this`, and neither `original.call` nor `arguments` is looked up
+  // (a program may have wrapped Function.prototype.call; naming `arguments` can make every call allocate it).
+  L.push(`    return original(${names.join(', ')});`);
   L.push('  };');
   L.push('}');
   L.push(esm ? 'export { bind, stats, loadError };' : 'module.exports = { bind, stats, loadError };');

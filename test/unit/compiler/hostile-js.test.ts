@@ -147,8 +147,25 @@ console.log(early, f(2), f(7));
 `,
 };
 
+const BUILTINS_PATCHED: Case = {
+  name: 'builtins',
+  fn: 'total',
+  params: ['number[]'],
+  source: `function total(a) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s; }
+let calls = 0;
+const realCall = Function.prototype.call;
+Function.prototype.call = function (...xs) { calls++; return realCall.apply(this, xs); };
+const realIsArray = Array.isArray;
+Array.isArray = (x) => { calls += 100; return realIsArray(x); };
+const r = [total([1, 2, 3]), total([1, 'x']), total({ length: 2, 0: 1, 1: 2 })];
+Function.prototype.call = realCall;
+Array.isArray = realIsArray;
+console.log(JSON.stringify(r), calls, total([4, 5]));
+`,
+};
+
 describe('programs that test what the compiled code assumes print the same after the rewrite', () => {
-  for (const c of [FROZEN, GETTERS, TYPED_PROXY, MATH_REPLACED, POW_REPLACED_FIRST, TDZ]) {
+  for (const c of [FROZEN, GETTERS, TYPED_PROXY, MATH_REPLACED, POW_REPLACED_FIRST, TDZ, BUILTINS_PATCHED]) {
     it(`${c.name} (WebAssembly)`, async () => {
       const r = await applyAndCompare(c, 'wasm');
       assert.match(r.source, /\$wasm/, 'the function was rewritten');
