@@ -39,8 +39,9 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
   L.push(esm ? "import { runInNewContext as $fresh } from 'node:vm';" : "const $fresh = require('node:vm').runInNewContext;");
   // Whether a function is the engine's own is asked of a fresh realm's Function.prototype.toString (and call),
   // which no code of the program can have replaced; each built-in is then used only if it passed.
-  L.push("const $fnText = $fresh('Function.prototype.call.bind(Function.prototype.toString)');");
-  L.push("const $objectTag = $fresh('Function.prototype.call.bind(Object.prototype.toString)');");
+  L.push("const $pristine = $fresh('({ fnText: Function.prototype.call.bind(Function.prototype.toString), objectTag: Function.prototype.call.bind(Object.prototype.toString) })');");
+  L.push('const $fnText = $pristine.fnText;');
+  L.push('const $objectTag = $pristine.objectTag;');
   L.push("function $builtin(f, name) { try { return typeof f === 'function' && $fnText(f) === 'function ' + name + '() { [native code] }'; } catch (e) { return false; } }");
   L.push('const $ownDesc = Object.getOwnPropertyDescriptor;');
   L.push('const $TA = Object.getPrototypeOf(Int8Array.prototype);');
