@@ -6,15 +6,16 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { checkApplyClashes, planApply, writePlan } from './apply/apply';
-import { benchBoundMs, benchTargets, defaultWarmupMs, formatDuration, type BenchResult, type MultiBenchResult } from './bench/bench';
-import { checkPrediction, describeCosts, modelError, type Prediction } from './bench/break-even';
-import { compileKernel, selectKernel, targetName, type Candidate, type Target } from './compiler/compile';
-import { compileNative } from './compiler/compile-native';
+import { writePlan } from './apply/apply';
+import { describeCosts, modelError, pairsPath, type CheckedPrediction } from './bench/break-even';
+import type { Target } from './compiler/compile';
 import type { PythonTarget } from './compiler/compile-python';
 import { parseOptIns, type OptIn } from '../native/opt-ins';
 import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
+import { planApplyStep } from './optimize/apply-step';
+import { optimize, optimizeRequest, type AnyCandidate, type AnyProof, type OptimizeEvent, type OptimizeOutcome } from './optimize/optimize';
+import { benchOf, benchReport, fixed, formatTable, multiBenchReport } from './optimize/report';
 import type { ProgressSink } from './progress';
 import { functionStats, totalWeight } from './profile/aggregate';
 import { change, describeChange, diffProfiles, toDiffGraphData, type ProfileDiff } from './profile/diff';
@@ -24,13 +25,15 @@ import { exportCpuProfile } from './profile/importers/cpuprofile';
 import type { Profile } from './profile/model';
 import { checkReadableFile, fileProblem } from './profile/file-problem';
 import { killEverythingStarted } from './profile/kill-tree';
-import { probeNode, profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
 import { probePython, profilePythonFile, type PythonProfiler } from './profile/python-runner';
-import { describeProof, prove, type Proof } from './prove/prove';
-import { record } from './record/record';
-import { recordedParamTypes, type Recording } from './record/recording';
-import { loadRecording, saveRecording } from './record/store';
+import { profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
+import { TARGET_NAMES, type TargetId } from './protocol';
+import { describeProof, type Proof } from './prove/prove';
+import { describePythonProof, type PythonProof } from './prove/prove-python';
+import { targetEntry, targetsProse } from './targets';
 import { standaloneHtml, standalonePage } from './view/html';
+
+export { formatTable };
 
 /** Exit codes: success, a problem the user can fix (message printed), a command line that cannot be understood. */
 export const EXIT_OK = 0;
@@ -151,21 +154,6 @@ function shown(file: string): string {
 /** A long location (a data: URL, a deep path) shortened in the middle, so that the table stays readable. */
 function elided(s: string, max = 72): string {
   return s.length <= max ? s : `${s.slice(0, max / 2 - 1)}…${s.slice(-(max / 2 - 1))}`;
-}
-
-function fixed(n: number, digits: number): string {
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-/** Left- and right-aligned columns with two spaces between them. */
-export function formatTable(header: string[], rows: string[][], rightAligned: boolean[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** The top functions by self time: function, file:line, self and total in the profile's unit and as shares. */
@@ -542,20 +530,6 @@ export function defaultStore(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'perf-lab');
 }
 
-/** The benchmark as a table, then the speedup, the verdict and the advice. */
-export function benchReport(r: BenchResult): string {
-  const rows = r.variants.map((v) => [v.name, formatDuration(v.median), formatDuration(v.mean), `±${fixed(v.rme, 1)}%`, formatDuration(v.sd), v.samples.toLocaleString('en-US')]);
-  const [lo, hi] = r.speedup.ci95;
-  const x = (n: number) => `${fixed(n, 2)}×`;
-  return (
-    formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]) +
-    `\nSpeedup ${x(r.speedup.estimate)} (95% CI ${x(lo)}–${x(hi)}, ratio of medians): ${r.verdict}\n` +
-    `Recommendation: ${r.recommendation}\n` +
-    `  call shape  ${r.callShape}\n` +
-    `  note        ${r.note}\n`
-  );
-}
-
 async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -633,142 +607,134 @@ export interface OptimizeFlowOptions {
   optIns?: OptIn[];
 }
 
-/** What a table of several targets needs (a JavaScript or a Python benchmark). */
-type TargetsTable = Pick<MultiBenchResult, 'variants' | 'callShape' | 'note'> & { targets: Pick<MultiBenchResult['targets'][number], 'name' | 'speedup' | 'verdict' | 'recommendation'>[] };
-
-/** The benchmark of several targets: one table, a speedup line per target, and the advice for the fastest. */
-export function multiBenchReport(r: TargetsTable, original = 'JavaScript'): string {
-  const rows = r.variants.map((v) => [v.name, formatDuration(v.median), formatDuration(v.mean), `±${fixed(v.rme, 1)}%`, formatDuration(v.sd), v.samples.toLocaleString('en-US')]);
-  const x = (n: number) => `${fixed(n, 2)}×`;
-  const lines = r.targets.map((t) => `Speedup ${t.name.padEnd(11)} ${x(t.speedup.estimate)} (95% CI ${x(t.speedup.ci95[0])}–${x(t.speedup.ci95[1])}, ratio of medians): ${t.verdict}`);
-  const best = bestTarget(r);
-  const advice = best ? best.recommendation : `keep ${original}: ${r.targets.map((t) => `${t.name} ${t.verdict} (${x(t.speedup.estimate)})`).join(', ')}`;
-  return (
-    formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]) +
-    `\n${lines.join('\n')}\n` +
-    `Recommendation: ${advice}\n` +
-    `  call shape  ${r.callShape}\n` +
-    `  note        ${r.note}\n`
-  );
-}
-
-/** The fastest target that is significantly faster than the original, if any. */
-export function bestTarget<T extends Pick<MultiBenchResult['targets'][number], 'verdict' | 'speedup'>>(r: { targets: T[] }): T | undefined {
-  return r.targets.filter((t) => t.verdict === 'faster').sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
-}
-
-/** record → compile → prove → bench (→ apply), printing each stage; `ok` is false on a refusal or a failed proof. */
-export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; bench?: BenchResult; benches?: MultiBenchResult; prediction?: Prediction }> {
-  if (/\.py$/i.test(o.path)) return (await import('./optimize-python')).optimizePythonFlow(o, signal, io);
-  const { path, functionName, programArgs, timeMs, timeoutMs, store, nodePath } = o;
-  const targets: Target[] = o.target === 'auto' ? ['wasm', 'native'] : [o.target ?? 'wasm'];
-  const stage = { signal };
-  // Before recording: a name or a file that would stop the apply is reported at once, not after the benchmark.
-  if (o.apply) await checkApplyClashes({ file: path, functionName, targets });
-  let rec: Recording | undefined = o.rerecord ? undefined : await loadRecording(store, path, functionName);
-  if (rec) {
-    io.out(`Using the recording of ${functionName} from ${rec.recordedAt} (${rec.calls.length} of ${rec.totalCalls} calls; --rerecord to record again)\n`);
-  } else {
-    io.out(`Recording the calls of ${functionName} in ${shown(path)}${programArgs.length > 0 ? ` ${programArgs.join(' ')}` : ''}…\n`);
-    rec = await record(
-      { file: path, functionName, args: programArgs, timeoutMs, ...(nodePath ? { nodePath } : {}), ...(io.programOutput ? { onOutput: io.programOutput } : {}) },
-      stage,
-    );
-    await saveRecording(store, rec);
-    io.out(`Recorded ${rec.calls.length} of ${rec.totalCalls} call${rec.totalCalls === 1 ? '' : 's'}${rec.truncated ? ' (first calls plus a uniform sample)' : ''}, kept in ${shown(store)}\n`);
-  }
-
-  const source = await readFile(path, 'utf8');
-  const params = recordedParamTypes(rec, rec.arity);
-  const selected = await selectKernel({ source, fileName: basename(path), functionName, ...(params ? { params } : {}) }, stage);
-  if (!selected.ok) {
-    const into = targets.length === 1 ? (targets[0] === 'wasm' ? 'WebAssembly' : 'native code') : 'WebAssembly or native code';
-    io.out(`\nRefused: ${functionName} cannot be compiled to ${into}: ${formatRefusal(selected.refusal)}\n`);
-    return { ok: false };
-  }
-  const as = params ? ` (${params.join(', ')}, as recorded)` : '';
-  const candidates: Candidate[] = [];
-  for (const t of targets) {
-    if (t === 'wasm') {
-      const c = await compileKernel(selected.kernel, stage);
-      io.out(`Compiled ${functionName}${as} to WebAssembly: ${c.wasm.length.toLocaleString('en-US')} bytes\n`);
-      candidates.push(c);
-      continue;
+/**
+ * Prints the optimize flow's events as the command line shows them. `io.progress` hears the benchmark's steps only
+ * (the other stages are quick, or print their own lines).
+ */
+export function optimizePrinter(io: CliIO, functionName: string, store: string): { events: (e: OptimizeEvent) => void; progress: ProgressSink } {
+  let proving = false;
+  let benchmarking = false;
+  let compiled = 0;
+  let proven: TargetId[] = [];
+  const events = (e: OptimizeEvent): void => {
+    switch (e.type) {
+      case 'recording-reused':
+        io.out(`Using the recording of ${functionName} from ${e.recording.recordedAt} (${e.recording.calls.length} of ${e.recording.totalCalls} calls; --rerecord to record again)\n`);
+        return;
+      case 'recording':
+        io.out(`Recording the calls of ${functionName} in ${shown(e.file)}${e.args.length > 0 ? ` ${e.args.join(' ')}` : ''}${e.runtime ? ` (${e.runtime})` : ''}…\n`);
+        return;
+      case 'recorded': {
+        const r = e.recording;
+        io.out(`Recorded ${r.calls.length} of ${r.totalCalls} call${r.totalCalls === 1 ? '' : 's'}${r.truncated ? ' (first calls plus a uniform sample)' : ''}, kept in ${shown(e.store)}\n`);
+        return;
+      }
+      case 'refused':
+        return;
+      case 'compiled': {
+        compiled++;
+        const entry = targetEntry(e.target);
+        const as = e.recordedTypes ? ` (${e.recordedTypes.join(', ')}, as recorded)` : '';
+        io.out(`Compiled ${functionName}${as} to ${entry.prose}: ${(entry.built as (c: AnyCandidate, s: (p: string) => string) => string)(e.candidate, shown)}\n`);
+        return;
+      }
+      case 'unavailable':
+        io.out(`${TARGET_NAMES[e.target].title} is not available: ${e.reason}\n`);
+        return;
+      case 'proved':
+        if (!proving) io.out('\n');
+        proving = true;
+        if (e.proof.ok) proven.push(e.target);
+        io.out(describeAnyProof(e.proof, functionName));
+        return;
+      case 'benchmarking':
+        benchmarking = true;
+        if (proven.length < compiled) io.out(`\nOnly the proven ${proven.map((t) => TARGET_NAMES[t].name).join(' and ')} version is benchmarked.\n`);
+        io.out(`\nBenchmarking (${fixed(e.timeMs / 1000, 1)} s per variant, each in its own process${e.boundMs !== undefined ? `; at most ${fixed(e.boundMs / 1000, 0)} s in all` : ''})…\n`);
+        return;
+      case 'bench-progress':
+        return;
+      case 'benchmarked': {
+        benchmarking = false;
+        const b = e.bench;
+        if ('callsPerSample' in b && b.targets.length === 1) io.out(benchReport(benchOf(b, b.targets[0]!.target)));
+        else io.out(multiBenchReport(b, 'callsPerSample' in b ? 'JavaScript' : 'Python'));
+        return;
+      }
+      case 'predicted':
+        io.out(predictionText(e.checked, store));
+        return;
+      case 'prediction-unavailable':
+        io.out(`\nBreak-even model unavailable: ${e.reason}\n`);
+        return;
+      default: {
+        const never: never = e;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
+      }
     }
-    try {
-      const c = await compileNative(selected.kernel, { ...stage, cacheDir: join(store, 'native'), ...(nodePath ? { nodePath } : {}), ...(o.optIns ? { optIns: o.optIns } : {}) });
-      io.out(`Compiled ${functionName}${as} to native code: ${shown(c.addonPath)} (${c.log[0]})\n`);
-      candidates.push(c);
-    } catch (e) {
-      if (!(e instanceof PerfLabError) || targets.length === 1) throw e;
-      io.out(`Native code is not available: ${userMessage(e)}\n`);
-    }
-  }
-  io.out('\n');
-
-  const original = { source, fileName: basename(path), functionName };
-  const proven: { candidate: Candidate; proof: Proof }[] = [];
-  for (const candidate of candidates) {
-    const proof = await prove(original, candidate, rec, { ...stage, ...(nodePath ? { nodePath } : {}) });
-    io.out(describeProof(proof, functionName));
-    if (proof.ok) proven.push({ candidate, proof });
-  }
-  if (proven.length === 0) {
-    io.out('\nNot benchmarked: only a proven rewrite is worth measuring.\n');
-    return { ok: false };
-  }
-  if (proven.length < candidates.length) io.out(`\nOnly the proven ${proven.map((p) => targetName(p.candidate.target)).join(' and ')} version is benchmarked.\n`);
-
-  const boundS = benchBoundMs(timeMs, defaultWarmupMs(timeMs), proven.length + 1) / 1000;
-  io.out(`\nBenchmarking (${fixed(timeMs / 1000, 1)} s per variant, each in its own process; at most ${fixed(boundS, 0)} s in all)…\n`);
-  const multi = await benchTargets(original, proven.map((p) => p.candidate), rec, { ...stage, timeMs, ...(io.progress ? { progress: io.progress } : {}), ...(nodePath ? { nodePath } : {}) });
-  const single: BenchResult = { ...multi, speedup: multi.targets[0]!.speedup, verdict: multi.targets[0]!.verdict, recommendation: multi.targets[0]!.recommendation };
-  io.out(proven.length === 1 ? benchReport(single) : multiBenchReport(multi));
-  let prediction: Prediction | undefined;
-  try {
-    prediction = await predictionReport(o, rec, proven.map((p) => p.candidate), multi, io);
-  } catch (e) {
-    if (!(e instanceof PerfLabError)) throw e;
-    io.out(`\nBreak-even model unavailable: ${userMessage(e)}\n`);
-  }
-
-  if (o.apply) {
-    const best = bestTarget(multi);
-    const chosen = proven.find((p) => p.candidate.target === best?.target) ?? proven[0]!;
-    const plan = await planApply({ file: path, source, functionName, candidate: chosen.candidate, proof: chosen.proof });
-    await writePlan(plan);
-    io.out(`\nApplied${proven.length > 1 ? ` (${targetName(chosen.candidate.target)})` : ''}: ${plan.summary}\n`);
-    for (const f of plan.files) io.out(`  wrote   ${shown(f.path)}\n`);
-    io.out(`  edited  ${shown(path)}\n`);
-    const t = multi.targets.find((x) => x.target === chosen.candidate.target)!;
-    if (t.verdict !== 'faster') io.out(`Note: the benchmark says ${t.verdict}; this rewrite will not make the program faster (${t.recommendation}).\n`);
-  }
-  return { ok: true, bench: single, benches: multi, ...(prediction ? { prediction } : {}) };
+  };
+  return { events, progress: (e) => (benchmarking ? io.progress?.(e) : undefined) };
 }
 
-/** The break-even model's prediction beside the measurement; the pair is kept in the store. */
-async function predictionReport(o: OptimizeFlowOptions, rec: Recording, candidates: Candidate[], r: MultiBenchResult, io: CliIO): Promise<Prediction> {
-  const runtime = await probeNode(o.nodePath || 'node');
-  const { costs, prediction, pairs, all } = await checkPrediction({
-    execPath: runtime.execPath,
-    version: runtime.version,
-    store: o.store,
-    cacheDir: join(o.store, 'native'),
-    key: `${o.path}#${o.functionName}`,
-    recording: rec,
-    candidates,
-    bench: r,
-  });
+/** A JavaScript or a Python proof as the command line prints it. */
+function describeAnyProof(proof: AnyProof, functionName: string): string {
+  return proof.target && targetEntry(proof.target).language === 'python' ? describePythonProof(proof as PythonProof, functionName) : describeProof(proof as Proof, functionName);
+}
+
+/** The break-even model's prediction beside the measurement (the pairs are kept in the store). */
+function predictionText(c: CheckedPrediction, store: string): string {
+  const { costs, prediction, pairs, all } = c;
   const x = (n: number) => `${fixed(n, 2)}×`;
-  io.out(`\nBreak-even model (${costs.cached ? 'costs cached' : 'costs measured now'}: ${describeCosts(costs)})\n`);
-  io.out(`  predicted  ${prediction.text}\n`);
+  let out = `\nBreak-even model (${costs.cached ? 'costs cached' : 'costs measured now'}: ${describeCosts(costs)})\n`;
+  out += `  predicted  ${prediction.text}\n`;
   for (const p of pairs) {
     const t = prediction.targets.find((x) => x.target === p.target)!;
-    io.out(`  ${targetName(p.target).padEnd(11)} predicted ${x(p.predicted)}, measured ${x(p.measured)} (boundary ${fixed(p.overheadNs, 0)} ns of ${fixed(p.jsNs, 0)} ns per call; ${t.basis})\n`);
+    out += `  ${TARGET_NAMES[p.target].name.padEnd(11)} predicted ${x(p.predicted)}, measured ${x(p.measured)} (boundary ${fixed(p.overheadNs, 0)} ns of ${fixed(p.jsNs, 0)} ns per call; ${t.basis})\n`;
   }
   const err = modelError(all);
-  if (err.n > 0) io.out(`  model error  median ${fixed(err.medianPct, 0)}%, mean ${fixed(err.meanPct, 0)}% over ${err.n} (predicted, measured) pair${err.n === 1 ? '' : 's'} kept in ${shown(join(o.store, 'break-even', 'pairs.json'))}\n`);
-  return prediction;
+  if (err.n > 0) out += `  model error  median ${fixed(err.medianPct, 0)}%, mean ${fixed(err.meanPct, 0)}% over ${err.n} (predicted, measured) pair${err.n === 1 ? '' : 's'} kept in ${shown(pairsPath(store))}\n`;
+  return out;
+}
+
+/** record → compile → prove → bench (→ apply), printing each stage; `ok` is false on a refusal or when nothing was proven. */
+export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; outcome: OptimizeOutcome }> {
+  const request = optimizeRequest({
+    file: o.path,
+    functionName: o.functionName,
+    ...(/\.py$/i.test(o.path) ? (o.pythonTarget ? { target: o.pythonTarget } : {}) : o.target ? { target: o.target } : {}),
+    programArgs: o.programArgs,
+    timeoutMs: o.timeoutMs,
+    timeMs: o.timeMs,
+    store: o.store,
+    rerecord: o.rerecord === true,
+    ...(o.nodePath ? { nodePath: o.nodePath } : {}),
+    ...(o.pythonPath ? { pythonPath: o.pythonPath } : {}),
+    ...(o.optIns ? { optIns: o.optIns } : {}),
+    willApply: o.apply === true,
+  });
+  const printer = optimizePrinter(io, o.functionName, o.store);
+  const outcome = await optimize(request, { signal, events: printer.events, progress: printer.progress, ...(io.programOutput ? { onOutput: io.programOutput } : {}) });
+  if (outcome.kind === 'refused') {
+    io.out(`\nRefused: ${o.functionName} cannot be compiled to ${targetsProse(outcome.targets)}: ${formatRefusal(outcome.refusal)}\n`);
+    return { ok: false, outcome };
+  }
+  const proven = outcome.targets.filter((t) => t.proof?.ok);
+  if (proven.length === 0) {
+    io.out('\nNot benchmarked: only a proven rewrite is worth measuring.\n');
+    return { ok: false, outcome };
+  }
+  if (o.apply) {
+    const chosen = proven.find((p) => p.target === outcome.chosen)!;
+    const plan = await planApplyStep({ file: o.path, source: outcome.source, functionName: o.functionName, candidate: chosen.candidate!, proof: chosen.proof!, python: outcome.runtime.execPath });
+    await writePlan(plan);
+    const named = proven.length > 1 || outcome.language === 'python';
+    io.out(`\nApplied${named ? ` (${TARGET_NAMES[chosen.target].name})` : ''}: ${plan.summary}\n`);
+    for (const f of plan.files) io.out(`  wrote   ${shown(f.path)}\n`);
+    io.out(`  edited  ${shown(o.path)}\n`);
+    const t = chosen.measured;
+    if (t && t.verdict !== 'faster') io.out(`Note: the benchmark says ${t.verdict}; this rewrite will not make the program faster (${t.recommendation}).\n`);
+  }
+  return { ok: true, outcome };
 }
 
 /** Runs the command line and returns its exit status; errors are printed, never thrown. */

@@ -132,6 +132,27 @@ export type VariantName = 'JavaScript' | 'WebAssembly' | 'native' | 'Python' | '
 /** A compiled target: of a JavaScript function (WebAssembly, native addon) or of a Python one (Numba, Cython, pybind11). */
 export type TargetId = 'wasm' | 'native' | 'numba' | 'cython' | 'pybind11';
 
+/** How a target is named to the user; data only, so that the webview reads it too (extension/targets.ts adds the code). */
+export interface TargetNames {
+  /** The benchmark's variant name and the panel's label: `native`. */
+  name: VariantName;
+  /** Inside a sentence, what the function is compiled to: `native code`. */
+  prose: string;
+  /** At the start of a sentence: `Native code`. */
+  title: string;
+  /** The language of the functions it compiles. */
+  language: 'js' | 'python';
+}
+
+/** Every target's names (extension/targets.ts holds the rest of each target's entry). */
+export const TARGET_NAMES: Record<TargetId, TargetNames> = {
+  wasm: { name: 'WebAssembly', prose: 'WebAssembly', title: 'WebAssembly', language: 'js' },
+  native: { name: 'native', prose: 'native code', title: 'Native code', language: 'js' },
+  numba: { name: 'Numba', prose: 'Numba', title: 'Numba', language: 'python' },
+  cython: { name: 'Cython', prose: 'Cython', title: 'Cython', language: 'python' },
+  pybind11: { name: 'pybind11', prose: 'pybind11', title: 'pybind11', language: 'python' },
+};
+
 /** One variant of the benchmark (the bench stage's result, shown as is); times in milliseconds per call. */
 export interface VariantView {
   name: VariantName;

@@ -1,28 +1,33 @@
-// `Perf Lab: Optimize Function`: record → compile → prove → benchmark with progress and Cancel, then the
-// Before/After panel. Refusals name the construct and its line, in a message and in the function's CodeLens.
+// `Perf Lab: Optimize Function`: gathers what to optimize (the function, the settings), runs the optimize flow with
+// progress and Cancel, then shows the Before/After panel. Refusals name the construct and its line, in a message and
+// in the function's CodeLens. A .py file goes through the same flow, on the interpreter the file runs with.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { benchTargets, type BenchResult, type MultiBenchResult } from '../bench/bench';
-import { compileKernel, selectKernel, targetName, type Target } from '../compiler/compile';
+import type { MultiBenchResult } from '../bench/bench';
+import type { PythonBenchResult } from '../bench/bench-python';
+import type { Target } from '../compiler/compile';
 import { loadTypeScript } from '../compiler/frontend-js';
-import { formatRefusal, type Refusal } from '../compiler/refusal';
+import { formatRefusal } from '../compiler/refusal';
 import { OPT_INS, normalizeOptIns, type OptIn } from '../../native/opt-ins';
-import { CancelledError, PerfLabError, userMessage } from '../errors';
-import type { TargetView } from '../protocol';
-import { prove } from '../prove/prove';
-import { record } from '../record/record';
-import { recordedParamTypes, type Recording } from '../record/recording';
-import { loadRecording, saveRecording } from '../record/store';
+import { PerfLabError } from '../errors';
+import { optimize, optimizeRequest, type OptimizeEvent, type OptimizeOutcome } from '../optimize/optimize';
+import { benchOf } from '../optimize/report';
+import { TARGET_NAMES } from '../protocol';
+import type { Proof } from '../prove/prove';
+import type { Recording } from '../record/recording';
+import { targetsProse } from '../targets';
 import type { HotFunctionLenses } from './code-lens';
 import { reportFailure, workspaceTrusted } from './command-helpers';
 import type { Log } from './log';
-import { measuredLensAdvice, targetsOf } from './optimize-advice';
-import { applyNote, benchView, functionAt, optInChoices, proofView, sideBySideAdvice, targetViews, unusableRecordedArgument, type TargetOutcome } from './optimize-data';
-import type { OptimizeSession, OptimizeViews } from './optimize-panel';
+import { measuredLensAdvice } from './optimize-advice';
+import { applyNote, benchView, functionAt, optInChoices, proofView, pythonOptimizeData, sideBySideAdvice, targetViews, type PythonTargetOutcome, type TargetOutcome } from './optimize-data';
+import type { OptimizeViews } from './optimize-panel';
+import { pythonFunctionAt, pythonTargetSetting } from './optimize-python-command';
+import { pythonInterpreter } from './python-interpreter';
 import { withStageProgress } from './stage-progress';
 
 export interface OptimizeCommandDeps {
-  /** The extension's storage; recordings are kept under `recordings/` in it. */
+  /** The extension's storage; recordings and builds are kept in it (the command line's --store). */
   storage: vscode.Uri;
   log: Log;
   optimizeViews: OptimizeViews;
@@ -42,23 +47,8 @@ function isTarget(arg: unknown): arg is OptimizeTarget {
   return typeof arg === 'object' && arg !== null && typeof (arg as OptimizeTarget).file === 'string' && typeof (arg as OptimizeTarget).name === 'string';
 }
 
-type Outcome =
-  | { kind: 'refused'; refusal: Refusal }
-  | {
-      kind: 'done';
-      session: Omit<OptimizeSession, 'data' | 'targets'>;
-      recording: Recording;
-      reused: boolean;
-      targets: TargetView[];
-      bench?: BenchResult;
-      multi?: MultiBenchResult;
-      prediction?: string;
-      predicted?: Partial<Record<Target, number>>;
-    };
-
 /** Runs `Perf Lab: Optimize Function`. */
 export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: unknown): Promise<void> {
-  const { log } = deps;
   const trusted = await workspaceTrusted(
     'Perf Lab did not optimize this function: it runs the program to record the function\'s real calls, and this folder is not trusted. Trust the folder (Manage Workspace Trust) if you trust its code, then optimize again.',
   );
@@ -74,125 +64,96 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
   } else {
     const editor = vscode.window.activeTextEditor;
     if (editor?.document.uri.scheme === 'file' && /\.py$/i.test(editor.document.uri.fsPath)) {
-      const py = await import('./optimize-python-command');
-      const found = py.pythonFunctionAt(editor.document.getText(), editor.document.offsetAt(editor.selection.active));
+      const found = pythonFunctionAt(editor.document.getText(), editor.document.offsetAt(editor.selection.active));
       if (!found) return void vscode.window.showErrorMessage('Perf Lab: the cursor is not in a top-level def. Move it into the function to optimize.');
-      return py.optimizePythonCommand(deps, editor.document.uri, found);
+      uri = editor.document.uri;
+      name = found;
+    } else {
+      if (!editor || editor.document.uri.scheme !== 'file' || !/\.[cm]?[jt]s$/i.test(editor.document.uri.fsPath)) {
+        void vscode.window.showErrorMessage('Perf Lab: put the cursor in a function of a JavaScript or TypeScript file, then run Optimize Function.');
+        return;
+      }
+      const ts = await loadTypeScript();
+      const doc = editor.document;
+      const found = functionAt(ts, doc.getText(), path.basename(doc.uri.fsPath), doc.offsetAt(editor.selection.active));
+      if (!found) {
+        void vscode.window.showErrorMessage('Perf Lab: the cursor is not in a top-level function (a function declaration, or a const bound to an arrow function). Move it into the function to optimize.');
+        return;
+      }
+      uri = doc.uri;
+      name = found.name;
     }
-    if (!editor || editor.document.uri.scheme !== 'file' || !/\.[cm]?[jt]s$/i.test(editor.document.uri.fsPath)) {
-      void vscode.window.showErrorMessage('Perf Lab: put the cursor in a function of a JavaScript or TypeScript file, then run Optimize Function.');
-      return;
-    }
-    const ts = await loadTypeScript();
-    const doc = editor.document;
-    const found = functionAt(ts, doc.getText(), path.basename(doc.uri.fsPath), doc.offsetAt(editor.selection.active));
-    if (!found) {
-      void vscode.window.showErrorMessage('Perf Lab: the cursor is not in a top-level function (a function declaration, or a const bound to an arrow function). Move it into the function to optimize.');
-      return;
-    }
-    uri = doc.uri;
-    name = found.name;
   }
-  if (/\.py$/i.test(uri.fsPath)) return (await import('./optimize-python-command')).optimizePythonCommand(deps, uri, name);
+  return runOptimize(deps, uri, name, optIns);
+}
 
+/** The flow's events in the Perf Lab log. */
+function logEvents(log: Log, name: string): (e: OptimizeEvent) => void {
+  return (e) => {
+    switch (e.type) {
+      case 'recording-reused':
+      case 'recorded':
+        log.info(`${e.type === 'recorded' ? 'recorded' : 'reusing'} ${e.recording.calls.length} of ${e.recording.totalCalls} calls of ${name}${'runtimeVersion' in e.recording ? ` (${e.recording.runtimeVersion})` : ''}`);
+        return;
+      case 'unavailable':
+        log.warn(`${name}: no ${TARGET_NAMES[e.target].name} version: ${e.reason}`);
+        return;
+      case 'proved':
+        if (e.proof.ok) log.info(`${name}: the ${TARGET_NAMES[e.target].name} version is proven on ${e.proof.cases} cases`);
+        else log.warn(`${name}: the ${TARGET_NAMES[e.target].name} version was not proven: ${e.proof.reason ?? ''}`);
+        return;
+      case 'benchmarked':
+        for (const v of e.bench.variants) log.info(`${name} ${v.name}: median ${v.median.toPrecision(4)} ms per call (±${v.rme.toFixed(1)}%, ${v.samples} samples)`);
+        for (const t of e.bench.targets) log.info(`${name} ${t.name}: ${t.recommendation}`);
+        return;
+      case 'predicted':
+        log.info(`break-even model for ${name}: predicted ${e.checked.prediction.text}; measured ${e.checked.pairs.map((p) => `${TARGET_NAMES[p.target].name} ${p.measured.toFixed(2)}×`).join(', ')}`);
+        return;
+      case 'prediction-unavailable':
+        log.warn(`the break-even model could not predict ${name}: ${e.reason}`);
+        return;
+      default:
+        return;
+    }
+  };
+}
+
+/** Optimizes `name` in `uri` (the workspace is trusted: the caller checked) and shows the outcome. */
+async function runOptimize(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, optIns: OptIn[]): Promise<void> {
+  const { log } = deps;
   const doc = await vscode.workspace.openTextDocument(uri);
   if (doc.isDirty) await doc.save();
   const file = uri.fsPath;
-  const fileName = path.basename(file);
   const source = doc.getText();
   const cfg = vscode.workspace.getConfiguration('perfLab', uri);
-  const nodePath = cfg.get<string>('nodePath', 'node');
-  const store = deps.storage.fsPath;
-  log.info(`optimizing ${name} in ${file}${optIns.length > 0 ? ` (native opt-ins: ${optIns.join(', ')})` : ''}`);
-
+  const python = /\.py$/i.test(file);
+  const interpreter = python ? await pythonInterpreter(uri) : undefined;
+  const request = optimizeRequest({
+    file,
+    functionName: name,
+    target: python ? pythonTargetSetting(cfg) : cfg.get<string>('target', 'wasm'),
+    programArgs: cfg.get<string[]>('args', []),
+    timeoutMs: cfg.get<number>('timeout', 60) * 1000,
+    timeMs: Math.max(0.05, cfg.get<number>('benchmarkTime', 1.5)) * 1000,
+    store: deps.storage.fsPath,
+    nodePath: cfg.get<string>('nodePath', 'node'),
+    ...(interpreter ? { pythonPath: interpreter.path } : {}),
+    optIns,
+    // Apply is offered: a name or a file that would stop it is reported before anything is recorded.
+    willApply: true,
+  });
+  log.info(`optimizing ${name} in ${file}${interpreter ? ` with ${interpreter.path} (${interpreter.from})` : ''} for ${request.targets.map((t) => TARGET_NAMES[t].name).join(', ')}${optIns.length > 0 ? ` (native opt-ins: ${optIns.join(', ')})` : ''}`);
   try {
-    // Before recording: a name or a file that would stop Apply is reported at once, not after the benchmark.
-    await (await import('../apply/apply')).checkApplyClashes({ file, source, functionName: name, targets: targetsOf(cfg.get<string>('target', 'wasm')) });
-    const outcome = await withStageProgress(`Perf Lab: optimizing ${name}`, async (stage): Promise<Outcome> => {
-      let recording = await loadRecording(store, file, name);
-      const reused = recording !== undefined;
-      if (!recording) {
-        recording = await record(
-          { file, functionName: name, nodePath, args: cfg.get<string[]>('args', []), timeoutMs: cfg.get<number>('timeout', 60) * 1000, onOutput: (_s, text) => log.append(text) },
-          stage,
-        );
-        await saveRecording(store, recording);
-      }
-      log.info(`${reused ? 'reusing' : 'recorded'} ${recording.calls.length} of ${recording.totalCalls} calls of ${name}`);
-      const params = recordedParamTypes(recording, recording.arity);
-      const selected = await selectKernel({ source, fileName, functionName: name, ...(params ? { params } : {}) }, stage);
-      if (!selected.ok) {
-        const why = params ? undefined : unusableRecordedArgument(recording.calls, recording.arity);
-        const refusal = why ? { ...selected.refusal, reason: `${selected.refusal.reason} (recorded: ${why})` } : selected.refusal;
-        return { kind: 'refused', refusal };
-      }
-      const targets = targetsOf(cfg.get<string>('target', 'wasm'));
-      const outcomes: TargetOutcome[] = [];
-      for (const t of targets) {
-        try {
-          if (t === 'wasm') {
-            outcomes.push({ target: t, candidate: await compileKernel(selected.kernel, stage) });
-            continue;
-          }
-          const { compileNative } = await import('../compiler/compile-native');
-          outcomes.push({ target: t, candidate: await compileNative(selected.kernel, { ...stage, nodePath: nodePath || 'node', optIns }) });
-        } catch (e) {
-          // With both targets asked for, a missing toolchain refuses that target only; alone, it is the answer.
-          if (targets.length === 1 || e instanceof CancelledError) throw e;
-          const why = userMessage(e);
-          log.warn(`${name}: no ${targetName(t)} version: ${why}`);
-          outcomes.push({ target: t, buildError: why });
-        }
-      }
-      const original = { source, fileName, functionName: name };
-      for (const o of outcomes) if (o.candidate) o.proof = await prove(original, o.candidate, recording, { ...stage, nodePath });
-      const proven = outcomes.filter((o): o is Required<Pick<TargetOutcome, 'candidate' | 'proof'>> & TargetOutcome => !!o.candidate && !!o.proof?.ok);
-      for (const o of outcomes) if (o.proof && !o.proof.ok) log.warn(`${name}: the ${targetName(o.target)} version was not proven: ${o.proof.reason ?? ''}`);
-      const base = { uri, source, functionName: name, outcomes };
-      if (proven.length === 0) return { kind: 'done', session: base, recording, reused, targets: targetViews(name, outcomes, undefined) };
-      const timeMs = Math.max(0.05, cfg.get<number>('benchmarkTime', 1.5)) * 1000;
-      // One run: JavaScript and every proven target, each in its own process, with the same calls per sample.
-      const multi = await benchTargets(original, proven.map((p) => p.candidate), recording, { ...stage, nodePath, timeMs });
-      // The single-target view (and Apply without a choice) uses the target measured fastest, else the first proven.
-      const best = multi.targets.filter((t) => t.verdict === 'faster').sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
-      const chosen = proven.find((p) => p.target === best?.target) ?? proven[0]!;
-      const t = multi.targets.find((x) => x.target === chosen.target)!;
-      const result: BenchResult = { ...multi, speedup: t.speedup, verdict: t.verdict, recommendation: t.recommendation };
-      let prediction: string | undefined;
-      const predicted: Partial<Record<Target, number>> = {};
-      try {
-        const { checkPrediction } = await import('../bench/break-even');
-        const { probeNode } = await import('../profile/node-runner');
-        const runtime = await probeNode(nodePath || 'node');
-        const key = `${file}#${name}`;
-        const checked = await checkPrediction({ execPath: runtime.execPath, version: runtime.version, store, key, recording, candidates: proven.map((p) => p.candidate), bench: multi });
-        prediction = checked.prediction.text;
-        for (const p of checked.prediction.targets) predicted[p.target] = p.speedup;
-        log.info(`break-even model for ${name}: predicted ${prediction}; measured ${multi.targets.map((x) => `${x.name} ${x.speedup.estimate.toFixed(2)}×`).join(', ')}`);
-      } catch (e) {
-        log.warn(`the break-even model could not predict ${name}: ${userMessage(e)}`);
-      }
-      return {
-        kind: 'done',
-        session: { ...base, chosen: chosen.target },
-        recording,
-        reused,
-        bench: result,
-        multi,
-        targets: targetViews(name, outcomes, multi, predicted),
-        predicted,
-        ...(prediction ? { prediction } : {}),
-      };
-    });
-
+    const outcome = await withStageProgress(`Perf Lab: optimizing ${name}`, (stage) =>
+      optimize(request, { signal: stage.signal, progress: stage.progress, events: logEvents(log, name), onOutput: (_s, text) => log.append(text) }),
+    );
     if (outcome.kind === 'refused') {
       const r = outcome.refusal;
       const text = formatRefusal(r);
       deps.lenses.noteRefusal(file, name, text);
       log.warn(`refused ${name}: ${text}`);
       const go = 'Go to Line';
-      const into = targetsOf(cfg.get<string>('target', 'wasm')).map((t) => (t === 'wasm' ? 'WebAssembly' : 'native code')).join(' or ');
-      const pick = await vscode.window.showWarningMessage(`Perf Lab: ${name} cannot be compiled to ${into}: ${text}`, go);
+      const pick = await vscode.window.showWarningMessage(`Perf Lab: ${name} cannot be compiled to ${targetsProse(outcome.targets)}: ${text}`, go);
       if (pick === go) {
         const pos = new vscode.Position(Math.max(0, r.line - 1), Math.max(0, r.column - 1));
         await vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos) });
@@ -200,35 +161,78 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
       return;
     }
     deps.lenses.noteRefusal(file, name, undefined);
-    const { session, recording, reused, targets } = outcome;
-    const chosen = session.outcomes.find((o) => o.target === session.chosen) ?? session.outcomes.find((o) => o.proof) ?? session.outcomes[0]!;
-    const proof = chosen.proof;
-    const result = outcome.bench;
-    const measured = measuredLensAdvice(targets);
-    // The lens shows what was just measured (next to the prediction) without waiting for the next edit or save.
-    deps.lenses.noteResult(file, name, measured ? { ...measured, source } : undefined);
-    if (!proof) throw new PerfLabError(`${name} could not be built for any target: ${targets.map((t) => `${t.name}: ${t.refusal ?? ''}`).join('; ')}`);
-    const side = targets.length > 1;
-    deps.optimizeViews.show({
-      ...session,
-      targets,
-      data: {
-        title: `Optimize: ${name}`,
-        file,
-        functionName: name,
-        line: recording.line,
-        recording: { calls: recording.calls.length, totalCalls: recording.totalCalls, recordedAt: recording.recordedAt, reused },
-        wasmBytes: chosen.candidate?.target === 'wasm' ? chosen.candidate.wasm.length : 0,
-        target: chosen.target,
-        proof: proofView(proof, name),
-        ...(result ? { bench: benchView(result, outcome.multi, outcome.prediction, outcome.predicted) } : {}),
-        canApply: proof.ok,
-        applyNote: applyNote(proof, result),
-        ...(session.outcomes.some((o) => o.target === 'native') ? { optIns: optInChoices(optIns) } : {}),
-        ...(side ? { targets, recommendation: `${sideBySideAdvice(targets)}${outcome.prediction ? ` (the break-even model predicted ${outcome.prediction})` : ''}` } : {}),
-      },
-    });
+    if (outcome.language === 'python') showPython(deps, uri, name, source, outcome, interpreter!.from);
+    else showJs(deps, uri, name, source, outcome, optIns);
   } catch (e) {
     reportFailure(log, e);
+  }
+}
+
+type Done = Extract<OptimizeOutcome, { kind: 'done' }>;
+
+/** The Before/After panel of a JavaScript function: JavaScript against each target, and the break-even model. */
+function showJs(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, source: string, outcome: Done, optIns: OptIn[]): void {
+  const file = uri.fsPath;
+  const recording = outcome.recording as Recording;
+  const outcomes = outcome.targets as TargetOutcome[];
+  const multi = outcome.bench as MultiBenchResult | undefined;
+  const predicted: Partial<Record<Target, number>> = {};
+  for (const p of outcome.prediction?.prediction.targets ?? []) predicted[p.target] = p.speedup;
+  const prediction = outcome.prediction?.prediction.text;
+  const targets = targetViews(name, outcomes, multi, predicted);
+  const chosen = outcomes.find((o) => o.target === outcome.chosen) ?? outcomes.find((o) => o.proof) ?? outcomes[0]!;
+  const proof = chosen.proof as Proof | undefined;
+  const result = multi && outcome.chosen ? benchOf(multi, outcome.chosen as Target) : undefined;
+  const measured = measuredLensAdvice(targets);
+  // The lens shows what was just measured (next to the prediction) without waiting for the next edit or save.
+  deps.lenses.noteResult(file, name, measured ? { ...measured, source } : undefined);
+  if (!proof) throw new PerfLabError(`${name} could not be built for any target: ${targets.map((t) => `${t.name}: ${t.refusal ?? ''}`).join('; ')}`);
+  const side = targets.length > 1;
+  deps.optimizeViews.show({
+    uri,
+    source,
+    functionName: name,
+    outcomes,
+    ...(outcome.chosen ? { chosen: outcome.chosen } : {}),
+    targets,
+    data: {
+      title: `Optimize: ${name}`,
+      file,
+      functionName: name,
+      line: recording.line,
+      recording: { calls: recording.calls.length, totalCalls: recording.totalCalls, recordedAt: recording.recordedAt, reused: outcome.reused },
+      wasmBytes: chosen.candidate?.target === 'wasm' ? chosen.candidate.wasm.length : 0,
+      target: chosen.target,
+      proof: proofView(proof, name),
+      ...(result ? { bench: benchView(result, multi, prediction, predicted) } : {}),
+      canApply: proof.ok,
+      applyNote: applyNote(proof, result),
+      ...(outcomes.some((o) => o.target === 'native') ? { optIns: optInChoices(optIns) } : {}),
+      ...(side ? { targets, recommendation: `${sideBySideAdvice(targets)}${prediction ? ` (the break-even model predicted ${prediction})` : ''}` } : {}),
+    },
+  });
+}
+
+/** The Before/After panel of a Python function: CPython against each target side by side, each with its own Apply. */
+function showPython(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, source: string, outcome: Done, from: string): void {
+  const file = uri.fsPath;
+  const rec = outcome.recording;
+  const outcomes = outcome.targets as PythonTargetOutcome[];
+  const { data, targets: views } = pythonOptimizeData({
+    file,
+    functionName: name,
+    line: rec.line,
+    recording: { calls: rec.calls.length, totalCalls: rec.totalCalls, recordedAt: rec.recordedAt, reused: outcome.reused },
+    runtime: `Python ${outcome.runtime.version} (${outcome.runtime.execPath}, ${from})`,
+    outcomes,
+    ...(outcome.bench ? { bench: outcome.bench as PythonBenchResult } : {}),
+    ...(outcome.chosen ? { chosen: outcome.chosen } : {}),
+  });
+  // The lens shows what was just measured without waiting for the next edit or save.
+  const measured = measuredLensAdvice(views, 'Python');
+  deps.lenses.noteResult(file, name, measured ? { ...measured, source } : undefined);
+  deps.optimizeViews.show({ uri, source, functionName: name, outcomes, ...(data.target ? { chosen: data.target } : {}), python: outcome.runtime.execPath, targets: views, data });
+  if (!outcomes.some((o) => o.proof?.ok)) {
+    void vscode.window.showWarningMessage(`Perf Lab: no rewrite of ${name} was proven equal to the original; the Before/After panel says why for each target.`);
   }
 }

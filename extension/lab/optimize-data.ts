@@ -10,7 +10,8 @@ import type { Proof } from '../prove/prove';
 import type { PythonProof } from '../prove/prove-python';
 import { approx } from '../bench/break-even';
 import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
-import type { PythonTargetOutcome } from '../python-targets';
+import { bestTarget } from '../optimize/optimize';
+export { unusableRecordedArgument } from '../optimize/recorded-arguments';
 import type { BenchView, OptimizeData, PredictedView, ProofView, TargetId, TargetView, VariantName } from '../protocol';
 
 /** Whether a target is one of a Python function's (Numba, Cython, pybind11). */
@@ -128,7 +129,13 @@ export interface TargetOutcome {
   proof?: Proof;
 }
 
-export type { PythonTargetOutcome };
+/** One target of a Python run: what was built and proven (or why it could not be). */
+export interface PythonTargetOutcome {
+  target: PythonTarget;
+  candidate?: PythonCandidate;
+  buildError?: string;
+  proof?: PythonProof;
+}
 
 /** Each target's measurement against the original (the JavaScript and the Python benchmark both give these). */
 interface MeasuredTargets {
@@ -205,6 +212,8 @@ export interface PythonRun {
   runtime: string;
   outcomes: readonly PythonTargetOutcome[];
   bench?: PythonBenchResult;
+  /** The target the optimize flow chose for Apply (its `chosen`). */
+  chosen?: TargetId;
 }
 
 /** The Before/After panel's data of a Python run: CPython against every target asked for, side by side. */
@@ -212,8 +221,9 @@ export function pythonOptimizeData(run: PythonRun): { data: OptimizeData; target
   const { functionName: name } = run;
   const targets = targetViews(name, run.outcomes, run.bench);
   const proven = run.outcomes.filter((o) => o.proof?.ok);
-  const fastest = targets.filter((t) => t.canApply && t.measured).sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0];
-  const chosen = run.outcomes.find((o) => o.target === fastest?.target) ?? proven[0] ?? run.outcomes.find((o) => o.proof) ?? run.outcomes[0];
+  // The flow's choice (bestTarget: the fastest significantly faster, else the first proven) when it made one.
+  const best = run.chosen ?? (run.bench ? bestTarget(run.bench)?.target : undefined);
+  const chosen = run.outcomes.find((o) => o.target === best && o.proof?.ok) ?? proven[0] ?? run.outcomes.find((o) => o.proof) ?? run.outcomes[0];
   const proof: ProofView = chosen?.proof
     ? pythonProofView(chosen.proof, name)
     : { ok: false, cases: 0, recordedCases: 0, edgeCases: 0, mismatches: 0, wasmCalls: 0, fallbacks: 0, recordedWasmCalls: 0, vacuous: false, comparison: '', fallbackReasons: [], notes: [], reason: 'no target was built' };
@@ -273,25 +283,6 @@ export function functionAt(ts: typeof TS, source: string, fileName: string, offs
           return { name: d.name.text, line: line(st) };
         }
       }
-    }
-  }
-  return undefined;
-}
-
-/** Why recorded calls gave the compiler no parameter types: the first argument whose values it does not take. */
-export function unusableRecordedArgument(calls: readonly { args: readonly unknown[] }[], arity: number): string | undefined {
-  const what = (v: unknown): string | undefined => {
-    if (typeof v === 'number' || typeof v === 'boolean') return undefined;
-    if (Array.isArray(v)) return v.every((x) => typeof x === 'number') ? undefined : 'an array holding values that are not numbers';
-    if (ArrayBuffer.isView(v)) return /^Big/.test(v.constructor.name) ? `a ${v.constructor.name}` : undefined;
-    if (v === null) return 'null';
-    if (typeof v === 'object') return 'an object';
-    return `a ${typeof v}`;
-  };
-  for (let i = 0; i < arity; i++) {
-    for (const c of calls) {
-      const w = what(c.args[i]);
-      if (w) return `the program passes ${w} as argument ${i + 1}, and compiled code takes only numbers, booleans, typed arrays and arrays of numbers`;
     }
   }
   return undefined;

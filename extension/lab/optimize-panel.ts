@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ApplyPlan } from '../apply/apply';
 import { PerfLabError, userMessage } from '../errors';
-import type { PythonProof } from '../prove/prove-python';
 import { OPTIMIZE_VIEW_TYPE, type FromWebview, type OptimizeData, type TargetId, type TargetView, type ToWebview } from '../protocol';
 import type { LensResult } from './code-lens';
 import type { Log } from './log';
@@ -193,18 +192,10 @@ export class OptimizeViews implements vscode.Disposable {
     }
   }
 
-  /** The edit that makes the function call its proven rewrite: the JavaScript or the Python apply stage's plan. */
+  /** The edit that makes the function call its proven rewrite: the apply step the command line takes too. */
   private async plan(s: OptimizeSession<TargetOutcome | PythonTargetOutcome>, o: TargetOutcome | PythonTargetOutcome): Promise<ApplyPlan> {
-    const common = { file: s.uri.fsPath, source: s.source, functionName: s.functionName };
-    const { isPythonTarget } = await import('./optimize-data');
-    if (isPythonTarget(o.target)) {
-      const p = o as PythonTargetOutcome;
-      const { planApplyPython } = await import('../apply/apply-python');
-      return planApplyPython({ ...common, candidate: p.candidate!, proof: p.proof as PythonProof, python: s.python ?? 'python3' });
-    }
-    const j = o as TargetOutcome;
-    const { planApply } = await import('../apply/apply');
-    return planApply({ ...common, candidate: j.candidate!, proof: j.proof! });
+    const { planApplyStep } = await import('../optimize/apply-step');
+    return planApplyStep({ file: s.uri.fsPath, source: s.source, functionName: s.functionName, candidate: o.candidate!, proof: o.proof!, ...(s.python ? { python: s.python } : {}) });
   }
 
   dispose(): void {

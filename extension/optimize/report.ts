@@ -1,0 +1,66 @@
+// The optimize flow's results as text: the benchmark tables and the advice. The command line prints them; they live
+// with the flow so that no module needs the command-line entry to format a result.
+import { formatDuration, type BenchResult, type MultiBenchResult } from '../bench/bench';
+import { bestTarget } from './optimize';
+
+/** A number with a fixed count of decimals and thousands separators (en-US). */
+export function fixed(n: number, digits: number): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** Left- and right-aligned columns with two spaces between them. */
+export function formatTable(header: string[], rows: string[][], rightAligned: boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** The variants of a benchmark as a table. */
+function variantsTable(variants: BenchResult['variants']): string {
+  const rows = variants.map((v) => [v.name, formatDuration(v.median), formatDuration(v.mean), `±${fixed(v.rme, 1)}%`, formatDuration(v.sd), v.samples.toLocaleString('en-US')]);
+  return formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]);
+}
+
+/** A speedup as printed: `1.23×`. */
+function times(n: number): string {
+  return `${fixed(n, 2)}×`;
+}
+
+/** The benchmark as a table, then the speedup, the verdict and the advice. */
+export function benchReport(r: BenchResult): string {
+  const [lo, hi] = r.speedup.ci95;
+  return (
+    variantsTable(r.variants) +
+    `\nSpeedup ${times(r.speedup.estimate)} (95% CI ${times(lo)}–${times(hi)}, ratio of medians): ${r.verdict}\n` +
+    `Recommendation: ${r.recommendation}\n` +
+    `  call shape  ${r.callShape}\n` +
+    `  note        ${r.note}\n`
+  );
+}
+
+/** What a table of several targets needs (a JavaScript or a Python benchmark). */
+export type TargetsTable = Pick<MultiBenchResult, 'variants' | 'callShape' | 'note'> & { targets: Pick<MultiBenchResult['targets'][number], 'name' | 'speedup' | 'verdict' | 'recommendation'>[] };
+
+/** The benchmark of several targets: one table, a speedup line per target, and the advice for the fastest. */
+export function multiBenchReport(r: TargetsTable, original = 'JavaScript'): string {
+  const lines = r.targets.map((t) => `Speedup ${t.name.padEnd(11)} ${times(t.speedup.estimate)} (95% CI ${times(t.speedup.ci95[0])}–${times(t.speedup.ci95[1])}, ratio of medians): ${t.verdict}`);
+  const best = bestTarget(r);
+  const advice = best ? best.recommendation : `keep ${original}: ${r.targets.map((t) => `${t.name} ${t.verdict} (${times(t.speedup.estimate)})`).join(', ')}`;
+  return (
+    variantsTable(r.variants) +
+    `\n${lines.join('\n')}\n` +
+    `Recommendation: ${advice}\n` +
+    `  call shape  ${r.callShape}\n` +
+    `  note        ${r.note}\n`
+  );
+}
+
+/** A benchmark of several targets seen as the benchmark of one of them (the single-target report, the panel). */
+export function benchOf(multi: MultiBenchResult, target: MultiBenchResult['targets'][number]['target']): BenchResult {
+  const t = multi.targets.find((x) => x.target === target) ?? multi.targets[0]!;
+  return { ...multi, speedup: t.speedup, verdict: t.verdict, recommendation: t.recommendation };
+}
