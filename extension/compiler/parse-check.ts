@@ -8,11 +8,11 @@ export function firstSyntaxError(ts: typeof TS, sf: TS.SourceFile): string | und
   const d = (sf as unknown as { parseDiagnostics?: readonly TS.DiagnosticWithLocation[] }).parseDiagnostics?.[0];
   if (!d) return undefined;
   const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
-  return `${sf.fileName.replace(/^.*[\\/]/, '')} line ${line + 1}:${character + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+  return `${sf.fileName.replace(/^.*[\\/]/, '')} line ${line + 1}:${character + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ').replace(/\.$/, '')}`;
 }
 
 /** Throws a PerfLabError that names the syntax error and what to do, when the file does not parse. */
 export function assertParses(ts: typeof TS, sf: TS.SourceFile): void {
   const error = firstSyntaxError(ts, sf);
-  if (error) throw new PerfLabError(`${error}. The file has a syntax error: fix it and save, then run Perf Lab again.`);
+  if (error) throw new PerfLabError(`${error}. The file has a syntax error: fix it, save, and run Perf Lab again.`);
 }

@@ -31,6 +31,15 @@ describe('perf-lab on a program that cannot run', () => {
     assertOneLine(await perfLab('optimize', binary, '--fn', 'f', '--store', join(scratch, 'store')), /^perf-lab: binary\.py(: | line \d+: )\w+Error: /);
   });
 
+  it('optimize on a JavaScript or TypeScript file with a syntax error names the file, the line and the error (not a missing function)', async () => {
+    const file = join(scratch, 'broken.js');
+    writeFileSync(file, 'function f(x) {\n  return x +;\n}\nconsole.log(f(1));\n');
+    assertOneLine(await perfLab('optimize', file, '--fn', 'f', '--store', join(scratch, 'store')), /^perf-lab: broken\.js line 2:\d+: Expression expected\. The file has a syntax error/);
+    const ts = join(scratch, 'broken.ts');
+    writeFileSync(ts, 'export function f(x: number): number {\n  return x * (2;\n}\n');
+    assertOneLine(await perfLab('optimize', ts, '--fn', 'f', '--store', join(scratch, 'store')), /^perf-lab: broken\.ts line 2:\d+: '\)' expected\. The file has a syntax error/);
+  });
+
   it('a folder or a named pipe given as the program: said at once', async () => {
     const dir = join(scratch, 'app.js');
     mkdirSync(dir);
