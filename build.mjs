@@ -1,4 +1,6 @@
-// Builds the extension (Node, CommonJS), the command line, the profiler and recorder preloads and the webview (browser, IIFE).
+// Builds the extension (Node, CommonJS), the command line, the profiler and recorder preloads, the child processes'
+// scripts (harnesses, probe) and the webview (browser, IIFE).
+import { readdirSync, readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -12,6 +14,16 @@ const common = {
   metafile: true,
 };
 
+/**
+ * The code in other languages that the emitters copy into what they generate (C++ headers and sources, Python), by
+ * path under extension/: extension/assets.ts reads it from PERF_LAB_ASSETS in the bundles, from the files otherwise.
+ * Read when the build starts (--watch does not see an edited asset).
+ */
+function assets() {
+  const files = readdirSync('extension', { recursive: true }).filter((f) => /\.(h|cc|py)$/.test(f));
+  return Object.fromEntries(files.sort().map((f) => [f.split('\\').join('/'), readFileSync(`extension/${f}`, 'utf8')]));
+}
+
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
   {
@@ -24,6 +36,7 @@ const targets = [
     // 'vscode' is provided by the editor at run time; esbuild ships a native binary; TypeScript's compiler is large
     // and loaded only when a function is compiled, so the extension and the command line share one copy of it.
     external: ['vscode', 'esbuild', 'typescript'],
+    define: { PERF_LAB_ASSETS: JSON.stringify(assets()) },
   },
   {
     ...common,
@@ -32,6 +45,17 @@ const targets = [
     outExtension: { '.js': '.cjs' },
     platform: 'node',
     format: 'cjs',
+    target: 'node18',
+    sourcemap: false,
+  },
+  {
+    // Run by the user's Node.js as ES modules: the proof's and the benchmark's harnesses, the break-even probe.
+    ...common,
+    entryPoints: { 'prove-harness': 'extension/prove/harness-child.ts', 'bench-harness': 'extension/bench/harness-child.ts', 'break-even-probe': 'extension/bench/break-even-probe.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    platform: 'node',
+    format: 'esm',
     target: 'node18',
     sourcemap: false,
   },

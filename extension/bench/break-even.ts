@@ -15,8 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildAddon } from '../../native/build-addon';
+import { asset, childScript } from '../assets';
 import type { Candidate, Target } from '../compiler/compile';
-import { ARRAY_KINDS, type ArrayKind, type Expr, type IrModule, type Stmt } from '../compiler/ir';
+import type { ArrayKind, Expr, IrModule, Stmt } from '../compiler/ir';
 import { walkExpr } from '../compiler/ir-walk';
 import { PerfLabError } from '../errors';
 import { firstLines } from '../profile/run-child';
@@ -293,111 +294,10 @@ export function modelError(pairs: readonly PredictionPair[]): { n: number; media
   return { n: all.length, medianPct: all.length ? median(all) : NaN, meanPct: all.length ? all.reduce((a, b) => a + b, 0) / all.length : NaN, byTarget };
 }
 
-// ---- Measuring: one child process of the user's Node.js, cached per Node version and architecture.
+// ---- Measuring: one child process of the user's Node.js (break-even-probe.ts), cached per Node version and architecture.
 
 /** The trivial addon the Node-API costs are measured with. */
-export const PROBE_ADDON = `#include <node_api.h>
-static napi_value Noop(napi_env env, napi_callback_info info) {
-  size_t argc = 1; napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  return argv[0];
-}
-static napi_value Take(napi_env env, napi_callback_info info) {
-  size_t argc = 1; napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  napi_typedarray_type type; size_t length; void* data; napi_value buffer; size_t offset;
-  napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset);
-  napi_value r; napi_create_double(env, (double)length + (data ? 0 : 1), &r);
-  return r;
-}
-NAPI_MODULE_INIT() {
-  napi_value f;
-  napi_create_function(env, "noop", NAPI_AUTO_LENGTH, Noop, nullptr, &f);
-  napi_set_named_property(env, exports, "noop", f);
-  napi_create_function(env, "take", NAPI_AUTO_LENGTH, Take, nullptr, &f);
-  napi_set_named_property(env, exports, "take", f);
-  return exports;
-}
-`;
-
-/** The measuring script; argv: the probe addon's path ('' when none). Prints one JSON line of BoundaryCosts. */
-export const PROBE_SCRIPT = `// Perf Lab break-even probe: times the boundaries a compiled function crosses.
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
-const KINDS = ${JSON.stringify(ARRAY_KINDS)};
-const addonPath = process.argv[2];
-let sink = 0;
-// Best of several runs of n calls, in ns per call: the least disturbed run.
-function time(n, body) {
-  let best = Infinity;
-  for (let r = 0; r < 7; r++) {
-    const t0 = process.hrtime.bigint();
-    body(n);
-    const t = Number(process.hrtime.bigint() - t0) / n;
-    if (r > 0 && t < best) best = t;
-  }
-  return best;
-}
-// (module (memory (export "memory") 1) (func (export "f") (param i32) (result i32) local.get 0 i32.const 1 i32.add))
-const bytes = new Uint8Array([0,97,115,109,1,0,0,0, 1,6,1,96,1,127,1,127, 3,2,1,0, 5,3,1,0,1,
-  7,14,2,1,102,0,0,6,109,101,109,111,114,121,2,0, 10,9,1,7,0,32,0,65,1,106,11]);
-const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-const wf = inst.exports.f;
-const memory = inst.exports.memory;
-function jsf(x) { return (x + 1) | 0; }
-`;
-
-function probeSource(): string {
-  return PROBE_SCRIPT + PROBE_BODY;
-}
-
-const PROBE_BODY = `const N = 2_000_000;
-const wrapWasm = (x) => wf(x);
-const jsCallNs = time(N, (n) => { let s = 0; for (let i = 0; i < n; i++) s = jsf(s); sink += s; });
-const wasmCallNs = time(N, (n) => { let s = 0; for (let i = 0; i < n; i++) s = wrapWasm(s); sink += s; });
-const M = 4096;
-const wasmElementNs = {};
-for (const kind of KINDS) {
-  const C = kind === 'Array' ? Float64Array : globalThis[kind];
-  const view = new C(memory.buffer, 0, M);
-  const src = kind === 'Array' ? Array.from({ length: M }, (_, i) => i * 0.5) : new C(M).fill(3);
-  wasmElementNs[kind] = time(400, (n) => { for (let i = 0; i < n; i++) view.set(src, 0); sink += view[1]; }) / M;
-}
-// What one small array costs the loader besides its elements: its type check, length, offset and a short copy.
-const heap = new Float64Array(memory.buffer);
-const small = new Float64Array(5).fill(1.5);
-function passArray(a, off) {
-  if (a === null || typeof a !== 'object' || Object.getPrototypeOf(a) !== Float64Array.prototype || a.length > 0x7fffffff) return -1;
-  const b = off >> 3;
-  for (let i = 0, n = a.length; i < n; i++) heap[b + i] = a[i];
-  return b + a.length;
-}
-const wasmArrayNs = Math.max(0, time(N / 4, (n) => { let s = 0; for (let i = 0; i < n; i++) s += passArray(small, (i & 7) << 6); sink += s; }) - jsCallNs - 5 * wasmElementNs.Float64Array);
-const plain = Array.from({ length: M }, (_, i) => i * 0.5);
-const nativeArrayElementNs = time(400, (n) => {
-  for (let r = 0; r < n; r++) {
-    const c = new Float64Array(plain.length);
-    for (let i = 0, m = plain.length; i < m; i++) { const x = plain[i]; if (typeof x !== 'number') break; c[i] = x; }
-    sink += c[1];
-  }
-}) / M;
-let napiCallNs = NaN;
-let napiTypedArrayNs = NaN;
-if (addonPath) {
-  try {
-    const addon = require(addonPath);
-    const noop = addon.noop;
-    const take = addon.take;
-    napiCallNs = time(N / 4, (n) => { let s = 0; for (let i = 0; i < n; i++) s = noop(s); sink += s; });
-    const ta = new Float64Array(16);
-    napiTypedArrayNs = Math.max(0, time(N / 4, (n) => { let s = 0; for (let i = 0; i < n; i++) s += take(ta); sink += s; }) - napiCallNs);
-  } catch (e) {
-    process.stderr.write('the probe addon could not be loaded: ' + (e && e.message) + '\\n');
-  }
-}
-process.stdout.write(JSON.stringify({ node: process.versions.node, arch: process.arch, measuredAt: new Date().toISOString(),
-  jsCallNs, wasmCallNs, wasmArrayNs, napiCallNs, napiTypedArrayNs, wasmElementNs, nativeArrayElementNs, sink: sink > 0 }) + '\\n');
-`;
+const PROBE_ADDON = 'bench/runtime/probe-addon.cc';
 
 function costsPath(store: string, nodeVersion: string, arch: string): string {
   return join(store, 'break-even', `costs-node${nodeVersion.replace(/^v/, '')}-${arch}.json`);
@@ -457,14 +357,13 @@ export async function boundaryCosts(o: MeasureOptions): Promise<BoundaryCosts & 
   }
   let addonPath = '';
   try {
-    addonPath = (await buildAddon(PROBE_ADDON, { nodePath: o.execPath, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) })).addonPath;
+    addonPath = (await buildAddon(asset(PROBE_ADDON), { nodePath: o.execPath, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) })).addonPath;
   } catch {
     // No toolchain: the Node-API costs stay unknown and the native target is not predicted.
   }
+  const script = childScript('break-even-probe.mjs');
   const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-break-even-'));
   try {
-    const script = join(tmp, 'probe.mjs');
-    await writeFile(script, probeSource());
     let stdout: string;
     try {
       ({ stdout } = await promisify(execFile)(o.execPath, [script, addonPath], { cwd: tmp, timeout: 60_000, maxBuffer: 1 << 20 }));

@@ -2,7 +2,7 @@
 // process of the user's Node.js, and compares every result and every array argument after the call. A mismatch
 // is shrunk to the smallest counter-example found. A proof in which the WebAssembly code (almost) never ran proves
 // nothing, and says so.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { targetName, type Candidate, type StageOptions, type Target } from '../compiler/compile';
@@ -12,7 +12,7 @@ import { probeNode } from '../profile/node-runner';
 import { isReplayable, type Recording } from '../record/recording';
 import { callError, compareCalls, show, type ArgDiff, type ErrorSize, type Outcome, type Tolerance } from './compare';
 import { copyArgs, defaultArgs, edgeCases, elementCount, type ProofCase } from './edge-cases';
-import { PROVE_HARNESS } from './harness';
+import { proveHarnessPath } from './harness';
 import { writeModules, type OriginalFunction } from './modules';
 import { ProofSession, type CaseResult, type CaseRun } from './session';
 import { shrinkCandidates, smaller } from './shrink';
@@ -146,11 +146,9 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
   try {
     progress({ message: 'Writing the original and the candidate…' });
     const modules = await writeModules(tmp, original, candidate);
-    const harnessPath = join(tmp, 'harness.mjs');
-    await writeFile(harnessPath, PROVE_HARNESS);
     session = new ProofSession({
       execPath: runtime.execPath,
-      harnessPath,
+      harnessPath: proveHarnessPath(),
       harnessArgs: [modules.originalUrl, modules.loaderUrl, original.functionName],
       cwd: opts.cwd ?? tmp,
       signal: opts.signal,

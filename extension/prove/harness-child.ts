@@ -1,0 +1,84 @@
+// The proof's child process (dist/prove-harness.mjs, run by the user's Node.js): imports the original and the
+// candidate's loader, runs each case it is sent through both on fresh copies of the arguments, and sends back what
+// each returned or threw, the arguments after the call, and whether the compiled code ran. argv: original module
+// URL, loader URL, function name. Comparing is left to the parent, so the harness stays small.
+import type { FromHarness, HarnessRun, ToHarness } from './harness';
+
+type Fn = (...args: unknown[]) => unknown;
+interface Loader {
+  bind(original: Fn): Fn;
+  stats: { calls: number; fallbacks: number; reason: string };
+  loadError?: unknown;
+}
+
+function send(m: FromHarness): void {
+  process.send!(m);
+}
+
+/** Copies of the arguments, the same object twice staying one copy. */
+function copy(args: unknown[]): unknown[] {
+  const seen = new Map<unknown, unknown>();
+  return args.map((a) => {
+    if (a === null || typeof a !== 'object') return a;
+    let c = seen.get(a);
+    if (c === undefined) {
+      c = Array.isArray(a) ? a.slice() : ArrayBuffer.isView(a) ? (a as unknown as { slice(): unknown }).slice() : structuredClone(a);
+      seen.set(a, c);
+    }
+    return c;
+  });
+}
+
+function sendable(v: unknown): unknown {
+  try {
+    structuredClone(v);
+    return v;
+  } catch {
+    return String(v);
+  }
+}
+
+function run(f: Fn, args: unknown[]): HarnessRun {
+  const a = copy(args);
+  const t0 = performance.now();
+  try {
+    const value = f(...a);
+    return { value: sendable(value), args: a, ms: performance.now() - t0 };
+  } catch (e) {
+    const err = e as { name?: string; message?: string } | null;
+    return { threw: (err && err.name ? err.name + ': ' : '') + (err && err.message !== undefined ? err.message : String(e)), args: a, ms: performance.now() - t0 };
+  }
+}
+
+async function main(): Promise<void> {
+  const [originalUrl, loaderUrl, name] = process.argv.slice(2) as [string, string, string];
+  const original = ((await import(originalUrl)) as Record<string, Fn>)[name]!;
+  const loader = (await import(loaderUrl)) as Loader;
+  const compiled = loader.bind(original);
+  const stats = loader.stats;
+
+  // One case per turn of the event loop, so that each answer leaves before the next case starts
+  // (the parent stops a case that runs too long by ending this process).
+  function runCases(cases: ToHarness['cases'], i: number): void {
+    if (i >= cases.length) {
+      send({ type: 'batch-done' });
+      return;
+    }
+    const { id, args } = cases[i]!;
+    const expected = run(original, args);
+    const calls = stats.calls;
+    const fallbacks = stats.fallbacks;
+    const actual = run(compiled, args);
+    const wasm = stats.calls === calls + 1 && stats.fallbacks === fallbacks;
+    send({ type: 'case', id, expected, actual, wasm, reason: wasm ? '' : stats.reason });
+    setImmediate(runCases, cases, i + 1);
+  }
+
+  process.on('message', (m: ToHarness | null) => {
+    if (m && m.type === 'cases') runCases(m.cases, 0);
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', loadError: loader.loadError ? String(loader.loadError) : null });
+}
+
+await main();
