@@ -23,6 +23,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledError, PerfLabError } from '../errors';
 import { noProgress } from '../progress';
+import { TARGET_NAMES } from '../protocol';
 import { pythonScript } from '../python-script';
 import type { Tolerance } from '../prove/compare';
 import type { StageOptions } from './compile';
@@ -49,7 +50,7 @@ export function pythonTargetsOf(target: PythonTarget | 'auto'): PythonTarget[] {
 
 /** A target's name as the user reads it (the benchmark's variant names). */
 export function pythonTargetName(t: PythonTarget): 'Numba' | 'Cython' | 'pybind11' {
-  return t === 'numba' ? 'Numba' : t === 'cython' ? 'Cython' : 'pybind11';
+  return TARGET_NAMES[t].name as 'Numba' | 'Cython' | 'pybind11';
 }
 
 /** The Python function chosen for compilation, lowered: what every Python backend compiles. */

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { CancelledError } from '../errors';
 import { noProgress, type ProgressSink } from '../progress';
+import { TARGET_NAMES } from '../protocol';
 import { compileWasm, type WasmAbi } from './backend-wasm';
 import type { NativeCandidate } from './compile-native';
 import { loadTypeScript, lowerJs, type FrontendOptions, type Kernel } from './frontend-js';
@@ -35,9 +36,9 @@ export type Candidate = WasmCandidate | NativeCandidate;
 /** The targets a kernel can be compiled to. */
 export type Target = Candidate['target'];
 
-/** The target's name as the user reads it. */
+/** The target's name as the user reads it (the registry's, protocol.ts TARGET_NAMES). */
 export function targetName(target: Target): 'WebAssembly' | 'native' {
-  return target === 'wasm' ? 'WebAssembly' : 'native';
+  return TARGET_NAMES[target].name as 'WebAssembly' | 'native';
 }
 
 export type CompileResult = { ok: true; candidate: WasmCandidate } | { ok: false; refusal: Refusal };

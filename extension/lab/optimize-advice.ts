@@ -7,7 +7,7 @@ import type { Target } from '../compiler/compile';
 import { ARRAY_KINDS, type ArrayKind } from '../compiler/ir';
 import { isReplayable, type Recording } from '../record/recording';
 import { typedKind, sameSnapshot } from '../record/value-codec';
-import type { TargetView } from '../protocol';
+import { TARGET_NAMES, type TargetView } from '../protocol';
 
 /** What the lens shows: a short title suffix and the tooltip's sentence. */
 export interface LensAdvice {
@@ -42,12 +42,11 @@ export function recordedShapes(recording: Recording): ArrayShape[] {
   return out;
 }
 
-const NAMES: Record<Target, string> = { wasm: 'WebAssembly', native: 'native' };
 
 /** The lens advice of a prediction: the best target with its predicted speedup, or why to keep JavaScript. */
 export function lensAdvice(p: Prediction, calls: number): LensAdvice {
   const best = p.pick ? p.targets.find((t) => t.target === p.pick) : undefined;
-  const title = best ? `${NAMES[best.target]} ${approx(best.speedup)}` : p.text;
+  const title = best ? `${TARGET_NAMES[best.target].name} ${approx(best.speedup)}` : p.text;
   const perCall = p.jsNs < 1000 ? `${Math.round(p.jsNs)} ns` : p.jsNs < 1e6 ? `${(p.jsNs / 1000).toFixed(1)} µs` : `${(p.jsNs / 1e6).toFixed(1)} ms`;
   return {
     title,

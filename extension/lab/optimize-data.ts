@@ -3,7 +3,7 @@
 import type * as TS from 'typescript';
 import type { BenchResult, MultiBenchResult } from '../bench/bench';
 import type { PythonBenchResult } from '../bench/bench-python';
-import { targetName, type Candidate, type Target } from '../compiler/compile';
+import type { Candidate, Target } from '../compiler/compile';
 import { pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
 import { show } from '../prove/compare';
 import type { Proof } from '../prove/prove';
@@ -12,16 +12,16 @@ import { approx } from '../bench/break-even';
 import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
 import { bestTarget } from '../optimize/optimize';
 export { unusableRecordedArgument } from '../optimize/recorded-arguments';
-import type { BenchView, OptimizeData, PredictedView, ProofView, TargetId, TargetView, VariantName } from '../protocol';
+import { TARGET_NAMES, type BenchView, type OptimizeData, type PredictedView, type ProofView, type TargetId, type TargetView, type VariantName } from '../protocol';
 
 /** Whether a target is one of a Python function's (Numba, Cython, pybind11). */
 export function isPythonTarget(t: TargetId): t is PythonTarget {
-  return t === 'numba' || t === 'cython' || t === 'pybind11';
+  return TARGET_NAMES[t].language === 'python';
 }
 
 /** A target's name as the benchmark and the panel print it. */
 export function targetIdName(t: TargetId): VariantName {
-  return isPythonTarget(t) ? pythonTargetName(t) : targetName(t);
+  return TARGET_NAMES[t].name;
 }
 
 /** The fields a JavaScript and a Python proof share, as the panel shows them. */
@@ -93,7 +93,7 @@ function predictedView(speedup: number): PredictedView {
 export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?: string, predicted?: Partial<Record<Target, number>>): BenchView {
   const targets = multi && multi.targets.length > 1 ? multi.targets.map((t) => ({ name: t.name, estimate: t.speedup.estimate, ci95: [t.speedup.ci95[0], t.speedup.ci95[1]] as [number, number], verdict: t.verdict })) : undefined;
   const byName: Partial<Record<VariantName, PredictedView>> = {};
-  for (const [t, x] of Object.entries(predicted ?? {}) as [Target, number][]) if (Number.isFinite(x)) byName[targetName(t)] = predictedView(x);
+  for (const [t, x] of Object.entries(predicted ?? {}) as [Target, number][]) if (Number.isFinite(x)) byName[TARGET_NAMES[t].name] = predictedView(x);
   return {
     ...(targets ? { targets } : {}),
     ...(prediction ? { prediction } : {}),
@@ -110,7 +110,7 @@ export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?:
 /** What the Apply button says beside it. */
 export function applyNote(proof: { ok: boolean; reason?: string; target?: TargetId }, bench: Pick<BenchResult, 'verdict'> | undefined): string {
   const python = !!proof.target && isPythonTarget(proof.target);
-  const name = python ? targetIdName(proof.target!) : proof.target === 'native' ? 'native' : 'WebAssembly';
+  const name = TARGET_NAMES[proof.target ?? 'wasm'].name;
   if (!proof.ok) return `Apply is disabled: ${proof.reason ?? `the ${name} version is not proven equal to the original.`}`;
   if (!bench) return 'Apply writes the proven rewrite; it was not measured.';
   if (bench.verdict === 'faster') {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ApplyPlan } from '../apply/apply';
 import { PerfLabError, userMessage } from '../errors';
-import { OPTIMIZE_VIEW_TYPE, type FromWebview, type OptimizeData, type TargetId, type TargetView, type ToWebview } from '../protocol';
+import { OPTIMIZE_VIEW_TYPE, TARGET_NAMES, type FromWebview, type OptimizeData, type TargetId, type TargetView, type ToWebview } from '../protocol';
 import type { LensResult } from './code-lens';
 import type { Log } from './log';
 import { loadPage, NotedState, openSource, SharedPanel, showPageError } from './panels';
@@ -148,7 +148,7 @@ export class OptimizeViews implements vscode.Disposable {
     const name = s.functionName;
     const which = target ?? s.chosen ?? s.outcomes.find((o) => o.proof?.ok)?.target ?? s.outcomes[0]?.target ?? 'wasm';
     const { targetIdName } = await import('./optimize-data');
-    const as = which === 'native' ? 'native code' : targetIdName(which);
+    const as = TARGET_NAMES[which].prose;
     try {
       const outcome = s.outcomes.find((o) => o.target === which);
       if (!outcome?.candidate || !outcome.proof?.ok) throw new PerfLabError(`${name} is not proven equal to its ${as} version, so it cannot be applied.`);

@@ -1,7 +1,7 @@
 // The Before/After page of an optimized function: the proof, the benchmark as a chart and a table, the speedup with
 // its interval and the verdict in plain words, and Apply. The same bundle as the flame graph, another page. The
 // original is JavaScript (against WebAssembly and native code) or CPython (against Numba, Cython and pybind11).
-import type { BenchView, FromWebview, OptimizeData, ProofView, TargetView, ToWebview, VariantName, VariantView } from '../../extension/protocol';
+import { TARGET_NAMES, type BenchView, type FromWebview, type OptimizeData, type ProofView, type TargetView, type ToWebview, type VariantName, type VariantView } from '../../extension/protocol';
 import { el } from '../dom';
 import pageCss from './before-after.css';
 
@@ -117,7 +117,7 @@ function barClass(name: VariantName): string {
 
 function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   const header = el('header', 'header');
-  const versus = d.targets ? d.targets.map((t) => t.name).join(' vs ') : d.target === 'native' ? 'native' : 'WebAssembly';
+  const versus = d.targets ? d.targets.map((t) => t.name).join(' vs ') : TARGET_NAMES[d.target ?? 'wasm'].name;
   const title = el('h1', 'title', `${d.functionName}: ${original(d)} vs ${versus}`);
   title.id = 'title';
   const summary = el('p', 'summary');
@@ -139,8 +139,8 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   }
   if (d.restored) header.append(restoredBanner(d, deps));
   if (d.targets) return [header, ...sideBySide(d, d.targets, deps)];
-  const out: HTMLElement[] = [header, proofSection(d.proof, d.target === 'native' ? 'native code' : 'WebAssembly', original(d))];
-  if (d.bench) out.push(benchSection(d.bench, d.target === 'native' ? 'Native code' : 'WebAssembly'));
+  const out: HTMLElement[] = [header, proofSection(d.proof, TARGET_NAMES[d.target ?? 'wasm'].prose, original(d))];
+  if (d.bench) out.push(benchSection(d.bench, TARGET_NAMES[d.target ?? 'wasm'].title));
   out.push(applySection(d, deps));
   if (d.optIns) out.push(optInSection(d, deps));
   return out;
@@ -446,7 +446,7 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions:
     const details = el('details', 'target-proof');
     if (!t.proof.ok) details.open = true;
     details.append(el('summary', undefined, `Proof: ${t.proof.cases.toLocaleString('en-US')} cases, ${t.proof.mismatches} mismatches`));
-    details.append(proofSection(t.proof, t.name === 'native' ? 'native code' : t.name, original(d), `-${t.target}`));
+    details.append(proofSection(t.proof, TARGET_NAMES[t.target].prose, original(d), `-${t.target}`));
     card.append(details);
   }
   return card;
