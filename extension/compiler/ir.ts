@@ -61,11 +61,6 @@ export function elementType(kind: ArrayKind): NumType {
   }
 }
 
-/** The type an element write takes: the frontend applies JavaScript's conversion (ToInt32, ToUint8Clamp) first. */
-export function storeType(kind: ArrayKind): NumType {
-  return elementType(kind) === 'f64' ? 'f64' : 'i32';
-}
-
 export function isArrayType(t: ValueType): t is ArrayType {
   return typeof t === 'object';
 }
@@ -135,9 +130,6 @@ export type Stmt =
   | { kind: 'break'; label: number }
   | { kind: 'continue'; label: number }
   | { kind: 'return'; value?: Expr };
-
-/** Bail-out: the compiled code gives up on this call and the caller runs the original function instead. */
-export const BAIL_NOTE = 'bails out to the original function';
 
 export interface IrLocal {
   name: string;
