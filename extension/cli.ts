@@ -14,7 +14,7 @@ import { parseOptIns, type OptIn } from '../native/opt-ins';
 import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
 import { planApplyStep } from './optimize/apply-step';
-import { optimize, optimizeRequest, type AnyCandidate, type AnyProof, type OptimizeEvent, type OptimizeOutcome } from './optimize/optimize';
+import { optimize, optimizeRequest, type AnyCandidate, type AnyProof, type OptimizeEvent, type OptimizeInput, type OptimizeOutcome } from './optimize/optimize';
 import { benchOf, benchReport, fixed, formatTable, multiBenchReport } from './optimize/report';
 import type { ProgressSink } from './progress';
 import { functionStats, totalWeight } from './profile/aggregate';
@@ -696,12 +696,13 @@ function predictionText(c: CheckedPrediction, store: string): string {
   return out;
 }
 
-/** record → compile → prove → bench (→ apply), printing each stage; `ok` is false on a refusal or when nothing was proven. */
-export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; outcome: OptimizeOutcome }> {
-  const request = optimizeRequest({
+/** What the command line hands the optimize flow (the editor's counterpart: lab/optimize-input.ts). */
+export function cliOptimizeInput(o: OptimizeFlowOptions): OptimizeInput {
+  const target = /\.py$/i.test(o.path) ? o.pythonTarget : o.target;
+  return {
     file: o.path,
     functionName: o.functionName,
-    ...(/\.py$/i.test(o.path) ? (o.pythonTarget ? { target: o.pythonTarget } : {}) : o.target ? { target: o.target } : {}),
+    ...(target ? { target } : {}),
     programArgs: o.programArgs,
     timeoutMs: o.timeoutMs,
     timeMs: o.timeMs,
@@ -711,7 +712,12 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
     ...(o.pythonPath ? { pythonPath: o.pythonPath } : {}),
     ...(o.optIns ? { optIns: o.optIns } : {}),
     willApply: o.apply === true,
-  });
+  };
+}
+
+/** record → compile → prove → bench (→ apply), printing each stage; `ok` is false on a refusal or when nothing was proven. */
+export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; outcome: OptimizeOutcome }> {
+  const request = optimizeRequest(cliOptimizeInput(o));
   const printer = optimizePrinter(io, o.functionName, o.store);
   const outcome = await optimize(request, { signal, events: printer.events, progress: printer.progress, ...(io.programOutput ? { onOutput: io.programOutput } : {}) });
   if (outcome.kind === 'refused') {

@@ -20,6 +20,7 @@ import type { HotFunctionLenses } from './code-lens';
 import { reportFailure, workspaceTrusted } from './command-helpers';
 import type { Log } from './log';
 import { measuredLensAdvice } from './optimize-advice';
+import { editorOptimizeInput } from './optimize-input';
 import { applyNote, benchView, functionAt, optInChoices, proofView, pythonOptimizeData, sideBySideAdvice, targetViews, type PythonTargetOutcome, type TargetOutcome } from './optimize-data';
 import type { OptimizeViews } from './optimize-panel';
 import { pythonFunctionAt, pythonTargetSetting } from './optimize-python-command';
@@ -128,20 +129,15 @@ async function runOptimize(deps: OptimizeCommandDeps, uri: vscode.Uri, name: str
   const cfg = vscode.workspace.getConfiguration('perfLab', uri);
   const python = /\.py$/i.test(file);
   const interpreter = python ? await pythonInterpreter(uri) : undefined;
-  const request = optimizeRequest({
-    file,
-    functionName: name,
+  const settings = {
     target: python ? pythonTargetSetting(cfg) : cfg.get<string>('target', 'wasm'),
-    programArgs: cfg.get<string[]>('args', []),
-    timeoutMs: cfg.get<number>('timeout', 60) * 1000,
-    timeMs: Math.max(0.05, cfg.get<number>('benchmarkTime', 1.5)) * 1000,
-    store: deps.storage.fsPath,
+    args: cfg.get<string[]>('args', []),
+    timeoutS: cfg.get<number>('timeout', 60),
+    benchmarkTimeS: cfg.get<number>('benchmarkTime', 1.5),
     nodePath: cfg.get<string>('nodePath', 'node'),
     ...(interpreter ? { pythonPath: interpreter.path } : {}),
-    optIns,
-    // Apply is offered: a name or a file that would stop it is reported before anything is recorded.
-    willApply: true,
-  });
+  };
+  const request = optimizeRequest(editorOptimizeInput(file, name, deps.storage.fsPath, settings, optIns));
   log.info(`optimizing ${name} in ${file}${interpreter ? ` with ${interpreter.path} (${interpreter.from})` : ''} for ${request.targets.map((t) => TARGET_NAMES[t].name).join(', ')}${optIns.length > 0 ? ` (native opt-ins: ${optIns.join(', ')})` : ''}`);
   try {
     const outcome = await withStageProgress(`Perf Lab: optimizing ${name}`, (stage) =>

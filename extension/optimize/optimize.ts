@@ -76,8 +76,9 @@ export function optimizeRequest(i: OptimizeInput): OptimizeRequest {
     timeMs: i.timeMs ?? 1500,
     store: i.store,
     rerecord: i.rerecord === true,
-    ...(i.nodePath ? { nodePath: i.nodePath } : {}),
-    ...(i.pythonPath ? { pythonPath: i.pythonPath } : {}),
+    // `node` and `python3` are the defaults: a request names an executable only when it is another.
+    ...(i.nodePath && i.nodePath !== 'node' ? { nodePath: i.nodePath } : {}),
+    ...(i.pythonPath && i.pythonPath !== 'python3' ? { pythonPath: i.pythonPath } : {}),
     ...(i.optIns && i.optIns.length > 0 && language === 'js' ? { optIns: i.optIns } : {}),
     willApply: i.willApply === true,
   };
