@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { cliOptimizeInput } from '../../../extension/cli';
 import { editorOptimizeInput } from '../../../extension/lab/optimize-input';
-import { bestTarget, isUnavailable, optimize, optimizeRequest, type OptimizeEvent, type OptimizeOutcome } from '../../../extension/optimize/optimize';
+import { bestTarget, isUnavailable, optimize, optimizeRequest, type AnyBench, type OptimizeEvent, type OptimizeOutcome } from '../../../extension/optimize/optimize';
 import { CancelledError, PerfLabError } from '../../../extension/errors';
 import { buildCacheDir, targetsFor } from '../../../extension/targets';
 
@@ -53,7 +53,7 @@ describe('optimize: one flow for the command line and the editor', () => {
     const shape = (o: OptimizeOutcome) => {
       assert.equal(o.kind, 'done');
       if (o.kind !== 'done') throw new Error('refused');
-      return { targets: o.targets.map((t) => [t.target, t.status, t.proof?.ok ?? null]), bestIsTheRule: o.best === bestTarget(o.bench!)?.target, chosenIsProven: o.targets.some((t) => t.target === o.chosen && t.proof?.ok) };
+      return { targets: o.targets.map((t) => [t.target, t.status, t.proof?.ok ?? null]), bestIsTheRule: o.best === bestTarget<AnyBench['targets'][number]>(o.bench!)?.target, chosenIsProven: o.targets.some((t) => t.target === o.chosen && t.proof?.ok) };
     };
     assert.deepEqual(shape(first.outcome), shape(second.outcome));
     assert.deepEqual(shape(first.outcome).targets.map((t) => t[0]), ['wasm', 'native']);
