@@ -74,7 +74,8 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
 export function codeServerProblem(): string | undefined {
   if (!existsSync(MARKER) || !existsSync(ENTRY)) return 'not installed';
   const r = spawnSync(process.execPath, [ENTRY, '--version'], { encoding: 'utf8', timeout: 30_000 });
-  if (r.status === 0 && r.stdout.startsWith(CODE_SERVER_VERSION)) return undefined;
+  // With an empty HOME, code-server first says that it wrote its default config file; the version is a later line.
+  if (r.status === 0 && r.stdout.split('\n').some((line) => line.startsWith(`${CODE_SERVER_VERSION} `))) return undefined;
   return `\`code-server --version\` gave ${r.error ?? r.signal ?? `exit code ${r.status}`}: ${r.stdout}${r.stderr}`;
 }
 
