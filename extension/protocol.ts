@@ -104,10 +104,10 @@ export interface ProofView {
   recordedCases: number;
   edgeCases: number;
   mismatches: number;
-  /** Cases on which the WebAssembly code ran, and on which it fell back to JavaScript. */
-  wasmCalls: number;
+  /** Cases on which the compiled code ran, and on which it fell back to the original. */
+  compiledCalls: number;
   fallbacks: number;
-  recordedWasmCalls: number;
+  recordedCompiledCalls: number;
   vacuous: boolean;
   /** How results were compared, in words. */
   comparison: string;

@@ -127,11 +127,6 @@ const registry = new Map<PythonTarget, () => Promise<PythonBackend>>([
   ['pybind11', async () => (await import('./backend-pybind11')).pybind11Backend],
 ]);
 
-/** Registers a backend (each backend file calls this for itself; the registry loads them late). */
-export function registerPythonBackend(target: PythonTarget, load: () => Promise<PythonBackend>): void {
-  registry.set(target, load);
-}
-
 /** The backend of a target; a target without one is a PerfLabError that says so. */
 export async function pythonBackend(target: PythonTarget): Promise<PythonBackend> {
   const load = registry.get(target);
@@ -378,11 +373,6 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   if (reportsNp) L.push(`    return ${box} if _result_np[0] else _result`);
   else L.push(entry.resultNumpy ? `    return ${box}` : '    return _result');
   return L.join('\n') + '\n';
-}
-
-/** The element dtype a kernel receives for an array parameter. */
-export function pyDtype(t: PyArrayType): 'float64' | 'int64' {
-  return t.element === 'float' ? 'float64' : 'int64';
 }
 
 /** The entry function of a kernel's IR. */

@@ -32,9 +32,9 @@ function proofFields(p: Omit<Proof, 'target' | 'counterexample'>): ProofView {
     recordedCases: p.recordedCases,
     edgeCases: p.edgeCases,
     mismatches: p.mismatches,
-    wasmCalls: p.wasmCalls,
+    compiledCalls: p.compiledCalls,
     fallbacks: p.fallbacks,
-    recordedWasmCalls: p.recordedWasmCalls,
+    recordedCompiledCalls: p.recordedCompiledCalls,
     vacuous: p.vacuous,
     comparison: p.comparison,
     fallbackReasons: p.fallbackReasons.slice(0, 5),
@@ -226,7 +226,7 @@ export function pythonOptimizeData(run: PythonRun): { data: OptimizeData; target
   const chosen = run.outcomes.find((o) => o.target === best && o.proof?.ok) ?? proven[0] ?? run.outcomes.find((o) => o.proof) ?? run.outcomes[0];
   const proof: ProofView = chosen?.proof
     ? pythonProofView(chosen.proof, name)
-    : { ok: false, cases: 0, recordedCases: 0, edgeCases: 0, mismatches: 0, wasmCalls: 0, fallbacks: 0, recordedWasmCalls: 0, vacuous: false, comparison: '', fallbackReasons: [], notes: [], reason: 'no target was built' };
+    : { ok: false, cases: 0, recordedCases: 0, edgeCases: 0, mismatches: 0, compiledCalls: 0, fallbacks: 0, recordedCompiledCalls: 0, vacuous: false, comparison: '', fallbackReasons: [], notes: [], reason: 'no target was built' };
   const bench = run.bench ? pythonBenchView(run.bench) : undefined;
   const measured = chosen && run.bench?.targets.find((t) => t.target === chosen.target);
   const data: OptimizeData = {

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const [originalUrl, loaderUrl, name] = process.argv.slice(2) as [string, string, string];
   const original = ((await import(originalUrl)) as Record<string, Fn>)[name]!;
   const loader = (await import(loaderUrl)) as Loader;
-  const compiled = loader.bind(original);
+  const bound = loader.bind(original);
   const stats = loader.stats;
 
   // One case per turn of the event loop, so that each answer leaves before the next case starts
@@ -68,9 +68,9 @@ async function main(): Promise<void> {
     const expected = run(original, args);
     const calls = stats.calls;
     const fallbacks = stats.fallbacks;
-    const actual = run(compiled, args);
-    const wasm = stats.calls === calls + 1 && stats.fallbacks === fallbacks;
-    send({ type: 'case', id, expected, actual, wasm, reason: wasm ? '' : stats.reason });
+    const actual = run(bound, args);
+    const compiled = stats.calls === calls + 1 && stats.fallbacks === fallbacks;
+    send({ type: 'case', id, expected, actual, compiled, reason: compiled ? '' : stats.reason });
     setImmediate(runCases, cases, i + 1);
   }
 

@@ -19,7 +19,7 @@ export interface HarnessRun {
 /** Harness to parent. */
 export type FromHarness =
   | { type: 'ready'; loadError: string | null }
-  | { type: 'case'; id: number; expected: HarnessRun; actual: HarnessRun; wasm: boolean; reason: string }
+  | { type: 'case'; id: number; expected: HarnessRun; actual: HarnessRun; compiled: boolean; reason: string }
   | { type: 'batch-done' };
 
 /** The harness script (dist/prove-harness.mjs, built from harness-child.ts); argv: original module URL, loader URL, function name. */

@@ -153,9 +153,9 @@ export function proofOf(candidate: PythonCandidate, r: HelperProof, minShare: nu
     edgeCases: ran.length - recorded.length,
     skipped,
     mismatches,
-    wasmCalls: kernelCalls,
+    compiledCalls: kernelCalls,
     fallbacks: ran.length - kernelCalls,
-    recordedWasmCalls: recordedKernel,
+    recordedCompiledCalls: recordedKernel,
     fallbackReasons,
     vacuous,
     comparison: PYTHON_COMPARISON,
@@ -173,7 +173,7 @@ export function describePythonProof(p: PythonProof, functionName: string): strin
   const verdict = p.ok ? 'PROVEN' : p.vacuous ? 'NOT PROVEN (vacuous)' : 'REFUSED';
   const lines = [`Proof (${name}): ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`];
   lines.push(`  compared   ${p.comparison}`);
-  lines.push(`  ran        ${name} on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to Python on ${p.fallbacks}`);
+  lines.push(`  ran        ${name} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to Python on ${p.fallbacks}`);
   if (p.fallbackReasons.length > 0) lines.push(`  fallbacks  ${p.fallbackReasons.slice(0, 3).map((f) => `${f.reason} (${f.count})`).join('; ')}`);
   if (p.reason) lines.push(`  reason     ${p.reason}`);
   const c = p.counterexample;

@@ -1,6 +1,6 @@
 // The prove stage: runs the original and a candidate on the recorded inputs plus generated edge cases, in a child
 // process of the user's Node.js, and compares every result and every array argument after the call. A mismatch
-// is shrunk to the smallest counter-example found. A proof in which the WebAssembly code (almost) never ran proves
+// is shrunk to the smallest counter-example found. A proof in which the compiled code (almost) never ran proves
 // nothing, and says so.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,8 +26,8 @@ export interface ProveOptions extends StageOptions {
   caseTimeoutMs?: number;
   /** Compare within this tolerance; by default the candidate's own declaration, else bit for bit. */
   tolerance?: Tolerance;
-  /** Share of the recorded cases that must run the WebAssembly code for the proof to count (default 0.1). */
-  minWasmShare?: number;
+  /** Share of the recorded cases that must run the compiled code for the proof to count (default 0.1). */
+  minCompiledShare?: number;
   /** Variants tried while shrinking a counter-example, at most (default 2000). */
   maxShrinkCases?: number;
 }
@@ -60,15 +60,15 @@ export interface Proof {
   /** Cases given up (ran too long, or not replayable), with why. */
   skipped: { label: string; why: string }[];
   mismatches: number;
-  /** Cases on which the candidate ran its WebAssembly code. */
-  wasmCalls: number;
+  /** Cases on which the candidate ran its compiled code. */
+  compiledCalls: number;
   /** Cases on which the candidate fell back to the original. */
   fallbacks: number;
-  /** Recorded cases on which the WebAssembly code ran. */
-  recordedWasmCalls: number;
+  /** Recorded cases on which the compiled code ran. */
+  recordedCompiledCalls: number;
   /** The loader's fallback reasons, most frequent first. */
   fallbackReasons: { reason: string; count: number }[];
-  /** Whether the WebAssembly code ran on too few recorded cases for the proof to mean anything. */
+  /** Whether the compiled code ran on too few recorded cases for the proof to mean anything. */
   vacuous: boolean;
   /** How results were compared, in words. */
   comparison: string;
@@ -121,7 +121,7 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
   const started = performance.now();
   const progress = opts.progress ?? noProgress;
   const tolerance = opts.tolerance ?? (candidate as Candidate & { tolerance?: Tolerance }).tolerance;
-  const minWasmShare = opts.minWasmShare ?? 0.1;
+  const minCompiledShare = opts.minCompiledShare ?? 0.1;
   const checkCancel = () => {
     if (opts.signal?.aborted) throw new CancelledError('The proof was cancelled.');
   };
@@ -166,9 +166,9 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
 
     const all = [...recorded, ...edges];
     const results = [...recordedResults, ...edgeResults];
-    let wasmCalls = 0;
+    let compiledCalls = 0;
     let fallbacks = 0;
-    let recordedWasmCalls = 0;
+    let recordedCompiledCalls = 0;
     let mismatches = 0;
     let firstFailure: { c: ProofCase; r: CaseRun } | undefined;
     const maxError: ErrorSize = { absolute: 0, relative: 0 };
@@ -179,10 +179,10 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
         skipped.push({ label: c.label, why: r.skipped });
         return;
       }
-      if (r.wasm) {
-        wasmCalls++;
+      if (r.compiled) {
+        compiledCalls++;
         callError(outcomeOf(r.expected), outcomeOf(r.actual), r.expected.args, r.actual.args, maxError);
-        if (c.source === 'recorded') recordedWasmCalls++;
+        if (c.source === 'recorded') recordedCompiledCalls++;
       } else {
         fallbacks++;
         reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
@@ -209,17 +209,17 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
     if (session.loadError) {
       vacuous = true;
       reason = `The ${candidate.target === 'wasm' ? 'WebAssembly module' : 'native addon'} could not be loaded (${session.loadError}), so every call ran the original: nothing was proven.`;
-    } else if (recordedRan > 0 && recordedWasmCalls < minWasmShare * recordedRan) {
+    } else if (recordedRan > 0 && recordedCompiledCalls < minCompiledShare * recordedRan) {
       vacuous = true;
       const why = fallbackReasons[0] ? ` (the loader said: ${fallbackReasons[0].reason})` : '';
-      reason = `The ${code} ran on only ${recordedWasmCalls} of ${recordedRan} recorded calls; the others fell back to the original${why}. The proof is vacuous: the program would almost never run the compiled code.`;
-    } else if (recordedRan === 0 && wasmCalls === 0) {
+      reason = `The ${code} ran on only ${recordedCompiledCalls} of ${recordedRan} recorded calls; the others fell back to the original${why}. The proof is vacuous: the program would almost never run the compiled code.`;
+    } else if (recordedRan === 0 && compiledCalls === 0) {
       vacuous = true;
       reason = `The ${code} never ran on any case: every call fell back to the original, so nothing was proven.`;
     }
     if (mismatches > 0 && counterexample) reason = `The candidate differs from the original on ${mismatches} of ${ran} cases: ${counterexample.why}.`;
-    if (!vacuous && recordedRan > 0 && recordedWasmCalls < recordedRan) {
-      notes.push(`The ${code} ran on ${recordedWasmCalls} of ${recordedRan} recorded calls; the others fell back to the original.`);
+    if (!vacuous && recordedRan > 0 && recordedCompiledCalls < recordedRan) {
+      notes.push(`The ${code} ran on ${recordedCompiledCalls} of ${recordedRan} recorded calls; the others fell back to the original.`);
     }
     if (skipped.length > 0) notes.push(`${skipped.length} case${skipped.length === 1 ? ' was' : 's were'} skipped (e.g. ${skipped[0]!.label}: ${skipped[0]!.why}).`);
     const proof: Proof = {
@@ -230,9 +230,9 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
       edgeCases: ran - recordedRan,
       skipped,
       mismatches,
-      wasmCalls,
+      compiledCalls,
       fallbacks,
-      recordedWasmCalls,
+      recordedCompiledCalls,
       fallbackReasons,
       vacuous,
       comparison: comparisonText(tolerance),
@@ -300,7 +300,7 @@ export function describeProof(p: Proof, functionName: string): string {
   const name = targetName(p.target ?? 'wasm');
   lines.push(`Proof${p.target === 'native' ? ' (native)' : ''}: ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`);
   lines.push(`  compared   ${p.comparison}`);
-  lines.push(`  ran        ${name} on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
+  lines.push(`  ran        ${name} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
   if (p.maxError && (p.tolerance || p.maxError.absolute > 0)) lines.push(`  max error  ${describeError(p.maxError)}`);
   if (p.fallbackReasons.length > 0) lines.push(`  fallbacks  ${p.fallbackReasons.slice(0, 3).map((f) => `${f.reason} (${f.count})`).join('; ')}`);
   if (p.reason) lines.push(`  reason     ${p.reason}`);

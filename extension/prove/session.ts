@@ -8,8 +8,8 @@ import type { FromHarness, HarnessRun } from './harness';
 export interface CaseRun {
   expected: HarnessRun;
   actual: HarnessRun;
-  /** Whether the candidate ran its WebAssembly code (rather than falling back to the original). */
-  wasm: boolean;
+  /** Whether the candidate ran its compiled code (rather than falling back to the original). */
+  compiled: boolean;
   /** The loader's reason for the fallback, when it fell back. */
   reason: string;
 }
@@ -115,7 +115,7 @@ export class ProofSession {
         this.opts.signal?.addEventListener('abort', onAbort, { once: true });
         this.listener = (m) => {
           if (m.type === 'case') {
-            results[m.id] = { expected: m.expected, actual: m.actual, wasm: m.wasm, reason: m.reason };
+            results[m.id] = { expected: m.expected, actual: m.actual, compiled: m.compiled, reason: m.reason };
             current++;
             arm();
           } else if (m.type === 'batch-done') finish(undefined);

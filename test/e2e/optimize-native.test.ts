@@ -68,7 +68,7 @@ describe('optimize a function to native code from the editor, alone and beside W
 
     await lab.step('read the numbers', async () => {
       assert.equal(await panel.locator('#proof').getAttribute('data-ok'), 'true');
-      assert.ok(Number(await panel.locator('#proof').getAttribute('data-wasm-calls')) > 0, 'the proof ran the native code');
+      assert.ok(Number(await panel.locator('#proof').getAttribute('data-compiled-calls')) > 0, 'the proof ran the native code');
       assert.match(await panel.locator('#proof').innerText(), /Native code on \d+ cases/);
       const medians: Record<string, number> = {};
       for (const variant of ['JavaScript', 'native']) {

@@ -152,7 +152,7 @@ function proofSection(p: ProofView, compiled: string, baseline: string, idSuffix
   s.dataset.ok = String(p.ok);
   s.dataset.cases = String(p.cases);
   s.dataset.recorded = String(p.recordedCases);
-  s.dataset.wasmCalls = String(p.wasmCalls);
+  s.dataset.compiledCalls = String(p.compiledCalls);
   s.dataset.fallbacks = String(p.fallbacks);
   s.dataset.mismatches = String(p.mismatches);
   const verdict = p.ok ? 'Proven equal' : p.vacuous ? `Not proven: the ${compiled} hardly ran` : 'Refused: the versions differ';
@@ -165,7 +165,7 @@ function proofSection(p: ProofView, compiled: string, baseline: string, idSuffix
   const edges = baseline === 'JavaScript' ? ' (NaN, ±0, ±Infinity, subnormals, int32 and 2^53 limits, empty arrays)' : '';
   fact('Cases', `${p.cases.toLocaleString('en-US')}: ${p.recordedCases} recorded calls, ${p.edgeCases} edge cases${edges}`);
   fact('Mismatches', String(p.mismatches));
-  fact('Ran', `${compiled[0]!.toUpperCase()}${compiled.slice(1)} on ${p.wasmCalls} cases (${p.recordedWasmCalls} of ${p.recordedCases} recorded), fell back to ${baseline === 'CPython' ? 'Python' : baseline} on ${p.fallbacks}`);
+  fact('Ran', `${compiled[0]!.toUpperCase()}${compiled.slice(1)} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to ${baseline === 'CPython' ? 'Python' : baseline} on ${p.fallbacks}`);
   if (p.fallbackReasons.length > 0) fact('Fallbacks', p.fallbackReasons.map((f) => `${f.reason} (${f.count})`).join('; '));
   fact('Compared', p.comparison);
   if (p.tolerance || (p.maxError && (p.maxError.absolute > 0 || p.maxError.relative > 0))) {

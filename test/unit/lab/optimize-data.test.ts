@@ -12,7 +12,7 @@ import type { Proof } from '../../../extension/prove/prove';
 import type { PythonProof } from '../../../extension/prove/prove-python';
 
 const proof: Proof = {
-  ok: true, cases: 12, recordedCases: 4, edgeCases: 8, skipped: [], mismatches: 0, wasmCalls: 11, fallbacks: 1, recordedWasmCalls: 4,
+  ok: true, cases: 12, recordedCases: 4, edgeCases: 8, skipped: [], mismatches: 0, compiledCalls: 11, fallbacks: 1, recordedCompiledCalls: 4,
   fallbackReasons: [{ reason: 'argument 1 is not a Float64Array', count: 1 }], vacuous: false, comparison: 'bit for bit', notes: [], durationMs: 5,
 };
 const bench = (verdict: BenchResult['verdict']): BenchResult => ({

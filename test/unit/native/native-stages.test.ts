@@ -67,7 +67,7 @@ describe('native target through prove, bench and apply', () => {
       const proof = await prove(original, native, undefined, { caseTimeoutMs: 300, maxShrinkCases: 50 });
       assert.ok(proof.ok, describeProof(proof, ex.fn));
       assert.equal(proof.target, 'native');
-      assert.ok(proof.wasmCalls > 0);
+      assert.ok(proof.compiledCalls > 0);
       assert.match(describeProof(proof, ex.fn), /^Proof \(native\): PROVEN/);
       assert.match(describeProof(proof, ex.fn), /ran {8}native on \d+ cases/);
 

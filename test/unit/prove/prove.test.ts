@@ -87,7 +87,7 @@ describe('prove (real child processes)', () => {
     assert.equal(p.recordedCases, 12);
     assert.ok(p.edgeCases > 20);
     assert.equal(p.mismatches, 0);
-    assert.equal(p.recordedWasmCalls, 12);
+    assert.equal(p.recordedCompiledCalls, 12);
     assert.equal(p.vacuous, false);
     assert.match(p.comparison, /bit for bit/);
     assert.match(describeProof(p, 'checksum'), /^Proof: PROVEN/);
@@ -134,7 +134,7 @@ describe('prove (real child processes)', () => {
     assert.equal(p.mismatches, 0);
     assert.equal(p.vacuous, true);
     assert.equal(p.ok, false);
-    assert.equal(p.recordedWasmCalls, 0);
+    assert.equal(p.recordedCompiledCalls, 0);
     assert.match(p.reason!, /ran on only 0 of 12 recorded calls.*not a Float64Array.*vacuous/);
     assert.match(describeProof(p, 'checksum'), /NOT PROVEN \(vacuous\)/);
   });

@@ -123,7 +123,7 @@ describe('provePython', () => {
     const good = await compilePython(sel.kernel, 'numba', { python, cacheDir: join(store, 'py') });
     const proof = await provePython(good, rec, { python, edgeBudgetMs: 60_000 });
     assert.equal(proof.ok, true, proof.reason);
-    assert.equal(proof.recordedWasmCalls, 5);
+    assert.equal(proof.recordedCompiledCalls, 5);
     assert.ok(proof.edgeCases > 10);
 
     // The same module with `*` turned into `+`: the proof must fail, on a recorded call, and shrink it.
