@@ -554,7 +554,7 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   }
   const [file, ...programArgs] = positionals;
   if (!file) throw new UsageError('perf-lab optimize needs a file to run.');
-  let optIns: OptIn[] = [];
+  let optIns: OptIn[];
   try {
     optIns = values.opt === undefined ? [] : parseOptIns(values.opt);
   } catch (e) {
@@ -615,7 +615,7 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
   let proving = false;
   let benchmarking = false;
   let compiled = 0;
-  let proven: TargetId[] = [];
+  const proven: TargetId[] = [];
   const events = (e: OptimizeEvent): void => {
     switch (e.type) {
       case 'recording-reused':

@@ -73,7 +73,7 @@ export async function runBench(loop: TimedLoop): Promise<void> {
       // timed with the calls, as they are a small part of a run.
       const chunk: unknown[][] = new Array(CHUNK);
       let run = 1;
-      let perCall = 0;
+      let perCall: number;
       for (;;) {
         const t0 = performance.now();
         for (let done = 0; done < run; done += CHUNK) {

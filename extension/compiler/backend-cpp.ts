@@ -423,7 +423,7 @@ class CppGen {
         }
         out.push(`${pad}}`);
         return;
-      case 'loop':
+      case 'loop': {
         if (this.threads && emitParallelLoop(this.ir, this.f, s, d, out, { expr: (e) => this.expr(e), block: (b, n, o) => this.block(b, n, o), jumps: this.jumps })) return;
         // `continue` jumps to the update, then the post-test; `break` past the loop.
         out.push(`${pad}for (;;) {`);
@@ -441,6 +441,7 @@ class CppGen {
         out.push(`${pad}}`);
         if (this.jumps.has(`brk${s.label}`)) out.push(`${pad}brk${s.label}:;`);
         return;
+      }
       case 'break':
         out.push(`${pad}goto brk${s.label};`);
         return;

@@ -629,7 +629,7 @@ class Analysis {
       const r = l && this.sym(e.right, cur);
       if (!l || !r) return;
       let v: string | undefined;
-      let other = r;
+      let other: typeof r;
       const single = (p: Poly) => (p.size === 1 && [...p.values()][0] === 1 && ctx.some((x) => x.v === [...p.keys()][0]) ? [...p.keys()][0] : undefined);
       if ((v = single(l.p))) other = r;
       else if ((v = single(r.p))) {

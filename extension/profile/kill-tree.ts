@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 function procParentTable(): Map<number, number> | undefined {
   if (process.platform !== 'linux') return undefined;
   const table = new Map<number, number>();
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {

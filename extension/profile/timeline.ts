@@ -197,7 +197,7 @@ export function chartRuns(t: Timeline, from: number, to: number, resolution = 0)
   const count = rootOf ? new Int32Array(t.stackParent.length) : undefined;
   const touched: number[] = [];
   const shared = rootOf ? new Int32Array(t.stackParent.length) : undefined;
-  for (let next = i; i < n && start[i]! < to; i = next) {
+  for (let next: number; i < n && start[i]! < to; i = next) {
     next = i + 1;
     let s = t.sampleStack[i]!;
     if (rootOf) {

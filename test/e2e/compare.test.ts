@@ -69,7 +69,7 @@ describe('compare two profiles', () => {
       const row = (name: string) => page.locator('.part.sidebar .monaco-list-row').filter({ hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }).first();
       await row('before.cpuprofile').waitFor({ timeout: 30_000 });
       const deadline = Date.now() + 60_000;
-      let clicked = 0;
+      let clicked: number;
       for (;;) {
         await page.keyboard.press('Escape');
         await row('before.cpuprofile').click();
@@ -87,7 +87,7 @@ describe('compare two profiles', () => {
           await item.click();
           break;
         } catch (error) {
-          if (Date.now() > deadline) throw new Error(`The explorer's context menu never showed Compare Profiles: ${String(error)}`);
+          if (Date.now() > deadline) throw new Error(`The explorer's context menu never showed Compare Profiles: ${String(error)}`, { cause: error });
           await page.waitForTimeout(500);
         }
       }

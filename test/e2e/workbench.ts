@@ -195,7 +195,7 @@ export class Session {
         await tab.waitFor({ timeout: 10_000 });
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`Quick Open could not open ${name}: ${String(error)}`);
+        if (Date.now() > deadline) throw new Error(`Quick Open could not open ${name}: ${String(error)}`, { cause: error });
       }
     }
   }
@@ -251,7 +251,7 @@ export class Session {
         return;
       } catch (error) {
         await this.page.keyboard.press('Escape');
-        if (Date.now() > deadline) throw new Error(`The editor's context menu never showed ${title} within ${timeoutMs / 1000} s (${String(error)})`);
+        if (Date.now() > deadline) throw new Error(`The editor's context menu never showed ${title} within ${timeoutMs / 1000} s (${String(error)})`, { cause: error });
         await this.page.waitForTimeout(500);
       }
     }
@@ -268,7 +268,7 @@ export class Session {
     await target.waitFor({ timeout: 10_000 });
     const lenses = editor.locator('.codelens-decoration');
     const deadline = Date.now() + timeoutMs;
-    let seen: string[] = [];
+    let seen: string[];
     for (;;) {
       const lineBox = await target.boundingBox();
       seen = [];

@@ -25,7 +25,7 @@ describe('perf-lab command line', () => {
     for (const args of [[], ['frobnicate'], ['profile'], ['profile', 'x.js', '--bogus'], ['profile', 'x.js', '--top', 'many'], ['demo', 'extra']]) {
       const r = await perfLab(...args);
       assert.equal(r.code, 2, `perf-lab ${args.join(' ')}`);
-      assert.match(r.stdout + r.stderr, /Usage:\n  perf-lab profile <file>/);
+      assert.match(r.stdout + r.stderr, /Usage:\n {2}perf-lab profile <file>/);
     }
     const help = await perfLab('--help');
     assert.equal(help.code, 0);

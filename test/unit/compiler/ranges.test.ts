@@ -36,8 +36,15 @@ function accesses(f: IrFunction): (Expr | Stmt)[] {
       if (s.kind === 'store') out.push(s);
       if (s.kind === 'set' || s.kind === 'expr' || s.kind === 'store') expr(s.value);
       if (s.kind === 'store') expr(s.index);
-      if (s.kind === 'if') (expr(s.cond), stmts(s.then), stmts(s.else));
-      if (s.kind === 'loop') (stmts(s.body), stmts(s.update));
+      if (s.kind === 'if') {
+        expr(s.cond);
+        stmts(s.then);
+        stmts(s.else);
+      }
+      if (s.kind === 'loop') {
+        stmts(s.body);
+        stmts(s.update);
+      }
     }
   };
   stmts(f.body);

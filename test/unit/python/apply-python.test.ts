@@ -47,8 +47,8 @@ describe('planApplyPython', () => {
     assert.equal(plan.format, 'py');
     assert.deepEqual(plan.files.map((f) => f.path).sort(), [join(dir, 'k_norm_numba.py'), join(dir, 'k_norm_numba_kernel.py')]);
     const edited = applyTextEdits(SOURCE, plan.textEdits);
-    assert.match(edited, /^def _norm_py\(xs, scale\):\n    """Euclidean norm."""/m);
-    assert.match(edited, /try:\n    from k_norm_numba import norm as _norm_numba\nexcept Exception:\n    _norm_numba = None\n\n\ndef norm\(xs, scale\):\n    if _norm_numba is None:\n        return _norm_py\(xs, scale\)\n    return _norm_numba\(_norm_py, xs, scale\)\n/);
+    assert.match(edited, /^def _norm_py\(xs, scale\):\n {4}"""Euclidean norm."""/m);
+    assert.match(edited, /try:\n {4}from k_norm_numba import norm as _norm_numba\nexcept Exception:\n {4}_norm_numba = None\n\n\ndef norm\(xs, scale\):\n {4}if _norm_numba is None:\n {8}return _norm_py\(xs, scale\)\n {4}return _norm_numba\(_norm_py, xs, scale\)\n/);
     // The edited script runs, and without the compiled module it prints what the original printed.
     const before = spawnSync(PY, [file], { encoding: 'utf8' }).stdout;
     writeFileSync(file, edited);
