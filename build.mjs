@@ -51,7 +51,11 @@ const targets = [
   {
     // Run by the user's Node.js as ES modules: the proof's and the benchmark's harnesses, the break-even probe.
     ...common,
-    entryPoints: { 'prove-harness': 'extension/prove/harness-child.ts', 'bench-harness': 'extension/bench/harness-child.ts', 'break-even-probe': 'extension/bench/break-even-probe.ts' },
+    entryPoints: {
+      'prove-harness': 'extension/prove/harness-child.ts',
+      'bench-harness': 'extension/bench/harness-child.ts',
+      'break-even-probe': 'extension/bench/break-even-probe.ts',
+    },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     platform: 'node',

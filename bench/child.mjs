@@ -26,7 +26,9 @@ const fresh = spec.args();
 const result = fn(...fresh);
 const sum = checksum(result, fresh);
 if (req.dump) {
-  const arrays = fresh.map((a) => (ArrayBuffer.isView(a) ? { type: a.constructor.name, bytes: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') } : null));
+  const arrays = fresh.map((a) =>
+    ArrayBuffer.isView(a) ? { type: a.constructor.name, bytes: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') } : null,
+  );
   writeFileSync(req.dump, JSON.stringify({ result: typeof result === 'number' ? result : null, arrays }));
 }
 

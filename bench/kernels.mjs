@@ -11,7 +11,16 @@ export const KERNELS = [
     args() {
       const n = 5;
       const a = (f) => Float64Array.from({ length: n }, (_, i) => f(i));
-      return [a((i) => i * 1.5), a((i) => (i % 3) - 1), a((i) => i * 0.25 - 0.5), a((i) => 0.01 * i), a((i) => -0.02 * i), a((i) => 0.005 * (i % 2)), a((i) => 1 + i), 0.01];
+      return [
+        a((i) => i * 1.5),
+        a((i) => (i % 3) - 1),
+        a((i) => i * 0.25 - 0.5),
+        a((i) => 0.01 * i),
+        a((i) => -0.02 * i),
+        a((i) => 0.005 * (i % 2)),
+        a((i) => 1 + i),
+        0.01,
+      ];
     },
   },
   {
@@ -39,7 +48,8 @@ export const KERNELS = [
     fixture: 'blur-u8.mjs',
     fn: 'blur',
     args() {
-      const w = 256, h = 256;
+      const w = 256,
+        h = 256;
       return [Uint8Array.from({ length: w * h }, (_, i) => (i * 37) & 255), new Uint8Array(w * h), w, h];
     },
   },
@@ -49,7 +59,8 @@ export const KERNELS = [
     fixture: 'blur-f64.mjs',
     fn: 'blur',
     args() {
-      const w = 256, h = 256;
+      const w = 256,
+        h = 256;
       return [Float64Array.from({ length: w * h }, (_, i) => ((i * 37) & 255) / 8), new Float64Array(w * h), w, h];
     },
   },

@@ -18,10 +18,38 @@ const harness = join(__dirname, 'python', 'measure.py');
 
 /** The examples, their hot function with the argument types a profile run records, and the benchmark's inputs. */
 export const PYTHON_BENCH_CASES = [
-  { id: 'nbody', title: 'n-body, 5 bodies × 20,000 steps (lists)', file: 'nbody.py', fn: 'advance', params: ['list[list[float]]', 'list[list[float]]', 'list[float]', 'float', 'int'], inputs: '(*make_system(), 0.01, 20000)' },
-  { id: 'pairwise', title: 'pairwise distances, 800 points (list of tuples)', file: 'pairwise.py', fn: 'pairwise_sum', params: ['list[tuple[float]]'], inputs: '(make_points(800),)' },
-  { id: 'mandelbrot', title: 'Mandelbrot 240×160, 100 iterations', file: 'mandelbrot.py', fn: 'mandelbrot', params: ['int', 'int', 'int'], inputs: '(240, 160, 100)' },
-  { id: 'stencil', title: '5-point Gauss-Seidel, 100×100 × 10 sweeps (NumPy)', file: 'stencil.py', fn: 'relax', params: ['ndarray[float64, 2]', 'ndarray[float64, 2]', 'float', 'int'], inputs: '(*make_problem(100), 10)' },
+  {
+    id: 'nbody',
+    title: 'n-body, 5 bodies × 20,000 steps (lists)',
+    file: 'nbody.py',
+    fn: 'advance',
+    params: ['list[list[float]]', 'list[list[float]]', 'list[float]', 'float', 'int'],
+    inputs: '(*make_system(), 0.01, 20000)',
+  },
+  {
+    id: 'pairwise',
+    title: 'pairwise distances, 800 points (list of tuples)',
+    file: 'pairwise.py',
+    fn: 'pairwise_sum',
+    params: ['list[tuple[float]]'],
+    inputs: '(make_points(800),)',
+  },
+  {
+    id: 'mandelbrot',
+    title: 'Mandelbrot 240×160, 100 iterations',
+    file: 'mandelbrot.py',
+    fn: 'mandelbrot',
+    params: ['int', 'int', 'int'],
+    inputs: '(240, 160, 100)',
+  },
+  {
+    id: 'stencil',
+    title: '5-point Gauss-Seidel, 100×100 × 10 sweeps (NumPy)',
+    file: 'stencil.py',
+    fn: 'relax',
+    params: ['ndarray[float64, 2]', 'ndarray[float64, 2]', 'float', 'int'],
+    inputs: '(*make_problem(100), 10)',
+  },
   { id: 'collatz', title: 'Collatz steps below 20,000 (ints)', file: 'collatz.py', fn: 'collatz_steps', params: ['int'], inputs: '(20000,)' },
 ] as const;
 
@@ -45,7 +73,9 @@ function option(name: string): string[] {
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((done, fail) =>
-    execFile(cmd, args, { maxBuffer: 64 << 20, timeout: 600_000 }, (err, stdout, stderr) => (err ? fail(new Error(`${String(stderr).trim().split('\n').slice(-4).join('\n') || err.message}`)) : done(String(stdout)))),
+    execFile(cmd, args, { maxBuffer: 64 << 20, timeout: 600_000 }, (err, stdout, stderr) =>
+      err ? fail(new Error(`${String(stderr).trim().split('\n').slice(-4).join('\n') || err.message}`)) : done(String(stdout)),
+    ),
   );
 }
 
@@ -61,7 +91,14 @@ async function main(): Promise<void> {
   const python = option('python')[0] ?? (await pythonEnv()).python;
   const cacheDir = join(root, '.cache', 'bench-python');
   const cases = PYTHON_BENCH_CASES.filter((c) => only.length === 0 || only.includes(c.id));
-  const version = (await run(python, ['-c', 'import sys, numpy, numba, Cython, pybind11; print(sys.version.split()[0], numpy.__version__, numba.__version__, Cython.__version__, pybind11.__version__)']).catch(() => '')).trim().split(' ');
+  const version = (
+    await run(python, [
+      '-c',
+      'import sys, numpy, numba, Cython, pybind11; print(sys.version.split()[0], numpy.__version__, numba.__version__, Cython.__version__, pybind11.__version__)',
+    ]).catch(() => '')
+  )
+    .trim()
+    .split(' ');
   const rows: { title: string; m: Partial<Record<Variant, Measured>>; notes: Partial<Record<Variant, string>> }[] = [];
   for (const c of cases) {
     const file = join(root, 'examples', 'python', c.file);
@@ -120,12 +157,12 @@ async function main(): Promise<void> {
     `Median speedup over CPython: ${PYTHON_TARGETS.map((t) => `${pythonTargetName(t)} ${speedups[t].length ? `${median(speedups[t]).toFixed(0)}×` : '—'}`).join(', ')}; all ${all.length} rewrites: ${all.length ? `${median(all).toFixed(0)}×` : '—'} (goal: ≥ 50×).`,
   ];
   const doc = [
-    '# Benchmark: the Python examples under CPython and as Perf Lab\'s Numba, Cython and pybind11 rewrites',
+    "# Benchmark: the Python examples under CPython and as Perf Lab's Numba, Cython and pybind11 rewrites",
     '',
     `- Machine: ${cpus()[0]?.model.trim() ?? '?'}, ${cpus().length} cores; Python ${version[0] ?? '?'} (${python}); NumPy ${version[1] ?? '?'}, Numba ${version[2] ?? '?'}, Cython ${version[3] ?? '?'}, pybind11 ${version[4] ?? '?'}`,
     `- Date: ${new Date().toISOString().slice(0, 10)}; command: \`npm run bench:python\` (${ms} ms measured per variant after a warm-up of a fifth of it; at least 5 calls)`,
-    '- Each variant runs in a process of its own (bench/python/measure.py) on fresh inputs for every call, built by the example\'s own helpers and not timed. The rewrites are generated from the example\'s function exactly as **Optimize** generates them (types as a profile run records them) and called through the same wrapper the applied edit imports: argument checks, list → NumPy conversion and copy-back included; Numba\'s first call (its compilation) is left out by the warm-up.',
-    '- Cells: median time per call ± the relative margin of error of the mean (95 %). Speedup: CPython\'s median / the rewrite\'s, with a 95 % bootstrap interval. "Same result": the checksum of the result and of every mutated argument after one call on fresh inputs equals CPython\'s for every rewrite.',
+    "- Each variant runs in a process of its own (bench/python/measure.py) on fresh inputs for every call, built by the example's own helpers and not timed. The rewrites are generated from the example's function exactly as **Optimize** generates them (types as a profile run records them) and called through the same wrapper the applied edit imports: argument checks, list → NumPy conversion and copy-back included; Numba's first call (its compilation) is left out by the warm-up.",
+    "- Cells: median time per call ± the relative margin of error of the mean (95 %). Speedup: CPython's median / the rewrite's, with a 95 % bootstrap interval. \"Same result\": the checksum of the result and of every mutated argument after one call on fresh inputs equals CPython's for every rewrite.",
     '',
     ...lines,
     '',

@@ -241,7 +241,7 @@ function modelRows(rows: Row[], costs: BoundaryCosts): { models: ModelRow[]; fre
     .filter((r) => r.t.js && r.t.wasm && r.t.plNative)
     .map((r) => ({ row: r, jsNs: r.t.js!.median * 1e6, measured: { wasm: r.t.js!.median / r.t.wasm!.median, native: r.t.js!.median / r.t.plNative!.median } }));
   const at = new Date().toISOString();
-  const pairOf = (m: (typeof measured)[number], target: 'wasm' | 'native', predicted: number): PredictionPair => ({
+  const pairOf = (m: (typeof measured)[number], target: PredictionPair['target'], predicted: number): PredictionPair => ({
     at,
     key: m.row.id,
     target,
@@ -249,7 +249,7 @@ function modelRows(rows: Row[], costs: BoundaryCosts): { models: ModelRow[]; fre
     jsNs: m.jsNs,
     overheadNs: overheadNs(costs, target, m.row.shapes),
     predicted,
-    measured: m.measured[target],
+    measured: m.measured[target as keyof (typeof m)['measured']],
     class: m.row.cls,
   });
   const models: ModelRow[] = measured.map((m) => {

@@ -164,7 +164,14 @@ export function topTable(p: Profile, top: number): string {
   const pct = (w: number) => (total > 0 ? `${fixed((100 * w) / total, 1)}%` : '-');
   const rows = functionStats(p)
     .slice(0, top)
-    .map((f) => [f.name, f.file ? `${elided(shown(f.file))}${f.line > 0 ? `:${f.line}` : ''}` : '', fixed(f.self, digits), pct(f.self), fixed(f.total, digits), pct(f.total)]);
+    .map((f) => [
+      f.name,
+      f.file ? `${elided(shown(f.file))}${f.line > 0 ? `:${f.line}` : ''}` : '',
+      fixed(f.self, digits),
+      pct(f.self),
+      fixed(f.total, digits),
+      pct(f.total),
+    ]);
   const calls = p.calls;
   if (calls) {
     // Exact call counts (cProfile), summed over the frames of each function.
@@ -174,7 +181,15 @@ export function topTable(p: Profile, top: number): string {
         const counted = f.frames.filter((fr) => !Number.isNaN(calls[fr]!));
         rows[i]!.push(counted.length === 0 ? '' : counted.reduce((a, fr) => a + calls[fr]!, 0).toLocaleString('en-US'));
       });
-    return formatTable(['Function', 'Location', `Self ${unit}`, 'Self %', `Total ${unit}`, 'Total %', 'Calls'], rows, [false, false, true, true, true, true, true]);
+    return formatTable(['Function', 'Location', `Self ${unit}`, 'Self %', `Total ${unit}`, 'Total %', 'Calls'], rows, [
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
   }
   return formatTable(['Function', 'Location', `Self ${unit}`, 'Self %', `Total ${unit}`, 'Total %'], rows, [false, false, true, true, true, true]);
 }
@@ -221,7 +236,8 @@ async function writeOutputs(r: ProfileResult, title: string, out: string | undef
 function positiveNumber(value: string | undefined, name: string, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`--${name} takes a ${allowZero ? 'non-negative' : 'positive'} number, not "${value}".`);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
+    throw new UsageError(`--${name} takes a ${allowZero ? 'non-negative' : 'positive'} number, not "${value}".`);
   return n;
 }
 
@@ -291,7 +307,8 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
   }
   const [file, ...programArgs] = positionals;
   if (!file) throw new UsageError('perf-lab profile needs a file to run.');
-  if (values.profiler !== undefined && values.profiler !== 'cprofile' && values.profiler !== 'sampling') throw new UsageError(`--profiler takes cprofile or sampling, not "${values.profiler}".`);
+  if (values.profiler !== undefined && values.profiler !== 'cprofile' && values.profiler !== 'sampling')
+    throw new UsageError(`--profiler takes cprofile or sampling, not "${values.profiler}".`);
   const python = extname(file).toLowerCase() === '.py';
   const top = Math.floor(positiveNumber(values.top, 'top', 15));
   const interval = positiveNumber(values.interval, 'interval', python ? 1000 : 100);
@@ -307,7 +324,11 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
       ...(io.programOutput ? { onOutput: io.programOutput } : {}),
     };
     const result = python
-      ? await profilePythonFile({ ...common, mode: (values.profiler as PythonProfiler | undefined) ?? 'cprofile', ...(values.python ? { pythonPath: values.python } : {}) })
+      ? await profilePythonFile({
+          ...common,
+          mode: (values.profiler as PythonProfiler | undefined) ?? 'cprofile',
+          ...(values.python ? { pythonPath: values.python } : {}),
+        })
       : await profileNodeFile({ ...common, disableInlining: !values['no-disable-inlining'], ...(values.node ? { nodePath: values.node } : {}) });
     io.out('\n' + runReport(result) + '\n' + topTable(result.profile, top) + '\n');
     await writeOutputs(result, `Profile: ${basename(file)}`, values.out && resolve(values.out), values.html && resolve(values.html), io);
@@ -416,20 +437,47 @@ export function compareReport(d: ProfileDiff, beforeName: string, afterName: str
       describeChange(total, d.after.unit, weight),
     ];
   });
-  const table = formatTable(['Function', 'Location', 'Self before', 'Self after', 'Δ self', 'Δ self share', 'Total before', 'Total after', 'Δ total'], rows, [false, false, true, true, true, true, true, true, true]);
+  const table = formatTable(['Function', 'Location', 'Self before', 'Self after', 'Δ self', 'Δ self share', 'Total before', 'Total after', 'Δ total'], rows, [
+    false,
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+  ]);
   return `${lines.join('\n')}\n\n${table}`;
 }
 
 /** The example programs the demo profiles, with what each shows. */
 export const DEMO_PROGRAMS: { file: string; args: string[]; quickArgs: string[]; about: string; compareInlining?: string }[] = [
-  { file: 'nbody.js', args: [], quickArgs: ['500000'], about: 'The Benchmarks Game n-body simulation: almost all time is in advance().', compareInlining: 'advance' },
+  {
+    file: 'nbody.js',
+    args: [],
+    quickArgs: ['500000'],
+    about: 'The Benchmarks Game n-body simulation: almost all time is in advance().',
+    compareInlining: 'advance',
+  },
   { file: 'pairwise.ts', args: [], quickArgs: ['1500', '4'], about: 'A TypeScript kernel, bundled to run and mapped back to its .ts lines.' },
-  { file: 'hot-helper.js', args: [], quickArgs: ['262144', '20'], about: 'A small helper called from a loop: it keeps its own frame only with inlining turned off.', compareInlining: 'mix' },
+  {
+    file: 'hot-helper.js',
+    args: [],
+    quickArgs: ['262144', '20'],
+    about: 'A small helper called from a loop: it keeps its own frame only with inlining turned off.',
+    compareInlining: 'mix',
+  },
   { file: 'blur.js', args: [], quickArgs: ['160', '120', '200'], about: 'A 3×3 blur over a Uint8Array: the hot function the demo then rewrites.' },
 ];
 
 /** The Python example the demo profiles under both of Python's profilers, when python3 is on PATH. */
-export const DEMO_PYTHON = { file: 'python/pairwise.py', args: ['1500'], quickArgs: ['500'], about: 'Pairwise distances in pure Python: cProfile counts the calls exactly, the sampler finds the hot lines.' };
+export const DEMO_PYTHON = {
+  file: 'python/pairwise.py',
+  args: ['1500'],
+  quickArgs: ['500'],
+  about: 'Pairwise distances in pure Python: cProfile counts the calls exactly, the sampler finds the hot lines.',
+};
 
 /** The functions the demo rewrites after profiling: on a copy of the example, proven, benchmarked, applied and run again. */
 export const DEMO_REWRITES: { file: string; fn: string; args: string[]; quickArgs: string[] }[] = [
@@ -444,7 +492,11 @@ async function programOutput(file: string, args: string[]): Promise<string> {
 }
 
 async function demoCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'out-dir': { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'out-dir': { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     io.out(USAGE + '\n');
     return EXIT_OK;
@@ -508,20 +560,34 @@ async function demoCommand(args: string[], io: CliIO): Promise<number> {
       io.out(`\n=== Optimize ${rw.fn}() in ${rw.file} (on a copy: ${shown(copy)})\n`);
       const before = await programOutput(copy, programArgs);
       const r = await optimizeFlow(
-        { path: copy, functionName: rw.fn, programArgs, timeMs: values.quick ? 300 : 1500, timeoutMs: 60_000, store: join(outDir, 'recordings'), rerecord: true, apply: true },
+        {
+          path: copy,
+          functionName: rw.fn,
+          programArgs,
+          timeMs: values.quick ? 300 : 1500,
+          timeoutMs: 60_000,
+          store: join(outDir, 'recordings'),
+          rerecord: true,
+          apply: true,
+        },
         interrupt.signal,
         io,
       );
       if (!r.ok) continue;
       const after = await programOutput(copy, programArgs);
-      if (after !== before) throw new PerfLabError(`The rewritten ${rw.file} printed something else than the original: ${JSON.stringify(after.slice(0, 200))} instead of ${JSON.stringify(before.slice(0, 200))}.`);
+      if (after !== before)
+        throw new PerfLabError(
+          `The rewritten ${rw.file} printed something else than the original: ${JSON.stringify(after.slice(0, 200))} instead of ${JSON.stringify(before.slice(0, 200))}.`,
+        );
       io.out(`The rewritten ${rw.file} prints the same output as the original: ${JSON.stringify(after.trim().slice(0, 120))}\n`);
       written.push(copy);
     }
   } finally {
     interrupt.dispose();
   }
-  io.out(`\nDemo output (open the .html files in a browser, or the .cpuprofile files in VS Code with Perf Lab):\n${written.map((w) => `  ${shown(w)}`).join('\n')}\n`);
+  io.out(
+    `\nDemo output (open the .html files in a browser, or the .cpuprofile files in VS Code with Perf Lab):\n${written.map((w) => `  ${shown(w)}`).join('\n')}\n`,
+  );
   return EXIT_OK;
 }
 
@@ -563,7 +629,8 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   if (optIns.length > 0 && (values.target ?? 'wasm') === 'wasm') throw new UsageError('--opt applies to native code: add --target native (or auto).');
   if (!values.fn) throw new UsageError('perf-lab optimize needs --fn <name>: the function to rewrite.');
   const isPython = /\.py$/i.test(file);
-  if (isPython && values.target !== undefined && !['numba', 'cython', 'pybind11', 'auto'].includes(values.target)) throw new UsageError(`--target for a .py file takes numba, cython, pybind11 or auto, not "${values.target}".`);
+  if (isPython && values.target !== undefined && !['numba', 'cython', 'pybind11', 'auto'].includes(values.target))
+    throw new UsageError(`--target for a .py file takes numba, cython, pybind11 or auto, not "${values.target}".`);
   const target = isPython ? 'wasm' : (values.target ?? 'wasm');
   if (target !== 'wasm' && target !== 'native' && target !== 'auto') throw new UsageError(`--target takes wasm, native or auto, not "${target}".`);
   const python = isPython ? { pythonTarget: (values.target ?? 'numba') as PythonTarget | 'auto', ...(values.python ? { pythonPath: values.python } : {}) } : {};
@@ -576,7 +643,20 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   const interrupt = abortOnInterrupt();
   try {
     const r = await optimizeFlow(
-      { path: resolve(file), functionName, programArgs, timeMs, timeoutMs, store, target, rerecord: values.rerecord === true, apply: values.apply === true, ...(optIns.length > 0 ? { optIns } : {}), ...(values.node ? { nodePath: values.node } : {}), ...python },
+      {
+        path: resolve(file),
+        functionName,
+        programArgs,
+        timeMs,
+        timeoutMs,
+        store,
+        target,
+        rerecord: values.rerecord === true,
+        apply: values.apply === true,
+        ...(optIns.length > 0 ? { optIns } : {}),
+        ...(values.node ? { nodePath: values.node } : {}),
+        ...python,
+      },
       interrupt.signal,
       io,
     );
@@ -619,14 +699,20 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
   const events = (e: OptimizeEvent): void => {
     switch (e.type) {
       case 'recording-reused':
-        io.out(`Using the recording of ${functionName} from ${e.recording.recordedAt} (${e.recording.calls.length} of ${e.recording.totalCalls} calls; --rerecord to record again)\n`);
+        io.out(
+          `Using the recording of ${functionName} from ${e.recording.recordedAt} (${e.recording.calls.length} of ${e.recording.totalCalls} calls; --rerecord to record again)\n`,
+        );
         return;
       case 'recording':
-        io.out(`Recording the calls of ${functionName} in ${shown(e.file)}${e.args.length > 0 ? ` ${e.args.join(' ')}` : ''}${e.runtime ? ` (${e.runtime})` : ''}…\n`);
+        io.out(
+          `Recording the calls of ${functionName} in ${shown(e.file)}${e.args.length > 0 ? ` ${e.args.join(' ')}` : ''}${e.runtime ? ` (${e.runtime})` : ''}…\n`,
+        );
         return;
       case 'recorded': {
         const r = e.recording;
-        io.out(`Recorded ${r.calls.length} of ${r.totalCalls} call${r.totalCalls === 1 ? '' : 's'}${r.truncated ? ' (first calls plus a uniform sample)' : ''}, kept in ${shown(e.store)}\n`);
+        io.out(
+          `Recorded ${r.calls.length} of ${r.totalCalls} call${r.totalCalls === 1 ? '' : 's'}${r.truncated ? ' (first calls plus a uniform sample)' : ''}, kept in ${shown(e.store)}\n`,
+        );
         return;
       }
       case 'refused':
@@ -635,7 +721,9 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
         compiled++;
         const entry = targetEntry(e.target);
         const as = e.recordedTypes ? ` (${e.recordedTypes.join(', ')}, as recorded)` : '';
-        io.out(`Compiled ${functionName}${as} to ${entry.prose}: ${(entry.built as (c: AnyCandidate, s: (p: string) => string) => string)(e.candidate, shown)}\n`);
+        io.out(
+          `Compiled ${functionName}${as} to ${entry.prose}: ${(entry.built as (c: AnyCandidate, s: (p: string) => string) => string)(e.candidate, shown)}\n`,
+        );
         return;
       }
       case 'unavailable':
@@ -650,7 +738,9 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
       case 'benchmarking':
         benchmarking = true;
         if (proven.length < compiled) io.out(`\nOnly the proven ${proven.map((t) => TARGET_NAMES[t].name).join(' and ')} version is benchmarked.\n`);
-        io.out(`\nBenchmarking (${fixed(e.timeMs / 1000, 1)} s per variant, each in its own process${e.boundMs !== undefined ? `; at most ${fixed(e.boundMs / 1000, 0)} s in all` : ''})…\n`);
+        io.out(
+          `\nBenchmarking (${fixed(e.timeMs / 1000, 1)} s per variant, each in its own process${e.boundMs !== undefined ? `; at most ${fixed(e.boundMs / 1000, 0)} s in all` : ''})…\n`,
+        );
         return;
       case 'bench-progress':
         return;
@@ -678,7 +768,9 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
 
 /** A JavaScript or a Python proof as the command line prints it. */
 function describeAnyProof(proof: AnyProof, functionName: string): string {
-  return proof.target && targetEntry(proof.target).language === 'python' ? describePythonProof(proof as PythonProof, functionName) : describeProof(proof as Proof, functionName);
+  return proof.target && targetEntry(proof.target).language === 'python'
+    ? describePythonProof(proof as PythonProof, functionName)
+    : describeProof(proof as Proof, functionName);
 }
 
 /** The break-even model's prediction beside the measurement (the pairs are kept in the store). */
@@ -692,7 +784,8 @@ function predictionText(c: CheckedPrediction, store: string): string {
     out += `  ${TARGET_NAMES[p.target].name.padEnd(11)} predicted ${x(p.predicted)}, measured ${x(p.measured)} (boundary ${fixed(p.overheadNs, 0)} ns of ${fixed(p.jsNs, 0)} ns per call; ${t.basis})\n`;
   }
   const err = modelError(all);
-  if (err.n > 0) out += `  model error  median ${fixed(err.medianPct, 0)}%, mean ${fixed(err.meanPct, 0)}% over ${err.n} (predicted, measured) pair${err.n === 1 ? '' : 's'} kept in ${shown(pairsPath(store))}\n`;
+  if (err.n > 0)
+    out += `  model error  median ${fixed(err.medianPct, 0)}%, mean ${fixed(err.meanPct, 0)}% over ${err.n} (predicted, measured) pair${err.n === 1 ? '' : 's'} kept in ${shown(pairsPath(store))}\n`;
   return out;
 }
 
@@ -719,7 +812,12 @@ export function cliOptimizeInput(o: OptimizeFlowOptions): OptimizeInput {
 export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; outcome: OptimizeOutcome }> {
   const request = optimizeRequest(cliOptimizeInput(o));
   const printer = optimizePrinter(io, o.functionName, o.store);
-  const outcome = await optimize(request, { signal, events: printer.events, progress: printer.progress, ...(io.programOutput ? { onOutput: io.programOutput } : {}) });
+  const outcome = await optimize(request, {
+    signal,
+    events: printer.events,
+    progress: printer.progress,
+    ...(io.programOutput ? { onOutput: io.programOutput } : {}),
+  });
   if (outcome.kind === 'refused') {
     io.out(`\nRefused: ${o.functionName} cannot be compiled to ${targetsProse(outcome.targets)}: ${formatRefusal(outcome.refusal)}\n`);
     return { ok: false, outcome };
@@ -731,7 +829,14 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
   }
   if (o.apply) {
     const chosen = proven.find((p) => p.target === outcome.chosen)!;
-    const plan = await planApplyStep({ file: o.path, source: outcome.source, functionName: o.functionName, candidate: chosen.candidate!, proof: chosen.proof!, python: outcome.runtime.execPath });
+    const plan = await planApplyStep({
+      file: o.path,
+      source: outcome.source,
+      functionName: o.functionName,
+      candidate: chosen.candidate!,
+      proof: chosen.proof!,
+      python: outcome.runtime.execPath,
+    });
     await writePlan(plan);
     const named = proven.length > 1 || outcome.language === 'python';
     io.out(`\nApplied${named ? ` (${TARGET_NAMES[chosen.target].name})` : ''}: ${plan.summary}\n`);

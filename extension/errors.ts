@@ -3,7 +3,10 @@
 /** Something the user can act on; the message says what happened and what to do next. */
 export class PerfLabError extends Error {
   override name = 'PerfLabError';
-  constructor(message: string, readonly detail?: string) {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
     super(message);
   }
 }

@@ -56,9 +56,18 @@ export function activate(context: vscode.ExtensionContext): void {
     const views = new FlameViews(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'flame-panel.json').fsPath);
     const heat = new LineHeat(store);
     const lenses = new HotFunctionLenses(store, lensAdvice(context.globalStorageUri.fsPath, log));
-    const optimizeViews = new OptimizeViews(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'optimize-panel.json').fsPath, lenses);
+    const optimizeViews = new OptimizeViews(
+      context.extensionUri,
+      log,
+      vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'optimize-panel.json').fsPath,
+      lenses,
+    );
     const deps = { storage: context.globalStorageUri, store, views, log };
-    const compare = new CompareViews(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'compare-panel.json').fsPath);
+    const compare = new CompareViews(
+      context.extensionUri,
+      log,
+      vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'compare-panel.json').fsPath,
+    );
     const compareDeps = { storage: context.globalStorageUri, store, compare, log };
     context.subscriptions.push(
       log,
@@ -101,7 +110,9 @@ export function activate(context: vscode.ExtensionContext): void {
         if (target && views.reveal(target.name, target.file)) return;
         const latest = store.latest;
         if (!latest) {
-          void vscode.window.showInformationMessage('Perf Lab: no profile yet. Right-click a JavaScript, TypeScript or Python file and pick "Perf Lab: Profile File".');
+          void vscode.window.showInformationMessage(
+            'Perf Lab: no profile yet. Right-click a JavaScript, TypeScript or Python file and pick "Perf Lab: Profile File".',
+          );
           return;
         }
         void import('./profile/flame-data').then(({ toFlameGraphData }) => {

@@ -3,10 +3,13 @@
 // (docs/architecture.md, "Adding a target"). The names live in protocol.ts (TARGET_NAMES), which the webview reads too.
 import { join } from 'node:path';
 import type { OptIn } from '../native/opt-ins';
-import type { Candidate, StageOptions } from './compiler/compile';
+import type { GeneratedKind } from './apply/generated-file';
+import type { JsCandidate, StageOptions, WasmCandidate } from './compiler/compile';
+import type { NativeCandidate } from './compiler/compile-native';
 import type { PythonCandidate, PythonTarget } from './compiler/compile-python';
 import type { Kernel } from './compiler/frontend-js';
 import type { PythonKernel } from './compiler/compile-python';
+import { PerfLabError } from './errors';
 import { TARGET_NAMES, type TargetId, type TargetNames } from './protocol';
 
 /** The language of the functions a target compiles: it decides the recorder, the prover and the benchmark. */
@@ -16,6 +19,8 @@ export type Language = 'js' | 'python';
 export interface TargetBuildContext extends StageOptions {
   /** The build cache of this target's language (`buildCacheDir`), shared by the command line and the editor. */
   cacheDir: string;
+  /** The text of the source file the kernel was selected from. */
+  source?: string;
   /** The node executable (JavaScript targets): native addons are built for its version. */
   nodePath?: string;
   /** The interpreter's executable (Python targets). */
@@ -24,13 +29,52 @@ export interface TargetBuildContext extends StageOptions {
   optIns?: OptIn[];
 }
 
-/** A JavaScript function's target: compiles a Kernel to a Candidate the prove and bench stages load. */
+/** Where a candidate's loader is written, and in which module format. */
+export interface LoaderPlace {
+  format: 'esm' | 'cjs';
+  /**
+   * 'lab': the proof's or the benchmark's temporary folder (the loader may load its artifact from the build cache);
+   * 'beside': next to the user's source (Apply), where the loader loads only files written beside it.
+   */
+  where: 'lab' | 'beside';
+  /** The artifact's file name beside the loader, for a target that has one (`artifact`). */
+  artifactFile: string;
+  /** The function's name, for a message that says what to do. */
+  functionName: string;
+}
+
+/** A candidate's loader: the module text and the artifact to write beside it. */
+export interface LoaderFiles {
+  /** An ES module or CommonJS text that exports `bind`, `stats` and `loadError` (the contract of wasm/load-kernel.ts). */
+  loader: string;
+  /** The bytes to write as `artifactFile` beside the loader; absent when the loader needs nothing there. */
+  artifact?: Uint8Array;
+  /** When the rewritten function runs the original instead, for Apply's summary: `WebAssembly cannot be loaded`. */
+  fallsBackWhen: string;
+}
+
+/**
+ * A JavaScript function's target: compiles a Kernel to a candidate, and says how the candidate is loaded, named and
+ * costed, so that the prove, bench and apply stages and the break-even model read this entry instead of its id.
+ */
 export interface JsTargetEntry extends TargetNames {
-  id: Candidate['target'];
+  id: TargetId;
   language: 'js';
-  compile(kernel: Kernel, ctx: TargetBuildContext): Promise<Candidate>;
+  compile(kernel: Kernel, ctx: TargetBuildContext): Promise<JsCandidate>;
   /** What was built, for the command line: `4,120 bytes`, or the addon's path and its build line. */
-  built(candidate: Candidate, shown: (path: string) => string): string;
+  built(candidate: JsCandidate, shown: (path: string) => string): string;
+  /** What runs, in the proof's sentences: `WebAssembly code`. */
+  code: string;
+  /** What is loaded, in the proof's sentences: `WebAssembly module`. */
+  module: string;
+  /** How the benchmark's advice names the rewrite (`use WebAssembly: …`): `WebAssembly`, `the native addon`. */
+  advice: string;
+  /** How a call crosses into the compiled code, which decides its cost in the break-even model (bench/break-even.ts). */
+  boundary: 'webassembly' | 'node-api' | 'javascript';
+  /** The file the loader loads, written beside it (by Apply, and in the lab); absent when the loader is the whole rewrite. */
+  artifact?: { extension: string; role: 'wasm' | 'addon'; kind: GeneratedKind };
+  /** The loader and its artifact for one place. */
+  loaderFiles(candidate: JsCandidate, place: LoaderPlace): Promise<LoaderFiles>;
 }
 
 /** A Python function's target: compiles a PythonKernel to a PythonCandidate (the PythonBackend does the work). */
@@ -70,7 +114,17 @@ const ENTRIES: TargetEntry[] = [
     ...TARGET_NAMES.wasm,
     language: 'js',
     compile: async (kernel, ctx) => (await import('./compiler/compile')).compileKernel(kernel, ctx),
-    built: (c) => `${c.target === 'wasm' ? c.wasm.length.toLocaleString('en-US') : '?'} bytes`,
+    built: (c) => `${(c as WasmCandidate).wasm.length.toLocaleString('en-US')} bytes`,
+    code: 'WebAssembly code',
+    module: 'WebAssembly module',
+    advice: 'WebAssembly',
+    boundary: 'webassembly',
+    artifact: { extension: 'wasm', role: 'wasm', kind: 'wasm' },
+    loaderFiles: async (candidate, place) => {
+      const c = candidate as WasmCandidate;
+      const { emitLoader } = await import('../wasm/emit-loader');
+      return { loader: emitLoader(c.abi, { format: place.format, wasm: { file: `./${place.artifactFile}` } }), artifact: c.wasm, fallsBackWhen: 'WebAssembly cannot be loaded' };
+    },
   },
   {
     id: 'native',
@@ -84,7 +138,25 @@ const ENTRIES: TargetEntry[] = [
         nodePath: ctx.nodePath || 'node',
         ...(ctx.optIns ? { optIns: ctx.optIns } : {}),
       }),
-    built: (c, shown) => (c.target === 'native' ? `${shown(c.addonPath)} (${c.log[0]})` : c.log[0] ?? ''),
+    built: (c, shown) => `${shown((c as NativeCandidate).addonPath)} (${c.log[0]})`,
+    code: 'native code',
+    module: 'native addon',
+    advice: 'the native addon',
+    boundary: 'node-api',
+    artifact: { extension: 'node', role: 'addon', kind: 'binary' },
+    loaderFiles: async (candidate, place) => {
+      const c = candidate as NativeCandidate;
+      const { emitNativeLoader } = await import('../native/emit-native-loader');
+      const built = c.node ? `${c.node.version.replace(/^v/, '')}, ${c.node.platform}-${c.node.arch}` : `${process.versions.node}, ${process.platform}-${process.arch}`;
+      const fallsBackWhen = `the addon is missing or cannot be loaded by the running Node.js (built for Node.js ${built})`;
+      // In the lab the loader requires the addon where the build cache keeps it; beside the source, a copy.
+      if (place.where === 'lab') return { loader: emitNativeLoader(c.abi, { format: place.format, addon: c.addonPath }), fallsBackWhen };
+      const { readFile } = await import('node:fs/promises');
+      const artifact = await readFile(c.addonPath).catch((e: Error) => {
+        throw new PerfLabError(`The native addon ${c.addonPath} is missing (${e.message}). Optimize ${place.functionName} again to rebuild it.`);
+      });
+      return { loader: emitNativeLoader(c.abi, { format: place.format, addon: `./${place.artifactFile}` }), artifact, fallsBackWhen };
+    },
   },
   pythonEntry('numba'),
   pythonEntry('cython'),
@@ -104,9 +176,39 @@ export function targetEntry(id: TargetId): TargetEntry {
 }
 
 /** A JavaScript target's entry. */
-export function jsTarget(id: Candidate['target']): JsTargetEntry {
+export function jsTarget(id: TargetId): JsTargetEntry {
   return targetEntry(id) as JsTargetEntry;
 }
+
+/**
+ * The test-only target "JavaScript copied verbatim" (compiler/backend-js-copy.ts): the function's own source behind a
+ * loader, so that a test can run a target that needs no toolchain through the whole flow and Apply. Only a test calls
+ * this; no setting, flag or environment variable reaches it.
+ */
+export function registerTestTarget(): void {
+  if (ENTRIES.some((t) => t.id === JS_COPY.id)) return;
+  ENTRIES.push(JS_COPY);
+}
+
+/** The test target's entry; its names are here, not in protocol.ts, as the webview never shows it. */
+const JS_COPY: JsTargetEntry = {
+  // Not a TargetId the protocol (and so the webview) knows: a test target only.
+  id: 'js-copy' as TargetId,
+  name: 'JavaScript copy' as TargetNames['name'],
+  prose: 'a copy of the JavaScript',
+  title: 'A copy of the JavaScript',
+  language: 'js',
+  compile: async (kernel, ctx) => {
+    if (ctx.source === undefined) throw new Error('the js-copy target needs the source text');
+    return (await import('./compiler/backend-js-copy')).compileJsCopy(kernel, ctx.source);
+  },
+  built: (c) => `${c.log[0]}`,
+  code: 'copied JavaScript',
+  module: 'copy of the JavaScript',
+  advice: 'the copy of the JavaScript',
+  boundary: 'javascript',
+  loaderFiles: async (c, place) => ({ loader: (await import('./compiler/backend-js-copy')).jsCopyLoader(c, place.format), fallsBackWhen: 'never (it is the original, copied)' }),
+};
 
 /** A Python target's entry. */
 export function pythonTarget(id: PythonTarget): PythonTargetEntry {

@@ -114,12 +114,15 @@ export function nodeRuntime(nodePath = 'node', env: NodeJS.ProcessEnv = process.
 function probeRuntime(nodePath: string, env: NodeJS.ProcessEnv): Promise<NodeRuntime> {
   return new Promise((resolvePromise, reject) => {
     execFile(nodePath, ['-e', RUNTIME_PROBE], { env, timeout: 30_000, windowsHide: true }, (err, stdout, stderr) => {
-      const advice = 'Native rewrites are built for the Node.js that runs your program: set perfLab.nodePath (--node on the command line) to the full path of its node executable. WebAssembly rewrites do not need it.';
+      const advice =
+        'Native rewrites are built for the Node.js that runs your program: set perfLab.nodePath (--node on the command line) to the full path of its node executable. WebAssembly rewrites do not need it.';
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return reject(new PerfLabError(`Node.js was not found at "${nodePath}". ${advice}`));
         if (code === 'EACCES') return reject(new PerfLabError(`"${nodePath}" cannot be executed (permission denied). ${advice}`));
-        return reject(new PerfLabError(`"${nodePath}" did not run as Node.js (${String(stderr).trim().split('\n').slice(0, 3).join(' ') || err.message}). ${advice}`));
+        return reject(
+          new PerfLabError(`"${nodePath}" did not run as Node.js (${String(stderr).trim().split('\n').slice(0, 3).join(' ') || err.message}). ${advice}`),
+        );
       }
       try {
         const r = JSON.parse(String(stdout).trim().split('\n').pop() ?? '') as NodeRuntime;
@@ -211,7 +214,21 @@ export function buildKey(source: string, flags: string[], cxx: string, node: Nod
   const h = createHash('sha256');
   // Code for this CPU (the march-native opt-in) is only right for this CPU model.
   const cpu = flags.includes('-march=native') ? (cpus()[0]?.model ?? '') : '';
-  h.update(JSON.stringify({ source, flags, defines: DEFINES, cxx, node: node.version, execPath: node.execPath, modules: node.modules, napi: node.napi, arch: node.arch, platform: node.platform, ...(cpu ? { cpu } : {}) }));
+  h.update(
+    JSON.stringify({
+      source,
+      flags,
+      defines: DEFINES,
+      cxx,
+      node: node.version,
+      execPath: node.execPath,
+      modules: node.modules,
+      napi: node.napi,
+      arch: node.arch,
+      platform: node.platform,
+      ...(cpu ? { cpu } : {}),
+    }),
+  );
   return h.digest('hex').slice(0, 24);
 }
 
@@ -251,7 +268,13 @@ export async function buildAddon(source: string, opts: AddonBuildOptions = {}): 
       run = { cmd: tools.cxx, args: directArgs(flags, nodedir, 'kernel.cc', built) };
     }
     progress({ message: `Building the native addon (${builder})…` });
-    const res = await runTool(run.cmd, run.args, { cwd: work, env: { ...env, ...(viaGyp ? { CXX: tools.cxx } : {}) }, timeoutMs: opts.timeoutMs ?? 180_000, hint: INSTALL_HINT, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const res = await runTool(run.cmd, run.args, {
+      cwd: work,
+      env: { ...env, ...(viaGyp ? { CXX: tools.cxx } : {}) },
+      timeoutMs: opts.timeoutMs ?? 180_000,
+      hint: INSTALL_HINT,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     if (res.code !== 0 || !existsSync(built)) {
       writeFileSync(join(dir, 'build.log'), res.output);
       throw new PerfLabError(
@@ -270,7 +293,20 @@ export async function buildAddon(source: string, opts: AddonBuildOptions = {}): 
 
 /** Arguments for building with the compiler directly: the same flags and defines as the node-gyp build. */
 export function directArgs(flags: string[], nodedir: string, source: string, out: string): string[] {
-  const args = [...flags, '-std=gnu++17', '-fPIC', '-shared', '-fexceptions', '-pthread', ...DEFINES.map((d) => `-D${d}`), `-I${join(nodedir, 'include', 'node')}`, `-I${addonApiDir()}`, source, '-o', out];
+  const args = [
+    ...flags,
+    '-std=gnu++17',
+    '-fPIC',
+    '-shared',
+    '-fexceptions',
+    '-pthread',
+    ...DEFINES.map((d) => `-D${d}`),
+    `-I${join(nodedir, 'include', 'node')}`,
+    `-I${addonApiDir()}`,
+    source,
+    '-o',
+    out,
+  ];
   if (process.platform === 'darwin') args.push('-undefined', 'dynamic_lookup');
   return args;
 }
@@ -291,4 +327,3 @@ function bindingGyp(flags: string[]): string {
   };
   return JSON.stringify({ targets: [target] }, null, 2) + '\n';
 }
-

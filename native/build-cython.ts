@@ -39,10 +39,14 @@ export async function buildCython(req: CythonBuildRequest): Promise<{ artifacts:
   // setuptools' scratch folder is not needed once the module is in place.
   await rm(join(req.dir, 'build'), { recursive: true, force: true });
   if (r.code !== 0 || !existsSync(join(req.dir, artifact))) {
-    if (/No module named ['"]?Cython/.test(r.output)) throw new PerfLabError(`Cython does not import in ${info.python}. Install it: ${info.python} -m pip install Cython`);
+    if (/No module named ['"]?Cython/.test(r.output))
+      throw new PerfLabError(`Cython does not import in ${info.python}. Install it: ${info.python} -m pip install Cython`);
     const made = (await readdir(req.dir)).filter((f) => f.startsWith(req.module) && f.endsWith('.so'));
     throw buildFailure(`Cython's build${made.length ? ` (it wrote ${made.join(', ')}, not ${artifact})` : ''}`, join(req.dir, req.source), r.output, info);
   }
   const ms = performance.now() - started;
-  return { artifacts: [artifact], log: [`${info.python} ${args.join(' ')} (${(ms / 1000).toFixed(1)} s)`, ...(r.output.trim() ? [r.output.trim().split('\n').slice(-20).join('\n')] : [])] };
+  return {
+    artifacts: [artifact],
+    log: [`${info.python} ${args.join(' ')} (${(ms / 1000).toFixed(1)} s)`, ...(r.output.trim() ? [r.output.trim().split('\n').slice(-20).join('\n')] : [])],
+  };
 }

@@ -31,7 +31,12 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     L.push("'use strict';");
     L.push(`const ADDON = ${absolute ? file : `require('node:path').join(__dirname, ${file})`};`);
   }
-  L.push(...emitIntrinsics(esm, arrays.map((a) => (a.p as { array: ArrayKind }).array)));
+  L.push(
+    ...emitIntrinsics(
+      esm,
+      arrays.map((a) => (a.p as { array: ArrayKind }).array),
+    ),
+  );
   L.push("const stats = { calls: 0, fallbacks: 0, reason: '' };");
   L.push('let exported = null;');
   L.push('let loadError = null;');
@@ -55,7 +60,9 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     const same = arrays.slice(0, x).filter((o) => (o.p as { array: string }).array === 'Array');
     B.push(`      let c${a.i};`);
     const reuse = same.map((o) => `if (${v} === p${o.i}) c${a.i} = c${o.i}; else `).join('');
-    B.push(`      ${reuse}{ c${a.i} = new $Float64Array(${v}.length); for (let i = 0, n = ${v}.length; i < n; i++) { ${emitPlainElementRead(v, a.i + 1, (a.p as { written: boolean }).written)} c${a.i}[i] = x; } }`);
+    B.push(
+      `      ${reuse}{ c${a.i} = new $Float64Array(${v}.length); for (let i = 0, n = ${v}.length; i < n; i++) { ${emitPlainElementRead(v, a.i + 1, (a.p as { written: boolean }).written)} c${a.i}[i] = x; } }`,
+    );
     callArgs[a.i] = `c${a.i}`;
   });
   B.push(`      const r = exported(${callArgs.join(', ')});`);

@@ -48,7 +48,10 @@ export function optInTolerance(optIns: readonly OptIn[] = []): Tolerance | undef
 
 /** Parses `march-native,fast-math,threads`; throws an Error naming the accepted values on anything else. */
 export function parseOptIns(text: string): OptIn[] {
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.filter((s) => !(OPT_INS as readonly string[]).includes(s));
   if (bad.length > 0) throw new Error(`--opt takes a comma-separated list of ${OPT_INS.join(', ')}, not "${bad.join(', ')}".`);
   return normalizeOptIns(items as OptIn[]);

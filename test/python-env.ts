@@ -61,7 +61,13 @@ function exec(cmd: string, args: string[], quiet = true): Promise<string> {
       if (!quiet) process.stderr.write(d);
     });
     child.on('error', (e: NodeJS.ErrnoException) =>
-      fail(new Error(e.code === 'ENOENT' ? `${cmd} was not found: install Python 3.11 with its venv module (Debian: apt-get install python3 python3-venv python3-dev), or set PERF_LAB_BASE_PYTHON.` : `${cmd}: ${e.message}`)),
+      fail(
+        new Error(
+          e.code === 'ENOENT'
+            ? `${cmd} was not found: install Python 3.11 with its venv module (Debian: apt-get install python3 python3-venv python3-dev), or set PERF_LAB_BASE_PYTHON.`
+            : `${cmd}: ${e.message}`,
+        ),
+      ),
     );
     child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`${cmd} ${args.join(' ')} exited with ${code}:\n${err.slice(-3000)}`))));
   });
@@ -116,7 +122,10 @@ async function lock(): Promise<() => Promise<void>> {
       await rm(LOCK, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > until) throw new Error(`Waited ${LOCK_WAIT_MS / 60_000} min for ${LOCK} (held by process ${owner}); remove it if no test run is creating the Python environment.`);
+    if (Date.now() > until)
+      throw new Error(
+        `Waited ${LOCK_WAIT_MS / 60_000} min for ${LOCK} (held by process ${owner}); remove it if no test run is creating the Python environment.`,
+      );
     await new Promise((r) => setTimeout(r, owner > 0 ? 500 : 100));
   }
 }
@@ -139,7 +148,11 @@ async function ensure(): Promise<PythonEnv> {
     stamp = await readStamp();
     if (ready(stamp)) return { python: VENV_PYTHON, created: false, seconds: stamp!.seconds, packages: stamp!.packages };
     const started = Date.now();
-    log(`creating ${VENV_DIR} with ${basePython()} and pip (${Object.entries(pins()).map(([n, v]) => `${n} ${v}`).join(', ')})…`);
+    log(
+      `creating ${VENV_DIR} with ${basePython()} and pip (${Object.entries(pins())
+        .map(([n, v]) => `${n} ${v}`)
+        .join(', ')})…`,
+    );
     await rm(VENV_DIR, { recursive: true, force: true });
     await exec(basePython(), ['-m', 'venv', VENV_DIR]);
     await exec(VENV_PYTHON, ['-m', 'pip', 'install', '--quiet', '--no-input', '-r', REQUIREMENTS], false);

@@ -39,10 +39,14 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
   L.push(esm ? "import { runInNewContext as $fresh } from 'node:vm';" : "const $fresh = require('node:vm').runInNewContext;");
   // Whether a function is the engine's own is asked of a fresh realm's Function.prototype.toString (and call),
   // which no code of the program can have replaced; each built-in is then used only if it passed.
-  L.push("const $pristine = $fresh('({ fnText: Function.prototype.call.bind(Function.prototype.toString), objectTag: Function.prototype.call.bind(Object.prototype.toString) })');");
+  L.push(
+    "const $pristine = $fresh('({ fnText: Function.prototype.call.bind(Function.prototype.toString), objectTag: Function.prototype.call.bind(Object.prototype.toString) })');",
+  );
   L.push('const $fnText = $pristine.fnText;');
   L.push('const $objectTag = $pristine.objectTag;');
-  L.push("function $builtin(f, name) { try { return typeof f === 'function' && $fnText(f) === 'function ' + name + '() { [native code] }'; } catch (e) { return false; } }");
+  L.push(
+    "function $builtin(f, name) { try { return typeof f === 'function' && $fnText(f) === 'function ' + name + '() { [native code] }'; } catch (e) { return false; } }",
+  );
   L.push('const $ownDesc = Object.getOwnPropertyDescriptor;');
   L.push('const $TA = Object.getPrototypeOf(Int8Array.prototype);');
   L.push("const $getterOf = (o, k) => { const d = o && $builtin($ownDesc, 'getOwnPropertyDescriptor') ? $ownDesc(o, k) : undefined; return d && d.get; };");
@@ -63,27 +67,43 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
   ];
   // A program that replaced one of these before the loader loaded could mislead the checks: then the compiled
   // code never runs, and none of them is even called.
-  L.push(`const $intrinsicProblem = ${checked.map(([f, n]) => `!$builtin(${f}, '${n}') ? '${f.replace(/\$types\./, 'util.types.').replace(/\$getterOf\(\$TA, '(\w+)'\)/, 'the typed-array $1 getter').replace(/^\$TA\./, 'TypedArray.prototype.')} is not the built-in function'`).join(' : ')} : null;`);
+  L.push(
+    `const $intrinsicProblem = ${checked
+      .map(
+        ([f, n]) =>
+          `!$builtin(${f}, '${n}') ? '${f
+            .replace(/\$types\./, 'util.types.')
+            .replace(/\$getterOf\(\$TA, '(\w+)'\)/, 'the typed-array $1 getter')
+            .replace(/^\$TA\./, 'TypedArray.prototype.')} is not the built-in function'`,
+      )
+      .join(' : ')} : null;`,
+  );
   L.push('const $uncurry = $intrinsicProblem === null ? (f) => Function.prototype.call.bind(f) : () => () => undefined;');
   L.push('const $isProxy = $types.isProxy;');
   L.push('const $getProto = Object.getPrototypeOf;');
   L.push('const $isArray = Array.isArray;');
   L.push('const $isView = ArrayBuffer.isView;');
-  L.push("const $getter = (o, k) => { const g = $getterOf(o, k); return g ? $uncurry(g) : undefined; };");
+  L.push('const $getter = (o, k) => { const g = $getterOf(o, k); return g ? $uncurry(g) : undefined; };');
   L.push("const $taLength = $getter($TA, 'length');");
   L.push("const $taBuffer = $getter($TA, 'buffer');");
   L.push("const $taByteOffset = $getter($TA, 'byteOffset');");
   L.push("const $taByteLength = $getter($TA, 'byteLength');");
   L.push('const $taSet = $uncurry($TA.set);');
   L.push('const $taSubarray = $uncurry($TA.subarray);');
-  L.push("const $abResizable = $builtin($getterOf(ArrayBuffer.prototype, 'resizable'), 'get resizable') ? $getter(ArrayBuffer.prototype, 'resizable') : undefined;");
-  L.push("const $sabGrowable = typeof SharedArrayBuffer === 'function' && $builtin($getterOf(SharedArrayBuffer.prototype, 'growable'), 'get growable') ? $getter(SharedArrayBuffer.prototype, 'growable') : undefined;");
+  L.push(
+    "const $abResizable = $builtin($getterOf(ArrayBuffer.prototype, 'resizable'), 'get resizable') ? $getter(ArrayBuffer.prototype, 'resizable') : undefined;",
+  );
+  L.push(
+    "const $sabGrowable = typeof SharedArrayBuffer === 'function' && $builtin($getterOf(SharedArrayBuffer.prototype, 'growable'), 'get growable') ? $getter(SharedArrayBuffer.prototype, 'growable') : undefined;",
+  );
   L.push('const $ArrayProto = Array.prototype;');
   L.push('const $Float64Array = Float64Array;');
   for (const k of new Set(kinds)) if (k !== 'Array') L.push(`const $${k}Proto = ${k}.prototype;`);
   // A buffer whose size can change (a view's length then changes with it): resizable or growable. Without
   // a trustworthy getter a buffer counts as resizable, so its views are checked on every call.
-  L.push('function $fixedSize(b) { try { return $abResizable !== undefined && !$abResizable(b); } catch (e) { try { return $sabGrowable !== undefined && !$sabGrowable(b); } catch (e2) { return false; } } }');
+  L.push(
+    'function $fixedSize(b) { try { return $abResizable !== undefined && !$abResizable(b); } catch (e) { try { return $sabGrowable !== undefined && !$sabGrowable(b); } catch (e2) { return false; } } }',
+  );
   return L;
 }
 
@@ -99,25 +119,35 @@ export function emitArgumentGuard(params: readonly GuardedParam[], maxLength: nu
   params.forEach((p, i) => {
     const v = `p${i}`;
     if (p.kind === 'f64') L.push(`if (typeof ${v} !== 'number') ${fail(`'argument ${i + 1} is not a number'`)}`);
-    if (p.kind === 'int32') L.push(`if (typeof ${v} !== 'number' || (${v} | 0) !== ${v} || (${v} === 0 && 1 / ${v} < 0)) ${fail(`'argument ${i + 1} is not an int32'`)}`);
+    if (p.kind === 'int32')
+      L.push(`if (typeof ${v} !== 'number' || (${v} | 0) !== ${v} || (${v} === 0 && 1 / ${v} < 0)) ${fail(`'argument ${i + 1} is not an int32'`)}`);
     if (p.kind === 'bool') L.push(`if (typeof ${v} !== 'boolean') ${fail(`'argument ${i + 1} is not a boolean'`)}`);
     if (p.kind === 'array') {
       if (p.array === 'Array') {
         // A Proxy is tested first: its traps are the program's code, and a revoked one throws on Array.isArray.
         // Each element is checked to be a writable data property when the loader copies it in.
-        L.push(`if (${v} === null || typeof ${v} !== 'object' || $isProxy(${v}) || !$isArray(${v}) || $getProto(${v}) !== $ArrayProto) ${fail(`'argument ${i + 1} is not a plain Array'`)}`);
+        L.push(
+          `if (${v} === null || typeof ${v} !== 'object' || $isProxy(${v}) || !$isArray(${v}) || $getProto(${v}) !== $ArrayProto) ${fail(`'argument ${i + 1} is not a plain Array'`)}`,
+        );
         L.push(`if (${v}.length > 0x${maxLength.toString(16)}) ${fail(`'argument ${i + 1} is too long'`)}`);
       } else {
         // isView is false for a Proxy (it has no typed-array slots) without running any of its traps.
-        L.push(`if (${v} === null || typeof ${v} !== 'object' || !$isView(${v}) || $getProto(${v}) !== $${p.array}Proto) ${fail(`'argument ${i + 1} is not a ${p.array}'`)}`);
+        L.push(
+          `if (${v} === null || typeof ${v} !== 'object' || !$isView(${v}) || $getProto(${v}) !== $${p.array}Proto) ${fail(`'argument ${i + 1} is not a ${p.array}'`)}`,
+        );
         // The length the original reads is the one the engine keeps (no own or redefined length property).
-        L.push(`if ($taLength(${v}) > 0x${maxLength.toString(16)} || ${v}.length !== $taLength(${v})) ${fail(`'argument ${i + 1} is too long or has a length of its own'`)}`);
+        L.push(
+          `if ($taLength(${v}) > 0x${maxLength.toString(16)} || ${v}.length !== $taLength(${v})) ${fail(`'argument ${i + 1} is too long or has a length of its own'`)}`,
+        );
       }
     }
   });
   // The same array twice is one memory; distinct views sharing bytes are left to JavaScript (the compiled
   // code assumes distinct arrays never alias). A plain array and a typed array never share storage.
-  const typed = params.map((p, i) => ({ p, i })).filter((x) => x.p.kind === 'array' && x.p.array !== 'Array').map((x) => x.i);
+  const typed = params
+    .map((p, i) => ({ p, i }))
+    .filter((x) => x.p.kind === 'array' && x.p.array !== 'Array')
+    .map((x) => x.i);
   if (typed.length > 1) {
     for (const i of typed) decls.push(`let seen${i} = null;`);
     L.push(`if (${typed.map((i) => `p${i} !== seen${i}`).join(' || ')}) {`);
@@ -152,7 +182,9 @@ export function emitGlobalsGuard(globals: readonly string[], pad: string): Argum
         ? "$objectTag($envMath) !== '[object Math]' ? 'Math is not the built-in Math object'"
         : "!$builtin($envNumber, 'Number') ? 'Number is not the built-in Number'",
     );
-    const wrongConstant = CONSTANTS[g].map((c) => `!Object.is($env${g}.${c}, ${numberLiteral((globalThis[g] as unknown as Record<string, number>)[c]!)})`).join(' || ');
+    const wrongConstant = CONSTANTS[g]
+      .map((c) => `!Object.is($env${g}.${c}, ${numberLiteral((globalThis[g] as unknown as Record<string, number>)[c]!)})`)
+      .join(' || ');
     problems.push(`${wrongConstant} ? 'a constant of ${g} is not the built-in one'`);
     for (const name of globals) {
       if (!name.startsWith(`${g}.`)) continue;
@@ -179,13 +211,20 @@ export function emitGlobalsGuard(globals: readonly string[], pad: string): Argum
  * `ready`, when given, throws until every module binding the compiled code reads is initialised (a const read
  * before its declaration ran); once it has returned it is not called again.
  */
-export function emitBind(params: readonly GuardedParam[], globals: readonly string[], maxLength: number, unavailable: string, body: readonly string[], esm: boolean): string[] {
+export function emitBind(
+  params: readonly GuardedParam[],
+  globals: readonly string[],
+  maxLength: number,
+  unavailable: string,
+  body: readonly string[],
+  esm: boolean,
+): string[] {
   const names = params.map((_, i) => `p${i}`);
   const guard = emitArgumentGuard(params, maxLength, '      ');
   const env = emitGlobalsGuard(globals, '      ');
   const L: string[] = [...env.decls, ...guard.decls];
   L.push('function bind(original, ready) {');
-  L.push('  let initialised = typeof ready !== \'function\';');
+  L.push("  let initialised = typeof ready !== 'function';");
   L.push(`  return function (${names.join(', ')}) {`);
   L.push('    stats.calls++;');
   L.push(`    let why = '${unavailable}';`);

@@ -5,7 +5,16 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { graftSubtree } from '../extension/profile/flame-tree';
-import { INITIAL_DATA_ID, type FlameGraphData, type FlameNode, type FrameInfo, type FromWebview, type FunctionRow, type ToWebview, type WebviewState } from '../extension/protocol';
+import {
+  INITIAL_DATA_ID,
+  type FlameGraphData,
+  type FlameNode,
+  type FrameInfo,
+  type FromWebview,
+  type FunctionRow,
+  type ToWebview,
+  type WebviewState,
+} from '../extension/protocol';
 import { el } from './dom';
 import { ChartView } from './flame/chart-view';
 import { FlameView } from './flame/flame-view';
@@ -162,18 +171,25 @@ class App {
       contextMenu: (frame: FrameInfo, x: number, y: number) => this.showFrameMenu(frame, x, y),
       drawn: noteDraw,
     };
-    this.flame = new FlameView(this.graph, {
-      ...canvasEvents,
-      zoom: (path) => this.onZoom(path),
-      ...(vscode ? { needSubtree: (node: FlameNode, minTotal: number) => this.askSubtree(node, minTotal, this.flame) } : {}),
-    }, { id: 'flame', label: 'Flame graph', rootLabel: () => (this.data ? `all (${formatWeight(this.data.total, this.data.unit)})` : 'all') });
+    this.flame = new FlameView(
+      this.graph,
+      {
+        ...canvasEvents,
+        zoom: (path) => this.onZoom(path),
+        ...(vscode ? { needSubtree: (node: FlameNode, minTotal: number) => this.askSubtree(node, minTotal, this.flame) } : {}),
+      },
+      { id: 'flame', label: 'Flame graph', rootLabel: () => (this.data ? `all (${formatWeight(this.data.total, this.data.unit)})` : 'all') },
+    );
     this.chart = new ChartView(chartHost, {
       ...canvasEvents,
       ...(vscode ? { needRuns: (request: number, from: number, to: number, width: number) => post({ type: 'chartRuns', request, from, to, width }) } : {}),
     });
     this.sandwich = new SandwichView(
       sandwichHost,
-      { ...canvasEvents, ...(vscode ? { needSubtree: (node: FlameNode, minTotal: number) => this.askSubtree(node, minTotal, this.sandwichViewOf(node)) } : {}) },
+      {
+        ...canvasEvents,
+        ...(vscode ? { needSubtree: (node: FlameNode, minTotal: number) => this.askSubtree(node, minTotal, this.sandwichViewOf(node)) } : {}),
+      },
       vscode ? (request, f) => post({ type: 'sandwich', request, name: f.name, file: f.file, line: f.line }) : undefined,
     );
     this.table = new FunctionTable(vscode !== undefined, {
@@ -378,7 +394,11 @@ class App {
     });
     const ol = el('ol');
     ol.append(...items);
-    const hint = el('span', 'hint', path.length > 1 ? 'Esc zooms out' : 'Click a frame to zoom · arrows move · Enter zooms · Ctrl+wheel zooms, Shift+wheel pans');
+    const hint = el(
+      'span',
+      'hint',
+      path.length > 1 ? 'Esc zooms out' : 'Click a frame to zoom · arrows move · Enter zooms · Ctrl+wheel zooms, Shift+wheel pans',
+    );
     this.breadcrumb.replaceChildren(ol, hint);
     ol.scrollLeft = ol.scrollWidth;
     this.breadcrumb.dataset.depth = String(path.length - 1);
@@ -390,7 +410,10 @@ class App {
     const data = this.data;
     if (!data) return;
     const focus = path[path.length - 1]!;
-    const top = [...this.rows].sort((a, b) => b.self - a.self).slice(0, 5).map((h) => `${h.name || '(anonymous)'} ${formatShare(h.self, data.total)}`);
+    const top = [...this.rows]
+      .sort((a, b) => b.self - a.self)
+      .slice(0, 5)
+      .map((h) => `${h.name || '(anonymous)'} ${formatShare(h.self, data.total)}`);
     let label = `Flame graph of ${data.title}, ${formatWeight(data.total, data.unit)} in total. Arrow keys move between frames, Enter zooms.`;
     if (focus.frame >= 0) label += ` Zoomed into ${data.frames[focus.frame]?.name} (${formatShare(focus.total, data.total)}).`;
     if (top.length) label += ` Hottest functions by self time: ${top.join(', ')}. The Table view lists them all.`;
@@ -429,7 +452,12 @@ class App {
     const frames = `${r.frameCount} ${r.frameCount === 1 ? 'frame' : 'frames'}`;
     // In a pruned tree the boxes not yet loaded are not counted: the sum is a lower bound.
     const atLeast = data.pruned ? '≥ ' : '';
-    this.searchSummary.replaceChildren(el('span', 'value', `${atLeast}${formatWeight(r.total, data.unit)}`), ' ', el('span', 'share', `(${atLeast}${formatShare(r.total, data.total)})`), ` in ${frames}`);
+    this.searchSummary.replaceChildren(
+      el('span', 'value', `${atLeast}${formatWeight(r.total, data.unit)}`),
+      ' ',
+      el('span', 'share', `(${atLeast}${formatShare(r.total, data.total)})`),
+      ` in ${frames}`,
+    );
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -470,7 +498,9 @@ class App {
       case 'chart':
         return this.chart.zoomOut();
       case 'sandwich':
-        return path.includes(this.sandwich.callers.canvas) ? this.sandwich.callers.zoomOut() : this.sandwich.callees.zoomOut() || this.sandwich.callers.zoomOut();
+        return path.includes(this.sandwich.callers.canvas)
+          ? this.sandwich.callers.zoomOut()
+          : this.sandwich.callees.zoomOut() || this.sandwich.callers.zoomOut();
       case 'table':
         return false;
     }
@@ -543,7 +573,14 @@ class App {
     const parts: (HTMLElement | string)[] = [el('span', 'label', 'Selected'), el('strong', 'fn-name', info.name || '(anonymous)')];
     const where = location(info.file, info.line);
     if (where) parts.push(el('span', 'loc', where));
-    if (row) parts.push(el('span', 'value', `self ${formatWeight(row.self, data.unit)} (${formatShare(row.self, data.total)}) · total ${formatWeight(row.total, data.unit)} (${formatShare(row.total, data.total)})`));
+    if (row)
+      parts.push(
+        el(
+          'span',
+          'value',
+          `self ${formatWeight(row.self, data.unit)} (${formatShare(row.self, data.total)}) · total ${formatWeight(row.total, data.unit)} (${formatShare(row.total, data.total)})`,
+        ),
+      );
     const button = (id: string, label: string, title: string, run: () => void) => {
       const b = el('button', 'tool-button secondary', label);
       b.type = 'button';
@@ -553,8 +590,10 @@ class App {
       parts.push(b);
     };
     if (info.file && vscode) button('open-selected', 'Open Source', `Open ${where} (Ctrl/⌘+Enter on a frame)`, () => this.openSource(info));
-    if (this.view !== 'sandwich') button('sandwich-selected', 'Callers & Callees', 'Show the selected function in the Sandwich view (3)', () => this.activate('sandwich'));
-    if (vscode && canOptimize(info)) button('optimize-selected', '⚡ Optimize', `Compile ${info.name} to WebAssembly, prove it equal and benchmark it`, () => this.optimize(info));
+    if (this.view !== 'sandwich')
+      button('sandwich-selected', 'Callers & Callees', 'Show the selected function in the Sandwich view (3)', () => this.activate('sandwich'));
+    if (vscode && canOptimize(info))
+      button('optimize-selected', '⚡ Optimize', `Compile ${info.name} to WebAssembly, prove it equal and benchmark it`, () => this.optimize(info));
     bar.replaceChildren(...parts);
   }
 

@@ -10,7 +10,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from '../../extension/bench/stats';
-import { findPySpy, probePython, profileHelperArgs, type PythonProfiler, PY_SPY_MIN_INTERVAL_US, pySpyRecordArgs, pythonHelperPath } from '../../extension/profile/python-runner';
+import {
+  findPySpy,
+  probePython,
+  profileHelperArgs,
+  type PythonProfiler,
+  PY_SPY_MIN_INTERVAL_US,
+  pySpyRecordArgs,
+  pythonHelperPath,
+} from '../../extension/profile/python-runner';
 import { pythonEnv } from '../../test/python-env';
 
 const root = join(__dirname, '..', '..');
@@ -95,7 +103,9 @@ async function main(): Promise<void> {
     });
     lines.push(`| \`${c.file} ${c.args.join(' ')}\` | ${cells.join(' | ')} |`);
   }
-  console.log(`Python ${runtime.version}; ${rounds} interleaved runs per cell; CPU: median CPU time of the process tree (py-spy included); wall: fastest run, start to exit.\n`);
+  console.log(
+    `Python ${runtime.version}; ${rounds} interleaved runs per cell; CPU: median CPU time of the process tree (py-spy included); wall: fastest run, start to exit.\n`,
+  );
   console.log(lines.join('\n'));
 }
 

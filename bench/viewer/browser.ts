@@ -193,7 +193,13 @@ export async function measureSpeedscope(speedscopeIndex: string, profilePath: st
           new Promise<false>((r) => setTimeout(() => r(false), left)),
         ]));
       if (shown) break;
-      if (Date.now() >= deadline) return { ok: false, error: `no flame graph after ${timeoutMs / 1000} s`, ...(importMs !== undefined ? { importMs } : {}), rendererPeakBytes: await rendererPeak(browser) };
+      if (Date.now() >= deadline)
+        return {
+          ok: false,
+          error: `no flame graph after ${timeoutMs / 1000} s`,
+          ...(importMs !== undefined ? { importMs } : {}),
+          rendererPeakBytes: await rendererPeak(browser),
+        };
       await new Promise((r) => setTimeout(r, 200));
     }
     const firstPaintMs = (await nextFrameTime(page)) - picked;

@@ -79,7 +79,13 @@ function runPicker(tree: ReturnType<typeof buildTree>, seed: number): () => [num
 function nodeJson(n: Node): string {
   return JSON.stringify({
     id: n.id,
-    callFrame: { functionName: n.name, scriptId: n.file ? '1' : '0', url: n.file ? `file://${n.file}` : '', lineNumber: n.line - 1, columnNumber: n.file ? 2 : -1 },
+    callFrame: {
+      functionName: n.name,
+      scriptId: n.file ? '1' : '0',
+      url: n.file ? `file://${n.file}` : '',
+      lineNumber: n.line - 1,
+      columnNumber: n.file ? 2 : -1,
+    },
     hitCount: 0,
     children: n.children,
   });

@@ -47,7 +47,20 @@ function runHost<T = HostResult>(args: string[]): Promise<{ result?: T; error?: 
       const wallMs = performance.now() - started;
       const last = out.trim().split('\n').pop() ?? '';
       if (code === 0 && last.startsWith('{')) resolve({ result: JSON.parse(last) as T, wallMs });
-      else resolve({ error: `${(err.trim().split('\n').find((l) => /Error|heap/.test(l)) ?? err.trim().split('\n').pop() ?? `exit ${code ?? signal}`).trim().slice(0, 120)}`, wallMs });
+      else
+        resolve({
+          error: `${(
+            err
+              .trim()
+              .split('\n')
+              .find((l) => /Error|heap/.test(l)) ??
+            err.trim().split('\n').pop() ??
+            `exit ${code ?? signal}`
+          )
+            .trim()
+            .slice(0, 120)}`,
+          wallMs,
+        });
     });
   });
 }
@@ -55,7 +68,8 @@ function runHost<T = HostResult>(args: string[]): Promise<{ result?: T; error?: 
 const mb = (bytes: number | undefined) => (bytes === undefined ? '–' : `${Math.round(bytes / 1024 / 1024).toLocaleString('en-US')} MB`);
 const sec = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
 const sizeName = (sizeMB: number) => (sizeMB >= 1024 ? `${sizeMB / 1024} GB` : `${sizeMB} MB`);
-const frames = (f: FrameStats | undefined) => (f ? `${f.fps.toFixed(0)} fps (median ${f.medianMs.toFixed(1)} ms, p95 ${f.p95Ms.toFixed(1)} ms, max ${f.maxMs.toFixed(0)} ms)` : '–');
+const frames = (f: FrameStats | undefined) =>
+  f ? `${f.fps.toFixed(0)} fps (median ${f.medianMs.toFixed(1)} ms, p95 ${f.p95Ms.toFixed(1)} ms, max ${f.maxMs.toFixed(0)} ms)` : '–';
 const failed = (r: BrowserResult | undefined) => (r && !r.ok ? `failed: ${r.error}` : undefined);
 
 const baselineCell = (r: Row) => (r.baseline ? `${sec(r.baseline.readMs)}, peak RSS ${mb(r.baseline.peakRssBytes)}` : `failed: ${r.baselineError}`);
@@ -64,7 +78,9 @@ function table(rows: Row[], speedscope: boolean): string {
   const out: string[] = [];
   out.push('### Perf Lab');
   out.push('');
-  out.push('| profile | samples | read (host) | read, CPU time | readFile + JSON.parse, for comparison | flame data + page | flame data + page, CPU time | host peak RSS | page size | open → first paint | first paint in Chromium | pan/zoom | renderer peak RSS |');
+  out.push(
+    '| profile | samples | read (host) | read, CPU time | readFile + JSON.parse, for comparison | flame data + page | flame data + page, CPU time | host peak RSS | page size | open → first paint | first paint in Chromium | pan/zoom | renderer peak RSS |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const h = r.host;
@@ -88,7 +104,10 @@ function table(rows: Row[], speedscope: boolean): string {
       const s = r.speedscope;
       const name = `${sizeName(r.sizeMB)} (${mb(r.bytes)})`;
       if (!s) out.push(`| ${name} | not run | – | – | – |`);
-      else if (!s.ok) out.push(`| ${name} | ${s.importMs !== undefined ? sec(s.importMs) : '–'} | failed: ${s.error} | – | ${s.rendererPeakBytes ? `${mb(s.rendererPeakBytes)} when stopped` : '–'} |`);
+      else if (!s.ok)
+        out.push(
+          `| ${name} | ${s.importMs !== undefined ? sec(s.importMs) : '–'} | failed: ${s.error} | – | ${s.rendererPeakBytes ? `${mb(s.rendererPeakBytes)} when stopped` : '–'} |`,
+        );
       else out.push(`| ${name} | ${sec(s.importMs)} | ${sec(s.firstPaintMs)} | ${frames(s.panZoom)} | ${mb(s.rendererPeakBytes)} |`);
     }
   }
@@ -148,14 +167,18 @@ async function main(): Promise<void> {
     row.hostWallMs = host.wallMs;
     if (host.result) row.host = host.result;
     else row.hostError = host.error!;
-    process.stdout.write(`  host: ${host.result ? `read ${sec(host.result.readMs)}, flame data ${sec(host.result.flameDataMs)}, peak RSS ${mb(host.result.peakRssBytes)}` : host.error}\n`);
+    process.stdout.write(
+      `  host: ${host.result ? `read ${sec(host.result.readMs)}, flame data ${sec(host.result.flameDataMs)}, peak RSS ${mb(host.result.peakRssBytes)}` : host.error}\n`,
+    );
     if (host.result) {
       row.ours = await measurePerfLab(html, 600_000);
       process.stdout.write(`  Chromium: ${row.ours.ok ? `first paint ${sec(row.ours.firstPaintMs)}, pan/zoom ${frames(row.ours.panZoom)}` : row.ours.error}\n`);
     }
     if (withSpeedscope) {
       row.speedscope = await measureSpeedscope(SPEEDSCOPE, path, SPEEDSCOPE_TIMEOUT_MS);
-      process.stdout.write(`  speedscope: ${row.speedscope.ok ? `import ${sec(row.speedscope.importMs)}, first paint ${sec(row.speedscope.firstPaintMs)}` : row.speedscope.error}\n`);
+      process.stdout.write(
+        `  speedscope: ${row.speedscope.ok ? `import ${sec(row.speedscope.importMs)}, first paint ${sec(row.speedscope.firstPaintMs)}` : row.speedscope.error}\n`,
+      );
     }
     rows.push(row);
   }
@@ -164,7 +187,7 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run bench:viewer\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${mb(totalmem())} RAM, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end (the machine is shared, so wall times are noisy; compare within one run, and see the CPU times), Node ${process.versions.node}, Debian's Chromium headless with software rendering (--disable-gpu).`,
     '',
-    'Synthetic `.cpuprofile` files (bench/viewer/generate.ts, cached in `.cache/bench-viewer/`): a 600-deep recursion, a dispatcher fanning out to hundreds or thousands of handlers, long runs in one function, and the runtime\'s nodes, sampled about every 100 µs. *Read (host)*: the streaming reader building the typed-array model, in a fresh Node process with the default heap (wall time, and the process\'s CPU time, which waiting for a core does not inflate); *flame data + page*: the aggregation the panel is sent and the standalone page around it; *host peak RSS*: that process\'s peak resident memory; *open → first paint*: read + flame data + the page\'s first painted frame; *pan/zoom*: requestAnimationFrame intervals while the page is zoomed with Ctrl+wheel, panned by dragging and by horizontal wheel, and zoomed out, over the flame graph (speedscope: the same gestures on its flame chart). Renderer peak RSS is the page\'s renderer process (speedscope also holds WebGL buffers in the GPU process, not counted).',
+    "Synthetic `.cpuprofile` files (bench/viewer/generate.ts, cached in `.cache/bench-viewer/`): a 600-deep recursion, a dispatcher fanning out to hundreds or thousands of handlers, long runs in one function, and the runtime's nodes, sampled about every 100 µs. *Read (host)*: the streaming reader building the typed-array model, in a fresh Node process with the default heap (wall time, and the process's CPU time, which waiting for a core does not inflate); *flame data + page*: the aggregation the panel is sent and the standalone page around it; *host peak RSS*: that process's peak resident memory; *open → first paint*: read + flame data + the page's first painted frame; *pan/zoom*: requestAnimationFrame intervals while the page is zoomed with Ctrl+wheel, panned by dragging and by horizontal wheel, and zoomed out, over the flame graph (speedscope: the same gestures on its flame chart). Renderer peak RSS is the page's renderer process (speedscope also holds WebGL buffers in the GPU process, not counted).",
     '',
     table(rows, withSpeedscope),
     '',

@@ -1,16 +1,17 @@
-// The apply stage: turns a proven candidate into files and one edit of the source. The generated .wasm and its
-// loader (or, for the native target, a copy of the built .node and its loader) go next to the source; the function keeps its name and signature but calls the compiled code, and the
-// original body stays in the file, renamed, as the fallback the loader runs when WebAssembly cannot.
+// The apply stage: turns a proven candidate into files and one edit of the source. The target's artifact (the
+// generated .wasm, a copy of the built .node) and its loader, as the target's registry entry writes them, go next to
+// the source; the function keeps its name and signature but calls the compiled code, and the original body stays in
+// the file, renamed, as the fallback the loader runs when the compiled code cannot.
 // Every change sits on the function's first and last lines, so no line of the file moves.
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { emitNativeLoader } from '../../native/emit-native-loader';
 import { basename, dirname, extname, join } from 'node:path';
 import type * as TS from 'typescript';
-import { emitLoader } from '../../wasm/emit-loader';
-import type { Candidate } from '../compiler/compile';
+import type { JsCandidate } from '../compiler/compile';
 import { loadTypeScript } from '../compiler/frontend-js';
 import { PerfLabError } from '../errors';
+import type { TargetId } from '../protocol';
 import type { Proof } from '../prove/prove';
+import { allTargets, jsTarget } from '../targets';
 import { binaryHash, checkGeneratedTargets, identityLine, withWasmIdentity, type GeneratedIdentity, type GeneratedKind, type GeneratedTarget } from './generated-file';
 
 /** A replacement of `source.slice(start, end)` by `text` (UTF-16 offsets, as JavaScript strings and VS Code count). */
@@ -60,7 +61,7 @@ export interface ApplyRequest {
   /** The source text the candidate was compiled from. */
   source: string;
   functionName: string;
-  candidate: Candidate;
+  candidate: JsCandidate;
   /** The candidate's proof: only a proven candidate is applied. */
   proof: Proof;
   /** The source's module format; read from its extension, its syntax and the nearest package.json when omitted. */
@@ -82,13 +83,19 @@ export function applyTextEdits(source: string, edits: readonly TextEdit[]): stri
 }
 
 /**
- * The names of the generated files: `<file name>.<function>.wasm` (or `.node`) and its loader beside it. The source's
- * whole file name, extension included, keeps the names of `k.js`, `k.mjs` and `k.ts` in one folder apart.
+ * The names of the generated files: `<file name>.<function>.<artifact's extension>` (`.wasm`, `.node`; the target's
+ * id when it has no artifact) and its loader beside it. The source's whole file name, extension included, keeps the
+ * names of `k.js`, `k.mjs` and `k.ts` in one folder apart.
  */
-export function generatedNames(file: string, functionName: string, format: ApplyPlan['format'], target: Candidate['target'] = 'wasm'): { wasm: string; loader: string; types?: string } {
-  const wasm = `${basename(file)}.${functionName}.${target === 'wasm' ? 'wasm' : 'node'}`;
-  if (format === 'ts') return { wasm, loader: `${wasm}.cjs`, types: `${wasm}.d.cts` };
-  return { wasm, loader: `${wasm}.${format === 'esm' ? 'mjs' : 'cjs'}` };
+export function generatedNames(file: string, functionName: string, format: ApplyPlan['format'], target: TargetId = 'wasm'): { artifact: string; loader: string; types?: string } {
+  const artifact = `${basename(file)}.${functionName}.${jsTarget(target).artifact?.extension ?? target}`;
+  if (format === 'ts') return { artifact, loader: `${artifact}.cjs`, types: `${artifact}.d.cts` };
+  return { artifact, loader: `${artifact}.${format === 'esm' ? 'mjs' : 'cjs'}` };
+}
+
+/** The variable that caches the bound function in the source: `f$wasm` (an identifier whatever the target's id). */
+function cacheNameOf(functionName: string, target: TargetId): string {
+  return `${functionName}$${target.replace(/[^\w$]/g, '_')}`;
 }
 
 /** Nearest package.json's "type" field, which decides whether a .js file is an ES module. */
@@ -142,11 +149,12 @@ export declare const loadError: unknown;
  */
 export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
   const { file, source, functionName, candidate, proof } = req;
+  const entry = jsTarget(candidate.target);
   if (!proof.ok) {
-    throw new PerfLabError(`${functionName} was not applied: its ${candidate.target === 'wasm' ? 'WebAssembly' : 'native'} version is not proven equal to the original${proof.reason ? ` (${proof.reason})` : ''}. Only a proven rewrite can be applied.`);
+    throw new PerfLabError(`${functionName} was not applied: its ${entry.name} version is not proven equal to the original${proof.reason ? ` (${proof.reason})` : ''}. Only a proven rewrite can be applied.`);
   }
   if (proof.target !== undefined && proof.target !== candidate.target) {
-    throw new PerfLabError(`${functionName} was not applied: the proof is of its ${proof.target === 'wasm' ? 'WebAssembly' : 'native'} version, not of the ${candidate.target === 'wasm' ? 'WebAssembly' : 'native'} one. Optimize ${functionName} again.`);
+    throw new PerfLabError(`${functionName} was not applied: the proof is of its ${jsTarget(proof.target).name} version, not of the ${entry.name} one. Optimize ${functionName} again.`);
   }
   if (candidate.kernel.name !== functionName) {
     throw new PerfLabError(`The compiled candidate is for ${candidate.kernel.name}, not ${functionName}. Optimize ${functionName} again.`);
@@ -158,7 +166,7 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
   const names = generatedNames(file, functionName, format, candidate.target);
 
   const fallbackName = `${functionName}$js`;
-  const cacheName = `${functionName}$${candidate.target}`;
+  const cacheName = cacheNameOf(functionName, candidate.target);
   const bindName = `${functionName}$bind`;
   checkSourceNames(file, source, functionName);
   const loaderSpec = `'./${names.loader.replace(/[\\']/g, (c) => `\\${c}`)}'`;
@@ -177,43 +185,34 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
   const loaderFormat = format === 'esm' ? 'esm' : 'cjs';
   const dir = dirname(file);
   const kb = (n: number) => (n < 1024 ? `${n} bytes` : `${(n / 1024).toFixed(1)} KiB`);
-  let artifact: Uint8Array;
-  let loader: string;
-  let runs: string;
-  if (candidate.target === 'wasm') {
-    artifact = candidate.wasm;
-    loader = emitLoader(candidate.abi, { format: loaderFormat, wasm: { file: `./${names.wasm}` } });
-    runs = 'WebAssembly cannot be loaded';
-  } else {
-    artifact = await readFile(candidate.addonPath).catch((e: Error) => {
-      throw new PerfLabError(`The native addon ${candidate.addonPath} is missing (${e.message}). Optimize ${functionName} again to rebuild it.`);
-    });
-    loader = emitNativeLoader(candidate.abi, { format: loaderFormat, addon: `./${names.wasm}` });
-    runs = `the addon is missing or cannot be loaded by the running Node.js (built for Node.js ${candidate.node ? `${candidate.node.version.replace(/^v/, '')}, ${candidate.node.platform}-${candidate.node.arch}` : `${process.versions.node}, ${process.platform}-${process.arch}`})`;
-  }
+  const built = await entry.loaderFiles(candidate, { format: loaderFormat, where: 'beside', artifactFile: names.artifact, functionName });
   const id: GeneratedIdentity = { source: basename(file), function: functionName, sourceHash: textHash(source) };
-  // The .wasm names its source in a custom section; the loader records the hash of the binary it loads.
-  if (candidate.target === 'wasm') artifact = withWasmIdentity(artifact, id);
   const enc = new TextEncoder();
   const loaderPath = join(dir, names.loader);
-  const planned: Omit<PlannedFile, 'replaces'>[] = [
-    { path: join(dir, names.wasm), contents: artifact, role: candidate.target === 'wasm' ? 'wasm' : 'addon', kind: candidate.target === 'wasm' ? 'wasm' : 'binary' },
-    { path: loaderPath, contents: enc.encode(identityLine('//', { ...id, artifacts: { [names.wasm]: binaryHash(artifact) } }) + loader), role: 'loader', kind: 'text' },
-  ];
+  const planned: Omit<PlannedFile, 'replaces'>[] = [];
+  let artifact: Uint8Array | undefined;
+  if (entry.artifact && built.artifact) {
+    // A .wasm names its source in a custom section; the loader records the hash of the binary it loads.
+    artifact = entry.artifact.kind === 'wasm' ? withWasmIdentity(built.artifact, id) : built.artifact;
+    planned.push({ path: join(dir, names.artifact), contents: artifact, role: entry.artifact.role, kind: entry.artifact.kind });
+  }
+  const artifacts = artifact ? { artifacts: { [names.artifact]: binaryHash(artifact) } } : {};
+  planned.push({ path: loaderPath, contents: enc.encode(identityLine('//', { ...id, ...artifacts }) + built.loader), role: 'loader', kind: 'text' });
   if (names.types) planned.push({ path: join(dir, names.types), contents: enc.encode(identityLine('//', id) + LOADER_TYPES), role: 'types', kind: 'text' });
   const existing = await checkGeneratedTargets(file, functionName, planned, loaderPath);
   const files: PlannedFile[] = planned.map((f) => ({ ...f, replaces: existing.has(f.path) }));
 
   const summary =
-    `${functionName} in ${basename(file)} now runs ${names.wasm} (${kb(artifact.length)}) through ${names.loader}; ` +
-    `the original stays in the file as ${fallbackName} and runs whenever ${runs} or an argument does not fit the compiled signature. ` +
+    `${functionName} in ${basename(file)} now runs ${artifact ? `${names.artifact} (${kb(artifact.length)}) through ${names.loader}` : names.loader}; ` +
+    `the original stays in the file as ${fallbackName} and runs whenever ${built.fallsBackWhen} or an argument does not fit the compiled signature. ` +
     `Proven on ${proof.cases} cases (${proof.recordedCases} recorded). No line of ${basename(file)} moves. Undo reverts the edit and removes the generated files.`;
   return { file, functionName, fallbackName, format, files, textEdits: edits, sourceHash: textHash(source), summary, manifest: loaderPath };
 }
 
-/** Refuses a source that already uses a name the rewrite adds (`f$js`, `f$wasm`, `f$native`, `f$bind`). */
+/** Refuses a source that already uses a name the rewrite adds (`f$js`, one per JavaScript target such as `f$wasm`, `f$bind`). */
 function checkSourceNames(file: string, source: string, functionName: string): void {
-  for (const taken of [`${functionName}$js`, `${functionName}$wasm`, `${functionName}$native`, `${functionName}$bind`]) {
+  const targets = allTargets().filter((t) => t.language === 'js').map((t) => cacheNameOf(functionName, t.id));
+  for (const taken of [`${functionName}$js`, ...targets, `${functionName}$bind`]) {
     if (new RegExp(`(^|[^\\w$])${taken.replace(/\$/g, '\\$')}(?![\\w$])`).test(source)) {
       throw new PerfLabError(`${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`);
     }
@@ -226,7 +225,7 @@ function checkSourceNames(file: string, source: string, functionName: string): v
  * write, or wrote from another source, is never overwritten). `source` is read from `file` when omitted. Throws a
  * PerfLabError that says what to do.
  */
-export async function checkApplyClashes(req: { file: string; source?: string; functionName: string; targets: readonly Candidate['target'][] }): Promise<void> {
+export async function checkApplyClashes(req: { file: string; source?: string; functionName: string; targets: readonly TargetId[] }): Promise<void> {
   const { file, functionName } = req;
   // Without a readable file there is nothing to check; the recording says what is wrong with the path.
   const source = req.source ?? (await readFile(file, 'utf8').catch(() => undefined));
@@ -236,8 +235,9 @@ export async function checkApplyClashes(req: { file: string; source?: string; fu
   const dir = dirname(file);
   for (const target of req.targets) {
     const names = generatedNames(file, functionName, format, target);
+    const artifact = jsTarget(target).artifact;
     const targets: GeneratedTarget[] = [
-      { path: join(dir, names.wasm), kind: target === 'wasm' ? 'wasm' : 'binary' },
+      ...(artifact ? [{ path: join(dir, names.artifact), kind: artifact.kind }] : []),
       { path: join(dir, names.loader), kind: 'text' },
       ...(names.types ? [{ path: join(dir, names.types), kind: 'text' as const }] : []),
     ];

@@ -5,14 +5,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { targetName, type Candidate, type StageOptions, type Target } from '../compiler/compile';
+import type { JsCandidate, StageOptions } from '../compiler/compile';
 import { CancelledError, PerfLabError } from '../errors';
 import { noProgress, timeLeft } from '../progress';
-import type { VariantName, VariantView } from '../protocol';
+import type { TargetId, VariantName, VariantView } from '../protocol';
 import { probeNode } from '../profile/node-runner';
 import { isReplayable, type Recording } from '../record/recording';
 import { firstLines, startChild } from '../profile/run-child';
 import { sameSnapshot } from '../record/value-codec';
+import { jsTarget } from '../targets';
 import { writeCandidateLoader, writeOriginal, type OriginalFunction } from '../prove/modules';
 import { benchHarness, type BenchRequest, type FromBenchHarness } from './harness';
 import { bootstrapRatio, MAX_BOOTSTRAP_SAMPLES, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
@@ -49,7 +50,7 @@ export interface BenchResult {
 
 /** One compiled target against JavaScript, in a benchmark of several. */
 export interface TargetComparison {
-  target: Target;
+  target: TargetId;
   name: VariantName;
   /** JavaScript's median time over this target's: above 1 the target is faster. */
   speedup: RatioEstimate & { statistic: 'median' };
@@ -80,7 +81,7 @@ export function tinybenchUrl(): string {
 }
 
 /** The argument positions the function writes to, from the compiled signature and from the recorded calls. */
-export function writtenArgs(candidate: Candidate | Candidate[], recording: Recording): number[] {
+export function writtenArgs(candidate: JsCandidate | JsCandidate[], recording: Recording): number[] {
   const out = new Set<number>();
   for (const c of Array.isArray(candidate) ? candidate : [candidate]) {
     c.abi.params.forEach((p, i) => {
@@ -189,7 +190,7 @@ function variantResult(name: VariantName, perCall: Float64Array): VariantView {
  * Measures the original and the candidate on the recorded inputs, each in its own child process, and estimates
  * the speedup with a 95 % bootstrap interval on the ratio of medians.
  */
-export async function bench(original: OriginalFunction, candidate: Candidate, recording: Recording, opts: BenchOptions = {}): Promise<BenchResult> {
+export async function bench(original: OriginalFunction, candidate: JsCandidate, recording: Recording, opts: BenchOptions = {}): Promise<BenchResult> {
   const r = await benchTargets(original, [candidate], recording, opts);
   const t = r.targets[0]!;
   return {
@@ -209,7 +210,7 @@ export async function bench(original: OriginalFunction, candidate: Candidate, re
  * Measures the original and every candidate (at most one per target) on the recorded inputs, each in its own
  * child process with the same calls per sample, and compares each candidate with JavaScript.
  */
-export async function benchTargets(original: OriginalFunction, candidates: Candidate[], recording: Recording, opts: BenchOptions = {}): Promise<MultiBenchResult> {
+export async function benchTargets(original: OriginalFunction, candidates: JsCandidate[], recording: Recording, opts: BenchOptions = {}): Promise<MultiBenchResult> {
   const progress = opts.progress ?? noProgress;
   const timeMs = opts.timeMs ?? 1500;
   const warmupMs = opts.warmupMs ?? defaultWarmupMs(timeMs);
@@ -240,7 +241,7 @@ export async function benchTargets(original: OriginalFunction, candidates: Candi
     const request: BenchRequest = { type: 'run', inputs, copy, k: 0, iterationMs, timeMs, warmupMs, deadlineMs: variantBoundMs(timeMs, warmupMs), keepSamples: KEEP_SAMPLES };
 
     // The time left, said every second: the rest of this variant's expected time, the variants after it, the statistics.
-    const names = ['JavaScript', ...candidates.map((c) => targetName(c.target))];
+    const names = ['JavaScript', ...candidates.map((c) => jsTarget(c.target).name)];
     const expectedMs = warmupMs + timeMs + 500;
     const measure = async (index: number, run: () => Promise<VariantRun>): Promise<VariantRun> => {
       const started = performance.now();
@@ -259,7 +260,7 @@ export async function benchTargets(original: OriginalFunction, candidates: Candi
     const js = await measure(0, () => runVariant('JavaScript', runtime.execPath, harnessPath, argvOf(''), cwd, request, opts.signal));
     const runs: VariantRun[] = [];
     for (const [i, c] of candidates.entries()) {
-      runs.push(await measure(i + 1, () => runVariant(targetName(c.target), runtime.execPath, harnessPath, argvOf(loaders[i]!), cwd, { ...request, k: js.k }, opts.signal)));
+      runs.push(await measure(i + 1, () => runVariant(jsTarget(c.target).name, runtime.execPath, harnessPath, argvOf(loaders[i]!), cwd, { ...request, k: js.k }, opts.signal)));
     }
 
     progress({ message: 'Computing the confidence intervals…', remainingMs: 500 });
@@ -274,7 +275,7 @@ export async function benchTargets(original: OriginalFunction, candidates: Candi
     if (cut.length > 0) notes.push(`${cut.join(' and ')} reached the wall-time bound before ${(timeMs / 1000).toFixed(1)} s of samples (the untimed copies between samples, or a loaded machine): fewer samples, a wider interval.`);
     const targets: TargetComparison[] = candidates.map((c, i) => {
       const run = runs[i]!;
-      const name = targetName(c.target);
+      const name = jsTarget(c.target).name;
       const speedup = bootstrapRatio(js.perCall, run.perCall, { statistic: 'median', resamples: opts.resamples ?? 2000, seed: opts.seed ?? 1 });
       const share = run.stats && run.stats.fallbacks > 0 ? run.stats.fallbacks / Math.max(1, run.stats.calls) : 0;
       if (run.stats && share > 0) {
@@ -287,18 +288,18 @@ export async function benchTargets(original: OriginalFunction, candidates: Candi
         name,
         speedup: { ...speedup, statistic: 'median' },
         verdict: verdictOf(speedup),
-        recommendation: c.target === 'wasm' ? advice : advice.replace(/WebAssembly/g, 'the native addon'),
+        recommendation: advice.replace(/WebAssembly/g, jsTarget(c.target).advice),
         fallbackShare: share,
       };
     });
     const k = js.k;
     const argList = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ');
     const copied = copy.length > 0 ? ` Argument${copy.length > 1 ? 's' : ''} ${copy.map((i) => i + 1).join(', ')} ${copy.length > 1 ? 'were' : 'was'} copied fresh for every call, before each sample and outside the timed region, because the function writes to ${copy.length > 1 ? 'them' : 'it'}.` : '';
-    const compiledNames = candidates.map((c) => targetName(c.target)).join(' and ');
+    const compiledNames = candidates.map((c) => jsTarget(c.target).name).join(' and ');
     const callShape =
       `${original.functionName}(${argList}) called directly, ${k} time${k === 1 ? '' : 's'} per sample, on the ${inputs.length} recorded input${inputs.length === 1 ? '' : 's'} in turn.${copied}` +
       ` In this loop V8 may inline the JavaScript version, which the program's own call site may not allow; the ${compiledNames} version${candidates.length > 1 ? 's are' : ' is'} never inlined.`;
-    const variants = [variantResult('JavaScript', js.perCall), ...candidates.map((c, i) => variantResult(targetName(c.target), runs[i]!.perCall))];
+    const variants = [variantResult('JavaScript', js.perCall), ...candidates.map((c, i) => variantResult(jsTarget(c.target).name, runs[i]!.perCall))];
     const noisy = variants.filter((v) => v.rme > 5);
     if (noisy.length > 0) notes.push(`The measurements were noisy (relative margin of error ${noisy.map((v) => `${v.name} ${v.rme.toFixed(1)}%`).join(', ')}): other work on this machine, or too short a run; a longer run narrows the interval.`);
     return { variants, targets, note: notes.join(' '), callShape, callsPerSample: k, inputs: inputs.length, runtimeVersion: runtime.version };

@@ -16,12 +16,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildAddon } from '../../native/build-addon';
 import { asset, childScript } from '../assets';
-import type { Candidate, Target } from '../compiler/compile';
+import type { JsCandidate } from '../compiler/compile';
 import type { ArrayKind, Expr, IrModule, Stmt } from '../compiler/ir';
 import { walkExpr } from '../compiler/ir-walk';
 import { PerfLabError } from '../errors';
 import { firstLines } from '../profile/run-child';
+import type { TargetId } from '../protocol';
 import { isReplayable, type Recording } from '../record/recording';
+import { jsTarget, targetsOfLanguage } from '../targets';
 import type { MultiBenchResult } from './bench';
 
 /** What crossing each boundary costs, in nanoseconds, for one Node.js on one machine. */
@@ -54,6 +56,9 @@ export interface ArrayShape {
 
 /** The parameters the model needs: those of the compiled signature (the same for both targets). */
 export type ShapeParam = { kind: 'f64' | 'int32' | 'bool' } | { kind: 'array'; array: ArrayKind; written: boolean };
+
+/** A JavaScript function's target, as the model names it. */
+type Target = TargetId;
 
 /** One target's predicted outcome. */
 export interface TargetPrediction {
@@ -178,12 +183,15 @@ export function shapesOf(params: readonly ShapeParam[], recording: Recording): A
   return out;
 }
 
-/** The boundary cost of one call to `target` with arrays of these shapes, in nanoseconds. */
+/** The boundary cost of one call to `target` with arrays of these shapes, in nanoseconds, by how its calls cross (its registry entry's `boundary`). */
 export function overheadNs(costs: BoundaryCosts, target: Target, arrays: readonly ArrayShape[]): number {
-  let ns = target === 'wasm' ? costs.wasmCallNs : costs.napiCallNs;
+  const boundary = jsTarget(target).boundary;
+  // A plain JavaScript call passes arrays by reference.
+  if (boundary === 'javascript') return costs.jsCallNs;
+  let ns = boundary === 'webassembly' ? costs.wasmCallNs : costs.napiCallNs;
   for (const a of arrays) {
     const times = a.written ? 2 : 1;
-    if (target === 'wasm') ns += (a.elements * costs.wasmElementNs[a.kind] + (costs.wasmArrayNs ?? 0)) * times;
+    if (boundary === 'webassembly') ns += (a.elements * costs.wasmElementNs[a.kind] + (costs.wasmArrayNs ?? 0)) * times;
     else ns += a.kind === 'Array' ? a.elements * costs.nativeArrayElementNs * times : costs.napiTypedArrayNs;
   }
   return ns;
@@ -266,7 +274,7 @@ export function predict(costs: BoundaryCosts, targets: readonly Target[], arrays
     const { factor, basis } = computeFactor(target, pairs, key, cls);
     out.push({ target, speedup: jsNs / (factor * jsNs + over), overheadNs: over, computeFactor: factor, basis });
   }
-  const name = (t: Target) => (t === 'wasm' ? 'WebAssembly' : 'native');
+  const name = (t: Target) => jsTarget(t).name;
   const best = out.reduce<TargetPrediction | undefined>((b, t) => (!b || t.speedup > b.speedup ? t : b), undefined);
   if (best && best.speedup >= WORTHWHILE) {
     const ranked = [...out].sort((a, b) => b.speedup - a.speedup);
@@ -287,7 +295,7 @@ export function modelError(pairs: readonly PredictionPair[]): { n: number; media
   const err = (p: PredictionPair) => 100 * Math.abs(p.predicted / p.measured - 1);
   const all = pairs.filter((p) => p.measured > 0).map(err);
   const byTarget: Partial<Record<Target, { n: number; medianPct: number }>> = {};
-  for (const t of ['wasm', 'native'] as const) {
+  for (const t of targetsOfLanguage('js')) {
     const e = pairs.filter((p) => p.target === t && p.measured > 0).map(err);
     if (e.length > 0) byTarget[t] = { n: e.length, medianPct: median(e) };
   }
@@ -421,7 +429,7 @@ export interface CheckedPrediction {
  * Predicts the targets of a benchmark from the recording and JavaScript's measured time per call, keeps each
  * (predicted, measured) pair in the store, and returns both. `key` names the function (`<file>#<name>`).
  */
-export async function checkPrediction(o: MeasureOptions & { key: string; recording: Recording; candidates: readonly Candidate[]; bench: MultiBenchResult }): Promise<CheckedPrediction> {
+export async function checkPrediction(o: MeasureOptions & { key: string; recording: Recording; candidates: readonly JsCandidate[]; bench: MultiBenchResult }): Promise<CheckedPrediction> {
   const costs = await boundaryCosts(o);
   const js = o.bench.variants.find((v) => v.name === 'JavaScript');
   if (!js || o.candidates.length === 0) throw new PerfLabError('The break-even model needs a benchmark of JavaScript and at least one target.');

@@ -17,12 +17,21 @@ import { intLocals } from './exact-ints';
 import { forEachSet, walkIr } from './ir-walk';
 import { unrollLoops } from './unroll';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
-import { HOST_MATH, isArrayType, type ArrayKind, type CallArg, type Expr, type IrFunction, type IrModule, type ResultType, type ScalarType, type Stmt } from './ir';
+import {
+  HOST_MATH,
+  isArrayType,
+  type ArrayKind,
+  type CallArg,
+  type Expr,
+  type IrFunction,
+  type IrModule,
+  type ResultType,
+  type ScalarType,
+  type Stmt,
+} from './ir';
 
 /** How the loader passes each argument (the same shape as the wasm backend's, so inputs and proofs are shared). */
-export type NativeAbiParam =
-  | { name: string; kind: 'f64' | 'int32' | 'bool' }
-  | { name: string; kind: 'array'; array: ArrayKind; written: boolean };
+export type NativeAbiParam = { name: string; kind: 'f64' | 'int32' | 'bool' } | { name: string; kind: 'array'; array: ArrayKind; written: boolean };
 
 /** The calling convention of one kernel inside an addon. */
 export interface NativeAbi {
@@ -162,11 +171,15 @@ function functionMayBail(f: IrFunction): boolean {
 /** Whether the guarded version of `f` can bail out: an access left checked, a host Math call, a call, a missing return. */
 function fastMayBail(f: IrFunction, r: RangeFacts): boolean {
   let bail = f.result !== 'void' && !alwaysReturns(f.body);
-  walkIr(f.body, (s) => {
-    if (s.kind === 'store' && f.arrays[s.array]!.kind === 'Array' && !r.proven.has(s)) bail = true;
-  }, (e) => {
-    if ((e.kind === 'load' && !r.proven.has(e)) || e.kind === 'math' || e.kind === 'call') bail = true;
-  });
+  walkIr(
+    f.body,
+    (s) => {
+      if (s.kind === 'store' && f.arrays[s.array]!.kind === 'Array' && !r.proven.has(s)) bail = true;
+    },
+    (e) => {
+      if ((e.kind === 'load' && !r.proven.has(e)) || e.kind === 'math' || e.kind === 'call') bail = true;
+    },
+  );
   return bail;
 }
 
@@ -354,7 +367,9 @@ class CppGen {
 
   /** One term of the entry guard: a polynomial over int32 parameters and lengths, `<= 0` in int64 (no overflow: ranges.ts). */
   private guardTerm(t: GuardTerm): string {
-    const monos = [...t.poly].map(([mono, c]) => [`int64_t(${c})`, ...(mono ? mono.split('*') : []).map((v) => `int64_t(${v[0] === 'n' ? 'n' : 'l'}${v.slice(1)})`)].join(' * '));
+    const monos = [...t.poly].map(([mono, c]) =>
+      [`int64_t(${c})`, ...(mono ? mono.split('*') : []).map((v) => `int64_t(${v[0] === 'n' ? 'n' : 'l'}${v.slice(1)})`)].join(' * '),
+    );
     return `(${monos.join(' + ') || '0'}) <= 0`;
   }
 
@@ -424,7 +439,11 @@ class CppGen {
         out.push(`${pad}}`);
         return;
       case 'loop': {
-        if (this.threads && emitParallelLoop(this.ir, this.f, s, d, out, { expr: (e) => this.expr(e), block: (b, n, o) => this.block(b, n, o), jumps: this.jumps })) return;
+        if (
+          this.threads &&
+          emitParallelLoop(this.ir, this.f, s, d, out, { expr: (e) => this.expr(e), block: (b, n, o) => this.block(b, n, o), jumps: this.jumps })
+        )
+          return;
         // `continue` jumps to the update, then the post-test; `break` past the loop.
         out.push(`${pad}for (;;) {`);
         if (s.test) out.push(`${pad}  if (!(${this.expr(s.test)})) break;`);
@@ -545,7 +564,8 @@ class CppGen {
         return `(${this.expr(e.cond)} ? ${this.expr(e.then)} : ${this.expr(e.else)})`;
       case 'load': {
         const kind = this.f.arrays[e.array]!.kind;
-        const read = this.fast && this.ranges.proven.has(e) ? `a${e.array}[${this.intOf(e.index)}]` : `plab::load(a${e.array}, n${e.array}, ${this.index(e.index)})`;
+        const read =
+          this.fast && this.ranges.proven.has(e) ? `a${e.array}[${this.intOf(e.index)}]` : `plab::load(a${e.array}, n${e.array}, ${this.index(e.index)})`;
         return kind === 'Float32Array' ? `double(${read})` : kind === 'Float64Array' || kind === 'Array' || kind === 'Uint32Array' ? read : `int32_t(${read})`;
       }
       case 'length':
@@ -629,39 +649,72 @@ class CppGen {
     const u = (a: string) => `uint32_t(${a})`;
     const s = (a: string) => `int32_t(${a})`;
     switch (op) {
-      case 'f64.add': return `(${l} + ${r})`;
-      case 'f64.sub': return `(${l} - ${r})`;
-      case 'f64.mul': return `(${l} * ${r})`;
-      case 'f64.div': return `(${l} / ${r})`;
-      case 'f64.min': return `plab::js_min(${l}, ${r})`;
-      case 'f64.max': return `plab::js_max(${l}, ${r})`;
-      case 'js.mod': return `std::fmod(${l}, ${r})`;
-      case 'js.mod_i32': return `plab::mod_i32(${l}, ${r})`;
-      case 'i32.add': return this.int(`(${u(l)} + ${u(r)})`, type);
-      case 'i32.sub': return this.int(`(${u(l)} - ${u(r)})`, type);
-      case 'i32.mul': return this.int(`(${u(l)} * ${u(r)})`, type);
-      case 'i32.and': return this.int(`(${u(l)} & ${u(r)})`, type);
-      case 'i32.or': return this.int(`(${u(l)} | ${u(r)})`, type);
-      case 'i32.xor': return this.int(`(${u(l)} ^ ${u(r)})`, type);
-      case 'i32.shl': return this.int(`(${u(l)} << (${u(r)} & 31u))`, type);
-      case 'i32.shr_s': return this.int(`uint32_t(${s(l)} >> (${u(r)} & 31u))`, type);
-      case 'i32.shr_u': return this.int(`(${u(l)} >> (${u(r)} & 31u))`, type);
-      case 'f64.eq': return `(${l} == ${r})`;
-      case 'f64.ne': return `(${l} != ${r})`;
-      case 'f64.lt': return `(${l} < ${r})`;
-      case 'f64.le': return `(${l} <= ${r})`;
-      case 'f64.gt': return `(${l} > ${r})`;
-      case 'f64.ge': return `(${l} >= ${r})`;
-      case 'i32.eq': return `(${u(l)} == ${u(r)})`;
-      case 'i32.ne': return `(${u(l)} != ${u(r)})`;
-      case 'i32.lt_s': return `(${s(l)} < ${s(r)})`;
-      case 'i32.le_s': return `(${s(l)} <= ${s(r)})`;
-      case 'i32.gt_s': return `(${s(l)} > ${s(r)})`;
-      case 'i32.ge_s': return `(${s(l)} >= ${s(r)})`;
-      case 'i32.lt_u': return `(${u(l)} < ${u(r)})`;
-      case 'i32.le_u': return `(${u(l)} <= ${u(r)})`;
-      case 'i32.gt_u': return `(${u(l)} > ${u(r)})`;
-      case 'i32.ge_u': return `(${u(l)} >= ${u(r)})`;
+      case 'f64.add':
+        return `(${l} + ${r})`;
+      case 'f64.sub':
+        return `(${l} - ${r})`;
+      case 'f64.mul':
+        return `(${l} * ${r})`;
+      case 'f64.div':
+        return `(${l} / ${r})`;
+      case 'f64.min':
+        return `plab::js_min(${l}, ${r})`;
+      case 'f64.max':
+        return `plab::js_max(${l}, ${r})`;
+      case 'js.mod':
+        return `std::fmod(${l}, ${r})`;
+      case 'js.mod_i32':
+        return `plab::mod_i32(${l}, ${r})`;
+      case 'i32.add':
+        return this.int(`(${u(l)} + ${u(r)})`, type);
+      case 'i32.sub':
+        return this.int(`(${u(l)} - ${u(r)})`, type);
+      case 'i32.mul':
+        return this.int(`(${u(l)} * ${u(r)})`, type);
+      case 'i32.and':
+        return this.int(`(${u(l)} & ${u(r)})`, type);
+      case 'i32.or':
+        return this.int(`(${u(l)} | ${u(r)})`, type);
+      case 'i32.xor':
+        return this.int(`(${u(l)} ^ ${u(r)})`, type);
+      case 'i32.shl':
+        return this.int(`(${u(l)} << (${u(r)} & 31u))`, type);
+      case 'i32.shr_s':
+        return this.int(`uint32_t(${s(l)} >> (${u(r)} & 31u))`, type);
+      case 'i32.shr_u':
+        return this.int(`(${u(l)} >> (${u(r)} & 31u))`, type);
+      case 'f64.eq':
+        return `(${l} == ${r})`;
+      case 'f64.ne':
+        return `(${l} != ${r})`;
+      case 'f64.lt':
+        return `(${l} < ${r})`;
+      case 'f64.le':
+        return `(${l} <= ${r})`;
+      case 'f64.gt':
+        return `(${l} > ${r})`;
+      case 'f64.ge':
+        return `(${l} >= ${r})`;
+      case 'i32.eq':
+        return `(${u(l)} == ${u(r)})`;
+      case 'i32.ne':
+        return `(${u(l)} != ${u(r)})`;
+      case 'i32.lt_s':
+        return `(${s(l)} < ${s(r)})`;
+      case 'i32.le_s':
+        return `(${s(l)} <= ${s(r)})`;
+      case 'i32.gt_s':
+        return `(${s(l)} > ${s(r)})`;
+      case 'i32.ge_s':
+        return `(${s(l)} >= ${s(r)})`;
+      case 'i32.lt_u':
+        return `(${u(l)} < ${u(r)})`;
+      case 'i32.le_u':
+        return `(${u(l)} <= ${u(r)})`;
+      case 'i32.gt_u':
+        return `(${u(l)} > ${u(r)})`;
+      case 'i32.ge_u':
+        return `(${u(l)} >= ${u(r)})`;
       default: {
         const never: never = op;
         throw new Error(`unknown binary ${String(never)}`);

@@ -30,7 +30,14 @@ function memoryview(t: PyArrayType, readOnly: boolean): string {
 
 /** A constant as Cython source of the same value and C type. */
 export function cythonConst(e: Extract<PyExpr, { kind: 'const' }>): string {
-  return constSource(e, { true: 'True', false: 'False', int: (v) => (BigInt(v) === -(2n ** 63n) ? 'PL_MIN' : `(<int64_t>${BigInt(v)})`), nan: 'PL_NAN', inf: 'PL_INF', negZero: 'PL_NEG_ZERO' });
+  return constSource(e, {
+    true: 'True',
+    false: 'False',
+    int: (v) => (BigInt(v) === -(2n ** 63n) ? 'PL_MIN' : `(<int64_t>${BigInt(v)})`),
+    nan: 'PL_NAN',
+    inf: 'PL_INF',
+    negZero: 'PL_NEG_ZERO',
+  });
 }
 
 /** Cython writes Python with C casts; every name prefixed (`v_`, `f_`) so that none clashes with a C name or a helper. */
@@ -62,7 +69,9 @@ class CythonEmitter extends PyFunctionEmitter {
   /** `cdef` functions propagate a Python exception (`except *`): a bail-out raised by a helper reaches the wrapper. */
   fn(): string {
     const f = this.f;
-    const params = f.params.map((p) => (isPyArrayType(p.type) ? `${memoryview(p.type, !f.arrays[p.slot]!.written)} v_${p.name}` : `${cType(p.type)} v_${p.name}`));
+    const params = f.params.map((p) =>
+      isPyArrayType(p.type) ? `${memoryview(p.type, !f.arrays[p.slot]!.written)} v_${p.name}` : `${cType(p.type)} v_${p.name}`,
+    );
     const body: string[] = [];
     this.block(f.body, 1, body);
     if (f.result === 'none') body.push('    return 0');
@@ -88,7 +97,9 @@ class CythonEmitter extends PyFunctionEmitter {
 
 /** The Python-callable entry: typed arguments (Cython converts them), the cdef kernel, its result. */
 function entryDef(f: PyFunction): string {
-  const params = f.params.map((p) => (isPyArrayType(p.type) ? `${memoryview(p.type, !f.arrays[p.slot]!.written)} v_${p.name} not None` : `${cType(p.type)} v_${p.name}`));
+  const params = f.params.map((p) =>
+    isPyArrayType(p.type) ? `${memoryview(p.type, !f.arrays[p.slot]!.written)} v_${p.name} not None` : `${cType(p.type)} v_${p.name}`,
+  );
   const call = `f_${f.name}(${f.params.map((p) => `v_${p.name}`).join(', ')})`;
   return [`def ${f.name}(${params.join(', ')}):`, `    ${f.result === 'none' ? `${call}\n    return None` : `return ${call}`}`].join('\n');
 }
@@ -100,7 +111,11 @@ export function emitCythonModule(kernel: PythonKernel): string {
 
 /** One .pyx holding several kernels (their function names must differ), each entry exported: tests build it once. */
 export function emitCythonBatch(kernels: PythonKernel[]): string {
-  return emitPyx(`from ${kernels.length} kernels`, kernels.flatMap((k) => k.ir.functions), kernels.map((k) => entryFunction(k.ir)));
+  return emitPyx(
+    `from ${kernels.length} kernels`,
+    kernels.flatMap((k) => k.ir.functions),
+    kernels.map((k) => entryFunction(k.ir)),
+  );
 }
 
 function emitPyx(origin: string, functions: PyFunction[], entries: PyFunction[]): string {
@@ -136,6 +151,13 @@ export const cythonBackend: PythonBackend = {
   async build(ctx, emitted) {
     const { buildCython } = await import('../../native/build-cython');
     const source = Object.keys(emitted.files).find((n) => n.endsWith('.pyx'))!;
-    return buildCython({ python: ctx.python, dir: ctx.dir, source, module: ctx.kernelModule, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.progress ? { progress: ctx.progress } : {}) });
+    return buildCython({
+      python: ctx.python,
+      dir: ctx.dir,
+      source,
+      module: ctx.kernelModule,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.progress ? { progress: ctx.progress } : {}),
+    });
   },
 };

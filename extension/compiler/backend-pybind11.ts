@@ -149,7 +149,12 @@ export function emitPybind11Module(kernel: PythonKernel, kernelModule: string): 
 
 /** One module holding several kernels (their function names must differ), each entry bound: tests build it once. */
 export function emitPybind11Batch(kernels: PythonKernel[], moduleName: string): string {
-  return emitModule(`from ${kernels.length} kernels`, kernels.flatMap((k) => k.ir.functions), kernels.map((k) => entryFunction(k.ir)), moduleName);
+  return emitModule(
+    `from ${kernels.length} kernels`,
+    kernels.flatMap((k) => k.ir.functions),
+    kernels.map((k) => entryFunction(k.ir)),
+    moduleName,
+  );
 }
 
 function emitModule(origin: string, functions: PyFunction[], entries: PyFunction[], moduleName: string): string {
@@ -164,7 +169,15 @@ function emitModule(origin: string, functions: PyFunction[], entries: PyFunction
   out.push(...emitters.map((e) => `${e.signature()};`), '');
   out.push(emitters.map((e) => e.fn()).join('\n\n'));
   out.push('', '}  // namespace', '', `PYBIND11_MODULE(${moduleName}, m) {`, `  py::register_exception<Bail>(m, "Bail");`, ...entries.map(binding), '}', '');
-  out.push('/*', '<%', 'setup_pybind11(cfg)', `cfg['extra_compile_args'] = ${JSON.stringify(PYBIND11_FLAGS.filter((f) => f !== '-fvisibility=hidden'))}`, '%>', '*/', '');
+  out.push(
+    '/*',
+    '<%',
+    'setup_pybind11(cfg)',
+    `cfg['extra_compile_args'] = ${JSON.stringify(PYBIND11_FLAGS.filter((f) => f !== '-fvisibility=hidden'))}`,
+    '%>',
+    '*/',
+    '',
+  );
   return out.join('\n');
 }
 
@@ -180,6 +193,14 @@ export const pybind11Backend: PythonBackend = {
   async build(ctx, emitted) {
     const { buildPybind11 } = await import('../../native/build-pybind11');
     const source = Object.keys(emitted.files).find((n) => n.endsWith('.cpp'))!;
-    return buildPybind11({ python: ctx.python, dir: ctx.dir, source, module: ctx.kernelModule, flags: PYBIND11_FLAGS, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.progress ? { progress: ctx.progress } : {}) });
+    return buildPybind11({
+      python: ctx.python,
+      dir: ctx.dir,
+      source,
+      module: ctx.kernelModule,
+      flags: PYBIND11_FLAGS,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.progress ? { progress: ctx.progress } : {}),
+    });
   },
 };

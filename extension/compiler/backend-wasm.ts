@@ -117,7 +117,9 @@ class ModuleGen {
       case 'toInt32': {
         // Exact for |x| < 2^63 through i64; above, x is an integer and x mod 2^32 is computed exactly in doubles.
         const two32 = m.f64.const(4294967296);
-        const big = m.i32.trunc_u_sat.f64(m.f64.sub(m.local.get(0, f64), m.f64.mul(two32, m.f64.floor(m.f64.div(m.local.get(0, f64), m.f64.const(4294967296))))));
+        const big = m.i32.trunc_u_sat.f64(
+          m.f64.sub(m.local.get(0, f64), m.f64.mul(two32, m.f64.floor(m.f64.div(m.local.get(0, f64), m.f64.const(4294967296))))),
+        );
         const body = m.if(m.f64.lt(m.f64.abs(x), m.f64.const(9223372036854775808)), m.i32.wrap(m.i64.trunc_s.f64(m.local.get(0, f64))), big);
         m.addFunction(name, f64, i32, [], body);
         break;
@@ -125,10 +127,11 @@ class ModuleGen {
       case 'round': {
         // Math.round: r = ceil(x); r - 0.5 > x ? r - 1 : r  (exact, keeps -0, NaN and infinities).
         const r = () => m.local.get(1, f64);
-        const body = m.block(null, [
-          m.local.set(1, m.f64.ceil(x)),
-          m.select(m.f64.gt(m.f64.sub(r(), m.f64.const(0.5)), m.local.get(0, f64)), m.f64.sub(r(), m.f64.const(1)), r()),
-        ], f64);
+        const body = m.block(
+          null,
+          [m.local.set(1, m.f64.ceil(x)), m.select(m.f64.gt(m.f64.sub(r(), m.f64.const(0.5)), m.local.get(0, f64)), m.f64.sub(r(), m.f64.const(1)), r())],
+          f64,
+        );
         m.addFunction(name, f64, f64, [f64], body);
         break;
       }
@@ -149,10 +152,14 @@ class ModuleGen {
         const body = m.if(
           m.i32.eqz(d()),
           m.f64.const(NaN),
-          m.block(null, [
-            m.local.set(2, m.i32.rem_s(a(), d())),
-            m.if(m.i32.and(m.i32.eqz(r()), m.i32.lt_s(a(), m.i32.const(0))), m.f64.const(-0), m.f64.convert_s.i32(r())),
-          ], f64),
+          m.block(
+            null,
+            [
+              m.local.set(2, m.i32.rem_s(a(), d())),
+              m.if(m.i32.and(m.i32.eqz(r()), m.i32.lt_s(a(), m.i32.const(0))), m.f64.const(-0), m.f64.convert_s.i32(r())),
+            ],
+            f64,
+          ),
         );
         m.addFunction(name, b.createType([i32, i32]), f64, [i32], body);
         break;
@@ -170,10 +177,11 @@ class ModuleGen {
       case 'index': {
         // A double index as an element number, or 0xFFFFFFFF (always out of range) when it is not one.
         const t = () => m.local.get(1, i32);
-        const body = m.block(null, [
-          m.local.set(1, m.i32.trunc_u_sat.f64(x)),
-          m.select(m.f64.eq(m.f64.convert_u.i32(t()), m.local.get(0, f64)), t(), m.i32.const(-1)),
-        ], i32);
+        const body = m.block(
+          null,
+          [m.local.set(1, m.i32.trunc_u_sat.f64(x)), m.select(m.f64.eq(m.f64.convert_u.i32(t()), m.local.get(0, f64)), t(), m.i32.const(-1))],
+          i32,
+        );
         m.addFunction(name, f64, i32, [i32], body);
         break;
       }
@@ -408,7 +416,10 @@ class FunctionGen {
     };
     this.splitting.add(s.label);
     const always = emit([[split.cond, true]], true);
-    const other = emit(split.invariant.map((d) => [d, false]), false);
+    const other = emit(
+      split.invariant.map((d) => [d, false]),
+      false,
+    );
     this.splitting.delete(s.label);
     return m.if(test, always, other);
   }
@@ -473,7 +484,8 @@ class FunctionGen {
       return undefined;
     };
     const flatten = (x: Expr, sign: 1 | -1): boolean => {
-      if (x.kind === 'binary' && (x.op === 'f64.add' || x.op === 'f64.sub')) return flatten(x.left, sign) && flatten(x.right, x.op === 'f64.add' ? sign : (-sign as 1 | -1));
+      if (x.kind === 'binary' && (x.op === 'f64.add' || x.op === 'f64.sub'))
+        return flatten(x.left, sign) && flatten(x.right, x.op === 'f64.add' ? sign : (-sign as 1 | -1));
       if (x.kind === 'binary' && x.op === 'f64.mul') {
         const l = leafBound(x.left);
         const r = leafBound(x.right);
@@ -510,10 +522,11 @@ class FunctionGen {
     const { m, b } = this;
     const tmp = this.newVar(b.i64);
     // (select evaluates its condition last: the value is stored first.)
-    return m.block(null, [
-      m.local.set(tmp, v),
-      m.select(m.i64.lt_u(m.local.get(tmp, b.i64), m.i64.const(0x40000000n)), m.i32.wrap(m.local.get(tmp, b.i64)), m.i32.const(-1)),
-    ], b.i32);
+    return m.block(
+      null,
+      [m.local.set(tmp, v), m.select(m.i64.lt_u(m.local.get(tmp, b.i64), m.i64.const(0x40000000n)), m.i32.wrap(m.local.get(tmp, b.i64)), m.i32.const(-1))],
+      b.i32,
+    );
   }
 
   /**
@@ -558,11 +571,15 @@ class FunctionGen {
     const { m, b } = this;
     const tmp = this.newVar(b.i64);
     const limit = BigInt(CHECKED_LIMIT);
-    return m.block(null, [
-      m.local.set(tmp, v),
-      m.if(m.i64.gt_u(m.i64.add(m.local.get(tmp, b.i64), m.i64.const(limit)), m.i64.const(2n * limit)), m.unreachable()),
-      m.local.get(tmp, b.i64),
-    ], b.i64);
+    return m.block(
+      null,
+      [
+        m.local.set(tmp, v),
+        m.if(m.i64.gt_u(m.i64.add(m.local.get(tmp, b.i64), m.i64.const(limit)), m.i64.const(2n * limit)), m.unreachable()),
+        m.local.get(tmp, b.i64),
+      ],
+      b.i64,
+    );
   }
 
   /** A double comparison of two integer-shaped expressions, made exactly on i64 values; undefined otherwise. */
@@ -692,7 +709,8 @@ class FunctionGen {
         write = m.i32.store8(off, 1, addr, val);
     }
     // JavaScript evaluates the index, then the value, then writes; a typed array ignores writes out of range.
-    if (this.fast && this.ranges!.proven.has(node)) return m.block(null, [m.local.set(t, this.offsetIndex(index, d)), m.local.set(v, this.expr(value)), write], b.none);
+    if (this.fast && this.ranges!.proven.has(node))
+      return m.block(null, [m.local.set(t, this.offsetIndex(index, d)), m.local.set(v, this.expr(value)), write], b.none);
     if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.provenIndex(index)), m.local.set(v, this.expr(value)), write], b.none);
     let ok: ExpressionRef = 0;
     const setIndex = this.checkedIndex(array, index, t, (test) => {
@@ -735,7 +753,11 @@ class FunctionGen {
         return this.intCompare(e) ?? this.binary(e.op, this.expr(e.left), this.expr(e.right));
       }
       case 'math':
-        return m.call(this.gen.importFn('Math', e.fn, e.args.length), e.args.map((a) => this.expr(a)), b.f64);
+        return m.call(
+          this.gen.importFn('Math', e.fn, e.args.length),
+          e.args.map((a) => this.expr(a)),
+          b.f64,
+        );
       case 'cond':
         return m.if(this.expr(e.cond), this.expr(e.then), this.expr(e.else));
       case 'load':
@@ -765,7 +787,8 @@ class FunctionGen {
   private dyadic(e: Expr, plan: DyadicPlan, dividend?: number): ExpressionRef {
     const { m, b } = this;
     let leaves: ExpressionRef | undefined;
-    for (const l of plan.locals) leaves = leaves === undefined ? m.local.get(this.localIndex[l]!, b.i32) : m.i32.or(leaves, m.local.get(this.localIndex[l]!, b.i32));
+    for (const l of plan.locals)
+      leaves = leaves === undefined ? m.local.get(this.localIndex[l]!, b.i32) : m.i32.or(leaves, m.local.get(this.localIndex[l]!, b.i32));
     const ok = m.i32.lt_u(leaves!, m.i32.const(plan.limit));
     const planned = dividend === undefined ? e : (e as Extract<Expr, { kind: 'binary' }>).right;
     const scale = dyadicScale(planned);
@@ -773,7 +796,8 @@ class FunctionGen {
     this.plainDoubles = true;
     const doubles = this.expr(e);
     this.plainDoubles = false;
-    const fast = dividend !== undefined ? m.f64.div(m.f64.const(dividend * 2 ** scale), whole) : scale === 0 ? whole : m.f64.mul(whole, m.f64.const(2 ** -scale));
+    const fast =
+      dividend !== undefined ? m.f64.div(m.f64.const(dividend * 2 ** scale), whole) : scale === 0 ? whole : m.f64.mul(whole, m.f64.const(2 ** -scale));
     return m.if(ok, fast, doubles);
   }
 
@@ -828,10 +852,11 @@ class FunctionGen {
       case 'u8clamp.from_i32': {
         const t = this.newVar(b.i32);
         const g = () => m.local.get(t, b.i32);
-        return m.block(null, [
-          m.local.set(t, x),
-          m.select(m.i32.lt_s(g(), m.i32.const(0)), m.i32.const(0), m.select(m.i32.gt_s(g(), m.i32.const(255)), m.i32.const(255), g())),
-        ], b.i32);
+        return m.block(
+          null,
+          [m.local.set(t, x), m.select(m.i32.lt_s(g(), m.i32.const(0)), m.i32.const(0), m.select(m.i32.gt_s(g(), m.i32.const(255)), m.i32.const(255), g()))],
+          b.i32,
+        );
       }
       case 'i32.not':
         return m.i32.xor(x, m.i32.const(-1));
@@ -853,39 +878,72 @@ class FunctionGen {
   private binary(op: Extract<Expr, { kind: 'binary' }>['op'], l: ExpressionRef, r: ExpressionRef): ExpressionRef {
     const { m, b } = this;
     switch (op) {
-      case 'f64.add': return m.f64.add(l, r);
-      case 'f64.sub': return m.f64.sub(l, r);
-      case 'f64.mul': return m.f64.mul(l, r);
-      case 'f64.div': return m.f64.div(l, r);
-      case 'f64.min': return m.f64.min(l, r);
-      case 'f64.max': return m.f64.max(l, r);
-      case 'js.mod': return m.call(this.gen.importFn('js', 'mod', 2), [l, r], b.f64);
-      case 'js.mod_i32': return m.call(this.gen.helper('modI32'), [l, r], b.f64);
-      case 'i32.add': return m.i32.add(l, r);
-      case 'i32.sub': return m.i32.sub(l, r);
-      case 'i32.mul': return m.i32.mul(l, r);
-      case 'i32.and': return m.i32.and(l, r);
-      case 'i32.or': return m.i32.or(l, r);
-      case 'i32.xor': return m.i32.xor(l, r);
-      case 'i32.shl': return m.i32.shl(l, r);
-      case 'i32.shr_s': return m.i32.shr_s(l, r);
-      case 'i32.shr_u': return m.i32.shr_u(l, r);
-      case 'f64.eq': return m.f64.eq(l, r);
-      case 'f64.ne': return m.f64.ne(l, r);
-      case 'f64.lt': return m.f64.lt(l, r);
-      case 'f64.le': return m.f64.le(l, r);
-      case 'f64.gt': return m.f64.gt(l, r);
-      case 'f64.ge': return m.f64.ge(l, r);
-      case 'i32.eq': return m.i32.eq(l, r);
-      case 'i32.ne': return m.i32.ne(l, r);
-      case 'i32.lt_s': return m.i32.lt_s(l, r);
-      case 'i32.le_s': return m.i32.le_s(l, r);
-      case 'i32.gt_s': return m.i32.gt_s(l, r);
-      case 'i32.ge_s': return m.i32.ge_s(l, r);
-      case 'i32.lt_u': return m.i32.lt_u(l, r);
-      case 'i32.le_u': return m.i32.le_u(l, r);
-      case 'i32.gt_u': return m.i32.gt_u(l, r);
-      case 'i32.ge_u': return m.i32.ge_u(l, r);
+      case 'f64.add':
+        return m.f64.add(l, r);
+      case 'f64.sub':
+        return m.f64.sub(l, r);
+      case 'f64.mul':
+        return m.f64.mul(l, r);
+      case 'f64.div':
+        return m.f64.div(l, r);
+      case 'f64.min':
+        return m.f64.min(l, r);
+      case 'f64.max':
+        return m.f64.max(l, r);
+      case 'js.mod':
+        return m.call(this.gen.importFn('js', 'mod', 2), [l, r], b.f64);
+      case 'js.mod_i32':
+        return m.call(this.gen.helper('modI32'), [l, r], b.f64);
+      case 'i32.add':
+        return m.i32.add(l, r);
+      case 'i32.sub':
+        return m.i32.sub(l, r);
+      case 'i32.mul':
+        return m.i32.mul(l, r);
+      case 'i32.and':
+        return m.i32.and(l, r);
+      case 'i32.or':
+        return m.i32.or(l, r);
+      case 'i32.xor':
+        return m.i32.xor(l, r);
+      case 'i32.shl':
+        return m.i32.shl(l, r);
+      case 'i32.shr_s':
+        return m.i32.shr_s(l, r);
+      case 'i32.shr_u':
+        return m.i32.shr_u(l, r);
+      case 'f64.eq':
+        return m.f64.eq(l, r);
+      case 'f64.ne':
+        return m.f64.ne(l, r);
+      case 'f64.lt':
+        return m.f64.lt(l, r);
+      case 'f64.le':
+        return m.f64.le(l, r);
+      case 'f64.gt':
+        return m.f64.gt(l, r);
+      case 'f64.ge':
+        return m.f64.ge(l, r);
+      case 'i32.eq':
+        return m.i32.eq(l, r);
+      case 'i32.ne':
+        return m.i32.ne(l, r);
+      case 'i32.lt_s':
+        return m.i32.lt_s(l, r);
+      case 'i32.le_s':
+        return m.i32.le_s(l, r);
+      case 'i32.gt_s':
+        return m.i32.gt_s(l, r);
+      case 'i32.ge_s':
+        return m.i32.ge_s(l, r);
+      case 'i32.lt_u':
+        return m.i32.lt_u(l, r);
+      case 'i32.le_u':
+        return m.i32.le_u(l, r);
+      case 'i32.gt_u':
+        return m.i32.gt_u(l, r);
+      case 'i32.ge_u':
+        return m.i32.ge_u(l, r);
       default: {
         const never: never = op;
         throw new Error(`unknown binary ${String(never)}`);
@@ -896,7 +954,12 @@ class FunctionGen {
 
 /** The int32 comparison a double comparison of two int32 values becomes. */
 const I32_COMPARE: Partial<Record<string, Extract<Expr, { kind: 'binary' }>['op']>> = {
-  'f64.eq': 'i32.eq', 'f64.ne': 'i32.ne', 'f64.lt': 'i32.lt_s', 'f64.le': 'i32.le_s', 'f64.gt': 'i32.gt_s', 'f64.ge': 'i32.ge_s',
+  'f64.eq': 'i32.eq',
+  'f64.ne': 'i32.ne',
+  'f64.lt': 'i32.lt_s',
+  'f64.le': 'i32.le_s',
+  'f64.gt': 'i32.gt_s',
+  'f64.ge': 'i32.ge_s',
 };
 
 /**
@@ -905,8 +968,12 @@ const I32_COMPARE: Partial<Record<string, Extract<Expr, { kind: 'binary' }>['op'
  */
 function shiftAddFactor(e: Extract<Expr, { kind: 'binary' }>): { x: Expr; factor: number } | undefined {
   if (e.op !== 'i32.add') return undefined;
-  for (const [x, sh] of [[e.left, e.right], [e.right, e.left]] as const) {
-    if (x.kind !== 'local' || sh.kind !== 'binary' || sh.op !== 'i32.shl' || sh.left.kind !== 'local' || sh.left.local !== x.local || sh.right.kind !== 'const') continue;
+  for (const [x, sh] of [
+    [e.left, e.right],
+    [e.right, e.left],
+  ] as const) {
+    if (x.kind !== 'local' || sh.kind !== 'binary' || sh.op !== 'i32.shl' || sh.left.kind !== 'local' || sh.left.local !== x.local || sh.right.kind !== 'const')
+      continue;
     return { x, factor: (1 + 2 ** (sh.right.value & 31)) | 0 };
   }
   return undefined;
@@ -915,10 +982,14 @@ function shiftAddFactor(e: Extract<Expr, { kind: 'binary' }>): { x: Expr; factor
 /** The arrays of `f` whose elements it may read (an array passed on to another function counts as read). */
 function arraysRead(f: IrFunction): Set<number> {
   const out = new Set<number>();
-  walkIr(f.body, () => {}, (e) => {
-    if (e.kind === 'load') out.add(e.array);
-    if (e.kind === 'call') for (const a of e.args) if (a.kind === 'array') out.add(a.array);
-  });
+  walkIr(
+    f.body,
+    () => {},
+    (e) => {
+      if (e.kind === 'load') out.add(e.array);
+      if (e.kind === 'call') for (const a of e.args) if (a.kind === 'array') out.add(a.array);
+    },
+  );
   return out;
 }
 
@@ -935,7 +1006,11 @@ const MAX_UNSWITCH = 400;
 function unswitchable(s: Extract<Stmt, { kind: 'loop' }>): Unswitch | undefined {
   let size = 0;
   let inner = false;
-  walkIr(s.body, (x) => (inner ||= x.kind === 'loop'), () => size++);
+  walkIr(
+    s.body,
+    (x) => (inner ||= x.kind === 'loop'),
+    () => size++,
+  );
   if (inner || size > MAX_UNSWITCH) return undefined;
   const assigned = new Set<number>();
   forEachSet(s.body, (l) => assigned.add(l));

@@ -44,7 +44,11 @@ export function optimizeAndEmit(b: Binaryen, mod: BinaryenModule): Emitted {
   mod.optimize();
   leftNestIntegerChains(b, mod);
   if (!mod.validate()) throw new Error('the optimised WebAssembly module does not validate');
-  return { wasm: mod.emitBinary(), wat: mod.emitText(), flags: ['-O3', '--shrink-level=0', '--no-fast-math', `--flexible-inline-max-function-size=${FLEXIBLE_INLINE}`] };
+  return {
+    wasm: mod.emitBinary(),
+    wat: mod.emitText(),
+    flags: ['-O3', '--shrink-level=0', '--no-fast-math', `--flexible-inline-max-function-size=${FLEXIBLE_INLINE}`],
+  };
 }
 
 interface BinaryAccess {

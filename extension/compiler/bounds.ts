@@ -88,7 +88,14 @@ export function boundsFacts(f: IrFunction, ints: ReadonlySet<number> = new Set()
       if (value.kind !== 'binary' || value.op !== 'f64.add' || value.right.kind !== 'const' || !(value.right.value >= 0)) return false;
       const l = value.left;
       if (l.kind === 'local') return l.local === j;
-      return l.kind === 'unary' && l.op === 'f64.from_i32' && l.arg.kind === 'local' && l.arg.type === 'i32' && !params.has(l.arg.local) && nonNegativeCounter(l.arg.local);
+      return (
+        l.kind === 'unary' &&
+        l.op === 'f64.from_i32' &&
+        l.arg.kind === 'local' &&
+        l.arg.type === 'i32' &&
+        !params.has(l.arg.local) &&
+        nonNegativeCounter(l.arg.local)
+      );
     });
   visit(f.body);
   return out;

@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import { CancelledError } from '../errors';
 import { noProgress, type ProgressSink } from '../progress';
-import { TARGET_NAMES } from '../protocol';
-import { compileWasm, type WasmAbi } from './backend-wasm';
+import { TARGET_NAMES, type TargetId } from '../protocol';
+import type { Tolerance } from '../prove/compare';
+import { compileWasm, type AbiParam, type WasmAbi } from './backend-wasm';
 import type { NativeCandidate } from './compile-native';
 import { loadTypeScript, lowerJs, type FrontendOptions, type Kernel } from './frontend-js';
 import { printIr } from './print-ir';
@@ -30,7 +31,23 @@ export interface WasmCandidate {
   hash: string;
 }
 
-/** A compiled rewrite of a kernel for either target; stages switch on `target`. */
+/**
+ * What every JavaScript function's candidate carries, whatever its target: what the prove, bench and apply stages
+ * read. The rest (the loader, the files Apply writes) comes from the target's registry entry (targets.ts).
+ */
+export interface JsCandidate {
+  target: TargetId;
+  kernel: Kernel;
+  /** The calling convention the proof's edge cases and the benchmark's copies follow: the compiled signature. */
+  abi: { params: readonly AbiParam[] };
+  log: string[];
+  /** The build-cache key. */
+  hash: string;
+  /** The tolerance its proof compares within; absent: bit for bit. */
+  tolerance?: Tolerance;
+}
+
+/** A compiled rewrite of a kernel for one of the built-in targets. */
 export type Candidate = WasmCandidate | NativeCandidate;
 
 /** The targets a kernel can be compiled to. */

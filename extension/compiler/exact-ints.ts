@@ -33,7 +33,9 @@ export function operandBound(s: IntShape): number {
 export function intShape(e: Expr, ints: ReadonlySet<number>): IntShape | undefined {
   switch (e.kind) {
     case 'const':
-      return e.type === 'f64' && Number.isInteger(e.value) && Math.abs(e.value) <= EXACT && !Object.is(e.value, -0) ? { bound: Math.abs(e.value), noNegZero: true } : undefined;
+      return e.type === 'f64' && Number.isInteger(e.value) && Math.abs(e.value) <= EXACT && !Object.is(e.value, -0)
+        ? { bound: Math.abs(e.value), noNegZero: true }
+        : undefined;
     case 'local':
       return e.type === 'f64' && ints.has(e.local) ? { bound: CHECKED_LIMIT, noNegZero: true } : undefined;
     case 'unary':
@@ -69,7 +71,7 @@ export function intLocals(f: IrFunction): Set<number> {
   f.locals.forEach((l, i) => {
     if (l.type === 'f64' && !params.has(i)) ints.add(i);
   });
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     forEachSet(f.body, (local, value) => {
       if (!ints.has(local)) return;

@@ -60,7 +60,7 @@ let tsModule: Promise<Ts> | undefined;
 
 /** Loads the TypeScript compiler on first use (it is large). */
 export function loadTypeScript(): Promise<Ts> {
-  tsModule ??= import('typescript').then((m) => ((m as { default?: Ts }).default ?? (m as unknown as Ts)));
+  tsModule ??= import('typescript').then((m) => (m as { default?: Ts }).default ?? (m as unknown as Ts));
   return tsModule;
 }
 
@@ -240,7 +240,13 @@ function isIncDec(ts: Ts, k: TS.SyntaxKind): boolean {
 /** Strips what only TypeScript sees (`as`, `!`, `satisfies`, `<T>x`) and parentheses. */
 function unwrap(ts: Ts, e: TS.Expression): TS.Expression {
   for (;;) {
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) {
+    if (
+      ts.isParenthesizedExpression(e) ||
+      ts.isAsExpression(e) ||
+      ts.isNonNullExpression(e) ||
+      ts.isTypeAssertionExpression(e) ||
+      ts.isSatisfiesExpression(e)
+    ) {
       e = e.expression;
     } else return e;
   }
@@ -316,11 +322,24 @@ function markWritten(functions: IrFunction[]): void {
 }
 
 const MATH_CONSTANTS: Record<string, number> = {
-  PI: Math.PI, E: Math.E, LN2: Math.LN2, LN10: Math.LN10, LOG2E: Math.LOG2E, LOG10E: Math.LOG10E, SQRT2: Math.SQRT2, SQRT1_2: Math.SQRT1_2,
+  PI: Math.PI,
+  E: Math.E,
+  LN2: Math.LN2,
+  LN10: Math.LN10,
+  LOG2E: Math.LOG2E,
+  LOG10E: Math.LOG10E,
+  SQRT2: Math.SQRT2,
+  SQRT1_2: Math.SQRT1_2,
 };
 const NUMBER_CONSTANTS: Record<string, number> = {
-  MAX_VALUE: Number.MAX_VALUE, MIN_VALUE: Number.MIN_VALUE, EPSILON: Number.EPSILON, MAX_SAFE_INTEGER: Number.MAX_SAFE_INTEGER,
-  MIN_SAFE_INTEGER: Number.MIN_SAFE_INTEGER, POSITIVE_INFINITY: Infinity, NEGATIVE_INFINITY: -Infinity, NaN: NaN,
+  MAX_VALUE: Number.MAX_VALUE,
+  MIN_VALUE: Number.MIN_VALUE,
+  EPSILON: Number.EPSILON,
+  MAX_SAFE_INTEGER: Number.MAX_SAFE_INTEGER,
+  MIN_SAFE_INTEGER: Number.MIN_SAFE_INTEGER,
+  POSITIVE_INFINITY: Infinity,
+  NEGATIVE_INFINITY: -Infinity,
+  NaN: NaN,
 };
 const HOST_ARITY: Partial<Record<HostMath, number>> = { pow: 2, atan2: 2 };
 
@@ -369,7 +388,12 @@ class FileLowering {
       return v === undefined ? undefined : -v;
     }
     // Math.PI and its kind, unless the file declares a Math of its own.
-    if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'Math' && this.moduleScope.declarations('Math').length === 0) {
+    if (
+      ts.isPropertyAccessExpression(e) &&
+      ts.isIdentifier(e.expression) &&
+      e.expression.text === 'Math' &&
+      this.moduleScope.declarations('Math').length === 0
+    ) {
       return MATH_CONSTANTS[e.name.text];
     }
     return undefined;
@@ -410,7 +434,10 @@ class FileLowering {
   useBinding(name: string, site: TS.Node): void {
     const decls = this.moduleScope.declarations(name);
     if (decls.length > 1) {
-      throw this.refuse(site, `${name} is declared ${decls.length} times in this file (lines ${decls.map((d) => this.lineOf(d)).join(', ')}); the compiled code could not follow which one is in force`);
+      throw this.refuse(
+        site,
+        `${name} is declared ${decls.length} times in this file (lines ${decls.map((d) => this.lineOf(d)).join(', ')}); the compiled code could not follow which one is in force`,
+      );
     }
     const write = this.moduleScope.writes(name)[0];
     if (write) {
@@ -839,7 +866,16 @@ class FunctionLowering {
       } else if (ts.isIdentifier(r) && candidate(r.text)) {
         counter = r.text;
         bound = l;
-        op = op === K.LessThanToken ? K.GreaterThanToken : op === K.GreaterThanToken ? K.LessThanToken : op === K.LessThanEqualsToken ? K.GreaterThanEqualsToken : op === K.GreaterThanEqualsToken ? K.LessThanEqualsToken : op;
+        op =
+          op === K.LessThanToken
+            ? K.GreaterThanToken
+            : op === K.GreaterThanToken
+              ? K.LessThanToken
+              : op === K.LessThanEqualsToken
+                ? K.GreaterThanEqualsToken
+                : op === K.GreaterThanEqualsToken
+                  ? K.LessThanEqualsToken
+                  : op;
       }
       if (!counter || !bound) continue;
       const step = updateStep(ts, update, counter);
@@ -870,7 +906,12 @@ class FunctionLowering {
       const op = e.operatorToken.kind;
       const compound = op === K.EqualsToken ? undefined : compoundOperator(ts, op);
       if (op !== K.EqualsToken && compound === undefined) throw this.refuse(e, 'this assignment operator is not compiled');
-      return this.assignTo(e.left, e, (current) => (compound === undefined ? this.expr(e.right) : this.binary(compound, current(), this.expr(e.right), e)), loop);
+      return this.assignTo(
+        e.left,
+        e,
+        (current) => (compound === undefined ? this.expr(e.right) : this.binary(compound, current(), this.expr(e.right), e)),
+        loop,
+      );
     }
     if ((ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) && isIncDec(ts, e.operator)) {
       const one: Expr = { kind: 'const', type: 'i32', value: 1 };
@@ -913,7 +954,9 @@ class FunctionLowering {
         label,
         test: { kind: 'binary', type: 'bool', op: 'i32.lt_s', left: counter(), right: { kind: 'length', type: 'i32', array } },
         body: [{ kind: 'store', array, index: counter(), value: this.storeValue(kind, this.read(value), e) }],
-        update: [{ kind: 'set', local: i, value: { kind: 'binary', type: 'i32', op: 'i32.add', left: counter(), right: { kind: 'const', type: 'i32', value: 1 } } }],
+        update: [
+          { kind: 'set', local: i, value: { kind: 'binary', type: 'i32', op: 'i32.add', left: counter(), right: { kind: 'const', type: 'i32', value: 1 } } },
+        ],
       },
     ];
   }
@@ -932,11 +975,23 @@ class FunctionLowering {
         // The proven counter update: stays int32.
         const step = updateStep(ts, node, target.text);
         if (step === loop.counterStep) {
-          const v: Expr = { kind: 'binary', type: 'i32', op: step === 1 ? 'i32.add' : 'i32.sub', left: this.read(local), right: { kind: 'const', type: 'i32', value: 1 } };
+          const v: Expr = {
+            kind: 'binary',
+            type: 'i32',
+            op: step === 1 ? 'i32.add' : 'i32.sub',
+            left: this.read(local),
+            right: { kind: 'const', type: 'i32', value: 1 },
+          };
           return [this.assign(local, v, node)];
         }
       }
-      return [this.assign(local, value(() => this.read(local)), node)];
+      return [
+        this.assign(
+          local,
+          value(() => this.read(local)),
+          node,
+        ),
+      ];
     }
     if (ts.isElementAccessExpression(target)) {
       const array = this.arrayOf(target.expression);
@@ -982,7 +1037,9 @@ class FunctionLowering {
       case 'Array':
         return toF64(v);
       case 'Uint8ClampedArray':
-        return v.type === 'i32' ? { kind: 'unary', type: 'i32', op: 'u8clamp.from_i32', arg: v } : { kind: 'unary', type: 'i32', op: 'u8clamp.from_f64', arg: toF64(v) };
+        return v.type === 'i32'
+          ? { kind: 'unary', type: 'i32', op: 'u8clamp.from_i32', arg: v }
+          : { kind: 'unary', type: 'i32', op: 'u8clamp.from_f64', arg: toF64(v) };
       default:
         return toI32(v);
     }
@@ -1022,7 +1079,8 @@ class FunctionLowering {
 
   private num(e: TS.Expression): Expr {
     const v = this.expr(e);
-    if (v.type === 'bool' || v.type === 'void') throw this.refuse(e, v.type === 'bool' ? 'arithmetic on a boolean is not compiled' : 'the called function returns nothing');
+    if (v.type === 'bool' || v.type === 'void')
+      throw this.refuse(e, v.type === 'bool' ? 'arithmetic on a boolean is not compiled' : 'the called function returns nothing');
     return v;
   }
 
@@ -1057,7 +1115,8 @@ class FunctionLowering {
       if (op === K.AmpersandAmpersandToken || op === K.BarBarToken) {
         const l = this.expr(e.left);
         const r = this.expr(e.right);
-        if (l.type !== 'bool' || r.type !== 'bool') throw this.refuse(e, '&& and || are compiled only on booleans (their value would be an operand); use a ternary');
+        if (l.type !== 'bool' || r.type !== 'bool')
+          throw this.refuse(e, '&& and || are compiled only on booleans (their value would be an operand); use a ternary');
         return op === K.AmpersandAmpersandToken
           ? { kind: 'cond', type: 'bool', cond: l, then: r, else: { kind: 'const', type: 'bool', value: 0 } }
           : { kind: 'cond', type: 'bool', cond: l, then: { kind: 'const', type: 'bool', value: 1 }, else: r };
@@ -1067,7 +1126,8 @@ class FunctionLowering {
         const r = this.expr(e.right);
         const eq = op === K.EqualsEqualsEqualsToken || op === K.EqualsEqualsToken;
         if (l.type === 'bool' && r.type === 'bool') return { kind: 'binary', type: 'bool', op: eq ? 'i32.eq' : 'i32.ne', left: l, right: r };
-        if (l.type === 'bool' || r.type === 'bool' || l.type === 'void' || r.type === 'void') throw this.refuse(e, 'comparing a boolean with a number is not compiled');
+        if (l.type === 'bool' || r.type === 'bool' || l.type === 'void' || r.type === 'void')
+          throw this.refuse(e, 'comparing a boolean with a number is not compiled');
         return compare(eq ? 'eq' : 'ne', l, r);
       }
       if (op === K.CommaToken) throw this.refuse(e, 'the comma operator is not compiled');
@@ -1192,7 +1252,8 @@ class FunctionLowering {
     if (ts.isIdentifier(callee) && !this.lookup(callee.text) && this.file.functions.has(callee.text)) {
       this.file.useBinding(callee.text, e);
       const fnNode = this.file.functions.get(callee.text)!;
-      if (e.arguments.length !== fnNode.parameters.length) throw this.refuse(e, `${callee.text} takes ${fnNode.parameters.length} arguments; calls with another count are not compiled`);
+      if (e.arguments.length !== fnNode.parameters.length)
+        throw this.refuse(e, `${callee.text} takes ${fnNode.parameters.length} arguments; calls with another count are not compiled`);
       const args: CallArg[] = [];
       const types: ValueType[] = [];
       for (const a of e.arguments) {
@@ -1423,7 +1484,8 @@ const EXACT = 2 ** 53;
 
 /** Rewrites an exactly computed integer expression to wrapping i32 arithmetic, with a bound on its magnitude. */
 function wrapping(e: Expr): { expr: Expr; bound: number } | undefined {
-  if (e.kind === 'const' && Number.isInteger(e.value) && Math.abs(e.value) < EXACT) return { expr: { kind: 'const', type: 'i32', value: e.value | 0 }, bound: Math.abs(e.value) };
+  if (e.kind === 'const' && Number.isInteger(e.value) && Math.abs(e.value) < EXACT)
+    return { expr: { kind: 'const', type: 'i32', value: e.value | 0 }, bound: Math.abs(e.value) };
   if (e.kind === 'unary' && (e.op === 'f64.from_i32' || e.op === 'f64.from_u32')) {
     return { expr: e.op === 'f64.from_i32' ? e.arg : { kind: 'unary', type: 'i32', op: 'i32.from_u32', arg: e.arg }, bound: 2 ** 32 };
   }

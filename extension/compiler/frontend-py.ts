@@ -66,20 +66,33 @@ export function astHelperPath(): string {
 /** Runs the AST helper on the user's interpreter (so that the file is parsed by the Python that runs it). */
 export function exportPythonAst(python: string, file: string, functionName: string, signal?: AbortSignal): Promise<PyAstExport> {
   return new Promise((resolve, reject) => {
-    execFile(python, [astHelperPath(), file, functionName], { timeout: 30_000, maxBuffer: 64 << 20, windowsHide: true, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
-      if (signal?.aborted) return reject(new CancelledError());
-      try {
-        resolve(JSON.parse(String(stdout)) as PyAstExport);
-      } catch {
-        reject(new PerfLabError(`"${python}" could not read ${file} with Perf Lab's AST helper (${String(stderr).trim().split('\n').pop() || err?.message || 'no answer'}). Set perfLab.pythonPath to a Python 3.8+ interpreter.`));
-      }
-    });
+    execFile(
+      python,
+      [astHelperPath(), file, functionName],
+      { timeout: 30_000, maxBuffer: 64 << 20, windowsHide: true, ...(signal ? { signal } : {}) },
+      (err, stdout, stderr) => {
+        if (signal?.aborted) return reject(new CancelledError());
+        try {
+          resolve(JSON.parse(String(stdout)) as PyAstExport);
+        } catch {
+          reject(
+            new PerfLabError(
+              `"${python}" could not read ${file} with Perf Lab's AST helper (${String(stderr).trim().split('\n').pop() || err?.message || 'no answer'}). Set perfLab.pythonPath to a Python 3.8+ interpreter.`,
+            ),
+          );
+        }
+      },
+    );
   });
 }
 
 /** Parses a type name as recordings and annotations spell it: int, float, bool, list[float], ndarray[float64, 2], … */
 export function parsePyType(text: string): PyValueType | undefined {
-  const t = text.replace(/\s+/g, '').replace(/^typing\./, '').replace(/^List\[/, 'list[').replace(/^Tuple\[/, 'tuple[');
+  const t = text
+    .replace(/\s+/g, '')
+    .replace(/^typing\./, '')
+    .replace(/^List\[/, 'list[')
+    .replace(/^Tuple\[/, 'tuple[');
   if (t === 'int' || t === 'float' || t === 'bool') return t;
   const elem = (e: string): 'int' | 'float' | undefined => (e === 'float' || e === 'float64' ? 'float' : e === 'int' || e === 'int64' ? 'int' : undefined);
   let m = /^ndarray\[(float64|int64)(?:,([12]))?\]$/.exec(t);
@@ -307,9 +320,19 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): PyV
   return params.map((p, i) => {
     const rec = given?.[i];
     const fromRecord = rec ? parsePyType(rec) : undefined;
-    if (rec && !fromRecord) throw Refuse.at(p, String(p.arg), `the program passes ${rec} for ${String(p.arg)}, which the compiler does not take (it takes int, float, bool, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions)`);
+    if (rec && !fromRecord)
+      throw Refuse.at(
+        p,
+        String(p.arg),
+        `the program passes ${rec} for ${String(p.arg)}, which the compiler does not take (it takes int, float, bool, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions)`,
+      );
     const t = fromRecord ?? annotationType(node(p.annotation));
-    if (!t) throw Refuse.at(p, String(p.arg), 'the parameter has no type: annotate it (int, float, list[float], …) or record the arguments by profiling or optimizing with the program\'s real calls');
+    if (!t)
+      throw Refuse.at(
+        p,
+        String(p.arg),
+        "the parameter has no type: annotate it (int, float, list[float], …) or record the arguments by profiling or optimizing with the program's real calls",
+      );
     return t;
   });
 }
@@ -317,10 +340,15 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): PyV
 function checkPlainParams(def: PyNode): void {
   const args = node(def.args)!;
   if (nodes(args.posonlyargs).length || nodes(args.kwonlyargs).length || node(args.vararg) || node(args.kwarg)) {
-    throw Refuse.at(def, `def ${String(def.name)}`, 'only plain positional parameters are compiled (no *args, **kwargs, keyword-only or positional-only markers)');
+    throw Refuse.at(
+      def,
+      `def ${String(def.name)}`,
+      'only plain positional parameters are compiled (no *args, **kwargs, keyword-only or positional-only markers)',
+    );
   }
   if (nodes(args.defaults).length) throw Refuse.at(def, `def ${String(def.name)}`, 'parameters with default values are not compiled');
-  if (nodes(def.decorator_list).length) throw Refuse.at(def, `def ${String(def.name)}`, 'decorated functions are not compiled (the decorator could change what the function does)');
+  if (nodes(def.decorator_list).length)
+    throw Refuse.at(def, `def ${String(def.name)}`, 'decorated functions are not compiled (the decorator could change what the function does)');
   if (def._type !== 'FunctionDef') throw Refuse.at(def, `async def ${String(def.name)}`, 'async functions are not compiled');
 }
 
@@ -402,7 +430,8 @@ class FunctionLowering {
   lower(): PyFunction {
     checkPlainParams(this.def);
     const params = nodes(node(this.def.args)!.args);
-    if (params.length !== this.sig.types.length) throw Refuse.at(this.def, `${this.name}(…)`, `${this.name} takes ${params.length} arguments; the call passes ${this.sig.types.length}`);
+    if (params.length !== this.sig.types.length)
+      throw Refuse.at(this.def, `${this.name}(…)`, `${this.name} takes ${params.length} arguments; the call passes ${this.sig.types.length}`);
     params.forEach((p, i) => {
       const name = String(p.arg);
       const t = this.sig.types[i]!;
@@ -422,7 +451,11 @@ class FunctionLowering {
     });
     if (this.varying.has(RESULT)) {
       if (!this.isEntry) {
-        throw Refuse.at(this.def, `def ${this.name}`, `${this.name} returns a NumPy scalar on some paths and a Python number on others; the compiled code tells only the entry function's caller which. Convert the result with int() or float(), or return the same kind on every path`);
+        throw Refuse.at(
+          this.def,
+          `def ${this.name}`,
+          `${this.name} returns a NumPy scalar on some paths and a Python number on others; the compiled code tells only the entry function's caller which. Convert the result with int() or float(), or return the same kind on every path`,
+        );
       }
       this.resultNpArray = this.arrays.length;
       const type: PyArrayType = { array: 'ndarray', element: 'int', ndim: 1 };
@@ -433,9 +466,21 @@ class FunctionLowering {
     const terminated = this.terminates(nodes(this.def.body));
     if (this.result === undefined) this.result = 'none';
     else if (this.result !== 'none' && !terminated) {
-      throw Refuse.at(this.def, `def ${this.name}`, `${this.name} returns ${an(this.result)} on some paths and None when it reaches its end: make every path return ${an(this.result)}`);
+      throw Refuse.at(
+        this.def,
+        `def ${this.name}`,
+        `${this.name} returns ${an(this.result)} on some paths and None when it reaches its end: make every path return ${an(this.result)}`,
+      );
     }
-    const fn: PyFunction = { name: this.irName, params: this.params, locals: this.locals, arrays: this.arrays, result: this.result, body, line: this.def.line ?? 1 };
+    const fn: PyFunction = {
+      name: this.irName,
+      params: this.params,
+      locals: this.locals,
+      arrays: this.arrays,
+      result: this.result,
+      body,
+      line: this.def.line ?? 1,
+    };
     if (this.result !== 'none' && this.resultNpArray === undefined) {
       const first = this.returnNp[0];
       if (this.returnNp.some((n) => typeof n !== 'boolean' || n !== first)) throw new NpVaries(RESULT);
@@ -450,15 +495,33 @@ class FunctionLowering {
     const existing = this.info.get(name);
     if (existing) {
       if (existing.type !== type) {
-        if (!param && !this.params.some((p) => p.name === name) && !this.promote.has(name) && new Set([existing.type, type]).has('float') && new Set([existing.type, type]).has('int')) throw new Promote(name);
-        throw Refuse.at(at, name, `${name} holds ${an(existing.type)} and then ${an(type)}: Python lets a variable change type, the compiled code does not. Give it one type (e.g. start a float total at 0.0, not 0)`);
+        if (
+          !param &&
+          !this.params.some((p) => p.name === name) &&
+          !this.promote.has(name) &&
+          new Set([existing.type, type]).has('float') &&
+          new Set([existing.type, type]).has('int')
+        )
+          throw new Promote(name);
+        throw Refuse.at(
+          at,
+          name,
+          `${name} holds ${an(existing.type)} and then ${an(type)}: Python lets a variable change type, the compiled code does not. Give it one type (e.g. start a float total at 0.0, not 0)`,
+        );
       }
       return existing.slot;
     }
     if (this.arrayByName.has(name)) throw Refuse.at(at, name, `${name} is an array parameter and cannot be reassigned`);
     const slot = this.locals.length;
     this.locals.push({ name, type });
-    this.info.set(name, { slot, type, assignments: param ? 1 : (this.assigned.get(name) ?? 0), np: false, npKnown: param, ...(param ? { range: type === 'int' ? FULL : undefined } : {}) });
+    this.info.set(name, {
+      slot,
+      type,
+      assignments: param ? 1 : (this.assigned.get(name) ?? 0),
+      np: false,
+      npKnown: param,
+      ...(param ? { range: type === 'int' ? FULL : undefined } : {}),
+    });
     return slot;
   }
 
@@ -504,13 +567,23 @@ class FunctionLowering {
   /** `c ? a : b` for NumPy-ness; `c` is evaluated again, so it must not call a function (which could write arrays). */
   private npCond(c: PyExpr, a: Np, b: Np, at: PyNode): Np {
     if (a === b) return a;
-    if (!pure(c)) throw Refuse.at(at, show(at), 'whether the value is a NumPy scalar or a Python number depends on a test that calls a function; assign the called value to a variable first');
+    if (!pure(c))
+      throw Refuse.at(
+        at,
+        show(at),
+        'whether the value is a NumPy scalar or a Python number depends on a test that calls a function; assign the called value to a variable first',
+      );
     return { kind: 'cond', type: 'bool', cond: c, then: npValue(a), else: npValue(b) };
   }
 
   /** Refuses a bool that may be a NumPy bool where NumPy's rules differ from Python's (arithmetic, indices). */
   private plainBool(v: Val, at: PyNode, what: string): void {
-    if (v.e.type === 'bool' && v.np !== false) throw Refuse.at(at, show(at), `${what} a NumPy bool (the result of comparing array elements) follows NumPy's rules, not Python's (np.True_ + np.True_ is True, -np.True_ raises); convert it with int() first`);
+    if (v.e.type === 'bool' && v.np !== false)
+      throw Refuse.at(
+        at,
+        show(at),
+        `${what} a NumPy bool (the result of comparing array elements) follows NumPy's rules, not Python's (np.True_ + np.True_ is True, -np.True_ raises); convert it with int() first`,
+      );
   }
 
   /** The flag local of a promoted local (declared with it). */
@@ -522,7 +595,14 @@ class FunctionLowering {
   /** A promoted local's value where its type matters: bails out (a float division by zero) while it is still the int. */
   private settle(v: Val): Val {
     if (v.maybeInt === undefined) return v;
-    const bail: PyExpr = { kind: 'binary', type: 'float', op: 'float.div', left: { kind: 'const', type: 'float', value: 0 }, right: { kind: 'const', type: 'float', value: 0 }, checked: true };
+    const bail: PyExpr = {
+      kind: 'binary',
+      type: 'float',
+      op: 'float.div',
+      left: { kind: 'const', type: 'float', value: 0 },
+      right: { kind: 'const', type: 'float', value: 0 },
+      checked: true,
+    };
     return { e: { kind: 'cond', type: 'float', cond: { kind: 'local', type: 'bool', local: v.maybeInt }, then: bail, else: v.e }, np: v.np };
   }
 
@@ -536,11 +616,22 @@ class FunctionLowering {
       const slot = this.declare(name, 'float', at);
       this.defined.add(name);
       const c = v.e;
-      if (v.e.type === 'float') return this.npAssign(name, v.np, [{ kind: 'set', local: flag, value: FALSE }, { kind: 'set', local: slot, value: this.settle(v).e }]);
+      if (v.e.type === 'float')
+        return this.npAssign(name, v.np, [
+          { kind: 'set', local: flag, value: FALSE },
+          { kind: 'set', local: slot, value: this.settle(v).e },
+        ]);
       if (c.kind === 'const' && c.type === 'int' && BigInt(c.value) >= -EXACT && BigInt(c.value) <= EXACT) {
-        return this.npAssign(name, v.np, [{ kind: 'set', local: flag, value: TRUE }, { kind: 'set', local: slot, value: { kind: 'const', type: 'float', value: Number(c.value) } }]);
+        return this.npAssign(name, v.np, [
+          { kind: 'set', local: flag, value: TRUE },
+          { kind: 'set', local: slot, value: { kind: 'const', type: 'float', value: Number(c.value) } },
+        ]);
       }
-      throw Refuse.at(at, name, `${name} holds an int and then a float: Python lets a variable change type, the compiled code keeps it as a float only while its int is a constant. Give it one type (e.g. start a float total at 0.0, not 0)`);
+      throw Refuse.at(
+        at,
+        name,
+        `${name} holds an int and then a float: Python lets a variable change type, the compiled code keeps it as a float only while its int is a constant. Give it one type (e.g. start a float total at 0.0, not 0)`,
+      );
     }
     const type = v.e.type as PyScalar;
     const slot = this.declare(name, type, at);
@@ -666,7 +757,11 @@ class FunctionLowering {
       case 'Return':
         return this.ret(s);
       default:
-        throw Refuse.at(s, statementName(s), 'this statement is outside the subset the compiler takes (assignments, if, for … in range(…), while, break, continue, return)');
+        throw Refuse.at(
+          s,
+          statementName(s),
+          'this statement is outside the subset the compiler takes (assignments, if, for … in range(…), while, break, continue, return)',
+        );
     }
   }
 
@@ -679,13 +774,24 @@ class FunctionLowering {
     }
     const v = this.expr(value);
     const t = v.e.type as PyScalar;
-    if (this.result !== undefined && this.result !== t) throw Refuse.at(s, `return ${show(value)}`, `${this.name} returns ${an(this.result)} elsewhere and ${an(t)} here: Python allows it, the compiled code has one result type`);
+    if (this.result !== undefined && this.result !== t)
+      throw Refuse.at(
+        s,
+        `return ${show(value)}`,
+        `${this.name} returns ${an(this.result)} elsewhere and ${an(t)} here: Python allows it, the compiled code has one result type`,
+      );
     this.result = t;
     this.returnNp.push(v.np);
     if (this.resultNpArray === undefined) return [{ kind: 'return', value: v.e }];
     // The entry reports the result's kind in its hidden array; the wrapper boxes the result accordingly.
-    const flag: PyExpr = typeof v.np === 'boolean' ? { kind: 'const', type: 'int', value: v.np ? 1n : 0n } : { kind: 'unary', type: 'int', op: 'int.from_bool', arg: v.np, checked: false };
-    return [{ kind: 'store', array: this.resultNpArray, indices: [{ kind: 'const', type: 'int', value: 0n }], checked: [false], value: flag }, { kind: 'return', value: v.e }];
+    const flag: PyExpr =
+      typeof v.np === 'boolean'
+        ? { kind: 'const', type: 'int', value: v.np ? 1n : 0n }
+        : { kind: 'unary', type: 'int', op: 'int.from_bool', arg: v.np, checked: false };
+    return [
+      { kind: 'store', array: this.resultNpArray, indices: [{ kind: 'const', type: 'int', value: 0n }], checked: [false], value: flag },
+      { kind: 'return', value: v.e },
+    ];
   }
 
   private assign(s: PyNode): PyStmt[] {
@@ -696,7 +802,8 @@ class FunctionLowering {
     if (target._type === 'Tuple' || target._type === 'List') {
       // `a, b = b, a + b`: every value first, then every target, as Python does.
       const elts = nodes(target.elts);
-      if (value._type !== 'Tuple' || nodes(value.elts).length !== elts.length) throw Refuse.at(s, 'a, b = …', 'tuple assignment is compiled only from a tuple of the same length');
+      if (value._type !== 'Tuple' || nodes(value.elts).length !== elts.length)
+        throw Refuse.at(s, 'a, b = …', 'tuple assignment is compiled only from a tuple of the same length');
       const vals = nodes(value.elts).map((v) => this.expr(v));
       const out: PyStmt[] = [];
       const temps = vals.map((v) => {
@@ -739,8 +846,10 @@ class FunctionLowering {
   private storeValue(t: PyArrayType, v: Val, at: PyNode): PyExpr {
     const ty = v.e.type;
     if (t.array !== 'ndarray') {
-      if (ty !== t.element) throw Refuse.at(at, show(at), `writing a ${ty} into a list of ${t.element}s would change the list's element type; the compiled code keeps one`);
-      if (v.np !== false) throw Refuse.at(at, show(at), 'writing a NumPy scalar into a list would put a NumPy object in the list; convert it with float() or int()');
+      if (ty !== t.element)
+        throw Refuse.at(at, show(at), `writing a ${ty} into a list of ${t.element}s would change the list's element type; the compiled code keeps one`);
+      if (v.np !== false)
+        throw Refuse.at(at, show(at), 'writing a NumPy scalar into a list would put a NumPy object in the list; convert it with float() or int()');
       return v.e;
     }
     if (t.element === 'float') {
@@ -774,7 +883,8 @@ class FunctionLowering {
       const a = this.arrays[array]!;
       const cur: Val = { e: { kind: 'load', type: a.type.element, array, indices: fixed, checked }, np: a.type.array === 'ndarray' };
       const v = this.binop(op, cur, this.expr(node(s.value)!), s);
-      if (a.type.array === 'tuple' || (a.type.ndim === 2 && a.type.rows === 'tuple')) throw Refuse.at(target, show(target), 'a tuple cannot be written (Python raises TypeError)');
+      if (a.type.array === 'tuple' || (a.type.ndim === 2 && a.type.rows === 'tuple'))
+        throw Refuse.at(target, show(target), 'a tuple cannot be written (Python raises TypeError)');
       a.written = true;
       out.push({ kind: 'store', array, indices: fixed, checked: checked.map(() => false), value: this.storeValue(a.type, v, target) });
       return out;
@@ -811,7 +921,8 @@ class FunctionLowering {
     const er = clamp(stop.range);
     // The counter takes values in [start, stop) (step > 0) or (stop, start] (step < 0), unless the body reassigns it.
     const facts = this.forOnly.has(name);
-    if (facts && this.activeFor.has(name)) throw Refuse.at(target, name, `the loop variable ${name} of an enclosing loop is reused by an inner loop; name it differently`);
+    if (facts && this.activeFor.has(name))
+      throw Refuse.at(target, name, `the loop variable ${name} of an enclosing loop is reused by an inner loop; name it differently`);
     if (facts) {
       info.range = step > 0n ? [sr[0], er[1] - 1n > sr[0] ? er[1] - 1n : sr[0]] : [er[0] + 1n < sr[1] ? er[0] + 1n : sr[1], sr[1]];
       const d = step > 0n ? this.dimOf(stop.e) : undefined;
@@ -837,7 +948,8 @@ class FunctionLowering {
   /** `for x in a` over a 1-D array: a hidden counter over its length, `x = a[counter]` first in the body. */
   private forEach(s: PyNode, target: PyNode, array: number): PyStmt[] {
     const a = this.arrays[array]!;
-    if (a.type.ndim !== 1) throw Refuse.at(s, `for ${String(target.id)} in ${a.name}`, 'looping over the rows of a 2-D array is not compiled; loop over range(len(…)) and index');
+    if (a.type.ndim !== 1)
+      throw Refuse.at(s, `for ${String(target.id)} in ${a.name}`, 'looping over the rows of a 2-D array is not compiled; loop over range(len(…)) and index');
     const counter = this.temp('int');
     const info = this.localInfo(counter)!;
     info.range = [0n, INT64_MAX - 1n];
@@ -845,12 +957,26 @@ class FunctionLowering {
     const label = this.labels++;
     const before = new Set(this.defined);
     this.loops.push(label);
-    const element: Val = { e: { kind: 'load', type: a.type.element, array, indices: [{ kind: 'local', type: 'int', local: counter }], checked: [false] }, np: a.type.array === 'ndarray', ...(a.type.element === 'int' ? { range: FULL } : {}) };
+    const element: Val = {
+      e: { kind: 'load', type: a.type.element, array, indices: [{ kind: 'local', type: 'int', local: counter }], checked: [false] },
+      np: a.type.array === 'ndarray',
+      ...(a.type.element === 'int' ? { range: FULL } : {}),
+    };
     const first = this.assignLocal(String(target.id), element, target);
     const body = [...first, ...this.block(nodes(s.body))];
     this.loops.pop();
     this.defined = before;
-    return [{ kind: 'for', label, local: counter, start: { kind: 'const', type: 'int', value: 0n }, stop: { kind: 'dim', type: 'int', array, axis: 0 }, step: 1n, body }];
+    return [
+      {
+        kind: 'for',
+        label,
+        local: counter,
+        start: { kind: 'const', type: 'int', value: 0n },
+        stop: { kind: 'dim', type: 'int', array, axis: 0 },
+        step: 1n,
+        body,
+      },
+    ];
   }
 
   private intArg(a: PyNode, what: string): Val {
@@ -894,11 +1020,18 @@ class FunctionLowering {
       case 'BoolOp': {
         const values = nodes(n.values).map((v) => this.expr(v));
         if (values.some((v) => v.e.type !== 'bool')) {
-          throw Refuse.at(n, n.op === 'And' ? 'and' : 'or', 'and / or on values that are not bools returns one of the operands in Python; compile it as a condition (in if / while) or compare explicitly');
+          throw Refuse.at(
+            n,
+            n.op === 'And' ? 'and' : 'or',
+            'and / or on values that are not bools returns one of the operands in Python; compile it as a condition (in if / while) or compare explicitly',
+          );
         }
         // The operand that decides is returned as it is: a Python bool or a NumPy bool.
         const and = n.op === 'And';
-        const np = values.reduceRight<Np | undefined>((acc, v) => (acc === undefined ? v.np : and ? this.npCond(v.e, acc, v.np, n) : this.npCond(v.e, v.np, acc, n)), undefined)!;
+        const np = values.reduceRight<Np | undefined>(
+          (acc, v) => (acc === undefined ? v.np : and ? this.npCond(v.e, acc, v.np, n) : this.npCond(v.e, v.np, acc, n)),
+          undefined,
+        )!;
         return { e: this.test(n).e, np };
       }
       case 'Compare':
@@ -908,7 +1041,11 @@ class FunctionLowering {
         const a = this.expr(node(n.body)!);
         const b = this.expr(node(n.orelse)!);
         if (a.e.type !== b.e.type) throw Refuse.at(n, '… if … else …', `the two branches give a ${a.e.type} and a ${b.e.type}; the compiled code has one type`);
-        return { e: { kind: 'cond', type: a.e.type as PyScalar, cond: c.e, then: a.e, else: b.e }, np: this.npCond(c.e, a.np, b.np, n), ...(a.range && b.range ? { range: [min(a.range[0], b.range[0]), max(a.range[1], b.range[1])] as Range } : {}) };
+        return {
+          e: { kind: 'cond', type: a.e.type as PyScalar, cond: c.e, then: a.e, else: b.e },
+          np: this.npCond(c.e, a.np, b.np, n),
+          ...(a.range && b.range ? { range: [min(a.range[0], b.range[0]), max(a.range[1], b.range[1])] as Range } : {}),
+        };
       }
       case 'Call':
         return this.call(n);
@@ -917,7 +1054,11 @@ class FunctionLowering {
       case 'Attribute':
         return this.attribute(n);
       default:
-        throw Refuse.at(n, show(n), 'this expression is outside the subset the compiler takes (numbers, arithmetic, comparisons, math.*, len, array elements, calls of the file\'s functions)');
+        throw Refuse.at(
+          n,
+          show(n),
+          "this expression is outside the subset the compiler takes (numbers, arithmetic, comparisons, math.*, len, array elements, calls of the file's functions)",
+        );
     }
   }
 
@@ -942,17 +1083,25 @@ class FunctionLowering {
     const name = String(n.id);
     const info = this.info.get(name);
     if (info) {
-      if (!this.defined.has(name)) throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
-      const v: Val = { e: { kind: 'local', type: info.type, local: info.slot }, np: this.npOfLocal(name, info), ...(info.type === 'int' ? { range: info.range ?? FULL } : {}) };
+      if (!this.defined.has(name))
+        throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
+      const v: Val = {
+        e: { kind: 'local', type: info.type, local: info.slot },
+        np: this.npOfLocal(name, info),
+        ...(info.type === 'int' ? { range: info.range ?? FULL } : {}),
+      };
       if (this.promote.has(name)) {
         const flagged = { ...v, maybeInt: this.flagOf(name) };
         return loose ? flagged : this.settle(flagged);
       }
       return v;
     }
-    if (this.arrayByName.has(name)) throw Refuse.at(n, name, `the array ${name} is used as a value; index it, take its len(), or pass it to a function of the file`);
-    if (this.assigned.has(name)) throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
-    if (this.mod.ast.globals.includes(name)) throw Refuse.at(n, name, `${name} is a module-level variable, which the program could change between calls; pass it as a parameter`);
+    if (this.arrayByName.has(name))
+      throw Refuse.at(n, name, `the array ${name} is used as a value; index it, take its len(), or pass it to a function of the file`);
+    if (this.assigned.has(name))
+      throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
+    if (this.mod.ast.globals.includes(name))
+      throw Refuse.at(n, name, `${name} is a module-level variable, which the program could change between calls; pass it as a parameter`);
     throw Refuse.at(n, name, `${name} is not a parameter or local of ${this.name}`);
   }
 
@@ -1005,7 +1154,13 @@ class FunctionLowering {
   private asFloat(v: Val): Val {
     if (v.e.type === 'float') return v;
     const i = this.asInt(v);
-    return { e: i.e.kind === 'const' ? { kind: 'const', type: 'float', value: Number(i.e.value) } : { kind: 'unary', type: 'float', op: 'float.from_int', arg: i.e, checked: false }, np: v.np };
+    return {
+      e:
+        i.e.kind === 'const'
+          ? { kind: 'const', type: 'float', value: Number(i.e.value) }
+          : { kind: 'unary', type: 'float', op: 'float.from_int', arg: i.e, checked: false },
+      np: v.np,
+    };
   }
 
   binop(op: string, l: Val, r: Val, at: PyNode): Val {
@@ -1029,17 +1184,40 @@ class FunctionLowering {
       this.plainBool(r, at, 'arithmetic on');
     }
     const isFloat = lt === 'float' || rt === 'float';
-    const sym: Record<string, string> = { Add: '+', Sub: '-', Mult: '*', Div: '/', FloorDiv: '//', Mod: '%', Pow: '**', LShift: '<<', RShift: '>>', BitAnd: '&', BitOr: '|', BitXor: '^' };
+    const sym: Record<string, string> = {
+      Add: '+',
+      Sub: '-',
+      Mult: '*',
+      Div: '/',
+      FloorDiv: '//',
+      Mod: '%',
+      Pow: '**',
+      LShift: '<<',
+      RShift: '>>',
+      BitAnd: '&',
+      BitOr: '|',
+      BitXor: '^',
+    };
     if (!(op in sym)) throw Refuse.at(at, op === 'MatMult' ? '@' : op, 'this operator is outside the subset');
     if (lt === 'bool' && rt === 'bool' && (op === 'BitAnd' || op === 'BitOr' || op === 'BitXor')) {
-      const e: PyExpr = op === 'BitAnd' ? cond(l.e, r.e, FALSE) : op === 'BitOr' ? cond(l.e, TRUE, r.e) : { kind: 'binary', type: 'bool', op: 'bool.ne', left: l.e, right: r.e, checked: false };
+      const e: PyExpr =
+        op === 'BitAnd'
+          ? cond(l.e, r.e, FALSE)
+          : op === 'BitOr'
+            ? cond(l.e, TRUE, r.e)
+            : { kind: 'binary', type: 'bool', op: 'bool.ne', left: l.e, right: r.e, checked: false };
       return { e, np };
     }
     if (isFloat) {
       if (['LShift', 'RShift', 'BitAnd', 'BitOr', 'BitXor'].includes(op)) throw Refuse.at(at, sym[op]!, `${sym[op]} on a float (Python raises TypeError)`);
       const a = this.asFloat(l).e;
       const b = this.asFloat(r).e;
-      const fop = ({ Add: 'float.add', Sub: 'float.sub', Mult: 'float.mul', Div: 'float.div', FloorDiv: 'float.floordiv', Mod: 'float.mod', Pow: 'float.pow' } as Record<string, PyBinaryOp>)[op]!;
+      const fop = (
+        { Add: 'float.add', Sub: 'float.sub', Mult: 'float.mul', Div: 'float.div', FloorDiv: 'float.floordiv', Mod: 'float.mod', Pow: 'float.pow' } as Record<
+          string,
+          PyBinaryOp
+        >
+      )[op]!;
       const nonZero = b.kind === 'const' && b.value !== 0;
       // On a NumPy scalar every operation but ** (always checked) bails out where NumPy would warn.
       const checked = fop === 'float.pow' || ((fop === 'float.div' || fop === 'float.floordiv' || fop === 'float.mod') && !nonZero) || np !== false;
@@ -1089,7 +1267,11 @@ class FunctionLowering {
       case 'RShift':
         return int('int.shr', undefined, !(br[0] >= 0n && br[1] < 63n));
       case 'BitAnd':
-        return int('int.and', ar[0] >= 0n || br[0] >= 0n ? [0n, ar[0] >= 0n && br[0] >= 0n ? min(ar[1], br[1]) : ar[0] >= 0n ? ar[1] : br[1]] : undefined, false);
+        return int(
+          'int.and',
+          ar[0] >= 0n || br[0] >= 0n ? [0n, ar[0] >= 0n && br[0] >= 0n ? min(ar[1], br[1]) : ar[0] >= 0n ? ar[1] : br[1]] : undefined,
+          false,
+        );
       case 'BitOr':
         return int('int.or', undefined, false);
       default:
@@ -1112,7 +1294,8 @@ class FunctionLowering {
       }
       vals.push(v);
     });
-    if (pre.length) throw Refuse.at(n, 'a < f(x) < b', 'a comparison chain with a computed middle operand is not compiled; assign the middle value to a variable first');
+    if (pre.length)
+      throw Refuse.at(n, 'a < f(x) < b', 'a comparison chain with a computed middle operand is not compiled; assign the middle value to a variable first');
     const parts = ops.map((op, i) => ({ e: this.compareOne(op, vals[i]!, vals[i + 1]!, n), np: npOr(vals[i]!.np, vals[i + 1]!.np) }));
     const e = parts.reduceRight<PyExpr | undefined>((acc, p) => (acc === undefined ? p.e : cond(p.e, acc, FALSE)), undefined)!;
     // A chain gives its first false part, or its last one: a Python bool or a NumPy bool.
@@ -1132,7 +1315,8 @@ class FunctionLowering {
     if (!suffix) throw Refuse.at(at, op === 'Is' || op === 'IsNot' ? 'is' : 'in', 'identity and membership tests are outside the subset');
     const lt = l.e.type;
     const rt = r.e.type;
-    if (lt === 'bool' && rt === 'bool' && (suffix === 'eq' || suffix === 'ne')) return { kind: 'binary', type: 'bool', op: `bool.${suffix}` as PyBinaryOp, left: l.e, right: r.e, checked: false };
+    if (lt === 'bool' && rt === 'bool' && (suffix === 'eq' || suffix === 'ne'))
+      return { kind: 'binary', type: 'bool', op: `bool.${suffix}` as PyBinaryOp, left: l.e, right: r.e, checked: false };
     if (lt === 'float' || rt === 'float') {
       const conv = (v: Val, numpy: boolean): PyExpr => {
         if (v.e.type === 'float') return v.e;
@@ -1146,12 +1330,22 @@ class FunctionLowering {
         if (numpy) return { kind: 'unary', type: 'float', op: 'float.from_int', arg: i.e, checked: false };
         return { kind: 'unary', type: 'float', op: 'float.from_int_exact', arg: i.e, checked: !(rr[0] >= -EXACT && rr[1] <= EXACT) };
       };
-      const form = (numpy: boolean): PyExpr => ({ kind: 'binary', type: 'bool', op: `float.${suffix}` as PyBinaryOp, left: conv(l, numpy), right: conv(r, numpy), checked: false });
+      const form = (numpy: boolean): PyExpr => ({
+        kind: 'binary',
+        type: 'bool',
+        op: `float.${suffix}` as PyBinaryOp,
+        left: conv(l, numpy),
+        right: conv(r, numpy),
+        checked: false,
+      });
       const np = npOr(l.np, r.np);
       if (typeof np === 'boolean') return form(np);
       const python = form(false);
       const numpy = form(true);
-      if (JSON.stringify(python, (_, x) => (typeof x === 'bigint' ? String(x) : x)) === JSON.stringify(numpy, (_, x) => (typeof x === 'bigint' ? String(x) : x))) return python;
+      if (
+        JSON.stringify(python, (_, x) => (typeof x === 'bigint' ? String(x) : x)) === JSON.stringify(numpy, (_, x) => (typeof x === 'bigint' ? String(x) : x))
+      )
+        return python;
       return { kind: 'cond', type: 'bool', cond: np, then: numpy, else: python };
     }
     return { kind: 'binary', type: 'bool', op: `int.${suffix}` as PyBinaryOp, left: this.asInt(l).e, right: this.asInt(r).e, checked: false };
@@ -1164,7 +1358,8 @@ class FunctionLowering {
     if (args.some((a) => a._type === 'Starred')) throw Refuse.at(n, show(n), '*args in a call is not compiled');
     const mathFn = this.mathName(f);
     if (mathFn) return this.mathCall(mathFn, args, n);
-    if (f._type !== 'Name') throw Refuse.at(n, show(n), 'only math.* functions, len, abs, min, max, int, float, bool and the file\'s own functions can be called');
+    if (f._type !== 'Name')
+      throw Refuse.at(n, show(n), "only math.* functions, len, abs, min, max, int, float, bool and the file's own functions can be called");
     const name = String(f.id);
     if (this.isLocalName(name)) throw Refuse.at(n, show(n), `${name} is a variable, not a function`);
     if (name in this.mod.ast.functions) return this.kernelCall(name, args, n);
@@ -1183,14 +1378,29 @@ class FunctionLowering {
           // tests -rows <= i < rows and otherwise bails out (through a division by zero, which always does).
           const ix = this.index(arr.row, arr.array, 0);
           if (ix.checked) {
-            if (ix.e.kind !== 'local' && ix.e.kind !== 'const') throw Refuse.at(a, show(a), 'len(a[i]) with a computed row index: assign the index to a variable first');
+            if (ix.e.kind !== 'local' && ix.e.kind !== 'const')
+              throw Refuse.at(a, show(a), 'len(a[i]) with a computed row index: assign the index to a variable first');
             const rows: PyExpr = { kind: 'dim', type: 'int', array: arr.array, axis: 0 };
             const inRange = cond(
-              { kind: 'binary', type: 'bool', op: 'int.le', left: { kind: 'unary', type: 'int', op: 'int.neg', arg: rows, checked: false }, right: ix.e, checked: false },
+              {
+                kind: 'binary',
+                type: 'bool',
+                op: 'int.le',
+                left: { kind: 'unary', type: 'int', op: 'int.neg', arg: rows, checked: false },
+                right: ix.e,
+                checked: false,
+              },
               { kind: 'binary', type: 'bool', op: 'int.lt', left: ix.e, right: rows, checked: false },
               FALSE,
             );
-            const bail: PyExpr = { kind: 'binary', type: 'int', op: 'int.floordiv', left: { kind: 'const', type: 'int', value: 0n }, right: { kind: 'const', type: 'int', value: 0n }, checked: true };
+            const bail: PyExpr = {
+              kind: 'binary',
+              type: 'int',
+              op: 'int.floordiv',
+              left: { kind: 'const', type: 'int', value: 0n },
+              right: { kind: 'const', type: 'int', value: 0n },
+              checked: true,
+            };
             return { e: { kind: 'cond', type: 'int', cond: inRange, then: dim, else: bail }, np: false, range: FULL_DIM };
           }
         }
@@ -1204,7 +1414,11 @@ class FunctionLowering {
         const r = clamp(i.range);
         const checked = r[0] === INT64_MIN;
         const hi = max(-r[0], r[1]);
-        return { e: { kind: 'unary', type: 'int', op: 'int.abs', arg: i.e, checked }, np: v.np, range: checked ? FULL : [r[0] >= 0n ? r[0] : r[1] <= 0n ? -r[1] : 0n, hi] };
+        return {
+          e: { kind: 'unary', type: 'int', op: 'int.abs', arg: i.e, checked },
+          np: v.np,
+          range: checked ? FULL : [r[0] >= 0n ? r[0] : r[1] <= 0n ? -r[1] : 0n, hi],
+        };
       }
       case 'min':
       case 'max': {
@@ -1216,7 +1430,14 @@ class FunctionLowering {
         }
         const op = `${t}.${name}` as PyBinaryOp;
         // min(a, b) is b if b < a else a, as it is: a NumPy scalar or a Python number.
-        const beats = (v: Val, acc: Val): PyExpr => ({ kind: 'binary', type: 'bool', op: `${t}.${name === 'min' ? 'lt' : 'gt'}` as PyBinaryOp, left: v.e, right: acc.e, checked: false });
+        const beats = (v: Val, acc: Val): PyExpr => ({
+          kind: 'binary',
+          type: 'bool',
+          op: `${t}.${name === 'min' ? 'lt' : 'gt'}` as PyBinaryOp,
+          left: v.e,
+          right: acc.e,
+          checked: false,
+        });
         return vals.slice(1).reduce<Val>(
           (acc, v) => ({
             e: { kind: 'binary', type: t as PyScalar, op, left: acc.e, right: v.e, checked: false },
@@ -1263,7 +1484,8 @@ class FunctionLowering {
     if (fn === 'floor' || fn === 'ceil' || fn === 'trunc') {
       arity(1);
       const v = vals[0]!;
-      if (fn === 'trunc' && v.e.type === 'int' && v.np !== false) throw Refuse.at(n, 'math.trunc', 'math.trunc of a NumPy int raises TypeError (NumPy ints have no __trunc__); the compiled code would not');
+      if (fn === 'trunc' && v.e.type === 'int' && v.np !== false)
+        throw Refuse.at(n, 'math.trunc', 'math.trunc of a NumPy int raises TypeError (NumPy ints have no __trunc__); the compiled code would not');
       if (v.e.type !== 'float') return { ...this.asInt(v), np: false };
       const op = fn === 'floor' ? 'int.floor' : fn === 'ceil' ? 'int.ceil' : 'int.from_float';
       return { e: { kind: 'unary', type: 'int', op, arg: v.e, checked: true }, np: false };
@@ -1272,7 +1494,12 @@ class FunctionLowering {
       arity(1);
       return { e: { kind: 'unary', type: 'bool', op: `bool.${fn}`, arg: f(vals[0]!), checked: false }, np: false };
     }
-    if (!(PY_MATH as readonly string[]).includes(fn)) throw Refuse.at(n, `math.${fn}`, `math.${fn} is not compiled (the compiled math functions: ${PY_MATH.join(', ')}, floor, ceil, trunc, isnan, isinf, isfinite)`);
+    if (!(PY_MATH as readonly string[]).includes(fn))
+      throw Refuse.at(
+        n,
+        `math.${fn}`,
+        `math.${fn} is not compiled (the compiled math functions: ${PY_MATH.join(', ')}, floor, ceil, trunc, isnan, isinf, isfinite)`,
+      );
     const two = fn === 'atan2' || fn === 'hypot' || fn === 'pow' || fn === 'copysign';
     if (fn === 'log' && vals.length === 2) throw Refuse.at(n, 'math.log(x, base)', 'math.log with a base is not compiled; divide by math.log(base)');
     arity(two ? 2 : 1);
@@ -1316,7 +1543,12 @@ class FunctionLowering {
       }
       const v = this.expr(a);
       if (v.e.type === 'none') throw Refuse.at(a, show(a), 'passing None');
-      if (typeof v.np !== 'boolean') throw Refuse.at(a, show(a), `this value is a NumPy scalar on some paths and a Python number on others; ${name} is compiled for one kind. Convert it with int() or float() first`);
+      if (typeof v.np !== 'boolean')
+        throw Refuse.at(
+          a,
+          show(a),
+          `this value is a NumPy scalar on some paths and a Python number on others; ${name} is compiled for one kind. Convert it with int() or float() first`,
+        );
       callArgs.push(v.e);
       types.push(v.e.type as PyScalar);
       nps.push(v.np);
@@ -1326,7 +1558,10 @@ class FunctionLowering {
       const written = callee.arrays[callee.params[p.arg]!.slot]!.written;
       if (!written) continue;
       const a = this.arrays[p.array]!;
-      if (a.type.array === 'tuple' || (a.type.ndim === 2 && a.type.rows === 'tuple' && types[p.arg] && isPyArrayType(types[p.arg]!) && (types[p.arg] as PyArrayType).ndim === 1)) {
+      if (
+        a.type.array === 'tuple' ||
+        (a.type.ndim === 2 && a.type.rows === 'tuple' && types[p.arg] && isPyArrayType(types[p.arg]!) && (types[p.arg] as PyArrayType).ndim === 1)
+      ) {
         throw Refuse.at(n, show(n), `${name} writes to a tuple (Python raises TypeError)`);
       }
       a.written = true;
@@ -1338,7 +1573,8 @@ class FunctionLowering {
   private subscript(n: PyNode): { array: number; indices: PyExpr[]; checked: boolean[] } {
     const base = node(n.value)!;
     const idx = sliceOf(n);
-    if (!idx || idx._type === 'Slice' || (base._type === 'Subscript' && sliceOf(base)?._type === 'Slice')) throw Refuse.at(n, show(n), 'slices are not compiled; index single elements');
+    if (!idx || idx._type === 'Slice' || (base._type === 'Subscript' && sliceOf(base)?._type === 'Slice'))
+      throw Refuse.at(n, show(n), 'slices are not compiled; index single elements');
     // a[i][j] on a 2-D array
     if (base._type === 'Subscript') {
       const inner = node(base.value)!;
@@ -1360,7 +1596,13 @@ class FunctionLowering {
     const t = this.arrays[array]!.type;
     const parts = idx._type === 'Tuple' ? nodes(idx.elts) : [idx];
     if (parts.length !== t.ndim) {
-      throw Refuse.at(n, show(n), parts.length < t.ndim ? `${String(base.id)} has ${t.ndim} dimensions: index both (a[i, j] or a[i][j]), or pass the row to a function` : `${String(base.id)} has ${t.ndim} dimension${t.ndim === 1 ? '' : 's'}`);
+      throw Refuse.at(
+        n,
+        show(n),
+        parts.length < t.ndim
+          ? `${String(base.id)} has ${t.ndim} dimensions: index both (a[i, j] or a[i][j]), or pass the row to a function`
+          : `${String(base.id)} has ${t.ndim} dimension${t.ndim === 1 ? '' : 's'}`,
+      );
     }
     if (parts.length === 2 && t.array !== 'ndarray') throw Refuse.at(n, show(n), 'a list is indexed a[i][j], not a[i, j] (Python raises TypeError)');
     const ix = parts.map((p, k) => this.index(p, array, k as 0 | 1));
@@ -1371,7 +1613,8 @@ class FunctionLowering {
   private index(p: PyNode, array: number, axis: 0 | 1): { e: PyExpr; checked: boolean } {
     const v = this.expr(p);
     if (v.e.type === 'float') throw Refuse.at(p, show(p), 'a float index (Python raises TypeError)');
-    if (v.e.type === 'bool' && this.arrays[array]!.type.array === 'ndarray') throw Refuse.at(p, show(p), 'a bool index into a NumPy array selects by mask (a[True] is a new array, not an element); index with an int');
+    if (v.e.type === 'bool' && this.arrays[array]!.type.array === 'ndarray')
+      throw Refuse.at(p, show(p), 'a bool index into a NumPy array selects by mask (a[True] is a new array, not an element); index with an int');
     this.plainBool(v, p, 'an index that is');
     const i = this.asInt(v);
     return { e: i.e, checked: !this.provenIndex(i.e, clamp(i.range), `${array}:${axis}`) };
@@ -1402,7 +1645,8 @@ class FunctionLowering {
       const k = sliceOf(n);
       const axis = k?._type === 'Constant' ? Number((k.value as { int?: string }).int) : NaN;
       if (array === undefined || this.arrays[array]!.type.array !== 'ndarray') throw Refuse.at(n, show(n), '.shape is taken only of NumPy array parameters');
-      if (!(axis >= 0 && axis < this.arrays[array]!.type.ndim)) throw Refuse.at(n, show(n), 'the axis of .shape[k] must be a constant below the array\'s dimensions');
+      if (!(axis >= 0 && axis < this.arrays[array]!.type.ndim))
+        throw Refuse.at(n, show(n), "the axis of .shape[k] must be a constant below the array's dimensions");
       return { e: { kind: 'dim', type: 'int', array, axis: axis as 0 | 1 }, np: false, range: FULL_DIM };
     }
     const { array, indices, checked } = this.subscript(n);
@@ -1499,9 +1743,20 @@ function endsWithJump(stmts: PyNode[]): boolean {
 
 function statementName(s: PyNode): string {
   const names: Record<string, string> = {
-    With: 'with', Try: 'try', Raise: 'raise', Assert: 'assert', Delete: 'del', Global: 'global', Nonlocal: 'nonlocal',
-    Import: 'import', ImportFrom: 'from … import', FunctionDef: 'a nested def', ClassDef: 'class', AsyncFor: 'async for',
-    AsyncWith: 'async with', Match: 'match',
+    With: 'with',
+    Try: 'try',
+    Raise: 'raise',
+    Assert: 'assert',
+    Delete: 'del',
+    Global: 'global',
+    Nonlocal: 'nonlocal',
+    Import: 'import',
+    ImportFrom: 'from … import',
+    FunctionDef: 'a nested def',
+    ClassDef: 'class',
+    AsyncFor: 'async for',
+    AsyncWith: 'async with',
+    Match: 'match',
   };
   return names[s._type] ?? s._type;
 }
@@ -1535,7 +1790,14 @@ export function lowerPython(ast: PyAstExport, fileName: string, options: PyFront
 }
 
 /** Exports the AST on the user's interpreter and lowers it (the select stage for Python). */
-export async function selectPythonKernel(req: { python: string; file: string; fileName: string; functionName: string; params?: (string | undefined)[]; signal?: AbortSignal }): Promise<PyFrontendResult> {
+export async function selectPythonKernel(req: {
+  python: string;
+  file: string;
+  fileName: string;
+  functionName: string;
+  params?: (string | undefined)[];
+  signal?: AbortSignal;
+}): Promise<PyFrontendResult> {
   const ast = await exportPythonAst(req.python, req.file, req.functionName, req.signal);
   return lowerPython(ast, req.fileName, req.params ? { params: req.params } : {});
 }

@@ -67,35 +67,92 @@ export function isArrayType(t: ValueType): t is ArrayType {
 
 /** JavaScript Math functions a backend cannot reproduce bit for bit itself; they are called from the host's Math. */
 export const HOST_MATH = [
-  'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan',
-  'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'cbrt', 'pow', 'atan2', 'hypot',
+  'exp',
+  'expm1',
+  'log',
+  'log1p',
+  'log2',
+  'log10',
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'sinh',
+  'cosh',
+  'tanh',
+  'asinh',
+  'acosh',
+  'atanh',
+  'cbrt',
+  'pow',
+  'atan2',
+  'hypot',
 ] as const;
 export type HostMath = (typeof HOST_MATH)[number];
 
 export type UnaryOp =
   // f64 -> f64
-  | 'f64.neg' | 'f64.abs' | 'f64.sqrt' | 'f64.floor' | 'f64.ceil' | 'f64.trunc'
+  | 'f64.neg'
+  | 'f64.abs'
+  | 'f64.sqrt'
+  | 'f64.floor'
+  | 'f64.ceil'
+  | 'f64.trunc'
   | 'js.round' // Math.round: half-way cases toward +Infinity, keeps -0
   | 'js.sign' // Math.sign
   | 'js.fround' // Math.fround: round to float32 and back
   // conversions
-  | 'f64.from_i32' | 'f64.from_u32'
+  | 'f64.from_i32'
+  | 'f64.from_u32'
   | 'i32.from_f64' // ECMAScript ToInt32 (and ToUint32's bits)
-  | 'i32.from_u32' | 'u32.from_i32' // same bits, other reading
-  | 'u8clamp.from_f64' | 'u8clamp.from_i32' // ECMAScript ToUint8Clamp
+  | 'i32.from_u32'
+  | 'u32.from_i32' // same bits, other reading
+  | 'u8clamp.from_f64'
+  | 'u8clamp.from_i32' // ECMAScript ToUint8Clamp
   // i32 -> i32
-  | 'i32.not' | 'i32.clz'
+  | 'i32.not'
+  | 'i32.clz'
   // -> bool
-  | 'f64.truthy' | 'i32.truthy' | 'bool.not';
+  | 'f64.truthy'
+  | 'i32.truthy'
+  | 'bool.not';
 
 export type BinaryOp =
-  | 'f64.add' | 'f64.sub' | 'f64.mul' | 'f64.div' | 'f64.min' | 'f64.max'
+  | 'f64.add'
+  | 'f64.sub'
+  | 'f64.mul'
+  | 'f64.div'
+  | 'f64.min'
+  | 'f64.max'
   | 'js.mod' // JavaScript % on doubles (C fmod)
   | 'js.mod_i32' // JavaScript % on two int32 values, a double result (NaN, -0)
-  | 'i32.add' | 'i32.sub' | 'i32.mul' | 'i32.and' | 'i32.or' | 'i32.xor' | 'i32.shl' | 'i32.shr_s' | 'i32.shr_u'
-  | 'f64.eq' | 'f64.ne' | 'f64.lt' | 'f64.le' | 'f64.gt' | 'f64.ge'
-  | 'i32.eq' | 'i32.ne' | 'i32.lt_s' | 'i32.le_s' | 'i32.gt_s' | 'i32.ge_s'
-  | 'i32.lt_u' | 'i32.le_u' | 'i32.gt_u' | 'i32.ge_u';
+  | 'i32.add'
+  | 'i32.sub'
+  | 'i32.mul'
+  | 'i32.and'
+  | 'i32.or'
+  | 'i32.xor'
+  | 'i32.shl'
+  | 'i32.shr_s'
+  | 'i32.shr_u'
+  | 'f64.eq'
+  | 'f64.ne'
+  | 'f64.lt'
+  | 'f64.le'
+  | 'f64.gt'
+  | 'f64.ge'
+  | 'i32.eq'
+  | 'i32.ne'
+  | 'i32.lt_s'
+  | 'i32.le_s'
+  | 'i32.gt_s'
+  | 'i32.ge_s'
+  | 'i32.lt_u'
+  | 'i32.le_u'
+  | 'i32.gt_u'
+  | 'i32.ge_u';
 
 export type Expr =
   | { kind: 'const'; type: ScalarType; value: number }
@@ -217,14 +274,39 @@ export function pyTypeName(t: PyValueType | PyResult): string {
 
 /** Python's `math` functions of floats the IR takes (each returns a float; the backend bails out where Python raises). */
 export const PY_MATH = [
-  'sqrt', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan',
-  'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'atan2', 'hypot', 'pow', 'fabs', 'copysign',
+  'sqrt',
+  'exp',
+  'expm1',
+  'log',
+  'log1p',
+  'log2',
+  'log10',
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'sinh',
+  'cosh',
+  'tanh',
+  'asinh',
+  'acosh',
+  'atanh',
+  'atan2',
+  'hypot',
+  'pow',
+  'fabs',
+  'copysign',
 ] as const;
 export type PyMath = (typeof PY_MATH)[number];
 
 export type PyUnaryOp =
-  | 'int.neg' | 'int.abs' | 'int.invert' // checked: -(-2**63), abs(-2**63)
-  | 'float.neg' | 'float.abs'
+  | 'int.neg'
+  | 'int.abs'
+  | 'int.invert' // checked: -(-2**63), abs(-2**63)
+  | 'float.neg'
+  | 'float.abs'
   /** float(i): round to nearest even, as Python does; never fails for 64-bit values. */
   | 'float.from_int'
   /** An int compared with a float: checked, bails out unless |i| ≤ 2**53 (where the conversion is exact). */
@@ -232,27 +314,62 @@ export type PyUnaryOp =
   /** int(x), math.trunc(x): toward zero; checked: bails out on NaN, ±inf and values outside int64. */
   | 'int.from_float'
   /** math.floor(x), math.ceil(x): an int; checked like int.from_float. */
-  | 'int.floor' | 'int.ceil'
-  | 'int.from_bool' | 'float.from_bool'
+  | 'int.floor'
+  | 'int.ceil'
+  | 'int.from_bool'
+  | 'float.from_bool'
   /** Truth values: `if x`, `not x`, bool(x). */
-  | 'bool.from_int' | 'bool.from_float' | 'bool.not'
+  | 'bool.from_int'
+  | 'bool.from_float'
+  | 'bool.not'
   /** math.isnan, math.isinf, math.isfinite. */
-  | 'bool.isnan' | 'bool.isinf' | 'bool.isfinite';
+  | 'bool.isnan'
+  | 'bool.isinf'
+  | 'bool.isfinite';
 
 export type PyBinaryOp =
   // int × int → int; checked: the exact result outside int64 (and a zero divisor, a negative exponent or shift)
-  | 'int.add' | 'int.sub' | 'int.mul' | 'int.floordiv' | 'int.mod' | 'int.pow' | 'int.shl' | 'int.shr'
-  | 'int.and' | 'int.or' | 'int.xor' | 'int.min' | 'int.max'
+  | 'int.add'
+  | 'int.sub'
+  | 'int.mul'
+  | 'int.floordiv'
+  | 'int.mod'
+  | 'int.pow'
+  | 'int.shl'
+  | 'int.shr'
+  | 'int.and'
+  | 'int.or'
+  | 'int.xor'
+  | 'int.min'
+  | 'int.max'
   /** int / int → float, correctly rounded; checked: a zero divisor, or an operand beyond 2**53. */
   | 'int.truediv'
   // float × float → float; checked: a zero divisor (/, //, %), pow's domain errors and overflow
-  | 'float.add' | 'float.sub' | 'float.mul' | 'float.div' | 'float.floordiv' | 'float.mod' | 'float.pow'
+  | 'float.add'
+  | 'float.sub'
+  | 'float.mul'
+  | 'float.div'
+  | 'float.floordiv'
+  | 'float.mod'
+  | 'float.pow'
   /** min(a, b) and max(a, b) as Python computes them: `b if b < a else a` (NaN stays where Python keeps it). */
-  | 'float.min' | 'float.max'
+  | 'float.min'
+  | 'float.max'
   // comparisons → bool; mixed int/float operands are converted first (float.from_int_exact)
-  | 'int.eq' | 'int.ne' | 'int.lt' | 'int.le' | 'int.gt' | 'int.ge'
-  | 'float.eq' | 'float.ne' | 'float.lt' | 'float.le' | 'float.gt' | 'float.ge'
-  | 'bool.eq' | 'bool.ne';
+  | 'int.eq'
+  | 'int.ne'
+  | 'int.lt'
+  | 'int.le'
+  | 'int.gt'
+  | 'int.ge'
+  | 'float.eq'
+  | 'float.ne'
+  | 'float.lt'
+  | 'float.le'
+  | 'float.gt'
+  | 'float.ge'
+  | 'bool.eq'
+  | 'bool.ne';
 
 export type PyExpr =
   /** Ints as bigint (exactly, within int64), floats and bools as numbers (bools 0 / 1). */

@@ -66,8 +66,16 @@ export function analyseModuleScope(ts: Ts, sf: TS.SourceFile): ModuleScope {
   // file that says 'use strict' and TypeScript's module files are strict.
   const strict =
     /\.m[jt]s$/i.test(sf.fileName) ||
-    sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s) || (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === K.ExportKeyword))) ||
-    sf.statements.slice(0, sf.statements.findIndex((s) => !(ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression))) >>> 0).some((s) => ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression) && s.expression.text === 'use strict');
+    sf.statements.some(
+      (s) =>
+        ts.isImportDeclaration(s) ||
+        ts.isExportDeclaration(s) ||
+        ts.isExportAssignment(s) ||
+        (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === K.ExportKeyword)),
+    ) ||
+    sf.statements
+      .slice(0, sf.statements.findIndex((s) => !(ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression))) >>> 0)
+      .some((s) => ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression) && s.expression.text === 'use strict');
   const hoisted = (n: TS.Node, top: boolean): void => {
     if (FUNCTION_LIKE(ts, n) || ts.isClassLike(n)) {
       if (ts.isFunctionDeclaration(n) && n.name && (top || !strict)) addDecl(n.name.text, n); // top level, or a sloppy block-level function
@@ -78,7 +86,8 @@ export function analyseModuleScope(ts: Ts, sf: TS.SourceFile): ModuleScope {
       const blockScoped = (n.declarationList.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) !== 0;
       if (top || !blockScoped) for (const d of n.declarationList.declarations) for (const x of bindingNames(ts, d.name)) addDecl(x, d);
     } else if ((ts.isForStatement(n) || ts.isForInStatement(n) || ts.isForOfStatement(n)) && n.initializer && ts.isVariableDeclarationList(n.initializer)) {
-      if ((n.initializer.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0) for (const d of n.initializer.declarations) for (const x of bindingNames(ts, d.name)) addDecl(x, d);
+      if ((n.initializer.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0)
+        for (const d of n.initializer.declarations) for (const x of bindingNames(ts, d.name)) addDecl(x, d);
     } else if (top && ts.isImportDeclaration(n) && n.importClause) {
       const c = n.importClause;
       if (c.name) addDecl(c.name.text, c);
@@ -98,14 +107,16 @@ export function analyseModuleScope(ts: Ts, sf: TS.SourceFile): ModuleScope {
         if (ts.isFunctionDeclaration(n) && n.name) out.add(n.name.text);
         return;
       }
-      if (ts.isVariableDeclarationList(n) && (n.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0) for (const d of n.declarations) bindingNames(ts, d.name).forEach((x) => out.add(x));
+      if (ts.isVariableDeclarationList(n) && (n.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0)
+        for (const d of n.declarations) bindingNames(ts, d.name).forEach((x) => out.add(x));
       ts.forEachChild(n, visit);
     };
     ts.forEachChild(body, visit);
   };
   const lexicalNames = (statements: readonly TS.Node[], out: Set<string>): void => {
     for (const s of statements) {
-      if (ts.isVariableStatement(s) && s.declarationList.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) for (const d of s.declarationList.declarations) bindingNames(ts, d.name).forEach((x) => out.add(x));
+      if (ts.isVariableStatement(s) && s.declarationList.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))
+        for (const d of s.declarationList.declarations) bindingNames(ts, d.name).forEach((x) => out.add(x));
       if ((ts.isClassDeclaration(s) || ts.isFunctionDeclaration(s)) && s.name) out.add(s.name.text);
     }
   };
@@ -124,7 +135,8 @@ export function analyseModuleScope(ts: Ts, sf: TS.SourceFile): ModuleScope {
     } else if (ts.isBlock(n) && !ts.isSourceFile(n.parent)) lexicalNames(n.statements, names);
     else if (ts.isCaseBlock(n)) for (const c of n.clauses) lexicalNames(c.statements, names);
     else if ((ts.isForStatement(n) || ts.isForInStatement(n) || ts.isForOfStatement(n)) && n.initializer && ts.isVariableDeclarationList(n.initializer)) {
-      if (n.initializer.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) for (const d of n.initializer.declarations) bindingNames(ts, d.name).forEach((x) => names!.add(x));
+      if (n.initializer.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))
+        for (const d of n.initializer.declarations) bindingNames(ts, d.name).forEach((x) => names!.add(x));
     } else if (ts.isCatchClause(n) && n.variableDeclaration) bindingNames(ts, n.variableDeclaration.name).forEach((x) => names!.add(x));
     else if (ts.isClassLike(n) && n.name) names.add(n.name.text);
     else return undefined;

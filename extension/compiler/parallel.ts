@@ -131,7 +131,8 @@ function boundOf(test: Expr, i: number): { bound: Expr; minus: number } | undefi
   if (test.op === 'f64.lt' && isWidened(test.left, i)) {
     const r = test.right;
     if (r.kind === 'unary' && r.op === 'f64.from_i32') return { bound: r.arg, minus: 0 };
-    if (r.kind === 'binary' && r.op === 'f64.sub' && r.left.kind === 'unary' && r.left.op === 'f64.from_i32' && isSmallCount(r.right)) return { bound: r.left.arg, minus: r.right.value };
+    if (r.kind === 'binary' && r.op === 'f64.sub' && r.left.kind === 'unary' && r.left.op === 'f64.from_i32' && isSmallCount(r.right))
+      return { bound: r.left.arg, minus: r.right.value };
   }
   return undefined;
 }
@@ -170,10 +171,14 @@ function checkCallee(ir: IrModule, name: string, seen = new Set<string>()): void
   if (!g) refuse(`it calls ${name}, which is not compiled with it`);
   const written = g.arrays.find((a) => a.written);
   if (written) refuse(`it calls ${name}, which writes ${written.name}`);
-  walkIr(g.body, () => {}, (x) => {
-    if (x.kind === 'math') refuse(`${name} calls Math.${x.fn}, which runs in JavaScript on the main thread only`);
-    if (x.kind === 'call') checkCallee(ir, x.fn, seen);
-  });
+  walkIr(
+    g.body,
+    () => {},
+    (x) => {
+      if (x.kind === 'math') refuse(`${name} calls Math.${x.fn}, which runs in JavaScript on the main thread only`);
+      if (x.kind === 'call') checkCallee(ir, x.fn, seen);
+    },
+  );
 }
 
 function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
@@ -191,12 +196,20 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
 
   // Arrays the loop writes.
   const written = new Set<number>();
-  walkIr(loop.body, (s) => s.kind === 'store' && written.add(s.array), () => {});
+  walkIr(
+    loop.body,
+    (s) => s.kind === 'store' && written.add(s.array),
+    () => {},
+  );
   const used = new Set<number>(written);
-  walkIr(loop.body, () => {}, (x) => {
-    if (x.kind === 'load' || x.kind === 'length') used.add(x.array);
-    if (x.kind === 'call') for (const a of x.args) if (a.kind === 'array') used.add(a.array);
-  });
+  walkIr(
+    loop.body,
+    () => {},
+    (x) => {
+      if (x.kind === 'load' || x.kind === 'length') used.add(x.array);
+      if (x.kind === 'call') for (const a of x.args) if (a.kind === 'array') used.add(a.array);
+    },
+  );
 
   // Locals assigned exactly once in the function: an index held in one (`const k = y * w + x`) is read through it.
   const assignCount = new Map<number, number>();
@@ -225,7 +238,10 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
   const rowStart = (e: Expr, st: State): number | undefined => {
     const r = resolve(e, st);
     if (r.kind !== 'binary' || r.op !== 'f64.mul') return undefined;
-    for (const [p, q] of [[r.left, r.right], [r.right, r.left]] as const) {
+    for (const [p, q] of [
+      [r.left, r.right],
+      [r.right, r.left],
+    ] as const) {
       const w = resolve(q, st);
       if (isCounter(p, st) && w.kind === 'unary' && w.op === 'f64.from_i32' && w.arg.kind === 'local' && invariant(w.arg.local)) return w.arg.local;
     }
@@ -267,7 +283,10 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
     const off = c === 0 ? '' : c > 0 ? `+${c}` : `${c}`;
     if (isCounter(r, st)) return `i${off}`;
     if (r.kind === 'binary' && r.op === 'f64.add') {
-      for (const [p, q] of [[r.left, r.right], [r.right, r.left]] as const) {
+      for (const [p, q] of [
+        [r.left, r.right],
+        [r.right, r.left],
+      ] as const) {
         const w = rowStart(p, st);
         if (w !== undefined && inRow(q, w, st)) return `row ${w}${off}`;
       }
@@ -385,10 +404,13 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
     }
   };
   gather(f.body);
-  walkIr(outside, () => {}, (x) => {
-    if (x.kind === 'local' && assigned.has(x.local)) refuse(`${f.locals[x.local]!.name} is read after the loop`);
-  });
-
+  walkIr(
+    outside,
+    () => {},
+    (x) => {
+      if (x.kind === 'local' && assigned.has(x.local)) refuse(`${f.locals[x.local]!.name} is read after the loop`);
+    },
+  );
 
   const aliases: [number, number][] = [];
   for (const w of written) {
@@ -400,7 +422,11 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
   }
   const hasLoop = (l: Stmt[]): boolean => l.some((s) => s.kind === 'loop' || (s.kind === 'if' && (hasLoop(s.then) || hasLoop(s.else))));
   let calls = false;
-  walkIr(loop.body, () => {}, (x) => (calls ||= x.kind === 'call'));
+  walkIr(
+    loop.body,
+    () => {},
+    (x) => (calls ||= x.kind === 'call'),
+  );
   const nested = hasLoop(loop.body) || calls;
   return {
     fn: f.name,

@@ -39,9 +39,7 @@ function typeName(t: ValueType): string {
 }
 
 function printFunction(f: IrFunction, entry: boolean): string {
-  const params = f.params
-    .map((p) => `${p.name}: ${typeName(p.type)}${p.guard ? ` (guard ${p.guard})` : ''}`)
-    .join(', ');
+  const params = f.params.map((p) => `${p.name}: ${typeName(p.type)}${p.guard ? ` (guard ${p.guard})` : ''}`).join(', ');
   const lines = [`${entry ? 'entry ' : ''}function ${f.name}(${params}): ${f.result}`, ...declarations(f, (t) => !isArrayType(t))];
   const out = new Printer(f, lines);
   out.block(f.body, 1);

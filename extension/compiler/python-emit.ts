@@ -25,7 +25,14 @@ export interface BlockSyntax {
 }
 
 export const PYTHON_BLOCKS: BlockSyntax = { indent: '    ', end: '', head: (k, c) => `${k} ${c}:`, orElse: 'else:', empty: 'pass', discard: (x) => x };
-export const C_BLOCKS: BlockSyntax = { indent: '  ', end: ';', head: (k, c) => `${k} (${c}) {`, orElse: '} else {', close: '}', discard: (x) => `(void)(${x})` };
+export const C_BLOCKS: BlockSyntax = {
+  indent: '  ',
+  end: ';',
+  head: (k, c) => `${k} (${c}) {`,
+  orElse: '} else {',
+  close: '}',
+  discard: (x) => `(void)(${x})`,
+};
 
 /** `a if c else b` in Python and Cython. */
 export const pythonCond = (c: string, t: string, e: string): string => `(${t} if ${c} else ${e})`;
@@ -310,7 +317,10 @@ export abstract class PyFunctionEmitter {
         return 'infix' in form ? `(${l} ${form.infix} ${r})` : `${d.helpers}${form.call}(${l}, ${r})`;
       }
       case 'math':
-        return d.math(e.fn, e.args.map((a) => this.expr(a)));
+        return d.math(
+          e.fn,
+          e.args.map((a) => this.expr(a)),
+        );
       case 'cond':
         return d.cond(this.expr(e.cond), this.expr(e.then), this.expr(e.else));
       case 'load':

@@ -39,7 +39,12 @@ export function cythonRuntimeDeclarations(header: string): string {
   for (const n of ['pl_lt_if', 'pl_le_if', 'pl_eq_if', 'pl_ne_if', 'pl_gt_if', 'pl_ge_if']) L.push(`    bint ${n}(int64_t i, double x)`);
   for (const n of ['pl_fdiv', 'pl_ffloordiv', 'pl_fmod', 'pl_fpow', 'pl_npadd', 'pl_npsub', 'pl_npmul']) L.push(`    double ${n}(double a, double b) except +`);
   L.push('    double py_fmod(double a, double b)', '    double py_ffloordiv(double a, double b)');
-  L.push('    int64_t pl_min(int64_t a, int64_t b)', '    double pl_min(double a, double b)', '    int64_t pl_max(int64_t a, int64_t b)', '    double pl_max(double a, double b)');
+  L.push(
+    '    int64_t pl_min(int64_t a, int64_t b)',
+    '    double pl_min(double a, double b)',
+    '    int64_t pl_max(int64_t a, int64_t b)',
+    '    double pl_max(double a, double b)',
+  );
   L.push('    bint pl_isnan(double x)', '    bint pl_isinf(double x)', '    bint pl_isfinite(double x)');
   L.push('    int64_t pl_ix(int64_t i, int64_t n) except +', '    uint64_t pl_trips(int64_t start, int64_t stop, int64_t step)');
   for (const fn of PY_MATH) {

@@ -97,7 +97,12 @@ function pmul(a: Poly, b: Poly): Poly | undefined {
   return out;
 }
 function pkey(p: Poly): string {
-  return [...p].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([m, c]) => `${c}${m ? '*' + m : ''}`).join('+') || '0';
+  return (
+    [...p]
+      .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+      .map(([m, c]) => `${c}${m ? '*' + m : ''}`)
+      .join('+') || '0'
+  );
 }
 function pequal(a: Poly, b: Poly): boolean {
   return pkey(a) === pkey(b);
@@ -152,7 +157,8 @@ export function rangeFacts(f: IrFunction, ints: ReadonlySet<number>, maxLength: 
   const r = new Analysis(f, ints, maxLength).run(opts.offsets ?? false);
   // A function without loops (a helper called from an inner loop) would pay its guard on every call for a few
   // checks: it keeps only what needs no guard.
-  if (r.guard.length && !hasLoop(f.body)) return { guard: [], proven: new Set(), narrow: new Set(), roundDivs: new Map(), i32Compares: new Set(), toInt32s: new Set(), offsets: new Map() };
+  if (r.guard.length && !hasLoop(f.body))
+    return { guard: [], proven: new Set(), narrow: new Set(), roundDivs: new Map(), i32Compares: new Set(), toInt32s: new Set(), offsets: new Map() };
   return r;
 }
 
@@ -302,7 +308,7 @@ class Analysis {
               return prod && padd(s.rest, prod);
             };
             const c = s.coeff.size === 1 && s.coeff.has('') ? s.coeff.get('')! : undefined;
-            const picks = c === undefined ? [r.lo, r.hi] : (c > 0) === wantMax ? [r.hi] : [r.lo];
+            const picks = c === undefined ? [r.lo, r.hi] : c > 0 === wantMax ? [r.hi] : [r.lo];
             for (const b of picks) {
               const x = sub(b);
               if (!x) return undefined;
@@ -338,7 +344,8 @@ class Analysis {
       if (r.lo > 0) return false; // never holds
       // Every partial sum and product of the evaluation stays within the sum of the monomials' magnitudes.
       let magnitude = 0;
-      for (const [m, c] of q) magnitude += Math.abs(c) * (m ? m.split('*') : []).reduce((x, v) => x * Math.max(Math.abs(this.atoms.get(v)!.lo), Math.abs(this.atoms.get(v)!.hi)), 1);
+      for (const [m, c] of q)
+        magnitude += Math.abs(c) * (m ? m.split('*') : []).reduce((x, v) => x * Math.max(Math.abs(this.atoms.get(v)!.lo), Math.abs(this.atoms.get(v)!.hi)), 1);
       if (magnitude > EVAL_LIMIT) return false;
       out.push({ poly: q, key: pkey(q) });
       return true;
@@ -474,7 +481,8 @@ class Analysis {
   private roundDiv(e: Extract<Expr, { kind: 'unary' }>, st: State): void {
     if (this.rounds.get(e) === null) return;
     const d = e.arg;
-    const ok = d.kind === 'binary' && d.op === 'f64.div' && d.right.kind === 'const' && Number.isInteger(d.right.value) && d.right.value > 0 && d.right.value <= 2 ** 29;
+    const ok =
+      d.kind === 'binary' && d.op === 'f64.div' && d.right.kind === 'const' && Number.isInteger(d.right.value) && d.right.value > 0 && d.right.value <= 2 ** 29;
     // (A -0 dividend would round to -0: only values that are never -0.)
     const s = ok && intShape(d.left, this.ints)?.noNegZero ? this.sym(d.left, st) : undefined;
     const t = s && this.within(s.p, st.ctx, 0, 2 ** 30 - 1);
@@ -620,7 +628,20 @@ class Analysis {
       }
       if (e.kind === 'unary' && e.op === 'bool.not') return visit(e.arg, !t);
       if (e.kind !== 'binary') return;
-      const ops: Record<string, string> = { 'i32.eq': 'eq', 'i32.ne': 'ne', 'i32.lt_s': 'lt', 'i32.le_s': 'le', 'i32.gt_s': 'gt', 'i32.ge_s': 'ge', 'f64.eq': 'eq', 'f64.ne': 'ne', 'f64.lt': 'lt', 'f64.le': 'le', 'f64.gt': 'gt', 'f64.ge': 'ge' };
+      const ops: Record<string, string> = {
+        'i32.eq': 'eq',
+        'i32.ne': 'ne',
+        'i32.lt_s': 'lt',
+        'i32.le_s': 'le',
+        'i32.gt_s': 'gt',
+        'i32.ge_s': 'ge',
+        'f64.eq': 'eq',
+        'f64.ne': 'ne',
+        'f64.lt': 'lt',
+        'f64.le': 'le',
+        'f64.gt': 'gt',
+        'f64.ge': 'ge',
+      };
       let op = ops[e.op];
       if (!op) return;
       if (!t) op = ({ eq: 'ne', ne: 'eq', lt: 'ge', le: 'gt', gt: 'le', ge: 'lt' } as Record<string, string>)[op]!;
@@ -699,7 +720,6 @@ function updateStep(update: Stmt[], c: number, i32: boolean): number | undefined
   }
   return step;
 }
-
 
 /** The list always leaves by break, continue or return (the statements after an `if` with it see the condition false). */
 function jumps(list: Stmt[]): boolean {

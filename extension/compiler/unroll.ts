@@ -53,9 +53,13 @@ function unrolled(init: Stmt, loop: Extract<Stmt, { kind: 'loop' }>): Stmt[] | u
   if (trips > MAX_TRIPS || !Number.isInteger(start) || !Number.isInteger(end) || end > 2 ** 31 - 1) return undefined;
   let size = 0;
   let ok = true;
-  walkIr(loop.body, (s) => {
-    if (s.kind === 'loop' || s.kind === 'break' || s.kind === 'continue' || (s.kind === 'set' && s.local === c)) ok = false;
-  }, () => size++);
+  walkIr(
+    loop.body,
+    (s) => {
+      if (s.kind === 'loop' || s.kind === 'break' || s.kind === 'continue' || (s.kind === 'set' && s.local === c)) ok = false;
+    },
+    () => size++,
+  );
   if (!ok || size > MAX_BODY) return undefined;
   const out: Stmt[] = [init];
   for (let k = start; k < end; k++) {

@@ -119,7 +119,7 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
         const results = refused ? undefined : this.results.get(`${fn.file}\0${fn.name}`);
         const landed = results?.find((r) => r.source === (text ??= doc.getText()));
         // The break-even model knows JavaScript's boundary costs only; a Python function shows what Optimize measured.
-        const advice = refused ? undefined : landed ?? (python ? undefined : this.adviceFor(fn.file, fn.name, fn.total, doc.version));
+        const advice = refused ? undefined : (landed ?? (python ? undefined : this.adviceFor(fn.file, fn.name, fn.total, doc.version)));
         lenses.push(
           new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
             title: advice ? `⚡ Optimize (${advice.title})` : '⚡ Optimize',

@@ -48,7 +48,9 @@ export async function compareProfilesCommand(deps: CompareDeps, arg?: unknown, s
   try {
     const chosen = (Array.isArray(selected) ? selected : arg instanceof vscode.Uri ? [arg] : []).filter((u): u is vscode.Uri => u instanceof vscode.Uri);
     if (chosen.length > 2) {
-      void vscode.window.showErrorMessage(`Perf Lab compares two profiles at a time; ${chosen.length} files are selected. Select two (Ctrl+click), then run Compare Profiles.`);
+      void vscode.window.showErrorMessage(
+        `Perf Lab compares two profiles at a time; ${chosen.length} files are selected. Select two (Ctrl+click), then run Compare Profiles.`,
+      );
       return;
     }
     let files: string[];
@@ -82,7 +84,10 @@ export async function compareAfterApplyCommand(deps: CompareDeps, arg: unknown):
   const hasBefore = previous !== undefined && deps.store.heat(a.file) !== undefined;
   if (!vscode.workspace.getConfiguration('perfLab', uri).get<boolean>('compareAfterApply', true) || !hasBefore) {
     const again = 'Profile Again';
-    const pick = await vscode.window.showInformationMessage(`Perf Lab: ${a.functionName} now runs as ${a.target} (Undo in the editor reverts it). Profile the file again to see the new profile?`, again);
+    const pick = await vscode.window.showInformationMessage(
+      `Perf Lab: ${a.functionName} now runs as ${a.target} (Undo in the editor reverts it). Profile the file again to see the new profile?`,
+      again,
+    );
     if (pick === again) await vscode.commands.executeCommand('perfLab.profileFile', uri);
     return;
   }
@@ -99,7 +104,9 @@ export async function compareAfterApplyCommand(deps: CompareDeps, arg: unknown):
       new Map([[a.file, lineMapFromTexts(a.sourceBefore, a.sourceAfter)]]),
     );
     const fn = diff.functions.find((f) => f.name === a.functionName && f.file === a.file);
-    const words = fn ? `${a.functionName} total ${describeChange(change(fn.totalBefore, fn.totalAfter, diff), diff.after.unit, formatWeight)}` : 'see the comparison';
+    const words = fn
+      ? `${a.functionName} total ${describeChange(change(fn.totalBefore, fn.totalAfter, diff), diff.after.unit, formatWeight)}`
+      : 'see the comparison';
     void vscode.window.showInformationMessage(`Perf Lab: ${a.functionName} now runs as ${a.target} (Undo in the editor reverts it); profiled again: ${words}.`);
   } catch (e) {
     reportFailure(deps.log, e);
@@ -149,19 +156,22 @@ async function pickProfile(deps: CompareDeps, which: 'before' | 'after', other?:
   const runs = (await recentRuns(deps.storage)).filter((r) => r.file !== other);
   type Item = vscode.QuickPickItem & { file?: string };
   const browse: Item = { label: '$(folder-opened) Choose a profile file…', alwaysShow: true };
-  const items: Item[] = [
-    ...runs.map((r) => ({ label: r.name, description: r.time.toLocaleString(), detail: r.file, file: r.file })),
-    browse,
-  ];
+  const items: Item[] = [...runs.map((r) => ({ label: r.name, description: r.time.toLocaleString(), detail: r.file, file: r.file })), browse];
   const step = which === 'before' ? 1 : 2;
   const pick = await vscode.window.showQuickPick(items, {
     title: `Compare Profiles (${step}/2): the ${which.toUpperCase()} profile`,
-    placeHolder: runs.length > 0 ? `A recent run of Profile File, or a profile file (${which})` : `No runs of Profile File yet: choose a profile file (${which})`,
+    placeHolder:
+      runs.length > 0 ? `A recent run of Profile File, or a profile file (${which})` : `No runs of Profile File yet: choose a profile file (${which})`,
     matchOnDescription: true,
     matchOnDetail: true,
   });
   if (!pick) return undefined;
   if (pick.file) return pick.file;
-  const uris = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: `Compare (${which})`, filters: PROFILE_FILES, title: `The ${which} profile` });
+  const uris = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: `Compare (${which})`,
+    filters: PROFILE_FILES,
+    title: `The ${which} profile`,
+  });
   return uris?.[0]?.fsPath;
 }

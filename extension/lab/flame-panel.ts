@@ -18,7 +18,10 @@ export async function readProfileFile(file: string, purpose: string): Promise<Pr
   let pythonPath: string | undefined;
   if (detectFormat(file, '') === 'pstats') {
     // pstats files are read by the user's Python (marshal), which is not meant for untrusted data.
-    if (!vscode.workspace.isTrusted) throw new PerfLabError(`${path.basename(file)} is a cProfile/pstats file, which Perf Lab reads with Python; it does so only in a trusted folder. Trust the folder (Manage Workspace Trust) to ${purpose} it.`);
+    if (!vscode.workspace.isTrusted)
+      throw new PerfLabError(
+        `${path.basename(file)} is a cProfile/pstats file, which Perf Lab reads with Python; it does so only in a trusted folder. Trust the folder (Manage Workspace Trust) to ${purpose} it.`,
+      );
     pythonPath = vscode.workspace.getConfiguration('perfLab', vscode.Uri.file(file)).get<string>('pythonPath') || undefined;
   }
   return readProfile(file, pythonPath ? { pythonPath } : {});
@@ -129,7 +132,9 @@ export class FlameViews implements vscode.Disposable {
       if (noted?.source) state = noted;
       const source = state?.source;
       if (!source) {
-        this.host.listenTo(this.attach(panel.webview, 'Perf Lab', undefined, 'This flame graph was not saved. Profile the file again with "Perf Lab: Profile File".'));
+        this.host.listenTo(
+          this.attach(panel.webview, 'Perf Lab', undefined, 'This flame graph was not saved. Profile the file again with "Perf Lab: Profile File".'),
+        );
         return;
       }
       try {

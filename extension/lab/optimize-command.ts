@@ -12,7 +12,7 @@ import { OPT_INS, normalizeOptIns, type OptIn } from '../../native/opt-ins';
 import { PerfLabError } from '../errors';
 import { optimize, optimizeRequest, type OptimizeEvent, type OptimizeOutcome } from '../optimize/optimize';
 import { benchOf } from '../optimize/report';
-import { TARGET_NAMES } from '../protocol';
+import { TARGET_NAMES, type TargetId } from '../protocol';
 import type { Proof } from '../prove/prove';
 import type { Recording } from '../record/recording';
 import { targetsProse } from '../targets';
@@ -172,7 +172,7 @@ function showJs(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, source
   const recording = outcome.recording as Recording;
   const outcomes = outcome.targets as TargetOutcome[];
   const multi = outcome.bench as MultiBenchResult | undefined;
-  const predicted: Partial<Record<Target, number>> = {};
+  const predicted: Partial<Record<TargetId, number>> = {};
   for (const p of outcome.prediction?.prediction.targets ?? []) predicted[p.target] = p.speedup;
   const prediction = outcome.prediction?.prediction.text;
   const targets = targetViews(name, outcomes, multi, predicted);

@@ -90,7 +90,7 @@ function predictedView(speedup: number): PredictedView {
 }
 
 /** The benchmark as the panel shows it; `predicted`: the break-even model's speedup per target, shown beside its bar. */
-export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?: string, predicted?: Partial<Record<Target, number>>): BenchView {
+export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?: string, predicted?: Partial<Record<TargetId, number>>): BenchView {
   const targets = multi && multi.targets.length > 1 ? multi.targets.map((t) => ({ name: t.name, estimate: t.speedup.estimate, ci95: [t.speedup.ci95[0], t.speedup.ci95[1]] as [number, number], verdict: t.verdict })) : undefined;
   const byName: Partial<Record<VariantName, PredictedView>> = {};
   for (const [t, x] of Object.entries(predicted ?? {}) as [Target, number][]) if (Number.isFinite(x)) byName[TARGET_NAMES[t].name] = predictedView(x);
@@ -155,7 +155,7 @@ export function targetViews(
   functionName: string,
   outcomes: readonly (TargetOutcome | PythonTargetOutcome)[],
   multi: MeasuredTargets | undefined,
-  predicted: Partial<Record<Target, number>> = {},
+  predicted: Partial<Record<TargetId, number>> = {},
 ): TargetView[] {
   return outcomes.map((o) => {
     const name = targetIdName(o.target);

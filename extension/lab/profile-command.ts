@@ -33,7 +33,9 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown)
   if (!trusted) return;
   const uri = targetUri(arg);
   if (!uri) {
-    void vscode.window.showErrorMessage('Perf Lab: open a JavaScript, TypeScript or Python file (.js .mjs .cjs .ts .mts .py), or right-click one in the explorer, then run Profile File.');
+    void vscode.window.showErrorMessage(
+      'Perf Lab: open a JavaScript, TypeScript or Python file (.js .mjs .cjs .ts .mts .py), or right-click one in the explorer, then run Profile File.',
+    );
     return;
   }
   if (uri.scheme !== 'file') {

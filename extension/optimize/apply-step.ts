@@ -1,7 +1,7 @@
 // Apply, the step after the optimize flow that its caller takes (the command line's --apply, the panel's Apply): the
 // plan that makes the function call one proven target's rewrite, from the JavaScript or the Python apply stage.
 import type { ApplyPlan } from '../apply/apply';
-import type { Candidate } from '../compiler/compile';
+import type { JsCandidate } from '../compiler/compile';
 import type { PythonCandidate } from '../compiler/compile-python';
 import type { Proof } from '../prove/prove';
 import type { PythonProof } from '../prove/prove-python';
@@ -27,5 +27,5 @@ export async function planApplyStep(s: ApplyStep): Promise<ApplyPlan> {
     return planApplyPython({ ...common, candidate: s.candidate as PythonCandidate, proof: s.proof as PythonProof, python: s.python ?? 'python3' });
   }
   const { planApply } = await import('../apply/apply');
-  return planApply({ ...common, candidate: s.candidate as Candidate, proof: s.proof as Proof });
+  return planApply({ ...common, candidate: s.candidate as JsCandidate, proof: s.proof as Proof });
 }

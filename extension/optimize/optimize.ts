@@ -281,7 +281,7 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
   // Before recording: a name or a file that would stop the apply is reported at once, not after the benchmark.
   if (req.willApply) {
     if (language === 'python') await (await import('../apply/apply-python')).checkPythonApplyClashes({ file, functionName, targets: targets as never });
-    else await (await import('../apply/apply')).checkApplyClashes({ file, functionName, targets: targets as Candidate['target'][] });
+    else await (await import('../apply/apply')).checkApplyClashes({ file, functionName, targets });
   }
   let pythonRuntime: Promise<import('../profile/python-runner').PythonRuntime> | undefined;
   const python = () => (pythonRuntime ??= import('../profile/python-runner').then((m) => m.probePython(req.pythonPath || 'python3')));
@@ -314,7 +314,7 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
   for (const target of targets) {
     try {
       const entry = targetEntry(target);
-      const ctx = { ...stage, cacheDir, ...(req.nodePath ? { nodePath: req.nodePath } : {}), ...(language === 'python' ? { python: runtime.execPath } : {}), ...(req.optIns ? { optIns: req.optIns } : {}) };
+      const ctx = { ...stage, cacheDir, source, ...(req.nodePath ? { nodePath: req.nodePath } : {}), ...(language === 'python' ? { python: runtime.execPath } : {}), ...(req.optIns ? { optIns: req.optIns } : {}) };
       const candidate = await (entry.compile as (k: unknown, c: typeof ctx) => Promise<AnyCandidate>)(selected.kernel, ctx);
       results.push({ target, status: 'built', candidate });
       emit({ type: 'compiled', target, candidate, ...(selected.recordedTypes ? { recordedTypes: selected.recordedTypes } : {}) });

@@ -72,7 +72,11 @@ export function change(before: number, after: number, d: DiffSides): { shareDelt
 }
 
 /** A change as people read it: `−42 ms (−31 %)` within one unit, `share −12.3 pp (−31 %)` across units, `(new)` from nothing. */
-export function describeChange(c: { shareDelta: number; delta?: number; relative?: number }, unit: Profile['unit'], formatWeight: (w: number, unit: Profile['unit']) => string): string {
+export function describeChange(
+  c: { shareDelta: number; delta?: number; relative?: number },
+  unit: Profile['unit'],
+  formatWeight: (w: number, unit: Profile['unit']) => string,
+): string {
   const rel = c.relative === undefined ? 'new' : `${signed(c.relative * 100, 0)} %`;
   if (c.delta === undefined) return `share ${signed(c.shareDelta * 100, 1)} pp (${rel})`;
   const sign = c.delta > 0 ? '+' : c.delta < 0 ? '−' : '±';
@@ -105,7 +109,7 @@ export function diffProfiles(before: Profile, after: Profile, o: DiffOptions = {
     functions.push({
       name: ref.name,
       ...(a && b && a.name !== b.name ? { beforeName: b.name } : {}),
-      file: a ? a.file : renamedFiles.get(b!.file) ?? b!.file,
+      file: a ? a.file : (renamedFiles.get(b!.file) ?? b!.file),
       kind: frame.kind,
       beforeLine: b?.line ?? 0,
       afterLine: a?.line ?? 0,
@@ -114,7 +118,13 @@ export function diffProfiles(before: Profile, after: Profile, o: DiffOptions = {
       selfAfter: a?.self ?? 0,
       totalAfter: a?.total ?? 0,
     });
-    frames.push({ name: ref.name, file: a ? a.file : renamedFiles.get(b!.file) ?? b!.file, line: a?.line ?? b!.line, column: frame.column, kind: frame.kind });
+    frames.push({
+      name: ref.name,
+      file: a ? a.file : (renamedFiles.get(b!.file) ?? b!.file),
+      line: a?.line ?? b!.line,
+      column: frame.column,
+      kind: frame.kind,
+    });
     for (const f of b?.frames ?? []) fidOfBefore[f] = id;
     for (const f of a?.frames ?? []) fidOfAfter[f] = id;
   }
@@ -125,7 +135,8 @@ export function diffProfiles(before: Profile, after: Profile, o: DiffOptions = {
   const order = functions.map((f, i) => ({ i, d: Math.abs(selfChange(f, sides).shareDelta) }));
   order.sort((x, y) => y.d - x.d || x.i - y.i);
   const notes: string[] = [];
-  if (before.unit !== after.unit) notes.push(`The profiles are in different units (${before.unit} before, ${after.unit} after), so they are compared by shares of each profile's total.`);
+  if (before.unit !== after.unit)
+    notes.push(`The profiles are in different units (${before.unit} before, ${after.unit} after), so they are compared by shares of each profile's total.`);
   for (const [from, to] of renamedFiles) notes.push(`${from} (before) is compared with ${to} (after): they have the same name.`);
   const diff: ProfileDiff = {
     before: { unit: before.unit, total: totalBefore, sampleCount: before.sampleStack.length },
@@ -165,7 +176,11 @@ export interface MatchOptions extends DiffOptions {
  * prediction. A named function gone and another new exactly where its line went is taken as renamed. Unmatched
  * functions come as `[before, undefined]` (removed) or `[undefined, after]` (added).
  */
-export function matchFunctions(before: readonly FunctionStat[], after: readonly FunctionStat[], o: MatchOptions = {}): [FunctionStat | undefined, FunctionStat | undefined][] {
+export function matchFunctions(
+  before: readonly FunctionStat[],
+  after: readonly FunctionStat[],
+  o: MatchOptions = {},
+): [FunctionStat | undefined, FunctionStat | undefined][] {
   const fileOf = (b: FunctionStat) => o.renamedFiles?.get(b.file) ?? b.file;
   const group = (name: string, file: string) => `${name}\u0000${file}`;
   const byGroup = <T extends FunctionStat>(list: readonly T[], file: (f: T) => string) => {
@@ -227,7 +242,7 @@ export function matchFunctions(before: readonly FunctionStat[], after: readonly 
       if (m !== undefined) return m;
       const i = lastAtOrBefore(fileAnchors, b.line);
       const above = i >= 0 ? fileAnchors[i] : undefined;
-      const anchor = own && (!above || own.line >= above.line) ? own : above ?? fileAnchors[0];
+      const anchor = own && (!above || own.line >= above.line) ? own : (above ?? fileAnchors[0]);
       return b.line + (anchor?.shift ?? 0);
     };
     // Equal counts pair in order; extra ones on a side are skipped where the next one fits the prediction better.
@@ -338,7 +353,16 @@ function baseName(file: string): string {
 
 /** Merges the call trees of both profiles by function: a node per path of matched functions, with both sides' weights. */
 function mergeTrees(before: FlameNode, fidOfBefore: Int32Array, after: FlameNode, fidOfAfter: Int32Array): DiffNode {
-  const root: DiffNode = { frame: -1, self: 0, total: 0, children: [], selfBefore: before.self, totalBefore: before.total, selfAfter: after.self, totalAfter: after.total };
+  const root: DiffNode = {
+    frame: -1,
+    self: 0,
+    total: 0,
+    children: [],
+    selfBefore: before.self,
+    totalBefore: before.total,
+    selfAfter: after.self,
+    totalAfter: after.total,
+  };
   const index = new Map<DiffNode, Map<number, DiffNode>>();
   const add = (tree: FlameNode, fidOf: Int32Array, side: 'Before' | 'After') => {
     const stack: { into: DiffNode; from: FlameNode }[] = [{ into: root, from: tree }];
@@ -420,7 +444,11 @@ function lineDeltas(
     }
   }
   const sorted = new Map<string, LineDelta[]>();
-  for (const [file, m] of out) sorted.set(file, [...m.values()].sort((x, y) => x.line - y.line));
+  for (const [file, m] of out)
+    sorted.set(
+      file,
+      [...m.values()].sort((x, y) => x.line - y.line),
+    );
   return sorted;
 }
 
@@ -434,11 +462,21 @@ const MIN_SHARE = 1 / 4096;
  * than {@link MAX_DIFF_NODES} nodes is pruned in place first: calls under a 4096th of both profiles are left out (the
  * table still lists their functions), and a note says so.
  */
-export function toDiffGraphData(d: ProfileDiff, o: { title: string; before: { label: string; source?: string }; after: { label: string; source?: string } }): DiffGraphData {
-  const side = (s: ProfileDiff['before'], x: { label: string; source?: string }) => ({ label: x.label, unit: s.unit, total: s.total, sampleCount: s.sampleCount, ...(x.source ? { source: x.source } : {}) });
+export function toDiffGraphData(
+  d: ProfileDiff,
+  o: { title: string; before: { label: string; source?: string }; after: { label: string; source?: string } },
+): DiffGraphData {
+  const side = (s: ProfileDiff['before'], x: { label: string; source?: string }) => ({
+    label: x.label,
+    unit: s.unit,
+    total: s.total,
+    sampleCount: s.sampleCount,
+    ...(x.source ? { source: x.source } : {}),
+  });
   const notes = [...d.notes];
   const left = pruneDiffTree(d.root, d, MAX_DIFF_NODES);
-  if (left > 0) notes.push(`${left.toLocaleString('en-US')} calls smaller than a 4096th of both profiles are left out of the graph (the table lists every function).`);
+  if (left > 0)
+    notes.push(`${left.toLocaleString('en-US')} calls smaller than a 4096th of both profiles are left out of the graph (the table lists every function).`);
   return { title: o.title, before: side(d.before, o.before), after: side(d.after, o.after), frames: d.frames, root: d.root, functions: d.functions, notes };
 }
 

@@ -45,7 +45,9 @@ export async function checkReadableFile(path: string, what: string, shownPath = 
   if (st.isDirectory()) {
     const inside = await readdir(path).catch(() => [] as string[]);
     const hint = inside.filter((n) => /\.(cpuprofile|json|folded|collapsed|stacks|prof|pstats|perf|txt|gz)$/i.test(n)).slice(0, 3);
-    throw new PerfLabError(`${shownPath} is a folder, not a file. Give ${what}${hint.length > 0 ? `, e.g. ${hint.map((n) => join(shownPath, n)).join(', ')}` : ''}.`);
+    throw new PerfLabError(
+      `${shownPath} is a folder, not a file. Give ${what}${hint.length > 0 ? `, e.g. ${hint.map((n) => join(shownPath, n)).join(', ')}` : ''}.`,
+    );
   }
   if (!st.isFile()) {
     const kind = st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'a device';

@@ -234,14 +234,19 @@ export class JsonScanner {
   /** Checks that the document is complete. */
   end(): void {
     if (this.state === S.Raw && this.rawScalar && this.rawDepth === 0) this.finishRaw();
-    if (this.state !== S.Done) throw new ProfileFormatError(`${this.source} is not valid JSON: it ends after ${this.offset} bytes, in the middle of a value (is the file truncated?).`);
+    if (this.state !== S.Done)
+      throw new ProfileFormatError(`${this.source} is not valid JSON: it ends after ${this.offset} bytes, in the middle of a value (is the file truncated?).`);
   }
 
   private startValue(buf: Buffer, i: number): number {
     const c = buf[i]!;
     // Checked before anything is kept: a file of zero bytes or binary data fails here, at its first byte, instead of
     // being gathered whole as one malformed value.
-    if (this.stack.length === 0 && c !== LBRACE && c !== LBRACKET) this.fail(`a JSON document starts with "{" or "[", not ${describeByte(c)}${c === 0 ? ' (the file starts with zero bytes: it was allocated but never written, or is truncated)' : ''}`, i);
+    if (this.stack.length === 0 && c !== LBRACE && c !== LBRACKET)
+      this.fail(
+        `a JSON document starts with "{" or "[", not ${describeByte(c)}${c === 0 ? ' (the file starts with zero bytes: it was allocated but never written, or is truncated)' : ''}`,
+        i,
+      );
     if (!VALUE_START.has(c)) this.fail(`expected a value at ${this.path.join('.')}, found ${describeByte(c)}`, i);
     const action = this.handler.action(this.path);
     if (typeof action === 'object') {
@@ -316,8 +321,10 @@ export class JsonScanner {
     this.rawInString = inString;
     this.rawEscape = esc;
     this.rawBytes += i - start;
-    if (this.rawScalar && !done && this.rawBytes > MAX_SCALAR_BYTES) this.fail(`a value at ${this.path.join('.') || 'the top'} runs on for more than ${MAX_SCALAR_BYTES} bytes without a delimiter`, i);
-    if (this.rawKeep && this.rawBytes > MAX_VALUE_BYTES) this.fail(`the value at ${this.path.join('.') || 'the top'} is larger than ${MAX_VALUE_BYTES / 1048576} MB, more than one value Perf Lab reads whole`, i);
+    if (this.rawScalar && !done && this.rawBytes > MAX_SCALAR_BYTES)
+      this.fail(`a value at ${this.path.join('.') || 'the top'} runs on for more than ${MAX_SCALAR_BYTES} bytes without a delimiter`, i);
+    if (this.rawKeep && this.rawBytes > MAX_VALUE_BYTES)
+      this.fail(`the value at ${this.path.join('.') || 'the top'} is larger than ${MAX_VALUE_BYTES / 1048576} MB, more than one value Perf Lab reads whole`, i);
     // A part kept past this chunk is copied: the caller may reuse the chunk's buffer.
     if (this.rawKeep) this.rawParts.push(done ? buf.subarray(start, i) : Buffer.from(buf.subarray(start, i)));
     if (done) this.finishRaw(i);

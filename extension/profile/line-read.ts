@@ -54,7 +54,9 @@ export async function readLinesOfFile<T>(reader: LineReader<T>, path: string, ma
     pending.push(Buffer.from(chunk.subarray(start)));
     pendingBytes += chunk.length - start;
     if (pendingBytes > maxLineBytes) {
-      throw new ProfileFormatError(`${source}:${lineNo + 1} is a line longer than ${Math.round(maxLineBytes / 1048576)} MB: not a profile Perf Lab reads line by line (folded stacks, perf script output).`);
+      throw new ProfileFormatError(
+        `${source}:${lineNo + 1} is a line longer than ${Math.round(maxLineBytes / 1048576)} MB: not a profile Perf Lab reads line by line (folded stacks, perf script output).`,
+      );
     }
     offset += chunk.length;
   }

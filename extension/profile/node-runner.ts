@@ -75,7 +75,14 @@ export interface ProfileResult {
 
 /** The fields of a run the panel shows. */
 export function runSummary(run: RunInfo): RunSummary {
-  const s: RunSummary = { file: run.file, runtime: `${run.runtime} (${run.runtimeVersion})`, args: run.args, exitCode: run.exitCode, signal: run.signal, durationMs: run.durationMs };
+  const s: RunSummary = {
+    file: run.file,
+    runtime: `${run.runtime} (${run.runtimeVersion})`,
+    args: run.args,
+    exitCode: run.exitCode,
+    signal: run.signal,
+    durationMs: run.durationMs,
+  };
   if (run.stoppedBy) s.stoppedBy = run.stoppedBy;
   return s;
 }
@@ -84,7 +91,10 @@ export function runSummary(run: RunInfo): RunSummary {
 export function preloadPath(): string {
   const candidates = [join(__dirname, 'cpu-profiler.cjs'), join(__dirname, '..', '..', 'dist', 'cpu-profiler.cjs')];
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new PerfLabError(`Perf Lab's profiler preload (cpu-profiler.cjs) is missing from ${candidates[0]}. Reinstall the extension, or run \`npm run build\` in a checkout.`);
+  if (!found)
+    throw new PerfLabError(
+      `Perf Lab's profiler preload (cpu-profiler.cjs) is missing from ${candidates[0]}. Reinstall the extension, or run \`npm run build\` in a checkout.`,
+    );
   return found;
 }
 
@@ -117,9 +127,12 @@ export async function probeNode(nodePath = 'node'): Promise<Runtime> {
   const { err, stdout, stderr } = r;
   if (err) {
     if (err.code === 'ENOENT') {
-      throw new PerfLabError(`Node.js was not found at "${nodePath}". Install Node.js, or set perfLab.nodePath (--node on the command line) to the full path of the node executable.`);
+      throw new PerfLabError(
+        `Node.js was not found at "${nodePath}". Install Node.js, or set perfLab.nodePath (--node on the command line) to the full path of the node executable.`,
+      );
     }
-    if (err.code === 'EACCES') throw new PerfLabError(`"${nodePath}" cannot be executed (permission denied). Set perfLab.nodePath to a node executable you can run.`);
+    if (err.code === 'EACCES')
+      throw new PerfLabError(`"${nodePath}" cannot be executed (permission denied). Set perfLab.nodePath to a node executable you can run.`);
     throw new PerfLabError(`"${nodePath}" did not run as Node.js (${firstLines(stderr, 3) || err.message}). Set perfLab.nodePath to a node executable.`);
   }
   try {
@@ -164,7 +177,9 @@ function syntaxError(e: SyntaxErrorInfo, what: string): PerfLabError {
 /** Checks a JavaScript file with `node --check`; throws a {@link PerfLabError} naming file:line:col when it does not parse. */
 async function checkJavaScript(runtime: Runtime, file: string, cwd: string): Promise<void> {
   const stderr = await new Promise<string | undefined>((resolvePromise) => {
-    execFile(runtime.execPath, ['--check', file], { cwd, timeout: 30_000, windowsHide: true }, (err, _stdout, stderr) => resolvePromise(err ? String(stderr) : undefined));
+    execFile(runtime.execPath, ['--check', file], { cwd, timeout: 30_000, windowsHide: true }, (err, _stdout, stderr) =>
+      resolvePromise(err ? String(stderr) : undefined),
+    );
   });
   if (stderr === undefined) return;
   const info = parseNodeSyntaxError(stderr);
@@ -210,7 +225,12 @@ export async function bundleTypeScript(file: string, outDir: string, nodeVersion
         b.onResolve({ filter: /^[^./]/ }, async (args) => {
           if (args.pluginData === skip || args.path.startsWith('node:')) return undefined;
           // Resolved as the output format will load it: require() for CommonJS, import for ES modules.
-          const r = await b.resolve(args.path, { kind: format === 'esm' ? 'import-statement' : 'require-call', resolveDir: args.resolveDir, importer: args.importer, pluginData: skip });
+          const r = await b.resolve(args.path, {
+            kind: format === 'esm' ? 'import-statement' : 'require-call',
+            resolveDir: args.resolveDir,
+            importer: args.importer,
+            pluginData: skip,
+          });
           if (r.errors.length > 0 || r.external || !r.path) return undefined;
           // Path aliases that lead back into the project are bundled like any other source file.
           if (!/[\\/]node_modules[\\/]/.test(r.path)) return { path: r.path, sideEffects: r.sideEffects };
@@ -259,7 +279,9 @@ export async function bundleTypeScript(file: string, outDir: string, nodeVersion
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
     if (first.location) {
       const loc = first.location;
-      throw new PerfLabError(`Could not build ${basename(file)}: ${resolve(entryDir, loc.file)}:${loc.line}:${loc.column + 1}: ${first.text}${more}. Fix it and profile again.`);
+      throw new PerfLabError(
+        `Could not build ${basename(file)}: ${resolve(entryDir, loc.file)}:${loc.line}:${loc.column + 1}: ${first.text}${more}. Fix it and profile again.`,
+      );
     }
     throw new PerfLabError(`Could not build ${basename(file)}: ${first.text}${more}. Fix it and profile again.`);
   }
@@ -298,7 +320,9 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
   const file = resolve(req.file);
   const ext = extname(file).toLowerCase();
   if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw new PerfLabError(`Perf Lab cannot profile ${basename(file)}: it runs JavaScript and TypeScript files (${SUPPORTED_EXTENSIONS.join(' ')}) and Python files (.py).`);
+    throw new PerfLabError(
+      `Perf Lab cannot profile ${basename(file)}: it runs JavaScript and TypeScript files (${SUPPORTED_EXTENSIONS.join(' ')}) and Python files (.py).`,
+    );
   }
   const cwd = await programFolder(file, req.cwd);
   const language: Language = ext === '.ts' || ext === '.mts' ? 'typescript' : 'javascript';
@@ -335,16 +359,34 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
     if (bundle) env[ARGV1_ENV] = file;
 
     progress({ message: `Running ${basename(file)} (Node.js ${runtime.version})…` });
-    const outcome = await runProfiled({ execPath: runtime.execPath, args: nodeArgs, cwd, env, timeoutMs, signal: req.signal, onOutput: req.onOutput, progress, saves: 'samples' });
+    const outcome = await runProfiled({
+      execPath: runtime.execPath,
+      args: nodeArgs,
+      cwd,
+      env,
+      timeoutMs,
+      signal: req.signal,
+      onOutput: req.onOutput,
+      progress,
+      saves: 'samples',
+    });
     const { stderrHead, stoppedBy } = outcome;
-    const run = profiledRunInfo({ file, language, runtime: runtime.execPath, runtimeVersion: runtime.version, args, exitCode: outcome.code, samplingIntervalUs: interval }, outcome);
+    const run = profiledRunInfo(
+      { file, language, runtime: runtime.execPath, runtimeVersion: runtime.version, args, exitCode: outcome.code, samplingIntervalUs: interval },
+      outcome,
+    );
 
     progress({ message: 'Reading the profile…' });
     const text = await readFile(outPath, 'utf8').catch(() => undefined);
     if (text === undefined) {
       if (stoppedBy) throw stoppedWithoutProfile(run, timeoutMs, 'no samples could be saved: it did not write its profile', 'a native call');
-      if (outcome.signal) throw new PerfLabError(`The program was ended by ${outcome.signal} before its profile could be written.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
-      throw new PerfLabError(`The program exited with code ${outcome.code} before the profiler could record anything.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
+      if (outcome.signal)
+        throw new PerfLabError(
+          `The program was ended by ${outcome.signal} before its profile could be written.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`,
+        );
+      throw new PerfLabError(
+        `The program exited with code ${outcome.code} before the profiler could record anything.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`,
+      );
     }
     let profile = withoutFile(parseCpuProfile(text, `The profile of ${basename(file)}`), preload);
     if (bundle) {
@@ -357,7 +399,9 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
     if (disableInlining) notes.push(INLINING_NOTE);
     if (bundle) notes.push(`${basename(file)} was bundled with esbuild to run; frames and line times are mapped back to the TypeScript sources.`);
     if (profile.sampleStack.length === 0) {
-      notes.push(`The profile holds no samples: the program ended before the profiler took one. Use a smaller sampling interval (now ${interval} µs, setting perfLab.samplingInterval) or give the program more work so that it runs longer.`);
+      notes.push(
+        `The profile holds no samples: the program ended before the profiler took one. Use a smaller sampling interval (now ${interval} µs, setting perfLab.samplingInterval) or give the program more work so that it runs longer.`,
+      );
     }
     return { run, profile, notes, warnings: profiledRunWarnings(run, stderrHead, timeoutMs, 'the samples recorded') };
   } finally {

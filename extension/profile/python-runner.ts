@@ -43,7 +43,9 @@ export interface PythonRuntime {
 
 function run(cmd: string, args: string[], cwd?: string): Promise<{ err: ExecFileException | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(cmd, args, { timeout: 30_000, windowsHide: true, maxBuffer: 16 << 20, ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => done({ err, stdout: String(stdout), stderr: String(stderr) }));
+    execFile(cmd, args, { timeout: 30_000, windowsHide: true, maxBuffer: 16 << 20, ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) =>
+      done({ err, stdout: String(stdout), stderr: String(stderr) }),
+    );
   });
 }
 
@@ -60,13 +62,20 @@ export async function probePython(pythonPath = 'python3'): Promise<PythonRuntime
     'print(json.dumps([sys.version.split()[0], sys.executable, list(sys.version_info[:2]), scripts]))';
   const { err, stdout, stderr } = await run(pythonPath, ['-c', probe]);
   if (err) {
-    if (err.code === 'ENOENT') throw new PerfLabError(`Python was not found at "${pythonPath}". Install Python 3.8 or later, or set perfLab.pythonPath (--python on the command line) to the interpreter's full path.`);
-    if (err.code === 'EACCES') throw new PerfLabError(`"${pythonPath}" cannot be executed (permission denied). Set perfLab.pythonPath to a Python interpreter you can run.`);
-    throw new PerfLabError(`"${pythonPath}" did not run as Python 3 (${firstLines(stderr, 3) || err.message}). Set perfLab.pythonPath to a Python 3.8+ interpreter.`);
+    if (err.code === 'ENOENT')
+      throw new PerfLabError(
+        `Python was not found at "${pythonPath}". Install Python 3.8 or later, or set perfLab.pythonPath (--python on the command line) to the interpreter's full path.`,
+      );
+    if (err.code === 'EACCES')
+      throw new PerfLabError(`"${pythonPath}" cannot be executed (permission denied). Set perfLab.pythonPath to a Python interpreter you can run.`);
+    throw new PerfLabError(
+      `"${pythonPath}" did not run as Python 3 (${firstLines(stderr, 3) || err.message}). Set perfLab.pythonPath to a Python 3.8+ interpreter.`,
+    );
   }
   try {
     const [version, execPath, [major, minor], scripts] = JSON.parse(stdout) as [string, string, [number, number], string[]];
-    if (major! < 3 || (major === 3 && minor! < 8)) throw new PerfLabError(`${execPath} is Python ${version}; Perf Lab needs Python 3.8 or later. Set perfLab.pythonPath to a newer interpreter.`);
+    if (major! < 3 || (major === 3 && minor! < 8))
+      throw new PerfLabError(`${execPath} is Python ${version}; Perf Lab needs Python 3.8 or later. Set perfLab.pythonPath to a newer interpreter.`);
     return { version, execPath: execPath || pythonPath, scripts: scripts.filter((d) => typeof d === 'string' && d) };
   } catch (e) {
     if (e instanceof PerfLabError) throw e;
@@ -157,7 +166,10 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
     let exitCode = stoppedBy ? null : outcome.code;
     if (pySpy && !stoppedBy) {
       // py-spy exits with 0 whatever its child did; the helper wrote the script's own status.
-      const status = await readFile(outPath, 'utf8').then((t) => (JSON.parse(t) as { status?: number }).status, () => undefined);
+      const status = await readFile(outPath, 'utf8').then(
+        (t) => (JSON.parse(t) as { status?: number }).status,
+        () => undefined,
+      );
       exitCode = typeof status === 'number' ? status : outcome.code;
     }
     const info = profiledRunInfo(
@@ -196,7 +208,9 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
     }
     if (text === undefined) {
       if (stoppedBy) throw stoppedWithoutProfile(info, timeoutMs, 'no profile could be saved: it did not answer', 'a C extension that holds the GIL');
-      throw new PerfLabError(`The program ${outcome.signal ? `was ended by ${outcome.signal}` : `exited with code ${outcome.code}`} before its profile could be written.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`);
+      throw new PerfLabError(
+        `The program ${outcome.signal ? `was ended by ${outcome.signal}` : `exited with code ${outcome.code}`} before its profile could be written.${stderrHead ? ` Its stderr began:\n${firstLines(stderrHead, 6)}` : ''}`,
+      );
     }
     const parsed = parsePythonProfile(text, `The profile of ${basename(file)}`);
     const { profile } = parsed;
@@ -236,7 +250,13 @@ export async function findPySpy(runtime: PythonRuntime, pythonPath?: string): Pr
   if (pythonPath && pythonPath.includes('/')) dirs.push(dirname(resolve(pythonPath)));
   for (const dir of [...new Set(dirs)]) {
     const path = join(dir, process.platform === 'win32' ? 'py-spy.exe' : 'py-spy');
-    if (!(await access(path, constants.X_OK).then(() => true, () => false))) continue;
+    if (
+      !(await access(path, constants.X_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     const { err, stdout } = await run(path, ['--version']);
     const version = /py-spy\s+(\S+)/.exec(stdout)?.[1];
     if (!err && version) return { path, version };
@@ -245,7 +265,19 @@ export async function findPySpy(runtime: PythonRuntime, pythonPath?: string): Pr
 }
 
 function emptySamplingProfile(runtime: PythonRuntime, version: string): string {
-  return JSON.stringify({ format: 'perf-lab-python', version: 1, mode: 'sampling', python: runtime.version, executable: runtime.execPath, unit: 'ms', frames: [], stacks: [], samples: [], lines: [], notes: [`Sampled by py-spy ${version}.`] });
+  return JSON.stringify({
+    format: 'perf-lab-python',
+    version: 1,
+    mode: 'sampling',
+    python: runtime.version,
+    executable: runtime.execPath,
+    unit: 'ms',
+    frames: [],
+    stacks: [],
+    samples: [],
+    lines: [],
+    notes: [`Sampled by py-spy ${version}.`],
+  });
 }
 
 /**

@@ -255,7 +255,10 @@ export async function runProfiled(req: ProfiledRequest): Promise<ProfiledOutcome
 }
 
 /** The facts of a profiled run: what its runner knows, then what the child's outcome says. */
-export function profiledRunInfo(facts: Pick<RunInfo, 'file' | 'language' | 'runtime' | 'runtimeVersion' | 'args' | 'exitCode' | 'samplingIntervalUs' | 'profiler'>, outcome: ProfiledOutcome): RunInfo {
+export function profiledRunInfo(
+  facts: Pick<RunInfo, 'file' | 'language' | 'runtime' | 'runtimeVersion' | 'args' | 'exitCode' | 'samplingIntervalUs' | 'profiler'>,
+  outcome: ProfiledOutcome,
+): RunInfo {
   const run: RunInfo = {
     file: facts.file,
     language: facts.language,
@@ -287,7 +290,10 @@ export function stoppedWithoutProfile(run: RunInfo, timeoutMs: number, lost: str
 
 /** What went wrong in a run that still left a profile; `kept` says what the profile holds of a stopped run. */
 export function profiledRunWarnings(run: RunInfo, stderrHead: string, timeoutMs: number, kept: string): string[] {
-  if (run.stoppedBy === 'timeout') return [`Stopped after ${seconds(run.durationMs)}: the program reached the ${seconds(timeoutMs)} timeout (perfLab.timeout, --timeout on the command line). The profile holds ${kept} until then.`];
+  if (run.stoppedBy === 'timeout')
+    return [
+      `Stopped after ${seconds(run.durationMs)}: the program reached the ${seconds(timeoutMs)} timeout (perfLab.timeout, --timeout on the command line). The profile holds ${kept} until then.`,
+    ];
   if (run.stoppedBy === 'cancel') return [`Stopped after ${seconds(run.durationMs)} because profiling was cancelled. The profile holds ${kept} until then.`];
   const stderr = stderrHead ? ` First lines of stderr:\n${firstLines(stderrHead, 6)}` : '';
   if (run.signal) return [`The program was ended by ${run.signal}.${stderr}`];

@@ -5,11 +5,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { targetName, type Candidate, type StageOptions, type Target } from '../compiler/compile';
+import type { JsCandidate, StageOptions } from '../compiler/compile';
 import { CancelledError } from '../errors';
 import { noProgress } from '../progress';
 import { probeNode } from '../profile/node-runner';
+import type { TargetId } from '../protocol';
 import { isReplayable, type Recording } from '../record/recording';
+import { jsTarget, targetsOfLanguage } from '../targets';
 import { callError, compareCalls, show, type ArgDiff, type ErrorSize, type Outcome, type Tolerance } from './compare';
 import { copyArgs, defaultArgs, edgeCases, elementCount, type ProofCase } from './edge-cases';
 import { proveHarnessPath } from './harness';
@@ -50,7 +52,7 @@ export interface Counterexample {
 
 export interface Proof {
   /** The candidate's target (WebAssembly when absent: proofs kept from before there was a choice). */
-  target?: Target;
+  target?: TargetId;
   /** True when every case matched and the compiled code really ran on the recorded inputs. */
   ok: boolean;
   /** Cases run through both versions (recorded + edge). */
@@ -103,7 +105,7 @@ function isRun(r: CaseResult): r is CaseRun {
 }
 
 /** Whether recorded arguments have the shape the compiled signature takes (else they only test the fallback). */
-function fitsSignature(args: readonly unknown[], candidate: Candidate): boolean {
+function fitsSignature(args: readonly unknown[], candidate: JsCandidate): boolean {
   const params = candidate.abi.params;
   if (args.length < params.length) return false;
   return params.every((p, i) => {
@@ -117,10 +119,10 @@ function fitsSignature(args: readonly unknown[], candidate: Candidate): boolean 
  * Proves a candidate equal to the original on the recorded calls and on generated edge cases, in a child process
  * of the user's Node.js. Without a recording, only edge cases run (and the proof says it used no real inputs).
  */
-export async function prove(original: OriginalFunction, candidate: Candidate, recording: Recording | undefined, opts: ProveOptions = {}): Promise<Proof> {
+export async function prove(original: OriginalFunction, candidate: JsCandidate, recording: Recording | undefined, opts: ProveOptions = {}): Promise<Proof> {
   const started = performance.now();
   const progress = opts.progress ?? noProgress;
-  const tolerance = opts.tolerance ?? (candidate as Candidate & { tolerance?: Tolerance }).tolerance;
+  const tolerance = opts.tolerance ?? candidate.tolerance;
   const minCompiledShare = opts.minCompiledShare ?? 0.1;
   const checkCancel = () => {
     if (opts.signal?.aborted) throw new CancelledError('The proof was cancelled.');
@@ -205,10 +207,11 @@ export async function prove(original: OriginalFunction, candidate: Candidate, re
     const fallbackReasons = [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
     let vacuous = false;
     let reason: string | undefined;
-    const code = candidate.target === 'wasm' ? 'WebAssembly code' : 'native code';
+    const entry = jsTarget(candidate.target);
+    const code = entry.code;
     if (session.loadError) {
       vacuous = true;
-      reason = `The ${candidate.target === 'wasm' ? 'WebAssembly module' : 'native addon'} could not be loaded (${session.loadError}), so every call ran the original: nothing was proven.`;
+      reason = `The ${entry.module} could not be loaded (${session.loadError}), so every call ran the original: nothing was proven.`;
     } else if (recordedRan > 0 && recordedCompiledCalls < minCompiledShare * recordedRan) {
       vacuous = true;
       const why = fallbackReasons[0] ? ` (the loader said: ${fallbackReasons[0].reason})` : '';
@@ -297,8 +300,10 @@ export function describeError(e: ErrorSize): string {
 export function describeProof(p: Proof, functionName: string): string {
   const lines: string[] = [];
   const verdict = p.ok ? 'PROVEN' : p.vacuous ? 'NOT PROVEN (vacuous)' : 'REFUSED';
-  const name = targetName(p.target ?? 'wasm');
-  lines.push(`Proof${p.target === 'native' ? ' (native)' : ''}: ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`);
+  // The language's first target goes unnamed, as in proofs from before there was a choice.
+  const first = targetsOfLanguage('js')[0]!;
+  const name = jsTarget(p.target ?? first).name;
+  lines.push(`Proof${p.target && p.target !== first ? ` (${name})` : ''}: ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`);
   lines.push(`  compared   ${p.comparison}`);
   lines.push(`  ran        ${name} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
   if (p.maxError && (p.tolerance || p.maxError.absolute > 0)) lines.push(`  max error  ${describeError(p.maxError)}`);

@@ -62,7 +62,9 @@ export function instrumentSource(ts: typeof TS, source: string, fileName: string
       const edits: Edit[] = [{ start: st.name.getStart(sf), end: st.name.end, text: inner }];
       // A default export moves to the wrapper; blanks keep the columns of the rest of the line.
       if (isDefault) {
-        for (const m of mods) if (m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DefaultKeyword) edits.push({ start: m.getStart(sf), end: m.end, text: ' '.repeat(m.end - m.getStart(sf)) });
+        for (const m of mods)
+          if (m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DefaultKeyword)
+            edits.push({ start: m.getStart(sf), end: m.end, text: ' '.repeat(m.end - m.getStart(sf)) });
       }
       const prefix = isDefault ? 'export default ' : isExport ? 'export ' : '';
       const star = st.asteriskToken ? '*' : '';
@@ -75,7 +77,9 @@ export function instrumentSource(ts: typeof TS, source: string, fileName: string
         if (!ts.isIdentifier(d.name) || d.name.text !== functionName || !d.initializer) continue;
         const init = d.initializer;
         if (!ts.isArrowFunction(init) && !ts.isFunctionExpression(init)) {
-          throw new PerfLabError(`${functionName} in ${fileName} is not a function (it is bound to ${ts.SyntaxKind[init.kind]}). Choose a function declaration or a const bound to an arrow function.`);
+          throw new PerfLabError(
+            `${functionName} in ${fileName} is not a function (it is bound to ${ts.SyntaxKind[init.kind]}). Choose a function declaration or a const bound to an arrow function.`,
+          );
         }
         const flags = st.declarationList.flags;
         const keyword = flags & ts.NodeFlags.Const ? 'const' : flags & ts.NodeFlags.Let ? 'let' : 'var';
@@ -83,7 +87,11 @@ export function instrumentSource(ts: typeof TS, source: string, fileName: string
         // The type annotation stays with the original; the wrapper is typed loosely.
         const edits: Edit[] = [
           { start: d.name.getStart(sf), end: d.name.end, text: inner },
-          { start: st.end, end: st.end, text: `; ${isExport ? 'export ' : ''}${keyword} ${functionName} = function ${functionName}${params} ${wrapperBody(functionName)};` },
+          {
+            start: st.end,
+            end: st.end,
+            text: `; ${isExport ? 'export ' : ''}${keyword} ${functionName} = function ${functionName}${params} ${wrapperBody(functionName)};`,
+          },
         ];
         return { code: applyEdits(source, edits), line: lineOf(st.getStart(sf)), arity: init.parameters.length };
       }

@@ -103,8 +103,24 @@ export async function recordPython(req: PythonRecordRequest, store: string, opts
   const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-pyrec-'));
   try {
     const out = join(tmp, 'calls.json');
-    const args = [kernelHelperPath(), 'record', '--file', file, '--fn', req.functionName, '--out', out,
-      '--max-calls', String(limits.maxCalls), '--first', String(limits.firstCalls), '--max-bytes', String(limits.maxBytes), '--', ...(req.args ?? [])];
+    const args = [
+      kernelHelperPath(),
+      'record',
+      '--file',
+      file,
+      '--fn',
+      req.functionName,
+      '--out',
+      out,
+      '--max-calls',
+      String(limits.maxCalls),
+      '--first',
+      String(limits.firstCalls),
+      '--max-bytes',
+      String(limits.maxBytes),
+      '--',
+      ...(req.args ?? []),
+    ];
     progress({ message: `Running ${basename(file)} with ${req.functionName} recorded (Python ${runtime.version})…` });
     const child = startChild({
       execPath: runtime.execPath,
@@ -119,24 +135,41 @@ export async function recordPython(req: PythonRecordRequest, store: string, opts
     const outcome = await child.done;
     const text = await readFile(out, 'utf8').catch(() => undefined);
     if (text === undefined) {
-      if (outcome.stoppedBy === 'cancel') throw new CancelledError(`Recording was cancelled after ${seconds(outcome.durationMs)}, before any calls could be saved.`);
-      if (outcome.stoppedBy) throw new PerfLabError(`The script was stopped by the ${seconds(timeoutMs)} timeout and did not save its calls. Raise the timeout, or make the script end on its own.`);
+      if (outcome.stoppedBy === 'cancel')
+        throw new CancelledError(`Recording was cancelled after ${seconds(outcome.durationMs)}, before any calls could be saved.`);
+      if (outcome.stoppedBy)
+        throw new PerfLabError(
+          `The script was stopped by the ${seconds(timeoutMs)} timeout and did not save its calls. Raise the timeout, or make the script end on its own.`,
+        );
       const how = outcome.signal ? `was ended by ${outcome.signal}` : `exited with code ${outcome.code}`;
-      throw new PerfLabError(`Python ${how} before the calls could be saved.${outcome.stderrHead ? ` Its stderr began:\n${firstLines(outcome.stderrHead, 6)}` : ''}`);
+      throw new PerfLabError(
+        `Python ${how} before the calls could be saved.${outcome.stderrHead ? ` Its stderr began:\n${firstLines(outcome.stderrHead, 6)}` : ''}`,
+      );
     }
     const doc = JSON.parse(text) as HelperOutput & { syntaxError?: string };
-    if (doc.syntaxError) throw new PerfLabError(`${doc.syntaxError}. Fix the file (python3 -m py_compile ${basename(file)} shows the same error) and optimize again.`);
+    if (doc.syntaxError)
+      throw new PerfLabError(`${doc.syntaxError}. Fix the file (python3 -m py_compile ${basename(file)} shows the same error) and optimize again.`);
     if (doc.error) throw new PerfLabError(`${doc.error}. Choose a function defined at the top level of the file.`);
     if (doc.totalCalls === 0) {
-      const ended = outcome.stoppedBy ? `it was stopped after ${seconds(outcome.durationMs)}` : doc.status !== 0 ? `it exited with status ${doc.status}` : 'it ran to the end';
+      const ended = outcome.stoppedBy
+        ? `it was stopped after ${seconds(outcome.durationMs)}`
+        : doc.status !== 0
+          ? `it exited with status ${doc.status}`
+          : 'it ran to the end';
       const stderr = doc.status !== 0 && outcome.stderrHead ? ` Its stderr began:\n${firstLines(outcome.stderrHead, 6)}` : '';
-      throw new PerfLabError(`${req.functionName} was never called in this run; ${ended}. Run the script with arguments that reach ${req.functionName} (perfLab.args, or after -- on the command line), or choose a function it calls.${stderr}`);
+      throw new PerfLabError(
+        `${req.functionName} was never called in this run; ${ended}. Run the script with arguments that reach ${req.functionName} (perfLab.args, or after -- on the command line), or choose a function it calls.${stderr}`,
+      );
     }
     if (doc.calls.length === 0 && doc.keywordCalls === doc.totalCalls) {
-      throw new PerfLabError(`${req.functionName} was called ${doc.totalCalls} times, always with keyword arguments, which are not recorded (the compiled version takes positional arguments). Call it with positional arguments, or choose a function it calls.`);
+      throw new PerfLabError(
+        `${req.functionName} was called ${doc.totalCalls} times, always with keyword arguments, which are not recorded (the compiled version takes positional arguments). Call it with positional arguments, or choose a function it calls.`,
+      );
     }
     if (doc.calls.length === 0) {
-      throw new PerfLabError(`${req.functionName} was called ${doc.totalCalls} times, but every call was larger than the ${(limits.maxBytes / 1048576).toFixed(0)} MB recording budget. Run the script on a smaller input to record it.`);
+      throw new PerfLabError(
+        `${req.functionName} was called ${doc.totalCalls} times, but every call was larger than the ${(limits.maxBytes / 1048576).toFixed(0)} MB recording budget. Run the script on a smaller input to record it.`,
+      );
     }
     const stored = {
       ...doc,

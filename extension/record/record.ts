@@ -40,7 +40,10 @@ export interface RecordRequest {
 export function recorderPath(): string {
   const candidates = [join(__dirname, 'recorder.cjs'), join(__dirname, '..', '..', 'dist', 'recorder.cjs')];
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new PerfLabError(`Perf Lab's recorder preload (recorder.cjs) is missing from ${candidates[0]}. Reinstall the extension, or run \`npm run build\` in a checkout.`);
+  if (!found)
+    throw new PerfLabError(
+      `Perf Lab's recorder preload (recorder.cjs) is missing from ${candidates[0]}. Reinstall the extension, or run \`npm run build\` in a checkout.`,
+    );
   return found;
 }
 
@@ -89,7 +92,9 @@ export async function record(req: RecordRequest, opts: StageOptions = {}): Promi
   progress({ message: 'Looking for Node.js…' });
   const runtime = await probeNode(req.nodePath || 'node');
   if (ext === '.mjs' && !atLeast(runtime.version, 20, 6)) {
-    throw new PerfLabError(`Recording calls in an ES module needs Node.js 20.6 or later (module.register); ${runtime.execPath} is ${runtime.version}. Set perfLab.nodePath to a newer Node.js.`);
+    throw new PerfLabError(
+      `Recording calls in an ES module needs Node.js 20.6 or later (module.register); ${runtime.execPath} is ${runtime.version}. Set perfLab.nodePath to a newer Node.js.`,
+    );
   }
   checkCancel();
 
@@ -137,18 +142,30 @@ export async function record(req: RecordRequest, opts: StageOptions = {}): Promi
 
     const text = await readFile(outPath, 'utf8').catch(() => undefined);
     if (text === undefined) {
-      if (outcome.stoppedBy === 'cancel') throw new CancelledError(`Recording was cancelled after ${seconds(outcome.durationMs)}, before any calls could be saved.`);
+      if (outcome.stoppedBy === 'cancel')
+        throw new CancelledError(`Recording was cancelled after ${seconds(outcome.durationMs)}, before any calls could be saved.`);
       if (outcome.stoppedBy) {
-        throw new PerfLabError(`The program was stopped by the ${seconds(timeoutMs)} timeout and did not save its calls within a few seconds (it may be blocked in a native call). Raise the timeout, or make the program end on its own.`);
+        throw new PerfLabError(
+          `The program was stopped by the ${seconds(timeoutMs)} timeout and did not save its calls within a few seconds (it may be blocked in a native call). Raise the timeout, or make the program end on its own.`,
+        );
       }
       const syntax = parseNodeSyntaxError(outcome.stderrHead);
-      if (syntax) throw new PerfLabError(`Syntax error in ${syntax.file}:${syntax.line}${syntax.column > 0 ? `:${syntax.column}` : ''}: ${syntax.message}. Fix it and record again.`);
+      if (syntax)
+        throw new PerfLabError(
+          `Syntax error in ${syntax.file}:${syntax.line}${syntax.column > 0 ? `:${syntax.column}` : ''}: ${syntax.message}. Fix it and record again.`,
+        );
       const how = outcome.signal ? `was ended by ${outcome.signal}` : `exited with code ${outcome.code}`;
-      throw new PerfLabError(`The program ${how} before its calls could be saved.${outcome.stderrHead ? ` Its stderr began:\n${firstLines(outcome.stderrHead, 6)}` : ''}`);
+      throw new PerfLabError(
+        `The program ${how} before its calls could be saved.${outcome.stderrHead ? ` Its stderr began:\n${firstLines(outcome.stderrHead, 6)}` : ''}`,
+      );
     }
     const output = JSON.parse(text) as RecorderOutput;
     if (output.totalCalls === 0) {
-      const ended = outcome.stoppedBy ? `it was stopped after ${seconds(outcome.durationMs)}` : outcome.code !== 0 ? `it exited with code ${outcome.code}` : 'it ran to the end';
+      const ended = outcome.stoppedBy
+        ? `it was stopped after ${seconds(outcome.durationMs)}`
+        : outcome.code !== 0
+          ? `it exited with code ${outcome.code}`
+          : 'it ran to the end';
       const stderr = outcome.code !== 0 && outcome.stderrHead ? ` Its stderr began:\n${firstLines(outcome.stderrHead, 6)}` : '';
       throw new PerfLabError(
         `${req.functionName} was never called in this run; ${ended}. Run the program with arguments that reach ${req.functionName} (perfLab.args, or after -- on the command line), or choose a function it calls.${stderr}`,

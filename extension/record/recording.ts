@@ -70,7 +70,9 @@ export function encodeCall(c: RecordedCall): EncodedCall {
   const out: EncodedCall = {
     args: c.args.map(encodeValue),
     result: encodeValue(c.result),
-    argsAfter: c.argsAfter.map((after, i) => (after === null || !isArrayArg(after) ? null : sameSnapshot(after, c.args[i]) ? { same: true } : encodeValue(after))),
+    argsAfter: c.argsAfter.map((after, i) =>
+      after === null || !isArrayArg(after) ? null : sameSnapshot(after, c.args[i]) ? { same: true } : encodeValue(after),
+    ),
   };
   if (c.threw !== undefined) out.threw = c.threw;
   return out;

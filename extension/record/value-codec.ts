@@ -44,7 +44,16 @@ export function typedKind(v: unknown): TypedKind | undefined {
 
 /** Whether a value is an object Perf Lab records by its fields (a plain object or a class instance). */
 function isRecordObject(v: object): boolean {
-  return !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer) && !(v instanceof Map) && !(v instanceof Set) && !(v instanceof Date) && !(v instanceof RegExp) && !(v instanceof Promise);
+  return (
+    !Array.isArray(v) &&
+    !ArrayBuffer.isView(v) &&
+    !(v instanceof ArrayBuffer) &&
+    !(v instanceof Map) &&
+    !(v instanceof Set) &&
+    !(v instanceof Date) &&
+    !(v instanceof RegExp) &&
+    !(v instanceof Promise)
+  );
 }
 
 /** How deep arrays and objects are followed; deeper values are described, not recorded. */
@@ -75,7 +84,8 @@ export function sizeOf(v: unknown, depth = 0): number {
  * and objects by their contents; functions and other host objects are kept by description only.
  */
 export function snapshot(v: unknown, depth = 0): unknown {
-  if (v === null || typeof v !== 'object') return typeof v === 'function' ? new Unrecordable(`function ${v.name || '(anonymous)'}`) : typeof v === 'symbol' ? new Unrecordable(String(v)) : v;
+  if (v === null || typeof v !== 'object')
+    return typeof v === 'function' ? new Unrecordable(`function ${v.name || '(anonymous)'}`) : typeof v === 'symbol' ? new Unrecordable(String(v)) : v;
   const kind = typedKind(v);
   if (kind) return kind === 'Buffer' ? Buffer.from(v as Buffer) : (v as Uint8Array).slice();
   if (depth >= MAX_DEPTH) return new Unrecordable(`a value nested deeper than ${MAX_DEPTH} levels`);
@@ -187,7 +197,10 @@ export function sameSnapshot(a: unknown, b: unknown): boolean {
     if (ka !== typedKind(b)) return false;
     const x = a as ArrayBufferView;
     const y = b as ArrayBufferView;
-    return x.byteLength === y.byteLength && Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0;
+    return (
+      x.byteLength === y.byteLength &&
+      Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0
+    );
   }
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (a instanceof Unrecordable || b instanceof Unrecordable) return false;

@@ -5,7 +5,9 @@ import { INITIAL_DATA_ID, type FlameGraphData, type ToWebview } from '../protoco
 
 /** A fresh nonce for one page's Content-Security-Policy. */
 export function makeNonce(): string {
-  return randomBytes(18).toString('base64').replace(/[+/=]/g, (c) => (c === '+' ? '-' : c === '/' ? '_' : ''));
+  return randomBytes(18)
+    .toString('base64')
+    .replace(/[+/=]/g, (c) => (c === '+' ? '-' : c === '/' ? '_' : ''));
 }
 
 /** What the panel's page is made of. */
@@ -57,7 +59,10 @@ export function standalonePage(initial: ToWebview, title: string, webviewScript:
 
 /** Data as JSON that is safe inside a script element: no '<' can start a closing tag or comment. */
 export function jsonForScript(data: unknown): string {
-  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(data)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** Script text that cannot end its own element early; the source map comment is dropped since no map travels with it. */

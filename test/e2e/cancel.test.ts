@@ -7,9 +7,12 @@ describe('cancel a profile', () => {
   let lab: Session;
   const suiteStarted = Date.now();
 
-  before(async () => {
-    lab = await Session.start('cancel');
-  }, { timeout: 600_000 });
+  before(
+    async () => {
+      lab = await Session.start('cancel');
+    },
+    { timeout: 600_000 },
+  );
 
   after(async () => {
     await lab?.stop();
@@ -21,7 +24,10 @@ describe('cancel a profile', () => {
       const editor = await lab.openFile('forever.js');
       await lab.runFromContextMenu(editor, /^(Perf Lab: )?Profile File$/);
 
-      const toast = lab.notifications().filter({ hasText: /profiling forever\.js/i }).first();
+      const toast = lab
+        .notifications()
+        .filter({ hasText: /profiling forever\.js/i })
+        .first();
       await toast.waitFor({ timeout: 30_000 });
       // Let it record for a while before stopping it.
       await lab.page.waitForTimeout(3_000);
@@ -56,7 +62,8 @@ describe('cancel a profile', () => {
       measure('cancel: flame graph of the samples so far', graph ? 'shown (spin in #hot-functions)' : 'not shown');
       measure('cancel: message', message ?? 'none');
       assert.ok(graph || message, 'after Cancel, neither a flame graph with spin nor a message about the cancel appeared within 30 s');
-      if (!graph) assert.doesNotMatch(message ?? '', /profile holds the samples/i, 'the message promises a profile of the samples so far, but no flame graph shows them');
+      if (!graph)
+        assert.doesNotMatch(message ?? '', /profile holds the samples/i, 'the message promises a profile of the samples so far, but no flame graph shows them');
     });
   });
 });

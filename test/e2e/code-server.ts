@@ -112,7 +112,16 @@ export async function ensureCodeServer(): Promise<void> {
 
   // @vscode/ripgrep's postinstall downloads from GitHub; an archive with the system's rg at its root satisfies it.
   const rgReal = spawnSync('readlink', ['-f', rg], { encoding: 'utf8' }).stdout.trim() || rg;
-  await run('tar', ['-czf', join(rgCache, `ripgrep-${RIPGREP_RELEASE}-${ripgrepTarget()}.tar.gz`), '-C', dirname(rgReal), '--transform', 's,.*,rg,', '--', rgReal.split('/').pop()!]);
+  await run('tar', [
+    '-czf',
+    join(rgCache, `ripgrep-${RIPGREP_RELEASE}-${ripgrepTarget()}.tar.gz`),
+    '-C',
+    dirname(rgReal),
+    '--transform',
+    's,.*,rg,',
+    '--',
+    rgReal.split('/').pop()!,
+  ]);
 
   // npm exports every effective setting to the environment of install scripts, and rejects `allow-scripts` from the
   // environment in a project-scoped install; code-server's postinstall runs nested `npm install`s in lib/vscode and
@@ -211,7 +220,11 @@ function killRunning(): void {
 // code-server runs in its own process group (so that stop() reaches its extension hosts), which also means it would
 // outlive a test process that is interrupted or crashes: end those groups on the way out.
 process.once('exit', killRunning);
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
   process.once(signal, () => {
     killRunning();
     process.exit(code);

@@ -45,17 +45,20 @@ describe('compare two profiles', () => {
   let lab: Session;
   const suiteStarted = Date.now();
 
-  before(async () => {
-    lab = await Session.start('compare', {
-      prepare: (workspace) => {
-        // The same file, profiled before and after the edit (so both profiles name it), as a user would.
-        copyFileSync(join(VARIANTS, 'work-before.js'), join(workspace, 'work.js'));
-        recordCpuProfile(workspace, 'work.js', 'before.cpuprofile');
-        copyFileSync(join(VARIANTS, 'work-after.js'), join(workspace, 'work.js'));
-        recordCpuProfile(workspace, 'work.js', 'after.cpuprofile');
-      },
-    });
-  }, { timeout: 600_000 });
+  before(
+    async () => {
+      lab = await Session.start('compare', {
+        prepare: (workspace) => {
+          // The same file, profiled before and after the edit (so both profiles name it), as a user would.
+          copyFileSync(join(VARIANTS, 'work-before.js'), join(workspace, 'work.js'));
+          recordCpuProfile(workspace, 'work.js', 'before.cpuprofile');
+          copyFileSync(join(VARIANTS, 'work-after.js'), join(workspace, 'work.js'));
+          recordCpuProfile(workspace, 'work.js', 'after.cpuprofile');
+        },
+      });
+    },
+    { timeout: 600_000 },
+  );
 
   after(async () => {
     await lab?.stop();
@@ -66,7 +69,11 @@ describe('compare two profiles', () => {
     const { page } = lab;
     let webview: FrameLocator | undefined;
     await lab.step('explorer', async () => {
-      const row = (name: string) => page.locator('.part.sidebar .monaco-list-row').filter({ hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }).first();
+      const row = (name: string) =>
+        page
+          .locator('.part.sidebar .monaco-list-row')
+          .filter({ hasText: new RegExp(`^${name.replace('.', '\\.')}$`) })
+          .first();
       await row('before.cpuprofile').waitFor({ timeout: 30_000 });
       const deadline = Date.now() + 60_000;
       let clicked: number;
@@ -111,7 +118,10 @@ describe('compare two profiles', () => {
       assert.ok(checksum.deltaSelfShare > 2, JSON.stringify(checksum));
       const sorted = await diffRow(w, 'sortedCopy');
       assert.ok(sorted.deltaTotalShare < -20, `sortedCopy (with its sort) takes a smaller share: ${JSON.stringify(sorted)}`);
-      measure('Δ table', `insertionSort ${removed.deltaSelfShare} pp self, checksum +${checksum.deltaSelfShare} pp self, sortedCopy ${sorted.deltaTotalShare} pp total`);
+      measure(
+        'Δ table',
+        `insertionSort ${removed.deltaSelfShare} pp self, checksum +${checksum.deltaSelfShare} pp self, sortedCopy ${sorted.deltaTotalShare} pp total`,
+      );
 
       // The default widths (the mean of both shares) show what went away (the insertion sort, blue) beside what grew
       // (the checksum, red).
@@ -138,14 +148,23 @@ describe('compare two profiles', () => {
       // The table sorts by any column.
       await w.locator('#diff-functions button[data-column="name"]').click();
       const names = await w.locator('#diff-functions tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.function ?? ''));
-      assert.deepEqual(names, [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())), 'sorted by name');
+      assert.deepEqual(
+        names,
+        [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())),
+        'sorted by name',
+      );
       assert.equal(await w.locator('#diff-functions th[aria-sort="ascending"]').count(), 1);
     });
 
     await lab.step('codelens', async () => {
       const file = join(lab.workspace, 'work.js');
       const editor = await lab.openFile('work.js');
-      const lens = await lab.codeLensAbove(editor, lineOf(file, /^function checksum\b/), /^function\s+checksum\b/, /^Δ self [+−±][\d.]+ m?s \([+−±]\d+ %\) · Δ total [+−]/);
+      const lens = await lab.codeLensAbove(
+        editor,
+        lineOf(file, /^function checksum\b/),
+        /^function\s+checksum\b/,
+        /^Δ self [+−±][\d.]+ m?s \([+−±]\d+ %\) · Δ total [+−]/,
+      );
       measure('Δ CodeLens above checksum', lens);
       const sortedLens = await lab.codeLensAbove(editor, lineOf(file, /^function sortedCopy\b/), /^function\s+sortedCopy\b/, /Δ total −[\d.]+ m?s \(−\d+ %\)/);
       measure('Δ CodeLens above sortedCopy', sortedLens);
@@ -186,7 +205,10 @@ describe('compare two profiles', () => {
       assert.match(await w.locator('#title').innerText(), /blur\.js before → blur\.js with blur as WebAssembly/);
       const blur = await diffRow(w, 'blur');
       assert.ok(blur.deltaSelfShare < -20, `blur's own time went into WebAssembly: ${JSON.stringify(blur)}`);
-      const toast = lab.notifications().filter({ hasText: /profiled again: blur total [+−±][\d.]+ m?s \([+−±]\d+ %\)/ }).first();
+      const toast = lab
+        .notifications()
+        .filter({ hasText: /profiled again: blur total [+−±][\d.]+ m?s \([+−±]\d+ %\)/ })
+        .first();
       await toast.waitFor({ timeout: 10_000 });
       measure('after Apply', await lab.notificationText(toast));
       assert.notEqual(readFileSync(file, 'utf8'), original, 'the rewrite was applied');

@@ -11,24 +11,27 @@ describe('.cpuprofile editor', () => {
   let lab: Session;
   const suiteStarted = Date.now();
 
-  before(async () => {
-    lab = await Session.start('cpuprofile', {
-      prepare: (workspace) => {
-        recordCpuProfile(workspace, 'nbody.js', 'nbody-recorded.cpuprofile');
-        copyFileSync(join(workspace, 'nbody-recorded.cpuprofile'), join(workspace, 'default-editor.cpuprofile'));
-        // Cut off in the middle of the first node: not JSON.
-        writeFileSync(join(workspace, 'broken.cpuprofile'), '{"nodes":[{"id":1,"callFrame":{"functionName":"(root)","scriptId":"0","url":"",');
-      },
-      // VS Code's built-in JavaScript profile viewer also opens *.cpuprofile by default. These files are tied to Perf
-      // Lab's editor, as a user would with "Open With…"/"Configure default"; default-editor.cpuprofile is left alone.
-      settings: {
-        'workbench.editorAssociations': {
-          'nbody-recorded.cpuprofile': 'perfLab.cpuprofile',
-          'broken.cpuprofile': 'perfLab.cpuprofile',
+  before(
+    async () => {
+      lab = await Session.start('cpuprofile', {
+        prepare: (workspace) => {
+          recordCpuProfile(workspace, 'nbody.js', 'nbody-recorded.cpuprofile');
+          copyFileSync(join(workspace, 'nbody-recorded.cpuprofile'), join(workspace, 'default-editor.cpuprofile'));
+          // Cut off in the middle of the first node: not JSON.
+          writeFileSync(join(workspace, 'broken.cpuprofile'), '{"nodes":[{"id":1,"callFrame":{"functionName":"(root)","scriptId":"0","url":"",');
         },
-      },
-    });
-  }, { timeout: 600_000 });
+        // VS Code's built-in JavaScript profile viewer also opens *.cpuprofile by default. These files are tied to Perf
+        // Lab's editor, as a user would with "Open With…"/"Configure default"; default-editor.cpuprofile is left alone.
+        settings: {
+          'workbench.editorAssociations': {
+            'nbody-recorded.cpuprofile': 'perfLab.cpuprofile',
+            'broken.cpuprofile': 'perfLab.cpuprofile',
+          },
+        },
+      });
+    },
+    { timeout: 600_000 },
+  );
 
   after(async () => {
     await lab?.stop();
@@ -79,7 +82,7 @@ describe('.cpuprofile editor', () => {
       await lab.screenshot('default-editor');
       assert.ok(
         shown,
-        'default-editor.cpuprofile did not open in Perf Lab\'s flame graph: another default editor for *.cpuprofile (VS Code\'s built-in JavaScript profile viewer, ms-vscode.vscode-js-profile-table) took it',
+        "default-editor.cpuprofile did not open in Perf Lab's flame graph: another default editor for *.cpuprofile (VS Code's built-in JavaScript profile viewer, ms-vscode.vscode-js-profile-table) took it",
       );
     });
   });

@@ -18,13 +18,16 @@ const FILES: { file: string; fixture: string; top: string }[] = [
 describe('profiles from other tools in the flame graph editor', () => {
   let lab: Session;
 
-  before(async () => {
-    lab = await Session.start('formats', {
-      prepare: (workspace) => {
-        for (const f of FILES) copyFileSync(join(FIXTURES, f.fixture), join(workspace, f.file));
-      },
-    });
-  }, { timeout: 600_000 });
+  before(
+    async () => {
+      lab = await Session.start('formats', {
+        prepare: (workspace) => {
+          for (const f of FILES) copyFileSync(join(FIXTURES, f.fixture), join(workspace, f.file));
+        },
+      });
+    },
+    { timeout: 600_000 },
+  );
 
   after(async () => {
     await lab?.stop();

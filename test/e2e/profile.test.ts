@@ -12,9 +12,12 @@ describe('profile a file from the editor', () => {
   let lab: Session;
   const suiteStarted = Date.now();
 
-  before(async () => {
-    lab = await Session.start('profile');
-  }, { timeout: 600_000 });
+  before(
+    async () => {
+      lab = await Session.start('profile');
+    },
+    { timeout: 600_000 },
+  );
 
   after(async () => {
     await lab?.stop();

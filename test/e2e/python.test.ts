@@ -28,20 +28,26 @@ describe('profile a Python file from the editor', () => {
   let lab: Session;
   let python = '';
 
-  before(async () => {
-    const env = await pythonEnv();
-    python = env.python;
-    measure('Python test environment', `${env.created ? 'created' : 'ready; created'} in ${env.seconds} s`);
-    lab = await Session.start('python', {
-      prepare: async (workspace) => {
-        await mkdir(join(workspace, '.vscode'), { recursive: true });
-        await writeFile(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'perfLab.pythonPath': python, 'perfLab.args': [], 'perfLab.benchmarkTime': 0.5, 'perfLab.compareAfterApply': false }, null, 2));
-        // A smaller Mandelbrot than the example's default keeps the recording, the proof and the benchmark short.
-        const example = await readFile(join(workspace, 'python', 'mandelbrot.py'), 'utf8');
-        await writeFile(join(workspace, OPTIMIZED), example.replace('else 400', 'else 90').replace('else 100', 'else 40'));
-      },
-    });
-  }, { timeout: 600_000 });
+  before(
+    async () => {
+      const env = await pythonEnv();
+      python = env.python;
+      measure('Python test environment', `${env.created ? 'created' : 'ready; created'} in ${env.seconds} s`);
+      lab = await Session.start('python', {
+        prepare: async (workspace) => {
+          await mkdir(join(workspace, '.vscode'), { recursive: true });
+          await writeFile(
+            join(workspace, '.vscode', 'settings.json'),
+            JSON.stringify({ 'perfLab.pythonPath': python, 'perfLab.args': [], 'perfLab.benchmarkTime': 0.5, 'perfLab.compareAfterApply': false }, null, 2),
+          );
+          // A smaller Mandelbrot than the example's default keeps the recording, the proof and the benchmark short.
+          const example = await readFile(join(workspace, 'python', 'mandelbrot.py'), 'utf8');
+          await writeFile(join(workspace, OPTIMIZED), example.replace('else 400', 'else 90').replace('else 100', 'else 40'));
+        },
+      });
+    },
+    { timeout: 600_000 },
+  );
 
   after(async () => {
     await lab?.stop();
@@ -71,7 +77,10 @@ describe('profile a Python file from the editor', () => {
     await lab.step('nbody-cprofile', async () => {
       const { editor, webview } = await profile('nbody.py', 'advance');
       const notes = await webview.locator('.banner.note').allTextContents();
-      assert.ok(notes.some((n) => /caller -> callee edges/.test(n)), `the cProfile note is shown: ${notes.join(' | ')}`);
+      assert.ok(
+        notes.some((n) => /caller -> callee edges/.test(n)),
+        `the cProfile note is shown: ${notes.join(' | ')}`,
+      );
       await lab.screenshot('nbody-cprofile-flame-graph');
       const line = lineOf(join(lab.workspace, 'python', 'nbody.py'), /^def\s+advance\b/);
       measure('python/nbody.py: CodeLens above advance', await lab.codeLensAbove(editor, line, /^def\s+advance\b/, LENS));
@@ -83,7 +92,10 @@ describe('profile a Python file from the editor', () => {
       await lab.chooseSetting('perfLab.pythonProfiler', 'sampling');
       const { webview } = await profile('mandelbrot.py', 'mandelbrot');
       const notes = await webview.locator('.banner.note').allTextContents();
-      assert.ok(notes.some((n) => /Sampled by py-spy \d/.test(n)), `the panel says py-spy sampled: ${notes.join(' | ')}`);
+      assert.ok(
+        notes.some((n) => /Sampled by py-spy \d/.test(n)),
+        `the panel says py-spy sampled: ${notes.join(' | ')}`,
+      );
       await lab.screenshot('mandelbrot-py-spy-flame-graph');
     });
   });
@@ -109,16 +121,27 @@ describe('profile a Python file from the editor', () => {
       const title = (await panel.locator('#title').textContent()) ?? '';
       assert.equal(title, 'mandelbrot: CPython vs Numba vs Cython vs pybind11');
       const runtime = (await panel.locator('#runtime').textContent()) ?? '';
-      assert.ok(runtime.includes(python) && /Python 3\.\d+/.test(runtime) && runtime.includes('perfLab.pythonPath'), `the panel names the interpreter: ${runtime}`);
+      assert.ok(
+        runtime.includes(python) && /Python 3\.\d+/.test(runtime) && runtime.includes('perfLab.pythonPath'),
+        `the panel names the interpreter: ${runtime}`,
+      );
       const variants = ['CPython', 'Numba', 'Cython', 'pybind11'];
-      assert.deepEqual(await panel.locator('#bench-chart rect[data-variant]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-variant'))), variants, 'one bar per variant');
+      assert.deepEqual(
+        await panel.locator('#bench-chart rect[data-variant]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-variant'))),
+        variants,
+        'one bar per variant',
+      );
       const medians: Record<string, number> = {};
       for (const v of variants) {
         medians[v] = Number(await panel.locator(`#bench-table tr[data-variant="${v}"]`).getAttribute('data-median'));
         assert.ok(medians[v]! > 0, `${v} has a measured median`);
       }
       const speedups: string[] = [];
-      for (const [target, name] of [['numba', 'Numba'], ['cython', 'Cython'], ['pybind11', 'pybind11']] as const) {
+      for (const [target, name] of [
+        ['numba', 'Numba'],
+        ['cython', 'Cython'],
+        ['pybind11', 'pybind11'],
+      ] as const) {
         const card = panel.locator(`#target-${target}`);
         assert.equal(await card.getAttribute('data-proven'), 'true', `${name} was proven equal`);
         const measured = card.locator(`#measured-${target}`);
@@ -145,11 +168,17 @@ describe('profile a Python file from the editor', () => {
       const applied = readFileSync(file, 'utf8');
       assert.notEqual(applied, original, 'Apply edited the source');
       const added = readdirSync(lab.workspace).filter((f) => !before.has(f));
-      assert.ok(added.some((f) => f.endsWith('.so')), `the built Cython module was written next to the source: ${added.join(', ')}`);
+      assert.ok(
+        added.some((f) => f.endsWith('.so')),
+        `the built Cython module was written next to the source: ${added.join(', ')}`,
+      );
       assert.equal(scriptOutput(python, file), expected, 'the script prints what it printed before');
       // The lens above the kept original says what the function now runs as.
       const kept = /^def\s+_mandelbrot_py\b/;
-      measure('small_mandelbrot.py: lens after Apply', await lab.codeLensAbove(lab.editor(OPTIMIZED), lineOf(file, kept), kept, /applied: Cython [\d.]+× measured/));
+      measure(
+        'small_mandelbrot.py: lens after Apply',
+        await lab.codeLensAbove(lab.editor(OPTIMIZED), lineOf(file, kept), kept, /applied: Cython [\d.]+× measured/),
+      );
       await lab.screenshot('applied-cython');
     });
     await lab.step('undo', async () => {
@@ -157,7 +186,13 @@ describe('profile a Python file from the editor', () => {
       await editor.click({ position: { x: 200, y: 40 } });
       await lab.page.keyboard.press('Control+Z');
       const all = lab.page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|Undo/ }).first();
-      if (await all.waitFor({ timeout: 5_000 }).then(() => true, () => false)) await all.click();
+      if (
+        await all.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        await all.click();
       await lab.page.keyboard.press('Control+S');
       const deadline = Date.now() + 20_000;
       while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await lab.page.waitForTimeout(200);
@@ -183,7 +218,11 @@ describe('profile a Python file from the editor', () => {
       await lab.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       await lab.page.locator('.tabs-container .tab', { hasText: 'Optimize: mandelbrot' }).first().click({ timeout: 60_000 });
       const restored = await lab.webviewWith('#restored', 60_000);
-      assert.deepEqual(await restored.locator('#bench-chart rect[data-variant]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-variant'))), ['CPython', 'Numba', 'Cython', 'pybind11'], 'the four bars are back');
+      assert.deepEqual(
+        await restored.locator('#bench-chart rect[data-variant]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-variant'))),
+        ['CPython', 'Numba', 'Cython', 'pybind11'],
+        'the four bars are back',
+      );
       assert.ok(await restored.locator('#apply-numba').isDisabled(), 'the compiled code was not kept: Apply needs a new run');
       assert.ok(await restored.locator('#optimize-again').isEnabled(), 'a new run is one click away');
       measure('window reload to the restored Python panel', `${((Date.now() - reloaded) / 1000).toFixed(1)} s`);

@@ -21,12 +21,15 @@ describe('untrusted workspace', () => {
   let lab: Session;
   const suiteStarted = Date.now();
 
-  before(async () => {
-    lab = await Session.start('untrusted', {
-      workspaceTrust: true,
-      prepare: (workspace) => writeFile(join(workspace, 'probe.js'), PROBE),
-    });
-  }, { timeout: 600_000 });
+  before(
+    async () => {
+      lab = await Session.start('untrusted', {
+        workspaceTrust: true,
+        prepare: (workspace) => writeFile(join(workspace, 'probe.js'), PROBE),
+      });
+    },
+    { timeout: 600_000 },
+  );
 
   after(async () => {
     await lab?.stop();
@@ -64,14 +67,24 @@ describe('untrusted workspace', () => {
       const input = lab.page.locator('.quick-input-widget input');
       await input.fill('>Perf Lab: Optimize Function');
       await lab.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Optimize Function' }).first().click();
-      const message = lab.notifications().filter({ hasText: /did not optimize/i }).first();
+      const message = lab
+        .notifications()
+        .filter({ hasText: /did not optimize/i })
+        .first();
       await message.waitFor({ timeout: 30_000 });
       const text = await lab.notificationText(message);
       measure('untrusted: optimize message', text);
       assert.match(text, /not trusted/i);
       await lab.page.waitForTimeout(3_000);
       assert.equal(existsSync(join(lab.workspace, 'ran.txt')), false, 'probe.js ran although the folder is not trusted');
-      assert.equal(await lab.notifications().filter({ hasText: /optimizing sum/i }).count(), 0, 'an optimizing progress notification appeared');
+      assert.equal(
+        await lab
+          .notifications()
+          .filter({ hasText: /optimizing sum/i })
+          .count(),
+        0,
+        'an optimizing progress notification appeared',
+      );
     });
   });
 });

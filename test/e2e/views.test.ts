@@ -19,16 +19,25 @@ function percentiles(xs: number[]): { p50: number; p95: number; max: number } {
   return { p50: at(0.5), p95: at(0.95), max: s[s.length - 1] ?? NaN };
 }
 
-
 /**
  * A profile of 30,000 call paths: main calls hot (100,000 samples) and spread, which calls 300 groups of 100 leaves of
  * one sample each. Over 20,000 nodes, it is sent pruned: each leaf is far narrower than a pixel of the whole.
  */
 function wideProfile(): object {
-  type Node = { id: number; callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number }; hitCount: number; children: number[] };
+  type Node = {
+    id: number;
+    callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number };
+    hitCount: number;
+    children: number[];
+  };
   const nodes: Node[] = [];
   const add = (name: string, hits: number, parent?: Node): Node => {
-    const n: Node = { id: nodes.length + 1, callFrame: { functionName: name, scriptId: '1', url: 'file:///wide.js', lineNumber: nodes.length, columnNumber: 0 }, hitCount: hits, children: [] };
+    const n: Node = {
+      id: nodes.length + 1,
+      callFrame: { functionName: name, scriptId: '1', url: 'file:///wide.js', lineNumber: nodes.length, columnNumber: 0 },
+      hitCount: hits,
+      children: [],
+    };
     nodes.push(n);
     parent?.children.push(n.id);
     return n;
@@ -51,12 +60,15 @@ describe('flame graph views', () => {
   let webview: FrameLocator;
   const suiteStarted = Date.now();
 
-  before(async () => {
-    lab = await Session.start('views', {
-      prepare: (workspace) => writeFileSync(join(workspace, 'wide.cpuprofile'), JSON.stringify(wideProfile())),
-      settings: { 'workbench.editorAssociations': { 'wide.cpuprofile': 'perfLab.cpuprofile' } },
-    });
-  }, { timeout: 600_000 });
+  before(
+    async () => {
+      lab = await Session.start('views', {
+        prepare: (workspace) => writeFileSync(join(workspace, 'wide.cpuprofile'), JSON.stringify(wideProfile())),
+        settings: { 'workbench.editorAssociations': { 'wide.cpuprofile': 'perfLab.cpuprofile' } },
+      });
+    },
+    { timeout: 600_000 },
+  );
 
   after(async () => {
     await lab?.stop();
@@ -144,8 +156,14 @@ describe('flame graph views', () => {
       const result = (await webview.locator('#flame').evaluate(wheelFrames)) as { frames: number[]; draws: number[] };
       const f = percentiles(result.frames);
       const d = percentiles(result.draws);
-      measure('views: frame interval during 90 frames of wheel zoom/pan (nbody)', `p50 ${f.p50.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms, max ${f.max.toFixed(1)} ms`);
-      measure('views: canvas paint time per draw', `p50 ${d.p50.toFixed(2)} ms, p95 ${d.p95.toFixed(2)} ms, max ${d.max.toFixed(2)} ms over ${result.draws.length} draws`);
+      measure(
+        'views: frame interval during 90 frames of wheel zoom/pan (nbody)',
+        `p50 ${f.p50.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms, max ${f.max.toFixed(1)} ms`,
+      );
+      measure(
+        'views: canvas paint time per draw',
+        `p50 ${d.p50.toFixed(2)} ms, p95 ${d.p95.toFixed(2)} ms, max ${d.max.toFixed(2)} ms over ${result.draws.length} draws`,
+      );
       assert.ok(result.draws.length <= 92, `180 wheel events drew at most once per frame (${result.draws.length} draws)`);
       assert.ok(result.draws.length >= 30, `the view redrew while zooming (${result.draws.length} draws)`);
       await webview.locator('#flame').press('Escape');
@@ -159,13 +177,18 @@ describe('flame graph views', () => {
       await head.locator('button').click();
       assert.equal(await head.getAttribute('aria-sort'), 'descending');
       const totals = await webview.locator('#hot-functions tbody tr').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.total)));
-      assert.ok(totals.every((t, i) => i === 0 || totals[i - 1]! >= t), 'rows are sorted by total, heaviest first');
+      assert.ok(
+        totals.every((t, i) => i === 0 || totals[i - 1]! >= t),
+        'rows are sorted by total, heaviest first',
+      );
       await head.locator('button').click();
       assert.equal(await head.getAttribute('aria-sort'), 'ascending');
       const all = await webview.locator('#hot-functions tbody tr[data-function]').count();
       await webview.locator('#table-filter input').fill('nbody.js');
       await webview.locator(`#hot-functions tbody tr[data-function="${FN}"]`).waitFor();
-      const files = await webview.locator('#hot-functions tbody tr[data-function]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.file ?? ''));
+      const files = await webview
+        .locator('#hot-functions tbody tr[data-function]')
+        .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.file ?? ''));
       assert.ok(files.length < all && files.every((f) => f.endsWith('nbody.js')), `the filter keeps the rows of nbody.js only (${files.length} of ${all})`);
       await webview.locator('#table-filter input').fill('');
 
@@ -190,8 +213,10 @@ describe('flame graph views', () => {
       await tab('flame');
       // Zoomed out, the table by self time, the hot function selected: the panel as it first looks.
       await webview.locator('#hot-functions th[data-column="self"] button').click();
-      if ((await webview.locator('#hot-functions th[data-column="self"]').getAttribute('aria-sort')) !== 'descending') await webview.locator('#hot-functions th[data-column="self"] button').click();
-      for (let i = 0; i < 10 && Number(await webview.locator('#flame').getAttribute('data-zoom-depth')) > 0; i++) await webview.locator('#flame').press('Escape');
+      if ((await webview.locator('#hot-functions th[data-column="self"]').getAttribute('aria-sort')) !== 'descending')
+        await webview.locator('#hot-functions th[data-column="self"] button').click();
+      for (let i = 0; i < 10 && Number(await webview.locator('#flame').getAttribute('data-zoom-depth')) > 0; i++)
+        await webview.locator('#flame').press('Escape');
       await webview.locator(`#hot-functions tr[data-function="${FN}"] button.fn`).click();
       await webview.locator('#flame').focus();
       await lab.page.waitForTimeout(500);
@@ -224,7 +249,8 @@ describe('flame graph views', () => {
       await wide.locator('vscode-tab-header[data-view="chart"]').click();
       const chartDeadline = Date.now() + 45_000;
       let chartBoxes = 0;
-      while (Date.now() < chartDeadline && (chartBoxes = Number(await wide.locator('#chart').getAttribute('data-boxes'))) === 0) await lab.page.waitForTimeout(200);
+      while (Date.now() < chartDeadline && (chartBoxes = Number(await wide.locator('#chart').getAttribute('data-boxes'))) === 0)
+        await lab.page.waitForTimeout(200);
       measure('views: flame chart boxes of 130,000 samples, asked of the extension', String(chartBoxes));
       assert.ok(chartBoxes >= 3, `the flame chart shows the boxes the extension sent (${chartBoxes})`);
       await lab.screenshot('pruned-chart');
@@ -234,7 +260,8 @@ describe('flame graph views', () => {
       await wide.locator(`#sandwich-heading[data-function="${group}"]`).waitFor({ state: 'attached', timeout: 15_000 });
       const sandwichDeadline = Date.now() + 30_000;
       let callees = 0;
-      while (Date.now() < sandwichDeadline && (callees = Number(await wide.locator('#sandwich-callees').getAttribute('data-boxes'))) < 101) await lab.page.waitForTimeout(100);
+      while (Date.now() < sandwichDeadline && (callees = Number(await wide.locator('#sandwich-callees').getAttribute('data-boxes'))) < 101)
+        await lab.page.waitForTimeout(100);
       assert.ok(callees >= 101, `the sandwich shows the group's leaves the page never had (${callees} boxes)`);
       measure('views: sandwich of a pruned group, boxes from the extension', String(callees));
       await lab.page.locator('.tabs-container .tab', { hasText: 'Profile: nbody.js' }).first().click();

@@ -8,7 +8,22 @@ import { join, relative } from 'node:path';
 import { ROOT } from './code-server';
 
 /** What goes into the package: a change to any of these makes a new one. */
-const INPUTS = ['package.json', 'package-lock.json', '.vscodeignore', 'build.mjs', 'README.md', 'LICENSE', 'CHANGELOG.md', 'extension', 'webview', 'wasm', 'native', 'python', 'media', 'resources'];
+const INPUTS = [
+  'package.json',
+  'package-lock.json',
+  '.vscodeignore',
+  'build.mjs',
+  'README.md',
+  'LICENSE',
+  'CHANGELOG.md',
+  'extension',
+  'webview',
+  'wasm',
+  'native',
+  'python',
+  'media',
+  'resources',
+];
 
 function hashInputs(): string {
   const hash = createHash('sha256');

@@ -22,7 +22,15 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -114,7 +122,14 @@ export class Session {
     // (Only the open list: a list left from an earlier choice may still be in the page. A click that did not open
     // it, on a busy machine, is made again.)
     const option = this.page.locator('.monaco-select-box-dropdown-container:visible .option-text', { hasText: new RegExp(`^${value}$`) }).first();
-    for (let attempt = 0; !(await option.waitFor({ timeout: 5_000 }).then(() => true, () => false)); attempt++) {
+    for (
+      let attempt = 0;
+      !(await option.waitFor({ timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      ));
+      attempt++
+    ) {
       if (attempt === 3) throw new Error(`The list of ${key} did not open`);
       await this.page.keyboard.press('Escape');
       await select.click();
@@ -132,7 +147,9 @@ export class Session {
       }
     };
     // Choosing a setting's default removes it from the file instead.
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+    };
     const isDefault = manifest.contributes.configuration.properties[key]?.default === value;
     while (written() !== value && !(isDefault && written() === undefined)) {
       if (Date.now() > deadline) throw new Error(`The Settings editor did not write ${key}: ${value} to ${file}`);
@@ -142,7 +159,10 @@ export class Session {
     const open = this.page.locator('.monaco-select-box-dropdown-container:visible');
     if (await open.count()) {
       await this.page.keyboard.press('Escape');
-      await open.first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+      await open
+        .first()
+        .waitFor({ state: 'hidden', timeout: 5_000 })
+        .catch(() => undefined);
     }
     await this.page.keyboard.press('Control+W');
   }
@@ -251,7 +271,8 @@ export class Session {
         return;
       } catch (error) {
         await this.page.keyboard.press('Escape');
-        if (Date.now() > deadline) throw new Error(`The editor's context menu never showed ${title} within ${timeoutMs / 1000} s (${String(error)})`, { cause: error });
+        if (Date.now() > deadline)
+          throw new Error(`The editor's context menu never showed ${title} within ${timeoutMs / 1000} s (${String(error)})`, { cause: error });
         await this.page.waitForTimeout(500);
       }
     }
@@ -304,7 +325,13 @@ export class Session {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const frame of await this.webviews()) {
-        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+        if (
+          (await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)) > 0
+        )
+          return frame;
       }
       if (Date.now() > deadline) throw new Error(`No webview showed ${selector} within ${timeoutMs / 1000} s`);
       await this.page.waitForTimeout(250);
@@ -373,7 +400,9 @@ export async function hotRow(webview: FrameLocator, fn: string): Promise<HotRow>
 
 /** The 1-based number of the first line of a file that matches `pattern`. */
 export function lineOf(file: string, pattern: RegExp): number {
-  const index = readFileSync(file, 'utf8').split('\n').findIndex((l) => pattern.test(l));
+  const index = readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => pattern.test(l));
   if (index < 0) throw new Error(`${file} has no line matching ${pattern}`);
   return index + 1;
 }

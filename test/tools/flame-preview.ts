@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 }, deviceScaleFactor: 2, colorScheme: light ? 'light' : 'dark' });
   const p = await ctx.newPage();
   const problems: string[] = [];
-  p.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
+  p.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+  });
   p.on('pageerror', (e) => problems.push(String(e)));
   await p.goto('file://' + page);
   await p.waitForSelector('body[data-state="ready"]');
@@ -43,13 +45,19 @@ async function main(): Promise<void> {
   await p.mouse.click(canvas.x + canvas.width * 0.3, canvas.y + 18 * 3 + 9);
   await shot('zoomed');
   await p.keyboard.press('Escape');
-  await p.locator('#search input').first().fill('prime').catch(async () => {
-    await p.locator('#search').click();
-    await p.keyboard.type('prime');
-  });
+  await p
+    .locator('#search input')
+    .first()
+    .fill('prime')
+    .catch(async () => {
+      await p.locator('#search').click();
+      await p.keyboard.type('prime');
+    });
   await shot('search');
   console.log('search summary:', await p.locator('#search-summary').textContent(), await p.locator('#search-summary').getAttribute('data-share'));
-  const rows = await p.$$eval('#hot-functions tbody tr', (trs) => trs.slice(0, 6).map((t) => `${t.getAttribute('data-function')} self=${t.getAttribute('data-self-share')} total=${t.getAttribute('data-total-share')}`));
+  const rows = await p.$$eval('#hot-functions tbody tr', (trs) =>
+    trs.slice(0, 6).map((t) => `${t.getAttribute('data-function')} self=${t.getAttribute('data-self-share')} total=${t.getAttribute('data-total-share')}`),
+  );
   console.log(rows.join('\n'));
   console.log('zoom after Esc:', await p.locator('#flame').getAttribute('data-zoom-depth'));
   if (problems.length) console.log('console problems:\n' + problems.join('\n'));

@@ -23,12 +23,16 @@ async function main(): Promise<void> {
   const page = join(outDir, 'views.html');
   const html = standaloneHtml(data, await readFile('dist/webview.js', 'utf8'));
   await writeFile(page, html);
-  console.log(`read ${readMs.toFixed(0)} ms, panel data ${(performance.now() - t).toFixed(0)} ms, page ${(html.length / 1e6).toFixed(1)} MB, ${profile.sampleStack.length} samples, pruned: ${data.pruned ?? false}, chart boxes ${data.chart?.depth.length ?? 0}`);
+  console.log(
+    `read ${readMs.toFixed(0)} ms, panel data ${(performance.now() - t).toFixed(0)} ms, page ${(html.length / 1e6).toFixed(1)} MB, ${profile.sampleStack.length} samples, pruned: ${data.pruned ?? false}, chart boxes ${data.chart?.depth.length ?? 0}`,
+  );
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: process.argv.includes('--light') ? 'light' : 'dark' });
   const p = await ctx.newPage();
   const problems: string[] = [];
-  p.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
+  p.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+  });
   p.on('pageerror', (e) => problems.push(String(e)));
   const opened = Date.now();
   await p.goto(`file://${page}`);
@@ -42,12 +46,17 @@ async function main(): Promise<void> {
     await p.waitForTimeout(300);
     await p.screenshot({ path: join(outDir, `${i + 2}-${v}.png`) });
   }
-  for (const [view, canvas] of [['flame', '#flame'], ['chart', '#chart']] as const) {
+  for (const [view, canvas] of [
+    ['flame', '#flame'],
+    ['chart', '#chart'],
+  ] as const) {
     await p.locator(`vscode-tab-header[data-view="${view}"]`).click();
     await p.waitForTimeout(200);
     const r = (await p.locator(canvas).evaluate(wheelFrames)) as { frames: number[]; draws: number[] };
     const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!.toFixed(1);
-    console.log(`${view}: 90 frames of wheel zoom/pan: interval p50 ${q(r.frames, 0.5)} ms, p95 ${q(r.frames, 0.95)} ms; ${r.draws.length} paints, p50 ${q(r.draws, 0.5)} ms, p95 ${q(r.draws, 0.95)} ms, max ${q(r.draws, 1)} ms`);
+    console.log(
+      `${view}: 90 frames of wheel zoom/pan: interval p50 ${q(r.frames, 0.5)} ms, p95 ${q(r.frames, 0.95)} ms; ${r.draws.length} paints, p50 ${q(r.draws, 0.5)} ms, p95 ${q(r.draws, 0.95)} ms, max ${q(r.draws, 1)} ms`,
+    );
     await p.screenshot({ path: join(outDir, `5-${view}-zoomed.png`) });
   }
   if (problems.length) console.log(`problems:\n${problems.join('\n')}`);

@@ -14,7 +14,17 @@ export const wheelFrames = async (canvas: HTMLCanvasElement): Promise<{ frames: 
   for (let i = 0; i < 90; i++) {
     const zoom = i < 30 || i >= 60;
     for (let k = 0; k < 2; k++) {
-      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: zoom ? (i < 30 ? -30 : 30) : 40, ctrlKey: zoom, shiftKey: !zoom, clientX: r.left + r.width / 3, clientY: r.top + 40, bubbles: true, cancelable: true }));
+      canvas.dispatchEvent(
+        new WheelEvent('wheel', {
+          deltaY: zoom ? (i < 30 ? -30 : 30) : 40,
+          ctrlKey: zoom,
+          shiftKey: !zoom,
+          clientX: r.left + r.width / 3,
+          clientY: r.top + 40,
+          bubbles: true,
+          cancelable: true,
+        }),
+      );
     }
     const t = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
     frames.push(t - last);

@@ -60,7 +60,13 @@ function hasCompiler(): boolean {
 }
 
 test('the assets are the files build.mjs bundles, and each one reads back as its file', () => {
-  for (const a of ['bench/runtime/probe-addon.cc', 'compiler/runtime/numba_helpers.py', 'compiler/runtime/plab-prelude.h', 'compiler/runtime/py-native-runtime.h']) assert.ok(ASSETS.includes(a), a);
+  for (const a of [
+    'bench/runtime/probe-addon.cc',
+    'compiler/runtime/numba_helpers.py',
+    'compiler/runtime/plab-prelude.h',
+    'compiler/runtime/py-native-runtime.h',
+  ])
+    assert.ok(ASSETS.includes(a), a);
   for (const a of ASSETS) assert.equal(asset(a), readFileSync(join(EXTENSION, a), 'utf8'));
 });
 
@@ -80,5 +86,6 @@ test('every C++ asset compiles, as it stands and as the emitters write it', { sk
 });
 
 test('every Python asset compiles', { skip: !findProgram('python3') && 'no python3' }, async () => {
-  for (const a of ASSETS.filter((f) => f.endsWith('.py'))) assert.equal(await pythonErrors(findProgram('python3')!, join(EXTENSION, a)), '', `${a} does not compile`);
+  for (const a of ASSETS.filter((f) => f.endsWith('.py')))
+    assert.equal(await pythonErrors(findProgram('python3')!, join(EXTENSION, a)), '', `${a} does not compile`);
 });

@@ -22,22 +22,35 @@ function assertOneLine(r: { code: number | null; stdout: string; stderr: string 
 describe('perf-lab on a program that cannot run', () => {
   before(assertCliBuilt);
 
-  it('optimize on a Python file with a syntax error names the file, the line and the error', { skip: hasPython ? false : 'python3 is not on PATH' }, async () => {
-    const file = join(scratch, 'broken.py');
-    writeFileSync(file, 'def f(x):\n    return x +\n\nprint(f(1))\n');
-    assertOneLine(await perfLab('optimize', file, '--fn', 'f', '--store', join(scratch, 'store')), /^perf-lab: broken\.py line 2: SyntaxError: invalid syntax\. Fix the file/);
-    const binary = join(scratch, 'binary.py');
-    writeFileSync(binary, Buffer.from([0x64, 0x65, 0x66, 0, 0, 0xff, 0x0a]));
-    assertOneLine(await perfLab('optimize', binary, '--fn', 'f', '--store', join(scratch, 'store')), /^perf-lab: binary\.py(: | line \d+: )\w+Error: /);
-  });
+  it(
+    'optimize on a Python file with a syntax error names the file, the line and the error',
+    { skip: hasPython ? false : 'python3 is not on PATH' },
+    async () => {
+      const file = join(scratch, 'broken.py');
+      writeFileSync(file, 'def f(x):\n    return x +\n\nprint(f(1))\n');
+      assertOneLine(
+        await perfLab('optimize', file, '--fn', 'f', '--store', join(scratch, 'store')),
+        /^perf-lab: broken\.py line 2: SyntaxError: invalid syntax\. Fix the file/,
+      );
+      const binary = join(scratch, 'binary.py');
+      writeFileSync(binary, Buffer.from([0x64, 0x65, 0x66, 0, 0, 0xff, 0x0a]));
+      assertOneLine(await perfLab('optimize', binary, '--fn', 'f', '--store', join(scratch, 'store')), /^perf-lab: binary\.py(: | line \d+: )\w+Error: /);
+    },
+  );
 
   it('optimize on a JavaScript or TypeScript file with a syntax error names the file, the line and the error (not a missing function)', async () => {
     const file = join(scratch, 'broken.js');
     writeFileSync(file, 'function f(x) {\n  return x +;\n}\nconsole.log(f(1));\n');
-    assertOneLine(await perfLab('optimize', file, '--fn', 'f', '--store', join(scratch, 'store')), /^perf-lab: broken\.js line 2:\d+: Expression expected\. The file has a syntax error/);
+    assertOneLine(
+      await perfLab('optimize', file, '--fn', 'f', '--store', join(scratch, 'store')),
+      /^perf-lab: broken\.js line 2:\d+: Expression expected\. The file has a syntax error/,
+    );
     const ts = join(scratch, 'broken.ts');
     writeFileSync(ts, 'export function f(x: number): number {\n  return x * (2;\n}\n');
-    assertOneLine(await perfLab('optimize', ts, '--fn', 'f', '--store', join(scratch, 'store')), /^perf-lab: broken\.ts line 2:\d+: '\)' expected\. The file has a syntax error/);
+    assertOneLine(
+      await perfLab('optimize', ts, '--fn', 'f', '--store', join(scratch, 'store')),
+      /^perf-lab: broken\.ts line 2:\d+: '\)' expected\. The file has a syntax error/,
+    );
   });
 
   it('a folder or a named pipe given as the program: said at once', async () => {
@@ -48,7 +61,10 @@ describe('perf-lab on a program that cannot run', () => {
     if (process.platform === 'win32') return;
     const fifo = join(scratch, 'pipe.js');
     spawnSync('mkfifo', [fifo]);
-    for (const args of [['profile', fifo], ['optimize', fifo, '--fn', 'f', '--store', join(scratch, 'store')]]) {
+    for (const args of [
+      ['profile', fifo],
+      ['optimize', fifo, '--fn', 'f', '--store', join(scratch, 'store')],
+    ]) {
       const started = performance.now();
       assertOneLine(await perfLab(...args), /pipe\.js is a named pipe, not a regular file/);
       assert.ok(performance.now() - started < 10_000);

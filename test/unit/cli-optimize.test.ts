@@ -60,7 +60,10 @@ describe('perf-lab optimize', () => {
     assert.match(r.stdout, /native {6}predicted \d+\.\d\d×, measured \d+\.\d\d×/);
     assert.match(r.stdout, /model error {2}median \d+%/);
     const pairs = JSON.parse(readFileSync(join(store, 'break-even', 'pairs.json'), 'utf8')) as { target: string }[];
-    assert.deepEqual(pairs.slice(-2).map((p) => p.target), ['wasm', 'native']);
+    assert.deepEqual(
+      pairs.slice(-2).map((p) => p.target),
+      ['wasm', 'native'],
+    );
     assert.match(r.stdout, /Applied \((WebAssembly|native)\): blur in blur\.js now runs blur\.js\.blur\.(wasm|node)/);
     assert.equal(spawnSync(process.execPath, [file, '48', '32', '5'], { encoding: 'utf8' }).stdout, expected, 'the rewritten file prints the same');
     const bad = await perfLab('optimize', file, '--fn', 'blur', '--target', 'gpu');

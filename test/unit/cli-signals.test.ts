@@ -63,7 +63,10 @@ async function signalDuringProfile(signal: NodeJS.Signals, times = 1): Promise<{
 describe('perf-lab ended by a signal', { skip: process.platform === 'win32' ? 'POSIX signals' : false }, () => {
   before(assertCliBuilt);
 
-  for (const [signal, number] of [['SIGTERM', 15], ['SIGHUP', 1]] as const) {
+  for (const [signal, number] of [
+    ['SIGTERM', 15],
+    ['SIGHUP', 1],
+  ] as const) {
     it(`ends the program and its child on ${signal}, exits ${128 + number} with one line`, async () => {
       const r = await signalDuringProfile(signal);
       for (const pid of r.pids) assert.ok(!isAlive(pid), `process ${pid} outlived perf-lab after ${signal}`);

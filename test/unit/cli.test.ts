@@ -34,7 +34,10 @@ describe('perf-lab command line', () => {
   it('exits 1 with only a message for a problem the user can fix', async () => {
     const r = await perfLab('profile', 'README.md');
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'perf-lab: Perf Lab cannot profile README.md: it runs JavaScript and TypeScript files (.js .mjs .cjs .ts .mts) and Python files (.py).\n');
+    assert.equal(
+      r.stderr,
+      'perf-lab: Perf Lab cannot profile README.md: it runs JavaScript and TypeScript files (.js .mjs .cjs .ts .mts) and Python files (.py).\n',
+    );
     const bad = await perfLab('profile', 'test/fixtures/programs/syntax-error.js');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /syntax-error\.js:4:11: Unexpected token ';'/);
@@ -95,7 +98,10 @@ describe('perf-lab command line', () => {
     assert.match(r.stdout, /Self time of advance\(\): [\d.]+% with inlining off/);
     assert.match(r.stdout, new RegExp(`sumPairwiseDistances +examples/pairwise\\.ts:${hotStart} `));
     // The rewrite half of the loop, on copies: proof, before/after benchmark, applied, same output.
-    for (const [file, fn] of [['blur.js', 'blur'], ['mandelbrot.mjs', 'mandelbrot']]) {
+    for (const [file, fn] of [
+      ['blur.js', 'blur'],
+      ['mandelbrot.mjs', 'mandelbrot'],
+    ]) {
       assert.match(r.stdout, new RegExp(`=== Optimize ${fn}\\(\\) in ${file.replace('.', '\\.')}`));
       assert.match(r.stdout, new RegExp(`The rewritten ${file.replace('.', '\\.')} prints the same output as the original`));
       assert.ok(existsSync(join(dir, 'rewritten', file)));
@@ -108,7 +114,14 @@ describe('perf-lab command line', () => {
 describe('formatTable', () => {
   it('pads left- and right-aligned columns', () => {
     assert.equal(
-      formatTable(['Name', 'Ms'], [['a', '1.0'], ['long name', '12.5']], [false, true]),
+      formatTable(
+        ['Name', 'Ms'],
+        [
+          ['a', '1.0'],
+          ['long name', '12.5'],
+        ],
+        [false, true],
+      ),
       ['Name         Ms', '---------  ----', 'a           1.0', 'long name  12.5', ''].join('\n'),
     );
   });

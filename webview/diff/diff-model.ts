@@ -31,7 +31,9 @@ export function setWidths(root: DiffNode, basis: WidthBasis, d: DiffSides): void
 
 /** The change of a node's share of its profile (after minus before, 0..1 scale): positive is slower. */
 export function nodeShareDelta(n: DiffNode, basis: ColourBasis, d: DiffSides): number {
-  return basis === 'self' ? share(n.selfAfter, d.after.total) - share(n.selfBefore, d.before.total) : share(n.totalAfter, d.after.total) - share(n.totalBefore, d.before.total);
+  return basis === 'self'
+    ? share(n.selfAfter, d.after.total) - share(n.selfBefore, d.before.total)
+    : share(n.totalAfter, d.after.total) - share(n.totalBefore, d.before.total);
 }
 
 /** The largest change of share of any node, which the strongest colour stands for. */

@@ -8,7 +8,19 @@ import { FlameView } from '../flame/flame-view';
 import { formatShare, formatWeight, location } from '../format';
 import { readTheme, watchTheme, type Theme } from '../theme';
 import pageCss from './diff.css';
-import { diffFill, diffRows, maxShareDelta, nodeShareDelta, setWidths, trendOf, type ColourBasis, type DiffColumn, type DiffPalette, type Trend, type WidthBasis } from './diff-model';
+import {
+  diffFill,
+  diffRows,
+  maxShareDelta,
+  nodeShareDelta,
+  setWidths,
+  trendOf,
+  type ColourBasis,
+  type DiffColumn,
+  type DiffPalette,
+  type Trend,
+  type WidthBasis,
+} from './diff-model';
 
 export interface DiffPageDeps {
   post(message: FromWebview): void;
@@ -180,16 +192,35 @@ class DiffPage {
     };
     bar.append(
       legend,
-      select<ColourBasis>('diff-colour', 'Colour by', [['self', 'Δ self'], ['total', 'Δ total']], this.colour, (v) => {
-        this.colour = v;
-        this.max = maxShareDelta(this.data.root, v, this.data);
-        this.graph.view.invalidate();
-      }),
-      select<WidthBasis>('diff-width', 'Widths', [['both', 'both (mean share)'], ['after', 'after'], ['before', 'before']], this.width, (v) => {
-        this.width = v;
-        setWidths(this.data.root, v, this.data);
-        this.setTree();
-      }),
+      select<ColourBasis>(
+        'diff-colour',
+        'Colour by',
+        [
+          ['self', 'Δ self'],
+          ['total', 'Δ total'],
+        ],
+        this.colour,
+        (v) => {
+          this.colour = v;
+          this.max = maxShareDelta(this.data.root, v, this.data);
+          this.graph.view.invalidate();
+        },
+      ),
+      select<WidthBasis>(
+        'diff-width',
+        'Widths',
+        [
+          ['both', 'both (mean share)'],
+          ['after', 'after'],
+          ['before', 'before'],
+        ],
+        this.width,
+        (v) => {
+          this.width = v;
+          setWidths(this.data.root, v, this.data);
+          this.setTree();
+        },
+      ),
     );
     return bar;
   }
@@ -216,8 +247,13 @@ class DiffPage {
   private rows(n: DiffNode): [string, string][] {
     const d = this.data;
     const side = (w: number, s: DiffGraphData['before']) => `${formatWeight(w, s.unit)} (${formatShare(w, s.total)})`;
-    const delta = (b: number, a: number) => `${describeChange(change(b, a, d), d.after.unit, formatWeight)}, share ${points(share(a, d.after.total) - share(b, d.before.total))}`;
-    const trend = trendOf(this.colour === 'self' ? n.selfBefore : n.totalBefore, this.colour === 'self' ? n.selfAfter : n.totalAfter, nodeShareDelta(n, this.colour, d));
+    const delta = (b: number, a: number) =>
+      `${describeChange(change(b, a, d), d.after.unit, formatWeight)}, share ${points(share(a, d.after.total) - share(b, d.before.total))}`;
+    const trend = trendOf(
+      this.colour === 'self' ? n.selfBefore : n.totalBefore,
+      this.colour === 'self' ? n.selfAfter : n.totalAfter,
+      nodeShareDelta(n, this.colour, d),
+    );
     return [
       ['Self before', side(n.selfBefore, d.before)],
       ['Self after', side(n.selfAfter, d.after)],
@@ -233,7 +269,9 @@ class DiffPage {
   private describeCursor(n: DiffNode): void {
     const frame = n.frame >= 0 ? this.data.frames[n.frame] : undefined;
     const name = frame ? frame.name || '(anonymous)' : 'All samples';
-    this.cursor.textContent = `${name}${frame?.file ? ` (${location(frame.file, frame.line, true)})` : ''}: ${this.rows(n).map(([k, v]) => `${k} ${v}`).join('; ')}`;
+    this.cursor.textContent = `${name}${frame?.file ? ` (${location(frame.file, frame.line, true)})` : ''}: ${this.rows(n)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}`;
   }
 
   /** The zoom path in words with a button back to the whole graph, and the canvas's description for screen readers. */
@@ -249,7 +287,10 @@ class DiffPage {
     const top = diffRows(this.data, 'deltaSelf', true)
       .slice(0, 5)
       .map((r) => `${r.fn.name || '(anonymous)'} ${describeChange(r.self, this.data.after.unit, formatWeight)}`);
-    this.graph.canvas.setAttribute('aria-label', `Differential flame graph of ${this.data.title}. Largest changes of self time: ${top.join(', ')}. The table below lists every function.`);
+    this.graph.canvas.setAttribute(
+      'aria-label',
+      `Differential flame graph of ${this.data.title}. Largest changes of self time: ${top.join(', ')}. The table below lists every function.`,
+    );
   }
 
   private open(f: FrameInfo): void {

@@ -160,7 +160,7 @@ export class CanvasView {
   /** Puts the keyboard cursor on a node (without telling the owner) and scrolls its row into view. */
   setFocused(node: FlameNode | undefined): void {
     this.focusedNode = node;
-    this.canvas.dataset.cursor = node ? this.source.frames()[node.frame]?.name ?? 'all' : '';
+    this.canvas.dataset.cursor = node ? (this.source.frames()[node.frame]?.name ?? 'all') : '';
     if (node) this.scrollToNode(node);
     this.invalidate();
   }
@@ -400,7 +400,11 @@ export class CanvasView {
       e.preventDefault();
       const r = this.canvas.getBoundingClientRect();
       const box = layout.boxes.find((b) => b.node === this.focusedNode);
-      this.events.contextMenu(frame, r.left + (box ? Math.max(0, box.x) + 8 : 20), r.top + (box ? this.rowTop(box.depth) - this.scroller.scrollTop + ROW_HEIGHT : 20));
+      this.events.contextMenu(
+        frame,
+        r.left + (box ? Math.max(0, box.x) + 8 : 20),
+        r.top + (box ? this.rowTop(box.depth) - this.scroller.scrollTop + ROW_HEIGHT : 20),
+      );
     }
   }
 

@@ -60,7 +60,8 @@ export class ChartView {
         nav: () => this.nav,
         activate: (node) => this.zoomToBox(node as ChartBox),
         clickSelectsOnly: true,
-        zoomBy: (factor, x, width) => this.setWindow(...zoomWindow(this.from, this.to, this.from + (x / width) * (this.to - this.from), factor, 0, this.duration, this.minSpan())),
+        zoomBy: (factor, x, width) =>
+          this.setWindow(...zoomWindow(this.from, this.to, this.from + (x / width) * (this.to - this.from), factor, 0, this.duration, this.minSpan())),
         panBy: (dx, width) => {
           const shift = (dx / width) * (this.to - this.from);
           this.setWindow(...clampWindow(this.from + shift, this.to + shift, 0, this.duration));

@@ -176,7 +176,7 @@ export class FlameView {
     this.path = path;
     this.window = [0, 1];
     const focus = path[path.length - 1];
-    this.canvas.dataset.zoom = focus && focus.frame >= 0 ? this.frames[focus.frame]?.name ?? '' : '';
+    this.canvas.dataset.zoom = focus && focus.frame >= 0 ? (this.frames[focus.frame]?.name ?? '') : '';
     this.canvas.dataset.zoomDepth = String(path.length - 1);
     this.events.zoom?.(path);
     this.view.relayout();
@@ -206,10 +206,14 @@ export class FlameView {
     ];
     const focus = this.path[this.path.length - 1]!;
     if (focus !== this.root && node !== focus && !this.path.includes(node)) rows.push(['Of zoomed', formatShare(node.total, focus.total)]);
-    if (node.dropped !== undefined) rows.push(['Not loaded', this.events.needSubtree ? 'calls narrower than a pixel; zooming in loads them' : 'calls narrower than a pixel of the whole profile']);
+    if (node.dropped !== undefined)
+      rows.push([
+        'Not loaded',
+        this.events.needSubtree ? 'calls narrower than a pixel; zooming in loads them' : 'calls narrower than a pixel of the whole profile',
+      ]);
     const click = node === focus && this.path.length > 1 ? 'Click to zoom out' : 'Click to zoom';
     return {
-      title: frame ? frame.name || '(anonymous)' : this.options.rootLabel?.() ?? 'All samples',
+      title: frame ? frame.name || '(anonymous)' : (this.options.rootLabel?.() ?? 'All samples'),
       location: frame ? location(frame.file, frame.line) + (frame.file ? ` · ${KIND_WORDS[frame.kind]}` : KIND_WORDS[frame.kind]) : '',
       rows,
       hint: clickHint(click, frame),

@@ -137,7 +137,10 @@ export class FunctionTable {
     const body = t.createTBody();
     this.byKey.clear();
     const shown = tableRows(this.rows, this.query);
-    this.count.textContent = shown.length > MAX_ROWS ? `${formatCount(MAX_ROWS)} of ${formatCount(shown.length)} functions shown; filter to find others` : `${formatCount(shown.length)} ${shown.length === 1 ? 'function' : 'functions'}`;
+    this.count.textContent =
+      shown.length > MAX_ROWS
+        ? `${formatCount(MAX_ROWS)} of ${formatCount(shown.length)} functions shown; filter to find others`
+        : `${formatCount(shown.length)} ${shown.length === 1 ? 'function' : 'functions'}`;
     if (shown.length === 0) {
       const td = body.insertRow().insertCell();
       td.colSpan = cols.length;

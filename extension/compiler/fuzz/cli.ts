@@ -24,11 +24,16 @@ async function main(): Promise<void> {
     seed,
     cases,
     hostile,
-    onProgress: (r) => process.stdout.write(`\r${r.cases} cases, ${r.programs} programs (${r.refused} refused), ${r.compiledCalls} ran ${ran}, ${r.failures.length} mismatches, ${(r.ms / 1000).toFixed(1)} s`),
+    onProgress: (r) =>
+      process.stdout.write(
+        `\r${r.cases} cases, ${r.programs} programs (${r.refused} refused), ${r.compiledCalls} ran ${ran}, ${r.failures.length} mismatches, ${(r.ms / 1000).toFixed(1)} s`,
+      ),
   });
   process.stdout.write('\n');
   for (const f of report.failures.slice(0, 5)) {
-    console.log(`\nmismatch in ${f.fn} (${f.mismatch.what}): args ${f.mismatch.args}\n  JavaScript:  ${f.mismatch.expected}\n  compiled:    ${f.mismatch.actual}`);
+    console.log(
+      `\nmismatch in ${f.fn} (${f.mismatch.what}): args ${f.mismatch.args}\n  JavaScript:  ${f.mismatch.expected}\n  compiled:    ${f.mismatch.actual}`,
+    );
     const start = f.source.indexOf(`export function ${f.fn}(`);
     console.log(f.source.slice(0, f.source.indexOf('\n}\n') + 3) + f.source.slice(start, f.source.indexOf('\n}\n', start) + 3));
   }

@@ -103,16 +103,19 @@ export function compareCall(original: (...a: Arg[]) => unknown, compiled: (...a:
     }
   });
   const input = show(args) + (hostility ? ` (${describeHostility(hostility)})` : '');
-  if (log1.join('|') !== log2.join('|')) return { args: input, expected: log1.join(', ') || 'no access', actual: log2.join(', ') || 'no access', what: 'accesses the program can observe' };
+  if (log1.join('|') !== log2.join('|'))
+    return { args: input, expected: log1.join(', ') || 'no access', actual: log2.join(', ') || 'no access', what: 'accesses the program can observe' };
   if (threwE !== undefined && threwA !== undefined && (threwE as Error).constructor !== (threwA as Error).constructor) {
     return { args: input, expected: String(threwE), actual: String(threwA), what: 'exception' };
   }
-  if ((threwE === undefined) !== (threwA === undefined)) return { args: input, expected: String(threwE ?? show(expected)), actual: String(threwA ?? show(actual)), what: 'exception' };
+  if ((threwE === undefined) !== (threwA === undefined))
+    return { args: input, expected: String(threwE ?? show(expected)), actual: String(threwA ?? show(actual)), what: 'exception' };
   if (!Object.is(expected, actual)) return { args: input, expected: show(expected), actual: show(actual), what: 'result' };
   for (let i = 0; i < args.length; i++) {
     const x = a1[i];
     const y = a2[i];
-    if (typeof x === 'object' && !sameArray(x, y as ArrayLike<number>)) return { args: input, expected: show(x), actual: show(y), what: `argument ${i + 1} after the call` };
+    if (typeof x === 'object' && !sameArray(x, y as ArrayLike<number>))
+      return { args: input, expected: show(x), actual: show(y), what: `argument ${i + 1} after the call` };
   }
   return undefined;
 }

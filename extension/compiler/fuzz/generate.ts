@@ -14,7 +14,33 @@ export interface GeneratedModule {
   functions: GeneratedFunction[];
 }
 
-const LITERALS = ['0', '1', '2', '3', '-1', '0.5', '-0', '-0.5', '1.5', '2.5', '255', '256', '1e-310', '1e308', '2147483647', '2147483648', '-2147483648', '4294967295', '9007199254740992', '0x7fffffff', 'NaN', 'Infinity', '-Infinity', '7', '13'];
+const LITERALS = [
+  '0',
+  '1',
+  '2',
+  '3',
+  '-1',
+  '0.5',
+  '-0',
+  '-0.5',
+  '1.5',
+  '2.5',
+  '255',
+  '256',
+  '1e-310',
+  '1e308',
+  '2147483647',
+  '2147483648',
+  '-2147483648',
+  '4294967295',
+  '9007199254740992',
+  '0x7fffffff',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '7',
+  '13',
+];
 const BINARY = ['+', '-', '*', '/', '%', '**', '&', '|', '^', '<<', '>>', '>>>'];
 const COMPARE = ['<', '<=', '>', '>=', '===', '!==', '==', '!='];
 const MATH1 = ['sqrt', 'abs', 'floor', 'ceil', 'round', 'trunc', 'sign', 'fround', 'exp', 'log', 'sin', 'cos', 'tan', 'clz32', 'cbrt', 'atan', 'log2'];
@@ -84,7 +110,10 @@ class Gen {
   /** Integer arithmetic held in doubles (`y * w + x - 1`): what the backend computes in 64-bit integers. */
   private intish(depth: number): string {
     const names = [...this.counters, ...this.vars, ...this.numbers, ...this.arrays.map((a) => `${a.name}.length`)];
-    const leaf = () => (names.length && this.r() < 0.75 ? pick(this.r, names) : pick(this.r, ['0', '1', '2', '3', '(-1)', '7', '255', '2147483647', '(-2147483648)', '4294967295', '9007199254740992', '4503599627370497']));
+    const leaf = () =>
+      names.length && this.r() < 0.75
+        ? pick(this.r, names)
+        : pick(this.r, ['0', '1', '2', '3', '(-1)', '7', '255', '2147483647', '(-2147483648)', '4294967295', '9007199254740992', '4503599627370497']);
     if (depth <= 0 || this.r() < 0.3) return leaf();
     return `(${this.intish(depth - 1)} ${pick(this.r, ['+', '-', '*', '+'])} ${this.intish(depth - 1)})`;
   }
@@ -176,10 +205,10 @@ class Gen {
         r2 < 0.15 && this.counters.length
           ? `for (let ${i} = ${pick(this.r, this.counters)} + 1; ${i} < ${a}.length; ${i}++) {`
           : r2 < 0.6
-          ? `for (let ${i} = 0; ${i} < ${a}.length; ${i}++) {`
-          : r2 < 0.75
-            ? `for (let ${i} = ${a}.length - 1; ${i} >= 0; ${i}--) {`
-            : `for (let ${i} = ${start}; ${i} ${this.chance(0.5) ? '<' : '<='} ${start + pick(this.r, [0, 1, 2, 3, 4])}; ${i}++) {`,
+            ? `for (let ${i} = 0; ${i} < ${a}.length; ${i}++) {`
+            : r2 < 0.75
+              ? `for (let ${i} = ${a}.length - 1; ${i} >= 0; ${i}--) {`
+              : `for (let ${i} = ${start}; ${i} ${this.chance(0.5) ? '<' : '<='} ${start + pick(this.r, [0, 1, 2, 3, 4])}; ${i}++) {`,
       );
       this.loop(i, indent);
     } else if (r < 0.89 && this.loopDepth < 2) {

@@ -18,7 +18,28 @@ export interface Hostility {
 
 const PLAIN: readonly ArrayDisguise[] = ['frozen', 'sealed', 'non-extensible', 'read-only-element', 'accessor-element', 'proxy'];
 const TYPED: readonly ArrayDisguise[] = ['non-extensible', 'proxy', 'subclass', 'own-length'];
-const MATH: readonly string[] = ['sqrt', 'abs', 'floor', 'ceil', 'round', 'trunc', 'exp', 'log', 'sin', 'cos', 'min', 'max', 'pow', 'atan2', 'hypot', 'imul', 'sign', 'fround', 'clz32', 'cbrt'];
+const MATH: readonly string[] = [
+  'sqrt',
+  'abs',
+  'floor',
+  'ceil',
+  'round',
+  'trunc',
+  'exp',
+  'log',
+  'sin',
+  'cos',
+  'min',
+  'max',
+  'pow',
+  'atan2',
+  'hypot',
+  'imul',
+  'sign',
+  'fround',
+  'clz32',
+  'cbrt',
+];
 
 /** Picks a hostile variation for a call with these arguments (one or two disguises, sometimes a Math function). */
 export function randomHostility(r: () => number, args: readonly Arg[]): Hostility {

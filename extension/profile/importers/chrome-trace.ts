@@ -27,7 +27,9 @@ interface TraceEvent {
 }
 
 function fail(source: string, what: string): never {
-  throw new ProfileFormatError(`${source} is not a usable Chrome trace: ${what}. Record one in DevTools' Performance panel (Save profile…) or with tracing that includes the "disabled-by-default-v8.cpu_profiler" category.`);
+  throw new ProfileFormatError(
+    `${source} is not a usable Chrome trace: ${what}. Record one in DevTools' Performance panel (Save profile…) or with tracing that includes the "disabled-by-default-v8.cpu_profiler" category.`,
+  );
 }
 
 const numbers = (v: unknown): number[] => (Array.isArray(v) ? (v as unknown[]).filter((x): x is number => typeof x === 'number') : []);
@@ -109,7 +111,12 @@ function traceHandler(source: string): DocumentReader<Profile> {
   const result = (): Profile => {
     const used = [...threads.values()].filter((t) => t.samples.length > 0 && t.asm.nodeCount > 0);
     if (used.length === 0) {
-      fail(source, events === 0 ? 'it holds no events' : `none of its ${events.toLocaleString('en-US')} events is a CPU profile sample (no "ProfileChunk" or "CpuProfile" events)`);
+      fail(
+        source,
+        events === 0
+          ? 'it holds no events'
+          : `none of its ${events.toLocaleString('en-US')} events is a CPU profile sample (no "ProfileChunk" or "CpuProfile" events)`,
+      );
     }
     const starts = used.map((t) => t.startTime ?? 0);
     const globalStart = Math.min(...starts);
@@ -128,7 +135,13 @@ function traceHandler(source: string): DocumentReader<Profile> {
         t.asm.base = builder.stack(builder.frame({ name: `${name} (pid ${t.pid})`, file: '', line: 0, column: 0, kind: 'runtime' }), -1);
       }
       const lines = t.lines.take();
-      const part = t.asm.finish(samples, deltas.length === samples.length ? deltas : undefined, start, end, lines.length === samples.length && lines.some((l) => l > 0) ? lines : undefined);
+      const part = t.asm.finish(
+        samples,
+        deltas.length === samples.length ? deltas : undefined,
+        start,
+        end,
+        lines.length === samples.length && lines.some((l) => l > 0) ? lines : undefined,
+      );
       if (part.times && start !== globalStart) for (let k = 0; k < part.times.length; k++) part.times[k]! += (start - globalStart) / 1000;
       parts.push(part);
       globalEnd = Math.max(globalEnd, end);

@@ -48,7 +48,9 @@ function toFrame(cf: CpuProfileNode['callFrame']): Frame {
 }
 
 function fail(source: string, what: string): never {
-  throw new ProfileFormatError(`${source} is not a usable V8 CPU profile: ${what}. Perf Lab reads the .cpuprofile JSON that Chrome DevTools, \`node --cpu-prof\` or Perf Lab itself writes.`);
+  throw new ProfileFormatError(
+    `${source} is not a usable V8 CPU profile: ${what}. Perf Lab reads the .cpuprofile JSON that Chrome DevTools, \`node --cpu-prof\` or Perf Lab itself writes.`,
+  );
 }
 
 /**
@@ -129,7 +131,8 @@ export class CpuProfileAssembler {
     for (let i = chain.length - 1; i >= 0; i--) {
       const c = chain[i]!;
       // The synthetic root is no frame of its own: its children are the roots.
-      if (!(this.rootNamed[c] && !this.parentOf.has(this.ids[c]!))) parent = this.builder.stack(this.builder.frame(this.pool.frameAt(this.frames[c]!)!), parent);
+      if (!(this.rootNamed[c] && !this.parentOf.has(this.ids[c]!)))
+        parent = this.builder.stack(this.builder.frame(this.pool.frameAt(this.frames[c]!)!), parent);
       stackOf[c] = parent;
     }
     return stackOf[k0]!;
@@ -154,7 +157,13 @@ export class CpuProfileAssembler {
    * until the next one, as DevTools counts it. Without samples, each node's hitCount becomes one sample of that
    * weight. The samples and deltas arrays are reused for the result (their contents are overwritten).
    */
-  finish(samples: Int32Array | Float64Array | undefined, timeDeltas: Float64Array | undefined, startTime: number, endTime: number, sampleLines?: Float64Array): { stacks: Int32Array; weights: Float64Array; times: Float64Array | undefined; selfOfNode: Float64Array } {
+  finish(
+    samples: Int32Array | Float64Array | undefined,
+    timeDeltas: Float64Array | undefined,
+    startTime: number,
+    endTime: number,
+    sampleLines?: Float64Array,
+  ): { stacks: Int32Array; weights: Float64Array; times: Float64Array | undefined; selfOfNode: Float64Array } {
     if (this.ids.length === 0) fail(this.source, 'its "nodes" array is empty');
     const stackOf = this.stacks();
     const selfOfNode = new Float64Array(this.ids.length);
@@ -248,12 +257,15 @@ function cpuProfileHandler(source: string, fileBytes?: number): DocumentReader<P
       const top = path[0];
       if (typeof top === 'number') fail(source, 'the file is not a JSON object');
       if (path.length === 1) {
-        if (top === 'nodes') return (sawNodes = true), 'descend';
-        if (top === 'samples') return (sawSamples = true), samples;
+        if (top === 'nodes') return ((sawNodes = true), 'descend');
+        if (top === 'samples') return ((sawSamples = true), samples);
         if (top === 'timeDeltas') {
           // One delta per sample: V8 writes the samples first, so their count is known.
-          deltas = new GrowableArray((n) => new Float64Array(n), sawSamples ? samples.length : fileBytes ? Math.min(MAX_PRESIZE, Math.ceil(fileBytes / 2)) : 1 << 16);
-          return (sawDeltas = true), deltas;
+          deltas = new GrowableArray(
+            (n) => new Float64Array(n),
+            sawSamples ? samples.length : fileBytes ? Math.min(MAX_PRESIZE, Math.ceil(fileBytes / 2)) : 1 << 16,
+          );
+          return ((sawDeltas = true), deltas);
         }
         if (top === 'startTime' || top === 'endTime') return 'value';
         if (top === 'traceEvents') fail(source, 'it is a Chrome trace, not a CPU profile (it has "traceEvents" but no "nodes")');
@@ -339,7 +351,13 @@ export function exportCpuProfile(p: Profile): CpuProfile {
     if (scriptId === undefined) scriptIds.set(f.file, (scriptId = scriptIds.size + 1));
     const node: CpuProfileNode = {
       id: idOf(s),
-      callFrame: { functionName: f.name, scriptId: f.file ? scriptId : 0, url: f.file && f.kind !== 'runtime' && isAbsolute(f.file) ? pathToFileURL(f.file).href : f.file, lineNumber: f.line - 1, columnNumber: f.column - 1 },
+      callFrame: {
+        functionName: f.name,
+        scriptId: f.file ? scriptId : 0,
+        url: f.file && f.kind !== 'runtime' && isAbsolute(f.file) ? pathToFileURL(f.file).href : f.file,
+        lineNumber: f.line - 1,
+        columnNumber: f.column - 1,
+      },
       hitCount: 0,
       children: [],
     };

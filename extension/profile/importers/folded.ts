@@ -39,9 +39,13 @@ export class FoldedReader {
     // A count alone is a sample with no frames (py-spy writes them for threads outside Python code).
     if (COUNT_ONLY.test(raw)) return;
     const m = LINE.exec(raw);
-    if (!m) throw new ProfileFormatError(`${this.source}:${this.lineNo} is not a folded stack line: expected "frame;frame;frame COUNT", got "${raw.slice(0, 80)}".`);
+    if (!m)
+      throw new ProfileFormatError(`${this.source}:${this.lineNo} is not a folded stack line: expected "frame;frame;frame COUNT", got "${raw.slice(0, 80)}".`);
     const weight = Number(m[2]);
-    const frames = m[1]!.split(';').filter((f) => f.length > 0).map((f) => this.b.frame(parseFrame(f)));
+    const frames = m[1]!
+      .split(';')
+      .filter((f) => f.length > 0)
+      .map((f) => this.b.frame(parseFrame(f)));
     if (frames.length === 0) return;
     this.b.sample(this.b.path(frames), weight);
     this.count++;
@@ -77,7 +81,9 @@ export function exportFolded(p: Profile): string {
   }
   const out: string[] = [];
   for (const [s, w] of sums) {
-    const text = stackPath(p, s).map((f) => frameText(p.frames[f]!)).join(';');
+    const text = stackPath(p, s)
+      .map((f) => frameText(p.frames[f]!))
+      .join(';');
     out.push(`${text} ${Number.isInteger(w) ? w : Number(w.toFixed(6))}`);
   }
   return out.join('\n') + '\n';

@@ -24,7 +24,8 @@ function frameOf(symbol: string, dso: string): Frame {
   const js = JS_SYMBOL.exec(symbol);
   if (js) return { name: js[1] || '(anonymous)', file: js[2]!, line: Number(js[3]), column: 0, kind: 'js' };
   const name = symbol.replace(/\+0x[0-9a-fA-F]+$/, '');
-  if (!name || name === '[unknown]') return { name: `[${basename(dso) || 'unknown'}]`, file: dso === '[unknown]' ? '' : dso, line: 0, column: 0, kind: 'native' };
+  if (!name || name === '[unknown]')
+    return { name: `[${basename(dso) || 'unknown'}]`, file: dso === '[unknown]' ? '' : dso, line: 0, column: 0, kind: 'native' };
   return { name, file: dso === '[unknown]' ? '' : dso, line: 0, column: 0, kind: dso.startsWith('[kernel') ? 'runtime' : 'native' };
 }
 
@@ -73,13 +74,16 @@ export class PerfScriptReader {
       this.current.frames.push(frameOf(f[2]!, f[3]!));
       return;
     }
-    throw new ProfileFormatError(`${this.source}:${this.lineNo} is not \`perf script\` output: expected a sample header ("comm pid time: period event:") or a frame ("address symbol (dso)"), got "${text.trim().slice(0, 80)}".`);
+    throw new ProfileFormatError(
+      `${this.source}:${this.lineNo} is not \`perf script\` output: expected a sample header ("comm pid time: period event:") or a frame ("address symbol (dso)"), got "${text.trim().slice(0, 80)}".`,
+    );
   }
 
   /** The profile of the lines added. */
   result(): Profile {
     this.flush();
-    if (this.count === 0 || !this.b) throw new ProfileFormatError(`${this.source} holds no samples: record with \`perf record -g\` and write them with \`perf script\`.`);
+    if (this.count === 0 || !this.b)
+      throw new ProfileFormatError(`${this.source} holds no samples: record with \`perf record -g\` and write them with \`perf script\`.`);
     const durationMs = (this.lastTime - this.firstTime!) * 1000;
     return this.b.build(this.b === this.bMs && durationMs > 0 ? durationMs : undefined);
   }

@@ -51,7 +51,8 @@ export function parsePythonProfile(text: string, source: string): PythonProfile 
   if (doc?.format !== 'perf-lab-python' || !Array.isArray(doc.frames) || !Array.isArray(doc.stacks) || !Array.isArray(doc.samples)) {
     throw new ProfileFormatError(`${source} is not a Perf Lab Python profile: it lacks the format tag or its frames, stacks and samples.`);
   }
-  if (doc.version !== 1) throw new ProfileFormatError(`${source} is a Python profile of version ${doc.version}; this Perf Lab reads version 1. Update Perf Lab.`);
+  if (doc.version !== 1)
+    throw new ProfileFormatError(`${source} is a Python profile of version ${doc.version}; this Perf Lab reads version 1. Update Perf Lab.`);
   const b = new ProfileBuilder(doc.unit === 'samples' ? 'samples' : 'ms');
   const frameIds = doc.frames.map(([name, file, line, kind]) => b.frame({ name, file, line, column: 0, kind: KINDS.has(kind) ? kind : 'python' }));
   const stackIds = new Int32Array(doc.stacks.length);

@@ -47,13 +47,23 @@ export interface SpeedscopeFile {
 const TO_MS: Record<string, number> = { nanoseconds: 1e-6, microseconds: 1e-3, milliseconds: 1, seconds: 1000 };
 
 function fail(source: string, what: string): never {
-  throw new ProfileFormatError(`${source} is not a usable speedscope profile: ${what}. Perf Lab reads the JSON speedscope exports (File → Export) and py-spy's --format speedscope.`);
+  throw new ProfileFormatError(
+    `${source} is not a usable speedscope profile: ${what}. Perf Lab reads the JSON speedscope exports (File → Export) and py-spy's --format speedscope.`,
+  );
 }
 
 function toFrame(f: SpeedscopeFrame): Frame {
   const name = typeof f.name === 'string' && f.name ? f.name : '(anonymous)';
   const file = typeof f.file === 'string' ? f.file : '';
-  const kind: Frame['kind'] = file.endsWith('.py') ? 'python' : !file ? (RUNTIME_NAMES.has(name) ? 'runtime' : 'native') : file.startsWith('node:') ? 'runtime' : 'js';
+  const kind: Frame['kind'] = file.endsWith('.py')
+    ? 'python'
+    : !file
+      ? RUNTIME_NAMES.has(name)
+        ? 'runtime'
+        : 'native'
+      : file.startsWith('node:')
+        ? 'runtime'
+        : 'js';
   return { name, file, line: typeof f.line === 'number' && f.line > 0 ? f.line : 0, column: typeof f.col === 'number' && f.col > 0 ? f.col : 0, kind };
 }
 
@@ -136,7 +146,8 @@ function speedscopeHandler(source: string): DocumentReader<Profile> {
         frames.push(v as SpeedscopeFrame);
       } else if (top === 'profiles' && path.length === 4) {
         const e = v as { type?: string; frame?: number; at?: number } | null;
-        if (!e || (e.type !== 'O' && e.type !== 'C') || typeof e.frame !== 'number' || typeof e.at !== 'number') fail(source, `event ${String(path[3])} of profile ${String(path[1])} is not {"type": "O" | "C", "frame": n, "at": t}`);
+        if (!e || (e.type !== 'O' && e.type !== 'C') || typeof e.frame !== 'number' || typeof e.at !== 'number')
+          fail(source, `event ${String(path[3])} of profile ${String(path[1])} is not {"type": "O" | "C", "frame": n, "at": t}`);
         part().events.push(e.type === 'O' ? e.frame + 1 : -(e.frame + 1));
         part().eventAt.push(e.at);
       } else if (top === 'profiles' && path.length === 3) {
@@ -265,7 +276,12 @@ export function looksLikeSpeedscope(head: string): boolean {
 
 /** Writes the model as one sampled speedscope profile; importing it gives the same stacks and weights. */
 export function exportSpeedscope(p: Profile, name = 'Perf Lab profile'): SpeedscopeFile {
-  const frames: SpeedscopeFrame[] = p.frames.map((f) => ({ name: f.name, ...(f.file ? { file: f.file } : {}), ...(f.line > 0 ? { line: f.line } : {}), ...(f.column > 0 ? { col: f.column } : {}) }));
+  const frames: SpeedscopeFrame[] = p.frames.map((f) => ({
+    name: f.name,
+    ...(f.file ? { file: f.file } : {}),
+    ...(f.line > 0 ? { line: f.line } : {}),
+    ...(f.column > 0 ? { col: f.column } : {}),
+  }));
   const paths = new Map<number, number[]>();
   const samples: number[][] = [];
   const weights: number[] = [];
@@ -279,5 +295,11 @@ export function exportSpeedscope(p: Profile, name = 'Perf Lab profile'): Speedsc
     total += p.sampleWeight[i]!;
   }
   const unit: SpeedscopeUnit = p.unit === 'ms' ? 'milliseconds' : 'none';
-  return { $schema: SPEEDSCOPE_SCHEMA, shared: { frames }, profiles: [{ type: 'sampled', name, unit, startValue: 0, endValue: total, samples, weights }], name, exporter: 'perf-lab' };
+  return {
+    $schema: SPEEDSCOPE_SCHEMA,
+    shared: { frames },
+    profiles: [{ type: 'sampled', name, unit, startValue: 0, endValue: total, samples, weights }],
+    name,
+    exporter: 'perf-lab',
+  };
 }

@@ -29,7 +29,9 @@ for (const file of kernels) {
   test(`fixture ${file}: golden IR and WAT, same results as JavaScript`, async () => {
     const path = join(fixtures, file);
     const source = readFileSync(path, 'utf8');
-    const spec = (await import(pathToFileURL(existsSync(join(fixtures, `${base}.cases.mjs`)) ? join(fixtures, `${base}.cases.mjs`) : path).href)) as FixtureModule;
+    const spec = (await import(
+      pathToFileURL(existsSync(join(fixtures, `${base}.cases.mjs`)) ? join(fixtures, `${base}.cases.mjs`) : path).href
+    )) as FixtureModule;
     const r = await compile({ source, fileName: file, functionName: spec.kernel.name, ...(spec.kernel.params ? { params: spec.kernel.params } : {}) });
     if (!r.ok) assert.fail(formatRefusal(r.refusal));
     const c = r.candidate;

@@ -24,7 +24,10 @@ test('every refusal fixture names its construct and line', async () => {
   const path = join(fixtures, 'refusals.ts');
   const source = readFileSync(path, 'utf8');
   const sf = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true);
-  const names = sf.statements.filter(ts.isFunctionDeclaration).filter((f) => f.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)).map((f) => f.name!.text);
+  const names = sf.statements
+    .filter(ts.isFunctionDeclaration)
+    .filter((f) => f.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword))
+    .map((f) => f.name!.text);
   const lines: string[] = [];
   for (const name of names) {
     const r = lowerJs(ts, source, 'refusals.ts', name);
@@ -35,7 +38,10 @@ test('every refusal fixture names its construct and line', async () => {
 });
 
 test('loop counters bounded by an int32 stay int32; other sums become doubles', async () => {
-  const text = await ir('function f(a: Float64Array): number { let s = 0; let j = 0; for (let i = 0; i < a.length; i++) { s += a[i]!; j++; } return s + j; }', 'f');
+  const text = await ir(
+    'function f(a: Float64Array): number { let s = 0; let j = 0; for (let i = 0; i < a.length; i++) { s += a[i]!; j++; } return s + j; }',
+    'f',
+  );
   assert.match(text, /\$\d:i: i32/);
   assert.match(text, /\$\d:j: f64/);
   assert.match(text, /\$\d:s: f64/);

@@ -48,7 +48,10 @@ async function applyAndCompare(c: Case, target: 'wasm' | 'native'): Promise<{ be
     assert.ok(sel.ok, `compiles: ${JSON.stringify(!sel.ok && sel.refusal)}`);
     candidate = await compileNative(sel.kernel, { cacheDir: join(dir, 'native-cache') });
   }
-  const proof = await prove({ source: c.source, fileName: `${c.name}.js`, functionName: c.fn }, candidate, undefined, { caseTimeoutMs: 500, maxShrinkCases: 20 });
+  const proof = await prove({ source: c.source, fileName: `${c.name}.js`, functionName: c.fn }, candidate, undefined, {
+    caseTimeoutMs: 500,
+    maxShrinkCases: 20,
+  });
   assert.ok(proof.ok, `proven: ${proof.reason}`);
   await writePlan(await planApply({ file, source: c.source, functionName: c.fn, candidate, proof }));
   return { before, after: run(file), source: await readFile(file, 'utf8') };
@@ -191,9 +194,19 @@ describe('the frontend refuses names the program can change, with the line', () 
     await refused(src, 'f', ['number'], /helper is declared 2 times in this file \(lines 1, 3\)/);
   });
   it('a file-level Math, Number or Infinity', async () => {
-    await refused(`const Math = { sqrt: (x) => x / 2 };\nfunction f(x) { return Math.sqrt(x); }\n`, 'f', ['number'], /Math is declared in this file \(line 1\)/);
+    await refused(
+      `const Math = { sqrt: (x) => x / 2 };\nfunction f(x) { return Math.sqrt(x); }\n`,
+      'f',
+      ['number'],
+      /Math is declared in this file \(line 1\)/,
+    );
     await refused(`var Number = { EPSILON: 1 };\nfunction f(x) { return x + Number.EPSILON; }\n`, 'f', ['number'], /Number is declared in this file/);
-    await refused(`function f(x) { return x < Infinity ? x : 0; }\nif (true) { var Infinity = 5; }\n`, 'f', ['number'], /Infinity is declared in this file \(line 2\)/);
+    await refused(
+      `function f(x) { return x < Infinity ? x : 0; }\nif (true) { var Infinity = 5; }\n`,
+      'f',
+      ['number'],
+      /Infinity is declared in this file \(line 2\)/,
+    );
     await refused(`import { PI as Math } from './m.js';\nfunction f(x) { return Math.abs(x); }\n`, 'f', ['number'], /Math is declared in this file/);
   });
   it('a direct eval anywhere in the file', async () => {

@@ -45,13 +45,25 @@ describe('Python frontend: golden IR', () => {
 
 describe('Python frontend: what the range analysis proves', () => {
   it('leaves loop counters and dimension-bounded indices unchecked, and checks what may overflow', async () => {
-    const r = await selectPythonKernel({ python: PY, file: join(EXAMPLES, 'stencil.py'), fileName: 'stencil.py', functionName: 'relax', params: ['ndarray[float64, 2]', 'ndarray[float64, 2]', 'float', 'int'] });
+    const r = await selectPythonKernel({
+      python: PY,
+      file: join(EXAMPLES, 'stencil.py'),
+      fileName: 'stencil.py',
+      functionName: 'relax',
+      params: ['ndarray[float64, 2]', 'ndarray[float64, 2]', 'float', 'int'],
+    });
     assert.ok(r.ok);
     const ir = printPyIr(r.kernel.ir);
     // u is indexed within its own shape (i - 1 and i + 1 for i in range(1, n - 1)): no check; f is another array.
     assert.match(ir, /u\[\(int\.sub \$\d+:i int:1\), \$\d+:j\]/);
     assert.match(ir, /f\[!\$\d+:i, !\$\d+:j\]/);
-    const c = await selectPythonKernel({ python: PY, file: join(EXAMPLES, 'collatz.py'), fileName: 'collatz.py', functionName: 'collatz_steps', params: ['int'] });
+    const c = await selectPythonKernel({
+      python: PY,
+      file: join(EXAMPLES, 'collatz.py'),
+      fileName: 'collatz.py',
+      functionName: 'collatz_steps',
+      params: ['int'],
+    });
     assert.ok(c.ok);
     const cir = printPyIr(c.kernel.ir);
     assert.match(cir, /int\.mul! int:3/);

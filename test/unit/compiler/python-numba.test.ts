@@ -87,12 +87,17 @@ print(json.dumps({"checked": checked, "bad": bad[:10]}))
     const reports = await runDifferential(python, dir, kernels, wrappers, 4321, 600_000);
     assert.equal(reports.length, KERNEL_CASES.length);
     for (const r of reports) {
-      assert.equal(r.mismatchCount, 0, `numba ${r.fn}: ${r.mismatchCount} of ${r.cases} calls differ from CPython, e.g. ${JSON.stringify(r.mismatches, null, 1)}`);
+      assert.equal(
+        r.mismatchCount,
+        0,
+        `numba ${r.fn}: ${r.mismatchCount} of ${r.cases} calls differ from CPython, e.g. ${JSON.stringify(r.mismatches, null, 1)}`,
+      );
       assert.equal(r.calls, r.cases);
       assert.ok(r.fallbacks < r.cases * 0.6, `numba ${r.fn}: ${r.fallbacks} of ${r.cases} calls fell back`);
     }
     const byFn = new Map(reports.map((r) => [r.fn, r]));
     for (const fn of ['int_ops', 'int_pow', 'float_ops']) assert.ok(byFn.get(fn)!.fallbacks > 0, `numba ${fn}: no call bailed out`);
-    for (const fn of ['mandelbrot', 'collatz_steps', 'advance', 'relax', 'pairwise_sum', 'loops']) assert.equal(byFn.get(fn)!.fallbacks, 0, `numba ${fn} fell back`);
+    for (const fn of ['mandelbrot', 'collatz_steps', 'advance', 'relax', 'pairwise_sum', 'loops'])
+      assert.equal(byFn.get(fn)!.fallbacks, 0, `numba ${fn} fell back`);
   });
 });

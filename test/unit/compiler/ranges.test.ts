@@ -29,7 +29,16 @@ function accesses(f: IrFunction): (Expr | Stmt)[] {
   const out: (Expr | Stmt)[] = [];
   const expr = (e: Expr): void => {
     if (e.kind === 'load') out.push(e);
-    for (const c of e.kind === 'unary' ? [e.arg] : e.kind === 'binary' ? [e.left, e.right] : e.kind === 'load' ? [e.index] : e.kind === 'cond' ? [e.cond, e.then, e.else] : []) expr(c);
+    for (const c of e.kind === 'unary'
+      ? [e.arg]
+      : e.kind === 'binary'
+        ? [e.left, e.right]
+        : e.kind === 'load'
+          ? [e.index]
+          : e.kind === 'cond'
+            ? [e.cond, e.then, e.else]
+            : [])
+      expr(c);
   };
   const stmts = (list: Stmt[]): void => {
     for (const s of list) {
@@ -83,16 +92,25 @@ test('a border that jumps away narrows the counters: (x, y) = (0, 0) reads are n
   }
 }`;
   const { f, r } = await facts(src, ['Uint8Array', 'Uint8Array', 'int32', 'int32']);
-  assert.equal(accesses(f).every((a) => r.proven.has(a)), true);
+  assert.equal(
+    accesses(f).every((a) => r.proven.has(a)),
+    true,
+  );
   assert.equal(holds(r, { p0: 10, p1: 10, n0: 100, n1: 100 }), true);
   assert.equal(holds(r, { p0: 10, p1: 10, n0: 99, n1: 100 }), false);
 });
 
 test('an index one past the end is never proven; a <= bound on a parameter is checked against int32 overflow', async () => {
   const { f, r } = await facts('function k(a) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i + 1]; return s; }', ['Float64Array']);
-  assert.equal(accesses(f).some((a) => r.proven.has(a)), false);
+  assert.equal(
+    accesses(f).some((a) => r.proven.has(a)),
+    false,
+  );
   const le = await facts('function k(a, n) { let s = 0; for (let i = 0; i <= n; i++) s += a[i]; return s; }', ['Float64Array', 'int32']);
-  assert.equal(accesses(le.f).every((a) => le.r.proven.has(a)), true);
+  assert.equal(
+    accesses(le.f).every((a) => le.r.proven.has(a)),
+    true,
+  );
   assert.equal(holds(le.r, { p0: 9, n0: 10 }), true);
   assert.equal(holds(le.r, { p0: 10, n0: 10 }), false);
   assert.equal(holds(le.r, { p0: 2147483647, n0: 0x3fffffff }), false);
@@ -105,7 +123,10 @@ test('every step of the index must be exact in doubles: y·w − y·w + x is pro
   return s;
 }`;
   const { f, r } = await facts(src, ['Float64Array', 'int32', 'int32']);
-  assert.equal(accesses(f).every((a) => r.proven.has(a)), true);
+  assert.equal(
+    accesses(f).every((a) => r.proven.has(a)),
+    true,
+  );
   assert.equal(holds(r, { p0: 1000, p1: 3, n0: 8 }), true);
   // y · w reaches 2^23 · 2^30 = 2^53, where JavaScript's doubles round: the guard must fail.
   assert.equal(holds(r, { p0: 2 ** 30, p1: 2 ** 23 + 1, n0: 8 }), false);
@@ -122,7 +143,10 @@ test('a decreasing counter and a sum of bytes: the sum is narrowed to int32 and 
   }
 }`;
   const { f, r } = await facts(src, ['Uint8Array', 'Uint8Array']);
-  assert.equal(accesses(f).every((a) => r.proven.has(a)), true); // out's length is checked at entry
+  assert.equal(
+    accesses(f).every((a) => r.proven.has(a)),
+    true,
+  ); // out's length is checked at entry
   assert.equal(r.roundDivs.size, 1);
   assert.ok([...r.narrow].some((l) => f.locals[l]!.name === 's'));
   assert.equal(holds(r, { n0: 5, n1: 5 }), true);

@@ -57,7 +57,11 @@ test('a missing compiler (CXX names no program) is a PerfLabError that says what
   });
   const sel = await selectKernel({ source: 'function id(x: number) { return x; }', fileName: 'id.ts', functionName: 'id' });
   assert.ok(sel.ok);
-  if (sel.ok) await assert.rejects(compileNative(sel.kernel, { cacheDir, env: { ...process.env, PATH: '/nonexistent', CXX: '' } }), /No C\+\+ compiler was found on PATH/);
+  if (sel.ok)
+    await assert.rejects(
+      compileNative(sel.kernel, { cacheDir, env: { ...process.env, PATH: '/nonexistent', CXX: '' } }),
+      /No C\+\+ compiler was found on PATH/,
+    );
 });
 
 test('a failed build names the generated source and carries the compiler log', async () => {
@@ -89,7 +93,10 @@ test("the addon is built for the user's Node, asked once: its headers, its node-
   // Another Node (here a wrapper script that answers for a different ABI) is another cache entry.
   const dir = mkdtempSync(join(tmpdir(), 'perf-lab-other-node-'));
   const other = join(dir, 'node');
-  writeFileSync(other, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} -e 'console.log(JSON.stringify({execPath:process.execPath,version:"v99.0.0",modules:"999",napi:"9",arch:process.arch,platform:process.platform,prefix:""}))'\n`);
+  writeFileSync(
+    other,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} -e 'console.log(JSON.stringify({execPath:process.execPath,version:"v99.0.0",modules:"999",napi:"9",arch:process.arch,platform:process.platform,prefix:""}))'\n`,
+  );
   chmodSync(other, 0o755);
   const elsewhere = await buildAddon(source, { cacheDir, nodePath: other, builder: 'direct' });
   assert.notEqual(elsewhere.key, built.key);
@@ -118,17 +125,38 @@ test('with no C++ compiler on PATH, perf-lab optimize says what to install and W
   mkdirSync(bin);
   symlinkSync(process.execPath, join(bin, 'node'));
   const program = join(dir, 'scale.mjs');
-  writeFileSync(program, 'export function scale(a, k) { for (let i = 0; i < a.length; i++) a[i] = a[i] * k; }\nconst a = new Float64Array(256).fill(1.5);\nfor (let r = 0; r < 200; r++) scale(a, 1.0001);\nconsole.log(a[0]);\n');
+  writeFileSync(
+    program,
+    'export function scale(a, k) { for (let i = 0; i < a.length; i++) a[i] = a[i] * k; }\nconst a = new Float64Array(256).fill(1.5);\nfor (let r = 0; r < 200; r++) scale(a, 1.0001);\nconsole.log(a[0]);\n',
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: bin, PERF_LAB_CACHE: join(dir, 'cache') };
   delete env.CXX;
   const root = join(__dirname, '..', '..', '..');
   const run = (target: string) =>
-    spawnSync(process.execPath, ['--import', 'tsx', join(root, 'extension', 'cli.ts'), 'optimize', program, '--fn', 'scale', '--target', target, '--time', '0.2', '--store', join(dir, 'store')], {
-      cwd: root,
-      env,
-      encoding: 'utf8',
-      timeout: 200_000,
-    });
+    spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'extension', 'cli.ts'),
+        'optimize',
+        program,
+        '--fn',
+        'scale',
+        '--target',
+        target,
+        '--time',
+        '0.2',
+        '--store',
+        join(dir, 'store'),
+      ],
+      {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        timeout: 200_000,
+      },
+    );
   const auto = run('auto');
   assert.equal(auto.status, 0, auto.stdout + auto.stderr);
   assert.match(auto.stdout, /Native code is not available: No C\+\+ compiler was found on PATH \(looked for g\+\+, c\+\+, clang\+\+\)/);

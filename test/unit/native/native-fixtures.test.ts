@@ -32,9 +32,11 @@ type Fn = (...a: Arg[]) => unknown;
 /** Extra kernels for the loader's contracts, built into the same addon. */
 const EXTRA: Record<string, string> = {
   // Writes `out`, then reads `src` out of range when k >= src.length: the bail-out must leave `out` untouched.
-  writeThenBail: 'export function writeThenBail(out: Float64Array, src: Float64Array, k: number): number { for (let i = 0; i < out.length; i++) out[i] = i * 10; return src[k]! + out[0]!; }',
+  writeThenBail:
+    'export function writeThenBail(out: Float64Array, src: Float64Array, k: number): number { for (let i = 0; i < out.length; i++) out[i] = i * 10; return src[k]! + out[0]!; }',
   shift: 'export function shift(a: Float64Array, b: Float64Array): void { for (let i = 1; i < a.length; i++) b[i] = a[i - 1]! + 1; }',
-  scalePlain: 'export function scalePlain(a: number[], b: number[], s: number): void { for (let i = 0; i < a.length; i++) { a[i] = a[i]! * s; b[i] = b[i]! + 1; } }',
+  scalePlain:
+    'export function scalePlain(a: number[], b: number[], s: number): void { for (let i = 0; i < a.length; i++) { a[i] = a[i]! * s; b[i] = b[i]! + 1; } }',
   trig: 'export function trig(a: Float64Array): number { let s = 0; for (let i = 0; i < a.length; i++) s += Math.sin(a[i]!) * Math.exp(a[i]! / 7) + Math.pow(a[i]!, 0.3) + Math.atan2(a[i]!, 3); return s; }',
   lit: 'export function lit(x: number): boolean { return x === 0.1 || x === 1e-310 || x === -2147483648 || x === 4294967295 || x === 9007199254740993; }',
 };
@@ -127,7 +129,14 @@ test('a bail-out after writes restores the typed arrays the kernel wrote, then r
   assert.ok(Number.isNaN(f(out2, src, 5)));
   assert.equal(originalCalls, 1);
   assert.match(k.stats.reason, /bailed out/);
-  assert.deepEqual(compareAll(original, f, [[Float64Array.from([1, 2]), src, 9], [new Float64Array(0), src, 0], [out, src, 1.5]]), []);
+  assert.deepEqual(
+    compareAll(original, f, [
+      [Float64Array.from([1, 2]), src, 9],
+      [new Float64Array(0), src, 0],
+      [out, src, 1.5],
+    ]),
+    [],
+  );
 });
 
 test('typed arrays are used in place (with byteOffset); the same array twice is one memory; overlapping views fall back', async () => {
@@ -138,7 +147,14 @@ test('typed arrays are used in place (with byteOffset); the same array twice is 
   const f = k.bind(original as never) as Fn;
   const buf = new Float64Array(8).map((_, i) => i);
   const before = k.stats.fallbacks;
-  assert.deepEqual(compareAll(original, f, [[buf, buf], [buf.subarray(0, 5), buf.subarray(2, 7)], [buf.subarray(0, 3), buf.subarray(4, 7)]]), []);
+  assert.deepEqual(
+    compareAll(original, f, [
+      [buf, buf],
+      [buf.subarray(0, 5), buf.subarray(2, 7)],
+      [buf.subarray(0, 3), buf.subarray(4, 7)],
+    ]),
+    [],
+  );
   // compareAll runs the compiled function once per case: only the overlapping pair fell back.
   assert.equal(k.stats.fallbacks - before, 1);
   const whole = new Float64Array(10);
@@ -157,7 +173,14 @@ test('plain arrays are converted once and written back; the same array twice sta
   f(a, a, 2);
   assert.deepEqual(a, [3, 5, 7]);
   assert.equal(k.stats.fallbacks, 0);
-  assert.deepEqual(compareAll(original, f, [[[1, -0, NaN], [0, 0, 0], 3], [[1, 2], [1, 2, 3], -0], [[], [], 1]]), []);
+  assert.deepEqual(
+    compareAll(original, f, [
+      [[1, -0, NaN], [0, 0, 0], 3],
+      [[1, 2], [1, 2, 3], -0],
+      [[], [], 1],
+    ]),
+    [],
+  );
   const holey = [1, 'x' as unknown as number];
   f(holey, [0, 0], 2);
   assert.deepEqual(holey, [2, NaN]);

@@ -77,8 +77,14 @@ describe('native target through prove, bench and apply', () => {
       const rec = await record({ file, functionName: ex.fn, args: ex.args });
       const wasm = await compileKernel(kernels[i]!);
       const r = await benchTargets(original, [wasm, native], rec, { timeMs: 150, warmupMs: 50, resamples: 200 });
-      assert.deepEqual(r.variants.map((v) => v.name), ['JavaScript', 'WebAssembly', 'native']);
-      assert.deepEqual(r.targets.map((t) => t.target), ['wasm', 'native']);
+      assert.deepEqual(
+        r.variants.map((v) => v.name),
+        ['JavaScript', 'WebAssembly', 'native'],
+      );
+      assert.deepEqual(
+        r.targets.map((t) => t.target),
+        ['wasm', 'native'],
+      );
       for (const t of r.targets) assert.ok(t.speedup.estimate > 0 && t.fallbackShare === 0, `${t.name}: ${JSON.stringify(t)} ${r.note}`);
       assert.match(r.callShape, /the WebAssembly and native versions are never inlined/);
 
@@ -88,7 +94,10 @@ describe('native target through prove, bench and apply', () => {
       const stem = basename(ex.file).replace(/\./g, '\\.');
       const name = basename(ex.file);
       const ext = ex.file.endsWith('.mjs') ? 'mjs' : 'cjs';
-      assert.deepEqual(plan.files.map((f) => basename(f.path)), [`${name}.${ex.fn}.node`, `${name}.${ex.fn}.node.${ext}`]);
+      assert.deepEqual(
+        plan.files.map((f) => basename(f.path)),
+        [`${name}.${ex.fn}.node`, `${name}.${ex.fn}.node.${ext}`],
+      );
       assert.match(plan.summary, new RegExp(`now runs ${stem}\\.${ex.fn}\\.node`));
       await writePlan(plan);
       assert.equal(await readFile(file, 'utf8'), applyTextEdits(original.source, plan.textEdits));
@@ -112,8 +121,14 @@ describe('native target through prove, bench and apply', () => {
 
   it('refuses to apply a native candidate whose proof failed or is of the other target', async () => {
     const proof = { ok: false, reason: 'it differs', target: 'native' } as unknown as Parameters<typeof planApply>[0]['proof'];
-    await assert.rejects(planApply({ file: join(dir, 'blur.js'), source: sources[0]!, functionName: 'blur', candidate: natives[0]!, proof }), /its native version is not proven/);
+    await assert.rejects(
+      planApply({ file: join(dir, 'blur.js'), source: sources[0]!, functionName: 'blur', candidate: natives[0]!, proof }),
+      /its native version is not proven/,
+    );
     const wasmProof = { ok: true, target: 'wasm', cases: 1, recordedCases: 0 } as unknown as Parameters<typeof planApply>[0]['proof'];
-    await assert.rejects(planApply({ file: join(dir, 'blur.js'), source: sources[0]!, functionName: 'blur', candidate: natives[0]!, proof: wasmProof }), /the proof is of its WebAssembly version/);
+    await assert.rejects(
+      planApply({ file: join(dir, 'blur.js'), source: sources[0]!, functionName: 'blur', candidate: natives[0]!, proof: wasmProof }),
+      /the proof is of its WebAssembly version/,
+    );
   });
 });

@@ -71,7 +71,7 @@ export function rows(src, dst, w, h, off) {
 }
 `;
 
-test('threads: loops run on threads give JavaScript\'s results, in place too, and a bail-out in a thread falls back', { timeout: 180_000 }, async () => {
+test("threads: loops run on threads give JavaScript's results, in place too, and a bail-out in a thread falls back", { timeout: 180_000 }, async () => {
   const blurSource = readFileSync(join(ROOT, 'test/fixtures/compiler/blur-f64.mjs'), 'utf8');
   const blur = await kernel(blurSource, 'blur-f64.mjs', 'blur', ['Float64Array', 'Float64Array', 'number', 'number']);
   const rows = await kernel(ROWS, 'rows.mjs', 'rows', ['Float64Array', 'Float64Array', 'number', 'number', 'number']);
@@ -79,12 +79,16 @@ test('threads: loops run on threads give JavaScript\'s results, in place too, an
   assert.deepEqual(cb!.optIns, ['threads']);
   assert.ok(cb!.flags.includes('-fopenmp'));
   assert.match(cb!.cpp, /#pragma omp parallel for/);
-  assert.ok(cb!.log.some((l) => /blur: the loop over y runs on threads/.test(l)), cb!.log.join('\n'));
+  assert.ok(
+    cb!.log.some((l) => /blur: the loop over y runs on threads/.test(l)),
+    cb!.log.join('\n'),
+  );
 
   const blurJs = (await import(pathToFileURL(join(ROOT, 'test/fixtures/compiler/blur-f64.mjs')).href)) as { blur: (...a: unknown[]) => void };
   const kb = await loadNativeKernel(cb!.addonPath, cb!.abi, work);
   const fast = kb.bind(blurJs.blur);
-  const w = 97, h = 61;
+  const w = 97,
+    h = 61;
   const img = () => Float64Array.from({ length: w * h }, (_, i) => Math.sin(i * 0.37) * 100);
   const expected = new Float64Array(w * h);
   blurJs.blur(img(), expected, w, h);
@@ -120,7 +124,7 @@ test('threads: loops run on threads give JavaScript\'s results, in place too, an
   assert.match(kr.stats.reason, /bailed out/);
 });
 
-test('threads: every compiler fixture builds with OpenMP and gives JavaScript\'s results on its cases and random inputs', { timeout: 240_000 }, async () => {
+test("threads: every compiler fixture builds with OpenMP and gives JavaScript's results on its cases and random inputs", { timeout: 240_000 }, async () => {
   const fixtures = join(ROOT, 'test/fixtures/compiler');
   const files = readdirSync(fixtures).filter((f) => /\.(mjs|ts)$/.test(f) && !f.endsWith('.cases.mjs') && f !== 'refusals.ts');
   const kernels: Kernel[] = [];

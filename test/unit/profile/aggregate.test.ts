@@ -36,7 +36,10 @@ describe('frameStats', () => {
     const b = new ProfileBuilder('samples');
     b.frame({ name: 'unused', file: '', line: 0, column: 0, kind: 'js' });
     b.sample(b.path([b.frame({ name: 'used', file: '', line: 0, column: 0, kind: 'js' })]), 1);
-    assert.deepEqual(frameStats(b.build()).map((s) => s.frame), [1]);
+    assert.deepEqual(
+      frameStats(b.build()).map((s) => s.frame),
+      [1],
+    );
   });
 });
 
@@ -51,7 +54,10 @@ describe('functionStats', () => {
     const stats = functionStats(b.build());
     const f = stats.find((s) => s.name === 'f')!;
     assert.deepEqual([f.self, f.total, f.frames], [2, 5, [f1, f2]]);
-    assert.deepEqual(stats.map((s) => s.name), ['g', 'f']);
+    assert.deepEqual(
+      stats.map((s) => s.name),
+      ['g', 'f'],
+    );
   });
 
   it('keeps the kind and location of each function', () => {
@@ -98,7 +104,15 @@ describe('callTree', () => {
           1,
           23,
           [
-            ['eval', 0, 15, [['hot', 10, 10, []], ['cold', 0, 5, [['hot', 5, 5, []]]]]],
+            [
+              'eval',
+              0,
+              15,
+              [
+                ['hot', 10, 10, []],
+                ['cold', 0, 5, [['hot', 5, 5, []]]],
+              ],
+            ],
             ['parse', 2, 7, [['tokenize', 5, 5, []]]],
           ],
         ],
@@ -112,7 +126,17 @@ describe('callTree', () => {
       'root',
       0,
       10,
-      [['main', 0, 10, [['fib', 1, 7, [['fib', 2, 6, [['fib', 4, 4, []]]]]], ['other', 0, 3, [['fib', 3, 3, []]]]]]],
+      [
+        [
+          'main',
+          0,
+          10,
+          [
+            ['fib', 1, 7, [['fib', 2, 6, [['fib', 4, 4, []]]]]],
+            ['other', 0, 3, [['fib', 3, 3, []]]],
+          ],
+        ],
+      ],
     ]);
   });
 

@@ -18,7 +18,10 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const GB2 = 2 * 1024 ** 3;
 
 /** Runs perf-lab, killed after `limitMs`; the peak resident memory is read from /proc while it runs (Linux). */
-function perfLabMeasured(args: string[], limitMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; peakMB: number | undefined }> {
+function perfLabMeasured(
+  args: string[],
+  limitMs = 10_000,
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; peakMB: number | undefined }> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     const p = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -61,12 +64,16 @@ describe('perf-lab report and compare on what is not a profile', () => {
   it('a folder: says it is a folder (no EISDIR)', async () => {
     const dir = join(scratch, 'profiles.cpuprofile');
     mkdirSync(dir, { recursive: true });
-    for (const target of [dir, scratch]) assertClearMessage(await perfLabMeasured(['report', target]), /is a folder, not a file\. Give the path of a profile file/);
+    for (const target of [dir, scratch])
+      assertClearMessage(await perfLabMeasured(['report', target]), /is a folder, not a file\. Give the path of a profile file/);
     assertClearMessage(await perfLabMeasured(['compare', dir, dir]), /is a folder, not a file/);
   });
 
   it('a missing file, an empty file, a named pipe', async () => {
-    assertClearMessage(await perfLabMeasured(['report', join(scratch, 'missing.cpuprofile')]), /missing\.cpuprofile does not exist\. Give the path of a profile file/);
+    assertClearMessage(
+      await perfLabMeasured(['report', join(scratch, 'missing.cpuprofile')]),
+      /missing\.cpuprofile does not exist\. Give the path of a profile file/,
+    );
     const empty = join(scratch, 'empty.folded');
     writeFileSync(empty, '');
     assertClearMessage(await perfLabMeasured(['report', empty]), /empty\.folded is empty \(0 bytes\)/);

@@ -18,7 +18,10 @@ describe('perf-lab compare', () => {
     const html = join(scratch, 'diff.html');
     const r = await perfLab('compare', `${dir}/before.cpuprofile`, `${dir}/after.cpuprofile`, '--top', '3', '--html', html);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^Before {2}test\/fixtures\/profiles\/diff\/before\.cpuprofile: [\d.]+ ms, \d+ samples\nAfter {3}.*\nChange {2}−[\d.]+ ms \(−\d+ %\)\n/);
+    assert.match(
+      r.stdout,
+      /^Before {2}test\/fixtures\/profiles\/diff\/before\.cpuprofile: [\d.]+ ms, \d+ samples\nAfter {3}.*\nChange {2}−[\d.]+ ms \(−\d+ %\)\n/,
+    );
     const lines = r.stdout.split('\n');
     const head = lines.findIndex((l) => l.startsWith('Function '));
     assert.match(lines[head]!, /Self before +Self after +Δ self +Δ self share +Total before +Total after +Δ total/);

@@ -43,7 +43,10 @@ describe('cpuprofile importer: hand-checked fixture', () => {
     assert.ok(!p.frames.some((f) => f.name === '(root)'));
     assert.equal(p.frames.find((f) => f.name === '(anonymous)')!.file, '/app/main.js');
     assert.equal(p.frames.find((f) => f.name === '(garbage collector)')!.kind, 'runtime');
-    assert.deepEqual(p.frames.find((f) => f.name === 'processTicksAndRejections'), { name: 'processTicksAndRejections', file: 'node:internal/process/task_queues', line: 67, column: 35, kind: 'runtime' });
+    assert.deepEqual(
+      p.frames.find((f) => f.name === 'processTicksAndRejections'),
+      { name: 'processTicksAndRejections', file: 'node:internal/process/task_queues', line: 67, column: 35, kind: 'runtime' },
+    );
   });
 
   it('gives the hand-computed self and total per function', () => {

@@ -3,7 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { functionStats } from '../../../extension/profile/aggregate';
-import { change, describeChange, diffProfiles, matchFunctions, pruneDiffTree, selfChange, toDiffGraphData, type ProfileDiff } from '../../../extension/profile/diff';
+import {
+  change,
+  describeChange,
+  diffProfiles,
+  matchFunctions,
+  pruneDiffTree,
+  selfChange,
+  toDiffGraphData,
+  type ProfileDiff,
+} from '../../../extension/profile/diff';
 import { parseCpuProfile } from '../../../extension/profile/importers/cpuprofile';
 import { parseFolded } from '../../../extension/profile/importers/folded';
 import { lineMapFromTexts } from '../../../extension/profile/line-map';
@@ -35,7 +44,12 @@ describe('matchFunctions', () => {
     const after = folded('main (/app/a.js:1);work (/app/a.js:15);hot (/app/a.js:25) 4\nmain (/app/a.js:1);other (/app/a.js:30) 2');
     const pairs = matchFunctions(functionStats(before), functionStats(after));
     const lines = pairs.map(([b, a]) => [b?.name, b?.line, a?.line]);
-    assert.deepEqual(lines.sort(), [['hot', 20, 25], ['main', 1, 1], ['other', 25, 30], ['work', 10, 15]]);
+    assert.deepEqual(lines.sort(), [
+      ['hot', 20, 25],
+      ['main', 1, 1],
+      ['other', 25, 30],
+      ['work', 10, 15],
+    ]);
   });
 
   it('tells same-named functions apart by how the code above them moved (nearest line in the shifted region)', () => {
@@ -44,16 +58,35 @@ describe('matchFunctions', () => {
     const after = folded('setup (/app/a.js:17);(anonymous) (/app/a.js:22) 1\nsetup (/app/a.js:17);(anonymous) (/app/a.js:32) 9');
     const pairs = matchFunctions(functionStats(before), functionStats(after));
     const anon = pairs.filter(([b]) => b?.name === '(anonymous)').map(([b, a]) => [b!.line, a!.line, b!.self, a!.self]);
-    assert.deepEqual(anon.sort(), [[10, 22, 3, 1], [20, 32, 7, 9]]);
+    assert.deepEqual(anon.sort(), [
+      [10, 22, 3, 1],
+      [20, 32, 7, 9],
+    ]);
   });
 
   it('pairs many same-named functions in order across a shift larger than their spacing, and finds the one removed', () => {
     const anon = (lines: number[]) => folded(lines.map((l) => `main (/app/a.js:1);(anonymous) (/app/a.js:${l}) 1`).join('\n'));
     // Five lines inserted after the second: the nearest raw line would pair each with its neighbour's new place.
     const shifted = matchFunctions(functionStats(anon([10, 13, 16, 19, 22])), functionStats(anon([10, 13, 21, 24, 27])));
-    assert.deepEqual(shifted.filter(([b]) => b?.name === '(anonymous)').map(([b, a]) => [b?.line, a?.line]), [[10, 10], [13, 13], [16, 21], [19, 24], [22, 27]]);
+    assert.deepEqual(
+      shifted.filter(([b]) => b?.name === '(anonymous)').map(([b, a]) => [b?.line, a?.line]),
+      [
+        [10, 10],
+        [13, 13],
+        [16, 21],
+        [19, 24],
+        [22, 27],
+      ],
+    );
     const removed = matchFunctions(functionStats(anon([10, 20, 30])), functionStats(anon([10, 30])));
-    assert.deepEqual(removed.filter(([b, a]) => (b ?? a)!.name === '(anonymous)').map(([b, a]) => [b?.line, a?.line]), [[10, 10], [20, undefined], [30, 30]]);
+    assert.deepEqual(
+      removed.filter(([b, a]) => (b ?? a)!.name === '(anonymous)').map(([b, a]) => [b?.line, a?.line]),
+      [
+        [10, 10],
+        [20, undefined],
+        [30, 30],
+      ],
+    );
   });
 
   it("follows the edit's line mapping when the texts are known", () => {
@@ -64,7 +97,14 @@ describe('matchFunctions', () => {
     // A third function `b` sits nearer b's old line than b itself: only the mapping gets this right.
     const after = folded('a (/app/m.js:3) 1\nb (/app/m.js:7) 1\nb (/app/m.js:5) 1');
     const pairs = matchFunctions(functionStats(before), functionStats(after), { lineMaps: new Map([['/app/m.js', map]]) });
-    assert.deepEqual(pairs.map(([b, a]) => [b?.name, b?.line, a?.line]), [['a', 1, 3], ['b', 4, 7], [undefined, undefined, 5]]);
+    assert.deepEqual(
+      pairs.map(([b, a]) => [b?.name, b?.line, a?.line]),
+      [
+        ['a', 1, 3],
+        ['b', 4, 7],
+        [undefined, undefined, 5],
+      ],
+    );
   });
 
   it('takes a named function gone and another new exactly where its line went as renamed', () => {
@@ -77,14 +117,30 @@ describe('matchFunctions', () => {
     assert.equal(fn(d, 'fresh').beforeLine, 0, 'a new function elsewhere stays new');
     // Not at the place the old one went: removed and added, not renamed.
     const moved = diffProfiles(before, folded('main (/app/a.js:1);mixBytes (/app/a.js:12) 2\nmain (/app/a.js:1);other (/app/a.js:22) 1'));
-    assert.deepEqual(moved.functions.filter((f) => f.name.startsWith('mix')).map((f) => [f.name, f.beforeLine, f.afterLine]).sort(), [['mix', 5, 0], ['mixBytes', 0, 12]]);
+    assert.deepEqual(
+      moved.functions
+        .filter((f) => f.name.startsWith('mix'))
+        .map((f) => [f.name, f.beforeLine, f.afterLine])
+        .sort(),
+      [
+        ['mix', 5, 0],
+        ['mixBytes', 0, 12],
+      ],
+    );
   });
 
   it('reports removed and added functions', () => {
     const before = folded('main (/app/a.js:1);mix (/app/a.js:5) 6\nmain (/app/a.js:1) 4');
     const after = folded('main (/app/a.js:1);mixFast (/app/a.js:9) 2\nmain (/app/a.js:1) 4');
     const pairs = matchFunctions(functionStats(before), functionStats(after));
-    assert.deepEqual(pairs.map(([b, a]) => [b?.name, a?.name]), [['mix', undefined], ['main', 'main'], [undefined, 'mixFast']]);
+    assert.deepEqual(
+      pairs.map(([b, a]) => [b?.name, a?.name]),
+      [
+        ['mix', undefined],
+        ['main', 'main'],
+        [undefined, 'mixFast'],
+      ],
+    );
   });
 });
 
@@ -135,16 +191,33 @@ describe('diffProfiles', () => {
   });
 
   it('merges the two call trees by matched function, across moved lines and recursion', () => {
-    const before = folded(['main (/app/a.js:1);fib (/app/a.js:3);fib (/app/a.js:3) 4', 'main (/app/a.js:1);fib (/app/a.js:3) 2', 'main (/app/a.js:1);gone (/app/a.js:9) 2'].join('\n'));
-    const after = folded(['main (/app/a.js:1);fib (/app/a.js:4);fib (/app/a.js:4) 1', 'main (/app/a.js:1);fib (/app/a.js:4) 1', 'main (/app/a.js:1);fresh (/app/a.js:12) 3'].join('\n'));
+    const before = folded(
+      ['main (/app/a.js:1);fib (/app/a.js:3);fib (/app/a.js:3) 4', 'main (/app/a.js:1);fib (/app/a.js:3) 2', 'main (/app/a.js:1);gone (/app/a.js:9) 2'].join(
+        '\n',
+      ),
+    );
+    const after = folded(
+      ['main (/app/a.js:1);fib (/app/a.js:4);fib (/app/a.js:4) 1', 'main (/app/a.js:1);fib (/app/a.js:4) 1', 'main (/app/a.js:1);fresh (/app/a.js:12) 3'].join(
+        '\n',
+      ),
+    );
     const d = diffProfiles(before, after);
     assert.deepEqual(shape(d, d.root), [
-      'root', 8, 5,
-      [['main', 8, 5, [
-        ['fresh', 0, 3, []],
-        ['fib', 6, 2, [['fib', 4, 1, []]]],
-        ['gone', 2, 0, []],
-      ]]],
+      'root',
+      8,
+      5,
+      [
+        [
+          'main',
+          8,
+          5,
+          [
+            ['fresh', 0, 3, []],
+            ['fib', 6, 2, [['fib', 4, 1, []]]],
+            ['gone', 2, 0, []],
+          ],
+        ],
+      ],
     ]);
     // The graph lays out the after weights; frames are the functions at their after lines.
     const main = d.root.children[0]!;
@@ -162,7 +235,10 @@ describe('diffProfiles', () => {
     const d = diffProfiles(before, after);
     assert.equal(pruneDiffTree(structuredClone(d.root), d, 100_000), 0, 'a tree under the limit is kept whole');
     const data = toDiffGraphData(d, { title: 't', before: { label: 'b' }, after: { label: 'a' } });
-    assert.deepEqual(data.root.children[0]!.children.map((c) => data.frames[c.frame]!.name), ['hot']);
+    assert.deepEqual(
+      data.root.children[0]!.children.map((c) => data.frames[c.frame]!.name),
+      ['hot'],
+    );
     assert.match(data.notes.join('\n'), /30,000 calls smaller than a 4096th of both profiles are left out/);
     assert.equal(data.functions.length, 30_002, 'the table keeps every function');
   });
@@ -189,17 +265,41 @@ describe('diffProfiles', () => {
       return b.build();
     };
     // before: kept() at 10 (lines 11, 12), gone() at 20 (line 21); after: kept() moved to 14 (three lines above it).
-    const before = side([[10, 11, 5], [10, 12, 3], [20, 21, 9]], [['kept', 10], ['gone', 20]]);
-    const after = side([[14, 15, 2], [14, 16, 3]], [['kept', 14]]);
+    const before = side(
+      [
+        [10, 11, 5],
+        [10, 12, 3],
+        [20, 21, 9],
+      ],
+      [
+        ['kept', 10],
+        ['gone', 20],
+      ],
+    );
+    const after = side(
+      [
+        [14, 15, 2],
+        [14, 16, 3],
+      ],
+      [['kept', 14]],
+    );
     const d = diffProfiles(before, after);
     assert.deepEqual(d.lines.get('/app/a.js'), [
       { line: 15, before: 5, after: 2 },
       { line: 16, before: 3, after: 3 },
     ]);
     // With the texts known, the edit's mapping places the lines instead.
-    const text = (pad: number) => ['', ...Array.from({ length: pad }, (_, i) => `// added ${i}`), ...Array.from({ length: 30 }, (_, i) => `line ${i}`)].join('\n');
+    const text = (pad: number) =>
+      ['', ...Array.from({ length: pad }, (_, i) => `// added ${i}`), ...Array.from({ length: 30 }, (_, i) => `line ${i}`)].join('\n');
     const d2 = diffProfiles(before, after, { lineMaps: new Map([['/app/a.js', lineMapFromTexts(text(0), text(4))]]) });
-    assert.deepEqual(d2.lines.get('/app/a.js')!.map((l) => [l.line, l.before, l.after]), [[15, 5, 2], [16, 3, 3], [25, 9, 0]]);
+    assert.deepEqual(
+      d2.lines.get('/app/a.js')!.map((l) => [l.line, l.before, l.after]),
+      [
+        [15, 5, 2],
+        [16, 3, 3],
+        [25, 9, 0],
+      ],
+    );
   });
 
   it('shows the real rewrite in the fixtures (node --cpu-prof): the sort got faster, the checksum took a larger share', () => {

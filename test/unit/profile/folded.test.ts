@@ -12,7 +12,12 @@ import { stackWeights } from './helpers';
 const fixtures = join(__dirname, '..', '..', 'fixtures');
 const read = (name: string) => readFileSync(join(fixtures, name), 'utf8');
 
-const paths = (p: Profile) => [...p.sampleStack].map((s) => stackPath(p, s).map((f) => p.frames[f]!.name).join(';'));
+const paths = (p: Profile) =>
+  [...p.sampleStack].map((s) =>
+    stackPath(p, s)
+      .map((f) => p.frames[f]!.name)
+      .join(';'),
+  );
 
 describe('folded importer', () => {
   const p = parseFolded(read('simple.folded'), 'simple.folded');
@@ -31,8 +36,14 @@ describe('folded importer', () => {
   });
 
   it('reads "name (file:line)" locations', () => {
-    assert.deepEqual(p.frames.find((f) => f.name === 'hot'), { name: 'hot', file: '/app/lib.js', line: 12, column: 0, kind: 'js' });
-    assert.deepEqual(p.frames.find((f) => f.name === 'main'), { name: 'main', file: '', line: 0, column: 0, kind: 'js' });
+    assert.deepEqual(
+      p.frames.find((f) => f.name === 'hot'),
+      { name: 'hot', file: '/app/lib.js', line: 12, column: 0, kind: 'js' },
+    );
+    assert.deepEqual(
+      p.frames.find((f) => f.name === 'main'),
+      { name: 'main', file: '', line: 0, column: 0, kind: 'js' },
+    );
     const py = parseFolded('<module> (app.py:1);work (app.py:7) 3', 'py.folded');
     assert.deepEqual(
       py.frames.map((f) => [f.name, f.kind]),
@@ -69,7 +80,10 @@ describe('folded importer', () => {
       () => parseFolded('a;b 1\nthis line has no count\n', 'bad.folded'),
       (e: unknown) => e instanceof ProfileFormatError && e.message.includes('bad.folded:2') && e.message.includes('frame;frame;frame COUNT'),
     );
-    assert.throws(() => parseFolded('# only a comment\n\n', 'empty.folded'), (e: unknown) => e instanceof ProfileFormatError && /no folded stacks/.test(e.message));
+    assert.throws(
+      () => parseFolded('# only a comment\n\n', 'empty.folded'),
+      (e: unknown) => e instanceof ProfileFormatError && /no folded stacks/.test(e.message),
+    );
   });
 });
 

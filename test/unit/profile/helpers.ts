@@ -15,7 +15,6 @@ export function stackWeights(p: Profile): Map<string, number> {
   return out;
 }
 
-
 /** Whether a process is still running; a zombie (ended, not yet reaped) counts as ended. */
 export function isAlive(pid: number): boolean {
   try {

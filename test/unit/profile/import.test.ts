@@ -38,7 +38,10 @@ describe('format detection: by name first, then by content', () => {
   });
 
   it('says which formats it reads when it reads none', () => {
-    assert.throws(() => parseProfile('notes.txt', 'hello world'), (e: unknown) => e instanceof ProfileFormatError && /speedscope JSON, folded stacks/.test(e.message) && /Chrome traces/.test(e.message));
+    assert.throws(
+      () => parseProfile('notes.txt', 'hello world'),
+      (e: unknown) => e instanceof ProfileFormatError && /speedscope JSON, folded stacks/.test(e.message) && /Chrome traces/.test(e.message),
+    );
   });
 });
 
@@ -83,7 +86,10 @@ describe('gzipped profiles (DevTools saves traces as .json.gz)', () => {
   it('says so when a .gz file is not gzip', async () => {
     const path = join(tmp, 'fake.cpuprofile.gz');
     writeFileSync(path, readFileSync(join(dir, 'node-cpu-prof.cpuprofile')));
-    await assert.rejects(readProfile(path), (e: unknown) => e instanceof ProfileFormatError && /fake\.cpuprofile\.gz could not be decompressed/.test(e.message));
+    await assert.rejects(
+      readProfile(path),
+      (e: unknown) => e instanceof ProfileFormatError && /fake\.cpuprofile\.gz could not be decompressed/.test(e.message),
+    );
   });
 });
 
@@ -110,11 +116,15 @@ describe('folded stacks from real tools', () => {
     for (let i = 1; i < 61; i++) assert.ok(direct.sampleTime![i]! > direct.sampleTime![i - 1]!, 'in time order');
     const kernel = direct.frames.find((f) => f.name === 'irqentry_exit_to_user_mode')!;
     assert.equal(kernel.kind, 'runtime');
-    assert.throws(() => parsePerfScript('work 1 2.5: 100 cpu-clock:\n\tnot a frame\n', 'bad.perf'), (e: unknown) => e instanceof ProfileFormatError && /bad\.perf:2 is not `perf script` output/.test(e.message));
+    assert.throws(
+      () => parsePerfScript('work 1 2.5: 100 cpu-clock:\n\tnot a frame\n', 'bad.perf'),
+      (e: unknown) => e instanceof ProfileFormatError && /bad\.perf:2 is not `perf script` output/.test(e.message),
+    );
   });
 
-  it("names JavaScript frames of node --perf-basic-prof in `perf script` output", () => {
-    const text = 'node 42 100.000001: 250000 cpu-clock:\n\t7f01 JS:*hot /app/x.js:12 (/tmp/perf-42.map)\n\t7f02 JS:~main /app/x.js:1 (/tmp/perf-42.map)\n\t55aa [unknown] (/usr/bin/node)\n\n';
+  it('names JavaScript frames of node --perf-basic-prof in `perf script` output', () => {
+    const text =
+      'node 42 100.000001: 250000 cpu-clock:\n\t7f01 JS:*hot /app/x.js:12 (/tmp/perf-42.map)\n\t7f02 JS:~main /app/x.js:1 (/tmp/perf-42.map)\n\t55aa [unknown] (/usr/bin/node)\n\n';
     const p = parsePerfScript(text, 'node.perf');
     const hot = p.frames.find((f) => f.name === 'hot')!;
     assert.deepEqual({ file: hot.file, line: hot.line, kind: hot.kind }, { file: '/app/x.js', line: 12, kind: 'js' });
@@ -128,8 +138,14 @@ describe('folded stacks from real tools', () => {
     const fib = functionStats(p).find((f) => f.name === 'fib' && f.line === 6)!;
     assert.equal(fib.file, 'work.py');
     assert.equal(p.frames[fib.frames[0]!]!.kind, 'python');
-    const total = text.split('\n').filter((l) => /\S/.test(l)).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-    const frameless = text.split('\n').filter((l) => /^\s*\d+$/.test(l)).reduce((s, l) => s + Number(l), 0);
+    const total = text
+      .split('\n')
+      .filter((l) => /\S/.test(l))
+      .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const frameless = text
+      .split('\n')
+      .filter((l) => /^\s*\d+$/.test(l))
+      .reduce((s, l) => s + Number(l), 0);
     assert.ok(frameless > 0, 'the fixture has samples without frames');
     let sum = 0;
     for (const w of p.sampleWeight) sum += w;

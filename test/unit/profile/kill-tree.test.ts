@@ -45,10 +45,14 @@ describe('killTree', { skip: process.platform === 'win32' ? 'POSIX process group
   });
 
   it('kills what is left of a group after its leader ended', async () => {
-    const leader = spawn(process.execPath, ['-e', "require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }).unref(); console.log('started')"], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      detached: true,
-    });
+    const leader = spawn(
+      process.execPath,
+      ['-e', "require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }).unref(); console.log('started')"],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        detached: true,
+      },
+    );
     await once(leader, 'exit');
     const orphans = execFileSync('ps', ['-A', '-o', 'pid=', '-o', 'pgid='])
       .toString()

@@ -35,7 +35,11 @@ function userError(patterns: RegExp[], type: typeof PerfLabError = PerfLabError)
 
 /** The first line of a file that includes `text`, 1-based. */
 function lineOf(file: string, text: string): number {
-  return readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  return (
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1
+  );
 }
 
 describe('profileNodeFile: inlining', () => {
@@ -94,11 +98,21 @@ describe('profileNodeFile: TypeScript', () => {
       join(dir, 'node_modules', 'slowpkg', 'package.json'),
       JSON.stringify({ name: 'slowpkg', exports: { import: './index.mjs', require: './index.cjs' } }),
     );
-    writeFileSync(join(dir, 'node_modules', 'slowpkg', 'index.mjs'), 'export function slowSum(n) {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += Math.cos(i);\n  return s;\n}\n');
+    writeFileSync(
+      join(dir, 'node_modules', 'slowpkg', 'index.mjs'),
+      'export function slowSum(n) {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += Math.cos(i);\n  return s;\n}\n',
+    );
     writeFileSync(join(dir, 'node_modules', 'slowpkg', 'index.cjs'), 'exports.slowSum = () => 0;\n');
     writeFileSync(
       join(dir, 'src', 'kernel.ts'),
-      ['export function kernel(n: number): number {', '  let s = 0;', '  for (let i = 0; i < n; i++) s += Math.sqrt(i) * Math.sin(i);', '  return s;', '}', ''].join('\n'),
+      [
+        'export function kernel(n: number): number {',
+        '  let s = 0;',
+        '  for (let i = 0; i < n; i++) s += Math.sqrt(i) * Math.sin(i);',
+        '  return s;',
+        '}',
+        '',
+      ].join('\n'),
     );
     writeFileSync(
       join(dir, 'src', 'main.ts'),
@@ -129,7 +143,10 @@ describe('profileNodeFile: TypeScript', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'commonjs' }));
     const file = join(dir, 'main.ts');
-    writeFileSync(file, 'function spin(n: number): number {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i % 3;\n  return s;\n}\nawait Promise.resolve();\nconsole.log(spin(5e6));\n');
+    writeFileSync(
+      file,
+      'function spin(n: number): number {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i % 3;\n  return s;\n}\nawait Promise.resolve();\nconsole.log(spin(5e6));\n',
+    );
     const r = await profileNodeFile({ file });
     assert.equal(r.run.exitCode, 0, r.run.stderrTail);
     assert.deepEqual(
@@ -170,7 +187,10 @@ describe('profileNodeFile: programs that fail', () => {
   });
 
   it('says which setting to change when node is not found', async () => {
-    await assert.rejects(profileNodeFile({ file: join(programs, 'tiny.js'), nodePath: join(scratch, 'no-such-node') }), userError([/was not found/, /perfLab\.nodePath/]));
+    await assert.rejects(
+      profileNodeFile({ file: join(programs, 'tiny.js'), nodePath: join(scratch, 'no-such-node') }),
+      userError([/was not found/, /perfLab\.nodePath/]),
+    );
   });
 
   it('lists the supported extensions for any other file', async () => {
@@ -184,7 +204,10 @@ describe('profileNodeFile: programs that fail', () => {
     const r = await profileNodeFile({ file: join(programs, 'tiny.js'), samplingIntervalUs: 2_000_000 });
     assert.equal(r.profile.sampleStack.length, 0);
     assert.equal(r.run.exitCode, 0);
-    assert.ok(r.notes.some((n) => /no samples/.test(n) && /smaller sampling interval/.test(n)), r.notes.join('\n'));
+    assert.ok(
+      r.notes.some((n) => /no samples/.test(n) && /smaller sampling interval/.test(n)),
+      r.notes.join('\n'),
+    );
   });
 });
 
@@ -222,7 +245,10 @@ describe('profileNodeFile: stopping a program that never ends', () => {
   });
 
   it('fails with a clear message when the program cannot answer, and still kills it', async () => {
-    await assert.rejects(profileNodeFile({ file: join(programs, 'blocked.js'), timeoutMs: 300 }), userError([/stopped after/, /no samples could be saved/, /perfLab\.timeout/]));
+    await assert.rejects(
+      profileNodeFile({ file: join(programs, 'blocked.js'), timeoutMs: 300 }),
+      userError([/stopped after/, /no samples could be saved/, /perfLab\.timeout/]),
+    );
   });
 
   it('cancels before starting when the signal is already aborted', async () => {
@@ -255,7 +281,10 @@ describe('profileNodeFile: the run', () => {
     assert.deepEqual(r.run.args, ['--flag', 'two words']);
     assert.equal(r.run.samplingIntervalUs, 100);
     assert.ok(r.run.durationMs > 0);
-    assert.ok(steps.some((s) => /^Running where\.js/.test(s)), steps.join(' | '));
+    assert.ok(
+      steps.some((s) => /^Running where\.js/.test(s)),
+      steps.join(' | '),
+    );
     const summary = runSummary(r.run);
     assert.equal(summary.runtime, `${process.execPath} (${process.version})`);
     assert.ok(!('stderrTail' in summary));
@@ -295,7 +324,7 @@ describe('probeNode', () => {
       fake,
       [
         `#!${process.execPath}`,
-        "const args = process.argv.slice(2);",
+        'const args = process.argv.slice(2);',
         "if (args.includes('--no-maglev-inlining')) { console.error(process.argv0 + ': bad option: --no-maglev-inlining'); process.exit(9); }",
         "const r = require('node:child_process').spawnSync(process.execPath, args, { stdio: 'inherit' });",
         'process.exit(r.status ?? 1);',
@@ -309,7 +338,16 @@ describe('probeNode', () => {
 
 describe('parseNodeSyntaxError', () => {
   it("reads file, line, caret column and message from node's stderr", () => {
-    const stderr = ['/a/b.js:3', '\tlet x = ;', '\t        ^', '', "SyntaxError: Unexpected token ';'", '    at wrapSafe (node:internal/modules/cjs/loader:1464:18)', '', 'Node.js v20.20.2'].join('\n');
+    const stderr = [
+      '/a/b.js:3',
+      '\tlet x = ;',
+      '\t        ^',
+      '',
+      "SyntaxError: Unexpected token ';'",
+      '    at wrapSafe (node:internal/modules/cjs/loader:1464:18)',
+      '',
+      'Node.js v20.20.2',
+    ].join('\n');
     assert.deepEqual(parseNodeSyntaxError(stderr), { file: '/a/b.js', line: 3, column: 10, message: "Unexpected token ';'" });
     assert.equal(parseNodeSyntaxError('Error: Cannot find module'), undefined);
   });

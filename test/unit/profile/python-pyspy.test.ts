@@ -21,11 +21,15 @@ before(async () => {
 });
 
 function lineOf(file: string, text: string): number {
-  return readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  return (
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1
+  );
 }
 
 describe('sampling with py-spy', () => {
-  it('finds py-spy next to a virtual environment\'s interpreter, and not for one without it', async () => {
+  it("finds py-spy next to a virtual environment's interpreter, and not for one without it", async () => {
     const spy = await findPySpy(await probePython(python), python);
     assert.ok(spy, 'py-spy is found in the test environment');
     assert.equal(spy.path, join(root, '.cache', 'py-venv', 'bin', 'py-spy'));
@@ -34,13 +38,22 @@ describe('sampling with py-spy', () => {
     assert.equal(await findPySpy({ execPath: '/usr/bin/python3', version: '3', scripts: ['/usr/bin'] }), undefined);
   });
 
-  it('names the hot function and its lines, and leaves py-spy\'s messages out of the program\'s output', async () => {
+  it("names the hot function and its lines, and leaves py-spy's messages out of the program's output", async () => {
     let stdout = '';
-    const r = await profilePythonFile({ file: pairwise, args: ['2500'], mode: 'sampling', pythonPath: python, onOutput: (s, t) => s === 'stdout' && (stdout += t) });
+    const r = await profilePythonFile({
+      file: pairwise,
+      args: ['2500'],
+      mode: 'sampling',
+      pythonPath: python,
+      onOutput: (s, t) => s === 'stdout' && (stdout += t),
+    });
     assert.match(r.run.profiler!, /^py-spy \d/);
     assert.equal(r.run.exitCode, 0);
     assert.equal(stdout, 'sum of 3123750 distances: 2075915.484610\n');
-    assert.ok(r.notes.some((n) => /Sampled by py-spy/.test(n)), r.notes.join('\n'));
+    assert.ok(
+      r.notes.some((n) => /Sampled by py-spy/.test(n)),
+      r.notes.join('\n'),
+    );
     // py-spy samples every 10 ms at the finest (PY_SPY_MIN_INTERVAL_US).
     assert.equal(r.run.samplingIntervalUs, 10_000);
     assert.ok(r.profile.sampleStack.length > 20, `only ${r.profile.sampleStack.length} samples`);
@@ -51,7 +64,11 @@ describe('sampling with py-spy', () => {
     assert.equal(distance.file, pairwise);
     assert.equal(stats.filter((f) => f.name === 'distance').length, 1);
     assert.ok(distance.self / totalWeight(r.profile) > 0.3, `distance has ${distance.self} of ${totalWeight(r.profile)}`);
-    assert.deepEqual(r.profile.frames.filter((f) => f.file.endsWith('perf_lab_profile.py')), [], 'the helper\'s frames are left out');
+    assert.deepEqual(
+      r.profile.frames.filter((f) => f.file.endsWith('perf_lab_profile.py')),
+      [],
+      "the helper's frames are left out",
+    );
     const lines = lineStats(r.profile).get(pairwise)!;
     const first = lineOf(pairwise, 'def distance');
     const last = lineOf(pairwise, 'return math.sqrt');
@@ -59,7 +76,7 @@ describe('sampling with py-spy', () => {
     assert.ok(inside > 0.3 * totalWeight(r.profile), 'the lines of distance carry its time');
   });
 
-  it('reports the script\'s own exit status and keeps the samples of a stopped script', async () => {
+  it("reports the script's own exit status and keeps the samples of a stopped script", async () => {
     const failing = join(scratch, 'exit3.py');
     writeFileSync(failing, 'import sys\n\ndef work():\n    return sum(i * i for i in range(3_000_000))\n\nwork()\nsys.exit(3)\n');
     const r = await profilePythonFile({ file: failing, mode: 'sampling', pythonPath: python });
@@ -82,8 +99,8 @@ describe('sampling with py-spy', () => {
   });
 });
 
-describe('converting py-spy\'s speedscope file', () => {
-  it('names methods and functions by their first line, drops the helper\'s frames and weighs lines', () => {
+describe("converting py-spy's speedscope file", () => {
+  it("names methods and functions by their first line, drops the helper's frames and weighs lines", () => {
     const file = join(scratch, 'shapes.py');
     writeFileSync(file, 'class Shape:\n    def area(self):\n        a = 1\n        return a * 2\n\ndef main():\n    s = Shape()\n    return s.area()\n');
     const helper = pythonHelperPath();
@@ -102,7 +119,12 @@ describe('converting py-spy\'s speedscope file', () => {
       },
       profiles: [
         // The helper starting its control thread from run_script, and its control thread, are left out.
-        { type: 'sampled', unit: 'seconds', samples: [[0, 1, 2, 3], [0, 1, 2, 4], [0, 1, 2, 4], [5], [0, 1, 6, 7]], weights: [0.001, 0.001, 0.001, 0.001, 0.001] },
+        {
+          type: 'sampled',
+          unit: 'seconds',
+          samples: [[0, 1, 2, 3], [0, 1, 2, 4], [0, 1, 2, 4], [5], [0, 1, 6, 7]],
+          weights: [0.001, 0.001, 0.001, 0.001, 0.001],
+        },
       ],
     };
     const input = join(scratch, 'spy.json');
@@ -117,7 +139,7 @@ describe('converting py-spy\'s speedscope file', () => {
         ['Shape.area', 2],
       ],
     );
-    assert.equal(profile.sampleStack.length, 3, 'the helper\'s own stacks are left out');
+    assert.equal(profile.sampleStack.length, 3, "the helper's own stacks are left out");
     assert.equal(totalWeight(profile), 3);
     assert.deepEqual([...lineStats(profile).get(file)!].sort(), [
       [3, 1],

@@ -18,7 +18,11 @@ const scratch = mkdtempSync(join(tmpdir(), 'perf-lab-python-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function lineOf(file: string, text: string): number {
-  return readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  return (
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1
+  );
 }
 
 function userError(patterns: RegExp[]) {
@@ -40,7 +44,13 @@ describe('profilePythonFile', () => {
     const stats = functionStats(r.profile);
     // cProfile's own per-call cost lands partly in the caller's self time, so distance and its caller trade places.
     const top = stats.find((f) => f.name === 'distance')!;
-    assert.ok(stats.slice(0, 3).includes(top), `distance is among the top three: ${stats.slice(0, 3).map((f) => f.name).join(', ')}`);
+    assert.ok(
+      stats.slice(0, 3).includes(top),
+      `distance is among the top three: ${stats
+        .slice(0, 3)
+        .map((f) => f.name)
+        .join(', ')}`,
+    );
     assert.ok(top.total > 0.3 * totalWeight(r.profile));
     assert.equal(top.file, pairwise);
     assert.equal(top.line, lineOf(pairwise, 'def distance'));
@@ -52,7 +62,10 @@ describe('profilePythonFile', () => {
     // distance is reached through <module> -> main -> pairwise_sum, with the helper's own frames left out.
     const sum = stats.find((f) => f.name === 'pairwise_sum')!;
     assert.ok(sum.total >= top.total, 'pairwise_sum includes distance');
-    assert.deepEqual(r.profile.frames.filter((f) => f.file.endsWith('perf_lab_profile.py')), []);
+    assert.deepEqual(
+      r.profile.frames.filter((f) => f.file.endsWith('perf_lab_profile.py')),
+      [],
+    );
     assert.ok(r.notes.some((x) => /caller -> callee edges/.test(x)));
     // The command line's table shows the exact counts.
     assert.match(topTable(r.profile, 5), /distance .* 19,900\n/);
@@ -67,7 +80,11 @@ describe('profilePythonFile', () => {
     // Shares of the whole run move with the machine's load (start-up, the sampler's own turns); what must hold is
     // where the script's time goes: distance is the hottest function, and its own lines carry its time.
     const hottest = [...stats].sort((a, b) => b.self - a.self)[0]!;
-    assert.equal(hottest.name, 'distance', `the hottest function is ${hottest.name} (${hottest.self}), distance has ${distance.self} of ${totalWeight(r.profile)}`);
+    assert.equal(
+      hottest.name,
+      'distance',
+      `the hottest function is ${hottest.name} (${hottest.self}), distance has ${distance.self} of ${totalWeight(r.profile)}`,
+    );
     assert.ok(distance.self / totalWeight(r.profile) > 0.1, `distance has ${distance.self} of ${totalWeight(r.profile)}`);
     const lines = lineStats(r.profile).get(pairwise)!;
     const first = lineOf(pairwise, 'def distance');
@@ -144,7 +161,7 @@ describe('pstats files', () => {
     await assert.rejects(readProfile(bogus), /not a cProfile\/pstats file/);
   });
 
-  it('rejects JSON that is not the helper\'s', () => {
+  it("rejects JSON that is not the helper's", () => {
     assert.throws(() => parsePythonProfile('{"format":"other"}', 'x.json'), /not a Perf Lab Python profile/);
   });
 });

@@ -21,7 +21,15 @@ function rows(stdout: string): { name: string; selfPct: number }[] {
   return lines
     .slice(head + 2)
     .filter((l) => l.trim() !== '' && !l.startsWith('Wrote'))
-    .map((l) => ({ name: l.split(/\s{2,}/)[0]!, selfPct: Number(l.slice(selfPctAt - 2, selfPctAt + 6).trim().replace('%', '')) }));
+    .map((l) => ({
+      name: l.split(/\s{2,}/)[0]!,
+      selfPct: Number(
+        l
+          .slice(selfPctAt - 2, selfPctAt + 6)
+          .trim()
+          .replace('%', ''),
+      ),
+    }));
 }
 
 describe('perf-lab report', () => {
@@ -87,6 +95,7 @@ describe('perf-lab report', () => {
     const truncated = await perfLab('report', cut);
     assert.equal(truncated.code, 1);
     assert.match(truncated.stderr, /cut\.cpuprofile is not valid JSON: it ends after 3000 bytes/);
-    for (const args of [['report'], ['report', 'a', 'b'], ['report', 'a.cpuprofile', '--top', 'x']]) assert.equal((await perfLab(...args)).code, 2, args.join(' '));
+    for (const args of [['report'], ['report', 'a', 'b'], ['report', 'a.cpuprofile', '--top', 'x']])
+      assert.equal((await perfLab(...args)).code, 2, args.join(' '));
   });
 });

@@ -23,10 +23,21 @@ describe('mapProfileToSources', () => {
   const src = join(scratch, 'src');
   mkdirSync(src);
   // Two functions named `hot`: the bundler renames one of them.
-  writeFileSync(join(src, 'a.ts'), ['export function hot(n: number): number {', '  let s = 0;', '  for (let i = 0; i < n; i++) s += Math.sqrt(i);', '  return s;', '}', ''].join('\n'));
+  writeFileSync(
+    join(src, 'a.ts'),
+    ['export function hot(n: number): number {', '  let s = 0;', '  for (let i = 0; i < n; i++) s += Math.sqrt(i);', '  return s;', '}', ''].join('\n'),
+  );
   writeFileSync(
     join(src, 'main.ts'),
-    ["import { hot as other } from './a';", 'interface P { x: number }', 'function hot(p: P): number {', '  return p.x * 2;', '}', 'console.log(other(10) + hot({ x: 1 }));', ''].join('\n'),
+    [
+      "import { hot as other } from './a';",
+      'interface P { x: number }',
+      'function hot(p: P): number {',
+      '  return p.x * 2;',
+      '}',
+      'console.log(other(10) + hot({ x: 1 }));',
+      '',
+    ].join('\n'),
   );
   const out = join(scratch, 'out');
   mkdirSync(out);
@@ -41,7 +52,13 @@ describe('mapProfileToSources', () => {
     // Positions as V8 reports them: a function at its parameter list, the script at its first character.
     const renamed = find(code, 'function hot2(');
     const original = find(code, 'function hot(');
-    const gen = (name: string, at: { line: number; column: number }, offset: number): Frame => ({ name, file: bundle.outFile, line: at.line, column: at.column + offset, kind: 'js' });
+    const gen = (name: string, at: { line: number; column: number }, offset: number): Frame => ({
+      name,
+      file: bundle.outFile,
+      line: at.line,
+      column: at.column + offset,
+      kind: 'js',
+    });
     const b = new ProfileBuilder('ms');
     const top = b.frame({ name: '(anonymous)', file: bundle.outFile, line: 1, column: 1, kind: 'js' });
     const hot2 = b.frame(gen('hot2', renamed, 'function hot2'.length));

@@ -66,7 +66,11 @@ describe('speedscope importer', () => {
   });
 
   it('says what is wrong', () => {
-    const refuses = (text: string, pattern: RegExp) => assert.throws(() => parseSpeedscope(text, 'bad.speedscope.json'), (e: unknown) => e instanceof ProfileFormatError && pattern.test(e.message) && e.message.includes('bad.speedscope.json'));
+    const refuses = (text: string, pattern: RegExp) =>
+      assert.throws(
+        () => parseSpeedscope(text, 'bad.speedscope.json'),
+        (e: unknown) => e instanceof ProfileFormatError && pattern.test(e.message) && e.message.includes('bad.speedscope.json'),
+      );
     const head = `"$schema": "${SPEEDSCOPE_SCHEMA}", "shared": {"frames": [{"name": "a"}]}`;
     refuses(`{${head}, "profiles": []}`, /no profiles/);
     refuses(`{${head}, "profiles": [{"type": "sampled", "unit": "none", "samples": [[0], [5]], "weights": [1, 1]}]}`, /frame 5/);

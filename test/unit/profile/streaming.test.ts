@@ -16,7 +16,8 @@ const fixtures = join(__dirname, '..', '..', 'fixtures');
 function events(text: string, chunk?: number): string[] {
   const out: string[] = [];
   const handler: ScanHandler = {
-    action: (path: JsonPath) => (path[path.length - 1] === 'n' ? { push: (x) => out.push(`${path.join('.')}#${x}`), end: () => out.push(`${path.join('.')}#end`) } : 'descend'),
+    action: (path: JsonPath) =>
+      path[path.length - 1] === 'n' ? { push: (x) => out.push(`${path.join('.')}#${x}`), end: () => out.push(`${path.join('.')}#end`) } : 'descend',
     value: (path, v) => out.push(`${path.join('.')}=${JSON.stringify(v)}`),
     leave: (path) => out.push(`${path.join('.')}/`),
   };
@@ -67,7 +68,11 @@ describe('streaming JSON scanner', () => {
   });
 
   it('refuses broken JSON with the byte where it broke', () => {
-    const refuses = (text: string, pattern: RegExp) => assert.throws(() => events(text), (e: unknown) => e instanceof ProfileFormatError && pattern.test(e.message) && e.message.includes('doc.json'));
+    const refuses = (text: string, pattern: RegExp) =>
+      assert.throws(
+        () => events(text),
+        (e: unknown) => e instanceof ProfileFormatError && pattern.test(e.message) && e.message.includes('doc.json'),
+      );
     refuses('{"n": [1, 2', /ends after 11 bytes/);
     refuses('{"n": [1,, 2]}', /before ","/);
     refuses('{"n": [1, 2,]}', /after ","/);
@@ -138,6 +143,9 @@ describe('streaming .cpuprofile reader', () => {
   it('names the file and what is wrong when the file is broken', async () => {
     const path = join(dir, 'cut.cpuprofile');
     writeFileSync(path, readFileSync(join(fixtures, 'nbody.cpuprofile'), 'utf8').slice(0, 5000));
-    await assert.rejects(readCpuProfileFile(path, 'cut.cpuprofile'), (e: unknown) => e instanceof ProfileFormatError && /cut\.cpuprofile is not valid JSON: it ends after 5000 bytes/.test(e.message));
+    await assert.rejects(
+      readCpuProfileFile(path, 'cut.cpuprofile'),
+      (e: unknown) => e instanceof ProfileFormatError && /cut\.cpuprofile is not valid JSON: it ends after 5000 bytes/.test(e.message),
+    );
   });
 });

@@ -49,18 +49,49 @@ describe('Chrome trace importer', () => {
   });
 
   it('puts each thread of a multi-thread trace under a root frame named after it', () => {
-    const node = (id: number, name: string, parent?: number) => ({ id, callFrame: { functionName: name, scriptId: 1, url: name === '(root)' ? '' : 'file:///w.js', lineNumber: id, columnNumber: 0 }, ...(parent ? { parent } : {}) });
+    const node = (id: number, name: string, parent?: number) => ({
+      id,
+      callFrame: { functionName: name, scriptId: 1, url: name === '(root)' ? '' : 'file:///w.js', lineNumber: id, columnNumber: 0 },
+      ...(parent ? { parent } : {}),
+    });
     const events = [
       { ph: 'M', name: 'thread_name', pid: 1, tid: 10, args: { name: 'CrRendererMain' } },
       { ph: 'M', name: 'thread_name', pid: 1, tid: 11, args: { name: 'DedicatedWorker thread' } },
       { ph: 'P', name: 'Profile', id: '0x1', pid: 1, tid: 10, ts: 1000, args: { data: { startTime: 1000 } } },
       { ph: 'P', name: 'Profile', id: '0x2', pid: 1, tid: 11, ts: 2000, args: { data: { startTime: 2000 } } },
-      { ph: 'P', name: 'ProfileChunk', id: '0x1', pid: 1, tid: 10, args: { data: { cpuProfile: { nodes: [node(1, '(root)'), node(2, 'main', 1)], samples: [2, 2] }, timeDeltas: [100, 1000] } } },
-      { ph: 'P', name: 'ProfileChunk', id: '0x2', pid: 1, tid: 11, args: { data: { cpuProfile: { nodes: [node(1, '(root)'), node(2, 'work', 1)], samples: [2] }, timeDeltas: [500] } } },
-      { ph: 'P', name: 'ProfileChunk', id: '0x2', pid: 1, tid: 11, args: { data: { cpuProfile: { nodes: [node(3, 'inner', 2)], samples: [3, 3] }, timeDeltas: [2000, 2000] } } },
+      {
+        ph: 'P',
+        name: 'ProfileChunk',
+        id: '0x1',
+        pid: 1,
+        tid: 10,
+        args: { data: { cpuProfile: { nodes: [node(1, '(root)'), node(2, 'main', 1)], samples: [2, 2] }, timeDeltas: [100, 1000] } },
+      },
+      {
+        ph: 'P',
+        name: 'ProfileChunk',
+        id: '0x2',
+        pid: 1,
+        tid: 11,
+        args: { data: { cpuProfile: { nodes: [node(1, '(root)'), node(2, 'work', 1)], samples: [2] }, timeDeltas: [500] } },
+      },
+      {
+        ph: 'P',
+        name: 'ProfileChunk',
+        id: '0x2',
+        pid: 1,
+        tid: 11,
+        args: { data: { cpuProfile: { nodes: [node(3, 'inner', 2)], samples: [3, 3] }, timeDeltas: [2000, 2000] } },
+      },
     ];
     const q = parseChromeTrace(JSON.stringify({ traceEvents: events }), 'threads.json');
-    const paths = new Set([...q.sampleStack].map((s) => stackPath(q, s).map((f) => q.frames[f]!.name).join(';')));
+    const paths = new Set(
+      [...q.sampleStack].map((s) =>
+        stackPath(q, s)
+          .map((f) => q.frames[f]!.name)
+          .join(';'),
+      ),
+    );
     assert.deepEqual([...paths].sort(), ['CrRendererMain (pid 1);main', 'DedicatedWorker thread (pid 1);work', 'DedicatedWorker thread (pid 1);work;inner']);
     // Worker: samples at 2.5, 4.5, 6.5 ms from its start; each stands for the time to the next, the last for the mean gap.
     const w = stackWeights(q);
@@ -70,7 +101,11 @@ describe('Chrome trace importer', () => {
   });
 
   it('says what is wrong with a trace that has no CPU profile', () => {
-    const refuses = (text: string, pattern: RegExp) => assert.throws(() => parseChromeTrace(text, 'bad.json'), (e: unknown) => e instanceof ProfileFormatError && pattern.test(e.message) && e.message.includes('bad.json'));
+    const refuses = (text: string, pattern: RegExp) =>
+      assert.throws(
+        () => parseChromeTrace(text, 'bad.json'),
+        (e: unknown) => e instanceof ProfileFormatError && pattern.test(e.message) && e.message.includes('bad.json'),
+      );
     refuses('[{"ph": "X", "name": "task", "ts": 1, "dur": 2, "pid": 1, "tid": 1}]', /none of its 1 events is a CPU profile sample/);
     refuses('{"traceEvents": []}', /holds no events/);
     refuses('{"traceEvents": 3}', /"traceEvents" is not an array/);

@@ -21,7 +21,11 @@ export async function buildBatch(python: string, kernels: PythonKernel[], target
       : target === 'cython'
         ? { [`${module}.pyx`]: emitCythonBatch(kernels), [CYTHON_RUNTIME_HEADER]: PY_NATIVE_RUNTIME }
         : { [`${module}.cpp`]: emitPybind11Batch(kernels, module) };
-  const hash = createHash('sha256').update(python).update(JSON.stringify(Object.entries(files))).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(python)
+    .update(JSON.stringify(Object.entries(files)))
+    .digest('hex')
+    .slice(0, 16);
   const dir = join(ROOT, '.cache', 'python-backends', `${target}-${hash}`);
   await mkdir(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);

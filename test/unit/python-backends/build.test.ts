@@ -29,7 +29,7 @@ function fails(patterns: RegExp[]) {
 describe('pybind11 build', () => {
   const good = '#include <pybind11/pybind11.h>\nPYBIND11_MODULE(twice, m) { m.def("twice", [](long x) { return 2 * x; }); }\n';
 
-  it('builds with the interpreter\'s headers and suffix, then reuses the module', async () => {
+  it("builds with the interpreter's headers and suffix, then reuses the module", async () => {
     const dir = mkdtempSync(join(scratch, 'ok-'));
     writeFileSync(join(dir, 'twice.cpp'), good);
     const first = await buildPybind11({ python, dir, source: 'twice.cpp', module: 'twice', flags: PYBIND11_FLAGS });
@@ -40,21 +40,27 @@ describe('pybind11 build', () => {
     assert.match(again.log[0]!, /built before/);
   });
 
-  it('shows the compiler\'s log when the C++ does not compile', async () => {
+  it("shows the compiler's log when the C++ does not compile", async () => {
     const dir = mkdtempSync(join(scratch, 'bad-'));
     writeFileSync(join(dir, 'broken.cpp'), '#include <pybind11/pybind11.h>\nint f() { return not_declared_anywhere; }\n');
-    await assert.rejects(buildPybind11({ python, dir, source: 'broken.cpp', module: 'broken', flags: PYBIND11_FLAGS }), fails([/Compiling the pybind11 module/, /Compiler log:/, /not_declared_anywhere/]));
+    await assert.rejects(
+      buildPybind11({ python, dir, source: 'broken.cpp', module: 'broken', flags: PYBIND11_FLAGS }),
+      fails([/Compiling the pybind11 module/, /Compiler log:/, /not_declared_anywhere/]),
+    );
   });
 
   it('says how to install a compiler when there is none', async () => {
     const dir = mkdtempSync(join(scratch, 'nocxx-'));
     writeFileSync(join(dir, 'twice.cpp'), good);
-    await assert.rejects(buildPybind11({ python, dir, source: 'twice.cpp', module: 'twice', flags: PYBIND11_FLAGS, env: { ...process.env, CXX: '/nonexistent/g++' } }), fails([/No C\+\+ compiler/, /apt-get install g\+\+/, /CXX/]));
+    await assert.rejects(
+      buildPybind11({ python, dir, source: 'twice.cpp', module: 'twice', flags: PYBIND11_FLAGS, env: { ...process.env, CXX: '/nonexistent/g++' } }),
+      fails([/No C\+\+ compiler/, /apt-get install g\+\+/, /CXX/]),
+    );
   });
 });
 
 describe('Cython build', () => {
-  it('builds a .pyx with Cython\'s own build and cleans its scratch folder', async () => {
+  it("builds a .pyx with Cython's own build and cleans its scratch folder", async () => {
     const dir = mkdtempSync(join(scratch, 'cy-'));
     writeFileSync(join(dir, 'cube.pyx'), 'def cube(long long x):\n    return x * x * x\n');
     const r = await buildCython({ python, dir, source: 'cube.pyx', module: 'cube' });

@@ -19,13 +19,18 @@ before(async () => {
 
 for (const target of ['cython', 'pybind11'] as const) {
   describe(`${target} backend against CPython`, () => {
-    it('gives CPython\'s results, mutations and exceptions on every kernel, bailing out only where it must', { timeout: 900_000 }, async () => {
+    it("gives CPython's results, mutations and exceptions on every kernel, bailing out only where it must", { timeout: 900_000 }, async () => {
       const { dir, wrappers } = await buildBatch(python, kernels, target);
       const reports = await runDifferential(python, dir, kernels, wrappers, 1234, 300_000);
-      if (process.env.PERF_LAB_VERBOSE) console.log(reports.map((r) => `${r.fn}: ${r.cases} calls, ${r.fallbacks} fell back, ${r.mismatchCount} differ`).join("\n"));
+      if (process.env.PERF_LAB_VERBOSE)
+        console.log(reports.map((r) => `${r.fn}: ${r.cases} calls, ${r.fallbacks} fell back, ${r.mismatchCount} differ`).join('\n'));
       assert.equal(reports.length, KERNEL_CASES.length);
       for (const r of reports) {
-        assert.equal(r.mismatchCount, 0, `${target} ${r.fn}: ${r.mismatchCount} of ${r.cases} calls differ from CPython, e.g. ${JSON.stringify(r.mismatches, null, 1)}`);
+        assert.equal(
+          r.mismatchCount,
+          0,
+          `${target} ${r.fn}: ${r.mismatchCount} of ${r.cases} calls differ from CPython, e.g. ${JSON.stringify(r.mismatches, null, 1)}`,
+        );
         assert.equal(r.calls, r.cases);
         // The compiled code really ran: most calls did not fall back to the original.
         assert.ok(r.fallbacks < r.cases * 0.6, `${target} ${r.fn}: ${r.fallbacks} of ${r.cases} calls fell back`);
@@ -33,7 +38,8 @@ for (const target of ['cython', 'pybind11'] as const) {
       const byFn = new Map(reports.map((r) => [r.fn, r]));
       // Inputs beyond 64 bits, zero divisors and bad math arguments did reach the bail-out path.
       for (const fn of ['int_ops', 'int_pow', 'float_ops', 'arrays']) assert.ok(byFn.get(fn)!.fallbacks > 0, `${target} ${fn}: no call bailed out`);
-      for (const fn of ['mandelbrot', 'collatz_steps', 'advance', 'relax', 'pairwise_sum', 'loops']) assert.equal(byFn.get(fn)!.fallbacks, 0, `${target} ${fn} fell back`);
+      for (const fn of ['mandelbrot', 'collatz_steps', 'advance', 'relax', 'pairwise_sum', 'loops'])
+        assert.equal(byFn.get(fn)!.fallbacks, 0, `${target} ${fn} fell back`);
     });
   });
 }

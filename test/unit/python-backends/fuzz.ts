@@ -27,8 +27,11 @@ async function fuzzTarget(python: string, kernels: PythonKernel[], target: Pytho
   const all = reports.flat();
   const sum = (f: (r: DifferentialReport) => number) => all.reduce((n, r) => n + f(r), 0);
   const differ = sum((r) => r.mismatchCount);
-  console.log(`${target}: ${sum((r) => r.cases)} calls over ${kernels.length} kernels, ${sum((r) => r.fallbacks)} fell back to the original, ${differ} differ from CPython (${((performance.now() - started) / 1000).toFixed(0)} s, seed ${seed})`);
-  for (const r of all.filter((x) => x.mismatchCount > 0).slice(0, 5)) console.log(`  ${r.fn}: ${r.mismatchCount} of ${r.cases} differ, e.g. ${JSON.stringify(r.mismatches[0])}`);
+  console.log(
+    `${target}: ${sum((r) => r.cases)} calls over ${kernels.length} kernels, ${sum((r) => r.fallbacks)} fell back to the original, ${differ} differ from CPython (${((performance.now() - started) / 1000).toFixed(0)} s, seed ${seed})`,
+  );
+  for (const r of all.filter((x) => x.mismatchCount > 0).slice(0, 5))
+    console.log(`  ${r.fn}: ${r.mismatchCount} of ${r.cases} differ, e.g. ${JSON.stringify(r.mismatches[0])}`);
   return differ;
 }
 

@@ -22,33 +22,144 @@ export interface KernelCase {
 }
 
 export const KERNEL_CASES: KernelCase[] = [
-  { id: 'int_ops', file: join(FIXTURES, 'semantics.py'), fn: 'int_ops', calls: '[(I(), I()) for _ in range(300)] + [(7, -2), (-7, 2), (-7, -2), (2**62, 4), (-(2**63), -1), (5, 0)]' },
-  { id: 'float_ops', file: join(FIXTURES, 'semantics.py'), fn: 'float_ops', calls: '[(F(), F()) for _ in range(300)] + [(-0.0, 1.0), (1.0, math.inf), (-1.0, math.inf), (1.0, 0.1), (-4.0, 2.0), (1e308, 10.0)]' },
-  { id: 'int_pow', file: join(FIXTURES, 'semantics.py'), fn: 'int_pow', calls: '[(I(-6, 6), I(-2, 30)) for _ in range(200)] + [(I(-50, 50), I(0, 70)) for _ in range(20)] + [(2, 62), (2, 63), (-2, 63), (3, 40), (0, 0)]' },
-  { id: 'mixed', file: join(FIXTURES, 'semantics.py'), fn: 'mixed', calls: '[(I(-40, 40), F()) for _ in range(200)] + [(5, -0.0), (3, math.inf), (4, math.nan)]' },
+  {
+    id: 'int_ops',
+    file: join(FIXTURES, 'semantics.py'),
+    fn: 'int_ops',
+    calls: '[(I(), I()) for _ in range(300)] + [(7, -2), (-7, 2), (-7, -2), (2**62, 4), (-(2**63), -1), (5, 0)]',
+  },
+  {
+    id: 'float_ops',
+    file: join(FIXTURES, 'semantics.py'),
+    fn: 'float_ops',
+    calls: '[(F(), F()) for _ in range(300)] + [(-0.0, 1.0), (1.0, math.inf), (-1.0, math.inf), (1.0, 0.1), (-4.0, 2.0), (1e308, 10.0)]',
+  },
+  {
+    id: 'int_pow',
+    file: join(FIXTURES, 'semantics.py'),
+    fn: 'int_pow',
+    calls: '[(I(-6, 6), I(-2, 30)) for _ in range(200)] + [(I(-50, 50), I(0, 70)) for _ in range(20)] + [(2, 62), (2, 63), (-2, 63), (3, 40), (0, 0)]',
+  },
+  {
+    id: 'mixed',
+    file: join(FIXTURES, 'semantics.py'),
+    fn: 'mixed',
+    calls: '[(I(-40, 40), F()) for _ in range(200)] + [(5, -0.0), (3, math.inf), (4, math.nan)]',
+  },
   { id: 'loops', file: join(FIXTURES, 'semantics.py'), fn: 'loops', calls: '[(I(-5, 200),) for _ in range(100)]' },
-  { id: 'arrays', file: join(FIXTURES, 'semantics.py'), fn: 'arrays', calls: '[(FL(I(0, 8)), FG(I(0, 4), I(0, 4))) for _ in range(100)] + [([1.0, 2.0], [[1.0], [2.0, 3.0]]), ([1, 2], [[1.0]])]' },
-  { id: 'mandelbrot', file: join(EXAMPLES, 'mandelbrot.py'), fn: 'mandelbrot', params: ['int', 'int', 'int'], calls: '[(I(0, 30), I(0, 20), I(0, 60)) for _ in range(20)]' },
-  { id: 'collatz_steps', file: join(EXAMPLES, 'collatz.py'), fn: 'collatz_steps', params: ['int'], calls: '[(I(0, 3000),) for _ in range(10)] + [(0,), (1,), (2,)]' },
-  { id: 'nbody_advance', file: join(EXAMPLES, 'nbody.py'), fn: 'advance', params: ['list[list[float]]', 'list[list[float]]', 'list[float]', 'float', 'int'], calls: '[(*make_system(), F(0.001, 0.05), I(0, 50)) for _ in range(10)]' },
-  { id: 'stencil_relax', file: join(EXAMPLES, 'stencil.py'), fn: 'relax', params: ['ndarray[float64, 2]', 'ndarray[float64, 2]', 'float', 'int'], calls: '[(ND(n, n), ND(n, n), F(0.0, 0.1), I(0, 4)) for n in (0, 1, 2, 3, 7, 16)]' },
-  { id: 'pairwise_sum', file: join(EXAMPLES, 'pairwise.py'), fn: 'pairwise_sum', params: ['list[tuple[float]]'], calls: '[(make_points(I(0, 60), I(0, 1000)),) for _ in range(10)] + [([],)]' },
-  { id: 'compare_big', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'compare_big', calls: '[(B(), BF()) for _ in range(300)] + [(B(), float(B())) for _ in range(100)] + [(2**53 + 1, 9007199254740992.0), (2**63 - 1, 9.223372036854776e18), (-(2**63), -9.223372036854776e18), (2**53 + 1, math.nan), (3, math.inf)]' },
-  { id: 'equal_big', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'equal_big', calls: '[(B(), BF()) for _ in range(100)] + [(2**53 + 1, 9007199254740992.0), (2**53, 9007199254740992.0)]' },
-  { id: 'sum_ints', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'sum_ints', calls: '[(NI(I(0, 4)),) for _ in range(100)] + [(NI(0),), (np.array([2**62, 2**62]),)]' },
-  { id: 'sum_floats', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'sum_floats', calls: '[(NF(I(0, 4)),) for _ in range(100)] + [(NF(0),), (np.array([1e308, 1e308]),), (np.array([math.inf, -math.inf]),)]' },
-  { id: 'scaled_sum', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'scaled_sum', calls: '[(NF(I(0, 4)), F()) for _ in range(100)] + [(NF(0), 2.0), (np.array([1e300]), 1e300), (np.array([1.0]), math.inf)]' },
+  {
+    id: 'arrays',
+    file: join(FIXTURES, 'semantics.py'),
+    fn: 'arrays',
+    calls: '[(FL(I(0, 8)), FG(I(0, 4), I(0, 4))) for _ in range(100)] + [([1.0, 2.0], [[1.0], [2.0, 3.0]]), ([1, 2], [[1.0]])]',
+  },
+  {
+    id: 'mandelbrot',
+    file: join(EXAMPLES, 'mandelbrot.py'),
+    fn: 'mandelbrot',
+    params: ['int', 'int', 'int'],
+    calls: '[(I(0, 30), I(0, 20), I(0, 60)) for _ in range(20)]',
+  },
+  {
+    id: 'collatz_steps',
+    file: join(EXAMPLES, 'collatz.py'),
+    fn: 'collatz_steps',
+    params: ['int'],
+    calls: '[(I(0, 3000),) for _ in range(10)] + [(0,), (1,), (2,)]',
+  },
+  {
+    id: 'nbody_advance',
+    file: join(EXAMPLES, 'nbody.py'),
+    fn: 'advance',
+    params: ['list[list[float]]', 'list[list[float]]', 'list[float]', 'float', 'int'],
+    calls: '[(*make_system(), F(0.001, 0.05), I(0, 50)) for _ in range(10)]',
+  },
+  {
+    id: 'stencil_relax',
+    file: join(EXAMPLES, 'stencil.py'),
+    fn: 'relax',
+    params: ['ndarray[float64, 2]', 'ndarray[float64, 2]', 'float', 'int'],
+    calls: '[(ND(n, n), ND(n, n), F(0.0, 0.1), I(0, 4)) for n in (0, 1, 2, 3, 7, 16)]',
+  },
+  {
+    id: 'pairwise_sum',
+    file: join(EXAMPLES, 'pairwise.py'),
+    fn: 'pairwise_sum',
+    params: ['list[tuple[float]]'],
+    calls: '[(make_points(I(0, 60), I(0, 1000)),) for _ in range(10)] + [([],)]',
+  },
+  {
+    id: 'compare_big',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'compare_big',
+    calls:
+      '[(B(), BF()) for _ in range(300)] + [(B(), float(B())) for _ in range(100)] + [(2**53 + 1, 9007199254740992.0), (2**63 - 1, 9.223372036854776e18), (-(2**63), -9.223372036854776e18), (2**53 + 1, math.nan), (3, math.inf)]',
+  },
+  {
+    id: 'equal_big',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'equal_big',
+    calls: '[(B(), BF()) for _ in range(100)] + [(2**53 + 1, 9007199254740992.0), (2**53, 9007199254740992.0)]',
+  },
+  {
+    id: 'sum_ints',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'sum_ints',
+    calls: '[(NI(I(0, 4)),) for _ in range(100)] + [(NI(0),), (np.array([2**62, 2**62]),)]',
+  },
+  {
+    id: 'sum_floats',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'sum_floats',
+    calls: '[(NF(I(0, 4)),) for _ in range(100)] + [(NF(0),), (np.array([1e308, 1e308]),), (np.array([math.inf, -math.inf]),)]',
+  },
+  {
+    id: 'scaled_sum',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'scaled_sum',
+    calls: '[(NF(I(0, 4)), F()) for _ in range(100)] + [(NF(0), 2.0), (np.array([1e300]), 1e300), (np.array([1.0]), math.inf)]',
+  },
   { id: 'first_or', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'first_or', calls: '[(NI(I(0, 2)), I()) for _ in range(50)]' },
-  { id: 'largest', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'largest', calls: '[(NI(I(0, 3)), I()) for _ in range(100)] + [(NI(0), 5), (np.array([5]), 5)]' },
+  {
+    id: 'largest',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'largest',
+    calls: '[(NI(I(0, 3)), I()) for _ in range(100)] + [(NI(0), 5), (np.array([5]), 5)]',
+  },
   { id: 'positive', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'positive', calls: '[(NF(I(0, 2)), F()) for _ in range(100)]' },
-  { id: 'elements_vs_float', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'elements_vs_float', calls: '[(NI(I(0, 3)), BF()) for _ in range(200)] + [(np.array([2**53 + 1]), 9007199254740992.0)]' },
-  { id: 'last_vs_float', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'last_vs_float', calls: '[(NI(I(0, 2)), B(), BF()) for _ in range(200)] + [(NI(0), 2**53 + 1, 9007199254740992.0), (np.array([2**53 + 1]), 0, 9007199254740992.0)]' },
-  { id: 'mixed_sum', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'mixed_sum', calls: '[(NI(I(0, 2)), [I(-100, 100) for _ in range(I(0, 2))]) for _ in range(100)]' },
+  {
+    id: 'elements_vs_float',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'elements_vs_float',
+    calls: '[(NI(I(0, 3)), BF()) for _ in range(200)] + [(np.array([2**53 + 1]), 9007199254740992.0)]',
+  },
+  {
+    id: 'last_vs_float',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'last_vs_float',
+    calls: '[(NI(I(0, 2)), B(), BF()) for _ in range(200)] + [(NI(0), 2**53 + 1, 9007199254740992.0), (np.array([2**53 + 1]), 0, 9007199254740992.0)]',
+  },
+  {
+    id: 'mixed_sum',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'mixed_sum',
+    calls: '[(NI(I(0, 2)), [I(-100, 100) for _ in range(I(0, 2))]) for _ in range(100)]',
+  },
   { id: 'chain_kind', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'chain_kind', calls: '[(NF(I(0, 2)), F()) for _ in range(100)]' },
   { id: 'pick', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'pick', calls: '[(NF(I(0, 2)), F(), I(-3, 3)) for _ in range(100)]' },
-  { id: 'halves', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'halves', calls: '[(NF(I(0, 3)), F()) for _ in range(100)] + [(np.array([1.0]), 0.0), (np.array([math.inf]), 2.0), (np.array([1e308]), 1e-10)]' },
+  {
+    id: 'halves',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'halves',
+    calls: '[(NF(I(0, 3)), F()) for _ in range(100)] + [(np.array([1.0]), 0.0), (np.array([math.inf]), 2.0), (np.array([1e308]), 1e-10)]',
+  },
   { id: 'with_helper', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'with_helper', calls: '[(NF(I(0, 2)), F()) for _ in range(100)]' },
-  { id: 'smallest', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'smallest', calls: '[(NF(I(0, 3)), F()) for _ in range(100)] + [(np.array([-0.0]), 0.0), (np.array([0.0]), -0.0), (np.array([math.nan]), 1.0)]' },
+  {
+    id: 'smallest',
+    file: join(FIXTURES, 'numpy_semantics.py'),
+    fn: 'smallest',
+    calls: '[(NF(I(0, 3)), F()) for _ in range(100)] + [(np.array([-0.0]), 0.0), (np.array([0.0]), -0.0), (np.array([math.nan]), 1.0)]',
+  },
   { id: 'promoted', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'promoted', calls: '[(NF(I(0, 3)),) for _ in range(100)]' },
 ];
 
@@ -56,7 +167,13 @@ export const KERNEL_CASES: KernelCase[] = [
 export async function lowerCases(python: string, cases = KERNEL_CASES): Promise<PythonKernel[]> {
   return Promise.all(
     cases.map(async (c) => {
-      const r = await selectPythonKernel({ python, file: c.file, fileName: c.file.split('/').pop()!, functionName: c.fn, ...(c.params ? { params: c.params } : {}) });
+      const r = await selectPythonKernel({
+        python,
+        file: c.file,
+        fileName: c.file.split('/').pop()!,
+        functionName: c.fn,
+        ...(c.params ? { params: c.params } : {}),
+      });
       if (!r.ok) throw new Error(`${c.id}: refused: ${JSON.stringify(r.refusal)}`);
       return r.kernel;
     }),
@@ -69,9 +186,13 @@ export function prefixKernel(kernel: PythonKernel, prefix: string): PythonKernel
   const rename = (n: string) => `${prefix}${n}`;
   for (const f of copy.ir.functions) {
     f.name = rename(f.name);
-    walkPyIr(f.body, () => {}, (e) => {
-      if (e.kind === 'call') e.fn = rename(e.fn);
-    });
+    walkPyIr(
+      f.body,
+      () => {},
+      (e) => {
+        if (e.kind === 'call') e.fn = rename(e.fn);
+      },
+    );
   }
   copy.ir.entry = rename(copy.ir.entry);
   return copy;
@@ -104,8 +225,25 @@ export interface DifferentialReport {
  * Runs differential.py once for every kernel case: the original and its wrapper (`wrappers[i]`, in `dir`) on random
  * and edge-case calls seeded from `seed`, in one Python process.
  */
-export function runDifferential(python: string, dir: string, kernels: PythonKernel[], wrappers: string[], seed: number, timeoutMs: number, repeat = 1): Promise<DifferentialReport[]> {
-  const jobs = KERNEL_CASES.map((c, i) => ({ file: c.file, fn: c.fn, wrapperDir: dir, wrapperModule: wrappers[i], entry: kernels[i]!.ir.entry, calls: c.calls, seed: seed + i, repeat }));
+export function runDifferential(
+  python: string,
+  dir: string,
+  kernels: PythonKernel[],
+  wrappers: string[],
+  seed: number,
+  timeoutMs: number,
+  repeat = 1,
+): Promise<DifferentialReport[]> {
+  const jobs = KERNEL_CASES.map((c, i) => ({
+    file: c.file,
+    fn: c.fn,
+    wrapperDir: dir,
+    wrapperModule: wrappers[i],
+    entry: kernels[i]!.ir.entry,
+    calls: c.calls,
+    seed: seed + i,
+    repeat,
+  }));
   return new Promise((done, fail) => {
     const child = execFile(python, [join(__dirname, 'differential.py')], { maxBuffer: 64 << 20, timeout: timeoutMs }, (err, stdout, stderr) => {
       if (err) return fail(new Error(`differential.py failed: ${String(stderr).slice(-3000)}`));

@@ -52,7 +52,10 @@ describe('instrumentSource', () => {
 
   it('refuses a name that is not a top-level function, saying what it looked for', async () => {
     const ts = await loadTypeScript();
-    assert.throws(() => instrumentSource(ts, 'function f() {}\n', 'k.js', 'g'), (e: unknown) => e instanceof PerfLabError && /no top-level function named g/.test(e.message));
+    assert.throws(
+      () => instrumentSource(ts, 'function f() {}\n', 'k.js', 'g'),
+      (e: unknown) => e instanceof PerfLabError && /no top-level function named g/.test(e.message),
+    );
     assert.throws(() => instrumentSource(ts, 'const g = 3;\n', 'k.js', 'g'), /is not a function/);
   });
 });
@@ -68,7 +71,10 @@ describe('value codec', () => {
     assert.ok(Object.is(back[1], -0));
     const u = decodeValue(encodeValue(new Uint8Array([1, 255]).subarray(1))) as Uint8Array;
     assert.deepEqual(Array.from(u), [255]);
-    const nested = decodeValue(JSON.parse(JSON.stringify(encodeValue(snapshot({ x: new Int32Array([-1]), list: [1, -0, NaN] }))))) as { x: Int32Array; list: number[] };
+    const nested = decodeValue(JSON.parse(JSON.stringify(encodeValue(snapshot({ x: new Int32Array([-1]), list: [1, -0, NaN] }))))) as {
+      x: Int32Array;
+      list: number[];
+    };
     assert.deepEqual(Array.from(nested.x), [-1]);
     assert.ok(Object.is(nested.list[1], -0));
     assert.ok(decodeValue(encodeValue(snapshot(() => 1))) instanceof Unrecordable);
@@ -169,7 +175,10 @@ describe('record', () => {
     assert.equal(rec.totalCalls, 1024);
     assert.equal(rec.calls.length, 20);
     assert.ok(rec.truncated);
-    assert.deepEqual(rec.calls.slice(0, 5).map((c) => c.args[1]), [6, 38, 69, 100, 131]);
+    assert.deepEqual(
+      rec.calls.slice(0, 5).map((c) => c.args[1]),
+      [6, 38, 69, 100, 131],
+    );
   });
 
   it('saves the calls so far when a never-ending program is stopped by the timeout', async () => {
@@ -180,7 +189,10 @@ describe('record', () => {
   });
 
   it('says plainly when the function was never called', async () => {
-    await assert.rejects(record({ file: join(fixtures, 'never.js'), functionName: 'unused' }), (e: unknown) => e instanceof PerfLabError && /^unused was never called in this run; it ran to the end\./.test(e.message));
+    await assert.rejects(
+      record({ file: join(fixtures, 'never.js'), functionName: 'unused' }),
+      (e: unknown) => e instanceof PerfLabError && /^unused was never called in this run; it ran to the end\./.test(e.message),
+    );
   });
 });
 

@@ -29,7 +29,13 @@ test('nonces are random and safe in attributes and policies', () => {
 });
 
 test('the panel page has a strict policy and a nonce on every script', () => {
-  const html = webviewHtml({ scriptUri: 'https://file+.vscode-resource/dist/webview.js', cspSource: 'https://file+.vscode-resource', nonce: 'abc123', data, title: 'T <1>' });
+  const html = webviewHtml({
+    scriptUri: 'https://file+.vscode-resource/dist/webview.js',
+    cspSource: 'https://file+.vscode-resource',
+    nonce: 'abc123',
+    data,
+    title: 'T <1>',
+  });
   assert.equal(
     csp(html),
     "default-src 'none'; img-src https://file+.vscode-resource data:; style-src https://file+.vscode-resource 'nonce-abc123'; script-src 'nonce-abc123'; font-src https://file+.vscode-resource",

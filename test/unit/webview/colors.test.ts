@@ -21,7 +21,7 @@ const palette: KindPalette = {
   python: parseColor('#89d185')!,
 };
 
-test('a function keeps its colour, near its kind\'s hue, with readable text in both themes', () => {
+test("a function keeps its colour, near its kind's hue, with readable text in both themes", () => {
   assert.equal(hashString('main'), hashString('main'));
   assert.notEqual(hashString('main'), hashString('mainx'));
   const dark = parseColor('#1e1e1e')!;

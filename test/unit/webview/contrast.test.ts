@@ -7,11 +7,40 @@ import { boxStyle, contrast, frameFill, Look, mix, parseColor, type KindPalette,
 const THEMES: { name: string; kind: ThemeKind; bg: string; fg: string; js: string; native: string; runtime: string; python: string; border?: string }[] = [
   { name: 'Dark Modern', kind: 'dark', bg: '#1f1f1f', fg: '#cccccc', js: '#d18616', native: '#3794ff', runtime: '#cccccc', python: '#89d185' },
   { name: 'Light Modern', kind: 'light', bg: '#ffffff', fg: '#3b3b3b', js: '#d18616', native: '#1a85ff', runtime: '#000000', python: '#388a34' },
-  { name: 'Dark High Contrast', kind: 'dark', bg: '#000000', fg: '#ffffff', js: '#d18616', native: '#3794ff', runtime: '#ffffff', python: '#89d185', border: '#6fc3df' },
-  { name: 'Light High Contrast', kind: 'light', bg: '#ffffff', fg: '#292929', js: '#d18616', native: '#1a85ff', runtime: '#292929', python: '#388a34', border: '#0f4a85' },
+  {
+    name: 'Dark High Contrast',
+    kind: 'dark',
+    bg: '#000000',
+    fg: '#ffffff',
+    js: '#d18616',
+    native: '#3794ff',
+    runtime: '#ffffff',
+    python: '#89d185',
+    border: '#6fc3df',
+  },
+  {
+    name: 'Light High Contrast',
+    kind: 'light',
+    bg: '#ffffff',
+    fg: '#292929',
+    js: '#d18616',
+    native: '#1a85ff',
+    runtime: '#292929',
+    python: '#388a34',
+    border: '#0f4a85',
+  },
 ];
 
-const NAMES = ['main', 'advance', 'parse', 'a', 'Module._load', '(garbage collector)', 'x'.repeat(60), ...Array.from({ length: 200 }, (_, i) => `fn${i * 7919}`)];
+const NAMES = [
+  'main',
+  'advance',
+  'parse',
+  'a',
+  'Module._load',
+  '(garbage collector)',
+  'x'.repeat(60),
+  ...Array.from({ length: 200 }, (_, i) => `fn${i * 7919}`),
+];
 const KINDS: FrameKind[] = ['js', 'native', 'runtime', 'python'];
 
 test('box labels meet WCAG AA (4.5:1) on every fill, in light, dark and high-contrast themes', () => {

@@ -25,13 +25,34 @@ describe('diff model of the comparison page', () => {
     const d = data();
     const main = d.root.children[0]!;
     setWidths(d.root, 'after', d);
-    assert.deepEqual(main.children.map((c) => [named(d, c), c.total]), [['fresh', 3], ['hot', 1], ['gone', 0]]);
+    assert.deepEqual(
+      main.children.map((c) => [named(d, c), c.total]),
+      [
+        ['fresh', 3],
+        ['hot', 1],
+        ['gone', 0],
+      ],
+    );
     setWidths(d.root, 'before', d);
-    assert.deepEqual(main.children.map((c) => [named(d, c), c.total]), [['hot', 6], ['gone', 2], ['fresh', 0]]);
+    assert.deepEqual(
+      main.children.map((c) => [named(d, c), c.total]),
+      [
+        ['hot', 6],
+        ['gone', 2],
+        ['fresh', 0],
+      ],
+    );
     assert.equal(d.root.total, 10);
     // Both: the mean of the shares, so what went away (gone) and what came (fresh) are both drawn.
     setWidths(d.root, 'both', d);
-    assert.deepEqual(main.children.map((c) => [named(d, c), c.total]), [['hot', 0.4], ['fresh', 0.3], ['gone', 0.1]]);
+    assert.deepEqual(
+      main.children.map((c) => [named(d, c), c.total]),
+      [
+        ['hot', 0.4],
+        ['fresh', 0.3],
+        ['gone', 0.1],
+      ],
+    );
     assert.equal(d.root.total, 1);
     assert.ok(main.children.reduce((s, c) => s + c.total, 0) <= main.total + 1e-12, 'children fit in their parent');
   });

@@ -44,11 +44,20 @@ test('zooming fills the width with the focused node and keeps the path above it'
   assert.equal(focus.x, 0);
   assert.equal(focus.width, 800);
   assert.equal(focus.ancestor, false);
-  assert.deepEqual(l.rows[0]!.map((b) => [b.ancestor, b.width]), [[true, 800]]);
-  assert.deepEqual(l.rows[1]!.map((b) => [b.ancestor, b.width]), [[true, 800]]);
+  assert.deepEqual(
+    l.rows[0]!.map((b) => [b.ancestor, b.width]),
+    [[true, 800]],
+  );
+  assert.deepEqual(
+    l.rows[1]!.map((b) => [b.ancestor, b.width]),
+    [[true, 800]],
+  );
   // Siblings of the focused node are not drawn.
   assert.ok(!names(l.boxes).includes('b'));
-  assert.deepEqual(l.rows[3]!.map((b) => b.width), [600, 200]);
+  assert.deepEqual(
+    l.rows[3]!.map((b) => b.width),
+    [600, 200],
+  );
   assert.equal(l.scale, 800 / 40);
 });
 

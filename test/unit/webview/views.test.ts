@@ -100,18 +100,44 @@ test('sandwich: callers and callees merged over all call sites, recursion counte
   const name = (n: FlameNode) => data.frames[n.frame]!.name;
   assert.equal(s.callees.frame, parse);
   assert.equal(s.callees.total, 45);
-  assert.deepEqual(s.callees.children.map((c) => [name(c), c.total]), [['lex', 23], ['parse', 10], ['eval', 7]]);
+  assert.deepEqual(
+    s.callees.children.map((c) => [name(c), c.total]),
+    [
+      ['lex', 23],
+      ['parse', 10],
+      ['eval', 7],
+    ],
+  );
   assert.equal(s.callers.total, 45);
   // Nearest caller first: main called parse directly for 35, run for 10 (and main called run).
-  assert.deepEqual(s.callers.children.map((c) => [name(c), c.total, c.self]), [['main', 35, 35], ['run', 10, 0]]);
-  assert.deepEqual(s.callers.children[1]!.children.map((c) => [name(c), c.total, c.self]), [['main', 10, 10]]);
+  assert.deepEqual(
+    s.callers.children.map((c) => [name(c), c.total, c.self]),
+    [
+      ['main', 35, 35],
+      ['run', 10, 0],
+    ],
+  );
+  assert.deepEqual(
+    s.callers.children[1]!.children.map((c) => [name(c), c.total, c.self]),
+    [['main', 10, 10]],
+  );
   const none = sandwich(data.root, data.frames, 'nothing');
   assert.equal(none.callers.frame, -1);
   assert.equal(none.callees.total, 0);
 });
 
 test('table: sorted by each column both ways and filtered by name or file', () => {
-  const row = (name: string, file: string, self: number, total: number, samples: number, calls?: number): FunctionRow => ({ name, file, line: 3, column: 1, kind: 'js', self, total, samples, ...(calls === undefined ? {} : { calls }) });
+  const row = (name: string, file: string, self: number, total: number, samples: number, calls?: number): FunctionRow => ({
+    name,
+    file,
+    line: 3,
+    column: 1,
+    kind: 'js',
+    self,
+    total,
+    samples,
+    ...(calls === undefined ? {} : { calls }),
+  });
   const rows = [row('beta', '/b.js', 5, 50, 9), row('alpha', '/c.js', 20, 20, 2, 40), row('Gamma', '/a.js', 1, 90, 7)];
   const names = (q: Parameters<typeof tableRows>[1]) => tableRows(rows, q).map((r) => r.name);
   assert.deepEqual(names({ sort: 'self', descending: true, filter: '' }), ['alpha', 'beta', 'Gamma']);
@@ -122,7 +148,11 @@ test('table: sorted by each column both ways and filtered by name or file', () =
   assert.deepEqual(names({ sort: 'count', descending: true, filter: '' }), ['alpha', 'beta', 'Gamma'], 'calls where counted, samples elsewhere');
   assert.deepEqual(names({ sort: 'self', descending: true, filter: 'A.JS' }), ['Gamma']);
   assert.deepEqual(names({ sort: 'self', descending: true, filter: ' et ' }), ['beta']);
-  assert.deepEqual(rows.map((r) => r.name), ['beta', 'alpha', 'Gamma'], 'the input is not reordered');
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    ['beta', 'alpha', 'Gamma'],
+    'the input is not reordered',
+  );
 });
 
 test('keyboard navigation over the call tree: up parent, down heaviest child, left/right siblings', () => {
@@ -154,7 +184,10 @@ test('pruning keeps boxes of at least the threshold; a pruned node can be asked 
   assert.equal(child(data, big, 'x').dropped, undefined);
   const again = pruneTree(full[big.id!]!, 0.1, (n) => full.push(n) - 1);
   graftSubtree(big, again);
-  assert.deepEqual(big.children.map((c) => data.frames[c.frame]!.name), ['x', 'tiny1']);
+  assert.deepEqual(
+    big.children.map((c) => data.frames[c.frame]!.name),
+    ['x', 'tiny1'],
+  );
   assert.equal(big.dropped, undefined);
   assert.equal(big.id, undefined);
   assert.equal(big.total, 90.5, 'totals are never changed by pruning');
@@ -184,13 +217,23 @@ test('the host session sends big trees pruned and answers subtree and chart requ
   // The sandwich comes from the full tree: cold was pruned from what the page has, yet its 40 callees are there.
   const sw = session.sandwich({ name: 'cold', file: '/src/cold.js', line: 1 });
   assert.equal(sw.callees.children.length, 40);
-  assert.deepEqual(sw.callers.children.map((c) => data.frames[c.frame]!.name), ['main']);
-  assert.deepEqual([sent.chart!.depth.length, sent.chart!.resolution, sent.chart!.to], [0, 3039.01, 3039.01], 'a long timeline (3039.01 ms) is left for the page to ask for');
+  assert.deepEqual(
+    sw.callers.children.map((c) => data.frames[c.frame]!.name),
+    ['main'],
+  );
+  assert.deepEqual(
+    [sent.chart!.depth.length, sent.chart!.resolution, sent.chart!.to],
+    [0, 3039.01, 3039.01],
+    'a long timeline (3039.01 ms) is left for the page to ask for',
+  );
   const standalone = new FlameSession(data, { maxWholeNodes: 10, maxWholeChartSamples: 100, deferChart: false }).initial();
   assert.ok(standalone.chart!.depth.length > 0 && standalone.chart!.resolution > 0, 'without a host it comes at the resolution of a wide screen');
   const fine = session.chart(3000, 3004, 800)!;
   assert.equal(fine.resolution, 4 / 800);
   assert.equal(fine.depth.length, 10, 'main, cold, and 4 rare calls each with its leaf: boxes of 0.01 ms are kept when zoomed in');
   assert.equal(session.chart(0, 4000, 800)!.depth.length, 3, 'zoomed out only main, hot and cold (one run of 39 ms) are wide enough');
-  assert.deepEqual(data.functions!.find((r) => r.name === 'hot'), { name: 'hot', file: '/src/hot.js', line: 1, column: 1, kind: 'js', self: 3000, total: 3000, samples: 3000 });
+  assert.deepEqual(
+    data.functions!.find((r) => r.name === 'hot'),
+    { name: 'hot', file: '/src/hot.js', line: 1, column: 1, kind: 'js', self: 3000, total: 3000, samples: 3000 },
+  );
 });
