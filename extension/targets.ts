@@ -123,7 +123,11 @@ const ENTRIES: TargetEntry[] = [
     loaderFiles: async (candidate, place) => {
       const c = candidate as WasmCandidate;
       const { emitLoader } = await import('../wasm/emit-loader');
-      return { loader: emitLoader(c.abi, { format: place.format, wasm: { file: `./${place.artifactFile}` } }), artifact: c.wasm, fallsBackWhen: 'WebAssembly cannot be loaded' };
+      return {
+        loader: emitLoader(c.abi, { format: place.format, wasm: { file: `./${place.artifactFile}` } }),
+        artifact: c.wasm,
+        fallsBackWhen: 'WebAssembly cannot be loaded',
+      };
     },
   },
   {
@@ -147,7 +151,9 @@ const ENTRIES: TargetEntry[] = [
     loaderFiles: async (candidate, place) => {
       const c = candidate as NativeCandidate;
       const { emitNativeLoader } = await import('../native/emit-native-loader');
-      const built = c.node ? `${c.node.version.replace(/^v/, '')}, ${c.node.platform}-${c.node.arch}` : `${process.versions.node}, ${process.platform}-${process.arch}`;
+      const built = c.node
+        ? `${c.node.version.replace(/^v/, '')}, ${c.node.platform}-${c.node.arch}`
+        : `${process.versions.node}, ${process.platform}-${process.arch}`;
       const fallsBackWhen = `the addon is missing or cannot be loaded by the running Node.js (built for Node.js ${built})`;
       // In the lab the loader requires the addon where the build cache keeps it; beside the source, a copy.
       if (place.where === 'lab') return { loader: emitNativeLoader(c.abi, { format: place.format, addon: c.addonPath }), fallsBackWhen };
@@ -207,7 +213,10 @@ const JS_COPY: JsTargetEntry = {
   module: 'copy of the JavaScript',
   advice: 'the copy of the JavaScript',
   boundary: 'javascript',
-  loaderFiles: async (c, place) => ({ loader: (await import('./compiler/backend-js-copy')).jsCopyLoader(c, place.format), fallsBackWhen: 'never (it is the original, copied)' }),
+  loaderFiles: async (c, place) => ({
+    loader: (await import('./compiler/backend-js-copy')).jsCopyLoader(c, place.format),
+    fallsBackWhen: 'never (it is the original, copied)',
+  }),
 };
 
 /** A Python target's entry. */
