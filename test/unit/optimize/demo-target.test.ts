@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -68,7 +69,7 @@ describe('a target added by the recipe: JavaScript copied verbatim', () => {
     );
     assert.equal(run(), before);
     // The loader keeps the contract of the real ones: bind, stats, loadError.
-    const loader = require(join(dir, 'hot-helper.js.checksum.js-copy.cjs')) as {
+    const loader = createRequire(__filename)(join(dir, 'hot-helper.js.checksum.js-copy.cjs')) as {
       bind: (f: unknown) => (b: Uint8Array) => number;
       stats: { calls: number };
       loadError: unknown;
