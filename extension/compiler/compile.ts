@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { CancelledError } from '../errors';
 import { noProgress, type ProgressSink } from '../progress';
-import { TARGET_NAMES, type TargetId } from '../protocol';
+import type { TargetId } from '../protocol';
 import type { Tolerance } from '../prove/compare';
 import { compileWasm, type AbiParam, type WasmAbi } from './backend-wasm';
 import type { NativeCandidate } from './compile-native';
@@ -50,13 +50,8 @@ export interface JsCandidate {
 /** A compiled rewrite of a kernel for one of the built-in targets. */
 export type Candidate = WasmCandidate | NativeCandidate;
 
-/** The targets a kernel can be compiled to. */
+/** The built-in targets a kernel can be compiled to. */
 export type Target = Candidate['target'];
-
-/** The target's name as the user reads it (the registry's, protocol.ts TARGET_NAMES). */
-export function targetName(target: Target): 'WebAssembly' | 'native' {
-  return TARGET_NAMES[target].name as 'WebAssembly' | 'native';
-}
 
 export type CompileResult = { ok: true; candidate: WasmCandidate } | { ok: false; refusal: Refusal };
 export type SelectResult = { ok: true; kernel: Kernel } | { ok: false; refusal: Refusal };
