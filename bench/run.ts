@@ -9,7 +9,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boundaryCosts, kernelClass, modelError, overheadNs, predict, WORTHWHILE, type ArrayShape, type BoundaryCosts, type KernelClass, type Prediction, type PredictionPair } from '../extension/bench/break-even';
+import {
+  boundaryCosts,
+  kernelClass,
+  modelError,
+  overheadNs,
+  predict,
+  WORTHWHILE,
+  type ArrayShape,
+  type BoundaryCosts,
+  type KernelClass,
+  type Prediction,
+  type PredictionPair,
+} from '../extension/bench/break-even';
 import { compileKernel, selectKernel, type WasmCandidate } from '../extension/compiler/compile';
 import { compileNativeBatch, type NativeCandidate } from '../extension/compiler/compile-native';
 import type { Kernel, ParamTypeName } from '../extension/compiler/frontend-js';
@@ -131,7 +143,12 @@ async function main(): Promise<void> {
     for (const k of kernels) {
       const fixture = join(fixtures, k.fixture);
       const spec = (await import(fixture)) as { kernel: { name: string; params?: ParamTypeName[] } };
-      const sel = await selectKernel({ source: readFileSync(fixture, 'utf8'), fileName: k.fixture, functionName: k.fn, ...(spec.kernel.params ? { params: spec.kernel.params } : {}) });
+      const sel = await selectKernel({
+        source: readFileSync(fixture, 'utf8'),
+        fileName: k.fixture,
+        functionName: k.fn,
+        ...(spec.kernel.params ? { params: spec.kernel.params } : {}),
+      });
       if (!sel.ok) throw new Error(`${k.id}: ${formatRefusal(sel.refusal)}`);
       selected.push({ k, fixture, kernel: sel.kernel, wasm: await compileKernel(sel.kernel) });
     }
@@ -141,11 +158,16 @@ async function main(): Promise<void> {
       try {
         for (const b of NATIVE_BUILDS) {
           const started = Date.now();
-          const built = await compileNativeBatch(selected.map((s) => s.kernel), { cacheDir, optIns: b.optIns });
+          const built = await compileNativeBatch(
+            selected.map((s) => s.kernel),
+            { cacheDir, optIns: b.optIns },
+          );
           console.log(`Perf Lab native ${b.optIns.join(',') || 'exact'}: ${built[0]!.log[0]} (${Date.now() - started} ms)`);
           nativeBuilds.set(b.variant, built);
         }
-        const limitSource = ['nbody-step.c', 'spectral-norm.c', 'mandelbrot.c', 'blur-u8.c', 'blur-f64.c', 'hash-i32.c', 'limit.cc'].map((f) => readFileSync(join(cDir, f), 'utf8')).join('\n');
+        const limitSource = ['nbody-step.c', 'spectral-norm.c', 'mandelbrot.c', 'blur-u8.c', 'blur-f64.c', 'hash-i32.c', 'limit.cc']
+          .map((f) => readFileSync(join(cDir, f), 'utf8'))
+          .join('\n');
         const limit = await buildAddon(limitSource, { cacheDir, flags: optInFlags(['march-native']) });
         limitPath = limit.addonPath;
         console.log(`limit: ${limit.cached ? 'cached' : `built in ${limit.ms} ms`} (${limit.flags.join(' ')})`);
@@ -164,7 +186,11 @@ async function main(): Promise<void> {
       const loaders: Partial<Record<Variant, string>> = { wasm: gen.loaderPath };
       if (clang) {
         const wasmFile = join(work, `${k.id}-clang.wasm`);
-        execFileSync('clang', ['--target=wasm32', '-O3', '-mbulk-memory', '-nostdlib', '-Wl,--no-entry', '-Wl,--export-all', join(cDir, `${k.id}.c`), '-o', wasmFile], { stdio: 'inherit' });
+        execFileSync(
+          'clang',
+          ['--target=wasm32', '-O3', '-mbulk-memory', '-nostdlib', '-Wl,--no-entry', '-Wl,--export-all', join(cDir, `${k.id}.c`), '-o', wasmFile],
+          { stdio: 'inherit' },
+        );
         // The same loader as the generated module's: same calling convention, same copies in and out.
         const loader = join(work, `${k.id}-clang.mjs`);
         writeFileSync(loader, emitLoader(wasm.abi, { format: 'esm', wasm: { file: `./${k.id}-clang.wasm` } }));
@@ -206,10 +232,19 @@ async function main(): Promise<void> {
         err[v] = callError({ value: js.value }, { value: d.value }, js.arrays, d.arrays);
       }
       const args = k.args() as unknown[];
-      const shapes: ArrayShape[] = wasm.abi.params.flatMap((p, i) => (p.kind === 'array' ? [{ kind: p.array, elements: (args[i] as { length: number }).length, written: p.written }] : []));
+      const shapes: ArrayShape[] = wasm.abi.params.flatMap((p, i) =>
+        p.kind === 'array' ? [{ kind: p.array, elements: (args[i] as { length: number }).length, written: p.written }] : [],
+      );
       const report = analyzeParallel(kernel.ir);
-      const parallel = [...report.loops.map((l) => `${l.fn}: ${l.counterName} loop on threads from ${l.minIterations} iterations`), ...report.serial.map((s) => `${s.fn}: ${s.counterName ?? 'a'} loop serial (${s.reason})`)].join('; ');
-      console.log(`${k.id}: ${VARIANTS.map((v) => (t[v] ? `${v} ${fmt(t[v]!.median)}` : '')).filter(Boolean).join(', ')}`);
+      const parallel = [
+        ...report.loops.map((l) => `${l.fn}: ${l.counterName} loop on threads from ${l.minIterations} iterations`),
+        ...report.serial.map((s) => `${s.fn}: ${s.counterName ?? 'a'} loop serial (${s.reason})`),
+      ].join('; ');
+      console.log(
+        `${k.id}: ${VARIANTS.map((v) => (t[v] ? `${v} ${fmt(t[v]!.median)}` : ''))
+          .filter(Boolean)
+          .join(', ')}`,
+      );
       rows.push({ id: k.id, title: k.title, t, err, shapes, cls: kernelClass(kernel.ir), parallel });
     }
     const table = render(rows, ms, rounds, notes, clang ? version('clang') : '', gcc ? version('gcc') : '', nativeBuilds.size > 0 ? costs : undefined);
@@ -236,7 +271,10 @@ interface ModelRow {
 }
 
 /** Predictions for every kernel: as on a fresh machine (no pairs kept yet), and calibrated on the other kernels' pairs. */
-function modelRows(rows: Row[], costs: BoundaryCosts): { models: ModelRow[]; freshPairs: PredictionPair[]; pooledPairs: PredictionPair[]; calibratedPairs: PredictionPair[] } {
+function modelRows(
+  rows: Row[],
+  costs: BoundaryCosts,
+): { models: ModelRow[]; freshPairs: PredictionPair[]; pooledPairs: PredictionPair[]; calibratedPairs: PredictionPair[] } {
   const measured = rows
     .filter((r) => r.t.js && r.t.wasm && r.t.plNative)
     .map((r) => ({ row: r, jsNs: r.t.js!.median * 1e6, measured: { wasm: r.t.js!.median / r.t.wasm!.median, native: r.t.js!.median / r.t.plNative!.median } }));
@@ -288,7 +326,9 @@ const ratio = (a?: Timing, b?: Timing): number => (a && b ? a.median / b.median 
 /** The first table (every kernel, every exact variant, the ratios): in RESULTS.md and, between its markers, in README.md. */
 function mainTable(rows: Row[]): string[] {
   const L: string[] = [];
-  L.push('| Kernel | JavaScript | Perf Lab wasm | clang wasm | gcc -O3 native | Perf Lab native | limit (C++ -O3 -march=native) | Perf Lab wasm vs JS | Perf Lab native vs JS | Perf Lab wasm / clang wasm | Same result | Perf Lab advice |');
+  L.push(
+    '| Kernel | JavaScript | Perf Lab wasm | clang wasm | gcc -O3 native | Perf Lab native | limit (C++ -O3 -march=native) | Perf Lab wasm vs JS | Perf Lab native vs JS | Perf Lab wasm / clang wasm | Same result | Perf Lab advice |',
+  );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const { js, wasm, clang: cw, native, plNative, limit } = r.t;
@@ -298,10 +338,14 @@ function mainTable(rows: Row[]): string[] {
     const same = sums.every((s) => s === sums[0]) ? 'yes' : `no (${sums.join(' / ')})`;
     const best = Math.max(speed, Number.isFinite(nspeed) ? nspeed : 0);
     const advice = !(best > 0) ? '–' : best < WORTHWHILE ? 'keep JavaScript (no real gain)' : nspeed >= speed ? 'use native code' : 'use WebAssembly';
-    L.push(`| ${r.title} | ${cell(js)} | ${cell(wasm)}${fell(wasm)} | ${cell(cw)} | ${cell(native)} | ${cell(plNative)}${fell(plNative)} | ${cell(limit)}${fell(limit)} | ${x2(speed)} | ${x2(nspeed)} | ${x2(ratio(wasm, cw))} | ${same} | ${advice} |`);
+    L.push(
+      `| ${r.title} | ${cell(js)} | ${cell(wasm)}${fell(wasm)} | ${cell(cw)} | ${cell(native)} | ${cell(plNative)}${fell(plNative)} | ${cell(limit)}${fell(limit)} | ${x2(speed)} | ${x2(nspeed)} | ${x2(ratio(wasm, cw))} | ${same} | ${advice} |`,
+    );
   }
   L.push('');
-  L.push('"vs JS" above 1 means the generated code is faster; "/ clang wasm" at or below 1.2 meets the WebAssembly goal. The advice is the bench stage\'s threshold without its confidence interval: below a 1.1× gain Perf Lab recommends keeping JavaScript.');
+  L.push(
+    '"vs JS" above 1 means the generated code is faster; "/ clang wasm" at or below 1.2 meets the WebAssembly goal. The advice is the bench stage\'s threshold without its confidence interval: below a 1.1× gain Perf Lab recommends keeping JavaScript.',
+  );
   return L;
 }
 
@@ -310,21 +354,32 @@ function render(rows: Row[], ms: number, rounds: number, notes: string[], clang:
   L.push("# Benchmark: JavaScript vs Perf Lab's WebAssembly and native code vs hand-written C");
   L.push('');
   L.push(`- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; Node ${process.version}; ${clang || 'no clang'}; ${gcc || 'no gcc'}`);
-  L.push(`- Date: ${new Date().toISOString().slice(0, 10)}; command: \`npm run bench\` (${ms} ms measured per variant in ${rounds} round${rounds === 1 ? '' : 's'}, each after a warm-up of a fifth of it)`);
-  L.push(`- Each variant runs in a process of its own on the same inputs (bench/kernels.mjs, bench/c/native.c): batches of calls lasting ≥ 1 ms, median time per call, ± half the interquartile range. The variants take turns over ${rounds} rounds and each keeps its lowest median: other work on this shared machine (load average ${loadavg()[0]!.toFixed(0)} on ${cpus().length} cores when the run ended) only ever slows a round down.`);
-  L.push('- JavaScript is the fixture under test/fixtures/compiler imported as a module. Both WebAssembly columns are called through the same generated loader (argument checks, copies of arrays into linear memory and of written arrays back). "Perf Lab native" is the generated addon (default flags `-O3 -ffp-contract=off -fno-math-errno`: exact results) called through its generated loader, as a user\'s program calls it. "limit" is the same C kernel behind hand-written Node-API entry points (bench/c/limit.cc), built with the flags of the march-native opt-in (`-O3 -ffp-contract=off -fno-math-errno -march=native`: -march=native without floating-point contraction, so its results stay exact too), called through the same generated loader. "gcc -O3 native" is the C kernel in its own C harness, called directly (no Node-API).');
-  L.push('- "Same result": the checksum of the result and of every array after one call on fresh inputs, equal across the exact variants (every column of this table).');
+  L.push(
+    `- Date: ${new Date().toISOString().slice(0, 10)}; command: \`npm run bench\` (${ms} ms measured per variant in ${rounds} round${rounds === 1 ? '' : 's'}, each after a warm-up of a fifth of it)`,
+  );
+  L.push(
+    `- Each variant runs in a process of its own on the same inputs (bench/kernels.mjs, bench/c/native.c): batches of calls lasting ≥ 1 ms, median time per call, ± half the interquartile range. The variants take turns over ${rounds} rounds and each keeps its lowest median: other work on this shared machine (load average ${loadavg()[0]!.toFixed(0)} on ${cpus().length} cores when the run ended) only ever slows a round down.`,
+  );
+  L.push(
+    '- JavaScript is the fixture under test/fixtures/compiler imported as a module. Both WebAssembly columns are called through the same generated loader (argument checks, copies of arrays into linear memory and of written arrays back). "Perf Lab native" is the generated addon (default flags `-O3 -ffp-contract=off -fno-math-errno`: exact results) called through its generated loader, as a user\'s program calls it. "limit" is the same C kernel behind hand-written Node-API entry points (bench/c/limit.cc), built with the flags of the march-native opt-in (`-O3 -ffp-contract=off -fno-math-errno -march=native`: -march=native without floating-point contraction, so its results stay exact too), called through the same generated loader. "gcc -O3 native" is the C kernel in its own C harness, called directly (no Node-API).',
+  );
+  L.push(
+    '- "Same result": the checksum of the result and of every array after one call on fresh inputs, equal across the exact variants (every column of this table).',
+  );
   L.push('');
   L.push(...mainTable(rows));
-
 
   // Native code against the hand-written limit, at equal flags.
   L.push('');
   L.push('## Native code: generated vs hand-written (the limit)');
   L.push('');
-  L.push('"+march-native" is the generated addon built with the march-native opt-in, the limit\'s flags: their ratio measures the generated code alone (goal ≤ 1.2×). Both go through the same generated loader.');
+  L.push(
+    '"+march-native" is the generated addon built with the march-native opt-in, the limit\'s flags: their ratio measures the generated code alone (goal ≤ 1.2×). Both go through the same generated loader.',
+  );
   L.push('');
-  L.push('| Kernel | Perf Lab native (exact) | Perf Lab native +march-native | limit | native (+march-native) / limit | within 1.2× | native (exact) vs JS | native beats JS by ≥ 2× |');
+  L.push(
+    '| Kernel | Perf Lab native (exact) | Perf Lab native +march-native | limit | native (+march-native) / limit | within 1.2× | native (exact) vs JS | native beats JS by ≥ 2× |',
+  );
   L.push('|---|---|---|---|---|---|---|---|');
   const twice: string[] = [];
   const twiceOptIn: string[] = [];
@@ -338,12 +393,23 @@ function render(rows: Row[], ms: number, rounds: number, notes: string[], clang:
     const optIn = (['plFast', 'plThreads', 'plAll'] as const).map((v) => ({ v, x: ratio(js, r.t[v]) })).filter((o) => o.x >= 2);
     if (optIn.length > 0) twiceOptIn.push(`${r.title} (${optIn.map((o) => `${OPT_IN_LABEL[o.v]} ${x2(o.x)}`).join(', ')})`);
     if (vsLimit <= 1.2) within.push(r.title);
-    L.push(`| ${r.title} | ${cell(plNative)} | ${cell(plMarch)} | ${cell(limit)} | ${x2(vsLimit)} | ${Number.isFinite(vsLimit) ? (vsLimit <= 1.2 ? 'yes' : '**no**') : '–'} | ${x2(nspeed)} | ${bestNative >= 2 ? '**yes**' : 'no'} |`);
+    L.push(
+      `| ${r.title} | ${cell(plNative)} | ${cell(plMarch)} | ${cell(limit)} | ${x2(vsLimit)} | ${Number.isFinite(vsLimit) ? (vsLimit <= 1.2 ? 'yes' : '**no**') : '–'} | ${x2(nspeed)} | ${bestNative >= 2 ? '**yes**' : 'no'} |`,
+    );
   }
   L.push('');
   L.push(`- Native code with exact results beats JavaScript by ≥ 2× on: ${twice.length ? twice.join('; ') : 'no kernel'}.`);
   L.push(`- With opt-ins (see the last table) it does on: ${twiceOptIn.length ? twiceOptIn.join('; ') : 'no kernel'}.`);
-  L.push(`- Within 1.2× of the hand-written limit: ${within.length} of ${rows.length} kernels${within.length < rows.length ? ` (not: ${rows.filter((r) => !within.includes(r.title)).map((r) => r.title).join('; ')})` : ''}.`);
+  L.push(
+    `- Within 1.2× of the hand-written limit: ${within.length} of ${rows.length} kernels${
+      within.length < rows.length
+        ? ` (not: ${rows
+            .filter((r) => !within.includes(r.title))
+            .map((r) => r.title)
+            .join('; ')})`
+        : ''
+    }.`,
+  );
 
   // The break-even model against the measurements.
   if (costs) L.push(...renderModel(rows, costs));
@@ -352,21 +418,33 @@ function render(rows: Row[], ms: number, rounds: number, notes: string[], clang:
   L.push('');
   L.push('## Native opt-ins: speed and error');
   L.push('');
-  L.push('Speedups over the exact native addon (time of "Perf Lab native" over the variant\'s), and the largest difference from JavaScript after one call on the benchmark\'s inputs (absolute / relative; "exact" when bit for bit). march-native: `-march=native`; fast-math: `-fassociative-math -fno-signed-zeros -fno-trapping-math -ffp-contract=fast` (not `-ffast-math`: NaN and infinities keep their meaning), declared tolerance relative 1e-9 + absolute 1e-12; threads: OpenMP `-fopenmp` on outer loops extension/compiler/parallel.ts proves independent (exact). On this machine threads share 2 cores with other work: their gain is a floor.');
+  L.push(
+    'Speedups over the exact native addon (time of "Perf Lab native" over the variant\'s), and the largest difference from JavaScript after one call on the benchmark\'s inputs (absolute / relative; "exact" when bit for bit). march-native: `-march=native`; fast-math: `-fassociative-math -fno-signed-zeros -fno-trapping-math -ffp-contract=fast` (not `-ffast-math`: NaN and infinities keep their meaning), declared tolerance relative 1e-9 + absolute 1e-12; threads: OpenMP `-fopenmp` on outer loops extension/compiler/parallel.ts proves independent (exact). On this machine threads share 2 cores with other work: their gain is a floor.',
+  );
   L.push('');
-  L.push('| Kernel | march-native | fast-math | threads | all three | all three vs JS | error: march-native | error: fast-math | error: threads | error: all three | loops on threads |');
+  L.push(
+    '| Kernel | march-native | fast-math | threads | all three | all three vs JS | error: march-native | error: fast-math | error: threads | error: all three | loops on threads |',
+  );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|');
   const e = (x?: ErrorSize) => (!x ? '–' : x.absolute === 0 ? 'exact' : `${x.absolute.toPrecision(2)} / ${x.relative.toPrecision(2)}`);
   for (const r of rows) {
     const base = r.t.plNative;
-    L.push(`| ${r.title} | ${x2(ratio(base, r.t.plMarch))} | ${x2(ratio(base, r.t.plFast))} | ${x2(ratio(base, r.t.plThreads))} | ${x2(ratio(base, r.t.plAll))} | ${x2(ratio(r.t.js, r.t.plAll))} | ${e(r.err.plMarch)} | ${e(r.err.plFast)} | ${e(r.err.plThreads)} | ${e(r.err.plAll)} | ${r.parallel} |`);
+    L.push(
+      `| ${r.title} | ${x2(ratio(base, r.t.plMarch))} | ${x2(ratio(base, r.t.plFast))} | ${x2(ratio(base, r.t.plThreads))} | ${x2(ratio(base, r.t.plAll))} | ${x2(ratio(r.t.js, r.t.plAll))} | ${e(r.err.plMarch)} | ${e(r.err.plFast)} | ${e(r.err.plThreads)} | ${e(r.err.plAll)} | ${r.parallel} |`,
+    );
   }
 
   L.push('');
   L.push('Notes:');
-  L.push('- The C kernels (bench/c/) are the same algorithms written as a C programmer would (int indices, `(s + 4) / 9` for `Math.round(s / 9)` on non-negative sums); the checksums show they compute the same bytes.');
-  L.push('- Both WebAssembly columns pay the loader\'s per-call work: argument checks, copying every array into linear memory and written arrays back. On the 5-body n-body step that work dominates (7 small arrays per call), so JavaScript, which works on the arrays in place, stays faster. Native code uses typed arrays in place but pays a Node-API call (≈ 40 ns) and its argument unpacking.');
-  L.push('- What the generated code keeps that the hand-written code does not, to stay exact: a bounds check on every element access not proven in range (a read outside an array, or an index that is not an integer, makes the call fall back to JavaScript), a range check on integer arithmetic held in doubles, JavaScript\'s `Math.round` and ToInt32 conversions, and, for a kernel that may bail out, a snapshot of the arrays it writes. The blurs pay most of it: their indices are not loop counters.');
+  L.push(
+    '- The C kernels (bench/c/) are the same algorithms written as a C programmer would (int indices, `(s + 4) / 9` for `Math.round(s / 9)` on non-negative sums); the checksums show they compute the same bytes.',
+  );
+  L.push(
+    "- Both WebAssembly columns pay the loader's per-call work: argument checks, copying every array into linear memory and written arrays back. On the 5-body n-body step that work dominates (7 small arrays per call), so JavaScript, which works on the arrays in place, stays faster. Native code uses typed arrays in place but pays a Node-API call (≈ 40 ns) and its argument unpacking.",
+  );
+  L.push(
+    "- What the generated code keeps that the hand-written code does not, to stay exact: a bounds check on every element access not proven in range (a read outside an array, or an index that is not an integer, makes the call fall back to JavaScript), a range check on integer arithmetic held in doubles, JavaScript's `Math.round` and ToInt32 conversions, and, for a kernel that may bail out, a snapshot of the arrays it writes. The blurs pay most of it: their indices are not loop counters.",
+  );
   for (const n of notes) L.push(`\n${n}`);
   return L.join('\n') + '\n';
 }
@@ -385,7 +463,9 @@ function renderModel(rows: Row[], costs: BoundaryCosts): string[] {
       `Measured speedups are JavaScript's median over Perf Lab's WebAssembly and exact native code. A model "says" a target when its predicted gain is ≥ ${WORTHWHILE}×; it is right when that is the measured best (keep JS when neither target gains ${WORTHWHILE}×).`,
   );
   L.push('');
-  L.push('| Kernel | class | JS per call | wasm: fresh / pooled / by class / measured | native: fresh / pooled / by class / measured | by class says | measured best | right: fresh / pooled / by class |');
+  L.push(
+    '| Kernel | class | JS per call | wasm: fresh / pooled / by class / measured | native: fresh / pooled / by class / measured | by class says | measured best | right: fresh / pooled / by class |',
+  );
   L.push('|---|---|---|---|---|---|---|---|');
   type Which = 'fresh' | 'pooled' | 'calibrated';
   const verdicts: ({ kernel: string; measured: string } & Record<Which, string>)[] = [];
@@ -393,15 +473,24 @@ function renderModel(rows: Row[], costs: BoundaryCosts): string[] {
     const p = (pr: Prediction, t: 'wasm' | 'native') => x2(pr.targets.find((x) => x.target === t)?.speedup ?? NaN);
     const best = m.measured.native >= m.measured.wasm ? 'native' : 'wasm';
     const measuredBest = Math.max(m.measured.native, m.measured.wasm) >= WORTHWHILE ? best : undefined;
-    const right = (pr: Prediction) => (pr.pick === measuredBest ? 'yes' : pr.pick === undefined || measuredBest === undefined ? '**no**' : 'gain yes, target no');
-    verdicts.push({ kernel: m.row.title, measured: name(measuredBest), fresh: name(m.fresh.pick), pooled: name(m.pooled.pick), calibrated: name(m.calibrated.pick) });
+    const right = (pr: Prediction) =>
+      pr.pick === measuredBest ? 'yes' : pr.pick === undefined || measuredBest === undefined ? '**no**' : 'gain yes, target no';
+    verdicts.push({
+      kernel: m.row.title,
+      measured: name(measuredBest),
+      fresh: name(m.fresh.pick),
+      pooled: name(m.pooled.pick),
+      calibrated: name(m.calibrated.pick),
+    });
     L.push(
       `| ${m.row.title} | ${m.row.cls} | ${fmt(m.jsNs / 1e6)} | ${p(m.fresh, 'wasm')} / ${p(m.pooled, 'wasm')} / ${p(m.calibrated, 'wasm')} / ${x2(m.measured.wasm)} | ${p(m.fresh, 'native')} / ${p(m.pooled, 'native')} / ${p(m.calibrated, 'native')} / ${x2(m.measured.native)} | ${m.calibrated.text} | ${name(measuredBest)} | ${right(m.fresh)} / ${right(m.pooled)} / ${right(m.calibrated)} |`,
     );
   }
   const errLine = (label: string, pairs: PredictionPair[]) => {
     const e = modelError(pairs);
-    const by = Object.entries(e.byTarget).map(([t, v]) => `${name(t)} ${v!.medianPct.toFixed(0)}% (${v!.n})`).join(', ');
+    const by = Object.entries(e.byTarget)
+      .map(([t, v]) => `${name(t)} ${v!.medianPct.toFixed(0)}% (${v!.n})`)
+      .join(', ');
     return `- Model error, ${label}: median ${e.medianPct.toFixed(0)}%, mean ${e.meanPct.toFixed(0)}% of |predicted / measured − 1| over ${e.n} (kernel, target) pairs; median by target: ${by}.`;
   };
   L.push('');
@@ -409,12 +498,18 @@ function renderModel(rows: Row[], costs: BoundaryCosts): string[] {
   L.push(errLine('pooled', pooledPairs));
   L.push(errLine('by class (the model now)', calibratedPairs));
   const keepJs = verdicts.filter((v) => v.measured === 'keep JS');
-  for (const [k, label] of [['fresh', 'fresh'], ['pooled', 'pooled'], ['calibrated', 'by-class']] as [Which, string][]) {
+  for (const [k, label] of [
+    ['fresh', 'fresh'],
+    ['pooled', 'pooled'],
+    ['calibrated', 'by-class'],
+  ] as [Which, string][]) {
     const saidKeep = verdicts.filter((v) => v[k] === 'keep JS');
     const correct = saidKeep.filter((v) => v.measured === 'keep JS').map((v) => v.kernel);
     const wrongKeep = saidKeep.filter((v) => v.measured !== 'keep JS').map((v) => `${v.kernel} (${v.measured} measured faster)`);
     const missed = keepJs.filter((v) => v[k] !== 'keep JS').map((v) => `${v.kernel} (said ${v[k]})`);
-    L.push(`- The ${label} model correctly said "keep JS" on: ${correct.length ? correct.join('; ') : 'no kernel'}; wrongly on: ${wrongKeep.length ? wrongKeep.join('; ') : 'no kernel'}; missed "keep JS" on: ${missed.length ? missed.join('; ') : 'no kernel'}.`);
+    L.push(
+      `- The ${label} model correctly said "keep JS" on: ${correct.length ? correct.join('; ') : 'no kernel'}; wrongly on: ${wrongKeep.length ? wrongKeep.join('; ') : 'no kernel'}; missed "keep JS" on: ${missed.length ? missed.join('; ') : 'no kernel'}.`,
+    );
   }
   return L;
 }

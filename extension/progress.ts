@@ -18,3 +18,24 @@ export function timeLeft(ms: number): string {
   const s = Math.max(1, Math.ceil(ms / 1000));
   return s < 90 ? `about ${s} s left` : `about ${Math.ceil(s / 60)} min left`;
 }
+
+/**
+ * A runner of measurements one after the other, each saying every second which of `names` it measures and the time
+ * left: the rest of its own expected time, `expectedMs` for each one after it, and half a second for the statistics.
+ */
+export function measuredInTurn(names: readonly string[], expectedMs: number, progress: ProgressSink): <T>(index: number, run: () => Promise<T>) => Promise<T> {
+  return async (index, run) => {
+    const started = performance.now();
+    const say = () => {
+      const left = Math.max(0, expectedMs - (performance.now() - started)) + (names.length - 1 - index) * expectedMs + 500;
+      progress({ message: `Measuring ${names[index]} (${index + 1} of ${names.length}), ${timeLeft(left)}…`, remainingMs: left });
+    };
+    say();
+    const ticker = setInterval(say, 1000);
+    try {
+      return await run();
+    } finally {
+      clearInterval(ticker);
+    }
+  };
+}

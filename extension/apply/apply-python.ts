@@ -47,7 +47,9 @@ function checkPythonSourceNames(file: string, source: string, functionName: stri
   for (const t of PY_TARGETS) {
     const taken = `_${functionName}_${t}`;
     if (new RegExp(`\\b${taken}\\b`).test(source)) {
-      throw new PerfLabError(`${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`);
+      throw new PerfLabError(
+        `${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`,
+      );
     }
   }
 }
@@ -88,14 +90,18 @@ export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPla
   const current = await readFile(file, 'utf8').catch(() => undefined);
   if (current !== source) throw new PerfLabError(`${basename(file)} changed since ${functionName} was compiled; nothing was written. Optimize it again.`);
   const ast = await exportPythonAst(req.python, file, functionName);
-  if (!ast.ok) throw new PerfLabError(`${basename(file)} has no top-level function named ${functionName} any more (${ast.message}). Save the file and optimize again.`);
+  if (!ast.ok)
+    throw new PerfLabError(`${basename(file)} has no top-level function named ${functionName} any more (${ast.message}). Save the file and optimize again.`);
   const def = ast.functions[functionName] as PyNode & { endLine?: number };
   const starts = lineStarts(source);
   const defLine = def.line ?? 1;
   const endLine = def.endLine ?? defLine;
   const lineText = source.slice(starts[defLine - 1], starts[defLine] ?? source.length);
   const m = new RegExp(`^(\\s*def\\s+)${functionName}(\\s*\\()`).exec(lineText);
-  if (!m) throw new PerfLabError(`The definition of ${functionName} on line ${defLine} of ${basename(file)} does not start with "def ${functionName}(" on one line; apply cannot rename it safely.`);
+  if (!m)
+    throw new PerfLabError(
+      `The definition of ${functionName} on line ${defLine} of ${basename(file)} does not start with "def ${functionName}(" on one line; apply cannot rename it safely.`,
+    );
   checkPythonSourceNames(file, source, functionName);
   const keep = fallbackName(source, functionName);
   const params = (((def.args as PyNode).args as PyNode[]) ?? []).map((p) => String(p.arg));

@@ -12,7 +12,15 @@ import { PerfLabError } from '../errors';
 import type { TargetId } from '../protocol';
 import type { Proof } from '../prove/prove';
 import { allTargets, jsTarget } from '../targets';
-import { binaryHash, checkGeneratedTargets, identityLine, withWasmIdentity, type GeneratedIdentity, type GeneratedKind, type GeneratedTarget } from './generated-file';
+import {
+  binaryHash,
+  checkGeneratedTargets,
+  identityLine,
+  withWasmIdentity,
+  type GeneratedIdentity,
+  type GeneratedKind,
+  type GeneratedTarget,
+} from './generated-file';
 
 /** A replacement of `source.slice(start, end)` by `text` (UTF-16 offsets, as JavaScript strings and VS Code count). */
 export interface TextEdit {
@@ -87,7 +95,12 @@ export function applyTextEdits(source: string, edits: readonly TextEdit[]): stri
  * id when it has no artifact) and its loader beside it. The source's whole file name, extension included, keeps the
  * names of `k.js`, `k.mjs` and `k.ts` in one folder apart.
  */
-export function generatedNames(file: string, functionName: string, format: ApplyPlan['format'], target: TargetId = 'wasm'): { artifact: string; loader: string; types?: string } {
+export function generatedNames(
+  file: string,
+  functionName: string,
+  format: ApplyPlan['format'],
+  target: TargetId = 'wasm',
+): { artifact: string; loader: string; types?: string } {
   const artifact = `${basename(file)}.${functionName}.${jsTarget(target).artifact?.extension ?? target}`;
   if (format === 'ts') return { artifact, loader: `${artifact}.cjs`, types: `${artifact}.d.cts` };
   return { artifact, loader: `${artifact}.${format === 'esm' ? 'mjs' : 'cjs'}` };
@@ -128,7 +141,11 @@ export async function moduleFormatOf(ts: typeof TS, file: string, source: string
   // No declared type: Node.js detects ES module syntax in the file itself.
   const sf = ts.createSourceFile(basename(file), source, ts.ScriptTarget.Latest, false, isTypeScript(file) ? ts.ScriptKind.TS : ts.ScriptKind.JS);
   const esm = sf.statements.some(
-    (s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s) || (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)),
+    (s) =>
+      ts.isImportDeclaration(s) ||
+      ts.isExportDeclaration(s) ||
+      ts.isExportAssignment(s) ||
+      (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)),
   );
   return esm ? 'esm' : 'cjs';
 }
@@ -151,10 +168,14 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
   const { file, source, functionName, candidate, proof } = req;
   const entry = jsTarget(candidate.target);
   if (!proof.ok) {
-    throw new PerfLabError(`${functionName} was not applied: its ${entry.name} version is not proven equal to the original${proof.reason ? ` (${proof.reason})` : ''}. Only a proven rewrite can be applied.`);
+    throw new PerfLabError(
+      `${functionName} was not applied: its ${entry.name} version is not proven equal to the original${proof.reason ? ` (${proof.reason})` : ''}. Only a proven rewrite can be applied.`,
+    );
   }
   if (proof.target !== undefined && proof.target !== candidate.target) {
-    throw new PerfLabError(`${functionName} was not applied: the proof is of its ${jsTarget(proof.target).name} version, not of the ${entry.name} one. Optimize ${functionName} again.`);
+    throw new PerfLabError(
+      `${functionName} was not applied: the proof is of its ${jsTarget(proof.target).name} version, not of the ${entry.name} one. Optimize ${functionName} again.`,
+    );
   }
   if (candidate.kernel.name !== functionName) {
     throw new PerfLabError(`The compiled candidate is for ${candidate.kernel.name}, not ${functionName}. Optimize ${functionName} again.`);
@@ -211,10 +232,14 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
 
 /** Refuses a source that already uses a name the rewrite adds (`f$js`, one per JavaScript target such as `f$wasm`, `f$bind`). */
 function checkSourceNames(file: string, source: string, functionName: string): void {
-  const targets = allTargets().filter((t) => t.language === 'js').map((t) => cacheNameOf(functionName, t.id));
+  const targets = allTargets()
+    .filter((t) => t.language === 'js')
+    .map((t) => cacheNameOf(functionName, t.id));
   for (const taken of [`${functionName}$js`, ...targets, `${functionName}$bind`]) {
     if (new RegExp(`(^|[^\\w$])${taken.replace(/\$/g, '\\$')}(?![\\w$])`).test(source)) {
-      throw new PerfLabError(`${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`);
+      throw new PerfLabError(
+        `${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`,
+      );
     }
   }
 }
@@ -302,7 +327,11 @@ function rewriteFunction(ts: typeof TS, sf: TS.SourceFile, functionName: string,
       const edits: TextEdit[] = [{ start: d.name.getStart(sf), end: d.name.end, text: n.fallbackName }];
       // The export moves to the new binding; the original stays a private fallback.
       if (exportMod) edits.push({ start: exportMod.getStart(sf), end: st.declarationList.getStart(sf), text: '' });
-      edits.push({ start: st.end, end: st.end, text: `${n.importLine} ${exportMod ? 'export ' : ''}${keyword} ${functionName} = ${n.bindCall(n.fallbackName)};` });
+      edits.push({
+        start: st.end,
+        end: st.end,
+        text: `${n.importLine} ${exportMod ? 'export ' : ''}${keyword} ${functionName} = ${n.bindCall(n.fallbackName)};`,
+      });
       return edits.sort((a, b) => a.start - b.start);
     }
   }
@@ -324,7 +353,9 @@ export async function writePlan(plan: ApplyPlan): Promise<void> {
   for (const f of ordered) {
     await writeFile(f.path, f.contents, { flag: existing.has(f.path) ? 'w' : 'wx' }).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'EEXIST') throw e;
-      throw new PerfLabError(`${basename(f.path)} appeared while ${plan.functionName} was being applied; Perf Lab never overwrites a file it did not write, so it was left as is. Move it away, then optimize ${plan.functionName} again.`);
+      throw new PerfLabError(
+        `${basename(f.path)} appeared while ${plan.functionName} was being applied; Perf Lab never overwrites a file it did not write, so it was left as is. Move it away, then optimize ${plan.functionName} again.`,
+      );
     });
   }
   const part = `${plan.file}.perf-lab.part`;

@@ -164,7 +164,12 @@ function sameBytes(a?: Uint8Array, b?: Uint8Array): boolean {
  * from the same source (or an identical shared file). Throws a PerfLabError naming each other file and what to do.
  * Returns the paths that exist (and will be replaced), so a writer can create the others exclusively.
  */
-export async function checkGeneratedTargets(sourceFile: string, functionName: string, targets: readonly GeneratedTarget[], manifestPath?: string): Promise<Set<string>> {
+export async function checkGeneratedTargets(
+  sourceFile: string,
+  functionName: string,
+  targets: readonly GeneratedTarget[],
+  manifestPath?: string,
+): Promise<Set<string>> {
   const source = basename(sourceFile);
   let manifest: GeneratedIdentity | undefined;
   if (manifestPath) {
@@ -178,7 +183,11 @@ export async function checkGeneratedTargets(sourceFile: string, functionName: st
     if (o.state === 'absent') continue;
     existing.add(t.path);
     if (o.state === 'ours' && (o.id.source === source || sameBytes(o.body, t.body))) continue;
-    problems.push(o.state === 'ours' ? `${basename(t.path)} (Perf Lab generated it from ${o.id.source}, not from ${source})` : `${basename(t.path)} (not a file Perf Lab generated)`);
+    problems.push(
+      o.state === 'ours'
+        ? `${basename(t.path)} (Perf Lab generated it from ${o.id.source}, not from ${source})`
+        : `${basename(t.path)} (not a file Perf Lab generated)`,
+    );
   }
   if (problems.length > 0) {
     const one = problems.length === 1;

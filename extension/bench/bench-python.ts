@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { StageOptions } from '../compiler/compile';
 import { kernelHelperPath, pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
 import { CancelledError, PerfLabError } from '../errors';
-import { noProgress, timeLeft } from '../progress';
+import { measuredInTurn, noProgress } from '../progress';
 import type { VariantView } from '../protocol';
 import { firstLines, startChild } from '../profile/run-child';
 import type { PythonRecording } from '../record/record-python';
@@ -75,7 +75,8 @@ async function runVariant(label: string, python: string, tmp: string, request: o
   const o = await child.done;
   if (o.stoppedBy === 'cancel') throw new CancelledError('The benchmark was cancelled.');
   const text = await readFile(out, 'utf8').catch(() => undefined);
-  if (text === undefined) throw new PerfLabError(`The ${label} benchmark process ended early (${o.signal ?? `exit code ${o.code}`}).${stderr ? `\n${firstLines(stderr, 8)}` : ''}`);
+  if (text === undefined)
+    throw new PerfLabError(`The ${label} benchmark process ended early (${o.signal ?? `exit code ${o.code}`}).${stderr ? `\n${firstLines(stderr, 8)}` : ''}`);
   const r = JSON.parse(text) as HelperBench;
   if (r.error) throw new PerfLabError(`The ${label} benchmark failed: ${r.error}`, r.traceback);
   return r;
@@ -98,24 +99,15 @@ export async function benchPython(candidates: PythonCandidate[], recording: Pyth
     // The time left, said every second; a first call that compiles (Numba) can take longer than this expects.
     const names = ['Python', ...candidates.map((c) => pythonTargetName(c.target))];
     const expectedMs = warmupMs + timeMs + 1000;
-    const measure = async (index: number, run: () => Promise<HelperBench>): Promise<HelperBench> => {
-      const started = performance.now();
-      const say = () => {
-        const left = Math.max(0, expectedMs - (performance.now() - started)) + (names.length - 1 - index) * expectedMs + 500;
-        progress({ message: `Measuring ${names[index]} (${index + 1} of ${names.length}), ${timeLeft(left)}…`, remainingMs: left });
-      };
-      say();
-      const ticker = setInterval(say, 1000);
-      try {
-        return await run();
-      } finally {
-        clearInterval(ticker);
-      }
-    };
+    const measure = measuredInTurn(names, expectedMs, progress);
     const py = await measure(0, () => runVariant('Python', opts.python, tmp, base, timeMs, opts.signal));
     const runs: HelperBench[] = [];
     for (const [i, c] of candidates.entries()) {
-      runs.push(await measure(i + 1, () => runVariant(names[i + 1]!, opts.python, tmp, { ...base, dir: c.dir, module: c.moduleName, entry: c.kernel.ir.entry }, timeMs, opts.signal)));
+      runs.push(
+        await measure(i + 1, () =>
+          runVariant(names[i + 1]!, opts.python, tmp, { ...base, dir: c.dir, module: c.moduleName, entry: c.kernel.ir.entry }, timeMs, opts.signal),
+        ),
+      );
     }
     const notes = [
       `Each variant ran in its own process of ${recording.runtimeVersion}: a warm-up of at least one round of the recorded calls (which includes compiling the Numba code, or loading the built module), then ${(timeMs / 1000).toFixed(1)} s of samples; a sample is the mean time per call over one round; the speedup is the ratio of median times, with a 95% bootstrap interval (${opts.resamples ?? 2000} resamples of at most ${MAX_BOOTSTRAP_SAMPLES.toLocaleString('en-US')} samples per variant, drawn uniformly).`,
@@ -125,22 +117,29 @@ export async function benchPython(candidates: PythonCandidate[], recording: Pyth
       const name = pythonTargetName(c.target);
       const speedup = bootstrapRatio(py.samples, run.samples, { statistic: 'median', resamples: opts.resamples ?? 2000, seed: opts.seed ?? 1 });
       const share = run.stats && run.stats.fallbacks > 0 ? run.stats.fallbacks / Math.max(1, run.stats.calls) : 0;
-      if (share > 0) notes.push(`The ${name} variant fell back to Python on ${(100 * share).toFixed(0)}% of its calls (${run.stats!.reason}), so it measures the original in part.`);
+      if (share > 0)
+        notes.push(
+          `The ${name} variant fell back to Python on ${(100 * share).toFixed(0)}% of its calls (${run.stats!.reason}), so it measures the original in part.`,
+        );
       return {
         target: c.target,
         name,
         speedup: { ...speedup, statistic: 'median' },
         verdict: verdictOf(speedup),
-        recommendation: recommendation(speedup).replace(/JavaScript/g, 'Python').replace(/WebAssembly/g, name),
+        recommendation: recommendation(speedup)
+          .replace(/JavaScript/g, 'Python')
+          .replace(/WebAssembly/g, name),
         fallbackShare: share,
       };
     });
     const written = py.written ? ' The function writes to its arguments: they were restored from a copy before every call, outside the timed region.' : '';
-    const callShape =
-      `${recording.functionName}(…) called through the same entry the applied edit uses (the wrapper checks and converts the arguments, then calls the compiled code), on the ${py.calls} recorded input${py.calls === 1 ? '' : 's'} in turn.${written}`;
+    const callShape = `${recording.functionName}(…) called through the same entry the applied edit uses (the wrapper checks and converts the arguments, then calls the compiled code), on the ${py.calls} recorded input${py.calls === 1 ? '' : 's'} in turn.${written}`;
     const variants = [view('Python', py.samples), ...candidates.map((c, i) => view(pythonTargetName(c.target), runs[i]!.samples))];
     const noisy = variants.filter((v) => v.rme > 5);
-    if (noisy.length > 0) notes.push(`The measurements were noisy (relative margin of error ${noisy.map((v) => `${v.name} ${v.rme.toFixed(1)}%`).join(', ')}): other work on this machine, or too short a run.`);
+    if (noisy.length > 0)
+      notes.push(
+        `The measurements were noisy (relative margin of error ${noisy.map((v) => `${v.name} ${v.rme.toFixed(1)}%`).join(', ')}): other work on this machine, or too short a run.`,
+      );
     return { variants, targets, note: notes.join(' '), callShape, inputs: py.calls, runtimeVersion: recording.runtimeVersion };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JsCandidate, StageOptions } from '../compiler/compile';
 import { CancelledError, PerfLabError } from '../errors';
-import { noProgress, timeLeft } from '../progress';
+import { measuredInTurn, noProgress } from '../progress';
 import type { TargetId, VariantName, VariantView } from '../protocol';
 import { probeNode } from '../profile/node-runner';
 import { isReplayable, type Recording } from '../record/recording';
@@ -76,7 +76,9 @@ export function tinybenchUrl(): string {
   try {
     return pathToFileURL(require.resolve('tinybench')).href;
   } catch {
-    throw new PerfLabError('tinybench is missing from Perf Lab\'s installation (node_modules/tinybench). Reinstall the extension, or run `npm install` in a checkout.');
+    throw new PerfLabError(
+      "tinybench is missing from Perf Lab's installation (node_modules/tinybench). Reinstall the extension, or run `npm install` in a checkout.",
+    );
   }
 }
 
@@ -129,7 +131,6 @@ export function defaultWarmupMs(timeMs: number): number {
   return Math.max(200, timeMs / 5);
 }
 
-
 async function runVariant(
   name: VariantName,
   execPath: string,
@@ -173,7 +174,9 @@ async function runVariant(
   await child.done;
   clearTimeout(timer);
   if (r.hitDeadline && r.samples.length === 0) {
-    throw new PerfLabError(`The ${name} benchmark reached its ${(request.deadlineMs / 1000).toFixed(1)} s bound before measuring a sample: one call takes too long to benchmark here. Give the program a smaller input, or raise --time.`);
+    throw new PerfLabError(
+      `The ${name} benchmark reached its ${(request.deadlineMs / 1000).toFixed(1)} s bound before measuring a sample: one call takes too long to benchmark here. Give the program a smaller input, or raise --time.`,
+    );
   }
   if (r.state !== 'completed' || r.samples.length === 0) {
     throw new PerfLabError(`The ${name} benchmark failed (${r.state}).${r.error ? `\n${firstLines(r.error, 6)}` : ''}`);
@@ -210,7 +213,12 @@ export async function bench(original: OriginalFunction, candidate: JsCandidate, 
  * Measures the original and every candidate (at most one per target) on the recorded inputs, each in its own
  * child process with the same calls per sample, and compares each candidate with JavaScript.
  */
-export async function benchTargets(original: OriginalFunction, candidates: JsCandidate[], recording: Recording, opts: BenchOptions = {}): Promise<MultiBenchResult> {
+export async function benchTargets(
+  original: OriginalFunction,
+  candidates: JsCandidate[],
+  recording: Recording,
+  opts: BenchOptions = {},
+): Promise<MultiBenchResult> {
   const progress = opts.progress ?? noProgress;
   const timeMs = opts.timeMs ?? 1500;
   const warmupMs = opts.warmupMs ?? defaultWarmupMs(timeMs);
@@ -219,7 +227,9 @@ export async function benchTargets(original: OriginalFunction, candidates: JsCan
   if (new Set(candidates.map((c) => c.target)).size !== candidates.length) throw new PerfLabError('Benchmark one candidate per target.');
   const calls = recording.calls.filter((c) => isReplayable(c) && c.threw === undefined);
   if (calls.length === 0) {
-    throw new PerfLabError(`No recorded call of ${original.functionName} can be replayed (they hold functions or host objects, or threw). The benchmark needs real inputs: record the function again.`);
+    throw new PerfLabError(
+      `No recorded call of ${original.functionName} can be replayed (they hold functions or host objects, or threw). The benchmark needs real inputs: record the function again.`,
+    );
   }
   const inputs = calls.map((c) => c.args);
   const copy = writtenArgs(candidates, recording);
@@ -238,29 +248,30 @@ export async function benchTargets(original: OriginalFunction, candidates: JsCan
     await writeFile(harnessPath, benchHarness(arity));
     const argvOf = (loaderUrl: string) => [originalUrl, loaderUrl, original.functionName, tb];
     const cwd = opts.cwd ?? tmp;
-    const request: BenchRequest = { type: 'run', inputs, copy, k: 0, iterationMs, timeMs, warmupMs, deadlineMs: variantBoundMs(timeMs, warmupMs), keepSamples: KEEP_SAMPLES };
+    const request: BenchRequest = {
+      type: 'run',
+      inputs,
+      copy,
+      k: 0,
+      iterationMs,
+      timeMs,
+      warmupMs,
+      deadlineMs: variantBoundMs(timeMs, warmupMs),
+      keepSamples: KEEP_SAMPLES,
+    };
 
     // The time left, said every second: the rest of this variant's expected time, the variants after it, the statistics.
     const names = ['JavaScript', ...candidates.map((c) => jsTarget(c.target).name)];
     const expectedMs = warmupMs + timeMs + 500;
-    const measure = async (index: number, run: () => Promise<VariantRun>): Promise<VariantRun> => {
-      const started = performance.now();
-      const say = () => {
-        const left = Math.max(0, expectedMs - (performance.now() - started)) + (names.length - 1 - index) * expectedMs + 500;
-        progress({ message: `Measuring ${names[index]} (${index + 1} of ${names.length}), ${timeLeft(left)}…`, remainingMs: left });
-      };
-      say();
-      const ticker = setInterval(say, 1000);
-      try {
-        return await run();
-      } finally {
-        clearInterval(ticker);
-      }
-    };
+    const measure = measuredInTurn(names, expectedMs, progress);
     const js = await measure(0, () => runVariant('JavaScript', runtime.execPath, harnessPath, argvOf(''), cwd, request, opts.signal));
     const runs: VariantRun[] = [];
     for (const [i, c] of candidates.entries()) {
-      runs.push(await measure(i + 1, () => runVariant(jsTarget(c.target).name, runtime.execPath, harnessPath, argvOf(loaders[i]!), cwd, { ...request, k: js.k }, opts.signal)));
+      runs.push(
+        await measure(i + 1, () =>
+          runVariant(jsTarget(c.target).name, runtime.execPath, harnessPath, argvOf(loaders[i]!), cwd, { ...request, k: js.k }, opts.signal),
+        ),
+      );
     }
 
     progress({ message: 'Computing the confidence intervals…', remainingMs: 500 });
@@ -270,9 +281,15 @@ export async function benchTargets(original: OriginalFunction, candidates: JsCan
     const notes = [
       `Each variant ran in its own process of Node.js ${runtime.version}: ${(warmupMs / 1000).toFixed(1)} s of warm-up, then ${(timeMs / 1000).toFixed(1)} s of samples (stopped at ${(request.deadlineMs / 1000).toFixed(1)} s of wall time at most); the speedup is the ratio of median times per call, with a 95% bootstrap interval (${opts.resamples ?? 2000} resamples of at most ${MAX_BOOTSTRAP_SAMPLES.toLocaleString('en-US')} samples per variant, drawn uniformly).`,
     ];
-    if (kept < measured) notes.push(`Of ${measured.toLocaleString('en-US')} samples measured, a uniform random ${kept.toLocaleString('en-US')} (at most ${KEEP_SAMPLES.toLocaleString('en-US')} per variant) are summarised.`);
+    if (kept < measured)
+      notes.push(
+        `Of ${measured.toLocaleString('en-US')} samples measured, a uniform random ${kept.toLocaleString('en-US')} (at most ${KEEP_SAMPLES.toLocaleString('en-US')} per variant) are summarised.`,
+      );
     const cut = all.map((r, i) => (r.hitDeadline ? names[i] : undefined)).filter((n) => n !== undefined);
-    if (cut.length > 0) notes.push(`${cut.join(' and ')} reached the wall-time bound before ${(timeMs / 1000).toFixed(1)} s of samples (the untimed copies between samples, or a loaded machine): fewer samples, a wider interval.`);
+    if (cut.length > 0)
+      notes.push(
+        `${cut.join(' and ')} reached the wall-time bound before ${(timeMs / 1000).toFixed(1)} s of samples (the untimed copies between samples, or a loaded machine): fewer samples, a wider interval.`,
+      );
     const targets: TargetComparison[] = candidates.map((c, i) => {
       const run = runs[i]!;
       const name = jsTarget(c.target).name;
@@ -280,7 +297,9 @@ export async function benchTargets(original: OriginalFunction, candidates: JsCan
       const share = run.stats && run.stats.fallbacks > 0 ? run.stats.fallbacks / Math.max(1, run.stats.calls) : 0;
       if (run.stats && share > 0) {
         const pct = 100 * share;
-        notes.push(`The ${name} variant fell back to JavaScript on ${pct.toFixed(pct < 1 ? 2 : 0)}% of its calls (${run.stats.reason}), so it measures the original in part.`);
+        notes.push(
+          `The ${name} variant fell back to JavaScript on ${pct.toFixed(pct < 1 ? 2 : 0)}% of its calls (${run.stats.reason}), so it measures the original in part.`,
+        );
       }
       const advice = recommendation(speedup);
       return {
@@ -294,14 +313,20 @@ export async function benchTargets(original: OriginalFunction, candidates: JsCan
     });
     const k = js.k;
     const argList = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ');
-    const copied = copy.length > 0 ? ` Argument${copy.length > 1 ? 's' : ''} ${copy.map((i) => i + 1).join(', ')} ${copy.length > 1 ? 'were' : 'was'} copied fresh for every call, before each sample and outside the timed region, because the function writes to ${copy.length > 1 ? 'them' : 'it'}.` : '';
+    const copied =
+      copy.length > 0
+        ? ` Argument${copy.length > 1 ? 's' : ''} ${copy.map((i) => i + 1).join(', ')} ${copy.length > 1 ? 'were' : 'was'} copied fresh for every call, before each sample and outside the timed region, because the function writes to ${copy.length > 1 ? 'them' : 'it'}.`
+        : '';
     const compiledNames = candidates.map((c) => jsTarget(c.target).name).join(' and ');
     const callShape =
       `${original.functionName}(${argList}) called directly, ${k} time${k === 1 ? '' : 's'} per sample, on the ${inputs.length} recorded input${inputs.length === 1 ? '' : 's'} in turn.${copied}` +
       ` In this loop V8 may inline the JavaScript version, which the program's own call site may not allow; the ${compiledNames} version${candidates.length > 1 ? 's are' : ' is'} never inlined.`;
     const variants = [variantResult('JavaScript', js.perCall), ...candidates.map((c, i) => variantResult(jsTarget(c.target).name, runs[i]!.perCall))];
     const noisy = variants.filter((v) => v.rme > 5);
-    if (noisy.length > 0) notes.push(`The measurements were noisy (relative margin of error ${noisy.map((v) => `${v.name} ${v.rme.toFixed(1)}%`).join(', ')}): other work on this machine, or too short a run; a longer run narrows the interval.`);
+    if (noisy.length > 0)
+      notes.push(
+        `The measurements were noisy (relative margin of error ${noisy.map((v) => `${v.name} ${v.rme.toFixed(1)}%`).join(', ')}): other work on this machine, or too short a run; a longer run narrows the interval.`,
+      );
     return { variants, targets, note: notes.join(' '), callShape, callsPerSample: k, inputs: inputs.length, runtimeVersion: runtime.version };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});

@@ -239,10 +239,17 @@ export function computeFactor(target: Target, pairs: readonly PredictionPair[], 
   if (same.length > 0) {
     const n = new Set(same.map((p) => p.key)).size;
     const factor = shrunkFactor(same, n);
-    return { factor, basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (${same.length} earlier measurement${same.length === 1 ? '' : 's'} of ${n} other ${cls} kernel${n === 1 ? '' : 's'})` };
+    return {
+      factor,
+      basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (${same.length} earlier measurement${same.length === 1 ? '' : 's'} of ${n} other ${cls} kernel${n === 1 ? '' : 's'})`,
+    };
   }
   const others = new Set(own.map((p) => p.key)).size;
-  if (others < MIN_CALIBRATION) return { factor: 1, basis: `compiled loop as fast as JavaScript's (${others} other function${others === 1 ? '' : 's'} measured, ${MIN_CALIBRATION} needed to calibrate)` };
+  if (others < MIN_CALIBRATION)
+    return {
+      factor: 1,
+      basis: `compiled loop as fast as JavaScript's (${others} other function${others === 1 ? '' : 's'} measured, ${MIN_CALIBRATION} needed to calibrate)`,
+    };
   const factor = shrunkFactor(own, others);
   return { factor, basis: `compiled loop at ${factor.toFixed(2)}× JavaScript's time (${own.length} earlier measurements of ${others} functions)` };
 }
@@ -266,7 +273,15 @@ export const WORTHWHILE = 1.1;
  * Predicts the net speedup of each target for calls with these array shapes that take `jsNs` in JavaScript.
  * A target whose call cost could not be measured (NaN) is left out.
  */
-export function predict(costs: BoundaryCosts, targets: readonly Target[], arrays: readonly ArrayShape[], jsNs: number, pairs: readonly PredictionPair[] = [], key = '', cls?: KernelClass): Prediction {
+export function predict(
+  costs: BoundaryCosts,
+  targets: readonly Target[],
+  arrays: readonly ArrayShape[],
+  jsNs: number,
+  pairs: readonly PredictionPair[] = [],
+  key = '',
+  cls?: KernelClass,
+): Prediction {
   const out: TargetPrediction[] = [];
   for (const target of targets) {
     const over = overheadNs(costs, target, arrays);
@@ -291,7 +306,12 @@ export function predict(costs: BoundaryCosts, targets: readonly Target[], arrays
 }
 
 /** The model's error over kept pairs: median and mean of |predicted/measured − 1|, per target and in all. */
-export function modelError(pairs: readonly PredictionPair[]): { n: number; medianPct: number; meanPct: number; byTarget: Partial<Record<Target, { n: number; medianPct: number }>> } {
+export function modelError(pairs: readonly PredictionPair[]): {
+  n: number;
+  medianPct: number;
+  meanPct: number;
+  byTarget: Partial<Record<Target, { n: number; medianPct: number }>>;
+} {
   const err = (p: PredictionPair) => 100 * Math.abs(p.predicted / p.measured - 1);
   const all = pairs.filter((p) => p.measured > 0).map(err);
   const byTarget: Partial<Record<Target, { n: number; medianPct: number }>> = {};
@@ -357,7 +377,8 @@ export async function boundaryCosts(o: MeasureOptions): Promise<BoundaryCosts & 
       try {
         const c = JSON.parse(text) as BoundaryCosts;
         // Costs measured before the per-array cost was are measured again.
-        if (typeof c.wasmCallNs === 'number' && typeof c.wasmArrayNs === 'number') return { ...c, napiCallNs: c.napiCallNs ?? NaN, napiTypedArrayNs: c.napiTypedArrayNs ?? NaN, cached: true };
+        if (typeof c.wasmCallNs === 'number' && typeof c.wasmArrayNs === 'number')
+          return { ...c, napiCallNs: c.napiCallNs ?? NaN, napiTypedArrayNs: c.napiTypedArrayNs ?? NaN, cached: true };
       } catch {
         // A damaged cache is measured again.
       }
@@ -429,19 +450,40 @@ export interface CheckedPrediction {
  * Predicts the targets of a benchmark from the recording and JavaScript's measured time per call, keeps each
  * (predicted, measured) pair in the store, and returns both. `key` names the function (`<file>#<name>`).
  */
-export async function checkPrediction(o: MeasureOptions & { key: string; recording: Recording; candidates: readonly JsCandidate[]; bench: MultiBenchResult }): Promise<CheckedPrediction> {
+export async function checkPrediction(
+  o: MeasureOptions & { key: string; recording: Recording; candidates: readonly JsCandidate[]; bench: MultiBenchResult },
+): Promise<CheckedPrediction> {
   const costs = await boundaryCosts(o);
   const js = o.bench.variants.find((v) => v.name === 'JavaScript');
   if (!js || o.candidates.length === 0) throw new PerfLabError('The break-even model needs a benchmark of JavaScript and at least one target.');
   const jsNs = js.median * 1e6;
   const earlier = await loadPairs(o.store);
   const cls = kernelClass(o.candidates[0]!.kernel.ir);
-  const prediction = predict(costs, o.candidates.map((c) => c.target), shapesOf(o.candidates[0]!.abi.params, o.recording), jsNs, earlier, o.key, cls);
+  const prediction = predict(
+    costs,
+    o.candidates.map((c) => c.target),
+    shapesOf(o.candidates[0]!.abi.params, o.recording),
+    jsNs,
+    earlier,
+    o.key,
+    cls,
+  );
   const at = new Date().toISOString();
   const pairs: PredictionPair[] = [];
   for (const t of prediction.targets) {
     const m = o.bench.targets.find((x) => x.target === t.target);
-    if (m) pairs.push({ at, key: o.key, target: t.target, node: costs.node, jsNs, overheadNs: t.overheadNs, predicted: t.speedup, measured: m.speedup.estimate, class: cls });
+    if (m)
+      pairs.push({
+        at,
+        key: o.key,
+        target: t.target,
+        node: costs.node,
+        jsNs,
+        overheadNs: t.overheadNs,
+        predicted: t.speedup,
+        measured: m.speedup.estimate,
+        class: cls,
+      });
   }
   const all = await savePairs(o.store, pairs);
   return { costs, prediction, pairs, all };

@@ -141,7 +141,17 @@ export async function runBench(loop: TimedLoop): Promise<void> {
       if (j < m.keepSamples) samples[j] = all[i]!;
     }
     const state = r.state === 'aborted-with-statistics' && hitDeadline ? 'completed' : r.state;
-    send({ type: 'result', samples, measured: all.length, hitDeadline, k, state, error, stats: loader ? { ...loader.stats } : null, sinkType: loop.sinkType() });
+    send({
+      type: 'result',
+      samples,
+      measured: all.length,
+      hitDeadline,
+      k,
+      state,
+      error,
+      stats: loader ? { ...loader.stats } : null,
+      sinkType: loop.sinkType(),
+    });
   });
   process.on('disconnect', () => process.exit(0));
   send({ type: 'ready' });

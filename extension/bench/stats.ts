@@ -54,7 +54,10 @@ export function median(xs: ArrayLike<number>): number {
   return quantileSorted(Float64Array.from(xs).sort(), 0.5);
 }
 
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069,
+  2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** The 97.5th percentile of Student's t with `df` degrees of freedom (a table to 30, then a Cornish-Fisher expansion). */
 export function t975(df: number): number {
@@ -122,7 +125,10 @@ export class Reservoir {
   private seenCount = 0;
   private readonly random: () => number;
 
-  constructor(readonly capacity: number, seed = 1) {
+  constructor(
+    readonly capacity: number,
+    seed = 1,
+  ) {
     this.kept = new Float64Array(capacity);
     this.random = seededRandom(seed);
   }
@@ -220,6 +226,7 @@ export function recommendation(speedup: RatioEstimate): string {
   const ci = `95% CI ${times(speedup.ci95[0])}–${times(speedup.ci95[1])}`;
   if (verdict === 'not significant') return `keep JavaScript: no significant gain (WebAssembly ${times(estimate)}, ${ci})`;
   if (verdict === 'slower') return `keep JavaScript: WebAssembly is ${times(1 / estimate)} slower (speedup ${times(estimate)}, ${ci})`;
-  if (estimate < MARGINAL_SPEEDUP) return `keep JavaScript unless every percent counts: WebAssembly is only ${((estimate - 1) * 100).toFixed(0)}% faster (${ci})`;
+  if (estimate < MARGINAL_SPEEDUP)
+    return `keep JavaScript unless every percent counts: WebAssembly is only ${((estimate - 1) * 100).toFixed(0)}% faster (${ci})`;
   return `use WebAssembly: ${times(estimate)} faster (${ci})`;
 }

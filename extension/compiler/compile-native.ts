@@ -56,7 +56,9 @@ export async function compileNativeBatch(kernels: Kernel[], opts: NativeOptions 
   const flags = opts.flags ?? optInFlags(optIns);
   const build: AddonBuild = await buildAddon(cpp, { ...opts, flags });
   const forNode = `Node ${build.node.version}, ABI ${build.node.modules}`;
-  const log = [build.cached ? `cached addon ${build.key} (${build.builder}, ${forNode})` : `${build.builder} ${flags.join(' ')} for ${forNode}: built in ${build.ms} ms`];
+  const log = [
+    build.cached ? `cached addon ${build.key} (${build.builder}, ${forNode})` : `${build.builder} ${flags.join(' ')} for ${forNode}: built in ${build.ms} ms`,
+  ];
   if (build.log.trim()) log.push(build.log.trim());
   const tolerance = optInTolerance(optIns);
   return kernels.map((kernel, i) => ({

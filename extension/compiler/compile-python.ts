@@ -149,21 +149,32 @@ export interface PythonProbe {
 /** Runs the helper's `probe` on the interpreter for `modules` (with a 60 s limit: importing numba takes a while). */
 export function probePythonModules(python: string, modules: string[], signal?: AbortSignal): Promise<PythonProbe> {
   return new Promise((resolve, reject) => {
-    execFile(python, [kernelHelperPath(), 'probe', ...modules], { timeout: 60_000, windowsHide: true, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
-      if (signal?.aborted) return reject(new CancelledError());
-      try {
-        resolve(JSON.parse(String(stdout)) as PythonProbe);
-      } catch {
-        const why = String(stderr).trim().split('\n').slice(-2).join(' ') || err?.message || 'no answer';
-        reject(new PerfLabError(`"${python}" could not run Perf Lab's Python helper (${why}). Set perfLab.pythonPath (--python) to a Python 3.8+ interpreter.`));
-      }
-    });
+    execFile(
+      python,
+      [kernelHelperPath(), 'probe', ...modules],
+      { timeout: 60_000, windowsHide: true, ...(signal ? { signal } : {}) },
+      (err, stdout, stderr) => {
+        if (signal?.aborted) return reject(new CancelledError());
+        try {
+          resolve(JSON.parse(String(stdout)) as PythonProbe);
+        } catch {
+          const why = String(stderr).trim().split('\n').slice(-2).join(' ') || err?.message || 'no answer';
+          reject(
+            new PerfLabError(`"${python}" could not run Perf Lab's Python helper (${why}). Set perfLab.pythonPath (--python) to a Python 3.8+ interpreter.`),
+          );
+        }
+      },
+    );
   });
 }
 
 /** Throws a PerfLabError naming the exact `pip install` when the interpreter lacks a package the target needs. */
 export async function checkRequirements(python: string, backend: PythonBackend, signal?: AbortSignal): Promise<PythonProbe> {
-  const probe = await probePythonModules(python, backend.requires.map((r) => r.module), signal);
+  const probe = await probePythonModules(
+    python,
+    backend.requires.map((r) => r.module),
+    signal,
+  );
   const missing = backend.requires.filter((r) => !probe.modules[r.module]);
   if (missing.length > 0) {
     const pip = missing.map((r) => r.pip).join(' ');
@@ -354,7 +365,9 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   // the kernel's converted copies would not see each other's writes as Python does.
   const arrays = params.filter((p) => isPyArrayType(p.type));
   if (entry.arrays.some((a) => a.written) && (arrays.length > 1 || arrays.some((p) => (p.type as PyArrayType).ndim === 2))) {
-    const tables = arrays.filter((p) => (p.type as PyArrayType).array !== 'ndarray' && (p.type as PyArrayType).ndim === 2 && (p.type as PyArrayType).rows !== 'tuple').map((p) => p.name);
+    const tables = arrays
+      .filter((p) => (p.type as PyArrayType).array !== 'ndarray' && (p.type as PyArrayType).ndim === 2 && (p.type as PyArrayType).rows !== 'tuple')
+      .map((p) => p.name);
     L.push(`    if not _distinct((${arrays.map((p) => `${p.name},`).join(' ')}), (${tables.map((t) => `${t},`).join(' ')})):`);
     L.push('        return _fallback("arguments share memory", _original, _args)');
   }

@@ -42,7 +42,6 @@ export function recordedShapes(recording: Recording): ArrayShape[] {
   return out;
 }
 
-
 /** The lens advice of a prediction: the best target with its predicted speedup, or why to keep JavaScript. */
 export function lensAdvice(p: Prediction, calls: number): LensAdvice {
   const best = p.pick ? p.targets.find((t) => t.target === p.pick) : undefined;
@@ -68,11 +67,17 @@ export function measuredLensAdvice(views: readonly TargetView[], original: 'Java
   if (measured.length === 0) return undefined;
   const predicted = (v: TargetView) => (v.predicted ? ` · predicted ${v.predicted.text}` : '');
   const best = measured.filter((v) => v.canApply && v.measured!.verdict === 'faster').sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0];
-  const all = measured.map((v) => `${v.name} ${measuredTimes(v.measured!.estimate)} (95% CI ${measuredTimes(v.measured!.ci95[0])}–${measuredTimes(v.measured!.ci95[1])}, ${v.measured!.verdict}${v.predicted ? `; predicted ${v.predicted.text}` : ''})`);
+  const all = measured.map(
+    (v) =>
+      `${v.name} ${measuredTimes(v.measured!.estimate)} (95% CI ${measuredTimes(v.measured!.ci95[0])}–${measuredTimes(v.measured!.ci95[1])}, ${v.measured!.verdict}${v.predicted ? `; predicted ${v.predicted.text}` : ''})`,
+  );
   const tooltip = `Measured by the last Optimize run against ${original}: ${all.join(', ')}. The Before/After panel has the details and Apply.`;
   if (best) return { title: `${best.name} ${measuredTimes(best.measured!.estimate)} measured${predicted(best)}`, tooltip };
   const top = [...measured].sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0]!;
-  return { title: `keep ${original === 'JavaScript' ? 'JS' : original}: ${top.name} measured ${measuredTimes(top.measured!.estimate)}${predicted(top)}`, tooltip };
+  return {
+    title: `keep ${original === 'JavaScript' ? 'JS' : original}: ${top.name} measured ${measuredTimes(top.measured!.estimate)}${predicted(top)}`,
+    tooltip,
+  };
 }
 
 /** The lens once a rewrite is applied: what the function now runs as. */

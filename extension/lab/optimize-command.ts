@@ -21,7 +21,18 @@ import { reportFailure, workspaceTrusted } from './command-helpers';
 import type { Log } from './log';
 import { measuredLensAdvice } from './optimize-advice';
 import { editorOptimizeInput } from './optimize-input';
-import { applyNote, benchView, functionAt, optInChoices, proofView, pythonOptimizeData, sideBySideAdvice, targetViews, type PythonTargetOutcome, type TargetOutcome } from './optimize-data';
+import {
+  applyNote,
+  benchView,
+  functionAt,
+  optInChoices,
+  proofView,
+  pythonOptimizeData,
+  sideBySideAdvice,
+  targetViews,
+  type PythonTargetOutcome,
+  type TargetOutcome,
+} from './optimize-data';
 import type { OptimizeViews } from './optimize-panel';
 import { pythonFunctionAt, pythonTargetSetting } from './optimize-python-command';
 import { pythonInterpreter } from './python-interpreter';
@@ -51,7 +62,7 @@ function isTarget(arg: unknown): arg is OptimizeTarget {
 /** Runs `Perf Lab: Optimize Function`. */
 export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: unknown): Promise<void> {
   const trusted = await workspaceTrusted(
-    'Perf Lab did not optimize this function: it runs the program to record the function\'s real calls, and this folder is not trusted. Trust the folder (Manage Workspace Trust) if you trust its code, then optimize again.',
+    "Perf Lab did not optimize this function: it runs the program to record the function's real calls, and this folder is not trusted. Trust the folder (Manage Workspace Trust) if you trust its code, then optimize again.",
   );
   if (!trusted) return;
 
@@ -78,7 +89,9 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
       const doc = editor.document;
       const found = functionAt(ts, doc.getText(), path.basename(doc.uri.fsPath), doc.offsetAt(editor.selection.active));
       if (!found) {
-        void vscode.window.showErrorMessage('Perf Lab: the cursor is not in a top-level function (a function declaration, or a const bound to an arrow function). Move it into the function to optimize.');
+        void vscode.window.showErrorMessage(
+          'Perf Lab: the cursor is not in a top-level function (a function declaration, or a const bound to an arrow function). Move it into the function to optimize.',
+        );
         return;
       }
       uri = doc.uri;
@@ -94,7 +107,9 @@ function logEvents(log: Log, name: string): (e: OptimizeEvent) => void {
     switch (e.type) {
       case 'recording-reused':
       case 'recorded':
-        log.info(`${e.type === 'recorded' ? 'recorded' : 'reusing'} ${e.recording.calls.length} of ${e.recording.totalCalls} calls of ${name}${'runtimeVersion' in e.recording ? ` (${e.recording.runtimeVersion})` : ''}`);
+        log.info(
+          `${e.type === 'recorded' ? 'recorded' : 'reusing'} ${e.recording.calls.length} of ${e.recording.totalCalls} calls of ${name}${'runtimeVersion' in e.recording ? ` (${e.recording.runtimeVersion})` : ''}`,
+        );
         return;
       case 'unavailable':
         log.warn(`${name}: no ${TARGET_NAMES[e.target].name} version: ${e.reason}`);
@@ -104,11 +119,14 @@ function logEvents(log: Log, name: string): (e: OptimizeEvent) => void {
         else log.warn(`${name}: the ${TARGET_NAMES[e.target].name} version was not proven: ${e.proof.reason ?? ''}`);
         return;
       case 'benchmarked':
-        for (const v of e.bench.variants) log.info(`${name} ${v.name}: median ${v.median.toPrecision(4)} ms per call (±${v.rme.toFixed(1)}%, ${v.samples} samples)`);
+        for (const v of e.bench.variants)
+          log.info(`${name} ${v.name}: median ${v.median.toPrecision(4)} ms per call (±${v.rme.toFixed(1)}%, ${v.samples} samples)`);
         for (const t of e.bench.targets) log.info(`${name} ${t.name}: ${t.recommendation}`);
         return;
       case 'predicted':
-        log.info(`break-even model for ${name}: predicted ${e.checked.prediction.text}; measured ${e.checked.pairs.map((p) => `${TARGET_NAMES[p.target].name} ${p.measured.toFixed(2)}×`).join(', ')}`);
+        log.info(
+          `break-even model for ${name}: predicted ${e.checked.prediction.text}; measured ${e.checked.pairs.map((p) => `${TARGET_NAMES[p.target].name} ${p.measured.toFixed(2)}×`).join(', ')}`,
+        );
         return;
       case 'prediction-unavailable':
         log.warn(`the break-even model could not predict ${name}: ${e.reason}`);
@@ -138,7 +156,9 @@ async function runOptimize(deps: OptimizeCommandDeps, uri: vscode.Uri, name: str
     ...(interpreter ? { pythonPath: interpreter.path } : {}),
   };
   const request = optimizeRequest(editorOptimizeInput(file, name, deps.storage.fsPath, settings, optIns));
-  log.info(`optimizing ${name} in ${file}${interpreter ? ` with ${interpreter.path} (${interpreter.from})` : ''} for ${request.targets.map((t) => TARGET_NAMES[t].name).join(', ')}${optIns.length > 0 ? ` (native opt-ins: ${optIns.join(', ')})` : ''}`);
+  log.info(
+    `optimizing ${name} in ${file}${interpreter ? ` with ${interpreter.path} (${interpreter.from})` : ''} for ${request.targets.map((t) => TARGET_NAMES[t].name).join(', ')}${optIns.length > 0 ? ` (native opt-ins: ${optIns.join(', ')})` : ''}`,
+  );
   try {
     const outcome = await withStageProgress(`Perf Lab: optimizing ${name}`, (stage) =>
       optimize(request, { signal: stage.signal, progress: stage.progress, events: logEvents(log, name), onOutput: (_s, text) => log.append(text) }),
@@ -227,7 +247,16 @@ function showPython(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, so
   // The lens shows what was just measured without waiting for the next edit or save.
   const measured = measuredLensAdvice(views, 'Python');
   deps.lenses.noteResult(file, name, measured ? { ...measured, source } : undefined);
-  deps.optimizeViews.show({ uri, source, functionName: name, outcomes, ...(data.target ? { chosen: data.target } : {}), python: outcome.runtime.execPath, targets: views, data });
+  deps.optimizeViews.show({
+    uri,
+    source,
+    functionName: name,
+    outcomes,
+    ...(data.target ? { chosen: data.target } : {}),
+    python: outcome.runtime.execPath,
+    targets: views,
+    data,
+  });
   if (!outcomes.some((o) => o.proof?.ok)) {
     void vscode.window.showWarningMessage(`Perf Lab: no rewrite of ${name} was proven equal to the original; the Before/After panel says why for each target.`);
   }

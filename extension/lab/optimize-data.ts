@@ -12,7 +12,16 @@ import { approx } from '../bench/break-even';
 import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
 import { bestTarget } from '../optimize/optimize';
 export { unusableRecordedArgument } from '../optimize/recorded-arguments';
-import { TARGET_NAMES, type BenchView, type OptimizeData, type PredictedView, type ProofView, type TargetId, type TargetView, type VariantName } from '../protocol';
+import {
+  TARGET_NAMES,
+  type BenchView,
+  type OptimizeData,
+  type PredictedView,
+  type ProofView,
+  type TargetId,
+  type TargetView,
+  type VariantName,
+} from '../protocol';
 
 /** Whether a target is one of a Python function's (Numba, Cython, pybind11). */
 export function isPythonTarget(t: TargetId): t is PythonTarget {
@@ -61,7 +70,9 @@ export function proofView(p: Proof, functionName: string): ProofView {
       call: `${functionName}(${c.args.map((a) => show(a)).join(', ')})`,
       expected: outcome(c.expected),
       actual: outcome(c.actual),
-      argsAfter: c.argsAfter.map((d) => `argument ${d.arg + 1} after the call${d.index >= 0 ? ` [${d.index}]` : ''}: ${show(d.expected)} expected, ${show(d.actual)} written`),
+      argsAfter: c.argsAfter.map(
+        (d) => `argument ${d.arg + 1} after the call${d.index >= 0 ? ` [${d.index}]` : ''}: ${show(d.expected)} expected, ${show(d.actual)} written`,
+      ),
       foundIn: foundIn(c),
     };
   }
@@ -77,7 +88,9 @@ export function pythonProofView(p: PythonProof, functionName: string): ProofView
       call: `${functionName}(${c.args.join(', ')})`,
       expected: c.expected,
       actual: c.actual,
-      argsAfter: c.argsAfter.map((d) => `argument ${d.arg + 1} after the call${d.index >= 0 ? ` [${d.index}]` : ''}: ${d.expected} expected, ${d.actual} written`),
+      argsAfter: c.argsAfter.map(
+        (d) => `argument ${d.arg + 1} after the call${d.index >= 0 ? ` [${d.index}]` : ''}: ${d.expected} expected, ${d.actual} written`,
+      ),
       foundIn: foundIn(c),
     };
   }
@@ -91,7 +104,15 @@ function predictedView(speedup: number): PredictedView {
 
 /** The benchmark as the panel shows it; `predicted`: the break-even model's speedup per target, shown beside its bar. */
 export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?: string, predicted?: Partial<Record<TargetId, number>>): BenchView {
-  const targets = multi && multi.targets.length > 1 ? multi.targets.map((t) => ({ name: t.name, estimate: t.speedup.estimate, ci95: [t.speedup.ci95[0], t.speedup.ci95[1]] as [number, number], verdict: t.verdict })) : undefined;
+  const targets =
+    multi && multi.targets.length > 1
+      ? multi.targets.map((t) => ({
+          name: t.name,
+          estimate: t.speedup.estimate,
+          ci95: [t.speedup.ci95[0], t.speedup.ci95[1]] as [number, number],
+          verdict: t.verdict,
+        }))
+      : undefined;
   const byName: Partial<Record<VariantName, PredictedView>> = {};
   for (const [t, x] of Object.entries(predicted ?? {}) as [Target, number][]) if (Number.isFinite(x)) byName[TARGET_NAMES[t].name] = predictedView(x);
   return {
@@ -114,7 +135,8 @@ export function applyNote(proof: { ok: boolean; reason?: string; target?: Target
   if (!proof.ok) return `Apply is disabled: ${proof.reason ?? `the ${name} version is not proven equal to the original.`}`;
   if (!bench) return 'Apply writes the proven rewrite; it was not measured.';
   if (bench.verdict === 'faster') {
-    if (python) return `Apply writes the ${name} module beside the file and makes the function call it, keeping the original as its fallback; Undo reverts all of it.`;
+    if (python)
+      return `Apply writes the ${name} module beside the file and makes the function call it, keeping the original as its fallback; Undo reverts all of it.`;
     return `Apply writes ${proof.target === 'native' ? 'the .node addon' : 'the .wasm'} and its loader beside the file and makes the function call it; Undo reverts all of it.`;
   }
   return `Apply still works, but it will not make the program faster (${bench.verdict === 'slower' ? `${name} measured slower` : 'no significant difference'}): keeping ${python ? 'Python' : 'JavaScript'} is the better choice.`;
@@ -139,7 +161,12 @@ export interface PythonTargetOutcome {
 
 /** Each target's measurement against the original (the JavaScript and the Python benchmark both give these). */
 interface MeasuredTargets {
-  targets: readonly { target: TargetId; speedup: { estimate: number; ci95: readonly [number, number] | number[] }; verdict: 'faster' | 'slower' | 'not significant'; recommendation: string }[];
+  targets: readonly {
+    target: TargetId;
+    speedup: { estimate: number; ci95: readonly [number, number] | number[] };
+    verdict: 'faster' | 'slower' | 'not significant';
+    recommendation: string;
+  }[];
 }
 
 /** What was built, in words. */
@@ -164,7 +191,8 @@ export function targetViews(
     const view: TargetView = { target: o.target, name, canApply: false, applyNote: '' };
     if (o.candidate) view.built = builtText(o.candidate);
     if (o.proof) view.proof = isPythonTarget(o.target) ? pythonProofView(o.proof as PythonProof, functionName) : proofView(o.proof as Proof, functionName);
-    if (m) view.measured = { estimate: m.speedup.estimate, ci95: [m.speedup.ci95[0]!, m.speedup.ci95[1]!], verdict: m.verdict, recommendation: m.recommendation };
+    if (m)
+      view.measured = { estimate: m.speedup.estimate, ci95: [m.speedup.ci95[0]!, m.speedup.ci95[1]!], verdict: m.verdict, recommendation: m.recommendation };
     if (p !== undefined && Number.isFinite(p)) view.predicted = predictedView(p);
     if (!o.candidate) {
       view.refusal = `not built: ${o.buildError ?? 'the build failed'}`;
@@ -184,7 +212,9 @@ export function targetViews(
 export function sideBySideAdvice(views: readonly TargetView[], original = 'JavaScript'): string {
   const best = views.filter((v) => v.canApply && v.measured?.verdict === 'faster').sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0];
   if (best) return best.measured!.recommendation;
-  const why = views.map((v) => (v.measured ? `${v.name} ${v.measured.verdict} (${v.measured.estimate.toFixed(2)}×)` : `${v.name} ${v.refusal ?? 'not measured'}`));
+  const why = views.map((v) =>
+    v.measured ? `${v.name} ${v.measured.verdict} (${v.measured.estimate.toFixed(2)}×)` : `${v.name} ${v.refusal ?? 'not measured'}`,
+  );
   return `keep ${original}: ${why.join(', ')}`;
 }
 
@@ -226,7 +256,21 @@ export function pythonOptimizeData(run: PythonRun): { data: OptimizeData; target
   const chosen = run.outcomes.find((o) => o.target === best && o.proof?.ok) ?? proven[0] ?? run.outcomes.find((o) => o.proof) ?? run.outcomes[0];
   const proof: ProofView = chosen?.proof
     ? pythonProofView(chosen.proof, name)
-    : { ok: false, cases: 0, recordedCases: 0, edgeCases: 0, mismatches: 0, compiledCalls: 0, fallbacks: 0, recordedCompiledCalls: 0, vacuous: false, comparison: '', fallbackReasons: [], notes: [], reason: 'no target was built' };
+    : {
+        ok: false,
+        cases: 0,
+        recordedCases: 0,
+        edgeCases: 0,
+        mismatches: 0,
+        compiledCalls: 0,
+        fallbacks: 0,
+        recordedCompiledCalls: 0,
+        vacuous: false,
+        comparison: '',
+        fallbackReasons: [],
+        notes: [],
+        reason: 'no target was built',
+      };
   const bench = run.bench ? pythonBenchView(run.bench) : undefined;
   const measured = chosen && run.bench?.targets.find((t) => t.target === chosen.target);
   const data: OptimizeData = {

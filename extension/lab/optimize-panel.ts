@@ -130,7 +130,12 @@ export class OptimizeViews implements vscode.Disposable {
         void openSource(msg.file, msg.line);
         break;
       case 'optimize':
-        void vscode.commands.executeCommand('perfLab.optimizeFunction', { file: msg.file, name: msg.name, line: msg.line, ...(msg.optIns ? { optIns: msg.optIns } : {}) });
+        void vscode.commands.executeCommand('perfLab.optimizeFunction', {
+          file: msg.file,
+          name: msg.name,
+          line: msg.line,
+          ...(msg.optIns ? { optIns: msg.optIns } : {}),
+        });
         break;
       case 'error':
         this.log.error(`Before/After panel: ${msg.message}`);
@@ -155,7 +160,12 @@ export class OptimizeViews implements vscode.Disposable {
       const doc = await vscode.workspace.openTextDocument(s.uri);
       if (doc.getText() !== s.source) {
         const note = `${path.basename(s.uri.fsPath)} changed since ${name} was optimized: run Optimize Function again.`;
-        s.data = { ...s.data, canApply: false, applyNote: note, ...(s.data.targets ? { targets: s.data.targets.map((t) => ({ ...t, canApply: false, applyNote: note })) } : {}) };
+        s.data = {
+          ...s.data,
+          canApply: false,
+          applyNote: note,
+          ...(s.data.targets ? { targets: s.data.targets.map((t) => ({ ...t, canApply: false, applyNote: note })) } : {}),
+        };
         this.post({ type: 'optimize', data: s.data });
         void vscode.window.showWarningMessage(`Perf Lab: ${note}`);
         return;
@@ -166,7 +176,8 @@ export class OptimizeViews implements vscode.Disposable {
       // Only a Perf Lab file of this source is replaced (the plan checked each path); a file that appeared since makes the edit fail.
       for (const f of plan.files) edit.createFile(vscode.Uri.file(f.path), { overwrite: f.replaces, contents: f.contents }, meta);
       for (const e of plan.textEdits) edit.replace(s.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text, meta);
-      if (!(await vscode.workspace.applyEdit(edit))) throw new PerfLabError(`The editor did not apply the edit of ${path.basename(s.uri.fsPath)} (is the file read-only?)`);
+      if (!(await vscode.workspace.applyEdit(edit)))
+        throw new PerfLabError(`The editor did not apply the edit of ${path.basename(s.uri.fsPath)} (is the file read-only?)`);
       await doc.save();
       this.log.info(`applied: ${plan.summary}`);
       const view: Pick<TargetView, 'name' | 'measured'> = s.targets.find((t) => t.target === which) ?? { name: targetIdName(which) };
@@ -179,12 +190,26 @@ export class OptimizeViews implements vscode.Disposable {
         canApply: false,
         applyNote: done,
         applied: { summary: plan.summary, files: plan.files.map((f) => path.basename(f.path)), target: which },
-        ...(s.data.targets ? { targets: s.data.targets.map((t) => ({ ...t, canApply: false, applyNote: t.target === which ? done : `${name} now runs as ${as}; Undo it first to apply ${t.name}.` })) } : {}),
+        ...(s.data.targets
+          ? {
+              targets: s.data.targets.map((t) => ({
+                ...t,
+                canApply: false,
+                applyNote: t.target === which ? done : `${name} now runs as ${as}; Undo it first to apply ${t.name}.`,
+              })),
+            }
+          : {}),
       };
       this.post({ type: 'optimize', data: s.data });
       this.watchUndo(s, before);
       // Profile again and compare with the profile before the rewrite (or offer to: perfLab.compareAfterApply).
-      await vscode.commands.executeCommand('perfLab.compareAfterApply', { file: s.uri.fsPath, functionName: name, target: as, sourceBefore: s.source, sourceAfter: doc.getText() });
+      await vscode.commands.executeCommand('perfLab.compareAfterApply', {
+        file: s.uri.fsPath,
+        functionName: name,
+        target: as,
+        sourceBefore: s.source,
+        sourceAfter: doc.getText(),
+      });
     } catch (e) {
       const message = userMessage(e);
       this.log.error(message);
@@ -195,7 +220,14 @@ export class OptimizeViews implements vscode.Disposable {
   /** The edit that makes the function call its proven rewrite: the apply step the command line takes too. */
   private async plan(s: OptimizeSession<TargetOutcome | PythonTargetOutcome>, o: TargetOutcome | PythonTargetOutcome): Promise<ApplyPlan> {
     const { planApplyStep } = await import('../optimize/apply-step');
-    return planApplyStep({ file: s.uri.fsPath, source: s.source, functionName: s.functionName, candidate: o.candidate!, proof: o.proof!, ...(s.python ? { python: s.python } : {}) });
+    return planApplyStep({
+      file: s.uri.fsPath,
+      source: s.source,
+      functionName: s.functionName,
+      candidate: o.candidate!,
+      proof: o.proof!,
+      ...(s.python ? { python: s.python } : {}),
+    });
   }
 
   dispose(): void {

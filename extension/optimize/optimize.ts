@@ -196,7 +196,14 @@ function jsStages(req: OptimizeRequest, o: OptimizeOptions, stage: { signal?: Ab
     record: async () => {
       const { record } = await import('../record/record');
       const rec = await record(
-        { file, functionName, args: req.programArgs, timeoutMs: req.timeoutMs, ...(nodePath ? { nodePath } : {}), ...(o.onOutput ? { onOutput: o.onOutput } : {}) },
+        {
+          file,
+          functionName,
+          args: req.programArgs,
+          timeoutMs: req.timeoutMs,
+          ...(nodePath ? { nodePath } : {}),
+          ...(o.onOutput ? { onOutput: o.onOutput } : {}),
+        },
         stage,
       );
       await (await import('../record/store')).saveRecording(store, rec);
@@ -214,9 +221,15 @@ function jsStages(req: OptimizeRequest, o: OptimizeOptions, stage: { signal?: Ab
       const why = params ? undefined : unusableRecordedArgument(rec.calls, rec.arity);
       return { ok: false, refusal: why ? { ...selected.refusal, reason: `${selected.refusal.reason} (recorded: ${why})` } : selected.refusal };
     },
-    prove: async (c, rec, source) => (await import('../prove/prove')).prove(original(source), c as Candidate, rec as Recording, { ...stage, ...(nodePath ? { nodePath } : {}) }),
+    prove: async (c, rec, source) =>
+      (await import('../prove/prove')).prove(original(source), c as Candidate, rec as Recording, { ...stage, ...(nodePath ? { nodePath } : {}) }),
     bench: async (cs, rec, source, progress) =>
-      (await import('../bench/bench')).benchTargets(original(source), cs as Candidate[], rec as Recording, { ...stage, progress, timeMs: req.timeMs, ...(nodePath ? { nodePath } : {}) }),
+      (await import('../bench/bench')).benchTargets(original(source), cs as Candidate[], rec as Recording, {
+        ...stage,
+        progress,
+        timeMs: req.timeMs,
+        ...(nodePath ? { nodePath } : {}),
+      }),
     boundMs: async (variants) => {
       const { benchBoundMs, defaultWarmupMs } = await import('../bench/bench');
       return benchBoundMs(req.timeMs, defaultWarmupMs(req.timeMs), variants);
@@ -239,7 +252,12 @@ function jsStages(req: OptimizeRequest, o: OptimizeOptions, stage: { signal?: Ab
   };
 }
 
-function pythonStages(req: OptimizeRequest, o: OptimizeOptions, stage: { signal?: AbortSignal; progress?: ProgressSink }, python: () => Promise<import('../profile/python-runner').PythonRuntime>): LanguageStages {
+function pythonStages(
+  req: OptimizeRequest,
+  o: OptimizeOptions,
+  stage: { signal?: AbortSignal; progress?: ProgressSink },
+  python: () => Promise<import('../profile/python-runner').PythonRuntime>,
+): LanguageStages {
   const { file, functionName, store } = req;
   return {
     runtime: async () => {
@@ -258,14 +276,27 @@ function pythonStages(req: OptimizeRequest, o: OptimizeOptions, stage: { signal?
       const { recordedPyParamTypes } = await import('../record/record-python');
       const { selectPythonKernel } = await import('../compiler/frontend-py');
       const params = recordedPyParamTypes(rec);
-      const selected = await selectPythonKernel({ python: (await python()).execPath, file, fileName: basename(file), functionName, params, ...(stage.signal ? { signal: stage.signal } : {}) });
+      const selected = await selectPythonKernel({
+        python: (await python()).execPath,
+        file,
+        fileName: basename(file),
+        functionName,
+        params,
+        ...(stage.signal ? { signal: stage.signal } : {}),
+      });
       if (!selected.ok) return selected;
       const recordedTypes = typesInWords(params);
       return { ok: true, kernel: selected.kernel, ...(recordedTypes ? { recordedTypes } : {}) };
     },
-    prove: async (c, rec) => (await import('../prove/prove-python')).provePython(c as PythonCandidate, rec as PythonRecording, { ...stage, python: (await python()).execPath }),
+    prove: async (c, rec) =>
+      (await import('../prove/prove-python')).provePython(c as PythonCandidate, rec as PythonRecording, { ...stage, python: (await python()).execPath }),
     bench: async (cs, rec, _source, progress) =>
-      (await import('../bench/bench-python')).benchPython(cs as PythonCandidate[], rec as PythonRecording, { ...stage, progress, python: (await python()).execPath, timeMs: req.timeMs }),
+      (await import('../bench/bench-python')).benchPython(cs as PythonCandidate[], rec as PythonRecording, {
+        ...stage,
+        progress,
+        python: (await python()).execPath,
+        timeMs: req.timeMs,
+      }),
   };
 }
 
@@ -314,7 +345,14 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
   for (const target of targets) {
     try {
       const entry = targetEntry(target);
-      const ctx = { ...stage, cacheDir, source, ...(req.nodePath ? { nodePath: req.nodePath } : {}), ...(language === 'python' ? { python: runtime.execPath } : {}), ...(req.optIns ? { optIns: req.optIns } : {}) };
+      const ctx = {
+        ...stage,
+        cacheDir,
+        source,
+        ...(req.nodePath ? { nodePath: req.nodePath } : {}),
+        ...(language === 'python' ? { python: runtime.execPath } : {}),
+        ...(req.optIns ? { optIns: req.optIns } : {}),
+      };
       const candidate = await (entry.compile as (k: unknown, c: typeof ctx) => Promise<AnyCandidate>)(selected.kernel, ctx);
       results.push({ target, status: 'built', candidate });
       emit({ type: 'compiled', target, candidate, ...(selected.recordedTypes ? { recordedTypes: selected.recordedTypes } : {}) });

@@ -21,7 +21,14 @@ export function formatTable(header: string[], rows: string[][], rightAligned: bo
 
 /** The variants of a benchmark as a table. */
 function variantsTable(variants: BenchResult['variants']): string {
-  const rows = variants.map((v) => [v.name, formatDuration(v.median), formatDuration(v.mean), `±${fixed(v.rme, 1)}%`, formatDuration(v.sd), v.samples.toLocaleString('en-US')]);
+  const rows = variants.map((v) => [
+    v.name,
+    formatDuration(v.median),
+    formatDuration(v.mean),
+    `±${fixed(v.rme, 1)}%`,
+    formatDuration(v.sd),
+    v.samples.toLocaleString('en-US'),
+  ]);
   return formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]);
 }
 
@@ -43,20 +50,19 @@ export function benchReport(r: BenchResult): string {
 }
 
 /** What a table of several targets needs (a JavaScript or a Python benchmark). */
-export type TargetsTable = Pick<MultiBenchResult, 'variants' | 'callShape' | 'note'> & { targets: Pick<MultiBenchResult['targets'][number], 'name' | 'speedup' | 'verdict' | 'recommendation'>[] };
+export type TargetsTable = Pick<MultiBenchResult, 'variants' | 'callShape' | 'note'> & {
+  targets: Pick<MultiBenchResult['targets'][number], 'name' | 'speedup' | 'verdict' | 'recommendation'>[];
+};
 
 /** The benchmark of several targets: one table, a speedup line per target, and the advice for the fastest. */
 export function multiBenchReport(r: TargetsTable, original = 'JavaScript'): string {
-  const lines = r.targets.map((t) => `Speedup ${t.name.padEnd(11)} ${times(t.speedup.estimate)} (95% CI ${times(t.speedup.ci95[0])}–${times(t.speedup.ci95[1])}, ratio of medians): ${t.verdict}`);
+  const lines = r.targets.map(
+    (t) =>
+      `Speedup ${t.name.padEnd(11)} ${times(t.speedup.estimate)} (95% CI ${times(t.speedup.ci95[0])}–${times(t.speedup.ci95[1])}, ratio of medians): ${t.verdict}`,
+  );
   const best = bestTarget(r);
   const advice = best ? best.recommendation : `keep ${original}: ${r.targets.map((t) => `${t.name} ${t.verdict} (${times(t.speedup.estimate)})`).join(', ')}`;
-  return (
-    variantsTable(r.variants) +
-    `\n${lines.join('\n')}\n` +
-    `Recommendation: ${advice}\n` +
-    `  call shape  ${r.callShape}\n` +
-    `  note        ${r.note}\n`
-  );
+  return variantsTable(r.variants) + `\n${lines.join('\n')}\n` + `Recommendation: ${advice}\n` + `  call shape  ${r.callShape}\n` + `  note        ${r.note}\n`;
 }
 
 /** A benchmark of several targets seen as the benchmark of one of them (the single-target report, the panel). */

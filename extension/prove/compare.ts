@@ -84,7 +84,10 @@ export function show(v: unknown, max = 12): string {
     const body = `[${items.join(', ')}${more}]`;
     return Array.isArray(v) ? body : `${kindOf(v)} ${body}`;
   }
-  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${show(x, max)}`).join(', ')} }`;
+  if (v !== null && typeof v === 'object')
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${k}: ${show(x, max)}`)
+      .join(', ')} }`;
   return String(v);
 }
 
@@ -108,14 +111,27 @@ function foldError(a: unknown, b: unknown, into: ErrorSize): void {
 }
 
 /** How far one call of the candidate is from the original's: the result and every array argument after the call. */
-export function callError(expected: Outcome, actual: Outcome, afterE: readonly unknown[], afterA: readonly unknown[], into: ErrorSize = { absolute: 0, relative: 0 }): ErrorSize {
+export function callError(
+  expected: Outcome,
+  actual: Outcome,
+  afterE: readonly unknown[],
+  afterA: readonly unknown[],
+  into: ErrorSize = { absolute: 0, relative: 0 },
+): ErrorSize {
   if ('value' in expected && 'value' in actual) foldError(expected.value, actual.value, into);
   for (let i = 0; i < Math.min(afterE.length, afterA.length); i++) foldError(afterE[i], afterA[i], into);
   return into;
 }
 
 /** Why one call of the candidate differs from the original's, or undefined when they match. */
-export function compareCalls(args: readonly unknown[], expected: Outcome, actual: Outcome, afterE: readonly unknown[], afterA: readonly unknown[], tolerance?: Tolerance): CallDiff | undefined {
+export function compareCalls(
+  args: readonly unknown[],
+  expected: Outcome,
+  actual: Outcome,
+  afterE: readonly unknown[],
+  afterA: readonly unknown[],
+  tolerance?: Tolerance,
+): CallDiff | undefined {
   const argsAfter: ArgDiff[] = [];
   for (let i = 0; i < args.length; i++) {
     const e = afterE[i];

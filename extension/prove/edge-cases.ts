@@ -18,14 +18,58 @@ export interface ProofCase {
 
 /** Edge values for numbers: zeros, specials, subnormals and the 2^31, 2^32 and 2^53 boundaries. */
 export const EDGE_SCALARS: readonly number[] = [
-  0, -0, 1, -1, 0.5, -1.5, NaN, -Infinity, 5e-324, -5e-324, 2.2250738585072014e-308,
-  -(2 ** 31), -(2 ** 31) - 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53) - 2, 1.7976931348623157e308, Infinity,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -1.5,
+  NaN,
+  -Infinity,
+  5e-324,
+  -5e-324,
+  2.2250738585072014e-308,
+  -(2 ** 31),
+  -(2 ** 31) - 1,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 53 - 1,
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 53) - 2,
+  1.7976931348623157e308,
+  Infinity,
 ];
 
 /** Values placed into array elements. */
 export const EDGE_ELEMENTS: readonly number[] = [
-  0, -0, 1, -1, 0.5, -1.5, NaN, Infinity, -Infinity, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
-  -(2 ** 31), 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 + 2, -(2 ** 53) - 2, 255, 256, -129, 65535, 65536,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  5e-324,
+  -5e-324,
+  2.2250738585072014e-308,
+  1.7976931348623157e308,
+  -(2 ** 31),
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 53 + 2,
+  -(2 ** 53) - 2,
+  255,
+  256,
+  -129,
+  65535,
+  65536,
 ];
 
 /** A new array of a kind holding `values` (converted by the array itself, as JavaScript would). */
@@ -37,7 +81,8 @@ export function makeArray(kind: ArrayKind, values: readonly number[]): unknown {
 
 function arrayValues(v: unknown): number[] | undefined {
   if (Array.isArray(v)) return v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)) return Array.from(v as unknown as ArrayLike<number>);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array))
+    return Array.from(v as unknown as ArrayLike<number>);
   return undefined;
 }
 
@@ -91,7 +136,10 @@ export function edgeCases(params: readonly AbiParam[], base: readonly unknown[])
       const args = copyArgs(base);
       for (const { p, i } of arrays) {
         const old = arrayValues(base[i]);
-        args[i] = makeArray((p as { array: ArrayKind }).array, Array.from({ length: n }, (_, j) => fill(j, old)));
+        args[i] = makeArray(
+          (p as { array: ArrayKind }).array,
+          Array.from({ length: n }, (_, j) => fill(j, old)),
+        );
       }
       return args;
     };
@@ -109,7 +157,17 @@ export function edgeCases(params: readonly AbiParam[], base: readonly unknown[])
         const some = old.slice();
         for (const s of spots) some[s] = v;
         out.push({ args: withArg(i, makeArray(kind, some)), source: 'edge', label: `argument ${i + 1} holding ${shown} at ${spots.join(', ')}` });
-        out.push({ args: withArg(i, makeArray(kind, old.map(() => v))), source: 'edge', label: `argument ${i + 1} filled with ${shown}` });
+        out.push({
+          args: withArg(
+            i,
+            makeArray(
+              kind,
+              old.map(() => v),
+            ),
+          ),
+          source: 'edge',
+          label: `argument ${i + 1} filled with ${shown}`,
+        });
       }
     }
   }

@@ -46,7 +46,11 @@ function run(f: Fn, args: unknown[]): HarnessRun {
     return { value: sendable(value), args: a, ms: performance.now() - t0 };
   } catch (e) {
     const err = e as { name?: string; message?: string } | null;
-    return { threw: (err && err.name ? err.name + ': ' : '') + (err && err.message !== undefined ? err.message : String(e)), args: a, ms: performance.now() - t0 };
+    return {
+      threw: (err && err.name ? err.name + ': ' : '') + (err && err.message !== undefined ? err.message : String(e)),
+      args: a,
+      ms: performance.now() - t0,
+    };
   }
 }
 

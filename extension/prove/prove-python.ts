@@ -105,11 +105,16 @@ export async function provePython(candidate: PythonCandidate, recording: PythonR
     const text = await readFile(out, 'utf8').catch(() => undefined);
     if (text === undefined) {
       if (outcome.stoppedBy === 'timeout') throw new PerfLabError('The proof did not finish within 15 minutes. Record the function on a smaller input.');
-      throw new PerfLabError(`The proof's Python process ended early (${outcome.signal ?? `exit code ${outcome.code}`}).${stderr ? `\n${firstLines(stderr, 8)}` : ''}`);
+      throw new PerfLabError(
+        `The proof's Python process ended early (${outcome.signal ?? `exit code ${outcome.code}`}).${stderr ? `\n${firstLines(stderr, 8)}` : ''}`,
+      );
     }
     const r = JSON.parse(text) as HelperProof;
     if (r.error) throw new PerfLabError(`The proof failed in Python: ${r.error}`, r.traceback);
-    if (r.originalError) throw new PerfLabError(`The definitions of ${recording.file} could not be loaded without running the script (${r.originalError}). Perf Lab loads the file's imports, functions, classes and assignments only.`);
+    if (r.originalError)
+      throw new PerfLabError(
+        `The definitions of ${recording.file} could not be loaded without running the script (${r.originalError}). Perf Lab loads the file's imports, functions, classes and assignments only.`,
+      );
     return proofOf(candidate, r, opts.minKernelShare ?? 0.1, performance.now() - started);
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
@@ -143,8 +148,10 @@ export function proofOf(candidate: PythonCandidate, r: HelperProof, minShare: nu
     reason = 'No recorded call could be replayed, so nothing was proven on the inputs the program really passes.';
   }
   if (mismatches > 0 && r.counterexample) reason = `The candidate differs from the original on ${mismatches} of ${ran.length} cases: ${r.counterexample.why}.`;
-  if (!vacuous && recordedKernel < recorded.length) notes.push(`The ${name} code ran on ${recordedKernel} of ${recorded.length} recorded calls; the others fell back to Python.`);
-  if (skipped.length > 0) notes.push(`${skipped.length} case${skipped.length === 1 ? ' was' : 's were'} skipped (e.g. ${skipped[0]!.label}: ${skipped[0]!.why}).`);
+  if (!vacuous && recordedKernel < recorded.length)
+    notes.push(`The ${name} code ran on ${recordedKernel} of ${recorded.length} recorded calls; the others fell back to Python.`);
+  if (skipped.length > 0)
+    notes.push(`${skipped.length} case${skipped.length === 1 ? ' was' : 's were'} skipped (e.g. ${skipped[0]!.label}: ${skipped[0]!.why}).`);
   const proof: PythonProof = {
     target: candidate.target,
     ok: mismatches === 0 && !vacuous,
@@ -171,10 +178,20 @@ export function proofOf(candidate: PythonCandidate, r: HelperProof, minShare: nu
 export function describePythonProof(p: PythonProof, functionName: string): string {
   const name = pythonTargetName(p.target);
   const verdict = p.ok ? 'PROVEN' : p.vacuous ? 'NOT PROVEN (vacuous)' : 'REFUSED';
-  const lines = [`Proof (${name}): ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`];
+  const lines = [
+    `Proof (${name}): ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`,
+  ];
   lines.push(`  compared   ${p.comparison}`);
-  lines.push(`  ran        ${name} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to Python on ${p.fallbacks}`);
-  if (p.fallbackReasons.length > 0) lines.push(`  fallbacks  ${p.fallbackReasons.slice(0, 3).map((f) => `${f.reason} (${f.count})`).join('; ')}`);
+  lines.push(
+    `  ran        ${name} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to Python on ${p.fallbacks}`,
+  );
+  if (p.fallbackReasons.length > 0)
+    lines.push(
+      `  fallbacks  ${p.fallbackReasons
+        .slice(0, 3)
+        .map((f) => `${f.reason} (${f.count})`)
+        .join('; ')}`,
+    );
   if (p.reason) lines.push(`  reason     ${p.reason}`);
   const c = p.counterexample;
   if (c) {
@@ -182,7 +199,8 @@ export function describePythonProof(p: PythonProof, functionName: string): strin
     lines.push(`    ${functionName}(${c.args.join(', ')})`);
     lines.push(`    original:  ${c.expected}`);
     lines.push(`    candidate: ${c.actual}`);
-    for (const d of c.argsAfter) lines.push(`    argument ${d.arg + 1} after the call${d.index >= 0 ? ` [${d.index}]` : ''}: ${d.expected} expected, ${d.actual} written`);
+    for (const d of c.argsAfter)
+      lines.push(`    argument ${d.arg + 1} after the call${d.index >= 0 ? ` [${d.index}]` : ''}: ${d.expected} expected, ${d.actual} written`);
   }
   for (const n of p.notes) lines.push(`  note       ${n}`);
   return lines.join('\n') + '\n';

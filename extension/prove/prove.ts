@@ -224,7 +224,8 @@ export async function prove(original: OriginalFunction, candidate: JsCandidate, 
     if (!vacuous && recordedRan > 0 && recordedCompiledCalls < recordedRan) {
       notes.push(`The ${code} ran on ${recordedCompiledCalls} of ${recordedRan} recorded calls; the others fell back to the original.`);
     }
-    if (skipped.length > 0) notes.push(`${skipped.length} case${skipped.length === 1 ? ' was' : 's were'} skipped (e.g. ${skipped[0]!.label}: ${skipped[0]!.why}).`);
+    if (skipped.length > 0)
+      notes.push(`${skipped.length} case${skipped.length === 1 ? ' was' : 's were'} skipped (e.g. ${skipped[0]!.label}: ${skipped[0]!.why}).`);
     const proof: Proof = {
       target: candidate.target,
       ok: mismatches === 0 && !vacuous,
@@ -254,7 +255,14 @@ export async function prove(original: OriginalFunction, candidate: JsCandidate, 
 }
 
 /** Greedy shrinking: keeps the first simpler variant that still fails, until none does. */
-async function shrink(session: ProofSession, c: ProofCase, r: CaseRun, timeoutMs: number, tolerance: Tolerance | undefined, budget: number): Promise<Counterexample> {
+async function shrink(
+  session: ProofSession,
+  c: ProofCase,
+  r: CaseRun,
+  timeoutMs: number,
+  tolerance: Tolerance | undefined,
+  budget: number,
+): Promise<Counterexample> {
   let best = { args: c.args, run: r, diff: diffOf(c, r, tolerance)! };
   let steps = 0;
   let tried = 0;
@@ -303,11 +311,21 @@ export function describeProof(p: Proof, functionName: string): string {
   // The language's first target goes unnamed, as in proofs from before there was a choice.
   const first = targetsOfLanguage('js')[0]!;
   const name = jsTarget(p.target ?? first).name;
-  lines.push(`Proof${p.target && p.target !== first ? ` (${name})` : ''}: ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`);
+  lines.push(
+    `Proof${p.target && p.target !== first ? ` (${name})` : ''}: ${verdict} — ${p.cases} cases (${p.recordedCases} recorded, ${p.edgeCases} edge cases), ${p.mismatches} mismatch${p.mismatches === 1 ? '' : 'es'}`,
+  );
   lines.push(`  compared   ${p.comparison}`);
-  lines.push(`  ran        ${name} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`);
+  lines.push(
+    `  ran        ${name} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to JavaScript on ${p.fallbacks}`,
+  );
   if (p.maxError && (p.tolerance || p.maxError.absolute > 0)) lines.push(`  max error  ${describeError(p.maxError)}`);
-  if (p.fallbackReasons.length > 0) lines.push(`  fallbacks  ${p.fallbackReasons.slice(0, 3).map((f) => `${f.reason} (${f.count})`).join('; ')}`);
+  if (p.fallbackReasons.length > 0)
+    lines.push(
+      `  fallbacks  ${p.fallbackReasons
+        .slice(0, 3)
+        .map((f) => `${f.reason} (${f.count})`)
+        .join('; ')}`,
+    );
   if (p.reason) lines.push(`  reason     ${p.reason}`);
   const c = p.counterexample;
   if (c) {

@@ -72,11 +72,17 @@ export class ProofSession {
     await new Promise<void>((resolveReady, rejectReady) => {
       const timer = setTimeout(() => {
         child.stop();
-        rejectReady(new PerfLabError(`The proof's child process did not load the original and the candidate within ${Math.round((this.opts.startTimeoutMs ?? 30_000) / 1000)} s.`));
+        rejectReady(
+          new PerfLabError(
+            `The proof's child process did not load the original and the candidate within ${Math.round((this.opts.startTimeoutMs ?? 30_000) / 1000)} s.`,
+          ),
+        );
       }, this.opts.startTimeoutMs ?? 30_000);
       this.exited = (why) => {
         clearTimeout(timer);
-        rejectReady(new PerfLabError(`The proof's child process could not load the original and the candidate: ${why}.${stderr ? `\n${firstLines(stderr, 8)}` : ''}`));
+        rejectReady(
+          new PerfLabError(`The proof's child process could not load the original and the candidate: ${why}.${stderr ? `\n${firstLines(stderr, 8)}` : ''}`),
+        );
       };
       this.listener = (m) => {
         if (m.type !== 'ready') return;

@@ -43,14 +43,17 @@ describe('optimize a function to native code from the editor, alone and beside W
   let expected: string;
   const suiteStarted = Date.now();
 
-  before(async () => {
-    lab = await Session.start('optimize-native', {
-      settings: { 'perfLab.args': ARGS, 'perfLab.benchmarkTime': 1, 'perfLab.target': 'native', 'perfLab.nodePath': process.execPath },
-    });
-    file = join(lab.workspace, NAME);
-    original = readFileSync(file, 'utf8');
-    expected = programOutput(file, ARGS);
-  }, { timeout: 600_000 });
+  before(
+    async () => {
+      lab = await Session.start('optimize-native', {
+        settings: { 'perfLab.args': ARGS, 'perfLab.benchmarkTime': 1, 'perfLab.target': 'native', 'perfLab.nodePath': process.execPath },
+      });
+      file = join(lab.workspace, NAME);
+      original = readFileSync(file, 'utf8');
+      expected = programOutput(file, ARGS);
+    },
+    { timeout: 600_000 },
+  );
 
   after(async () => {
     await lab?.stop();
@@ -91,7 +94,13 @@ describe('optimize a function to native code from the editor, alone and beside W
 
     await lab.step('the lens shows the measurement without an edit or a save', async () => {
       assert.equal(readFileSync(file, 'utf8'), original, 'nothing was written to the file');
-      const text = await lab.codeLensAbove(lab.editor(NAME), lineOf(file, FUNCTION_LINE), FUNCTION_LINE, /⚡ Optimize \((native [\d.]+× measured|keep JS: native measured [\d.]+×)/, 15_000);
+      const text = await lab.codeLensAbove(
+        lab.editor(NAME),
+        lineOf(file, FUNCTION_LINE),
+        FUNCTION_LINE,
+        /⚡ Optimize \((native [\d.]+× measured|keep JS: native measured [\d.]+×)/,
+        15_000,
+      );
       measure('mandelbrot lens after Optimize (native)', text);
     });
 
@@ -106,7 +115,10 @@ describe('optimize a function to native code from the editor, alone and beside W
       const proofText = await rerun.locator('#proof').innerText();
       assert.match(proofText, /Largest error\s+\S+ relative, \S+ absolute \(tolerance used: 1\.0e-9 relative \+ 1\.0e-12 absolute\)/);
       assert.match(await rerun.locator('#bench-table, #counterexample').first().innerText(), /\S/, 'measured when proven, a counter-example when not');
-      measure('mandelbrot fast-math re-run (build, proof, benchmark)', `${((Date.now() - again) / 1000).toFixed(1)} s; ${/Largest error[^\n]*\n?[^\n]*/.exec(proofText)?.[0].replace(/\s+/g, ' ')}; proof ${await rerun.locator('#proof').getAttribute('data-ok')}`);
+      measure(
+        'mandelbrot fast-math re-run (build, proof, benchmark)',
+        `${((Date.now() - again) / 1000).toFixed(1)} s; ${/Largest error[^\n]*\n?[^\n]*/.exec(proofText)?.[0].replace(/\s+/g, ' ')}; proof ${await rerun.locator('#proof').getAttribute('data-ok')}`,
+      );
       await lab.screenshot('fast-math');
     });
   });
@@ -134,23 +146,30 @@ describe('optimize a function to native code from the editor, alone and beside W
 
     await lab.step('three bars, two intervals, two predictions, two Apply buttons', async () => {
       const variants = ['JavaScript', 'WebAssembly', 'native'];
-      assert.deepEqual(await panel.locator('#bench-chart rect[data-variant]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-variant'))), variants, 'one bar per variant');
+      assert.deepEqual(
+        await panel.locator('#bench-chart rect[data-variant]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-variant'))),
+        variants,
+        'one bar per variant',
+      );
       const medians: Record<string, number> = {};
       for (const v of variants) {
         medians[v] = Number(await panel.locator(`#bench-table tr[data-variant="${v}"]`).getAttribute('data-median'));
         assert.ok(medians[v]! > 0 && Number.isFinite(medians[v]), `${v} has a median time`);
       }
       assert.equal(await panel.locator('#speedup-chart rect[data-target]').count(), 2, 'a speedup bar per compiled target');
-      assert.equal(await panel.locator('#speedup-chart .predicted-mark').count(), 2, 'the model\'s prediction beside each measured speedup');
+      assert.equal(await panel.locator('#speedup-chart .predicted-mark').count(), 2, "the model's prediction beside each measured speedup");
       const found: string[] = [];
       const measuredAll: { name: string; estimate: number; verdict: string }[] = [];
-      for (const [target, name] of [['wasm', 'WebAssembly'], ['native', 'native']] as const) {
+      for (const [target, name] of [
+        ['wasm', 'WebAssembly'],
+        ['native', 'native'],
+      ] as const) {
         const card = panel.locator(`#target-${target}`);
         assert.equal(await card.getAttribute('data-proven'), 'true', `${name} is proven`);
         const s = await speedupOf(panel, `#measured-${target}`);
         const predicted = Number(await panel.locator(`#measured-${target}`).getAttribute('data-predicted'));
         assert.ok(predicted > 0, `${name} has a predicted speedup`);
-        assert.match(await panel.locator(`#bench-chart text[data-variant="${name}"]`).textContent() ?? '', /× \[[\d.]+×–[\d.]+×\] · predicted ~[\d.]+×/);
+        assert.match((await panel.locator(`#bench-chart text[data-variant="${name}"]`).textContent()) ?? '', /× \[[\d.]+×–[\d.]+×\] · predicted ~[\d.]+×/);
         const button = panel.locator(`#apply-${target}`);
         assert.ok(await button.isEnabled(), `Apply ${name} is enabled`);
         assert.match(await button.innerText(), new RegExp(`^Apply ${name}`));
@@ -159,7 +178,10 @@ describe('optimize a function to native code from the editor, alone and beside W
       }
       const advice = await panel.locator('#recommendation .recommendation').innerText();
       assert.match(advice, /^(use|keep JavaScript)/);
-      measure('mandelbrot three-way', `JS ${(medians.JavaScript! * 1000).toFixed(1)} µs, WebAssembly ${(medians.WebAssembly! * 1000).toFixed(1)} µs, native ${(medians.native! * 1000).toFixed(1)} µs per call; ${found.join(', ')}; ${advice}`);
+      measure(
+        'mandelbrot three-way',
+        `JS ${(medians.JavaScript! * 1000).toFixed(1)} µs, WebAssembly ${(medians.WebAssembly! * 1000).toFixed(1)} µs, native ${(medians.native! * 1000).toFixed(1)} µs per call; ${found.join(', ')}; ${advice}`,
+      );
       await lab.screenshot('before-after-three-way');
       const faster = measuredAll.filter((m) => m.verdict === 'faster').sort((a, b) => b.estimate - a.estimate)[0];
       const top = faster ?? [...measuredAll].sort((a, b) => b.estimate - a.estimate)[0]!;
@@ -184,14 +206,22 @@ describe('optimize a function to native code from the editor, alone and beside W
       assert.ok(existsSync(join(lab.workspace, LOADER)), `${LOADER} was written`);
       assert.equal(programOutput(file, ARGS), expected, 'the rewritten file prints what the original printed');
       // The addon itself loads in that Node (the loader falls back silently otherwise).
-      const probe = spawnSync(process.execPath, ['-e', `const m = require(${JSON.stringify(join(lab.workspace, ADDON))}); console.log(Object.keys(m).length > 0)`], { encoding: 'utf8' });
+      const probe = spawnSync(
+        process.execPath,
+        ['-e', `const m = require(${JSON.stringify(join(lab.workspace, ADDON))}); console.log(Object.keys(m).length > 0)`],
+        { encoding: 'utf8' },
+      );
       assert.equal(probe.stdout.trim(), 'true', `the addon loads: ${probe.stderr}`);
       const text = await lab.codeLensAbove(lab.editor(NAME), lineOf(file, FUNCTION_LINE), FUNCTION_LINE, /⚡ Optimize \(applied: native/, 15_000);
       measure('mandelbrot lens after Apply native', text);
       await lab.screenshot('applied-native');
       // Apply profiles the file again (perfLab.compareAfterApply) and then says so; undoing before that run has read
       // the file would profile a half-undone program.
-      await lab.notifications().filter({ hasText: /now runs as/ }).first().waitFor({ timeout: 180_000 });
+      await lab
+        .notifications()
+        .filter({ hasText: /now runs as/ })
+        .first()
+        .waitFor({ timeout: 180_000 });
     });
 
     await lab.step('undo', async () => {
@@ -199,7 +229,13 @@ describe('optimize a function to native code from the editor, alone and beside W
       await editor.click({ position: { x: 200, y: 40 } });
       await page.keyboard.press('Control+Z');
       const all = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|Undo/ }).first();
-      if (await all.waitFor({ timeout: 5_000 }).then(() => true, () => false)) await all.click();
+      if (
+        await all.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        await all.click();
       await page.keyboard.press('Control+S');
       const deadline = Date.now() + 20_000;
       while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await page.waitForTimeout(200);
@@ -233,7 +269,13 @@ describe('optimize a function to native code from the editor, alone and beside W
       // lens of a fresh profile carries the model's prediction for both targets.
       const editor = await lab.openFile(NAME);
       await lab.runFromContextMenu(editor, PROFILE_FILE);
-      const text = await lab.codeLensAbove(editor, lineOf(file, FUNCTION_LINE), FUNCTION_LINE, /⚡ Optimize \(((WebAssembly|native) ~[\d.]+×|keep JS: .+)\)/, 90_000);
+      const text = await lab.codeLensAbove(
+        editor,
+        lineOf(file, FUNCTION_LINE),
+        FUNCTION_LINE,
+        /⚡ Optimize \(((WebAssembly|native) ~[\d.]+×|keep JS: .+)\)/,
+        90_000,
+      );
       assert.doesNotMatch(text, /measured/);
       measure('mandelbrot lens before any build (new window)', text);
     });

@@ -9,14 +9,16 @@ import { lineOf, measure, PROFILE_FILE, profileThenOptimize, programOutput, Sess
 const ARGS = ['160', '120', '300'];
 const FUNCTION_LINE = /^function\s+blur\b/;
 
-
 describe('optimize a function from the editor', () => {
   let lab: Session;
   const suiteStarted = Date.now();
 
-  before(async () => {
-    lab = await Session.start('optimize', { settings: { 'perfLab.args': ARGS, 'perfLab.benchmarkTime': 0.3 } });
-  }, { timeout: 600_000 });
+  before(
+    async () => {
+      lab = await Session.start('optimize', { settings: { 'perfLab.args': ARGS, 'perfLab.benchmarkTime': 0.3 } });
+    },
+    { timeout: 600_000 },
+  );
 
   after(async () => {
     await lab?.stop();
@@ -75,7 +77,11 @@ describe('optimize a function from the editor', () => {
       await lab.screenshot('applied');
       // Apply profiles the file again (perfLab.compareAfterApply) and then says so; undoing before that run has read
       // the file would profile a half-undone program.
-      await lab.notifications().filter({ hasText: /now runs as/ }).first().waitFor({ timeout: 180_000 });
+      await lab
+        .notifications()
+        .filter({ hasText: /now runs as/ })
+        .first()
+        .waitFor({ timeout: 180_000 });
     });
 
     await lab.step('undo', async () => {
@@ -84,7 +90,12 @@ describe('optimize a function from the editor', () => {
       await page.keyboard.press('Control+Z');
       // Undoing an edit that created files asks whether to undo it in every file.
       const all = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|Undo/ }).first();
-      if (await all.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
+      if (
+        await all.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      ) {
         await lab.screenshot('undo-dialog');
         await all.click();
       }
@@ -94,7 +105,10 @@ describe('optimize a function from the editor', () => {
       assert.equal(readFileSync(file, 'utf8'), original, 'Undo restores the source exactly');
       const gone = Date.now() + 10_000;
       while (existsSync(join(lab.workspace, 'blur.js.blur.wasm')) && Date.now() < gone) await page.waitForTimeout(200);
-      assert.ok(!existsSync(join(lab.workspace, 'blur.js.blur.wasm')) && !existsSync(join(lab.workspace, 'blur.js.blur.wasm.cjs')), 'Undo removes the generated files');
+      assert.ok(
+        !existsSync(join(lab.workspace, 'blur.js.blur.wasm')) && !existsSync(join(lab.workspace, 'blur.js.blur.wasm.cjs')),
+        'Undo removes the generated files',
+      );
       assert.equal(programOutput(file, ARGS), expected);
       // The panel offers Apply again once the source is back as it was (its tab may sit behind the comparison).
       await page.locator('.tabs-container .tab', { hasText: 'Optimize: blur' }).first().click({ timeout: 15_000 });
@@ -134,7 +148,10 @@ describe('optimize a function from the editor', () => {
       const input = lab.page.locator('.quick-input-widget input');
       await input.fill('>Perf Lab: Optimize Function');
       await lab.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Optimize Function' }).first().click();
-      const toast = lab.notifications().filter({ hasText: /advance cannot be compiled to WebAssembly/ }).first();
+      const toast = lab
+        .notifications()
+        .filter({ hasText: /advance cannot be compiled to WebAssembly/ })
+        .first();
       await toast.waitFor({ timeout: 60_000 });
       const text = await lab.notificationText(toast);
       assert.match(text, /advance cannot be compiled to WebAssembly: line \d+:\d+: .+ — .+/);

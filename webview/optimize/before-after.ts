@@ -1,7 +1,17 @@
 // The Before/After page of an optimized function: the proof, the benchmark as a chart and a table, the speedup with
 // its interval and the verdict in plain words, and Apply. The same bundle as the flame graph, another page. The
 // original is JavaScript (against WebAssembly and native code) or CPython (against Numba, Cython and pybind11).
-import { TARGET_NAMES, type BenchView, type FromWebview, type OptimizeData, type ProofView, type TargetView, type ToWebview, type VariantName, type VariantView } from '../../extension/protocol';
+import {
+  TARGET_NAMES,
+  type BenchView,
+  type FromWebview,
+  type OptimizeData,
+  type ProofView,
+  type TargetView,
+  type ToWebview,
+  type VariantName,
+  type VariantView,
+} from '../../extension/protocol';
 import { el } from '../dom';
 import pageCss from './before-after.css';
 
@@ -165,7 +175,10 @@ function proofSection(p: ProofView, compiled: string, baseline: string, idSuffix
   const edges = baseline === 'JavaScript' ? ' (NaN, ±0, ±Infinity, subnormals, int32 and 2^53 limits, empty arrays)' : '';
   fact('Cases', `${p.cases.toLocaleString('en-US')}: ${p.recordedCases} recorded calls, ${p.edgeCases} edge cases${edges}`);
   fact('Mismatches', String(p.mismatches));
-  fact('Ran', `${compiled[0]!.toUpperCase()}${compiled.slice(1)} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to ${baseline === 'CPython' ? 'Python' : baseline} on ${p.fallbacks}`);
+  fact(
+    'Ran',
+    `${compiled[0]!.toUpperCase()}${compiled.slice(1)} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to ${baseline === 'CPython' ? 'Python' : baseline} on ${p.fallbacks}`,
+  );
   if (p.fallbackReasons.length > 0) fact('Fallbacks', p.fallbackReasons.map((f) => `${f.reason} (${f.count})`).join('; '));
   fact('Compared', p.comparison);
   if (p.tolerance || (p.maxError && (p.maxError.absolute > 0 || p.maxError.relative > 0))) {
@@ -184,7 +197,13 @@ function proofSection(p: ProofView, compiled: string, baseline: string, idSuffix
     box.id = `counterexample${idSuffix}`;
     box.append(el('h3', undefined, `Counter-example (from ${c.foundIn})`));
     const label = compiled === 'native code' ? 'native:' : `${compiled}:`;
-    box.append(el('pre', undefined, [c.call, `  ${'original:'.padEnd(12)} ${c.expected}`, `  ${label.padEnd(12)} ${c.actual}`, ...c.argsAfter.map((a) => `  ${a}`)].join('\n')));
+    box.append(
+      el(
+        'pre',
+        undefined,
+        [c.call, `  ${'original:'.padEnd(12)} ${c.expected}`, `  ${label.padEnd(12)} ${c.actual}`, ...c.argsAfter.map((a) => `  ${a}`)].join('\n'),
+      ),
+    );
     s.append(box);
   }
   for (const n of p.notes) s.append(el('p', 'note', n));
@@ -214,7 +233,11 @@ function benchSection(b: BenchView, compiled: string): HTMLElement {
     const list = el('ul', 'targets');
     list.id = 'targets';
     for (const t of b.targets) {
-      const li = el('li', `speedup ${t.verdict.replace(' ', '-')}`, `${t.name}: ${times(t.estimate)} (95% CI ${times(t.ci95[0])}–${times(t.ci95[1])}), ${t.verdict}`);
+      const li = el(
+        'li',
+        `speedup ${t.verdict.replace(' ', '-')}`,
+        `${t.name}: ${times(t.estimate)} (95% CI ${times(t.ci95[0])}–${times(t.ci95[1])}), ${t.verdict}`,
+      );
       li.dataset.target = t.name;
       list.append(li);
     }
@@ -294,7 +317,14 @@ function table(variants: VariantView[]): HTMLTableElement {
   t.id = 'bench-table';
   t.createCaption().textContent = 'Time per call';
   const head = t.createTHead().insertRow();
-  for (const [label, cls] of [['Variant', ''], ['Median', 'num'], ['Mean', 'num'], ['± RME', 'num'], ['SD', 'num'], ['Samples', 'num']] as const) {
+  for (const [label, cls] of [
+    ['Variant', ''],
+    ['Median', 'num'],
+    ['Mean', 'num'],
+    ['± RME', 'num'],
+    ['SD', 'num'],
+    ['Samples', 'num'],
+  ] as const) {
     const th = el('th', cls, label);
     th.scope = 'col';
     head.append(th);
@@ -310,7 +340,8 @@ function table(variants: VariantView[]): HTMLTableElement {
     const name = el('th', undefined, v.name);
     name.scope = 'row';
     tr.append(name);
-    for (const text of [formatTime(v.median), formatTime(v.mean), `±${v.rme.toFixed(1)}%`, formatTime(v.sd), v.samples.toLocaleString('en-US')]) tr.append(el('td', 'num', text));
+    for (const text of [formatTime(v.median), formatTime(v.mean), `±${v.rme.toFixed(1)}%`, formatTime(v.sd), v.samples.toLocaleString('en-US')])
+      tr.append(el('td', 'num', text));
   }
   return t;
 }
@@ -361,11 +392,23 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
     s.id = 'bench';
     s.append(el('h2', undefined, 'Benchmark: one run, each variant in its own process'));
     s.append(chart(b.variants, annotations(b)));
-    s.append(el('p', 'caption', `Bars: median time per call (shorter is faster). Whiskers: ± the relative margin of error at 95 %. Beside each compiled bar: its speedup over ${base} [95 % CI]${predicted ? ' and what the break-even model predicted before the build' : ''}.`));
+    s.append(
+      el(
+        'p',
+        'caption',
+        `Bars: median time per call (shorter is faster). Whiskers: ± the relative margin of error at 95 %. Beside each compiled bar: its speedup over ${base} [95 % CI]${predicted ? ' and what the break-even model predicted before the build' : ''}.`,
+      ),
+    );
     const measured = targets.filter((t) => t.measured);
     if (measured.length > 0) {
       s.append(speedupChart(measured, base));
-      s.append(el('p', 'caption', `Speedup over ${base} (right of the 1× line is faster): bar and whisker, the measured ratio of medians and its 95 % bootstrap interval; ${predicted ? 'diamond, the break-even model\'s prediction' : base === 'JavaScript' ? 'no prediction was made' : 'no prediction: the break-even model knows JavaScript\'s boundary costs only'}.`));
+      s.append(
+        el(
+          'p',
+          'caption',
+          `Speedup over ${base} (right of the 1× line is faster): bar and whisker, the measured ratio of medians and its 95 % bootstrap interval; ${predicted ? "diamond, the break-even model's prediction" : base === 'JavaScript' ? 'no prediction was made' : "no prediction: the break-even model knows JavaScript's boundary costs only"}.`,
+        ),
+      );
     }
     s.append(table(b.variants));
     if (b.prediction) s.append(el('p', 'prediction', `Break-even model predicted: ${b.prediction}`));
@@ -416,7 +459,11 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions:
     line.dataset.hi = String(m.ci95[1]);
     line.dataset.verdict = m.verdict;
     if (t.predicted) line.dataset.predicted = String(t.predicted.speedup);
-    line.append(el('strong', undefined, `Measured ${times(m.estimate)}`), ` (95% CI ${times(m.ci95[0])}–${times(m.ci95[1])}): `, el('span', 'verdict', m.verdict));
+    line.append(
+      el('strong', undefined, `Measured ${times(m.estimate)}`),
+      ` (95% CI ${times(m.ci95[0])}–${times(m.ci95[1])}): `,
+      el('span', 'verdict', m.verdict),
+    );
     if (t.predicted) line.append(el('span', 'predicted', ` · predicted ${t.predicted.text}`));
     else if (!predictions) line.append(el('span', 'predicted no-prediction', ' · no prediction'));
     card.append(line, el('p', 'recommendation', m.recommendation));
@@ -474,13 +521,24 @@ function speedupChart(targets: TargetView[], base: string): SVGSVGElement {
     const y = top + i * rowH;
     const cy = y + rowH / 2;
     root.append(svg('text', { x: left - 8, y: cy, class: 'chart-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, t.name));
-    const bar = svg('rect', { x: left, y: y + 9, width: Math.max(1, x(m.estimate) - left), height: rowH - 18, class: barClass(t.name), 'data-target': t.target });
+    const bar = svg('rect', {
+      x: left,
+      y: y + 9,
+      width: Math.max(1, x(m.estimate) - left),
+      height: rowH - 18,
+      class: barClass(t.name),
+      'data-target': t.target,
+    });
     bar.append(svg('title', {}, `${t.name}: ${times(m.estimate)} (95% CI ${times(m.ci95[0])}–${times(m.ci95[1])}), ${m.verdict}`));
     root.append(bar);
     root.append(...whisker(x(m.ci95[0]), x(m.ci95[1]), cy));
     if (t.predicted) {
       const px = x(t.predicted.speedup);
-      const d = svg('path', { d: `M ${px} ${cy - 7} L ${px + 7} ${cy} L ${px} ${cy + 7} L ${px - 7} ${cy} Z`, class: 'predicted-mark', 'data-target': t.target });
+      const d = svg('path', {
+        d: `M ${px} ${cy - 7} L ${px + 7} ${cy} L ${px} ${cy + 7} L ${px - 7} ${cy} Z`,
+        class: 'predicted-mark',
+        'data-target': t.target,
+      });
       d.append(svg('title', {}, `${t.name}: predicted ${t.predicted.text}`));
       root.append(d);
     }
@@ -495,7 +553,13 @@ function speedupChart(targets: TargetView[], base: string): SVGSVGElement {
   if (x(1) - x(0) >= 70) ticks.unshift(0);
   for (const v of ticks) {
     root.append(svg('line', { x1: x(v), x2: x(v), y1: ay, y2: ay + 4, class: 'axis' }));
-    root.append(svg('text', { x: x(v), y: ay + 15, class: 'chart-tick', 'text-anchor': v === 0 ? 'start' : 'middle' }, v === 1 ? `1× (${base === 'JavaScript' ? 'JS' : base})` : `${v}×`));
+    root.append(
+      svg(
+        'text',
+        { x: x(v), y: ay + 15, class: 'chart-tick', 'text-anchor': v === 0 ? 'start' : 'middle' },
+        v === 1 ? `1× (${base === 'JavaScript' ? 'JS' : base})` : `${v}×`,
+      ),
+    );
   }
   return root;
 }
@@ -522,7 +586,15 @@ function optInSection(d: OptimizeData, deps: PageDeps): HTMLElement {
   s.id = 'opt-ins';
   s.append(el('h2', undefined, 'Native opt-ins'));
   const used = d.optIns!.filter((o) => o.on).map((o) => o.id);
-  s.append(el('p', 'note', used.length > 0 ? `This run used ${used.join(', ')}; the proof above says the tolerance and the largest error.` : 'This run kept JavaScript\'s results bit for bit. Each opt-in may make native code faster; it is proven again, within a stated tolerance where results may differ.'));
+  s.append(
+    el(
+      'p',
+      'note',
+      used.length > 0
+        ? `This run used ${used.join(', ')}; the proof above says the tolerance and the largest error.`
+        : "This run kept JavaScript's results bit for bit. Each opt-in may make native code faster; it is proven again, within a stated tolerance where results may differ.",
+    ),
+  );
   const boxes: HTMLInputElement[] = [];
   for (const o of d.optIns!) {
     const label = el('label', 'opt-in');

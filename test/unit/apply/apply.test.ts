@@ -98,9 +98,15 @@ describe('apply stage', () => {
     const p = await prepare(dir, join(ROOT, 'examples', 'blur.js'), 'blur', ['Uint8Array', 'Uint8Array', 'number', 'number']);
     const plan = await applyAndRun(p, 'blur', ['64', '48', '30']);
     assert.equal(plan.format, 'cjs');
-    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['blur.js.blur.wasm', 'blur.js.blur.wasm.cjs']);
+    assert.deepEqual(
+      plan.files.map((f) => basename(f.path)),
+      ['blur.js.blur.wasm', 'blur.js.blur.wasm.cjs'],
+    );
     const text = await readFile(p.file, 'utf8');
-    assert.match(text, /function blur\(src, dst, width, height\) \{ return \(blur\$wasm \|\| \(blur\$wasm = require\('\.\/blur\.js\.blur\.wasm\.cjs'\)\.bind\(blur\$js\)\)\)\(src, dst, width, height\); \} function blur\$js\(/);
+    assert.match(
+      text,
+      /function blur\(src, dst, width, height\) \{ return \(blur\$wasm \|\| \(blur\$wasm = require\('\.\/blur\.js\.blur\.wasm\.cjs'\)\.bind\(blur\$js\)\)\)\(src, dst, width, height\); \} function blur\$js\(/,
+    );
     assert.match(plan.summary, /blur\$js/);
   });
 
@@ -108,7 +114,10 @@ describe('apply stage', () => {
     const p = await prepare(dir, join(ROOT, 'examples', 'mandelbrot.mjs'), 'mandelbrot', ['Uint8Array', 'number', 'number', 'number']);
     const plan = await applyAndRun(p, 'mandelbrot', ['40', '30', '50', '3']);
     assert.equal(plan.format, 'esm');
-    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['mandelbrot.mjs.mandelbrot.wasm', 'mandelbrot.mjs.mandelbrot.wasm.mjs']);
+    assert.deepEqual(
+      plan.files.map((f) => basename(f.path)),
+      ['mandelbrot.mjs.mandelbrot.wasm', 'mandelbrot.mjs.mandelbrot.wasm.mjs'],
+    );
     const text = await readFile(p.file, 'utf8');
     assert.match(text, /export function mandelbrot\(out, width, height, maxIter\) \{ return /);
     assert.match(text, /import \{ bind as mandelbrot\$bind \} from '\.\/mandelbrot\.mjs\.mandelbrot\.wasm\.mjs';/);
@@ -118,11 +127,22 @@ describe('apply stage', () => {
     const p = await prepare(dir, join(ROOT, 'test', 'fixtures', 'apply', 'smooth.ts'), 'smooth');
     const plan = await applyAndRun(p, 'smooth', []);
     assert.equal(plan.format, 'ts');
-    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['smooth.ts.smooth.wasm', 'smooth.ts.smooth.wasm.cjs', 'smooth.ts.smooth.wasm.d.cts']);
+    assert.deepEqual(
+      plan.files.map((f) => basename(f.path)),
+      ['smooth.ts.smooth.wasm', 'smooth.ts.smooth.wasm.cjs', 'smooth.ts.smooth.wasm.d.cts'],
+    );
     const ts = await loadTypeScript();
     for (const moduleResolution of [ts.ModuleResolutionKind.Node10, ts.ModuleResolutionKind.Bundler, ts.ModuleResolutionKind.NodeNext]) {
       const module = moduleResolution === ts.ModuleResolutionKind.NodeNext ? ts.ModuleKind.NodeNext : ts.ModuleKind.ESNext;
-      const program = ts.createProgram([p.file], { noEmit: true, strict: true, target: ts.ScriptTarget.ES2022, module, moduleResolution, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] });
+      const program = ts.createProgram([p.file], {
+        noEmit: true,
+        strict: true,
+        target: ts.ScriptTarget.ES2022,
+        module,
+        moduleResolution,
+        types: [],
+        lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+      });
       const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
       assert.deepEqual(problems, [], `type errors with moduleResolution ${ts.ModuleResolutionKind[moduleResolution]}`);
     }
@@ -132,10 +152,16 @@ describe('apply stage', () => {
     const sub = await mkdtemp(join(dir, 'refuse-'));
     const p = await prepare(sub, join(ROOT, 'examples', 'blur.js'), 'blur', ['Uint8Array', 'Uint8Array', 'number', 'number']);
     const failed: Proof = { ...p.proof, ok: false, reason: 'The candidate differs from the original on 1 of 9 cases.' };
-    await assert.rejects(planApply({ file: p.file, source: p.source, functionName: 'blur', candidate: p.candidate, proof: failed }), /not proven equal.*differs/);
+    await assert.rejects(
+      planApply({ file: p.file, source: p.source, functionName: 'blur', candidate: p.candidate, proof: failed }),
+      /not proven equal.*differs/,
+    );
     const plan = await planApply({ file: p.file, source: p.source, functionName: 'blur', candidate: p.candidate, proof: p.proof });
     const applied = applyTextEdits(p.source, plan.textEdits);
-    await assert.rejects(planApply({ file: p.file, source: applied, functionName: 'blur', candidate: p.candidate, proof: p.proof }), /already uses the name blur\$js/);
+    await assert.rejects(
+      planApply({ file: p.file, source: applied, functionName: 'blur', candidate: p.candidate, proof: p.proof }),
+      /already uses the name blur\$js/,
+    );
     // A file that changed after planning is not written.
     await writeFile(p.file, p.source + '\n// edited\n');
     await assert.rejects(writePlan(plan), /changed since/);
@@ -149,7 +175,7 @@ describe('apply stage', () => {
     assert.equal(await moduleFormatOf(ts, join(sub, 'a.js'), 'export function f() {}'), 'esm');
     assert.equal(await moduleFormatOf(ts, join(sub, 'a.js'), "const x = require('x');"), 'cjs');
     await writeFile(join(sub, 'package.json'), '{"type":"module"}');
-    assert.equal(await moduleFormatOf(ts, join(sub, 'a.js'), "const x = 1;"), 'esm');
+    assert.equal(await moduleFormatOf(ts, join(sub, 'a.js'), 'const x = 1;'), 'esm');
   });
 });
 
@@ -197,14 +223,20 @@ describe('generated files: one set per source, and never a file Perf Lab did not
     const p = await source(sub, 'small.js', 2);
     const mine = join(sub, 'small.js.f.wasm.cjs');
     await writeFile(mine, '// my own loader\nmodule.exports = 42;\n');
-    await assert.rejects(planApply({ file: p.file, source: p.source, functionName: 'f', candidate: p.candidate, proof: p.proof }), /small\.js\.f\.wasm\.cjs \(not a file Perf Lab generated\).*never overwrites a file it did not write.*Rename or move that file/);
+    await assert.rejects(
+      planApply({ file: p.file, source: p.source, functionName: 'f', candidate: p.candidate, proof: p.proof }),
+      /small\.js\.f\.wasm\.cjs \(not a file Perf Lab generated\).*never overwrites a file it did not write.*Rename or move that file/,
+    );
     await assert.rejects(checkApplyClashes({ file: p.file, source: p.source, functionName: 'f', targets: ['wasm'] }), /small\.js\.f\.wasm\.cjs/);
     assert.equal(await readFile(mine, 'utf8'), '// my own loader\nmodule.exports = 42;\n');
     assert.equal(await readFile(p.file, 'utf8'), p.source);
     // A binary of the user's at the .wasm or .node path is not Perf Lab's either.
     await rm(mine);
     await writeFile(join(sub, 'small.js.f.node'), 'not an addon');
-    await assert.rejects(checkApplyClashes({ file: p.file, source: p.source, functionName: 'f', targets: ['wasm', 'native'] }), /small\.js\.f\.node \(not a file Perf Lab generated\)/);
+    await assert.rejects(
+      checkApplyClashes({ file: p.file, source: p.source, functionName: 'f', targets: ['wasm', 'native'] }),
+      /small\.js\.f\.node \(not a file Perf Lab generated\)/,
+    );
     // A file that appears between the plan and the write is not overwritten either.
     const plan = await planApply({ file: p.file, source: p.source, functionName: 'f', candidate: p.candidate, proof: p.proof });
     await writeFile(join(sub, 'small.js.f.wasm'), 'mine');
@@ -220,7 +252,10 @@ describe('generated files: one set per source, and never a file Perf Lab did not
     assert.ok(plan.files.every((f) => !f.replaces));
     await writePlan(plan);
     const loader = await readFile(join(sub, 'again.js.f.wasm.cjs'), 'utf8');
-    assert.match(loader.split('\n')[0]!, /^\/\/ Generated by Perf Lab from "again\.js" \(f\).* perf-lab-generated \{"source":"again\.js","function":"f","sourceHash":"[0-9a-f]{16}","artifacts":\{"again\.js\.f\.wasm":"[0-9a-f]{16}"\}\}$/);
+    assert.match(
+      loader.split('\n')[0]!,
+      /^\/\/ Generated by Perf Lab from "again\.js" \(f\).* perf-lab-generated \{"source":"again\.js","function":"f","sourceHash":"[0-9a-f]{16}","artifacts":\{"again\.js\.f\.wasm":"[0-9a-f]{16}"\}\}$/,
+    );
     // The .wasm names its source in a custom section the engine reads.
     const wasm = await readFile(join(sub, 'again.js.f.wasm'));
     const section = WebAssembly.Module.customSections(new WebAssembly.Module(wasm), 'perf-lab');
@@ -238,7 +273,10 @@ describe('generated files: one set per source, and never a file Perf Lab did not
     await writeFile(p.file, p.source);
     await copyFile(join(sub, 'again.js.f.wasm.cjs'), join(sub, 'other.js.f.wasm.cjs'));
     const other = await source(sub, 'other.js', 7);
-    await assert.rejects(checkApplyClashes({ file: other.file, source: other.source, functionName: 'f', targets: ['wasm'] }), /other\.js\.f\.wasm\.cjs \(Perf Lab generated it from again\.js, not from other\.js\)/);
+    await assert.rejects(
+      checkApplyClashes({ file: other.file, source: other.source, functionName: 'f', targets: ['wasm'] }),
+      /other\.js\.f\.wasm\.cjs \(Perf Lab generated it from again\.js, not from other\.js\)/,
+    );
   });
 
   it('knows its own .node by the hash its loader records, and applies again over it', { timeout: 300_000 }, async () => {
@@ -250,7 +288,10 @@ describe('generated files: one set per source, and never a file Perf Lab did not
     const proof = await prove({ source: p.source, fileName: 'nat.js', functionName: 'f' }, candidate, undefined, { caseTimeoutMs: 300, maxShrinkCases: 50 });
     assert.ok(proof.ok, proof.reason);
     const plan = await planApply({ file: p.file, source: p.source, functionName: 'f', candidate, proof });
-    assert.deepEqual(plan.files.map((f) => basename(f.path)), ['nat.js.f.node', 'nat.js.f.node.cjs']);
+    assert.deepEqual(
+      plan.files.map((f) => basename(f.path)),
+      ['nat.js.f.node', 'nat.js.f.node.cjs'],
+    );
     await writePlan(plan);
     assert.equal(run(p.file, [], join(sub, 'nat.js.f.node.cjs')).stdout, '181\n');
     await writeFile(p.file, p.source);
@@ -258,7 +299,10 @@ describe('generated files: one set per source, and never a file Perf Lab did not
     assert.ok(again.files.every((f) => f.replaces));
     // A .node that is not the one the loader records is not Perf Lab's.
     await writeFile(join(sub, 'nat.js.f.node'), 'changed');
-    await assert.rejects(planApply({ file: p.file, source: p.source, functionName: 'f', candidate, proof }), /nat\.js\.f\.node \(not a file Perf Lab generated\)/);
+    await assert.rejects(
+      planApply({ file: p.file, source: p.source, functionName: 'f', candidate, proof }),
+      /nat\.js\.f\.node \(not a file Perf Lab generated\)/,
+    );
   });
 
   it('refuses before recording a source that already uses a name the rewrite adds', async () => {

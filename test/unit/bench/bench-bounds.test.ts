@@ -34,14 +34,27 @@ describe('reservoir sample', () => {
   it('is uniform over the whole stream, not its start, and reproducible', () => {
     const n = 200_000;
     const keep = 4000;
-    const kept = reservoirSample(Float64Array.from({ length: n }, (_, i) => i), keep, 7);
+    const kept = reservoirSample(
+      Float64Array.from({ length: n }, (_, i) => i),
+      keep,
+      7,
+    );
     assert.equal(kept.length, keep);
     // Each quarter of the stream holds a quarter of the kept values, within a few standard errors (√(4000·¼·¾) ≈ 27).
     const quarters = [0, 0, 0, 0];
     for (let i = 0; i < kept.length; i++) quarters[Math.floor((4 * kept[i]!) / n)]!++;
     for (const q of quarters) assert.ok(Math.abs(q - keep / 4) < 150, `quarters ${quarters.join(', ')}`);
     assert.ok(Math.abs(median(kept) - n / 2) < n * 0.03, `median ${median(kept)}`);
-    assert.deepEqual(Array.from(reservoirSample(Float64Array.from({ length: n }, (_, i) => i), keep, 7)), Array.from(kept));
+    assert.deepEqual(
+      Array.from(
+        reservoirSample(
+          Float64Array.from({ length: n }, (_, i) => i),
+          keep,
+          7,
+        ),
+      ),
+      Array.from(kept),
+    );
   });
 });
 
@@ -69,7 +82,11 @@ describe('progress lines on the command line', () => {
   it('a line when the step changes, then one every few seconds', () => {
     const lines: string[] = [];
     let t = 0;
-    const sink = progressLines((s) => lines.push(s), 5000, () => t);
+    const sink = progressLines(
+      (s) => lines.push(s),
+      5000,
+      () => t,
+    );
     sink({ message: 'Measuring JavaScript (1 of 2), about 6 s left…' });
     t = 1000;
     sink({ message: 'Measuring JavaScript (1 of 2), about 5 s left…' });
@@ -77,7 +94,11 @@ describe('progress lines on the command line', () => {
     sink({ message: 'Measuring WebAssembly (2 of 2), about 3 s left…' });
     t = 7500;
     sink({ message: 'Measuring WebAssembly (2 of 2), about 1 s left…' });
-    assert.deepEqual(lines, ['  Measuring JavaScript (1 of 2), about 6 s left…\n', '  Measuring WebAssembly (2 of 2), about 3 s left…\n', '  Measuring WebAssembly (2 of 2), about 1 s left…\n']);
+    assert.deepEqual(lines, [
+      '  Measuring JavaScript (1 of 2), about 6 s left…\n',
+      '  Measuring WebAssembly (2 of 2), about 3 s left…\n',
+      '  Measuring WebAssembly (2 of 2), about 1 s left…\n',
+    ]);
   });
 });
 
@@ -85,7 +106,10 @@ describe('bench wall time', () => {
   it('stops at its bound when copies between samples dominate, and reports the time left', { timeout: 120_000 }, async () => {
     // A large array the function writes to: copied fresh before every sample (untimed), while the timed call is tiny.
     const file = join(scratch, 'touch.mjs');
-    writeFileSync(file, 'export function touch(a) { a[0] = a[0] + 1; return a[0]; }\nconst a = new Float64Array(1 << 19);\nfor (let i = 0; i < 4; i++) touch(a);\nconsole.log(a[0]);\n');
+    writeFileSync(
+      file,
+      'export function touch(a) { a[0] = a[0] + 1; return a[0]; }\nconst a = new Float64Array(1 << 19);\nfor (let i = 0; i < 4; i++) touch(a);\nconsole.log(a[0]);\n',
+    );
     const rec = await record({ file, functionName: 'touch' });
     const source = `export function touch(a) { a[0] = a[0] + 1; return a[0]; }\n`;
     const c = await compile({ source, fileName: 'touch.mjs', functionName: 'touch', params: recordedParamTypes(rec, rec.arity) });
@@ -94,7 +118,12 @@ describe('bench wall time', () => {
     const timeMs = 400;
     const warmupMs = 100;
     const started = performance.now();
-    const r = await benchTargets({ source, fileName: 'touch.mjs', functionName: 'touch' }, [c.candidate], rec, { timeMs, warmupMs, resamples: 200, progress: (e) => events.push(e) });
+    const r = await benchTargets({ source, fileName: 'touch.mjs', functionName: 'touch' }, [c.candidate], rec, {
+      timeMs,
+      warmupMs,
+      resamples: 200,
+      progress: (e) => events.push(e),
+    });
     const ms = performance.now() - started;
     const bound = benchBoundMs(timeMs, warmupMs, 2);
     assert.ok(ms < bound, `took ${ms.toFixed(0)} ms, bound ${bound} ms`);

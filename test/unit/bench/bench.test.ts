@@ -12,7 +12,7 @@ import { recordedParamTypes } from '../../../extension/record/recording';
 const root = resolve(__dirname, '..', '..', '..');
 
 describe('bench', () => {
-  it('resolves tinybench from Perf Lab\'s own installation', () => {
+  it("resolves tinybench from Perf Lab's own installation", () => {
     assert.match(tinybenchUrl(), /^file:\/\/.*\/node_modules\/tinybench\/dist\/index\.js$/);
   });
 
@@ -23,7 +23,10 @@ describe('bench', () => {
     const c = await compile({ source, fileName: 'hot-helper.js', functionName: 'checksum', params: recordedParamTypes(rec, rec.arity) });
     if (!c.ok) assert.fail(formatRefusal(c.refusal));
     const r = await bench({ source, fileName: 'hot-helper.js', functionName: 'checksum' }, c.candidate, rec, { timeMs: 250, warmupMs: 100, resamples: 300 });
-    assert.deepEqual(r.variants.map((v) => v.name), ['JavaScript', 'WebAssembly']);
+    assert.deepEqual(
+      r.variants.map((v) => v.name),
+      ['JavaScript', 'WebAssembly'],
+    );
     for (const v of r.variants) {
       assert.ok(v.samples >= 10, `${v.name}: ${v.samples} samples`);
       assert.ok(v.median > 0 && v.mean > 0 && v.min <= v.median && v.median <= v.max);

@@ -30,7 +30,17 @@ const store = mkdtempSync(join(tmpdir(), 'perf-lab-break-even-'));
 after(() => rmSync(store, { recursive: true, force: true }));
 
 const perElement = Object.fromEntries(ARRAY_KINDS.map((k) => [k, k === 'Array' ? 1 : 0.1])) as BoundaryCosts['wasmElementNs'];
-const costs: BoundaryCosts = { node: '20.0.0', arch: 'x64', measuredAt: '', jsCallNs: 1, wasmCallNs: 4, napiCallNs: 40, napiTypedArrayNs: 10, wasmElementNs: perElement, nativeArrayElementNs: 2 };
+const costs: BoundaryCosts = {
+  node: '20.0.0',
+  arch: 'x64',
+  measuredAt: '',
+  jsCallNs: 1,
+  wasmCallNs: 4,
+  napiCallNs: 40,
+  napiTypedArrayNs: 10,
+  wasmElementNs: perElement,
+  nativeArrayElementNs: 2,
+};
 
 function pair(key: string, target: 'wasm' | 'native', measured: number, jsNs = 1000, over = 0): PredictionPair {
   return { at: '', key, target, node: '20.0.0', jsNs, overheadNs: over, predicted: 1, measured };
@@ -50,8 +60,15 @@ describe('break-even model', () => {
   });
 
   it('reads mean array lengths from the recording', () => {
-    const rec = { calls: [{ args: [new Float64Array(10), 3], result: 0, argsAfter: [] }, { args: [new Float64Array(30), 3], result: 0, argsAfter: [] }] } as unknown as Recording;
-    assert.deepEqual(shapesOf([{ kind: 'array', array: 'Float64Array', written: false }, { kind: 'int32' }], rec), [{ kind: 'Float64Array', elements: 20, written: false }]);
+    const rec = {
+      calls: [
+        { args: [new Float64Array(10), 3], result: 0, argsAfter: [] },
+        { args: [new Float64Array(30), 3], result: 0, argsAfter: [] },
+      ],
+    } as unknown as Recording;
+    assert.deepEqual(shapesOf([{ kind: 'array', array: 'Float64Array', written: false }, { kind: 'int32' }], rec), [
+      { kind: 'Float64Array', elements: 20, written: false },
+    ]);
   });
 
   it('says keep JS when the calls are too small, and names the targets when a gain is predicted', () => {
@@ -59,7 +76,14 @@ describe('break-even model', () => {
     assert.equal(tiny.pick, undefined);
     assert.equal(tiny.text, 'keep JS: calls are too small (30 ns each)');
     // Earlier measurements of other functions: native code ran its loop in a third of JavaScript's time.
-    const pairs = [pair('a#f', 'native', 3), pair('b#g', 'native', 3), pair('d#i', 'native', 3), pair('c#h', 'wasm', 1.6), pair('e#j', 'wasm', 1.6), pair('f#k', 'wasm', 1.6)];
+    const pairs = [
+      pair('a#f', 'native', 3),
+      pair('b#g', 'native', 3),
+      pair('d#i', 'native', 3),
+      pair('c#h', 'wasm', 1.6),
+      pair('e#j', 'wasm', 1.6),
+      pair('f#k', 'wasm', 1.6),
+    ];
     const big = predict(costs, ['wasm', 'native'], [], 100_000, pairs, 'x#k');
     assert.equal(big.pick, 'native');
     // Three functions each: their factors (1/3, 1/1.6) drawn toward 1 against a prior weight of two (exponent 3/5).
@@ -91,7 +115,12 @@ describe('break-even model', () => {
     const classed = (key: string, measured: number, c: PredictionPair['class']): PredictionPair => ({ ...pair(key, 'native', measured), class: c });
     // Checked-index kernels ran slower natively, float kernels faster: the pooled median (1.33× JavaScript's time)
     // would say the same of both.
-    const pairs = [classed('blur#a', 0.25, 'checked-index'), classed('blur#b', 0.5, 'checked-index'), classed('loop#c', 1.5, 'float'), classed('loop#d', 1.5, 'float')];
+    const pairs = [
+      classed('blur#a', 0.25, 'checked-index'),
+      classed('blur#b', 0.5, 'checked-index'),
+      classed('loop#c', 1.5, 'float'),
+      classed('loop#d', 1.5, 'float'),
+    ];
     const slow = computeFactor('native', pairs, 'new#x', 'checked-index');
     // Implied factors 4 and 2: their median in log scale (√8), drawn toward 1 by half (two functions, prior weight two).
     assert.ok(Math.abs(slow.factor - 8 ** 0.25) < 1e-12, `${slow.factor}`);
@@ -111,14 +140,20 @@ describe('break-even model', () => {
 
   it('leaves out a target whose boundary cost is unknown', () => {
     const p = predict({ ...costs, napiCallNs: NaN }, ['wasm', 'native'], [], 1000);
-    assert.deepEqual(p.targets.map((t) => t.target), ['wasm']);
+    assert.deepEqual(
+      p.targets.map((t) => t.target),
+      ['wasm'],
+    );
   });
 
   it('implied factors and the error over pairs', () => {
     assert.ok(Math.abs(impliedFactor({ jsNs: 1000, overheadNs: 0, measured: 2 }) - 0.5) < 1e-12);
     assert.equal(approx(2.96), '~3×');
     assert.equal(approx(1.64), '~1.6×');
-    const e = modelError([{ ...pair('a', 'wasm', 2), predicted: 1 }, { ...pair('b', 'native', 1), predicted: 1.1 }]);
+    const e = modelError([
+      { ...pair('a', 'wasm', 2), predicted: 1 },
+      { ...pair('b', 'native', 1), predicted: 1.1 },
+    ]);
     assert.equal(e.n, 2);
     assert.ok(Math.abs(e.medianPct - 30) < 1e-9);
     assert.equal(e.byTarget.wasm!.n, 1);
@@ -127,7 +162,10 @@ describe('break-even model', () => {
   it('keeps pairs in the store', async () => {
     await savePairs(store, [pair('a', 'wasm', 2)]);
     await savePairs(store, [pair('b', 'native', 3)]);
-    assert.deepEqual((await loadPairs(store)).map((p) => p.key), ['a', 'b']);
+    assert.deepEqual(
+      (await loadPairs(store)).map((p) => p.key),
+      ['a', 'b'],
+    );
   });
 
   it('measures the boundary costs in a child process once, then reads them from the store', async () => {

@@ -82,7 +82,10 @@ describe('speedup and verdict', () => {
   it('recommendations say what to do first, and never call noise a gain', () => {
     assert.equal(recommendation({ estimate: 1.02, ci95: [0.97, 1.08] }), 'keep JavaScript: no significant gain (WebAssembly 1.02×, 95% CI 0.97×–1.08×)');
     assert.equal(recommendation({ estimate: 0.5, ci95: [0.45, 0.55] }), 'keep JavaScript: WebAssembly is 2.00× slower (speedup 0.50×, 95% CI 0.45×–0.55×)');
-    assert.equal(recommendation({ estimate: 1.05, ci95: [1.03, 1.07] }), 'keep JavaScript unless every percent counts: WebAssembly is only 5% faster (95% CI 1.03×–1.07×)');
+    assert.equal(
+      recommendation({ estimate: 1.05, ci95: [1.03, 1.07] }),
+      'keep JavaScript unless every percent counts: WebAssembly is only 5% faster (95% CI 1.03×–1.07×)',
+    );
     assert.equal(recommendation({ estimate: 3.2, ci95: [3.0, 3.4] }), 'use WebAssembly: 3.20× faster (95% CI 3.00×–3.40×)');
   });
 });

@@ -17,7 +17,18 @@ const COSTS: BoundaryCosts = {
   wasmCallNs: 4,
   napiCallNs: 40,
   napiTypedArrayNs: 20,
-  wasmElementNs: { Float64Array: 0.5, Float32Array: 0.5, Int32Array: 0.5, Uint32Array: 0.5, Int16Array: 0.5, Uint16Array: 0.5, Int8Array: 0.5, Uint8Array: 0.5, Uint8ClampedArray: 0.5, Array: 2 },
+  wasmElementNs: {
+    Float64Array: 0.5,
+    Float32Array: 0.5,
+    Int32Array: 0.5,
+    Uint32Array: 0.5,
+    Int16Array: 0.5,
+    Uint16Array: 0.5,
+    Int8Array: 0.5,
+    Uint8Array: 0.5,
+    Uint8ClampedArray: 0.5,
+    Array: 2,
+  },
   nativeArrayElementNs: 3,
 };
 
@@ -43,7 +54,13 @@ function storeWithCosts(): string {
 test('recorded array arguments: kind, mean length, written when a call changed them', () => {
   const a = new Float64Array(100);
   const b = new Float64Array(100).fill(1);
-  const rec = recording([{ args: [a, 3], argsAfter: [b, null] }, { args: [new Float64Array(300), 3], argsAfter: [new Float64Array(300), null] }], 2);
+  const rec = recording(
+    [
+      { args: [a, 3], argsAfter: [b, null] },
+      { args: [new Float64Array(300), 3], argsAfter: [new Float64Array(300), null] },
+    ],
+    2,
+  );
   assert.deepEqual(recordedShapes(rec), [{ kind: 'Float64Array', elements: 200, written: true }]);
   assert.deepEqual(targetsOf('auto'), ['wasm', 'native']);
   assert.deepEqual(targetsOf('native'), ['native']);
@@ -77,9 +94,25 @@ test('small calls: keep JS, said on the lens; large calls: the best target with 
 test('no advice without cached costs for that Node, or without calls', async () => {
   const store = storeWithCosts();
   const rec = recording([{ args: [new Float64Array(10), 1], argsAfter: [null, null] }], 10);
-  assert.equal(await adviseFromCache({ store, node: { version: 'v22.1.0', arch: process.arch }, recording: rec, totalMs: 5, targets: ['wasm'], key: 'k' }), undefined);
-  assert.equal(await adviseFromCache({ store: mkdtempSync(join(tmpdir(), 'perf-lab-advice-empty-')), node: { version: 'v20.0.0', arch: process.arch }, recording: rec, totalMs: 5, targets: ['wasm'], key: 'k' }), undefined);
-  assert.equal(await adviseFromCache({ store, node: { version: 'v20.0.0', arch: process.arch }, recording: recording([], 0), totalMs: 5, targets: ['wasm'], key: 'k' }), undefined);
+  assert.equal(
+    await adviseFromCache({ store, node: { version: 'v22.1.0', arch: process.arch }, recording: rec, totalMs: 5, targets: ['wasm'], key: 'k' }),
+    undefined,
+  );
+  assert.equal(
+    await adviseFromCache({
+      store: mkdtempSync(join(tmpdir(), 'perf-lab-advice-empty-')),
+      node: { version: 'v20.0.0', arch: process.arch },
+      recording: rec,
+      totalMs: 5,
+      targets: ['wasm'],
+      key: 'k',
+    }),
+    undefined,
+  );
+  assert.equal(
+    await adviseFromCache({ store, node: { version: 'v20.0.0', arch: process.arch }, recording: recording([], 0), totalMs: 5, targets: ['wasm'], key: 'k' }),
+    undefined,
+  );
 });
 
 test('after a benchmark the lens shows the fastest measured target beside its prediction, or keep JS', () => {

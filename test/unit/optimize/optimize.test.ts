@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { cliOptimizeInput } from '../../../extension/cli';
 import { editorOptimizeInput } from '../../../extension/lab/optimize-input';
-import { bestTarget, isUnavailable, optimize, optimizeRequest, type AnyBench, type OptimizeEvent, type OptimizeOutcome } from '../../../extension/optimize/optimize';
+import {
+  bestTarget,
+  isUnavailable,
+  optimize,
+  optimizeRequest,
+  type AnyBench,
+  type OptimizeEvent,
+  type OptimizeOutcome,
+} from '../../../extension/optimize/optimize';
 import { CancelledError, PerfLabError } from '../../../extension/errors';
 import { buildCacheDir, targetsFor } from '../../../extension/targets';
 
@@ -24,8 +32,12 @@ describe('optimize: one flow for the command line and the editor', () => {
   const store = join(dir, 'store');
 
   it('both entry points build the same request for the same function and settings', () => {
-    const cli = optimizeRequest(cliOptimizeInput({ path: file, functionName: 'checksum', programArgs: ['512', '6'], timeMs: 100, timeoutMs: 60_000, store, target: 'auto', apply: true }));
-    const editor = optimizeRequest(editorOptimizeInput(file, 'checksum', store, { target: 'auto', args: ['512', '6'], timeoutS: 60, benchmarkTimeS: 0.1, nodePath: 'node' }));
+    const cli = optimizeRequest(
+      cliOptimizeInput({ path: file, functionName: 'checksum', programArgs: ['512', '6'], timeMs: 100, timeoutMs: 60_000, store, target: 'auto', apply: true }),
+    );
+    const editor = optimizeRequest(
+      editorOptimizeInput(file, 'checksum', store, { target: 'auto', args: ['512', '6'], timeoutS: 60, benchmarkTimeS: 0.1, nodePath: 'node' }),
+    );
     assert.deepEqual(cli, editor);
     assert.deepEqual(cli.targets, ['wasm', 'native']);
     // The same choice names the same targets for either language.
@@ -42,7 +54,9 @@ describe('optimize: one flow for the command line and the editor', () => {
   });
 
   it('runs record → compile → prove → bench → best → predict once, and a second run reuses the recording and the builds', async () => {
-    const request = optimizeRequest(cliOptimizeInput({ path: file, functionName: 'checksum', programArgs: ['512', '6'], timeMs: 100, timeoutMs: 60_000, store, target: 'auto' }));
+    const request = optimizeRequest(
+      cliOptimizeInput({ path: file, functionName: 'checksum', programArgs: ['512', '6'], timeMs: 100, timeoutMs: 60_000, store, target: 'auto' }),
+    );
     const run = async () => {
       const events: OptimizeEvent['type'][] = [];
       const outcome = await optimize(request, { events: (e) => events.push(e.type) });
@@ -53,10 +67,17 @@ describe('optimize: one flow for the command line and the editor', () => {
     const shape = (o: OptimizeOutcome) => {
       assert.equal(o.kind, 'done');
       if (o.kind !== 'done') throw new Error('refused');
-      return { targets: o.targets.map((t) => [t.target, t.status, t.proof?.ok ?? null]), bestIsTheRule: o.best === bestTarget<AnyBench['targets'][number]>(o.bench!)?.target, chosenIsProven: o.targets.some((t) => t.target === o.chosen && t.proof?.ok) };
+      return {
+        targets: o.targets.map((t) => [t.target, t.status, t.proof?.ok ?? null]),
+        bestIsTheRule: o.best === bestTarget<AnyBench['targets'][number]>(o.bench!)?.target,
+        chosenIsProven: o.targets.some((t) => t.target === o.chosen && t.proof?.ok),
+      };
     };
     assert.deepEqual(shape(first.outcome), shape(second.outcome));
-    assert.deepEqual(shape(first.outcome).targets.map((t) => t[0]), ['wasm', 'native']);
+    assert.deepEqual(
+      shape(first.outcome).targets.map((t) => t[0]),
+      ['wasm', 'native'],
+    );
     assert.equal(shape(first.outcome).bestIsTheRule, true);
     assert.equal(shape(first.outcome).chosenIsProven, true);
     assert.deepEqual(first.events.slice(0, 2), ['recording', 'recorded']);

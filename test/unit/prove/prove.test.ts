@@ -40,7 +40,10 @@ describe('compare', () => {
     const d = compareCalls(args, { value: 1 }, { value: 1 }, [new Float64Array([1, 2, 3])], [new Float64Array([1, 2, -0])])!;
     assert.match(d.why, /argument 1 differs after the call at index 2: 3 expected, -0 written/);
     assert.deepEqual(d.argsAfter, [{ arg: 0, index: 2, expected: 3, actual: -0 }]);
-    assert.match(compareCalls([], { value: 0 }, { value: -0 }, [], [])!.why, /result differs: 0 expected, -0 returned \(bits 0000000000000000 \/ 8000000000000000\)/);
+    assert.match(
+      compareCalls([], { value: 0 }, { value: -0 }, [], [])!.why,
+      /result differs: 0 expected, -0 returned \(bits 0000000000000000 \/ 8000000000000000\)/,
+    );
     assert.match(compareCalls([], { value: 0 }, { threw: 'RangeError: x' }, [], [])!.why, /candidate threw RangeError/);
   });
 });
@@ -53,10 +56,19 @@ describe('edge cases and shrinking', () => {
   it('cover JavaScript edge values in scalars and elements, empty and length-1 arrays, large values last', () => {
     const cases = edgeCases(params, [new Float64Array([1, 2, 3, 4, 5]), 5]);
     const scalars = cases.filter((c) => c.label.startsWith('argument 2 =')).map((c) => c.args[1] as number);
-    for (const v of [NaN, -0, -Infinity, Infinity, 5e-324, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, 2 ** 53]) assert.ok(scalars.some((x) => Object.is(x, v)), String(v));
+    for (const v of [NaN, -0, -Infinity, Infinity, 5e-324, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, 2 ** 53])
+      assert.ok(
+        scalars.some((x) => Object.is(x, v)),
+        String(v),
+      );
     assert.ok(cases.some((c) => (c.args[0] as Float64Array).length === 0));
     assert.ok(cases.some((c) => (c.args[0] as Float64Array).length === 1 && Number.isNaN((c.args[0] as Float64Array)[0])));
-    assert.ok(cases.some((c) => { const a = c.args[0] as Float64Array; return a.length === 5 && Object.is(a[2], -0) && a[1] === 2; }));
+    assert.ok(
+      cases.some((c) => {
+        const a = c.args[0] as Float64Array;
+        return a.length === 5 && Object.is(a[2], -0) && a[1] === 2;
+      }),
+    );
     const growth = cases.filter((c) => c.growth);
     assert.ok(growth.length > 0 && cases.slice(-growth.length).every((c) => c.growth));
     assert.ok(growth.every((c, i) => i === 0 || c.growth!.magnitude >= growth[i - 1]!.growth!.magnitude));
@@ -67,7 +79,10 @@ describe('edge cases and shrinking', () => {
     const variants = shrinkCandidates(args);
     assert.ok(variants.length > 0);
     assert.ok(variants.every((v) => smaller(v, args)));
-    assert.deepEqual(variants[0]!.map((a) => (typeof a === 'number' ? a : (a as Float64Array).length)), [0, 0, 1234.5]);
+    assert.deepEqual(
+      variants[0]!.map((a) => (typeof a === 'number' ? a : (a as Float64Array).length)),
+      [0, 0, 1234.5],
+    );
     assert.ok(complexity(0) < complexity(1) && complexity(1) < complexity(7) && complexity(7) < complexity(0.25) && complexity(0.25) < complexity(NaN));
   });
 });

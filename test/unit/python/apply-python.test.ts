@@ -19,7 +19,8 @@ const PY = process.env.PERF_LAB_TEST_PYTHON || 'python3';
 const dir = mkdtempSync(join(tmpdir(), 'perf-lab-apply-py-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const SOURCE = 'import math\n\n\ndef norm(xs, scale):\n    """Euclidean norm."""\n    s = 0.0\n    for x in xs:\n        s += x * x\n    return math.sqrt(s) * scale\n\n\nprint(norm([3.0, 4.0], 2.0))\n';
+const SOURCE =
+  'import math\n\n\ndef norm(xs, scale):\n    """Euclidean norm."""\n    s = 0.0\n    for x in xs:\n        s += x * x\n    return math.sqrt(s) * scale\n\n\nprint(norm([3.0, 4.0], 2.0))\n';
 
 function candidate(): PythonCandidate {
   return {
@@ -48,7 +49,10 @@ describe('planApplyPython', () => {
     assert.deepEqual(plan.files.map((f) => f.path).sort(), [join(dir, 'k_norm_numba.py'), join(dir, 'k_norm_numba_kernel.py')]);
     const edited = applyTextEdits(SOURCE, plan.textEdits);
     assert.match(edited, /^def _norm_py\(xs, scale\):\n {4}"""Euclidean norm."""/m);
-    assert.match(edited, /try:\n {4}from k_norm_numba import norm as _norm_numba\nexcept Exception:\n {4}_norm_numba = None\n\n\ndef norm\(xs, scale\):\n {4}if _norm_numba is None:\n {8}return _norm_py\(xs, scale\)\n {4}return _norm_numba\(_norm_py, xs, scale\)\n/);
+    assert.match(
+      edited,
+      /try:\n {4}from k_norm_numba import norm as _norm_numba\nexcept Exception:\n {4}_norm_numba = None\n\n\ndef norm\(xs, scale\):\n {4}if _norm_numba is None:\n {8}return _norm_py\(xs, scale\)\n {4}return _norm_numba\(_norm_py, xs, scale\)\n/,
+    );
     // The edited script runs, and without the compiled module it prints what the original printed.
     const before = spawnSync(PY, [file], { encoding: 'utf8' }).stdout;
     writeFileSync(file, edited);
@@ -61,9 +65,15 @@ describe('planApplyPython', () => {
   it('refuses an unproven candidate and a file that changed since it was compiled', async () => {
     const file = join(dir, 'k2.py');
     writeFileSync(file, SOURCE);
-    await assert.rejects(planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: candidate(), proof: { ok: false } as PythonProof, python: PY }), /not proven equal/);
+    await assert.rejects(
+      planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: candidate(), proof: { ok: false } as PythonProof, python: PY }),
+      /not proven equal/,
+    );
     writeFileSync(file, SOURCE + '# edited\n');
-    await assert.rejects(planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: candidate(), proof, python: PY }), /changed since norm was compiled/);
+    await assert.rejects(
+      planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: candidate(), proof, python: PY }),
+      /changed since norm was compiled/,
+    );
   });
 });
 
@@ -77,7 +87,10 @@ describe('Python generated files: one set per source, and never a file Perf Lab 
     }
     const sub = mkdtempSync(join(dir, 'names-'));
     const runs: { file: string; expected: string; module: string }[] = [];
-    for (const [name, k] of [['my-script.py', 3], ['my_script.py', 7]] as const) {
+    for (const [name, k] of [
+      ['my-script.py', 3],
+      ['my_script.py', 7],
+    ] as const) {
       const file = join(sub, name);
       const source = `def f(n):\n    s = 0\n    for i in range(n):\n        s += i * ${k}\n    return s\n\n\nprint(f(10))\n`;
       writeFileSync(file, source);
@@ -91,7 +104,11 @@ describe('Python generated files: one set per source, and never a file Perf Lab 
     assert.notEqual(runs[0]!.module, runs[1]!.module);
     for (const r of runs) {
       // The compiled code runs (its wrapper counts the call), and it is this file's.
-      const probe = spawnSync(python, ['-c', `import runpy; runpy.run_path(${JSON.stringify(r.file)}, run_name="__main__"); import ${r.module} as w; print(w._stats)`], { encoding: 'utf8', cwd: sub });
+      const probe = spawnSync(
+        python,
+        ['-c', `import runpy; runpy.run_path(${JSON.stringify(r.file)}, run_name="__main__"); import ${r.module} as w; print(w._stats)`],
+        { encoding: 'utf8', cwd: sub },
+      );
       assert.equal(probe.status, 0, probe.stderr);
       assert.ok(probe.stdout.startsWith(r.expected), `${basename(r.file)} prints ${JSON.stringify(r.expected)}: ${probe.stdout}`);
       assert.match(probe.stdout, /'calls': 1, 'fallbacks': 0/);
@@ -113,7 +130,10 @@ describe('Python generated files: one set per source, and never a file Perf Lab 
     // The check before recording looks at the names the real compile will use.
     const real = join(sub, `${pythonModuleName('k.py', 'norm', 'cython')}_kernel.pyx`);
     writeFileSync(real, '# my own pyx\n');
-    await assert.rejects(checkPythonApplyClashes({ file, functionName: 'norm', targets: ['numba', 'cython'] }), /_kernel\.pyx \(not a file Perf Lab generated\)/);
+    await assert.rejects(
+      checkPythonApplyClashes({ file, functionName: 'norm', targets: ['numba', 'cython'] }),
+      /_kernel\.pyx \(not a file Perf Lab generated\)/,
+    );
     await checkPythonApplyClashes({ file, functionName: 'norm', targets: ['numba', 'pybind11'] });
     // A name the rewrite adds, already in the source (an earlier rewrite), is refused before recording too.
     writeFileSync(file, SOURCE + '_norm_numba = None\n');
@@ -128,7 +148,10 @@ describe('Python generated files: one set per source, and never a file Perf Lab 
     const plan = await planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: cand, proof, python: PY });
     assert.ok(plan.files.every((f) => !f.replaces));
     await writePlan(plan);
-    assert.match(readFileSync(join(sub, 'k_norm_numba.py'), 'utf8'), /^# Generated by Perf Lab from "k\.py" \(norm\).* perf-lab-generated \{"source":"k\.py","function":"norm","sourceHash":"[0-9a-f]{16}","artifacts":\{\}\}\nraise ImportError/);
+    assert.match(
+      readFileSync(join(sub, 'k_norm_numba.py'), 'utf8'),
+      /^# Generated by Perf Lab from "k\.py" \(norm\).* perf-lab-generated \{"source":"k\.py","function":"norm","sourceHash":"[0-9a-f]{16}","artifacts":\{\}\}\nraise ImportError/,
+    );
     writeFileSync(file, SOURCE);
     const again = await planApplyPython({ file, source: SOURCE, functionName: 'norm', candidate: cand, proof, python: PY });
     assert.ok(again.files.every((f) => f.replaces));

@@ -55,9 +55,16 @@ if __name__ == "__main__":
 describe('perf_lab_ast.py', () => {
   it('exports the function and the functions it calls, with exact constants and positions', async () => {
     const file = join(tmp, 'ast_case.py');
-    await writeFile(file, 'import math as m\nfrom math import sqrt\nK = 3\n\ndef g(x):\n    return x * 0.1 + 123456789012345678901234567890\n\ndef f(x):\n    y = g(x)\n    return sqrt(y)\n\ndef unused():\n    pass\n');
+    await writeFile(
+      file,
+      'import math as m\nfrom math import sqrt\nK = 3\n\ndef g(x):\n    return x * 0.1 + 123456789012345678901234567890\n\ndef f(x):\n    y = g(x)\n    return sqrt(y)\n\ndef unused():\n    pass\n',
+    );
     const out = JSON.parse(await run(PY, [join(ROOT, 'python', 'perf_lab_ast.py'), file, 'f'])) as {
-      ok: boolean; entry: string; functions: Record<string, { line: number; endLine: number; body: { value: { right: { value: unknown }; left: { right: { value: unknown } } } }[] }>; imports: Record<string, string>; globals: string[];
+      ok: boolean;
+      entry: string;
+      functions: Record<string, { line: number; endLine: number; body: { value: { right: { value: unknown }; left: { right: { value: unknown } } } }[] }>;
+      imports: Record<string, string>;
+      globals: string[];
     };
     assert.equal(out.ok, true);
     assert.deepEqual(Object.keys(out.functions).sort(), ['f', 'g']);
@@ -92,7 +99,10 @@ describe('perf_lab_kernel.py record', () => {
     const data = JSON.parse(await readFile(rec.dataPath, 'utf8')) as { calls: { args: { l?: { f: string }[] }[]; result: unknown; after: unknown[] }[] };
     // The first call as it was: xs = [0.0, -0.0, 0.0] before, tripled after, exactly (hex floats keep -0.0).
     const first = data.calls[0]!;
-    assert.deepEqual(first.args[0]!.l!.map((x) => x.f), ['0x0.0p+0', '-0x0.0p+0', '0x0.0p+0']);
+    assert.deepEqual(
+      first.args[0]!.l!.map((x) => x.f),
+      ['0x0.0p+0', '-0x0.0p+0', '0x0.0p+0'],
+    );
     assert.deepEqual(first.result, { i: '3' });
     const fifth = data.calls[4]!;
     assert.equal(fifth.args[0]!.l![0]!.f, '0x1.999999999999ap-2');
@@ -115,7 +125,10 @@ describe('provePython', () => {
       return t.skip(`the Python environment with Numba could not be made: ${(e as Error).message}`);
     }
     const file = join(tmp, 'prove_case.py');
-    await writeFile(file, 'def dot(a, b):\n    s = 0.0\n    for i in range(len(a)):\n        s += a[i] * b[i]\n    return s\n\n\nfor k in range(5):\n    dot([0.5 * k, 1.0, 2.0, 3.0], [1.0, -1.0, 0.25, float(k)])\n');
+    await writeFile(
+      file,
+      'def dot(a, b):\n    s = 0.0\n    for i in range(len(a)):\n        s += a[i] * b[i]\n    return s\n\n\nfor k in range(5):\n    dot([0.5 * k, 1.0, 2.0, 3.0], [1.0, -1.0, 0.25, float(k)])\n',
+    );
     const store = join(tmp, 'store3');
     const rec = await recordPython({ file, functionName: 'dot', python }, store);
     const sel = await selectPythonKernel({ python, file, fileName: 'prove_case.py', functionName: 'dot', params: recordedPyParamTypes(rec) });
@@ -163,8 +176,14 @@ print(json.dumps({
 }))
 `;
     const r = JSON.parse(await run(python, ['-c', script])) as { differ: boolean[]; why: string; same: boolean[] };
-    assert.deepEqual(r.differ, r.differ.map(() => true));
+    assert.deepEqual(
+      r.differ,
+      r.differ.map(() => true),
+    );
     assert.match(r.why, /numpy\.int64.*instead of 0 \(int\)/);
-    assert.deepEqual(r.same, r.same.map(() => true));
+    assert.deepEqual(
+      r.same,
+      r.same.map(() => true),
+    );
   });
 });

@@ -35,7 +35,23 @@ describe('perf-lab optimize file.py', () => {
     copyFileSync(join(root, 'examples', 'python', 'pairwise.py'), file);
     const expected = spawnSync(python, [file, '120'], { encoding: 'utf8' }).stdout;
     assert.match(expected, /sum of 7140 distances/);
-    const r = await perfLab('optimize', file, '--fn', 'pairwise_sum', '--python', python, '--target', 'numba', '--time', '0.3', '--store', store, '--apply', '--', '120');
+    const r = await perfLab(
+      'optimize',
+      file,
+      '--fn',
+      'pairwise_sum',
+      '--python',
+      python,
+      '--target',
+      'numba',
+      '--time',
+      '0.3',
+      '--store',
+      store,
+      '--apply',
+      '--',
+      '120',
+    );
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /Recorded 1 of 1 call/);
     assert.match(r.stdout, /Compiled pairwise_sum \(list\[tuple\[float\]\], as recorded\) to Numba/);
@@ -50,7 +66,14 @@ describe('perf-lab optimize file.py', () => {
     assert.match(edited, /^def _pairwise_sum_py\(points\):/m);
     assert.match(edited, /^def pairwise_sum\(points\):/m);
     // With Numba: the compiled code runs (its wrapper counts the call) and the output is the same.
-    const probe = spawnSync(python, ['-c', `import sys, runpy; sys.argv = [${JSON.stringify(file)}, "120"]; g = runpy.run_path(${JSON.stringify(file)}, run_name="__main__"); import ${module} as w; print(w._stats)`], { encoding: 'utf8', cwd: dir });
+    const probe = spawnSync(
+      python,
+      [
+        '-c',
+        `import sys, runpy; sys.argv = [${JSON.stringify(file)}, "120"]; g = runpy.run_path(${JSON.stringify(file)}, run_name="__main__"); import ${module} as w; print(w._stats)`,
+      ],
+      { encoding: 'utf8', cwd: dir },
+    );
     assert.equal(probe.status, 0, probe.stderr);
     assert.ok(probe.stdout.startsWith(expected), probe.stdout);
     assert.match(probe.stdout, /'calls': 1, 'fallbacks': 0/);
@@ -66,10 +89,27 @@ describe('perf-lab optimize file.py', () => {
     writeFileSync(
       file,
       [
-        'def shift(a, b):', '    for i in range(1, len(a)):', '        b[i] = a[i - 1] + 1.0', '', '',
-        'def rows(m, n):', '    for i in range(n):', '        for j in range(len(m[i])):', '            m[i][j] = m[i][j] + 1.0', '', '',
-        'x = [0.0] * 5', 'shift(x, x)', 'grid = [[0.0] * 3] * 4', 'rows(grid, 4)', 'y, z = [1.0, 2.0], [0.0, 0.0]', 'shift(y, z)',
-        'g2 = [[0.0] * 3 for _ in range(4)]', 'rows(g2, 4)', 'print(x, grid, z, g2)', '',
+        'def shift(a, b):',
+        '    for i in range(1, len(a)):',
+        '        b[i] = a[i - 1] + 1.0',
+        '',
+        '',
+        'def rows(m, n):',
+        '    for i in range(n):',
+        '        for j in range(len(m[i])):',
+        '            m[i][j] = m[i][j] + 1.0',
+        '',
+        '',
+        'x = [0.0] * 5',
+        'shift(x, x)',
+        'grid = [[0.0] * 3] * 4',
+        'rows(grid, 4)',
+        'y, z = [1.0, 2.0], [0.0, 0.0]',
+        'shift(y, z)',
+        'g2 = [[0.0] * 3 for _ in range(4)]',
+        'rows(g2, 4)',
+        'print(x, grid, z, g2)',
+        '',
       ].join('\n'),
     );
     const expected = spawnSync(python, [file], { encoding: 'utf8' }).stdout;
