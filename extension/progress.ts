@@ -1,4 +1,6 @@
-// The one progress callback every stage reports through (editor progress bar, command line, tests).
+// What every stage takes and reports through: the cancellation signal and the one progress callback (editor progress
+// bar, command line, tests).
+import { CancelledError } from './errors';
 
 /** A step a stage has reached; `increment` is a share of 100 when the stage can tell. */
 export interface ProgressEvent {
@@ -9,6 +11,17 @@ export interface ProgressEvent {
 }
 
 export type ProgressSink = (e: ProgressEvent) => void;
+
+/** The options every stage takes. */
+export interface StageOptions {
+  signal?: AbortSignal;
+  progress?: ProgressSink;
+}
+
+/** Throws a CancelledError (with `message`, e.g. 'The proof was cancelled.') once `signal` is aborted. */
+export function throwIfCancelled(signal: AbortSignal | undefined, message?: string): void {
+  if (signal?.aborted) throw new CancelledError(message);
+}
 
 /** A sink that drops every event. */
 export const noProgress: ProgressSink = () => {};

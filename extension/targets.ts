@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import type { OptIn } from '../native/opt-ins';
 import type { GeneratedKind } from './apply/generated-file';
-import type { JsCandidate, StageOptions, WasmCandidate } from './compiler/compile';
+import type { JsCandidate, WasmCandidate } from './compiler/compile';
+import type { StageOptions } from './progress';
 import type { NativeCandidate } from './compiler/compile-native';
 import type { PythonCandidate, PythonTarget } from './compiler/compile-python';
 import type { Kernel } from './compiler/frontend-js';

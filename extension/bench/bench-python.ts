@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StageOptions } from '../compiler/compile';
+import type { StageOptions } from '../progress';
 import { kernelHelperPath, pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
 import { CancelledError, PerfLabError } from '../errors';
 import { measuredInTurn, noProgress } from '../progress';

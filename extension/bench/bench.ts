@@ -5,9 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { JsCandidate, StageOptions } from '../compiler/compile';
+import type { JsCandidate } from '../compiler/compile';
 import { CancelledError, PerfLabError } from '../errors';
-import { measuredInTurn, noProgress } from '../progress';
+import { measuredInTurn, noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import type { TargetId, VariantName, VariantView } from '../protocol';
 import { probeNode } from '../profile/node-runner';
 import { isReplayable, type Recording } from '../record/recording';
@@ -237,7 +237,7 @@ export async function benchTargets(
 
   progress({ message: 'Looking for Node.js…' });
   const runtime = await probeNode(opts.nodePath || 'node');
-  if (opts.signal?.aborted) throw new CancelledError('The benchmark was cancelled.');
+  throwIfCancelled(opts.signal, 'The benchmark was cancelled.');
   const tb = tinybenchUrl();
   const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-bench-'));
   try {

@@ -22,11 +22,10 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledError, PerfLabError } from '../errors';
-import { noProgress } from '../progress';
+import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import { TARGET_NAMES } from '../protocol';
 import { pythonScript } from '../python-script';
 import type { Tolerance } from '../prove/compare';
-import type { StageOptions } from './compile';
 import { isPyArrayType, pyMayBail, pyTypeName, type PyArrayType, type PyFunction, type PyModule } from './ir';
 import { printPyIr } from './print-ir';
 
@@ -209,7 +208,7 @@ export async function compilePython(kernel: PythonKernel, target: PythonTarget, 
   const backend = await pythonBackend(target);
   progress({ message: `Checking ${backend.requires.map((r) => r.module).join(', ')} in ${opts.python}…` });
   const probe = await checkRequirements(opts.python, backend, opts.signal);
-  if (opts.signal?.aborted) throw new CancelledError();
+  throwIfCancelled(opts.signal);
   const moduleName = pythonModuleName(kernel.fileName, kernel.name, target);
   const kernelModule = `${moduleName}_kernel`;
   progress({ message: `Generating the ${pythonTargetName(target)} module…` });
@@ -231,7 +230,7 @@ export async function compilePython(kernel: PythonKernel, target: PythonTarget, 
     artifacts = built.artifacts;
     log.push(...built.log);
   }
-  if (opts.signal?.aborted) throw new CancelledError();
+  throwIfCancelled(opts.signal);
   const existing = new Set(await readdir(dir));
   artifacts = artifacts.filter((a) => existing.has(a));
   return {

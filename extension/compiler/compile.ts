@@ -1,7 +1,6 @@
 // The compile stage: source + function name → Kernel (frontend) → Candidate (backend), or a Refusal.
 import { createHash } from 'node:crypto';
-import { CancelledError } from '../errors';
-import { noProgress, type ProgressSink } from '../progress';
+import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import type { TargetId } from '../protocol';
 import type { Tolerance } from '../prove/compare';
 import { compileWasm, type AbiParam, type WasmAbi } from './backend-wasm';
@@ -56,21 +55,12 @@ export type Target = Candidate['target'];
 export type CompileResult = { ok: true; candidate: WasmCandidate } | { ok: false; refusal: Refusal };
 export type SelectResult = { ok: true; kernel: Kernel } | { ok: false; refusal: Refusal };
 
-export interface StageOptions {
-  signal?: AbortSignal;
-  progress?: ProgressSink;
-}
-
-function checkCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new CancelledError();
-}
-
 /** Parses the file and lowers the function to the IR (the select stage). */
 export async function selectKernel(req: CompileRequest, opts: StageOptions = {}): Promise<SelectResult> {
   const progress = opts.progress ?? noProgress;
   progress({ message: 'Loading the TypeScript parser…' });
   const ts = await loadTypeScript();
-  checkCancelled(opts.signal);
+  throwIfCancelled(opts.signal);
   progress({ message: `Reading ${req.functionName}…` });
   return lowerJs(ts, req.source, req.fileName, req.functionName, req);
 }
@@ -81,7 +71,7 @@ export async function compileKernel(kernel: Kernel, opts: StageOptions = {}): Pr
   progress({ message: 'Compiling to WebAssembly…' });
   const started = Date.now();
   const art = await compileWasm(kernel.ir);
-  checkCancelled(opts.signal);
+  throwIfCancelled(opts.signal);
   const hash = createHash('sha256').update(art.wasm).update(JSON.stringify(art.abi)).digest('hex').slice(0, 16);
   const log = [`binaryen ${art.flags.join(' ')}: ${art.wasm.length} bytes in ${Date.now() - started} ms`];
   return { target: 'wasm', kernel, ir: printIr(kernel.ir), wat: art.wat, wasm: art.wasm, abi: art.abi, flags: art.flags, log, hash };

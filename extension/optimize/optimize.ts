@@ -12,7 +12,7 @@ import type { Candidate } from '../compiler/compile';
 import type { PythonCandidate } from '../compiler/compile-python';
 import type { Refusal } from '../compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from '../errors';
-import type { ProgressSink } from '../progress';
+import { throwIfCancelled, type ProgressSink } from '../progress';
 import type { TargetId } from '../protocol';
 import type { Proof } from '../prove/prove';
 import type { PythonProof } from '../prove/prove-python';
@@ -306,7 +306,7 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
   const stage = { ...(o.signal ? { signal: o.signal } : {}), ...(o.progress ? { progress: o.progress } : {}) };
   const { language, file, functionName, targets } = req;
   const check = () => {
-    if (o.signal?.aborted) throw new CancelledError();
+    throwIfCancelled(o.signal);
   };
 
   // Before recording: a name or a file that would stop the apply is reported at once, not after the benchmark.

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { CancelledError, PerfLabError } from '../errors';
-import type { ProgressSink } from '../progress';
+import { throwIfCancelled, type ProgressSink } from '../progress';
 import { checkReadableFile } from './file-problem';
 import { killGroup, killTree, trackGroup, untrackGroup } from './kill-tree';
 import type { RunInfo } from './node-runner';
@@ -83,7 +83,7 @@ export async function programFolder(file: string, cwd: string | undefined): Prom
 /** A check to call between a stage's steps: it throws `message` as a cancel once `signal` has aborted. */
 export function cancelCheck(signal: AbortSignal | undefined, message: string): () => void {
   return () => {
-    if (signal?.aborted) throw new CancelledError(message);
+    throwIfCancelled(signal, message);
   };
 }
 

@@ -6,10 +6,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StageOptions } from '../compiler/compile';
 import { kernelHelperPath, pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
 import { CancelledError, PerfLabError } from '../errors';
-import { noProgress } from '../progress';
+import { noProgress, type StageOptions } from '../progress';
 import { firstLines, startChild } from '../profile/run-child';
 import type { PythonRecording } from '../record/record-python';
 import type { Proof } from './prove';

@@ -5,9 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JsCandidate, StageOptions } from '../compiler/compile';
-import { CancelledError } from '../errors';
-import { noProgress } from '../progress';
+import type { JsCandidate } from '../compiler/compile';
+import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import { probeNode } from '../profile/node-runner';
 import type { TargetId } from '../protocol';
 import { isReplayable, type Recording } from '../record/recording';
@@ -125,7 +124,7 @@ export async function prove(original: OriginalFunction, candidate: JsCandidate, 
   const tolerance = opts.tolerance ?? candidate.tolerance;
   const minCompiledShare = opts.minCompiledShare ?? 0.1;
   const checkCancel = () => {
-    if (opts.signal?.aborted) throw new CancelledError('The proof was cancelled.');
+    throwIfCancelled(opts.signal, 'The proof was cancelled.');
   };
   progress({ message: 'Looking for Node.js…' });
   const runtime = await probeNode(opts.nodePath || 'node');

@@ -1,6 +1,7 @@
 // Drives the proof's child process: sends batches of cases, collects the answers, and stops a case that runs too
 // long by ending the child (a synchronous loop cannot be interrupted otherwise), then goes on in a fresh one.
 import { CancelledError, PerfLabError } from '../errors';
+import { throwIfCancelled } from '../progress';
 import { firstLines, startChild, type Child } from '../profile/run-child';
 import type { FromHarness, HarnessRun } from './harness';
 
@@ -98,7 +99,7 @@ export class ProofSession {
     const results: (CaseResult | undefined)[] = new Array(cases.length);
     let todo = cases.map((_, i) => i);
     while (todo.length > 0) {
-      if (this.opts.signal?.aborted) throw new CancelledError('The proof was cancelled.');
+      throwIfCancelled(this.opts.signal, 'The proof was cancelled.');
       if (!this.child) await this.start();
       const child = this.child!;
       const batch = todo;

@@ -5,10 +5,9 @@
 import { readFile, rm, stat, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { StageOptions } from '../compiler/compile';
 import { kernelHelperPath } from '../compiler/compile-python';
 import { CancelledError, PerfLabError } from '../errors';
-import { noProgress } from '../progress';
+import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import { CONTROL_FD_ENV } from '../profile/preload/control';
 import { probePython, type PythonRuntime } from '../profile/python-runner';
 import { firstLines, seconds, startChild } from '../profile/run-child';
@@ -98,7 +97,7 @@ export async function recordPython(req: PythonRecordRequest, store: string, opts
   const timeoutMs = req.timeoutMs ?? 60_000;
   progress({ message: 'Looking for Python…' });
   const runtime = typeof req.python === 'object' ? req.python : await probePython(req.python || 'python3');
-  if (opts.signal?.aborted) throw new CancelledError('Recording was cancelled.');
+  throwIfCancelled(opts.signal, 'Recording was cancelled.');
   const bytes = await readFile(file);
   const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-pyrec-'));
   try {

@@ -6,10 +6,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
-import type { StageOptions } from '../compiler/compile';
 import { loadTypeScript } from '../compiler/frontend-js';
 import { CancelledError, PerfLabError } from '../errors';
-import { noProgress } from '../progress';
+import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import { bundleTypeScript, parseNodeSyntaxError, probeNode, SUPPORTED_EXTENSIONS } from '../profile/node-runner';
 import { firstLines, programFolder, seconds, startChild } from '../profile/run-child';
 import { instrumentSource } from './instrument';
@@ -68,7 +67,7 @@ function atLeast(version: string, major: number, minor: number): boolean {
 export async function record(req: RecordRequest, opts: StageOptions = {}): Promise<Recording> {
   const progress = opts.progress ?? noProgress;
   const checkCancel = () => {
-    if (opts.signal?.aborted) throw new CancelledError('Recording was cancelled.');
+    throwIfCancelled(opts.signal, 'Recording was cancelled.');
   };
   const file = resolve(req.file);
   const ext = extname(file).toLowerCase();
