@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { EXACT_FLAGS } from '../extension/compiler/backend-cpp';
+import { EXACT_FLAGS } from './opt-ins';
 import { PerfLabError } from '../extension/errors';
 import { noProgress, type ProgressSink } from '../extension/progress';
 import { runTool } from './run-tool';
@@ -24,7 +24,7 @@ export interface AddonBuildOptions {
   nodePath?: string;
   /** Where built addons are kept; default `$PERF_LAB_CACHE/native` or `~/.cache/perf-lab/native`. */
   cacheDir?: string;
-  /** Compiler flags (the exact default: EXACT_FLAGS of backend-cpp). */
+  /** Compiler flags (the exact default: EXACT_FLAGS of opt-ins.ts). */
   flags?: string[];
   /** 'auto' uses node-gyp when make and Python are present, the compiler directly otherwise. */
   builder?: 'auto' | Builder;

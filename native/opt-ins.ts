@@ -9,8 +9,10 @@
 //    another order round differently: compared within a relative 1e-9 (+ 1e-12 absolute), -0 equal to +0.
 //  - threads: outer loops whose iterations are proven independent (extension/compiler/parallel.ts) run on
 //    threads with OpenMP (-fopenmp). Each iteration computes what it computed alone: exact.
-import { EXACT_FLAGS } from '../extension/compiler/backend-cpp';
-import type { Tolerance } from '../extension/prove/compare';
+import type { Tolerance } from '../extension/tolerance';
+
+/** Compiler flags that keep results identical to JavaScript (the default optimisation level). */
+export const EXACT_FLAGS = ['-O3', '-ffp-contract=off', '-fno-math-errno'];
 
 /** The opt-ins of the native target (the Optimize panel's toggles and `--opt` name them so). */
 export const OPT_INS = ['march-native', 'fast-math', 'threads'] as const;

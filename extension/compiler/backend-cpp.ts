@@ -54,9 +54,6 @@ export interface CppKernel {
   code: string;
 }
 
-/** Compiler flags that keep results identical to JavaScript (the default optimisation level). */
-export const EXACT_FLAGS = ['-O3', '-ffp-contract=off', '-fno-math-errno'];
-
 /** Generates the C++ of one kernel; `id` keeps names apart when many kernels share an addon. */
 export function emitCppKernel(source: IrModule, id: string, opts: { threads?: boolean } = {}): CppKernel {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(id)) throw new Error(`kernel id '${id}' is not a C++ identifier`);

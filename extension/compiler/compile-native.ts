@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { buildAddon, type AddonBuild, type AddonBuildOptions } from '../../native/build-addon';
 import { normalizeOptIns, optInFlags, optInTolerance, type OptIn } from '../../native/opt-ins';
-import type { Tolerance } from '../prove/compare';
+import type { Tolerance } from '../tolerance';
 import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import { emitAddonSource, emitCppKernel, type CppKernel, type NativeAbi } from './backend-cpp';
 import type { Kernel } from './frontend-js';

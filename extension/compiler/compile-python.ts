@@ -25,7 +25,7 @@ import { CancelledError, PerfLabError } from '../errors';
 import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import { TARGET_NAMES } from '../protocol';
 import { pythonScript } from '../python-script';
-import type { Tolerance } from '../prove/compare';
+import type { Tolerance } from '../tolerance';
 import { isPyArrayType, pyMayBail, pyTypeName, type PyArrayType, type PyFunction, type PyModule } from './ir';
 import { printPyIr } from './print-ir';
 

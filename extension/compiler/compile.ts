@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import type { TargetId } from '../protocol';
-import type { Tolerance } from '../prove/compare';
+import type { Tolerance } from '../tolerance';
 import { compileWasm, type AbiParam, type WasmAbi } from './backend-wasm';
 import type { NativeCandidate } from './compile-native';
 import { loadTypeScript, lowerJs, type FrontendOptions, type Kernel } from './frontend-js';

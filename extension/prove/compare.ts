@@ -5,10 +5,9 @@
  * A tolerance a candidate may declare (an opt-in that lets floating-point sums be reordered): two numbers match
  * when |a - b| <= absolute + relative * max(|a|, |b|). NaN still matches only NaN, and infinities only themselves.
  */
-export interface Tolerance {
-  relative: number;
-  absolute: number;
-}
+import type { Tolerance } from '../tolerance';
+
+export type { Tolerance };
 
 /** What one call did: returned a value or threw. */
 export type Outcome = { value: unknown } | { threw: string };

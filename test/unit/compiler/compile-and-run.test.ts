@@ -9,9 +9,9 @@ import { compile } from '../../../extension/compiler/compile';
 import { extractOriginal } from '../../../extension/compiler/extract-js';
 import { loadTypeScript, type ParamTypeName } from '../../../extension/compiler/frontend-js';
 import { formatRefusal } from '../../../extension/compiler/refusal';
-import { differential, importSource, type Arg } from '../../../extension/compiler/fuzz/differential';
-import { randomArgs, rng } from '../../../extension/compiler/fuzz/inputs';
-import { fuzz } from '../../../extension/compiler/fuzz/run-fuzz';
+import { differential, importSource, type Arg } from '../../../extension/fuzz/differential';
+import { randomArgs, rng } from '../../../extension/fuzz/inputs';
+import { fuzz } from '../../../extension/fuzz/run-fuzz';
 import { loadKernel } from '../../../wasm/load-kernel';
 import { golden } from './golden';
 

@@ -3,7 +3,7 @@
 // third of them disguised (frozen, proxied, accessor-backed arrays, a replaced Math function) — compared exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fuzzNative } from '../../../extension/compiler/fuzz/run-fuzz';
+import { fuzzNative } from '../../../extension/fuzz/run-fuzz';
 
 test('native differential fuzzer: at least 2,400 random cases, hostile ones among them, zero mismatches', async () => {
   const report = await fuzzNative({ seed: 20260202, cases: 2400, hostile: true, kernelsPerAddon: 60 });

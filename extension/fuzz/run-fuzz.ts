@@ -4,10 +4,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadNativeKernel } from '../../../native/load-native-kernel';
-import { compileWasm } from '../backend-wasm';
-import { compileNativeBatch } from '../compile-native';
-import { loadTypeScript, lowerJs, type Kernel } from '../frontend-js';
+import { loadNativeKernel } from '../../native/load-native-kernel';
+import { compileWasm } from '../compiler/backend-wasm';
+import { compileNativeBatch } from '../compiler/compile-native';
+import { loadTypeScript, lowerJs, type Kernel } from '../compiler/frontend-js';
 import { compareCall, importSource, differential, type Arg, type Mismatch } from './differential';
 import { generateModule } from './generate';
 import { randomHostility, type Hostility } from './hostile';

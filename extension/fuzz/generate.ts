@@ -1,7 +1,7 @@
 // Random programs in the compiled subset, for differential fuzzing: numeric locals, every operator, Math
 // functions, array reads and writes (in range and out of range), loops with break/continue, a helper call.
-import { ARRAY_KINDS, type ArrayKind } from '../ir';
-import type { ParamTypeName } from '../frontend-js';
+import { ARRAY_KINDS, type ArrayKind } from '../compiler/ir';
+import type { ParamTypeName } from '../compiler/frontend-js';
 import { pick } from './inputs';
 
 export interface GeneratedFunction {

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadKernel, type LoadedKernel } from '../../../wasm/load-kernel';
-import type { WasmAbi } from '../backend-wasm';
+import { loadKernel, type LoadedKernel } from '../../wasm/load-kernel';
+import type { WasmAbi } from '../compiler/backend-wasm';
 import { describeHostility, disguiseArgs, withMathReplaced, type Hostility } from './hostile';
 
 export type Arg = number | boolean | ArrayLike<number>;
