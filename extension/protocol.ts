@@ -1,17 +1,8 @@
-// Messages and data shared by the extension and the webview. This module imports nothing, so both sides can.
+// Messages and data shared by the extension and the webview. It imports types only (the profile model's frames),
+// so both sides can.
+import type { FrameInfo, FrameKind } from './profile/model';
 
-/** Where a frame's code lives; 'runtime' is the engine itself (GC, program, idle), 'native' a built-in. */
-export type FrameKind = 'js' | 'native' | 'python' | 'runtime';
-
-/** One function at one place in the source. Lines and columns are 1-based; 0 means unknown. */
-export interface FrameInfo {
-  name: string;
-  /** Absolute path, URL, or '' when the frame has no source. */
-  file: string;
-  line: number;
-  column: number;
-  kind: FrameKind;
-}
+export type { FrameInfo, FrameKind };
 
 /** One box of the aggregated (left-heavy) flame graph: a frame reached by one call path. */
 export interface FlameNode {
