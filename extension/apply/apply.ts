@@ -196,7 +196,7 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
   // The consts the compiled code reads are in their temporal dead zone until their declarations run: until then
   // reading one throws, and the loader runs the original (which throws where the program would).
   const consts = candidate.kernel.constReads ?? [];
-  const ready = consts.length ? `, () => { ${consts.map((c) => `${c};`).join(' ')} }` : '';
+  const ready = consts.length ? `, () => [${consts.join(', ')}]` : ''; // reads them; no statement a linter would call unused
   const bindCall = (fn: string) => (format === 'cjs' ? `require(${loaderSpec}).bind(${fn}${ready})` : `${bindName}(${fn}${ready})`);
 
   const kind = typed ? (/x$/i.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.TS) : /x$/i.test(file) ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
