@@ -231,8 +231,9 @@ describe('compare two profiles', () => {
       await runs.nth(1).click();
       await page.locator('.quick-input-widget', { hasText: 'the AFTER profile' }).waitFor({ timeout: 10_000 });
       await runs.first().click();
-      const w = await lab.webviewWith('#diff-functions tr[data-function="blur"]', 30_000);
-      await page.waitForTimeout(300);
+      // The comparison of the two runs, not the one the Apply test left open (which also shows blur).
+      const w = await lab.webviewWith('#title:text-matches("^Compare: blur\\.js at ")', 30_000);
+      await w.locator('#diff-functions tr[data-function="blur"]').first().waitFor({ timeout: 30_000 });
       assert.match(await w.locator('#title').innerText(), /^Compare: blur\.js at .+ → blur\.js at .+$/);
       const blur = await diffRow(w, 'blur');
       assert.ok(blur.deltaSelfShare < -20, JSON.stringify(blur));
