@@ -42,7 +42,7 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
   L.push('let loadError = null;');
   L.push('try {');
   // The addon captures the Math functions it calls back into when it first loads: they must be the built-in ones.
-  for (const f of abi.hostMath) L.push(`  if (!$builtin(Math.${f}, '${f}')) throw new Error('Math.${f} is not the built-in function');`);
+  for (const f of abi.hostMath) L.push(`  $builtinMath('${f}');`);
   L.push(`  const fn = require(ADDON)[${JSON.stringify(abi.export)}];`);
   L.push(`  if (typeof fn !== 'function') throw new Error('the addon has no kernel ${abi.export}');`);
   L.push('  exported = fn;');

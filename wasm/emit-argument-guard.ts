@@ -7,7 +7,7 @@
 // The loader never looks a built-in up while a call runs: what it uses (Object.getPrototypeOf, the typed-array
 // getters, set, subarray, util.types.isProxy) is captured once when it loads, so a program that replaces one
 // later changes nothing the loader relies on.
-import type { ArrayKind } from '../extension/compiler/ir';
+import { GLOBAL_CONSTANTS, type ArrayKind } from '../extension/compiler/ir';
 
 /** An argument as both backends describe it (AbiParam and NativeAbiParam have this shape). */
 export type GuardedParam = { kind: 'f64' | 'int32' | 'bool' } | { kind: 'array'; array: ArrayKind; written: boolean };
@@ -17,12 +17,6 @@ export interface ArgumentGuard {
   decls: string[];
   lines: string[];
 }
-
-/** The Math and Number constants, checked once at load when the source reads any (they are read-only after). */
-const CONSTANTS: Record<'Math' | 'Number', string[]> = {
-  Math: ['PI', 'E', 'LN2', 'LN10', 'LOG2E', 'LOG10E', 'SQRT2', 'SQRT1_2'],
-  Number: ['MAX_VALUE', 'MIN_VALUE', 'EPSILON', 'MAX_SAFE_INTEGER', 'MIN_SAFE_INTEGER', 'POSITIVE_INFINITY', 'NEGATIVE_INFINITY'],
-};
 
 /** A JavaScript literal that reads back as exactly `v`. */
 function numberLiteral(v: number): string {
@@ -47,9 +41,10 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
   L.push(
     "function $builtin(f, name) { try { return typeof f === 'function' && $fnText(f) === 'function ' + name + '() { [native code] }'; } catch (e) { return false; } }",
   );
-  L.push('const $ownDesc = Object.getOwnPropertyDescriptor;');
+  // A replaced getOwnPropertyDescriptor is never called: it then finds nothing (and $intrinsicProblem says why).
+  L.push("const $ownDesc = $builtin(Object.getOwnPropertyDescriptor, 'getOwnPropertyDescriptor') ? Object.getOwnPropertyDescriptor : () => undefined;");
   L.push('const $TA = Object.getPrototypeOf(Int8Array.prototype);');
-  L.push("const $getterOf = (o, k) => { const d = o && $builtin($ownDesc, 'getOwnPropertyDescriptor') ? $ownDesc(o, k) : undefined; return d && d.get; };");
+  L.push('const $getterOf = (o, k) => { const d = o && $ownDesc(o, k); return d && d.get; };');
   const checked: [string, string][] = [
     ['Array.isArray', 'isArray'],
     ['Object.getPrototypeOf', 'getPrototypeOf'],
@@ -96,6 +91,10 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
   L.push(
     "const $sabGrowable = typeof SharedArrayBuffer === 'function' && $builtin($getterOf(SharedArrayBuffer.prototype, 'growable'), 'get growable') ? $getter(SharedArrayBuffer.prototype, 'growable') : undefined;",
   );
+  // A Math function the compiled code calls (a module's import, an addon's call back): the built-in one, or an error.
+  L.push(
+    "function $builtinMath(name) { const f = Math[name]; if (!$builtin(f, name)) throw new Error('Math.' + name + ' is not the built-in function'); return f; }",
+  );
   L.push('const $ArrayProto = Array.prototype;');
   L.push('const $Float64Array = Float64Array;');
   for (const k of new Set(kinds)) if (k !== 'Array') L.push(`const $${k}Proto = ${k}.prototype;`);
@@ -136,9 +135,8 @@ export function emitArgumentGuard(params: readonly GuardedParam[], maxLength: nu
           `if (${v} === null || typeof ${v} !== 'object' || !$isView(${v}) || $getProto(${v}) !== $${p.array}Proto) ${fail(`'argument ${i + 1} is not a ${p.array}'`)}`,
         );
         // The length the original reads is the one the engine keeps (no own or redefined length property).
-        L.push(
-          `if ($taLength(${v}) > 0x${maxLength.toString(16)} || ${v}.length !== $taLength(${v})) ${fail(`'argument ${i + 1} is too long or has a length of its own'`)}`,
-        );
+        L.push(`const n${i} = $taLength(${v});`);
+        L.push(`if (n${i} > 0x${maxLength.toString(16)} || ${v}.length !== n${i}) ${fail(`'argument ${i + 1} is too long or has a length of its own'`)}`);
       }
     }
   });
@@ -182,8 +180,8 @@ export function emitGlobalsGuard(globals: readonly string[], pad: string): Argum
         ? "$objectTag($envMath) !== '[object Math]' ? 'Math is not the built-in Math object'"
         : "!$builtin($envNumber, 'Number') ? 'Number is not the built-in Number'",
     );
-    const wrongConstant = CONSTANTS[g]
-      .map((c) => `!Object.is($env${g}.${c}, ${numberLiteral((globalThis[g] as unknown as Record<string, number>)[c]!)})`)
+    const wrongConstant = Object.entries(GLOBAL_CONSTANTS[g])
+      .map(([c, value]) => `!Object.is($env${g}.${c}, ${numberLiteral(value)})`)
       .join(' || ');
     problems.push(`${wrongConstant} ? 'a constant of ${g} is not the built-in one'`);
     for (const name of globals) {

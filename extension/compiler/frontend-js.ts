@@ -8,6 +8,7 @@ import {
   ARRAY_KINDS,
   HOST_MATH,
   elementType,
+  GLOBAL_CONSTANTS,
   isArrayType,
   type ArrayKind,
   type BinaryOp,
@@ -321,26 +322,6 @@ function markWritten(functions: IrFunction[]): void {
   functions.forEach(visit);
 }
 
-const MATH_CONSTANTS: Record<string, number> = {
-  PI: Math.PI,
-  E: Math.E,
-  LN2: Math.LN2,
-  LN10: Math.LN10,
-  LOG2E: Math.LOG2E,
-  LOG10E: Math.LOG10E,
-  SQRT2: Math.SQRT2,
-  SQRT1_2: Math.SQRT1_2,
-};
-const NUMBER_CONSTANTS: Record<string, number> = {
-  MAX_VALUE: Number.MAX_VALUE,
-  MIN_VALUE: Number.MIN_VALUE,
-  EPSILON: Number.EPSILON,
-  MAX_SAFE_INTEGER: Number.MAX_SAFE_INTEGER,
-  MIN_SAFE_INTEGER: Number.MIN_SAFE_INTEGER,
-  POSITIVE_INFINITY: Infinity,
-  NEGATIVE_INFINITY: -Infinity,
-  NaN: NaN,
-};
 const HOST_ARITY: Partial<Record<HostMath, number>> = { pow: 2, atan2: 2 };
 
 /** The file: its top-level functions and numeric constants, and the lowered functions by specialisation. */
@@ -394,7 +375,7 @@ class FileLowering {
       e.expression.text === 'Math' &&
       this.moduleScope.declarations('Math').length === 0
     ) {
-      return MATH_CONSTANTS[e.name.text];
+      return GLOBAL_CONSTANTS.Math[e.name.text];
     }
     return undefined;
   }
@@ -1156,13 +1137,13 @@ class FunctionLowering {
       if (ts.isIdentifier(obj)) {
         const b = this.lookup(obj.text);
         if (b?.kind === 'array' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.array };
-        if (!b && obj.text === 'Math' && e.name.text in MATH_CONSTANTS) {
+        if (!b && obj.text === 'Math' && e.name.text in GLOBAL_CONSTANTS.Math) {
           this.file.useGlobal('Math', undefined, e);
-          return numConst(MATH_CONSTANTS[e.name.text]!);
+          return numConst(GLOBAL_CONSTANTS.Math[e.name.text]!);
         }
-        if (!b && obj.text === 'Number' && e.name.text in NUMBER_CONSTANTS) {
+        if (!b && obj.text === 'Number' && e.name.text in GLOBAL_CONSTANTS.Number) {
           this.file.useGlobal('Number', undefined, e);
-          return numConst(NUMBER_CONSTANTS[e.name.text]!);
+          return numConst(GLOBAL_CONSTANTS.Number[e.name.text]!);
         }
       }
       if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');

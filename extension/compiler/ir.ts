@@ -65,6 +65,33 @@ export function isArrayType(t: ValueType): t is ArrayType {
   return typeof t === 'object';
 }
 
+/**
+ * The Math and Number constants the JavaScript frontend compiles as literals; the loaders check once, when they
+ * load, that the program's Math and Number still hold these values (they are read-only after).
+ */
+export const GLOBAL_CONSTANTS: Record<'Math' | 'Number', Readonly<Record<string, number>>> = {
+  Math: {
+    PI: Math.PI,
+    E: Math.E,
+    LN2: Math.LN2,
+    LN10: Math.LN10,
+    LOG2E: Math.LOG2E,
+    LOG10E: Math.LOG10E,
+    SQRT2: Math.SQRT2,
+    SQRT1_2: Math.SQRT1_2,
+  },
+  Number: {
+    MAX_VALUE: Number.MAX_VALUE,
+    MIN_VALUE: Number.MIN_VALUE,
+    EPSILON: Number.EPSILON,
+    MAX_SAFE_INTEGER: Number.MAX_SAFE_INTEGER,
+    MIN_SAFE_INTEGER: Number.MIN_SAFE_INTEGER,
+    POSITIVE_INFINITY: Infinity,
+    NEGATIVE_INFINITY: -Infinity,
+    NaN: NaN,
+  },
+};
+
 /** JavaScript Math functions a backend cannot reproduce bit for bit itself; they are called from the host's Math. */
 export const HOST_MATH = [
   'exp',
