@@ -9,7 +9,7 @@
 // declared `except +`: a helper that bails out raises, and the shared wrapper runs the original function instead.
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
 import { entryFunction } from './compile-python';
-import { isPyArrayType, type PyArrayType, type PyExpr, type PyFunction, type PyResult, type PyScalar, type PyStmt } from './ir';
+import { isPyArrayType, type PyArrayType, type PyExpr, type PyFunction, type PyResult, type PyScalar, type PyStmt } from './ir-py';
 import { constSource, kernelOrigin, PyFunctionEmitter, PYTHON_BLOCKS, pythonCond, type Dialect } from './python-emit';
 import { cythonRuntimeDeclarations, PY_NATIVE_RUNTIME } from './python-native-runtime';
 

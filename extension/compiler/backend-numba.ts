@@ -9,7 +9,7 @@
 // `error_model='numpy'` keeps Numba from adding its own division checks where the IR proved them needless.
 import { asset } from '../assets';
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
-import { isPyArrayType, type PyExpr, type PyFunction, type PyStmt } from './ir';
+import { isPyArrayType, type PyExpr, type PyFunction, type PyStmt } from './ir-py';
 import { constSource, kernelOrigin, PyFunctionEmitter, PYTHON_BLOCKS, pythonCond, type Dialect } from './python-emit';
 import { UNCHECKED_MATH } from './python-native-runtime';
 

@@ -12,7 +12,7 @@
 // The file also carries cppimport's header and configuration block, so `cppimport.imp("<module>")` builds it too.
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
 import { entryFunction } from './compile-python';
-import { isPyArrayType, type PyArrayType, type PyExpr, type PyFunction, type PyResult, type PyScalar, type PyStmt } from './ir';
+import { isPyArrayType, type PyArrayType, type PyExpr, type PyFunction, type PyResult, type PyScalar, type PyStmt } from './ir-py';
 import { C_BLOCKS, constSource, kernelOrigin, PyFunctionEmitter, type Dialect } from './python-emit';
 import { PY_NATIVE_RUNTIME } from './python-native-runtime';
 

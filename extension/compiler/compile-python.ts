@@ -26,8 +26,8 @@ import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import { TARGET_NAMES } from '../protocol';
 import { pythonScript } from '../python-script';
 import type { Tolerance } from '../tolerance';
-import { isPyArrayType, pyMayBail, pyTypeName, type PyArrayType, type PyFunction, type PyModule } from './ir';
-import { printPyIr } from './print-ir';
+import { isPyArrayType, pyMayBail, pyTypeName, type PyArrayType, type PyFunction, type PyModule } from './ir-py';
+import { printPyIr } from './print-ir-py';
 
 /** The Python targets. */
 export type PythonTarget = 'numba' | 'cython' | 'pybind11';

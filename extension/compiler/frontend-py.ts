@@ -27,7 +27,7 @@ import {
   type PyScalar,
   type PyStmt,
   type PyValueType,
-} from './ir';
+} from './ir-py';
 import { RefusalError, type Refusal } from './refusal';
 
 /** A node of the exported AST: `_type` is the ast class name; positions are 1-based. */

@@ -1,6 +1,6 @@
-// One walk over a function body: every statement, then every expression inside it, in source order (loop tests,
-// bodies, updates and post-tests included). walkPyIr does the same for the Python dialect.
-import type { Expr, PyExpr, PyStmt, Stmt } from './ir';
+// One walk over a function body of the JavaScript IR: every statement, then every expression inside it, in source
+// order (loop tests, bodies, updates and post-tests included). ir-py.ts walkPyIr does the same for the Python IR.
+import type { Expr, Stmt } from './ir';
 
 /** An expression and all its sub-expressions, parents first. */
 export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
@@ -51,68 +51,6 @@ export function walkIr(list: Stmt[], onStmt: (s: Stmt) => void, onExpr: (e: Expr
         walkIr(s.body, onStmt, onExpr);
         walkIr(s.update, onStmt, onExpr);
         if (s.postTest) expr(s.postTest);
-        break;
-      case 'return':
-        if (s.value) expr(s.value);
-        break;
-      default:
-        break;
-    }
-  }
-}
-
-/** Calls `onStmt` for each statement and `onExpr` for each expression below `list` (row arguments' indices included). */
-export function walkPyIr(list: PyStmt[], onStmt: (s: PyStmt) => void, onExpr: (e: PyExpr) => void): void {
-  const expr = (e: PyExpr): void => {
-    onExpr(e);
-    switch (e.kind) {
-      case 'unary':
-        return expr(e.arg);
-      case 'binary':
-        expr(e.left);
-        return expr(e.right);
-      case 'math':
-        return e.args.forEach(expr);
-      case 'cond':
-        expr(e.cond);
-        expr(e.then);
-        return expr(e.else);
-      case 'load':
-        return e.indices.forEach(expr);
-      case 'call':
-        for (const a of e.args) {
-          if (a.kind === 'row') expr(a.index);
-          else if (a.kind !== 'array') expr(a);
-        }
-        return;
-      default:
-        return;
-    }
-  };
-  for (const s of list) {
-    onStmt(s);
-    switch (s.kind) {
-      case 'set':
-      case 'expr':
-        expr(s.value);
-        break;
-      case 'store':
-        s.indices.forEach(expr);
-        expr(s.value);
-        break;
-      case 'if':
-        expr(s.cond);
-        walkPyIr(s.then, onStmt, onExpr);
-        walkPyIr(s.else, onStmt, onExpr);
-        break;
-      case 'for':
-        expr(s.start);
-        expr(s.stop);
-        walkPyIr(s.body, onStmt, onExpr);
-        break;
-      case 'while':
-        expr(s.test);
-        walkPyIr(s.body, onStmt, onExpr);
         break;
       case 'return':
         if (s.value) expr(s.value);

@@ -3,7 +3,7 @@
 // the origin line of a generated module. Each backend says only how its language writes what differs: Python's
 // indentation or C's braces, its casts, its helpers' prefix, its loops and array elements.
 import type { PythonKernel } from './compile-python';
-import { isPyArrayType, type PyBinaryOp, type PyCallArg, type PyExpr, type PyFunction, type PyLocal, type PyMath, type PyStmt, type PyUnaryOp } from './ir';
+import { isPyArrayType, type PyBinaryOp, type PyCallArg, type PyExpr, type PyFunction, type PyLocal, type PyMath, type PyStmt, type PyUnaryOp } from './ir-py';
 
 type PyConst = Extract<PyExpr, { kind: 'const' }>;
 

@@ -3,7 +3,7 @@
 // throws `Bail` where Python's answer would differ, and the shared wrapper then runs the original function. The C++
 // itself is runtime/py-native-runtime.h; this file adds the math helpers, one per PY_MATH function.
 import { asset } from '../assets';
-import { PY_MATH } from './ir';
+import { PY_MATH } from './ir-py';
 
 /** The math functions that never raise in Python: called without a check. */
 export const UNCHECKED_MATH = new Set<string>(['fabs', 'copysign']);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exportPythonAst, lowerPython, parseFloatHex, parsePyType, selectPythonKernel } from '../../../extension/compiler/frontend-py';
 import { pythonTargetChoice, pythonTargetsOf } from '../../../extension/compiler/compile-python';
-import { printPyIr } from '../../../extension/compiler/print-ir';
+import { printPyIr } from '../../../extension/compiler/print-ir-py';
 import { golden } from './golden';
 
 const PY = process.env.PERF_LAB_TEST_PYTHON || 'python3';

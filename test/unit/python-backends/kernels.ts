@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { emitPythonWrapper, type PythonKernel, type PythonTarget } from '../../../extension/compiler/compile-python';
 import { selectPythonKernel } from '../../../extension/compiler/frontend-py';
-import { walkPyIr } from '../../../extension/compiler/ir-walk';
+import { walkPyIr } from '../../../extension/compiler/ir-py';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
 const FIXTURES = join(__dirname, 'fixtures');
