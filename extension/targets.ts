@@ -11,10 +11,8 @@ import type { PythonCandidate, PythonTarget } from './compiler/compile-python';
 import type { Kernel } from './compiler/frontend-js';
 import type { PythonKernel } from './compiler/compile-python';
 import { PerfLabError } from './errors';
+import type { Language } from './languages';
 import { TARGET_NAMES, type TargetId, type TargetNames } from './protocol';
-
-/** The language of the functions a target compiles: it decides the recorder, the prover and the benchmark. */
-export type Language = 'js' | 'python';
 
 /** What every target's compile gets besides the kernel: cancellation, progress, and where its builds are cached. */
 export interface TargetBuildContext extends StageOptions {
@@ -87,14 +85,6 @@ export interface PythonTargetEntry extends TargetNames {
 }
 
 export type TargetEntry = JsTargetEntry | PythonTargetEntry;
-
-/**
- * The one rule for where builds are cached: `<store>/native` for JavaScript's targets (native addons), `<store>/python`
- * for Python's; `store` is the command line's --store or the editor's storage folder.
- */
-export function buildCacheDir(store: string, language: Language): string {
-  return join(store, language === 'python' ? 'python' : 'native');
-}
 
 function pythonEntry(id: PythonTarget): PythonTargetEntry {
   return {
@@ -228,16 +218,6 @@ export function pythonTarget(id: PythonTarget): PythonTargetEntry {
 /** The targets of a language, in registry order. */
 export function targetsOfLanguage(language: Language): TargetId[] {
   return ENTRIES.filter((t) => t.language === language).map((t) => t.id);
-}
-
-/** The language of a source file: Python for .py, JavaScript (or TypeScript) otherwise. */
-export function languageOf(file: string): Language {
-  return /\.py$/i.test(file) ? 'python' : 'js';
-}
-
-/** What a language's function is called in the benchmark and the advice (`keep JavaScript`). */
-export function originalName(language: Language): 'JavaScript' | 'Python' {
-  return language === 'python' ? 'Python' : 'JavaScript';
 }
 
 /**

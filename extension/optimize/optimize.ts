@@ -3,46 +3,32 @@
 // outcome. Both build their request with `optimizeRequest`, so they share the targets a choice names, the build caches,
 // which errors make a target unavailable, and the choice of the best target. Apply stays a step the caller takes.
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { OptIn } from '../../native/opt-ins';
-import type { MultiBenchResult } from '../bench/bench';
 import type { CheckedPrediction } from '../bench/break-even';
-import type { PythonBenchResult } from '../bench/bench-python';
-import type { Candidate } from '../compiler/compile';
-import type { PythonCandidate } from '../compiler/compile-python';
 import type { Refusal } from '../compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from '../errors';
+import {
+  buildCacheDir,
+  languageEntry,
+  languageOf,
+  type AnyBench,
+  type AnyCandidate,
+  type AnyProof,
+  type AnyRecording,
+  type Language,
+  type StageRequest,
+} from '../languages';
 import { throwIfCancelled, type ProgressSink } from '../progress';
 import type { TargetId } from '../protocol';
-import type { Proof } from '../prove/prove';
-import type { PythonProof } from '../prove/prove-python';
-import type { Recording } from '../record/recording';
-import type { PythonRecording } from '../record/record-python';
-import { buildCacheDir, languageOf, originalName, targetEntry, targetsFor, type Language } from '../targets';
+import { targetEntry, targetsFor } from '../targets';
 
 /** What to optimize and how; build it with `optimizeRequest`. */
-export interface OptimizeRequest {
+export interface OptimizeRequest extends StageRequest {
   language: Language;
-  /** The source file (absolute). */
-  file: string;
-  functionName: string;
   /** The targets to build, prove and measure side by side (one or more of the language's). */
   targets: TargetId[];
-  /** The program's arguments for the recorded run. */
-  programArgs: string[];
-  /** Milliseconds before the recorded run is stopped (0: none). */
-  timeoutMs: number;
-  /** Measured milliseconds per variant in the benchmark. */
-  timeMs: number;
-  /** Where recordings, builds (`buildCacheDir`) and the break-even model's pairs are kept. */
-  store: string;
   /** Record again even when a recording of the unchanged file exists. */
   rerecord: boolean;
-  /** The node executable (JavaScript), or the interpreter (Python); the PATH's by default. */
-  nodePath?: string;
-  pythonPath?: string;
-  /** Native opt-ins; none keeps results exact. */
-  optIns?: OptIn[];
   /** The caller applies the best rewrite afterwards: what would stop it is checked before anything is recorded. */
   willApply: boolean;
 }
@@ -79,15 +65,12 @@ export function optimizeRequest(i: OptimizeInput): OptimizeRequest {
     // `node` and `python3` are the defaults: a request names an executable only when it is another.
     ...(i.nodePath && i.nodePath !== 'node' ? { nodePath: i.nodePath } : {}),
     ...(i.pythonPath && i.pythonPath !== 'python3' ? { pythonPath: i.pythonPath } : {}),
-    ...(i.optIns && i.optIns.length > 0 && language === 'js' ? { optIns: i.optIns } : {}),
+    ...(i.optIns && i.optIns.length > 0 && languageEntry(language).takesOptIns ? { optIns: i.optIns } : {}),
     willApply: i.willApply === true,
   };
 }
 
-export type AnyRecording = Recording | PythonRecording;
-export type AnyCandidate = Candidate | PythonCandidate;
-export type AnyProof = Proof | PythonProof;
-export type AnyBench = MultiBenchResult | PythonBenchResult;
+export type { AnyBench, AnyCandidate, AnyProof, AnyRecording };
 
 /** Each stage as it happens, in this order (a target's events in the order of `request.targets`). */
 export type OptimizeEvent =
@@ -165,141 +148,6 @@ export function isUnavailable(e: unknown, targetsAsked: number): boolean {
   return targetsAsked > 1 && e instanceof PerfLabError && !(e instanceof CancelledError);
 }
 
-/** The parameter types a recording gave, in words, or undefined when it gave none. */
-function typesInWords(params: readonly (string | undefined)[] | undefined): string[] | undefined {
-  if (!params || !params.some(Boolean)) return undefined;
-  return params.map((p) => p ?? '?');
-}
-
-/** What each language does at each stage; the flow around them is the same. */
-interface LanguageStages {
-  runtime(): Promise<{ execPath: string; version: string }>;
-  load(): Promise<AnyRecording | undefined>;
-  record(): Promise<AnyRecording>;
-  select(rec: AnyRecording, source: string): Promise<{ ok: true; kernel: unknown; recordedTypes?: string[] } | { ok: false; refusal: Refusal }>;
-  prove(candidate: AnyCandidate, rec: AnyRecording, source: string): Promise<AnyProof>;
-  bench(candidates: AnyCandidate[], rec: AnyRecording, source: string, progress: ProgressSink): Promise<AnyBench>;
-  boundMs?(variants: number): Promise<number>;
-  predict?(rec: AnyRecording, candidates: AnyCandidate[], bench: AnyBench): Promise<CheckedPrediction>;
-}
-
-function jsStages(req: OptimizeRequest, o: OptimizeOptions, stage: { signal?: AbortSignal; progress?: ProgressSink }): LanguageStages {
-  const { file, functionName, store, nodePath } = req;
-  const original = (source: string) => ({ source, fileName: basename(file), functionName });
-  return {
-    runtime: async () => {
-      const { probeNode } = await import('../profile/node-runner');
-      const r = await probeNode(nodePath || 'node');
-      return { execPath: r.execPath, version: r.version };
-    },
-    load: async () => (await import('../record/store')).loadRecording(store, file, functionName),
-    record: async () => {
-      const { record } = await import('../record/record');
-      const rec = await record(
-        {
-          file,
-          functionName,
-          args: req.programArgs,
-          timeoutMs: req.timeoutMs,
-          ...(nodePath ? { nodePath } : {}),
-          ...(o.onOutput ? { onOutput: o.onOutput } : {}),
-        },
-        stage,
-      );
-      await (await import('../record/store')).saveRecording(store, rec);
-      return rec;
-    },
-    select: async (r, source) => {
-      const rec = r as Recording;
-      const { recordedParamTypes } = await import('../record/recording');
-      const { selectKernel } = await import('../compiler/compile');
-      const params = recordedParamTypes(rec, rec.arity);
-      const selected = await selectKernel({ source, fileName: basename(file), functionName, ...(params ? { params } : {}) }, stage);
-      if (selected.ok) return { ok: true, kernel: selected.kernel, ...(params ? { recordedTypes: params } : {}) };
-      // Recorded calls that gave no types: the refusal says which argument the compiler does not take.
-      const { unusableRecordedArgument } = await import('./recorded-arguments');
-      const why = params ? undefined : unusableRecordedArgument(rec.calls, rec.arity);
-      return { ok: false, refusal: why ? { ...selected.refusal, reason: `${selected.refusal.reason} (recorded: ${why})` } : selected.refusal };
-    },
-    prove: async (c, rec, source) =>
-      (await import('../prove/prove')).prove(original(source), c as Candidate, rec as Recording, { ...stage, ...(nodePath ? { nodePath } : {}) }),
-    bench: async (cs, rec, source, progress) =>
-      (await import('../bench/bench')).benchTargets(original(source), cs as Candidate[], rec as Recording, {
-        ...stage,
-        progress,
-        timeMs: req.timeMs,
-        ...(nodePath ? { nodePath } : {}),
-      }),
-    boundMs: async (variants) => {
-      const { benchBoundMs, defaultWarmupMs } = await import('../bench/bench');
-      return benchBoundMs(req.timeMs, defaultWarmupMs(req.timeMs), variants);
-    },
-    predict: async (rec, cs, bench) => {
-      const { checkPrediction } = await import('../bench/break-even');
-      const { probeNode } = await import('../profile/node-runner');
-      const runtime = await probeNode(nodePath || 'node');
-      return checkPrediction({
-        execPath: runtime.execPath,
-        version: runtime.version,
-        store,
-        cacheDir: buildCacheDir(store, 'js'),
-        key: `${file}#${functionName}`,
-        recording: rec as Recording,
-        candidates: cs as Candidate[],
-        bench: bench as MultiBenchResult,
-      });
-    },
-  };
-}
-
-function pythonStages(
-  req: OptimizeRequest,
-  o: OptimizeOptions,
-  stage: { signal?: AbortSignal; progress?: ProgressSink },
-  python: () => Promise<import('../profile/python-runner').PythonRuntime>,
-): LanguageStages {
-  const { file, functionName, store } = req;
-  return {
-    runtime: async () => {
-      const r = await python();
-      return { execPath: r.execPath, version: r.version };
-    },
-    load: async () => (await import('../record/record-python')).loadPythonRecording(store, file, functionName),
-    record: async () =>
-      (await import('../record/record-python')).recordPython(
-        { file, functionName, python: await python(), args: req.programArgs, timeoutMs: req.timeoutMs, ...(o.onOutput ? { onOutput: o.onOutput } : {}) },
-        store,
-        stage,
-      ),
-    select: async (r) => {
-      const rec = r as PythonRecording;
-      const { recordedPyParamTypes } = await import('../record/record-python');
-      const { selectPythonKernel } = await import('../compiler/frontend-py');
-      const params = recordedPyParamTypes(rec);
-      const selected = await selectPythonKernel({
-        python: (await python()).execPath,
-        file,
-        fileName: basename(file),
-        functionName,
-        params,
-        ...(stage.signal ? { signal: stage.signal } : {}),
-      });
-      if (!selected.ok) return selected;
-      const recordedTypes = typesInWords(params);
-      return { ok: true, kernel: selected.kernel, ...(recordedTypes ? { recordedTypes } : {}) };
-    },
-    prove: async (c, rec) =>
-      (await import('../prove/prove-python')).provePython(c as PythonCandidate, rec as PythonRecording, { ...stage, python: (await python()).execPath }),
-    bench: async (cs, rec, _source, progress) =>
-      (await import('../bench/bench-python')).benchPython(cs as PythonCandidate[], rec as PythonRecording, {
-        ...stage,
-        progress,
-        python: (await python()).execPath,
-        timeMs: req.timeMs,
-      }),
-  };
-}
-
 /** Runs the flow for one function; throws on cancellation, on a bug, or when the only target asked for cannot be built. */
 export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): Promise<OptimizeOutcome> {
   const emit = o.events ?? (() => {});
@@ -309,23 +157,18 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
     throwIfCancelled(o.signal);
   };
 
+  const lang = await languageEntry(language).stages(req, { ...stage, ...(o.onOutput ? { onOutput: o.onOutput } : {}) });
+  // The runtime first: a missing node or interpreter is said before anything runs.
+  const runtime = await lang.runtime();
   // Before recording: a name or a file that would stop the apply is reported at once, not after the benchmark.
-  if (req.willApply) {
-    if (language === 'python') await (await import('../apply/apply-python')).checkPythonApplyClashes({ file, functionName, targets: targets as never });
-    else await (await import('../apply/apply')).checkApplyClashes({ file, functionName, targets });
-  }
-  let pythonRuntime: Promise<import('../profile/python-runner').PythonRuntime> | undefined;
-  const python = () => (pythonRuntime ??= import('../profile/python-runner').then((m) => m.probePython(req.pythonPath || 'python3')));
-  const lang = language === 'python' ? pythonStages(req, o, stage, python) : jsStages(req, o, stage);
-  // Python's interpreter is asked first: a missing one is said before anything runs.
-  if (language === 'python') await python();
+  if (req.willApply) await lang.checkApplyClashes(targets);
 
   let recording = req.rerecord ? undefined : await lang.load();
   const reused = recording !== undefined;
   if (recording) {
     emit({ type: 'recording-reused', recording });
   } else {
-    emit({ type: 'recording', file, functionName, args: req.programArgs, ...(language === 'python' ? { runtime: `Python ${(await python()).version}` } : {}) });
+    emit({ type: 'recording', file, functionName, args: req.programArgs, runtime: runtime.label });
     recording = await lang.record();
     emit({ type: 'recorded', recording, store: req.store });
   }
@@ -340,19 +183,12 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
 
   // Compile every target; a target that cannot be built is left out with the reason (isUnavailable).
   const cacheDir = buildCacheDir(req.store, language);
-  const runtime = await lang.runtime();
+  const fromLanguage = await lang.buildContext();
   const results: TargetResult[] = [];
   for (const target of targets) {
     try {
       const entry = targetEntry(target);
-      const ctx = {
-        ...stage,
-        cacheDir,
-        source,
-        ...(req.nodePath ? { nodePath: req.nodePath } : {}),
-        ...(language === 'python' ? { python: runtime.execPath } : {}),
-        ...(req.optIns ? { optIns: req.optIns } : {}),
-      };
+      const ctx = { ...stage, ...fromLanguage, cacheDir, source };
       const candidate = await (entry.compile as (k: unknown, c: typeof ctx) => Promise<AnyCandidate>)(selected.kernel, ctx);
       results.push({ target, status: 'built', candidate });
       emit({ type: 'compiled', target, candidate, ...(selected.recordedTypes ? { recordedTypes: selected.recordedTypes } : {}) });
@@ -370,7 +206,15 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
     emit({ type: 'proved', target: r.target, proof: r.proof });
   }
   const proven = results.filter((r) => r.status === 'proven');
-  const done = { kind: 'done' as const, language, recording, reused, source, runtime, targets: results };
+  const done = {
+    kind: 'done' as const,
+    language,
+    recording,
+    reused,
+    source,
+    runtime: { execPath: runtime.execPath, version: runtime.version },
+    targets: results,
+  };
   if (proven.length === 0) return done;
 
   // One run: the original and every proven target, each in its own process, with the same calls per sample.
@@ -405,6 +249,3 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
   }
   return { ...done, bench, ...(best ? { best } : {}), chosen, ...(prediction ? { prediction } : {}), ...(predictionError ? { predictionError } : {}) };
 }
-
-/** The name of the function's own language as the benchmark and the advice say it (`keep JavaScript`). */
-export { originalName };

@@ -20,7 +20,8 @@ import {
   type OptimizeOutcome,
 } from '../../../extension/optimize/optimize';
 import { CancelledError, PerfLabError } from '../../../extension/errors';
-import { buildCacheDir, targetsFor } from '../../../extension/targets';
+import { buildCacheDir } from '../../../extension/languages';
+import { targetsFor } from '../../../extension/targets';
 
 const root = join(__dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'perf-lab-optimize-flow-'));

@@ -1,0 +1,77 @@
+// Python as a language of the optimize flow: the user's interpreter runs the program, `record/record-python.ts`
+// records the function's calls, `compiler/frontend-py.ts` selects the kernel, `prove/prove-python.ts` and
+// `bench/bench-python.ts` run candidates in the interpreter, `apply/apply-python.ts` plans the rewrite.
+import { basename } from 'node:path';
+import type { PythonCandidate } from '../compiler/compile-python';
+import type { PythonProof } from '../prove/prove-python';
+import type { PythonRecording } from '../record/record-python';
+import type { PythonRuntime } from '../profile/python-runner';
+import type { ApplyPlan } from '../apply/apply';
+import type { ApplyStepInput, LanguageStages, StageRequest, StageRunOptions } from '../languages';
+
+/** The parameter types a recording gave, in words, or undefined when it gave none. */
+function typesInWords(params: readonly (string | undefined)[] | undefined): string[] | undefined {
+  if (!params || !params.some(Boolean)) return undefined;
+  return params.map((p) => p ?? '?');
+}
+
+export async function pythonStages(req: StageRequest, o: StageRunOptions): Promise<LanguageStages> {
+  const { file, functionName, store } = req;
+  const stage = { ...(o.signal ? { signal: o.signal } : {}), ...(o.progress ? { progress: o.progress } : {}) };
+  let probed: Promise<PythonRuntime> | undefined;
+  const python = () => (probed ??= import('../profile/python-runner').then((m) => m.probePython(req.pythonPath || 'python3')));
+  return {
+    runtime: async () => {
+      const r = await python();
+      return { execPath: r.execPath, version: r.version, label: `Python ${r.version}` };
+    },
+    checkApplyClashes: async (targets) =>
+      (await import('../apply/apply-python')).checkPythonApplyClashes({ file, functionName, targets: targets as PythonCandidate['target'][] }),
+    load: async () => (await import('../record/record-python')).loadPythonRecording(store, file, functionName),
+    record: async () =>
+      (await import('../record/record-python')).recordPython(
+        { file, functionName, python: await python(), args: req.programArgs, timeoutMs: req.timeoutMs, ...(o.onOutput ? { onOutput: o.onOutput } : {}) },
+        store,
+        stage,
+      ),
+    select: async (r) => {
+      const rec = r as PythonRecording;
+      const { recordedPyParamTypes } = await import('../record/record-python');
+      const { selectPythonKernel } = await import('../compiler/frontend-py');
+      const params = recordedPyParamTypes(rec);
+      const selected = await selectPythonKernel({
+        python: (await python()).execPath,
+        file,
+        fileName: basename(file),
+        functionName,
+        params,
+        ...(stage.signal ? { signal: stage.signal } : {}),
+      });
+      if (!selected.ok) return selected;
+      const recordedTypes = typesInWords(params);
+      return { ok: true, kernel: selected.kernel, ...(recordedTypes ? { recordedTypes } : {}) };
+    },
+    buildContext: async () => ({ python: (await python()).execPath }),
+    prove: async (c, rec) =>
+      (await import('../prove/prove-python')).provePython(c as PythonCandidate, rec as PythonRecording, { ...stage, python: (await python()).execPath }),
+    bench: async (cs, rec, _source, progress) =>
+      (await import('../bench/bench-python')).benchPython(cs as PythonCandidate[], rec as PythonRecording, {
+        ...stage,
+        progress,
+        python: (await python()).execPath,
+        timeMs: req.timeMs,
+      }),
+  };
+}
+
+export async function planPythonApply(s: ApplyStepInput): Promise<ApplyPlan> {
+  const { planApplyPython } = await import('../apply/apply-python');
+  return planApplyPython({
+    file: s.file,
+    source: s.source,
+    functionName: s.functionName,
+    candidate: s.candidate as PythonCandidate,
+    proof: s.proof as PythonProof,
+    python: s.python ?? 'python3',
+  });
+}
