@@ -4,8 +4,7 @@
 // another Node, argument types, int32 guards, overlapping views, plain arrays holding non-numbers, a bail-out).
 // Typed arrays go to the addon as they are (it works on their memory); plain arrays are converted to a
 // Float64Array once and, when the kernel writes them, copied back after a successful call only.
-import type { NativeAbi } from '../extension/compiler/backend-cpp';
-import type { ArrayKind } from '../extension/compiler/ir';
+import type { ArrayKind, NativeAbi } from '../extension/abi';
 import { emitBind, emitIntrinsics, emitPlainElementRead } from '../wasm/emit-argument-guard';
 
 export interface NativeLoaderOptions {

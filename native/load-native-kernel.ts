@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { NativeAbi } from '../extension/compiler/backend-cpp';
+import type { NativeAbi } from '../extension/abi';
 import type { LoadedKernel } from '../wasm/load-kernel';
 import { emitNativeLoader } from './emit-native-loader';
 

@@ -7,10 +7,7 @@
 // The loader never looks a built-in up while a call runs: what it uses (Object.getPrototypeOf, the typed-array
 // getters, set, subarray, util.types.isProxy) is captured once when it loads, so a program that replaces one
 // later changes nothing the loader relies on.
-import { GLOBAL_CONSTANTS, type ArrayKind } from '../extension/compiler/ir';
-
-/** An argument as both backends describe it (AbiParam and NativeAbiParam have this shape). */
-export type GuardedParam = { kind: 'f64' | 'int32' | 'bool' } | { kind: 'array'; array: ArrayKind; written: boolean };
+import { GLOBAL_CONSTANTS, type AbiParam, type ArrayKind } from '../extension/abi';
 
 /** The guard: module-level declarations (before `bind`) and the checks (inside `fast: { … }`). */
 export interface ArgumentGuard {
@@ -111,7 +108,7 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
  * (a getter that costs a call); they are skipped when the typed arrays are the very objects of the last call
  * that passed them, unless one of their buffers can be resized (a view's length then changes).
  */
-export function emitArgumentGuard(params: readonly GuardedParam[], maxLength: number, pad: string): ArgumentGuard {
+export function emitArgumentGuard(params: readonly AbiParam[], maxLength: number, pad: string): ArgumentGuard {
   const L: string[] = [];
   const decls: string[] = [];
   const fail = (why: string) => `{ why = ${why}; break fast; }`;
@@ -210,7 +207,7 @@ export function emitGlobalsGuard(globals: readonly string[], pad: string): Argum
  * before its declaration ran); once it has returned it is not called again.
  */
 export function emitBind(
-  params: readonly GuardedParam[],
+  params: readonly AbiParam[],
   globals: readonly string[],
   maxLength: number,
   unavailable: string,

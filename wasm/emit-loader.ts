@@ -2,8 +2,7 @@
 // that copies the arguments into linear memory, calls the WebAssembly function, copies written arrays back,
 // and runs the original JavaScript function whenever the compiled one cannot give JavaScript's answer.
 // The same source is what tests, the proof, the benchmark and the user's program load.
-import { elementSize, type ArrayKind } from '../extension/compiler/ir';
-import type { WasmAbi } from '../extension/compiler/backend-wasm';
+import { elementSize, type ArrayKind, type WasmAbi } from '../extension/abi';
 import { emitBind, emitIntrinsics, emitPlainElementRead } from './emit-argument-guard';
 
 export interface LoaderOptions {

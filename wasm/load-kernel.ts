@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { WasmAbi } from '../extension/compiler/backend-wasm';
+import type { WasmAbi } from '../extension/abi';
 import { emitLoader } from './emit-loader';
 
 /** What a loader module exports. */

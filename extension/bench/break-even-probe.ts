@@ -2,7 +2,7 @@
 // function crosses and prints one JSON line of BoundaryCosts (unknown costs as null). argv: the probe addon's path
 // ('' when none could be built; runtime/probe-addon.cc).
 import { createRequire } from 'node:module';
-import { ARRAY_KINDS, type ArrayKind } from '../compiler/ir';
+import { ARRAY_KINDS, type ArrayKind } from '../abi';
 
 type TypedArrayClass = new (buffer: ArrayBufferLike | number, byteOffset?: number, length?: number) => Float64Array;
 

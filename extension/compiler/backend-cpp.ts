@@ -11,41 +11,14 @@
 // the glue catches it and returns `undefined`, and the loader runs the original function. Typed arrays are
 // used in place (no copy), so a kernel that may bail first snapshots the arrays it writes and restores them
 // on a bail-out: the original then starts from the arguments exactly as the caller passed them.
+import type { AbiParam, ArrayKind, NativeAbi } from '../abi';
 import { asset } from '../assets';
 import { emitParallelLoop } from './parallel';
 import { intLocals } from './exact-ints';
 import { forEachSet, walkIr } from './ir-walk';
 import { unrollLoops } from './unroll';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
-import {
-  HOST_MATH,
-  isArrayType,
-  type ArrayKind,
-  type CallArg,
-  type Expr,
-  type IrFunction,
-  type IrModule,
-  type ResultType,
-  type ScalarType,
-  type Stmt,
-} from './ir';
-
-/** How the loader passes each argument (the same shape as the wasm backend's, so inputs and proofs are shared). */
-export type NativeAbiParam = { name: string; kind: 'f64' | 'int32' | 'bool' } | { name: string; kind: 'array'; array: ArrayKind; written: boolean };
-
-/** The calling convention of one kernel inside an addon. */
-export interface NativeAbi {
-  /** Property of the addon's exports that holds the kernel's function. */
-  export: string;
-  params: NativeAbiParam[];
-  result: ResultType;
-  /** Host Math functions the kernel calls back into JavaScript for (each call costs a Node-API round trip). */
-  hostMath: string[];
-  /** The kernel can bail out; it snapshots the typed arrays it writes before running. */
-  mayBail: boolean;
-  /** Global bindings the source reads (`Math`, `Math.exp`, `Number`): checked on every call (see IrModule). */
-  globals: string[];
-}
+import { HOST_MATH, isArrayType, type CallArg, type Expr, type IrFunction, type IrModule, type ResultType, type ScalarType, type Stmt } from './ir';
 
 /** One kernel's C++: a namespace with its functions and the Node-API entry point. */
 export interface CppKernel {
@@ -71,7 +44,7 @@ export function emitCppKernel(source: IrModule, id: string, opts: { threads?: bo
   const safeWhen = gen.safeWhen;
   const abi: NativeAbi = {
     export: id,
-    params: entry.params.map((p): NativeAbiParam => {
+    params: entry.params.map((p): AbiParam => {
       if (isArrayType(p.type)) return { name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written };
       return { name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' };
     }),

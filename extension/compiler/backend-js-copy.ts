@@ -2,7 +2,7 @@
 // file's numeric constants) behind a loader with the contract of wasm/load-kernel.ts (`bind`, `stats`, `loadError`).
 // It needs no toolchain, so a test can run a target through the whole flow and Apply; targets.ts registers it only
 // when a test calls registerTestTarget().
-import type { AbiParam } from './backend-wasm';
+import type { AbiParam } from '../abi';
 import type { JsCandidate } from './compile';
 import { extractOriginal } from './extract-js';
 import { loadTypeScript, type Kernel } from './frontend-js';

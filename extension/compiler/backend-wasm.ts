@@ -1,7 +1,8 @@
 // WebAssembly backend: IR → binaryen module → optimised wasm bytes and WAT text.
 // Arrays live in linear memory: an array parameter becomes (pointer, length). A bail-out is a trap
 // (`unreachable`); the loader then runs the original function, which computes what JavaScript computes.
-import { elementSize, isArrayType, type ArrayKind, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
+import { elementSize, type AbiParam, type ArrayKind, type WasmAbi } from '../abi';
+import { isArrayType, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
 import { boundsFacts, disjuncts, type InBounds } from './bounds';
 import { dyadicPlan, dyadicScale, type DyadicPlan } from './dyadic';
 import { CHECKED_LIMIT, EXACT, intLocals, intShape } from './exact-ints';
@@ -9,24 +10,6 @@ import { unrollLoops } from './unroll';
 import { forEachSet, walkExpr, walkIr } from './ir-walk';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
 import { kernelFeatures, loadBinaryen, optimizeAndEmit, type Binaryen, type BinaryenModule, type BinaryenType, type ExpressionRef } from './binaryen';
-
-/** How the loader passes each argument of the exported function. */
-export type AbiParam =
-  | { name: string; kind: 'f64' | 'int32' | 'bool' }
-  | { name: string; kind: 'array'; array: ArrayKind; written: boolean; /** Elements are read (absent: assume so). */ read?: boolean };
-
-/** The calling convention of a generated module: what the loader needs to marshal a call. */
-export interface WasmAbi {
-  /** Name of the exported function. */
-  export: string;
-  params: AbiParam[];
-  /** 'i32' / 'u32' results come back as an i32 and are read as signed / unsigned; 'bool' as 0 or 1. */
-  result: ResultType;
-  /** Import modules the instance needs: 'Math' is the host's Math object, 'js' holds `mod` (JavaScript's %). */
-  imports: ('Math' | 'js')[];
-  /** Global bindings the source reads (`Math`, `Math.exp`, `Number`): checked on every call (see IrModule). */
-  globals: string[];
-}
 
 export interface WasmArtifact {
   wasm: Uint8Array;

@@ -5,7 +5,8 @@ import { buildAddon, type AddonBuild, type AddonBuildOptions } from '../../nativ
 import { normalizeOptIns, optInFlags, optInTolerance, type OptIn } from '../../native/opt-ins';
 import type { Tolerance } from '../tolerance';
 import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
-import { emitAddonSource, emitCppKernel, type CppKernel, type NativeAbi } from './backend-cpp';
+import type { NativeAbi } from '../abi';
+import { emitAddonSource, emitCppKernel, type CppKernel } from './backend-cpp';
 import type { Kernel } from './frontend-js';
 import { analyzeParallel, describeParallel } from './parallel';
 import { printIr } from './print-ir';

@@ -2,15 +2,15 @@
 // (and the functions of the same file it calls) to the IR, keeping JavaScript's number semantics exactly.
 // Whatever lies outside the numeric subset is refused with the construct and its position.
 import type * as TS from 'typescript';
+import { ARRAY_KINDS, GLOBAL_CONSTANTS, type ArrayKind } from '../abi';
+import { firstUnassignedRead } from './definite-assignment';
+import { declarationKeyword, moduleConstants, type ModuleConstant } from './module-constants';
 import { analyseModuleScope, type ModuleScope } from './module-scope';
 import { firstSyntaxError } from './parse-check';
 import {
-  ARRAY_KINDS,
   HOST_MATH,
   elementType,
-  GLOBAL_CONSTANTS,
   isArrayType,
-  type ArrayKind,
   type BinaryOp,
   type CallArg,
   type Expr,
@@ -37,9 +37,19 @@ type Ts = typeof TS;
  */
 export type ParamTypeName = 'number' | 'int32' | 'double' | 'boolean' | 'number[]' | Exclude<ArrayKind, 'Array'>;
 
+/** What the recorded calls passed for a parameter that the compiler does not take: in words, and why not. */
+export interface UnusableParam {
+  /** e.g. 'an array of arrays', 'a number in some calls and a Float64Array in others'. */
+  passed: string;
+  why: string;
+}
+
 export interface FrontendOptions {
-  /** Types for the entry function's parameters, in order; they win over annotations. */
-  params?: ParamTypeName[];
+  /**
+   * Types for the entry function's parameters, in order; they win over annotations. A parameter the recorded calls
+   * gave no type for (UnusableParam) takes its annotation, or is refused naming what the program passed.
+   */
+  params?: (ParamTypeName | UnusableParam)[];
 }
 
 /** The function chosen for compilation, lowered: what every backend compiles. */
@@ -53,6 +63,12 @@ export interface Kernel {
   callees: string[];
   /** Top-level consts it reads (numbers and functions), which are unreadable until their declarations run. */
   constReads?: string[];
+  /**
+   * The file-level numbers among constReads that the compiled code holds as literals, with those values: until its
+   * declaration has run a `var` is undefined, and an initialiser that ran while Math was replaced gave another value,
+   * so the loader compares them once before it first runs compiled code.
+   */
+  constValues?: { name: string; value: number }[];
 }
 
 export type FrontendResult = { ok: true; kernel: Kernel } | { ok: false; refusal: Refusal };
@@ -98,6 +114,8 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
       callees: [...new Set(functions.filter((f) => f !== entry).map((f) => f.name.replace(/\$\d+$/, '')))],
       constReads: [...file.constReads].filter((c) => c !== functionName).sort(),
     };
+    const folded = [...file.constReads].filter((c) => file.constants.has(c)).sort();
+    if (folded.length) kernel.constValues = folded.map((name) => ({ name, value: file.constants.get(name)!.value }));
     return { ok: true, kernel };
   } catch (e) {
     if (e instanceof RefusalError) return { ok: false, refusal: e.refusal };
@@ -113,13 +131,15 @@ function scriptKind(ts: Ts, fileName: string): TS.ScriptKind {
 type FunctionNode = TS.FunctionDeclaration | TS.FunctionExpression | TS.ArrowFunction;
 
 /** Entry parameter types: recorded/explicit types first, then the annotation or JSDoc type. */
-function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: ParamTypeName[] | undefined): ValueType[] {
+function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: FrontendOptions['params']): ValueType[] {
   if (given && given.length !== fn.parameters.length) {
     throw file.refuse(fn, `${given.length} parameter types were given for ${fn.parameters.length} parameters`);
   }
   return fn.parameters.map((p, i) => {
-    const name = given?.[i] ?? annotatedType(ts, p);
+    const recorded = given?.[i];
+    const name = typeof recorded === 'string' ? recorded : annotatedType(ts, p);
     if (!name) {
+      if (recorded) throw file.refuse(p, `${p.name.getText()} was called with ${recorded.passed}: ${recorded.why}`);
       throw file.refuse(p, 'the parameter has no type: annotate it (number, boolean, Float64Array, number[], …) or record the arguments by profiling');
     }
     return valueTypeOf(name, speculateInt32(ts, fn, p));
@@ -327,7 +347,8 @@ const HOST_ARITY: Partial<Record<HostMath, number>> = { pow: 2, atan2: 2 };
 /** The file: its top-level functions and numeric constants, and the lowered functions by specialisation. */
 class FileLowering {
   functions = new Map<string, FunctionNode>();
-  constants = new Map<string, number>();
+  /** File-level numbers the compiled code holds as literals (module-constants.ts). */
+  readonly constants: Map<string, ModuleConstant>;
   /** Global bindings and properties the lowered functions read (IrModule.globals). */
   readonly globals = new Set<string>();
   /** Top-level consts the lowered functions read (Kernel.constReads). */
@@ -344,40 +365,37 @@ class FileLowering {
     this.moduleScope = analyseModuleScope(ts, sf);
     for (const st of sf.statements) {
       if (ts.isFunctionDeclaration(st) && st.name && st.body) this.functions.set(st.name.text, st);
-      if (ts.isVariableStatement(st)) {
-        const isConst = (st.declarationList.flags & ts.NodeFlags.Const) !== 0;
+      if (ts.isVariableStatement(st) && st.declarationList.flags & ts.NodeFlags.Const) {
         for (const d of st.declarationList.declarations) {
           if (!ts.isIdentifier(d.name) || !d.initializer) continue;
           const init = unwrap(ts, d.initializer);
-          if (isConst && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) this.functions.set(d.name.text, init);
-          else if (isConst) {
-            const v = this.constantValue(init);
-            if (v !== undefined) this.constants.set(d.name.text, v);
-          }
+          if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) this.functions.set(d.name.text, init);
         }
       }
     }
+    this.constants = moduleConstants(ts, sf, this.moduleScope);
   }
 
-  /** A top-level `const` that is a number literal (with an optional sign) or a Math constant. */
-  private constantValue(e: TS.Expression): number | undefined {
+  /**
+   * Why a name the function reads from the file's top level is not compiled: a table (an array), a variable the
+   * program assigns, or a number computed when the program runs. Undefined when the file declares no such binding.
+   */
+  moduleBindingRefusal(name: string): string | undefined {
     const ts = this.ts;
-    e = unwrap(ts, e);
-    if (ts.isNumericLiteral(e)) return Number(e.text);
-    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) {
-      const v = this.constantValue(e.operand);
-      return v === undefined ? undefined : -v;
-    }
-    // Math.PI and its kind, unless the file declares a Math of its own.
-    if (
-      ts.isPropertyAccessExpression(e) &&
-      ts.isIdentifier(e.expression) &&
-      e.expression.text === 'Math' &&
-      this.moduleScope.declarations('Math').length === 0
-    ) {
-      return GLOBAL_CONSTANTS.Math[e.name.text];
-    }
-    return undefined;
+    const decl = this.moduleScope.declarations(name)[0];
+    if (!decl || !ts.isVariableDeclaration(decl)) return undefined;
+    const line = this.lineOf(decl);
+    const write = this.moduleScope.writes(name)[0];
+    const init = decl.initializer && unwrap(ts, decl.initializer);
+    const isTable =
+      init &&
+      (ts.isArrayLiteralExpression(init) ||
+        ((ts.isNewExpression(init) || ts.isCallExpression(init)) && ts.isIdentifier(init.expression) && /^(Array|\w+Array)$/.test(init.expression.text)));
+    if (isTable)
+      return `${name} is a table declared at the top of the file (line ${line}); module-level arrays are not passed to compiled code yet: pass it to the function as an argument`;
+    if (write)
+      return `${name} is a variable of the file (line ${line}) that the program assigns (line ${this.lineOf(write)}); module-level state is not compiled yet: pass it as an argument`;
+    return `${name} (line ${line}) is not a number fixed when the file loads (only number literals, Math and Number constants and arithmetic on them are folded in): pass it as an argument`;
   }
 
   private lineOf(node: TS.Node): number {
@@ -1032,6 +1050,8 @@ class FunctionLowering {
     if (ts.isIdentifier(e)) {
       const b = this.lookup(e.text);
       if (b?.kind === 'array') return b.array;
+      const moduleBinding = b ? undefined : this.file.moduleBindingRefusal(e.text);
+      if (moduleBinding) throw this.refuse(e, moduleBinding);
     }
     throw this.refuse(e, 'element access is compiled only on array parameters');
   }
@@ -1145,6 +1165,8 @@ class FunctionLowering {
           this.file.useGlobal('Number', undefined, e);
           return numConst(GLOBAL_CONSTANTS.Number[e.name.text]!);
         }
+        const moduleBinding = b ? undefined : this.file.moduleBindingRefusal(obj.text);
+        if (moduleBinding) throw this.refuse(obj, moduleBinding);
       }
       if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
       throw this.refuse(e, 'property access is compiled only for .length of array parameters and Math/Number constants');
@@ -1168,13 +1190,15 @@ class FunctionLowering {
     const c = this.file.constants.get(e.text);
     if (c !== undefined) {
       this.file.useBinding(e.text, e);
-      return numConst(c);
+      return numConst(c.value);
     }
     if (e.text === 'NaN' || e.text === 'Infinity') {
       this.file.useGlobal(e.text, undefined, e);
       return numConst(e.text === 'NaN' ? NaN : Infinity);
     }
     if (e.text === 'undefined') throw this.refuse(e, 'undefined is not compiled');
+    const moduleBinding = this.file.moduleBindingRefusal(e.text);
+    if (moduleBinding) throw this.refuse(e, moduleBinding);
     throw this.refuse(e, `'${e.text}' is not a parameter, a local, or a numeric constant of the file`);
   }
 

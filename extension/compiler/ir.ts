@@ -3,48 +3,18 @@
 // (JavaScript's where they differ from a machine's), so a backend never has to guess: `i32.from_f64` is ECMAScript
 // ToInt32, `js.mod` is JavaScript's `%` on doubles. Python has its own IR (ir-py.ts).
 
+import type { ArrayKind } from '../abi';
+
 /** A number as the kernel holds it: a double, or a value proven to be a signed / unsigned 32-bit integer. */
 export type NumType = 'f64' | 'i32' | 'u32';
 export type ScalarType = NumType | 'bool';
 export type ResultType = ScalarType | 'void';
 
-/** Array parameters: the typed-array constructors, and `Array` for a plain array of numbers. */
-export const ARRAY_KINDS = [
-  'Float64Array',
-  'Float32Array',
-  'Int32Array',
-  'Uint32Array',
-  'Int16Array',
-  'Uint16Array',
-  'Int8Array',
-  'Uint8Array',
-  'Uint8ClampedArray',
-  'Array',
-] as const;
-export type ArrayKind = (typeof ARRAY_KINDS)[number];
-
+/** An array parameter, of one of the kinds the loaders pass (abi.ts `ARRAY_KINDS`). */
 export interface ArrayType {
   array: ArrayKind;
 }
 export type ValueType = ScalarType | ArrayType;
-
-/** Bytes per element as the array lives in linear memory (plain arrays are held as doubles). */
-export function elementSize(kind: ArrayKind): number {
-  switch (kind) {
-    case 'Float64Array':
-    case 'Array':
-      return 8;
-    case 'Float32Array':
-    case 'Int32Array':
-    case 'Uint32Array':
-      return 4;
-    case 'Int16Array':
-    case 'Uint16Array':
-      return 2;
-    default:
-      return 1;
-  }
-}
 
 /** The type an element read produces. */
 export function elementType(kind: ArrayKind): NumType {
@@ -63,33 +33,6 @@ export function elementType(kind: ArrayKind): NumType {
 export function isArrayType(t: ValueType): t is ArrayType {
   return typeof t === 'object';
 }
-
-/**
- * The Math and Number constants the JavaScript frontend compiles as literals; the loaders check once, when they
- * load, that the program's Math and Number still hold these values (they are read-only after).
- */
-export const GLOBAL_CONSTANTS: Record<'Math' | 'Number', Readonly<Record<string, number>>> = {
-  Math: {
-    PI: Math.PI,
-    E: Math.E,
-    LN2: Math.LN2,
-    LN10: Math.LN10,
-    LOG2E: Math.LOG2E,
-    LOG10E: Math.LOG10E,
-    SQRT2: Math.SQRT2,
-    SQRT1_2: Math.SQRT1_2,
-  },
-  Number: {
-    MAX_VALUE: Number.MAX_VALUE,
-    MIN_VALUE: Number.MIN_VALUE,
-    EPSILON: Number.EPSILON,
-    MAX_SAFE_INTEGER: Number.MAX_SAFE_INTEGER,
-    MIN_SAFE_INTEGER: Number.MIN_SAFE_INTEGER,
-    POSITIVE_INFINITY: Infinity,
-    NEGATIVE_INFINITY: -Infinity,
-    NaN: NaN,
-  },
-};
 
 /** JavaScript Math functions a backend cannot reproduce bit for bit itself; they are called from the host's Math. */
 export const HOST_MATH = [

@@ -15,7 +15,8 @@
 // It reads the IR and changes nothing.
 import { conjuncts } from './bounds';
 import { intShape } from './exact-ints';
-import { type ArrayKind, type Expr, type IrFunction, type Stmt } from './ir';
+import type { ArrayKind } from '../abi';
+import type { Expr, IrFunction, Stmt } from './ir';
 import { forEachSet } from './ir-walk';
 
 /** Polynomial: monomial (sorted variable names joined by '*', '' for the constant) → integer coefficient. */

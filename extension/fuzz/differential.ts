@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadKernel, type LoadedKernel } from '../../wasm/load-kernel';
-import type { WasmAbi } from '../compiler/backend-wasm';
+import type { WasmAbi } from '../abi';
 import { describeHostility, disguiseArgs, withMathReplaced, type Hostility } from './hostile';
 
 export type Arg = number | boolean | ArrayLike<number>;

@@ -1,6 +1,6 @@
 // Random programs in the compiled subset, for differential fuzzing: numeric locals, every operator, Math
 // functions, array reads and writes (in range and out of range), loops with break/continue, a helper call.
-import { ARRAY_KINDS, type ArrayKind } from '../compiler/ir';
+import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import type { ParamTypeName } from '../compiler/frontend-js';
 import { pick } from './inputs';
 

@@ -1,7 +1,6 @@
 // Inputs for proofs and fuzzing: JavaScript's edge values (NaN, ±0, ±Infinity, subnormals, the 2^31, 2^32 and
 // 2^53 boundaries), empty and length-1 arrays, and seeded random values.
-import type { ArrayKind } from '../compiler/ir';
-import type { AbiParam } from '../compiler/backend-wasm';
+import type { AbiParam, ArrayKind } from '../abi';
 import type { Arg } from './differential';
 
 /** The seeded generator of the cases: the same seed gives the same cases. */

@@ -4,7 +4,7 @@
 // without cached costs or a recording there is no advice and the lens stays as it is.
 import { approx, cachedBoundaryCosts, loadPairs, predict, type ArrayShape, type Prediction } from '../bench/break-even';
 import type { Target } from '../compiler/compile';
-import { ARRAY_KINDS, type ArrayKind } from '../compiler/ir';
+import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import { isReplayable, type Recording } from '../record/recording';
 import { typedKind, sameSnapshot } from '../record/value-codec';
 import { TARGET_NAMES, type TargetView } from '../protocol';

@@ -1,7 +1,6 @@
 // Generated cases for the proof: JavaScript's edge values placed in every scalar parameter and in the elements of
 // every array parameter, empty and length-1 arrays, and arrays of the lengths the program really passed.
-import type { AbiParam } from '../compiler/backend-wasm';
-import type { ArrayKind } from '../compiler/ir';
+import type { AbiParam, ArrayKind } from '../abi';
 
 /** One input of the proof. */
 export interface ProofCase {

@@ -23,7 +23,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { selectKernel } from '../../../extension/compiler/compile';
 import type { ParamTypeName } from '../../../extension/compiler/frontend-js';
-import { ARRAY_KINDS } from '../../../extension/compiler/ir';
+import { ARRAY_KINDS } from '../../../extension/abi';
 import type { Recording } from '../../../extension/record/recording';
 
 const store = mkdtempSync(join(tmpdir(), 'perf-lab-break-even-'));

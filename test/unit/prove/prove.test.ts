@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { AbiParam } from '../../../extension/compiler/backend-wasm';
+import type { AbiParam } from '../../../extension/abi';
 import { compile, type Candidate } from '../../../extension/compiler/compile';
 import type { ParamTypeName } from '../../../extension/compiler/frontend-js';
 import { formatRefusal } from '../../../extension/compiler/refusal';

@@ -1,0 +1,103 @@
+// The contract between the compiler and the loaders that run beside the user's program (`wasm/`, `native/`): how
+// a compiled function's arguments and result cross into it, the array kinds it takes and their size in memory,
+// and the constants the compiled code holds as literals. The backends write it (`compiler/backend-wasm.ts`,
+// `compiler/backend-cpp.ts`), the loaders read it; it imports nothing, so neither side imports the other for it.
+
+/** Array parameters: the typed-array constructors, and `Array` for a plain array of numbers. */
+export const ARRAY_KINDS = [
+  'Float64Array',
+  'Float32Array',
+  'Int32Array',
+  'Uint32Array',
+  'Int16Array',
+  'Uint16Array',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Array',
+] as const;
+export type ArrayKind = (typeof ARRAY_KINDS)[number];
+
+/** Bytes per element as the array lives in linear memory (plain arrays are held as doubles). */
+export function elementSize(kind: ArrayKind): number {
+  switch (kind) {
+    case 'Float64Array':
+    case 'Array':
+      return 8;
+    case 'Float32Array':
+    case 'Int32Array':
+    case 'Uint32Array':
+      return 4;
+    case 'Int16Array':
+    case 'Uint16Array':
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+/**
+ * The Math and Number constants the JavaScript frontend compiles as literals; the loaders check once, when they
+ * load, that the program's Math and Number still hold these values (they are read-only after).
+ */
+export const GLOBAL_CONSTANTS: Record<'Math' | 'Number', Readonly<Record<string, number>>> = {
+  Math: {
+    PI: Math.PI,
+    E: Math.E,
+    LN2: Math.LN2,
+    LN10: Math.LN10,
+    LOG2E: Math.LOG2E,
+    LOG10E: Math.LOG10E,
+    SQRT2: Math.SQRT2,
+    SQRT1_2: Math.SQRT1_2,
+  },
+  Number: {
+    MAX_VALUE: Number.MAX_VALUE,
+    MIN_VALUE: Number.MIN_VALUE,
+    EPSILON: Number.EPSILON,
+    MAX_SAFE_INTEGER: Number.MAX_SAFE_INTEGER,
+    MIN_SAFE_INTEGER: Number.MIN_SAFE_INTEGER,
+    POSITIVE_INFINITY: Infinity,
+    NEGATIVE_INFINITY: -Infinity,
+    NaN: NaN,
+  },
+};
+
+/**
+ * How the loader passes each argument of the compiled function: a number checked to be an int32 (`int32`) or not
+ * (`f64`), a boolean, or an array of one kind. The proof's edge cases, the benchmark's copies and the fuzzer's
+ * inputs follow it too.
+ */
+export type AbiParam =
+  | { name: string; kind: 'f64' | 'int32' | 'bool' }
+  | { name: string; kind: 'array'; array: ArrayKind; written: boolean; /** Elements are read (absent: assume so). */ read?: boolean };
+
+/**
+ * The compiled function's result, as the IR types it (`ResultType`, compiler/ir.ts): WebAssembly returns `i32` and
+ * `u32` as an i32 that the loader reads as signed or unsigned, and `bool` as 0 or 1.
+ */
+export type AbiResult = 'f64' | 'i32' | 'u32' | 'bool' | 'void';
+
+/** What both loaders read. */
+interface KernelAbi {
+  /** Name of the exported function (WebAssembly) or the property of the addon's exports that holds it (native). */
+  export: string;
+  params: AbiParam[];
+  result: AbiResult;
+  /** Global bindings the source reads (`Math`, `Math.exp`, `Number`): checked on every call (see IrModule). */
+  globals: string[];
+}
+
+/** The calling convention of a generated WebAssembly module: what its loader needs to marshal a call. */
+export interface WasmAbi extends KernelAbi {
+  /** Import modules the instance needs: 'Math' is the host's Math object, 'js' holds `mod` (JavaScript's %). */
+  imports: ('Math' | 'js')[];
+}
+
+/** The calling convention of one kernel inside a native addon. */
+export interface NativeAbi extends KernelAbi {
+  /** Host Math functions the kernel calls back into JavaScript for (each call costs a Node-API round trip). */
+  hostMath: string[];
+  /** The kernel can bail out; it snapshots the typed arrays it writes before running. */
+  mayBail: boolean;
+}
