@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { bootstrapRatio, median, summarize } from '../extension/bench/stats';
+import { formatRatio, formatTimes, median, ratioOfMedians, summarize } from '../extension/bench/stats';
 import { compilePython, PYTHON_TARGETS, pythonTargetName, type PythonCandidate, type PythonTarget } from '../extension/compiler/compile-python';
 import { selectPythonKernel } from '../extension/compiler/frontend-py';
 import { formatRefusal } from '../extension/compiler/refusal';
@@ -143,9 +143,10 @@ async function main(): Promise<void> {
     const speed = (t: PythonTarget) => {
       const m = r.m[t];
       if (!m) return r.notes[t] ?? '—';
-      const ratio = bootstrapRatio(cp.times, m.times);
+      const ratio = ratioOfMedians(cp.times, m.times);
       speedups[t].push(ratio.estimate);
-      return `${ratio.estimate.toFixed(0)}× (${ratio.ci95[0].toFixed(0)}–${ratio.ci95[1].toFixed(0)})`;
+      const f = formatRatio(ratio);
+      return f.ci.startsWith('95%') ? `${f.estimate} (${f.lo}–${f.hi})` : `${f.estimate} (${f.ci})`;
     };
     const sums = PYTHON_TARGETS.filter((t) => r.m[t]).map((t) => r.m[t]!.checksum);
     const same = sums.length === 0 ? '—' : sums.every((s) => s === cp.checksum) ? 'yes' : 'NO';
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
   }
   const all = PYTHON_TARGETS.flatMap((t) => speedups[t]);
   const summary = [
-    `Median speedup over CPython: ${PYTHON_TARGETS.map((t) => `${pythonTargetName(t)} ${speedups[t].length ? `${median(speedups[t]).toFixed(0)}×` : '—'}`).join(', ')}; all ${all.length} rewrites: ${all.length ? `${median(all).toFixed(0)}×` : '—'} (goal: ≥ 50×).`,
+    `Median speedup over CPython: ${PYTHON_TARGETS.map((t) => `${pythonTargetName(t)} ${speedups[t].length ? formatTimes(median(speedups[t])) : '—'}`).join(', ')}; all ${all.length} rewrites: ${all.length ? formatTimes(median(all)) : '—'} (goal: ≥ 50×).`,
   ];
   const doc = [
     "# Benchmark: the Python examples under CPython and as Perf Lab's Numba, Cython and pybind11 rewrites",
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     `- Machine: ${cpus()[0]?.model.trim() ?? '?'}, ${cpus().length} cores; Python ${version[0] ?? '?'} (${python}); NumPy ${version[1] ?? '?'}, Numba ${version[2] ?? '?'}, Cython ${version[3] ?? '?'}, pybind11 ${version[4] ?? '?'}`,
     `- Date: ${new Date().toISOString().slice(0, 10)}; command: \`npm run bench:python\` (${ms} ms measured per variant after a warm-up of a fifth of it; at least 5 calls)`,
     "- Each variant runs in a process of its own (bench/python/measure.py) on fresh inputs for every call, built by the example's own helpers and not timed. The rewrites are generated from the example's function exactly as **Optimize** generates them (types as a profile run records them) and called through the same wrapper the applied edit imports: argument checks, list → NumPy conversion and copy-back included; Numba's first call (its compilation) is left out by the warm-up.",
-    "- Cells: median time per call ± the relative margin of error of the mean (95 %). Speedup: CPython's median / the rewrite's, with a 95 % bootstrap interval. \"Same result\": the checksum of the result and of every mutated argument after one call on fresh inputs equals CPython's for every rewrite.",
+    "- Cells: median time per call ± the relative margin of error of the mean (95 %). Speedup: CPython's median / the rewrite's, with its 95 % interval (extension/bench/stats.ts ratioOfMedians, the bench stage's own). \"Same result\": the checksum of the result and of every mutated argument after one call on fresh inputs equals CPython's for every rewrite.",
     '',
     ...lines,
     '',

@@ -1,7 +1,7 @@
 // The bench stage for Python: the original function and each compiled candidate timed on the recorded calls, each
 // variant in its own process of the user's interpreter (python/perf_lab_kernel.py bench), after a warm-up that
 // includes Numba's compilation; the statistics are the JavaScript side's (stats.ts): medians, relative margin of
-// error, and the speedup as a ratio of medians with a 95 % bootstrap interval.
+// error, and the speedup as a ratio of medians with its 95 % interval.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { measuredInTurn, noProgress } from '../progress';
 import type { VariantView } from '../protocol';
 import { firstLines, startChild } from '../profile/run-child';
 import type { PythonRecording } from '../record/record-python';
-import { bootstrapRatio, MAX_BOOTSTRAP_SAMPLES, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
+import { INTERVAL_METHOD, ratioOfMedians, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
 
 export interface PythonBenchOptions extends StageOptions {
   python: string;
@@ -20,8 +20,6 @@ export interface PythonBenchOptions extends StageOptions {
   timeMs?: number;
   /** Warm-up milliseconds per variant (at least one round of calls, which compiles Numba code); 300 by default. */
   warmupMs?: number;
-  seed?: number;
-  resamples?: number;
 }
 
 /** One compiled target against CPython. */
@@ -110,12 +108,12 @@ export async function benchPython(candidates: PythonCandidate[], recording: Pyth
       );
     }
     const notes = [
-      `Each variant ran in its own process of ${recording.runtimeVersion}: a warm-up of at least one round of the recorded calls (which includes compiling the Numba code, or loading the built module), then ${(timeMs / 1000).toFixed(1)} s of samples; a sample is the mean time per call over one round; the speedup is the ratio of median times, with a 95% bootstrap interval (${opts.resamples ?? 2000} resamples of at most ${MAX_BOOTSTRAP_SAMPLES.toLocaleString('en-US')} samples per variant, drawn uniformly).`,
+      `Each variant ran in its own process of ${recording.runtimeVersion}: a warm-up of at least one round of the recorded calls (which includes compiling the Numba code, or loading the built module), then ${(timeMs / 1000).toFixed(1)} s of samples; a sample is the mean time per call over one round; the speedup is the ratio of median times, ${INTERVAL_METHOD}.`,
     ];
     const targets: PythonTargetComparison[] = candidates.map((c, i) => {
       const run = runs[i]!;
       const name = pythonTargetName(c.target);
-      const speedup = bootstrapRatio(py.samples, run.samples, { statistic: 'median', resamples: opts.resamples ?? 2000, seed: opts.seed ?? 1 });
+      const speedup = ratioOfMedians(py.samples, run.samples);
       const share = run.stats && run.stats.fallbacks > 0 ? run.stats.fallbacks / Math.max(1, run.stats.calls) : 0;
       if (share > 0)
         notes.push(

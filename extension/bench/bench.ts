@@ -1,5 +1,5 @@
 // The bench stage: the original and the candidate measured on the recorded inputs, each in its own child process of
-// the user's Node.js, with tinybench; the speedup with a bootstrap confidence interval, a verdict and the advice
+// the user's Node.js, with tinybench; the speedup with its confidence interval (stats.ts), a verdict and the advice
 // the numbers support.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { sameSnapshot } from '../record/value-codec';
 import { jsTarget } from '../targets';
 import { writeCandidateLoader, writeOriginal, type OriginalFunction } from '../prove/modules';
 import { benchHarness, type BenchRequest, type FromBenchHarness } from './harness';
-import { bootstrapRatio, MAX_BOOTSTRAP_SAMPLES, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
+import { ratioOfMedians, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict, INTERVAL_METHOD } from './stats';
 
 export interface BenchOptions extends StageOptions {
   nodePath?: string;
@@ -27,9 +27,6 @@ export interface BenchOptions extends StageOptions {
   warmupMs?: number;
   /** How long one sample (k calls) should last; k is calibrated on the JavaScript variant. 0.5 ms by default. */
   iterationMs?: number;
-  /** Seed of the bootstrap, so that a result can be reproduced. */
-  seed?: number;
-  resamples?: number;
 }
 
 export interface BenchResult {
@@ -102,7 +99,7 @@ interface VariantRun {
   perCall: Float64Array;
   k: number;
   stats: { calls: number; fallbacks: number; reason: string } | null;
-  /** Samples measured (perCall holds all of them, or a uniform random {@link KEEP_SAMPLES}). */
+  /** Samples measured (perCall holds all of them, or a uniform random {@link KEEP_SAMPLES}, in their order). */
   measured: number;
   hitDeadline: boolean;
 }
@@ -191,7 +188,7 @@ function variantResult(name: VariantName, perCall: Float64Array): VariantView {
 
 /**
  * Measures the original and the candidate on the recorded inputs, each in its own child process, and estimates
- * the speedup with a 95 % bootstrap interval on the ratio of medians.
+ * the speedup as the ratio of medians with its 95 % interval.
  */
 export async function bench(original: OriginalFunction, candidate: JsCandidate, recording: Recording, opts: BenchOptions = {}): Promise<BenchResult> {
   const r = await benchTargets(original, [candidate], recording, opts);
@@ -279,7 +276,7 @@ export async function benchTargets(
     const measured = all.reduce((a, r) => a + r.measured, 0);
     const kept = all.reduce((a, r) => a + r.perCall.length, 0);
     const notes = [
-      `Each variant ran in its own process of Node.js ${runtime.version}: ${(warmupMs / 1000).toFixed(1)} s of warm-up, then ${(timeMs / 1000).toFixed(1)} s of samples (stopped at ${(request.deadlineMs / 1000).toFixed(1)} s of wall time at most); the speedup is the ratio of median times per call, with a 95% bootstrap interval (${opts.resamples ?? 2000} resamples of at most ${MAX_BOOTSTRAP_SAMPLES.toLocaleString('en-US')} samples per variant, drawn uniformly).`,
+      `Each variant ran in its own process of Node.js ${runtime.version}: ${(warmupMs / 1000).toFixed(1)} s of warm-up, then ${(timeMs / 1000).toFixed(1)} s of samples (stopped at ${(request.deadlineMs / 1000).toFixed(1)} s of wall time at most); the speedup is the ratio of median times per call, ${INTERVAL_METHOD}.`,
     ];
     if (kept < measured)
       notes.push(
@@ -293,7 +290,7 @@ export async function benchTargets(
     const targets: TargetComparison[] = candidates.map((c, i) => {
       const run = runs[i]!;
       const name = jsTarget(c.target).name;
-      const speedup = bootstrapRatio(js.perCall, run.perCall, { statistic: 'median', resamples: opts.resamples ?? 2000, seed: opts.seed ?? 1 });
+      const speedup = ratioOfMedians(js.perCall, run.perCall);
       const share = run.stats && run.stats.fallbacks > 0 ? run.stats.fallbacks / Math.max(1, run.stats.calls) : 0;
       if (run.stats && share > 0) {
         const pct = 100 * share;

@@ -5,6 +5,7 @@
 // tinybench URL (Perf Lab's own copy, imported by URL so that the user's folder needs none).
 import type { Bench as BenchClass } from 'tinybench';
 import type { BenchRequest, FromBenchHarness } from './harness';
+import { reservoirSample } from './stats';
 
 type Fn = (...args: unknown[]) => unknown;
 interface Loader {
@@ -101,8 +102,18 @@ export async function runBench(loop: TimedLoop): Promise<void> {
       }
       fill(batch, k);
     }
+    // Each sample's time, in the order they were measured (tinybench keeps its own sorted): the interval cuts them
+    // into batches of consecutive samples (stats.ts ratioOfMedians).
+    const inOrder: number[] = [];
+    let timing = false;
     function sample(): void {
+      if (!timing) {
+        loop.calls(f, batch, k);
+        return;
+      }
+      const t0 = performance.now();
       loop.calls(f, batch, k);
+      inOrder.push(performance.now() - t0);
     }
     // The warm-up by wall time (tinybench's counts only the timed part, so copies between samples could stretch it
     // without end): the same samples, unrecorded.
@@ -116,35 +127,23 @@ export async function runBench(loop: TimedLoop): Promise<void> {
     } catch (e) {
       warmError = e;
     }
-    const bench = new Bench({ name, time: m.timeMs, warmup: false, retainSamples: true, throws: true, signal: stop.signal, iterations: 10 });
+    const bench = new Bench({ name, time: m.timeMs, warmup: false, throws: true, signal: stop.signal, iterations: 10 });
     bench.add(variant, sample, { beforeEach: prepare });
     let error: string | undefined;
     try {
       if (warmError) throw warmError;
+      timing = true;
       await bench.run();
     } catch (e) {
       error = String((e && (e as Error).stack) || e);
     }
     const r = bench.tasks[0]!.result!;
-    const all = 'latency' in r && r.latency.samples ? r.latency.samples : [];
-    // A uniform random sample of them all (algorithm R; tinybench returns them sorted, so never the first ones).
-    let seed = 0x9e3779b9;
-    const random = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 4294967296;
-    };
-    const samples = all.slice(0, m.keepSamples);
-    for (let i = m.keepSamples; i < all.length; i++) {
-      const j = Math.floor(random() * (i + 1));
-      if (j < m.keepSamples) samples[j] = all[i]!;
-    }
+    const samples = Array.from(reservoirSample(inOrder, m.keepSamples));
     const state = r.state === 'aborted-with-statistics' && hitDeadline ? 'completed' : r.state;
     send({
       type: 'result',
       samples,
-      measured: all.length,
+      measured: inOrder.length,
       hitDeadline,
       k,
       state,

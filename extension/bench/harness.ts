@@ -24,7 +24,7 @@ export interface BenchRequest {
    * dominates could last many times `timeMs`.
    */
   deadlineMs: number;
-  /** At most this many samples are sent back: a uniform random sample (reservoir) of all that were measured. */
+  /** At most this many samples are sent back: a uniform random sample (reservoir) of all that were measured, in their order. */
   keepSamples: number;
 }
 
@@ -33,7 +33,7 @@ export type FromBenchHarness =
   | { type: 'ready' }
   | {
       type: 'result';
-      /** Milliseconds per sample (k calls), as tinybench measured them: all, or a uniform random `keepSamples` of them. */
+      /** Milliseconds per sample (k calls) in the order they were measured: all, or a uniform random `keepSamples` of them. */
       samples: number[];
       /** How many samples were measured. */
       measured: number;

@@ -1,5 +1,6 @@
-// Statistics of a benchmark: summaries of timing samples, the speedup of one variant over another with a bootstrap
-// confidence interval (seeded, so a result can be reproduced), the verdict and the recommendation it supports.
+// Statistics of a benchmark: summaries of timing samples, the speedup of one variant over another with its 95 %
+// confidence interval (ratioOfMedians says how and why), the verdict and the recommendation it supports, and how a
+// ratio and its interval are printed everywhere (formatRatio).
 import { seededRandom } from '../random';
 
 /** A sample's location and spread. */
@@ -154,55 +155,99 @@ export class Reservoir {
   }
 }
 
-/** `xs` itself when it has at most `capacity` values, else a uniform random sample of `capacity` of them. */
+/** `xs` itself when it has at most `capacity` values, else a uniform random sample of `capacity` of them, kept in their order (the interval reads samples in the order they were measured). */
 export function reservoirSample(xs: ArrayLike<number>, capacity: number, seed = 1): ArrayLike<number> {
   if (xs.length <= capacity) return xs;
   const r = new Reservoir(capacity, seed);
-  for (let i = 0; i < xs.length; i++) r.push(xs[i]!);
-  return r.values();
+  for (let i = 0; i < xs.length; i++) r.push(i);
+  const kept = r.values().sort();
+  return Float64Array.from(kept, (i) => xs[i]!);
 }
 
-/**
- * The most samples per variant a bootstrap resamples. The interval is computed on a uniform random sample of this
- * size, which can only make it wider than one from every sample (never narrower), and keeps 2,000 resamples of two
- * variants near a second instead of minutes for a million samples.
- */
-export const MAX_BOOTSTRAP_SAMPLES = 10_000;
+/** Contiguous batches a variant's samples are cut into for its interval (with at least {@link MIN_BATCH} samples each). */
+export const BATCHES = 20;
+/** The fewest samples in a batch; with fewer than 5 batches' worth, every sample is its own batch. */
+export const MIN_BATCH = 10;
 
-export interface BootstrapOptions {
-  statistic?: 'median' | 'mean';
-  resamples?: number;
-  seed?: number;
-  /** Samples per variant resampled, at most ({@link MAX_BOOTSTRAP_SAMPLES} by default). */
-  maxSamples?: number;
+/** The log of a sample's median with its squared standard error and degrees of freedom (see {@link ratioOfMedians}). */
+interface LogMedian {
+  median: number;
+  log: number;
+  /** Squared standard error of `log`: 0 when every sample was equal, NaN when there is one sample. */
+  se2: number;
+  df: number;
 }
 
-/**
- * The ratio statistic(numerator) / statistic(denominator) with a 95 % percentile-bootstrap interval: both samples
- * are resampled with replacement, independently, `resamples` times. For timings, pass the baseline's times as the
- * numerator to get a speedup (> 1 means the other variant is faster). The estimate uses every sample; a sample
- * longer than `maxSamples` is bootstrapped through a uniform random subsample of that size.
- */
-export function bootstrapRatio(numerator: ArrayLike<number>, denominator: ArrayLike<number>, opts: BootstrapOptions = {}): RatioEstimate {
-  const statistic = opts.statistic ?? 'median';
-  const resamples = opts.resamples ?? 2000;
-  const random = seededRandom(opts.seed ?? 1);
-  const stat = statistic === 'median' ? (a: Float64Array) => medianInPlace(a) : (a: Float64Array) => mean(a);
-  const estimate = stat(Float64Array.from(numerator)) / stat(Float64Array.from(denominator));
-  const max = opts.maxSamples ?? MAX_BOOTSTRAP_SAMPLES;
-  numerator = reservoirSample(numerator, max, (opts.seed ?? 1) + 1);
-  denominator = reservoirSample(denominator, max, (opts.seed ?? 1) + 2);
-  const a = new Float64Array(numerator.length);
-  const b = new Float64Array(denominator.length);
-  const ratios = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < a.length; i++) a[i] = numerator[Math.floor(random() * numerator.length)]!;
-    for (let i = 0; i < b.length; i++) b[i] = denominator[Math.floor(random() * denominator.length)]!;
-    ratios[r] = stat(a) / stat(b);
+function logMedian(xs: ArrayLike<number>): LogMedian {
+  const n = xs.length;
+  const sorted = Float64Array.from(xs).sort();
+  const med = quantileSorted(sorted, 0.5);
+  // The finest step between two different samples: the timer's resolution when samples fall on a grid.
+  let step = Infinity;
+  for (let i = 1; i < n; i++) {
+    const d = sorted[i]! - sorted[i - 1]!;
+    if (d > 0 && d < step) step = d;
   }
-  ratios.sort();
-  return { estimate, ci95: [quantileSorted(ratios, 0.025), quantileSorted(ratios, 0.975)] };
+  if (n === 0) return { median: NaN, log: NaN, se2: NaN, df: 0 };
+  if (step === Infinity) return { median: med, log: Math.log(med), se2: n === 1 ? NaN : 0, df: n - 1 };
+  const batches = Math.min(BATCHES, Math.floor(n / MIN_BATCH));
+  let logs: Float64Array;
+  // The variance of the median of all samples over that of one batch's median divided by the batches: 1 + 1/m for
+  // batches of m ≥ 10 samples (normal samples: 1.12 for m = 10, 1.04 for 20, → 1), π/2 for single samples (a
+  // median's asymptotic efficiency against the mean).
+  let kappa: number;
+  if (batches >= 5) {
+    const inOrder = Float64Array.from(xs);
+    logs = new Float64Array(batches);
+    for (let b = 0; b < batches; b++) logs[b] = Math.log(medianInPlace(inOrder.subarray(Math.floor((b * n) / batches), Math.floor(((b + 1) * n) / batches))));
+    kappa = 1 + batches / n;
+  } else {
+    logs = Float64Array.from(xs, (x) => Math.log(x));
+    kappa = Math.PI / 2;
+  }
+  // A median on a grid is known to half a step at best: that uncertainty (uniform, variance step²/12) is added.
+  const se2 = (kappa * variance(logs)) / logs.length + (step / med) ** 2 / 12;
+  return { median: med, log: Math.log(med), se2, df: logs.length - 1 };
 }
+
+/**
+ * The ratio median(numerator) / median(denominator) with its 95 % confidence interval. For timings, pass the
+ * baseline's times as the numerator to get a speedup (> 1 means the other variant is faster). Both samples must be
+ * in the order they were measured.
+ *
+ * Method: a t interval on the log of the ratio (the delta method on log-times), log r = log m₁ − log m₂, each
+ * median's standard error from batch medians. Each variant's samples are cut into up to 20 contiguous batches in
+ * time order and the spread of the batches' log-medians gives the standard error of the variant's log-median; the
+ * two errors add (the samples of the two variants are independent), with Welch's degrees of freedom and Student's t.
+ * Why: consecutive timings in one process are not independent (a burst of other work, a GC cycle, a frequency
+ * change slows many samples in a row), so a bootstrap that resamples single samples — the method before this
+ * one — treats 3,000 correlated samples as 3,000 independent ones and gives an interval that shrinks as 1/√n to
+ * almost nothing (1.44× [1.44×–1.44×] beside a ±13 % spread) and covers the true ratio far less than 95 % of the
+ * time. Batches of consecutive samples carry that drift into their spread. With too few samples for five
+ * batches of ten, every sample is its own batch, and the error is widened by π/2 in variance (a median is less
+ * precise than a mean). Timings on a coarse grid (a timer's resolution) add the grid's half-step uncertainty, so
+ * a median that cannot move between resamples still has an interval. Degenerate cases say so honestly: every
+ * sample equal on both sides gives the exact ratio (no spread was measured); a variant with a single sample gives
+ * an interval from 0 to ∞ (no spread can be estimated from one sample).
+ */
+export function ratioOfMedians(numerator: ArrayLike<number>, denominator: ArrayLike<number>): RatioEstimate {
+  const a = logMedian(numerator);
+  const b = logMedian(denominator);
+  const logRatio = a.log - b.log;
+  const estimate = a.median / b.median;
+  if (Number.isNaN(a.se2) || Number.isNaN(b.se2)) return { estimate, ci95: [0, Infinity] };
+  const se2 = a.se2 + b.se2;
+  if (se2 === 0) return { estimate, ci95: [estimate, estimate] };
+  // Welch–Satterthwaite: a side without spread adds nothing to the variance nor to the degrees of freedom.
+  const part = (x: LogMedian) => (x.se2 > 0 ? x.se2 ** 2 / x.df : 0);
+  const df = se2 ** 2 / (part(a) + part(b));
+  const half = t975(df) * Math.sqrt(se2);
+  return { estimate, ci95: [Math.exp(logRatio - half), Math.exp(logRatio + half)] };
+}
+
+/** The interval's method in words, for a benchmark's note (after "the speedup is the ratio of median times, "). */
+export const INTERVAL_METHOD =
+  'with a 95% interval from the spread between batches of consecutive samples (up to 20 per variant, so that drift and bursts of other work widen it), a t interval on the log of the ratio';
 
 /** Faster when the whole interval lies above 1, slower when below, otherwise not significant. */
 export function verdictOf(speedup: RatioEstimate): Verdict {
@@ -215,18 +260,74 @@ export function verdictOf(speedup: RatioEstimate): Verdict {
 /** Gains below this are called marginal: real, but rarely worth a second implementation to maintain. */
 export const MARGINAL_SPEEDUP = 1.1;
 
-function times(x: number): string {
-  return `${x.toFixed(x < 10 ? 2 : 1)}×`;
+/** `x` rounded to `digits` significant digits (down, up or to the nearest), with the decimals it then shows. */
+function roundSignificant(x: number, digits: number, mode: 'floor' | 'ceil' | 'round'): { value: number; decimals: number } {
+  if (x === 0 || !Number.isFinite(x)) return { value: x, decimals: 0 };
+  const e = Math.floor(Math.log10(Math.abs(x)));
+  const scale = 10 ** (digits - 1 - e);
+  const v = x * scale;
+  // The nudges keep a value a float ulp off a step (1.44 · 100 = 143.99999999999997) on its step.
+  const k = mode === 'floor' ? Math.floor(v * (1 + 1e-12)) : mode === 'ceil' ? Math.ceil(v * (1 - 1e-12)) : Math.round(v);
+  return { value: k / scale, decimals: Math.max(0, digits - 1 - e) };
+}
+
+function printRounded(r: { value: number; decimals: number }): string {
+  if (r.value === Infinity) return '∞';
+  if (Number.isNaN(r.value)) return '?';
+  return `${r.value.toLocaleString('en-US', { minimumFractionDigits: r.decimals, maximumFractionDigits: r.decimals })}×`;
+}
+
+/** A ratio as printed: three significant digits (`0.190×`, `1.44×`, `12.3×`, `1,234×`), or more when asked. */
+export function formatTimes(x: number, digits = 3): string {
+  return printRounded(roundSignificant(x, Math.max(digits, Math.abs(x) >= 1000 ? Math.floor(Math.log10(Math.abs(x))) + 1 : 0), 'round'));
+}
+
+/** A ratio and its interval as printed, the three with the same significant digits. */
+export interface FormattedRatio {
+  estimate: string;
+  lo: string;
+  hi: string;
+  /** `95% CI 1.440×–1.443×`, or why there is no interval. */
+  ci: string;
+}
+
+/**
+ * A ratio with its interval, printed so that the interval never looks narrower than it is: the bounds are rounded
+ * outward (the printed interval holds the computed one), with three significant digits or as many more (up to six)
+ * as it takes for the printed width to be at most twice the real one. An interval of [1.4401, 1.4425] prints as
+ * 1.440×–1.443×, never 1.44×–1.44×.
+ */
+export function formatRatio(r: RatioEstimate): FormattedRatio {
+  const [lo, hi] = r.ci95;
+  if (!Number.isFinite(hi) || !(hi >= lo)) {
+    const estimate = formatTimes(r.estimate);
+    return { estimate, lo: '0×', hi: '∞', ci: 'no interval: a variant has a single sample, so its spread is unknown' };
+  }
+  if (hi === lo) {
+    const estimate = formatTimes(r.estimate);
+    return { estimate, lo: estimate, hi: estimate, ci: 'no spread measured: every sample was equal' };
+  }
+  let digits = 3;
+  for (; digits < 6; digits++) {
+    const width = roundSignificant(hi, digits, 'ceil').value - roundSignificant(lo, digits, 'floor').value;
+    if (width <= 2 * (hi - lo)) break;
+  }
+  const out = {
+    estimate: printRounded(roundSignificant(r.estimate, digits, 'round')),
+    lo: printRounded(roundSignificant(lo, digits, 'floor')),
+    hi: printRounded(roundSignificant(hi, digits, 'ceil')),
+  };
+  return { ...out, ci: `95% CI ${out.lo}–${out.hi}` };
 }
 
 /** What the measurement supports, in one sentence that starts with the advice. */
 export function recommendation(speedup: RatioEstimate): string {
   const verdict = verdictOf(speedup);
   const { estimate } = speedup;
-  const ci = `95% CI ${times(speedup.ci95[0])}–${times(speedup.ci95[1])}`;
-  if (verdict === 'not significant') return `keep JavaScript: no significant gain (WebAssembly ${times(estimate)}, ${ci})`;
-  if (verdict === 'slower') return `keep JavaScript: WebAssembly is ${times(1 / estimate)} slower (speedup ${times(estimate)}, ${ci})`;
+  const f = formatRatio(speedup);
+  if (verdict === 'not significant') return `keep JavaScript: no significant gain (WebAssembly ${f.estimate}, ${f.ci})`;
+  if (verdict === 'slower') return `keep JavaScript: WebAssembly is ${formatTimes(1 / estimate)} slower (speedup ${f.estimate}, ${f.ci})`;
   if (estimate < MARGINAL_SPEEDUP)
-    return `keep JavaScript unless every percent counts: WebAssembly is only ${((estimate - 1) * 100).toFixed(0)}% faster (${ci})`;
-  return `use WebAssembly: ${times(estimate)} faster (${ci})`;
+    return `keep JavaScript unless every percent counts: WebAssembly is only ${((estimate - 1) * 100).toFixed(0)}% faster (${f.ci})`;
+  return `use WebAssembly: ${f.estimate} faster (${f.ci})`;
 }

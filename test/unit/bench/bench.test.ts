@@ -22,7 +22,7 @@ describe('bench', () => {
     const rec = await record({ file, functionName: 'checksum', args: ['1024', '8'] });
     const c = await compile({ source, fileName: 'hot-helper.js', functionName: 'checksum', params: recordedParamTypes(rec, rec.arity) });
     if (!c.ok) assert.fail(formatRefusal(c.refusal));
-    const r = await bench({ source, fileName: 'hot-helper.js', functionName: 'checksum' }, c.candidate, rec, { timeMs: 250, warmupMs: 100, resamples: 300 });
+    const r = await bench({ source, fileName: 'hot-helper.js', functionName: 'checksum' }, c.candidate, rec, { timeMs: 250, warmupMs: 100 });
     assert.deepEqual(
       r.variants.map((v) => v.name),
       ['JavaScript', 'WebAssembly'],
@@ -52,7 +52,7 @@ describe('bench', () => {
     const c = await compile({ source, fileName: 'scale.mjs', functionName: 'scale', params: recordedParamTypes(rec, rec.arity) });
     if (!c.ok) assert.fail(formatRefusal(c.refusal));
     assert.deepEqual(writtenArgs(c.candidate, rec), [0]);
-    const r = await bench({ source, fileName: 'scale.mjs', functionName: 'scale' }, c.candidate, rec, { timeMs: 150, warmupMs: 50, resamples: 200 });
+    const r = await bench({ source, fileName: 'scale.mjs', functionName: 'scale' }, c.candidate, rec, { timeMs: 150, warmupMs: 50 });
     assert.match(r.callShape, /Argument 1 was copied fresh for every call, before each sample and outside the timed region/);
     assert.ok(r.variants.every((v) => v.samples > 0));
   });

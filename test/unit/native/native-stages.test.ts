@@ -76,7 +76,7 @@ describe('native target through prove, bench and apply', () => {
       await copyFile(join(ROOT, 'examples', ex.file), file);
       const rec = await record({ file, functionName: ex.fn, args: ex.args });
       const wasm = await compileKernel(kernels[i]!);
-      const r = await benchTargets(original, [wasm, native], rec, { timeMs: 150, warmupMs: 50, resamples: 200 });
+      const r = await benchTargets(original, [wasm, native], rec, { timeMs: 150, warmupMs: 50 });
       assert.deepEqual(
         r.variants.map((v) => v.name),
         ['JavaScript', 'WebAssembly', 'native'],
