@@ -7,15 +7,25 @@ import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { writePlan } from './apply/apply';
-import { describeCosts, modelError, pairsPath, type CheckedPrediction } from './bench/break-even';
+import { approx, describeCosts, modelError, pairsPath, type CheckedPrediction } from './bench/break-even';
+import { formatTimes } from './bench/stats';
 import type { Target } from './compiler/compile';
 import type { PythonTarget } from './compiler/compile-python';
 import { parseOptIns, type OptIn } from '../native/opt-ins';
 import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
-import { planApplyStep } from './optimize/apply-step';
-import { optimize, optimizeRequest, type AnyCandidate, type AnyProof, type OptimizeEvent, type OptimizeInput, type OptimizeOutcome } from './optimize/optimize';
-import { benchOf, benchReport, fixed, formatTable, multiBenchReport } from './optimize/report';
+import { applyDecision, planApplyStep } from './optimize/apply-step';
+import {
+  DEFAULT_WHOLE_PROGRAM_S,
+  optimize,
+  optimizeRequest,
+  type AnyCandidate,
+  type AnyProof,
+  type OptimizeEvent,
+  type OptimizeInput,
+  type OptimizeOutcome,
+} from './optimize/optimize';
+import { benchOf, benchReport, fixed, formatTable, multiBenchReport, wholeProgramReport } from './optimize/report';
 import type { ProgressSink } from './progress';
 import { functionStats, totalWeight } from './profile/aggregate';
 import { change, describeChange, diffProfiles, toDiffGraphData, type ProfileDiff } from './profile/diff';
@@ -27,10 +37,11 @@ import { checkReadableFile, fileProblem } from './profile/file-problem';
 import { killEverythingStarted } from './profile/kill-tree';
 import { probePython, profilePythonFile, type PythonProfiler } from './profile/python-runner';
 import { profileNodeFile, runSummary, type ProfileResult } from './profile/node-runner';
+import { programFailure } from './profile/run-child';
 import { TARGET_NAMES, type TargetId } from './protocol';
 import { describeProof, type Proof } from './prove/prove';
 import { describePythonProof, type PythonProof } from './prove/prove-python';
-import { targetEntry, targetsProse } from './targets';
+import { targetEntry, targetsOfLanguage, targetsProse } from './targets';
 import { standaloneHtml, standalonePage } from './view/html';
 
 export { formatTable };
@@ -94,7 +105,12 @@ Options for optimize (record the function's real calls → compile → prove →
   --apply                   write the proven rewrite: <file>.<fn>.wasm (or .node) and its loader beside the file,
                             and the function replaced by a call into it (the original kept as <fn>$js, the
                             fallback); with --target auto, the target measured fastest. For a .py file:
-                            <stem>_<fn>_<target>.py beside it, the original kept as _<fn>_py
+                            <stem>_<fn>_<target>.py beside it, the original kept as _<fn>_py. Only when the
+                            whole program runs significantly faster with it and prints the same; otherwise
+                            nothing is written and the exit status is 1
+  --force                   with --apply: apply a proven rewrite even when the program is not measured faster
+  --whole-program-time <s>  seconds for running the whole program before and after the rewrite, interleaved,
+                            5–10 runs each (default 60; 0 skips it, and the function's benchmark decides)
 
 Options for compare (two profiles of one program, e.g. before and after an edit):
   <before> <after>          any two profiles perf-lab report reads; functions are matched by name, file and
@@ -107,7 +123,8 @@ Options for demo:
   --out-dir <dir>           where the demo writes its profiles and flame graphs (default out/demo)
   --quick                   run each example on a smaller input (a few seconds in all)
 
-Exit status: 0 success, 1 a problem with the program or its files (the message says what to do), 2 bad usage.`;
+Exit status: 0 success, 1 a problem with the program or its files (the message says what to do), or a profiled
+program that failed (its error and exit code are printed, its profile kept), 2 bad usage.`;
 
 class UsageError extends Error {}
 
@@ -208,6 +225,8 @@ export function runReport(r: ProfileResult): string {
   ];
   for (const n of r.notes) lines.push(`  note      ${n}`);
   for (const w of r.warnings) lines.push(`  warning   ${w.replace(/\n/g, '\n            ')}`);
+  if (r.coverage?.short)
+    lines.push(`  instead   perf-lab profile ${shown(run.file)} --profiler sampling${run.args.length > 0 ? ` -- ${run.args.join(' ')}` : ''}`);
   return lines.join('\n') + '\n';
 }
 
@@ -330,8 +349,15 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
           ...(values.python ? { pythonPath: values.python } : {}),
         })
       : await profileNodeFile({ ...common, disableInlining: !values['no-disable-inlining'], ...(values.node ? { nodePath: values.node } : {}) });
-    io.out('\n' + runReport(result) + '\n' + topTable(result.profile, top) + '\n');
+    // A profile that missed the run is not shown as an empty table: the report says so and how to profile instead.
+    const empty = result.coverage?.short && totalWeight(result.profile) === 0;
+    io.out('\n' + runReport(result) + (empty ? '' : '\n' + topTable(result.profile, top) + '\n'));
     await writeOutputs(result, `Profile: ${basename(file)}`, values.out && resolve(values.out), values.html && resolve(values.html), io);
+    const failure = programFailure(result.run);
+    if (failure) {
+      io.err(`perf-lab: ${failure} (the profile above holds what it ran until then)\n`);
+      return EXIT_USER_ERROR;
+    }
   } finally {
     interrupt.dispose();
   }
@@ -569,6 +595,7 @@ async function demoCommand(args: string[], io: CliIO): Promise<number> {
           store: join(outDir, 'recordings'),
           rerecord: true,
           apply: true,
+          wholeProgramS: values.quick ? 15 : 45,
         },
         interrupt.signal,
         io,
@@ -610,6 +637,8 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
       node: { type: 'string' },
       python: { type: 'string' },
       apply: { type: 'boolean' },
+      force: { type: 'boolean' },
+      'whole-program-time': { type: 'string' },
       opt: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -629,11 +658,16 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   if (optIns.length > 0 && (values.target ?? 'wasm') === 'wasm') throw new UsageError('--opt applies to native code: add --target native (or auto).');
   if (!values.fn) throw new UsageError('perf-lab optimize needs --fn <name>: the function to rewrite.');
   const isPython = /\.py$/i.test(file);
-  if (isPython && values.target !== undefined && !['numba', 'cython', 'pybind11', 'auto'].includes(values.target))
-    throw new UsageError(`--target for a .py file takes numba, cython, pybind11 or auto, not "${values.target}".`);
-  const target = isPython ? 'wasm' : (values.target ?? 'wasm');
-  if (target !== 'wasm' && target !== 'native' && target !== 'auto') throw new UsageError(`--target takes wasm, native or auto, not "${target}".`);
-  const python = isPython ? { pythonTarget: (values.target ?? 'numba') as PythonTarget | 'auto', ...(values.python ? { pythonPath: values.python } : {}) } : {};
+  // The registry's targets of the file's language, and auto: every one of them.
+  const choices: string[] = [...targetsOfLanguage(isPython ? 'python' : 'js'), 'auto'];
+  if (values.target !== undefined && !choices.includes(values.target))
+    throw new UsageError(
+      `--target${isPython ? ' for a .py file' : ''} takes ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)!}, not "${values.target}".`,
+    );
+  // No --target: the flow takes the language's first target (targets.ts targetsFor).
+  const chosen =
+    values.target === undefined ? {} : isPython ? { pythonTarget: values.target as PythonTarget | 'auto' } : { target: values.target as Target | 'auto' };
+  const python = isPython && values.python ? { pythonPath: values.python } : {};
   const functionName = values.fn;
   const timeMs = positiveNumber(values.time, 'time', 1.5) * 1000;
   const timeoutMs = positiveNumber(values.timeout, 'timeout', 60, true) * 1000;
@@ -650,9 +684,11 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
         timeMs,
         timeoutMs,
         store,
-        target,
+        ...chosen,
         rerecord: values.rerecord === true,
         apply: values.apply === true,
+        force: values.force === true,
+        wholeProgramS: positiveNumber(values['whole-program-time'], 'whole-program-time', DEFAULT_WHOLE_PROGRAM_S, true),
         ...(optIns.length > 0 ? { optIns } : {}),
         ...(values.node ? { nodePath: values.node } : {}),
         ...python,
@@ -678,9 +714,13 @@ export interface OptimizeFlowOptions {
   nodePath?: string;
   /** Apply the proven rewrite to `path` (the demo applies it to a copy). */
   apply?: boolean;
-  /** WebAssembly (the default), native, or both side by side. */
+  /** Apply even when the program is not measured faster with it (never an unproven rewrite). */
+  force?: boolean;
+  /** Seconds for the whole-program runs before and after (0: none). */
+  wholeProgramS?: number;
+  /** A JavaScript target, or auto: all of them side by side (absent: the first, WebAssembly). */
   target?: Target | 'auto';
-  /** For a .py file: the interpreter (python3 on PATH by default) and the target (Numba by default, or all three). */
+  /** For a .py file: the interpreter (python3 on PATH by default) and the target (absent: the first, Numba; auto: all). */
   pythonPath?: string;
   pythonTarget?: PythonTarget | 'auto';
   /** Native opt-ins (native/opt-ins.ts); none keeps results exact. */
@@ -757,6 +797,14 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
       case 'prediction-unavailable':
         io.out(`\nBreak-even model unavailable: ${e.reason}\n`);
         return;
+      case 'whole-program-start':
+        benchmarking = true;
+        io.out(`\nRunning the whole program before and after ${TARGET_NAMES[e.target].name} (about ${fixed(e.budgetMs / 1000, 0)} s)…\n`);
+        return;
+      case 'whole-program':
+        benchmarking = false;
+        io.out(wholeProgramReport(e.result, TARGET_NAMES[e.target].name));
+        return;
       default: {
         const never: never = e;
         throw new Error(`unknown event ${JSON.stringify(never)}`);
@@ -773,16 +821,19 @@ function describeAnyProof(proof: AnyProof, functionName: string): string {
     : describeProof(proof as Proof, functionName);
 }
 
-/** The break-even model's prediction beside the measurement (the pairs are kept in the store). */
+/**
+ * The break-even model's prediction beside the measurement (the pairs are kept in the store), ending with the two as
+ * one story: the measurement decides, and a prediction it contradicts is called wrong.
+ */
 function predictionText(c: CheckedPrediction, store: string): string {
   const { costs, prediction, pairs, all } = c;
-  const x = (n: number) => `${fixed(n, 2)}×`;
   let out = `\nBreak-even model (${costs.cached ? 'costs cached' : 'costs measured now'}: ${describeCosts(costs)})\n`;
   out += `  predicted  ${prediction.text}\n`;
   for (const p of pairs) {
     const t = prediction.targets.find((x) => x.target === p.target)!;
-    out += `  ${TARGET_NAMES[p.target].name.padEnd(11)} predicted ${x(p.predicted)}, measured ${x(p.measured)} (boundary ${fixed(p.overheadNs, 0)} ns of ${fixed(p.jsNs, 0)} ns per call; ${t.basis})\n`;
+    out += `  ${TARGET_NAMES[p.target].name.padEnd(11)} predicted ${approx(p.predicted)}, measured ${formatTimes(p.measured)} (boundary ${fixed(p.overheadNs, 0)} ns of ${fixed(p.jsNs, 0)} ns per call; ${t.basis})\n`;
   }
+  out += `  outcome    ${c.story.text}\n`;
   const err = modelError(all);
   if (err.n > 0)
     out += `  model error  median ${fixed(err.medianPct, 0)}%, mean ${fixed(err.meanPct, 0)}% over ${err.n} (predicted, measured) pair${err.n === 1 ? '' : 's'} kept in ${shown(pairsPath(store))}\n`;
@@ -805,6 +856,7 @@ export function cliOptimizeInput(o: OptimizeFlowOptions): OptimizeInput {
     ...(o.pythonPath ? { pythonPath: o.pythonPath } : {}),
     ...(o.optIns ? { optIns: o.optIns } : {}),
     willApply: o.apply === true,
+    ...(o.wholeProgramS !== undefined ? { wholeProgramS: o.wholeProgramS } : {}),
   };
 }
 
@@ -829,6 +881,11 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
   }
   if (o.apply) {
     const chosen = proven.find((p) => p.target === outcome.chosen)!;
+    const decision = applyDecision(outcome, chosen.target);
+    if (!decision.ok && !(o.force && decision.overridable)) {
+      io.out(`\nNot applied: ${decision.reason}.${decision.overridable ? ' Add --force to apply it anyway.' : ''} ${shown(o.path)} is unchanged.\n`);
+      return { ok: false, outcome };
+    }
     const plan = await planApplyStep({
       file: o.path,
       source: outcome.source,
@@ -842,8 +899,8 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
     io.out(`\nApplied${named ? ` (${TARGET_NAMES[chosen.target].name})` : ''}: ${plan.summary}\n`);
     for (const f of plan.files) io.out(`  wrote   ${shown(f.path)}\n`);
     io.out(`  edited  ${shown(o.path)}\n`);
-    const t = chosen.measured;
-    if (t && t.verdict !== 'faster') io.out(`Note: the benchmark says ${t.verdict}; this rewrite will not make the program faster (${t.recommendation}).\n`);
+    if (!decision.ok) io.out(`Applied with --force although ${decision.reason}.\n`);
+    else if (decision.note) io.out(`Note: ${decision.note}.\n`);
   }
   return { ok: true, outcome };
 }

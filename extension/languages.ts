@@ -9,6 +9,7 @@ import type { ApplyPlan } from './apply/apply';
 import type { MultiBenchResult } from './bench/bench';
 import type { PythonBenchResult } from './bench/bench-python';
 import type { CheckedPrediction } from './bench/break-even';
+import type { ProgramCommand } from './bench/whole-program';
 import type { Candidate } from './compiler/compile';
 import type { PythonCandidate } from './compiler/compile-python';
 import type { Refusal } from './compiler/refusal';
@@ -80,6 +81,8 @@ export interface LanguageStages {
   bench(candidates: AnyCandidate[], rec: AnyRecording, source: string, progress: ProgressSink): Promise<AnyBench>;
   /** The most the benchmark of `variants` variants may take, when the language's benchmark states it. */
   boundMs?(variants: number): Promise<number>;
+  /** How the user's program is run as a whole (bench/whole-program.ts), or why it cannot be here. */
+  programCommand(): Promise<ProgramCommand | { unavailable: string }>;
   /** The break-even model's prediction beside the measurement, for a language that has the model. */
   predict?(rec: AnyRecording, candidates: AnyCandidate[], bench: AnyBench): Promise<CheckedPrediction>;
 }

@@ -66,6 +66,10 @@ export async function nodeStages(req: StageRequest, o: StageRunOptions): Promise
       const { benchBoundMs, defaultWarmupMs } = await import('../bench/bench');
       return benchBoundMs(req.timeMs, defaultWarmupMs(req.timeMs), variants);
     },
+    programCommand: async () =>
+      /\.[cm]?tsx?$/i.test(file)
+        ? { unavailable: 'a TypeScript program runs through a bundler, which the whole-program run does not do yet' }
+        : { execPath: (await runtime()).execPath, args: [] },
     predict: async (rec, cs, bench) => {
       const { checkPrediction } = await import('../bench/break-even');
       const r = await runtime();

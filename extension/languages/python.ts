@@ -54,6 +54,7 @@ export async function pythonStages(req: StageRequest, o: StageRunOptions): Promi
     buildContext: async () => ({ python: (await python()).execPath }),
     prove: async (c, rec) =>
       (await import('../prove/prove-python')).provePython(c as PythonCandidate, rec as PythonRecording, { ...stage, python: (await python()).execPath }),
+    programCommand: async () => ({ execPath: (await python()).execPath, args: [] }),
     bench: async (cs, rec, _source, progress) =>
       (await import('../bench/bench-python')).benchPython(cs as PythonCandidate[], rec as PythonRecording, {
         ...stage,

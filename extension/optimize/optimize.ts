@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { OptIn } from '../../native/opt-ins';
 import type { CheckedPrediction } from '../bench/break-even';
+import { measureWholeProgram, type WholeProgramResult } from '../bench/whole-program';
 import type { Refusal } from '../compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from '../errors';
 import {
@@ -31,6 +32,8 @@ export interface OptimizeRequest extends StageRequest {
   rerecord: boolean;
   /** The caller applies the best rewrite afterwards: what would stop it is checked before anything is recorded. */
   willApply: boolean;
+  /** Milliseconds the whole program's timed runs before and after the chosen rewrite aim to take; 0 skips them. */
+  wholeProgramMs: number;
 }
 
 /** What the command line and the editor gather: the target is a choice (`auto`, a target's id, or nothing). */
@@ -47,7 +50,12 @@ export interface OptimizeInput {
   pythonPath?: string;
   optIns?: OptIn[];
   willApply?: boolean;
+  /** Seconds for the whole-program runs (0: none). */
+  wholeProgramS?: number;
 }
+
+/** Seconds the whole program's runs aim to take by default (perfLab.wholeProgramTime, --whole-program-time). */
+export const DEFAULT_WHOLE_PROGRAM_S = 60;
 
 /** The one way a request is built: the language from the file, the targets from the choice, the defaults. */
 export function optimizeRequest(i: OptimizeInput): OptimizeRequest {
@@ -67,6 +75,7 @@ export function optimizeRequest(i: OptimizeInput): OptimizeRequest {
     ...(i.pythonPath && i.pythonPath !== 'python3' ? { pythonPath: i.pythonPath } : {}),
     ...(i.optIns && i.optIns.length > 0 && languageEntry(language).takesOptIns ? { optIns: i.optIns } : {}),
     willApply: i.willApply === true,
+    wholeProgramMs: Math.max(0, (i.wholeProgramS ?? DEFAULT_WHOLE_PROGRAM_S) * 1000),
   };
 }
 
@@ -87,7 +96,9 @@ export type OptimizeEvent =
   | { type: 'bench-progress'; message: string; remainingMs?: number }
   | { type: 'benchmarked'; bench: AnyBench }
   | { type: 'predicted'; checked: CheckedPrediction }
-  | { type: 'prediction-unavailable'; reason: string };
+  | { type: 'prediction-unavailable'; reason: string }
+  | { type: 'whole-program-start'; target: TargetId; budgetMs: number }
+  | { type: 'whole-program'; target: TargetId; result: WholeProgramResult };
 
 /** Where a target ended: not built (why), built but not proven, proven (not measured: nothing was), or measured. */
 export type TargetStatus = 'unavailable' | 'built' | 'proven' | 'benchmarked';
@@ -123,6 +134,8 @@ export type OptimizeOutcome =
       chosen?: TargetId;
       prediction?: CheckedPrediction;
       predictionError?: string;
+      /** The whole program before and after `chosen` (absent: not asked for, or nothing was proven). */
+      wholeProgram?: WholeProgramResult & { target: TargetId };
     };
 
 export interface OptimizeOptions {
@@ -247,5 +260,45 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
       emit({ type: 'prediction-unavailable', reason: predictionError });
     }
   }
-  return { ...done, bench, ...(best ? { best } : {}), chosen, ...(prediction ? { prediction } : {}), ...(predictionError ? { predictionError } : {}) };
+
+  // The whole program before and after the chosen rewrite: what the user will feel, which decides Apply.
+  let wholeProgram: (WholeProgramResult & { target: TargetId }) | undefined;
+  if (req.wholeProgramMs > 0) {
+    emit({ type: 'whole-program-start', target: chosen, budgetMs: req.wholeProgramMs });
+    const picked = proven.find((p) => p.target === chosen)!;
+    const command = await lang.programCommand();
+    const result: WholeProgramResult =
+      'unavailable' in command
+        ? { measured: false, reason: command.unavailable }
+        : await measureWholeProgram({
+            ...stage,
+            file,
+            source,
+            functionName,
+            command,
+            programArgs: req.programArgs,
+            plan: (trialFile) =>
+              languageEntry(language).planApply({
+                file: trialFile,
+                source,
+                functionName,
+                candidate: picked.candidate!,
+                proof: picked.proof!,
+                python: runtime.execPath,
+              }),
+            runTimeoutMs: req.timeoutMs,
+            budgetMs: req.wholeProgramMs,
+          });
+    wholeProgram = { ...result, target: chosen };
+    emit({ type: 'whole-program', target: chosen, result });
+  }
+  return {
+    ...done,
+    bench,
+    ...(best ? { best } : {}),
+    chosen,
+    ...(prediction ? { prediction } : {}),
+    ...(predictionError ? { predictionError } : {}),
+    ...(wholeProgram ? { wholeProgram } : {}),
+  };
 }

@@ -1,6 +1,8 @@
 // The optimize flow's results as text: the benchmark tables and the advice. The command line prints them; they live
 // with the flow so that no module needs the command-line entry to format a result.
 import { formatDuration, type BenchResult, type MultiBenchResult } from '../bench/bench';
+import { formatRatio, formatTimes, median, type RatioEstimate } from '../bench/stats';
+import type { WholeProgramResult } from '../bench/whole-program';
 import { bestTarget } from './optimize';
 
 /** A number with a fixed count of decimals and thousands separators (en-US). */
@@ -32,17 +34,17 @@ function variantsTable(variants: BenchResult['variants']): string {
   return formatTable(['Variant', 'Median', 'Mean', 'RME', 'SD', 'Samples'], rows, [false, true, true, true, true, true]);
 }
 
-/** A speedup as printed: `1.23×`. */
-function times(n: number): string {
-  return `${fixed(n, 2)}×`;
+/** A speedup with its interval as printed everywhere: `1.441× (95% CI 1.440×–1.443×)` (stats.ts formatRatio). */
+export function speedupText(r: RatioEstimate, also = ''): string {
+  const f = formatRatio(r);
+  return `${f.estimate} (${f.ci}${also})`;
 }
 
 /** The benchmark as a table, then the speedup, the verdict and the advice. */
 export function benchReport(r: BenchResult): string {
-  const [lo, hi] = r.speedup.ci95;
   return (
     variantsTable(r.variants) +
-    `\nSpeedup ${times(r.speedup.estimate)} (95% CI ${times(lo)}–${times(hi)}, ratio of medians): ${r.verdict}\n` +
+    `\nSpeedup ${speedupText(r.speedup, ', ratio of medians')}: ${r.verdict}\n` +
     `Recommendation: ${r.recommendation}\n` +
     `  call shape  ${r.callShape}\n` +
     `  note        ${r.note}\n`
@@ -56,12 +58,11 @@ export type TargetsTable = Pick<MultiBenchResult, 'variants' | 'callShape' | 'no
 
 /** The benchmark of several targets: one table, a speedup line per target, and the advice for the fastest. */
 export function multiBenchReport(r: TargetsTable, original = 'JavaScript'): string {
-  const lines = r.targets.map(
-    (t) =>
-      `Speedup ${t.name.padEnd(11)} ${times(t.speedup.estimate)} (95% CI ${times(t.speedup.ci95[0])}–${times(t.speedup.ci95[1])}, ratio of medians): ${t.verdict}`,
-  );
+  const lines = r.targets.map((t) => `Speedup ${t.name.padEnd(11)} ${speedupText(t.speedup, ', ratio of medians')}: ${t.verdict}`);
   const best = bestTarget(r);
-  const advice = best ? best.recommendation : `keep ${original}: ${r.targets.map((t) => `${t.name} ${t.verdict} (${times(t.speedup.estimate)})`).join(', ')}`;
+  const advice = best
+    ? best.recommendation
+    : `keep ${original}: ${r.targets.map((t) => `${t.name} ${t.verdict} (${formatTimes(t.speedup.estimate)})`).join(', ')}`;
   return variantsTable(r.variants) + `\n${lines.join('\n')}\n` + `Recommendation: ${advice}\n` + `  call shape  ${r.callShape}\n` + `  note        ${r.note}\n`;
 }
 
@@ -69,4 +70,17 @@ export function multiBenchReport(r: TargetsTable, original = 'JavaScript'): stri
 export function benchOf(multi: MultiBenchResult, target: MultiBenchResult['targets'][number]['target']): BenchResult {
   const t = multi.targets.find((x) => x.target === target) ?? multi.targets[0]!;
   return { ...multi, speedup: t.speedup, verdict: t.verdict, recommendation: t.recommendation };
+}
+
+/** The whole program before and after a rewrite, in a few lines: the speedup with its interval, the runs, what was said. */
+export function wholeProgramReport(w: WholeProgramResult, targetName: string): string {
+  if (!w.measured) return `Whole program: not measured (${w.reason})\n`;
+  const lines = [
+    `Whole program with ${targetName}: ${speedupText(w.speedup)}: ${w.verdict}` +
+      ` — ${formatDuration(median(w.before))} before, ${formatDuration(median(w.after))} after (medians of ${w.before.length} runs each, interleaved;` +
+      ` the first run with it took ${formatDuration(w.firstAfterMs)})`,
+    ...w.notes.map((n) => `  note  ${n}`),
+    ...(w.changed ? [`  CHANGED  ${w.changed}`] : []),
+  ];
+  return lines.join('\n') + '\n';
 }

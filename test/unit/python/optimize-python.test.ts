@@ -49,6 +49,9 @@ describe('perf-lab optimize file.py', () => {
       '--store',
       store,
       '--apply',
+      '--force',
+      '--whole-program-time',
+      '0',
       '--',
       '120',
     );
@@ -58,7 +61,7 @@ describe('perf-lab optimize file.py', () => {
     assert.match(r.stdout, /Proof \(Numba\): PROVEN — \d+ cases \(1 recorded, \d+ edge cases\), 0 mismatches/);
     assert.match(r.stdout, /^Python +\S+ (µs|ms|s)/m);
     assert.match(r.stdout, /^Numba +\S+ (ns|µs|ms)/m);
-    assert.match(r.stdout, /Speedup Numba +\d+\.\d\d× \(95% CI/);
+    assert.match(r.stdout, /Speedup Numba +[\d.,]+× \(95% CI/);
     assert.match(r.stdout, /Applied \(Numba\): pairwise_sum now calls its Numba version/);
     const module = pythonModuleName('pairwise.py', 'pairwise_sum', 'numba');
     assert.ok(existsSync(join(dir, `${module}.py`)) && existsSync(join(dir, `${module}_kernel.py`)));
@@ -114,7 +117,22 @@ describe('perf-lab optimize file.py', () => {
     );
     const expected = spawnSync(python, [file], { encoding: 'utf8' }).stdout;
     for (const fn of ['shift', 'rows']) {
-      const r = await perfLab('optimize', file, '--fn', fn, '--python', python, '--time', '0.2', '--store', store, '--apply');
+      const r = await perfLab(
+        'optimize',
+        file,
+        '--fn',
+        fn,
+        '--python',
+        python,
+        '--time',
+        '0.2',
+        '--store',
+        store,
+        '--apply',
+        '--force',
+        '--whole-program-time',
+        '0',
+      );
       assert.equal(r.code, 0, r.stderr + r.stdout);
       assert.match(r.stdout, /Proof \(Numba\): PROVEN/);
       assert.match(r.stdout, new RegExp(`Applied \\(Numba\\): ${fn} now calls`));
