@@ -78,6 +78,18 @@ export type AbiParam =
  */
 export type AbiResult = 'f64' | 'i32' | 'u32' | 'bool' | 'void';
 
+/**
+ * A file-level number the compiled code holds as a literal (`const SOLAR_MASS = 4 * Math.PI * Math.PI`), and its
+ * place in the list the `ready` function Apply writes returns (the kernel's constReads, in order). Before it first
+ * runs compiled code the loader checks that the program's binding holds this value: a `var` is undefined until its
+ * declaration has run, and an initialiser that ran while Math was replaced computed another value.
+ */
+export interface ConstantRead {
+  name: string;
+  index: number;
+  value: number;
+}
+
 /** What both loaders read. */
 interface KernelAbi {
   /** Name of the exported function (WebAssembly) or the property of the addon's exports that holds it (native). */
@@ -86,6 +98,8 @@ interface KernelAbi {
   result: AbiResult;
   /** Global bindings the source reads (`Math`, `Math.exp`, `Number`): checked on every call (see IrModule). */
   globals: string[];
+  /** File-level numbers held as literals, checked once through `ready` (absent: none). */
+  constants?: ConstantRead[];
 }
 
 /** The calling convention of a generated WebAssembly module: what its loader needs to marshal a call. */

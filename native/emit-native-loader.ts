@@ -75,6 +75,6 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     copied.add(v);
   });
   B.push(abi.result === 'void' ? '      return;' : '      return r;');
-  L.push(...emitBind(abi.params, abi.globals ?? [], 0x7fffffff, 'native addon unavailable', B, esm));
+  L.push(...emitBind(abi.params, abi.globals ?? [], abi.constants ?? [], 0x7fffffff, 'native addon unavailable', B, esm));
   return L.join('\n') + '\n';
 }

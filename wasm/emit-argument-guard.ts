@@ -7,12 +7,19 @@
 // The loader never looks a built-in up while a call runs: what it uses (Object.getPrototypeOf, the typed-array
 // getters, set, subarray, util.types.isProxy) is captured once when it loads, so a program that replaces one
 // later changes nothing the loader relies on.
-import { GLOBAL_CONSTANTS, type AbiParam, type ArrayKind } from '../extension/abi';
+import { GLOBAL_CONSTANTS, type AbiParam, type ArrayKind, type ConstantRead } from '../extension/abi';
 
 /** The guard: module-level declarations (before `bind`) and the checks (inside `fast: { … }`). */
 export interface ArgumentGuard {
   decls: string[];
   lines: string[];
+}
+
+/** A test, in the loader, that `x` is not exactly the number `v` (NaN is NaN, -0 is not +0); no built-in is called. */
+function differsFrom(x: string, v: number): string {
+  if (Number.isNaN(v)) return `${x} === ${x}`;
+  if (v === 0) return `${x} !== 0 || 1 / ${x} !== ${Object.is(v, -0) ? '-Infinity' : 'Infinity'}`;
+  return `${x} !== ${numberLiteral(v)}`;
 }
 
 /** A JavaScript literal that reads back as exactly `v`. */
@@ -204,11 +211,13 @@ export function emitGlobalsGuard(globals: readonly string[], pad: string): Argum
  * `p0…pN` that counts the call, runs the checks and `body` (indented inside `fast: { … }`, returning on success)
  * and otherwise records `why` (starting as `unavailable`) and calls the original; then the module's exports.
  * `ready`, when given, throws until every module binding the compiled code reads is initialised (a const read
- * before its declaration ran); once it has returned it is not called again.
+ * before its declaration ran), and returns their values, in which each of `constants` must hold the number the
+ * compiled code was built with (a var is undefined until then); once it has passed it is not called again.
  */
 export function emitBind(
   params: readonly AbiParam[],
   globals: readonly string[],
+  constants: readonly ConstantRead[],
   maxLength: number,
   unavailable: string,
   body: readonly string[],
@@ -225,7 +234,14 @@ export function emitBind(
   L.push(`    let why = '${unavailable}';`);
   L.push('    fast: if (exported !== null) {');
   L.push('      if ($intrinsicProblem !== null) { why = $intrinsicProblem; break fast; }');
-  L.push("      if (!initialised) { try { ready(); initialised = true; } catch (e) { why = 'a binding it reads is not initialised yet'; break fast; } }");
+  // Until it has passed once: the bindings exist (ready does not throw) and the numbers hold their values.
+  const differs = constants.map((c) => differsFrom(`v[${c.index}]`, c.value)).join(' || ');
+  const check = constants.length
+    ? ` if (${differs}) { why = 'a file-level number it reads does not hold its value yet (${constants.map((c) => c.name).join(', ')})'; break fast; }`
+    : '';
+  L.push(
+    `      if (!initialised) { let v; try { v = ready(); } catch (e) { why = 'a binding it reads is not initialised yet'; break fast; }${check} initialised = true; }`,
+  );
   L.push(...env.lines);
   L.push(...guard.lines);
   L.push(...body);

@@ -155,7 +155,7 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
     default:
       B.push('      return r;');
   }
-  L.push(...emitBind(abi.params, abi.globals ?? [], 0x3fffffff, 'WebAssembly unavailable', B, esm));
+  L.push(...emitBind(abi.params, abi.globals ?? [], abi.constants ?? [], 0x3fffffff, 'WebAssembly unavailable', B, esm));
   return L.join('\n') + '\n';
 }
 

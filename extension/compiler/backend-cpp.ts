@@ -52,6 +52,7 @@ export function emitCppKernel(source: IrModule, id: string, opts: { threads?: bo
     hostMath: [...host].sort(),
     mayBail,
     globals: ir.globals ?? [],
+    ...(ir.constants?.length ? { constants: ir.constants } : {}),
   };
   lines.push(glue(entry, abi, safeWhen));
   lines.push(`}  // namespace ${id}`);

@@ -43,6 +43,7 @@ export async function compileWasm(source: IrModule): Promise<WasmArtifact> {
       result: entry.result,
       imports: [...gen.importModules].sort() as ('Math' | 'js')[],
       globals: ir.globals ?? [],
+      ...(ir.constants?.length ? { constants: ir.constants } : {}),
     };
     return { wasm: out.wasm, wat: out.wat, abi, flags: out.flags };
   } finally {

@@ -61,14 +61,11 @@ export interface Kernel {
   ir: IrModule;
   /** Functions of the same file it calls (compiled with it). */
   callees: string[];
-  /** Top-level consts it reads (numbers and functions), which are unreadable until their declarations run. */
-  constReads?: string[];
   /**
-   * The file-level numbers among constReads that the compiled code holds as literals, with those values: until its
-   * declaration has run a `var` is undefined, and an initialiser that ran while Math was replaced gave another value,
-   * so the loader compares them once before it first runs compiled code.
+   * Top-level bindings it reads (functions, and numbers it holds as literals: IrModule.constants), which hold nothing
+   * until their declarations run; Apply's `ready` function returns them in this order.
    */
-  constValues?: { name: string; value: number }[];
+  constReads?: string[];
 }
 
 export type FrontendResult = { ok: true; kernel: Kernel } | { ok: false; refusal: Refusal };
@@ -106,16 +103,16 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
     const entry = file.lower(functionName, types, true);
     const functions = file.reachable(entry.name);
     markWritten(functions);
+    const constReads = [...file.constReads].filter((c) => c !== functionName).sort();
+    const constants = constReads.flatMap((name, index) => (file.constants.has(name) ? [{ name, index, value: file.constants.get(name)!.value }] : []));
     const kernel: Kernel = {
       name: functionName,
       fileName,
       line: sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1,
-      ir: { entry: entry.name, functions, globals: [...file.globals].sort() },
+      ir: { entry: entry.name, functions, globals: [...file.globals].sort(), ...(constants.length ? { constants } : {}) },
       callees: [...new Set(functions.filter((f) => f !== entry).map((f) => f.name.replace(/\$\d+$/, '')))],
-      constReads: [...file.constReads].filter((c) => c !== functionName).sort(),
+      constReads,
     };
-    const folded = [...file.constReads].filter((c) => file.constants.has(c)).sort();
-    if (folded.length) kernel.constValues = folded.map((name) => ({ name, value: file.constants.get(name)!.value }));
     return { ok: true, kernel };
   } catch (e) {
     if (e instanceof RefusalError) return { ok: false, refusal: e.refusal };
@@ -139,7 +136,7 @@ function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: Fr
     const recorded = given?.[i];
     const name = typeof recorded === 'string' ? recorded : annotatedType(ts, p);
     if (!name) {
-      if (recorded) throw file.refuse(p, `${p.name.getText()} was called with ${recorded.passed}: ${recorded.why}`);
+      if (typeof recorded === 'object') throw file.refuse(p, `${p.name.getText()} was called with ${recorded.passed}: ${recorded.why}`);
       throw file.refuse(p, 'the parameter has no type: annotate it (number, boolean, Float64Array, number[], …) or record the arguments by profiling');
     }
     return valueTypeOf(name, speculateInt32(ts, fn, p));
@@ -232,11 +229,16 @@ function onlySteps(ts: Ts, fn: TS.Node, name: string): boolean {
 
 function isForCounter(ts: Ts, cond: TS.BinaryExpression, counter: string): boolean {
   const parent = cond.parent;
-  return !!parent && ts.isForStatement(parent) && parent.condition === cond && !!parent.initializer && declaresName(ts, parent.initializer, counter);
+  return !!parent && ts.isForStatement(parent) && parent.condition === cond && !!parent.initializer && initialisesName(ts, parent.initializer, counter);
 }
 
-function declaresName(ts: Ts, init: TS.ForInitializer, name: string): boolean {
-  return ts.isVariableDeclarationList(init) && init.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name);
+/** Whether a for loop's initialiser gives `name` its starting value: `let i = 0`, `var i = 0`, or `i = 0` (maybe in a comma list). */
+function initialisesName(ts: Ts, init: TS.ForInitializer, name: string): boolean {
+  if (ts.isVariableDeclarationList(init)) return init.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name);
+  const e = unwrap(ts, init);
+  if (!ts.isBinaryExpression(e)) return false;
+  if (e.operatorToken.kind === ts.SyntaxKind.CommaToken) return initialisesName(ts, e.left, name) || initialisesName(ts, e.right, name);
+  return e.operatorToken.kind === ts.SyntaxKind.EqualsToken && isName(ts, e.left, name);
 }
 
 function isRelational(ts: Ts, k: TS.SyntaxKind): boolean {
@@ -384,6 +386,8 @@ class FileLowering {
     const ts = this.ts;
     const decl = this.moduleScope.declarations(name)[0];
     if (!decl || !ts.isVariableDeclaration(decl)) return undefined;
+    const twice = this.declaredTwice(name);
+    if (twice) return twice;
     const line = this.lineOf(decl);
     const write = this.moduleScope.writes(name)[0];
     const init = decl.initializer && unwrap(ts, decl.initializer);
@@ -398,7 +402,14 @@ class FileLowering {
     return `${name} (line ${line}) is not a number fixed when the file loads (only number literals, Math and Number constants and arithmetic on them are folded in): pass it as an argument`;
   }
 
-  private lineOf(node: TS.Node): number {
+  /** Why a name declared more than once at module scope cannot be inlined; undefined when it is declared once. */
+  private declaredTwice(name: string): string | undefined {
+    const decls = this.moduleScope.declarations(name);
+    if (decls.length < 2) return undefined;
+    return `${name} is declared ${decls.length} times in this file (lines ${decls.map((d) => this.lineOf(d)).join(', ')}); the compiled code could not follow which one is in force`;
+  }
+
+  lineOf(node: TS.Node): number {
     return this.sf.getLineAndCharacterOfPosition(node.getStart(this.sf)).line + 1;
   }
 
@@ -432,12 +443,8 @@ class FileLowering {
    */
   useBinding(name: string, site: TS.Node): void {
     const decls = this.moduleScope.declarations(name);
-    if (decls.length > 1) {
-      throw this.refuse(
-        site,
-        `${name} is declared ${decls.length} times in this file (lines ${decls.map((d) => this.lineOf(d)).join(', ')}); the compiled code could not follow which one is in force`,
-      );
-    }
+    const twice = this.declaredTwice(name);
+    if (twice) throw this.refuse(site, twice);
     const write = this.moduleScope.writes(name)[0];
     if (write) {
       throw this.refuse(site, `${name} is assigned at line ${this.lineOf(write)}; the compiled code would keep using the one it was compiled with`);
@@ -620,6 +627,7 @@ class FunctionLowering {
     let body: Stmt[];
     if (!node.body) throw this.refuse(node, 'the function has no body');
     if (ts.isBlock(node.body)) {
+      this.hoistVars(node.body);
       body = this.block(node.body.statements);
       if (this.result !== undefined && this.result !== 'void' && this.canComplete(node.body.statements)) {
         throw this.refuse(node.name ?? node, 'some paths reach the end without returning a value (JavaScript would return undefined)');
@@ -644,6 +652,48 @@ class FunctionLowering {
     return this.scopes[this.scopes.length - 1]!;
   }
 
+  /**
+   * `var` declarations anywhere in the body name one variable of the whole function, from its start (a parameter's
+   * name stays the parameter). It is undefined until assigned, which the compiled code cannot hold: a read that
+   * some path reaches before any assignment is refused (definite-assignment.ts).
+   */
+  private hoistVars(body: TS.Block): void {
+    const ts = this.ts;
+    const vars = new Map<string, TS.Node>();
+    const lexical = new Map<string, TS.Node>();
+    const visit = (n: TS.Node): void => {
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+      if (ts.isVariableDeclarationList(n)) {
+        const var_ = declarationKeyword(ts, n) === 'var';
+        for (const d of n.declarations) if (ts.isIdentifier(d.name) && !(var_ ? vars : lexical).has(d.name.text)) (var_ ? vars : lexical).set(d.name.text, d);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(body);
+    const unassigned = new Set<string>();
+    for (const [name, decl] of vars) {
+      const clash = lexical.get(name);
+      if (clash)
+        throw this.refuse(
+          clash,
+          `${name} is declared with var (line ${this.file.lineOf(decl)}) and again with let or const in the same function; give one of them another name`,
+        );
+      if (this.scope().has(name)) continue; // a parameter
+      const local = this.locals.length;
+      this.locals.push({ name, type: 'i32' });
+      this.collected[local] = undefined;
+      this.scope().set(name, { kind: 'local', local });
+      unassigned.add(name);
+    }
+    const read = unassigned.size ? firstUnassignedRead(ts, body, unassigned) : undefined;
+    if (read) {
+      throw this.refuse(
+        read,
+        `${read.text} is read where it may not have been assigned yet (a var is undefined until then, which compiled code does not hold); give it a value before the first read on every path`,
+      );
+    }
+  }
+
   private declare(name: string, initType: ScalarType): number {
     const local = this.locals.length;
     this.locals.push({ name, type: initType });
@@ -652,8 +702,9 @@ class FunctionLowering {
     return local;
   }
 
+  /** A var never assigned yet holds no type (it is never read: hoistVars); it is typed int32 until it is. */
   private localType(local: number): ScalarType {
-    return this.assumed[local] ?? this.collected[local]!;
+    return this.assumed[local] ?? this.collected[local] ?? 'i32';
   }
 
   private lookup(name: string): Binding | undefined {
@@ -666,8 +717,8 @@ class FunctionLowering {
 
   /** Records a value assigned to a local; bool and number never mix. */
   private assign(local: number, value: Expr, node: TS.Node): Stmt {
-    const prev = this.collected[local]!;
-    const t = join(prev, value.type as ScalarType);
+    const prev = this.collected[local];
+    const t = prev === undefined ? (value.type as ScalarType) : join(prev, value.type as ScalarType);
     if (!t) throw this.refuse(node, 'a variable holds both booleans and numbers');
     this.collected[local] = t;
     return { kind: 'set', local, value: this.convert(value, this.localType(local), node) };
@@ -774,10 +825,12 @@ class FunctionLowering {
 
   private varList(list: TS.VariableDeclarationList): Stmt[] {
     const ts = this.ts;
-    if (!(list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) throw this.refuse(list, 'var is not compiled; use let or const');
+    const isVar = declarationKeyword(ts, list) === 'var';
     const out: Stmt[] = [];
     for (const d of list.declarations) {
       if (!ts.isIdentifier(d.name)) throw this.refuse(d, 'destructuring is not compiled');
+      // A var without a value only declares what hoistVars already made; `let x;` would hold undefined.
+      if (!d.initializer && isVar) continue;
       if (!d.initializer) throw this.refuse(d, 'a variable without an initial value is not compiled; give it one');
       const init = unwrap(ts, d.initializer);
       if (ts.isIdentifier(init) && this.lookup(init.text)?.kind === 'array') {
@@ -785,6 +838,13 @@ class FunctionLowering {
       }
       const value = this.expr(d.initializer);
       if (value.type === 'void') throw this.refuse(d.initializer, 'the called function returns nothing');
+      if (isVar) {
+        // The function's variable (hoistVars), or the parameter of that name.
+        const b = this.lookup(d.name.text);
+        if (b?.kind !== 'local') throw this.refuse(d, 'assigning to an array parameter is not compiled');
+        out.push(this.assign(b.local, value, d));
+        continue;
+      }
       const local = this.declare(d.name.text, value.type as ScalarType);
       out.push(this.assign(local, value, d));
       if (list.flags & ts.NodeFlags.Const) this.constLocals.add(local);
@@ -814,14 +874,15 @@ class FunctionLowering {
   }
 
   /**
-   * `for (let i = a; i < n; i++)` with an int32 `i` and an int32 `n` (or `i > n; i--`): the update runs
+   * `for (let i = a; i < n; i++)` (or `var i = a`, or `i = a` for a variable declared before) with an int32 `i` and
+   * an int32 `n` (or `i > n; i--`): the update runs
    * only after the condition held, so `i` stays within int32 and the counter is compiled as int32.
    */
   private counterLoop(s: TS.ForStatement, ctx: LoopContext): void {
     const ts = this.ts;
-    if (!s.initializer || !s.condition || !s.incrementor || !ts.isVariableDeclarationList(s.initializer)) return;
+    if (!s.initializer || !s.condition || !s.incrementor) return;
     const init = s.initializer;
-    this.counterFrom([unwrap(ts, s.condition)], s.incrementor, (name) => declaresName(ts, init, name) && !assignsName(ts, s.statement, name), ctx);
+    this.counterFrom([unwrap(ts, s.condition)], s.incrementor, (name) => initialisesName(ts, init, name) && !assignsName(ts, s.statement, name), ctx);
   }
 
   /**
@@ -966,7 +1027,7 @@ class FunctionLowering {
     target = unwrap(ts, target);
     if (ts.isIdentifier(target)) {
       const b = this.lookup(target.text);
-      if (!b) throw this.refuse(target, `'${target.text}' is not a local variable or parameter of the function`);
+      if (!b) throw this.refuse(target, this.file.moduleBindingRefusal(target.text) ?? `'${target.text}' is not a local variable or parameter of the function`);
       if (b.kind === 'array') throw this.refuse(target, 'assigning to an array parameter is not compiled');
       this.checkNotConst(target, b.local);
       const local = b.local;

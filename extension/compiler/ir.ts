@@ -3,7 +3,7 @@
 // (JavaScript's where they differ from a machine's), so a backend never has to guess: `i32.from_f64` is ECMAScript
 // ToInt32, `js.mod` is JavaScript's `%` on doubles. Python has its own IR (ir-py.ts).
 
-import type { ArrayKind } from '../abi';
+import type { ArrayKind, ConstantRead } from '../abi';
 
 /** A number as the kernel holds it: a double, or a value proven to be a signed / unsigned 32-bit integer. */
 export type NumType = 'f64' | 'i32' | 'u32';
@@ -197,4 +197,6 @@ export interface IrModule {
    * check on every call are still the built-in ones the code was compiled with.
    */
   globals?: string[];
+  /** File-level numbers the functions hold as literals (module-constants.ts), which the loaders check once. */
+  constants?: ConstantRead[];
 }

@@ -94,3 +94,97 @@ test('a variable that is both bool and number is refused at its assignment', asy
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.refusal.line, 1);
 });
+
+/** The refusal's reason, failing when the function compiles. */
+async function refusalOf(source: string, name: string, params?: Parameters<typeof lowerJs>[4]): Promise<string> {
+  const r = await lower(source, name, params);
+  assert.equal(r.ok, false, `${name} should be refused`);
+  return r.ok ? '' : formatRefusal(r.refusal);
+}
+
+test('var is one variable of the whole function: declared at the top, again in a second loop, read after its loop', async () => {
+  const text = await ir(
+    'function f(a: Float64Array): number { var i, s = 0; for (i = 0; i < a.length; i++) s += a[i]!; for (var i = 0; i < 3; i++) s += i; return s + i; }',
+    'f',
+  );
+  assert.match(text, /\$\d:i: i32/, 'the counter stays int32 in both loops');
+  assert.equal((text.match(/:i: /g) ?? []).length, 1, 'one local for both declarations');
+  assert.match(await ir('function g(a: Float64Array): number { for (var k = 0; k < a.length; k++) if (a[k]! > 1) break; return k; }', 'g'), /return \$\d:k/);
+});
+
+test('a var assigned before its declaration, in both branches, or in a do-while body is read after', async () => {
+  await ir('function f(a: number): number { t = a * 2; var t; return t; }', 'f');
+  await ir('function f(a: number): number { if (a > 0) { var t = 1; } else { t = 2; } return t; }', 'f');
+  await ir('function f(a: number): number { var t; do { t = a; a--; } while (a > 0); return t; }', 'f');
+  await ir('function f(a: number): number { var t; if (a > 0) return 0; else t = 3; return t; }', 'f');
+  await ir('function f(a: number): number { var r; for (var i = 0; i < a; i++) { if (i > 2) { r = i; break; } r = 0; } return 1; }', 'f');
+});
+
+test('a var some path reads before it is assigned is refused at that read (it would be undefined)', async () => {
+  const cases: [string, RegExp][] = [
+    ['function f(a: number): number { var t; if (a > 0) t = 1; return t; }', /line 1:\d+: t — t is read where it may not have been assigned yet/],
+    ['function f(a: number): number { var s = 0, prev; for (var i = 0; i < a; i++) { if (i > 0) s += prev; prev = i; } return s; }', /prev is read/],
+    ['function f(a: number): number { var x = x + 1; return x; }', /x is read/],
+    ['function f(a: number): number { var t; while (a > 0) { t = a; a--; } return t; }', /t is read/],
+    ['function f(a: number): number { var t; for (;;) { if (a > 1) break; t = 1; } return t; }', /t is read/],
+  ];
+  for (const [src, re] of cases) assert.match(await refusalOf(src, 'f'), re);
+});
+
+test('var redeclaring a parameter is the parameter; var beside let of the same name is refused', async () => {
+  assert.match(await ir('function f(a: number): number { var a; var b = a + 1; return b; }', 'f'), /return/);
+  assert.match(
+    await refusalOf('function f(a: number): number { var x = a; { let x = 2; a += x; } return x; }', 'f'),
+    /declared with var \(line 1\) and again with let/,
+  );
+});
+
+test('file-level numbers are folded in: const and never-assigned var/let, arithmetic on literals, Math constants, earlier constants', async () => {
+  const src = [
+    'var PI = Math.PI;',
+    'const SOLAR_MASS = 4 * PI * PI;',
+    'var DAYS_PER_YEAR = 365.24;',
+    'let HALF = 1 / 2, MASK = (1 << 8) - 1, ROOT = Math.sqrt(2);',
+    'function f(x: number): number { return x * SOLAR_MASS + DAYS_PER_YEAR - HALF + MASK + ROOT; }',
+  ].join('\n');
+  const r = await lower(src, 'f');
+  assert.ok(r.ok, r.ok ? '' : formatRefusal(r.refusal));
+  if (!r.ok) return;
+  const text = printIr(r.kernel.ir);
+  assert.match(text, new RegExp(`f64:${String(4 * Math.PI * Math.PI).replace('.', '\\.')}`));
+  assert.match(text, /f64:365\.24/);
+  assert.deepEqual(r.kernel.constReads, ['DAYS_PER_YEAR', 'HALF', 'MASK', 'ROOT', 'SOLAR_MASS']);
+  assert.deepEqual(r.kernel.ir.constants, [
+    { name: 'DAYS_PER_YEAR', index: 0, value: 365.24 },
+    { name: 'HALF', index: 1, value: 0.5 },
+    { name: 'MASK', index: 2, value: 255 },
+    { name: 'ROOT', index: 3, value: Math.SQRT2 },
+    { name: 'SOLAR_MASS', index: 4, value: 4 * Math.PI * Math.PI },
+  ]);
+});
+
+test('file-level names that are not fixed numbers are refused, naming the binding and its line', async () => {
+  const f = 'function f(x: number): number { return x * K; }';
+  assert.match(await refusalOf(`var K = 2;\n${f}\nK = 3;`, 'f'), /K is a variable of the file \(line 1\) that the program assigns \(line 3\)/);
+  assert.match(await refusalOf(`const K = Math.sin(1);\n${f}`, 'f'), /K \(line 1\) is not a number fixed when the file loads/);
+  assert.match(await refusalOf(`const K = 2 ** 0.5;\n${f}`, 'f'), /K \(line 1\) is not a number fixed/);
+  assert.match(await refusalOf(`var K = J * 2;\nvar J = 3;\n${f}`, 'f'), /K \(line 1\) is not a number fixed/, 'J is not initialised yet when K is');
+  assert.match(await refusalOf(`var K = 1;\nvar K = 2;\n${f}`, 'f'), /K is declared 2 times/);
+  const table = 'const W = new Float64Array([0.25, 0.5, 0.25]);\nfunction g(a: Float64Array, i: number): number { return a[i]! * W[i]!; }';
+  assert.match(await refusalOf(table, 'g'), /line 2:\d+: W — W is a table declared at the top of the file \(line 1\); module-level arrays are not passed/);
+  assert.match(
+    await refusalOf('let n = 0;\nfunction h(): number { return n; }\nn++;', 'h'),
+    /n is a variable of the file \(line 1\) that the program assigns \(line 3\)/,
+  );
+});
+
+test('recorded arguments the compiler does not take are named in the refusal, not blamed on a missing type', async () => {
+  const src = 'function advance(dt, bodies) { return dt; }';
+  const unusable = { passed: 'an array of arrays', why: 'arrays of arrays are not compiled yet' };
+  assert.match(
+    await refusalOf(src, 'advance', { params: ['number', unusable] }),
+    /bodies — bodies was called with an array of arrays: arrays of arrays are not compiled yet/,
+  );
+  // An annotation still gives the type.
+  assert.ok((await lower('function g(dt, /** @type {number} */ k) { return dt * k; }', 'g', { params: ['number', unusable] })).ok);
+});

@@ -150,6 +150,33 @@ console.log(early, f(2), f(7));
 `,
 };
 
+const VAR_BEFORE_INIT: Case = {
+  name: 'varearly',
+  fn: 'f',
+  params: ['number'],
+  source: `function f(x) { return x * SCALE + OFFSET; }
+var early = f(2);
+var SCALE = 3;
+var between = f(2);
+var OFFSET = 0.5;
+console.log(early, between, f(2), f(7));
+`,
+};
+
+const MATH_REPLACED_AT_INIT: Case = {
+  name: 'mathinit',
+  fn: 'f',
+  params: ['number'],
+  source: `const realSqrt = Math.sqrt;
+Math.sqrt = (v) => v;
+const ROOT2 = Math.sqrt(2);
+Math.sqrt = realSqrt;
+const HALF_ROOT2 = ROOT2 / 2;
+function f(x) { return x * HALF_ROOT2; }
+console.log(f(3), f(0.25));
+`,
+};
+
 const BUILTINS_PATCHED: Case = {
   name: 'builtins',
   fn: 'total',
@@ -168,14 +195,14 @@ console.log(JSON.stringify(r), calls, total([4, 5]));
 };
 
 describe('programs that test what the compiled code assumes print the same after the rewrite', () => {
-  for (const c of [FROZEN, GETTERS, TYPED_PROXY, MATH_REPLACED, POW_REPLACED_FIRST, TDZ, BUILTINS_PATCHED]) {
+  for (const c of [FROZEN, GETTERS, TYPED_PROXY, MATH_REPLACED, POW_REPLACED_FIRST, TDZ, VAR_BEFORE_INIT, MATH_REPLACED_AT_INIT, BUILTINS_PATCHED]) {
     it(`${c.name} (WebAssembly)`, async () => {
       const r = await applyAndCompare(c, 'wasm');
       assert.match(r.source, /\$wasm/, 'the function was rewritten');
       assert.equal(r.after, r.before);
     });
   }
-  for (const c of [FROZEN, GETTERS, MATH_REPLACED]) {
+  for (const c of [FROZEN, GETTERS, MATH_REPLACED, VAR_BEFORE_INIT]) {
     it(`${c.name} (native)`, async () => {
       const r = await applyAndCompare(c, 'native');
       assert.match(r.source, /\$native/, 'the function was rewritten');
