@@ -77,10 +77,49 @@ def header(mode):
     }
 
 
+# ---- Function names ----------------------------------------------------------------------------------------------
+
+
+def shown_name(qualname):
+    """A qualified name as every profile shows it: a method `Class.method`, a nested function `outer/inner`
+    (Python's `outer.<locals>.inner`), a lambda in a function `outer/<lambda>`."""
+    return qualname.replace(".<locals>.", "/")
+
+
+def code_qualname(code, index=None):
+    """The shown name of a code object: its co_qualname (Python 3.11+), else found by compiling its file with `index`
+    (given for the user's files only: a profile of numpy's import touches hundreds of library files), else its name."""
+    qual = getattr(code, "co_qualname", None)
+    if qual:
+        return shown_name(qual)
+    if index is not None and not code.co_filename.startswith("<"):
+        return index.qualname(code.co_name, os.path.abspath(code.co_filename), code.co_firstlineno)
+    return code.co_name
+
+
+_library_dirs = None
+
+
+def is_library_file(path):
+    """Whether a file belongs to the standard library or an installed package (not the user's code)."""
+    global _library_dirs
+    if _library_dirs is None:
+        import sysconfig
+
+        dirs = set()
+        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+            d = sysconfig.get_paths().get(key)
+            if d:
+                dirs.add(os.path.join(os.path.abspath(d), ""))
+        _library_dirs = tuple(dirs)
+    return path.startswith(_library_dirs) or os.sep + "site-packages" + os.sep in path
+
+
 # ---- cProfile / pstats -------------------------------------------------------------------------------------------
 
 
-def pstats_frame(frames, key):
+def pstats_frame(frames, key, names=None):
+    """The frame of a pstats key; `names` gives the shown (qualified) name of a Python function's key."""
     file, line, name = key
     if file == "~" or (file.startswith("<") and line == 0):
         # Built-ins: "<built-in method builtins.sum>", "<method 'append' of 'list' objects>".
@@ -89,62 +128,82 @@ def pstats_frame(frames, key):
             label = label[len("<built-in method "):-1]
         return frames.frame(label, "", 0, "native")
     path = os.path.abspath(file) if not file.startswith("<") else file
-    return frames.frame(name, path, line, "python" if not file.startswith("<") else "runtime")
+    shown = names(key) if names is not None else name
+    return frames.frame(shown, path, line, "python" if not file.startswith("<") else "runtime")
 
 
-def convert_stats(stats, mode, skip_files=()):
+def convert_stats(stats, mode, skip_files=(), names=None):
     """Turns pstats' function table (with callers per function) into frames, an approximate call tree and exact counts.
 
     pstats keeps, per function, its own time, its cumulative time, and the time of each caller -> callee edge,
     but no full stacks. The call tree is expanded from the roots the way gprof2dot and snakeviz do: a function
     reached along a path gets the share of its callee edges in proportion to the time that path spent in it.
+
+    The roots are the functions that received calls no recorded caller made (the script's top level, a thread's
+    target, whatever started a pstats file's run), with the time of those calls: a real program's call graph often
+    has no function without callers at all (importing a module runs its top level through the same exec() that
+    `python -m cProfile` starts the script with, which closes a cycle through every import). Own time the expansion
+    could not place on a path is kept at the top level, so that the profile always holds every function's own time.
+    `names` gives the shown name of a Python function's key (see pstats_frame).
     """
     frames = Frames()
     skip = set(skip_files)
-    # Calls the helper itself made (the exec() that started the script, the profiler's own methods) are left out.
+    # Calls the helper itself made (the profiler's own methods, writing the profile) are left out.
     table = {
         k: v
         for k, v in stats.items()
         if k[0] not in skip and not is_profiler_method(k) and not (v[4] and all(c[0] in skip for c in v[4]))
-        and not (skip and not v[4] and is_exec(k))
     }
     callees = {k: [] for k in table}
+    roots = []
     for callee, (cc, nc, tt, ct, callers) in table.items():
+        inside_calls = 0
+        inside_time = 0.0
         for caller, edge in callers.items():
-            if caller in table and caller != callee:
-                callees[caller].append((callee, edge[3]))
-    roots = [k for k, v in table.items() if not any(c in table and c != k for c in v[4])]
-    # The exec() that started the script is the profiler's doing, not the program's.
+            if caller in table:
+                # An edge is (calls, primitive calls, own time, cumulative time), unlike a function's (cc, nc, …).
+                inside_calls += edge[0]
+                if caller != callee:
+                    callees[caller].append((callee, edge[3]))
+                    inside_time += edge[3]
+        if nc > inside_calls:
+            roots.append((callee, max(0.0, ct - inside_time)))
+    # exec() at the top (a pstats file of `python -m cProfile script.py`) is the profiler's doing, not the program's.
     expanded_roots = []
-    for r in roots:
+    for r, total in roots:
         if is_exec(r):
-            expanded_roots.extend((c, t) for c, t in callees[r])
+            ct = table[r][3]
+            share = total / ct if ct > 0 else 0.0
+            expanded_roots.extend((c, t * share) for c, t in callees[r])
         else:
-            expanded_roots.append((r, table[r][3]))
+            expanded_roots.append((r, total))
     samples = []
+    placed_self = []
+    placed = {}
     nodes = [0]
     truncated = [False]
+    # Paths that would carry less than this are not expanded (the call graph of an import of numpy has more paths
+    # than a flame graph can draw); their own time is kept at the top level below.
+    smallest = 1e-4 * sum(t for _, t in expanded_roots)
 
     def expand(key, total, parent, on_path, depth):
         cc, nc, tt, ct, _ = table[key]
         share = total / ct if ct > 0 else 0.0
-        s = frames.stack(pstats_frame(frames, key), parent)
+        s = frames.stack(pstats_frame(frames, key, names), parent)
         nodes[0] += 1
         self_time = tt * share
         if self_time > 0:
-            samples.append([s, self_time * 1000.0])
+            placed_self.append((s, key, self_time))
+            placed[key] = placed.get(key, 0.0) + self_time
         if depth > 400 or nodes[0] > MAX_TREE_NODES:
             truncated[0] = True
-            rest = max(0.0, total - self_time)
-            if rest > 0:
-                samples.append([s, rest * 1000.0])
             return
         on_path.add(key)
         for callee, edge_ct in sorted(callees[key], key=lambda e: -e[1]):
             if callee in on_path:
                 continue
             part = edge_ct * share
-            if part > 0:
+            if part > smallest:
                 expand(callee, part, s, on_path, depth + 1)
         on_path.discard(key)
 
@@ -156,10 +215,23 @@ def convert_stats(stats, mode, skip_files=()):
                 expand(key, total, -1, set(), 0)
     finally:
         sys.setrecursionlimit(old_limit)
+    # Recursion through several callers (imports that import) makes the edges into a function add up to more than
+    # its own cumulative time, so the paths could give it more own time than it had: its paths share its exact own
+    # time. Own time no path carried (cycles the expansion cut, paths too small to draw, calls whose callers were
+    # not recorded) is kept at the top level under the function's name: every function's own time is in the
+    # profile, exactly, wherever the tree could put it.
+    for s, key, self_time in placed_self:
+        tt = table[key][2]
+        scale = tt / placed[key] if placed[key] > tt else 1.0
+        samples.append([s, self_time * scale * 1000.0])
+    all_own = sum(v[2] for v in table.values())
+    unplaced = 0.0
+    for key in sorted(table, key=lambda k: -table[k][2]):
+        rest = table[key][2] - min(table[key][2], placed.get(key, 0.0))
+        if rest > 1e-7:
+            samples.append([frames.stack(pstats_frame(frames, key, names), -1), rest * 1000.0])
+            unplaced += rest
 
-    functions = []
-    for key, (cc, nc, tt, ct, _) in table.items():
-        functions.append({"frame": pstats_frame(frames, key), "calls": nc, "primitiveCalls": cc, "selfMs": tt * 1000.0, "totalMs": ct * 1000.0})
     notes = [
         "cProfile counts every call exactly but keeps only caller -> callee edges, not whole stacks: the flame graph's "
         "paths are rebuilt from those edges (as gprof2dot and snakeviz do), so a function called from several places "
@@ -167,7 +239,16 @@ def convert_stats(stats, mode, skip_files=()):
         "cProfile records no lines, so there is no line heat in this mode (use the sampling profiler for it)."
     ]
     if truncated[0]:
-        notes.append("The call graph has too many paths to expand fully; the deepest paths are folded into their callers.")
+        notes.append("The call graph has too many paths to expand fully; the deepest paths are not drawn.")
+    if unplaced > 0.01 * all_own:
+        notes.append(
+            f"{unplaced * 1000.0:.1f} ms of the functions' own time ({100.0 * unplaced / all_own:.0f} %) is on no call path "
+            "the flame graph draws (paths too small to draw, or recursion through several callers, as in imports): "
+            "it is shown at the top level under each function's name."
+        )
+    functions = []
+    for key, (cc, nc, tt, ct, _) in table.items():
+        functions.append({"frame": pstats_frame(frames, key, names), "calls": nc, "primitiveCalls": cc, "selfMs": tt * 1000.0, "totalMs": ct * 1000.0})
     doc = header(mode)
     doc.update({"unit": "ms", "frames": frames.frames, "stacks": frames.stacks, "samples": samples, "lines": [], "functions": functions, "notes": notes})
     return doc
@@ -204,21 +285,45 @@ class Session:
         self.lock = threading.Lock()
         self.written = False
         self.started = time.perf_counter()
+        self.cpu_started = time.process_time()
         self.profiler = None
+        self.thread_profilers = []
         self.sampler = None
         self.main_thread_id = threading.get_ident()
 
     def start(self):
+        self.cpu_started = time.process_time()
+        self.started = time.perf_counter()
         if self.mode == "none":
             return
         if self.mode == "cprofile":
             import cProfile
 
             self.profiler = cProfile.Profile()
+            # cProfile sees only the thread that enabled it (before Python 3.12): every thread the script starts
+            # gets a profiler of its own, merged at the end.
+            threading.setprofile(self.profile_thread)
             self.profiler.enable()
         else:
             self.sampler = Sampler(self.main_thread_id, self.interval_us)
             self.sampler.start()
+
+    def profile_thread(self, frame, event, arg):
+        """threading's profile hook, called once as a thread starts: hands the thread over to a cProfile of its own."""
+        import cProfile
+
+        sys.setprofile(None)
+        profiler = cProfile.Profile()
+        try:
+            # Python 3.12+ has one profiler for all threads (sys.monitoring), which already sees this one.
+            profiler.enable()
+        except ValueError:
+            return
+        with self.lock:
+            if self.written:
+                profiler.disable()
+                return
+            self.thread_profilers.append(profiler)
 
     def finish(self, stopped, status=0):
         """Stops profiling and writes the profile; only the first call writes. Safe from any thread."""
@@ -234,13 +339,51 @@ class Session:
             if self.profiler is not None:
                 # disable() also closes the calls still in progress, so a stopped run keeps their time.
                 self.profiler.disable()
-                self.profiler.create_stats()
-                doc = convert_stats(self.profiler.stats, "cprofile", skip_files=(HELPER_FILE,))
+                cpu_ms = (time.process_time() - self.cpu_started) * 1000.0
+                threading.setprofile(None)
+                stats, names = profiler_stats([self.profiler] + self.thread_profilers)
+                doc = convert_stats(stats, "cprofile", skip_files=(HELPER_FILE,), names=names)
             else:
                 doc = self.sampler.stop_and_collect()
+                cpu_ms = (time.process_time() - self.cpu_started) * 1000.0
             doc["durationMs"] = duration_ms
+            # The process's CPU time while the script ran (all its threads), against which the runner checks that
+            # the profile holds the run.
+            doc["cpuMs"] = cpu_ms
             doc["stopped"] = stopped
             write_json(self.out, doc)
+
+
+def profiler_stats(profilers):
+    """The pstats table of one or more cProfile profilers (one per thread) merged, and the shown names of its keys."""
+    import cProfile
+
+    stats = {}
+    qualnames = {}
+    index = CodeIndex()
+    for profiler in profilers:
+        if profiler is not profilers[0]:
+            try:
+                profiler.disable()
+            except Exception:
+                pass
+        for entry in profiler.getstats():
+            if not isinstance(entry.code, str):
+                key = cProfile.label(entry.code)
+                if key not in qualnames:
+                    qualnames[key] = code_qualname(entry.code, None if is_library_file(os.path.abspath(entry.code.co_filename)) else index)
+        profiler.create_stats()
+        for key, (cc, nc, tt, ct, callers) in profiler.stats.items():
+            have = stats.get(key)
+            if have is None:
+                stats[key] = (cc, nc, tt, ct, dict(callers))
+                continue
+            merged = dict(have[4])
+            for caller, edge in callers.items():
+                prev = merged.get(caller)
+                merged[caller] = edge if prev is None else tuple(a + b for a, b in zip(prev, edge))
+            stats[key] = (have[0] + cc, have[1] + nc, have[2] + tt, have[3] + ct, merged)
+    return stats, lambda key: qualnames.get(key, key[2])
 
 
 class Sampler(threading.Thread):
@@ -257,6 +400,7 @@ class Sampler(threading.Thread):
         self.done = threading.Event()
         self.t0 = time.perf_counter()
         self.code_frames = {}
+        self.index = CodeIndex()
 
     def frame_of(self, code):
         i = self.code_frames.get(code)
@@ -264,7 +408,8 @@ class Sampler(threading.Thread):
             file = code.co_filename
             path = os.path.abspath(file) if not file.startswith("<") else file
             kind = "python" if not file.startswith("<") else "runtime"
-            i = self.frames.frame(code.co_name, path, code.co_firstlineno, kind)
+            name = code_qualname(code, None if kind != "python" or is_library_file(path) else self.index)
+            i = self.frames.frame(name, path, code.co_firstlineno, kind)
             self.code_frames[code] = i
         return i
 
@@ -325,13 +470,15 @@ class Sampler(threading.Thread):
 
 
 class CodeIndex:
-    """Finds the function a (name, file, line) of a sample belongs to, by compiling the file: py-spy names frames by
-    their current line, the profile model by their function's first line (as cProfile and the sampler do)."""
+    """The functions of a source file, found by compiling it: py-spy names frames by their current line, the profile
+    model by their function's first line (as cProfile and the sampler do); and before Python 3.11, code objects do
+    not know their qualified name (co_qualname), which the nesting of code objects in the file gives."""
 
     def __init__(self):
         self.files = {}
 
     def functions(self, file):
+        """(name, first line, lines, shown qualified name) of each function in the file; none when it cannot be read."""
         found = self.files.get(file)
         if found is None:
             found = []
@@ -340,11 +487,21 @@ class CodeIndex:
                     code = compile(f.read(), file, "exec", dont_inherit=True)
             except (OSError, SyntaxError, ValueError):
                 code = None
-            todo = [code] if code is not None else []
+            # (code object, qualified name of its parent, whether the parent is a function)
+            todo = [(code, None, False)] if code is not None else []
             while todo:
-                c = todo.pop()
-                found.append((c.co_name, c.co_firstlineno, code_lines(c)))
-                todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+                c, parent, in_function = todo.pop()
+                if parent is None:
+                    qual = c.co_name
+                elif hasattr(c, "co_qualname"):
+                    qual = c.co_qualname
+                else:
+                    qual = (parent + (".<locals>." if in_function else ".") if parent else "") + c.co_name
+                found.append((c.co_name, c.co_firstlineno, code_lines(c), shown_name(qual)))
+                # Module and class bodies are not functions (no CO_NEWLOCALS): what they define is named after them.
+                is_function = bool(c.co_flags & 0x2)
+                prefix = "" if parent is None else qual
+                todo.extend((k, prefix, is_function) for k in c.co_consts if isinstance(k, types.CodeType))
             self.files[file] = found
         return found
 
@@ -352,15 +509,24 @@ class CodeIndex:
         best = None
         # py-spy names methods Class.method; code objects know only the method's name.
         name = name.rsplit(".", 1)[-1]
-        for co_name, first, lines in self.functions(file):
+        for co_name, first, lines, _ in self.functions(file):
             if co_name == name and (line in lines or line == first) and (best is None or first > best):
                 best = first
         if best is None:
             # The file changed since the run: the nearest function of that name that starts above the line.
-            for co_name, first, _ in self.functions(file):
+            for co_name, first, _, _ in self.functions(file):
                 if co_name == name and first <= line and (best is None or first > best):
                     best = first
         return line if best is None else best
+
+    def qualname(self, name, file, first):
+        """The shown qualified name of the function `name` that starts at line `first` of `file`; `name` itself
+        (as shown) when the file does not have it."""
+        bare = name.rsplit(".", 1)[-1]
+        for co_name, line, _, qual in self.functions(file):
+            if co_name == bare and line == first:
+                return qual
+        return shown_name(name)
 
 
 def code_lines(code):
@@ -390,7 +556,8 @@ def convert_speedscope(data, interval_us, version):
             mapped.append((name, file, line, "runtime" if file else "native", line))
         else:
             path = os.path.abspath(file)
-            mapped.append((name, path, index.first_line(name, path, line), "python", line))
+            first = index.first_line(name, path, line)
+            mapped.append((index.qualname(name, path, first), path, first, "python", line))
     samples = []
     lines = {}
     t = 0.0
@@ -471,6 +638,14 @@ def watch_control(session, fd):
     threading.Thread(target=loop, name="perf-lab-control", daemon=True).start()
 
 
+def wait_for_threads():
+    """Joins the threads that are not daemons, as Python does when the main module ends (threading._shutdown)."""
+    me = threading.current_thread()
+    for t in threading.enumerate():
+        if t is not me and not t.daemon and t.is_alive():
+            t.join()
+
+
 def run_script(mode, interval_us, out, script, args):
     script = os.path.abspath(script)
     with open(script, "rb") as f:
@@ -482,6 +657,11 @@ def run_script(mode, interval_us, out, script, args):
     main.__file__ = script
     main.__builtins__ = __builtins__
     sys.modules["__main__"] = main
+    # The script's top level runs as a function called from here, not through exec(): exec() is also how every
+    # import runs a module's top level, and a profile that started at exec() found no start once the script
+    # imported a module (every call in a cycle through exec). A code object without CO_NEWLOCALS runs with its
+    # globals as its locals, exactly as exec(code, main.__dict__) would.
+    script_main = types.FunctionType(code, main.__dict__, "<module>")
 
     if mode == "sampling":
         # The sampler thread needs the GIL to look; a shorter switch interval lets it look on time.
@@ -501,22 +681,34 @@ def run_script(mode, interval_us, out, script, args):
         pass
 
     status = 0
+    failure = None
     session.start()
     try:
-        exec(code, main.__dict__)
+        script_main()
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         if e.code is not None and not isinstance(e.code, int):
-            print(e.code, file=sys.stderr)
+            failure = e.code
     except BaseException as e:
         status = 1
+        failure = e
+    finally:
+        # The threads the script left running are waited for here, as the interpreter would before it exits, so
+        # that their calls are in the profile; then the profile is written, before the traceback is printed (which
+        # is not the script's time).
+        try:
+            wait_for_threads()
+        except BaseException:
+            pass
+        session.finish(stopped=False, status=status)
+    if isinstance(failure, BaseException):
         # The traceback starts at the script, not in this helper.
-        tb = e.__traceback__
+        tb = failure.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename == HELPER_FILE:
             tb = tb.tb_next
-        traceback.print_exception(type(e), e, tb)
-    finally:
-        session.finish(stopped=False, status=status)
+        traceback.print_exception(type(failure), failure, tb)
+    elif failure is not None:
+        print(failure, file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     return status

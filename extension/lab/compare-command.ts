@@ -3,6 +3,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { totalWeight } from '../profile/aggregate';
 import { change, describeChange, diffProfiles, toDiffGraphData, type LineMaps } from '../profile/diff';
 import { lineMapFromTexts } from '../profile/line-map';
 import type { Profile } from '../profile/model';
@@ -96,6 +97,13 @@ export async function compareAfterApplyCommand(deps: CompareDeps, arg: unknown):
   const latest = deps.store.latest;
   // Profile File reported its own failure or cancel; there is nothing to compare with.
   if (!latest || latest === previous) return;
+  if (latest.short || totalWeight(latest.profile) === 0) {
+    // A profile that missed the run would show every function as gone (−100 %): no comparison is claimed from it.
+    void vscode.window.showInformationMessage(
+      `Perf Lab: ${a.functionName} now runs as ${a.target} (Undo in the editor reverts it). The new profile holds too little of the run to compare with the one before; profile with the sampler to see where the time goes now.`,
+    );
+    return;
+  }
   try {
     const diff = await compare(
       deps,

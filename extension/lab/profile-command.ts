@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { toFlameGraphData } from '../profile/flame-data';
 import { exportCpuProfile } from '../profile/importers/cpuprofile';
+import { totalWeight } from '../profile/aggregate';
 import { profileNodeFile, runSummary } from '../profile/node-runner';
-import { profilePythonFile, type PythonProfiler } from '../profile/python-runner';
+import { profilePythonFile, shortProfileWarning, type PythonProfiler } from '../profile/python-runner';
 import { reportFailure, workspaceTrusted } from './command-helpers';
 import type { FlameViews } from './flame-panel';
 import type { Log } from './log';
@@ -24,8 +25,11 @@ function targetUri(arg: unknown): vscode.Uri | undefined {
   return vscode.window.activeTextEditor?.document.uri;
 }
 
-/** Runs `Perf Lab: Profile File` on a file. */
-export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown): Promise<void> {
+/** The button that profiles a Python file again with the sampler after cProfile missed most of the run. */
+export const PROFILE_WITH_SAMPLING = 'Profile with Sampling';
+
+/** Runs `Perf Lab: Profile File` on a file; `pythonProfiler` overrides perfLab.pythonProfiler for this run. */
+export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown, pythonProfiler?: PythonProfiler): Promise<void> {
   const { log } = deps;
   const trusted = await workspaceTrusted(
     'Perf Lab did not profile this file: profiling runs its code, and this folder is not trusted. Trust the folder (Manage Workspace Trust) if you trust its code, then profile again.',
@@ -71,7 +75,7 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown)
             return await profilePythonFile({
               ...common,
               pythonPath: python.path,
-              mode: cfg.get<PythonProfiler>('pythonProfiler', 'cprofile'),
+              mode: pythonProfiler ?? cfg.get<PythonProfiler>('pythonProfiler', 'cprofile'),
               // The sampler runs inside the interpreter and competes for the GIL: no finer than 1 ms.
               samplingIntervalUs: Math.max(1000, cfg.get<number>('samplingInterval', 100)),
             });
@@ -92,16 +96,28 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown)
         }
       },
     );
+    const short = result.coverage?.short === true;
+    if (short) {
+      // cProfile missed most of the run: said with a button that profiles with the sampler; an empty profile is not
+      // shown, nor kept as the latest (a comparison after Apply would read it as every function gone).
+      for (const w of result.warnings) log.warn(w);
+      void vscode.window.showWarningMessage(`Perf Lab: ${shortProfileWarning(result.coverage!)}`, PROFILE_WITH_SAMPLING).then(async (pick) => {
+        if (pick === PROFILE_WITH_SAMPLING) await profileFileCommand(deps, uri, 'sampling');
+      });
+      if (totalWeight(result.profile) === 0) return;
+    }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const saved = path.join(deps.storage.fsPath, 'profiles', `${name}-${stamp}.cpuprofile`);
     await mkdir(path.dirname(saved), { recursive: true });
     await writeFile(saved, JSON.stringify(exportCpuProfile(result.profile)));
     log.info(`profile saved to ${saved}`);
     const title = `Profile: ${name}`;
-    deps.store.set(result.profile, title, saved);
+    deps.store.set(result.profile, title, saved, short);
     deps.views.show(toFlameGraphData(result.profile, { title, notes: result.notes, warnings: result.warnings, run: runSummary(result.run), source: saved }));
-    for (const w of result.warnings) log.warn(w);
-    if (result.warnings.length > 0) void vscode.window.showWarningMessage(`Perf Lab: ${result.warnings[0]}`);
+    if (!short) {
+      for (const w of result.warnings) log.warn(w);
+      if (result.warnings.length > 0) void vscode.window.showWarningMessage(`Perf Lab: ${result.warnings[0]}`);
+    }
   } catch (e) {
     reportFailure(log, e);
   }

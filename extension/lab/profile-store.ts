@@ -9,6 +9,14 @@ export interface FileHeat {
   lines: Map<number, number>;
 }
 
+/** The latest profile, where it was saved, and whether it missed most of its run. */
+export interface StoredProfile {
+  profile: Profile;
+  source?: string;
+  title: string;
+  short?: boolean;
+}
+
 /** Holds the most recent profile; CodeLens and line heat read it and listen for changes. */
 export class ProfileStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -17,11 +25,11 @@ export class ProfileStore implements vscode.Disposable {
   private byFile = new Map<string, FileHeat>();
   private total = 0;
   private unitName: 'ms' | 'samples' = 'ms';
-  private current: { profile: Profile; source?: string; title: string } | undefined;
+  private current: StoredProfile | undefined;
 
-  /** Replaces the stored profile. */
-  set(profile: Profile, title: string, source?: string): void {
-    this.current = { profile, title, ...(source ? { source } : {}) };
+  /** Replaces the stored profile; `short` when it holds far less than the run's CPU time (see ProfileCoverage). */
+  set(profile: Profile, title: string, source?: string, short = false): void {
+    this.current = { profile, title, ...(source ? { source } : {}), ...(short ? { short } : {}) };
     this.total = totalWeight(profile);
     this.unitName = profile.unit;
     const byFile = new Map<string, FileHeat>();
@@ -56,7 +64,7 @@ export class ProfileStore implements vscode.Disposable {
   }
 
   /** The stored profile, if any. */
-  get latest(): { profile: Profile; source?: string; title: string } | undefined {
+  get latest(): StoredProfile | undefined {
     return this.current;
   }
 

@@ -71,6 +71,18 @@ export interface ProfileResult {
   notes: string[];
   /** What went wrong but still left a profile. */
   warnings: string[];
+  /** How much of the run's CPU time the profile holds, where the runner measures it (Python's cProfile). */
+  coverage?: ProfileCoverage;
+}
+
+/** A profile's timed calls against the CPU time of the run they come from. */
+export interface ProfileCoverage {
+  /** Milliseconds of calls the profile holds. */
+  profiledMs: number;
+  /** The process's CPU time while the program ran, all its threads together. */
+  cpuMs: number;
+  /** The profile holds far less than the run's CPU time: it misses most of what the program did. */
+  short: boolean;
 }
 
 /** The fields of a run the panel shows. */

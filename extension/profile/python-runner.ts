@@ -10,7 +10,8 @@ import { noProgress } from '../progress';
 import { pythonScript } from '../python-script';
 import { parsePythonProfile, type PythonProfile } from './importers/python';
 import { ProfileFormatError } from './model';
-import type { ProfileRequest, ProfileResult } from './node-runner';
+import { totalWeight } from './aggregate';
+import type { ProfileCoverage, ProfileRequest, ProfileResult } from './node-runner';
 import { CONTROL_FD_ENV } from './preload/control';
 import { cancelCheck, firstLines, profiledRunInfo, profiledRunWarnings, programFolder, runProfiled, stoppedWithoutProfile } from './run-child';
 
@@ -216,7 +217,11 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
     const { profile } = parsed;
     const notes = [...parsed.notes];
     if (pySpy && profile.durationMs === undefined) profile.durationMs = durationMs;
-    if (profile.sampleStack.length === 0) {
+    const warnings = profiledRunWarnings(info, stderrHead, timeoutMs, 'what was recorded');
+    const coverage =
+      !pySpy && mode === 'cprofile' && parsed.cpuMs !== undefined ? profileCoverage(totalWeight(profile), parsed.cpuMs, profile.durationMs) : undefined;
+    if (coverage?.short) warnings.push(shortProfileWarning(coverage));
+    else if (profile.sampleStack.length === 0) {
       notes.push(
         pySpy
           ? `The profile holds no samples: the program ended before py-spy took one (it samples every ${spyInterval} µs once attached, which takes a few tens of milliseconds). Give the program more work.`
@@ -225,10 +230,31 @@ export async function profilePythonFile(req: PythonProfileRequest): Promise<Prof
             : 'The profile holds no timed calls: the program ended before it called anything measurable.',
       );
     }
-    return { run: info, profile, notes, warnings: profiledRunWarnings(info, stderrHead, timeoutMs, 'what was recorded') };
+    return { run: info, profile, notes, warnings, ...(coverage ? { coverage } : {}) };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/** A cProfile profile that holds less than this share of its run is said to miss the run. */
+export const SHORT_PROFILE_SHARE = 0.5;
+/** Runs shorter than this (ms of CPU and of wall clock) are not judged: the interpreter's own start-up weighs too much. */
+const SHORT_PROFILE_MIN_MS = 50;
+
+/**
+ * The profile's timed calls against the run. cProfile times calls by the wall clock, so a profile that holds the run
+ * times at least its CPU time (more when the program waits), or at least its wall-clock time when native code ran on
+ * several cores at once (numpy's BLAS threads): far less than the smaller of the two means calls went unseen.
+ */
+export function profileCoverage(profiledMs: number, cpuMs: number, wallMs = Infinity): ProfileCoverage {
+  const run = Math.min(cpuMs, wallMs);
+  return { profiledMs, cpuMs, short: run >= SHORT_PROFILE_MIN_MS && profiledMs < SHORT_PROFILE_SHARE * run };
+}
+
+/** What a short profile misses, in words; the command line and the editor each add how to profile with the sampler. */
+export function shortProfileWarning(c: ProfileCoverage): string {
+  const share = c.cpuMs > 0 ? Math.round((100 * c.profiledMs) / c.cpuMs) : 0;
+  return `cProfile timed ${c.profiledMs.toFixed(1)} ms of calls, but the program used ${c.cpuMs.toFixed(1)} ms of CPU: the profile holds about ${share} % of the run, so it does not show where the time went. The sampling profiler reads the program's stacks instead of timing calls, and sees what cProfile missed.`;
 }
 
 /** The finest interval py-spy samples at (100 Hz): each sample costs py-spy itself about 0.4 ms of CPU. */

@@ -288,6 +288,36 @@ export function stoppedWithoutProfile(run: RunInfo, timeoutMs: number, lost: str
   return new PerfLabError(`${msg} Raise perfLab.timeout, or make the program end on its own.`);
 }
 
+/**
+ * The line of a failed program's stderr that says what went wrong: the exception its last traceback ends with
+ * (Python's last line, Node's `Error: …` above the stack), else its last line of its own.
+ */
+export function programErrorLine(stderr: string): string | undefined {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    // Node's stack lines and Python's traceback lines are indented; Node ends with its version and may print the
+    // error's own properties ({ code: … }).
+    .filter((l) => l !== '' && !/^\s/.test(l) && !/^Node\.js v\d/.test(l) && !/^[{}\]]/.test(l));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (/^(Uncaught )?([A-Za-z_$][\w$.]*)?(Error|Exception|Interrupt|Exit)\b/.test(lines[i]!)) return lines[i]!.slice(0, 400);
+  }
+  return lines.at(-1)?.slice(0, 400);
+}
+
+/**
+ * Why a profiled program failed, in a sentence without its full stop: its exit code or signal and its error line; undefined when it ended
+ * with status 0, or when a timeout or a cancel stopped it (that stop was asked for, and its warning says so).
+ */
+export function programFailure(run: RunInfo): string | undefined {
+  if (run.stoppedBy) return undefined;
+  const line = programErrorLine(run.stderrTail);
+  const said = line ? `: ${line}` : '';
+  if (run.signal) return `The program was ended by ${run.signal}${said}`;
+  if (run.exitCode === 0 || run.exitCode === null) return undefined;
+  return `The program failed with exit code ${run.exitCode}${said}`;
+}
+
 /** What went wrong in a run that still left a profile; `kept` says what the profile holds of a stopped run. */
 export function profiledRunWarnings(run: RunInfo, stderrHead: string, timeoutMs: number, kept: string): string[] {
   if (run.stoppedBy === 'timeout')

@@ -1,8 +1,9 @@
 // `perf-lab profile` and `optimize` given a program that cannot run: a Python syntax error, a folder, a named pipe.
-// One line that says what is wrong, never a traceback or a stack, and never a wait for ever on a pipe.
+// One line that says what is wrong, never a traceback or a stack, and never a wait for ever on a pipe. A profiled
+// program that fails: its error and exit code, and a non-zero exit status.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -50,6 +51,37 @@ describe('perf-lab on a program that cannot run', () => {
     assertOneLine(
       await perfLab('optimize', ts, '--fn', 'f', '--store', join(scratch, 'store')),
       /^perf-lab: broken\.ts line 2:\d+: '\)' expected\. The file has a syntax error/,
+    );
+  });
+
+  it(
+    'profile on a Python script that fails: its error and exit code, the profile kept, exit status 1',
+    { skip: hasPython ? false : 'python3 is not on PATH' },
+    async () => {
+      const out = join(scratch, 'fails.cpuprofile');
+      const r = await perfLab('profile', 'test/fixtures/profile-corpus/fails_import.py', '--out', out);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /run {7}[\d.]+ s, exit code 1\n/);
+      assert.match(r.stdout, /^Function +Location/m, 'the profile collected is shown');
+      assert.ok(existsSync(out), 'and written');
+      assert.match(
+        r.stderr,
+        /\nperf-lab: The program failed with exit code 1: ModuleNotFoundError: No module named 'perf_lab_corpus_missing_module' \(the profile above holds what it ran until then\)\n$/,
+      );
+      const ok = await perfLab('profile', 'test/fixtures/profile-corpus/exits_early.py');
+      assert.equal(ok.code, 0, 'sys.exit(0) is a success');
+    },
+  );
+
+  it('profile on a Node program that fails: its error and exit code, exit status 1', async () => {
+    const file = join(scratch, 'fails.js');
+    writeFileSync(file, 'let s = 0;\nfor (let i = 0; i < 1e6; i++) s += i;\nconsole.log(s);\nrequire("perf-lab-no-such-module");\n');
+    const r = await perfLab('profile', file);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /exit code 1\n/);
+    assert.match(
+      r.stderr,
+      /\nperf-lab: The program failed with exit code 1: Error: Cannot find module 'perf-lab-no-such-module' \(the profile above holds what it ran until then\)\n$/,
     );
   });
 

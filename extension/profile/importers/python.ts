@@ -17,6 +17,8 @@ interface PythonProfileDoc {
   functions?: { frame: number; calls: number; primitiveCalls: number; selfMs: number; totalMs: number }[];
   notes?: string[];
   durationMs?: number;
+  /** The process's CPU time while the script ran, all threads (a run of the helper; not in pstats files). */
+  cpuMs?: number;
   stopped?: boolean;
 }
 
@@ -30,6 +32,8 @@ export interface PythonProfile {
   intervalUs?: number;
   /** Whether the run was stopped (timeout or cancel) before the script ended. */
   stopped: boolean;
+  /** The process's CPU time while the script ran, all its threads together, when the helper measured it. */
+  cpuMs?: number;
   notes: string[];
 }
 
@@ -75,5 +79,6 @@ export function parsePythonProfile(text: string, source: string): PythonProfile 
   }
   const out: PythonProfile = { profile, mode: doc.mode, python: doc.python, executable: doc.executable, stopped: doc.stopped === true, notes: doc.notes ?? [] };
   if (doc.intervalUs !== undefined) out.intervalUs = doc.intervalUs;
+  if (typeof doc.cpuMs === 'number' && Number.isFinite(doc.cpuMs)) out.cpuMs = doc.cpuMs;
   return out;
 }
