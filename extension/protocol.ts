@@ -171,7 +171,11 @@ export interface BenchView {
   targets?: { name: VariantName; estimate: number; ci95: [number, number]; verdict: 'faster' | 'slower' | 'not significant' }[];
   /** The break-even model's predicted speedup of each compiled variant (`text`: `~1.6×`), shown beside its measured bar. */
   predicted?: Partial<Record<VariantName, PredictedView>>;
-  /** The break-even model's prediction, e.g. `native ~3×, WebAssembly ~1.6×`. */
+  /**
+   * The break-even model's prediction set against the measurement, one sentence that ends with what the measurement
+   * decides, e.g. `The break-even model predicted "keep JS: …"; the measurement shows WebAssembly is 1.44× faster (…):
+   * the model was wrong here, and the measurement decides: use WebAssembly.` (break-even.ts predictionStory).
+   */
   prediction?: string;
 }
 

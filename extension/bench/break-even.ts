@@ -26,6 +26,7 @@ import type { TargetId } from '../protocol';
 import { isReplayable, type Recording } from '../record/recording';
 import { jsTarget, targetsOfLanguage } from '../targets';
 import type { MultiBenchResult } from './bench';
+import { formatRatio, MARGINAL_SPEEDUP, type RatioEstimate, type Verdict } from './stats';
 
 /** What crossing each boundary costs, in nanoseconds, for one Node.js on one machine. */
 export interface BoundaryCosts {
@@ -301,9 +302,57 @@ export function predict(
     out.length === 0
       ? 'keep JS: no boundary cost could be measured'
       : cheapest >= 0.1 * jsNs
-        ? `keep JS: calls are too small (${ns(jsNs)} each)`
+        ? // Tiny calls are the cause only when they are tiny: a long call whose arrays cost more to copy says so.
+          jsNs < 1000
+          ? `keep JS: calls are too small (${ns(jsNs)} each)`
+          : `keep JS: crossing into compiled code (the call and copying its arrays) costs ${ns(cheapest)} of the ${ns(jsNs)} a call takes`
         : `keep JS: no gain predicted (${out.map((t) => `${name(t.target)} ${approx(t.speedup)}`).join(', ')})`;
   return { jsNs, targets: out, text };
+}
+
+/** One target as the benchmark measured it, for {@link predictionStory}. */
+export interface MeasuredTarget {
+  target: Target;
+  name: string;
+  speedup: RatioEstimate;
+  verdict: Verdict;
+}
+
+/**
+ * The prediction and the measurement as one story, in one sentence: the measurement decides, and a prediction that
+ * disagrees with it is said to be wrong. Both say "use a target" or "keep JavaScript": the model when it predicts a
+ * gain of at least {@link WORTHWHILE}, the measurement when a target is significantly faster by at least
+ * {@link MARGINAL_SPEEDUP} (the benchmark's own advice, stats.ts recommendation).
+ */
+export function predictionStory(prediction: Prediction, measured: readonly MeasuredTarget[]): { agrees: boolean; text: string } {
+  const shown = (m: MeasuredTarget) => {
+    const f = formatRatio(m.speedup);
+    return `${m.name} ${f.estimate} (${f.ci}${m.verdict === 'not significant' ? ', not significant' : ''})`;
+  };
+  const best = [...measured]
+    .filter((m) => m.verdict === 'faster' && m.speedup.estimate >= MARGINAL_SPEEDUP)
+    .sort((a, b) => b.speedup.estimate - a.speedup.estimate)[0];
+  const said = `The break-even model predicted ${prediction.pick ? prediction.text : `"${prediction.text}"`}`;
+  const all = measured.map(shown).join(', ');
+  if (!best) {
+    return prediction.pick
+      ? {
+          agrees: false,
+          text: `${said}; the measurement shows no worthwhile gain (${all}): the model was wrong here, and the measurement decides: keep JavaScript.`,
+        }
+      : { agrees: true, text: `${said}, and the measurement agrees: no worthwhile gain (${all}): keep JavaScript.` };
+  }
+  const faster = `${best.name} is ${formatRatio(best.speedup).estimate} faster (${formatRatio(best.speedup).ci})`;
+  if (!prediction.pick)
+    return { agrees: false, text: `${said}; the measurement shows ${faster}: the model was wrong here, and the measurement decides: use ${best.name}.` };
+  if (prediction.pick !== best.target) {
+    const picked = measured.find((m) => m.target === prediction.pick);
+    return {
+      agrees: false,
+      text: `${said}; the measurement shows ${faster}${picked ? `, ${shown(picked)}` : ''}: the model ranked the targets wrong here, and the measurement decides: use ${best.name}.`,
+    };
+  }
+  return { agrees: true, text: `${said}, and the measurement agrees: ${faster}.` };
 }
 
 /** The model's error over kept pairs: median and mean of |predicted/measured − 1|, per target and in all. */
@@ -445,6 +494,8 @@ export interface CheckedPrediction {
   pairs: PredictionPair[];
   /** Every kept pair, these included (for the model's error). */
   all: PredictionPair[];
+  /** The prediction set against this benchmark's measurement, in one sentence ({@link predictionStory}). */
+  story: { agrees: boolean; text: string };
 }
 
 /**
@@ -487,5 +538,9 @@ export async function checkPrediction(
       });
   }
   const all = await savePairs(o.store, pairs);
-  return { costs, prediction, pairs, all };
+  const story = predictionStory(
+    prediction,
+    o.bench.targets.map((t) => ({ target: t.target, name: t.name, speedup: t.speedup, verdict: t.verdict })),
+  );
+  return { costs, prediction, pairs, all, story };
 }

@@ -2,7 +2,8 @@
 // the boundary costs already measured for the user's Node, the function's recorded calls (their count and array
 // sizes) and its time in the latest profile. Nothing is measured or run here beyond asking Node its version once;
 // without cached costs or a recording there is no advice and the lens stays as it is.
-import { approx, cachedBoundaryCosts, loadPairs, predict, type ArrayShape, type Prediction } from '../bench/break-even';
+import { approx, cachedBoundaryCosts, loadPairs, predict, WORTHWHILE, type ArrayShape, type Prediction } from '../bench/break-even';
+import { formatRatio, formatTimes, MARGINAL_SPEEDUP } from '../bench/stats';
 import type { Target } from '../compiler/compile';
 import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import { isReplayable, type Recording } from '../record/recording';
@@ -54,22 +55,23 @@ export function lensAdvice(p: Prediction, calls: number): LensAdvice {
 }
 
 /** The speedup as the lens prints a measurement. */
-function measuredTimes(x: number): string {
-  return `${x.toFixed(x < 10 ? 2 : 1)}×`;
-}
+const measuredTimes = (x: number) => formatTimes(x);
 
 /**
  * The lens after a benchmark: the fastest target that measured faster (or keep JS), the model's prediction beside
- * the measurement. `e.g. native 2.31× measured · predicted ~3×`.
+ * the measurement. `e.g. native 2.31× measured · predicted ~3×`. The measurement decides: a prediction on the other
+ * side of it (a gain predicted, none measured, or the reverse) is marked wrong.
  */
 export function measuredLensAdvice(views: readonly TargetView[], original: 'JavaScript' | 'Python' = 'JavaScript'): LensAdvice | undefined {
   const measured = views.filter((v) => v.measured);
   if (measured.length === 0) return undefined;
-  const predicted = (v: TargetView) => (v.predicted ? ` · predicted ${v.predicted.text}` : '');
+  const gained = (v: TargetView) => v.measured!.verdict === 'faster' && v.measured!.estimate >= MARGINAL_SPEEDUP;
+  const wrong = (v: TargetView) => !!v.predicted && v.predicted.speedup >= WORTHWHILE !== gained(v);
+  const predicted = (v: TargetView) => (v.predicted ? ` · predicted ${v.predicted.text}${wrong(v) ? ' (the model was wrong)' : ''}` : '');
   const best = measured.filter((v) => v.canApply && v.measured!.verdict === 'faster').sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0];
   const all = measured.map(
     (v) =>
-      `${v.name} ${measuredTimes(v.measured!.estimate)} (95% CI ${measuredTimes(v.measured!.ci95[0])}–${measuredTimes(v.measured!.ci95[1])}, ${v.measured!.verdict}${v.predicted ? `; predicted ${v.predicted.text}` : ''})`,
+      `${v.name} ${formatRatio(v.measured!).estimate} (${formatRatio(v.measured!).ci}, ${v.measured!.verdict}${v.predicted ? `; predicted ${v.predicted.text}${wrong(v) ? ', wrongly' : ''}` : ''})`,
   );
   const tooltip = `Measured by the last Optimize run against ${original}: ${all.join(', ')}. The Before/After panel has the details and Apply.`;
   if (best) return { title: `${best.name} ${measuredTimes(best.measured!.estimate)} measured${predicted(best)}`, tooltip };

@@ -124,9 +124,7 @@ function logEvents(log: Log, name: string): (e: OptimizeEvent) => void {
         for (const t of e.bench.targets) log.info(`${name} ${t.name}: ${t.recommendation}`);
         return;
       case 'predicted':
-        log.info(
-          `break-even model for ${name}: predicted ${e.checked.prediction.text}; measured ${e.checked.pairs.map((p) => `${TARGET_NAMES[p.target].name} ${p.measured.toFixed(2)}×`).join(', ')}`,
-        );
+        log.info(`break-even model for ${name}: ${e.checked.story.text}`);
         return;
       case 'prediction-unavailable':
         log.warn(`the break-even model could not predict ${name}: ${e.reason}`);
@@ -194,7 +192,8 @@ function showJs(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, source
   const multi = outcome.bench as MultiBenchResult | undefined;
   const predicted: Partial<Record<TargetId, number>> = {};
   for (const p of outcome.prediction?.prediction.targets ?? []) predicted[p.target] = p.speedup;
-  const prediction = outcome.prediction?.prediction.text;
+  // The prediction as the measurement judges it, one sentence (break-even.ts predictionStory), as the command line prints it.
+  const prediction = outcome.prediction?.story.text;
   const targets = targetViews(name, outcomes, multi, predicted);
   const chosen = outcomes.find((o) => o.target === outcome.chosen) ?? outcomes.find((o) => o.proof) ?? outcomes[0]!;
   const proof = chosen.proof as Proof | undefined;
@@ -224,7 +223,7 @@ function showJs(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, source
       canApply: proof.ok,
       applyNote: applyNote(proof, result),
       ...(outcomes.some((o) => o.target === 'native') ? { optIns: optInChoices(optIns) } : {}),
-      ...(side ? { targets, recommendation: `${sideBySideAdvice(targets)}${prediction ? ` (the break-even model predicted ${prediction})` : ''}` } : {}),
+      ...(side ? { targets, recommendation: `${sideBySideAdvice(targets)}${prediction ? `. ${prediction}` : ''}` } : {}),
     },
   });
 }

@@ -9,6 +9,7 @@ import { show } from '../prove/compare';
 import type { Proof } from '../prove/prove';
 import type { PythonProof } from '../prove/prove-python';
 import { approx } from '../bench/break-even';
+import { formatTimes } from '../bench/stats';
 import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
 import { bestTarget } from '../optimize/optimize';
 export { unusableRecordedArgument } from '../optimize/recorded-arguments';
@@ -102,7 +103,10 @@ function predictedView(speedup: number): PredictedView {
   return { speedup, text: approx(speedup) };
 }
 
-/** The benchmark as the panel shows it; `predicted`: the break-even model's speedup per target, shown beside its bar. */
+/**
+ * The benchmark as the panel shows it; `prediction`: the break-even model's prediction set against the measurement
+ * (break-even.ts predictionStory); `predicted`: its speedup per target, shown beside its bar.
+ */
 export function benchView(r: BenchResult, multi?: MultiBenchResult, prediction?: string, predicted?: Partial<Record<TargetId, number>>): BenchView {
   const targets =
     multi && multi.targets.length > 1
@@ -213,7 +217,7 @@ export function sideBySideAdvice(views: readonly TargetView[], original = 'JavaS
   const best = views.filter((v) => v.canApply && v.measured?.verdict === 'faster').sort((a, b) => b.measured!.estimate - a.measured!.estimate)[0];
   if (best) return best.measured!.recommendation;
   const why = views.map((v) =>
-    v.measured ? `${v.name} ${v.measured.verdict} (${v.measured.estimate.toFixed(2)}×)` : `${v.name} ${v.refusal ?? 'not measured'}`,
+    v.measured ? `${v.name} ${v.measured.verdict} (${formatTimes(v.measured.estimate)})` : `${v.name} ${v.refusal ?? 'not measured'}`,
   );
   return `keep ${original}: ${why.join(', ')}`;
 }

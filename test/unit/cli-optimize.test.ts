@@ -83,7 +83,10 @@ describe('perf-lab optimize', () => {
     assert.match(r.stdout, /WebAssembly predicted ~[\d.]+×, measured [\d.,]+×/);
     assert.match(r.stdout, /native {6}predicted ~[\d.]+×, measured [\d.,]+×/);
     // The prediction and the measurement as one story, the measurement deciding.
-    assert.match(r.stdout, /outcome {4}The break-even model predicted .+(, and the measurement agrees: |; the measurement shows .+: the model (was wrong|ranked the targets wrong) here, and the measurement decides: )/);
+    assert.match(
+      r.stdout,
+      /outcome {4}The break-even model predicted .+(, and the measurement agrees: |; the measurement shows .+: the model (was wrong|ranked the targets wrong) here, and the measurement decides: )/,
+    );
     assert.match(r.stdout, /model error {2}median \d+%/);
     const pairs = JSON.parse(readFileSync(join(store, 'break-even', 'pairs.json'), 'utf8')) as { target: string }[];
     assert.deepEqual(

@@ -12,6 +12,7 @@ import {
   type VariantName,
   type VariantView,
 } from '../../extension/protocol';
+import { formatRatio, formatTimes } from '../../extension/bench/stats';
 import { el } from '../dom';
 import pageCss from './before-after.css';
 
@@ -46,7 +47,18 @@ function sci(x: number): string {
 }
 
 function times(x: number): string {
-  return `${x.toFixed(x < 10 ? 2 : 1)}×`;
+  return formatTimes(x);
+}
+
+/** The upper end of an interval: an unbounded one (a variant with one sample) arrives from JSON as null. */
+function upper(ci95: readonly number[]): number {
+  return Number.isFinite(ci95[1]) ? ci95[1]! : Infinity;
+}
+
+/** A ratio with its interval as printed everywhere (stats.ts formatRatio): `1.441× (95% CI 1.440×–1.443×)`. */
+function withInterval(estimate: number, ci95: readonly number[]): string {
+  const f = formatRatio({ estimate, ci95: [ci95[0] ?? 0, upper(ci95)] });
+  return `${f.estimate} (${f.ci})`;
 }
 
 /** The verdict in plain words, with what to do. */
@@ -223,8 +235,8 @@ function benchSection(b: BenchView, compiled: string): HTMLElement {
   sp.dataset.lo = String(b.speedup.ci95[0]);
   sp.dataset.hi = String(b.speedup.ci95[1]);
   sp.dataset.verdict = b.verdict;
-  const [lo, hi] = b.speedup.ci95;
-  sp.append(el('strong', undefined, `Speedup ${times(b.speedup.estimate)}`), ` (95% CI ${times(lo)}–${times(hi)}): `);
+  const f = formatRatio({ estimate: b.speedup.estimate, ci95: [b.speedup.ci95[0], upper(b.speedup.ci95)] });
+  sp.append(el('strong', undefined, `Speedup ${f.estimate}`), ` (${f.ci}): `);
   const words = el('span', 'verdict', verdictWords(b, compiled));
   words.id = 'verdict';
   sp.append(words);
@@ -233,18 +245,15 @@ function benchSection(b: BenchView, compiled: string): HTMLElement {
     const list = el('ul', 'targets');
     list.id = 'targets';
     for (const t of b.targets) {
-      const li = el(
-        'li',
-        `speedup ${t.verdict.replace(' ', '-')}`,
-        `${t.name}: ${times(t.estimate)} (95% CI ${times(t.ci95[0])}–${times(t.ci95[1])}), ${t.verdict}`,
-      );
+      const li = el('li', `speedup ${t.verdict.replace(' ', '-')}`, `${t.name}: ${withInterval(t.estimate, t.ci95)}, ${t.verdict}`);
       li.dataset.target = t.name;
       list.append(li);
     }
     s.append(list);
   }
-  if (b.prediction) s.append(el('p', 'prediction', `Break-even model predicted: ${b.prediction}`));
   s.append(el('p', 'recommendation', `Recommendation: ${b.recommendation}`));
+  // The prediction as the measurement judges it: after the recommendation, which the measurement alone makes.
+  if (b.prediction) s.append(el('p', 'prediction', b.prediction));
   const details = el('details');
   details.append(el('summary', undefined, 'How it was measured'), el('p', undefined, b.callShape), el('p', undefined, b.note));
   s.append(details);
@@ -257,7 +266,8 @@ function annotations(b: BenchView): Partial<Record<VariantName, string>> {
   const measured = b.targets ?? (b.variants.length === 2 ? [{ name: b.variants[1]!.name, estimate: b.speedup.estimate, ci95: b.speedup.ci95 }] : []);
   for (const t of measured) {
     const p = b.predicted?.[t.name];
-    out[t.name] = `${times(t.estimate)} [${times(t.ci95[0])}–${times(t.ci95[1])}]${p ? ` · predicted ${p.text}` : ''}`;
+    const f = formatRatio({ estimate: t.estimate, ci95: [t.ci95[0], upper(t.ci95)] });
+    out[t.name] = `${f.estimate} ${f.ci.startsWith('95%') ? `[${f.lo}–${f.hi}]` : `(${f.ci})`}${p ? ` · predicted ${p.text}` : ''}`;
   }
   return out;
 }
@@ -411,7 +421,7 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
       );
     }
     s.append(table(b.variants));
-    if (b.prediction) s.append(el('p', 'prediction', `Break-even model predicted: ${b.prediction}`));
+    if (b.prediction) s.append(el('p', 'prediction', b.prediction));
     const details = el('details');
     details.append(el('summary', undefined, 'How it was measured'), el('p', undefined, b.callShape), el('p', undefined, b.note));
     s.append(details);
@@ -460,8 +470,8 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions:
     line.dataset.verdict = m.verdict;
     if (t.predicted) line.dataset.predicted = String(t.predicted.speedup);
     line.append(
-      el('strong', undefined, `Measured ${times(m.estimate)}`),
-      ` (95% CI ${times(m.ci95[0])}–${times(m.ci95[1])}): `,
+      el('strong', undefined, `Measured ${formatRatio({ estimate: m.estimate, ci95: [m.ci95[0], upper(m.ci95)] }).estimate}`),
+      ` (${formatRatio({ estimate: m.estimate, ci95: [m.ci95[0], upper(m.ci95)] }).ci}): `,
       el('span', 'verdict', m.verdict),
     );
     if (t.predicted) line.append(el('span', 'predicted', ` · predicted ${t.predicted.text}`));
@@ -514,7 +524,7 @@ function speedupChart(targets: TargetView[], base: string): SVGSVGElement {
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'bench-chart speedup-chart', id: 'speedup-chart' });
   root.setAttribute(
     'aria-label',
-    `Speedup over ${base}: ${targets.map((t) => `${t.name} measured ${times(t.measured!.estimate)} (95% CI ${times(t.measured!.ci95[0])}–${times(t.measured!.ci95[1])})${t.predicted ? `, predicted ${t.predicted.text}` : ''}`).join('; ')}`,
+    `Speedup over ${base}: ${targets.map((t) => `${t.name} measured ${withInterval(t.measured!.estimate, t.measured!.ci95)}${t.predicted ? `, predicted ${t.predicted.text}` : ''}`).join('; ')}`,
   );
   targets.forEach((t, i) => {
     const m = t.measured!;
@@ -529,9 +539,9 @@ function speedupChart(targets: TargetView[], base: string): SVGSVGElement {
       class: barClass(t.name),
       'data-target': t.target,
     });
-    bar.append(svg('title', {}, `${t.name}: ${times(m.estimate)} (95% CI ${times(m.ci95[0])}–${times(m.ci95[1])}), ${m.verdict}`));
+    bar.append(svg('title', {}, `${t.name}: ${withInterval(m.estimate, m.ci95)}, ${m.verdict}`));
     root.append(bar);
-    root.append(...whisker(x(m.ci95[0]), x(m.ci95[1]), cy));
+    root.append(...whisker(x(m.ci95[0]), x(upper(m.ci95)), cy));
     if (t.predicted) {
       const px = x(t.predicted.speedup);
       const d = svg('path', {

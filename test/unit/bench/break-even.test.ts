@@ -15,6 +15,7 @@ import {
   modelError,
   overheadNs,
   predict,
+  predictionStory,
   savePairs,
   shapesOf,
   type BoundaryCosts,
@@ -93,6 +94,60 @@ describe('break-even model', () => {
     assert.ok(Math.abs(computeFactor('native', pairs, 'z#z').factor - (1 / 3) ** (3 / 5)) < 1e-12);
     assert.equal(computeFactor('wasm', [], '').factor, 1);
     assert.equal(predict(costs, ['wasm'], [], 1e6).text, 'keep JS: no gain predicted (WebAssembly ~1.0×)');
+  });
+
+  it('blames small calls only when the calls are small: a long call whose arrays cost more to copy says so', () => {
+    // 112 µs a call, two 40,000-element arrays copied in and the written one back: the boundary, not the call, is large.
+    const arrays = [
+      { kind: 'Float64Array' as const, elements: 40_000, written: false },
+      { kind: 'Float64Array' as const, elements: 40_000, written: true },
+    ];
+    const p = predict(costs, ['wasm'], arrays, 112_000);
+    assert.equal(p.pick, undefined);
+    assert.doesNotMatch(p.text, /too small/);
+    assert.match(p.text, /^keep JS: crossing into compiled code \(the call and copying its arrays\) costs [\d.]+ µs of the 112 µs a call takes$/);
+  });
+
+  it('tells the prediction and the measurement as one story: the measurement decides, a contradicted prediction is called wrong', () => {
+    const measured = (target: 'wasm' | 'native', estimate: number, lo: number, hi: number, verdict: 'faster' | 'slower' | 'not significant') => ({
+      target,
+      name: target === 'wasm' ? 'WebAssembly' : 'native',
+      speedup: { estimate, ci95: [lo, hi] as [number, number] },
+      verdict,
+    });
+    const keep = predict(costs, ['wasm'], [], 30);
+    // The case users met: "keep JS" predicted, WebAssembly measured faster, and "use WebAssembly" recommended.
+    const wrong = predictionStory(keep, [measured('wasm', 1.44, 1.4, 1.48, 'faster')]);
+    assert.equal(wrong.agrees, false);
+    assert.equal(
+      wrong.text,
+      'The break-even model predicted "keep JS: calls are too small (30 ns each)"; the measurement shows WebAssembly is 1.44× faster (95% CI 1.40×–1.48×): the model was wrong here, and the measurement decides: use WebAssembly.',
+    );
+    const both = predictionStory(keep, [measured('wasm', 0.8, 0.75, 0.85, 'slower')]);
+    assert.equal(both.agrees, true);
+    assert.equal(
+      both.text,
+      'The break-even model predicted "keep JS: calls are too small (30 ns each)", and the measurement agrees: no worthwhile gain (WebAssembly 0.800× (95% CI 0.750×–0.850×)): keep JavaScript.',
+    );
+    const native = { jsNs: 1e5, targets: [], text: 'native ~1.9×, WebAssembly ~1.3×', pick: 'native' as const };
+    const right = predictionStory(native, [measured('wasm', 1.3, 1.2, 1.4, 'faster'), measured('native', 2.1, 2, 2.2, 'faster')]);
+    assert.deepEqual(right, {
+      agrees: true,
+      text: 'The break-even model predicted native ~1.9×, WebAssembly ~1.3×, and the measurement agrees: native is 2.10× faster (95% CI 2.00×–2.20×).',
+    });
+    const ranked = predictionStory(native, [measured('wasm', 1.8, 1.7, 1.9, 'faster'), measured('native', 1.2, 1.1, 1.3, 'faster')]);
+    assert.equal(ranked.agrees, false);
+    assert.match(
+      ranked.text,
+      /the measurement shows WebAssembly is 1\.80× faster .*, native 1\.20× .*: the model ranked the targets wrong here, and the measurement decides: use WebAssembly\.$/,
+    );
+    // A gain too small to act on, or not significant, is no gain: the predicted one was wrong.
+    const none = predictionStory(native, [measured('native', 1.05, 0.95, 1.15, 'not significant')]);
+    assert.equal(none.agrees, false);
+    assert.match(
+      none.text,
+      /no worthwhile gain \(native 1\.05× \(95% CI 0\.950×–1\.15×, not significant\)\): the model was wrong here, and the measurement decides: keep JavaScript\.$/,
+    );
   });
 
   it('classes kernels by the work of their hot loops', async () => {

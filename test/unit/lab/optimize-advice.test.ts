@@ -127,7 +127,15 @@ test('after a benchmark the lens shows the fastest measured target beside its pr
   const both = measuredLensAdvice([view('wasm', 1.4, 'faster', 1.6), view('native', 2.345, 'faster', 3)])!;
   assert.equal(both.title, 'native 2.35× measured · predicted ~3×');
   assert.match(both.tooltip, /WebAssembly 1\.40× \(95% CI 1\.26×–1\.54×, faster; predicted ~1\.6×\), native 2\.35×/);
-  assert.equal(measuredLensAdvice([view('wasm', 0.97, 'not significant'), view('native', 0.5, 'slower', 2)])!.title, 'keep JS: WebAssembly measured 0.97×');
+  assert.equal(measuredLensAdvice([view('wasm', 0.97, 'not significant'), view('native', 0.5, 'slower', 2)])!.title, 'keep JS: WebAssembly measured 0.970×');
+  // The measurement decides: a prediction on the other side of it is marked wrong, on the lens and in its tooltip.
+  const contradicted = measuredLensAdvice([view('wasm', 1.44, 'faster', 0.9)])!;
+  assert.equal(contradicted.title, 'WebAssembly 1.44× measured · predicted ~0.9× (the model was wrong)');
+  assert.match(contradicted.tooltip, /WebAssembly 1\.44× \(95% CI 1\.29×–1\.59×, faster; predicted ~0\.9×, wrongly\)/);
+  assert.equal(
+    measuredLensAdvice([view('wasm', 0.97, 'not significant', 1.6)])!.title,
+    'keep JS: WebAssembly measured 0.970× · predicted ~1.6× (the model was wrong)',
+  );
   assert.equal(measuredLensAdvice([{ target: 'native', name: 'native', canApply: false, applyNote: '', refusal: 'not built' }]), undefined);
   assert.equal(appliedLensAdvice(view('native', 2.345, 'faster')).title, 'applied: native 2.35× measured');
   assert.match(appliedLensAdvice({ name: 'WebAssembly' }).tooltip, /WebAssembly version/);

@@ -177,7 +177,7 @@ describe('Before/After data', () => {
       'keep JavaScript: WebAssembly not proven: results differ on 1 case, native not built: no C++ compiler: install g++',
     );
     const slow = targetViews('f', [{ target: 'wasm', candidate: wasm, proof }], { ...multi, targets: [t('wasm', 'WebAssembly', 0.8, 'slower')] });
-    assert.equal(sideBySideAdvice(slow), 'keep JavaScript: WebAssembly slower (0.80×)');
+    assert.equal(sideBySideAdvice(slow), 'keep JavaScript: WebAssembly slower (0.800×)');
   });
 
   it('offers the native opt-ins and shows the tolerance and largest error of a proof', () => {
