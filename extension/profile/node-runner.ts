@@ -10,6 +10,7 @@ import { PerfLabError } from '../errors';
 import { noProgress, type ProgressSink } from '../progress';
 import type { RunSummary } from '../protocol';
 import { parseCpuProfile } from './importers/cpuprofile';
+import { qualifyJsNames } from './js-names';
 import { ProfileBuilder, stackPath, type Profile } from './model';
 import { ARGV1_ENV, CONTROL_FD_ENV, INTERVAL_ENV, OUT_ENV } from './preload/control';
 import { cancelCheck, firstLines, profiledRunInfo, profiledRunWarnings, programFolder, runProfiled, stoppedWithoutProfile } from './run-child';
@@ -406,6 +407,7 @@ export async function profileNodeFile(req: ProfileRequest): Promise<ProfileResul
       const map = await loadSourceMap(bundle.outFile);
       if (map) profile = mapProfileToSources(profile, [{ file: bundle.outFile, map, entry: file }]);
     }
+    profile = await qualifyJsNames(profile);
 
     const notes: string[] = [];
     if (disableInlining) notes.push(INLINING_NOTE);
