@@ -32,6 +32,7 @@ import { change, describeChange, diffProfiles, toDiffGraphData, type ProfileDiff
 import { toFlameGraphData } from './profile/flame-data';
 import { detectFileFormat, FORMAT_NAMES, readProfile } from './profile/import';
 import { exportCpuProfile } from './profile/importers/cpuprofile';
+import { describeHotRegion, hotRegions } from './profile/hot-region';
 import type { Profile } from './profile/model';
 import { checkReadableFile, fileProblem } from './profile/file-problem';
 import { killEverythingStarted } from './profile/kill-tree';
@@ -352,6 +353,7 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
     // A profile that missed the run is not shown as an empty table: the report says so and how to profile instead.
     const empty = result.coverage?.short && totalWeight(result.profile) === 0;
     io.out('\n' + runReport(result) + (empty ? '' : '\n' + topTable(result.profile, top) + '\n'));
+    if (!empty) io.out(hotRegionLines(result.profile));
     await writeOutputs(result, `Profile: ${basename(file)}`, values.out && resolve(values.out), values.html && resolve(values.html), io);
     const failure = programFailure(result.run);
     if (failure) {
@@ -362,6 +364,13 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
     interrupt.dispose();
   }
   return EXIT_OK;
+}
+
+/** The leaves worth optimizing through their caller (profile/hot-region.ts), a line each. */
+function hotRegionLines(p: Profile): string {
+  return hotRegions(p)
+    .map((r) => `Hot region: ${describeHotRegion(r)}\n`)
+    .join('');
 }
 
 /** The options of the commands that read profile files (report, compare). */
@@ -390,7 +399,8 @@ async function reportCommand(args: string[], io: CliIO): Promise<number> {
   io.out(
     `${shown(path)}: ${format ? FORMAT_NAMES[format] : 'profile'}, ${formatBytes(size)}, read in ${fixed(readMs / 1000, 2)} s\n` +
       `  ${profile.unit === 'ms' ? `${samples} samples, ${weight}` : `${weight} in ${samples} entries`}${profile.durationMs !== undefined ? ` over ${fixed(profile.durationMs / 1000, 2)} s` : ''}, ${profile.frames.length.toLocaleString('en-US')} frames\n\n` +
-      topTable(profile, top),
+      topTable(profile, top) +
+      hotRegionLines(profile),
   );
   if (values.html) {
     const html = resolve(values.html);
