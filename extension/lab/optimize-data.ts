@@ -4,14 +4,17 @@ import type * as TS from 'typescript';
 import type { BenchResult, MultiBenchResult } from '../bench/bench';
 import type { PythonBenchResult } from '../bench/bench-python';
 import type { Candidate, Target } from '../compiler/compile';
-import { pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
+import type { PythonCandidate, PythonTarget } from '../compiler/compile-python';
 import { show } from '../prove/compare';
 import type { Proof } from '../prove/prove';
 import type { PythonProof } from '../prove/prove-python';
 import { approx } from '../bench/break-even';
-import { formatTimes } from '../bench/stats';
+import { formatTimes, median } from '../bench/stats';
+import type { WholeProgramResult } from '../bench/whole-program';
 import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
-import { bestTarget } from '../optimize/optimize';
+import { applyDecision } from '../optimize/apply-step';
+import { bestTarget, type OptimizeOutcome } from '../optimize/optimize';
+import { jsTarget } from '../targets';
 export { unusableRecordedArgument } from '../optimize/recorded-arguments';
 import {
   TARGET_NAMES,
@@ -22,6 +25,7 @@ import {
   type TargetId,
   type TargetView,
   type VariantName,
+  type WholeProgramView,
 } from '../protocol';
 
 /** Whether a target is one of a Python function's (Numba, Cython, pybind11). */
@@ -141,7 +145,9 @@ export function applyNote(proof: { ok: boolean; reason?: string; target?: Target
   if (bench.verdict === 'faster') {
     if (python)
       return `Apply writes the ${name} module beside the file and makes the function call it, keeping the original as its fallback; Undo reverts all of it.`;
-    return `Apply writes ${proof.target === 'native' ? 'the .node addon' : 'the .wasm'} and its loader beside the file and makes the function call it; Undo reverts all of it.`;
+    const entry = jsTarget(proof.target ?? 'wasm');
+    const files = entry.artifact ? `the ${entry.module} (.${entry.artifact.extension}) and its loader` : 'its loader';
+    return `Apply writes ${files} beside the file and makes the function call it; Undo reverts all of it.`;
   }
   return `Apply still works, but it will not make the program faster (${bench.verdict === 'slower' ? `${name} measured slower` : 'no significant difference'}): keeping ${python ? 'Python' : 'JavaScript'} is the better choice.`;
 }
@@ -173,12 +179,9 @@ interface MeasuredTargets {
   }[];
 }
 
-/** What was built, in words. */
+/** What was built, in words: the backend's own first line about it (`binaryen -O3 …: 321 bytes in 12 ms`). */
 export function builtText(c: Candidate | PythonCandidate): string {
-  if (c.target === 'numba' || c.target === 'cython' || c.target === 'pybind11') return c.log[0] ?? `the ${pythonTargetName(c.target)} module ${c.moduleName}`;
-  if (c.target === 'wasm') return `${c.wasm.length.toLocaleString('en-US')} bytes of WebAssembly`;
-  if (c.target !== 'native') return '';
-  return `a native addon (${c.flags.join(' ')}${c.node ? `, for Node.js ${c.node.version}` : ''})`;
+  return c.log[0] ?? '';
 }
 
 /** Each target of a side-by-side run as the panel shows it, with its own Apply and, when refused, the reason. */
@@ -283,7 +286,6 @@ export function pythonOptimizeData(run: PythonRun): { data: OptimizeData; target
     functionName: name,
     line: run.line,
     recording: run.recording,
-    wasmBytes: 0,
     ...(chosen ? { target: chosen.target } : {}),
     baseline: 'CPython',
     runtime: run.runtime,
@@ -295,6 +297,47 @@ export function pythonOptimizeData(run: PythonRun): { data: OptimizeData; target
     recommendation: `${sideBySideAdvice(targets, 'Python')} (no prediction: the break-even model knows JavaScript's boundary costs only)`,
   };
   return { data, targets };
+}
+
+/** The whole-program run as the panel shows it. */
+export function wholeProgramView(w: WholeProgramResult & { target: TargetId }): WholeProgramView {
+  if (!w.measured) return { target: w.target, notes: [], reason: w.reason };
+  return {
+    target: w.target,
+    speedup: { estimate: w.speedup.estimate, ci95: [w.speedup.ci95[0], w.speedup.ci95[1]] },
+    verdict: w.verdict,
+    beforeMs: median(w.before),
+    afterMs: median(w.after),
+    runs: w.before.length,
+    firstAfterMs: w.firstAfterMs,
+    notes: w.notes,
+    ...(w.changed ? { changed: w.changed } : {}),
+  };
+}
+
+/**
+ * The panel's data with Apply's decision (optimize/apply-step.ts applyDecision, the rule --apply follows) for the
+ * chosen target and each target's card: a rewrite that is not recommended keeps an "Apply anyway" with the reason.
+ */
+export function withApplyDecisions(data: OptimizeData, outcome: Extract<OptimizeOutcome, { kind: 'done' }>): OptimizeData {
+  const blocked = (t: TargetId): string | undefined => {
+    const d = applyDecision(outcome, t);
+    return d.ok || !d.overridable ? undefined : d.reason;
+  };
+  const main = data.target && data.canApply ? blocked(data.target) : undefined;
+  return {
+    ...data,
+    ...(outcome.wholeProgram ? { wholeProgram: wholeProgramView(outcome.wholeProgram) } : {}),
+    ...(main ? { applyBlocked: main } : {}),
+    ...(data.targets
+      ? {
+          targets: data.targets.map((t) => {
+            const why = t.canApply ? blocked(t.target) : undefined;
+            return why ? { ...t, applyBlocked: why } : t;
+          }),
+        }
+      : {}),
+  };
 }
 
 /** The data of a panel shown again after a window reload: the compiled code is gone, so nothing can be applied from it. */

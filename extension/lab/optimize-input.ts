@@ -13,6 +13,8 @@ export interface OptimizeSettings {
   /** perfLab.benchmarkTime, seconds (at least 0.05). */
   benchmarkTimeS: number;
   nodePath: string;
+  /** perfLab.wholeProgramTime, seconds (0: the whole program is not run). */
+  wholeProgramS?: number;
   /** The interpreter of a .py file. */
   pythonPath?: string;
 }
@@ -31,5 +33,6 @@ export function editorOptimizeInput(file: string, name: string, store: string, s
     ...(s.pythonPath ? { pythonPath: s.pythonPath } : {}),
     optIns,
     willApply: true,
+    ...(s.wholeProgramS !== undefined ? { wholeProgramS: s.wholeProgramS } : {}),
   };
 }

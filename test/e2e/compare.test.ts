@@ -48,6 +48,8 @@ describe('compare two profiles', () => {
   before(
     async () => {
       lab = await Session.start('compare', {
+        // The Apply step is about the comparison that follows it: the whole-program runs are left to optimize.test.ts.
+        settings: { 'perfLab.wholeProgramTime': 0 },
         prepare: (workspace) => {
           // The same file, profiled before and after the edit (so both profiles name it), as a user would.
           copyFileSync(join(VARIANTS, 'work-before.js'), join(workspace, 'work.js'));

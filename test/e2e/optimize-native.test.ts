@@ -46,7 +46,13 @@ describe('optimize a function to native code from the editor, alone and beside W
   before(
     async () => {
       lab = await Session.start('optimize-native', {
-        settings: { 'perfLab.args': ARGS, 'perfLab.benchmarkTime': 1, 'perfLab.target': 'native', 'perfLab.nodePath': process.execPath },
+        settings: {
+          'perfLab.args': ARGS,
+          'perfLab.benchmarkTime': 1,
+          'perfLab.wholeProgramTime': 0,
+          'perfLab.target': 'native',
+          'perfLab.nodePath': process.execPath,
+        },
       });
       file = join(lab.workspace, NAME);
       original = readFileSync(file, 'utf8');

@@ -15,7 +15,7 @@ describe('optimize a function from the editor', () => {
 
   before(
     async () => {
-      lab = await Session.start('optimize', { settings: { 'perfLab.args': ARGS, 'perfLab.benchmarkTime': 0.3 } });
+      lab = await Session.start('optimize', { settings: { 'perfLab.args': ARGS, 'perfLab.benchmarkTime': 0.3, 'perfLab.wholeProgramTime': 3 } });
     },
     { timeout: 600_000 },
   );
@@ -60,6 +60,13 @@ describe('optimize a function from the editor', () => {
       const words = await panel.locator('#verdict').innerText();
       if (verdict !== 'faster') assert.match(words, /keep JavaScript/);
       measure('blur speedup', `${estimate.toFixed(2)}× (95% CI ${lo.toFixed(2)}–${hi.toFixed(2)}), ${verdict}: ${words}`);
+      // The whole program before and after decides whether Apply is recommended; "Apply anyway" otherwise.
+      const whole = panel.locator('#whole-program');
+      assert.equal(await whole.getAttribute('data-measured'), 'true', await whole.innerText());
+      const wholeVerdict = await whole.getAttribute('data-verdict');
+      measure('blur whole program', await whole.locator('.whole-program-result').innerText());
+      assert.equal(await panel.locator('#apply').innerText(), wholeVerdict === 'faster' ? 'Apply' : 'Apply anyway');
+      if (wholeVerdict !== 'faster') assert.match(await panel.locator('#apply-note').innerText(), /^Not recommended: the program as a whole/);
       assert.ok(await panel.locator('#apply').isEnabled(), 'Apply is enabled for a proven rewrite');
       await lab.screenshot('before-after');
     });

@@ -38,7 +38,17 @@ describe('profile a Python file from the editor', () => {
           await mkdir(join(workspace, '.vscode'), { recursive: true });
           await writeFile(
             join(workspace, '.vscode', 'settings.json'),
-            JSON.stringify({ 'perfLab.pythonPath': python, 'perfLab.args': [], 'perfLab.benchmarkTime': 0.5, 'perfLab.compareAfterApply': false }, null, 2),
+            JSON.stringify(
+              {
+                'perfLab.pythonPath': python,
+                'perfLab.args': [],
+                'perfLab.benchmarkTime': 0.5,
+                'perfLab.wholeProgramTime': 0,
+                'perfLab.compareAfterApply': false,
+              },
+              null,
+              2,
+            ),
           );
           // A smaller Mandelbrot than the example's default keeps the recording, the proof and the benchmark short.
           const example = await readFile(join(workspace, 'python', 'mandelbrot.py'), 'utf8');

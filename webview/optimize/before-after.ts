@@ -7,10 +7,13 @@ import {
   type FromWebview,
   type OptimizeData,
   type ProofView,
+  type TargetId,
+  type TargetNames,
   type TargetView,
   type ToWebview,
   type VariantName,
   type VariantView,
+  type WholeProgramView,
 } from '../../extension/protocol';
 import { formatRatio, formatTimes } from '../../extension/bench/stats';
 import { el } from '../dom';
@@ -62,7 +65,7 @@ function withInterval(estimate: number, ci95: readonly number[]): string {
 }
 
 /** The verdict in plain words, with what to do. */
-export function verdictWords(b: BenchView, compiled = 'WebAssembly', original = 'JavaScript'): string {
+export function verdictWords(b: BenchView, compiled: string, original = 'JavaScript'): string {
   switch (b.verdict) {
     case 'faster':
       return `${compiled} is faster: ${times(b.speedup.estimate)} the speed of ${original}`;
@@ -111,30 +114,10 @@ function original(d: OptimizeData): 'JavaScript' | 'CPython' {
   return d.baseline ?? 'JavaScript';
 }
 
-/** A target as a card's heading and its Apply button name it. */
-function targetLabel(t: Pick<TargetView, 'name'>, long = false): string {
-  if (t.name === 'native') return long ? 'Native addon' : 'native';
-  return t.name;
-}
-
-/** The bar class of a variant: the original, or its target's colour. */
+/** The bar class of a variant: its target's colour (`bar-<id>` in the page's CSS), or the original's (`bar-js`). */
 function barClass(name: VariantName): string {
-  switch (name) {
-    case 'JavaScript':
-    case 'Python':
-    case 'CPython':
-      return 'bar-js';
-    case 'native':
-      return 'bar-native';
-    case 'Numba':
-      return 'bar-numba';
-    case 'Cython':
-      return 'bar-cython';
-    case 'pybind11':
-      return 'bar-pybind11';
-    default:
-      return 'bar-wasm';
-  }
+  const target = (Object.keys(TARGET_NAMES) as TargetId[]).find((id) => TARGET_NAMES[id].name === name);
+  return target ? `bar-${target}` : 'bar-js';
 }
 
 function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
@@ -149,10 +132,10 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   where.title = `Open ${d.file}`;
   where.addEventListener('click', () => deps.post({ type: 'openSource', file: d.file, line: d.line, column: 1 }));
   const rec = d.recording;
-  summary.append(
-    where,
-    ` · ${d.targets ? (d.targets.length === 1 ? 'one target' : `${d.targets.length} targets side by side`) : d.target === 'native' ? 'a native addon (Apply writes it)' : `${d.wasmBytes.toLocaleString('en-US')} bytes of WebAssembly`} · ${rec.calls} of ${rec.totalCalls.toLocaleString('en-US')} real calls recorded${rec.reused ? ' (an earlier recording of the unchanged file)' : ''}`,
-  );
+  const names = TARGET_NAMES[d.target ?? 'wasm'];
+  const built = d.targets ? (d.targets.length === 1 ? 'one target' : `${d.targets.length} targets side by side`) : d.built && `${names.title}: ${d.built}`;
+  const recorded = `${rec.calls} of ${rec.totalCalls.toLocaleString('en-US')} real calls recorded${rec.reused ? ' (an earlier recording of the unchanged file)' : ''}`;
+  summary.append(where, ` · ${built ? `${built} · ` : ''}${recorded}`);
   header.append(title, summary);
   if (d.runtime) {
     const runtime = el('p', 'summary runtime', `Interpreter: ${d.runtime}`);
@@ -161,14 +144,15 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   }
   if (d.restored) header.append(restoredBanner(d, deps));
   if (d.targets) return [header, ...sideBySide(d, d.targets, deps)];
-  const out: HTMLElement[] = [header, proofSection(d.proof, TARGET_NAMES[d.target ?? 'wasm'].prose, original(d))];
-  if (d.bench) out.push(benchSection(d.bench, TARGET_NAMES[d.target ?? 'wasm'].title));
+  const out: HTMLElement[] = [header, proofSection(d.proof, names, original(d))];
+  if (d.bench) out.push(benchSection(d.bench, names.title));
+  if (d.wholeProgram) out.push(wholeProgramSection(d.wholeProgram, original(d)));
   out.push(applySection(d, deps));
   if (d.optIns) out.push(optInSection(d, deps));
   return out;
 }
 
-function proofSection(p: ProofView, compiled: string, baseline: string, idSuffix = ''): HTMLElement {
+function proofSection(p: ProofView, target: TargetNames, baseline: string, idSuffix = ''): HTMLElement {
   const s = el('section', 'ba-section proof');
   s.id = `proof${idSuffix}`;
   s.dataset.ok = String(p.ok);
@@ -177,7 +161,7 @@ function proofSection(p: ProofView, compiled: string, baseline: string, idSuffix
   s.dataset.compiledCalls = String(p.compiledCalls);
   s.dataset.fallbacks = String(p.fallbacks);
   s.dataset.mismatches = String(p.mismatches);
-  const verdict = p.ok ? 'Proven equal' : p.vacuous ? `Not proven: the ${compiled} hardly ran` : 'Refused: the versions differ';
+  const verdict = p.ok ? 'Proven equal' : p.vacuous ? `Not proven: the ${target.prose} hardly ran` : 'Refused: the versions differ';
   const h = el('h2', undefined, 'Proof');
   const badge = el('span', `badge ${p.ok ? 'ok' : 'bad'}`, verdict);
   badge.id = `proof-verdict${idSuffix}`;
@@ -189,7 +173,7 @@ function proofSection(p: ProofView, compiled: string, baseline: string, idSuffix
   fact('Mismatches', String(p.mismatches));
   fact(
     'Ran',
-    `${compiled[0]!.toUpperCase()}${compiled.slice(1)} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to ${baseline === 'CPython' ? 'Python' : baseline} on ${p.fallbacks}`,
+    `${target.title} on ${p.compiledCalls} cases (${p.recordedCompiledCalls} of ${p.recordedCases} recorded), fell back to ${baseline === 'CPython' ? 'Python' : baseline} on ${p.fallbacks}`,
   );
   if (p.fallbackReasons.length > 0) fact('Fallbacks', p.fallbackReasons.map((f) => `${f.reason} (${f.count})`).join('; '));
   fact('Compared', p.comparison);
@@ -208,7 +192,7 @@ function proofSection(p: ProofView, compiled: string, baseline: string, idSuffix
     const box = el('div', 'counterexample');
     box.id = `counterexample${idSuffix}`;
     box.append(el('h3', undefined, `Counter-example (from ${c.foundIn})`));
-    const label = compiled === 'native code' ? 'native:' : `${compiled}:`;
+    const label = `${target.name}:`;
     box.append(
       el(
         'pre',
@@ -356,21 +340,58 @@ function table(variants: VariantView[]): HTMLTableElement {
   return t;
 }
 
+/** Beside an "Apply anyway" button: why applying is not recommended. */
+function notRecommended(reason: string, base: string): string {
+  return `Not recommended: ${reason}. Keeping ${base === 'CPython' ? 'Python' : base} is the better choice; Apply anyway writes it all the same (Undo reverts it).`;
+}
+
+/** The whole program before and after the chosen rewrite: what the user will feel, which decides Apply. */
+function wholeProgramSection(w: WholeProgramView, base: string): HTMLElement {
+  const s = el('section', 'ba-section whole-program');
+  s.id = 'whole-program';
+  const name = TARGET_NAMES[w.target].name;
+  s.append(el('h2', undefined, `The whole program, ${base} and ${name}`));
+  if (!w.speedup || !w.verdict) {
+    s.dataset.measured = 'false';
+    s.append(el('p', 'reason', `Not measured: ${w.reason ?? 'unknown reason'}. The function-level benchmark decides.`));
+    return s;
+  }
+  s.dataset.measured = 'true';
+  s.dataset.verdict = w.verdict;
+  const f = formatRatio({ estimate: w.speedup.estimate, ci95: w.speedup.ci95 });
+  const line = el('p', 'whole-program-result');
+  line.append(el('strong', undefined, f.estimate), ` (${f.ci}): `, el('span', 'verdict', w.verdict));
+  s.append(line);
+  const dl = el('dl', 'facts');
+  const fact = (k: string, v: string) => dl.append(el('dt', undefined, k), el('dd', undefined, v));
+  fact('Before', `${formatTime(w.beforeMs!)} (median of ${w.runs} runs)`);
+  fact(
+    'After',
+    `${formatTime(w.afterMs!)} (median of ${w.runs} runs; the first run with ${name} took ${formatTime(w.firstAfterMs!)}, one-time costs included)`,
+  );
+  fact('How', `the program as you run it (perfLab.args), the two versions taking turns; the time is the whole process's, loading ${name} included`);
+  s.append(dl);
+  if (w.changed) s.append(el('p', 'reason', `The rewritten program did not do the same: ${w.changed}.`));
+  for (const n of w.notes) s.append(el('p', 'note', n));
+  return s;
+}
+
 function applySection(d: OptimizeData, deps: PageDeps): HTMLElement {
   const s = el('section', 'ba-section apply');
   const button = el('button', 'primary-button');
   button.id = 'apply';
   button.type = 'button';
-  const notFaster = !!d.bench && d.bench.verdict !== 'faster';
-  button.textContent = d.applied ? 'Applied' : notFaster ? 'Apply (will not make it faster)' : 'Apply';
+  const blocked = !!d.applyBlocked && d.canApply && !d.applied;
+  button.textContent = d.applied ? 'Applied' : blocked ? 'Apply anyway' : 'Apply';
   button.disabled = !d.canApply || !!d.applied;
-  button.dataset.notFaster = String(notFaster);
+  button.dataset.blocked = String(blocked);
+  if (blocked) button.className = 'secondary-button';
   button.addEventListener('click', () => {
     button.disabled = true;
     button.textContent = 'Applying…';
     deps.post({ type: 'apply' });
   });
-  const note = el('p', 'apply-note', d.applyNote);
+  const note = el('p', 'apply-note', blocked ? notRecommended(d.applyBlocked!, original(d)) : d.applyNote);
   note.id = 'apply-note';
   s.append(button, note);
   if (d.applied) {
@@ -427,6 +448,7 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
     s.append(details);
     out.push(s);
   }
+  if (d.wholeProgram) out.push(wholeProgramSection(d.wholeProgram, base));
   const cards = el('section', 'ba-section target-cards');
   cards.id = 'targets';
   cards.append(el('h2', undefined, 'Targets'));
@@ -450,7 +472,7 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions:
   card.dataset.target = t.target;
   card.dataset.proven = String(!!t.proof?.ok);
   const state = t.proof?.ok ? 'Proven equal' : t.proof ? 'Refused' : 'Not built';
-  const h = el('h3', undefined, targetLabel(t, true));
+  const h = el('h3', undefined, TARGET_NAMES[t.target].title);
   const badge = el('span', `badge ${t.proof?.ok ? 'ok' : 'bad'}`, state);
   h.append(' ', badge);
   card.append(h);
@@ -485,17 +507,18 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions:
   button.id = `apply-${t.target}`;
   button.type = 'button';
   button.dataset.target = t.target;
-  const notFaster = !!t.measured && t.measured.verdict !== 'faster';
-  button.dataset.notFaster = String(notFaster);
-  const label = targetLabel(t);
-  button.textContent = d.applied?.target === t.target ? `Applied ${label}` : `Apply ${label}${notFaster && t.canApply ? ' (will not make it faster)' : ''}`;
+  const blocked = !!t.applyBlocked && t.canApply && !d.applied;
+  button.dataset.blocked = String(blocked);
+  if (blocked) button.className = 'secondary-button';
+  const label = t.name;
+  button.textContent = d.applied?.target === t.target ? `Applied ${label}` : blocked ? `Apply ${label} anyway` : `Apply ${label}`;
   button.disabled = !t.canApply || !!d.applied;
   button.addEventListener('click', () => {
     button.disabled = true;
     button.textContent = 'Applying…';
     deps.post({ type: 'apply', target: t.target });
   });
-  const note = el('p', 'apply-note', t.applyNote);
+  const note = el('p', 'apply-note', blocked ? notRecommended(t.applyBlocked!, original(d)) : t.applyNote);
   note.id = `apply-note-${t.target}`;
   actions.append(button, note);
   card.append(actions);
@@ -503,7 +526,7 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions:
     const details = el('details', 'target-proof');
     if (!t.proof.ok) details.open = true;
     details.append(el('summary', undefined, `Proof: ${t.proof.cases.toLocaleString('en-US')} cases, ${t.proof.mismatches} mismatches`));
-    details.append(proofSection(t.proof, TARGET_NAMES[t.target].prose, original(d), `-${t.target}`));
+    details.append(proofSection(t.proof, TARGET_NAMES[t.target], original(d), `-${t.target}`));
     card.append(details);
   }
   return card;
