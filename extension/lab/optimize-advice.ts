@@ -9,6 +9,7 @@ import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import { isReplayable, type Recording } from '../record/recording';
 import { typedKind, sameSnapshot } from '../record/value-codec';
 import { TARGET_NAMES, type TargetView } from '../protocol';
+import { targetsFor } from '../targets';
 
 /** What the lens shows: a short title suffix and the tooltip's sentence. */
 export interface LensAdvice {
@@ -83,17 +84,17 @@ export function measuredLensAdvice(views: readonly TargetView[], original: 'Java
 }
 
 /** The lens once a rewrite is applied: what the function now runs as. */
-export function appliedLensAdvice(view: Pick<TargetView, 'name' | 'measured'>): LensAdvice {
+export function appliedLensAdvice(view: Pick<TargetView, 'target' | 'name' | 'measured'>): LensAdvice {
   const m = view.measured ? ` ${measuredTimes(view.measured.estimate)} measured` : '';
   return {
     title: `applied: ${view.name}${m}`,
-    tooltip: `This function now calls its ${view.name === 'native' ? 'native addon' : view.name} version (the original stays as the fallback). Undo in the editor reverts it; Optimize runs the whole loop again.`,
+    tooltip: `This function now calls its ${TARGET_NAMES[view.target].prose} version (the original stays as the fallback). Undo in the editor reverts it; Optimize runs the whole loop again.`,
   };
 }
 
-/** The targets `perfLab.target` asks for. */
+/** The JavaScript targets `perfLab.target` asks for, as the optimize flow reads the setting (targets.ts targetsFor). */
 export function targetsOf(setting: string): Target[] {
-  return setting === 'auto' ? ['wasm', 'native'] : setting === 'native' ? ['native'] : ['wasm'];
+  return targetsFor('js', setting) as Target[];
 }
 
 export interface AdviceInput {

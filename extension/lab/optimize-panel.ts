@@ -180,7 +180,7 @@ export class OptimizeViews implements vscode.Disposable {
         throw new PerfLabError(`The editor did not apply the edit of ${path.basename(s.uri.fsPath)} (is the file read-only?)`);
       await doc.save();
       this.log.info(`applied: ${plan.summary}`);
-      const view: Pick<TargetView, 'name' | 'measured'> = s.targets.find((t) => t.target === which) ?? { name: targetIdName(which) };
+      const view: Pick<TargetView, 'target' | 'name' | 'measured'> = s.targets.find((t) => t.target === which) ?? { target: which, name: targetIdName(which) };
       const { appliedLensAdvice } = await import('./optimize-advice');
       this.lenses?.noteResult(s.uri.fsPath, name, { ...appliedLensAdvice(view), source: doc.getText() });
       const before = s.data;

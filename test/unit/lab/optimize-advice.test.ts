@@ -138,5 +138,5 @@ test('after a benchmark the lens shows the fastest measured target beside its pr
   );
   assert.equal(measuredLensAdvice([{ target: 'native', name: 'native', canApply: false, applyNote: '', refusal: 'not built' }]), undefined);
   assert.equal(appliedLensAdvice(view('native', 2.345, 'faster')).title, 'applied: native 2.35× measured');
-  assert.match(appliedLensAdvice({ name: 'WebAssembly' }).tooltip, /WebAssembly version/);
+  assert.match(appliedLensAdvice({ target: 'wasm', name: 'WebAssembly' }).tooltip, /calls its WebAssembly version/);
 });

@@ -115,7 +115,8 @@ describe('Before/After data', () => {
       ],
     );
     assert.equal(b.prediction, 'native ~3×, WebAssembly ~1.6×');
-    assert.match(applyNote({ ...proof, target: 'native' }, r), /writes the \.node addon/);
+    assert.match(applyNote({ ...proof, target: 'native' }, r), /writes the native addon \(\.node\) and its loader beside the file/);
+    assert.match(applyNote(proof, r), /writes the WebAssembly module \(\.wasm\) and its loader beside the file/);
   });
 
   it("puts the model's prediction beside each measured variant", () => {
@@ -124,8 +125,8 @@ describe('Before/After data', () => {
   });
 
   it('gives each target of a side-by-side run its own Apply, or its refusal with the reason', () => {
-    const wasm = { target: 'wasm', wasm: new Uint8Array(321) } as unknown as Candidate;
-    const native = { target: 'native', flags: ['-O3', '-ffp-contract=off'], node: { version: 'v20.1.0' } } as unknown as Candidate;
+    const wasm = { target: 'wasm', log: ['binaryen -O3: 321 bytes in 4 ms'] } as unknown as Candidate;
+    const native = { target: 'native', log: ['g++ -O3 -ffp-contract=off for Node v20.1.0, ABI 115: built in 900 ms', 'a warning'] } as unknown as Candidate;
     const t = (target: 'wasm' | 'native', name: 'WebAssembly' | 'native', estimate: number, verdict: 'faster' | 'slower' | 'not significant') => ({
       target,
       name,
@@ -151,8 +152,8 @@ describe('Before/After data', () => {
         ['native', true, 2.5, '~3×'],
       ],
     );
-    assert.equal(views[0]!.built, '321 bytes of WebAssembly');
-    assert.match(views[1]!.built!, /native addon \(-O3 -ffp-contract=off, for Node\.js v20\.1\.0\)/);
+    assert.equal(views[0]!.built, 'binaryen -O3: 321 bytes in 4 ms');
+    assert.equal(views[1]!.built, 'g++ -O3 -ffp-contract=off for Node v20.1.0, ABI 115: built in 900 ms');
     assert.match(views[0]!.applyNote, /will not make the program faster/);
     assert.equal(sideBySideAdvice(views), 'use native');
 
@@ -208,7 +209,7 @@ describe('Before/After data', () => {
       functionName: 'f',
       line: 1,
       recording: { calls: 1, totalCalls: 1, recordedAt: '', reused: false },
-      wasmBytes: 10,
+      built: 'binaryen -O3: 10 bytes in 1 ms',
       proof: proofView(proof, 'f'),
       bench: benchView(bench('faster')),
       canApply: true,
