@@ -201,6 +201,25 @@ export interface TargetView {
   predicted?: PredictedView;
   canApply: boolean;
   applyNote: string;
+  /** Why Apply is not recommended (the program is not measured faster, or prints something else): the button then says "Apply anyway". */
+  applyBlocked?: string;
+}
+
+/** The whole program run before and after the chosen rewrite (bench/whole-program.ts), as the panel shows it. */
+export interface WholeProgramView {
+  target: TargetId;
+  /** Absent when it was not measured; `reason` says why. */
+  speedup?: { estimate: number; ci95: [number, number] };
+  verdict?: 'faster' | 'slower' | 'not significant';
+  /** Median wall milliseconds before and after, the runs of each, and the first run with the rewrite (its one-time costs). */
+  beforeMs?: number;
+  afterMs?: number;
+  runs?: number;
+  firstAfterMs?: number;
+  notes: string[];
+  /** The rewritten program printed something else, or failed. */
+  changed?: string;
+  reason?: string;
 }
 
 /** Everything the Before/After panel draws for one function. */
@@ -227,6 +246,10 @@ export interface OptimizeData {
   canApply: boolean;
   /** Said beside the Apply button: why it is disabled, or what applying will not do. */
   applyNote: string;
+  /** Why Apply is not recommended (the program is not measured faster, or prints something else): the button then says "Apply anyway". */
+  applyBlocked?: string;
+  /** The whole program before and after the chosen rewrite; absent when it was not run. */
+  wholeProgram?: WholeProgramView;
   /** Set once the rewrite was applied (`target`: which one, when several were offered). */
   applied?: { summary: string; files: string[]; target?: TargetId };
   /** Every target of a side-by-side run, each with its own proof and Apply; absent for a single target. */

@@ -10,8 +10,8 @@ import { loadTypeScript } from '../compiler/frontend-js';
 import { formatRefusal } from '../compiler/refusal';
 import { OPT_INS, normalizeOptIns, type OptIn } from '../../native/opt-ins';
 import { PerfLabError } from '../errors';
-import { optimize, optimizeRequest, type OptimizeEvent, type OptimizeOutcome } from '../optimize/optimize';
-import { benchOf } from '../optimize/report';
+import { DEFAULT_WHOLE_PROGRAM_S, optimize, optimizeRequest, type OptimizeEvent, type OptimizeOutcome } from '../optimize/optimize';
+import { benchOf, wholeProgramReport } from '../optimize/report';
 import { TARGET_NAMES, type TargetId } from '../protocol';
 import type { Proof } from '../prove/prove';
 import type { Recording } from '../record/recording';
@@ -23,6 +23,7 @@ import { measuredLensAdvice } from './optimize-advice';
 import { editorOptimizeInput } from './optimize-input';
 import {
   applyNote,
+  withApplyDecisions,
   benchView,
   builtText,
   functionAt,
@@ -130,6 +131,9 @@ function logEvents(log: Log, name: string): (e: OptimizeEvent) => void {
       case 'prediction-unavailable':
         log.warn(`the break-even model could not predict ${name}: ${e.reason}`);
         return;
+      case 'whole-program':
+        log.info(`${name}: ${wholeProgramReport(e.result, TARGET_NAMES[e.target].name).trimEnd()}`);
+        return;
       default:
         return;
     }
@@ -151,6 +155,7 @@ async function runOptimize(deps: OptimizeCommandDeps, uri: vscode.Uri, name: str
     args: cfg.get<string[]>('args', []),
     timeoutS: cfg.get<number>('timeout', 60),
     benchmarkTimeS: cfg.get<number>('benchmarkTime', 1.5),
+    wholeProgramS: cfg.get<number>('wholeProgramTime', DEFAULT_WHOLE_PROGRAM_S),
     nodePath: cfg.get<string>('nodePath', 'node'),
     ...(interpreter ? { pythonPath: interpreter.path } : {}),
   };
@@ -204,14 +209,8 @@ function showJs(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, source
   deps.lenses.noteResult(file, name, measured ? { ...measured, source } : undefined);
   if (!proof) throw new PerfLabError(`${name} could not be built for any target: ${targets.map((t) => `${t.name}: ${t.refusal ?? ''}`).join('; ')}`);
   const side = targets.length > 1;
-  deps.optimizeViews.show({
-    uri,
-    source,
-    functionName: name,
-    outcomes,
-    ...(outcome.chosen ? { chosen: outcome.chosen } : {}),
-    targets,
-    data: {
+  const data = withApplyDecisions(
+    {
       title: `Optimize: ${name}`,
       file,
       functionName: name,
@@ -226,6 +225,16 @@ function showJs(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, source
       ...(outcomes.some((o) => o.target === 'native') ? { optIns: optInChoices(optIns) } : {}),
       ...(side ? { targets, recommendation: `${sideBySideAdvice(targets)}${prediction ? `. ${prediction}` : ''}` } : {}),
     },
+    outcome,
+  );
+  deps.optimizeViews.show({
+    uri,
+    source,
+    functionName: name,
+    outcomes,
+    ...(outcome.chosen ? { chosen: outcome.chosen } : {}),
+    targets: data.targets ?? targets,
+    data,
   });
 }
 
@@ -234,7 +243,7 @@ function showPython(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, so
   const file = uri.fsPath;
   const rec = outcome.recording;
   const outcomes = outcome.targets as PythonTargetOutcome[];
-  const { data, targets: views } = pythonOptimizeData({
+  const built = pythonOptimizeData({
     file,
     functionName: name,
     line: rec.line,
@@ -244,6 +253,8 @@ function showPython(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, so
     ...(outcome.bench ? { bench: outcome.bench as PythonBenchResult } : {}),
     ...(outcome.chosen ? { chosen: outcome.chosen } : {}),
   });
+  const data = withApplyDecisions(built.data, outcome);
+  const views = data.targets ?? built.targets;
   // The lens shows what was just measured without waiting for the next edit or save.
   const measured = measuredLensAdvice(views, 'Python');
   deps.lenses.noteResult(file, name, measured ? { ...measured, source } : undefined);

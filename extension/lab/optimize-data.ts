@@ -9,9 +9,11 @@ import { show } from '../prove/compare';
 import type { Proof } from '../prove/prove';
 import type { PythonProof } from '../prove/prove-python';
 import { approx } from '../bench/break-even';
-import { formatTimes } from '../bench/stats';
+import { formatTimes, median } from '../bench/stats';
+import type { WholeProgramResult } from '../bench/whole-program';
 import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
-import { bestTarget } from '../optimize/optimize';
+import { applyDecision } from '../optimize/apply-step';
+import { bestTarget, type OptimizeOutcome } from '../optimize/optimize';
 import { jsTarget } from '../targets';
 export { unusableRecordedArgument } from '../optimize/recorded-arguments';
 import {
@@ -23,6 +25,7 @@ import {
   type TargetId,
   type TargetView,
   type VariantName,
+  type WholeProgramView,
 } from '../protocol';
 
 /** Whether a target is one of a Python function's (Numba, Cython, pybind11). */
@@ -294,6 +297,47 @@ export function pythonOptimizeData(run: PythonRun): { data: OptimizeData; target
     recommendation: `${sideBySideAdvice(targets, 'Python')} (no prediction: the break-even model knows JavaScript's boundary costs only)`,
   };
   return { data, targets };
+}
+
+/** The whole-program run as the panel shows it. */
+export function wholeProgramView(w: WholeProgramResult & { target: TargetId }): WholeProgramView {
+  if (!w.measured) return { target: w.target, notes: [], reason: w.reason };
+  return {
+    target: w.target,
+    speedup: { estimate: w.speedup.estimate, ci95: [w.speedup.ci95[0], w.speedup.ci95[1]] },
+    verdict: w.verdict,
+    beforeMs: median(w.before),
+    afterMs: median(w.after),
+    runs: w.before.length,
+    firstAfterMs: w.firstAfterMs,
+    notes: w.notes,
+    ...(w.changed ? { changed: w.changed } : {}),
+  };
+}
+
+/**
+ * The panel's data with Apply's decision (optimize/apply-step.ts applyDecision, the rule --apply follows) for the
+ * chosen target and each target's card: a rewrite that is not recommended keeps an "Apply anyway" with the reason.
+ */
+export function withApplyDecisions(data: OptimizeData, outcome: Extract<OptimizeOutcome, { kind: 'done' }>): OptimizeData {
+  const blocked = (t: TargetId): string | undefined => {
+    const d = applyDecision(outcome, t);
+    return d.ok || !d.overridable ? undefined : d.reason;
+  };
+  const main = data.target && data.canApply ? blocked(data.target) : undefined;
+  return {
+    ...data,
+    ...(outcome.wholeProgram ? { wholeProgram: wholeProgramView(outcome.wholeProgram) } : {}),
+    ...(main ? { applyBlocked: main } : {}),
+    ...(data.targets
+      ? {
+          targets: data.targets.map((t) => {
+            const why = t.canApply ? blocked(t.target) : undefined;
+            return why ? { ...t, applyBlocked: why } : t;
+          }),
+        }
+      : {}),
+  };
 }
 
 /** The data of a panel shown again after a window reload: the compiled code is gone, so nothing can be applied from it. */

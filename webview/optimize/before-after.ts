@@ -13,6 +13,7 @@ import {
   type ToWebview,
   type VariantName,
   type VariantView,
+  type WholeProgramView,
 } from '../../extension/protocol';
 import { formatRatio, formatTimes } from '../../extension/bench/stats';
 import { el } from '../dom';
@@ -145,6 +146,7 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   if (d.targets) return [header, ...sideBySide(d, d.targets, deps)];
   const out: HTMLElement[] = [header, proofSection(d.proof, names, original(d))];
   if (d.bench) out.push(benchSection(d.bench, names.title));
+  if (d.wholeProgram) out.push(wholeProgramSection(d.wholeProgram, original(d)));
   out.push(applySection(d, deps));
   if (d.optIns) out.push(optInSection(d, deps));
   return out;
@@ -338,21 +340,58 @@ function table(variants: VariantView[]): HTMLTableElement {
   return t;
 }
 
+/** Beside an "Apply anyway" button: why applying is not recommended. */
+function notRecommended(reason: string, base: string): string {
+  return `Not recommended: ${reason}. Keeping ${base === 'CPython' ? 'Python' : base} is the better choice; Apply anyway writes it all the same (Undo reverts it).`;
+}
+
+/** The whole program before and after the chosen rewrite: what the user will feel, which decides Apply. */
+function wholeProgramSection(w: WholeProgramView, base: string): HTMLElement {
+  const s = el('section', 'ba-section whole-program');
+  s.id = 'whole-program';
+  const name = TARGET_NAMES[w.target].name;
+  s.append(el('h2', undefined, `The whole program, ${base} and ${name}`));
+  if (!w.speedup || !w.verdict) {
+    s.dataset.measured = 'false';
+    s.append(el('p', 'reason', `Not measured: ${w.reason ?? 'unknown reason'}. The function-level benchmark decides.`));
+    return s;
+  }
+  s.dataset.measured = 'true';
+  s.dataset.verdict = w.verdict;
+  const f = formatRatio({ estimate: w.speedup.estimate, ci95: w.speedup.ci95 });
+  const line = el('p', 'whole-program-result');
+  line.append(el('strong', undefined, f.estimate), ` (${f.ci}): `, el('span', 'verdict', w.verdict));
+  s.append(line);
+  const dl = el('dl', 'facts');
+  const fact = (k: string, v: string) => dl.append(el('dt', undefined, k), el('dd', undefined, v));
+  fact('Before', `${formatTime(w.beforeMs!)} (median of ${w.runs} runs)`);
+  fact(
+    'After',
+    `${formatTime(w.afterMs!)} (median of ${w.runs} runs; the first run with ${name} took ${formatTime(w.firstAfterMs!)}, one-time costs included)`,
+  );
+  fact('How', `the program as you run it (perfLab.args), the two versions taking turns; the time is the whole process's, loading ${name} included`);
+  s.append(dl);
+  if (w.changed) s.append(el('p', 'reason', `The rewritten program did not do the same: ${w.changed}.`));
+  for (const n of w.notes) s.append(el('p', 'note', n));
+  return s;
+}
+
 function applySection(d: OptimizeData, deps: PageDeps): HTMLElement {
   const s = el('section', 'ba-section apply');
   const button = el('button', 'primary-button');
   button.id = 'apply';
   button.type = 'button';
-  const notFaster = !!d.bench && d.bench.verdict !== 'faster';
-  button.textContent = d.applied ? 'Applied' : notFaster ? 'Apply (will not make it faster)' : 'Apply';
+  const blocked = !!d.applyBlocked && d.canApply && !d.applied;
+  button.textContent = d.applied ? 'Applied' : blocked ? 'Apply anyway' : 'Apply';
   button.disabled = !d.canApply || !!d.applied;
-  button.dataset.notFaster = String(notFaster);
+  button.dataset.blocked = String(blocked);
+  if (blocked) button.className = 'secondary-button';
   button.addEventListener('click', () => {
     button.disabled = true;
     button.textContent = 'Applying…';
     deps.post({ type: 'apply' });
   });
-  const note = el('p', 'apply-note', d.applyNote);
+  const note = el('p', 'apply-note', blocked ? notRecommended(d.applyBlocked!, original(d)) : d.applyNote);
   note.id = 'apply-note';
   s.append(button, note);
   if (d.applied) {
@@ -409,6 +448,7 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
     s.append(details);
     out.push(s);
   }
+  if (d.wholeProgram) out.push(wholeProgramSection(d.wholeProgram, base));
   const cards = el('section', 'ba-section target-cards');
   cards.id = 'targets';
   cards.append(el('h2', undefined, 'Targets'));
@@ -467,17 +507,18 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions:
   button.id = `apply-${t.target}`;
   button.type = 'button';
   button.dataset.target = t.target;
-  const notFaster = !!t.measured && t.measured.verdict !== 'faster';
-  button.dataset.notFaster = String(notFaster);
+  const blocked = !!t.applyBlocked && t.canApply && !d.applied;
+  button.dataset.blocked = String(blocked);
+  if (blocked) button.className = 'secondary-button';
   const label = t.name;
-  button.textContent = d.applied?.target === t.target ? `Applied ${label}` : `Apply ${label}${notFaster && t.canApply ? ' (will not make it faster)' : ''}`;
+  button.textContent = d.applied?.target === t.target ? `Applied ${label}` : blocked ? `Apply ${label} anyway` : `Apply ${label}`;
   button.disabled = !t.canApply || !!d.applied;
   button.addEventListener('click', () => {
     button.disabled = true;
     button.textContent = 'Applying…';
     deps.post({ type: 'apply', target: t.target });
   });
-  const note = el('p', 'apply-note', t.applyNote);
+  const note = el('p', 'apply-note', blocked ? notRecommended(t.applyBlocked!, original(d)) : t.applyNote);
   note.id = `apply-note-${t.target}`;
   actions.append(button, note);
   card.append(actions);
