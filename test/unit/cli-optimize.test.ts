@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertCliBuilt, perfLab, root } from './cli-process';
+import { APPLY_REGARDLESS, assertCliBuilt, perfLab, root } from './cli-process';
 
 const store = mkdtempSync(join(tmpdir(), 'perf-lab-optimize-test-'));
 after(() => rmSync(store, { recursive: true, force: true }));
@@ -60,10 +60,7 @@ describe('perf-lab optimize', () => {
       '0.2',
       '--store',
       store,
-      '--apply',
-      '--force',
-      '--whole-program-time',
-      '0',
+      ...APPLY_REGARDLESS,
       '--',
       '48',
       '32',

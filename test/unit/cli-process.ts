@@ -26,3 +26,6 @@ export function perfLab(...args: string[]): Promise<{ code: number | null; stdou
     p.on('close', (code) => resolvePromise({ code, stdout, stderr }));
   });
 }
+
+/** `--apply` for a test about what Apply writes, not whether it pays: the whole program is not run, and Apply goes ahead. */
+export const APPLY_REGARDLESS = ['--apply', '--force', '--whole-program-time', '0'];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pythonModuleName } from '../../../extension/compiler/compile-python';
 import { pythonEnv } from '../../python-env';
-import { assertCliBuilt, perfLab, root } from '../cli-process';
+import { APPLY_REGARDLESS, assertCliBuilt, perfLab, root } from '../cli-process';
 
 const store = mkdtempSync(join(tmpdir(), 'perf-lab-optimize-py-'));
 after(() => rmSync(store, { recursive: true, force: true }));
@@ -48,10 +48,7 @@ describe('perf-lab optimize file.py', () => {
       '0.3',
       '--store',
       store,
-      '--apply',
-      '--force',
-      '--whole-program-time',
-      '0',
+      ...APPLY_REGARDLESS,
       '--',
       '120',
     );
@@ -117,22 +114,7 @@ describe('perf-lab optimize file.py', () => {
     );
     const expected = spawnSync(python, [file], { encoding: 'utf8' }).stdout;
     for (const fn of ['shift', 'rows']) {
-      const r = await perfLab(
-        'optimize',
-        file,
-        '--fn',
-        fn,
-        '--python',
-        python,
-        '--time',
-        '0.2',
-        '--store',
-        store,
-        '--apply',
-        '--force',
-        '--whole-program-time',
-        '0',
-      );
+      const r = await perfLab('optimize', file, '--fn', fn, '--python', python, '--time', '0.2', '--store', store, ...APPLY_REGARDLESS);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       assert.match(r.stdout, /Proof \(Numba\): PROVEN/);
       assert.match(r.stdout, new RegExp(`Applied \\(Numba\\): ${fn} now calls`));
