@@ -15,7 +15,6 @@ import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
 import { applyDecision } from '../optimize/apply-step';
 import { bestTarget, type OptimizeOutcome } from '../optimize/optimize';
 import { jsTarget } from '../targets';
-export { unusableRecordedArgument } from '../optimize/recorded-arguments';
 import {
   TARGET_NAMES,
   type BenchView,

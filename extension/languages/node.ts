@@ -42,15 +42,13 @@ export async function nodeStages(req: StageRequest, o: StageRunOptions): Promise
     },
     select: async (r, source) => {
       const rec = r as Recording;
-      const { recordedParamTypes } = await import('../record/recording');
+      const { recordedParams } = await import('../record/recording');
       const { selectKernel } = await import('../compiler/compile');
-      const params = recordedParamTypes(rec, rec.arity);
+      // A parameter whose recorded values the compiler does not take is refused by name, with what was passed.
+      const params = recordedParams(rec, rec.arity);
       const selected = await selectKernel({ source, fileName: basename(file), functionName, ...(params ? { params } : {}) }, stage);
-      if (selected.ok) return { ok: true, kernel: selected.kernel, ...(params ? { recordedTypes: params } : {}) };
-      // Recorded calls that gave no types: the refusal says which argument the compiler does not take.
-      const { unusableRecordedArgument } = await import('../optimize/recorded-arguments');
-      const why = params ? undefined : unusableRecordedArgument(rec.calls, rec.arity);
-      return { ok: false, refusal: why ? { ...selected.refusal, reason: `${selected.refusal.reason} (recorded: ${why})` } : selected.refusal };
+      if (!selected.ok) return selected;
+      return { ok: true, kernel: selected.kernel, ...(params ? { recordedTypes: params.map((p) => (typeof p === 'string' ? p : p.passed)) } : {}) };
     },
     buildContext: async () => ({ ...(nodePath ? { nodePath } : {}), ...(req.optIns ? { optIns: req.optIns } : {}) }),
     prove: async (c, rec, source) =>

@@ -2,7 +2,7 @@
 // as the proof and the benchmark replay them, and as it is stored on disk.
 import type { ParamTypeName } from '../compiler/frontend-js';
 import type { RecordLimits } from './sampler';
-import { decodeValue, encodeValue, replayable, sameSnapshot, typedKind, type EncodedValue } from './value-codec';
+import { decodeValue, encodeValue, recordedClass, replayable, sameSnapshot, typedKind, Unrecordable, type EncodedValue } from './value-codec';
 
 /** One call as the program made it. Values are deep copies: typed arrays, arrays of numbers, numbers exactly. */
 export interface RecordedCall {
@@ -114,26 +114,101 @@ function argType(v: unknown): ParamTypeName | 'int' | undefined {
   return k as ParamTypeName;
 }
 
+/** A recorded value in words, for a refusal: `an array of arrays`, `a Particle object`, `a string`. */
+export function describeRecorded(v: unknown): string {
+  if (typeof v === 'number') return 'a number';
+  if (typeof v === 'boolean') return 'a boolean';
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (v instanceof Unrecordable) return /^(function|Symbol)/.test(v.what) ? `a ${v.what}` : v.what;
+  if (typeof v !== 'object') return `a ${typeof v}`;
+  const k = typedKind(v);
+  if (k) return `a ${k}`;
+  if (Array.isArray(v)) {
+    const kinds = new Set(
+      v.map((x) =>
+        Array.isArray(x)
+          ? 'arrays'
+          : typedKind(x)
+            ? `${typedKind(x)}s`
+            : x !== null && typeof x === 'object'
+              ? 'objects'
+              : typeof x === 'number'
+                ? 'numbers'
+                : 'other',
+      ),
+    );
+    if (kinds.size === 0 || (kinds.size === 1 && kinds.has('numbers'))) return 'an array of numbers';
+    const classes = new Set(v.map((x) => (x !== null && typeof x === 'object' ? recordedClass(x) : undefined)));
+    if (kinds.size === 1 && kinds.has('objects') && classes.size === 1 && [...classes][0]) return `an array of ${[...classes][0]!} objects`;
+    if (kinds.size === 1 && !kinds.has('other')) return `an array of ${[...kinds][0]!}`;
+    const other = v.find((x) => typeof x !== 'number' && (x === null || typeof x !== 'object'));
+    return other !== undefined || v.includes(null) ? `an array holding ${describeRecorded(other ?? null)}` : 'an array of mixed values';
+  }
+  const ctor = recordedClass(v);
+  return ctor ? `a ${ctor} object` : 'an object';
+}
+
+/** Why the compiler does not take a recorded value (one argType has no name for). */
+function whyNotTaken(v: unknown): string {
+  if (Array.isArray(v)) {
+    if (v.length > 0 && v.every((x) => Array.isArray(x) || typedKind(x) !== undefined)) return 'arrays of arrays are not compiled yet';
+    if (v.length > 0 && v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && typedKind(x) === undefined))
+      return 'arrays of objects are not compiled yet';
+  } else if (v !== null && typeof v === 'object' && !(v instanceof Unrecordable) && typedKind(v) === undefined) return 'objects are not compiled yet';
+  if (typeof v === 'string') return 'strings are not compiled yet';
+  if (typeof v === 'bigint' || /^Big/.test(typedKind(v) ?? '')) return 'BigInt values are not compiled';
+  return 'compiled code takes only numbers, booleans, typed arrays and arrays of numbers';
+}
+
 /**
- * The parameter types the recorded calls show, in the compiler's names, for a function of `arity` parameters;
- * undefined when the calls disagree or hold a type the compiler does not take. Numbers that were always int32
- * leave the choice to the compiler ('number'); numbers that were not are 'double', so that the compiled code
- * never guards on an int32 the program does not pass.
+ * What the recorded calls passed for one parameter: the type the compiler takes, or what the program passed that
+ * it does not take, in words (`passed`, e.g. 'an array of arrays') with the reason (`why`).
  */
-export function recordedParamTypes(rec: Recording, arity: number): ParamTypeName[] | undefined {
-  const calls = rec.calls.filter(isReplayable);
+export type RecordedParam = ParamTypeName | { passed: string; why: string };
+
+/**
+ * Each parameter as the recorded calls show it, for a function of `arity` parameters; undefined when no call was
+ * recorded. Numbers that were always int32 leave the choice to the compiler ('number'); numbers that were not are
+ * 'double', so that the compiled code never guards on an int32 the program does not pass. A parameter whose values
+ * the compiler does not take, or whose calls disagree (a number in one, an array in another), says what was passed.
+ */
+export function recordedParams(rec: Recording, arity: number): RecordedParam[] | undefined {
+  // Types come from the calls that can be replayed; only when none can are the others described.
+  const replayable = rec.calls.filter(isReplayable);
+  const calls = replayable.length ? replayable : rec.calls;
   if (calls.length === 0) return undefined;
-  const out: ParamTypeName[] = [];
+  const out: RecordedParam[] = [];
   for (let i = 0; i < arity; i++) {
     let t: ParamTypeName | 'int' | undefined;
+    let first: unknown;
+    let refused: { passed: string; why: string } | undefined;
     for (const c of calls) {
-      const a = argType(c.args[i]);
-      if (a === undefined) return undefined;
-      if (t === undefined || t === a) t = a;
+      const v = c.args[i];
+      const a = argType(v);
+      if (a === undefined) {
+        const passed = describeRecorded(v);
+        refused = { passed, why: whyNotTaken(v) };
+        break;
+      }
+      if (t === undefined) [t, first] = [a, v];
       else if ((t === 'int' && a === 'double') || (t === 'double' && a === 'int')) t = 'double';
-      else return undefined;
+      else if (t !== a) {
+        refused = {
+          passed: `${describeRecorded(first)} in some calls and ${describeRecorded(v)} in others`,
+          why: 'compiled code takes one type per parameter',
+        };
+        break;
+      }
     }
-    out.push(t === 'int' ? 'number' : t!);
+    out.push(refused ?? (t === 'int' ? 'number' : t!));
   }
   return out;
+}
+
+/** The parameter types the recorded calls show, when they show one the compiler takes for every parameter. */
+export function recordedParamTypes(rec: Recording, arity: number): ParamTypeName[] | undefined {
+  if (!rec.calls.some(isReplayable)) return undefined;
+  const params = recordedParams(rec, arity);
+  return params?.every((p) => typeof p === 'string') ? (params as ParamTypeName[]) : undefined;
 }

@@ -105,6 +105,11 @@ export function snapshot(v: unknown, depth = 0): unknown {
 /** Hidden key under which a snapshot remembers an object's class name. */
 const CTOR = Symbol('perf-lab.ctor');
 
+/** The class name a snapshot of an object remembers (`Particle`), or undefined for a plain object. */
+export function recordedClass(v: object): string | undefined {
+  return (v as { [CTOR]?: string })[CTOR];
+}
+
 /** Stands for a value that was seen but cannot be recorded; a call holding one cannot be replayed. */
 export class Unrecordable {
   constructor(readonly what: string) {}

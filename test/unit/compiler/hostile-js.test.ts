@@ -3,25 +3,17 @@
 // element getters, a replaced Math function, a reassigned or redeclared helper, a shadowed global, a const read
 // before its declaration — is what the loaders' guards and the frontend's module-scope checks exist for.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { planApply, writePlan } from '../../../extension/apply/apply';
 import { compile, compileKernel, selectKernel, type Candidate } from '../../../extension/compiler/compile';
 import { compileNative } from '../../../extension/compiler/compile-native';
 import type { ParamTypeName } from '../../../extension/compiler/frontend-js';
-import { prove } from '../../../extension/prove/prove';
+import { proveApplyRun, runNode } from './apply-and-run';
 
 let dir: string | undefined;
 after(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
-
-function run(file: string): string {
-  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, `node ${file} failed:\n${r.stderr}`);
-  return r.stdout;
-}
 
 interface Case {
   name: string;
@@ -36,7 +28,7 @@ async function applyAndCompare(c: Case, target: 'wasm' | 'native'): Promise<{ be
   const sub = await mkdtemp(join(dir, `${c.name}-`));
   const file = join(sub, `${c.name}.js`);
   await writeFile(file, c.source);
-  const before = run(file);
+  const before = runNode(file).stdout;
   const req = { source: c.source, fileName: `${c.name}.js`, functionName: c.fn, params: c.params };
   let candidate: Candidate;
   if (target === 'wasm') {
@@ -48,13 +40,8 @@ async function applyAndCompare(c: Case, target: 'wasm' | 'native'): Promise<{ be
     assert.ok(sel.ok, `compiles: ${JSON.stringify(!sel.ok && sel.refusal)}`);
     candidate = await compileNative(sel.kernel, { cacheDir: join(dir, 'native-cache') });
   }
-  const proof = await prove({ source: c.source, fileName: `${c.name}.js`, functionName: c.fn }, candidate, undefined, {
-    caseTimeoutMs: 500,
-    maxShrinkCases: 20,
-  });
-  assert.ok(proof.ok, `proven: ${proof.reason}`);
-  await writePlan(await planApply({ file, source: c.source, functionName: c.fn, candidate, proof }));
-  return { before, after: run(file), source: await readFile(file, 'utf8') };
+  const r = await proveApplyRun(file, c.source, c.fn, candidate);
+  return { before, after: r.after, source: r.source };
 }
 
 /** Compiles `fn` and expects a refusal whose reason matches. */

@@ -18,7 +18,6 @@ import {
   restoredData,
   sideBySideAdvice,
   targetViews,
-  unusableRecordedArgument,
 } from '../../../extension/lab/optimize-data';
 import type { Proof } from '../../../extension/prove/prove';
 import type { PythonProof } from '../../../extension/prove/prove-python';
@@ -385,11 +384,5 @@ describe('Before/After data', () => {
     assert.deepEqual(functionAt(ts, src, 'f.ts', src.indexOf('x * k')), { name: 'a', line: 2 });
     assert.deepEqual(functionAt(ts, src, 'f.ts', src.indexOf('y + 1')), { name: 'b', line: 5 });
     assert.equal(functionAt(ts, src, 'f.ts', src.indexOf('console')), undefined);
-  });
-
-  it('names the recorded argument the compiler cannot take', () => {
-    assert.equal(unusableRecordedArgument([{ args: [new Float64Array(2), 3] }, { args: [[1, 2], 0.5] }], 2), undefined);
-    assert.match(unusableRecordedArgument([{ args: [[{ x: 1 }], 0.01] }], 2)!, /an array holding values that are not numbers as argument 1/);
-    assert.match(unusableRecordedArgument([{ args: [1, 'a'] }], 2)!, /a string as argument 2/);
   });
 });

@@ -9,7 +9,7 @@ import { loadTypeScript } from '../../../extension/compiler/frontend-js';
 import { PerfLabError } from '../../../extension/errors';
 import { instrumentSource, internalName } from '../../../extension/record/instrument';
 import { record } from '../../../extension/record/record';
-import { decodeRecording, encodeRecording, recordedParamTypes, type Recording } from '../../../extension/record/recording';
+import { decodeRecording, encodeRecording, recordedParams, recordedParamTypes, type Recording } from '../../../extension/record/recording';
 import { CallSampler } from '../../../extension/record/sampler';
 import { loadRecording, saveRecording } from '../../../extension/record/store';
 import { decodeValue, encodeValue, sameSnapshot, snapshot, Unrecordable } from '../../../extension/record/value-codec';
@@ -118,6 +118,49 @@ describe('CallSampler', () => {
   });
 });
 
+describe('recorded parameter types', () => {
+  /** A recording of calls whose arguments were snapshotted as the recorder does. */
+  const recordingOf = (...calls: unknown[][]): Recording =>
+    ({
+      arity: calls[0]!.length,
+      calls: calls.map((args) => ({ args: args.map((a) => snapshot(a)), result: undefined, argsAfter: args.map(() => null) })),
+    }) as unknown as Recording;
+  class Body {
+    constructor(
+      readonly x: number,
+      readonly mass: number,
+    ) {}
+  }
+
+  it('gives each parameter its type, or says what the program passed that the compiler does not take', () => {
+    const rec = recordingOf(
+      [[[1, 2, 3, 4, 5, 6, 7]], [{ x: 1 }], [new Body(1, 2)], new Body(0, 1), 'abc', [1, 'a'], 0.01, 3],
+      [[[7, 6, 5, 4, 3, 2, 1]], [{ x: 2 }], [new Body(3, 4)], new Body(1, 1), 'def', [2, 'b'], 0.02, 4],
+    );
+    assert.deepEqual(recordedParams(rec, 8), [
+      { passed: 'an array of arrays', why: 'arrays of arrays are not compiled yet' },
+      { passed: 'an array of objects', why: 'arrays of objects are not compiled yet' },
+      { passed: 'an array of Body objects', why: 'arrays of objects are not compiled yet' },
+      { passed: 'a Body object', why: 'objects are not compiled yet' },
+      { passed: 'a string', why: 'strings are not compiled yet' },
+      { passed: 'an array holding a string', why: 'compiled code takes only numbers, booleans, typed arrays and arrays of numbers' },
+      'double',
+      'number',
+    ]);
+    assert.equal(recordedParamTypes(rec, 8), undefined);
+  });
+
+  it('says so when the calls disagree, and names typed arrays of arrays and functions', () => {
+    const rec = recordingOf([1, [new Float64Array(2)], (x: number) => x], [new Float64Array(1), [new Float64Array(2)], (x: number) => x]);
+    assert.deepEqual(recordedParams(rec, 3), [
+      { passed: 'a number in some calls and a Float64Array in others', why: 'compiled code takes one type per parameter' },
+      { passed: 'an array of Float64Arrays', why: 'arrays of arrays are not compiled yet' },
+      { passed: 'a function (anonymous)', why: 'compiled code takes only numbers, booleans, typed arrays and arrays of numbers' },
+    ]);
+    assert.deepEqual(recordedParamTypes(recordingOf([new Int16Array(1), 2, true], [new Int16Array(2), 2.5, false]), 3), ['Int16Array', 'double', 'boolean']);
+  });
+});
+
 describe('record', () => {
   it('records a CommonJS kernel (examples/hot-helper.js checksum): real arguments and results', async () => {
     const rec = await record({ file: join(examples, 'hot-helper.js'), functionName: 'checksum', args: ['512', '12'] });
@@ -168,6 +211,7 @@ describe('record', () => {
     const p = rec.calls[0]!.args[0] as { x: Float64Array };
     assert.ok(p.x instanceof Float64Array && p.x.length === 30);
     assert.equal(recordedParamTypes(rec, 1), undefined);
+    assert.deepEqual(recordedParams(rec, 1), [{ passed: 'an object', why: 'objects are not compiled yet' }]);
   });
 
   it('keeps a bounded sample: the first calls plus a reservoir', async () => {
