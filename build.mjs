@@ -35,7 +35,9 @@ const targets = [
     target: 'node20',
     // 'vscode' is provided by the editor at run time; esbuild ships a native binary; TypeScript's compiler is large
     // and loaded only when a function is compiled, so the extension and the command line share one copy of it.
-    external: ['vscode', 'esbuild', 'typescript'],
+    // node-addon-api is a folder of C++ headers that native/build-addon.ts finds with require.resolve at run time
+    // (the package ships them beside the bundles, .vscodeignore), not code to bundle.
+    external: ['vscode', 'esbuild', 'typescript', 'node-addon-api'],
     define: { PERF_LAB_ASSETS: JSON.stringify(assets()) },
   },
   {
