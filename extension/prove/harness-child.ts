@@ -15,6 +15,11 @@ function send(m: FromHarness): void {
   process.send!(m);
 }
 
+/** Sends `m` and resolves once it is written out: a long synchronous run after it cannot hold it back. */
+function sendNow(m: FromHarness): Promise<void> {
+  return new Promise((done) => process.send!(m, undefined, undefined, () => done()));
+}
+
 /** Copies of the arguments, the same object twice staying one copy. */
 function copy(args: unknown[]): unknown[] {
   const seen = new Map<unknown, unknown>();
@@ -61,25 +66,24 @@ async function main(): Promise<void> {
   const bound = loader.bind(original);
   const stats = loader.stats;
 
-  // One case per turn of the event loop, so that each answer leaves before the next case starts
-  // (the parent stops a case that runs too long by ending this process).
-  function runCases(cases: ToHarness['cases'], i: number): void {
-    if (i >= cases.length) {
-      send({ type: 'batch-done' });
-      return;
+  // Each message is written out before the next run starts (the parent stops a case that runs too long by ending
+  // this process, and must know which run that was).
+  async function runCases(cases: ToHarness['cases']): Promise<void> {
+    for (const { id, args } of cases) {
+      await sendNow({ type: 'start', id });
+      const expected = run(original, args);
+      await sendNow({ type: 'original-done', id, ms: expected.ms });
+      const calls = stats.calls;
+      const fallbacks = stats.fallbacks;
+      const actual = run(bound, args);
+      const compiled = stats.calls === calls + 1 && stats.fallbacks === fallbacks;
+      await sendNow({ type: 'case', id, expected, actual, compiled, reason: compiled ? '' : stats.reason });
     }
-    const { id, args } = cases[i]!;
-    const expected = run(original, args);
-    const calls = stats.calls;
-    const fallbacks = stats.fallbacks;
-    const actual = run(bound, args);
-    const compiled = stats.calls === calls + 1 && stats.fallbacks === fallbacks;
-    send({ type: 'case', id, expected, actual, compiled, reason: compiled ? '' : stats.reason });
-    setImmediate(runCases, cases, i + 1);
+    send({ type: 'batch-done' });
   }
 
   process.on('message', (m: ToHarness | null) => {
-    if (m && m.type === 'cases') runCases(m.cases, 0);
+    if (m && m.type === 'cases') void runCases(m.cases);
   });
   process.on('disconnect', () => process.exit(0));
   send({ type: 'ready', loadError: loader.loadError ? String(loader.loadError) : null });

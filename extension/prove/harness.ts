@@ -16,9 +16,15 @@ export interface HarnessRun {
   ms: number;
 }
 
-/** Harness to parent. */
+/**
+ * Harness to parent. For each case: `start` before the original runs, `original-done` before the candidate runs, then
+ * `case`; each is written out before the code after it starts, so a case that never returns is the one after the
+ * last message, and the parent times each run from its own message, not from when the cases were sent.
+ */
 export type FromHarness =
   | { type: 'ready'; loadError: string | null }
+  | { type: 'start'; id: number }
+  | { type: 'original-done'; id: number; ms: number }
   | { type: 'case'; id: number; expected: HarnessRun; actual: HarnessRun; compiled: boolean; reason: string }
   | { type: 'batch-done' };
 

@@ -11,7 +11,7 @@ import { CancelledError, PerfLabError } from '../errors';
 import { noProgress, type StageOptions } from '../progress';
 import { firstLines, startChild } from '../profile/run-child';
 import type { PythonRecording } from '../record/record-python';
-import type { Proof } from './prove';
+import { skippedNotes, type Proof } from './prove';
 
 export interface PythonProveOptions extends StageOptions {
   /** The interpreter's executable. */
@@ -149,8 +149,7 @@ export function proofOf(candidate: PythonCandidate, r: HelperProof, minShare: nu
   if (mismatches > 0 && r.counterexample) reason = `The candidate differs from the original on ${mismatches} of ${ran.length} cases: ${r.counterexample.why}.`;
   if (!vacuous && recordedKernel < recorded.length)
     notes.push(`The ${name} code ran on ${recordedKernel} of ${recorded.length} recorded calls; the others fell back to Python.`);
-  if (skipped.length > 0)
-    notes.push(`${skipped.length} case${skipped.length === 1 ? ' was' : 's were'} skipped (e.g. ${skipped[0]!.label}: ${skipped[0]!.why}).`);
+  notes.push(...skippedNotes(skipped));
   const proof: PythonProof = {
     target: candidate.target,
     ok: mismatches === 0 && !vacuous,

@@ -1,7 +1,8 @@
 // The prove stage: runs the original and a candidate on the recorded inputs plus generated edge cases, in a child
 // process of the user's Node.js, and compares every result and every array argument after the call. A mismatch
 // is shrunk to the smallest counter-example found. A proof in which the compiled code (almost) never ran proves
-// nothing, and says so.
+// nothing, and says so; a compiled version that does not finish where the original returned is refused. It says
+// which case it runs as it goes, and the edge cases together are bounded in time.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { callError, compareCalls, show, type ArgDiff, type ErrorSize, type Outco
 import { copyArgs, defaultArgs, edgeCases, elementCount, type ProofCase } from './edge-cases';
 import { proveHarnessPath } from './harness';
 import { writeModules, type OriginalFunction } from './modules';
-import { ProofSession, type CaseResult, type CaseRun } from './session';
+import { ProofSession, type CaseResult, type CaseRun, type CaseSkipped } from './session';
 import { shrinkCandidates, smaller } from './shrink';
 
 export interface ProveOptions extends StageOptions {
@@ -31,6 +32,8 @@ export interface ProveOptions extends StageOptions {
   minCompiledShare?: number;
   /** Variants tried while shrinking a counter-example, at most (default 2000). */
   maxShrinkCases?: number;
+  /** Time for all edge cases together (30 s by default, as for Python); the cases not started by then are skipped and counted. */
+  edgeBudgetMs?: number;
 }
 
 /** The smallest input found on which the candidate differs from the original. */
@@ -58,8 +61,8 @@ export interface Proof {
   cases: number;
   recordedCases: number;
   edgeCases: number;
-  /** Cases given up (ran too long, or not replayable), with why. */
-  skipped: { label: string; why: string }[];
+  /** Cases given up (ran too long, not run, or not replayable), with why. */
+  skipped: SkippedCase[];
   mismatches: number;
   /** Cases on which the candidate ran its compiled code. */
   compiledCalls: number;
@@ -81,6 +84,46 @@ export interface Proof {
   reason?: string;
   notes: string[];
   durationMs: number;
+}
+
+/** A case the proof gave up or did not run. */
+export interface SkippedCase {
+  /** What the case tries (`argument 3 = 0`: the smallest recorded call with argument 3 set to 0). */
+  label: string;
+  /** Why, naming a cause only when it is the cause (session.ts CaseSkipped). */
+  why: string;
+  /** The whole input, as a call (`f(Float64Array [1, 2, … (4,096 elements)], 0)`), when it was run. */
+  input?: string;
+  cause?: CaseSkipped['cause'];
+}
+
+/**
+ * The skipped cases in a few notes, one per cause: which inputs did not finish (each shown whole, since the time
+ * limit is on the input, not on the value its label names), how many were not run for want of time, and how many
+ * larger values were not tried.
+ */
+export function skippedNotes(skipped: readonly SkippedCase[]): string[] {
+  const notes: string[] = [];
+  const by = (cause: SkippedCase['cause']) => skipped.filter((k) => k.cause === cause);
+  const few = (ks: readonly SkippedCase[]) =>
+    ks
+      .slice(0, 3)
+      .map((k) => `${k.label}${k.input ? `, the call ${k.input}` : ''}: ${k.why}`)
+      .join('; ') + (ks.length > 3 ? `; and ${ks.length - 3} more` : '');
+  const count = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  const slow = by('original');
+  if (slow.length > 0)
+    notes.push(`${count(slow.length, 'case was', 'cases were')} skipped because the original did not finish on that input in time: ${few(slow)}.`);
+  const child = by('child');
+  if (child.length > 0) notes.push(`${count(child.length, 'case was', 'cases were')} skipped: ${few(child)}.`);
+  const growth = by('growth');
+  if (growth.length > 0)
+    notes.push(`${count(growth.length, 'larger value was', 'larger values were')} not tried: ${growth[0]!.why.replace(/^not run: /, '')}.`);
+  const budget = by('budget');
+  if (budget.length > 0) notes.push(`${count(budget.length, 'edge case was', 'edge cases were')} not run: ${budget[0]!.why.replace(/^not run: /, '')}.`);
+  const other = skipped.filter((k) => k.cause === undefined);
+  if (other.length > 0) notes.push(`${count(other.length, 'case was', 'cases were')} skipped (e.g. ${other[0]!.label}: ${other[0]!.why}).`);
+  return notes;
 }
 
 /** The comparison in words, as the proof states it. */
@@ -156,13 +199,22 @@ export async function prove(original: OriginalFunction, candidate: JsCandidate, 
     });
 
     const floor = opts.caseTimeoutMs ?? 1000;
-    progress({ message: `Running ${recorded.length} recorded calls through both versions…` });
-    const recordedResults = await session.run(recorded.map((c) => ({ args: c.args, timeoutMs: Math.max(floor, 30_000) })));
+    const recordedResults = await session.run(
+      recorded.map((c) => ({ args: c.args, timeoutMs: Math.max(floor, 30_000) })),
+      { onCase: (i) => progress({ message: `Proving: recorded call ${i + 1} of ${recorded.length} through both versions…` }) },
+    );
     checkCancel();
     const slowest = Math.max(0, ...recordedResults.filter(isRun).map((r) => r.expected.ms + r.actual.ms));
     const caseTimeoutMs = Math.max(floor, Math.ceil(20 * slowest));
-    progress({ message: `Running ${edges.length} edge cases through both versions…` });
-    const edgeResults = await session.run(edges.map((c) => ({ args: c.args, timeoutMs: caseTimeoutMs, growth: c.growth })));
+    const budgetMs = opts.edgeBudgetMs ?? 30_000;
+    const edgeResults = await session.run(
+      edges.map((c) => ({ args: c.args, timeoutMs: caseTimeoutMs, growth: c.growth })),
+      {
+        onCase: (i) => progress({ message: `Proving: edge case ${i + 1} of ${edges.length} (${edges[i]!.label})…` }),
+        deadline: performance.now() + budgetMs,
+        budgetReason: `not run: the edge cases' ${fixedSeconds(budgetMs)} bound was reached`,
+      },
+    );
     checkCancel();
 
     const all = [...recorded, ...edges];
@@ -174,10 +226,15 @@ export async function prove(original: OriginalFunction, candidate: JsCandidate, 
     let firstFailure: { c: ProofCase; r: CaseRun } | undefined;
     const maxError: ErrorSize = { absolute: 0, relative: 0 };
     const reasons = new Map<string, number>();
+    // Inputs on which the original returned and the compiled version did not (in many times the original's time).
+    const hangs: { c: ProofCase; r: CaseSkipped }[] = [];
+    const callOf = (args: readonly unknown[]) => `${original.functionName}(${args.map((a) => show(a, 4)).join(', ')})`;
     results.forEach((r, i) => {
       const c = all[i]!;
       if (!isRun(r)) {
-        skipped.push({ label: c.label, why: r.skipped });
+        const ran = r.cause !== 'budget' && r.cause !== 'growth';
+        skipped.push({ label: c.label, why: r.skipped, cause: r.cause, ...(ran ? { input: callOf(c.args) } : {}) });
+        if (r.cause === 'candidate') hangs.push({ c, r });
         return;
       }
       if (r.compiled) {
@@ -219,15 +276,18 @@ export async function prove(original: OriginalFunction, candidate: JsCandidate, 
       vacuous = true;
       reason = `The ${code} never ran on any case: every call fell back to the original, so nothing was proven.`;
     }
+    if (hangs.length > 0) {
+      const h = hangs[0]!;
+      reason = `The ${code} did not finish on ${hangs.length === 1 ? 'an input' : `${hangs.length} inputs`} where the original returned: on ${h.c.label}, the call ${callOf(h.c.args)}, ${h.r.skipped}. It may not terminate there, so it is not applied.`;
+    }
     if (mismatches > 0 && counterexample) reason = `The candidate differs from the original on ${mismatches} of ${ran} cases: ${counterexample.why}.`;
     if (!vacuous && recordedRan > 0 && recordedCompiledCalls < recordedRan) {
       notes.push(`The ${code} ran on ${recordedCompiledCalls} of ${recordedRan} recorded calls; the others fell back to the original.`);
     }
-    if (skipped.length > 0)
-      notes.push(`${skipped.length} case${skipped.length === 1 ? ' was' : 's were'} skipped (e.g. ${skipped[0]!.label}: ${skipped[0]!.why}).`);
+    notes.push(...skippedNotes(skipped));
     const proof: Proof = {
       target: candidate.target,
-      ok: mismatches === 0 && !vacuous,
+      ok: mismatches === 0 && !vacuous && hangs.length === 0,
       cases: ran,
       recordedCases: recordedRan,
       edgeCases: ran - recordedRan,
@@ -251,6 +311,11 @@ export async function prove(original: OriginalFunction, candidate: JsCandidate, 
     await session?.close().catch(() => {});
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+function fixedSeconds(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
 }
 
 /** Greedy shrinking: keeps the first simpler variant that still fails, until none does. */

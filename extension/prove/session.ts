@@ -1,5 +1,6 @@
-// Drives the proof's child process: sends batches of cases, collects the answers, and stops a case that runs too
-// long by ending the child (a synchronous loop cannot be interrupted otherwise), then goes on in a fresh one.
+// Drives the proof's child process: sends the cases one at a time, collects the answers, and stops a run that lasts
+// too long by ending the child (a synchronous loop cannot be interrupted otherwise), then goes on in a fresh one. Each
+// run is timed from the child's own message that it started, so a skip names the run that did not finish.
 import { CancelledError, PerfLabError } from '../errors';
 import { throwIfCancelled } from '../progress';
 import { firstLines, startChild, type Child } from '../profile/run-child';
@@ -15,9 +16,18 @@ export interface CaseRun {
   reason: string;
 }
 
-/** A case that could not be run to the end. */
+/** A case that could not be run to the end, and why, in words that name a cause only when it is the cause. */
 export interface CaseSkipped {
   skipped: string;
+  /**
+   * What stopped it: `original`, the original did not finish in time on this input; `candidate`, the original did
+   * and the compiled version did not (a difference in behaviour, not a slow input); `child`, the child process ended;
+   * `budget`, it was not run because the stage's time was spent; `growth`, it was not run because a smaller value of
+   * the same parameter already kept the original running too long.
+   */
+  cause: 'original' | 'candidate' | 'child' | 'budget' | 'growth';
+  /** For `candidate`: how long the original took on this input. */
+  originalMs?: number;
 }
 
 export type CaseResult = CaseRun | CaseSkipped;
@@ -35,11 +45,33 @@ export interface SessionOptions {
 /** A case to run, with the time it may take and, for large scalar values, what to skip when it runs out of time. */
 export interface SessionCase {
   args: unknown[];
+  /** Milliseconds the original may run on it; the compiled version gets as long, or 20× the original's time plus a second. */
   timeoutMs: number;
   growth?: { param: number; magnitude: number } | undefined;
 }
 
+/** What a run of cases reports and how long it may last. */
+export interface RunHooks {
+  /** Called as each case is sent to the child (its index in the cases given). */
+  onCase?: (index: number) => void;
+  /** `performance.now()` after which no case is started; the rest are skipped with `budgetReason`. */
+  deadline?: number;
+  budgetReason?: string;
+}
+
+/** The time the compiled version may take once the original took `originalMs`: a hang, not a slower loop, is what it catches. */
+export function candidateTimeoutMs(timeoutMs: number, originalMs: number): number {
+  return Math.max(timeoutMs, Math.ceil(20 * originalMs) + 1000);
+}
+
+/** Milliseconds between sending a case and the child starting it before the child is taken for stuck. */
+const RECEIVE_TIMEOUT_MS = 30_000;
+
 type Listener = (m: FromHarness) => void;
+
+function fixedMs(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(2)} ms` : `${Math.round(ms)} ms`;
+}
 
 export class ProofSession {
   private child: Child | undefined;
@@ -94,66 +126,98 @@ export class ProofSession {
     });
   }
 
-  /** Runs the cases in order; a case that runs out of time (or ends the child) is reported as skipped. */
-  async run(cases: SessionCase[]): Promise<CaseResult[]> {
-    const results: (CaseResult | undefined)[] = new Array(cases.length);
-    let todo = cases.map((_, i) => i);
-    while (todo.length > 0) {
+  /**
+   * Runs the cases in order, one at a time. A case that runs out of time (or ends the child) is reported as skipped
+   * with what stopped it, and the next case goes to a fresh child; a larger value of a parameter whose smaller value
+   * kept the original running too long is not run; once `hooks.deadline` passes, no case is started.
+   */
+  async run(cases: SessionCase[], hooks: RunHooks = {}): Promise<CaseResult[]> {
+    const results: CaseResult[] = [];
+    // Per parameter: the smallest value that kept the original running past its time, and that time.
+    const tooLong = new Map<number, { magnitude: number; timeoutMs: number }>();
+    for (const [i, c] of cases.entries()) {
       throwIfCancelled(this.opts.signal, 'The proof was cancelled.');
-      if (!this.child) await this.start();
-      const child = this.child!;
-      const batch = todo;
-      const stopped = await new Promise<{ at: number; why: string } | undefined>((resolveBatch) => {
-        let timer: NodeJS.Timeout | undefined;
-        let current = 0;
-        const arm = () => {
-          clearTimeout(timer);
-          const c = cases[batch[current]!];
-          if (c) timer = setTimeout(() => finish({ at: current, why: `it ran longer than ${c.timeoutMs} ms` }), c.timeoutMs);
-        };
-        const onAbort = () => finish({ at: current, why: 'the proof was cancelled' });
-        const finish = (r: { at: number; why: string } | undefined) => {
-          clearTimeout(timer);
-          this.listener = undefined;
-          this.exited = undefined;
-          this.opts.signal?.removeEventListener('abort', onAbort);
-          resolveBatch(r);
-        };
-        this.opts.signal?.addEventListener('abort', onAbort, { once: true });
-        this.listener = (m) => {
-          if (m.type === 'case') {
-            results[m.id] = { expected: m.expected, actual: m.actual, compiled: m.compiled, reason: m.reason };
-            current++;
-            arm();
-          } else if (m.type === 'batch-done') finish(undefined);
-        };
-        this.exited = (why) => finish({ at: current, why: `the child process ended (${why})` });
-        arm();
-        child.send({ type: 'cases', cases: batch.map((id) => ({ id, args: cases[id]!.args })) });
-      });
-      if (!stopped) break;
-      if (this.opts.signal?.aborted) {
-        child.stop('cancel');
-        throw new CancelledError('The proof was cancelled.');
+      if (hooks.deadline !== undefined && performance.now() > hooks.deadline) {
+        results.push({ skipped: hooks.budgetReason ?? 'not run: the time for these cases was spent', cause: 'budget' });
+        continue;
       }
-      // The case in progress is given up; the child goes, with whatever it was running.
-      child.stop();
-      await child.done;
-      this.child = undefined;
-      const culprit = batch[stopped.at];
-      if (culprit === undefined) break;
-      results[culprit] = { skipped: stopped.why };
-      const g = cases[culprit]!.growth;
-      todo = batch.slice(stopped.at + 1).filter((i) => {
-        const h = cases[i]!.growth;
-        if (g && h && h.param === g.param && h.magnitude >= g.magnitude) {
-          results[i] = { skipped: `a smaller value of argument ${g.param + 1} already ran longer than ${cases[culprit]!.timeoutMs} ms` };
-          return false;
-        }
-        return true;
-      });
+      const g = c.growth;
+      const known = g && tooLong.get(g.param);
+      if (g && known && g.magnitude >= known.magnitude) {
+        results.push({
+          skipped: `not run: a smaller value of argument ${g.param + 1} (${known.magnitude}) already kept the original running longer than ${known.timeoutMs} ms`,
+          cause: 'growth',
+        });
+        continue;
+      }
+      hooks.onCase?.(i);
+      const r = await this.runOne(i, c);
+      if (g && 'skipped' in r && r.cause === 'original') tooLong.set(g.param, { magnitude: g.magnitude, timeoutMs: c.timeoutMs });
+      results.push(r);
     }
-    return results.map((r) => r ?? { skipped: 'not run' });
+    return results;
+  }
+
+  /** One case in the child: timed from the child's own messages, so sending it and starting a child are not counted. */
+  private async runOne(id: number, c: SessionCase): Promise<CaseResult> {
+    if (!this.child) await this.start();
+    const child = this.child!;
+    const outcome = await new Promise<CaseResult | { stop: CaseSkipped }>((resolveCase) => {
+      let timer: NodeJS.Timeout | undefined;
+      let phase: 'sent' | 'original' | 'candidate' = 'sent';
+      let originalMs = 0;
+      const arm = (ms: number, why: () => CaseSkipped) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => finish({ stop: why() }), ms);
+      };
+      const onAbort = () => finish({ stop: { skipped: 'the proof was cancelled', cause: 'child' } });
+      const finish = (r: CaseResult | { stop: CaseSkipped }) => {
+        clearTimeout(timer);
+        this.listener = undefined;
+        this.exited = undefined;
+        this.opts.signal?.removeEventListener('abort', onAbort);
+        resolveCase(r);
+      };
+      this.opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.listener = (m) => {
+        if (m.type === 'start' && m.id === id) {
+          phase = 'original';
+          arm(c.timeoutMs, () => ({ skipped: `the original did not finish within ${c.timeoutMs} ms on this input`, cause: 'original' }));
+        } else if (m.type === 'original-done' && m.id === id) {
+          phase = 'candidate';
+          originalMs = m.ms;
+          const limit = candidateTimeoutMs(c.timeoutMs, m.ms);
+          arm(limit, () => ({
+            skipped: `the compiled version did not finish within ${limit} ms on this input, where the original returned in ${fixedMs(originalMs)}`,
+            cause: 'candidate',
+            originalMs,
+          }));
+        } else if (m.type === 'case' && m.id === id) finish({ expected: m.expected, actual: m.actual, compiled: m.compiled, reason: m.reason });
+      };
+      this.exited = (why) =>
+        finish({
+          stop: {
+            skipped:
+              phase === 'sent'
+                ? `the child process ended before it started this input (${why})`
+                : `the child process ended while the ${phase === 'original' ? 'original' : 'compiled version'} ran on this input (${why})`,
+            cause: phase === 'candidate' ? 'candidate' : phase === 'original' ? 'original' : 'child',
+            ...(phase === 'candidate' ? { originalMs } : {}),
+          },
+        });
+      arm(RECEIVE_TIMEOUT_MS, () => ({ skipped: `the child process did not start this input within ${RECEIVE_TIMEOUT_MS / 1000} s`, cause: 'child' }));
+      child.send({ type: 'cases', cases: [{ id, args: c.args }] });
+    });
+    if (!('stop' in outcome)) return outcome;
+    if (this.opts.signal?.aborted) {
+      child.stop('cancel');
+      throw new CancelledError('The proof was cancelled.');
+    }
+    // The run in progress is given up; the child goes, with whatever it was running.
+    child.stop();
+    await child.done;
+    if (this.child === child) this.child = undefined;
+    return outcome.stop;
   }
 
   /** Ends the child process. */

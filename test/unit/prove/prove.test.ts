@@ -161,8 +161,76 @@ describe('prove (real child processes)', () => {
     const candidate = await candidateOf(src, 'sum-to.js', 'sumTo', recordedParamTypes(sumRec, 2));
     const p = await prove({ source: src, fileName: 'sum-to.js', functionName: 'sumTo' }, candidate, sumRec, { caseTimeoutMs: 300 });
     assert.equal(p.ok, true, describeProof(p, 'sumTo'));
-    assert.ok(p.skipped.some((s) => /ran longer than/.test(s.why)));
-    assert.ok(p.skipped.some((s) => /a smaller value of argument 2 already ran longer/.test(s.why)));
+    assert.ok(p.skipped.some((s) => s.cause === 'original' && /the original did not finish within \d+ ms on this input/.test(s.why)));
+    assert.ok(p.skipped.some((s) => /not run: a smaller value of argument 2 \(\d+\) already kept the original running longer than \d+ ms/.test(s.why)));
     assert.ok(p.skipped.length <= 12, String(p.skipped.length));
+  });
+
+  describe('an edge case that hangs on one input', () => {
+    const file = join(fixtures, 'settle.js');
+    const src = readFileSync(file, 'utf8');
+    const settle = { source: src, fileName: 'settle.js', functionName: 'settle' };
+    let settleRec: Recording;
+    before(async () => {
+      settleRec = await record({ file, functionName: 'settle' });
+    });
+
+    it('names that input, blames no other, and says which case it is on as it goes', async () => {
+      const candidate = await candidateOf(src, 'settle.js', 'settle', recordedParamTypes(settleRec, 2));
+      const messages: string[] = [];
+      const p = await prove(settle, candidate, settleRec, { caseTimeoutMs: 300, progress: (e) => messages.push(e.message) });
+      assert.equal(p.ok, true, describeProof(p, 'settle'));
+      // Only x = -Infinity never ends. Its answer is not what the case before it (x = NaN, with 3 MB of arrays in its
+      // answer) is blamed for: each message leaves the child before the next run starts.
+      assert.deepEqual(
+        p.skipped.map((s) => [s.label, s.cause]),
+        [['argument 2 = -Infinity', 'original']],
+        describeProof(p, 'settle'),
+      );
+      const hang = p.skipped[0]!;
+      assert.equal(hang.why, 'the original did not finish within 300 ms on this input');
+      assert.match(hang.input!, /^settle\(Float64Array \[0\.14\d*, 0\.28\d*, 0\.42\d*, 0\.57\d*, … \(200000 elements\)\], -Infinity\)$/);
+      assert.ok(
+        p.notes.some((n) =>
+          /^1 case was skipped because the original did not finish on that input in time: argument 2 = -Infinity, the call settle\(.*-Infinity\): the original did not finish within 300 ms on this input\.$/.test(
+            n,
+          ),
+        ),
+        p.notes.join('\n'),
+      );
+      // Progress names each case as it starts: every recorded call, then every edge case, numbered.
+      const edges = messages.filter((m) => /^Proving: edge case \d+ of \d+ \(/.test(m));
+      const n = Number(/of (\d+)/.exec(edges[0]!)![1]);
+      assert.equal(edges.length, n);
+      assert.ok(edges.every((m, i) => m.startsWith(`Proving: edge case ${i + 1} of ${n} (`)));
+      assert.ok(edges.some((m) => m.endsWith(' (argument 2 = -Infinity)…')));
+      assert.ok(messages.includes('Proving: recorded call 3 of 3 through both versions…'));
+    });
+
+    it('refuses a compiled version that does not finish where the original returned', async () => {
+      // Compiled from a version that never leaves the loop when x is 0.5; the original settles in 30 halvings.
+      const wrong = src.replace('while (d > 1e-9) {', 'while (d > 1e-9 || x === 0.5) {');
+      assert.notEqual(wrong, src);
+      const candidate = await candidateOf(wrong, 'settle.js', 'settle', recordedParamTypes(settleRec, 2));
+      const p = await prove(settle, candidate, settleRec, { caseTimeoutMs: 300 });
+      assert.equal(p.ok, false);
+      const hang = p.skipped.find((s) => s.cause === 'candidate')!;
+      assert.equal(hang.label, 'argument 2 = 0.5');
+      assert.match(hang.why, /^the compiled version did not finish within \d+ ms on this input, where the original returned in [\d.]+ ms$/);
+      assert.match(
+        p.reason!,
+        /^The WebAssembly code did not finish on an input where the original returned: on argument 2 = 0\.5, the call settle\(.*, 0\.5\), .*It may not terminate there, so it is not applied\.$/,
+      );
+    });
+
+    it('bounds the edge cases in time: the cases not started by then are counted, not run', async () => {
+      const candidate = await candidateOf(src, 'settle.js', 'settle', recordedParamTypes(settleRec, 2));
+      const p = await prove(settle, candidate, settleRec, { caseTimeoutMs: 300, edgeBudgetMs: 1 });
+      const notRun = p.skipped.filter((s) => s.cause === 'budget');
+      assert.ok(p.edgeCases <= 2 && notRun.length + p.edgeCases > 50, describeProof(p, 'settle'));
+      assert.ok(notRun.every((s) => s.why === "not run: the edge cases' 1 ms bound was reached" && s.input === undefined));
+      assert.ok(p.notes.includes(`${notRun.length} edge cases were not run: the edge cases' 1 ms bound was reached.`), p.notes.join('\n'));
+      assert.equal(p.recordedCases, 3);
+    });
   });
 });
