@@ -220,6 +220,8 @@ export interface WholeProgramView {
   /** The rewritten program printed something else, or failed. */
   changed?: string;
   reason?: string;
+  /** The program-level prediction from the function's calls, and what the rewrite costs beyond them, in a sentence. */
+  story?: string;
 }
 
 /** Everything the Before/After panel draws for one function. */

@@ -15,7 +15,7 @@ import { applyTextEdits, type ApplyPlan } from '../apply/apply';
 import { CancelledError, PerfLabError } from '../errors';
 import { startChild } from '../profile/run-child';
 import { throwIfCancelled, type StageOptions } from '../progress';
-import { ratioOfMedians, verdictOf, type RatioEstimate, type Verdict } from './stats';
+import { median, ratioOfMedians, verdictOf, type RatioEstimate, type Verdict } from './stats';
 
 /** How a language runs a program file: the executable and the arguments before the program's own. */
 export interface ProgramCommand {
@@ -57,6 +57,8 @@ export type WholeProgramResult =
       changed?: string;
       /** Said beside the numbers: fewer runs than five, or output that varies from run to run. */
       notes: string[];
+      /** How the function's calls account for the difference (`explainWholeProgram`), when the benchmark measured them. */
+      explained?: WholeProgramStory;
     }
   | { measured: false; reason: string };
 
@@ -211,4 +213,47 @@ export async function measureWholeProgram(req: WholeProgramRequest): Promise<Who
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The program-level prediction, and what it leaves unexplained: the function's calls (as many as the recorded run
+ * made) at the benchmark's mean time per call, before and after, inside the measured run. What the rewrite costs
+ * beyond its calls — loading a module, a JIT's import and compile, calls slowed by how the program makes them — is
+ * the measured time after less that prediction: the fixed cost a per-call benchmark cannot see.
+ */
+export interface WholeProgramStory {
+  calls: number;
+  /** Milliseconds the calls take in the original, and compiled, by the benchmark's means. */
+  functionBeforeMs: number;
+  functionAfterMs: number;
+  /** The whole run's median before, and the prediction after: the run less the calls' saving. */
+  beforeMs: number;
+  predictedAfterMs: number;
+  predictedSpeedup: number;
+  /** Measured after less predicted after (may be negative: noise, or calls faster in place than in the benchmark). */
+  unexplainedMs: number;
+}
+
+export function explainWholeProgram(
+  w: { before: number[]; after: number[] },
+  calls: number,
+  beforeCallMs: number,
+  afterCallMs: number,
+): WholeProgramStory | undefined {
+  if (!(calls > 0) || !(beforeCallMs > 0) || !(afterCallMs > 0) || w.before.length === 0 || w.after.length === 0) return undefined;
+  const beforeMs = median(w.before);
+  const functionBeforeMs = calls * beforeCallMs;
+  const functionAfterMs = calls * afterCallMs;
+  // The calls cannot take longer than the run they are part of (the benchmark's inputs may differ in cost).
+  const saved = Math.min(functionBeforeMs, beforeMs) - Math.min(functionAfterMs, beforeMs);
+  const predictedAfterMs = Math.max(beforeMs - saved, 1e-6);
+  return {
+    calls,
+    functionBeforeMs,
+    functionAfterMs,
+    beforeMs,
+    predictedAfterMs,
+    predictedSpeedup: beforeMs / predictedAfterMs,
+    unexplainedMs: median(w.after) - predictedAfterMs,
+  };
 }

@@ -13,6 +13,7 @@ import { formatTimes, median } from '../bench/stats';
 import type { WholeProgramResult } from '../bench/whole-program';
 import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
 import { applyDecision } from '../optimize/apply-step';
+import { wholeProgramStoryText } from '../optimize/report';
 import { bestTarget, type OptimizeOutcome } from '../optimize/optimize';
 import { jsTarget } from '../targets';
 import {
@@ -311,6 +312,7 @@ export function wholeProgramView(w: WholeProgramResult & { target: TargetId }): 
     firstAfterMs: w.firstAfterMs,
     notes: w.notes,
     ...(w.changed ? { changed: w.changed } : {}),
+    ...(w.explained ? { story: wholeProgramStoryText(w.explained) } : {}),
   };
 }
 

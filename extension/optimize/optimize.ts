@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { OptIn } from '../../native/opt-ins';
 import type { CheckedPrediction } from '../bench/break-even';
-import { measureWholeProgram, type WholeProgramResult } from '../bench/whole-program';
+import { explainWholeProgram, measureWholeProgram, type WholeProgramResult } from '../bench/whole-program';
 import type { Refusal } from '../compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from '../errors';
 import {
@@ -20,7 +20,7 @@ import {
   type StageRequest,
 } from '../languages';
 import { throwIfCancelled, type ProgressSink } from '../progress';
-import type { TargetId } from '../protocol';
+import { TARGET_NAMES, type TargetId } from '../protocol';
 import { targetEntry, targetsFor } from '../targets';
 
 /** What to optimize and how; build it with `optimizeRequest`. */
@@ -289,8 +289,12 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
             runTimeoutMs: req.timeoutMs,
             budgetMs: req.wholeProgramMs,
           });
-    wholeProgram = { ...result, target: chosen };
-    emit({ type: 'whole-program', target: chosen, result });
+    // The program-level prediction from the function's calls, beside the measurement.
+    const before = bench.variants[0];
+    const after = bench.variants.find((v) => v.name === TARGET_NAMES[chosen].name);
+    const explained = result.measured && before && after ? explainWholeProgram(result, recording.totalCalls, before.mean, after.mean) : undefined;
+    wholeProgram = { ...result, ...(explained ? { explained } : {}), target: chosen };
+    emit({ type: 'whole-program', target: chosen, result: wholeProgram });
   }
   return {
     ...done,

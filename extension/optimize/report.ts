@@ -2,7 +2,7 @@
 // with the flow so that no module needs the command-line entry to format a result.
 import { formatDuration, type BenchResult, type MultiBenchResult } from '../bench/bench';
 import { formatRatio, formatTimes, median, type RatioEstimate } from '../bench/stats';
-import type { WholeProgramResult } from '../bench/whole-program';
+import type { WholeProgramResult, WholeProgramStory } from '../bench/whole-program';
 import { bestTarget } from './optimize';
 
 /** A number with a fixed count of decimals and thousands separators (en-US). */
@@ -79,8 +79,25 @@ export function wholeProgramReport(w: WholeProgramResult, targetName: string): s
     `Whole program with ${targetName}: ${speedupText(w.speedup)}: ${w.verdict}` +
       ` — ${formatDuration(median(w.before))} before, ${formatDuration(median(w.after))} after (medians of ${w.before.length} runs each, interleaved;` +
       ` the first run with it took ${formatDuration(w.firstAfterMs)})`,
+    ...(w.explained ? [`  why   ${wholeProgramStoryText(w.explained)}`] : []),
     ...w.notes.map((n) => `  note  ${n}`),
     ...(w.changed ? [`  CHANGED  ${w.changed}`] : []),
   ];
   return lines.join('\n') + '\n';
+}
+
+/** The program-level prediction in one sentence: what the calls account for, and what the rewrite costs beyond them. */
+export function wholeProgramStoryText(e: WholeProgramStory): string {
+  const calls = e.calls.toLocaleString('en-US');
+  const share = Math.min(100, Math.round((100 * e.functionBeforeMs) / e.beforeMs));
+  const rest =
+    Math.abs(e.unexplainedMs) < 0.05 * e.beforeMs
+      ? 'as measured'
+      : e.unexplainedMs > 0
+        ? `it took ${formatDuration(e.unexplainedMs)} more: what the rewrite costs beyond its calls (loading it, a JIT's start, calls made differently from the benchmark's)`
+        : `it took ${formatDuration(-e.unexplainedMs)} less than that`;
+  return (
+    `the ${calls} calls take about ${formatDuration(e.functionBeforeMs)} (${share}% of the run) and about ${formatDuration(e.functionAfterMs)} compiled, ` +
+    `so the program should take ${formatDuration(e.predictedAfterMs)} (${formatTimes(e.predictedSpeedup)}); ${rest}`
+  );
 }

@@ -371,6 +371,7 @@ function wholeProgramSection(w: WholeProgramView, base: string): HTMLElement {
   );
   fact('How', `the program as you run it (perfLab.args), the two versions taking turns; the time is the whole process's, loading ${name} included`);
   s.append(dl);
+  if (w.story) s.append(el('p', 'story', `Why: ${w.story}.`));
   if (w.changed) s.append(el('p', 'reason', `The rewritten program did not do the same: ${w.changed}.`));
   for (const n of w.notes) s.append(el('p', 'note', n));
   return s;
