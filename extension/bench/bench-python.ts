@@ -12,7 +12,17 @@ import { measuredInTurn, noProgress } from '../progress';
 import type { VariantView } from '../protocol';
 import { firstLines, startChild } from '../profile/run-child';
 import type { PythonRecording } from '../record/record-python';
-import { INTERVAL_METHOD, ratioOfMedians, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict } from './stats';
+import {
+  HISTORY_SAMPLES,
+  INTERVAL_METHOD,
+  ratioOfMedians,
+  recommendation,
+  reservoirSample,
+  summarize,
+  verdictOf,
+  type RatioEstimate,
+  type Verdict,
+} from './stats';
 
 export interface PythonBenchOptions extends StageOptions {
   python: string;
@@ -42,6 +52,8 @@ export interface PythonBenchResult {
   callShape: string;
   inputs: number;
   runtimeVersion: string;
+  /** Each variant's samples (ms per call), at most HISTORY_SAMPLES of them in the order measured, by variant name: what the history keeps. */
+  samples?: Record<string, number[]>;
 }
 
 interface HelperBench {
@@ -83,6 +95,30 @@ async function runVariant(label: string, python: string, tmp: string, request: o
 function view(name: VariantView['name'], samples: number[]): VariantView {
   const s = summarize(samples);
   return { name, median: s.median, mean: s.mean, rme: s.rme, sd: s.sd, min: s.min, max: s.max, samples: s.n };
+}
+
+/** The original Python function alone, measured as it is (no candidate): `perf-lab bench`, the history's own measurement. */
+export async function benchPythonOriginal(
+  recording: PythonRecording,
+  opts: PythonBenchOptions,
+): Promise<{ variant: VariantView; samples: number[]; inputs: number; runtimeVersion: string; note: string }> {
+  const timeMs = opts.timeMs ?? 1500;
+  const warmupMs = opts.warmupMs ?? 300;
+  const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-pybench-'));
+  try {
+    const base = { file: recording.file, fn: recording.functionName, recording: recording.dataPath, timeMs, warmupMs };
+    const measure = measuredInTurn(['Python'], warmupMs + timeMs + 1000, opts.progress ?? noProgress);
+    const py = await measure(0, () => runVariant('Python', opts.python, tmp, base, timeMs, opts.signal));
+    return {
+      variant: view('Python', py.samples),
+      samples: Array.from(reservoirSample(py.samples, HISTORY_SAMPLES)),
+      inputs: py.calls,
+      runtimeVersion: recording.runtimeVersion,
+      note: `Measured in its own process of ${recording.runtimeVersion}: a warm-up of at least one round of the recorded calls, then ${(timeMs / 1000).toFixed(1)} s of samples; a sample is the mean time per call over one round of the ${py.calls} recorded input${py.calls === 1 ? '' : 's'}.`,
+    };
+  } finally {
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
 }
 
 /** Measures CPython and every candidate on the recorded calls, each in its own process, and compares each with CPython. */
@@ -138,7 +174,8 @@ export async function benchPython(candidates: PythonCandidate[], recording: Pyth
       notes.push(
         `The measurements were noisy (relative margin of error ${noisy.map((v) => `${v.name} ${v.rme.toFixed(1)}%`).join(', ')}): other work on this machine, or too short a run.`,
       );
-    return { variants, targets, note: notes.join(' '), callShape, inputs: py.calls, runtimeVersion: recording.runtimeVersion };
+    const samples = Object.fromEntries([py, ...runs].map((r, i) => [names[i]!, Array.from(reservoirSample(r.samples, HISTORY_SAMPLES))]));
+    return { variants, targets, note: notes.join(' '), callShape, inputs: py.calls, runtimeVersion: recording.runtimeVersion, samples };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }

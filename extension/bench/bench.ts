@@ -14,9 +14,19 @@ import { isReplayable, type Recording } from '../record/recording';
 import { firstLines, startChild } from '../profile/run-child';
 import { sameSnapshot } from '../record/value-codec';
 import { jsTarget } from '../targets';
-import { writeCandidateLoader, writeOriginal, type OriginalFunction } from '../prove/modules';
+import { writeCandidateLoader, writeOriginal, writeOriginalWith, type OriginalFunction } from '../prove/modules';
 import { benchHarness, type BenchRequest, type FromBenchHarness } from './harness';
-import { ratioOfMedians, recommendation, summarize, verdictOf, type RatioEstimate, type Verdict, INTERVAL_METHOD } from './stats';
+import {
+  HISTORY_SAMPLES,
+  INTERVAL_METHOD,
+  ratioOfMedians,
+  recommendation,
+  reservoirSample,
+  summarize,
+  verdictOf,
+  type RatioEstimate,
+  type Verdict,
+} from './stats';
 
 export interface BenchOptions extends StageOptions {
   nodePath?: string;
@@ -66,6 +76,8 @@ export interface MultiBenchResult {
   callsPerSample: number;
   inputs: number;
   runtimeVersion: string;
+  /** Each variant's time per call (ms), at most HISTORY_SAMPLES of them in the order measured, by variant name: what the history keeps. */
+  samples?: Record<string, number[]>;
 }
 
 /** tinybench's entry file as a file: URL, resolved from Perf Lab's own install (the harness lives in a temp folder). */
@@ -324,7 +336,71 @@ export async function benchTargets(
       notes.push(
         `The measurements were noisy (relative margin of error ${noisy.map((v) => `${v.name} ${v.rme.toFixed(1)}%`).join(', ')}): other work on this machine, or too short a run; a longer run narrows the interval.`,
       );
-    return { variants, targets, note: notes.join(' '), callShape, callsPerSample: k, inputs: inputs.length, runtimeVersion: runtime.version };
+    const samples = Object.fromEntries(all.map((r, i) => [names[i]!, Array.from(reservoirSample(r.perCall, HISTORY_SAMPLES))]));
+    return { variants, targets, note: notes.join(' '), callShape, callsPerSample: k, inputs: inputs.length, runtimeVersion: runtime.version, samples };
+  } finally {
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** The original function alone, measured as it is (no candidate): `perf-lab bench`, the history's own measurement. */
+export interface OriginalBench {
+  variant: VariantView;
+  /** Time per call (ms), at most HISTORY_SAMPLES of them in the order measured. */
+  samples: number[];
+  callsPerSample: number;
+  inputs: number;
+  runtimeVersion: string;
+  execPath: string;
+  note: string;
+}
+
+/**
+ * Measures the original function on the recorded inputs in its own process, with the harness and the settings of
+ * {@link benchTargets}; `callees` are the functions of its file it calls (extracted with it).
+ */
+export async function benchOriginal(original: OriginalFunction, callees: string[], recording: Recording, opts: BenchOptions = {}): Promise<OriginalBench> {
+  const timeMs = opts.timeMs ?? 1500;
+  const warmupMs = opts.warmupMs ?? defaultWarmupMs(timeMs);
+  const calls = recording.calls.filter((c) => isReplayable(c) && c.threw === undefined);
+  if (calls.length === 0)
+    throw new PerfLabError(
+      `No recorded call of ${original.functionName} can be replayed (they hold functions or host objects, or threw). The benchmark needs real inputs: record the function again.`,
+    );
+  const inputs = calls.map((c) => c.args);
+  const runtime = await probeNode(opts.nodePath || 'node');
+  throwIfCancelled(opts.signal, 'The benchmark was cancelled.');
+  const tb = tinybenchUrl();
+  const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-bench-'));
+  try {
+    const originalUrl = await writeOriginalWith(tmp, original, callees);
+    const harnessPath = join(tmp, 'bench-harness.mjs');
+    await writeFile(harnessPath, benchHarness(Math.max(recording.arity, ...inputs.map((a) => a.length))));
+    const request: BenchRequest = {
+      type: 'run',
+      inputs,
+      copy: writtenArgs([], recording),
+      k: 0,
+      iterationMs: opts.iterationMs ?? 0.5,
+      timeMs,
+      warmupMs,
+      deadlineMs: variantBoundMs(timeMs, warmupMs),
+      keepSamples: KEEP_SAMPLES,
+    };
+    const progress = opts.progress ?? noProgress;
+    const measure = measuredInTurn(['JavaScript'], warmupMs + timeMs + 500, progress);
+    const js = await measure(0, () =>
+      runVariant('JavaScript', runtime.execPath, harnessPath, [originalUrl, '', original.functionName, tb], opts.cwd ?? tmp, request, opts.signal),
+    );
+    return {
+      variant: variantResult('JavaScript', js.perCall),
+      samples: Array.from(reservoirSample(js.perCall, HISTORY_SAMPLES)),
+      callsPerSample: js.k,
+      inputs: inputs.length,
+      runtimeVersion: runtime.version,
+      execPath: runtime.execPath,
+      note: `Measured in its own process of Node.js ${runtime.version}: ${(warmupMs / 1000).toFixed(1)} s of warm-up, then ${(timeMs / 1000).toFixed(1)} s of samples of ${js.k} call${js.k === 1 ? '' : 's'} each on the ${inputs.length} recorded input${inputs.length === 1 ? '' : 's'}.`,
+    };
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }

@@ -245,6 +245,21 @@ export function ratioOfMedians(numerator: ArrayLike<number>, denominator: ArrayL
   return { estimate, ci95: [Math.exp(logRatio - half), Math.exp(logRatio + half)] };
 }
 
+/**
+ * The median of samples taken in order, with its 95 % interval by the method of {@link ratioOfMedians} (batches of
+ * consecutive samples, a t interval on the log): the history's time per call and its interval.
+ */
+export function medianWithInterval(xs: ArrayLike<number>): RatioEstimate {
+  const m = logMedian(xs);
+  if (Number.isNaN(m.se2)) return { estimate: m.median, ci95: [0, Infinity] };
+  if (m.se2 === 0) return { estimate: m.median, ci95: [m.median, m.median] };
+  const half = t975(m.df) * Math.sqrt(m.se2);
+  return { estimate: m.median, ci95: [Math.exp(m.log - half), Math.exp(m.log + half)] };
+}
+
+/** Samples per variant a benchmark hands on to the history (a uniform random sample, in the order measured). */
+export const HISTORY_SAMPLES = 200;
+
 /** The interval's method in words, for a benchmark's note (after "the speedup is the ratio of median times, "). */
 export const INTERVAL_METHOD =
   'with a 95% interval from the spread between batches of consecutive samples (up to 20 per variant, so that drift and bursts of other work widen it), a t interval on the log of the ratio';

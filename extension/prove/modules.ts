@@ -29,8 +29,13 @@ export interface LabModules {
 
 /** Writes the original's module into `dir`. */
 export async function writeOriginal(dir: string, original: OriginalFunction, candidate: JsCandidate): Promise<string> {
+  return writeOriginalWith(dir, original, candidate.kernel.callees);
+}
+
+/** Writes the original's module into `dir` with the named functions of its file that it calls (`callees`). */
+export async function writeOriginalWith(dir: string, original: OriginalFunction, callees: string[]): Promise<string> {
   const ts = await loadTypeScript();
-  const text = extractOriginal(ts, original.source, original.fileName, original.functionName, candidate.kernel.callees);
+  const text = extractOriginal(ts, original.source, original.fileName, original.functionName, callees);
   const originalPath = join(dir, 'original.mjs');
   await writeFile(originalPath, text);
   return pathToFileURL(originalPath).href;
