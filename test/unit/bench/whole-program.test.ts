@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ApplyPlan } from '../../../extension/apply/apply';
-import { MAX_RUNS, measureWholeProgram, MIN_RUNS, type WholeProgramRequest } from '../../../extension/bench/whole-program';
+import { explainWholeProgram, MAX_RUNS, measureWholeProgram, MIN_RUNS, type WholeProgramRequest } from '../../../extension/bench/whole-program';
 
 const root = mkdtempSync(join(tmpdir(), 'perf-lab-whole-program-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -104,5 +104,19 @@ describe('whole program before and after', () => {
     const source = 'process.exit(3);\n';
     const r = await measureWholeProgram({ ...request(p, ''), source, plan: async (trialFile) => ({ ...plan(trialFile, source, ''), textEdits: [] }) });
     assert.deepEqual(r, { measured: false, reason: 'the program exits with code 3 on its own, so its time is not compared' });
+  });
+
+  it('predicts the program from its calls, and says what the rewrite cost beyond them', () => {
+    // 1,000 calls of 0.2 ms in a 500 ms run: 200 ms in the function; compiled at 0.05 ms, 50 ms: 350 ms predicted.
+    const e = explainWholeProgram({ before: [500, 490, 510], after: [400, 410, 390] }, 1000, 0.2, 0.05)!;
+    assert.equal(e.functionBeforeMs, 200);
+    assert.equal(e.functionAfterMs, 50);
+    assert.equal(e.predictedAfterMs, 350);
+    assert.ok(Math.abs(e.predictedSpeedup - 500 / 350) < 1e-12);
+    assert.equal(e.unexplainedMs, 50, 'measured 400 ms against 350 predicted: 50 ms the calls do not explain');
+    // Calls measured longer than the whole run (other inputs in the benchmark) are capped at the run.
+    const capped = explainWholeProgram({ before: [100], after: [100] }, 1000, 1, 0.5)!;
+    assert.equal(capped.predictedAfterMs, 100, 'both capped at the run: no saving predicted');
+    assert.equal(explainWholeProgram({ before: [1], after: [1] }, 0, 1, 1), undefined);
   });
 });
