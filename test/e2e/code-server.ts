@@ -1,7 +1,7 @@
 // Installs a pinned code-server into a git-ignored cache folder and starts throwaway instances of it.
 // `node --import tsx test/e2e/code-server.ts` installs it ahead of a test run (the tests do it too when needed).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, tmpdir } from 'node:os';
@@ -70,12 +70,24 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
   });
 }
 
+/**
+ * The version in what `code-server --version` printed (`4.100.3 <commit> with Code 1.100.3`): the first line that
+ * starts with one, since a code-server that finds no config file first says that it wrote one.
+ */
+export function parseCodeServerVersion(output: string): string | undefined {
+  return /^(\d+\.\d+\.\d+)(?:\s|$)/m.exec(output)?.[1];
+}
+
 /** Why the cached code-server cannot be used, or undefined when it answers `--version` with the pinned version. */
-export function codeServerProblem(): string | undefined {
+export function codeServerProblem(home?: string): string | undefined {
   if (!existsSync(MARKER) || !existsSync(ENTRY)) return 'not installed';
-  const r = spawnSync(process.execPath, [ENTRY, '--version'], { encoding: 'utf8', timeout: 30_000 });
-  // With an empty HOME, code-server first says that it wrote its default config file; the version is a later line.
-  if (r.status === 0 && r.stdout.split('\n').some((line) => line.startsWith(`${CODE_SERVER_VERSION} `))) return undefined;
+  // Its config and data folders are the install's own, so that asking for the version writes nothing under HOME.
+  const dir = join(CODE_SERVER_HOME, 'version-check');
+  for (const sub of ['ud', 'ext', 'tmp', 'xdg/config', 'xdg/data', 'xdg/cache']) mkdirSync(join(dir, sub), { recursive: true });
+  const r = spawnSync(process.execPath, [ENTRY, ...serverArgs(dir), '--version'], { encoding: 'utf8', timeout: 30_000, env: serverEnv(dir, home) });
+  const version = r.status === 0 ? parseCodeServerVersion(r.stdout) : undefined;
+  if (version === CODE_SERVER_VERSION) return undefined;
+  if (version) return `\`code-server --version\` says ${version}, not ${CODE_SERVER_VERSION}`;
   return `\`code-server --version\` gave ${r.error ?? r.signal ?? `exit code ${r.status}`}: ${r.stdout}${r.stderr}`;
 }
 
@@ -94,8 +106,8 @@ function ripgrepTarget(): string {
  * Installs code-server unless a working copy is already cached. Installs into a staging folder first and renames it
  * into place, so that an interrupted install is never mistaken for a finished one.
  */
-export async function ensureCodeServer(): Promise<void> {
-  if (codeServerProblem() === undefined) return;
+export async function ensureCodeServer(home?: string): Promise<void> {
+  if (codeServerProblem(home) === undefined) return;
   if (process.platform !== 'linux') throw new Error('The end-to-end tests install code-server on Linux only.');
   const rg = which('rg');
   if (!rg) throw new Error('ripgrep is missing: install it (apt-get install -y ripgrep) and run again.');
@@ -164,7 +176,7 @@ export async function ensureCodeServer(): Promise<void> {
   await writeFile(join(staging, '.installed'), `${CODE_SERVER_VERSION}\n`);
   await rm(CODE_SERVER_HOME, { recursive: true, force: true });
   await rename(staging, CODE_SERVER_HOME);
-  const problem = codeServerProblem();
+  const problem = codeServerProblem(home);
   if (problem) throw new Error(`code-server was installed into ${CODE_SERVER_HOME} but is not usable: ${problem}`);
   log(`installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -201,6 +213,8 @@ export interface StartOptions {
   workspaceTrust?: boolean;
   /** Settings written into the user settings file. */
   settings?: Record<string, unknown>;
+  /** HOME for code-server and all it runs (the test that checks that none of it writes there); the caller's by default. */
+  home?: string;
 }
 
 /** Process groups of the code-servers this process started and has not stopped yet. */
@@ -231,16 +245,21 @@ for (const [signal, code] of [
   });
 }
 
+/** code-server's config file, settings and extensions, all in `dir` (else it reads and writes them under HOME). */
 function serverArgs(dir: string): string[] {
   return ['--config', join(dir, 'cs.yaml'), '--user-data-dir', join(dir, 'ud'), '--extensions-dir', join(dir, 'ext')];
 }
 
-function serverEnv(dir: string): NodeJS.ProcessEnv {
+/** The environment of a code-server whose other folders (data, caches, temporary files) are in `dir`. */
+function serverEnv(dir: string, home?: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    ...(home === undefined ? {} : { HOME: home }),
     XDG_CONFIG_HOME: join(dir, 'xdg', 'config'),
     XDG_DATA_HOME: join(dir, 'xdg', 'data'),
     XDG_CACHE_HOME: join(dir, 'xdg', 'cache'),
+    // npm keeps its cache and logs under HOME (~/.npm) otherwise.
+    npm_config_cache: join(dir, 'npm'),
     TMPDIR: join(dir, 'tmp'),
   };
 }
@@ -264,7 +283,7 @@ async function waitForHealth(url: string, child: ChildProcess, logFile: string, 
 
 /** Starts code-server on 127.0.0.1 with every folder throwaway, after installing the given extensions into it. */
 export async function startCodeServer(options: StartOptions = {}): Promise<CodeServer> {
-  await ensureCodeServer();
+  await ensureCodeServer(options.home);
   const dir = await mkdtemp(join(tmpdir(), 'perf-lab-e2e-'));
   for (const sub of ['ud/User', 'ext', 'tmp', 'xdg/config', 'xdg/data', 'xdg/cache']) await mkdir(join(dir, sub), { recursive: true });
   await writeFile(join(dir, 'cs.yaml'), 'auth: none\n');
@@ -281,13 +300,15 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
         'security.workspace.trust.startupPrompt': 'never',
         'git.enabled': false,
         'git.openRepositoryInParentFolders': 'never',
+        // TypeScript's type acquisition runs npm for each JavaScript file opened: a download no test needs.
+        'typescript.disableAutomaticTypeAcquisition': true,
         ...options.settings,
       },
       null,
       2,
     ),
   );
-  const env = serverEnv(dir);
+  const env = serverEnv(dir, options.home);
   for (const vsix of options.vsix ?? []) {
     await run(process.execPath, [ENTRY, ...serverArgs(dir), '--install-extension', vsix], { env, quiet: true });
   }

@@ -232,17 +232,7 @@ describe('optimize a function to native code from the editor, alone and beside W
 
     await lab.step('undo', async () => {
       const editor = lab.editor(NAME);
-      await editor.click({ position: { x: 200, y: 40 } });
-      await page.keyboard.press('Control+Z');
-      const all = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|Undo/ }).first();
-      if (
-        await all.waitFor({ timeout: 5_000 }).then(
-          () => true,
-          () => false,
-        )
-      )
-        await all.click();
-      await page.keyboard.press('Control+S');
+      await lab.undoEdit(editor, NAME);
       const deadline = Date.now() + 20_000;
       while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await page.waitForTimeout(200);
       assert.ok(readFileSync(file).equals(Buffer.from(original, 'utf8')), 'Undo restores the source byte for byte');

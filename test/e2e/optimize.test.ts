@@ -93,20 +93,7 @@ describe('optimize a function from the editor', () => {
 
     await lab.step('undo', async () => {
       const editor = lab.editor('blur.js');
-      await editor.click({ position: { x: 200, y: 40 } });
-      await page.keyboard.press('Control+Z');
-      // Undoing an edit that created files asks whether to undo it in every file.
-      const all = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|Undo/ }).first();
-      if (
-        await all.waitFor({ timeout: 5_000 }).then(
-          () => true,
-          () => false,
-        )
-      ) {
-        await lab.screenshot('undo-dialog');
-        await all.click();
-      }
-      await page.keyboard.press('Control+S');
+      await lab.undoEdit(editor, 'blur.js');
       const deadline = Date.now() + 20_000;
       while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await page.waitForTimeout(200);
       assert.equal(readFileSync(file, 'utf8'), original, 'Undo restores the source exactly');
@@ -149,7 +136,7 @@ describe('optimize a function from the editor', () => {
     const file = join(lab.workspace, 'nbody.js');
     await lab.step('refusal', async () => {
       const editor = await lab.openFile('nbody.js');
-      await editor.click({ position: { x: 200, y: 40 } });
+      await lab.focusEditor(editor);
       await lab.goToLine(lineOf(file, /const mag = dt/));
       await lab.page.keyboard.press('Control+Shift+P');
       const input = lab.page.locator('.quick-input-widget input');

@@ -1,6 +1,10 @@
 // Profiling a JavaScript and a TypeScript file from the editor's context menu: flame graph, hot table, CodeLens.
+// code-server runs here as on a machine where it never ran: with an empty HOME, which it and everything it runs (the
+// extension, the profiled programs) must leave empty.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hotRow, lineOf, measure, Session } from './workbench';
 
@@ -11,16 +15,18 @@ const LENS = /self [\d.,]+ ?(ms|s|µs|samples)? \([\d.]+%\) · total [\d.,]+/;
 describe('profile a file from the editor', () => {
   let lab: Session;
   const suiteStarted = Date.now();
+  const home = mkdtempSync(join(tmpdir(), 'perf-lab-home-'));
 
   before(
     async () => {
-      lab = await Session.start('profile');
+      lab = await Session.start('profile', { home });
     },
     { timeout: 600_000 },
   );
 
   after(async () => {
     await lab?.stop();
+    rmSync(home, { recursive: true, force: true });
     measure('profile suite wall time', `${((Date.now() - suiteStarted) / 1000).toFixed(1)} s`);
   });
 
@@ -62,5 +68,11 @@ describe('profile a file from the editor', () => {
       assert.ok(row.totalShare >= 30, `the restored panel shows the same profile, got ${JSON.stringify(row)}`);
       await lab.screenshot('restored-after-reload');
     });
+  });
+
+  it('leaves the empty HOME it ran with empty', { timeout: 60_000 }, async () => {
+    // Stopped first (stopping again after all is harmless), so that what is written on the way out is seen too.
+    await lab.stop();
+    assert.deepEqual(readdirSync(home, { recursive: true }), [], `code-server or what it ran wrote into HOME (${home})`);
   });
 });

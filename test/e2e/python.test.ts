@@ -193,17 +193,7 @@ describe('profile a Python file from the editor', () => {
     });
     await lab.step('undo', async () => {
       const editor = lab.editor(OPTIMIZED);
-      await editor.click({ position: { x: 200, y: 40 } });
-      await lab.page.keyboard.press('Control+Z');
-      const all = lab.page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|Undo/ }).first();
-      if (
-        await all.waitFor({ timeout: 5_000 }).then(
-          () => true,
-          () => false,
-        )
-      )
-        await all.click();
-      await lab.page.keyboard.press('Control+S');
+      await lab.undoEdit(editor, OPTIMIZED);
       const deadline = Date.now() + 20_000;
       while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await lab.page.waitForTimeout(200);
       // The editor may still be writing the file (the undone edit, then the save): run the script only once its

@@ -61,7 +61,7 @@ describe('untrusted workspace', () => {
   it('optimizes nothing and explains why (command palette, cursor in a function)', { timeout: 120_000 }, async () => {
     await lab.step('untrusted optimize', async () => {
       const editor = await lab.openFile('probe.js');
-      await editor.click({ position: { x: 200, y: 40 } });
+      await lab.focusEditor(editor);
       await lab.goToLine(4);
       await lab.page.keyboard.press('Control+Shift+P');
       const input = lab.page.locator('.quick-input-widget input');

@@ -238,13 +238,84 @@ export class Session {
     return editor.locator('.view-line', { hasText: text }).first();
   }
 
-  /** Moves the cursor to a line (Go to Line), so that the editor shows it. */
-  async goToLine(line: number): Promise<void> {
-    await this.page.keyboard.press('Control+G');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 5_000 });
-    await input.fill(`:${line}`);
-    await input.press('Enter');
+  /**
+   * Gives an editor the keyboard: clicks the text of a line it shows (never where a CodeLens may be drawn, since a
+   * click runs the lens's command and moves the focus elsewhere) and waits until the editor has the focus.
+   */
+  async focusEditor(editor: Locator, timeoutMs = 30_000): Promise<void> {
+    const focused = editor.and(this.page.locator('.monaco-editor.focused'));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await editor
+          .locator('.view-lines .view-line')
+          .first()
+          .click({ position: { x: 1, y: 1 }, timeout: 10_000 });
+        await focused.waitFor({ timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline)
+          throw new Error(`The editor ${await editor.getAttribute('data-uri')} did not take the focus: ${String(error)}`, { cause: error });
+        await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+
+  /**
+   * Moves the cursor of the focused editor to a line (Go to Line), so that the editor shows it, and waits until the
+   * status bar says the cursor is there. A key press that a busy workbench missed, or a box that opened late, is
+   * answered by starting again.
+   */
+  async goToLine(line: number, timeoutMs = 30_000): Promise<void> {
+    const widget = this.page.locator('.quick-input-widget');
+    const input = widget.locator('.quick-input-box input');
+    const position = this.page.locator('[id="status.editor.selection"]', { hasText: new RegExp(`^\\s*Ln ${line}, Col \\d+`) });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.page.keyboard.press('Control+G');
+        await input.waitFor({ state: 'visible', timeout: 5_000 });
+        await input.fill(`:${line}`);
+        await input.press('Enter');
+        await widget.waitFor({ state: 'hidden', timeout: 5_000 });
+        await position.waitFor({ timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`Go to Line ${line} did not move the cursor there: ${String(error)}`, { cause: error });
+        // Close a box left open before pressing the keys again.
+        if (await widget.isVisible()) await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+
+  /**
+   * Undoes the last edit of a file's editor (Ctrl+Z), in every file it changed when the workbench asks (an edit that
+   * also created files), and saves it; returns when the file's tab is no longer dirty. Each wait is for what the
+   * workbench shows next, the dialog or the changed editor, whichever comes first.
+   */
+  async undoEdit(editor: Locator, name: string, timeoutMs = 30_000): Promise<void> {
+    await this.focusEditor(editor);
+    await this.page.keyboard.press('Control+Z');
+    const all = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|Undo/ }).first();
+    const dirty = this.page.locator(`.tabs-container .tab.dirty[data-resource-name="${name}"]`).first();
+    const asked = await Promise.race([
+      all.waitFor({ timeout: timeoutMs }).then(
+        () => true,
+        () => undefined,
+      ),
+      dirty.waitFor({ timeout: timeoutMs }).then(
+        () => false,
+        () => undefined,
+      ),
+    ]);
+    if (asked === undefined) throw new Error(`Ctrl+Z in ${name} neither asked about the other files nor changed the editor within ${timeoutMs / 1000} s`);
+    if (asked) {
+      await this.screenshot('undo-dialog');
+      await all.click();
+      await dirty.waitFor({ timeout: timeoutMs });
+    }
+    await this.page.keyboard.press('Control+S');
+    await dirty.waitFor({ state: 'detached', timeout: timeoutMs });
   }
 
   /**
@@ -256,7 +327,7 @@ export class Session {
     // The editor element itself is the size of what it shows; its inner layers scroll and can lie off screen.
     const point = { x: 200, y: 40 };
     for (;;) {
-      await editor.click({ position: point });
+      await this.focusEditor(editor);
       await editor.click({ button: 'right', position: point });
       const item = this.page.getByRole('menuitem', { name: title }).first();
       try {
@@ -283,7 +354,7 @@ export class Session {
    * text matches `lineText`); returns the lens's text.
    */
   async codeLensAbove(editor: Locator, line: number, lineText: RegExp, text: RegExp, timeoutMs = 30_000): Promise<string> {
-    await editor.click({ position: { x: 200, y: 40 } });
+    await this.focusEditor(editor);
     await this.goToLine(line);
     const target = this.line(editor, lineText);
     await target.waitFor({ timeout: 10_000 });
