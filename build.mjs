@@ -1,6 +1,7 @@
 // Builds the extension (Node, CommonJS), the command line, the profiler and recorder preloads, the child processes'
 // scripts (harnesses, probe) and the webview (browser, IIFE).
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -75,6 +76,11 @@ const targets = [
     loader: { '.css': 'text' },
   },
 ];
+
+// SQLite's WebAssembly module for the history store (extension/history/database.ts): node-sqlite3-wasm's loader,
+// bundled into extension.js and cli.js, reads it from the bundle's own folder.
+mkdirSync('dist', { recursive: true });
+copyFileSync(createRequire(import.meta.url).resolve('node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), 'dist/node-sqlite3-wasm.wasm');
 
 if (watch) {
   const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));

@@ -8,12 +8,14 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { parseArgs, promisify } from 'node:util';
 import { writePlan } from './apply/apply';
 import { approx, describeCosts, modelError, pairsPath, type CheckedPrediction } from './bench/break-even';
+import { formatDuration } from './bench/bench';
 import { formatTimes } from './bench/stats';
 import type { Target } from './compiler/compile';
 import type { PythonTarget } from './compiler/compile-python';
 import { parseOptIns, type OptIn } from '../native/opt-ins';
 import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
+import { optimizeHistory, recordProfile, type HistoryOptions } from './history/recorder';
 import { applyDecision, planApplyStep } from './optimize/apply-step';
 import {
   DEFAULT_WHOLE_PROGRAM_S,
@@ -57,6 +59,8 @@ const USAGE = `Usage:
   perf-lab optimize <file> --fn <name> [options] [-- program arguments]
   perf-lab compare <before> <after> [--top N] [--html diff.html]
   perf-lab report <profile> [--top N] [--html flame.html]
+  perf-lab bench <file> --fn <name> [--commits A..B] [options] [-- program arguments]
+  perf-lab history [<file>] [--fn <name>] [--json] [--export prov.json]
   perf-lab demo [--out-dir dir] [--quick]
 
 Profiles a JavaScript or TypeScript file (.js .mjs .cjs .ts .mts) under V8's CPU profiler, or a Python
@@ -75,6 +79,8 @@ Options for profile:
   --profiler cprofile|sampling
                             how .py files are profiled: cProfile, exact call counts (default), or the
                             sampler, real stacks and line heat
+  --store <dir>             the store whose history keeps the profile (default ~/.cache/perf-lab)
+  --no-history              keep nothing of this run in the history
   -h, --help                show this help
 
 Options for report (read a profile recorded elsewhere and print its hot functions):
@@ -112,6 +118,28 @@ Options for optimize (record the function's real calls → compile → prove →
   --force                   with --apply: apply a proven rewrite even when the program is not measured faster
   --whole-program-time <s>  seconds for running the whole program before and after the rewrite, interleaved,
                             5–10 runs each (default 60; 0 skips it, and the function's benchmark decides)
+  --no-history              keep nothing of this run in the history (<store>/history.sqlite)
+
+Options for bench (record the function's calls and measure it as it is, without compiling; stored in the history):
+  --fn <name>               the function to measure
+  --commits A..B            the function at commit A and at every commit after it up to B, each checked out in a
+                            temporary git worktree, measured and stored; the history is printed with the
+                            regressions between consecutive commits marked
+  --time <s>                measured seconds (default 1.5)
+  --timeout <s>             stop the recorded run after this many seconds (default 60, 0 for none)
+  --store <dir>             where the recording and the history are kept (default ~/.cache/perf-lab)
+  --node <path>, --python <path>
+                            the runtime, as for optimize
+  --json                    print the history as JSON
+
+Options for history (every stored measurement of a file's functions, oldest first, per variant and machine,
+with its 95% interval, the code version and run that produced it, and the changes between versions):
+  <file>                    the source file (omitted with --export: the whole store)
+  --fn <name>               one function only
+  --json                    print it as JSON
+  --export <prov.json>      write the provenance graph (runs, recordings, candidates, proofs, measurements, the
+                            code and machines they came from) as W3C PROV-JSON
+  --store <dir>             the store (default ~/.cache/perf-lab); delete <dir>/history.sqlite to forget it all
 
 Options for compare (two profiles of one program, e.g. before and after an edit):
   <before> <after>          any two profiles perf-lab report reads; functions are matched by name, file and
@@ -318,6 +346,8 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
       'no-disable-inlining': { type: 'boolean' },
       python: { type: 'string' },
       profiler: { type: 'string' },
+      store: { type: 'string' },
+      'no-history': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -354,6 +384,10 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
     const empty = result.coverage?.short && totalWeight(result.profile) === 0;
     io.out('\n' + runReport(result) + (empty ? '' : '\n' + topTable(result.profile, top) + '\n'));
     if (!empty) io.out(hotRegionLines(result.profile));
+    await recordProfile(cliHistory(resolve(values.store ?? defaultStore()), !values['no-history'], io), result, {
+      timeoutMs: timeout * 1000,
+      ...(python ? { profiler: values.profiler ?? 'cprofile' } : { disableInlining: !values['no-disable-inlining'] }),
+    });
     await writeOutputs(result, `Profile: ${basename(file)}`, values.out && resolve(values.out), values.html && resolve(values.html), io);
     const failure = programFailure(result.run);
     if (failure) {
@@ -650,6 +684,7 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
       force: { type: 'boolean' },
       'whole-program-time': { type: 'string' },
       opt: { type: 'string' },
+      'no-history': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -699,6 +734,7 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
         apply: values.apply === true,
         force: values.force === true,
         wholeProgramS: positiveNumber(values['whole-program-time'], 'whole-program-time', DEFAULT_WHOLE_PROGRAM_S, true),
+        ...(values['no-history'] ? { noHistory: true } : {}),
         ...(optIns.length > 0 ? { optIns } : {}),
         ...(values.node ? { nodePath: values.node } : {}),
         ...python,
@@ -735,6 +771,8 @@ export interface OptimizeFlowOptions {
   pythonTarget?: PythonTarget | 'auto';
   /** Native opt-ins (native/opt-ins.ts); none keeps results exact. */
   optIns?: OptIn[];
+  /** Keep nothing of this run in the store's history. */
+  noHistory?: boolean;
 }
 
 /**
@@ -874,12 +912,23 @@ export function cliOptimizeInput(o: OptimizeFlowOptions): OptimizeInput {
 export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; outcome: OptimizeOutcome }> {
   const request = optimizeRequest(cliOptimizeInput(o));
   const printer = optimizePrinter(io, o.functionName, o.store);
-  const outcome = await optimize(request, {
-    signal,
-    events: printer.events,
-    progress: printer.progress,
-    ...(io.programOutput ? { onOutput: io.programOutput } : {}),
-  });
+  const history = optimizeHistory(cliHistory(o.store, !o.noHistory, io), request);
+  let outcome: OptimizeOutcome;
+  try {
+    outcome = await optimize(request, {
+      signal,
+      events: (e) => {
+        history.events(e);
+        printer.events(e);
+      },
+      progress: printer.progress,
+      ...(io.programOutput ? { onOutput: io.programOutput } : {}),
+    });
+  } catch (e) {
+    await history.finish(undefined, e);
+    throw e;
+  }
+  await history.finish(outcome);
   if (outcome.kind === 'refused') {
     io.out(`\nRefused: ${o.functionName} cannot be compiled to ${targetsProse(outcome.targets)}: ${formatRefusal(outcome.refusal)}\n`);
     return { ok: false, outcome };
@@ -915,6 +964,133 @@ export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, 
   return { ok: true, outcome };
 }
 
+/** The history the command line keeps in a store (`--no-history`: none); a damaged store or a failed save is said on stderr. */
+function cliHistory(store: string, enabled: boolean, io: CliIO): HistoryOptions {
+  return {
+    store,
+    enabled,
+    agent: 'perf-lab command line',
+    onNotice: (n) => io.err(`perf-lab: ${n.message}\n`),
+    onError: (m) => io.err(`perf-lab: ${m}\n`),
+  };
+}
+
+/** `perf-lab bench`: a function measured as it is and stored; with --commits, at each commit of a range. */
+async function benchCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      fn: { type: 'string' },
+      commits: { type: 'string' },
+      time: { type: 'string' },
+      timeout: { type: 'string' },
+      store: { type: 'string' },
+      node: { type: 'string' },
+      python: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(USAGE + '\n');
+    return EXIT_OK;
+  }
+  const [file, ...programArgs] = positionals;
+  if (!file) throw new UsageError('perf-lab bench needs a file to run.');
+  if (!values.fn) throw new UsageError('perf-lab bench needs --fn <name>: the function to measure.');
+  const path = resolve(file);
+  await checkReadableFile(path, 'the path of a .js, .ts or .py file', file);
+  const store = resolve(values.store ?? defaultStore());
+  const input = {
+    file: path,
+    functionName: values.fn,
+    programArgs,
+    timeMs: positiveNumber(values.time, 'time', 1.5) * 1000,
+    timeoutMs: positiveNumber(values.timeout, 'timeout', 60, true) * 1000,
+    ...(values.node ? { nodePath: values.node } : {}),
+    ...(values.python ? { pythonPath: values.python } : {}),
+    ...(io.progress ? { progress: io.progress } : {}),
+  };
+  const settings = { timeMs: input.timeMs, timeoutMs: input.timeoutMs, programArgs };
+  const h = cliHistory(store, true, io);
+  const { measureCommits, measureFunction, storeMeasured } = await import('./history/measure');
+  const interrupt = abortOnInterrupt();
+  try {
+    if (values.commits) {
+      const results = await measureCommits({ ...input, signal: interrupt.signal }, values.commits, h, settings, (r, i, n) => {
+        const what = 'measured' in r ? `${formatDuration(r.measured.measurement.medianMs)} per call` : `skipped: ${r.skipped}`;
+        io.err(`  ${i + 1}/${n} ${r.commit.slice(0, 7)}: ${what}\n`);
+      });
+      if (results.every((r) => 'skipped' in r)) throw new PerfLabError(`No commit of ${values.commits} could be measured.`);
+    } else {
+      io.out(`Measuring ${values.fn} in ${shown(path)} as it is…\n`);
+      const m = await measureFunction({ ...input, workStore: store, signal: interrupt.signal, ...(io.programOutput ? { onOutput: io.programOutput } : {}) });
+      await storeMeasured(h, m, settings);
+      if (!values.json) io.out(`${m.note}\n`);
+    }
+  } finally {
+    interrupt.dispose();
+  }
+  return printHistory(store, path, values.fn, values.json === true, io);
+}
+
+/** Prints the stored history of a file's functions (or one), the regressions between versions marked. */
+async function printHistory(store: string, path: string, fn: string | undefined, json: boolean, io: CliIO): Promise<number> {
+  const [{ codeIdentity }, { HistoryStore }, { functionHistory, historyText }] = await Promise.all([
+    import('./history/identity'),
+    import('./history/store'),
+    import('./history/report'),
+  ]);
+  const key = (await codeIdentity(path, '')).key;
+  const rows = await new HistoryStore(store, (n) => io.err(`perf-lab: ${n.message}\n`)).measurements(key, fn);
+  const h = functionHistory(key, rows);
+  io.out(json ? JSON.stringify(h, null, 2) + '\n' : '\n' + historyText(h, shown(path)));
+  return EXIT_OK;
+}
+
+/** `perf-lab history`: a file's stored measurements over time and commits, or the store's provenance graph as PROV-JSON. */
+async function historyCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      fn: { type: 'string' },
+      json: { type: 'boolean' },
+      export: { type: 'string' },
+      store: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(USAGE + '\n');
+    return EXIT_OK;
+  }
+  const [file, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`perf-lab history reads one file's history; unexpected "${extra[0]}".`);
+  if (!file && !values.export) throw new UsageError('perf-lab history needs a file (or --export prov.json for the whole store).');
+  const store = resolve(values.store ?? defaultStore());
+  const path = file ? resolve(file) : undefined;
+  if (path) await checkReadableFile(path, 'the path of a source file', file!);
+  if (values.export) {
+    const [{ codeIdentity }, { HistoryStore }, { provDocument }] = await Promise.all([
+      import('./history/identity'),
+      import('./history/store'),
+      import('./history/prov'),
+    ]);
+    const key = path ? (await codeIdentity(path, '')).key : undefined;
+    const doc = await new HistoryStore(store, (n) => io.err(`perf-lab: ${n.message}\n`)).read((db) => provDocument(db, key));
+    const out = resolve(values.export);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify(doc, null, 2) + '\n');
+    io.out(
+      `Wrote the provenance graph (${Object.keys(doc.activity).length} activities, ${Object.keys(doc.entity).length} entities) as PROV-JSON to ${shown(out)}\n`,
+    );
+    if (!path) return EXIT_OK;
+  }
+  return printHistory(store, path!, values.fn, values.json === true, io);
+}
+
 /** Runs the command line and returns its exit status; errors are printed, never thrown. */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const [command, ...rest] = argv;
@@ -930,6 +1106,10 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return await compareCommand(rest, io);
       case 'report':
         return await reportCommand(rest, io);
+      case 'bench':
+        return await benchCommand(rest, io);
+      case 'history':
+        return await historyCommand(rest, io);
       case undefined:
       case 'help':
       case '-h':
