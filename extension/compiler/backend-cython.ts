@@ -21,11 +21,17 @@ export const CYTHON_DIRECTIVES = ['language_level=3', 'boundscheck=False', 'wrap
 export const CYTHON_COMPILE_ARGS = ['-O3', '-ffp-contract=off', '-std=c++17'];
 
 function cType(t: PyScalar | PyResult): string {
+  if (isPyArrayType(t)) return memoryview(t, false);
   return t === 'int' ? 'int64_t' : t === 'float' ? 'double' : t === 'bool' ? 'bint' : 'int';
 }
 
+/** The C type of an array's elements: a bool list is stored one byte per element (0 or 1), as NumPy stores bools. */
+const ELEMENT_C = { float: 'double', int: 'int64_t', bool: 'uint8_t' } as const;
+/** The NumPy dtype the module allocates each element type with. */
+const ELEMENT_DTYPE = { float: '_np.float64', int: '_np.int64', bool: '_np.uint8' } as const;
+
 function memoryview(t: PyArrayType, readOnly: boolean): string {
-  return `${readOnly ? 'const ' : ''}${t.element === 'float' ? 'double' : 'int64_t'}[${t.ndim === 2 ? ':, ::1' : '::1'}]`;
+  return `${readOnly ? 'const ' : ''}${ELEMENT_C[t.element]}[${t.ndim === 2 ? ':, ::1' : '::1'}]`;
 }
 
 /** A constant as Cython source of the same value and C type. */
@@ -76,7 +82,39 @@ class CythonEmitter extends PyFunctionEmitter {
     this.block(f.body, 1, body);
     if (f.result === 'none') body.push('    return 0');
     const decls = this.bodyLocals().map((l) => `    cdef ${cType(l.type)} v_${l.name} = ${l.type === 'bool' ? 'False' : '0'}`);
-    return [`cdef ${cType(f.result)} f_${f.name}(${params.join(', ')}) except *:`, ...decls, ...this.temps, ...body].join('\n');
+    for (const [i, a] of f.arrays.entries()) {
+      if (!a.local) continue;
+      decls.push(`    cdef ${memoryview(a.type, false)} ${this.array(i)}`);
+      if (a.growable) decls.push(`    cdef int64_t ${this.length(i)} = 0`);
+    }
+    // A function returning an array returns a memoryview, which carries exceptions without `except *`.
+    const except = isPyArrayType(f.result) ? '' : ' except *';
+    return [`cdef ${cType(f.result)} f_${f.name}(${params.join(', ')})${except}:`, ...decls, ...this.temps, ...body].join('\n');
+  }
+
+  /** NumPy's `full` (a negative dimension raises ValueError), viewed as a typed memoryview. */
+  protected allocate(s: Extract<PyStmt, { kind: 'alloc' }>, pad: string, out: string[]): void {
+    const a = this.f.arrays[s.array]!;
+    const dims = s.dims.map((x) => this.expr(x));
+    const shape = dims.length === 1 ? dims[0]! : `(${dims.join(', ')})`;
+    out.push(`${pad}${this.array(s.array)} = _np.full(${shape}, ${this.expr(s.fill)}, dtype=${ELEMENT_DTYPE[a.type.element]})`);
+    if (a.growable) out.push(`${pad}${this.length(s.array)} = ${this.array(s.array)}.shape[0]`);
+  }
+
+  /** Grows the capacity (doubling, `pl_grow_<element>`) when it is full, then writes at the length. */
+  protected appendTo(s: Extract<PyStmt, { kind: 'append' }>, _d: number, pad: string, out: string[]): void {
+    const a = this.array(s.array);
+    const n = this.length(s.array);
+    out.push(`${pad}if ${n} == ${a}.shape[0]:`, `${pad}    ${a} = pl_grow_${this.f.arrays[s.array]!.type.element}(${a}, ${n})`);
+    out.push(`${pad}${a}[${n}] = ${this.expr(s.value)}`, `${pad}${n} += 1`);
+  }
+
+  protected bailOut(reason: string): string {
+    return `raise ValueError(${JSON.stringify(reason)})`;
+  }
+
+  protected arrayResult(array: number): string {
+    return this.f.arrays[array]!.growable ? `${this.array(array)}[:${this.length(array)}]` : this.array(array);
   }
 
   /** Bounds evaluated once; a C loop over the trip count; the local takes each value at the top of the body. */
@@ -84,9 +122,18 @@ class CythonEmitter extends PyFunctionEmitter {
     const k = this.tmp++;
     this.temps.push(`    cdef int64_t s${k}`, `    cdef uint64_t n${k}, k${k}`);
     out.push(`${pad}s${k} = ${this.expr(s.start)}`);
-    out.push(`${pad}n${k} = pl_trips(s${k}, ${this.expr(s.stop)}, ${s.step})`);
+    let step: string;
+    if (typeof s.step === 'bigint') {
+      step = String(s.step);
+      out.push(`${pad}n${k} = pl_trips(s${k}, ${this.expr(s.stop)}, ${step})`);
+    } else {
+      // start, stop, then the step (0 bails out), in Python's order.
+      this.temps.push(`    cdef int64_t e${k}, t${k}`);
+      out.push(`${pad}e${k} = ${this.expr(s.stop)}`, `${pad}t${k} = pl_step(${this.expr(s.step)})`, `${pad}n${k} = pl_trips(s${k}, e${k}, t${k})`);
+      step = `t${k}`;
+    }
     out.push(`${pad}for k${k} in range(n${k}):`);
-    out.push(`${pad}    ${this.local(s.local)} = <int64_t>(<uint64_t>s${k} + k${k} * <uint64_t>(<int64_t>${s.step}))`);
+    out.push(`${pad}    ${this.local(s.local)} = <int64_t>(<uint64_t>s${k} + k${k} * <uint64_t>(<int64_t>${step}))`);
     this.loopBody(s.label, s.body, d + 1, out);
   }
 
@@ -101,7 +148,9 @@ function entryDef(f: PyFunction): string {
     isPyArrayType(p.type) ? `${memoryview(p.type, !f.arrays[p.slot]!.written)} v_${p.name} not None` : `${cType(p.type)} v_${p.name}`,
   );
   const call = `f_${f.name}(${f.params.map((p) => `v_${p.name}`).join(', ')})`;
-  return [`def ${f.name}(${params.join(', ')}):`, `    ${f.result === 'none' ? `${call}\n    return None` : `return ${call}`}`].join('\n');
+  // An array comes back as the NumPy array its memoryview views (bools stored as bytes, viewed as NumPy's bool).
+  const result = isPyArrayType(f.result) ? `_np.asarray(${call})${f.result.element === 'bool' ? '.view(_np.bool_)' : ''}` : call;
+  return [`def ${f.name}(${params.join(', ')}):`, `    ${f.result === 'none' ? `${call}\n    return None` : `return ${result}`}`].join('\n');
 }
 
 /** The .pyx of the kernel module. */
@@ -118,17 +167,32 @@ export function emitCythonBatch(kernels: PythonKernel[]): string {
   );
 }
 
+/** `pl_grow_<element>`: a growable list's storage with twice the room, its first n elements kept. */
+function growHelper(element: PyArrayType['element']): string {
+  const mv = `${ELEMENT_C[element]}[::1]`;
+  return [
+    `cdef ${mv} pl_grow_${element}(${mv} a, int64_t n):`,
+    `    cdef ${mv} b = _np.empty(max(8, 2 * n), dtype=${ELEMENT_DTYPE[element]})`,
+    '    b[:n] = a[:n]',
+    '    return b',
+  ].join('\n');
+}
+
 function emitPyx(origin: string, functions: PyFunction[], entries: PyFunction[]): string {
+  const locals = functions.flatMap((f) => f.arrays.filter((a) => a.local));
+  const grows = [...new Set(locals.filter((a) => a.growable).map((a) => a.type.element))].sort();
   const head = [
     `# cython: ${CYTHON_DIRECTIVES.join(', ')}`,
     '# distutils: language = c++',
     `# distutils: extra_compile_args = ${CYTHON_COMPILE_ARGS.join(' ')}`,
     `# Generated by Perf Lab ${origin}: compiled by Cython.`,
     '# Checked operations raise where Python would answer differently; the wrapper then runs the original.',
-    'from libc.stdint cimport int64_t, uint64_t',
+    locals.length ? 'from libc.stdint cimport int64_t, uint64_t, uint8_t' : 'from libc.stdint cimport int64_t, uint64_t',
+    ...(locals.length ? ['import numpy as _np'] : []),
     '',
     cythonRuntimeDeclarations(CYTHON_RUNTIME_HEADER),
     '',
+    ...grows.flatMap((e) => [growHelper(e), '', '']),
   ];
   // Cython resolves calls between module-level cdef functions in any order.
   const bodies = functions.map((f) => new CythonEmitter(f).fn());

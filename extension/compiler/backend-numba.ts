@@ -59,10 +59,41 @@ class NumbaEmitter extends PyFunctionEmitter {
   }
 
   protected forLoop(s: Extract<PyStmt, { kind: 'for' }>, d: number, pad: string, out: string[]): void {
-    out.push(`${pad}for ${this.local(s.local)} in range(${this.expr(s.start)}, ${this.expr(s.stop)}, ${s.step}):`);
+    // Numba's range raises ValueError on a step of 0, as Python's does.
+    const step = typeof s.step === 'bigint' ? String(s.step) : this.expr(s.step);
+    out.push(`${pad}for ${this.local(s.local)} in range(${this.expr(s.start)}, ${this.expr(s.stop)}, ${step}):`);
     this.loopBody(s.label, s.body, d + 1, out);
   }
+
+  /** `np.full` (a negative dimension raises ValueError); a growable list's length is its first dimension. */
+  protected allocate(s: Extract<PyStmt, { kind: 'alloc' }>, pad: string, out: string[]): void {
+    const a = this.f.arrays[s.array]!;
+    const dims = s.dims.map((x) => this.expr(x));
+    const shape = dims.length === 1 ? dims[0]! : `(${dims.join(', ')})`;
+    out.push(`${pad}${this.array(s.array)} = _np.full(${shape}, ${this.expr(s.fill)}, ${NUMPY_DTYPE[a.type.element]})`);
+    // The fill and the dimension were read before the new list replaced the old one; then its length.
+    if (a.growable) out.push(`${pad}${this.length(s.array)} = ${this.array(s.array)}.shape[0]`);
+  }
+
+  /** Grows the capacity (doubling) when it is full, then writes at the length. */
+  protected appendTo(s: Extract<PyStmt, { kind: 'append' }>, _d: number, pad: string, out: string[]): void {
+    const a = this.array(s.array);
+    const n = this.length(s.array);
+    out.push(`${pad}if ${n} == ${a}.shape[0]:`, `${pad}    ${a} = _pl_grow(${a}, ${n})`);
+    out.push(`${pad}${a}[${n}] = ${this.expr(s.value)}`, `${pad}${n} += 1`);
+  }
+
+  protected bailOut(reason: string): string {
+    return `raise _Bail(${JSON.stringify(reason)})`;
+  }
+
+  protected arrayResult(array: number): string {
+    return this.f.arrays[array]!.growable ? `${this.array(array)}[:${this.length(array)}]` : this.array(array);
+  }
 }
+
+/** The NumPy dtype of each element type, as the kernel module spells it. */
+const NUMPY_DTYPE = { float: '_np.float64', int: '_np.int64', bool: '_np.bool_' } as const;
 
 /** A constant as Python source that reads back as the same value and type. */
 export function constText(e: Extract<PyExpr, { kind: 'const' }>): string {

@@ -20,11 +20,13 @@ import { PY_NATIVE_RUNTIME } from './python-native-runtime';
 export const PYBIND11_FLAGS = ['-O3', '-ffp-contract=off', '-std=c++17', '-fvisibility=hidden'];
 
 function cType(t: PyScalar | PyResult): string {
+  if (isPyArrayType(t)) return `Owned<${elemType(t)}>`;
   return t === 'int' ? 'int64_t' : t === 'float' ? 'double' : t === 'bool' ? 'bool' : 'void';
 }
 
+/** A bool element is one byte, 0 or 1, as NumPy stores it. */
 function elemType(t: PyArrayType): string {
-  return t.element === 'float' ? 'double' : 'int64_t';
+  return t.element === 'float' ? 'double' : t.element === 'int' ? 'int64_t' : 'uint8_t';
 }
 
 function viewType(t: PyArrayType): string {
@@ -76,9 +78,43 @@ class CppEmitter extends PyFunctionEmitter {
     const out = [`${this.signature()} {`];
     // Zero-initialised (the frontend proved each read comes after a write); a local never read would warn.
     for (const l of this.bodyLocals()) out.push(`  ${cType(l.type)} v_${l.name} = ${l.type === 'bool' ? 'false' : '0'};`, `  (void)v_${l.name};`);
+    // A local array: its elements (b_) and the view the code indexes (v_), kept in step by pl_alloc and pl_append.
+    for (const [i, a] of f.arrays.entries()) {
+      if (!a.local) continue;
+      out.push(`  std::vector<${elemType(a.type)}> b_${a.name};`, `  ${viewType(a.type)} ${this.array(i)}{nullptr, 0${a.type.ndim === 2 ? ', 0' : ''}};`);
+    }
     this.block(f.body, 1, out);
     out.push('}');
     return out.join('\n');
+  }
+
+  protected allocate(s: Extract<PyStmt, { kind: 'alloc' }>, pad: string, out: string[]): void {
+    const a = this.f.arrays[s.array]!;
+    out.push(`${pad}pl_alloc(b_${a.name}, ${this.array(s.array)}, ${[...s.dims, s.fill].map((x) => this.expr(x)).join(', ')});`);
+  }
+
+  protected appendTo(s: Extract<PyStmt, { kind: 'append' }>, _d: number, pad: string, out: string[]): void {
+    out.push(`${pad}pl_append(b_${this.f.arrays[s.array]!.name}, ${this.array(s.array)}, ${this.expr(s.value)});`);
+  }
+
+  protected bailOut(reason: string): string {
+    return `throw Bail(${JSON.stringify(reason)})`;
+  }
+
+  /** The elements move out with the shape; the binding copies them into a NumPy array once it holds the GIL. */
+  protected arrayResult(array: number): string {
+    const a = this.f.arrays[array]!;
+    const v = this.array(array);
+    return `${cType(a.type)}{std::move(b_${a.name}), ${v}.n0, ${a.type.ndim === 2 ? `${v}.n1` : '1'}}`;
+  }
+
+  /** The view's dimensions are the array's, a growing list's included. */
+  protected override dimText(array: number, axis: number): string {
+    return `${this.array(array)}.n${axis}`;
+  }
+
+  protected override arrayArg(array: number): string {
+    return this.array(array);
   }
 
   /** Bounds evaluated once; the local takes each value at the top of the body (the body may change it). */
@@ -86,9 +122,18 @@ class CppEmitter extends PyFunctionEmitter {
     const k = this.tmp++;
     out.push(`${pad}{`);
     out.push(`${pad}  const int64_t s${k} = ${this.expr(s.start)};`);
-    out.push(`${pad}  const uint64_t n${k} = pl_trips(s${k}, ${this.expr(s.stop)}, INT64_C(${s.step}));`);
+    let step: string;
+    if (typeof s.step === 'bigint') {
+      step = `INT64_C(${s.step})`;
+      out.push(`${pad}  const uint64_t n${k} = pl_trips(s${k}, ${this.expr(s.stop)}, ${step});`);
+    } else {
+      // start, stop, then the step (0 bails out), in Python's order.
+      out.push(`${pad}  const int64_t e${k} = ${this.expr(s.stop)};`, `${pad}  const int64_t t${k} = pl_step(${this.expr(s.step)});`);
+      out.push(`${pad}  const uint64_t n${k} = pl_trips(s${k}, e${k}, t${k});`);
+      step = `t${k}`;
+    }
     out.push(`${pad}  for (uint64_t k${k} = 0; k${k} < n${k}; ++k${k}) {`);
-    out.push(`${pad}    ${this.local(s.local)} = (int64_t)((uint64_t)s${k} + k${k} * (uint64_t)INT64_C(${s.step}));`);
+    out.push(`${pad}    ${this.local(s.local)} = (int64_t)((uint64_t)s${k} + k${k} * (uint64_t)${step});`);
     this.loopBody(s.label, s.body, d + 2, out);
     out.push(`${pad}  }`);
     out.push(`${pad}}`);
@@ -135,10 +180,11 @@ function binding(f: PyFunction): string {
     args.push(`v_${p.name}`);
   }
   const call = `f_${f.name}(${args.join(', ')})`;
+  const result = isPyArrayType(f.result) ? `pl_numpy<${f.result.element === 'bool' ? 'bool' : elemType(f.result)}>(r, ${f.result.ndim})` : 'r';
   const body =
     f.result === 'none'
       ? [`    {`, `      py::gil_scoped_release nogil;`, `      ${call};`, `    }`, `    return py::none();`]
-      : [`    ${cType(f.result)} r;`, `    {`, `      py::gil_scoped_release nogil;`, `      r = ${call};`, `    }`, `    return r;`];
+      : [`    ${cType(f.result)} r;`, `    {`, `      py::gil_scoped_release nogil;`, `      r = ${call};`, `    }`, `    return ${result};`];
   return [`  m.def("${f.name}", [](${params.join(', ')}) {`, ...setup, ...body, `  });`].join('\n');
 }
 
@@ -157,6 +203,18 @@ export function emitPybind11Batch(kernels: PythonKernel[], moduleName: string): 
   );
 }
 
+/** An array a kernel returned, copied into a new NumPy array of the element type R (bytes 0 / 1 become NumPy bools). */
+const PL_NUMPY = [
+  'template <typename R, typename T> py::array pl_numpy(const Owned<T> &r, int ndim) {',
+  '  std::vector<py::ssize_t> shape{(py::ssize_t)r.n0};',
+  '  if (ndim == 2) shape.push_back((py::ssize_t)r.n1);',
+  '  py::array_t<R> a(shape);',
+  '  static_assert(sizeof(R) == sizeof(T), "same element size");',
+  '  if (!r.data.empty()) std::memcpy(a.mutable_data(), r.data.data(), r.data.size() * sizeof(T));',
+  '  return std::move(a);',
+  '}',
+].join('\n');
+
 function emitModule(origin: string, functions: PyFunction[], entries: PyFunction[], moduleName: string): string {
   const emitters = functions.map((f) => new CppEmitter(f));
   const header = [
@@ -164,7 +222,10 @@ function emitModule(origin: string, functions: PyFunction[], entries: PyFunction
     `// Generated by Perf Lab ${origin}: C++ through pybind11.`,
     '// Checked operations throw Bail where Python would answer differently; the wrapper then runs the original.',
   ].join('\n');
-  const out = [header, '#include <pybind11/pybind11.h>', '#include <pybind11/numpy.h>', PY_NATIVE_RUNTIME, 'namespace py = pybind11;', '', 'namespace {', ''];
+  const returnsArray = functions.some((f) => isPyArrayType(f.result));
+  const out = [header, '#include <pybind11/pybind11.h>', '#include <pybind11/numpy.h>', ...(returnsArray ? ['#include <cstring>'] : [])];
+  out.push(PY_NATIVE_RUNTIME, 'namespace py = pybind11;', '', 'namespace {', '');
+  if (returnsArray) out.push(PL_NUMPY, '');
   // Declarations first: the functions may call each other in any order.
   out.push(...emitters.map((e) => `${e.signature()};`), '');
   out.push(emitters.map((e) => e.fn()).join('\n\n'));

@@ -363,7 +363,7 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   // A written array must not share memory with another argument (nor a written 2-D list's rows with each other):
   // the kernel's converted copies would not see each other's writes as Python does.
   const arrays = params.filter((p) => isPyArrayType(p.type));
-  if (entry.arrays.some((a) => a.written) && (arrays.length > 1 || arrays.some((p) => (p.type as PyArrayType).ndim === 2))) {
+  if (entry.arrays.some((a) => a.written && !a.local) && (arrays.length > 1 || arrays.some((p) => (p.type as PyArrayType).ndim === 2))) {
     const tables = arrays
       .filter((p) => (p.type as PyArrayType).array !== 'ndarray' && (p.type as PyArrayType).ndim === 2 && (p.type as PyArrayType).rows !== 'tuple')
       .map((p) => p.name);
@@ -381,8 +381,11 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   L.push(...copyBack);
   // The kernel returns a Python int, float or bool; the original's result may be a NumPy scalar (an array element, or
   // arithmetic on one): boxed as the same NumPy type, so that type(), repr and isinstance see what they saw before.
+  // A list the kernel built comes back as its NumPy array: a list of the Python numbers again (tolist gives Python
+  // ints, floats and bools); a NumPy array as it is, with the dtype and shape the original would have made.
   const box = `_np.${entry.result === 'int' ? 'int64' : entry.result === 'bool' ? 'bool_' : 'float64'}(_result)`;
-  if (reportsNp) L.push(`    return ${box} if _result_np[0] else _result`);
+  if (isPyArrayType(entry.result)) L.push(entry.result.array === 'list' ? '    return _result.tolist()' : '    return _result');
+  else if (reportsNp) L.push(`    return ${box} if _result_np[0] else _result`);
   else L.push(entry.resultNumpy ? `    return ${box}` : '    return _result');
   return L.join('\n') + '\n';
 }

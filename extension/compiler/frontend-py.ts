@@ -27,6 +27,7 @@ import {
   type PyScalar,
   type PyStmt,
   type PyValueType,
+  walkPyIr,
 } from './ir-py';
 import { RefusalError, type Refusal } from './refusal';
 
@@ -53,6 +54,12 @@ export type PyFrontendResult = { ok: true; kernel: PythonKernel } | { ok: false;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const EXACT = 2n ** 53n;
+
+/** A value the range facts know by its key (a dimension, a local that never changes) minus a constant: `key - offset`. */
+interface DimRef {
+  key: string;
+  offset: bigint;
+}
 
 /** A closed interval of ints. */
 type Range = [bigint, bigint];
@@ -119,7 +126,9 @@ export function parseFloatHex(s: string): number {
   return m[1] ? -v : v;
 }
 
-const BUILTINS = new Set(['len', 'range', 'abs', 'min', 'max', 'int', 'float', 'bool']);
+const BUILTINS = new Set(['len', 'range', 'abs', 'min', 'max', 'int', 'float', 'bool', 'sum', 'list']);
+/** The NumPy functions that make an array the compiler takes. */
+const NUMPY_BUILDERS = new Set(['zeros', 'ones', 'empty', 'full', 'zeros_like', 'ones_like', 'empty_like', 'full_like', 'arange']);
 const MATH_CONSTS: Record<string, number> = { pi: Math.PI, e: Math.E, tau: 2 * Math.PI, inf: Infinity, nan: NaN };
 
 /**
@@ -154,6 +163,17 @@ class NpVaries extends Error {
 class Promote extends Error {
   constructor(readonly local: string) {
     super(`promote ${local}`);
+  }
+}
+
+/** The element type of a list the function builds, learnt from what it appends (`xs = []`): lowered again knowing it. */
+type Element = PyArrayType['element'];
+class ElementHint extends Error {
+  constructor(
+    readonly array: string,
+    readonly element: Element,
+  ) {
+    super(`the elements of ${array} are ${element}s`);
   }
 }
 
@@ -194,6 +214,76 @@ function nodes(v: unknown): PyNode[] {
 
 function node(v: unknown): PyNode | undefined {
   return v && typeof v === 'object' && '_type' in (v as object) ? (v as PyNode) : undefined;
+}
+
+/** How an array-making expression is lowered (FunctionLowering.build). */
+interface Built {
+  type: PyArrayType;
+  /** The statements that give the local array in `slot` its new value. */
+  make(slot: number): PyStmt[];
+  /** Per axis, a value that never changes that the dimension equals (`key` minus `offset`, see dimKey), where known. */
+  dims?: (DimRef | undefined)[];
+}
+
+/** Names appended to anywhere in a function body (`xs.append(…)`): their lists grow. */
+function appendedNames(body: PyNode[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    const x = node(n);
+    if (!x) return;
+    if (x._type === 'Call') {
+      const f = node(x.func);
+      if (f?._type === 'Attribute' && String(f.attr) === 'append' && node(f.value)?._type === 'Name') out.add(String(node(f.value)!.id));
+    }
+    for (const [k, v] of Object.entries(x)) if (k !== '_type' && typeof v === 'object') visit(v);
+  };
+  visit(body);
+  return out;
+}
+
+/** Whether a node reads or writes the name anywhere below it. */
+function mentions(n: unknown, name: string): boolean {
+  if (Array.isArray(n)) return n.some((x) => mentions(x, name));
+  const x = node(n);
+  if (!x) return false;
+  if (x._type === 'Name' && x.id === name) return true;
+  return Object.entries(x).some(([k, v]) => k !== '_type' && typeof v === 'object' && mentions(v, name));
+}
+
+/** A copy of a comprehension's part with its variables renamed; a nested comprehension may not bind them again. */
+function renamed(n: PyNode, renames: ReadonlyMap<string, string>, at: PyNode): PyNode {
+  const copy = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(copy);
+    const x = node(v);
+    if (!x) return v;
+    if (x._type === 'Name' && renames.has(String(x.id))) return { ...x, id: renames.get(String(x.id)) };
+    if (x._type === 'comprehension' && node(x.target)?._type === 'Name' && renames.has(String(node(x.target)!.id)))
+      throw Refuse.at(at, show(at), `a nested comprehension binds ${String(node(x.target)!.id)} again; name its variable differently`);
+    const out: Record<string, unknown> = {};
+    for (const [k, val] of Object.entries(x)) out[k] = typeof val === 'object' ? copy(val) : val;
+    return out;
+  };
+  return copy(n) as PyNode;
+}
+
+/** The generator of `… for <name> in <iter>`. */
+function comprehensionOver(name: string, iter: PyNode): PyNode {
+  return { _type: 'comprehension', target: { _type: 'Name', id: name, line: iter.line, col: iter.col }, iter, ifs: [], is_async: 0 };
+}
+
+function call(func: PyNode, args: PyNode[]): PyNode {
+  return { _type: 'Call', func, args, keywords: [], line: func.line, col: func.col };
+}
+
+function attribute(value: PyNode, attr: string): PyNode {
+  return { _type: 'Attribute', value, attr, line: value.line, col: value.col };
+}
+
+/** Whether the Python version the AST helper ran on (e.g. "3.12.1") is at least major.minor. */
+function pythonAtLeast(version: string, major: number, minor: number): boolean {
+  const [a, b] = version.split('.').map(Number);
+  return a! > major || (a === major && b! >= minor);
 }
 
 /** Short source-like text of a node for refusals. */
@@ -289,13 +379,19 @@ class ModuleLowering {
       const promoted = new Set<string>();
       // A local that is a NumPy scalar on some paths only: lowered again with a flag that tracks it at run time.
       const varying = new Set<string>();
+      // The element type of each list the function builds, where the first lowering had to guess it.
+      const elements = new Map<string, Element>();
       let fn: PyFunction | undefined;
       while (!fn) {
         try {
-          fn = new FunctionLowering(this, def, irName, sig, promoted, varying, entry).lower();
+          fn = new FunctionLowering(this, def, irName, sig, promoted, varying, entry, elements).lower();
         } catch (e) {
           if (e instanceof NpVaries && !varying.has(e.local) && varying.size < 64) {
             varying.add(e.local);
+            continue;
+          }
+          if (e instanceof ElementHint && !elements.has(e.array) && elements.size < 64) {
+            elements.set(e.array, e.element);
             continue;
           }
           if (!(e instanceof Promote) || promoted.has(e.local) || promoted.size > 8) throw e instanceof Promote ? new Error(`cannot promote ${e.local}`) : e;
@@ -405,6 +501,24 @@ class FunctionLowering {
   private defined = new Set<string>();
   private temps = 0;
   private readonly name: string;
+  /**
+   * Where an expression may put statements that run before the statement it is in (a comprehension's loop, a sum over
+   * a generator): the list of the statement being lowered, or null where the expression is evaluated again and again
+   * (a while condition).
+   */
+  private pre: PyStmt[] | null = null;
+  /** Inside an expression Python evaluates only sometimes (a branch of `… if … else …`, and/or, a comparison chain). */
+  private lazy = 0;
+  /** Synthetic names made so far: comprehension variables, hidden lists, sums. */
+  private synthetic = 0;
+  /** A dimension of a local array known to equal another (a parameter's, or a local's that never changes): its key. */
+  private readonly dimAlias = new Map<string, DimRef>();
+  /** Locals whose value never changes once set: parameters never reassigned, locals assigned once outside any loop. */
+  private readonly stable = new Set<string>();
+  /** Names appended to somewhere in the function: their lists grow. */
+  private readonly appended: Set<string>;
+  /** Lists that start empty whose element type was guessed (int) rather than known. */
+  private readonly guessed = new Set<string>();
 
   constructor(
     private readonly mod: ModuleLowering,
@@ -420,11 +534,15 @@ class FunctionLowering {
     /** Locals whose NumPy-ness differs between assignments (RESULT: between returns): tracked by a flag. */
     private readonly varying: ReadonlySet<string> = new Set(),
     private readonly isEntry = false,
+    /** The element type of lists built from nothing (`[]`, a comprehension), learnt from an earlier lowering. */
+    private readonly elements: ReadonlyMap<string, Element> = new Map(),
   ) {
     this.name = String(def.name);
     const names = assignedNames(nodes(def.body));
     this.assigned = names.all;
     for (const [n, count] of names.fors) if (names.all.get(n) === count) this.forOnly.add(n);
+    for (const p of nodes(node(def.args)?.args)) if (!this.assigned.has(String(p.arg))) this.stable.add(String(p.arg));
+    this.appended = appendedNames(nodes(def.body));
   }
 
   lower(): PyFunction {
@@ -466,10 +584,11 @@ class FunctionLowering {
     const terminated = this.terminates(nodes(this.def.body));
     if (this.result === undefined) this.result = 'none';
     else if (this.result !== 'none' && !terminated) {
+      const t = pyTypeName(this.result);
       throw Refuse.at(
         this.def,
         `def ${this.name}`,
-        `${this.name} returns ${an(this.result)} on some paths and None when it reaches its end: make every path return ${an(this.result)}`,
+        `${this.name} returns ${an(t)} on some paths and None when it reaches its end: make every path return ${an(t)}`,
       );
     }
     const fn: PyFunction = {
@@ -481,7 +600,7 @@ class FunctionLowering {
       body,
       line: this.def.line ?? 1,
     };
-    if (this.result !== 'none' && this.resultNpArray === undefined) {
+    if (this.result !== 'none' && !isPyArrayType(this.result) && this.resultNpArray === undefined) {
       const first = this.returnNp[0];
       if (this.returnNp.some((n) => typeof n !== 'boolean' || n !== first)) throw new NpVaries(RESULT);
       if (first === true) fn.resultNumpy = true;
@@ -511,13 +630,23 @@ class FunctionLowering {
       }
       return existing.slot;
     }
-    if (this.arrayByName.has(name)) throw Refuse.at(at, name, `${name} is an array parameter and cannot be reassigned`);
+    if (this.arrayByName.has(name)) {
+      const a = this.arrays[this.arrayByName.get(name)!]!;
+      throw Refuse.at(
+        at,
+        name,
+        a.local
+          ? `${name} holds ${an(pyTypeName(a.type))} and then a number: Python lets a variable change type, the compiled code does not`
+          : `${name} is an array parameter and cannot be reassigned`,
+      );
+    }
     const slot = this.locals.length;
     this.locals.push({ name, type });
     this.info.set(name, {
       slot,
       type,
-      assignments: param ? 1 : (this.assigned.get(name) ?? 0),
+      // A parameter the body reassigns holds the argument on some paths and the assigned value on others.
+      assignments: param ? 1 + (this.assigned.get(name) ?? 0) : (this.assigned.get(name) ?? 0),
       np: false,
       npKnown: param,
       ...(param ? { range: type === 'int' ? FULL : undefined } : {}),
@@ -608,9 +737,7 @@ class FunctionLowering {
 
   /** Assigns a value to a named local: declares it, records what the range analysis may know. */
   private assignLocal(name: string, v: Val, at: PyNode): PyStmt[] {
-    if (BUILTINS.has(name) || name in this.mod.ast.functions || name in this.mod.ast.imports) {
-      throw Refuse.at(at, name, `assigning to ${name} shadows a name the compiler resolves (a builtin, an import or a function of the file)`);
-    }
+    this.checkAssignable(name, at);
     if (this.promote.has(name)) {
       const flag = this.flagOf(name);
       const slot = this.declare(name, 'float', at);
@@ -643,28 +770,603 @@ class FunctionLowering {
         if (d) info.dim = d;
       } else info.range = FULL;
     }
+    if (info.assignments === 1 && this.loops.length === 0) this.stable.add(name);
     this.defined.add(name);
     return this.npAssign(name, v.np, [{ kind: 'set', local: slot, value: v.e }]);
   }
 
-  /** `len(a)`, `a.shape[k]`, or one of them minus a constant (or a local holding one). */
-  private dimOf(e: PyExpr): { key: string; offset: bigint } | undefined {
-    if (e.kind === 'dim') return { key: `${e.array}:${e.axis}`, offset: 0n };
+  /**
+   * `len(a)`, `a.shape[k]`, or one of them minus a constant (or a local holding one), or a local whose value never
+   * changes: the key under which the range facts know it.
+   */
+  private dimOf(e: PyExpr): DimRef | undefined {
+    if (e.kind === 'dim') return this.dimKey(e.array, e.axis);
     if (e.kind === 'local') {
-      const i = [...this.info.values()].find((x) => x.slot === e.local);
-      return i?.dim;
+      const i = this.localInfo(e.local);
+      if (i?.dim) return i.dim;
+      if (i?.type === 'int' && this.stable.has(this.locals[e.local]!.name)) return { key: `L${e.local}`, offset: 0n };
+      return undefined;
     }
     if (e.kind === 'binary' && e.op === 'int.sub' && e.right.kind === 'const') {
       const d = this.dimOf(e.left);
       const c = BigInt(e.right.value);
       if (d && c >= 0n) return { key: d.key, offset: d.offset + c };
     }
+    // n + 1 (`dp = [0] * (n + 1)`, `range(1, n + 1)`): the sum is exact, or it bailed out.
+    if (e.kind === 'binary' && e.op === 'int.add' && e.right.kind === 'const') {
+      const d = this.dimOf(e.left);
+      const c = BigInt(e.right.value);
+      if (d && c >= 0n && c <= 1n << 32n) return { key: d.key, offset: d.offset - c };
+    }
     return undefined;
+  }
+
+  /**
+   * The key of an array's dimension for the range facts. A parameter's dimensions never change. A local array made in
+   * one place only keeps its dimensions until that place runs again (and a list that grows only grows), which cannot
+   * happen inside a loop bounded by them; where the place sized it by a key that never changes, that key. A local
+   * array made in several places has no key: nothing is proven about it.
+   */
+  private dimKey(array: number, axis: 0 | 1): DimRef | undefined {
+    const a = this.arrays[array]!;
+    const own = `${array}:${axis}`;
+    if (!a.local) return { key: own, offset: 0n };
+    if ((this.assigned.get(a.name) ?? 0) > 1) return undefined;
+    return this.dimAlias.get(own) ?? { key: own, offset: 0n };
   }
 
   private localInfo(slot: number): LocalInfo | undefined {
     for (const i of this.info.values()) if (i.slot === slot) return i;
     return undefined;
+  }
+
+  // ----- lists and arrays the function builds
+
+  /** The array a name refers to, once it is certain to be bound (a local list or array is bound by its first assignment). */
+  private arrayNamed(n: PyNode): number | undefined {
+    const name = String(n.id);
+    const slot = this.arrayByName.get(name);
+    if (slot !== undefined && this.arrays[slot]!.local && !this.defined.has(name))
+      throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
+    return slot;
+  }
+
+  /** The NumPy function a call names (`np.zeros`, `zeros` imported from numpy), unless a local hides the import. */
+  private numpyName(f: PyNode): string | undefined {
+    const imports = this.mod.ast.imports;
+    if (f._type === 'Attribute') {
+      const b = node(f.value);
+      if (b?._type === 'Name' && !this.isLocalName(String(b.id)) && imports[String(b.id)] === 'numpy') return String(f.attr);
+      return undefined;
+    }
+    if (f._type === 'Name' && !this.isLocalName(String(f.id)) && imports[String(f.id)]?.startsWith('numpy.')) return imports[String(f.id)]!.slice(6);
+    return undefined;
+  }
+
+  /** Whether an expression makes a new list or NumPy array (assigned to a name, it makes that name a local array). */
+  private makesArray(n: PyNode): boolean {
+    switch (n._type) {
+      case 'List':
+      case 'ListComp':
+        return true;
+      case 'BinOp':
+        return n.op === 'Mult' && (node(n.left)?._type === 'List' || node(n.right)?._type === 'List');
+      case 'Call': {
+        const f = node(n.func)!;
+        if (f._type === 'Name' && f.id === 'list' && !this.isLocalName('list')) return true;
+        const np = this.numpyName(f);
+        return np !== undefined && NUMPY_BUILDERS.has(np);
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** `name = <a new list or array>`: the local array `name` gets a new value (see the `alloc` statement). */
+  private assignArray(name: string, value: PyNode, at: PyNode, annotated?: PyArrayType): PyStmt[] {
+    this.checkAssignable(name, at);
+    if (this.info.has(name))
+      throw Refuse.at(at, name, `${name} holds a number and then a list: Python lets a variable change type, the compiled code does not`);
+    const existing = this.arrayByName.get(name);
+    if (existing !== undefined && !this.arrays[existing]!.local)
+      throw Refuse.at(at, name, `the array parameter ${name} is assigned in the function; only its elements may be`);
+    if (mentions(value, name) && (value._type === 'ListComp' || value._type === 'Call'))
+      throw Refuse.at(at, name, `the new value of ${name} is computed from ${name} itself; assign it to another name`);
+    const built = this.build(value, name, annotated);
+    const slot = this.localArray(name, built.type, at);
+    const out = built.make(slot);
+    const a = this.arrays[slot]!;
+    // Sized by values that never change, in the one place it is made: its dimensions are those values.
+    if (!a.growable && (this.assigned.get(name) ?? 0) <= 1)
+      built.dims?.forEach((d, k) => {
+        if (d !== undefined && (d.key.startsWith('L') || !this.arrays[Number(d.key.split(':')[0])]?.local)) this.dimAlias.set(`${slot}:${k}`, d);
+      });
+    this.defined.add(name);
+    return out;
+  }
+
+  /** The slot of the local array `name`, made on its first assignment; every assignment must give it the same type. */
+  private localArray(name: string, type: PyArrayType, at: PyNode): number {
+    const existing = this.arrayByName.get(name);
+    if (existing !== undefined) {
+      const a = this.arrays[existing]!;
+      if (pyTypeName(a.type) !== pyTypeName(type))
+        throw Refuse.at(
+          at,
+          name,
+          `${name} holds ${an(pyTypeName(a.type))} and then ${an(pyTypeName(type))}: Python lets a variable change type, the compiled code does not`,
+        );
+      return existing;
+    }
+    const slot = this.arrays.length;
+    this.arrays.push({ name, type, written: true, local: true, ...(this.appended.has(name) || name.startsWith('_pl_l') ? { growable: true } : {}) });
+    this.arrayByName.set(name, slot);
+    return slot;
+  }
+
+  /** How an array-making expression is lowered: its type, the statements that make it, and its dimensions' keys. */
+  private build(n: PyNode, name: string, annotated?: PyArrayType): Built {
+    const list = (element: Element): PyArrayType => ({ array: 'list', element, ndim: 1 });
+    switch (n._type) {
+      case 'List': {
+        const elts = nodes(n.elts);
+        if (elts.length === 0) {
+          const element = this.guessElement(name, annotated);
+          return { type: list(element), make: (slot) => [alloc(slot, [ZERO], zeroOf(element))], dims: [] };
+        }
+        if (elts.some((e) => e._type === 'Starred')) throw Refuse.at(n, '[*…]', 'unpacking into a list is not compiled');
+        if (elts.some((e) => this.makesArray(e) || e._type === 'List'))
+          throw Refuse.at(n, show(n), 'a list of lists built in the function is not compiled; use a 2-D NumPy array (np.zeros((n, m)))');
+        const vals = elts.map((e) => this.listElement(e, name));
+        const element = vals[0]!.e.type as Element;
+        if (vals.some((v) => v.e.type !== element))
+          throw Refuse.at(
+            n,
+            show(n),
+            `the list holds ${[...new Set(vals.map((v) => an(String(v.e.type))))].join(' and ')}; the compiled code keeps one element type`,
+          );
+        return {
+          type: list(element),
+          make: (slot) => {
+            // Every element first (they may read the list this replaces), then the new list.
+            const temps = vals.map(() => this.temp(element));
+            return [
+              ...vals.map((v, i): PyStmt => ({ kind: 'set', local: temps[i]!, value: v.e })),
+              alloc(slot, [intConst(BigInt(vals.length))], zeroOf(element)),
+              ...temps.map((t, i): PyStmt => ({
+                kind: 'store',
+                array: slot,
+                indices: [intConst(BigInt(i))],
+                checked: [false],
+                value: { kind: 'local', type: element, local: t },
+              })),
+            ];
+          },
+          dims: [],
+        };
+      }
+      case 'BinOp': {
+        // [x] * n, n * [x]: n copies of x (none when n <= 0).
+        const [seq, count] = node(n.left)!._type === 'List' ? [node(n.left)!, node(n.right)!] : [node(n.right)!, node(n.left)!];
+        const elts = nodes(seq.elts);
+        if (elts.length !== 1 || elts[0]!._type === 'Starred')
+          throw Refuse.at(n, show(n), 'only a list of one element is repeated ([x] * n); write the list out or build it in a loop');
+        if (elts[0]!._type === 'List' || this.makesArray(elts[0]!))
+          throw Refuse.at(
+            n,
+            '[[…]] * n',
+            'a list of lists built in the function is not compiled (and [[x] * m] * n repeats one row n times); use a 2-D NumPy array (np.zeros((n, m)))',
+          );
+        const fill = this.listElement(elts[0]!, name);
+        const k = this.intArg(count, 'a list repeated by');
+        const d = this.dimOf(k.e);
+        const element = fill.e.type as Element;
+        const size: PyExpr = { kind: 'binary', type: 'int', op: 'int.max', left: k.e, right: ZERO, checked: false };
+        return { type: list(element), make: (slot) => [alloc(slot, [size], fill.e)], dims: [d] };
+      }
+      case 'ListComp':
+        return this.buildComprehension(n, name, annotated);
+      case 'Call': {
+        const f = node(n.func)!;
+        const args = nodes(n.args);
+        if (f._type === 'Name' && f.id === 'list') {
+          if (nodes(n.keywords).length || args.length > 1) throw Refuse.at(n, 'list(…)', 'list takes at most one positional argument');
+          const arg = args[0];
+          if (!arg) return this.build({ ...n, _type: 'List', elts: [] }, name, annotated);
+          if (arg._type === 'GeneratorExp' || arg._type === 'ListComp') return this.buildComprehension(arg, name, annotated);
+          if (arg._type === 'Call' && node(arg.func)?._type === 'Name' && node(arg.func)!.id === 'range' && !this.isLocalName('range'))
+            return this.buildRange(arg, 'list');
+          if (arg._type === 'Name' && this.arrayByName.has(String(arg.id))) {
+            // list(xs): a copy of a 1-D list, tuple or list built here.
+            const src = this.arrays[this.arrayNamed(arg)!]!;
+            if (src.type.ndim !== 1 || src.type.array === 'ndarray' || src.type.array === 'str')
+              throw Refuse.at(n, show(n), `list() of ${an(pyTypeName(src.type))} is not compiled (only of 1-D lists and tuples of numbers)`);
+            return this.buildComprehension(
+              {
+                _type: 'ListComp',
+                elt: { _type: 'Name', id: '_pl_x', line: n.line, col: n.col },
+                generators: [comprehensionOver('_pl_x', arg)],
+                line: n.line,
+                col: n.col,
+              },
+              name,
+              annotated,
+            );
+          }
+          throw Refuse.at(n, show(n), 'list() is compiled of range(…), a comprehension or a 1-D list');
+        }
+        return this.buildNumpy(this.numpyName(f)!, n);
+      }
+      default:
+        throw Refuse.at(n, show(n), 'this expression does not make a list or array the compiler knows');
+    }
+  }
+
+  /** A scalar element of a list display or `[x] * n`: a Python int, float or bool (a list holds the object itself). */
+  private listElement(e: PyNode, name: string): Val {
+    const v = this.expr(e);
+    if (v.e.type === 'none') throw Refuse.at(e, show(e), 'a list of None is not compiled');
+    if (v.np !== false)
+      throw Refuse.at(
+        e,
+        show(e),
+        `${name === '' || name.startsWith('_pl_') ? 'the list' : name} would hold a NumPy scalar; convert it with float() or int() first`,
+      );
+    return v;
+  }
+
+  /** The element type of a list that starts empty: learnt from an earlier lowering, its annotation, or a guess (int). */
+  private guessElement(name: string, annotated?: PyArrayType): Element {
+    const known = this.elements.get(name) ?? annotated?.element;
+    if (known) return known;
+    this.guessed.add(name);
+    return 'int';
+  }
+
+  /** `[e for x in xs if c]` (also `list(…)` of a generator): an empty list appended to in the comprehension's loops. */
+  private buildComprehension(n: PyNode, name: string, annotated?: PyArrayType): Built {
+    const element = this.guessElement(name, annotated);
+    return {
+      type: { array: 'list', element, ndim: 1 },
+      make: (slot) => {
+        const a = this.arrays[slot]!;
+        a.growable = true;
+        const pos = { line: n.line, col: n.col };
+        const target: PyNode = { _type: 'Name', id: name, ...pos };
+        const out: PyStmt[] = [alloc(slot, [ZERO], zeroOf(element))];
+        // The loops append to the list while it is being built: it is bound for them, not yet for the program.
+        const wasDefined = this.defined.has(name);
+        this.defined.add(name);
+        out.push(...this.comprehensionLoops(n, (elt) => [{ _type: 'Expr', value: call(attribute(target, 'append'), [elt]), ...pos }]));
+        if (!wasDefined) this.defined.delete(name);
+        return out;
+      },
+      dims: [],
+    };
+  }
+
+  /** `list(range(…))`, `np.arange(…)`: an array of the range's length, filled by a loop over it. */
+  private buildRange(n: PyNode, array: 'list' | 'ndarray'): Built {
+    const args = nodes(n.args);
+    if (args.length < 1 || args.length > 3 || nodes(n.keywords).length) throw Refuse.at(n, show(n), `${show(n)} takes 1 to 3 positional int arguments`);
+    const vals = args.map((a) => {
+      const v = this.intArg(a, array === 'list' ? 'range' : 'np.arange');
+      if (array === 'ndarray' && v.e.type !== 'int') throw Refuse.at(a, show(a), 'np.arange of a bool is not compiled');
+      return v;
+    });
+    const start: Val = vals.length === 1 ? { e: ZERO, np: false, range: [0n, 0n] } : vals[0]!;
+    const stop = vals.length === 1 ? vals[0]! : vals[1]!;
+    const stepVal: Val = vals[2] ?? { e: intConst(1n), np: false, range: [1n, 1n] };
+    if (stepVal.e.kind === 'const' && stepVal.e.value === 0n) throw Refuse.at(args[2], show(args[2]), 'a step of 0 raises ValueError');
+    return {
+      type: { array, element: 'int', ndim: 1 },
+      make: (slot) => {
+        // The bounds and the step once, in Python's order, then the length: (stop - start - 1) // step + 1 when the
+        // range is not empty (start < stop for a positive step), the same mirrored for a negative one.
+        const out: PyStmt[] = [];
+        const once = (v: Val): Val => {
+          if (v.e.kind === 'const') return v;
+          const t = this.temp('int');
+          out.push({ kind: 'set', local: t, value: v.e });
+          return { ...v, e: { kind: 'local', type: 'int', local: t } };
+        };
+        const a = once(start);
+        const b = once(stop);
+        const st = once(stepVal);
+        const one: Val = { e: intConst(1n), np: false, range: [1n, 1n] };
+        const length = (lo: Val, hi: Val, by: Val): PyExpr => ({
+          kind: 'cond',
+          type: 'int',
+          cond: { kind: 'binary', type: 'bool', op: 'int.lt', left: lo.e, right: hi.e, checked: false },
+          then: this.binop('Add', this.binop('FloorDiv', this.binop('Sub', this.binop('Sub', hi, lo, n), one, n), by, n), one, n).e,
+          else: ZERO,
+        });
+        const positive = st.e.kind === 'const' ? BigInt(st.e.value) > 0n : undefined;
+        const neg = (): Val => this.binop('Sub', { e: ZERO, np: false, range: [0n, 0n] }, st, n);
+        const size: PyExpr =
+          positive === true
+            ? length(a, b, st)
+            : positive === false
+              ? length(b, a, neg())
+              : {
+                  kind: 'cond',
+                  type: 'int',
+                  cond: { kind: 'binary', type: 'bool', op: 'int.gt', left: st.e, right: ZERO, checked: false },
+                  then: length(a, b, st),
+                  else: length(b, a, neg()),
+                };
+        out.push(alloc(slot, [size], ZERO));
+        const k = this.temp('int');
+        const v = this.temp('int');
+        out.push({ kind: 'set', local: k, value: ZERO });
+        out.push({
+          kind: 'for',
+          label: this.labels++,
+          local: v,
+          start: a.e,
+          stop: b.e,
+          step: st.e.kind === 'const' ? BigInt(st.e.value) : st.e,
+          body: [
+            {
+              kind: 'store',
+              array: slot,
+              indices: [{ kind: 'local', type: 'int', local: k }],
+              checked: [false],
+              value: { kind: 'local', type: 'int', local: v },
+            },
+            {
+              kind: 'set',
+              local: k,
+              value: { kind: 'binary', type: 'int', op: 'int.add', left: { kind: 'local', type: 'int', local: k }, right: intConst(1n), checked: false },
+            },
+          ],
+        });
+        return out;
+      },
+      dims: [],
+    };
+  }
+
+  /** np.zeros, np.ones, np.empty, np.full (and their _like forms), np.arange: float64 or int64 arrays, as NumPy makes them. */
+  private buildNumpy(fn: string, n: PyNode): Built {
+    const args = nodes(n.args);
+    const kw = new Map(nodes(n.keywords).map((k) => [String(k.arg), node(k.value)!] as const));
+    if (args.some((a) => a._type === 'Starred') || kw.has('null')) throw Refuse.at(n, show(n), '*args and **kwargs in a call are not compiled');
+    for (const k of kw.keys())
+      if (k !== 'dtype' && !(k === 'shape' && !fn.endsWith('_like') && fn !== 'arange') && !(k === 'fill_value' && fn.startsWith('full')))
+        throw Refuse.at(n, `np.${fn}(…, ${k}=…)`, `the ${k} argument of np.${fn} is not compiled (only shape, dtype and fill_value)`);
+    const dtype = kw.has('dtype') ? this.dtypeOf(kw.get('dtype')!, fn) : undefined;
+    if (fn === 'arange') {
+      if (dtype === 'float') throw Refuse.at(n, 'np.arange(…, dtype=float)', 'np.arange with a float dtype is not compiled; only of ints');
+      return this.buildRange({ ...n, keywords: [] }, 'ndarray');
+    }
+    const like = fn.endsWith('_like');
+    const kind = like ? fn.slice(0, -5) : fn;
+    const want = kind === 'full' ? 2 : 1;
+    const positional = [...args];
+    if (!like && kw.has('shape')) positional.unshift(kw.get('shape')!);
+    if (kind === 'full' && kw.has('fill_value')) positional.push(kw.get('fill_value')!);
+    if (positional.length !== want) throw Refuse.at(n, show(n), `np.${fn} takes ${want === 2 ? 'a shape and a fill value' : 'a shape'} here`);
+    let dims: Val[];
+    let element: 'int' | 'float' | undefined = dtype;
+    const keys: (DimRef | undefined)[] = [];
+    if (like) {
+      const a = positional[0]!;
+      const slot = a._type === 'Name' ? this.arrayNamed(a) : undefined;
+      if (slot === undefined) throw Refuse.at(a, show(a), `np.${fn} is compiled of an array parameter or an array the function built`);
+      const t = this.arrays[slot]!.type;
+      if (t.array === 'str' || t.element === 'bool') throw Refuse.at(a, show(a), `np.${fn} of ${an(pyTypeName(t))} is not compiled`);
+      element ??= t.element;
+      dims = [];
+      for (let k = 0; k < t.ndim; k++) {
+        dims.push({ e: { kind: 'dim', type: 'int', array: slot, axis: k as 0 | 1 }, np: false, range: FULL_DIM });
+        keys.push(this.dimKey(slot, k as 0 | 1));
+      }
+    } else {
+      const shape = positional[0]!;
+      const parts = shape._type === 'Tuple' || shape._type === 'List' ? nodes(shape.elts) : [shape];
+      if (parts.length < 1 || parts.length > 2) throw Refuse.at(shape, show(shape), 'only arrays of 1 or 2 dimensions are compiled');
+      dims = parts.map((p) => {
+        const v = this.expr(p);
+        if (v.e.type !== 'int') throw Refuse.at(p, show(p), `a dimension must be an int, not ${an(String(v.e.type))} (NumPy raises TypeError)`);
+        keys.push(this.dimOf(v.e));
+        return v;
+      });
+    }
+    let fill: PyExpr;
+    if (kind === 'full') {
+      const v = this.expr(positional[positional.length - 1]!);
+      if (v.e.type === 'none') throw Refuse.at(n, show(n), 'np.full of None is not compiled');
+      if (v.e.type === 'bool' && element === undefined) throw Refuse.at(n, show(n), 'np.full of a bool makes a bool array, which is not compiled');
+      element ??= v.e.type === 'float' ? 'float' : 'int';
+      if (element === 'int' && v.e.type === 'float')
+        throw Refuse.at(n, show(n), 'np.full of a float into an int64 array truncates it; write int(…) explicitly');
+      fill = element === 'float' ? this.asFloat(v).e : this.asInt(v).e;
+    } else {
+      element ??= 'float';
+      const one = kind === 'ones';
+      fill = element === 'float' ? { kind: 'const', type: 'float', value: one ? 1 : 0 } : intConst(one ? 1n : 0n);
+    }
+    const type: PyArrayType = { array: 'ndarray', element, ndim: dims.length as 1 | 2 };
+    return {
+      type,
+      make: (slot) => [
+        alloc(
+          slot,
+          dims.map((d) => d.e),
+          fill,
+        ),
+      ],
+      dims: keys,
+    };
+  }
+
+  /** A dtype argument: float64 or int64 (by any of NumPy's names for them); anything else is refused, naming it. */
+  private dtypeOf(d: PyNode, fn: string): 'int' | 'float' {
+    const text =
+      d._type === 'Constant' ? (d.value as { str?: string }).str : d._type === 'Name' ? String(d.id) : d._type === 'Attribute' ? String(d.attr) : undefined;
+    const base = d._type === 'Attribute' ? node(d.value) : undefined;
+    const viaNumpy = !base || (base._type === 'Name' && this.mod.ast.imports[String(base.id)] === 'numpy');
+    if (text && viaNumpy) {
+      if (d._type === 'Name' && this.isLocalName(text)) throw Refuse.at(d, text, `the dtype ${text} is a variable`);
+      if (['float', 'float64', 'double', 'f8', 'd', 'float_'].includes(text)) return 'float';
+      // np.int_ and Python's int are int64 on every 64-bit platform of NumPy 2.
+      if (['int', 'int64', 'i8', 'int_', 'longlong'].includes(text)) return 'int';
+    }
+    throw Refuse.at(
+      d,
+      `dtype=${show(d)}`,
+      `np.${fn} with dtype=${show(d)} is not compiled: the compiled arrays are float64 and int64 (dtype=float, np.float64, int or np.int64)`,
+    );
+  }
+
+  /**
+   * A comprehension's clauses as the loops they are: `[e for x in xs if c]` runs `for x in xs: if c: <inner(e)>`, its
+   * variables renamed so that they stay its own (Python 3 gives a comprehension a scope of its own). The first
+   * iterable is evaluated in the enclosing scope, the others and the conditions in the comprehension's.
+   */
+  private comprehensionLoops(n: PyNode, inner: (elt: PyNode) => PyNode[]): PyStmt[] {
+    const k = this.synthetic++;
+    const renames = new Map<string, string>();
+    const loops: { target: PyNode; iter: PyNode; ifs: PyNode[] }[] = [];
+    nodes(n.generators).forEach((g, i) => {
+      if (g.is_async) throw Refuse.at(n, 'async for', 'an asynchronous comprehension is not compiled');
+      const t = node(g.target)!;
+      if (t._type !== 'Name') throw Refuse.at(t, show(t), 'the variable of a comprehension must be a single name');
+      const iter = i === 0 ? node(g.iter)! : renamed(node(g.iter)!, renames, n);
+      const hidden = `_pl_c${k}_${String(t.id)}`;
+      renames.set(String(t.id), hidden);
+      this.assigned.set(hidden, 1);
+      this.forOnly.add(hidden);
+      loops.push({ target: { ...t, id: hidden }, iter, ifs: nodes(g.ifs).map((c) => renamed(c, renames, n)) });
+    });
+    let body = inner(renamed(node(n.elt)!, renames, n));
+    for (let i = loops.length - 1; i >= 0; i--) {
+      const l = loops[i]!;
+      for (let j = l.ifs.length - 1; j >= 0; j--) body = [{ _type: 'If', test: l.ifs[j]!, body, orelse: [], line: l.ifs[j]!.line, col: l.ifs[j]!.col }];
+      body = [{ _type: 'For', target: l.target, iter: l.iter, body, orelse: [], line: l.iter.line ?? n.line, col: l.iter.col ?? n.col }];
+    }
+    return this.block(body);
+  }
+
+  /** Loops over a generator, a comprehension or an iterable a `for` takes (an array, `range(…)`), running `inner` per element. */
+  private iterate(arg: PyNode, inner: (elt: PyNode) => PyNode[], at: PyNode): PyStmt[] {
+    if (arg._type === 'GeneratorExp' || arg._type === 'ListComp') return this.comprehensionLoops(arg, inner);
+    const isRange = arg._type === 'Call' && node(arg.func)?._type === 'Name' && node(arg.func)!.id === 'range' && !this.isLocalName('range');
+    if (!isRange && !(arg._type === 'Name' && this.arrayByName.has(String(arg.id))))
+      throw Refuse.at(at, show(at), `${show(at)} is compiled of a list, an array, range(…), a comprehension or a generator expression`);
+    const x = `_pl_x${this.synthetic++}`;
+    return this.comprehensionLoops(
+      { _type: 'GeneratorExp', elt: { _type: 'Name', id: x, line: at.line, col: at.col }, generators: [comprehensionOver(x, arg)], line: at.line, col: at.col },
+      inner,
+    );
+  }
+
+  /** `sum(iterable)`: Python adds each element to 0 in turn (an empty one gives the int 0). */
+  private sumOf(arg: PyNode, n: PyNode): Val {
+    const acc = `_pl_s${this.synthetic++}`;
+    this.assigned.set(acc, 2);
+    const pos = { line: n.line, col: n.col };
+    const name: PyNode = { _type: 'Name', id: acc, ...pos };
+    const out = this.block([{ _type: 'Assign', targets: [name], value: { _type: 'Constant', value: { int: '0' }, ...pos }, ...pos }]);
+    out.push(...this.iterate(arg, (elt) => [{ _type: 'AugAssign', target: name, op: 'Add', value: elt, ...pos }], n));
+    const info = this.info.get(acc)!;
+    if (info.type === 'float' && !info.np && pythonAtLeast(this.mod.ast.python, 3, 12))
+      throw Refuse.at(
+        n,
+        'sum(…)',
+        `Python ${this.mod.ast.python} adds floats in sum() with compensated summation, which the compiled code does not reproduce bit for bit; write the loop (total += x) instead`,
+      );
+    this.hoist(out, n);
+    this.defined.add(acc);
+    return this.name_(name);
+  }
+
+  /** `min(iterable)`, `max(iterable)`: the first smallest or largest element, as Python keeps it; empty bails out (ValueError). */
+  private bestOf(fn: 'min' | 'max', arg: PyNode, n: PyNode): Val {
+    const k = this.synthetic++;
+    const acc = `_pl_m${k}`;
+    const has = `_pl_h${k}`;
+    this.assigned.set(acc, 2);
+    const hasSlot = this.declare(has, 'bool', n);
+    const pos = { line: n.line, col: n.col };
+    const out: PyStmt[] = [{ kind: 'set', local: hasSlot, value: FALSE }];
+    out.push(...this.iterate(arg, (elt) => [{ _type: 'PlBest', acc, has, op: fn === 'max' ? 'Gt' : 'Lt', value: elt, ...pos }], n));
+    if (!this.info.has(acc)) throw Refuse.at(n, show(n), `${fn}() of nothing raises ValueError`);
+    out.push({
+      kind: 'if',
+      cond: not({ kind: 'local', type: 'bool', local: hasSlot }),
+      then: [{ kind: 'bail', reason: `${fn}() of an empty sequence` }],
+      else: [],
+    });
+    this.hoist(out, n);
+    this.defined.add(acc);
+    return this.name_({ _type: 'Name', id: acc, ...pos });
+  }
+
+  /** One element of min() / max(): kept when it is the first, or beats the one kept (`>` for max, `<` for min). */
+  private best(s: PyNode): PyStmt[] {
+    const acc = String(s.acc);
+    const v = this.expr(node(s.value)!);
+    if (v.e.type === 'none') throw Refuse.at(s, show(s), 'min() / max() of None');
+    if (typeof v.np !== 'boolean')
+      throw Refuse.at(s, show(s), 'the elements are NumPy scalars on some paths and Python numbers on others; convert them with int() or float()');
+    const type = v.e.type as PyScalar;
+    const t = this.temp(type);
+    const tv: Val = { ...v, e: { kind: 'local', type, local: t } };
+    const slot = this.declare(acc, type, s);
+    const kept: Val = { e: { kind: 'local', type, local: slot }, np: v.np, range: FULL };
+    const hasSlot = this.info.get(String(s.has))!.slot;
+    const keep = (): PyStmt[] => this.npAssign(acc, v.np, [{ kind: 'set', local: slot, value: tv.e }]);
+    return [
+      { kind: 'set', local: t, value: v.e },
+      {
+        kind: 'if',
+        cond: not({ kind: 'local', type: 'bool', local: hasSlot }),
+        then: [...keep(), { kind: 'set', local: hasSlot, value: TRUE }],
+        else: [{ kind: 'if', cond: this.compareOne(String(s.op), tv, kept, s), then: keep(), else: [] }],
+      },
+    ];
+  }
+
+  /** `xs.append(x)` on a list the function built. */
+  private append(c: PyNode): PyStmt[] {
+    const base = node(node(c.func)!.value)!;
+    const name = String(base.id);
+    const slot = this.arrayByName.get(name);
+    if (slot === undefined) {
+      if (this.info.has(name)) throw Refuse.at(c, `${name}.append`, `${name} is a number, which has no append`);
+      throw Refuse.at(c, `${name}.append`, `only lists the function builds itself can grow (${name} is not one)`);
+    }
+    const a = this.arrays[this.arrayNamed(base)!]!;
+    if (!a.local)
+      throw Refuse.at(
+        c,
+        `${name}.append`,
+        `${name} is an argument: appending to it changes the caller's list, and the compiled code works on a copy of fixed length`,
+      );
+    if (a.type.array !== 'list') throw Refuse.at(c, `${name}.append`, `${name} is ${an(pyTypeName(a.type))}, which has no append`);
+    const args = nodes(c.args);
+    if (args.length !== 1 || nodes(c.keywords).length || args[0]!._type === 'Starred') throw Refuse.at(c, `${name}.append`, 'append takes one argument');
+    const v = this.listElement(args[0]!, name);
+    if (v.e.type !== a.type.element) {
+      if (this.guessed.has(name) && !this.elements.has(name)) throw new ElementHint(name, v.e.type as Element);
+      throw Refuse.at(
+        c,
+        `${name}.append`,
+        `${name} holds ${a.type.element}s and this appends ${an(String(v.e.type))}: Python allows it, the compiled code keeps one element type`,
+      );
+    }
+    a.written = true;
+    a.growable = true;
+    return [{ kind: 'append', array: slot, value: v.e }];
+  }
+
+  /** Refuses assigning to a name the compiler resolves elsewhere (a builtin, an import, a function of the file). */
+  private checkAssignable(name: string, at: PyNode): void {
+    if (BUILTINS.has(name) || name in this.mod.ast.functions || name in this.mod.ast.imports) {
+      throw Refuse.at(at, name, `assigning to ${name} shadows a name the compiler resolves (a builtin, an import or a function of the file)`);
+    }
   }
 
   // ----- statements
@@ -701,29 +1403,21 @@ class FunctionLowering {
         const v = node(s.value)!;
         if (v._type === 'Constant' && 'str' in (v.value as object)) return [];
         if (v._type !== 'Call') throw Refuse.at(s, show(v), 'an expression statement that is not a call does nothing the compiled code could keep');
-        return [{ kind: 'expr', value: this.expr(v).e }];
+        const f = node(v.func)!;
+        if (f._type === 'Attribute' && String(f.attr) === 'append' && node(f.value)?._type === 'Name') return this.withPre(s, () => this.append(v));
+        return this.withPre(s, () => [{ kind: 'expr', value: this.expr(v).e }]);
       }
       case 'Assign':
-        return this.assign(s);
-      case 'AnnAssign': {
-        const value = node(s.value);
-        if (!value) return [];
-        const target = node(s.target)!;
-        const want = annotationType(node(s.annotation));
-        const v = this.expr(value);
-        if (want && !isPyArrayType(want) && want !== v.e.type) {
-          if (want === 'float' && v.e.type === 'int') {
-            // An annotation does not convert in Python: the variable would hold an int.
-            throw Refuse.at(s, show(target), `${show(target)} is annotated float but assigned an int; Python keeps the int. Write a float (e.g. 0.0)`);
-          }
-          throw Refuse.at(s, show(target), `${show(target)} is annotated ${pyTypeName(want)} but assigned a ${v.e.type}`);
-        }
-        return this.storeTo(target, v, s);
-      }
+        return this.withPre(s, () => this.assign(s));
+      case 'AnnAssign':
+        return this.withPre(s, () => this.annAssign(s));
       case 'AugAssign':
-        return this.augAssign(s);
+        return this.withPre(s, () => this.augAssign(s));
+      case 'PlBest':
+        return this.withPre(s, () => this.best(s));
       case 'If': {
-        const cond = this.test(node(s.test)!);
+        const pre: PyStmt[] = [];
+        const cond = this.hoisting(pre, () => this.test(node(s.test)!));
         const before = new Set(this.defined);
         const then = this.block(nodes(s.body));
         const afterThen = this.defined;
@@ -733,12 +1427,13 @@ class FunctionLowering {
         const thenEnds = this.terminates(nodes(s.body)) || endsWithJump(nodes(s.body));
         const elseEnds = this.terminates(nodes(s.orelse)) || endsWithJump(nodes(s.orelse));
         this.defined = thenEnds ? afterElse : elseEnds ? afterThen : new Set([...afterThen].filter((n) => afterElse.has(n)));
-        return [{ kind: 'if', cond: cond.e, then, else: els }];
+        return [...this.checkedPre(pre, [{ kind: 'expr', value: cond.e }], s), { kind: 'if', cond: cond.e, then, else: els }];
       }
       case 'While': {
         if (nodes(s.orelse).length) throw Refuse.at(s, 'while … else', 'a loop with an else clause is not compiled');
         const label = this.labels++;
-        const test = this.test(node(s.test)!);
+        // The condition is evaluated before every iteration: nothing may be hoisted out of it.
+        const test = this.hoisting(null, () => this.test(node(s.test)!));
         const before = new Set(this.defined);
         this.loops.push(label);
         const body = this.block(nodes(s.body));
@@ -755,7 +1450,7 @@ class FunctionLowering {
         return [{ kind: s._type === 'Break' ? 'break' : 'continue', label }];
       }
       case 'Return':
-        return this.ret(s);
+        return this.withPre(s, () => this.ret(s));
       default:
         throw Refuse.at(
           s,
@@ -765,12 +1460,117 @@ class FunctionLowering {
     }
   }
 
+  /**
+   * Lowers one statement with a list for the statements its expressions need first (a comprehension's loop, a sum over
+   * a generator); they run before it.
+   */
+  private withPre(at: PyNode, lower: () => PyStmt[]): PyStmt[] {
+    const pre: PyStmt[] = [];
+    const body = this.hoisting(pre, lower);
+    return pre.length ? [...this.checkedPre(pre, body, at), ...body] : body;
+  }
+
+  /** Runs `lower` with `pre` as the list hoisted statements go to (null: none may be), outside any lazy expression. */
+  private hoisting<T>(pre: PyStmt[] | null, lower: () => T): T {
+    const saved = this.pre;
+    const lazy = this.lazy;
+    this.pre = pre;
+    this.lazy = 0;
+    try {
+      return lower();
+    } finally {
+      this.pre = saved;
+      this.lazy = lazy;
+    }
+  }
+
+  /** Lowers an expression Python evaluates only sometimes: nothing may be hoisted out of it. */
+  private lazily<T>(lower: () => T): T {
+    this.lazy++;
+    try {
+      return lower();
+    } finally {
+      this.lazy--;
+    }
+  }
+
+  /** Hoists statements an expression needs before the statement it is in. */
+  private hoist(stmts: PyStmt[], at: PyNode): void {
+    if (this.pre === null)
+      throw Refuse.at(at, show(at), 'a comprehension or a sum, min or max of a sequence in a while condition is not compiled; compute it in a variable first');
+    if (this.lazy > 0)
+      throw Refuse.at(
+        at,
+        show(at),
+        'a comprehension or a sum, min or max of a sequence inside a conditional expression, and / or or a comparison chain is not compiled (Python evaluates it only sometimes); compute it in a variable first',
+      );
+    this.pre.push(...stmts);
+  }
+
+  /** The statements hoisted before a statement, once shown to run in Python's order relative to it (see hoistedInOrder). */
+  private checkedPre(pre: PyStmt[], rest: PyStmt[], at: PyNode | undefined): PyStmt[] {
+    if (pre.length && !this.hoistedInOrder(pre, rest))
+      throw Refuse.at(
+        at,
+        show(at),
+        'a comprehension or sum in an expression that also calls a function writing to arrays is not compiled (the order of the two would change); compute it in a variable first',
+      );
+    return pre;
+  }
+
+  /**
+   * Hoisted statements run before the rest of the expression they were in, which Python may evaluate partly before
+   * them. That changes nothing unless one side calls a function that writes to an array the other side reads.
+   */
+  private hoistedInOrder(pre: PyStmt[], rest: PyStmt[]): boolean {
+    const scan = (stmts: PyStmt[]) => {
+      let writes = false;
+      let reads = false;
+      const onExpr = (e: PyExpr) => {
+        if (e.kind === 'call') {
+          reads = true;
+          if (this.mod.lowered.find((f) => f.name === e.fn)?.arrays.some((a) => a.written && !a.local)) writes = true;
+        }
+        if (e.kind === 'load' || e.kind === 'dim') reads = true;
+      };
+      walkPyIr(stmts, () => {}, onExpr);
+      return { writes, reads };
+    };
+    const a = scan(pre);
+    const b = scan(rest);
+    return !((a.writes && b.reads) || (b.writes && a.reads));
+  }
+
+  private annAssign(s: PyNode): PyStmt[] {
+    const value = node(s.value);
+    if (!value) return [];
+    const target = node(s.target)!;
+    const want = annotationType(node(s.annotation));
+    if (target._type === 'Name' && this.makesArray(value))
+      return this.assignArray(String(target.id), value, target, want && isPyArrayType(want) ? want : undefined);
+    const v = this.expr(value);
+    if (want && !isPyArrayType(want) && want !== v.e.type) {
+      if (want === 'float' && v.e.type === 'int') {
+        // An annotation does not convert in Python: the variable would hold an int.
+        throw Refuse.at(s, show(target), `${show(target)} is annotated float but assigned an int; Python keeps the int. Write a float (e.g. 0.0)`);
+      }
+      throw Refuse.at(s, show(target), `${show(target)} is annotated ${pyTypeName(want)} but assigned a ${v.e.type}`);
+    }
+    return this.storeTo(target, v, s);
+  }
+
   private ret(s: PyNode): PyStmt[] {
     const value = node(s.value);
     if (!value || (value._type === 'Constant' && 'none' in (value.value as object))) {
-      if (this.result !== undefined && this.result !== 'none') throw Refuse.at(s, 'return', `${this.name} returns ${an(this.result)} elsewhere and None here`);
+      if (this.result !== undefined && this.result !== 'none')
+        throw Refuse.at(s, 'return', `${this.name} returns ${an(pyTypeName(this.result))} elsewhere and None here`);
       this.result = 'none';
       return [{ kind: 'return' }];
+    }
+    if (value._type === 'Name' && this.arrayByName.has(String(value.id))) return this.returnArray(this.arrayNamed(value)!, s);
+    if (this.makesArray(value)) {
+      const hidden = `_pl_r${this.synthetic++}`;
+      return [...this.assignArray(hidden, value, value), ...this.returnArray(this.arrayByName.get(hidden)!, s)];
     }
     const v = this.expr(value);
     const t = v.e.type as PyScalar;
@@ -778,7 +1578,7 @@ class FunctionLowering {
       throw Refuse.at(
         s,
         `return ${show(value)}`,
-        `${this.name} returns ${an(this.result)} elsewhere and ${an(t)} here: Python allows it, the compiled code has one result type`,
+        `${this.name} returns ${an(pyTypeName(this.result))} elsewhere and ${an(t)} here: Python allows it, the compiled code has one result type`,
       );
     this.result = t;
     this.returnNp.push(v.np);
@@ -794,11 +1594,33 @@ class FunctionLowering {
     ];
   }
 
+  /** `return xs` of a list or array the function built: the wrapper hands it back as a list of Python numbers, or as the array. */
+  private returnArray(slot: number, s: PyNode): PyStmt[] {
+    const a = this.arrays[slot]!;
+    const what = `return ${a.name.startsWith('_pl_') ? '[…]' : a.name}`;
+    if (!a.local) throw Refuse.at(s, what, `${a.name} is an argument: Python returns the caller's own object, the compiled code works on a copy`);
+    if (!this.isEntry)
+      throw Refuse.at(
+        s,
+        what,
+        `${this.name} returns ${an(pyTypeName(a.type))} to the function that calls it; a function of the file that returns a list or an array is compiled only as the function optimized`,
+      );
+    if (this.result !== undefined && pyTypeName(this.result) !== pyTypeName(a.type))
+      throw Refuse.at(
+        s,
+        what,
+        `${this.name} returns ${an(pyTypeName(this.result))} elsewhere and ${an(pyTypeName(a.type))} here: Python allows it, the compiled code has one result type`,
+      );
+    this.result = a.type;
+    return [{ kind: 'return', array: slot }];
+  }
+
   private assign(s: PyNode): PyStmt[] {
     const targets = nodes(s.targets);
     const value = node(s.value)!;
     if (targets.length !== 1) throw Refuse.at(s, 'a = b = …', 'chained assignment is not compiled');
     const target = targets[0]!;
+    if (target._type === 'Name' && this.makesArray(value)) return this.assignArray(String(target.id), value, target);
     if (target._type === 'Tuple' || target._type === 'List') {
       // `a, b = b, a + b`: every value first, then every target, as Python does.
       const elts = nodes(target.elts);
@@ -897,21 +1719,33 @@ class FunctionLowering {
     const target = node(s.target)!;
     const iter = node(s.iter)!;
     if (target._type !== 'Name') throw Refuse.at(target, show(target), 'the loop variable must be a single name');
-    if (iter._type === 'Name' && this.arrayByName.has(String(iter.id))) return this.forEach(s, target, this.arrayByName.get(String(iter.id))!);
+    if (iter._type === 'Name' && this.arrayByName.has(String(iter.id))) return this.forEach(s, target, this.arrayNamed(iter)!);
     const fn = node(iter.func);
     if (iter._type !== 'Call' || fn?._type !== 'Name' || fn.id !== 'range' || this.isLocalName('range')) {
       throw Refuse.at(iter, `for ${String(target.id)} in ${show(iter)}`, 'only loops over range(…) and over 1-D arrays are compiled');
     }
     const args = nodes(iter.args);
     if (args.length < 1 || args.length > 3 || nodes(iter.keywords).length) throw Refuse.at(iter, 'range(…)', 'range takes 1 to 3 positional arguments');
-    const vals = args.map((a) => this.intArg(a, 'range'));
+    // range's arguments are evaluated once, before the loop: what they need may run before it too.
+    const pre: PyStmt[] = [];
+    const vals = this.hoisting(pre, () => args.map((a) => this.intArg(a, 'range')));
     const start: Val = vals.length === 1 ? { e: { kind: 'const', type: 'int', value: 0n }, np: false, range: [0n, 0n] } : vals[0]!;
     const stop = vals.length === 1 ? vals[0]! : vals[1]!;
-    let step = 1n;
+    let step: bigint | PyExpr = 1n;
+    // The step's sign: 1 or -1, or 0 when only the running program knows it.
+    let sign = 1;
     if (vals.length === 3) {
-      const st = vals[2]!.e;
-      if (st.kind !== 'const' || st.value === 0n) throw Refuse.at(args[2], show(args[2]), 'the step of range(…) must be a non-zero constant');
-      step = BigInt(st.value);
+      const st = vals[2]!;
+      if (st.e.kind === 'const') {
+        if (st.e.value === 0n) throw Refuse.at(args[2], show(args[2]), 'range() with a step of 0 raises ValueError');
+        step = BigInt(st.e.value);
+        sign = step > 0n ? 1 : -1;
+      } else {
+        // `range(i * i, n + 1, i)`: a step of 0 bails out (Python raises ValueError).
+        step = st.e;
+        const r = clamp(st.range);
+        sign = r[0] > 0n ? 1 : r[1] < 0n ? -1 : 0;
+      }
     }
     const name = String(target.id);
     const slot = this.declare(name, 'int', target);
@@ -923,9 +1757,9 @@ class FunctionLowering {
     const facts = this.forOnly.has(name);
     if (facts && this.activeFor.has(name))
       throw Refuse.at(target, name, `the loop variable ${name} of an enclosing loop is reused by an inner loop; name it differently`);
-    if (facts) {
-      info.range = step > 0n ? [sr[0], er[1] - 1n > sr[0] ? er[1] - 1n : sr[0]] : [er[0] + 1n < sr[1] ? er[0] + 1n : sr[1], sr[1]];
-      const d = step > 0n ? this.dimOf(stop.e) : undefined;
+    if (facts && sign !== 0) {
+      info.range = sign > 0 ? [sr[0], er[1] - 1n > sr[0] ? er[1] - 1n : sr[0]] : [er[0] + 1n < sr[1] ? er[0] + 1n : sr[1], sr[1]];
+      const d = sign > 0 ? this.dimOf(stop.e) : undefined;
       info.below = d ? [{ dim: d.key, slack: d.offset }] : [];
       this.activeFor.add(name);
     } else info.range = FULL;
@@ -935,25 +1769,33 @@ class FunctionLowering {
     // The counter is a Python int at the top of each iteration.
     const body = [...this.npAssign(name, false, []), ...this.block(nodes(s.body))];
     this.loops.pop();
-    this.defined = before;
-    if (facts) {
+    // A range that is never empty runs the body at least once: what the body always assigns (when no break or
+    // continue can skip the rest of it) is assigned after the loop, the counter too.
+    const nonEmpty = sign > 0 ? sr[1] < er[0] : sign < 0 ? sr[0] > er[1] : false;
+    this.defined = nonEmpty && !hasJump(nodes(s.body)) ? new Set([...this.defined, name]) : before;
+    if (facts && sign !== 0) {
       // After the loop the counter holds some value of this or another loop over it: nothing is known.
       this.activeFor.delete(name);
       info.range = FULL;
       info.below = [];
     }
-    return [{ kind: 'for', label, local: slot, start: start.e, stop: stop.e, step, body }];
+    return [...this.checkedPre(pre, [], s), { kind: 'for', label, local: slot, start: start.e, stop: stop.e, step, body }];
   }
 
   /** `for x in a` over a 1-D array: a hidden counter over its length, `x = a[counter]` first in the body. */
   private forEach(s: PyNode, target: PyNode, array: number): PyStmt[] {
     const a = this.arrays[array]!;
-    if (a.type.ndim !== 1)
-      throw Refuse.at(s, `for ${String(target.id)} in ${a.name}`, 'looping over the rows of a 2-D array is not compiled; loop over range(len(…)) and index');
+    const what = `for ${String(target.id)} in ${a.name.startsWith('_pl_') ? '…' : a.name}`;
+    if (a.type.ndim !== 1) throw Refuse.at(s, what, 'looping over the rows of a 2-D array is not compiled; loop over range(len(…)) and index');
+    // Python's list iterator reads the length at each step; the compiled loop reads it once, which is the same only
+    // while the body neither grows the list nor gives the name a new one.
+    if (a.local && (appendedNames(nodes(s.body)).has(a.name) || assignedNames(nodes(s.body)).all.has(a.name)))
+      throw Refuse.at(s, what, `the loop appends to ${a.name} or assigns it while iterating over it; loop over range(len(…)) instead`);
     const counter = this.temp('int');
     const info = this.localInfo(counter)!;
     info.range = [0n, INT64_MAX - 1n];
-    info.below = [{ dim: `${array}:0`, slack: 0n }];
+    const key = this.dimKey(array, 0);
+    info.below = key === undefined ? [] : [{ dim: key.key, slack: key.offset }];
     const label = this.labels++;
     const before = new Set(this.defined);
     this.loops.push(label);
@@ -996,7 +1838,8 @@ class FunctionLowering {
   /** A condition: any scalar, by Python's truth value. */
   private test(n: PyNode): Val {
     if (n._type === 'BoolOp') {
-      const values = nodes(n.values).map((v) => this.test(v));
+      // Operands after the first are evaluated only sometimes.
+      const values = nodes(n.values).map((v, i) => (i === 0 ? this.test(v) : this.lazily(() => this.test(v))));
       const and = n.op === 'And';
       const e = values.reduceRight<PyExpr | undefined>((acc, v) => (acc === undefined ? v.e : and ? cond(v.e, acc, FALSE) : cond(v.e, TRUE, acc)), undefined)!;
       return { e, np: false };
@@ -1018,7 +1861,7 @@ class FunctionLowering {
       case 'UnaryOp':
         return this.unary(n);
       case 'BoolOp': {
-        const values = nodes(n.values).map((v) => this.expr(v));
+        const values = nodes(n.values).map((v, i) => (i === 0 ? this.expr(v) : this.lazily(() => this.expr(v))));
         if (values.some((v) => v.e.type !== 'bool')) {
           throw Refuse.at(
             n,
@@ -1032,15 +1875,39 @@ class FunctionLowering {
           (acc, v) => (acc === undefined ? v.np : and ? this.npCond(v.e, acc, v.np, n) : this.npCond(v.e, v.np, acc, n)),
           undefined,
         )!;
-        return { e: this.test(n).e, np };
+        const e = values.reduceRight<PyExpr | undefined>(
+          (acc, v) => (acc === undefined ? v.e : and ? cond(v.e, acc, FALSE) : cond(v.e, TRUE, acc)),
+          undefined,
+        )!;
+        return { e, np };
       }
       case 'Compare':
         return this.compare(n);
       case 'IfExp': {
         const c = this.test(node(n.test)!);
-        const a = this.expr(node(n.body)!);
-        const b = this.expr(node(n.orelse)!);
+        // Each branch's own hoisted statements (a comprehension, a sum) run only in that branch.
+        const preA: PyStmt[] = [];
+        const preB: PyStmt[] = [];
+        const branch = (pre: PyStmt[], b: PyNode) =>
+          this.pre === null || this.lazy > 0 ? this.lazily(() => this.expr(b)) : this.hoisting(pre, () => this.expr(b));
+        const a = branch(preA, node(n.body)!);
+        const b = branch(preB, node(n.orelse)!);
         if (a.e.type !== b.e.type) throw Refuse.at(n, '… if … else …', `the two branches give a ${a.e.type} and a ${b.e.type}; the compiled code has one type`);
+        if (preA.length || preB.length) {
+          // `max(xs) if xs else 0`: an if statement that runs first, each branch with what it needs.
+          if (typeof a.np !== 'boolean' || a.np !== b.np)
+            throw Refuse.at(n, '… if … else …', 'one branch gives a NumPy scalar and the other a Python number; convert them with int() or float()');
+          const t = this.temp(a.e.type as PyScalar);
+          this.hoist(
+            [{ kind: 'if', cond: c.e, then: [...preA, { kind: 'set', local: t, value: a.e }], else: [...preB, { kind: 'set', local: t, value: b.e }] }],
+            n,
+          );
+          return {
+            e: { kind: 'local', type: a.e.type as PyScalar, local: t },
+            np: a.np,
+            ...(a.range && b.range ? { range: [min(a.range[0], b.range[0]), max(a.range[1], b.range[1])] as Range } : {}),
+          };
+        }
         return {
           e: { kind: 'cond', type: a.e.type as PyScalar, cond: c.e, then: a.e, else: b.e },
           np: this.npCond(c.e, a.np, b.np, n),
@@ -1051,6 +1918,17 @@ class FunctionLowering {
         return this.call(n);
       case 'Subscript':
         return this.load(n);
+      case 'List':
+      case 'ListComp':
+      case 'GeneratorExp':
+      case 'Tuple':
+        throw Refuse.at(
+          n,
+          show(n),
+          n._type === 'Tuple'
+            ? 'a tuple as a value is not compiled'
+            : 'a list or generator is compiled where it is assigned to a name, returned, passed to a function of the file, or given to sum, min, max or len',
+        );
       case 'Attribute':
         return this.attribute(n);
       default:
@@ -1227,10 +2105,11 @@ class FunctionLowering {
     const b = this.asInt(r);
     const ar = clamp(a.range);
     const br = clamp(b.range);
+    // A checked operation bails out beyond int64: when it does not, its result is the exact one, within int64.
     const int = (iop: PyBinaryOp, range: Range | undefined, checked: boolean): Val => ({
       e: { kind: 'binary', type: 'int', op: iop, left: a.e, right: b.e, checked },
       np,
-      range: !checked && range && fits(range) ? range : FULL,
+      range: range && (checked || fits(range)) ? [max(range[0], INT64_MIN), min(range[1], INT64_MAX)] : FULL,
     });
     switch (op) {
       case 'Add': {
@@ -1285,7 +2164,8 @@ class FunctionLowering {
     const vals: Val[] = [];
     const pre: { local: number; value: PyExpr }[] = [];
     operands.forEach((o, i) => {
-      let v = this.expr(o);
+      // a < b < c evaluates c only when a < b.
+      let v = i < 2 ? this.expr(o) : this.lazily(() => this.expr(o));
       // A middle operand of a chain is evaluated once: a temporary holds it when it is not a local or constant.
       if (i > 0 && i < operands.length - 1 && v.e.kind !== 'local' && v.e.kind !== 'const') {
         const t = this.temp(v.e.type as PyScalar);
@@ -1420,9 +2300,13 @@ class FunctionLowering {
           range: checked ? FULL : [r[0] >= 0n ? r[0] : r[1] <= 0n ? -r[1] : 0n, hi],
         };
       }
+      case 'sum':
+        if (args.length !== 1) throw Refuse.at(n, show(n), 'sum() is compiled with one argument (no start value)');
+        return this.sumOf(args[0]!, n);
       case 'min':
       case 'max': {
-        if (args.length < 2) throw Refuse.at(n, show(n), `${name}() of an iterable is not compiled; pass the values as arguments`);
+        if (args.length === 0) throw Refuse.at(n, show(n), `${name}() takes at least one argument`);
+        if (args.length === 1) return this.bestOf(name, args[0]!, n);
         const vals = args.map((a) => this.expr(a));
         const t = vals[0]!.e.type;
         if (vals.some((v) => v.e.type !== t) || t === 'bool' || t === 'none') {
@@ -1508,11 +2392,11 @@ class FunctionLowering {
 
   /** An array parameter (axis 0) or a row of a 2-D one (axis 1) named by an expression, for len() and calls. */
   private arrayRef(a: PyNode): { array: number; axis: 0 | 1; row?: PyNode } | undefined {
-    if (a._type === 'Name' && this.arrayByName.has(String(a.id))) return { array: this.arrayByName.get(String(a.id))!, axis: 0 };
+    if (a._type === 'Name' && this.arrayByName.has(String(a.id))) return { array: this.arrayNamed(a)!, axis: 0 };
     if (a._type === 'Subscript') {
       const base = node(a.value)!;
       if (base._type === 'Name' && this.arrayByName.has(String(base.id))) {
-        const array = this.arrayByName.get(String(base.id))!;
+        const array = this.arrayNamed(base)!;
         const idx = sliceOf(a);
         if (this.arrays[array]!.type.ndim === 2 && idx && idx._type !== 'Tuple' && idx._type !== 'Slice') return { array, axis: 1, row: idx };
       }
@@ -1526,6 +2410,12 @@ class FunctionLowering {
     const nps: boolean[] = [];
     const passed: { arg: number; array: number }[] = [];
     args.forEach((a, i) => {
+      if (this.makesArray(a)) {
+        // f([…]): the list is built first, then passed.
+        const hidden = `_pl_a${this.synthetic++}`;
+        this.hoist(this.assignArray(hidden, a, a), a);
+        a = { _type: 'Name', id: hidden, line: a.line, col: a.col };
+      }
       const ref = this.arrayRef(a);
       if (ref) {
         const t = this.arrays[ref.array]!.type;
@@ -1580,7 +2470,7 @@ class FunctionLowering {
       const inner = node(base.value)!;
       const innerIdx = sliceOf(base);
       if (inner._type === 'Name' && this.arrayByName.has(String(inner.id)) && innerIdx && innerIdx._type !== 'Tuple' && innerIdx._type !== 'Slice') {
-        const array = this.arrayByName.get(String(inner.id))!;
+        const array = this.arrayNamed(inner)!;
         if (this.arrays[array]!.type.ndim !== 2) throw Refuse.at(n, show(n), `${String(inner.id)}[i] is a number, which cannot be indexed`);
         if (idx._type === 'Tuple') throw Refuse.at(n, show(n), 'a row indexed by a tuple');
         const i = this.index(innerIdx, array, 0);
@@ -1590,9 +2480,9 @@ class FunctionLowering {
     }
     if (base._type !== 'Name' || !this.arrayByName.has(String(base.id))) {
       if (base._type === 'Attribute' && String(base.attr) === 'shape') throw Refuse.at(n, show(n), 'a.shape[k] is a value, not a place to write');
-      throw Refuse.at(n, show(n), 'only array parameters can be indexed');
+      throw Refuse.at(n, show(n), 'only arrays (parameters, and lists and arrays the function builds) can be indexed');
     }
-    const array = this.arrayByName.get(String(base.id))!;
+    const array = this.arrayNamed(base)!;
     const t = this.arrays[array]!.type;
     const parts = idx._type === 'Tuple' ? nodes(idx.elts) : [idx];
     if (parts.length !== t.ndim) {
@@ -1617,11 +2507,12 @@ class FunctionLowering {
       throw Refuse.at(p, show(p), 'a bool index into a NumPy array selects by mask (a[True] is a new array, not an element); index with an int');
     this.plainBool(v, p, 'an index that is');
     const i = this.asInt(v);
-    return { e: i.e, checked: !this.provenIndex(i.e, clamp(i.range), `${array}:${axis}`) };
+    const dim = this.dimKey(array, axis);
+    return { e: i.e, checked: dim === undefined || !this.provenIndex(i.e, clamp(i.range), dim) };
   }
 
   /** 0 ≤ e < dim: e is `local + c` (or a local) with the local a loop counter bounded by the dim (minus slack ≥ c). */
-  private provenIndex(e: PyExpr, range: Range, dim: string): boolean {
+  private provenIndex(e: PyExpr, range: Range, dim: DimRef): boolean {
     if (range[0] < 0n) return false;
     let local: number | undefined;
     let c = 0n;
@@ -1633,7 +2524,8 @@ class FunctionLowering {
     if (local === undefined) return false;
     const info = this.localInfo(local);
     if (!info?.below) return false;
-    return info.below.some((b) => b.dim === dim && c <= b.slack);
+    // The loop gives local + slack < value(key); the dimension is value(key) - offset (when positive).
+    return info.below.some((b) => b.dim === dim.key && c + dim.offset <= b.slack);
   }
 
   private load(n: PyNode): Val {
@@ -1641,7 +2533,7 @@ class FunctionLowering {
     // a.shape[k]
     if (base._type === 'Attribute' && String(base.attr) === 'shape') {
       const arr = node(base.value)!;
-      const array = arr._type === 'Name' ? this.arrayByName.get(String(arr.id)) : undefined;
+      const array = arr._type === 'Name' && this.arrayByName.has(String(arr.id)) ? this.arrayNamed(arr) : undefined;
       const k = sliceOf(n);
       const axis = k?._type === 'Constant' ? Number((k.value as { int?: string }).int) : NaN;
       if (array === undefined || this.arrays[array]!.type.array !== 'ndarray') throw Refuse.at(n, show(n), '.shape is taken only of NumPy array parameters');
@@ -1660,6 +2552,20 @@ const FULL_DIM: Range = [0n, INT64_MAX];
 
 const TRUE: PyExpr = { kind: 'const', type: 'bool', value: 1 };
 const FALSE: PyExpr = { kind: 'const', type: 'bool', value: 0 };
+const ZERO: PyExpr = { kind: 'const', type: 'int', value: 0n };
+
+function intConst(v: bigint): PyExpr {
+  return { kind: 'const', type: 'int', value: v };
+}
+
+/** The zero of an element type: what a list that starts empty is filled with (nothing reads it). */
+function zeroOf(element: PyArrayType['element']): PyExpr {
+  return element === 'float' ? { kind: 'const', type: 'float', value: 0 } : element === 'bool' ? FALSE : ZERO;
+}
+
+function alloc(array: number, dims: PyExpr[], fill: PyExpr): PyStmt {
+  return { kind: 'alloc', array, dims, fill };
+}
 
 function cond(c: PyExpr, a: PyExpr, b: PyExpr): PyExpr {
   return { kind: 'cond', type: 'bool', cond: c, then: a, else: b };
@@ -1730,6 +2636,16 @@ function sliceOf(n: PyNode): PyNode | undefined {
   let s = node(n.slice);
   if (s?._type === 'Index') s = node(s.value);
   return s;
+}
+
+/** Whether a break or continue of this loop (not of a loop nested in it) is among the statements. */
+function hasJump(stmts: PyNode[]): boolean {
+  return stmts.some(
+    (s) =>
+      s._type === 'Break' ||
+      s._type === 'Continue' ||
+      (['If', 'With', 'Try'].includes(s._type) && (hasJump(nodes(s.body)) || hasJump(nodes(s.orelse)) || hasJump(nodes(s.finalbody)))),
+  );
 }
 
 function hasBreak(stmts: PyNode[]): boolean {

@@ -9,29 +9,33 @@
 
 /** Python scalars as the kernel holds them: `int` in 64 bits (bails out beyond), `float` a double, `bool`. */
 export type PyScalar = 'int' | 'float' | 'bool';
-export type PyResult = PyScalar | 'none';
+/** What a function returns: a scalar, nothing, or (the entry only) a list or NumPy array it built. */
+export type PyResult = PyScalar | 'none' | PyArrayType;
 
 /**
  * An array parameter: a NumPy array (float64 or int64 elements) or a list (or tuple) of Python floats / ints, 1-D or
  * 2-D (a 2-D list is a list of rows, each a list or a tuple of the same length). The wrapper checks every element's
  * type at each call and passes the kernel a C-contiguous NumPy array; anything else runs the original. A tuple (or
- * a row of tuples) cannot be written.
+ * a row of tuples) cannot be written. A `str` is read-only too: the wrapper passes its code points (one int each, as
+ * Python indexes a str), and an element read from it is a one-character string, which the frontend keeps as its code
+ * point. Lists of bools exist only as arrays the function builds itself (a sieve's `[True] * n`).
  */
 export interface PyArrayType {
-  array: 'ndarray' | 'list' | 'tuple';
-  element: 'int' | 'float';
+  array: 'ndarray' | 'list' | 'tuple' | 'str';
+  element: 'int' | 'float' | 'bool';
   ndim: 1 | 2;
   /** Rows of a 2-D list: tuples cannot be written. */
   rows?: 'list' | 'tuple';
 }
 export type PyValueType = PyScalar | PyArrayType;
 
-export function isPyArrayType(t: PyValueType): t is PyArrayType {
+export function isPyArrayType(t: PyValueType | PyResult): t is PyArrayType {
   return typeof t === 'object';
 }
 
 /** The name of an array type as annotations, recordings and the printed IR spell it: `ndarray[float64, 2]`, `list[float]`. */
 export function pyArrayTypeName(t: PyArrayType): string {
+  if (t.array === 'str') return 'str';
   if (t.array === 'ndarray') return `ndarray[${t.element === 'float' ? 'float64' : 'int64'}${t.ndim === 2 ? ', 2' : ''}]`;
   return t.ndim === 2 ? `${t.array}[${t.rows ?? 'list'}[${t.element}]]` : `${t.array}[${t.element}]`;
 }
@@ -153,7 +157,7 @@ export type PyExpr =
    * frontend proved 0 ≤ index < the dimension (the backend then neither wraps nor checks), true where the backend must
    * wrap a negative index and bail out on one out of range.
    */
-  | { kind: 'load'; type: 'int' | 'float'; array: number; indices: PyExpr[]; checked: boolean[] }
+  | { kind: 'load'; type: 'int' | 'float' | 'bool'; array: number; indices: PyExpr[]; checked: boolean[] }
   /** `len(a)` (axis 0), `a.shape[k]`. */
   | { kind: 'dim'; type: 'int'; array: number; axis: 0 | 1 }
   | { kind: 'call'; type: PyResult; fn: string; args: PyCallArg[] };
@@ -167,14 +171,26 @@ export type PyStmt =
   | { kind: 'expr'; value: PyExpr }
   | { kind: 'if'; cond: PyExpr; then: PyStmt[]; else: PyStmt[] }
   /**
-   * `for local in range(start, stop, step)`: the bounds are evaluated once, the step is a non-zero constant; the
-   * body may assign the local without changing the iteration, and after the loop it holds the last value taken.
+   * `for local in range(start, stop, step)`: the bounds are evaluated once, in that order; the step is a non-zero
+   * constant or an int expression evaluated once after them (0 bails out: Python raises ValueError); the body may
+   * assign the local without changing the iteration, and after the loop it holds the last value taken.
    */
-  | { kind: 'for'; label: number; local: number; start: PyExpr; stop: PyExpr; step: bigint; body: PyStmt[] }
+  | { kind: 'for'; label: number; local: number; start: PyExpr; stop: PyExpr; step: bigint | PyExpr; body: PyStmt[] }
   | { kind: 'while'; label: number; test: PyExpr; body: PyStmt[] }
   | { kind: 'break'; label: number }
   | { kind: 'continue'; label: number }
-  | { kind: 'return'; value?: PyExpr };
+  /** `return` with a scalar (or nothing), or with an array the function built (`array`, a local array's slot). */
+  | { kind: 'return'; value?: PyExpr; array?: number }
+  /**
+   * A local array gets a new value: `dims` elements along each axis, every one `fill` (evaluated once, before). A
+   * negative dimension bails out (NumPy raises; a list's `[x] * n` is lowered with max(n, 0)). Earlier contents are
+   * dropped: nothing else can refer to them (local arrays are never aliased, only passed down to calls).
+   */
+  | { kind: 'alloc'; array: number; dims: PyExpr[]; fill: PyExpr }
+  /** `a.append(value)` on a growable local list: its length grows by one (the backend keeps length and capacity). */
+  | { kind: 'append'; array: number; value: PyExpr }
+  /** Bails out unconditionally (the wrapper runs the original): where Python would raise or recurse too deep. */
+  | { kind: 'bail'; reason: string };
 
 export interface PyLocal {
   name: string;
@@ -193,6 +209,10 @@ export interface PyArray {
   type: PyArrayType;
   /** The function (or one it calls) may write to it: the wrapper copies it back. */
   written: boolean;
+  /** Built by the function (`[0.0] * n`, a comprehension, `np.zeros(…)`), not a parameter: `alloc` gives it its value. */
+  local?: boolean;
+  /** A local list the function appends to: its length (what `dim` axis 0 reads) is kept apart from its capacity. */
+  growable?: boolean;
 }
 
 export interface PyFunction {
@@ -262,6 +282,7 @@ export function walkPyIr(list: PyStmt[], onStmt: (s: PyStmt) => void, onExpr: (e
       case 'for':
         expr(s.start);
         expr(s.stop);
+        if (typeof s.step !== 'bigint') expr(s.step);
         walkPyIr(s.body, onStmt, onExpr);
         break;
       case 'while':
@@ -270,6 +291,13 @@ export function walkPyIr(list: PyStmt[], onStmt: (s: PyStmt) => void, onExpr: (e
         break;
       case 'return':
         if (s.value) expr(s.value);
+        break;
+      case 'alloc':
+        s.dims.forEach(expr);
+        expr(s.fill);
+        break;
+      case 'append':
+        expr(s.value);
         break;
       default:
         break;
@@ -282,6 +310,10 @@ export function pyMayBail(mod: PyModule): boolean {
   let bail = false;
   const stmt = (s: PyStmt): void => {
     if (s.kind === 'store' && s.checked.some(Boolean)) bail = true;
+    // A negative dimension, or memory running out while allocating or growing.
+    if (s.kind === 'alloc' || s.kind === 'append' || s.kind === 'bail') bail = true;
+    // A step of 0.
+    if (s.kind === 'for' && typeof s.step !== 'bigint') bail = true;
   };
   const expr = (e: PyExpr): void => {
     if ((e.kind === 'unary' || e.kind === 'binary') && e.checked) bail = true;

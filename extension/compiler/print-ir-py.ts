@@ -10,7 +10,8 @@ export function printPyIr(mod: PyModule): string {
 
 function signature(f: PyFunction, entry: boolean): string {
   const params = f.params.map((p) => `${p.name}: ${pyTypeName(p.type)}`).join(', ');
-  return `${entry ? 'entry ' : ''}def ${f.name}(${params}) -> ${f.result}${f.resultNumpy ? ' (numpy scalar)' : ''}`;
+  const local = f.arrays.filter((a) => a.local).map((a) => `${a.name}: ${pyTypeName(a.type)}${a.growable ? ' (grows)' : ''}`);
+  return `${entry ? 'entry ' : ''}def ${f.name}(${params}) -> ${pyTypeName(f.result)}${f.resultNumpy ? ' (numpy scalar)' : ''}${local.length ? `\n  arrays ${local.join(', ')}` : ''}`;
 }
 
 class PyPrinter extends IrPrinter<PyValueType, PyStmt, PyExpr> {
@@ -23,13 +24,25 @@ class PyPrinter extends IrPrinter<PyValueType, PyStmt, PyExpr> {
       case 'store':
         return this.line(d, `${this.index(s.array, s.indices, s.checked)} = ${this.expr(s.value)}`);
       case 'for':
-        this.line(d, `for L${s.label} ${this.local(s.local)} in range(${this.expr(s.start)}, ${this.expr(s.stop)}, ${s.step})`);
+        this.line(
+          d,
+          `for L${s.label} ${this.local(s.local)} in range(${this.expr(s.start)}, ${this.expr(s.stop)}, ${typeof s.step === 'bigint' ? s.step : this.expr(s.step)})`,
+        );
         this.block(s.body, d + 1);
         return this.line(d, 'end');
       case 'while':
         this.line(d, `while L${s.label} ${this.expr(s.test)}`);
         this.block(s.body, d + 1);
         return this.line(d, 'end');
+      case 'alloc':
+        return this.line(d, `${this.array(s.array)} = alloc[${s.dims.map((x) => this.expr(x)).join(', ')}] of ${this.expr(s.fill)}`);
+      case 'append':
+        return this.line(d, `${this.array(s.array)}.append(${this.expr(s.value)})`);
+      case 'bail':
+        return this.line(d, `bail ${JSON.stringify(s.reason)}`);
+      case 'return':
+        if (s.array !== undefined) return this.line(d, `return ${this.array(s.array)}`);
+        return this.shared(s, d);
       default:
         return this.shared(s, d);
     }

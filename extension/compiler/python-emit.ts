@@ -197,6 +197,29 @@ export abstract class PyFunctionEmitter {
   ) {}
 
   protected abstract forLoop(s: Extract<PyStmt, { kind: 'for' }>, d: number, pad: string, out: string[]): void;
+  /** A local array gets a new value: `dims` elements along each axis, every one `fill` (see the IR's `alloc`). */
+  protected abstract allocate(s: Extract<PyStmt, { kind: 'alloc' }>, pad: string, out: string[]): void;
+  /** `a.append(x)` on a growable local list. */
+  protected abstract appendTo(s: Extract<PyStmt, { kind: 'append' }>, d: number, pad: string, out: string[]): void;
+  /** The statement that bails out, without its end. */
+  protected abstract bailOut(reason: string): string;
+  /** What `return` of a local array gives back: the array, cut to its length when it grows. */
+  protected abstract arrayResult(array: number): string;
+
+  /** The variable that holds a growable list's length (its array holds the capacity). */
+  protected length(array: number): string {
+    return `${this.dialect.names}_pl_n_${this.f.arrays[array]!.name}`;
+  }
+
+  /** An array's dimension: a growable list's is its length. */
+  protected dimText(array: number, axis: number): string {
+    return this.f.arrays[array]!.growable && axis === 0 ? this.length(array) : this.dialect.dim(this.array(array), axis);
+  }
+
+  /** An array passed to a called function: a growable list as a view of its elements. */
+  protected arrayArg(array: number): string {
+    return this.f.arrays[array]!.growable ? `${this.array(array)}[:${this.length(array)}]` : this.array(array);
+  }
 
   /** The locals the function declares in its body: all but its scalar parameters. */
   protected bodyLocals(): PyLocal[] {
@@ -251,7 +274,17 @@ export abstract class PyFunctionEmitter {
           out.push(`${pad}${s.kind}${end}`);
           break;
         case 'return':
-          out.push(`${pad}return${s.value ? ` ${this.expr(s.value)}` : this.bareReturn()}${end}`);
+          if (s.array !== undefined) out.push(`${pad}return ${this.arrayResult(s.array)}${end}`);
+          else out.push(`${pad}return${s.value ? ` ${this.expr(s.value)}` : this.bareReturn()}${end}`);
+          break;
+        case 'alloc':
+          this.allocate(s, pad, out);
+          break;
+        case 'append':
+          this.appendTo(s, d, pad, out);
+          break;
+        case 'bail':
+          out.push(`${pad}${this.bailOut(s.reason)}${end}`);
           break;
         default: {
           const never: never = s;
@@ -284,7 +317,10 @@ export abstract class PyFunctionEmitter {
 
   protected element(array: number, indices: PyExpr[], checked: boolean[]): string {
     const a = this.array(array);
-    const ix = indices.map((x, k) => (checked[k] ? this.checkedIndex(this.expr(x), `${a}.shape[${k}]`) : this.expr(x)));
+    const growable = this.f.arrays[array]!.growable;
+    const ix = indices.map((x, k) =>
+      checked[k] ? this.checkedIndex(this.expr(x), growable && k === 0 ? this.length(array) : `${a}.shape[${k}]`) : this.expr(x),
+    );
     return `${a}[${ix.join(', ')}]`;
   }
 
@@ -294,7 +330,7 @@ export abstract class PyFunctionEmitter {
   }
 
   private arg(a: PyCallArg): string {
-    if (a.kind === 'array') return this.array(a.array);
+    if (a.kind === 'array') return this.arrayArg(a.array);
     if (a.kind === 'row') return this.row(a.array, a.index, a.checked);
     return this.expr(a);
   }
@@ -326,7 +362,7 @@ export abstract class PyFunctionEmitter {
       case 'load':
         return this.element(e.array, e.indices, e.checked);
       case 'dim':
-        return d.dim(this.array(e.array), e.axis);
+        return this.dimText(e.array, e.axis);
       case 'call':
         return `${d.functions}${e.fn}(${e.args.map((a) => this.arg(a)).join(', ')})`;
       default: {

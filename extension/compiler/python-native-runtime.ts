@@ -47,6 +47,7 @@ export function cythonRuntimeDeclarations(header: string): string {
   );
   L.push('    bint pl_isnan(double x)', '    bint pl_isinf(double x)', '    bint pl_isfinite(double x)');
   L.push('    int64_t pl_ix(int64_t i, int64_t n) except +', '    uint64_t pl_trips(int64_t start, int64_t stop, int64_t step)');
+  L.push('    int64_t pl_step(int64_t step) except +');
   for (const fn of PY_MATH) {
     const two = TWO_ARGS.has(fn);
     L.push(`    double pl_math_${fn}(${two ? 'double x, double y' : 'double x'})${UNCHECKED_MATH.has(fn) ? '' : ' except +'}`);

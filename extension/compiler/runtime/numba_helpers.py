@@ -1,6 +1,7 @@
 import math
 
 import numba
+import numpy as _np
 
 _njit = numba.njit(cache=True, error_model="numpy")
 _MIN = -9223372036854775808
@@ -264,6 +265,14 @@ def _pl_m2(r, x, y):
     if (r != r and x == x and y == y) or (math.isinf(r) and math.isfinite(x) and math.isfinite(y)):
         raise _Bail("math domain or range error")
     return r
+
+
+@_njit
+def _pl_grow(a, n):
+    """A growable list's storage with twice the room, its first n elements kept."""
+    b = _np.empty(max(8, 2 * n), a.dtype)
+    b[:n] = a[:n]
+    return b
 
 
 @_njit

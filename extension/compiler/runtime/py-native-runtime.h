@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 namespace perf_lab_py {
 
@@ -132,11 +134,38 @@ inline int64_t pl_ix(int64_t i, int64_t n) {
   if (i < 0 || i >= n) throw Bail("index out of range");
   return i;
 }
+// A step computed at run time: range() raises ValueError on 0.
+inline int64_t pl_step(int64_t step) { if (step == 0) throw Bail("range() step of 0"); return step; }
 // The number of values range(start, stop, step) takes, counted without overflow.
 inline uint64_t pl_trips(int64_t start, int64_t stop, int64_t step) {
   if (step > 0) return stop > start ? ((uint64_t)stop - (uint64_t)start - 1) / (uint64_t)step + 1 : 0;
   return start > stop ? ((uint64_t)start - (uint64_t)stop - 1) / (0 - (uint64_t)step) + 1 : 0;
 }
+
+// Lists and arrays a kernel builds: the elements in a vector, the view the kernel indexes kept pointing at them (a
+// bool element is one byte, 0 or 1, as NumPy stores it). A negative dimension bails out (NumPy raises ValueError; a
+// list's `[x] * n` arrives as max(n, 0)); so does a size beyond memory (std::bad_alloc is a Python MemoryError).
+template <typename T, typename F> inline void pl_alloc(std::vector<T> &b, Arr1<T> &v, int64_t n, F fill) {
+  if (n < 0) throw Bail("negative dimension");
+  b.assign((size_t)n, (T)fill);
+  v = Arr1<T>{b.data(), n};
+}
+template <typename T, typename F> inline void pl_alloc(std::vector<T> &b, Arr2<T> &v, int64_t n0, int64_t n1, F fill) {
+  int64_t size;
+  if (n0 < 0 || n1 < 0) throw Bail("negative dimension");
+  if (__builtin_mul_overflow(n0, n1, &size)) throw Bail("array too large");
+  b.assign((size_t)size, (T)fill);
+  v = Arr2<T>{b.data(), n0, n1};
+}
+template <typename T, typename X> inline void pl_append(std::vector<T> &b, Arr1<T> &v, X x) {
+  b.push_back((T)x);
+  v = Arr1<T>{b.data(), (int64_t)b.size()};
+}
+// An array a kernel returns: its elements and shape (n1 is 1 for one dimension).
+template <typename T> struct Owned {
+  std::vector<T> data;
+  int64_t n0, n1;
+};
 
 // PL_MATH_HELPERS: one pl_math_<fn> per function of PY_MATH, checked where Python raises (python-native-runtime.ts)
 }  // namespace perf_lab_py

@@ -161,6 +161,53 @@ export const KERNEL_CASES: KernelCase[] = [
     calls: '[(NF(I(0, 3)), F()) for _ in range(100)] + [(np.array([-0.0]), 0.0), (np.array([0.0]), -0.0), (np.array([math.nan]), 1.0)]',
   },
   { id: 'promoted', file: join(FIXTURES, 'numpy_semantics.py'), fn: 'promoted', calls: '[(NF(I(0, 3)),) for _ in range(100)]' },
+  // Lists and arrays the kernel builds (fixtures/lists.py).
+  {
+    id: 'squares_of_odd',
+    file: join(FIXTURES, 'lists.py'),
+    fn: 'squares_of_odd',
+    calls: '[(I(-5, 60),) for _ in range(60)] + [(0,), (1,)]',
+  },
+  { id: 'sieve', file: join(FIXTURES, 'lists.py'), fn: 'sieve', calls: '[(I(-3, 300),) for _ in range(60)] + [(0,), (1,), (2,), (-1,), (-2,)]' },
+  {
+    id: 'running_mean',
+    file: join(FIXTURES, 'lists.py'),
+    fn: 'running_mean',
+    calls: '[([F() for _ in range(I(0, 6))],) for _ in range(150)] + [([],), ([-0.0],), ([1e308, 1e308],), ([math.inf, -math.inf],)]',
+  },
+  {
+    id: 'histogram',
+    file: join(FIXTURES, 'lists.py'),
+    fn: 'histogram',
+    calls:
+      '[(np.array([F(-0.2, 1.2) for _ in range(I(0, 20))]), I(1, 6)) for _ in range(100)] + [(NF(3), 4), (NF(2), 0), (NF(0), -1), (np.array([math.nan]), 3)]',
+  },
+  {
+    id: 'outer',
+    file: join(FIXTURES, 'lists.py'),
+    fn: 'outer',
+    calls: '[(NF(I(0, 4)), [F() for _ in range(I(0, 4))]) for _ in range(100)]',
+  },
+  {
+    id: 'spread',
+    file: join(FIXTURES, 'lists.py'),
+    fn: 'spread',
+    calls: '[([F() for _ in range(I(0, 6))],) for _ in range(200)] + [([],), ([math.nan],), ([-0.0, 0.0],), ([1e308, -1e308],)]',
+  },
+  {
+    id: 'count_and_top',
+    file: join(FIXTURES, 'lists.py'),
+    fn: 'count_and_top',
+    calls: '[([I() for _ in range(I(0, 6))],) for _ in range(200)] + [([],), ([2**62, 2**62],), ([-(2**63)],)]',
+  },
+  {
+    id: 'ramps',
+    file: join(FIXTURES, 'lists.py'),
+    fn: 'ramps',
+    calls: '[(I(-20, 60), I(-7, 7)) for _ in range(200)] + [(5, 0), (10, 2**62), (-10, -(2**62)), (10, -(2**63)), (3, 2**63 - 1)]',
+  },
+  { id: 'filled', file: join(FIXTURES, 'lists.py'), fn: 'filled', calls: '[(I(-2, 8), F()) for _ in range(150)]' },
+  { id: 'built_then_passed', file: join(FIXTURES, 'lists.py'), fn: 'built_then_passed', calls: '[(I(-2, 40), F()) for _ in range(150)]' },
 ];
 
 /** Lowers every case with the frontend on the given interpreter; a refusal fails loudly. */
