@@ -345,7 +345,7 @@ class App {
     const item = (label: string, value: string, key?: string) => {
       const s = el('span', 'item');
       if (key) s.dataset.key = key;
-      s.append(el('span', 'label', label), ' ', el('span', 'value', value));
+      s.append(el('span', 'label', `${label}:`), ' ', el('span', 'value', value));
       parts.push(s);
     };
     item('Total', formatWeight(data.total, data.unit), 'total');
@@ -354,7 +354,7 @@ class App {
     if (run) {
       if (run.runtime) item('Runtime', run.runtime, 'runtime');
       item('Wall time', formatMs(run.durationMs), 'duration');
-      if (run.stoppedBy) item('Stopped', run.stoppedBy === 'timeout' ? 'by timeout' : 'cancelled', 'stopped');
+      if (run.stoppedBy) item('Stopped', run.stoppedBy === 'timeout' ? 'at the timeout' : 'cancelled', 'stopped');
       else if (run.signal) item('Signal', run.signal, 'signal');
       else if (run.exitCode !== null) item('Exit code', String(run.exitCode), 'exit-code');
     }
