@@ -11,6 +11,24 @@ export class PerfLabError extends Error {
   }
 }
 
+/** A place in a source file: 1-based line and column (column 0 when only the line is known). */
+export interface SourcePlace {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** A problem at a place in the user's source (a syntax error): the editor offers to go there. */
+export class SourceError extends PerfLabError {
+  override name = 'SourceError';
+  constructor(
+    message: string,
+    readonly place: SourcePlace,
+  ) {
+    super(message);
+  }
+}
+
 /** Thrown when the user or a timeout cancelled an operation. */
 export class CancelledError extends PerfLabError {
   override name = 'CancelledError';

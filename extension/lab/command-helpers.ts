@@ -1,6 +1,6 @@
 // What the commands that run the user's code share: the workspace-trust gate and how a failure reaches the user.
 import * as vscode from 'vscode';
-import { CancelledError, PerfLabError, userMessage } from '../errors';
+import { CancelledError, PerfLabError, SourceError, userMessage, type SourcePlace } from '../errors';
 import type { Log } from './log';
 
 /**
@@ -25,5 +25,20 @@ export function reportFailure(log: Log, e: unknown): void {
   const message = userMessage(e);
   log.error(message);
   if (e instanceof Error && e.stack && !(e instanceof PerfLabError)) log.error(e.stack);
-  void vscode.window.showErrorMessage(message.startsWith('Perf Lab') ? message : `Perf Lab: ${message}`);
+  const shown = message.startsWith('Perf Lab') ? message : `Perf Lab: ${message}`;
+  if (e instanceof SourceError) void showSourceError(shown, e.place);
+  else void vscode.window.showErrorMessage(shown);
+}
+
+/**
+ * Shows an error at a place in a source file, the file named as the workspace names it (the full path made the
+ * message too long for a notification), with a button that opens the file there.
+ */
+async function showSourceError(message: string, place: SourcePlace): Promise<void> {
+  const uri = vscode.Uri.file(place.file);
+  const goTo = 'Go to Error';
+  const pick = await vscode.window.showErrorMessage(message.split(place.file).join(vscode.workspace.asRelativePath(uri)), goTo);
+  if (pick !== goTo) return;
+  const at = new vscode.Position(Math.max(0, place.line - 1), Math.max(0, place.column - 1));
+  await vscode.window.showTextDocument(uri, { selection: new vscode.Range(at, at) });
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { PerfLabError } from '../errors';
+import { PerfLabError, SourceError } from '../errors';
 import { noProgress, type ProgressSink } from '../progress';
 import type { RunSummary } from '../protocol';
 import { parseCpuProfile } from './importers/cpuprofile';
@@ -182,9 +182,10 @@ export function parseNodeSyntaxError(stderr: string): SyntaxErrorInfo | undefine
   return { file: m[1]!, line: Number(m[2]), column, message: messageLine.replace(/^SyntaxError:\s*/, '') };
 }
 
-function syntaxError(e: SyntaxErrorInfo, what: string): PerfLabError {
+/** The error for a file that does not parse, naming file:line:col; `again` is what to do once it is fixed. */
+export function syntaxError(e: SyntaxErrorInfo, again = 'profile'): SourceError {
   const where = `${e.file}:${e.line}${e.column > 0 ? `:${e.column}` : ''}`;
-  return new PerfLabError(`${what} in ${where}: ${e.message}. Fix it and profile again.`);
+  return new SourceError(`Syntax error in ${where}: ${e.message}. Fix it and ${again} again.`, { file: e.file, line: e.line, column: e.column });
 }
 
 /** Checks a JavaScript file with `node --check`; throws a {@link PerfLabError} naming file:line:col when it does not parse. */
@@ -196,7 +197,7 @@ async function checkJavaScript(runtime: Runtime, file: string, cwd: string): Pro
   });
   if (stderr === undefined) return;
   const info = parseNodeSyntaxError(stderr);
-  if (info) throw syntaxError(info, 'Syntax error');
+  if (info) throw syntaxError(info);
   throw new PerfLabError(`Node.js could not load ${file}: ${firstLines(stderr, 4)}`);
 }
 
@@ -292,8 +293,10 @@ export async function bundleTypeScript(file: string, outDir: string, nodeVersion
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
     if (first.location) {
       const loc = first.location;
-      throw new PerfLabError(
-        `Could not build ${basename(file)}: ${resolve(entryDir, loc.file)}:${loc.line}:${loc.column + 1}: ${first.text}${more}. Fix it and profile again.`,
+      const place = { file: resolve(entryDir, loc.file), line: loc.line, column: loc.column + 1 };
+      throw new SourceError(
+        `Could not build ${basename(file)}: ${place.file}:${place.line}:${place.column}: ${first.text}${more}. Fix it and profile again.`,
+        place,
       );
     }
     throw new PerfLabError(`Could not build ${basename(file)}: ${first.text}${more}. Fix it and profile again.`);

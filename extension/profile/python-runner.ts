@@ -5,7 +5,7 @@ import { constants, existsSync } from 'node:fs';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { PerfLabError } from '../errors';
+import { PerfLabError, SourceError } from '../errors';
 import { noProgress } from '../progress';
 import { pythonScript } from '../python-script';
 import { parsePythonProfile, type PythonProfile } from './importers/python';
@@ -96,7 +96,9 @@ async function checkPython(runtime: PythonRuntime, file: string): Promise<void> 
   if (!answer) throw new PerfLabError(`Python could not check ${file}: ${firstLines(stderr, 4) || err?.message || 'no answer'}`);
   if (answer.ok) return;
   const where = `${answer.file ?? file}${answer.line ? `:${answer.line}${answer.column ? `:${answer.column}` : ''}` : ''}`;
-  throw new PerfLabError(`Syntax error in ${where}: ${answer.message ?? 'the file does not compile'}. Fix it and profile again.`);
+  const message = `Syntax error in ${where}: ${answer.message ?? 'the file does not compile'}. Fix it and profile again.`;
+  if (!answer.line) throw new PerfLabError(message);
+  throw new SourceError(message, { file: answer.file ?? file, line: answer.line, column: answer.column ?? 0 });
 }
 
 /** The bundled helper's command line (after the interpreter): run `file` under `mode`, sampling every `intervalUs`, writing to `out`. */

@@ -9,7 +9,7 @@ import type { Plugin } from 'esbuild';
 import { loadTypeScript } from '../compiler/frontend-js';
 import { CancelledError, PerfLabError } from '../errors';
 import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
-import { bundleTypeScript, parseNodeSyntaxError, probeNode, SUPPORTED_EXTENSIONS } from '../profile/node-runner';
+import { bundleTypeScript, parseNodeSyntaxError, probeNode, SUPPORTED_EXTENSIONS, syntaxError } from '../profile/node-runner';
 import { firstLines, programFolder, seconds, startChild } from '../profile/run-child';
 import { instrumentSource } from './instrument';
 import { ARGV1_ENV, CONTROL_FD_ENV, LIMITS_ENV, OUT_ENV, SOURCE_ENV, TARGET_ENV } from './preload/control';
@@ -149,10 +149,7 @@ export async function record(req: RecordRequest, opts: StageOptions = {}): Promi
         );
       }
       const syntax = parseNodeSyntaxError(outcome.stderrHead);
-      if (syntax)
-        throw new PerfLabError(
-          `Syntax error in ${syntax.file}:${syntax.line}${syntax.column > 0 ? `:${syntax.column}` : ''}: ${syntax.message}. Fix it and record again.`,
-        );
+      if (syntax) throw syntaxError(syntax, 'record');
       const how = outcome.signal ? `was ended by ${outcome.signal}` : `exited with code ${outcome.code}`;
       throw new PerfLabError(
         `The program ${how} before its calls could be saved.${outcome.stderrHead ? ` Its stderr began:\n${firstLines(outcome.stderrHead, 6)}` : ''}`,

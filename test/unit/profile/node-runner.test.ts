@@ -1,10 +1,11 @@
 // These tests really run node and really profile; each program runs well under a second unless it is meant to be stopped.
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CancelledError, PerfLabError } from '../../../extension/errors';
+import { CancelledError, PerfLabError, SourceError } from '../../../extension/errors';
 import { functionStats, totalWeight } from '../../../extension/profile/aggregate';
 import type { Profile } from '../../../extension/profile/model';
 import { INLINING_NOTE, parseNodeSyntaxError, preloadPath, probeNode, profileNodeFile, runSummary } from '../../../extension/profile/node-runner';
@@ -160,6 +161,7 @@ describe('profileNodeFile: TypeScript', () => {
   it('reports a syntax error as file:line:col, with no profile', async () => {
     const file = join(programs, 'syntax-error.ts');
     await assert.rejects(profileNodeFile({ file }), userError([new RegExp(`${file.replace(/[.\\]/g, '\\$&')}:4:16: `), /Unexpected "\*"/, /Fix it/]));
+    await assert.rejects(profileNodeFile({ file }), (e: unknown) => e instanceof SourceError && isDeepStrictEqual(e.place, { file, line: 4, column: 16 }));
   });
 });
 
@@ -167,6 +169,8 @@ describe('profileNodeFile: programs that fail', () => {
   it('reports a JavaScript syntax error as file:line:col, with no profile', async () => {
     const file = join(programs, 'syntax-error.js');
     await assert.rejects(profileNodeFile({ file }), userError([new RegExp(`${file.replace(/[.\\]/g, '\\$&')}:4:11: `), /Unexpected token ';'/]));
+    // The editor's "Go to Error" opens the place the error carries.
+    await assert.rejects(profileNodeFile({ file }), (e: unknown) => e instanceof SourceError && isDeepStrictEqual(e.place, { file, line: 4, column: 11 }));
   });
 
   it('keeps the profile of a program that throws, with a warning naming the exit code and the error', async () => {

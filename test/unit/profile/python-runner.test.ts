@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { topTable } from '../../../extension/cli';
-import { PerfLabError } from '../../../extension/errors';
+import { PerfLabError, SourceError } from '../../../extension/errors';
 import { functionStats, lineStats, totalWeight } from '../../../extension/profile/aggregate';
 import { detectFormat, readProfile } from '../../../extension/profile/import';
 import { parsePythonProfile } from '../../../extension/profile/importers/python';
@@ -98,6 +98,11 @@ describe('profilePythonFile', () => {
     const bad = join(scratch, 'bad.py');
     writeFileSync(bad, 'x = 1\ndef f(:\n    pass\n');
     await assert.rejects(profilePythonFile({ file: bad }), userError([new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+`), /SyntaxError/]));
+    // The editor's "Go to Error" opens the place the error carries.
+    await assert.rejects(
+      profilePythonFile({ file: bad }),
+      (e: unknown) => e instanceof SourceError && e.place.file === bad && e.place.line === 2 && e.place.column > 0,
+    );
   });
 
   it('keeps the samples of a never-ending script stopped by the timeout', async () => {
