@@ -194,7 +194,8 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
   // ES modules and TypeScript import the loader (imports are hoisted, so any position works); CommonJS requires it.
   const importLine = format === 'cjs' ? '' : ` import { bind as ${bindName} } from ${loaderSpec};`;
   // The consts the compiled code reads are in their temporal dead zone until their declarations run: until then
-  // reading one throws, and the loader runs the original (which throws where the program would).
+  // reading one throws, and the loader runs the original (which throws where the program would). A var is undefined
+  // until then: the loader compares the numbers it folded in with the values ready returns (IrModule.constants).
   const consts = candidate.kernel.constReads ?? [];
   const ready = consts.length ? `, () => [${consts.join(', ')}]` : ''; // reads them; no statement a linter would call unused
   const bindCall = (fn: string) => (format === 'cjs' ? `require(${loaderSpec}).bind(${fn}${ready})` : `${bindName}(${fn}${ready})`);

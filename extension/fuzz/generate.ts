@@ -1,5 +1,7 @@
-// Random programs in the compiled subset, for differential fuzzing: numeric locals, every operator, Math
-// functions, array reads and writes (in range and out of range), loops with break/continue, a helper call.
+// Random programs in the compiled subset, for differential fuzzing: numeric locals (let, const, and var: declared
+// at the top and assigned later, assigned before its declaration, counters read after their loop and declared again
+// by a later loop), file-level numeric constants, every operator, Math functions, array reads and writes (in range
+// and out of range), loops with break/continue, a helper call.
 import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import type { ParamTypeName } from '../compiler/frontend-js';
 import { pick } from './inputs';
@@ -51,6 +53,12 @@ class Gen {
   private out: string[] = [];
   private vars: string[] = [];
   private counters: string[] = [];
+  /** `var` loop counters after their loop: read, never assigned (a later loop may declare one again). */
+  private finished: string[] = [];
+  /** Vars declared at the top without a value, not assigned yet: reading one is refused (it would be undefined). */
+  private pending: string[] = [];
+  /** Vars assigned before their declaration, declared at the end of the body (hoisting). */
+  private declaredLate: string[] = [];
   private n = 0;
   private loopDepth = 0;
 
@@ -61,6 +69,8 @@ class Gen {
     private helper: string | undefined,
     /** The int32 parameters among `numbers` (sizes of the 2-D loops). */
     private int32s: string[] = [],
+    /** File-level numeric constants the function may read. */
+    private constants: string[] = [],
   ) {}
 
   private chance(p: number): boolean {
@@ -88,7 +98,8 @@ class Gen {
 
   private leaf(): string {
     const r = this.r();
-    const names = [...this.numbers, ...this.vars, ...this.counters];
+    if (this.pending.length && r < 0.003) return pick(this.r, this.pending);
+    const names = [...this.numbers, ...this.vars, ...this.counters, ...this.finished, ...this.constants];
     if (r < 0.35 || names.length === 0) return this.literal();
     if (r < 0.85) return pick(this.r, names);
     if (this.arrays.length) return `${pick(this.r, this.arrays).name}.length`;
@@ -169,12 +180,45 @@ class Gen {
     for (let k = 0; k < count; k++) this.stmt(indent);
   }
 
+  /** A function body's opening: sometimes `var a, b = …, c;` in the classic style, `a` and `c` assigned later. */
+  prologue(): void {
+    if (!this.chance(0.3)) return;
+    const decls: string[] = [];
+    for (let k = 1 + Math.floor(this.r() * 3); k > 0; k--) {
+      const v = `h${this.n++}`;
+      if (this.chance(0.4)) {
+        decls.push(`${v} = ${this.expr(2)}`);
+        this.vars.push(v);
+      } else {
+        decls.push(v);
+        this.pending.push(v);
+      }
+    }
+    this.line(1, `var ${decls.join(', ')};`);
+  }
+
+  /** A function body's end: the declarations of the vars assigned before them (legal: a var is hoisted). */
+  epilogue(): void {
+    if (this.declaredLate.length) this.line(1, `var ${this.declaredLate.join(', ')};`);
+  }
+
   private stmt(indent: number): void {
     // Deep nesting adds little: past three levels only declarations are generated.
     const r = indent > 3 ? 0 : this.r();
-    if (r < 0.22) {
+    if (indent === 1 && this.pending.length && this.chance(0.3)) {
+      // A var declared at the top gets its value: from here on it is read like any other.
+      const v = this.pending.splice(Math.floor(this.r() * this.pending.length), 1)[0]!;
+      this.line(indent, `${v} = ${this.expr(3)};`);
+      this.vars.push(v);
+    } else if (indent === 1 && this.chance(0.03)) {
+      // Assigned before its declaration, which comes at the end of the body.
+      const v = `t${this.n++}`;
+      this.line(indent, `${v} = ${this.expr(3)};`);
+      this.vars.push(v);
+      this.declaredLate.push(v);
+    } else if (r < 0.22) {
       const v = `v${this.n++}`;
-      this.line(indent, `let ${v} = ${this.chance(0.3) ? this.intish(3) : this.expr(3)};`);
+      this.line(indent, `${this.chance(0.4) ? 'var' : 'let'} ${v} = ${this.chance(0.3) ? this.intish(3) : this.expr(3)};`);
       this.vars.push(v);
     } else if (r < 0.42 && this.vars.length) {
       this.line(indent, `${pick(this.r, this.vars)} ${pick(this.r, ASSIGN)} ${this.expr(3)};`);
@@ -196,21 +240,25 @@ class Gen {
     } else if (r < 0.79 && this.loopDepth === 0 && this.arrays.length && this.chance(0.5)) {
       this.grid(indent);
     } else if (r < 0.84 && this.loopDepth < 2 && this.arrays.length) {
-      const i = `i${this.n++}`;
+      // A var counter is read after its loop, and a later loop may declare the same name again.
+      const kw = this.chance(0.35) ? 'var' : 'let';
+      const reuse = kw === 'var' && this.finished.length > 0 && this.chance(0.4);
+      const i = reuse ? this.finished.splice(Math.floor(this.r() * this.finished.length), 1)[0]! : `i${this.n++}`;
       const a = pick(this.r, this.arrays).name;
       const start = pick(this.r, [-1, 0, 1]);
       const r2 = this.r();
       this.line(
         indent,
         r2 < 0.15 && this.counters.length
-          ? `for (let ${i} = ${pick(this.r, this.counters)} + 1; ${i} < ${a}.length; ${i}++) {`
+          ? `for (${kw} ${i} = ${pick(this.r, this.counters)} + 1; ${i} < ${a}.length; ${i}++) {`
           : r2 < 0.6
-            ? `for (let ${i} = 0; ${i} < ${a}.length; ${i}++) {`
+            ? `for (${kw} ${i} = 0; ${i} < ${a}.length; ${i}++) {`
             : r2 < 0.75
-              ? `for (let ${i} = ${a}.length - 1; ${i} >= 0; ${i}--) {`
-              : `for (let ${i} = ${start}; ${i} ${this.chance(0.5) ? '<' : '<='} ${start + pick(this.r, [0, 1, 2, 3, 4])}; ${i}++) {`,
+              ? `for (${kw} ${i} = ${a}.length - 1; ${i} >= 0; ${i}--) {`
+              : `for (${kw} ${i} = ${start}; ${i} ${this.chance(0.5) ? '<' : '<='} ${start + pick(this.r, [0, 1, 2, 3, 4])}; ${i}++) {`,
       );
       this.loop(i, indent);
+      if (kw === 'var') this.finished.push(i);
     } else if (r < 0.89 && this.loopDepth < 2) {
       const w = `w${this.n++}`;
       this.line(indent, `let ${w} = 0;`);
@@ -310,8 +358,11 @@ class Gen {
 
   private block(indent: number, count: number): void {
     const saved = this.vars.length;
+    const finished = [...this.finished];
     this.stmts(indent, 1 + Math.floor(this.r() * count));
     this.vars.length = saved;
+    // A counter whose loop ran inside the block may not have been assigned after it (the block may not run).
+    this.finished = finished;
   }
 
   text(): string {
@@ -321,7 +372,48 @@ class Gen {
 
 const NUMBER_PARAMS: ParamTypeName[] = ['number', 'number', 'int32', 'double'];
 
-/** A module of `count` random functions, each with its parameter types, plus a shared helper. */
+/**
+ * The initialiser of a file-level number: arithmetic on literals, Math and Number constants, exact Math functions
+ * and earlier constants (folded by the frontend).
+ */
+function constantExpr(r: () => number, earlier: string[], depth: number): string {
+  const x = r();
+  if (depth <= 0 || x < 0.3) {
+    const y = r();
+    if (earlier.length && y < 0.35) return pick(r, earlier);
+    // (Not NaN or Infinity by name: a hostile line may declare them after, and these run first.)
+    if (y < 0.5) return pick(r, ['Math.PI', 'Math.E', 'Math.SQRT2', 'Number.EPSILON', 'Number.MAX_SAFE_INTEGER', '(0 / 0)', '(1 / 0)']);
+    return pick(r, ['365.24', '4', '0.5', '(-0)', '7', '1e-300', '2147483647', '0xff', '(-3)', '0.1', '16777619', '2166136261']);
+  }
+  const a = constantExpr(r, earlier, depth - 1);
+  const b = constantExpr(r, earlier, depth - 1);
+  if (x < 0.75) return `(${a} ${pick(r, ['+', '-', '*', '/', '%', '|', '&', '^', '<<', '>>', '>>>'])} ${b})`;
+  if (x < 0.87) return `Math.${pick(r, ['sqrt', 'floor', 'ceil', 'abs', 'round', 'fround', 'trunc', 'sign'])}(${a})`;
+  return x < 0.97 ? `Math.${pick(r, ['min', 'max', 'imul'])}(${a}, ${b})` : `(-${a})`;
+}
+
+/**
+ * File-level numbers, as `const`, `var` and `let` (C0, V0, L0 always, so that hostile lines can assign them), some
+ * declared after the functions, a few initialised by what the frontend does not fold (`**`, Math.sin: the functions
+ * that read them are refused); the functions read them as constants when the file never assigns them.
+ */
+function moduleConstants(r: () => number): { before: string[]; after: string[]; names: string[] } {
+  const names: string[] = [];
+  const declarations: string[] = [];
+  const declare = (keyword: string, name: string): void => {
+    const value = constantExpr(r, [...names], 2);
+    declarations.push(`${keyword} ${name} = ${r() < 0.03 ? pick(r, [`${value} ** 0.5`, `Math.sin(${value})`]) : value};`);
+    names.push(name);
+  };
+  declare('const', 'C0');
+  declare('var', 'V0');
+  declare('let', 'L0');
+  for (let k = 1, n = Math.floor(r() * 3); k <= n; k++) declare(pick(r, ['const', 'var', 'let']), pick(r, ['C', 'V', 'L']) + k);
+  // The last ones (maybe none) come after the functions, in the same order: each still follows what it reads.
+  const split = declarations.length - Math.floor(r() * r() * (declarations.length + 1));
+  return { before: declarations.slice(0, split), after: declarations.slice(split), names };
+}
+
 /**
  * Module-level lines a hostile program adds after its functions: a helper reassigned, a global shadowed, a
  * block-level function that replaces a helper only in sloppy code. The frontend must refuse what they change
@@ -333,12 +425,20 @@ const HOSTILE_LINES = [
   'var NaN = 1;',
   'if (Math.abs(-1) === 1) { function helper(p, q) { return p * q; } }',
   'tri = (i, j) => i - j;',
+  'V0 = 2;',
+  'L0++;',
+  'var V0;',
+  'var V0 = 1;',
 ];
 
+/** A module of `count` random functions, each with its parameter types, plus a shared helper and file-level numbers. */
 export function generateModule(r: () => number, count: number, hostile = false): GeneratedModule {
-  const parts: string[] = [];
-  const helper = new Gen(r, ['p', 'q'], [], undefined);
-  parts.push(`function helper(p, q) {\n${(helper.stmts(1, 2), helper.text())}\n  return ${helper.expr(2)};\n}`);
+  const consts = moduleConstants(r);
+  const parts: string[] = [...consts.before];
+  const helper = new Gen(r, ['p', 'q'], [], undefined, [], consts.names);
+  helper.stmts(1, 2);
+  helper.epilogue();
+  parts.push(`function helper(p, q) {\n${helper.text()}\n  return ${helper.expr(2)};\n}`);
   parts.push('function tri(i, j) {\n  return 1 / (((i + j) * (i + j + 1)) / 2 + i + 1);\n}');
   const functions: GeneratedFunction[] = [];
   for (let f = 0; f < count; f++) {
@@ -364,13 +464,16 @@ export function generateModule(r: () => number, count: number, hostile = false):
       params.push(type);
       if (type === 'int32') int32s.push(name);
     }
-    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s);
+    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s, consts.names);
+    g.prologue();
     g.stmts(1, 2 + Math.floor(r() * 5));
+    g.epilogue();
     const ret = r() < 0.85 ? `  return ${g.expr(3)};` : r() < 0.5 ? `  return ${g.cond(2)};` : '  return;';
     const name = `f${f}`;
     parts.push(`export function ${name}(${names.join(', ')}) {\n${g.text()}\n${ret}\n}`);
     functions.push({ name, params });
   }
+  parts.push(...consts.after);
   if (hostile && r() < 0.2) parts.push(pick(r, HOSTILE_LINES));
   return { source: parts.join('\n\n') + '\n', functions };
 }
