@@ -15,7 +15,7 @@ import type { PythonTarget } from './compiler/compile-python';
 import { parseOptIns, type OptIn } from '../native/opt-ins';
 import { formatRefusal } from './compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from './errors';
-import { optimizeHistory, recordProfile, type HistoryOptions } from './history/recorder';
+import { recordProfile, withOptimizeHistory, type HistoryOptions } from './history/recorder';
 import { applyDecision, planApplyStep } from './optimize/apply-step';
 import {
   DEFAULT_WHOLE_PROGRAM_S,
@@ -912,23 +912,9 @@ export function cliOptimizeInput(o: OptimizeFlowOptions): OptimizeInput {
 export async function optimizeFlow(o: OptimizeFlowOptions, signal: AbortSignal, io: CliIO): Promise<{ ok: boolean; outcome: OptimizeOutcome }> {
   const request = optimizeRequest(cliOptimizeInput(o));
   const printer = optimizePrinter(io, o.functionName, o.store);
-  const history = optimizeHistory(cliHistory(o.store, !o.noHistory, io), request);
-  let outcome: OptimizeOutcome;
-  try {
-    outcome = await optimize(request, {
-      signal,
-      events: (e) => {
-        history.events(e);
-        printer.events(e);
-      },
-      progress: printer.progress,
-      ...(io.programOutput ? { onOutput: io.programOutput } : {}),
-    });
-  } catch (e) {
-    await history.finish(undefined, e);
-    throw e;
-  }
-  await history.finish(outcome);
+  const outcome = await withOptimizeHistory(cliHistory(o.store, !o.noHistory, io), request, printer.events, (events) =>
+    optimize(request, { signal, events, progress: printer.progress, ...(io.programOutput ? { onOutput: io.programOutput } : {}) }),
+  );
   if (outcome.kind === 'refused') {
     io.out(`\nRefused: ${o.functionName} cannot be compiled to ${targetsProse(outcome.targets)}: ${formatRefusal(outcome.refusal)}\n`);
     return { ok: false, outcome };

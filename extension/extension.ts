@@ -5,6 +5,7 @@ import { DIFF_VIEW_TYPE, FLAME_VIEW_TYPE, OPTIMIZE_VIEW_TYPE } from './protocol'
 import { HotFunctionLenses, type AdviceSource } from './lab/code-lens';
 import { CompareViews } from './lab/compare-panel';
 import { FlameViews } from './lab/flame-panel';
+import { setHistoryFolder } from './lab/history';
 import { LineHeat } from './lab/line-heat';
 import { OptimizeViews } from './lab/optimize-panel';
 import { createLog, type Log } from './lab/log';
@@ -52,6 +53,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = createLog();
   try {
+    // One history per workspace (extension/history/): in the workspace's storage, the global one without a folder.
+    setHistoryFolder((context.storageUri ?? context.globalStorageUri).fsPath);
     const store = new ProfileStore();
     const views = new FlameViews(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'flame-panel.json').fsPath);
     const heat = new LineHeat(store);

@@ -81,6 +81,31 @@ export function optimizeHistory(
   };
 }
 
+/**
+ * Runs an optimize flow (`run`, given the events to pass on) with the recorder listening beside the caller's `events`,
+ * then saves it: its outcome, or the error that ended it (which is thrown on).
+ */
+export async function withOptimizeHistory(
+  o: HistoryOptions,
+  req: OptimizeRequest,
+  events: (e: OptimizeEvent) => void,
+  run: (events: (e: OptimizeEvent) => void) => Promise<OptimizeOutcome>,
+): Promise<OptimizeOutcome> {
+  const history = optimizeHistory(o, req);
+  let outcome: OptimizeOutcome;
+  try {
+    outcome = await run((e) => {
+      history.events(e);
+      events(e);
+    });
+  } catch (e) {
+    await history.finish(undefined, e);
+    throw e;
+  }
+  await history.finish(outcome);
+  return outcome;
+}
+
 /** The graph of one optimize run, from its events in order and its outcome. */
 export function optimizeGraph(
   agent: string,

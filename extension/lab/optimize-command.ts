@@ -18,6 +18,7 @@ import type { Recording } from '../record/recording';
 import { targetsProse } from '../targets';
 import type { HotFunctionLenses } from './code-lens';
 import { reportFailure, workspaceTrusted } from './command-helpers';
+import { editorHistory } from './history';
 import type { Log } from './log';
 import { measuredLensAdvice } from './optimize-advice';
 import { editorOptimizeInput } from './optimize-input';
@@ -164,8 +165,11 @@ async function runOptimize(deps: OptimizeCommandDeps, uri: vscode.Uri, name: str
     `optimizing ${name} in ${file}${interpreter ? ` with ${interpreter.path} (${interpreter.from})` : ''} for ${request.targets.map((t) => TARGET_NAMES[t].name).join(', ')}${optIns.length > 0 ? ` (native opt-ins: ${optIns.join(', ')})` : ''}`,
   );
   try {
+    const { withOptimizeHistory } = await import('../history/recorder');
     const outcome = await withStageProgress(`Perf Lab: optimizing ${name}`, (stage) =>
-      optimize(request, { signal: stage.signal, progress: stage.progress, events: logEvents(log, name), onOutput: (_s, text) => log.append(text) }),
+      withOptimizeHistory(editorHistory(log, uri), request, logEvents(log, name), (events) =>
+        optimize(request, { signal: stage.signal, progress: stage.progress, events, onOutput: (_s, text) => log.append(text) }),
+      ),
     );
     if (outcome.kind === 'refused') {
       const r = outcome.refusal;

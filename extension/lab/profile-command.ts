@@ -8,6 +8,7 @@ import { totalWeight } from '../profile/aggregate';
 import { profileNodeFile, runSummary } from '../profile/node-runner';
 import { profilePythonFile, shortProfileWarning, type PythonProfiler } from '../profile/python-runner';
 import { reportFailure, workspaceTrusted } from './command-helpers';
+import { editorHistory } from './history';
 import type { FlameViews } from './flame-panel';
 import type { Log } from './log';
 import type { ProfileStore } from './profile-store';
@@ -96,6 +97,13 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown,
         }
       },
     );
+    const { recordProfile } = await import('../history/recorder');
+    await recordProfile(editorHistory(log, uri), result, {
+      timeoutMs: cfg.get<number>('timeout', 60) * 1000,
+      ...(path.extname(file).toLowerCase() === '.py'
+        ? { profiler: pythonProfiler ?? cfg.get<PythonProfiler>('pythonProfiler', 'cprofile') }
+        : { disableInlining: cfg.get<boolean>('disableInlining', true) }),
+    });
     const short = result.coverage?.short === true;
     if (short) {
       // cProfile missed most of the run: said with a button that profiles with the sampler; an empty profile is not
