@@ -29,6 +29,20 @@ export class SourceError extends PerfLabError {
   }
 }
 
+/** Packages a Python target needs that the interpreter does not import: the editor offers to install them. */
+export class MissingPythonPackages extends PerfLabError {
+  override name = 'MissingPythonPackages';
+  constructor(
+    message: string,
+    /** The interpreter's executable. */
+    readonly python: string,
+    /** What to give `python -m pip install`. */
+    readonly pip: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
 /** Thrown when the user or a timeout cancelled an operation. */
 export class CancelledError extends PerfLabError {
   override name = 'CancelledError';

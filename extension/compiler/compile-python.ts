@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CancelledError, PerfLabError } from '../errors';
+import { CancelledError, MissingPythonPackages, PerfLabError } from '../errors';
 import { noProgress, throwIfCancelled, type StageOptions } from '../progress';
 import { TARGET_NAMES } from '../protocol';
 import { pythonScript } from '../python-script';
@@ -176,9 +176,11 @@ export async function checkRequirements(python: string, backend: PythonBackend, 
   );
   const missing = backend.requires.filter((r) => !probe.modules[r.module]);
   if (missing.length > 0) {
-    const pip = missing.map((r) => r.pip).join(' ');
-    throw new PerfLabError(
-      `The ${pythonTargetName(backend.target)} target needs ${missing.map((r) => r.module).join(' and ')} in ${probe.python} (Python ${probe.version}), which ${missing.length === 1 ? 'does not import' : 'do not import'}. Install ${missing.length === 1 ? 'it' : 'them'}: ${probe.python} -m pip install ${pip}`,
+    const pip = missing.map((r) => r.pip);
+    throw new MissingPythonPackages(
+      `The ${pythonTargetName(backend.target)} target needs ${missing.map((r) => r.module).join(' and ')} in ${probe.python} (Python ${probe.version}), which ${missing.length === 1 ? 'does not import' : 'do not import'}. Install ${missing.length === 1 ? 'it' : 'them'}: ${probe.python} -m pip install ${pip.join(' ')}`,
+      probe.python,
+      pip,
     );
   }
   return probe;

@@ -1,6 +1,6 @@
 // What the commands that run the user's code share: the workspace-trust gate and how a failure reaches the user.
 import * as vscode from 'vscode';
-import { CancelledError, PerfLabError, SourceError, userMessage, type SourcePlace } from '../errors';
+import { CancelledError, MissingPythonPackages, PerfLabError, SourceError, userMessage, type SourcePlace } from '../errors';
 import type { Log } from './log';
 
 /**
@@ -27,7 +27,25 @@ export function reportFailure(log: Log, e: unknown): void {
   if (e instanceof Error && e.stack && !(e instanceof PerfLabError)) log.error(e.stack);
   const shown = message.startsWith('Perf Lab') ? message : `Perf Lab: ${message}`;
   if (e instanceof SourceError) void showSourceError(shown, e.place);
+  else if (e instanceof MissingPythonPackages) void showMissingPackages(shown, e);
   else void vscode.window.showErrorMessage(shown);
+}
+
+/**
+ * Shows that the interpreter lacks packages, with a button that runs the pip install in a terminal (pip itself, with
+ * its arguments, no shell) and one that opens the setting naming another interpreter.
+ */
+async function showMissingPackages(message: string, e: MissingPythonPackages): Promise<void> {
+  const install = 'Install in Terminal';
+  const setting = 'Choose Interpreter (perfLab.pythonPath)';
+  const pick = await vscode.window.showErrorMessage(message, install, setting);
+  if (pick === install) {
+    const args = ['-m', 'pip', 'install', ...e.pip];
+    const terminal = vscode.window.createTerminal({ name: `pip install ${e.pip.join(' ')}`, shellPath: e.python, shellArgs: args });
+    terminal.show();
+  } else if (pick === setting) {
+    await vscode.commands.executeCommand('workbench.action.openSettings', '@id:perfLab.pythonPath');
+  }
 }
 
 /**
