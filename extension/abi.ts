@@ -115,3 +115,6 @@ export interface NativeAbi extends KernelAbi {
   /** The kernel can bail out; it snapshots the typed arrays it writes before running. */
   mayBail: boolean;
 }
+
+/** How a file generated beside the source carries its identity (apply/generated-file.ts): a text header, a `.wasm` custom section, or its hash in the loader (a built binary). */
+export type GeneratedKind = 'text' | 'wasm' | 'binary';

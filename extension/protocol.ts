@@ -1,8 +1,18 @@
-// Messages and data shared by the extension and the webview. It imports types only (the profile model's frames),
-// so both sides can.
-import type { FrameInfo, FrameKind } from './profile/model';
+// Messages and data shared by the extension and the webview. It imports nothing, so both sides can, and every
+// other module may depend on it.
 
-export type { FrameInfo, FrameKind };
+/** Where a frame's code lives; 'runtime' is the engine itself (GC, program, idle), 'native' a built-in. */
+export type FrameKind = 'js' | 'native' | 'python' | 'runtime';
+
+/** One function at one place in the source (the profile model's frame, profile/model.ts). Lines and columns are 1-based; 0 means unknown. */
+export interface FrameInfo {
+  name: string;
+  /** Absolute path, URL, or '' when the frame has no source. */
+  file: string;
+  line: number;
+  column: number;
+  kind: FrameKind;
+}
 
 /** One box of the aggregated (left-heavy) flame graph: a frame reached by one call path. */
 export interface FlameNode {
@@ -123,6 +133,9 @@ export type VariantName = 'JavaScript' | 'WebAssembly' | 'native' | 'Python' | '
 /** A compiled target: of a JavaScript function (WebAssembly, native addon) or of a Python one (Numba, Cython, pybind11). */
 export type TargetId = 'wasm' | 'native' | 'numba' | 'cython' | 'pybind11';
 
+/** A language whose functions Perf Lab compiles (the language registry, extension/languages/, says what each is). */
+export type Language = 'js' | 'python';
+
 /** How a target is named to the user; data only, so that the webview reads it too (extension/targets.ts adds the code). */
 export interface TargetNames {
   /** The benchmark's variant name and the panel's label: `native`. */
@@ -132,7 +145,7 @@ export interface TargetNames {
   /** At the start of a sentence: `Native code`. */
   title: string;
   /** The language of the functions it compiles. */
-  language: 'js' | 'python';
+  language: Language;
 }
 
 /** Every target's names (extension/targets.ts holds the rest of each target's entry). */

@@ -3,7 +3,7 @@
 // (docs/architecture.md, "Adding a target"). The names live in protocol.ts (TARGET_NAMES), which the webview reads too.
 import { join } from 'node:path';
 import type { OptIn } from '../native/opt-ins';
-import type { GeneratedKind } from './apply/generated-file';
+import type { GeneratedKind } from './abi';
 import type { JsCandidate, WasmCandidate } from './compiler/compile';
 import type { StageOptions } from './progress';
 import type { NativeCandidate } from './compiler/compile-native';
@@ -11,8 +11,7 @@ import type { PythonCandidate, PythonTarget } from './compiler/compile-python';
 import type { Kernel } from './compiler/frontend-js';
 import type { PythonKernel } from './compiler/compile-python';
 import { PerfLabError } from './errors';
-import type { Language } from './languages';
-import { TARGET_NAMES, type TargetId, type TargetNames } from './protocol';
+import { TARGET_NAMES, type Language, type TargetId, type TargetNames } from './protocol';
 
 /** What every target's compile gets besides the kernel: cancellation, progress, and where its builds are cached. */
 export interface TargetBuildContext extends StageOptions {

@@ -23,7 +23,7 @@ import { formatCount, formatMs, formatShare, formatWeight, location, shareNumber
 import { startDiff } from './diff/diff-page';
 import { startBeforeAfter } from './optimize/before-after';
 import css from './style.css';
-import { readTheme, watchTheme } from './theme';
+import { readTheme, watchTheme } from './flame/theme';
 import { FunctionTable } from './views/function-table';
 import { SandwichView } from './views/sandwich-view';
 

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PerfLabError } from '../errors';
+import type { GeneratedKind } from '../abi';
 
 /** What a generated file says about where it came from. */
 export interface GeneratedIdentity {
@@ -20,8 +21,7 @@ export interface GeneratedIdentity {
   artifacts?: Record<string, string>;
 }
 
-/** How a generated file carries its identity. */
-export type GeneratedKind = 'text' | 'wasm' | 'binary';
+export type { GeneratedKind };
 
 const MARK = 'perf-lab-generated';
 /** The .wasm custom section's name. */

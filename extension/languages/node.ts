@@ -7,7 +7,7 @@ import type { Candidate, JsCandidate } from '../compiler/compile';
 import type { MultiBenchResult } from '../bench/bench';
 import type { Proof } from '../prove/prove';
 import type { Recording } from '../record/recording';
-import { buildCacheDir, type ApplyStepInput, type LanguageRuntime, type LanguageStages, type StageRequest, type StageRunOptions } from '../languages';
+import { buildCacheDir, type ApplyStepInput, type LanguageRuntime, type LanguageStages, type StageRequest, type StageRunOptions } from './index';
 import type { ApplyPlan } from '../apply/apply';
 
 export async function nodeStages(req: StageRequest, o: StageRunOptions): Promise<LanguageStages> {

@@ -7,7 +7,7 @@ import type { PythonProof } from '../prove/prove-python';
 import type { PythonRecording } from '../record/record-python';
 import type { PythonRuntime } from '../profile/python-runner';
 import type { ApplyPlan } from '../apply/apply';
-import type { ApplyStepInput, LanguageStages, StageRequest, StageRunOptions } from '../languages';
+import type { ApplyStepInput, LanguageStages, StageRequest, StageRunOptions } from './index';
 
 /** The parameter types a recording gave, in words, or undefined when it gave none. */
 function typesInWords(params: readonly (string | undefined)[] | undefined): string[] | undefined {

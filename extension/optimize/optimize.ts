@@ -20,7 +20,7 @@ import {
   type StageRequest,
 } from '../languages';
 import { throwIfCancelled, type ProgressSink } from '../progress';
-import { TARGET_NAMES, type TargetId } from '../protocol';
+import type { TargetId } from '../protocol';
 import { targetEntry, targetsFor } from '../targets';
 
 /** What to optimize and how; build it with `optimizeRequest`. */
@@ -291,7 +291,7 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
           });
     // The program-level prediction from the function's calls, beside the measurement.
     const before = bench.variants[0];
-    const after = bench.variants.find((v) => v.name === TARGET_NAMES[chosen].name);
+    const after = bench.variants.find((v) => v.name === targetEntry(chosen).name);
     const explained = result.measured && before && after ? explainWholeProgram(result, recording.totalCalls, before.mean, after.mean) : undefined;
     wholeProgram = { ...result, ...(explained ? { explained } : {}), target: chosen };
     emit({ type: 'whole-program', target: chosen, result: wholeProgram });

@@ -1,19 +1,9 @@
 // The one profile model every importer produces and every view reads.
 import { PerfLabError } from '../errors';
+import type { FrameInfo, FrameKind } from '../protocol';
 
-/** Where a frame's code lives; 'runtime' is the engine itself (GC, program, idle), 'native' a built-in. */
-export type FrameKind = 'js' | 'native' | 'python' | 'runtime';
-
-/** One function at one place in the source. Lines and columns are 1-based; 0 means unknown. */
-export interface FrameInfo {
-  name: string;
-  /** Absolute path, URL, or '' when the frame has no source. */
-  file: string;
-  line: number;
-  column: number;
-  kind: FrameKind;
-}
-
+// A frame is protocol data (the webview shows frames): its type lives in protocol.ts, which imports nothing.
+export type { FrameInfo, FrameKind };
 export type Frame = FrameInfo;
 
 /** The names V8 gives its own pseudo-frames (no script behind them); importers mark them 'runtime'. */

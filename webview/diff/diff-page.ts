@@ -6,7 +6,7 @@ import { el } from '../dom';
 import { cssColor, mix, parseColor, type Rgb } from '../flame/colors';
 import { FlameView } from '../flame/flame-view';
 import { formatShare, formatWeight, location } from '../format';
-import { readTheme, watchTheme, type Theme } from '../theme';
+import { readTheme, watchTheme, type Theme } from '../flame/theme';
 import pageCss from './diff.css';
 import {
   diffFill,

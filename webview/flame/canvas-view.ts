@@ -3,7 +3,7 @@
 // what zooming means is the source's business (flame graph, flame chart, sandwich).
 import type { FlameNode, FrameInfo } from '../../extension/protocol';
 import { el } from '../dom';
-import type { Theme } from '../theme';
+import type { Theme } from './theme';
 import type { Rgb } from './colors';
 import { hitTest, type FlameBox, type FlameLayout } from './layout';
 import { isNavKey, navigate, type NavTree } from './nav';

@@ -4,7 +4,7 @@
 import type { ChartRuns, FlameNode, FrameInfo } from '../../extension/protocol';
 import { el } from '../dom';
 import { formatCount, formatMs, formatShare, location } from '../format';
-import type { Theme } from '../theme';
+import type { Theme } from './theme';
 import { CanvasView, clickHint, KIND_WORDS, type CanvasEvents } from './canvas-view';
 import { chartNav, clampWindow, indexRuns, layoutChart, zoomWindow, type ChartBox, type ChartIndex } from './chart-layout';
 import { cssColor, frameFill, mix } from './colors';

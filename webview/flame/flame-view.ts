@@ -2,7 +2,7 @@
 // narrowed or moved by wheel, trackpad, drag and keys. Asks for the subtrees the host left out once they would show.
 import type { FlameNode, FrameInfo } from '../../extension/protocol';
 import { formatShare, formatWeight, location } from '../format';
-import type { Theme } from '../theme';
+import type { Theme } from './theme';
 import { CanvasView, clickHint, KIND_WORDS, type CanvasEvents } from './canvas-view';
 import { clampWindow, zoomWindow } from './chart-layout';
 import type { Rgb } from './colors';

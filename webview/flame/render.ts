@@ -1,6 +1,6 @@
 // Draws a flame layout on a canvas: a thin layer over layout.ts, aware of the device pixel ratio.
 import type { FlameNode, FrameInfo } from '../../extension/protocol';
-import type { Theme } from '../theme';
+import type { Theme } from './theme';
 import { boxStyle, cssColor, frameFill, Look, mix, type Rgb } from './colors';
 import { LabelFitter } from './labels';
 import type { FlameLayout } from './layout';

@@ -5,7 +5,7 @@ import type { FlameGraphData, FlameNode, FrameInfo } from '../../extension/proto
 import { el } from '../dom';
 import { FlameView, type FlameViewEvents } from '../flame/flame-view';
 import { formatShare, formatWeight, location } from '../format';
-import type { Theme } from '../theme';
+import type { Theme } from '../flame/theme';
 
 export class SandwichView {
   readonly callers: FlameView;

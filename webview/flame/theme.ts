@@ -1,6 +1,6 @@
 // The colours and font the graph draws with, read from the page's CSS variables (which follow the VS Code theme).
-import type { FrameKind } from '../extension/protocol';
-import { parseColor, type KindPalette, type Rgb, type ThemeKind, luminance } from './flame/colors';
+import type { FrameKind } from '../../extension/protocol';
+import { parseColor, type KindPalette, type Rgb, type ThemeKind, luminance } from './colors';
 
 /** Everything the canvas needs from the theme, resolved to concrete colours. */
 export interface Theme {

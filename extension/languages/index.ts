@@ -4,24 +4,24 @@
 // the language. Its targets are entries of the target registry (targets.ts) with this language.
 // docs/architecture.md, "Adding a language", is the recipe.
 import { join } from 'node:path';
-import type { OptIn } from '../native/opt-ins';
-import type { ApplyPlan } from './apply/apply';
-import type { MultiBenchResult } from './bench/bench';
-import type { PythonBenchResult } from './bench/bench-python';
-import type { CheckedPrediction } from './bench/break-even';
-import type { ProgramCommand } from './bench/whole-program';
-import type { Candidate } from './compiler/compile';
-import type { PythonCandidate } from './compiler/compile-python';
-import type { Refusal } from './compiler/refusal';
-import type { ProgressSink, StageOptions } from './progress';
-import type { TargetId } from './protocol';
-import type { Proof } from './prove/prove';
-import type { PythonProof } from './prove/prove-python';
-import type { Recording } from './record/recording';
-import type { PythonRecording } from './record/record-python';
+import type { OptIn } from '../../native/opt-ins';
+import type { ApplyPlan } from '../apply/apply';
+import type { MultiBenchResult } from '../bench/bench';
+import type { PythonBenchResult } from '../bench/bench-python';
+import type { CheckedPrediction } from '../bench/break-even';
+import type { ProgramCommand } from '../bench/whole-program';
+import type { Candidate } from '../compiler/compile';
+import type { PythonCandidate } from '../compiler/compile-python';
+import type { Refusal } from '../compiler/refusal';
+import type { ProgressSink, StageOptions } from '../progress';
+import type { Language, TargetId } from '../protocol';
+import type { Proof } from '../prove/prove';
+import type { PythonProof } from '../prove/prove-python';
+import type { Recording } from '../record/recording';
+import type { PythonRecording } from '../record/record-python';
 
 /** The language of a function: it decides the runtime, the recorder, the frontend, the prover and the benchmark. */
-export type Language = 'js' | 'python';
+export type { Language };
 
 export type AnyRecording = Recording | PythonRecording;
 export type AnyCandidate = Candidate | PythonCandidate;
@@ -121,8 +121,8 @@ const LANGUAGES: readonly LanguageEntry[] = [
     owns: (file) => /\.py$/i.test(file),
     cacheFolder: 'python',
     takesOptIns: false,
-    stages: async (req, o) => (await import('./languages/python')).pythonStages(req, o),
-    planApply: async (step) => (await import('./languages/python')).planPythonApply(step),
+    stages: async (req, o) => (await import('./python')).pythonStages(req, o),
+    planApply: async (step) => (await import('./python')).planPythonApply(step),
   },
   {
     // Last: JavaScript and TypeScript are every file another language does not own.
@@ -131,8 +131,8 @@ const LANGUAGES: readonly LanguageEntry[] = [
     owns: () => true,
     cacheFolder: 'native',
     takesOptIns: true,
-    stages: async (req, o) => (await import('./languages/node')).nodeStages(req, o),
-    planApply: async (step) => (await import('./languages/node')).planNodeApply(step),
+    stages: async (req, o) => (await import('./node')).nodeStages(req, o),
+    planApply: async (step) => (await import('./node')).planNodeApply(step),
   },
 ];
 
