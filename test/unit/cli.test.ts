@@ -97,13 +97,19 @@ describe('perf-lab command line', () => {
     }
     assert.match(r.stdout, /Self time of advance\(\): [\d.]+% with inlining off/);
     assert.match(r.stdout, new RegExp(`sumPairwiseDistances +examples/pairwise\\.ts:${hotStart} `));
-    // The rewrite half of the loop, on copies: proof, before/after benchmark, applied, same output.
+    // The rewrite half of the loop, on copies: proof, before/after benchmark, the whole program before and after,
+    // and applied only when the program got significantly faster (then with the same output), else why not.
     for (const [file, fn] of [
       ['blur.js', 'blur'],
       ['mandelbrot.mjs', 'mandelbrot'],
     ]) {
-      assert.match(r.stdout, new RegExp(`=== Optimize ${fn}\\(\\) in ${file.replace('.', '\\.')}`));
-      assert.match(r.stdout, new RegExp(`The rewritten ${file.replace('.', '\\.')} prints the same output as the original`));
+      const escaped = file.replace('.', '\\.');
+      const section = r.stdout.slice(r.stdout.indexOf(`=== Optimize ${fn}() in ${file}`));
+      assert.ok(section.length < r.stdout.length, `the demo optimizes ${fn}`);
+      const whole = /^Whole program with WebAssembly: [\d.]+× \(95% CI [^)]*\): (faster|slower|not significant)/m.exec(section);
+      assert.ok(whole, `the whole program before and after is measured for ${fn}`);
+      if (whole[1] === 'faster') assert.match(section, new RegExp(`The rewritten ${escaped} prints the same output as the original`));
+      else assert.match(section, new RegExp(`^Not applied: the program as a whole [^\\n]+/${escaped} is unchanged\\.`, 'm'));
       assert.ok(existsSync(join(dir, 'rewritten', file)));
     }
     assert.equal(r.stdout.match(/Proof: PROVEN/g)?.length, 2);
