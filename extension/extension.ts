@@ -5,7 +5,8 @@ import { DIFF_VIEW_TYPE, FLAME_VIEW_TYPE, OPTIMIZE_VIEW_TYPE } from './protocol'
 import { HotFunctionLenses, type AdviceSource } from './lab/code-lens';
 import { CompareViews } from './lab/compare-panel';
 import { FlameViews } from './lab/flame-panel';
-import { setHistoryFolder } from './lab/history';
+import { onHistorySaved, setHistoryFolder } from './lab/history';
+import { HistoryLenses } from './lab/history-lens';
 import { LineHeat } from './lab/line-heat';
 import { OptimizeViews } from './lab/optimize-panel';
 import { createLog, type Log } from './lab/log';
@@ -123,6 +124,12 @@ export function activate(context: vscode.ExtensionContext): void {
           if (target) views.reveal(target.name, target.file);
         });
       }),
+    );
+    const historyLenses = new HistoryLenses(log);
+    onHistorySaved(() => historyLenses.refresh());
+    context.subscriptions.push(
+      vscode.languages.registerCodeLensProvider(JS_TS, historyLenses),
+      vscode.commands.registerCommand('perfLab.showHistory', (arg: unknown, fn: unknown) => historyLenses.show(arg, fn)),
     );
     log.info(`Perf Lab activated in ${(performance.now() - started).toFixed(1)} ms`);
   } catch (e) {

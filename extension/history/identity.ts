@@ -61,7 +61,7 @@ export async function gitState(file: string): Promise<GitState | undefined> {
  * The source text of `name` in a JavaScript or TypeScript file: a function declaration, a variable bound to a function
  * or arrow, or a method; `Class.method` and `outer/inner` name a nested one. Undefined when not found.
  */
-async function jsFunctionText(source: string, fileName: string, name: string): Promise<string | undefined> {
+async function jsFunctionText(source: string, fileName: string, name: string): Promise<{ text: string; start: number } | undefined> {
   const { loadTypeScript } = await import('../compiler/frontend-js');
   const ts = await loadTypeScript();
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
@@ -92,11 +92,11 @@ async function jsFunctionText(source: string, fileName: string, name: string): P
     ts.forEachChild(n, (c) => visit(c, depth));
   };
   visit(sf, 0);
-  return found ? source.slice(found.getStart(sf), found.end) : undefined;
+  return found ? { text: source.slice(found.getStart(sf), found.end), start: found.getStart(sf) } : undefined;
 }
 
 /** The source text of `def name` in a Python file (its decorators and indented body); the last part of `A.b` or `a/b`. */
-export function pythonFunctionText(source: string, name: string): string | undefined {
+export function pythonFunctionText(source: string, name: string): { text: string; start: number } | undefined {
   const last = name.split(/[./]/).pop()!;
   const lines = source.split(/\r?\n/);
   const head = new RegExp(`^(\\s*)(async\\s+)?def\\s+${last.replace(/[^\w]/g, '')}\\s*\\(`);
@@ -111,7 +111,20 @@ export function pythonFunctionText(source: string, name: string): string | undef
     if (l.trim() === '') continue;
     if (l.length - l.trimStart().length <= indent && !/^\s*[)\]}]/.test(l)) break;
   }
-  return lines.slice(start, end).join('\n').trimEnd();
+  const offset = source
+    .split('\n')
+    .slice(0, i)
+    .reduce((n, l) => n + l.length + 1, 0);
+  return { text: lines.slice(start, end).join('\n').trimEnd(), start: offset };
+}
+
+/** Where `name` starts in a source file's text (an offset), for a lens above it; undefined when not found. */
+export async function functionStart(source: string, file: string, name: string): Promise<number | undefined> {
+  try {
+    return (/\.py$/i.test(file) ? pythonFunctionText(source, name) : await jsFunctionText(source, file, name))?.start;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The identity of `functionName` in `file` as it is on disk now (`source`: its text, when already read). */
@@ -122,7 +135,7 @@ export async function codeIdentity(file: string, functionName: string, source?: 
   let text: string | undefined;
   if (functionName) {
     try {
-      text = /\.py$/i.test(abs) ? pythonFunctionText(bytes, functionName) : await jsFunctionText(bytes, abs, functionName);
+      text = (/\.py$/i.test(abs) ? pythonFunctionText(bytes, functionName) : await jsFunctionText(bytes, abs, functionName))?.text;
     } catch {
       // A file that does not parse has no function text: the file's hash still tells its versions apart.
       text = undefined;

@@ -22,6 +22,8 @@ export interface HistoryOptions {
   onNotice?: (n: OpenNotice) => void;
   /** Saving failed; the run itself is unaffected. */
   onError?: (message: string) => void;
+  /** A run was saved (the editor refreshes its lenses). */
+  onSaved?: () => void;
 }
 
 const now = () => new Date().toISOString();
@@ -50,7 +52,9 @@ export function measurementOf(view: Pick<VariantView, 'name' | 'median' | 'sampl
 async function save(o: HistoryOptions, graph: RunGraph): Promise<number | undefined> {
   if (!o.enabled) return undefined;
   try {
-    return await new HistoryStore(o.store, o.onNotice).save(graph);
+    const id = await new HistoryStore(o.store, o.onNotice).save(graph);
+    o.onSaved?.();
+    return id;
   } catch (e) {
     o.onError?.(`Perf Lab could not save this run to its history (${o.store}): ${e instanceof Error ? e.message : String(e)}`);
     return undefined;

@@ -83,6 +83,20 @@ export function functionHistory(key: string, rows: readonly MeasurementRow[]): F
   return { key, series: [...series.values()], flagged };
 }
 
+/** Each function's latest change between versions, when it was flagged: what the editor's lens says (`JavaScript: ▲ 23 % slower than at abc1234 (p < 0.01)`). */
+export function latestFlags(h: FunctionHistory): Map<string, string> {
+  const out = new Map<string, { at: string; text: string }>();
+  for (const s of h.series) {
+    for (const p of s.points) {
+      if (!p.change) continue;
+      const prev = out.get(s.function);
+      if (prev && prev.at >= p.at) continue;
+      out.set(s.function, { at: p.at, text: p.change.kind === 'no change' ? '' : `${s.variant}: ${p.change.text}` });
+    }
+  }
+  return new Map([...out].filter(([, v]) => v.text !== '').map(([k, v]) => [k, v.text]));
+}
+
 function interval(ci: [number, number]): string {
   if (!Number.isFinite(ci[1])) return 'no interval';
   return `${formatDuration(ci[0])}–${formatDuration(ci[1])}`;

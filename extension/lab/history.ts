@@ -6,10 +6,21 @@ import type { HistoryOptions } from '../history/recorder';
 import type { Log } from './log';
 
 let folder: string | undefined;
+const listeners: (() => void)[] = [];
+
+/** Calls `listener` after each run the editor saves to the history. */
+export function onHistorySaved(listener: () => void): void {
+  listeners.push(listener);
+}
 
 /** Sets the folder of the workspace's history (activate: the workspace storage, else the global one). */
 export function setHistoryFolder(dir: string): void {
   folder = dir;
+}
+
+/** The folder of the workspace's history, once activation set it. */
+export function historyFolder(): string | undefined {
+  return folder;
 }
 
 /** How the editor records a run of `resource`: off when the setting says so or before activation set the folder. */
@@ -24,5 +35,6 @@ export function editorHistory(log: Log, resource?: vscode.Uri): HistoryOptions {
       void vscode.window.showWarningMessage(`Perf Lab: ${n.message}`);
     },
     onError: (m) => log.warn(m),
+    onSaved: () => listeners.forEach((l) => l()),
   };
 }

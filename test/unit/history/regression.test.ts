@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { batchMedians, describeChange, mannWhitney, versionChanges } from '../../../extension/history/regression';
+import { functionHistory, latestFlags } from '../../../extension/history/report';
 import type { MeasurementRow } from '../../../extension/history/store';
 import { seededRandom } from '../../../extension/random';
 
@@ -72,4 +73,10 @@ test('changes are tested between versions, per machine, and flagged only when si
   assert.ok(changes[1]!.p < 0.001);
   assert.match(describeChange(changes[1]!), /^▲ 5\d % slower than at bbbbbbb \(p < 0\.001\)$/);
   assert.match(describeChange(changes[2]!), /^▼ 50 % faster than at ccccccc \(p < 0\.001\)$/);
+});
+
+test("the editor's lens says a function's latest change when it was flagged, and nothing once a later version shows no change", () => {
+  const regressed = [row(1, 'a', 1.0, 1), row(2, 'b', 1.6, 2)];
+  assert.deepEqual([...latestFlags(functionHistory('k', regressed))], [['f', 'JavaScript: ▲ 61 % slower than at aaaaaaa (p < 0.001)']]);
+  assert.deepEqual([...latestFlags(functionHistory('k', [...regressed, row(3, 'c', 1.61, 3)]))], []);
 });

@@ -1,0 +1,81 @@
+// The history in the editor: a CodeLens above each function whose latest change between versions of the code was
+// flagged ("▲ 23 % slower than at abc1234 (p < 0.01)"), and Perf Lab: Show History, which opens a function's
+// history (every measurement with its interval, code version, machine and run) beside the code. The store is read
+// only when the history file changed since the last read.
+import { stat } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import type { FunctionHistory } from '../history/report';
+import { historyFolder } from './history';
+import type { Log } from './log';
+
+interface Cached {
+  mtimeMs: number;
+  history: FunctionHistory;
+}
+
+export class HistoryLenses implements vscode.CodeLensProvider {
+  private readonly cache = new Map<string, Cached>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  constructor(private readonly log: Log) {}
+
+  /** Re-reads the store for the open editors (after a run was saved). */
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  /** The stored history of a file, read again only when the store's file changed. */
+  async historyOf(file: string, source?: string): Promise<FunctionHistory | undefined> {
+    const folder = historyFolder();
+    if (!folder) return undefined;
+    const [{ HistoryStore, historyFile }, { codeIdentity }, { functionHistory }] = await Promise.all([
+      import('../history/store'),
+      import('../history/identity'),
+      import('../history/report'),
+    ]);
+    const mtimeMs = (await stat(historyFile(folder)).catch(() => undefined))?.mtimeMs;
+    if (mtimeMs === undefined) return undefined;
+    const key = (await codeIdentity(file, '', source)).key;
+    const cached = this.cache.get(key);
+    if (cached && cached.mtimeMs === mtimeMs) return cached.history;
+    const history = functionHistory(key, await new HistoryStore(folder, (n) => this.log.warn(n.message)).measurements(key));
+    this.cache.set(key, { mtimeMs, history });
+    return history;
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    try {
+      const history = await this.historyOf(doc.uri.fsPath, doc.getText());
+      if (!history) return [];
+      const [{ functionStart }, { latestFlags }] = await Promise.all([import('../history/identity'), import('../history/report')]);
+      const lenses: vscode.CodeLens[] = [];
+      for (const [fn, text] of latestFlags(history)) {
+        const start = await functionStart(doc.getText(), doc.uri.fsPath, fn);
+        if (start === undefined) continue;
+        const range = new vscode.Range(doc.positionAt(start), doc.positionAt(start));
+        lenses.push(new vscode.CodeLens(range, { title: text, command: 'perfLab.showHistory', arguments: [doc.uri, fn] }));
+      }
+      return lenses;
+    } catch (e) {
+      this.log.warn(`Perf Lab could not read the history of ${doc.uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+      return [];
+    }
+  }
+
+  /** Perf Lab: Show History: the history of a function (or the file's, from the palette) beside the code. */
+  async show(arg?: unknown, fn?: unknown): Promise<void> {
+    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+    if (!uri || uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage('Perf Lab: open a source file to see the history of its functions.');
+      return;
+    }
+    const history = await this.historyOf(uri.fsPath);
+    const { historyText } = await import('../history/report');
+    const shown = vscode.workspace.asRelativePath(uri);
+    const h: FunctionHistory = history ?? { key: uri.fsPath, series: [], flagged: [] };
+    const only = typeof fn === 'string' ? { ...h, series: h.series.filter((s) => s.function === fn), flagged: h.flagged.filter((f) => f.function === fn) } : h;
+    const doc = await vscode.workspace.openTextDocument({ content: historyText(only, shown), language: 'plaintext' });
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  }
+}
