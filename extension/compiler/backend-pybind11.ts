@@ -108,6 +108,12 @@ class CppEmitter extends PyFunctionEmitter {
     return `${cType(a.type)}{std::move(b_${a.name}), ${v}.n0, ${a.type.ndim === 2 ? `${v}.n1` : '1'}}`;
   }
 
+  /** Vectors swap their buffers, so each view still points into its own vector after the views are swapped too. */
+  protected override swap(a: number, b: number, pad: string, out: string[]): void {
+    const [x, y] = [this.f.arrays[a]!.name, this.f.arrays[b]!.name];
+    out.push(`${pad}std::swap(b_${x}, b_${y});`, `${pad}std::swap(${this.array(a)}, ${this.array(b)});`);
+  }
+
   /** The view's dimensions are the array's, a growing list's included. */
   protected override dimText(array: number, axis: number): string {
     return `${this.array(array)}.n${axis}`;

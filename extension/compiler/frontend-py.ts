@@ -225,13 +225,18 @@ interface Built {
   dims?: (DimRef | undefined)[];
 }
 
-/** Names appended to anywhere in a function body (`xs.append(…)`): their lists grow. */
+/** Names appended to anywhere in a function body (`xs.append(…)`), or built by a comprehension: their lists grow. */
 function appendedNames(body: PyNode[]): Set<string> {
   const out = new Set<string>();
   const visit = (n: unknown): void => {
     if (Array.isArray(n)) return n.forEach(visit);
     const x = node(n);
     if (!x) return;
+    if (x._type === 'Assign' || x._type === 'AnnAssign') {
+      const v = node(x.value);
+      const comprehension = v?._type === 'ListComp' || (v?._type === 'Call' && ['GeneratorExp', 'ListComp'].includes(String(nodes(v.args)[0]?._type)));
+      if (comprehension) for (const t of x._type === 'Assign' ? nodes(x.targets) : [node(x.target)!]) if (t._type === 'Name') out.add(String(t.id));
+    }
     if (x._type === 'Call') {
       const f = node(x.func);
       if (f?._type === 'Attribute' && String(f.attr) === 'append' && node(f.value)?._type === 'Name') out.add(String(node(f.value)!.id));
@@ -240,6 +245,35 @@ function appendedNames(body: PyNode[]): Set<string> {
   };
   visit(body);
   return out;
+}
+
+/** For each name, the names it is swapped with (`a, b = b, a`) anywhere in a function body. */
+function swappedNames(body: PyNode[]): [Map<string, Set<string>>, Map<string, number>] {
+  const out = new Map<string, Set<string>>();
+  const count = new Map<string, number>();
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    const x = node(n);
+    if (!x) return;
+    if (x._type === 'Assign' && nodes(x.targets).length === 1) {
+      const t = nodes(node(nodes(x.targets)[0])?.elts);
+      const v = nodes(node(x.value)?.elts);
+      if (t.length === 2 && v.length === 2 && [...t, ...v].every((e) => e._type === 'Name')) {
+        const [a, b] = t.map((e) => String(e.id));
+        for (const [p, q] of [
+          [a!, b!],
+          [b!, a!],
+        ] as const) {
+          if (!out.has(p)) out.set(p, new Set());
+          out.get(p)!.add(q);
+          count.set(p, (count.get(p) ?? 0) + 1);
+        }
+      }
+    }
+    for (const [k, v] of Object.entries(x)) if (k !== '_type' && typeof v === 'object') visit(v);
+  };
+  visit(body);
+  return [out, count];
 }
 
 /** Whether a node reads or writes the name anywhere below it. */
@@ -517,6 +551,9 @@ class FunctionLowering {
   private readonly stable = new Set<string>();
   /** Names appended to somewhere in the function: their lists grow. */
   private readonly appended: Set<string>;
+  /** The names each name is swapped with somewhere in the function (`a, b = b, a`), and how many swaps name it. */
+  private readonly swaps: Map<string, Set<string>>;
+  private readonly swapCount: Map<string, number>;
   /** Lists that start empty whose element type was guessed (int) rather than known. */
   private readonly guessed = new Set<string>();
 
@@ -543,6 +580,9 @@ class FunctionLowering {
     for (const [n, count] of names.fors) if (names.all.get(n) === count) this.forOnly.add(n);
     for (const p of nodes(node(def.args)?.args)) if (!this.assigned.has(String(p.arg))) this.stable.add(String(p.arg));
     this.appended = appendedNames(nodes(def.body));
+    [this.swaps, this.swapCount] = swappedNames(nodes(def.body));
+    // Swapped lists keep their lengths apart from their capacities alike.
+    for (const [n, with_] of this.swaps) if (this.appended.has(n)) for (const m of with_) this.appended.add(m);
   }
 
   lower(): PyFunction {
@@ -811,8 +851,24 @@ class FunctionLowering {
     const a = this.arrays[array]!;
     const own = `${array}:${axis}`;
     if (!a.local) return { key: own, offset: 0n };
-    if ((this.assigned.get(a.name) ?? 0) > 1) return undefined;
-    return this.dimAlias.get(own) ?? { key: own, offset: 0n };
+    if (this.allocSites(a.name) > 1) return undefined;
+    const alias = this.dimAlias.get(own);
+    // An array swapped with others holds their values in turn: only a dimension they all have is known.
+    const partners = this.swaps.get(a.name);
+    if (partners) {
+      if (!alias) return undefined;
+      for (const p of partners) {
+        const slot = this.arrayByName.get(p);
+        const other = slot === undefined ? undefined : this.dimAlias.get(`${slot}:${axis}`);
+        if (!other || other.key !== alias.key || other.offset !== alias.offset || this.allocSites(p) > 1) return undefined;
+      }
+    }
+    return alias ?? { key: own, offset: 0n };
+  }
+
+  /** The places a local array is given a new value (a swap only exchanges two). */
+  private allocSites(name: string): number {
+    return (this.assigned.get(name) ?? 0) - (this.swapCount.get(name) ?? 0);
   }
 
   private localInfo(slot: number): LocalInfo | undefined {
@@ -877,7 +933,7 @@ class FunctionLowering {
     const out = built.make(slot);
     const a = this.arrays[slot]!;
     // Sized by values that never change, in the one place it is made: its dimensions are those values.
-    if (!a.growable && (this.assigned.get(name) ?? 0) <= 1)
+    if (!a.growable && this.allocSites(name) <= 1)
       built.dims?.forEach((d, k) => {
         if (d !== undefined && (d.key.startsWith('L') || !this.arrays[Number(d.key.split(':')[0])]?.local)) this.dimAlias.set(`${slot}:${k}`, d);
       });
@@ -1060,6 +1116,8 @@ class FunctionLowering {
     if (stepVal.e.kind === 'const' && stepVal.e.value === 0n) throw Refuse.at(args[2], show(args[2]), 'a step of 0 raises ValueError');
     return {
       type: { array, element: 'int', ndim: 1 },
+      // range(n) has max(n, 0) values.
+      dims: vals.length === 1 ? [this.dimOf(stop.e)] : [],
       make: (slot) => {
         // The bounds and the step once, in Python's order, then the length: (stop - start - 1) // step + 1 when the
         // range is not empty (start < stop for a positive step), the same mirrored for a negative one.
@@ -1123,7 +1181,6 @@ class FunctionLowering {
         });
         return out;
       },
-      dims: [],
     };
   }
 
@@ -1618,35 +1675,91 @@ class FunctionLowering {
   private assign(s: PyNode): PyStmt[] {
     const targets = nodes(s.targets);
     const value = node(s.value)!;
-    if (targets.length !== 1) throw Refuse.at(s, 'a = b = …', 'chained assignment is not compiled');
+    if (targets.length !== 1) {
+      // `flags[0] = flags[1] = False`, `x = y = 0.0`: the value once, then each target from left to right.
+      if (this.makesArray(value) || (value._type === 'Name' && this.arrayByName.has(String(value.id))))
+        throw Refuse.at(s, 'a = b = […]', 'the names would share one list, which the compiled code does not do; build one list per name');
+      if (targets.some((t) => t._type !== 'Name' && t._type !== 'Subscript'))
+        throw Refuse.at(s, 'a = b, c = …', 'chained assignment to a tuple is not compiled');
+      return this.assignTuple(targets, [this.expr(value)], s, true);
+    }
     const target = targets[0]!;
     if (target._type === 'Name' && this.makesArray(value)) return this.assignArray(String(target.id), value, target);
     if (target._type === 'Tuple' || target._type === 'List') {
       // `a, b = b, a + b`: every value first, then every target, as Python does.
       const elts = nodes(target.elts);
+      if (elts.length === 2 && value._type === 'Tuple' && elts.every((e) => e._type === 'Name' && this.arrayByName.has(String(e.id))))
+        return this.swap(elts, nodes(value.elts), s);
+      // `M, N = X.shape`
+      if (value._type === 'Attribute' && String(value.attr) === 'shape' && node(value.value)?._type === 'Name') {
+        const slot = this.arrayByName.has(String(node(value.value)!.id)) ? this.arrayNamed(node(value.value)!) : undefined;
+        const t = slot === undefined ? undefined : this.arrays[slot]!.type;
+        if (slot === undefined || t?.array !== 'ndarray') throw Refuse.at(s, show(value), '.shape is taken only of NumPy arrays');
+        if (t.ndim !== elts.length)
+          throw Refuse.at(s, show(value), `${show(node(value.value))} has ${t.ndim} dimension${t.ndim === 1 ? '' : 's'}, not ${elts.length}`);
+        const dims = elts.map((_, k): Val => ({ e: { kind: 'dim', type: 'int', array: slot, axis: k as 0 | 1 }, np: false, range: FULL_DIM }));
+        return this.assignTuple(elts, dims, s);
+      }
       if (value._type !== 'Tuple' || nodes(value.elts).length !== elts.length)
         throw Refuse.at(s, 'a, b = …', 'tuple assignment is compiled only from a tuple of the same length');
-      const vals = nodes(value.elts).map((v) => this.expr(v));
-      const out: PyStmt[] = [];
-      const temps = vals.map((v) => {
-        const t = this.temp(v.e.type as PyScalar);
-        out.push({ kind: 'set', local: t, value: v.e });
-        return t;
-      });
-      // A NumPy flag read now, before a target changes it.
-      const nps = vals.map((v): Np => {
-        if (typeof v.np === 'boolean') return v.np;
-        const t = this.temp('bool');
-        out.push({ kind: 'set', local: t, value: v.np });
-        return { kind: 'local', type: 'bool', local: t };
-      });
-      elts.forEach((t, i) => {
-        const v = vals[i]!;
-        out.push(...this.storeTo(t, { ...v, e: { kind: 'local', type: v.e.type as PyScalar, local: temps[i]! }, np: nps[i]! }, s));
-      });
-      return out;
+      return this.assignTuple(
+        elts,
+        nodes(value.elts).map((v) => this.expr(v)),
+        s,
+      );
     }
     return this.storeTo(target, this.expr(value), s);
+  }
+
+  /**
+   * Values already evaluated, assigned to targets left to right (each target gets `vals[i]`, or with `one` every
+   * target gets `vals[0]`): through temporaries, so that a target written first cannot change a value read later.
+   */
+  private assignTuple(targets: PyNode[], vals: Val[], s: PyNode, one = false): PyStmt[] {
+    const none = vals.findIndex((v) => v.e.type === 'none');
+    if (none >= 0) throw Refuse.at(s, show(targets[one ? 0 : none]), 'the value is None (a function that returns nothing)');
+    const out: PyStmt[] = [];
+    // A constant or a dimension cannot change while the targets are assigned: used as it is (and what the range facts
+    // know of it is kept); anything else goes through a temporary.
+    const direct = (v: Val) => v.e.kind === 'const' || v.e.kind === 'dim';
+    const temps = vals.map((v) => {
+      if (direct(v)) return -1;
+      const t = this.temp(v.e.type as PyScalar);
+      out.push({ kind: 'set', local: t, value: v.e });
+      return t;
+    });
+    // A NumPy flag read now, before a target changes it.
+    const nps = vals.map((v): Np => {
+      if (typeof v.np === 'boolean') return v.np;
+      const t = this.temp('bool');
+      out.push({ kind: 'set', local: t, value: v.np });
+      return { kind: 'local', type: 'bool', local: t };
+    });
+    targets.forEach((t, j) => {
+      const i = one ? 0 : j;
+      const v = vals[i]!;
+      out.push(...this.storeTo(t, { ...v, e: direct(v) ? v.e : { kind: 'local', type: v.e.type as PyScalar, local: temps[i]! }, np: nps[i]! }, s));
+    });
+    return out;
+  }
+
+  /** `a, b = b, a` of two local arrays of one type: they exchange their values (nothing else refers to either). */
+  private swap(targets: PyNode[], values: PyNode[], s: PyNode): PyStmt[] {
+    const [x, y] = targets.map((t) => String(t.id));
+    if (values.length !== 2 || values[0]!._type !== 'Name' || values[1]!._type !== 'Name' || values[0]!.id !== y || values[1]!.id !== x || x === y)
+      throw Refuse.at(s, 'a, b = …', 'of arrays, only the swap a, b = b, a is compiled (other assignments would make two names share one array)');
+    const [a, b] = targets.map((t) => this.arrayNamed(t)!);
+    const ta = this.arrays[a]!;
+    const tb = this.arrays[b]!;
+    if (!ta.local || !tb.local) throw Refuse.at(s, `${x}, ${y} = ${y}, ${x}`, 'only lists and arrays the function builds can be swapped');
+    if (pyTypeName(ta.type) !== pyTypeName(tb.type))
+      throw Refuse.at(
+        s,
+        `${x}, ${y} = ${y}, ${x}`,
+        `${x} is ${an(pyTypeName(ta.type))} and ${y} ${an(pyTypeName(tb.type))}: swapping them would change their types`,
+      );
+    if (!ta.growable !== !tb.growable) throw new Error(`${x} and ${y} are swapped but only one of them grows`);
+    return [{ kind: 'swap', a: a!, b: b! }];
   }
 
   private storeTo(target: PyNode, v: Val, at: PyNode): PyStmt[] {

@@ -187,6 +187,8 @@ export type PyStmt =
    * dropped: nothing else can refer to them (local arrays are never aliased, only passed down to calls).
    */
   | { kind: 'alloc'; array: number; dims: PyExpr[]; fill: PyExpr }
+  /** `a, b = b, a` of two local arrays of one type: they exchange their values, lengths included. */
+  | { kind: 'swap'; a: number; b: number }
   /** `a.append(value)` on a growable local list: its length grows by one (the backend keeps length and capacity). */
   | { kind: 'append'; array: number; value: PyExpr }
   /** Bails out unconditionally (the wrapper runs the original): where Python would raise or recurse too deep. */

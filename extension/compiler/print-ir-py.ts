@@ -38,6 +38,8 @@ class PyPrinter extends IrPrinter<PyValueType, PyStmt, PyExpr> {
         return this.line(d, `${this.array(s.array)} = alloc[${s.dims.map((x) => this.expr(x)).join(', ')}] of ${this.expr(s.fill)}`);
       case 'append':
         return this.line(d, `${this.array(s.array)}.append(${this.expr(s.value)})`);
+      case 'swap':
+        return this.line(d, `${this.array(s.a)}, ${this.array(s.b)} = ${this.array(s.b)}, ${this.array(s.a)}`);
       case 'bail':
         return this.line(d, `bail ${JSON.stringify(s.reason)}`);
       case 'return':

@@ -206,6 +206,13 @@ export abstract class PyFunctionEmitter {
   /** What `return` of a local array gives back: the array, cut to its length when it grows. */
   protected abstract arrayResult(array: number): string;
 
+  /** Two local arrays exchange their values (and lengths, when they grow): Python's parallel assignment. */
+  protected swap(a: number, b: number, pad: string, out: string[]): void {
+    const [x, y] = [this.array(a), this.array(b)];
+    out.push(`${pad}${x}, ${y} = ${y}, ${x}`);
+    if (this.f.arrays[a]!.growable) out.push(`${pad}${this.length(a)}, ${this.length(b)} = ${this.length(b)}, ${this.length(a)}`);
+  }
+
   /** The variable that holds a growable list's length (its array holds the capacity). */
   protected length(array: number): string {
     return `${this.dialect.names}_pl_n_${this.f.arrays[array]!.name}`;
@@ -285,6 +292,9 @@ export abstract class PyFunctionEmitter {
           break;
         case 'bail':
           out.push(`${pad}${this.bailOut(s.reason)}${end}`);
+          break;
+        case 'swap':
+          this.swap(s.a, s.b, pad, out);
           break;
         default: {
           const never: never = s;
