@@ -141,7 +141,7 @@ function git(cwd: string, args: string[]): Promise<string> {
 
 /** The commits of `A..B` to measure, oldest first: A itself (the baseline) and every commit after it up to B. */
 export async function commitsOf(repo: string, range: string): Promise<string[]> {
-  const m = /^([^.\s]+)\.\.([^.\s]+)$/.exec(range);
+  const m = range.includes('...') ? null : /^([^\s]+?)\.\.([^\s]+)$/.exec(range);
   if (!m) throw new PerfLabError(`--commits takes a range A..B (two commits, branches or tags), not "${range}".`);
   const [, a, b] = m;
   const from = await git(repo, ['rev-parse', '--verify', `${a!}^{commit}`]);
