@@ -386,6 +386,49 @@ export function pairsPath(store: string): string {
   return join(store, 'break-even', 'pairs.json');
 }
 
+/** Where the fixed cost per run that each rewrite added to whole-program runs is kept (bench/whole-program.ts). */
+export function processCostsPath(store: string): string {
+  return join(store, 'break-even', 'process-costs.json');
+}
+
+/** One whole-program run's fixed cost of a rewrite: what it took beyond its calls' saving (a module's load, a JIT). */
+export interface ProcessCost {
+  target: TargetId;
+  /** The runtime it ran on (`Python 3.11.7`, `Node.js v20.20.2`): costs are learned per runtime. */
+  runtime: string;
+  ms: number;
+  at: string;
+}
+
+/** The most observations kept per target and runtime (the oldest go first). */
+const PROCESS_COSTS_KEPT = 20;
+
+export async function loadProcessCosts(store: string): Promise<ProcessCost[]> {
+  const text = await readFile(processCostsPath(store), 'utf8').catch(() => undefined);
+  if (!text) return [];
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v) ? (v as ProcessCost[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Keeps one observation (the store's file is rewritten whole, through a temporary file). */
+export async function learnProcessCost(store: string, cost: ProcessCost): Promise<void> {
+  const all = [...(await loadProcessCosts(store)), cost];
+  const same = (c: ProcessCost) => c.target === cost.target && c.runtime === cost.runtime;
+  const kept = all.filter((c) => !same(c)).concat(all.filter(same).slice(-PROCESS_COSTS_KEPT));
+  await writeJson(processCostsPath(store), kept);
+}
+
+/** The fixed cost per run a target adds on a runtime: the median of what earlier runs observed, never below 0. */
+export function learnedProcessCost(costs: readonly ProcessCost[], target: TargetId, runtime: string): { ms: number; from: number } {
+  const seen = costs.filter((c) => c.target === target && c.runtime === runtime).map((c) => c.ms);
+  if (seen.length === 0) return { ms: 0, from: 0 };
+  return { ms: Math.max(0, median(seen)), from: seen.length };
+}
+
 /** Writes through a temporary file, so a reader never sees half a file. */
 async function writeJson(path: string, value: unknown): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });

@@ -217,21 +217,27 @@ export async function measureWholeProgram(req: WholeProgramRequest): Promise<Who
 
 /**
  * The program-level prediction, and what it leaves unexplained: the function's calls (as many as the recorded run
- * made) at the benchmark's mean time per call, before and after, inside the measured run. What the rewrite costs
- * beyond its calls — loading a module, a JIT's import and compile, calls slowed by how the program makes them — is
- * the measured time after less that prediction: the fixed cost a per-call benchmark cannot see.
+ * made) at the benchmark's mean time per call, before and after, inside the measured run, plus the fixed cost the
+ * rewrite added to earlier runs on this machine (loading a module, a JIT's import and compile: learned by the
+ * break-even model, `bench/break-even.ts learnedProcessCost`). What the measurement shows beyond that prediction is
+ * `unexplainedMs`; what it shows beyond the calls alone is this run's fixed cost, `observedFixedMs`, which is learned.
  */
 export interface WholeProgramStory {
   calls: number;
   /** Milliseconds the calls take in the original, and compiled, by the benchmark's means. */
   functionBeforeMs: number;
   functionAfterMs: number;
-  /** The whole run's median before, and the prediction after: the run less the calls' saving. */
+  /** The fixed cost per run the prediction includes, and the number of earlier runs it was learned from (0: none). */
+  fixedMs: number;
+  fixedFrom: number;
+  /** The whole run's median before, and the prediction after: the run less the calls' saving, plus the fixed cost. */
   beforeMs: number;
   predictedAfterMs: number;
   predictedSpeedup: number;
   /** Measured after less predicted after (may be negative: noise, or calls faster in place than in the benchmark). */
   unexplainedMs: number;
+  /** Measured after less the run with the calls' saving alone: this run's fixed cost. */
+  observedFixedMs: number;
 }
 
 export function explainWholeProgram(
@@ -239,21 +245,27 @@ export function explainWholeProgram(
   calls: number,
   beforeCallMs: number,
   afterCallMs: number,
+  learned: { ms: number; from: number } = { ms: 0, from: 0 },
 ): WholeProgramStory | undefined {
   if (!(calls > 0) || !(beforeCallMs > 0) || !(afterCallMs > 0) || w.before.length === 0 || w.after.length === 0) return undefined;
   const beforeMs = median(w.before);
+  const afterMs = median(w.after);
   const functionBeforeMs = calls * beforeCallMs;
   const functionAfterMs = calls * afterCallMs;
   // The calls cannot take longer than the run they are part of (the benchmark's inputs may differ in cost).
   const saved = Math.min(functionBeforeMs, beforeMs) - Math.min(functionAfterMs, beforeMs);
-  const predictedAfterMs = Math.max(beforeMs - saved, 1e-6);
+  const callsOnly = Math.max(beforeMs - saved, 1e-6);
+  const predictedAfterMs = callsOnly + learned.ms;
   return {
     calls,
     functionBeforeMs,
     functionAfterMs,
+    fixedMs: learned.ms,
+    fixedFrom: learned.from,
     beforeMs,
     predictedAfterMs,
     predictedSpeedup: beforeMs / predictedAfterMs,
-    unexplainedMs: median(w.after) - predictedAfterMs,
+    unexplainedMs: afterMs - predictedAfterMs,
+    observedFixedMs: afterMs - callsOnly,
   };
 }

@@ -292,7 +292,14 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
     // The program-level prediction from the function's calls, beside the measurement.
     const before = bench.variants[0];
     const after = bench.variants.find((v) => v.name === targetEntry(chosen).name);
-    const explained = result.measured && before && after ? explainWholeProgram(result, recording.totalCalls, before.mean, after.mean) : undefined;
+    const costs = await import('../bench/break-even');
+    const learned = costs.learnedProcessCost(await costs.loadProcessCosts(req.store), chosen, runtime.label);
+    const explained = result.measured && before && after ? explainWholeProgram(result, recording.totalCalls, before.mean, after.mean, learned) : undefined;
+    // What this run's rewrite cost beyond its calls is learned for the next prediction (advice: a failure to keep it is not one).
+    if (explained && result.measured && !result.changed)
+      await costs
+        .learnProcessCost(req.store, { target: chosen, runtime: runtime.label, ms: explained.observedFixedMs, at: new Date().toISOString() })
+        .catch(() => {});
     wholeProgram = { ...result, ...(explained ? { explained } : {}), target: chosen };
     emit({ type: 'whole-program', target: chosen, result: wholeProgram });
   }

@@ -90,14 +90,16 @@ export function wholeProgramReport(w: WholeProgramResult, targetName: string): s
 export function wholeProgramStoryText(e: WholeProgramStory): string {
   const calls = e.calls.toLocaleString('en-US');
   const share = Math.min(100, Math.round((100 * e.functionBeforeMs) / e.beforeMs));
+  const fixed =
+    e.fixedFrom > 0 ? ` plus the ${formatDuration(e.fixedMs)} per run it cost in ${e.fixedFrom} earlier run${e.fixedFrom === 1 ? '' : 's'} here` : '';
   const rest =
     Math.abs(e.unexplainedMs) < 0.05 * e.beforeMs
       ? 'as measured'
       : e.unexplainedMs > 0
-        ? `it took ${formatDuration(e.unexplainedMs)} more: what the rewrite costs beyond its calls (loading it, a JIT's start, calls made differently from the benchmark's)`
+        ? `it took ${formatDuration(e.unexplainedMs)} more: what the rewrite costs beyond ${e.fixedFrom > 0 ? 'that' : 'its calls'} (loading it, a JIT's start, calls made differently from the benchmark's)`
         : `it took ${formatDuration(-e.unexplainedMs)} less than that`;
   return (
     `the ${calls} calls take about ${formatDuration(e.functionBeforeMs)} (${share}% of the run) and about ${formatDuration(e.functionAfterMs)} compiled, ` +
-    `so the program should take ${formatDuration(e.predictedAfterMs)} (${formatTimes(e.predictedSpeedup)}); ${rest}`
+    `so the program should take ${formatDuration(e.predictedAfterMs)}${fixed} (${formatTimes(e.predictedSpeedup)}); ${rest}`
   );
 }

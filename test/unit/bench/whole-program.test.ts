@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ApplyPlan } from '../../../extension/apply/apply';
+import { learnedProcessCost, learnProcessCost, loadProcessCosts } from '../../../extension/bench/break-even';
 import { explainWholeProgram, MAX_RUNS, measureWholeProgram, MIN_RUNS, type WholeProgramRequest } from '../../../extension/bench/whole-program';
 
 const root = mkdtempSync(join(tmpdir(), 'perf-lab-whole-program-'));
@@ -114,9 +115,26 @@ describe('whole program before and after', () => {
     assert.equal(e.predictedAfterMs, 350);
     assert.ok(Math.abs(e.predictedSpeedup - 500 / 350) < 1e-12);
     assert.equal(e.unexplainedMs, 50, 'measured 400 ms against 350 predicted: 50 ms the calls do not explain');
+    assert.equal(e.observedFixedMs, 50);
+    // With 40 ms per run learned from earlier runs, the prediction includes it.
+    const learned = explainWholeProgram({ before: [500, 490, 510], after: [400, 410, 390] }, 1000, 0.2, 0.05, { ms: 40, from: 3 })!;
+    assert.equal(learned.predictedAfterMs, 390);
+    assert.equal(learned.unexplainedMs, 10);
+    assert.equal(learned.observedFixedMs, 50, "this run's own fixed cost, to learn from");
     // Calls measured longer than the whole run (other inputs in the benchmark) are capped at the run.
     const capped = explainWholeProgram({ before: [100], after: [100] }, 1000, 1, 0.5)!;
     assert.equal(capped.predictedAfterMs, 100, 'both capped at the run: no saving predicted');
     assert.equal(explainWholeProgram({ before: [1], after: [1] }, 0, 1, 1), undefined);
+  });
+
+  it('learns the fixed cost per run of a target on a runtime from earlier runs (the median), kept in the store', async () => {
+    const store = mkdtempSync(join(root, 'store-'));
+    assert.deepEqual(learnedProcessCost(await loadProcessCosts(store), 'numba', 'Python 3.11.7'), { ms: 0, from: 0 });
+    for (const ms of [900, 1100, 1000, -20]) await learnProcessCost(store, { target: 'numba', runtime: 'Python 3.11.7', ms, at: '' });
+    await learnProcessCost(store, { target: 'wasm', runtime: 'Node.js v20.20.2', ms: 3, at: '' });
+    const costs = await loadProcessCosts(store);
+    assert.deepEqual(learnedProcessCost(costs, 'numba', 'Python 3.11.7'), { ms: 950, from: 4 });
+    assert.deepEqual(learnedProcessCost(costs, 'numba', 'Python 3.12.1'), { ms: 0, from: 0 }, 'per runtime');
+    assert.deepEqual(learnedProcessCost(costs, 'wasm', 'Node.js v20.20.2'), { ms: 3, from: 1 });
   });
 });
