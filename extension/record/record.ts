@@ -1,5 +1,5 @@
 // The record stage: reruns a program for real with one of its functions instrumented, and returns a bounded sample
-// of that function's real calls (arguments, result, arrays after the call).
+// of that function's real calls (arguments, result, arrays after the call), sampled by shape (`sampler.ts`).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +14,7 @@ import { firstLines, programFolder, seconds, startChild } from '../profile/run-c
 import { instrumentSource } from './instrument';
 import { ARGV1_ENV, CONTROL_FD_ENV, LIMITS_ENV, OUT_ENV, SOURCE_ENV, TARGET_ENV } from './preload/control';
 import { decodeCall, type Recording, type RecorderOutput } from './recording';
-import { DEFAULT_LIMITS, type RecordLimits } from './sampler';
+import { DEFAULT_LIMITS, samplingNotes, tooLargeMessage, type RecordLimits } from './sampler';
 
 /** What to run, and which function to record. */
 export interface RecordRequest {
@@ -167,25 +167,23 @@ export async function record(req: RecordRequest, opts: StageOptions = {}): Promi
         `${req.functionName} was never called in this run; ${ended}. Run the program with arguments that reach ${req.functionName} (perfLab.args, or after -- on the command line), or choose a function it calls.${stderr}`,
       );
     }
+    if (output.calls.length === 0) throw new PerfLabError(tooLargeMessage(req.functionName, output.totalCalls, output.shapes, limits));
     const recording: Recording = {
       file,
       functionName: req.functionName,
       sourceHash: hash,
       line: instrumented.line,
       arity: instrumented.arity,
-      calls: output.calls.map(decodeCall),
+      calls: output.calls.map((c) => decodeCall(c, output.blobs)),
       totalCalls: output.totalCalls,
       truncated: output.totalCalls > output.calls.length,
       tooLarge: output.tooLarge,
       limits,
+      shapes: output.shapes,
+      notes: samplingNotes(output.shapes, limits),
       recordedAt: new Date().toISOString(),
       runtimeVersion: runtime.version,
     };
-    if (recording.calls.length === 0) {
-      throw new PerfLabError(
-        `${req.functionName} was called ${output.totalCalls} times, but every call was larger than the ${(limits.maxBytes / 1048576).toFixed(0)} MB recording budget. Run the program on a smaller input to record it.`,
-      );
-    }
     return recording;
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});

@@ -1,8 +1,20 @@
 // A recording: a bounded sample of the real calls of one function (arguments, result, arrays after the call),
 // as the proof and the benchmark replay them, and as it is stored on disk.
 import type { ParamTypeName } from '../compiler/frontend-js';
-import type { RecordLimits } from './sampler';
-import { decodeValue, encodeValue, recordedClass, replayable, sameSnapshot, typedKind, Unrecordable, type EncodedValue } from './value-codec';
+import type { RecordLimits, ShapeSummary } from './sampler';
+import {
+  contentKey,
+  decodeValue,
+  encodeValue,
+  recordedClass,
+  replayable,
+  sameSnapshot,
+  storedOnce,
+  typedKind,
+  Unrecordable,
+  type Blobs,
+  type EncodedValue,
+} from './value-codec';
 
 /** One call as the program made it. Values are deep copies: typed arrays, arrays of numbers, numbers exactly. */
 export interface RecordedCall {
@@ -22,7 +34,7 @@ export interface Recording {
   functionName: string;
   /** Content hash of the file when it was recorded: a recording of a file that changed since is stale. */
   sourceHash: string;
-  /** 1-based line of the function's declaration. */
+  /** 1-based line of the declaration. */
   line: number;
   /** Parameters the function declares (calls may pass more or fewer arguments). */
   arity: number;
@@ -34,6 +46,10 @@ export interface Recording {
   /** Calls drawn for the sample but left out because they did not fit the byte budget. */
   tooLarge: number;
   limits: RecordLimits;
+  /** Each shape of call the program made, with the calls kept of it (absent from recordings stored before shapes). */
+  shapes?: ShapeSummary[];
+  /** What the sampling left out or kept past the budget, in sentences (`samplingNotes`). */
+  notes?: string[];
   /** When it was recorded (ISO 8601). */
   recordedAt: string;
   /** The Node.js version that ran the program. */
@@ -45,58 +61,86 @@ export interface RecorderOutput {
   totalCalls: number;
   tooLarge: number;
   calls: EncodedCall[];
+  /** The large values the calls refer to (`{ ref }`), each once, by content key. */
+  blobs: Record<string, EncodedValue>;
+  shapes: ShapeSummary[];
 }
 
 export interface EncodedCall {
   args: EncodedValue[];
   result: EncodedValue;
   /** `{ same: true }` where the array did not change, null where the argument is not an array. */
-  argsAfter: (EncodedValue | { same: true })[];
+  argsAfter: (EncodedValue | { same: true } | null)[];
   threw?: string;
 }
 
-/** The stored form of a recording (version 1). */
+/**
+ * The stored form of a recording. Version 2 stores each large value once in `blobs` and refers to it from the calls;
+ * version 1 (no blobs) is still read.
+ */
 export interface EncodedRecording extends Omit<Recording, 'calls'> {
-  version: 1;
+  version: 1 | 2;
   calls: EncodedCall[];
+  blobs?: Record<string, EncodedValue>;
 }
 
 function isArrayArg(v: unknown): boolean {
   return Array.isArray(v) || typedKind(v) !== undefined;
 }
 
-/** Encodes one call's snapshots; an array argument that did not change is stored once. */
-export function encodeCall(c: RecordedCall): EncodedCall {
-  const out: EncodedCall = {
-    args: c.args.map(encodeValue),
-    result: encodeValue(c.result),
-    argsAfter: c.argsAfter.map((after, i) =>
-      after === null || !isArrayArg(after) ? null : sameSnapshot(after, c.args[i]) ? { same: true } : encodeValue(after),
-    ),
+/**
+ * Encodes calls with each large value stored once, by content key, in `blobs` (the same grid passed on every call is
+ * one blob). `keys` may give the content keys of values already keyed (by identity), so that they are not hashed again.
+ */
+export function encodeCalls(
+  calls: readonly RecordedCall[],
+  keys: ReadonlyMap<object, string> = new Map(),
+): { calls: EncodedCall[]; blobs: Record<string, EncodedValue> } {
+  const blobs: Record<string, EncodedValue> = {};
+  const known = new Map(keys);
+  const value = (v: unknown): EncodedValue => {
+    if (!storedOnce(v)) return encodeValue(v);
+    const o = v as object;
+    let key = known.get(o);
+    if (key === undefined) known.set(o, (key = contentKey(v)));
+    if (!Object.prototype.hasOwnProperty.call(blobs, key)) blobs[key] = encodeValue(v);
+    return { ref: key };
   };
-  if (c.threw !== undefined) out.threw = c.threw;
-  return out;
+  const out = calls.map((c): EncodedCall => {
+    const e: EncodedCall = {
+      args: c.args.map(value),
+      result: value(c.result),
+      argsAfter: c.argsAfter.map((after, i) =>
+        after === null || !isArrayArg(after) ? null : after === c.args[i] || sameSnapshot(after, c.args[i]) ? { same: true } : value(after),
+      ),
+    };
+    if (c.threw !== undefined) e.threw = c.threw;
+    return e;
+  });
+  return { calls: out, blobs };
 }
 
-export function decodeCall(e: EncodedCall): RecordedCall {
-  const args = e.args.map(decodeValue);
+/** Decodes one call; each reference to a stored value becomes a copy of its own. */
+export function decodeCall(e: EncodedCall, blobs: Blobs = {}): RecordedCall {
+  const args = e.args.map((a) => decodeValue(a, blobs));
   const out: RecordedCall = {
     args,
-    result: decodeValue(e.result),
-    argsAfter: e.argsAfter.map((a, i) => (a === null ? null : typeof a === 'object' && 'same' in a ? decodeValue(e.args[i]!) : decodeValue(a))),
+    result: decodeValue(e.result, blobs),
+    argsAfter: e.argsAfter.map((a, i) => (a === null ? null : typeof a === 'object' && 'same' in a ? decodeValue(e.args[i]!, blobs) : decodeValue(a, blobs))),
   };
   if (e.threw !== undefined) out.threw = e.threw;
   return out;
 }
 
 export function encodeRecording(r: Recording): EncodedRecording {
-  return { version: 1, ...r, calls: r.calls.map(encodeCall) };
+  const { calls, blobs } = encodeCalls(r.calls);
+  return { version: 2, ...r, calls, blobs };
 }
 
 export function decodeRecording(e: EncodedRecording): Recording {
-  if (e.version !== 1) throw new Error(`recording format version ${String(e.version)} is not known`);
-  const { version: _version, calls, ...rest } = e;
-  return { ...rest, calls: calls.map(decodeCall) };
+  if (e.version !== 1 && e.version !== 2) throw new Error(`recording format version ${String(e.version)} is not known`);
+  const { version: _version, calls, blobs, ...rest } = e;
+  return { ...rest, calls: calls.map((c) => decodeCall(c, blobs ?? {})) };
 }
 
 /** Whether every argument of a call can be passed again exactly as recorded (no functions, no host objects). */

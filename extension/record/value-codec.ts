@@ -1,6 +1,8 @@
 // Recorded values as JSON: numbers exactly (NaN, -0, ±Infinity included), typed arrays as their bytes in base64,
-// plain arrays and objects by their contents. Shared by the recorder preload (which encodes) and the stages that
-// read recordings (which decode), so both agree on one format.
+// plain arrays of numbers as their float64 bytes (holes kept), other arrays and objects by their contents. Shared by
+// the recorder preload (which encodes) and the stages that read recordings (which decode), so both agree on one
+// format. A large value is stored once per recording under its content key and referenced from each call.
+import { createHash } from 'node:crypto';
 
 /** Typed-array constructors a recording can hold (plus Node's Buffer, kept as itself). */
 export const TYPED_KINDS = [
@@ -25,9 +27,16 @@ export type EncodedValue =
   | boolean
   | string
   | null
-  | { num: 'NaN' | 'Infinity' | '-Infinity' | '-0' }
+  /** `bits`: a NaN's 64 bits in hex, when they are not those of the usual NaN. */
+  | { num: 'NaN' | 'Infinity' | '-Infinity' | '-0'; bits?: string }
   | { kind: TypedKind; base64: string }
+  /** A plain array whose elements are all numbers (or holes): their float64 bytes in base64, the holes' indices. */
+  | { numbers: string; holes?: number[] }
   | { array: EncodedValue[] }
+  /** A hole of a plain array (an index it does not have), which is not an undefined element. */
+  | { hole: true }
+  /** A value stored once in the recording's `blobs`, under its content key ({@link contentKey}). */
+  | { ref: string }
   | { object: { [key: string]: EncodedValue }; ctor?: string }
   | { undefined: true }
   | { bigint: string }
@@ -90,8 +99,9 @@ export function snapshot(v: unknown, depth = 0): unknown {
   if (kind) return kind === 'Buffer' ? Buffer.from(v as Buffer) : (v as Uint8Array).slice();
   if (depth >= MAX_DEPTH) return new Unrecordable(`a value nested deeper than ${MAX_DEPTH} levels`);
   if (Array.isArray(v)) {
+    // Holes stay holes.
     const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = snapshot(v[i], depth + 1);
+    for (let i = 0; i < v.length; i++) if (i in v) out[i] = snapshot(v[i], depth + 1);
     return out;
   }
   if (!isRecordObject(v)) return new Unrecordable(`a ${Object.getPrototypeOf(v)?.constructor?.name ?? 'object'}`);
@@ -119,12 +129,22 @@ function toBase64(v: ArrayBufferView): string {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 }
 
+const CANONICAL_NAN = nanBits(NaN);
+
+/** A number's 64 bits in hex. */
+function nanBits(v: number): string {
+  return new BigUint64Array(new Float64Array([v]).buffer)[0]!.toString(16);
+}
+
 /** Encodes a snapshot (or any plain value) as JSON-safe data. */
 export function encodeValue(v: unknown): EncodedValue {
   if (v === undefined) return { undefined: true };
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'number') {
-    if (Number.isNaN(v)) return { num: 'NaN' };
+    if (Number.isNaN(v)) {
+      const bits = nanBits(v);
+      return bits === CANONICAL_NAN ? { num: 'NaN' } : { num: 'NaN', bits };
+    }
     if (v === Infinity) return { num: 'Infinity' };
     if (v === -Infinity) return { num: '-Infinity' };
     if (Object.is(v, -0)) return { num: '-0' };
@@ -135,12 +155,30 @@ export function encodeValue(v: unknown): EncodedValue {
   if (typeof v !== 'object') return { other: typeof v };
   const kind = typedKind(v);
   if (kind) return { kind, base64: toBase64(v as ArrayBufferView) };
-  if (Array.isArray(v)) return { array: Array.from(v, encodeValue) };
+  if (Array.isArray(v)) return encodeArray(v);
   if (!isRecordObject(v)) return { other: `a ${Object.getPrototypeOf(v)?.constructor?.name ?? 'object'}` };
   const object: Record<string, EncodedValue> = {};
   for (const k of Object.keys(v)) object[k] = encodeValue((v as Record<string, unknown>)[k]);
   const ctor = (v as { [CTOR]?: string })[CTOR];
   return ctor ? { object, ctor } : { object };
+}
+
+/** A plain array: its numbers' bytes when it holds only numbers (and holes), else its elements one by one. */
+function encodeArray(v: unknown[]): EncodedValue {
+  let numeric = v.length > 0;
+  for (let i = 0; i < v.length && numeric; i++) if (i in v && typeof v[i] !== 'number') numeric = false;
+  if (numeric) {
+    const bits = new Float64Array(v.length);
+    const holes: number[] = [];
+    for (let i = 0; i < v.length; i++) {
+      if (i in v) bits[i] = v[i] as number;
+      else holes.push(i);
+    }
+    return holes.length ? { numbers: toBase64(bits), holes } : { numbers: toBase64(bits) };
+  }
+  const array = new Array<EncodedValue>(v.length);
+  for (let i = 0; i < v.length; i++) array[i] = i in v ? encodeValue(v[i]) : { hole: true };
+  return { array };
 }
 
 const BYTES_PER_ELEMENT: Record<TypedKind, number> = {
@@ -158,10 +196,28 @@ const BYTES_PER_ELEMENT: Record<TypedKind, number> = {
   Buffer: 1,
 };
 
-/** Decodes what {@link encodeValue} wrote; unrecordable values come back as {@link Unrecordable}. */
-export function decodeValue(e: EncodedValue): unknown {
+/** A recording's stored values by content key. */
+export type Blobs = Readonly<Record<string, EncodedValue>>;
+
+/**
+ * Decodes what {@link encodeValue} wrote; unrecordable values come back as {@link Unrecordable}. A reference is
+ * resolved in `blobs`, and each reference decodes to a copy of its own (two arguments of equal contents are two arrays).
+ */
+export function decodeValue(e: EncodedValue, blobs: Blobs = {}): unknown {
   if (e === null || typeof e !== 'object') return e;
-  if ('num' in e) return e.num === 'NaN' ? NaN : e.num === 'Infinity' ? Infinity : e.num === '-Infinity' ? -Infinity : -0;
+  if ('ref' in e) {
+    const stored = Object.prototype.hasOwnProperty.call(blobs, e.ref) ? blobs[e.ref] : undefined;
+    if (stored === undefined || (typeof stored === 'object' && stored !== null && 'ref' in stored))
+      throw new Error(`a recorded value refers to stored contents ${e.ref}, which the recording does not hold`);
+    return decodeValue(stored, blobs);
+  }
+  if ('num' in e) {
+    if (e.num === 'NaN' && e.bits !== undefined) {
+      const cell = new BigUint64Array([BigInt(`0x${e.bits}`)]);
+      return new Float64Array(cell.buffer)[0];
+    }
+    return e.num === 'NaN' ? NaN : e.num === 'Infinity' ? Infinity : e.num === '-Infinity' ? -Infinity : -0;
+  }
   if ('kind' in e) {
     const bytes = Buffer.from(e.base64, 'base64');
     if (e.kind === 'Buffer') return bytes;
@@ -173,10 +229,28 @@ export function decodeValue(e: EncodedValue): unknown {
     new Uint8Array(buffer).set(bytes);
     return new C(buffer);
   }
-  if ('array' in e) return e.array.map(decodeValue);
+  if ('numbers' in e) {
+    const bytes = Buffer.from(e.numbers, 'base64');
+    if (bytes.length % 8 !== 0) throw new Error(`a recorded array of numbers holds ${bytes.length} bytes, not a whole number of float64 values`);
+    const bits = new Float64Array(bytes.length / 8);
+    new Uint8Array(bits.buffer).set(bytes);
+    // Element by element: Array.from would make every NaN the same NaN.
+    const out = new Array<number>(bits.length);
+    const holes = new Set(e.holes ?? []);
+    for (let i = 0; i < bits.length; i++) if (!holes.has(i)) out[i] = bits[i]!;
+    return out;
+  }
+  if ('array' in e) {
+    const out = new Array<unknown>(e.array.length);
+    e.array.forEach((x, i) => {
+      if (!(x !== null && typeof x === 'object' && 'hole' in x)) out[i] = decodeValue(x, blobs);
+    });
+    return out;
+  }
+  if ('hole' in e) return undefined;
   if ('object' in e) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(e.object)) out[k] = decodeValue(e.object[k]!);
+    for (const k of Object.keys(e.object)) out[k] = decodeValue(e.object[k]!, blobs);
     if (e.ctor) Object.defineProperty(out, CTOR, { value: e.ctor, enumerable: false });
     return out;
   }
@@ -208,9 +282,71 @@ export function sameSnapshot(a: unknown, b: unknown): boolean {
     );
   }
   if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (i in a !== i in b || !sameSnapshot(a[i], b[i])) return false;
+    return true;
+  }
   if (a instanceof Unrecordable || b instanceof Unrecordable) return false;
   const keysA = Object.keys(a);
   const keysB = Object.keys(b);
   if (keysA.length !== keysB.length) return false;
   return keysA.every((k) => sameSnapshot((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** Values at least this large (by {@link sizeOf}) are stored once per recording and referenced by content key. */
+export const STORED_ONCE_BYTES = 1024;
+
+/** Whether a snapshot is stored once by content (a large array, typed array or object) rather than in each call. */
+export function storedOnce(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !(v instanceof Unrecordable) && sizeOf(v) >= STORED_ONCE_BYTES;
+}
+
+/**
+ * The content key of a value: equal keys for values that encode the same, bit for bit (a typed array's kind and
+ * bytes; anything else, its exact encoding). A typed array is read where it is, without a copy; other values are
+ * keyed from their snapshot (the class a snapshot remembers is part of it).
+ */
+export function contentKey(v: unknown): string {
+  const h = createHash('sha256');
+  const kind = typedKind(v);
+  if (kind) {
+    const view = v as ArrayBufferView;
+    h.update(`typed:${kind}:`);
+    h.update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  } else {
+    h.update('value:');
+    h.update(JSON.stringify(encodeValue(v)));
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+/** The class of a length: `0`, `1`, or the powers of two it lies between (`512–1023`). */
+export function lengthClass(n: number): string {
+  if (n <= 1) return String(n);
+  const low = 2 ** Math.floor(Math.log2(n));
+  return `${low}–${2 * low - 1}`;
+}
+
+function shapeOfValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  const kind = typedKind(v);
+  if (kind) return `${kind}[${lengthClass((v as Uint8Array).length)}]`;
+  if (Array.isArray(v)) {
+    const first: unknown = v[0];
+    const of =
+      v.length === 0 ? '' : first === null || typeof first !== 'object' ? typeof first : Array.isArray(first) ? 'array' : (typedKind(first) ?? 'object');
+    return `Array${of ? ` of ${of}` : ''}[${lengthClass(v.length)}]`;
+  }
+  const ctor = Object.getPrototypeOf(v)?.constructor?.name as string | undefined;
+  return ctor && ctor !== 'Object' ? ctor : 'object';
+}
+
+/**
+ * The shape of a call, read without copying: each argument's type, with a typed or plain array's length class
+ * (`Float64Array[32768–65535], number`). Calls are sampled so that every shape is represented.
+ */
+export function callShape(args: readonly unknown[]): string {
+  return args.length === 0 ? '()' : args.map(shapeOfValue).join(', ');
 }

@@ -7,10 +7,10 @@ import Module from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { answerStop, takeRunnerSettings, writeOnStop } from '../../profile/preload/runner-link';
 import { RECORD_KEY } from '../instrument';
-import type { EncodedCall, RecorderOutput, RecordedCall } from '../recording';
-import { encodeCall } from '../recording';
+import type { RecorderOutput, RecordedCall } from '../recording';
+import { encodeCalls } from '../recording';
 import { CallSampler, DEFAULT_LIMITS, type RecordLimits } from '../sampler';
-import { sizeOf, snapshot, typedKind } from '../value-codec';
+import { callShape, contentKey, sameSnapshot, sizeOf, snapshot, storedOnce, typedKind } from '../value-codec';
 import { ARGV1_ENV, CONTROL_FD_ENV, LIMITS_ENV, OUT_ENV, SOURCE_ENV, STOP_KEY, TARGET_ENV } from './control';
 
 // Runs in Node's module-hooks thread: hands the instrumented source to the ES module loader for the one file.
@@ -49,16 +49,51 @@ function main(): void {
   const sampler = new CallSampler<RecordedCall>(limits, 0x5eed);
   let depth = 0;
 
+  /**
+   * One value at this moment: a small one copied into the call, a large one by its content key, copied only when the
+   * sample does not hold those contents yet (a typed array is hashed where it is, without a copy).
+   */
+  const take = (v: unknown, added: Map<string, { value: unknown; bytes: number }>, keys: string[]): { value: unknown; own: number } => {
+    const copy = typedKind(v) !== undefined ? undefined : snapshot(v);
+    if (!storedOnce(copy ?? v)) {
+      const small = copy ?? snapshot(v);
+      return { value: small, own: sizeOf(small) };
+    }
+    const key = contentKey(copy ?? v);
+    keys.push(key);
+    const stored = sampler.storedValue(key) ?? added.get(key)?.value;
+    if (stored !== undefined) return { value: stored, own: 0 };
+    const value = copy ?? snapshot(v);
+    added.set(key, { value, bytes: sizeOf(value) });
+    return { value, own: 0 };
+  };
+
   const recorder = function (fn: (...a: unknown[]) => unknown, self: unknown, args: unknown[]): unknown {
     // Calls made while a call is being recorded (recursion) are counted, not copied.
     if (depth > 0) {
-      sampler.total++;
+      sampler.count();
       return fn.apply(self, args);
     }
-    const estimate = 2 * sizeOf(args) + 64;
-    const admission = sampler.admit(estimate);
-    if (!admission.keep) return fn.apply(self, args);
-    const before = args.map((a) => snapshot(a));
+    const shape = callShape(args);
+    const proposal = sampler.propose(shape);
+    if (!proposal) return fn.apply(self, args);
+    // The arguments as they are now, before the call may write them.
+    const added = new Map<string, { value: unknown; bytes: number }>();
+    const keys: string[] = [];
+    let own = 64;
+    const before = args.map((a) => {
+      const t = take(a, added, keys);
+      own += t.own;
+      return t.value;
+    });
+    let reserve = 0;
+    args.forEach((a, i) => {
+      if (isArrayArg(a) && sampler.mayWrite(shape, i)) reserve += sizeOf(a);
+    });
+    let addedBytes = 0;
+    for (const a of added.values()) addedBytes += a.bytes;
+    const held = [...new Set(keys)].filter((k) => !added.has(k));
+    if (!sampler.begin(proposal, { held, bytes: own + addedBytes + reserve })) return fn.apply(self, args);
     let result: unknown;
     let threw: unknown;
     let failed = false;
@@ -71,13 +106,20 @@ function main(): void {
     } finally {
       depth--;
     }
-    const call: RecordedCall = {
-      args: before,
-      result: failed ? undefined : snapshot(result),
-      argsAfter: args.map((a) => (isArrayArg(a) ? snapshot(a) : null)),
-    };
+    const written: number[] = [];
+    const argsAfter = args.map((a, i) => {
+      if (!isArrayArg(a)) return null;
+      const t = take(a, added, keys);
+      if (t.value === before[i] || sameSnapshot(t.value, before[i])) return before[i];
+      own += t.own;
+      written.push(i);
+      return t.value;
+    });
+    const res = failed ? { value: undefined, own: 8 } : take(result, added, keys);
+    own += res.own;
+    const call: RecordedCall = { args: before, result: res.value, argsAfter };
     if (failed) call.threw = errorText(threw);
-    sampler.put(admission.slot, call, sizeOf(call.args) + sizeOf(call.argsAfter) + sizeOf(call.result));
+    sampler.put(proposal, call, own, keys, added, written);
     if (failed) throw threw;
     return result;
   };
@@ -100,8 +142,10 @@ function main(): void {
   }
 
   const stop = writeOnStop(settings.out, (): RecorderOutput => {
-    const calls: EncodedCall[] = sampler.kept.map(encodeCall);
-    return { totalCalls: sampler.total, tooLarge: sampler.tooLarge, calls };
+    const known = new Map<object, string>();
+    for (const [key, value] of sampler.storedValues()) if (value !== null && typeof value === 'object') known.set(value, key);
+    const { calls, blobs } = encodeCalls(sampler.kept, known);
+    return { totalCalls: sampler.total, tooLarge: sampler.tooLarge, calls, blobs, shapes: sampler.shapes() };
   });
   answerStop(STOP_KEY, stop, settings.fd);
 }

@@ -9,10 +9,17 @@ import { loadTypeScript } from '../../../extension/compiler/frontend-js';
 import { PerfLabError } from '../../../extension/errors';
 import { instrumentSource, internalName } from '../../../extension/record/instrument';
 import { record } from '../../../extension/record/record';
-import { decodeRecording, encodeRecording, recordedParams, recordedParamTypes, type Recording } from '../../../extension/record/recording';
-import { CallSampler } from '../../../extension/record/sampler';
+import {
+  decodeRecording,
+  encodeRecording,
+  recordedParams,
+  recordedParamTypes,
+  type EncodedRecording,
+  type Recording,
+} from '../../../extension/record/recording';
+import { CallSampler, samplingNotes } from '../../../extension/record/sampler';
 import { loadRecording, saveRecording } from '../../../extension/record/store';
-import { decodeValue, encodeValue, sameSnapshot, snapshot, Unrecordable } from '../../../extension/record/value-codec';
+import { callShape, contentKey, decodeValue, encodeValue, sameSnapshot, snapshot, Unrecordable } from '../../../extension/record/value-codec';
 
 const root = resolve(__dirname, '..', '..', '..');
 const examples = join(root, 'examples');
@@ -80,6 +87,25 @@ describe('value codec', () => {
     assert.ok(decodeValue(encodeValue(snapshot(() => 1))) instanceof Unrecordable);
   });
 
+  it('keeps holes, NaN payloads and -0 of plain arrays, and keys equal contents alike', () => {
+    const payload = new Float64Array(new BigUint64Array([0x7ff8_0000_dead_beefn]).buffer)[0]!;
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = [1, , -0, payload, undefined];
+    const back = decodeValue(JSON.parse(JSON.stringify(encodeValue(snapshot(sparse))))) as unknown[];
+    assert.equal(back.length, 5);
+    assert.ok(!(1 in back) && 4 in back && back[4] === undefined);
+    assert.ok(Object.is(back[2], -0));
+    assert.equal(new BigUint64Array(new Float64Array([back[3] as number]).buffer)[0], 0x7ff8_0000_dead_beefn);
+    // eslint-disable-next-line no-sparse-arrays
+    const mixed = decodeValue(JSON.parse(JSON.stringify(encodeValue(snapshot(['a', , 2]))))) as unknown[];
+    assert.ok(!(1 in mixed) && mixed[0] === 'a' && mixed[2] === 2);
+    assert.equal(contentKey(new Float64Array([1, 2])), contentKey(new Float64Array([1, 2]).slice()));
+    assert.notEqual(contentKey(new Float64Array([0])), contentKey(new Float64Array([-0])));
+    assert.notEqual(contentKey(new Float64Array([1])), contentKey(new Float32Array([1, 0])));
+    assert.notEqual(contentKey(snapshot([1, 2])), contentKey(snapshot([1, 2, undefined])));
+    assert.equal(callShape([new Float64Array(1000), 3, [1.5, 2]]), 'Float64Array[512–1023], number, Array of number[2–3]');
+  });
+
   it('snapshots are deep copies, compared bit for bit', () => {
     const a = new Float64Array([1, 2]);
     const s = snapshot(a) as Float64Array;
@@ -92,12 +118,21 @@ describe('value codec', () => {
 });
 
 describe('CallSampler', () => {
+  /** Offers one call of `shape` whose values are `bytes` bytes of its own plus stored values by key; whether it was kept. */
+  function offer(s: CallSampler<number>, shape: string, value: number, bytes: number, stored: Record<string, number> = {}): boolean {
+    const p = s.propose(shape);
+    if (!p) return false;
+    const keys = Object.keys(stored);
+    const held = keys.filter((k) => s.storedValue(k) !== undefined);
+    const added = new Map(keys.filter((k) => !held.includes(k)).map((k) => [k, { value: k, bytes: stored[k]! }]));
+    const addedBytes = [...added.values()].reduce((n, a) => n + a.bytes, 0);
+    if (!s.begin(p, { held, bytes: bytes + addedBytes })) return false;
+    return s.put(p, value, bytes, keys, added, []);
+  }
+
   it('keeps the first calls, then a reservoir, never more than maxCalls', () => {
     const s = new CallSampler<number>({ maxCalls: 10, maxBytes: 1e9, firstCalls: 4 }, 7);
-    for (let i = 0; i < 10_000; i++) {
-      const a = s.admit(8);
-      if (a.keep) s.put(a.slot, i, 8);
-    }
+    for (let i = 0; i < 10_000; i++) offer(s, 'number', i, 8);
     assert.equal(s.kept.length, 10);
     assert.deepEqual(s.kept.slice(0, 4), [0, 1, 2, 3]);
     assert.equal(s.total, 10_000);
@@ -108,13 +143,57 @@ describe('CallSampler', () => {
 
   it('stays within the byte budget and counts what it left out', () => {
     const s = new CallSampler<number>({ maxCalls: 64, maxBytes: 100, firstCalls: 8 });
-    for (let i = 0; i < 20; i++) {
-      const a = s.admit(30);
-      if (a.keep) s.put(a.slot, i, 30);
-    }
+    for (let i = 0; i < 20; i++) offer(s, 'number', i, 30);
     assert.equal(s.kept.length, 3);
     assert.ok(s.bytes <= 100);
     assert.equal(s.tooLarge, 17);
+  });
+
+  it('counts a stored value once, however many calls refer to it', () => {
+    const s = new CallSampler<number>({ maxCalls: 64, maxBytes: 1000, firstCalls: 8 });
+    for (let i = 0; i < 200; i++) offer(s, 'Float64Array[512–1023]', i, 10, { grid: 600 });
+    assert.equal(s.kept.length, 40);
+    assert.equal(s.bytes, 600 + 40 * 10);
+    // A call with new contents of the same size does not fit any more.
+    assert.equal(offer(s, 'Float64Array[512–1023]', 999, 10, { other: 600 }), false);
+  });
+
+  it('keeps every shape: a rare shape takes calls from the common one', () => {
+    const s = new CallSampler<number>({ maxCalls: 12, maxBytes: 1e9, firstCalls: 2 }, 3);
+    for (let i = 0; i < 3000; i++) {
+      const shape = i % 1000 === 500 ? 'Float64Array[65536–131071]' : i % 100 === 7 ? 'Float64Array[512–1023]' : 'Float64Array[8–15]';
+      offer(s, shape, i, 8);
+    }
+    const kept = new Map(s.shapes().map((x) => [x.shape, x.kept]));
+    assert.equal(kept.get('Float64Array[65536–131071]'), 3);
+    assert.ok(kept.get('Float64Array[512–1023]')! >= 3);
+    assert.ok(kept.get('Float64Array[8–15]')! >= 3);
+    assert.equal(s.kept.length, 12);
+  });
+
+  it('keeps the one call of a shape larger than the budget, up to the hard limit, and says why the rest were not kept', () => {
+    const s = new CallSampler<number>({ maxCalls: 64, maxBytes: 100, firstCalls: 8, hardMaxBytes: 1000 });
+    for (let i = 0; i < 5; i++) offer(s, 'small', i, 10);
+    assert.ok(offer(s, 'big', 5, 10, { huge: 500 }));
+    // The same contents again cost only the call's own bytes; new contents of that size do not fit.
+    assert.ok(offer(s, 'big', 6, 10, { huge: 500 }));
+    assert.equal(offer(s, 'big', 7, 10, { other: 500 }), false);
+    assert.equal(offer(s, 'huger', 8, 10, { enormous: 2000 }), false);
+    const shapes = s.shapes();
+    assert.deepEqual(
+      shapes.map((x) => [x.shape, x.kept, x.oversizedBytes, x.refused]),
+      [
+        ['small', 5, undefined, undefined],
+        ['big', 2, 510, undefined],
+        ['huger', 0, undefined, 1],
+      ],
+    );
+    assert.ok(s.kept.includes(5) && s.kept.includes(6));
+    const notes = samplingNotes(shapes, { maxCalls: 64, maxBytes: 100, firstCalls: 8, hardMaxBytes: 1000 });
+    assert.ok(
+      notes.some((n) => /The call of shape \(big\) holds 510 bytes, more than the 100 bytes recording budget: it is kept anyway, past the budget/.test(n)),
+    );
+    assert.ok(notes.some((n) => /No call of shape \(huger\) was recorded: .*perfLab\.args/.test(n)));
   });
 });
 
@@ -254,6 +333,28 @@ describe('recording store', () => {
     assert.equal(await loadRecording(store, file, 'mix'), undefined);
     writeFileSync(file, readFileSync(file, 'utf8') + '\n// changed\n');
     assert.equal(await loadRecording(store, file, 'checksum'), undefined);
+  });
+
+  it('still reads a recording stored before contents were stored once (format version 1)', () => {
+    const v1 = {
+      version: 1,
+      file: '/x.js',
+      functionName: 'f',
+      sourceHash: 'h',
+      line: 1,
+      arity: 1,
+      calls: [{ args: [{ array: [1, { num: '-0' }] }], result: 3, argsAfter: [{ same: true }] }],
+      totalCalls: 1,
+      truncated: false,
+      tooLarge: 0,
+      limits: { maxCalls: 64, maxBytes: 16777216, firstCalls: 16 },
+      recordedAt: 'then',
+      runtimeVersion: 'v20',
+    };
+    const back = decodeRecording(JSON.parse(JSON.stringify(v1)) as EncodedRecording);
+    assert.ok(Object.is((back.calls[0]!.args[0] as number[])[1], -0));
+    assert.deepEqual(back.calls[0]!.argsAfter[0], [1, -0]);
+    assert.equal(back.shapes, undefined);
   });
 
   it('encodes to JSON and back without losing a bit', () => {
