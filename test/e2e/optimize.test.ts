@@ -93,7 +93,7 @@ describe('optimize a function from the editor', () => {
 
     await lab.step('undo', async () => {
       const editor = lab.editor('blur.js');
-      await lab.undoEdit(editor, 'blur.js');
+      await lab.undoEdit(editor, 'blur.js', () => readFileSync(file, 'utf8') === original);
       const deadline = Date.now() + 20_000;
       while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await page.waitForTimeout(200);
       assert.equal(readFileSync(file, 'utf8'), original, 'Undo restores the source exactly');

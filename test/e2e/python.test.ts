@@ -193,7 +193,7 @@ describe('profile a Python file from the editor', () => {
     });
     await lab.step('undo', async () => {
       const editor = lab.editor(OPTIMIZED);
-      await lab.undoEdit(editor, OPTIMIZED);
+      await lab.undoEdit(editor, OPTIMIZED, () => readFileSync(file, 'utf8') === original);
       const deadline = Date.now() + 20_000;
       while (readFileSync(file, 'utf8') !== original && Date.now() < deadline) await lab.page.waitForTimeout(200);
       // The editor may still be writing the file (the undone edit, then the save): run the script only once its

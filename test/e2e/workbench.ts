@@ -289,33 +289,31 @@ export class Session {
   }
 
   /**
-   * Undoes the last edit of a file's editor (Ctrl+Z), in every file it changed when the workbench asks (an edit that
-   * also created files), and saves it; returns when the file's tab is no longer dirty. Each wait is for what the
-   * workbench shows next, the dialog or the changed editor, whichever comes first.
+   * Undoes the last edit of a file's editor (Ctrl+Z) and returns once `restored()` holds and the file's tab is saved.
+   * What follows the key press differs: a dialog asking to undo in every file the edit touched (one that also created
+   * files), an editor changed and not yet saved, or a file already back as it was on disk; each is answered as it
+   * shows up (the dialog confirmed, the editor saved).
    */
-  async undoEdit(editor: Locator, name: string, timeoutMs = 30_000): Promise<void> {
+  async undoEdit(editor: Locator, name: string, restored: () => boolean, timeoutMs = 30_000): Promise<void> {
     await this.focusEditor(editor);
     await this.page.keyboard.press('Control+Z');
     const all = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|Undo/ }).first();
     const dirty = this.page.locator(`.tabs-container .tab.dirty[data-resource-name="${name}"]`).first();
-    const asked = await Promise.race([
-      all.waitFor({ timeout: timeoutMs }).then(
-        () => true,
-        () => undefined,
-      ),
-      dirty.waitFor({ timeout: timeoutMs }).then(
-        () => false,
-        () => undefined,
-      ),
-    ]);
-    if (asked === undefined) throw new Error(`Ctrl+Z in ${name} neither asked about the other files nor changed the editor within ${timeoutMs / 1000} s`);
-    if (asked) {
-      await this.screenshot('undo-dialog');
-      await all.click();
-      await dirty.waitFor({ timeout: timeoutMs });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await all.isVisible()) {
+        await this.screenshot('undo-dialog');
+        await all.click();
+      } else if (await dirty.isVisible()) {
+        await this.page.keyboard.press('Control+S');
+        await dirty.waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+      } else if (restored()) {
+        return;
+      } else {
+        if (Date.now() > deadline) throw new Error(`Ctrl+Z in ${name} did not bring the file back within ${timeoutMs / 1000} s`);
+        await this.page.waitForTimeout(100);
+      }
     }
-    await this.page.keyboard.press('Control+S');
-    await dirty.waitFor({ state: 'detached', timeout: timeoutMs });
   }
 
   /**
