@@ -4,6 +4,7 @@
 import type * as TS from 'typescript';
 import { ARRAY_KINDS, GLOBAL_CONSTANTS, type ArrayKind } from '../abi';
 import { firstUnassignedRead } from './definite-assignment';
+import { boundFunction, closureScope, declarationIn, findJsFunction, ownName, qualifiedName, type Capture, type JsFunctionNode } from './js-functions';
 import { declarationKeyword, moduleConstants, type ModuleConstant } from './module-constants';
 import { analyseModuleScope, type ModuleScope } from './module-scope';
 import { firstSyntaxError } from './parse-check';
@@ -62,6 +63,11 @@ export interface Kernel {
   /** Functions of the same file it calls (compiled with it). */
   callees: string[];
   /**
+   * A nested function's hidden parameters, after its own: the enclosing functions' variables it reads
+   * (js-functions.ts closureScope), passed by the rewritten function from where it is.
+   */
+  captures?: string[];
+  /**
    * Top-level bindings it reads (functions, and numbers it holds as literals: IrModule.constants), which hold nothing
    * until their declarations run; Apply's `ready` function returns them in this order.
    */
@@ -85,24 +91,33 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
   if (syntaxError) return { ok: false, refusal: { construct: functionName, line: 1, column: 1, reason: `the file does not parse (${syntaxError})` } };
   try {
     const file = new FileLowering(ts, sf);
-    const fn = file.functions.get(functionName);
-    if (!fn) {
-      return {
-        ok: false,
-        refusal: {
-          construct: functionName,
-          line: 1,
-          column: 1,
-          reason: `no function named '${functionName}' at the top level of ${fileName} (function declarations and const arrow functions are looked up)`,
-        },
-      };
+    const top = file.functions.get(functionName);
+    const found = top ? undefined : findJsFunction(ts, sf, functionName);
+    if (found && (!found.ok || found.fn.topLevel)) {
+      const reason = found.ok
+        ? `no function named '${functionName}' at the top level of ${fileName} (function declarations and const arrow functions are looked up)`
+        : found.reason;
+      return { ok: false, refusal: { construct: functionName, line: 1, column: 1, reason } };
     }
     file.checkEval();
-    file.useBinding(functionName, fn);
-    const types = entryParamTypes(ts, file, fn, options.params);
-    const entry = file.lower(functionName, types, true);
+    let fn: FunctionNode;
+    let captures: Capture[] = [];
+    if (top) {
+      fn = top;
+      file.useBinding(functionName, fn);
+    } else {
+      // A method, or a function nested in another: its closure is compiled with it (hidden parameters, siblings).
+      fn = found!.ok ? found!.fn.node : top!;
+      const closure = closureScope(ts, sf, file.moduleScope, fn);
+      if ('reason' in closure) throw file.refuse(closure.node, closure.reason);
+      captures = closure.captures;
+      file.enterClosure(fn, captures, closure.siblings);
+    }
+    const types = entryParamTypes(ts, file, fn, options.params, captures);
+    const entry = file.lower(top ? functionName : fn, types, true);
     const functions = file.reachable(entry.name);
     markWritten(functions);
+    markRecursive(functions);
     const constReads = [...file.constReads].filter((c) => c !== functionName).sort();
     const constants = constReads.flatMap((name, index) => (file.constants.has(name) ? [{ name, index, value: file.constants.get(name)!.value }] : []));
     const kernel: Kernel = {
@@ -110,8 +125,9 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
       fileName,
       line: sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1,
       ir: { entry: entry.name, functions, globals: [...file.globals].sort(), ...(constants.length ? { constants } : {}) },
-      callees: [...new Set(functions.filter((f) => f !== entry).map((f) => f.name.replace(/\$\d+$/, '')))],
+      callees: [...new Set(functions.filter((f) => f !== entry && file.isTopLevel(f.name)).map((f) => f.name.replace(/\$\d+$/, '')))],
       constReads,
+      ...(captures.length ? { captures: captures.map((c) => c.name) } : {}),
     };
     return { ok: true, kernel };
   } catch (e) {
@@ -125,22 +141,42 @@ function scriptKind(ts: Ts, fileName: string): TS.ScriptKind {
   return fileName.endsWith('x') ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
 }
 
-type FunctionNode = TS.FunctionDeclaration | TS.FunctionExpression | TS.ArrowFunction;
+type FunctionNode = JsFunctionNode;
 
-/** Entry parameter types: recorded/explicit types first, then the annotation or JSDoc type. */
-function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: FrontendOptions['params']): ValueType[] {
-  if (given && given.length !== fn.parameters.length) {
-    throw file.refuse(fn, `${given.length} parameter types were given for ${fn.parameters.length} parameters`);
+/** What a call needs of the function it calls: its name, result and parameter types (of a function being lowered: as assumed so far). */
+interface Signature {
+  name: string;
+  result: ResultType;
+  params: { type: ValueType }[];
+}
+
+/**
+ * Entry parameter types: recorded/explicit types first, then the annotation or JSDoc type; then the types of the
+ * captured variables (hidden parameters), which only the recorded calls give.
+ */
+function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: FrontendOptions['params'], captures: Capture[] = []): ValueType[] {
+  const count = fn.parameters.length + captures.length;
+  if (given && given.length !== count) {
+    const hidden = captures.length ? ` and ${captures.length} variables of the enclosing functions` : '';
+    throw file.refuse(fn, `${given.length} parameter types were given for ${fn.parameters.length} parameters${hidden}`);
   }
-  return fn.parameters.map((p, i) => {
+  const declared = fn.parameters.map((p, i) => {
     const recorded = given?.[i];
     const name = typeof recorded === 'string' ? recorded : annotatedType(ts, p);
     if (!name) {
       if (typeof recorded === 'object') throw file.refuse(p, `${p.name.getText()} was called with ${recorded.passed}: ${recorded.why}`);
       throw file.refuse(p, 'the parameter has no type: annotate it (number, boolean, Float64Array, number[], …) or record the arguments by profiling');
     }
-    return valueTypeOf(name, speculateInt32(ts, fn, p));
+    return valueTypeOf(name, ts.isIdentifier(p.name) && speculateInt32(ts, fn, p.name.text));
   });
+  const hidden = captures.map((c, k) => {
+    const recorded = given?.[fn.parameters.length + k];
+    const where = `${c.name} (line ${file.lineOf(c.declaration)}), a variable of the enclosing function that it reads,`;
+    if (typeof recorded === 'object') throw file.refuse(fn, `${where} held ${recorded.passed} when it was called: ${recorded.why}`);
+    if (!recorded) throw file.refuse(fn, `${where} has no type: record the calls by profiling, so that its values are seen`);
+    return valueTypeOf(recorded, speculateInt32(ts, fn, c.name));
+  });
+  return [...declared, ...hidden];
 }
 
 function valueTypeOf(name: ParamTypeName, speculate: boolean): ValueType {
@@ -175,9 +211,7 @@ function annotatedType(ts: Ts, p: TS.ParameterDeclaration): ParamTypeName | unde
  * Int32 speculation for a `number` parameter that is never reassigned and bounds a loop counter or
  * takes part in an array index: the common shape of sizes and counts. The loader checks it per call.
  */
-function speculateInt32(ts: Ts, fn: FunctionNode, p: TS.ParameterDeclaration): boolean {
-  if (!ts.isIdentifier(p.name)) return false;
-  const name = p.name.text;
+function speculateInt32(ts: Ts, fn: FunctionNode, name: string): boolean {
   let assigned = false;
   let intUse = false;
   const visit = (n: TS.Node, inIndex: boolean): void => {
@@ -275,10 +309,14 @@ function unwrap(ts: Ts, e: TS.Expression): TS.Expression {
   }
 }
 
-/** Sets `written` on every array a function stores to, directly or through the functions it calls. */
+/**
+ * Sets `written` on every array a function stores to, directly or through the functions it calls (again until
+ * nothing changes: a recursive callee's flags may be set after its caller read them).
+ */
 function markWritten(functions: IrFunction[]): void {
   const byName = new Map(functions.map((f) => [f.name, f]));
-  const done = new Set<IrFunction>();
+  const count = () => functions.reduce((n, f) => n + f.arrays.filter((a) => a.written).length, 0);
+  let done = new Set<IrFunction>();
   const visit = (f: IrFunction): void => {
     if (done.has(f)) return;
     done.add(f);
@@ -341,7 +379,11 @@ function markWritten(functions: IrFunction[]): void {
     };
     f.body.forEach(walkS);
   };
-  functions.forEach(visit);
+  for (let before = -1; before !== count();) {
+    before = count();
+    done = new Set<IrFunction>();
+    functions.forEach(visit);
+  }
 }
 
 const HOST_ARITY: Partial<Record<HostMath, number>> = { pow: 2, atan2: 2 };
@@ -355,10 +397,19 @@ class FileLowering {
   readonly globals = new Set<string>();
   /** Top-level consts the lowered functions read (Kernel.constReads). */
   readonly constReads = new Set<string>();
-  private readonly moduleScope: ModuleScope;
+  readonly moduleScope: ModuleScope;
   private lowered = new Map<string, IrFunction>();
-  private inProgress = new Set<string>();
+  /** The functions being lowered (their current round), which a recursive call reads the signature of. */
+  private inProgress = new Map<string, FunctionLowering | undefined>();
+  /** Calls that read the signature of a function still being lowered, so far (callees lowered then may change). */
+  pendingReads = 0;
   private names = new Map<string, number>();
+  private irNames = new Map<string, string>();
+  /** The IR names of functions declared at the top level (the others are a closure's: Kernel.callees lists these). */
+  private topLevelNames = new Set<string>();
+  /** A nested entry's closure: the hidden parameters and the enclosing functions' functions compiled with it. */
+  private closure: { captures: Capture[]; members: Set<TS.Node> } | undefined;
+  private nestedNames = new Map<TS.Node, string>();
 
   constructor(
     readonly ts: Ts,
@@ -459,20 +510,61 @@ class FileLowering {
     return new RefusalError({ construct, line: pos.line + 1, column: pos.character + 1, reason });
   }
 
-  /** Lowers `name` for the given parameter types (each distinct signature is its own function). */
-  lower(name: string, types: ValueType[], entry: boolean, site?: TS.Node): IrFunction {
+  /** A nested function (or a method) as the entry, with its closure (js-functions.ts closureScope). */
+  enterClosure(entry: FunctionNode, captures: Capture[], siblings: FunctionNode[]): void {
+    this.closure = { captures, members: new Set<TS.Node>([entry, ...siblings]) };
+    for (const f of [entry, ...siblings]) {
+      const v8 = ownName(this.ts, f) ?? 'anonymous';
+      let name = qualifiedName(this.ts, f, v8);
+      if ([...this.nestedNames.values()].includes(name) || this.functions.has(name)) name = `${name}@${this.lineOf(f)}`;
+      this.nestedNames.set(f, name);
+    }
+  }
+
+  /** The hidden parameters of a function of the entry's closure; none for a top-level function. */
+  capturesOf(node: TS.Node): Capture[] {
+    return this.closure?.members.has(node) ? this.closure.captures : [];
+  }
+
+  /** A function of the entry's closure that `callee` names where it is called, if any. */
+  closureFunction(callee: TS.Identifier): FunctionNode | undefined {
+    if (!this.closure) return undefined;
+    const owner = this.moduleScope.scopeDeclaring(callee.parent, callee.text);
+    const decl = owner && declarationIn(this.ts, owner, callee.text);
+    const fn = decl && boundFunction(this.ts, decl);
+    return fn && this.closure.members.has(fn) ? fn : undefined;
+  }
+
+  isTopLevel(irName: string): boolean {
+    return this.topLevelNames.has(irName);
+  }
+
+  /**
+   * Lowers a function for the given parameter types (each distinct signature is its own function): a top-level
+   * function by name, or a function of the entry's closure by node. A call of a function being lowered (recursion)
+   * gets its signature as the current round assumes it (lowerFunction repeats until the assumptions hold).
+   */
+  lower(ref: string | FunctionNode, types: ValueType[], entry: boolean): Signature {
+    const node = typeof ref === 'string' ? this.functions.get(ref)! : ref;
+    const name = typeof ref === 'string' ? ref : this.nestedNames.get(ref)!;
     const key = `${name}(${types.map((t) => (isArrayType(t) ? t.array : t)).join(',')})`;
     const done = this.lowered.get(key);
     if (done) return done;
-    const node = this.functions.get(name)!;
-    if (this.inProgress.has(key) || [...this.inProgress].some((k) => k.startsWith(`${name}(`))) {
-      throw this.refuse(site ?? node, 'recursive calls are not compiled');
+    if (this.inProgress.has(key)) {
+      const current = this.inProgress.get(key);
+      this.pendingReads++;
+      return current!.signature();
     }
-    this.inProgress.add(key);
-    const n = this.names.get(name) ?? 0;
-    this.names.set(name, n + 1);
-    const irName = entry || n === 0 ? name : `${name}$${n}`;
-    const fn = lowerFunction(this, node, irName, types);
+    let irName = this.irNames.get(key);
+    if (irName === undefined) {
+      const n = this.names.get(name) ?? 0;
+      this.names.set(name, n + 1);
+      irName = entry || n === 0 ? name : `${name}$${n}`;
+      this.irNames.set(key, irName);
+    }
+    if (typeof ref === 'string') this.topLevelNames.add(irName);
+    this.inProgress.set(key, undefined);
+    const fn = lowerFunction(this, node, irName, types, this.capturesOf(node), (fl) => this.inProgress.set(key, fl), this.lowered);
     this.inProgress.delete(key);
     this.lowered.set(key, fn);
     return fn;
@@ -545,22 +637,97 @@ function forEachCall(body: Stmt[], fn: (name: string) => void): void {
   body.forEach(s);
 }
 
-/** Lowers a function, repeating until every variable's type is stable (types only widen: i32/u32 → f64). */
-function lowerFunction(file: FileLowering, node: FunctionNode, name: string, types: ValueType[]): IrFunction {
+/**
+ * Lowers a function, repeating until every variable's type is stable (types only widen: i32/u32 → f64), and its
+ * result type too when it calls itself. Functions lowered in a round that read the signature of a function still
+ * being lowered are lowered again in the next round, from that round's assumptions.
+ */
+function lowerFunction(
+  file: FileLowering,
+  node: FunctionNode,
+  name: string,
+  types: ValueType[],
+  hidden: Capture[],
+  current: (fl: FunctionLowering) => void,
+  lowered: Map<string, IrFunction>,
+): IrFunction {
   let assumed: (ScalarType | undefined)[] = [];
   let assumedResult: ResultType | undefined;
   for (let round = 0; ; round++) {
-    const fl = new FunctionLowering(file, node, name, types, assumed, assumedResult);
+    const before = new Set(lowered.keys());
+    const reads = file.pendingReads;
+    const fl = new FunctionLowering(file, node, name, types, assumed, assumedResult, hidden);
+    current(fl);
     const fn = fl.run();
     const stable = fl.collected.every((t, i) => t === assumed[i]) && fn.result === assumedResult;
     if (stable) return fn;
     if (round > 8) throw file.refuse(node, 'the types of its variables do not settle');
+    if (file.pendingReads !== reads) for (const k of lowered.keys()) if (!before.has(k)) lowered.delete(k);
     assumed = fl.collected;
     assumedResult = fn.result;
   }
 }
 
-type Binding = { kind: 'local'; local: number } | { kind: 'array'; array: number };
+/**
+ * The result a recursive call assumes before the first round of its function has ended: void without a
+ * `return value`, a boolean when some return gives one, else int32 (the next rounds widen it as needed).
+ */
+function guessResult(ts: Ts, node: FunctionNode): ResultType {
+  const K = ts.SyntaxKind;
+  const looksBoolean = (x: TS.Expression): boolean => {
+    const e = unwrap(ts, x);
+    if (e.kind === K.TrueKeyword || e.kind === K.FalseKeyword) return true;
+    if (ts.isPrefixUnaryExpression(e)) return e.operator === K.ExclamationToken;
+    if (ts.isConditionalExpression(e)) return looksBoolean(e.whenTrue) || looksBoolean(e.whenFalse);
+    if (!ts.isBinaryExpression(e)) return false;
+    const op = e.operatorToken.kind;
+    return (
+      isRelational(ts, op) ||
+      op === K.EqualsEqualsEqualsToken ||
+      op === K.ExclamationEqualsEqualsToken ||
+      op === K.EqualsEqualsToken ||
+      op === K.ExclamationEqualsToken ||
+      op === K.AmpersandAmpersandToken ||
+      op === K.BarBarToken
+    );
+  };
+  if (node.body && !ts.isBlock(node.body)) return looksBoolean(node.body) ? 'bool' : 'i32';
+  let valued = false;
+  let bool = false;
+  const visit = (n: TS.Node): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n) && n.expression) {
+      valued = true;
+      if (looksBoolean(n.expression)) bool = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (node.body) ts.forEachChild(node.body, visit);
+  return !valued ? 'void' : bool ? 'bool' : 'i32';
+}
+
+/** Sets `recursive` on each function that can call itself, directly or through others. */
+function markRecursive(functions: IrFunction[]): void {
+  const calls = new Map(functions.map((f) => [f.name, new Set<string>()]));
+  for (const f of functions) forEachCall(f.body, (c) => calls.get(f.name)!.add(c));
+  for (const f of functions) {
+    const seen = new Set<string>();
+    const stack = [...calls.get(f.name)!];
+    while (stack.length) {
+      const g = stack.pop()!;
+      if (g === f.name) {
+        f.recursive = true;
+        break;
+      }
+      if (seen.has(g)) continue;
+      seen.add(g);
+      stack.push(...(calls.get(g) ?? []));
+    }
+  }
+}
+
+/** A name in scope; `capture`: an enclosing function's variable, a hidden parameter (its declaration). */
+type Binding = { kind: 'local'; local: number; capture?: Capture } | { kind: 'array'; array: number; capture?: Capture };
 
 interface LoopContext {
   label: number;
@@ -595,8 +762,21 @@ class FunctionLowering {
     private types: ValueType[],
     private assumed: (ScalarType | undefined)[],
     private assumedResult: ResultType | undefined,
+    private hidden: Capture[] = [],
   ) {
     this.ts = file.ts;
+  }
+
+  /** The hidden parameters as a call to another function of the closure passes them on. */
+  private hiddenArgs: CallArg[] = [];
+
+  /**
+   * The signature a recursive call sees while this function is being lowered: the parameters' types of this round,
+   * and the result it assumed (the first round: the results seen so far, else a guess from its return statements).
+   */
+  signature(): Signature {
+    const result = this.assumedResult ?? this.result ?? guessResult(this.ts, this.node);
+    return { name: this.name, result, params: this.params.map((p) => ({ type: isArrayType(p.type) ? p.type : this.localType(p.slot) })) };
   }
 
   private refuse(node: TS.Node, reason: string): RefusalError {
@@ -608,6 +788,8 @@ class FunctionLowering {
     const node = this.node;
     if (node.asteriskToken) throw this.refuse(node, 'generator functions are not compiled');
     if (node.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) throw this.refuse(node, 'async functions are not compiled');
+    const hiddenScope = new Map<string, Binding>();
+    this.scopes.push(hiddenScope);
     this.scopes.push(new Map());
     node.parameters.forEach((p, i) => {
       if (!ts.isIdentifier(p.name)) throw this.refuse(p, 'destructured parameters are not compiled');
@@ -622,6 +804,25 @@ class FunctionLowering {
       } else {
         const local = this.declare(p.name.text, t);
         this.params.push({ name: p.name.text, type: t, slot: local });
+      }
+    });
+    // The enclosing functions' variables it reads, after its own parameters: a scope of their own, which its
+    // parameters and locals hide.
+    this.hidden.forEach((c, k) => {
+      const t = this.types[node.parameters.length + k]!;
+      if (isArrayType(t)) {
+        const array = this.arrays.length;
+        this.arrays.push({ name: c.name, kind: t.array, written: false });
+        this.params.push({ name: c.name, type: t, slot: array });
+        hiddenScope.set(c.name, { kind: 'array', array, capture: c });
+        this.hiddenArgs.push({ kind: 'array', array });
+      } else {
+        const local = this.locals.length;
+        this.locals.push({ name: c.name, type: t });
+        this.collected[local] = t;
+        this.params.push({ name: c.name, type: t, slot: local });
+        hiddenScope.set(c.name, { kind: 'local', local, capture: c });
+        this.hiddenArgs.push(this.read(local));
       }
     });
     let body: Stmt[];
@@ -1028,6 +1229,7 @@ class FunctionLowering {
     if (ts.isIdentifier(target)) {
       const b = this.lookup(target.text);
       if (!b) throw this.refuse(target, this.file.moduleBindingRefusal(target.text) ?? `'${target.text}' is not a local variable or parameter of the function`);
+      if (b.capture) throw this.refuse(target, this.capturedWrite(b.capture));
       if (b.kind === 'array') throw this.refuse(target, 'assigning to an array parameter is not compiled');
       this.checkNotConst(target, b.local);
       const local = b.local;
@@ -1069,7 +1271,30 @@ class FunctionLowering {
       out.push({ kind: 'store', array, index: idx, value: this.storeValue(kind, v, node) });
       return out;
     }
+    if (ts.isPropertyAccessExpression(target) && unwrap(ts, target.expression).kind === ts.SyntaxKind.ThisKeyword)
+      throw this.thisRefusal(unwrap(ts, target.expression));
     throw this.refuse(target, 'only local variables and array elements can be assigned');
+  }
+
+  /** Why a closure may not assign a variable of an enclosing function. */
+  private capturedWrite(c: Capture): string {
+    const owner = ownName(this.ts, c.owner);
+    return `${c.name} is a variable of ${owner ? `the enclosing function ${owner}` : 'an enclosing function'} (line ${this.file.lineOf(c.declaration)}); a nested function that assigns its enclosing function's variables is not compiled (only reads are): return the value instead`;
+  }
+
+  /** A use of `this` (or `this.x` around it): the function's object, which compiled code does not have yet. */
+  private thisRefusal(node: TS.Node): RefusalError {
+    const ts = this.ts;
+    let e = node;
+    while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+    const field = ts.isPropertyAccessExpression(e.parent) && e.parent.expression === e ? e.parent : undefined;
+    if (field) {
+      return this.refuse(
+        field,
+        `the method reads ${field.getText(this.file.sf)}, a field of its object; methods that use this are not compiled yet (objects are not compiled): only methods whose body does not use this are`,
+      );
+    }
+    return this.refuse(node, 'this is not compiled (methods that use this are not compiled yet)');
   }
 
   private constLocals = new Set<number>();
@@ -1114,6 +1339,7 @@ class FunctionLowering {
       const moduleBinding = b ? undefined : this.file.moduleBindingRefusal(e.text);
       if (moduleBinding) throw this.refuse(e, moduleBinding);
     }
+    if (ts.isPropertyAccessExpression(e) && unwrap(ts, e.expression).kind === ts.SyntaxKind.ThisKeyword) throw this.thisRefusal(unwrap(ts, e.expression));
     throw this.refuse(e, 'element access is compiled only on array parameters');
   }
 
@@ -1229,6 +1455,7 @@ class FunctionLowering {
         const moduleBinding = b ? undefined : this.file.moduleBindingRefusal(obj.text);
         if (moduleBinding) throw this.refuse(obj, moduleBinding);
       }
+      if (obj.kind === K.ThisKeyword) throw this.thisRefusal(obj);
       if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
       throw this.refuse(e, 'property access is compiled only for .length of array parameters and Math/Number constants');
     }
@@ -1237,7 +1464,7 @@ class FunctionLowering {
     if (ts.isArrayLiteralExpression(e) || ts.isObjectLiteralExpression(e)) throw this.refuse(e, 'creating arrays or objects is not compiled');
     if (ts.isNewExpression(e)) throw this.refuse(e, 'new is not compiled (allocate arrays outside the function and pass them in)');
     if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) throw this.refuse(e, 'closures are not compiled');
-    if (e.kind === K.ThisKeyword) throw this.refuse(e, 'this is not compiled');
+    if (e.kind === K.ThisKeyword) throw this.thisRefusal(e);
     if (e.kind === K.NullKeyword) throw this.refuse(e, 'null is not compiled');
     if (ts.isTypeOfExpression(e)) throw this.refuse(e, 'typeof is not compiled');
     if (ts.isBigIntLiteral(e)) throw this.refuse(e, 'BigInt is not compiled');
@@ -1315,9 +1542,11 @@ class FunctionLowering {
       this.file.useGlobal('Math', callee.name.text, e);
       return this.mathCall(callee.name.text, e);
     }
-    if (ts.isIdentifier(callee) && !this.lookup(callee.text) && this.file.functions.has(callee.text)) {
-      this.file.useBinding(callee.text, e);
-      const fnNode = this.file.functions.get(callee.text)!;
+    // A function of the entry's closure (declared in an enclosing function), or one at the top level.
+    const nested = ts.isIdentifier(callee) && !this.lookup(callee.text) ? this.file.closureFunction(callee) : undefined;
+    if (ts.isIdentifier(callee) && !this.lookup(callee.text) && (nested || this.file.functions.has(callee.text))) {
+      if (!nested) this.file.useBinding(callee.text, e);
+      const fnNode = nested ?? this.file.functions.get(callee.text)!;
       if (e.arguments.length !== fnNode.parameters.length)
         throw this.refuse(e, `${callee.text} takes ${fnNode.parameters.length} arguments; calls with another count are not compiled`);
       const args: CallArg[] = [];
@@ -1335,12 +1564,21 @@ class FunctionLowering {
           types.push(v.type as ScalarType);
         }
       }
-      const fn = this.file.lower(callee.text, types, false, e);
+      if (nested) {
+        // The closure's hidden parameters, passed on.
+        for (const h of this.hiddenArgs) {
+          args.push(h);
+          types.push(h.kind === 'array' ? { array: this.arrays[h.array]!.kind } : (h.type as ScalarType));
+        }
+      }
+      const fn = this.file.lower(nested ?? callee.text, types, false);
       // The callee's parameters may have widened (it assigns them): convert the arguments to match.
-      const converted = args.map((a, k) => (a.kind === 'array' ? a : this.convert(a, fn.params[k]!.type as ScalarType, e.arguments[k]!)));
+      const converted = args.map((a, k) => (a.kind === 'array' ? a : this.convert(a, fn.params[k]!.type as ScalarType, e.arguments[k] ?? e)));
       return { kind: 'call', type: fn.result, fn: fn.name, args: converted };
     }
-    throw this.refuse(e, 'only Math functions and functions declared at the top level of the same file can be called');
+    if (ts.isPropertyAccessExpression(callee) && unwrap(ts, callee.expression).kind === ts.SyntaxKind.ThisKeyword)
+      throw this.refuse(e, `${callee.getText(this.file.sf)} calls a method of its object; methods that use this are not compiled yet`);
+    throw this.refuse(e, 'only Math functions and functions declared at the top level of the same file (or in the function around it) can be called');
   }
 
   private mathCall(name: string, e: TS.CallExpression): Expr {

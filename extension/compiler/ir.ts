@@ -186,6 +186,11 @@ export interface IrFunction {
   arrays: IrArray[];
   result: ResultType;
   body: Stmt[];
+  /**
+   * It can call itself, directly or through the functions it calls: the backends bound the depth of such calls and
+   * bail out past it, so that the original runs (and overflows its stack where JavaScript would).
+   */
+  recursive?: boolean;
 }
 
 export interface IrModule {

@@ -16,6 +16,11 @@ export interface ModuleScope {
   writes(name: string): TS.Node[];
   /** A direct `eval(…)` call, which can declare or assign any module binding. */
   directEval: TS.Node | undefined;
+  /**
+   * The innermost scope around `from` (itself included) that declares `name`: a function-like node, a block, a for
+   * statement, a catch clause or a class; undefined when the name is the module's or a global.
+   */
+  scopeDeclaring(from: TS.Node, name: string): TS.Node | undefined;
 }
 
 const FUNCTION_LIKE = (ts: Ts, n: TS.Node): n is TS.SignatureDeclaration & { body?: TS.Node } =>
@@ -177,5 +182,9 @@ export function analyseModuleScope(ts: Ts, sf: TS.SourceFile): ModuleScope {
     declarations: (name) => moduleDecls.get(name) ?? [],
     writes: (name) => moduleWrites.get(name) ?? [],
     directEval,
+    scopeDeclaring: (from, name) => {
+      for (let n: TS.Node = from; !ts.isSourceFile(n); n = n.parent) if (declaredBy(n)?.has(name)) return n;
+      return undefined;
+    },
   };
 }

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, isAbsolute } from 'node:path';
 import type * as TS from 'typescript';
+import { ownName, profileName } from '../compiler/js-functions';
 import type { Frame, Profile } from './model';
 
 const SOURCE_KINDS: Record<string, 'JS' | 'TS' | 'JSX' | 'TSX'> = {
@@ -84,43 +85,11 @@ function namedFunctions(ts: typeof TS, file: string, text: string): NamedFunctio
         // V8 places a function where its parameter list starts.
         const open = node.parameters.pos - (text[node.parameters.pos - 1] === '(' ? 1 : 0);
         const at = sf.getLineAndCharacterOfPosition(open);
-        out.push({ name, line: at.line + 1, column: at.character + 1, qualified: qualifiedName(ts, node, name) });
+        out.push({ name, line: at.line + 1, column: at.character + 1, qualified: profileName(ts, node, name) });
       }
     }
     ts.forEachChild(node, visit);
   };
   visit(sf);
   return out;
-}
-
-/** The name V8 gives a function or class: its own, or that of the variable, field or property it is assigned to. */
-function ownName(ts: typeof TS, node: TS.Node): string | undefined {
-  if (ts.isConstructorDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) return undefined;
-  if (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) return node.name?.text;
-  if (ts.isMethodDeclaration(node)) return propertyName(ts, node.name);
-  if (ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isClassExpression(node)) {
-    if (!ts.isArrowFunction(node) && node.name) return node.name.text;
-    const p = node.parent;
-    if (ts.isVariableDeclaration(p) && p.initializer === node && ts.isIdentifier(p.name)) return p.name.text;
-    if ((ts.isPropertyDeclaration(p) || ts.isPropertyAssignment(p)) && p.initializer === node) return propertyName(ts, p.name);
-  }
-  return undefined;
-}
-
-function propertyName(ts: typeof TS, name: TS.PropertyName): string | undefined {
-  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
-  return undefined;
-}
-
-/** `name` prefixed by the named classes (`Class.`) and functions (`outer/`) around the node; object literals add nothing. */
-function qualifiedName(ts: typeof TS, node: TS.Node, name: string): string {
-  let qualified = name;
-  for (let p = node.parent; p && !ts.isSourceFile(p); p = p.parent) {
-    const isClass = ts.isClassDeclaration(p) || ts.isClassExpression(p);
-    if (!isClass && !(ts.isFunctionLike(p) && 'body' in p && p.body)) continue;
-    const outer = ownName(ts, p);
-    if (outer === undefined) continue;
-    qualified = `${outer}${isClass ? '.' : '/'}${qualified}`;
-  }
-  return qualified;
 }
