@@ -19,6 +19,7 @@ generated inputs through both, each case under a time limit.
 import base64
 import copy
 import importlib
+import inspect
 import json
 import math
 import os
@@ -61,6 +62,9 @@ def encode(v):
         return {"f": v.hex()}
     if v is None:
         return {"n": None}
+    if t is str:
+        # JSON keeps every code point, lone surrogates included (as \ud800 escapes).
+        return {"s": v}
     if t is list:
         return {"l": [encode(x) for x in v]}
     if t is tuple:
@@ -89,6 +93,8 @@ def decode(d):
         return float.fromhex(d["f"])
     if "n" in d:
         return None
+    if "s" in d:
+        return d["s"]
     if "l" in d:
         return [decode(x) for x in d["l"]]
     if "t" in d:
@@ -111,6 +117,8 @@ def size_of(v):
         return int(v.nbytes) * 2 + 64
     if type(v) in (list, tuple):
         return 8 + sum(size_of(x) for x in v)
+    if type(v) is str:
+        return 8 + 4 * len(v)
     return 24
 
 
@@ -204,14 +212,38 @@ class Recorder:
 
     def wrap(self, fn):
         rec = self
+        # A call that names arguments or leaves some to their defaults is kept as the positional call it binds to
+        # (the defaults are the very objects the function holds), where every parameter is a plain one.
+        try:
+            sig = inspect.signature(fn)
+            plain = all(p.kind == p.POSITIONAL_OR_KEYWORD for p in sig.parameters.values())
+            arity = len(sig.parameters)
+        except (TypeError, ValueError):
+            sig, plain, arity = None, False, 0
+
+        def positional(args, kwargs):
+            if not kwargs and (len(args) == arity or not plain):
+                return args
+            if not plain:
+                return None
+            try:
+                bound = sig.bind(*args, **kwargs)
+            except TypeError:
+                return None
+            bound.apply_defaults()
+            return tuple(bound.args)
 
         def recorded(*args, **kwargs):
-            if rec.depth > 0 or kwargs:
-                # Nested (recursive) calls and keyword calls run as they are; the outermost positional call is kept.
+            full = positional(args, kwargs) if rec.depth == 0 else None
+            if full is None:
+                # Nested (recursive) calls, and calls that do not bind to plain parameters, run as they are; the
+                # outermost call is kept.
                 if rec.depth == 0:
                     rec.total += 1
-                    rec.keyword += 1
+                    if kwargs:
+                        rec.keyword += 1
                 return fn(*args, **kwargs)
+            args = full
             size = sum(size_of(a) for a in args) * 2
             slot = rec.admit(size)
             if slot is None:
@@ -542,6 +574,11 @@ def edge_cases(base, rng):
         elif t is float:
             for v in FLOAT_EDGES + [-a, a * 0.5]:
                 put(v, "= %r" % v)
+        elif t is str:
+            # Empty, one character, reversed, and characters beyond ASCII, beyond the BMP and a lone surrogate.
+            for v, label in (("", "empty"), (a[:1], "of length 1"), (a[::-1], "reversed"), (a + "\u00e9", "with é"),
+                             ("\U0001f600" + a, "with an emoji"), (a[: len(a) // 2] + "\ud800", "with a lone surrogate")):
+                put(v, label)
         elif t in (list, tuple) or is_ndarray(a):
             n = len(a)
             put(a[:0], "empty")
@@ -610,6 +647,9 @@ def shrink_variants(args):
                 if n <= 16:
                     for k in range(n):
                         yield put(a[:k] + a[k + 1:] if not is_ndarray(a) else np.delete(a, k, axis=0))
+        elif t is str and a:
+            yield put(a[: len(a) // 2])
+            yield put(a[len(a) // 2:])
         elif t is int and not isinstance(a, bool) and a != 0:
             yield put(0)
             yield put(a // 2)
@@ -623,6 +663,8 @@ def smaller(a, b):
 
 
 def weight(v):
+    if type(v) is str:
+        return 1000 + len(v)
     if type(v) in (list, tuple):
         return 1000 + sum(weight(x) for x in v)
     if is_ndarray(v):

@@ -105,6 +105,9 @@ export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPla
   checkPythonSourceNames(file, source, functionName);
   const keep = fallbackName(source, functionName);
   const params = (((def.args as PyNode).args as PyNode[]) ?? []).map((p) => String(p.arg));
+  // Parameters with defaults keep them: the very objects the original holds (a module-level list stays that list).
+  const defaults = (((def.args as PyNode).defaults as PyNode[]) ?? []).length;
+  const signature = params.map((p, i) => (i >= params.length - defaults ? `${p}=${keep}.__defaults__[${i - (params.length - defaults)}]` : p));
   const fast = `_${functionName}_${candidate.target}`;
   const name = pythonTargetName(candidate.target);
   const module = candidate.moduleName;
@@ -122,7 +125,7 @@ export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPla
     `    ${fast} = None`,
     '',
     '',
-    `def ${functionName}(${params.join(', ')}):`,
+    `def ${functionName}(${signature.join(', ')}):`,
     `    if ${fast} is None:`,
     `        return ${keep}(${params.join(', ')})`,
     `    return ${fast}(${keep}${params.map((p) => `, ${p}`).join('')})`,

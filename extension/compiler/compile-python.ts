@@ -330,6 +330,13 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
     const k = `_${n}`;
     kernelArgs.push(k);
     const expect = pyString(`${n} is not a ${pyTypeName(t)}`);
+    if (t.array === 'str') {
+      // Its code points, one int each, as Python indexes a str (lone surrogates included).
+      L.push(`    if type(${n}) is not str:`);
+      L.push(`        return _fallback(${expect}, _original, _args)`);
+      L.push(`    ${k} = _np.frombuffer(${n}.encode("utf-32-le", "surrogatepass"), dtype=_np.uint32).astype(_np.int64)`);
+      continue;
+    }
     if (t.array === 'ndarray') {
       L.push(`    if type(${n}) is not _np.ndarray or ${n}.dtype != ${dtype} or ${n}.ndim != ${t.ndim}:`);
       L.push(`        return _fallback(${expect}, _original, _args)`);
@@ -364,7 +371,7 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   }
   // A written array must not share memory with another argument (nor a written 2-D list's rows with each other):
   // the kernel's converted copies would not see each other's writes as Python does.
-  const arrays = params.filter((p) => isPyArrayType(p.type));
+  const arrays = params.filter((p) => isPyArrayType(p.type) && p.type.array !== 'str');
   if (entry.arrays.some((a) => a.written && !a.local) && (arrays.length > 1 || arrays.some((p) => (p.type as PyArrayType).ndim === 2))) {
     const tables = arrays
       .filter((p) => (p.type as PyArrayType).array !== 'ndarray' && (p.type as PyArrayType).ndim === 2 && (p.type as PyArrayType).rows !== 'tuple')

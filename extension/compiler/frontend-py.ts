@@ -101,6 +101,8 @@ export function parsePyType(text: string): PyValueType | undefined {
     .replace(/^List\[/, 'list[')
     .replace(/^Tuple\[/, 'tuple[');
   if (t === 'int' || t === 'float' || t === 'bool') return t;
+  // A str is passed as its code points, one int each (see PyArrayType).
+  if (t === 'str') return { array: 'str', element: 'int', ndim: 1 };
   const elem = (e: string): 'int' | 'float' | undefined => (e === 'float' || e === 'float64' ? 'float' : e === 'int' || e === 'int64' ? 'int' : undefined);
   let m = /^ndarray\[(float64|int64)(?:,([12]))?\]$/.exec(t);
   if (m) return { array: 'ndarray', element: elem(m[1]!)!, ndim: m[2] === '2' ? 2 : 1 };
@@ -126,7 +128,6 @@ export function parseFloatHex(s: string): number {
   return m[1] ? -v : v;
 }
 
-const BUILTINS = new Set(['len', 'range', 'abs', 'min', 'max', 'int', 'float', 'bool', 'sum', 'list']);
 /** The NumPy functions that make an array the compiler takes. */
 const NUMPY_BUILDERS = new Set(['zeros', 'ones', 'empty', 'full', 'zeros_like', 'ones_like', 'empty_like', 'full_like', 'arange']);
 const MATH_CONSTS: Record<string, number> = { pi: Math.PI, e: Math.E, tau: 2 * Math.PI, inf: Infinity, nan: NaN };
@@ -150,7 +151,15 @@ interface Val {
   range?: Range;
   /** A float local that may still hold the int it started with: the slot of its flag (see FunctionLowering.promoted). */
   maybeInt?: number;
+  /**
+   * A character: a str of one code point (an element of a str, `for c in s`, a one-letter constant), held as its code
+   * point. It may be compared, assigned, and given to ord(); anything else is refused (FunctionLowering.expr).
+   */
+  char?: boolean;
 }
+
+/** The largest code point: what an element of a str holds at most. */
+const MAX_CODE_POINT = 0x10ffffn;
 
 /** Thrown when a local (or the result) is a NumPy scalar on some paths and not on others: lowered again with a flag. */
 class NpVaries extends Error {
@@ -195,6 +204,8 @@ interface LocalInfo {
   below?: Below[];
   /** Whether it holds a NumPy scalar (when the same on every assignment; else a flag local tracks it). */
   np: boolean;
+  /** Whether it holds a character (see Val.char); set by its first assignment. */
+  char?: boolean;
   /** Whether an assignment (or the parameter's signature) has fixed `np`. */
   npKnown: boolean;
 }
@@ -274,6 +285,32 @@ function swappedNames(body: PyNode[]): [Map<string, Set<string>>, Map<string, nu
   };
   visit(body);
   return [out, count];
+}
+
+/** The modules a function may import in its body: what the compiler resolves. */
+const IMPORTABLE = new Set(['math', 'numpy']);
+
+/** The names import statements in a function body bind. */
+function importedNames(body: PyNode[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    const x = node(n);
+    if (!x) return;
+    if (x._type === 'Import' || x._type === 'ImportFrom')
+      for (const a of nodes(x.names)) out.add(a.asname ? String(a.asname) : x._type === 'Import' ? String(a.name).split('.')[0]! : String(a.name));
+    for (const [k, v] of Object.entries(x)) if (k !== '_type' && typeof v === 'object') visit(v);
+  };
+  visit(body);
+  return out;
+}
+
+/** Whether a call is anywhere below a node. */
+function mentionsCall(n: unknown): boolean {
+  if (Array.isArray(n)) return n.some(mentionsCall);
+  const x = node(n);
+  if (!x) return false;
+  return x._type === 'Call' || Object.entries(x).some(([k, v]) => k !== '_type' && typeof v === 'object' && mentionsCall(v));
 }
 
 /** Whether a node reads or writes the name anywhere below it. */
@@ -456,15 +493,58 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): PyV
         String(p.arg),
         `the program passes ${rec} for ${String(p.arg)}, which the compiler does not take (it takes int, float, bool, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions)`,
       );
-    const t = fromRecord ?? annotationType(node(p.annotation));
-    if (!t)
+    const annotation = node(p.annotation);
+    const t = fromRecord ?? annotationType(annotation) ?? defaultType(def, i);
+    if (!t) {
+      const text = annotationText(annotation);
+      if (annotation)
+        throw Refuse.at(
+          p,
+          String(p.arg),
+          `${String(p.arg)} is annotated ${text ?? show(annotation)}, which the compiler does not take (it takes int, float, bool, str, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions)${given ? ', and no recorded call shows its type' : ''}`,
+        );
       throw Refuse.at(
         p,
         String(p.arg),
         "the parameter has no type: annotate it (int, float, list[float], …) or record the arguments by profiling or optimizing with the program's real calls",
       );
+    }
     return t;
   });
+}
+
+/** The default of parameter i, where it has one: the node of its value. */
+function defaultOf(def: PyNode, i: number): PyNode | undefined {
+  const args = node(def.args)!;
+  const params = nodes(args.args);
+  const defaults = nodes(args.defaults);
+  const k = i - (params.length - defaults.length);
+  return k >= 0 ? defaults[k] : undefined;
+}
+
+/** The type of a number a parameter defaults to (`n=1000`, `dt=0.01`, `-1`): what calls that omit it pass. */
+function defaultType(def: PyNode, i: number): PyScalar | undefined {
+  const d = constantNumber(defaultOf(def, i));
+  return d?.type;
+}
+
+/** An int, float or bool constant (a negative one too), as the IR holds it. */
+function constantNumber(n: PyNode | undefined): Extract<PyExpr, { kind: 'const' }> | undefined {
+  if (!n) return undefined;
+  if (n._type === 'UnaryOp' && n.op === 'USub') {
+    const c = constantNumber(node(n.operand));
+    if (!c || c.type === 'bool') return undefined;
+    return c.type === 'int' ? { ...c, value: -BigInt(c.value) } : { ...c, value: -Number(c.value) };
+  }
+  if (n._type !== 'Constant') return undefined;
+  const v = n.value as { int?: string; float?: string; bool?: boolean };
+  if (v.bool !== undefined) return { kind: 'const', type: 'bool', value: v.bool ? 1 : 0 };
+  if (v.int !== undefined) {
+    const i = BigInt(v.int);
+    return i >= INT64_MIN && i <= INT64_MAX ? { kind: 'const', type: 'int', value: i } : undefined;
+  }
+  if (v.float !== undefined) return { kind: 'const', type: 'float', value: parseFloatHex(v.float) };
+  return undefined;
 }
 
 function checkPlainParams(def: PyNode): void {
@@ -476,7 +556,6 @@ function checkPlainParams(def: PyNode): void {
       'only plain positional parameters are compiled (no *args, **kwargs, keyword-only or positional-only markers)',
     );
   }
-  if (nodes(args.defaults).length) throw Refuse.at(def, `def ${String(def.name)}`, 'parameters with default values are not compiled');
   if (nodes(def.decorator_list).length)
     throw Refuse.at(def, `def ${String(def.name)}`, 'decorated functions are not compiled (the decorator could change what the function does)');
   if (def._type !== 'FunctionDef') throw Refuse.at(def, `async def ${String(def.name)}`, 'async functions are not compiled');
@@ -556,6 +635,9 @@ class FunctionLowering {
   private readonly swapCount: Map<string, number>;
   /** Lists that start empty whose element type was guessed (int) rather than known. */
   private readonly guessed = new Set<string>();
+  /** Names the function imports (`import math` in its body), and what each has imported so far. */
+  private readonly importedHere: Set<string>;
+  private readonly localImports = new Map<string, string>();
 
   constructor(
     private readonly mod: ModuleLowering,
@@ -580,6 +662,7 @@ class FunctionLowering {
     for (const [n, count] of names.fors) if (names.all.get(n) === count) this.forOnly.add(n);
     for (const p of nodes(node(def.args)?.args)) if (!this.assigned.has(String(p.arg))) this.stable.add(String(p.arg));
     this.appended = appendedNames(nodes(def.body));
+    this.importedHere = importedNames(nodes(def.body));
     [this.swaps, this.swapCount] = swappedNames(nodes(def.body));
     // Swapped lists keep their lengths apart from their capacities alike.
     for (const [n, with_] of this.swaps) if (this.appended.has(n)) for (const m of with_) this.appended.add(m);
@@ -801,8 +884,12 @@ class FunctionLowering {
       );
     }
     const type = v.e.type as PyScalar;
+    const fresh = !this.info.has(name);
     const slot = this.declare(name, type, at);
     const info = this.info.get(name)!;
+    if (fresh) info.char = !!v.char;
+    else if (!!info.char !== !!v.char)
+      throw Refuse.at(at, name, `${name} holds a character (a str) and a number: Python lets a variable change type, the compiled code does not`);
     if (type === 'int') {
       if (info.assignments === 1) {
         info.range = v.range ?? FULL;
@@ -889,14 +976,13 @@ class FunctionLowering {
 
   /** The NumPy function a call names (`np.zeros`, `zeros` imported from numpy), unless a local hides the import. */
   private numpyName(f: PyNode): string | undefined {
-    const imports = this.mod.ast.imports;
     if (f._type === 'Attribute') {
       const b = node(f.value);
-      if (b?._type === 'Name' && !this.isLocalName(String(b.id)) && imports[String(b.id)] === 'numpy') return String(f.attr);
+      if (b?._type === 'Name' && this.importOf(String(b.id), b) === 'numpy') return String(f.attr);
       return undefined;
     }
-    if (f._type === 'Name' && !this.isLocalName(String(f.id)) && imports[String(f.id)]?.startsWith('numpy.')) return imports[String(f.id)]!.slice(6);
-    return undefined;
+    const path = f._type === 'Name' ? this.importOf(String(f.id), f) : undefined;
+    return path?.startsWith('numpy.') ? path.slice(6) : undefined;
   }
 
   /** Whether an expression makes a new list or NumPy array (assigned to a name, it makes that name a local array). */
@@ -1263,7 +1349,7 @@ class FunctionLowering {
     const text =
       d._type === 'Constant' ? (d.value as { str?: string }).str : d._type === 'Name' ? String(d.id) : d._type === 'Attribute' ? String(d.attr) : undefined;
     const base = d._type === 'Attribute' ? node(d.value) : undefined;
-    const viaNumpy = !base || (base._type === 'Name' && this.mod.ast.imports[String(base.id)] === 'numpy');
+    const viaNumpy = !base || (base._type === 'Name' && this.importOf(String(base.id), base) === 'numpy');
     if (text && viaNumpy) {
       if (d._type === 'Name' && this.isLocalName(text)) throw Refuse.at(d, text, `the dtype ${text} is a variable`);
       if (['float', 'float64', 'double', 'f8', 'd', 'float_'].includes(text)) return 'float';
@@ -1419,11 +1505,52 @@ class FunctionLowering {
     return [{ kind: 'append', array: slot, value: v.e }];
   }
 
-  /** Refuses assigning to a name the compiler resolves elsewhere (a builtin, an import, a function of the file). */
+  /**
+   * A name the function assigns is its local everywhere in it (Python's rule), a builtin's or a module-level name
+   * included: `max = 0` makes `max(…)` in the same function a call of that local, which is refused where it is made.
+   * A name the function imports may not also be assigned.
+   */
   private checkAssignable(name: string, at: PyNode): void {
-    if (BUILTINS.has(name) || name in this.mod.ast.functions || name in this.mod.ast.imports) {
-      throw Refuse.at(at, name, `assigning to ${name} shadows a name the compiler resolves (a builtin, an import or a function of the file)`);
+    if (this.importedHere.has(name)) throw Refuse.at(at, name, `${name} is imported in the function and also assigned; give the variable another name`);
+  }
+
+  /**
+   * What a name imports (a module's dotted path: `math`, `math.sqrt`, `numpy`), as seen here: an import in the
+   * function once it has run, else the module's, unless a local of the function hides it.
+   */
+  private importOf(name: string, at: PyNode): string | undefined {
+    if (this.importedHere.has(name)) {
+      if (!this.defined.has(name))
+        throw Refuse.at(at, name, `${name} may be used before the function imports it (Python would raise UnboundLocalError); import it first on every path`);
+      return this.localImports.get(name);
     }
+    if (this.isLocalName(name)) return undefined;
+    return this.mod.ast.imports[name];
+  }
+
+  /** `import math`, `from math import sqrt`, `import numpy as np` inside the function: the names it binds, from here on. */
+  private importHere(s: PyNode): PyStmt[] {
+    const from = s._type === 'ImportFrom' ? String(s.module ?? '') : undefined;
+    if (from !== undefined && (Number(s.level ?? 0) > 0 || !IMPORTABLE.has(from.split('.')[0]!)))
+      throw Refuse.at(
+        s,
+        `from ${'.'.repeat(Number(s.level ?? 0))}${from} import …`,
+        `importing from ${from || 'a package'} inside the function is not compiled (math and numpy are)`,
+      );
+    for (const a of nodes(s.names)) {
+      const name = String(a.name);
+      if (name === '*') throw Refuse.at(s, `from ${from} import *`, 'import * binds names the compiler cannot know');
+      if (from === undefined && !IMPORTABLE.has(name.split('.')[0]!))
+        throw Refuse.at(s, `import ${name}`, `importing ${name} inside the function is not compiled (math and numpy are)`);
+      const local = a.asname ? String(a.asname) : from === undefined ? name.split('.')[0]! : name;
+      const path = from !== undefined ? `${from}.${name}` : a.asname ? name : name.split('.')[0]!;
+      const known = this.localImports.get(local);
+      if (known !== undefined && known !== path) throw Refuse.at(s, local, `${local} is imported as ${known} and as ${path} in the function`);
+      this.localImports.set(local, path);
+      this.defined.add(local);
+    }
+    // Importing a module the program has imported already only binds the name: nothing runs.
+    return [];
   }
 
   // ----- statements
@@ -1508,6 +1635,9 @@ class FunctionLowering {
       }
       case 'Return':
         return this.withPre(s, () => this.ret(s));
+      case 'Import':
+      case 'ImportFrom':
+        return this.importHere(s);
       default:
         throw Refuse.at(
           s,
@@ -1605,7 +1735,8 @@ class FunctionLowering {
     const want = annotationType(node(s.annotation));
     if (target._type === 'Name' && this.makesArray(value))
       return this.assignArray(String(target.id), value, target, want && isPyArrayType(want) ? want : undefined);
-    const v = this.expr(value);
+    const v = this.value(value);
+    if (v.char && want !== undefined) throw Refuse.at(s, show(target), `${show(target)} is annotated but holds a character (a str)`);
     if (want && !isPyArrayType(want) && want !== v.e.type) {
       if (want === 'float' && v.e.type === 'int') {
         // An annotation does not convert in Python: the variable would hold an int.
@@ -1681,7 +1812,7 @@ class FunctionLowering {
         throw Refuse.at(s, 'a = b = […]', 'the names would share one list, which the compiled code does not do; build one list per name');
       if (targets.some((t) => t._type !== 'Name' && t._type !== 'Subscript'))
         throw Refuse.at(s, 'a = b, c = …', 'chained assignment to a tuple is not compiled');
-      return this.assignTuple(targets, [this.expr(value)], s, true);
+      return this.assignTuple(targets, [this.value(value)], s, true);
     }
     const target = targets[0]!;
     if (target._type === 'Name' && this.makesArray(value)) return this.assignArray(String(target.id), value, target);
@@ -1704,11 +1835,11 @@ class FunctionLowering {
         throw Refuse.at(s, 'a, b = …', 'tuple assignment is compiled only from a tuple of the same length');
       return this.assignTuple(
         elts,
-        nodes(value.elts).map((v) => this.expr(v)),
+        nodes(value.elts).map((v) => this.value(v)),
         s,
       );
     }
-    return this.storeTo(target, this.expr(value), s);
+    return this.storeTo(target, this.value(value), s);
   }
 
   /**
@@ -1768,6 +1899,8 @@ class FunctionLowering {
     if (target._type === 'Subscript') {
       const { array, indices, checked } = this.subscript(target);
       const a = this.arrays[array]!;
+      if (a.type.array === 'str') throw Refuse.at(target, show(target), 'a str cannot be written (Python raises TypeError)');
+      this.noChar(v, target);
       if (a.type.array === 'tuple' || (a.type.ndim === 2 && indices.length === 2 && a.type.rows === 'tuple')) {
         throw Refuse.at(target, show(target), 'a tuple cannot be written (Python raises TypeError)');
       }
@@ -1801,7 +1934,7 @@ class FunctionLowering {
     const target = node(s.target)!;
     const op = String(s.op);
     if (target._type === 'Name') {
-      const cur = this.name_(target, true);
+      const cur = this.noChar(this.name_(target, true), target);
       const rhs = this.expr(node(s.value)!);
       return this.assignLocal(String(target.id), this.binop(op, cur, rhs, s), target);
     }
@@ -1816,6 +1949,7 @@ class FunctionLowering {
         return { kind: 'local', type: 'int', local: t } as PyExpr;
       });
       const a = this.arrays[array]!;
+      if (a.type.array === 'str') throw Refuse.at(target, show(target), 'a str cannot be written (Python raises TypeError)');
       const cur: Val = { e: { kind: 'load', type: a.type.element, array, indices: fixed, checked }, np: a.type.array === 'ndarray' };
       const v = this.binop(op, cur, this.expr(node(s.value)!), s);
       if (a.type.array === 'tuple' || (a.type.ndim === 2 && a.type.rows === 'tuple'))
@@ -1915,7 +2049,7 @@ class FunctionLowering {
     const element: Val = {
       e: { kind: 'load', type: a.type.element, array, indices: [{ kind: 'local', type: 'int', local: counter }], checked: [false] },
       np: a.type.array === 'ndarray',
-      ...(a.type.element === 'int' ? { range: FULL } : {}),
+      ...(a.type.array === 'str' ? { range: [0n, MAX_CODE_POINT] as Range, char: true } : a.type.element === 'int' ? { range: FULL } : {}),
     };
     const first = this.assignLocal(String(target.id), element, target);
     const body = [...first, ...this.block(nodes(s.body))];
@@ -1963,7 +2097,23 @@ class FunctionLowering {
     return { e: truthy(this.expr(n)), np: false };
   }
 
+  /** A value used as a number (or bool): a character is refused here. */
   expr(n: PyNode): Val {
+    return this.noChar(this.value(n), n);
+  }
+
+  private noChar(v: Val, n: PyNode): Val {
+    if (v.char)
+      throw Refuse.at(
+        n,
+        show(n),
+        'a character (an element of a str) is compiled where it is compared, assigned to a name or given to ord(); Python would treat it as a str here',
+      );
+    return v;
+  }
+
+  /** Any value, a character included (compared, assigned, given to ord()). */
+  private value(n: PyNode): Val {
     switch (n._type) {
       case 'Constant':
         return this.constant(n);
@@ -2062,12 +2212,19 @@ class FunctionLowering {
       return { e: { kind: 'const', type: 'int', value: i }, np: false, range: [i, i] };
     }
     if (v.float !== undefined) return { e: { kind: 'const', type: 'float', value: parseFloatHex(v.float) }, np: false };
+    const str = (n.value as { str?: string }).str;
+    if (str !== undefined && [...str].length === 1) {
+      const c = BigInt(str.codePointAt(0)!);
+      return { e: { kind: 'const', type: 'int', value: c }, np: false, range: [c, c], char: true };
+    }
+    if (str !== undefined)
+      throw Refuse.at(n, show(n), 'a str constant is compiled as one character (compared with an element of a str, or after `in`), not as a string value');
     throw Refuse.at(n, show(n), 'only int, float and bool constants are compiled');
   }
 
   /** An operand of arithmetic: a promoted local comes as it is, for binop to settle unless the other side is a float. */
   private operand(n: PyNode): Val {
-    return n._type === 'Name' ? this.name_(n, true) : this.expr(n);
+    return n._type === 'Name' ? this.noChar(this.name_(n, true), n) : this.expr(n);
   }
 
   private name_(n: PyNode, loose = false): Val {
@@ -2080,6 +2237,7 @@ class FunctionLowering {
         e: { kind: 'local', type: info.type, local: info.slot },
         np: this.npOfLocal(name, info),
         ...(info.type === 'int' ? { range: info.range ?? FULL } : {}),
+        ...(info.char ? { char: true, range: [0n, MAX_CODE_POINT] as Range } : {}),
       };
       if (this.promote.has(name)) {
         const flagged = { ...v, maybeInt: this.flagOf(name) };
@@ -2087,8 +2245,14 @@ class FunctionLowering {
       }
       return v;
     }
-    if (this.arrayByName.has(name))
-      throw Refuse.at(n, name, `the array ${name} is used as a value; index it, take its len(), or pass it to a function of the file`);
+    if (this.arrayByName.has(name)) {
+      const t = this.arrays[this.arrayByName.get(name)!]!.type;
+      throw Refuse.at(
+        n,
+        name,
+        `the ${t.array === 'str' ? 'str' : 'array'} ${name} is used as a value; index it, take its len(), loop over it, or pass it to a function of the file`,
+      );
+    }
     if (this.assigned.has(name))
       throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
     if (this.mod.ast.globals.includes(name))
@@ -2099,7 +2263,7 @@ class FunctionLowering {
   private attribute(n: PyNode): Val {
     const base = node(n.value)!;
     const attr = String(n.attr);
-    if (base._type === 'Name' && this.mod.ast.imports[String(base.id)] === 'math' && attr in MATH_CONSTS) {
+    if (base._type === 'Name' && this.importOf(String(base.id), base) === 'math' && attr in MATH_CONSTS) {
       return { e: { kind: 'const', type: 'float', value: MATH_CONSTS[attr]! }, np: false };
     }
     throw Refuse.at(n, show(n), 'this attribute is outside the subset (math.pi, math.e, math.tau, math.inf, math.nan and a.shape[k] are compiled)');
@@ -2274,11 +2438,12 @@ class FunctionLowering {
   private compare(n: PyNode, truthOnly = false): Val {
     const ops = (n.ops as string[]).map(String);
     const operands = [node(n.left)!, ...nodes(n.comparators)];
+    if (ops.length === 1 && (ops[0] === 'In' || ops[0] === 'NotIn')) return this.membership(ops[0] === 'NotIn', operands[0]!, operands[1]!, n);
     const vals: Val[] = [];
     const pre: { local: number; value: PyExpr }[] = [];
     operands.forEach((o, i) => {
       // a < b < c evaluates c only when a < b.
-      let v = i < 2 ? this.expr(o) : this.lazily(() => this.expr(o));
+      let v = i < 2 ? this.value(o) : this.lazily(() => this.value(o));
       // A middle operand of a chain is evaluated once: a temporary holds it when it is not a local or constant.
       if (i > 0 && i < operands.length - 1 && v.e.kind !== 'local' && v.e.kind !== 'const') {
         const t = this.temp(v.e.type as PyScalar);
@@ -2306,6 +2471,12 @@ class FunctionLowering {
     const names: Record<string, string> = { Eq: 'eq', NotEq: 'ne', Lt: 'lt', LtE: 'le', Gt: 'gt', GtE: 'ge' };
     const suffix = names[op];
     if (!suffix) throw Refuse.at(at, op === 'Is' || op === 'IsNot' ? 'is' : 'in', 'identity and membership tests are outside the subset');
+    if (l.char || r.char) {
+      // Characters compare by code point, as Python compares one-letter strs.
+      if (!l.char || !r.char)
+        throw Refuse.at(at, show(at), 'a character (a str) compared with a number: Python answers == with False and < with TypeError; compare with ord(c)');
+      return { kind: 'binary', type: 'bool', op: `int.${suffix}` as PyBinaryOp, left: l.e, right: r.e, checked: false };
+    }
     const lt = l.e.type;
     const rt = r.e.type;
     if (lt === 'bool' && rt === 'bool' && (suffix === 'eq' || suffix === 'ne'))
@@ -2344,18 +2515,31 @@ class FunctionLowering {
     return { kind: 'binary', type: 'bool', op: `int.${suffix}` as PyBinaryOp, left: this.asInt(l).e, right: this.asInt(r).e, checked: false };
   }
 
+  /** `c in "aeiou"`: a character is one of the constant's code points (for one character, `in` tests exactly that). */
+  private membership(negated: boolean, item: PyNode, container: PyNode, n: PyNode): Val {
+    const str = container._type === 'Constant' ? (container.value as { str?: string }).str : undefined;
+    if (str === undefined) throw Refuse.at(n, 'in', 'membership tests are compiled only of a character in a str constant (c in "aeiou")');
+    const c = this.value(item);
+    if (!c.char) throw Refuse.at(n, 'in', `${show(item)} in a str: Python needs a str on the left (it raises TypeError)`);
+    let e: PyExpr = FALSE;
+    for (const cp of [...new Set([...str].map((x) => x.codePointAt(0)!))].reverse())
+      e = cond({ kind: 'binary', type: 'bool', op: 'int.eq', left: c.e, right: intConst(BigInt(cp)), checked: false }, TRUE, e);
+    return { e: negated ? not(e) : e, np: false };
+  }
+
   private call(n: PyNode): Val {
     const f = node(n.func)!;
     const args = nodes(n.args);
-    if (nodes(n.keywords).length) throw Refuse.at(n, show(n), 'keyword arguments are not compiled');
     if (args.some((a) => a._type === 'Starred')) throw Refuse.at(n, show(n), '*args in a call is not compiled');
+    if (f._type === 'Name' && !this.isLocalName(String(f.id)) && String(f.id) in this.mod.ast.functions)
+      return this.kernelCall(String(f.id), this.boundArgs(String(f.id), args, nodes(n.keywords), n), n);
+    if (nodes(n.keywords).length) throw Refuse.at(n, show(n), 'keyword arguments are not compiled (except in calls of the functions of this file)');
     const mathFn = this.mathName(f);
     if (mathFn) return this.mathCall(mathFn, args, n);
     if (f._type !== 'Name')
       throw Refuse.at(n, show(n), "only math.* functions, len, abs, min, max, int, float, bool and the file's own functions can be called");
     const name = String(f.id);
     if (this.isLocalName(name)) throw Refuse.at(n, show(n), `${name} is a variable, not a function`);
-    if (name in this.mod.ast.functions) return this.kernelCall(name, args, n);
     const one = (): PyNode => {
       if (args.length !== 1) throw Refuse.at(n, show(n), `${name} takes one argument here`);
       return args[0]!;
@@ -2364,7 +2548,7 @@ class FunctionLowering {
       case 'len': {
         const a = one();
         const arr = this.arrayRef(a);
-        if (!arr) throw Refuse.at(a, show(a), 'len() of something that is not an array parameter');
+        if (!arr) throw Refuse.at(a, show(a), 'len() is compiled of a list, a tuple, a str or an array (a parameter, or one the function built)');
         const dim: PyExpr = { kind: 'dim', type: 'int', array: arr.array, axis: arr.axis };
         if (arr.row) {
           // len(a[i]): Python raises IndexError when there is no row i; unless i is proven in range, the kernel
@@ -2412,6 +2596,11 @@ class FunctionLowering {
           np: v.np,
           range: checked ? FULL : [r[0] >= 0n ? r[0] : r[1] <= 0n ? -r[1] : 0n, hi],
         };
+      }
+      case 'ord': {
+        const v = this.value(one());
+        if (!v.char) throw Refuse.at(n, show(n), 'ord() of something that is not a character (Python raises TypeError)');
+        return { e: v.e, np: false, range: [0n, MAX_CODE_POINT] };
       }
       case 'sum':
         if (args.length !== 1) throw Refuse.at(n, show(n), 'sum() is compiled with one argument (no start value)');
@@ -2463,10 +2652,9 @@ class FunctionLowering {
 
   /** `math.sqrt`, `sqrt` imported from math: the function's name in math. */
   private mathName(f: PyNode): string | undefined {
-    const imports = this.mod.ast.imports;
-    if (f._type === 'Attribute' && node(f.value)?._type === 'Name' && imports[String(node(f.value)!.id)] === 'math') return String(f.attr);
-    if (f._type === 'Name' && !this.isLocalName(String(f.id)) && imports[String(f.id)]?.startsWith('math.')) return imports[String(f.id)]!.slice(5);
-    return undefined;
+    if (f._type === 'Attribute' && node(f.value)?._type === 'Name' && this.importOf(String(node(f.value)!.id), f) === 'math') return String(f.attr);
+    const path = f._type === 'Name' ? this.importOf(String(f.id), f) : undefined;
+    return path?.startsWith('math.') ? path.slice(5) : undefined;
   }
 
   private mathCall(fn: string, args: PyNode[], n: PyNode): Val {
@@ -2515,6 +2703,43 @@ class FunctionLowering {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The arguments of a call of a function of this file, one per parameter: positional ones, then keyword ones by name,
+   * then the defaults of the rest (numbers only: another default is a value the compiled code cannot see).
+   */
+  private boundArgs(name: string, args: PyNode[], keywords: PyNode[], n: PyNode): PyNode[] {
+    const def = this.mod.ast.functions[name]!;
+    checkPlainParams(def);
+    const params = nodes(node(def.args)!.args).map((p) => String(p.arg));
+    if (args.length > params.length) throw Refuse.at(n, show(n), `${name} takes ${params.length} arguments; the call passes ${args.length}`);
+    const bound: (PyNode | undefined)[] = [...args];
+    let last = args.length - 1;
+    let inOrder = true;
+    for (const k of keywords) {
+      const at = params.indexOf(String(k.arg));
+      if (k.arg === null || at < 0) throw Refuse.at(n, show(n), `${name} has no parameter ${k.arg === null ? '**' : String(k.arg)}`);
+      if (bound[at]) throw Refuse.at(n, show(n), `${name} gets ${String(k.arg)} twice (Python raises TypeError)`);
+      if (at < last) inOrder = false;
+      last = at;
+      bound[at] = node(k.value);
+    }
+    // Python evaluates the arguments as written; in another order they may only be values without calls.
+    if (!inOrder && [...args, ...keywords.map((k) => node(k.value)!)].some((a) => mentionsCall(a)))
+      throw Refuse.at(n, show(n), 'keyword arguments out of the parameters’ order that call functions are not compiled; pass them in order');
+    return params.map((p, i) => {
+      if (bound[i]) return bound[i]!;
+      const d = defaultOf(def, i);
+      if (!d) throw Refuse.at(n, show(n), `${name} needs its argument ${p} (Python raises TypeError)`);
+      if (!constantNumber(d))
+        throw Refuse.at(
+          n,
+          show(n),
+          `${name}'s parameter ${p} defaults to ${show(d)}, a value bound when ${name} was defined that the compiled call cannot see; pass it explicitly`,
+        );
+      return d;
+    });
   }
 
   private kernelCall(name: string, args: PyNode[], n: PyNode): Val {
@@ -2656,6 +2881,7 @@ class FunctionLowering {
     }
     const { array, indices, checked } = this.subscript(n);
     const t = this.arrays[array]!.type;
+    if (t.array === 'str') return { e: { kind: 'load', type: 'int', array, indices, checked }, np: false, range: [0n, MAX_CODE_POINT], char: true };
     return { e: { kind: 'load', type: t.element, array, indices, checked }, np: t.array === 'ndarray', ...(t.element === 'int' ? { range: FULL } : {}) };
   }
 }

@@ -76,7 +76,7 @@ describe('Python frontend: refusals name the construct and the line', () => {
   const expected: [string, number, RegExp, RegExp][] = [
     ['type_change', 8, /total/, /holds a int and then a float|holds an? int and then a float/],
     ['module_global', 15, /LIMIT/, /module-level variable/],
-    ['string_op', 18, /s/, /compiler does not take|no type/],
+    ['string_op', 19, /BinOp/, /len\(\) is compiled of a list, a tuple, a str or an array/],
     ['try_block', 23, /try/, /outside the subset/],
     ['unbound', 32, /y/, /UnboundLocalError/],
     ['huge_const', 36, /100000000000000000000/, /beyond 64 bits/],
@@ -120,7 +120,8 @@ describe('Python frontend: values and types', () => {
     assert.deepEqual(parsePyType('List[int]'), { array: 'list', element: 'int', ndim: 1 });
     assert.deepEqual(parsePyType('list[tuple[float]]'), { array: 'list', element: 'float', ndim: 2, rows: 'tuple' });
     assert.equal(parsePyType('ndarray[float32]'), undefined);
-    assert.equal(parsePyType('str'), undefined);
+    assert.deepEqual(parsePyType('str'), { array: 'str', element: 'int', ndim: 1 });
+    assert.equal(parsePyType('dict'), undefined);
   });
 });
 
