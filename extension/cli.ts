@@ -847,7 +847,9 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
         return;
       case 'whole-program-start':
         benchmarking = true;
-        io.out(`\nRunning the whole program before and after ${TARGET_NAMES[e.target].name} (about ${fixed(e.budgetMs / 1000, 0)} s)…\n`);
+        io.out(
+          `\nRunning the whole program as it is and with ${e.targets.map((t) => TARGET_NAMES[t].name).join(', with ')} (about ${fixed(e.budgetMs / 1000, 0)} s)…\n`,
+        );
         return;
       case 'whole-program':
         benchmarking = false;

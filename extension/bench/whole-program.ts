@@ -80,7 +80,7 @@ interface Run {
   stderrTail: string;
 }
 
-async function runOnce(req: WholeProgramRequest, file: string, cwd: string): Promise<Run> {
+async function runOnce(req: WholeProgramsRequest, file: string, cwd: string): Promise<Run> {
   let stdout = '';
   const child = startChild({
     execPath: req.command.execPath,
@@ -109,10 +109,10 @@ async function removeStaleTrials(dir: string): Promise<void> {
 }
 
 /** The trial folder: the rewritten source and its files, and links to every other entry of the source's folder. */
-async function writeTrial(req: WholeProgramRequest, dir: string): Promise<string> {
+async function writeTrial(req: WholeProgramsRequest, dir: string, planOf: (trialFile: string) => Promise<ApplyPlan>): Promise<string> {
   const trialFile = join(dir, basename(req.file));
   await writeFile(trialFile, req.source, { flag: 'wx' });
-  const plan = await req.plan(trialFile);
+  const plan = await planOf(trialFile);
   for (const f of plan.files) await writeFile(f.path, f.contents, { flag: 'wx' });
   await writeFile(trialFile, applyTextEdits(req.source, plan.textEdits));
   const own = new Set([basename(trialFile), ...plan.files.map((f) => basename(f.path))]);
@@ -134,84 +134,121 @@ function firstDifference(a: string, b: string): string {
   return 'the output differs';
 }
 
-/**
- * Runs the program before and after the rewrite: one warm-up run of each, then timed runs in alternating order
- * (ABBA…, so that a drift of the machine's speed falls on both), as many as the budget allows between five and ten
- * (fewer, two at least, for a long program, said in `notes`).
- */
+/** Several rewrites measured in one run, each against the same runs of the original. */
+export interface WholeProgramsRequest extends Omit<WholeProgramRequest, 'plan'> {
+  variants: { id: string; plan(trialFile: string): Promise<ApplyPlan> }[];
+}
+
+/** Runs the program before and after one rewrite (`measureWholePrograms` with one variant). */
 export async function measureWholeProgram(req: WholeProgramRequest): Promise<WholeProgramResult> {
-  if (process.platform === 'win32') return { measured: false, reason: 'the whole-program run needs symbolic links, which this system does not give' };
+  const { plan, ...rest } = req;
+  return (await measureWholePrograms({ ...rest, variants: [{ id: 'after', plan }] })).get('after')!;
+}
+
+/**
+ * Runs the program as it is and with each rewrite: one warm-up run of each, then timed rounds in which every version
+ * runs once, in an order that rotates from round to round (so that a drift of the machine's speed falls on all), as
+ * many rounds as the budget allows between five and ten (fewer, two at least, for a long program, said in `notes`).
+ * A rewrite that cannot be set up, fails or prints something else is said so; the others go on.
+ */
+export async function measureWholePrograms(req: WholeProgramsRequest): Promise<Map<string, WholeProgramResult>> {
+  const out = new Map<string, WholeProgramResult>();
+  const all = (r: WholeProgramResult) => {
+    for (const v of req.variants) if (!out.has(v.id)) out.set(v.id, r);
+    return out;
+  };
+  if (process.platform === 'win32') return all({ measured: false, reason: 'the whole-program run needs symbolic links, which this system does not give' });
   const home = dirname(req.file);
   const progress = req.progress ?? (() => {});
   await removeStaleTrials(home);
-  const dir = await mkdtemp(join(home, TRIAL_PREFIX));
+  const dirs: string[] = [];
   try {
-    let trialFile: string;
-    try {
-      trialFile = await writeTrial(req, dir);
-    } catch (e) {
-      if (e instanceof CancelledError) throw e;
-      return { measured: false, reason: `the rewritten program could not be set up (${e instanceof Error ? e.message : String(e)})` };
-    }
-    const before = (): Promise<Run> => runOnce(req, req.file, home);
-    const after = (): Promise<Run> => runOnce(req, trialFile, home);
-    progress({ message: `Running ${basename(req.file)} as a whole, before and after (warm-up)…` });
-    let warmBefore: Run;
-    let warmAfter: Run;
-    try {
-      warmBefore = await before();
-      warmAfter = await after();
-    } catch (e) {
-      if (e instanceof PerfLabError && !(e instanceof CancelledError)) return { measured: false, reason: e.message };
-      throw e;
-    }
-    if (warmBefore.code !== 0) return { measured: false, reason: `the program exits with code ${warmBefore.code} on its own, so its time is not compared` };
-    const fails = (r: Run) => (r.code !== 0 ? `the rewritten program failed (exit code ${r.code}): ${r.stderrTail.trim().split('\n').pop() ?? ''}` : undefined);
-    const pairCost = warmBefore.ms + warmAfter.ms;
-    // As many runs as the budget holds, between five and ten; fewer than five only when five would take more than
-    // three times the budget (a long program), never fewer than two.
-    const fit = Math.floor(req.budgetMs / Math.max(pairCost, 1));
-    const runs =
-      MIN_RUNS * pairCost <= LONG_PROGRAM_FACTOR * req.budgetMs
-        ? Math.max(MIN_RUNS, Math.min(MAX_RUNS, fit))
-        : Math.max(FLOOR_RUNS, Math.floor((LONG_PROGRAM_FACTOR * req.budgetMs) / pairCost));
-    const notes: string[] = [];
-    if (runs < MIN_RUNS) notes.push(`${runs} runs of each, not ${MIN_RUNS}: one run of the program takes ${(warmBefore.ms / 1000).toFixed(1)} s`);
-    const times = { before: [] as number[], after: [] as number[] };
-    const outputs = { before: new Set([warmBefore.stdout]), after: new Set([warmAfter.stdout]) };
-    let changed = fails(warmAfter);
-    for (let i = 0; i < runs && !changed; i++) {
-      throwIfCancelled(req.signal);
-      progress({ message: `Running ${basename(req.file)} as a whole: run ${i + 1} of ${runs}, before and after…` });
-      // ABBA: even rounds run the original first, odd rounds the rewrite first.
-      const order = i % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const);
-      for (const which of order) {
-        const r = await (which === 'before' ? before() : after());
-        if (which === 'after') changed ??= fails(r);
-        times[which].push(r.ms);
-        outputs[which].add(r.stdout);
+    const trials: { id: string; file: string; warm?: Run; times: number[]; outputs: Set<string>; changed?: string }[] = [];
+    for (const v of req.variants) {
+      const dir = await mkdtemp(join(home, TRIAL_PREFIX));
+      dirs.push(dir);
+      try {
+        trials.push({ id: v.id, file: await writeTrial(req, dir, v.plan), times: [], outputs: new Set() });
+      } catch (e) {
+        if (e instanceof CancelledError) throw e;
+        out.set(v.id, { measured: false, reason: `the rewritten program could not be set up (${e instanceof Error ? e.message : String(e)})` });
       }
     }
-    // Output that is the same on every run of each, but not between them, is a change the rewrite made.
-    if (!changed && outputs.before.size === 1 && outputs.after.size === 1) {
-      const [b] = outputs.before;
-      const [a] = outputs.after;
-      if (a !== b) changed = `the program prints something else after the rewrite (${firstDifference(b!, a!)})`;
+    if (trials.length === 0) return out;
+    const before = (): Promise<Run> => runOnce(req, req.file, home);
+    const fails = (r: Run) => (r.code !== 0 ? `the rewritten program failed (exit code ${r.code}): ${r.stderrTail.trim().split('\n').pop() ?? ''}` : undefined);
+    progress({ message: `Running ${basename(req.file)} as a whole, before and after (warm-up)…` });
+    let warmBefore: Run;
+    try {
+      warmBefore = await before();
+      for (const t of trials) {
+        t.warm = await runOnce(req, t.file, home);
+        t.outputs.add(t.warm.stdout);
+        t.changed = fails(t.warm);
+      }
+    } catch (e) {
+      if (e instanceof PerfLabError && !(e instanceof CancelledError)) return all({ measured: false, reason: e.message });
+      throw e;
     }
-    if (outputs.before.size > 1) notes.push('the program prints something different on each run, so its output was not compared');
-    const speedup = ratioOfMedians(times.before, times.after);
-    return {
-      measured: true,
-      before: times.before,
-      after: times.after,
-      speedup,
-      verdict: verdictOf(speedup),
-      firstAfterMs: warmAfter.ms,
-      ...(changed ? { changed } : {}),
-      notes,
-    };
+    if (warmBefore.code !== 0)
+      return all({ measured: false, reason: `the program exits with code ${warmBefore.code} on its own, so its time is not compared` });
+    const roundCost = warmBefore.ms + trials.reduce((a, t) => a + t.warm!.ms, 0);
+    // As many rounds as the budget holds, between five and ten; fewer than five only when five would take more than
+    // three times the budget (a long program), never fewer than two.
+    const fit = Math.floor(req.budgetMs / Math.max(roundCost, 1));
+    const runs =
+      MIN_RUNS * roundCost <= LONG_PROGRAM_FACTOR * req.budgetMs
+        ? Math.max(MIN_RUNS, Math.min(MAX_RUNS, fit))
+        : Math.max(FLOOR_RUNS, Math.floor((LONG_PROGRAM_FACTOR * req.budgetMs) / roundCost));
+    const notes: string[] = [];
+    if (runs < MIN_RUNS) notes.push(`${runs} runs of each, not ${MIN_RUNS}: one run of the program takes ${(warmBefore.ms / 1000).toFixed(1)} s`);
+    const beforeTimes: number[] = [];
+    const beforeOutputs = new Set([warmBefore.stdout]);
+    for (let i = 0; i < runs; i++) {
+      const running = trials.filter((t) => !t.changed);
+      if (running.length === 0) break;
+      throwIfCancelled(req.signal);
+      progress({ message: `Running ${basename(req.file)} as a whole: run ${i + 1} of ${runs}, before and after…` });
+      // Every version once per round, starting one further along each round.
+      const order: ((typeof trials)[number] | undefined)[] = [undefined, ...running];
+      for (let k = 0; k < order.length; k++) {
+        const t = order[(k + i) % order.length];
+        if (!t) {
+          const r = await before();
+          beforeTimes.push(r.ms);
+          beforeOutputs.add(r.stdout);
+        } else {
+          const r = await runOnce(req, t.file, home);
+          t.changed ??= fails(r);
+          t.times.push(r.ms);
+          t.outputs.add(r.stdout);
+        }
+      }
+    }
+    if (beforeOutputs.size > 1) notes.push('the program prints something different on each run, so its output was not compared');
+    for (const t of trials) {
+      // Output that is the same on every run of each, but not between them, is a change the rewrite made.
+      if (!t.changed && beforeOutputs.size === 1 && t.outputs.size === 1) {
+        const [b] = beforeOutputs;
+        const [a] = t.outputs;
+        if (a !== b) t.changed = `the program prints something else after the rewrite (${firstDifference(b!, a!)})`;
+      }
+      const times = t.times.length > 0 ? t.times : [t.warm!.ms];
+      const speedup = ratioOfMedians(beforeTimes.length > 0 ? beforeTimes : [warmBefore.ms], times);
+      out.set(t.id, {
+        measured: true,
+        before: beforeTimes,
+        after: t.times,
+        speedup,
+        verdict: t.changed ? 'not significant' : verdictOf(speedup),
+        firstAfterMs: t.warm!.ms,
+        ...(t.changed ? { changed: t.changed } : {}),
+        notes,
+      });
+    }
+    return out;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   }
 }
 

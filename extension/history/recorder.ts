@@ -313,8 +313,10 @@ export function optimizeGraph(
         break;
       case 'whole-program': {
         const r = e.result;
+        // One step per target measured (several share the original's runs).
+        const whole = `whole:${e.target}`;
         step({
-          ref: 'whole',
+          ref: whole,
           kind: 'whole-program',
           started: wholeStart,
           ended: at,
@@ -323,7 +325,7 @@ export function optimizeGraph(
         });
         if (r.measured) {
           const series: [string, number[]][] = [
-            ['program', r.before],
+            [`program (against ${e.target})`, r.before],
             [`program with ${e.target}`, r.after],
           ];
           for (const [variant, runs] of series) {
@@ -334,13 +336,13 @@ export function optimizeGraph(
               ref,
               kind: 'measurement',
               label: `${variant}: wall time per run`,
-              generatedBy: 'whole',
+              generatedBy: whole,
               measurement: measurementOf({ name: variant as VariantView['name'], median, samples: runs.length }, runs),
             });
           }
           const cand = candidates.get(e.target);
           if (cand) {
-            g.used.push({ activity: 'whole', entity: cand, role: 'rewrite' });
+            g.used.push({ activity: whole, entity: cand, role: 'rewrite' });
             g.derived.push({ entity: `measurement:program with ${e.target}`, source: cand, how: 'measures' });
           }
         }

@@ -30,7 +30,7 @@ export function applyDecision(outcome: Done, target: TargetId): ApplyDecision {
   const r = outcome.targets.find((t) => t.target === target);
   const name = TARGET_NAMES[target].name;
   if (!r?.proof?.ok) return { ok: false, reason: `the ${name} version is not proven equal to the original`, overridable: false };
-  const w = outcome.wholeProgram?.target === target ? outcome.wholeProgram : undefined;
+  const w = outcome.wholePrograms?.find((x) => x.target === target) ?? (outcome.wholeProgram?.target === target ? outcome.wholeProgram : undefined);
   if (w?.measured) {
     if (w.changed) return { ok: false, reason: w.changed, overridable: true };
     const interval = speedupText(w.speedup);

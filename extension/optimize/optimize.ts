@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { OptIn } from '../../native/opt-ins';
 import type { CheckedPrediction } from '../bench/break-even';
-import { explainWholeProgram, measureWholeProgram, type WholeProgramResult } from '../bench/whole-program';
+import { explainWholeProgram, measureWholePrograms, type WholeProgramResult } from '../bench/whole-program';
 import type { Refusal } from '../compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from '../errors';
 import {
@@ -54,6 +54,9 @@ export interface OptimizeInput {
   wholeProgramS?: number;
 }
 
+/** The most targets whose whole program is measured in one run (each adds a run per round). */
+export const MAX_WHOLE_PROGRAM_TARGETS = 3;
+
 /** Seconds the whole program's runs aim to take by default (perfLab.wholeProgramTime, --whole-program-time). */
 export const DEFAULT_WHOLE_PROGRAM_S = 60;
 
@@ -97,7 +100,7 @@ export type OptimizeEvent =
   | { type: 'benchmarked'; bench: AnyBench }
   | { type: 'predicted'; checked: CheckedPrediction }
   | { type: 'prediction-unavailable'; reason: string }
-  | { type: 'whole-program-start'; target: TargetId; budgetMs: number }
+  | { type: 'whole-program-start'; targets: TargetId[]; budgetMs: number }
   | { type: 'whole-program'; target: TargetId; result: WholeProgramResult };
 
 /** Where a target ended: not built (why), built but not proven, proven (not measured: nothing was), or measured. */
@@ -130,12 +133,14 @@ export type OptimizeOutcome =
       bench?: AnyBench;
       /** The fastest target measured significantly faster than the original; absent: keep the original. */
       best?: TargetId;
-      /** What Apply writes when not told: `best`, else the first proven target. */
+      /** What Apply writes when not told: the target that made the whole program significantly fastest, else `best`, else the first proven target. */
       chosen?: TargetId;
       prediction?: CheckedPrediction;
       predictionError?: string;
       /** The whole program before and after `chosen` (absent: not asked for, or nothing was proven). */
       wholeProgram?: WholeProgramResult & { target: TargetId };
+      /** Every target whose whole program was measured (the chosen one, and others faster per call), in that order. */
+      wholePrograms?: (WholeProgramResult & { target: TargetId })[];
     };
 
 export interface OptimizeOptions {
@@ -245,7 +250,7 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
   }
   emit({ type: 'benchmarked', bench });
   const best = bestTarget<AnyBench['targets'][number]>(bench)?.target;
-  const chosen = proven.find((p) => p.target === best)?.target ?? proven[0]!.target;
+  let chosen = proven.find((p) => p.target === best)?.target ?? proven[0]!.target;
 
   // The break-even model's prediction beside the measurement: advice, so a failure other than Cancel leaves it out.
   let prediction: CheckedPrediction | undefined;
@@ -261,47 +266,71 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
     }
   }
 
-  // The whole program before and after the chosen rewrite: what the user will feel, which decides Apply.
+  // The whole program before and after: what the user will feel, which decides Apply. Measured for the chosen target
+  // and every other proven target the benchmark found faster per call (at most MAX_WHOLE_PROGRAM_TARGETS), against
+  // the same runs of the original: a target fast per call may cost more per run (Numba's import), and the target
+  // that makes the program fastest becomes the one chosen.
   let wholeProgram: (WholeProgramResult & { target: TargetId }) | undefined;
+  const wholePrograms: (WholeProgramResult & { target: TargetId })[] = [];
   if (req.wholeProgramMs > 0) {
-    emit({ type: 'whole-program-start', target: chosen, budgetMs: req.wholeProgramMs });
-    const picked = proven.find((p) => p.target === chosen)!;
+    const measured = [chosen, ...proven.filter((p) => p.target !== chosen && p.measured?.verdict === 'faster').map((p) => p.target)].slice(
+      0,
+      MAX_WHOLE_PROGRAM_TARGETS,
+    );
+    emit({ type: 'whole-program-start', targets: measured, budgetMs: req.wholeProgramMs });
     const command = await lang.programCommand();
-    const result: WholeProgramResult =
+    const results: Map<string, WholeProgramResult> =
       'unavailable' in command
-        ? { measured: false, reason: command.unavailable }
-        : await measureWholeProgram({
+        ? new Map(measured.map((t) => [t, { measured: false, reason: command.unavailable }]))
+        : await measureWholePrograms({
             ...stage,
             file,
             source,
             functionName,
             command,
             programArgs: req.programArgs,
-            plan: (trialFile) =>
-              languageEntry(language).planApply({
-                file: trialFile,
-                source,
-                functionName,
-                candidate: picked.candidate!,
-                proof: picked.proof!,
-                python: runtime.execPath,
-              }),
+            variants: measured.map((target) => {
+              const picked = proven.find((p) => p.target === target)!;
+              return {
+                id: target,
+                plan: (trialFile: string) =>
+                  languageEntry(language).planApply({
+                    file: trialFile,
+                    source,
+                    functionName,
+                    candidate: picked.candidate!,
+                    proof: picked.proof!,
+                    python: runtime.execPath,
+                  }),
+              };
+            }),
             runTimeoutMs: req.timeoutMs,
             budgetMs: req.wholeProgramMs,
           });
-    // The program-level prediction from the function's calls, beside the measurement.
-    const before = bench.variants[0];
-    const after = bench.variants.find((v) => v.name === targetEntry(chosen).name);
     const costs = await import('../bench/break-even');
-    const learned = costs.learnedProcessCost(await costs.loadProcessCosts(req.store), chosen, runtime.label);
-    const explained = result.measured && before && after ? explainWholeProgram(result, recording.totalCalls, before.mean, after.mean, learned) : undefined;
-    // What this run's rewrite cost beyond its calls is learned for the next prediction (advice: a failure to keep it is not one).
-    if (explained && result.measured && !result.changed)
-      await costs
-        .learnProcessCost(req.store, { target: chosen, runtime: runtime.label, ms: explained.observedFixedMs, at: new Date().toISOString() })
-        .catch(() => {});
-    wholeProgram = { ...result, ...(explained ? { explained } : {}), target: chosen };
-    emit({ type: 'whole-program', target: chosen, result: wholeProgram });
+    const known = await costs.loadProcessCosts(req.store);
+    for (const target of measured) {
+      const result = results.get(target)!;
+      // The program-level prediction from the function's calls, beside the measurement.
+      const before = bench.variants[0];
+      const after = bench.variants.find((v) => v.name === targetEntry(target).name);
+      const learned = costs.learnedProcessCost(known, target, runtime.label);
+      const explained = result.measured && before && after ? explainWholeProgram(result, recording.totalCalls, before.mean, after.mean, learned) : undefined;
+      // What this run's rewrite cost beyond its calls is learned for the next prediction (advice: a failure to keep it is not one).
+      if (explained && result.measured && !result.changed)
+        await costs
+          .learnProcessCost(req.store, { target, runtime: runtime.label, ms: explained.observedFixedMs, at: new Date().toISOString() })
+          .catch(() => {});
+      const w = { ...result, ...(explained ? { explained } : {}), target };
+      wholePrograms.push(w);
+      emit({ type: 'whole-program', target, result: w });
+    }
+    // The target that makes the whole program fastest, when one makes it significantly faster with the same output.
+    const fastest = wholePrograms
+      .filter((w) => w.measured && w.verdict === 'faster' && !w.changed)
+      .sort((a, b) => (b.measured ? b.speedup.estimate : 0) - (a.measured ? a.speedup.estimate : 0))[0];
+    if (fastest) chosen = fastest.target;
+    wholeProgram = wholePrograms.find((w) => w.target === chosen);
   }
   return {
     ...done,
@@ -311,5 +340,6 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
     ...(prediction ? { prediction } : {}),
     ...(predictionError ? { predictionError } : {}),
     ...(wholeProgram ? { wholeProgram } : {}),
+    ...(wholePrograms.length > 0 ? { wholePrograms } : {}),
   };
 }
