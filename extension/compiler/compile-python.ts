@@ -256,6 +256,14 @@ export async function compilePython(kernel: PythonKernel, target: PythonTarget, 
  */
 export const RESULT_NP = '_pl_result_np';
 
+/**
+ * The last parameter of every function of a kernel with recursion: how many calls it may still nest. The wrapper gives
+ * the entry what Python's recursion limit leaves the original from where it is called (less a margin for the
+ * wrapper's own frames), at most MAX_DEPTH; a function called with none left bails out, and the original runs.
+ */
+export const PL_DEPTH = '_pl_depth';
+const MAX_DEPTH = 3000;
+
 const INT64_MIN = '-9223372036854775808';
 const INT64_MAX = '9223372036854775807';
 
@@ -273,7 +281,8 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   const mayBail = pyMayBail(kernel.ir);
   // The kernel reports in RESULT_NP whether its result is a NumPy scalar, where that depends on the path it took.
   const reportsNp = entry.params.some((p) => p.name === RESULT_NP);
-  const params = entry.params.filter((p) => p.name !== RESULT_NP);
+  const recursive = entry.params.some((p) => p.name === PL_DEPTH);
+  const params = entry.params.filter((p) => p.name !== RESULT_NP && p.name !== PL_DEPTH);
   const names = params.map((p) => p.name);
   const argList = names.join(', ');
   const L: string[] = [];
@@ -281,6 +290,7 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   L.push('# The wrapper runs the compiled kernel when the arguments have the types it was compiled for, and the original');
   L.push('# function otherwise, or when the kernel bails out (an int leaving 64 bits, a zero divisor, an index out of range).');
   L.push('import numpy as _np');
+  if (recursive) L.push('import sys as _sys');
   L.push(`from ${kernelModule} import ${kernel.ir.entry} as _kernel`);
   L.push('');
   L.push('_stats = {"calls": 0, "fallbacks": 0, "reason": ""}');
@@ -303,6 +313,16 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   L.push('    return not any(_np.may_share_memory(a, b) for i, a in enumerate(nds) for b in nds[:i])');
   L.push('');
   L.push('');
+  if (recursive) {
+    L.push('def _depth_budget():');
+    L.push('    # The calls the kernel may nest: what the recursion limit leaves the original from here, less a margin.');
+    L.push('    frame, depth = _sys._getframe(), 0');
+    L.push('    while frame is not None:');
+    L.push('        frame, depth = frame.f_back, depth + 1');
+    L.push(`    return min(${MAX_DEPTH}, _sys.getrecursionlimit() - depth - 50)`);
+    L.push('');
+    L.push('');
+  }
   L.push('def _elements(xs, kind):');
   L.push('    if kind is int:');
   L.push('        return all(type(x) is int and _INT64[0] <= x <= _INT64[1] for x in xs)');
@@ -383,6 +403,7 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
     L.push('    _result_np = _np.zeros(1, dtype=_np.int64)');
     kernelArgs.push('_result_np');
   }
+  if (recursive) kernelArgs.push('_depth_budget()');
   L.push('    try:');
   L.push(`        _result = _kernel(${kernelArgs.join(', ')})`);
   L.push('    except Exception as _e:');

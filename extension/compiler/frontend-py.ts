@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { CancelledError, PerfLabError } from '../errors';
 import { pythonScript } from '../python-script';
-import { RESULT_NP, type PythonKernel } from './compile-python';
+import { PL_DEPTH, RESULT_NP, type PythonKernel } from './compile-python';
 import {
   PY_MATH,
   isPyArrayType,
@@ -172,6 +172,13 @@ class NpVaries extends Error {
 class Promote extends Error {
   constructor(readonly local: string) {
     super(`promote ${local}`);
+  }
+}
+
+/** Thrown when a function calls itself (or one that calls it) before its result type is known: lowered again assuming one. */
+class Recursive extends Error {
+  constructor(readonly key: string) {
+    super(`${key} is recursive`);
   }
 }
 
@@ -425,58 +432,156 @@ function clamp(r: Range | undefined): Range {
 class ModuleLowering {
   readonly lowered: PyFunction[] = [];
   private readonly bySignature = new Map<string, PyFunction>();
-  private readonly inProgress = new Set<string>();
+  /** The signatures being lowered, with the IR name each will have. */
+  private readonly inProgress = new Map<string, string>();
+  /** For a recursive signature being lowered: the function its calls see, with the result type assumed. */
+  private readonly assumed = new Map<string, PyFunction>();
   /** The source name of each lowered function (specialisations are named `<name>_2`, …). */
   readonly sourceName = new Map<PyFunction, string>();
+  /**
+   * Whether the entry reaches a function that calls itself (directly or through others). Then every function takes a
+   * hidden depth budget (PL_DEPTH) and bails out when it is spent, so that the compiled code never recurses deeper
+   * than Python would let the original (which then raises RecursionError itself).
+   */
+  readonly recursive: boolean;
 
   constructor(
     readonly ast: Extract<PyAstExport, { ok: true }>,
     readonly fileName: string,
-  ) {}
+  ) {
+    this.recursive = reachesCycle(ast);
+  }
 
   /** The lowered function for `name` called with `types`; lowered on first use. */
   function(name: string, sig: Signature, at: PyNode | undefined, entry = false): PyFunction {
     const key = `${name}(${sig.types.map((t, i) => `${pyTypeName(t)}${sig.np?.[i] ? ' numpy' : ''}`).join(',')})`;
     const done = this.bySignature.get(key);
     if (done) return done;
-    if (this.inProgress.has(name)) throw Refuse.at(at, `${name}(…)`, 'recursive calls are not compiled: the compiled code would need a call stack of its own');
+    if (this.inProgress.has(key)) {
+      // A recursive call: it sees the function with the result type assumed, or makes its lowering assume one.
+      const assumed = this.assumed.get(key);
+      if (assumed) return assumed;
+      throw new Recursive(key);
+    }
     const def = this.ast.functions[name];
     if (!def) throw Refuse.at(at, `${name}(…)`, `${name} is not a function of this file`);
-    this.inProgress.add(name);
+    const count = [...this.bySignature.keys(), ...this.inProgress.keys()].filter((k) => k.startsWith(`${name}(`)).length;
+    const irName = count === 0 ? name : `${name}_${count + 1}`;
+    this.inProgress.set(key, irName);
     try {
-      const count = [...this.bySignature.keys()].filter((k) => k.startsWith(`${name}(`)).length;
-      const irName = count === 0 ? name : `${name}_${count + 1}`;
-      // `total = 0` then `total += x` (a float): lowered again with `total` a float that remembers it may be an int.
-      const promoted = new Set<string>();
-      // A local that is a NumPy scalar on some paths only: lowered again with a flag that tracks it at run time.
-      const varying = new Set<string>();
-      // The element type of each list the function builds, where the first lowering had to guess it.
-      const elements = new Map<string, Element>();
-      let fn: PyFunction | undefined;
-      while (!fn) {
+      // Each result type in turn, for a function whose recursive calls need it before its lowering finds it.
+      const guesses: (PyScalar | 'none')[] = ['int', 'float', 'bool', 'none'];
+      let failed: unknown;
+      for (;;) {
+        const mark = { lowered: this.lowered.length, signatures: [...this.bySignature.keys()] };
         try {
-          fn = new FunctionLowering(this, def, irName, sig, promoted, varying, entry, elements).lower();
+          const fn = this.lowerOnce(def, irName, sig, entry);
+          const assumed = this.assumed.get(key);
+          if (assumed && (fn.result !== assumed.result || fn.resultNumpy)) throw new Recursive(key);
+          this.bySignature.set(key, fn);
+          this.sourceName.set(fn, name);
+          this.lowered.push(fn);
+          return fn;
         } catch (e) {
-          if (e instanceof NpVaries && !varying.has(e.local) && varying.size < 64) {
-            varying.add(e.local);
-            continue;
-          }
-          if (e instanceof ElementHint && !elements.has(e.array) && elements.size < 64) {
-            elements.set(e.array, e.element);
-            continue;
-          }
-          if (!(e instanceof Promote) || promoted.has(e.local) || promoted.size > 8) throw e instanceof Promote ? new Error(`cannot promote ${e.local}`) : e;
-          promoted.add(e.local);
+          // A refusal under an assumed result type may be the assumption's doing: the next one is tried.
+          const wrongGuess = this.assumed.has(key) && e instanceof RefusalError;
+          if (!(e instanceof Recursive && e.key === key) && !wrongGuess) throw e;
+          if (wrongGuess) failed ??= e;
+          // What was lowered on the wrong assumption is dropped.
+          this.lowered.length = mark.lowered;
+          for (const k of [...this.bySignature.keys()]) if (!mark.signatures.includes(k)) this.bySignature.delete(k);
+          const next = guesses.shift();
+          if (!next && failed) throw failed;
+          if (!next)
+            throw Refuse.at(
+              def,
+              `def ${name}`,
+              `${name} calls itself, and its result is not one int, float, bool or None (a Python number, the same type on every path); the compiled code needs one result type`,
+            );
+          this.assumed.set(key, placeholder(irName, sig, next, def));
         }
       }
-      this.bySignature.set(key, fn);
-      this.sourceName.set(fn, name);
-      this.lowered.push(fn);
-      return fn;
     } finally {
-      this.inProgress.delete(name);
+      this.inProgress.delete(key);
+      this.assumed.delete(key);
     }
   }
+
+  /** One lowering of a function, again with what it turned out to need (a promoted local, a NumPy flag, an element type). */
+  private lowerOnce(def: PyNode, irName: string, sig: Signature, entry: boolean): PyFunction {
+    // `total = 0` then `total += x` (a float): lowered again with `total` a float that remembers it may be an int.
+    const promoted = new Set<string>();
+    // A local that is a NumPy scalar on some paths only: lowered again with a flag that tracks it at run time.
+    const varying = new Set<string>();
+    // The element type of each list the function builds, where the first lowering had to guess it.
+    const elements = new Map<string, Element>();
+    let fn: PyFunction | undefined;
+    while (!fn) {
+      try {
+        fn = new FunctionLowering(this, def, irName, sig, promoted, varying, entry, elements).lower();
+      } catch (e) {
+        if (e instanceof NpVaries && !varying.has(e.local) && varying.size < 64) {
+          varying.add(e.local);
+          continue;
+        }
+        if (e instanceof ElementHint && !elements.has(e.array) && elements.size < 64) {
+          elements.set(e.array, e.element);
+          continue;
+        }
+        if (!(e instanceof Promote) || promoted.has(e.local) || promoted.size > 8) throw e instanceof Promote ? new Error(`cannot promote ${e.local}`) : e;
+        promoted.add(e.local);
+      }
+    }
+    return fn;
+  }
+}
+
+/**
+ * What a recursive call sees of a function being lowered: its IR name, its parameters (arrays taken as written, the
+ * safe side) and the result type assumed.
+ */
+function placeholder(irName: string, sig: Signature, result: PyScalar | 'none', def: PyNode): PyFunction {
+  const params: PyParam[] = [];
+  const arrays: PyArray[] = [];
+  sig.types.forEach((t, i) => {
+    if (isPyArrayType(t)) {
+      params.push({ name: `p${i}`, type: t, slot: arrays.length });
+      arrays.push({ name: `p${i}`, type: t, written: true });
+    } else params.push({ name: `p${i}`, type: t, slot: i });
+  });
+  return { name: irName, params, locals: [], arrays, result, body: [], line: def.line ?? 1 };
+}
+
+/** Whether the entry reaches a function of the file that calls itself, directly or through others. */
+function reachesCycle(ast: Extract<PyAstExport, { ok: true }>): boolean {
+  const calls = (name: string): string[] => {
+    const def = ast.functions[name];
+    if (!def) return [];
+    const local = assignedNames(nodes(def.body)).all;
+    const out = new Set<string>();
+    const visit = (n: unknown): void => {
+      if (Array.isArray(n)) return n.forEach(visit);
+      const x = node(n);
+      if (!x) return;
+      if (x._type === 'Call' && node(x.func)?._type === 'Name') {
+        const f = String(node(x.func)!.id);
+        if (f in ast.functions && !local.has(f)) out.add(f);
+      }
+      for (const [k, v] of Object.entries(x)) if (k !== '_type' && typeof v === 'object') visit(v);
+    };
+    visit(def.body);
+    return [...out];
+  };
+  const state = new Map<string, 'open' | 'done'>();
+  const cyclic = (name: string): boolean => {
+    if (state.get(name) === 'open') return true;
+    if (state.get(name) === 'done') return false;
+    state.set(name, 'open');
+    const found = calls(name).some(cyclic);
+    state.set(name, 'done');
+    return found;
+  };
+  return cyclic(ast.entry);
 }
 
 /** The parameter types of the entry function: recorded types first, then annotations. */
@@ -606,6 +711,8 @@ class FunctionLowering {
   private readonly returnNp: Np[] = [];
   /** Statements run first: the NumPy flags of parameters that are reassigned. */
   private readonly prologue: PyStmt[] = [];
+  /** The local of the depth budget (PL_DEPTH), in a module with recursion. */
+  private depth: number | undefined;
   /** The array slot of RESULT_NP, when the entry reports its result's kind at run time. */
   private resultNpArray: number | undefined;
   private labels = 0;
@@ -702,6 +809,18 @@ class FunctionLowering {
       const type: PyArrayType = { array: 'ndarray', element: 'int', ndim: 1 };
       this.params.push({ name: RESULT_NP, type, slot: this.resultNpArray });
       this.arrays.push({ name: RESULT_NP, type, written: true });
+    }
+    if (this.mod.recursive) {
+      // The calls it may still nest (see ModuleLowering.recursive): none left bails out; each call passes one less.
+      const slot = this.declare(PL_DEPTH, 'int', this.def, true);
+      this.params.push({ name: PL_DEPTH, type: 'int', slot });
+      this.depth = slot;
+      this.prologue.push({
+        kind: 'if',
+        cond: { kind: 'binary', type: 'bool', op: 'int.le', left: { kind: 'local', type: 'int', local: slot }, right: ZERO, checked: false },
+        then: [{ kind: 'bail', reason: 'recursion deeper than the compiled code may go' }],
+        else: [],
+      });
     }
     const body = [...this.prologue, ...this.block(nodes(this.def.body), true)];
     const terminated = this.terminates(nodes(this.def.body));
@@ -2155,7 +2274,8 @@ class FunctionLowering {
           this.pre === null || this.lazy > 0 ? this.lazily(() => this.expr(b)) : this.hoisting(pre, () => this.expr(b));
         const a = branch(preA, node(n.body)!);
         const b = branch(preB, node(n.orelse)!);
-        if (a.e.type !== b.e.type) throw Refuse.at(n, '… if … else …', `the two branches give a ${a.e.type} and a ${b.e.type}; the compiled code has one type`);
+        if (a.e.type !== b.e.type)
+          throw Refuse.at(n, '… if … else …', `the two branches give ${an(String(a.e.type))} and ${an(String(b.e.type))}; the compiled code has one type`);
         if (preA.length || preB.length) {
           // `max(xs) if xs else 0`: an if statement that runs first, each branch with what it needs.
           if (typeof a.np !== 'boolean' || a.np !== b.np)
@@ -2782,6 +2902,16 @@ class FunctionLowering {
       nps.push(v.np);
     });
     const callee = this.mod.function(name, nps.some(Boolean) ? { types, np: nps } : { types }, n);
+    // The budget is at least 1 here (the prologue bailed out otherwise): one less can neither overflow nor go below 0.
+    if (this.depth !== undefined)
+      callArgs.push({
+        kind: 'binary',
+        type: 'int',
+        op: 'int.sub',
+        left: { kind: 'local', type: 'int', local: this.depth },
+        right: intConst(1n),
+        checked: false,
+      });
     for (const p of passed) {
       const written = callee.arrays[callee.params[p.arg]!.slot]!.written;
       if (!written) continue;

@@ -80,7 +80,7 @@ describe('Python frontend: refusals name the construct and the line', () => {
     ['try_block', 23, /try/, /outside the subset/],
     ['unbound', 32, /y/, /UnboundLocalError/],
     ['huge_const', 36, /100000000000000000000/, /beyond 64 bits/],
-    ['recursive', 40, /recursive/, /recursive calls/],
+    ['recursive', 40, /if … else/, /two branches give an int and a float/],
     ['list_write_int', 44, /a\[/, /element type/],
     ['mixed_returns', 50, /return/, /returns a int elsewhere|returns a float elsewhere|returns an? \w+ elsewhere/],
     ['slices', 54, /a\[/, /slices/],

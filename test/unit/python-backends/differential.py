@@ -77,7 +77,13 @@ def generators(rng):
     def ND(*shape):
         return np.array([rng.uniform(-10.0, 10.0) for _ in range(math.prod(shape))]).reshape(shape)
 
-    return {"I": I, "F": F, "B": B, "BF": BF, "NI": NI, "NF": NF, "FL": FL, "FG": FG, "ND": ND, "rng": rng, "np": np, "math": math}
+    def S(n=None):
+        """A str of n characters (0 to 8 when not given): ASCII letters mostly, and é, an emoji beyond the BMP, a lone
+        surrogate, a NUL."""
+        n = rng.randint(0, 8) if n is None else n
+        return "".join(rng.choice("abcdeyzAZ") if rng.random() < 0.7 else rng.choice(["\u00e9", "\U0001f600", "\ud800", "\x00", " "]) for _ in range(n))
+
+    return {"I": I, "F": F, "B": B, "BF": BF, "NI": NI, "NF": NF, "FL": FL, "FG": FG, "ND": ND, "S": S, "rng": rng, "np": np, "math": math}
 
 
 def load(path, name):

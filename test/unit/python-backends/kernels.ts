@@ -208,6 +208,40 @@ export const KERNEL_CASES: KernelCase[] = [
   },
   { id: 'filled', file: join(FIXTURES, 'lists.py'), fn: 'filled', calls: '[(I(-2, 8), F()) for _ in range(150)]' },
   { id: 'built_then_passed', file: join(FIXTURES, 'lists.py'), fn: 'built_then_passed', calls: '[(I(-2, 40), F()) for _ in range(150)]' },
+  // Function shapes (fixtures/shapes.py): recursion, str parameters, defaults, imports in the function.
+  { id: 'fib', file: join(FIXTURES, 'shapes.py'), fn: 'fib', calls: '[(I(-3, 18),) for _ in range(40)] + [(0,), (1,), (20,)]' },
+  {
+    id: 'is_even',
+    file: join(FIXTURES, 'shapes.py'),
+    fn: 'is_even',
+    calls: '[(I(-3, 400),) for _ in range(60)] + [(5000,), (-1,)]',
+  },
+  {
+    id: 'quicksort',
+    file: join(FIXTURES, 'shapes.py'),
+    fn: 'quicksort',
+    calls:
+      '[(a, 0, len(a) - 1) for a in ([F(-5, 5) for _ in range(I(0, 30))] for _ in range(80))] + [([F() for _ in range(I(0, 8))], I(-2, 3), I(-2, 9)) for _ in range(40)]',
+  },
+  {
+    id: 'levenshtein',
+    file: join(FIXTURES, 'shapes.py'),
+    fn: 'levenshtein',
+    calls: '[(S(), S()) for _ in range(200)] + [("", ""), ("kitten", "sitting"), ("\\ud800", "\\ud800x")]',
+  },
+  { id: 'letters', file: join(FIXTURES, 'shapes.py'), fn: 'letters', calls: '[(S(I(0, 40)),) for _ in range(200)] + [("",)]' },
+  {
+    id: 'defaults_and_keywords',
+    file: join(FIXTURES, 'shapes.py'),
+    fn: 'defaults_and_keywords',
+    calls: '[([F(-1e3, 1e3) for _ in range(I(0, 5))], I(-5, 5)) for _ in range(100)] + [([F() for _ in range(I(0, 3))], I()) for _ in range(50)]',
+  },
+  {
+    id: 'builtin_names',
+    file: join(FIXTURES, 'shapes.py'),
+    fn: 'builtin_names',
+    calls: '[([I(-50, 50) for _ in range(I(0, 6))],) for _ in range(100)] + [([I() for _ in range(I(0, 4))],) for _ in range(50)]',
+  },
 ];
 
 /** Lowers every case with the frontend on the given interpreter; a refusal fails loudly. */
