@@ -402,9 +402,8 @@ async function profileCommand(args: string[], io: CliIO): Promise<number> {
 
 /** The leaves worth optimizing through their caller (profile/hot-region.ts), a line each. */
 function hotRegionLines(p: Profile): string {
-  return hotRegions(p)
-    .map((r) => `Hot region: ${describeHotRegion(r)}\n`)
-    .join('');
+  const lines = hotRegions(p).map((r) => `Hot region: ${describeHotRegion(r)}\n`);
+  return lines.length > 0 ? `\n${lines.join('')}` : '';
 }
 
 /** The options of the commands that read profile files (report, compare). */

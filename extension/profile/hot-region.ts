@@ -21,6 +21,8 @@ const LEAF_SELF = 0.8;
 /** A few callers (at most MAX_CALLERS) account for at least this share of the leaf's time. */
 const FEW_CALLERS = 0.8;
 const MAX_CALLERS = 3;
+/** A leaf with more than this share of its time under a call of itself is recursive. */
+const RECURSIVE_SHARE = 0.2;
 /** A counted call shorter than this is cheap: the call into compiled code would cost as much. */
 const CHEAP_CALL_US = 20;
 
@@ -50,15 +52,20 @@ export function hotRegions(p: Profile, top = 5): HotRegion[] {
     // The leaf's self weight by its nearest caller that is another named function (recursion, comprehensions,
     // anonymous callbacks and built-ins such as sum() or map() in between belong to that caller).
     const callers = new Map<string, number>();
+    let recursive = 0;
     for (let i = 0; i < p.sampleStack.length; i++) {
       let s = p.sampleStack[i]!;
       if (frameKey[p.stackFrame[s]!] !== key) continue;
+      const parent = p.stackParent[s]!;
+      if (parent >= 0 && frameKey[p.stackFrame[parent]!] === key) recursive += p.sampleWeight[i]!;
       const passThrough = (f: Profile['frames'][number]) => isInline(f.name) || f.kind === 'native' || f.kind === 'runtime';
       while (s >= 0 && (frameKey[p.stackFrame[s]!] === key || passThrough(p.frames[p.stackFrame[s]!]!))) s = p.stackParent[s]!;
       if (s < 0) continue;
       const c = frameKey[p.stackFrame[s]!]!;
       callers.set(c, (callers.get(c) ?? 0) + p.sampleWeight[i]!);
     }
+    // A recursive leaf is entered once per outside call and recurses inside the compiled code: itself the unit.
+    if (recursive > RECURSIVE_SHARE * leaf.self) continue;
     const ranked = [...callers].sort((a, b) => b[1] - a[1]).slice(0, MAX_CALLERS);
     const picked: HotRegion['callers'] = [];
     let covered = 0;

@@ -20,7 +20,7 @@ function rows(stdout: string): { name: string; selfPct: number }[] {
   const selfPctAt = header.indexOf('Self %');
   return lines
     .slice(head + 2)
-    .filter((l) => l.trim() !== '' && !l.startsWith('Wrote'))
+    .filter((l) => l.trim() !== '' && !l.startsWith('Wrote') && !l.startsWith('Hot region:'))
     .map((l) => ({
       name: l.split(/\s{2,}/)[0]!,
       selfPct: Number(
