@@ -93,7 +93,8 @@ describe('the profile corpus, in every Python mode', () => {
             .join(', ')})`,
         );
         assert.equal(top.file, file, what);
-        if (c.top.length > 1) assert.ok(c.top.includes(stats[1]!.name), `${what}: ${stats[1]!.name} second`);
+        // Exact times put both on top; a sampler on a loaded machine may also catch the interpreter's start-up.
+        if (c.top.length > 1 && m.request.mode === 'cprofile') assert.ok(c.top.includes(stats[1]!.name), `${what}: ${stats[1]!.name} second`);
         if (m.request.mode === 'cprofile') {
           // Every call is timed: the profile holds at least the run's CPU time (it times by the wall clock).
           assert.ok(r.coverage && !r.coverage.short, `${what}: ${JSON.stringify(r.coverage)}`);
