@@ -93,7 +93,9 @@ Options for report (read a profile recorded elsewhere and print its hot function
   --python <path>           the Python that converts .prof/.pstats files (default: python3 on PATH)
 
 Options for optimize (record the function's real calls → compile → prove → benchmark):
-  --fn <name>               the function to rewrite (a top-level function declaration or const arrow function)
+  --fn <name>               the function to rewrite, by the name the profile shows: a function declaration or
+                            const arrow function, a method (NBody.advance, NBody.prototype.advance, obj.step),
+                            or a nested function (FluidField/lin_solve)
   --target wasm|native|auto the backend: WebAssembly (default), a native Node-API addon built with the local
                             C++ compiler, or auto: both, proven and benchmarked side by side with JavaScript,
                             with the break-even model's prediction next to the measurement.
@@ -797,9 +799,9 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
         return;
       case 'recorded': {
         const r = e.recording;
-        io.out(
-          `Recorded ${r.calls.length} of ${r.totalCalls} call${r.totalCalls === 1 ? '' : 's'}${r.truncated ? ' (first calls plus a uniform sample)' : ''}, kept in ${shown(e.store)}\n`,
-        );
+        const sample = (r.shapes?.length ?? 0) > 1 ? ' (first calls plus a sample of each shape)' : ' (first calls plus a uniform sample)';
+        io.out(`Recorded ${r.calls.length} of ${r.totalCalls} call${r.totalCalls === 1 ? '' : 's'}${r.truncated ? sample : ''}, kept in ${shown(e.store)}\n`);
+        for (const note of r.notes ?? []) io.out(`  ${note}\n`);
         return;
       }
       case 'refused':

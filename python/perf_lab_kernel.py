@@ -2,13 +2,16 @@
 original, and times both. Standard library only (NumPy is used when the program's values are NumPy arrays).
 
     perf_lab_kernel.py probe MODULE...                  prints {"python", "version", "modules": {name: version|null}}
-    perf_lab_kernel.py record --file F --fn NAME --out OUT [--max-calls N] [--first N] [--max-bytes N] -- ARGS...
+    perf_lab_kernel.py record --file F --fn NAME --out OUT [--max-calls N] [--first N] [--max-bytes N]
+                              [--hard-max-bytes N] [--meta JSON] -- ARGS...
     perf_lab_kernel.py prove REQUEST.json               prints the proof's cases as JSON
     perf_lab_kernel.py bench REQUEST.json               prints timing samples as JSON
 
-record reruns the script as __main__ with NAME wrapped: the first calls and a uniform reservoir sample of the rest
-are kept (arguments before and after the call, result), within a call count and a byte budget, and written as JSON
-with exact values: ints as decimal strings, floats as float.hex(), arrays as base64 bytes with dtype and shape.
+record reruns the script as __main__ with NAME wrapped: the first calls and a sample of each shape of call are kept
+(arguments before and after the call, result), within a call count and a byte budget (perf_lab_sample.py), and
+written as JSON with exact values: ints as decimal strings, floats as float.hex(), arrays as base64 bytes with dtype
+and shape; a large value is stored once in "blobs" and referenced from each call as {"ref": key}. The output is the
+stored recording: the fields of --meta are written into it.
 A "stop" on the control pipe (PERF_LAB_CONTROL_FD) or SIGTERM writes the calls so far.
 
 prove and bench load the file's definitions (imports, functions, classes and assignments at the top level; its
@@ -33,6 +36,8 @@ import types
 import ast
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from perf_lab_sample import STORED_ONCE_BYTES, Sampler, call_shape, content_key  # noqa: E402  (beside this file)
 
 HELPER_FILE = os.path.abspath(__file__)
 INT64_MIN = -(2 ** 63)
@@ -114,7 +119,7 @@ def decode(d):
 def size_of(v):
     """Bytes a value takes in a recording, roughly."""
     if is_ndarray(v):
-        return int(v.nbytes) * 2 + 64
+        return int(v.nbytes) + 64
     if type(v) in (list, tuple):
         return 8 + sum(size_of(x) for x in v)
     if type(v) is str:
@@ -170,48 +175,47 @@ def show(v, limit=8):
 
 
 class Recorder:
-    """Keeps the first calls, then a uniform reservoir sample (algorithm R) within a call count and byte budget."""
+    """The calls of one function, sampled by shape with each large value stored once (perf_lab_sample.Sampler)."""
 
-    def __init__(self, max_calls, first, max_bytes, seed=1):
-        self.max_calls, self.first, self.max_bytes = max_calls, first, max_bytes
-        self.calls, self.sizes = [], []
-        self.total = 0
-        self.too_large = 0
-        self.bytes = 0
+    def __init__(self, max_calls, first, max_bytes, hard_max_bytes, seed=1):
+        self.sampler = Sampler(max_calls, first, max_bytes, hard_max_bytes, seed)
         self.depth = 0
         self.keyword = 0
-        self.random = random.Random(seed)
-        self.arity = 0
 
-    def admit(self, size):
-        """The slot for this call (appended, or replacing one of the reservoir), or None when it is not kept."""
-        n = self.total = self.total + 1
-        if len(self.calls) < self.max_calls:
-            slot = len(self.calls)
-            old = 0
-        else:
-            j = self.random.randrange(n - self.first)
-            if j >= self.max_calls - self.first:
-                return None
-            slot = self.first + j
-            old = self.sizes[slot]
-        if self.bytes - old + size > self.max_bytes:
-            self.too_large += 1
-            return None
-        return slot
+    def run(self, fn, args):
+        """A call that is not kept: run as it is, calls it makes of itself not counted as the program's."""
+        self.depth += 1
+        try:
+            return fn(*args)
+        finally:
+            self.depth -= 1
 
-    def keep(self, slot, size, call):
-        if slot == len(self.calls):
-            self.calls.append(call)
-            self.sizes.append(size)
+    def take(self, v, added, keys):
+        """One value as it is now, encoded: a small one in the call itself, a large one as {"ref": key} by its content
+        key, encoded only when the sample does not hold those contents yet (an array is hashed where it is, without a
+        copy). Returns (encoded, bytes it adds to the call); raises TypeError for a value a recording cannot hold."""
+        if is_ndarray(v):
+            if v.dtype.kind not in "biuf":
+                raise TypeError("array of %s" % v.dtype)
+            size = size_of(v)
+            if size < STORED_ONCE_BYTES:
+                return encode(v), size
+            key = content_key(array=np.ascontiguousarray(v))
+            e = None
         else:
-            self.bytes -= self.sizes[slot]
-            self.calls[slot] = call
-            self.sizes[slot] = size
-        self.bytes += size
+            e = encode(v)
+            size = size_of(v)
+            if type(v) not in (list, tuple, str) or size < STORED_ONCE_BYTES:
+                return e, size
+            key = content_key(encoded=e)
+        keys.append(key)
+        if self.sampler.stored_value(key) is None and key not in added:
+            added[key] = (encode(v) if e is None else e, size)
+        return {"ref": key}, 0
 
     def wrap(self, fn):
         rec = self
+        sampler = self.sampler
         # A call that names arguments or leaves some to their defaults is kept as the positional call it binds to
         # (the defaults are the very objects the function holds), where every parameter is a plain one.
         try:
@@ -239,49 +243,62 @@ class Recorder:
                 # Nested (recursive) calls, and calls that do not bind to plain parameters, run as they are; the
                 # outermost call is kept.
                 if rec.depth == 0:
-                    rec.total += 1
+                    sampler.count()
                     if kwargs:
                         rec.keyword += 1
                 return fn(*args, **kwargs)
             args = full
-            size = sum(size_of(a) for a in args) * 2
-            slot = rec.admit(size)
-            if slot is None:
-                rec.depth += 1
-                try:
-                    return fn(*args)
-                finally:
-                    rec.depth -= 1
+            shape = call_shape(args)
+            p = sampler.propose(shape)
+            if p is None:
+                return rec.run(fn, args)
+            types_ = [type_name(a) for a in args]
+            # The arguments as they are now, before the call may write them.
+            added, keys, own = {}, [], 64
             try:
-                before = [encode(a) for a in args]
-                types_ = [type_name(a) for a in args]
+                before = []
+                for a in args:
+                    e, n = rec.take(a, added, keys)
+                    before.append(e)
+                    own += n
             except (TypeError, ValueError, OverflowError):
-                before = None
-                types_ = [type_name(a) for a in args]
+                # Kept by its argument types only: it cannot be replayed.
+                if sampler.begin(p, [], 64):
+                    sampler.put(p, {"args": None, "types": types_, "unrecordable": True}, 64, [], {}, [])
+                return rec.run(fn, args)
+            # What the call may write is reserved in the budget: every array until a call of this shape was seen.
+            reserve = sum(size_of(a) for i, a in enumerate(args) if (type(a) in (list, tuple) or is_ndarray(a)) and sampler.may_write(shape, i))
+            held = [k for k in dict.fromkeys(keys) if k not in added]
+            if not sampler.begin(p, held, own + sum(b for _, b in added.values()) + reserve):
+                return rec.run(fn, args)
             rec.depth += 1
             try:
                 result = fn(*args)
             except BaseException as e:
-                if before is not None:
-                    rec.keep(slot, size, {"args": before, "types": types_, "threw": "%s: %s" % (type(e).__name__, e), "after": [None] * len(args)})
+                sampler.put(p, {"args": before, "types": types_, "threw": "%s: %s" % (type(e).__name__, e), "after": [None] * len(args)}, own, keys, added, [])
                 raise
             finally:
                 rec.depth -= 1
-            if before is None:
-                rec.keep(slot, size, {"args": None, "types": types_, "unrecordable": True})
-                return result
-            after = []
-            for a, b in zip(args, before):
+            after, written = [], []
+            for i, (a, b) in enumerate(zip(args, before)):
                 if type(a) in (list, tuple) or is_ndarray(a):
-                    e = encode(a)
-                    after.append({"same": True} if e == b else e)
+                    try:
+                        e, n = rec.take(a, added, keys)
+                    except (TypeError, ValueError, OverflowError):
+                        e, n = {"o": type_name(a)}, 0
+                    if e == b:
+                        after.append({"same": True})
+                    else:
+                        after.append(e)
+                        own += n
+                        written.append(i)
                 else:
                     after.append(None)
             try:
-                res = encode(result)
-            except (TypeError, ValueError):
-                res = {"o": type_name(result)}
-            rec.keep(slot, size, {"args": before, "types": types_, "result": res, "after": after})
+                res, n = rec.take(result, added, keys)
+            except (TypeError, ValueError, OverflowError):
+                res, n = {"o": type_name(result)}, 0
+            sampler.put(p, {"args": before, "types": types_, "result": res, "after": after}, own + n, keys, added, written)
             return result
 
         recorded.__wrapped__ = fn
@@ -304,7 +321,7 @@ def instrument(source, filename, name):
     return None, 0, 0
 
 
-def record(file, name, out, args, max_calls, first, max_bytes):
+def record(file, name, out, args, max_calls, first, max_bytes, hard_max_bytes, meta):
     file = os.path.abspath(file)
     with open(file, "rb") as f:
         source = f.read()
@@ -318,17 +335,24 @@ def record(file, name, out, args, max_calls, first, max_bytes):
     if code is None:
         write_json(out, {"error": "no top-level function named '%s' in %s (methods and nested functions are not recorded)" % (name, file)})
         return 1
-    rec = Recorder(max_calls, first, max_bytes)
+    rec = Recorder(max_calls, first, max_bytes, hard_max_bytes)
     written = [False]
 
     def finish(status, stopped):
         if written[0]:
             return
         written[0] = True
-        write_json(out, {
-            "line": line, "arity": arity, "totalCalls": rec.total, "tooLarge": rec.too_large, "keywordCalls": rec.keyword, "calls": rec.calls,
-            "status": status, "stopped": stopped, "python": sys.version.split()[0], "executable": sys.executable,
+        s = rec.sampler
+        version = sys.version.split()[0]
+        # The stored recording itself: the caller's fields (meta), the calls, and each large value once in blobs.
+        doc = dict(meta)
+        doc.update({
+            "line": line, "arity": arity, "totalCalls": s.total, "tooLarge": s.too_large, "keywordCalls": rec.keyword, "calls": s.kept,
+            "blobs": s.stored_values(), "shapes": s.shapes(),
+            "status": status, "stopped": stopped, "python": version, "executable": sys.executable,
+            "runtimeVersion": "Python %s" % version, "interpreter": sys.executable or meta.get("interpreter", ""),
         })
+        write_json(out, doc)
 
     class Session:
         mode = "record"
@@ -408,9 +432,23 @@ def load_candidate(dir_, module):
 
 
 def recorded_calls(path):
+    """The replayable calls of a stored recording, each large value ({"ref": key}) taken from its blobs."""
     with open(path) as f:
         doc = json.load(f)
-    return [c for c in doc.get("calls", []) if c.get("args") is not None]
+    blobs = doc.get("blobs") or {}
+
+    def resolve(e):
+        return blobs[e["ref"]] if type(e) is dict and "ref" in e else e
+
+    out = []
+    for c in doc.get("calls", []):
+        if c.get("args") is None:
+            continue
+        c = dict(c, args=[resolve(a) for a in c["args"]])
+        if "result" in c:
+            c["result"] = resolve(c["result"])
+        out.append(c)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- compare
@@ -444,10 +482,19 @@ def first_difference(a, b, path=()):
         if a.dtype != b.dtype or a.shape != b.shape:
             return path, a, b, "dtype or shape differs (%s %s vs %s %s)" % (a.dtype, a.shape, b.dtype, b.shape)
         fa, fb = a.reshape(-1), b.reshape(-1)
-        for i in range(fa.size):
-            if not same_scalar(fa[i].item(), fb[i].item()):
-                return path + (i,), fa[i].item(), fb[i].item(), "element %d differs" % i
-        return None
+        if fa.tobytes() == fb.tobytes():
+            return None
+        # Element by element as same_scalar compares, all at once (a recorded array may hold millions): floats by
+        # value and sign of zero, NaN matching NaN; integers and booleans by value.
+        if fa.dtype.kind == "f":
+            same = ((fa == fb) & (np.signbit(fa) == np.signbit(fb))) | (np.isnan(fa) & np.isnan(fb))
+        else:
+            same = fa == fb
+        differ = np.flatnonzero(~same)
+        if differ.size == 0:
+            return None
+        i = int(differ[0])
+        return path + (i,), fa[i].item(), fb[i].item(), "element %d differs" % i
     if type(a) in (list, tuple) or type(b) in (list, tuple):
         if type(a) is not type(b):
             return path, a, b, "a %s where the original has a %s" % (type(b).__name__, type(a).__name__)
@@ -858,7 +905,7 @@ def main(argv):
         sys.stdout.write(json.dumps(probe(argv[2:])))
         return 0
     if cmd == "record":
-        opts = {"--max-calls": "64", "--first": "16", "--max-bytes": str(16 << 20)}
+        opts = {"--max-calls": "64", "--first": "16", "--max-bytes": str(16 << 20), "--hard-max-bytes": str(256 << 20), "--meta": "{}"}
         rest = argv[2:]
         args = []
         if "--" in rest:
@@ -866,7 +913,10 @@ def main(argv):
             rest, args = rest[:k], rest[k + 1:]
         for i in range(0, len(rest) - 1, 2):
             opts[rest[i]] = rest[i + 1]
-        return record(opts["--file"], opts["--fn"], opts["--out"], args, int(opts["--max-calls"]), int(opts["--first"]), int(opts["--max-bytes"]))
+        return record(
+            opts["--file"], opts["--fn"], opts["--out"], args, int(opts["--max-calls"]), int(opts["--first"]), int(opts["--max-bytes"]),
+            int(opts["--hard-max-bytes"]), json.loads(opts["--meta"]),
+        )
     if cmd in ("prove", "bench"):
         # The answer goes to the request's "out" file: the program's functions may print.
         with open(argv[2]) as f:

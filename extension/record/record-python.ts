@@ -1,5 +1,6 @@
 // The record stage for Python: reruns a script on the user's interpreter with one top-level function wrapped
-// (python/perf_lab_kernel.py record), and keeps a bounded sample of its real calls with exact values. The values
+// (python/perf_lab_kernel.py record), and keeps a bounded sample of its real calls with exact values, sampled by
+// shape with each large value stored once (python/perf_lab_sample.py, the rules of sampler.ts). The values
 // stay in the helper's own JSON (ints as decimal strings, floats as float.hex(), arrays as bytes), which the proof
 // and the benchmark hand back to Python; the extension reads only the argument types and counts.
 import { readFile, rm, stat, mkdtemp } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { probePython, type PythonRuntime } from '../profile/python-runner';
 import { firstLines, seconds, startChild } from '../profile/run-child';
 import { sourceHash } from './record';
 import type { Recording } from './recording';
-import { DEFAULT_LIMITS, type RecordLimits } from './sampler';
+import { DEFAULT_LIMITS, samplingNotes, tooLargeMessage, type RecordLimits, type ShapeSummary } from './sampler';
 import { readRecordingText, writeRecordingText } from './store';
 
 export interface PythonRecordRequest {
@@ -57,13 +58,19 @@ interface HelperOutput {
   /** Calls made with keyword arguments: counted, not kept. */
   keywordCalls?: number;
   calls: (PythonCallSummary & { args: unknown })[];
+  /** Each shape of call seen (absent from recordings stored before shapes). */
+  shapes?: ShapeSummary[];
   status: number;
   stopped: boolean;
   python: string;
   executable: string;
 }
 
+/** The fields the helper writes into its output as given (`--meta`), so that its output is the stored recording. */
+type StoredMeta = Pick<PythonRecording, 'language' | 'file' | 'functionName' | 'sourceHash' | 'limits' | 'recordedAt' | 'interpreter'>;
+
 function summary(doc: HelperOutput & Partial<PythonRecording>, dataPath: string): PythonRecording {
+  const shapes = doc.shapes ?? [];
   return {
     language: 'python',
     file: doc.file!,
@@ -76,9 +83,10 @@ function summary(doc: HelperOutput & Partial<PythonRecording>, dataPath: string)
     truncated: doc.totalCalls > doc.calls.length,
     tooLarge: doc.tooLarge,
     limits: doc.limits!,
+    ...(doc.shapes ? { shapes, notes: samplingNotes(shapes, doc.limits!) } : {}),
     recordedAt: doc.recordedAt!,
-    runtimeVersion: doc.runtimeVersion!,
-    interpreter: doc.interpreter!,
+    runtimeVersion: doc.runtimeVersion ?? `Python ${doc.python}`,
+    interpreter: doc.interpreter || doc.executable,
     dataPath,
   };
 }
@@ -93,12 +101,21 @@ export async function recordPython(req: PythonRecordRequest, store: string, opts
   if (extname(file).toLowerCase() !== '.py') throw new PerfLabError(`Perf Lab records Python functions in .py files; ${basename(file)} is not one.`);
   if (!(await stat(file).catch(() => undefined))?.isFile()) throw new PerfLabError(`${file} does not exist. Save the file, or check its path.`);
   const cwd = resolve(req.cwd ?? dirname(file));
-  const limits: RecordLimits = { ...DEFAULT_LIMITS, ...req.limits };
+  const limits: Required<RecordLimits> = { ...DEFAULT_LIMITS, ...req.limits };
   const timeoutMs = req.timeoutMs ?? 60_000;
   progress({ message: 'Looking for Python…' });
   const runtime = typeof req.python === 'object' ? req.python : await probePython(req.python || 'python3');
   throwIfCancelled(opts.signal, 'Recording was cancelled.');
   const bytes = await readFile(file);
+  const meta: StoredMeta = {
+    language: 'python',
+    file,
+    functionName: req.functionName,
+    sourceHash: sourceHash(bytes),
+    limits,
+    recordedAt: new Date().toISOString(),
+    interpreter: runtime.execPath,
+  };
   const tmp = await mkdtemp(join(tmpdir(), 'perf-lab-pyrec-'));
   try {
     const out = join(tmp, 'calls.json');
@@ -117,6 +134,10 @@ export async function recordPython(req: PythonRecordRequest, store: string, opts
       String(limits.firstCalls),
       '--max-bytes',
       String(limits.maxBytes),
+      '--hard-max-bytes',
+      String(limits.hardMaxBytes),
+      '--meta',
+      JSON.stringify(meta),
       '--',
       ...(req.args ?? []),
     ];
@@ -165,24 +186,11 @@ export async function recordPython(req: PythonRecordRequest, store: string, opts
         `${req.functionName} was called ${doc.totalCalls} times, always with keyword arguments, which are not recorded (the compiled version takes positional arguments). Call it with positional arguments, or choose a function it calls.`,
       );
     }
-    if (doc.calls.length === 0) {
-      throw new PerfLabError(
-        `${req.functionName} was called ${doc.totalCalls} times, but every call was larger than the ${(limits.maxBytes / 1048576).toFixed(0)} MB recording budget. Run the script on a smaller input to record it.`,
-      );
-    }
-    const stored = {
-      ...doc,
-      language: 'python' as const,
-      file,
-      functionName: req.functionName,
-      sourceHash: sourceHash(bytes),
-      limits,
-      recordedAt: new Date().toISOString(),
-      runtimeVersion: `Python ${doc.python}`,
-      interpreter: doc.executable || runtime.execPath,
-    };
-    const path = await writeRecordingText(store, file, req.functionName, stored.sourceHash, JSON.stringify(stored));
-    return summary(stored, path);
+    if (doc.calls.length === 0) throw new PerfLabError(tooLargeMessage(req.functionName, doc.totalCalls, doc.shapes ?? [], limits));
+    // The helper's output already is the stored recording (it wrote the meta fields and the runtime in): stored as
+    // it is, without a second copy of a large text.
+    const path = await writeRecordingText(store, file, req.functionName, meta.sourceHash, text);
+    return summary(doc as HelperOutput & Partial<PythonRecording>, path);
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }

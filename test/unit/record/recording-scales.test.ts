@@ -1,17 +1,24 @@
 // Recording that scales, on real runs: a grid passed on every call is stored once, so a stencil on two 320 KB arrays
 // keeps dozens of calls within the budget (and is proven on them); an array the function writes is recorded as it was
-// before each call; every size of input is represented; and stored recordings hold each large value once.
+// before each call; every size of input is represented; stored recordings hold each large value once; and a Python
+// call with a NumPy array larger than the whole budget is recorded, said in the notes, and proven.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { compile } from '../../../extension/compiler/compile';
+import { compilePython } from '../../../extension/compiler/compile-python';
+import { selectPythonKernel } from '../../../extension/compiler/frontend-py';
 import { formatRefusal } from '../../../extension/compiler/refusal';
+import { PerfLabError } from '../../../extension/errors';
 import { describeProof, prove } from '../../../extension/prove/prove';
+import { provePython } from '../../../extension/prove/prove-python';
 import { record } from '../../../extension/record/record';
+import { recordedPyParamTypes, recordPython } from '../../../extension/record/record-python';
 import { recordedParamTypes, type EncodedRecording } from '../../../extension/record/recording';
 import { loadRecording, recordingPath, saveRecording } from '../../../extension/record/store';
+import { pythonEnv } from '../../python-env';
 
 const root = resolve(__dirname, '..', '..', '..');
 const fixtures = join(root, 'test', 'fixtures', 'record');
@@ -89,5 +96,91 @@ describe('recording that scales (JavaScript)', () => {
       ],
     );
     assert.ok(rec.notes?.some((n) => n.startsWith('Calls were sampled by shape')));
+  });
+});
+
+// 2,621,440 float64 values: 20 MB, more than the 16 MB budget. The function reads every 4,099th one, so that the
+// original's loop stays short; the script calls it 40 times with the same array and once with a copy of half of it.
+const NUMPY_SCRIPT = `import numpy as np
+
+
+def strided_sum(a):
+    s = 0.0
+    i = 0
+    n = a.shape[0]
+    while i < n:
+        s += a[i]
+        i += 4099
+    return s
+
+
+data = np.arange(2621440, dtype=np.float64) * 0.5
+total = 0.0
+for k in range(40):
+    total += strided_sum(data)
+total += strided_sum(data[:1310720].copy())
+print(total)
+`;
+
+describe('recording that scales (Python)', () => {
+  it(
+    'records calls with a 20 MB NumPy array past the 16 MB budget, the array stored once, and proves the Numba version on them',
+    { timeout: 600_000 },
+    async (t) => {
+      let python: string;
+      try {
+        python = (await pythonEnv()).python;
+      } catch (e) {
+        return t.skip(`the Python environment with NumPy and Numba could not be made: ${(e as Error).message}`);
+      }
+      const file = join(scratch, 'strided.py');
+      writeFileSync(file, NUMPY_SCRIPT);
+      const store = join(scratch, 'py-store');
+      const rec = await recordPython({ file, functionName: 'strided_sum', python }, store);
+      assert.equal(rec.totalCalls, 41);
+      // The 20 MB array is one shape, kept past the budget; the same array again costs a reference, so every call of
+      // it is kept; the 10 MB half is a shape of its own, and fits the budget.
+      assert.equal(rec.calls.length, 41, rec.notes?.join('\n'));
+      assert.deepEqual(
+        rec.shapes?.map((s) => [s.shape, s.calls, s.kept]),
+        [
+          ['ndarray[float64, (2097152–4194303)]', 40, 40],
+          ['ndarray[float64, (1048576–2097151)]', 1, 1],
+        ],
+      );
+      assert.ok(
+        rec.notes?.some((n) => /\(ndarray\[float64, \(2097152–4194303\)\]\) holds 20\.0 MB, more than the 16 MB recording budget/.test(n)),
+        rec.notes?.join('\n'),
+      );
+      const data = JSON.parse(readFileSync(rec.dataPath, 'utf8')) as { calls: { args: { ref?: string }[] }[]; blobs: Record<string, unknown> };
+      assert.equal(Object.keys(data.blobs).length, 2);
+      assert.equal(new Set(data.calls.map((c) => c.args[0]!.ref)).size, 2);
+
+      const sel = await selectPythonKernel({ python, file, fileName: 'strided.py', functionName: 'strided_sum', params: recordedPyParamTypes(rec) });
+      assert.ok(sel.ok);
+      const numba = await compilePython(sel.kernel, 'numba', { python, cacheDir: join(store, 'py') });
+      const proof = await provePython(numba, rec, { python, edgeBudgetMs: 30_000 });
+      assert.equal(proof.ok, true, proof.reason);
+      assert.equal(proof.recordedCompiledCalls, 41);
+    },
+  );
+
+  it('refuses a call larger than a recording can hold, with its size and what to do', { timeout: 120_000 }, async (t) => {
+    let python: string;
+    try {
+      python = (await pythonEnv()).python;
+    } catch (e) {
+      return t.skip(`the Python environment with NumPy could not be made: ${(e as Error).message}`);
+    }
+    const file = join(scratch, 'strided-refused.py');
+    writeFileSync(file, NUMPY_SCRIPT);
+    await assert.rejects(
+      recordPython({ file, functionName: 'strided_sum', python, limits: { hardMaxBytes: 8 * 1024 * 1024 } }, join(scratch, 'py-store-2')),
+      (e: unknown) =>
+        e instanceof PerfLabError &&
+        /^strided_sum was called 41 times, but every call held more than the 8 MB a recording can hold \(the largest, with its copy after the call, 40\.0 MB\).*perfLab\.args/.test(
+          e.message,
+        ),
+    );
   });
 });
