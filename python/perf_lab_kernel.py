@@ -723,6 +723,28 @@ def weight(v):
     return 0
 
 
+EDGE_MEMORY = 2 << 30
+
+
+def bound_memory(extra):
+    """Caps the process's address space at what it maps now plus `extra` bytes, where the platform tells (Linux), so
+    that an edge case asking for more memory fails at once with MemoryError, in the original and in the candidate
+    alike (whose bail-out then runs the original)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        want = mapped + extra
+        if hard != resource.RLIM_INFINITY:
+            want = min(want, hard)
+        if soft == resource.RLIM_INFINITY or soft > want:
+            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
 def prove(request):
     req = json.load(open(request))
     out = {"cases": [], "loadError": None}
@@ -750,7 +772,9 @@ def prove(request):
         out["cases"].append(r)
         out["cases"][-1]["args"] = args
     # Edge cases get a few times the slowest recorded case, and all of them together a budget: a loop bound set to
-    # 2**62 runs too long in the original and is skipped, not waited for.
+    # 2**62 runs too long in the original and is skipped, not waited for. A size set to 2**31 ([0] * n) would fill the
+    # machine's memory before any limit could stop it: the address space is capped first.
+    bound_memory(EDGE_MEMORY)
     timeout = min(max(prover.timeout, 3 * slowest), 10.0)
     budget_end = time.perf_counter() + req.get("edgeBudgetMs", 30000) / 1000
     # Edge cases vary the smallest recorded call on which the compiled code ran (else the smallest of all).

@@ -110,8 +110,9 @@ class CppEmitter extends PyFunctionEmitter {
 
   /** Vectors swap their buffers, so each view still points into its own vector after the views are swapped too. */
   protected override swap(a: number, b: number, pad: string, out: string[]): void {
-    const [x, y] = [this.f.arrays[a]!.name, this.f.arrays[b]!.name];
-    out.push(`${pad}std::swap(b_${x}, b_${y});`, `${pad}std::swap(${this.array(a)}, ${this.array(b)});`);
+    const [x, y] = [this.f.arrays[a]!, this.f.arrays[b]!];
+    if (x.local) out.push(`${pad}std::swap(b_${x.name}, b_${y.name});`);
+    out.push(`${pad}std::swap(${this.array(a)}, ${this.array(b)});`);
   }
 
   /** The view's dimensions are the array's, a growing list's included. */

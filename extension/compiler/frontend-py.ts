@@ -784,7 +784,9 @@ class FunctionLowering {
       const name = String(p.arg);
       const t = this.sig.types[i]!;
       if (isPyArrayType(t)) {
-        if (this.assigned.has(name)) throw Refuse.at(p, name, `the array parameter ${name} is assigned in the function; only its elements may be`);
+        // Swapped with another parameter (`s1, s2 = s2, s1`) only: the two names exchange the arrays they refer to.
+        if (this.assigned.has(name) && this.assigned.get(name) !== this.swapCount.get(name))
+          throw Refuse.at(p, name, `the array parameter ${name} is assigned in the function; only its elements may be`);
         this.arrayByName.set(name, this.arrays.length);
         this.params.push({ name, type: t, slot: this.arrays.length });
         this.arrays.push({ name, type: t, written: false });
@@ -1056,7 +1058,8 @@ class FunctionLowering {
   private dimKey(array: number, axis: 0 | 1): DimRef | undefined {
     const a = this.arrays[array]!;
     const own = `${array}:${axis}`;
-    if (!a.local) return { key: own, offset: 0n };
+    // A parameter swapped with another refers to either one's array.
+    if (!a.local) return this.swaps.has(a.name) ? undefined : { key: own, offset: 0n };
     if (this.allocSites(a.name) > 1) return undefined;
     const alias = this.dimAlias.get(own);
     // An array swapped with others holds their values in turn: only a dimension they all have is known.
@@ -1265,6 +1268,8 @@ class FunctionLowering {
 
   /** A scalar element of a list display or `[x] * n`: a Python int, float or bool (a list holds the object itself). */
   private listElement(e: PyNode, name: string): Val {
+    if (e._type === 'List' || e._type === 'ListComp' || this.makesArray(e))
+      throw Refuse.at(e, '[[…] …]', 'a list of lists built in the function is not compiled; use a 2-D NumPy array (np.zeros((n, m)))');
     const v = this.expr(e);
     if (v.e.type === 'none') throw Refuse.at(e, show(e), 'a list of None is not compiled');
     if (v.np !== false)
@@ -2001,7 +2006,8 @@ class FunctionLowering {
     const [a, b] = targets.map((t) => this.arrayNamed(t)!);
     const ta = this.arrays[a]!;
     const tb = this.arrays[b]!;
-    if (!ta.local || !tb.local) throw Refuse.at(s, `${x}, ${y} = ${y}, ${x}`, 'only lists and arrays the function builds can be swapped');
+    if (!ta.local !== !tb.local)
+      throw Refuse.at(s, `${x}, ${y} = ${y}, ${x}`, 'an argument and a list the function builds cannot be swapped; swap two arguments or two lists built here');
     if (pyTypeName(ta.type) !== pyTypeName(tb.type))
       throw Refuse.at(
         s,

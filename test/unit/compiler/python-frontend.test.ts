@@ -201,3 +201,173 @@ def mask_index(a: "ndarray[float64]") -> float:
     assert.match(wrapper, /def partial_sum\(_original, a\):/);
   });
 });
+
+describe('Python frontend: lists, strs, recursion and function shapes', () => {
+  const SOURCE = `import math
+
+import numpy as np
+
+
+def reassigned(n: int, c: bool) -> int:
+    if c:
+        n = 5
+    return n * 1152921504606846976
+
+
+def sieve(n: int) -> list:
+    is_prime = [True] * (n + 1)
+    for i in range(2, n + 1):
+        if is_prime[i]:
+            for j in range(i * i, n + 1, i):
+                is_prime[j] = False
+    return [i for i in range(2, n + 1) if is_prime[i]]
+
+
+def scoped(xs: list[float]) -> float:
+    x = 0.5
+    ys = [x * 2.0 for x in xs]
+    return x + sum(ys)
+
+
+def rows(n: int, m: int) -> int:
+    grid = [[0] * m for _ in range(n)]
+    return len(grid)
+
+
+def grow_argument(xs: list[float]) -> None:
+    xs.append(1.0)
+
+
+def alias(n: int) -> list:
+    a = [0] * n
+    b = a
+    return b
+
+
+def in_while(xs: list[float]) -> int:
+    k = 0
+    while sum(xs) > k:
+        k += 1
+    return k
+
+
+def floats(xs: list[float]) -> float:
+    return sum(x * 2.0 for x in xs)
+
+
+def guarded(xs: list[int]) -> int:
+    return max(xs) if len(xs) > 0 else 0
+
+
+def default_typed(x, n=3, scale=0.5):
+    return x * scale if n > 0 else 0.0
+
+
+def dict_param(d: dict) -> int:
+    return 0
+
+
+def import_late(x: float) -> float:
+    if x > 0.0:
+        from math import sqrt
+    return sqrt(x)
+
+
+def fact(n: int) -> int:
+    return 1 if n < 2 else n * fact(n - 1)
+
+
+def words(s: str, t: str) -> int:
+    same = 0
+    for i in range(min(len(s), len(t))):
+        if s[i] == t[i] or s[i] in "aeiou":
+            same += ord(t[i]) % 3
+    return same
+`;
+  let file = '';
+  async function lower(fn: string, params?: string[]) {
+    if (!file) {
+      const { mkdtemp, writeFile } = await import('node:fs/promises');
+      const { tmpdir } = await import('node:os');
+      file = join(await mkdtemp(join(tmpdir(), 'perf-lab-pyshapes-')), 'shapes.py');
+      await writeFile(file, SOURCE);
+    }
+    return selectPythonKernel({ python: PY, file, fileName: 'shapes.py', functionName: fn, ...(params ? { params } : {}) });
+  }
+  async function ir(fn: string, params?: string[]): Promise<string> {
+    const r = await lower(fn, params);
+    if (!r.ok) assert.fail(`${fn} refused: ${JSON.stringify(r.refusal)}`);
+    return printPyIr(r.kernel.ir);
+  }
+
+  it('a parameter reassigned on one path keeps no range from that assignment', async () => {
+    assert.match(await ir('reassigned'), /int\.mul! \$0:n int:1152921504606846976/);
+  });
+
+  it('proves a sieve’s indices through n + 1 and a step that is positive at run time', async () => {
+    const text = await ir('sieve');
+    assert.match(text, /arrays is_prime: list\[bool\], _pl_r\d+: list\[int\] \(grows\)/);
+    assert.match(text, /for L\d+ \$\d+:j in range\(\(int\.mul! \$\d+:i \$\d+:i\), \(int\.add! \$0:n int:1\), \$\d+:i\)/);
+    assert.match(text, /is_prime\[\$\d+:j\] = bool:False/, 'is_prime[j] needs no check');
+    assert.match(text, /return _pl_r\d+/);
+  });
+
+  it('gives a comprehension’s variable a scope of its own', async () => {
+    const text = await ir('scoped');
+    assert.match(text, /\$\d+:x = float:0\.5/);
+    assert.match(text, /_pl_c\d+_x/);
+    assert.match(text, /return \(float\.add \$\d+:x /);
+  });
+
+  it('lowers max of a list inside … if … else … as an if statement that runs first', async () => {
+    const text = await ir('guarded');
+    assert.match(text, /if \(int\.gt xs\.shape\[0\] int:0\)\n(.*\n)*? {6}bail "max\(\) of an empty sequence"/);
+  });
+
+  it('types an unannotated parameter by the number it defaults to', async () => {
+    const r = await lower('default_typed', ['float']);
+    if (!r.ok) assert.fail(JSON.stringify(r.refusal));
+    assert.deepEqual(
+      r.kernel.ir.functions[0]!.params.map((p) => p.type),
+      ['float', 'int', 'float'],
+    );
+  });
+
+  it('compiles recursion with a depth budget, and str parameters by code point', async () => {
+    const fact = await ir('fact');
+    assert.match(fact, /entry def fact\(n: int, _pl_depth: int\) -> int/);
+    assert.match(fact, /bail "recursion deeper than the compiled code may go"/);
+    assert.match(fact, /call fact \(int\.sub! \$0:n int:1\) \(int\.sub \$1:_pl_depth int:1\)/);
+    const words = await ir('words');
+    assert.match(words, /entry def words\(s: str, t: str\) -> int/);
+    assert.match(words, /int\.eq s\[!\$\d+:i\] t\[!\$\d+:i\]/);
+    assert.match(words, /int\.eq s\[!\$\d+:i\] int:97/, 'a character compared with "a" by code point');
+  });
+
+  it('refuses what it cannot keep exact, naming the construct and the line', async () => {
+    const cases: [string, number, RegExp, RegExp][] = [
+      ['rows', 28, /\[\[…\]\] \* n|ListComp|\[\[/, /list of lists/],
+      ['grow_argument', 33, /xs\.append/, /argument/],
+      ['alias', 38, /a/, /used as a value|share/],
+      ['in_while', 44, /sum/, /while condition/],
+      ['dict_param', 61, /d/, /annotated dict/],
+      ['import_late', 68, /sqrt/, /before the function imports it/],
+    ];
+    for (const [fn, line, construct, reason] of cases) {
+      const r = await lower(fn);
+      assert.ok(!r.ok, `${fn} was not refused`);
+      assert.equal(r.refusal.line, line, JSON.stringify(r.refusal));
+      assert.match(r.refusal.construct, construct, JSON.stringify(r.refusal));
+      assert.match(r.refusal.reason, reason, JSON.stringify(r.refusal));
+    }
+  });
+
+  it('refuses sum() of floats on Python 3.12 and later, which sums with compensation', async () => {
+    await lower('floats');
+    const ast = await exportPythonAst(PY, file, 'floats');
+    assert.ok(ast.ok);
+    assert.ok(lowerPython({ ...ast, python: '3.11.9' }, 'shapes.py').ok);
+    const r = lowerPython({ ...ast, python: '3.12.1' }, 'shapes.py');
+    assert.ok(!r.ok && /compensated summation/.test(r.refusal.reason), JSON.stringify(r));
+  });
+});
