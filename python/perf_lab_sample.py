@@ -64,10 +64,10 @@ def content_key(array=None, encoded=None):
 
 
 class _Shape:
-    __slots__ = ("seen", "kept", "allowance", "oversized", "refused", "refused_bytes", "observed", "written")
+    __slots__ = ("seen", "kept", "pinned", "allowance", "oversized", "refused", "refused_bytes", "observed", "written")
 
     def __init__(self):
-        self.seen = self.kept = self.allowance = self.oversized = self.refused = self.refused_bytes = 0
+        self.seen = self.kept = self.pinned = self.allowance = self.oversized = self.refused = self.refused_bytes = 0
         self.observed = False
         self.written = set()
 
@@ -133,11 +133,17 @@ class Sampler:
                 return Proposal(shape, victim, False)
             if c.kept == 0:
                 return None
-        free = [i for i, s in enumerate(self.slots) if s.shape == shape and not s.pinned]
-        j = int(self.random.random() * (c.seen - (c.kept - len(free))))
-        if j >= len(free):
+        # Algorithm R within the shape, over its slots that are not pinned first calls (decided from the counts; the
+        # slots are looked at only for a call that is kept).
+        j = int(self.random.random() * (c.seen - c.pinned))
+        if j >= c.kept - c.pinned:
             return None
-        return Proposal(shape, free[j], False)
+        for i, s in enumerate(self.slots):
+            if s.shape == shape and not s.pinned:
+                if j == 0:
+                    return Proposal(shape, i, False)
+                j -= 1
+        return None
 
     def begin(self, p, held, cost):
         c = self.classes[p.shape]
@@ -184,6 +190,8 @@ class Sampler:
         self.slots.append(slot)
         self.bytes += own
         c.kept += 1
+        if slot.pinned:
+            c.pinned += 1
         c.observed = True
         c.written.update(written)
         v = self._victim(1, except_slot=slot)
@@ -238,6 +246,8 @@ class Sampler:
         s = self.slots.pop(index)
         c = self.classes[s.shape]
         c.kept -= 1
+        if s.pinned:
+            c.pinned -= 1
         if c.kept == 0:
             c.allowance = 0
         self.bytes -= s.own

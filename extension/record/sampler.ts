@@ -58,6 +58,8 @@ export interface Proposal {
 class ShapeClass {
   seen = 0;
   kept = 0;
+  /** Kept calls that are pinned first calls. */
+  pinned = 0;
   /** Bytes over the budget granted to the one call of this shape that did not fit it. */
   allowance = 0;
   oversizedBytes = 0;
@@ -155,14 +157,13 @@ export class CallSampler<T, B = unknown> {
       if (victim >= 0) return { shape, victim, pinned: false, held: [] };
       if (c.kept === 0) return undefined;
     }
-    // Algorithm R within the shape, over its slots that are not pinned first calls.
-    const free: number[] = [];
-    this.slots.forEach((s, i) => {
-      if (s.shape === shape && !s.pinned) free.push(i);
-    });
-    const j = Math.floor(this.random() * (c.seen - (c.kept - free.length)));
-    if (j >= free.length) return undefined;
-    return { shape, victim: free[j]!, pinned: false, held: [] };
+    // Algorithm R within the shape, over its slots that are not pinned first calls (decided from the counts; the
+    // slots are looked at only for a call that is kept).
+    const j = Math.floor(this.random() * (c.seen - c.pinned));
+    if (j >= c.kept - c.pinned) return undefined;
+    let k = j;
+    const victim = this.slots.findIndex((s) => s.shape === shape && !s.pinned && k-- === 0);
+    return { shape, victim, pinned: false, held: [] };
   }
 
   /**
@@ -227,6 +228,7 @@ export class CallSampler<T, B = unknown> {
     this.slots.push(slot);
     this.bytes += own;
     c.kept++;
+    if (slot.pinned) c.pinned++;
     c.observed = true;
     for (const w of written) c.written.add(w);
     // Over the budget (the call wrote more than was reserved): other shapes' extra calls go first.
@@ -298,6 +300,7 @@ export class CallSampler<T, B = unknown> {
     const [s] = this.slots.splice(index, 1);
     const c = this.classes.get(s!.shape)!;
     c.kept--;
+    if (s!.pinned) c.pinned--;
     if (c.kept === 0) c.allowance = 0;
     this.bytes -= s!.own;
     this.release(s!.keys);
