@@ -136,6 +136,12 @@ export type TargetId = 'wasm' | 'native' | 'numba' | 'cython' | 'pybind11';
 /** A language whose functions Perf Lab compiles (the language registry, extension/languages/, says what each is). */
 export type Language = 'js' | 'python';
 
+/**
+ * A JavaScript function name Optimize can look up, as the profile shows it: `advance`, a method `NBody.advance`,
+ * a nested function `FluidField/lin_solve` (not `(anonymous)`, not a private `#name`).
+ */
+export const OPTIMIZABLE_JS_NAME = /^[\w$]+(?:[./][\w$]+)*$/;
+
 /** How a target is named to the user; data only, so that the webview reads it too (extension/targets.ts adds the code). */
 export interface TargetNames {
   /** The benchmark's variant name and the panel's label: `native`. */

@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { graftSubtree } from '../extension/profile/flame-tree';
 import {
   INITIAL_DATA_ID,
+  OPTIMIZABLE_JS_NAME,
   type FlameGraphData,
   type FlameNode,
   type FrameInfo,
@@ -765,7 +766,7 @@ function makeSplitter(below: HTMLElement): HTMLElement {
 
 /** Whether a frame is a named JavaScript function in a file on this machine, which Optimize can look up. */
 function canOptimize(f: Pick<FrameInfo, 'name' | 'file'> & { kind?: FrameInfo['kind'] }): boolean {
-  return (f.kind === undefined || f.kind === 'js') && /^[\w$]+$/.test(f.name) && (f.file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(f.file));
+  return (f.kind === undefined || f.kind === 'js') && OPTIMIZABLE_JS_NAME.test(f.name) && (f.file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(f.file));
 }
 
 function banner(kind: 'note' | 'warning', text: string): HTMLElement {

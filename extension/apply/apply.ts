@@ -8,6 +8,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import type * as TS from 'typescript';
 import type { JsCandidate } from '../compiler/compile';
 import { loadTypeScript } from '../compiler/frontend-js';
+import { enclosingFunctions, findJsFunction, identifierOf, type JsFunctionNode } from '../compiler/js-functions';
 import { PerfLabError } from '../errors';
 import type { TargetId } from '../protocol';
 import type { Proof } from '../prove/prove';
@@ -101,14 +102,14 @@ export function generatedNames(
   format: ApplyPlan['format'],
   target: TargetId = 'wasm',
 ): { artifact: string; loader: string; types?: string } {
-  const artifact = `${basename(file)}.${functionName}.${jsTarget(target).artifact?.extension ?? target}`;
+  const artifact = `${basename(file)}.${identifierOf(functionName)}.${jsTarget(target).artifact?.extension ?? target}`;
   if (format === 'ts') return { artifact, loader: `${artifact}.cjs`, types: `${artifact}.d.cts` };
   return { artifact, loader: `${artifact}.${format === 'esm' ? 'mjs' : 'cjs'}` };
 }
 
-/** The variable that caches the bound function in the source: `f$wasm` (an identifier whatever the target's id). */
+/** The variable that caches the bound function in the source: `f$wasm` (an identifier whatever the target's id and the function's name). */
 function cacheNameOf(functionName: string, target: TargetId): string {
-  return `${functionName}$${target.replace(/[^\w$]/g, '_')}`;
+  return `${identifierOf(functionName)}$${target.replace(/[^\w$]/g, '_')}`;
 }
 
 /** Nearest package.json's "type" field, which decides whether a .js file is an ES module. */
@@ -186,9 +187,9 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
   const format: ApplyPlan['format'] = typed ? 'ts' : jsFormat;
   const names = generatedNames(file, functionName, format, candidate.target);
 
-  const fallbackName = `${functionName}$js`;
+  const fallbackName = `${identifierOf(functionName)}$js`;
   const cacheName = cacheNameOf(functionName, candidate.target);
-  const bindName = `${functionName}$bind`;
+  const bindName = `${identifierOf(functionName)}$bind`;
   checkSourceNames(file, source, functionName);
   const loaderSpec = `'./${names.loader.replace(/[\\']/g, (c) => `\\${c}`)}'`;
   // ES modules and TypeScript import the loader (imports are hoisted, so any position works); CommonJS requires it.
@@ -202,7 +203,7 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
 
   const kind = typed ? (/x$/i.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.TS) : /x$/i.test(file) ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
   const sf = ts.createSourceFile(basename(file), source, ts.ScriptTarget.Latest, true, kind);
-  const edits = rewriteFunction(ts, sf, functionName, { fallbackName, cacheName, typed, importLine, bindCall });
+  const edits = rewriteFunction(ts, sf, functionName, { fallbackName, cacheName, typed, importLine, bindCall, captures: candidate.kernel.captures ?? [] });
 
   const loaderFormat = format === 'esm' ? 'esm' : 'cjs';
   const dir = dirname(file);
@@ -236,7 +237,7 @@ function checkSourceNames(file: string, source: string, functionName: string): v
   const targets = allTargets()
     .filter((t) => t.language === 'js')
     .map((t) => cacheNameOf(functionName, t.id));
-  for (const taken of [`${functionName}$js`, ...targets, `${functionName}$bind`]) {
+  for (const taken of [`${identifierOf(functionName)}$js`, ...targets, `${identifierOf(functionName)}$bind`]) {
     if (new RegExp(`(^|[^\\w$])${taken.replace(/\$/g, '\\$')}(?![\\w$])`).test(source)) {
       throw new PerfLabError(
         `${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`,
@@ -277,6 +278,8 @@ interface RewriteNames {
   typed: boolean;
   importLine: string;
   bindCall: (fn: string) => string;
+  /** A nested function's hidden parameters (Kernel.captures), passed after its own. */
+  captures: string[];
 }
 
 /** The edits that rename the original and add the function that calls the compiled code, on the same lines. */
@@ -336,7 +339,72 @@ function rewriteFunction(ts: typeof TS, sf: TS.SourceFile, functionName: string,
       return edits.sort((a, b) => a.start - b.start);
     }
   }
+  const found = findJsFunction(ts, sf, functionName);
+  if (found.ok && !found.fn.topLevel) return rewriteNested(ts, sf, found.fn.node, n, refuse);
   throw new PerfLabError(`${sf.fileName} has no top-level function named ${functionName} any more. Save the file and optimize again.`);
+}
+
+/**
+ * A method or nested function keeps its place, its name and its parameters; its body becomes a call of the
+ * compiled code with its parameters and the enclosing variables it reads, and the original body stays where it is,
+ * inside the function expression the loader falls back to: `advance(dt) { return (c || (c = bind(function (dt)
+ * {…original…})))(dt); }`. The bound function is cached in a var after the statement that holds the function; a
+ * function nested in another reads that function's variables, so its statement must be one of that function's own
+ * (each call of the enclosing function makes its own closure, and its own cache), not one inside a block or loop.
+ */
+function rewriteNested(
+  ts: typeof TS,
+  sf: TS.SourceFile,
+  fn: JsFunctionNode,
+  n: RewriteNames,
+  refuse: (node: TS.Node, why: string) => PerfLabError,
+): TextEdit[] {
+  if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) throw refuse(fn, 'async and generator functions are not compiled');
+  const params = fn.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
+  for (const p of params)
+    if (!ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer)
+      throw refuse(p, 'a destructured, rest or default parameter is not part of a compiled signature');
+  const body = fn.body!;
+  // The statement that holds the function, in a list of statements (a block, a function's body, the file).
+  let holder: TS.Node = fn;
+  while (!ts.isSourceFile(holder.parent) && !ts.isBlock(holder.parent) && !ts.isModuleBlock(holder.parent) && !ts.isCaseClause(holder.parent))
+    holder = holder.parent;
+  const outer = enclosingFunctions(ts, fn)[0];
+  if (outer && holder.parent !== outer.body) {
+    throw refuse(
+      holder,
+      `it is declared inside a block or loop of its enclosing function, where one cached rewrite would serve several of its closures; declare it at the top of the function's body`,
+    );
+  }
+  let topStatement: TS.Node = holder;
+  while (!ts.isSourceFile(topStatement.parent)) topStatement = topStatement.parent;
+  const self = ts.isFunctionExpression(fn) && fn.name ? ` ${fn.name.text}` : '';
+  const original = `function${self}(${params.map((p) => p.getText(sf)).join(', ')}) `;
+  const args = [...params.map((p) => (p.name as TS.Identifier).text), ...n.captures].join(', ');
+  // The bind call around the original's text, which stays where it is: `bind(` before it, `, ready)` after.
+  const [bindOpen, bindClose] = n.bindCall('\u0000').split('\u0000') as [string, string];
+  const block = ts.isBlock(body);
+  const edits: TextEdit[] = [
+    {
+      start: body.getStart(sf),
+      end: body.getStart(sf),
+      text: `{ return (${n.cacheName} || (${n.cacheName} = ${bindOpen}${original}${block ? '' : '{ return ('}`,
+    },
+    { start: body.end, end: body.end, text: `${block ? '' : '); }'}${bindClose}))(${args}); }` },
+  ];
+  // The cache (and the import, at the top level) after the holding statement; a function declaration ends where its body does.
+  const cache = ` ${n.typed ? `var ${n.cacheName}: any;` : `var ${n.cacheName};`}`;
+  const later = (at: number, text: string) => {
+    const same = edits.find((e) => e.start === at);
+    if (same) same.text += text;
+    else edits.push({ start: at, end: at, text });
+  };
+  if (topStatement.end === holder.end) later(holder.end, `${n.importLine}${cache}`);
+  else {
+    later(holder.end, cache);
+    later(topStatement.end, n.importLine);
+  }
+  return edits.filter((e) => e.text !== '').sort((a, b) => a.start - b.start);
 }
 
 /**

@@ -2,16 +2,21 @@
 // constants (module-constants.ts), with TypeScript syntax removed. The proof and the benchmark import it instead of the whole file,
 // whose top level may run a program.
 import type * as TS from 'typescript';
+import { closureScope, findJsFunction, type JsFunctionNode } from './js-functions';
 import { moduleConstants } from './module-constants';
-import { analyseModuleScope } from './module-scope';
+import { analyseModuleScope, type ModuleScope } from './module-scope';
 
 /** ESM source exporting `functionName` with the same behaviour as in `source`. */
 export function extractOriginal(ts: typeof TS, source: string, fileName: string, functionName: string, callees: string[]): string {
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
   const wanted = new Set([functionName, ...callees]);
   const parts: string[] = [];
+  const scope = analyseModuleScope(ts, sf);
   // The file's numbers the compiled code may fold (module-constants.ts), so the original reads the same values.
-  const constants = new Set([...moduleConstants(ts, sf, analyseModuleScope(ts, sf)).values()].map((c) => c.declaration));
+  const constants = new Set([...moduleConstants(ts, sf, scope).values()].map((c) => c.declaration));
+  // A method or a nested function: made by a function of its closure's variables (below).
+  const found = isTopLevelFunction(ts, sf, functionName) ? undefined : findJsFunction(ts, sf, functionName);
+  const nested = found?.ok ? closureOf(ts, sf, scope, found.fn.node, functionName) : undefined;
   for (const st of sf.statements) {
     if (ts.isFunctionDeclaration(st) && st.name && wanted.has(st.name.text)) {
       const start = st.modifiers?.length ? st.modifiers.end : st.getStart(sf);
@@ -26,8 +31,61 @@ export function extractOriginal(ts: typeof TS, source: string, fileName: string,
       }
     }
   }
-  parts.push(`export { ${functionName} };`);
+  if (nested) parts.push(nested);
+  else parts.push(`export { ${functionName} };`);
   const text = parts.join('\n\n') + '\n';
   if (!/\.[cm]?tsx?$/.test(fileName)) return text;
   return ts.transpileModule(text, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
+}
+
+function isTopLevelFunction(ts: typeof TS, sf: TS.SourceFile, name: string): boolean {
+  return sf.statements.some(
+    (st) =>
+      (ts.isFunctionDeclaration(st) && st.name?.text === name) ||
+      (ts.isVariableStatement(st) && st.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name)),
+  );
+}
+
+/**
+ * A method or nested function as a module's export named by its qualified name: a function of the enclosing
+ * functions' variables it reads (js-functions.ts closureScope) declares the functions of its closure as the file
+ * writes them and returns it; the export takes its parameters, then those variables (the compiled signature), and
+ * makes the closure again when they change.
+ */
+function closureOf(ts: typeof TS, sf: TS.SourceFile, scope: ModuleScope, fn: JsFunctionNode, exportName: string): string {
+  const closure = closureScope(ts, sf, scope, fn);
+  const captures = 'reason' in closure ? [] : closure.captures.map((c) => c.name);
+  const siblings = 'reason' in closure ? [] : closure.siblings;
+  const text = (n: TS.Node) => n.getText(sf);
+  const declared = (f: JsFunctionNode): string =>
+    ts.isFunctionDeclaration(f) ? text(f) : ts.isVariableDeclaration(f.parent) ? `const ${text(f.parent)};` : '';
+  const valueOf = (f: JsFunctionNode): string => {
+    if (ts.isFunctionDeclaration(f)) return f.name!.text;
+    if (ts.isVariableDeclaration(f.parent) && ts.isIdentifier(f.parent.name)) return f.parent.name.text;
+    // A method keeps its syntax in an object literal (a class method is strict, as the module is).
+    if (ts.isMethodDeclaration(f)) return `Object.values({ ${sf.text.slice(f.name.getStart(sf), f.end)} })[0]`;
+    return `(${text(f)})`;
+  };
+  const params = fn.parameters.map((_, i) => `p${i}`);
+  const hidden = captures.map((_, i) => `c${i}`);
+  const L: string[] = [];
+  L.push(`function __perfLab$closure(${captures.join(', ')}) {`);
+  for (const f of [fn, ...siblings]) {
+    const d = declared(f);
+    if (d) L.push(d);
+  }
+  L.push(`  return ${valueOf(fn)};`);
+  L.push('}');
+  L.push('let __perfLab$made = null;');
+  L.push('let __perfLab$with = [];');
+  L.push(`function __perfLab$entry(${[...params, ...hidden].join(', ')}) {`);
+  const changed = hidden.map((c, i) => `!Object.is(__perfLab$with[${i}], ${c})`);
+  L.push(`  if (${['__perfLab$made === null', ...changed].join(' || ')}) {`);
+  L.push(`    __perfLab$made = __perfLab$closure(${hidden.join(', ')});`);
+  L.push(`    __perfLab$with = [${hidden.join(', ')}];`);
+  L.push('  }');
+  L.push(`  return __perfLab$made(${params.join(', ')});`);
+  L.push('}');
+  L.push(`export { __perfLab$entry as ${JSON.stringify(exportName)} };`);
+  return L.join('\n');
 }

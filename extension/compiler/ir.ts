@@ -178,6 +178,13 @@ export interface IrArray {
   written: boolean;
 }
 
+/**
+ * How deep compiled recursive calls may go (IrFunction.recursive): past it the compiled code bails out and the
+ * original runs, before the compiled code's stack could overflow, and well before JavaScript's own limit of about ten
+ * thousand frames, so that a call JavaScript cannot complete (RangeError) is never completed by compiled code.
+ */
+export const RECURSION_LIMIT = 2000;
+
 export interface IrFunction {
   name: string;
   params: IrParam[];

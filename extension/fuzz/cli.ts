@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     console.log(
       `\nmismatch in ${f.fn} (${f.mismatch.what}): args ${f.mismatch.args}\n  JavaScript:  ${f.mismatch.expected}\n  compiled:    ${f.mismatch.actual}`,
     );
-    const start = f.source.indexOf(`export function ${f.fn}(`);
+    const start = f.source.search(new RegExp(`^\\s*(?:export function |static )?${f.fn.split('.').pop()!}\\(`, 'm'));
     console.log(f.source.slice(0, f.source.indexOf('\n}\n') + 3) + f.source.slice(start, f.source.indexOf('\n}\n', start) + 3));
   }
   process.exit(report.failures.length ? 1 : 0);

@@ -1,14 +1,22 @@
 // Random programs in the compiled subset, for differential fuzzing: numeric locals (let, const, and var: declared
 // at the top and assigned later, assigned before its declaration, counters read after their loop and declared again
 // by a later loop), file-level numeric constants, every operator, Math functions, array reads and writes (in range
-// and out of range), loops with break/continue, a helper call.
+// and out of range), loops with break/continue, a helper call, calls of two functions that recurse into each other
+// and themselves (now and then deeper than compiled code goes), and functions written as static methods of a class
+// or methods of an object literal (named `K.f3`, `O.f5`).
 import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import type { ParamTypeName } from '../compiler/frontend-js';
 import { pick } from './inputs';
 
 export interface GeneratedFunction {
+  /** Its name as Optimize takes it: `f3`, or `K.f3` (a static method of class K), `O.f3` (a method of object O). */
   name: string;
   params: ParamTypeName[];
+}
+
+/** A generated function as the module exports it (`K.f3` is the property f3 of the export K). */
+export function exportedFunction<F>(exports: Record<string, unknown>, name: string): F {
+  return name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], exports) as F;
 }
 
 export interface GeneratedModule {
@@ -71,6 +79,8 @@ class Gen {
     private int32s: string[] = [],
     /** File-level numeric constants the function may read. */
     private constants: string[] = [],
+    /** Whether it may call the recursive functions `rec` and `rec2`. */
+    private recursive = false,
   ) {}
 
   private chance(p: number): boolean {
@@ -87,6 +97,7 @@ class Gen {
     if (r < 0.87) return `(${this.cond(depth - 1)} ? ${this.expr(depth - 1)} : ${this.expr(depth - 1)})`;
     if (r < 0.95 && this.arrays.length) return this.read(depth - 1);
     if (r < 0.97) return this.chance(0.5) ? this.dyadic(depth) : `tri(${this.int32Leaf()}, ${this.int32Leaf()})`;
+    if (this.recursive && this.chance(0.5)) return this.recCall(depth);
     if (this.helper) return `${this.helper}(${this.expr(depth - 1)}, ${this.expr(depth - 1)})`;
     return this.leaf();
   }
@@ -127,6 +138,12 @@ class Gen {
         : pick(this.r, ['0', '1', '2', '3', '(-1)', '7', '255', '2147483647', '(-2147483648)', '4294967295', '9007199254740992', '4503599627370497']);
     if (depth <= 0 || this.r() < 0.3) return leaf();
     return `(${this.intish(depth - 1)} ${pick(this.r, ['+', '-', '*', '+'])} ${this.intish(depth - 1)})`;
+  }
+
+  /** A call of a recursive function: a few levels deep, now and then past the compiled code's depth limit. */
+  private recCall(depth: number): string {
+    const d = this.chance(0.97) ? `(${this.int32Leaf()} & 7)` : pick(this.r, ['1999', '2001', '2500']);
+    return `${pick(this.r, ['rec', 'rec2'])}(${d}, ${this.expr(depth - 1)}, ${this.expr(depth - 1)})`;
   }
 
   /** An int32 value: a counter, `v | 0`, or an int32 literal (small, at the limits of the integer plans, extreme). */
@@ -427,6 +444,7 @@ const HOSTILE_LINES = [
   'tri = (i, j) => i - j;',
   'V0 = 2;',
   'L0++;',
+  'rec = (d, p, q) => p;',
   'var V0;',
   'var V0 = 1;',
 ];
@@ -440,7 +458,20 @@ export function generateModule(r: () => number, count: number, hostile = false):
   helper.epilogue();
   parts.push(`function helper(p, q) {\n${helper.text()}\n  return ${helper.expr(2)};\n}`);
   parts.push('function tri(i, j) {\n  return 1 / (((i + j) * (i + j + 1)) / 2 + i + 1);\n}');
+  // Two functions that call each other and themselves, d levels deep (d - 1 each call; NaN ends at once).
+  for (const [name, other] of [
+    ['rec', 'rec2'],
+    ['rec2', 'rec'],
+  ] as const) {
+    const g = new Gen(r, ['p', 'q'], [], undefined, [], consts.names);
+    const base = g.expr(2);
+    const next = pick(r, [name, other]);
+    const again = `${next}(d - 1, ${g.expr(1)}, ${pick(r, ['p', 'q', g.expr(1)])})`;
+    const back = r() < 0.5 ? `${g.expr(1)} ${pick(r, ['+', '-', '*'])} ${again}` : `${again} ${pick(r, ['+', '-', '*', '/'])} ${g.expr(1)}`;
+    parts.push(`function ${name}(d, p, q) {\n  if (!(d >= 1)) return ${base};\n  return ${back};\n}`);
+  }
   const functions: GeneratedFunction[] = [];
+  const members: { K: string[]; O: string[] } = { K: [], O: [] };
   for (let f = 0; f < count; f++) {
     const params: ParamTypeName[] = [];
     const names: string[] = [];
@@ -464,15 +495,20 @@ export function generateModule(r: () => number, count: number, hostile = false):
       params.push(type);
       if (type === 'int32') int32s.push(name);
     }
-    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s, consts.names);
+    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s, consts.names, r() < 0.25);
     g.prologue();
     g.stmts(1, 2 + Math.floor(r() * 5));
     g.epilogue();
     const ret = r() < 0.85 ? `  return ${g.expr(3)};` : r() < 0.5 ? `  return ${g.cond(2)};` : '  return;';
     const name = `f${f}`;
-    parts.push(`export function ${name}(${names.join(', ')}) {\n${g.text()}\n${ret}\n}`);
-    functions.push({ name, params });
+    const body = `(${names.join(', ')}) {\n${g.text()}\n${ret}\n}`;
+    const holder = r() < 0.2 ? pick(r, ['K', 'O'] as const) : undefined;
+    if (holder) members[holder].push(`${holder === 'K' ? 'static ' : ''}${name}${body}`);
+    else parts.push(`export function ${name}${body}`);
+    functions.push({ name: holder ? `${holder}.${name}` : name, params });
   }
+  if (members.K.length) parts.push(`export class K {\n${members.K.join('\n')}\n}`);
+  if (members.O.length) parts.push(`export const O = {\n${members.O.join(',\n')},\n};`);
   parts.push(...consts.after);
   if (hostile && r() < 0.2) parts.push(pick(r, HOSTILE_LINES));
   return { source: parts.join('\n\n') + '\n', functions };

@@ -9,7 +9,7 @@ import { compileWasm } from '../compiler/backend-wasm';
 import { compileNativeBatch } from '../compiler/compile-native';
 import { loadTypeScript, lowerJs, type Kernel } from '../compiler/frontend-js';
 import { compareCall, importSource, differential, type Arg, type Mismatch } from './differential';
-import { generateModule } from './generate';
+import { exportedFunction, generateModule } from './generate';
 import { randomHostility, type Hostility } from './hostile';
 import { randomArgs, rng } from './inputs';
 
@@ -66,7 +66,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const art = await compileWasm(low.kernel.ir);
       const inputs: Arg[][] = [];
       for (let k = 0; k < per; k++) inputs.push(randomArgs(r, art.abi.params));
-      const res = await differential(originals[f.name]!, art.wasm, art.abi, inputs, undefined, hostileCalls(r, opts));
+      const res = await differential(exportedFunction(originals, f.name), art.wasm, art.abi, inputs, undefined, hostileCalls(r, opts));
       report.cases += res.cases;
       report.compiledCalls += res.compiledCalls;
       for (const m of res.mismatches.slice(0, 1)) report.failures.push({ source: mod.source, fn: f.name, mismatch: m });
@@ -113,7 +113,7 @@ export async function fuzzNative(opts: FuzzOptions & { cacheDir?: string; kernel
           continue;
         }
         kernels.push(low.kernel);
-        originals.push(exports[f.name]!);
+        originals.push(exportedFunction(exports, f.name));
         sources.push(mod.source);
       }
     }

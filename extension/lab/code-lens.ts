@@ -1,6 +1,7 @@
 // CodeLenses above each profiled function: `self x ms (y%) · total z ms`, and `⚡ Optimize` beside it.
 import * as vscode from 'vscode';
 import { formatShare, formatWeight } from './format';
+import { OPTIMIZABLE_JS_NAME } from '../protocol';
 import type { LensAdvice } from './optimize-advice';
 import type { ProfileStore } from './profile-store';
 
@@ -114,7 +115,7 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
       );
       // Only named functions can be looked up and rewritten: JavaScript, TypeScript and Python ones.
       const python = fn.kind === 'python' && /\.py$/i.test(fn.file);
-      if ((fn.kind === 'js' || python) && fn.name && !fn.name.startsWith('(') && /^[\w$]+$/.test(fn.name)) {
+      if ((fn.kind === 'js' || python) && fn.name && !fn.name.startsWith('(') && (python ? /^[\w$]+$/ : OPTIMIZABLE_JS_NAME).test(fn.name)) {
         const refused = this.refusals.get(`${fn.file}\0${fn.name}`);
         const results = refused ? undefined : this.results.get(`${fn.file}\0${fn.name}`);
         const landed = results?.find((r) => r.source === (text ??= doc.getText()));

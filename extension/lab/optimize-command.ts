@@ -93,7 +93,7 @@ export async function optimizeFunctionCommand(deps: OptimizeCommandDeps, arg: un
       const found = functionAt(ts, doc.getText(), path.basename(doc.uri.fsPath), doc.offsetAt(editor.selection.active));
       if (!found) {
         void vscode.window.showErrorMessage(
-          'Perf Lab: the cursor is not in a top-level function (a function declaration, or a const bound to an arrow function). Move it into the function to optimize.',
+          'Perf Lab: the cursor is not in a named function (a function declaration, a variable or property bound to a function, or a method). Move it into the function to optimize.',
         );
         return;
       }

@@ -5,6 +5,7 @@ import type { BenchResult, MultiBenchResult } from '../bench/bench';
 import type { PythonBenchResult } from '../bench/bench-python';
 import type { Candidate, Target } from '../compiler/compile';
 import type { PythonCandidate, PythonTarget } from '../compiler/compile-python';
+import { jsFunctions } from '../compiler/js-functions';
 import { show } from '../prove/compare';
 import type { Proof } from '../prove/prove';
 import type { PythonProof } from '../prove/prove-python';
@@ -360,22 +361,22 @@ export function optInChoices(used: readonly OptIn[]): NonNullable<OptimizeData['
   return OPT_INS.map((id) => ({ id, label: OPT_IN_TEXT[id], on: used.includes(id) }));
 }
 
-/** The top-level function (declaration, or const bound to an arrow function or function expression) around an offset. */
+/**
+ * The innermost named function around an offset, by the name the profile and Optimize give it (js-functions.ts):
+ * a top-level function (declaration, or a variable bound to a function), a method (`Class.method`, `obj.method`)
+ * or a nested function (`outer/inner`); a top-level one counts from the start of its statement.
+ */
 export function functionAt(ts: typeof TS, source: string, fileName: string, offset: number): { name: string; line: number } | undefined {
   const typed = /\.[cm]?tsx?$/i.test(fileName);
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, typed ? ts.ScriptKind.TS : ts.ScriptKind.JS);
   const line = (n: TS.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
-  for (const st of sf.statements) {
-    if (offset < st.getFullStart() || offset > st.end) continue;
-    if (ts.isFunctionDeclaration(st) && st.name && st.body) return { name: st.name.text, line: line(st) };
-    if (ts.isVariableStatement(st)) {
-      for (const d of st.declarationList.declarations) {
-        const init = d.initializer;
-        if (ts.isIdentifier(d.name) && init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && offset >= d.getFullStart() && offset <= d.end) {
-          return { name: d.name.text, line: line(st) };
-        }
-      }
-    }
+  let best: { name: string; line: number; start: number } | undefined;
+  for (const f of jsFunctions(ts, sf)) {
+    let span: TS.Node = f.node;
+    if (f.topLevel) while (!ts.isSourceFile(span.parent)) span = span.parent;
+    const start = f.topLevel ? span.getFullStart() : span.getStart(sf);
+    if (offset < start || offset > span.end || (best && best.start > start)) continue;
+    best = { name: f.name, line: line(span), start };
   }
-  return undefined;
+  return best && { name: best.name, line: best.line };
 }

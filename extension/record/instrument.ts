@@ -2,6 +2,8 @@
 // on the line where it ends, a wrapper with the original name hands every call to the recorder. No line moves,
 // so stack traces and the program's own line numbers stay as they were.
 import type * as TS from 'typescript';
+import { closureScope, findJsFunction, type JsFunctionNode } from '../compiler/js-functions';
+import { analyseModuleScope } from '../compiler/module-scope';
 import { assertParses } from '../compiler/parse-check';
 import { PerfLabError } from '../errors';
 
@@ -41,7 +43,8 @@ function wrapperBody(functionName: string): string {
 
 /**
  * Rewrites `source` so that calls of `functionName` (a top-level function declaration, or a const/let/var bound
- * to an arrow function or function expression) go through the recorder. Throws a {@link PerfLabError} when the
+ * to an arrow function or function expression; or a method or nested function, by its qualified name) go through
+ * the recorder. Throws a {@link PerfLabError} when the
  * file has no such function.
  */
 export function instrumentSource(ts: typeof TS, source: string, fileName: string, functionName: string): Instrumented {
@@ -97,7 +100,51 @@ export function instrumentSource(ts: typeof TS, source: string, fileName: string
       }
     }
   }
+  const found = findJsFunction(ts, sf, functionName);
+  if (found.ok && !found.fn.topLevel) return instrumentNested(ts, sf, source, functionName, found.fn.node);
+  if (!found.ok) throw new PerfLabError(`${found.reason}.`);
   throw new PerfLabError(
-    `${fileName} has no top-level function named ${functionName}. Perf Lab records function declarations and consts bound to arrow functions or function expressions; check the name (it is case-sensitive).`,
+    `${fileName} has no function named ${functionName} that Perf Lab can record: it records function declarations, functions bound to a variable or a property, and methods.`,
   );
+}
+
+/**
+ * A method or a nested function, recorded where it is: its body becomes an arrow function of its parameters (so
+ * `this`, `arguments` and `super` stay the function's own), which the function calls through the recorder. The
+ * recorded arguments are its parameters, then the variables of the enclosing functions it reads (closureScope), as
+ * compiled code takes them; they are read at each call, and a call that cannot read one (a let not initialised yet)
+ * runs unrecorded.
+ */
+function instrumentNested(ts: typeof TS, sf: TS.SourceFile, source: string, functionName: string, fn: JsFunctionNode): Instrumented {
+  const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
+  const why = (what: string) => new PerfLabError(`${functionName} (line ${line}) ${what}: Perf Lab records and compiles plain numeric functions only.`);
+  if (fn.asteriskToken) throw why('is a generator function');
+  if (fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) throw why('is an async function');
+  const params: string[] = [];
+  for (const p of fn.parameters) {
+    if (!ts.isIdentifier(p.name) || p.dotDotDotToken || p.initializer) throw why('has a destructured, rest or default parameter');
+    if (p.name.text !== 'this') params.push(p.name.text);
+  }
+  const closure = closureScope(ts, sf, analyseModuleScope(ts, sf), fn);
+  const captures = 'reason' in closure ? [] : closure.captures.map((c) => c.name);
+  const body = fn.body!;
+  const paramText = fn.parameters
+    .filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'))
+    .map((p) => p.getText(sf))
+    .join(', ');
+  const r = '__perfLab$r';
+  const f = '__perfLab$f';
+  const c = '__perfLab$c';
+  const call = `${f}(${params.join(', ')})`;
+  const read = captures.length ? ` let ${c}; try { ${c} = [${captures.join(', ')}]; } catch { ${c} = undefined; }` : '';
+  const recorded = captures.length ? `[${[...params, `...${c}`].join(', ')}]` : `[${params.join(', ')}]`;
+  const when = captures.length ? `${r} && ${c}` : r;
+  const open = `{ const ${r} = globalThis[Symbol.for(${JSON.stringify(RECORD_KEY)})]; const ${f} = (${paramText}) => `;
+  const close = `;${read} return ${when} ? ${r}(() => ${call}, this, ${recorded}) : ${call}; }`;
+  const block = ts.isBlock(body);
+  const edits: Edit[] = [
+    { start: body.getStart(sf), end: body.getStart(sf), text: block ? open : `${open}(` },
+    { start: body.end, end: body.end, text: block ? close : `)${close}` },
+  ];
+  return { code: applyEdits(source, edits), line, arity: params.length + captures.length };
 }

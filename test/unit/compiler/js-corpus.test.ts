@@ -36,11 +36,21 @@ const COMPILED = [
   { file: 'mandelbrot-count.js', fn: 'mandelbrot', what: 'var at the top, file-level constants, a counter read after its loop' },
   { file: 'fnv-hash.js', fn: 'hashBytes', what: 'uint32 arithmetic with >>> 0 and Math.imul, a constant computed from literals' },
   { file: 'running-stats.js', fn: 'summarize', what: 'a var assigned before its declaration, declared twice, read after its loop' },
+  {
+    file: 'fluid-closure.js',
+    fn: 'FluidField/lin_solve',
+    what: "a constructor's closure reading its numeric locals and calling set_bnd beside it, two fields of different sizes",
+  },
+  { file: 'nbody-prototype.js', fn: 'NBodySystem.prototype.advance', what: 'a prototype method over a flat Float64Array' },
+  { file: 'stats-static.js', fn: 'Stats.variance', what: 'a static method of a class' },
+  { file: 'stats-static.js', fn: 'Filters.smooth', what: 'a method of an object literal' },
+  { file: 'fibonacci.js', fn: 'fib', what: 'direct recursion, two calls per call' },
+  { file: 'quicksort.js', fn: 'quicksort', what: 'recursion over index ranges of a typed array, with a helper' },
 ];
 
 describe('classic-style programs are compiled to both targets, proven, applied, and print the same', () => {
   for (const p of COMPILED) {
-    it(`${p.file}: ${p.what}`, async () => {
+    it(`${p.file} ${p.fn}: ${p.what}`, async () => {
       const recorded = await copyOf(p.file, 'record');
       const source = await readFile(recorded, 'utf8');
       const before = runNode(recorded).stdout;

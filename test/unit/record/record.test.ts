@@ -57,11 +57,11 @@ describe('instrumentSource', () => {
     assert.equal(c.split('\n').length, 3);
   });
 
-  it('refuses a name that is not a top-level function, saying what it looked for', async () => {
+  it('refuses a name that is not a function, saying which names there are', async () => {
     const ts = await loadTypeScript();
     assert.throws(
       () => instrumentSource(ts, 'function f() {}\n', 'k.js', 'g'),
-      (e: unknown) => e instanceof PerfLabError && /no top-level function named g/.test(e.message),
+      (e: unknown) => e instanceof PerfLabError && /k\.js has no function named g; its functions go by f \(/.test(e.message),
     );
     assert.throws(() => instrumentSource(ts, 'const g = 3;\n', 'k.js', 'g'), /is not a function/);
   });
