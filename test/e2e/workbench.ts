@@ -247,10 +247,15 @@ export class Session {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        await editor
-          .locator('.view-lines .view-line')
-          .first()
-          .click({ position: { x: 1, y: 1 }, timeout: 10_000 });
+        // The editor's own input element (a hidden textarea, or the EditContext element) takes the focus without a
+        // click, which lenses being drawn (lines moving, never "stable") or a lens under the pointer cannot disturb.
+        const input = editor.locator('textarea.inputarea, .native-edit-context').first();
+        if ((await input.count()) > 0) await input.focus({ timeout: 5_000 });
+        else
+          await editor
+            .locator('.view-lines .view-line')
+            .first()
+            .click({ position: { x: 1, y: 1 }, timeout: 10_000 });
         await focused.waitFor({ timeout: 5_000 });
         return;
       } catch (error) {
