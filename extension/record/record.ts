@@ -13,7 +13,7 @@ import { bundleTypeScript, parseNodeSyntaxError, probeNode, SUPPORTED_EXTENSIONS
 import { firstLines, programFolder, seconds, startChild } from '../profile/run-child';
 import { instrumentSource } from './instrument';
 import { ARGV1_ENV, CONTROL_FD_ENV, LIMITS_ENV, OUT_ENV, SOURCE_ENV, TARGET_ENV } from './preload/control';
-import { decodeCall, type Recording, type RecorderOutput } from './recording';
+import { decodeCalls, type Recording, type RecorderOutput } from './recording';
 import { DEFAULT_LIMITS, samplingNotes, tooLargeMessage, type RecordLimits } from './sampler';
 
 /** What to run, and which function to record. */
@@ -174,7 +174,7 @@ export async function record(req: RecordRequest, opts: StageOptions = {}): Promi
       sourceHash: hash,
       line: instrumented.line,
       arity: instrumented.arity,
-      calls: output.calls.map((c) => decodeCall(c, output.blobs)),
+      calls: decodeCalls(output.calls, output.blobs),
       totalCalls: output.totalCalls,
       truncated: output.totalCalls > output.calls.length,
       tooLarge: output.tooLarge,

@@ -120,16 +120,32 @@ export function encodeCalls(
   return { calls: out, blobs };
 }
 
-/** Decodes one call; each reference to a stored value becomes a copy of its own. */
-export function decodeCall(e: EncodedCall, blobs: Blobs = {}): RecordedCall {
-  const args = e.args.map((a) => decodeValue(a, blobs));
-  const out: RecordedCall = {
-    args,
-    result: decodeValue(e.result, blobs),
-    argsAfter: e.argsAfter.map((a, i) => (a === null ? null : typeof a === 'object' && 'same' in a ? decodeValue(e.args[i]!, blobs) : decodeValue(a, blobs))),
+/**
+ * Decodes calls. A stored value is decoded once and shared by the calls that refer to it (the same 20 MB grid in
+ * forty calls is one array, as in the program; the stages copy what they pass to a function), except within one
+ * call: two arguments of equal contents are two arrays, never one array passed twice.
+ */
+export function decodeCalls(calls: readonly EncodedCall[], blobs: Blobs = {}): RecordedCall[] {
+  const shared = new Map<string, unknown>();
+  const stored = (e: EncodedValue, own?: Set<unknown>): unknown => {
+    if (e === null || typeof e !== 'object' || !('ref' in e)) return decodeValue(e, blobs);
+    let v = shared.get(e.ref);
+    if (v === undefined) shared.set(e.ref, (v = decodeValue(e, blobs)));
+    else if (own?.has(v)) v = decodeValue(e, blobs);
+    own?.add(v);
+    return v;
   };
-  if (e.threw !== undefined) out.threw = e.threw;
-  return out;
+  return calls.map((e) => {
+    const own = new Set<unknown>();
+    const args = e.args.map((a) => stored(a, own));
+    const out: RecordedCall = {
+      args,
+      result: stored(e.result),
+      argsAfter: e.argsAfter.map((a, i) => (a === null ? null : typeof a === 'object' && 'same' in a ? args[i] : stored(a))),
+    };
+    if (e.threw !== undefined) out.threw = e.threw;
+    return out;
+  });
 }
 
 export function encodeRecording(r: Recording): EncodedRecording {
@@ -140,7 +156,7 @@ export function encodeRecording(r: Recording): EncodedRecording {
 export function decodeRecording(e: EncodedRecording): Recording {
   if (e.version !== 1 && e.version !== 2) throw new Error(`recording format version ${String(e.version)} is not known`);
   const { version: _version, calls, blobs, ...rest } = e;
-  return { ...rest, calls: calls.map((c) => decodeCall(c, blobs ?? {})) };
+  return { ...rest, calls: decodeCalls(calls, blobs ?? {}) };
 }
 
 /** Whether every argument of a call can be passed again exactly as recorded (no functions, no host objects). */

@@ -16,7 +16,7 @@ import { describeProof, prove } from '../../../extension/prove/prove';
 import { provePython } from '../../../extension/prove/prove-python';
 import { record } from '../../../extension/record/record';
 import { recordedPyParamTypes, recordPython } from '../../../extension/record/record-python';
-import { recordedParamTypes, type EncodedRecording } from '../../../extension/record/recording';
+import { decodeRecording, encodeRecording, recordedParamTypes, type EncodedRecording, type Recording } from '../../../extension/record/recording';
 import { loadRecording, recordingPath, saveRecording } from '../../../extension/record/store';
 import { pythonEnv } from '../../python-env';
 
@@ -24,6 +24,35 @@ const root = resolve(__dirname, '..', '..', '..');
 const fixtures = join(root, 'test', 'fixtures', 'record');
 const scratch = mkdtempSync(join(tmpdir(), 'perf-lab-record-scales-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('stored once, decoded apart', () => {
+  it('stores equal contents once, and decodes two equal arguments of one call as two arrays', () => {
+    const big = () => new Float64Array(1000).fill(0.5);
+    const rec: Recording = {
+      file: '/x.js',
+      functionName: 'f',
+      sourceHash: 'h',
+      line: 1,
+      arity: 2,
+      calls: [0, 1, 2].map((k) => ({ args: [big(), big(), k], result: k, argsAfter: [big(), big(), null] })),
+      totalCalls: 3,
+      truncated: false,
+      tooLarge: 0,
+      limits: { maxCalls: 64, maxBytes: 1 << 24, firstCalls: 16 },
+      recordedAt: 'now',
+      runtimeVersion: 'v20',
+    };
+    const encoded = JSON.parse(JSON.stringify(encodeRecording(rec))) as EncodedRecording;
+    assert.equal(Object.keys(encoded.blobs!).length, 1);
+    assert.deepEqual(encoded.calls[0]!.argsAfter, [{ same: true }, { same: true }, null]);
+    const back = decodeRecording(encoded);
+    const [a, b] = back.calls[0]!.args as Float64Array[];
+    assert.notEqual(a, b);
+    assert.deepEqual(Array.from(a!), Array.from(b!));
+    a![0] = 9;
+    assert.equal(b![0], 0.5);
+  });
+});
 
 describe('recording that scales (JavaScript)', () => {
   it('keeps dozens of calls of a stencil on two 320 KB grids, stores each grid once, and proves the compiled stencil on them', async () => {
@@ -45,8 +74,8 @@ describe('recording that scales (JavaScript)', () => {
     assert.equal(Object.keys(stored.blobs!).length, 3);
     const back = (await loadRecording(store, file, 'stencil'))!;
     assert.equal(back.calls.length, rec.calls.length);
-    // Each reference decodes to an array of its own.
-    assert.notEqual(back.calls[0]!.args[0], back.calls[1]!.args[0]);
+    // The grid is decoded once, shared by the calls that pass it.
+    assert.equal(back.calls[0]!.args[0], back.calls[1]!.args[0]);
 
     const source = readFileSync(file, 'utf8');
     const params = recordedParamTypes(rec, rec.arity);
