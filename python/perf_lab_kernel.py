@@ -432,23 +432,34 @@ def load_candidate(dir_, module):
 
 
 def recorded_calls(path):
-    """The replayable calls of a stored recording, each large value ({"ref": key}) taken from its blobs."""
+    """(calls, inputs): the replayable calls of a stored recording, and each one's arguments decoded. A large value
+    stored once ({"ref": key} into "blobs") is decoded once and shared by the calls that pass it (the proof and the
+    benchmark copy what they pass to a function), never twice within one call: two arguments of equal contents stay
+    two arrays."""
     with open(path) as f:
         doc = json.load(f)
     blobs = doc.get("blobs") or {}
-
-    def resolve(e):
-        return blobs[e["ref"]] if type(e) is dict and "ref" in e else e
-
-    out = []
+    shared = {}
+    calls, inputs = [], []
     for c in doc.get("calls", []):
         if c.get("args") is None:
             continue
-        c = dict(c, args=[resolve(a) for a in c["args"]])
-        if "result" in c:
-            c["result"] = resolve(c["result"])
-        out.append(c)
-    return out
+        args, own = [], set()
+        for a in c["args"]:
+            if type(a) is dict and "ref" in a:
+                v = shared.get(a["ref"])
+                if v is None or id(v) in own:
+                    fresh = decode(blobs[a["ref"]])
+                    if v is None:
+                        shared[a["ref"]] = fresh
+                    v = fresh
+                own.add(id(v))
+                args.append(v)
+            else:
+                args.append(decode(a))
+        calls.append(c)
+        inputs.append(args)
+    return calls, inputs
 
 
 # ----------------------------------------------------------------------------------------------- compare
@@ -762,8 +773,8 @@ def prove(request):
         out["loadError"] = "%s: %s" % (type(e).__name__, e)
         return out
     prover = Prover(original, wrapper, stats, req.get("caseTimeoutMs", 1000) / 1000)
-    calls = recorded_calls(req["recording"]) if req.get("recording") else []
-    recorded = [(("recorded call %d" % (i + 1)), [decode(a) for a in c["args"]]) for i, c in enumerate(calls)]
+    inputs = recorded_calls(req["recording"])[1] if req.get("recording") else []
+    recorded = [("recorded call %d" % (i + 1), args) for i, args in enumerate(inputs)]
     slowest = 0.0
     for label, args in recorded:
         r = prover.run_case(args, 60.0)
@@ -856,8 +867,7 @@ def bench(request):
             return wrapper(original, *args)
     else:
         fn = original
-    calls = recorded_calls(req["recording"])
-    inputs = [[decode(a) for a in c["args"]] for c in calls]
+    calls, inputs = recorded_calls(req["recording"])
     if not inputs:
         return {"error": "no recorded calls to replay"}
     written = any(any(x is not None and "same" not in x for x in c.get("after", []) or []) for c in calls)
