@@ -304,6 +304,17 @@ export class Session {
     await this.page.keyboard.press('Control+Z');
     const all = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files|Undo/ }).first();
     const dirty = this.page.locator(`.tabs-container .tab.dirty[data-resource-name="${name}"]`).first();
+    // The dialog comes first when the edit also created files (Undo in every file removes them): wait for it a while
+    // before reading an unsaved editor as the answer, or only this file's text would be undone.
+    if (
+      await all.waitFor({ timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await this.screenshot('undo-dialog');
+      await all.click();
+    }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (await all.isVisible()) {
