@@ -29,7 +29,8 @@ const NUMBA: Dialect = {
   constant: constText,
   cond: pythonCond,
   math(fn, args) {
-    const call = `math.${fn}(${args.join(', ')})`;
+    // math.pow through the C library's pow, as Python calls it (LLVM would rewrite pow(x, 0.5) as a square root).
+    const call = fn === 'pow' ? `_libm_pow(${args.join(', ')})` : `math.${fn}(${args.join(', ')})`;
     if (UNCHECKED_MATH.has(fn)) return call;
     // The arguments are evaluated once: a helper call takes the result and the arguments as values.
     return args.length === 1 ? `_pl_m1(${call}, ${args[0]})` : `_pl_m2(${call}, ${args.join(', ')})`;
@@ -58,10 +59,29 @@ class NumbaEmitter extends PyFunctionEmitter {
     return [...lines, ...body].join('\n');
   }
 
+  /**
+   * The bounds (and a run-time step) evaluated once, in Python's order; a loop over the trip count (_pl_trips, which
+   * Numba's own range would get wrong for a range wider than 64 bits); the local takes each value at the top of the
+   * body (start + k * step never overflows: it lies between start and stop). Its names (_pl_f…) are none the
+   * frontend gives.
+   */
   protected forLoop(s: Extract<PyStmt, { kind: 'for' }>, d: number, pad: string, out: string[]): void {
-    // Numba's range raises ValueError on a step of 0, as Python's does.
-    const step = typeof s.step === 'bigint' ? String(s.step) : this.expr(s.step);
-    out.push(`${pad}for ${this.local(s.local)} in range(${this.expr(s.start)}, ${this.expr(s.stop)}, ${step}):`);
+    const k = this.tmp++;
+    out.push(`${pad}_pl_fs${k} = ${this.expr(s.start)}`);
+    let step: string;
+    if (typeof s.step === 'bigint') {
+      step = String(s.step);
+      out.push(`${pad}_pl_fn${k} = _pl_trips(_pl_fs${k}, ${this.expr(s.stop)}, ${step})`);
+    } else {
+      step = `_pl_ft${k}`;
+      out.push(
+        `${pad}_pl_fe${k} = ${this.expr(s.stop)}`,
+        `${pad}${step} = ${this.expr(s.step)}`,
+        `${pad}_pl_fn${k} = _pl_trips(_pl_fs${k}, _pl_fe${k}, ${step})`,
+      );
+    }
+    out.push(`${pad}for _pl_fk${k} in range(_pl_fn${k}):`);
+    out.push(`${pad}    ${this.local(s.local)} = _pl_fs${k} + _pl_fk${k}${step === '1' ? '' : ` * ${step}`}`);
     this.loopBody(s.label, s.body, d + 1, out);
   }
 

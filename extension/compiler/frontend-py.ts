@@ -2080,7 +2080,9 @@ class FunctionLowering {
       if (a.type.array === 'tuple' || (a.type.ndim === 2 && a.type.rows === 'tuple'))
         throw Refuse.at(target, show(target), 'a tuple cannot be written (Python raises TypeError)');
       a.written = true;
-      out.push({ kind: 'store', array, indices: fixed, checked: checked.map(() => false), value: this.storeValue(a.type, v, target) });
+      // The store checks (and wraps) as the load did: a negative index must reach the element the load read, never
+      // the memory before the array (the check cannot fail a second time).
+      out.push({ kind: 'store', array, indices: fixed, checked, value: this.storeValue(a.type, v, target) });
       return out;
     }
     throw Refuse.at(target, show(target), 'only names and array elements can be assigned');

@@ -2,6 +2,9 @@ import math
 
 import numba
 import numpy as _np
+from llvmlite import ir as _ir
+from numba.core import cgutils as _cgutils
+from numba.extending import intrinsic as _intrinsic
 
 _njit = numba.njit(cache=True, error_model="numpy")
 _MIN = -9223372036854775808
@@ -241,13 +244,28 @@ def _pl_fmod(a, b):
     return _pl_npchk(a % b, a, b)
 
 
+@_intrinsic
+def _libm_pow(typingctx, a, b):
+    """The C library's pow, as CPython's float ** calls it. Numba's own ** lets LLVM rewrite x ** 0.5 as a square root,
+    which differs from pow in the last bit now and then; a call LLVM does not know as pow is left alone."""
+    sig = numba.types.float64(numba.types.float64, numba.types.float64)
+
+    def codegen(context, builder, signature, args):
+        fnty = _ir.FunctionType(_ir.DoubleType(), [_ir.DoubleType(), _ir.DoubleType()])
+        fn = _cgutils.get_or_insert_function(builder.module, fnty, "pow")
+        fn.attributes.add("nobuiltin")
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
 @_njit
 def _pl_fpow(a, b):
     if a == 0.0 and b < 0.0:
         raise _Bail("zero to a negative power")
     if a < 0.0 and math.isfinite(a) and math.isfinite(b) and b != math.floor(b):
         raise _Bail("negative base, fractional exponent")
-    r = a ** b
+    r = _libm_pow(a, b)
     if math.isinf(r) and math.isfinite(a) and math.isfinite(b):
         raise _Bail("float overflow")
     return r
@@ -265,6 +283,29 @@ def _pl_m2(r, x, y):
     if (r != r and x == x and y == y) or (math.isinf(r) and math.isfinite(x) and math.isfinite(y)):
         raise _Bail("math domain or range error")
     return r
+
+
+@_njit
+def _pl_trips(start, stop, step):
+    """The number of values range(start, stop, step) takes, counted without overflow (Numba's own range counts
+    stop - start in 64 bits, which wraps for a range wider than that). A step of 0 bails out (Python raises
+    ValueError), and so does a range wider than 64 bits: a loop that long ends only by a break or an error, which the
+    original then meets."""
+    if step > 0:
+        if stop <= start:
+            return 0
+        if start < 0 and stop > _MAX + start:
+            raise _Bail("range wider than 64 bits")
+        return (stop - start - 1) // step + 1
+    if step == 0:
+        raise _Bail("range() step of 0")
+    if stop >= start:
+        return 0
+    if stop < 0 and start > _MAX + stop:
+        raise _Bail("range wider than 64 bits")
+    if step == _MIN:
+        return 1
+    return (start - stop - 1) // (-step) + 1
 
 
 @_njit

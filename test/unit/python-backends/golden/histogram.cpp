@@ -44,7 +44,7 @@ Owned<int64_t> f_histogram(Arr1<double> v_xs, int64_t v_bins) {
       if ((v_k >= v_bins)) {
         v_k = pl_sub(v_bins, INT64_C(1));
       }
-      v_counts.p[(v_k)] = pl_add(v_counts.p[pl_ix(v_k, v_counts.n0)], INT64_C(1));
+      v_counts.p[pl_ix(v_k, v_counts.n0)] = pl_add(v_counts.p[pl_ix(v_k, v_counts.n0)], INT64_C(1));
     }
   }
   return Owned<int64_t>{std::move(b_counts), v_counts.n0, 1};

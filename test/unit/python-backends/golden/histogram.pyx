@@ -26,7 +26,7 @@ cdef int64_t[::1] f_histogram(const double[::1] v_xs, int64_t v_bins):
             v_k = (<int64_t>0)
         if (v_k >= v_bins):
             v_k = pl_sub(v_bins, (<int64_t>1))
-        v_counts[v_k] = pl_add(v_counts[pl_ix(v_k, v_counts.shape[0])], (<int64_t>1))
+        v_counts[pl_ix(v_k, v_counts.shape[0])] = pl_add(v_counts[pl_ix(v_k, v_counts.shape[0])], (<int64_t>1))
     return v_counts
 
 
