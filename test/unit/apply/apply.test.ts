@@ -55,8 +55,12 @@ async function prepare(dir: string, from: string, functionName: string, params?:
   return { file, source, candidate: compiled.candidate, proof };
 }
 
-/** Applies, runs, removes the .wasm, runs again: the same output each time, the wasm path then the fallback. */
-async function applyAndRun(p: Prepared, functionName: string, args: string[]): Promise<ApplyPlan> {
+/**
+ * Applies, runs, removes the .wasm, runs again: the same output each time, the wasm path then the fallback. A method
+ * or nested function may also change the last line of its class (the cache of the bound function is declared
+ * after it) or of the top-level statement around it (an ES module's import): `lines` 3.
+ */
+async function applyAndRun(p: Prepared, functionName: string, args: string[], lines = 2): Promise<ApplyPlan> {
   const before = run(p.file, args).stdout;
   assert.ok(before.length > 0);
   const plan = await planApply({ file: p.file, source: p.source, functionName, candidate: p.candidate, proof: p.proof });
@@ -69,7 +73,7 @@ async function applyAndRun(p: Prepared, functionName: string, args: string[]): P
   const b = after.split('\n');
   assert.equal(b.length, a.length);
   const changed = a.map((l, i) => (l === b[i] ? -1 : i)).filter((i) => i >= 0);
-  assert.ok(changed.length >= 1 && changed.length <= 2, `only the first and last lines of ${functionName} change, got lines ${changed.map((i) => i + 1)}`);
+  assert.ok(changed.length >= 1 && changed.length <= lines, `only the first and last lines of ${functionName} change, got lines ${changed.map((i) => i + 1)}`);
 
   const loader = plan.files.find((f) => f.role === 'loader')!.path;
   const fast = run(p.file, args, loader);
@@ -83,6 +87,25 @@ async function applyAndRun(p: Prepared, functionName: string, args: string[]): P
   assert.ok(slow.stats && slow.stats.calls > 0 && slow.stats.fallbacks === slow.stats.calls, `every call fell back: ${JSON.stringify(slow.stats)}`);
   assert.match(slow.stats.reason, /WebAssembly unavailable/);
   return plan;
+}
+
+/** Type-checks a rewritten TypeScript file (strict) under each module resolution a project may use. */
+async function assertTypeChecks(file: string): Promise<void> {
+  const ts = await loadTypeScript();
+  for (const moduleResolution of [ts.ModuleResolutionKind.Node10, ts.ModuleResolutionKind.Bundler, ts.ModuleResolutionKind.NodeNext]) {
+    const module = moduleResolution === ts.ModuleResolutionKind.NodeNext ? ts.ModuleKind.NodeNext : ts.ModuleKind.ESNext;
+    const program = ts.createProgram([file], {
+      noEmit: true,
+      strict: true,
+      target: ts.ScriptTarget.ES2022,
+      module,
+      moduleResolution,
+      types: [],
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    });
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    assert.deepEqual(problems, [], `type errors with moduleResolution ${ts.ModuleResolutionKind[moduleResolution]}`);
+  }
 }
 
 describe('apply stage', () => {
@@ -131,20 +154,30 @@ describe('apply stage', () => {
       plan.files.map((f) => basename(f.path)),
       ['smooth.ts.smooth.wasm', 'smooth.ts.smooth.wasm.cjs', 'smooth.ts.smooth.wasm.d.cts'],
     );
-    const ts = await loadTypeScript();
-    for (const moduleResolution of [ts.ModuleResolutionKind.Node10, ts.ModuleResolutionKind.Bundler, ts.ModuleResolutionKind.NodeNext]) {
-      const module = moduleResolution === ts.ModuleResolutionKind.NodeNext ? ts.ModuleKind.NodeNext : ts.ModuleKind.ESNext;
-      const program = ts.createProgram([p.file], {
-        noEmit: true,
-        strict: true,
-        target: ts.ScriptTarget.ES2022,
-        module,
-        moduleResolution,
-        types: [],
-        lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-      });
-      const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-      assert.deepEqual(problems, [], `type errors with moduleResolution ${ts.ModuleResolutionKind[moduleResolution]}`);
+    await assertTypeChecks(p.file);
+  });
+
+  it('rewrites a static method and a closure of a TypeScript file where they are, and the result type-checks', { timeout: 240_000 }, async () => {
+    const from = join(ROOT, 'test', 'fixtures', 'apply', 'shapes.ts');
+    const cases: [string, ParamTypeName[] | undefined, string[] | undefined][] = [
+      ['Series.energy', undefined, undefined],
+      // The closure's own parameter, then the variables of blurRows it reads (as a recording types them).
+      ['blurRows/row', ['number', 'number', 'Float64Array', 'Float64Array', 'double'], ['width', 'dst', 'src', 'third']],
+    ];
+    for (const [fn, params, captures] of cases) {
+      const p = await prepare(await mkdtemp(join(dir, 'shapes-')), from, fn, params);
+      assert.deepEqual(p.candidate.kernel.captures, captures);
+      await applyAndRun(p, fn, [], 3);
+      const text = await readFile(p.file, 'utf8');
+      if (fn === 'Series.energy') assert.match(text, /^ {2}static energy\(values: Float64Array, n: number\): number \{ return \(Series_energy\$wasm \|\| /m);
+      else {
+        assert.match(
+          text,
+          /^ {2}const row = \(y: number\): number => \{ return \(blurRows_row\$wasm \|\| \(blurRows_row\$wasm = blurRows_row\$bind\(function\(y: number\) \{$/m,
+        );
+        assert.match(text, /^ {2}\}\)\)\)\(y, width, dst, src, third\); \}; var blurRows_row\$wasm: any;$/m);
+      }
+      await assertTypeChecks(p.file);
     }
   });
 

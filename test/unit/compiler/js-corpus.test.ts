@@ -74,6 +74,12 @@ describe('classic-style programs are compiled to both targets, proven, applied, 
 
 const REFUSED = [
   {
+    file: 'levenshtein.js',
+    fn: 'levenshtein',
+    reason: 's was called with a string: strings are not compiled yet',
+    line: 3,
+  },
+  {
     file: 'nbody-nested.js',
     fn: 'advance',
     reason: 'bodies was called with an array of arrays: arrays of arrays are not compiled yet',
