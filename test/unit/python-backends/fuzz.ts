@@ -1,29 +1,41 @@
 // The Python differential fuzzer at length: every kernel of kernels.ts (the semantics fixtures, the NumPy-scalar and
-// 2**53 fixtures, the examples) on freshly drawn random and edge-case calls until each target has run at least
-// `--cases` calls, next to CPython, in one Python process per target and round (differential.py). Exits non-zero on
-// any difference in results (types included), mutated arguments, exceptions or warnings.
+// 2**53 fixtures, lists and function shapes, the examples) and `--generated` kernels drawn for the seed (generate.ts:
+// lists and arrays built, read, written, swapped, summed and returned), on freshly drawn random and edge-case calls
+// until each target has run at least `--cases` calls, next to CPython, in one Python process per target and round
+// (differential.py). Exits non-zero on any difference in results (types included), mutated arguments, exceptions or
+// warnings.
 //
-//   node --import tsx test/unit/python-backends/fuzz.ts [--cases 100000] [--seed S] [--targets numba,cython,pybind11]
+//   node --import tsx test/unit/python-backends/fuzz.ts [--cases 100000] [--seed S] [--generated 60] [--targets numba,cython,pybind11]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PythonKernel, PythonTarget } from '../../../extension/compiler/compile-python';
 import { pythonEnv } from '../../python-env';
 import { buildBatch } from './build-batch';
-import { lowerCases, prefixKernel, runDifferential, type DifferentialReport } from './kernels';
+import { generateListKernels } from './generate';
+import { KERNEL_CASES, lowerCases, prefixKernel, ROOT, runDifferential, type DifferentialReport, type KernelCase } from './kernels';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1]! : fallback;
 }
 
-async function fuzzTarget(python: string, kernels: PythonKernel[], target: PythonTarget, cases: number, seed: number): Promise<number> {
+async function fuzzTarget(
+  python: string,
+  kernels: PythonKernel[],
+  kernelCases: KernelCase[],
+  target: PythonTarget,
+  cases: number,
+  seed: number,
+): Promise<number> {
   const { dir, wrappers } = await buildBatch(python, kernels, target);
   const started = performance.now();
   const reports: DifferentialReport[][] = [];
   const total = () => reports.flat().reduce((n, r) => n + r.cases, 0);
   // One round first to learn how many calls a round makes, then one run of as many rounds as are still needed.
-  reports.push(await runDifferential(python, dir, kernels, wrappers, seed, 3_600_000));
+  reports.push(await runDifferential(python, dir, kernels, wrappers, seed, 3_600_000, 1, kernelCases));
   const perRound = total();
   const more = Math.max(0, Math.ceil((cases - perRound) / perRound));
-  if (more > 0) reports.push(await runDifferential(python, dir, kernels, wrappers, seed + 7919, 3_600_000, more));
+  if (more > 0) reports.push(await runDifferential(python, dir, kernels, wrappers, seed + 7919, 3_600_000, more, kernelCases));
   const all = reports.flat();
   const sum = (f: (r: DifferentialReport) => number) => all.reduce((n, r) => n + f(r), 0);
   const differ = sum((r) => r.mismatchCount);
@@ -40,9 +52,17 @@ async function main(): Promise<void> {
   const seed = Number(arg('seed', String(Date.now() % 1_000_000)));
   const targets = arg('targets', 'numba,cython,pybind11').split(',') as PythonTarget[];
   const python = (await pythonEnv()).python;
-  const kernels = (await lowerCases(python)).map((k, i) => prefixKernel(k, `k${i}_`));
+  // The generated kernels of this seed, in a file of their own; every one must be compiled.
+  const folder = join(ROOT, '.cache', 'python-backends', 'generated');
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, `gen_${seed}.py`);
+  const generated = generateListKernels(seed, Number(arg('generated', '60')), file);
+  writeFileSync(file, generated.source);
+  const kernelCases = [...KERNEL_CASES, ...generated.cases];
+  const kernels = (await lowerCases(python, kernelCases)).map((k, i) => prefixKernel(k, `k${i}_`));
+  console.log(`${KERNEL_CASES.length} kernels of kernels.ts and ${generated.cases.length} generated (${file})`);
   let differ = 0;
-  for (const target of targets) differ += await fuzzTarget(python, kernels, target, cases, seed);
+  for (const target of targets) differ += await fuzzTarget(python, kernels, kernelCases, target, cases, seed);
   process.exit(differ > 0 ? 1 : 0);
 }
 

@@ -303,8 +303,8 @@ export interface DifferentialReport {
 }
 
 /**
- * Runs differential.py once for every kernel case: the original and its wrapper (`wrappers[i]`, in `dir`) on random
- * and edge-case calls seeded from `seed`, in one Python process.
+ * Runs differential.py once for every kernel case (`cases[i]` compiled as `kernels[i]`): the original and its wrapper
+ * (`wrappers[i]`, in `dir`) on random and edge-case calls seeded from `seed`, in one Python process.
  */
 export function runDifferential(
   python: string,
@@ -314,8 +314,9 @@ export function runDifferential(
   seed: number,
   timeoutMs: number,
   repeat = 1,
+  cases: KernelCase[] = KERNEL_CASES,
 ): Promise<DifferentialReport[]> {
-  const jobs = KERNEL_CASES.map((c, i) => ({
+  const jobs = cases.map((c, i) => ({
     file: c.file,
     fn: c.fn,
     wrapperDir: dir,

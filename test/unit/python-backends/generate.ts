@@ -1,0 +1,214 @@
+// Random Python kernels in the shapes of lists and arrays built inside a function, for the differential fuzzer
+// (fuzz.ts): each builds lists by `[x] * n`, comprehensions (with conditions), `[]` and `.append`, `list(range(…))`
+// or `np.zeros`, reads, writes and swaps them, takes `sum`, `min`, `max` and `len` of lists and generators, and
+// returns a list, an array or a number. Ints may leave 64 bits and indices may fall outside; the compiled code must
+// bail out exactly there. Deterministic for a seed.
+import type { KernelCase } from './kernels';
+
+/** A small seeded generator (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Kind = 'int' | 'float';
+
+class Generator {
+  private readonly r: () => number;
+  private lists: { name: string; kind: Kind; grows: boolean }[] = [];
+  private scalars: { name: string; kind: Kind }[] = [];
+  private n = 0;
+
+  constructor(seed: number) {
+    this.r = random(seed);
+  }
+
+  private pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.r() * xs.length)]!;
+  }
+
+  private chance(p: number): boolean {
+    return this.r() < p;
+  }
+
+  private fresh(prefix: string): string {
+    return `${prefix}${this.n++}`;
+  }
+
+  /** A count for a list's length or a range: small, sometimes negative. */
+  private count(): string {
+    return this.pick(['n', '(n % 7)', 'len(xs)', 'len(ys)', '(n - 3)', '3', '0', '((n + 1) // 2)']);
+  }
+
+  /** An int expression of the loop variable `v` (an int) and the scalars so far. */
+  private intExpr(v: string, depth = 0): string {
+    const leaves = [v, String(this.pick([0, 1, 2, 3, 7, -1, -5, 1000003])), ...this.scalars.filter((s) => s.kind === 'int').map((s) => s.name)];
+    if (depth > 1 || this.chance(0.35)) return this.pick(leaves);
+    const a = this.intExpr(v, depth + 1);
+    const b = this.intExpr(v, depth + 1);
+    const op = this.pick(['+', '-', '*', '//', '%', '*']);
+    // A divisor of 0 raises in Python; the compiled code bails out there (most divisors are kept from 0).
+    return `(${a} ${op} ${op === '//' || op === '%' ? `(${b} if ${b} != 0 else 7)` : b})`;
+  }
+
+  /** A float expression of `v` (an int or a float). */
+  private floatExpr(v: string, depth = 0): string {
+    const leaves = [`${v} * 0.5`, `${v} + 1.5`, `${v} * -1.0`, '2.25', ...this.scalars.filter((s) => s.kind === 'float').map((s) => s.name)];
+    if (depth > 1 || this.chance(0.4)) return this.pick(leaves);
+    const a = this.floatExpr(v, depth + 1);
+    const b = this.floatExpr(v, depth + 1);
+    return this.pick([`(${a} + ${b})`, `(${a} * ${b})`, `(${a} - ${b})`, `math.sqrt(abs(${a}))`, `min(${a}, ${b})`, `max(${a}, ${b})`]);
+  }
+
+  private expr(kind: Kind, v: string): string {
+    return kind === 'int' ? this.intExpr(v) : this.floatExpr(v);
+  }
+
+  /** Builds a new list (or a 1-D NumPy array); its statements. */
+  private build(out: string[], pad: string): void {
+    const name = this.fresh('l');
+    const kind: Kind = this.chance(0.5) ? 'int' : 'float';
+    let grows = false;
+    switch (this.pick(['repeat', 'comprehension', 'append', 'range', 'over', 'numpy'] as const)) {
+      case 'repeat':
+        out.push(`${pad}${name} = [${kind === 'int' ? this.pick(['0', '1', '-2']) : this.pick(['0.0', '1.5', '-0.0'])}] * ${this.count()}`);
+        break;
+      case 'comprehension': {
+        const cond = this.chance(0.5) ? ` if i % ${this.pick([2, 3])} == ${this.pick([0, 1])}` : '';
+        out.push(`${pad}${name} = [${this.expr(kind, 'i')} for i in range(${this.count()})${cond}]`);
+        grows = true;
+        break;
+      }
+      case 'append':
+        out.push(`${pad}${name} = []`, `${pad}for i in range(${this.count()}):`, `${pad}    ${name}.append(${this.expr(kind, 'i')})`);
+        grows = true;
+        break;
+      case 'range':
+        out.push(`${pad}${name} = list(range(${this.pick(['0', '1', '-3'])}, ${this.count()}, ${this.pick(['1', '2', '-1', '3'])}))`);
+        this.lists.push({ name, kind: 'int', grows: false });
+        return;
+      case 'over': {
+        const src = kind === 'int' ? 'ys' : 'xs';
+        out.push(`${pad}${name} = [${this.expr(kind, 'x')} for x in ${src}${this.chance(0.4) ? ' if x > 0' : ''}]`);
+        grows = true;
+        break;
+      }
+      case 'numpy':
+        // A NumPy array: its elements are NumPy scalars, kept out of lists and Python arithmetic below.
+        out.push(`${pad}${name} = np.zeros(${this.count()}${kind === 'int' ? ', dtype=np.int64' : ''})`);
+        out.push(`${pad}for i in range(len(${name})):`, `${pad}    ${name}[i] = ${kind === 'int' ? this.intExpr('i') : this.floatExpr('i')}`);
+        this.lists.push({ name, kind, grows: false });
+        this.numpy.add(name);
+        return;
+    }
+    this.lists.push({ name, kind, grows });
+  }
+
+  /** Names of the lists that are NumPy arrays. */
+  private readonly numpy = new Set<string>();
+
+  /** Reads the lists into scalars, writes them, swaps two. */
+  private use(out: string[], pad: string): void {
+    const lists = this.lists.filter((l) => !this.numpy.has(l.name));
+    const l = this.pick(this.lists);
+    const s = this.fresh('s');
+    switch (this.pick(['sum', 'sumgen', 'best', 'index', 'write', 'append', 'swap', 'len'] as const)) {
+      case 'sum':
+        if (this.numpy.has(l.name)) return;
+        out.push(`${pad}${s} = sum(${l.name})`);
+        this.scalars.push({ name: s, kind: l.kind === 'int' ? 'int' : 'float' });
+        return;
+      case 'sumgen':
+        if (this.numpy.has(l.name)) return;
+        out.push(`${pad}${s} = sum(${this.expr(l.kind, 'v')} for v in ${l.name}${this.chance(0.3) ? ' if v != 0' : ''})`);
+        // An empty float sum is the int 0: kept apart from the float scalars.
+        if (l.kind === 'int') this.scalars.push({ name: s, kind: 'int' });
+        else (out.push(`${pad}${s} = float(${s})`), this.scalars.push({ name: s, kind: 'float' }));
+        return;
+      case 'best':
+        if (this.numpy.has(l.name)) return;
+        out.push(`${pad}${s} = ${this.pick(['max', 'min'])}(${l.name}) if len(${l.name}) > 0 else ${l.kind === 'int' ? '0' : '0.0'}`);
+        this.scalars.push({ name: s, kind: l.kind });
+        return;
+      case 'index':
+        if (this.numpy.has(l.name)) return;
+        out.push(`${pad}${s} = ${l.name}[${this.pick(['0', '-1', 'n', 'n % 5', '-n'])}] if len(${l.name}) > 3 else ${l.kind === 'int' ? '1' : '1.0'}`);
+        this.scalars.push({ name: s, kind: l.kind });
+        return;
+      case 'write':
+        out.push(`${pad}for i in range(len(${l.name})):`);
+        out.push(
+          `${pad}    ${l.name}[i] = ${
+            this.numpy.has(l.name)
+              ? `${l.name}[i] + ${l.kind === 'int' ? '1' : '0.5'}`
+              : l.kind === 'int'
+                ? `${l.name}[i] + ${this.intExpr('i')}`
+                : `${l.name}[i] * 0.5 + ${this.floatExpr('i')}`
+          }`,
+        );
+        return;
+      case 'append':
+        if (!l.grows) return;
+        out.push(`${pad}${l.name}.append(${this.expr(l.kind, 'n')})`);
+        return;
+      case 'swap': {
+        const other = lists.find((m) => m !== l && m.kind === l.kind && m.grows === l.grows && !this.numpy.has(l.name) && !this.numpy.has(m.name));
+        if (!other) return;
+        out.push(`${pad}${l.name}, ${other.name} = ${other.name}, ${l.name}`);
+        return;
+      }
+      case 'len':
+        out.push(`${pad}${s} = len(${l.name})`);
+        this.scalars.push({ name: s, kind: 'int' });
+        return;
+    }
+  }
+
+  /** One function: parameters n, xs (floats), ys (ints); lists built and used; a list, an array or a number returned. */
+  kernel(name: string): string {
+    this.lists = [];
+    this.scalars = [];
+    this.numpy.clear();
+    const body: string[] = [];
+    const steps = 2 + Math.floor(this.r() * 5);
+    this.build(body, '    ');
+    for (let i = 0; i < steps; i++) {
+      if (this.chance(0.35)) this.build(body, '    ');
+      else this.use(body, '    ');
+    }
+    const ret = this.chance(0.5) && this.lists.length ? `return ${this.pick(this.lists).name}` : this.scalarResult();
+    body.push(`    ${ret}`);
+    return [`def ${name}(n: int, xs: list[float], ys: list[int]):`, ...body].join('\n');
+  }
+
+  private scalarResult(): string {
+    const ints = this.scalars.filter((s) => s.kind === 'int').map((s) => s.name);
+    const floats = this.scalars.filter((s) => s.kind === 'float').map((s) => s.name);
+    if (floats.length) return `return ${[...floats, ...ints].join(' + ')} + 0.0`;
+    if (ints.length) return `return ${ints.join(' + ')}`;
+    return `return len(${this.pick(this.lists).name})`;
+  }
+}
+
+/** `count` random kernels in one Python file's text, and the cases the differential runs for each. */
+export function generateListKernels(seed: number, count: number, file: string): { source: string; cases: KernelCase[] } {
+  const g = new Generator(seed);
+  const names = Array.from({ length: count }, (_, i) => `gen_${seed}_${i}`);
+  const source = [
+    '"""Generated by test/unit/python-backends/generate.ts."""',
+    'import math',
+    '',
+    'import numpy as np',
+    '',
+    '',
+    ...names.map((n) => `${g.kernel(n)}\n\n`),
+  ].join('\n');
+  const calls = '[(I(-4, 24), [F() for _ in range(I(0, 6))], [I(-50, 50) if rng.random() < 0.8 else I() for _ in range(I(0, 6))]) for _ in range(40)]';
+  return { source, cases: names.map((fn) => ({ id: fn, file, fn, calls })) };
+}
