@@ -129,7 +129,10 @@ class Generator {
         out.push(`${pad}${s} = sum(${this.expr(l.kind, 'v')} for v in ${l.name}${this.chance(0.3) ? ' if v != 0' : ''})`);
         // An empty float sum is the int 0: kept apart from the float scalars.
         if (l.kind === 'int') this.scalars.push({ name: s, kind: 'int' });
-        else (out.push(`${pad}${s} = float(${s})`), this.scalars.push({ name: s, kind: 'float' }));
+        else {
+          out.push(`${pad}${s} = float(${s})`);
+          this.scalars.push({ name: s, kind: 'float' });
+        }
         return;
       case 'best':
         if (this.numpy.has(l.name)) return;
