@@ -1134,8 +1134,9 @@ class FunctionLowering {
     const existing = this.arrayByName.get(name);
     if (existing !== undefined && !this.arrays[existing]!.local)
       throw Refuse.at(at, name, `the array parameter ${name} is assigned in the function; only its elements may be`);
-    if (mentions(value, name) && (value._type === 'ListComp' || value._type === 'Call'))
-      throw Refuse.at(at, name, `the new value of ${name} is computed from ${name} itself; assign it to another name`);
+    // A comprehension (or list(…)) appends to the list while it reads: it may not read the list it replaces.
+    const appends = value._type === 'ListComp' || (value._type === 'Call' && node(value.func)?._type === 'Name' && node(value.func)!.id === 'list');
+    if (appends && mentions(value, name)) throw Refuse.at(at, name, `the new value of ${name} is computed from ${name} itself; assign it to another name`);
     const built = this.build(value, name, annotated);
     const slot = this.localArray(name, built.type, at);
     const out = built.make(slot);
@@ -1840,7 +1841,9 @@ class FunctionLowering {
       const onExpr = (e: PyExpr) => {
         if (e.kind === 'call') {
           reads = true;
-          if (this.mod.lowered.find((f) => f.name === e.fn)?.arrays.some((a) => a.written && !a.local)) writes = true;
+          // A function still being lowered (a recursive call) may write anything it is passed.
+          const callee = this.mod.lowered.find((f) => f.name === e.fn);
+          if (!callee || callee.arrays.some((a) => a.written && !a.local)) writes = true;
         }
         if (e.kind === 'load' || e.kind === 'dim') reads = true;
       };
