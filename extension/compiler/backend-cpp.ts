@@ -18,7 +18,18 @@ import { intLocals } from './exact-ints';
 import { forEachSet, walkIr } from './ir-walk';
 import { unrollLoops } from './unroll';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
-import { HOST_MATH, isArrayType, type CallArg, type Expr, type IrFunction, type IrModule, type ResultType, type ScalarType, type Stmt } from './ir';
+import {
+  HOST_MATH,
+  RECURSION_LIMIT,
+  isArrayType,
+  type CallArg,
+  type Expr,
+  type IrFunction,
+  type IrModule,
+  type ResultType,
+  type ScalarType,
+  type Stmt,
+} from './ir';
 
 /** One kernel's C++: a namespace with its functions and the Node-API entry point. */
 export interface CppKernel {
@@ -75,9 +86,9 @@ export function emitAddonSource(kernels: CppKernel[]): string {
   ].join('\n');
 }
 
-/** True when some operation of `f` can bail out (any element read, a plain-array write). */
+/** True when some operation of `f` can bail out (any element read, a plain-array write, a recursive call too deep). */
 function functionMayBail(f: IrFunction): boolean {
-  let found = false;
+  let found = f.recursive === true;
   const visitExpr = (e: Expr): void => {
     if (found) return;
     switch (e.kind) {
@@ -322,6 +333,8 @@ class CppGen {
   private body(f: IrFunction, suffix: string, enter?: string): string[] {
     this.tmp = 0;
     const out: string[] = [this.prototype(f, suffix) + ' {'];
+    // Every call of a recursive function goes through its checked version, which counts the depth.
+    if (f.recursive && suffix === '') out.push('  plab::Depth depth_;');
     if (enter) out.push(enter);
     const params = new Set(f.params.filter((p) => !isArrayType(p.type)).map((p) => p.slot));
     f.locals.forEach((l, i) => {
@@ -776,5 +789,6 @@ function guardedCall(r: ResultType, call: string): string {
 export function cppPrelude(): string {
   return asset('compiler/runtime/plab-prelude.h')
     .replace('PLAB_HOST_MATH_NAMES', HOST_MATH.map((m) => `"${m}"`).join(', '))
-    .replaceAll('PLAB_HOST_MATH_COUNT', String(HOST_MATH.length));
+    .replaceAll('PLAB_HOST_MATH_COUNT', String(HOST_MATH.length))
+    .replaceAll('PLAB_RECURSION_LIMIT', String(RECURSION_LIMIT));
 }

@@ -2,7 +2,7 @@
 // Arrays live in linear memory: an array parameter becomes (pointer, length). A bail-out is a trap
 // (`unreachable`); the loader then runs the original function, which computes what JavaScript computes.
 import { elementSize, type AbiParam, type ArrayKind, type WasmAbi } from '../abi';
-import { isArrayType, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
+import { RECURSION_LIMIT, isArrayType, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
 import { boundsFacts, disjuncts, type InBounds } from './bounds';
 import { dyadicPlan, dyadicScale, type DyadicPlan } from './dyadic';
 import { CHECKED_LIMIT, EXACT, intLocals, intShape } from './exact-ints';
@@ -30,7 +30,7 @@ export async function compileWasm(source: IrModule): Promise<WasmArtifact> {
     mod.setMemory(1, 65536, 'memory');
     const gen = new ModuleGen(b, mod, ir);
     for (const f of ir.functions) gen.function(f);
-    mod.addFunctionExport(ir.entry, EXPORT_NAME);
+    mod.addFunctionExport(gen.exported(ir.functions.find((f) => f.name === ir.entry)!), EXPORT_NAME);
     const out = optimizeAndEmit(b, mod);
     const entry = ir.functions.find((f) => f.name === ir.entry)!;
     const reads = arraysRead(entry);
@@ -55,6 +55,8 @@ type Helper = 'toInt32' | 'round' | 'sign' | 'modI32' | 'u8clamp' | 'index';
 
 class ModuleGen {
   importModules = new Set<string>();
+  /** Some function is recursive: the module has the global `depth` (counted). */
+  private depth = false;
   private imported = new Set<string>();
   private helpers = new Set<Helper>();
 
@@ -70,6 +72,44 @@ class ModuleGen {
 
   function(f: IrFunction): void {
     new FunctionGen(this, f).emit();
+  }
+
+  /**
+   * A recursive function as its callers call it: `f` counts the depth of calls in the global `depth` and traps
+   * past RECURSION_LIMIT (the loader then runs the original), around `f$body`, the function itself.
+   */
+  counted(f: IrFunction, body: string, params: BinaryenType[]): void {
+    const { b, m } = this;
+    if (!this.depth) {
+      m.addGlobal('depth', b.i32, true, m.i32.const(0));
+      this.depth = true;
+    }
+    const depth = () => m.global.get('depth', b.i32);
+    const args = params.map((t, i) => m.local.get(i, t));
+    const result = this.wasmType(f.result);
+    const call = m.call(body, args, result);
+    const leave = m.global.set('depth', m.i32.sub(depth(), m.i32.const(1)));
+    const list = [
+      m.global.set('depth', m.i32.add(depth(), m.i32.const(1))),
+      m.if(m.i32.gt_s(depth(), m.i32.const(RECURSION_LIMIT)), m.unreachable()),
+      ...(f.result === 'void' ? [call, leave] : [m.local.set(params.length, call), leave, m.local.get(params.length, result)]),
+    ];
+    m.addFunction(f.name, b.createType(params), result, f.result === 'void' ? [] : [result], m.block(null, list, result));
+  }
+
+  /** The function the module exports: the entry, or, when some function is recursive, the entry after the depth is reset (a trap leaves it counted). */
+  exported(entry: IrFunction): string {
+    if (!this.depth) return entry.name;
+    const { b, m } = this;
+    const params = entry.params.flatMap((p) => (isArrayType(p.type) ? [b.i32, b.i32] : [this.wasmType(entry.locals[p.slot]!.type)]));
+    const result = this.wasmType(entry.result);
+    const call = m.call(
+      entry.name,
+      params.map((t, i) => m.local.get(i, t)),
+      result,
+    );
+    m.addFunction('$export', b.createType(params), result, [], m.block(null, [m.global.set('depth', m.i32.const(0)), call], result));
+    return '$export';
   }
 
   resultOf(name: string): ResultType {
@@ -241,7 +281,9 @@ class FunctionGen {
       else body = [m.if(this.guard(r.guard), fast, this.block(f.body))];
     }
     if (f.result !== 'void') body.push(m.unreachable());
-    m.addFunction(f.name, b.createType(this.paramTypes), this.gen.wasmType(f.result), this.varTypes, m.block(null, body, b.none));
+    const name = f.recursive ? `${f.name}$body` : f.name;
+    m.addFunction(name, b.createType(this.paramTypes), this.gen.wasmType(f.result), this.varTypes, m.block(null, body, b.none));
+    if (f.recursive) this.gen.counted(f, name, this.paramTypes);
   }
 
   /** The entry guard: every term's polynomial over parameters and lengths is ≤ 0, evaluated in i64. */

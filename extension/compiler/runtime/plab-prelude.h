@@ -13,6 +13,21 @@ static const double Inf = std::numeric_limits<double>::infinity();
 struct Bail {};
 [[noreturn]] __attribute__((noinline, cold)) static void bail() { throw Bail(); }
 
+// The depth of recursive calls on this thread: past PLAB_RECURSION_LIMIT the kernel bails out and the original
+// runs (which overflows where JavaScript would); a bail-out unwinds the counts it passes.
+inline thread_local int32_t depth = 0;
+struct Depth {
+  Depth() {
+    if (++depth > PLAB_RECURSION_LIMIT) {
+      --depth;
+      bail();
+    }
+  }
+  ~Depth() { --depth; }
+  Depth(const Depth&) = delete;
+  Depth& operator=(const Depth&) = delete;
+};
+
 // ECMAScript ToInt32: exact through int64 below 2^63; above, x is an integer and fmod(x, 2^32) is exact.
 static inline int32_t to_int32(double x) {
   if (std::fabs(x) < 9223372036854775808.0) return int32_t(uint32_t(uint64_t(int64_t(x))));
