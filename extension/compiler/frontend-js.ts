@@ -531,7 +531,8 @@ class FileLowering {
     if (!this.closure) return undefined;
     const owner = this.moduleScope.scopeDeclaring(callee.parent, callee.text);
     const decl = owner && declarationIn(this.ts, owner, callee.text);
-    const fn = decl && boundFunction(this.ts, decl);
+    // (A named function expression calling itself by its own name: the declaration is the function.)
+    const fn = decl && (this.closure.members.has(decl) ? (decl as FunctionNode) : boundFunction(this.ts, decl));
     return fn && this.closure.members.has(fn) ? fn : undefined;
   }
 
@@ -1282,6 +1283,14 @@ class FunctionLowering {
     return `${c.name} is a variable of ${owner ? `the enclosing function ${owner}` : 'an enclosing function'} (line ${this.file.lineOf(c.declaration)}); a nested function that assigns its enclosing function's variables is not compiled (only reads are): return the value instead`;
   }
 
+  /**
+   * Whether a name the function does not declare is the module's (not a function expression's own name or another
+   * binding of a function or block around it, which a top-level function or constant of that name does not mean).
+   */
+  private isModuleName(e: TS.Identifier): boolean {
+    return this.file.moduleScope.scopeDeclaring(e.parent, e.text) === undefined;
+  }
+
   /** A use of `this` (or `this.x` around it): the function's object, which compiled code does not have yet. */
   private thisRefusal(node: TS.Node): RefusalError {
     const ts = this.ts;
@@ -1475,7 +1484,7 @@ class FunctionLowering {
     const b = this.lookup(e.text);
     if (b?.kind === 'local') return this.read(b.local);
     if (b?.kind === 'array') throw this.refuse(e, 'an array is used as a value; only its elements, its length and passing it to a function are compiled');
-    const c = this.file.constants.get(e.text);
+    const c = this.isModuleName(e) ? this.file.constants.get(e.text) : undefined;
     if (c !== undefined) {
       this.file.useBinding(e.text, e);
       return numConst(c.value);
@@ -1544,7 +1553,7 @@ class FunctionLowering {
     }
     // A function of the entry's closure (declared in an enclosing function), or one at the top level.
     const nested = ts.isIdentifier(callee) && !this.lookup(callee.text) ? this.file.closureFunction(callee) : undefined;
-    if (ts.isIdentifier(callee) && !this.lookup(callee.text) && (nested || this.file.functions.has(callee.text))) {
+    if (ts.isIdentifier(callee) && !this.lookup(callee.text) && (nested || (this.file.functions.has(callee.text) && this.isModuleName(callee)))) {
       if (!nested) this.file.useBinding(callee.text, e);
       const fnNode = nested ?? this.file.functions.get(callee.text)!;
       if (e.arguments.length !== fnNode.parameters.length)

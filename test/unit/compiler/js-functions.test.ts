@@ -128,4 +128,15 @@ describe('closures and recursion in the frontend', () => {
     assert.equal(fns.fib!.result, 'f64');
     assert.equal(fns.fib!.recursive, true);
   });
+
+  it("calls a named function expression's own name as itself, not the top-level function of that name", async () => {
+    const source = 'function g(n) { return 100; }\nfunction outer() {\n  const f = function g(n) { return n < 1 ? 0 : g(n - 1) + 1; };\n  return f;\n}\n';
+    const r = await lower(source, 'outer/g', ['number']);
+    assert.ok(r.ok, r.ok ? '' : r.refusal.reason);
+    assert.deepEqual(
+      r.kernel.ir.functions.map((f) => f.name),
+      ['outer/g'],
+    );
+    assert.equal(r.kernel.ir.functions[0]!.recursive, true);
+  });
 });
