@@ -14,7 +14,23 @@
 import type { AbiParam, ArrayKind, NativeAbi } from '../abi';
 import { asset } from '../assets';
 import { emitParallelLoop } from './parallel';
-import { intLocals } from './exact-ints';
+import {
+  CHECKED_LIMIT,
+  dividendLimit,
+  EXACT,
+  FACTOR_LIMIT,
+  intDivision,
+  intLocals,
+  intShape,
+  operandLimits,
+  exactCompare,
+  int32Valued,
+  remainderOperands,
+  sameLocal,
+  squareFactors,
+  type IntLocals,
+  type IntShape,
+} from './exact-ints';
 import { forEachSet, walkIr } from './ir-walk';
 import { unrollLoops } from './unroll';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
@@ -48,10 +64,11 @@ export function emitCppKernel(source: IrModule, id: string, opts: { threads?: bo
   if (!entry) throw new Error(`the IR has no entry function ${ir.entry}`);
   const host = new Set<string>();
   const gen = new CppGen(ir, host, opts.threads === true);
-  const mayBail = ir.functions.some((f) => functionMayBail(f));
   const lines: string[] = [`namespace ${id} {`];
   for (const f of ir.functions) lines.push(gen.prototype(f) + ';');
   for (const f of ir.functions) lines.push(gen.function(f));
+  // (Integer arithmetic in doubles bails out where JavaScript's value is not the integer: known once emitted.)
+  const mayBail = gen.intBails || ir.functions.some((f) => functionMayBail(f));
   const safeWhen = gen.safeWhen;
   const abi: NativeAbi = {
     export: id,
@@ -185,6 +202,11 @@ function signedStepCounter(s: Extract<Stmt, { kind: 'loop' }>, r: RangeFacts): n
   return assigned ? undefined : c.local;
 }
 
+/** A double parameter of the entry that the loader checks as an int32: it arrives as an int32_t (`l<slot>_in`). */
+function entryInt(p: IrFunction['params'][number], f: IrFunction): boolean {
+  return p.guard === 'int32' && f.locals[p.slot]!.type === 'f64';
+}
+
 function alwaysReturns(list: Stmt[]): boolean {
   const last = list[list.length - 1];
   if (!last) return false;
@@ -288,6 +310,10 @@ class CppGen {
 
   /** Index ranges proven by the entry guard, for the function being emitted. */
   private ranges!: RangeFacts;
+  /** Double locals that hold exact integers, kept in int64_t (exact-ints.ts), for the function being emitted. */
+  private ints: IntLocals = new Set<number>();
+  /** Some integer arithmetic emitted can bail out (a check, a remainder): the kernel may bail. */
+  intBails = false;
   /** Emitting the version that runs when the entry guard holds. */
   private fast = false;
   /** The entry function's guard when its guarded version cannot bail out: no snapshot is needed then. */
@@ -297,6 +323,7 @@ class CppGen {
     const params: string[] = [];
     for (const p of f.params) {
       if (isArrayType(p.type)) params.push(`${elementCType(p.type.array)}* a${p.slot}, uint32_t n${p.slot}`);
+      else if (entryInt(p, f)) params.push(`int32_t l${p.slot}_in`);
       else params.push(`${C_TYPE[f.locals[p.slot]!.type]} l${p.slot}`);
     }
     return `static inline ${resultCType(f.result)} ${mangle(f.name)}${suffix}(${params.join(', ')})`;
@@ -310,21 +337,26 @@ class CppGen {
     this.f = f;
     this.jumps = new Set();
     collectJumps(f.body, this.jumps);
-    this.ranges = rangeFacts(f, intLocals(f), 0x7fffffff);
+    this.ints = intLocals(f);
+    this.ranges = rangeFacts(f, this.ints, 0x7fffffff);
     const r = this.ranges;
     const out: string[] = [];
-    const args = f.params.map((p) => (isArrayType(p.type) ? `a${p.slot}, n${p.slot}` : `l${p.slot}`)).join(', ');
+    const args = f.params.map((p) => (isArrayType(p.type) ? `a${p.slot}, n${p.slot}` : entryInt(p, f) ? `l${p.slot}_in` : `l${p.slot}`)).join(', ');
     let enter: string | undefined;
     if (r.proven.size + r.narrow.size + r.roundDivs.size + r.i32Compares.size + r.toInt32s.size > 0) {
       this.fast = true;
+      const before = this.intBails;
+      this.intBails = false;
       out.push(...this.body(f, '_fast'));
+      const fastIntBails = this.intBails;
+      this.intBails ||= before;
       this.fast = false;
       const call = `${mangle(f.name)}_fast(${args})`;
       const guard = r.guard.length ? r.guard.map((t) => this.guardTerm(t)).join(' && ') : 'true';
       // Expected true: without the hint the compiler rates a conjunction of many tests unlikely, takes the
       // guarded version for cold code and optimises it for size (no vectorising).
       enter = `  if (__builtin_expect(bool(${guard}), 1)) ${f.result === 'void' ? `{ ${call}; return; }` : `return ${call};`}`;
-      if (f.name === this.ir.entry && !fastMayBail(f, r)) this.safeWhen = guard;
+      if (f.name === this.ir.entry && !fastMayBail(f, r) && !fastIntBails) this.safeWhen = guard;
     }
     out.push(...this.body(f, '', enter));
     return out.join('\n');
@@ -336,12 +368,14 @@ class CppGen {
     // Every call of a recursive function goes through its checked version, which counts the depth.
     if (f.recursive && suffix === '') out.push('  plab::Depth depth_;');
     if (enter) out.push(enter);
-    const params = new Set(f.params.filter((p) => !isArrayType(p.type)).map((p) => p.slot));
+    const params = new Set(f.params.filter((p) => !isArrayType(p.type) && !entryInt(p, f)).map((p) => p.slot));
     f.locals.forEach((l, i) => {
-      // A narrowed local is held in int64_t: the same value, and an index built from it stays an affine
-      // function of the loop counters for the compiler (a truncation to int32_t would hide that: no vectorising).
-      const type = this.fast && this.ranges.narrow.has(i) ? 'int64_t' : C_TYPE[l.type];
-      if (!params.has(i)) out.push(`  ${type} l${i} = ${l.type === 'bool' ? 'false' : '0'};  // ${l.name.replace(/[^\w$]/g, '')}`);
+      // An integer local (exact-ints.ts; a narrowed one included) is held in int64_t: the same value, and an index
+      // built from it stays an affine function of the loop counters for the compiler (a truncation to int32_t would
+      // hide that: no vectorising). A double parameter the loader checks as an int32 starts from it.
+      const type = this.ints.has(i) ? 'int64_t' : C_TYPE[l.type];
+      const init = f.params.some((p) => p.slot === i && entryInt(p, f)) ? `l${i}_in` : l.type === 'bool' ? 'false' : '0';
+      if (!params.has(i)) out.push(`  ${type} l${i} = ${init};  // ${l.name.replace(/[^\w$]/g, '')}`);
     });
     this.block(f.body, 1, out);
     if (f.result !== 'void') out.push('  plab::bail();');
@@ -389,6 +423,121 @@ class CppGen {
     throw new Error(`not a proven integer expression: ${e.kind}`);
   }
 
+  /**
+   * An integer-shaped double expression (exact-ints.ts) as an int64_t, with the checks of the WebAssembly
+   * backend's (backend-wasm.ts intExpr): operands that might leave ±2^53 are checked (the result itself is not: the
+   * caller checks it where it must be exact), a remainder by zero bails out, and so does a -0 where `noNegZero`
+   * asks for its absence. Operands are evaluated in JavaScript's order where one of them calls a function.
+   */
+  private intExpr(e: Expr, noNegZero = false): string {
+    switch (e.kind) {
+      case 'const':
+        return `int64_t(${e.value})`;
+      case 'local':
+        return `l${e.local}`;
+      case 'unary':
+        if (e.op === 'f64.from_i32') return `int64_t(int32_t(${this.expr(e.arg)}))`;
+        if (e.op === 'f64.from_u32') return `int64_t(uint32_t(${this.expr(e.arg)}))`;
+        return this.intDivide(e.arg, e.op === 'f64.floor');
+      case 'binary': {
+        this.intBails ||= e.op === 'js.mod' || e.op === 'js.mod_i32' || (e.op === 'f64.mul' && noNegZero);
+        if (e.op === 'js.mod_i32') {
+          return this.intOperands([`int64_t(int32_t(${this.expr(e.left)}))`, `int64_t(int32_t(${this.expr(e.right)}))`], [e.left, e.right], ([a, d]) =>
+            noNegZero ? `plab::rem_nz<true>(${a}, ${d}, true)` : `plab::rem<true>(${a}, ${d})`,
+          );
+        }
+        const l = intShape(e.left, this.ints)!;
+        const r = intShape(e.right, this.ints)!;
+        const [ll, rl] = operandLimits(l, r);
+        const xs = [this.limited(this.intExpr(e.left), ll), this.limited(this.intExpr(e.right), rl)];
+        return this.intOperands(xs, [e.left, e.right], ([a, b]) => {
+          const i32 = this.fitsInt32(e.left) && this.fitsInt32(e.right);
+          if (e.op === 'js.mod') return noNegZero ? `plab::rem_nz<${i32}>(${a}, ${b}, ${l.noNegZero})` : `plab::rem<${i32}>(${a}, ${b})`;
+          if (e.op === 'f64.mul') return noNegZero ? `plab::mul_nz(${a}, ${b})` : `(${a} * ${b})`;
+          return `(${a} ${e.op === 'f64.add' ? '+' : '-'} ${b})`;
+        });
+      }
+      case 'cond':
+        return `(${this.expr(e.cond)} ? ${this.intExpr(e.then, noNegZero)} : ${this.intExpr(e.else, noNegZero)})`;
+      default:
+        throw new Error(`not an integer expression: ${e.kind}`);
+    }
+  }
+
+  /** Integer operands (as emitted) combined by `build`, through temporaries in order when one of them calls a function. */
+  private intOperands(xs: string[], of: Expr[], build: (xs: string[]) => string): string {
+    if (!of.some((x) => this.effects(x))) return build(xs);
+    const names = xs.map(() => `t${this.tmp++}`);
+    return `({ ${xs.map((x, i) => `int64_t ${names[i]} = ${x};`).join(' ')} ${build(names)}; })`;
+  }
+
+  /** Whether an integer expression is an int32 value (exact-ints.ts int32Valued; in the fast version, a narrowed local too). */
+  private fitsInt32(e: Expr): boolean {
+    return int32Valued(e, this.ints.int32 ?? new Set()) || (this.fast && e.kind === 'local' && this.ranges.narrow.has(e.local));
+  }
+
+  /** `v`, checked against `limit` (bailing out beyond it) when there is one. */
+  private limited(v: string, limit: number | undefined): string {
+    if (limit === undefined) return v;
+    this.intBails = true;
+    return `plab::checked(${v}, int64_t(${limit}))`;
+  }
+
+  /** `Math.floor(x / c)` (`floor`) or `Math.trunc(x / c)` of an integer x and a positive integer constant c, as an int64_t. */
+  private intDivide(div: Expr, floor: boolean): string {
+    const d = intDivision(div, this.ints)!;
+    const x = this.limited(this.intExpr(d.x), dividendLimit(d.shape));
+    return floor ? `plab::floor_div(${x}, int64_t(${d.c}))` : `(${x} / int64_t(${d.c}))`;
+  }
+
+  /** ToInt32 of an integer expression or an integer division (`(x / 2) | 0`): the low 32 bits of the exact value. */
+  private intToInt32(e: Expr): string | undefined {
+    const s = intShape(e, this.ints);
+    if (s) return `plab::wrap32(${this.limited(this.intExpr(e), s.bound > EXACT ? CHECKED_LIMIT : undefined)})`;
+    if (intDivision(e, this.ints)) return `plab::wrap32(${this.intDivide(e, false)})`;
+    return undefined;
+  }
+
+  /**
+   * A double comparison of two integer-shaped expressions, made exactly on int64_t values (a side that might round is
+   * checked, unless the other is exact and below 2^53: exact-ints.ts exactCompare); a product whose factors may leave the exact doubles (`d * d <= k`) is compared on integers while they are
+   * within FACTOR_LIMIT, and on doubles, as written, beyond (exact-ints.ts squareFactors).
+   */
+  private intCompare(e: Extract<Expr, { kind: 'binary' }>): string | undefined {
+    const op = CPP_COMPARE[e.op];
+    if (!op) return undefined;
+    const factors: Expr[] = [];
+    const ls = intShape(e.left, this.ints);
+    const rs = intShape(e.right, this.ints);
+    const side = (x: Expr, s: IntShape | undefined, other: IntShape | undefined): string | undefined => {
+      if (s && exactCompare(s, other)) return this.intExpr(x);
+      const sq = squareFactors(x, this.ints);
+      if (sq) {
+        // (`d * d`: one factor to check.)
+        factors.push(...(sameLocal(sq[0], sq[1]) ? [sq[0]] : sq));
+        return `(${this.intExpr(sq[0])} * ${this.intExpr(sq[1])})`;
+      }
+      return s && this.limited(this.intExpr(x), CHECKED_LIMIT);
+    };
+    const l = side(e.left, ls, rs);
+    const r = l && side(e.right, rs, ls);
+    if (!l || !r) return undefined;
+    const compare = this.intOperands([l, r], [e.left, e.right], ([a, b]) => `(${a} ${op} ${b})`);
+    if (factors.length === 0) return compare;
+    const small = factors.map((x) => `plab::within(${this.intExpr(x)}, ${FACTOR_LIMIT})`).join(' && ');
+    return `((${small}) ? ${compare} : ${this.operands([e.left, e.right], ([a, b]) => this.binary(e.op, a!, b!, e.type))})`;
+  }
+
+  /** JavaScript's `%` of two integer expressions as a double, when its dividend is never -0 (NaN and -0 as JavaScript gives them). */
+  private intRemainderF64(e: Extract<Expr, { kind: 'binary' }>): string | undefined {
+    const ops = remainderOperands(e, this.ints);
+    if (!ops || e.op !== 'js.mod' || !ops[0].noNegZero) return undefined;
+    const [ll, rl] = operandLimits(ops[0], ops[1]);
+    const xs = [this.limited(this.intExpr(e.left), ll), this.limited(this.intExpr(e.right), rl)];
+    const i32 = this.fitsInt32(e.left) && this.fitsInt32(e.right);
+    return this.intOperands(xs, [e.left, e.right], ([a, d]) => `plab::rem_f64<${i32}>(${a}, ${d})`);
+  }
+
   /** `Math.round(x / c)` for a proven 0 <= x < 2^30 and c <= 2^29: floor((x + floor(c / 2)) / c). */
   private roundDiv(d: { x: Expr; c: number }): string {
     return `int32_t((${this.intOf(d.x)} + ${Math.floor(d.c / 2)}) / ${d.c})`;
@@ -403,7 +552,16 @@ class CppGen {
     switch (s.kind) {
       case 'set':
         if (this.fast && this.ranges.narrow.has(s.local)) out.push(`${pad}l${s.local} = ${this.intOf(s.value)};`);
-        else out.push(`${pad}l${s.local} = ${this.expr(s.value)};`);
+        else if (this.ints.has(s.local)) {
+          // A value JavaScript may make -0 is checked: an integer local holds +0 only (exact-ints.ts intLocals).
+          const shape = intShape(s.value, this.ints)!;
+          const v = this.intExpr(s.value, !shape.noNegZero);
+          // An int32 local's step is checked to stay int32 (its other values are int32 values).
+          if (this.ints.int32?.has(s.local)) {
+            if (!this.fitsInt32(s.value)) this.intBails = true;
+            out.push(`${pad}l${s.local} = ${this.fitsInt32(s.value) ? v : `plab::checked32(${v})`};`);
+          } else out.push(`${pad}l${s.local} = ${this.limited(v, shape.bound > CHECKED_LIMIT ? CHECKED_LIMIT : undefined)};`);
+        } else out.push(`${pad}l${s.local} = ${this.expr(s.value)};`);
         return;
       case 'store':
         out.push(`${pad}{`);
@@ -468,8 +626,11 @@ class CppGen {
         return `uint32_t(${this.expr(e)})`; // negative → huge → out of range
       case 'u32':
         return this.expr(e);
-      case 'f64':
+      case 'f64': {
+        const shape = intShape(e, this.ints);
+        if (shape) return `plab::index_i(${this.limited(this.intExpr(e), shape.bound > EXACT ? CHECKED_LIMIT : undefined)})`;
         return `plab::index(${this.expr(e)})`;
+      }
       default:
         throw new Error(`an index of type ${e.type}`);
     }
@@ -526,17 +687,19 @@ class CppGen {
       case 'const':
         return e.type === 'f64' ? doubleLiteral(e.value) : intLiteral(e.type, e.value);
       case 'local':
-        // A narrowed local is read as the double it stands for (so that `-x` of 0 is -0, as in JavaScript).
-        return this.fast && this.ranges.narrow.has(e.local) ? `plab::l2d(l${e.local})` : `l${e.local}`;
+        // An integer local is read as the double it stands for (so that `-x` of 0 is -0, as in JavaScript).
+        return this.ints.has(e.local) ? `plab::l2d(l${e.local})` : `l${e.local}`;
       case 'unary': {
         const rd = this.fast ? this.ranges.roundDivs.get(e.op === 'i32.from_f64' ? e.arg : e) : undefined;
         if (rd) return e.op === 'i32.from_f64' ? this.roundDiv(rd) : `plab::l2d(${this.roundDiv(rd)})`;
         if (this.fast && this.ranges.toInt32s.has(e)) return `${e.type === 'u32' ? 'uint32_t' : 'int32_t'}(${this.intOf(e.arg)})`;
+        const wrapped = e.op === 'i32.from_f64' ? this.intToInt32(e.arg) : undefined;
+        if (wrapped) return e.type === 'u32' ? `uint32_t(${wrapped})` : wrapped;
         return this.unary(e.op, this.expr(e.arg), e.type);
       }
       case 'binary':
         if (this.fast && this.ranges.i32Compares.has(e)) return `(${this.intOf(e.left)} ${CPP_COMPARE[e.op]} ${this.intOf(e.right)})`;
-        return this.operands([e.left, e.right], ([l, r]) => this.binary(e.op, l!, r!, e.type));
+        return this.intCompare(e) ?? this.intRemainderF64(e) ?? this.operands([e.left, e.right], ([l, r]) => this.binary(e.op, l!, r!, e.type));
       case 'math': {
         const idx = (HOST_MATH as readonly string[]).indexOf(e.fn);
         if (idx < 0) throw new Error(`Math.${e.fn} is not a host function`);
@@ -646,7 +809,7 @@ class CppGen {
       case 'f64.max':
         return `plab::js_max(${l}, ${r})`;
       case 'js.mod':
-        return `std::fmod(${l}, ${r})`;
+        return `plab::js_mod(${l}, ${r})`;
       case 'js.mod_i32':
         return `plab::mod_i32(${l}, ${r})`;
       case 'i32.add':
@@ -731,12 +894,14 @@ function glue(entry: IrFunction, abi: NativeAbi, safeWhen?: string): string {
       const t = entry.locals[p.slot]!.type;
       if (t === 'bool') {
         L.push(`  bool l${p.slot}; if (napi_get_value_bool(env, argv[${i}], &l${p.slot}) != napi_ok) return undef;`);
-      } else if (t === 'f64') {
+      } else if (t === 'f64' && p.guard !== 'int32') {
         L.push(`  double l${p.slot}; if (napi_get_value_double(env, argv[${i}], &l${p.slot}) != napi_ok) return undef;`);
       } else {
-        // int32 parameters: the loader has checked the value is an int32 (u32 reads the same bits).
+        // int32 parameters: the loader has checked the value is an int32 (u32 reads the same bits; a double
+        // parameter checked as an int32 is passed as one).
+        const ct = t === 'f64' ? 'int32_t' : C_TYPE[t];
         L.push(`  int32_t l${p.slot}_; if (napi_get_value_int32(env, argv[${i}], &l${p.slot}_) != napi_ok) return undef;`);
-        L.push(`  ${C_TYPE[t]} l${p.slot} = ${C_TYPE[t]}(l${p.slot}_);`);
+        L.push(`  ${ct} l${p.slot} = ${ct}(l${p.slot}_);`);
       }
       callArgs.push(`l${p.slot}`);
     }

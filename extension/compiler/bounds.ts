@@ -66,7 +66,8 @@ export function boundsFacts(f: IrFunction, ints: ReadonlySet<number> = new Set()
       // An integer double (an i64 local, exact-ints.ts) below a length: `for (let j = i + 1; j < n; j++)`.
       if (c.op === 'f64.lt' && ints.has(i) && c.right.kind === 'unary' && c.right.op === 'f64.from_i32') {
         const array = boundArrays(c.right.arg);
-        if (array === undefined || assigns(loop.body, i) || !nonNegativeInt(i)) continue;
+        // (Not a parameter, whose value on entry no assignment shows: exact-ints.ts may hold one as an integer.)
+        if (array === undefined || params.has(i) || assigns(loop.body, i) || !nonNegativeInt(i)) continue;
         return { counter: i, arrays: new Set([array]) };
       }
     }

@@ -118,6 +118,7 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
     const functions = file.reachable(entry.name);
     markWritten(functions);
     markRecursive(functions);
+    keepEntryGuards(functions[0]!, types);
     const constReads = [...file.constReads].filter((c) => c !== functionName).sort();
     const constants = constReads.flatMap((name, index) => (file.constants.has(name) ? [{ name, index, value: file.constants.get(name)!.value }] : []));
     const kernel: Kernel = {
@@ -208,23 +209,34 @@ function annotatedType(ts: Ts, p: TS.ParameterDeclaration): ParamTypeName | unde
 }
 
 /**
- * Int32 speculation for a `number` parameter that is never reassigned and bounds a loop counter or
- * takes part in an array index: the common shape of sizes and counts. The loader checks it per call.
+ * Int32 speculation for a `number` parameter that is never reassigned and bounds a loop counter, takes part in an
+ * array index or starts a counted loop: the common shape of sizes, counts and ranges; or that is an operand of `%`,
+ * reassigned or not (`n % d`, gcd's `a % b`, Collatz's `n % 2`). The loader checks it per call.
  */
 function speculateInt32(ts: Ts, fn: FunctionNode, name: string): boolean {
   let assigned = false;
   let intUse = false;
+  let modUse = false;
   const visit = (n: TS.Node, inIndex: boolean): void => {
     if (ts.isIdentifier(n) && n.text === name) {
       if (inIndex) intUse = true;
       return;
     }
     if (isAssignmentTo(ts, n, name)) assigned = true;
+    // An operand of % (`k % d`, `n % 2`): integer arithmetic, however the function goes on to assign it.
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PercentToken && (isName(ts, n.left, name) || isName(ts, n.right, name))) {
+      modUse = true;
+    }
     if (ts.isBinaryExpression(n) && isRelational(ts, n.operatorToken.kind)) {
       const other = isName(ts, n.left, name) ? n.right : isName(ts, n.right, name) ? n.left : undefined;
       if (other && ts.isIdentifier(other) && (isForCounter(ts, n, other.text) || onlySteps(ts, fn, other.text))) intUse = true;
     }
     if (ts.isForStatement(n) && n.condition) {
+      // The start of a counted loop (`for (var k = from; k < to; k++)`).
+      if (n.initializer && ts.isVariableDeclarationList(n.initializer)) {
+        for (const d of n.initializer.declarations)
+          if (d.initializer && isName(ts, d.initializer, name) && ts.isIdentifier(d.name) && onlySteps(ts, n, d.name.text)) intUse = true;
+      }
       if (n.initializer) visit(n.initializer, inIndex);
       visit(n.condition, true);
       if (n.incrementor) visit(n.incrementor, inIndex);
@@ -239,7 +251,7 @@ function speculateInt32(ts: Ts, fn: FunctionNode, name: string): boolean {
     ts.forEachChild(n, (c) => visit(c, inIndex));
   };
   if (fn.body) visit(fn.body, false);
-  return intUse && !assigned;
+  return modUse || (intUse && !assigned);
 }
 
 function isName(ts: Ts, n: TS.Node, name: string): boolean {
@@ -705,6 +717,19 @@ function guessResult(ts: Ts, node: FunctionNode): ResultType {
   };
   if (node.body) ts.forEachChild(node.body, visit);
   return !valued ? 'void' : bool ? 'bool' : 'i32';
+}
+
+/**
+ * An entry parameter speculated int32 that the function also assigns values that are not (`n = n / 2`, `b = a % b`)
+ * is a double inside, but the loader still checks that it arrives as an int32 (and calls the original otherwise):
+ * its value at entry is an integer, which lets the backends hold it in an integer local (exact-ints.ts). Not for a
+ * recursive entry, whose own calls pass doubles.
+ */
+function keepEntryGuards(entry: IrFunction, types: ValueType[]): void {
+  if (entry.recursive) return;
+  entry.params.forEach((p, i) => {
+    if (types[i] === 'i32' && p.type === 'f64') p.guard = 'int32';
+  });
 }
 
 /** Sets `recursive` on each function that can call itself, directly or through others. */

@@ -129,15 +129,87 @@ class Gen {
     return this.expr(depth);
   }
 
-  /** Integer arithmetic held in doubles (`y * w + x - 1`): what the backend computes in 64-bit integers. */
+  /**
+   * Integer arithmetic held in doubles (`y * w + x - 1`, `k % d`, `Math.floor(x / 10)`, `(n / 2) | 0`, `c ? a : b`):
+   * what the backend computes in 64-bit integers, with checks that bail out where JavaScript's value is not that
+   * integer (a remainder by zero, a -0 kept in a variable, a value past 2^53).
+   */
   private intish(depth: number): string {
     const names = [...this.counters, ...this.vars, ...this.numbers, ...this.arrays.map((a) => `${a.name}.length`)];
     const leaf = () =>
       names.length && this.r() < 0.75
         ? pick(this.r, names)
-        : pick(this.r, ['0', '1', '2', '3', '(-1)', '7', '255', '2147483647', '(-2147483648)', '4294967295', '9007199254740992', '4503599627370497']);
+        : pick(this.r, ['0', '1', '2', '3', '(-1)', '7', '10', '255', '2147483647', '(-2147483648)', '4294967295', '9007199254740992', '4503599627370497']);
     if (depth <= 0 || this.r() < 0.3) return leaf();
-    return `(${this.intish(depth - 1)} ${pick(this.r, ['+', '-', '*', '+'])} ${this.intish(depth - 1)})`;
+    const r = this.r();
+    if (r < 0.55) return `(${this.intish(depth - 1)} ${pick(this.r, ['+', '-', '*', '+'])} ${this.intish(depth - 1)})`;
+    if (r < 0.75) return `(${this.intish(depth - 1)} % ${this.chance(0.5) ? pick(this.r, ['2', '3', '10', '(-7)', '0', '1000003']) : this.intish(depth - 1)})`;
+    const c = pick(this.r, ['2', '10', '3', '16', '1', '7']);
+    if (r < 0.85) return `Math.${pick(this.r, ['floor', 'floor', 'trunc'])}(${this.intish(depth - 1)} / ${c})`;
+    if (r < 0.92) return `((${this.intish(depth - 1)} / ${c}) | 0)`;
+    return `(${this.intCompare(depth - 1)} ? ${this.intish(depth - 1)} : ${this.intish(depth - 1)})`;
+  }
+
+  /** A comparison of integer arithmetic (`d * d <= k`, `k % d === 0`): made on integers by the backend. */
+  private intCompare(depth: number): string {
+    return `${this.intish(depth)} ${pick(this.r, COMPARE)} ${this.intish(depth)}`;
+  }
+
+  /**
+   * A loop of integer arithmetic in doubles, each bounded by a counter (a NaN or an infinity never ends one):
+   * trial division (`d * d <= k`, `k % d === 0`), Euclid's algorithm (`t = a % b; a = b; b = t`), digits taken off
+   * (`s += x % 10; x = Math.floor(x / 10)`) and a Collatz step (`n % 2 === 0 ? (n / 2) | 0 : 3 * n + 1`). Now and
+   * then on a number parameter, reassigned.
+   */
+  private intLoop(indent: number): void {
+    const v = () => `v${this.n++}`;
+    const start = () => (this.numbers.length && this.chance(0.4) ? pick(this.r, this.numbers) : this.intish(2));
+    const target = (): string => {
+      if (this.numbers.length && this.chance(0.25)) return pick(this.r, this.numbers);
+      const t = v();
+      this.line(indent, `let ${t} = ${start()};`);
+      return t;
+    };
+    const e = v();
+    const kind = Math.floor(this.r() * 4);
+    if (kind === 0) {
+      const k = target();
+      const d = v();
+      const found = v();
+      this.line(indent, `let ${found} = 0;`);
+      this.line(indent, `for (let ${d} = 2; ${d} * ${d} <= ${k} && ${d} < 200; ${d}++) {`);
+      this.line(indent + 1, `if (${k} % ${d} === 0) { ${found} = ${this.chance(0.5) ? d : `${k} / ${d}`}; break; }`);
+      this.line(indent, '}');
+      this.vars.push(found);
+    } else if (kind === 1) {
+      const a = target();
+      const b = target();
+      const t = v();
+      this.line(indent, `for (let ${e} = 0; ${e} < 40 && ${b} !== 0; ${e}++) {`);
+      this.line(indent + 1, `${this.chance(0.5) ? 'var' : 'const'} ${t} = ${a} % ${b};`);
+      this.line(indent + 1, `${a} = ${b};`);
+      this.line(indent + 1, `${b} = ${t};`);
+      this.line(indent, '}');
+      if (a.startsWith('v')) this.vars.push(a);
+    } else if (kind === 2) {
+      const x = target();
+      const sum = v();
+      this.line(indent, `let ${sum} = 0;`);
+      this.line(indent, `for (let ${e} = 0; ${e} < 20 && ${x} ${pick(this.r, ['> 0', '!== 0', '>= 1'])}; ${e}++) {`);
+      this.line(indent + 1, `${sum} += ${x} % ${pick(this.r, ['10', '2', '16'])};`);
+      this.line(indent + 1, `${x} = ${pick(this.r, [`Math.floor(${x} / 10)`, `Math.trunc(${x} / 10)`, `(${x} / 10) | 0`, `Math.floor(${x} / 2)`])};`);
+      this.line(indent, '}');
+      this.vars.push(sum);
+    } else {
+      const n = target();
+      const steps = v();
+      this.line(indent, `let ${steps} = 0;`);
+      this.line(indent, `for (let ${e} = 0; ${e} < 30 && ${n} !== 1; ${e}++) {`);
+      this.line(indent + 1, `${n} = ${n} % 2 === 0 ? ${pick(this.r, [`(${n} / 2) | 0`, `${n} / 2`, `Math.floor(${n} / 2)`])} : 3 * ${n} + 1;`);
+      this.line(indent + 1, `${steps}++;`);
+      this.line(indent, '}');
+      this.vars.push(steps);
+    }
   }
 
   /** A call of a recursive function: a few levels deep, now and then past the compiled code's depth limit. */
@@ -183,6 +255,7 @@ class Gen {
 
   cond(depth: number): string {
     const r = this.r();
+    if (r < 0.08) return this.intCompare(depth);
     if (r < 0.6) return `${this.expr(depth)} ${pick(this.r, COMPARE)} ${this.expr(depth)}`;
     if (r < 0.7) return `!(${this.expr(depth)})`;
     if (r < 0.85 && depth > 0) return `(${this.compare(depth - 1)}) ${pick(this.r, ['&&', '||'])} (${this.compare(depth - 1)})`;
@@ -297,6 +370,8 @@ class Gen {
       this.line(indent, `if (${this.cond(1)}) ${this.chance(0.5) ? 'break' : 'continue'};`);
     } else if (r < 0.95) {
       this.line(indent, `if (${this.cond(1)}) return ${this.expr(2)};`);
+    } else if (r < 0.98 && this.loopDepth < 2) {
+      this.intLoop(indent);
     } else {
       const v = `v${this.n++}`;
       this.line(indent, `const ${v} = ${this.expr(2)};`);

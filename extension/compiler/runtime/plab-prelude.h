@@ -63,6 +63,71 @@ static inline double mod_i32(int32_t a, int32_t b) {
   int64_t r = int64_t(a) % int64_t(b);
   return r == 0 && a < 0 ? -0.0 : double(r);
 }
+// JavaScript % on doubles. Two integers below 2^53 (the common case) take the integer remainder with the
+// dividend's sign (fmod's: -0 when a negative dividend, or -0, leaves none); the rest (a zero divisor, NaN,
+// infinities, fractions) goes to fmod, which is exact.
+static inline double js_mod(double a, double b) {
+  if (std::fabs(a) < 9007199254740992.0 && std::fabs(b) < 9007199254740992.0) {
+    int64_t ia = int64_t(a), ib = int64_t(b);
+    if (double(ia) == a && double(ib) == b && ib != 0) return std::copysign(double(ia % ib), a);
+  }
+  return std::fmod(a, b);
+}
+// Integer arithmetic on exact integers held in int64_t (exact-ints.ts); where JavaScript's value is not such an
+// integer the kernel bails out. Operands stay within 2^53, so nothing here overflows.
+// Whether v lies within ±limit.
+static inline bool within(int64_t v, int64_t limit) { return uint64_t(v) + uint64_t(limit) <= 2 * uint64_t(limit); }
+// v, checked to lie within ±limit.
+static inline int64_t checked(int64_t v, int64_t limit) {
+  if (__builtin_expect(uint64_t(v) + uint64_t(limit) > 2 * uint64_t(limit), 0)) bail();
+  return v;
+}
+// v, checked to be an int32 value.
+static inline int64_t checked32(int64_t v) {
+  if (__builtin_expect(int64_t(int32_t(v)) != v, 0)) bail();
+  return v;
+}
+// The remainder of a nonzero d; of two int32 values (I32) a 32-bit division, markedly faster than a 64-bit one
+// (INT32_MIN % -1 would trap: it is 0).
+template <bool I32>
+static inline int64_t irem(int64_t a, int64_t d) {
+  if (I32) return d == -1 ? 0 : int32_t(a) % int32_t(d);
+  return a % d;
+}
+// a % d; a zero divisor (NaN in JavaScript) bails out.
+template <bool I32 = false>
+static inline int64_t rem(int64_t a, int64_t d) {
+  if (__builtin_expect(d == 0, 0)) bail();
+  return irem<I32>(a, d);
+}
+// a % d where the result must not be -0: a zero remainder of a negative dividend (of one <= 0 when the dividend
+// may itself be -0) bails out.
+template <bool I32 = false>
+static inline int64_t rem_nz(int64_t a, int64_t d, bool dividend_never_neg_zero) {
+  int64_t r = rem<I32>(a, d);
+  if (__builtin_expect(r == 0 && (dividend_never_neg_zero ? a < 0 : a <= 0), 0)) bail();
+  return r;
+}
+// a * b where the result must not be -0 (0 times a negative number).
+static inline int64_t mul_nz(int64_t a, int64_t b) {
+  int64_t p = a * b;
+  if (__builtin_expect(p == 0 && (a | b) < 0, 0)) bail();
+  return p;
+}
+// Math.floor(x / c) for a positive c: the truncated quotient, less one where the remainder is negative.
+static inline int64_t floor_div(int64_t x, int64_t c) { return x / c - (x % c < 0 ? 1 : 0); }
+// JavaScript % of two exact integers as a double, the dividend never -0: NaN for a zero divisor, -0 for a zero
+// remainder of a negative dividend.
+template <bool I32 = false>
+static inline double rem_f64(int64_t a, int64_t d) {
+  if (d == 0) return NaN;
+  int64_t r = irem<I32>(a, d);
+  return r == 0 && a < 0 ? -0.0 : double(r);
+}
+// ToInt32 of an exact integer: its low 32 bits.
+static inline int32_t wrap32(int64_t v) { return int32_t(uint32_t(uint64_t(v))); }
+// An exact integer index as an element number, or 0xFFFFFFFF (never in range) beyond.
+static inline uint32_t index_i(int64_t v) { return v >= 0 && v < 0xFFFFFFFF ? uint32_t(v) : 0xFFFFFFFFu; }
 // ToUint8Clamp: NaN and <= 0 give 0, >= 255 gives 255, otherwise round half to even.
 static inline int32_t u8clamp(double x) {
   if (!(x > 0.0)) return 0;
