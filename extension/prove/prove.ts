@@ -204,7 +204,9 @@ export async function prove(original: OriginalFunction, candidate: JsCandidate, 
       { onCase: (i) => progress({ message: `Proving: recorded call ${i + 1} of ${recorded.length} through both versions…` }) },
     );
     checkCancel();
-    const slowest = Math.max(0, ...recordedResults.filter(isRun).map((r) => r.expected.ms + r.actual.ms));
+    // Edge cases get 20 times the original's slowest recorded call (the compiled version's own time does not count:
+    // a slow candidate must not give every edge case minutes), and no more than what is left of the edge budget.
+    const slowest = Math.max(0, ...recordedResults.filter(isRun).map((r) => r.expected.ms));
     const caseTimeoutMs = Math.max(floor, Math.ceil(20 * slowest));
     const budgetMs = opts.edgeBudgetMs ?? 30_000;
     const edgeResults = await session.run(
@@ -213,6 +215,7 @@ export async function prove(original: OriginalFunction, candidate: JsCandidate, 
         onCase: (i) => progress({ message: `Proving: edge case ${i + 1} of ${edges.length} (${edges[i]!.label})…` }),
         deadline: performance.now() + budgetMs,
         budgetReason: `not run: the edge cases' ${fixedSeconds(budgetMs)} bound was reached`,
+        budgetName: `the edge cases' ${fixedSeconds(budgetMs)}`,
       },
     );
     checkCancel();

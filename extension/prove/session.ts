@@ -54,15 +54,24 @@ export interface SessionCase {
 export interface RunHooks {
   /** Called as each case is sent to the child (its index in the cases given). */
   onCase?: (index: number) => void;
-  /** `performance.now()` after which no case is started; the rest are skipped with `budgetReason`. */
+  /**
+   * `performance.now()` after which no case is started; the rest are skipped with `budgetReason`. The original's run
+   * of a case started before it is stopped there too (given at least {@link MIN_CASE_MS}, or its own time if less):
+   * a large value that keeps a loop running cannot hold the stage past its bound.
+   */
   deadline?: number;
   budgetReason?: string;
+  /** The bound in words, for a case stopped by the deadline ("the edge cases' 30 s"). */
+  budgetName?: string;
 }
 
 /** The time the compiled version may take once the original took `originalMs`: a hang, not a slower loop, is what it catches. */
 export function candidateTimeoutMs(timeoutMs: number, originalMs: number): number {
   return Math.max(timeoutMs, Math.ceil(20 * originalMs) + 1000);
 }
+
+/** The least time the original gets on a case started just before the deadline. */
+export const MIN_CASE_MS = 1000;
 
 /** Milliseconds between sending a case and the child starting it before the child is taken for stuck. */
 const RECEIVE_TIMEOUT_MS = 30_000;
@@ -151,15 +160,20 @@ export class ProofSession {
         continue;
       }
       hooks.onCase?.(i);
-      const r = await this.runOne(i, c);
-      if (g && 'skipped' in r && r.cause === 'original') tooLong.set(g.param, { magnitude: g.magnitude, timeoutMs: c.timeoutMs });
+      const left = hooks.deadline === undefined ? Infinity : Math.ceil(hooks.deadline - performance.now());
+      const limit = left < c.timeoutMs ? { ms: Math.min(c.timeoutMs, Math.max(left, MIN_CASE_MS)), why: hooks.budgetName } : { ms: c.timeoutMs };
+      const r = await this.runOne(i, c, limit);
+      if (g && 'skipped' in r && r.cause === 'original') tooLong.set(g.param, { magnitude: g.magnitude, timeoutMs: limit.ms });
       results.push(r);
     }
     return results;
   }
 
-  /** One case in the child: timed from the child's own messages, so sending it and starting a child are not counted. */
-  private async runOne(id: number, c: SessionCase): Promise<CaseResult> {
+  /**
+   * One case in the child: timed from the child's own messages, so sending it and starting a child are not counted.
+   * `limit` bounds the original's run (`why`: the bound it is what is left of, when that is less than the case's own).
+   */
+  private async runOne(id: number, c: SessionCase, limit: { ms: number; why?: string | undefined }): Promise<CaseResult> {
     if (!this.child) await this.start();
     const child = this.child!;
     const outcome = await new Promise<CaseResult | { stop: CaseSkipped }>((resolveCase) => {
@@ -182,7 +196,8 @@ export class ProofSession {
       this.listener = (m) => {
         if (m.type === 'start' && m.id === id) {
           phase = 'original';
-          arm(c.timeoutMs, () => ({ skipped: `the original did not finish within ${c.timeoutMs} ms on this input`, cause: 'original' }));
+          const within = `within ${limit.ms} ms${limit.why ? ` (what was left of ${limit.why})` : ''}`;
+          arm(limit.ms, () => ({ skipped: `the original did not finish ${within} on this input`, cause: 'original' }));
         } else if (m.type === 'original-done' && m.id === id) {
           phase = 'candidate';
           originalMs = m.ms;

@@ -166,6 +166,25 @@ describe('prove (real child processes)', () => {
     assert.ok(p.skipped.length <= 12, String(p.skipped.length));
   });
 
+  it("stops an edge case the original cannot finish where the edge cases' bound ends, however long its own time", async () => {
+    // The recorded calls are quick, but with a case time of minutes a large value (2^31 - 1 steps) held the proof for
+    // that long: the bound on all edge cases bounds the one running too.
+    const file = join(fixtures, 'sum-to.js');
+    const src = readFileSync(file, 'utf8');
+    const sumRec = await record({ file, functionName: 'sumTo' });
+    const candidate = await candidateOf(src, 'sum-to.js', 'sumTo', recordedParamTypes(sumRec, 2));
+    const started = performance.now();
+    const p = await prove({ source: src, fileName: 'sum-to.js', functionName: 'sumTo' }, candidate, sumRec, { caseTimeoutMs: 120_000, edgeBudgetMs: 2000 });
+    const ms = performance.now() - started;
+    assert.equal(p.ok, true, describeProof(p, 'sumTo'));
+    const cut = p.skipped.filter((s) => s.cause === 'original');
+    assert.ok(
+      cut.length >= 1 && cut.every((s) => /^the original did not finish within \d+ ms \(what was left of the edge cases' 2 s\) on this input$/.test(s.why)),
+      describeProof(p, 'sumTo'),
+    );
+    assert.ok(ms < 30_000, `the proof took ${Math.round(ms)} ms`);
+  });
+
   describe('an edge case that hangs on one input', () => {
     const file = join(fixtures, 'settle.js');
     const src = readFileSync(file, 'utf8');
