@@ -17,6 +17,7 @@ import { jsTarget } from '../targets';
 import { writeCandidateLoader, writeOriginal, writeOriginalWith, type OriginalFunction } from '../prove/modules';
 import { benchHarness, type BenchRequest, type FromBenchHarness } from './harness';
 import {
+  formatTimes,
   HISTORY_SAMPLES,
   INTERVAL_METHOD,
   ratioOfMedians,
@@ -114,7 +115,17 @@ interface VariantRun {
   /** Samples measured (perCall holds all of them, or a uniform random {@link KEEP_SAMPLES}, in their order). */
   measured: number;
   hitDeadline: boolean;
+  /** The bound came before any timed sample: perCall holds the warm-up's samples. */
+  fromWarmup?: boolean;
+  /**
+   * A compiled variant stopped at its bound in the middle of a sample: no time per call, but a lower bound on it
+   * (milliseconds), the time that sample had run for divided by its calls.
+   */
+  atLeastMs?: number;
 }
+
+/** Time a compiled variant is given past its bound and start-up before it is stopped as too slow to measure. */
+const CANDIDATE_GRACE_MS = 2000;
 
 /** Samples per variant sent back from its process and summarised: a uniform random sample of all that were measured. */
 export const KEEP_SAMPLES = 50_000;
@@ -140,6 +151,11 @@ export function defaultWarmupMs(timeMs: number): number {
   return Math.max(200, timeMs / 5);
 }
 
+/**
+ * Measures one variant in its own process. The original may overrun its bound (its time is what everything is
+ * compared with); a compiled variant (`candidate`) is stopped soon after it, so that a candidate many times slower
+ * than the original is said to be so within the benchmark's time rather than holding it up.
+ */
 async function runVariant(
   name: VariantName,
   execPath: string,
@@ -148,16 +164,19 @@ async function runVariant(
   cwd: string,
   request: BenchRequest,
   signal: AbortSignal | undefined,
+  candidate = false,
 ): Promise<VariantRun> {
   let stderr = '';
+  let sentAt = 0;
   let resolveResult: (m: Extract<FromBenchHarness, { type: 'result' }>) => void = () => {};
   const result = new Promise<Extract<FromBenchHarness, { type: 'result' }>>((r) => (resolveResult = r));
   const child = startChild({
     execPath,
     args: [harnessPath, name, ...argv],
     cwd,
-    // A last resort: the harness stops itself at request.deadlineMs; start-up and loading come on top.
-    timeoutMs: request.deadlineMs + STARTUP_ALLOWANCE_MS + 30_000,
+    // A last resort: the harness stops itself at request.deadlineMs, between samples; start-up and loading come on
+    // top, and for the original a sample that has started.
+    timeoutMs: request.deadlineMs + STARTUP_ALLOWANCE_MS + (candidate ? CANDIDATE_GRACE_MS : 30_000),
     signal,
     ipc: true,
     onOutput: (stream, text) => {
@@ -165,8 +184,10 @@ async function runVariant(
     },
     onMessage: (m) => {
       const msg = m as FromBenchHarness;
-      if (msg.type === 'ready') child.send(request);
-      else if (msg.type === 'result') resolveResult(msg);
+      if (msg.type === 'ready') {
+        sentAt = performance.now();
+        child.send(request);
+      } else if (msg.type === 'result') resolveResult(msg);
     },
   });
   const outcome = child.done.then((o) => ({ exited: o }));
@@ -174,6 +195,11 @@ async function runVariant(
   if ('exited' in first) {
     const o = first.exited;
     if (o.stoppedBy === 'cancel') throw new CancelledError('The benchmark was cancelled.');
+    if (o.stoppedBy === 'timeout' && candidate && sentAt > 0 && request.k > 0) {
+      // The sample running when it was stopped began no later than the bound (the harness starts none after it).
+      const atLeastMs = (performance.now() - sentAt - request.deadlineMs) / request.k;
+      return { perCall: new Float64Array(0), k: request.k, stats: null, measured: 0, hitDeadline: true, atLeastMs: Math.max(atLeastMs, 0) };
+    }
     if (o.stoppedBy === 'timeout') throw new PerfLabError(`The ${name} benchmark did not finish in time.`);
     throw new PerfLabError(`The ${name} benchmark process ended early (${o.signal ?? `exit code ${o.code}`}).${stderr ? `\n${firstLines(stderr, 8)}` : ''}`);
   }
@@ -182,6 +208,10 @@ async function runVariant(
   const timer = setTimeout(() => child.stop(), 2000);
   await child.done;
   clearTimeout(timer);
+  if (r.hitDeadline && r.samples.length === 0 && r.warmup.length > 0 && !r.error) {
+    // Calls so slow that the bound came during the warm-up: its samples are all there is.
+    return { perCall: Float64Array.from(r.warmup, (s) => s / r.k), k: r.k, stats: r.stats, measured: r.warmup.length, hitDeadline: true, fromWarmup: true };
+  }
   if (r.hitDeadline && r.samples.length === 0) {
     throw new PerfLabError(
       `The ${name} benchmark reached its ${(request.deadlineMs / 1000).toFixed(1)} s bound before measuring a sample: one call takes too long to benchmark here. Give the program a smaller input, or raise --time.`,
@@ -278,7 +308,7 @@ export async function benchTargets(
     for (const [i, c] of candidates.entries()) {
       runs.push(
         await measure(i + 1, () =>
-          runVariant(jsTarget(c.target).name, runtime.execPath, harnessPath, argvOf(loaders[i]!), cwd, { ...request, k: js.k }, opts.signal),
+          runVariant(jsTarget(c.target).name, runtime.execPath, harnessPath, argvOf(loaders[i]!), cwd, { ...request, k: js.k }, opts.signal, true),
         ),
       );
     }
@@ -294,14 +324,35 @@ export async function benchTargets(
       notes.push(
         `Of ${measured.toLocaleString('en-US')} samples measured, a uniform random ${kept.toLocaleString('en-US')} (at most ${KEEP_SAMPLES.toLocaleString('en-US')} per variant) are summarised.`,
       );
-    const cut = all.map((r, i) => (r.hitDeadline ? names[i] : undefined)).filter((n) => n !== undefined);
+    const cut = all.map((r, i) => (r.hitDeadline && !r.fromWarmup && r.atLeastMs === undefined ? names[i] : undefined)).filter((n) => n !== undefined);
+    const warm = all.map((r, i) => (r.fromWarmup ? names[i] : undefined)).filter((n) => n !== undefined);
+    if (warm.length > 0)
+      notes.push(
+        `${warm.join(' and ')} reached the wall-time bound during the warm-up: ${warm.length > 1 ? 'their' : 'its'} time is that of the warm-up's samples, before the JIT settled.`,
+      );
     if (cut.length > 0)
       notes.push(
         `${cut.join(' and ')} reached the wall-time bound before ${(timeMs / 1000).toFixed(1)} s of samples (the untimed copies between samples, or a loaded machine): fewer samples, a wider interval.`,
       );
+    const jsMedian = summarize(js.perCall).median;
+    const k = js.k;
     const targets: TargetComparison[] = candidates.map((c, i) => {
       const run = runs[i]!;
       const name = jsTarget(c.target).name;
+      if (run.atLeastMs !== undefined) {
+        // Stopped in the middle of a sample: slower than JavaScript by at least the bound on its time per call.
+        const bound = jsMedian / Math.max(run.atLeastMs, Number.MIN_VALUE);
+        const slower = `${name} is at least ${formatTimes(1 / bound)} slower: one sample of ${k} call${k === 1 ? '' : 's'} had run ${formatDuration(run.atLeastMs * k)} without finishing, where JavaScript takes ${formatDuration(jsMedian)} per call`;
+        notes.push(`The ${name} variant was stopped at its wall-time bound in the middle of a sample: ${slower}.`);
+        return {
+          target: c.target,
+          name,
+          speedup: { estimate: bound, ci95: [0, bound], statistic: 'median' },
+          verdict: 'slower',
+          recommendation: `keep JavaScript: ${slower}`,
+          fallbackShare: 0,
+        };
+      }
       const speedup = ratioOfMedians(js.perCall, run.perCall);
       const share = run.stats && run.stats.fallbacks > 0 ? run.stats.fallbacks / Math.max(1, run.stats.calls) : 0;
       if (run.stats && share > 0) {
@@ -320,7 +371,6 @@ export async function benchTargets(
         fallbackShare: share,
       };
     });
-    const k = js.k;
     const argList = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ');
     const copied =
       copy.length > 0
@@ -330,7 +380,18 @@ export async function benchTargets(
     const callShape =
       `${original.functionName}(${argList}) called directly, ${k} time${k === 1 ? '' : 's'} per sample, on the ${inputs.length} recorded input${inputs.length === 1 ? '' : 's'} in turn.${copied}` +
       ` In this loop V8 may inline the JavaScript version, which the program's own call site may not allow; the ${compiledNames} version${candidates.length > 1 ? 's are' : ' is'} never inlined.`;
-    const variants = [variantResult('JavaScript', js.perCall), ...candidates.map((c, i) => variantResult(jsTarget(c.target).name, runs[i]!.perCall))];
+    const variants = [
+      variantResult('JavaScript', js.perCall),
+      ...candidates.map((c, i) => {
+        const run = runs[i]!;
+        // A variant stopped as too slow: no samples, its time per call at least the bound.
+        if (run.atLeastMs !== undefined) {
+          const t = run.atLeastMs;
+          return { name: jsTarget(c.target).name, median: t, mean: t, rme: 0, sd: 0, min: t, max: t, samples: 0 };
+        }
+        return variantResult(jsTarget(c.target).name, run.perCall);
+      }),
+    ];
     const noisy = variants.filter((v) => v.rme > 5);
     if (noisy.length > 0)
       notes.push(

@@ -38,6 +38,9 @@ function copyArgs(args: unknown[], copy: number[]): unknown[] {
   return out;
 }
 
+/** Warm-up samples sent back at most. */
+const WARMUP_KEPT = 256;
+
 /** Measures the variant argv names with `loop` once the parent sends its request. */
 export async function runBench(loop: TimedLoop): Promise<void> {
   const [variant, originalUrl, loaderUrl, name, tinybenchUrl] = process.argv.slice(2) as [string, string, string, string, string];
@@ -105,15 +108,16 @@ export async function runBench(loop: TimedLoop): Promise<void> {
     // Each sample's time, in the order they were measured (tinybench keeps its own sorted): the interval cuts them
     // into batches of consecutive samples (stats.ts ratioOfMedians).
     const inOrder: number[] = [];
+    // The warm-up's samples too (the first few hundred): when a call is so slow that the bound comes before any
+    // timed sample, they are what was measured.
+    const warmup: number[] = [];
     let timing = false;
     function sample(): void {
-      if (!timing) {
-        loop.calls(f, batch, k);
-        return;
-      }
       const t0 = performance.now();
       loop.calls(f, batch, k);
-      inOrder.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      if (timing) inOrder.push(ms);
+      else if (warmup.length < WARMUP_KEPT) warmup.push(ms);
     }
     // The warm-up by wall time (tinybench's counts only the timed part, so copies between samples could stretch it
     // without end): the same samples, unrecorded.
@@ -144,6 +148,7 @@ export async function runBench(loop: TimedLoop): Promise<void> {
       type: 'result',
       samples,
       measured: inOrder.length,
+      warmup,
       hitDeadline,
       k,
       state,

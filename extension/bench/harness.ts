@@ -37,6 +37,8 @@ export type FromBenchHarness =
       samples: number[];
       /** How many samples were measured. */
       measured: number;
+      /** Milliseconds per warm-up sample, the first ones, in order (not part of `samples`). */
+      warmup: number[];
       /** Whether the wall-clock deadline ended the measurement. */
       hitDeadline: boolean;
       k: number;

@@ -136,3 +136,28 @@ describe('bench wall time', () => {
     }
   });
 });
+
+describe('a compiled variant far slower than JavaScript', () => {
+  it('is stopped soon after its bound and said to be slower, by at least how much', { timeout: 120_000 }, async () => {
+    // The original returns at once; the candidate, compiled from a function of the same name that loops for
+    // seconds, is what a kernel many times slower than the JavaScript it replaces looks like to the benchmark.
+    const file = join(scratch, 'quick.mjs');
+    const original = 'export function spin(n) { return n + 1; }\n';
+    writeFileSync(file, `${original}console.log(spin(3000));\n`);
+    const rec = await record({ file, functionName: 'spin' });
+    const slow = 'export function spin(n) { let s = 0; for (let i = 0; i < n * 1000000; i++) s = (s + i) % 7; return s; }\n';
+    const c = await compile({ source: slow, fileName: 'quick.mjs', functionName: 'spin', params: recordedParamTypes(rec, rec.arity) });
+    if (!c.ok) assert.fail(formatRefusal(c.refusal));
+    const timeMs = 400;
+    const warmupMs = 100;
+    const started = performance.now();
+    const r = await benchTargets({ source: original, fileName: 'quick.mjs', functionName: 'spin' }, [c.candidate], rec, { timeMs, warmupMs });
+    const ms = performance.now() - started;
+    assert.ok(ms < benchBoundMs(timeMs, warmupMs, 2), `took ${ms.toFixed(0)} ms`);
+    const t = r.targets[0]!;
+    assert.equal(t.verdict, 'slower');
+    assert.ok(t.speedup.estimate < 0.1 && t.speedup.ci95[0] === 0 && t.speedup.ci95[1] === t.speedup.estimate, JSON.stringify(t.speedup));
+    assert.match(t.recommendation, /^keep JavaScript: WebAssembly is at least [\d,.]+× slower: one sample of \d+ calls? had run /);
+    assert.equal(r.variants[1]!.samples, 0);
+  });
+});
