@@ -73,6 +73,24 @@ export const KERNELS = [
       return [Int32Array.from({ length: 65536 }, (_, i) => Math.imul(i, 0x9e3779b1)), 12345];
     },
   },
+  {
+    id: 'primes-trial',
+    title: 'primes by trial division, `%` in doubles (n = 30,000)',
+    fixture: 'primes-trial.mjs',
+    fn: 'countPrimes',
+    args() {
+      return [30000];
+    },
+  },
+  {
+    id: 'collatz',
+    title: 'longest Collatz chain, `n % 2`, halving and `3 * n + 1` (below 20,000)',
+    fixture: 'collatz.mjs',
+    fn: 'longestChain',
+    args() {
+      return [20000];
+    },
+  },
 ];
 
 /** A checksum of a call's result and array arguments after one call on fresh inputs (FNV-1a over the bytes). */

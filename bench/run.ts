@@ -165,7 +165,17 @@ async function main(): Promise<void> {
           console.log(`Perf Lab native ${b.optIns.join(',') || 'exact'}: ${built[0]!.log[0]} (${Date.now() - started} ms)`);
           nativeBuilds.set(b.variant, built);
         }
-        const limitSource = ['nbody-step.c', 'spectral-norm.c', 'mandelbrot.c', 'blur-u8.c', 'blur-f64.c', 'hash-i32.c', 'limit.cc']
+        const limitSource = [
+          'nbody-step.c',
+          'spectral-norm.c',
+          'mandelbrot.c',
+          'blur-u8.c',
+          'blur-f64.c',
+          'hash-i32.c',
+          'primes-trial.c',
+          'collatz.c',
+          'limit.cc',
+        ]
           .map((f) => readFileSync(join(cDir, f), 'utf8'))
           .join('\n');
         const limit = await buildAddon(limitSource, { cacheDir, flags: optInFlags(['march-native']) });

@@ -119,12 +119,31 @@ static napi_value hash_i32_(napi_env env, napi_callback_info info) {
   napi_create_uint32(env, hash_i32(data, int(n), int32_t(seed)), &r);
   return r;
 }
+
+static napi_value primes_trial_(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1);
+  int n = a.i32(0);
+  if (!a.ok) return a.undefined();
+  napi_value r;
+  napi_create_double(env, count_primes(n), &r);
+  return r;
+}
+
+static napi_value collatz_(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1);
+  int limit = a.i32(0);
+  if (!a.ok) return a.undefined();
+  napi_value r;
+  napi_create_double(env, longest_chain(limit), &r);
+  return r;
+}
 }  // namespace limit
 
 static napi_value Init(napi_env env, napi_value exports) {
   const struct { const char* name; napi_callback cb; } fns[] = {
       {"nbody-step", limit::nbody_step}, {"spectral-norm", limit::spectral_norm}, {"mandelbrot", limit::mandelbrot_},
       {"blur-u8", limit::blur_u8_},      {"blur-f64", limit::blur_f64_},          {"hash-i32", limit::hash_i32_},
+      {"primes-trial", limit::primes_trial_}, {"collatz", limit::collatz_},
   };
   for (const auto& f : fns) {
     napi_value fn;
