@@ -9,7 +9,7 @@
 // `error_model='numpy'` keeps Numba from adding its own division checks where the IR proved them needless.
 import { asset } from '../assets';
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
-import { isPyArrayType, type PyExpr, type PyFunction, type PyStmt } from './ir-py';
+import { isPyArrayType, walkPyIr, type PyExpr, type PyFunction, type PyModule, type PyStmt } from './ir-py';
 import { constSource, kernelOrigin, PyFunctionEmitter, PYTHON_BLOCKS, pythonCond, type Dialect } from './python-emit';
 import { UNCHECKED_MATH } from './python-native-runtime';
 
@@ -45,14 +45,18 @@ const NUMBA: Dialect = {
 };
 
 class NumbaEmitter extends PyFunctionEmitter {
-  constructor(f: PyFunction) {
+  constructor(
+    f: PyFunction,
+    /** Not cached: it calls itself through another function (see numba_helpers.py's _njit_uncached). */
+    private readonly uncached = false,
+  ) {
     super(f, NUMBA);
   }
 
   fn(): string {
     const f = this.f;
     const params = f.params.map((p) => p.name).join(', ');
-    const lines = ['@_njit', `def ${f.name}(${params}):`];
+    const lines = [this.uncached ? '@_njit_uncached' : '@_njit', `def ${f.name}(${params}):`];
     const body: string[] = [];
     this.block(f.body, 1, body);
     if (body.length === 0) body.push('    pass');
@@ -132,8 +136,31 @@ export function emitNumbaBatch(kernels: PythonKernel[], from = `for ${kernels.le
     '# Checked operations raise _Bail where Python would answer differently; the wrapper then runs the original.',
     '',
   ].join('\n');
-  const fns = kernels.flatMap((k) => k.ir.functions.map((f) => new NumbaEmitter(f).fn()));
+  const fns = kernels.flatMap((k) => {
+    const uncached = callsInCycle(k.ir);
+    return k.ir.functions.map((f) => new NumbaEmitter(f, uncached).fn());
+  });
   return `${header}${asset(NUMBA_HELPERS)}\n\n${fns.join('\n\n\n')}\n`;
+}
+
+/** Whether functions of a kernel call each other in a cycle of two or more (is_even calls is_odd calls is_even). */
+export function callsInCycle(mod: PyModule): boolean {
+  const calls = new Map<string, Set<string>>();
+  for (const f of mod.functions) {
+    const out = new Set<string>();
+    walkPyIr(
+      f.body,
+      () => {},
+      (e) => {
+        if (e.kind === 'call' && e.fn !== f.name) out.add(e.fn);
+      },
+    );
+    calls.set(f.name, out);
+  }
+  // f is in such a cycle when it reaches itself through another function.
+  const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
+    [...(calls.get(from) ?? [])].some((g) => g === to || (!seen.has(g) && (seen.add(g), reaches(g, to, seen))));
+  return mod.functions.some((f) => reaches(f.name, f.name));
 }
 
 /** Whether any function of the kernel takes or uses arrays (for the module's notes). */
@@ -148,7 +175,8 @@ export const numbaBackend: PythonBackend = {
     { module: 'numba', pip: 'numba' },
   ],
   emit(kernel: PythonKernel, kernelModule: string): EmittedKernel {
-    const flags = [...NUMBA_FLAGS];
+    // Functions that call each other in a cycle are compiled in each process (Numba crashes on them from its cache).
+    const flags = callsInCycle(kernel.ir) ? NUMBA_FLAGS.map((f) => (f === 'cache=True' ? 'cache=False (mutual recursion)' : f)) : [...NUMBA_FLAGS];
     if (usesArrays(kernel)) flags.push('arrays: C-contiguous float64/int64');
     return { files: { [`${kernelModule}.py`]: emitNumbaModule(kernel) }, flags };
   },

@@ -7,6 +7,9 @@ from numba.core import cgutils as _cgutils
 from numba.extending import intrinsic as _intrinsic
 
 _njit = numba.njit(cache=True, error_model="numpy")
+# Functions that call each other in a cycle are compiled afresh in each process: Numba 0.68 crashes running such
+# functions loaded from its cache.
+_njit_uncached = numba.njit(cache=False, error_model="numpy")
 _MIN = -9223372036854775808
 _MAX = 9223372036854775807
 _EXACT = 9007199254740992
