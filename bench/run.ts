@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     console.log(`\n${table}`);
     if (!process.argv.includes('--no-write')) {
       writeFileSync(join(__dirname, 'RESULTS.md'), table);
-      writeReadmeTable(mainTable(rows));
+      writeDocsTable(mainTable(rows));
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -314,17 +314,17 @@ function modelRows(
   return { models, freshPairs, pooledPairs, calibratedPairs };
 }
 
-const README_START = '<!-- bench-table: written by npm run bench -->';
-const README_END = '<!-- /bench-table -->';
+const TABLE_START = '<!-- bench-table: written by npm run bench -->';
+const TABLE_END = '<!-- /bench-table -->';
 
-/** Replaces the table between the README's markers (left alone when they are missing). */
-function writeReadmeTable(lines: string[]): void {
-  const file = join(root, 'README.md');
+/** Replaces the table between the markers in docs/benchmarks.md (left alone when they are missing). */
+function writeDocsTable(lines: string[]): void {
+  const file = join(root, 'docs', 'benchmarks.md');
   const text = readFileSync(file, 'utf8');
-  const start = text.indexOf(README_START);
-  const end = text.indexOf(README_END);
+  const start = text.indexOf(TABLE_START);
+  const end = text.indexOf(TABLE_END);
   if (start < 0 || end < start) return;
-  writeFileSync(file, `${text.slice(0, start + README_START.length)}\n${lines.join('\n')}\n${text.slice(end)}`);
+  writeFileSync(file, `${text.slice(0, start + TABLE_START.length)}\n${lines.join('\n')}\n${text.slice(end)}`);
 }
 
 /** A timing as a table cell: median ± spread. */
@@ -333,7 +333,7 @@ const cell = (t?: Timing): string => (t ? `${fmt(t.median)} ${spread(t)}` : '–
 const fell = (t?: Timing): string => (t?.fallbacks ? ` (${t.fallbacks} calls fell back)` : '');
 const ratio = (a?: Timing, b?: Timing): number => (a && b ? a.median / b.median : NaN);
 
-/** The first table (every kernel, every exact variant, the ratios): in RESULTS.md and, between its markers, in README.md. */
+/** The first table (every kernel, every exact variant, the ratios): in RESULTS.md and, between its markers, in docs/benchmarks.md. */
 function mainTable(rows: Row[]): string[] {
   const L: string[] = [];
   L.push(
