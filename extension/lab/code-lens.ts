@@ -1,9 +1,11 @@
-// CodeLenses above each profiled function: `self x ms (y%) · total z ms`, and `⚡ Optimize` beside it.
+// CodeLenses above each profiled function: `self x ms (y%) · total z ms`, and `⚡ Optimize` beside it; where the
+// profile's hot region points from a cheap leaf to its caller, the caller's lens offers it with the leaf inlined and
+// the leaf's lens offers the caller instead (region-lens.ts).
 import * as vscode from 'vscode';
 import { formatShare, formatWeight } from './format';
-import { OPTIMIZABLE_JS_NAME } from '../protocol';
 import type { LensAdvice } from './optimize-advice';
 import type { ProfileStore } from './profile-store';
+import { optimizableFunction, regionOffers } from './region-lens';
 
 /** Looks up the break-even model's advice for a function (asynchronously; undefined when there is none). */
 export type AdviceSource = (file: string, name: string, totalMs: number) => Promise<LensAdvice | undefined>;
@@ -114,19 +116,37 @@ export class HotFunctionLenses implements vscode.CodeLensProvider {
         }),
       );
       // Only named functions can be looked up and rewritten: JavaScript, TypeScript and Python ones.
-      const python = fn.kind === 'python' && /\.py$/i.test(fn.file);
-      if ((fn.kind === 'js' || python) && fn.name && !fn.name.startsWith('(') && (python ? /^[\w$]+$/ : OPTIMIZABLE_JS_NAME).test(fn.name)) {
+      const python = fn.kind === 'python';
+      const offers = regionOffers(fn, this.store.hotRegions);
+      const asLeaf = offers.filter((o) => o.role === 'leaf');
+      // A hot leaf cheap per call: its lens offers the caller worth compiling instead, and says why.
+      if (asLeaf.length > 0) {
+        for (const o of asLeaf) {
+          lenses.push(
+            new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+              title: o.title,
+              tooltip: o.tooltip,
+              command: 'perfLab.optimizeFunction',
+              arguments: [o.target],
+            }),
+          );
+        }
+        continue;
+      }
+      if (optimizableFunction(fn)) {
+        const region = offers.find((o) => o.role === 'caller');
         const refused = this.refusals.get(`${fn.file}\0${fn.name}`);
         const results = refused ? undefined : this.results.get(`${fn.file}\0${fn.name}`);
         const landed = results?.find((r) => r.source === (text ??= doc.getText()));
         // The break-even model knows JavaScript's boundary costs only; a Python function shows what Optimize measured.
         const advice = refused ? undefined : (landed ?? (python ? undefined : this.adviceFor(fn.file, fn.name, fn.total, doc.version)));
+        const base = region ? region.title : '⚡ Optimize';
         lenses.push(
           new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
-            title: advice ? `⚡ Optimize (${advice.title})` : '⚡ Optimize',
+            title: advice ? (region ? `${base} · ${advice.title}` : `${base} (${advice.title})`) : base,
             tooltip: refused
               ? `Last time ${fn.name} could not be compiled: ${refused}`
-              : `Compile ${fn.name}, prove it computes the same on its recorded calls, and benchmark both versions.${advice ? ` ${advice.tooltip}` : ''}`,
+              : `${region ? region.tooltip : `Compile ${fn.name}, prove it computes the same on its recorded calls, and benchmark both versions.`}${advice ? ` ${advice.tooltip}` : ''}`,
             command: 'perfLab.optimizeFunction',
             arguments: [{ name: fn.name, file: fn.file, line: fn.line }],
           }),

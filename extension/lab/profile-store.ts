@@ -1,6 +1,7 @@
 // The latest profile and its per-function and per-line statistics, indexed by source file for the editor views.
 import * as vscode from 'vscode';
 import { functionStats, lineStats, totalWeight, type FunctionStat } from '../profile/aggregate';
+import { hotRegions, type HotRegion } from '../profile/hot-region';
 import type { Profile } from '../profile/model';
 
 /** What the editor knows about one profiled source file. */
@@ -26,6 +27,7 @@ export class ProfileStore implements vscode.Disposable {
   private total = 0;
   private unitName: 'ms' | 'samples' = 'ms';
   private current: StoredProfile | undefined;
+  private regions: HotRegion[] = [];
 
   /** Replaces the stored profile; `short` when it holds far less than the run's CPU time (see ProfileCoverage). */
   set(profile: Profile, title: string, source?: string, short = false): void {
@@ -45,6 +47,7 @@ export class ProfileStore implements vscode.Disposable {
       h.lines = lines;
     }
     this.byFile = byFile;
+    this.regions = hotRegions(profile);
     void vscode.commands.executeCommand('setContext', 'perfLab.hasProfile', true);
     this.changed.fire();
   }
@@ -52,6 +55,11 @@ export class ProfileStore implements vscode.Disposable {
   /** The statistics of a file, by its path. */
   heat(file: string): FileHeat | undefined {
     return this.byFile.get(file);
+  }
+
+  /** The profile's hot regions: leaves cheap per call that point to the callers worth compiling (profile/hot-region.ts). */
+  get hotRegions(): readonly HotRegion[] {
+    return this.regions;
   }
 
   /** The whole profile's weight, the denominator of every percentage. */
