@@ -1,12 +1,13 @@
 // Activation: registers commands, views and providers; the heavy work loads when a command runs.
 import * as vscode from 'vscode';
 import { userMessage } from './errors';
-import { DIFF_VIEW_TYPE, FLAME_VIEW_TYPE, OPTIMIZE_VIEW_TYPE } from './protocol';
+import { DIFF_VIEW_TYPE, FLAME_VIEW_TYPE, HISTORY_VIEW_TYPE, OPTIMIZE_VIEW_TYPE } from './protocol';
 import { HotFunctionLenses, type AdviceSource } from './lab/code-lens';
 import { CompareViews } from './lab/compare-panel';
 import { FlameViews } from './lab/flame-panel';
 import { onHistorySaved, setHistoryFolder } from './lab/history';
 import { HistoryLenses } from './lab/history-lens';
+import { HistoryViews } from './lab/history-panel';
 import { LineHeat } from './lab/line-heat';
 import { OptimizeViews } from './lab/optimize-panel';
 import { createLog, type Log } from './lab/log';
@@ -126,10 +127,21 @@ export function activate(context: vscode.ExtensionContext): void {
       }),
     );
     const historyLenses = new HistoryLenses(log);
-    onHistorySaved(() => historyLenses.refresh());
+    const historyViews = new HistoryViews(
+      context.extensionUri,
+      log,
+      { flame: views, compare },
+      vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'history-panel.json').fsPath,
+    );
+    onHistorySaved(() => {
+      historyLenses.refresh();
+      void historyViews.refresh();
+    });
     context.subscriptions.push(
+      historyViews,
       vscode.languages.registerCodeLensProvider(JS_TS, historyLenses),
-      vscode.commands.registerCommand('perfLab.showHistory', (arg: unknown, fn: unknown) => historyLenses.show(arg, fn)),
+      vscode.window.registerWebviewPanelSerializer(HISTORY_VIEW_TYPE, historyViews.serializer),
+      vscode.commands.registerCommand('perfLab.showHistory', (arg: unknown, fn: unknown) => historyViews.show(arg, fn)),
     );
     log.info(`Perf Lab activated in ${(performance.now() - started).toFixed(1)} ms`);
   } catch (e) {

@@ -330,6 +330,51 @@ export interface DiffGraphData {
   notes: string[];
 }
 
+/** One stored measurement as the History view draws it (history/report.ts HistoryPoint, with what can be opened from it). */
+export interface HistoryPointView {
+  /** The measurement's record in the history. */
+  entity: number;
+  at: string;
+  /** The code version: a commit (`abc1234`, `abc1234+def5678` when the file differed from it) or the file's hash. */
+  version: string;
+  medianMs: number;
+  /** The 95 % interval; the upper end is null when the measurement had too few samples for one. */
+  ci95: [number, number | null];
+  n: number;
+  run: number;
+  runKind: string;
+  /** The change from the previous version, tested on the samples (a marker when flagged). */
+  change?: { kind: 'regression' | 'improvement' | 'no change'; text: string };
+  /** A stored profile of this version of the code (its blob's hash): clicking the point opens it. */
+  profile?: string;
+  /** The previous version's stored profile, when both exist: the point can be compared with it. */
+  previousProfile?: string;
+  previousVersion?: string;
+}
+
+/** One line of the History chart: a function's variant (the original, a target, the whole program) on one machine. */
+export interface HistorySeriesView {
+  function: string;
+  variant: string;
+  machine: string;
+  /** Whole-program time per run (drawn in its own chart), not time per call. */
+  wholeProgram: boolean;
+  points: HistoryPointView[];
+}
+
+/** Everything the History view draws for a file (or one function of it). */
+export interface HistoryData {
+  title: string;
+  file: string;
+  /** The file as the workspace names it. */
+  shownFile: string;
+  /** The function asked for; absent: every function of the file. */
+  functionName?: string;
+  series: HistorySeriesView[];
+  /** The same history as text (the command line's perf-lab history), for Copy as Text. */
+  text: string;
+}
+
 /** Messages from the extension to the webview. */
 export type ToWebview =
   | { type: 'load'; data: FlameGraphData }
@@ -343,7 +388,9 @@ export type ToWebview =
   /** The answer to a `chartRuns` request. */
   | { type: 'chartRuns'; request: number; runs: ChartRuns }
   /** The answer to a `sandwich` request: both trees over the whole profile, pruned like the flame graph. */
-  | { type: 'sandwich'; request: number; callers: FlameNode; callees: FlameNode };
+  | { type: 'sandwich'; request: number; callers: FlameNode; callees: FlameNode }
+  /** The History view's data (its first message, and again after a run was saved). */
+  | { type: 'history'; data: HistoryData };
 
 /** Messages from the webview to the extension. */
 export type FromWebview =
@@ -359,7 +406,11 @@ export type FromWebview =
   /** The flame chart shows a window finer than its runs: send runs for `from`..`to` ms drawn `width` px wide. */
   | { type: 'chartRuns'; request: number; from: number; to: number; width: number }
   /** The sandwich of a pruned profile: send the callers and callees of the function (name, file and line). */
-  | { type: 'sandwich'; request: number; name: string; file: string; line: number };
+  | { type: 'sandwich'; request: number; name: string; file: string; line: number }
+  /** History: open the profile of a point's code version, or compare it with the previous version's. */
+  | { type: 'historyOpen'; entity: number; action: 'profile' | 'compare' }
+  /** History: copy the history as text to the clipboard, or open it as a text document. */
+  | { type: 'historyText'; action: 'copy' | 'open' };
 
 /** What the webview keeps with vscode.setState, so the panel survives a window reload. */
 export interface WebviewState {
@@ -373,5 +424,7 @@ export const FLAME_VIEW_TYPE = 'perfLab.flameGraph';
 export const OPTIMIZE_VIEW_TYPE = 'perfLab.optimize';
 /** The view type of the comparison of two profiles. */
 export const DIFF_VIEW_TYPE = 'perfLab.compare';
+/** The view type of a function's History chart. */
+export const HISTORY_VIEW_TYPE = 'perfLab.history';
 /** The id of the element that carries the first message (a `ToWebview`: data or an error) as JSON in the page. */
 export const INITIAL_DATA_ID = 'perf-lab-data';

@@ -22,6 +22,7 @@ import { FlameView } from './flame/flame-view';
 import { findFunction, functionKey, hotFunctions, matchingFrames, searchTree } from './flame/stats';
 import { formatCount, formatMs, formatShare, formatWeight, location, shareNumber } from './format';
 import { startDiff } from './diff/diff-page';
+import { startHistory } from './history/history-page';
 import { startBeforeAfter } from './optimize/before-after';
 import css from './style.css';
 import { readTheme, watchTheme } from './flame/theme';
@@ -275,6 +276,9 @@ class App {
         break;
       case 'diff':
         console.warn('Perf Lab: the flame graph page got a comparison of profiles; it is shown in its own panel');
+        break;
+      case 'history':
+        console.warn('Perf Lab: the flame graph page got a history; it is shown in its own panel');
         break;
       default: {
         const unknown: never = m;
@@ -799,4 +803,5 @@ function initialMessage(): ToWebview | undefined {
 const first = initialMessage();
 if (first?.type === 'optimize') startBeforeAfter(first.data, { post, nonce, css });
 else if (first?.type === 'diff') startDiff(first.data, { post, nonce, css, canOpen: vscode !== undefined });
+else if (first?.type === 'history') startHistory(first.data, { post, nonce, css });
 else new App().start(first);

@@ -10,6 +10,8 @@ export interface HistoryPoint {
   at: string;
   version: string;
   commit?: string;
+  /** The file's content hash at this version (a stored profile of the same contents belongs to it). */
+  fileHash: string;
   medianMs: number;
   ci95: [number, number];
   n: number;
@@ -58,6 +60,7 @@ export function functionHistory(key: string, rows: readonly MeasurementRow[]): F
       at: r.at,
       version: versionOf(r),
       ...(r.commit ? { commit: r.commit } : {}),
+      fileHash: r.fileHash,
       medianMs: r.medianMs,
       ci95: r.ci95,
       n: r.n,

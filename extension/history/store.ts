@@ -3,7 +3,7 @@
 // mid-write loses that run and nothing else), and from which a function's measurements are read back.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { transaction, withDatabase, type Db, type OpenNotice } from './database';
 import type { CodeIdentity } from './identity';
 import { loadAverage, thisMachine } from './machine';
@@ -250,6 +250,42 @@ export function readMeasurements(db: Db, key: string, functionName?: string): Me
   }));
 }
 
+/** A stored profile of a file: the version of the code it ran (the file's content hash, the commit) and its blob. */
+export interface ProfileRow {
+  entity: number;
+  at: string;
+  fileHash: string;
+  commit?: string;
+  /** The blob's content hash (the profile as .cpuprofile JSON). */
+  blob: string;
+}
+
+/** Reads the profiles stored of the file under `key`, oldest first. */
+export function readProfiles(db: Db, key: string): ProfileRow[] {
+  const rows = db.all(
+    `SELECT e.id, e.blob, c.file_hash, c.git_commit, a.started
+     FROM entities e JOIN code c ON c.id = e.code LEFT JOIN activities a ON a.id = e.generated_by
+     WHERE e.kind = 'profile' AND e.blob IS NOT NULL AND c.key = ?
+     ORDER BY a.started, e.id`,
+    [key],
+  );
+  return rows.map((r) => ({
+    entity: Number(r.id),
+    at: String(r.started ?? ''),
+    fileHash: String(r.file_hash),
+    ...(r.git_commit ? { commit: String(r.git_commit) } : {}),
+    blob: String(r.blob),
+  }));
+}
+
+/** A stored blob's content (unzipped), or undefined when the store has no blob of that hash. */
+export function readBlob(db: Db, hash: string): Uint8Array | undefined {
+  const r = db.get('SELECT encoding, data FROM blobs WHERE hash = ?', hash);
+  if (!r) return undefined;
+  const data = r.data as Uint8Array;
+  return String(r.encoding) === 'gzip' ? new Uint8Array(gunzipSync(data)) : data;
+}
+
 /** The store of a folder: each call opens the file, takes its turn with other processes, and closes it again. */
 export class HistoryStore {
   readonly file: string;
@@ -268,6 +304,14 @@ export class HistoryStore {
 
   measurements(key: string, functionName?: string): Promise<MeasurementRow[]> {
     return withDatabase(this.file, (db) => readMeasurements(db, key, functionName), this.onNotice);
+  }
+
+  profiles(key: string): Promise<ProfileRow[]> {
+    return withDatabase(this.file, (db) => readProfiles(db, key), this.onNotice);
+  }
+
+  blob(hash: string): Promise<Uint8Array | undefined> {
+    return withDatabase(this.file, (db) => readBlob(db, hash), this.onNotice);
   }
 
   /** Runs any read on the open database (the PROV export, the tests). */

@@ -92,6 +92,10 @@ export class FlameViews implements vscode.Disposable {
       case 'apply':
         this.log.warn('the flame graph asked to apply a rewrite; only the Before/After panel can');
         break;
+      case 'historyOpen':
+      case 'historyText':
+        this.log.warn(`the flame graph sent a message of the History view: ${msg.type}`);
+        break;
       default: {
         const never: never = msg;
         this.log.warn(`unknown message from the flame graph: ${JSON.stringify(never)}`);

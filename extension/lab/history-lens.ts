@@ -1,7 +1,6 @@
 // The history in the editor: a CodeLens above each function whose latest change between versions of the code was
-// flagged ("▲ 23 % slower than at abc1234 (p < 0.01)"), and Perf Lab: Show History, which opens a function's
-// history (every measurement with its interval, code version, machine and run) beside the code. The store is read
-// only when the history file changed since the last read.
+// flagged ("▲ 23 % slower than at abc1234 (p < 0.01)"), which opens the function's History chart (history-panel.ts).
+// The store is read only when the history file changed since the last read.
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { FunctionHistory } from '../history/report';
@@ -61,21 +60,5 @@ export class HistoryLenses implements vscode.CodeLensProvider {
       this.log.warn(`Perf Lab could not read the history of ${doc.uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
       return [];
     }
-  }
-
-  /** Perf Lab: Show History: the history of a function (or the file's, from the palette) beside the code. */
-  async show(arg?: unknown, fn?: unknown): Promise<void> {
-    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-    if (!uri || uri.scheme !== 'file') {
-      void vscode.window.showErrorMessage('Perf Lab: open a source file to see the history of its functions.');
-      return;
-    }
-    const history = await this.historyOf(uri.fsPath);
-    const { historyText } = await import('../history/report');
-    const shown = vscode.workspace.asRelativePath(uri);
-    const h: FunctionHistory = history ?? { key: uri.fsPath, series: [], flagged: [] };
-    const only = typeof fn === 'string' ? { ...h, series: h.series.filter((s) => s.function === fn), flagged: h.flagged.filter((f) => f.function === fn) } : h;
-    const doc = await vscode.workspace.openTextDocument({ content: historyText(only, shown), language: 'plaintext' });
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
   }
 }
