@@ -16,6 +16,7 @@ const INPUTS = [
   'README.md',
   'LICENSE',
   'CHANGELOG.md',
+  'docs',
   'extension',
   'webview',
   'wasm',
