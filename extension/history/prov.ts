@@ -5,6 +5,7 @@
 // machine), with `used`, `wasGeneratedBy`, `wasDerivedFrom`, `wasAssociatedWith` and `wasInformedBy` (a run informed by
 // its steps).
 import type { Db } from './database';
+import { PYTHON_PACKAGES } from './toolchain';
 
 export const PERF_LAB_NS = 'urn:x-perf-lab:';
 
@@ -86,6 +87,7 @@ export function provDocument(db: Db, key?: string): ProvDocument {
       'prov:endTime': a.ended,
       load: a.load,
       runtime: a.runtime,
+      ...Object.fromEntries(PYTHON_PACKAGES.map((p) => [p.field, a[p.field]])),
       settings: a.settings,
       status: a.status,
     });

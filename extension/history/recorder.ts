@@ -11,6 +11,7 @@ import type { VariantView } from '../protocol';
 import type { OpenNotice } from './database';
 import { codeIdentity, type CodeIdentity } from './identity';
 import { HistoryStore, type ActivityNode, type EntityNode, type MeasurementData, type RunGraph } from './store';
+import { packagesFromLog, pythonPackages, type PackageVersions } from './toolchain';
 
 /** Where and whether to record, and who records (the agent of PROV: the command line or the editor). */
 export interface HistoryOptions {
@@ -79,7 +80,9 @@ export function optimizeHistory(
     finish: async (outcome, error) => {
       if (!o.enabled) return undefined;
       const code = await identity;
-      const graph = optimizeGraph(o.agent, req, started, seen, outcome, error, code);
+      const python = req.language === 'python' ? (outcome?.kind === 'done' ? outcome.runtime.execPath : req.pythonPath) : undefined;
+      const packages = python ? await pythonPackages(python) : undefined;
+      const graph = optimizeGraph(o.agent, req, started, seen, outcome, error, code, packages);
       return save(o, graph);
     },
   };
@@ -119,6 +122,7 @@ export function optimizeGraph(
   outcome: OptimizeOutcome | undefined,
   error: unknown,
   code: CodeIdentity | undefined,
+  packages?: PackageVersions,
 ): RunGraph {
   const g: RunGraph = { agent, activities: [], entities: [], used: [], derived: [] };
   const status = error !== undefined ? `failed: ${error instanceof Error ? error.message : String(error)}` : outcome?.kind === 'refused' ? 'refused' : 'ok';
@@ -130,6 +134,7 @@ export function optimizeGraph(
     ended: now(),
     ...(code ? { code } : {}),
     runtime,
+    ...(packages && Object.keys(packages).length > 0 ? { packages } : {}),
     settings: {
       targets: req.targets,
       timeMs: req.timeMs,
@@ -204,11 +209,14 @@ export function optimizeGraph(
         const c = e.candidate as unknown as Record<string, unknown> & { hash: string; log: string[] };
         const ref = `candidate:${e.target}`;
         candidates.set(e.target, ref);
+        // A Python target's packages, as its compile found them (the first log line names the versions it used).
+        const used = req.language === 'python' ? packagesFromLog(c.log[0] ?? '') : {};
         step({
           ref: `compile:${e.target}`,
           kind: 'compile',
           started: last,
           ended: at,
+          ...(Object.keys(used).length > 0 ? { packages: used } : {}),
           settings: { target: e.target, ...(Array.isArray(c.flags) ? { flags: c.flags } : {}) },
           status: 'ok',
         });
@@ -365,6 +373,7 @@ export async function recordProfile(o: HistoryOptions, r: ProfileResult, setting
   if (!o.enabled) return undefined;
   const started = new Date(Date.now() - r.run.durationMs).toISOString();
   const code = await codeIdentity(r.run.file, '').catch(() => undefined);
+  const packages = r.run.language === 'python' ? await pythonPackages(r.run.runtime) : undefined;
   const total = totalWeight(r.profile);
   const top = functionStats(r.profile)
     .slice(0, 20)
@@ -381,6 +390,7 @@ export async function recordProfile(o: HistoryOptions, r: ProfileResult, setting
         ended: now(),
         ...(code ? { code } : {}),
         runtime: { language: run.language, execPath: run.runtime, version: run.runtimeVersion, ...(run.profiler ? { profiler: run.profiler } : {}) },
+        ...(packages && Object.keys(packages).length > 0 ? { packages } : {}),
         settings: { ...settings, args: run.args, samplingIntervalUs: run.samplingIntervalUs },
         status,
       },
@@ -409,15 +419,29 @@ export async function recordMeasurement(
     code: CodeIdentity;
     started: string;
     measurement: MeasurementData;
-    runtime: object;
+    runtime: { execPath?: string; language?: string };
     settings: object;
     recording: { key: string; label: string; data: object };
     note: string;
   },
 ): Promise<number | undefined> {
+  if (!o.enabled) return undefined;
+  const packages = m.runtime.language === 'python' && m.runtime.execPath ? await pythonPackages(m.runtime.execPath) : {};
   return save(o, {
     agent: o.agent,
-    activities: [{ ref: 'run', kind: 'bench', started: m.started, ended: now(), code: m.code, runtime: m.runtime, settings: m.settings, status: 'ok' }],
+    activities: [
+      {
+        ref: 'run',
+        kind: 'bench',
+        started: m.started,
+        ended: now(),
+        code: m.code,
+        runtime: m.runtime,
+        settings: m.settings,
+        status: 'ok',
+        ...(Object.keys(packages).length > 0 ? { packages } : {}),
+      },
+    ],
     entities: [
       { ref: 'recording', kind: 'recording', label: m.recording.label, key: m.recording.key, code: m.code, data: m.recording.data },
       {

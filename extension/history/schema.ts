@@ -8,9 +8,10 @@
 // code it ran (`code`: file and function with their content hashes, git commit and dirty flag), the machine and its
 // load, the runtime and toolchain, and the settings. Large blobs (profiles) are kept once, by content hash.
 import type { Db } from './database';
+import { packagesFromLog, PYTHON_PACKAGES } from './toolchain';
 
 /** The schema this Perf Lab writes: the number of migrations. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const MIGRATIONS: readonly ((db: Db) => void)[] = [
   // 1: the provenance graph.
@@ -113,4 +114,30 @@ export const MIGRATIONS: readonly ((db: Db) => void)[] = [
         FROM entities e JOIN code c ON c.id = e.code JOIN activities a ON a.id = e.generated_by
         WHERE e.kind = 'measurement';
     `),
+  // 3: the Python packages that shaped a run, each a field of the activity (numpy, numba, cython, pybind11) instead
+  // of words in a log. Version 2 kept them only in each Python candidate's first log line: they are read out of it
+  // into its compile step, and the run that holds the step gets the versions its steps agree on.
+  (db) => {
+    for (const p of PYTHON_PACKAGES) db.exec(`ALTER TABLE activities ADD COLUMN ${p.field} TEXT`);
+    const compiles = db.all(
+      `SELECT a.id, a.parent, json_extract(e.data, '$.log[0]') AS line
+       FROM activities a JOIN entities e ON e.generated_by = a.id
+       WHERE a.kind = 'compile' AND e.kind = 'candidate' AND json_valid(e.data)`,
+    );
+    const runs = new Map<number, Map<string, Set<string>>>();
+    for (const c of compiles) {
+      const versions = packagesFromLog(String(c.line ?? ''));
+      const fields = Object.entries(versions);
+      if (fields.length === 0) continue;
+      db.run(`UPDATE activities SET ${fields.map(([f]) => `${f} = ?`).join(', ')} WHERE id = ?`, [...fields.map(([, v]) => v), Number(c.id)]);
+      if (c.parent === null) continue;
+      const run = runs.get(Number(c.parent)) ?? new Map<string, Set<string>>();
+      runs.set(Number(c.parent), run);
+      for (const [f, v] of fields) run.set(f, (run.get(f) ?? new Set()).add(v));
+    }
+    for (const [id, run] of runs) {
+      const agreed = [...run].filter(([, vs]) => vs.size === 1).map(([f, vs]) => [f, [...vs][0]!] as const);
+      if (agreed.length > 0) db.run(`UPDATE activities SET ${agreed.map(([f]) => `${f} = ?`).join(', ')} WHERE id = ?`, [...agreed.map(([, v]) => v), id]);
+    }
+  },
 ];

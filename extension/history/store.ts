@@ -7,6 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { transaction, withDatabase, type Db, type OpenNotice } from './database';
 import type { CodeIdentity } from './identity';
 import { loadAverage, thisMachine } from './machine';
+import { PYTHON_PACKAGES, type PackageVersions } from './toolchain';
 
 /** The store's file name in its folder. */
 export const HISTORY_FILE = 'history.sqlite';
@@ -30,6 +31,8 @@ export interface ActivityNode {
   runtime?: object;
   /** The settings that shaped the result. */
   settings?: object;
+  /** The Python packages of the interpreter (or the ones a compile used), each stored in its own column. */
+  packages?: PackageVersions;
   /** `ok`, `refused`, `unavailable`, `failed`, … with a reason where there is one. */
   status?: string;
 }
@@ -142,9 +145,24 @@ export function writeRun(db: Db, run: RunGraph): number {
     for (const a of run.activities) {
       if (a.code) saveCode(db, a.code);
       const parent = a.parent === undefined ? null : (activities.get(a.parent) ?? null);
+      const packages = PYTHON_PACKAGES.map((p) => a.packages?.[p.field] ?? null);
       const r = db.run(
-        'INSERT INTO activities (kind, parent, started, ended, machine, load, code, agent, runtime, settings, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [a.kind, parent, a.started, a.ended ?? null, machine.id, load, a.code?.id ?? null, run.agent, json(a.runtime), json(a.settings), a.status ?? null],
+        `INSERT INTO activities (kind, parent, started, ended, machine, load, code, agent, runtime, settings, status, ${PYTHON_PACKAGES.map((p) => p.field).join(', ')})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${', ?'.repeat(PYTHON_PACKAGES.length)})`,
+        [
+          a.kind,
+          parent,
+          a.started,
+          a.ended ?? null,
+          machine.id,
+          load,
+          a.code?.id ?? null,
+          run.agent,
+          json(a.runtime),
+          json(a.settings),
+          a.status ?? null,
+          ...packages,
+        ],
       );
       activities.set(a.ref, Number(r.lastInsertRowid));
     }

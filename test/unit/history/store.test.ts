@@ -1,4 +1,4 @@
-// The history store on a real SQLite file: migrations from nothing and from the previous schema, two processes
+// The history store on a real SQLite file: migrations from nothing and from each previous schema, two processes
 // writing at once, a process killed in the middle of a write, a damaged file set aside.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -90,6 +90,78 @@ describe('history store', () => {
       [rows[0]!.medianMs, rows[0]!.ci95, rows[0]!.n, rows[0]!.samples, rows[0]!.at],
       [1.5, [1.25, 1.75], 40, [1.5, 1.4], '2024-01-01T00:00:00.000Z'],
     );
+  });
+
+  test("a store of schema 2 is migrated: the Python packages of its compile steps, named in each candidate's log, become fields", async () => {
+    const store = join(dir, 'v2');
+    const file = historyFile(store);
+    await withDatabase(
+      file,
+      (db) => {
+        db.run("INSERT INTO activities (id, kind, started, agent, runtime) VALUES (1, 'optimize', '2024-01-01T00:00:00.000Z', 'old', ?)", [
+          JSON.stringify({ execPath: '/usr/bin/python3', version: '3.11.2', language: 'python' }),
+        ]);
+        db.run("INSERT INTO activities (id, kind, parent, started, agent) VALUES (2, 'compile', 1, '2024-01-01T00:00:01.000Z', 'old')");
+        db.run("INSERT INTO activities (id, kind, parent, started, agent) VALUES (3, 'compile', 1, '2024-01-01T00:00:02.000Z', 'old')");
+        db.run("INSERT INTO activities (id, kind, parent, started, agent) VALUES (4, 'compile', 1, '2024-01-01T00:00:03.000Z', 'old')");
+        const candidate = (activity: number, line: string) =>
+          db.run("INSERT INTO entities (kind, generated_by, label, data) VALUES ('candidate', ?, 'c', ?)", [
+            activity,
+            JSON.stringify({ log: [line, 'built'] }),
+          ]);
+        candidate(2, 'Numba (numba 0.60.0, numpy 2.0.2, Python 3.11.2): k.py, k_kernel.py');
+        candidate(3, 'Cython (Cython 3.0.11, numpy 2.0.2, Python 3.11.2): k.py, k_kernel.pyx');
+        candidate(4, 'pybind11 (pybind11 installed, numpy 2.0.2, Python 3.11.2): k.py, k_kernel.cpp');
+      },
+      undefined,
+      2,
+    );
+    const read = () =>
+      new HistoryStore(store).read((db) => ({
+        version: Number(db.get('PRAGMA user_version')!.user_version),
+        rows: db.all('SELECT id, numpy, numba, cython, pybind11 FROM activities ORDER BY id').map((r) => ({ ...r })),
+      }));
+    assert.deepEqual(await read(), {
+      version: SCHEMA_VERSION,
+      rows: [
+        // The run: the versions its steps agree on (all of them here).
+        { id: 1, numpy: '2.0.2', numba: '0.60.0', cython: '3.0.11', pybind11: 'installed' },
+        { id: 2, numpy: '2.0.2', numba: '0.60.0', cython: null, pybind11: null },
+        { id: 3, numpy: '2.0.2', numba: null, cython: '3.0.11', pybind11: null },
+        { id: 4, numpy: '2.0.2', numba: null, cython: null, pybind11: 'installed' },
+      ],
+    });
+  });
+
+  test("a Python run is saved with its interpreter's package versions, each in its own field, and exported so", async () => {
+    const python = join(process.cwd(), '.cache', 'py-venv', 'bin', 'python');
+    const { execFileSync } = await import('node:child_process');
+    const expected = JSON.parse(
+      execFileSync(
+        python,
+        [
+          '-c',
+          'import json, numpy, numba, Cython, pybind11; print(json.dumps([numpy.__version__, numba.__version__, Cython.__version__, pybind11.__version__]))',
+        ],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    ) as string[];
+    const { pythonPackages } = await import('../../../extension/history/toolchain');
+    const packages = await pythonPackages(python);
+    assert.deepEqual(packages, { numpy: expected[0], numba: expected[1], cython: expected[2], pybind11: expected[3] });
+    const store = join(dir, 'packages');
+    const s = new HistoryStore(store);
+    const run = benchRun(1);
+    run.activities[0] = { ...run.activities[0]!, runtime: { execPath: python, language: 'python' }, packages };
+    await s.save(run);
+    const row = await s.read((db) => ({ ...db.get('SELECT numpy, numba, cython, pybind11 FROM activities')! }));
+    assert.deepEqual(row, { numpy: expected[0], numba: expected[1], cython: expected[2], pybind11: expected[3] });
+    const { provDocument } = await import('../../../extension/history/prov');
+    const doc = await s.read((db) => provDocument(db));
+    const activity = Object.values(doc.activity)[0] as Record<string, unknown>;
+    assert.equal(activity['perflab:numba'], expected[1]);
   });
 
   test('a store written by a newer Perf Lab is refused with a clear message, and left as it is', async () => {
