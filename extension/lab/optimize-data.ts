@@ -295,7 +295,7 @@ export function pythonOptimizeData(run: PythonRun): { data: OptimizeData; target
     canApply: !!chosen?.proof?.ok,
     applyNote: chosen?.proof ? applyNote(chosen.proof, measured) : 'Apply is not offered: no target was built.',
     targets,
-    recommendation: `${sideBySideAdvice(targets, 'Python')} (no prediction: the break-even model knows JavaScript's boundary costs only)`,
+    recommendation: sideBySideAdvice(targets, 'Python'),
   };
   return { data, targets };
 }

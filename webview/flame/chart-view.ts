@@ -3,7 +3,7 @@
 // resolution it sent.
 import type { ChartRuns, FlameNode, FrameInfo } from '../../extension/protocol';
 import { el } from '../dom';
-import { formatCount, formatMs, formatShare, location } from '../format';
+import { formatCount, formatMs, formatShare, location, niceStep } from '../format';
 import type { Theme } from './theme';
 import { CanvasView, clickHint, KIND_WORDS, type CanvasEvents } from './canvas-view';
 import { chartNav, clampWindow, indexRuns, layoutChart, zoomWindow, type ChartBox, type ChartIndex } from './chart-layout';
@@ -354,12 +354,4 @@ export class ChartView {
       }
     });
   }
-}
-
-/** A round step (1, 2 or 5 times a power of ten) at least `raw`. */
-export function niceStep(raw: number): number {
-  if (!(raw > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  const m = raw / p;
-  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }

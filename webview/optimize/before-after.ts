@@ -17,6 +17,7 @@ import {
 } from '../../extension/protocol';
 import { formatRatio, formatTimes } from '../../extension/bench/stats';
 import { el } from '../dom';
+import { niceStep } from '../format';
 import pageCss from './before-after.css';
 
 export interface PageDeps {
@@ -298,12 +299,11 @@ function chart(variants: VariantView[], notes: Partial<Record<VariantName, strin
   });
   const ay = top + rowH * variants.length + 4;
   root.append(svg('line', { x1: left, x2: W - right, y1: ay, y2: ay, class: 'axis' }));
-  for (const f of [0, 0.5, 1]) {
-    const t = max * f;
+  for (const t of roundTicks(max)) {
     root.append(svg('line', { x1: x(t), x2: x(t), y1: ay, y2: ay + 4, class: 'axis' }));
-    root.append(svg('text', { x: x(t), y: ay + 15, class: 'chart-tick', 'text-anchor': f === 0 ? 'start' : 'middle' }, formatTime(t)));
+    root.append(svg('text', { x: x(t), y: ay + 15, class: 'chart-tick', 'text-anchor': t === 0 ? 'start' : 'middle' }, formatTime(t).replace(/\.?0+ /, ' ')));
   }
-  return root;
+  return sized(root, W, H);
 }
 
 function table(variants: VariantView[]): HTMLTableElement {
@@ -453,7 +453,7 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
   const cards = el('section', 'ba-section target-cards');
   cards.id = 'targets';
   cards.append(el('h2', undefined, 'Targets'));
-  for (const t of targets) cards.append(targetCard(d, t, deps, predicted));
+  for (const t of targets) cards.append(targetCard(d, t, deps));
   out.push(cards);
   if (d.optIns) out.push(optInSection(d, deps));
   if (d.applied) {
@@ -467,7 +467,7 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
   return out;
 }
 
-function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions: boolean): HTMLElement {
+function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps): HTMLElement {
   const card = el('article', 'target-card');
   card.id = `target-${t.target}`;
   card.dataset.target = t.target;
@@ -497,8 +497,8 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions:
       ` (${formatRatio({ estimate: m.estimate, ci95: [m.ci95[0], upper(m.ci95)] }).ci}): `,
       el('span', 'verdict', m.verdict),
     );
+    // Without a prediction the speedup chart's caption says so, once for the panel.
     if (t.predicted) line.append(el('span', 'predicted', ` · predicted ${t.predicted.text}`));
-    else if (!predictions) line.append(el('span', 'predicted no-prediction', ' · no prediction'));
     card.append(line, el('p', 'recommendation', m.recommendation));
   } else if (t.predicted) {
     card.append(el('p', 'predicted', `Predicted ${t.predicted.text}; not measured.`));
@@ -531,6 +531,28 @@ function targetCard(d: OptimizeData, t: TargetView, deps: PageDeps, predictions:
     card.append(details);
   }
   return card;
+}
+
+/** The space between two tick labels, and a label's width at the ticks' 11 px (digits and × are ~6.2 px wide). */
+const TICK_GAP = 10;
+function tickWidth(text: string): number {
+  return text.length * 6.4;
+}
+
+/** Round ticks (0 and steps of 1, 2 or 5 times a power of ten) up to `max`, three or four of them. */
+export function roundTicks(max: number): number[] {
+  const step = niceStep(max / 4);
+  const ticks: number[] = [];
+  for (let i = 0; i * step <= max * (1 + 1e-9); i++) ticks.push(i * step);
+  return ticks;
+}
+
+/** A chart drawn at its own size in pixels, so its 11–12 px text never shrinks with a narrow panel (the section
+ * scrolls sideways instead). */
+function sized(root: SVGSVGElement, w: number, h: number): SVGSVGElement {
+  root.setAttribute('width', String(w));
+  root.setAttribute('height', String(h));
+  return root;
 }
 
 /** Each target's measured speedup over the original with its 95 % interval, and the model's prediction as a diamond. */
@@ -580,22 +602,22 @@ function speedupChart(targets: TargetView[], base: string): SVGSVGElement {
   const ay = top + rowH * targets.length + 4;
   root.append(svg('line', { x1: left, x2: W - right, y1: ay, y2: ay, class: 'axis' }));
   root.append(svg('line', { x1: x(1), x2: x(1), y1: top, y2: ay, class: 'one-line' }));
-  // Powers of two up to the largest value, each far enough from the last to keep its label readable (speedups of
-  // 50–100× put 2×, 4× and 8× on top of the 1× line).
-  const ticks = [1];
-  for (let v = 2; v < max; v *= 2) if (x(v) - x(ticks[ticks.length - 1]!) >= 44) ticks.push(v);
-  if (x(1) - x(0) >= 70) ticks.unshift(0);
+  // Powers of two up to the largest value, each label far enough from its neighbours to be read (speedups of 50–100×
+  // put 2×, 4× and 8× on top of the 1× line, whose label names the original).
+  const label = (v: number) => (v === 1 ? `1× (${base === 'JavaScript' ? 'JS' : base})` : `${v}×`);
+  const candidates = [...(x(1) - x(0) >= tickWidth('0×') + tickWidth(label(1)) / 2 + TICK_GAP ? [0] : []), 1];
+  for (let v = 2; v < max; v *= 2) candidates.push(v);
+  const ticks: number[] = [];
+  for (const v of candidates) {
+    const last = ticks[ticks.length - 1];
+    const room = last === undefined ? Infinity : x(v) - x(last) - (tickWidth(label(v)) + (last === 0 ? 2 : 1) * tickWidth(label(last))) / 2;
+    if (v === 1 || room >= TICK_GAP) ticks.push(v);
+  }
   for (const v of ticks) {
     root.append(svg('line', { x1: x(v), x2: x(v), y1: ay, y2: ay + 4, class: 'axis' }));
-    root.append(
-      svg(
-        'text',
-        { x: x(v), y: ay + 15, class: 'chart-tick', 'text-anchor': v === 0 ? 'start' : 'middle' },
-        v === 1 ? `1× (${base === 'JavaScript' ? 'JS' : base})` : `${v}×`,
-      ),
-    );
+    root.append(svg('text', { x: x(v), y: ay + 15, class: 'chart-tick', 'text-anchor': v === 0 ? 'start' : 'middle' }, label(v)));
   }
-  return root;
+  return sized(root, W, H);
 }
 
 /** After a window reload: the numbers are back, the compiled code is not; one click runs Optimize again. */
