@@ -67,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'optimize-panel.json').fsPath,
       lenses,
     );
-    const deps = { storage: context.globalStorageUri, store, views, log };
+    const deps = { storage: context.globalStorageUri, store, views, log, said: context.globalState };
     const compare = new CompareViews(
       context.extensionUri,
       log,

@@ -83,6 +83,8 @@ export interface FlameGraphData {
   /** Sum of all sample weights, in `unit`. */
   total: number;
   sampleCount: number;
+  /** True when a tracing profiler counted calls (cProfile): its paths are rebuilt from call edges, not sampled. */
+  traced?: boolean;
   /** Facts that change how to read the graph (e.g. inlining turned off). */
   notes: string[];
   /** Things that went wrong but still left a profile (exit code, stderr). */
@@ -128,10 +130,13 @@ export interface ProofView {
 export type NativeOptIn = 'march-native' | 'fast-math' | 'threads';
 
 /** The versions of a function the benchmark measures: the original and one per compiled target. */
-export type VariantName = 'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'CPython' | 'Numba' | 'Cython' | 'pybind11';
+export type VariantName = 'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'CPython' | 'Numba' | 'Cython' | 'pybind11' | 'processes' | 'Ray' | 'Dask';
 
-/** A compiled target: of a JavaScript function (WebAssembly, native addon) or of a Python one (Numba, Cython, pybind11). */
-export type TargetId = 'wasm' | 'native' | 'numba' | 'cython' | 'pybind11';
+/**
+ * A target: of a JavaScript function (WebAssembly, native addon) or of a Python one (Numba, Cython, pybind11 compile it;
+ * processes, Ray and Dask run its parallel loop).
+ */
+export type TargetId = 'wasm' | 'native' | 'numba' | 'cython' | 'pybind11' | 'processes' | 'ray' | 'dask';
 
 /** A language whose functions Perf Lab compiles (the language registry, extension/languages/, says what each is). */
 export type Language = 'js' | 'python';
@@ -161,6 +166,9 @@ export const TARGET_NAMES: Record<TargetId, TargetNames> = {
   numba: { name: 'Numba', prose: 'Numba', title: 'Numba', language: 'python' },
   cython: { name: 'Cython', prose: 'Cython', title: 'Cython', language: 'python' },
   pybind11: { name: 'pybind11', prose: 'pybind11', title: 'pybind11', language: 'python' },
+  processes: { name: 'processes', prose: 'a process pool', title: 'A process pool', language: 'python' },
+  ray: { name: 'Ray', prose: 'Ray', title: 'Ray', language: 'python' },
+  dask: { name: 'Dask', prose: 'Dask', title: 'Dask', language: 'python' },
 };
 
 /** One variant of the benchmark (the bench stage's result, shown as is); times in milliseconds per call. */

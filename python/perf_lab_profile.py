@@ -236,7 +236,8 @@ def convert_stats(stats, mode, skip_files=(), names=None):
         "cProfile counts every call exactly but keeps only caller -> callee edges, not whole stacks: the flame graph's "
         "paths are rebuilt from those edges (as gprof2dot and snakeviz do), so a function called from several places "
         "shares its time among them in proportion to the edge times. Self times and call counts per function are exact; "
-        "cProfile records no lines, so there is no line heat in this mode (use the sampling profiler for it)."
+        "cProfile records no lines: the editor marks each function's first line with its time; the sampling profiler "
+        "gives heat line by line."
     ]
     if truncated[0]:
         notes.append("The call graph has too many paths to expand fully; the deepest paths are not drawn.")

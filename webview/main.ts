@@ -354,7 +354,9 @@ class App {
       parts.push(s);
     };
     item('Total', formatWeight(data.total, data.unit), 'total');
-    item('Samples', formatCount(data.sampleCount), 'samples');
+    // A traced profile (cProfile) has functions and call edges, no samples.
+    if (data.traced) item('Functions', formatCount(data.functions?.length ?? data.frames.length), 'functions');
+    else item('Samples', formatCount(data.sampleCount), 'samples');
     const run = data.run;
     if (run) {
       if (run.runtime) item('Runtime', run.runtime, 'runtime');

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { toFlameGraphData } from '../profile/flame-data';
 import { exportCpuProfile } from '../profile/importers/cpuprofile';
 import { totalWeight } from '../profile/aggregate';
-import { profileNodeFile, runSummary } from '../profile/node-runner';
+import { INLINING_NOTE, INLINING_NOTE_SHORT, profileNodeFile, runSummary } from '../profile/node-runner';
 import { profilePythonFile, shortProfileWarning, type PythonProfiler } from '../profile/python-runner';
 import { reportFailure, workspaceTrusted } from './command-helpers';
 import { editorHistory } from './history';
@@ -18,6 +18,20 @@ export interface ProfileCommandDeps {
   store: ProfileStore;
   views: FlameViews;
   log: Log;
+  /** Where the editor remembers what it has said once (the long inlining note). */
+  said?: vscode.Memento;
+}
+
+const INLINING_NOTE_SAID = 'perfLab.inliningNoteSaid';
+
+/** The long inlining note on the first profile, its one-line form on the others. */
+function sayOnce(notes: readonly string[], said: vscode.Memento | undefined): string[] {
+  if (!said || !notes.includes(INLINING_NOTE)) return [...notes];
+  if (!said.get<boolean>(INLINING_NOTE_SAID)) {
+    void said.update(INLINING_NOTE_SAID, true);
+    return [...notes];
+  }
+  return notes.map((n) => (n === INLINING_NOTE ? INLINING_NOTE_SHORT : n));
 }
 
 /** The file a command applies to: the one it was invoked on, else the active editor's. */
@@ -121,7 +135,15 @@ export async function profileFileCommand(deps: ProfileCommandDeps, arg: unknown,
     log.info(`profile saved to ${saved}`);
     const title = `Profile: ${name}`;
     deps.store.set(result.profile, title, saved, short);
-    deps.views.show(toFlameGraphData(result.profile, { title, notes: result.notes, warnings: result.warnings, run: runSummary(result.run), source: saved }));
+    deps.views.show(
+      toFlameGraphData(result.profile, {
+        title,
+        notes: sayOnce(result.notes, deps.said),
+        warnings: result.warnings,
+        run: runSummary(result.run),
+        source: saved,
+      }),
+    );
     if (!short) {
       for (const w of result.warnings) log.warn(w);
       if (result.warnings.length > 0) void vscode.window.showWarningMessage(`Perf Lab: ${result.warnings[0]}`);

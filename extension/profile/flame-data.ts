@@ -32,6 +32,7 @@ export function toFlameGraphData(p: Profile, o: FlameDataOptions): FlameGraphDat
   };
   if (o.run) data.run = o.run;
   if (o.source) data.source = o.source;
+  if (p.calls) data.traced = true;
   profiles.set(data, p);
   return data;
 }

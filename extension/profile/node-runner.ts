@@ -23,6 +23,10 @@ export const SUPPORTED_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts'] as co
 export const INLINING_NOTE =
   'Inlining was turned off (--no-turbo-inlining) so that small hot functions keep their own frames instead of vanishing into their callers. Shares between functions stay meaningful, but code that makes many small calls runs slower than in production (up to 2× in our examples); turn off perfLab.disableInlining to measure it exactly as it runs.';
 
+/** The same fact in one line, for the profiles after the first that showed {@link INLINING_NOTE}. */
+export const INLINING_NOTE_SHORT =
+  'Inlining was turned off, as on your first profile (perfLab.disableInlining): code that makes many small calls runs slower here than in production.';
+
 export type Language = 'javascript' | 'typescript' | 'python';
 
 /** What to run and how. */

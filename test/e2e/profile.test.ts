@@ -30,7 +30,7 @@ describe('profile a file from the editor', () => {
     measure('profile suite wall time', `${((Date.now() - suiteStarted) / 1000).toFixed(1)} s`);
   });
 
-  async function profile(file: string, hot: RegExp, fn: string): Promise<void> {
+  async function profile(file: string, hot: RegExp, fn: string, inliningNote: RegExp): Promise<void> {
     const editor = await lab.openFile(file);
     await lab.screenshot(`${file}-open`);
     const clicked = Date.now();
@@ -38,6 +38,12 @@ describe('profile a file from the editor', () => {
     const webview = await lab.webviewWith(`#hot-functions tr[data-function="${fn}"]`, 90_000);
     measure(`${file}: Profile File to flame graph`, `${((Date.now() - clicked) / 1000).toFixed(1)} s`);
     await lab.screenshot(`${file}-flame-graph`);
+    // The inlining note in full on the first profile, in one line after it.
+    const notes = await webview.locator('#messages .banner.note').allInnerTexts();
+    assert.ok(
+      notes.some((n) => inliningNote.test(n)),
+      `the inlining note reads ${inliningNote}: ${JSON.stringify(notes)}`,
+    );
 
     const row = await hotRow(webview, fn);
     assert.ok(row.totalShare >= 30 && row.totalShare <= 100, `${fn} should take a plausible share of the profile (≥ 30 % total), got ${JSON.stringify(row)}`);
@@ -51,13 +57,20 @@ describe('profile a file from the editor', () => {
   }
 
   it('profiles examples/nbody.js and shows advance as hot', { timeout: 180_000 }, async () => {
-    await lab.step('nbody.js', () => profile('nbody.js', /^function\s+advance\b/, 'advance'));
+    await lab.step('nbody.js', () => profile('nbody.js', /^function\s+advance\b/, 'advance', /so that small hot functions keep their own frames/));
     const activation = lab.activationMs();
     measure('extension activation', activation === undefined ? 'not found in the Perf Lab output channel' : `${activation} ms`);
   });
 
   it('profiles examples/pairwise.ts and shows sumPairwiseDistances as hot', { timeout: 180_000 }, async () => {
-    await lab.step('pairwise.ts', () => profile('pairwise.ts', /^export\s+function\s+sumPairwiseDistances\b/, 'sumPairwiseDistances'));
+    await lab.step('pairwise.ts', () =>
+      profile(
+        'pairwise.ts',
+        /^export\s+function\s+sumPairwiseDistances\b/,
+        'sumPairwiseDistances',
+        /^Note\s*Inlining was turned off, as on your first profile/,
+      ),
+    );
   });
 
   it('restores the flame graph panel after a window reload', { timeout: 120_000 }, async () => {

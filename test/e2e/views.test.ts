@@ -183,7 +183,13 @@ describe('flame graph views', () => {
       );
       await head.locator('button').click();
       assert.equal(await head.getAttribute('aria-sort'), 'ascending');
+      // The program's own functions by default; the runtime's rows come back with the box unchecked.
+      const kinds = await webview.locator('#hot-functions tbody tr[data-function]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.kind));
+      assert.ok(await webview.locator('#table-mine').isChecked(), 'My code only is the default');
+      assert.ok(kinds.length > 0 && kinds.every((k) => k === 'js'), `only the program's functions are listed: ${kinds.join(', ')}`);
+      await webview.locator('#table-mine').uncheck();
       const all = await webview.locator('#hot-functions tbody tr[data-function]').count();
+      assert.ok(all > kinds.length, `unchecked, the runtime's rows are listed too (${all} rows, ${kinds.length} of them the program's)`);
       await webview.locator('#table-filter input').fill('nbody.js');
       await webview.locator(`#hot-functions tbody tr[data-function="${FN}"]`).waitFor();
       const files = await webview

@@ -5,7 +5,7 @@ import type { FunctionRow } from '../../extension/protocol';
 import { el } from '../dom';
 import { functionKey } from '../flame/stats';
 import { formatCount, formatMs, formatShare, location, shareNumber } from '../format';
-import { countOf, defaultDescending, tableRows, type SortColumn, type TableQuery } from '../table-model';
+import { countOf, defaultDescending, isMine, tableRows, type SortColumn, type TableQuery } from '../table-model';
 
 /** What the table reports back to the page. */
 export interface FunctionTableEvents {
@@ -31,7 +31,8 @@ export class FunctionTable {
   private rows: readonly FunctionRow[] = [];
   private total = 0;
   private unit: 'ms' | 'samples' = 'ms';
-  private query: TableQuery = { sort: 'self', descending: true, filter: '' };
+  private query: TableQuery = { sort: 'self', descending: true, filter: '', mine: true };
+  private readonly mine = el('input', 'mine-only');
   private selectedKey: string | undefined;
   private matchFrames: Set<string> | undefined;
   private readonly byKey = new Map<string, HTMLTableRowElement>();
@@ -48,7 +49,17 @@ export class FunctionTable {
     const bar = el('div', 'table-bar');
     this.count.id = 'table-count';
     this.count.setAttribute('aria-live', 'polite');
-    bar.append(this.filter, this.count);
+    this.mine.type = 'checkbox';
+    this.mine.id = 'table-mine';
+    this.mine.checked = true;
+    this.mine.addEventListener('change', () => {
+      this.query = { ...this.query, mine: this.mine.checked };
+      this.render();
+    });
+    const mineLabel = el('label', 'mine-label');
+    mineLabel.title = "Hide the runtime's and native frames, installed packages and the standard library";
+    mineLabel.append(this.mine, ' My code only');
+    bar.append(this.filter, mineLabel, this.count);
     const scroll = el('div', 'table-scroll');
     scroll.append(this.table);
     this.element.append(bar, scroll);
@@ -136,11 +147,14 @@ export class FunctionTable {
     }
     const body = t.createTBody();
     this.byKey.clear();
-    const shown = tableRows(this.rows, this.query);
+    // My code only, unless the profile has none of it (a profile of a page's scripts, of the runtime alone).
+    const mine = this.query.mine === true && this.rows.some(isMine);
+    const shown = tableRows(this.rows, { ...this.query, mine });
+    const hidden = mine ? this.rows.length - this.rows.filter(isMine).length : 0;
     this.count.textContent =
-      shown.length > MAX_ROWS
+      (shown.length > MAX_ROWS
         ? `${formatCount(MAX_ROWS)} of ${formatCount(shown.length)} functions shown; filter to find others`
-        : `${formatCount(shown.length)} ${shown.length === 1 ? 'function' : 'functions'}`;
+        : `${formatCount(shown.length)} ${shown.length === 1 ? 'function' : 'functions'}`) + (hidden > 0 ? ` (${formatCount(hidden)} not yours hidden)` : '');
     if (shown.length === 0) {
       const td = body.insertRow().insertCell();
       td.colSpan = cols.length;

@@ -148,6 +148,21 @@ test('table: sorted by each column both ways and filtered by name or file', () =
   assert.deepEqual(names({ sort: 'count', descending: true, filter: '' }), ['alpha', 'beta', 'Gamma'], 'calls where counted, samples elsewhere');
   assert.deepEqual(names({ sort: 'self', descending: true, filter: 'A.JS' }), ['Gamma']);
   assert.deepEqual(names({ sort: 'self', descending: true, filter: ' et ' }), ['beta']);
+  // My code only: the runtime's and native frames, installed packages and Python's library are left out.
+  const mixed = [
+    ...rows,
+    { ...row('(garbage collector)', '', 50, 50, 3), kind: 'runtime' as const },
+    { ...row('readFileSync', 'node:fs', 1, 1, 1) },
+    { ...row('helper', '/w/node_modules/lib/index.js', 1, 1, 1) },
+    { ...row('dot', '/venv/lib/python3.11/site-packages/numpy/core.py', 1, 1, 1), kind: 'python' as const },
+    { ...row('randint', '/usr/lib/python3.11/random.py', 1, 1, 1), kind: 'python' as const },
+    { ...row('kernel', '/w/lib/python/kernel.py', 1, 1, 1), kind: 'python' as const },
+  ];
+  assert.deepEqual(
+    tableRows(mixed, { sort: 'self', descending: true, filter: '', mine: true }).map((r) => r.name),
+    ['alpha', 'beta', 'Gamma', 'kernel'],
+  );
+  assert.equal(tableRows(mixed, { sort: 'self', descending: true, filter: '' }).length, mixed.length);
   assert.deepEqual(
     rows.map((r) => r.name),
     ['beta', 'alpha', 'Gamma'],
