@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const speedups: Record<PythonTarget, number[]> = { numba: [], cython: [], pybind11: [] };
+  const speedups: Record<string, number[]> = { numba: [], cython: [], pybind11: [] };
   const lines = [
     `| Example | CPython | ${PYTHON_TARGETS.map(pythonTargetName).join(' | ')} | ${PYTHON_TARGETS.map((t) => `${pythonTargetName(t)} speedup (95 % CI)`).join(' | ')} | Same result |`,
     `|---|---|${PYTHON_TARGETS.map(() => '---|').join('')}${PYTHON_TARGETS.map(() => '---|').join('')}---|`,
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
       const m = r.m[t];
       if (!m) return r.notes[t] ?? '—';
       const ratio = ratioOfMedians(cp.times, m.times);
-      speedups[t].push(ratio.estimate);
+      speedups[t]!.push(ratio.estimate);
       const f = formatRatio(ratio);
       return f.ci.startsWith('95%') ? `${f.estimate} (${f.lo}–${f.hi})` : `${f.estimate} (${f.ci})`;
     };
@@ -153,9 +153,9 @@ async function main(): Promise<void> {
     lines.push(`| ${r.title} | ${cell('cpython')} | ${PYTHON_TARGETS.map(cell).join(' | ')} | ${PYTHON_TARGETS.map(speed).join(' | ')} | ${same} |`);
     for (const t of PYTHON_TARGETS) if (r.notes[t] && r.notes[t]!.length > 40) notes.push(`- ${r.title}, ${pythonTargetName(t)}: ${r.notes[t]}`);
   }
-  const all = PYTHON_TARGETS.flatMap((t) => speedups[t]);
+  const all = PYTHON_TARGETS.flatMap((t) => speedups[t]!);
   const summary = [
-    `Median speedup over CPython: ${PYTHON_TARGETS.map((t) => `${pythonTargetName(t)} ${speedups[t].length ? formatTimes(median(speedups[t])) : '—'}`).join(', ')}; all ${all.length} rewrites: ${all.length ? formatTimes(median(all)) : '—'} (goal: ≥ 50×).`,
+    `Median speedup over CPython: ${PYTHON_TARGETS.map((t) => `${pythonTargetName(t)} ${speedups[t]!.length ? formatTimes(median(speedups[t]!)) : '—'}`).join(', ')}; all ${all.length} rewrites: ${all.length ? formatTimes(median(all)) : '—'} (goal: ≥ 50×).`,
   ];
   const doc = [
     "# Benchmark: the Python examples under CPython and as Perf Lab's Numba, Cython and pybind11 rewrites",

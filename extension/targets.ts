@@ -10,6 +10,9 @@ import type { NativeCandidate } from './compiler/compile-native';
 import type { PythonCandidate, PythonTarget } from './compiler/compile-python';
 import type { Kernel } from './compiler/frontend-js';
 import type { PythonKernel } from './compiler/compile-python';
+import type { ParallelTarget } from './compiler/backend-parallel';
+import type { ParallelResult } from './compiler/parallel-py';
+import { formatRefusal, type Refusal } from './compiler/refusal';
 import { PerfLabError } from './errors';
 import { TARGET_NAMES, type Language, type TargetId, type TargetNames } from './protocol';
 
@@ -75,24 +78,62 @@ export interface JsTargetEntry extends TargetNames {
   loaderFiles(candidate: JsCandidate, place: LoaderPlace): Promise<LoaderFiles>;
 }
 
-/** A Python function's target: compiles a PythonKernel to a PythonCandidate (the PythonBackend does the work). */
+/**
+ * What Python's frontend selects (languages/python.ts): the function lowered for the compiled targets, its parallel
+ * loop for the parallel ones, each asked for only when a target of its kind is, each a refusal when it does not qualify.
+ */
+export interface PythonSelection {
+  kernel?: { ok: true; kernel: PythonKernel } | { ok: false; refusal: Refusal };
+  loop?: ParallelResult;
+}
+
+/**
+ * A Python function's target: compiles what the frontend selected to a PythonCandidate (a PythonBackend, or the
+ * parallel backend for a parallel target).
+ */
 export interface PythonTargetEntry extends TargetNames {
   id: PythonTarget;
   language: 'python';
-  compile(kernel: PythonKernel, ctx: TargetBuildContext): Promise<PythonCandidate>;
+  /** Left out of `auto` (the parallel targets are asked for by name). */
+  byNameOnly?: boolean;
+  compile(selection: PythonSelection, ctx: TargetBuildContext): Promise<PythonCandidate>;
   built(candidate: PythonCandidate, shown: (path: string) => string): string;
 }
 
 export type TargetEntry = JsTargetEntry | PythonTargetEntry;
+
+/** The selection's part a target needs, or a PerfLabError with the refusal (the target is then unavailable). */
+function selected<T>(part: ({ ok: true } & T) | { ok: false; refusal: Refusal } | undefined, id: PythonTarget): T {
+  if (!part) throw new Error(`nothing was selected for the ${TARGET_NAMES[id].name} target`);
+  if (!part.ok) throw new PerfLabError(`${TARGET_NAMES[id].title} cannot run it: ${formatRefusal(part.refusal)}`);
+  return part;
+}
 
 function pythonEntry(id: PythonTarget): PythonTargetEntry {
   return {
     id,
     ...TARGET_NAMES[id],
     language: 'python',
-    compile: async (kernel, ctx) => {
+    compile: async (selection, ctx) => {
       if (!ctx.python) throw new Error(`the ${TARGET_NAMES[id].name} target needs the interpreter`);
+      const { kernel } = selected(selection.kernel, id);
       return (await import('./compiler/compile-python')).compilePython(kernel, id, { ...ctx, python: ctx.python });
+    },
+    built: (c, shown) => `${shown(join(c.dir, `${c.moduleName}.py`))} (${c.log[0]})`,
+  };
+}
+
+/** A parallel target: the function's parallel loop on an engine (compiler/backend-parallel.ts). */
+function parallelEntry(id: ParallelTarget): PythonTargetEntry {
+  return {
+    id,
+    ...TARGET_NAMES[id],
+    language: 'python',
+    byNameOnly: true,
+    compile: async (selection, ctx) => {
+      if (!ctx.python) throw new Error(`the ${TARGET_NAMES[id].name} target needs the interpreter`);
+      const { plan } = selected(selection.loop, id);
+      return (await import('./compiler/backend-parallel')).compileParallel(plan, id, { ...ctx, python: ctx.python });
     },
     built: (c, shown) => `${shown(join(c.dir, `${c.moduleName}.py`))} (${c.log[0]})`,
   };
@@ -157,6 +198,9 @@ const ENTRIES: TargetEntry[] = [
   pythonEntry('numba'),
   pythonEntry('cython'),
   pythonEntry('pybind11'),
+  parallelEntry('processes'),
+  parallelEntry('ray'),
+  parallelEntry('dask'),
 ];
 
 /** Every registered target, in the order a side-by-side run lists them. */
@@ -220,12 +264,13 @@ export function targetsOfLanguage(language: Language): TargetId[] {
 }
 
 /**
- * The targets a choice names for a language: `auto` is every target of the language; one target's id is that target;
+ * The targets a choice names for a language: `auto` is every target of the language but those asked for by name only
+ * (the parallel ones); one target's id is that target;
  * nothing (or another language's target) is the language's default, its first target (WebAssembly, Numba).
  */
 export function targetsFor(language: Language, choice: string | undefined): TargetId[] {
   const own = targetsOfLanguage(language);
-  if (choice === 'auto') return own;
+  if (choice === 'auto') return own.filter((t) => !(targetEntry(t) as PythonTargetEntry).byNameOnly);
   return own.includes(choice as TargetId) ? [choice as TargetId] : [own[0]!];
 }
 

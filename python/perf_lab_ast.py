@@ -43,8 +43,12 @@ def node_json(node):
     if hasattr(node, "lineno"):
         out["line"] = node.lineno
         out["col"] = node.col_offset + 1
-        if getattr(node, "end_lineno", None) is not None and isinstance(node, ast.stmt):
-            out["endLine"] = node.end_lineno
+        if getattr(node, "end_lineno", None) is not None:
+            if isinstance(node, ast.stmt):
+                out["endLine"] = node.end_lineno
+            # Where the node ends, for a rewrite that keeps its text (the parallel targets): line and 1-based
+            # UTF-8 byte column, as "col" is.
+            out["end"] = [node.end_lineno, node.end_col_offset + 1]
     for name, value in ast.iter_fields(node):
         if name in ("type_comment", "kind"):
             continue
@@ -62,6 +66,49 @@ def called_names(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
             names.add(n.func.id)
     return names
+
+
+def module_values(tree):
+    """How each name the file binds at its top level gets its value: "def", "class", "import", "constant" (assigned
+    once, from a literal number, string, bool or None, or a tuple of them) or "other" (assigned from anything else,
+    more than once, or inside a block). A value that is not fixed when the module loads is "other"."""
+    kinds = {}
+
+    def bind(name, kind):
+        kinds[name] = "other" if name in kinds else kind
+
+    def literal(v):
+        if isinstance(v, ast.Constant):
+            return True
+        if isinstance(v, ast.UnaryOp) and isinstance(v.op, ast.USub) and isinstance(v.operand, ast.Constant):
+            return True
+        return isinstance(v, ast.Tuple) and all(literal(e) for e in v.elts)
+
+    for st in tree.body:
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bind(st.name, "def")
+        elif isinstance(st, ast.ClassDef):
+            bind(st.name, "class")
+        elif isinstance(st, (ast.Import, ast.ImportFrom)):
+            for a in st.names:
+                bind(a.asname or a.name.split(".")[0], "import")
+        elif isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
+            bind(st.targets[0].id, "constant" if literal(st.value) else "other")
+        else:
+            for n in ast.walk(st):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    kinds[n.id] = "other"
+                elif isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+                    kinds[n.name] = "other"
+                elif isinstance(n, (ast.Import, ast.ImportFrom)):
+                    for a in n.names:
+                        kinds[a.asname or a.name.split(".")[0]] = "other"
+    # A function that declares a name global may rebind it at any time.
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Global):
+            for name in n.names:
+                kinds[name] = "other"
+    return kinds
 
 
 def top_level(tree):
@@ -108,6 +155,7 @@ def export(source, filename, name):
         "functions": {n: node_json(functions[n]) for n in wanted},
         "imports": imports,
         "globals": sorted(set(assigned)),
+        "moduleValues": module_values(tree),
         "python": sys.version.split()[0],
     }
 

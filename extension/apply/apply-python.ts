@@ -13,7 +13,7 @@ import { textHash, type ApplyPlan, type PlannedFile, type TextEdit } from './app
 import { binaryHash, checkGeneratedTargets, commentFor, identityLine, type GeneratedIdentity, type GeneratedTarget } from './generated-file';
 
 /** Every Python target, whose fast names (`_<fn>_<target>`) an earlier rewrite leaves in the source. */
-const PY_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11'];
+const PY_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11', 'processes', 'ray', 'dask'];
 
 export interface PythonApplyRequest {
   /** Absolute path of the .py file. */
@@ -120,7 +120,7 @@ export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPla
     `# Perf Lab: ${functionName} runs its ${name} version (${module}.py beside this file) when that module imports and`,
     `# the arguments have the types it was compiled for; otherwise the original, kept above as ${keep}.`,
     'try:',
-    `    from ${module} import ${candidate.kernel.ir.entry} as ${fast}`,
+    `    from ${module} import ${candidate.entry} as ${fast}`,
     'except Exception:',
     `    ${fast} = None`,
     '',

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StageOptions } from '../progress';
-import { kernelHelperPath, pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
+import { kernelHelperPath, pythonTargetName, type PythonCandidate, type PythonTarget, type PythonTargetName } from '../compiler/compile-python';
 import { CancelledError, PerfLabError } from '../errors';
 import { measuredInTurn, noProgress } from '../progress';
 import type { VariantView } from '../protocol';
@@ -35,7 +35,7 @@ export interface PythonBenchOptions extends StageOptions {
 /** One compiled target against CPython. */
 export interface PythonTargetComparison {
   target: PythonTarget;
-  name: 'Numba' | 'Cython' | 'pybind11';
+  name: PythonTargetName;
   /** CPython's median time over this target's: above 1 the target is faster. */
   speedup: RatioEstimate & { statistic: 'median' };
   verdict: Verdict;
@@ -139,7 +139,7 @@ export async function benchPython(candidates: PythonCandidate[], recording: Pyth
     for (const [i, c] of candidates.entries()) {
       runs.push(
         await measure(i + 1, () =>
-          runVariant(names[i + 1]!, opts.python, tmp, { ...base, dir: c.dir, module: c.moduleName, entry: c.kernel.ir.entry }, timeMs, opts.signal),
+          runVariant(names[i + 1]!, opts.python, tmp, { ...base, dir: c.dir, module: c.moduleName, entry: c.entry }, timeMs, opts.signal),
         ),
       );
     }

@@ -27,18 +27,22 @@ import { TARGET_NAMES } from '../protocol';
 import { pythonScript } from '../python-script';
 import type { Tolerance } from '../tolerance';
 import { isPyArrayType, pyMayBail, pyTypeName, type PyArrayType, type PyFunction, type PyModule } from './ir-py';
+import type { ParallelLoopPlan } from './parallel-py';
 import { printPyIr } from './print-ir-py';
 
-/** The Python targets. */
-export type PythonTarget = 'numba' | 'cython' | 'pybind11';
+/** The Python targets: the compiled ones (a backend below) and the parallel ones (backend-parallel.ts). */
+export type PythonTarget = 'numba' | 'cython' | 'pybind11' | 'processes' | 'ray' | 'dask';
+/** The compiled targets, which `auto` means. */
 export const PYTHON_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11'];
+/** Every Python target the editor's setting may name. */
+const NAMED_TARGETS: readonly string[] = [...PYTHON_TARGETS, 'processes', 'ray', 'dask'];
 
 /**
  * The editor's choice: `perfLab.pythonTarget` where it is set; otherwise `perfLab.target: auto` means every target
  * for Python too, and any other value Numba (WebAssembly and native addons are JavaScript's targets).
  */
 export function pythonTargetChoice(pythonTarget: string | undefined, target: string | undefined): PythonTarget | 'auto' {
-  if (pythonTarget === 'auto' || (PYTHON_TARGETS as readonly string[]).includes(pythonTarget ?? '')) return pythonTarget as PythonTarget | 'auto';
+  if (pythonTarget === 'auto' || NAMED_TARGETS.includes(pythonTarget ?? '')) return pythonTarget as PythonTarget | 'auto';
   return target === 'auto' ? 'auto' : 'numba';
 }
 
@@ -48,9 +52,12 @@ export function pythonTargetsOf(target: PythonTarget | 'auto'): PythonTarget[] {
 }
 
 /** A target's name as the user reads it (the benchmark's variant names). */
-export function pythonTargetName(t: PythonTarget): 'Numba' | 'Cython' | 'pybind11' {
-  return TARGET_NAMES[t].name as 'Numba' | 'Cython' | 'pybind11';
+export function pythonTargetName(t: PythonTarget): PythonTargetName {
+  return TARGET_NAMES[t].name as PythonTargetName;
 }
+
+/** How a Python target is named in the benchmark and the panel. */
+export type PythonTargetName = 'Numba' | 'Cython' | 'pybind11' | 'processes' | 'Ray' | 'Dask';
 
 /** The Python function chosen for compilation, lowered: what every Python backend compiles. */
 export interface PythonKernel {
@@ -102,8 +109,11 @@ export interface PythonBackend {
 /** A Python rewrite: what the proof runs, the benchmark measures and apply writes. */
 export interface PythonCandidate {
   target: PythonTarget;
-  kernel: PythonKernel;
-  /** Printed IR (golden tests, the panel). */
+  /** What was compiled: the lowered function, or its parallel loop (parallel-py.ts) for a parallel target. */
+  kernel: PythonKernel | ParallelLoopPlan;
+  /** The wrapper's function, called as `<entry>(original, *args)`. */
+  entry: string;
+  /** Printed IR (golden tests, the panel); for a parallel target, the loop, the work and the rewritten function. */
   ir: string;
   /** The wrapper module's name; the kernel module is `<moduleName>_kernel`. */
   moduleName: string;
@@ -238,6 +248,7 @@ export async function compilePython(kernel: PythonKernel, target: PythonTarget, 
   return {
     target,
     kernel,
+    entry: kernel.ir.entry,
     ir: printPyIr(kernel.ir),
     moduleName,
     dir,

@@ -46,6 +46,8 @@ export interface StageRequest {
   pythonPath?: string;
   /** Native opt-ins; none keeps results exact. */
   optIns?: OptIn[];
+  /** The targets asked for: what the frontend selects for (Python: the lowered function, the parallel loop, or both). */
+  targets?: readonly TargetId[];
 }
 
 export interface StageRunOptions extends StageOptions {

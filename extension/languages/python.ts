@@ -3,6 +3,8 @@
 // `bench/bench-python.ts` run candidates in the interpreter, `apply/apply-python.ts` plans the rewrite.
 import { basename } from 'node:path';
 import type { PythonCandidate } from '../compiler/compile-python';
+import type { Refusal } from '../compiler/refusal';
+import type { PythonSelection } from '../targets';
 import type { PythonProof } from '../prove/prove-python';
 import type { PythonRecording } from '../record/record-python';
 import type { PythonRuntime } from '../profile/python-runner';
@@ -34,22 +36,25 @@ export async function pythonStages(req: StageRequest, o: StageRunOptions): Promi
         store,
         stage,
       ),
-    select: async (r) => {
+    select: async (r, source) => {
       const rec = r as PythonRecording;
       const { recordedPyParamTypes } = await import('../record/record-python');
-      const { selectPythonKernel } = await import('../compiler/frontend-py');
+      const { exportPythonAst, lowerPython } = await import('../compiler/frontend-py');
+      const { isParallelTarget } = await import('../compiler/backend-parallel');
       const params = recordedPyParamTypes(rec);
-      const selected = await selectPythonKernel({
-        python: (await python()).execPath,
-        file,
-        fileName: basename(file),
-        functionName,
-        params,
-        ...(stage.signal ? { signal: stage.signal } : {}),
-      });
-      if (!selected.ok) return selected;
+      // The lowered function for the compiled targets, the parallel loop for the parallel ones: each only when asked.
+      const asked = req.targets ?? [];
+      const wantsLoop = asked.some((t) => isParallelTarget(t));
+      const wantsKernel = asked.length === 0 || asked.some((t) => !isParallelTarget(t));
+      const ast = await exportPythonAst((await python()).execPath, file, functionName, stage.signal);
+      const selection: PythonSelection = {};
+      if (wantsKernel) selection.kernel = lowerPython(ast, basename(file), params ? { params } : {});
+      if (wantsLoop) selection.loop = (await import('../compiler/parallel-py')).findParallelLoop(ast, basename(file), source);
+      const parts = [selection.kernel, selection.loop].filter((p) => p !== undefined);
+      // Refused when nothing asked for qualifies: the reason of the first kind asked for.
+      if (parts.every((p) => !p.ok)) return { ok: false, refusal: (parts[0] as { refusal: Refusal }).refusal };
       const recordedTypes = typesInWords(params);
-      return { ok: true, kernel: selected.kernel, ...(recordedTypes ? { recordedTypes } : {}) };
+      return { ok: true, kernel: selection, ...(recordedTypes ? { recordedTypes } : {}) };
     },
     buildContext: async () => ({ python: (await python()).execPath }),
     prove: async (c, rec) =>

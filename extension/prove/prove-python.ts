@@ -80,7 +80,7 @@ export async function provePython(candidate: PythonCandidate, recording: PythonR
         recording: recording.dataPath,
         dir: candidate.dir,
         module: candidate.moduleName,
-        entry: candidate.kernel.ir.entry,
+        entry: candidate.entry,
         caseTimeoutMs: opts.caseTimeoutMs ?? 1000,
         edgeBudgetMs: opts.edgeBudgetMs ?? 30_000,
         out,

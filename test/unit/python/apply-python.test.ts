@@ -26,6 +26,7 @@ function candidate(): PythonCandidate {
   return {
     target: 'numba',
     kernel: { name: 'norm', fileName: 'k.py', line: 4, ir: { entry: 'norm', functions: [] }, callees: [], typesFrom: 'recorded calls' },
+    entry: 'norm',
     ir: '',
     moduleName: 'k_norm_numba',
     dir,
