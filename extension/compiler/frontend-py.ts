@@ -61,6 +61,17 @@ interface DimRef {
   offset: bigint;
 }
 
+/** What a `for` header iterates over (FunctionLowering.iterSource). */
+type IterSource =
+  | { kind: 'array'; array: number; node: PyNode }
+  /** A range with a constant step: `len` its length (≥ 0), both evaluated before the loop. */
+  | { kind: 'range'; start: Val; step: bigint; len: Val; node: PyNode }
+  | { kind: 'enumerate'; inner: IterSource; start?: Val; node: PyNode }
+  | { kind: 'zip'; parts: IterSource[]; node: PyNode };
+
+/** The element of a source at one step: a value, or (enumerate, zip) a tuple of them. */
+type SourceElement = Val | { tuple: SourceElement[]; node: PyNode };
+
 /** A closed interval of ints. */
 type Range = [bigint, bigint];
 const FULL: Range = [INT64_MIN, INT64_MAX];
@@ -336,8 +347,8 @@ function renamed(n: PyNode, renames: ReadonlyMap<string, string>, at: PyNode): P
     const x = node(v);
     if (!x) return v;
     if (x._type === 'Name' && renames.has(String(x.id))) return { ...x, id: renames.get(String(x.id)) };
-    if (x._type === 'comprehension' && node(x.target)?._type === 'Name' && renames.has(String(node(x.target)!.id)))
-      throw Refuse.at(at, show(at), `a nested comprehension binds ${String(node(x.target)!.id)} again; name its variable differently`);
+    const again = x._type === 'comprehension' ? targetNames(node(x.target))?.find((name) => renames.has(name)) : undefined;
+    if (again !== undefined) throw Refuse.at(at, show(at), `a nested comprehension binds ${again} again; name its variable differently`);
     const out: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(x)) out[k] = typeof val === 'object' ? copy(val) : val;
     return out;
@@ -376,6 +387,9 @@ function show(n: PyNode | undefined): string {
       return `${show(node(n.func))}(…)`;
     case 'Subscript':
       return `${show(node(n.value))}[…]`;
+    case 'Tuple':
+    case 'List':
+      return nodes(n.elts).map(show).join(', ');
     case 'Constant': {
       const v = n.value as Record<string, unknown>;
       return 'str' in v ? JSON.stringify(v.str) : String(Object.values(v)[0]);
@@ -400,15 +414,26 @@ function assignedNames(body: PyNode[]): { all: Map<string, number>; fors: Map<st
     if (!x) return;
     if (x._type === 'Assign') nodes(x.targets).forEach(add);
     if (x._type === 'AugAssign' || x._type === 'AnnAssign' || x._type === 'For') add(node(x.target));
-    if (x._type === 'For' && node(x.target)?._type === 'Name') {
-      const name = String(node(x.target)!.id);
-      fors.set(name, (fors.get(name) ?? 0) + 1);
-    }
+    // Every name of a for header's target, unpacked (`for i, (x, y) in …`) or not.
+    if (x._type === 'For') for (const name of targetNames(node(x.target)) ?? []) fors.set(name, (fors.get(name) ?? 0) + 1);
     if (x._type === 'NamedExpr') add(node(x.target));
     for (const [k, v] of Object.entries(x)) if (k !== '_type' && typeof v === 'object') visit(v);
   };
   visit(body);
   return { all: out, fors };
+}
+
+/** The names a target binds when it is names and tuples of names (`i, (x, y)`); undefined for anything else. */
+function targetNames(t: PyNode | undefined): string[] | undefined {
+  if (t?._type === 'Name') return [String(t.id)];
+  if (t?._type !== 'Tuple' && t?._type !== 'List') return undefined;
+  const out: string[] = [];
+  for (const e of nodes(t.elts)) {
+    const names = targetNames(e);
+    if (!names) return undefined;
+    out.push(...names);
+  }
+  return out;
 }
 
 function add(a: Range, b: Range): Range {
@@ -1500,13 +1525,16 @@ class FunctionLowering {
     nodes(n.generators).forEach((g, i) => {
       if (g.is_async) throw Refuse.at(n, 'async for', 'an asynchronous comprehension is not compiled');
       const t = node(g.target)!;
-      if (t._type !== 'Name') throw Refuse.at(t, show(t), 'the variable of a comprehension must be a single name');
+      const names = targetNames(t);
+      if (!names) throw Refuse.at(t, show(t), 'the variables of a comprehension must be names (or tuples of names: `for i, x in enumerate(a)`)');
       const iter = i === 0 ? node(g.iter)! : renamed(node(g.iter)!, renames, n);
-      const hidden = `_pl_c${k}_${String(t.id)}`;
-      renames.set(String(t.id), hidden);
-      this.assigned.set(hidden, 1);
-      this.forOnly.add(hidden);
-      loops.push({ target: { ...t, id: hidden }, iter, ifs: nodes(g.ifs).map((c) => renamed(c, renames, n)) });
+      for (const name of names) {
+        const hidden = `_pl_c${k}_${name}`;
+        renames.set(name, hidden);
+        this.assigned.set(hidden, 1);
+        this.forOnly.add(hidden);
+      }
+      loops.push({ target: renamed(t, renames, n), iter, ifs: nodes(g.ifs).map((c) => renamed(c, renames, n)) });
     });
     let body = inner(renamed(node(n.elt)!, renames, n));
     for (let i = loops.length - 1; i >= 0; i--) {
@@ -2095,12 +2123,7 @@ class FunctionLowering {
     if (nodes(s.orelse).length) throw Refuse.at(s, 'for … else', 'a loop with an else clause is not compiled');
     const target = node(s.target)!;
     const iter = node(s.iter)!;
-    if (target._type !== 'Name') throw Refuse.at(target, show(target), 'the loop variable must be a single name');
-    if (iter._type === 'Name' && this.arrayByName.has(String(iter.id))) return this.forEach(s, target, this.arrayNamed(iter)!);
-    const fn = node(iter.func);
-    if (iter._type !== 'Call' || fn?._type !== 'Name' || fn.id !== 'range' || this.isLocalName('range')) {
-      throw Refuse.at(iter, `for ${String(target.id)} in ${show(iter)}`, 'only loops over range(…) and over 1-D arrays are compiled');
-    }
+    if (target._type !== 'Name' || !this.builtinCall(iter, 'range')) return this.forOver(s, target, iter);
     const args = nodes(iter.args);
     if (args.length < 1 || args.length > 3 || nodes(iter.keywords).length) throw Refuse.at(iter, 'range(…)', 'range takes 1 to 3 positional arguments');
     // range's arguments are evaluated once, before the loop: what they need may run before it too.
@@ -2159,43 +2182,224 @@ class FunctionLowering {
     return [...this.checkedPre(pre, [], s), { kind: 'for', label, local: slot, start: start.e, stop: stop.e, step, body }];
   }
 
-  /** `for x in a` over a 1-D array: a hidden counter over its length, `x = a[counter]` first in the body. */
-  private forEach(s: PyNode, target: PyNode, array: number): PyStmt[] {
-    const a = this.arrays[array]!;
-    const what = `for ${String(target.id)} in ${a.name.startsWith('_pl_') ? '…' : a.name}`;
-    if (a.type.ndim !== 1) throw Refuse.at(s, what, 'looping over the rows of a 2-D array is not compiled; loop over range(len(…)) and index');
-    // Python's list iterator reads the length at each step; the compiled loop reads it once, which is the same only
-    // while the body neither grows the list nor gives the name a new one.
-    if (a.local && (appendedNames(nodes(s.body)).has(a.name) || assignedNames(nodes(s.body)).all.has(a.name)))
-      throw Refuse.at(s, what, `the loop appends to ${a.name} or assigns it while iterating over it; loop over range(len(…)) instead`);
+  /** Whether `n` calls the builtin `name` (not a local, a function of the file, a module-level name or an import of that name). */
+  private builtinCall(n: PyNode, name: string): boolean {
+    const f = node(n.func);
+    if (n._type !== 'Call' || f?._type !== 'Name' || f.id !== name) return false;
+    const ast = this.mod.ast;
+    return !this.isLocalName(name) && !(name in ast.functions) && !ast.globals.includes(name) && !(name in ast.imports) && !this.importedHere.has(name);
+  }
+
+  /**
+   * What a `for` header iterates over, other than a plain `range(…)`: a 1-D array (a list, a tuple, a str, a NumPy
+   * array), `range(…)` with a constant step inside zip or enumerate, `enumerate(it, start)` and `zip(it, …)` of them.
+   * Their arguments are evaluated now, in Python's order, into `pre` (a value that is not a constant goes into a
+   * temporary, as the iterator keeps it).
+   */
+  private iterSource(n: PyNode, pre: PyStmt[], top: boolean): IterSource {
+    const once = (v: Val): Val => {
+      if (v.e.kind === 'const') return v;
+      const t = this.temp('int');
+      pre.push({ kind: 'set', local: t, value: v.e });
+      return { e: { kind: 'local', type: 'int', local: t }, np: false, range: clamp(v.range) };
+    };
+    const intArg = (a: PyNode, what: string) => once(this.hoisting(pre, () => this.intArg(a, what)));
+    if (n._type === 'Name' && this.arrayByName.has(String(n.id))) {
+      const array = this.arrayNamed(n)!;
+      const a = this.arrays[array]!;
+      if (a.type.ndim !== 1)
+        throw Refuse.at(n, `for … in ${a.name}`, 'looping over the rows of a 2-D array is not compiled; loop over range(len(…)) and index');
+      return { kind: 'array', array, node: n };
+    }
+    const args = n._type === 'Call' ? nodes(n.args) : [];
+    const keywords = n._type === 'Call' ? nodes(n.keywords) : [];
+    if (args.some((a) => a._type === 'Starred')) throw Refuse.at(n, show(n), '*args in a call is not compiled');
+    if (!top && this.builtinCall(n, 'range')) {
+      if (args.length < 1 || args.length > 3 || keywords.length) throw Refuse.at(n, 'range(…)', 'range takes 1 to 3 positional arguments');
+      const vals = args.map((a) => intArg(a, 'range'));
+      const start: Val = vals.length === 1 ? { e: ZERO, np: false, range: [0n, 0n] } : vals[0]!;
+      const stop = vals.length === 1 ? vals[0]! : vals[1]!;
+      const stepArg = vals[2];
+      if (stepArg && stepArg.e.kind !== 'const')
+        throw Refuse.at(args[2], show(args[2]), 'a range inside zip(…) or enumerate(…) is compiled with a constant step; loop over range(…) alone otherwise');
+      const step = stepArg ? BigInt(stepArg.e.kind === 'const' ? stepArg.e.value : 1n) : 1n;
+      if (step === 0n) throw Refuse.at(args[2], show(args[2]), 'range() with a step of 0 raises ValueError');
+      // len(range(start, stop, step)): ceil((stop - start) / step), at least 0.
+      const konst = (v: bigint): Val => ({ e: intConst(v), np: false, range: [v, v] });
+      const span = step > 0n ? this.binop('Sub', stop, start, n) : this.binop('Sub', start, stop, n);
+      const abs = step > 0n ? step : -step;
+      const count = abs === 1n ? span : this.binop('FloorDiv', this.binop('Add', span, konst(abs - 1n), n), konst(abs), n);
+      const len = once({ e: { kind: 'binary', type: 'int', op: 'int.max', left: count.e, right: ZERO, checked: false }, np: false, range: [0n, INT64_MAX] });
+      return { kind: 'range', start, step, len, node: n };
+    }
+    if (this.builtinCall(n, 'enumerate')) {
+      const startKw = keywords.find((k) => k.arg === 'start');
+      if (args.length < 1 || args.length + keywords.length > 2 || keywords.length !== (startKw ? 1 : 0))
+        throw Refuse.at(n, 'enumerate(…)', 'enumerate takes an iterable and a start');
+      const inner = this.iterSource(args[0]!, pre, false);
+      const startNode = args[1] ?? node(startKw?.value);
+      const start = startNode ? intArg(startNode, 'enumerate') : undefined;
+      return { kind: 'enumerate', inner, ...(start ? { start } : {}), node: n };
+    }
+    if (this.builtinCall(n, 'zip')) {
+      if (keywords.length) throw Refuse.at(n, 'zip(…, strict=…)', "zip's keyword arguments are not compiled");
+      if (!args.length) throw Refuse.at(n, 'zip()', 'zip() of nothing is empty; there is nothing to compile');
+      return { kind: 'zip', parts: args.map((a) => this.iterSource(a, pre, false)), node: n };
+    }
+    if (top && n._type === 'Call' && node(n.func)?._type === 'Name' && ['range', 'enumerate', 'zip'].includes(String(node(n.func)!.id)))
+      throw Refuse.at(n, show(n), `${String(node(n.func)!.id)} is not the builtin here (the file or the function gives the name another value)`);
+    throw Refuse.at(
+      n,
+      `for … in ${show(n)}`,
+      top
+        ? 'only loops over range(…), 1-D arrays (lists, tuples, strs, NumPy arrays), enumerate(…) and zip(…) of them are compiled'
+        : 'enumerate(…) and zip(…) are compiled of 1-D arrays, range(…) and enumerate(…) or zip(…) of them',
+    );
+  }
+
+  /** The arrays a source reads, each with the node that names it. */
+  private sourceArrays(src: IterSource): { array: number; node: PyNode }[] {
+    if (src.kind === 'array') return [{ array: src.array, node: src.node }];
+    if (src.kind === 'range') return [];
+    if (src.kind === 'enumerate') return this.sourceArrays(src.inner);
+    return src.parts.flatMap((p) => this.sourceArrays(p));
+  }
+
+  /** How many elements a source gives (evaluated once, before the loop): the shortest of a zip's parts. */
+  private sourceLength(src: IterSource): PyExpr {
+    if (src.kind === 'array') return { kind: 'dim', type: 'int', array: src.array, axis: 0 };
+    if (src.kind === 'range') return src.len.e;
+    if (src.kind === 'enumerate') return this.sourceLength(src.inner);
+    return src.parts.map((p) => this.sourceLength(p)).reduce((a, b) => ({ kind: 'binary', type: 'int', op: 'int.min', left: a, right: b, checked: false }));
+  }
+
+  /** The element a source gives at the hidden counter `c` (0 ≤ c < its length): one value, or a tuple of them. */
+  private sourceElement(src: IterSource, c: Val): SourceElement {
+    switch (src.kind) {
+      case 'array': {
+        const a = this.arrays[src.array]!;
+        return {
+          e: { kind: 'load', type: a.type.element, array: src.array, indices: [c.e], checked: [false] },
+          np: a.type.array === 'ndarray',
+          ...(a.type.array === 'str' ? { range: [0n, MAX_CODE_POINT] as Range, char: true } : a.type.element === 'int' ? { range: FULL } : {}),
+        };
+      }
+      case 'range': {
+        // start + c * step lies between start and stop: no check is needed, and the range facts know it.
+        const r = clamp(src.start.range);
+        const offset: PyExpr = src.step === 1n ? c.e : { kind: 'binary', type: 'int', op: 'int.mul', left: c.e, right: intConst(src.step), checked: false };
+        const e: PyExpr =
+          src.start.e.kind === 'const' && src.start.e.value === 0n
+            ? offset
+            : { kind: 'binary', type: 'int', op: 'int.add', left: src.start.e, right: offset, checked: false };
+        return { e, np: false, range: src.step > 0n ? [r[0], INT64_MAX] : [INT64_MIN, r[1]] };
+      }
+      case 'enumerate': {
+        const index = src.start ? this.binop('Add', c, src.start, src.node) : c;
+        return { tuple: [{ ...index, np: false }, this.sourceElement(src.inner, c)], node: src.node };
+      }
+      case 'zip':
+        return { tuple: src.parts.map((p) => this.sourceElement(p, c)), node: src.node };
+    }
+  }
+
+  /**
+   * `for target in <source>` other than a plain range: a hidden counter runs over the source's length (the shortest of
+   * a zip's parts, read once: the body may neither grow nor reassign an array it reads), and the target is assigned the
+   * element first in the body, unpacked. An enumerate's index counted from 0 knows what the counter knows (below each
+   * array's length) when only for headers assign its name.
+   */
+  private forOver(s: PyNode, target: PyNode, iter: PyNode): PyStmt[] {
+    const pre: PyStmt[] = [];
+    const src = this.iterSource(iter, pre, true);
+    const what = `for ${targetNames(target)?.join(', ') ?? show(target)} in ${show(iter)}`;
+    const arrays = this.sourceArrays(src);
+    const written = assignedNames(nodes(s.body)).all;
+    const grown = appendedNames(nodes(s.body));
+    for (const { array } of arrays) {
+      // Python's iterators read the length at each step; the compiled loop reads it once, which is the same only
+      // while the body neither grows the list nor gives the name another array.
+      const name = this.arrays[array]!.name;
+      if (grown.has(name) || written.has(name))
+        throw Refuse.at(s, what, `the loop appends to ${name} or assigns it while iterating over it; loop over range(len(…)) instead`);
+    }
     const counter = this.temp('int');
     const info = this.localInfo(counter)!;
     info.range = [0n, INT64_MAX - 1n];
-    const key = this.dimKey(array, 0);
-    info.below = key === undefined ? [] : [{ dim: key.key, slack: key.offset }];
+    const below: Below[] = [];
+    for (const { array } of arrays) {
+      const key = this.dimKey(array, 0);
+      if (key) below.push({ dim: key.key, slack: key.offset });
+    }
+    info.below = below;
+    const c: Val = { e: { kind: 'local', type: 'int', local: counter }, np: false, range: info.range };
+    const stop = this.sourceLength(src);
     const label = this.labels++;
     const before = new Set(this.defined);
     this.loops.push(label);
-    const element: Val = {
-      e: { kind: 'load', type: a.type.element, array, indices: [{ kind: 'local', type: 'int', local: counter }], checked: [false] },
-      np: a.type.array === 'ndarray',
-      ...(a.type.array === 'str' ? { range: [0n, MAX_CODE_POINT] as Range, char: true } : a.type.element === 'int' ? { range: FULL } : {}),
-    };
-    const first = this.assignLocal(String(target.id), element, target);
+    const facts: string[] = [];
+    const first = this.bindTarget(target, this.sourceElement(src, c), s);
+    // `for i, x in enumerate(a)`: i is the counter, whatever the body does to it at the end of an iteration.
+    if (src.kind === 'enumerate' && !src.start && (target._type === 'Tuple' || target._type === 'List')) {
+      const index = nodes(target.elts)[0];
+      const name = index?._type === 'Name' ? String(index.id) : undefined;
+      if (name !== undefined && this.forOnly.has(name) && this.info.get(name)?.type === 'int') {
+        const ii = this.info.get(name)!;
+        ii.range = [0n, INT64_MAX - 1n];
+        ii.below = this.sourceArrays(src.inner).length ? [...below] : [];
+        facts.push(name);
+      }
+    }
+    for (const name of facts) this.activeFor.add(name);
     const body = [...first, ...this.block(nodes(s.body))];
+    for (const name of facts) {
+      this.activeFor.delete(name);
+      const ii = this.info.get(name)!;
+      ii.range = FULL;
+      ii.below = [];
+    }
     this.loops.pop();
     this.defined = before;
     return [
+      ...pre,
       {
         kind: 'for',
         label,
         local: counter,
-        start: { kind: 'const', type: 'int', value: 0n },
-        stop: { kind: 'dim', type: 'int', array, axis: 0 },
+        start: ZERO,
+        stop,
         step: 1n,
         body,
       },
     ];
+  }
+
+  /** Assigns a loop's element to its target, unpacking tuples as Python does (the element is read whole first). */
+  private bindTarget(target: PyNode, v: SourceElement, s: PyNode): PyStmt[] {
+    if (target._type === 'Name') {
+      if ('tuple' in v)
+        throw Refuse.at(
+          target,
+          String(target.id),
+          `${show(v.node)} gives tuples, which the compiled code does not hold in one name; unpack them: for i, x in …`,
+        );
+      if (this.activeFor.has(String(target.id)))
+        throw Refuse.at(
+          target,
+          String(target.id),
+          `the loop variable ${String(target.id)} of an enclosing loop is reused by an inner loop; name it differently`,
+        );
+      return this.assignLocal(String(target.id), v, target);
+    }
+    if (target._type === 'Tuple' || target._type === 'List') {
+      const elts = nodes(target.elts);
+      if (!('tuple' in v)) throw Refuse.at(target, show(target), 'the elements are numbers, which cannot be unpacked (Python raises TypeError)');
+      if (elts.some((e) => e._type === 'Starred')) throw Refuse.at(target, show(target), 'a starred target (*rest) is not compiled');
+      if (elts.length !== v.tuple.length)
+        throw Refuse.at(target, show(target), `each element has ${v.tuple.length} values, not ${elts.length} (Python raises ValueError)`);
+      return elts.flatMap((e, i) => this.bindTarget(e, v.tuple[i]!, s));
+    }
+    throw Refuse.at(target, show(target), 'a loop assigns only names and tuples of names');
   }
 
   private intArg(a: PyNode, what: string): Val {

@@ -371,3 +371,95 @@ def words(s: str, t: str) -> int:
     assert.ok(!r.ok && /compensated summation/.test(r.refusal.reason), JSON.stringify(r));
   });
 });
+
+describe('Python frontend: enumerate, zip and for targets that unpack', () => {
+  const LOOPS = join(__dirname, '../../unit/python-backends/fixtures/loops.py');
+  async function ir(fn: string, params?: string[]): Promise<string> {
+    const r = await selectPythonKernel({ python: PY, file: LOOPS, fileName: 'loops.py', functionName: fn, ...(params ? { params } : {}) });
+    if (!r.ok) assert.fail(`${fn} refused: ${JSON.stringify(r.refusal)}`);
+    return printPyIr(r.kernel.ir);
+  }
+
+  it('runs a hidden counter to the shortest length and reads each element at it, unchecked', async () => {
+    const text = await ir('weighted_mean');
+    assert.match(text, /for L0 \$\d+:_pl_t0 in range\(int:0, \(int\.min values\.shape\[0\] weights\.shape\[0\]\), 1\)/);
+    assert.match(text, /\$\d+:v = values\[\$\d+:_pl_t0\]\n\s+\$\d+:w = weights\[\$\d+:_pl_t0\]/);
+  });
+
+  it("gives an enumerate index counted from 0 the counter's facts: the list it counts is indexed without a check", async () => {
+    const text = await ir('prefix_sums');
+    assert.match(text, /out\[!\$\d+:i\] = \(int\.add! \$\d+:running xs\[\$\d+:i\]\)/, 'xs[i] proven, out[i] checked');
+    // A start evaluated once, before the loop; the index then may leave 64 bits (checked).
+    assert.match(await ir('numbered'), /\$\d+:_pl_t0 = \$0:first\n(.*\n)*?\s+\$\d+:k = \(int\.add! \$\d+:_pl_t1 \$\d+:_pl_t0\)/);
+  });
+
+  it('unpacks nested targets, ranges with a constant step, and the same in comprehensions', async () => {
+    const text = await ir('nested_pairs');
+    assert.match(text, /\$\d+:_pl_t1 = \(int\.max \(int\.floordiv \(int\.add \(int\.sub int:10 int:-10\) int:2\) int:3\) int:0\)/);
+    assert.match(text, /\$\d+:j = \(int\.add int:10 \(int\.mul \$\d+:_pl_t2 int:-3\)\)/);
+    assert.match(await ir('pairs_list'), /\$\d+:_pl_c1_i = \$\d+:_pl_t0\n\s+\$\d+:_pl_c1_x = xs\[\$\d+:_pl_t0\]\n\s+\$\d+:_pl_c1_y = ys\[\$\d+:_pl_t0\]/);
+  });
+
+  it('refuses what it cannot keep exact, naming the construct and the line', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const file = join(await mkdtemp(join(tmpdir(), 'perf-lab-pyloops-')), 'loops.py');
+    await writeFile(
+      file,
+      `def whole(xs: list[float]) -> None:
+    for p in enumerate(xs):
+        pass
+
+
+def grows(xs: list[float], ys: list[float]) -> None:
+    zs = [0.0]
+    for z, x in zip(zs, xs):
+        zs.append(x)
+
+
+def three(xs: list[float]) -> None:
+    for i, x, y in enumerate(xs):
+        pass
+
+
+def reused(xs: list[float]) -> None:
+    for i in range(3):
+        for i, x in enumerate(xs):
+            pass
+
+
+def run_step(xs: list[float], n: int) -> None:
+    for i, x in zip(range(0, 10, n), xs):
+        pass
+
+
+def rows(g: list[list[float]]) -> None:
+    for i, r in enumerate(g):
+        pass
+
+
+def shadowed(xs: list[float]) -> int:
+    for i, x in enumerate(xs):
+        pass
+    enumerate = 3
+    return enumerate
+`,
+    );
+    const cases: [string, number, RegExp, RegExp][] = [
+      ['whole', 2, /^p$/, /gives tuples/],
+      ['grows', 8, /for z, x in zip/, /appends to zs/],
+      ['three', 13, /i, x, y/, /2 values, not 3/],
+      ['reused', 19, /^i$/, /enclosing loop/],
+      ['run_step', 24, /^n$/, /constant step/],
+      ['rows', 29, /for … in g/, /rows of a 2-D array/],
+      ['shadowed', 34, /enumerate/, /not the builtin/],
+    ];
+    for (const [fn, line, construct, reason] of cases) {
+      const r = await selectPythonKernel({ python: PY, file, fileName: 'loops.py', functionName: fn });
+      assert.ok(!r.ok, `${fn} was not refused`);
+      assert.equal(r.refusal.line, line, JSON.stringify(r.refusal));
+      assert.match(r.refusal.construct, construct, JSON.stringify(r.refusal));
+      assert.match(r.refusal.reason, reason, JSON.stringify(r.refusal));
+    }
+  });
+});

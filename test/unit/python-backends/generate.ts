@@ -1,6 +1,7 @@
 // Random Python kernels in the shapes of lists and arrays built inside a function, for the differential fuzzer
-// (fuzz.ts): each builds lists by `[x] * n`, comprehensions (with conditions), `[]` and `.append`, `list(range(…))`
-// or `np.zeros`, reads, writes and swaps them, takes `sum`, `min`, `max` and `len` of lists and generators, and
+// (fuzz.ts): each builds lists by `[x] * n`, comprehensions (with conditions, over enumerate(zip(…)) too), `[]` and
+// `.append`, `list(range(…))` or `np.zeros`, reads, writes and swaps them, loops over enumerate(…) and zip(…) of them
+// and ranges with targets that unpack, takes `sum`, `min`, `max` and `len` of lists and generators, and
 // returns a list, an array or a number. Ints may leave 64 bits and indices may fall outside; the compiled code must
 // bail out exactly there. Deterministic for a seed.
 import type { KernelCase } from './kernels';
@@ -75,7 +76,19 @@ class Generator {
     const name = this.fresh('l');
     const kind: Kind = this.chance(0.5) ? 'int' : 'float';
     let grows = false;
-    switch (this.pick(['repeat', 'comprehension', 'append', 'range', 'over', 'numpy'] as const)) {
+    switch (this.pick(['repeat', 'comprehension', 'append', 'range', 'over', 'numpy', 'zipped'] as const)) {
+      case 'zipped': {
+        if (!this.lists.length) return this.build(out, pad);
+        const l = this.pick(this.lists.filter((m) => !this.numpy.has(m.name)).concat([{ name: 'ys', kind: 'int', grows: false }]));
+        const p = this.partner();
+        if (p.numpy) return this.build(out, pad);
+        const both = l.kind === 'int' && p.kind === 'int';
+        out.push(
+          `${pad}${name} = [${both ? 'a * b - i' : 'float(a) * 0.5 - float(b) + i'} for i, (a, b) in enumerate(zip(${l.name}, ${p.text}))${this.chance(0.4) ? ' if a != b' : ''}]`,
+        );
+        this.lists.push({ name, kind: both ? 'int' : 'float', grows: true });
+        return;
+      }
       case 'repeat':
         out.push(`${pad}${name} = [${kind === 'int' ? this.pick(['0', '1', '-2']) : this.pick(['0.0', '1.5', '-0.0'])}] * ${this.count()}`);
         break;
@@ -118,7 +131,10 @@ class Generator {
     const lists = this.lists.filter((l) => !this.numpy.has(l.name));
     const l = this.pick(this.lists);
     const s = this.fresh('s');
-    switch (this.pick(['sum', 'sumgen', 'best', 'index', 'write', 'append', 'swap', 'len'] as const)) {
+    switch (this.pick(['sum', 'sumgen', 'best', 'index', 'write', 'append', 'swap', 'len', 'loop', 'loop'] as const)) {
+      case 'loop':
+        this.loop(l, s, out, pad);
+        return;
       case 'sum':
         if (this.numpy.has(l.name)) return;
         out.push(`${pad}${s} = sum(${l.name})`);
@@ -171,6 +187,53 @@ class Generator {
         this.scalars.push({ name: s, kind: 'int' });
         return;
     }
+  }
+
+  /** A second sequence to zip with: another list, a parameter or a range (the lengths often differ). */
+  private partner(): { text: string; kind: Kind; numpy: boolean } {
+    const other = this.pick(this.lists);
+    return this.pick([
+      { text: other.name, kind: other.kind, numpy: this.numpy.has(other.name) },
+      { text: 'xs', kind: 'float' as Kind, numpy: false },
+      { text: 'ys', kind: 'int' as Kind, numpy: false },
+      { text: `range(${this.count()})`, kind: 'int' as Kind, numpy: false },
+      { text: `range(${this.pick(['n', '5', '-2'])}, ${this.pick(['-4', '0', '9'])}, ${this.pick(['-2', '1', '3'])})`, kind: 'int' as Kind, numpy: false },
+    ]);
+  }
+
+  /**
+   * A loop over enumerate(…) or zip(…) with a target that unpacks: sums its elements into a new scalar and sometimes
+   * writes the list it reads (Python's iterators see the writes).
+   */
+  private loop(l: { name: string; kind: Kind }, s: string, out: string[], pad: string): void {
+    const p = this.partner();
+    // Elements of a NumPy array are NumPy scalars: converted before Python arithmetic.
+    const el = (v: string, kind: Kind, numpy: boolean) => (numpy ? `${kind}(${v})` : v);
+    // Names of their own: the elements' types differ from loop to loop.
+    const [na, nb] = [this.fresh('a'), this.fresh('b')];
+    const a = el(na, l.kind, this.numpy.has(l.name));
+    const b = el(nb, p.kind, p.numpy);
+    const start = this.pick(['', '', ', 1', ', -3', ', start=n']);
+    const shape = this.pick(['enumerate', 'zip', 'enumerate_zip'] as const);
+    const header =
+      shape === 'enumerate'
+        ? `for i, ${na} in enumerate(${l.name}${start}):`
+        : shape === 'zip'
+          ? `for ${na}, ${nb} in zip(${l.name}, ${p.text}):`
+          : `for i, (${na}, ${nb}) in enumerate(zip(${l.name}, ${p.text})${start}):`;
+    const kind: Kind = l.kind === 'int' && (shape === 'enumerate' || p.kind === 'int') ? 'int' : 'float';
+    const terms = [a, ...(shape !== 'enumerate' ? [b] : []), ...(shape !== 'zip' ? ['i'] : [])];
+    out.push(`${pad}${s} = ${kind === 'int' ? '0' : '0.0'}`, `${pad}${header}`);
+    out.push(
+      kind === 'int'
+        ? `${pad}    ${s} += ${terms.map((t, k) => (k === 0 ? `${t} * ${this.pick(['3', '1000003', '-1'])}` : t)).join(' - ')}`
+        : `${pad}    ${s} += ${terms.map((t) => `float(${t})`).join(' * 0.5 + ')}`,
+    );
+    if (shape !== 'zip' && this.chance(0.4)) {
+      const write = this.numpy.has(l.name) || l.kind === 'int' ? `${l.name}[i] = ${na} + 1` : `${l.name}[i] = ${na} * 0.5`;
+      out.push(`${pad}    if i % 2 == 0 and i < len(${l.name}):`, `${pad}        ${write}`);
+    }
+    this.scalars.push({ name: s, kind });
   }
 
   /** One function: parameters n, xs (floats), ys (ints); lists built and used; a list, an array or a number returned. */

@@ -242,6 +242,59 @@ export const KERNEL_CASES: KernelCase[] = [
     fn: 'builtin_names',
     calls: '[([I(-50, 50) for _ in range(I(0, 6))],) for _ in range(100)] + [([I() for _ in range(I(0, 4))],) for _ in range(50)]',
   },
+  // Loop shapes (fixtures/loops.py): enumerate, zip, targets that unpack.
+  {
+    id: 'weighted_mean',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'weighted_mean',
+    calls: '[([F() for _ in range(I(0, 6))], [F(0.0, 2.0) for _ in range(I(0, 6))]) for _ in range(150)] + [([], []), ([1.0], [])]',
+  },
+  {
+    id: 'dot',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'dot',
+    calls: '[([F() for _ in range(I(0, 6))], [F() for _ in range(I(0, 6))]) for _ in range(150)] + [([], [1.0])]',
+  },
+  { id: 'argmax', file: join(FIXTURES, 'loops.py'), fn: 'argmax', calls: '[([I() for _ in range(I(0, 6))],) for _ in range(150)] + [([],)]' },
+  {
+    id: 'prefix_sums',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'prefix_sums',
+    calls: '[([I(-100, 100) if rng.random() < 0.8 else I() for _ in range(I(0, 6))], [0] * I(0, 7)) for _ in range(200)]',
+  },
+  {
+    id: 'numbered',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'numbered',
+    calls:
+      '[([F() for _ in range(I(0, 5))], I(-20, 20)) for _ in range(100)] + [([F() for _ in range(I(0, 5))], I()) for _ in range(60)] + [([1.0, 2.0], 2**63 - 2)]',
+  },
+  { id: 'mismatches', file: join(FIXTURES, 'loops.py'), fn: 'mismatches', calls: '[(S(), S()) for _ in range(200)] + [("", "abc"), ("abc", "abd")]' },
+  {
+    id: 'nested_pairs',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'nested_pairs',
+    calls: '[([F() for _ in range(I(0, 9))], [I(-50, 50) for _ in range(I(0, 9))]) for _ in range(150)]',
+  },
+  {
+    id: 'scale_rows',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'scale_rows',
+    params: ['ndarray[float64]', 'ndarray[float64]'],
+    calls: '[(NF(I(0, 5)), NF(I(0, 5))) for _ in range(100)] + [(np.array([1e308]), np.array([10.0])), (NF(0), NF(3))]',
+  },
+  {
+    id: 'pairs_list',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'pairs_list',
+    calls: '[([I(-3, 3) for _ in range(I(0, 6))], [I(-3, 3) if rng.random() < 0.8 else I() for _ in range(I(0, 6))]) for _ in range(150)]',
+  },
+  {
+    id: 'last_index',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'last_index',
+    calls: '[([F(-1e6, 1e6) for _ in range(I(0, 4))],) for _ in range(100)] + [([math.inf],), ([],)]',
+  },
 ];
 
 /** Lowers every case with the frontend on the given interpreter; a refusal fails loudly. */

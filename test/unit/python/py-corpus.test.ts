@@ -61,6 +61,12 @@ export const CORPUS: CorpusScript[] = [
     shows: 'module-level lists bound as defaults and updated in place',
     types: ['float', 'int', 'list[list[float]]', 'list[list[float]]', 'list[float]'],
   },
+  {
+    file: 'linear_fit.py',
+    fn: 'fit_line',
+    shows: 'zip of three lists, enumerate(zip(…)) unpacked, a comprehension over zip',
+    types: ['list[float]', 'list[float]', 'list[float]'],
+  },
 ];
 
 const only = process.env.PERF_LAB_CORPUS?.split(',').filter(Boolean);
