@@ -27,7 +27,7 @@ import {
   type OptimizeInput,
   type OptimizeOutcome,
 } from './optimize/optimize';
-import { benchOf, benchReport, fixed, formatTable, multiBenchReport, wholeProgramReport } from './optimize/report';
+import { benchOf, benchReport, fixed, formatTable, multiBenchReport, outlookReport, wholeProgramReport } from './optimize/report';
 import type { ProgressSink } from './progress';
 import { functionStats, totalWeight } from './profile/aggregate';
 import { change, describeChange, diffProfiles, toDiffGraphData, type ProfileDiff } from './profile/diff';
@@ -791,6 +791,7 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
         io.out(
           `Using the recording of ${functionName} from ${e.recording.recordedAt} (${e.recording.calls.length} of ${e.recording.totalCalls} calls; --rerecord to record again)\n`,
         );
+        if (e.outlook) io.out(`${outlookReport(e.outlook, functionName)}\n`);
         return;
       case 'recording':
         io.out(
@@ -802,6 +803,7 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
         const sample = (r.shapes?.length ?? 0) > 1 ? ' (first calls plus a sample of each shape)' : ' (first calls plus a uniform sample)';
         io.out(`Recorded ${r.calls.length} of ${r.totalCalls} call${r.totalCalls === 1 ? '' : 's'}${r.truncated ? sample : ''}, kept in ${shown(e.store)}\n`);
         for (const note of r.notes ?? []) io.out(`  ${note}\n`);
+        if (e.outlook) io.out(`${outlookReport(e.outlook, functionName)}\n`);
         return;
       }
       case 'refused':

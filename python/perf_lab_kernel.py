@@ -181,14 +181,42 @@ class Recorder:
         self.sampler = Sampler(max_calls, first, max_bytes, hard_max_bytes, seed)
         self.depth = 0
         self.keyword = 0
+        # The run's time and the function's: each outermost call is timed around the function itself, and what the
+        # recorder does around it is left out of the run, with the cost of the clock reads (measured here once).
+        self.started = time.perf_counter()
+        self.inside = 0.0
+        self.hooks = 0.0
+        self.timed = 0
+        self.active = 0
+        t = time.perf_counter()
+        for _ in range(999):
+            time.perf_counter()
+        self.clock = (time.perf_counter() - t) / 1000
 
-    def run(self, fn, args):
-        """A call that is not kept: run as it is, calls it makes of itself not counted as the program's."""
-        self.depth += 1
+    def run(self, fn, args, t0, kwargs=None, nest=True):
+        """An outermost call that is not kept (entered at t0; None: inside a timed call): run as it is and timed; with
+        `nest`, calls it makes of itself are not counted as the program's."""
+        if nest:
+            self.depth += 1
+        if t0 is not None:
+            self.active += 1
+            t1 = time.perf_counter()
+            self.hooks += t1 - t0
         try:
-            return fn(*args)
+            return fn(*args, **kwargs) if kwargs else fn(*args)
         finally:
-            self.depth -= 1
+            if t0 is not None:
+                self.inside += time.perf_counter() - t1
+                self.timed += 1
+                self.active -= 1
+            if nest:
+                self.depth -= 1
+
+    def timing(self):
+        """{runMs, functionMs}: each timed call read the clock three or four times, one read inside the function's time."""
+        function_s = max(0.0, self.inside - self.timed * self.clock)
+        run_s = max(function_s, time.perf_counter() - self.started - self.hooks - 3 * self.timed * self.clock)
+        return {"runMs": run_s * 1000, "functionMs": function_s * 1000}
 
     def take(self, v, added, keys):
         """One value as it is now, encoded: a small one in the call itself, a large one as {"ref": key} by its content
@@ -216,6 +244,7 @@ class Recorder:
     def wrap(self, fn):
         rec = self
         sampler = self.sampler
+        perf_counter = time.perf_counter
         # A call that names arguments or leaves some to their defaults is kept as the positional call it binds to
         # (the defaults are the very objects the function holds), where every parameter is a plain one.
         try:
@@ -238,20 +267,23 @@ class Recorder:
             return tuple(bound.args)
 
         def recorded(*args, **kwargs):
-            full = positional(args, kwargs) if rec.depth == 0 else None
-            if full is None:
-                # Nested (recursive) calls, and calls that do not bind to plain parameters, run as they are; the
-                # outermost call is kept.
-                if rec.depth == 0:
-                    sampler.count()
-                    if kwargs:
-                        rec.keyword += 1
+            if rec.depth:
+                # Nested (recursive) calls run as they are; the outermost call is kept.
                 return fn(*args, **kwargs)
+            # A call made inside a timed call (recursion through a call not kept) is part of that call's time.
+            t0 = None if rec.active else perf_counter()
+            full = positional(args, kwargs)
+            if full is None:
+                # Calls that do not bind to plain parameters are counted, not kept.
+                sampler.count()
+                if kwargs:
+                    rec.keyword += 1
+                return rec.run(fn, args, t0, kwargs, nest=False)
             args = full
             shape = call_shape(args)
             p = sampler.propose(shape)
             if p is None:
-                return rec.run(fn, args)
+                return rec.run(fn, args, t0)
             types_ = [type_name(a) for a in args]
             # The arguments as they are now, before the call may write them.
             added, keys, own = {}, [], 64
@@ -265,20 +297,27 @@ class Recorder:
                 # Kept by its argument types only: it cannot be replayed.
                 if sampler.begin(p, [], 64):
                     sampler.put(p, {"args": None, "types": types_, "unrecordable": True}, 64, [], {}, [])
-                return rec.run(fn, args)
+                return rec.run(fn, args, t0)
             # What the call may write is reserved in the budget: every array until a call of this shape was seen.
             reserve = sum(size_of(a) for i, a in enumerate(args) if (type(a) in (list, tuple) or is_ndarray(a)) and sampler.may_write(shape, i))
             held = [k for k in dict.fromkeys(keys) if k not in added]
             if not sampler.begin(p, held, own + sum(b for _, b in added.values()) + reserve):
-                return rec.run(fn, args)
+                return rec.run(fn, args, t0)
             rec.depth += 1
+            t1 = perf_counter()
             try:
                 result = fn(*args)
             except BaseException as e:
+                t2 = perf_counter()
                 sampler.put(p, {"args": before, "types": types_, "threw": "%s: %s" % (type(e).__name__, e), "after": [None] * len(args)}, own, keys, added, [])
+                if t0 is not None:
+                    rec.inside += t2 - t1
+                    rec.hooks += t1 - t0 + (perf_counter() - t2)
+                    rec.timed += 1
                 raise
             finally:
                 rec.depth -= 1
+            t2 = perf_counter()
             after, written = [], []
             for i, (a, b) in enumerate(zip(args, before)):
                 if type(a) in (list, tuple) or is_ndarray(a):
@@ -299,6 +338,10 @@ class Recorder:
             except (TypeError, ValueError, OverflowError):
                 res, n = {"o": type_name(result)}, 0
             sampler.put(p, {"args": before, "types": types_, "result": res, "after": after}, own + n, keys, added, written)
+            if t0 is not None:
+                rec.inside += t2 - t1
+                rec.hooks += t1 - t0 + (perf_counter() - t2)
+                rec.timed += 1
             return result
 
         recorded.__wrapped__ = fn
@@ -351,6 +394,7 @@ def record(file, name, out, args, max_calls, first, max_bytes, hard_max_bytes, m
             "blobs": s.stored_values(), "shapes": s.shapes(),
             "status": status, "stopped": stopped, "python": version, "executable": sys.executable,
             "runtimeVersion": "Python %s" % version, "interpreter": sys.executable or meta.get("interpreter", ""),
+            "timing": rec.timing(),
         })
         write_json(out, doc)
 

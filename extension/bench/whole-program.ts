@@ -14,6 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { applyTextEdits, type ApplyPlan } from '../apply/apply';
 import { CancelledError, PerfLabError } from '../errors';
 import { startChild } from '../profile/run-child';
+import type { TargetId } from '../protocol';
 import { throwIfCancelled, type StageOptions } from '../progress';
 import { median, ratioOfMedians, verdictOf, type RatioEstimate, type Verdict } from './stats';
 
@@ -305,4 +306,45 @@ export function explainWholeProgram(
     unexplainedMs: afterMs - predictedAfterMs,
     observedFixedMs: afterMs - callsOnly,
   };
+}
+
+/**
+ * The program-level prediction before anything is built, from the recorded run alone: the function's share of that
+ * run bounds what compiling it can give the whole program (Amdahl: the program is at most run / (run − function)
+ * faster even if the function took no time), and the fixed cost per run a target added on this machine before
+ * (`learnedProcessCost`: a module's load, Numba's import) lowers that bound for the target.
+ */
+export interface ProgramOutlook {
+  calls: number;
+  /** The recorded run's time and the function's (its outermost calls), the recorder's own work left out. */
+  runMs: number;
+  functionMs: number;
+  /** functionMs / runMs. */
+  share: number;
+  /** The whole program's speedup if the function took no time at all. */
+  bound: number;
+  /** Each target asked for with a learned fixed cost (from > 0): that cost, and the bound with it. */
+  targets: { target: TargetId; fixedMs: number; from: number; bound: number }[];
+  /** Whether the best a target could give the program exceeds NIL_GAIN; false: this would not help. */
+  helps: boolean;
+}
+
+/** Below this whole-program speedup, even as a bound, a rewrite is not worth building: it is within a run's noise. */
+export const NIL_GAIN = 1.05;
+
+export function programOutlook(
+  timing: { runMs: number; functionMs: number },
+  calls: number,
+  fixed: readonly { target: TargetId; ms: number; from: number }[],
+): ProgramOutlook | undefined {
+  const { runMs } = timing;
+  if (!(runMs > 0) || !(timing.functionMs >= 0)) return undefined;
+  const functionMs = Math.min(timing.functionMs, runMs);
+  const rest = runMs - functionMs;
+  const boundWith = (fixedMs: number) => (rest + fixedMs > 0 ? runMs / (rest + fixedMs) : Infinity);
+  const targets = fixed.filter((f) => f.from > 0).map((f) => ({ target: f.target, fixedMs: f.ms, from: f.from, bound: boundWith(f.ms) }));
+  const bound = boundWith(0);
+  // A target whose fixed cost was never seen is bounded by the function's share alone.
+  const best = Math.max(...fixed.map((f) => (f.from > 0 ? boundWith(f.ms) : bound)), fixed.length === 0 ? bound : 0);
+  return { calls, runMs, functionMs, share: functionMs / runMs, bound, targets, helps: best > NIL_GAIN };
 }

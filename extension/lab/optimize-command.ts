@@ -11,7 +11,7 @@ import { formatRefusal } from '../compiler/refusal';
 import { OPT_INS, normalizeOptIns, type OptIn } from '../../native/opt-ins';
 import { PerfLabError } from '../errors';
 import { DEFAULT_WHOLE_PROGRAM_S, optimize, optimizeRequest, type OptimizeEvent, type OptimizeOutcome } from '../optimize/optimize';
-import { benchOf, wholeProgramReport } from '../optimize/report';
+import { benchOf, outlookReport, wholeProgramReport } from '../optimize/report';
 import { TARGET_NAMES, type TargetId } from '../protocol';
 import type { Proof } from '../prove/prove';
 import type { Recording } from '../record/recording';
@@ -113,6 +113,7 @@ function logEvents(log: Log, name: string): (e: OptimizeEvent) => void {
         log.info(
           `${e.type === 'recorded' ? 'recorded' : 'reusing'} ${e.recording.calls.length} of ${e.recording.totalCalls} calls of ${name}${'runtimeVersion' in e.recording ? ` (${e.recording.runtimeVersion})` : ''}`,
         );
+        if (e.outlook) log.info(outlookReport(e.outlook, name));
         return;
       case 'unavailable':
         log.warn(`${name}: no ${TARGET_NAMES[e.target].name} version: ${e.reason}`);
@@ -166,9 +167,27 @@ async function runOptimize(deps: OptimizeCommandDeps, uri: vscode.Uri, name: str
   );
   try {
     const { withOptimizeHistory } = await import('../history/recorder');
+    // When the recorded run says the whole program cannot gain, the user is told before anything is built; the run
+    // goes on unless they stop it there.
+    const stop = new AbortController();
+    const logged = logEvents(log, name);
+    const events = (e: OptimizeEvent) => {
+      logged(e);
+      if ((e.type === 'recorded' || e.type === 'recording-reused') && e.outlook && !e.outlook.helps) {
+        const stopIt = 'Stop';
+        void vscode.window.showWarningMessage(`Perf Lab: ${outlookReport(e.outlook, name)}`, stopIt).then((pick) => {
+          if (pick === stopIt) stop.abort();
+        });
+      }
+    };
     const outcome = await withStageProgress(`Perf Lab: optimizing ${name}`, (stage) =>
-      withOptimizeHistory(editorHistory(log, uri), request, logEvents(log, name), (events) =>
-        optimize(request, { signal: stage.signal, progress: stage.progress, events, onOutput: (_s, text) => log.append(text) }),
+      withOptimizeHistory(editorHistory(log, uri), request, events, (events) =>
+        optimize(request, {
+          signal: AbortSignal.any([stage.signal, stop.signal]),
+          progress: stage.progress,
+          events,
+          onOutput: (_s, text) => log.append(text),
+        }),
       ),
     );
     if (outcome.kind === 'refused') {

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { OptIn } from '../../native/opt-ins';
 import type { CheckedPrediction } from '../bench/break-even';
-import { explainWholeProgram, measureWholePrograms, type WholeProgramResult } from '../bench/whole-program';
+import { explainWholeProgram, measureWholePrograms, programOutlook, type ProgramOutlook, type WholeProgramResult } from '../bench/whole-program';
 import type { Refusal } from '../compiler/refusal';
 import { CancelledError, PerfLabError, userMessage } from '../errors';
 import {
@@ -87,8 +87,9 @@ export type { AnyBench, AnyCandidate, AnyProof, AnyRecording };
 /** Each stage as it happens, in this order (a target's events in the order of `request.targets`). */
 export type OptimizeEvent =
   | { type: 'recording'; file: string; functionName: string; args: string[]; runtime?: string }
-  | { type: 'recording-reused'; recording: AnyRecording }
-  | { type: 'recorded'; recording: AnyRecording; store: string }
+  /** `outlook`: the program-level prediction before anything is built, when the recording timed its run. */
+  | { type: 'recording-reused'; recording: AnyRecording; outlook?: ProgramOutlook }
+  | { type: 'recorded'; recording: AnyRecording; store: string; outlook?: ProgramOutlook }
   | { type: 'refused'; refusal: Refusal }
   /** `recordedTypes`: the parameter types the recording gave, in words (absent: none were recorded). */
   | { type: 'compiled'; target: TargetId; candidate: AnyCandidate; recordedTypes?: string[] }
@@ -137,6 +138,8 @@ export type OptimizeOutcome =
       chosen?: TargetId;
       prediction?: CheckedPrediction;
       predictionError?: string;
+      /** What the recorded run predicted for the whole program before anything was built. */
+      outlook?: ProgramOutlook;
       /** The whole program before and after `chosen` (absent: not asked for, or nothing was proven). */
       wholeProgram?: WholeProgramResult & { target: TargetId };
       /** Every target whose whole program was measured (the chosen one, and others faster per call), in that order. */
@@ -166,6 +169,19 @@ export function isUnavailable(e: unknown, targetsAsked: number): boolean {
   return targetsAsked > 1 && e instanceof PerfLabError && !(e instanceof CancelledError);
 }
 
+/**
+ * The program-level prediction from the recording's timed run and the fixed costs per run each target asked for added
+ * here before (break-even.ts learnedProcessCost); none when the recording did not time its run. Advice: a store that
+ * cannot be read leaves the learned costs out.
+ */
+async function outlookOf(req: OptimizeRequest, recording: AnyRecording, runtime: string): Promise<ProgramOutlook | undefined> {
+  if (!recording.timing) return undefined;
+  const costs = await import('../bench/break-even');
+  const known = await costs.loadProcessCosts(req.store).catch(() => []);
+  const fixed = req.targets.map((target) => ({ target, ...costs.learnedProcessCost(known, target, runtime) }));
+  return programOutlook(recording.timing, recording.totalCalls, fixed);
+}
+
 /** Runs the flow for one function; throws on cancellation, on a bug, or when the only target asked for cannot be built. */
 export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): Promise<OptimizeOutcome> {
   const emit = o.events ?? (() => {});
@@ -183,13 +199,14 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
 
   let recording = req.rerecord ? undefined : await lang.load();
   const reused = recording !== undefined;
-  if (recording) {
-    emit({ type: 'recording-reused', recording });
-  } else {
+  if (!recording) {
     emit({ type: 'recording', file, functionName, args: req.programArgs, runtime: runtime.label });
     recording = await lang.record();
-    emit({ type: 'recorded', recording, store: req.store });
   }
+  // Before anything is built: what the recorded run says the whole program can gain (said with the recording).
+  const outlook = await outlookOf(req, recording, runtime.label);
+  const said = outlook ? { outlook } : {};
+  emit(reused ? { type: 'recording-reused', recording, ...said } : { type: 'recorded', recording, store: req.store, ...said });
   check();
 
   const source = await readFile(file, 'utf8');
@@ -232,6 +249,7 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
     source,
     runtime: { execPath: runtime.execPath, version: runtime.version },
     targets: results,
+    ...said,
   };
   if (proven.length === 0) return done;
 

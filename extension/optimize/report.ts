@@ -2,7 +2,8 @@
 // with the flow so that no module needs the command-line entry to format a result.
 import { formatDuration, type BenchResult, type MultiBenchResult } from '../bench/bench';
 import { formatRatio, formatTimes, median, type RatioEstimate } from '../bench/stats';
-import type { WholeProgramResult, WholeProgramStory } from '../bench/whole-program';
+import type { ProgramOutlook, WholeProgramResult, WholeProgramStory } from '../bench/whole-program';
+import { TARGET_NAMES } from '../protocol';
 import { bestTarget } from './optimize';
 
 /** A number with a fixed count of decimals and thousands separators (en-US). */
@@ -102,4 +103,32 @@ export function wholeProgramStoryText(e: WholeProgramStory): string {
     `the ${calls} calls take about ${formatDuration(e.functionBeforeMs)} (${share}% of the run) and about ${formatDuration(e.functionAfterMs)} compiled, ` +
     `so the program should take ${formatDuration(e.predictedAfterMs)}${fixed} (${formatTimes(e.predictedSpeedup)}); ${rest}`
   );
+}
+
+/** A share of a run as printed: `3%`, `0.4%`, `88%`. */
+function shareText(share: number): string {
+  const pct = 100 * share;
+  return `${pct > 0 && pct < 1 ? pct.toFixed(1) : Math.round(pct)}%`;
+}
+
+/**
+ * The program-level prediction before anything is built, one paragraph, the same in the command line and the editor:
+ * `total_area is 88% of the recorded run (…): at most 8.3× for the whole program, …`; when even that bound is no gain,
+ * it starts with "This would not help".
+ */
+export function outlookReport(o: ProgramOutlook, functionName: string): string {
+  const calls = `${o.calls.toLocaleString('en-US')} call${o.calls === 1 ? '' : 's'}`;
+  const perCall = o.calls > 0 ? ` of ${formatDuration(o.functionMs / o.calls)}` : '';
+  const parts = [
+    `${functionName} is ${shareText(o.share)} of the recorded run (${formatDuration(o.functionMs)} of ${formatDuration(o.runMs)}, ${calls}${perCall}): ` +
+      (Number.isFinite(o.bound) ? `at most ${formatTimes(o.bound)} for the whole program, were it to take no time at all` : 'it is all of the run'),
+    ...o.targets.map(
+      (t) =>
+        `${TARGET_NAMES[t.target].name} added about ${formatDuration(t.fixedMs)} per run here (${t.from} earlier run${t.from === 1 ? '' : 's'}): at most ${formatTimes(t.bound)} with it`,
+    ),
+  ];
+  const text = `${parts.join('; ')}.`;
+  return o.helps
+    ? `Predicted before building: ${text}`
+    : `This would not help: ${text} Optimize goes on all the same; the whole program is measured before Apply.`;
 }

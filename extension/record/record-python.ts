@@ -13,7 +13,7 @@ import { CONTROL_FD_ENV } from '../profile/preload/control';
 import { probePython, type PythonRuntime } from '../profile/python-runner';
 import { firstLines, seconds, startChild } from '../profile/run-child';
 import { sourceHash } from './record';
-import type { Recording } from './recording';
+import type { Recording, RecordedTiming } from './recording';
 import { DEFAULT_LIMITS, samplingNotes, tooLargeMessage, type RecordLimits, type ShapeSummary } from './sampler';
 import { readRecordingText, writeRecordingText } from './store';
 
@@ -60,6 +60,8 @@ interface HelperOutput {
   calls: (PythonCallSummary & { args: unknown })[];
   /** Each shape of call seen (absent from recordings stored before shapes). */
   shapes?: ShapeSummary[];
+  /** The run's and the function's time (absent from recordings stored before it was kept). */
+  timing?: RecordedTiming;
   status: number;
   stopped: boolean;
   python: string;
@@ -84,6 +86,7 @@ function summary(doc: HelperOutput & Partial<PythonRecording>, dataPath: string)
     tooLarge: doc.tooLarge,
     limits: doc.limits!,
     ...(doc.shapes ? { shapes, notes: samplingNotes(shapes, doc.limits!) } : {}),
+    ...(doc.timing ? { timing: doc.timing } : {}),
     recordedAt: doc.recordedAt!,
     runtimeVersion: doc.runtimeVersion ?? `Python ${doc.python}`,
     interpreter: doc.interpreter || doc.executable,

@@ -181,6 +181,7 @@ export async function record(req: RecordRequest, opts: StageOptions = {}): Promi
       limits,
       shapes: output.shapes,
       notes: samplingNotes(output.shapes, limits),
+      ...(output.timing ? { timing: output.timing } : {}),
       recordedAt: new Date().toISOString(),
       runtimeVersion: runtime.version,
     };

@@ -27,6 +27,16 @@ export interface RecordedCall {
   threw?: string;
 }
 
+/**
+ * How long the recorded run took and how much of it the function's outermost calls took, the recorder's own work and
+ * its clock reads left out (a recursive call's time is its outermost call's). The program-level prediction before
+ * anything is built reads it (bench/whole-program.ts programOutlook).
+ */
+export interface RecordedTiming {
+  runMs: number;
+  functionMs: number;
+}
+
 /** The sampled calls of one function in one run of a program. */
 export interface Recording {
   /** Absolute path of the file the function is in. */
@@ -50,6 +60,8 @@ export interface Recording {
   shapes?: ShapeSummary[];
   /** What the sampling left out or kept past the budget, in sentences (`samplingNotes`). */
   notes?: string[];
+  /** How long the run and the function's calls took (absent from recordings stored before it was kept). */
+  timing?: RecordedTiming;
   /** When it was recorded (ISO 8601). */
   recordedAt: string;
   /** The Node.js version that ran the program. */
@@ -64,6 +76,7 @@ export interface RecorderOutput {
   /** The large values the calls refer to (`{ ref }`), each once, by content key. */
   blobs: Record<string, EncodedValue>;
   shapes: ShapeSummary[];
+  timing?: RecordedTiming;
 }
 
 export interface EncodedCall {

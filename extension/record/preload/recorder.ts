@@ -49,6 +49,33 @@ function main(): void {
   const sampler = new CallSampler<RecordedCall>(limits, 0x5eed);
   let depth = 0;
 
+  // The run's time and the function's: each outermost call is timed around the function itself, and what the
+  // recorder does around it is left out of the run, with the cost of the clock reads (measured here once).
+  const now = performance.now.bind(performance);
+  const started = now();
+  let inside = 0;
+  let hooks = 0;
+  let timed = 0;
+  let active = 0;
+  const clockMs = (() => {
+    const t = now();
+    for (let i = 0; i < 999; i++) now();
+    return (now() - t) / 1000;
+  })();
+  /** Runs an outermost call (entered at `t0`) that is not kept, timed. */
+  const run = (fn: (...a: unknown[]) => unknown, self: unknown, args: unknown[], t0: number): unknown => {
+    active++;
+    const t1 = now();
+    hooks += t1 - t0;
+    try {
+      return fn.apply(self, args);
+    } finally {
+      inside += now() - t1;
+      timed++;
+      active--;
+    }
+  };
+
   /**
    * One value at this moment: a small one copied into the call, a large one by its content key, copied only when the
    * sample does not hold those contents yet (a typed array is hashed where it is, without a copy).
@@ -74,9 +101,11 @@ function main(): void {
       sampler.count();
       return fn.apply(self, args);
     }
+    // A call made inside a timed call (recursion) is part of that call's time.
+    const t0 = active > 0 ? -1 : now();
     const shape = callShape(args);
     const proposal = sampler.propose(shape);
-    if (!proposal) return fn.apply(self, args);
+    if (!proposal) return t0 < 0 ? fn.apply(self, args) : run(fn, self, args, t0);
     // The arguments as they are now, before the call may write them.
     const added = new Map<string, { value: unknown; bytes: number }>();
     const keys: string[] = [];
@@ -93,11 +122,12 @@ function main(): void {
     let addedBytes = 0;
     for (const a of added.values()) addedBytes += a.bytes;
     const held = [...new Set(keys)].filter((k) => !added.has(k));
-    if (!sampler.begin(proposal, { held, bytes: own + addedBytes + reserve })) return fn.apply(self, args);
+    if (!sampler.begin(proposal, { held, bytes: own + addedBytes + reserve })) return t0 < 0 ? fn.apply(self, args) : run(fn, self, args, t0);
     let result: unknown;
     let threw: unknown;
     let failed = false;
     depth++;
+    const t1 = now();
     try {
       result = fn.apply(self, args);
     } catch (e) {
@@ -106,6 +136,7 @@ function main(): void {
     } finally {
       depth--;
     }
+    const t2 = now();
     const written: number[] = [];
     const argsAfter = args.map((a, i) => {
       if (!isArrayArg(a)) return null;
@@ -120,6 +151,11 @@ function main(): void {
     const call: RecordedCall = { args: before, result: res.value, argsAfter };
     if (failed) call.threw = errorText(threw);
     sampler.put(proposal, call, own, keys, added, written);
+    if (t0 >= 0) {
+      inside += t2 - t1;
+      hooks += t1 - t0 + (now() - t2);
+      timed++;
+    }
     if (failed) throw threw;
     return result;
   };
@@ -142,10 +178,13 @@ function main(): void {
   }
 
   const stop = writeOnStop(settings.out, (): RecorderOutput => {
+    // Each timed call read the clock three or four times: one read inside the function's time, the rest in the run's.
+    const functionMs = Math.max(0, inside - timed * clockMs);
+    const runMs = Math.max(functionMs, now() - started - hooks - 3 * timed * clockMs);
     const known = new Map<object, string>();
     for (const [key, value] of sampler.storedValues()) if (value !== null && typeof value === 'object') known.set(value, key);
     const { calls, blobs } = encodeCalls(sampler.kept, known);
-    return { totalCalls: sampler.total, tooLarge: sampler.tooLarge, calls, blobs, shapes: sampler.shapes() };
+    return { totalCalls: sampler.total, tooLarge: sampler.tooLarge, calls, blobs, shapes: sampler.shapes(), timing: { runMs, functionMs } };
   });
   answerStop(STOP_KEY, stop, settings.fd);
 }
