@@ -8,10 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asset } from '../assets';
-import { MissingPythonPackages } from '../errors';
 import { noProgress, throwIfCancelled } from '../progress';
 import { TARGET_NAMES } from '../protocol';
-import { probePythonModules, pythonModuleName, pyString, type PythonCandidate, type PythonCompileOptions, type PythonRequirement } from './compile-python';
+import { checkRequirements, pythonModuleName, pyString, type PythonCandidate, type PythonCompileOptions, type PythonRequirement } from './compile-python';
 import { MODULE_PLACEHOLDER, type ParallelLoopPlan } from './parallel-py';
 
 /** The targets that run a function's parallel loop on an engine. */
@@ -26,7 +25,7 @@ const RUNTIME = 'compiler/runtime/parallel_runtime.py';
 
 /** What each engine needs in the interpreter (the process pool is the standard library's). */
 export const ENGINE_REQUIRES: Record<ParallelTarget, PythonRequirement[]> = {
-  processes: [{ module: 'concurrent.futures', pip: '' }],
+  processes: [{ module: 'concurrent.futures', pip: 'concurrent.futures (the standard library)' }],
   ray: [{ module: 'ray', pip: 'ray' }],
   dask: [
     { module: 'dask', pip: 'dask' },
@@ -71,20 +70,7 @@ export async function compileParallel(plan: ParallelLoopPlan, target: ParallelTa
   const progress = opts.progress ?? noProgress;
   const requires = ENGINE_REQUIRES[target];
   progress({ message: `Checking ${requires.map((r) => r.module).join(', ')} in ${opts.python}…` });
-  const probe = await probePythonModules(
-    opts.python,
-    requires.map((r) => r.module),
-    opts.signal,
-  );
-  const missing = requires.filter((r) => !probe.modules[r.module]);
-  if (missing.length > 0) {
-    const pip = missing.map((r) => r.pip);
-    throw new MissingPythonPackages(
-      `The ${TARGET_NAMES[target].name} target needs ${missing.map((r) => r.module).join(' and ')} in ${probe.python} (Python ${probe.version}), which ${missing.length === 1 ? 'does not import' : 'do not import'}. Install ${missing.length === 1 ? 'it' : 'them'}: ${probe.python} -m pip install ${pip.join(' ')}`,
-      probe.python,
-      pip,
-    );
-  }
+  const probe = await checkRequirements(opts.python, { target, requires }, opts.signal);
   throwIfCancelled(opts.signal);
   const moduleName = pythonModuleName(plan.fileName, plan.name, target);
   const text = emitParallelModule(plan, target, moduleName);
@@ -96,10 +82,8 @@ export async function compileParallel(plan: ParallelLoopPlan, target: ParallelTa
   const dir = join(opts.cacheDir, `${target}-${hash}`);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, `${moduleName}.py`), text);
-  const versions = requires
-    .filter((r) => r.pip)
-    .map((r) => `${r.module} ${probe.modules[r.module]}`)
-    .join(', ');
+  // The process pool is the standard library's: no version of its own to show.
+  const versions = target === 'processes' ? '' : requires.map((r) => `${r.module} ${probe.modules[r.module]}`).join(', ');
   return {
     target,
     kernel: plan,

@@ -178,7 +178,7 @@ export function probePythonModules(python: string, modules: string[], signal?: A
 }
 
 /** Throws a PerfLabError naming the exact `pip install` when the interpreter lacks a package the target needs. */
-export async function checkRequirements(python: string, backend: PythonBackend, signal?: AbortSignal): Promise<PythonProbe> {
+export async function checkRequirements(python: string, backend: Pick<PythonBackend, 'target' | 'requires'>, signal?: AbortSignal): Promise<PythonProbe> {
   const probe = await probePythonModules(
     python,
     backend.requires.map((r) => r.module),

@@ -768,7 +768,7 @@ function planFor(ctx: Context, loop: PyNode, fileName: string): ParallelLoopPlan
     fileName,
     line: Number(ctx.fn.line),
     loopLine: Number(loop.line),
-    description: `${where}: ${short(ctx.src.of(last))} over the results in order`,
+    description: `${where}, collected in order by ${short(ctx.src.of(last))}`,
     free: facts.free,
     callees: facts.callees,
     body: bodyText(target, facts.free, reindent(ctx, stmts, '    '), ctx.src.of(value)),
