@@ -128,11 +128,14 @@ def size_of(v):
 
 
 def element_name(xs):
-    """float / int when every element is one (bools are not ints here), else None."""
+    """float / int when every element is one (bools are not ints here), int|float when both are there side by side
+    (float('inf') beside ints), else None."""
     if all(type(x) is float for x in xs):
         return "float"
     if all(type(x) is int for x in xs):
         return "int"
+    if all(type(x) in (int, float) for x in xs):
+        return "int|float"
     return None
 
 
@@ -148,10 +151,14 @@ def type_name(v):
         if e:
             return "%s[%s]" % (t.__name__, e)
         rows = {type(r) for r in v}
-        if len(rows) == 1 and rows <= {list, tuple} and len({len(r) for r in v}) == 1:
-            es = {element_name(r) for r in v}
-            if len(es) == 1 and None not in es:
-                return "%s[%s[%s]]" % (t.__name__, rows.pop().__name__, es.pop())
+        if len(rows) == 1 and rows <= {list, tuple}:
+            # Empty rows say nothing of the element type (all empty: float, as element_name says of nothing).
+            es = {element_name(r) for r in v if len(r)} or {"float"}
+            if None not in es:
+                e = es.pop() if len(es) == 1 else "int|float"
+                # Rows of different lengths are said so: the compiler takes rows of one length only.
+                ragged = "" if len({len(r) for r in v}) == 1 else " of varying lengths"
+                return "%s[%s[%s]%s]" % (t.__name__, rows.pop().__name__, e, ragged)
         return t.__name__
     if is_ndarray(v):
         return "ndarray[%s%s]" % (v.dtype.name, "" if v.ndim == 1 else ", %d" % v.ndim)

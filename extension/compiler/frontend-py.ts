@@ -263,7 +263,8 @@ function appendedNames(body: PyNode[]): Set<string> {
     if (!x) return;
     if (x._type === 'Assign' || x._type === 'AnnAssign') {
       const v = node(x.value);
-      const comprehension = v?._type === 'ListComp' || (v?._type === 'Call' && ['GeneratorExp', 'ListComp'].includes(String(nodes(v.args)[0]?._type)));
+      const comprehension =
+        (v?._type === 'ListComp' && !rowsShape(v)) || (v?._type === 'Call' && ['GeneratorExp', 'ListComp'].includes(String(nodes(v.args)[0]?._type)));
       if (comprehension) for (const t of x._type === 'Assign' ? nodes(x.targets) : [node(x.target)!]) if (t._type === 'Name') out.add(String(t.id));
     }
     if (x._type === 'Call') {
@@ -274,6 +275,24 @@ function appendedNames(body: PyNode[]): Set<string> {
   };
   visit(body);
   return out;
+}
+
+/**
+ * `[[x] * m for v in range(n)]` (or `m * [x]`): a list of n rows, its parts, or undefined for any other comprehension.
+ * Whether `range` is the builtin is for the caller to check.
+ */
+function rowsShape(n: PyNode): { variable: string; range: PyNode; x: PyNode; count: PyNode } | undefined {
+  const gens = nodes(n.generators);
+  const g = gens[0];
+  const target = node(g?.target);
+  const iter = node(g?.iter);
+  const elt = node(n.elt);
+  if (n._type !== 'ListComp' || gens.length !== 1 || nodes(g!.ifs).length || target?._type !== 'Name' || iter?._type !== 'Call') return undefined;
+  if (node(iter.func)?._type !== 'Name' || node(iter.func)!.id !== 'range' || nodes(iter.args).length !== 1 || nodes(iter.keywords).length) return undefined;
+  if (elt?._type !== 'BinOp' || elt.op !== 'Mult') return undefined;
+  const [seq, count] = node(elt.left)!._type === 'List' ? [node(elt.left)!, node(elt.right)!] : [node(elt.right)!, node(elt.left)!];
+  if (seq._type !== 'List' || nodes(seq.elts).length !== 1 || nodes(seq.elts)[0]!._type === 'Starred') return undefined;
+  return { variable: String(target.id), range: iter, x: nodes(seq.elts)[0]!, count };
 }
 
 /** For each name, the names it is swapped with (`a, b = b, a`) anywhere in a function body. */
@@ -617,12 +636,16 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): PyV
   return params.map((p, i) => {
     const rec = given?.[i];
     const fromRecord = rec ? parsePyType(rec) : undefined;
-    if (rec && !fromRecord)
-      throw Refuse.at(
-        p,
-        String(p.arg),
-        `the program passes ${rec} for ${String(p.arg)}, which the compiler does not take (it takes int, float, bool, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions)`,
-      );
+    if (rec && !fromRecord) {
+      const name = String(p.arg);
+      // The recorder names the two shapes of list it sees but the compiler cannot keep exact (perf_lab_kernel.py type_name).
+      const why = rec.includes('int|float')
+        ? `its elements are ints and floats side by side (such as float('inf') beside ints): Python keeps each element's own type (int + int stays an int, min() returns the very object it picked), the compiled code holds one element type. Make every element a float (float(w), math.inf) to compile it`
+        : rec.includes('of varying lengths')
+          ? 'its rows have different lengths; the compiled code takes lists of lists whose rows all have one length'
+          : 'the compiler takes int, float, bool, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions';
+      throw Refuse.at(p, name, `the program passes ${rec} for ${name}, which the compiler does not take: ${why}`);
+    }
     const annotation = node(p.annotation);
     const t = fromRecord ?? annotationType(annotation) ?? defaultType(def, i);
     if (!t) {
@@ -1206,7 +1229,11 @@ class FunctionLowering {
         }
         if (elts.some((e) => e._type === 'Starred')) throw Refuse.at(n, '[*…]', 'unpacking into a list is not compiled');
         if (elts.some((e) => this.makesArray(e) || e._type === 'List'))
-          throw Refuse.at(n, show(n), 'a list of lists built in the function is not compiled; use a 2-D NumPy array (np.zeros((n, m)))');
+          throw Refuse.at(
+            n,
+            show(n),
+            'a list of lists built in the function is compiled only as [[x] * m for _ in range(n)] (or use a 2-D NumPy array, np.zeros((n, m)))',
+          );
         const vals = elts.map((e) => this.listElement(e, name));
         const element = vals[0]!.e.type as Element;
         if (vals.some((v) => v.e.type !== element))
@@ -1245,7 +1272,7 @@ class FunctionLowering {
           throw Refuse.at(
             n,
             '[[…]] * n',
-            'a list of lists built in the function is not compiled (and [[x] * m] * n repeats one row n times); use a 2-D NumPy array (np.zeros((n, m)))',
+            '[[x] * m] * n repeats one row n times (every row is the same list), which the compiled code does not do; build n rows with [[x] * m for _ in range(n)]',
           );
         const fill = this.listElement(elts[0]!, name);
         const k = this.intArg(count, 'a list repeated by');
@@ -1255,7 +1282,7 @@ class FunctionLowering {
         return { type: list(element), make: (slot) => [alloc(slot, [size], fill.e)], dims: [d] };
       }
       case 'ListComp':
-        return this.buildComprehension(n, name, annotated);
+        return this.buildRows(n, name) ?? this.buildComprehension(n, name, annotated);
       case 'Call': {
         const f = node(n.func)!;
         const args = nodes(n.args);
@@ -1292,10 +1319,43 @@ class FunctionLowering {
     }
   }
 
+  /**
+   * `[[x] * m for _ in range(n)]` (or `m * [x]`): n distinct rows of m copies of x, a 2-D list. x and m may not read
+   * the comprehension's variable or call a function, so evaluating them once (after n, before the rows) gives every
+   * row what Python's n evaluations give. Anything else (`[[x] * m] * n`, which repeats one row, included) is not
+   * this shape: undefined.
+   */
+  private buildRows(n: PyNode, name: string): Built | undefined {
+    const shape = rowsShape(n);
+    if (!shape || !this.builtinCall(shape.range, 'range')) return undefined;
+    const { variable, x, count } = shape;
+    if ([x, count].some((e) => mentions(e, variable) || mentionsCall(e) || this.makesArray(e)))
+      throw Refuse.at(
+        n,
+        '[[…] * m for … in range(n)]',
+        `a list of lists is compiled when its rows are [x] * m with x and m the same for every row (not reading ${variable}, calling nothing)`,
+      );
+    const iter = shape.range;
+    const rows = this.intArg(node(nodes(iter.args)[0])!, 'range');
+    const fill = this.listElement(x, name);
+    const cols = this.intArg(count, 'a list repeated by');
+    const element = fill.e.type as Element;
+    const size = (k: Val): PyExpr => ({ kind: 'binary', type: 'int', op: 'int.max', left: k.e, right: ZERO, checked: false });
+    return {
+      type: { array: 'list', element, ndim: 2, rows: 'list' },
+      make: (slot) => [alloc(slot, [size(rows), size(cols)], fill.e)],
+      dims: [this.dimOf(rows.e), this.dimOf(cols.e)],
+    };
+  }
+
   /** A scalar element of a list display or `[x] * n`: a Python int, float or bool (a list holds the object itself). */
   private listElement(e: PyNode, name: string): Val {
     if (e._type === 'List' || e._type === 'ListComp' || this.makesArray(e))
-      throw Refuse.at(e, '[[…] …]', 'a list of lists built in the function is not compiled; use a 2-D NumPy array (np.zeros((n, m)))');
+      throw Refuse.at(
+        e,
+        '[[…] …]',
+        'a list of lists built in the function is compiled only as [[x] * m for _ in range(n)] (or use a 2-D NumPy array, np.zeros((n, m)))',
+      );
     const v = this.expr(e);
     if (v.e.type === 'none') throw Refuse.at(e, show(e), 'a list of None is not compiled');
     if (v.np !== false)

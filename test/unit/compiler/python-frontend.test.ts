@@ -230,7 +230,7 @@ def scoped(xs: list[float]) -> float:
 
 
 def rows(n: int, m: int) -> int:
-    grid = [[0] * m for _ in range(n)]
+    grid = [[0] * m] * n
     return len(grid)
 
 
@@ -346,7 +346,7 @@ def words(s: str, t: str) -> int:
 
   it('refuses what it cannot keep exact, naming the construct and the line', async () => {
     const cases: [string, number, RegExp, RegExp][] = [
-      ['rows', 28, /\[\[…\]\] \* n|ListComp|\[\[/, /list of lists/],
+      ['rows', 28, /\[\[…\]\] \* n/, /repeats one row/],
       ['grow_argument', 33, /xs\.append/, /argument/],
       ['alias', 38, /a/, /used as a value|share/],
       ['in_while', 44, /sum/, /while condition/],
@@ -456,6 +456,60 @@ def shadowed(xs: list[float]) -> int:
     ];
     for (const [fn, line, construct, reason] of cases) {
       const r = await selectPythonKernel({ python: PY, file, fileName: 'loops.py', functionName: fn });
+      assert.ok(!r.ok, `${fn} was not refused`);
+      assert.equal(r.refusal.line, line, JSON.stringify(r.refusal));
+      assert.match(r.refusal.construct, construct, JSON.stringify(r.refusal));
+      assert.match(r.refusal.reason, reason, JSON.stringify(r.refusal));
+    }
+  });
+});
+
+describe('Python frontend: lists of lists', () => {
+  const GRIDS = join(__dirname, '../../unit/python-backends/fixtures/grids.py');
+  async function lower(fn: string, params?: string[], file = GRIDS) {
+    return selectPythonKernel({ python: PY, file, fileName: 'grids.py', functionName: fn, ...(params ? { params } : {}) });
+  }
+
+  it('builds [[x] * m for _ in range(n)] as a 2-D list of n rows, its dimensions known to the range analysis', async () => {
+    const r = await lower('shortest_paths', ['list[list[float]]']);
+    if (!r.ok) assert.fail(JSON.stringify(r.refusal));
+    const text = printPyIr(r.kernel.ir);
+    assert.match(text, /entry def shortest_paths\(d: list\[list\[float\]\]\) -> list\[list\[float\]\]/);
+    assert.match(text, /arrays dist: list\[list\[float\]\]\n/, 'a fixed-size local, not a growing list');
+    assert.match(text, /dist = alloc\[\(int\.max \$0:n int:0\), \(int\.max \$0:n int:0\)\] of float:0/);
+    assert.match(text, /dist\[\$\d+:i, \$\d+:j\] = d\[\$\d+:i, !\$\d+:j\]/, "dist's indices proven by its size, d's columns checked");
+  });
+
+  it('refuses rows that differ, one row repeated, and what the recorder saw mixed or ragged, saying why', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const file = join(await mkdtemp(join(tmpdir(), 'perf-lab-pygrids-')), 'grids.py');
+    await writeFile(
+      file,
+      `def per_row(n: int) -> list:
+    return [[i] * n for i in range(n)]
+
+
+def repeated(n: int) -> list:
+    return [[0] * n] * n
+
+
+def floyd(d):
+    n = len(d)
+    for k in range(n):
+        for i in range(n):
+            for j in range(n):
+                d[i][j] = min(d[i][j], d[i][k] + d[k][j])
+`,
+    );
+    const cases: [string, string[] | undefined, number, RegExp, RegExp][] = [
+      ['per_row', undefined, 2, /\[\[…\] \* m for … in range\(n\)\]/, /the same for every row \(not reading i/],
+      ['repeated', undefined, 6, /\[\[…\]\] \* n/, /repeats one row n times/],
+      ['floyd', ['list[list[int|float]]'], 9, /^d$/, /ints and floats side by side .*Make every element a float/],
+      ['floyd', ['list[list[float] of varying lengths]'], 9, /^d$/, /rows have different lengths/],
+    ];
+    for (const [fn, params, line, construct, reason] of cases) {
+      const r = await lower(fn, params, file);
       assert.ok(!r.ok, `${fn} was not refused`);
       assert.equal(r.refusal.line, line, JSON.stringify(r.refusal));
       assert.match(r.refusal.construct, construct, JSON.stringify(r.refusal));

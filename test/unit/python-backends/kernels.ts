@@ -295,6 +295,17 @@ export const KERNEL_CASES: KernelCase[] = [
     fn: 'last_index',
     calls: '[([F(-1e6, 1e6) for _ in range(I(0, 4))],) for _ in range(100)] + [([math.inf],), ([],)]',
   },
+  // Lists of lists (fixtures/grids.py): built as [[x] * m for _ in range(n)] and returned, passed with infinities.
+  { id: 'pascal', file: join(FIXTURES, 'grids.py'), fn: 'pascal', calls: '[(I(-3, 12),) for _ in range(40)] + [(66,), (67,), (70,)]' },
+  { id: 'lcs_length', file: join(FIXTURES, 'grids.py'), fn: 'lcs_length', calls: '[(S(), S()) for _ in range(150)] + [("", "abc"), ("abcb", "bcab")]' },
+  {
+    id: 'shortest_paths',
+    file: join(FIXTURES, 'grids.py'),
+    fn: 'shortest_paths',
+    calls:
+      '[([[rng.choice([math.inf, F(0.0, 9.0), float(I(0, 9))]) for _ in range(k)] for _ in range(k)],) for k in (I(0, 6) for _ in range(100))] + [(FG(3, 2),), (FG(2, 3),), ([[0.0, -1.0], [-1.0, 0.0]],), ([[math.inf, math.nan], [1.0, -math.inf]],)]',
+  },
+  { id: 'marks', file: join(FIXTURES, 'grids.py'), fn: 'marks', calls: '[(I(-2, 5), I(-2, 6), I(1, 3)) for _ in range(100)] + [(2, 2, 0)]' },
 ];
 
 /** Lowers every case with the frontend on the given interpreter; a refusal fails loudly. */

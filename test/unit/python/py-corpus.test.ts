@@ -67,6 +67,12 @@ export const CORPUS: CorpusScript[] = [
     shows: 'zip of three lists, enumerate(zip(…)) unpacked, a comprehension over zip',
     types: ['list[float]', 'list[float]', 'list[float]'],
   },
+  {
+    file: 'floyd_warshall.py',
+    fn: 'floyd_warshall',
+    shows: 'a list of lists of floats with math.inf, a table [[0.0] * n for _ in range(n)] returned as a list of lists',
+    types: ['list[list[float]]'],
+  },
 ];
 
 const only = process.env.PERF_LAB_CORPUS?.split(',').filter(Boolean);
