@@ -309,13 +309,32 @@ function rewriteFunction(ts: typeof TS, sf: TS.SourceFile, functionName: string,
       const keyword = st.getChildren(sf).find((c) => c.kind === ts.SyntaxKind.FunctionKeyword);
       if (!keyword) throw refuse(st, 'the function keyword was not found');
       const call = `(${n.cacheName} || (${n.cacheName} = ${n.bindCall(n.fallbackName)}))(${names})`;
-      const wrapper = `function ${functionName}${typeParams}(${text})${ret} { return ${call}; } `;
       // A var is hoisted, so calls that run before this line (the declaration is hoisted too) find it, unset.
       const cache = n.typed ? `var ${n.cacheName}: typeof ${n.fallbackName} | undefined;` : `var ${n.cacheName};`;
+      const overloaded = sf.statements.some((o) => o !== st && ts.isFunctionDeclaration(o) && o.name?.text === functionName && !o.body);
+      if (overloaded) {
+        // Overload signatures must stay next to the implementation: the new function goes right before the original.
+        const wrapper = `function ${functionName}${typeParams}(${text})${ret} { return ${call}; } `;
+        return [
+          { start: keyword.getStart(sf), end: keyword.getStart(sf), text: wrapper },
+          { start: st.name.getStart(sf), end: st.name.end, text: n.fallbackName },
+          { start: st.end, end: st.end, text: `${n.importLine} ${cache}` },
+        ];
+      }
+      // The original keeps its lines under its new name; the function that calls the compiled code is written, as a
+      // person would, after the file's last line (a declaration is hoisted, so it serves calls from anywhere), and the
+      // modifiers (export, default) move to it. No line of the file moves; a few are added at its end.
+      const modifiers = keyword.getStart(sf) > st.getStart(sf) ? sf.text.slice(st.getStart(sf), keyword.getStart(sf)) : '';
+      const tail = sf.text.endsWith('\n') ? '' : '\n';
+      const wrapper =
+        `${tail}\n// ${functionName} runs compiled code when it can, and ${n.fallbackName} above otherwise (Perf Lab).\n` +
+        (n.importLine ? `${n.importLine.trim()}\n` : '') +
+        `${cache}\n` +
+        `${modifiers}function ${functionName}${typeParams}(${text})${ret} {\n  return ${call};\n}\n`;
       return [
-        { start: keyword.getStart(sf), end: keyword.getStart(sf), text: wrapper },
+        ...(modifiers ? [{ start: st.getStart(sf), end: keyword.getStart(sf), text: '' }] : []),
         { start: st.name.getStart(sf), end: st.name.end, text: n.fallbackName },
-        { start: st.end, end: st.end, text: `${n.importLine} ${cache}` },
+        { start: sf.text.length, end: sf.text.length, text: wrapper },
       ];
     }
     if (ts.isVariableStatement(st)) {

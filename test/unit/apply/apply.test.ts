@@ -58,7 +58,8 @@ async function prepare(dir: string, from: string, functionName: string, params?:
 /**
  * Applies, runs, removes the .wasm, runs again: the same output each time, the wasm path then the fallback. A method
  * or nested function may also change the last line of its class (the cache of the bound function is declared
- * after it) or of the top-level statement around it (an ES module's import): `lines` 3.
+ * after it) or of the top-level statement around it (an ES module's import): `lines` 3. A top-level declaration changes its
+ * first line (its new name) and adds its new function after the last line.
  */
 async function applyAndRun(p: Prepared, functionName: string, args: string[], lines = 2): Promise<ApplyPlan> {
   const before = run(p.file, args).stdout;
@@ -68,10 +69,11 @@ async function applyAndRun(p: Prepared, functionName: string, args: string[], li
   const after = await readFile(p.file, 'utf8');
   assert.equal(after, applyTextEdits(p.source, plan.textEdits));
 
-  // No line moves: same count, and every line but the function's first and last is unchanged.
-  const a = p.source.split('\n');
-  const b = after.split('\n');
-  assert.equal(b.length, a.length);
+  // No line moves: every line but the function's first and last is unchanged, and where it was; a top-level function
+  // declaration adds its new function (a comment, the import, the cache and three lines) after the last line.
+  const a = p.source.replace(/\n$/, '').split('\n');
+  const b = after.replace(/\n$/, '').split('\n');
+  assert.ok(b.length >= a.length && b.length <= a.length + 8, `${b.length - a.length} lines added`);
   const changed = a.map((l, i) => (l === b[i] ? -1 : i)).filter((i) => i >= 0);
   assert.ok(changed.length >= 1 && changed.length <= lines, `only the first and last lines of ${functionName} change, got lines ${changed.map((i) => i + 1)}`);
 
@@ -126,9 +128,13 @@ describe('apply stage', () => {
       ['blur.js.blur.wasm', 'blur.js.blur.wasm.cjs'],
     );
     const text = await readFile(p.file, 'utf8');
+    const before = await readFile(join(ROOT, 'examples', 'blur.js'), 'utf8');
+    // The original keeps its lines under its new name; the new function is written out after the file's last line.
+    assert.match(text, /^function blur\$js\(src, dst, width, height\) \{$/m);
+    assert.ok(text.startsWith(before.replace('function blur(', 'function blur$js(')), 'every line of the file stays where it was');
     assert.match(
-      text,
-      /function blur\(src, dst, width, height\) \{ return \(blur\$wasm \|\| \(blur\$wasm = require\('\.\/blur\.js\.blur\.wasm\.cjs'\)\.bind\(blur\$js\)\)\)\(src, dst, width, height\); \} function blur\$js\(/,
+      text.slice(before.length),
+      /\nvar blur\$wasm;\nfunction blur\(src, dst, width, height\) \{\n {2}return \(blur\$wasm \|\| \(blur\$wasm = require\('\.\/blur\.js\.blur\.wasm\.cjs'\)\.bind\(blur\$js\)\)\)\(src, dst, width, height\);\n\}\n$/,
     );
     assert.match(plan.summary, /blur\$js/);
   });
@@ -142,7 +148,9 @@ describe('apply stage', () => {
       ['mandelbrot.mjs.mandelbrot.wasm', 'mandelbrot.mjs.mandelbrot.wasm.mjs'],
     );
     const text = await readFile(p.file, 'utf8');
-    assert.match(text, /export function mandelbrot\(out, width, height, maxIter\) \{ return /);
+    // The export moves to the new function; the original stays, private, where it was.
+    assert.match(text, /^function mandelbrot\$js\(out, width, height, maxIter\) \{$/m);
+    assert.match(text, /\nexport function mandelbrot\(out, width, height, maxIter\) \{\n {2}return /);
     assert.match(text, /import \{ bind as mandelbrot\$bind \} from '\.\/mandelbrot\.mjs\.mandelbrot\.wasm\.mjs';/);
   });
 

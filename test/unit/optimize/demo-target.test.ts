@@ -65,7 +65,7 @@ describe('a target added by the recipe: JavaScript copied verbatim', () => {
     const rewritten = readFileSync(file, 'utf8');
     assert.match(
       rewritten,
-      /function checksum\(bytes\) \{ return \(checksum\$js_copy \|\| \(checksum\$js_copy = require\('\.\/hot-helper\.js\.checksum\.js-copy\.cjs'\)\.bind\(checksum\$js\)\)\)\(bytes\); \}/,
+      /function checksum\(bytes\) \{\n {2}return \(checksum\$js_copy \|\| \(checksum\$js_copy = require\('\.\/hot-helper\.js\.checksum\.js-copy\.cjs'\)\.bind\(checksum\$js\)\)\)\(bytes\);\n\}/,
     );
     assert.equal(run(), before);
     // The loader keeps the contract of the real ones: bind, stats, loadError.
