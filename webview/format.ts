@@ -51,6 +51,8 @@ export function baseName(file: string): string {
 /** `file:line` (or just the file when the line is unknown); '' for frames without a source. */
 export function location(file: string, line: number, short = false): string {
   if (!file) return '';
+  // V8 names a WebAssembly module by a hash of its bytes (wasm://wasm/eeb7dd7a): no file a user knows, no line.
+  if (file.startsWith('wasm://')) return 'WebAssembly';
   const f = short ? baseName(file) : file;
   return line > 0 ? `${f}:${line}` : f;
 }

@@ -12,7 +12,7 @@ import type { CompareViews } from './compare-panel';
 import { readProfileFile } from './flame-panel';
 import { formatWeight } from './format';
 import type { Log } from './log';
-import type { ProfileStore } from './profile-store';
+import type { ProfileStore, StoredProfile } from './profile-store';
 
 export interface CompareDeps {
   /** The extension's storage; Profile File keeps its runs under `profiles/` in it. */
@@ -111,6 +111,7 @@ export async function compareAfterApplyCommand(deps: CompareDeps, arg: unknown):
       { label: `${base} with ${a.functionName} as ${a.target}`, profile: latest.profile, ...(latest.source ? { source: latest.source } : {}) },
       new Map([[a.file, lineMapFromTexts(a.sourceBefore, a.sourceAfter)]]),
     );
+    restoreOnUndo(deps, a, previous, latest);
     const fn = diff.functions.find((f) => f.name === a.functionName && f.file === a.file);
     const words = fn
       ? `${a.functionName} total ${describeChange(change(fn.totalBefore, fn.totalAfter, diff), diff.after.unit, formatWeight)}`
@@ -119,6 +120,28 @@ export async function compareAfterApplyCommand(deps: CompareDeps, arg: unknown):
   } catch (e) {
     reportFailure(deps.log, e);
   }
+}
+
+/**
+ * Undo of the Apply brings the file back to the text the profile before it was taken of: the editor shows that profile
+ * again (its lenses and heat, not the re-profile's of the rewritten code) and drops the comparison's Δ lenses. Watches
+ * until then, or until another profile replaces the re-profile.
+ */
+function restoreOnUndo(deps: CompareDeps, a: AppliedRewrite, previous: StoredProfile, latest: StoredProfile): void {
+  const subs: vscode.Disposable[] = [];
+  const stop = () => subs.splice(0).forEach((s) => s.dispose());
+  subs.push(
+    deps.store.onDidChange(() => {
+      if (deps.store.latest !== latest) stop();
+    }),
+    vscode.workspace.onDidChangeTextDocument((ev) => {
+      if (ev.document.uri.fsPath !== a.file || ev.document.getText() !== a.sourceBefore) return;
+      stop();
+      deps.compare.lenses.set(undefined);
+      deps.store.set(previous.profile, previous.title, previous.source, previous.short);
+      deps.log.info(`${a.functionName}: the Apply was undone; the editor shows the profile from before it again`);
+    }),
+  );
 }
 
 /** Reads both sides, compares them, and shows the comparison and its lenses. */

@@ -4,10 +4,11 @@ import * as vscode from 'vscode';
 import { change, describeChange, type DiffSides, type ProfileDiff } from '../profile/diff';
 import { formatShare, formatWeight } from './format';
 
-/** A line's change of share below this (0.5 percentage point) gets no lens of its own. */
-const LINE_SHARE_MIN = 0.005;
-/** At most this many line lenses per file, the largest changes. */
-const MAX_LINE_LENSES = 12;
+/** A line's change of share below this (1 percentage point) gets no lens of its own. */
+const LINE_SHARE_MIN = 0.01;
+/** At most this many line lenses per file, the largest changes, none next to another lens (a rewritten function's
+ * body changes on every line: its function lens says it once). */
+const MAX_LINE_LENSES = 6;
 
 /** What the lenses read of a comparison. */
 export type LensDiff = Pick<ProfileDiff, 'before' | 'after' | 'functions' | 'lines'>;
@@ -48,11 +49,17 @@ export class CompareLenses implements vscode.CodeLensProvider, vscode.Disposable
         }),
       );
     }
-    const lines = (d.lines.get(file) ?? [])
+    const candidates = (d.lines.get(file) ?? [])
       .map((l) => ({ l, c: change(l.before, l.after, d) }))
       .filter(({ l, c }) => Math.abs(c.shareDelta) >= LINE_SHARE_MIN && l.line <= doc.lineCount && !used.has(l.line))
-      .sort((a, b) => Math.abs(b.c.shareDelta) - Math.abs(a.c.shareDelta))
-      .slice(0, MAX_LINE_LENSES);
+      .sort((a, b) => Math.abs(b.c.shareDelta) - Math.abs(a.c.shareDelta));
+    const lines: typeof candidates = [];
+    for (const x of candidates) {
+      if (lines.length >= MAX_LINE_LENSES) break;
+      if (used.has(x.l.line - 1) || used.has(x.l.line + 1)) continue;
+      used.add(x.l.line);
+      lines.push(x);
+    }
     for (const { l, c } of lines) {
       const line = l.line - 1;
       lenses.push(

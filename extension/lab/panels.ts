@@ -73,6 +73,7 @@ export class SharedPanel implements vscode.Disposable {
     private readonly onClosed?: () => void,
   ) {
     this.distRoot = vscode.Uri.joinPath(extensionUri, 'dist');
+    openPanels.add(this);
   }
 
   /** Scripts on, and only the extension's dist folder readable. */
@@ -80,9 +81,17 @@ export class SharedPanel implements vscode.Disposable {
     return { enableScripts: true, localResourceRoots: [this.distRoot] };
   }
 
-  /** The panel, creating it beside the editor when there is none. */
+  /**
+   * The panel, creating it when there is none: in the editor group of another Perf Lab panel when one is open apart
+   * from the active editor (the comparison after Apply joins the Before/After panel instead of opening a third
+   * group), else beside the editor.
+   */
   open(viewType: string, title: string, preserveFocus: boolean): vscode.WebviewPanel {
-    if (!this.panel) this.adopt(vscode.window.createWebviewPanel(viewType, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.options()));
+    if (!this.panel) {
+      const active = vscode.window.activeTextEditor?.viewColumn;
+      const other = [...openPanels].map((p) => p.panel?.viewColumn).find((c) => c !== undefined && c !== active);
+      this.adopt(vscode.window.createWebviewPanel(viewType, title, { viewColumn: other ?? vscode.ViewColumn.Beside, preserveFocus }, this.options()));
+    }
     return this.panel!;
   }
 
@@ -109,10 +118,14 @@ export class SharedPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    openPanels.delete(this);
     this.listenTo(undefined);
     this.panel?.dispose();
   }
 }
+
+/** Every shared panel of the extension, to open a new one where the others are. */
+const openPanels = new Set<SharedPanel>();
 
 /** How long a page may take to say it started before it is loaded again. */
 const START_TIMEOUT_MS = 10_000;

@@ -10,7 +10,6 @@ import { ROOT } from './code-server';
 import { lineOf, measure, profileThenOptimize, recordCpuProfile, Session } from './workbench';
 
 const VARIANTS = join(ROOT, 'test', 'fixtures', 'profiles', 'diff');
-const COMPARE = /^(Perf Lab: )?Compare Profiles$/;
 
 /** Counts the pixels of the differential flame graph that are clearly red and clearly blue. */
 async function colourCounts(webview: FrameLocator): Promise<{ red: number; blue: number }> {
@@ -71,35 +70,7 @@ describe('compare two profiles', () => {
     const { page } = lab;
     let webview: FrameLocator | undefined;
     await lab.step('explorer', async () => {
-      const row = (name: string) =>
-        page
-          .locator('.part.sidebar .monaco-list-row')
-          .filter({ hasText: new RegExp(`^${name.replace('.', '\\.')}$`) })
-          .first();
-      await row('before.cpuprofile').waitFor({ timeout: 30_000 });
-      const deadline = Date.now() + 60_000;
-      let clicked: number;
-      for (;;) {
-        await page.keyboard.press('Escape');
-        await row('before.cpuprofile').click();
-        await row('after.cpuprofile').click({ modifiers: ['Control'] });
-        await row('after.cpuprofile').click({ button: 'right' });
-        const item = page.getByRole('menuitem', { name: COMPARE }).first();
-        try {
-          await item.waitFor({ state: 'visible', timeout: 2_000 });
-          // Opening the first file's editor can take the focus from the list and drop the Ctrl+click's selection:
-          // then the command would compare one file and ask for the other, so start the selection again.
-          const selected = async (name: string) => (await row(name).getAttribute('aria-selected')) === 'true';
-          if (!(await selected('before.cpuprofile')) || !(await selected('after.cpuprofile'))) throw new Error('the two profiles are not both selected');
-          await lab.screenshot('explorer-menu');
-          clicked = Date.now();
-          await item.click();
-          break;
-        } catch (error) {
-          if (Date.now() > deadline) throw new Error(`The explorer's context menu never showed Compare Profiles: ${String(error)}`, { cause: error });
-          await page.waitForTimeout(500);
-        }
-      }
+      const clicked = await lab.compareInExplorer('before.cpuprofile', 'after.cpuprofile');
       webview = await lab.webviewWith('#diff-functions tr[data-function="checksum"]', 60_000);
       measure('Compare Profiles to differential flame graph', `${((Date.now() - clicked) / 1000).toFixed(1)} s`);
       await page.waitForTimeout(500);
@@ -214,6 +185,16 @@ describe('compare two profiles', () => {
       await toast.waitFor({ timeout: 10_000 });
       measure('after Apply', await lab.notificationText(toast));
       assert.notEqual(readFileSync(file, 'utf8'), original, 'the rewrite was applied');
+      // The comparison joins the Before/After panel's group instead of opening a third one.
+      assert.ok((await page.locator('.editor-group-container').count()) <= 2, 'two editor groups at most');
+      assert.doesNotMatch(await w.locator('#diff-functions').innerText(), /\b[0-9a-f]{8}:\d+/, 'no module hash as a location');
+    });
+    await lab.step('undo', async () => {
+      // Undo brings back the profile from before Apply: blur's lens is its time again, not a Δ of the rewritten code.
+      await page.locator('.tabs-container .tab', { hasText: 'blur.js' }).first().click();
+      const editor = lab.editor('blur.js');
+      await lab.undoEdit(editor, 'blur.js', () => readFileSync(file, 'utf8') === original);
+      await lab.codeLensAbove(editor, lineOf(file, /^function\s+blur\b/), /^function\s+blur\b/, /^self [\d.]+ m?s/);
     });
   });
 
