@@ -76,7 +76,7 @@ export type AbiParam =
  * The compiled function's result, as the IR types it (`ResultType`, compiler/ir.ts): WebAssembly returns `i32` and
  * `u32` as an i32 that the loader reads as signed or unsigned, and `bool` as 0 or 1.
  */
-export type AbiResult = 'f64' | 'i32' | 'u32' | 'bool' | 'void';
+export type AbiResult = 'f64' | 'i32' | 'u32' | 'bool' | 'void' | 'array';
 
 /**
  * A file-level number the compiled code holds as a literal (`const SOLAR_MASS = 4 * Math.PI * Math.PI`), and its
@@ -96,6 +96,11 @@ interface KernelAbi {
   export: string;
   params: AbiParam[];
   result: AbiResult;
+  /**
+   * With result 'array': the kind of array the original returns, which the loader makes from the elements the
+   * compiled code returns (a plain Array of numbers, or a new typed array of this kind).
+   */
+  resultArray?: ArrayKind;
   /** Global bindings the source reads (`Math`, `Math.exp`, `Number`): checked on every call (see IrModule). */
   globals: string[];
   /** File-level numbers held as literals, checked once through `ready` (absent: none). */
@@ -104,6 +109,12 @@ interface KernelAbi {
 
 /** The calling convention of a generated WebAssembly module: what its loader needs to marshal a call. */
 export interface WasmAbi extends KernelAbi {
+  /**
+   * The code makes arrays in linear memory: the export takes one more argument, the address of 8 free bytes above
+   * the arguments' arrays, where an array result's length is written and after which its arrays go; the memory may
+   * grow during the call.
+   */
+  allocates?: boolean;
   /** Import modules the instance needs: 'Math' is the host's Math object, 'js' holds `mod` (JavaScript's %). */
   imports: ('Math' | 'js')[];
 }

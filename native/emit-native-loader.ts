@@ -74,7 +74,12 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     B.push(`      ${[...copied].map((c) => `if (${v} !== ${c}) `).join('')}for (let i = 0, n = ${v}.length; i < n; i++) ${v}[i] = c${a.i}[i];`);
     copied.add(v);
   });
-  B.push(abi.result === 'void' ? '      return;' : '      return r;');
+  if (abi.result === 'array' && abi.resultArray === 'Array') {
+    // A plain array the original returns: made from the Float64Array the addon returned.
+    B.push('      const out = [];');
+    B.push('      for (let i = 0, n = $taLength(r); i < n; i++) out[i] = r[i];');
+    B.push('      return out;');
+  } else B.push(abi.result === 'void' ? '      return;' : '      return r;');
   L.push(...emitBind(abi.params, abi.globals ?? [], abi.constants ?? [], 0x7fffffff, 'native addon unavailable', B, esm));
   return L.join('\n') + '\n';
 }

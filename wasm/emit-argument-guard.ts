@@ -7,7 +7,7 @@
 // The loader never looks a built-in up while a call runs: what it uses (Object.getPrototypeOf, the typed-array
 // getters, set, subarray, util.types.isProxy) is captured once when it loads, so a program that replaces one
 // later changes nothing the loader relies on.
-import { GLOBAL_CONSTANTS, type AbiParam, type ArrayKind, type ConstantRead } from '../extension/abi';
+import { ARRAY_KINDS, GLOBAL_CONSTANTS, type AbiParam, type ArrayKind, type ConstantRead } from '../extension/abi';
 
 /** The guard: module-level declarations (before `bind`) and the checks (inside `fast: { … }`). */
 export interface ArgumentGuard {
@@ -167,11 +167,12 @@ export function emitArgumentGuard(params: readonly AbiParam[], maxLength: number
 }
 
 /**
- * The check of the globals the source reads (`Math`, `Math.exp`, `Number`; IrModule.globals): their values when
- * the loader loads are checked once to be the built-in ones, then on every call to be the same values still.
+ * The check of the globals the source reads (`Math`, `Math.exp`, `Number`, the array constructors it calls and their
+ * methods, `Array.prototype.push`; IrModule.globals): their values when the loader loads are checked once to be the
+ * built-in ones, then on every call to be the same values still.
  */
 export function emitGlobalsGuard(globals: readonly string[], pad: string): ArgumentGuard {
-  const objects = (['Math', 'Number'] as const).filter((g) => globals.includes(g));
+  const objects = ['Math', 'Number', ...ARRAY_KINDS].filter((g) => globals.includes(g));
   if (objects.length === 0) return { decls: [], lines: [] };
   const decls: string[] = [];
   const problems: string[] = [];
@@ -179,22 +180,24 @@ export function emitGlobalsGuard(globals: readonly string[], pad: string): Argum
   for (const g of objects) {
     decls.push(`const $env${g} = ${g};`);
     same.push(`${g} !== $env${g}`);
-    problems.push(
-      g === 'Math'
-        ? "$objectTag($envMath) !== '[object Math]' ? 'Math is not the built-in Math object'"
-        : "!$builtin($envNumber, 'Number') ? 'Number is not the built-in Number'",
-    );
-    const wrongConstant = Object.entries(GLOBAL_CONSTANTS[g])
-      .map(([c, value]) => `!Object.is($env${g}.${c}, ${numberLiteral(value)})`)
-      .join(' || ');
-    problems.push(`${wrongConstant} ? 'a constant of ${g} is not the built-in one'`);
+    if (g === 'Math' || g === 'Number') {
+      problems.push(
+        g === 'Math'
+          ? "$objectTag($envMath) !== '[object Math]' ? 'Math is not the built-in Math object'"
+          : "!$builtin($envNumber, 'Number') ? 'Number is not the built-in Number'",
+      );
+      const wrongConstant = Object.entries(GLOBAL_CONSTANTS[g])
+        .map(([c, value]) => `!Object.is($env${g}.${c}, ${numberLiteral(value)})`)
+        .join(' || ');
+      problems.push(`${wrongConstant} ? 'a constant of ${g} is not the built-in one'`);
+    } else problems.push(`!$builtin($env${g}, '${g}') ? '${g} is not the built-in ${g}'`);
     for (const name of globals) {
       if (!name.startsWith(`${g}.`)) continue;
       const prop = name.slice(g.length + 1);
-      const local = `$env${g}_${prop}`;
+      const local = `$env${g}_${prop.replace(/\./g, '_')}`;
       decls.push(`const ${local} = $env${g}.${prop};`);
       same.push(`$env${g}.${prop} !== ${local}`);
-      problems.push(`!$builtin(${local}, '${prop}') ? '${name} is not the built-in function'`);
+      problems.push(`!$builtin(${local}, '${prop.split('.').pop()}') ? '${name} is not the built-in function'`);
     }
   }
   decls.push(`const $envProblem = ${problems.join(' : ')} : null;`);

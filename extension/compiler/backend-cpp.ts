@@ -36,6 +36,7 @@ import { unrollLoops } from './unroll';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
 import {
   HOST_MATH,
+  LOCAL_ARRAY_LIMIT,
   RECURSION_LIMIT,
   isArrayType,
   type CallArg,
@@ -76,7 +77,8 @@ export function emitCppKernel(source: IrModule, id: string, opts: { threads?: bo
       if (isArrayType(p.type)) return { name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written };
       return { name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' };
     }),
-    result: entry.result,
+    result: entry.returns ? 'array' : entry.result,
+    ...(entry.returns ? { resultArray: entry.returns } : {}),
     hostMath: [...host].sort(),
     mayBail,
     globals: ir.globals ?? [],
@@ -105,7 +107,8 @@ export function emitAddonSource(kernels: CppKernel[]): string {
 
 /** True when some operation of `f` can bail out (any element read, a plain-array write, a recursive call too deep). */
 function functionMayBail(f: IrFunction): boolean {
-  let found = f.recursive === true;
+  // (An array it makes may be too long, or hold a hole where it is read.)
+  let found = f.recursive === true || f.arrays.some((a) => a.local);
   const visitExpr = (e: Expr): void => {
     if (found) return;
     switch (e.kind) {
@@ -169,7 +172,8 @@ function functionMayBail(f: IrFunction): boolean {
 
 /** Whether the guarded version of `f` can bail out: an access left checked, a host Math call, a call, a missing return. */
 function fastMayBail(f: IrFunction, r: RangeFacts): boolean {
-  let bail = f.result !== 'void' && !alwaysReturns(f.body);
+  let bail = (f.result !== 'void' || f.returns !== undefined || f.arrays.some((a) => a.local)) && !alwaysReturns(f.body);
+  if (f.arrays.some((a) => a.local)) bail = true;
   walkIr(
     f.body,
     (s) => {
@@ -326,7 +330,8 @@ class CppGen {
       else if (entryInt(p, f)) params.push(`int32_t l${p.slot}_in`);
       else params.push(`${C_TYPE[f.locals[p.slot]!.type]} l${p.slot}`);
     }
-    return `static inline ${resultCType(f.result)} ${mangle(f.name)}${suffix}(${params.join(', ')})`;
+    const result = f.returns ? `std::vector<${elementCType(f.returns)}>` : resultCType(f.result);
+    return `static inline ${result} ${mangle(f.name)}${suffix}(${params.join(', ')})`;
   }
 
   /**
@@ -355,7 +360,7 @@ class CppGen {
       const guard = r.guard.length ? r.guard.map((t) => this.guardTerm(t)).join(' && ') : 'true';
       // Expected true: without the hint the compiler rates a conjunction of many tests unlikely, takes the
       // guarded version for cold code and optimises it for size (no vectorising).
-      enter = `  if (__builtin_expect(bool(${guard}), 1)) ${f.result === 'void' ? `{ ${call}; return; }` : `return ${call};`}`;
+      enter = `  if (__builtin_expect(bool(${guard}), 1)) ${f.result === 'void' && !f.returns ? `{ ${call}; return; }` : `return ${call};`}`;
       if (f.name === this.ir.entry && !fastMayBail(f, r) && !fastIntBails) this.safeWhen = guard;
     }
     out.push(...this.body(f, '', enter));
@@ -377,8 +382,14 @@ class CppGen {
       const init = f.params.some((p) => p.slot === i && entryInt(p, f)) ? `l${i}_in` : l.type === 'bool' ? 'false' : '0';
       if (!params.has(i)) out.push(`  ${type} l${i} = ${init};  // ${l.name.replace(/[^\w$]/g, '')}`);
     });
+    f.arrays.forEach((a, i) => {
+      // An array it makes: its storage, and the pointer and length every access reads (as a parameter's).
+      if (!a.local) return;
+      const t = elementCType(a.kind);
+      out.push(`  std::vector<${t}> v${i}; ${t}* a${i} = nullptr; uint32_t n${i} = 0;  // ${a.name.replace(/[^\w$]/g, '')}`);
+    });
     this.block(f.body, 1, out);
-    if (f.result !== 'void') out.push('  plab::bail();');
+    if (f.result !== 'void' || f.returns) out.push('  plab::bail();');
     out.push('}');
     return out;
   }
@@ -610,8 +621,22 @@ class CppGen {
         out.push(`${pad}goto cont${s.label};`);
         return;
       case 'return':
+        if (s.array !== undefined) {
+          if (this.f.arrays[s.array]!.local === 'holey') out.push(`${pad}plab::check_holes(a${s.array}, n${s.array});`);
+          out.push(`${pad}return std::move(v${s.array});`);
+          return;
+        }
         out.push(s.value ? `${pad}return ${this.expr(s.value)};` : `${pad}return;`);
         return;
+      case 'alloc':
+        this.alloc(s, pad, out);
+        return;
+      case 'push': {
+        const a = s.array;
+        const v = this.f.arrays[a]!.local === 'holey' ? `plab::unhole(${this.expr(s.value)})` : this.expr(s.value);
+        out.push(`${pad}plab::push(v${a}, a${a}, n${a}, double(${v}));`);
+        return;
+      }
       default: {
         const never: never = s;
         throw new Error(`unknown statement ${JSON.stringify(never)}`);
@@ -636,9 +661,46 @@ class CppGen {
     }
   }
 
+  /** Stmt 'alloc': the length checked, then the elements (zero, holes, `fill` or the literal's values), then bound. */
+  private alloc(s: Extract<Stmt, { kind: 'alloc' }>, pad: string, out: string[]): void {
+    const a = this.f.arrays[s.array]!;
+    const t = elementCType(a.kind);
+    const i = s.array;
+    out.push(`${pad}{`);
+    if (s.values) {
+      // (A braced list is evaluated left to right.)
+      out.push(`${pad}  std::vector<${t}> made{${s.values.map((v) => `double(${this.expr(v)})`).join(', ')}};`);
+    } else {
+      const n = s.length!.type === 'f64' ? this.index(s.length!) : `uint32_t(${this.expr(s.length!)})`;
+      out.push(`${pad}  uint32_t len = plab::local_length(${n});`);
+      const init = s.fill
+        ? a.local === 'holey'
+          ? `plab::unhole(${this.expr(s.fill)})`
+          : `${t}(${a.kind.startsWith('Float') || a.kind === 'Array' ? this.expr(s.fill) : `uint32_t(${this.expr(s.fill)})`})`
+        : a.local === 'holey'
+          ? 'plab::hole()'
+          : `${t}(0)`;
+      out.push(`${pad}  ${t} init = ${init};`);
+      out.push(`${pad}  std::vector<${t}> made(len, init);`);
+    }
+    out.push(`${pad}  v${i} = std::move(made);`, `${pad}  a${i} = v${i}.data();`, `${pad}  n${i} = uint32_t(v${i}.size());`, `${pad}}`);
+  }
+
   private store(node: Stmt, array: number, index: Expr, value: Expr, d: number, out: string[]): void {
     const pad = '  '.repeat(d);
     const kind = this.f.arrays[array]!.kind;
+    const local = this.f.arrays[array]!.local;
+    if (kind === 'Array' && local) {
+      // A plain array the function made grows by a write at its length; past it (holes) or off an index, bail out.
+      out.push(`${pad}uint32_t i = ${this.index(index)};`);
+      out.push(`${pad}double v = ${local === 'holey' ? `plab::unhole(${this.expr(value)})` : this.expr(value)};`);
+      out.push(
+        `${pad}if (i < n${array}) a${array}[i] = v;`,
+        `${pad}else if (i == n${array}) plab::push(v${array}, a${array}, n${array}, v);`,
+        `${pad}else plab::bail();`,
+      );
+      return;
+    }
     // JavaScript evaluates the index, then the value, then writes; a typed array ignores a write out of range.
     const proven = this.fast && this.ranges.proven.has(node);
     out.push(`${pad}${proven ? `int64_t i = ${this.intOf(index)}` : `uint32_t i = ${this.index(index)}`};`);
@@ -712,7 +774,9 @@ class CppGen {
       case 'load': {
         const kind = this.f.arrays[e.array]!.kind;
         const read =
-          this.fast && this.ranges.proven.has(e) ? `a${e.array}[${this.intOf(e.index)}]` : `plab::load(a${e.array}, n${e.array}, ${this.index(e.index)})`;
+          this.fast && this.ranges.proven.has(e)
+            ? `a${e.array}[${this.intOf(e.index)}]`
+            : `plab::${this.f.arrays[e.array]!.local === 'holey' ? 'load_holey' : 'load'}(a${e.array}, n${e.array}, ${this.index(e.index)})`;
         return kind === 'Float32Array' ? `double(${read})` : kind === 'Float64Array' || kind === 'Array' || kind === 'Uint32Array' ? read : `int32_t(${read})`;
       }
       case 'length':
@@ -913,12 +977,24 @@ function glue(entry: IrFunction, abi: NativeAbi, safeWhen?: string): string {
   for (const s of snap) L.push(`  plab::Snapshot s${s}(a${s}, size_t(n${s}) * sizeof(*a${s})${snap.length && safeWhen ? ', !safe' : ''});`);
   const call = `${mangle(entry.name)}(${callArgs.join(', ')})`;
   const r = entry.result;
-  L.push(guardedCall(r, call));
+  if (entry.returns) {
+    L.push(`  bool bailed = false;\n  std::vector<${elementCType(entry.returns)}> r;\n  try { r = ${call}; } catch (const plab::Bail&) { bailed = true; }`);
+  } else L.push(guardedCall(r, call));
   L.push('  if (bailed) {');
   for (const s of [...snap].reverse()) L.push(`    s${s}.restore();`);
   L.push('    return undef;');
   L.push('  }');
   L.push('  napi_value out;');
+  if (entry.returns) {
+    // The elements, in a new typed array of the kind returned (a Float64Array for a plain array: the loader makes the Array).
+    L.push('  void* data = nullptr;', '  napi_value buffer;');
+    L.push('  if (napi_create_arraybuffer(env, r.size() * sizeof(r[0]), &data, &buffer) != napi_ok) return undef;');
+    L.push('  if (!r.empty()) std::memcpy(data, r.data(), r.size() * sizeof(r[0]));');
+    L.push(`  if (napi_create_typedarray(env, ${NAPI_TYPE[entry.returns]}, r.size(), buffer, 0, &out) != napi_ok) return undef;`);
+    L.push('  return out;');
+    L.push('}');
+    return L.join('\n');
+  }
   switch (r) {
     case 'void':
       L.push('  napi_get_null(env, &out);');
@@ -955,5 +1031,6 @@ export function cppPrelude(): string {
   return asset('compiler/runtime/plab-prelude.h')
     .replace('PLAB_HOST_MATH_NAMES', HOST_MATH.map((m) => `"${m}"`).join(', '))
     .replaceAll('PLAB_HOST_MATH_COUNT', String(HOST_MATH.length))
-    .replaceAll('PLAB_RECURSION_LIMIT', String(RECURSION_LIMIT));
+    .replaceAll('PLAB_RECURSION_LIMIT', String(RECURSION_LIMIT))
+    .replaceAll('PLAB_LOCAL_ARRAY_LIMIT', `${LOCAL_ARRAY_LIMIT}u`);
 }

@@ -2,7 +2,7 @@
 // Arrays live in linear memory: an array parameter becomes (pointer, length). A bail-out is a trap
 // (`unreachable`); the loader then runs the original function, which computes what JavaScript computes.
 import { elementSize, type AbiParam, type ArrayKind, type WasmAbi } from '../abi';
-import { RECURSION_LIMIT, isArrayType, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
+import { LOCAL_ARRAY_LIMIT, RECURSION_LIMIT, isArrayType, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
 import { boundsFacts, disjuncts, type InBounds } from './bounds';
 import { dyadicPlan, dyadicScale, type DyadicPlan } from './dyadic';
 import {
@@ -56,7 +56,9 @@ export async function compileWasm(source: IrModule): Promise<WasmArtifact> {
         if (isArrayType(p.type)) return { name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written, read: reads.has(p.slot) };
         return { name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' };
       }),
-      result: entry.result,
+      result: entry.returns ? 'array' : entry.result,
+      ...(entry.returns ? { resultArray: entry.returns } : {}),
+      ...(gen.allocates ? { allocates: true } : {}),
       imports: [...gen.importModules].sort() as ('Math' | 'js')[],
       globals: ir.globals ?? [],
       ...(ir.constants?.length ? { constants: ir.constants } : {}),
@@ -67,7 +69,13 @@ export async function compileWasm(source: IrModule): Promise<WasmArtifact> {
   }
 }
 
-type Helper = 'toInt32' | 'round' | 'sign' | 'modI32' | 'jsMod' | 'u8clamp' | 'index';
+type Helper = 'toInt32' | 'round' | 'sign' | 'modI32' | 'jsMod' | 'u8clamp' | 'index' | 'alloc';
+
+/**
+ * The bits of a hole in a plain array made by `new Array(n)` (IrArray.local 'holey'): a NaN that no store leaves
+ * there (a NaN stored into such an array is stored as the canonical NaN); a read that finds it bails out.
+ */
+const HOLE = 0x7ff4dead0000beefn;
 
 class ModuleGen {
   importModules = new Set<string>();
@@ -76,11 +84,28 @@ class ModuleGen {
   private imported = new Set<string>();
   private helpers = new Set<Helper>();
 
+  /**
+   * Some function makes arrays: they live above the arguments, from the global `heap` the export starts at the
+   * address the loader passes (an extra last argument), growing memory as needed.
+   */
+  readonly allocates: boolean;
+
   constructor(
     readonly b: Binaryen,
     readonly m: BinaryenModule,
     private ir: IrModule,
-  ) {}
+  ) {
+    this.allocates = ir.functions.some((f) => f.arrays.some((a) => a.local));
+    if (this.allocates) {
+      m.addGlobal('heap', b.i32, true, m.i32.const(0));
+      m.addGlobal('rlen', b.i32, true, m.i32.const(0));
+    }
+  }
+
+  /** A function's result as WebAssembly returns it: a returned array is its address (its length in the global `rlen`). */
+  resultType(f: IrFunction): BinaryenType {
+    return f.returns ? this.b.i32 : this.wasmType(f.result);
+  }
 
   wasmType(t: ResultType): BinaryenType {
     return t === 'void' ? this.b.none : t === 'f64' ? this.b.f64 : this.b.i32;
@@ -107,29 +132,41 @@ class ModuleGen {
     }
     const depth = () => m.global.get('depth', b.i32);
     const args = params.map((t, i) => m.local.get(i, t));
-    const result = this.wasmType(f.result);
+    const result = this.resultType(f);
     const call = m.call(body, args, result);
     const leave = m.global.set('depth', m.i32.sub(depth(), m.i32.const(1)));
     const list = [
       m.global.set('depth', m.i32.add(depth(), m.i32.const(1))),
       m.if(m.i32.gt_s(depth(), m.i32.const(RECURSION_LIMIT)), m.unreachable()),
-      ...(f.result === 'void' ? [call, leave] : [m.local.set(params.length, call), leave, m.local.get(params.length, result)]),
+      ...(result === b.none ? [call, leave] : [m.local.set(params.length, call), leave, m.local.get(params.length, result)]),
     ];
-    m.addFunction(f.name, b.createType(params), result, f.result === 'void' ? [] : [result], m.block(null, list, result));
+    m.addFunction(f.name, b.createType(params), result, result === b.none ? [] : [result], m.block(null, list, result));
   }
 
-  /** The function the module exports: the entry, or, when some function is recursive, the entry after the depth is reset (a trap leaves it counted). */
+  /**
+   * The function the module exports: the entry, or, when some function is recursive, the entry after the depth is
+   * reset (a trap leaves it counted); when some function makes arrays, the entry after `heap` is set from the
+   * extra last argument, the address of 8 free bytes above the arguments (an array result's length goes there).
+   */
   exported(entry: IrFunction): string {
-    if (!this.depth) return entry.name;
+    if (!this.depth && !this.allocates) return entry.name;
     const { b, m } = this;
     const params = entry.params.flatMap((p) => (isArrayType(p.type) ? [b.i32, b.i32] : [this.paramType(entry, p)]));
-    const result = this.wasmType(entry.result);
+    const result = this.resultType(entry);
     const call = m.call(
       entry.name,
       params.map((t, i) => m.local.get(i, t)),
       result,
     );
-    m.addFunction('$export', b.createType(params), result, [], m.block(null, [m.global.set('depth', m.i32.const(0)), call], result));
+    const base = () => m.local.get(params.length, b.i32);
+    const list: ExpressionRef[] = [];
+    if (this.depth) list.push(m.global.set('depth', m.i32.const(0)));
+    if (this.allocates) list.push(m.global.set('heap', m.i32.add(base(), m.i32.const(8))));
+    if (entry.returns) {
+      list.push(m.local.set(params.length + 1, call), m.i32.store(0, 4, base(), m.global.get('rlen', b.i32)), m.local.get(params.length + 1, b.i32));
+    } else list.push(call);
+    const all = this.allocates ? [...params, b.i32] : params;
+    m.addFunction('$export', b.createType(all), result, entry.returns ? [b.i32] : [], m.block(null, list, result));
     return '$export';
   }
 
@@ -254,6 +291,31 @@ class ModuleGen {
         m.addFunction(name, f64, i32, [], body);
         break;
       }
+      case 'alloc': {
+        // `bytes` (at most 2^30) at `heap`, rounded up to 8, growing memory when they pass its end; no memory left traps.
+        const p = () => m.local.get(1, i32);
+        const end = () => m.local.get(2, b.i64);
+        const size = () => m.i64.shl(m.i64.extend_u(m.memory.size()), m.i64.const(16n));
+        const body = m.block(
+          null,
+          [
+            m.local.set(1, m.global.get('heap', i32)),
+            m.local.set(2, m.i64.and(m.i64.add(m.i64.add(m.i64.extend_u(p()), m.i64.extend_u(m.local.get(0, i32))), m.i64.const(7n)), m.i64.const(-8n))),
+            m.if(
+              m.i64.gt_u(end(), size()),
+              m.if(
+                m.i32.eq(m.memory.grow(m.i32.wrap(m.i64.shr_u(m.i64.add(m.i64.sub(end(), size()), m.i64.const(65535n)), m.i64.const(16n)))), m.i32.const(-1)),
+                m.unreachable(),
+              ),
+            ),
+            m.global.set('heap', m.i32.wrap(end())),
+            p(),
+          ],
+          i32,
+        );
+        m.addFunction(name, i32, i32, [i32, b.i64], body);
+        break;
+      }
       case 'index': {
         // A double index as an element number, or 0xFFFFFFFF (always out of range) when it is not one.
         const t = () => m.local.get(1, i32);
@@ -277,6 +339,8 @@ class FunctionGen {
   private localIndex: number[] = [];
   private arrayPtr: number[] = [];
   private arrayLen: number[] = [];
+  /** A local plain array's capacity (elements) at arrayPtr. */
+  private arrayCap: number[] = [];
   private paramTypes: BinaryenType[] = [];
   private varTypes: BinaryenType[] = [];
   /** Double locals that hold exact integers, kept in i64 wasm locals (see exact-ints.ts). */
@@ -323,6 +387,12 @@ class FunctionGen {
         else this.localIndex[p.slot] = index;
       }
     }
+    f.arrays.forEach((a, i) => {
+      if (!a.local) return;
+      this.arrayPtr[i] = this.newVar(b.i32);
+      this.arrayLen[i] = this.newVar(b.i32);
+      if (a.local !== 'typed') this.arrayCap[i] = this.newVar(b.i32);
+    });
     this.ints = intLocals(f);
     this.facts = boundsFacts(f, this.ints);
     f.locals.forEach((l, i) => {
@@ -350,9 +420,9 @@ class FunctionGen {
       else body = [m.if(this.guard(r.guard), fast, this.block(f.body))];
     }
     body.unshift(...prologue);
-    if (f.result !== 'void') body.push(m.unreachable());
+    if (f.result !== 'void' || f.returns) body.push(m.unreachable());
     const name = f.recursive ? `${f.name}$body` : f.name;
-    m.addFunction(name, b.createType(this.paramTypes), this.gen.wasmType(f.result), this.varTypes, m.block(null, body, b.none));
+    m.addFunction(name, b.createType(this.paramTypes), this.gen.resultType(f), this.varTypes, m.block(null, body, b.none));
     if (f.recursive) this.gen.counted(f, name, this.paramTypes);
   }
 
@@ -483,12 +553,165 @@ class FunctionGen {
       case 'continue':
         return m.br(this.label('cont', s.label));
       case 'return':
+        if (s.array !== undefined) return this.returnArray(s.array);
         return m.return(s.value ? this.expr(s.value) : undefined);
+      case 'alloc':
+        return this.alloc(s);
+      case 'push': {
+        const v = this.newVar(this.b.f64);
+        return m.block(null, [m.local.set(v, this.expr(s.value)), this.append(s.array, m.local.get(v, this.b.f64))], this.b.none);
+      }
       default: {
         const never: never = s;
         throw new Error(`unknown statement ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** A value stored into a holey array: a NaN as the canonical NaN, so that no stored value reads as a hole (HOLE). */
+  private unholed(array: number, v: ExpressionRef): ExpressionRef {
+    if (this.f.arrays[array]!.local !== 'holey') return v;
+    const { m, b } = this;
+    const t = this.newVar(b.f64);
+    return m.block(null, [m.local.set(t, v), m.select(m.f64.ne(m.local.get(t, b.f64), m.local.get(t, b.f64)), m.f64.const(NaN), m.local.get(t, b.f64))], b.f64);
+  }
+
+  /** `len` elements of `size` bytes from the heap: their address (LOCAL_ARRAY_LIMIT bounds len, so bytes stay below 2^30). */
+  private allocate(len: ExpressionRef, size: number): ExpressionRef {
+    const m = this.m;
+    return m.call(this.gen.helper('alloc'), [m.i32.mul(len, m.i32.const(size))], this.b.i32);
+  }
+
+  /** Appends the double `v` to local plain array `array`, moving it to twice the room when it is full. */
+  private append(array: number, v: ExpressionRef): ExpressionRef {
+    const { m, b } = this;
+    const ptr = this.arrayPtr[array]!;
+    const len = this.arrayLen[array]!;
+    const cap = this.arrayCap[array]!;
+    const get = (l: number) => m.local.get(l, b.i32);
+    const fresh = this.newVar(b.i32);
+    const grow = m.if(
+      m.i32.ge_u(get(len), get(cap)),
+      m.block(
+        null,
+        [
+          m.if(m.i32.ge_u(get(len), m.i32.const(LOCAL_ARRAY_LIMIT)), m.unreachable()),
+          m.local.set(cap, m.i32.add(m.i32.shl(get(cap), m.i32.const(1)), m.i32.const(4))),
+          m.if(m.i32.gt_u(get(cap), m.i32.const(LOCAL_ARRAY_LIMIT)), m.local.set(cap, m.i32.const(LOCAL_ARRAY_LIMIT))),
+          m.local.set(fresh, this.allocate(get(cap), 8)),
+          m.memory.copy(get(fresh), get(ptr), m.i32.shl(get(len), m.i32.const(3))),
+          m.local.set(ptr, get(fresh)),
+        ],
+        b.none,
+      ),
+    );
+    const store = m.f64.store(0, 8, m.i32.add(get(ptr), m.i32.shl(get(len), m.i32.const(3))), this.unholed(array, v));
+    return m.block(null, [grow, store, m.local.set(len, m.i32.add(get(len), m.i32.const(1)))], b.none);
+  }
+
+  /** Stmt 'alloc': a new array in the heap (its length checked first), its elements set, then bound to the array's locals. */
+  private alloc(s: Extract<Stmt, { kind: 'alloc' }>): ExpressionRef {
+    const { m, b } = this;
+    const a = this.f.arrays[s.array]!;
+    const size = elementSize(a.kind);
+    const get = (l: number) => m.local.get(l, b.i32);
+    const ptr = this.newVar(b.i32);
+    const n = this.newVar(b.i32);
+    const out: ExpressionRef[] = [];
+    if (s.values) {
+      out.push(m.local.set(n, m.i32.const(s.values.length)), m.local.set(ptr, this.allocate(m.i32.const(Math.max(s.values.length, 4)), 8)));
+      s.values.forEach((v, k) => out.push(m.f64.store(k * 8, 8, get(ptr), this.expr(v))));
+    } else {
+      const len = s.length!;
+      // An integer in [0, LOCAL_ARRAY_LIMIT), or the call bails out (a RangeError, or more than compiled code takes).
+      const idx = len.type === 'f64' ? this.index(len) : this.expr(len);
+      out.push(m.local.set(n, idx), m.if(m.i32.ge_u(get(n), m.i32.const(LOCAL_ARRAY_LIMIT)), m.unreachable()));
+      const fillType = s.fill && (s.fill.type === 'f64' ? b.f64 : b.i32);
+      const fv = s.fill ? this.newVar(fillType!) : undefined;
+      if (s.fill) out.push(m.local.set(fv!, this.expr(s.fill)));
+      out.push(m.local.set(ptr, this.allocate(get(n), size)));
+      const bytes = m.i32.mul(get(n), m.i32.const(size));
+      if (s.fill) {
+        const i = this.newVar(b.i32);
+        const label = `fill${this.fills++}`;
+        const addr = m.i32.add(get(ptr), m.i32.mul(get(i), m.i32.const(size)));
+        const val = m.local.get(fv!, fillType!);
+        let write: ExpressionRef;
+        if (size === 8) write = m.f64.store(0, 8, addr, a.local === 'holey' ? this.unholed(s.array, val) : val);
+        else if (a.kind === 'Float32Array') write = m.f32.store(0, 4, addr, m.f32.demote(val));
+        else if (size === 4) write = m.i32.store(0, 4, addr, val);
+        else if (size === 2) write = m.i32.store16(0, 2, addr, val);
+        else write = m.i32.store8(0, 1, addr, val);
+        out.push(
+          m.local.set(i, m.i32.const(0)),
+          m.block(`${label}out`, [
+            m.loop(
+              label,
+              m.block(null, [m.br(`${label}out`, m.i32.ge_u(get(i), get(n))), write, m.local.set(i, m.i32.add(get(i), m.i32.const(1))), m.br(label)], b.none),
+            ),
+          ]),
+        );
+      } else if (a.local === 'holey') {
+        const i = this.newVar(b.i32);
+        const label = `fill${this.fills++}`;
+        out.push(
+          m.local.set(i, m.i32.const(0)),
+          m.block(`${label}out`, [
+            m.loop(
+              label,
+              m.block(
+                null,
+                [
+                  m.br(`${label}out`, m.i32.ge_u(get(i), get(n))),
+                  m.i64.store(0, 8, m.i32.add(get(ptr), m.i32.shl(get(i), m.i32.const(3))), m.i64.const(HOLE)),
+                  m.local.set(i, m.i32.add(get(i), m.i32.const(1))),
+                  m.br(label),
+                ],
+                b.none,
+              ),
+            ),
+          ]),
+        );
+      } else out.push(m.memory.fill(get(ptr), m.i32.const(0), bytes));
+    }
+    out.push(m.local.set(this.arrayPtr[s.array]!, get(ptr)), m.local.set(this.arrayLen[s.array]!, get(n)));
+    if (a.local !== 'typed') out.push(m.local.set(this.arrayCap[s.array]!, s.values ? m.i32.const(Math.max(s.values.length, 4)) : get(n)));
+    return m.block(null, out, b.none);
+  }
+
+  private fills = 0;
+
+  /** `return a` of a local array: its length to `rlen`, its address returned; a hole left in it bails out (JavaScript's would be undefined). */
+  private returnArray(array: number): ExpressionRef {
+    const { m, b } = this;
+    const get = (l: number) => m.local.get(l, b.i32);
+    const ptr = this.arrayPtr[array]!;
+    const len = this.arrayLen[array]!;
+    const out: ExpressionRef[] = [];
+    if (this.f.arrays[array]!.local === 'holey') {
+      const i = this.newVar(b.i32);
+      const label = `holes${this.fills++}`;
+      out.push(
+        m.local.set(i, m.i32.const(0)),
+        m.block(`${label}out`, [
+          m.loop(
+            label,
+            m.block(
+              null,
+              [
+                m.br(`${label}out`, m.i32.ge_u(get(i), get(len))),
+                m.if(m.i64.eq(m.i64.load(0, 8, m.i32.add(get(ptr), m.i32.shl(get(i), m.i32.const(3)))), m.i64.const(HOLE)), m.unreachable()),
+                m.local.set(i, m.i32.add(get(i), m.i32.const(1))),
+                m.br(label),
+              ],
+              b.none,
+            ),
+          ),
+        ]),
+      );
+    }
+    out.push(m.global.set('rlen', get(len)), m.return(get(ptr)));
+    return m.block(null, out, b.none);
   }
 
   /** A loop's label, kept apart between the two versions of a function and the two copies of an unswitched loop. */
@@ -913,7 +1136,19 @@ class FunctionGen {
     switch (kind) {
       case 'Float64Array':
       case 'Array':
-        value = m.f64.load(off, 8, addr);
+        if (this.f.arrays[array]!.local === 'holey') {
+          // A hole reads as undefined in JavaScript: bail out.
+          const bits = this.newVar(b.i64);
+          value = m.block(
+            null,
+            [
+              m.local.set(bits, m.i64.load(off, 8, addr)),
+              m.if(m.i64.eq(m.local.get(bits, b.i64), m.i64.const(HOLE)), m.unreachable()),
+              m.f64.reinterpret(m.local.get(bits, b.i64)),
+            ],
+            b.f64,
+          );
+        } else value = m.f64.load(off, 8, addr);
         break;
       case 'Float32Array':
         value = m.f64.promote(m.f32.load(off, 4, addr));
@@ -949,7 +1184,7 @@ class FunctionGen {
     const addr = this.address(array, m.local.get(t, b.i32), kind);
     const d = this.offset(node);
     const off = d * elementSize(kind);
-    const val = m.local.get(v, floaty ? b.f64 : b.i32);
+    const val = this.unholed(array, m.local.get(v, floaty ? b.f64 : b.i32));
     let write: ExpressionRef;
     switch (kind) {
       case 'Float64Array':
@@ -974,6 +1209,13 @@ class FunctionGen {
     if (this.fast && this.ranges!.proven.has(node))
       return m.block(null, [m.local.set(t, this.offsetIndex(index, d)), m.local.set(v, this.expr(value)), write], b.none);
     if (this.provenInBounds(array, index)) return m.block(null, [m.local.set(t, this.provenIndex(index)), m.local.set(v, this.expr(value)), write], b.none);
+    if (kind === 'Array' && this.f.arrays[array]!.local) {
+      // A plain array the function made grows by a write at its length; past it (holes) or off an index, bail out.
+      // (`index` gives 0xFFFFFFFF for what is not an index, never a length: lengths stay below LOCAL_ARRAY_LIMIT.)
+      const len = m.local.get(this.arrayLen[array]!, b.i32);
+      const append = m.if(m.i32.eq(m.local.get(t, b.i32), len), this.append(array, m.local.get(v, b.f64)), m.unreachable());
+      return m.block(null, [m.local.set(t, this.index(index)), m.local.set(v, this.expr(value)), m.if(this.inRange(array, t), write, append)], b.none);
+    }
     let ok: ExpressionRef = 0;
     const setIndex = this.checkedIndex(array, index, t, (test) => {
       ok = test;

@@ -20,7 +20,7 @@ export function loadBinaryen(): Promise<Binaryen> {
 /** The features generated modules may use: all are in Node 20 and current browsers. */
 export function kernelFeatures(b: Binaryen): number {
   const F = b.Features;
-  return F.MutableGlobals | F.NontrappingFPToInt | F.SignExt | F.BulkMemory;
+  return F.MutableGlobals | F.NontrappingFPToInt | F.SignExt | F.BulkMemory | F.BulkMemoryOpt;
 }
 
 export interface Emitted {

@@ -38,7 +38,9 @@ export function boundsFacts(f: IrFunction, ints: ReadonlySet<number> = new Set()
     const arrays = new Set(list.map((s) => (s.value.kind === 'length' ? s.value.array : -1)));
     if (arrays.size === 1 && !arrays.has(-1)) lengthOf.set(local, [...arrays][0]!);
   }
-  const boundArrays = (x: Expr): number | undefined => (x.kind === 'length' ? x.array : x.kind === 'local' ? lengthOf.get(x.local) : undefined);
+  // (Not an array the function makes: its length changes as it grows or is made again.)
+  const fixed = (a: number | undefined): number | undefined => (a !== undefined && !f.arrays[a]!.local ? a : undefined);
+  const boundArrays = (x: Expr): number | undefined => fixed(x.kind === 'length' ? x.array : x.kind === 'local' ? lengthOf.get(x.local) : undefined);
 
   const out = new Map<Stmt, InBounds>();
   const visit = (body: Stmt[]): void => {

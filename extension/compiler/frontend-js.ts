@@ -373,6 +373,13 @@ function markWritten(functions: IrFunction[]): void {
           f.arrays[s.array]!.written = true;
           walkE(s.index);
           return walkE(s.value);
+        case 'alloc':
+          if (s.length) walkE(s.length);
+          s.values?.forEach(walkE);
+          if (s.fill) walkE(s.fill);
+          return;
+        case 'push':
+          return walkE(s.value);
         case 'if':
           walkE(s.cond);
           s.then.forEach(walkS);
@@ -494,7 +501,7 @@ class FileLowering {
     if (decl) {
       throw this.refuse(site, `${name} is declared in this file (line ${this.lineOf(decl)}), so it is not the built-in ${name} the compiled code would use`);
     }
-    if (name === 'Math' || name === 'Number') {
+    if (name === 'Math' || name === 'Number' || (ARRAY_KINDS as readonly string[]).includes(name)) {
       this.globals.add(name);
       if (property !== undefined) this.globals.add(`${name}.${property}`);
     }
@@ -577,7 +584,7 @@ class FileLowering {
     }
     if (typeof ref === 'string') this.topLevelNames.add(irName);
     this.inProgress.set(key, undefined);
-    const fn = lowerFunction(this, node, irName, types, this.capturesOf(node), (fl) => this.inProgress.set(key, fl), this.lowered);
+    const fn = lowerFunction(this, node, irName, types, this.capturesOf(node), (fl) => this.inProgress.set(key, fl), this.lowered, entry);
     this.inProgress.delete(key);
     this.lowered.set(key, fn);
     return fn;
@@ -631,6 +638,13 @@ function forEachCall(body: Stmt[], fn: (name: string) => void): void {
       case 'store':
         e(st.index);
         return e(st.value);
+      case 'alloc':
+        if (st.length) e(st.length);
+        st.values?.forEach(e);
+        if (st.fill) e(st.fill);
+        return;
+      case 'push':
+        return e(st.value);
       case 'if':
         e(st.cond);
         st.then.forEach(s);
@@ -663,13 +677,14 @@ function lowerFunction(
   hidden: Capture[],
   current: (fl: FunctionLowering) => void,
   lowered: Map<string, IrFunction>,
+  entry: boolean,
 ): IrFunction {
   let assumed: (ScalarType | undefined)[] = [];
   let assumedResult: ResultType | undefined;
   for (let round = 0; ; round++) {
     const before = new Set(lowered.keys());
     const reads = file.pendingReads;
-    const fl = new FunctionLowering(file, node, name, types, assumed, assumedResult, hidden);
+    const fl = new FunctionLowering(file, node, name, types, assumed, assumedResult, hidden, entry);
     current(fl);
     const fn = fl.run();
     const stable = fl.collected.every((t, i) => t === assumed[i]) && fn.result === assumedResult;
@@ -789,9 +804,15 @@ class FunctionLowering {
     private assumed: (ScalarType | undefined)[],
     private assumedResult: ResultType | undefined,
     private hidden: Capture[] = [],
+    /** The function optimized (not one it calls): only it may return an array it made. */
+    private isEntry = false,
   ) {
     this.ts = file.ts;
   }
+
+  /** The local array the function returns (IrFunction.returns), and the returns that give no array. */
+  private returnsArray: { kind: ArrayKind; node: TS.Node } | undefined;
+  private scalarReturn: TS.Node | undefined;
 
   /** The hidden parameters as a call to another function of the closure passes them on. */
   private hiddenArgs: CallArg[] = [];
@@ -856,9 +877,14 @@ class FunctionLowering {
     if (ts.isBlock(node.body)) {
       this.hoistVars(node.body);
       body = this.block(node.body.statements);
-      if (this.result !== undefined && this.result !== 'void' && this.canComplete(node.body.statements)) {
+      if (((this.result !== undefined && this.result !== 'void') || this.returnsArray) && this.canComplete(node.body.statements)) {
         throw this.refuse(node.name ?? node, 'some paths reach the end without returning a value (JavaScript would return undefined)');
       }
+      if (this.returnsArray && this.scalarReturn)
+        throw this.refuse(
+          this.scalarReturn,
+          `the function returns an array (line ${this.file.lineOf(this.returnsArray.node)}) on some paths and no array here`,
+        );
     } else {
       const value = this.expr(node.body);
       this.noteResult(value.type, node.body);
@@ -872,7 +898,15 @@ class FunctionLowering {
       p.type = t;
     }
     this.locals.forEach((l, i) => (l.type = this.localType(i)));
-    return { name: this.name, params: this.params, locals: this.locals, arrays: this.arrays, result: this.result ?? 'void', body };
+    return {
+      name: this.name,
+      params: this.params,
+      locals: this.locals,
+      arrays: this.arrays,
+      result: this.result ?? 'void',
+      ...(this.returnsArray ? { returns: this.returnsArray.kind } : {}),
+      body,
+    };
   }
 
   private scope(): Map<string, Binding> {
@@ -906,6 +940,8 @@ class FunctionLowering {
           `${name} is declared with var (line ${this.file.lineOf(decl)}) and again with let or const in the same function; give one of them another name`,
         );
       if (this.scope().has(name)) continue; // a parameter
+      // An array the function makes (`var p = []`): bound where it is declared, as a let would be (arrayVar).
+      if (this.arrayVar(name, decl)) continue;
       const local = this.locals.length;
       this.locals.push({ name, type: 'i32' });
       this.collected[local] = undefined;
@@ -919,6 +955,29 @@ class FunctionLowering {
         `${read.text} is read where it may not have been assigned yet (a var is undefined until then, which compiled code does not hold); give it a value before the first read on every path`,
       );
     }
+  }
+
+  /**
+   * A var whose one declaration makes an array (`var p = [], q = new Float64Array(n)`): bound from its declaration to
+   * the end of the block around it, as a let would be. A read anywhere else (before the declaration ran, or after the
+   * block, where JavaScript could still see it) finds no binding and is refused.
+   */
+  private arrayVar(name: string, decl: TS.Node): boolean {
+    const ts = this.ts;
+    if (!ts.isVariableDeclaration(decl) || !decl.initializer || !this.isArrayCreation(decl.initializer)) return false;
+    let count = 0;
+    const visit = (n: TS.Node): void => {
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) count++;
+      ts.forEachChild(n, visit);
+    };
+    if (this.node.body) visit(this.node.body);
+    if (count > 1)
+      throw this.refuse(
+        decl,
+        `${name} makes an array and is declared ${count} times with var; compiled code holds an array made in the function under one declaration`,
+      );
+    return true;
   }
 
   private declare(name: string, initType: ScalarType): number {
@@ -1027,9 +1086,19 @@ class FunctionLowering {
     }
     if (ts.isReturnStatement(s)) {
       if (!s.expression) {
+        this.scalarReturn ??= s;
         this.noteResult('void', s);
         return [{ kind: 'return' }];
       }
+      const returned = unwrap(ts, s.expression);
+      const b = ts.isIdentifier(returned) ? this.lookup(returned.text) : undefined;
+      if (b?.kind === 'array') return this.returnArray(b.array, s);
+      if (this.isArrayCreation(returned)) {
+        // `return [a, b]`: made, then returned.
+        const made = this.newArray('(returned)', returned);
+        return [...made, ...this.returnArray((made[0] as { array: number }).array, s)];
+      }
+      this.scalarReturn ??= s;
       const value = this.expr(s.expression);
       this.noteResult(value.type, s);
       return [{ kind: 'return', value: this.asResult(value) }];
@@ -1062,6 +1131,12 @@ class FunctionLowering {
       const init = unwrap(ts, d.initializer);
       if (ts.isIdentifier(init) && this.lookup(init.text)?.kind === 'array') {
         throw this.refuse(d, 'a local alias of an array is not compiled; use the parameter');
+      }
+      if (this.isArrayCreation(init)) {
+        if (isVar && this.lookup(d.name.text)?.kind === 'local')
+          throw this.refuse(d, `${d.name.text} holds a number elsewhere in the function and an array here`);
+        out.push(...this.newArray(d.name.text, init));
+        continue;
       }
       const value = this.expr(d.initializer);
       if (value.type === 'void') throw this.refuse(d.initializer, 'the called function returns nothing');
@@ -1208,6 +1283,8 @@ class FunctionLowering {
     if (ts.isCallExpression(e)) {
       const fill = this.fillStmt(e);
       if (fill) return fill;
+      const push = this.pushStmt(e);
+      if (push) return push;
       const value = this.expr(e);
       return [{ kind: 'expr', value }];
     }
@@ -1248,6 +1325,133 @@ class FunctionLowering {
     ];
   }
 
+  /**
+   * Whether `e` makes a new array: `[…]`, `new Array(n)`, `Array(n)`, `new Float64Array(n)` (any typed-array kind), or
+   * one of those `.fill(v)`, with the constructor the global one.
+   */
+  private isArrayCreation(e: TS.Expression): boolean {
+    const ts = this.ts;
+    e = unwrap(ts, e);
+    if (ts.isArrayLiteralExpression(e)) return true;
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'fill') {
+      const inner = unwrap(ts, e.expression.expression);
+      return (ts.isNewExpression(inner) || ts.isCallExpression(inner)) && this.arrayConstructor(inner) !== undefined;
+    }
+    return (ts.isNewExpression(e) || ts.isCallExpression(e)) && this.arrayConstructor(e) !== undefined;
+  }
+
+  /** The array kind a `new X(…)` or `X(…)` constructs, when X is the global Array or a typed-array constructor. */
+  private arrayConstructor(e: TS.NewExpression | TS.CallExpression): ArrayKind | undefined {
+    const ts = this.ts;
+    const callee = unwrap(ts, e.expression);
+    if (!ts.isIdentifier(callee) || !(ARRAY_KINDS as readonly string[]).includes(callee.text)) return undefined;
+    if (this.lookup(callee.text) || !this.isModuleName(callee)) return undefined;
+    return callee.text as ArrayKind;
+  }
+
+  /** `let name = <a new array>` (isArrayCreation): a local array, bound from here to the end of the block. */
+  private newArray(name: string, init: TS.Expression): Stmt[] {
+    const ts = this.ts;
+    let e = unwrap(ts, init);
+    let fill: TS.Expression | undefined;
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'fill') {
+      if (e.arguments.length !== 1) throw this.refuse(e, 'fill with a start or an end is not compiled (fill(value) is)');
+      fill = e.arguments[0]!;
+      e = unwrap(ts, e.expression.expression);
+    }
+    const element = (x: TS.Expression): Expr => {
+      const v = this.expr(x);
+      if (v.type === 'bool') throw this.refuse(x, 'an array of booleans is not compiled (arrays hold numbers): use 0 and 1');
+      if (v.type === 'void') throw this.refuse(x, 'the called function returns nothing');
+      return v;
+    };
+    let kind: ArrayKind = 'Array';
+    let local: IrArray['local'] = 'plain';
+    let length: Expr | undefined;
+    let values: Expr[] | undefined;
+    if (ts.isArrayLiteralExpression(e)) {
+      values = e.elements.map((x) => {
+        if (ts.isSpreadElement(x)) throw this.refuse(x, 'spread (...) in an array literal is not compiled');
+        if (ts.isOmittedExpression(x)) throw this.refuse(e, 'an array literal with holes ([a, , b]) is not compiled');
+        return toF64(element(x));
+      });
+    } else {
+      const call = e as TS.NewExpression | TS.CallExpression;
+      kind = this.arrayConstructor(call)!;
+      const args = call.arguments ?? [];
+      this.file.useGlobal(kind, undefined, call);
+      if (kind !== 'Array') {
+        if (!ts.isNewExpression(call)) throw this.refuse(call, `${kind} without new throws a TypeError`);
+        local = 'typed';
+        if (args.length > 1) throw this.refuse(call, `new ${kind} with ${args.length} arguments is not compiled (new ${kind}(length) is)`);
+        const a = args[0] && unwrap(ts, args[0]);
+        if (a && ((ts.isIdentifier(a) && this.lookup(a.text)?.kind === 'array') || ts.isArrayLiteralExpression(a)))
+          throw this.refuse(a, `a ${kind} copied from an array is not compiled (new ${kind}(length) is, then a loop that copies)`);
+        length = a ? element(a) : numConst(0);
+      } else if (args.length === 1) {
+        // new Array(n): n holes (a read of one would be undefined), unless filled.
+        length = element(args[0]!);
+        local = fill ? 'plain' : 'holey';
+      } else values = args.map((x) => toF64(element(x)));
+    }
+    let fillValue: Expr | undefined;
+    if (fill) {
+      if (!length) throw this.refuse(init, 'fill is compiled on new Array(n) and typed arrays of a length');
+      this.file.useGlobal(kind, 'prototype.fill', init);
+      fillValue = this.storeValue(kind, element(fill), fill);
+    }
+    const array = this.arrays.length;
+    this.arrays.push({ name, kind, written: false, local });
+    this.scope().set(name, { kind: 'array', array });
+    return [{ kind: 'alloc', array, ...(length ? { length } : {}), ...(values ? { values } : {}), ...(fillValue ? { fill: fillValue } : {}) }];
+  }
+
+  /** `a.push(x, …)` on an array the function made, as a statement: the values evaluated first, then appended in order. */
+  private pushStmt(e: TS.CallExpression): Stmt[] | undefined {
+    const ts = this.ts;
+    const callee = unwrap(ts, e.expression);
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'push' || !ts.isIdentifier(unwrap(ts, callee.expression))) return undefined;
+    const name = (unwrap(ts, callee.expression) as TS.Identifier).text;
+    const b = this.lookup(name);
+    if (b?.kind !== 'array') return undefined;
+    const a = this.arrays[b.array]!;
+    if (a.kind !== 'Array') throw this.refuse(e, `${name} is a ${a.kind}, which has no push`);
+    if (!a.local) throw this.refuse(e, `${name} is an array argument; push on it is not compiled (only on arrays the function makes, such as let out = [])`);
+    this.file.useGlobal('Array', 'prototype.push', e);
+    const values = e.arguments.map((x) => {
+      if (ts.isSpreadElement(x)) throw this.refuse(x, 'push(...values) is not compiled');
+      const v = this.expr(x);
+      if (v.type === 'bool') throw this.refuse(x, 'an array of booleans is not compiled (arrays hold numbers): use 0 and 1');
+      if (v.type === 'void') throw this.refuse(x, 'the called function returns nothing');
+      return toF64(v);
+    });
+    if (values.length === 1) return [{ kind: 'push', array: b.array, value: values[0]! }];
+    const out: Stmt[] = [];
+    const temps = values.map((v) => {
+      const t = this.temp('f64');
+      out.push({ kind: 'set', local: t, value: v });
+      return t;
+    });
+    for (const t of temps) out.push({ kind: 'push', array: b.array, value: this.read(t) });
+    return out;
+  }
+
+  /** `return a` of an array the entry made: the loader makes the JavaScript array from its elements. */
+  private returnArray(array: number, s: TS.ReturnStatement): Stmt[] {
+    const a = this.arrays[array]!;
+    if (!a.local)
+      throw this.refuse(
+        s,
+        `the function returns its argument ${a.name}; compiled code returns only arrays it makes (the caller would get a copy, not the same array)`,
+      );
+    if (!this.isEntry)
+      throw this.refuse(s, 'a function that returns an array is compiled as the function optimized, not when another compiled function calls it');
+    if (this.returnsArray && this.returnsArray.kind !== a.kind)
+      throw this.refuse(s, `the function returns a ${this.returnsArray.kind} (line ${this.file.lineOf(this.returnsArray.node)}) and a ${a.kind} here`);
+    this.returnsArray ??= { kind: a.kind, node: s };
+    return [{ kind: 'return', array }];
+  }
+
   /** `target = value(current)`: a local or an array element; the element index is evaluated once. */
   private assignTo(target: TS.Expression, node: TS.Expression, value: (current: () => Expr) => Expr, loop?: LoopContext): Stmt[] {
     const ts = this.ts;
@@ -1256,6 +1460,8 @@ class FunctionLowering {
       const b = this.lookup(target.text);
       if (!b) throw this.refuse(target, this.file.moduleBindingRefusal(target.text) ?? `'${target.text}' is not a local variable or parameter of the function`);
       if (b.capture) throw this.refuse(target, this.capturedWrite(b.capture));
+      if (b.kind === 'array' && this.arrays[b.array]!.local)
+        throw this.refuse(target, `${target.text} holds an array the function made; assigning it another value is not compiled (declare a new variable)`);
       if (b.kind === 'array') throw this.refuse(target, 'assigning to an array parameter is not compiled');
       this.checkNotConst(target, b.local);
       const local = b.local;
@@ -1491,12 +1697,18 @@ class FunctionLowering {
       }
       if (obj.kind === K.ThisKeyword) throw this.thisRefusal(obj);
       if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
-      throw this.refuse(e, 'property access is compiled only for .length of array parameters and Math/Number constants');
+      if (this.isArrayCreation(obj))
+        throw this.refuse(obj, 'an array made here is compiled only as the initial value of a variable (let a = [], var b = new Float64Array(n))');
+      throw this.refuse(e, 'property access is compiled only for .length of arrays and Math/Number constants');
     }
     if (ts.isCallExpression(e)) return this.call(e);
     if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e)) throw this.refuse(e, 'strings are not compiled');
-    if (ts.isArrayLiteralExpression(e) || ts.isObjectLiteralExpression(e)) throw this.refuse(e, 'creating arrays or objects is not compiled');
-    if (ts.isNewExpression(e)) throw this.refuse(e, 'new is not compiled (allocate arrays outside the function and pass them in)');
+    if (ts.isObjectLiteralExpression(e)) throw this.refuse(e, 'creating objects is not compiled');
+    if (this.isArrayCreation(e))
+      throw this.refuse(e, 'an array made here is compiled only as the initial value of a variable (let a = [], var b = new Float64Array(n))');
+    if (ts.isArrayLiteralExpression(e)) throw this.refuse(e, 'an array literal is compiled only as the initial value of a variable (let a = [x, y])');
+    if (ts.isNewExpression(e))
+      throw this.refuse(e, 'new is compiled only for arrays: new Array(n), new Float64Array(n) and the other typed arrays, as the initial value of a variable');
     if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) throw this.refuse(e, 'closures are not compiled');
     if (e.kind === K.ThisKeyword) throw this.thisRefusal(e);
     if (e.kind === K.NullKeyword) throw this.refuse(e, 'null is not compiled');
@@ -1589,6 +1801,11 @@ class FunctionLowering {
         const u = unwrap(ts, a);
         const b = ts.isIdentifier(u) ? this.lookup(u.text) : undefined;
         if (b?.kind === 'array') {
+          if (this.arrays[b.array]!.local === 'holey')
+            throw this.refuse(
+              a,
+              `${u.getText(this.file.sf)} is made by new Array(n) and may hold holes; passing it to another function is not compiled (new Array(n).fill(0) is)`,
+            );
           args.push({ kind: 'array', array: b.array });
           types.push({ array: this.arrays[b.array]!.kind });
         } else {

@@ -41,6 +41,14 @@ export function walkIr(list: Stmt[], onStmt: (s: Stmt) => void, onExpr: (e: Expr
         expr(s.index);
         expr(s.value);
         break;
+      case 'alloc':
+        if (s.length) expr(s.length);
+        s.values?.forEach(expr);
+        if (s.fill) expr(s.fill);
+        break;
+      case 'push':
+        expr(s.value);
+        break;
       case 'if':
         expr(s.cond);
         walkIr(s.then, onStmt, onExpr);

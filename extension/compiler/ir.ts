@@ -147,6 +147,15 @@ export type Stmt =
    */
   | { kind: 'store'; array: number; index: Expr; value: Expr }
   | { kind: 'expr'; value: Expr }
+  /**
+   * A local array (IrArray.local) made anew: `values` (a literal `[a, b]`), or `length` elements (an integer in
+   * [0, LOCAL_ARRAY_LIMIT), else the call bails out: JavaScript throws a RangeError or allocates more than compiled
+   * code takes) that are each `fill` (evaluated once, after the length), or zero in a typed array, or holes in a
+   * 'holey' plain array (`new Array(n)`: reading one bails out, since JavaScript would read undefined).
+   */
+  | { kind: 'alloc'; array: number; length?: Expr; values?: Expr[]; fill?: Expr }
+  /** `a.push(v)` on a local plain array: appends, growing it (past LOCAL_ARRAY_LIMIT elements the call bails out). */
+  | { kind: 'push'; array: number; value: Expr }
   | { kind: 'if'; cond: Expr; then: Stmt[]; else: Stmt[] }
   /**
    * `while (test) body`, `for (; test; update) body`, `do body while (postTest)`.
@@ -155,7 +164,8 @@ export type Stmt =
   | { kind: 'loop'; label: number; test?: Expr; body: Stmt[]; update: Stmt[]; postTest?: Expr }
   | { kind: 'break'; label: number }
   | { kind: 'continue'; label: number }
-  | { kind: 'return'; value?: Expr };
+  /** `array`: the entry returns that local array (IrFunction.returns), which the loader materialises. */
+  | { kind: 'return'; value?: Expr; array?: number };
 
 export interface IrLocal {
   name: string;
@@ -176,7 +186,16 @@ export interface IrArray {
   kind: ArrayKind;
   /** The function (or one it calls) may write to it: the caller must copy it back. */
   written: boolean;
+  /**
+   * An array the function makes itself (`[]`, `new Float64Array(n)`; Stmt 'alloc'), not a parameter: its length
+   * changes as it is made again or grows (no analysis assumes it fixed). 'holey': a plain array made by
+   * `new Array(n)`, whose unwritten elements are holes.
+   */
+  local?: 'plain' | 'holey' | 'typed';
 }
+
+/** Local arrays hold fewer elements than this (an allocation or a push past it bails out). */
+export const LOCAL_ARRAY_LIMIT = 2 ** 27;
 
 /**
  * How deep compiled recursive calls may go (IrFunction.recursive): past it the compiled code bails out and the
@@ -192,6 +211,11 @@ export interface IrFunction {
   locals: IrLocal[];
   arrays: IrArray[];
   result: ResultType;
+  /**
+   * The entry returns one of its local arrays (its result is then 'void'): the loader makes the JavaScript value the
+   * original returns from its elements, a plain Array of numbers or a new typed array of this kind.
+   */
+  returns?: ArrayKind;
   body: Stmt[];
   /**
    * It can call itself, directly or through the functions it calls: the backends bound the depth of such calls and

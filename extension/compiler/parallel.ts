@@ -210,6 +210,12 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
       if (x.kind === 'call') for (const a of x.args) if (a.kind === 'array') used.add(a.array);
     },
   );
+  walkIr(
+    loop.body,
+    (s) => (s.kind === 'alloc' || s.kind === 'push') && refuse(`it makes or grows the array ${f.arrays[s.array]!.name}`),
+    () => {},
+  );
+  for (const a of used) if (f.arrays[a]!.local) refuse(`it uses ${f.arrays[a]!.name}, an array the function makes`);
 
   // Locals assigned exactly once in the function: an index held in one (`const k = y * w + x`) is read through it.
   const assignCount = new Map<number, number>();

@@ -97,10 +97,14 @@ function typeName(t: ValueType): string {
 
 function signature(f: IrFunction, entry: boolean): string {
   const params = f.params.map((p) => `${p.name}: ${typeName(p.type)}${p.guard ? ` (guard ${p.guard})` : ''}`).join(', ');
-  return `${entry ? 'entry ' : ''}function ${f.name}(${params}): ${f.result}`;
+  return `${entry ? 'entry ' : ''}function ${f.name}(${params}): ${f.returns ?? f.result}`;
 }
 
 class Printer extends IrPrinter<ValueType, Stmt, Expr> {
+  constructor(private readonly fn: IrFunction) {
+    super(fn);
+  }
+
   protected isScalar(t: ValueType): boolean {
     return !isArrayType(t);
   }
@@ -109,6 +113,18 @@ class Printer extends IrPrinter<ValueType, Stmt, Expr> {
     switch (s.kind) {
       case 'store':
         return this.line(d, `${this.array(s.array)}[${this.expr(s.index)}] = ${this.expr(s.value)}`);
+      case 'alloc': {
+        const a = this.fn.arrays[s.array]!;
+        const made = s.values
+          ? `[${s.values.map((v) => this.expr(v)).join(', ')}]`
+          : `new ${a.kind}(${this.expr(s.length!)})${s.fill ? `.fill(${this.expr(s.fill)})` : a.local === 'holey' ? ' (holes)' : ''}`;
+        return this.line(d, `${this.array(s.array)} = ${made}`);
+      }
+      case 'push':
+        return this.line(d, `${this.array(s.array)}.push(${this.expr(s.value)})`);
+      case 'return':
+        if (s.array !== undefined) return this.line(d, `return ${this.array(s.array)}`);
+        return this.shared(s, d);
       case 'loop':
         this.line(d, `loop L${s.label}${s.test ? ` while ${this.expr(s.test)}` : ''}`);
         this.block(s.body, d + 1);

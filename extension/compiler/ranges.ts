@@ -455,6 +455,11 @@ class Analysis {
 
   private prove(node: Expr | Stmt, array: number, index: Expr, st: State): void {
     if (this.access.get(node) === null) return;
+    // An array the function makes changes its length as it runs: nothing the entry guard sees bounds it.
+    if (this.f.arrays[array]!.local) {
+      this.access.set(node, null);
+      return;
+    }
     const s = this.sym(index, st);
     const t = s && this.within(s.p, st.ctx, 0, padd(pvar(`n${array}`), pconst(-1))!);
     if (!s || !t) {
@@ -550,6 +555,14 @@ class Analysis {
       }
       case 'loop':
         return this.loop(s, st);
+      case 'alloc':
+        if (s.length) this.scan(s.length, st);
+        s.values?.forEach((v) => this.scan(v, st));
+        if (s.fill) this.scan(s.fill, st);
+        return st;
+      case 'push':
+        this.scan(s.value, st);
+        return st;
       default: {
         const never: never = s;
         throw new Error(`unknown statement ${JSON.stringify(never)}`);

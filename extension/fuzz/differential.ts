@@ -68,6 +68,14 @@ export function show(v: unknown): string {
   return String(v);
 }
 
+/** The same value, or (an array the function made) arrays of the same class, length and elements, neither the argument. */
+function sameResult(x: unknown, y: unknown): boolean {
+  if (Object.is(x, y)) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if (Object.getPrototypeOf(x) !== Object.getPrototypeOf(y) || !(Array.isArray(x) || ArrayBuffer.isView(x))) return false;
+  return sameArray(x as ArrayLike<unknown>, y as ArrayLike<unknown>);
+}
+
 function sameArray(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
@@ -110,7 +118,7 @@ export function compareCall(original: (...a: Arg[]) => unknown, compiled: (...a:
   }
   if ((threwE === undefined) !== (threwA === undefined))
     return { args: input, expected: String(threwE ?? show(expected)), actual: String(threwA ?? show(actual)), what: 'exception' };
-  if (!Object.is(expected, actual)) return { args: input, expected: show(expected), actual: show(actual), what: 'result' };
+  if (!sameResult(expected, actual)) return { args: input, expected: show(expected), actual: show(actual), what: 'result' };
   for (let i = 0; i < args.length; i++) {
     const x = a1[i];
     const y = a2[i];

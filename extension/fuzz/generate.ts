@@ -3,7 +3,9 @@
 // by a later loop), file-level numeric constants, every operator, Math functions, array reads and writes (in range
 // and out of range), loops with break/continue, a helper call, calls of two functions that recurse into each other
 // and themselves (now and then deeper than compiled code goes), and functions written as static methods of a class
-// or methods of an object literal (named `K.f3`, `O.f5`).
+// or methods of an object literal (named `K.f3`, `O.f5`); arrays made in the function (`[a, b]`, `[]` and push,
+// `new Array(n)` with its holes, `.fill(v)`, typed arrays of a length, lengths that are not valid now and then),
+// read, written (a write at the end grows a plain one), pushed to and returned.
 import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import type { ParamTypeName } from '../compiler/frontend-js';
 import { pick } from './inputs';
@@ -81,7 +83,45 @@ class Gen {
     private constants: string[] = [],
     /** Whether it may call the recursive functions `rec` and `rec2`. */
     private recursive = false,
+    /** Whether it may make arrays of its own; 'result': it makes one first and returns it (its only result). */
+    private locals: boolean | 'result' = false,
   ) {}
+
+  /** The plain arrays it made (they are in `arrays` too), and the one it returns. */
+  private plain: string[] = [];
+  result: string | undefined;
+
+  /**
+   * `let m = <a new array>` at the top level of the body: a literal, `[]`, `new Array(n)` (holes), a filled one or a
+   * typed array; the length small, or now and then a value JavaScript refuses (negative, fractional, NaN).
+   */
+  newArray(indent: number): string {
+    const name = `m${this.n++}`;
+    const length = (): string => {
+      const r = this.r();
+      if (r < 0.4) return pick(this.r, ['0', '1', '3', '5', '8']);
+      if (r < 0.85) return `(${this.intish(2)} & 7)`;
+      return `(${this.expr(2)} % 9)`;
+    };
+    const r = this.r();
+    let kind: ArrayKind = 'Array';
+    let init: string;
+    if (r < 0.2) init = `[${Array.from({ length: Math.floor(this.r() * 4) }, () => this.expr(2)).join(', ')}]`;
+    else if (r < 0.35) init = '[]';
+    else if (r < 0.5) init = `new Array(${length()})`;
+    else if (r < 0.6) init = `${this.chance(0.5) ? 'new ' : ''}Array(${length()}).fill(${this.expr(2)})`;
+    else {
+      kind = pick(
+        this.r,
+        ARRAY_KINDS.filter((k) => k !== 'Array'),
+      );
+      init = `new ${kind}(${length()})${this.chance(0.3) ? `.fill(${this.expr(2)})` : ''}`;
+    }
+    this.line(indent, `${pick(this.r, ['let', 'const', 'var'])} ${name} = ${init};`);
+    this.arrays.push({ name, kind });
+    if (kind === 'Array') this.plain.push(name);
+    return name;
+  }
 
   private chance(p: number): boolean {
     return this.r() < p;
@@ -368,8 +408,14 @@ class Gen {
       }
     } else if (r < 0.93 && this.loopDepth > 0) {
       this.line(indent, `if (${this.cond(1)}) ${this.chance(0.5) ? 'break' : 'continue'};`);
+    } else if (this.locals && indent === 1 && this.chance(0.15)) {
+      this.newArray(indent);
+    } else if (this.plain.length && this.loopDepth === 0 && this.chance(0.2)) {
+      // (Not in a loop, which may run to the array's length.)
+      const values = Array.from({ length: this.chance(0.8) ? 1 : 2 }, () => this.expr(2));
+      this.line(indent, `${pick(this.r, this.plain)}.push(${values.join(', ')});`);
     } else if (r < 0.95) {
-      this.line(indent, `if (${this.cond(1)}) return ${this.expr(2)};`);
+      this.line(indent, `if (${this.cond(1)}) return ${this.result ?? this.expr(2)};`);
     } else if (r < 0.98 && this.loopDepth < 2) {
       this.intLoop(indent);
     } else {
@@ -570,11 +616,13 @@ export function generateModule(r: () => number, count: number, hostile = false):
       params.push(type);
       if (type === 'int32') int32s.push(name);
     }
-    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s, consts.names, r() < 0.25);
+    const locals = r() < 0.25 ? (r() < 0.3 ? 'result' : true) : false;
+    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s, consts.names, r() < 0.25, locals);
     g.prologue();
+    if (locals === 'result') g.result = g.newArray(1);
     g.stmts(1, 2 + Math.floor(r() * 5));
     g.epilogue();
-    const ret = r() < 0.85 ? `  return ${g.expr(3)};` : r() < 0.5 ? `  return ${g.cond(2)};` : '  return;';
+    const ret = g.result ? `  return ${g.result};` : r() < 0.85 ? `  return ${g.expr(3)};` : r() < 0.5 ? `  return ${g.cond(2)};` : '  return;';
     const name = `f${f}`;
     const body = `(${names.join(', ')}) {\n${g.text()}\n${ret}\n}`;
     const holder = r() < 0.2 ? pick(r, ['K', 'O'] as const) : undefined;

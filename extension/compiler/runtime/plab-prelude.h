@@ -148,6 +148,44 @@ static inline T load(const T* a, uint32_t n, uint32_t i) {
   return a[i];
 }
 
+// Arrays the kernel makes (`[]`, `new Array(n)`, `new Float64Array(n)`) are std::vectors. A plain array made by
+// `new Array(n)` holds holes, a NaN no store leaves there (a stored NaN is stored as the quiet NaN): reading one,
+// or returning an array that still holds one, bails out (JavaScript would read undefined). Lengths stay below
+// PLAB_LOCAL_ARRAY_LIMIT: a longer array bails out.
+static const uint64_t HOLE_BITS = 0x7ff4dead0000beefull;
+static inline double hole() {
+  double d;
+  std::memcpy(&d, &HOLE_BITS, 8);
+  return d;
+}
+static inline bool is_hole(double d) {
+  uint64_t b;
+  std::memcpy(&b, &d, 8);
+  return b == HOLE_BITS;
+}
+static inline double unhole(double v) { return v != v ? NaN : v; }
+static inline double load_holey(const double* a, uint32_t n, uint32_t i) {
+  if (__builtin_expect(i >= n, 0)) bail();
+  double v = a[i];
+  if (__builtin_expect(is_hole(v), 0)) bail();
+  return v;
+}
+static inline uint32_t local_length(uint32_t n) {
+  if (__builtin_expect(n >= PLAB_LOCAL_ARRAY_LIMIT, 0)) bail();
+  return n;
+}
+template <typename T>
+static inline void push(std::vector<T>& v, T*& a, uint32_t& n, T x) {
+  if (__builtin_expect(n >= PLAB_LOCAL_ARRAY_LIMIT - 1, 0)) bail();
+  v.push_back(x);
+  a = v.data();
+  n = uint32_t(v.size());
+}
+static inline void check_holes(const double* a, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (__builtin_expect(is_hole(a[i]), 0)) bail();
+}
+
 // Typed arrays are used in place; a kernel that may bail keeps a copy of what it writes to restore it.
 struct Snapshot {
   void* p;

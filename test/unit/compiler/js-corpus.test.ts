@@ -46,6 +46,10 @@ const COMPILED = [
   { file: 'stats-static.js', fn: 'Filters.smooth', what: 'a method of an object literal' },
   { file: 'fibonacci.js', fn: 'fib', what: 'direct recursion, two calls per call' },
   { file: 'quicksort.js', fn: 'quicksort', what: 'recursion over index ranges of a typed array, with a helper' },
+  { file: 'primes-list.js', fn: 'primesUpTo', what: 'a Uint8Array of flags and an array literal made in the function, pushed to and returned' },
+  { file: 'fannkuch-local.js', fn: 'fannkuch', what: 'three new Array(n) work arrays, holes until filled, and a two-element array literal returned' },
+  { file: 'moving-average.js', fn: 'movingAverage', what: 'a Float64Array made in the function, its length from the arguments, and returned' },
+  { file: 'moving-average.js', fn: 'histogram', what: 'an Int32Array of counts made in the function and returned' },
 ];
 
 describe('classic-style programs are compiled to both targets, proven, applied, and print the same', () => {
