@@ -25,7 +25,12 @@ const ASSETS = readdirSync(EXTENSION, { recursive: true })
 
 /** Values for the names an emitter fills in, so that the file compiles as it stands. */
 const PLACEHOLDERS: Record<string, string[]> = {
-  'compiler/runtime/plab-prelude.h': ['-DPLAB_HOST_MATH_NAMES="sin"', '-DPLAB_HOST_MATH_COUNT=1', '-DPLAB_RECURSION_LIMIT=2000', '-DPLAB_LOCAL_ARRAY_LIMIT=134217728u'],
+  'compiler/runtime/plab-prelude.h': [
+    '-DPLAB_HOST_MATH_NAMES="sin"',
+    '-DPLAB_HOST_MATH_COUNT=1',
+    '-DPLAB_RECURSION_LIMIT=2000',
+    '-DPLAB_LOCAL_ARRAY_LIMIT=134217728u',
+  ],
 };
 
 /** The C++ compiler's complaints about `file` (empty when it compiles). */
