@@ -279,6 +279,8 @@ export interface OptimizeData {
   applyBlocked?: string;
   /** The whole program before and after the chosen rewrite; absent when it was not run. */
   wholeProgram?: WholeProgramView;
+  /** What the recorded run predicted for the whole program before anything was built (optimize/report.ts outlookReport). */
+  outlook?: string;
   /** Set once the rewrite was applied (`target`: which one, when several were offered). */
   applied?: { summary: string; files: string[]; target?: TargetId };
   /** Every target of a side-by-side run, each with its own proof and Apply; absent for a single target. */
@@ -424,6 +426,8 @@ export type FromWebview =
 export interface WebviewState {
   source?: string;
   title?: string;
+  /** The History page's selected point (its measurement's record), shown again when the page is. */
+  selected?: number;
 }
 
 /** The view type of the flame graph panel, registered with a serializer. */

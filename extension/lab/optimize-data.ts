@@ -14,7 +14,7 @@ import { formatTimes, median } from '../bench/stats';
 import type { WholeProgramResult } from '../bench/whole-program';
 import { OPT_IN_TEXT, OPT_INS, type OptIn } from '../../native/opt-ins';
 import { applyDecision } from '../optimize/apply-step';
-import { wholeProgramStoryText } from '../optimize/report';
+import { outlookReport, wholeProgramStoryText } from '../optimize/report';
 import { bestTarget, type OptimizeOutcome } from '../optimize/optimize';
 import { jsTarget } from '../targets';
 import {
@@ -330,6 +330,7 @@ export function withApplyDecisions(data: OptimizeData, outcome: Extract<Optimize
   return {
     ...data,
     ...(outcome.wholeProgram ? { wholeProgram: wholeProgramView(outcome.wholeProgram) } : {}),
+    ...(outcome.outlook ? { outlook: outlookReport(outcome.outlook, data.functionName) } : {}),
     ...(main ? { applyBlocked: main } : {}),
     ...(data.targets
       ? {

@@ -13,7 +13,6 @@ import {
   type ToWebview,
   type VariantName,
   type VariantView,
-  type WholeProgramView,
 } from '../../extension/protocol';
 import { formatRatio, formatTimes } from '../../extension/bench/stats';
 import { el } from '../dom';
@@ -147,7 +146,7 @@ function page(d: OptimizeData, deps: PageDeps): HTMLElement[] {
   if (d.targets) return [header, ...sideBySide(d, d.targets, deps)];
   const out: HTMLElement[] = [header, proofSection(d.proof, names, original(d))];
   if (d.bench) out.push(benchSection(d.bench, names.title));
-  if (d.wholeProgram) out.push(wholeProgramSection(d.wholeProgram, original(d)));
+  if (d.wholeProgram || d.outlook) out.push(wholeProgramSection(d, original(d)));
   out.push(applySection(d, deps));
   if (d.optIns) out.push(optInSection(d, deps));
   return out;
@@ -345,12 +344,28 @@ function notRecommended(reason: string, base: string): string {
   return `Not recommended: ${reason}. Keeping ${base === 'CPython' ? 'Python' : base} is the better choice; Apply anyway writes it all the same (Undo reverts it).`;
 }
 
-/** The whole program before and after the chosen rewrite: what the user will feel, which decides Apply. */
-function wholeProgramSection(w: WholeProgramView, base: string): HTMLElement {
+/**
+ * The whole program before and after the chosen rewrite: what the user will feel, which decides Apply; and what the
+ * recorded run predicted for it before anything was built.
+ */
+function wholeProgramSection(d: OptimizeData, base: string): HTMLElement {
   const s = el('section', 'ba-section whole-program');
   s.id = 'whole-program';
+  const w = d.wholeProgram;
+  const outlook = () => {
+    if (!d.outlook) return;
+    const p = el('p', 'outlook', d.outlook);
+    p.id = 'outlook';
+    s.append(p);
+  };
+  if (!w) {
+    s.append(el('h2', undefined, 'The whole program'));
+    outlook();
+    return s;
+  }
   const name = TARGET_NAMES[w.target].name;
   s.append(el('h2', undefined, `The whole program, ${base} and ${name}`));
+  outlook();
   if (!w.speedup || !w.verdict) {
     s.dataset.measured = 'false';
     s.append(el('p', 'reason', `Not measured: ${w.reason ?? 'unknown reason'}. The function-level benchmark decides.`));
@@ -449,7 +464,7 @@ function sideBySide(d: OptimizeData, targets: TargetView[], deps: PageDeps): HTM
     s.append(details);
     out.push(s);
   }
-  if (d.wholeProgram) out.push(wholeProgramSection(d.wholeProgram, base));
+  if (d.wholeProgram || d.outlook) out.push(wholeProgramSection(d, base));
   const cards = el('section', 'ba-section target-cards');
   cards.id = 'targets';
   cards.append(el('h2', undefined, 'Targets'));

@@ -90,5 +90,10 @@ describe('apply decision', () => {
     assert.equal(decided.wholeProgram?.runs, 5);
     const fine = withApplyDecisions(data, outcome({ perCall: 'slower', whole: whole('faster', 1.5, [1.4, 1.6]) }));
     assert.equal(fine.applyBlocked, undefined);
+    assert.equal(fine.outlook, undefined, 'no prediction without a timed recording');
+    // The prediction made before anything was built is shown beside the measurement, in the command line's words.
+    const outlook = { calls: 10, runMs: 1000, functionMs: 20, share: 0.02, bound: 1000 / 980, targets: [], helps: false };
+    const told = withApplyDecisions({ ...data, functionName: 'f' }, { ...outcome({ perCall: 'faster' }), outlook });
+    assert.match(told.outlook ?? '', /^This would not help: f is 2% of the recorded run .*at most 1\.02× for the whole program/);
   });
 });
