@@ -56,7 +56,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = createLog();
   try {
     // One history per workspace (extension/history/): in the workspace's storage, the global one without a folder.
-    setHistoryFolder((context.storageUri ?? context.globalStorageUri).fsPath);
+    const historyDir = context.storageUri ?? context.globalStorageUri;
+    setHistoryFolder(historyDir.fsPath);
+    // Where it is, for perf-lab bench --store and perf-lab history --store to use the same one.
+    log.info(`history store: ${vscode.Uri.joinPath(historyDir, 'history.sqlite').fsPath}`);
     const store = new ProfileStore();
     const views = new FlameViews(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'flame-panel.json').fsPath);
     const heat = new LineHeat(store);

@@ -32,6 +32,7 @@ import { SandwichView } from './views/sandwich-view';
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
   setState(state: WebviewState): void;
+  getState(): WebviewState | undefined;
 }
 declare const acquireVsCodeApi: (() => VsCodeApi) | undefined;
 
@@ -805,5 +806,12 @@ function initialMessage(): ToWebview | undefined {
 const first = initialMessage();
 if (first?.type === 'optimize') startBeforeAfter(first.data, { post, nonce, css });
 else if (first?.type === 'diff') startDiff(first.data, { post, nonce, css, canOpen: vscode !== undefined });
-else if (first?.type === 'history') startHistory(first.data, { post, nonce, css });
+else if (first?.type === 'history')
+  startHistory(first.data, {
+    post,
+    nonce,
+    css,
+    selected: vscode?.getState()?.selected,
+    onSelect: (selected) => vscode?.setState({ ...vscode.getState(), selected }),
+  });
 else new App().start(first);

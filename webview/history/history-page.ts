@@ -13,6 +13,9 @@ export interface HistoryPageDeps {
   post(message: FromWebview): void;
   nonce: string;
   css: string;
+  /** The point selected when the page was last shown (a hidden webview is loaded again when shown). */
+  selected?: number;
+  onSelect?(entity: number): void;
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -43,10 +46,15 @@ export function startHistory(data: HistoryData, deps: HistoryPageDeps): void {
   document.body.classList.add('page-history');
   const root = document.getElementById('app') ?? document.body.appendChild(el('div'));
   root.id = 'app';
-  let selected: number | undefined;
+  let selected = deps.selected;
   const render = (d: HistoryData): void => {
     document.title = d.title;
-    root.replaceChildren(...page(d, deps, selected, (entity) => (selected = entity)));
+    root.replaceChildren(
+      ...page(d, deps, selected, (entity) => {
+        selected = entity;
+        deps.onSelect?.(entity);
+      }),
+    );
     document.body.dataset.state = 'ready';
   };
   render(data);
