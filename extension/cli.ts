@@ -100,7 +100,9 @@ Options for optimize (record the function's real calls → compile → prove →
                             C++ compiler, or auto: both, proven and benchmarked side by side with JavaScript,
                             with the break-even model's prediction next to the measurement.
                             For a .py file: numba (default), cython, pybind11, or auto: all three side by side
-                            with CPython
+                            with CPython; or processes, ray, dask: the function's independent loop run on a
+                            process pool, Ray or Dask (RAY_ADDRESS, DASK_SCHEDULER_ADDRESS: a cluster;
+                            docs/parallel.md)
   --python <path>           the Python interpreter for a .py file (default: python3 on PATH); the targets'
                             packages (numba, Cython, pybind11) must import in it
   --time <s>                measured seconds per variant in the benchmark (default 1.5)
