@@ -423,6 +423,79 @@ export class Session {
     }
   }
 
+  /** Runs a command from the command palette by its title (with its category, as the palette lists it). */
+  async runCommand(title: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await this.page.keyboard.press('Escape');
+        await this.page.keyboard.press('Control+Shift+P');
+        await input.waitFor({ timeout: 5_000 });
+        await input.fill(`>${title}`);
+        await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().click({ timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`The command palette did not run ${title}: ${String(error)}`, { cause: error });
+      }
+    }
+  }
+
+  /**
+   * Switches the colour theme with Preferences: Color Theme (which writes `workbench.colorTheme`) and waits until the
+   * workbench draws it; `kind` is the class the workbench then carries (vs, vs-dark, hc-black, hc-light).
+   */
+  async chooseColorTheme(theme: string, kind: string): Promise<void> {
+    await this.runCommand('Preferences: Color Theme');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.fill(theme);
+    // (The exact name: "Default High Contrast" is also the start of "Default High Contrast Light".)
+    const label = this.page.locator('.monaco-highlighted-label', { hasText: new RegExp(`^${theme}$`) });
+    await this.page.locator('.quick-input-widget .monaco-list-row').filter({ has: label }).first().click({ timeout: 10_000 });
+    await this.page.locator(`.monaco-workbench.${kind}`).waitFor({ timeout: 15_000 });
+  }
+
+  /**
+   * Selects two files in the explorer (a click, then a Ctrl+click) and runs Compare Profiles from their context menu;
+   * returns when the command was clicked (Date.now()).
+   */
+  async compareInExplorer(first: string, second: string): Promise<number> {
+    const row = (name: string) =>
+      this.page
+        .locator('.part.sidebar .monaco-list-row')
+        .filter({ hasText: new RegExp(`^${name.replace(/\./g, '\\.')}$`) })
+        .first();
+    await row(first).waitFor({ timeout: 30_000 });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await this.page.keyboard.press('Escape');
+      // A file's hover (its path) would cover the row below it.
+      await this.page.mouse.move(1, 1);
+      await this.page
+        .locator('.context-view .hover-contents')
+        .waitFor({ state: 'hidden', timeout: 3_000 })
+        .catch(() => undefined);
+      await row(first).click();
+      await row(second).click({ modifiers: ['Control'] });
+      await row(second).click({ button: 'right' });
+      const item = this.page.getByRole('menuitem', { name: COMPARE_PROFILES }).first();
+      try {
+        await item.waitFor({ state: 'visible', timeout: 2_000 });
+        // Opening the first file's editor can take the focus from the list and drop the Ctrl+click's selection:
+        // then the command would compare one file and ask for the other, so start the selection again.
+        const selected = async (name: string) => (await row(name).getAttribute('aria-selected')) === 'true';
+        if (!(await selected(first)) || !(await selected(second))) throw new Error('the two profiles are not both selected');
+        await this.screenshot('explorer-menu');
+        const clicked = Date.now();
+        await item.click();
+        return clicked;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`The explorer's context menu never showed Compare Profiles: ${String(error)}`, { cause: error });
+        await this.page.waitForTimeout(500);
+      }
+    }
+  }
+
   /** Notification toasts now shown. */
   notifications(): Locator {
     return this.page.locator('.notifications-toasts .notification-toast');
@@ -491,6 +564,9 @@ export function lineOf(file: string, pattern: RegExp): number {
   if (index < 0) throw new Error(`${file} has no line matching ${pattern}`);
   return index + 1;
 }
+
+/** The Compare Profiles entry of a context menu (with or without its category). */
+export const COMPARE_PROFILES = /^(Perf Lab: )?Compare Profiles$/;
 
 /** The Profile File entry of the context menu (with or without its category). */
 export const PROFILE_FILE = /^(Perf Lab: )?Profile File$/;
