@@ -527,7 +527,7 @@ class FunctionGen {
       case 'if':
         return m.if(this.expr(s.cond), this.block(s.then), s.else.length ? this.block(s.else) : undefined);
       case 'loop': {
-        const split = this.fast && !this.splitting.has(s.label) ? unswitchable(s) : undefined;
+        const split = this.fast && !this.splitting.has(s.label) ? unswitchable(s, this.f) : undefined;
         if (split) return this.unswitched(s, split);
         const brk = this.label('brk', s.label);
         const top = this.label('top', s.label);
@@ -1511,7 +1511,7 @@ interface Unswitch {
 const MAX_UNSWITCH = 400;
 
 /** The first `if` at the top of an innermost loop's body that unswitching splits, if any. */
-function unswitchable(s: Extract<Stmt, { kind: 'loop' }>): Unswitch | undefined {
+function unswitchable(s: Extract<Stmt, { kind: 'loop' }>, f: IrFunction): Unswitch | undefined {
   let size = 0;
   let inner = false;
   walkIr(
@@ -1527,6 +1527,8 @@ function unswitchable(s: Extract<Stmt, { kind: 'loop' }>): Unswitch | undefined 
     let ok = true;
     walkExpr(e, (x) => {
       if (x.kind === 'load' || x.kind === 'call' || x.kind === 'math' || (x.kind === 'local' && assigned.has(x.local))) ok = false;
+      // (The length of an array the function makes changes as it grows or is made again.)
+      if (x.kind === 'length' && f.arrays[x.array]!.local) ok = false;
     });
     return ok;
   };

@@ -372,6 +372,8 @@ class Analysis {
         return undefined;
       }
       case 'length':
+        // (The length of an array the function makes is not the one the entry guard would read: none is known.)
+        if (this.f.arrays[e.array]!.local) return undefined;
         return { p: pvar(`n${e.array}`), req: [] };
       case 'load': {
         // An integer element: a value with the element type's bounds, different at each read.
