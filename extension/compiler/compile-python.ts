@@ -349,6 +349,14 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   for (const p of params) {
     const n = p.name;
     if (!isPyArrayType(p.type)) {
+      if (p.numpy) {
+        // A NumPy scalar of that exact type; the kernel takes its value as a Python number.
+        const np = p.type === 'int' ? 'int64' : 'float64';
+        L.push(`    if type(${n}) is not _np.${np}:`);
+        L.push(`        return _fallback(${pyString(`${n} is not a numpy.${np}`)}, _original, _args)`);
+        kernelArgs.push(`${p.type}(${n})`);
+        continue;
+      }
       if (p.type === 'int') L.push(`    if type(${n}) is not int or not _INT64[0] <= ${n} <= _INT64[1]:`);
       else L.push(`    if type(${n}) is not ${p.type}:`);
       L.push(`        return _fallback(${pyString(`${n} is not a ${p.type === 'int' ? '64-bit int' : p.type}`)}, _original, _args)`);

@@ -69,8 +69,8 @@ type IterSource =
   | { kind: 'enumerate'; inner: IterSource; start?: Val; node: PyNode }
   | { kind: 'zip'; parts: IterSource[]; node: PyNode };
 
-/** The element of a source at one step: a value, or (enumerate, zip) a tuple of them. */
-type SourceElement = Val | { tuple: SourceElement[]; node: PyNode };
+/** The element of a source at one step: a value, (enumerate, zip) a tuple of them, or row `c` of a 2-D array. */
+type SourceElement = Val | { tuple: SourceElement[]; node: PyNode } | { row: number; c: PyExpr; node: PyNode };
 
 /** A closed interval of ints. */
 type Range = [bigint, bigint];
@@ -629,13 +629,16 @@ function reachesCycle(ast: Extract<PyAstExport, { ok: true }>): boolean {
 }
 
 /** The parameter types of the entry function: recorded types first, then annotations. */
-function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): PyValueType[] {
+function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): Signature {
   const args = node(def.args)!;
   const params = nodes(args.args);
   checkPlainParams(def);
-  return params.map((p, i) => {
+  // A NumPy scalar passed as an argument (`for x in np.linspace(…)`): its Python value in the kernel, which keeps
+  // NumPy's rules for it (see Np); the wrapper checks its exact type.
+  const numpy = (given ?? []).map((rec) => NUMPY_SCALARS[rec ?? '']);
+  const types = params.map((p, i): PyValueType => {
     const rec = given?.[i];
-    const fromRecord = rec ? parsePyType(rec) : undefined;
+    const fromRecord = rec ? (numpy[i] ?? parsePyType(rec)) : undefined;
     if (rec && !fromRecord) {
       const name = String(p.arg);
       // The recorder names the two shapes of list it sees but the compiler cannot keep exact (perf_lab_kernel.py type_name).
@@ -664,7 +667,11 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): PyV
     }
     return t;
   });
+  return numpy.some(Boolean) ? { types, np: types.map((_, i) => numpy[i] !== undefined) } : { types };
 }
+
+/** The NumPy scalar types an argument may be, as the recorder names them, and the Python scalar each holds. */
+const NUMPY_SCALARS: Record<string, PyScalar | undefined> = { 'numpy.float64': 'float', 'numpy.int64': 'int' };
 
 /** The default of parameter i, where it has one: the node of its value. */
 function defaultOf(def: PyNode, i: number): PyNode | undefined {
@@ -840,10 +847,10 @@ class FunctionLowering {
         this.arrays.push({ name, type: t, written: false });
       } else {
         const slot = this.declare(name, t, p, true);
-        this.params.push({ name, type: t, slot });
         this.defined.add(name);
         const info = this.info.get(name)!;
         info.np = this.sig.np?.[i] ?? false;
+        this.params.push({ name, type: t, slot, ...(info.np && this.isEntry ? { numpy: true as const } : {}) });
         if (this.varying.has(name)) this.prologue.push({ kind: 'set', local: this.npFlagOf(name), value: info.np ? TRUE : FALSE });
       }
     });
@@ -2265,11 +2272,8 @@ class FunctionLowering {
     };
     const intArg = (a: PyNode, what: string) => once(this.hoisting(pre, () => this.intArg(a, what)));
     if (n._type === 'Name' && this.arrayByName.has(String(n.id))) {
-      const array = this.arrayNamed(n)!;
-      const a = this.arrays[array]!;
-      if (a.type.ndim !== 1)
-        throw Refuse.at(n, `for … in ${a.name}`, 'looping over the rows of a 2-D array is not compiled; loop over range(len(…)) and index');
-      return { kind: 'array', array, node: n };
+      // A 2-D array gives its rows, which only a target that unpacks them takes (see bindRow).
+      return { kind: 'array', array: this.arrayNamed(n)!, node: n };
     }
     const args = n._type === 'Call' ? nodes(n.args) : [];
     const keywords = n._type === 'Call' ? nodes(n.keywords) : [];
@@ -2338,6 +2342,7 @@ class FunctionLowering {
     switch (src.kind) {
       case 'array': {
         const a = this.arrays[src.array]!;
+        if (a.type.ndim === 2) return { row: src.array, c: c.e, node: src.node };
         return {
           e: { kind: 'load', type: a.type.element, array: src.array, indices: [c.e], checked: [false] },
           np: a.type.array === 'ndarray',
@@ -2434,8 +2439,43 @@ class FunctionLowering {
     ];
   }
 
+  /**
+   * A row of a 2-D list or array (a record: `for x, y, m in bodies`) unpacked into names: Python raises ValueError when
+   * the row's length is not the number of names, so the compiled code bails out there (every row has one length).
+   */
+  private bindRow(target: PyNode, v: { row: number; c: PyExpr; node: PyNode }): PyStmt[] {
+    const a = this.arrays[v.row]!;
+    const elts = target._type === 'Tuple' || target._type === 'List' ? nodes(target.elts) : [];
+    if (!elts.length || elts.some((e) => e._type !== 'Name'))
+      throw Refuse.at(
+        target,
+        show(target),
+        `each element of ${show(v.node)} is a row, which the compiled code does not hold in one name; unpack it into names (for x, y, m in ${show(v.node)}) or loop over range(len(…)) and index`,
+      );
+    const k = BigInt(elts.length);
+    const out: PyStmt[] = [
+      {
+        kind: 'if',
+        cond: { kind: 'binary', type: 'bool', op: 'int.ne', left: { kind: 'dim', type: 'int', array: v.row, axis: 1 }, right: intConst(k), checked: false },
+        then: [{ kind: 'bail', reason: `a row of ${a.name} does not have ${k} values (Python raises ValueError)` }],
+        else: [],
+      },
+    ];
+    elts.forEach((e, j) => {
+      const val: Val = {
+        // Row c exists (c is below the row count) and has k values (checked above).
+        e: { kind: 'load', type: a.type.element, array: v.row, indices: [v.c, intConst(BigInt(j))], checked: [false, false] },
+        np: a.type.array === 'ndarray',
+        ...(a.type.element === 'int' ? { range: FULL } : {}),
+      };
+      out.push(...this.bindTarget(e, val, target));
+    });
+    return out;
+  }
+
   /** Assigns a loop's element to its target, unpacking tuples as Python does (the element is read whole first). */
   private bindTarget(target: PyNode, v: SourceElement, s: PyNode): PyStmt[] {
+    if ('row' in v) return this.bindRow(target, v);
     if (target._type === 'Name') {
       if ('tuple' in v)
         throw Refuse.at(
@@ -3426,9 +3466,9 @@ export function lowerPython(ast: PyAstExport, fileName: string, options: PyFront
   if (!ast.ok) return { ok: false, refusal: { construct: fileName, line: ast.line, column: ast.column, reason: ast.message } };
   try {
     const def = ast.functions[ast.entry]!;
-    const types = entryTypes(def, options.params);
+    const sig = entryTypes(def, options.params);
     const mod = new ModuleLowering(ast, fileName);
-    const entry = mod.function(ast.entry, { types }, def, true);
+    const entry = mod.function(ast.entry, sig, def, true);
     // Callees come first in `lowered` (they finish first); the entry is last.
     const ir: PyModule = { entry: entry.name, functions: mod.lowered };
     const recorded = options.params?.some(Boolean);

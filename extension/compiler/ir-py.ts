@@ -204,6 +204,11 @@ export interface PyParam {
   type: PyValueType;
   /** Local index for a scalar, array index for an array. */
   slot: number;
+  /**
+   * The entry's argument is a NumPy scalar (numpy.float64, numpy.int64), not a Python number: the wrapper checks that
+   * exact type and passes its value; the kernel keeps NumPy's rules for it.
+   */
+  numpy?: true;
 }
 
 export interface PyArray {

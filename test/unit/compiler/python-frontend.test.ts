@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exportPythonAst, lowerPython, parseFloatHex, parsePyType, selectPythonKernel } from '../../../extension/compiler/frontend-py';
-import { pythonTargetChoice, pythonTargetsOf } from '../../../extension/compiler/compile-python';
+import { emitPythonWrapper, pythonTargetChoice, pythonTargetsOf } from '../../../extension/compiler/compile-python';
 import { printPyIr } from '../../../extension/compiler/print-ir-py';
 import { golden } from './golden';
 
@@ -400,6 +400,15 @@ describe('Python frontend: enumerate, zip and for targets that unpack', () => {
     assert.match(await ir('pairs_list'), /\$\d+:_pl_c1_i = \$\d+:_pl_t0\n\s+\$\d+:_pl_c1_x = xs\[\$\d+:_pl_t0\]\n\s+\$\d+:_pl_c1_y = ys\[\$\d+:_pl_t0\]/);
   });
 
+  it('unpacks the rows of a 2-D list or array as records, bailing out where a row has another length', async () => {
+    const text = await ir('centre_of_mass');
+    assert.match(
+      text,
+      /if \(int\.ne bodies\.shape\[1\] int:3\)\n\s+bail "a row of bodies does not have 3 values \(Python raises ValueError\)"\n\s+end\n\s+\$\d+:x = bodies\[\$\d+:_pl_t0, int:0\]/,
+    );
+    assert.match(await ir('kinetic', ['ndarray[float64, 2]', 'ndarray[float64, 2]', 'ndarray[float64]']), /\$\d+:vz = vel\[\$\d+:_pl_t0, int:2\]/);
+  });
+
   it('refuses what it cannot keep exact, naming the construct and the line', async () => {
     const { mkdtemp, writeFile } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
@@ -451,7 +460,7 @@ def shadowed(xs: list[float]) -> int:
       ['three', 13, /i, x, y/, /2 values, not 3/],
       ['reused', 19, /^i$/, /enclosing loop/],
       ['run_step', 24, /^n$/, /constant step/],
-      ['rows', 29, /for … in g/, /rows of a 2-D array/],
+      ['rows', 29, /^r$/, /each element of g is a row, which the compiled code does not hold in one name/],
       ['shadowed', 34, /enumerate/, /not the builtin/],
     ];
     for (const [fn, line, construct, reason] of cases) {
@@ -515,5 +524,29 @@ def floyd(d):
       assert.match(r.refusal.construct, construct, JSON.stringify(r.refusal));
       assert.match(r.refusal.reason, reason, JSON.stringify(r.refusal));
     }
+  });
+});
+
+describe('Python frontend: NumPy scalars as arguments', () => {
+  const SCALARS = join(__dirname, '../../unit/python-backends/fixtures/scalars.py');
+
+  it("keeps NumPy's rules for a numpy.float64 argument, and the wrapper checks its exact type", async () => {
+    const r = await selectPythonKernel({
+      python: PY,
+      file: SCALARS,
+      fileName: 'scalars.py',
+      functionName: 'escape_time',
+      params: ['numpy.float64', 'numpy.float64', 'float', 'float', 'int'],
+    });
+    if (!r.ok) assert.fail(JSON.stringify(r.refusal));
+    const text = printPyIr(r.kernel.ir);
+    assert.match(text, /entry def escape_time\(zr: numpy\.float64, zi: numpy\.float64, cr: float, ci: float, limit: int\) -> int/);
+    // NumPy warns where a float overflows: checked, so the original runs there and warns.
+    assert.match(text, /\(float\.mul! \$0:zr \$0:zr\)/);
+    const wrapper = emitPythonWrapper(r.kernel, 'k', 'cython');
+    assert.match(wrapper, /if type\(zr\) is not _np\.float64:\n\s+return _fallback\("zr is not a numpy\.float64"/);
+    assert.match(wrapper, /_kernel\(float\(zr\), float\(zi\), cr, ci, limit\)/);
+    const scaled = await selectPythonKernel({ python: PY, file: SCALARS, fileName: 'scalars.py', functionName: 'scaled', params: ['numpy.float64', 'float'] });
+    assert.ok(scaled.ok && scaled.kernel.ir.functions[0]!.resultNumpy, 'x * k + 1.0 is a numpy.float64, as NumPy gives it');
   });
 });

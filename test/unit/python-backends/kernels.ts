@@ -295,6 +295,48 @@ export const KERNEL_CASES: KernelCase[] = [
     fn: 'last_index',
     calls: '[([F(-1e6, 1e6) for _ in range(I(0, 4))],) for _ in range(100)] + [([math.inf],), ([],)]',
   },
+  {
+    id: 'centre_of_mass',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'centre_of_mass',
+    calls: '[([tuple(r) for r in FG(I(0, 5), 3, 0.0, 5.0)],) for _ in range(100)] + [([(1.0, 2.0)],), ([(1.0, 2.0, 3.0, 4.0)],), ([(F(), F(), F())],)]',
+  },
+  {
+    id: 'kinetic',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'kinetic',
+    params: ['ndarray[float64, 2]', 'ndarray[float64, 2]', 'ndarray[float64]'],
+    calls: '[(ND(k, 3), ND(I(0, 5), 3), NF(I(0, 5))) for k in (I(0, 5) for _ in range(100))] + [(ND(2, 2), ND(2, 3), NF(2)), (ND(0, 2), ND(2, 3), NF(2))]',
+  },
+  {
+    id: 'spans',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'spans',
+    calls: '[([[I(-9, 9), I(-9, 9)] for _ in range(I(0, 6))],) for _ in range(100)] + [([[1, 2, 3]],), ([[2**62, -(2**62)], [-(2**62), 2**62]],)]',
+  },
+  // NumPy scalars as arguments (fixtures/scalars.py).
+  {
+    id: 'escape_time',
+    file: join(FIXTURES, 'scalars.py'),
+    fn: 'escape_time',
+    params: ['numpy.float64', 'numpy.float64', 'float', 'float', 'int'],
+    calls:
+      '[(np.float64(F(-2.0, 2.0)), np.float64(F(-2.0, 2.0)), F(-1.0, 1.0), F(-1.0, 1.0), I(0, 60)) for _ in range(150)] + [(np.float64(1e200), np.float64(0.0), 0.0, 0.0, 5), (1.0, np.float64(0.0), 0.0, 0.0, 5), (np.float64(math.nan), np.float64(0.0), 0.0, 0.0, 3)]',
+  },
+  {
+    id: 'digits',
+    file: join(FIXTURES, 'scalars.py'),
+    fn: 'digits',
+    params: ['numpy.int64', 'int'],
+    calls: '[(np.int64(I()), I(2, 16)) for _ in range(150)] + [(np.int64(5), 0), (np.int64(-5), 0), (np.int64(2**63 - 1), 2), (7, 2)]',
+  },
+  {
+    id: 'scaled',
+    file: join(FIXTURES, 'scalars.py'),
+    fn: 'scaled',
+    params: ['numpy.float64', 'float'],
+    calls: '[(np.float64(F()), F()) for _ in range(150)] + [(np.float64(1e308), 10.0), (np.float64(2.0), 3.0), (2.0, 3.0)]',
+  },
   // Lists of lists (fixtures/grids.py): built as [[x] * m for _ in range(n)] and returned, passed with infinities.
   { id: 'pascal', file: join(FIXTURES, 'grids.py'), fn: 'pascal', calls: '[(I(-3, 12),) for _ in range(40)] + [(66,), (67,), (70,)]' },
   { id: 'lcs_length', file: join(FIXTURES, 'grids.py'), fn: 'lcs_length', calls: '[(S(), S()) for _ in range(150)] + [("", "abc"), ("abcb", "bcab")]' },

@@ -73,6 +73,18 @@ export const CORPUS: CorpusScript[] = [
     shows: 'a list of lists of floats with math.inf, a table [[0.0] * n for _ in range(n)] returned as a list of lists',
     types: ['list[list[float]]'],
   },
+  {
+    file: 'cluster_energy.py',
+    fn: 'energy',
+    shows: 'records: lists of tuples unpacked in the for target, through zip and enumerate',
+    types: ['list[tuple[float]]', 'list[tuple[float]]'],
+  },
+  {
+    file: 'julia_set.py',
+    fn: 'escape_time',
+    shows: 'numpy.float64 arguments from iterating np.linspace, kept NumPy scalars inside',
+    types: ['numpy.float64', 'numpy.float64', 'float', 'float', 'int'],
+  },
 ];
 
 const only = process.env.PERF_LAB_CORPUS?.split(',').filter(Boolean);
