@@ -27,7 +27,8 @@ export class HistoryLenses implements vscode.CodeLensProvider {
   /** The stored history of a file, read again only when the store's file changed. */
   async historyOf(file: string, source?: string): Promise<FunctionHistory | undefined> {
     const folder = historyFolder();
-    if (!folder) return undefined;
+    // The code's identity asks git, which runs what a repository's own configuration names: trusted folders only.
+    if (!folder || !vscode.workspace.isTrusted) return undefined;
     const [{ HistoryStore, historyFile }, { codeIdentity }, { functionHistory }] = await Promise.all([
       import('../history/store'),
       import('../history/identity'),

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { userMessage } from '../errors';
+import { PerfLabError, userMessage } from '../errors';
 import { HISTORY_VIEW_TYPE, type FromWebview, type HistoryData, type HistoryPointView, type ToWebview } from '../protocol';
 import type { CompareViews } from './compare-panel';
 import { readProfileFile, type FlameViews } from './flame-panel';
@@ -20,8 +20,12 @@ interface Shown {
   functionName?: string;
 }
 
+const UNTRUSTED = 'the history is read with git, which runs what the repository configures: trust this folder (Manage Workspace Trust) to see it';
+
 /** Reads the history of `shown` from the workspace's store, with the profiles stored of the file. */
 async function readHistory(shown: Shown, log: Log): Promise<HistoryData> {
+  // The code's identity asks git, which runs what a repository's own configuration names (core.fsmonitor…).
+  if (!vscode.workspace.isTrusted) throw new PerfLabError(UNTRUSTED);
   const folder = historyFolder();
   const [{ HistoryStore }, { codeIdentity }, { functionHistory }, { historyData }] = await Promise.all([
     import('../history/store'),
