@@ -172,8 +172,8 @@ function functionMayBail(f: IrFunction): boolean {
 
 /** Whether the guarded version of `f` can bail out: an access left checked, a host Math call, a call, a missing return. */
 function fastMayBail(f: IrFunction, r: RangeFacts): boolean {
-  let bail = (f.result !== 'void' || f.returns !== undefined || f.arrays.some((a) => a.local)) && !alwaysReturns(f.body);
-  if (f.arrays.some((a) => a.local)) bail = true;
+  // (An array it makes may be too long, or hold a hole where it is read.)
+  let bail = ((f.result !== 'void' || f.returns !== undefined) && !alwaysReturns(f.body)) || f.arrays.some((a) => a.local);
   walkIr(
     f.body,
     (s) => {

@@ -341,6 +341,8 @@ class FunctionGen {
   private arrayLen: number[] = [];
   /** A local plain array's capacity (elements) at arrayPtr. */
   private arrayCap: number[] = [];
+  /** Labels of the loops that fill or scan arrays the function makes. */
+  private fills = 0;
   private paramTypes: BinaryenType[] = [];
   private varTypes: BinaryenType[] = [];
   /** Double locals that hold exact integers, kept in i64 wasm locals (see exact-ints.ts). */
@@ -678,8 +680,6 @@ class FunctionGen {
     if (a.local !== 'typed') out.push(m.local.set(this.arrayCap[s.array]!, s.values ? m.i32.const(Math.max(s.values.length, 4)) : get(n)));
     return m.block(null, out, b.none);
   }
-
-  private fills = 0;
 
   /** `return a` of a local array: its length to `rlen`, its address returned; a hole left in it bails out (JavaScript's would be undefined). */
   private returnArray(array: number): ExpressionRef {
