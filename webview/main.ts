@@ -408,9 +408,32 @@ class App {
       path.length > 1 ? 'Esc zooms out' : 'Click a frame to zoom · arrows move · Enter zooms · Ctrl+wheel zooms, Shift+wheel pans',
     );
     this.breadcrumb.replaceChildren(ol, hint);
+    this.foldBreadcrumb(ol, items);
     ol.scrollLeft = ol.scrollWidth;
     this.breadcrumb.dataset.depth = String(path.length - 1);
     this.describeCanvas(path);
+  }
+
+  /**
+   * A path wider than the bar keeps its first and last crumbs whole and folds those between into one '…' (their names
+   * in its tooltip; a click zooms to the deepest of them), instead of cutting the first ones at the bar's left edge.
+   */
+  private foldBreadcrumb(ol: HTMLOListElement, items: HTMLLIElement[]): void {
+    if (ol.clientWidth === 0 || ol.scrollWidth <= ol.clientWidth || items.length < 3) return;
+    const folded = el('li', 'folded');
+    const button = el('button', 'crumb', '…');
+    button.type = 'button';
+    folded.append(button);
+    items[0]!.after(folded);
+    const hidden: HTMLLIElement[] = [];
+    for (let i = 1; i < items.length - 1 && ol.scrollWidth > ol.clientWidth; i++) {
+      items[i]!.hidden = true;
+      hidden.push(items[i]!);
+    }
+    const depth = hidden.length;
+    button.title = `Zoom to ${hidden[depth - 1]!.textContent ?? ''} (${hidden.map((li) => li.textContent ?? '').join(' › ')})`;
+    button.setAttribute('aria-label', `${depth} more: ${hidden.map((li) => li.textContent ?? '').join(', ')}`);
+    button.addEventListener('click', () => this.flame.zoomToDepth(depth));
   }
 
   /** A text summary of the graph for screen readers, since the canvas itself says nothing. */
@@ -580,7 +603,12 @@ class App {
     const row = this.rows.find((r) => functionKey(r) === this.selected!.key);
     const parts: (HTMLElement | string)[] = [el('span', 'label', 'Selected'), el('strong', 'fn-name', info.name || '(anonymous)')];
     const where = location(info.file, info.line);
-    if (where) parts.push(el('span', 'loc', where));
+    // The file's name and line (the whole path in its title), as the table shows it.
+    if (where) {
+      const loc = el('span', 'loc', location(info.file, info.line, true));
+      loc.title = where;
+      parts.push(loc);
+    }
     if (row)
       parts.push(
         el(
@@ -589,19 +617,21 @@ class App {
           `self ${formatWeight(row.self, data.unit)} (${formatShare(row.self, data.total)}) · total ${formatWeight(row.total, data.unit)} (${formatShare(row.total, data.total)})`,
         ),
       );
+    const actions = el('span', 'selection-actions');
     const button = (id: string, label: string, title: string, run: () => void) => {
       const b = el('button', 'tool-button secondary', label);
       b.type = 'button';
       b.id = id;
       b.title = title;
       b.addEventListener('click', run);
-      parts.push(b);
+      actions.append(b);
     };
     if (info.file && vscode) button('open-selected', 'Open Source', `Open ${where} (Ctrl/⌘+Enter on a frame)`, () => this.openSource(info));
     if (this.view !== 'sandwich')
       button('sandwich-selected', 'Callers & Callees', 'Show the selected function in the Sandwich view (3)', () => this.activate('sandwich'));
     if (vscode && canOptimize(info))
       button('optimize-selected', '⚡ Optimize', `Compile ${info.name} to WebAssembly, prove it equal and benchmark it`, () => this.optimize(info));
+    if (actions.childElementCount > 0) parts.push(actions);
     bar.replaceChildren(...parts);
   }
 

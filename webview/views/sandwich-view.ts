@@ -3,6 +3,7 @@
 import { functionKey, sandwich, type Sandwich } from '../../extension/profile/flame-tree';
 import type { FlameGraphData, FlameNode, FrameInfo } from '../../extension/protocol';
 import { el } from '../dom';
+import { ROW_HEIGHT } from '../flame/canvas-view';
 import { FlameView, type FlameViewEvents } from '../flame/flame-view';
 import { formatShare, formatWeight, location } from '../format';
 import type { Theme } from '../flame/theme';
@@ -16,6 +17,8 @@ export class SandwichView {
   private key: string | undefined;
   private request = 0;
   private pending: FrameInfo | undefined;
+  /** The callers' and the callees' halves. */
+  private readonly panes: [HTMLElement, HTMLElement];
 
   /**
    * @param fetch when given and the profile was sent pruned, the sandwich is asked of the extension (which has the
@@ -31,6 +34,7 @@ export class SandwichView {
     this.heading.id = 'sandwich-heading';
     this.heading.setAttribute('aria-live', 'polite');
     host.append(this.empty, top, this.heading, bottom);
+    this.panes = [top, bottom];
     this.callers = new FlameView(top, events, { id: 'sandwich-callers', label: 'Callers of the selected function', inverted: true });
     this.callees = new FlameView(bottom, events, { id: 'sandwich-callees', label: 'Callees of the selected function' });
     host.dataset.empty = 'true';
@@ -91,12 +95,22 @@ export class SandwichView {
     }
     this.callers.setTree(s.callers, data.frames, data.total, data.unit);
     this.callees.setTree(s.callees, data.frames, data.total, data.unit);
+    // Each half as tall as its rows: a shallow caller chain leaves no empty band between the graphs and the heading.
+    for (const [pane, tree] of [
+      [this.panes[0], s.callers],
+      [this.panes[1], s.callees],
+    ] as const)
+      pane.style.setProperty('--pl-pane-height', `${(depthOf(tree) + 1) * ROW_HEIGHT + 2}px`);
     this.heading.dataset.function = frame.name;
     const where = location(frame.file, frame.line);
+    // The function's own boxes are right above and below: the heading names it for a screen reader only, and shows
+    // where it is and its weight.
+    const loc = where ? el('span', 'loc', location(frame.file, frame.line, true)) : '';
+    if (loc) loc.title = where;
     this.heading.replaceChildren(
       el('span', 'arrow', '▲ callers'),
       el('strong', 'fn-name', frame.name || '(anonymous)'),
-      where ? el('span', 'loc', where) : '',
+      loc,
       el('span', 'value', `${formatWeight(s.callees.total, data.unit)} total (${formatShare(s.callees.total, data.total)})`),
       el('span', 'arrow', '▼ callees'),
     );
@@ -111,4 +125,11 @@ export class SandwichView {
   roots(): FlameNode[] {
     return [this.callers.tree, this.callees.tree];
   }
+}
+
+/** The number of levels below a node (0 for a leaf). */
+function depthOf(node: FlameNode): number {
+  let deepest = 0;
+  for (const c of node.children) deepest = Math.max(deepest, 1 + depthOf(c));
+  return deepest;
 }
