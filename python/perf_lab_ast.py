@@ -111,6 +111,32 @@ def module_values(tree):
     return kinds
 
 
+def constant_types(tree, kinds):
+    """The type of each name the module binds once to a number, a bool or a tuple of numbers of one type (kinds says
+    "constant"): int, float, bool, tuple[int], tuple[float]. The compiled code reads the value at each call and checks
+    this type there; the type is all the compiler takes from here."""
+    def scalar(v):
+        neg = isinstance(v, ast.UnaryOp) and isinstance(v.op, ast.USub)
+        c = v.operand if neg else v
+        if not isinstance(c, ast.Constant) or type(c.value) not in (int, float, bool):
+            return None
+        return "int" if neg and type(c.value) is bool else type(c.value).__name__
+
+    out = {}
+    for st in tree.body:
+        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
+            name = st.targets[0].id
+            if kinds.get(name) != "constant":
+                continue
+            if isinstance(st.value, ast.Tuple):
+                es = {scalar(e) for e in st.value.elts}
+                if len(es) == 1 and es <= {"int", "float"}:
+                    out[name] = "tuple[%s]" % es.pop()
+            elif scalar(st.value):
+                out[name] = scalar(st.value)
+    return out
+
+
 def top_level(tree):
     """The file's top-level functions, imports (local name -> dotted module path) and other assigned names."""
     functions, imports, assigned = {}, {}, []
@@ -156,6 +182,7 @@ def export(source, filename, name):
         "imports": imports,
         "globals": sorted(set(assigned)),
         "moduleValues": module_values(tree),
+        "moduleConstants": constant_types(tree, module_values(tree)),
         "python": sys.version.split()[0],
     }
 

@@ -41,7 +41,16 @@ export interface PyNode {
 
 /** What perf_lab_ast.py prints. */
 export type PyAstExport =
-  | { ok: true; entry: string; functions: Record<string, PyNode>; imports: Record<string, string>; globals: string[]; python: string }
+  | {
+      ok: true;
+      entry: string;
+      functions: Record<string, PyNode>;
+      imports: Record<string, string>;
+      globals: string[];
+      /** Module-level names bound once to a number, a bool or a tuple of numbers, with that type (perf_lab_ast.py). */
+      moduleConstants?: Record<string, string>;
+      python: string;
+    }
   | { ok: false; line: number; column: number; message: string };
 
 export interface PyFrontendOptions {
@@ -854,6 +863,7 @@ class FunctionLowering {
         if (this.varying.has(name)) this.prologue.push({ kind: 'set', local: this.npFlagOf(name), value: info.np ? TRUE : FALSE });
       }
     });
+    if (this.isEntry) this.moduleConstants();
     if (this.varying.has(RESULT)) {
       if (!this.isEntry) {
         throw Refuse.at(
@@ -905,6 +915,41 @@ class FunctionLowering {
       if (first === true) fn.resultNumpy = true;
     }
     return fn;
+  }
+
+  /**
+   * The module-level constants the entry reads (`G = 6.674e-11`, `WEIGHTS = (0.5, 0.25)`: bound once to a literal,
+   * never declared global): hidden parameters after the arguments, which the wrapper reads from the module at each call
+   * and checks as it checks an argument. Nothing the compiled code runs can rebind them during the call.
+   */
+  private moduleConstants(): void {
+    // In a recursion the entry is called from the kernel too, where nothing would pass them: they stay refused.
+    if (this.mod.recursive) return;
+    const known = this.mod.ast.moduleConstants ?? {};
+    const read = new Map<string, PyNode>();
+    const visit = (n: unknown): void => {
+      if (Array.isArray(n)) return n.forEach(visit);
+      const x = node(n);
+      if (!x) return;
+      if (x._type === 'Name' && String(x.id) in known && !read.has(String(x.id))) read.set(String(x.id), x);
+      for (const [k, v] of Object.entries(x)) if (k !== '_type' && typeof v === 'object') visit(v);
+    };
+    visit(nodes(this.def.body));
+    for (const [name, at] of read) {
+      if (this.isLocalName(name) || this.importedHere.has(name) || this.params.some((p) => p.name === name)) continue;
+      const t = parsePyType(known[name]!);
+      if (!t) continue;
+      if (isPyArrayType(t)) {
+        this.arrayByName.set(name, this.arrays.length);
+        this.params.push({ name, type: t, slot: this.arrays.length, global: true });
+        this.arrays.push({ name, type: t, written: false });
+      } else {
+        const slot = this.declare(name, t, at, true);
+        this.params.push({ name, type: t, slot, global: true });
+        this.defined.add(name);
+        this.stable.add(name);
+      }
+    }
   }
 
   // ----- locals
@@ -2691,7 +2736,11 @@ class FunctionLowering {
     if (this.assigned.has(name))
       throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
     if (this.mod.ast.globals.includes(name))
-      throw Refuse.at(n, name, `${name} is a module-level variable, which the program could change between calls; pass it as a parameter`);
+      throw Refuse.at(
+        n,
+        name,
+        `${name} is a module-level variable the compiled code does not read: it reads those bound once to a number, a bool or a tuple of numbers, in the optimized function outside a recursion; pass it as a parameter`,
+      );
     throw Refuse.at(n, name, `${name} is not a parameter or local of ${this.name}`);
   }
 

@@ -209,6 +209,11 @@ export interface PyParam {
    * exact type and passes its value; the kernel keeps NumPy's rules for it.
    */
   numpy?: true;
+  /**
+   * Not an argument: a module-level constant the entry reads (`G = 6.674e-11`, a tuple of numbers), which the wrapper
+   * reads from the module at each call and checks like an argument (another type, or the name gone, runs the original).
+   */
+  global?: true;
 }
 
 export interface PyArray {

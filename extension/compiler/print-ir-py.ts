@@ -9,7 +9,9 @@ export function printPyIr(mod: PyModule): string {
 }
 
 function signature(f: PyFunction, entry: boolean): string {
-  const params = f.params.map((p) => `${p.name}: ${p.numpy ? `numpy.${p.type === 'int' ? 'int64' : 'float64'}` : pyTypeName(p.type)}`).join(', ');
+  const params = f.params
+    .map((p) => `${p.name}: ${p.numpy ? `numpy.${p.type === 'int' ? 'int64' : 'float64'}` : pyTypeName(p.type)}${p.global ? ' (module-level)' : ''}`)
+    .join(', ');
   const local = f.arrays.filter((a) => a.local).map((a) => `${a.name}: ${pyTypeName(a.type)}${a.growable ? ' (grows)' : ''}`);
   return `${entry ? 'entry ' : ''}def ${f.name}(${params}) -> ${pyTypeName(f.result)}${f.resultNumpy ? ' (numpy scalar)' : ''}${local.length ? `\n  arrays ${local.join(', ')}` : ''}`;
 }

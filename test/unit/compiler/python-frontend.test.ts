@@ -550,3 +550,54 @@ describe('Python frontend: NumPy scalars as arguments', () => {
     assert.ok(scaled.ok && scaled.kernel.ir.functions[0]!.resultNumpy, 'x * k + 1.0 is a numpy.float64, as NumPy gives it');
   });
 });
+
+describe('Python frontend: module-level constants', () => {
+  const CONSTANTS = join(__dirname, '../../unit/python-backends/fixtures/constants.py');
+
+  it('reads module-level numbers and tuples of numbers as hidden parameters the wrapper fills and checks at each call', async () => {
+    const r = await selectPythonKernel({ python: PY, file: CONSTANTS, fileName: 'constants.py', functionName: 'smooth' });
+    if (!r.ok) assert.fail(JSON.stringify(r.refusal));
+    assert.match(printPyIr(r.kernel.ir), /entry def smooth\(xs: list\[float\], WEIGHTS: tuple\[float\] \(module-level\), STEPS: int \(module-level\)\)/);
+    const wrapper = emitPythonWrapper(r.kernel, 'k', 'numba');
+    assert.match(wrapper, /^def smooth\(_original, xs\):/m, 'not arguments of the wrapper');
+    assert.match(
+      wrapper,
+      /_g_STEPS = _original\.__globals__\.get\("STEPS"\)\n\s+if type\(_g_STEPS\) is not int or not _INT64\[0\] <= _g_STEPS <= _INT64\[1\]:\n\s+return _fallback/,
+    );
+    assert.match(
+      wrapper,
+      /_g_WEIGHTS = _original\.__globals__\.get\("WEIGHTS"\)\n\s+if type\(_g_WEIGHTS\) is not tuple or not _elements\(_g_WEIGHTS, float\):/,
+    );
+    assert.match(wrapper, /_kernel\(_xs, __g_WEIGHTS, _g_STEPS\)/);
+  });
+
+  it('refuses a module-level value that is not a literal bound once, and constants in a recursion', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const file = join(await mkdtemp(join(tmpdir(), 'perf-lab-pyconst-')), 'consts.py');
+    await writeFile(
+      file,
+      `SCALE = 2.0 * 3.0
+LIMIT = 10
+
+
+def scaled(x: float) -> float:
+    return x * SCALE
+
+
+def count(n: int) -> int:
+    return 0 if n <= 0 or n > LIMIT else 1 + count(n - 1)
+`,
+    );
+    for (const [fn, line, construct] of [
+      ['scaled', 6, 'SCALE'],
+      ['count', 10, 'LIMIT'],
+    ] as const) {
+      const r = await selectPythonKernel({ python: PY, file, fileName: 'consts.py', functionName: fn });
+      assert.ok(!r.ok, `${fn} was not refused`);
+      assert.equal(r.refusal.line, line, JSON.stringify(r.refusal));
+      assert.equal(r.refusal.construct, construct);
+      assert.match(r.refusal.reason, /module-level variable/);
+    }
+  });
+});

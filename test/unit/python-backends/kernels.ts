@@ -337,6 +337,10 @@ export const KERNEL_CASES: KernelCase[] = [
     params: ['numpy.float64', 'float'],
     calls: '[(np.float64(F()), F()) for _ in range(150)] + [(np.float64(1e308), 10.0), (np.float64(2.0), 3.0), (2.0, 3.0)]',
   },
+  // Module-level constants and tables (fixtures/constants.py).
+  { id: 'attraction', file: join(FIXTURES, 'constants.py'), fn: 'attraction', calls: '[(F(), F(), F()) for _ in range(150)] + [(1.0, 1.0, 0.0)]' },
+  { id: 'smooth', file: join(FIXTURES, 'constants.py'), fn: 'smooth', calls: '[([F() for _ in range(I(0, 7))],) for _ in range(150)]' },
+  { id: 'wheel', file: join(FIXTURES, 'constants.py'), fn: 'wheel', calls: '[(I(),) for _ in range(150)] + [(0,), (30030,)]' },
   // Lists of lists (fixtures/grids.py): built as [[x] * m for _ in range(n)] and returned, passed with infinities.
   { id: 'pascal', file: join(FIXTURES, 'grids.py'), fn: 'pascal', calls: '[(I(-3, 12),) for _ in range(40)] + [(66,), (67,), (70,)]' },
   { id: 'lcs_length', file: join(FIXTURES, 'grids.py'), fn: 'lcs_length', calls: '[(S(), S()) for _ in range(150)] + [("", "abc"), ("abcb", "bcab")]' },

@@ -85,6 +85,12 @@ export const CORPUS: CorpusScript[] = [
     shows: 'numpy.float64 arguments from iterating np.linspace, kept NumPy scalars inside',
     types: ['numpy.float64', 'numpy.float64', 'float', 'float', 'int'],
   },
+  {
+    file: 'softened_gravity.py',
+    fn: 'potential',
+    shows: 'module-level constants and a tuple of weights read at each call, one changed between calls',
+    types: ['list[float]', 'list[float]', 'list[float]'],
+  },
 ];
 
 const only = process.env.PERF_LAB_CORPUS?.split(',').filter(Boolean);
