@@ -170,8 +170,9 @@ class ModuleGen {
     return '$export';
   }
 
-  resultOf(name: string): ResultType {
-    return this.ir.functions.find((f) => f.name === name)!.result;
+  /** The WebAssembly result of the function `name` (an array it returns is an address: resultType). */
+  resultOf(name: string): BinaryenType {
+    return this.resultType(this.ir.functions.find((f) => f.name === name)!);
   }
 
   /** A host function import, added once: `Math.<fn>` with `arity` doubles, or `js.mod`. */
@@ -524,7 +525,9 @@ class FunctionGen {
         return this.store(s, s.array, s.index, s.value);
       case 'expr': {
         const v = this.expr(s.value);
-        return s.value.type === 'void' ? v : m.drop(v);
+        // (A call of the entry that returns an array, from itself, gives its address.)
+        const none = s.value.type === 'void' && (s.value.kind !== 'call' || this.gen.resultOf(s.value.fn) === this.b.none);
+        return none ? v : m.drop(v);
       }
       case 'if':
         return m.if(this.expr(s.cond), this.block(s.then), s.else.length ? this.block(s.else) : undefined);
@@ -1278,7 +1281,7 @@ class FunctionGen {
           if (a.kind === 'array') args.push(m.local.get(this.arrayPtr[a.array]!, b.i32), m.local.get(this.arrayLen[a.array]!, b.i32));
           else args.push(this.expr(a));
         }
-        return m.call(e.fn, args, this.gen.wasmType(this.gen.resultOf(e.fn)));
+        return m.call(e.fn, args, this.gen.resultOf(e.fn));
       }
       default: {
         const never: never = e;

@@ -31,6 +31,12 @@ export function holes(n, k) {
   for (let i = 0; i < n; i += 2) h[i] = i;
   return h[k] === 0 ? -1 : k;
 }
+export function halves(n) {
+  const out = [n];
+  if (n > 0) halves(n >> 1);
+  for (let i = 0; i < n; i++) out.push(i);
+  return out;
+}
 export function growAtEnd(n) {
   const p = [1, 2];
   for (let i = 0; i < n; i++) p[p.length] = p[i] + p[i + 1];
@@ -77,6 +83,10 @@ test('a returned array is what the original returns: a plain Array of numbers, o
   assert.deepEqual(Array.from(s), Array.from(typed.original(300) as Int16Array));
   assert.notEqual(typed.compiled(3), typed.compiled(3), 'a new array each call');
   assert.equal(plain.stats.fallbacks + typed.stats.fallbacks, 0);
+  // The entry calling itself as a statement (its result, an array, unused).
+  const h = await bound('halves', ['int32']);
+  for (const n of [0, 3, 50, 3000]) assert.deepEqual(h.compiled(n), h.original(n));
+  assert.equal(h.stats.fallbacks, 0, h.stats.reason);
   // A length JavaScript refuses: the original runs and throws its RangeError.
   assert.throws(() => typed.compiled(-1), RangeError);
   assert.equal(typed.stats.fallbacks, 1);
