@@ -139,6 +139,21 @@ def element_name(xs):
     return None
 
 
+def record_name(r):
+    """tuple[list[float], list[float], float] for a tuple of numbers and lists of numbers with at least one list; else None."""
+    if type(r) is not tuple or not any(type(x) is list for x in r):
+        return None
+    parts = []
+    for x in r:
+        if type(x) in (int, float):
+            parts.append(type(x).__name__)
+        elif type(x) is list and len(x) and element_name(x) in ("int", "float"):
+            parts.append("list[%s]" % element_name(x))
+        else:
+            return None
+    return "tuple[%s]" % ", ".join(parts)
+
+
 def type_name(v):
     """The type as the compiler spells it (int, float, list[float], ndarray[float64, 2], …), or a Python name."""
     t = type(v)
@@ -159,6 +174,10 @@ def type_name(v):
                 # Rows of different lengths are said so: the compiler takes rows of one length only.
                 ragged = "" if len({len(r) for r in v}) == 1 else " of varying lengths"
                 return "%s[%s[%s]%s]" % (t.__name__, rows.pop().__name__, e, ragged)
+        # Records that hold lists beside numbers (n-body's (position, velocity, mass) tuples), named by their parts.
+        records = {record_name(r) for r in v}
+        if len(records) == 1 and None not in records:
+            return "%s[%s]" % (t.__name__, records.pop())
         return t.__name__
     if is_ndarray(v):
         return "ndarray[%s%s]" % (v.dtype.name, "" if v.ndim == 1 else ", %d" % v.ndim)

@@ -655,7 +655,9 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): Sig
         ? `its elements are ints and floats side by side (such as float('inf') beside ints): Python keeps each element's own type (int + int stays an int, min() returns the very object it picked), the compiled code holds one element type. Make every element a float (float(w), math.inf) to compile it`
         : rec.includes('of varying lengths')
           ? 'its rows have different lengths; the compiled code takes lists of lists whose rows all have one length'
-          : 'the compiler takes int, float, bool, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions';
+          : /\[tuple\[.*list\[/.test(rec)
+            ? 'its records hold lists beside numbers (for (r, [vx, vy, vz], m) in bodies), which the compiled code does not unpack; it takes records of numbers only: keep the lists apart (positions and velocities as lists of lists or 2-D arrays, masses as a list)'
+            : 'the compiler takes int, float, bool, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions';
       throw Refuse.at(p, name, `the program passes ${rec} for ${name}, which the compiler does not take: ${why}`);
     }
     const annotation = node(p.annotation);

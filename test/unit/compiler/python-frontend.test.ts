@@ -516,6 +516,7 @@ def floyd(d):
       ['repeated', undefined, 6, /\[\[…\]\] \* n/, /repeats one row n times/],
       ['floyd', ['list[list[int|float]]'], 9, /^d$/, /ints and floats side by side .*Make every element a float/],
       ['floyd', ['list[list[float] of varying lengths]'], 9, /^d$/, /rows have different lengths/],
+      ['floyd', ['list[tuple[list[float], list[float], float]]'], 9, /^d$/, /records hold lists beside numbers/],
     ];
     for (const [fn, params, line, construct, reason] of cases) {
       const r = await lower(fn, params, file);

@@ -114,10 +114,10 @@ describe('perf_lab_kernel.py record', () => {
     await writeFile(file, SCRIPT);
     await assert.rejects(recordPython({ file, functionName: 'scale', python: PY, args: ['0'] }, join(tmp, 'store2')), /scale was never called in this run/);
   });
-  it('names lists of ints and floats side by side and lists of lists with rows of different lengths', async () => {
+  it('names lists of ints and floats side by side, lists of lists with rows of different lengths and records holding lists', async () => {
     const probe = `import sys; sys.path.insert(0, ${JSON.stringify(join(ROOT, 'python'))}); from perf_lab_kernel import type_name
 inf = float("inf")
-for v in ([1, 2.0], [[0, inf], [2, 0]], [[1.0], [2.0, 3.0]], [(1, 2), (3, 4)], [[], []], [[1], []], [[1, "a"]]):
+for v in ([1, 2.0], [[0, inf], [2, 0]], [[1.0], [2.0, 3.0]], [(1, 2), (3, 4)], [[], []], [[1], []], [[1, "a"]], [([0.0, 1.0], [2.0], 3.0)], [([1.0], 2), ([1.0], 2.0)]):
     print(type_name(v))`;
     assert.deepEqual((await run(PY, ['-c', probe])).trim().split('\n'), [
       'list[int|float]',
@@ -126,6 +126,8 @@ for v in ([1, 2.0], [[0, inf], [2, 0]], [[1.0], [2.0, 3.0]], [(1, 2), (3, 4)], [
       'list[tuple[int]]',
       'list[list[float]]',
       'list[list[int] of varying lengths]',
+      'list',
+      'list[tuple[list[float], list[float], float]]',
       'list',
     ]);
   });
