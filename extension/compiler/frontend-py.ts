@@ -1756,6 +1756,8 @@ class FunctionLowering {
         `${name} is an argument: appending to it changes the caller's list, and the compiled code works on a copy of fixed length`,
       );
     if (a.type.array !== 'list') throw Refuse.at(c, `${name}.append`, `${name} is ${an(pyTypeName(a.type))}, which has no append`);
+    if (a.type.ndim === 2)
+      throw Refuse.at(c, `${name}.append`, `${name} is a list of lists, whose rows are fixed when it is built; appending a row to it is not compiled`);
     const args = nodes(c.args);
     if (args.length !== 1 || nodes(c.keywords).length || args[0]!._type === 'Starred') throw Refuse.at(c, `${name}.append`, 'append takes one argument');
     const v = this.listElement(args[0]!, name);

@@ -503,6 +503,12 @@ def repeated(n: int) -> list:
     return [[0] * n] * n
 
 
+def grown(n: int) -> list:
+    t = [[0] * n for _ in range(n)]
+    t.append(3)
+    return t
+
+
 def floyd(d):
     n = len(d)
     for k in range(n):
@@ -514,9 +520,10 @@ def floyd(d):
     const cases: [string, string[] | undefined, number, RegExp, RegExp][] = [
       ['per_row', undefined, 2, /\[\[…\] \* m for … in range\(n\)\]/, /the same for every row \(not reading i/],
       ['repeated', undefined, 6, /\[\[…\]\] \* n/, /repeats one row n times/],
-      ['floyd', ['list[list[int|float]]'], 9, /^d$/, /ints and floats side by side .*Make every element a float/],
-      ['floyd', ['list[list[float] of varying lengths]'], 9, /^d$/, /rows have different lengths/],
-      ['floyd', ['list[tuple[list[float], list[float], float]]'], 9, /^d$/, /records hold lists beside numbers/],
+      ['grown', undefined, 11, /t\.append/, /list of lists, whose rows are fixed/],
+      ['floyd', ['list[list[int|float]]'], 15, /^d$/, /ints and floats side by side .*Make every element a float/],
+      ['floyd', ['list[list[float] of varying lengths]'], 15, /^d$/, /rows have different lengths/],
+      ['floyd', ['list[tuple[list[float], list[float], float]]'], 15, /^d$/, /records hold lists beside numbers/],
     ];
     for (const [fn, params, line, construct, reason] of cases) {
       const r = await lower(fn, params, file);

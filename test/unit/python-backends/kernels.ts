@@ -351,6 +351,7 @@ export const KERNEL_CASES: KernelCase[] = [
     calls:
       '[([[rng.choice([math.inf, F(0.0, 9.0), float(I(0, 9))]) for _ in range(k)] for _ in range(k)],) for k in (I(0, 6) for _ in range(100))] + [(FG(3, 2),), (FG(2, 3),), ([[0.0, -1.0], [-1.0, 0.0]],), ([[math.inf, math.nan], [1.0, -math.inf]],)]',
   },
+  { id: 'life', file: join(FIXTURES, 'grids.py'), fn: 'life', calls: '[(I(-1, 7), I(0, 4), I()) for _ in range(60)] + [(0, 3, 1), (1, 2, 0)]' },
   { id: 'marks', file: join(FIXTURES, 'grids.py'), fn: 'marks', calls: '[(I(-2, 5), I(-2, 6), I(1, 3)) for _ in range(100)] + [(2, 2, 0)]' },
 ];
 
