@@ -255,6 +255,7 @@ function auditPage(options: AuditOptions): Finding[] {
       // A clipping ancestor narrower than the cell hides part of it.
       for (let a = parent(cell); a && a !== document.documentElement; a = parent(a)) {
         const s = getComputedStyle(a);
+        if (s.overflowX === 'auto' || s.overflowX === 'scroll') break; // (reachable by scrolling)
         if (s.overflowX !== 'hidden' && s.overflowX !== 'clip') continue;
         const box = a.getBoundingClientRect();
         if (r.right > box.right + 1 || r.left < box.left - 1)
