@@ -17,6 +17,7 @@ py-spy's speedscope file into the same JSON, with frames named by their function
 
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -291,6 +292,10 @@ class Session:
         self.thread_profilers = []
         self.sampler = None
         self.main_thread_id = threading.get_ident()
+        self.pid = os.getpid()
+        # cProfile mode: the Python processes the script starts (a process pool's workers, a LocalCluster's) profile
+        # themselves into this folder, and their profiles are merged into this one, a root per process.
+        self.workers_dir = None
 
     def start(self):
         self.cpu_started = time.process_time()
@@ -304,6 +309,7 @@ class Session:
             # cProfile sees only the thread that enabled it (before Python 3.12): every thread the script starts
             # gets a profiler of its own, merged at the end.
             threading.setprofile(self.profile_thread)
+            self.workers_dir = profile_children(self.out + ".workers", self.forked)
             self.profiler.enable()
         else:
             self.sampler = Sampler(self.main_thread_id, self.interval_us)
@@ -326,10 +332,23 @@ class Session:
                 return
             self.thread_profilers.append(profiler)
 
+    def forked(self):
+        """In a child made by os.fork (a process pool's worker under the fork start method): the parent's profilers
+        came along; the child profiles itself from here, as a worker, and never writes the parent's profile."""
+        self.written = True
+        threading.setprofile(None)
+        for profiler in [self.profiler] + self.thread_profilers:
+            try:
+                profiler.disable()
+            except Exception:
+                pass
+        self.profiler = None
+        self.thread_profilers = []
+
     def finish(self, stopped, status=0):
         """Stops profiling and writes the profile; only the first call writes. Safe from any thread."""
         with self.lock:
-            if self.written:
+            if self.written or os.getpid() != self.pid:
                 return
             self.written = True
             if self.mode == "none":
@@ -344,6 +363,8 @@ class Session:
                 threading.setprofile(None)
                 stats, names = profiler_stats([self.profiler] + self.thread_profilers)
                 doc = convert_stats(stats, "cprofile", skip_files=(HELPER_FILE,), names=names)
+                if self.workers_dir:
+                    cpu_ms += merge_processes(doc, self.workers_dir)
             else:
                 doc = self.sampler.stop_and_collect()
                 cpu_ms = (time.process_time() - self.cpu_started) * 1000.0
@@ -385,6 +406,240 @@ def profiler_stats(profilers):
                 merged[caller] = edge if prev is None else tuple(a + b for a, b in zip(prev, edge))
             stats[key] = (have[0] + cc, have[1] + nc, have[2] + tt, have[3] + ct, merged)
     return stats, lambda key: qualnames.get(key, key[2])
+
+
+# ---- Child processes (cProfile mode) -----------------------------------------------------------------------------
+
+WORKERS_ENV = "PERF_LAB_PROFILE_WORKERS"
+
+# Written into the folder that PYTHONPATH names first, so that every Python process the script starts (a spawned
+# process pool's worker, a LocalCluster's worker, `subprocess.run([sys.executable, ...])`) profiles itself. It takes
+# its folder off sys.path again and then imports the environment's own sitecustomize, if there is one, as Python would.
+SITECUSTOMIZE = """\
+# Written by Perf Lab's profiling helper: this Python process was started by a program Perf Lab profiles.
+import os as _pl_os
+import sys as _pl_sys
+
+_pl_here = _pl_os.path.dirname(_pl_os.path.abspath(__file__))
+_pl_sys.path[:] = [p for p in _pl_sys.path if _pl_os.path.abspath(p or ".") != _pl_here]
+try:
+    import importlib.util as _pl_util
+
+    _pl_spec = _pl_util.spec_from_file_location("perf_lab_profile_worker", {helper!r})
+    _pl_helper = _pl_util.module_from_spec(_pl_spec)
+    _pl_spec.loader.exec_module(_pl_helper)
+    _pl_helper.start_worker({folder!r})
+except Exception:
+    pass
+try:
+    import importlib.machinery as _pl_machinery
+
+    _pl_next = _pl_machinery.PathFinder.find_spec("sitecustomize", _pl_sys.path)
+    if _pl_next is not None:
+        _pl_module = _pl_util.module_from_spec(_pl_next)
+        _pl_sys.modules["sitecustomize"] = _pl_module
+        _pl_next.loader.exec_module(_pl_module)
+except Exception:
+    pass
+"""
+
+class _WorkerState(dict):
+    """The profiler of this process when it is a child of the profiled script (a dict that weak references reach)."""
+
+
+_worker = _WorkerState(profiler=None, dump=None, fork_hook=False)
+
+
+def profile_children(folder, forked):
+    """Makes the script's child processes profile themselves into `folder`: new interpreters through a
+    sitecustomize on PYTHONPATH (and PERF_LAB_PROFILE_WORKERS), forked ones through an os.fork hook that calls
+    `forked` (the parent's profilers stop) and starts a profiler of their own. Returns the folder, or None."""
+    try:
+        hook = os.path.join(folder, "hook")
+        os.makedirs(hook, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.endswith(".pstats"):
+                os.remove(os.path.join(folder, name))
+        with open(os.path.join(hook, "sitecustomize.py"), "w", encoding="utf-8") as f:
+            f.write(SITECUSTOMIZE.format(helper=HELPER_FILE, folder=folder))
+    except OSError:
+        return None
+    os.environ[WORKERS_ENV] = folder
+    rest = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = hook + (os.pathsep + rest if rest else "")
+
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=lambda: after_fork(folder, forked))
+        _worker["fork_hook"] = True
+    return folder
+
+
+def after_fork(folder, forked=None):
+    """In a forked child: the copy of the parent's profiler stops (the script's: `forked`; a worker's), and the
+    child starts its own."""
+    old = _worker["profiler"]
+    _worker["profiler"] = None
+    if old is not None:
+        try:
+            old.disable()
+        except Exception:
+            pass
+    elif forked is not None:
+        forked()
+    start_worker(folder)
+
+
+def process_name():
+    """What the process is, for its root in the flame graph, and whether it is a multiprocessing worker:
+    multiprocessing's name for it (SpawnProcess-1, ForkProcess-2), else its command."""
+    mp = sys.modules.get("multiprocessing")
+    if mp is not None:
+        try:
+            name = mp.current_process().name
+            if name and name != "MainProcess":
+                return name, True
+        except Exception:
+            pass
+    argv = [a for a in getattr(sys, "argv", []) if a]
+    return (os.path.basename(argv[0]) if argv and argv[0] != "-c" else "python"), False
+
+
+def start_worker(folder):
+    """Profiles this process (a child of the profiled script) with cProfile, each of its threads too, until it
+    exits, and writes its call table to `folder`/<pid>.pstats (converted by the script's helper, so that a worker's
+    exit stays quick): at exit (atexit, and multiprocessing's exit finalizers, which a forked worker runs before
+    os._exit), or on SIGTERM (a pool's terminate()), after which the signal does what it did before."""
+    import atexit
+    import cProfile
+    import marshal
+
+    profiler = cProfile.Profile()
+    threads = []
+    lock = threading.Lock()
+    cpu_started = time.process_time()
+    state = {"done": False}
+
+    def profile_thread(frame, event, arg):
+        # As the script's threads are (Session.profile_thread): a Dask worker runs its tasks in threads.
+        sys.setprofile(None)
+        p = cProfile.Profile()
+        try:
+            p.enable()
+        except ValueError:
+            return
+        with lock:
+            if state["done"]:
+                p.disable()
+                return
+            threads.append(p)
+
+    def dump():
+        with lock:
+            if state["done"] or _worker["profiler"] is not profiler:
+                return
+            state["done"] = True
+        try:
+            profiler.disable()
+            threading.setprofile(None)
+            stats, names = profiler_stats([profiler] + threads)
+            name, worker = process_name()
+            doc = {
+                "pid": os.getpid(),
+                "process": name,
+                "worker": worker,
+                "cpuMs": (time.process_time() - cpu_started) * 1000.0,
+                "stats": stats,
+                "names": {key: names(key) for key in stats},
+            }
+            path = os.path.join(folder, "%d.pstats" % os.getpid())
+            with open(path + ".tmp", "wb") as f:
+                marshal.dump(doc, f)
+            os.replace(path + ".tmp", path)
+        except Exception:
+            pass
+
+    _worker["profiler"] = profiler
+    _worker["dump"] = dump
+    atexit.register(dump)
+    util = sys.modules.get("multiprocessing.util")
+    if util is not None:
+        # A forked multiprocessing worker ends with os._exit, after its exit finalizers; its start clears the
+        # finalizers registered before it, then runs the after-fork hooks, which register this one again.
+        try:
+            util.Finalize(None, dump, exitpriority=-1000)
+            util.register_after_fork(_worker, lambda _: util.Finalize(None, dump, exitpriority=-1000))
+        except Exception:
+            pass
+    try:
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+
+            def on_term(signum, frame):
+                dump()
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+
+            signal.signal(signal.SIGTERM, on_term)
+    except (ValueError, OSError, AttributeError):
+        pass
+    if hasattr(os, "register_at_fork") and not _worker["fork_hook"]:
+        _worker["fork_hook"] = True
+        os.register_at_fork(after_in_child=lambda: after_fork(folder))
+    threading.setprofile(profile_thread)
+    profiler.enable()
+
+
+def merge_processes(doc, folder):
+    """Puts the profiles the script's child processes wrote into `doc`, the script's own: each process becomes a
+    root of the flame graph ("main process 1234", "worker process 1240 (ForkProcess-1)") with its call tree under
+    it; the per-function counts and times add up across processes. Returns the children's CPU time in ms."""
+    import marshal
+
+    children = []
+    try:
+        files = sorted(n for n in os.listdir(folder) if n.endswith(".pstats"))
+    except OSError:
+        files = []
+    for file in files:
+        try:
+            with open(os.path.join(folder, file), "rb") as f:
+                child = marshal.load(f)
+            shown = child["names"]
+            converted = convert_stats(child.pop("stats"), "cprofile", skip_files=(HELPER_FILE,), names=lambda key, shown=shown: shown.get(key, key[2]))
+            converted.update({k: child[k] for k in ("pid", "process", "worker", "cpuMs")})
+            children.append(converted)
+        except (OSError, ValueError, EOFError, TypeError, KeyError):
+            pass
+    if not children:
+        return 0.0
+    children.sort(key=lambda c: c.get("pid", 0))
+    frames = Frames()
+    samples = []
+    functions = {}
+    parts = [(doc, "main process %d" % os.getpid())] + [(c, "%s %s (%s)" % ("worker process" if c.get("worker") else "process", c.get("pid", "?"), c.get("process", "python"))) for c in children]
+    for part, root_name in parts:
+        root = frames.stack(frames.frame(root_name, "", 0, "runtime"), -1)
+        fmap = [frames.frame(*f) for f in part["frames"]]
+        smap = []
+        for frame, parent in part["stacks"]:
+            smap.append(frames.stack(fmap[frame], root if parent < 0 else smap[parent]))
+        for sample in part["samples"]:
+            samples.append([smap[sample[0]]] + list(sample[1:]))
+        for fn in part.get("functions", []):
+            key = fmap[fn["frame"]]
+            have = functions.get(key)
+            if have is None:
+                functions[key] = dict(fn, frame=key)
+            else:
+                for field in ("calls", "primitiveCalls", "selfMs", "totalMs"):
+                    have[field] += fn[field]
+    doc.update({"frames": frames.frames, "stacks": frames.stacks, "samples": samples, "functions": list(functions.values())})
+    doc["notes"] = list(doc.get("notes", [])) + [
+        "The program started %d Python process%s, profiled by cProfile each: the flame graph has a root per process "
+        "(the main process and each worker), and each function's calls and times are added up across processes."
+        % (len(children), "" if len(children) == 1 else "es")
+    ]
+    doc["processes"] = [{"pid": os.getpid(), "name": "main"}] + [{"pid": c.get("pid"), "name": c.get("process")} for c in children]
+    return sum(float(c.get("cpuMs", 0.0)) for c in children)
 
 
 class Sampler(threading.Thread):
@@ -562,7 +817,18 @@ def convert_speedscope(data, interval_us, version):
     samples = []
     lines = {}
     t = 0.0
+    # With --subprocesses py-spy names each profile "Process PID Thread TID …": a program that started processes
+    # gets a root per process (its first profile is the helper's, the script's own process).
+    pids = []
     for profile in data["profiles"]:
+        m = re.match(r"Process (\d+)", str(profile.get("name", "")))
+        pids.append(m.group(1) if m else None)
+    several = len({p for p in pids if p is not None}) > 1
+    for profile, pid in zip(data["profiles"], pids):
+        root = -1
+        if several and pid is not None:
+            label = "main process %s" % pid if pid == pids[0] else "process %s" % pid
+            root = frames.stack(frames.frame(label, "", 0, "runtime"), -1)
         unit = profile.get("unit", "seconds")
         scale = {"seconds": 1000.0, "milliseconds": 1.0, "microseconds": 0.001, "nanoseconds": 1e-6}.get(unit, 1000.0)
         weights = profile.get("weights") or [interval_us / 1000.0 / scale] * len(profile["samples"])
@@ -578,7 +844,7 @@ def convert_speedscope(data, interval_us, version):
             chain = [c for c in chain if isinstance(c, tuple)]
             if not chain:
                 continue
-            parent = -1
+            parent = root
             for name, file, first, kind, _ in chain:
                 parent = frames.stack(frames.frame(name, file, first, kind), parent)
             samples.append([parent, ms, t])

@@ -106,9 +106,25 @@ export function profileHelperArgs(helper: string, mode: PythonProfiler | 'none',
   return [helper, 'run', '--mode', mode, '--interval', String(intervalUs), '--out', out, file, ...args];
 }
 
-/** py-spy's arguments to run `command` as its child, sampling every `intervalUs`, into a speedscope file. */
+/**
+ * py-spy's arguments to run `command` as its child, sampling every `intervalUs`, into a speedscope file; with
+ * `--subprocesses`, the processes the program starts (a process pool's, Dask's or Ray's workers) are sampled too, each
+ * a root of the flame graph.
+ */
 export function pySpyRecordArgs(intervalUs: number, output: string, command: string[]): string[] {
-  return ['record', '--format', 'speedscope', '--full-filenames', '--rate', String(Math.round(1e6 / intervalUs)), '--output', output, '--', ...command];
+  return [
+    'record',
+    '--format',
+    'speedscope',
+    '--full-filenames',
+    '--subprocesses',
+    '--rate',
+    String(Math.round(1e6 / intervalUs)),
+    '--output',
+    output,
+    '--',
+    ...command,
+  ];
 }
 
 /**
