@@ -631,6 +631,9 @@ class CppGen {
       case 'alloc':
         this.alloc(s, pad, out);
         return;
+      case 'pop':
+        out.push(`${pad}if (n${s.array} > 0) { v${s.array}.pop_back(); n${s.array}--; }`);
+        return;
       case 'push': {
         const a = s.array;
         const v = this.f.arrays[a]!.local === 'holey' ? `plab::unhole(${this.expr(s.value)})` : this.expr(s.value);

@@ -562,6 +562,11 @@ class FunctionGen {
         return m.return(s.value ? this.expr(s.value) : undefined);
       case 'alloc':
         return this.alloc(s);
+      case 'pop': {
+        const len = this.arrayLen[s.array]!;
+        const get = () => m.local.get(len, this.b.i32);
+        return m.if(get(), m.local.set(len, m.i32.sub(get(), m.i32.const(1))));
+      }
       case 'push': {
         const v = this.newVar(this.b.f64);
         return m.block(null, [m.local.set(v, this.expr(s.value)), this.append(s.array, m.local.get(v, this.b.f64))], this.b.none);

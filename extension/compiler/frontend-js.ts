@@ -1138,6 +1138,21 @@ class FunctionLowering {
         out.push(...this.newArray(d.name.text, init));
         continue;
       }
+      const pop = this.popOf(init);
+      if (pop) {
+        // `let x = a.pop()`: the last element read (checked), then taken off.
+        const value = pop.value();
+        if (isVar) {
+          const b = this.lookup(d.name.text);
+          if (b?.kind !== 'local') throw this.refuse(d, 'assigning to an array parameter is not compiled');
+          out.push(this.assign(b.local, value, d), pop.stmt);
+          continue;
+        }
+        const local = this.declare(d.name.text, 'f64');
+        out.push(this.assign(local, value, d), pop.stmt);
+        if (list.flags & ts.NodeFlags.Const) this.constLocals.add(local);
+        continue;
+      }
       const value = this.expr(d.initializer);
       if (value.type === 'void') throw this.refuse(d.initializer, 'the called function returns nothing');
       if (isVar) {
@@ -1264,6 +1279,11 @@ class FunctionLowering {
     const K = ts.SyntaxKind;
     e = unwrap(ts, e);
     if (ts.isBinaryExpression(e) && e.operatorToken.kind === K.CommaToken) return [...this.exprStmt(e.left, loop), ...this.exprStmt(e.right, loop)];
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && ts.isIdentifier(unwrap(ts, e.left))) {
+      const pop = this.popOf(e.right);
+      // `x = a.pop()`: the last element read (checked), then taken off.
+      if (pop) return [...this.assignTo(e.left, e, () => pop.value(), loop), pop.stmt];
+    }
     if (ts.isBinaryExpression(e) && isAssignmentOperator(ts, e.operatorToken.kind)) {
       const op = e.operatorToken.kind;
       const compound = op === K.EqualsToken ? undefined : compoundOperator(ts, op);
@@ -1285,6 +1305,8 @@ class FunctionLowering {
       if (fill) return fill;
       const push = this.pushStmt(e);
       if (push) return push;
+      const pop = this.popOf(e);
+      if (pop) return [pop.stmt];
       const value = this.expr(e);
       return [{ kind: 'expr', value }];
     }
@@ -1434,6 +1456,35 @@ class FunctionLowering {
     });
     for (const t of temps) out.push({ kind: 'push', array: b.array, value: this.read(t) });
     return out;
+  }
+
+  /**
+   * `a.pop()` on an array the function made: the statement that takes its last element off, and that element read
+   * first (for `x = a.pop()`, `let x = a.pop()`: the read bails out on an empty array, whose pop gives undefined).
+   */
+  private popOf(e: TS.Expression): { stmt: Stmt; value: () => Expr } | undefined {
+    const ts = this.ts;
+    e = unwrap(ts, e);
+    if (!ts.isCallExpression(e)) return undefined;
+    const callee = unwrap(ts, e.expression);
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'pop' || !ts.isIdentifier(unwrap(ts, callee.expression))) return undefined;
+    const name = (unwrap(ts, callee.expression) as TS.Identifier).text;
+    const b = this.lookup(name);
+    if (b?.kind !== 'array') return undefined;
+    const a = this.arrays[b.array]!;
+    if (a.kind !== 'Array') throw this.refuse(e, `${name} is a ${a.kind}, which has no pop`);
+    if (!a.local) throw this.refuse(e, `${name} is an array argument; pop on it is not compiled (only on arrays the function makes)`);
+    if (e.arguments.length) throw this.refuse(e, 'pop takes no arguments');
+    this.file.useGlobal('Array', 'prototype.pop', e);
+    const array = b.array;
+    const last: Expr = {
+      kind: 'binary',
+      type: 'i32',
+      op: 'i32.sub',
+      left: { kind: 'length', type: 'i32', array },
+      right: { kind: 'const', type: 'i32', value: 1 },
+    };
+    return { stmt: { kind: 'pop', array }, value: () => ({ kind: 'load', type: 'f64', array, index: last }) };
   }
 
   /** `return a` of an array the entry made: the loader makes the JavaScript array from its elements. */
@@ -1829,6 +1880,20 @@ class FunctionLowering {
     }
     if (ts.isPropertyAccessExpression(callee) && unwrap(ts, callee.expression).kind === ts.SyntaxKind.ThisKeyword)
       throw this.refuse(e, `${callee.getText(this.file.sf)} calls a method of its object; methods that use this are not compiled yet`);
+    if (
+      ts.isPropertyAccessExpression(callee) &&
+      (callee.name.text === 'push' || callee.name.text === 'pop') &&
+      ts.isIdentifier(unwrap(ts, callee.expression))
+    ) {
+      const b = this.lookup((unwrap(ts, callee.expression) as TS.Identifier).text);
+      if (b?.kind === 'array')
+        throw this.refuse(
+          e,
+          callee.name.text === 'pop'
+            ? 'pop is compiled as a statement of its own or as the whole value given to a variable (let x = a.pop(), x = a.pop())'
+            : 'push is compiled as a statement of its own (its value, the new length, is not)',
+        );
+    }
     throw this.refuse(e, 'only Math functions and functions declared at the top level of the same file (or in the function around it) can be called');
   }
 

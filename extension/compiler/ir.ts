@@ -156,6 +156,11 @@ export type Stmt =
   | { kind: 'alloc'; array: number; length?: Expr; values?: Expr[]; fill?: Expr }
   /** `a.push(v)` on a local plain array: appends, growing it (past LOCAL_ARRAY_LIMIT elements the call bails out). */
   | { kind: 'push'; array: number; value: Expr }
+  /**
+   * `a.pop()` on a local plain array: one element fewer, none when it is empty. Its value, where the source uses it, is
+   * read before by a 'load' of the last element (which bails out on an empty array: JavaScript's is undefined).
+   */
+  | { kind: 'pop'; array: number }
   | { kind: 'if'; cond: Expr; then: Stmt[]; else: Stmt[] }
   /**
    * `while (test) body`, `for (; test; update) body`, `do body while (postTest)`.

@@ -122,6 +122,8 @@ class Printer extends IrPrinter<ValueType, Stmt, Expr> {
       }
       case 'push':
         return this.line(d, `${this.array(s.array)}.push(${this.expr(s.value)})`);
+      case 'pop':
+        return this.line(d, `${this.array(s.array)}.pop()`);
       case 'return':
         if (s.array !== undefined) return this.line(d, `return ${this.array(s.array)}`);
         return this.shared(s, d);

@@ -565,6 +565,8 @@ class Analysis {
       case 'push':
         this.scan(s.value, st);
         return st;
+      case 'pop':
+        return st;
       default: {
         const never: never = s;
         throw new Error(`unknown statement ${JSON.stringify(never)}`);

@@ -5,7 +5,7 @@
 // and themselves (now and then deeper than compiled code goes), and functions written as static methods of a class
 // or methods of an object literal (named `K.f3`, `O.f5`); arrays made in the function (`[a, b]`, `[]` and push,
 // `new Array(n)` with its holes, `.fill(v)`, typed arrays of a length, lengths that are not valid now and then),
-// read, written (a write at the end grows a plain one), pushed to and returned.
+// read, written (a write at the end grows a plain one), pushed to, popped and returned.
 import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import type { ParamTypeName } from '../compiler/frontend-js';
 import { pick } from './inputs';
@@ -414,6 +414,15 @@ class Gen {
       // (Not in a loop, which may run to the array's length.)
       const values = Array.from({ length: this.chance(0.8) ? 1 : 2 }, () => this.expr(2));
       this.line(indent, `${pick(this.r, this.plain)}.push(${values.join(', ')});`);
+    } else if (this.plain.length && this.chance(0.1)) {
+      // (An empty array's pop is undefined: the compiled code bails out where the value is read.)
+      const a = pick(this.r, this.plain);
+      if (this.chance(0.4)) this.line(indent, `${a}.pop();`);
+      else {
+        const v = `v${this.n++}`;
+        this.line(indent, `${pick(this.r, ['let', 'var', 'const'])} ${v} = ${a}.pop();`);
+        this.vars.push(v);
+      }
     } else if (r < 0.95) {
       this.line(indent, `if (${this.cond(1)}) return ${this.result ?? this.expr(2)};`);
     } else if (r < 0.98 && this.loopDepth < 2) {

@@ -37,6 +37,22 @@ export function halves(n) {
   for (let i = 0; i < n; i++) out.push(i);
   return out;
 }
+export function stack(n) {
+  const st = [];
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    st.push(i * 1.5);
+    if (i % 3 === 2) {
+      const top = st.pop();
+      s += top;
+      st.pop();
+    }
+  }
+  var last = st.pop();
+  let x = 0;
+  x = st.pop();
+  return s + last * 2 + x + st.length;
+}
 export function growAtEnd(n) {
   const p = [1, 2];
   for (let i = 0; i < n; i++) p[p.length] = p[i] + p[i + 1];
@@ -90,6 +106,17 @@ test('a returned array is what the original returns: a plain Array of numbers, o
   // A length JavaScript refuses: the original runs and throws its RangeError.
   assert.throws(() => typed.compiled(-1), RangeError);
   assert.equal(typed.stats.fallbacks, 1);
+});
+
+test('pop: the last element taken off; an empty array, whose pop gives undefined where its value is used, runs the original', async () => {
+  const k = await bound('stack', ['int32']);
+  const ran = [0, 1, 2, 3, 4, 10, 100].map((n) => {
+    const before = k.stats.fallbacks;
+    assert.ok(Object.is(k.compiled(n), k.original(n)), `stack(${n})`);
+    return k.stats.fallbacks === before;
+  });
+  // 0 and 1 (and 3: two popped at i = 2) leave too few elements for the two pops at the end.
+  assert.deepEqual(ran, [false, false, true, false, true, true, true]);
 });
 
 test('a hole of new Array(n) read, or a constructor or method replaced, runs the original', async () => {
