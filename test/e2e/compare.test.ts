@@ -185,8 +185,17 @@ describe('compare two profiles', () => {
       await toast.waitFor({ timeout: 10_000 });
       measure('after Apply', await lab.notificationText(toast));
       assert.notEqual(readFileSync(file, 'utf8'), original, 'the rewrite was applied');
-      // The comparison joins the Before/After panel's group instead of opening a third one.
-      assert.ok((await page.locator('.editor-group-container').count()) <= 2, 'two editor groups at most');
+      // The comparison joins the Before/After panel's group instead of opening a group of its own.
+      const groups = page.locator('.editor-group-container');
+      const withTab = (title: RegExp) => groups.filter({ has: page.locator('.tab', { hasText: title }) });
+      assert.equal(await withTab(/^Compare: blur\.js before/).count(), 1, 'the comparison has a tab');
+      assert.equal(
+        await withTab(/^Compare: blur\.js before/)
+          .locator('.tab', { hasText: /^Optimize: blur/ })
+          .count(),
+        1,
+        "the comparison is in the Before/After panel's group",
+      );
       assert.doesNotMatch(await w.locator('#diff-functions').innerText(), /\b[0-9a-f]{8}:\d+/, 'no module hash as a location');
     });
     await lab.step('undo', async () => {
