@@ -44,7 +44,7 @@ import { programFailure } from './profile/run-child';
 import { TARGET_NAMES, type TargetId } from './protocol';
 import { describeProof, type Proof } from './prove/prove';
 import { describePythonProof, type PythonProof } from './prove/prove-python';
-import { targetEntry, targetsOfLanguage, targetsProse } from './targets';
+import { parallelEngines, targetEntry, targetsOfLanguage, targetsProse } from './targets';
 import { standaloneHtml, standalonePage } from './view/html';
 
 export { formatTable };
@@ -103,6 +103,10 @@ Options for optimize (record the function's real calls → compile → prove →
                             with CPython; or processes, ray, dask: the function's independent loop run on a
                             process pool, Ray or Dask (RAY_ADDRESS, DASK_SCHEDULER_ADDRESS: a cluster;
                             docs/parallel.md)
+  --engine <e>              for a .py file with --target auto: the parallel engine measured beside the compiled
+                            targets (processes, ray or dask), when the function has an independent loop
+  --workers <n>             the local workers of a parallel target (default: one per core); written into the
+                            rewrite, PERF_LAB_WORKERS overrides it where the program runs
   --python <path>           the Python interpreter for a .py file (default: python3 on PATH); the targets'
                             packages (numba, Cython, pybind11) must import in it
   --time <s>                measured seconds per variant in the benchmark (default 1.5)
@@ -686,6 +690,8 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
       apply: { type: 'boolean' },
       force: { type: 'boolean' },
       'whole-program-time': { type: 'string' },
+      engine: { type: 'string' },
+      workers: { type: 'string' },
       opt: { type: 'string' },
       'no-history': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -716,6 +722,14 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
   const chosen =
     values.target === undefined ? {} : isPython ? { pythonTarget: values.target as PythonTarget | 'auto' } : { target: values.target as Target | 'auto' };
   const python = isPython && values.python ? { pythonPath: values.python } : {};
+  const engines = parallelEngines();
+  if (values.engine !== undefined && !engines.includes(values.engine as TargetId))
+    throw new UsageError(`--engine takes ${engines.slice(0, -1).join(', ')} or ${engines.at(-1)!}, not "${values.engine}".`);
+  if (values.engine !== undefined && (!isPython || values.target !== 'auto'))
+    throw new UsageError(`--engine adds a parallel engine to --target auto for a .py file; to run only the engine, give --target ${values.engine}.`);
+  const workers = values.workers === undefined ? undefined : positiveNumber(values.workers, 'workers', 0);
+  if (workers !== undefined && !Number.isInteger(workers)) throw new UsageError(`--workers takes a whole number of workers, not "${values.workers}".`);
+  const parallel = { ...(values.engine ? { engine: values.engine } : {}), ...(workers ? { workers } : {}) };
   const functionName = values.fn;
   const timeMs = positiveNumber(values.time, 'time', 1.5) * 1000;
   const timeoutMs = positiveNumber(values.timeout, 'timeout', 60, true) * 1000;
@@ -741,6 +755,7 @@ async function optimizeCommand(args: string[], io: CliIO): Promise<number> {
         ...(optIns.length > 0 ? { optIns } : {}),
         ...(values.node ? { nodePath: values.node } : {}),
         ...python,
+        ...parallel,
       },
       interrupt.signal,
       io,
@@ -776,6 +791,10 @@ export interface OptimizeFlowOptions {
   optIns?: OptIn[];
   /** Keep nothing of this run in the store's history. */
   noHistory?: boolean;
+  /** For a .py file with `auto`: the parallel engine measured beside the compiled targets (--engine). */
+  engine?: string;
+  /** The local workers of a parallel target (--workers). */
+  workers?: number;
 }
 
 /**
@@ -912,6 +931,8 @@ export function cliOptimizeInput(o: OptimizeFlowOptions): OptimizeInput {
     ...(o.optIns ? { optIns: o.optIns } : {}),
     willApply: o.apply === true,
     ...(o.wholeProgramS !== undefined ? { wholeProgramS: o.wholeProgramS } : {}),
+    ...(o.engine ? { engine: o.engine } : {}),
+    ...(o.workers ? { workers: o.workers } : {}),
   };
 }
 

@@ -28,6 +28,8 @@ export interface TargetBuildContext extends StageOptions {
   python?: string;
   /** Native opt-ins (native/opt-ins.ts); none keeps results exact. */
   optIns?: OptIn[];
+  /** The local workers of a parallel target (perfLab.parallel.workers, --workers); its engine's default when absent. */
+  workers?: number;
 }
 
 /** Where a candidate's loader is written, and in which module format. */
@@ -133,7 +135,11 @@ function parallelEntry(id: ParallelTarget): PythonTargetEntry {
     compile: async (selection, ctx) => {
       if (!ctx.python) throw new Error(`the ${TARGET_NAMES[id].name} target needs the interpreter`);
       const { plan } = selected(selection.loop, id);
-      return (await import('./compiler/backend-parallel')).compileParallel(plan, id, { ...ctx, python: ctx.python });
+      return (await import('./compiler/backend-parallel')).compileParallel(plan, id, {
+        ...ctx,
+        python: ctx.python,
+        ...(ctx.workers ? { workers: ctx.workers } : {}),
+      });
     },
     built: (c, shown) => `${shown(join(c.dir, `${c.moduleName}.py`))} (${c.log[0]})`,
   };
@@ -265,13 +271,22 @@ export function targetsOfLanguage(language: Language): TargetId[] {
 
 /**
  * The targets a choice names for a language: `auto` is every target of the language but those asked for by name only
- * (the parallel ones); one target's id is that target;
+ * (the parallel ones), and the parallel engine `engine` (perfLab.parallel.engine, --engine) beside them when one is
+ * named; one target's id is that target;
  * nothing (or another language's target) is the language's default, its first target (WebAssembly, Numba).
  */
-export function targetsFor(language: Language, choice: string | undefined): TargetId[] {
+export function targetsFor(language: Language, choice: string | undefined, engine?: string): TargetId[] {
   const own = targetsOfLanguage(language);
-  if (choice === 'auto') return own.filter((t) => !(targetEntry(t) as PythonTargetEntry).byNameOnly);
+  if (choice === 'auto') {
+    const byName = (t: TargetId) => (targetEntry(t) as PythonTargetEntry).byNameOnly === true;
+    return own.filter((t) => !byName(t) || t === engine);
+  }
   return own.includes(choice as TargetId) ? [choice as TargetId] : [own[0]!];
+}
+
+/** The engines a parallel target may be (`perfLab.parallel.engine`, `--engine`): the registry's parallel targets. */
+export function parallelEngines(): TargetId[] {
+  return ENTRIES.filter((t) => (t as PythonTargetEntry).byNameOnly === true).map((t) => t.id);
 }
 
 /** The targets in prose, as a refusal says what the function cannot be compiled to: `WebAssembly or native code`. */

@@ -142,6 +142,14 @@ function logEvents(log: Log, name: string): (e: OptimizeEvent) => void {
   };
 }
 
+/** perfLab.parallel.engine (only where the user set it) and perfLab.parallel.workers, as the flow's input takes them. */
+function parallelSettings(cfg: vscode.WorkspaceConfiguration): { parallelEngine?: string; parallelWorkers?: number } {
+  const set = cfg.inspect<string>('parallel.engine');
+  const engine = set?.workspaceFolderValue ?? set?.workspaceValue ?? set?.globalValue;
+  const workers = cfg.get<number>('parallel.workers', 0);
+  return { ...(engine ? { parallelEngine: engine } : {}), ...(workers > 0 ? { parallelWorkers: workers } : {}) };
+}
+
 /** Optimizes `name` in `uri` (the workspace is trusted: the caller checked) and shows the outcome. */
 async function runOptimize(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, optIns: OptIn[]): Promise<void> {
   const { log } = deps;
@@ -160,6 +168,7 @@ async function runOptimize(deps: OptimizeCommandDeps, uri: vscode.Uri, name: str
     wholeProgramS: cfg.get<number>('wholeProgramTime', DEFAULT_WHOLE_PROGRAM_S),
     nodePath: cfg.get<string>('nodePath', 'node'),
     ...(interpreter ? { pythonPath: interpreter.path } : {}),
+    ...(python ? parallelSettings(cfg) : {}),
   };
   const request = optimizeRequest(editorOptimizeInput(file, name, deps.storage.fsPath, settings, optIns));
   log.info(

@@ -17,6 +17,10 @@ export interface OptimizeSettings {
   wholeProgramS?: number;
   /** The interpreter of a .py file. */
   pythonPath?: string;
+  /** perfLab.parallel.engine: the parallel target `auto` adds beside the compiled ones, when set. */
+  parallelEngine?: string;
+  /** perfLab.parallel.workers: a parallel target's local workers (0: one per core). */
+  parallelWorkers?: number;
 }
 
 /** The flow's input for `name` in `file`: Apply is offered, so the clash check runs before recording. */
@@ -34,5 +38,7 @@ export function editorOptimizeInput(file: string, name: string, store: string, s
     optIns,
     willApply: true,
     ...(s.wholeProgramS !== undefined ? { wholeProgramS: s.wholeProgramS } : {}),
+    ...(s.parallelEngine ? { engine: s.parallelEngine } : {}),
+    ...(s.parallelWorkers && s.parallelWorkers > 0 ? { workers: s.parallelWorkers } : {}),
   };
 }

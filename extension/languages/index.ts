@@ -41,6 +41,8 @@ export interface StageRequest {
   timeMs: number;
   /** Where recordings, builds (`buildCacheDir`) and the break-even model's pairs are kept. */
   store: string;
+  /** The local workers of a parallel target (perfLab.parallel.workers, --workers); the engine's default (one per core) when absent. */
+  workers?: number;
   /** The node executable (JavaScript), or the interpreter (Python); the PATH's by default. */
   nodePath?: string;
   pythonPath?: string;
@@ -78,7 +80,7 @@ export interface LanguageStages {
   /** The frontend, typed by the recording. */
   select(rec: AnyRecording, source: string): Promise<Selection>;
   /** What every target's compile gets from this language besides the cache and the source. */
-  buildContext(): Promise<{ nodePath?: string; python?: string; optIns?: OptIn[] }>;
+  buildContext(): Promise<{ nodePath?: string; python?: string; optIns?: OptIn[]; workers?: number }>;
   prove(candidate: AnyCandidate, rec: AnyRecording, source: string): Promise<AnyProof>;
   bench(candidates: AnyCandidate[], rec: AnyRecording, source: string, progress: ProgressSink): Promise<AnyBench>;
   /** The most the benchmark of `variants` variants may take, when the language's benchmark states it. */

@@ -56,7 +56,7 @@ export async function pythonStages(req: StageRequest, o: StageRunOptions): Promi
       const recordedTypes = typesInWords(params);
       return { ok: true, kernel: selection, ...(recordedTypes ? { recordedTypes } : {}) };
     },
-    buildContext: async () => ({ python: (await python()).execPath }),
+    buildContext: async () => ({ python: (await python()).execPath, ...(req.workers ? { workers: req.workers } : {}) }),
     prove: async (c, rec) =>
       (await import('../prove/prove-python')).provePython(c as PythonCandidate, rec as PythonRecording, { ...stage, python: (await python()).execPath }),
     programCommand: async () => ({ execPath: (await python()).execPath, args: [] }),

@@ -52,6 +52,10 @@ export interface OptimizeInput {
   willApply?: boolean;
   /** Seconds for the whole-program runs (0: none). */
   wholeProgramS?: number;
+  /** The parallel engine `auto` adds beside the compiled targets (perfLab.parallel.engine, --engine). */
+  engine?: string;
+  /** The local workers of a parallel target (perfLab.parallel.workers, --workers); 0 or none: one per core. */
+  workers?: number;
 }
 
 /** The most targets whose whole program is measured in one run (each adds a run per round). */
@@ -67,7 +71,7 @@ export function optimizeRequest(i: OptimizeInput): OptimizeRequest {
     language,
     file: i.file,
     functionName: i.functionName,
-    targets: targetsFor(language, i.target),
+    targets: targetsFor(language, i.target, i.engine),
     programArgs: i.programArgs ?? [],
     timeoutMs: i.timeoutMs ?? 60_000,
     timeMs: i.timeMs ?? 1500,
@@ -79,6 +83,7 @@ export function optimizeRequest(i: OptimizeInput): OptimizeRequest {
     ...(i.optIns && i.optIns.length > 0 && languageEntry(language).takesOptIns ? { optIns: i.optIns } : {}),
     willApply: i.willApply === true,
     wholeProgramMs: Math.max(0, (i.wholeProgramS ?? DEFAULT_WHOLE_PROGRAM_S) * 1000),
+    ...(i.workers && i.workers > 0 ? { workers: Math.floor(i.workers) } : {}),
   };
 }
 

@@ -10,7 +10,8 @@
 #              (pickled by value with what it uses), ray.get in order;
 #   dask       distributed.Client() with no address: DASK_SCHEDULER_ADDRESS when set, else a LocalCluster;
 #              client.map, client.gather in order.
-# PERF_LAB_WORKERS, when set, is the number of local workers (processes, a local Ray's CPUs, a LocalCluster's workers).
+# The number of local workers (processes, a local Ray's CPUs, a LocalCluster's workers) is PERF_LAB_WORKERS when set
+# where the program runs, else _WORKERS when the module sets it (perfLab.parallel.workers, --workers), else one per core.
 # An item's exception comes back as a value, so the results before it are collected and the same exception is raised
 # where the serial loop raised it. When the engine itself fails (missing, cannot start, cannot send the work), the loop
 # runs serially here, which computes the same thing; _stats counts it.
@@ -24,7 +25,9 @@ _state = {}
 
 def _workers():
     n = _os.environ.get("PERF_LAB_WORKERS", "").strip()
-    return int(n) if n.isdigit() and int(n) > 0 else None
+    if n.isdigit() and int(n) > 0:
+        return int(n)
+    return globals().get("_WORKERS")
 
 
 def _bind(g):
