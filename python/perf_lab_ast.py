@@ -8,7 +8,7 @@ parsed by the Python that runs it:
 
 Every node is an object with "_type" (the ast class name), "line" and "col" (1-based) when the node has a position,
 "endLine" for statements, and its fields. Constants are tagged so that JSON keeps them exact: {"int": "123"} (any size), {"float": "0x1.8p+1"}
-(float.hex, also inf and nan), {"bool": true}, {"none": true}, {"str": "..."}; other constants as {"other": repr}.
+(float.hex, also inf and nan), {"complex": [real hex, imag hex]}, {"bool": true}, {"none": true}, {"str": "..."}; other constants as {"other": repr}.
 """
 
 import ast
@@ -23,6 +23,8 @@ def constant(value):
         return {"int": str(value)}
     if isinstance(value, float):
         return {"float": value.hex()}
+    if isinstance(value, complex):
+        return {"complex": [value.real.hex(), value.imag.hex()]}
     if value is None:
         return {"none": True}
     if isinstance(value, str):

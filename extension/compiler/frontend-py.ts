@@ -811,6 +811,8 @@ class FunctionLowering {
   /** Names the function imports (`import math` in its body), and what each has imported so far. */
   private readonly importedHere: Set<string>;
   private readonly localImports = new Map<string, string>();
+  /** Complex locals: the slots of their real and imaginary parts (float locals). */
+  private readonly complexLocals = new Map<string, [number, number]>();
 
   constructor(
     private readonly mod: ModuleLowering,
@@ -957,6 +959,8 @@ class FunctionLowering {
   // ----- locals
 
   private declare(name: string, type: PyScalar, at: PyNode | undefined, param = false): number {
+    if (this.complexLocals.has(name))
+      throw Refuse.at(at, name, `${name} holds a complex and ${an(type)}: Python lets a variable change type, the compiled code does not`);
     const existing = this.info.get(name);
     if (existing) {
       if (existing.type !== type) {
@@ -2020,6 +2024,8 @@ class FunctionLowering {
 
   private ret(s: PyNode): PyStmt[] {
     const value = node(s.value);
+    if (this.isComplex(value))
+      throw Refuse.at(s, show(value), 'returning a complex is not compiled; return its parts (z.real, z.imag) or a number computed from it');
     if (!value || (value._type === 'Constant' && 'none' in (value.value as object))) {
       if (this.result !== undefined && this.result !== 'none')
         throw Refuse.at(s, 'return', `${this.name} returns ${an(pyTypeName(this.result))} elsewhere and None here`);
@@ -2087,6 +2093,8 @@ class FunctionLowering {
     }
     const target = targets[0]!;
     if (target._type === 'Name' && this.makesArray(value)) return this.assignArray(String(target.id), value, target);
+    if (target._type === 'Name' && (this.isComplex(value) || this.complexLocals.has(String(target.id))))
+      return this.assignComplex(String(target.id), value, target);
     if (target._type === 'Tuple' || target._type === 'List') {
       // `a, b = b, a + b`: every value first, then every target, as Python does.
       const elts = nodes(target.elts);
@@ -2205,6 +2213,11 @@ class FunctionLowering {
   private augAssign(s: PyNode): PyStmt[] {
     const target = node(s.target)!;
     const op = String(s.op);
+    if (target._type === 'Name' && (this.isComplex(node(s.value)) || this.complexLocals.has(String(target.id)))) {
+      // z += w, z *= z: the complex operation, then the assignment.
+      const value: PyNode = { _type: 'BinOp', line: s.line, col: s.col, left: target, op: s.op, right: node(s.value)! };
+      return this.assignComplex(String(target.id), value, target);
+    }
     if (target._type === 'Name') {
       const cur = this.noChar(this.name_(target, true), target);
       const rhs = this.expr(node(s.value)!);
@@ -2563,6 +2576,257 @@ class FunctionLowering {
     return this.assigned.has(name) || this.arrayByName.has(name) || this.info.has(name);
   }
 
+  // ----- complex numbers
+
+  /**
+   * Whether an expression is a Python complex: a `1j` literal, `complex(…)`, a complex local, `z.conjugate()`, or
+   * arithmetic with one. The compiled code holds a complex as two float locals (its real and imaginary parts) and
+   * computes each operation with CPython's own formulas (Objects/complexobject.c), not C's complex arithmetic.
+   */
+  private isComplex(n: PyNode | undefined): boolean {
+    if (!n) return false;
+    switch (n._type) {
+      case 'Constant':
+        return 'complex' in (n.value as object);
+      case 'Name':
+        return this.complexLocals.has(String(n.id));
+      case 'BinOp':
+        return this.isComplex(node(n.left)) || this.isComplex(node(n.right));
+      case 'UnaryOp':
+        return (n.op === 'USub' || n.op === 'UAdd') && this.isComplex(node(n.operand));
+      case 'Call': {
+        const f = node(n.func)!;
+        if (f._type === 'Name' && String(f.id) === 'complex') return !this.isLocalName('complex') && !('complex' in this.mod.ast.functions);
+        return f._type === 'Attribute' && String(f.attr) === 'conjugate' && this.isComplex(node(f.value));
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** A real operand of complex arithmetic, as the float CPython converts it to (an int exactly rounded, a bool 0.0 / 1.0). */
+  private realPart(n: PyNode): PyExpr {
+    const v = this.expr(n);
+    if (v.np !== false)
+      throw Refuse.at(n, show(n), 'a NumPy scalar in complex arithmetic gives a NumPy complex, which is not compiled; convert it with float()');
+    if (v.e.type === 'float') return v.e;
+    if (v.e.type === 'int') return { kind: 'unary', type: 'float', op: 'float.from_int', arg: v.e, checked: false };
+    if (v.e.type === 'bool') return { kind: 'unary', type: 'float', op: 'float.from_bool', arg: v.e, checked: false };
+    throw Refuse.at(n, show(n), `${an(pyTypeName(v.e.type))} is not a number complex arithmetic takes`);
+  }
+
+  /** A complex value's two parts (side-effect free: locals, constants and arithmetic on them). */
+  private cx(n: PyNode): Cx {
+    switch (n._type) {
+      case 'Constant': {
+        const [re, im] = (n.value as { complex: [string, string] }).complex;
+        return { re: fconst(parseFloatHex(re)), im: fconst(parseFloatHex(im)) };
+      }
+      case 'Name': {
+        const name = String(n.id);
+        if (!this.defined.has(name))
+          throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
+        const [re, im] = this.complexLocals.get(name)!;
+        return { re: { kind: 'local', type: 'float', local: re }, im: { kind: 'local', type: 'float', local: im } };
+      }
+      case 'UnaryOp': {
+        const z = this.cx(node(n.operand)!);
+        if (n.op === 'UAdd') return z;
+        return { re: fneg(z.re), im: fneg(z.im) };
+      }
+      case 'Call': {
+        const f = node(n.func)!;
+        const args = nodes(n.args);
+        if (nodes(n.keywords).length) throw Refuse.at(n, show(n), 'keyword arguments of complex() are not compiled');
+        if (f._type === 'Attribute') {
+          if (args.length) throw Refuse.at(n, show(n), 'conjugate() takes no arguments');
+          const z = this.cx(node(f.value)!);
+          return { re: z.re, im: fneg(z.im) };
+        }
+        if (args.length > 2) throw Refuse.at(n, show(n), 'complex() takes at most two arguments');
+        if (args.some((a) => this.isComplex(a) || (a._type === 'Constant' && 'str' in (a.value as object))))
+          throw Refuse.at(n, show(n), 'complex() is compiled from real numbers only (complex(x, y), complex(x))');
+        // complex(x, y) of real numbers is exactly (float(x), float(y)).
+        const [re, im] = [args[0] ? this.realPart(args[0]) : fconst(0), args[1] ? this.realPart(args[1]) : fconst(0)];
+        return { re, im };
+      }
+      case 'BinOp':
+        return this.cxBinop(n);
+      default:
+        throw Refuse.at(n, show(n), 'this complex expression is not compiled (complex(x, y), 1j literals, complex locals, + - * /, z.conjugate() are)');
+    }
+  }
+
+  /** An operand of complex arithmetic: a complex, or a real number CPython first turns into complex(x, 0.0). */
+  private cxOperand(n: PyNode, at: PyNode): Cx {
+    if (this.isComplex(n)) return this.cx(n);
+    if (pythonAtLeast(this.mod.ast.python, 3, 14))
+      throw Refuse.at(
+        at,
+        show(at),
+        'arithmetic between a complex and a real number follows the mixed-mode rules of Python 3.14, which are not compiled; write the real number as complex(x, 0.0)',
+      );
+    return { re: this.realPart(n), im: fconst(0) };
+  }
+
+  private cxBinop(n: PyNode): Cx {
+    const op = String(n.op);
+    const a = this.cxOperand(node(n.left)!, n);
+    const b = this.cxOperand(node(n.right)!, n);
+    switch (op) {
+      case 'Add':
+        return { re: fbin('float.add', a.re, b.re), im: fbin('float.add', a.im, b.im) };
+      case 'Sub':
+        return { re: fbin('float.sub', a.re, b.re), im: fbin('float.sub', a.im, b.im) };
+      case 'Mult': {
+        // _Py_c_prod: no special cases for infinities or NaN (C's Annex G has some; CPython does not).
+        const [x, y] = [this.cxSettled(a, n), this.cxSettled(b, n)];
+        return {
+          re: fbin('float.sub', fbin('float.mul', x.re, y.re), fbin('float.mul', x.im, y.im)),
+          im: fbin('float.add', fbin('float.mul', x.re, y.im), fbin('float.mul', x.im, y.re)),
+        };
+      }
+      case 'Div':
+        return this.cxDiv(this.cxSettled(a, n), this.cxSettled(b, n), n);
+      case 'Pow':
+        throw Refuse.at(n, show(n), 'a complex power is not compiled (CPython computes it with its own algorithm); write z * z');
+      default:
+        throw Refuse.at(n, show(n), `${op} of a complex is not compiled (Python raises TypeError for // and %)`);
+    }
+  }
+
+  /** A complex held in two temporaries (hoisted before the statement) unless its parts are already locals or constants. */
+  private cxSettled(z: Cx, at: PyNode): Cx {
+    const simple = (e: PyExpr) => e.kind === 'local' || e.kind === 'const';
+    if (simple(z.re) && simple(z.im)) return z;
+    if (this.pre === null || this.lazy > 0)
+      throw Refuse.at(
+        at,
+        show(at),
+        'complex products, quotients and abs() of computed values in a while condition, a conditional expression, and / or or a comparison chain are not compiled; compute the value in a variable first',
+      );
+    const [re, im] = [this.temp('float'), this.temp('float')];
+    this.pre.push({ kind: 'set', local: re, value: z.re }, { kind: 'set', local: im, value: z.im });
+    return { re: { kind: 'local', type: 'float', local: re }, im: { kind: 'local', type: 'float', local: im } };
+  }
+
+  /**
+   * a / b as CPython's _Py_c_quot computes it (Smith's method, dividing by the larger part of b): a zero divisor bails
+   * out (Python raises ZeroDivisionError), and so does a result whose two parts are both NaN (Python 3.14 recovers
+   * infinities and zeros there, earlier versions do not; the original gives whichever its version gives).
+   */
+  private cxDiv(a: Cx, b: Cx, at: PyNode): Cx {
+    if (this.pre === null || this.lazy > 0)
+      throw Refuse.at(
+        at,
+        show(at),
+        'a complex division in a while condition or an expression Python evaluates only sometimes is not compiled; compute it in a variable first',
+      );
+    const t = () => this.temp('float');
+    const [abr, abi, ratio, denom, re, im] = [t(), t(), t(), t(), t(), t()];
+    const l = (slot: number): PyExpr => ({ kind: 'local', type: 'float', local: slot });
+    const set = (slot: number, value: PyExpr): PyStmt => ({ kind: 'set', local: slot, value });
+    const div = (x: PyExpr, y: PyExpr): PyExpr => ({ kind: 'binary', type: 'float', op: 'float.div', left: x, right: y, checked: true });
+    const ge = (x: PyExpr, y: PyExpr): PyExpr => ({ kind: 'binary', type: 'bool', op: 'float.ge', left: x, right: y, checked: false });
+    const isnan = (x: PyExpr): PyExpr => ({ kind: 'unary', type: 'bool', op: 'bool.isnan', arg: x, checked: false });
+    this.pre.push(
+      set(abr, { kind: 'unary', type: 'float', op: 'float.abs', arg: b.re, checked: false }),
+      set(abi, { kind: 'unary', type: 'float', op: 'float.abs', arg: b.im, checked: false }),
+      {
+        kind: 'if',
+        cond: ge(l(abr), l(abi)),
+        then: [
+          {
+            kind: 'if',
+            cond: { kind: 'binary', type: 'bool', op: 'float.eq', left: l(abr), right: fconst(0), checked: false },
+            then: [{ kind: 'bail', reason: 'complex division by zero' }],
+            else: [],
+          },
+          set(ratio, div(b.im, b.re)),
+          set(denom, fbin('float.add', b.re, fbin('float.mul', b.im, l(ratio)))),
+          set(re, div(fbin('float.add', a.re, fbin('float.mul', a.im, l(ratio))), l(denom))),
+          set(im, div(fbin('float.sub', a.im, fbin('float.mul', a.re, l(ratio))), l(denom))),
+        ],
+        else: [
+          {
+            kind: 'if',
+            cond: ge(l(abi), l(abr)),
+            then: [
+              set(ratio, div(b.re, b.im)),
+              set(denom, fbin('float.add', fbin('float.mul', b.re, l(ratio)), b.im)),
+              set(re, div(fbin('float.add', fbin('float.mul', a.re, l(ratio)), a.im), l(denom))),
+              set(im, div(fbin('float.sub', fbin('float.mul', a.im, l(ratio)), a.re), l(denom))),
+            ],
+            // A part of b is NaN.
+            else: [set(re, fconst(NaN)), set(im, fconst(NaN))],
+          },
+        ],
+      },
+      {
+        kind: 'if',
+        cond: cond(isnan(l(re)), isnan(l(im)), FALSE),
+        then: [{ kind: 'bail', reason: 'complex quotient NaN in both parts' }],
+        else: [],
+      },
+    );
+    return { re: l(re), im: l(im) };
+  }
+
+  /** `z = <complex>`: both parts computed first (they may read z), then stored. */
+  private assignComplex(name: string, value: PyNode, at: PyNode): PyStmt[] {
+    this.checkAssignable(name, at);
+    if (this.info.has(name) || this.arrayByName.has(name))
+      throw Refuse.at(at, name, `${name} holds a complex here and another type elsewhere: Python lets a variable change type, the compiled code does not`);
+    if (!this.isComplex(value))
+      throw Refuse.at(at, name, `${name} holds a complex and then ${show(value)}: Python lets a variable change type, the compiled code does not`);
+    const z = this.cx(value);
+    let slots = this.complexLocals.get(name);
+    if (!slots) {
+      slots = [0, 1].map((k) => {
+        const slot = this.locals.length;
+        this.locals.push({ name: `_pl_c_${name}_${k ? 'im' : 're'}`, type: 'float' });
+        return slot;
+      }) as [number, number];
+      this.complexLocals.set(name, slots);
+    }
+    const [re, im] = [this.temp('float'), this.temp('float')];
+    this.defined.add(name);
+    return [
+      { kind: 'set', local: re, value: z.re },
+      { kind: 'set', local: im, value: z.im },
+      { kind: 'set', local: slots[0], value: { kind: 'local', type: 'float', local: re } },
+      { kind: 'set', local: slots[1], value: { kind: 'local', type: 'float', local: im } },
+    ];
+  }
+
+  /** `abs(z)`: CPython's _Py_c_abs is the C library's hypot (an infinite part gives inf even beside NaN), and overflow raises OverflowError: the checked math hypot. */
+  private cxAbs(n: PyNode, at: PyNode): Val {
+    const z = this.cxSettled(this.cx(n), at);
+    return { e: { kind: 'math', type: 'float', fn: 'hypot', args: [z.re, z.im] }, np: false };
+  }
+
+  /** `z == w`, `z != w` with a complex operand: both parts equal (an int operand compared exactly, as Python does). */
+  private cxCompare(op: string, l: PyNode, r: PyNode, at: PyNode): Val {
+    if (op !== 'Eq' && op !== 'NotEq') throw Refuse.at(at, show(at), 'complex numbers are not ordered (Python raises TypeError)');
+    const part = (n: PyNode): Cx => {
+      if (this.isComplex(n)) return this.cx(n);
+      const v = this.expr(n);
+      if (v.np !== false) throw Refuse.at(n, show(n), 'a NumPy scalar compared with a complex is not compiled');
+      const re: PyExpr =
+        v.e.type === 'int'
+          ? { kind: 'unary', type: 'float', op: 'float.from_int_exact', arg: v.e, checked: true }
+          : v.e.type === 'bool'
+            ? { kind: 'unary', type: 'float', op: 'float.from_bool', arg: v.e, checked: false }
+            : v.e;
+      if (re.type !== 'float') throw Refuse.at(n, show(n), `${an(pyTypeName(v.e.type))} compared with a complex is not compiled`);
+      return { re, im: fconst(0) };
+    };
+    const [a, b] = [part(l), part(r)];
+    const feq = (x: PyExpr, y: PyExpr): PyExpr => ({ kind: 'binary', type: 'bool', op: 'float.eq', left: x, right: y, checked: false });
+    const eq = cond(feq(a.re, b.re), feq(a.im, b.im), FALSE);
+    return { e: op === 'Eq' ? eq : { kind: 'unary', type: 'bool', op: 'bool.not', arg: eq, checked: false }, np: false };
+  }
+
   // ----- expressions
 
   /** A condition: any scalar, by Python's truth value. */
@@ -2597,6 +2861,8 @@ class FunctionLowering {
 
   /** Any value, a character included (compared, assigned, given to ord()). */
   private value(n: PyNode): Val {
+    if (this.isComplex(n))
+      throw Refuse.at(n, show(n), 'a complex value is compiled where it is assigned to a name or used in complex arithmetic, abs(), .real, .imag and == / !=');
     switch (n._type) {
       case 'Constant':
         return this.constant(n);
@@ -2713,6 +2979,12 @@ class FunctionLowering {
 
   private name_(n: PyNode, loose = false): Val {
     const name = String(n.id);
+    if (this.complexLocals.has(name))
+      throw Refuse.at(
+        n,
+        name,
+        `${name} is a complex: it is compiled in complex arithmetic (+ - * /), abs(${name}), ${name}.real, ${name}.imag and == / !=, not here`,
+      );
     const info = this.info.get(name);
     if (info) {
       if (!this.defined.has(name))
@@ -2753,6 +3025,10 @@ class FunctionLowering {
     const attr = String(n.attr);
     if (base._type === 'Name' && this.importOf(String(base.id), base) === 'math' && attr in MATH_CONSTS) {
       return { e: { kind: 'const', type: 'float', value: MATH_CONSTS[attr]! }, np: false };
+    }
+    if ((attr === 'real' || attr === 'imag') && this.isComplex(base)) {
+      const z = this.cx(base);
+      return { e: attr === 'real' ? z.re : z.im, np: false };
     }
     throw Refuse.at(n, show(n), 'this attribute is outside the subset (math.pi, math.e, math.tau, math.inf, math.nan and a.shape[k] are compiled)');
   }
@@ -2927,6 +3203,10 @@ class FunctionLowering {
     const ops = (n.ops as string[]).map(String);
     const operands = [node(n.left)!, ...nodes(n.comparators)];
     if (ops.length === 1 && (ops[0] === 'In' || ops[0] === 'NotIn')) return this.membership(ops[0] === 'NotIn', operands[0]!, operands[1]!, n);
+    if (operands.some((o) => this.isComplex(o))) {
+      if (ops.length !== 1) throw Refuse.at(n, show(n), 'a comparison chain of complex numbers is not compiled');
+      return this.cxCompare(ops[0]!, operands[0]!, operands[1]!, n);
+    }
     const vals: Val[] = [];
     const pre: { local: number; value: PyExpr }[] = [];
     operands.forEach((o, i) => {
@@ -3022,6 +3302,8 @@ class FunctionLowering {
     if (f._type === 'Name' && !this.isLocalName(String(f.id)) && String(f.id) in this.mod.ast.functions)
       return this.kernelCall(String(f.id), this.boundArgs(String(f.id), args, nodes(n.keywords), n), n);
     if (nodes(n.keywords).length) throw Refuse.at(n, show(n), 'keyword arguments are not compiled (except in calls of the functions of this file)');
+    if (f._type === 'Name' && String(f.id) === 'abs' && !this.isLocalName('abs') && args.length === 1 && this.isComplex(args[0]))
+      return this.cxAbs(args[0]!, n);
     const mathFn = this.mathName(f);
     if (mathFn) return this.mathCall(mathFn, args, n);
     if (f._type !== 'Name')
@@ -3386,6 +3668,25 @@ class FunctionLowering {
 
 /** Lengths: an array's dimension is at most the largest int64 (sys.maxsize). */
 const FULL_DIM: Range = [0n, INT64_MAX];
+
+/** A complex value as the compiled code holds it: its real and imaginary parts, two float expressions. */
+interface Cx {
+  re: PyExpr;
+  im: PyExpr;
+}
+
+function fconst(value: number): PyExpr {
+  return { kind: 'const', type: 'float', value };
+}
+
+function fneg(e: PyExpr): PyExpr {
+  return { kind: 'unary', type: 'float', op: 'float.neg', arg: e, checked: false };
+}
+
+/** Float + - * as C computes them (Python floats never raise on these). */
+function fbin(op: 'float.add' | 'float.sub' | 'float.mul', left: PyExpr, right: PyExpr): PyExpr {
+  return { kind: 'binary', type: 'float', op, left, right, checked: false };
+}
 
 const TRUE: PyExpr = { kind: 'const', type: 'bool', value: 1 };
 const FALSE: PyExpr = { kind: 'const', type: 'bool', value: 0 };

@@ -609,3 +609,67 @@ def count(n: int) -> int:
     }
   });
 });
+
+describe('Python frontend: complex numbers', () => {
+  it('holds a complex as two floats and refuses what CPython computes otherwise, naming the construct and the line', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const file = join(await mkdtemp(join(tmpdir(), 'perf-lab-pycomplex-')), 'cx.py');
+    await writeFile(
+      file,
+      `def escape(cr: float, ci: float) -> int:
+    z = 0j
+    c = complex(cr, ci)
+    n = 0
+    while abs(z) <= 2.0 and n < 50:
+        z = z * z + c
+        n += 1
+    return n
+
+
+def power(x: float) -> float:
+    z = complex(x, 1.0)
+    return (z ** 2).real
+
+
+def returned(x: float) -> float:
+    z = complex(x, 1.0)
+    return z
+
+
+def ordered(x: float) -> bool:
+    z = complex(x, 1.0)
+    return z < 1j
+
+
+def changes(x: float) -> float:
+    z = complex(x, 1.0)
+    z = 2.0
+    return z
+
+
+def quotient_in_while(x: float) -> int:
+    z = complex(x, 1.0)
+    n = 0
+    while (z / 2).real > 1.0:
+        n += 1
+    return n
+`,
+    );
+    const ok = await selectPythonKernel({ python: PY, file, fileName: 'cx.py', functionName: 'escape' });
+    if (!ok.ok) assert.fail(JSON.stringify(ok.refusal));
+    assert.match(printPyIr(ok.kernel.ir), /hypot/, 'abs(z) is the C library hypot, as CPython computes it');
+    for (const [fn, line, reason] of [
+      ['power', 13, /complex power/],
+      ['returned', 18, /returning a complex/],
+      ['ordered', 23, /not ordered/],
+      ['changes', 28, /holds a complex/],
+      ['quotient_in_while', 35, /in a while condition/],
+    ] as const) {
+      const r = await selectPythonKernel({ python: PY, file, fileName: 'cx.py', functionName: fn });
+      assert.ok(!r.ok, `${fn} was not refused`);
+      assert.equal(r.refusal.line, line, JSON.stringify(r.refusal));
+      assert.match(r.refusal.reason, reason, JSON.stringify(r.refusal));
+    }
+  });
+});

@@ -353,6 +353,41 @@ export const KERNEL_CASES: KernelCase[] = [
   },
   { id: 'life', file: join(FIXTURES, 'grids.py'), fn: 'life', calls: '[(I(-1, 7), I(0, 4), I()) for _ in range(60)] + [(0, 3, 1), (1, 2, 0)]' },
   { id: 'marks', file: join(FIXTURES, 'grids.py'), fn: 'marks', calls: '[(I(-2, 5), I(-2, 6), I(1, 3)) for _ in range(100)] + [(2, 2, 0)]' },
+  // Complex numbers (fixtures/complex_numbers.py): CPython's formulas on infinities, NaN, signed zeros and huge values.
+  {
+    id: 'escape',
+    file: join(FIXTURES, 'complex_numbers.py'),
+    fn: 'escape',
+    calls: '[(F(-2.0, 1.0), F(-1.5, 1.5), I(0, 60)) for _ in range(150)] + [(math.nan, 0.0, 5), (math.inf, 0.0, 5), (1e200, 1e200, 4), (-0.0, -0.0, 3)]',
+  },
+  {
+    id: 'julia_step',
+    file: join(FIXTURES, 'complex_numbers.py'),
+    fn: 'julia_step',
+    calls:
+      '[(F(), F(), F(-1.0, 1.0), F(-1.0, 1.0), I(0, 12)) for _ in range(150)] + [tuple(rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300]) for _ in range(4)) + (I(0, 4),) for _ in range(100)]',
+  },
+  {
+    id: 'quotient',
+    file: join(FIXTURES, 'complex_numbers.py'),
+    fn: 'quotient',
+    calls:
+      '[(F(), F(), F(), F()) for _ in range(150)] + [tuple(rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300]) for _ in range(4)) for _ in range(300)] + [(1.0, 1.0, 0.0, 0.0), (1.0, 1.0, -0.0, 0.0), (1e308, 1e308, 1e-308, 1e-308), (1.0, 0.0, math.inf, math.nan)]',
+  },
+  {
+    id: 'rotate',
+    file: join(FIXTURES, 'complex_numbers.py'),
+    fn: 'rotate',
+    calls:
+      '[(F(), F(), I(0, 9)) for _ in range(150)] + [(rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300]), rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300]), I(0, 5)) for _ in range(100)] + [(1e308, 1e308, 0)]',
+  },
+  {
+    id: 'products',
+    file: join(FIXTURES, 'complex_numbers.py'),
+    fn: 'products',
+    calls:
+      '[(F(), F(), F(), F()) for _ in range(150)] + [tuple(rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300]) for _ in range(4)) for _ in range(300)] + [(1e200, 1e200, 1e200, 1e200), (2.0, 0.0, 1.0, 0.0)]',
+  },
 ];
 
 /** Lowers every case with the frontend on the given interpreter; a refusal fails loudly. */
