@@ -165,7 +165,8 @@ function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: Fr
     const recorded = given?.[i];
     const name = typeof recorded === 'string' ? recorded : annotatedType(ts, p);
     if (!name) {
-      if (typeof recorded === 'object') throw file.refuse(p, `${p.name.getText()} was called with ${recorded.passed}: ${recorded.why}`);
+      if (typeof recorded === 'object')
+        throw file.refuse(useOf(ts, file, fn, p) ?? p, `${p.name.getText()} was called with ${recorded.passed}: ${recorded.why}`);
       throw file.refuse(p, 'the parameter has no type: annotate it (number, boolean, Float64Array, number[], …) or record the arguments by profiling');
     }
     return valueTypeOf(name, ts.isIdentifier(p.name) && speculateInt32(ts, fn, p.name.text));
@@ -178,6 +179,49 @@ function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: Fr
     return valueTypeOf(recorded, speculateInt32(ts, fn, c.name));
   });
   return [...declared, ...hidden];
+}
+
+/**
+ * Where the body uses a parameter whose recorded values the compiler does not take, for the refusal to point at: the
+ * first access into one of its elements (`bodies[i][k]`, `bodies[i].x`: the rows or fields of an array of arrays or
+ * of objects), else its first element read (`p = particles[i]`, `s[i]`), else its first use (`s.length`); undefined
+ * when the body never names the parameter itself (a name that a nested function or block declares again is another
+ * binding).
+ */
+function useOf(ts: Ts, file: FileLowering, fn: FunctionNode, p: TS.ParameterDeclaration): TS.Node | undefined {
+  if (!ts.isIdentifier(p.name) || !fn.body) return undefined;
+  const name = p.name.text;
+  let first: TS.Node | undefined;
+  let element: TS.Node | undefined;
+  let nested: TS.Node | undefined;
+  const accessOf = (n: TS.Node): TS.Node | undefined => {
+    const up = n.parent;
+    return up && (ts.isElementAccessExpression(up) || ts.isPropertyAccessExpression(up)) && up.expression === n ? up : undefined;
+  };
+  const visit = (n: TS.Node): void => {
+    if (nested) return;
+    if (ts.isIdentifier(n) && n.text === name && !isPropertyName(ts, n) && file.moduleScope.scopeDeclaring(n, name) === fn) {
+      const read = ts.isElementAccessExpression(n.parent) && n.parent.expression === n ? n.parent : undefined;
+      const inner = read && accessOf(read);
+      if (inner) nested = inner;
+      else if (read) element ??= read;
+      else first ??= accessOf(n) ?? n;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return nested ?? element ?? first;
+}
+
+/** An identifier that names a property or a label, not a binding (`o.x`'s x, `{ x: 1 }`'s x, `break x`). */
+function isPropertyName(ts: Ts, n: TS.Identifier): boolean {
+  const up = n.parent;
+  return (
+    (ts.isPropertyAccessExpression(up) && up.name === n) ||
+    (ts.isPropertyAssignment(up) && up.name === n) ||
+    ((ts.isBreakOrContinueStatement(up) || ts.isLabeledStatement(up)) && up.label === n)
+  );
 }
 
 function valueTypeOf(name: ParamTypeName, speculate: boolean): ValueType {

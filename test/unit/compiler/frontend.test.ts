@@ -188,3 +188,17 @@ test('recorded arguments the compiler does not take are named in the refusal, no
   // An annotation still gives the type.
   assert.ok((await lower('function g(dt, /** @type {number} */ k) { return dt * k; }', 'g', { params: ['number', unusable] })).ok);
 });
+
+test('the refusal of an argument the compiler does not take points at where the body uses it', async () => {
+  const unusable = { passed: 'an array of arrays', why: 'arrays of arrays are not compiled yet' };
+  const why = 'm was called with an array of arrays: arrays of arrays are not compiled yet';
+  // The first access into an element (a row), ahead of m.length and of the first element read.
+  const src = 'function sum(m) {\n  var s = 0, r;\n  for (var i = 0; i < m.length; i++) {\n    r = m[i];\n    s += m[i][0];\n  }\n  return s;\n}';
+  assert.equal(await refusalOf(src, 'sum', { params: [unusable] }), `line 5:10: m[i][0] — ${why}`);
+  // Without one, the first element read, then the first use.
+  assert.equal(await refusalOf('function f(m) {\n  var n = m.length;\n  return m[n - 1];\n}', 'f', { params: [unusable] }), `line 3:10: m[n - 1] — ${why}`);
+  assert.equal(await refusalOf('function f(m) {\n  return m.length;\n}', 'f', { params: [unusable] }), `line 2:10: m.length — ${why}`);
+  // A nested function's own m, and a property named m, are not the parameter.
+  const shadowed = 'function f(m, k) {\n  function g(m) { return m[0][0]; }\n  var o = { m: 1 };\n  return o.m + m.length;\n}';
+  assert.equal(await refusalOf(shadowed, 'f', { params: [unusable, 'number'] }), `line 4:16: m.length — ${why}`);
+});

@@ -81,19 +81,22 @@ const REFUSED = [
     file: 'levenshtein.js',
     fn: 'levenshtein',
     reason: 's was called with a string: strings are not compiled yet',
-    line: 3,
+    construct: 's[i - 1]',
+    line: 12,
   },
   {
     file: 'nbody-nested.js',
     fn: 'advance',
     reason: 'bodies was called with an array of arrays: arrays of arrays are not compiled yet',
-    line: 12,
+    construct: 'bodies[i][0]',
+    line: 16,
   },
   {
     file: 'particles-objects.js',
     fn: 'step',
     reason: 'particles was called with an array of Particle objects: arrays of objects are not compiled yet',
-    line: 13,
+    construct: 'particles[i]',
+    line: 16,
   },
   {
     file: 'smoothing-table.js',
@@ -114,6 +117,7 @@ describe('what the compiler does not take yet is refused with the real reason, a
       assert.ok(outcome.recording.calls.length > 0, 'the arguments were recorded first');
       assert.equal(outcome.refusal.reason, p.reason);
       assert.equal(outcome.refusal.line, p.line);
+      if (p.construct) assert.equal(outcome.refusal.construct, p.construct);
       assert.doesNotMatch(outcome.refusal.reason, /has no type/);
     });
   }
