@@ -91,6 +91,12 @@ export const CORPUS: CorpusScript[] = [
     shows: 'module-level constants and a tuple of weights read at each call, one changed between calls',
     types: ['list[float]', 'list[float]', 'list[float]'],
   },
+  {
+    file: 'mandelbrot_complex.py',
+    fn: 'mandelbrot_row',
+    shows: 'complex numbers: complex(x, y), 0j, z = z * z + c, abs(z) in a while condition, a row appended to',
+    types: ['float', 'int', 'int'],
+  },
 ];
 
 const only = process.env.PERF_LAB_CORPUS?.split(',').filter(Boolean);
