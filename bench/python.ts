@@ -1,8 +1,10 @@
 // `npm run bench:python` (part of `npm run bench`): each Python example's hot function as CPython runs it, and as
 // Perf Lab's Numba, Cython and pybind11 rewrites (frontend → IR → backend → build, as Optimize makes them), each
 // variant timed in a process of its own through the same wrapper the applied edit calls; the table goes to
-// bench/python/RESULTS.md. Options: --ms <per variant, default 1500>, --case <id> (repeatable), --python <path>
-// (default: the test environment, test/python-env.ts), --no-write (print only).
+// bench/python/RESULTS.md, followed by the scaling table of the parallel targets (bench/parallel.ts: serial against a
+// process pool, Ray and Dask at 1…N workers on two work sizes). Options: --ms <per variant, default 1500>, --case <id>
+// (repeatable), --python <path> (default: the test environment, test/python-env.ts), --no-scaling (the first table
+// only), --no-write (print only).
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -12,6 +14,7 @@ import { compilePython, PYTHON_TARGETS, pythonTargetName, type PythonCandidate, 
 import { selectPythonKernel } from '../extension/compiler/frontend-py';
 import { formatRefusal } from '../extension/compiler/refusal';
 import { pythonEnv } from '../test/python-env';
+import { parallelScaling } from './parallel';
 
 const root = join(__dirname, '..');
 const harness = join(__dirname, 'python', 'measure.py');
@@ -170,6 +173,7 @@ async function main(): Promise<void> {
     ...summary,
     ...(notes.length ? ['', 'Notes:', ...notes] : []),
     '',
+    ...(process.argv.includes('--no-scaling') ? [] : [await parallelScaling(python)]),
   ].join('\n');
   console.log(doc);
   if (!process.argv.includes('--no-write')) writeFileSync(join(__dirname, 'python', 'RESULTS.md'), doc);
