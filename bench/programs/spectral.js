@@ -35,7 +35,8 @@ for (var k = 0; k < 10; k++) {
   AtAu(u, v, w, N);
   AtAu(v, u, w, N);
 }
-var vBv = 0, vv = 0;
+var vBv = 0,
+  vv = 0;
 for (var i = 0; i < N; i++) {
   vBv += u[i] * v[i];
   vv += v[i] * v[i];
