@@ -65,6 +65,8 @@ def encode(v):
         return {"i": str(v)}
     if t is float:
         return {"f": v.hex()}
+    if t is complex:
+        return {"c": [v.real.hex(), v.imag.hex()]}
     if v is None:
         return {"n": None}
     if t is str:
@@ -96,6 +98,8 @@ def decode(d):
         return int(d["i"])
     if "f" in d:
         return float.fromhex(d["f"])
+    if "c" in d:
+        return complex(float.fromhex(d["c"][0]), float.fromhex(d["c"][1]))
     if "n" in d:
         return None
     if "s" in d:
@@ -541,6 +545,8 @@ def same_scalar(a, b):
     compared)."""
     if type(a) is not type(b):
         return False
+    if type(a) is complex:
+        return same_scalar(a.real, b.real) and same_scalar(a.imag, b.imag)
     if isinstance(a, float) or (np is not None and isinstance(a, np.floating)):
         fa, fb = float(a), float(b)
         if fa != fa or fb != fb:
@@ -702,6 +708,11 @@ def edge_cases(base, rng):
         elif t is float:
             for v in FLOAT_EDGES + [-a, a * 0.5]:
                 put(v, "= %r" % v)
+        elif t is complex:
+            # Each part at each float edge: infinities, NaN, signed zeros and huge values beside the other part.
+            for v in FLOAT_EDGES:
+                put(complex(v, a.imag), "= %r" % complex(v, a.imag))
+                put(complex(a.real, v), "= %r" % complex(a.real, v))
         elif t is str:
             # Empty, one character, reversed, and characters beyond ASCII, beyond the BMP and a lone surrogate.
             for v, label in (("", "empty"), (a[:1], "of length 1"), (a[::-1], "reversed"), (a + "\u00e9", "with é"),
@@ -745,6 +756,8 @@ def perturb(a, rng):
     t = type(a)
     if t is float:
         return a * rng.uniform(-2, 2)
+    if t is complex:
+        return complex(a.real * rng.uniform(-2, 2), a.imag * rng.uniform(-2, 2))
     if t is int and not isinstance(a, bool):
         return a + rng.randint(-3, 3)
     if t is list:

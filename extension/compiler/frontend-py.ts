@@ -238,7 +238,7 @@ interface LocalInfo {
 }
 
 /** A specialisation's argument types; `np[i]`: scalar argument i is a NumPy scalar (absent: none is). */
-type Signature = { types: PyValueType[]; np?: boolean[] };
+type Signature = { types: PyValueType[]; np?: boolean[]; complex?: boolean[] };
 
 class Refuse {
   static at(node: PyNode | undefined, construct: string, reason: string): RefusalError {
@@ -507,7 +507,7 @@ class ModuleLowering {
 
   /** The lowered function for `name` called with `types`; lowered on first use. */
   function(name: string, sig: Signature, at: PyNode | undefined, entry = false): PyFunction {
-    const key = `${name}(${sig.types.map((t, i) => `${pyTypeName(t)}${sig.np?.[i] ? ' numpy' : ''}`).join(',')})`;
+    const key = `${name}(${sig.types.map((t, i) => `${pyTypeName(t)}${sig.np?.[i] ? ' numpy' : ''}${sig.complex?.[i] ? ' complex' : ''}`).join(',')})`;
     const done = this.bySignature.get(key);
     if (done) return done;
     if (this.inProgress.has(key)) {
@@ -645,8 +645,11 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): Sig
   // A NumPy scalar passed as an argument (`for x in np.linspace(…)`): its Python value in the kernel, which keeps
   // NumPy's rules for it (see Np); the wrapper checks its exact type.
   const numpy = (given ?? []).map((rec) => NUMPY_SCALARS[rec ?? '']);
+  // A complex argument: two float parts in the kernel (FunctionLowering.isComplex), the wrapper checks its exact type.
+  const complex = params.map((p, i) => (given?.[i] ?? annotationText(node(p.annotation))) === 'complex');
   const types = params.map((p, i): PyValueType => {
     const rec = given?.[i];
+    if (complex[i]) return 'float';
     const fromRecord = rec ? (numpy[i] ?? parsePyType(rec)) : undefined;
     if (rec && !fromRecord) {
       const name = String(p.arg);
@@ -678,7 +681,11 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): Sig
     }
     return t;
   });
-  return numpy.some(Boolean) ? { types, np: types.map((_, i) => numpy[i] !== undefined) } : { types };
+  return {
+    types,
+    ...(numpy.some(Boolean) ? { np: types.map((_, i) => numpy[i] !== undefined) } : {}),
+    ...(complex.some(Boolean) ? { complex } : {}),
+  };
 }
 
 /** The NumPy scalar types an argument may be, as the recorder names them, and the Python scalar each holds. */
@@ -811,6 +818,8 @@ class FunctionLowering {
   /** Names the function imports (`import math` in its body), and what each has imported so far. */
   private readonly importedHere: Set<string>;
   private readonly localImports = new Map<string, string>();
+  /** The function returns a complex (returnComplex). */
+  private resultComplex = false;
   /** Complex locals: the slots of their real and imaginary parts (float locals). */
   private readonly complexLocals = new Map<string, [number, number]>();
 
@@ -851,7 +860,12 @@ class FunctionLowering {
     params.forEach((p, i) => {
       const name = String(p.arg);
       const t = this.sig.types[i]!;
-      if (isPyArrayType(t)) {
+      if (this.sig.complex?.[i]) {
+        const [re, im] = this.complexSlots(name);
+        this.defined.add(name);
+        this.params.push({ name: this.locals[re]!.name, type: 'float', slot: re, complex: { arg: name, part: 'real' } });
+        this.params.push({ name: this.locals[im]!.name, type: 'float', slot: im, complex: { arg: name, part: 'imag' } });
+      } else if (isPyArrayType(t)) {
         // Swapped with another parameter (`s1, s2 = s2, s1`) only: the two names exchange the arrays they refer to.
         if (this.assigned.has(name) && this.assigned.get(name) !== this.swapCount.get(name))
           throw Refuse.at(p, name, `the array parameter ${name} is assigned in the function; only its elements may be`);
@@ -910,6 +924,7 @@ class FunctionLowering {
       locals: this.locals,
       arrays: this.arrays,
       result: this.result,
+      ...(this.resultComplex ? { resultComplex: true as const } : {}),
       body,
       line: this.def.line ?? 1,
     };
@@ -2024,8 +2039,8 @@ class FunctionLowering {
 
   private ret(s: PyNode): PyStmt[] {
     const value = node(s.value);
-    if (this.isComplex(value))
-      throw Refuse.at(s, show(value), 'returning a complex is not compiled; return its parts (z.real, z.imag) or a number computed from it');
+    if (this.isComplex(value)) return this.returnComplex(value!, s);
+    if (this.resultComplex) throw Refuse.at(s, 'return', `${this.name} returns a complex elsewhere: the compiled code has one result type`);
     if (!value || (value._type === 'Constant' && 'none' in (value.value as object))) {
       if (this.result !== undefined && this.result !== 'none')
         throw Refuse.at(s, 'return', `${this.name} returns ${an(pyTypeName(this.result))} elsewhere and None here`);
@@ -2772,14 +2787,8 @@ class FunctionLowering {
     return { re: l(re), im: l(im) };
   }
 
-  /** `z = <complex>`: both parts computed first (they may read z), then stored. */
-  private assignComplex(name: string, value: PyNode, at: PyNode): PyStmt[] {
-    this.checkAssignable(name, at);
-    if (this.info.has(name) || this.arrayByName.has(name))
-      throw Refuse.at(at, name, `${name} holds a complex here and another type elsewhere: Python lets a variable change type, the compiled code does not`);
-    if (!this.isComplex(value))
-      throw Refuse.at(at, name, `${name} holds a complex and then ${show(value)}: Python lets a variable change type, the compiled code does not`);
-    const z = this.cx(value);
+  /** The two float locals of a complex local (its real and imaginary parts), made at its first use. */
+  private complexSlots(name: string): [number, number] {
     let slots = this.complexLocals.get(name);
     if (!slots) {
       slots = [0, 1].map((k) => {
@@ -2789,6 +2798,41 @@ class FunctionLowering {
       }) as [number, number];
       this.complexLocals.set(name, slots);
     }
+    return slots;
+  }
+
+  /**
+   * `return <complex>` from the function optimized: its two parts in a local float64 array of 2, which the wrapper
+   * turns into complex(re, im) (exactly those parts).
+   */
+  private returnComplex(value: PyNode, s: PyNode): PyStmt[] {
+    if (!this.isEntry)
+      throw Refuse.at(s, show(value), `${this.name} returns a complex to the function that calls it; a complex is returned only by the function optimized`);
+    if (this.result !== undefined && !this.resultComplex)
+      throw Refuse.at(s, 'return', `${this.name} returns ${an(pyTypeName(this.result))} elsewhere and a complex here: the compiled code has one result type`);
+    const z = this.cx(value);
+    const type: PyArrayType = { array: 'ndarray', element: 'float', ndim: 1 };
+    const slot = this.localArray('_pl_complex_result', type, s);
+    const at = (k: bigint): PyExpr => ({ kind: 'const', type: 'int', value: k });
+    this.result = type;
+    this.resultComplex = true;
+    return [
+      { kind: 'alloc', array: slot, dims: [at(2n)], fill: fconst(0) },
+      { kind: 'store', array: slot, indices: [at(0n)], checked: [false], value: z.re },
+      { kind: 'store', array: slot, indices: [at(1n)], checked: [false], value: z.im },
+      { kind: 'return', array: slot },
+    ];
+  }
+
+  /** `z = <complex>`: both parts computed first (they may read z), then stored. */
+  private assignComplex(name: string, value: PyNode, at: PyNode): PyStmt[] {
+    this.checkAssignable(name, at);
+    if (this.info.has(name) || this.arrayByName.has(name))
+      throw Refuse.at(at, name, `${name} holds a complex here and another type elsewhere: Python lets a variable change type, the compiled code does not`);
+    if (!this.isComplex(value))
+      throw Refuse.at(at, name, `${name} holds a complex and then ${show(value)}: Python lets a variable change type, the compiled code does not`);
+    const z = this.cx(value);
+    const slots = this.complexSlots(name);
     const [re, im] = [this.temp('float'), this.temp('float')];
     this.defined.add(name);
     return [

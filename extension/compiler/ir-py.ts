@@ -209,6 +209,8 @@ export interface PyParam {
    * exact type and passes its value; the kernel keeps NumPy's rules for it.
    */
   numpy?: true;
+  /** One part of a complex argument `arg` (the wrapper checks its exact type and passes `arg.real`, `arg.imag`). */
+  complex?: { arg: string; part: 'real' | 'imag' };
   /**
    * Not an argument: a module-level constant the entry reads (`G = 6.674e-11`, a tuple of numbers), which the wrapper
    * reads from the module at each call and checks like an argument (another type, or the name gone, runs the original).
@@ -234,6 +236,8 @@ export interface PyFunction {
   locals: PyLocal[];
   arrays: PyArray[];
   result: PyResult;
+  /** The entry returns a complex: its result is a float64 array of its two parts, which the wrapper makes a complex. */
+  resultComplex?: true;
   /** The original returns a NumPy scalar (an element of an array, or arithmetic on one): the wrapper boxes it so. */
   resultNumpy?: boolean;
   body: PyStmt[];

@@ -611,6 +611,8 @@ def count(n: int) -> int:
 });
 
 describe('Python frontend: complex numbers', () => {
+  const CX = join(__dirname, '../../unit/python-backends/fixtures/complex_numbers.py');
+
   it('holds a complex as two floats and refuses what CPython computes otherwise, naming the construct and the line', async () => {
     const { mkdtemp, writeFile } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
@@ -634,7 +636,7 @@ def power(x: float) -> float:
 
 def returned(x: float) -> float:
     z = complex(x, 1.0)
-    return z
+    return z if x > 0 else x
 
 
 def ordered(x: float) -> bool:
@@ -659,9 +661,16 @@ def quotient_in_while(x: float) -> int:
     const ok = await selectPythonKernel({ python: PY, file, fileName: 'cx.py', functionName: 'escape' });
     if (!ok.ok) assert.fail(JSON.stringify(ok.refusal));
     assert.match(printPyIr(ok.kernel.ir), /hypot/, 'abs(z) is the C library hypot, as CPython computes it');
+    const field = await selectPythonKernel({ python: PY, file: CX, fileName: 'complex_numbers.py', functionName: 'step_field' });
+    if (!field.ok) assert.fail(JSON.stringify(field.refusal));
+    const wrapper = emitPythonWrapper(field.kernel, 'k', 'cython');
+    assert.match(wrapper, /^def step_field\(_original, z, c, steps\):/m, 'one argument of the wrapper per complex');
+    assert.match(wrapper, /if type\(z\) is not complex:\n\s+return _fallback\("z is not a complex"/);
+    assert.match(wrapper, /_kernel\(z\.real, z\.imag, c\.real, c\.imag, steps\)/);
+    assert.match(wrapper, /return complex\(float\(_result\[0\]\), float\(_result\[1\]\)\)/);
     for (const [fn, line, reason] of [
       ['power', 13, /complex power/],
-      ['returned', 18, /returning a complex/],
+      ['returned', 18, /a complex value is compiled where/],
       ['ordered', 23, /not ordered/],
       ['changes', 28, /holds a complex/],
       ['quotient_in_while', 35, /in a while condition/],

@@ -96,6 +96,8 @@ def load(path, name):
 def same(a, b):
     if type(a) is not type(b):
         return False
+    if isinstance(a, complex):
+        return same(a.real, b.real) and same(a.imag, b.imag)
     if isinstance(a, float) or isinstance(a, np.floating):
         return (math.isnan(a) and math.isnan(b)) or struct.pack("<d", a) == struct.pack("<d", b)
     if isinstance(a, np.ndarray):

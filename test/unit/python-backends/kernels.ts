@@ -382,6 +382,13 @@ export const KERNEL_CASES: KernelCase[] = [
       '[(F(), F(), I(0, 9)) for _ in range(150)] + [(rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300]), rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300]), I(0, 5)) for _ in range(100)] + [(1e308, 1e308, 0)]',
   },
   {
+    id: 'step_field',
+    file: join(FIXTURES, 'complex_numbers.py'),
+    fn: 'step_field',
+    calls:
+      '[(complex(F(-1.5, 1.5), F(-1.5, 1.5)), complex(F(-1.0, 1.0), F(-1.0, 1.0)), I(0, 30)) for _ in range(150)] + [(complex(rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300]), rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300])), complex(rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300]), rng.choice([0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300])), I(0, 3)) for _ in range(200)] + [(0j, 0j, 5), (1.0, 0j, 1), (complex(2, 0), 1 + 0j, 0)]',
+  },
+  {
     id: 'products',
     file: join(FIXTURES, 'complex_numbers.py'),
     fn: 'products',

@@ -184,8 +184,9 @@ import json, sys
 sys.path.insert(0, ${JSON.stringify(join(ROOT, 'python'))})
 import numpy as np
 import perf_lab_kernel as k
-pairs = [(0, np.int64(0)), (5, np.int64(5)), (1.5, np.float64(1.5)), (True, np.True_), (1, True), (1, 1.0), (0.0, -0.0)]
-same = [(0, 0), (np.int64(3), np.int64(3)), (np.float64(-0.0), np.float64(-0.0)), (float("nan"), float("nan")), (np.array([1, 2]), np.array([1, 2]))]
+pairs = [(0, np.int64(0)), (5, np.int64(5)), (1.5, np.float64(1.5)), (True, np.True_), (1, True), (1, 1.0), (0.0, -0.0), (0j, complex(-0.0, 0.0)), (1j, complex(0.0, -0.0)), (1 + 0j, 1.0)]
+nanj = complex(float("nan"), -0.0)
+same = [(0, 0), (np.int64(3), np.int64(3)), (np.float64(-0.0), np.float64(-0.0)), (float("nan"), float("nan")), (np.array([1, 2]), np.array([1, 2])), (nanj, k.decode(json.loads(json.dumps(k.encode(nanj)))))]
 print(json.dumps({
     "differ": [k.first_difference(a, b) is not None for a, b in pairs],
     "why": k.first_difference(0, np.int64(0))[3],

@@ -94,8 +94,8 @@ export const CORPUS: CorpusScript[] = [
   {
     file: 'mandelbrot_complex.py',
     fn: 'mandelbrot_row',
-    shows: 'complex numbers: complex(x, y), 0j, z = z * z + c, abs(z) in a while condition, a row appended to',
-    types: ['float', 'int', 'int'],
+    shows: 'complex numbers: a complex argument, complex(x, y), 0j, z = z * z + c, abs(z) in a while condition',
+    types: ['complex', 'float', 'int', 'int'],
   },
 ];
 
