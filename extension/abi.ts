@@ -70,7 +70,20 @@ export const GLOBAL_CONSTANTS: Record<'Math' | 'Number', Readonly<Record<string,
  */
 export type AbiParam =
   | { name: string; kind: 'f64' | 'int32' | 'bool' }
-  | { name: string; kind: 'array'; array: ArrayKind; written: boolean; /** Elements are read (absent: assume so). */ read?: boolean };
+  | { name: string; kind: 'array'; array: ArrayKind; written: boolean; /** Elements are read (absent: assume so). */ read?: boolean }
+  /**
+   * An array of arrays (a plain Array whose elements, the rows, are all plain arrays of numbers, `row` 'Array', or
+   * all typed arrays of one kind): one argument that the compiled function takes as three arrays, made by the loader
+   * for the call: the rows' elements one after another (a Float64Array for plain rows, else of the rows' kind), and
+   * each row's start in it and length (two Int32Arrays as long as the outer array). `written`: the loader copies each
+   * row back into the very row object after a call that succeeded.
+   */
+  | { name: string; kind: 'rows'; row: ArrayKind; written: boolean };
+
+/** The kind of the array that holds the elements of an array of arrays whose rows are `row`. */
+export function rowsDataKind(row: ArrayKind): ArrayKind {
+  return row === 'Array' ? 'Float64Array' : row;
+}
 
 /**
  * The compiled function's result, as the IR types it (`ResultType`, compiler/ir.ts): WebAssembly returns `i32` and

@@ -4,8 +4,8 @@
 // another Node, argument types, int32 guards, overlapping views, plain arrays holding non-numbers, a bail-out).
 // Typed arrays go to the addon as they are (it works on their memory); plain arrays are converted to a
 // Float64Array once and, when the kernel writes them, copied back after a successful call only.
-import type { ArrayKind, NativeAbi } from '../extension/abi';
-import { emitBind, emitIntrinsics, emitPlainElementRead } from '../wasm/emit-argument-guard';
+import { rowsDataKind, type ArrayKind, type NativeAbi } from '../extension/abi';
+import { emitBind, emitIntrinsics, emitPlainElementRead, emitRowsBack, emitRowsIn } from '../wasm/emit-argument-guard';
 
 export interface NativeLoaderOptions {
   format: 'esm' | 'cjs';
@@ -30,12 +30,9 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     L.push("'use strict';");
     L.push(`const ADDON = ${absolute ? file : `require('node:path').join(__dirname, ${file})`};`);
   }
-  L.push(
-    ...emitIntrinsics(
-      esm,
-      arrays.map((a) => (a.p as { array: ArrayKind }).array),
-    ),
-  );
+  // An array of arrays goes to the addon as three typed arrays the loader makes (emitRowsIn).
+  const rowKinds = abi.params.flatMap((p) => (p.kind === 'rows' ? [p.row, rowsDataKind(p.row), 'Int32Array' as const] : []));
+  L.push(...emitIntrinsics(esm, [...arrays.map((a) => (a.p as { array: ArrayKind }).array), ...rowKinds]));
   L.push("const stats = { calls: 0, fallbacks: 0, reason: '' };");
   L.push('let exported = null;');
   L.push('let loadError = null;');
@@ -50,9 +47,9 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
   L.push("  stats.reason = 'native addon unavailable: ' + (e && e.message);");
   L.push('}');
   // The call: inside `fast: { … }`, after the argument checks.
-  const B: string[] = [];
+  const B: string[] = emitRowsIn(abi.params, 0x7fffffff, '      ');
   // Plain arrays: one Float64Array each (the same array twice shares one), checked to hold numbers only.
-  const callArgs = abi.params.map((_, i) => `p${i}`);
+  const callArgs = abi.params.map((p, i) => (p.kind === 'rows' ? `r${i}d, r${i}s, r${i}l` : `p${i}`));
   arrays.forEach((a, x) => {
     if ((a.p as { array: string }).array !== 'Array') return;
     const v = `p${a.i}`;
@@ -74,6 +71,7 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     B.push(`      ${[...copied].map((c) => `if (${v} !== ${c}) `).join('')}for (let i = 0, n = ${v}.length; i < n; i++) ${v}[i] = c${a.i}[i];`);
     copied.add(v);
   });
+  B.push(...emitRowsBack(abi.params, '      '));
   if (abi.result === 'array' && abi.resultArray === 'Array') {
     // A plain array the original returns: made from the Float64Array the addon returned.
     B.push('      const out = [];');

@@ -7,7 +7,7 @@
 // The loader never looks a built-in up while a call runs: what it uses (Object.getPrototypeOf, the typed-array
 // getters, set, subarray, util.types.isProxy) is captured once when it loads, so a program that replaces one
 // later changes nothing the loader relies on.
-import { ARRAY_KINDS, GLOBAL_CONSTANTS, type AbiParam, type ArrayKind, type ConstantRead } from '../extension/abi';
+import { ARRAY_KINDS, GLOBAL_CONSTANTS, rowsDataKind, type AbiParam, type ArrayKind, type ConstantRead } from '../extension/abi';
 
 /** The guard: module-level declarations (before `bind`) and the checks (inside `fast: { … }`). */
 export interface ArgumentGuard {
@@ -63,6 +63,9 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
     ["$getterOf($TA, 'byteLength')", 'get byteLength'],
     ['$TA.set', 'set'],
     ['$TA.subarray', 'subarray'],
+    ['Set', 'Set'],
+    ['Set.prototype.add', 'add'],
+    ['Set.prototype.has', 'has'],
   ];
   // A program that replaced one of these before the loader loaded could mislead the checks: then the compiled
   // code never runs, and none of them is even called.
@@ -88,6 +91,10 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
   L.push("const $taByteOffset = $getter($TA, 'byteOffset');");
   L.push("const $taByteLength = $getter($TA, 'byteLength');");
   L.push('const $taSet = $uncurry($TA.set);');
+  L.push('const $Set = Set;');
+  L.push('const $setAdd = $uncurry(Set.prototype.add);');
+  L.push('const $setHas = $uncurry(Set.prototype.has);');
+  L.push('const $Int32Array = Int32Array;');
   L.push('const $taSubarray = $uncurry($TA.subarray);');
   L.push(
     "const $abResizable = $builtin($getterOf(ArrayBuffer.prototype, 'resizable'), 'get resizable') ? $getter(ArrayBuffer.prototype, 'resizable') : undefined;",
@@ -101,7 +108,11 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
   );
   L.push('const $ArrayProto = Array.prototype;');
   L.push('const $Float64Array = Float64Array;');
-  for (const k of new Set(kinds)) if (k !== 'Array') L.push(`const $${k}Proto = ${k}.prototype;`);
+  for (const k of new Set(kinds)) {
+    if (k === 'Array') continue;
+    L.push(`const $${k}Proto = ${k}.prototype;`);
+    if (k !== 'Float64Array' && k !== 'Int32Array') L.push(`const $${k} = ${k};`);
+  }
   // A buffer whose size can change (a view's length then changes with it): resizable or growable. Without
   // a trustworthy getter a buffer counts as resizable, so its views are checked on every call.
   L.push(
@@ -125,6 +136,13 @@ export function emitArgumentGuard(params: readonly AbiParam[], maxLength: number
     if (p.kind === 'int32')
       L.push(`if (typeof ${v} !== 'number' || (${v} | 0) !== ${v} || (${v} === 0 && 1 / ${v} < 0)) ${fail(`'argument ${i + 1} is not an int32'`)}`);
     if (p.kind === 'bool') L.push(`if (typeof ${v} !== 'boolean') ${fail(`'argument ${i + 1} is not a boolean'`)}`);
+    if (p.kind === 'rows') {
+      // The rows are checked as they are copied in (emitRowsIn).
+      L.push(
+        `if (${v} === null || typeof ${v} !== 'object' || $isProxy(${v}) || !$isArray(${v}) || $getProto(${v}) !== $ArrayProto) ${fail(`'argument ${i + 1} is not a plain Array'`)}`,
+      );
+      L.push(`if (${v}.length > 0x${maxLength.toString(16)}) ${fail(`'argument ${i + 1} is too long'`)}`);
+    }
     if (p.kind === 'array') {
       if (p.array === 'Array') {
         // A Proxy is tested first: its traps are the program's code, and a revoked one throws on Array.isArray.
@@ -271,4 +289,82 @@ export function emitPlainElementRead(v: string, argument: number, written: boole
     `const d = $ownDesc(${v}, i); if (d === undefined || d.get !== undefined || d.set !== undefined${writable}) { why = 'argument ${argument} has an element that is not ${written ? 'a writable' : 'a'} data property'; break fast; } ` +
     `const x = d.value; if (typeof x !== 'number') { why = 'argument ${argument} holds a value that is not a number'; break fast; }`
   );
+}
+
+/**
+ * The three arrays each array of arrays (AbiParam 'rows', argument `p<i>`) is passed as, made inside `fast: { … }`:
+ * `r<i>d` the rows' elements one after another, `r<i>s` each row's start in it, `r<i>l` its length, and `r<i>r` the
+ * rows themselves (for the copy back). Each element of the outer array must be a data property holding a row of the
+ * recorded kind: a typed array of that class with the engine's length, or a plain Array whose elements are (writable,
+ * when the rows are written) data properties holding numbers. When the function writes any array, no row may be
+ * another row or another argument, nor share a typed array's buffer with one (the compiled code would not see
+ * one write through the other): the original runs instead.
+ */
+export function emitRowsIn(params: readonly AbiParam[], maxLength: number, pad: string): string[] {
+  const L: string[] = [];
+  const rows = params.map((p, i) => ({ p, i })).filter((x) => x.p.kind === 'rows');
+  if (rows.length === 0) return L;
+  const fail = (why: string) => `{ why = ${why}; break fast; }`;
+  const written = params.some((p) => (p.kind === 'array' || p.kind === 'rows') && p.written);
+  if (written) {
+    // Every array argument's storage, then each row's: one seen twice is shared.
+    L.push('const $seen = new $Set();');
+    params.forEach((p, i) => {
+      if (p.kind === 'array') L.push(`$setAdd($seen, ${p.array === 'Array' ? `p${i}` : `$taBuffer(p${i})`});`);
+    });
+  }
+  for (const { p, i } of rows) {
+    const row = (p as { row: ArrayKind }).row;
+    const rowsWritten = (p as { written: boolean }).written;
+    const v = `p${i}`;
+    const a = i + 1;
+    L.push(`const n${i} = ${v}.length, r${i}s = new $Int32Array(n${i}), r${i}l = new $Int32Array(n${i}), r${i}r = [];`);
+    L.push(`let t${i} = 0;`);
+    L.push(`for (let r = 0; r < n${i}; r++) {`);
+    L.push(
+      `  const d = $ownDesc(${v}, r); if (d === undefined || d.get !== undefined || d.set !== undefined) ${fail(`'argument ${a} has an element that is not a data property'`)}`,
+    );
+    L.push('  const row = d.value;');
+    if (row === 'Array') {
+      L.push(
+        `  if (row === null || typeof row !== 'object' || $isProxy(row) || !$isArray(row) || $getProto(row) !== $ArrayProto) ${fail(`'argument ${a} has a row that is not a plain Array'`)}`,
+      );
+      L.push('  const m = row.length;');
+    } else {
+      L.push(
+        `  if (row === null || typeof row !== 'object' || !$isView(row) || $getProto(row) !== $${row}Proto) ${fail(`'argument ${a} has a row that is not a ${row}'`)}`,
+      );
+      L.push(`  const m = $taLength(row); if (row.length !== m) ${fail(`'argument ${a} has a row with a length of its own'`)}`);
+    }
+    if (written) {
+      const key = row === 'Array' ? 'row' : '$taBuffer(row)';
+      L.push(
+        `  const k = ${key}; if ($setHas($seen, k)) ${fail(`'argument ${a} has a row that is another row or argument, or shares its memory'`)} $setAdd($seen, k);`,
+      );
+    }
+    L.push(`  r${i}s[r] = t${i}; r${i}l[r] = m; r${i}r[r] = row; t${i} += m;`);
+    L.push(`  if (t${i} > 0x${maxLength.toString(16)}) ${fail(`'argument ${a} is too long'`)}`);
+    L.push('}');
+    L.push(`const r${i}d = new $${rowsDataKind(row)}(t${i});`);
+    L.push(`for (let r = 0; r < n${i}; r++) {`);
+    L.push(`  const row = r${i}r[r], b = r${i}s[r];`);
+    if (row === 'Array') L.push(`  for (let i = 0, m = r${i}l[r]; i < m; i++) { ${emitPlainElementRead('row', a, rowsWritten)} r${i}d[b + i] = x; }`);
+    else L.push(`  $taSet(r${i}d, row, b);`);
+    L.push('}');
+  }
+  return L.map((l) => pad + l);
+}
+
+/** After a call that succeeded: each row of a written array of arrays gets its elements back from `r<i>d`. */
+export function emitRowsBack(params: readonly AbiParam[], pad: string): string[] {
+  const L: string[] = [];
+  params.forEach((p, i) => {
+    if (p.kind !== 'rows' || !p.written) return;
+    L.push(`for (let r = 0; r < n${i}; r++) {`);
+    L.push(`  const row = r${i}r[r], b = r${i}s[r], m = r${i}l[r];`);
+    if (p.row === 'Array') L.push(`  for (let i = 0; i < m; i++) row[i] = r${i}d[b + i];`);
+    else L.push(`  $taSet(row, $taSubarray(r${i}d, b, b + m));`);
+    L.push('}');
+  });
+  return L.map((l) => pad + l);
 }

@@ -97,7 +97,7 @@ export function writtenArgs(candidate: JsCandidate | JsCandidate[], recording: R
   const out = new Set<number>();
   for (const c of Array.isArray(candidate) ? candidate : [candidate]) {
     c.abi.params.forEach((p, i) => {
-      if (p.kind === 'array' && p.written) out.add(i);
+      if ((p.kind === 'array' || p.kind === 'rows') && p.written) out.add(i);
     });
   }
   for (const c of recording.calls) {

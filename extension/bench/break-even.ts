@@ -57,7 +57,8 @@ export interface ArrayShape {
 }
 
 /** The parameters the model needs: those of the compiled signature (the same for both targets). */
-export type ShapeParam = { kind: 'f64' | 'int32' | 'bool' } | { kind: 'array'; array: ArrayKind; written: boolean };
+export type ShapeParam =
+  { kind: 'f64' | 'int32' | 'bool' } | { kind: 'array'; array: ArrayKind; written: boolean } | { kind: 'rows'; row: ArrayKind; written: boolean };
 
 /** A JavaScript function's target, as the model names it. */
 type Target = TargetId;

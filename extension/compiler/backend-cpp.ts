@@ -11,7 +11,7 @@
 // the glue catches it and returns `undefined`, and the loader runs the original function. Typed arrays are
 // used in place (no copy), so a kernel that may bail first snapshots the arrays it writes and restores them
 // on a bail-out: the original then starts from the arguments exactly as the caller passed them.
-import type { AbiParam, ArrayKind, NativeAbi } from '../abi';
+import type { ArrayKind, NativeAbi } from '../abi';
 import { asset } from '../assets';
 import { emitParallelLoop } from './parallel';
 import {
@@ -38,6 +38,7 @@ import {
   HOST_MATH,
   LOCAL_ARRAY_LIMIT,
   RECURSION_LIMIT,
+  abiParams,
   isArrayType,
   type CallArg,
   type Expr,
@@ -73,10 +74,7 @@ export function emitCppKernel(source: IrModule, id: string, opts: { threads?: bo
   const safeWhen = gen.safeWhen;
   const abi: NativeAbi = {
     export: id,
-    params: entry.params.map((p): AbiParam => {
-      if (isArrayType(p.type)) return { name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written };
-      return { name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' };
-    }),
+    params: abiParams(entry),
     result: entry.returns ? 'array' : entry.result,
     ...(entry.returns ? { resultArray: entry.returns } : {}),
     hostMath: [...host].sort(),

@@ -2,11 +2,10 @@
 // file's numeric constants) behind a loader with the contract of wasm/load-kernel.ts (`bind`, `stats`, `loadError`).
 // It needs no toolchain, so a test can run a target through the whole flow and Apply; targets.ts registers it only
 // when a test calls registerTestTarget().
-import type { AbiParam } from '../abi';
 import type { JsCandidate } from './compile';
 import { extractOriginal } from './extract-js';
 import { loadTypeScript, type Kernel } from './frontend-js';
-import { isArrayType } from './ir';
+import { abiParams } from './ir';
 import { printIr } from './print-ir';
 import type { TargetId } from '../protocol';
 
@@ -23,10 +22,7 @@ export async function compileJsCopy(kernel: Kernel, source: string): Promise<JsC
   const module = extractOriginal(ts, source, kernel.fileName, kernel.name, kernel.callees);
   const body = module.replace(/^export \{[^}]*\};?\s*$/m, '').trimEnd();
   const entry = kernel.ir.functions.find((f) => f.name === kernel.ir.entry)!;
-  const params = entry.params.map((p): AbiParam => {
-    if (isArrayType(p.type)) return { name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written };
-    return { name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' };
-  });
+  const params = abiParams(entry);
   const { createHash } = await import('node:crypto');
   return {
     target: 'js-copy' as TargetId,

@@ -1,8 +1,8 @@
 // WebAssembly backend: IR → binaryen module → optimised wasm bytes and WAT text.
 // Arrays live in linear memory: an array parameter becomes (pointer, length). A bail-out is a trap
 // (`unreachable`); the loader then runs the original function, which computes what JavaScript computes.
-import { elementSize, type AbiParam, type ArrayKind, type WasmAbi } from '../abi';
-import { LOCAL_ARRAY_LIMIT, RECURSION_LIMIT, isArrayType, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
+import { elementSize, type ArrayKind, type WasmAbi } from '../abi';
+import { LOCAL_ARRAY_LIMIT, RECURSION_LIMIT, abiParams, isArrayType, type Expr, type IrFunction, type IrModule, type ResultType, type Stmt } from './ir';
 import { boundsFacts, disjuncts, type InBounds } from './bounds';
 import { dyadicPlan, dyadicScale, type DyadicPlan } from './dyadic';
 import {
@@ -52,10 +52,7 @@ export async function compileWasm(source: IrModule): Promise<WasmArtifact> {
     const reads = arraysRead(entry);
     const abi: WasmAbi = {
       export: EXPORT_NAME,
-      params: entry.params.map((p): AbiParam => {
-        if (isArrayType(p.type)) return { name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written, read: reads.has(p.slot) };
-        return { name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' };
-      }),
+      params: abiParams(entry, (slot) => reads.has(slot)),
       result: entry.returns ? 'array' : entry.result,
       ...(entry.returns ? { resultArray: entry.returns } : {}),
       ...(gen.allocates ? { allocates: true } : {}),

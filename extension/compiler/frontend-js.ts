@@ -36,7 +36,25 @@ type Ts = typeof TS;
  * 'number' lets the compiler speculate on int32 where the parameter bounds loops or indexes arrays;
  * 'int32' forces that speculation and 'double' forbids it (the loader checks int32 at every call).
  */
-export type ParamTypeName = 'number' | 'int32' | 'double' | 'boolean' | 'number[]' | Exclude<ArrayKind, 'Array'>;
+export type ParamTypeName =
+  | 'number'
+  | 'int32'
+  | 'double'
+  | 'boolean'
+  | 'number[]'
+  | Exclude<ArrayKind, 'Array'>
+  /** An array of arrays: of plain arrays of numbers (`number[][]`), or of typed arrays of one kind (`Float64Array[]`). */
+  | `${Exclude<ArrayKind, 'Array'> | 'number[]'}[]`;
+
+/**
+ * An entry parameter's type: a scalar or an array as the IR has them, or an array of arrays (`rows`: the kind of
+ * each row), which the entry receives as three arrays (IrParam.rows).
+ */
+type EntryType = ValueType | { rows: ArrayKind };
+
+function isRows(t: EntryType): t is { rows: ArrayKind } {
+  return typeof t === 'object' && 'rows' in t;
+}
 
 /** What the recorded calls passed for a parameter that the compiler does not take: in words, and why not. */
 export interface UnusableParam {
@@ -155,7 +173,7 @@ interface Signature {
  * Entry parameter types: recorded/explicit types first, then the annotation or JSDoc type; then the types of the
  * captured variables (hidden parameters), which only the recorded calls give.
  */
-function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: FrontendOptions['params'], captures: Capture[] = []): ValueType[] {
+function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: FrontendOptions['params'], captures: Capture[] = []): EntryType[] {
   const count = fn.parameters.length + captures.length;
   if (given && given.length !== count) {
     const hidden = captures.length ? ` and ${captures.length} variables of the enclosing functions` : '';
@@ -176,7 +194,9 @@ function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: Fr
     const where = `${c.name} (line ${file.lineOf(c.declaration)}), a variable of the enclosing function that it reads,`;
     if (typeof recorded === 'object') throw file.refuse(fn, `${where} held ${recorded.passed} when it was called: ${recorded.why}`);
     if (!recorded) throw file.refuse(fn, `${where} has no type: record the calls by profiling, so that its values are seen`);
-    return valueTypeOf(recorded, speculateInt32(ts, fn, c.name));
+    const t = valueTypeOf(recorded, speculateInt32(ts, fn, c.name));
+    if (isRows(t)) throw file.refuse(fn, `${where} held an array of arrays when it was called: an enclosing function's array of arrays is not compiled`);
+    return t;
   });
   return [...declared, ...hidden];
 }
@@ -224,7 +244,9 @@ function isPropertyName(ts: Ts, n: TS.Identifier): boolean {
   );
 }
 
-function valueTypeOf(name: ParamTypeName, speculate: boolean): ValueType {
+function valueTypeOf(name: ParamTypeName, speculate: boolean): EntryType {
+  if (name.endsWith('[][]')) return { rows: 'Array' };
+  if (name.endsWith('[]') && name !== 'number[]') return { rows: name.slice(0, -2) as ArrayKind };
   switch (name) {
     case 'number':
       return speculate ? 'i32' : 'f64';
@@ -237,7 +259,7 @@ function valueTypeOf(name: ParamTypeName, speculate: boolean): ValueType {
     case 'number[]':
       return { array: 'Array' };
     default:
-      return { array: name };
+      return { array: name as Exclude<ArrayKind, 'Array'> };
   }
 }
 
@@ -248,6 +270,9 @@ function annotatedType(ts: Ts, p: TS.ParameterDeclaration): ParamTypeName | unde
   if (text === 'number') return 'number';
   if (text === 'boolean') return 'boolean';
   if (text === 'number[]' || text === 'Array<number>') return 'number[]';
+  if (text === 'number[][]') return 'number[][]';
+  const rows = /^(\w+)\[\]$/.exec(text)?.[1];
+  if (rows && (ARRAY_KINDS as readonly string[]).includes(rows) && rows !== 'Array') return `${rows as Exclude<ArrayKind, 'Array'>}[]`;
   if ((ARRAY_KINDS as readonly string[]).includes(text) && text !== 'Array') return text as ParamTypeName;
   return undefined;
 }
@@ -608,10 +633,10 @@ class FileLowering {
    * function by name, or a function of the entry's closure by node. A call of a function being lowered (recursion)
    * gets its signature as the current round assumes it (lowerFunction repeats until the assumptions hold).
    */
-  lower(ref: string | FunctionNode, types: ValueType[], entry: boolean): Signature {
+  lower(ref: string | FunctionNode, types: EntryType[], entry: boolean): Signature {
     const node = typeof ref === 'string' ? this.functions.get(ref)! : ref;
     const name = typeof ref === 'string' ? ref : this.nestedNames.get(ref)!;
-    const key = `${name}(${types.map((t) => (isArrayType(t) ? t.array : t)).join(',')})`;
+    const key = `${name}(${types.map((t) => (isRows(t) ? `${t.rows}[]` : isArrayType(t) ? t.array : t)).join(',')})`;
     const done = this.lowered.get(key);
     if (done) return done;
     if (this.inProgress.has(key)) {
@@ -717,7 +742,7 @@ function lowerFunction(
   file: FileLowering,
   node: FunctionNode,
   name: string,
-  types: ValueType[],
+  types: EntryType[],
   hidden: Capture[],
   current: (fl: FunctionLowering) => void,
   lowered: Map<string, IrFunction>,
@@ -784,10 +809,12 @@ function guessResult(ts: Ts, node: FunctionNode): ResultType {
  * its value at entry is an integer, which lets the backends hold it in an integer local (exact-ints.ts). Not for a
  * recursive entry, whose own calls pass doubles.
  */
-function keepEntryGuards(entry: IrFunction, types: ValueType[]): void {
+function keepEntryGuards(entry: IrFunction, types: EntryType[]): void {
   if (entry.recursive) return;
+  // An array of arrays is three parameters of the IR (IrParam.rows).
+  const irTypes = types.flatMap((t): (EntryType | undefined)[] => (isRows(t) ? [undefined, undefined, undefined] : [t]));
   entry.params.forEach((p, i) => {
-    if (types[i] === 'i32' && p.type === 'f64') p.guard = 'int32';
+    if (irTypes[i] === 'i32' && p.type === 'f64') p.guard = 'int32';
   });
 }
 
@@ -812,7 +839,11 @@ function markRecursive(functions: IrFunction[]): void {
 }
 
 /** A name in scope; `capture`: an enclosing function's variable, a hidden parameter (its declaration). */
-type Binding = { kind: 'local'; local: number; capture?: Capture } | { kind: 'array'; array: number; capture?: Capture };
+type Binding =
+  | { kind: 'local'; local: number; capture?: Capture }
+  | { kind: 'array'; array: number; capture?: Capture }
+  /** An array of arrays, held as its rows' elements one after another (`data`), each row's start and length. */
+  | { kind: 'rows'; data: number; starts: number; lengths: number; capture?: undefined };
 
 interface LoopContext {
   label: number;
@@ -844,7 +875,7 @@ class FunctionLowering {
     private file: FileLowering,
     private node: FunctionNode,
     private name: string,
-    private types: ValueType[],
+    private types: EntryType[],
     private assumed: (ScalarType | undefined)[],
     private assumedResult: ResultType | undefined,
     private hidden: Capture[] = [],
@@ -887,7 +918,18 @@ class FunctionLowering {
       if (p.initializer) throw this.refuse(p, 'default parameter values are not compiled');
       if (p.dotDotDotToken) throw this.refuse(p, 'rest parameters are not compiled');
       const t = this.types[i]!;
-      if (isArrayType(t)) {
+      if (isRows(t)) {
+        if (!this.isEntry) throw this.refuse(p, 'an array of arrays is compiled only as a parameter of the function optimized');
+        const data = this.arrays.length;
+        const name = p.name.text;
+        this.arrays.push({ name, kind: t.rows === 'Array' ? 'Float64Array' : t.rows, written: false });
+        this.arrays.push({ name: `${name}.starts`, kind: 'Int32Array', written: false });
+        this.arrays.push({ name: `${name}.lengths`, kind: 'Int32Array', written: false });
+        this.params.push({ name, type: { array: this.arrays[data]!.kind }, slot: data, rows: { part: 'data', row: t.rows } });
+        this.params.push({ name: `${name}.starts`, type: { array: 'Int32Array' }, slot: data + 1, rows: { part: 'starts', row: t.rows } });
+        this.params.push({ name: `${name}.lengths`, type: { array: 'Int32Array' }, slot: data + 2, rows: { part: 'lengths', row: t.rows } });
+        this.scope().set(name, { kind: 'rows', data, starts: data + 1, lengths: data + 2 });
+      } else if (isArrayType(t)) {
         const array = this.arrays.length;
         this.arrays.push({ name: p.name.text, kind: t.array, written: false });
         this.params.push({ name: p.name.text, type: t, slot: array });
@@ -900,7 +942,7 @@ class FunctionLowering {
     // The enclosing functions' variables it reads, after its own parameters: a scope of their own, which its
     // parameters and locals hide.
     this.hidden.forEach((c, k) => {
-      const t = this.types[node.parameters.length + k]!;
+      const t = this.types[node.parameters.length + k]! as ValueType;
       if (isArrayType(t)) {
         const array = this.arrays.length;
         this.arrays.push({ name: c.name, kind: t.array, written: false });
@@ -1558,6 +1600,7 @@ class FunctionLowering {
       if (b.kind === 'array' && this.arrays[b.array]!.local)
         throw this.refuse(target, `${target.text} holds an array the function made; assigning it another value is not compiled (declare a new variable)`);
       if (b.kind === 'array') throw this.refuse(target, 'assigning to an array parameter is not compiled');
+      if (b.kind === 'rows') throw this.refuse(target, ROWS_ONLY(target.text));
       this.checkNotConst(target, b.local);
       const local = b.local;
       if (loop?.counter === local && this.localType(local) === 'i32') {
@@ -1580,6 +1623,18 @@ class FunctionLowering {
           value(() => this.read(local)),
           node,
         ),
+      ];
+    }
+    const row = ts.isElementAccessExpression(target) ? this.rowElement(target) : undefined;
+    if (row) {
+      // An index outside the row bails out before anything is stored (the load that checks it): a plain row would
+      // grow, and a typed row's neighbour in data would be written.
+      const idx = this.temp(row.index.type as ScalarType);
+      const v = value(() => ({ kind: 'load', type: elementType(row.kind), array: row.array, index: this.read(idx) }));
+      return [
+        { kind: 'set', local: idx, value: row.index },
+        { kind: 'expr', value: { kind: 'load', type: elementType(row.kind), array: row.array, index: this.read(idx) } },
+        { kind: 'store', array: row.array, index: this.read(idx), value: this.storeValue(row.kind, v, node) },
       ];
     }
     if (ts.isElementAccessExpression(target)) {
@@ -1665,12 +1720,69 @@ class FunctionLowering {
     }
   }
 
+  /** The array of arrays `e` names, if it does. */
+  private rowsBinding(e: TS.Expression): Extract<Binding, { kind: 'rows' }> | undefined {
+    e = unwrap(this.ts, e);
+    if (!this.ts.isIdentifier(e)) return undefined;
+    const b = this.lookup(e.text);
+    return b?.kind === 'rows' ? b : undefined;
+  }
+
+  /**
+   * The row index of `m[i]`, where m is an array of arrays: a read of `starts`/`lengths` at it bails out when it is
+   * not a row (JavaScript's m[i] is then undefined, and reading from it throws). It must not call a function: it
+   * is evaluated more than once.
+   */
+  private rowIndex(outer: TS.ElementAccessExpression): Expr {
+    if (outer.questionDotToken) throw this.refuse(outer, 'optional chaining is not compiled');
+    const i = this.num(outer.argumentExpression);
+    if (callsIn(i))
+      throw this.refuse(outer.argumentExpression, 'a row index of an array of arrays that calls a function is not compiled: give it to a variable first');
+    return i;
+  }
+
+  /**
+   * `m[i][j]` on an array of arrays m: the element of `data` it is, at `starts[i] + j` when j is within the row, else
+   * at -1 (a read there bails out: JavaScript reads undefined, or grows a plain row, or ignores a typed row's write).
+   */
+  private rowElement(e: TS.ElementAccessExpression): { array: number; kind: ArrayKind; index: Expr } | undefined {
+    const ts = this.ts;
+    const outer = unwrap(ts, e.expression);
+    if (!ts.isElementAccessExpression(outer)) return undefined;
+    const rows = this.rowsBinding(outer.expression);
+    if (!rows) return undefined;
+    if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
+    const i = this.rowIndex(outer);
+    const j = this.num(e.argumentExpression);
+    if (callsIn(j))
+      throw this.refuse(e.argumentExpression, 'an element index of an array of arrays that calls a function is not compiled: give it to a variable first');
+    const start: Expr = { kind: 'load', type: 'i32', array: rows.starts, index: i };
+    const length: Expr = { kind: 'load', type: 'i32', array: rows.lengths, index: i };
+    const kind = this.arrays[rows.data]!.kind;
+    if (j.type === 'i32') {
+      const inside: Expr = { kind: 'binary', type: 'bool', op: 'i32.lt_u', left: j, right: length };
+      const at: Expr = { kind: 'binary', type: 'i32', op: 'i32.add', left: start, right: j };
+      return { array: rows.data, kind, index: { kind: 'cond', type: 'i32', cond: inside, then: at, else: { kind: 'const', type: 'i32', value: -1 } } };
+    }
+    const x = toF64(j);
+    const inside: Expr = {
+      kind: 'cond',
+      type: 'bool',
+      cond: { kind: 'binary', type: 'bool', op: 'f64.ge', left: x, right: { kind: 'const', type: 'f64', value: 0 } },
+      then: { kind: 'binary', type: 'bool', op: 'f64.lt', left: x, right: toF64(length) },
+      else: { kind: 'const', type: 'bool', value: 0 },
+    };
+    const at: Expr = { kind: 'binary', type: 'f64', op: 'f64.add', left: toF64(start), right: x };
+    return { array: rows.data, kind, index: { kind: 'cond', type: 'f64', cond: inside, then: at, else: { kind: 'const', type: 'f64', value: -1 } } };
+  }
+
   private arrayOf(e: TS.Expression): number {
     const ts = this.ts;
     e = unwrap(ts, e);
     if (ts.isIdentifier(e)) {
       const b = this.lookup(e.text);
       if (b?.kind === 'array') return b.array;
+      if (b?.kind === 'rows') throw this.refuse(e.parent, ROWS_ONLY(e.text));
       const moduleBinding = b ? undefined : this.file.moduleBindingRefusal(e.text);
       if (moduleBinding) throw this.refuse(e, moduleBinding);
     }
@@ -1770,6 +1882,8 @@ class FunctionLowering {
       return { kind: 'cond', type: t, cond: c, then: a, else: b };
     }
     if (ts.isElementAccessExpression(e)) {
+      const row = this.rowElement(e);
+      if (row) return { kind: 'load', type: elementType(row.kind), array: row.array, index: row.index };
       const array = this.arrayOf(e.expression);
       const index = this.num(e.argumentExpression);
       return { kind: 'load', type: elementType(this.arrays[array]!.kind), array, index };
@@ -1779,6 +1893,7 @@ class FunctionLowering {
       if (ts.isIdentifier(obj)) {
         const b = this.lookup(obj.text);
         if (b?.kind === 'array' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.array };
+        if (b?.kind === 'rows' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.starts };
         if (!b && obj.text === 'Math' && e.name.text in GLOBAL_CONSTANTS.Math) {
           this.file.useGlobal('Math', undefined, e);
           return numConst(GLOBAL_CONSTANTS.Math[e.name.text]!);
@@ -1792,6 +1907,10 @@ class FunctionLowering {
       }
       if (obj.kind === K.ThisKeyword) throw this.thisRefusal(obj);
       if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
+      if (ts.isElementAccessExpression(obj) && e.name.text === 'length') {
+        const rows = this.rowsBinding(obj.expression);
+        if (rows) return { kind: 'load', type: 'i32', array: rows.lengths, index: this.rowIndex(obj) };
+      }
       if (this.isArrayCreation(obj))
         throw this.refuse(obj, 'an array made here is compiled only as the initial value of a variable (let a = [], var b = new Float64Array(n))');
       throw this.refuse(e, 'property access is compiled only for .length of arrays and Math/Number constants');
@@ -1816,6 +1935,7 @@ class FunctionLowering {
     const b = this.lookup(e.text);
     if (b?.kind === 'local') return this.read(b.local);
     if (b?.kind === 'array') throw this.refuse(e, 'an array is used as a value; only its elements, its length and passing it to a function are compiled');
+    if (b?.kind === 'rows') throw this.refuse(e, ROWS_ONLY(e.text));
     const c = this.isModuleName(e) ? this.file.constants.get(e.text) : undefined;
     if (c !== undefined) {
       this.file.useBinding(e.text, e);
@@ -2113,6 +2233,30 @@ function hasBreak(ts: Ts, n: TS.Node): boolean {
   };
   visit(n);
   return found;
+}
+
+/** What compiles of an array of arrays. */
+const ROWS_ONLY = (name: string) =>
+  `${name} is an array of arrays: compiled are ${name}[i][j] (read and written), ${name}[i].length and ${name}.length; a row taken apart (const row = ${name}[i]), the outer array passed on or changed, are not yet`;
+
+/** Whether an expression calls a function (the only IR expression with effects). */
+function callsIn(e: Expr): boolean {
+  switch (e.kind) {
+    case 'call':
+      return true;
+    case 'unary':
+      return callsIn(e.arg);
+    case 'binary':
+      return callsIn(e.left) || callsIn(e.right);
+    case 'math':
+      return e.args.some(callsIn);
+    case 'cond':
+      return callsIn(e.cond) || callsIn(e.then) || callsIn(e.else);
+    case 'load':
+      return callsIn(e.index);
+    default:
+      return false;
+  }
 }
 
 function isSimple(e: Expr): boolean {

@@ -3,7 +3,7 @@
 // (JavaScript's where they differ from a machine's), so a backend never has to guess: `i32.from_f64` is ECMAScript
 // ToInt32, `js.mod` is JavaScript's `%` on doubles. Python has its own IR (ir-py.ts).
 
-import type { ArrayKind, ConstantRead } from '../abi';
+import type { AbiParam, ArrayKind, ConstantRead } from '../abi';
 
 /** A number as the kernel holds it: a double, or a value proven to be a signed / unsigned 32-bit integer. */
 export type NumType = 'f64' | 'i32' | 'u32';
@@ -184,6 +184,12 @@ export interface IrParam {
   slot: number;
   /** A number parameter compiled as int32; the loader checks it and calls the original otherwise. */
   guard?: 'int32';
+  /**
+   * One of the three arrays an array of arrays (one argument) is passed as, in this order: `data`, its rows'
+   * elements one after another (plain rows as doubles, typed rows as their kind); `starts`, where each row begins in
+   * `data`; `lengths`, each row's length (both Int32Array, as long as the outer array). `row`: the rows' kind.
+   */
+  rows?: { part: 'data' | 'starts' | 'lengths'; row: ArrayKind };
 }
 
 export interface IrArray {
@@ -197,6 +203,23 @@ export interface IrArray {
    * `new Array(n)`, whose unwritten elements are holes.
    */
   local?: 'plain' | 'holey' | 'typed';
+}
+
+/**
+ * The entry's parameters as the loaders take them (one AbiParam per argument of the JavaScript function: an array of
+ * arrays, three IR parameters, is one); `read(slot)`: whether an array's elements are read (absent: assume so).
+ */
+export function abiParams(entry: IrFunction, read?: (slot: number) => boolean): AbiParam[] {
+  const out: AbiParam[] = [];
+  for (const p of entry.params) {
+    if (p.rows) {
+      // data, starts, lengths: one argument, written when its data is.
+      if (p.rows.part === 'data') out.push({ name: p.name, kind: 'rows', row: p.rows.row, written: entry.arrays[p.slot]!.written });
+    } else if (isArrayType(p.type)) {
+      out.push({ name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written, ...(read ? { read: read(p.slot) } : {}) });
+    } else out.push({ name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' });
+  }
+  return out;
 }
 
 /** Local arrays hold fewer elements than this (an allocation or a push past it bails out). */

@@ -98,6 +98,9 @@ export function randomArgs(r: () => number, params: readonly AbiParam[], length?
         return r() < 0.5;
       case 'array':
         return randomArray(r, p.array, r() < 0.8 ? n : pick(r, LENGTHS));
+      case 'rows':
+        // Rows mostly of one length (a matrix, bodies of seven numbers), sometimes ragged.
+        return Array.from({ length: pick(r, LENGTHS) }, () => randomArray(r, p.row, r() < 0.8 ? n : pick(r, LENGTHS))) as Arg;
     }
   });
 }

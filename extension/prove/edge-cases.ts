@@ -87,21 +87,41 @@ function arrayValues(v: unknown): number[] | undefined {
 
 /** Arguments to start from when nothing was recorded: small ints, arrays of four elements. */
 export function defaultArgs(params: readonly AbiParam[]): unknown[] {
-  return params.map((p) => (p.kind === 'array' ? makeArray(p.array, [1, 2, 3, 4]) : p.kind === 'bool' ? true : p.kind === 'int32' ? 3 : 1.5));
+  return params.map((p) =>
+    p.kind === 'array'
+      ? makeArray(p.array, [1, 2, 3, 4])
+      : p.kind === 'rows'
+        ? [makeArray(p.row, [1, 2, 3, 4]), makeArray(p.row, [5, 6, 7, 8])]
+        : p.kind === 'bool'
+          ? true
+          : p.kind === 'int32'
+            ? 3
+            : 1.5,
+  );
 }
 
-/** Copies arguments, keeping an array passed twice as one array. */
+/**
+ * Copies arguments, keeping an object passed twice as one copy; an array's elements that are arrays or objects (the
+ * rows of an array of arrays) are copied too, the same way, so that a row shared by two places stays shared.
+ */
 export function copyArgs(args: readonly unknown[]): unknown[] {
   const seen = new Map<unknown, unknown>();
-  return args.map((a) => {
+  const copyOf = (a: unknown): unknown => {
     if (a === null || typeof a !== 'object') return a;
     let c = seen.get(a);
     if (c === undefined) {
-      c = Array.isArray(a) ? a.slice() : ArrayBuffer.isView(a) ? (a as unknown as Uint8Array).slice() : structuredClone(a);
+      if (Array.isArray(a)) {
+        const rows = a.slice();
+        seen.set(a, rows);
+        for (let i = 0; i < rows.length; i++) if (rows[i] !== null && typeof rows[i] === 'object') rows[i] = copyOf(rows[i]);
+        return rows;
+      }
+      c = ArrayBuffer.isView(a) ? (a as unknown as Uint8Array).slice() : structuredClone(a);
       seen.set(a, c);
     }
     return c;
-  });
+  };
+  return args.map(copyOf);
 }
 
 /**

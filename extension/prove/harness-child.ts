@@ -2,6 +2,7 @@
 // candidate's loader, runs each case it is sent through both on fresh copies of the arguments, and sends back what
 // each returned or threw, the arguments after the call, and whether the compiled code ran. argv: original module
 // URL, loader URL, function name. Comparing is left to the parent, so the harness stays small.
+import { copyArgs } from './edge-cases';
 import type { FromHarness, HarnessRun, ToHarness } from './harness';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -20,20 +21,6 @@ function sendNow(m: FromHarness): Promise<void> {
   return new Promise((done) => process.send!(m, undefined, undefined, () => done()));
 }
 
-/** Copies of the arguments, the same object twice staying one copy. */
-function copy(args: unknown[]): unknown[] {
-  const seen = new Map<unknown, unknown>();
-  return args.map((a) => {
-    if (a === null || typeof a !== 'object') return a;
-    let c = seen.get(a);
-    if (c === undefined) {
-      c = Array.isArray(a) ? a.slice() : ArrayBuffer.isView(a) ? (a as unknown as { slice(): unknown }).slice() : structuredClone(a);
-      seen.set(a, c);
-    }
-    return c;
-  });
-}
-
 function sendable(v: unknown): unknown {
   try {
     structuredClone(v);
@@ -44,7 +31,7 @@ function sendable(v: unknown): unknown {
 }
 
 function run(f: Fn, args: unknown[]): HarnessRun {
-  const a = copy(args);
+  const a = copyArgs(args);
   const t0 = performance.now();
   try {
     const value = f(...a);

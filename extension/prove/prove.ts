@@ -13,6 +13,7 @@ import type { TargetId } from '../protocol';
 import { isReplayable, type Recording } from '../record/recording';
 import { jsTarget, targetsOfLanguage } from '../targets';
 import { callError, compareCalls, show, type ArgDiff, type ErrorSize, type Outcome, type Tolerance } from './compare';
+import type { ArrayKind } from '../abi';
 import { copyArgs, defaultArgs, edgeCases, elementCount, type ProofCase } from './edge-cases';
 import { proveHarnessPath } from './harness';
 import { writeModules, type OriginalFunction } from './modules';
@@ -152,7 +153,10 @@ function fitsSignature(args: readonly unknown[], candidate: JsCandidate): boolea
   if (args.length < params.length) return false;
   return params.every((p, i) => {
     const a = args[i];
-    if (p.kind === 'array') return p.array === 'Array' ? Array.isArray(a) : ArrayBuffer.isView(a) && Object.getPrototypeOf(a)?.constructor?.name === p.array;
+    const isKind = (v: unknown, kind: ArrayKind) =>
+      kind === 'Array' ? Array.isArray(v) : ArrayBuffer.isView(v) && Object.getPrototypeOf(v)?.constructor?.name === kind;
+    if (p.kind === 'array') return isKind(a, p.array);
+    if (p.kind === 'rows') return Array.isArray(a) && a.every((row) => isKind(row, p.row));
     return p.kind === 'bool' ? typeof a === 'boolean' : typeof a === 'number';
   });
 }

@@ -181,7 +181,15 @@ export function isReplayable(c: RecordedCall): boolean {
 function argType(v: unknown): ParamTypeName | 'int' | undefined {
   if (typeof v === 'number') return (v | 0) === v && !Object.is(v, -0) ? 'int' : 'double';
   if (typeof v === 'boolean') return 'boolean';
-  if (Array.isArray(v)) return v.every((x) => typeof x === 'number') ? 'number[]' : undefined;
+  if (Array.isArray(v)) {
+    if (v.every((x) => typeof x === 'number')) return 'number[]';
+    // An array of arrays: rows that are all plain arrays of numbers, or all typed arrays of one kind.
+    if (v.every((x) => Array.isArray(x) && x.every((y) => typeof y === 'number'))) return 'number[][]';
+    const k = typedKind(v[0]);
+    if (k && k !== 'Buffer' && !k.startsWith('Big') && v.every((x) => typedKind(x) === k))
+      return `${k as Exclude<ParamTypeName, `${string}[]` | 'number' | 'int32' | 'double' | 'boolean'>}[]`;
+    return undefined;
+  }
   const k = typedKind(v);
   if (!k || k === 'Buffer' || k.startsWith('Big')) return undefined;
   return k as ParamTypeName;
@@ -225,7 +233,8 @@ export function describeRecorded(v: unknown): string {
 /** Why the compiler does not take a recorded value (one argType has no name for). */
 function whyNotTaken(v: unknown): string {
   if (Array.isArray(v)) {
-    if (v.length > 0 && v.every((x) => Array.isArray(x) || typedKind(x) !== undefined)) return 'arrays of arrays are not compiled yet';
+    if (v.length > 0 && v.every((x) => Array.isArray(x) || typedKind(x) !== undefined))
+      return 'arrays of arrays are compiled when every row is a plain array of numbers, or every row a typed array of one kind';
     if (v.length > 0 && v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && typedKind(x) === undefined))
       return 'arrays of objects are not compiled yet';
   } else if (v !== null && typeof v === 'object' && !(v instanceof Unrecordable) && typedKind(v) === undefined) return 'objects are not compiled yet';

@@ -217,7 +217,7 @@ describe('recorded parameter types', () => {
       [[[7, 6, 5, 4, 3, 2, 1]], [{ x: 2 }], [new Body(3, 4)], new Body(1, 1), 'def', [2, 'b'], 0.02, 4],
     );
     assert.deepEqual(recordedParams(rec, 8), [
-      { passed: 'an array of arrays', why: 'arrays of arrays are not compiled yet' },
+      'number[][]',
       { passed: 'an array of objects', why: 'arrays of objects are not compiled yet' },
       { passed: 'an array of Body objects', why: 'arrays of objects are not compiled yet' },
       { passed: 'a Body object', why: 'objects are not compiled yet' },
@@ -229,12 +229,18 @@ describe('recorded parameter types', () => {
     assert.equal(recordedParamTypes(rec, 8), undefined);
   });
 
-  it('says so when the calls disagree, and names typed arrays of arrays and functions', () => {
-    const rec = recordingOf([1, [new Float64Array(2)], (x: number) => x], [new Float64Array(1), [new Float64Array(2)], (x: number) => x]);
-    assert.deepEqual(recordedParams(rec, 3), [
+  it('says so when the calls disagree, and names typed arrays of arrays, rows of mixed kinds and functions', () => {
+    const rec = recordingOf(
+      [1, [new Float64Array(2)], (x: number) => x, [[1], new Float64Array(1)], [new Int8Array(1)]],
+      [new Float64Array(1), [new Float64Array(2)], (x: number) => x, [[2], new Float64Array(1)], [new Int8Array(1), new Uint8Array(1)]],
+    );
+    const mixedRows = 'arrays of arrays are compiled when every row is a plain array of numbers, or every row a typed array of one kind';
+    assert.deepEqual(recordedParams(rec, 5), [
       { passed: 'a number in some calls and a Float64Array in others', why: 'compiled code takes one type per parameter' },
-      { passed: 'an array of Float64Arrays', why: 'arrays of arrays are not compiled yet' },
+      'Float64Array[]',
       { passed: 'a function (anonymous)', why: 'compiled code takes only numbers, booleans, typed arrays and arrays of numbers' },
+      { passed: 'an array of mixed values', why: mixedRows },
+      { passed: 'an array of mixed values', why: mixedRows },
     ]);
     assert.deepEqual(recordedParamTypes(recordingOf([new Int16Array(1), 2, true], [new Int16Array(2), 2.5, false]), 3), ['Int16Array', 'double', 'boolean']);
   });
