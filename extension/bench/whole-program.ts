@@ -16,7 +16,7 @@ import { CancelledError, PerfLabError } from '../errors';
 import { startChild } from '../profile/run-child';
 import type { TargetId } from '../protocol';
 import { throwIfCancelled, type StageOptions } from '../progress';
-import { median, ratioOfMedians, verdictOf, type RatioEstimate, type Verdict } from './stats';
+import { median, pairedRatio, ratioOfMedians, verdictOf, type RatioEstimate, type Verdict } from './stats';
 
 /** How a language runs a program file: the executable and the arguments before the program's own. */
 export interface ProgramCommand {
@@ -235,7 +235,8 @@ export async function measureWholePrograms(req: WholeProgramsRequest): Promise<M
         if (a !== b) t.changed = `the program prints something else after the rewrite (${firstDifference(b!, a!)})`;
       }
       const times = t.times.length > 0 ? t.times : [t.warm!.ms];
-      const speedup = ratioOfMedians(beforeTimes.length > 0 ? beforeTimes : [warmBefore.ms], times);
+      // Paired by round: the i-th run of each version ran in the same round, under the same load.
+      const speedup = beforeTimes.length > 0 ? pairedRatio(beforeTimes, times) : ratioOfMedians([warmBefore.ms], times);
       out.set(t.id, {
         measured: true,
         before: beforeTimes,

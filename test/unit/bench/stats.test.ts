@@ -6,6 +6,7 @@ import {
   formatTimes,
   mean,
   median,
+  pairedRatio,
   quantileSorted,
   ratioOfMedians,
   recommendation,
@@ -178,6 +179,35 @@ describe('speedup and its interval', () => {
     const r = seededRandom(8);
     const c = coverage(200, (med) => drifting(r, med, 3000));
     assert.ok(c >= 0.9, `${(100 * c).toFixed(1)} % of the intervals hold the true speedup`);
+  });
+
+  it('whole programs in rounds: the paired interval leaves out the load that drifts between rounds, and still covers', () => {
+    const r = seededRandom(10);
+    const g = gaussian(r);
+    // Five rounds; each round's load (1× to 4×) slows both versions alike; each run has its own ±5 % noise.
+    const rounds = (true_: number) => {
+      const load = Array.from({ length: 5 }, () => 1 + 3 * r());
+      return {
+        before: load.map((l) => 5200 * l * Math.exp(0.05 * g())),
+        after: load.map((l) => (5200 / true_) * l * Math.exp(0.05 * g())),
+      };
+    };
+    const { before, after } = rounds(3.7);
+    const paired = pairedRatio(before, after);
+    const unpaired = ratioOfMedians(before, after);
+    assert.ok(paired.ci95[0] > 3 && paired.ci95[1] < 4.5, `near the true 3.7×, and significant: ${JSON.stringify(paired)}`);
+    const width = (x: { ci95: [number, number] }) => Math.log(x.ci95[1] / x.ci95[0]);
+    assert.ok(width(paired) < width(unpaired) / 3, `${JSON.stringify(paired)} vs ${JSON.stringify(unpaired)}`);
+    assert.ok(paired.ci95[0] <= paired.estimate && paired.estimate <= paired.ci95[1]);
+    let held = 0;
+    for (let k = 0; k < 300; k++) {
+      const s = rounds(1.44);
+      const p = pairedRatio(s.before, s.after);
+      if (p.ci95[0] <= 1.44 && 1.44 <= p.ci95[1]) held++;
+    }
+    assert.ok(held / 300 >= 0.9 && held / 300 <= 0.995, `${((100 * held) / 300).toFixed(1)} % of the paired intervals hold the true speedup`);
+    // One round: nothing to pair, the unpaired interval (from 0 to ∞ for one sample).
+    assert.deepEqual(pairedRatio([10], [5]).ci95, [0, Infinity]);
   });
 
   it('huge outliers (a collection pause in one sample of twenty) leave the median and its interval sound', () => {
