@@ -44,6 +44,8 @@ function option(name: string): string[] {
 }
 
 function ratio(r: { estimate: number; ci95: [number, number] }): string {
+  // A variant stopped in the middle of a sample is bounded, not measured (bench.ts: "at least N× slower").
+  if (r.ci95[0] === 0 && Number.isFinite(r.ci95[1])) return `at most ${formatRatio(r).hi} (stopped in its first sample)`;
   const f = formatRatio(r);
   return f.ci.startsWith('95%') ? `${f.estimate} (${f.lo}–${f.hi})` : `${f.estimate} (${f.ci})`;
 }
