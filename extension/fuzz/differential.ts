@@ -37,16 +37,20 @@ export async function importSource<T = Record<string, unknown>>(source: string, 
 
 type View = { buffer: ArrayBufferLike; byteOffset: number; length: number; constructor: new (b: ArrayBufferLike, o: number, n: number) => Arg };
 
-/** Copies the arguments, keeping what they share: the same array twice, views on one buffer. */
+/** Copies the arguments, keeping what they share: the same array twice, views on one buffer, a row of an array of arrays. */
 export function cloneArgs(args: Arg[]): Arg[] {
   const seen = new Map<unknown, Arg>();
   const buffers = new Map<ArrayBufferLike, ArrayBufferLike>();
-  return args.map((a) => {
-    if (typeof a !== 'object') return a;
+  const cloneOf = (a: Arg): Arg => {
+    if (typeof a !== 'object' || a === null) return a;
     let c = seen.get(a);
     if (!c) {
-      if (Array.isArray(a)) c = a.slice();
-      else {
+      if (Array.isArray(a)) {
+        const rows = a.slice() as unknown[];
+        seen.set(a, rows as Arg);
+        for (let i = 0; i < rows.length; i++) if (typeof rows[i] === 'object' && rows[i] !== null) rows[i] = cloneOf(rows[i] as Arg);
+        return rows as Arg;
+      } else {
         const v = a as unknown as View;
         let b = buffers.get(v.buffer);
         if (!b) {
@@ -58,7 +62,8 @@ export function cloneArgs(args: Arg[]): Arg[] {
       seen.set(a, c);
     }
     return c;
-  });
+  };
+  return args.map(cloneOf);
 }
 
 export function show(v: unknown): string {
@@ -76,9 +81,16 @@ function sameResult(x: unknown, y: unknown): boolean {
   return sameArray(x as ArrayLike<unknown>, y as ArrayLike<unknown>);
 }
 
+/** The same elements; rows (of an array of arrays) of the same class holding the same elements. */
 function sameArray(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (Object.is(x, y)) continue;
+    const rows = typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && Object.getPrototypeOf(x) === Object.getPrototypeOf(y);
+    if (!rows || !(Array.isArray(x) || ArrayBuffer.isView(x)) || !sameArray(x as ArrayLike<unknown>, y as ArrayLike<unknown>)) return false;
+  }
   return true;
 }
 

@@ -5,7 +5,8 @@
 // and themselves (now and then deeper than compiled code goes), and functions written as static methods of a class
 // or methods of an object literal (named `K.f3`, `O.f5`); arrays made in the function (`[a, b]`, `[]` and push,
 // `new Array(n)` with its holes, `.fill(v)`, typed arrays of a length, lengths that are not valid now and then),
-// read, written (a write at the end grows a plain one), pushed to, popped and returned.
+// read, written (a write at the end grows a plain one), pushed to, popped and returned; an array of arrays passed in
+// (plain or typed rows, ragged or missing), its rows read and written (`rows0[1][i] += x`, `rows0[0].length`).
 import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import type { ParamTypeName } from '../compiler/frontend-js';
 import { pick } from './inputs';
@@ -614,6 +615,14 @@ export function generateModule(r: () => number, count: number, hostile = false):
       arrays.push({ name, kind });
       names.push(name);
       params.push(kind === 'Array' ? 'number[]' : kind);
+    }
+    // Now and then an array of arrays, read and written through two of its rows (rows0[0][i], rows0[1].length), which may
+    // be missing (JavaScript throws, the compiled code bails out) or ragged.
+    if (r() < 0.25) {
+      const kind = pick(r, ARRAY_KINDS);
+      names.push('rows0');
+      params.push(kind === 'Array' ? 'number[][]' : `${kind}[]`);
+      for (const row of ['0', '1']) arrays.push({ name: `rows0[${row}]`, kind });
     }
     const nNumbers = Math.floor(r() * 3);
     const int32s: string[] = [];
