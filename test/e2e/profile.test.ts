@@ -68,7 +68,7 @@ describe('profile a file from the editor', () => {
         'pairwise.ts',
         /^export\s+function\s+sumPairwiseDistances\b/,
         'sumPairwiseDistances',
-        /^Note\s*Inlining was turned off, as on your first profile/,
+        /^Note\s*Inlining was turned off, as on your first profile/i,
       ),
     );
   });
