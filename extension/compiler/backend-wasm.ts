@@ -639,46 +639,19 @@ class FunctionGen {
       out.push(m.local.set(ptr, this.allocate(get(n), size)));
       const bytes = m.i32.mul(get(n), m.i32.const(size));
       if (s.fill) {
-        const i = this.newVar(b.i32);
-        const label = `fill${this.fills++}`;
-        const addr = m.i32.add(get(ptr), m.i32.mul(get(i), m.i32.const(size)));
-        const val = m.local.get(fv!, fillType!);
-        let write: ExpressionRef;
-        if (size === 8) write = m.f64.store(0, 8, addr, a.local === 'holey' ? this.unholed(s.array, val) : val);
-        else if (a.kind === 'Float32Array') write = m.f32.store(0, 4, addr, m.f32.demote(val));
-        else if (size === 4) write = m.i32.store(0, 4, addr, val);
-        else if (size === 2) write = m.i32.store16(0, 2, addr, val);
-        else write = m.i32.store8(0, 1, addr, val);
         out.push(
-          m.local.set(i, m.i32.const(0)),
-          m.block(`${label}out`, [
-            m.loop(
-              label,
-              m.block(null, [m.br(`${label}out`, m.i32.ge_u(get(i), get(n))), write, m.local.set(i, m.i32.add(get(i), m.i32.const(1))), m.br(label)], b.none),
-            ),
-          ]),
+          ...this.countedLoop('fill', n, (i) => {
+            const addr = m.i32.add(get(ptr), m.i32.mul(get(i), m.i32.const(size)));
+            const val = m.local.get(fv!, fillType!);
+            if (size === 8) return m.f64.store(0, 8, addr, a.local === 'holey' ? this.unholed(s.array, val) : val);
+            if (a.kind === 'Float32Array') return m.f32.store(0, 4, addr, m.f32.demote(val));
+            if (size === 4) return m.i32.store(0, 4, addr, val);
+            if (size === 2) return m.i32.store16(0, 2, addr, val);
+            return m.i32.store8(0, 1, addr, val);
+          }),
         );
       } else if (a.local === 'holey') {
-        const i = this.newVar(b.i32);
-        const label = `fill${this.fills++}`;
-        out.push(
-          m.local.set(i, m.i32.const(0)),
-          m.block(`${label}out`, [
-            m.loop(
-              label,
-              m.block(
-                null,
-                [
-                  m.br(`${label}out`, m.i32.ge_u(get(i), get(n))),
-                  m.i64.store(0, 8, m.i32.add(get(ptr), m.i32.shl(get(i), m.i32.const(3))), m.i64.const(HOLE)),
-                  m.local.set(i, m.i32.add(get(i), m.i32.const(1))),
-                  m.br(label),
-                ],
-                b.none,
-              ),
-            ),
-          ]),
-        );
+        out.push(...this.countedLoop('fill', n, (i) => m.i64.store(0, 8, m.i32.add(get(ptr), m.i32.shl(get(i), m.i32.const(3))), m.i64.const(HOLE))));
       } else out.push(m.memory.fill(get(ptr), m.i32.const(0), bytes));
     }
     out.push(m.local.set(this.arrayPtr[s.array]!, get(ptr)), m.local.set(this.arrayLen[s.array]!, get(n)));
@@ -694,29 +667,24 @@ class FunctionGen {
     const len = this.arrayLen[array]!;
     const out: ExpressionRef[] = [];
     if (this.f.arrays[array]!.local === 'holey') {
-      const i = this.newVar(b.i32);
-      const label = `holes${this.fills++}`;
       out.push(
-        m.local.set(i, m.i32.const(0)),
-        m.block(`${label}out`, [
-          m.loop(
-            label,
-            m.block(
-              null,
-              [
-                m.br(`${label}out`, m.i32.ge_u(get(i), get(len))),
-                m.if(m.i64.eq(m.i64.load(0, 8, m.i32.add(get(ptr), m.i32.shl(get(i), m.i32.const(3)))), m.i64.const(HOLE)), m.unreachable()),
-                m.local.set(i, m.i32.add(get(i), m.i32.const(1))),
-                m.br(label),
-              ],
-              b.none,
-            ),
-          ),
-        ]),
+        ...this.countedLoop('holes', len, (i) =>
+          m.if(m.i64.eq(m.i64.load(0, 8, m.i32.add(get(ptr), m.i32.shl(get(i), m.i32.const(3)))), m.i64.const(HOLE)), m.unreachable()),
+        ),
       );
     }
     out.push(m.global.set('rlen', get(len)), m.return(get(ptr)));
     return m.block(null, out, b.none);
+  }
+
+  /** `for (i = 0; i < n; i++) body(i)`, `n` an i32 local: a fresh counter, and a loop in a block it breaks out of. */
+  private countedLoop(prefix: string, n: number, body: (i: number) => ExpressionRef): ExpressionRef[] {
+    const { m, b } = this;
+    const get = (l: number) => m.local.get(l, b.i32);
+    const i = this.newVar(b.i32);
+    const label = `${prefix}${this.fills++}`;
+    const step = [m.br(`${label}out`, m.i32.ge_u(get(i), get(n))), body(i), m.local.set(i, m.i32.add(get(i), m.i32.const(1))), m.br(label)];
+    return [m.local.set(i, m.i32.const(0)), m.block(`${label}out`, [m.loop(label, m.block(null, step, b.none))])];
   }
 
   /** A loop's label, kept apart between the two versions of a function and the two copies of an unswitched loop. */
