@@ -8,7 +8,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { formatRatio } from '../extension/bench/stats';
+import { formatRatio, median } from '../extension/bench/stats';
 import { formatRefusal } from '../extension/compiler/refusal';
 import { applyDecision } from '../extension/optimize/apply-step';
 import { optimize, optimizeRequest, type OptimizeOutcome } from '../extension/optimize/optimize';
@@ -80,12 +80,6 @@ function rows(c: Case, outcome: OptimizeOutcome): string[] {
     out.push(`| ${name} | ${target} | ${perCall.replace(/\|/g, '\\|')} | ${whole.replace(/\|/g, '\\|')} | ${outlook} | ${apply.replace(/\|/g, '\\|')} |`);
   }
   return out;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function main(): Promise<void> {
