@@ -8,6 +8,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { formatDuration } from '../extension/bench/bench';
 import { formatRatio, median } from '../extension/bench/stats';
 import { formatRefusal } from '../extension/compiler/refusal';
 import { applyDecision } from '../extension/optimize/apply-step';
@@ -50,10 +51,6 @@ function ratio(r: { estimate: number; ci95: [number, number] }): string {
   return f.ci.startsWith('95%') ? `${f.estimate} (${f.lo}–${f.hi})` : `${f.estimate} (${f.ci})`;
 }
 
-function ms(x: number): string {
-  return x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`;
-}
-
 /** One table row per target of a program: per call, whole program, and what Apply would do. */
 function rows(c: Case, outcome: OptimizeOutcome): string[] {
   const name = `${c.file}${c.args ? ` ${c.args.join(' ')}` : ''}: ${c.fn}`;
@@ -73,7 +70,7 @@ function rows(c: Case, outcome: OptimizeOutcome): string[] {
     const whole = !w
       ? '—'
       : w.measured
-        ? `${ratio(w.speedup)}, ${ms(median(w.before))} → ${ms(median(w.after))}${w.changed ? `; output changed: ${w.changed}` : ''}`
+        ? `${ratio(w.speedup)}, ${formatDuration(median(w.before))} → ${formatDuration(median(w.after))}${w.changed ? `; output changed: ${w.changed}` : ''}`
         : `not measured: ${w.reason}`;
     const d = t.proof ? applyDecision(outcome, t.target) : undefined;
     const apply = !d ? '—' : d.ok ? 'applies' : `declines: ${d.reason}`;
@@ -121,7 +118,7 @@ async function main(): Promise<void> {
     '',
     `- Machine: ${cpus()[0]?.model.trim() ?? '?'}, ${cpus().length} cores (load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end); Node ${process.version}${python ? `; Python ${basename(python)} (${python})` : ''}`,
     `- Date: ${new Date().toISOString().slice(0, 10)}; command: \`npm run bench:whole${long ? ' -- --long' : ''}\` (whole-program runs aim at ${wholeS} s per program)`,
-    '- Each program of [bench/programs/](programs/) is optimized as `perf-lab optimize FILE --fn NAME --target auto` does it: recorded, every target built, proven and benchmarked per call; then the program as a whole runs as it is and with each target faster per call (at most three), taking turns, 5–10 runs each (fewer, at least 2, for a long program). Per call and whole program: the ratio of medians with its 95 % interval ([docs/benchmarks.md](../docs/benchmarks.md#what-the-numbers-mean)). "Predicted before building": the most the whole program could gain from the recorded run\'s timing, were the function to take no time. "Apply": what `--apply` does with that target (the same rule as the editor\'s Apply button).',
+    '- Each program of [bench/programs/](programs/) is optimized as `perf-lab optimize FILE --fn NAME --target auto` does it: recorded, every target built, proven and benchmarked per call; then the program as a whole runs as it is and with each target faster per call (at most three), taking turns, 5–10 runs each (fewer, at least 2, for a long program). Per call: the ratio of medians; whole program: the rounds\' geometric mean ratio, paired by round; each with its 95 % interval ([docs/benchmarks.md](../docs/benchmarks.md#what-the-numbers-mean)). "Predicted before building": the most the whole program could gain from the recorded run\'s timing, were the function to take no time. "Apply": what `--apply` does with that target (the same rule as the editor\'s Apply button).',
     '',
     ...lines,
     '',
