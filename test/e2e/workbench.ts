@@ -201,7 +201,8 @@ export class Session {
 
   /** Opens a workspace file with Quick Open and waits for its editor tab. */
   async quickOpen(name: string): Promise<void> {
-    const tab = this.page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).first();
+    // The active tab of a group: a tab of the file in another group is there before Quick Open has opened it here.
+    const tab = this.page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).first();
     const deadline = Date.now() + 60_000;
     for (;;) {
       await this.page.keyboard.press('Escape');
@@ -228,9 +229,9 @@ export class Session {
     return editor;
   }
 
-  /** The text editor showing a workspace file. */
+  /** The text editor showing a workspace file (a visible one: a group can keep a hidden editor of the file behind a panel). */
   editor(name: string): Locator {
-    return this.page.locator(`.editor-instance .monaco-editor[data-uri$="/${name}"]`).first();
+    return this.page.locator(`.editor-instance .monaco-editor[data-uri$="/${name}"]`).filter({ visible: true }).first();
   }
 
   /** The rendered line of an editor that matches `text` (the editor draws spaces as U+00A0: match them with \s). */
