@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 
 const root = resolve(__dirname, '..', '..');
 const README = join(root, 'README.md');
-const README_LIMIT_BYTES = 20 * 1024;
+const README_LIMIT_BYTES = 15 * 1024;
 /** Prose lines of the README longer than this are a paragraph that was never wrapped. */
 const README_LINE_LIMIT = 160;
 
