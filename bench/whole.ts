@@ -8,8 +8,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { formatDuration } from '../extension/bench/bench';
-import { formatRatio, median } from '../extension/bench/stats';
+import { formatDuration, formatRatio, median } from '../extension/bench/stats';
 import { formatRefusal } from '../extension/compiler/refusal';
 import { applyDecision } from '../extension/optimize/apply-step';
 import { optimize, optimizeRequest, type OptimizeOutcome } from '../extension/optimize/optimize';

@@ -8,8 +8,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { parseArgs, promisify } from 'node:util';
 import { writePlan } from './apply/apply';
 import { approx, describeCosts, modelError, pairsPath, type CheckedPrediction } from './bench/break-even';
-import { formatDuration } from './bench/bench';
-import { formatTimes } from './bench/stats';
+import { formatDuration, formatTimes } from './bench/stats';
 import type { Target } from './compiler/compile';
 import type { PythonTarget } from './compiler/compile-python';
 import { parseOptIns, type OptIn } from '../native/opt-ins';

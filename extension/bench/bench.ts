@@ -17,6 +17,7 @@ import { jsTarget } from '../targets';
 import { writeCandidateLoader, writeOriginal, writeOriginalWith, type OriginalFunction } from '../prove/modules';
 import { benchHarness, type BenchRequest, type FromBenchHarness } from './harness';
 import {
+  formatDuration,
   formatTimes,
   HISTORY_SAMPLES,
   INTERVAL_METHOD,
@@ -465,13 +466,4 @@ export async function benchOriginal(original: OriginalFunction, callees: string[
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }
-}
-
-/** A time per call with a unit that keeps it readable. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 1e-3) return `${(ms * 1e6).toFixed(ms < 1e-4 ? 2 : 1)} ns`;
-  if (ms < 1) return `${(ms * 1e3).toFixed(ms < 1e-2 ? 2 : 1)} µs`;
-  if (ms < 1000) return `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
-  return `${(ms / 1000).toFixed(2)} s`;
 }

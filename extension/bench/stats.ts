@@ -314,6 +314,16 @@ export function formatTimes(x: number, digits = 3): string {
   return printRounded(roundSignificant(x, Math.max(digits, Math.abs(x) >= 1000 ? Math.floor(Math.log10(Math.abs(x))) + 1 : 0), 'round'));
 }
 
+/** A duration in milliseconds as printed, in the unit that fits it (`2.50 ns`, `4.20 µs`, `12.5 ms`, `2.50 s`); `0` and `–`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms === 0) return '0';
+  if (ms < 1e-3) return `${(ms * 1e6).toFixed(ms < 1e-4 ? 2 : 1)} ns`;
+  if (ms < 1) return `${(ms * 1e3).toFixed(ms < 1e-2 ? 2 : 1)} µs`;
+  if (ms < 1000) return `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
 /** A ratio and its interval as printed, the three with the same significant digits. */
 export interface FormattedRatio {
   estimate: string;

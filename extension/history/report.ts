@@ -1,7 +1,7 @@
 // A function's history as the command line prints it (`perf-lab history`), and as JSON (`--json`, the editor's view):
 // each measurement with its code version, machine, interval and the run that produced it, grouped per function,
 // variant and machine, and the changes between consecutive versions with their test.
-import { formatDuration } from '../bench/bench';
+import { formatDuration } from '../bench/stats';
 import { formatTable } from '../optimize/report';
 import { describeChange, formatP, versionChanges, versionOf, type VersionChange } from './regression';
 import type { MeasurementRow } from './store';

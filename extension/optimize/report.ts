@@ -1,7 +1,7 @@
 // The optimize flow's results as text: the benchmark tables and the advice. The command line prints them; they live
 // with the flow so that no module needs the command-line entry to format a result.
-import { formatDuration, type BenchResult, type MultiBenchResult } from '../bench/bench';
-import { formatRatio, formatTimes, median, type RatioEstimate } from '../bench/stats';
+import type { BenchResult, MultiBenchResult } from '../bench/bench';
+import { formatDuration, formatRatio, formatTimes, median, type RatioEstimate } from '../bench/stats';
 import type { ProgramOutlook, WholeProgramResult, WholeProgramStory } from '../bench/whole-program';
 import { TARGET_NAMES } from '../protocol';
 import { bestTarget } from './optimize';

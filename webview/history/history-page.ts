@@ -5,7 +5,7 @@
 // is a button away. The same bundle as the flame graph, another page.
 import type { FromWebview, HistoryData, HistoryPointView, HistorySeriesView, ToWebview } from '../../extension/protocol';
 import { el } from '../dom';
-import { formatTime } from '../optimize/before-after';
+import { formatDuration } from '../../extension/bench/stats';
 import { layoutChart, SERIES_COLOURS, type ChartLayout, type PlotPoint } from './chart-model';
 import pageCss from './history.css';
 
@@ -30,11 +30,11 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 
 /** A point in words: what a screen reader says and the details line shows. */
 export function pointWords(s: Pick<HistorySeriesView, 'variant' | 'machine' | 'wholeProgram'>, p: HistoryPointView): string {
-  const interval = p.ci95[1] === null ? 'no interval (too few samples)' : `95 % interval ${formatTime(p.ci95[0])} to ${formatTime(p.ci95[1])}`;
+  const interval = p.ci95[1] === null ? 'no interval (too few samples)' : `95 % interval ${formatDuration(p.ci95[0])} to ${formatDuration(p.ci95[1])}`;
   const per = s.wholeProgram ? 'per run' : 'per call';
   const when = p.at.replace('T', ' ').slice(0, 16);
   const change = p.change && p.change.kind !== 'no change' ? `; ${p.change.kind}: ${p.change.text}` : '';
-  return `${s.variant} on ${s.machine}: ${formatTime(p.medianMs)} ${per}, ${interval}, ${p.n} samples, code ${p.version}, ${when} UTC, ${p.runKind} run #${p.run}${change}`;
+  return `${s.variant} on ${s.machine}: ${formatDuration(p.medianMs)} ${per}, ${interval}, ${p.n} samples, code ${p.version}, ${when} UTC, ${p.runKind} run #${p.run}${change}`;
 }
 
 /** Starts the History page with its data; a later `history` message draws it again. */

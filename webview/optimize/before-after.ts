@@ -14,7 +14,7 @@ import {
   type VariantName,
   type VariantView,
 } from '../../extension/protocol';
-import { formatRatio, formatTimes } from '../../extension/bench/stats';
+import { formatDuration, formatRatio, formatTimes } from '../../extension/bench/stats';
 import { el } from '../dom';
 import { niceStep } from '../format';
 import pageCss from './before-after.css';
@@ -32,16 +32,6 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
   if (text !== undefined) e.textContent = text;
   return e;
-}
-
-/** A time per call with a unit that keeps it readable (input in milliseconds). */
-export function formatTime(ms: number): string {
-  if (!Number.isFinite(ms)) return '–';
-  if (ms === 0) return '0';
-  if (ms < 1e-3) return `${(ms * 1e6).toFixed(ms < 1e-4 ? 2 : 1)} ns`;
-  if (ms < 1) return `${(ms * 1e3).toFixed(ms < 1e-2 ? 2 : 1)} µs`;
-  if (ms < 1000) return `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
-  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 /** A small positive number in scientific notation (0 stays 0). */
@@ -279,20 +269,20 @@ function chart(variants: VariantView[], notes: Partial<Record<VariantName, strin
   const max = Math.max(...variants.map((v) => v.median + err(v)), 1e-12) * 1.05;
   const x = (t: number) => left + (Math.max(0, t) / max) * (W - left - right);
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'bench-chart', id: 'bench-chart' });
-  root.setAttribute('aria-label', `Median time per call: ${variants.map((v) => `${v.name} ${formatTime(v.median)}`).join(', ')}`);
+  root.setAttribute('aria-label', `Median time per call: ${variants.map((v) => `${v.name} ${formatDuration(v.median)}`).join(', ')}`);
   variants.forEach((v, i) => {
     const y = top + i * rowH;
     const cls = barClass(v.name);
     root.append(svg('text', { x: left - 8, y: y + rowH / 2, class: 'chart-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, v.name));
     const bar = svg('rect', { x: left, y: y + 8, width: Math.max(1, x(v.median) - left), height: rowH - 16, class: cls, 'data-variant': v.name });
-    bar.append(svg('title', {}, `${v.name}: median ${formatTime(v.median)}, ±${v.rme.toFixed(1)}%`));
+    bar.append(svg('title', {}, `${v.name}: median ${formatDuration(v.median)}, ±${v.rme.toFixed(1)}%`));
     root.append(bar);
     const lo = x(v.median - err(v));
     const hi = x(v.median + err(v));
     const cy = y + rowH / 2;
     root.append(...whisker(lo, hi, cy));
     const note = notes[v.name];
-    const value = svg('text', { x: hi + 6, y: cy, class: 'chart-value', 'dominant-baseline': 'middle', 'data-variant': v.name }, formatTime(v.median));
+    const value = svg('text', { x: hi + 6, y: cy, class: 'chart-value', 'dominant-baseline': 'middle', 'data-variant': v.name }, formatDuration(v.median));
     if (note) value.append(svg('tspan', { class: 'chart-note', dx: 8 }, note));
     root.append(value);
   });
@@ -300,7 +290,9 @@ function chart(variants: VariantView[], notes: Partial<Record<VariantName, strin
   root.append(svg('line', { x1: left, x2: W - right, y1: ay, y2: ay, class: 'axis' }));
   for (const t of roundTicks(max)) {
     root.append(svg('line', { x1: x(t), x2: x(t), y1: ay, y2: ay + 4, class: 'axis' }));
-    root.append(svg('text', { x: x(t), y: ay + 15, class: 'chart-tick', 'text-anchor': t === 0 ? 'start' : 'middle' }, formatTime(t).replace(/\.?0+ /, ' ')));
+    root.append(
+      svg('text', { x: x(t), y: ay + 15, class: 'chart-tick', 'text-anchor': t === 0 ? 'start' : 'middle' }, formatDuration(t).replace(/\.?0+ /, ' ')),
+    );
   }
   return sized(root, W, H);
 }
@@ -333,7 +325,7 @@ function table(variants: VariantView[]): HTMLTableElement {
     const name = el('th', undefined, v.name);
     name.scope = 'row';
     tr.append(name);
-    for (const text of [formatTime(v.median), formatTime(v.mean), `±${v.rme.toFixed(1)}%`, formatTime(v.sd), v.samples.toLocaleString('en-US')])
+    for (const text of [formatDuration(v.median), formatDuration(v.mean), `±${v.rme.toFixed(1)}%`, formatDuration(v.sd), v.samples.toLocaleString('en-US')])
       tr.append(el('td', 'num', text));
   }
   return t;
@@ -379,10 +371,10 @@ function wholeProgramSection(d: OptimizeData, base: string): HTMLElement {
   s.append(line);
   const dl = el('dl', 'facts');
   const fact = (k: string, v: string) => dl.append(el('dt', undefined, k), el('dd', undefined, v));
-  fact('Before', `${formatTime(w.beforeMs!)} (median of ${w.runs} runs)`);
+  fact('Before', `${formatDuration(w.beforeMs!)} (median of ${w.runs} runs)`);
   fact(
     'After',
-    `${formatTime(w.afterMs!)} (median of ${w.runs} runs; the first run with ${name} took ${formatTime(w.firstAfterMs!)}, one-time costs included)`,
+    `${formatDuration(w.afterMs!)} (median of ${w.runs} runs; the first run with ${name} took ${formatDuration(w.firstAfterMs!)}, one-time costs included)`,
   );
   fact('How', `the program as you run it (perfLab.args), the two versions taking turns; the time is the whole process's, loading ${name} included`);
   s.append(dl);

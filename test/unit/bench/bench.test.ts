@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { bench, formatDuration, tinybenchUrl, writtenArgs } from '../../../extension/bench/bench';
+import { bench, tinybenchUrl, writtenArgs } from '../../../extension/bench/bench';
+import { formatDuration } from '../../../extension/bench/stats';
 import { compile } from '../../../extension/compiler/compile';
 import { formatRefusal } from '../../../extension/compiler/refusal';
 import { record } from '../../../extension/record/record';
@@ -62,5 +63,7 @@ describe('bench', () => {
     assert.equal(formatDuration(0.0042), '4.20 µs');
     assert.equal(formatDuration(12.5), '12.5 ms');
     assert.equal(formatDuration(2500), '2.50 s');
+    assert.equal(formatDuration(0), '0');
+    assert.equal(formatDuration(NaN), '–');
   });
 });
