@@ -21,15 +21,8 @@ export function formatMs(ms: number): string {
   return '<0.01 ms';
 }
 
-/** A share of the whole as a percentage: `part` and `whole` in the same unit. */
-export function formatShare(part: number, whole: number): string {
-  if (!(whole > 0)) return '–';
-  const p = (part / whole) * 100;
-  if (p === 0) return '0%';
-  if (p < 0.1) return '<0.1%';
-  if (p >= 99.95 && part < whole) return '>99.9%';
-  return `${trim(p.toFixed(p >= 10 ? 1 : 2))}%`;
-}
+/** A share of the whole as a percentage: the one formatter every view of a profile uses. */
+export { formatShare } from '../extension/profile/share';
 
 /** A share as a number between 0 and 100 rounded to two decimals, for data attributes. */
 export function shareNumber(part: number, whole: number): number {

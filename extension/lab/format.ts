@@ -7,7 +7,5 @@ export function formatWeight(w: number, unit: 'ms' | 'samples'): string {
   return `${w.toFixed(1)} ms`;
 }
 
-/** A share of a total as a percentage with one decimal. */
-export function formatShare(part: number, total: number): string {
-  return total > 0 ? `${((part / total) * 100).toFixed(1)}%` : '0.0%';
-}
+/** A share of a total as a percentage, as the flame graph shows it. */
+export { formatShare } from '../profile/share';
