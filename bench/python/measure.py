@@ -17,11 +17,36 @@ import sys
 import time
 
 
-def load(path):
-    spec = importlib.util.spec_from_file_location("example_under_test", path)
+def load(path, name="example_under_test"):
+    """The module of a file, under a name (registered in sys.modules when it is the program's own)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    if name != "example_under_test":
+        sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def variant(original, name, wrapper_dir=None, wrapper_module=None):
+    """The function to time: the original, or the rewrite's entry as the applied edit calls it; and the rewrite's
+    module (None for the original), whose counters the caller reports."""
+    if not wrapper_module:
+        return original, None
+    sys.path.insert(0, wrapper_dir)
+    wrapper = importlib.import_module(wrapper_module)
+    entry = getattr(wrapper, name)
+
+    def fn(*args):
+        return entry(original, *args)
+
+    return fn, wrapper
+
+
+def timed(fn, args):
+    """The result of one call and its time in ms."""
+    t0 = time.perf_counter()
+    result = fn(*args)
+    return result, (time.perf_counter() - t0) * 1000.0
 
 
 def checksum(result, args):
@@ -46,24 +71,12 @@ def main():
     p.add_argument("--min-samples", type=int, default=5)
     a = p.parse_args()
     module = load(a.file)
-    original = getattr(module, a.fn)
     env = vars(module)
-    if a.wrapper_module:
-        sys.path.insert(0, a.wrapper_dir)
-        wrapper = importlib.import_module(a.wrapper_module)
-        entry = getattr(wrapper, a.fn)
-
-        def fn(*args):
-            return entry(original, *args)
-    else:
-        wrapper = None
-        fn = original
+    fn, wrapper = variant(getattr(module, a.fn), a.fn, a.wrapper_dir, a.wrapper_module)
 
     # One call on fresh inputs gives the checksum; it also compiles what compiles on first use (Numba).
     args = eval(a.inputs, env)
-    t0 = time.perf_counter()
-    result = fn(*args)
-    first_ms = (time.perf_counter() - t0) * 1000.0
+    result, first_ms = timed(fn, args)
     digest = checksum(result, args)
 
     times = []
@@ -74,10 +87,7 @@ def main():
         fn(*args)
     end = time.perf_counter() + budget
     while time.perf_counter() < end or len(times) < a.min_samples:
-        args = eval(a.inputs, env)
-        t0 = time.perf_counter()
-        fn(*args)
-        times.append((time.perf_counter() - t0) * 1000.0)
+        times.append(timed(fn, eval(a.inputs, env))[1])
     out = {"times": times, "checksum": digest, "firstMs": first_ms}
     if wrapper is not None:
         out["fallbacks"] = wrapper._stats["fallbacks"]

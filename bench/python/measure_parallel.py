@@ -9,12 +9,11 @@ JSON is the list of the function's arguments. Each engine is started by the rewr
 
 import argparse
 import hashlib
-import importlib
-import importlib.util
 import json
 import os
 import sys
-import time
+
+from measure import load, timed, variant
 
 
 def main():
@@ -28,32 +27,14 @@ def main():
     a = p.parse_args()
     # The program's module under its own name, from its folder, as the rewritten program imports it.
     sys.path.insert(0, os.path.dirname(os.path.abspath(a.file)))
-    name = os.path.splitext(os.path.basename(a.file))[0]
-    spec = importlib.util.spec_from_file_location(name, a.file)
-    program = importlib.util.module_from_spec(spec)
-    sys.modules[name] = program
-    spec.loader.exec_module(program)
-    original = getattr(program, a.fn)
+    program = load(a.file, os.path.splitext(os.path.basename(a.file))[0])
+    fn, rewrite = variant(getattr(program, a.fn), a.fn, a.module_dir, a.module)
     args = json.loads(a.args)
-    if a.module:
-        sys.path.insert(0, a.module_dir)
-        rewrite = importlib.import_module(a.module)
-        entry = getattr(rewrite, a.fn)
-
-        def fn(*xs):
-            return entry(original, *xs)
-
-    else:
-        rewrite = None
-        fn = original
-    t0 = time.perf_counter()
-    result = fn(*args)
-    first = (time.perf_counter() - t0) * 1000.0
+    result, first = timed(fn, args)
     times = []
     for _ in range(a.calls):
-        t0 = time.perf_counter()
-        again = fn(*args)
-        times.append((time.perf_counter() - t0) * 1000.0)
+        again, ms = timed(fn, args)
+        times.append(ms)
         if repr(again) != repr(result):
             raise SystemExit("a call returned another result")
     stats = dict(rewrite._stats) if rewrite is not None else {}
