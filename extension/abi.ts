@@ -78,7 +78,17 @@ export type AbiParam =
    * each row's start in it and length (two Int32Arrays as long as the outer array). `written`: the loader copies each
    * row back into the very row object after a call that succeeded.
    */
-  | { name: string; kind: 'rows'; row: ArrayKind; written: boolean };
+  | { name: string; kind: 'rows'; row: ArrayKind; written: boolean }
+  /**
+   * An object whose own keys are all numbers (`one`), or a plain Array of such objects: one argument that the
+   * compiled function takes as one Float64Array per key, in `keys` order (the field's value of each object, as long
+   * as the outer array; of length 1 for one object), made by the loader for the call. Every object must have exactly
+   * `keys` as its own enumerable keys, in that order, each a data property holding a number (writable where
+   * `written`), and be a plain object or, when `ctor` is given, an instance of one class of that name (the prototype
+   * the loader first sees, then that very prototype); a Proxy, or one object seen twice when anything is written,
+   * runs the original. After a call that succeeded the written fields are copied back into the very objects.
+   */
+  | { name: string; kind: 'objects'; one: boolean; keys: string[]; written: boolean[]; ctor?: string };
 
 /** The kind of the array that holds the elements of an array of arrays whose rows are `row`. */
 export function rowsDataKind(row: ArrayKind): ArrayKind {

@@ -5,7 +5,7 @@
 // Typed arrays go to the addon as they are (it works on their memory); plain arrays are converted to a
 // Float64Array once and, when the kernel writes them, copied back after a successful call only.
 import { rowsDataKind, type ArrayKind, type NativeAbi } from '../extension/abi';
-import { emitBind, emitIntrinsics, emitPlainElementRead, emitRowsBack, emitRowsIn } from '../wasm/emit-argument-guard';
+import { emitBind, emitIntrinsics, emitObjectsBack, emitObjectsIn, emitPlainElementRead, emitRowsBack, emitRowsIn } from '../wasm/emit-argument-guard';
 
 export interface NativeLoaderOptions {
   format: 'esm' | 'cjs';
@@ -47,9 +47,14 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
   L.push("  stats.reason = 'native addon unavailable: ' + (e && e.message);");
   L.push('}');
   // The call: inside `fast: { … }`, after the argument checks.
-  const B: string[] = emitRowsIn(abi.params, 0x7fffffff, '      ');
+  // An object or an array of objects goes as one Float64Array per key (emitObjectsIn).
+  const objects = emitObjectsIn(abi.params, 0x7fffffff, '      ');
+  L.push(...objects.decls);
+  const B: string[] = [...emitRowsIn(abi.params, 0x7fffffff, '      '), ...objects.lines];
   // Plain arrays: one Float64Array each (the same array twice shares one), checked to hold numbers only.
-  const callArgs = abi.params.map((p, i) => (p.kind === 'rows' ? `r${i}d, r${i}s, r${i}l` : `p${i}`));
+  const callArgs = abi.params.map((p, i) =>
+    p.kind === 'rows' ? `r${i}d, r${i}s, r${i}l` : p.kind === 'objects' ? p.keys.map((_, k) => `q${i}_${k}`).join(', ') : `p${i}`,
+  );
   arrays.forEach((a, x) => {
     if ((a.p as { array: string }).array !== 'Array') return;
     const v = `p${a.i}`;
@@ -72,6 +77,7 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     copied.add(v);
   });
   B.push(...emitRowsBack(abi.params, '      '));
+  B.push(...emitObjectsBack(abi.params, '      '));
   if (abi.result === 'array' && abi.resultArray === 'Array') {
     // A plain array the original returns: made from the Float64Array the addon returned.
     B.push('      const out = [];');

@@ -53,6 +53,7 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
     ['Array.isArray', 'isArray'],
     ['Object.getPrototypeOf', 'getPrototypeOf'],
     ['Object.getOwnPropertyDescriptor', 'getOwnPropertyDescriptor'],
+    ['Object.keys', 'keys'],
     ['ArrayBuffer.isView', 'isView'],
     ['Function.prototype.call', 'call'],
     ['Function.prototype.bind', 'bind'],
@@ -83,6 +84,8 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
   L.push('const $uncurry = $intrinsicProblem === null ? (f) => Function.prototype.call.bind(f) : () => () => undefined;');
   L.push('const $isProxy = $types.isProxy;');
   L.push('const $getProto = Object.getPrototypeOf;');
+  L.push('const $keys = Object.keys;');
+  L.push('const $ObjectProto = Object.prototype;');
   L.push('const $isArray = Array.isArray;');
   L.push('const $isView = ArrayBuffer.isView;');
   L.push('const $getter = (o, k) => { const g = $getterOf(o, k); return g ? $uncurry(g) : undefined; };');
@@ -107,6 +110,10 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
     "function $builtinMath(name) { const f = Math[name]; if (!$builtin(f, name)) throw new Error('Math.' + name + ' is not the built-in function'); return f; }",
   );
   L.push('const $ArrayProto = Array.prototype;');
+  // A prototype whose own constructor is a function of that name (a class's, or a constructor function's).
+  L.push(
+    "function $classNamed(pr, name) { if (pr === null || $isProxy(pr)) return false; const d = $ownDesc(pr, 'constructor'); if (d === undefined || typeof d.value !== 'function') return false; const n = $ownDesc(d.value, 'name'); return n !== undefined && n.value === name; }",
+  );
   L.push('const $Float64Array = Float64Array;');
   for (const k of new Set(kinds)) {
     if (k === 'Array') continue;
@@ -136,8 +143,8 @@ export function emitArgumentGuard(params: readonly AbiParam[], maxLength: number
     if (p.kind === 'int32')
       L.push(`if (typeof ${v} !== 'number' || (${v} | 0) !== ${v} || (${v} === 0 && 1 / ${v} < 0)) ${fail(`'argument ${i + 1} is not an int32'`)}`);
     if (p.kind === 'bool') L.push(`if (typeof ${v} !== 'boolean') ${fail(`'argument ${i + 1} is not a boolean'`)}`);
-    if (p.kind === 'rows') {
-      // The rows are checked as they are copied in (emitRowsIn).
+    if (p.kind === 'rows' || (p.kind === 'objects' && !p.one)) {
+      // The rows, and the objects, are checked as they are copied in (emitRowsIn, emitObjectsIn).
       L.push(
         `if (${v} === null || typeof ${v} !== 'object' || $isProxy(${v}) || !$isArray(${v}) || $getProto(${v}) !== $ArrayProto) ${fail(`'argument ${i + 1} is not a plain Array'`)}`,
       );
@@ -352,6 +359,79 @@ export function emitRowsIn(params: readonly AbiParam[], maxLength: number, pad: 
     else L.push(`  $taSet(r${i}d, row, b);`);
     L.push('}');
   }
+  return L.map((l) => pad + l);
+}
+
+/**
+ * The Float64Arrays each object or array of objects (AbiParam 'objects', argument `p<i>`) is passed as, made inside
+ * `fast: { … }`: `q<i>_<k>` the values of key k, one per object, `n<i>` how many objects, and `c<i>` the objects
+ * themselves (for the copy back). Each object must be a plain object, or an instance of the recorded class (its
+ * prototype's own constructor a function of that name: the first such prototype seen, then that very one), not a
+ * Proxy, with exactly the recorded keys as its own enumerable keys in the same order (a hidden class), each a data
+ * property holding a number, writable where the function writes that field. When the function writes any field, an
+ * object seen twice (in one array or in two arguments) runs the original: the compiled code would not see one write
+ * through the other.
+ */
+export function emitObjectsIn(params: readonly AbiParam[], maxLength: number, pad: string): { decls: string[]; lines: string[] } {
+  const L: string[] = [];
+  const decls: string[] = [];
+  const objects = params.map((p, i) => ({ p, i })).filter((x) => x.p.kind === 'objects');
+  if (objects.length === 0) return { decls, lines: L };
+  const fail = (why: string) => `{ why = ${why}; break fast; }`;
+  const written = objects.some((x) => (x.p as { written: boolean[] }).written.some((w) => w));
+  if (written) L.push('const $seenObjects = new $Set();');
+  for (const { p, i } of objects) {
+    const o = p as Extract<AbiParam, { kind: 'objects' }>;
+    const a = i + 1;
+    const v = `p${i}`;
+    if (o.one) L.push(`const n${i} = 1;`);
+    else {
+      L.push(`const n${i} = ${v}.length;`);
+      L.push(`if (n${i} > 0x${maxLength.toString(16)}) ${fail(`'argument ${a} is too long'`)}`);
+    }
+    L.push(`const ${o.keys.map((_, k) => `q${i}_${k} = new $Float64Array(n${i})`).join(', ')}, c${i} = [];`);
+    L.push(`for (let r = 0; r < n${i}; r++) {`);
+    if (o.one) L.push(`  const o = ${v};`);
+    else {
+      L.push(
+        `  const e = $ownDesc(${v}, r); if (e === undefined || e.get !== undefined || e.set !== undefined) ${fail(`'argument ${a} has an element that is not a data property'`)}`,
+      );
+      L.push('  const o = e.value;');
+    }
+    const what = o.one ? `argument ${a}` : `argument ${a} has an element that`;
+    L.push(`  if (o === null || typeof o !== 'object' || $isProxy(o)) ${fail(`'${what} is not an object'`)}`);
+    const proto = o.ctor ? `proto${i}` : undefined;
+    if (proto) {
+      // The class the recording saw, by name; then the very prototype first seen (a hidden-class check).
+      decls.push(`let ${proto} = null;`);
+      L.push('  const pr = $getProto(o);');
+      L.push(
+        `  if (pr !== $ObjectProto && pr !== ${proto}) { if (${proto} !== null || !$classNamed(pr, ${JSON.stringify(o.ctor)})) ${fail(`'${what} is not a plain object or a ${o.ctor}'`)} ${proto} = pr; }`,
+      );
+    } else L.push(`  if ($getProto(o) !== $ObjectProto) ${fail(`'${what} is not a plain object'`)}`);
+    const keys = o.keys.map((k, j) => `ks[${j}] !== ${JSON.stringify(k)}`).join(' || ');
+    L.push(`  const ks = $keys(o); if (ks.length !== ${o.keys.length} || ${keys}) ${fail(`'${what} does not have the keys ${o.keys.join(', ')}'`)}`);
+    o.keys.forEach((k, j) => {
+      const writable = o.written[j] ? ' || d.writable !== true' : '';
+      L.push(
+        `  { const d = $ownDesc(o, ${JSON.stringify(k)}); if (d === undefined || d.get !== undefined || d.set !== undefined${writable}) ${fail(`'${what} has a field ${k} that is not ${o.written[j] ? 'a writable' : 'a'} data property'`)} const x = d.value; if (typeof x !== 'number') ${fail(`'${what} has a field ${k} that is not a number'`)} q${i}_${j}[r] = x; }`,
+      );
+    });
+    if (written) L.push(`  if ($setHas($seenObjects, o)) ${fail(`'${what} is an object seen twice'`)} $setAdd($seenObjects, o);`);
+    L.push(`  c${i}[r] = o;`);
+    L.push('}');
+  }
+  return { decls, lines: L.map((l) => pad + l) };
+}
+
+/** After a call that succeeded: each written field of each object gets its value back from `q<i>_<k>`. */
+export function emitObjectsBack(params: readonly AbiParam[], pad: string): string[] {
+  const L: string[] = [];
+  params.forEach((p, i) => {
+    if (p.kind !== 'objects' || !p.written.some((w) => w)) return;
+    const sets = p.keys.flatMap((k, j) => (p.written[j] ? [`o[${JSON.stringify(k)}] = q${i}_${j}[r];`] : []));
+    L.push(`for (let r = 0; r < n${i}; r++) { const o = c${i}[r]; ${sets.join(' ')} }`);
+  });
   return L.map((l) => pad + l);
 }
 

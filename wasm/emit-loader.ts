@@ -3,7 +3,7 @@
 // and runs the original JavaScript function whenever the compiled one cannot give JavaScript's answer.
 // The same source is what tests, the proof, the benchmark and the user's program load.
 import { elementSize, rowsDataKind, type ArrayKind, type WasmAbi } from '../extension/abi';
-import { emitBind, emitIntrinsics, emitPlainElementRead, emitRowsBack, emitRowsIn } from './emit-argument-guard';
+import { emitBind, emitIntrinsics, emitObjectsBack, emitObjectsIn, emitPlainElementRead, emitRowsBack, emitRowsIn } from './emit-argument-guard';
 
 export interface LoaderOptions {
   format: 'esm' | 'cjs';
@@ -36,6 +36,9 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
       arrays.push({ v: `r${i}d`, o: `o${i}d`, i, kind: rowsDataKind(p.row), written: p.written, read: true, arg: false });
       for (const part of ['s', 'l']) arrays.push({ v: `r${i}${part}`, o: `o${i}${part}`, i, kind: 'Int32Array', written: false, read: true, arg: false });
     }
+    // An object or an array of objects: one Float64Array per key (`q<i>_<k>`: emitObjectsIn).
+    if (p.kind === 'objects')
+      p.keys.forEach((_, k) => arrays.push({ v: `q${i}_${k}`, o: `o${i}_${k}`, i, kind: 'Float64Array', written: p.written[k]!, read: true, arg: false }));
   });
   const rowKinds = abi.params.flatMap((p) => (p.kind === 'rows' ? [p.row] : []));
   const result = abi.result === 'array' ? abi.resultArray! : undefined;
@@ -94,7 +97,9 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
   L.push('  memBytes = memory.buffer.byteLength;');
   L.push('}');
   // The call: inside `fast: { … }`, after the argument checks.
-  const B: string[] = emitRowsIn(abi.params, 0x3fffffff, '      ');
+  const objects = emitObjectsIn(abi.params, 0x3fffffff, '      ');
+  L.push(...objects.decls);
+  const B: string[] = [...emitRowsIn(abi.params, 0x3fffffff, '      '), ...objects.lines];
   // Layout: each distinct array gets an 8-byte aligned region (an argument passed twice shares one).
   B.push('      let top = heapBase;');
   arrays.forEach((a, x) => {
@@ -144,9 +149,11 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
       ? `o${i}, p${i}.length`
       : p.kind === 'rows'
         ? `o${i}d, r${i}d.length, o${i}s, n${i}, o${i}l, n${i}`
-        : p.kind === 'bool'
-          ? `p${i} ? 1 : 0`
-          : `p${i}`,
+        : p.kind === 'objects'
+          ? p.keys.map((_, k) => `o${i}_${k}, n${i}`).join(', ')
+          : p.kind === 'bool'
+            ? `p${i} ? 1 : 0`
+            : `p${i}`,
   );
   if (abi.allocates) callArgs.push('base');
   B.push('      let r;');
@@ -178,6 +185,7 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
     }
   });
   B.push(...emitRowsBack(abi.params, '      '));
+  B.push(...emitObjectsBack(abi.params, '      '));
   switch (abi.result) {
     case 'void':
       B.push('      return;');

@@ -99,6 +99,7 @@ export function writtenArgs(candidate: JsCandidate | JsCandidate[], recording: R
   for (const c of Array.isArray(candidate) ? candidate : [candidate]) {
     c.abi.params.forEach((p, i) => {
       if ((p.kind === 'array' || p.kind === 'rows') && p.written) out.add(i);
+      if (p.kind === 'objects' && p.written.some((w) => w)) out.add(i);
     });
   }
   for (const c of recording.calls) {

@@ -58,7 +58,10 @@ export interface ArrayShape {
 
 /** The parameters the model needs: those of the compiled signature (the same for both targets). */
 export type ShapeParam =
-  { kind: 'f64' | 'int32' | 'bool' } | { kind: 'array'; array: ArrayKind; written: boolean } | { kind: 'rows'; row: ArrayKind; written: boolean };
+  | { kind: 'f64' | 'int32' | 'bool' }
+  | { kind: 'array'; array: ArrayKind; written: boolean }
+  | { kind: 'rows'; row: ArrayKind; written: boolean }
+  | { kind: 'objects'; one: boolean; keys: string[]; written: boolean[] };
 
 /** A JavaScript function's target, as the model names it. */
 type Target = TargetId;
@@ -175,6 +178,17 @@ export function shapesOf(params: readonly ShapeParam[], recording: Recording): A
   const calls = recording.calls.filter((c) => isReplayable(c));
   const out: ArrayShape[] = [];
   params.forEach((p, i) => {
+    if (p.kind === 'objects') {
+      // Each field of each object is read through its descriptor, as a plain array's element is.
+      let objects = 0;
+      for (const c of calls) {
+        const a = c.args[i] as { length?: unknown } | undefined;
+        objects += p.one ? 1 : a && typeof a.length === 'number' ? a.length : 0;
+      }
+      const elements = calls.length > 0 ? (objects * p.keys.length) / calls.length : 0;
+      out.push({ kind: 'Array', elements, written: p.written.some((w) => w) });
+      return;
+    }
     if (p.kind !== 'array') return;
     let sum = 0;
     for (const c of calls) {

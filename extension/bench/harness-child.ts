@@ -28,11 +28,17 @@ function send(m: FromBenchHarness): void {
   process.send!(m);
 }
 
+/** A written argument's copy: an array (its objects copied too, field by field), or an object. */
+function copyOf(v: unknown): unknown {
+  const field = (o: unknown) => (o !== null && typeof o === 'object' && !ArrayBuffer.isView(o) && !Array.isArray(o) ? { ...o } : o);
+  return Array.isArray(v) ? v.map(field) : ArrayBuffer.isView(v) ? (v as unknown as Uint8Array).slice() : field(v);
+}
+
 function copyArgs(args: unknown[], copy: number[]): unknown[] {
   const out = args.slice();
   for (const i of copy) {
-    const v = args[i] as unknown[];
-    const c = v.slice();
+    const v = args[i];
+    const c = copyOf(v);
     for (let j = 0; j < out.length; j++) if (args[j] === v) out[j] = c;
   }
   return out;

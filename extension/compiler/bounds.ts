@@ -2,7 +2,7 @@
 // [0, a.length) wherever the body reads it, since arrays keep their length during a call. A counter qualifies
 // when every assignment to it is a non-negative constant or the +1 update of a loop it bounds (so it never
 // wraps), and the body of that loop does not assign it.
-import type { Expr, IrFunction, Stmt } from './ir';
+import { lengthArray, type Expr, type IrFunction, type Stmt } from './ir';
 
 /** What a loop's test proves inside its body: `counter` is a valid index of each array in `arrays`. */
 export interface InBounds {
@@ -42,6 +42,11 @@ export function boundsFacts(f: IrFunction, ints: ReadonlySet<number> = new Set()
   const fixed = (a: number | undefined): number | undefined => (a !== undefined && !f.arrays[a]!.local ? a : undefined);
   const boundArrays = (x: Expr): number | undefined => fixed(x.kind === 'length' ? x.array : x.kind === 'local' ? lengthOf.get(x.local) : undefined);
 
+  // The arrays whose length is always the same as this one's (the fields of one array of objects: IrArray.sameLength).
+  const sameLength = (array: number): Set<number> => {
+    const n = lengthArray(f, array);
+    return new Set([...f.arrays.keys()].filter((a) => a === array || lengthArray(f, a) === n));
+  };
   const out = new Map<Stmt, InBounds>();
   const visit = (body: Stmt[]): void => {
     for (const s of body) {
@@ -63,14 +68,14 @@ export function boundsFacts(f: IrFunction, ints: ReadonlySet<number> = new Set()
       if (c.op === 'i32.lt_s') {
         const array = boundArrays(c.right);
         if (array === undefined || params.has(i) || assigns(loop.body, i) || !nonNegativeCounter(i)) continue;
-        return { counter: i, arrays: new Set([array]) };
+        return { counter: i, arrays: sameLength(array) };
       }
       // An integer double (an i64 local, exact-ints.ts) below a length: `for (let j = i + 1; j < n; j++)`.
       if (c.op === 'f64.lt' && ints.has(i) && c.right.kind === 'unary' && c.right.op === 'f64.from_i32') {
         const array = boundArrays(c.right.arg);
         // (Not a parameter, whose value on entry no assignment shows: exact-ints.ts may hold one as an integer.)
         if (array === undefined || params.has(i) || assigns(loop.body, i) || !nonNegativeInt(i)) continue;
-        return { counter: i, arrays: new Set([array]) };
+        return { counter: i, arrays: sameLength(array) };
       }
     }
     return undefined;

@@ -44,16 +44,46 @@ export type ParamTypeName =
   | 'number[]'
   | Exclude<ArrayKind, 'Array'>
   /** An array of arrays: of plain arrays of numbers (`number[][]`), or of typed arrays of one kind (`Float64Array[]`). */
-  | `${Exclude<ArrayKind, 'Array'> | 'number[]'}[]`;
+  | `${Exclude<ArrayKind, 'Array'> | 'number[]'}[]`
+  /**
+   * An object whose keys all hold numbers, by its class and its keys in order (`Particle{x,y,vx,vy,mass}`, `{x,y}` for
+   * a plain object), or an array of such objects of one shape (`Body{x,y,z,vx,vy,vz,mass}[]`).
+   */
+  | `${string}{${string}}`
+  | `${string}{${string}}[]`;
+
+/** An object with numeric fields (`one`), or an array of such objects: its keys in order and its class, if any. */
+export interface ObjectShape {
+  keys: string[];
+  ctor?: string;
+  one: boolean;
+}
+
+/** The shape a type name gives (`Body{x,y,mass}[]`), or undefined when it names no object. */
+export function objectShapeOf(name: string): ObjectShape | undefined {
+  const m = /^([A-Za-z_$][\w$]*)?\{([A-Za-z_$][\w$]*(?:,[A-Za-z_$][\w$]*)*)\}(\[\])?$/.exec(name);
+  if (!m) return undefined;
+  const keys = m[2]!.split(',');
+  if (new Set(keys).size !== keys.length || keys.includes('__proto__')) return undefined;
+  return { keys, ...(m[1] ? { ctor: m[1] } : {}), one: !m[3] };
+}
+
+function shapeName(t: ObjectShape): string {
+  return `${t.ctor ?? ''}{${t.keys.join(',')}}${t.one ? '' : '[]'}`;
+}
 
 /**
  * An entry parameter's type: a scalar or an array as the IR has them, or an array of arrays (`rows`: the kind of
  * each row), which the entry receives as three arrays (IrParam.rows).
  */
-type EntryType = ValueType | { rows: ArrayKind };
+type EntryType = ValueType | { rows: ArrayKind } | { objects: ObjectShape };
 
 function isRows(t: EntryType): t is { rows: ArrayKind } {
   return typeof t === 'object' && 'rows' in t;
+}
+
+function isObjects(t: EntryType): t is { objects: ObjectShape } {
+  return typeof t === 'object' && 'objects' in t;
 }
 
 /** What the recorded calls passed for a parameter that the compiler does not take: in words, and why not. */
@@ -196,6 +226,11 @@ function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: Fr
     if (!recorded) throw file.refuse(fn, `${where} has no type: record the calls by profiling, so that its values are seen`);
     const t = valueTypeOf(recorded, speculateInt32(ts, fn, c.name));
     if (isRows(t)) throw file.refuse(fn, `${where} held an array of arrays when it was called: an enclosing function's array of arrays is not compiled`);
+    if (isObjects(t))
+      throw file.refuse(
+        fn,
+        `${where} held ${t.objects.one ? 'an object' : 'an array of objects'} when it was called: an enclosing function's objects are not compiled`,
+      );
     return t;
   });
   return [...declared, ...hidden];
@@ -245,6 +280,8 @@ function isPropertyName(ts: Ts, n: TS.Identifier): boolean {
 }
 
 function valueTypeOf(name: ParamTypeName, speculate: boolean): EntryType {
+  const shape = objectShapeOf(name);
+  if (shape) return { objects: shape };
   if (name.endsWith('[][]')) return { rows: 'Array' };
   if (name.endsWith('[]') && name !== 'number[]') return { rows: name.slice(0, -2) as ArrayKind };
   switch (name) {
@@ -636,7 +673,7 @@ class FileLowering {
   lower(ref: string | FunctionNode, types: EntryType[], entry: boolean): Signature {
     const node = typeof ref === 'string' ? this.functions.get(ref)! : ref;
     const name = typeof ref === 'string' ? ref : this.nestedNames.get(ref)!;
-    const key = `${name}(${types.map((t) => (isRows(t) ? `${t.rows}[]` : isArrayType(t) ? t.array : t)).join(',')})`;
+    const key = `${name}(${types.map((t) => (isRows(t) ? `${t.rows}[]` : isObjects(t) ? shapeName(t.objects) : isArrayType(t) ? t.array : t)).join(',')})`;
     const done = this.lowered.get(key);
     if (done) return done;
     if (this.inProgress.has(key)) {
@@ -812,7 +849,10 @@ function guessResult(ts: Ts, node: FunctionNode): ResultType {
 function keepEntryGuards(entry: IrFunction, types: EntryType[]): void {
   if (entry.recursive) return;
   // An array of arrays is three parameters of the IR (IrParam.rows).
-  const irTypes = types.flatMap((t): (EntryType | undefined)[] => (isRows(t) ? [undefined, undefined, undefined] : [t]));
+  // An array of arrays is three parameters of the IR (IrParam.rows), an object one per key (IrParam.field).
+  const irTypes = types.flatMap((t): (EntryType | undefined)[] =>
+    isRows(t) ? [undefined, undefined, undefined] : isObjects(t) ? t.objects.keys.map(() => undefined) : [t],
+  );
   entry.params.forEach((p, i) => {
     if (irTypes[i] === 'i32' && p.type === 'f64') p.guard = 'int32';
   });
@@ -843,7 +883,16 @@ type Binding =
   | { kind: 'local'; local: number; capture?: Capture }
   | { kind: 'array'; array: number; capture?: Capture }
   /** An array of arrays, held as its rows' elements one after another (`data`), each row's start and length. */
-  | { kind: 'rows'; data: number; starts: number; lengths: number; capture?: undefined };
+  | { kind: 'rows'; data: number; starts: number; lengths: number; capture?: undefined }
+  /**
+   * An object with numeric fields (`one`) or an array of them: one Float64Array per key (IrParam.field), from array
+   * `fields` on, in `keys` order; `name` is the parameter's.
+   */
+  | { kind: 'objects'; name: string; fields: number; keys: string[]; one: boolean; capture?: undefined }
+  /** A variable holding an element of an array of objects (`const b = bodies[i]`): the index it was taken at. */
+  | { kind: 'element'; of: ObjectsBinding; index: number; capture?: undefined };
+
+type ObjectsBinding = Extract<Binding, { kind: 'objects' }>;
 
 interface LoopContext {
   label: number;
@@ -929,6 +978,22 @@ class FunctionLowering {
         this.params.push({ name: `${name}.starts`, type: { array: 'Int32Array' }, slot: data + 1, rows: { part: 'starts', row: t.rows } });
         this.params.push({ name: `${name}.lengths`, type: { array: 'Int32Array' }, slot: data + 2, rows: { part: 'lengths', row: t.rows } });
         this.scope().set(name, { kind: 'rows', data, starts: data + 1, lengths: data + 2 });
+      } else if (isObjects(t)) {
+        const { keys, one, ctor } = t.objects;
+        const what = one ? 'an object' : 'an array of objects';
+        if (!this.isEntry) throw this.refuse(p, `${what} is compiled only as a parameter of the function optimized`);
+        const fields = this.arrays.length;
+        const name = p.name.text;
+        keys.forEach((key, index) => {
+          this.arrays.push({ name: `${name}.${key}`, kind: 'Float64Array', written: false, ...(index ? { sameLength: fields } : {}) });
+          this.params.push({
+            name: `${name}.${key}`,
+            type: { array: 'Float64Array' },
+            slot: fields + index,
+            field: { keys, index, one, ...(ctor ? { ctor } : {}) },
+          });
+        });
+        this.scope().set(name, { kind: 'objects', name, fields, keys, one });
       } else if (isArrayType(t)) {
         const array = this.arrays.length;
         this.arrays.push({ name: p.name.text, kind: t.array, written: false });
@@ -1028,6 +1093,13 @@ class FunctionLowering {
       if (this.scope().has(name)) continue; // a parameter
       // An array the function makes (`var p = []`): bound where it is declared, as a let would be (arrayVar).
       if (this.arrayVar(name, decl)) continue;
+      // A var only ever given elements of one array of objects (`var p; … p = particles[i]`): the index it holds.
+      const of = this.elementVar(name);
+      if (of) {
+        this.scope().set(name, { kind: 'element', of, index: this.elementIndex(name) });
+        unassigned.add(name);
+        continue;
+      }
       const local = this.locals.length;
       this.locals.push({ name, type: 'i32' });
       this.collected[local] = undefined;
@@ -1064,6 +1136,100 @@ class FunctionLowering {
         `${name} makes an array and is declared ${count} times with var; compiled code holds an array made in the function under one declaration`,
       );
     return true;
+  }
+
+  /**
+   * The array of objects (a parameter) whose elements are all a var is ever given (`p = particles[i]`, `var b =
+   * bodies[k]`), when it is given nothing else; undefined otherwise.
+   */
+  private elementVar(name: string): ObjectsBinding | undefined {
+    const ts = this.ts;
+    let of: ObjectsBinding | undefined;
+    let other = false;
+    const source = (v: TS.Expression | undefined): void => {
+      const e = v && unwrap(ts, v);
+      const b = e && ts.isElementAccessExpression(e) ? this.objectsArray(e.expression) : undefined;
+      if (!b || (of && of !== b)) other = true;
+      else of = b;
+    };
+    const visit = (n: TS.Node): void => {
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name && n.initializer) source(n.initializer);
+      else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && isName(ts, n.left, name)) source(n.right);
+      else if (isAssignmentTo(ts, n, name)) other = true;
+      ts.forEachChild(n, visit);
+    };
+    if (this.node.body) visit(this.node.body);
+    return other ? undefined : of;
+  }
+
+  /** The local that holds the index an element variable was taken at (its type settles as a number's does). */
+  private elementIndex(name: string): number {
+    const local = this.locals.length;
+    this.locals.push({ name: `${name}[]`, type: 'i32' });
+    this.collected[local] = undefined;
+    return local;
+  }
+
+  /** The index of `a[i]` on an array of objects, as an element variable holds it. */
+  private elementAt(e: TS.ElementAccessExpression): Expr {
+    if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
+    return this.num(e.argumentExpression);
+  }
+
+  /** The array of objects `e` names (a parameter, not one object), if it does. */
+  private objectsArray(e: TS.Expression): ObjectsBinding | undefined {
+    e = unwrap(this.ts, e);
+    const b = this.ts.isIdentifier(e) ? this.lookup(e.text) : undefined;
+    return b?.kind === 'objects' && !b.one ? b : undefined;
+  }
+
+  /**
+   * `o.key` on an object: a parameter holding one, a variable holding an element of an array of objects, or
+   * `a[i]` of an array of objects; the field's array and the index of the object in it. Undefined when `e` reaches
+   * into no object; a key the recorded objects do not have is refused.
+   */
+  private fieldOf(e: TS.PropertyAccessExpression): { array: number; index: Expr } | undefined {
+    const ts = this.ts;
+    const obj = unwrap(ts, e.expression);
+    let b: ObjectsBinding | undefined;
+    let index: Expr | undefined;
+    let what = obj.getText(this.file.sf);
+    if (ts.isIdentifier(obj)) {
+      const x = this.lookup(obj.text);
+      if (x?.kind === 'objects' && x.one) [b, index] = [x, { kind: 'const', type: 'i32', value: 0 }];
+      else if (x?.kind === 'element') [b, index] = [x.of, this.read(x.index)];
+      else if (x?.kind === 'objects') {
+        if (e.name.text === 'length') return undefined;
+        throw this.refuse(e, `${obj.text} is an array of objects: compiled are ${obj.text}[i].field, ${obj.text}.length and a variable holding ${obj.text}[i]`);
+      }
+    } else if (ts.isElementAccessExpression(obj)) {
+      b = this.objectsArray(obj.expression);
+      if (b) {
+        if (obj.questionDotToken) throw this.refuse(obj, 'optional chaining is not compiled');
+        index = this.num(obj.argumentExpression);
+        what = `an element of ${b.name}`;
+      }
+    }
+    if (!b || !index) return undefined;
+    if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
+    const k = b.keys.indexOf(e.name.text);
+    if (k < 0)
+      throw this.refuse(
+        e,
+        `${e.name.text} is not a field of ${what} (the recorded objects have ${b.keys.join(', ')}); reading anything else of an object is not compiled`,
+      );
+    return { array: b.fields + k, index };
+  }
+
+  /** Why an object (or an array of them, or an element variable) is used other than through its fields. */
+  private objectRefusal(node: TS.Node, b: Extract<Binding, { kind: 'objects' | 'element' }>): RefusalError {
+    const name = b.kind === 'element' ? b.of.name : b.name;
+    const what =
+      b.kind === 'objects' && b.one
+        ? `${name} is an object: compiled are its fields read and written (${name}.${b.keys[0]})`
+        : `${name} is an array of objects: compiled are ${name}[i].field (read and written), ${name}.length and a variable holding ${name}[i]`;
+    return this.refuse(node, `${what}; an object used as a value (passed on, compared, returned or stored) is not compiled`);
   }
 
   private declare(name: string, initType: ScalarType): number {
@@ -1217,6 +1383,24 @@ class FunctionLowering {
       const init = unwrap(ts, d.initializer);
       if (ts.isIdentifier(init) && this.lookup(init.text)?.kind === 'array') {
         throw this.refuse(d, 'a local alias of an array is not compiled; use the parameter');
+      }
+      const aliased = ts.isIdentifier(init) ? this.lookup(init.text) : undefined;
+      if (aliased?.kind === 'objects' || aliased?.kind === 'element') throw this.objectRefusal(d, aliased);
+      // `const b = bodies[i]`: the variable holds the element's index (an element variable).
+      const of = ts.isElementAccessExpression(init) ? this.objectsArray(init.expression) : undefined;
+      if (of) {
+        const index = this.elementAt(init as TS.ElementAccessExpression);
+        if (isVar) {
+          const b = this.lookup(d.name.text);
+          if (b?.kind !== 'element') throw this.refuse(d, `${d.name.text} holds an element of ${of.name} here and other values elsewhere`);
+          out.push(this.assign(b.index, index, d));
+          continue;
+        }
+        const local = this.elementIndex(d.name.text);
+        this.scope().set(d.name.text, { kind: 'element', of, index: local });
+        out.push(this.assign(local, index, d));
+        if (list.flags & ts.NodeFlags.Const) this.constLocals.add(local);
+        continue;
       }
       if (this.isArrayCreation(init)) {
         if (isVar && this.lookup(d.name.text)?.kind === 'local')
@@ -1601,6 +1785,15 @@ class FunctionLowering {
         throw this.refuse(target, `${target.text} holds an array the function made; assigning it another value is not compiled (declare a new variable)`);
       if (b.kind === 'array') throw this.refuse(target, 'assigning to an array parameter is not compiled');
       if (b.kind === 'rows') throw this.refuse(target, ROWS_ONLY(target.text));
+      if (b.kind === 'objects') throw this.objectRefusal(target, b);
+      if (b.kind === 'element') {
+        // `p = particles[i]`: the index it is taken at (elementVar: nothing else is ever given to it).
+        const right = ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken ? unwrap(ts, node.right) : undefined;
+        if (!right || !ts.isElementAccessExpression(right) || this.objectsArray(right.expression) !== b.of)
+          throw this.refuse(node, `${target.text} holds an element of ${b.of.name}; giving it anything else is not compiled`);
+        this.checkNotConst(target, b.index);
+        return [this.assign(b.index, this.elementAt(right), node)];
+      }
       this.checkNotConst(target, b.local);
       const local = b.local;
       if (loop?.counter === local && this.localType(local) === 'i32') {
@@ -1653,9 +1846,32 @@ class FunctionLowering {
       out.push({ kind: 'store', array, index: idx, value: this.storeValue(kind, v, node) });
       return out;
     }
+    const field = ts.isPropertyAccessExpression(target) ? this.fieldOf(target) : undefined;
+    if (field) {
+      // `p.x = v`, `bodies[i].vx += v`: the index is evaluated once, before the value.
+      const out: Stmt[] = [];
+      let idx = field.index;
+      if (!isSimple(idx)) {
+        const tmp = this.temp(idx.type as ScalarType);
+        out.push({ kind: 'set', local: tmp, value: idx });
+        idx = this.read(tmp);
+      }
+      // A store outside the array would be ignored (a typed array's); JavaScript throws (the object is undefined), so a
+      // load checks the index first and bails out.
+      out.push({ kind: 'expr', value: { kind: 'load', type: 'f64', array: field.array, index: idx } });
+      const v = value(() => ({ kind: 'load', type: 'f64', array: field.array, index: idx }));
+      if (v.type === 'bool') throw this.refuse(node, 'a field compiled holds a number; storing a boolean into it is not compiled');
+      out.push({ kind: 'store', array: field.array, index: idx, value: this.storeValue('Float64Array', v, node) });
+      return out;
+    }
     if (ts.isPropertyAccessExpression(target) && unwrap(ts, target.expression).kind === ts.SyntaxKind.ThisKeyword)
       throw this.thisRefusal(unwrap(ts, target.expression));
-    throw this.refuse(target, 'only local variables and array elements can be assigned');
+    if (ts.isPropertyAccessExpression(target) && ts.isIdentifier(unwrap(ts, target.expression))) {
+      const b = this.lookup((unwrap(ts, target.expression) as TS.Identifier).text);
+      if (b?.kind === 'objects' && !b.one && target.name.text === 'length')
+        throw this.refuse(target, `assigning ${target.getText(this.file.sf)} is not compiled`);
+    }
+    throw this.refuse(target, 'only local variables, array elements and fields of objects can be assigned');
   }
 
   /** Why a closure may not assign a variable of an enclosing function. */
@@ -1783,10 +1999,13 @@ class FunctionLowering {
       const b = this.lookup(e.text);
       if (b?.kind === 'array') return b.array;
       if (b?.kind === 'rows') throw this.refuse(e.parent, ROWS_ONLY(e.text));
+      if (b?.kind === 'objects' || b?.kind === 'element') throw this.objectRefusal(e.parent, b);
       const moduleBinding = b ? undefined : this.file.moduleBindingRefusal(e.text);
       if (moduleBinding) throw this.refuse(e, moduleBinding);
     }
     if (ts.isPropertyAccessExpression(e) && unwrap(ts, e.expression).kind === ts.SyntaxKind.ThisKeyword) throw this.thisRefusal(unwrap(ts, e.expression));
+    if (ts.isPropertyAccessExpression(e) && this.fieldOf(e))
+      throw this.refuse(e.parent, `${e.getText(this.file.sf)} is a field holding a number; element access on it is not compiled`);
     throw this.refuse(e, 'element access is compiled only on array parameters');
   }
 
@@ -1889,10 +2108,13 @@ class FunctionLowering {
       return { kind: 'load', type: elementType(this.arrays[array]!.kind), array, index };
     }
     if (ts.isPropertyAccessExpression(e)) {
+      const field = this.fieldOf(e);
+      if (field) return { kind: 'load', type: 'f64', array: field.array, index: field.index };
       const obj = unwrap(ts, e.expression);
       if (ts.isIdentifier(obj)) {
         const b = this.lookup(obj.text);
         if (b?.kind === 'array' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.array };
+        if (b?.kind === 'objects' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.fields };
         if (b?.kind === 'rows' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.starts };
         if (!b && obj.text === 'Math' && e.name.text in GLOBAL_CONSTANTS.Math) {
           this.file.useGlobal('Math', undefined, e);
@@ -1936,6 +2158,7 @@ class FunctionLowering {
     if (b?.kind === 'local') return this.read(b.local);
     if (b?.kind === 'array') throw this.refuse(e, 'an array is used as a value; only its elements, its length and passing it to a function are compiled');
     if (b?.kind === 'rows') throw this.refuse(e, ROWS_ONLY(e.text));
+    if (b?.kind === 'objects' || b?.kind === 'element') throw this.objectRefusal(e, b);
     const c = this.isModuleName(e) ? this.file.constants.get(e.text) : undefined;
     if (c !== undefined) {
       this.file.useBinding(e.text, e);
@@ -2044,6 +2267,13 @@ class FunctionLowering {
     }
     if (ts.isPropertyAccessExpression(callee) && unwrap(ts, callee.expression).kind === ts.SyntaxKind.ThisKeyword)
       throw this.refuse(e, `${callee.getText(this.file.sf)} calls a method of its object; methods that use this are not compiled yet`);
+    if (ts.isPropertyAccessExpression(callee)) {
+      const o = unwrap(ts, callee.expression);
+      const inner = ts.isElementAccessExpression(o) ? unwrap(ts, o.expression) : o;
+      const b = ts.isIdentifier(inner) ? this.lookup(inner.text) : undefined;
+      if (b?.kind === 'objects' || b?.kind === 'element')
+        throw this.refuse(e, `${callee.getText(this.file.sf)}() calls a method of an object; calling methods of objects is not compiled (their fields are)`);
+    }
     if (
       ts.isPropertyAccessExpression(callee) &&
       (callee.name.text === 'push' || callee.name.text === 'pop') &&

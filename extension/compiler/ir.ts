@@ -190,6 +190,12 @@ export interface IrParam {
    * `data`; `lengths`, each row's length (both Int32Array, as long as the outer array). `row`: the rows' kind.
    */
   rows?: { part: 'data' | 'starts' | 'lengths'; row: ArrayKind };
+  /**
+   * One of the Float64Arrays an object or an array of objects with numeric fields (one argument, AbiParam 'objects')
+   * is passed as: the values of its key `keys[index]`, one per object. All of one argument's fields come in `keys`
+   * order, each as long as the outer array (1 for one object, `one`); `ctor`: the recorded class name.
+   */
+  field?: { keys: string[]; index: number; one: boolean; ctor?: string };
 }
 
 export interface IrArray {
@@ -203,6 +209,16 @@ export interface IrArray {
    * `new Array(n)`, whose unwritten elements are holes.
    */
   local?: 'plain' | 'holey' | 'typed';
+  /**
+   * The array (slot) whose length this one's always equals, as the loader makes them: the fields of one array of
+   * objects (IrParam.field) all have the first field's length, so a bound on one bounds them all.
+   */
+  sameLength?: number;
+}
+
+/** The array whose length stands for `array`'s (IrArray.sameLength), itself when none. */
+export function lengthArray(f: { arrays: readonly IrArray[] }, array: number): number {
+  return f.arrays[array]!.sameLength ?? array;
 }
 
 /**
@@ -215,6 +231,13 @@ export function abiParams(entry: IrFunction, read?: (slot: number) => boolean): 
     if (p.rows) {
       // data, starts, lengths: one argument, written when its data is.
       if (p.rows.part === 'data') out.push({ name: p.name, kind: 'rows', row: p.rows.row, written: entry.arrays[p.slot]!.written });
+    } else if (p.field) {
+      // One Float64Array per key, in order: one argument.
+      if (p.field.index === 0) {
+        const { keys, one, ctor } = p.field;
+        const written = keys.map((_, k) => entry.arrays[p.slot + k]!.written);
+        out.push({ name: p.name.slice(0, p.name.lastIndexOf('.')), kind: 'objects', one, keys, written, ...(ctor ? { ctor } : {}) });
+      }
     } else if (isArrayType(p.type)) {
       out.push({ name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written, ...(read ? { read: read(p.slot) } : {}) });
     } else out.push({ name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' });

@@ -16,7 +16,7 @@
 import { conjuncts } from './bounds';
 import { intShape } from './exact-ints';
 import type { ArrayKind } from '../abi';
-import type { Expr, IrFunction, Stmt } from './ir';
+import { lengthArray, type Expr, type IrFunction, type Stmt } from './ir';
 import { forEachSet } from './ir-walk';
 
 /** Polynomial: monomial (sorted variable names joined by '*', '' for the constant) → integer coefficient. */
@@ -374,7 +374,7 @@ class Analysis {
       case 'length':
         // (The length of an array the function makes is not the one the entry guard would read: none is known.)
         if (this.f.arrays[e.array]!.local) return undefined;
-        return { p: pvar(`n${e.array}`), req: [] };
+        return { p: pvar(`n${lengthArray(this.f, e.array)}`), req: [] };
       case 'load': {
         // An integer element: a value with the element type's bounds, different at each read.
         const kind = this.f.arrays[e.array]!.kind;
@@ -463,7 +463,7 @@ class Analysis {
       return;
     }
     const s = this.sym(index, st);
-    const t = s && this.within(s.p, st.ctx, 0, padd(pvar(`n${array}`), pconst(-1))!);
+    const t = s && this.within(s.p, st.ctx, 0, padd(pvar(`n${lengthArray(this.f, array)}`), pconst(-1))!);
     if (!s || !t) {
       this.access.set(node, null);
       return;

@@ -78,6 +78,13 @@ export function randomArray(r: () => number, kind: ArrayKind, length: number): A
 
 export const LENGTHS = [0, 1, 1, 2, 3, 4, 5, 8, 16];
 
+/** One object with a number under each key, in order (a plain object: the recorded shape of `{x, y}` literals). */
+export function randomObject(r: () => number, keys: readonly string[]): Record<string, number> {
+  const o: Record<string, number> = {};
+  for (const k of keys) o[k] = randomNumber(r);
+  return o;
+}
+
 /** Edge values that keep loops short when a number is a size or a bound. */
 const SMALL_EDGES = [0, -0, 1, -1, 0.5, 1.5, NaN, 5e-324, -2147483648, 2, 3];
 
@@ -98,6 +105,8 @@ export function randomArgs(r: () => number, params: readonly AbiParam[], length?
         return r() < 0.5;
       case 'array':
         return randomArray(r, p.array, r() < 0.8 ? n : pick(r, LENGTHS));
+      case 'objects':
+        return (p.one ? randomObject(r, p.keys) : Array.from({ length: r() < 0.8 ? n : pick(r, LENGTHS) }, () => randomObject(r, p.keys))) as unknown as Arg;
       case 'rows':
         // Rows mostly of one length (a matrix, bodies of seven numbers), sometimes ragged.
         return Array.from({ length: pick(r, LENGTHS) }, () => randomArray(r, p.row, r() < 0.8 ? n : pick(r, LENGTHS))) as Arg;

@@ -58,10 +58,23 @@ function kindOf(v: unknown): string {
   return typeof v;
 }
 
-/** Whether two values match (numbers as {@link sameNumber}, arrays element by element, other values with Object.is). */
+/** An object compared by its fields (not an array, a typed array or null). */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !isArrayLike(v) && !(v instanceof DataView);
+}
+
+/**
+ * Whether two values match (numbers as {@link sameNumber}, arrays element by element, objects by their own keys in
+ * order and their values, other values with Object.is).
+ */
 export function sameValue(a: unknown, b: unknown, tolerance?: Tolerance): boolean {
   if (typeof a === 'number' && typeof b === 'number') return sameNumber(a, b, tolerance);
   if (isArrayLike(a) && isArrayLike(b)) return firstDifference(a, b, tolerance) === undefined;
+  if (isRecord(a) && isRecord(b)) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameValue(a[k], b[k], tolerance));
+  }
   return Object.is(a, b);
 }
 
@@ -106,6 +119,8 @@ function foldError(a: unknown, b: unknown, into: ErrorSize): void {
     into.relative = Math.max(into.relative, d / Math.max(Math.abs(a), Math.abs(b)));
   } else if (isArrayLike(a) && isArrayLike(b) && a.length === b.length) {
     for (let i = 0; i < a.length; i++) foldError(a[i], b[i], into);
+  } else if (isRecord(a) && isRecord(b)) {
+    for (const k of Object.keys(a)) if (k in b) foldError(a[k], b[k], into);
   }
 }
 
@@ -135,6 +150,11 @@ export function compareCalls(
   for (let i = 0; i < args.length; i++) {
     const e = afterE[i];
     const a = afterA[i];
+    // An object argument: its fields after the call.
+    if (isRecord(e) && isRecord(a)) {
+      if (!sameValue(e, a, tolerance)) argsAfter.push({ arg: i, index: -1, expected: e, actual: a });
+      continue;
+    }
     if (!isArrayLike(e) && !isArrayLike(a)) continue;
     if (!isArrayLike(e) || !isArrayLike(a)) {
       argsAfter.push({ arg: i, index: -1, expected: e, actual: a });

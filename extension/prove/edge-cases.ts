@@ -85,6 +85,11 @@ function arrayValues(v: unknown): number[] | undefined {
   return undefined;
 }
 
+/** A plain object holding `from`, `from + 1`, … under `keys`, in order. */
+function objectOf(keys: readonly string[], from: number): Record<string, number> {
+  return Object.fromEntries(keys.map((k, i) => [k, from + i]));
+}
+
 /** Arguments to start from when nothing was recorded: small ints, arrays of four elements. */
 export function defaultArgs(params: readonly AbiParam[]): unknown[] {
   return params.map((p) =>
@@ -92,11 +97,15 @@ export function defaultArgs(params: readonly AbiParam[]): unknown[] {
       ? makeArray(p.array, [1, 2, 3, 4])
       : p.kind === 'rows'
         ? [makeArray(p.row, [1, 2, 3, 4]), makeArray(p.row, [5, 6, 7, 8])]
-        : p.kind === 'bool'
-          ? true
-          : p.kind === 'int32'
-            ? 3
-            : 1.5,
+        : p.kind === 'objects'
+          ? p.one
+            ? objectOf(p.keys, 1)
+            : [objectOf(p.keys, 1), objectOf(p.keys, 5)]
+          : p.kind === 'bool'
+            ? true
+            : p.kind === 'int32'
+              ? 3
+              : 1.5,
   );
 }
 

@@ -177,12 +177,33 @@ export function isReplayable(c: RecordedCall): boolean {
   return c.args.every(replayable);
 }
 
+/** A key compiled code takes as a field (an identifier, so that `p.x` can name it; never `__proto__`). */
+const FIELD_KEY = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * The shape of an object whose own keys all hold numbers, as the compiler names it: its class and keys in order
+ * (`Particle{x,y,vx,vy,mass}`, `{x,y}` for a plain object); undefined for any other value.
+ */
+function objectShape(v: unknown): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Unrecordable || typedKind(v) !== undefined) return undefined;
+  const keys = Object.keys(v);
+  if (keys.length === 0 || keys.some((k) => !FIELD_KEY.test(k) || k === '__proto__' || typeof (v as Record<string, unknown>)[k] !== 'number')) return undefined;
+  const ctor = recordedClass(v);
+  if (ctor !== undefined && !FIELD_KEY.test(ctor)) return undefined;
+  return `${ctor ?? ''}{${keys.join(',')}}`;
+}
+
 /** The type of one recorded argument as the compiler names it, or undefined when the compiler has no name for it. */
 function argType(v: unknown): ParamTypeName | 'int' | undefined {
   if (typeof v === 'number') return (v | 0) === v && !Object.is(v, -0) ? 'int' : 'double';
   if (typeof v === 'boolean') return 'boolean';
+  const shape = objectShape(v);
+  if (shape) return shape as ParamTypeName;
   if (Array.isArray(v)) {
     if (v.every((x) => typeof x === 'number')) return 'number[]';
+    // An array of objects of one shape (the same class and keys, every field a number).
+    const first = objectShape(v[0]);
+    if (first && v.every((x) => objectShape(x) === first)) return `${first}[]` as ParamTypeName;
     // An array of arrays: rows that are all plain arrays of numbers, or all typed arrays of one kind.
     if (v.every((x) => Array.isArray(x) && x.every((y) => typeof y === 'number'))) return 'number[][]';
     const k = typedKind(v[0]);
@@ -236,8 +257,9 @@ function whyNotTaken(v: unknown): string {
     if (v.length > 0 && v.every((x) => Array.isArray(x) || typedKind(x) !== undefined))
       return 'arrays of arrays are compiled when every row is a plain array of numbers, or every row a typed array of one kind';
     if (v.length > 0 && v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && typedKind(x) === undefined))
-      return 'arrays of objects are not compiled yet';
-  } else if (v !== null && typeof v === 'object' && !(v instanceof Unrecordable) && typedKind(v) === undefined) return 'objects are not compiled yet';
+      return 'arrays of objects are compiled when every object has the same class and the same keys in the same order, each holding a number';
+  } else if (v !== null && typeof v === 'object' && !(v instanceof Unrecordable) && typedKind(v) === undefined)
+    return 'objects are compiled when every key holds a number (objects holding arrays or other objects are not yet)';
   if (typeof v === 'string') return 'strings are not compiled yet';
   if (typeof v === 'bigint' || /^Big/.test(typedKind(v) ?? '')) return 'BigInt values are not compiled';
   return 'compiled code takes only numbers, booleans, typed arrays and arrays of numbers';
