@@ -143,9 +143,10 @@ def element_name(xs):
     return None
 
 
-def record_name(r):
-    """tuple[list[float], list[float], float] for a tuple of numbers and lists of numbers with at least one list; else None."""
-    if type(r) is not tuple or not any(type(x) is list for x in r):
+def record_name(r, top=True):
+    """tuple[list[float], list[float], float] for a tuple of numbers, lists of numbers and such tuples again (pairs of
+    n-body's bodies) with at least one list; else None."""
+    if type(r) is not tuple or not r:
         return None
     parts = []
     for x in r:
@@ -153,8 +154,12 @@ def record_name(r):
             parts.append(type(x).__name__)
         elif type(x) is list and len(x) and element_name(x) in ("int", "float"):
             parts.append("list[%s]" % element_name(x))
+        elif type(x) is tuple and record_name(x, False):
+            parts.append(record_name(x, False))
         else:
             return None
+    if top and not any("list[" in p for p in parts):
+        return None
     return "tuple[%s]" % ", ".join(parts)
 
 
@@ -186,6 +191,52 @@ def type_name(v):
     if is_ndarray(v):
         return "ndarray[%s%s]" % (v.dtype.name, "" if v.ndim == 1 else ", %d" % v.ndim)
     return "%s.%s" % (t.__module__, t.__name__) if t.__module__ != "builtins" else t.__name__
+
+
+def code_names(code):
+    """The global names a code object and the code nested in it (comprehensions, lambdas) may read."""
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names |= code_names(c)
+    return names
+
+
+def module_data(fn):
+    """{name: value} of the module-level numbers, lists, tuples and NumPy arrays a function reads by name: the compiled
+    version takes them as hidden arguments (read from the module at each call), so the recorder says their types and
+    the proof and the benchmark give each run the same state of them."""
+    g = getattr(fn, "__globals__", None) or {}
+    out = {}
+    for n in sorted(code_names(fn.__code__)):
+        v = g.get(n)
+        if type(v) in (bool, int, float, list, tuple) or is_ndarray(v):
+            out[n] = v
+    return out
+
+
+class ModuleState:
+    """The module-level data a function reads, as the module holds it when the proof or the benchmark starts: each run
+    gets its own deep copy (one copy of them all, so that a list two of them share stays shared)."""
+
+    def __init__(self, mod, fn):
+        self.mod = mod
+        self.names = [n for n, v in module_data(fn).items() if type(v) in (list, tuple) or is_ndarray(v)]
+        self.pristine = copy.deepcopy(tuple(getattr(mod, n) for n in self.names))
+
+    def install(self):
+        """Puts fresh copies into the module; returns them (the state after the run, once it ran)."""
+        fresh = copy.deepcopy(self.pristine)
+        for n, v in zip(self.names, fresh):
+            setattr(self.mod, n, v)
+        return fresh
+
+    def compare(self, after_e, after_a):
+        for n, x, y in zip(self.names, after_e, after_a):
+            d = first_difference(x, y)
+            if d:
+                return {"why": "the module-level %s after the call differs: %s" % (n, d[3]), "args": []}
+        return None
 
 
 def show(v, limit=8):
@@ -315,6 +366,8 @@ class Recorder:
             if p is None:
                 return rec.run(fn, args, t0)
             types_ = [type_name(a) for a in args]
+            # The module-level data it reads, by type: the compiled version takes them as hidden arguments.
+            gtypes = {n: type_name(v) for n, v in module_data(fn).items()}
             # The arguments as they are now, before the call may write them.
             added, keys, own = {}, [], 64
             try:
@@ -326,7 +379,7 @@ class Recorder:
             except (TypeError, ValueError, OverflowError):
                 # Kept by its argument types only: it cannot be replayed.
                 if sampler.begin(p, [], 64):
-                    sampler.put(p, {"args": None, "types": types_, "unrecordable": True}, 64, [], {}, [])
+                    sampler.put(p, {"args": None, "types": types_, "globals": gtypes, "unrecordable": True}, 64, [], {}, [])
                 return rec.run(fn, args, t0)
             # What the call may write is reserved in the budget: every array until a call of this shape was seen.
             reserve = sum(size_of(a) for i, a in enumerate(args) if (type(a) in (list, tuple) or is_ndarray(a)) and sampler.may_write(shape, i))
@@ -339,7 +392,7 @@ class Recorder:
                 result = fn(*args)
             except BaseException as e:
                 t2 = perf_counter()
-                sampler.put(p, {"args": before, "types": types_, "threw": "%s: %s" % (type(e).__name__, e), "after": [None] * len(args)}, own, keys, added, [])
+                sampler.put(p, {"args": before, "types": types_, "globals": gtypes, "threw": "%s: %s" % (type(e).__name__, e), "after": [None] * len(args)}, own, keys, added, [])
                 if t0 is not None:
                     rec.inside += t2 - t1
                     rec.hooks += t1 - t0 + (perf_counter() - t2)
@@ -367,7 +420,7 @@ class Recorder:
                 res, n = rec.take(result, added, keys)
             except (TypeError, ValueError, OverflowError):
                 res, n = {"o": type_name(result)}, 0
-            sampler.put(p, {"args": before, "types": types_, "result": res, "after": after}, own + n, keys, added, written)
+            sampler.put(p, {"args": before, "types": types_, "globals": gtypes, "result": res, "after": after}, own + n, keys, added, written)
             if t0 is not None:
                 rec.inside += t2 - t1
                 rec.hooks += t1 - t0 + (perf_counter() - t2)
@@ -630,11 +683,12 @@ def run_limited(fn, args, timeout_s):
 
 
 class Prover:
-    def __init__(self, original, wrapper, stats, timeout_floor):
+    def __init__(self, original, wrapper, stats, timeout_floor, state):
         self.original = original
         self.wrapper = wrapper
         self.stats = stats
         self.timeout = timeout_floor
+        self.state = state
 
     def candidate(self, *args):
         return self.wrapper(self.original, *args)
@@ -643,11 +697,13 @@ class Prover:
         """Runs the original and the candidate on copies of args; a dict describing the case."""
         a1 = copy.deepcopy(args)
         a2 = copy.deepcopy(args)
+        g1 = self.state.install()
         try:
             expected, t1 = run_limited(self.original, a1, timeout_s)
         except CaseTimeout:
             return {"skipped": "the original ran longer than %.1f s" % timeout_s}
         before = dict(self.stats)
+        g2 = self.state.install()
         try:
             actual, t2 = run_limited(self.candidate, a2, max(timeout_s, 20 * t1 + 1))
         except CaseTimeout:
@@ -656,7 +712,7 @@ class Prover:
         out = {"kernel": ran, "ms": (t1 + t2) * 1000}
         if not ran:
             out["reason"] = self.stats.get("reason", "")
-        diff = compare_outcomes(expected, actual, a1, a2)
+        diff = compare_outcomes(expected, actual, a1, a2) or self.state.compare(g1, g2)
         if diff:
             out["diff"] = diff
         return out
@@ -855,7 +911,7 @@ def prove(request):
     except Exception as e:
         out["loadError"] = "%s: %s" % (type(e).__name__, e)
         return out
-    prover = Prover(original, wrapper, stats, req.get("caseTimeoutMs", 1000) / 1000)
+    prover = Prover(original, wrapper, stats, req.get("caseTimeoutMs", 1000) / 1000, ModuleState(mod, original))
     inputs = recorded_calls(req["recording"])[1] if req.get("recording") else []
     recorded = [("recorded call %d" % (i + 1), args) for i, args in enumerate(inputs)]
     slowest = 0.0
@@ -913,7 +969,9 @@ def prove(request):
                     break
         a1, a2 = copy.deepcopy(best), copy.deepcopy(best)
         try:
+            prover.state.install()
             exp = run_limited(original, a1, timeout)[0]
+            prover.state.install()
             act = run_limited(prover.candidate, a2, timeout)[0]
         except CaseTimeout:
             exp = act = ("threw", "timeout")
@@ -955,6 +1013,9 @@ def bench(request):
         return {"error": "no recorded calls to replay"}
     written = any(any(x is not None and "same" not in x for x in c.get("after", []) or []) for c in calls)
     pristine = copy.deepcopy(inputs)
+    # Module-level data the function reads (and may write): each call starts from the state the module had.
+    state = ModuleState(mod, original)
+    mutated = [bool(state.names)]
     timer = time.perf_counter_ns
 
     def restore(i):
@@ -972,6 +1033,8 @@ def bench(request):
         for i, args in enumerate(inputs):
             if written:
                 restore(i)
+            if mutated[0]:
+                state.install()
             t0 = timer()
             sink[0] = fn(*args)
             total += timer() - t0
@@ -979,6 +1042,9 @@ def bench(request):
 
     warm_end = time.perf_counter() + req.get("warmupMs", 300) / 1000
     one_round()  # compiles (Numba) and fills caches, whatever the warm-up time
+    # Module data a round left as it found it is not copied again before each call.
+    if mutated[0] and first_difference(tuple(getattr(mod, n) for n in state.names), state.pristine) is None:
+        mutated[0] = False
     while time.perf_counter() < warm_end:
         one_round()
     if stats is not None:

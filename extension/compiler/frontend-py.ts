@@ -23,10 +23,12 @@ import {
   type PyMath,
   type PyModule,
   type PyParam,
+  type PyRecordShape,
   type PyResult,
   type PyScalar,
   type PyStmt,
   type PyValueType,
+  pyRecordShapeName,
   walkPyIr,
 } from './ir-py';
 import { RefusalError, type Refusal } from './refusal';
@@ -49,6 +51,8 @@ export type PyAstExport =
       globals: string[];
       /** Module-level names bound once to a number, a bool or a tuple of numbers, with that type (perf_lab_ast.py). */
       moduleConstants?: Record<string, string>;
+      /** How each top-level name gets its value: "def", "class", "import", "constant" or "other" (perf_lab_ast.py). */
+      moduleValues?: Record<string, string>;
       python: string;
     }
   | { ok: false; line: number; column: number; message: string };
@@ -56,6 +60,11 @@ export type PyAstExport =
 export interface PyFrontendOptions {
   /** Types of the entry function's parameters as recorded (pyTypeName spelling); they win over annotations. */
   params?: (string | undefined)[];
+  /**
+   * Types of the module-level data the entry reads by name, as recorded at its calls (`BODIES: list[list[float]]`):
+   * hidden parameters the wrapper reads from the module at each call, like the constants the file binds to literals.
+   */
+  globals?: Record<string, string>;
 }
 
 export type PyFrontendResult = { ok: true; kernel: PythonKernel } | { ok: false; refusal: Refusal };
@@ -76,10 +85,12 @@ type IterSource =
   /** A range with a constant step: `len` its length (≥ 0), both evaluated before the loop. */
   | { kind: 'range'; start: Val; step: bigint; len: Val; node: PyNode }
   | { kind: 'enumerate'; inner: IterSource; start?: Val; node: PyNode }
+  /** A list of records that hold lists beside floats (FunctionLowering.records). */
+  | { kind: 'records'; name: string; node: PyNode }
   | { kind: 'zip'; parts: IterSource[]; node: PyNode };
 
 /** The element of a source at one step: a value, (enumerate, zip) a tuple of them, or row `c` of a 2-D array. */
-type SourceElement = Val | { tuple: SourceElement[]; node: PyNode } | { row: number; c: PyExpr; node: PyNode };
+type SourceElement = Val | { tuple: SourceElement[]; node: PyNode } | { row: number; c: PyExpr; node: PyNode } | { record: string; c: PyExpr; node: PyNode };
 
 /** A closed interval of ints. */
 type Range = [bigint, bigint];
@@ -111,6 +122,45 @@ export function exportPythonAst(python: string, file: string, functionName: stri
       },
     );
   });
+}
+
+/** The parts of a type's brackets split at its top-level commas: `a, tuple[b, c]` → [`a`, `tuple[b, c]`]. */
+function topLevelParts(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '[') depth++;
+    else if (text[i] === ']') depth--;
+    else if (text[i] === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/**
+ * The record of a list of records that hold lists beside numbers, as the recorder names it
+ * (`list[tuple[list[float], list[float], float]]`, pairs of them `list[tuple[tuple[…], tuple[…]]]`): its shape, or
+ * undefined for any other type (one without a list inside is a 2-D list, parsePyType's).
+ */
+export function parseRecordList(text: string): PyRecordShape[] | undefined {
+  const t = text.replace(/\s+/g, '');
+  const m = /^list\[(tuple\[.*\])\]$/.exec(t);
+  if (!m) return undefined;
+  const part = (p: string): PyRecordShape | undefined => {
+    if (p === 'float') return 'float';
+    if (p === 'list[float]') return 'list';
+    const inner = /^tuple\[(.*)\]$/.exec(p);
+    if (!inner) return undefined;
+    const parts = topLevelParts(inner[1]!).map(part);
+    return parts.length && parts.every((x) => x !== undefined) ? (parts as PyRecordShape[]) : undefined;
+  };
+  const shape = part(m[1]!);
+  const hasList = (s: PyRecordShape): boolean => s === 'list' || (Array.isArray(s) && s.some(hasList));
+  return Array.isArray(shape) && hasList(shape) ? shape : undefined;
 }
 
 /** Parses a type name as recordings and annotations spell it: int, float, bool, list[float], ndarray[float64, 2], … */
@@ -238,7 +288,7 @@ interface LocalInfo {
 }
 
 /** A specialisation's argument types; `np[i]`: scalar argument i is a NumPy scalar (absent: none is). */
-type Signature = { types: PyValueType[]; np?: boolean[]; complex?: boolean[] };
+type Signature = { types: PyValueType[]; np?: boolean[]; complex?: boolean[]; records?: (PyRecordShape[] | undefined)[] };
 
 class Refuse {
   static at(node: PyNode | undefined, construct: string, reason: string): RefusalError {
@@ -501,6 +551,8 @@ class ModuleLowering {
   constructor(
     readonly ast: Extract<PyAstExport, { ok: true }>,
     readonly fileName: string,
+    /** The recorded types of the module-level data the entry reads (PyFrontendOptions.globals). */
+    readonly recordedGlobals: Record<string, string> = {},
   ) {
     this.recursive = reachesCycle(ast);
   }
@@ -647,9 +699,13 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): Sig
   const numpy = (given ?? []).map((rec) => NUMPY_SCALARS[rec ?? '']);
   // A complex argument: two float parts in the kernel (FunctionLowering.isComplex), the wrapper checks its exact type.
   const complex = params.map((p, i) => (given?.[i] ?? annotationText(node(p.annotation))) === 'complex');
+  // A list of records that hold lists beside floats (n-body's bodies and pairs of them): passed as arrays of their
+  // parts (FunctionLowering.recordParam); its type here stands in for nothing.
+  const records = params.map((_, i) => (given?.[i] ? parseRecordList(given[i]!) : undefined));
   const types = params.map((p, i): PyValueType => {
     const rec = given?.[i];
     if (complex[i]) return 'float';
+    if (records[i]) return RECORDS_STANDIN;
     const fromRecord = rec ? (numpy[i] ?? parsePyType(rec)) : undefined;
     if (rec && !fromRecord) {
       const name = String(p.arg);
@@ -659,7 +715,7 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): Sig
         : rec.includes('of varying lengths')
           ? 'its rows have different lengths; the compiled code takes lists of lists whose rows all have one length'
           : /\[tuple\[.*list\[/.test(rec)
-            ? 'its records hold lists beside numbers (for (r, [vx, vy, vz], m) in bodies), which the compiled code does not unpack; it takes records of numbers only: keep the lists apart (positions and velocities as lists of lists or 2-D arrays, masses as a list)'
+            ? 'its records hold lists beside numbers; the compiled code takes records (tuples, nested or not) of lists of floats and floats only, not ints or lists of ints'
             : 'the compiler takes int, float, bool, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions';
       throw Refuse.at(p, name, `the program passes ${rec} for ${name}, which the compiler does not take: ${why}`);
     }
@@ -685,8 +741,12 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): Sig
     types,
     ...(numpy.some(Boolean) ? { np: types.map((_, i) => numpy[i] !== undefined) } : {}),
     ...(complex.some(Boolean) ? { complex } : {}),
+    ...(records.some(Boolean) ? { records } : {}),
   };
 }
+
+/** What a list of records' type is in a Signature (see entryTypes): never lowered as such. */
+const RECORDS_STANDIN: PyArrayType = { array: 'list', element: 'float', ndim: 2, rows: 'tuple' };
 
 /** The NumPy scalar types an argument may be, as the recorder names them, and the Python scalar each holds. */
 const NUMPY_SCALARS: Record<string, PyScalar | undefined> = { 'numpy.float64': 'float', 'numpy.int64': 'int' };
@@ -822,6 +882,15 @@ class FunctionLowering {
   private resultComplex = false;
   /** Complex locals: the slots of their real and imaginary parts (float locals). */
   private readonly complexLocals = new Map<string, [number, number]>();
+  /**
+   * Lists of records that hold lists beside floats (parameters or module-level data, see PyParam.record): the arrays
+   * of each record's pool rows and floats, and the record's shape.
+   */
+  private readonly records = new Map<string, { lists: number; floats: number; shape: PyRecordShape[] }>();
+  /** The pool of the records' lists (PyParam.record), made with the first list of records. */
+  private pool: number | undefined;
+  /** Names bound to a list inside a record (`for (r, v, m) in bodies`: r, v): the int local holding its pool row. */
+  private readonly aliases = new Map<string, number>();
 
   constructor(
     private readonly mod: ModuleLowering,
@@ -865,6 +934,10 @@ class FunctionLowering {
         this.defined.add(name);
         this.params.push({ name: this.locals[re]!.name, type: 'float', slot: re, complex: { arg: name, part: 'real' } });
         this.params.push({ name: this.locals[im]!.name, type: 'float', slot: im, complex: { arg: name, part: 'imag' } });
+      } else if (this.sig.records?.[i]) {
+        if (this.assigned.has(name))
+          throw Refuse.at(p, name, `the parameter ${name} is assigned in the function; only the lists in its records may be written`);
+        this.recordParam(name, this.sig.records[i]!, p, false);
       } else if (isPyArrayType(t)) {
         // Swapped with another parameter (`s1, s2 = s2, s1`) only: the two names exchange the arrays they refer to.
         if (this.assigned.has(name) && this.assigned.get(name) !== this.swapCount.get(name))
@@ -882,6 +955,10 @@ class FunctionLowering {
       }
     });
     if (this.isEntry) this.moduleConstants();
+    if (this.pool !== undefined) {
+      const type: PyArrayType = { array: 'list', element: 'float', ndim: 2, rows: 'list' };
+      this.params.push({ name: '_pl_pool', type, slot: this.pool, record: { part: 'pool' } });
+    }
     if (this.varying.has(RESULT)) {
       if (!this.isEntry) {
         throw Refuse.at(
@@ -937,14 +1014,19 @@ class FunctionLowering {
   }
 
   /**
-   * The module-level constants the entry reads (`G = 6.674e-11`, `WEIGHTS = (0.5, 0.25)`: bound once to a literal,
-   * never declared global): hidden parameters after the arguments, which the wrapper reads from the module at each call
-   * and checks as it checks an argument. Nothing the compiled code runs can rebind them during the call.
+   * The module-level data the entry reads: constants (`G = 6.674e-11`, `WEIGHTS = (0.5, 0.25)`: bound once to a
+   * literal, never declared global) and the numbers, lists and arrays the file binds at its top level whose types the
+   * recorded calls saw (`BODIES = [[…], …]`, `PAIRS = [(i, j) for …]`, built at import). They are hidden parameters
+   * after the arguments, which the wrapper reads from the module at each call and checks as it checks an argument
+   * (written lists are copied back into the very list objects); nothing the compiled code runs can rebind them during
+   * the call.
    */
   private moduleConstants(): void {
     // In a recursion the entry is called from the kernel too, where nothing would pass them: they stay refused.
     if (this.mod.recursive) return;
-    const known = this.mod.ast.moduleConstants ?? {};
+    const values = this.mod.ast.moduleValues ?? {};
+    const recorded = Object.entries(this.mod.recordedGlobals).filter(([n]) => values[n] === 'constant' || values[n] === 'other');
+    const known: Record<string, string> = { ...Object.fromEntries(recorded), ...(this.mod.ast.moduleConstants ?? {}) };
     const read = new Map<string, PyNode>();
     const visit = (n: unknown): void => {
       if (Array.isArray(n)) return n.forEach(visit);
@@ -956,6 +1038,11 @@ class FunctionLowering {
     visit(nodes(this.def.body));
     for (const [name, at] of read) {
       if (this.isLocalName(name) || this.importedHere.has(name) || this.params.some((p) => p.name === name)) continue;
+      const shape = parseRecordList(known[name]!);
+      if (shape) {
+        this.recordParam(name, shape, at, true);
+        continue;
+      }
       const t = parsePyType(known[name]!);
       if (!t) continue;
       if (isPyArrayType(t)) {
@@ -971,9 +1058,33 @@ class FunctionLowering {
     }
   }
 
+  /**
+   * A list of records that hold lists beside floats (`SYSTEM = [([x, y, z], [vx, vy, vz], m), …]`, `PAIRS` of two
+   * such records): passed as the row of the pool each of its lists is in and its floats (PyParam.record), so that a
+   * list two records share, in one list of records or two, is one row of the pool, and a write through one name is
+   * seen through the other, as in Python. Only a `for` over it that unpacks each record reads it (bindRecord).
+   */
+  private recordParam(name: string, shape: PyRecordShape[], at: PyNode, global: boolean): void {
+    if (this.mod.recursive) throw Refuse.at(at, name, `${name} is a list of records holding lists, which the compiled code does not take in a recursion`);
+    this.pool ??= this.arrays.push({ name: '_pl_pool', type: { array: 'list', element: 'float', ndim: 2, rows: 'list' }, written: false }) - 1;
+    const part = (suffix: 'lists' | 'floats', element: 'int' | 'float'): number => {
+      const type: PyArrayType = { array: 'tuple', element, ndim: 2, rows: 'tuple' };
+      const slot = this.arrays.push({ name: `${name}__${suffix}`, type, written: false }) - 1;
+      this.params.push({ name: `${name}__${suffix}`, type, slot, ...(global ? { global: true as const } : {}), record: { arg: name, part: suffix, shape } });
+      return slot;
+    };
+    this.records.set(name, { lists: part('lists', 'int'), floats: part('floats', 'float'), shape });
+  }
+
   // ----- locals
 
   private declare(name: string, type: PyScalar, at: PyNode | undefined, param = false): number {
+    if (this.aliases.has(name))
+      throw Refuse.at(
+        at,
+        name,
+        `${name} is bound to a list of a record and given ${an(type)} elsewhere; the compiled code keeps such a name for the list only`,
+      );
     if (this.complexLocals.has(name))
       throw Refuse.at(at, name, `${name} holds a complex and ${an(type)}: Python lets a variable change type, the compiled code does not`);
     const existing = this.info.get(name);
@@ -2348,6 +2459,9 @@ class FunctionLowering {
       return { e: { kind: 'local', type: 'int', local: t }, np: false, range: clamp(v.range) };
     };
     const intArg = (a: PyNode, what: string) => once(this.hoisting(pre, () => this.intArg(a, what)));
+    if (n._type === 'Name' && this.records.has(String(n.id))) return { kind: 'records', name: String(n.id), node: n };
+    // A module-level name the compiled code does not read: refused as a read of it is, with why.
+    if (n._type === 'Name' && !this.isLocalName(String(n.id)) && this.mod.ast.globals.includes(String(n.id))) this.name_(n);
     if (n._type === 'Name' && this.arrayByName.has(String(n.id))) {
       // A 2-D array gives its rows, which only a target that unpacks them takes (see bindRow).
       return { kind: 'array', array: this.arrayNamed(n)!, node: n };
@@ -2401,6 +2515,7 @@ class FunctionLowering {
   /** The arrays a source reads, each with the node that names it. */
   private sourceArrays(src: IterSource): { array: number; node: PyNode }[] {
     if (src.kind === 'array') return [{ array: src.array, node: src.node }];
+    if (src.kind === 'records') return [{ array: this.records.get(src.name)!.lists, node: src.node }];
     if (src.kind === 'range') return [];
     if (src.kind === 'enumerate') return this.sourceArrays(src.inner);
     return src.parts.flatMap((p) => this.sourceArrays(p));
@@ -2409,6 +2524,7 @@ class FunctionLowering {
   /** How many elements a source gives (evaluated once, before the loop): the shortest of a zip's parts. */
   private sourceLength(src: IterSource): PyExpr {
     if (src.kind === 'array') return { kind: 'dim', type: 'int', array: src.array, axis: 0 };
+    if (src.kind === 'records') return { kind: 'dim', type: 'int', array: this.records.get(src.name)!.lists, axis: 0 };
     if (src.kind === 'range') return src.len.e;
     if (src.kind === 'enumerate') return this.sourceLength(src.inner);
     return src.parts.map((p) => this.sourceLength(p)).reduce((a, b) => ({ kind: 'binary', type: 'int', op: 'int.min', left: a, right: b, checked: false }));
@@ -2417,6 +2533,8 @@ class FunctionLowering {
   /** The element a source gives at the hidden counter `c` (0 ≤ c < its length): one value, or a tuple of them. */
   private sourceElement(src: IterSource, c: Val): SourceElement {
     switch (src.kind) {
+      case 'records':
+        return { record: src.name, c: c.e, node: src.node };
       case 'array': {
         const a = this.arrays[src.array]!;
         if (a.type.ndim === 2) return { row: src.array, c: c.e, node: src.node };
@@ -2458,10 +2576,10 @@ class FunctionLowering {
     const arrays = this.sourceArrays(src);
     const written = assignedNames(nodes(s.body)).all;
     const grown = appendedNames(nodes(s.body));
-    for (const { array } of arrays) {
+    for (const { array, node: at } of arrays) {
       // Python's iterators read the length at each step; the compiled loop reads it once, which is the same only
       // while the body neither grows the list nor gives the name another array.
-      const name = this.arrays[array]!.name;
+      const name = at._type === 'Name' ? String(at.id) : this.arrays[array]!.name;
       if (grown.has(name) || written.has(name))
         throw Refuse.at(s, what, `the loop appends to ${name} or assigns it while iterating over it; loop over range(len(…)) instead`);
     }
@@ -2550,9 +2668,97 @@ class FunctionLowering {
     return out;
   }
 
+  /**
+   * A record of a list of records (recordParam) unpacked in a for target, its parts in order: a float into a name, a
+   * list into a name (which then stands for that row of the pool: `v1[0] -= …` writes the very list) or into names
+   * (`[x1, y1, z1]`: its values now; Python raises ValueError when the list has another length, the compiled code
+   * bails out), a tuple into a tuple of targets again.
+   */
+  private bindRecord(target: PyNode, v: { record: string; c: PyExpr; node: PyNode }): PyStmt[] {
+    const r = this.records.get(v.record)!;
+    const pool = this.pool!;
+    const out: PyStmt[] = [];
+    const next = { list: 0, float: 0 };
+    const walk = (t: PyNode, shape: PyRecordShape): void => {
+      const elts = t._type === 'Tuple' || t._type === 'List' ? nodes(t.elts) : undefined;
+      if (Array.isArray(shape)) {
+        if (!elts)
+          throw Refuse.at(
+            t,
+            show(t),
+            `the records of ${v.record} are ${pyRecordShapeName(shape)}, which the compiled code does not hold in one name; unpack each part in the for target (for (r, v, m) in ${v.record})`,
+          );
+        if (elts.some((e) => e._type === 'Starred')) throw Refuse.at(t, show(t), 'a starred target (*rest) is not compiled');
+        if (elts.length !== shape.length)
+          throw Refuse.at(t, show(t), `the records of ${v.record} hold ${shape.length} values here, not ${elts.length} (Python raises ValueError)`);
+        elts.forEach((e, i) => walk(e, shape[i]!));
+        return;
+      }
+      if (shape === 'float') {
+        const f = next.float++;
+        if (t._type !== 'Name') throw Refuse.at(t, show(t), `a float of the records of ${v.record} cannot be unpacked (Python raises TypeError)`);
+        const e: PyExpr = { kind: 'load', type: 'float', array: r.floats, indices: [v.c, intConst(BigInt(f))], checked: [false, false] };
+        out.push(...this.bindTarget(t, { e, np: false }, t));
+        return;
+      }
+      const k = next.list++;
+      const row: PyExpr = { kind: 'load', type: 'int', array: r.lists, indices: [v.c, intConst(BigInt(k))], checked: [false, false] };
+      if (t._type === 'Name') {
+        out.push({ kind: 'set', local: this.aliasLocal(String(t.id), t), value: row });
+        this.defined.add(String(t.id));
+        return;
+      }
+      if (!elts || elts.some((e) => e._type === 'Starred'))
+        throw Refuse.at(t, show(t), `a list of the records of ${v.record} is assigned to a name or unpacked into names`);
+      const at = this.temp('int');
+      out.push({ kind: 'set', local: at, value: row });
+      out.push({
+        kind: 'if',
+        cond: {
+          kind: 'binary',
+          type: 'bool',
+          op: 'int.ne',
+          left: { kind: 'dim', type: 'int', array: pool, axis: 1 },
+          right: intConst(BigInt(elts.length)),
+          checked: false,
+        },
+        then: [{ kind: 'bail', reason: `a list in ${v.record} does not have ${elts.length} values (Python raises ValueError)` }],
+        else: [],
+      });
+      elts.forEach((e, j) => {
+        const load: PyExpr = {
+          kind: 'load',
+          type: 'float',
+          array: pool,
+          indices: [{ kind: 'local', type: 'int', local: at }, intConst(BigInt(j))],
+          checked: [false, false],
+        };
+        out.push(...this.bindTarget(e, { e: load, np: false }, t));
+      });
+    };
+    walk(target, r.shape);
+    return out;
+  }
+
+  /** The int local that holds the pool row a name bound to a list of a record stands for (see bindRecord). */
+  private aliasLocal(name: string, at: PyNode): number {
+    const known = this.aliases.get(name);
+    if (known !== undefined) return known;
+    if (!this.forOnly.has(name) || this.info.has(name) || this.arrayByName.has(name) || this.complexLocals.has(name))
+      throw Refuse.at(
+        at,
+        name,
+        `${name} is bound to a list of a record here and given another value elsewhere in the function; the compiled code keeps such a name for the list only`,
+      );
+    const slot = this.temp('int');
+    this.aliases.set(name, slot);
+    return slot;
+  }
+
   /** Assigns a loop's element to its target, unpacking tuples as Python does (the element is read whole first). */
   private bindTarget(target: PyNode, v: SourceElement, s: PyNode): PyStmt[] {
     if ('row' in v) return this.bindRow(target, v);
+    if ('record' in v) return this.bindRecord(target, v);
     if (target._type === 'Name') {
       if ('tuple' in v)
         throw Refuse.at(
@@ -3045,6 +3251,14 @@ class FunctionLowering {
       }
       return v;
     }
+    if (this.aliases.has(name) || this.records.has(name))
+      throw Refuse.at(
+        n,
+        name,
+        this.records.has(name)
+          ? `${name} is a list of records, which the compiled code reads only in a for loop that unpacks each record`
+          : `${name} is a list inside a record, which the compiled code takes only indexed (${name}[0]) or in len(${name})`,
+      );
     if (this.arrayByName.has(name)) {
       const t = this.arrays[this.arrayByName.get(name)!]!.type;
       throw Refuse.at(
@@ -3059,7 +3273,7 @@ class FunctionLowering {
       throw Refuse.at(
         n,
         name,
-        `${name} is a module-level variable the compiled code does not read: it reads those bound once to a number, a bool or a tuple of numbers, in the optimized function outside a recursion; pass it as a parameter`,
+        `${name} is a module-level variable the compiled code does not read here: the optimized function (outside a recursion) reads those bound once to a literal number, bool or tuple of numbers, and the numbers, lists, tuples, arrays and lists of records the file binds at its top level whose types its recorded calls showed; optimize it with the program's real calls, or pass it as a parameter`,
       );
     throw Refuse.at(n, name, `${name} is not a parameter or local of ${this.name}`);
   }
@@ -3507,6 +3721,10 @@ class FunctionLowering {
 
   /** An array parameter (axis 0) or a row of a 2-D one (axis 1) named by an expression, for len() and calls. */
   private arrayRef(a: PyNode): { array: number; axis: 0 | 1; row?: PyNode } | undefined {
+    // len(v) of a list of a record: every row of the pool has the one length (the wrapper checks it).
+    if (a._type === 'Name' && this.aliases.has(String(a.id)) && this.defined.has(String(a.id))) return { array: this.pool!, axis: 1 };
+    // len(records): how many records there are.
+    if (a._type === 'Name' && this.records.has(String(a.id))) return { array: this.records.get(String(a.id))!.lists, axis: 0 };
     if (a._type === 'Name' && this.arrayByName.has(String(a.id))) return { array: this.arrayNamed(a)!, axis: 0 };
     if (a._type === 'Subscript') {
       const base = node(a.value)!;
@@ -3627,6 +3845,23 @@ class FunctionLowering {
     const idx = sliceOf(n);
     if (!idx || idx._type === 'Slice' || (base._type === 'Subscript' && sliceOf(base)?._type === 'Slice'))
       throw Refuse.at(n, show(n), 'slices are not compiled; index single elements');
+    let root = base;
+    while (root._type === 'Subscript') root = node(root.value)!;
+    if (root._type === 'Name' && this.records.has(String(root.id)))
+      throw Refuse.at(
+        n,
+        show(n),
+        `${String(root.id)} is a list of records holding lists, which the compiled code reads only in a for loop that unpacks each record (for (r, v, m) in ${String(root.id)})`,
+      );
+    // v[k] of a name bound to a list of a record (bindRecord): element k of its row of the pool.
+    if (base._type === 'Name' && this.aliases.has(String(base.id))) {
+      const name = String(base.id);
+      if (!this.defined.has(name))
+        throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
+      if (idx._type === 'Tuple') throw Refuse.at(n, show(n), 'a list is indexed a[i], not a[i, j] (Python raises TypeError)');
+      const j = this.index(idx, this.pool!, 1);
+      return { array: this.pool!, indices: [{ kind: 'local', type: 'int', local: this.aliases.get(name)! }, j.e], checked: [false, j.checked] };
+    }
     // a[i][j] on a 2-D array
     if (base._type === 'Subscript') {
       const inner = node(base.value)!;
@@ -3865,7 +4100,7 @@ export function lowerPython(ast: PyAstExport, fileName: string, options: PyFront
   try {
     const def = ast.functions[ast.entry]!;
     const sig = entryTypes(def, options.params);
-    const mod = new ModuleLowering(ast, fileName);
+    const mod = new ModuleLowering(ast, fileName, options.globals);
     const entry = mod.function(ast.entry, sig, def, true);
     // Callees come first in `lowered` (they finish first); the entry is last.
     const ir: PyModule = { entry: entry.name, functions: mod.lowered };
@@ -3894,8 +4129,9 @@ export async function selectPythonKernel(req: {
   fileName: string;
   functionName: string;
   params?: (string | undefined)[];
+  globals?: Record<string, string>;
   signal?: AbortSignal;
 }): Promise<PyFrontendResult> {
   const ast = await exportPythonAst(req.python, req.file, req.functionName, req.signal);
-  return lowerPython(ast, req.fileName, req.params ? { params: req.params } : {});
+  return lowerPython(ast, req.fileName, { ...(req.params ? { params: req.params } : {}), ...(req.globals ? { globals: req.globals } : {}) });
 }

@@ -199,6 +199,17 @@ export interface PyLocal {
   type: PyScalar;
 }
 
+/**
+ * The shape of a record in a list of records that hold lists beside numbers (n-body's `(position, velocity, mass)`
+ * tuples, and pairs of them): a tuple of parts, each a list of floats, a float, or a tuple again.
+ */
+export type PyRecordShape = 'list' | 'float' | PyRecordShape[];
+
+/** The record shape as its type is spelt: `tuple[list[float], list[float], float]`. */
+export function pyRecordShapeName(s: PyRecordShape): string {
+  return typeof s === 'string' ? (s === 'list' ? 'list[float]' : 'float') : `tuple[${s.map(pyRecordShapeName).join(', ')}]`;
+}
+
 export interface PyParam {
   name: string;
   type: PyValueType;
@@ -216,6 +227,14 @@ export interface PyParam {
    * reads from the module at each call and checks like an argument (another type, or the name gone, runs the original).
    */
   global?: true;
+  /**
+   * One of the arrays a list of records (`arg`, a list of tuples of lists of floats and floats) is passed as: `lists`,
+   * for each record the row of `pool` that holds each of its lists (int, records × lists); `floats`, each record's
+   * floats (records × floats); `pool` (one per kernel, after every record argument), each distinct list of every
+   * record argument once, by identity, so that a list two records (or two arguments) share is one row, written once.
+   * The wrapper checks each record against `shape` and copies written pool rows back into the very lists.
+   */
+  record?: { arg: string; part: 'lists' | 'floats'; shape: PyRecordShape } | { part: 'pool' };
 }
 
 export interface PyArray {

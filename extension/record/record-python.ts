@@ -33,6 +33,8 @@ export interface PythonRecordRequest {
 /** One kept call as the extension sees it: the argument types (the values stay in the helper's JSON). */
 export interface PythonCallSummary {
   types: string[];
+  /** The types of the module-level data the function reads by name (numbers, lists, tuples, NumPy arrays), at the call. */
+  globals?: Record<string, string>;
   threw?: string;
   /** The call held a value that cannot be recorded exactly (it is not replayed). */
   unrecordable?: boolean;
@@ -80,7 +82,12 @@ function summary(doc: HelperOutput & Partial<PythonRecording>, dataPath: string)
     sourceHash: doc.sourceHash!,
     line: doc.line,
     arity: doc.arity,
-    calls: doc.calls.map((c) => ({ types: c.types, ...(c.threw !== undefined ? { threw: c.threw } : {}), ...(c.args === null ? { unrecordable: true } : {}) })),
+    calls: doc.calls.map((c) => ({
+      types: c.types,
+      ...(c.globals ? { globals: c.globals } : {}),
+      ...(c.threw !== undefined ? { threw: c.threw } : {}),
+      ...(c.args === null ? { unrecordable: true } : {}),
+    })),
     totalCalls: doc.totalCalls,
     truncated: doc.totalCalls > doc.calls.length,
     tooLarge: doc.tooLarge,
@@ -227,5 +234,25 @@ export function recordedPyParamTypes(rec: PythonRecording): (string | undefined)
     const best = [...counts].sort((a, b) => b[1] - a[1])[0];
     out.push(best?.[0]);
   }
+  return out;
+}
+
+/**
+ * The types of the module-level data the function reads (the most frequent known type of each name over the recorded
+ * calls): the frontend takes them as hidden arguments, which the compiled version reads from the module at each call.
+ */
+export function recordedPyGlobalTypes(rec: PythonRecording): Record<string, string> {
+  const counts = new Map<string, Map<string, number>>();
+  for (const c of rec.calls) {
+    if (c.unrecordable) continue;
+    for (const [name, t] of Object.entries(c.globals ?? {})) {
+      if (t.endsWith('[?]')) continue;
+      const byType = counts.get(name) ?? new Map<string, number>();
+      byType.set(t, (byType.get(t) ?? 0) + 1);
+      counts.set(name, byType);
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const [name, byType] of counts) out[name] = [...byType].sort((a, b) => b[1] - a[1])[0]![0];
   return out;
 }

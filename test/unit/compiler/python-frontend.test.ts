@@ -523,7 +523,8 @@ def floyd(d):
       ['grown', undefined, 11, /t\.append/, /list of lists, whose rows are fixed/],
       ['floyd', ['list[list[int|float]]'], 15, /^d$/, /ints and floats side by side .*Make every element a float/],
       ['floyd', ['list[list[float] of varying lengths]'], 15, /^d$/, /rows have different lengths/],
-      ['floyd', ['list[tuple[list[float], list[float], float]]'], 15, /^d$/, /records hold lists beside numbers/],
+      ['floyd', ['list[tuple[list[int], float]]'], 15, /^d$/, /records hold lists beside numbers; .* lists of floats and floats only/],
+      ['floyd', ['list[tuple[list[float], list[float], float]]'], 20, /^d\[/, /list of records holding lists, .* only in a for loop that unpacks each record/],
     ];
     for (const [fn, params, line, construct, reason] of cases) {
       const r = await lower(fn, params, file);
@@ -606,6 +607,109 @@ def count(n: int) -> int:
       assert.equal(r.refusal.line, line, JSON.stringify(r.refusal));
       assert.equal(r.refusal.construct, construct);
       assert.match(r.refusal.reason, /module-level variable/);
+    }
+  });
+});
+
+describe('Python frontend: module-level data and lists of records', () => {
+  const DATA = join(__dirname, '../../unit/python-backends/fixtures/module_data.py');
+  const BODY = 'tuple[list[float], list[float], float]';
+  const RECORDS = { BODIES: `list[${BODY}]`, BODY_PAIRS: `list[tuple[${BODY}, ${BODY}]]` };
+
+  it('takes the module-level lists the recorded calls typed as hidden parameters, copied back when written', async () => {
+    const globals = { X: 'list[float]', Y: 'list[float]', VX: 'list[float]', VY: 'list[float]', MASS: 'list[float]', INDEX_PAIRS: 'list[tuple[int]]' };
+    const r = await selectPythonKernel({ python: PY, file: DATA, fileName: 'module_data.py', functionName: 'pull', globals });
+    if (!r.ok) assert.fail(JSON.stringify(r.refusal));
+    assert.match(printPyIr(r.kernel.ir), /INDEX_PAIRS: list\[tuple\[int\]\] \(module-level\)/);
+    const wrapper = emitPythonWrapper(r.kernel, 'k', 'cython');
+    assert.match(wrapper, /^def pull\(_original, dt, steps\):/m);
+    assert.match(wrapper, /_g_VX = _original\.__globals__\.get\("VX"\)\n\s+if type\(_g_VX\) is not list or not _elements\(_g_VX, float\):/);
+    assert.match(wrapper, /_g_VX\[:\] = __g_VX\.tolist\(\)/, 'a written module-level list is copied back into the same list');
+    assert.doesNotMatch(wrapper, /_g_MASS\[:\] =/, 'a list only read is not');
+    assert.match(wrapper, /if not _distinct\(\(.*_g_X, .*_g_VX,/, 'a written module-level list shares nothing with the others');
+    // Without the recorded types, the names are refused as before.
+    const bare = await selectPythonKernel({ python: PY, file: DATA, fileName: 'module_data.py', functionName: 'pull' });
+    assert.ok(!bare.ok);
+    assert.match(bare.refusal.reason, /module-level variable .* whose types its recorded calls showed/);
+  });
+
+  it('passes lists of records as their pool rows and floats, one pool for every list they share', async () => {
+    const r = await selectPythonKernel({ python: PY, file: DATA, fileName: 'module_data.py', functionName: 'advance_system', globals: RECORDS });
+    if (!r.ok) assert.fail(JSON.stringify(r.refusal));
+    const wrapper = emitPythonWrapper(r.kernel, 'k', 'numba');
+    assert.match(wrapper, /^def advance_system\(_original, dt, n\):/m);
+    assert.match(wrapper, /_record\(_r, \(\("L", "L", "f"\), \("L", "L", "f"\)\), _BODY_PAIRS_lists, _BODY_PAIRS_floats, _pool_ids, _pool_rows\)/);
+    assert.match(wrapper, /reshape\(len\(_g_BODIES\), 2\)/);
+    assert.match(wrapper, /for _row, _new in zip\(_pool_rows, __pool\.tolist\(\)\):\n\s+_row\[:\] = _new/);
+    // As a parameter (a default bound to the module's list): the same arrays, and a module-level list it writes is
+    // checked against the pool's rows.
+    const kick = await selectPythonKernel({
+      python: PY,
+      file: DATA,
+      fileName: 'module_data.py',
+      functionName: 'kick',
+      params: ['float', `list[${BODY}]`],
+      globals: { X: 'list[float]' },
+    });
+    if (!kick.ok) assert.fail(JSON.stringify(kick.refusal));
+    const w2 = emitPythonWrapper(kick.kernel, 'k', 'numba');
+    assert.match(w2, /^def kick\(_original, dt, bodies\):/m);
+    assert.match(w2, /if not _distinct\(\(_g_X,\), \(_pool_rows,\)\):/);
+  });
+
+  it('refuses records used otherwise than unpacked in a for target, naming the construct and line', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const file = join(await mkdtemp(join(tmpdir(), 'perf-lab-pyrec-')), 'recs.py');
+    await writeFile(
+      file,
+      `BODIES = [([0.0, 0.0], [1.0, 0.0], 1.0)]
+
+
+def whole(dt):
+    for body in BODIES:
+        pass
+
+
+def indexed(dt):
+    return BODIES[0][2]
+
+
+def rebound(dt):
+    for (r, v, m) in BODIES:
+        v = 2.0
+
+
+def short(dt):
+    for (r, v) in BODIES:
+        r[0] += dt
+
+
+def bare(dt):
+    for (r, v, m) in BODIES:
+        return r
+`,
+    );
+    const cases: [string, number, RegExp, RegExp][] = [
+      ['whole', 5, /^body$/, /does not hold in one name; unpack each part/],
+      ['indexed', 10, /^BODIES\[…\]/, /reads only in a for loop that unpacks each record/],
+      ['rebound', 14, /^v$/, /bound to a list of a record here and given another value/],
+      ['short', 19, /^r, v$/, /hold 3 values here, not 2 \(Python raises ValueError\)/],
+      ['bare', 25, /^r$/, /a list inside a record, which the compiled code takes only indexed/],
+    ];
+    for (const [fn, line, construct, reason] of cases) {
+      const r = await selectPythonKernel({
+        python: PY,
+        file,
+        fileName: 'recs.py',
+        functionName: fn,
+        params: ['float'],
+        globals: { BODIES: `list[tuple[list[float], list[float], float]]` },
+      });
+      assert.ok(!r.ok, `${fn} was not refused`);
+      assert.equal(r.refusal.line, line, JSON.stringify(r.refusal));
+      assert.match(r.refusal.construct, construct, JSON.stringify(r.refusal));
+      assert.match(r.refusal.reason, reason, JSON.stringify(r.refusal));
     }
   });
 });

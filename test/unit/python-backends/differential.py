@@ -132,13 +132,26 @@ def main():
         env.update(generators(rng))
         calls = [c for _ in range(job.get("repeat", 1)) for c in eval(job["calls"], env)]
         mismatches = []
-        for args in calls:
-            a1 = copy.deepcopy(args)
-            a2 = copy.deepcopy(args)
+        names = job.get("globals", [])
+        for call in calls:
+            args = call
+            # Each run starts from the same module-level state (the fixture's reset), compared after it as arguments are.
+            state = eval(job["reset"], env) if job.get("reset") else None
+            if state is not None:
+                original_module.reset(*copy.deepcopy(state))
+                args = tuple(getattr(original_module, a) if type(a) is str else a for a in call)
+            # (A module-level value passed by its name is passed as it is: fresh from reset, and shared as it is there.)
+            a1 = args if state is not None else copy.deepcopy(args)
             r1 = outcome(original, a1)
+            g1 = [getattr(original_module, n) for n in names]
+            if state is not None:
+                original_module.reset(*copy.deepcopy(state))
+                args = tuple(getattr(original_module, a) if type(a) is str else a for a in call)
+            a2 = args if state is not None else copy.deepcopy(args)
             r2 = outcome(lambda *a: compiled(original, *a), a2)
-            if not same(r1, r2) or not same(list(a1), list(a2)):
-                mismatches.append({"args": repr(args)[:300], "python": repr(r1)[:200], "compiled": repr(r2)[:200], "argsAfter": [repr(a1)[:200], repr(a2)[:200]]})
+            g2 = [getattr(original_module, n) for n in names]
+            if not same(r1, r2) or not same(list(a1), list(a2)) or not same(g1, g2):
+                mismatches.append({"args": repr(args)[:300], "state": repr(state)[:300], "python": repr(r1)[:200], "compiled": repr(r2)[:200], "argsAfter": [repr(a1)[:200], repr(a2)[:200]], "globalsAfter": [repr(g1)[:300], repr(g2)[:300]]})
         report.append({"fn": job["fn"], "wrapperModule": job["wrapperModule"], "cases": len(calls), "calls": wrapper._stats["calls"], "fallbacks": wrapper._stats["fallbacks"], "mismatches": mismatches[:5], "mismatchCount": len(mismatches)})
         sys.path.remove(job["wrapperDir"])
     json.dump(report, sys.stdout)

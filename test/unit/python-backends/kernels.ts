@@ -17,6 +17,13 @@ export interface KernelCase {
   file: string;
   fn: string;
   params?: string[];
+  /** The module-level data the function reads, with the types a recording would show (PyFrontendOptions.globals). */
+  globals?: Record<string, string>;
+  /**
+   * Python expression giving the arguments of the fixture's `reset(…)`, evaluated for each call: the module-level data
+   * both runs start from, compared after the call as the arguments are.
+   */
+  reset?: string;
   /** Python expression giving the argument tuples (see differential.py's generators). */
   calls: string;
 }
@@ -341,6 +348,8 @@ export const KERNEL_CASES: KernelCase[] = [
   { id: 'attraction', file: join(FIXTURES, 'constants.py'), fn: 'attraction', calls: '[(F(), F(), F()) for _ in range(150)] + [(1.0, 1.0, 0.0)]' },
   { id: 'smooth', file: join(FIXTURES, 'constants.py'), fn: 'smooth', calls: '[([F() for _ in range(I(0, 7))],) for _ in range(150)]' },
   { id: 'wheel', file: join(FIXTURES, 'constants.py'), fn: 'wheel', calls: '[(I(),) for _ in range(150)] + [(0,), (30030,)]' },
+  // Module-level data read and written (fixtures/module_data.py): lists per coordinate, lists of records sharing lists.
+  ...moduleDataCases(),
   // Lists of lists (fixtures/grids.py): built as [[x] * m for _ in range(n)] and returned, passed with infinities.
   { id: 'pascal', file: join(FIXTURES, 'grids.py'), fn: 'pascal', calls: '[(I(-3, 12),) for _ in range(40)] + [(66,), (67,), (70,)]' },
   { id: 'lcs_length', file: join(FIXTURES, 'grids.py'), fn: 'lcs_length', calls: '[(S(), S()) for _ in range(150)] + [("", "abc"), ("abcb", "bcab")]' },
@@ -397,6 +406,33 @@ export const KERNEL_CASES: KernelCase[] = [
   },
 ];
 
+/** The cases of fixtures/module_data.py: each call starts from a fresh random state, hostile ones among them. */
+function moduleDataCases(): KernelCase[] {
+  const file = join(FIXTURES, 'module_data.py');
+  const body = 'tuple[list[float], list[float], float]';
+  const records = { BODIES: `list[${body}]`, BODY_PAIRS: `list[tuple[${body}, ${body}]]` };
+  const coords = { X: 'list[float]', Y: 'list[float]', VX: 'list[float]', VY: 'list[float]', MASS: 'list[float]', INDEX_PAIRS: 'list[tuple[int]]' };
+  // Mostly bodies of three floats; sometimes two values (unpacking bails), an int among them or an int mass (the
+  // wrapper falls back), one shared velocity list, or a velocity list that is also X.
+  const vec = 'rng.choice([FL(3)] * 22 + [FL(2), [1, 0.0, 0.0]])';
+  const coordinates = '(lambda n: [FL(n if rng.random() < 0.95 else n + 1, -3.0, 3.0) for _ in range(5)])(I(0, 5))';
+  const reset = `(${coordinates}, [(${vec}, ${vec}, rng.choice([F(0.1, 3.0)] * 19 + [2])) for _ in range(I(0, 4))], rng.choice([0, 0, 0, 1, 2]))`;
+  return [
+    { id: 'pull', file, fn: 'pull', globals: coords, reset, calls: '[(F(0.001, 0.05), I(0, 20)) for _ in range(120)] + [(math.nan, 2), (0.01, -1)]' },
+    { id: 'advance_system', file, fn: 'advance_system', globals: records, reset, calls: '[(F(0.001, 0.05), I(0, 20)) for _ in range(150)] + [(math.inf, 1)]' },
+    { id: 'energy', file, fn: 'energy', globals: records, reset, calls: '[() for _ in range(150)]' },
+    {
+      id: 'kick',
+      file,
+      fn: 'kick',
+      params: ['float', `list[${body}]`],
+      globals: { X: 'list[float]' },
+      reset,
+      calls: '[(F(0.0, 0.2), "BODIES") for _ in range(150)]',
+    },
+  ];
+}
+
 /** Lowers every case with the frontend on the given interpreter; a refusal fails loudly. */
 export async function lowerCases(python: string, cases = KERNEL_CASES): Promise<PythonKernel[]> {
   return Promise.all(
@@ -407,6 +443,7 @@ export async function lowerCases(python: string, cases = KERNEL_CASES): Promise<
         fileName: c.file.split('/').pop()!,
         functionName: c.fn,
         ...(c.params ? { params: c.params } : {}),
+        ...(c.globals ? { globals: c.globals } : {}),
       });
       if (!r.ok) throw new Error(`${c.id}: refused: ${JSON.stringify(r.refusal)}`);
       return r.kernel;
@@ -476,6 +513,7 @@ export function runDifferential(
     wrapperModule: wrappers[i],
     entry: kernels[i]!.ir.entry,
     calls: c.calls,
+    ...(c.reset ? { reset: c.reset, globals: Object.keys(c.globals ?? {}) } : {}),
     seed: seed + i,
     repeat,
   }));
