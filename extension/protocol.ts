@@ -130,13 +130,15 @@ export interface ProofView {
 export type NativeOptIn = 'march-native' | 'fast-math' | 'threads';
 
 /** The versions of a function the benchmark measures: the original and one per compiled target. */
-export type VariantName = 'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'CPython' | 'Numba' | 'Cython' | 'pybind11' | 'processes' | 'Ray' | 'Dask';
+export type VariantName =
+  'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'CPython' | 'Numba' | 'Cython' | 'pybind11' | 'Numba parallel' | 'processes' | 'Ray' | 'Dask';
 
 /**
  * A target: of a JavaScript function (WebAssembly, native addon) or of a Python one (Numba, Cython, pybind11 compile it;
- * processes, Ray and Dask run its parallel loop).
+ * numba-parallel compiles it with its independent loops on Numba's threads; processes, Ray and Dask run its parallel
+ * loop).
  */
-export type TargetId = 'wasm' | 'native' | 'numba' | 'cython' | 'pybind11' | 'processes' | 'ray' | 'dask';
+export type TargetId = 'wasm' | 'native' | 'numba' | 'cython' | 'pybind11' | 'numba-parallel' | 'processes' | 'ray' | 'dask';
 
 /** A language whose functions Perf Lab compiles (the language registry, extension/languages/, says what each is). */
 export type Language = 'js' | 'python';
@@ -166,6 +168,12 @@ export const TARGET_NAMES: Record<TargetId, TargetNames> = {
   numba: { name: 'Numba', prose: 'Numba', title: 'Numba', language: 'python' },
   cython: { name: 'Cython', prose: 'Cython', title: 'Cython', language: 'python' },
   pybind11: { name: 'pybind11', prose: 'pybind11', title: 'pybind11', language: 'python' },
+  'numba-parallel': {
+    name: 'Numba parallel',
+    prose: 'Numba with its independent loops on threads',
+    title: 'Numba with its independent loops on threads',
+    language: 'python',
+  },
   processes: { name: 'processes', prose: 'a process pool', title: 'A process pool', language: 'python' },
   ray: { name: 'Ray', prose: 'Ray', title: 'Ray', language: 'python' },
   dask: { name: 'Dask', prose: 'Dask', title: 'Dask', language: 'python' },

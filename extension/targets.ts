@@ -111,11 +111,12 @@ function selected<T>(part: ({ ok: true } & T) | { ok: false; refusal: Refusal } 
   return part;
 }
 
-function pythonEntry(id: PythonTarget): PythonTargetEntry {
+function pythonEntry(id: PythonTarget, byNameOnly = false): PythonTargetEntry {
   return {
     id,
     ...TARGET_NAMES[id],
     language: 'python',
+    ...(byNameOnly ? { byNameOnly } : {}),
     compile: async (selection, ctx) => {
       if (!ctx.python) throw new Error(`the ${TARGET_NAMES[id].name} target needs the interpreter`);
       const { kernel } = selected(selection.kernel, id);
@@ -204,6 +205,8 @@ const ENTRIES: TargetEntry[] = [
   pythonEntry('numba'),
   pythonEntry('cython'),
   pythonEntry('pybind11'),
+  // Numba with the loops proven independent on its threads: asked for by name, or as the parallel engine.
+  pythonEntry('numba-parallel', true),
   parallelEntry('processes'),
   parallelEntry('ray'),
   parallelEntry('dask'),

@@ -5,7 +5,7 @@
 // written by the command line or turned into one undoable WorkspaceEdit by the editor.
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pythonModuleName, pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
+import { pythonModuleName, pythonTargetIdent, pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
 import { exportPythonAst, type PyNode } from '../compiler/frontend-py';
 import { PerfLabError } from '../errors';
 import type { PythonProof } from '../prove/prove-python';
@@ -13,7 +13,7 @@ import { textHash, type ApplyPlan, type PlannedFile, type TextEdit } from './app
 import { binaryHash, checkGeneratedTargets, commentFor, identityLine, type GeneratedIdentity, type GeneratedTarget } from './generated-file';
 
 /** Every Python target, whose fast names (`_<fn>_<target>`) an earlier rewrite leaves in the source. */
-const PY_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11', 'processes', 'ray', 'dask'];
+const PY_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11', 'numba-parallel', 'processes', 'ray', 'dask'];
 
 export interface PythonApplyRequest {
   /** Absolute path of the .py file. */
@@ -45,7 +45,7 @@ function fallbackName(source: string, functionName: string): string {
 /** Refuses a source that already uses a name the rewrite adds at module level (`_<fn>_numba`, …): an earlier rewrite, or the user's own. */
 function checkPythonSourceNames(file: string, source: string, functionName: string): void {
   for (const t of PY_TARGETS) {
-    const taken = `_${functionName}_${t}`;
+    const taken = `_${functionName}_${pythonTargetIdent(t)}`;
     if (new RegExp(`\\b${taken}\\b`).test(source)) {
       throw new PerfLabError(
         `${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`,
@@ -108,7 +108,7 @@ export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPla
   // Parameters with defaults keep them: the very objects the original holds (a module-level list stays that list).
   const defaults = (((def.args as PyNode).defaults as PyNode[]) ?? []).length;
   const signature = params.map((p, i) => (i >= params.length - defaults ? `${p}=${keep}.__defaults__[${i - (params.length - defaults)}]` : p));
-  const fast = `_${functionName}_${candidate.target}`;
+  const fast = `_${functionName}_${pythonTargetIdent(candidate.target)}`;
   const name = pythonTargetName(candidate.target);
   const module = candidate.moduleName;
   const nameStart = starts[defLine - 1]! + m[1]!.length;

@@ -8,8 +8,10 @@
 // float64 and arrays as float64 / int64 NumPy arrays, and Numba types every int literal as int64 (64-bit platforms).
 // `error_model='numpy'` keeps Numba from adding its own division checks where the IR proved them needless.
 import { asset } from '../assets';
+import { PerfLabError } from '../errors';
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
 import { isPyArrayType, walkPyIr, type PyExpr, type PyFunction, type PyModule, type PyStmt } from './ir-py';
+import { analyzePyParallel, describePyParallel, type PyParallelLoop } from './parallel';
 import { constSource, kernelOrigin, PyFunctionEmitter, PYTHON_BLOCKS, pythonCond, type Dialect } from './python-emit';
 import { UNCHECKED_MATH } from './python-native-runtime';
 
@@ -45,10 +47,15 @@ const NUMBA: Dialect = {
 };
 
 class NumbaEmitter extends PyFunctionEmitter {
+  /** The functions of one iteration of each parallel loop (written before the function). */
+  private readonly iterations: string[] = [];
+
   constructor(
     f: PyFunction,
     /** Not cached: it calls itself through another function (see numba_helpers.py's _njit_uncached). */
     private readonly uncached = false,
+    /** The loops of this function proven parallel (numba-parallel): run with prange. */
+    private readonly parallel = new Map<PyStmt, PyParallelLoop>(),
   ) {
     super(f, NUMBA);
   }
@@ -56,11 +63,106 @@ class NumbaEmitter extends PyFunctionEmitter {
   fn(): string {
     const f = this.f;
     const params = f.params.map((p) => p.name).join(', ');
-    const lines = [this.uncached ? '@_njit_uncached' : '@_njit', `def ${f.name}(${params}):`];
+    const decorator = this.parallel.size > 0 ? '_njit_parallel' : '_njit';
+    const lines = [`@${decorator}${this.uncached ? '_uncached' : ''}`, `def ${f.name}(${params}):`];
     const body: string[] = [];
     this.block(f.body, 1, body);
     if (body.length === 0) body.push('    pass');
-    return [...lines, ...body].join('\n');
+    return [...this.iterations, [...lines, ...body].join('\n')].join('\n\n\n');
+  }
+
+  /**
+   * A loop proven parallel: its bounds evaluated once, as in `forLoop`; each iteration run by a function of its own
+   * (`iteration`), which returns False where the serial loop would have bailed out — an exception raised inside a
+   * prange is lost by Numba's threads, so none may leave an iteration — and the call bails out once the loop is over
+   * if any did. Each sum's terms are kept per iteration and added in the original order after the loop. Too few
+   * iterations run the same functions in a plain loop.
+   */
+  private parallelLoop(par: PyParallelLoop, s: Extract<PyStmt, { kind: 'for' }>, pad: string, out: string[]): void {
+    const k = this.tmp++;
+    const fk = `_pl_fk${k}`;
+    const n = `_pl_fn${k}`;
+    const fs = `_pl_fs${k}`;
+    const step = String(par.step);
+    out.push(`${pad}${fs} = ${this.expr(s.start)}`);
+    out.push(`${pad}${n} = _pl_trips(${fs}, ${this.expr(s.stop)}, ${step})`);
+    const fname = `_pl_${this.f.name}_L${s.label}`;
+    const terms = par.reductions.map((_, r) => `_pl_fr${k}_${r}`);
+    this.iterations.push(this.iteration(par, fname));
+    const args = [
+      `${fs} + ${fk}${step === '1' ? '' : ` * ${step}`}`,
+      ...par.reads.map((l) => this.local(l)),
+      ...par.arrays.map((a) => this.arrayArg(a)),
+      ...terms,
+      ...(terms.length ? [fk] : []),
+    ].join(', ');
+    out.push(`${pad}_pl_fok${k} = _np.ones(${n}, _np.bool_)`);
+    par.reductions.forEach((r, j) => out.push(`${pad}${terms[j]} = _np.empty(${n}, ${NUMPY_DTYPE[this.f.locals[r.local]!.type]})`));
+    out.push(`${pad}if ${n} >= ${par.minIterations}:`);
+    out.push(`${pad}    for ${fk} in _prange(${n}):`);
+    out.push(`${pad}        _pl_fok${k}[${fk}] = ${fname}(${args})`);
+    out.push(`${pad}else:`);
+    out.push(`${pad}    for ${fk} in range(${n}):`);
+    out.push(`${pad}        _pl_fok${k}[${fk}] = ${fname}(${args})`);
+    out.push(`${pad}if not _pl_fok${k}.all():`);
+    out.push(`${pad}    raise _Bail("an iteration of the parallel loop over ${par.counterName} bailed out")`);
+    if (par.reductions.length === 0) return;
+    // The sums, term by term in the original order: the serial loop's very operations.
+    const f = this.f;
+    const terms2 = par.reductions.map((r, j) => ({ name: `${terms[j]}[${fk}]`, type: f.locals[r.local]!.type }));
+    const withTerms = new NumbaEmitter({ ...f, locals: [...f.locals, ...terms2] }, this.uncached);
+    out.push(`${pad}for ${fk} in range(${n}):`);
+    par.reductions.forEach((r, j) => {
+      const term: PyExpr = { kind: 'local', type: terms2[j]!.type, local: f.locals.length + j };
+      const value: PyExpr = {
+        kind: 'binary',
+        type: f.locals[r.local]!.type,
+        op: r.op,
+        checked: r.checked,
+        left: { kind: 'local', type: f.locals[r.local]!.type, local: r.local },
+        right: term,
+      };
+      out.push(`${pad}    ${this.local(r.local)} = ${withTerms.expr(value)}`);
+    });
+  }
+
+  /**
+   * One iteration of a parallel loop as a function: the counter's value, the locals it reads, the arrays it uses and
+   * (with sums) where it puts its terms; True when it ran to its end, False where the serial loop would have bailed
+   * out (it is then run by the original, from the untouched arguments).
+   */
+  private iteration(par: PyParallelLoop, fname: string): string {
+    const f = this.f;
+    const terms = par.reductions.map((r, j) => ({
+      name: `_pl_r${j}`,
+      type: { array: 'ndarray' as const, element: f.locals[r.local]!.type, ndim: 1 as const },
+      written: true,
+    }));
+    const index = f.locals.length;
+    const g: PyFunction = { ...f, locals: [...f.locals, { name: '_pl_k', type: 'int' }], arrays: [...f.arrays, ...terms] };
+    const body = par.loop.body.map((s): PyStmt => {
+      const j = par.reductions.findIndex((r) => r.stmt === s);
+      if (j < 0) return s;
+      return {
+        kind: 'store',
+        array: f.arrays.length + j,
+        indices: [{ kind: 'local', type: 'int', local: index }],
+        checked: [false],
+        value: par.reductions[j]!.value,
+      };
+    });
+    const params = [
+      this.local(par.counter),
+      ...par.reads.map((l) => this.local(l)),
+      ...par.arrays.map((a) => this.array(a)),
+      ...terms.map((t) => t.name),
+      ...(terms.length ? ['_pl_k'] : []),
+    ];
+    const lines = [`@_njit${this.uncached ? '_uncached' : ''}`, `def ${fname}(${params.join(', ')}):`, '    try:'];
+    const emitter = new NumbaEmitter(g, this.uncached);
+    emitter.block(body, 2, lines);
+    lines.push('    except Exception:', '        return False', '    return True');
+    return lines.join('\n');
   }
 
   /**
@@ -70,6 +172,8 @@ class NumbaEmitter extends PyFunctionEmitter {
    * frontend gives.
    */
   protected forLoop(s: Extract<PyStmt, { kind: 'for' }>, d: number, pad: string, out: string[]): void {
+    const par = this.parallel.get(s);
+    if (par) return this.parallelLoop(par, s, pad, out);
     const k = this.tmp++;
     out.push(`${pad}_pl_fs${k} = ${this.expr(s.start)}`);
     let step: string;
@@ -124,13 +228,26 @@ export function constText(e: Extract<PyExpr, { kind: 'const' }>): string {
   return constSource(e, { true: 'True', false: 'False', int: String, nan: 'math.nan', inf: 'math.inf', negZero: '-0.0' });
 }
 
-/** The kernel module: helpers, then one jitted function per IR function. */
-export function emitNumbaModule(kernel: PythonKernel): string {
-  return emitNumbaBatch([kernel], kernelOrigin(kernel));
+/**
+ * The kernel module: helpers, then one jitted function per IR function. `parallel`: the entry's loops proven
+ * parallel run with prange (the numba-parallel target).
+ */
+export function emitNumbaModule(kernel: PythonKernel, parallel = false): string {
+  return emitNumbaBatch([kernel], kernelOrigin(kernel), parallel);
 }
 
+/** The decorators of a function with parallel loops: Numba's parallel=True, its prange. */
+const NUMBA_PARALLEL = [
+  '',
+  "# Loops proven parallel run their iterations on Numba's threads (parallel=True, prange).",
+  '_njit_parallel = numba.njit(cache=True, error_model="numpy", parallel=True)',
+  '_njit_parallel_uncached = numba.njit(cache=False, error_model="numpy", parallel=True)',
+  '_prange = numba.prange',
+  '',
+].join('\n');
+
 /** One module with the helpers once and the functions of several kernels (their names must not collide). */
-export function emitNumbaBatch(kernels: PythonKernel[], from = `for ${kernels.length} kernels`): string {
+export function emitNumbaBatch(kernels: PythonKernel[], from = `for ${kernels.length} kernels`, parallel = false): string {
   const header = [
     `# Generated by Perf Lab ${from}: compiled by Numba.`,
     '# Checked operations raise _Bail where Python would answer differently; the wrapper then runs the original.',
@@ -138,9 +255,10 @@ export function emitNumbaBatch(kernels: PythonKernel[], from = `for ${kernels.le
   ].join('\n');
   const fns = kernels.flatMap((k) => {
     const uncached = callsInCycle(k.ir);
-    return k.ir.functions.map((f) => new NumbaEmitter(f, uncached).fn());
+    const loops = parallel ? analyzePyParallel(k.ir).loops : [];
+    return k.ir.functions.map((f) => new NumbaEmitter(f, uncached, new Map(loops.filter((l) => l.fn === f.name).map((l) => [l.loop, l]))).fn());
   });
-  return `${header}${asset(NUMBA_HELPERS)}\n\n${fns.join('\n\n\n')}\n`;
+  return `${header}${asset(NUMBA_HELPERS)}${parallel ? NUMBA_PARALLEL : ''}\n\n${fns.join('\n\n\n')}\n`;
 }
 
 /** Whether functions of a kernel call each other in a cycle of two or more (is_even calls is_odd calls is_even). */
@@ -168,16 +286,45 @@ function usesArrays(kernel: PythonKernel): boolean {
   return kernel.ir.functions.some((f) => f.params.some((p) => isPyArrayType(p.type)));
 }
 
+function numbaFlags(kernel: PythonKernel): string[] {
+  // Functions that call each other in a cycle are compiled in each process (Numba crashes on them from its cache).
+  const flags = callsInCycle(kernel.ir) ? NUMBA_FLAGS.map((f) => (f === 'cache=True' ? 'cache=False (mutual recursion)' : f)) : [...NUMBA_FLAGS];
+  if (usesArrays(kernel)) flags.push('arrays: C-contiguous float64/int64');
+  return flags;
+}
+
+const NUMBA_REQUIRES = [
+  { module: 'numpy', pip: 'numpy' },
+  { module: 'numba', pip: 'numba' },
+];
+
 export const numbaBackend: PythonBackend = {
   target: 'numba',
-  requires: [
-    { module: 'numpy', pip: 'numpy' },
-    { module: 'numba', pip: 'numba' },
-  ],
+  requires: NUMBA_REQUIRES,
   emit(kernel: PythonKernel, kernelModule: string): EmittedKernel {
-    // Functions that call each other in a cycle are compiled in each process (Numba crashes on them from its cache).
-    const flags = callsInCycle(kernel.ir) ? NUMBA_FLAGS.map((f) => (f === 'cache=True' ? 'cache=False (mutual recursion)' : f)) : [...NUMBA_FLAGS];
-    if (usesArrays(kernel)) flags.push('arrays: C-contiguous float64/int64');
-    return { files: { [`${kernelModule}.py`]: emitNumbaModule(kernel) }, flags };
+    return { files: { [`${kernelModule}.py`]: emitNumbaModule(kernel) }, flags: numbaFlags(kernel) };
+  },
+};
+
+/**
+ * The numba-parallel target: the Numba module with the entry's loops that the independence analysis
+ * (parallel.ts analyzePyParallel) proves parallel run with prange. A function with no such loop cannot be built
+ * for it: the reason of each loop is the message.
+ */
+export const numbaParallelBackend: PythonBackend = {
+  target: 'numba-parallel',
+  requires: NUMBA_REQUIRES,
+  emit(kernel: PythonKernel, kernelModule: string): EmittedKernel {
+    const report = analyzePyParallel(kernel.ir);
+    if (report.loops.length === 0) {
+      const why = report.serial.length
+        ? report.serial.map((s) => `the loop over ${s.counterName}: ${s.reason}`).join('; ')
+        : `${kernel.name} has no for loop over a range`;
+      throw new PerfLabError(`No loop of ${kernel.name} runs in parallel: ${why}.`);
+    }
+    return {
+      files: { [`${kernelModule}.py`]: emitNumbaModule(kernel, true) },
+      flags: [...numbaFlags(kernel), 'parallel=True', describePyParallel(report)],
+    };
   },
 };

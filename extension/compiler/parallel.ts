@@ -1,20 +1,29 @@
-// Which outer loops of a kernel may run their iterations on several threads (the native target's `threads`
-// opt-in), and the OpenMP form of such a loop. A loop qualifies only when its iterations provably share no data:
-//  - it counts: `for (i = …; i < B; i++)`, B unchanged by the loop, no do-while test, no `break` out of it and
-//    no `return` in it;
+// Which loops of a kernel may run their iterations on several threads, and the rules that decide it, for both IRs:
+// the JavaScript IR's outer loops (the native target's `threads` opt-in, as OpenMP loops) and the Python IR's `for`
+// loops (the numba-parallel target, as Numba `prange` loops: `analyzePyParallel`). A loop qualifies only when its
+// iterations provably share no data:
+//  - it counts: `for (i = …; i < B; i++)` with B unchanged by the loop, or Python's `for i in range(a, b, c)` with a
+//    constant step (its bounds are evaluated once, before it); no do-while test, no `break` out of it (nor, in
+//    Python, `continue`) and no `return` in it;
 //  - every scalar it assigns is written before it is read in each iteration and is not read outside the loop
-//    (each thread gets its own copy): a value carried from one iteration to the next, such as a sum or a running
-//    hash, refuses the loop (reductions are not parallelised: a float sum in another order has other results);
+//    (each thread gets its own copy): a value carried from one iteration to the next, such as a running state,
+//    refuses the loop. A sum (any `s = s op e` with e not reading s) is not reordered: a float sum in another order
+//    has other bits. For JavaScript it refuses the loop; for Python each iteration computes its e and the loop's
+//    end combines them into s in the original order, so the result is the serial one for floats and ints alike;
 //  - every element it writes, and every element it reads of an array it writes, is indexed so that no two
-//    iterations reach the same element: `a[i]`, `a[i ± c]`, or `a[i * W + x]` computed exactly in doubles with W
+//    iterations reach the same element: `a[i]`, `a[i ± c]` (Python: the first index of `a[i ± c, j]`, proven in
+//    range, since a negative index wraps onto another element), or `a[i * W + x]` computed exactly in doubles with W
 //    unchanged and x an inner counter that stays in [0, W);
-//  - nothing in it calls back into JavaScript (the Math functions the host computes: Node-API may only be used on
-//    the main thread) and the functions it calls write no array.
+//  - arrays keep their size (nothing made, grown or swapped in it), and the functions it calls write no array it
+//    passes; in JavaScript nothing in it calls back into JavaScript (the Math functions the host computes: Node-API
+//    may only be used on the main thread).
 // The same array passed as two arguments (a source that is also the destination) is checked when the loop
-// starts, and the loop then runs on one thread, as it does when it has too few iterations to pay for the threads.
-// Iterations keep their own results, so a parallel loop computes exactly what the serial one does.
+// starts (JavaScript) or by the wrapper (Python), and the loop then runs on one thread (the original, for Python),
+// as it does when it has too few iterations to pay for the threads. Iterations keep their own results, so a
+// parallel loop computes exactly what the serial one does.
 import type { Expr, IrFunction, IrModule, Stmt } from './ir';
 import { forEachSet, walkExpr, walkIr } from './ir-walk';
+import { walkPyIr, type PyBinaryOp, type PyExpr, type PyFunction, type PyModule, type PyStmt } from './ir-py';
 
 type Loop = Extract<Stmt, { kind: 'loop' }>;
 
@@ -513,4 +522,329 @@ export function emitParallelLoop(ir: IrModule, f: IrFunction, loop: Stmt, depth:
   out.push(`${pad}  if (${hi} > ${lo}) l${c} = decltype(l${c})(${hi});`);
   out.push(`${pad}}`);
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The Python IR's loops (the numba-parallel target): the same rules, on `for … in range(…)` loops of the entry.
+
+type PyFor = Extract<PyStmt, { kind: 'for' }>;
+type PySet = Extract<PyStmt, { kind: 'set' }>;
+
+/**
+ * `s = s op e` at the top level of a parallel loop's body, with e not reading s and s used nowhere else in the body:
+ * each iteration computes e, and the loop's end combines them into s in the original order.
+ */
+export interface PyReduction {
+  stmt: PySet;
+  local: number;
+  name: string;
+  op: PyBinaryOp;
+  checked: boolean;
+  value: PyExpr;
+}
+
+/** A Python `for` loop proven parallel. */
+export interface PyParallelLoop {
+  fn: string;
+  loop: PyFor;
+  counter: number;
+  counterName: string;
+  step: bigint;
+  /** Locals the iteration reads and does not assign (its arguments), the counter excluded, in index order. */
+  reads: number[];
+  /** Arrays it reads or writes, in slot order. */
+  arrays: number[];
+  reductions: PyReduction[];
+  /** Fewest iterations worth starting threads for. */
+  minIterations: number;
+}
+
+export interface PyParallelReport {
+  loops: PyParallelLoop[];
+  serial: SerialLoop[];
+}
+
+/**
+ * The `for` loops of the entry function, outermost first: each is parallel, or serial with the reason (and then the
+ * loops inside it are tried in turn, so that a sweep loop that carries its grid still has its row loop run on threads).
+ */
+export function analyzePyParallel(mod: PyModule): PyParallelReport {
+  const f = mod.functions.find((g) => g.name === mod.entry);
+  const report: PyParallelReport = { loops: [], serial: [] };
+  if (!f) return report;
+  const visit = (list: PyStmt[]): void => {
+    for (const s of list) {
+      if (s.kind === 'if') {
+        visit(s.then);
+        visit(s.else);
+      } else if (s.kind === 'while') visit(s.body);
+      else if (s.kind === 'for') {
+        try {
+          report.loops.push(analyzePyLoop(mod, f, s));
+        } catch (e) {
+          if (!(e instanceof NotParallel)) throw e;
+          report.serial.push({ fn: f.name, counterName: f.locals[s.local]!.name, reason: e.message });
+          visit(s.body);
+        }
+      }
+    }
+  };
+  visit(f.body);
+  return report;
+}
+
+/** The report in a line or two, for the candidate's log. */
+export function describePyParallel(r: PyParallelReport): string {
+  const par = r.loops.map((l) => {
+    const combined = l.reductions.map((x) => x.name);
+    return `the loop over ${l.counterName} runs on threads (from ${l.minIterations} iterations${combined.length ? `; ${combined.join(', ')} combined in order after it` : ''})`;
+  });
+  const ser = r.serial.map((s) => `the loop over ${s.counterName} stays serial (${s.reason})`);
+  if (par.length === 0 && ser.length === 0) return 'prange: no for loop to run in parallel';
+  return `prange: ${[...par, ...ser].join('; ')}`;
+}
+
+function pyReads(e: PyExpr, into: Set<number>): void {
+  walkPyIr(
+    [{ kind: 'expr', value: e }],
+    () => {},
+    (x) => x.kind === 'local' && into.add(x.local),
+  );
+}
+
+function analyzePyLoop(mod: PyModule, f: PyFunction, loop: PyFor): PyParallelLoop {
+  const i = loop.local;
+  const name = (l: number) => f.locals[l]!.name;
+  const arrayName = (a: number) => f.arrays[a]!.name;
+  if (typeof loop.step !== 'bigint') refuse('its step is not a constant');
+  if (loop.step === 0n) refuse('its step is 0');
+
+  // Locals the body assigns (inner loops' counters included), and statements it may not hold.
+  const assigned = new Set<number>();
+  walkPyIr(
+    loop.body,
+    (s) => {
+      if (s.kind === 'set' || s.kind === 'for') assigned.add(s.local);
+      if (s.kind === 'return') refuse('it returns from inside the loop');
+      if (s.kind === 'break' && s.label === loop.label) refuse('it breaks out of the loop');
+      if (s.kind === 'continue' && s.label === loop.label) refuse('it continues the loop early');
+      if (s.kind === 'alloc' || s.kind === 'append') refuse(`it makes or resizes the array ${arrayName(s.array)}`);
+      if (s.kind === 'swap') refuse(`it swaps the arrays ${arrayName(s.a)} and ${arrayName(s.b)}`);
+    },
+    () => {},
+  );
+  if (assigned.has(i)) refuse(`its body assigns the counter ${name(i)}`);
+
+  // Reductions: `s = s op e` at the top level, s used nowhere else in the body.
+  const reductions: PyReduction[] = [];
+  for (const s of loop.body) {
+    if (s.kind !== 'set' || s.value.kind !== 'binary') continue;
+    const v = s.value;
+    if (v.left.kind !== 'local' || v.left.local !== s.local) continue;
+    const inValue = new Set<number>();
+    pyReads(v.right, inValue);
+    if (inValue.has(s.local)) continue;
+    let elsewhere = 0;
+    walkPyIr(
+      loop.body,
+      (x) => {
+        if ((x.kind === 'set' || x.kind === 'for') && x.local === s.local && x !== s) elsewhere++;
+      },
+      (x) => {
+        if (x.kind === 'local' && x.local === s.local && x !== v.left) elsewhere++;
+      },
+    );
+    if (elsewhere > 0) continue;
+    reductions.push({ stmt: s, local: s.local, name: name(s.local), op: v.op, checked: v.checked, value: v.right });
+  }
+  const reduced = new Set(reductions.map((r) => r.local));
+  const reductionStmts = new Set<PyStmt>(reductions.map((r) => r.stmt));
+
+  // Arrays the loop writes and uses.
+  const written = new Set<number>();
+  const used = new Set<number>();
+  walkPyIr(
+    loop.body,
+    (s) => {
+      if (s.kind === 'store') {
+        written.add(s.array);
+        used.add(s.array);
+      }
+    },
+    (x) => {
+      if (x.kind === 'load' || x.kind === 'dim') used.add(x.array);
+      if (x.kind === 'call') for (const a of x.args) if (a.kind === 'array' || a.kind === 'row') used.add(a.array);
+    },
+  );
+  for (const a of used) if (f.arrays[a]!.growable) refuse(`it uses ${arrayName(a)}, a list the function grows`);
+
+  // Locals assigned exactly once in the function: an index held in one (`k = i + 1`) is read through it.
+  const assignCount = new Map<number, number>();
+  walkPyIr(
+    f.body,
+    (s) => {
+      if (s.kind === 'set' || s.kind === 'for') assignCount.set(s.local, (assignCount.get(s.local) ?? 0) + 1);
+    },
+    () => {},
+  );
+  const invariant = (l: number) => !assigned.has(l) && l !== i;
+  const env = new Map<number, PyExpr>();
+  const resolve = (e: PyExpr): PyExpr => (e.kind === 'local' && env.has(e.local) ? resolve(env.get(e.local)!) : e);
+  /** `i+c` when the index is the counter plus a constant: distinct for each iteration. */
+  const signature = (e: PyExpr): string | undefined => {
+    let r = resolve(e);
+    let c = 0n;
+    for (;;) {
+      if (r.kind !== 'binary' || (r.op !== 'int.add' && r.op !== 'int.sub')) break;
+      const right = resolve(r.right);
+      const left = resolve(r.left);
+      if (right.kind === 'const' && typeof right.value === 'bigint') {
+        c += r.op === 'int.sub' ? -right.value : right.value;
+        r = left;
+      } else if (r.op === 'int.add' && left.kind === 'const' && typeof left.value === 'bigint') {
+        c += left.value;
+        r = right;
+      } else break;
+    }
+    if (r.kind === 'local' && r.local === i) return `i${c === 0n ? '' : c > 0n ? `+${c}` : `${c}`}`;
+    return undefined;
+  };
+  const signatures = new Map<number, string>();
+  const access = (array: number, index: PyExpr, checked: boolean, what: string): void => {
+    if (!written.has(array)) return;
+    if (checked) refuse(`it ${what} ${arrayName(array)}[…] at an index not proven in range (a negative one would reach another iteration's element)`);
+    const sig = signature(index);
+    if (sig === undefined) refuse(`it ${what} ${arrayName(array)}[…] at an index not proven distinct for each iteration`);
+    const before = signatures.get(array);
+    if (before !== undefined && before !== sig) refuse(`it reaches ${arrayName(array)} at two different offsets, which other iterations may reach too`);
+    signatures.set(array, sig);
+  };
+  const seenCallees = new Set<string>();
+  const checkCallee = (fn: string): void => {
+    if (seenCallees.has(fn)) return;
+    seenCallees.add(fn);
+    const g = mod.functions.find((x) => x.name === fn);
+    if (!g) refuse(`it calls ${fn}, which is not compiled with it`);
+    const w = g.arrays.find((a) => a.written && !a.local);
+    if (w) refuse(`it calls ${fn}, which writes ${w.name}`);
+    walkPyIr(
+      g.body,
+      () => {},
+      (x) => x.kind === 'call' && checkCallee(x.fn),
+    );
+  };
+  const checkExpr = (e: PyExpr, defined: Set<number>): void =>
+    walkPyIr(
+      [{ kind: 'expr', value: e }],
+      () => {},
+      (x) => {
+        if (x.kind === 'local' && reduced.has(x.local)) refuse(`it reads ${name(x.local)}, which the loop sums`);
+        if (x.kind === 'local' && assigned.has(x.local) && !defined.has(x.local)) refuse(`${name(x.local)} carries a value from one iteration to the next`);
+        if (x.kind === 'load') access(x.array, x.indices[0]!, x.checked[0]!, 'reads');
+        if (x.kind === 'call') {
+          for (const a of x.args) {
+            if (a.kind === 'array' && written.has(a.array)) refuse(`it passes ${arrayName(a.array)}, which it writes, to ${x.fn}`);
+            if (a.kind === 'row') access(a.array, a.index, a.checked, 'passes a row of');
+          }
+          checkCallee(x.fn);
+        }
+      },
+    );
+  const walk = (list: PyStmt[], defined: Set<number>): Set<number> => {
+    let d = defined;
+    for (const s of list) {
+      switch (s.kind) {
+        case 'set':
+          if (reductionStmts.has(s)) {
+            checkExpr((s.value as Extract<PyExpr, { kind: 'binary' }>).right, d);
+            break;
+          }
+          checkExpr(s.value, d);
+          d.add(s.local);
+          env.delete(s.local);
+          if (assignCount.get(s.local) === 1) {
+            const reads = new Set<number>();
+            pyReads(s.value, reads);
+            if ([...reads].every((l) => l === i || invariant(l))) env.set(s.local, s.value);
+          }
+          break;
+        case 'store':
+          s.indices.forEach((x) => checkExpr(x, d));
+          checkExpr(s.value, d);
+          access(s.array, s.indices[0]!, s.checked[0]!, 'writes');
+          break;
+        case 'expr':
+          checkExpr(s.value, d);
+          break;
+        case 'if': {
+          checkExpr(s.cond, d);
+          const a = walk(s.then, new Set(d));
+          const b = walk(s.else, new Set(d));
+          d = new Set([...a].filter((l) => b.has(l)));
+          break;
+        }
+        case 'for':
+          checkExpr(s.start, d);
+          checkExpr(s.stop, d);
+          if (typeof s.step !== 'bigint') checkExpr(s.step, d);
+          walk(s.body, new Set([...d, s.local]));
+          break;
+        case 'while':
+          checkExpr(s.test, d);
+          walk(s.body, new Set(d));
+          break;
+        default:
+          break;
+      }
+    }
+    return d;
+  };
+  walk(loop.body, new Set());
+
+  // The counter and the scalars the loop assigns must not be read anywhere else in the function (a sum is: it is
+  // combined in order), but in the body of another loop over a range that counts with it (`for i in …` twice).
+  const outside = (list: PyStmt[], counted: Set<number>): void => {
+    for (const s of list) {
+      if (s === loop) continue;
+      const head: PyStmt = s.kind === 'if' ? { ...s, then: [], else: [] } : s.kind === 'for' || s.kind === 'while' ? { ...s, body: [] } : s;
+      walkPyIr(
+        [head],
+        () => {},
+        (x) => {
+          if (x.kind === 'local' && (x.local === i || assigned.has(x.local)) && !reduced.has(x.local) && !counted.has(x.local))
+            refuse(`${name(x.local)} is read after the loop`);
+        },
+      );
+      if (s.kind === 'if') {
+        outside(s.then, counted);
+        outside(s.else, counted);
+      } else if (s.kind === 'while') outside(s.body, counted);
+      else if (s.kind === 'for') outside(s.body, new Set([...counted, s.local]));
+    }
+  };
+  outside(f.body, new Set());
+
+  const reads = new Set<number>();
+  walkPyIr(
+    loop.body,
+    () => {},
+    (x) => x.kind === 'local' && reads.add(x.local),
+  );
+  let nested = false;
+  walkPyIr(
+    loop.body,
+    (s) => (nested ||= s.kind === 'for' || s.kind === 'while'),
+    (x) => (nested ||= x.kind === 'call'),
+  );
+  return {
+    fn: f.name,
+    loop,
+    counter: i,
+    counterName: name(i),
+    step: loop.step,
+    reads: [...reads].filter((l) => l !== i && !assigned.has(l)).sort((a, b) => a - b),
+    arrays: [...used].sort((a, b) => a - b),
+    reductions,
+    minIterations: nested ? MIN_ITERATIONS.nested : MIN_ITERATIONS.flat,
+  };
 }
