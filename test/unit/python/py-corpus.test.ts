@@ -17,7 +17,7 @@ import { checkRequirements, compilePython, pythonBackend, PYTHON_TARGETS, type P
 import { selectPythonKernel } from '../../../extension/compiler/frontend-py';
 import { PerfLabError } from '../../../extension/errors';
 import { provePython } from '../../../extension/prove/prove-python';
-import { recordPython, recordedPyParamTypes, type PythonRecording } from '../../../extension/record/record-python';
+import { recordPython, recordedPyGlobalTypes, recordedPyParamTypes, type PythonRecording } from '../../../extension/record/record-python';
 import { pythonEnv } from '../../python-env';
 import { root } from '../cli-process';
 
@@ -31,6 +31,8 @@ interface CorpusScript {
   shows: string;
   /** The types the frontend must find, as the recording gives them. */
   types: string[];
+  /** The module-level data it reads, with the types the recording gives them (when it reads any). */
+  globals?: Record<string, string>;
 }
 
 export const CORPUS: CorpusScript[] = [
@@ -97,6 +99,33 @@ export const CORPUS: CorpusScript[] = [
     shows: 'complex numbers: a complex argument, complex(x, y), 0j, z = z * z + c, abs(z) in a while condition',
     types: ['complex', 'float', 'int', 'int'],
   },
+  {
+    file: 'nbody_coordinates.py',
+    fn: 'advance',
+    shows: 'module-level lists per coordinate read and written by name, a module-level list of index pairs unpacked',
+    types: ['float', 'int'],
+    globals: {
+      MASS: 'list[float]',
+      PAIRS: 'list[tuple[int]]',
+      VX: 'list[float]',
+      VY: 'list[float]',
+      VZ: 'list[float]',
+      X: 'list[float]',
+      Y: 'list[float]',
+      Z: 'list[float]',
+    },
+  },
+  {
+    file: 'nbody_system.py',
+    fn: 'advance',
+    shows:
+      'module-level bodies as (position, velocity, mass) tuples and the pairs of them built at import, unpacked in the for target, written through the shared lists',
+    types: ['float', 'int'],
+    globals: {
+      PAIRS: 'list[tuple[tuple[list[float], list[float], float], tuple[list[float], list[float], float]]]',
+      SYSTEM: 'list[tuple[list[float], list[float], float]]',
+    },
+  },
 ];
 
 const only = process.env.PERF_LAB_CORPUS?.split(',').filter(Boolean);
@@ -144,6 +173,7 @@ for (const script of scripts) {
 
     it('records the types the frontend compiles', () => {
       assert.deepEqual(recordedPyParamTypes(recording), script.types);
+      if (script.globals) assert.deepEqual(recordedPyGlobalTypes(recording), script.globals);
     });
 
     for (const target of PYTHON_TARGETS) {
@@ -155,6 +185,7 @@ for (const script of scripts) {
           fileName: script.file,
           functionName: script.fn,
           params: recordedPyParamTypes(recording),
+          globals: recordedPyGlobalTypes(recording),
         });
         if (!selected.ok) assert.fail(`${script.fn} refused: ${JSON.stringify(selected.refusal)}`);
         const candidate = await compilePython(selected.kernel, target, { python, cacheDir: join(scratch, 'build') });
@@ -169,8 +200,8 @@ for (const script of scripts) {
         copyFileSync(join(CORPUS_DIR, script.file), file);
         const plan = await planApplyPython({ file, source: readFileSync(file, 'utf8'), functionName: script.fn, candidate, proof, python });
         await writePlan(plan);
-        assert.equal(run(file), expected);
-        // The compiled code ran: the wrapper counted calls and no fallback.
+        // Run once as the user runs it (as __main__, from its folder), then the wrapper's counters are read: the
+        // output must be the original's, and the compiled code must have run, with no fallback.
         const probe = spawnSync(
           python,
           [
@@ -180,8 +211,9 @@ for (const script of scripts) {
           { cwd: dir, encoding: 'utf8', timeout: 120_000 },
         );
         assert.equal(probe.status, 0, probe.stderr);
-        const stats = /@stats (\d+) (\d+) (.*)$/m.exec(probe.stdout);
+        const stats = /^@stats (\d+) (\d+) (.*)\n$/m.exec(probe.stdout);
         assert.ok(stats, probe.stdout);
+        assert.equal(probe.stdout.slice(0, stats.index), expected);
         assert.ok(Number(stats[1]) > 0, `${target}: the compiled ${script.fn} was never called`);
         assert.equal(Number(stats[2]), 0, `${target}: ${stats[2]} calls fell back (${stats[3]})`);
       });
