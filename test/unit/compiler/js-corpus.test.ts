@@ -58,6 +58,13 @@ const COMPILED = [
     fn: 'step',
     what: 'an array of Particle objects made by a constructor function, p = particles[i] held in a var, fields read and written',
   },
+  {
+    file: 'nbody-objects.js',
+    fn: 'advance',
+    what: 'n-body over an array of Body objects (x, y, z, vx, vy, vz, mass) made by a constructor function, var aliases and bodies[j].vx += …',
+  },
+  { file: 'points-literals.js', fn: 'smooth', what: 'an array of { x, y } point literals written in place through const aliases and pts[i + 1].x' },
+  { file: 'points-literals.js', fn: 'pathLength', what: 'an array of { x, y } point literals read, its length returned' },
 ];
 
 describe('classic-style programs are compiled to both targets, proven, applied, and print the same', () => {
