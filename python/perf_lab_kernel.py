@@ -215,6 +215,29 @@ def module_data(fn):
     return out
 
 
+NUMBERS = (bool, int, float, complex)
+
+
+def fresh_copy(v, memo):
+    """A copy of lists, tuples and NumPy arrays of numbers, as copy.deepcopy makes it (an object met twice is copied
+    once), numbers shared: a flat list of numbers is copied at C speed, so that a large table costs little per run."""
+    t = type(v)
+    if t in NUMBERS or t is str:
+        return v
+    k = id(v)
+    if k in memo:
+        return memo[k]
+    if t is list or t is tuple:
+        flat = all(type(x) in NUMBERS for x in v)
+        out = (v[:] if t is list else v) if flat else t(fresh_copy(x, memo) for x in v)
+    elif is_ndarray(v):
+        out = v.copy()
+    else:
+        out = copy.deepcopy(v, memo)
+    memo[k] = out
+    return out
+
+
 class ModuleState:
     """The module-level data a function reads, as the module holds it when the proof or the benchmark starts: each run
     gets its own deep copy (one copy of them all, so that a list two of them share stays shared)."""
@@ -226,7 +249,7 @@ class ModuleState:
 
     def install(self):
         """Puts fresh copies into the module; returns them (the state after the run, once it ran)."""
-        fresh = copy.deepcopy(self.pristine)
+        fresh = fresh_copy(self.pristine, {})
         for n, v in zip(self.names, fresh):
             setattr(self.mod, n, v)
         return fresh

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { compilePython } from '../../../extension/compiler/compile-python';
 import { selectPythonKernel } from '../../../extension/compiler/frontend-py';
 import { provePython } from '../../../extension/prove/prove-python';
-import { recordedPyParamTypes, recordPython } from '../../../extension/record/record-python';
+import { recordedPyGlobalTypes, recordedPyParamTypes, recordPython } from '../../../extension/record/record-python';
 import { pythonEnv } from '../../python-env';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -117,7 +117,7 @@ describe('perf_lab_kernel.py record', () => {
   it('names lists of ints and floats side by side, lists of lists with rows of different lengths and records holding lists', async () => {
     const probe = `import sys; sys.path.insert(0, ${JSON.stringify(join(ROOT, 'python'))}); from perf_lab_kernel import type_name
 inf = float("inf")
-for v in ([1, 2.0], [[0, inf], [2, 0]], [[1.0], [2.0, 3.0]], [(1, 2), (3, 4)], [[], []], [[1], []], [[1, "a"]], [([0.0, 1.0], [2.0], 3.0)], [([1.0], 2), ([1.0], 2.0)]):
+for v in ([1, 2.0], [[0, inf], [2, 0]], [[1.0], [2.0, 3.0]], [(1, 2), (3, 4)], [[], []], [[1], []], [[1, "a"]], [([0.0, 1.0], [2.0], 3.0)], [([1.0], 2), ([1.0], 2.0)], [(([1.0], 2.0), ([3.0], 4.0))]):
     print(type_name(v))`;
     assert.deepEqual((await run(PY, ['-c', probe])).trim().split('\n'), [
       'list[int|float]',
@@ -129,6 +129,7 @@ for v in ([1, 2.0], [[0, inf], [2, 0]], [[1.0], [2.0, 3.0]], [(1, 2), (3, 4)], [
       'list',
       'list[tuple[list[float], list[float], float]]',
       'list',
+      'list[tuple[tuple[list[float], float], tuple[list[float], float]]]',
     ]);
   });
 });
@@ -168,6 +169,47 @@ describe('provePython', () => {
     assert.equal(bad.counterexample?.foundIn, 'recorded');
     assert.ok(bad.counterexample!.shrinkSteps > 0, JSON.stringify(bad.counterexample));
     assert.match(bad.reason ?? '', /differs from the original/);
+  });
+});
+
+describe('provePython with module-level data', () => {
+  it('gives each run a fresh copy of the module-level lists and refuses a rewrite that leaves one unwritten', { timeout: 600_000 }, async (t) => {
+    let python: string;
+    try {
+      python = (await pythonEnv()).python;
+    } catch (e) {
+      return t.skip(`the Python environment with Numba could not be made: ${(e as Error).message}`);
+    }
+    const file = join(tmp, 'module_state.py');
+    await writeFile(
+      file,
+      'X = [1.0, 2.0, 3.0]\nW = [0.5, 0.25, 0.125]\n\n\ndef bump(k):\n    for i in range(len(X)):\n        X[i] += k * W[i]\n    return X[0]\n\n\nfor k in range(4):\n    print(bump(float(k)))\n',
+    );
+    const store = join(tmp, 'store4');
+    const rec = await recordPython({ file, functionName: 'bump', python }, store);
+    assert.deepEqual(recordedPyGlobalTypes(rec), { W: 'list[float]', X: 'list[float]' });
+    const sel = await selectPythonKernel({
+      python,
+      file,
+      fileName: 'module_state.py',
+      functionName: 'bump',
+      params: recordedPyParamTypes(rec),
+      globals: recordedPyGlobalTypes(rec),
+    });
+    if (!sel.ok) assert.fail(JSON.stringify(sel.refusal));
+    const good = await compilePython(sel.kernel, 'numba', { python, cacheDir: join(store, 'py') });
+    const proof = await provePython(good, rec, { python, edgeBudgetMs: 20_000 });
+    assert.equal(proof.ok, true, proof.reason);
+    assert.equal(proof.recordedCompiledCalls, 4);
+    // The wrapper without its copy-back: the result is the same, the module's list after the call is not.
+    const wrapperFile = `${good.moduleName}.py`;
+    const text = good.files[wrapperFile]!;
+    assert.match(text, /_g_X\[:\] = __g_X\.tolist\(\)/);
+    await writeFile(join(good.dir, wrapperFile), text.replace(/_g_X\[:\] = __g_X\.tolist\(\)/, 'pass'));
+    const bad = await provePython(good, rec, { python, edgeBudgetMs: 20_000 });
+    await writeFile(join(good.dir, wrapperFile), text);
+    assert.equal(bad.ok, false);
+    assert.match(bad.counterexample?.why ?? '', /the module-level X after the call differs/);
   });
 });
 
