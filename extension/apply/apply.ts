@@ -203,7 +203,15 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
 
   const kind = typed ? (/x$/i.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.TS) : /x$/i.test(file) ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
   const sf = ts.createSourceFile(basename(file), source, ts.ScriptTarget.Latest, true, kind);
-  const edits = rewriteFunction(ts, sf, functionName, { fallbackName, cacheName, typed, importLine, bindCall, captures: candidate.kernel.captures ?? [] });
+  const edits = rewriteFunction(ts, sf, functionName, {
+    fallbackName,
+    cacheName,
+    typed,
+    importLine,
+    bindCall,
+    captures: candidate.kernel.captures ?? [],
+    data: candidate.kernel.moduleData ?? [],
+  });
 
   const loaderFormat = format === 'esm' ? 'esm' : 'cjs';
   const dir = dirname(file);
@@ -280,6 +288,49 @@ interface RewriteNames {
   bindCall: (fn: string) => string;
   /** A nested function's hidden parameters (Kernel.captures), passed after its own. */
   captures: string[];
+  /** The file-level variables it uses (Kernel.moduleData), passed last. */
+  data: { name: string; cell: boolean; lexical: boolean }[];
+}
+
+/**
+ * The statements of the rewritten function's body (one to an element), which pass the file-level variables the
+ * compiled code takes (Kernel.moduleData) after its parameters (`params`) and a closure's variables (`captures`):
+ * each read where the function is (a let in its temporal dead zone passes undefined, which no argument check takes:
+ * the original runs and throws where the program would), a variable the function assigns in a cell, a one-element
+ * array whose element is written back to the variable after the call. `calling(fallback)` is the bound function;
+ * with cells, `fallback` wraps the original so that it, too, takes the variables from their cells and leaves them
+ * there: `open` goes before the original's text and `close` after it.
+ */
+function dataCall(n: RewriteNames, params: string[], calling: (fallback: { open: string; close: string }) => string): string[] {
+  const local = (i: number) => `${n.fallbackName}$m${i}`;
+  const result = `${n.fallbackName}$r`;
+  const before: string[] = [];
+  const after: string[] = [];
+  const passed = n.data.map((d, i) => {
+    const value = d.cell ? `[${d.name}]` : d.name;
+    if (!d.cell && !d.lexical) return d.name;
+    before.push(d.lexical ? `var ${local(i)}; try { ${local(i)} = ${value}; } catch (e) {}` : `var ${local(i)} = ${value};`);
+    if (d.cell) after.push(d.lexical ? `if (${local(i)} !== undefined) ${d.name} = ${local(i)}[0];` : `${d.name} = ${local(i)}[0];`);
+    return local(i);
+  });
+  const cells = n.data.flatMap((d, i) => (d.cell ? [{ d, i }] : []));
+  let fallback = { open: '', close: '' };
+  if (cells.length) {
+    // The original, run by the loader with the same arguments: from the cells to the variables, and back.
+    const own = params.map((_, k) => `${n.fallbackName}$a${k}`);
+    const hidden = [...n.captures, ...n.data].map((_, k) => `${n.fallbackName}$h${k}`);
+    const cell = (i: number) => hidden[n.captures.length + i]!;
+    const guard = (d: { lexical: boolean }, i: number, s: string) => (d.lexical ? `if (${cell(i)} !== undefined) ${s}` : s);
+    const into = cells.map(({ d, i }) => guard(d, i, `${d.name} = ${cell(i)}[0];`)).join(' ');
+    const out = cells.map(({ d, i }) => guard(d, i, `${cell(i)}[0] = ${d.name};`)).join(' ');
+    fallback = {
+      open: `function (${[...own, ...hidden].join(', ')}) { ${into} var ${result} = (`,
+      close: `)(${own.join(', ')}); ${out} return ${result}; }`,
+    };
+  }
+  const call = `${calling(fallback)}(${[...params, ...n.captures, ...passed].join(', ')})`;
+  if (before.length === 0 && after.length === 0) return [`return ${call};`];
+  return [...before, `var ${result} = ${call};`, ...after, `return ${result};`];
 }
 
 /** The edits that rename the original and add the function that calls the compiled code, on the same lines. */
@@ -297,6 +348,16 @@ function rewriteFunction(ts: typeof TS, sf: TS.SourceFile, functionName: string,
     return { text: params.map((p) => p.getText(sf)).join(', '), names: params.map((p) => (p.name as TS.Identifier).text).join(', ') };
   };
 
+  // A function bound to a variable, with file-level variables to pass: a function that passes them to the bound one.
+  const dataFunction = (init: TS.ArrowFunction | TS.FunctionExpression): string => {
+    const { text, names } = paramsOf(init);
+    const call = dataCall(
+      n,
+      names ? names.split(', ') : [],
+      (f) => `(${n.cacheName} || (${n.cacheName} = ${n.bindCall(`${f.open}${n.fallbackName}${f.close}`)}))`,
+    );
+    return `function (${text}) { ${call.join(' ')} }; var ${n.cacheName}${n.typed ? ': any' : ''}`;
+  };
   for (const st of sf.statements) {
     if (ts.isFunctionDeclaration(st) && st.name?.text === functionName) {
       if (!st.body) continue; // an overload signature
@@ -308,13 +369,19 @@ function rewriteFunction(ts: typeof TS, sf: TS.SourceFile, functionName: string,
       // `function` is the first token after the modifiers, which stay with the new function (export, default).
       const keyword = st.getChildren(sf).find((c) => c.kind === ts.SyntaxKind.FunctionKeyword);
       if (!keyword) throw refuse(st, 'the function keyword was not found');
-      const call = `(${n.cacheName} || (${n.cacheName} = ${n.bindCall(n.fallbackName)}))(${names})`;
-      // A var is hoisted, so calls that run before this line (the declaration is hoisted too) find it, unset.
-      const cache = n.typed ? `var ${n.cacheName}: typeof ${n.fallbackName} | undefined;` : `var ${n.cacheName};`;
+      const body = dataCall(
+        n,
+        names ? names.split(', ') : [],
+        (f) => `(${n.cacheName} || (${n.cacheName} = ${n.bindCall(`${f.open}${n.fallbackName}${f.close}`)}))`,
+      );
+      // A var is hoisted, so calls that run before this line (the declaration is hoisted too) find it, unset. With
+      // file-level variables the bound function takes more arguments than the original.
+      const cacheType = n.data.length ? 'any' : `typeof ${n.fallbackName} | undefined`;
+      const cache = n.typed ? `var ${n.cacheName}: ${cacheType};` : `var ${n.cacheName};`;
       const overloaded = sf.statements.some((o) => o !== st && ts.isFunctionDeclaration(o) && o.name?.text === functionName && !o.body);
       if (overloaded) {
         // Overload signatures must stay next to the implementation: the new function goes right before the original.
-        const wrapper = `function ${functionName}${typeParams}(${text})${ret} { return ${call}; } `;
+        const wrapper = `function ${functionName}${typeParams}(${text})${ret} { ${body.join(' ')} } `;
         return [
           { start: keyword.getStart(sf), end: keyword.getStart(sf), text: wrapper },
           { start: st.name.getStart(sf), end: st.name.end, text: n.fallbackName },
@@ -330,7 +397,7 @@ function rewriteFunction(ts: typeof TS, sf: TS.SourceFile, functionName: string,
         `${tail}\n// ${functionName} runs compiled code when it can, and ${n.fallbackName} above otherwise (Perf Lab).\n` +
         (n.importLine ? `${n.importLine.trim()}\n` : '') +
         `${cache}\n` +
-        `${modifiers}function ${functionName}${typeParams}(${text})${ret} {\n  return ${call};\n}\n`;
+        `${modifiers}function ${functionName}${typeParams}(${text})${ret} {\n${body.map((s) => `  ${s}\n`).join('')}}\n`;
       return [
         ...(modifiers ? [{ start: st.getStart(sf), end: keyword.getStart(sf), text: '' }] : []),
         { start: st.name.getStart(sf), end: st.name.end, text: n.fallbackName },
@@ -353,7 +420,7 @@ function rewriteFunction(ts: typeof TS, sf: TS.SourceFile, functionName: string,
       edits.push({
         start: st.end,
         end: st.end,
-        text: `${n.importLine} ${exportMod ? 'export ' : ''}${keyword} ${functionName} = ${n.bindCall(n.fallbackName)};`,
+        text: `${n.importLine} ${exportMod ? 'export ' : ''}${keyword} ${functionName} = ${n.data.length ? dataFunction(init) : n.bindCall(n.fallbackName)};`,
       });
       return edits.sort((a, b) => a.start - b.start);
     }
@@ -399,17 +466,19 @@ function rewriteNested(
   while (!ts.isSourceFile(topStatement.parent)) topStatement = topStatement.parent;
   const self = ts.isFunctionExpression(fn) && fn.name ? ` ${fn.name.text}` : '';
   const original = `function${self}(${params.map((p) => p.getText(sf)).join(', ')}) `;
-  const args = [...params.map((p) => (p.name as TS.Identifier).text), ...n.captures].join(', ');
-  // The bind call around the original's text, which stays where it is: `bind(` before it, `, ready)` after.
+  // The bind call around the original's text, which stays where it is: `bind(` before it, `, ready)` after (and,
+  // with file-level variables in cells, the wrapper that moves them, dataCall).
   const [bindOpen, bindClose] = n.bindCall('\u0000').split('\u0000') as [string, string];
+  const call = dataCall(
+    n,
+    params.map((p) => (p.name as TS.Identifier).text),
+    (f) => `(${n.cacheName} || (${n.cacheName} = ${bindOpen}${f.open}\u0000${f.close}${bindClose}))`,
+  );
+  const [callOpen, callClose] = call.join(' ').split('\u0000') as [string, string];
   const block = ts.isBlock(body);
   const edits: TextEdit[] = [
-    {
-      start: body.getStart(sf),
-      end: body.getStart(sf),
-      text: `{ return (${n.cacheName} || (${n.cacheName} = ${bindOpen}${original}${block ? '' : '{ return ('}`,
-    },
-    { start: body.end, end: body.end, text: `${block ? '' : '); }'}${bindClose}))(${args}); }` },
+    { start: body.getStart(sf), end: body.getStart(sf), text: `{ ${callOpen}${original}${block ? '' : '{ return ('}` },
+    { start: body.end, end: body.end, text: `${block ? '' : '); }'}${callClose} }` },
   ];
   // The cache (and the import, at the top level) after the holding statement; a function declaration ends where its body does.
   const cache = ` ${n.typed ? `var ${n.cacheName}: any;` : `var ${n.cacheName};`}`;

@@ -4,6 +4,7 @@
 import type * as TS from 'typescript';
 import { closureScope, findJsFunction, type JsFunctionNode } from './js-functions';
 import { moduleConstants } from './module-constants';
+import { moduleData, type ModuleDatum } from './module-data';
 import { analyseModuleScope, type ModuleScope } from './module-scope';
 
 /** ESM source exporting `functionName` with the same behaviour as in `source`. */
@@ -13,10 +14,17 @@ export function extractOriginal(ts: typeof TS, source: string, fileName: string,
   const parts: string[] = [];
   const scope = analyseModuleScope(ts, sf);
   // The file's numbers the compiled code may fold (module-constants.ts), so the original reads the same values.
-  const constants = new Set([...moduleConstants(ts, sf, scope).values()].map((c) => c.declaration));
+  const folded = moduleConstants(ts, sf, scope);
+  const constants = new Set([...folded.values()].map((c) => c.declaration));
   // A method or a nested function: made by a function of its closure's variables (below).
   const found = isTopLevelFunction(ts, sf, functionName) ? undefined : findJsFunction(ts, sf, functionName);
-  const nested = found?.ok ? closureOf(ts, sf, scope, found.fn.node, functionName) : undefined;
+  const node = found?.ok ? found.fn.node : topLevelFunction(ts, sf, functionName);
+  // The file-level variables it uses (module-data.ts): declared here, and set from the arguments after its own.
+  const closure = found?.ok ? closureScope(ts, sf, scope, found.fn.node) : undefined;
+  const data = node ? moduleData(ts, sf, scope, folded, node, closure && !('reason' in closure) ? closure.siblings : []) : undefined;
+  const hidden = data && !('reason' in data) ? data.entry : [];
+  const nested = found?.ok ? closureOf(ts, sf, scope, found.fn.node, functionName, hidden) : undefined;
+  if (hidden.length) parts.push(`let ${hidden.map((d) => d.name).join(', ')};`);
   for (const st of sf.statements) {
     if (ts.isFunctionDeclaration(st) && st.name && wanted.has(st.name.text)) {
       const start = st.modifiers?.length ? st.modifiers.end : st.getStart(sf);
@@ -32,10 +40,41 @@ export function extractOriginal(ts: typeof TS, source: string, fileName: string,
     }
   }
   if (nested) parts.push(nested);
-  else parts.push(`export { ${functionName} };`);
+  else if (hidden.length && node) {
+    const params = node.parameters.map((_, i) => `p${i}`);
+    const L = [`function __perfLab$data(${[...params, ...hidden.map((_, i) => `m${i}`)].join(', ')}) {`];
+    L.push(...withData(hidden, `${functionName}(${params.join(', ')})`));
+    L.push('}', `export { __perfLab$data as ${JSON.stringify(functionName)} };`);
+    parts.push(L.join('\n'));
+  } else parts.push(`export { ${functionName} };`);
   const text = parts.join('\n\n') + '\n';
   if (!/\.[cm]?tsx?$/.test(fileName)) return text;
   return ts.transpileModule(text, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
+}
+
+/** The function a top-level declaration of `name` binds (a declaration, or a variable bound to a function). */
+function topLevelFunction(ts: typeof TS, sf: TS.SourceFile, name: string): JsFunctionNode | undefined {
+  for (const st of sf.statements) {
+    if (ts.isFunctionDeclaration(st) && st.name?.text === name && st.body) return st;
+    if (!ts.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) {
+      let init = ts.isIdentifier(d.name) && d.name.text === name ? d.initializer : undefined;
+      while (init && ts.isParenthesizedExpression(init)) init = init.expression;
+      if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) return init;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The body of a function that takes the file-level variables (module-data.ts) after its own arguments, as `m0`, `m1`,
+ * …: sets them, makes `call`, and writes the variables it assigns back into their cells.
+ */
+function withData(data: readonly ModuleDatum[], call: string): string[] {
+  const set = data.map((d, i) => `${d.name} = m${i}${d.cell ? '[0]' : ''};`);
+  const back = data.flatMap((d, i) => (d.cell ? [`m${i}[0] = ${d.name};`] : []));
+  if (data.length === 0) return [`  return ${call};`];
+  return [`  ${set.join(' ')}`, `  const __perfLab$r = ${call};`, ...(back.length ? [`  ${back.join(' ')}`] : []), '  return __perfLab$r;'];
 }
 
 function isTopLevelFunction(ts: typeof TS, sf: TS.SourceFile, name: string): boolean {
@@ -52,7 +91,7 @@ function isTopLevelFunction(ts: typeof TS, sf: TS.SourceFile, name: string): boo
  * writes them and returns it; the export takes its parameters, then those variables (the compiled signature), and
  * makes the closure again when they change.
  */
-function closureOf(ts: typeof TS, sf: TS.SourceFile, scope: ModuleScope, fn: JsFunctionNode, exportName: string): string {
+function closureOf(ts: typeof TS, sf: TS.SourceFile, scope: ModuleScope, fn: JsFunctionNode, exportName: string, data: readonly ModuleDatum[]): string {
   const closure = closureScope(ts, sf, scope, fn);
   const captures = 'reason' in closure ? [] : closure.captures.map((c) => c.name);
   const siblings = 'reason' in closure ? [] : closure.siblings;
@@ -78,13 +117,13 @@ function closureOf(ts: typeof TS, sf: TS.SourceFile, scope: ModuleScope, fn: JsF
   L.push('}');
   L.push('let __perfLab$made = null;');
   L.push('let __perfLab$with = [];');
-  L.push(`function __perfLab$entry(${[...params, ...hidden].join(', ')}) {`);
+  L.push(`function __perfLab$entry(${[...params, ...hidden, ...data.map((_, i) => `m${i}`)].join(', ')}) {`);
   const changed = hidden.map((c, i) => `!Object.is(__perfLab$with[${i}], ${c})`);
   L.push(`  if (${['__perfLab$made === null', ...changed].join(' || ')}) {`);
   L.push(`    __perfLab$made = __perfLab$closure(${hidden.join(', ')});`);
   L.push(`    __perfLab$with = [${hidden.join(', ')}];`);
   L.push('  }');
-  L.push(`  return __perfLab$made(${params.join(', ')});`);
+  L.push(...withData(data, `__perfLab$made(${params.join(', ')})`));
   L.push('}');
   L.push(`export { __perfLab$entry as ${JSON.stringify(exportName)} };`);
   return L.join('\n');

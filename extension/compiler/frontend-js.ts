@@ -6,6 +6,7 @@ import { ARRAY_KINDS, GLOBAL_CONSTANTS, type ArrayKind } from '../abi';
 import { firstUnassignedRead } from './definite-assignment';
 import { boundFunction, closureScope, declarationIn, findJsFunction, ownName, qualifiedName, type Capture, type JsFunctionNode } from './js-functions';
 import { declarationKeyword, moduleConstants, type ModuleConstant } from './module-constants';
+import { moduleData, topLevelFunctions, type ModuleData, type ModuleDatum } from './module-data';
 import { analyseModuleScope, type ModuleScope } from './module-scope';
 import { firstSyntaxError } from './parse-check';
 import {
@@ -116,6 +117,12 @@ export interface Kernel {
    */
   captures?: string[];
   /**
+   * The file-level variables it reads or writes (module-data.ts), hidden parameters after its own and `captures`:
+   * each passed as it is, or in a one-element array (`cell`) when the function assigns it, which the rewritten
+   * function writes back; `lexical`: a let (in its temporal dead zone until its declaration runs).
+   */
+  moduleData?: { name: string; cell: boolean; lexical: boolean }[];
+  /**
    * Top-level bindings it reads (functions, and numbers it holds as literals: IrModule.constants), which hold nothing
    * until their declarations run; Apply's `ready` function returns them in this order.
    */
@@ -150,6 +157,7 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
     file.checkEval();
     let fn: FunctionNode;
     let captures: Capture[] = [];
+    let siblings: FunctionNode[] = [];
     if (top) {
       fn = top;
       file.useBinding(functionName, fn);
@@ -159,9 +167,13 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
       const closure = closureScope(ts, sf, file.moduleScope, fn);
       if ('reason' in closure) throw file.refuse(closure.node, closure.reason);
       captures = closure.captures;
+      siblings = closure.siblings;
       file.enterClosure(fn, captures, closure.siblings);
     }
-    const types = entryParamTypes(ts, file, fn, options.params, captures);
+    const data = moduleData(ts, sf, file.moduleScope, file.constants, fn, siblings);
+    if ('reason' in data) throw file.refuse(data.node, data.reason);
+    file.moduleData = data;
+    const types = entryParamTypes(ts, file, fn, options.params, captures, data.entry);
     const entry = file.lower(top ? functionName : fn, types, true);
     const functions = file.reachable(entry.name);
     markWritten(functions);
@@ -177,6 +189,7 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
       callees: [...new Set(functions.filter((f) => f !== entry && file.isTopLevel(f.name)).map((f) => f.name.replace(/\$\d+$/, '')))],
       constReads,
       ...(captures.length ? { captures: captures.map((c) => c.name) } : {}),
+      ...(data.entry.length ? { moduleData: data.entry.map((d) => ({ name: d.name, cell: d.cell, lexical: d.keyword !== 'var' })) } : {}),
     };
     return { ok: true, kernel };
   } catch (e) {
@@ -203,11 +216,19 @@ interface Signature {
  * Entry parameter types: recorded/explicit types first, then the annotation or JSDoc type; then the types of the
  * captured variables (hidden parameters), which only the recorded calls give.
  */
-function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: FrontendOptions['params'], captures: Capture[] = []): EntryType[] {
-  const count = fn.parameters.length + captures.length;
+function entryParamTypes(
+  ts: Ts,
+  file: FileLowering,
+  fn: FunctionNode,
+  given: FrontendOptions['params'],
+  captures: Capture[] = [],
+  data: ModuleDatum[] = [],
+): EntryType[] {
+  const count = fn.parameters.length + captures.length + data.length;
   if (given && given.length !== count) {
     const hidden = captures.length ? ` and ${captures.length} variables of the enclosing functions` : '';
-    throw file.refuse(fn, `${given.length} parameter types were given for ${fn.parameters.length} parameters${hidden}`);
+    const files = data.length ? ` and ${data.length} variables of the file` : '';
+    throw file.refuse(fn, `${given.length} parameter types were given for ${fn.parameters.length} parameters${hidden}${files}`);
   }
   const declared = fn.parameters.map((p, i) => {
     const recorded = given?.[i];
@@ -233,7 +254,30 @@ function entryParamTypes(ts: Ts, file: FileLowering, fn: FunctionNode, given: Fr
       );
     return t;
   });
-  return [...declared, ...hidden];
+  const files = data.map((d, k) => moduleDatumType(ts, file, fn, d, given?.[fn.parameters.length + captures.length + k]));
+  return [...declared, ...hidden, ...files];
+}
+
+/**
+ * The type of a file-level variable the function reads (module-data.ts), from the recorded calls: a number, a table
+ * (a plain or typed array, an array of arrays), or, for a variable the function assigns, the one-element array of
+ * numbers it is passed in (its cell).
+ */
+function moduleDatumType(ts: Ts, file: FileLowering, fn: FunctionNode, d: ModuleDatum, recorded: ParamTypeName | UnusableParam | undefined): EntryType {
+  const where = `${d.name} (line ${file.lineOf(d.declaration)}), a variable of the file that it ${d.cell ? 'assigns' : 'reads'},`;
+  if (typeof recorded === 'object') {
+    const passed = d.cell ? recorded.passed.replace(/^an array of /, '') : recorded.passed;
+    throw file.refuse(d.site, `${where} held ${passed} when it was called: ${recorded.why}`);
+  }
+  if (!recorded) throw file.refuse(d.site, `${where} has no type: record the calls by profiling, so that its values are seen`);
+  if (d.cell) {
+    if (recorded !== 'number[]') throw file.refuse(d.site, `${where} held something other than a number when it was called: only numbers are written back`);
+    return { array: 'Array' };
+  }
+  const t = valueTypeOf(recorded, speculateInt32(ts, fn, d.name));
+  if (isObjects(t))
+    throw file.refuse(d.site, `${where} held ${t.objects.one ? 'an object' : 'an array of objects'} when it was called: objects of the file are not compiled`);
+  return t;
 }
 
 /**
@@ -413,6 +457,11 @@ function isIncDec(ts: Ts, k: TS.SyntaxKind): boolean {
 }
 
 /** Strips what only TypeScript sees (`as`, `!`, `satisfies`, `<T>x`) and parentheses. */
+/** The value of a file-level variable the kernel assigns: element 0 of its cell (module-data.ts). */
+function cellRead(array: number): Expr {
+  return { kind: 'load', type: 'f64', array, index: { kind: 'const', type: 'i32', value: 0 } };
+}
+
 function unwrap(ts: Ts, e: TS.Expression): TS.Expression {
   for (;;) {
     if (
@@ -534,6 +583,8 @@ class FileLowering {
   private topLevelNames = new Set<string>();
   /** A nested entry's closure: the hidden parameters and the enclosing functions' functions compiled with it. */
   private closure: { captures: Capture[]; members: Set<TS.Node> } | undefined;
+  /** The file-level variables the kernel's functions use (module-data.ts), set before lowering. */
+  moduleData: ModuleData | undefined;
   private nestedNames = new Map<TS.Node, string>();
 
   constructor(
@@ -541,22 +592,14 @@ class FileLowering {
     readonly sf: TS.SourceFile,
   ) {
     this.moduleScope = analyseModuleScope(ts, sf);
-    for (const st of sf.statements) {
-      if (ts.isFunctionDeclaration(st) && st.name && st.body) this.functions.set(st.name.text, st);
-      if (ts.isVariableStatement(st) && st.declarationList.flags & ts.NodeFlags.Const) {
-        for (const d of st.declarationList.declarations) {
-          if (!ts.isIdentifier(d.name) || !d.initializer) continue;
-          const init = unwrap(ts, d.initializer);
-          if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) this.functions.set(d.name.text, init);
-        }
-      }
-    }
+    this.functions = topLevelFunctions(ts, sf);
     this.constants = moduleConstants(ts, sf, this.moduleScope);
   }
 
   /**
-   * Why a name the function reads from the file's top level is not compiled: a table (an array), a variable the
-   * program assigns, or a number computed when the program runs. Undefined when the file declares no such binding.
+   * Why a name the function reads from the file's top level is not compiled, where it is not one of the variables
+   * passed to compiled code (module-data.ts: tables and numbers are): a function held in a variable, or a use the
+   * compiled code has no value for. Undefined when the file declares no such binding.
    */
   moduleBindingRefusal(name: string): string | undefined {
     const ts = this.ts;
@@ -565,17 +608,10 @@ class FileLowering {
     const twice = this.declaredTwice(name);
     if (twice) return twice;
     const line = this.lineOf(decl);
-    const write = this.moduleScope.writes(name)[0];
     const init = decl.initializer && unwrap(ts, decl.initializer);
-    const isTable =
-      init &&
-      (ts.isArrayLiteralExpression(init) ||
-        ((ts.isNewExpression(init) || ts.isCallExpression(init)) && ts.isIdentifier(init.expression) && /^(Array|\w+Array)$/.test(init.expression.text)));
-    if (isTable)
-      return `${name} is a table declared at the top of the file (line ${line}); module-level arrays are not passed to compiled code yet: pass it to the function as an argument`;
-    if (write)
-      return `${name} is a variable of the file (line ${line}) that the program assigns (line ${this.lineOf(write)}); module-level state is not compiled yet: pass it as an argument`;
-    return `${name} (line ${line}) is not a number fixed when the file loads (only number literals, Math and Number constants and arithmetic on them are folded in): pass it as an argument`;
+    if (init && (ts.isFunctionExpression(init) || ts.isArrowFunction(init) || ts.isClassExpression(init)))
+      return `${name} (line ${line}) holds a function or class in a variable of the file; compiled code calls only functions declared with function or bound to a const`;
+    return `${name} (line ${line}) is a variable of the file that compiled code does not take here (numbers and arrays of numbers it reads or assigns are): pass it as an argument`;
   }
 
   /** Why a name declared more than once at module scope cannot be inlined; undefined when it is declared once. */
@@ -644,6 +680,11 @@ class FileLowering {
       if ([...this.nestedNames.values()].includes(name) || this.functions.has(name)) name = `${name}@${this.lineOf(f)}`;
       this.nestedNames.set(f, name);
     }
+  }
+
+  /** The file-level variables `node` (a function of the kernel) and the functions it calls use: its last hidden parameters. */
+  moduleDataOf(node: TS.Node): ModuleDatum[] {
+    return this.moduleData?.of(node) ?? [];
   }
 
   /** The hidden parameters of a function of the entry's closure; none for a top-level function. */
@@ -881,6 +922,8 @@ function markRecursive(functions: IrFunction[]): void {
 /** A name in scope; `capture`: an enclosing function's variable, a hidden parameter (its declaration). */
 type Binding =
   | { kind: 'local'; local: number; capture?: Capture }
+  /** A file-level variable the kernel assigns (module-data.ts): element 0 of a one-element plain array, its cell. */
+  | { kind: 'cell'; array: number; capture?: undefined }
   | { kind: 'array'; array: number; capture?: Capture }
   /** An array of arrays, held as its rows' elements one after another (`data`), each row's start and length. */
   | { kind: 'rows'; data: number; starts: number; lengths: number; capture?: undefined }
@@ -941,6 +984,9 @@ class FunctionLowering {
   /** The hidden parameters as a call to another function of the closure passes them on. */
   private hiddenArgs: CallArg[] = [];
 
+  /** The file-level variables it takes (module-data.ts), by name: the scope under all others, which a call passes on from. */
+  private dataScope = new Map<string, Binding>();
+
   /**
    * The signature a recursive call sees while this function is being lowered: the parameters' types of this round,
    * and the result it assumed (the first round: the results seen so far, else a guess from its return statements).
@@ -959,6 +1005,7 @@ class FunctionLowering {
     const node = this.node;
     if (node.asteriskToken) throw this.refuse(node, 'generator functions are not compiled');
     if (node.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) throw this.refuse(node, 'async functions are not compiled');
+    this.scopes.push(this.dataScope);
     const hiddenScope = new Map<string, Binding>();
     this.scopes.push(hiddenScope);
     this.scopes.push(new Map());
@@ -969,15 +1016,7 @@ class FunctionLowering {
       const t = this.types[i]!;
       if (isRows(t)) {
         if (!this.isEntry) throw this.refuse(p, 'an array of arrays is compiled only as a parameter of the function optimized');
-        const data = this.arrays.length;
-        const name = p.name.text;
-        this.arrays.push({ name, kind: t.rows === 'Array' ? 'Float64Array' : t.rows, written: false });
-        this.arrays.push({ name: `${name}.starts`, kind: 'Int32Array', written: false });
-        this.arrays.push({ name: `${name}.lengths`, kind: 'Int32Array', written: false });
-        this.params.push({ name, type: { array: this.arrays[data]!.kind }, slot: data, rows: { part: 'data', row: t.rows } });
-        this.params.push({ name: `${name}.starts`, type: { array: 'Int32Array' }, slot: data + 1, rows: { part: 'starts', row: t.rows } });
-        this.params.push({ name: `${name}.lengths`, type: { array: 'Int32Array' }, slot: data + 2, rows: { part: 'lengths', row: t.rows } });
-        this.scope().set(name, { kind: 'rows', data, starts: data + 1, lengths: data + 2 });
+        this.scope().set(p.name.text, this.rowsParam(p.name.text, t.rows));
       } else if (isObjects(t)) {
         const { keys, one, ctor } = t.objects;
         const what = one ? 'an object' : 'an array of objects';
@@ -1023,6 +1062,36 @@ class FunctionLowering {
         this.hiddenArgs.push(this.read(local));
       }
     });
+    // The file-level variables it uses (module-data.ts), last: a scope under all others.
+    this.file.moduleDataOf(node).forEach((d, k) => {
+      // (An object was refused by moduleDatumType.)
+      const t = this.types[node.parameters.length + this.hidden.length + k]! as ValueType | { rows: ArrayKind };
+      if (d.cell) {
+        const array = this.arrays.length;
+        this.arrays.push({ name: d.name, kind: 'Array', written: false });
+        this.params.push({ name: d.name, type: { array: 'Array' }, slot: array });
+        this.dataScope.set(d.name, { kind: 'cell', array });
+      } else if (isRows(t)) {
+        if (!this.isEntry)
+          throw this.refuse(
+            d.site,
+            `${d.name} (line ${this.file.lineOf(d.declaration)}) is an array of arrays of the file, which is compiled only where the function optimized reads it, not in a function it calls`,
+          );
+        this.dataScope.set(d.name, this.rowsParam(d.name, t.rows));
+      } else if (isArrayType(t)) {
+        const array = this.arrays.length;
+        this.arrays.push({ name: d.name, kind: t.array, written: false });
+        this.params.push({ name: d.name, type: t, slot: array });
+        this.dataScope.set(d.name, { kind: 'array', array });
+      } else if (typeof t === 'string') {
+        const local = this.locals.length;
+        this.locals.push({ name: d.name, type: t });
+        this.collected[local] = t;
+        this.params.push({ name: d.name, type: t, slot: local });
+        this.dataScope.set(d.name, { kind: 'local', local });
+        this.constLocals.add(local); // never assigned: a variable the kernel assigns is a cell
+      } else throw this.refuse(d.site, `${d.name} (line ${this.file.lineOf(d.declaration)}) holds a value of the file that compiled code does not take`);
+    });
     let body: Stmt[];
     if (!node.body) throw this.refuse(node, 'the function has no body');
     if (ts.isBlock(node.body)) {
@@ -1058,6 +1127,18 @@ class FunctionLowering {
       ...(this.returnsArray ? { returns: this.returnsArray.kind } : {}),
       body,
     };
+  }
+
+  /** An array of arrays taken as three parameters (IrParam.rows): its rows' elements, each row's start and length. */
+  private rowsParam(name: string, row: ArrayKind): Binding {
+    const data = this.arrays.length;
+    this.arrays.push({ name, kind: row === 'Array' ? 'Float64Array' : row, written: false });
+    this.arrays.push({ name: `${name}.starts`, kind: 'Int32Array', written: false });
+    this.arrays.push({ name: `${name}.lengths`, kind: 'Int32Array', written: false });
+    this.params.push({ name, type: { array: this.arrays[data]!.kind }, slot: data, rows: { part: 'data', row } });
+    this.params.push({ name: `${name}.starts`, type: { array: 'Int32Array' }, slot: data + 1, rows: { part: 'starts', row } });
+    this.params.push({ name: `${name}.lengths`, type: { array: 'Int32Array' }, slot: data + 2, rows: { part: 'lengths', row } });
+    return { kind: 'rows', data, starts: data + 1, lengths: data + 2 };
   }
 
   private scope(): Map<string, Binding> {
@@ -1781,6 +1862,11 @@ class FunctionLowering {
       const b = this.lookup(target.text);
       if (!b) throw this.refuse(target, this.file.moduleBindingRefusal(target.text) ?? `'${target.text}' is not a local variable or parameter of the function`);
       if (b.capture) throw this.refuse(target, this.capturedWrite(b.capture));
+      if (b.kind === 'cell') {
+        // A file-level variable the kernel assigns: its cell's element (on an empty cell the store bails out).
+        const v = value(() => cellRead(b.array));
+        return [{ kind: 'store', array: b.array, index: { kind: 'const', type: 'i32', value: 0 }, value: this.storeValue('Array', v, node) }];
+      }
       if (b.kind === 'array' && this.arrays[b.array]!.local)
         throw this.refuse(target, `${target.text} holds an array the function made; assigning it another value is not compiled (declare a new variable)`);
       if (b.kind === 'array') throw this.refuse(target, 'assigning to an array parameter is not compiled');
@@ -2156,6 +2242,7 @@ class FunctionLowering {
   private identifier(e: TS.Identifier): Expr {
     const b = this.lookup(e.text);
     if (b?.kind === 'local') return this.read(b.local);
+    if (b?.kind === 'cell') return cellRead(b.array);
     if (b?.kind === 'array') throw this.refuse(e, 'an array is used as a value; only its elements, its length and passing it to a function are compiled');
     if (b?.kind === 'rows') throw this.refuse(e, ROWS_ONLY(e.text));
     if (b?.kind === 'objects' || b?.kind === 'element') throw this.objectRefusal(e, b);
@@ -2259,6 +2346,21 @@ class FunctionLowering {
           args.push(h);
           types.push(h.kind === 'array' ? { array: this.arrays[h.array]!.kind } : (h.type as ScalarType));
         }
+      }
+      // The file-level variables it uses, passed on from this function's own (module-data.ts).
+      for (const d of this.file.moduleDataOf(fnNode)) {
+        const b = this.dataScope.get(d.name);
+        if (b?.kind === 'local') {
+          args.push(this.read(b.local));
+          types.push(this.localType(b.local));
+        } else if (b?.kind === 'array' || b?.kind === 'cell') {
+          args.push({ kind: 'array', array: b.array });
+          types.push({ array: this.arrays[b.array]!.kind });
+        } else
+          throw this.refuse(
+            e,
+            `${callee.text} reads ${d.name} (line ${this.file.lineOf(d.declaration)}), an array of arrays of the file, which is compiled only where the function optimized reads it`,
+          );
       }
       const fn = this.file.lower(nested ?? callee.text, types, false);
       // The callee's parameters may have widened (it assigns them): convert the arguments to match.

@@ -314,7 +314,7 @@ function within(inner: TS.Node, outer: TS.Node): boolean {
 }
 
 /** An identifier read as a value (not a property name, a declared name, a label or a key). */
-function isRead(ts: Ts, id: TS.Identifier): boolean {
+export function isRead(ts: Ts, id: TS.Identifier): boolean {
   const p = id.parent;
   if (ts.isPropertyAccessExpression(p) && p.name === id) return false;
   if ((ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isGetAccessor(p) || ts.isSetAccessor(p)) && p.name === id)

@@ -3,6 +3,8 @@
 // so stack traces and the program's own line numbers stay as they were.
 import type * as TS from 'typescript';
 import { closureScope, findJsFunction, type JsFunctionNode } from '../compiler/js-functions';
+import { moduleConstants } from '../compiler/module-constants';
+import { moduleData, moduleDataValue } from '../compiler/module-data';
 import { analyseModuleScope } from '../compiler/module-scope';
 import { assertParses } from '../compiler/parse-check';
 import { PerfLabError } from '../errors';
@@ -35,10 +37,27 @@ function applyEdits(source: string, edits: Edit[]): string {
   return out;
 }
 
-/** The wrapper: calls the recorder when one is installed, the original otherwise (e.g. in a worker thread). */
-function wrapperBody(functionName: string): string {
+/**
+ * The wrapper: calls the recorder when one is installed, the original otherwise (e.g. in a worker thread). With the
+ * file-level variables the function uses (`data`, module-data.ts), the recorded arguments are its `arity`
+ * parameters and then those variables as compiled code takes them, read at each call; a call that cannot read one (a
+ * let not initialised yet) runs unrecorded.
+ */
+function wrapperBody(functionName: string, arity: number, data: string[]): string {
   const inner = internalName(functionName);
-  return `{ const r = globalThis[Symbol.for(${JSON.stringify(RECORD_KEY)})]; return r ? r(${inner}, this, args) : ${inner}.apply(this, args); }`;
+  const open = `{ const r = globalThis[Symbol.for(${JSON.stringify(RECORD_KEY)})];`;
+  if (data.length === 0) return `${open} return r ? r(${inner}, this, args) : ${inner}.apply(this, args); }`;
+  const c = '__perfLab$c';
+  const own = Array.from({ length: arity }, (_, i) => `args[${i}]`);
+  const read = ` let ${c}; if (r) try { ${c} = [${data.join(', ')}]; } catch { ${c} = undefined; }`;
+  return `${open}${read} return ${c} ? r(() => ${inner}.apply(this, args), this, [${[...own, `...${c}`].join(', ')}]) : ${inner}.apply(this, args); }`;
+}
+
+/** The file-level variables `fn` (and the functions compiled with it, `members`) use, as the recorded arguments pass them. */
+function hiddenData(ts: typeof TS, sf: TS.SourceFile, fn: JsFunctionNode, members: JsFunctionNode[] = []): string[] {
+  const scope = analyseModuleScope(ts, sf);
+  const data = moduleData(ts, sf, scope, moduleConstants(ts, sf, scope), fn, members);
+  return 'reason' in data ? [] : data.entry.map(moduleDataValue);
 }
 
 /**
@@ -72,8 +91,10 @@ export function instrumentSource(ts: typeof TS, source: string, fileName: string
       const prefix = isDefault ? 'export default ' : isExport ? 'export ' : '';
       const star = st.asteriskToken ? '*' : '';
       if (star) throw new PerfLabError(`${functionName} is a generator function: Perf Lab records and compiles plain numeric functions only.`);
-      edits.push({ start: st.end, end: st.end, text: `; ${prefix}${isAsync ? 'async ' : ''}function ${functionName}${params} ${wrapperBody(functionName)}` });
-      return { code: applyEdits(source, edits), line: lineOf(st.getStart(sf)), arity: st.parameters.length };
+      const data = hiddenData(ts, sf, st);
+      const body = wrapperBody(functionName, st.parameters.length, data);
+      edits.push({ start: st.end, end: st.end, text: `; ${prefix}${isAsync ? 'async ' : ''}function ${functionName}${params} ${body}` });
+      return { code: applyEdits(source, edits), line: lineOf(st.getStart(sf)), arity: st.parameters.length + data.length };
     }
     if (ts.isVariableStatement(st)) {
       for (const d of st.declarationList.declarations) {
@@ -88,15 +109,17 @@ export function instrumentSource(ts: typeof TS, source: string, fileName: string
         const keyword = flags & ts.NodeFlags.Const ? 'const' : flags & ts.NodeFlags.Let ? 'let' : 'var';
         const isExport = st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
         // The type annotation stays with the original; the wrapper is typed loosely.
+        const data = hiddenData(ts, sf, init);
+        const body = wrapperBody(functionName, init.parameters.length, data);
         const edits: Edit[] = [
           { start: d.name.getStart(sf), end: d.name.end, text: inner },
           {
             start: st.end,
             end: st.end,
-            text: `; ${isExport ? 'export ' : ''}${keyword} ${functionName} = function ${functionName}${params} ${wrapperBody(functionName)};`,
+            text: `; ${isExport ? 'export ' : ''}${keyword} ${functionName} = function ${functionName}${params} ${body};`,
           },
         ];
-        return { code: applyEdits(source, edits), line: lineOf(st.getStart(sf)), arity: init.parameters.length };
+        return { code: applyEdits(source, edits), line: lineOf(st.getStart(sf)), arity: init.parameters.length + data.length };
       }
     }
   }
@@ -126,7 +149,11 @@ function instrumentNested(ts: typeof TS, sf: TS.SourceFile, source: string, func
     if (p.name.text !== 'this') params.push(p.name.text);
   }
   const closure = closureScope(ts, sf, analyseModuleScope(ts, sf), fn);
-  const captures = 'reason' in closure ? [] : closure.captures.map((c) => c.name);
+  // The enclosing functions' variables it reads, then the file's (module-data.ts), as compiled code takes them.
+  const captures = [
+    ...('reason' in closure ? [] : closure.captures.map((c) => c.name)),
+    ...hiddenData(ts, sf, fn, 'reason' in closure ? [] : closure.siblings),
+  ];
   const body = fn.body!;
   const paramText = fn.parameters
     .filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'))

@@ -2,7 +2,10 @@
 // function, so that its whole output can be compared with the original's.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
 import { planApply, writePlan } from '../../../extension/apply/apply';
 import type { Candidate } from '../../../extension/compiler/compile';
 import { prove, type Proof } from '../../../extension/prove/prove';
@@ -13,6 +16,28 @@ export function runNode(file: string): { stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `node ${file} failed:\n${r.stderr}`);
   return { stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Copies of the programs of `corpus`, each in a folder of its own (Apply writes beside it) under one temporary folder
+ * named with `prefix`, which `dir()` gives (for caches and stores) and which is removed after the tests.
+ */
+export function corpusCopies(corpus: string, prefix: string): { copyOf(file: string, tag: string): Promise<string>; dir(): string } {
+  let dir: string | undefined;
+  after(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
+  return {
+    async copyOf(file, tag) {
+      dir ??= await mkdtemp(join(tmpdir(), prefix));
+      const sub = await mkdtemp(join(dir, `${tag}-`));
+      const path = join(sub, file);
+      await copyFile(join(corpus, file), path);
+      return path;
+    },
+    dir: () => {
+      assert.ok(dir, 'a program was copied first');
+      return dir;
+    },
+  };
 }
 
 const STATS = 'perf-lab-test-stats ';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTypeScript, lowerJs, type FrontendResult } from '../../../extension/compiler/frontend-js';
+import { loadTypeScript, lowerJs, type FrontendResult, type ParamTypeName } from '../../../extension/compiler/frontend-js';
 import { printIr } from '../../../extension/compiler/print-ir';
 import { formatRefusal } from '../../../extension/compiler/refusal';
 import { golden } from './golden';
@@ -14,7 +14,11 @@ async function lower(source: string, name: string, params?: Parameters<typeof lo
 }
 
 async function ir(source: string, name: string): Promise<string> {
-  const r = await lower(source, name);
+  return irWith(source, name);
+}
+
+async function irWith(source: string, name: string, params?: ParamTypeName[]): Promise<string> {
+  const r = await lower(source, name, params && { params });
   if (!r.ok) assert.fail(formatRefusal(r.refusal));
   return printIr(r.kernel.ir);
 }
@@ -163,18 +167,66 @@ test('file-level numbers are folded in: const and never-assigned var/let, arithm
   ]);
 });
 
-test('file-level names that are not fixed numbers are refused, naming the binding and its line', async () => {
+test('file-level variables that are not fixed numbers are hidden parameters, typed by the recorded calls', async () => {
   const f = 'function f(x: number): number { return x * K; }';
-  assert.match(await refusalOf(`var K = 2;\n${f}\nK = 3;`, 'f'), /K is a variable of the file \(line 1\) that the program assigns \(line 3\)/);
-  assert.match(await refusalOf(`const K = Math.sin(1);\n${f}`, 'f'), /K \(line 1\) is not a number fixed when the file loads/);
-  assert.match(await refusalOf(`const K = 2 ** 0.5;\n${f}`, 'f'), /K \(line 1\) is not a number fixed/);
-  assert.match(await refusalOf(`var K = J * 2;\nvar J = 3;\n${f}`, 'f'), /K \(line 1\) is not a number fixed/, 'J is not initialised yet when K is');
-  assert.match(await refusalOf(`var K = 1;\nvar K = 2;\n${f}`, 'f'), /K is declared 2 times/);
-  const table = 'const W = new Float64Array([0.25, 0.5, 0.25]);\nfunction g(a: Float64Array, i: number): number { return a[i]! * W[i]!; }';
-  assert.match(await refusalOf(table, 'g'), /line 2:\d+: W — W is a table declared at the top of the file \(line 1\); module-level arrays are not passed/);
+  // Without recorded calls there is no type: the refusal names the binding, its line and where the function reads it.
   assert.match(
-    await refusalOf('let n = 0;\nfunction h(): number { return n; }\nn++;', 'h'),
-    /n is a variable of the file \(line 1\) that the program assigns \(line 3\)/,
+    await refusalOf(`var K = 2;\n${f}\nK = 3;`, 'f'),
+    /line 2:\d+: K — K \(line 1\), a variable of the file that it reads, has no type: record the calls/,
+  );
+  // Assigned by the program, computed when it runs, read before it is initialised, declared twice (one binding).
+  for (const src of [
+    `var K = 2;\n${f}\nK = 3;`,
+    `const K = Math.sin(1);\n${f}`,
+    `const K = 2 ** 0.5;\n${f}`,
+    `var K = J * 2;\nvar J = 3;\n${f}`,
+    `var K = 1;\nvar K = 2;\n${f}`,
+  ]) {
+    const r = await lower(src, 'f', { params: ['number', 'number'] });
+    assert.ok(r.ok, r.ok ? '' : formatRefusal(r.refusal));
+    if (!r.ok) continue;
+    assert.deepEqual(r.kernel.moduleData, [{ name: 'K', cell: false, lexical: src.startsWith('const') }], src);
+    assert.deepEqual(
+      r.kernel.ir.functions[0]!.params.map((p) => p.name),
+      ['x', 'K'],
+    );
+  }
+  // Tables: a typed array, and an array of arrays (three arrays, as a parameter is), read.
+  const table = 'const W = new Float64Array([0.25, 0.5, 0.25]);\nfunction g(a: Float64Array, i: number): number { return a[i]! * W[i]!; }';
+  assert.match(await irWith(table, 'g', ['Float64Array', 'int32', 'Float64Array']), /W\[/);
+  const rows = 'var M = [[1, 2], [3]];\nfunction r(i: number): number { return M[i]![0]! + M.length; }';
+  assert.match(await irWith(rows, 'r', ['int32', 'number[][]']), /M\.starts/);
+  // A variable the function assigns is passed in a cell (a one-element array) and written back; a const is refused.
+  const state = 'let seed = 1;\nfunction next(): number { seed = (seed * 16807) % 2147483647; return seed; }';
+  const s = await lower(state, 'next', { params: ['number[]'] });
+  assert.ok(s.ok, s.ok ? '' : formatRefusal(s.refusal));
+  if (s.ok) {
+    assert.deepEqual(s.kernel.moduleData, [{ name: 'seed', cell: true, lexical: true }]);
+    assert.ok(s.kernel.ir.functions[0]!.arrays[0]!.written);
+  }
+  assert.match(
+    await refusalOf(state, 'next', { params: ['number'] }),
+    /seed \(line 1\), a variable of the file that it assigns, held something other than a number/,
+  );
+  assert.match(
+    await refusalOf('const c = 1;\nfunction h(): number { c++; return 0; }', 'h', { params: [] }),
+    /line 2:\d+: c — c is a const of the file \(line 1\); assigning it throws a TypeError/,
+  );
+  // A function it calls reads them too: passed on; an array of arrays only in the function optimized.
+  const callee =
+    'var T = [1, 2];\nvar S = 0;\nfunction h(i: number): number { S += T[i]!; return S; }\nfunction k(i: number): number { return h(i) + h(i + 1); }';
+  const c = await lower(callee, 'k', { params: ['int32', 'number[]', 'number[]'] });
+  assert.ok(c.ok, c.ok ? '' : formatRefusal(c.refusal));
+  if (c.ok)
+    for (const fn of c.kernel.ir.functions)
+      assert.deepEqual(
+        fn.params.map((p) => p.name),
+        ['i', 'S', 'T'],
+        fn.name,
+      );
+  assert.match(
+    await refusalOf('var M = [[1]];\nfunction h(): number { return M[0]![0]!; }\nfunction k(): number { return h(); }', 'k', { params: ['number[][]'] }),
+    /h reads M \(line 1\), an array of arrays of the file, which is compiled only where the function optimized reads it/,
   );
 });
 

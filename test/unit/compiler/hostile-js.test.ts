@@ -164,6 +164,43 @@ console.log(f(3), f(0.25));
 `,
 };
 
+// File-level variables the function reads and assigns (passed as hidden arguments, the assigned one in a cell):
+// read in their temporal dead zone, swapped for a table of another kind, given an element getter that assigns the
+// state itself, and set to a string between calls.
+const MODULE_TDZ: Case = {
+  name: 'moduletdz',
+  fn: 'f',
+  params: ['number', 'number[]', 'number[]'],
+  source: `function f(x) { seed = (seed * 7 + x) % 101; return seed * TABLE[1]; }
+let early;
+try { early = f(2); } catch (e) { early = e.constructor.name; }
+const TABLE = [1, 2, 3];
+let seed = 5;
+console.log(early, f(2), f(7), seed);
+`,
+};
+
+const MODULE_STATE_DISGUISED: Case = {
+  name: 'modulestate',
+  fn: 'f',
+  params: ['number', 'number[]', 'number[]'],
+  source: `function f(x) { last = (last * 3 + x) % 1000; return last + W[0]; }
+var last = 1;
+var W = [10];
+console.log(f(1), f(2), last);
+W = new Float64Array([20]);
+console.log(f(3), last);
+W = [30];
+Object.defineProperty(W, 0, { get() { last = 999; return 40; } });
+console.log(f(4), last);
+W = [50];
+last = 'x';
+console.log(f(5), last);
+last = 7;
+console.log(f(6), last);
+`,
+};
+
 const BUILTINS_PATCHED: Case = {
   name: 'builtins',
   fn: 'total',
@@ -182,14 +219,26 @@ console.log(JSON.stringify(r), calls, total([4, 5]));
 };
 
 describe('programs that test what the compiled code assumes print the same after the rewrite', () => {
-  for (const c of [FROZEN, GETTERS, TYPED_PROXY, MATH_REPLACED, POW_REPLACED_FIRST, TDZ, VAR_BEFORE_INIT, MATH_REPLACED_AT_INIT, BUILTINS_PATCHED]) {
+  for (const c of [
+    FROZEN,
+    GETTERS,
+    TYPED_PROXY,
+    MATH_REPLACED,
+    POW_REPLACED_FIRST,
+    TDZ,
+    VAR_BEFORE_INIT,
+    MATH_REPLACED_AT_INIT,
+    BUILTINS_PATCHED,
+    MODULE_TDZ,
+    MODULE_STATE_DISGUISED,
+  ]) {
     it(`${c.name} (WebAssembly)`, async () => {
       const r = await applyAndCompare(c, 'wasm');
       assert.match(r.source, /\$wasm/, 'the function was rewritten');
       assert.equal(r.after, r.before);
     });
   }
-  for (const c of [FROZEN, GETTERS, MATH_REPLACED, VAR_BEFORE_INIT]) {
+  for (const c of [FROZEN, GETTERS, MATH_REPLACED, VAR_BEFORE_INIT, MODULE_TDZ, MODULE_STATE_DISGUISED]) {
     it(`${c.name} (native)`, async () => {
       const r = await applyAndCompare(c, 'native');
       assert.match(r.source, /\$native/, 'the function was rewritten');

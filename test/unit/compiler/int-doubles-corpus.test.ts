@@ -4,29 +4,17 @@
 // call running compiled code. The compiled code must hold the integers as integers: no call of the host's `%` or
 // of fmod, which made such kernels many times slower than the JavaScript they replaced.
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { compileKernel, selectKernel } from '../../../extension/compiler/compile';
 import { compileNative } from '../../../extension/compiler/compile-native';
 import { formatRefusal } from '../../../extension/compiler/refusal';
 import { record } from '../../../extension/record/record';
 import { recordedParams } from '../../../extension/record/recording';
-import { proveApplyRun, runNode } from './apply-and-run';
+import { corpusCopies, proveApplyRun, runNode } from './apply-and-run';
 
-const corpus = join(__dirname, '../../fixtures/js-corpus');
-
-let dir: string | undefined;
-after(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
-
-async function copyOf(file: string, tag: string): Promise<string> {
-  dir ??= await mkdtemp(join(tmpdir(), 'perf-lab-int-corpus-'));
-  const sub = await mkdtemp(join(dir, `${tag}-`));
-  const path = join(sub, file);
-  await copyFile(join(corpus, file), path);
-  return path;
-}
+const { copyOf, dir } = corpusCopies(join(__dirname, '../../fixtures/js-corpus'), 'perf-lab-int-corpus-');
 
 const PROGRAMS = [
   { file: 'trial-division.js', fn: 'countPrimes', what: '`d * d <= k` and `k % d === 0` over var counters' },
@@ -49,7 +37,7 @@ describe('integer arithmetic in doubles is compiled as integers, proven, applied
       assert.ok(sel.ok, sel.ok ? '' : formatRefusal(sel.refusal));
       const wasm = await compileKernel(sel.kernel);
       assert.doesNotMatch(wasm.wat, /\(import "js" "mod"/, 'no call of the host % in the WebAssembly');
-      const native = await compileNative(sel.kernel, { cacheDir: join(dir!, 'native-cache') });
+      const native = await compileNative(sel.kernel, { cacheDir: join(dir(), 'native-cache') });
       assert.doesNotMatch(native.cpp.slice(native.cpp.indexOf('namespace k0_')), /fmod|js_mod/, 'no fmod in the C++');
       for (const candidate of [wasm, native]) {
         const file = await copyOf(p.file, candidate.target);

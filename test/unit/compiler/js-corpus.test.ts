@@ -4,31 +4,18 @@
 // run again; the whole output must be the same and the applied program must have run the compiled code. The
 // programs the compiler does not take yet must be refused through the optimize flow with the real reason.
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { compileKernel, selectKernel } from '../../../extension/compiler/compile';
 import { compileNative } from '../../../extension/compiler/compile-native';
 import { formatRefusal } from '../../../extension/compiler/refusal';
 import { optimize, optimizeRequest } from '../../../extension/optimize/optimize';
 import { record } from '../../../extension/record/record';
 import { recordedParams } from '../../../extension/record/recording';
-import { proveApplyRun, runNode } from './apply-and-run';
+import { corpusCopies, proveApplyRun, runNode } from './apply-and-run';
 
-const corpus = join(__dirname, '../../fixtures/js-corpus');
-
-let dir: string | undefined;
-after(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
-
-/** A copy of a corpus program in a folder of its own (Apply writes beside it). */
-async function copyOf(file: string, tag: string): Promise<string> {
-  dir ??= await mkdtemp(join(tmpdir(), 'perf-lab-corpus-'));
-  const sub = await mkdtemp(join(dir, `${tag}-`));
-  const path = join(sub, file);
-  await copyFile(join(corpus, file), path);
-  return path;
-}
+const { copyOf, dir } = corpusCopies(join(__dirname, '../../fixtures/js-corpus'), 'perf-lab-corpus-');
 
 const COMPILED = [
   { file: 'spectral-norm.js', fn: 'AtAu', what: 'var counters declared once and reused by every loop, helpers called with arrays' },
@@ -53,6 +40,17 @@ const COMPILED = [
   { file: 'nbody-nested.js', fn: 'advance', what: 'bodies as an array of seven-number plain arrays, read and written as bodies[i][k]' },
   { file: 'matrix-rows.js', fn: 'relax', what: 'a grid of Float64Array rows relaxed in place, m.length and m[i].length bounding the loops' },
   { file: 'matrix-rows.js', fn: 'rowSums', what: 'a triangle of plain arrays of growing length (ragged rows), read' },
+  { file: 'smoothing-table.js', fn: 'smooth', what: 'a table of weights at file level (var WEIGHTS = […]), read on every call' },
+  {
+    file: 'lookup-tables.js',
+    fn: 'filterGrid',
+    what: 'a Float64Array filled at start-up, an array of arrays and a gain the program changes between calls, all at file level',
+  },
+  {
+    file: 'fasta-random.js',
+    fn: 'makeRandom',
+    what: "fasta's generator: the file-level seed advanced by a helper it calls, read in and written back, reset by the program once",
+  },
   {
     file: 'particles-objects.js',
     fn: 'step',
@@ -78,7 +76,7 @@ describe('classic-style programs are compiled to both targets, proven, applied, 
       const params = recordedParams(rec, rec.arity)!;
       const sel = await selectKernel({ source, fileName: p.file, functionName: p.fn, params });
       assert.ok(sel.ok, sel.ok ? '' : formatRefusal(sel.refusal));
-      const candidates = [await compileKernel(sel.kernel), await compileNative(sel.kernel, { cacheDir: join(dir!, 'native-cache') })];
+      const candidates = [await compileKernel(sel.kernel), await compileNative(sel.kernel, { cacheDir: join(dir(), 'native-cache') })];
       for (const candidate of candidates) {
         const file = await copyOf(p.file, candidate.target);
         const r = await proveApplyRun(file, source, p.fn, candidate, { recording: rec, countCalls: true });
@@ -99,20 +97,13 @@ const REFUSED = [
     construct: 's[i - 1]',
     line: 12,
   },
-  {
-    file: 'smoothing-table.js',
-    fn: 'smooth',
-    reason:
-      'WEIGHTS is a table declared at the top of the file (line 3); module-level arrays are not passed to compiled code yet: pass it to the function as an argument',
-    line: 9,
-  },
 ];
 
 describe('what the compiler does not take yet is refused with the real reason, after the arguments are recorded', () => {
   for (const p of REFUSED) {
     it(`${p.file}`, async () => {
       const file = await copyOf(p.file, 'refused');
-      const outcome = await optimize(optimizeRequest({ file, functionName: p.fn, store: join(dir!, 'store'), target: 'wasm' }), {});
+      const outcome = await optimize(optimizeRequest({ file, functionName: p.fn, store: join(dir(), 'store'), target: 'wasm' }), {});
       assert.equal(outcome.kind, 'refused');
       if (outcome.kind !== 'refused') return;
       assert.ok(outcome.recording.calls.length > 0, 'the arguments were recorded first');
