@@ -1,7 +1,8 @@
 // Random Python kernels in the shapes of lists and arrays built inside a function, for the differential fuzzer
 // (fuzz.ts): each builds lists by `[x] * n`, comprehensions (with conditions, over enumerate(zip(…)) too), `[]` and
 // `.append`, `list(range(…))` or `np.zeros`, reads, writes and swaps them, loops over enumerate(…) and zip(…) of them
-// and ranges with targets that unpack, takes `sum`, `min`, `max` and `len` of lists and generators, and
+// and ranges with targets that unpack, takes `sum`, `min`, `max` and `len` of lists and generators, reads and
+// writes module-level lists and records holding lists (fresh for each call, sometimes sharing their lists), and
 // returns a list, an array or a number. Ints may leave 64 bits and indices may fall outside; the compiled code must
 // bail out exactly there. Deterministic for a seed.
 import type { KernelCase } from './kernels';
@@ -131,7 +132,10 @@ class Generator {
     const lists = this.lists.filter((l) => !this.numpy.has(l.name));
     const l = this.pick(this.lists);
     const s = this.fresh('s');
-    switch (this.pick(['sum', 'sumgen', 'best', 'index', 'write', 'append', 'swap', 'len', 'loop', 'loop'] as const)) {
+    switch (this.pick(['sum', 'sumgen', 'best', 'index', 'write', 'append', 'swap', 'len', 'loop', 'loop', 'module', 'module'] as const)) {
+      case 'module':
+        this.moduleData(s, out, pad);
+        return;
       case 'loop':
         this.loop(l, s, out, pad);
         return;
@@ -236,6 +240,35 @@ class Generator {
     this.scalars.push({ name: s, kind });
   }
 
+  /**
+   * Reads and writes the module's data (MODULE_DATA: GX floats, GY ints, GR records of a list of floats and a float,
+   * which may share their lists): a float sum into a new scalar, and sometimes a write through a record's list or into
+   * GX / GY (ints may leave 64 bits).
+   */
+  private moduleData(s: string, out: string[], pad: string): void {
+    const [p, w, a, b, k] = [this.fresh('p'), this.fresh('w'), this.fresh('a'), this.fresh('b'), this.fresh('k')];
+    out.push(`${pad}${s} = 0.0`);
+    switch (this.pick(['alias', 'unpack', 'gx', 'gy'] as const)) {
+      case 'alias':
+        out.push(`${pad}for (${p}, ${w}) in GR:`, `${pad}    ${s} += ${p}[0] * ${w} + len(${p})`);
+        if (this.chance(0.6)) out.push(`${pad}    ${p}[${this.pick(['0', '-1', '1'])}] += ${w} * 0.5`);
+        break;
+      case 'unpack':
+        // A list of another length than two bails out (Python raises ValueError).
+        out.push(`${pad}for ([${a}, ${b}], ${w}) in GR:`, `${pad}    ${s} += ${a} - ${b} * ${w}`);
+        break;
+      case 'gx':
+        out.push(`${pad}for ${k} in range(len(GX)):`, `${pad}    ${s} += GX[${k}]`);
+        if (this.chance(0.6)) out.push(`${pad}    GX[${k}] = GX[${k}] * 0.5 + ${k}`);
+        break;
+      case 'gy':
+        out.push(`${pad}for ${k} in range(len(GY)):`, `${pad}    ${s} += float(GY[${k}])`);
+        if (this.chance(0.6)) out.push(`${pad}    GY[${k}] = GY[${k}] * ${this.pick(['3', '1000003', '-2'])} + n`);
+        break;
+    }
+    this.scalars.push({ name: s, kind: 'float' });
+  }
+
   /** One function: parameters n, xs (floats), ys (ints); lists built and used; a list, an array or a number returned. */
   kernel(name: string): string {
     this.lists = [];
@@ -262,6 +295,21 @@ class Generator {
   }
 }
 
+/** The module-level data the generated kernels read and write, and the reset each differential call starts from. */
+const MODULE_DATA = `GX = [0.5, 1.5]
+GY = [1, 2]
+GR = [([0.0, 1.0], 2.0)]
+
+
+def reset(gx, gy, gr, shared):
+    global GX, GY, GR
+    GX, GY = list(gx), list(gy)
+    GR = [(list(p), w) for (p, w) in gr]
+    if shared == 1 and len(GR) > 1:
+        GR[1] = (GR[0][0], GR[1][1])
+    if shared == 2 and GR:
+        GX = GR[0][0]`;
+
 /** `count` random kernels in one Python file's text, and the cases the differential runs for each. */
 export function generateListKernels(seed: number, count: number, file: string): { source: string; cases: KernelCase[] } {
   const g = new Generator(seed);
@@ -272,9 +320,16 @@ export function generateListKernels(seed: number, count: number, file: string): 
     '',
     'import numpy as np',
     '',
+    MODULE_DATA,
+    '',
     '',
     ...names.map((n) => `${g.kernel(n)}\n\n`),
   ].join('\n');
   const calls = '[(I(-4, 24), [F() for _ in range(I(0, 6))], [I(-50, 50) if rng.random() < 0.8 else I() for _ in range(I(0, 6))]) for _ in range(40)]';
-  return { source, cases: names.map((fn) => ({ id: fn, file, fn, calls })) };
+  // Each call starts from fresh module data: records whose lists have 2 values (sometimes 1 or 3), an int among
+  // floats now and then (the wrapper falls back), and lists shared between records or with GX.
+  const reset =
+    '([F() for _ in range(I(0, 5))], [I(-50, 50) if rng.random() < 0.9 else I() for _ in range(I(0, 5))], [(rng.choice([FL(2)] * 12 + [FL(1), FL(3), [1, 0.5]]), F()) for _ in range(I(0, 4))], rng.choice([0, 0, 1, 2]))';
+  const globals = { GX: 'list[float]', GY: 'list[int]', GR: 'list[tuple[list[float], float]]' };
+  return { source, cases: names.map((fn) => ({ id: fn, file, fn, calls, globals, reset })) };
 }
