@@ -199,6 +199,39 @@ export function edgeCases(params: readonly AbiParam[], base: readonly unknown[])
       }
     }
   }
+  // Objects: the recorded ones as they are, each field given each edge value in every object, and for an array of
+  // objects none and the first alone.
+  params.forEach((p, i) => {
+    if (p.kind !== 'objects') return;
+    const old = base[i];
+    const objects = (p.one ? [old] : Array.isArray(old) ? old : []).filter((o): o is Record<string, unknown> => o !== null && typeof o === 'object');
+    const rebuilt = (field: (o: Record<string, unknown>) => Record<string, unknown>) => (p.one ? field(objects[0] ?? {}) : objects.map(field));
+    out.push({
+      args: withArg(
+        i,
+        rebuilt((o) => ({ ...o })),
+      ),
+      source: 'edge',
+      label: `argument ${i + 1} as recorded`,
+    });
+    if (!p.one) {
+      out.push({ args: withArg(i, []), source: 'edge', label: `argument ${i + 1} empty` });
+      if (objects.length > 1) out.push({ args: withArg(i, [{ ...objects[0] }]), source: 'edge', label: `argument ${i + 1} holding its first object only` });
+    }
+    for (const k of p.keys) {
+      for (const v of EDGE_ELEMENTS) {
+        const shown = Object.is(v, -0) ? '-0' : String(v);
+        out.push({
+          args: withArg(
+            i,
+            rebuilt((o) => ({ ...o, [k]: v })),
+          ),
+          source: 'edge',
+          label: `argument ${i + 1} with ${k} = ${shown}`,
+        });
+      }
+    }
+  });
   grows.sort((a, b) => a.growth!.param - b.growth!.param || a.growth!.magnitude - b.growth!.magnitude);
   return [...out, ...grows];
 }
