@@ -358,6 +358,8 @@ class Recorder:
         except (TypeError, ValueError):
             sig, plain, arity = None, False, 0
 
+        gseen = {}
+
         def positional(args, kwargs):
             if not kwargs and (len(args) == arity or not plain):
                 return args
@@ -389,8 +391,14 @@ class Recorder:
             if p is None:
                 return rec.run(fn, args, t0)
             types_ = [type_name(a) for a in args]
-            # The module-level data it reads, by type: the compiled version takes them as hidden arguments.
-            gtypes = {n: type_name(v) for n, v in module_data(fn).items()}
+            # The module-level data it reads, by type: the compiled version takes them as hidden arguments (it checks
+            # them at each call, so a type seen once for the same object of the same length is not looked at again).
+            gtypes = {}
+            for n, v in module_data(fn).items():
+                k = (n, id(v), len(v) if type(v) in (list, tuple) or is_ndarray(v) else v)
+                if k not in gseen:
+                    gseen[k] = type_name(v)
+                gtypes[n] = gseen[k]
             # The arguments as they are now, before the call may write them.
             added, keys, own = {}, [], 64
             try:
