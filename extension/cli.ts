@@ -26,6 +26,7 @@ import {
   type OptimizeInput,
   type OptimizeOutcome,
 } from './optimize/optimize';
+import { dispatchReport } from './bench/dispatch';
 import { benchOf, benchReport, fixed, formatTable, multiBenchReport, outlookReport, wholeProgramReport } from './optimize/report';
 import type { ProgressSink } from './progress';
 import { functionStats, totalWeight } from './profile/aggregate';
@@ -814,6 +815,9 @@ export function optimizePrinter(io: CliIO, functionName: string, store: string):
           `Using the recording of ${functionName} from ${e.recording.recordedAt} (${e.recording.calls.length} of ${e.recording.totalCalls} calls; --rerecord to record again)\n`,
         );
         if (e.outlook) io.out(`${outlookReport(e.outlook, functionName)}\n`);
+        return;
+      case 'dispatch-outlook':
+        for (const d of e.dispatch) io.out(`${dispatchReport(d, functionName)}\n`);
         return;
       case 'recording':
         io.out(

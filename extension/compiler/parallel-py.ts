@@ -37,6 +37,12 @@ export interface ParallelLoopPlan {
   /** The file's functions the work calls (checked too). */
   callees: string[];
   /**
+   * How many items a call sends, from its arguments, where the loop goes over a parameter (`for x in xs`,
+   * `enumerate(xs)`, `zip(xs, …)`, `range(len(xs))`: its length) or `range(n)` of one (its value): the break-even
+   * model of dispatch (bench/dispatch.ts) reads it from the recorded calls.
+   */
+  items?: { param: number; how: 'length' | 'count' };
+  /**
    * `def _pl_body(_pl_item, …free): …; return E`: one iteration's work. Compiled in the generated module, run with the
    * globals of the user's module.
    */
@@ -666,6 +672,10 @@ function reindent(ctx: Context, stmts: PyNode[], to: string): string[] {
   return out;
 }
 
+function withItems(items: ParallelLoopPlan['items']): Pick<ParallelLoopPlan, 'items'> {
+  return items ? { items } : {};
+}
+
 function tupleOf(names: string[]): string {
   return names.length === 0 ? '()' : names.length === 1 ? `(${names[0]},)` : `(${names.join(', ')})`;
 }
@@ -689,6 +699,31 @@ function rewriteDef(ctx: Context, start: number, end: number, replacement: strin
 
 function bodyText(targetText: string, free: string[], stmts: string[], value: string): string {
   return [`def _pl_body(_pl_item${free.map((f) => `, ${f}`).join('')}):`, `    ${targetText} = _pl_item`, ...stmts, `    return (${value})`, ''].join('\n');
+}
+
+/** How many items the sequence `iter` holds, in terms of one of the function's parameters (ParallelLoopPlan.items). */
+function itemsOf(ctx: Context, iter: PyNode): ParallelLoopPlan['items'] {
+  const params = nodes(node(ctx.fn.args)?.args).map((a) => String(a.arg));
+  const param = (n: PyNode | undefined): number => (n?._type === 'Name' ? params.indexOf(String(n.id)) : -1);
+  const call = (n: PyNode | undefined, name: string): PyNode[] | undefined => {
+    const f = n?._type === 'Call' ? node(n.func) : undefined;
+    return f?._type === 'Name' && f.id === name && !ctx.locals.has(name) ? nodes(n!.args) : undefined;
+  };
+  const length = (n: PyNode | undefined): ParallelLoopPlan['items'] => {
+    const p = param(n);
+    return p >= 0 && !firstStore(nodes(ctx.fn.body), params[p]!) ? { param: p, how: 'length' } : undefined;
+  };
+  if (iter._type === 'Name') return length(iter);
+  const over = call(iter, 'enumerate') ?? call(iter, 'zip');
+  if (over?.[0]) return length(over[0]);
+  const range = call(iter, 'range');
+  if (range?.length === 1) {
+    const inner = call(range[0], 'len');
+    if (inner?.length === 1) return length(inner[0]);
+    const p = param(range[0]);
+    if (p >= 0 && !firstStore(nodes(ctx.fn.body), params[p]!)) return { param: p, how: 'count' };
+  }
+  return undefined;
 }
 
 function loopName(ctx: Context, target: PyNode, iter: PyNode): string {
@@ -771,6 +806,7 @@ function planFor(ctx: Context, loop: PyNode, fileName: string): ParallelLoopPlan
     description: `${where}, collected in order by ${short(ctx.src.of(last))}`,
     free: facts.free,
     callees: facts.callees,
+    ...withItems(itemsOf(ctx, iter)),
     body: bodyText(target, facts.free, reindent(ctx, stmts, '    '), ctx.src.of(value)),
     rewritten: rewriteDef(ctx, start, end, replacement),
   };
@@ -804,6 +840,7 @@ function planComprehension(ctx: Context, comp: PyNode, fileName: string): Parall
     description: `the comprehension over ${short(ctx.src.of(iter))} (line ${comp.line}): its elements in order`,
     free: facts.free,
     callees: facts.callees,
+    ...withItems(itemsOf(ctx, iter)),
     body: bodyText(target, facts.free, [], ctx.src.of(value)),
     rewritten: rewriteDef(ctx, ctx.src.startOf(comp), ctx.src.endOf(comp), replacement),
   };

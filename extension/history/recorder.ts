@@ -359,6 +359,9 @@ export function optimizeGraph(
       }
       case 'bench-progress':
         break;
+      case 'dispatch-outlook':
+        // Advice before building, said with the run; not a measurement the history keeps.
+        break;
       default: {
         const never: never = e;
         void never;

@@ -11,6 +11,7 @@ import { formatRefusal } from '../compiler/refusal';
 import { OPT_INS, normalizeOptIns, type OptIn } from '../../native/opt-ins';
 import { PerfLabError } from '../errors';
 import { DEFAULT_WHOLE_PROGRAM_S, optimize, optimizeRequest, type OptimizeEvent, type OptimizeOutcome } from '../optimize/optimize';
+import { dispatchReport } from '../bench/dispatch';
 import { benchOf, outlookReport, wholeProgramReport } from '../optimize/report';
 import { TARGET_NAMES, type TargetId } from '../protocol';
 import type { Proof } from '../prove/prove';
@@ -114,6 +115,9 @@ function logEvents(log: Log, name: string): (e: OptimizeEvent) => void {
           `${e.type === 'recorded' ? 'recorded' : 'reusing'} ${e.recording.calls.length} of ${e.recording.totalCalls} calls of ${name}${'runtimeVersion' in e.recording ? ` (${e.recording.runtimeVersion})` : ''}`,
         );
         if (e.outlook) log.info(outlookReport(e.outlook, name));
+        return;
+      case 'dispatch-outlook':
+        for (const d of e.dispatch) log.info(dispatchReport(d, name));
         return;
       case 'unavailable':
         log.warn(`${name}: no ${TARGET_NAMES[e.target].name} version: ${e.reason}`);

@@ -3,6 +3,7 @@
 // the optimize flow (optimize/optimize.ts) and Apply (optimize/apply-step.ts) read the entry instead of branching on
 // the language. Its targets are entries of the target registry (targets.ts) with this language.
 // docs/architecture.md, "Adding a language", is the recipe.
+import type { DispatchOutlook } from '../bench/dispatch';
 import { join } from 'node:path';
 import type { OptIn } from '../../native/opt-ins';
 import type { ApplyPlan } from '../apply/apply';
@@ -87,6 +88,11 @@ export interface LanguageStages {
   boundMs?(variants: number): Promise<number>;
   /** How the user's program is run as a whole (bench/whole-program.ts), or why it cannot be here. */
   programCommand(): Promise<ProgramCommand | { unavailable: string }>;
+  /**
+   * Before building: whether each parallel target asked for can pay for its dispatch (bench/dispatch.ts), from the
+   * recording and what `select` chose; none for a language without parallel targets.
+   */
+  dispatch?(rec: AnyRecording, selected: unknown, targets: readonly TargetId[]): Promise<DispatchOutlook[]>;
   /** The break-even model's prediction beside the measurement, for a language that has the model. */
   predict?(rec: AnyRecording, candidates: AnyCandidate[], bench: AnyBench): Promise<CheckedPrediction>;
 }

@@ -56,6 +56,25 @@ export async function pythonStages(req: StageRequest, o: StageRunOptions): Promi
       const recordedTypes = typesInWords(params);
       return { ok: true, kernel: selection, ...(recordedTypes ? { recordedTypes } : {}) };
     },
+    dispatch: async (r, selected, targets) => {
+      const rec = r as PythonRecording;
+      const loop = (selected as PythonSelection).loop;
+      if (!rec.timing || !loop?.ok || !loop.plan.items) return [];
+      const { dispatchOutlook, recordedItems } = await import('../bench/dispatch');
+      const { readFile } = await import('node:fs/promises');
+      const doc = 'blobs' in rec ? rec : JSON.parse(await readFile(rec.dataPath, 'utf8').catch(() => 'null'));
+      const items = recordedItems(doc, loop.plan.items);
+      if (items === undefined) return [];
+      const costs = await import('../bench/break-even');
+      const known = await costs.loadProcessCosts(store).catch(() => []);
+      const label = `Python ${(await python()).version}`;
+      const { availableParallelism } = await import('node:os');
+      const { isParallelTarget } = await import('../compiler/backend-parallel');
+      return targets
+        .filter((t) => isParallelTarget(t))
+        .map((t) => dispatchOutlook(t, rec.timing!, rec.totalCalls, items, req.workers || availableParallelism(), costs.learnedProcessCost(known, t, label)))
+        .filter((d) => d !== undefined);
+    },
     buildContext: async () => ({ python: (await python()).execPath, ...(req.workers ? { workers: req.workers } : {}) }),
     prove: async (c, rec) =>
       (await import('../prove/prove-python')).provePython(c as PythonCandidate, rec as PythonRecording, { ...stage, python: (await python()).execPath }),

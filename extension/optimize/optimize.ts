@@ -2,6 +2,7 @@
 // for a JavaScript or a Python function (the file decides). The command line prints its events; the editor shows its
 // outcome. Both build their request with `optimizeRequest`, so they share the targets a choice names, the build caches,
 // which errors make a target unavailable, and the choice of the best target. Apply stays a step the caller takes.
+import type { DispatchOutlook } from '../bench/dispatch';
 import { readFile } from 'node:fs/promises';
 import type { OptIn } from '../../native/opt-ins';
 import type { CheckedPrediction } from '../bench/break-even';
@@ -96,6 +97,8 @@ export type OptimizeEvent =
   | { type: 'recording-reused'; recording: AnyRecording; outlook?: ProgramOutlook }
   | { type: 'recorded'; recording: AnyRecording; store: string; outlook?: ProgramOutlook }
   | { type: 'refused'; refusal: Refusal }
+  /** Before building: whether each parallel target asked for can pay for its dispatch (bench/dispatch.ts). */
+  | { type: 'dispatch-outlook'; dispatch: DispatchOutlook[] }
   /** `recordedTypes`: the parameter types the recording gave, in words (absent: none were recorded). */
   | { type: 'compiled'; target: TargetId; candidate: AnyCandidate; recordedTypes?: string[] }
   | { type: 'unavailable'; target: TargetId; reason: string }
@@ -145,6 +148,8 @@ export type OptimizeOutcome =
       predictionError?: string;
       /** What the recorded run predicted for the whole program before anything was built. */
       outlook?: ProgramOutlook;
+      /** What the dispatch model predicted for each parallel target before anything was built. */
+      dispatch?: DispatchOutlook[];
       /** The whole program before and after `chosen` (absent: not asked for, or nothing was proven). */
       wholeProgram?: WholeProgramResult & { target: TargetId };
       /** Every target whose whole program was measured (the chosen one, and others faster per call), in that order. */
@@ -221,6 +226,12 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
     return { kind: 'refused', language, refusal: selected.refusal, targets, recording, reused };
   }
 
+  // Before building: whether a parallel target can pay for sending the loop's items and starting its engine. Advice:
+  // a failure leaves it out.
+  const dispatch = lang.dispatch ? await lang.dispatch(recording, selected.kernel, targets).catch(() => []) : [];
+  if (dispatch.length > 0) emit({ type: 'dispatch-outlook', dispatch });
+  check();
+
   // Compile every target; a target that cannot be built is left out with the reason (isUnavailable).
   const cacheDir = buildCacheDir(req.store, language);
   const fromLanguage = await lang.buildContext();
@@ -255,6 +266,7 @@ export async function optimize(req: OptimizeRequest, o: OptimizeOptions = {}): P
     runtime: { execPath: runtime.execPath, version: runtime.version },
     targets: results,
     ...said,
+    ...(dispatch.length > 0 ? { dispatch } : {}),
   };
   if (proven.length === 0) return done;
 
