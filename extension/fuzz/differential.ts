@@ -45,6 +45,12 @@ export function cloneArgs(args: Arg[]): Arg[] {
     if (typeof a !== 'object' || a === null) return a;
     let c = seen.get(a);
     if (!c) {
+      if (isRecord(a)) {
+        // An object with numeric fields: its own keys, in order, on the same prototype.
+        c = Object.assign(Object.create(Object.getPrototypeOf(a) as object | null) as object, a) as unknown as Arg;
+        seen.set(a, c);
+        return c;
+      }
       if (Array.isArray(a)) {
         const rows = a.slice() as unknown[];
         seen.set(a, rows as Arg);
@@ -66,9 +72,25 @@ export function cloneArgs(args: Arg[]): Arg[] {
   return args.map(cloneOf);
 }
 
+/** An object compared by its fields (not an array, a typed array or null). */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+/** The same own keys in the same order, holding the same values (Object.is). */
+function sameRecord(x: Record<string, unknown>, y: Record<string, unknown>): boolean {
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  return kx.length === ky.length && kx.every((k, i) => k === ky[i] && Object.is(x[k], y[k]));
+}
+
 export function show(v: unknown): string {
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  if (isRecord(v))
+    return `{ ${Object.keys(v)
+      .map((k) => `${k}: ${show(v[k])}`)
+      .join(', ')} }`;
   if (ArrayBuffer.isView(v)) return `${v.constructor.name}[${Array.from(v as unknown as ArrayLike<number>, show).join(', ')}]`;
   return String(v);
 }
@@ -88,6 +110,7 @@ function sameArray(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
     const x = a[i];
     const y = b[i];
     if (Object.is(x, y)) continue;
+    if (isRecord(x) && isRecord(y) && Object.getPrototypeOf(x) === Object.getPrototypeOf(y) && sameRecord(x, y)) continue;
     const rows = typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && Object.getPrototypeOf(x) === Object.getPrototypeOf(y);
     if (!rows || !(Array.isArray(x) || ArrayBuffer.isView(x)) || !sameArray(x as ArrayLike<unknown>, y as ArrayLike<unknown>)) return false;
   }
@@ -134,7 +157,7 @@ export function compareCall(original: (...a: Arg[]) => unknown, compiled: (...a:
   for (let i = 0; i < args.length; i++) {
     const x = a1[i];
     const y = a2[i];
-    if (typeof x === 'object' && !sameArray(x, y as ArrayLike<number>))
+    if (isRecord(x) ? !isRecord(y) || !sameRecord(x, y) : typeof x === 'object' && !sameArray(x, y as ArrayLike<number>))
       return { args: input, expected: show(x), actual: show(y), what: `argument ${i + 1} after the call` };
   }
   return undefined;

@@ -6,7 +6,10 @@
 // or methods of an object literal (named `K.f3`, `O.f5`); arrays made in the function (`[a, b]`, `[]` and push,
 // `new Array(n)` with its holes, `.fill(v)`, typed arrays of a length, lengths that are not valid now and then),
 // read, written (a write at the end grows a plain one), pushed to, popped and returned; an array of arrays passed in
-// (plain or typed rows, ragged or missing), its rows read and written (`rows0[1][i] += x`, `rows0[0].length`).
+// (plain or typed rows, ragged or missing), its rows read and written (`rows0[1][i] += x`, `rows0[0].length`); an
+// array of objects with numeric fields (`objs0`, { x, y, … } of one shape) and one object (`obj0`), their fields read
+// and written through an element (`objs0[i & 1].x += v`), a variable holding one (`const b3 = objs0[i]`), or the
+// object (`obj0.m`), in loops over the array's length.
 import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import type { ParamTypeName } from '../compiler/frontend-js';
 import { pick } from './inputs';
@@ -86,7 +89,51 @@ class Gen {
     private recursive = false,
     /** Whether it may make arrays of its own; 'result': it makes one first and returns it (its only result). */
     private locals: boolean | 'result' = false,
+    /** Objects with numeric fields among its parameters: an array of them, or one (`one`). */
+    private objects: { name: string; keys: string[]; one: boolean }[] = [],
   ) {}
+
+  /** Variables holding an element of an array of objects (`const b3 = objs0[i]`), and the array. */
+  private elements: { name: string; of: { name: string; keys: string[] } }[] = [];
+
+  /** A field of an object: `obj0.x`, `objs0[i].y` (the index in range mostly, not always), `b3.x`. */
+  private field(depth: number): string {
+    const o = pick(this.r, this.objects);
+    const key = pick(this.r, o.keys);
+    if (o.one) return `${o.name}.${key}`;
+    const held = this.elements.filter((e) => e.of.name === o.name);
+    if (held.length && this.chance(0.4)) return `${pick(this.r, held).name}.${key}`;
+    return `${o.name}[${this.objectIndex(o.name, depth)}].${key}`;
+  }
+
+  private objectIndex(a: string, depth: number): string {
+    const r = this.r();
+    if (this.counters.length && r < 0.35) return pick(this.r, this.counters);
+    if (r < 0.7) return `(${this.intish(depth)} & 1)`;
+    if (r < 0.85) return `${a}.length - 1`;
+    return pick(this.r, ['0', '1', '2']);
+  }
+
+  /** `for (let i = 0; i < objs0.length; i++) { const p = objs0[i]; p.x += …; }`: the loop real code writes. */
+  private objectLoop(indent: number): void {
+    const arrays = this.objects.filter((o) => !o.one);
+    if (!arrays.length) return;
+    const o = pick(this.r, arrays);
+    const i = `i${this.n++}`;
+    const kw = this.chance(0.3) ? 'var' : 'let';
+    this.line(indent, `for (${kw} ${i} = 0; ${i} < ${o.name}.length; ${i}++) {`);
+    this.loopDepth++;
+    this.counters.push(i);
+    const held = `b${this.n++}`;
+    this.line(indent + 1, `${pick(this.r, ['const', 'let', 'var'])} ${held} = ${o.name}[${i}];`);
+    this.elements.push({ name: held, of: o });
+    this.block(indent + 1, 2);
+    this.line(indent + 1, `${held}.${pick(this.r, o.keys)} ${pick(this.r, ['=', '+=', '-=', '*='])} ${this.expr(2)};`);
+    this.elements.pop();
+    this.counters.pop();
+    this.loopDepth--;
+    this.line(indent, '}');
+  }
 
   /** The plain arrays it made (they are in `arrays` too), and the one it returns. */
   private plain: string[] = [];
@@ -136,6 +183,7 @@ class Gen {
     if (r < 0.73) return `Math.${pick(this.r, MATH1)}(${this.expr(depth - 1)})`;
     if (r < 0.8) return `Math.${pick(this.r, MATH2)}(${this.expr(depth - 1)}, ${this.expr(depth - 1)})`;
     if (r < 0.87) return `(${this.cond(depth - 1)} ? ${this.expr(depth - 1)} : ${this.expr(depth - 1)})`;
+    if (r < 0.95 && this.objects.length && this.chance(0.4)) return this.field(depth - 1);
     if (r < 0.95 && this.arrays.length) return this.read(depth - 1);
     if (r < 0.97) return this.chance(0.5) ? this.dyadic(depth) : `tri(${this.int32Leaf()}, ${this.int32Leaf()})`;
     if (this.recursive && this.chance(0.5)) return this.recCall(depth);
@@ -154,6 +202,8 @@ class Gen {
     const names = [...this.numbers, ...this.vars, ...this.counters, ...this.finished, ...this.constants];
     if (r < 0.35 || names.length === 0) return this.literal();
     if (r < 0.85) return pick(this.r, names);
+    const arrays = this.objects.filter((o) => !o.one);
+    if (arrays.length && this.chance(0.3)) return `${pick(this.r, arrays).name}.length`;
     if (this.arrays.length) return `${pick(this.r, this.arrays).name}.length`;
     return this.literal();
   }
@@ -356,6 +406,10 @@ class Gen {
     } else if (r < 0.47 && this.vars.length) {
       const v = pick(this.r, this.vars);
       this.line(indent, this.chance(0.5) ? `${v}++;` : `--${v};`);
+    } else if (r < 0.62 && this.objects.length && this.chance(0.4)) {
+      this.line(indent, `${this.field(2)} ${this.chance(0.6) ? '=' : pick(this.r, ASSIGN)} ${this.expr(3)};`);
+    } else if (r < 0.66 && this.loopDepth < 2 && this.objects.some((o) => !o.one) && this.chance(0.5)) {
+      this.objectLoop(indent);
     } else if (r < 0.62 && this.arrays.length) {
       const a = pick(this.r, this.arrays).name;
       const op = this.chance(0.7) ? '=' : pick(this.r, ASSIGN);
@@ -624,6 +678,19 @@ export function generateModule(r: () => number, count: number, hostile = false):
       params.push(kind === 'Array' ? 'number[][]' : `${kind}[]`);
       for (const row of ['0', '1']) arrays.push({ name: `rows0[${row}]`, kind });
     }
+    // Now and then an array of objects of one shape ({ x, y, … }, plain), and one object.
+    const objects: { name: string; keys: string[]; one: boolean }[] = [];
+    for (const [name, one, p] of [
+      ['objs0', false, 0.25],
+      ['obj0', true, 0.12],
+    ] as const) {
+      if (r() >= p) continue;
+      const keys = ['x', 'y', 'vx', 'm'].filter(() => r() < 0.6);
+      if (!keys.length) keys.push('x');
+      objects.push({ name, keys, one });
+      names.push(name);
+      params.push(`{${keys.join(',')}}${one ? '' : '[]'}` as ParamTypeName);
+    }
     const nNumbers = Math.floor(r() * 3);
     const int32s: string[] = [];
     for (let k = 0; k < nNumbers; k++) {
@@ -635,7 +702,7 @@ export function generateModule(r: () => number, count: number, hostile = false):
       if (type === 'int32') int32s.push(name);
     }
     const locals = r() < 0.25 ? (r() < 0.3 ? 'result' : true) : false;
-    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s, consts.names, r() < 0.25, locals);
+    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s, consts.names, r() < 0.25, locals, objects);
     g.prologue();
     if (locals === 'result') g.result = g.newArray(1);
     g.stmts(1, 2 + Math.floor(r() * 5));

@@ -7,7 +7,16 @@ import type { Arg } from './differential';
 import { pick } from './inputs';
 
 /** How one array argument is disguised. */
-export type ArrayDisguise = 'frozen' | 'sealed' | 'non-extensible' | 'read-only-element' | 'accessor-element' | 'proxy' | 'subclass' | 'own-length';
+export type ArrayDisguise =
+  'frozen' | 'sealed' | 'non-extensible' | 'read-only-element' | 'accessor-element' | 'proxy' | 'subclass' | 'own-length' | ObjectDisguise;
+
+/**
+ * How an object with numeric fields (one argument, or the middle element of an array of them) is disguised: frozen,
+ * a field behind a getter and setter, behind a Proxy, given an extra key, a field turned into a string, made an
+ * instance of a class, or (in an array) the same object as its neighbour.
+ */
+export type ObjectDisguise =
+  'object-frozen' | 'object-accessor' | 'object-proxy' | 'object-extra-key' | 'object-string-field' | 'object-class' | 'object-twice';
 
 /** A hostile variation of one call: disguises by argument index, and a Math function replaced for the call. */
 export interface Hostility {
@@ -18,6 +27,20 @@ export interface Hostility {
 
 const PLAIN: readonly ArrayDisguise[] = ['frozen', 'sealed', 'non-extensible', 'read-only-element', 'accessor-element', 'proxy'];
 const TYPED: readonly ArrayDisguise[] = ['non-extensible', 'proxy', 'subclass', 'own-length'];
+const OBJECT: readonly ObjectDisguise[] = [
+  'object-frozen',
+  'object-accessor',
+  'object-proxy',
+  'object-extra-key',
+  'object-string-field',
+  'object-class',
+  'object-twice',
+];
+
+/** An object compared by its fields (not an array, a typed array or null). */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
 const MATH: readonly string[] = [
   'sqrt',
   'abs',
@@ -46,7 +69,8 @@ export function randomHostility(r: () => number, args: readonly Arg[]): Hostilit
   const arrays = new Map<number, ArrayDisguise>();
   args.forEach((a, i) => {
     if (typeof a !== 'object' || r() < 0.4) return;
-    arrays.set(i, pick(r, Array.isArray(a) ? PLAIN : TYPED));
+    const objects = isRecord(a) || (Array.isArray(a) && a.some(isRecord));
+    arrays.set(i, pick(r, isRecord(a) ? OBJECT : objects && r() < 0.7 ? OBJECT : Array.isArray(a) ? PLAIN : TYPED));
   });
   return { arrays, ...(arrays.size === 0 || r() < 0.3 ? { math: pick(r, MATH) } : {}) };
 }
@@ -70,6 +94,61 @@ export function disguiseArgs(args: Arg[], h: Hostility, log: string[]): Arg[] {
     done.set(a, out);
     return out;
   });
+}
+
+class Disguised {}
+
+/** An object argument, or the middle object of an array of them, disguised as `d` says. */
+function disguiseObject(a: Arg, d: ObjectDisguise, tag: string, log: string[]): Arg {
+  const list = Array.isArray(a) ? (a as unknown[]) : undefined;
+  const at = list ? list.length >> 1 : -1;
+  const target = list ? list[at] : a;
+  if (!isRecord(target)) return a;
+  const key = Object.keys(target)[0];
+  let out: unknown = target;
+  switch (d) {
+    case 'object-frozen':
+      Object.freeze(target);
+      break;
+    case 'object-accessor': {
+      if (key === undefined) break;
+      let v = target[key];
+      Object.defineProperty(target, key, {
+        get: () => (log.push(`${tag} get ${key}`), v),
+        set: (x: unknown) => (log.push(`${tag} set ${key} ${String(x)}`), (v = x)),
+        enumerable: true,
+        configurable: true,
+      });
+      break;
+    }
+    case 'object-proxy':
+      out = new Proxy(target, {
+        get(t, k, receiver) {
+          if (typeof k === 'string') log.push(`${tag} get ${k}`);
+          return Reflect.get(t, k, receiver) as unknown;
+        },
+        set(t, k, value) {
+          log.push(`${tag} set ${String(k)} ${String(value)}`);
+          return Reflect.set(t, k, value);
+        },
+      });
+      break;
+    case 'object-extra-key':
+      target.extra = 1;
+      break;
+    case 'object-string-field':
+      if (key !== undefined) target[key] = String(target[key]);
+      break;
+    case 'object-class':
+      Object.setPrototypeOf(target, Disguised.prototype);
+      break;
+    case 'object-twice':
+      if (list && at > 0) out = list[at - 1];
+      break;
+  }
+  if (!list) return out as Arg;
+  list[at] = out;
+  return a;
 }
 
 function disguise(a: ArrayLike<number>, d: ArrayDisguise, tag: string, log: string[]): Arg {
@@ -116,6 +195,8 @@ function disguise(a: ArrayLike<number>, d: ArrayDisguise, tag: string, log: stri
     case 'own-length':
       Object.defineProperty(o, 'length', { value: Math.max(0, a.length - 1) });
       return a;
+    default:
+      return disguiseObject(a, d, tag, log);
   }
 }
 
