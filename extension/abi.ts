@@ -80,6 +80,11 @@ export type AbiParam =
    */
   | { name: string; kind: 'rows'; row: ArrayKind; written: boolean }
   /**
+   * A string, read only: the loader checks `typeof` is 'string' and passes its UTF-16 code units (a Uint16Array it
+   * makes for the call, read through the built-in charCodeAt), which the compiled function takes as an array.
+   */
+  | { name: string; kind: 'string' }
+  /**
    * An object whose own keys are all numbers (`one`), or a plain Array of such objects: one argument that the
    * compiled function takes as one Float64Array per key, in `keys` order (the field's value of each object, as long
    * as the outer array; of length 1 for one object), made by the loader for the call. Every object must have exactly

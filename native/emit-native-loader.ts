@@ -32,7 +32,9 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
   }
   // An array of arrays goes to the addon as three typed arrays the loader makes (emitRowsIn).
   const rowKinds = abi.params.flatMap((p) => (p.kind === 'rows' ? [p.row, rowsDataKind(p.row), 'Int32Array' as const] : []));
-  L.push(...emitIntrinsics(esm, [...arrays.map((a) => (a.p as { array: ArrayKind }).array), ...rowKinds]));
+  // A string goes as its code units, a Uint16Array the guard made (`p<i>`).
+  const strings = abi.params.some((p) => p.kind === 'string') ? ['Uint16Array' as const] : [];
+  L.push(...emitIntrinsics(esm, [...arrays.map((a) => (a.p as { array: ArrayKind }).array), ...rowKinds, ...strings]));
   L.push("const stats = { calls: 0, fallbacks: 0, reason: '' };");
   L.push('let exported = null;');
   L.push('let loadError = null;');

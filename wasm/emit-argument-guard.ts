@@ -143,6 +143,14 @@ export function emitArgumentGuard(params: readonly AbiParam[], maxLength: number
     if (p.kind === 'int32')
       L.push(`if (typeof ${v} !== 'number' || (${v} | 0) !== ${v} || (${v} === 0 && 1 / ${v} < 0)) ${fail(`'argument ${i + 1} is not an int32'`)}`);
     if (p.kind === 'bool') L.push(`if (typeof ${v} !== 'boolean') ${fail(`'argument ${i + 1} is not a boolean'`)}`);
+    if (p.kind === 'string') {
+      // The string itself is `s<i>` (emitBind); the compiled code takes its code units, read through the built-in
+      // charCodeAt (which the original calls too: a program that replaced it runs the original).
+      L.push(`if (typeof s${i} !== 'string') ${fail(`'argument ${i + 1} is not a string'`)}`);
+      L.push(`if (!$charCodeAtOk || $StringProto.charCodeAt !== $charCodeAt) ${fail(`'String.prototype.charCodeAt is not the built-in function'`)}`);
+      L.push(`if (s${i}.length > 0x${maxLength.toString(16)}) ${fail(`'argument ${i + 1} is too long'`)}`);
+      L.push(`const ${v} = $codeUnits(s${i});`);
+    }
     if (p.kind === 'rows' || (p.kind === 'objects' && !p.one)) {
       // The rows, and the objects, are checked as they are copied in (emitRowsIn, emitObjectsIn).
       L.push(
@@ -171,6 +179,13 @@ export function emitArgumentGuard(params: readonly AbiParam[], maxLength: number
   });
   // The same array twice is one memory; distinct views sharing bytes are left to JavaScript (the compiled
   // code assumes distinct arrays never alias). A plain array and a typed array never share storage.
+  if (params.some((p) => p.kind === 'string')) {
+    decls.push("const $StringProto = $getProto('');");
+    decls.push('const $charCodeAt = $StringProto.charCodeAt;');
+    decls.push("const $charCodeAtOk = $builtin($charCodeAt, 'charCodeAt') && $builtin($Uint16Array, 'Uint16Array');");
+    decls.push('const $codeUnit = $uncurry($charCodeAt);');
+    decls.push('function $codeUnits(s) { const n = s.length, u = new $Uint16Array(n); for (let i = 0; i < n; i++) u[i] = $codeUnit(s, i); return u; }');
+  }
   const typed = params
     .map((p, i) => ({ p, i }))
     .filter((x) => x.p.kind === 'array' && x.p.array !== 'Array')
@@ -251,7 +266,8 @@ export function emitBind(
   body: readonly string[],
   esm: boolean,
 ): string[] {
-  const names = params.map((_, i) => `p${i}`);
+  // A string arrives as `s<i>`, which the fallback passes on; the guard makes its code units `p<i>`.
+  const names = params.map((p, i) => (p.kind === 'string' ? `s${i}` : `p${i}`));
   const guard = emitArgumentGuard(params, maxLength, '      ');
   const env = emitGlobalsGuard(globals, '      ');
   const L: string[] = [...env.decls, ...guard.decls];

@@ -32,6 +32,8 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
   const arrays: { v: string; o: string; i: number; kind: ArrayKind; written: boolean; read: boolean; arg: boolean }[] = [];
   abi.params.forEach((p, i) => {
     if (p.kind === 'array') arrays.push({ v: `p${i}`, o: `o${i}`, i, kind: p.array, written: p.written, read: p.read !== false, arg: true });
+    // A string: its code units, a Uint16Array the guard made (`p<i>`; the string itself is `s<i>`).
+    if (p.kind === 'string') arrays.push({ v: `p${i}`, o: `o${i}`, i, kind: 'Uint16Array', written: false, read: true, arg: true });
     if (p.kind === 'rows') {
       arrays.push({ v: `r${i}d`, o: `o${i}d`, i, kind: rowsDataKind(p.row), written: p.written, read: true, arg: false });
       for (const part of ['s', 'l']) arrays.push({ v: `r${i}${part}`, o: `o${i}${part}`, i, kind: 'Int32Array', written: false, read: true, arg: false });
@@ -145,7 +147,7 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
     }
   });
   const callArgs = abi.params.map((p, i) =>
-    p.kind === 'array'
+    p.kind === 'array' || p.kind === 'string'
       ? `o${i}, p${i}.length`
       : p.kind === 'rows'
         ? `o${i}d, r${i}d.length, o${i}s, n${i}, o${i}l, n${i}`

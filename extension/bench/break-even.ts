@@ -61,7 +61,8 @@ export type ShapeParam =
   | { kind: 'f64' | 'int32' | 'bool' }
   | { kind: 'array'; array: ArrayKind; written: boolean }
   | { kind: 'rows'; row: ArrayKind; written: boolean }
-  | { kind: 'objects'; one: boolean; keys: string[]; written: boolean[] };
+  | { kind: 'objects'; one: boolean; keys: string[]; written: boolean[] }
+  | { kind: 'string' };
 
 /** A JavaScript function's target, as the model names it. */
 type Target = TargetId;
@@ -189,13 +190,15 @@ export function shapesOf(params: readonly ShapeParam[], recording: Recording): A
       out.push({ kind: 'Array', elements, written: p.written.some((w) => w) });
       return;
     }
-    if (p.kind !== 'array') return;
+    if (p.kind !== 'array' && p.kind !== 'string') return;
     let sum = 0;
     for (const c of calls) {
       const a = c.args[i] as { length?: unknown } | undefined;
       sum += a && typeof a.length === 'number' ? a.length : 0;
     }
-    out.push({ kind: p.array, elements: calls.length > 0 ? sum / calls.length : 0, written: p.written });
+    // A string's code units are read one by one into a Uint16Array, as a plain array's elements are.
+    if (p.kind === 'string') out.push({ kind: 'Array', elements: calls.length > 0 ? sum / calls.length : 0, written: false });
+    else out.push({ kind: p.array, elements: calls.length > 0 ? sum / calls.length : 0, written: p.written });
   });
   return out;
 }

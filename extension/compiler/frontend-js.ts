@@ -51,7 +51,9 @@ export type ParamTypeName =
    * a plain object), or an array of such objects of one shape (`Body{x,y,z,vx,vy,vz,mass}[]`).
    */
   | `${string}{${string}}`
-  | `${string}{${string}}[]`;
+  | `${string}{${string}}[]`
+  /** A string, read only: its length, its code units (`s.charCodeAt(i)`, `s[i]` compared with one). */
+  | 'string';
 
 /** An object with numeric fields (`one`), or an array of such objects: its keys in order and its class, if any. */
 export interface ObjectShape {
@@ -77,7 +79,12 @@ function shapeName(t: ObjectShape): string {
  * An entry parameter's type: a scalar or an array as the IR has them, or an array of arrays (`rows`: the kind of
  * each row), which the entry receives as three arrays (IrParam.rows).
  */
-type EntryType = ValueType | { rows: ArrayKind } | { objects: ObjectShape };
+type EntryType = ValueType | { rows: ArrayKind } | { objects: ObjectShape } | { string: true };
+
+/** A string parameter (ParamTypeName 'string'), taken as its UTF-16 code units. */
+function isString(t: EntryType): t is { string: true } {
+  return typeof t === 'object' && 'string' in t;
+}
 
 function isRows(t: EntryType): t is { rows: ArrayKind } {
   return typeof t === 'object' && 'rows' in t;
@@ -247,6 +254,7 @@ function entryParamTypes(
     if (!recorded) throw file.refuse(fn, `${where} has no type: record the calls by profiling, so that its values are seen`);
     const t = valueTypeOf(recorded, speculateInt32(ts, fn, c.name));
     if (isRows(t)) throw file.refuse(fn, `${where} held an array of arrays when it was called: an enclosing function's array of arrays is not compiled`);
+    if (isString(t)) throw file.refuse(fn, `${where} held a string when it was called: an enclosing function's string is not compiled`);
     if (isObjects(t))
       throw file.refuse(
         fn,
@@ -275,6 +283,7 @@ function moduleDatumType(ts: Ts, file: FileLowering, fn: FunctionNode, d: Module
     return { array: 'Array' };
   }
   const t = valueTypeOf(recorded, speculateInt32(ts, fn, d.name));
+  if (isString(t)) throw file.refuse(d.site, `${where} held a string when it was called: strings of the file are not compiled (string parameters are)`);
   if (isObjects(t))
     throw file.refuse(d.site, `${where} held ${t.objects.one ? 'an object' : 'an array of objects'} when it was called: objects of the file are not compiled`);
   return t;
@@ -329,6 +338,8 @@ function valueTypeOf(name: ParamTypeName, speculate: boolean): EntryType {
   if (name.endsWith('[][]')) return { rows: 'Array' };
   if (name.endsWith('[]') && name !== 'number[]') return { rows: name.slice(0, -2) as ArrayKind };
   switch (name) {
+    case 'string':
+      return { string: true };
     case 'number':
       return speculate ? 'i32' : 'f64';
     case 'int32':
@@ -350,6 +361,7 @@ function annotatedType(ts: Ts, p: TS.ParameterDeclaration): ParamTypeName | unde
   const text = type.getText().replace(/\s+/g, '');
   if (text === 'number') return 'number';
   if (text === 'boolean') return 'boolean';
+  if (text === 'string') return 'string';
   if (text === 'number[]' || text === 'Array<number>') return 'number[]';
   if (text === 'number[][]') return 'number[][]';
   const rows = /^(\w+)\[\]$/.exec(text)?.[1];
@@ -714,7 +726,7 @@ class FileLowering {
   lower(ref: string | FunctionNode, types: EntryType[], entry: boolean): Signature {
     const node = typeof ref === 'string' ? this.functions.get(ref)! : ref;
     const name = typeof ref === 'string' ? ref : this.nestedNames.get(ref)!;
-    const key = `${name}(${types.map((t) => (isRows(t) ? `${t.rows}[]` : isObjects(t) ? shapeName(t.objects) : isArrayType(t) ? t.array : t)).join(',')})`;
+    const key = `${name}(${types.map((t) => (isRows(t) ? `${t.rows}[]` : isObjects(t) ? shapeName(t.objects) : isString(t) ? 'string' : isArrayType(t) ? t.array : t)).join(',')})`;
     const done = this.lowered.get(key);
     if (done) return done;
     if (this.inProgress.has(key)) {
@@ -924,6 +936,8 @@ type Binding =
   | { kind: 'local'; local: number; capture?: Capture }
   /** A file-level variable the kernel assigns (module-data.ts): element 0 of a one-element plain array, its cell. */
   | { kind: 'cell'; array: number; capture?: undefined }
+  /** A string parameter: its code units (a Uint16Array, IrParam.string), read only. */
+  | { kind: 'string'; array: number; capture?: undefined }
   | { kind: 'array'; array: number; capture?: Capture }
   /** An array of arrays, held as its rows' elements one after another (`data`), each row's start and length. */
   | { kind: 'rows'; data: number; starts: number; lengths: number; capture?: undefined }
@@ -1014,7 +1028,14 @@ class FunctionLowering {
       if (p.initializer) throw this.refuse(p, 'default parameter values are not compiled');
       if (p.dotDotDotToken) throw this.refuse(p, 'rest parameters are not compiled');
       const t = this.types[i]!;
-      if (isRows(t)) {
+      if (isString(t)) {
+        // Its UTF-16 code units (the loader makes them), read only; passed to no other function.
+        if (!this.isEntry) throw this.refuse(p, 'a string is compiled only as a parameter of the function optimized');
+        const array = this.arrays.length;
+        this.arrays.push({ name: p.name.text, kind: 'Uint16Array', written: false });
+        this.params.push({ name: p.name.text, type: { array: 'Uint16Array' }, slot: array, string: true });
+        this.scope().set(p.name.text, { kind: 'string', array });
+      } else if (isRows(t)) {
         if (!this.isEntry) throw this.refuse(p, 'an array of arrays is compiled only as a parameter of the function optimized');
         this.scope().set(p.name.text, this.rowsParam(p.name.text, t.rows));
       } else if (isObjects(t)) {
@@ -1871,6 +1892,7 @@ class FunctionLowering {
         throw this.refuse(target, `${target.text} holds an array the function made; assigning it another value is not compiled (declare a new variable)`);
       if (b.kind === 'array') throw this.refuse(target, 'assigning to an array parameter is not compiled');
       if (b.kind === 'rows') throw this.refuse(target, ROWS_ONLY(target.text));
+      if (b.kind === 'string') throw this.refuse(target, STRING_ONLY(target.text));
       if (b.kind === 'objects') throw this.objectRefusal(target, b);
       if (b.kind === 'element') {
         // `p = particles[i]`: the index it is taken at (elementVar: nothing else is ever given to it).
@@ -2022,6 +2044,24 @@ class FunctionLowering {
     }
   }
 
+  /**
+   * A string of one code unit as compiled code compares it: `s[i]` of a string parameter s (its code unit at i; an
+   * index outside the string, or not an integer, bails out: JavaScript's s[i] is then undefined), or a literal of
+   * length one. Undefined for anything else.
+   */
+  private codeUnit(x: TS.Expression): Expr | undefined {
+    const ts = this.ts;
+    const u = unwrap(ts, x);
+    if ((ts.isStringLiteral(u) || ts.isNoSubstitutionTemplateLiteral(u)) && u.text.length === 1)
+      return { kind: 'const', type: 'i32', value: u.text.charCodeAt(0) };
+    if (!ts.isElementAccessExpression(u)) return undefined;
+    const s = unwrap(ts, u.expression);
+    const b = ts.isIdentifier(s) ? this.lookup(s.text) : undefined;
+    if (b?.kind !== 'string') return undefined;
+    if (u.questionDotToken) throw this.refuse(u, 'optional chaining is not compiled');
+    return { kind: 'load', type: 'i32', array: b.array, index: this.num(u.argumentExpression) };
+  }
+
   /** The array of arrays `e` names, if it does. */
   private rowsBinding(e: TS.Expression): Extract<Binding, { kind: 'rows' }> | undefined {
     e = unwrap(this.ts, e);
@@ -2085,6 +2125,7 @@ class FunctionLowering {
       const b = this.lookup(e.text);
       if (b?.kind === 'array') return b.array;
       if (b?.kind === 'rows') throw this.refuse(e.parent, ROWS_ONLY(e.text));
+      if (b?.kind === 'string') throw this.refuse(e.parent, STRING_ONLY(e.text));
       if (b?.kind === 'objects' || b?.kind === 'element') throw this.objectRefusal(e.parent, b);
       const moduleBinding = b ? undefined : this.file.moduleBindingRefusal(e.text);
       if (moduleBinding) throw this.refuse(e, moduleBinding);
@@ -2162,9 +2203,22 @@ class FunctionLowering {
           : { kind: 'cond', type: 'bool', cond: l, then: { kind: 'const', type: 'bool', value: 1 }, else: r };
       }
       if (op === K.EqualsEqualsEqualsToken || op === K.ExclamationEqualsEqualsToken || op === K.EqualsEqualsToken || op === K.ExclamationEqualsToken) {
+        const eq = op === K.EqualsEqualsEqualsToken || op === K.EqualsEqualsToken;
+        // Strings of one code unit: an element of a string parameter, or a literal.
+        const lu = this.codeUnit(e.left);
+        const ru = this.codeUnit(e.right);
+        if (lu && ru) return { kind: 'binary', type: 'bool', op: eq ? 'i32.eq' : 'i32.ne', left: lu, right: ru };
+        if (lu || ru) {
+          // The other side: a string used otherwise is named as such (lowering it refuses it).
+          const other = unwrap(ts, lu ? e.right : e.left);
+          if (!ts.isStringLiteral(other) && !ts.isNoSubstitutionTemplateLiteral(other)) this.expr(other);
+          throw this.refuse(
+            e,
+            `${(lu ? e.left : e.right).getText(this.file.sf)} is compared only with a string of length one or with another string's element`,
+          );
+        }
         const l = this.expr(e.left);
         const r = this.expr(e.right);
-        const eq = op === K.EqualsEqualsEqualsToken || op === K.EqualsEqualsToken;
         if (l.type === 'bool' && r.type === 'bool') return { kind: 'binary', type: 'bool', op: eq ? 'i32.eq' : 'i32.ne', left: l, right: r };
         if (l.type === 'bool' || r.type === 'bool' || l.type === 'void' || r.type === 'void')
           throw this.refuse(e, 'comparing a boolean with a number is not compiled');
@@ -2200,6 +2254,8 @@ class FunctionLowering {
       if (ts.isIdentifier(obj)) {
         const b = this.lookup(obj.text);
         if (b?.kind === 'array' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.array };
+        if (b?.kind === 'string' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.array };
+        if (b?.kind === 'string') throw this.refuse(e, STRING_ONLY(obj.text));
         if (b?.kind === 'objects' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.fields };
         if (b?.kind === 'rows' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.starts };
         if (!b && obj.text === 'Math' && e.name.text in GLOBAL_CONSTANTS.Math) {
@@ -2243,6 +2299,7 @@ class FunctionLowering {
     const b = this.lookup(e.text);
     if (b?.kind === 'local') return this.read(b.local);
     if (b?.kind === 'cell') return cellRead(b.array);
+    if (b?.kind === 'string') throw this.refuse(e, STRING_ONLY(e.text));
     if (b?.kind === 'array') throw this.refuse(e, 'an array is used as a value; only its elements, its length and passing it to a function are compiled');
     if (b?.kind === 'rows') throw this.refuse(e, ROWS_ONLY(e.text));
     if (b?.kind === 'objects' || b?.kind === 'element') throw this.objectRefusal(e, b);
@@ -2366,6 +2423,17 @@ class FunctionLowering {
       // The callee's parameters may have widened (it assigns them): convert the arguments to match.
       const converted = args.map((a, k) => (a.kind === 'array' ? a : this.convert(a, fn.params[k]!.type as ScalarType, e.arguments[k] ?? e)));
       return { kind: 'call', type: fn.result, fn: fn.name, args: converted };
+    }
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(unwrap(ts, callee.expression))) {
+      const name = (unwrap(ts, callee.expression) as TS.Identifier).text;
+      const b = this.lookup(name);
+      if (b?.kind === 'string') {
+        // s.charCodeAt(i): the code unit at i (no argument: at 0). An index outside the string (JavaScript gives NaN)
+        // or not an integer (JavaScript truncates it) bails out.
+        if (callee.name.text !== 'charCodeAt' || e.arguments.length > 1) throw this.refuse(e, STRING_ONLY(name));
+        const index: Expr = e.arguments.length ? this.num(e.arguments[0]!) : { kind: 'const', type: 'i32', value: 0 };
+        return { kind: 'load', type: 'i32', array: b.array, index };
+      }
     }
     if (ts.isPropertyAccessExpression(callee) && unwrap(ts, callee.expression).kind === ts.SyntaxKind.ThisKeyword)
       throw this.refuse(e, `${callee.getText(this.file.sf)} calls a method of its object; methods that use this are not compiled yet`);
@@ -2568,6 +2636,9 @@ function hasBreak(ts: Ts, n: TS.Node): boolean {
 }
 
 /** What compiles of an array of arrays. */
+const STRING_ONLY = (name: string) =>
+  `${name} is a string: compiled are ${name}.length, ${name}.charCodeAt(i) and ${name}[i] compared (===, !==) with a string of length one or with another string's element; any other use of a string is not`;
+
 const ROWS_ONLY = (name: string) =>
   `${name} is an array of arrays: compiled are ${name}[i][j] (read and written), ${name}[i].length and ${name}.length; a row taken apart (const row = ${name}[i]), the outer array passed on or changed, are not yet`;
 

@@ -190,6 +190,8 @@ export interface IrParam {
    * `data`; `lengths`, each row's length (both Int32Array, as long as the outer array). `row`: the rows' kind.
    */
   rows?: { part: 'data' | 'starts' | 'lengths'; row: ArrayKind };
+  /** A string parameter (read only), taken as its UTF-16 code units: a Uint16Array (AbiParam 'string'). */
+  string?: true;
   /**
    * One of the Float64Arrays an object or an array of objects with numeric fields (one argument, AbiParam 'objects')
    * is passed as: the values of its key `keys[index]`, one per object. All of one argument's fields come in `keys`
@@ -238,6 +240,8 @@ export function abiParams(entry: IrFunction, read?: (slot: number) => boolean): 
         const written = keys.map((_, k) => entry.arrays[p.slot + k]!.written);
         out.push({ name: p.name.slice(0, p.name.lastIndexOf('.')), kind: 'objects', one, keys, written, ...(ctor ? { ctor } : {}) });
       }
+    } else if (p.string) {
+      out.push({ name: p.name, kind: 'string' });
     } else if (isArrayType(p.type)) {
       out.push({ name: p.name, kind: 'array', array: p.type.array, written: entry.arrays[p.slot]!.written, ...(read ? { read: read(p.slot) } : {}) });
     } else out.push({ name: p.name, kind: p.type === 'bool' ? 'bool' : p.guard === 'int32' ? 'int32' : 'f64' });

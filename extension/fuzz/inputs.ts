@@ -85,6 +85,17 @@ export function randomObject(r: () => number, keys: readonly string[]): Record<s
   return o;
 }
 
+/** Code units a string argument is made of: a small alphabet (so that elements often compare equal), a letter outside Latin-1, and the two halves of a surrogate pair. */
+const STRING_UNITS = ['a', 'b', 'a', 'c', 'é', 'Ω', '\ud83d', '\ude00', '\u0000', '0'];
+
+/** A string of `n` code units, now and then one of the edge strings (empty, one unit, a lone surrogate). */
+export function randomString(r: () => number, n: number): string {
+  if (r() < 0.1) return pick(r, ['', 'a', '\ud800', '\ud83d\ude00', 'aaaa']);
+  let s = '';
+  for (let i = 0; i < n; i++) s += pick(r, STRING_UNITS);
+  return s;
+}
+
 /** Edge values that keep loops short when a number is a size or a bound. */
 const SMALL_EDGES = [0, -0, 1, -1, 0.5, 1.5, NaN, 5e-324, -2147483648, 2, 3];
 
@@ -110,6 +121,8 @@ export function randomArgs(r: () => number, params: readonly AbiParam[], length?
       case 'rows':
         // Rows mostly of one length (a matrix, bodies of seven numbers), sometimes ragged.
         return Array.from({ length: pick(r, LENGTHS) }, () => randomArray(r, p.row, r() < 0.8 ? n : pick(r, LENGTHS))) as Arg;
+      case 'string':
+        return randomString(r, r() < 0.8 ? n : pick(r, LENGTHS)) as unknown as Arg;
     }
   });
 }

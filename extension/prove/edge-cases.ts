@@ -101,11 +101,13 @@ export function defaultArgs(params: readonly AbiParam[]): unknown[] {
           ? p.one
             ? objectOf(p.keys, 1)
             : [objectOf(p.keys, 1), objectOf(p.keys, 5)]
-          : p.kind === 'bool'
-            ? true
-            : p.kind === 'int32'
-              ? 3
-              : 1.5,
+          : p.kind === 'string'
+            ? 'abc'
+            : p.kind === 'bool'
+              ? true
+              : p.kind === 'int32'
+                ? 3
+                : 1.5,
   );
 }
 
@@ -148,7 +150,13 @@ export function edgeCases(params: readonly AbiParam[], base: readonly unknown[])
   const arrays = params.map((p, i) => ({ p, i })).filter((x) => x.p.kind === 'array');
   const grows: ProofCase[] = [];
   params.forEach((p, i) => {
-    if (p.kind === 'bool') {
+    if (p.kind === 'string') {
+      // Empty, one code unit, a lone surrogate, a pair, letters outside Latin-1, the recorded string reversed.
+      const given = typeof base[i] === 'string' ? (base[i] as string) : 'abc';
+      for (const v of ['', 'a', 'aa', '\ud800', '\ud83d\ude00', 'élan', 'Ωa', [...given].reverse().join(''), given + given]) {
+        out.push({ args: withArg(i, v), source: 'edge', label: `argument ${i + 1} = ${JSON.stringify(v)}` });
+      }
+    } else if (p.kind === 'bool') {
       for (const v of [true, false]) out.push({ args: withArg(i, v), source: 'edge', label: `argument ${i + 1} = ${v}` });
     } else if (p.kind === 'f64' || p.kind === 'int32') {
       for (const v of EDGE_SCALARS) {

@@ -157,6 +157,7 @@ function fitsSignature(args: readonly unknown[], candidate: JsCandidate): boolea
       kind === 'Array' ? Array.isArray(v) : ArrayBuffer.isView(v) && Object.getPrototypeOf(v)?.constructor?.name === kind;
     if (p.kind === 'array') return isKind(a, p.array);
     if (p.kind === 'rows') return Array.isArray(a) && a.every((row) => isKind(row, p.row));
+    if (p.kind === 'string') return typeof a === 'string';
     if (p.kind === 'objects') {
       const fits = (o: unknown) => o !== null && typeof o === 'object' && Object.keys(o).join() === p.keys.join();
       return p.one ? fits(a) : Array.isArray(a) && a.every(fits);

@@ -197,6 +197,7 @@ function objectShape(v: unknown): string | undefined {
 function argType(v: unknown): ParamTypeName | 'int' | undefined {
   if (typeof v === 'number') return (v | 0) === v && !Object.is(v, -0) ? 'int' : 'double';
   if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'string') return 'string';
   const shape = objectShape(v);
   if (shape) return shape as ParamTypeName;
   if (Array.isArray(v)) {
@@ -208,7 +209,7 @@ function argType(v: unknown): ParamTypeName | 'int' | undefined {
     if (v.every((x) => Array.isArray(x) && x.every((y) => typeof y === 'number'))) return 'number[][]';
     const k = typedKind(v[0]);
     if (k && k !== 'Buffer' && !k.startsWith('Big') && v.every((x) => typedKind(x) === k))
-      return `${k as Exclude<ParamTypeName, `${string}[]` | 'number' | 'int32' | 'double' | 'boolean'>}[]`;
+      return `${k as Exclude<ParamTypeName, `${string}[]` | 'number' | 'int32' | 'double' | 'boolean' | 'string'>}[]`;
     return undefined;
   }
   const k = typedKind(v);

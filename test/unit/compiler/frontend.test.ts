@@ -230,6 +230,23 @@ test('file-level variables that are not fixed numbers are hidden parameters, typ
   );
 });
 
+test('string parameters: length, charCodeAt and elements compared with one-unit strings; anything else refused with the line', async () => {
+  const src =
+    "function f(s, t) {\n  var n = 0;\n  for (var i = 0; i < s.length; i++) if (s[i] === t[i] || s[i] !== 'x' || s.charCodeAt(i) === 65) n++;\n  return n + t.charCodeAt();\n}";
+  const text = await irWith(src, 'f', ['string', 'string']);
+  assert.match(text, /entry function f\(s: Uint16Array, t: Uint16Array\)/);
+  assert.match(text, /i32\.eq s\[\S+\] t\[/);
+  assert.match(text, /i32\.ne s\[\S+\] i32:120/);
+  const refusal = (body: string) => refusalOf(`function g(s) {\n  ${body}\n}`, 'g', { params: ['string'] });
+  const only = /s is a string: compiled are s\.length, s\.charCodeAt\(i\) and s\[i\] compared/;
+  assert.match(await refusal("return s.indexOf('a');"), new RegExp(`line 2:10: s\\.indexOf\\('a'\\) — ${only.source}`));
+  assert.match(await refusal('return s[0] === "ab" ? 1 : 0;'), /line 2:10: s\[0\] === "ab" — s\[0\] is compared only with a string of length one/);
+  assert.match(await refusal('return s[0] === 1 ? 1 : 0;'), /s\[0\] is compared only with a string of length one/);
+  assert.match(await refusal('var x = s[0]; return 0;'), only);
+  assert.match(await refusal('return s === "a" ? 1 : 0;'), only);
+  assert.match(await refusal('return h(s);\n}\nfunction h(s) {\n  return s.length;'), only);
+});
+
 test('recorded arguments the compiler does not take are named in the refusal, not blamed on a missing type', async () => {
   const src = 'function advance(dt, bodies) { return dt; }';
   const unusable = { passed: 'an array of arrays', why: 'arrays of arrays are not compiled yet' };

@@ -201,6 +201,22 @@ console.log(f(6), last);
 `,
 };
 
+// A string parameter (its code units passed): String.prototype.charCodeAt replaced for a call, a String object and
+// a string with a surrogate pair.
+const STRING_PATCHED: Case = {
+  name: 'strings',
+  fn: 'count',
+  params: ['string'],
+  source: `function count(s) { let n = 0; for (let i = 0; i < s.length; i++) if (s[i] === 'a' || s.charCodeAt(i) === 98) n++; return n; }
+console.log(count('abcab'), count(''), count('\\ud83d\\ude00ab'));
+const real = String.prototype.charCodeAt;
+String.prototype.charCodeAt = function (i) { return 98; };
+console.log(count('xyz'));
+String.prototype.charCodeAt = real;
+console.log(count(new String('aab')), count('aab'));
+`,
+};
+
 const BUILTINS_PATCHED: Case = {
   name: 'builtins',
   fn: 'total',
@@ -231,6 +247,7 @@ describe('programs that test what the compiled code assumes print the same after
     BUILTINS_PATCHED,
     MODULE_TDZ,
     MODULE_STATE_DISGUISED,
+    STRING_PATCHED,
   ]) {
     it(`${c.name} (WebAssembly)`, async () => {
       const r = await applyAndCompare(c, 'wasm');
@@ -238,7 +255,7 @@ describe('programs that test what the compiled code assumes print the same after
       assert.equal(r.after, r.before);
     });
   }
-  for (const c of [FROZEN, GETTERS, MATH_REPLACED, VAR_BEFORE_INIT, MODULE_TDZ, MODULE_STATE_DISGUISED]) {
+  for (const c of [FROZEN, GETTERS, MATH_REPLACED, VAR_BEFORE_INIT, MODULE_TDZ, MODULE_STATE_DISGUISED, STRING_PATCHED]) {
     it(`${c.name} (native)`, async () => {
       const r = await applyAndCompare(c, 'native');
       assert.match(r.source, /\$native/, 'the function was rewritten');

@@ -51,6 +51,12 @@ const COMPILED = [
     fn: 'makeRandom',
     what: "fasta's generator: the file-level seed advanced by a helper it calls, read in and written back, reset by the program once",
   },
+  { file: 'levenshtein.js', fn: 'levenshtein', what: 'two string parameters: s.length and s[i - 1] === t[k - 1] over their UTF-16 code units, one with é' },
+  {
+    file: 'hamming-counts.js',
+    fn: 'readStats',
+    what: "a.charCodeAt(i) counted, a[i] !== b[i] and a[i] === 'N' compared, reads of unequal length returning early",
+  },
   {
     file: 'particles-objects.js',
     fn: 'step',
@@ -91,11 +97,12 @@ describe('classic-style programs are compiled to both targets, proven, applied, 
 
 const REFUSED = [
   {
-    file: 'levenshtein.js',
-    fn: 'levenshtein',
-    reason: 's was called with a string: strings are not compiled yet',
-    construct: 's[i - 1]',
-    line: 12,
+    file: 'hamming-counts.js',
+    fn: 'startsWithPrimer',
+    reason:
+      "read is a string: compiled are read.length, read.charCodeAt(i) and read[i] compared (===, !==) with a string of length one or with another string's element; any other use of a string is not",
+    construct: 'read.slice(0, 2)',
+    line: 40,
   },
 ];
 
