@@ -10,8 +10,8 @@ import type { NativeCandidate } from './compiler/compile-native';
 import type { PythonCandidate, PythonTarget } from './compiler/compile-python';
 import type { Kernel } from './compiler/frontend-js';
 import type { PythonKernel } from './compiler/compile-python';
-import type { ParallelTarget } from './compiler/backend-parallel';
-import type { ParallelResult } from './compiler/parallel-py';
+import type { ParallelTarget, WorkCallee } from './compiler/backend-parallel';
+import type { ParallelLoopPlan, ParallelResult } from './compiler/parallel-py';
 import { formatRefusal, type Refusal } from './compiler/refusal';
 import { PerfLabError } from './errors';
 import { TARGET_NAMES, type Language, type TargetId, type TargetNames } from './protocol';
@@ -30,6 +30,11 @@ export interface TargetBuildContext extends StageOptions {
   optIns?: OptIn[];
   /** The local workers of a parallel target (perfLab.parallel.workers, --workers); its engine's default when absent. */
   workers?: number;
+  /**
+   * The file's functions one iteration of a parallel loop calls, compiled to Numba and proven for the tasks, or why
+   * each stays Python (Python: languages/python-callees.ts); asked once per loop, shared by the engines.
+   */
+  workCallees?: (plan: ParallelLoopPlan, cacheDir: string) => Promise<WorkCallee[]>;
 }
 
 /** Where a candidate's loader is written, and in which module format. */
@@ -136,10 +141,12 @@ function parallelEntry(id: ParallelTarget): PythonTargetEntry {
     compile: async (selection, ctx) => {
       if (!ctx.python) throw new Error(`the ${TARGET_NAMES[id].name} target needs the interpreter`);
       const { plan } = selected(selection.loop, id);
+      const callees = ctx.workCallees ? await ctx.workCallees(plan, ctx.cacheDir) : [];
       return (await import('./compiler/backend-parallel')).compileParallel(plan, id, {
         ...ctx,
         python: ctx.python,
         ...(ctx.workers ? { workers: ctx.workers } : {}),
+        callees,
       });
     },
     built: (c, shown) => `${shown(join(c.dir, `${c.moduleName}.py`))} (${c.log[0]})`,

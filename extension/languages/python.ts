@@ -2,7 +2,9 @@
 // records the function's calls, `compiler/frontend-py.ts` selects the kernel, `prove/prove-python.ts` and
 // `bench/bench-python.ts` run candidates in the interpreter, `apply/apply-python.ts` plans the rewrite.
 import { basename } from 'node:path';
+import type { WorkCallee } from '../compiler/backend-parallel';
 import type { PythonCandidate } from '../compiler/compile-python';
+import type { ParallelLoopPlan } from '../compiler/parallel-py';
 import type { Refusal } from '../compiler/refusal';
 import type { PythonSelection } from '../targets';
 import type { PythonProof } from '../prove/prove-python';
@@ -75,7 +77,29 @@ export async function pythonStages(req: StageRequest, o: StageRunOptions): Promi
         .map((t) => dispatchOutlook(t, rec.timing!, rec.totalCalls, items, req.workers || availableParallelism(), costs.learnedProcessCost(known, t, label)))
         .filter((d) => d !== undefined);
     },
-    buildContext: async () => ({ python: (await python()).execPath, ...(req.workers ? { workers: req.workers } : {}) }),
+    buildContext: async () => {
+      // The work's callees are recorded, compiled and proven once per loop, for whichever engines are built.
+      const callees = new Map<ParallelLoopPlan, Promise<WorkCallee[]>>();
+      const workCallees = (plan: ParallelLoopPlan, cacheDir: string): Promise<WorkCallee[]> => {
+        let got = callees.get(plan);
+        if (!got) {
+          got = python().then(async (runtime) =>
+            (await import('./python-callees')).compileWorkCallees(plan, {
+              ...stage,
+              file,
+              python: runtime,
+              args: req.programArgs,
+              timeoutMs: req.timeoutMs,
+              store,
+              cacheDir,
+            }),
+          );
+          callees.set(plan, got);
+        }
+        return got;
+      };
+      return { python: (await python()).execPath, ...(req.workers ? { workers: req.workers } : {}), workCallees };
+    },
     prove: async (c, rec) =>
       (await import('../prove/prove-python')).provePython(c as PythonCandidate, rec as PythonRecording, { ...stage, python: (await python()).execPath }),
     programCommand: async () => ({ execPath: (await python()).execPath, args: [] }),

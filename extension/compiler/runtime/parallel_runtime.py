@@ -15,11 +15,17 @@
 # An item's exception comes back as a value, so the results before it are collected and the same exception is raised
 # where the serial loop raised it. When the engine itself fails (missing, cannot start, cannot send the work), the loop
 # runs serially here, which computes the same thing; _stats counts it.
+# _CALLEES, when the module sets it, names the functions of the program that one iteration calls and that were
+# compiled and proven (a Numba wrapper module each): the work then calls the wrapper, whose per-call guard runs the
+# compiled code or the program's own function, in every process or task. Each chunk brings back how many calls the
+# wrappers took and how many fell back, added up in _stats["callee_calls"] and _stats["callee_fallbacks"].
 import os as _os
 import sys as _sys
 import types as _types
 
 _stats = {"calls": 0, "fallbacks": 0, "reason": ""}
+if globals().get("_CALLEES"):
+    _stats.update({"callee_calls": 0, "callee_fallbacks": 0, "callee_reason": ""})
 _state = {}
 
 
@@ -30,25 +36,46 @@ def _workers():
     return globals().get("_WORKERS")
 
 
+def _callee_guard(module, entry, original):
+    """The program's function `original` as the work calls it: the compiled wrapper `module.entry(original, *args)`,
+    imported where it runs; the original itself where the wrapper does not import."""
+    found = []
+
+    def guarded(*args):
+        if not found:
+            try:
+                import importlib
+
+                found.append(getattr(importlib.import_module(module), entry))
+            except Exception:
+                found.append(None)
+        w = found[0]
+        return original(*args) if w is None else w(original, *args)
+
+    return guarded
+
+
 def _bind(g):
-    """_pl_body with the globals of the program's module `g` (its functions, imports and constants)."""
+    """_pl_body with the globals of the program's module `g` (its functions, imports and constants), the compiled
+    callees in place of the functions they were compiled from."""
     key = ("body", id(g))
     fn = _state.get(key)
-    if fn is None or fn.__globals__ is not g:
-        fn = _types.FunctionType(_pl_body.__code__, g, "_pl_body")
+    if fn is None or fn[0] is not g:
+        callees = globals().get("_CALLEES") or {}
+        bg = g
+        if callees:
+            bg = dict(g)
+            for name, (module, entry) in callees.items():
+                if callable(g.get(name)):
+                    bg[name] = _callee_guard(module, entry, g[name])
+        fn = (g, _types.FunctionType(_pl_body.__code__, bg, "_pl_body"))
         _state[key] = fn
-    return fn
+    return fn[1]
 
 
 def _run_items(fn, items, free):
-    """(results, error): the items' results in order, up to the first that raised, and its exception."""
-    out = []
-    for item in items:
-        try:
-            out.append(fn(item, *free))
-        except Exception as e:
-            return out, e
-    return out, None
+    """(results, error, callee counts): the items' results in order, up to the first that raised, and its exception."""
+    return _chunk_task(fn, _callee_modules())(items, free)
 
 
 def _chunks(items, workers):
@@ -92,6 +119,10 @@ def _process_chunk(path, name, items, free):
     return _run_items(_bind(_module_globals(path, name)), items, free)
 
 
+def _callee_modules():
+    return tuple(m for m, _ in (globals().get("_CALLEES") or {}).values())
+
+
 def _processes_map(g, items, free):
     pool = _state.get("pool")
     if pool is None:
@@ -108,8 +139,9 @@ def _processes_map(g, items, free):
 
 def _gather(parts, pending):
     results = []
-    for out, error in parts:
+    for out, error, counts in parts:
         results.extend(out)
+        _count_callees(counts)
         if error is not None:
             for f in pending:
                 f.cancel()
@@ -117,15 +149,37 @@ def _gather(parts, pending):
     return results, None
 
 
-def _chunk_task(fn):
+def _count_callees(counts):
+    if counts is not None and "callee_calls" in _stats:
+        _stats["callee_calls"] += counts[0]
+        _stats["callee_fallbacks"] += counts[1]
+        if counts[2]:
+            _stats["callee_reason"] = counts[2]
+
+
+def _chunk_task(fn, modules=()):
+    """The work over a chunk of items, self-contained (Ray and Dask pickle it by value): (results in order up to the
+    first item that raised, its exception, (calls, fallbacks, last reason) of the compiled callees' wrappers here)."""
+
     def run_chunk(items, free):
+        import sys
+
+        def counts():
+            stats = [getattr(sys.modules.get(m), "_stats", None) for m in modules]
+            stats = [s for s in stats if s]
+            return sum(s["calls"] for s in stats), sum(s["fallbacks"] for s in stats), "".join(s["reason"] for s in stats[-1:])
+
+        before = counts()
         out = []
+        error = None
         for item in items:
             try:
                 out.append(fn(item, *free))
             except Exception as e:
-                return out, e
-        return out, None
+                error = e
+                break
+        after = counts()
+        return out, error, (after[0] - before[0], after[1] - before[1], after[2] if after[1] > before[1] else "")
 
     return run_chunk
 
@@ -141,7 +195,7 @@ def _ray_map(g, items, free):
     fn = _bind(g)
     task = _state.get(("ray", id(fn)))
     if task is None:
-        task = ray.remote(_chunk_task(fn))
+        task = ray.remote(_chunk_task(fn, _callee_modules()))
         _state[("ray", id(fn))] = task
     cpus = int(ray.cluster_resources().get("CPU", 1))
     refs = [task.remote(c, free) for c in _chunks(items, cpus)]
@@ -164,7 +218,7 @@ def _dask_map(g, items, free):
     fn = _bind(g)
     workers = sum(client.nthreads().values()) or 1
     chunks = _chunks(items, workers)
-    futures = client.map(_chunk_task(fn), chunks, [free] * len(chunks), pure=False)
+    futures = client.map(_chunk_task(fn, _callee_modules()), chunks, [free] * len(chunks), pure=False)
     return _gather(client.gather(futures), [])
 
 
@@ -181,7 +235,7 @@ def _map(items, free):
     except Exception as e:
         _stats["fallbacks"] += 1
         _stats["reason"] = "the %s engine failed (%s: %s); the loop ran serially" % (_ENGINE, type(e).__name__, e)
-        return _run_items(_bind(g), items, free)
+        return _gather([_run_items(_bind(g), items, free)], [])
 
 
 def _comprehension(items, free):
@@ -194,7 +248,7 @@ def _comprehension(items, free):
     except Exception as e:
         _stats["fallbacks"] += 1
         _stats["reason"] = "the %s engine failed (%s: %s); the comprehension ran serially" % (_ENGINE, type(e).__name__, e)
-        results, error = _run_items(_bind(g), items, free)
+        results, error = _gather([_run_items(_bind(g), items, free)], [])
     if error is not None:
         raise error
     return results
