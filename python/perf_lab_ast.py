@@ -163,10 +163,47 @@ def top_level(tree):
     return functions, imports, assigned
 
 
+def class_members(cls):
+    """What a class body binds, by name: "def" (a method), "property" (a def under @property or another decorator:
+    Python code runs where it is read), or "attribute" (a class-level value), each with its line; and whether the
+    class defines how attributes are read or written (__getattribute__, __getattr__, __setattr__, __delattr__)."""
+    out = {}
+    for st in cls.body:
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out[st.name] = {"kind": "property" if st.decorator_list else "def", "line": st.lineno}
+        elif isinstance(st, (ast.Assign, ast.AnnAssign)):
+            targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        out[n.id] = {"kind": "slots" if n.id == "__slots__" else "attribute", "line": st.lineno}
+    return out
+
+
 def export(source, filename, name):
     tree = ast.parse(source, filename)
     functions, imports, assigned = top_level(tree)
-    if name not in functions:
+    method = None
+    if "." in name:
+        # A method, `Class.method`: a def in a class at the top level, lowered with self's attributes as hidden
+        # arguments. Its entry is named Class_method, apart from the file's functions, which its calls still name.
+        cls_name, _, meth = name.partition(".")
+        cls = next((st for st in tree.body if isinstance(st, ast.ClassDef) and st.name == cls_name), None)
+        fn = next((st for st in cls.body if isinstance(st, ast.FunctionDef) and st.name == meth), None) if cls else None
+        if fn is None:
+            return {"ok": False, "line": 1, "column": 1,
+                    "message": "no method named '%s' in a class at the top level of %s" % (name, filename)}
+        key = "%s_%s" % (cls_name, meth)
+        if key in functions:
+            return {"ok": False, "line": fn.lineno, "column": fn.col_offset + 1,
+                    "message": "the file has a function named %s, the name the compiled %s would take" % (key, name)}
+        # start: the first line of the class statement, its decorators included.
+        start = min([cls.lineno] + [d.lineno for d in cls.decorator_list])
+        method = {"class": cls_name, "method": meth, "line": cls.lineno, "start": start, "members": class_members(cls)}
+        functions = dict(functions)
+        functions[key] = fn
+        name = key
+    elif name not in functions:
         return {"ok": False, "line": 1, "column": 1,
                 "message": "no function named '%s' at the top level of %s" % (name, filename)}
     # The entry function and, transitively, the file's functions it calls.
@@ -186,6 +223,7 @@ def export(source, filename, name):
         "moduleValues": module_values(tree),
         "moduleConstants": constant_types(tree, module_values(tree)),
         "python": sys.version.split()[0],
+        **({"method": method} if method else {}),
     }
 
 

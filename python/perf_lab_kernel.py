@@ -27,6 +27,7 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import struct
 import sys
@@ -54,6 +55,42 @@ except Exception:  # pragma: no cover - NumPy is optional
 
 def is_ndarray(v):
     return np is not None and isinstance(v, np.ndarray)
+
+
+# The classes a recorded instance may be of, by qualified name: the file's own, from the module that was run or loaded
+# (set_classes). An instance of one is recorded as its class's name and its attributes (encode, decode).
+CLASSES = {}
+INSTANCE_MODULES = ("__main__", "perf_lab_original")
+MemberDescriptor = type(type("_Slotted", (), {"__slots__": ("x",)}).x)
+
+
+def set_classes(mod):
+    """The classes defined at the top level of a module (and the classes nested in them), by qualified name."""
+    CLASSES.clear()
+    todo = [v for v in vars(mod).values() if isinstance(v, type) and v.__module__ == mod.__name__]
+    while todo:
+        c = todo.pop()
+        if CLASSES.setdefault(c.__qualname__, c) is c:
+            todo.extend(v for v in vars(c).values() if isinstance(v, type) and v.__module__ == mod.__name__)
+
+
+def is_instance(v):
+    """An instance of a class of the user's file (not a type itself)."""
+    return type(v).__module__ in INSTANCE_MODULES and not isinstance(v, type)
+
+
+def instance_state(v):
+    """{name: value} of an instance's own attributes: its __dict__ and the slots of its classes that are set."""
+    out = dict(getattr(v, "__dict__", None) or {})
+    for k in type(v).__mro__:
+        slots = k.__dict__.get("__slots__", ())
+        for n in (slots,) if type(slots) is str else slots:
+            if n not in ("__dict__", "__weakref__") and n not in out:
+                try:
+                    out[n] = object.__getattribute__(v, n)
+                except AttributeError:
+                    pass
+    return out
 
 
 def encode(v):
@@ -88,6 +125,9 @@ def encode(v):
             return {"npb": bool(v)}
         if isinstance(v, np.integer):
             return {"npi": [v.dtype.str, str(int(v))]}
+    if is_instance(v):
+        # An instance of the file's class (a method's self): its class and its attributes, each recorded exactly.
+        return {"obj": [t.__qualname__, {n: encode(x) for n, x in instance_state(v).items()}]}
     raise TypeError(type(v).__name__)
 
 
@@ -117,6 +157,14 @@ def decode(d):
         return np.dtype(d["npi"][0]).type(int(d["npi"][1]))
     if "npb" in d:
         return np.bool_(d["npb"])
+    if "obj" in d:
+        cls = CLASSES.get(d["obj"][0])
+        if cls is None:
+            raise ValueError("no class %s in the file" % d["obj"][0])
+        o = cls.__new__(cls)
+        for n, x in d["obj"][1].items():
+            object.__setattr__(o, n, decode(x))
+        return o
     raise ValueError("unknown encoded value %r" % (d,))
 
 
@@ -128,6 +176,8 @@ def size_of(v):
         return 8 + sum(size_of(x) for x in v)
     if type(v) is str:
         return 8 + 4 * len(v)
+    if is_instance(v):
+        return 24 + sum(size_of(x) for x in instance_state(v).values())
     return 24
 
 
@@ -191,6 +241,12 @@ def type_name(v):
     if is_ndarray(v):
         return "ndarray[%s%s]" % (v.dtype.name, "" if v.ndim == 1 else ", %d" % v.ndim)
     return "%s.%s" % (t.__module__, t.__name__) if t.__module__ != "builtins" else t.__name__
+
+
+def attribute_types(fn, obj):
+    """{name: type} of the attributes of a method's self that its code names (co_names holds attribute names too)."""
+    state = instance_state(obj)
+    return {n: type_name(state[n]) for n in sorted(code_names(fn.__code__)) if n in state}
 
 
 def code_names(code):
@@ -345,7 +401,7 @@ class Recorder:
             added[key] = (encode(v) if e is None else e, size)
         return {"ref": key}, 0
 
-    def wrap(self, fn):
+    def wrap(self, fn, method=False):
         rec = self
         sampler = self.sampler
         perf_counter = time.perf_counter
@@ -399,6 +455,8 @@ class Recorder:
                 if k not in gseen:
                     gseen[k] = type_name(v)
                 gtypes[n] = gseen[k]
+            # A method's self: the types of the attributes its code names (hidden arguments of the compiled method).
+            extra = {"attrs": attribute_types(fn, args[0])} if method and args and is_instance(args[0]) else {}
             # The arguments as they are now, before the call may write them.
             added, keys, own = {}, [], 64
             try:
@@ -410,7 +468,7 @@ class Recorder:
             except (TypeError, ValueError, OverflowError):
                 # Kept by its argument types only: it cannot be replayed.
                 if sampler.begin(p, [], 64):
-                    sampler.put(p, {"args": None, "types": types_, "globals": gtypes, "unrecordable": True}, 64, [], {}, [])
+                    sampler.put(p, {"args": None, "types": types_, "globals": gtypes, "unrecordable": True, **extra}, 64, [], {}, [])
                 return rec.run(fn, args, t0)
             # What the call may write is reserved in the budget: every array until a call of this shape was seen.
             reserve = sum(size_of(a) for i, a in enumerate(args) if (type(a) in (list, tuple) or is_ndarray(a)) and sampler.may_write(shape, i))
@@ -423,7 +481,7 @@ class Recorder:
                 result = fn(*args)
             except BaseException as e:
                 t2 = perf_counter()
-                sampler.put(p, {"args": before, "types": types_, "globals": gtypes, "threw": "%s: %s" % (type(e).__name__, e), "after": [None] * len(args)}, own, keys, added, [])
+                sampler.put(p, {"args": before, "types": types_, "globals": gtypes, **extra, "threw": "%s: %s" % (type(e).__name__, e), "after": [None] * len(args)}, own, keys, added, [])
                 if t0 is not None:
                     rec.inside += t2 - t1
                     rec.hooks += t1 - t0 + (perf_counter() - t2)
@@ -434,7 +492,7 @@ class Recorder:
             t2 = perf_counter()
             after, written = [], []
             for i, (a, b) in enumerate(zip(args, before)):
-                if type(a) in (list, tuple) or is_ndarray(a):
+                if type(a) in (list, tuple) or is_ndarray(a) or is_instance(a):
                     try:
                         e, n = rec.take(a, added, keys)
                     except (TypeError, ValueError, OverflowError):
@@ -451,7 +509,7 @@ class Recorder:
                 res, n = rec.take(result, added, keys)
             except (TypeError, ValueError, OverflowError):
                 res, n = {"o": type_name(result)}, 0
-            sampler.put(p, {"args": before, "types": types_, "globals": gtypes, "result": res, "after": after}, own + n, keys, added, written)
+            sampler.put(p, {"args": before, "types": types_, "globals": gtypes, **extra, "result": res, "after": after}, own + n, keys, added, written)
             if t0 is not None:
                 rec.inside += t2 - t1
                 rec.hooks += t1 - t0 + (perf_counter() - t2)
@@ -466,16 +524,27 @@ class Recorder:
 
 
 def instrument(source, filename, name):
-    """The module's code with `name` (a top-level def) wrapped by the recorder; None when there is no such def."""
+    """The module's code with `name` (a top-level def, or `Class.method`: a def in a top-level class) wrapped by the
+    recorder; None when there is no such def. Also the def's line and its number of parameters (self included)."""
     tree = ast.parse(source, filename)
-    for st in tree.body:
+    body = tree.body
+    cls, _, name = name.rpartition(".")
+    if cls:
+        body = next((st.body for st in tree.body if isinstance(st, ast.ClassDef) and st.name == cls), [])
+    for st in body:
         if isinstance(st, ast.FunctionDef) and st.name == name:
-            deco = ast.Name(id="__perf_lab_record__", ctx=ast.Load())
+            deco = ast.Name(id="__perf_lab_record_method__" if cls else "__perf_lab_record__", ctx=ast.Load())
             ast.copy_location(deco, st)
             # Innermost: the recorder sees the function's own arguments, under any other decorator.
             st.decorator_list.append(deco)
             return compile(tree, filename, "exec", dont_inherit=True), st.lineno, len(st.args.args)
     return None, 0, 0
+
+
+def original_function(mod, name):
+    """The function `name` of a loaded module: a top-level def, or `Class.method` (the plain function in the class)."""
+    cls, _, fn = name.rpartition(".")
+    return vars(getattr(mod, cls))[fn] if cls else getattr(mod, fn)
 
 
 def record(file, name, out, args, max_calls, first, max_bytes, hard_max_bytes, meta):
@@ -490,7 +559,7 @@ def record(file, name, out, args, max_calls, first, max_bytes, hard_max_bytes, m
         write_json(out, {"syntaxError": "%s: %s: %s" % (where, type(e).__name__, getattr(e, "msg", None) or e)})
         return 1
     if code is None:
-        write_json(out, {"error": "no top-level function named '%s' in %s (methods and nested functions are not recorded)" % (name, file)})
+        write_json(out, {"error": "no top-level function or method named '%s' in %s (nested functions are not recorded)" % (name, file)})
         return 1
     rec = Recorder(max_calls, first, max_bytes, hard_max_bytes)
     written = [False]
@@ -538,6 +607,7 @@ def record(file, name, out, args, max_calls, first, max_bytes, hard_max_bytes, m
     main.__file__ = file
     main.__builtins__ = __builtins__
     main.__dict__["__perf_lab_record__"] = rec.wrap
+    main.__dict__["__perf_lab_record_method__"] = lambda fn: rec.wrap(fn, method=True)
     sys.modules["__main__"] = main
     status = 0
     try:
@@ -579,6 +649,7 @@ def load_definitions(file):
     if os.path.dirname(file) not in sys.path:
         sys.path.insert(0, os.path.dirname(file))
     exec(compile(tree, file, "exec", dont_inherit=True), mod.__dict__)
+    set_classes(mod)
     return mod
 
 
@@ -647,6 +718,18 @@ def kind(v):
 
 def first_difference(a, b, path=()):
     """None when a and b are the same, else (path, a part, b part, why)."""
+    if is_instance(a) or is_instance(b):
+        # Instances of the file's classes (a method's self): the same class and the same attributes.
+        if type(a) is not type(b):
+            return path, a, b, "a %s where the original has a %s" % (kind(b), kind(a))
+        sa, sb = instance_state(a), instance_state(b)
+        if list(sa) != list(sb):
+            return path, a, b, "attributes %s instead of %s" % (", ".join(sb), ", ".join(sa))
+        for n in sa:
+            d = first_difference(sa[n], sb[n], path + (n,))
+            if d:
+                return d[0], d[1], d[2], "attribute %s: %s" % (n, d[3])
+        return None
     if is_ndarray(a) or is_ndarray(b):
         if not (is_ndarray(a) and is_ndarray(b)):
             return path, a, b, "one is an array, the other a %s" % type_name(b if is_ndarray(a) else a)
@@ -780,6 +863,19 @@ def edge_cases(base, rng):
     and with edge elements."""
     out = []
     for i, a in enumerate(base):
+        if is_instance(a):
+            # An instance (a method's self): each of its attributes varied as an argument would be.
+            state = instance_state(a)
+            for label, values, _ in edge_cases(list(state.values()), rng):
+                o = copy.deepcopy(a)
+                for n, v in zip(state, values):
+                    object.__setattr__(o, n, v)
+                args = list(copy.deepcopy(base))
+                args[i] = o
+                what = re.sub(r"^argument (\d+)", lambda m: "attribute %s" % list(state)[int(m.group(1)) - 1], label)
+                out.append(("argument %d's %s" % (i + 1, what), args, None))
+            continue
+
         def put(v, label):
             args = list(copy.deepcopy(base))
             args[i] = v
@@ -856,6 +952,9 @@ def perturb(a, rng):
             return a * np.array(rng.uniform(-2, 2), dtype=a.dtype)
         if a.dtype.kind == "i":
             return a + np.array(rng.randint(-3, 3), dtype=a.dtype)
+    if is_instance(a):
+        for n, v in instance_state(a).items():
+            object.__setattr__(a, n, perturb(v, rng))
     return a
 
 
@@ -931,7 +1030,7 @@ def prove(request):
     out = {"cases": [], "loadError": None}
     try:
         mod = load_definitions(req["file"])
-        original = getattr(mod, req["fn"])
+        original = original_function(mod, req["fn"])
     except Exception as e:
         out["originalError"] = "%s: %s" % (type(e).__name__, e)
         return out
@@ -1028,7 +1127,7 @@ def describe(outcome):
 def bench(request):
     req = json.load(open(request))
     mod = load_definitions(req["file"])
-    original = getattr(mod, req["fn"])
+    original = original_function(mod, req["fn"])
     stats = None
     if req.get("module"):
         wrapper_mod = load_candidate(req["dir"], req["module"])
@@ -1053,7 +1152,7 @@ def bench(request):
         for k, (dst, src) in enumerate(zip(inputs[i], pristine[i])):
             if is_ndarray(dst):
                 dst[...] = src
-            elif type(dst) is list:
+            elif type(dst) is list or is_instance(dst):
                 inputs[i][k] = copy.deepcopy(src)
 
     sink = [None]

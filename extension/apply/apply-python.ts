@@ -5,7 +5,14 @@
 // written by the command line or turned into one undoable WorkspaceEdit by the editor.
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pythonModuleName, pythonTargetIdent, pythonTargetName, type PythonCandidate, type PythonTarget } from '../compiler/compile-python';
+import {
+  pythonFunctionIdent,
+  pythonModuleName,
+  pythonTargetIdent,
+  pythonTargetName,
+  type PythonCandidate,
+  type PythonTarget,
+} from '../compiler/compile-python';
 import { exportPythonAst, type PyNode } from '../compiler/frontend-py';
 import { PerfLabError } from '../errors';
 import type { PythonProof } from '../prove/prove-python';
@@ -45,7 +52,7 @@ function fallbackName(source: string, functionName: string): string {
 /** Refuses a source that already uses a name the rewrite adds at module level (`_<fn>_numba`, …): an earlier rewrite, or the user's own. */
 function checkPythonSourceNames(file: string, source: string, functionName: string): void {
   for (const t of PY_TARGETS) {
-    const taken = `_${functionName}_${pythonTargetIdent(t)}`;
+    const taken = `_${pythonFunctionIdent(functionName)}_${pythonTargetIdent(t)}`;
     if (new RegExp(`\\b${taken}\\b`).test(source)) {
       throw new PerfLabError(
         `${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`,
@@ -92,49 +99,76 @@ export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPla
   const ast = await exportPythonAst(req.python, file, functionName);
   if (!ast.ok)
     throw new PerfLabError(`${basename(file)} has no top-level function named ${functionName} any more (${ast.message}). Save the file and optimize again.`);
-  const def = ast.functions[functionName] as PyNode & { endLine?: number };
+  // A method (`Particles.step`): its def in the class, renamed and followed by the new method there; the compiled
+  // version is imported before the class statement, at the top level.
+  const method = ast.method;
+  const shortName = method ? method.method : functionName;
+  const def = ast.functions[ast.entry] as PyNode & { endLine?: number };
   const starts = lineStarts(source);
   const defLine = def.line ?? 1;
   const endLine = def.endLine ?? defLine;
   const lineText = source.slice(starts[defLine - 1], starts[defLine] ?? source.length);
-  const m = new RegExp(`^(\\s*def\\s+)${functionName}(\\s*\\()`).exec(lineText);
+  const m = new RegExp(`^(\\s*def\\s+)${shortName}(\\s*\\()`).exec(lineText);
   if (!m)
     throw new PerfLabError(
-      `The definition of ${functionName} on line ${defLine} of ${basename(file)} does not start with "def ${functionName}(" on one line; apply cannot rename it safely.`,
+      `The definition of ${functionName} on line ${defLine} of ${basename(file)} does not start with "def ${shortName}(" on one line; apply cannot rename it safely.`,
     );
   checkPythonSourceNames(file, source, functionName);
-  const keep = fallbackName(source, functionName);
+  const keep = fallbackName(source, shortName);
   const params = (((def.args as PyNode).args as PyNode[]) ?? []).map((p) => String(p.arg));
   // Parameters with defaults keep them: the very objects the original holds (a module-level list stays that list).
   const defaults = (((def.args as PyNode).defaults as PyNode[]) ?? []).length;
   const signature = params.map((p, i) => (i >= params.length - defaults ? `${p}=${keep}.__defaults__[${i - (params.length - defaults)}]` : p));
-  const fast = `_${functionName}_${pythonTargetIdent(candidate.target)}`;
+  const fast = `_${pythonFunctionIdent(functionName)}_${pythonTargetIdent(candidate.target)}`;
   const name = pythonTargetName(candidate.target);
   const module = candidate.moduleName;
   const nameStart = starts[defLine - 1]! + m[1]!.length;
   const endOfFunction = starts[endLine] ?? source.length;
   const newline = source.slice(0, endOfFunction).endsWith('\n') ? '' : '\n';
-  const block = [
-    newline,
-    '',
-    `# Perf Lab: ${functionName} runs its ${name} version (${module}.py beside this file) when that module imports and`,
-    `# the arguments have the types it was compiled for; otherwise the original, kept above as ${keep}.`,
-    'try:',
-    `    from ${module} import ${candidate.entry} as ${fast}`,
-    'except Exception:',
-    `    ${fast} = None`,
-    '',
-    '',
-    `def ${functionName}(${signature.join(', ')}):`,
-    `    if ${fast} is None:`,
-    `        return ${keep}(${params.join(', ')})`,
-    `    return ${fast}(${keep}${params.map((p) => `, ${p}`).join('')})`,
-    '',
-  ].join('\n');
-  const textEdits: TextEdit[] = [
-    { start: nameStart, end: nameStart + functionName.length, text: keep },
-    { start: endOfFunction, end: endOfFunction, text: block },
-  ];
+  const importLines = ['try:', `    from ${module} import ${candidate.entry} as ${fast}`, 'except Exception:', `    ${fast} = None`];
+  const textEdits: TextEdit[] = [{ start: nameStart, end: nameStart + shortName.length, text: keep }];
+  if (method) {
+    // Indented as the method; the original is reached through the class the method is defined in (__class__), so
+    // that rebinding the class's name changes nothing.
+    const indent = /^\s*/.exec(lineText)![0];
+    const classStart = starts[method.start - 1]!;
+    textEdits.push({
+      start: classStart,
+      end: classStart,
+      text: [
+        `# Perf Lab: ${functionName} runs its ${name} version (${module}.py beside this file) when that module imports and`,
+        `# self's attributes and the arguments have the types it was compiled for; otherwise the original, kept as ${method.class}.${keep}.`,
+        ...importLines,
+        '',
+        '',
+        '',
+      ].join('\n'),
+    });
+    const call = params.join(', ');
+    const lines = [
+      `def ${shortName}(${signature.join(', ')}):`,
+      `    if ${fast} is None:`,
+      `        return __class__.${keep}(${call})`,
+      `    return ${fast}(__class__.${keep}, ${call})`,
+    ];
+    textEdits.push({ start: endOfFunction, end: endOfFunction, text: [newline, ...lines.map((l) => indent + l), ''].join('\n') });
+  } else {
+    const block = [
+      newline,
+      '',
+      `# Perf Lab: ${functionName} runs its ${name} version (${module}.py beside this file) when that module imports and`,
+      `# the arguments have the types it was compiled for; otherwise the original, kept above as ${keep}.`,
+      ...importLines,
+      '',
+      '',
+      `def ${functionName}(${signature.join(', ')}):`,
+      `    if ${fast} is None:`,
+      `        return ${keep}(${params.join(', ')})`,
+      `    return ${fast}(${keep}${params.map((p) => `, ${p}`).join('')})`,
+      '',
+    ].join('\n');
+    textEdits.push({ start: endOfFunction, end: endOfFunction, text: block });
+  }
   const dir = dirname(file);
   const enc = new TextEncoder();
   const id: GeneratedIdentity = { source: basename(file), function: functionName, sourceHash: textHash(source) };
@@ -164,6 +198,6 @@ export async function planApplyPython(req: PythonApplyRequest): Promise<ApplyPla
     textEdits,
     sourceHash: textHash(source),
     manifest,
-    summary: `${functionName} now calls its ${name} version (${written}, beside ${basename(file)}); the original stays in the file as ${keep}, which runs when the compiled module does not import or declines the arguments. Undo reverts the edit.`,
+    summary: `${functionName} now calls its ${name} version (${written}, beside ${basename(file)}); the original stays in the file as ${method ? `${method.class}.${keep}` : keep}, which runs when the compiled module does not import or declines the arguments. Undo reverts the edit.`,
   };
 }

@@ -64,7 +64,10 @@ export type PythonTargetName = 'Numba' | 'Cython' | 'pybind11' | 'Numba parallel
 
 /** The Python function chosen for compilation, lowered: what every Python backend compiles. */
 export interface PythonKernel {
+  /** The function's name as the profile shows it (`Particles.step` for a method). */
   name: string;
+  /** A method: its class, and the name of its first parameter (the wrapper's first argument, the instance). */
+  method?: { class: string; self: string };
   fileName: string;
   /** 1-based line of the `def`. */
   line: number;
@@ -215,7 +218,12 @@ export interface PythonCompileOptions extends StageOptions {
 export function pythonModuleName(fileName: string, functionName: string, target: PythonTarget): string {
   const stem = fileName.replace(/\.py$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
   const hash = createHash('sha256').update(fileName).digest('hex').slice(0, 6);
-  return `${stem}_${functionName}_${pythonTargetIdent(target)}_${hash}`.replace(/^(\d)/, '_$1');
+  return `${stem}_${pythonFunctionIdent(functionName)}_${pythonTargetIdent(target)}_${hash}`.replace(/^(\d)/, '_$1');
+}
+
+/** A function's name as a part of a Python identifier: the method `Particles.step` is `Particles_step`. */
+export function pythonFunctionIdent(functionName: string): string {
+  return functionName.replace(/\./g, '_');
 }
 
 /** A target's id as a part of a Python identifier: `numba-parallel` is `numba_parallel`. */
@@ -306,9 +314,14 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   // Module-level constants are read from the module, not passed.
   // A complex argument is two parameters of the kernel (its parts), one of the wrapper.
   // A list of records is three arrays of the kernel (PyParam.record), one argument of the wrapper.
-  const names = params
-    .filter((p) => !p.global && p.complex?.part !== 'imag' && (!p.record || p.record.part === 'lists'))
-    .map((p) => p.complex?.arg ?? (p.record?.part === 'lists' ? p.record.arg : p.name));
+  // A method's attributes are read from self (its first argument, `_self` here), not passed.
+  const names = [
+    ...(kernel.method ? ['_self'] : []),
+    ...params
+      .filter((p) => !p.global && !p.attr && p.complex?.part !== 'imag' && (!p.record || p.record.part === 'lists'))
+      .map((p) => p.complex?.arg ?? (p.record?.part === 'lists' ? p.record.arg : p.name)),
+  ];
+  const attrs = params.filter((p) => p.attr);
   const records = params.some((p) => p.record);
   const argList = names.join(', ');
   const L: string[] = [];
@@ -377,6 +390,34 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
     L.push('');
     L.push('');
   }
+  if (attrs.length > 0) {
+    L.push('_MEMBER = type(type("_Slotted", (), {"__slots__": ("x",)}).x)');
+    L.push('');
+    L.push('');
+    L.push('def _plain(obj, names):');
+    L.push('    # Each attribute read and written as plain storage, as the compiled method assumes: the class reads and');
+    L.push("    # writes attributes as object does, and each name is a slot, or is in the instance's __dict__ with no data");
+    L.push('    # descriptor (a property) of that name in the class.');
+    L.push('    cls = type(obj)');
+    L.push('    if cls.__getattribute__ is not object.__getattribute__ or cls.__setattr__ is not object.__setattr__:');
+    L.push('        return False');
+    L.push('    own = getattr(obj, "__dict__", None)');
+    L.push('    for n in names:');
+    L.push('        d = None');
+    L.push('        for k in cls.__mro__:');
+    L.push('            if n in k.__dict__:');
+    L.push('                d = k.__dict__[n]');
+    L.push('                break');
+    L.push('        if type(d) is _MEMBER:');
+    L.push('            continue');
+    L.push('        if d is not None and (hasattr(type(d), "__set__") or hasattr(type(d), "__delete__")):');
+    L.push('            return False');
+    L.push('        if type(own) is not dict or n not in own:');
+    L.push('            return False');
+    L.push('    return True');
+    L.push('');
+    L.push('');
+  }
   L.push('def _elements(xs, kind):');
   L.push('    if kind is int:');
   L.push('        return all(type(x) is int and _INT64[0] <= x <= _INT64[1] for x in xs)');
@@ -389,7 +430,21 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   L.push(`    _args = (${argList}${names.length === 1 ? ',' : ''})`);
   const copyBack: string[] = [];
   const kernelArgs: string[] = [];
+  // Where the wrapper holds a parameter's value: a module-level name's and an attribute's in a local of their own.
+  const local = (p: (typeof params)[number]): string => (p.global ? `_g_${p.name}` : p.attr ? `_a_${p.attr.name}` : p.name);
   if (records) L.push('    _pool_ids, _pool_rows = {}, []');
+  if (attrs.length > 0) {
+    const self = kernel.method?.self ?? 'self';
+    const list = attrs.map((p) => `${pyString(p.attr!.name)},`).join(' ');
+    L.push(`    if not _plain(_self, (${list})):`);
+    L.push(
+      `        return _fallback(${pyString(`${self}'s attributes are not plain (a property, an unset slot, __getattribute__ or __setattr__)`)}, _original, _args)`,
+    );
+    L.push('    try:');
+    for (const p of attrs) L.push(`        _a_${p.attr!.name} = _self.${p.attr!.name}`);
+    L.push('    except AttributeError:');
+    L.push(`        return _fallback(${pyString(`${self} lacks an attribute`)}, _original, _args)`);
+  }
   for (const p of params) {
     if (p.record) {
       // A list of records: the pool rows of its lists and its floats, per record; the pool after the last of them.
@@ -421,9 +476,21 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
       kernelArgs.push(`__${arg}_${p.record.part}`);
       continue;
     }
-    const n = p.global ? `_g_${p.name}` : p.name;
+    const n = local(p);
     // A module-level constant: its value now (the original reads the same name in the same module).
     if (p.global) L.push(`    ${n} = _original.__globals__.get(${pyString(p.name)})`);
+    if (p.attr?.cell) {
+      // An int or float attribute the method assigns: a one-element array, written back after the call.
+      const t = (p.type as PyArrayType).element === 'int' ? 'int' : 'float';
+      const shown = pyString(`${kernel.method?.self ?? 'self'}.${p.attr.name} is not a ${t === 'int' ? '64-bit int' : t}`);
+      if (t === 'int') L.push(`    if type(${n}) is not int or not _INT64[0] <= ${n} <= _INT64[1]:`);
+      else L.push(`    if type(${n}) is not float:`);
+      L.push(`        return _fallback(${shown}, _original, _args)`);
+      L.push(`    _${n} = _np.array((${n},), dtype=_np.${t}64)`);
+      kernelArgs.push(`_${n}`);
+      copyBack.push(`    _self.${p.attr.name} = _${n}[0].item()`);
+      continue;
+    }
     if (p.complex) {
       const arg = p.complex.arg;
       if (p.complex.part === 'real') {
@@ -444,7 +511,8 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
       }
       if (p.type === 'int') L.push(`    if type(${n}) is not int or not _INT64[0] <= ${n} <= _INT64[1]:`);
       else L.push(`    if type(${n}) is not ${p.type}:`);
-      L.push(`        return _fallback(${pyString(`${n} is not a ${p.type === 'int' ? '64-bit int' : p.type}`)}, _original, _args)`);
+      const shown = p.attr ? `${kernel.method?.self ?? 'self'}.${p.attr.name}` : n;
+      L.push(`        return _fallback(${pyString(`${shown} is not a ${p.type === 'int' ? '64-bit int' : p.type}`)}, _original, _args)`);
       kernelArgs.push(n);
       continue;
     }
@@ -453,7 +521,9 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
     const dtype = t.element === 'float' ? '_np.float64' : '_np.int64';
     const k = `_${n}`;
     kernelArgs.push(k);
-    const expect = pyString(`${p.global ? `the module-level ${p.name}` : n} is not a ${pyTypeName(t)}`);
+    const expect = pyString(
+      `${p.global ? `the module-level ${p.name}` : p.attr ? `${kernel.method?.self ?? 'self'}.${p.attr.name}` : n} is not a ${pyTypeName(t)}`,
+    );
     if (t.array === 'str') {
       // Its code points, one int each, as Python indexes a str (lone surrogates included).
       L.push(`    if type(${n}) is not str:`);
@@ -497,8 +567,7 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   // list's rows with each other): the kernel's converted copies would not see each other's writes as Python does.
   // (A tuple of numbers or of tuples holds nothing that can be written: equal literals may even be one object.)
   const immutable = (t: PyArrayType): boolean => t.array === 'str' || (t.array === 'tuple' && (t.ndim === 1 || t.rows === 'tuple'));
-  const arrays = params.filter((p) => isPyArrayType(p.type) && !immutable(p.type) && !p.record);
-  const local = (p: (typeof params)[number]): string => (p.global ? `_g_${p.name}` : p.name);
+  const arrays = params.filter((p) => isPyArrayType(p.type) && !immutable(p.type) && !p.record && !p.attr?.cell);
   // The records' lists are the pool's rows: none may be another argument, or a row of one.
   const pooled = params.some((p) => p.record?.part === 'pool');
   if (

@@ -31,6 +31,7 @@ import {
   pyRecordShapeName,
   walkPyIr,
 } from './ir-py';
+import { lowerMethod, methodRefusal, selfAttribute, type PyMethodInfo } from './method-py';
 import { RefusalError, type Refusal } from './refusal';
 
 /** A node of the exported AST: `_type` is the ast class name; positions are 1-based. */
@@ -53,6 +54,8 @@ export type PyAstExport =
       moduleConstants?: Record<string, string>;
       /** How each top-level name gets its value: "def", "class", "import", "constant" or "other" (perf_lab_ast.py). */
       moduleValues?: Record<string, string>;
+      /** The entry is a method (`Class.method`, entry `Class_method`): its class (perf_lab_ast.py, method-py.ts). */
+      method?: PyMethodInfo;
       python: string;
     }
   | { ok: false; line: number; column: number; message: string };
@@ -65,6 +68,8 @@ export interface PyFrontendOptions {
    * hidden parameters the wrapper reads from the module at each call, like the constants the file binds to literals.
    */
   globals?: Record<string, string>;
+  /** For a method: the recorded types of the attributes of self its code names (method-py.ts). */
+  attrs?: Record<string, string>;
 }
 
 export type PyFrontendResult = { ok: true; kernel: PythonKernel } | { ok: false; refusal: Refusal };
@@ -4097,18 +4102,34 @@ function statementName(s: PyNode): string {
 /** Lowers the exported AST of `functionName` (and the functions of the file it calls) to the Python IR. */
 export function lowerPython(ast: PyAstExport, fileName: string, options: PyFrontendOptions = {}): PyFrontendResult {
   if (!ast.ok) return { ok: false, refusal: { construct: fileName, line: ast.line, column: ast.column, reason: ast.message } };
+  const info = ast.method;
+  const self = String(nodes(node(ast.functions[ast.entry]?.args)?.args)[0]?.arg ?? 'self');
   try {
+    // A method: self's attributes are hidden arguments, taken as the module-level data are (method-py.ts).
+    const method = info ? lowerMethod(ast, info, options.attrs ?? {}, options.params) : undefined;
+    if (method) {
+      ast = method.ast;
+      options = { ...options, globals: { ...options.globals, ...method.globals }, ...(method.params ? { params: method.params } : {}) };
+    }
     const def = ast.functions[ast.entry]!;
     const sig = entryTypes(def, options.params);
     const mod = new ModuleLowering(ast, fileName, options.globals);
     const entry = mod.function(ast.entry, sig, def, true);
+    if (method)
+      for (const p of entry.params) {
+        const attr = selfAttribute(p.name);
+        if (attr === undefined) continue;
+        delete p.global;
+        p.attr = { name: attr, ...(method.cells.has(attr) ? { cell: true as const } : {}) };
+      }
     // Callees come first in `lowered` (they finish first); the entry is last.
     const ir: PyModule = { entry: entry.name, functions: mod.lowered };
     const recorded = options.params?.some(Boolean);
     return {
       ok: true,
       kernel: {
-        name: ast.entry,
+        name: info ? `${info.class}.${info.method}` : ast.entry,
+        ...(info ? { method: { class: info.class, self } } : {}),
         fileName,
         line: def.line ?? 1,
         ir,
@@ -4117,7 +4138,7 @@ export function lowerPython(ast: PyAstExport, fileName: string, options: PyFront
       },
     };
   } catch (e) {
-    if (e instanceof RefusalError) return { ok: false, refusal: e.refusal };
+    if (e instanceof RefusalError) return { ok: false, refusal: info ? methodRefusal(e.refusal, self) : e.refusal };
     throw e;
   }
 }
@@ -4130,8 +4151,13 @@ export async function selectPythonKernel(req: {
   functionName: string;
   params?: (string | undefined)[];
   globals?: Record<string, string>;
+  attrs?: Record<string, string>;
   signal?: AbortSignal;
 }): Promise<PyFrontendResult> {
   const ast = await exportPythonAst(req.python, req.file, req.functionName, req.signal);
-  return lowerPython(ast, req.fileName, { ...(req.params ? { params: req.params } : {}), ...(req.globals ? { globals: req.globals } : {}) });
+  return lowerPython(ast, req.fileName, {
+    ...(req.params ? { params: req.params } : {}),
+    ...(req.globals ? { globals: req.globals } : {}),
+    ...(req.attrs ? { attrs: req.attrs } : {}),
+  });
 }

@@ -235,6 +235,12 @@ export interface PyParam {
    * The wrapper checks each record against `shape` and copies written pool rows back into the very lists.
    */
   record?: { arg: string; part: 'lists' | 'floats'; shape: PyRecordShape } | { part: 'pool' };
+  /**
+   * For a method: the attribute of self this hidden parameter stands for, read from self at each call and checked as
+   * an argument is; a `cell` (an int or float attribute the method assigns) is a one-element list the wrapper fills
+   * from the attribute and writes back to it after a call that did not bail out (method-py.ts).
+   */
+  attr?: { name: string; cell?: true };
 }
 
 export interface PyArray {

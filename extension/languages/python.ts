@@ -40,7 +40,7 @@ export async function pythonStages(req: StageRequest, o: StageRunOptions): Promi
       ),
     select: async (r, source) => {
       const rec = r as PythonRecording;
-      const { recordedPyGlobalTypes, recordedPyParamTypes } = await import('../record/record-python');
+      const { recordedPyAttrTypes, recordedPyGlobalTypes, recordedPyParamTypes } = await import('../record/record-python');
       const { exportPythonAst, lowerPython } = await import('../compiler/frontend-py');
       const { isParallelTarget } = await import('../compiler/backend-parallel');
       const params = recordedPyParamTypes(rec);
@@ -50,7 +50,12 @@ export async function pythonStages(req: StageRequest, o: StageRunOptions): Promi
       const wantsKernel = asked.length === 0 || asked.some((t) => !isParallelTarget(t));
       const ast = await exportPythonAst((await python()).execPath, file, functionName, stage.signal);
       const selection: PythonSelection = {};
-      if (wantsKernel) selection.kernel = lowerPython(ast, basename(file), { ...(params ? { params } : {}), globals: recordedPyGlobalTypes(rec) });
+      if (wantsKernel)
+        selection.kernel = lowerPython(ast, basename(file), {
+          ...(params ? { params } : {}),
+          globals: recordedPyGlobalTypes(rec),
+          attrs: recordedPyAttrTypes(rec),
+        });
       if (wantsLoop) selection.loop = (await import('../compiler/parallel-py')).findParallelLoop(ast, basename(file), source);
       const parts = [selection.kernel, selection.loop].filter((p) => p !== undefined);
       // Refused when nothing asked for qualifies: the reason of the first kind asked for.

@@ -35,6 +35,8 @@ export interface PythonCallSummary {
   types: string[];
   /** The types of the module-level data the function reads by name (numbers, lists, tuples, NumPy arrays), at the call. */
   globals?: Record<string, string>;
+  /** A method's call: the types of the attributes of self its code names (numbers, lists, arrays), at the call. */
+  attrs?: Record<string, string>;
   threw?: string;
   /** The call held a value that cannot be recorded exactly (it is not replayed). */
   unrecordable?: boolean;
@@ -85,6 +87,7 @@ function summary(doc: HelperOutput & Partial<PythonRecording>, dataPath: string)
     calls: doc.calls.map((c) => ({
       types: c.types,
       ...(c.globals ? { globals: c.globals } : {}),
+      ...(c.attrs ? { attrs: c.attrs } : {}),
       ...(c.threw !== undefined ? { threw: c.threw } : {}),
       ...(c.args === null ? { unrecordable: true } : {}),
     })),
@@ -242,10 +245,22 @@ export function recordedPyParamTypes(rec: PythonRecording): (string | undefined)
  * calls): the frontend takes them as hidden arguments, which the compiled version reads from the module at each call.
  */
 export function recordedPyGlobalTypes(rec: PythonRecording): Record<string, string> {
+  return mostFrequentTypes(rec, (c) => c.globals);
+}
+
+/**
+ * For a method: the types of the attributes of self its code names (the most frequent known type of each over the
+ * recorded calls), which the frontend takes as hidden arguments read from self at each call.
+ */
+export function recordedPyAttrTypes(rec: PythonRecording): Record<string, string> {
+  return mostFrequentTypes(rec, (c) => c.attrs);
+}
+
+function mostFrequentTypes(rec: PythonRecording, of: (c: PythonCallSummary) => Record<string, string> | undefined): Record<string, string> {
   const counts = new Map<string, Map<string, number>>();
   for (const c of rec.calls) {
     if (c.unrecordable) continue;
-    for (const [name, t] of Object.entries(c.globals ?? {})) {
+    for (const [name, t] of Object.entries(of(c) ?? {})) {
       if (t.endsWith('[?]')) continue;
       const byType = counts.get(name) ?? new Map<string, number>();
       byType.set(t, (byType.get(t) ?? 0) + 1);

@@ -17,7 +17,7 @@ import { checkRequirements, compilePython, pythonBackend, PYTHON_TARGETS, type P
 import { selectPythonKernel } from '../../../extension/compiler/frontend-py';
 import { PerfLabError } from '../../../extension/errors';
 import { provePython } from '../../../extension/prove/prove-python';
-import { recordPython, recordedPyGlobalTypes, recordedPyParamTypes, type PythonRecording } from '../../../extension/record/record-python';
+import { recordPython, recordedPyAttrTypes, recordedPyGlobalTypes, recordedPyParamTypes, type PythonRecording } from '../../../extension/record/record-python';
 import { pythonEnv } from '../../python-env';
 import { root } from '../cli-process';
 
@@ -33,6 +33,8 @@ interface CorpusScript {
   types: string[];
   /** The module-level data it reads, with the types the recording gives them (when it reads any). */
   globals?: Record<string, string>;
+  /** For a method: the attributes of self it names, with the types the recording gives them. */
+  attrs?: Record<string, string>;
 }
 
 export const CORPUS: CorpusScript[] = [
@@ -126,6 +128,13 @@ export const CORPUS: CorpusScript[] = [
       SYSTEM: 'list[tuple[list[float], list[float], float]]',
     },
   },
+  {
+    file: 'particle_system.py',
+    fn: 'ParticleSystem.step',
+    shows: 'a method of a small class: list attributes written in place, number attributes read (self.dt) and assigned (self.time += self.dt, self.steps += 1)',
+    types: ['__main__.ParticleSystem'],
+    attrs: { damping: 'float', dt: 'float', steps: 'int', time: 'float', vx: 'list[float]', vy: 'list[float]', x: 'list[float]', y: 'list[float]' },
+  },
 ];
 
 const only = process.env.PERF_LAB_CORPUS?.split(',').filter(Boolean);
@@ -174,6 +183,7 @@ for (const script of scripts) {
     it('records the types the frontend compiles', () => {
       assert.deepEqual(recordedPyParamTypes(recording), script.types);
       if (script.globals) assert.deepEqual(recordedPyGlobalTypes(recording), script.globals);
+      if (script.attrs) assert.deepEqual(recordedPyAttrTypes(recording), script.attrs);
     });
 
     for (const target of PYTHON_TARGETS) {
@@ -186,6 +196,7 @@ for (const script of scripts) {
           functionName: script.fn,
           params: recordedPyParamTypes(recording),
           globals: recordedPyGlobalTypes(recording),
+          attrs: recordedPyAttrTypes(recording),
         });
         if (!selected.ok) assert.fail(`${script.fn} refused: ${JSON.stringify(selected.refusal)}`);
         const candidate = await compilePython(selected.kernel, target, { python, cacheDir: join(scratch, 'build') });
