@@ -135,6 +135,13 @@ export const CORPUS: CorpusScript[] = [
     types: ['__main__.ParticleSystem'],
     attrs: { damping: 'float', dt: 'float', steps: 'int', time: 'float', vx: 'list[float]', vy: 'list[float]', x: 'list[float]', y: 'list[float]' },
   },
+  {
+    file: 'heat_rod.py',
+    fn: 'HeatRod.relax',
+    shows: 'a method of a class with __slots__: a NumPy array attribute swept in place, self.u.shape[0], number attributes read and assigned',
+    types: ['__main__.HeatRod', 'int'],
+    attrs: { alpha: 'float', change: 'float', left: 'float', right: 'float', sweeps: 'int', u: 'ndarray[float64]' },
+  },
 ];
 
 const only = process.env.PERF_LAB_CORPUS?.split(',').filter(Boolean);
