@@ -2107,11 +2107,14 @@ class FunctionLowering {
       return { array: rows.data, kind, index: { kind: 'cond', type: 'i32', cond: inside, then: at, else: { kind: 'const', type: 'i32', value: -1 } } };
     }
     const x = toF64(j);
+    // Within the row and an integer: start + j would round a fraction away (m[i][1e-310] is undefined, not m[i][0]).
+    const within: Expr = { kind: 'binary', type: 'bool', op: 'f64.lt', left: x, right: toF64(length) };
+    const integer: Expr = { kind: 'binary', type: 'bool', op: 'f64.eq', left: { kind: 'unary', type: 'f64', op: 'f64.trunc', arg: x }, right: x };
     const inside: Expr = {
       kind: 'cond',
       type: 'bool',
       cond: { kind: 'binary', type: 'bool', op: 'f64.ge', left: x, right: { kind: 'const', type: 'f64', value: 0 } },
-      then: { kind: 'binary', type: 'bool', op: 'f64.lt', left: x, right: toF64(length) },
+      then: { kind: 'cond', type: 'bool', cond: within, then: integer, else: { kind: 'const', type: 'bool', value: 0 } },
       else: { kind: 'const', type: 'bool', value: 0 },
     };
     const at: Expr = { kind: 'binary', type: 'f64', op: 'f64.add', left: toF64(start), right: x };
