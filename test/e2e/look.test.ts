@@ -1,12 +1,15 @@
-// How the panels read: the flame graph page (its four views), the Before/After panel and the Compare view, each
-// produced once, then checked in the light, dark and high-contrast themes at a 1280 px and a 1920 px window on the
-// colours and boxes the browser rendered (test/e2e/look.ts): every text's contrast, no text under 11 px, no truncated
-// numeric cell or placeholder, no overlapping chart labels. A screenshot of each goes to test-results/look/.
+// How the panels read: the flame graph page (its four views), the Before/After panel and the Compare view of a
+// JavaScript file, then the Before/After panel of a Python function (CPython, Numba, Cython and pybind11 side by side,
+// which takes the JavaScript one's place: there is one such panel), each produced once and checked in the light, dark
+// and high-contrast themes at a 1280 px and a 1920 px window on the colours and boxes the browser rendered
+// (test/e2e/look.ts): every text's contrast, no text under 11 px, no truncated numeric cell or placeholder, no
+// overlapping chart labels. A screenshot of each goes to test-results/look/.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
+import { pythonEnv } from '../python-env';
 import { ROOT } from './code-server';
 import { auditFrame, describeFindings, type AuditOptions, type Finding } from './look';
 import { measure, profileThenOptimize, recordCpuProfile, RESULTS, Session } from './workbench';
@@ -22,12 +25,22 @@ const SIZES = [
 ];
 const OPTIONS: AuditOptions = { minFontPx: 11, numeric: 'td.num, th.num' };
 
-/** The three panels: the tab that shows each, and an element its page holds once drawn. */
-const PANELS = [
+/** A panel: the tab that shows it, and an element its page holds once drawn. */
+interface Panel {
+  name: string;
+  tab: string;
+  ready: string;
+}
+/** The JavaScript file's three panels. */
+const PANELS: Panel[] = [
   { name: 'flame graph', tab: 'Profile: blur.js', ready: '#hot-functions tr[data-function="blur"]' },
   { name: 'before-after', tab: 'Optimize: blur', ready: '#bench-table tr[data-variant="WebAssembly"]' },
   { name: 'compare', tab: 'Compare: before.cpuprofile', ready: '#diff-functions tr[data-function="checksum"]' },
 ];
+/** The Python script optimized (the example's Mandelbrot on a smaller grid, as in python.test.ts). */
+const PYTHON_FILE = 'small_mandelbrot.py';
+/** The Python function's Before/After panel, with its four variants. */
+const PYTHON_PANEL: Panel = { name: 'python before-after', tab: 'Optimize: mandelbrot', ready: '#bench-table tr[data-variant="pybind11"]' };
 /** The flame graph page's views, each checked. */
 const VIEWS = ['table', 'flame', 'chart', 'sandwich'];
 
@@ -37,9 +50,18 @@ describe('how the panels read in every theme and window size', () => {
 
   before(
     async () => {
+      const python = (await pythonEnv()).python;
       lab = await Session.start('look', {
-        settings: { 'perfLab.benchmarkTime': 0.3, 'perfLab.wholeProgramTime': 1, 'workbench.colorTheme': THEMES[0]!.name },
+        settings: {
+          'perfLab.benchmarkTime': 0.3,
+          'perfLab.wholeProgramTime': 1,
+          'perfLab.pythonPath': python,
+          'perfLab.pythonTarget': 'auto',
+          'workbench.colorTheme': THEMES[0]!.name,
+        },
         prepare: (workspace) => {
+          const example = readFileSync(join(workspace, 'python', 'mandelbrot.py'), 'utf8');
+          writeFileSync(join(workspace, PYTHON_FILE), example.replace('else 400', 'else 90').replace('else 100', 'else 40'));
           const variants = join(ROOT, 'test', 'fixtures', 'profiles', 'diff');
           copyFileSync(join(variants, 'work-before.js'), join(workspace, 'work.js'));
           recordCpuProfile(workspace, 'work.js', 'before.cpuprofile');
@@ -118,12 +140,16 @@ describe('how the panels read in every theme and window size', () => {
   });
 
   /** Brings a panel's tab forward and returns its page once drawn. */
-  async function show(panel: (typeof PANELS)[number]): Promise<FrameLocator> {
+  async function show(panel: Panel): Promise<FrameLocator> {
     await lab.page.locator('.tabs-container .tab', { hasText: panel.tab }).first().click();
     return lab.webviewWith(panel.ready, 30_000);
   }
 
-  it('every text reads and fits: contrast ≥ 4.5:1, ≥ 11 px, whole numbers, no overlapping labels', { timeout: 600_000 }, async () => {
+  /**
+   * Checks each panel in every theme and window size (the flame graph page in each of its views) and saves a
+   * screenshot of each; the findings go to test-results/look/<file>.
+   */
+  async function audit(panels: readonly Panel[], file: string): Promise<void> {
     const findings: { where: string; findings: Finding[] }[] = [];
     let checks = 0;
     const started = Date.now();
@@ -133,7 +159,7 @@ describe('how the panels read in every theme and window size', () => {
       });
       for (const size of SIZES) {
         await lab.page.setViewportSize(size);
-        for (const panel of PANELS) {
+        for (const panel of panels) {
           await lab.step(`${theme.name} ${size.width} ${panel.name}`, async () => {
             const webview = await show(panel);
             await webview.locator(`body.${theme.body}`).waitFor({ timeout: 10_000 });
@@ -164,11 +190,28 @@ describe('how the panels read in every theme and window size', () => {
       }
     }
     measure(
-      'look checks',
+      `look checks (${panels.map((p) => p.name).join(', ')})`,
       `${checks} pages in ${((Date.now() - started) / 1000).toFixed(1)} s, ${findings.reduce((n, f) => n + f.findings.length, 0)} findings`,
     );
     mkdirSync(join(RESULTS, 'look'), { recursive: true });
-    writeFileSync(join(RESULTS, 'look', 'findings.json'), JSON.stringify(findings, null, 2));
+    writeFileSync(join(RESULTS, 'look', file), JSON.stringify(findings, null, 2));
     assert.equal(findings.length, 0, findings.map((f) => `${f.where}:\n${describeFindings(f.findings)}`).join('\n'));
+  }
+
+  it('every text reads and fits: contrast ≥ 4.5:1, ≥ 11 px, whole numbers, no overlapping labels', { timeout: 600_000 }, async () => {
+    await audit(PANELS, 'findings.json');
+  });
+
+  it('opens the Before/After panel of a Python function: CPython, Numba, Cython and pybind11', { timeout: 900_000 }, async () => {
+    await profileThenOptimize(lab, PYTHON_FILE, 'mandelbrot', /^def\s+mandelbrot\b/);
+    await lab.step('python before-after panel', async () => {
+      const panel = await lab.webviewWith(PYTHON_PANEL.ready, 480_000);
+      await panel.locator('#whole-program[data-measured]').waitFor({ timeout: 240_000 });
+      await lab.runCommand('View: Single Column Editor Layout');
+    });
+  });
+
+  it('the Python panel reads and fits in every theme and window size', { timeout: 300_000 }, async () => {
+    await audit([PYTHON_PANEL], 'findings-python.json');
   });
 });

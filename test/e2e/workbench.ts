@@ -591,6 +591,8 @@ export async function profileThenOptimize(lab: Session, name: string, fn: string
     await lab.webviewWith(`#hot-functions tr[data-function="${fn}"]`, 90_000);
   });
   await lab.step('optimize from the CodeLens', async () => {
+    // In a window of one editor group the flame graph's tab covers the file's editor: bring the editor back.
+    if (!(await lab.editor(name).isVisible())) await lab.openFile(name);
     const editor = lab.editor(name);
     const line = lineOf(join(lab.workspace, name), fnLine);
     await lab.codeLensAbove(editor, line, fnLine, /⚡ Optimize/);
