@@ -62,6 +62,7 @@ const USAGE = `Usage:
   perf-lab bench <file> --fn <name> [--commits A..B] [options] [-- program arguments]
   perf-lab history [<file>] [--fn <name>] [--json] [--export prov.json]
   perf-lab demo [--out-dir dir] [--quick]
+  perf-lab modin <file.py> [--engine dask|ray] [--runs N] [--python P] [-- program arguments]
 
 Profiles a JavaScript or TypeScript file (.js .mjs .cjs .ts .mts) under V8's CPU profiler, or a Python
 file (.py) under cProfile or Perf Lab's stack sampler, prints the functions with the most self time,
@@ -1110,6 +1111,31 @@ async function historyCommand(args: string[], io: CliIO): Promise<number> {
   return printHistory(store, path!, values.fn, values.json === true, io);
 }
 
+/**
+ * `perf-lab modin FILE`: whether `import modin.pandas as pd` pays for a pandas-bound program (optimize/modin.ts): the
+ * share of the run inside pandas, the proof (same output, equal top-level frames, no fallback to pandas) and the
+ * whole program timed. Status 0 when it is offered, 1 when not.
+ */
+async function modinCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { engine: { type: 'string' }, runs: { type: 'string' }, python: { type: 'string' } },
+  });
+  const [file, ...programArgs] = positionals;
+  if (!file) throw new UsageError('perf-lab modin needs the Python file.');
+  const engine = values.engine ?? 'dask';
+  if (engine !== 'dask' && engine !== 'ray') throw new UsageError(`--engine is dask or ray, not "${engine}".`);
+  const runs = values.runs === undefined ? 3 : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs is a whole number of runs, not "${values.runs}".`);
+  const { checkModin, modinReport } = await import('./optimize/modin');
+  const { probePython } = await import('./profile/python-runner');
+  const python = (await probePython(values.python || 'python3')).execPath;
+  const c = await checkModin({ file, python, args: programArgs, engine, runs });
+  io.out(modinReport(c, engine));
+  return c.refused ? 1 : EXIT_OK;
+}
+
 /** Runs the command line and returns its exit status; errors are printed, never thrown. */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const [command, ...rest] = argv;
@@ -1129,6 +1155,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return await benchCommand(rest, io);
       case 'history':
         return await historyCommand(rest, io);
+      case 'modin':
+        return await modinCommand(rest, io);
       case undefined:
       case 'help':
       case '-h':
