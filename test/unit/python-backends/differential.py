@@ -93,9 +93,22 @@ def load(path, name):
     return module
 
 
+def state(o):
+    """An instance's attributes: its __dict__ and its set slots (a method's self)."""
+    out = dict(getattr(o, "__dict__", {}))
+    for k in type(o).__mro__:
+        for n in k.__dict__.get("__slots__", ()):
+            if hasattr(o, n):
+                out[n] = getattr(o, n)
+    return out
+
+
 def same(a, b):
     if type(a) is not type(b):
         return False
+    if type(a).__module__.startswith("original_"):
+        sa, sb = state(a), state(b)
+        return list(sa) == list(sb) and all(same(sa[n], sb[n]) for n in sa)
     if isinstance(a, complex):
         return same(a.real, b.real) and same(a.imag, b.imag)
     if isinstance(a, float) or isinstance(a, np.floating):
@@ -122,8 +135,10 @@ def main():
     jobs = json.load(sys.stdin)
     report = []
     for job in jobs:
-        original_module = load(job["file"], "original_" + job["fn"])
-        original = getattr(original_module, job["fn"])
+        original_module = load(job["file"], "original_" + job["fn"].replace(".", "_"))
+        cls, _, fn = job["fn"].rpartition(".")
+        # A method (Class.method): the plain function in the class, called with the instance first.
+        original = vars(getattr(original_module, cls))[fn] if cls else getattr(original_module, fn)
         sys.path.insert(0, job["wrapperDir"])
         wrapper = importlib.import_module(job["wrapperModule"])
         compiled = getattr(wrapper, job["entry"])

@@ -19,6 +19,8 @@ export interface KernelCase {
   params?: string[];
   /** The module-level data the function reads, with the types a recording would show (PyFrontendOptions.globals). */
   globals?: Record<string, string>;
+  /** For a method (`Class.method`): the attributes of self it names, with their recorded types (PyFrontendOptions.attrs). */
+  attrs?: Record<string, string>;
   /**
    * Python expression giving the arguments of the fixture's `reset(…)`, evaluated for each call: the module-level data
    * both runs start from, compared after the call as the arguments are.
@@ -350,6 +352,7 @@ export const KERNEL_CASES: KernelCase[] = [
   { id: 'wheel', file: join(FIXTURES, 'constants.py'), fn: 'wheel', calls: '[(I(),) for _ in range(150)] + [(0,), (30030,)]' },
   // Module-level data read and written (fixtures/module_data.py): lists per coordinate, lists of records sharing lists.
   ...moduleDataCases(),
+  ...methodCases(),
   // Lists of lists (fixtures/grids.py): built as [[x] * m for _ in range(n)] and returned, passed with infinities.
   { id: 'pascal', file: join(FIXTURES, 'grids.py'), fn: 'pascal', calls: '[(I(-3, 12),) for _ in range(40)] + [(66,), (67,), (70,)]' },
   { id: 'lcs_length', file: join(FIXTURES, 'grids.py'), fn: 'lcs_length', calls: '[(S(), S()) for _ in range(150)] + [("", "abc"), ("abcb", "bcab")]' },
@@ -406,6 +409,41 @@ export const KERNEL_CASES: KernelCase[] = [
   },
 ];
 
+/**
+ * The cases of fixtures/methods.py: instances made from drawn values, now and then hostile (two attributes one list,
+ * an int where a float was compiled, a property in a subclass, a missing attribute): the wrapper runs the original.
+ */
+function methodCases(): KernelCase[] {
+  const file = join(FIXTURES, 'methods.py');
+  const cloud = `make_cloud(FL(n), FL(n), F(), F(), rng.choice([I(), 0, 2**63 - 1]), rng.choice([0] * 16 + [1, 2, 3, 4]))`;
+  return [
+    {
+      id: 'cloud_step',
+      file,
+      fn: 'Cloud.step',
+      params: ['methods.Cloud', 'float'],
+      attrs: { x: 'list[float]', v: 'list[float]', dt: 'float', time: 'float', steps: 'int' },
+      calls: `[(${cloud}, F()) for n in [I(0, 6) for _ in range(200)]]`,
+    },
+    {
+      id: 'rod_relax',
+      file,
+      fn: 'Rod.relax',
+      params: ['methods.Rod', 'int'],
+      attrs: { u: 'ndarray[float64]', alpha: 'float', sweeps: 'int' },
+      calls: '[(Rod(np.array(FL(I(0, 8))), F(0.0, 0.5), rng.choice([I(), 2**63 - 1])), I(-1, 4)) for _ in range(200)]',
+    },
+    {
+      id: 'vector_dot',
+      file,
+      fn: 'Vector.dot',
+      params: ['methods.Vector', 'float', 'float', 'float'],
+      attrs: { x: 'float', y: 'float', z: 'float' },
+      calls: '[(Vector(F(), F(), rng.choice([F()] * 9 + [I()])), F(), F(), F()) for _ in range(300)]',
+    },
+  ];
+}
+
 /** The cases of fixtures/module_data.py: each call starts from a fresh random state, hostile ones among them. */
 function moduleDataCases(): KernelCase[] {
   const file = join(FIXTURES, 'module_data.py');
@@ -444,6 +482,7 @@ export async function lowerCases(python: string, cases = KERNEL_CASES): Promise<
         functionName: c.fn,
         ...(c.params ? { params: c.params } : {}),
         ...(c.globals ? { globals: c.globals } : {}),
+        ...(c.attrs ? { attrs: c.attrs } : {}),
       });
       if (!r.ok) throw new Error(`${c.id}: refused: ${JSON.stringify(r.refusal)}`);
       return r.kernel;
