@@ -4,7 +4,7 @@
 import type * as TS from 'typescript';
 import { closureScope, findJsFunction, type JsFunctionNode } from './js-functions';
 import { moduleConstants } from './module-constants';
-import { moduleData, type ModuleDatum } from './module-data';
+import { moduleDataOfFunction, type ModuleDatum } from './module-data';
 import { analyseModuleScope, type ModuleScope } from './module-scope';
 
 /** ESM source exporting `functionName` with the same behaviour as in `source`. */
@@ -20,9 +20,7 @@ export function extractOriginal(ts: typeof TS, source: string, fileName: string,
   const found = isTopLevelFunction(ts, sf, functionName) ? undefined : findJsFunction(ts, sf, functionName);
   const node = found?.ok ? found.fn.node : topLevelFunction(ts, sf, functionName);
   // The file-level variables it uses (module-data.ts): declared here, and set from the arguments after its own.
-  const closure = found?.ok ? closureScope(ts, sf, scope, found.fn.node) : undefined;
-  const data = node ? moduleData(ts, sf, scope, folded, node, closure && !('reason' in closure) ? closure.siblings : []) : undefined;
-  const hidden = data && !('reason' in data) ? data.entry : [];
+  const hidden = moduleDataOfFunction(ts, sf, functionName);
   const nested = found?.ok ? closureOf(ts, sf, scope, found.fn.node, functionName, hidden) : undefined;
   if (hidden.length) parts.push(`let ${hidden.map((d) => d.name).join(', ')};`);
   for (const st of sf.statements) {
@@ -68,9 +66,10 @@ function topLevelFunction(ts: typeof TS, sf: TS.SourceFile, name: string): JsFun
 
 /**
  * The body of a function that takes the file-level variables (module-data.ts) after its own arguments, as `m0`, `m1`,
- * …: sets them, makes `call`, and writes the variables it assigns back into their cells.
+ * …: sets them, makes `call`, and writes the variables it assigns back into their cells. (The differential fuzzer's
+ * originals are made the same way.)
  */
-function withData(data: readonly ModuleDatum[], call: string): string[] {
+export function withData(data: readonly ModuleDatum[], call: string): string[] {
   const set = data.map((d, i) => `${d.name} = m${i}${d.cell ? '[0]' : ''};`);
   const back = data.flatMap((d, i) => (d.cell ? [`m${i}[0] = ${d.name};`] : []));
   if (data.length === 0) return [`  return ${call};`];

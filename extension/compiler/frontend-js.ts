@@ -1000,6 +1000,8 @@ class FunctionLowering {
 
   /** The file-level variables it takes (module-data.ts), by name: the scope under all others, which a call passes on from. */
   private dataScope = new Map<string, Binding>();
+  /** Reads of the entry's cells before its body, each bailing out on an empty cell. */
+  private cellChecks: Stmt[] = [];
 
   /**
    * The signature a recursive call sees while this function is being lowered: the parameters' types of this round,
@@ -1092,6 +1094,9 @@ class FunctionLowering {
         this.arrays.push({ name: d.name, kind: 'Array', written: false });
         this.params.push({ name: d.name, type: { array: 'Array' }, slot: array });
         this.dataScope.set(d.name, { kind: 'cell', array });
+        // A cell that holds no element bails out at once: the original it falls back to writes the variable back
+        // into it (growing it) even on a path that never reads it.
+        if (this.isEntry) this.cellChecks.push({ kind: 'expr', value: cellRead(array) });
       } else if (isRows(t)) {
         if (!this.isEntry)
           throw this.refuse(
@@ -1146,7 +1151,7 @@ class FunctionLowering {
       arrays: this.arrays,
       result: this.result ?? 'void',
       ...(this.returnsArray ? { returns: this.returnsArray.kind } : {}),
-      body,
+      body: [...this.cellChecks, ...body],
     };
   }
 

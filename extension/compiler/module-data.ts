@@ -9,9 +9,9 @@
 // element back to the variable after the call, so the program sees the same state.
 import type * as TS from 'typescript';
 import { ARRAY_KINDS } from '../abi';
-import { boundFunction, declarationIn, isRead, type JsFunctionNode } from './js-functions';
-import { declarationKeyword, type ModuleConstant } from './module-constants';
-import type { ModuleScope } from './module-scope';
+import { boundFunction, closureScope, declarationIn, findJsFunction, isRead, type JsFunctionNode } from './js-functions';
+import { declarationKeyword, moduleConstants, type ModuleConstant } from './module-constants';
+import { analyseModuleScope, type ModuleScope } from './module-scope';
 
 type Ts = typeof TS;
 
@@ -188,4 +188,20 @@ export function moduleData(
 /** The value an argument list passes for each datum: the variable, or a cell holding it. */
 export function moduleDataValue(d: Pick<ModuleDatum, 'name' | 'cell'>): string {
   return d.cell ? `[${d.name}]` : d.name;
+}
+
+/**
+ * The file-level variables a function of `sf` (found by the name Optimize takes: `f`, `K.f`, `outer/inner`) and
+ * the functions compiled with it use, as the hidden parameters after its own; empty when there is no such function
+ * or a variable cannot be passed (the frontend says why).
+ */
+export function moduleDataOfFunction(ts: Ts, sf: TS.SourceFile, functionName: string): ModuleDatum[] {
+  const scope = analyseModuleScope(ts, sf);
+  const top = topLevelFunctions(ts, sf).get(functionName);
+  const found = top ? undefined : findJsFunction(ts, sf, functionName);
+  const fn = top ?? (found?.ok ? found.fn.node : undefined);
+  if (!fn) return [];
+  const closure = top ? undefined : closureScope(ts, sf, scope, fn);
+  const data = moduleData(ts, sf, scope, moduleConstants(ts, sf, scope), fn, closure && !('reason' in closure) ? closure.siblings : []);
+  return 'reason' in data ? [] : data.entry;
 }

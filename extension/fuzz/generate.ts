@@ -9,7 +9,10 @@
 // (plain or typed rows, ragged or missing), its rows read and written (`rows0[1][i] += x`, `rows0[0].length`); an
 // array of objects with numeric fields (`objs0`, { x, y, … } of one shape) and one object (`obj0`), their fields read
 // and written through an element (`objs0[i & 1].x += v`), a variable holding one (`const b3 = objs0[i]`), or the
-// object (`obj0.m`), in loops over the array's length.
+// object (`obj0.m`), in loops over the array's length; file-level tables (`var T0 = [...]`, typed) read and written
+// through their elements and file-level numbers read and assigned (`S0++`: passed in cells), which the fuzzer's
+// originals take as arguments after their own (run-fuzz.ts withModuleData); string parameters (`s0.length`,
+// `s0.charCodeAt(i)`, `s0[i] === 'a'`, `s0[i] !== s1[j]`, indices past the end or not integers now and then).
 import { ARRAY_KINDS, type ArrayKind } from '../abi';
 import type { ParamTypeName } from '../compiler/frontend-js';
 import { pick } from './inputs';
@@ -28,6 +31,11 @@ export function exportedFunction<F>(exports: Record<string, unknown>, name: stri
 export interface GeneratedModule {
   source: string;
   functions: GeneratedFunction[];
+  /**
+   * The types of the file-level tables and numbers it declares for its functions to read and write (`T0`, `S0`),
+   * which compiled code takes as hidden parameters (module-data.ts); numbers a function assigns go in cells.
+   */
+  dataTypes: Record<string, ParamTypeName>;
 }
 
 const LITERALS = [
@@ -91,7 +99,31 @@ class Gen {
     private locals: boolean | 'result' = false,
     /** Objects with numeric fields among its parameters: an array of them, or one (`one`). */
     private objects: { name: string; keys: string[]; one: boolean }[] = [],
+    /** String parameters (read only: length, charCodeAt, elements compared with one-unit strings). */
+    private strings: string[] = [],
   ) {}
+
+  /** An index into a string: a counter, a small one, past its end now and then, or not an integer. */
+  private stringIndex(s: string): string {
+    const r = this.r();
+    if (this.counters.length && r < 0.4) return pick(this.r, this.counters);
+    if (r < 0.75) return `(${this.intish(1)} & 3)`;
+    if (r < 0.85) return `${s}.length - 1`;
+    return pick(this.r, ['0', '1', '(-1)', '0.5', `${s}.length`]);
+  }
+
+  /** A comparison of string elements: `s0[i] === 'a'`, `s0[i] !== s0[j]`, `'é' == s1[k]`. */
+  private stringCompare(): string {
+    const s = pick(this.r, this.strings);
+    const a = `${s}[${this.stringIndex(s)}]`;
+    const op = pick(this.r, ['===', '!==', '==', '!=']);
+    if (this.chance(0.5)) {
+      const t = pick(this.r, this.strings);
+      return `${a} ${op} ${t}[${this.stringIndex(t)}]`;
+    }
+    const unit = JSON.stringify(pick(this.r, ['a', 'b', 'é', '\ud83d', '0']));
+    return this.chance(0.8) ? `${a} ${op} ${unit}` : `${unit} ${op} ${a}`;
+  }
 
   /** Variables holding an element of an array of objects (`const b3 = objs0[i]`), and the array. */
   private elements: { name: string; of: { name: string; keys: string[] } }[] = [];
@@ -133,6 +165,11 @@ class Gen {
     this.counters.pop();
     this.loopDepth--;
     this.line(indent, '}');
+  }
+
+  /** File-level numbers it may read and assign like its own variables (`S0 = (S0 * 3 + x) % 1000`). */
+  useState(names: string[]): void {
+    this.vars.push(...names);
   }
 
   /** The plain arrays it made (they are in `arrays` too), and the one it returns. */
@@ -204,6 +241,10 @@ class Gen {
     if (r < 0.85) return pick(this.r, names);
     const arrays = this.objects.filter((o) => !o.one);
     if (arrays.length && this.chance(0.3)) return `${pick(this.r, arrays).name}.length`;
+    if (this.strings.length && this.chance(0.4)) {
+      const s = pick(this.r, this.strings);
+      return this.chance(0.4) ? `${s}.length` : `${s}.charCodeAt(${this.chance(0.1) ? '' : this.stringIndex(s)})`;
+    }
     if (this.arrays.length) return `${pick(this.r, this.arrays).name}.length`;
     return this.literal();
   }
@@ -345,6 +386,7 @@ class Gen {
   }
 
   cond(depth: number): string {
+    if (this.strings.length && this.chance(0.25)) return this.stringCompare();
     const r = this.r();
     if (r < 0.08) return this.intCompare(depth);
     if (r < 0.6) return `${this.expr(depth)} ${pick(this.r, COMPARE)} ${this.expr(depth)}`;
@@ -655,6 +697,23 @@ export function generateModule(r: () => number, count: number, hostile = false):
     const back = r() < 0.5 ? `${g.expr(1)} ${pick(r, ['+', '-', '*'])} ${again}` : `${again} ${pick(r, ['+', '-', '*', '/'])} ${g.expr(1)}`;
     parts.push(`function ${name}(d, p, q) {\n  if (!(d >= 1)) return ${base};\n  return ${back};\n}`);
   }
+  // File-level tables (read and written through their elements) and numbers (read and assigned) for the functions.
+  const dataTypes: Record<string, ParamTypeName> = {};
+  const tables: { name: string; kind: ArrayKind }[] = [];
+  for (let k = 0, n = Math.floor(r() * 3); k < n; k++) {
+    const kind = pick(r, ARRAY_KINDS);
+    const name = `T${k}`;
+    const values = Array.from({ length: 1 + Math.floor(r() * 6) }, () => pick(r, ['0', '1', '-2', '0.5', '3', '255', '1e300', 'NaN', '-0'])).join(', ');
+    parts.push(`${pick(r, ['var', 'let'])} ${name} = ${kind === 'Array' ? `[${values}]` : `new ${kind}([${values}])`};`);
+    tables.push({ name, kind });
+    dataTypes[name] = kind === 'Array' ? 'number[]' : kind;
+  }
+  const state: string[] = [];
+  for (let k = 0, n = Math.floor(r() * 3); k < n; k++) {
+    parts.push(`${pick(r, ['var', 'let'])} S${k} = ${pick(r, ['42', '0', '0.5', '-7', '2147483647'])};`);
+    state.push(`S${k}`);
+    dataTypes[`S${k}`] = 'number';
+  }
   const functions: GeneratedFunction[] = [];
   const members: { K: string[]; O: string[] } = { K: [], O: [] };
   for (let f = 0; f < count; f++) {
@@ -691,6 +750,14 @@ export function generateModule(r: () => number, count: number, hostile = false):
       names.push(name);
       params.push(`{${keys.join(',')}}${one ? '' : '[]'}` as ParamTypeName);
     }
+    // Now and then a file-level table among its arrays, and string parameters.
+    for (const t of tables) if (r() < 0.3) arrays.push(t);
+    const strings: string[] = [];
+    for (let k = 0, n = r() < 0.25 ? 1 + Math.floor(r() * 2) : 0; k < n; k++) {
+      strings.push(`s${k}`);
+      names.push(`s${k}`);
+      params.push('string');
+    }
     const nNumbers = Math.floor(r() * 3);
     const int32s: string[] = [];
     for (let k = 0; k < nNumbers; k++) {
@@ -702,7 +769,8 @@ export function generateModule(r: () => number, count: number, hostile = false):
       if (type === 'int32') int32s.push(name);
     }
     const locals = r() < 0.25 ? (r() < 0.3 ? 'result' : true) : false;
-    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s, consts.names, r() < 0.25, locals, objects);
+    const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s, consts.names, r() < 0.25, locals, objects, strings);
+    if (state.length && r() < 0.35) g.useState(state.filter(() => r() < 0.7));
     g.prologue();
     if (locals === 'result') g.result = g.newArray(1);
     g.stmts(1, 2 + Math.floor(r() * 5));
@@ -719,5 +787,5 @@ export function generateModule(r: () => number, count: number, hostile = false):
   if (members.O.length) parts.push(`export const O = {\n${members.O.join(',\n')},\n};`);
   parts.push(...consts.after);
   if (hostile && r() < 0.2) parts.push(pick(r, HOSTILE_LINES));
-  return { source: parts.join('\n\n') + '\n', functions };
+  return { source: parts.join('\n\n') + '\n', functions, dataTypes };
 }

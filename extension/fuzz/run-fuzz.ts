@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { loadNativeKernel } from '../../native/load-native-kernel';
 import { compileWasm } from '../compiler/backend-wasm';
 import { compileNativeBatch } from '../compiler/compile-native';
-import { loadTypeScript, lowerJs, type Kernel } from '../compiler/frontend-js';
+import type * as TS from 'typescript';
+import { withData } from '../compiler/extract-js';
+import { loadTypeScript, lowerJs, type Kernel, type ParamTypeName } from '../compiler/frontend-js';
+import { moduleDataOfFunction } from '../compiler/module-data';
 import { compareCall, importSource, differential, type Arg, type Mismatch } from './differential';
-import { exportedFunction, generateModule } from './generate';
+import { exportedFunction, generateModule, type GeneratedModule } from './generate';
 import { randomHostility, type Hostility } from './hostile';
 import { randomArgs, rng } from './inputs';
 
@@ -45,6 +48,31 @@ export interface FuzzReport {
   ms: number;
 }
 
+/** A generated function as the fuzzer compiles and calls it: its compiled signature, or why it is skipped. */
+type Prepared = { name: string; params: ParamTypeName[]; original: string } | { name: string; refused: string };
+
+/**
+ * The module with, for each function that uses file-level variables (module-data.ts), an exported original that takes
+ * them after its own arguments as compiled code does (set from the arguments, cells written back: extract-js.ts
+ * withData, as the proof's original), and each function's compiled signature: its own types, then the variables'.
+ */
+function withModuleData(ts: typeof TS, mod: GeneratedModule): { source: string; functions: Prepared[] } {
+  const sf = ts.createSourceFile('fuzz.js', mod.source, ts.ScriptTarget.Latest, true);
+  const extra: string[] = [];
+  const functions = mod.functions.map((f, k): Prepared => {
+    const data = moduleDataOfFunction(ts, sf, f.name);
+    if (data.length === 0) return { name: f.name, params: f.params, original: f.name };
+    const fixed = data.find((d) => d.keyword === 'const');
+    if (fixed) return { name: f.name, refused: `${fixed.name} is a const the fuzzer's original cannot set` };
+    const own = f.params.map((_, i) => `p${i}`);
+    const original = `__data${k}`;
+    const body = withData(data, `${f.name}(${own.join(', ')})`).join('\n');
+    extra.push(`export function ${original}(${[...own, ...data.map((_, i) => `m${i}`)].join(', ')}) {\n${body}\n}`);
+    return { name: f.name, params: [...f.params, ...data.map((d) => (d.cell ? 'number[]' : (mod.dataTypes[d.name] ?? 'number')))], original };
+  });
+  return { source: [mod.source, ...extra].join('\n'), functions };
+}
+
 /** Runs random programs until `cases` calls have been compared. */
 export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
@@ -53,20 +81,21 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const report: FuzzReport = { programs: 0, refused: 0, cases: 0, compiledCalls: 0, failures: [], refusals: [], ms: 0 };
   const per = opts.inputsPerFunction ?? 40;
   while (report.cases < opts.cases) {
-    const mod = generateModule(r, opts.functionsPerModule ?? 20, opts.hostile);
+    const mod = withModuleData(ts, generateModule(r, opts.functionsPerModule ?? 20, opts.hostile));
     const originals = await importSource<Record<string, (...a: Arg[]) => unknown>>(mod.source);
     for (const f of mod.functions) {
       report.programs++;
-      const low = lowerJs(ts, mod.source, 'fuzz.js', f.name, { params: f.params });
-      if (!low.ok) {
+      const low = 'refused' in f ? undefined : lowerJs(ts, mod.source, 'fuzz.js', f.name, { params: f.params });
+      if (!low?.ok) {
         report.refused++;
-        if (report.refusals.length < 50) report.refusals.push(`${low.refusal.reason}`);
+        if (report.refusals.length < 50) report.refusals.push(low ? low.refusal.reason : (f as { refused: string }).refused);
         continue;
       }
       const art = await compileWasm(low.kernel.ir);
       const inputs: Arg[][] = [];
       for (let k = 0; k < per; k++) inputs.push(randomArgs(r, art.abi.params));
-      const res = await differential(exportedFunction(originals, f.name), art.wasm, art.abi, inputs, undefined, hostileCalls(r, opts));
+      const original = exportedFunction<(...a: Arg[]) => unknown>(originals, (f as { original: string }).original);
+      const res = await differential(original, art.wasm, art.abi, inputs, undefined, hostileCalls(r, opts));
       report.cases += res.cases;
       report.compiledCalls += res.compiledCalls;
       for (const m of res.mismatches.slice(0, 1)) report.failures.push({ source: mod.source, fn: f.name, mismatch: m });
@@ -102,18 +131,18 @@ export async function fuzzNative(opts: FuzzOptions & { cacheDir?: string; kernel
     const sources: string[] = [];
     const batch = Math.min(opts.kernelsPerAddon ?? 60, Math.ceil((opts.cases - report.cases) / per));
     while (kernels.length < batch) {
-      const mod = generateModule(r, opts.functionsPerModule ?? 20, opts.hostile);
+      const mod = withModuleData(ts, generateModule(r, opts.functionsPerModule ?? 20, opts.hostile));
       const exports = await importSource<Record<string, Fn>>(mod.source);
       for (const f of mod.functions) {
         report.programs++;
-        const low = lowerJs(ts, mod.source, 'fuzz.js', f.name, { params: f.params });
-        if (!low.ok) {
+        const low = 'refused' in f ? undefined : lowerJs(ts, mod.source, 'fuzz.js', f.name, { params: f.params });
+        if (!low?.ok) {
           report.refused++;
-          if (report.refusals.length < 50) report.refusals.push(low.refusal.reason);
+          if (report.refusals.length < 50) report.refusals.push(low ? low.refusal.reason : (f as { refused: string }).refused);
           continue;
         }
         kernels.push(low.kernel);
-        originals.push(exportedFunction(exports, f.name));
+        originals.push(exportedFunction(exports, (f as { original: string }).original));
         sources.push(mod.source);
       }
     }

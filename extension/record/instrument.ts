@@ -3,8 +3,7 @@
 // so stack traces and the program's own line numbers stay as they were.
 import type * as TS from 'typescript';
 import { closureScope, findJsFunction, type JsFunctionNode } from '../compiler/js-functions';
-import { moduleConstants } from '../compiler/module-constants';
-import { moduleData, moduleDataValue } from '../compiler/module-data';
+import { moduleDataOfFunction, moduleDataValue } from '../compiler/module-data';
 import { analyseModuleScope } from '../compiler/module-scope';
 import { assertParses } from '../compiler/parse-check';
 import { PerfLabError } from '../errors';
@@ -53,11 +52,9 @@ function wrapperBody(functionName: string, arity: number, data: string[]): strin
   return `${open}${read} return ${c} ? r(() => ${inner}.apply(this, args), this, [${[...own, `...${c}`].join(', ')}]) : ${inner}.apply(this, args); }`;
 }
 
-/** The file-level variables `fn` (and the functions compiled with it, `members`) use, as the recorded arguments pass them. */
-function hiddenData(ts: typeof TS, sf: TS.SourceFile, fn: JsFunctionNode, members: JsFunctionNode[] = []): string[] {
-  const scope = analyseModuleScope(ts, sf);
-  const data = moduleData(ts, sf, scope, moduleConstants(ts, sf, scope), fn, members);
-  return 'reason' in data ? [] : data.entry.map(moduleDataValue);
+/** The file-level variables the function uses (module-data.ts), as the recorded arguments pass them. */
+function hiddenData(ts: typeof TS, sf: TS.SourceFile, functionName: string): string[] {
+  return moduleDataOfFunction(ts, sf, functionName).map(moduleDataValue);
 }
 
 /**
@@ -91,7 +88,7 @@ export function instrumentSource(ts: typeof TS, source: string, fileName: string
       const prefix = isDefault ? 'export default ' : isExport ? 'export ' : '';
       const star = st.asteriskToken ? '*' : '';
       if (star) throw new PerfLabError(`${functionName} is a generator function: Perf Lab records and compiles plain numeric functions only.`);
-      const data = hiddenData(ts, sf, st);
+      const data = hiddenData(ts, sf, functionName);
       const body = wrapperBody(functionName, st.parameters.length, data);
       edits.push({ start: st.end, end: st.end, text: `; ${prefix}${isAsync ? 'async ' : ''}function ${functionName}${params} ${body}` });
       return { code: applyEdits(source, edits), line: lineOf(st.getStart(sf)), arity: st.parameters.length + data.length };
@@ -109,7 +106,7 @@ export function instrumentSource(ts: typeof TS, source: string, fileName: string
         const keyword = flags & ts.NodeFlags.Const ? 'const' : flags & ts.NodeFlags.Let ? 'let' : 'var';
         const isExport = st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
         // The type annotation stays with the original; the wrapper is typed loosely.
-        const data = hiddenData(ts, sf, init);
+        const data = hiddenData(ts, sf, functionName);
         const body = wrapperBody(functionName, init.parameters.length, data);
         const edits: Edit[] = [
           { start: d.name.getStart(sf), end: d.name.end, text: inner },
@@ -150,10 +147,7 @@ function instrumentNested(ts: typeof TS, sf: TS.SourceFile, source: string, func
   }
   const closure = closureScope(ts, sf, analyseModuleScope(ts, sf), fn);
   // The enclosing functions' variables it reads, then the file's (module-data.ts), as compiled code takes them.
-  const captures = [
-    ...('reason' in closure ? [] : closure.captures.map((c) => c.name)),
-    ...hiddenData(ts, sf, fn, 'reason' in closure ? [] : closure.siblings),
-  ];
+  const captures = [...('reason' in closure ? [] : closure.captures.map((c) => c.name)), ...hiddenData(ts, sf, functionName)];
   const body = fn.body!;
   const paramText = fn.parameters
     .filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'))
