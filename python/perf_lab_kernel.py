@@ -915,10 +915,11 @@ def edge_cases(base, rng):
                 for v in element_edges(kind_):
                     b = copy.deepcopy(a)
                     try:
-                        if two_d:
-                            if is_ndarray(b):
-                                b[0, 0] = v
-                            elif type(b[0]) is list:
+                        if is_ndarray(b):
+                            # One element, whatever the number of dimensions.
+                            b[(0,) * b.ndim] = v
+                        elif two_d:
+                            if type(b[0]) is list:
                                 b[0][0] = v
                             else:
                                 b[0] = (v,) + tuple(b[0][1:])

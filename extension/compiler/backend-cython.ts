@@ -31,7 +31,7 @@ const ELEMENT_C = { float: 'double', int: 'int64_t', bool: 'uint8_t' } as const;
 const ELEMENT_DTYPE = { float: '_np.float64', int: '_np.int64', bool: '_np.uint8' } as const;
 
 function memoryview(t: PyArrayType, readOnly: boolean): string {
-  return `${readOnly ? 'const ' : ''}${ELEMENT_C[t.element]}[${t.ndim === 2 ? ':, ::1' : '::1'}]`;
+  return `${readOnly ? 'const ' : ''}${ELEMENT_C[t.element]}[${':, '.repeat(t.ndim - 1)}::1]`;
 }
 
 /** A constant as Cython source of the same value and C type. */

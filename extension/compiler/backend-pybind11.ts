@@ -30,7 +30,7 @@ function elemType(t: PyArrayType): string {
 }
 
 function viewType(t: PyArrayType): string {
-  return `${t.ndim === 2 ? 'Arr2' : 'Arr1'}<${elemType(t)}>`;
+  return `Arr${t.ndim}<${elemType(t)}>`;
 }
 
 /** A constant as a C++ literal of the same value and type. */
@@ -146,11 +146,11 @@ class CppEmitter extends PyFunctionEmitter {
     out.push(`${pad}}`);
   }
 
-  /** Arrays are flat views: a 2-D element is `p[i * n1 + j]`. */
+  /** Arrays are flat views: a 2-D element is `p[i * n1 + j]`, a 3-D one `p[(i * n1 + j) * n2 + k]`. */
   protected override element(array: number, indices: PyExpr[], checked: boolean[]): string {
     const a = this.array(array);
     const ix = indices.map((x, k) => (checked[k] ? this.checkedIndex(this.expr(x), `${a}.n${k}`) : `(${this.expr(x)})`));
-    return this.f.arrays[array]!.type.ndim === 2 ? `${a}.p[${ix[0]} * ${a}.n1 + ${ix[1]}]` : `${a}.p[${ix[0]}]`;
+    return `${a}.p[${ix.reduce((flat, i, k) => `${k > 1 ? `(${flat})` : flat} * ${a}.n${k} + ${i}`)}]`;
   }
 
   protected override row(array: number, index: PyExpr, checked: boolean): string {
@@ -179,11 +179,8 @@ function binding(f: PyFunction): string {
     setup.push(`    if (${a}.ndim() != ${t.ndim}) throw Bail("${p.name} is not ${t.ndim}-D");`);
     // Arrays the kernel only reads may be read-only NumPy arrays; only written ones need mutable data.
     const ptr = written ? `${a}.mutable_data()` : `const_cast<${el} *>(${a}.data())`;
-    setup.push(
-      t.ndim === 2
-        ? `    const ${viewType(t)} v_${p.name}{${ptr}, (int64_t)${a}.shape(0), (int64_t)${a}.shape(1)};`
-        : `    const ${viewType(t)} v_${p.name}{${ptr}, (int64_t)${a}.shape(0)};`,
-    );
+    const shape = Array.from({ length: t.ndim }, (_, k) => `(int64_t)${a}.shape(${k})`);
+    setup.push(`    const ${viewType(t)} v_${p.name}{${ptr}, ${shape.join(', ')}};`);
     args.push(`v_${p.name}`);
   }
   const call = `f_${f.name}(${args.join(', ')})`;

@@ -11,11 +11,14 @@ import { pythonScript } from '../python-script';
 import { PL_DEPTH, RESULT_NP, type PythonKernel } from './compile-python';
 import {
   PY_MATH,
+  PY_MAX_RANK,
   isPyArrayType,
   pyTypeName,
   type PyArray,
   type PyArrayType,
+  type PyAxis,
   type PyBinaryOp,
+  type PyRank,
   type PyCallArg,
   type PyExpr,
   type PyFunction,
@@ -179,8 +182,8 @@ export function parsePyType(text: string): PyValueType | undefined {
   // A str is passed as its code points, one int each (see PyArrayType).
   if (t === 'str') return { array: 'str', element: 'int', ndim: 1 };
   const elem = (e: string): 'int' | 'float' | undefined => (e === 'float' || e === 'float64' ? 'float' : e === 'int' || e === 'int64' ? 'int' : undefined);
-  let m = /^ndarray\[(float64|int64)(?:,([12]))?\]$/.exec(t);
-  if (m) return { array: 'ndarray', element: elem(m[1]!)!, ndim: m[2] === '2' ? 2 : 1 };
+  let m = /^ndarray\[(float64|int64)(?:,([123]))?\]$/.exec(t);
+  if (m) return { array: 'ndarray', element: elem(m[1]!)!, ndim: m[2] ? (Number(m[2]) as PyRank) : 1 };
   m = /^(list|tuple)\[(float|int)(?:,\.\.\.)?\]$/.exec(t);
   if (m) return { array: m[1] as 'list' | 'tuple', element: elem(m[2]!)!, ndim: 1 };
   m = /^(list|tuple)\[(list|tuple)\[(float|int)(?:,\.\.\.)?\]\]$/.exec(t);
@@ -717,11 +720,13 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): Sig
       // The recorder names the two shapes of list it sees but the compiler cannot keep exact (perf_lab_kernel.py type_name).
       const why = rec.includes('int|float')
         ? `its elements are ints and floats side by side (such as float('inf') beside ints): Python keeps each element's own type (int + int stays an int, min() returns the very object it picked), the compiled code holds one element type. Make every element a float (float(w), math.inf) to compile it`
-        : rec.includes('of varying lengths')
-          ? 'its rows have different lengths; the compiled code takes lists of lists whose rows all have one length'
-          : /\[tuple\[.*list\[/.test(rec)
-            ? 'its records hold lists beside numbers; the compiled code takes records (tuples, nested or not) of lists of floats and floats only, not ints or lists of ints'
-            : 'the compiler takes int, float, bool, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions';
+        : /^ndarray\[\w+, *\d+\]$/.test(rec) && Number(/(\d+)\]$/.exec(rec)![1]) > PY_MAX_RANK
+          ? `it has ${/(\d+)\]$/.exec(rec)![1]} dimensions; the compiled code indexes NumPy arrays of 1 to ${PY_MAX_RANK} dimensions`
+          : rec.includes('of varying lengths')
+            ? 'its rows have different lengths; the compiled code takes lists of lists whose rows all have one length'
+            : /\[tuple\[.*list\[/.test(rec)
+              ? 'its records hold lists beside numbers; the compiled code takes records (tuples, nested or not) of lists of floats and floats only, not ints or lists of ints'
+              : 'the compiler takes int, float, bool, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 to 3 dimensions';
       throw Refuse.at(p, name, `the program passes ${rec} for ${name}, which the compiler does not take: ${why}`);
     }
     const annotation = node(p.annotation);
@@ -732,7 +737,7 @@ function entryTypes(def: PyNode, given: (string | undefined)[] | undefined): Sig
         throw Refuse.at(
           p,
           String(p.arg),
-          `${String(p.arg)} is annotated ${text ?? show(annotation)}, which the compiler does not take (it takes int, float, bool, str, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 or 2 dimensions)${given ? ', and no recorded call shows its type' : ''}`,
+          `${String(p.arg)} is annotated ${text ?? show(annotation)}, which the compiler does not take (it takes int, float, bool, str, lists or tuples of floats or ints, and float64 / int64 NumPy arrays of 1 to 3 dimensions)${given ? ', and no recorded call shows its type' : ''}`,
         );
       throw Refuse.at(
         p,
@@ -1292,7 +1297,7 @@ class FunctionLowering {
    * happen inside a loop bounded by them; where the place sized it by a key that never changes, that key. A local
    * array made in several places has no key: nothing is proven about it.
    */
-  private dimKey(array: number, axis: 0 | 1): DimRef | undefined {
+  private dimKey(array: number, axis: PyAxis): DimRef | undefined {
     const a = this.arrays[array]!;
     const own = `${array}:${axis}`;
     // A parameter swapped with another refers to either one's array.
@@ -1698,16 +1703,17 @@ class FunctionLowering {
       if (slot === undefined) throw Refuse.at(a, show(a), `np.${fn} is compiled of an array parameter or an array the function built`);
       const t = this.arrays[slot]!.type;
       if (t.array === 'str' || t.element === 'bool') throw Refuse.at(a, show(a), `np.${fn} of ${an(pyTypeName(t))} is not compiled`);
+      if (t.ndim > 2) throw Refuse.at(a, show(a), `np.${fn} of a ${t.ndim}-D array: only arrays of 1 or 2 dimensions are built in compiled code`);
       element ??= t.element;
       dims = [];
       for (let k = 0; k < t.ndim; k++) {
-        dims.push({ e: { kind: 'dim', type: 'int', array: slot, axis: k as 0 | 1 }, np: false, range: FULL_DIM });
-        keys.push(this.dimKey(slot, k as 0 | 1));
+        dims.push({ e: { kind: 'dim', type: 'int', array: slot, axis: k as PyAxis }, np: false, range: FULL_DIM });
+        keys.push(this.dimKey(slot, k as PyAxis));
       }
     } else {
       const shape = positional[0]!;
       const parts = shape._type === 'Tuple' || shape._type === 'List' ? nodes(shape.elts) : [shape];
-      if (parts.length < 1 || parts.length > 2) throw Refuse.at(shape, show(shape), 'only arrays of 1 or 2 dimensions are compiled');
+      if (parts.length < 1 || parts.length > 2) throw Refuse.at(shape, show(shape), 'only arrays of 1 or 2 dimensions are built in compiled code');
       dims = parts.map((p) => {
         const v = this.expr(p);
         if (v.e.type !== 'int') throw Refuse.at(p, show(p), `a dimension must be an int, not ${an(String(v.e.type))} (NumPy raises TypeError)`);
@@ -2238,7 +2244,7 @@ class FunctionLowering {
         if (slot === undefined || t?.array !== 'ndarray') throw Refuse.at(s, show(value), '.shape is taken only of NumPy arrays');
         if (t.ndim !== elts.length)
           throw Refuse.at(s, show(value), `${show(node(value.value))} has ${t.ndim} dimension${t.ndim === 1 ? '' : 's'}, not ${elts.length}`);
-        const dims = elts.map((_, k): Val => ({ e: { kind: 'dim', type: 'int', array: slot, axis: k as 0 | 1 }, np: false, range: FULL_DIM }));
+        const dims = elts.map((_, k): Val => ({ e: { kind: 'dim', type: 'int', array: slot, axis: k as PyAxis }, np: false, range: FULL_DIM }));
         return this.assignTuple(elts, dims, s);
       }
       if (value._type !== 'Tuple' || nodes(value.elts).length !== elts.length)
@@ -2469,7 +2475,14 @@ class FunctionLowering {
     if (n._type === 'Name' && !this.isLocalName(String(n.id)) && this.mod.ast.globals.includes(String(n.id))) this.name_(n);
     if (n._type === 'Name' && this.arrayByName.has(String(n.id))) {
       // A 2-D array gives its rows, which only a target that unpacks them takes (see bindRow).
-      return { kind: 'array', array: this.arrayNamed(n)!, node: n };
+      const array = this.arrayNamed(n)!;
+      if (this.arrays[array]!.type.ndim > 2)
+        throw Refuse.at(
+          n,
+          show(n),
+          `${String(n.id)} is a ${this.arrays[array]!.type.ndim}-D array, whose items are 2-D arrays the compiled code does not hold; loop over range(${String(n.id)}.shape[0]) and index its elements (${String(n.id)}[i, j, k])`,
+        );
+      return { kind: 'array', array, node: n };
     }
     const args = n._type === 'Call' ? nodes(n.args) : [];
     const keywords = n._type === 'Call' ? nodes(n.keywords) : [];
@@ -3725,7 +3738,7 @@ class FunctionLowering {
   }
 
   /** An array parameter (axis 0) or a row of a 2-D one (axis 1) named by an expression, for len() and calls. */
-  private arrayRef(a: PyNode): { array: number; axis: 0 | 1; row?: PyNode } | undefined {
+  private arrayRef(a: PyNode): { array: number; axis: PyAxis; row?: PyNode } | undefined {
     // len(v) of a list of a record: every row of the pool has the one length (the wrapper checks it).
     if (a._type === 'Name' && this.aliases.has(String(a.id)) && this.defined.has(String(a.id))) return { array: this.pool!, axis: 1 };
     // len(records): how many records there are.
@@ -3867,17 +3880,25 @@ class FunctionLowering {
       const j = this.index(idx, this.pool!, 1);
       return { array: this.pool!, indices: [{ kind: 'local', type: 'int', local: this.aliases.get(name)! }, j.e], checked: [false, j.checked] };
     }
-    // a[i][j] on a 2-D array
+    // a[i][j] on a 2-D array, a[i][j][k] on a 3-D one: one index per axis, outermost first.
     if (base._type === 'Subscript') {
-      const inner = node(base.value)!;
-      const innerIdx = sliceOf(base);
-      if (inner._type === 'Name' && this.arrayByName.has(String(inner.id)) && innerIdx && innerIdx._type !== 'Tuple' && innerIdx._type !== 'Slice') {
+      const levels: PyNode[] = [];
+      let inner: PyNode = base;
+      while (inner._type === 'Subscript') {
+        const at = sliceOf(inner);
+        if (!at || at._type === 'Tuple' || at._type === 'Slice') break;
+        levels.unshift(at);
+        inner = node(inner.value)!;
+      }
+      if (inner._type === 'Name' && this.arrayByName.has(String(inner.id))) {
         const array = this.arrayNamed(inner)!;
-        if (this.arrays[array]!.type.ndim !== 2) throw Refuse.at(n, show(n), `${String(inner.id)}[i] is a number, which cannot be indexed`);
+        const t = this.arrays[array]!.type;
+        if (levels.length >= t.ndim)
+          throw Refuse.at(n, show(n), `${String(inner.id)}${['[i]', '[j]', '[k]'].slice(0, t.ndim).join('')} is a number, which cannot be indexed`);
         if (idx._type === 'Tuple') throw Refuse.at(n, show(n), 'a row indexed by a tuple');
-        const i = this.index(innerIdx, array, 0);
-        const j = this.index(idx, array, 1);
-        return { array, indices: [i.e, j.e], checked: [i.checked, j.checked] };
+        if (levels.length + 1 < t.ndim) throw Refuse.at(n, show(n), partialIndex(String(inner.id), t.ndim));
+        const ix = [...levels, idx].map((p, k) => this.index(p, array, k as PyAxis));
+        return { array, indices: ix.map((x) => x.e), checked: ix.map((x) => x.checked) };
       }
     }
     if (base._type !== 'Name' || !this.arrayByName.has(String(base.id))) {
@@ -3891,9 +3912,7 @@ class FunctionLowering {
       throw Refuse.at(
         n,
         show(n),
-        parts.length < t.ndim
-          ? `${String(base.id)} has ${t.ndim} dimensions: index both (a[i, j] or a[i][j]), or pass the row to a function`
-          : `${String(base.id)} has ${t.ndim} dimension${t.ndim === 1 ? '' : 's'}`,
+        parts.length < t.ndim ? partialIndex(String(base.id), t.ndim) : `${String(base.id)} has ${t.ndim} dimension${t.ndim === 1 ? '' : 's'}`,
       );
     }
     if (parts.length === 2 && t.array !== 'ndarray') throw Refuse.at(n, show(n), 'a list is indexed a[i][j], not a[i, j] (Python raises TypeError)');
@@ -3902,7 +3921,7 @@ class FunctionLowering {
   }
 
   /** An index: its IR expression and whether it needs a check (negative or possibly outside the dimension). */
-  private index(p: PyNode, array: number, axis: 0 | 1): { e: PyExpr; checked: boolean } {
+  private index(p: PyNode, array: number, axis: PyAxis): { e: PyExpr; checked: boolean } {
     const v = this.expr(p);
     if (v.e.type === 'float') throw Refuse.at(p, show(p), 'a float index (Python raises TypeError)');
     if (v.e.type === 'bool' && this.arrays[array]!.type.array === 'ndarray')
@@ -3941,13 +3960,20 @@ class FunctionLowering {
       if (array === undefined || this.arrays[array]!.type.array !== 'ndarray') throw Refuse.at(n, show(n), '.shape is taken only of NumPy array parameters');
       if (!(axis >= 0 && axis < this.arrays[array]!.type.ndim))
         throw Refuse.at(n, show(n), "the axis of .shape[k] must be a constant below the array's dimensions");
-      return { e: { kind: 'dim', type: 'int', array, axis: axis as 0 | 1 }, np: false, range: FULL_DIM };
+      return { e: { kind: 'dim', type: 'int', array, axis: axis as PyAxis }, np: false, range: FULL_DIM };
     }
     const { array, indices, checked } = this.subscript(n);
     const t = this.arrays[array]!.type;
     if (t.array === 'str') return { e: { kind: 'load', type: 'int', array, indices, checked }, np: false, range: [0n, MAX_CODE_POINT], char: true };
     return { e: { kind: 'load', type: t.element, array, indices, checked }, np: t.array === 'ndarray', ...(t.element === 'int' ? { range: FULL } : {}) };
   }
+}
+
+/** Why an array is indexed along every axis: a 2-D array's row may be passed on, a 3-D array's planes are not held. */
+function partialIndex(name: string, ndim: number): string {
+  return ndim === 2
+    ? `${name} has 2 dimensions: index both (a[i, j] or a[i][j]), or pass the row to a function`
+    : `${name} has ${ndim} dimensions: index all ${ndim} (a[i, j, k] or a[i][j][k]); its rows and planes are arrays the compiled code does not hold`;
 }
 
 /** Lengths: an array's dimension is at most the largest int64 (sys.maxsize). */

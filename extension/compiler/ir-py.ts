@@ -13,8 +13,8 @@ export type PyScalar = 'int' | 'float' | 'bool';
 export type PyResult = PyScalar | 'none' | PyArrayType;
 
 /**
- * An array parameter: a NumPy array (float64 or int64 elements) or a list (or tuple) of Python floats / ints, 1-D or
- * 2-D (a 2-D list is a list of rows, each a list or a tuple of the same length). The wrapper checks every element's
+ * An array parameter: a NumPy array (float64 or int64 elements, 1-D to 3-D) or a list (or tuple) of Python floats /
+ * ints, 1-D or 2-D (a 2-D list is a list of rows, each a list or a tuple of the same length; only NumPy arrays are 3-D). The wrapper checks every element's
  * type at each call and passes the kernel a C-contiguous NumPy array; anything else runs the original. A tuple (or
  * a row of tuples) cannot be written. A `str` is read-only too: the wrapper passes its code points (one int each, as
  * Python indexes a str), and an element read from it is a one-character string, which the frontend keeps as its code
@@ -23,11 +23,18 @@ export type PyResult = PyScalar | 'none' | PyArrayType;
 export interface PyArrayType {
   array: 'ndarray' | 'list' | 'tuple' | 'str';
   element: 'int' | 'float' | 'bool';
-  ndim: 1 | 2;
+  ndim: PyRank;
   /** Rows of a 2-D list: tuples cannot be written. */
   rows?: 'list' | 'tuple';
 }
 export type PyValueType = PyScalar | PyArrayType;
+
+/** How many dimensions an array has: 3 for NumPy arrays only (see PyArrayType). */
+export type PyRank = 1 | 2 | 3;
+/** An axis of an array, `len(a)` being axis 0 and `a.shape[k]` axis k. */
+export type PyAxis = 0 | 1 | 2;
+/** The most dimensions an array parameter may have. */
+export const PY_MAX_RANK = 3;
 
 export function isPyArrayType(t: PyValueType | PyResult): t is PyArrayType {
   return typeof t === 'object';
@@ -36,7 +43,7 @@ export function isPyArrayType(t: PyValueType | PyResult): t is PyArrayType {
 /** The name of an array type as annotations, recordings and the printed IR spell it: `ndarray[float64, 2]`, `list[float]`. */
 export function pyArrayTypeName(t: PyArrayType): string {
   if (t.array === 'str') return 'str';
-  if (t.array === 'ndarray') return `ndarray[${t.element === 'float' ? 'float64' : 'int64'}${t.ndim === 2 ? ', 2' : ''}]`;
+  if (t.array === 'ndarray') return `ndarray[${t.element === 'float' ? 'float64' : 'int64'}${t.ndim > 1 ? `, ${t.ndim}` : ''}]`;
   return t.ndim === 2 ? `${t.array}[${t.rows ?? 'list'}[${t.element}]]` : `${t.array}[${t.element}]`;
 }
 
@@ -153,13 +160,13 @@ export type PyExpr =
   /** Lazy choice: `x if c else y`, `and`, `or`, comparison chains. */
   | { kind: 'cond'; type: PyScalar; cond: PyExpr; then: PyExpr; else: PyExpr }
   /**
-   * `a[i]`, `a[i, j]`, `a[i][j]`. A negative index counts from the end, as in Python; `checked[k]` is false where the
+   * `a[i]`, `a[i, j]`, `a[i][j]`, `a[i, j, k]`, `a[i][j][k]`. A negative index counts from the end, as in Python; `checked[k]` is false where the
    * frontend proved 0 ≤ index < the dimension (the backend then neither wraps nor checks), true where the backend must
    * wrap a negative index and bail out on one out of range.
    */
   | { kind: 'load'; type: 'int' | 'float' | 'bool'; array: number; indices: PyExpr[]; checked: boolean[] }
   /** `len(a)` (axis 0), `a.shape[k]`. */
-  | { kind: 'dim'; type: 'int'; array: number; axis: 0 | 1 }
+  | { kind: 'dim'; type: 'int'; array: number; axis: PyAxis }
   | { kind: 'call'; type: PyResult; fn: string; args: PyCallArg[] };
 
 /** An argument of a call between kernel functions: a scalar, a whole array, or one row of a 2-D array (a view). */

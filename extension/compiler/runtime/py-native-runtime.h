@@ -22,6 +22,7 @@ const double PL_NAN = std::numeric_limits<double>::quiet_NaN();
 
 template <typename T> struct Arr1 { T *p; int64_t n0; };
 template <typename T> struct Arr2 { T *p; int64_t n0, n1; };
+template <typename T> struct Arr3 { T *p; int64_t n0, n1, n2; };
 
 inline int64_t pl_add(int64_t a, int64_t b) { int64_t r; if (__builtin_add_overflow(a, b, &r)) throw Bail("int overflow"); return r; }
 inline int64_t pl_sub(int64_t a, int64_t b) { int64_t r; if (__builtin_sub_overflow(a, b, &r)) throw Bail("int overflow"); return r; }

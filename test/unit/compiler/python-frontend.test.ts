@@ -84,6 +84,10 @@ describe('Python frontend: refusals name the construct and the line', () => {
     ['list_write_int', 44, /a\[/, /element type/],
     ['mixed_returns', 50, /return/, /returns a int elsewhere|returns a float elsewhere|returns an? \w+ elsewhere/],
     ['slices', 54, /a\[/, /slices/],
+    ['plane', 58, /a\[…\]\[…\]/, /has 3 dimensions: index all 3 \(a\[i, j, k\] or a\[i\]\[j\]\[k\]\)/],
+    ['planes', 63, /^a$/, /a is a 3-D array, whose items are 2-D arrays .*range\(a\.shape\[0\]\)/],
+    ['like_volume', 71, /^a$/, /np\.zeros_like of a 3-D array: only arrays of 1 or 2 dimensions are built/],
+    ['too_deep', 76, /a\[…\]\[…\]\[…\]\[…\]/, /a\[i\]\[j\]\[k\] is a number, which cannot be indexed/],
   ];
   for (const [fn, line, construct, reason] of expected) {
     it(fn, async () => {
@@ -100,6 +104,13 @@ describe('Python frontend: refusals name the construct and the line', () => {
     const ast = await exportPythonAst(PY, join(EXAMPLES, 'pairwise.py'), 'pairwise_sum');
     const r = lowerPython(ast, 'pairwise.py', { params: ['numpy.float32'] });
     assert.ok(!r.ok && /passes numpy\.float32/.test(r.refusal.reason) && r.refusal.line === 15);
+    // A NumPy array of more than 3 dimensions, as the recorder names it: refused with its rank.
+    const deep = lowerPython(ast, 'pairwise.py', { params: ['ndarray[float64, 4]'] });
+    assert.ok(!deep.ok);
+    assert.match(
+      deep.refusal.reason,
+      /passes ndarray\[float64, 4\] for points.*it has 4 dimensions; the compiled code indexes NumPy arrays of 1 to 3 dimensions/,
+    );
   });
 });
 
@@ -117,6 +128,8 @@ describe('Python frontend: values and types', () => {
   });
   it('parses the type names recordings and annotations use', () => {
     assert.deepEqual(parsePyType('ndarray[float64, 2]'), { array: 'ndarray', element: 'float', ndim: 2 });
+    assert.deepEqual(parsePyType('ndarray[int64, 3]'), { array: 'ndarray', element: 'int', ndim: 3 });
+    assert.equal(parsePyType('ndarray[float64, 4]'), undefined);
     assert.deepEqual(parsePyType('List[int]'), { array: 'list', element: 'int', ndim: 1 });
     assert.deepEqual(parsePyType('list[tuple[float]]'), { array: 'list', element: 'float', ndim: 2, rows: 'tuple' });
     assert.equal(parsePyType('ndarray[float32]'), undefined);

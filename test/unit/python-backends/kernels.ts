@@ -365,6 +365,30 @@ export const KERNEL_CASES: KernelCase[] = [
   },
   { id: 'life', file: join(FIXTURES, 'grids.py'), fn: 'life', calls: '[(I(-1, 7), I(0, 4), I()) for _ in range(60)] + [(0, 3, 1), (1, 2, 0)]' },
   { id: 'marks', file: join(FIXTURES, 'grids.py'), fn: 'marks', calls: '[(I(-2, 5), I(-2, 6), I(1, 3)) for _ in range(100)] + [(2, 2, 0)]' },
+  // 3-D NumPy arrays (fixtures/volumes.py): a[i, j, k] and a[i][j][k], shapes from .shape and len(), written in place;
+  // views that are not C-contiguous, Fortran order, a shape that does not match the other array's (an index past the
+  // end bails out), NaN and infinities among the pixels.
+  {
+    id: 'grow_regions',
+    file: join(FIXTURES, 'volumes.py'),
+    fn: 'grow_regions',
+    calls:
+      '[(rng.choice([ND(h, w, c) * 30.0, NF(h * w * c).reshape(h, w, c)]), rng.choice([ND(h, w, 2)] * 6 + [ND(h, w, 4)[:, :, ::2], np.asfortranarray(ND(h, w, 2)), ND(h, max(w - 1, 0), 2)]), I(0, 2)) for h, w, c in [(I(0, 5), I(0, 5), I(1, 3)) for _ in range(120)]]',
+  },
+  {
+    id: 'census',
+    file: join(FIXTURES, 'volumes.py'),
+    fn: 'census',
+    calls:
+      '[(np.array([rng.choice([0, 0, 1, I()]) for _ in range(d * r * c)], dtype=np.int64).reshape(d, r, c), rng.choice([NI(d * r * c).reshape(d, r, c)] * 5 + [np.zeros((d, r, c + 1), dtype=np.int64)[:, :, 1:], np.zeros((d, r, max(c - 1, 0)), dtype=np.int64)])) for d, r, c in [(I(0, 4), I(0, 4), I(0, 4)) for _ in range(120)]]',
+  },
+  {
+    id: 'corners',
+    file: join(FIXTURES, 'volumes.py'),
+    fn: 'corners',
+    calls:
+      '[(ND(I(2, 3), I(2, 3), I(2, 3)), I(-3, 2), I(-3, 2), I(-3, 2)) for _ in range(300)] + [(ND(0, 2, 2), 0, 0, 0), (ND(1, 1, 1), 0, 0, 1), (np.full((2, 2, 2), math.inf), 0, 1, -1), (np.full((1, 1, 1), 1e308), 0, 0, 0)]',
+  },
   // Complex numbers (fixtures/complex_numbers.py): CPython's formulas on infinities, NaN, signed zeros and huge values.
   {
     id: 'escape',
