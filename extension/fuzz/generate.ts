@@ -106,7 +106,8 @@ class Gen {
   /** An index into a string: a counter, a small one, past its end now and then, or not an integer. */
   private stringIndex(s: string): string {
     const r = this.r();
-    if (this.counters.length && r < 0.4) return pick(this.r, this.counters);
+    if (this.counters.length && r < 0.25) return pick(this.r, this.counters);
+    if (r < 0.6) return `((${this.intish(1)} >>> 0) % ${s}.length)`;
     if (r < 0.75) return `(${this.intish(1)} & 3)`;
     if (r < 0.85) return `${s}.length - 1`;
     return pick(this.r, ['0', '1', '(-1)', '0.5', `${s}.length`]);
@@ -751,9 +752,9 @@ export function generateModule(r: () => number, count: number, hostile = false):
       params.push(`{${keys.join(',')}}${one ? '' : '[]'}` as ParamTypeName);
     }
     // Now and then a file-level table among its arrays, and string parameters.
-    for (const t of tables) if (r() < 0.3) arrays.push(t);
+    for (const t of tables) if (r() < 0.2) arrays.push(t);
     const strings: string[] = [];
-    for (let k = 0, n = r() < 0.25 ? 1 + Math.floor(r() * 2) : 0; k < n; k++) {
+    for (let k = 0, n = r() < 0.15 ? 1 + Math.floor(r() * 2) : 0; k < n; k++) {
       strings.push(`s${k}`);
       names.push(`s${k}`);
       params.push('string');
@@ -770,7 +771,7 @@ export function generateModule(r: () => number, count: number, hostile = false):
     }
     const locals = r() < 0.25 ? (r() < 0.3 ? 'result' : true) : false;
     const g = new Gen(r, numbers, arrays, r() < 0.3 ? 'helper' : undefined, int32s, consts.names, r() < 0.25, locals, objects, strings);
-    if (state.length && r() < 0.35) g.useState(state.filter(() => r() < 0.7));
+    if (state.length && r() < 0.25) g.useState(state.filter(() => r() < 0.7));
     g.prologue();
     if (locals === 'result') g.result = g.newArray(1);
     g.stmts(1, 2 + Math.floor(r() * 5));
