@@ -92,8 +92,11 @@ export type AbiParam =
    * `written`), and be a plain object or, when `ctor` is given, an instance of one class of that name (the prototype
    * the loader first sees, then that very prototype); a Proxy, or one object seen twice when anything is written,
    * runs the original. After a call that succeeded the written fields are copied back into the very objects.
+   * `self`: the object a method was called on (`this`), passed last; the loader's fallback calls the original with
+   * it as `this` (and as its last argument). `ownKeys`: every own key in order, when some hold functions (methods
+   * the function never uses): each must be there, in that order, as a data property, whatever it holds.
    */
-  | { name: string; kind: 'objects'; one: boolean; keys: string[]; written: boolean[]; ctor?: string };
+  | { name: string; kind: 'objects'; one: boolean; keys: string[]; written: boolean[]; ctor?: string; self?: true; ownKeys?: string[] };
 
 /** The kind of the array that holds the elements of an array of arrays whose rows are `row`. */
 export function rowsDataKind(row: ArrayKind): ArrayKind {

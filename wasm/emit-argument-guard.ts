@@ -83,6 +83,7 @@ export function emitIntrinsics(esm: boolean, kinds: readonly ArrayKind[]): strin
   );
   L.push('const $uncurry = $intrinsicProblem === null ? (f) => Function.prototype.call.bind(f) : () => () => undefined;');
   L.push('const $isProxy = $types.isProxy;');
+  L.push("const $reflectApply = $fresh('Reflect.apply');");
   L.push('const $getProto = Object.getPrototypeOf;');
   L.push('const $keys = Object.keys;');
   L.push('const $ObjectProto = Object.prototype;');
@@ -293,8 +294,11 @@ export function emitBind(
   L.push('    stats.fallbacks++;');
   L.push('    stats.reason = why;');
   // A plain call: compiled functions never read `this`, and neither `original.call` nor `arguments` is looked up
-  // (a program may have wrapped Function.prototype.call; naming `arguments` can make every call allocate it).
-  L.push(`    return original(${names.join(', ')});`);
+  // (a program may have wrapped Function.prototype.call; naming `arguments` can make every call allocate it). A
+  // method's object (AbiParam `self`, last) is its `this`, through a fresh realm's Reflect.apply.
+  const last = params[params.length - 1];
+  if (last?.kind === 'objects' && last.self) L.push(`    return $reflectApply(original, ${names[names.length - 1]}, [${names.join(', ')}]);`);
+  else L.push(`    return original(${names.join(', ')});`);
   L.push('  };');
   L.push('}');
   L.push(esm ? 'export { bind, stats, loadError };' : 'module.exports = { bind, stats, loadError };');
@@ -384,7 +388,8 @@ export function emitRowsIn(params: readonly AbiParam[], maxLength: number, pad: 
  * themselves (for the copy back). Each object must be a plain object, or an instance of the recorded class (its
  * prototype's own constructor a function of that name: the first such prototype seen, then that very one), not a
  * Proxy, with exactly the recorded keys as its own enumerable keys in the same order (a hidden class), each a data
- * property holding a number, writable where the function writes that field. When the function writes any field, an
+ * property holding a number, writable where the function writes that field (a key that held a function, which the
+ * function never uses, only a data property). When the function writes any field, an
  * object seen twice (in one array or in two arguments) runs the original: the compiled code would not see one write
  * through the other.
  */
@@ -425,8 +430,14 @@ export function emitObjectsIn(params: readonly AbiParam[], maxLength: number, pa
         `  if (pr !== $ObjectProto && pr !== ${proto}) { if (${proto} !== null || !$classNamed(pr, ${JSON.stringify(o.ctor)})) ${fail(`'${what} is not a plain object or a ${o.ctor}'`)} ${proto} = pr; }`,
       );
     } else L.push(`  if ($getProto(o) !== $ObjectProto) ${fail(`'${what} is not a plain object'`)}`);
-    const keys = o.keys.map((k, j) => `ks[${j}] !== ${JSON.stringify(k)}`).join(' || ');
-    L.push(`  const ks = $keys(o); if (ks.length !== ${o.keys.length} || ${keys}) ${fail(`'${what} does not have the keys ${o.keys.join(', ')}'`)}`);
+    const own = o.ownKeys ?? o.keys;
+    const keys = own.map((k, j) => `ks[${j}] !== ${JSON.stringify(k)}`).join(' || ');
+    L.push(`  const ks = $keys(o); if (ks.length !== ${own.length} || ${keys}) ${fail(`'${what} does not have the keys ${own.join(', ')}'`)}`);
+    // A key holding a method the function never uses: there, as a data property (a getter could run code).
+    for (const k of own.filter((k) => !o.keys.includes(k)))
+      L.push(
+        `  { const d = $ownDesc(o, ${JSON.stringify(k)}); if (d === undefined || d.get !== undefined || d.set !== undefined) ${fail(`'${what} has a key ${k} that is not a data property'`)} }`,
+      );
     o.keys.forEach((k, j) => {
       const writable = o.written[j] ? ' || d.writable !== true' : '';
       L.push(

@@ -211,6 +211,7 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
     bindCall,
     captures: candidate.kernel.captures ?? [],
     data: candidate.kernel.moduleData ?? [],
+    self: candidate.kernel.self === true,
   });
 
   const loaderFormat = format === 'esm' ? 'esm' : 'cjs';
@@ -290,6 +291,8 @@ interface RewriteNames {
   captures: string[];
   /** The file-level variables it uses (Kernel.moduleData), passed last. */
   data: { name: string; cell: boolean; lexical: boolean }[];
+  /** A method that uses `this` (Kernel.self): its object is passed last. */
+  self: boolean;
 }
 
 /**
@@ -318,17 +321,18 @@ function dataCall(n: RewriteNames, params: string[], calling: (fallback: { open:
   if (cells.length) {
     // The original, run by the loader with the same arguments: from the cells to the variables, and back.
     const own = params.map((_, k) => `${n.fallbackName}$a${k}`);
-    const hidden = [...n.captures, ...n.data].map((_, k) => `${n.fallbackName}$h${k}`);
+    const hidden = [...n.captures, ...n.data, ...(n.self ? ['this'] : [])].map((_, k) => `${n.fallbackName}$h${k}`);
     const cell = (i: number) => hidden[n.captures.length + i]!;
     const guard = (d: { lexical: boolean }, i: number, s: string) => (d.lexical ? `if (${cell(i)} !== undefined) ${s}` : s);
     const into = cells.map(({ d, i }) => guard(d, i, `${d.name} = ${cell(i)}[0];`)).join(' ');
     const out = cells.map(({ d, i }) => guard(d, i, `${cell(i)}[0] = ${d.name};`)).join(' ');
     fallback = {
-      open: `function (${[...own, ...hidden].join(', ')}) { ${into} var ${result} = (`,
-      close: `)(${own.join(', ')}); ${out} return ${result}; }`,
+      open: `function (${[...own, ...hidden].join(', ')}) { ${into} var ${result} = ${n.self ? 'Reflect.apply(' : '('}`,
+      close: n.self ? `, this, [${own.join(', ')}]); ${out} return ${result}; }` : `)(${own.join(', ')}); ${out} return ${result}; }`,
     };
   }
-  const call = `${calling(fallback)}(${[...params, ...n.captures, ...passed].join(', ')})`;
+  // A method that uses this (Kernel.self) passes its object last; the loader falls back on it as this.
+  const call = `${calling(fallback)}(${[...params, ...n.captures, ...passed, ...(n.self ? ['this'] : [])].join(', ')})`;
   if (before.length === 0 && after.length === 0) return [`return ${call};`];
   return [...before, `var ${result} = ${call};`, ...after, `return ${result};`];
 }

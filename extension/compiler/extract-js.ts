@@ -2,7 +2,7 @@
 // constants (module-constants.ts), with TypeScript syntax removed. The proof and the benchmark import it instead of the whole file,
 // whose top level may run a program.
 import type * as TS from 'typescript';
-import { closureScope, findJsFunction, type JsFunctionNode } from './js-functions';
+import { closureScope, findJsFunction, usesThis, type JsFunctionNode } from './js-functions';
 import { moduleConstants } from './module-constants';
 import { moduleDataOfFunction, type ModuleDatum } from './module-data';
 import { analyseModuleScope, type ModuleScope } from './module-scope';
@@ -88,7 +88,7 @@ function isTopLevelFunction(ts: typeof TS, sf: TS.SourceFile, name: string): boo
  * A method or nested function as a module's export named by its qualified name: a function of the enclosing
  * functions' variables it reads (js-functions.ts closureScope) declares the functions of its closure as the file
  * writes them and returns it; the export takes its parameters, then those variables (the compiled signature), and
- * makes the closure again when they change.
+ * makes the closure again when they change. A method that uses `this` takes its object after them all.
  */
 function closureOf(ts: typeof TS, sf: TS.SourceFile, scope: ModuleScope, fn: JsFunctionNode, exportName: string, data: readonly ModuleDatum[]): string {
   const closure = closureScope(ts, sf, scope, fn);
@@ -116,13 +116,16 @@ function closureOf(ts: typeof TS, sf: TS.SourceFile, scope: ModuleScope, fn: JsF
   L.push('}');
   L.push('let __perfLab$made = null;');
   L.push('let __perfLab$with = [];');
-  L.push(`function __perfLab$entry(${[...params, ...hidden, ...data.map((_, i) => `m${i}`)].join(', ')}) {`);
+  // A method that uses this takes its object last, and is called with it as this.
+  const self = usesThis(ts, fn) ? ['__perfLab$this'] : [];
+  L.push(`function __perfLab$entry(${[...params, ...hidden, ...data.map((_, i) => `m${i}`), ...self].join(', ')}) {`);
   const changed = hidden.map((c, i) => `!Object.is(__perfLab$with[${i}], ${c})`);
   L.push(`  if (${['__perfLab$made === null', ...changed].join(' || ')}) {`);
   L.push(`    __perfLab$made = __perfLab$closure(${hidden.join(', ')});`);
   L.push(`    __perfLab$with = [${hidden.join(', ')}];`);
   L.push('  }');
-  L.push(...withData(data, `__perfLab$made(${params.join(', ')})`));
+  const call = self.length ? `Reflect.apply(__perfLab$made, __perfLab$this, [${params.join(', ')}])` : `__perfLab$made(${params.join(', ')})`;
+  L.push(...withData(data, call));
   L.push('}');
   L.push(`export { __perfLab$entry as ${JSON.stringify(exportName)} };`);
   return L.join('\n');

@@ -4,7 +4,17 @@
 import type * as TS from 'typescript';
 import { ARRAY_KINDS, GLOBAL_CONSTANTS, type ArrayKind } from '../abi';
 import { firstUnassignedRead } from './definite-assignment';
-import { boundFunction, closureScope, declarationIn, findJsFunction, ownName, qualifiedName, type Capture, type JsFunctionNode } from './js-functions';
+import {
+  boundFunction,
+  closureScope,
+  declarationIn,
+  findJsFunction,
+  ownName,
+  qualifiedName,
+  usesThis,
+  type Capture,
+  type JsFunctionNode,
+} from './js-functions';
 import { declarationKeyword, moduleConstants, type ModuleConstant } from './module-constants';
 import { moduleData, topLevelFunctions, type ModuleData, type ModuleDatum } from './module-data';
 import { analyseModuleScope, type ModuleScope } from './module-scope';
@@ -55,24 +65,32 @@ export type ParamTypeName =
   /** A string, read only: its length, its code units (`s.charCodeAt(i)`, `s[i]` compared with one). */
   | 'string';
 
-/** An object with numeric fields (`one`), or an array of such objects: its keys in order and its class, if any. */
+/**
+ * An object with numeric fields (`one`), or an array of such objects: its keys that hold numbers in order and its
+ * class, if any. `ownKeys`: all its own keys in order, when some hold functions (methods the function must not touch,
+ * named `offsetMomentum()` in the type), which the loader checks only as present.
+ */
 export interface ObjectShape {
   keys: string[];
   ctor?: string;
   one: boolean;
+  ownKeys?: string[];
 }
 
-/** The shape a type name gives (`Body{x,y,mass}[]`), or undefined when it names no object. */
+/** The shape a type name gives (`Body{x,y,mass}[]`, `{x,vx,offsetMomentum()}`), or undefined when it names no object. */
 export function objectShapeOf(name: string): ObjectShape | undefined {
-  const m = /^([A-Za-z_$][\w$]*)?\{([A-Za-z_$][\w$]*(?:,[A-Za-z_$][\w$]*)*)\}(\[\])?$/.exec(name);
+  const m = /^([A-Za-z_$][\w$]*)?\{([A-Za-z_$][\w$]*(?:\(\))?(?:,[A-Za-z_$][\w$]*(?:\(\))?)*)\}(\[\])?$/.exec(name);
   if (!m) return undefined;
-  const keys = m[2]!.split(',');
-  if (new Set(keys).size !== keys.length || keys.includes('__proto__')) return undefined;
-  return { keys, ...(m[1] ? { ctor: m[1] } : {}), one: !m[3] };
+  const all = m[2]!.split(',');
+  const ownKeys = all.map((k) => k.replace('()', ''));
+  const keys = all.filter((k) => !k.endsWith('()'));
+  if (new Set(ownKeys).size !== ownKeys.length || ownKeys.includes('__proto__') || keys.length === 0) return undefined;
+  return { keys, ...(m[1] ? { ctor: m[1] } : {}), one: !m[3], ...(keys.length < ownKeys.length ? { ownKeys } : {}) };
 }
 
 function shapeName(t: ObjectShape): string {
-  return `${t.ctor ?? ''}{${t.keys.join(',')}}${t.one ? '' : '[]'}`;
+  const keys = t.ownKeys ? t.ownKeys.map((k) => (t.keys.includes(k) ? k : `${k}()`)) : t.keys;
+  return `${t.ctor ?? ''}{${keys.join(',')}}${t.one ? '' : '[]'}`;
 }
 
 /**
@@ -134,6 +152,8 @@ export interface Kernel {
    * until their declarations run; Apply's `ready` function returns them in this order.
    */
   constReads?: string[];
+  /** A method that uses `this`: its object is the last hidden parameter (after `moduleData`), passed by the caller. */
+  self?: true;
 }
 
 export type FrontendResult = { ok: true; kernel: Kernel } | { ok: false; refusal: Refusal };
@@ -180,6 +200,8 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
     const data = moduleData(ts, sf, file.moduleScope, file.constants, fn, siblings);
     if ('reason' in data) throw file.refuse(data.node, data.reason);
     file.moduleData = data;
+    // A method that uses this takes its object last (js-functions.ts usesThis): an object of numeric fields.
+    file.self = top ? undefined : thisSite(ts, fn);
     const types = entryParamTypes(ts, file, fn, options.params, captures, data.entry);
     const entry = file.lower(top ? functionName : fn, types, true);
     const functions = file.reachable(entry.name);
@@ -197,6 +219,7 @@ export function lowerJs(ts: Ts, source: string, fileName: string, functionName: 
       constReads,
       ...(captures.length ? { captures: captures.map((c) => c.name) } : {}),
       ...(data.entry.length ? { moduleData: data.entry.map((d) => ({ name: d.name, cell: d.cell, lexical: d.keyword !== 'var' })) } : {}),
+      ...(file.self ? { self: true as const } : {}),
     };
     return { ok: true, kernel };
   } catch (e) {
@@ -231,11 +254,12 @@ function entryParamTypes(
   captures: Capture[] = [],
   data: ModuleDatum[] = [],
 ): EntryType[] {
-  const count = fn.parameters.length + captures.length + data.length;
+  const count = fn.parameters.length + captures.length + data.length + (file.self ? 1 : 0);
   if (given && given.length !== count) {
     const hidden = captures.length ? ` and ${captures.length} variables of the enclosing functions` : '';
     const files = data.length ? ` and ${data.length} variables of the file` : '';
-    throw file.refuse(fn, `${given.length} parameter types were given for ${fn.parameters.length} parameters${hidden}${files}`);
+    const self = file.self ? ' and its object (this)' : '';
+    throw file.refuse(fn, `${given.length} parameter types were given for ${fn.parameters.length} parameters${hidden}${files}${self}`);
   }
   const declared = fn.parameters.map((p, i) => {
     const recorded = given?.[i];
@@ -263,7 +287,34 @@ function entryParamTypes(
     return t;
   });
   const files = data.map((d, k) => moduleDatumType(ts, file, fn, d, given?.[fn.parameters.length + captures.length + k]));
-  return [...declared, ...hidden, ...files];
+  const self = file.self ? [selfType(file, file.self, given?.[count - 1])] : [];
+  return [...declared, ...hidden, ...files, ...self];
+}
+
+/** The first `this` in a method's own body (arrow functions share it), or undefined when it uses none. */
+function thisSite(ts: Ts, fn: FunctionNode): TS.Node | undefined {
+  if (!usesThis(ts, fn)) return undefined;
+  let site: TS.Node | undefined;
+  const visit = (n: TS.Node): void => {
+    if (site) return;
+    if (n.kind === ts.SyntaxKind.ThisKeyword) site = n;
+    else if (!(ts.isFunctionLike(n) && !ts.isArrowFunction(n)) && !ts.isClassLike(n)) ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(fn.body!, visit);
+  return site;
+}
+
+/**
+ * The type of a method's object (`this`), from the recorded calls: one object whose own keys all hold numbers, of
+ * the class the recording saw (`Integrator{time,dt,steps}`).
+ */
+function selfType(file: FileLowering, site: TS.Node, recorded: ParamTypeName | UnusableParam | undefined): EntryType {
+  const where = 'this, the object the method was called on,';
+  if (typeof recorded === 'object') throw file.refuse(site.parent, `${where} was ${recorded.passed}: ${recorded.why}`);
+  if (!recorded) throw file.refuse(site.parent, `${where} has no type: record the calls by profiling, so that its fields are seen`);
+  const t = valueTypeOf(recorded, false);
+  if (!isObjects(t) || !t.objects.one) throw file.refuse(site.parent, `${where} was not an object whose fields all hold numbers`);
+  return t;
 }
 
 /**
@@ -597,6 +648,8 @@ class FileLowering {
   private closure: { captures: Capture[]; members: Set<TS.Node> } | undefined;
   /** The file-level variables the kernel's functions use (module-data.ts), set before lowering. */
   moduleData: ModuleData | undefined;
+  /** The entry is a method that uses `this` (its first use): its object is a hidden parameter after all others. */
+  self: TS.Node | undefined;
   private nestedNames = new Map<TS.Node, string>();
 
   constructor(
@@ -945,7 +998,7 @@ type Binding =
    * An object with numeric fields (`one`) or an array of them: one Float64Array per key (IrParam.field), from array
    * `fields` on, in `keys` order; `name` is the parameter's.
    */
-  | { kind: 'objects'; name: string; fields: number; keys: string[]; one: boolean; capture?: undefined }
+  | { kind: 'objects'; name: string; fields: number; keys: string[]; one: boolean; ownKeys?: string[]; capture?: undefined }
   /** A variable holding an element of an array of objects (`const b = bodies[i]`): the index it was taken at. */
   | { kind: 'element'; of: ObjectsBinding; index: number; capture?: undefined };
 
@@ -1041,21 +1094,9 @@ class FunctionLowering {
         if (!this.isEntry) throw this.refuse(p, 'an array of arrays is compiled only as a parameter of the function optimized');
         this.scope().set(p.name.text, this.rowsParam(p.name.text, t.rows));
       } else if (isObjects(t)) {
-        const { keys, one, ctor } = t.objects;
-        const what = one ? 'an object' : 'an array of objects';
+        const what = t.objects.one ? 'an object' : 'an array of objects';
         if (!this.isEntry) throw this.refuse(p, `${what} is compiled only as a parameter of the function optimized`);
-        const fields = this.arrays.length;
-        const name = p.name.text;
-        keys.forEach((key, index) => {
-          this.arrays.push({ name: `${name}.${key}`, kind: 'Float64Array', written: false, ...(index ? { sameLength: fields } : {}) });
-          this.params.push({
-            name: `${name}.${key}`,
-            type: { array: 'Float64Array' },
-            slot: fields + index,
-            field: { keys, index, one, ...(ctor ? { ctor } : {}) },
-          });
-        });
-        this.scope().set(name, { kind: 'objects', name, fields, keys, one });
+        this.scope().set(p.name.text, this.objectsParam(p.name.text, t.objects));
       } else if (isArrayType(t)) {
         const array = this.arrays.length;
         this.arrays.push({ name: p.name.text, kind: t.array, written: false });
@@ -1118,6 +1159,11 @@ class FunctionLowering {
         this.constLocals.add(local); // never assigned: a variable the kernel assigns is a cell
       } else throw this.refuse(d.site, `${d.name} (line ${this.file.lineOf(d.declaration)}) holds a value of the file that compiled code does not take`);
     });
+    // A method's object, last (selfType): its fields, as one object parameter's, under the name `this`.
+    if (this.isEntry && this.file.self) {
+      const t = this.types[this.types.length - 1]! as { objects: { keys: string[]; one: boolean; ctor?: string } };
+      this.dataScope.set('this', this.objectsParam('this', t.objects));
+    }
     let body: Stmt[];
     if (!node.body) throw this.refuse(node, 'the function has no body');
     if (ts.isBlock(node.body)) {
@@ -1284,6 +1330,22 @@ class FunctionLowering {
     return this.num(e.argumentExpression);
   }
 
+  /** The parameter holding an object or an array of objects (AbiParam 'objects'): one Float64Array per key. */
+  private objectsParam(name: string, o: ObjectShape): ObjectsBinding {
+    const { keys, one, ctor, ownKeys } = o;
+    const fields = this.arrays.length;
+    keys.forEach((key, index) => {
+      this.arrays.push({ name: `${name}.${key}`, kind: 'Float64Array', written: false, ...(index ? { sameLength: fields } : {}) });
+      this.params.push({
+        name: `${name}.${key}`,
+        type: { array: 'Float64Array' },
+        slot: fields + index,
+        field: { keys, index, one, ...(ctor ? { ctor } : {}), ...(ownKeys ? { ownKeys } : {}) },
+      });
+    });
+    return { kind: 'objects', name, fields, keys, one, ...(ownKeys ? { ownKeys } : {}) };
+  }
+
   /** The array of objects `e` names (a parameter, not one object), if it does. */
   private objectsArray(e: TS.Expression): ObjectsBinding | undefined {
     e = unwrap(this.ts, e);
@@ -1302,13 +1364,15 @@ class FunctionLowering {
     let b: ObjectsBinding | undefined;
     let index: Expr | undefined;
     let what = obj.getText(this.file.sf);
-    if (ts.isIdentifier(obj)) {
-      const x = this.lookup(obj.text);
+    if (ts.isIdentifier(obj) || obj.kind === ts.SyntaxKind.ThisKeyword) {
+      const x = this.lookup(ts.isIdentifier(obj) ? obj.text : 'this');
+      if (obj.kind === ts.SyntaxKind.ThisKeyword && x?.kind !== 'objects') return undefined;
       if (x?.kind === 'objects' && x.one) [b, index] = [x, { kind: 'const', type: 'i32', value: 0 }];
       else if (x?.kind === 'element') [b, index] = [x.of, this.read(x.index)];
       else if (x?.kind === 'objects') {
         if (e.name.text === 'length') return undefined;
-        throw this.refuse(e, `${obj.text} is an array of objects: compiled are ${obj.text}[i].field, ${obj.text}.length and a variable holding ${obj.text}[i]`);
+        const n = x.name;
+        throw this.refuse(e, `${n} is an array of objects: compiled are ${n}[i].field, ${n}.length and a variable holding ${n}[i]`);
       }
     } else if (ts.isElementAccessExpression(obj)) {
       b = this.objectsArray(obj.expression);
@@ -1321,6 +1385,11 @@ class FunctionLowering {
     if (!b || !index) return undefined;
     if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
     const k = b.keys.indexOf(e.name.text);
+    if (k < 0 && b.ownKeys?.includes(e.name.text))
+      throw this.refuse(
+        e,
+        `${e.name.text} holds a function in the recorded objects (a method): compiled code uses only the keys that hold numbers (${b.keys.join(', ')})`,
+      );
     if (k < 0)
       throw this.refuse(
         e,
@@ -2007,13 +2076,17 @@ class FunctionLowering {
     let e = node;
     while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
     const field = ts.isPropertyAccessExpression(e.parent) && e.parent.expression === e ? e.parent : undefined;
-    if (field) {
+    if (this.lookup('this'))
       return this.refuse(
-        field,
-        `the method reads ${field.getText(this.file.sf)}, a field of its object; methods that use this are not compiled yet (objects are not compiled): only methods whose body does not use this are`,
+        field ?? node,
+        field
+          ? `${field.getText(this.file.sf)}: compiled of this are its fields that hold numbers (this.${(this.lookup('this') as ObjectsBinding).keys[0]}) read and written`
+          : 'this used as a value (passed on, compared, returned or stored) is not compiled: its fields are (this.x read and written)',
       );
-    }
-    return this.refuse(node, 'this is not compiled (methods that use this are not compiled yet)');
+    return this.refuse(
+      field ?? node,
+      `${field ? `the function reads ${field.getText(this.file.sf)}; ` : ''}this is compiled only in the method optimized, where its fields are read and written (not in a function it calls or a nested function)`,
+    );
   }
 
   private constLocals = new Set<number>();
@@ -2444,7 +2517,7 @@ class FunctionLowering {
       }
     }
     if (ts.isPropertyAccessExpression(callee) && unwrap(ts, callee.expression).kind === ts.SyntaxKind.ThisKeyword)
-      throw this.refuse(e, `${callee.getText(this.file.sf)} calls a method of its object; methods that use this are not compiled yet`);
+      throw this.refuse(e, `${callee.getText(this.file.sf)} calls a method of its object; calling methods of this is not compiled (its fields are)`);
     if (ts.isPropertyAccessExpression(callee)) {
       const o = unwrap(ts, callee.expression);
       const inner = ts.isElementAccessExpression(o) ? unwrap(ts, o.expression) : o;

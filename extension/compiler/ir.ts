@@ -195,9 +195,10 @@ export interface IrParam {
   /**
    * One of the Float64Arrays an object or an array of objects with numeric fields (one argument, AbiParam 'objects')
    * is passed as: the values of its key `keys[index]`, one per object. All of one argument's fields come in `keys`
-   * order, each as long as the outer array (1 for one object, `one`); `ctor`: the recorded class name.
+   * order, each as long as the outer array (1 for one object, `one`); `ctor`: the recorded class name; `ownKeys`:
+   * every own key in order when some hold functions (methods the function never uses, checked only as present).
    */
-  field?: { keys: string[]; index: number; one: boolean; ctor?: string };
+  field?: { keys: string[]; index: number; one: boolean; ctor?: string; ownKeys?: string[] };
 }
 
 export interface IrArray {
@@ -236,9 +237,20 @@ export function abiParams(entry: IrFunction, read?: (slot: number) => boolean): 
     } else if (p.field) {
       // One Float64Array per key, in order: one argument.
       if (p.field.index === 0) {
-        const { keys, one, ctor } = p.field;
+        const { keys, one, ctor, ownKeys } = p.field;
         const written = keys.map((_, k) => entry.arrays[p.slot + k]!.written);
-        out.push({ name: p.name.slice(0, p.name.lastIndexOf('.')), kind: 'objects', one, keys, written, ...(ctor ? { ctor } : {}) });
+        const name = p.name.slice(0, p.name.lastIndexOf('.'));
+        // `this` (Kernel.self): a method's object, the last argument, which the loader's fallback calls the original on.
+        out.push({
+          name,
+          kind: 'objects',
+          one,
+          keys,
+          written,
+          ...(ctor ? { ctor } : {}),
+          ...(ownKeys ? { ownKeys } : {}),
+          ...(name === 'this' ? { self: true as const } : {}),
+        });
       }
     } else if (p.string) {
       out.push({ name: p.name, kind: 'string' });

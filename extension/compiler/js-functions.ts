@@ -307,6 +307,23 @@ function assignmentOf(ts: Ts, scope: ModuleScope, owner: TS.Node, name: string):
   return found;
 }
 
+/**
+ * Whether a method (or a function expression) uses `this` in its own body: arrow functions inside it share it, other
+ * nested functions have their own. Such a method takes its object as a hidden argument, after all others (the
+ * frontend's `this` parameter): the recorder records it, the proof's original and Apply pass it.
+ */
+export function usesThis(ts: Ts, fn: JsFunctionNode): boolean {
+  if (ts.isArrowFunction(fn) || ts.isFunctionDeclaration(fn) || !fn.body) return false;
+  let found = false;
+  const visit = (n: TS.Node): void => {
+    if (found) return;
+    if (n.kind === ts.SyntaxKind.ThisKeyword) found = true;
+    else if (!(ts.isFunctionLike(n) && !ts.isArrowFunction(n)) && !ts.isClassLike(n)) ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(fn.body, visit);
+  return found;
+}
+
 /** Whether `inner` is `outer` or inside it. */
 function within(inner: TS.Node, outer: TS.Node): boolean {
   for (let n: TS.Node | undefined = inner; n; n = n.parent) if (n === outer) return true;

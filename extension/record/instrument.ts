@@ -2,7 +2,7 @@
 // on the line where it ends, a wrapper with the original name hands every call to the recorder. No line moves,
 // so stack traces and the program's own line numbers stay as they were.
 import type * as TS from 'typescript';
-import { closureScope, findJsFunction, type JsFunctionNode } from '../compiler/js-functions';
+import { closureScope, findJsFunction, usesThis, type JsFunctionNode } from '../compiler/js-functions';
 import { moduleDataOfFunction, moduleDataValue } from '../compiler/module-data';
 import { analyseModuleScope } from '../compiler/module-scope';
 import { assertParses } from '../compiler/parse-check';
@@ -132,7 +132,7 @@ export function instrumentSource(ts: typeof TS, source: string, fileName: string
  * A method or a nested function, recorded where it is: its body becomes an arrow function of its parameters (so
  * `this`, `arguments` and `super` stay the function's own), which the function calls through the recorder. The
  * recorded arguments are its parameters, then the variables of the enclosing functions it reads (closureScope), as
- * compiled code takes them; they are read at each call, and a call that cannot read one (a let not initialised yet)
+ * compiled code takes them, and its object when it uses `this`; they are read at each call, and a call that cannot read one (a let not initialised yet)
  * runs unrecorded.
  */
 function instrumentNested(ts: typeof TS, sf: TS.SourceFile, source: string, functionName: string, fn: JsFunctionNode): Instrumented {
@@ -147,7 +147,12 @@ function instrumentNested(ts: typeof TS, sf: TS.SourceFile, source: string, func
   }
   const closure = closureScope(ts, sf, analyseModuleScope(ts, sf), fn);
   // The enclosing functions' variables it reads, then the file's (module-data.ts), as compiled code takes them.
-  const captures = [...('reason' in closure ? [] : closure.captures.map((c) => c.name)), ...hiddenData(ts, sf, functionName)];
+  // A method that uses this takes its object last (js-functions.ts usesThis).
+  const captures = [
+    ...('reason' in closure ? [] : closure.captures.map((c) => c.name)),
+    ...hiddenData(ts, sf, functionName),
+    ...(usesThis(ts, fn) ? ['this'] : []),
+  ];
   const body = fn.body!;
   const paramText = fn.parameters
     .filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'))

@@ -38,6 +38,11 @@ const COMPILED = [
   { file: 'moving-average.js', fn: 'movingAverage', what: 'a Float64Array made in the function, its length from the arguments, and returned' },
   { file: 'moving-average.js', fn: 'histogram', what: 'an Int32Array of counts made in the function and returned' },
   { file: 'nbody-nested.js', fn: 'advance', what: 'bodies as an array of seven-number plain arrays, read and written as bodies[i][k]' },
+  {
+    file: 'nbody-factory.js',
+    fn: 'advance',
+    what: 'bodies made by a factory as object literals holding seven numbers and a method (offsetMomentum), its numeric fields read and written',
+  },
   { file: 'matrix-rows.js', fn: 'relax', what: 'a grid of Float64Array rows relaxed in place, m.length and m[i].length bounding the loops' },
   { file: 'matrix-rows.js', fn: 'rowSums', what: 'a triangle of plain arrays of growing length (ragged rows), read' },
   { file: 'smoothing-table.js', fn: 'smooth', what: 'a table of weights at file level (var WEIGHTS = […]), read on every call' },
@@ -69,6 +74,11 @@ const COMPILED = [
   },
   { file: 'points-literals.js', fn: 'smooth', what: 'an array of { x, y } point literals written in place through const aliases and pts[i + 1].x' },
   { file: 'points-literals.js', fn: 'pathLength', what: 'an array of { x, y } point literals read, its length returned' },
+  {
+    file: 'damped-oscillators.js',
+    fn: 'Oscillator.step',
+    what: 'a class method over this: numeric fields read and written (this.v += a * dt, this.steps++), this passed as a hidden argument',
+  },
 ];
 
 describe('classic-style programs are compiled to both targets, proven, applied, and print the same', () => {

@@ -107,10 +107,17 @@ describe('closures and recursion in the frontend', () => {
       late.refusal.reason,
       /reads k, declared with let or const \(line 2\), which may not be initialised yet when it is called \(a function declaration is hoisted\)/,
     );
-    const self = await lower('class P {\n  norm(a) {\n    return a * this.scale;\n  }\n}\n', 'P.norm', ['number']);
-    assert.ok(!self.ok);
-    assert.equal(self.refusal.construct, 'this.scale');
-    assert.match(self.refusal.reason, /the method reads this\.scale, a field of its object; methods that use this are not compiled yet/);
+    const self = await lower('class P {\n  norm(a) {\n    return a * this.scale;\n  }\n}\n', 'P.norm', ['number', 'P{scale}']);
+    assert.ok(self.ok, 'this.scale of an object of numbers is a field of a hidden argument');
+    const call = await lower('class P {\n  norm(a) {\n    return a * this.size();\n  }\n}\n', 'P.norm', ['number', 'P{scale}']);
+    assert.ok(!call.ok);
+    assert.match(call.refusal.reason, /this\.size calls a method of its object; calling methods of this is not compiled/);
+    const added = await lower('class P {\n  norm(a) {\n    this.seen = a;\n    return a;\n  }\n}\n', 'P.norm', ['number', 'P{scale}']);
+    assert.ok(!added.ok);
+    assert.match(added.refusal.reason, /seen is not a field of this \(the recorded objects have scale\)/);
+    const value = await lower('class P {\n  norm(a) {\n    return f(this);\n  }\n}\nfunction f(p) { return 1; }\n', 'P.norm', ['number', 'P{scale}']);
+    assert.ok(!value.ok);
+    assert.match(value.refusal.reason, /this used as a value/);
   });
 
   it('marks direct and mutual recursion, and settles the result type of a recursive call', async () => {
