@@ -159,7 +159,7 @@ function fitsSignature(args: readonly unknown[], candidate: JsCandidate): boolea
     if (p.kind === 'rows') return Array.isArray(a) && a.every((row) => isKind(row, p.row));
     if (p.kind === 'string') return typeof a === 'string';
     if (p.kind === 'objects') {
-      const fits = (o: unknown) => o !== null && typeof o === 'object' && Object.keys(o).join() === p.keys.join();
+      const fits = (o: unknown) => o !== null && typeof o === 'object' && Object.keys(o).join() === (p.ownKeys ?? p.keys).join();
       return p.one ? fits(a) : Array.isArray(a) && a.every(fits);
     }
     return p.kind === 'bool' ? typeof a === 'boolean' : typeof a === 'number';

@@ -7,6 +7,7 @@ import {
   decodeValue,
   encodeValue,
   recordedClass,
+  RecordedMethod,
   replayable,
   sameSnapshot,
   storedOnce,
@@ -185,12 +186,17 @@ const FIELD_KEY = /^[A-Za-z_$][\w$]*$/;
  * (`Particle{x,y,vx,vy,mass}`, `{x,y}` for a plain object); undefined for any other value.
  */
 function objectShape(v: unknown): string | undefined {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Unrecordable || typedKind(v) !== undefined) return undefined;
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Unrecordable || v instanceof RecordedMethod || typedKind(v) !== undefined)
+    return undefined;
   const keys = Object.keys(v);
-  if (keys.length === 0 || keys.some((k) => !FIELD_KEY.test(k) || k === '__proto__' || typeof (v as Record<string, unknown>)[k] !== 'number')) return undefined;
+  const o = v as Record<string, unknown>;
+  // A key holding a function (a method, RecordedMethod) is named with `()`: it stays in the shape, as present only.
+  if (keys.length === 0 || keys.some((k) => !FIELD_KEY.test(k) || k === '__proto__' || (typeof o[k] !== 'number' && !(o[k] instanceof RecordedMethod))))
+    return undefined;
+  if (!keys.some((k) => typeof o[k] === 'number')) return undefined;
   const ctor = recordedClass(v);
   if (ctor !== undefined && !FIELD_KEY.test(ctor)) return undefined;
-  return `${ctor ?? ''}{${keys.join(',')}}`;
+  return `${ctor ?? ''}{${keys.map((k) => (typeof o[k] === 'number' ? k : `${k}()`)).join(',')}}`;
 }
 
 /** The type of one recorded argument as the compiler names it, or undefined when the compiler has no name for it. */

@@ -120,6 +120,16 @@ export function recordedClass(v: object): string | undefined {
   return (v as { [CTOR]?: string })[CTOR];
 }
 
+/**
+ * Stands for a function an object held under one of its keys (a method of an object literal made by a factory:
+ * `{ x, vx, mass, offsetMomentum: function () {…} }`), recorded by name only. A call holding one can be replayed to
+ * a function that never touches that key (the compiler refuses any use of it): the object keeps the key, in its
+ * place, holding this stand-in.
+ */
+export class RecordedMethod {
+  constructor(readonly name: string) {}
+}
+
 /** Stands for a value that was seen but cannot be recorded; a call holding one cannot be replayed. */
 export class Unrecordable {
   constructor(readonly what: string) {}
@@ -152,6 +162,7 @@ export function encodeValue(v: unknown): EncodedValue {
   }
   if (typeof v === 'bigint') return { bigint: v.toString() };
   if (v instanceof Unrecordable) return { other: v.what };
+  if (v instanceof RecordedMethod) return { other: `function ${v.name}` };
   if (typeof v !== 'object') return { other: typeof v };
   const kind = typedKind(v);
   if (kind) return { kind, base64: toBase64(v as ArrayBufferView) };
@@ -250,7 +261,12 @@ export function decodeValue(e: EncodedValue, blobs: Blobs = {}): unknown {
   if ('hole' in e) return undefined;
   if ('object' in e) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(e.object)) out[k] = decodeValue(e.object[k]!, blobs);
+    for (const k of Object.keys(e.object)) {
+      const x = e.object[k]!;
+      // A function held by a key (a method): a stand-in, so that the object keeps its keys in order.
+      const method = x !== null && typeof x === 'object' && 'other' in x ? /^function (.*)$/.exec(x.other) : null;
+      out[k] = method ? new RecordedMethod(method[1]!) : decodeValue(x, blobs);
+    }
     if (e.ctor) Object.defineProperty(out, CTOR, { value: e.ctor, enumerable: false });
     return out;
   }
