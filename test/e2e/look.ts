@@ -1,7 +1,7 @@
 // The checks of how a webview reads, run inside its page on the colours and boxes the browser rendered: every visible
 // text's contrast against what is painted under it (WCAG 2 AA: 4.5:1, 3:1 for large text), no text smaller than a
 // minimum, no truncated numeric cell or placeholder, no two chart labels on top of each other. The pure parts are
-// exported for their unit test; `auditFrame` sends them into the page as one script.
+// exported for their unit test; `auditFrame` sends them into the page as one script, a screen at a time.
 import type { FrameLocator } from 'playwright-core';
 import { contrast, luminance, parseColor, type Rgb } from '../../webview/flame/colors';
 
@@ -292,14 +292,55 @@ export function auditScript(options: AuditOptions): string {
   return `(() => { const __name = (f) => f;\n${code}\n${imports}\nreturn auditPage(${JSON.stringify(options)}); })()`;
 }
 
-/** Runs the audit in a webview's page. */
+/**
+ * Marks the page's main scrolling box (the document, or the tallest box that scrolls) and returns how far it scrolls,
+ * in CSS px; 0 when nothing does.
+ */
+const MARK_SCROLLER = `(() => {
+  const scrolls = (e) => e.scrollHeight > e.clientHeight + 1;
+  const root = document.scrollingElement;
+  let box = root && scrolls(root) ? root : undefined;
+  if (!box) {
+    for (const e of document.querySelectorAll('*')) {
+      const y = getComputedStyle(e).overflowY;
+      if ((y === 'auto' || y === 'scroll') && scrolls(e) && (!box || e.clientHeight > box.clientHeight)) box = e;
+    }
+  }
+  document.querySelector('[data-look-scroller]')?.removeAttribute('data-look-scroller');
+  if (!box) return { range: 0, view: 0 };
+  box.setAttribute('data-look-scroller', '');
+  return { range: box.scrollHeight - box.clientHeight, view: box.clientHeight };
+})()`;
+
+/** Scrolls the marked box to `y` and resolves after the next frame is drawn. */
+function scrollScript(y: number): string {
+  return `new Promise((resolve) => {
+    document.querySelector('[data-look-scroller]')?.scrollTo(0, ${y});
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)));
+  })`;
+}
+
+/**
+ * Runs the audit in a webview's page over its whole height: the checks read what is drawn in the viewport, so the
+ * page's main scrolling box is scrolled a screen at a time (with an overlap) and each finding is kept once; the page is
+ * scrolled back to its top at the end.
+ */
 export async function auditFrame(frame: FrameLocator, options: AuditOptions): Promise<Finding[]> {
   // As an expression the browser evaluates itself: the page's content security policy forbids its own eval().
   const handle = await frame.locator('html').elementHandle();
   const page = await handle.ownerFrame();
   await handle.dispose();
   if (!page) throw new Error('The webview has no frame');
-  return (await page.evaluate(auditScript(options))) as Finding[];
+  const { range, view } = (await page.evaluate(MARK_SCROLLER)) as { range: number; view: number };
+  const step = Math.max(1, Math.floor(view * 0.8));
+  const found = new Map<string, Finding>();
+  for (let y = 0; ; y = Math.min(range, y + step)) {
+    if (range > 0) await page.evaluate(scrollScript(y));
+    for (const f of (await page.evaluate(auditScript(options))) as Finding[]) found.set(`${f.kind}\0${f.text}\0${f.detail}`, f);
+    if (y >= range) break;
+  }
+  if (range > 0) await page.evaluate(scrollScript(0));
+  return [...found.values()];
 }
 
 /** One line per finding, for an assertion's message. */
