@@ -295,13 +295,16 @@ export function emitBind(
   L.push('    stats.reason = why;');
   // A plain call: compiled functions never read `this`, and neither `original.call` nor `arguments` is looked up
   // (a program may have wrapped Function.prototype.call; naming `arguments` can make every call allocate it). A
-  // method's object (AbiParam `self`, last) is its `this`, through a fresh realm's Reflect.apply.
+  // method's object (AbiParam `self`, last) is its `this`, through a fresh realm's Reflect.apply, and not an argument:
+  // the original gets exactly the arguments the rewritten method passed on. `apply` is that same Reflect.apply, for
+  // the rewrite's own wrapper around the original (apply.ts dataCall), which must not call the program's.
   const last = params[params.length - 1];
-  if (last?.kind === 'objects' && last.self) L.push(`    return $reflectApply(original, ${names[names.length - 1]}, [${names.join(', ')}]);`);
+  if (last?.kind === 'objects' && last.self) L.push(`    return $reflectApply(original, ${names[names.length - 1]}, [${names.slice(0, -1).join(', ')}]);`);
   else L.push(`    return original(${names.join(', ')});`);
   L.push('  };');
   L.push('}');
-  L.push(esm ? 'export { bind, stats, loadError };' : 'module.exports = { bind, stats, loadError };');
+  L.push('const apply = $reflectApply;');
+  L.push(esm ? 'export { bind, stats, loadError, apply };' : 'module.exports = { bind, stats, loadError, apply };');
   return L;
 }
 

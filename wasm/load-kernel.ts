@@ -12,6 +12,8 @@ export interface LoadedKernel {
   bind<F extends (...args: never[]) => unknown>(original: F): F;
   stats: { calls: number; fallbacks: number; reason: string };
   loadError: unknown;
+  /** A fresh realm's Reflect.apply, which the program cannot have replaced (a method's fallback calls the original with it). */
+  apply: typeof Reflect.apply;
 }
 
 export interface KernelFiles {

@@ -159,6 +159,8 @@ export declare function bind<F extends (...args: never[]) => unknown>(original: 
 export declare const stats: { calls: number; fallbacks: number; reason: string };
 /** Why the compiled code could not be loaded, or null. */
 export declare const loadError: unknown;
+/** A fresh realm's Reflect.apply, which the program cannot have replaced. */
+export declare const apply: typeof Reflect.apply;
 `;
 
 /**
@@ -190,10 +192,14 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
   const fallbackName = `${identifierOf(functionName)}$js`;
   const cacheName = cacheNameOf(functionName, candidate.target);
   const bindName = `${identifierOf(functionName)}$bind`;
+  const applyName = `${identifierOf(functionName)}$apply`;
   checkSourceNames(file, source, functionName);
   const loaderSpec = `'./${names.loader.replace(/[\\']/g, (c) => `\\${c}`)}'`;
   // ES modules and TypeScript import the loader (imports are hoisted, so any position works); CommonJS requires it.
-  const importLine = format === 'cjs' ? '' : ` import { bind as ${bindName} } from ${loaderSpec};`;
+  // A method that uses this and assigns file-level variables calls its original through the loader's Reflect.apply.
+  const self = candidate.kernel.self === true;
+  const withApply = self && (candidate.kernel.moduleData ?? []).some((d) => d.cell);
+  const importLine = format === 'cjs' ? '' : ` import { bind as ${bindName}${withApply ? `, apply as ${applyName}` : ''} } from ${loaderSpec};`;
   // The consts the compiled code reads are in their temporal dead zone until their declarations run: until then
   // reading one throws, and the loader runs the original (which throws where the program would). A var is undefined
   // until then: the loader compares the numbers it folded in with the values ready returns (IrModule.constants).
@@ -211,7 +217,8 @@ export async function planApply(req: ApplyRequest): Promise<ApplyPlan> {
     bindCall,
     captures: candidate.kernel.captures ?? [],
     data: candidate.kernel.moduleData ?? [],
-    self: candidate.kernel.self === true,
+    self,
+    applyCall: format === 'cjs' ? `require(${loaderSpec}).apply` : applyName,
   });
 
   const loaderFormat = format === 'esm' ? 'esm' : 'cjs';
@@ -246,7 +253,7 @@ function checkSourceNames(file: string, source: string, functionName: string): v
   const targets = allTargets()
     .filter((t) => t.language === 'js')
     .map((t) => cacheNameOf(functionName, t.id));
-  for (const taken of [`${identifierOf(functionName)}$js`, ...targets, `${identifierOf(functionName)}$bind`]) {
+  for (const taken of [`${identifierOf(functionName)}$js`, ...targets, `${identifierOf(functionName)}$bind`, `${identifierOf(functionName)}$apply`]) {
     if (new RegExp(`(^|[^\\w$])${taken.replace(/\$/g, '\\$')}(?![\\w$])`).test(source)) {
       throw new PerfLabError(
         `${basename(file)} already uses the name ${taken}: ${functionName} looks optimized already. Undo the earlier rewrite first, or rename ${taken}.`,
@@ -293,6 +300,8 @@ interface RewriteNames {
   data: { name: string; cell: boolean; lexical: boolean }[];
   /** A method that uses `this` (Kernel.self): its object is passed last. */
   self: boolean;
+  /** The loader's Reflect.apply (a fresh realm's, not the program's), as the rewrite names it. */
+  applyCall: string;
 }
 
 /**
@@ -321,13 +330,14 @@ function dataCall(n: RewriteNames, params: string[], calling: (fallback: { open:
   if (cells.length) {
     // The original, run by the loader with the same arguments: from the cells to the variables, and back.
     const own = params.map((_, k) => `${n.fallbackName}$a${k}`);
-    const hidden = [...n.captures, ...n.data, ...(n.self ? ['this'] : [])].map((_, k) => `${n.fallbackName}$h${k}`);
+    // The loader passes a method's object as this, not as an argument (emitBind), and so does the wrapper.
+    const hidden = [...n.captures, ...n.data].map((_, k) => `${n.fallbackName}$h${k}`);
     const cell = (i: number) => hidden[n.captures.length + i]!;
     const guard = (d: { lexical: boolean }, i: number, s: string) => (d.lexical ? `if (${cell(i)} !== undefined) ${s}` : s);
     const into = cells.map(({ d, i }) => guard(d, i, `${d.name} = ${cell(i)}[0];`)).join(' ');
     const out = cells.map(({ d, i }) => guard(d, i, `${cell(i)}[0] = ${d.name};`)).join(' ');
     fallback = {
-      open: `function (${[...own, ...hidden].join(', ')}) { ${into} var ${result} = ${n.self ? 'Reflect.apply(' : '('}`,
+      open: `function (${[...own, ...hidden].join(', ')}) { ${into} var ${result} = ${n.self ? `${n.applyCall}(` : '('}`,
       close: n.self ? `, this, [${own.join(', ')}]); ${out} return ${result}; }` : `)(${own.join(', ')}); ${out} return ${result}; }`,
     };
   }

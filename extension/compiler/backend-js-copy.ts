@@ -1,5 +1,5 @@
 // The test-only target "JavaScript copied verbatim": the function's own source (with the functions it calls and the
-// file's numeric constants) behind a loader with the contract of wasm/load-kernel.ts (`bind`, `stats`, `loadError`).
+// file's numeric constants) behind a loader with the contract of wasm/load-kernel.ts (`bind`, `stats`, `loadError`, `apply`).
 // It needs no toolchain, so a test can run a target through the whole flow and Apply; targets.ts registers it only
 // when a test calls registerTestTarget().
 import type { JsCandidate } from './compile';
@@ -38,7 +38,7 @@ export async function compileJsCopy(kernel: Kernel, source: string): Promise<JsC
 /** The loader: the copy in a closure of its own, so that its names cannot clash with the loader's. */
 export function jsCopyLoader(candidate: JsCandidate, format: 'esm' | 'cjs'): string {
   const c = candidate as JsCopyCandidate;
-  const exported = format === 'esm' ? 'export { bind, stats, loadError };' : 'module.exports = { bind, stats, loadError };';
+  const exported = format === 'esm' ? 'export { bind, stats, loadError, apply };' : 'module.exports = { bind, stats, loadError, apply };';
   return `// Perf Lab's test target: ${c.kernel.name} copied verbatim.
 const copy = (() => {
 ${c.body}
@@ -46,6 +46,7 @@ return ${c.kernel.name};
 })();
 const stats = { calls: 0, fallbacks: 0, reason: '' };
 const loadError = null;
+const apply = Reflect.apply;
 function bind(original) {
   return function (...args) {
     stats.calls++;

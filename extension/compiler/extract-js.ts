@@ -116,9 +116,13 @@ function closureOf(ts: typeof TS, sf: TS.SourceFile, scope: ModuleScope, fn: JsF
   L.push('}');
   L.push('let __perfLab$made = null;');
   L.push('let __perfLab$with = [];');
-  // A method that uses this takes its object last, and is called with it as this.
+  // A method that uses this takes its object last, and is called with it as this. The proof calls the export with
+  // the object last; the loader's fallback calls it as the rewritten method calls the original, with the object as
+  // this and the other arguments only (emitBind).
   const self = usesThis(ts, fn) ? ['__perfLab$this'] : [];
-  L.push(`function __perfLab$entry(${[...params, ...hidden, ...data.map((_, i) => `m${i}`), ...self].join(', ')}) {`);
+  const own = [...params, ...hidden, ...data.map((_, i) => `m${i}`)];
+  L.push(`function __perfLab$entry(${[...own, ...self].join(', ')}) {`);
+  if (self.length) L.push(`  if (arguments.length <= ${own.length}) __perfLab$this = this;`);
   const changed = hidden.map((c, i) => `!Object.is(__perfLab$with[${i}], ${c})`);
   L.push(`  if (${['__perfLab$made === null', ...changed].join(' || ')}) {`);
   L.push(`    __perfLab$made = __perfLab$closure(${hidden.join(', ')});`);

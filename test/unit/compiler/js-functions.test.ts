@@ -120,6 +120,23 @@ describe('closures and recursion in the frontend', () => {
     assert.match(value.refusal.reason, /this used as a value/);
   });
 
+  it('refuses a method over this that depends on how many arguments it was passed, with the line', async () => {
+    // Its fallback runs the original with this and the arguments the caller passed; a body that counts them is not
+    // compiled, so no rewrite could show it another count.
+    for (const [head, body, params, reason] of [
+      ['step(dt)', 'this.x += dt * arguments.length;', ['number', 'P{x}'], /property access is compiled only/],
+      ['step(dt)', 'if (arguments.length < 1) dt = 0.5;', ['number', 'P{x}'], /property access is compiled only/],
+      ['step(dt)', 'this.x += arguments[0];', ['number', 'P{x}'], /element access is compiled only on array parameters/],
+      ['step(...dt)', 'this.x += dt.length;', ['number[]', 'P{x}'], /rest parameters are not compiled/],
+      ['step(dt = 1)', 'this.x += dt;', ['number', 'P{x}'], /default parameter values are not compiled/],
+    ] as const) {
+      const r = await lower(`class P {\n  ${head} {\n    ${body}\n    return this.x;\n  }\n}\n`, 'P.step', [...params]);
+      assert.ok(!r.ok, `${head} { ${body} } is refused`);
+      assert.match(r.refusal.reason, reason);
+      assert.equal(r.refusal.line, head === 'step(dt)' ? 3 : 2, JSON.stringify(r.refusal));
+    }
+  });
+
   it('marks direct and mutual recursion, and settles the result type of a recursive call', async () => {
     const r = await lower(
       'function even(n) { return n === 0 ? true : odd(n - 1); }\nfunction odd(n) { return n === 0 ? false : even(n - 1); }\nfunction f(n) { return even(n) ? fib(n) : 0; }\nfunction fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n',
