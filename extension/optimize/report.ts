@@ -92,7 +92,7 @@ export function wholeProgramStoryText(e: WholeProgramStory): string {
   const calls = e.calls.toLocaleString('en-US');
   const share = Math.min(100, Math.round((100 * e.functionBeforeMs) / e.beforeMs));
   const fixed =
-    e.fixedFrom > 0 ? ` plus the ${formatDuration(e.fixedMs)} per run it cost in ${e.fixedFrom} earlier run${e.fixedFrom === 1 ? '' : 's'} here` : '';
+    e.fixedFrom > 0 ? `, counting the ${formatDuration(e.fixedMs)} per run it cost in ${e.fixedFrom} earlier run${e.fixedFrom === 1 ? '' : 's'} here` : '';
   const rest =
     Math.abs(e.unexplainedMs) < 0.05 * e.beforeMs
       ? 'as measured'

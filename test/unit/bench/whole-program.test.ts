@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ApplyPlan } from '../../../extension/apply/apply';
 import { learnedProcessCost, learnProcessCost, loadProcessCosts } from '../../../extension/bench/break-even';
+import { wholeProgramStoryText } from '../../../extension/optimize/report';
 import { explainWholeProgram, MAX_RUNS, measureWholeProgram, MIN_RUNS, type WholeProgramRequest } from '../../../extension/bench/whole-program';
 
 const root = mkdtempSync(join(tmpdir(), 'perf-lab-whole-program-'));
@@ -121,6 +122,11 @@ describe('whole program before and after', () => {
     assert.equal(learned.predictedAfterMs, 390);
     assert.equal(learned.unexplainedMs, 10);
     assert.equal(learned.observedFixedMs, 50, "this run's own fixed cost, to learn from");
+    // The sentence gives the prediction with the learned cost in it, not the cost a second time on top.
+    assert.match(
+      wholeProgramStoryText(learned),
+      /so the program should take 390\.0 ms, counting the 40\.0 ms per run it cost in 3 earlier runs here \(1\.28×\); as measured$/,
+    );
     // Calls measured longer than the whole run (other inputs in the benchmark) are capped at the run.
     const capped = explainWholeProgram({ before: [100], after: [100] }, 1000, 1, 0.5)!;
     assert.equal(capped.predictedAfterMs, 100, 'both capped at the run: no saving predicted');
