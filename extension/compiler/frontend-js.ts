@@ -88,6 +88,11 @@ export function objectShapeOf(name: string): ObjectShape | undefined {
   return { keys, ...(m[1] ? { ctor: m[1] } : {}), one: !m[3], ...(keys.length < ownKeys.length ? { ownKeys } : {}) };
 }
 
+/** An element of a local array of booleans (held as 0 and 1) read back as a boolean. */
+function boolRead(load: Expr): Expr {
+  return { kind: 'unary', type: 'bool', op: 'f64.truthy', arg: load };
+}
+
 function shapeName(t: ObjectShape): string {
   const keys = t.ownKeys ? t.ownKeys.map((k) => (t.keys.includes(k) ? k : `${k}()`)) : t.keys;
   return `${t.ctor ?? ''}{${keys.join(',')}}${t.one ? '' : '[]'}`;
@@ -1044,6 +1049,13 @@ class FunctionLowering {
     this.ts = file.ts;
   }
 
+  /**
+   * Local arrays of booleans (`var flags = []; flags.push(true)`, `new Array(n).fill(true)`), by slot, with where each
+   * was made: held as 0 and 1, read back as booleans; only booleans are stored, and the array never leaves the
+   * function (passed on, returned, popped), so no one sees the numbers.
+   */
+  private boolArrays = new Map<number, TS.Node>();
+
   /** The local array the function returns (IrFunction.returns), and the returns that give no array. */
   private returnsArray: { kind: ArrayKind; node: TS.Node } | undefined;
   private scalarReturn: TS.Node | undefined;
@@ -1730,6 +1742,16 @@ class FunctionLowering {
       // `x = a.pop()`: the last element read (checked), then taken off.
       if (pop) return [...this.assignTo(e.left, e, () => pop.value(), loop), pop.stmt];
     }
+    const chain = this.assignmentChain(e);
+    if (chain) {
+      // `a[0] = a[1] = false`: the value once, then stored from the innermost target out, as JavaScript stores it.
+      const v = this.expr(chain.value);
+      if (v.type === 'void') throw this.refuse(chain.value, 'the called function returns nothing');
+      const t = this.temp(v.type as ScalarType);
+      const out: Stmt[] = [{ kind: 'set', local: t, value: v }];
+      for (const target of chain.targets.reverse()) out.push(...this.assignTo(target, e, () => this.read(t), loop));
+      return out;
+    }
     if (ts.isBinaryExpression(e) && isAssignmentOperator(ts, e.operatorToken.kind)) {
       const op = e.operatorToken.kind;
       const compound = op === K.EqualsToken ? undefined : compoundOperator(ts, op);
@@ -1760,6 +1782,32 @@ class FunctionLowering {
   }
 
   /**
+   * `x = y = … = value` of plain `=` only, whose targets are locals or elements indexed by a literal or a local that
+   * no target of the chain is: then evaluating every target before the value (as JavaScript does) or after it is the
+   * same. Undefined for anything else (a single assignment included).
+   */
+  private assignmentChain(e: TS.Expression): { targets: TS.Expression[]; value: TS.Expression } | undefined {
+    const ts = this.ts;
+    const K = ts.SyntaxKind;
+    const isAssign = (x: TS.Expression): x is TS.BinaryExpression => ts.isBinaryExpression(x) && x.operatorToken.kind === K.EqualsToken;
+    if (!isAssign(e) || !isAssign(unwrap(ts, e.right))) return undefined;
+    const targets: TS.Expression[] = [];
+    let x: TS.Expression = e;
+    while (isAssign(x)) {
+      targets.push(unwrap(ts, x.left));
+      x = unwrap(ts, x.right);
+    }
+    const locals = new Set(targets.filter((t) => ts.isIdentifier(t)).map((t) => (t as TS.Identifier).text));
+    for (const t of targets) {
+      if (ts.isIdentifier(t)) continue;
+      if (!ts.isElementAccessExpression(t) || !ts.isIdentifier(unwrap(ts, t.expression))) return undefined;
+      const i = unwrap(ts, t.argumentExpression);
+      if (!(ts.isNumericLiteral(i) || (ts.isIdentifier(i) && !locals.has(i.text)))) return undefined;
+    }
+    return { targets, value: x };
+  }
+
+  /**
    * `a.fill(v)` on an array parameter, as a statement: `v` evaluated once, then stored into every element as an
    * assignment would store it (ToNumber once, then the element's conversion). Undefined for any other call.
    */
@@ -1769,6 +1817,7 @@ class FunctionLowering {
     if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'fill' || !ts.isIdentifier(unwrap(ts, callee.expression))) return undefined;
     const b = this.lookup((unwrap(ts, callee.expression) as TS.Identifier).text);
     if (b?.kind !== 'array') return undefined;
+    this.noBoolEscape(b.array, e, 'fill after it is made');
     if (e.arguments.length !== 1) throw this.refuse(e, 'fill with a start or an end is not compiled (fill(value) is)');
     const v = this.expr(e.arguments[0]!);
     if (v.type === 'bool' || v.type === 'void') throw this.refuse(e.arguments[0]!, 'fill takes a number here');
@@ -1827,12 +1876,18 @@ class FunctionLowering {
       fill = e.arguments[0]!;
       e = unwrap(ts, e.expression.expression);
     }
-    const element = (x: TS.Expression): Expr => {
+    const bools = this.holdsBooleans(name, e, fill);
+    const number = (x: TS.Expression): Expr => {
       const v = this.expr(x);
-      if (v.type === 'bool') throw this.refuse(x, 'an array of booleans is not compiled (arrays hold numbers): use 0 and 1');
+      if (v.type === 'bool')
+        throw this.refuse(
+          x,
+          'an array of booleans is compiled when made as [], [true, …], new Array(n) or new Array(n).fill(true) and given only booleans (held as 0 and 1 inside)',
+        );
       if (v.type === 'void') throw this.refuse(x, 'the called function returns nothing');
       return v;
     };
+    const element = (x: TS.Expression): Expr => (bools ? this.boolElement(name, init, x) : number(x));
     let kind: ArrayKind = 'Array';
     let local: IrArray['local'] = 'plain';
     let length: Expr | undefined;
@@ -1855,10 +1910,10 @@ class FunctionLowering {
         const a = args[0] && unwrap(ts, args[0]);
         if (a && ((ts.isIdentifier(a) && this.lookup(a.text)?.kind === 'array') || ts.isArrayLiteralExpression(a)))
           throw this.refuse(a, `a ${kind} copied from an array is not compiled (new ${kind}(length) is, then a loop that copies)`);
-        length = a ? element(a) : numConst(0);
+        length = a ? number(a) : numConst(0);
       } else if (args.length === 1) {
         // new Array(n): n holes (a read of one would be undefined), unless filled.
-        length = element(args[0]!);
+        length = number(args[0]!);
         local = fill ? 'plain' : 'holey';
       } else values = args.map((x) => toF64(element(x)));
     }
@@ -1871,7 +1926,83 @@ class FunctionLowering {
     const array = this.arrays.length;
     this.arrays.push({ name, kind, written: false, local });
     this.scope().set(name, { kind: 'array', array });
+    if (bools && kind === 'Array') this.boolArrays.set(array, init);
     return [{ kind: 'alloc', array, ...(length ? { length } : {}), ...(values ? { values } : {}), ...(fillValue ? { fill: fillValue } : {}) }];
+  }
+
+  /**
+   * Whether the plain array `name` is made to hold booleans: a literal of `true`/`false`, `.fill(true)`, or an empty
+   * one (`[]`, `new Array(n)`) that the function gives a boolean literal, a comparison or a `!` (`name.push(true)`,
+   * `name[i] = x < y`, in a chain `name[0] = name[1] = false`). A wrong guess is only a refusal: each store is checked for its type.
+   */
+  private holdsBooleans(name: string, made: TS.Expression, fill: TS.Expression | undefined): boolean {
+    const ts = this.ts;
+    const K = ts.SyntaxKind;
+    const isBool = (x: TS.Node | undefined): boolean => {
+      x = x && unwrap(ts, x as TS.Expression);
+      if (!x) return false;
+      if (x.kind === K.TrueKeyword || x.kind === K.FalseKeyword) return true;
+      if (ts.isPrefixUnaryExpression(x) && x.operator === K.ExclamationToken) return true;
+      if (!ts.isBinaryExpression(x)) return false;
+      const op = x.operatorToken.kind;
+      if (op === K.EqualsToken) return isBool(x.right);
+      return (
+        op >= K.FirstBinaryOperator &&
+        [
+          K.LessThanToken,
+          K.GreaterThanToken,
+          K.LessThanEqualsToken,
+          K.GreaterThanEqualsToken,
+          K.EqualsEqualsToken,
+          K.ExclamationEqualsToken,
+          K.EqualsEqualsEqualsToken,
+          K.ExclamationEqualsEqualsToken,
+        ].includes(op)
+      );
+    };
+    if (fill) return isBool(fill);
+    if (ts.isArrayLiteralExpression(made) && made.elements.length) return made.elements.every((x) => isBool(x));
+    if (ts.isArrayLiteralExpression(made) || ts.isNewExpression(made) || ts.isCallExpression(made)) {
+      if (!ts.isArrayLiteralExpression(made) && (this.arrayConstructor(made) !== 'Array' || (made.arguments?.length ?? 0) > 1)) return false;
+      let found = false;
+      const named = (x: TS.Expression) => ts.isIdentifier(unwrap(ts, x)) && (unwrap(ts, x) as TS.Identifier).text === name;
+      const visit = (n: TS.Node): void => {
+        if (found) return;
+        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'push' && named(n.expression.expression))
+          found = isBool(n.arguments[0]);
+        else if (ts.isBinaryExpression(n) && n.operatorToken.kind === K.EqualsToken && ts.isElementAccessExpression(unwrap(ts, n.left)))
+          found = named((unwrap(ts, n.left) as TS.ElementAccessExpression).expression) && isBool(n.right);
+        if (!found) ts.forEachChild(n, visit);
+      };
+      ts.forEachChild(this.node, visit);
+      return found;
+    }
+    return false;
+  }
+
+  /** A value stored into a local array of booleans (boolArrays): a boolean, held as 1 or 0. */
+  private boolElement(name: string, made: TS.Node, x: TS.Expression): Expr {
+    const v = this.expr(x);
+    return this.asStoredBool(name, made, v, x);
+  }
+
+  private asStoredBool(name: string, made: TS.Node, v: Expr, node: TS.Node): Expr {
+    if (v.type !== 'bool')
+      throw this.refuse(
+        node,
+        `${name} holds booleans (made at line ${this.file.lineOf(made)}, held as 0 and 1 inside): storing anything but a boolean into it is not compiled`,
+      );
+    return { kind: 'cond', type: 'f64', cond: v, then: { kind: 'const', type: 'f64', value: 1 }, else: { kind: 'const', type: 'f64', value: 0 } };
+  }
+
+  /** Refuses a use of a local array of booleans that would let its 0s and 1s be seen as numbers. */
+  private noBoolEscape(array: number, node: TS.Node, what: string): void {
+    const made = this.boolArrays.get(array);
+    if (made)
+      throw this.refuse(
+        node,
+        `${this.arrays[array]!.name} holds booleans (made at line ${this.file.lineOf(made)}, held as 0 and 1 inside): ${what} is not compiled (its elements read and written with booleans, its length and push are)`,
+      );
   }
 
   /** `a.push(x, …)` on an array the function made, as a statement: the values evaluated first, then appended in order. */
@@ -1886,10 +2017,16 @@ class FunctionLowering {
     if (a.kind !== 'Array') throw this.refuse(e, `${name} is a ${a.kind}, which has no push`);
     if (!a.local) throw this.refuse(e, `${name} is an array argument; push on it is not compiled (only on arrays the function makes, such as let out = [])`);
     this.file.useGlobal('Array', 'prototype.push', e);
+    const made = this.boolArrays.get(b.array);
     const values = e.arguments.map((x) => {
       if (ts.isSpreadElement(x)) throw this.refuse(x, 'push(...values) is not compiled');
+      if (made) return this.boolElement(name, made, x);
       const v = this.expr(x);
-      if (v.type === 'bool') throw this.refuse(x, 'an array of booleans is not compiled (arrays hold numbers): use 0 and 1');
+      if (v.type === 'bool')
+        throw this.refuse(
+          x,
+          `${name} holds numbers: pushing a boolean onto it is not compiled (an array made to hold booleans, such as [] given push(true), is)`,
+        );
       if (v.type === 'void') throw this.refuse(x, 'the called function returns nothing');
       return toF64(v);
     });
@@ -1921,6 +2058,7 @@ class FunctionLowering {
     if (a.kind !== 'Array') throw this.refuse(e, `${name} is a ${a.kind}, which has no pop`);
     if (!a.local) throw this.refuse(e, `${name} is an array argument; pop on it is not compiled (only on arrays the function makes)`);
     if (e.arguments.length) throw this.refuse(e, 'pop takes no arguments');
+    this.noBoolEscape(b.array, e, 'pop');
     this.file.useGlobal('Array', 'prototype.pop', e);
     const array = b.array;
     const last: Expr = {
@@ -1936,6 +2074,7 @@ class FunctionLowering {
   /** `return a` of an array the entry made: the loader makes the JavaScript array from its elements. */
   private returnArray(array: number, s: TS.ReturnStatement): Stmt[] {
     const a = this.arrays[array]!;
+    this.noBoolEscape(array, s, 'returning it');
     if (!a.local)
       throw this.refuse(
         s,
@@ -2024,6 +2163,12 @@ class FunctionLowering {
         idx = this.read(tmp);
       }
       const kind = this.arrays[array]!.kind;
+      const made = this.boolArrays.get(array);
+      if (made) {
+        const v = value(() => boolRead({ kind: 'load', type: 'f64', array, index: idx }));
+        out.push({ kind: 'store', array, index: idx, value: this.asStoredBool(this.arrays[array]!.name, made, v, node) });
+        return out;
+      }
       const v = value(() => ({ kind: 'load', type: elementType(kind), array, index: idx }));
       out.push({ kind: 'store', array, index: idx, value: this.storeValue(kind, v, node) });
       return out;
@@ -2326,6 +2471,7 @@ class FunctionLowering {
       if (row) return { kind: 'load', type: elementType(row.kind), array: row.array, index: row.index };
       const array = this.arrayOf(e.expression);
       const index = this.num(e.argumentExpression);
+      if (this.boolArrays.has(array)) return boolRead({ kind: 'load', type: 'f64', array, index });
       return { kind: 'load', type: elementType(this.arrays[array]!.kind), array, index };
     }
     if (ts.isPropertyAccessExpression(e)) {
@@ -2469,6 +2615,7 @@ class FunctionLowering {
               a,
               `${u.getText(this.file.sf)} is made by new Array(n) and may hold holes; passing it to another function is not compiled (new Array(n).fill(0) is)`,
             );
+          this.noBoolEscape(b.array, a, 'passing it to another function');
           args.push({ kind: 'array', array: b.array });
           types.push({ array: this.arrays[b.array]!.kind });
         } else {

@@ -38,6 +38,8 @@ const COMPILED = [
   { file: 'moving-average.js', fn: 'movingAverage', what: 'a Float64Array made in the function, its length from the arguments, and returned' },
   { file: 'moving-average.js', fn: 'histogram', what: 'an Int32Array of counts made in the function and returned' },
   { file: 'nbody-nested.js', fn: 'advance', what: 'bodies as an array of seven-number plain arrays, read and written as bodies[i][k]' },
+  { file: 'sieve-flags.js', fn: 'countPrimes', what: 'an array of booleans pushed one by one, flags[0] = flags[1] = false, if (flags[p])' },
+  { file: 'sieve-flags.js', fn: 'sumOfPrimes', what: 'new Array(limit + 1).fill(true), flags cleared and read with !isPrime[p]' },
   {
     file: 'nbody-factory.js',
     fn: 'advance',
