@@ -638,6 +638,12 @@ class CppGen {
         out.push(`${pad}plab::push(v${a}, a${a}, n${a}, double(${v}));`);
         return;
       }
+      case 'swap': {
+        // The vectors exchange their buffers; the pointers and lengths follow.
+        const [a, o] = [s.array, s.other];
+        out.push(`${pad}std::swap(v${a}, v${o}); std::swap(a${a}, a${o}); std::swap(n${a}, n${o});`);
+        return;
+      }
       default: {
         const never: never = s;
         throw new Error(`unknown statement ${JSON.stringify(never)}`);

@@ -568,6 +568,23 @@ class FunctionGen {
         const v = this.newVar(this.b.f64);
         return m.block(null, [m.local.set(v, this.expr(s.value)), this.append(s.array, m.local.get(v, this.b.f64))], this.b.none);
       }
+      case 'swap': {
+        // The locals that hold each array (its address, length and room) are exchanged.
+        const i32 = this.b.i32;
+        const locals = [this.arrayPtr, this.arrayLen, ...(this.f.arrays[s.array]!.local !== 'typed' ? [this.arrayCap] : [])];
+        return m.block(
+          null,
+          locals.flatMap((l) => {
+            const t = this.newVar(i32);
+            return [
+              m.local.set(t, m.local.get(l[s.array]!, i32)),
+              m.local.set(l[s.array]!, m.local.get(l[s.other]!, i32)),
+              m.local.set(l[s.other]!, m.local.get(t, i32)),
+            ];
+          }),
+          this.b.none,
+        );
+      }
       default: {
         const never: never = s;
         throw new Error(`unknown statement ${JSON.stringify(never)}`);

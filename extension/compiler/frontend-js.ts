@@ -1479,9 +1479,62 @@ class FunctionLowering {
   private block(stmts: readonly TS.Statement[]): Stmt[] {
     this.scopes.push(new Map());
     const out: Stmt[] = [];
-    for (const s of stmts) out.push(...this.stmt(s));
+    for (let i = 0; i < stmts.length; i++) {
+      const swap = this.swapAt(stmts, i);
+      if (swap) {
+        out.push(swap);
+        i += 2;
+      } else out.push(...this.stmt(stmts[i]!));
+    }
     this.scopes.pop();
     return out;
+  }
+
+  /**
+   * `var t = a; a = b; b = t;` (or `t = a;`) over two arrays the function made, of one kind, where `t` is named nowhere
+   * else in the function: the two variables exchange their arrays (Stmt 'swap'), as JavaScript's references would.
+   */
+  private swapAt(stmts: readonly TS.Statement[], i: number): Stmt | undefined {
+    const ts = this.ts;
+    const K = ts.SyntaxKind;
+    const [s1, s2, s3] = [stmts[i], stmts[i + 1], stmts[i + 2]];
+    if (!s1 || !s2 || !s3) return undefined;
+    const pair = (st: TS.Statement): [string, string] | undefined => {
+      if (!ts.isExpressionStatement(st)) return undefined;
+      const e = unwrap(ts, st.expression);
+      if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== K.EqualsToken) return undefined;
+      const [l, r] = [unwrap(ts, e.left), unwrap(ts, e.right)];
+      return ts.isIdentifier(l) && ts.isIdentifier(r) ? [l.text, r.text] : undefined;
+    };
+    let first = pair(s1);
+    if (!first && ts.isVariableStatement(s1) && s1.declarationList.declarations.length === 1) {
+      const d = s1.declarationList.declarations[0]!;
+      const init = d.initializer && unwrap(ts, d.initializer);
+      if (ts.isIdentifier(d.name) && init && ts.isIdentifier(init)) first = [d.name.text, init.text];
+    }
+    const [second, third] = [pair(s2), pair(s3)];
+    if (!first || !second || !third) return undefined;
+    const [t, a] = first;
+    const b = second[1];
+    if (second[0] !== a || third[0] !== b || third[1] !== t || a === b || t === a || t === b) return undefined;
+    const [ba, bb] = [this.lookup(a), this.lookup(b)];
+    if (ba?.kind !== 'array' || bb?.kind !== 'array') return undefined;
+    let uses = 0;
+    const visit = (n: TS.Node): void => {
+      if (ts.isIdentifier(n) && n.text === t) uses++;
+      ts.forEachChild(n, visit);
+    };
+    if (this.node.body) visit(this.node.body);
+    if (uses !== 2) return undefined;
+    const [x, y] = [this.arrays[ba.array]!, this.arrays[bb.array]!];
+    if (!x.local || !y.local)
+      throw this.refuse(s1, `${x.local ? b : a} is an array argument; swapping it with another array is not compiled (only arrays the function makes are)`);
+    if (x.kind !== y.kind || x.local !== y.local || this.boolArrays.has(ba.array) !== this.boolArrays.has(bb.array))
+      throw this.refuse(
+        s1,
+        `${a} and ${b} are made differently (${x.kind}${x.local === 'holey' ? ' with holes' : ''}, ${y.kind}${y.local === 'holey' ? ' with holes' : ''}); arrays are swapped when made alike (both new Array(n), say)`,
+      );
+    return { kind: 'swap', array: ba.array, other: bb.array };
   }
 
   private stmt(s: TS.Statement): Stmt[] {

@@ -161,6 +161,11 @@ export type Stmt =
    * read before by a 'load' of the last element (which bails out on an empty array: JavaScript's is undefined).
    */
   | { kind: 'pop'; array: number }
+  /**
+   * Two local arrays of one kind exchange what they hold (`t = prev; prev = cur; cur = t`): each variable then holds
+   * the other's elements and length, as JavaScript's two references would. Only arrays the function makes.
+   */
+  | { kind: 'swap'; array: number; other: number }
   | { kind: 'if'; cond: Expr; then: Stmt[]; else: Stmt[] }
   /**
    * `while (test) body`, `for (; test; update) body`, `do body while (postTest)`.

@@ -221,7 +221,8 @@ function analyzeLoop(ir: IrModule, f: IrFunction, loop: Loop): ParallelLoop {
   );
   walkIr(
     loop.body,
-    (s) => (s.kind === 'alloc' || s.kind === 'push' || s.kind === 'pop') && refuse(`it makes or resizes the array ${f.arrays[s.array]!.name}`),
+    (s) =>
+      (s.kind === 'alloc' || s.kind === 'push' || s.kind === 'pop' || s.kind === 'swap') && refuse(`it makes or resizes the array ${f.arrays[s.array]!.name}`),
     () => {},
   );
   for (const a of used) if (f.arrays[a]!.local) refuse(`it uses ${f.arrays[a]!.name}, an array the function makes`);

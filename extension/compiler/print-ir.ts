@@ -124,6 +124,8 @@ class Printer extends IrPrinter<ValueType, Stmt, Expr> {
         return this.line(d, `${this.array(s.array)}.push(${this.expr(s.value)})`);
       case 'pop':
         return this.line(d, `${this.array(s.array)}.pop()`);
+      case 'swap':
+        return this.line(d, `swap ${this.array(s.array)}, ${this.array(s.other)}`);
       case 'return':
         if (s.array !== undefined) return this.line(d, `return ${this.array(s.array)}`);
         return this.shared(s, d);

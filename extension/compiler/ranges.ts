@@ -566,6 +566,7 @@ class Analysis {
         this.scan(s.value, st);
         return st;
       case 'pop':
+      case 'swap':
         return st;
       default: {
         const never: never = s;

@@ -40,6 +40,8 @@ const COMPILED = [
   { file: 'nbody-nested.js', fn: 'advance', what: 'bodies as an array of seven-number plain arrays, read and written as bodies[i][k]' },
   { file: 'sieve-flags.js', fn: 'countPrimes', what: 'an array of booleans pushed one by one, flags[0] = flags[1] = false, if (flags[p])' },
   { file: 'sieve-flags.js', fn: 'sumOfPrimes', what: 'new Array(limit + 1).fill(true), flags cleared and read with !isPrime[p]' },
+  { file: 'rows-swapped.js', fn: 'editDistance', what: 'the two-row edit distance, new Array(n + 1) rows swapped by var t = prev; prev = cur; cur = t' },
+  { file: 'rows-swapped.js', fn: 'diffuse', what: 'two filled rows swapped after each pass, the one u holds at the end returned' },
   {
     file: 'nbody-factory.js',
     fn: 'advance',
