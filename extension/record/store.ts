@@ -1,11 +1,19 @@
 // Recordings on disk, in a folder the caller chooses (the extension's storage, or ~/.cache/perf-lab for the command
-// line), keyed by file path, function name and the file's content hash: once the file changes, its recordings
-// are no longer found.
+// line), keyed by file path, function name, the file's content hash and the recorders' format: once the file or what
+// the recorders capture changes, its recordings are no longer found.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeRecording, encodeRecording, type EncodedRecording, type Recording } from './recording';
 import { sourceHash } from './record';
+
+/**
+ * What the recorders capture of a call, as a number that is part of every stored recording's name: raise it whenever
+ * the recorders start or stop capturing something (a hidden argument such as a file-level variable, `this`, a method's
+ * attributes). A recording made by an older recorder is then not found, and the function is recorded again, instead
+ * of being compiled from calls that lack what the compiler now expects of them.
+ */
+export const RECORDER_FORMAT = 2;
 
 function stem(file: string, functionName: string): string {
   const pathHash = createHash('sha256').update(resolve(file)).digest('hex').slice(0, 12);
@@ -14,7 +22,7 @@ function stem(file: string, functionName: string): string {
 
 /** The file a recording is stored in. */
 export function recordingPath(dir: string, file: string, functionName: string, hash: string): string {
-  return join(dir, 'recordings', `${stem(file, functionName)}-${hash}.json`);
+  return join(dir, 'recordings', `${stem(file, functionName)}-${hash}-r${RECORDER_FORMAT}.json`);
 }
 
 /** Writes a recording's text and removes the stale ones of the same function (recorded from older contents of the file). */

@@ -1,9 +1,9 @@
 // The record stage: the source transform, the value codec, the sampler, and real recorded runs of JavaScript,
 // ES module and TypeScript programs (each runs well under a second unless it is meant to be stopped).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadTypeScript } from '../../../extension/compiler/frontend-js';
 import { PerfLabError } from '../../../extension/errors';
@@ -18,7 +18,7 @@ import {
   type Recording,
 } from '../../../extension/record/recording';
 import { CallSampler, samplingNotes } from '../../../extension/record/sampler';
-import { loadRecording, saveRecording } from '../../../extension/record/store';
+import { loadRecording, RECORDER_FORMAT, recordingPath, saveRecording } from '../../../extension/record/store';
 import { callShape, contentKey, decodeValue, encodeValue, sameSnapshot, snapshot, Unrecordable } from '../../../extension/record/value-codec';
 
 const root = resolve(__dirname, '..', '..', '..');
@@ -337,6 +337,12 @@ describe('recording store', () => {
     assert.equal(back.totalCalls, 3);
     assert.deepEqual(Array.from(back.calls[2]!.args[0] as Uint8Array), Array.from(rec.calls[2]!.args[0] as Uint8Array));
     assert.equal(await loadRecording(store, file, 'mix'), undefined);
+    // One made by a recorder of another format (which captured other hidden arguments) is not used: it is recorded again.
+    const path = recordingPath(store, file, 'checksum', rec.sourceHash);
+    renameSync(path, path.replace(`-r${RECORDER_FORMAT}.json`, `-r${RECORDER_FORMAT - 1}.json`));
+    assert.equal(await loadRecording(store, file, 'checksum'), undefined);
+    await saveRecording(store, rec);
+    assert.deepEqual(readdirSync(join(store, 'recordings')), [basename(path)], 'the older one is removed when the function is recorded again');
     writeFileSync(file, readFileSync(file, 'utf8') + '\n// changed\n');
     assert.equal(await loadRecording(store, file, 'checksum'), undefined);
   });
