@@ -4,13 +4,14 @@
 // `import modin.pandas as pd`, run both ways and compared (output, exit, top-level frames exactly), and timed; with
 // "ewm" the rewrite is refused naming the operation Modin runs by falling back to pandas.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkModin, modinRewrite } from '../../../extension/optimize/modin';
 import { pythonEnv } from '../../python-env';
+import { startDaskCluster, stopGroup } from './dask-cluster';
 
 const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'parallel', 'frames.py');
 const tmp = mkdtempSync(join(tmpdir(), 'perf-lab-modin-test-'));
@@ -19,17 +20,8 @@ let python = '';
 let unavailable = '';
 let address = '';
 
-function stop(p: ChildProcess): void {
-  if (p.pid === undefined || p.exitCode !== null) return;
-  try {
-    process.kill(-p.pid, 'SIGTERM');
-  } catch {
-    /* already gone */
-  }
-}
-
 after(() => {
-  for (const p of started) stop(p);
+  for (const p of started) stopGroup(p);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -41,28 +33,7 @@ describe('Modin for a pandas-bound program', () => {
       unavailable = `the Python test environment could not be made: ${(e as Error).message}`;
       return;
     }
-    const dask = join(dirname(python), 'dask');
-    const schedulerFile = join(tmp, 'scheduler.json');
-    const scheduler = spawn(dask, ['scheduler', '--host', '127.0.0.1', '--port', '0', '--no-dashboard', '--scheduler-file', schedulerFile], {
-      detached: true,
-      stdio: 'ignore',
-    });
-    started.push(scheduler);
-    const until = Date.now() + 120_000;
-    while (!existsSync(schedulerFile) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-    address = (JSON.parse(readFileSync(schedulerFile, 'utf8')) as { address: string }).address;
-    started.push(
-      spawn(dask, ['worker', address, '--host', '127.0.0.1', '--nworkers', '2', '--nthreads', '1', '--no-dashboard'], { detached: true, stdio: 'ignore' }),
-    );
-    const wait = spawnSync(
-      python,
-      ['-c', `from distributed import Client; c = Client(${JSON.stringify(address)}); c.wait_for_workers(2, timeout=120); c.close()`],
-      {
-        encoding: 'utf8',
-        timeout: 180_000,
-      },
-    );
-    assert.equal(wait.status, 0, wait.stderr);
+    address = (await startDaskCluster(python, tmp, 2, started)).address;
   });
 
   it('rewrites the pandas import and refuses a file that imports names from pandas', () => {

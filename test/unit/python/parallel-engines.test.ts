@@ -5,8 +5,8 @@
 // scheduler and worker started here on 127.0.0.1, reached only through DASK_SCHEDULER_ADDRESS; both are stopped by
 // their process ids at the end. (Ray, slow to start, has its own file: parallel-ray.test.ts.)
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import { optimize, optimizeRequest, type OptimizeOutcome } from '../../../extens
 import type { TargetId } from '../../../extension/protocol';
 import type { PythonProof } from '../../../extension/prove/prove-python';
 import { pythonEnv } from '../../python-env';
+import { startDaskCluster, stopGroup } from './dask-cluster';
 
 const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'parallel', 'sims.py');
 const store = mkdtempSync(join(tmpdir(), 'perf-lab-parallel-'));
@@ -24,18 +25,8 @@ let python = '';
 let unavailable = '';
 const started: ChildProcess[] = [];
 
-/** Stops a process this file started, with the group it leads (a Dask worker's nanny and its worker). */
-function stop(p: ChildProcess): void {
-  if (p.pid === undefined || p.exitCode !== null) return;
-  try {
-    process.kill(-p.pid, 'SIGTERM');
-  } catch {
-    /* already gone */
-  }
-}
-
 after(() => {
-  for (const p of started) stop(p);
+  for (const p of started) stopGroup(p);
   rmSync(store, { recursive: true, force: true });
 });
 
@@ -136,36 +127,8 @@ describe('parallel targets with the real engines', () => {
     assert.ok(local.stdout.startsWith(expected), local.stdout);
     assert.match(local.stdout, /'calls': 1, 'fallbacks': 0/);
 
-    const dask = join(dirname(python), 'dask');
-    assert.ok(existsSync(dask), `${dask} is missing`);
-    const schedulerFile = join(store, 'scheduler.json');
-    let schedulerLog = '';
-    const scheduler = spawn(dask, ['scheduler', '--host', '127.0.0.1', '--port', '0', '--no-dashboard', '--scheduler-file', schedulerFile], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    started.push(scheduler);
-    scheduler.stderr!.on('data', (d: Buffer) => (schedulerLog += d));
-    const until = Date.now() + 120_000;
-    while (!existsSync(schedulerFile) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-    assert.ok(existsSync(schedulerFile), `the scheduler did not start:\n${schedulerLog}`);
-    const address = (JSON.parse(readFileSync(schedulerFile, 'utf8')) as { address: string }).address;
+    const { address, scheduler, worker, log } = await startDaskCluster(python, store, 1, started);
     assert.match(address, /^tcp:\/\/127\.0\.0\.1:\d+$/);
-    const worker = spawn(dask, ['worker', address, '--host', '127.0.0.1', '--nworkers', '1', '--nthreads', '1', '--no-dashboard'], {
-      detached: true,
-      stdio: 'ignore',
-    });
-    started.push(worker);
-    // The worker is there once a client sees it.
-    const wait = spawnSync(
-      python,
-      ['-c', `from distributed import Client; c = Client(${JSON.stringify(address)}); c.wait_for_workers(1, timeout=120); c.close()`],
-      {
-        encoding: 'utf8',
-        timeout: 180_000,
-      },
-    );
-    assert.equal(wait.status, 0, wait.stderr);
     const remote = runApplied(a, ['run_comprehension', '6', '3000'], { DASK_SCHEDULER_ADDRESS: address });
     assert.ok(remote.stdout.startsWith(expected), remote.stdout);
     assert.match(remote.stdout, /'calls': 1, 'fallbacks': 0/);
@@ -179,8 +142,8 @@ describe('parallel targets with the real engines', () => {
       { encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(asked.status, 0, asked.stderr);
-    assert.match(asked.stdout, /run_chunk/, `the program's tasks did not reach the scheduler:\n${asked.stdout}\n${schedulerLog}`);
-    stop(worker);
-    stop(scheduler);
+    assert.match(asked.stdout, /run_chunk/, `the program's tasks did not reach the scheduler:\n${asked.stdout}\n${log()}`);
+    stopGroup(worker);
+    stopGroup(scheduler);
   });
 });
