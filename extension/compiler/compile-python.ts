@@ -106,8 +106,11 @@ export interface PythonBackend {
   target: PythonTarget;
   /** Packages the interpreter must import; each is checked before emitting. */
   requires: PythonRequirement[];
-  /** Emits the kernel module `<kernelModule>` (a .py, .pyx or .cpp with its build files). Pure. */
-  emit(kernel: PythonKernel, kernelModule: string): EmittedKernel;
+  /**
+   * Emits the kernel module `<kernelModule>` (a .py, .pyx or .cpp with its build files). Pure. `workers`: the
+   * threads of a target with parallel loops (perfLab.parallel.workers, --workers), when set.
+   */
+  emit(kernel: PythonKernel, kernelModule: string, opts?: { workers?: number }): EmittedKernel;
   /** Builds what `emit` wrote (absent when the module needs no build, like Numba's). Returns the built files. */
   build?(ctx: PythonBuildContext, emitted: EmittedKernel): Promise<{ artifacts: string[]; log: string[] }>;
 }
@@ -208,6 +211,8 @@ export interface PythonCompileOptions extends StageOptions {
   python: string;
   /** Build cache; each candidate gets `<cacheDir>/<target>-<hash>/`. */
   cacheDir: string;
+  /** The threads of a target with parallel loops (perfLab.parallel.workers, --workers); its default when absent. */
+  workers?: number;
 }
 
 /**
@@ -241,7 +246,7 @@ export async function compilePython(kernel: PythonKernel, target: PythonTarget, 
   const moduleName = pythonModuleName(kernel.fileName, kernel.name, target);
   const kernelModule = `${moduleName}_kernel`;
   progress({ message: `Generating the ${pythonTargetName(target)} module…` });
-  const emitted = backend.emit(kernel, kernelModule);
+  const emitted = backend.emit(kernel, kernelModule, opts.workers ? { workers: opts.workers } : {});
   const files = { ...emitted.files, [`${moduleName}.py`]: emitPythonWrapper(kernel, kernelModule, target) };
   const hash = createHash('sha256')
     .update(JSON.stringify([target, probe.python, probe.version, probe.modules, Object.entries(files).sort()]))

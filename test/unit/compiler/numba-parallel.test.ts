@@ -122,6 +122,14 @@ describe('numba-parallel: the generated module', () => {
       }
     }
   });
+
+  it('takes the worker count (perfLab.parallel.workers, --workers) as its thread count, PERF_LAB_WORKERS still first', () => {
+    const plain = numbaParallelBackend.emit(kernels.row_norms!, 'k').files['k.py']!;
+    const three = numbaParallelBackend.emit(kernels.row_norms!, 'k', { workers: 3 }).files['k.py']!;
+    assert.match(plain, /^_PL_WORKERS = _os\.environ\.get\("PERF_LAB_WORKERS", ""\)$/m);
+    assert.match(three, /^_PL_WORKERS = _os\.environ\.get\("PERF_LAB_WORKERS", "3"\)/m);
+    assert.equal(three.replace(/"3"\).*$/m, '"")'), plain, 'only the default differs');
+  });
 });
 
 describe('numba-parallel: compiled by Numba, run next to the original', () => {
