@@ -1,25 +1,7 @@
 // Formatting of weights and shares for the header, tooltip, table and search summary.
 
-/** A weight in the profile's unit: milliseconds as ms or s, sample counts as counts. */
-export function formatWeight(value: number, unit: 'ms' | 'samples'): string {
-  if (unit === 'samples') {
-    const n = Math.round(value);
-    return `${n.toLocaleString('en-US')} ${n === 1 ? 'sample' : 'samples'}`;
-  }
-  return formatMs(value);
-}
-
-/** Milliseconds with about three significant digits; seconds from 1 s up. */
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '–';
-  const a = Math.abs(ms);
-  if (a === 0) return '0 ms';
-  if (a >= 1000) return `${trim((ms / 1000).toFixed(a >= 100_000 ? 0 : a >= 10_000 ? 1 : 2))} s`;
-  if (a >= 100) return `${ms.toFixed(0)} ms`;
-  if (a >= 10) return `${trim(ms.toFixed(1))} ms`;
-  if (a >= 0.01) return `${trim(ms.toFixed(2))} ms`;
-  return '<0.01 ms';
-}
+/** A weight in the profile's unit, and milliseconds: the one formatter the editor's lenses use too. */
+export { formatMs, formatWeight } from '../extension/profile/weight';
 
 /** A share of the whole as a percentage: the one formatter every view of a profile uses. */
 export { formatShare } from '../extension/profile/share';
@@ -48,10 +30,6 @@ export function location(file: string, line: number, short = false): string {
   if (file.startsWith('wasm://')) return 'WebAssembly';
   const f = short ? baseName(file) : file;
   return line > 0 ? `${f}:${line}` : f;
-}
-
-function trim(s: string): string {
-  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
 /** A round step (1, 2 or 5 times a power of ten) at least `raw`. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatShare as editorShare } from '../../../extension/lab/format';
+import { formatShare as editorShare, formatWeight as editorWeight } from '../../../extension/lab/format';
 import { baseName, formatMs, formatShare, formatWeight, location, shareNumber } from '../../../webview/format';
 
 test('milliseconds read with about three significant digits', () => {
@@ -56,4 +56,7 @@ test('the same share reads the same in every view, however its sum was taken', (
   assert.equal(formatShare(85.2499, 100), '85.2%');
   // The editor's CodeLens and hovers use the same function as the flame graph's page.
   assert.equal(editorShare, formatShare);
+  // And a weight: the lens's 812.3 ms was the table's 812 ms.
+  assert.equal(editorWeight, formatWeight);
+  assert.equal(editorWeight(812.34, 'ms'), '812 ms');
 });
