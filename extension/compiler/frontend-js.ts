@@ -17,7 +17,7 @@ import {
 } from './js-functions';
 import { declarationKeyword, moduleConstants, type ModuleConstant } from './module-constants';
 import { moduleData, topLevelFunctions, type ModuleData, type ModuleDatum } from './module-data';
-import { analyseModuleScope, type ModuleScope } from './module-scope';
+import { analyseModuleScope, unwrapExpression, type ModuleScope } from './module-scope';
 import { firstSyntaxError } from './parse-check';
 import {
   HOST_MATH,
@@ -473,7 +473,7 @@ function speculateInt32(ts: Ts, fn: FunctionNode, name: string): boolean {
 }
 
 function isName(ts: Ts, n: TS.Node, name: string): boolean {
-  return ts.isIdentifier(unwrap(ts, n as TS.Expression)) && (unwrap(ts, n as TS.Expression) as TS.Identifier).text === name;
+  return ts.isIdentifier(unwrapExpression(ts, n as TS.Expression)) && (unwrapExpression(ts, n as TS.Expression) as TS.Identifier).text === name;
 }
 
 /** A variable changed only by ++/-- (or += 1, -= 1): a counter. */
@@ -499,7 +499,7 @@ function isForCounter(ts: Ts, cond: TS.BinaryExpression, counter: string): boole
 /** Whether a for loop's initialiser gives `name` its starting value: `let i = 0`, `var i = 0`, or `i = 0` (maybe in a comma list). */
 function initialisesName(ts: Ts, init: TS.ForInitializer, name: string): boolean {
   if (ts.isVariableDeclarationList(init)) return init.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name);
-  const e = unwrap(ts, init);
+  const e = unwrapExpression(ts, init);
   if (!ts.isBinaryExpression(e)) return false;
   if (e.operatorToken.kind === ts.SyntaxKind.CommaToken) return initialisesName(ts, e.left, name) || initialisesName(ts, e.right, name);
   return e.operatorToken.kind === ts.SyntaxKind.EqualsToken && isName(ts, e.left, name);
@@ -524,24 +524,9 @@ function isIncDec(ts: Ts, k: TS.SyntaxKind): boolean {
   return k === ts.SyntaxKind.PlusPlusToken || k === ts.SyntaxKind.MinusMinusToken;
 }
 
-/** Strips what only TypeScript sees (`as`, `!`, `satisfies`, `<T>x`) and parentheses. */
 /** The value of a file-level variable the kernel assigns: element 0 of its cell (module-data.ts). */
 function cellRead(array: number): Expr {
   return { kind: 'load', type: 'f64', array, index: { kind: 'const', type: 'i32', value: 0 } };
-}
-
-function unwrap(ts: Ts, e: TS.Expression): TS.Expression {
-  for (;;) {
-    if (
-      ts.isParenthesizedExpression(e) ||
-      ts.isAsExpression(e) ||
-      ts.isNonNullExpression(e) ||
-      ts.isTypeAssertionExpression(e) ||
-      ts.isSatisfiesExpression(e)
-    ) {
-      e = e.expression;
-    } else return e;
-  }
 }
 
 /**
@@ -678,7 +663,7 @@ class FileLowering {
     const twice = this.declaredTwice(name);
     if (twice) return twice;
     const line = this.lineOf(decl);
-    const init = decl.initializer && unwrap(ts, decl.initializer);
+    const init = decl.initializer && unwrapExpression(ts, decl.initializer);
     if (init && (ts.isFunctionExpression(init) || ts.isArrowFunction(init) || ts.isClassExpression(init)))
       return `${name} (line ${line}) holds a function or class in a variable of the file; compiled code calls only functions declared with function or bound to a const`;
     return `${name} (line ${line}) is a variable of the file that compiled code does not take here (numbers and arrays of numbers it reads or assigns are): pass it as an argument`;
@@ -920,7 +905,7 @@ function lowerFunction(
 function guessResult(ts: Ts, node: FunctionNode): ResultType {
   const K = ts.SyntaxKind;
   const looksBoolean = (x: TS.Expression): boolean => {
-    const e = unwrap(ts, x);
+    const e = unwrapExpression(ts, x);
     if (e.kind === K.TrueKeyword || e.kind === K.FalseKeyword) return true;
     if (ts.isPrefixUnaryExpression(e)) return e.operator === K.ExclamationToken;
     if (ts.isConditionalExpression(e)) return looksBoolean(e.whenTrue) || looksBoolean(e.whenFalse);
@@ -1312,7 +1297,7 @@ class FunctionLowering {
     let of: ObjectsBinding | undefined;
     let other = false;
     const source = (v: TS.Expression | undefined): void => {
-      const e = v && unwrap(ts, v);
+      const e = v && unwrapExpression(ts, v);
       const b = e && ts.isElementAccessExpression(e) ? this.objectsArray(e.expression) : undefined;
       if (!b || (of && of !== b)) other = true;
       else of = b;
@@ -1360,7 +1345,7 @@ class FunctionLowering {
 
   /** The array of objects `e` names (a parameter, not one object), if it does. */
   private objectsArray(e: TS.Expression): ObjectsBinding | undefined {
-    e = unwrap(this.ts, e);
+    e = unwrapExpression(this.ts, e);
     const b = this.ts.isIdentifier(e) ? this.lookup(e.text) : undefined;
     return b?.kind === 'objects' && !b.one ? b : undefined;
   }
@@ -1372,7 +1357,7 @@ class FunctionLowering {
    */
   private fieldOf(e: TS.PropertyAccessExpression): { array: number; index: Expr } | undefined {
     const ts = this.ts;
-    const obj = unwrap(ts, e.expression);
+    const obj = unwrapExpression(ts, e.expression);
     let b: ObjectsBinding | undefined;
     let index: Expr | undefined;
     let what = obj.getText(this.file.sf);
@@ -1501,15 +1486,15 @@ class FunctionLowering {
     if (!s1 || !s2 || !s3) return undefined;
     const pair = (st: TS.Statement): [string, string] | undefined => {
       if (!ts.isExpressionStatement(st)) return undefined;
-      const e = unwrap(ts, st.expression);
+      const e = unwrapExpression(ts, st.expression);
       if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== K.EqualsToken) return undefined;
-      const [l, r] = [unwrap(ts, e.left), unwrap(ts, e.right)];
+      const [l, r] = [unwrapExpression(ts, e.left), unwrapExpression(ts, e.right)];
       return ts.isIdentifier(l) && ts.isIdentifier(r) ? [l.text, r.text] : undefined;
     };
     let first = pair(s1);
     if (!first && ts.isVariableStatement(s1) && s1.declarationList.declarations.length === 1) {
       const d = s1.declarationList.declarations[0]!;
-      const init = d.initializer && unwrap(ts, d.initializer);
+      const init = d.initializer && unwrapExpression(ts, d.initializer);
       if (ts.isIdentifier(d.name) && init && ts.isIdentifier(init)) first = [d.name.text, init.text];
     }
     const [second, third] = [pair(s2), pair(s3)];
@@ -1583,7 +1568,7 @@ class FunctionLowering {
         this.noteResult('void', s);
         return [{ kind: 'return' }];
       }
-      const returned = unwrap(ts, s.expression);
+      const returned = unwrapExpression(ts, s.expression);
       const b = ts.isIdentifier(returned) ? this.lookup(returned.text) : undefined;
       if (b?.kind === 'array') return this.returnArray(b.array, s);
       if (this.isArrayCreation(returned)) {
@@ -1621,7 +1606,7 @@ class FunctionLowering {
       // A var without a value only declares what hoistVars already made; `let x;` would hold undefined.
       if (!d.initializer && isVar) continue;
       if (!d.initializer) throw this.refuse(d, 'a variable without an initial value is not compiled; give it one');
-      const init = unwrap(ts, d.initializer);
+      const init = unwrapExpression(ts, d.initializer);
       if (ts.isIdentifier(init) && this.lookup(init.text)?.kind === 'array') {
         throw this.refuse(d, 'a local alias of an array is not compiled; use the parameter');
       }
@@ -1710,7 +1695,7 @@ class FunctionLowering {
     const ts = this.ts;
     if (!s.initializer || !s.condition || !s.incrementor) return;
     const init = s.initializer;
-    this.counterFrom([unwrap(ts, s.condition)], s.incrementor, (name) => initialisesName(ts, init, name) && !assignsName(ts, s.statement, name), ctx);
+    this.counterFrom([unwrapExpression(ts, s.condition)], s.incrementor, (name) => initialisesName(ts, init, name) && !assignsName(ts, s.statement, name), ctx);
   }
 
   /**
@@ -1722,7 +1707,7 @@ class FunctionLowering {
     if (!ts.isBlock(s.statement)) return;
     const conjuncts: TS.Expression[] = [];
     const split = (e: TS.Expression): void => {
-      e = unwrap(ts, e);
+      e = unwrapExpression(ts, e);
       if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) {
         split(e.left);
         split(e.right);
@@ -1746,8 +1731,8 @@ class FunctionLowering {
       let counter: string | undefined;
       let bound: TS.Expression | undefined;
       let op = cond.operatorToken.kind;
-      const l = unwrap(ts, cond.left);
-      const r = unwrap(ts, cond.right);
+      const l = unwrapExpression(ts, cond.left);
+      const r = unwrapExpression(ts, cond.right);
       if (ts.isIdentifier(l) && candidate(l.text)) {
         counter = l.text;
         bound = r;
@@ -1788,9 +1773,9 @@ class FunctionLowering {
   private exprStmt(e: TS.Expression, loop?: LoopContext): Stmt[] {
     const ts = this.ts;
     const K = ts.SyntaxKind;
-    e = unwrap(ts, e);
+    e = unwrapExpression(ts, e);
     if (ts.isBinaryExpression(e) && e.operatorToken.kind === K.CommaToken) return [...this.exprStmt(e.left, loop), ...this.exprStmt(e.right, loop)];
-    if (ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && ts.isIdentifier(unwrap(ts, e.left))) {
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && ts.isIdentifier(unwrapExpression(ts, e.left))) {
       const pop = this.popOf(e.right);
       // `x = a.pop()`: the last element read (checked), then taken off.
       if (pop) return [...this.assignTo(e.left, e, () => pop.value(), loop), pop.stmt];
@@ -1843,18 +1828,18 @@ class FunctionLowering {
     const ts = this.ts;
     const K = ts.SyntaxKind;
     const isAssign = (x: TS.Expression): x is TS.BinaryExpression => ts.isBinaryExpression(x) && x.operatorToken.kind === K.EqualsToken;
-    if (!isAssign(e) || !isAssign(unwrap(ts, e.right))) return undefined;
+    if (!isAssign(e) || !isAssign(unwrapExpression(ts, e.right))) return undefined;
     const targets: TS.Expression[] = [];
     let x: TS.Expression = e;
     while (isAssign(x)) {
-      targets.push(unwrap(ts, x.left));
-      x = unwrap(ts, x.right);
+      targets.push(unwrapExpression(ts, x.left));
+      x = unwrapExpression(ts, x.right);
     }
     const locals = new Set(targets.filter((t) => ts.isIdentifier(t)).map((t) => (t as TS.Identifier).text));
     for (const t of targets) {
       if (ts.isIdentifier(t)) continue;
-      if (!ts.isElementAccessExpression(t) || !ts.isIdentifier(unwrap(ts, t.expression))) return undefined;
-      const i = unwrap(ts, t.argumentExpression);
+      if (!ts.isElementAccessExpression(t) || !ts.isIdentifier(unwrapExpression(ts, t.expression))) return undefined;
+      const i = unwrapExpression(ts, t.argumentExpression);
       if (!(ts.isNumericLiteral(i) || (ts.isIdentifier(i) && !locals.has(i.text)))) return undefined;
     }
     return { targets, value: x };
@@ -1866,9 +1851,9 @@ class FunctionLowering {
    */
   private fillStmt(e: TS.CallExpression): Stmt[] | undefined {
     const ts = this.ts;
-    const callee = unwrap(ts, e.expression);
-    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'fill' || !ts.isIdentifier(unwrap(ts, callee.expression))) return undefined;
-    const b = this.lookup((unwrap(ts, callee.expression) as TS.Identifier).text);
+    const callee = unwrapExpression(ts, e.expression);
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'fill' || !ts.isIdentifier(unwrapExpression(ts, callee.expression))) return undefined;
+    const b = this.lookup((unwrapExpression(ts, callee.expression) as TS.Identifier).text);
     if (b?.kind !== 'array') return undefined;
     this.noBoolEscape(b.array, e, 'fill after it is made');
     if (e.arguments.length !== 1) throw this.refuse(e, 'fill with a start or an end is not compiled (fill(value) is)');
@@ -1901,10 +1886,10 @@ class FunctionLowering {
    */
   private isArrayCreation(e: TS.Expression): boolean {
     const ts = this.ts;
-    e = unwrap(ts, e);
+    e = unwrapExpression(ts, e);
     if (ts.isArrayLiteralExpression(e)) return true;
     if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'fill') {
-      const inner = unwrap(ts, e.expression.expression);
+      const inner = unwrapExpression(ts, e.expression.expression);
       return (ts.isNewExpression(inner) || ts.isCallExpression(inner)) && this.arrayConstructor(inner) !== undefined;
     }
     return (ts.isNewExpression(e) || ts.isCallExpression(e)) && this.arrayConstructor(e) !== undefined;
@@ -1913,7 +1898,7 @@ class FunctionLowering {
   /** The array kind a `new X(…)` or `X(…)` constructs, when X is the global Array or a typed-array constructor. */
   private arrayConstructor(e: TS.NewExpression | TS.CallExpression): ArrayKind | undefined {
     const ts = this.ts;
-    const callee = unwrap(ts, e.expression);
+    const callee = unwrapExpression(ts, e.expression);
     if (!ts.isIdentifier(callee) || !(ARRAY_KINDS as readonly string[]).includes(callee.text)) return undefined;
     if (this.lookup(callee.text) || !this.isModuleName(callee)) return undefined;
     return callee.text as ArrayKind;
@@ -1922,12 +1907,12 @@ class FunctionLowering {
   /** `let name = <a new array>` (isArrayCreation): a local array, bound from here to the end of the block. */
   private newArray(name: string, init: TS.Expression): Stmt[] {
     const ts = this.ts;
-    let e = unwrap(ts, init);
+    let e = unwrapExpression(ts, init);
     let fill: TS.Expression | undefined;
     if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'fill') {
       if (e.arguments.length !== 1) throw this.refuse(e, 'fill with a start or an end is not compiled (fill(value) is)');
       fill = e.arguments[0]!;
-      e = unwrap(ts, e.expression.expression);
+      e = unwrapExpression(ts, e.expression.expression);
     }
     const bools = this.holdsBooleans(name, e, fill);
     const number = (x: TS.Expression): Expr => {
@@ -1960,7 +1945,7 @@ class FunctionLowering {
         if (!ts.isNewExpression(call)) throw this.refuse(call, `${kind} without new throws a TypeError`);
         local = 'typed';
         if (args.length > 1) throw this.refuse(call, `new ${kind} with ${args.length} arguments is not compiled (new ${kind}(length) is)`);
-        const a = args[0] && unwrap(ts, args[0]);
+        const a = args[0] && unwrapExpression(ts, args[0]);
         if (a && ((ts.isIdentifier(a) && this.lookup(a.text)?.kind === 'array') || ts.isArrayLiteralExpression(a)))
           throw this.refuse(a, `a ${kind} copied from an array is not compiled (new ${kind}(length) is, then a loop that copies)`);
         length = a ? number(a) : numConst(0);
@@ -1992,7 +1977,7 @@ class FunctionLowering {
     const ts = this.ts;
     const K = ts.SyntaxKind;
     const isBool = (x: TS.Node | undefined): boolean => {
-      x = x && unwrap(ts, x as TS.Expression);
+      x = x && unwrapExpression(ts, x as TS.Expression);
       if (!x) return false;
       if (x.kind === K.TrueKeyword || x.kind === K.FalseKeyword) return true;
       if (ts.isPrefixUnaryExpression(x) && x.operator === K.ExclamationToken) return true;
@@ -2018,13 +2003,13 @@ class FunctionLowering {
     if (ts.isArrayLiteralExpression(made) || ts.isNewExpression(made) || ts.isCallExpression(made)) {
       if (!ts.isArrayLiteralExpression(made) && (this.arrayConstructor(made) !== 'Array' || (made.arguments?.length ?? 0) > 1)) return false;
       let found = false;
-      const named = (x: TS.Expression) => ts.isIdentifier(unwrap(ts, x)) && (unwrap(ts, x) as TS.Identifier).text === name;
+      const named = (x: TS.Expression) => ts.isIdentifier(unwrapExpression(ts, x)) && (unwrapExpression(ts, x) as TS.Identifier).text === name;
       const visit = (n: TS.Node): void => {
         if (found) return;
         if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'push' && named(n.expression.expression))
           found = isBool(n.arguments[0]);
-        else if (ts.isBinaryExpression(n) && n.operatorToken.kind === K.EqualsToken && ts.isElementAccessExpression(unwrap(ts, n.left)))
-          found = named((unwrap(ts, n.left) as TS.ElementAccessExpression).expression) && isBool(n.right);
+        else if (ts.isBinaryExpression(n) && n.operatorToken.kind === K.EqualsToken && ts.isElementAccessExpression(unwrapExpression(ts, n.left)))
+          found = named((unwrapExpression(ts, n.left) as TS.ElementAccessExpression).expression) && isBool(n.right);
         if (!found) ts.forEachChild(n, visit);
       };
       ts.forEachChild(this.node, visit);
@@ -2061,9 +2046,9 @@ class FunctionLowering {
   /** `a.push(x, …)` on an array the function made, as a statement: the values evaluated first, then appended in order. */
   private pushStmt(e: TS.CallExpression): Stmt[] | undefined {
     const ts = this.ts;
-    const callee = unwrap(ts, e.expression);
-    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'push' || !ts.isIdentifier(unwrap(ts, callee.expression))) return undefined;
-    const name = (unwrap(ts, callee.expression) as TS.Identifier).text;
+    const callee = unwrapExpression(ts, e.expression);
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'push' || !ts.isIdentifier(unwrapExpression(ts, callee.expression))) return undefined;
+    const name = (unwrapExpression(ts, callee.expression) as TS.Identifier).text;
     const b = this.lookup(name);
     if (b?.kind !== 'array') return undefined;
     const a = this.arrays[b.array]!;
@@ -2100,11 +2085,11 @@ class FunctionLowering {
    */
   private popOf(e: TS.Expression): { stmt: Stmt; value: () => Expr } | undefined {
     const ts = this.ts;
-    e = unwrap(ts, e);
+    e = unwrapExpression(ts, e);
     if (!ts.isCallExpression(e)) return undefined;
-    const callee = unwrap(ts, e.expression);
-    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'pop' || !ts.isIdentifier(unwrap(ts, callee.expression))) return undefined;
-    const name = (unwrap(ts, callee.expression) as TS.Identifier).text;
+    const callee = unwrapExpression(ts, e.expression);
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'pop' || !ts.isIdentifier(unwrapExpression(ts, callee.expression))) return undefined;
+    const name = (unwrapExpression(ts, callee.expression) as TS.Identifier).text;
     const b = this.lookup(name);
     if (b?.kind !== 'array') return undefined;
     const a = this.arrays[b.array]!;
@@ -2144,7 +2129,7 @@ class FunctionLowering {
   /** `target = value(current)`: a local or an array element; the element index is evaluated once. */
   private assignTo(target: TS.Expression, node: TS.Expression, value: (current: () => Expr) => Expr, loop?: LoopContext): Stmt[] {
     const ts = this.ts;
-    target = unwrap(ts, target);
+    target = unwrapExpression(ts, target);
     if (ts.isIdentifier(target)) {
       const b = this.lookup(target.text);
       if (!b) throw this.refuse(target, this.file.moduleBindingRefusal(target.text) ?? `'${target.text}' is not a local variable or parameter of the function`);
@@ -2162,7 +2147,7 @@ class FunctionLowering {
       if (b.kind === 'objects') throw this.objectRefusal(target, b);
       if (b.kind === 'element') {
         // `p = particles[i]`: the index it is taken at (elementVar: nothing else is ever given to it).
-        const right = ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken ? unwrap(ts, node.right) : undefined;
+        const right = ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken ? unwrapExpression(ts, node.right) : undefined;
         if (!right || !ts.isElementAccessExpression(right) || this.objectsArray(right.expression) !== b.of)
           throw this.refuse(node, `${target.text} holds an element of ${b.of.name}; giving it anything else is not compiled`);
         this.checkNotConst(target, b.index);
@@ -2244,10 +2229,10 @@ class FunctionLowering {
       out.push({ kind: 'store', array: field.array, index: idx, value: this.storeValue('Float64Array', v, node) });
       return out;
     }
-    if (ts.isPropertyAccessExpression(target) && unwrap(ts, target.expression).kind === ts.SyntaxKind.ThisKeyword)
-      throw this.thisRefusal(unwrap(ts, target.expression));
-    if (ts.isPropertyAccessExpression(target) && ts.isIdentifier(unwrap(ts, target.expression))) {
-      const b = this.lookup((unwrap(ts, target.expression) as TS.Identifier).text);
+    if (ts.isPropertyAccessExpression(target) && unwrapExpression(ts, target.expression).kind === ts.SyntaxKind.ThisKeyword)
+      throw this.thisRefusal(unwrapExpression(ts, target.expression));
+    if (ts.isPropertyAccessExpression(target) && ts.isIdentifier(unwrapExpression(ts, target.expression))) {
+      const b = this.lookup((unwrapExpression(ts, target.expression) as TS.Identifier).text);
       if (b?.kind === 'objects' && !b.one && target.name.text === 'length')
         throw this.refuse(target, `assigning ${target.getText(this.file.sf)} is not compiled`);
     }
@@ -2327,11 +2312,11 @@ class FunctionLowering {
    */
   private codeUnit(x: TS.Expression): Expr | undefined {
     const ts = this.ts;
-    const u = unwrap(ts, x);
+    const u = unwrapExpression(ts, x);
     if ((ts.isStringLiteral(u) || ts.isNoSubstitutionTemplateLiteral(u)) && u.text.length === 1)
       return { kind: 'const', type: 'i32', value: u.text.charCodeAt(0) };
     if (!ts.isElementAccessExpression(u)) return undefined;
-    const s = unwrap(ts, u.expression);
+    const s = unwrapExpression(ts, u.expression);
     const b = ts.isIdentifier(s) ? this.lookup(s.text) : undefined;
     if (b?.kind !== 'string') return undefined;
     if (u.questionDotToken) throw this.refuse(u, 'optional chaining is not compiled');
@@ -2340,7 +2325,7 @@ class FunctionLowering {
 
   /** The array of arrays `e` names, if it does. */
   private rowsBinding(e: TS.Expression): Extract<Binding, { kind: 'rows' }> | undefined {
-    e = unwrap(this.ts, e);
+    e = unwrapExpression(this.ts, e);
     if (!this.ts.isIdentifier(e)) return undefined;
     const b = this.lookup(e.text);
     return b?.kind === 'rows' ? b : undefined;
@@ -2365,7 +2350,7 @@ class FunctionLowering {
    */
   private rowElement(e: TS.ElementAccessExpression): { array: number; kind: ArrayKind; index: Expr } | undefined {
     const ts = this.ts;
-    const outer = unwrap(ts, e.expression);
+    const outer = unwrapExpression(ts, e.expression);
     if (!ts.isElementAccessExpression(outer)) return undefined;
     const rows = this.rowsBinding(outer.expression);
     if (!rows) return undefined;
@@ -2399,7 +2384,7 @@ class FunctionLowering {
 
   private arrayOf(e: TS.Expression): number {
     const ts = this.ts;
-    e = unwrap(ts, e);
+    e = unwrapExpression(ts, e);
     if (ts.isIdentifier(e)) {
       const b = this.lookup(e.text);
       if (b?.kind === 'array') return b.array;
@@ -2409,7 +2394,8 @@ class FunctionLowering {
       const moduleBinding = b ? undefined : this.file.moduleBindingRefusal(e.text);
       if (moduleBinding) throw this.refuse(e, moduleBinding);
     }
-    if (ts.isPropertyAccessExpression(e) && unwrap(ts, e.expression).kind === ts.SyntaxKind.ThisKeyword) throw this.thisRefusal(unwrap(ts, e.expression));
+    if (ts.isPropertyAccessExpression(e) && unwrapExpression(ts, e.expression).kind === ts.SyntaxKind.ThisKeyword)
+      throw this.thisRefusal(unwrapExpression(ts, e.expression));
     if (ts.isPropertyAccessExpression(e) && this.fieldOf(e))
       throw this.refuse(e.parent, `${e.getText(this.file.sf)} is a field holding a number; element access on it is not compiled`);
     throw this.refuse(e, 'element access is compiled only on array parameters');
@@ -2447,7 +2433,7 @@ class FunctionLowering {
   expr(node: TS.Expression): Expr {
     const ts = this.ts;
     const K = ts.SyntaxKind;
-    const e = unwrap(ts, node);
+    const e = unwrapExpression(ts, node);
     if (ts.isNumericLiteral(e)) return numConst(Number(e.text));
     if (e.kind === K.TrueKeyword || e.kind === K.FalseKeyword) return { kind: 'const', type: 'bool', value: e.kind === K.TrueKeyword ? 1 : 0 };
     if (ts.isIdentifier(e)) return this.identifier(e);
@@ -2489,7 +2475,7 @@ class FunctionLowering {
         if (lu && ru) return { kind: 'binary', type: 'bool', op: eq ? 'i32.eq' : 'i32.ne', left: lu, right: ru };
         if (lu || ru) {
           // The other side: a string used otherwise is named as such (lowering it refuses it).
-          const other = unwrap(ts, lu ? e.right : e.left);
+          const other = unwrapExpression(ts, lu ? e.right : e.left);
           if (!ts.isStringLiteral(other) && !ts.isNoSubstitutionTemplateLiteral(other)) this.expr(other);
           throw this.refuse(
             e,
@@ -2530,7 +2516,7 @@ class FunctionLowering {
     if (ts.isPropertyAccessExpression(e)) {
       const field = this.fieldOf(e);
       if (field) return { kind: 'load', type: 'f64', array: field.array, index: field.index };
-      const obj = unwrap(ts, e.expression);
+      const obj = unwrapExpression(ts, e.expression);
       if (ts.isIdentifier(obj)) {
         const b = this.lookup(obj.text);
         if (b?.kind === 'array' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.array };
@@ -2644,7 +2630,7 @@ class FunctionLowering {
 
   private call(e: TS.CallExpression): Expr {
     const ts = this.ts;
-    const callee = unwrap(ts, e.expression);
+    const callee = unwrapExpression(ts, e.expression);
     if (e.questionDotToken) throw this.refuse(e, 'optional calls are not compiled');
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math' && !this.lookup('Math')) {
       this.file.useGlobal('Math', callee.name.text, e);
@@ -2660,7 +2646,7 @@ class FunctionLowering {
       const args: CallArg[] = [];
       const types: ValueType[] = [];
       for (const a of e.arguments) {
-        const u = unwrap(ts, a);
+        const u = unwrapExpression(ts, a);
         const b = ts.isIdentifier(u) ? this.lookup(u.text) : undefined;
         if (b?.kind === 'array') {
           if (this.arrays[b.array]!.local === 'holey')
@@ -2705,8 +2691,8 @@ class FunctionLowering {
       const converted = args.map((a, k) => (a.kind === 'array' ? a : this.convert(a, fn.params[k]!.type as ScalarType, e.arguments[k] ?? e)));
       return { kind: 'call', type: fn.result, fn: fn.name, args: converted };
     }
-    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(unwrap(ts, callee.expression))) {
-      const name = (unwrap(ts, callee.expression) as TS.Identifier).text;
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(unwrapExpression(ts, callee.expression))) {
+      const name = (unwrapExpression(ts, callee.expression) as TS.Identifier).text;
       const b = this.lookup(name);
       if (b?.kind === 'string') {
         // s.charCodeAt(i): the code unit at i (no argument: at 0). An index outside the string (JavaScript gives NaN)
@@ -2716,11 +2702,11 @@ class FunctionLowering {
         return { kind: 'load', type: 'i32', array: b.array, index };
       }
     }
-    if (ts.isPropertyAccessExpression(callee) && unwrap(ts, callee.expression).kind === ts.SyntaxKind.ThisKeyword)
+    if (ts.isPropertyAccessExpression(callee) && unwrapExpression(ts, callee.expression).kind === ts.SyntaxKind.ThisKeyword)
       throw this.refuse(e, `${callee.getText(this.file.sf)} calls a method of its object; calling methods of this is not compiled (its fields are)`);
     if (ts.isPropertyAccessExpression(callee)) {
-      const o = unwrap(ts, callee.expression);
-      const inner = ts.isElementAccessExpression(o) ? unwrap(ts, o.expression) : o;
+      const o = unwrapExpression(ts, callee.expression);
+      const inner = ts.isElementAccessExpression(o) ? unwrapExpression(ts, o.expression) : o;
       const b = ts.isIdentifier(inner) ? this.lookup(inner.text) : undefined;
       if (b?.kind === 'objects' || b?.kind === 'element')
         throw this.refuse(e, `${callee.getText(this.file.sf)}() calls a method of an object; calling methods of objects is not compiled (their fields are)`);
@@ -2728,9 +2714,9 @@ class FunctionLowering {
     if (
       ts.isPropertyAccessExpression(callee) &&
       (callee.name.text === 'push' || callee.name.text === 'pop') &&
-      ts.isIdentifier(unwrap(ts, callee.expression))
+      ts.isIdentifier(unwrapExpression(ts, callee.expression))
     ) {
-      const b = this.lookup((unwrap(ts, callee.expression) as TS.Identifier).text);
+      const b = this.lookup((unwrapExpression(ts, callee.expression) as TS.Identifier).text);
       if (b?.kind === 'array')
         throw this.refuse(
           e,
@@ -2821,18 +2807,18 @@ function compoundOperator(ts: Ts, op: TS.SyntaxKind): TS.SyntaxKind | undefined 
 /** +1 / -1 when `e` is `i++`, `++i`, `i += 1`, `i = i + 1` (or the decrements). */
 function updateStep(ts: Ts, e: TS.Expression, name: string): 1 | -1 | undefined {
   const K = ts.SyntaxKind;
-  e = unwrap(ts, e);
+  e = unwrapExpression(ts, e);
   if ((ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) && isName(ts, e.operand, name)) {
     if (e.operator === K.PlusPlusToken) return 1;
     if (e.operator === K.MinusMinusToken) return -1;
   }
   if (ts.isBinaryExpression(e) && isName(ts, e.left, name)) {
-    const r = unwrap(ts, e.right);
+    const r = unwrapExpression(ts, e.right);
     const isOne = ts.isNumericLiteral(r) && Number(r.text) === 1;
     if (e.operatorToken.kind === K.PlusEqualsToken && isOne) return 1;
     if (e.operatorToken.kind === K.MinusEqualsToken && isOne) return -1;
     if (e.operatorToken.kind === K.EqualsToken && ts.isBinaryExpression(r) && isName(ts, r.left, name)) {
-      const rr = unwrap(ts, r.right);
+      const rr = unwrapExpression(ts, r.right);
       if (ts.isNumericLiteral(rr) && Number(rr.text) === 1) {
         if (r.operatorToken.kind === K.PlusToken) return 1;
         if (r.operatorToken.kind === K.MinusToken) return -1;
@@ -2901,7 +2887,7 @@ function lowerBound(e: Expr): number {
 
 function isInfinite(ts: Ts, s: TS.WhileStatement | TS.ForStatement | TS.DoStatement): boolean {
   const c = ts.isForStatement(s) ? s.condition : s.expression;
-  return !c || unwrap(ts, c).kind === ts.SyntaxKind.TrueKeyword;
+  return !c || unwrapExpression(ts, c).kind === ts.SyntaxKind.TrueKeyword;
 }
 
 /** A break that leaves this loop (not one inside a nested loop). */

@@ -11,7 +11,7 @@ import type * as TS from 'typescript';
 import { ARRAY_KINDS } from '../abi';
 import { boundFunction, closureScope, declarationIn, findJsFunction, isRead, type JsFunctionNode } from './js-functions';
 import { declarationKeyword, moduleConstants, type ModuleConstant } from './module-constants';
-import { analyseModuleScope, type ModuleScope } from './module-scope';
+import { analyseModuleScope, unwrapExpression, type ModuleScope } from './module-scope';
 
 type Ts = typeof TS;
 
@@ -52,15 +52,7 @@ export function topLevelFunctions(ts: Ts, sf: TS.SourceFile): Map<string, JsFunc
     if (ts.isVariableStatement(st) && st.declarationList.flags & ts.NodeFlags.Const) {
       for (const d of st.declarationList.declarations) {
         if (!ts.isIdentifier(d.name) || !d.initializer) continue;
-        let init: TS.Expression = d.initializer;
-        while (
-          ts.isParenthesizedExpression(init) ||
-          ts.isAsExpression(init) ||
-          ts.isNonNullExpression(init) ||
-          ts.isSatisfiesExpression(init) ||
-          ts.isTypeAssertionExpression(init)
-        )
-          init = init.expression;
+        const init = unwrapExpression(ts, d.initializer);
         if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) out.set(d.name.text, init);
       }
     }

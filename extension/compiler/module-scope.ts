@@ -39,6 +39,13 @@ function bindingNames(ts: Ts, name: TS.BindingName, out: string[] = []): string[
   return out;
 }
 
+/** Strips what only TypeScript sees (`as`, `!`, `satisfies`, `<T>x`) and parentheses: `(x as T)!` → `x`. */
+export function unwrapExpression(ts: Ts, e: TS.Expression): TS.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e))
+    e = e.expression;
+  return e;
+}
+
 /** The identifiers an assignment target writes (`a`, `[a, b]`, `{ x: a, ...r }`), skipping member targets. */
 function targetIdentifiers(ts: Ts, e: TS.Expression, out: TS.Identifier[] = []): TS.Identifier[] {
   if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) {
