@@ -213,20 +213,25 @@ describe('recorded parameter types', () => {
 
   it('gives each parameter its type, or says what the program passed that the compiler does not take', () => {
     const rec = recordingOf(
-      [[[1, 2, 3, 4, 5, 6, 7]], [{ x: 1 }], [new Body(1, 2)], new Body(0, 1), 'abc', [1, 'a'], 0.01, 3],
-      [[[7, 6, 5, 4, 3, 2, 1]], [{ x: 2 }], [new Body(3, 4)], new Body(1, 1), 'def', [2, 'b'], 0.02, 4],
+      [[[1, 2, 3, 4, 5, 6, 7]], [{ x: 1 }], [new Body(1, 2)], new Body(0, 1), 'abc', [1, 'a'], 0.01, 3, [{ x: 1 }, { y: 2 }], { a: 'x' }],
+      [[[7, 6, 5, 4, 3, 2, 1]], [{ x: 2 }], [new Body(3, 4)], new Body(1, 1), 'def', [2, 'b'], 0.02, 4, [{ x: 1 }, { y: 2 }], { a: 'y' }],
     );
-    assert.deepEqual(recordedParams(rec, 8), [
+    assert.deepEqual(recordedParams(rec, 10), [
       'number[][]',
-      { passed: 'an array of objects', why: 'arrays of objects are not compiled yet' },
-      { passed: 'an array of Body objects', why: 'arrays of objects are not compiled yet' },
-      { passed: 'a Body object', why: 'objects are not compiled yet' },
-      { passed: 'a string', why: 'strings are not compiled yet' },
+      '{x}[]',
+      'Body{x,mass}[]',
+      'Body{x,mass}',
+      'string',
       { passed: 'an array holding a string', why: 'compiled code takes only numbers, booleans, typed arrays and arrays of numbers' },
       'double',
       'number',
+      {
+        passed: 'an array of objects',
+        why: 'arrays of objects are compiled when every object has the same class and the same keys in the same order, each holding a number',
+      },
+      { passed: 'an object', why: 'objects are compiled when every key holds a number (objects holding arrays or other objects are not yet)' },
     ]);
-    assert.equal(recordedParamTypes(rec, 8), undefined);
+    assert.equal(recordedParamTypes(rec, 10), undefined);
   });
 
   it('says so when the calls disagree, and names typed arrays of arrays, rows of mixed kinds and functions', () => {
@@ -296,7 +301,9 @@ describe('record', () => {
     const p = rec.calls[0]!.args[0] as { x: Float64Array };
     assert.ok(p.x instanceof Float64Array && p.x.length === 30);
     assert.equal(recordedParamTypes(rec, 1), undefined);
-    assert.deepEqual(recordedParams(rec, 1), [{ passed: 'an object', why: 'objects are not compiled yet' }]);
+    assert.deepEqual(recordedParams(rec, 1), [
+      { passed: 'an object', why: 'objects are compiled when every key holds a number (objects holding arrays or other objects are not yet)' },
+    ]);
   });
 
   it('keeps a bounded sample: the first calls plus a reservoir', async () => {
