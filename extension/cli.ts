@@ -36,6 +36,7 @@ import { detectFileFormat, FORMAT_NAMES, readProfile } from './profile/import';
 import { exportCpuProfile } from './profile/importers/cpuprofile';
 import { describeHotRegion, hotRegions } from './profile/hot-region';
 import type { Profile } from './profile/model';
+import { formatShare } from './profile/share';
 import { checkReadableFile, fileProblem } from './profile/file-problem';
 import { killEverythingStarted } from './profile/kill-tree';
 import { probePython, profilePythonFile, type PythonProfiler } from './profile/python-runner';
@@ -218,7 +219,7 @@ export function topTable(p: Profile, top: number): string {
   const total = totalWeight(p);
   const unit = p.unit === 'ms' ? 'ms' : 'samples';
   const digits = p.unit === 'ms' ? 1 : 0;
-  const pct = (w: number) => (total > 0 ? `${fixed((100 * w) / total, 1)}%` : '-');
+  const pct = (w: number) => formatShare(w, total);
   const rows = functionStats(p)
     .slice(0, top)
     .map((f) => [
@@ -492,7 +493,7 @@ async function compareCommand(args: string[], io: CliIO): Promise<number> {
 /** Both profiles in a line each, the overall change, notes, and the functions whose self share changed most. */
 export function compareReport(d: ProfileDiff, beforeName: string, afterName: string, top: number): string {
   const weight = (w: number, unit: 'ms' | 'samples') => (unit === 'ms' ? `${fixed(w, 1)} ms` : `${Math.round(w).toLocaleString('en-US')} samples`);
-  const pct = (w: number, total: number) => (total > 0 ? `${fixed((100 * w) / total, 1)}%` : '-');
+  const pct = formatShare;
   const pp = (s: number) => `${s > 0 ? '+' : s < 0 ? '−' : '±'}${fixed(Math.abs(s * 100), 1)} pp`;
   const lines = [
     `Before  ${beforeName}: ${weight(d.before.total, d.before.unit)}, ${d.before.sampleCount.toLocaleString('en-US')} samples`,

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { formatDuration, formatRatio, median, pairedRatio, verdictOf, type RatioEstimate, type Verdict } from '../bench/stats';
 import { PerfLabError } from '../errors';
+import { formatShare } from '../profile/share';
 import { pythonScript } from '../python-script';
 
 /** Below this share of the run inside pandas (a whole-program bound under 1.33×), Modin is not offered. */
@@ -117,7 +118,7 @@ export async function checkModin(req: ModinRequest): Promise<ModinCheck> {
     if (share.pandasS < MIN_PANDAS_SHARE * share.totalS)
       return {
         ...out,
-        refused: `the run spends ${pct(share.pandasS / share.totalS)} of its time inside pandas (${formatDuration(share.pandasS * 1000)} of ${formatDuration(share.totalS * 1000)}); Modin can speed up only that part`,
+        refused: `the run spends ${formatShare(share.pandasS, share.totalS)} of its time inside pandas (${formatDuration(share.pandasS * 1000)} of ${formatDuration(share.totalS * 1000)}); Modin can speed up only that part`,
       };
     const source = join(tmp, 'modin_source.py');
     await writeFile(source, rewrite.text);
@@ -176,10 +177,6 @@ function ratioText(r: RatioEstimate): string {
   return `${f.estimate}, ${f.ci}`;
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
-}
-
 function lastError(stderr: string): string {
   const lines = stderr.trim().split('\n');
   const err = [...lines].reverse().find((l) => /^\w+(Error|Exception)\b/.test(l));
@@ -198,7 +195,7 @@ function firstDifference(a: string, b: string): string {
 export function modinReport(c: ModinCheck, engine: ModinEngine): string {
   const L: string[] = [];
   L.push(
-    `Inside pandas: ${pct(c.share.totalS > 0 ? c.share.pandasS / c.share.totalS : 0)} of the run (${formatDuration(c.share.pandasS * 1000)} of ${formatDuration(c.share.totalS * 1000)}, cProfile)`,
+    `Inside pandas: ${formatShare(c.share.pandasS, c.share.totalS)} of the run (${formatDuration(c.share.pandasS * 1000)} of ${formatDuration(c.share.totalS * 1000)}, cProfile)`,
   );
   for (const t of c.share.top.slice(0, 5)) L.push(`  ${formatDuration(t.seconds * 1000).padStart(9)}  ${t.function}`);
   if (c.rewrite.ok) L.push(`Rewrite: line ${c.rewrite.line}, import modin.pandas as ${c.rewrite.alias} (MODIN_ENGINE=${engine})`);

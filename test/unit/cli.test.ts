@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatTable } from '../../extension/cli';
-import { functionStats } from '../../extension/profile/aggregate';
+import { functionStats, totalWeight } from '../../extension/profile/aggregate';
 import { parseCpuProfile } from '../../extension/profile/importers/cpuprofile';
+import { formatShare } from '../../extension/profile/share';
 import { INITIAL_DATA_ID } from '../../extension/protocol';
 import { assertCliBuilt, perfLab, root } from './cli-process';
 
@@ -60,7 +61,11 @@ describe('perf-lab command line', () => {
     const programRows = rows.filter((l) => /examples\//.test(l));
     assert.match(programRows[0]!, /^advance +examples\/nbody\.js:71 +[\d,.]+ +\d+\.\d% +[\d,.]+ +\d+\.\d%$/);
     const profile = parseCpuProfile(readFileSync(out, 'utf8'), out);
-    assert.equal(functionStats(profile).filter((f) => f.kind === 'js')[0]!.name, 'advance');
+    const advance = functionStats(profile).filter((f) => f.kind === 'js')[0]!;
+    assert.equal(advance.name, 'advance');
+    // The shares read as the flame graph's page and the editor read them (one formatter).
+    const shares = programRows[0]!.trim().split(/ +/);
+    assert.deepEqual([shares[3], shares[5]], [formatShare(advance.self, totalWeight(profile)), formatShare(advance.total, totalWeight(profile))]);
     const page = readFileSync(html, 'utf8');
     assert.ok(page.includes(`id="${INITIAL_DATA_ID}"`));
     assert.ok(page.includes('"advance"'));
