@@ -17,7 +17,7 @@ export type ProfileFormat = 'cpuprofile' | 'chrome-trace' | 'speedscope' | 'fold
 /** What each format is called in messages and tables. */
 export const FORMAT_NAMES: Record<ProfileFormat, string> = {
   cpuprofile: 'V8 CPU profile (.cpuprofile)',
-  'chrome-trace': 'Chrome trace (Profile/ProfileChunk events)',
+  'chrome-trace': "Chrome trace (CPU profile events, or timed spans such as Ray's timeline)",
   speedscope: 'speedscope JSON',
   folded: 'folded stacks',
   'perf-script': '`perf script` output',

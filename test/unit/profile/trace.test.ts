@@ -106,9 +106,81 @@ describe('Chrome trace importer', () => {
         () => parseChromeTrace(text, 'bad.json'),
         (e: unknown) => e instanceof ProfileFormatError && pattern.test(e.message) && e.message.includes('bad.json'),
       );
-    refuses('[{"ph": "X", "name": "task", "ts": 1, "dur": 2, "pid": 1, "tid": 1}]', /none of its 1 events is a CPU profile sample/);
+    refuses('[{"ph": "i", "name": "mark", "ts": 1, "pid": 1, "tid": 1}]', /none of its 1 events is a CPU profile sample or a timed span/);
+    refuses('[{"ph": "X", "name": "task", "pid": 1, "tid": 1}]', /none of its 1 events is a CPU profile sample or a timed span/);
     refuses('{"traceEvents": []}', /holds no events/);
     refuses('{"traceEvents": 3}', /"traceEvents" is not an array/);
     refuses('{"nodes": []}', /it is a V8 CPU profile/);
+  });
+});
+
+describe('Chrome trace spans (Ray timeline)', () => {
+  // ray.timeline() after src/ray_tasks.py on a local Ray 2.60 (two CPUs): eight `squares` tasks and one `combine`.
+  const text = readFileSync(join(dir, 'ray-timeline.json'), 'utf8');
+  const events = JSON.parse(text) as { name: string; cat: string; tid: string; ts: number; dur: number; ph: string }[];
+  const p = parseChromeTrace(text, 'ray-timeline.json');
+  const names = (s: number) => stackPath(p, s).map((f) => p.frames[f]!.name);
+
+  it('puts each Ray worker and the driver under a root, with the task functions as Python frames', () => {
+    const roots = new Set([...p.sampleStack].map((s) => names(s)[0]!));
+    const threads = new Set(events.map((e) => e.tid));
+    assert.equal(roots.size, threads.size);
+    for (const r of roots) assert.match(r, /^(worker|driver):[0-9a-f]{9}… \(192\.0\.2\.2\)$/);
+    const squares = functionStats(p).find((f) => f.name === '__main__.squares')!;
+    assert.equal(squares.kind, 'python');
+    assert.equal(functionStats(p).find((f) => f.name === 'task:deserialize_arguments')!.kind, 'runtime');
+    // Ray's "task:execute" is the task's function running: its time is the task's own, not a frame of its own.
+    assert.equal(
+      functionStats(p).find((f) => f.name === 'task:execute'),
+      undefined,
+    );
+    for (const s of p.sampleStack) assert.ok(!names(s).slice(0, -1).includes('task:execute'));
+  });
+
+  it('counts every traced microsecond once: a task total is the time of its spans, the whole is the busy time', () => {
+    const ms = (us: number) => us / 1000;
+    const spanTime = (name: string) => ms(events.filter((e) => e.name === name).reduce((t, e) => t + e.dur, 0));
+    const squares = functionStats(p).find((f) => f.name === '__main__.squares')!;
+    assert.ok(Math.abs(squares.total - spanTime('__main__.squares')) < 1e-6, `${squares.total} vs ${spanTime('__main__.squares')}`);
+    // Its self time is the span's time less the argument and result handling nested inside it.
+    const inside = events.filter((e) => e.name === 'task:deserialize_arguments' || e.name === 'task:store_outputs');
+    const squaresTasks = events.filter((e) => e.name === '__main__.squares');
+    const nested = inside.filter((e) => squaresTasks.some((t) => t.tid === e.tid && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur));
+    assert.ok(Math.abs(squares.self - (squares.total - ms(nested.reduce((t, e) => t + e.dur, 0)))) < 1e-6);
+    // The whole: on each thread, the time covered by spans (outermost spans, which do not overlap here).
+    let busy = 0;
+    for (const tid of new Set(events.map((e) => e.tid))) {
+      const mine = events.filter((e) => e.tid === tid && e.ph === 'X');
+      busy += mine.filter((e) => !mine.some((o) => o !== e && o.ts <= e.ts && o.ts + o.dur >= e.ts + e.dur)).reduce((t, e) => t + e.dur, 0);
+    }
+    assert.ok(Math.abs(totalWeight(p) - ms(busy)) < 1e-6, `${totalWeight(p)} vs ${ms(busy)}`);
+    assert.ok(p.durationMs! > 0 && p.durationMs! >= Math.max(...[...p.sampleTime!]));
+  });
+
+  it('reads begin/end pairs and cuts a span that outlives its parent, so no time counts twice', () => {
+    const q = parseChromeTrace(
+      JSON.stringify([
+        { ph: 'M', name: 'thread_name', pid: 7, tid: 1, args: { name: 'main' } },
+        { ph: 'B', name: 'outer', pid: 7, tid: 1, ts: 0 },
+        { ph: 'X', name: 'inner', pid: 7, tid: 1, ts: 1000, dur: 2000 },
+        { ph: 'X', name: 'late', pid: 7, tid: 1, ts: 9000, dur: 5000 },
+        { ph: 'E', pid: 7, tid: 1, ts: 10000 },
+      ]),
+      'spans.json',
+    );
+    const w = stackWeights(q);
+    assert.deepEqual(
+      [...w.entries()].sort(),
+      [
+        ['main (pid 7)@:0;outer@:0', 7],
+        ['main (pid 7)@:0;outer@:0;inner@:0', 2],
+        ['main (pid 7)@:0;outer@:0;late@:0', 1],
+      ].sort(),
+    );
+    assert.equal(totalWeight(q), 10);
+    assert.deepEqual(
+      [...q.sampleTime!],
+      [...q.sampleTime!].sort((a, b) => a - b),
+    );
   });
 });
