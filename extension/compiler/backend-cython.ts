@@ -8,7 +8,7 @@
 // and modulo, math domain errors) calls the same C++ helpers as the pybind11 backend (python-native-runtime.ts),
 // declared `except +`: a helper that bails out raises, and the shared wrapper runs the original function instead.
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
-import { entryFunction } from './compile-python';
+import { entryFunction, listsWithoutNumpy } from './compile-python';
 import { isPyArrayType, type PyArrayType, type PyExpr, type PyFunction, type PyResult, type PyScalar, type PyStmt } from './ir-py';
 import { constSource, kernelOrigin, PyFunctionEmitter, PYTHON_BLOCKS, pythonCond, type Dialect } from './python-emit';
 import { cythonRuntimeDeclarations, PY_NATIVE_RUNTIME } from './python-native-runtime';
@@ -29,6 +29,8 @@ function cType(t: PyScalar | PyResult): string {
 const ELEMENT_C = { float: 'double', int: 'int64_t', bool: 'uint8_t' } as const;
 /** The NumPy dtype the module allocates each element type with. */
 const ELEMENT_DTYPE = { float: '_np.float64', int: '_np.int64', bool: '_np.uint8' } as const;
+/** The `array.array` type code of each element type, where the module does without NumPy (listsWithoutNumpy). */
+const ELEMENT_TYPECODE = { float: '"d"', int: '"q"', bool: '"B"' } as const;
 
 function memoryview(t: PyArrayType, readOnly: boolean): string {
   return `${readOnly ? 'const ' : ''}${ELEMENT_C[t.element]}[${':, '.repeat(t.ndim - 1)}::1]`;
@@ -68,7 +70,11 @@ const CYTHON: Dialect = {
 class CythonEmitter extends PyFunctionEmitter {
   private readonly temps: string[] = [];
 
-  constructor(f: PyFunction) {
+  /** `numpy`: the module allocates its arrays with NumPy; else as `array.array`s (`pl_new_<element>`). */
+  constructor(
+    f: PyFunction,
+    private readonly numpy: boolean,
+  ) {
     super(f, CYTHON);
   }
 
@@ -97,7 +103,8 @@ class CythonEmitter extends PyFunctionEmitter {
     const a = this.f.arrays[s.array]!;
     const dims = s.dims.map((x) => this.expr(x));
     const shape = dims.length === 1 ? dims[0]! : `(${dims.join(', ')})`;
-    out.push(`${pad}${this.array(s.array)} = _np.full(${shape}, ${this.expr(s.fill)}, dtype=${ELEMENT_DTYPE[a.type.element]})`);
+    if (this.numpy) out.push(`${pad}${this.array(s.array)} = _np.full(${shape}, ${this.expr(s.fill)}, dtype=${ELEMENT_DTYPE[a.type.element]})`);
+    else out.push(`${pad}${this.array(s.array)} = pl_new_${a.type.element}(${shape}, ${this.expr(s.fill)})`);
     if (a.growable) out.push(`${pad}${this.length(s.array)} = ${this.array(s.array)}.shape[0]`);
   }
 
@@ -142,45 +149,68 @@ class CythonEmitter extends PyFunctionEmitter {
   }
 }
 
-/** The Python-callable entry: typed arguments (Cython converts them), the cdef kernel, its result. */
-function entryDef(f: PyFunction): string {
+/**
+ * The Python-callable entry: typed arguments (Cython converts them; a typed memoryview takes a NumPy array or an
+ * `array.array` alike), the cdef kernel, its result. `lists`: the kernel's lists cross without NumPy
+ * (listsWithoutNumpy), and a list result is made here, element by element, as a list of Python numbers.
+ */
+function entryDef(f: PyFunction, lists: boolean): string {
   const params = f.params.map((p) =>
     isPyArrayType(p.type) ? `${memoryview(p.type, !f.arrays[p.slot]!.written)} v_${p.name} not None` : `${cType(p.type)} v_${p.name}`,
   );
   const call = `f_${f.name}(${f.params.map((p) => `v_${p.name}`).join(', ')})`;
+  const head = `def ${f.name}(${params.join(', ')}):`;
+  if (f.result === 'none') return [head, `    ${call}`, '    return None'].join('\n');
+  if (!isPyArrayType(f.result)) return [head, `    return ${call}`].join('\n');
   // An array comes back as the NumPy array its memoryview views (bools stored as bytes, viewed as NumPy's bool).
-  const result = isPyArrayType(f.result) ? `_np.asarray(${call})${f.result.element === 'bool' ? '.view(_np.bool_)' : ''}` : call;
-  return [`def ${f.name}(${params.join(', ')}):`, `    ${f.result === 'none' ? `${call}\n    return None` : `return ${result}`}`].join('\n');
+  if (!lists) return [head, `    return _np.asarray(${call})${f.result.element === 'bool' ? '.view(_np.bool_)' : ''}`].join('\n');
+  // A list as a list: C doubles become floats, int64s ints, and bool bytes (0 or 1) bools.
+  const element = f.result.element === 'bool' ? '_r[_i] != 0' : '_r[_i]';
+  return [head, `    cdef ${memoryview(f.result, false)} _r = ${call}`, '    cdef Py_ssize_t _i', `    return [${element} for _i in range(_r.shape[0])]`].join(
+    '\n',
+  );
 }
 
 /** The .pyx of the kernel module. */
 export function emitCythonModule(kernel: PythonKernel): string {
-  return emitPyx(kernelOrigin(kernel), kernel.ir.functions, [entryFunction(kernel.ir)]);
+  return emitPyx(kernelOrigin(kernel), [kernel]);
 }
 
 /** One .pyx holding several kernels (their function names must differ), each entry exported: tests build it once. */
 export function emitCythonBatch(kernels: PythonKernel[]): string {
-  return emitPyx(
-    `from ${kernels.length} kernels`,
-    kernels.flatMap((k) => k.ir.functions),
-    kernels.map((k) => entryFunction(k.ir)),
-  );
+  return emitPyx(`from ${kernels.length} kernels`, kernels);
 }
 
 /** `pl_grow_<element>`: a growable list's storage with twice the room, its first n elements kept. */
-function growHelper(element: PyArrayType['element']): string {
+function growHelper(element: PyArrayType['element'], numpy: boolean): string {
   const mv = `${ELEMENT_C[element]}[::1]`;
+  const room = 'max(8, 2 * n)';
   return [
     `cdef ${mv} pl_grow_${element}(${mv} a, int64_t n):`,
-    `    cdef ${mv} b = _np.empty(max(8, 2 * n), dtype=${ELEMENT_DTYPE[element]})`,
+    `    cdef ${mv} b = ${numpy ? `_np.empty(${room}, dtype=${ELEMENT_DTYPE[element]})` : `_array.array(${ELEMENT_TYPECODE[element]}, [0]) * ${room}`}`,
     '    b[:n] = a[:n]',
     '    return b',
   ].join('\n');
 }
 
-function emitPyx(origin: string, functions: PyFunction[], entries: PyFunction[]): string {
+/** `pl_new_<element>`: a 1-D array of n copies of a value, as an `array.array`; a negative n raises as NumPy's `full` does. */
+function newHelper(element: PyArrayType['element']): string {
+  const mv = `${ELEMENT_C[element]}[::1]`;
+  return [
+    `cdef ${mv} pl_new_${element}(int64_t n, ${ELEMENT_C[element]} fill):`,
+    '    if n < 0:',
+    '        raise ValueError("negative dimensions are not allowed")',
+    `    return _array.array(${ELEMENT_TYPECODE[element]}, [fill]) * n`,
+  ].join('\n');
+}
+
+function emitPyx(origin: string, kernels: PythonKernel[]): string {
+  const functions = kernels.flatMap((k) => k.ir.functions);
   const locals = functions.flatMap((f) => f.arrays.filter((a) => a.local));
+  // The arrays a kernel makes are NumPy's unless every kernel of the module crosses without NumPy.
+  const numpy = !kernels.every((k) => listsWithoutNumpy(k.ir, 'cython'));
   const grows = [...new Set(locals.filter((a) => a.growable).map((a) => a.type.element))].sort();
+  const allocs = numpy ? [] : [...new Set(locals.map((a) => a.type.element))].sort();
   const head = [
     `# cython: ${CYTHON_DIRECTIVES.join(', ')}`,
     '# distutils: language = c++',
@@ -188,19 +218,22 @@ function emitPyx(origin: string, functions: PyFunction[], entries: PyFunction[])
     `# Generated by Perf Lab ${origin}: compiled by Cython.`,
     '# Checked operations raise where Python would answer differently; the wrapper then runs the original.',
     locals.length ? 'from libc.stdint cimport int64_t, uint64_t, uint8_t' : 'from libc.stdint cimport int64_t, uint64_t',
-    ...(locals.length ? ['import numpy as _np'] : []),
+    ...(locals.length ? [numpy ? 'import numpy as _np' : 'import array as _array'] : []),
     '',
     cythonRuntimeDeclarations(CYTHON_RUNTIME_HEADER),
     '',
-    ...grows.flatMap((e) => [growHelper(e), '', '']),
+    ...grows.flatMap((e) => [growHelper(e, numpy), '', '']),
+    ...allocs.flatMap((e) => [newHelper(e), '', '']),
   ];
   // Cython resolves calls between module-level cdef functions in any order.
-  const bodies = functions.map((f) => new CythonEmitter(f).fn());
-  return `${head.join('\n')}\n${bodies.join('\n\n\n')}\n\n\n${entries.map(entryDef).join('\n\n\n')}\n`;
+  const bodies = functions.map((f) => new CythonEmitter(f, numpy).fn());
+  const entries = kernels.map((k) => entryDef(entryFunction(k.ir), listsWithoutNumpy(k.ir, 'cython')));
+  return `${head.join('\n')}\n${bodies.join('\n\n\n')}\n\n\n${entries.join('\n\n\n')}\n`;
 }
 
 export const cythonBackend: PythonBackend = {
   target: 'cython',
+  listBuffers: true,
   requires: [
     { module: 'numpy', pip: 'numpy' },
     { module: 'Cython', pip: 'Cython' },

@@ -11,7 +11,7 @@
 //
 // The file also carries cppimport's header and configuration block, so `cppimport.imp("<module>")` builds it too.
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
-import { entryFunction } from './compile-python';
+import { entryFunction, listsWithoutNumpy } from './compile-python';
 import { isPyArrayType, type PyArrayType, type PyExpr, type PyFunction, type PyResult, type PyScalar, type PyStmt } from './ir-py';
 import { C_BLOCKS, constSource, kernelOrigin, PyFunctionEmitter, type Dialect } from './python-emit';
 import { PY_NATIVE_RUNTIME } from './python-native-runtime';
@@ -160,8 +160,12 @@ class CppEmitter extends PyFunctionEmitter {
   }
 }
 
-/** The Python-facing function: NumPy arrays in, views out, the kernel called without the GIL. */
-function binding(f: PyFunction): string {
+/**
+ * The Python-facing function: NumPy arrays in, views out, the kernel called without the GIL. `lists`: the kernel's
+ * lists cross without NumPy (listsWithoutNumpy): each comes in as a buffer (`array.array`), and a list result goes
+ * out as a list of Python numbers.
+ */
+function binding(f: PyFunction, lists: boolean): string {
   const params: string[] = [];
   const setup: string[] = [];
   const args: string[] = [];
@@ -175,6 +179,14 @@ function binding(f: PyFunction): string {
     const written = f.arrays[p.slot]!.written;
     const el = elemType(t);
     const a = `a_${p.name}`;
+    if (lists) {
+      // The buffer is held (and the array.array cannot be resized) until the binding returns.
+      params.push(`py::buffer ${a}`);
+      setup.push(`    const py::buffer_info b_${p.name} = ${a}.request(${written ? 'true' : 'false'});`);
+      setup.push(`    const Arr1<${el}> v_${p.name} = pl_buffer<${el}>(b_${p.name}, "${p.name}");`);
+      args.push(`v_${p.name}`);
+      continue;
+    }
     params.push(`py::array_t<${el}, py::array::c_style> ${a}`);
     setup.push(`    if (${a}.ndim() != ${t.ndim}) throw Bail("${p.name} is not ${t.ndim}-D");`);
     // Arrays the kernel only reads may be read-only NumPy arrays; only written ones need mutable data.
@@ -184,7 +196,8 @@ function binding(f: PyFunction): string {
     args.push(`v_${p.name}`);
   }
   const call = `f_${f.name}(${args.join(', ')})`;
-  const result = isPyArrayType(f.result) ? `pl_numpy<${f.result.element === 'bool' ? 'bool' : elemType(f.result)}>(r, ${f.result.ndim})` : 'r';
+  const element = isPyArrayType(f.result) && f.result.element === 'bool' ? 'bool' : isPyArrayType(f.result) ? elemType(f.result) : '';
+  const result = !isPyArrayType(f.result) ? 'r' : lists ? `pl_list<${element}>(r)` : `pl_numpy<${element}>(r, ${f.result.ndim})`;
   const body =
     f.result === 'none'
       ? [`    {`, `      py::gil_scoped_release nogil;`, `      ${call};`, `    }`, `    return py::none();`]
@@ -194,17 +207,12 @@ function binding(f: PyFunction): string {
 
 /** The C++ source of the kernel module `kernelModule`. */
 export function emitPybind11Module(kernel: PythonKernel, kernelModule: string): string {
-  return emitModule(kernelOrigin(kernel), kernel.ir.functions, [entryFunction(kernel.ir)], kernelModule);
+  return emitModule(kernelOrigin(kernel), [kernel], kernelModule);
 }
 
 /** One module holding several kernels (their function names must differ), each entry bound: tests build it once. */
 export function emitPybind11Batch(kernels: PythonKernel[], moduleName: string): string {
-  return emitModule(
-    `from ${kernels.length} kernels`,
-    kernels.flatMap((k) => k.ir.functions),
-    kernels.map((k) => entryFunction(k.ir)),
-    moduleName,
-  );
+  return emitModule(`from ${kernels.length} kernels`, kernels, moduleName);
 }
 
 /** An array a kernel returned, copied into a new NumPy array of the element type R (bytes 0 / 1 become NumPy bools). */
@@ -219,21 +227,74 @@ const PL_NUMPY = [
   '}',
 ].join('\n');
 
-function emitModule(origin: string, functions: PyFunction[], entries: PyFunction[], moduleName: string): string {
+/**
+ * A 1-D buffer the wrapper passed (an `array.array` of the element type: 'd' for double, 'q' for int64), viewed
+ * where it is; any other buffer bails out.
+ */
+const PL_BUFFER = [
+  'template <typename T> Arr1<T> pl_buffer(const py::buffer_info &b, const char *name) {',
+  '  const std::string f = b.format;',
+  '  const bool kind = std::is_floating_point<T>::value ? f == "d" : (f == "q" || (f == "l" && sizeof(long) == 8));',
+  '  if (b.ndim != 1 || b.itemsize != (py::ssize_t)sizeof(T) || !kind || (b.shape[0] > 1 && b.strides[0] != (py::ssize_t)sizeof(T)))',
+  '    throw Bail(std::string(name) + " is not a buffer of the kernel\'s elements");',
+  '  return Arr1<T>{static_cast<T *>(b.ptr), (int64_t)b.shape[0]};',
+  '}',
+].join('\n');
+
+/** A 1-D array a kernel returned, as a list of Python numbers of the type R (bytes 0 / 1 become bools). */
+const PL_LIST = [
+  'inline PyObject *pl_box(double x) { return PyFloat_FromDouble(x); }',
+  'inline PyObject *pl_box(int64_t x) { return PyLong_FromLongLong((long long)x); }',
+  'inline PyObject *pl_box(bool x) { return PyBool_FromLong(x ? 1 : 0); }',
+  'template <typename R, typename T> py::list pl_list(const Owned<T> &r) {',
+  '  py::list out((size_t)r.n0);',
+  '  for (int64_t i = 0; i < r.n0; ++i) {',
+  '    PyObject *x = pl_box((R)r.data[(size_t)i]);',
+  '    if (!x) throw py::error_already_set();',
+  '    PyList_SET_ITEM(out.ptr(), (Py_ssize_t)i, x);',
+  '  }',
+  '  return out;',
+  '}',
+].join('\n');
+
+function emitModule(origin: string, kernels: PythonKernel[], moduleName: string): string {
+  const functions = kernels.flatMap((k) => k.ir.functions);
+  const entries = kernels.map((k) => ({ f: entryFunction(k.ir), lists: listsWithoutNumpy(k.ir, 'pybind11') }));
   const emitters = functions.map((f) => new CppEmitter(f));
   const header = [
     '// cppimport',
     `// Generated by Perf Lab ${origin}: C++ through pybind11.`,
     '// Checked operations throw Bail where Python would answer differently; the wrapper then runs the original.',
   ].join('\n');
-  const returnsArray = functions.some((f) => isPyArrayType(f.result));
-  const out = [header, '#include <pybind11/pybind11.h>', '#include <pybind11/numpy.h>', ...(returnsArray ? ['#include <cstring>'] : [])];
+  // NumPy's header only where an entry takes or gives NumPy arrays: pybind11 imports NumPy when one crosses.
+  const numpy = entries.some((e) => !e.lists);
+  const returnsArray = numpy && functions.some((f) => isPyArrayType(f.result));
+  const returnsList = entries.some((e) => e.lists && isPyArrayType(e.f.result));
+  const buffers = entries.some((e) => e.lists && e.f.params.some((p) => isPyArrayType(p.type)));
+  const out = [
+    header,
+    '#include <pybind11/pybind11.h>',
+    ...(numpy ? ['#include <pybind11/numpy.h>'] : []),
+    ...(returnsArray ? ['#include <cstring>'] : []),
+    ...(buffers ? ['#include <string>', '#include <type_traits>'] : []),
+  ];
   out.push(PY_NATIVE_RUNTIME, 'namespace py = pybind11;', '', 'namespace {', '');
   if (returnsArray) out.push(PL_NUMPY, '');
+  if (buffers) out.push(PL_BUFFER, '');
+  if (returnsList) out.push(PL_LIST, '');
   // Declarations first: the functions may call each other in any order.
   out.push(...emitters.map((e) => `${e.signature()};`), '');
   out.push(emitters.map((e) => e.fn()).join('\n\n'));
-  out.push('', '}  // namespace', '', `PYBIND11_MODULE(${moduleName}, m) {`, `  py::register_exception<Bail>(m, "Bail");`, ...entries.map(binding), '}', '');
+  out.push(
+    '',
+    '}  // namespace',
+    '',
+    `PYBIND11_MODULE(${moduleName}, m) {`,
+    `  py::register_exception<Bail>(m, "Bail");`,
+    ...entries.map((e) => binding(e.f, e.lists)),
+    '}',
+    '',
+  );
   out.push(
     '/*',
     '<%',
@@ -248,6 +309,7 @@ function emitModule(origin: string, functions: PyFunction[], entries: PyFunction
 
 export const pybind11Backend: PythonBackend = {
   target: 'pybind11',
+  listBuffers: true,
   requires: [
     { module: 'numpy', pip: 'numpy' },
     { module: 'pybind11', pip: 'pybind11' },
