@@ -94,9 +94,23 @@ export type AbiParam =
    * runs the original. After a call that succeeded the written fields are copied back into the very objects.
    * `self`: the object a method was called on (`this`), passed last; the loader's fallback calls the original with
    * it as `this` (and as its last argument). `ownKeys`: every own key in order, when some hold functions (methods
-   * the function never uses): each must be there, in that order, as a data property, whatever it holds.
+   * the function never uses): each must be there, in that order, as a data property, whatever it holds. `arrays`
+   * (one object only): for each of `keys`, the kind of typed array it holds, or null for a number; such a key must
+   * hold a typed array of exactly that kind, which the compiled function takes as it is (as it takes an array
+   * argument: checked with the other typed arrays for overlap, written in place or copied back) instead of a
+   * Float64Array of the values.
    */
-  | { name: string; kind: 'objects'; one: boolean; keys: string[]; written: boolean[]; ctor?: string; self?: true; ownKeys?: string[] };
+  | {
+      name: string;
+      kind: 'objects';
+      one: boolean;
+      keys: string[];
+      written: boolean[];
+      ctor?: string;
+      self?: true;
+      ownKeys?: string[];
+      arrays?: (Exclude<ArrayKind, 'Array'> | null)[];
+    };
 
 /** The kind of the array that holds the elements of an array of arrays whose rows are `row`. */
 export function rowsDataKind(row: ArrayKind): ArrayKind {
@@ -132,6 +146,12 @@ interface KernelAbi {
    * compiled code returns (a plain Array of numbers, or a new typed array of this kind).
    */
   resultArray?: ArrayKind;
+  /**
+   * With resultArray 'Array': what the compiled code returns stands for an array of arrays (IrFunction.returnsRows):
+   * its number of rows, each row's length, then the rows' elements, which the loader makes into a plain Array of new
+   * plain Arrays (emitRowsResult).
+   */
+  resultRows?: true;
   /** Global bindings the source reads (`Math`, `Math.exp`, `Number`): checked on every call (see IrModule). */
   globals: string[];
   /** File-level numbers held as literals, checked once through `ready` (absent: none). */

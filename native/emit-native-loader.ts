@@ -5,7 +5,16 @@
 // Typed arrays go to the addon as they are (it works on their memory); plain arrays are converted to a
 // Float64Array once and, when the kernel writes them, copied back after a successful call only.
 import { rowsDataKind, type ArrayKind, type NativeAbi } from '../extension/abi';
-import { emitBind, emitIntrinsics, emitObjectsBack, emitObjectsIn, emitPlainElementRead, emitRowsBack, emitRowsIn } from '../wasm/emit-argument-guard';
+import {
+  emitBind,
+  emitIntrinsics,
+  emitObjectsBack,
+  emitObjectsIn,
+  emitPlainElementRead,
+  emitRowsBack,
+  emitRowsIn,
+  emitRowsResult,
+} from '../wasm/emit-argument-guard';
 
 export interface NativeLoaderOptions {
   format: 'esm' | 'cjs';
@@ -34,7 +43,9 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
   const rowKinds = abi.params.flatMap((p) => (p.kind === 'rows' ? [p.row, rowsDataKind(p.row), 'Int32Array' as const] : []));
   // A string goes as its code units, a Uint16Array the guard made (`p<i>`).
   const strings = abi.params.some((p) => p.kind === 'string') ? ['Uint16Array' as const] : [];
-  L.push(...emitIntrinsics(esm, [...arrays.map((a) => (a.p as { array: ArrayKind }).array), ...rowKinds, ...strings]));
+  // A typed array an object's key holds goes to the addon as it is (emitObjectsIn).
+  const fieldKinds = abi.params.flatMap((p) => (p.kind === 'objects' ? (p.arrays ?? []).flatMap((a) => (a ? [a] : [])) : []));
+  L.push(...emitIntrinsics(esm, [...arrays.map((a) => (a.p as { array: ArrayKind }).array), ...rowKinds, ...strings, ...fieldKinds]));
   L.push("const stats = { calls: 0, fallbacks: 0, reason: '' };");
   L.push('let exported = null;');
   L.push('let loadError = null;');
@@ -49,10 +60,11 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
   L.push("  stats.reason = 'native addon unavailable: ' + (e && e.message);");
   L.push('}');
   // The call: inside `fast: { … }`, after the argument checks.
-  // An object or an array of objects goes as one Float64Array per key (emitObjectsIn).
+  // An object or an array of objects goes as one Float64Array per key, or the typed array a key holds (emitObjectsIn);
+  // objects first: the rows are checked against those typed arrays.
   const objects = emitObjectsIn(abi.params, 0x7fffffff, '      ');
   L.push(...objects.decls);
-  const B: string[] = [...emitRowsIn(abi.params, 0x7fffffff, '      '), ...objects.lines];
+  const B: string[] = [...objects.lines, ...emitRowsIn(abi.params, 0x7fffffff, '      ')];
   // Plain arrays: one Float64Array each (the same array twice shares one), checked to hold numbers only.
   const callArgs = abi.params.map((p, i) =>
     p.kind === 'rows' ? `r${i}d, r${i}s, r${i}l` : p.kind === 'objects' ? p.keys.map((_, k) => `q${i}_${k}`).join(', ') : `p${i}`,
@@ -84,6 +96,7 @@ export function emitNativeLoader(abi: NativeAbi, options: NativeLoaderOptions): 
     // A plain array the original returns: made from the Float64Array the addon returned.
     B.push('      const out = [];');
     B.push('      for (let i = 0, n = $taLength(r); i < n; i++) out[i] = r[i];');
+    if (abi.resultRows) B.push(...emitRowsResult('out', '      '));
     B.push('      return out;');
   } else B.push(abi.result === 'void' ? '      return;' : '      return r;');
   L.push(...emitBind(abi.params, abi.globals ?? [], abi.constants ?? [], 0x7fffffff, 'native addon unavailable', B, esm));

@@ -178,8 +178,7 @@ export function emitArgumentGuard(params: readonly AbiParam[], maxLength: number
       }
     }
   });
-  // The same array twice is one memory; distinct views sharing bytes are left to JavaScript (the compiled
-  // code assumes distinct arrays never alias). A plain array and a typed array never share storage.
+  // A plain array and a typed array never share storage; typed arrays are checked for overlap (emitOverlapCheck).
   if (params.some((p) => p.kind === 'string')) {
     decls.push("const $StringProto = $getProto('');");
     decls.push('const $charCodeAt = $StringProto.charCodeAt;');
@@ -187,24 +186,68 @@ export function emitArgumentGuard(params: readonly AbiParam[], maxLength: number
     decls.push('const $codeUnit = $uncurry($charCodeAt);');
     decls.push('function $codeUnits(s) { const n = s.length, u = new $Uint16Array(n); for (let i = 0; i < n; i++) u[i] = $codeUnit(s, i); return u; }');
   }
-  const typed = params
-    .map((p, i) => ({ p, i }))
-    .filter((x) => x.p.kind === 'array' && x.p.array !== 'Array')
-    .map((x) => x.i);
-  if (typed.length > 1) {
-    for (const i of typed) decls.push(`let seen${i} = null;`);
-    L.push(`if (${typed.map((i) => `p${i} !== seen${i}`).join(' || ')}) {`);
-    for (const i of typed) L.push(`  const b${i} = $taBuffer(p${i}), s${i} = $taByteOffset(p${i}), e${i} = s${i} + $taByteLength(p${i});`);
-    for (let x = 0; x < typed.length; x++) {
-      for (let y = x + 1; y < typed.length; y++) {
-        const [a, b] = [typed[x]!, typed[y]!];
-        L.push(`  if (b${a} === b${b} && p${a} !== p${b} && s${a} < e${b} && s${b} < e${a}) ${fail(`'arguments ${a + 1} and ${b + 1} overlap in memory'`)}`);
-      }
-    }
-    L.push(`  if (${typed.map((i) => `$fixedSize(b${i})`).join(' && ')}) { ${typed.map((i) => `seen${i} = p${i};`).join(' ')} }`);
-    L.push('}');
+  // With objects holding typed arrays, the overlap check waits for their fields (emitObjectsIn).
+  if (!params.some(holdsTypedArrays)) {
+    const overlap = emitOverlapCheck(typedArguments(params));
+    decls.push(...overlap.decls);
+    L.push(...overlap.lines);
   }
   return { decls, lines: L.map((l) => pad + l) };
+}
+
+/** An object argument some of whose keys hold typed arrays (AbiParam 'objects' with `arrays`). */
+function holdsTypedArrays(p: AbiParam): boolean {
+  return p.kind === 'objects' && (p.arrays ?? []).some((a) => a !== null);
+}
+
+/** A typed array the compiled function takes as it is: its variable in the loader, a name for it, and its key. */
+interface TypedOperand {
+  v: string;
+  what: string;
+  id: string;
+  /** An argument's number (1-based), not a key of an object. */
+  arg?: number;
+}
+
+/** The typed-array arguments (`p<i>`). */
+function typedArguments(params: readonly AbiParam[]): TypedOperand[] {
+  return params.flatMap((p, i) => (p.kind === 'array' && p.array !== 'Array' ? [{ v: `p${i}`, what: `argument ${i + 1}`, id: `${i}`, arg: i + 1 }] : []));
+}
+
+/** The typed arrays object arguments' keys hold (`q<i>_<k>`, emitObjectsIn). */
+function typedFields(params: readonly AbiParam[]): TypedOperand[] {
+  return params.flatMap((p, i) =>
+    p.kind === 'objects' && p.arrays
+      ? p.keys.flatMap((k, j) => (p.arrays![j] ? [{ v: `q${i}_${j}`, what: `${p.self ? 'this' : `argument ${i + 1}`}.${k}`, id: `${i}_${j}` }] : []))
+      : [],
+  );
+}
+
+/**
+ * The same typed array twice is one memory (the compiled code sees a write through one at the other); distinct views
+ * sharing bytes are left to JavaScript (the compiled code assumes distinct arrays never alias): the original runs.
+ * The check reads each typed array's buffer (a getter that costs a call); it is skipped when the typed arrays are the
+ * very objects of the last call that passed them, unless one of their buffers can be resized (a view's length then
+ * changes).
+ */
+function emitOverlapCheck(typed: readonly TypedOperand[]): ArgumentGuard {
+  const L: string[] = [];
+  const decls: string[] = [];
+  if (typed.length < 2) return { decls, lines: L };
+  const fail = (why: string) => `{ why = ${why}; break fast; }`;
+  for (const t of typed) decls.push(`let seen${t.id} = null;`);
+  L.push(`if (${typed.map((t) => `${t.v} !== seen${t.id}`).join(' || ')}) {`);
+  for (const t of typed) L.push(`  const b${t.id} = $taBuffer(${t.v}), s${t.id} = $taByteOffset(${t.v}), e${t.id} = s${t.id} + $taByteLength(${t.v});`);
+  for (let x = 0; x < typed.length; x++) {
+    for (let y = x + 1; y < typed.length; y++) {
+      const [a, b] = [typed[x]!, typed[y]!];
+      const why = a.arg && b.arg ? `arguments ${a.arg} and ${b.arg} overlap in memory` : `${a.what} and ${b.what} overlap in memory`;
+      L.push(`  if (b${a.id} === b${b.id} && ${a.v} !== ${b.v} && s${a.id} < e${b.id} && s${b.id} < e${a.id}) ${fail(`'${why}'`)}`);
+    }
+  }
+  L.push(`  if (${typed.map((t) => `$fixedSize(b${t.id})`).join(' && ')}) { ${typed.map((t) => `seen${t.id} = ${t.v};`).join(' ')} }`);
+  L.push('}');
+  return { decls, lines: L };
 }
 
 /**
@@ -335,13 +378,17 @@ export function emitRowsIn(params: readonly AbiParam[], maxLength: number, pad: 
   const rows = params.map((p, i) => ({ p, i })).filter((x) => x.p.kind === 'rows');
   if (rows.length === 0) return L;
   const fail = (why: string) => `{ why = ${why}; break fast; }`;
-  const written = params.some((p) => (p.kind === 'array' || p.kind === 'rows') && p.written);
+  const written = params.some(
+    (p) => ((p.kind === 'array' || p.kind === 'rows') && p.written) || (p.kind === 'objects' && p.keys.some((_, k) => p.arrays?.[k] && p.written[k])),
+  );
   if (written) {
-    // Every array argument's storage, then each row's: one seen twice is shared.
+    // Every array argument's storage and every typed array an object's key holds (emitObjectsIn, which runs
+    // first), then each row's: one seen twice is shared.
     L.push('const $seen = new $Set();');
     params.forEach((p, i) => {
       if (p.kind === 'array') L.push(`$setAdd($seen, ${p.array === 'Array' ? `p${i}` : `$taBuffer(p${i})`});`);
     });
+    for (const t of typedFields(params)) L.push(`$setAdd($seen, $taBuffer(${t.v}));`);
   }
   for (const { p, i } of rows) {
     const row = (p as { row: ArrayKind }).row;
@@ -413,7 +460,9 @@ export function emitObjectsIn(params: readonly AbiParam[], maxLength: number, pa
       L.push(`const n${i} = ${v}.length;`);
       L.push(`if (n${i} > 0x${maxLength.toString(16)}) ${fail(`'argument ${a} is too long'`)}`);
     }
-    L.push(`const ${o.keys.map((_, k) => `q${i}_${k} = new $Float64Array(n${i})`).join(', ')}, c${i} = [];`);
+    // A key holding a typed array (one object: `arrays`) is passed as that very array, found in the loop.
+    const typed = (k: number) => o.arrays?.[k] ?? null;
+    L.push(`let ${o.keys.map((_, k) => `q${i}_${k} = ${typed(k) ? 'null' : `new $Float64Array(n${i})`}`).join(', ')}, c${i} = [];`);
     L.push(`for (let r = 0; r < n${i}; r++) {`);
     if (o.one) L.push(`  const o = ${v};`);
     else {
@@ -442,6 +491,15 @@ export function emitObjectsIn(params: readonly AbiParam[], maxLength: number, pa
         `  { const d = $ownDesc(o, ${JSON.stringify(k)}); if (d === undefined || d.get !== undefined || d.set !== undefined) ${fail(`'${what} has a key ${k} that is not a data property'`)} }`,
       );
     o.keys.forEach((k, j) => {
+      const kind = typed(j);
+      if (kind) {
+        // A data property (writable or not: the function never gives the key another value) holding a typed array
+        // of the recorded kind, with the engine's length; isView is false for a Proxy, without running its traps.
+        L.push(
+          `  { const d = $ownDesc(o, ${JSON.stringify(k)}); if (d === undefined || d.get !== undefined || d.set !== undefined) ${fail(`'${what} has a field ${k} that is not a data property'`)} const x = d.value; if (x === null || typeof x !== 'object' || !$isView(x) || $getProto(x) !== $${kind}Proto) ${fail(`'${what} has a field ${k} that is not a ${kind}'`)} const m = $taLength(x); if (m > 0x${maxLength.toString(16)} || x.length !== m) ${fail(`'${what} has a field ${k} that is too long or has a length of its own'`)} q${i}_${j} = x; }`,
+        );
+        return;
+      }
       const writable = o.written[j] ? ' || d.writable !== true' : '';
       L.push(
         `  { const d = $ownDesc(o, ${JSON.stringify(k)}); if (d === undefined || d.get !== undefined || d.set !== undefined${writable}) ${fail(`'${what} has a field ${k} that is not ${o.written[j] ? 'a writable' : 'a'} data property'`)} const x = d.value; if (typeof x !== 'number') ${fail(`'${what} has a field ${k} that is not a number'`)} q${i}_${j}[r] = x; }`,
@@ -451,6 +509,13 @@ export function emitObjectsIn(params: readonly AbiParam[], maxLength: number, pa
     L.push(`  c${i}[r] = o;`);
     L.push('}');
   }
+  // The typed arrays the keys hold, with the typed-array arguments: one seen twice is one memory, views that
+  // overlap run the original (emitOverlapCheck).
+  if (objects.some((x) => holdsTypedArrays(x.p))) {
+    const overlap = emitOverlapCheck([...typedArguments(params), ...typedFields(params)]);
+    decls.push(...overlap.decls);
+    L.push(...overlap.lines);
+  }
   return { decls, lines: L.map((l) => pad + l) };
 }
 
@@ -459,7 +524,9 @@ export function emitObjectsBack(params: readonly AbiParam[], pad: string): strin
   const L: string[] = [];
   params.forEach((p, i) => {
     if (p.kind !== 'objects' || !p.written.some((w) => w)) return;
-    const sets = p.keys.flatMap((k, j) => (p.written[j] ? [`o[${JSON.stringify(k)}] = q${i}_${j}[r];`] : []));
+    // A key holding a typed array is written in place, or copied back by the loader as an array argument is.
+    const sets = p.keys.flatMap((k, j) => (p.written[j] && !p.arrays?.[j] ? [`o[${JSON.stringify(k)}] = q${i}_${j}[r];`] : []));
+    if (sets.length === 0) return;
     L.push(`for (let r = 0; r < n${i}; r++) { const o = c${i}[r]; ${sets.join(' ')} }`);
   });
   return L.map((l) => pad + l);
@@ -477,4 +544,16 @@ export function emitRowsBack(params: readonly AbiParam[], pad: string): string[]
     L.push('}');
   });
   return L.map((l) => pad + l);
+}
+
+/**
+ * An array of arrays the compiled code returned as one plain array `flat` (WasmAbi/NativeAbi resultRows: its number
+ * of rows, each row's length, then the rows' elements): made into a plain Array of new plain Arrays and returned.
+ */
+export function emitRowsResult(flat: string, pad: string): string[] {
+  return [
+    `const nr = ${flat}[0], rows = [];`,
+    `for (let i = 0, at = 1 + nr; i < nr; i++) { const m = ${flat}[1 + i], row = []; for (let j = 0; j < m; j++) row[j] = ${flat}[at++]; rows[i] = row; }`,
+    'return rows;',
+  ].map((l) => pad + l);
 }

@@ -3,7 +3,16 @@
 // and runs the original JavaScript function whenever the compiled one cannot give JavaScript's answer.
 // The same source is what tests, the proof, the benchmark and the user's program load.
 import { elementSize, rowsDataKind, type ArrayKind, type WasmAbi } from '../extension/abi';
-import { emitBind, emitIntrinsics, emitObjectsBack, emitObjectsIn, emitPlainElementRead, emitRowsBack, emitRowsIn } from './emit-argument-guard';
+import {
+  emitBind,
+  emitIntrinsics,
+  emitObjectsBack,
+  emitObjectsIn,
+  emitPlainElementRead,
+  emitRowsBack,
+  emitRowsIn,
+  emitRowsResult,
+} from './emit-argument-guard';
 
 export interface LoaderOptions {
   format: 'esm' | 'cjs';
@@ -38,9 +47,13 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
       arrays.push({ v: `r${i}d`, o: `o${i}d`, i, kind: rowsDataKind(p.row), written: p.written, read: true, arg: false });
       for (const part of ['s', 'l']) arrays.push({ v: `r${i}${part}`, o: `o${i}${part}`, i, kind: 'Int32Array', written: false, read: true, arg: false });
     }
-    // An object or an array of objects: one Float64Array per key (`q<i>_<k>`: emitObjectsIn).
+    // An object or an array of objects: one Float64Array per key (`q<i>_<k>`: emitObjectsIn), or the typed array a
+    // key holds, placed as a typed-array argument is (the same array as another argument or key shares its region).
     if (p.kind === 'objects')
-      p.keys.forEach((_, k) => arrays.push({ v: `q${i}_${k}`, o: `o${i}_${k}`, i, kind: 'Float64Array', written: p.written[k]!, read: true, arg: false }));
+      p.keys.forEach((_, k) => {
+        const typed = p.arrays?.[k];
+        arrays.push({ v: `q${i}_${k}`, o: `o${i}_${k}`, i, kind: typed ?? 'Float64Array', written: p.written[k]!, read: true, arg: !!typed });
+      });
   });
   const rowKinds = abi.params.flatMap((p) => (p.kind === 'rows' ? [p.row] : []));
   const result = abi.result === 'array' ? abi.resultArray! : undefined;
@@ -101,7 +114,8 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
   // The call: inside `fast: { … }`, after the argument checks.
   const objects = emitObjectsIn(abi.params, 0x3fffffff, '      ');
   L.push(...objects.decls);
-  const B: string[] = [...emitRowsIn(abi.params, 0x3fffffff, '      '), ...objects.lines];
+  // Objects first: the rows are checked against the typed arrays their keys hold.
+  const B: string[] = [...objects.lines, ...emitRowsIn(abi.params, 0x3fffffff, '      ')];
   // Layout: each distinct array gets an 8-byte aligned region (an argument passed twice shares one).
   B.push('      let top = heapBase;');
   arrays.forEach((a, x) => {
@@ -152,7 +166,7 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
       : p.kind === 'rows'
         ? `o${i}d, r${i}d.length, o${i}s, n${i}, o${i}l, n${i}`
         : p.kind === 'objects'
-          ? p.keys.map((_, k) => `o${i}_${k}, n${i}`).join(', ')
+          ? p.keys.map((_, k) => `o${i}_${k}, ${p.arrays?.[k] ? `q${i}_${k}.length` : `n${i}`}`).join(', ')
           : p.kind === 'bool'
             ? `p${i} ? 1 : 0`
             : `p${i}`,
@@ -200,6 +214,7 @@ export function emitLoader(abi: WasmAbi, options: LoaderOptions): string {
       if (result === 'Array') {
         B.push('      const out = [];');
         B.push(`      for (let i = 0, b = r >> 3; i < len; i++) out[i] = ${view}[b + i];`);
+        if (abi.resultRows) B.push(...emitRowsResult('out', '      '));
       } else {
         B.push(`      const out = new ${result}(len);`);
         B.push(

@@ -77,6 +77,7 @@ export function emitCppKernel(source: IrModule, id: string, opts: { threads?: bo
     params: abiParams(entry),
     result: entry.returns ? 'array' : entry.result,
     ...(entry.returns ? { resultArray: entry.returns } : {}),
+    ...(entry.returnsRows ? { resultRows: true as const } : {}),
     hostMath: [...host].sort(),
     mayBail,
     globals: ir.globals ?? [],

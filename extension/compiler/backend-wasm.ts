@@ -55,6 +55,7 @@ export async function compileWasm(source: IrModule): Promise<WasmArtifact> {
       params: abiParams(entry, (slot) => reads.has(slot)),
       result: entry.returns ? 'array' : entry.result,
       ...(entry.returns ? { resultArray: entry.returns } : {}),
+      ...(entry.returnsRows ? { resultRows: true as const } : {}),
       ...(gen.allocates ? { allocates: true } : {}),
       imports: [...gen.importModules].sort() as ('Math' | 'js')[],
       globals: ir.globals ?? [],

@@ -75,17 +75,39 @@ export interface ObjectShape {
   ctor?: string;
   one: boolean;
   ownKeys?: string[];
+  /**
+   * One object only: for each of `keys`, the kind of typed array it holds (`px:Float64Array` in the type), or null
+   * for a number; absent when every key holds a number.
+   */
+  arrays?: (FieldArrayKind | null)[];
 }
 
-/** The shape a type name gives (`Body{x,y,mass}[]`, `{x,vx,offsetMomentum()}`), or undefined when it names no object. */
+/** A typed array an object's key holds (ObjectShape.arrays). */
+export type FieldArrayKind = Exclude<ArrayKind, 'Array'>;
+
+/**
+ * The shape a type name gives (`Body{x,y,mass}[]`, `{x,vx,offsetMomentum()}`, `Swarm{px:Float64Array,damping}`), or
+ * undefined when it names no object.
+ */
 export function objectShapeOf(name: string): ObjectShape | undefined {
-  const m = /^([A-Za-z_$][\w$]*)?\{([A-Za-z_$][\w$]*(?:\(\))?(?:,[A-Za-z_$][\w$]*(?:\(\))?)*)\}(\[\])?$/.exec(name);
+  const m = /^([A-Za-z_$][\w$]*)?\{([A-Za-z_$][\w$]*(?:\(\)|:\w+)?(?:,[A-Za-z_$][\w$]*(?:\(\)|:\w+)?)*)\}(\[\])?$/.exec(name);
   if (!m) return undefined;
   const all = m[2]!.split(',');
-  const ownKeys = all.map((k) => k.replace('()', ''));
-  const keys = all.filter((k) => !k.endsWith('()'));
+  const ownKeys = all.map((k) => k.replace('()', '').replace(/:\w+$/, ''));
+  const held = all.filter((k) => !k.endsWith('()'));
+  const keys = held.map((k) => k.replace(/:\w+$/, ''));
+  const arrays = held.map((k) => (k.includes(':') ? (k.slice(k.indexOf(':') + 1) as FieldArrayKind) : null));
   if (new Set(ownKeys).size !== ownKeys.length || ownKeys.includes('__proto__') || keys.length === 0) return undefined;
-  return { keys, ...(m[1] ? { ctor: m[1] } : {}), one: !m[3], ...(keys.length < ownKeys.length ? { ownKeys } : {}) };
+  if (arrays.some((a) => a !== null && (a === ('Array' as string) || !(ARRAY_KINDS as readonly string[]).includes(a)))) return undefined;
+  // Typed-array fields are compiled for one object, not for an array of them.
+  if (arrays.some((a) => a !== null) && m[3]) return undefined;
+  return {
+    keys,
+    ...(m[1] ? { ctor: m[1] } : {}),
+    one: !m[3],
+    ...(keys.length < ownKeys.length ? { ownKeys } : {}),
+    ...(arrays.some((a) => a !== null) ? { arrays } : {}),
+  };
 }
 
 /** An element of a local array of booleans (held as 0 and 1) read back as a boolean. */
@@ -94,7 +116,8 @@ function boolRead(load: Expr): Expr {
 }
 
 function shapeName(t: ObjectShape): string {
-  const keys = t.ownKeys ? t.ownKeys.map((k) => (t.keys.includes(k) ? k : `${k}()`)) : t.keys;
+  const held = (k: string) => (t.arrays?.[t.keys.indexOf(k)] ? `${k}:${t.arrays[t.keys.indexOf(k)]!}` : k);
+  const keys = t.ownKeys ? t.ownKeys.map((k) => (t.keys.includes(k) ? held(k) : `${k}()`)) : t.keys.map(held);
   return `${t.ctor ?? ''}{${keys.join(',')}}${t.one ? '' : '[]'}`;
 }
 
@@ -982,17 +1005,24 @@ type Binding =
   /** A string parameter: its code units (a Uint16Array, IrParam.string), read only. */
   | { kind: 'string'; array: number; capture?: undefined }
   | { kind: 'array'; array: number; capture?: Capture }
-  /** An array of arrays, held as its rows' elements one after another (`data`), each row's start and length. */
-  | { kind: 'rows'; data: number; starts: number; lengths: number; capture?: undefined }
+  /**
+   * An array of arrays, held as its rows' elements one after another (`data`), each row's start and length: a
+   * parameter's (IrParam.rows), or, `local`, one the function makes (`const c = []; … c.push(row)`): three local plain
+   * arrays, its starts and lengths held as doubles.
+   */
+  | { kind: 'rows'; name: string; data: number; starts: number; lengths: number; local?: true; capture?: undefined }
+  /** A variable holding a row of an array of arrays (`const row = m[i]`): the index it was taken at. */
+  | { kind: 'row'; of: RowsBinding; index: number; capture?: undefined }
   /**
    * An object with numeric fields (`one`) or an array of them: one Float64Array per key (IrParam.field), from array
    * `fields` on, in `keys` order; `name` is the parameter's.
    */
-  | { kind: 'objects'; name: string; fields: number; keys: string[]; one: boolean; ownKeys?: string[]; capture?: undefined }
+  | { kind: 'objects'; name: string; fields: number; keys: string[]; one: boolean; ownKeys?: string[]; arrays?: (FieldArrayKind | null)[]; capture?: undefined }
   /** A variable holding an element of an array of objects (`const b = bodies[i]`): the index it was taken at. */
   | { kind: 'element'; of: ObjectsBinding; index: number; capture?: undefined };
 
 type ObjectsBinding = Extract<Binding, { kind: 'objects' }>;
+type RowsBinding = Extract<Binding, { kind: 'rows' }>;
 
 interface LoopContext {
   label: number;
@@ -1042,7 +1072,7 @@ class FunctionLowering {
   private boolArrays = new Map<number, TS.Node>();
 
   /** The local array the function returns (IrFunction.returns), and the returns that give no array. */
-  private returnsArray: { kind: ArrayKind; node: TS.Node } | undefined;
+  private returnsArray: { kind: ArrayKind; node: TS.Node; rows?: true } | undefined;
   private scalarReturn: TS.Node | undefined;
 
   /** The hidden parameters as a call to another function of the closure passes them on. */
@@ -1158,7 +1188,7 @@ class FunctionLowering {
     });
     // A method's object, last (selfType): its fields, as one object parameter's, under the name `this`.
     if (this.isEntry && this.file.self) {
-      const t = this.types[this.types.length - 1]! as { objects: { keys: string[]; one: boolean; ctor?: string } };
+      const t = this.types[this.types.length - 1]! as { objects: ObjectShape };
       this.dataScope.set('this', this.objectsParam('this', t.objects));
     }
     let body: Stmt[];
@@ -1194,6 +1224,7 @@ class FunctionLowering {
       arrays: this.arrays,
       result: this.result ?? 'void',
       ...(this.returnsArray ? { returns: this.returnsArray.kind } : {}),
+      ...(this.returnsArray?.rows ? { returnsRows: true as const } : {}),
       body: [...this.cellChecks, ...body],
     };
   }
@@ -1207,7 +1238,7 @@ class FunctionLowering {
     this.params.push({ name, type: { array: this.arrays[data]!.kind }, slot: data, rows: { part: 'data', row } });
     this.params.push({ name: `${name}.starts`, type: { array: 'Int32Array' }, slot: data + 1, rows: { part: 'starts', row } });
     this.params.push({ name: `${name}.lengths`, type: { array: 'Int32Array' }, slot: data + 2, rows: { part: 'lengths', row } });
-    return { kind: 'rows', data, starts: data + 1, lengths: data + 2 };
+    return { kind: 'rows', name, data, starts: data + 1, lengths: data + 2 };
   }
 
   private scope(): Map<string, Binding> {
@@ -1244,9 +1275,16 @@ class FunctionLowering {
       // An array the function makes (`var p = []`): bound where it is declared, as a let would be (arrayVar).
       if (this.arrayVar(name, decl)) continue;
       // A var only ever given elements of one array of objects (`var p; … p = particles[i]`): the index it holds.
-      const of = this.elementVar(name);
+      const of = this.elementVar(name, (e) => this.objectsArray(e));
       if (of) {
         this.scope().set(name, { kind: 'element', of, index: this.elementIndex(name) });
+        unassigned.add(name);
+        continue;
+      }
+      // A var only ever given rows of one array of arrays (`var ai = a[i]`): the row index it holds.
+      const rows = this.elementVar(name, (e) => this.rowsBinding(e));
+      if (rows) {
+        this.scope().set(name, { kind: 'row', of: rows, index: this.elementIndex(name) });
         unassigned.add(name);
         continue;
       }
@@ -1289,16 +1327,17 @@ class FunctionLowering {
   }
 
   /**
-   * The array of objects (a parameter) whose elements are all a var is ever given (`p = particles[i]`, `var b =
-   * bodies[k]`), when it is given nothing else; undefined otherwise.
+   * The array of objects or of arrays (a parameter, or a file-level table of arrays: `arrayOf`) whose elements are
+   * all a var is ever given (`p = particles[i]`, `var b = bodies[k]`, `var ai = a[i]`), when it is given nothing else;
+   * undefined otherwise.
    */
-  private elementVar(name: string): ObjectsBinding | undefined {
+  private elementVar<B extends Binding>(name: string, arrayOf: (e: TS.Expression) => B | undefined): B | undefined {
     const ts = this.ts;
-    let of: ObjectsBinding | undefined;
+    let of: B | undefined;
     let other = false;
     const source = (v: TS.Expression | undefined): void => {
       const e = v && unwrapExpression(ts, v);
-      const b = e && ts.isElementAccessExpression(e) ? this.objectsArray(e.expression) : undefined;
+      const b = e && ts.isElementAccessExpression(e) ? arrayOf(e.expression) : undefined;
       if (!b || (of && of !== b)) other = true;
       else of = b;
     };
@@ -1313,7 +1352,7 @@ class FunctionLowering {
     return other ? undefined : of;
   }
 
-  /** The local that holds the index an element variable was taken at (its type settles as a number's does). */
+  /** The local that holds the index an element or row variable was taken at (its type settles as a number's does). */
   private elementIndex(name: string): number {
     const local = this.locals.length;
     this.locals.push({ name: `${name}[]`, type: 'i32' });
@@ -1327,20 +1366,27 @@ class FunctionLowering {
     return this.num(e.argumentExpression);
   }
 
-  /** The parameter holding an object or an array of objects (AbiParam 'objects'): one Float64Array per key. */
+  /**
+   * The parameter holding an object or an array of objects (AbiParam 'objects'): one Float64Array per key that holds
+   * numbers, and a key that holds a typed array (one object only: ObjectShape.arrays) as that very array.
+   */
   private objectsParam(name: string, o: ObjectShape): ObjectsBinding {
-    const { keys, one, ctor, ownKeys } = o;
+    const { keys, one, ctor, ownKeys, arrays } = o;
     const fields = this.arrays.length;
+    // The numeric fields all have the first numeric field's length (one per object).
+    const first = keys.findIndex((_, k) => !arrays?.[k]);
     keys.forEach((key, index) => {
-      this.arrays.push({ name: `${name}.${key}`, kind: 'Float64Array', written: false, ...(index ? { sameLength: fields } : {}) });
+      const typed = arrays?.[index];
+      const same = typed || index === first ? {} : { sameLength: fields + first };
+      this.arrays.push({ name: `${name}.${key}`, kind: typed ?? 'Float64Array', written: false, ...same });
       this.params.push({
         name: `${name}.${key}`,
-        type: { array: 'Float64Array' },
+        type: { array: typed ?? 'Float64Array' },
         slot: fields + index,
-        field: { keys, index, one, ...(ctor ? { ctor } : {}), ...(ownKeys ? { ownKeys } : {}) },
+        field: { keys, index, one, ...(ctor ? { ctor } : {}), ...(ownKeys ? { ownKeys } : {}), ...(arrays ? { arrays } : {}) },
       });
     });
-    return { kind: 'objects', name, fields, keys, one, ...(ownKeys ? { ownKeys } : {}) };
+    return { kind: 'objects', name, fields, keys, one, ...(ownKeys ? { ownKeys } : {}), ...(arrays ? { arrays } : {}) };
   }
 
   /** The array of objects `e` names (a parameter, not one object), if it does. */
@@ -1352,10 +1398,11 @@ class FunctionLowering {
 
   /**
    * `o.key` on an object: a parameter holding one, a variable holding an element of an array of objects, or
-   * `a[i]` of an array of objects; the field's array and the index of the object in it. Undefined when `e` reaches
-   * into no object; a key the recorded objects do not have is refused.
+   * `a[i]` of an array of objects; the field's array and the index of the object in it, and for a key that holds a
+   * typed array (one object: ObjectShape.arrays) its kind, the field's array being that very array. Undefined when
+   * `e` reaches into no object; a key the recorded objects do not have is refused.
    */
-  private fieldOf(e: TS.PropertyAccessExpression): { array: number; index: Expr } | undefined {
+  private fieldOf(e: TS.PropertyAccessExpression): { array: number; index: Expr; typed?: FieldArrayKind } | undefined {
     const ts = this.ts;
     const obj = unwrapExpression(ts, e.expression);
     let b: ObjectsBinding | undefined;
@@ -1385,14 +1432,102 @@ class FunctionLowering {
     if (k < 0 && b.ownKeys?.includes(e.name.text))
       throw this.refuse(
         e,
-        `${e.name.text} holds a function in the recorded objects (a method): compiled code uses only the keys that hold numbers (${b.keys.join(', ')})`,
+        `${e.name.text} holds a function in the recorded objects (a method): compiled code uses only the keys that hold numbers or typed arrays (${b.keys.join(', ')})`,
       );
     if (k < 0)
       throw this.refuse(
         e,
         `${e.name.text} is not a field of ${what} (the recorded objects have ${b.keys.join(', ')}); reading anything else of an object is not compiled`,
       );
-    return { array: b.fields + k, index };
+    const typed = b.arrays?.[k];
+    return { array: b.fields + k, index, ...(typed ? { typed } : {}) };
+  }
+
+  /** The array of `o.key` when that key of an object holds a typed array (ObjectShape.arrays), else undefined. */
+  private fieldArray(e: TS.Expression): number | undefined {
+    e = unwrapExpression(this.ts, e);
+    const field = this.ts.isPropertyAccessExpression(e) ? this.fieldOf(e) : undefined;
+    return field?.typed ? field.array : undefined;
+  }
+
+  /**
+   * `const px = this.px` (or let) of a key that holds a typed array: the name stands for that very array; and
+   * `const { x, y, mass } = p` of an object (a parameter, or this): each name a key's typed array, or a local holding
+   * the number the key holds then. False for any other declaration. The key cannot be given another array inside the
+   * function (refused), so the name and the key hold the same array throughout. A var so declared must be declared
+   * once, among the function body's own statements (its binding is then the function's, as JavaScript's is; a read
+   * before it is refused by hoistVars).
+   */
+  private fieldAliases(d: TS.VariableDeclaration, isVar: boolean, constant: boolean, out: Stmt[]): boolean {
+    const ts = this.ts;
+    if (!d.initializer) return false;
+    const init = unwrapExpression(ts, d.initializer);
+    const text = init.getText(this.file.sf);
+    const varOnce = (name: string, node: TS.Node): void => {
+      const statement = d.parent.parent;
+      if (!isVar) return;
+      if (
+        !ts.isVariableStatement(statement) ||
+        statement.parent !== this.node.body ||
+        this.declarationsOf(name) !== 1 ||
+        this.node.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === name)
+      )
+        throw this.refuse(
+          node,
+          `${name} is a var holding ${text}, an object's key, declared in a nested block, more than once or as a parameter too; compiled is one declaration among the function's own statements (or const)`,
+        );
+    };
+    if (ts.isIdentifier(d.name)) {
+      const held = this.fieldArray(init);
+      if (held === undefined) return false;
+      varOnce(d.name.text, d);
+      this.scope().set(d.name.text, { kind: 'array', array: held });
+      return true;
+    }
+    if (!ts.isObjectBindingPattern(d.name)) return false;
+    const b = ts.isIdentifier(init) ? this.lookup(init.text) : init.kind === ts.SyntaxKind.ThisKeyword ? this.lookup('this') : undefined;
+    if (b?.kind !== 'objects' || !b.one) return false;
+    for (const el of d.name.elements) {
+      if (ts.isIdentifier(el.name)) varOnce(el.name.text, el);
+      if (el.dotDotDotToken || el.initializer || !ts.isIdentifier(el.name) || (el.propertyName && !ts.isIdentifier(el.propertyName)))
+        throw this.refuse(el, `destructuring ${text} is compiled as { key } and { key: name }, without defaults, rest or nested patterns`);
+      const key = (el.propertyName as TS.Identifier | undefined)?.text ?? el.name.text;
+      const k = b.keys.indexOf(key);
+      if (k < 0) throw this.refuse(el, `${key} is not a key of ${text} that holds a number or a typed array (the recorded objects have ${b.keys.join(', ')})`);
+      if (b.arrays?.[k]) {
+        this.scope().set(el.name.text, { kind: 'array', array: b.fields + k });
+        continue;
+      }
+      const local = this.declare(el.name.text, 'f64');
+      out.push(this.assign(local, { kind: 'load', type: 'f64', array: b.fields + k, index: { kind: 'const', type: 'i32', value: 0 } }, el));
+      if (constant) this.constLocals.add(local);
+    }
+    return true;
+  }
+
+  /** How many times the function's own body declares `name` (a variable, or a name in a destructuring pattern). */
+  private declarationsOf(name: string): number {
+    const ts = this.ts;
+    let count = 0;
+    const visit = (n: TS.Node): void => {
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+      if ((ts.isVariableDeclaration(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name) && n.name.text === name) count++;
+      ts.forEachChild(n, visit);
+    };
+    if (this.node.body) visit(this.node.body);
+    return count;
+  }
+
+  /** Why a key holding a typed array is used other than through its elements. */
+  private fieldArrayRefusal(node: TS.Node, e: TS.PropertyAccessExpression, typed: FieldArrayKind, assigned: boolean): RefusalError {
+    const text = e.getText(this.file.sf);
+    const compiled = `compiled are its elements read and written (${text}[i]), ${text}.length, passing it to a function and const ${e.name.text} = ${text}`;
+    return this.refuse(
+      node,
+      assigned
+        ? `${text} holds a ${typed}; giving the key another value inside the function is not compiled (the caller's object would have to change with it): ${compiled}`
+        : `${text} holds a ${typed}, used here as a value; ${compiled}`,
+    );
   }
 
   /** Why an object (or an array of them, or an element variable) is used other than through its fields. */
@@ -1571,6 +1706,7 @@ class FunctionLowering {
       const returned = unwrapExpression(ts, s.expression);
       const b = ts.isIdentifier(returned) ? this.lookup(returned.text) : undefined;
       if (b?.kind === 'array') return this.returnArray(b.array, s);
+      if (b?.kind === 'rows' && b.local) return this.returnRows(b, s);
       if (this.isArrayCreation(returned)) {
         // `return [a, b]`: made, then returned.
         const made = this.newArray('(returned)', returned);
@@ -1602,6 +1738,8 @@ class FunctionLowering {
     const isVar = declarationKeyword(ts, list) === 'var';
     const out: Stmt[] = [];
     for (const d of list.declarations) {
+      // `const px = this.px`, `const { x, y, mass } = p`: keys of an object (fieldAliases).
+      if (this.fieldAliases(d, isVar, (list.flags & ts.NodeFlags.Const) !== 0, out)) continue;
       if (!ts.isIdentifier(d.name)) throw this.refuse(d, 'destructuring is not compiled');
       // A var without a value only declares what hoistVars already made; `let x;` would hold undefined.
       if (!d.initializer && isVar) continue;
@@ -1612,6 +1750,31 @@ class FunctionLowering {
       }
       const aliased = ts.isIdentifier(init) ? this.lookup(init.text) : undefined;
       if (aliased?.kind === 'objects' || aliased?.kind === 'element') throw this.objectRefusal(d, aliased);
+      if (aliased?.kind === 'row') throw this.refuse(d, ROW_ONLY(init.getText(this.file.sf), aliased.of.name));
+      // `const row = m[i]`: the variable holds the row's index (a row variable).
+      const rowsOf = ts.isElementAccessExpression(init) ? this.rowsBinding(init.expression) : undefined;
+      if (rowsOf) {
+        const index = this.rowIndex(init as TS.ElementAccessExpression);
+        if (isVar) {
+          let b = this.lookup(d.name.text);
+          // A var given rows of an array of arrays the function makes, which hoistVars could not see yet: its local
+          // becomes the row index (it was never read before it is assigned: hoistVars).
+          if (b?.kind === 'local' && !b.capture && rowsOf.local && this.elementVar(d.name.text, (x) => this.rowsBinding(x)) === rowsOf) {
+            b = { kind: 'row', of: rowsOf, index: b.local };
+            const name = d.name.text;
+            const scope = [...this.scopes].reverse().find((m) => m.has(name))!;
+            scope.set(name, b);
+          }
+          if (b?.kind !== 'row' || b.of !== rowsOf) throw this.refuse(d, `${d.name.text} holds a row of ${rowsOf.name} here and other values elsewhere`);
+          out.push(this.assign(b.index, index, d));
+          continue;
+        }
+        const local = this.elementIndex(d.name.text);
+        this.scope().set(d.name.text, { kind: 'row', of: rowsOf, index: local });
+        out.push(this.assign(local, index, d));
+        if (list.flags & ts.NodeFlags.Const) this.constLocals.add(local);
+        continue;
+      }
       // `const b = bodies[i]`: the variable holds the element's index (an element variable).
       const of = ts.isElementAccessExpression(init) ? this.objectsArray(init.expression) : undefined;
       if (of) {
@@ -1631,6 +1794,10 @@ class FunctionLowering {
       if (this.isArrayCreation(init)) {
         if (isVar && this.lookup(d.name.text)?.kind === 'local')
           throw this.refuse(d, `${d.name.text} holds a number elsewhere in the function and an array here`);
+        if (this.holdsRows(d.name.text, init)) {
+          out.push(...this.newRows(d.name.text));
+          continue;
+        }
         out.push(...this.newArray(d.name.text, init));
         continue;
       }
@@ -2050,6 +2217,7 @@ class FunctionLowering {
     if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'push' || !ts.isIdentifier(unwrapExpression(ts, callee.expression))) return undefined;
     const name = (unwrapExpression(ts, callee.expression) as TS.Identifier).text;
     const b = this.lookup(name);
+    if (b?.kind === 'rows' && b.local) return this.pushRows(e, b);
     if (b?.kind !== 'array') return undefined;
     const a = this.arrays[b.array]!;
     if (a.kind !== 'Array') throw this.refuse(e, `${name} is a ${a.kind}, which has no push`);
@@ -2120,10 +2288,167 @@ class FunctionLowering {
       );
     if (!this.isEntry)
       throw this.refuse(s, 'a function that returns an array is compiled as the function optimized, not when another compiled function calls it');
-    if (this.returnsArray && this.returnsArray.kind !== a.kind)
-      throw this.refuse(s, `the function returns a ${this.returnsArray.kind} (line ${this.file.lineOf(this.returnsArray.node)}) and a ${a.kind} here`);
-    this.returnsArray ??= { kind: a.kind, node: s };
+    this.noteReturnedArray(a.kind, false, s);
     return [{ kind: 'return', array }];
+  }
+
+  private noteReturnedArray(kind: ArrayKind, rows: boolean, s: TS.ReturnStatement): void {
+    const what = (k: ArrayKind, r: boolean | undefined) => (r ? 'an array of arrays' : k === 'Array' ? 'an Array' : `a ${k}`);
+    if (this.returnsArray && (this.returnsArray.kind !== kind || !!this.returnsArray.rows !== rows))
+      throw this.refuse(
+        s,
+        `the function returns ${what(this.returnsArray.kind, this.returnsArray.rows)} (line ${this.file.lineOf(this.returnsArray.node)}) and ${what(kind, rows)} here`,
+      );
+    this.returnsArray ??= { kind, node: s, ...(rows ? { rows: true as const } : {}) };
+  }
+
+  /**
+   * `return c` of an array of arrays the function made (newRows): returned as one plain array, its number of rows,
+   * each row's length, then the rows' elements (IrFunction.returnsRows), from which the loader makes the rows.
+   */
+  private returnRows(b: RowsBinding, s: TS.ReturnStatement): Stmt[] {
+    if (!this.isEntry)
+      throw this.refuse(s, 'a function that returns an array is compiled as the function optimized, not when another compiled function calls it');
+    this.noteReturnedArray('Array', true, s);
+    const out = this.arrays.length;
+    this.arrays.push({ name: '(returned)', kind: 'Array', written: false, local: 'plain' });
+    return [
+      { kind: 'alloc', array: out, values: [] },
+      { kind: 'push', array: out, value: toF64({ kind: 'length', type: 'i32', array: b.lengths }) },
+      ...this.appendAll(b.lengths, out),
+      ...this.appendAll(b.data, out),
+      { kind: 'return', array: out },
+    ];
+  }
+
+  /** Pushes every element of the local array `from` onto the local plain array `to`, in order (a hole read bails out). */
+  private appendAll(from: number, to: number): Stmt[] {
+    const k = this.temp('i32');
+    const at: Expr = { kind: 'local', type: 'i32', local: k };
+    return [
+      { kind: 'set', local: k, value: { kind: 'const', type: 'i32', value: 0 } },
+      {
+        kind: 'loop',
+        label: this.nextLabel++,
+        test: { kind: 'binary', type: 'bool', op: 'i32.lt_s', left: at, right: { kind: 'length', type: 'i32', array: from } },
+        body: [{ kind: 'push', array: to, value: toF64({ kind: 'load', type: elementType(this.arrays[from]!.kind), array: from, index: at }) }],
+        update: [{ kind: 'set', local: k, value: { kind: 'binary', type: 'i32', op: 'i32.add', left: at, right: { kind: 'const', type: 'i32', value: 1 } } }],
+      },
+    ];
+  }
+
+  /**
+   * Whether `const name = []` makes an array of arrays: somewhere the function pushes onto it an array literal
+   * (`out.push([x, y])`) or a variable it declares as a new array (`var row = new Array(p); … c.push(row)`).
+   */
+  private holdsRows(name: string, init: TS.Expression): boolean {
+    const ts = this.ts;
+    init = unwrapExpression(ts, init);
+    if (!ts.isArrayLiteralExpression(init) || init.elements.length) return false;
+    const arrays = new Set<string>();
+    const pushed: TS.Expression[] = [];
+    const visit = (n: TS.Node): void => {
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && this.isArrayCreation(n.initializer)) arrays.add(n.name.text);
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'push') {
+        const target = unwrapExpression(ts, n.expression.expression);
+        if (ts.isIdentifier(target) && target.text === name) pushed.push(...n.arguments.map((x) => unwrapExpression(ts, x as TS.Expression)));
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (this.node.body) ts.forEachChild(this.node.body, visit);
+    return pushed.some((x) => ts.isArrayLiteralExpression(x) || (ts.isIdentifier(x) && arrays.has(x.text)));
+  }
+
+  /** `const c = []` that holds rows (holdsRows): three local plain arrays, its rows' elements, starts and lengths. */
+  private newRows(name: string): Stmt[] {
+    const data = this.arrays.length;
+    this.arrays.push(
+      { name, kind: 'Array', written: false, local: 'plain' },
+      { name: `${name}.starts`, kind: 'Array', written: false, local: 'plain' },
+      { name: `${name}.lengths`, kind: 'Array', written: false, local: 'plain' },
+    );
+    this.scope().set(name, { kind: 'rows', name, data, starts: data + 1, lengths: data + 2, local: true });
+    return [0, 1, 2].map((k): Stmt => ({ kind: 'alloc', array: data + k, values: [] }));
+  }
+
+  /**
+   * `c.push(row, [x, y], …)` onto an array of arrays the function made: each row's elements copied onto its data, its
+   * start and length appended. A copy is what JavaScript's reference would hold only because a pushed variable is
+   * never seen again: it was made earlier in the same block, and neither the rest of the block nor the push's other
+   * values name it (a later use, if any, is of the array it is made anew).
+   */
+  private pushRows(e: TS.CallExpression, b: RowsBinding): Stmt[] {
+    const ts = this.ts;
+    const name = b.name;
+    this.file.useGlobal('Array', 'prototype.push', e);
+    const stmt = e.parent;
+    const block = stmt && ts.isExpressionStatement(stmt) && ts.isBlock(stmt.parent) ? stmt.parent : undefined;
+    const out: Stmt[] = [];
+    const rows: ({ values: number[] } | { array: number })[] = [];
+    for (const arg of e.arguments) {
+      if (ts.isSpreadElement(arg)) throw this.refuse(arg, 'push(...values) is not compiled');
+      const x = unwrapExpression(ts, arg);
+      if (ts.isArrayLiteralExpression(x)) {
+        // The values first, all of them, as JavaScript evaluates the arguments before it pushes.
+        rows.push({
+          values: x.elements.map((v) => {
+            if (ts.isSpreadElement(v)) throw this.refuse(v, 'spread (...) in an array literal is not compiled');
+            if (ts.isOmittedExpression(v)) throw this.refuse(x, 'an array literal with holes ([a, , b]) is not compiled');
+            const value = this.expr(v);
+            if (value.type === 'bool' || value.type === 'void')
+              throw this.refuse(
+                v,
+                `${name} is an array of arrays of numbers: a row holding ${value.type === 'bool' ? 'a boolean' : 'nothing'} is not compiled`,
+              );
+            const t = this.temp('f64');
+            out.push({ kind: 'set', local: t, value: toF64(value) });
+            return t;
+          }),
+        });
+        continue;
+      }
+      const row = ts.isIdentifier(x) ? this.lookup(x.text) : undefined;
+      const array = row?.kind === 'array' ? row.array : -1;
+      const a = this.arrays[array];
+      if (!a || !a.local || a.kind !== 'Array' || this.boolArrays.has(array))
+        throw this.refuse(
+          arg,
+          `${name} holds arrays: compiled are pushed onto it array literals ([x, y]) and arrays of numbers the function makes ([], new Array(n)) held in a variable`,
+        );
+      const id = x as TS.Identifier;
+      const named = (n: TS.Node): boolean => (ts.isIdentifier(n) && n.text === id.text) || (ts.forEachChild(n, named) ?? false);
+      const index = block ? block.statements.indexOf(stmt as TS.Statement) : -1;
+      const made =
+        !!block &&
+        block.statements
+          .slice(0, index)
+          .some(
+            (st) =>
+              ts.isVariableStatement(st) &&
+              st.declarationList.declarations.some(
+                (d) => ts.isIdentifier(d.name) && d.name.text === id.text && !!d.initializer && this.isArrayCreation(d.initializer),
+              ),
+          );
+      const again = e.arguments.some((y) => y !== arg && named(y)) || (!!block && block.statements.slice(index + 1).some(named));
+      if (!made || again)
+        throw this.refuse(
+          arg,
+          `${id.text} is pushed onto ${name}, which compiled code holds as a copy: compiled when ${id.text} is made earlier in the same block (var ${id.text} = new Array(n), []) and named neither after the push in that block nor elsewhere in the push`,
+        );
+      rows.push({ array });
+    }
+    for (const r of rows) {
+      out.push({ kind: 'push', array: b.starts, value: toF64({ kind: 'length', type: 'i32', array: b.data }) });
+      if ('values' in r) {
+        out.push({ kind: 'push', array: b.lengths, value: { kind: 'const', type: 'f64', value: r.values.length } });
+        for (const t of r.values) out.push({ kind: 'push', array: b.data, value: this.read(t) });
+      } else {
+        out.push({ kind: 'push', array: b.lengths, value: toF64({ kind: 'length', type: 'i32', array: r.array }) });
+        out.push(...this.appendAll(r.array, b.data));
+      }
+    }
+    return out;
   }
 
   /** `target = value(current)`: a local or an array element; the element index is evaluated once. */
@@ -2145,6 +2470,14 @@ class FunctionLowering {
       if (b.kind === 'rows') throw this.refuse(target, ROWS_ONLY(target.text));
       if (b.kind === 'string') throw this.refuse(target, STRING_ONLY(target.text));
       if (b.kind === 'objects') throw this.objectRefusal(target, b);
+      if (b.kind === 'row') {
+        // `row = m[k]`: the row index it is taken at (elementVar: nothing else is ever given to it).
+        const right = ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken ? unwrapExpression(ts, node.right) : undefined;
+        if (!right || !ts.isElementAccessExpression(right) || this.rowsBinding(right.expression) !== b.of)
+          throw this.refuse(node, `${target.text} holds a row of ${b.of.name}; giving it anything else is not compiled`);
+        this.checkNotConst(target, b.index);
+        return [this.assign(b.index, this.rowIndex(right), node)];
+      }
       if (b.kind === 'element') {
         // `p = particles[i]`: the index it is taken at (elementVar: nothing else is ever given to it).
         const right = ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken ? unwrapExpression(ts, node.right) : undefined;
@@ -2212,6 +2545,7 @@ class FunctionLowering {
       return out;
     }
     const field = ts.isPropertyAccessExpression(target) ? this.fieldOf(target) : undefined;
+    if (field?.typed) throw this.fieldArrayRefusal(node, target as TS.PropertyAccessExpression, field.typed, true);
     if (field) {
       // `p.x = v`, `bodies[i].vx += v`: the index is evaluated once, before the value.
       const out: Stmt[] = [];
@@ -2344,23 +2678,42 @@ class FunctionLowering {
     return i;
   }
 
+  /** Where row `i` of `rows` starts in its data, or its length: an int32 (a local one holds them as doubles). */
+  private rowPart(rows: RowsBinding, part: 'starts' | 'lengths', i: Expr): Expr {
+    const load: Expr = { kind: 'load', type: rows.local ? 'f64' : 'i32', array: rows[part], index: i };
+    return rows.local ? { kind: 'unary', type: 'i32', op: 'i32.from_f64', arg: load } : load;
+  }
+
   /**
-   * `m[i][j]` on an array of arrays m: the element of `data` it is, at `starts[i] + j` when j is within the row, else
+   * The row `e` is, `m[i]` of an array of arrays m or a row variable (`row` of `const row = m[i]`): m, and the row's
+   * index (a read of `starts`/`lengths` at it bails out when there is no such row).
+   */
+  private rowOf(e: TS.Expression): { rows: RowsBinding; index: Expr } | undefined {
+    const ts = this.ts;
+    e = unwrapExpression(ts, e);
+    if (ts.isIdentifier(e)) {
+      const b = this.lookup(e.text);
+      return b?.kind === 'row' ? { rows: b.of, index: this.read(b.index) } : undefined;
+    }
+    if (!ts.isElementAccessExpression(e)) return undefined;
+    const rows = this.rowsBinding(e.expression);
+    return rows ? { rows, index: this.rowIndex(e) } : undefined;
+  }
+
+  /**
+   * `m[i][j]` on an array of arrays m (or `row[j]` on a row variable): the element of `data` it is, at `starts[i] + j` when j is within the row, else
    * at -1 (a read there bails out: JavaScript reads undefined, or grows a plain row, or ignores a typed row's write).
    */
   private rowElement(e: TS.ElementAccessExpression): { array: number; kind: ArrayKind; index: Expr } | undefined {
-    const ts = this.ts;
-    const outer = unwrapExpression(ts, e.expression);
-    if (!ts.isElementAccessExpression(outer)) return undefined;
-    const rows = this.rowsBinding(outer.expression);
-    if (!rows) return undefined;
+    const row = this.rowOf(e.expression);
+    if (!row) return undefined;
+    const { rows, index: i } = row;
     if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
-    const i = this.rowIndex(outer);
     const j = this.num(e.argumentExpression);
     if (callsIn(j))
       throw this.refuse(e.argumentExpression, 'an element index of an array of arrays that calls a function is not compiled: give it to a variable first');
-    const start: Expr = { kind: 'load', type: 'i32', array: rows.starts, index: i };
-    const length: Expr = { kind: 'load', type: 'i32', array: rows.lengths, index: i };
+    const start = this.rowPart(rows, 'starts', i);
+    const length = this.rowPart(rows, 'lengths', i);
     const kind = this.arrays[rows.data]!.kind;
     if (j.type === 'i32') {
       const inside: Expr = { kind: 'binary', type: 'bool', op: 'i32.lt_u', left: j, right: length };
@@ -2389,11 +2742,14 @@ class FunctionLowering {
       const b = this.lookup(e.text);
       if (b?.kind === 'array') return b.array;
       if (b?.kind === 'rows') throw this.refuse(e.parent, ROWS_ONLY(e.text));
+      if (b?.kind === 'row') throw this.refuse(e.parent, ROW_ONLY(e.text, b.of.name));
       if (b?.kind === 'string') throw this.refuse(e.parent, STRING_ONLY(e.text));
       if (b?.kind === 'objects' || b?.kind === 'element') throw this.objectRefusal(e.parent, b);
       const moduleBinding = b ? undefined : this.file.moduleBindingRefusal(e.text);
       if (moduleBinding) throw this.refuse(e, moduleBinding);
     }
+    const held = this.fieldArray(e);
+    if (held !== undefined) return held;
     if (ts.isPropertyAccessExpression(e) && unwrapExpression(ts, e.expression).kind === ts.SyntaxKind.ThisKeyword)
       throw this.thisRefusal(unwrapExpression(ts, e.expression));
     if (ts.isPropertyAccessExpression(e) && this.fieldOf(e))
@@ -2515,8 +2871,12 @@ class FunctionLowering {
     }
     if (ts.isPropertyAccessExpression(e)) {
       const field = this.fieldOf(e);
+      if (field?.typed) throw this.fieldArrayRefusal(e, e, field.typed, false);
       if (field) return { kind: 'load', type: 'f64', array: field.array, index: field.index };
       const obj = unwrapExpression(ts, e.expression);
+      // `this.px.length`: the length of the typed array a key holds.
+      const held = e.name.text === 'length' ? this.fieldArray(obj) : undefined;
+      if (held !== undefined) return { kind: 'length', type: 'i32', array: held };
       if (ts.isIdentifier(obj)) {
         const b = this.lookup(obj.text);
         if (b?.kind === 'array' && e.name.text === 'length') return { kind: 'length', type: 'i32', array: b.array };
@@ -2537,9 +2897,9 @@ class FunctionLowering {
       }
       if (obj.kind === K.ThisKeyword) throw this.thisRefusal(obj);
       if (e.questionDotToken) throw this.refuse(e, 'optional chaining is not compiled');
-      if (ts.isElementAccessExpression(obj) && e.name.text === 'length') {
-        const rows = this.rowsBinding(obj.expression);
-        if (rows) return { kind: 'load', type: 'i32', array: rows.lengths, index: this.rowIndex(obj) };
+      if (e.name.text === 'length') {
+        const row = this.rowOf(obj);
+        if (row) return this.rowPart(row.rows, 'lengths', row.index);
       }
       if (this.isArrayCreation(obj))
         throw this.refuse(obj, 'an array made here is compiled only as the initial value of a variable (let a = [], var b = new Float64Array(n))');
@@ -2568,6 +2928,7 @@ class FunctionLowering {
     if (b?.kind === 'string') throw this.refuse(e, STRING_ONLY(e.text));
     if (b?.kind === 'array') throw this.refuse(e, 'an array is used as a value; only its elements, its length and passing it to a function are compiled');
     if (b?.kind === 'rows') throw this.refuse(e, ROWS_ONLY(e.text));
+    if (b?.kind === 'row') throw this.refuse(e, ROW_ONLY(e.text, b.of.name));
     if (b?.kind === 'objects' || b?.kind === 'element') throw this.objectRefusal(e, b);
     const c = this.isModuleName(e) ? this.file.constants.get(e.text) : undefined;
     if (c !== undefined) {
@@ -2647,7 +3008,9 @@ class FunctionLowering {
       const types: ValueType[] = [];
       for (const a of e.arguments) {
         const u = unwrapExpression(ts, a);
-        const b = ts.isIdentifier(u) ? this.lookup(u.text) : undefined;
+        // A key holding a typed array (`step(this.px, n)`) is passed as that array.
+        const held = this.fieldArray(u);
+        const b = ts.isIdentifier(u) ? this.lookup(u.text) : held !== undefined ? ({ kind: 'array', array: held } as const) : undefined;
         if (b?.kind === 'array') {
           if (this.arrays[b.array]!.local === 'holey')
             throw this.refuse(
@@ -2907,7 +3270,9 @@ const STRING_ONLY = (name: string) =>
   `${name} is a string: compiled are ${name}.length, ${name}.charCodeAt(i) and ${name}[i] compared (===, !==) with a string of length one or with another string's element; any other use of a string is not`;
 
 const ROWS_ONLY = (name: string) =>
-  `${name} is an array of arrays: compiled are ${name}[i][j] (read and written), ${name}[i].length and ${name}.length; a row taken apart (const row = ${name}[i]), the outer array passed on or changed, are not yet`;
+  `${name} is an array of arrays: compiled are ${name}[i][j] (read and written), ${name}[i].length, ${name}.length and a variable holding a row (const row = ${name}[i]); the outer array or a row passed on, stored or changed are not yet`;
+const ROW_ONLY = (name: string, of: string) =>
+  `${name} holds a row of the array of arrays ${of}: compiled are ${name}[j] (read and written) and ${name}.length; a row used as a value (passed on, compared, returned, stored or given to another variable) is not compiled`;
 
 /** Whether an expression calls a function (the only IR expression with effects). */
 function callsIn(e: Expr): boolean {

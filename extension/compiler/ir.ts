@@ -202,8 +202,10 @@ export interface IrParam {
    * is passed as: the values of its key `keys[index]`, one per object. All of one argument's fields come in `keys`
    * order, each as long as the outer array (1 for one object, `one`); `ctor`: the recorded class name; `ownKeys`:
    * every own key in order when some hold functions (methods the function never uses, checked only as present).
+   * `arrays`: one object only, for each key the kind of typed array it holds (null: a number); such a key's parameter
+   * is that very array, of its kind.
    */
-  field?: { keys: string[]; index: number; one: boolean; ctor?: string; ownKeys?: string[] };
+  field?: { keys: string[]; index: number; one: boolean; ctor?: string; ownKeys?: string[]; arrays?: (Exclude<ArrayKind, 'Array'> | null)[] };
 }
 
 export interface IrArray {
@@ -242,7 +244,7 @@ export function abiParams(entry: IrFunction, read?: (slot: number) => boolean): 
     } else if (p.field) {
       // One Float64Array per key, in order: one argument.
       if (p.field.index === 0) {
-        const { keys, one, ctor, ownKeys } = p.field;
+        const { keys, one, ctor, ownKeys, arrays } = p.field;
         const written = keys.map((_, k) => entry.arrays[p.slot + k]!.written);
         const name = p.name.slice(0, p.name.lastIndexOf('.'));
         // `this` (Kernel.self): a method's object, the last argument, which the loader's fallback calls the original on.
@@ -254,6 +256,7 @@ export function abiParams(entry: IrFunction, read?: (slot: number) => boolean): 
           written,
           ...(ctor ? { ctor } : {}),
           ...(ownKeys ? { ownKeys } : {}),
+          ...(arrays ? { arrays } : {}),
           ...(name === 'this' ? { self: true as const } : {}),
         });
       }
@@ -288,6 +291,11 @@ export interface IrFunction {
    * original returns from its elements, a plain Array of numbers or a new typed array of this kind.
    */
   returns?: ArrayKind;
+  /**
+   * With `returns` 'Array': the array it returns stands for an array of arrays of numbers, as its number of rows, each
+   * row's length, then the rows' elements one after another; the loader makes a plain Array of plain Arrays from it.
+   */
+  returnsRows?: true;
   body: Stmt[];
   /**
    * It can call itself, directly or through the functions it calls: the backends bound the depth of such calls and

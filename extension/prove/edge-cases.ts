@@ -85,9 +85,10 @@ function arrayValues(v: unknown): number[] | undefined {
   return undefined;
 }
 
-/** A plain object holding `from`, `from + 1`, … under `keys`, in order. */
-function objectOf(keys: readonly string[], from: number): Record<string, number> {
-  return Object.fromEntries(keys.map((k, i) => [k, from + i]));
+/** A plain object holding `from`, `from + 1`, … under `keys`, in order (a key that holds a typed array: four of them). */
+function objectOf(keys: readonly string[], from: number, arrays?: readonly (ArrayKind | null)[]): Record<string, unknown> {
+  const held = (kind: ArrayKind, i: number) => makeArray(kind, [from + i, from + i + 1, from + i + 2, from + i + 3]);
+  return Object.fromEntries(keys.map((k, i) => [k, arrays?.[i] ? held(arrays[i]!, i) : from + i]));
 }
 
 /** Arguments to start from when nothing was recorded: small ints, arrays of four elements. */
@@ -99,7 +100,7 @@ export function defaultArgs(params: readonly AbiParam[]): unknown[] {
         ? [makeArray(p.row, [1, 2, 3, 4]), makeArray(p.row, [5, 6, 7, 8])]
         : p.kind === 'objects'
           ? p.one
-            ? objectOf(p.keys, 1)
+            ? objectOf(p.keys, 1, p.arrays)
             : [objectOf(p.keys, 1), objectOf(p.keys, 5)]
           : p.kind === 'string'
             ? 'abc'
@@ -113,7 +114,8 @@ export function defaultArgs(params: readonly AbiParam[]): unknown[] {
 
 /**
  * Copies arguments, keeping an object passed twice as one copy; an array's elements that are arrays or objects (the
- * rows of an array of arrays) are copied too, the same way, so that a row shared by two places stays shared.
+ * rows of an array of arrays), and the typed arrays an object's keys hold, are copied too, the same way, so that a
+ * row or typed array shared by two places stays shared.
  */
 export function copyArgs(args: readonly unknown[]): unknown[] {
   const seen = new Map<unknown, unknown>();
@@ -126,6 +128,14 @@ export function copyArgs(args: readonly unknown[]): unknown[] {
         seen.set(a, rows);
         for (let i = 0; i < rows.length; i++) if (rows[i] !== null && typeof rows[i] === 'object') rows[i] = copyOf(rows[i]);
         return rows;
+      }
+      if (!ArrayBuffer.isView(a) && Object.values(a).some((v) => ArrayBuffer.isView(v))) {
+        // An object holding typed arrays: each copied the same way, so that one held by two keys, or by a key and
+        // another argument, stays one array.
+        const o: Record<string, unknown> = {};
+        seen.set(a, o);
+        for (const [k, v] of Object.entries(a)) o[k] = copyOf(v);
+        return o;
       }
       c = ArrayBuffer.isView(a) ? (a as unknown as Uint8Array).slice() : structuredClone(a);
       seen.set(a, c);
@@ -226,7 +236,24 @@ export function edgeCases(params: readonly AbiParam[], base: readonly unknown[])
       out.push({ args: withArg(i, []), source: 'edge', label: `argument ${i + 1} empty` });
       if (objects.length > 1) out.push({ args: withArg(i, [{ ...objects[0] }]), source: 'edge', label: `argument ${i + 1} holding its first object only` });
     }
-    for (const k of p.keys) {
+    // A key holding a typed array: filled with each edge value.
+    p.keys.forEach((k, j) => {
+      const kind = p.arrays?.[j];
+      const held = (objects[0] as Record<string, unknown> | undefined)?.[k];
+      if (!kind || !ArrayBuffer.isView(held)) return;
+      for (const v of EDGE_ELEMENTS) {
+        const filled = makeArray(kind, new Array<number>((held as unknown as ArrayLike<number>).length).fill(v));
+        out.push({
+          args: withArg(
+            i,
+            rebuilt((o) => ({ ...o, [k]: filled })),
+          ),
+          source: 'edge',
+          label: `argument ${i + 1} with ${k} filled with ${Object.is(v, -0) ? '-0' : String(v)}`,
+        });
+      }
+    });
+    for (const k of p.keys.filter((_, j) => !p.arrays?.[j])) {
       for (const v of EDGE_ELEMENTS) {
         const shown = Object.is(v, -0) ? '-0' : String(v);
         out.push({

@@ -181,22 +181,30 @@ export function isReplayable(c: RecordedCall): boolean {
 /** A key compiled code takes as a field (an identifier, so that `p.x` can name it; never `__proto__`). */
 const FIELD_KEY = /^[A-Za-z_$][\w$]*$/;
 
+/** The kind of a typed array an object's key can hold as a compiled field (not a Buffer, not a BigInt array). */
+function fieldArrayKind(v: unknown): string | undefined {
+  const k = typedKind(v);
+  return k && k !== 'Buffer' && !k.startsWith('Big') ? k : undefined;
+}
+
 /**
- * The shape of an object whose own keys all hold numbers, as the compiler names it: its class and keys in order
- * (`Particle{x,y,vx,vy,mass}`, `{x,y}` for a plain object); undefined for any other value.
+ * The shape of an object whose own keys all hold numbers or typed arrays, as the compiler names it: its class and
+ * keys in order, a key holding a typed array with its kind (`Particle{x,y,vx,vy,mass}`, `{x,y}` for a plain object,
+ * `Swarm{px:Float64Array,py:Float64Array,damping}`); undefined for any other value.
  */
 function objectShape(v: unknown): string | undefined {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Unrecordable || v instanceof RecordedMethod || typedKind(v) !== undefined)
     return undefined;
   const keys = Object.keys(v);
   const o = v as Record<string, unknown>;
+  const held = (k: string) => typeof o[k] === 'number' || fieldArrayKind(o[k]) !== undefined;
   // A key holding a function (a method, RecordedMethod) is named with `()`: it stays in the shape, as present only.
-  if (keys.length === 0 || keys.some((k) => !FIELD_KEY.test(k) || k === '__proto__' || (typeof o[k] !== 'number' && !(o[k] instanceof RecordedMethod))))
-    return undefined;
-  if (!keys.some((k) => typeof o[k] === 'number')) return undefined;
+  if (keys.length === 0 || keys.some((k) => !FIELD_KEY.test(k) || k === '__proto__' || (!held(k) && !(o[k] instanceof RecordedMethod)))) return undefined;
+  if (!keys.some(held)) return undefined;
   const ctor = recordedClass(v);
   if (ctor !== undefined && !FIELD_KEY.test(ctor)) return undefined;
-  return `${ctor ?? ''}{${keys.map((k) => (typeof o[k] === 'number' ? k : `${k}()`)).join(',')}}`;
+  const named = (k: string) => (typeof o[k] === 'number' ? k : fieldArrayKind(o[k]) ? `${k}:${fieldArrayKind(o[k])!}` : `${k}()`);
+  return `${ctor ?? ''}{${keys.map(named).join(',')}}`;
 }
 
 /** The type of one recorded argument as the compiler names it, or undefined when the compiler has no name for it. */
@@ -210,7 +218,7 @@ function argType(v: unknown): ParamTypeName | 'int' | undefined {
     if (v.every((x) => typeof x === 'number')) return 'number[]';
     // An array of objects of one shape (the same class and keys, every field a number).
     const first = objectShape(v[0]);
-    if (first && v.every((x) => objectShape(x) === first)) return `${first}[]` as ParamTypeName;
+    if (first && !first.includes(':') && v.every((x) => objectShape(x) === first)) return `${first}[]` as ParamTypeName;
     // An array of arrays: rows that are all plain arrays of numbers, or all typed arrays of one kind.
     if (v.every((x) => Array.isArray(x) && x.every((y) => typeof y === 'number'))) return 'number[][]';
     const k = typedKind(v[0]);
@@ -266,7 +274,7 @@ function whyNotTaken(v: unknown): string {
     if (v.length > 0 && v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && typedKind(x) === undefined))
       return 'arrays of objects are compiled when every object has the same class and the same keys in the same order, each holding a number';
   } else if (v !== null && typeof v === 'object' && !(v instanceof Unrecordable) && typedKind(v) === undefined)
-    return 'objects are compiled when every key holds a number (objects holding arrays or other objects are not yet)';
+    return 'objects are compiled when every key holds a number or a typed array (objects holding plain arrays or other objects are not yet)';
   if (typeof v === 'string') return 'strings are not compiled yet';
   if (typeof v === 'bigint' || /^Big/.test(typedKind(v) ?? '')) return 'BigInt values are not compiled';
   return 'compiled code takes only numbers, booleans, typed arrays and arrays of numbers';

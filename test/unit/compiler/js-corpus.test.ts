@@ -49,6 +49,18 @@ const COMPILED = [
   },
   { file: 'matrix-rows.js', fn: 'relax', what: 'a grid of Float64Array rows relaxed in place, m.length and m[i].length bounding the loops' },
   { file: 'matrix-rows.js', fn: 'rowSums', what: 'a triangle of plain arrays of growing length (ragged rows), read' },
+  {
+    file: 'matrix-aliases.js',
+    fn: 'multiply',
+    what: 'C = A·B with var ai = a[i], each row of C made with new Array(p), filled, pushed onto c = [] and c returned',
+  },
+  { file: 'matrix-aliases.js', fn: 'normalizeRows', what: 'const row = m[i] over Float64Array rows: row.length, row[j] read and row[j] /= sum written' },
+  {
+    file: 'matrix-aliases.js',
+    fn: 'blur',
+    what: 'rows of a file-level table of arrays and of the grid held in var wr = WEIGHTS[dy], gr = g[y + dy - 1]; rows pushed one by one, then returned',
+  },
+  { file: 'matrix-aliases.js', fn: 'extremes', what: 'out.push([lo, hi]) per row of ragged plain rows (one empty, one holding -0), returned' },
   { file: 'smoothing-table.js', fn: 'smooth', what: 'a table of weights at file level (var WEIGHTS = […]), read on every call' },
   {
     file: 'lookup-tables.js',
@@ -83,6 +95,18 @@ const COMPILED = [
     fn: 'Oscillator.step',
     what: 'a class method over this: numeric fields read and written (this.v += a * dt, this.steps++), this passed as a hidden argument',
   },
+  {
+    file: 'particle-system-soa.js',
+    fn: 'ParticleSystem.update',
+    what: 'a class holding Float32Arrays and a Uint8Array of flags beside numbers: const { x, y, vx, vy, alive } = this, this.count bounding the loop, this.time written',
+  },
+  {
+    file: 'heat-rod-class.js',
+    fn: 'Rod.prototype.relax',
+    what: "a constructor function's typed arrays passed to a helper of the file (this.u, this.next), var u = this.u written, this.steps++",
+  },
+  { file: 'point-cloud.js', fn: 'spread', what: 'a plain object { x, y, z, n } of Float64Arrays and a count, read as cloud.x[i] up to cloud.n' },
+  { file: 'point-cloud.js', fn: 'drift', what: 'the same object written in place through var x = cloud.x and cloud.z[i] *= …' },
 ];
 
 describe('classic-style programs are compiled to both targets, proven, applied, and print the same', () => {

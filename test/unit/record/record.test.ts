@@ -229,9 +229,34 @@ describe('recorded parameter types', () => {
         passed: 'an array of objects',
         why: 'arrays of objects are compiled when every object has the same class and the same keys in the same order, each holding a number',
       },
-      { passed: 'an object', why: 'objects are compiled when every key holds a number (objects holding arrays or other objects are not yet)' },
+      {
+        passed: 'an object',
+        why: 'objects are compiled when every key holds a number or a typed array (objects holding plain arrays or other objects are not yet)',
+      },
     ]);
     assert.equal(recordedParamTypes(rec, 10), undefined);
+  });
+
+  it('types objects holding typed arrays by each key, of one object only (not arrays of them, nor Buffers or BigInt arrays)', () => {
+    class Swarm {
+      px = new Float32Array(3);
+      alive = new Uint8Array(3);
+      damping = 0.99;
+    }
+    const rec = recordingOf(
+      [new Swarm(), [{ x: new Float64Array(1) }], { b: new BigInt64Array(1), n: 1 }, { x: new Float64Array(2), list: [1] }],
+      [new Swarm(), [{ x: new Float64Array(1) }], { b: new BigInt64Array(1), n: 1 }, { x: new Float64Array(2), list: [1] }],
+    );
+    const why = 'objects are compiled when every key holds a number or a typed array (objects holding plain arrays or other objects are not yet)';
+    assert.deepEqual(recordedParams(rec, 4), [
+      'Swarm{px:Float32Array,alive:Uint8Array,damping}',
+      {
+        passed: 'an array of objects',
+        why: 'arrays of objects are compiled when every object has the same class and the same keys in the same order, each holding a number',
+      },
+      { passed: 'an object', why },
+      { passed: 'an object', why },
+    ]);
   });
 
   it('says so when the calls disagree, and names typed arrays of arrays, rows of mixed kinds and functions', () => {
@@ -300,10 +325,8 @@ describe('record', () => {
     assert.equal(rec.totalCalls, 2);
     const p = rec.calls[0]!.args[0] as { x: Float64Array };
     assert.ok(p.x instanceof Float64Array && p.x.length === 30);
-    assert.equal(recordedParamTypes(rec, 1), undefined);
-    assert.deepEqual(recordedParams(rec, 1), [
-      { passed: 'an object', why: 'objects are compiled when every key holds a number (objects holding arrays or other objects are not yet)' },
-    ]);
+    // Typed by its keys in order, each with the kind of typed array it holds.
+    assert.deepEqual(recordedParamTypes(rec, 1), ['{x:Float64Array,y:Float64Array,z:Float64Array}']);
   });
 
   it('keeps a bounded sample: the first calls plus a reservoir', async () => {
