@@ -3,40 +3,22 @@
 // in the function's CodeLens. A .py file goes through the same flow, on the interpreter the file runs with.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { MultiBenchResult } from '../bench/bench';
-import type { PythonBenchResult } from '../bench/bench-python';
-import type { Target } from '../compiler/compile';
 import { loadTypeScript } from '../compiler/frontend-js';
 import { formatRefusal } from '../compiler/refusal';
 import { OPT_INS, normalizeOptIns, type OptIn } from '../../native/opt-ins';
-import { PerfLabError } from '../errors';
 import { DEFAULT_WHOLE_PROGRAM_S, optimize, optimizeRequest, type OptimizeEvent, type OptimizeOutcome } from '../optimize/optimize';
 import { dispatchReport } from '../bench/dispatch';
-import { benchOf, outlookReport, wholeProgramReport } from '../optimize/report';
-import { TARGET_NAMES, type TargetId } from '../protocol';
-import type { Proof } from '../prove/prove';
-import type { Recording } from '../record/recording';
+import { outlookReport, wholeProgramReport } from '../optimize/report';
+import { TARGET_NAMES } from '../protocol';
 import { targetsProse } from '../targets';
+import { originalName } from '../languages';
 import type { HotFunctionLenses } from './code-lens';
 import { reportFailure, workspaceTrusted } from './command-helpers';
 import { editorHistory } from './history';
 import type { Log } from './log';
 import { measuredLensAdvice } from './optimize-advice';
 import { editorOptimizeInput } from './optimize-input';
-import {
-  applyNote,
-  withApplyDecisions,
-  benchView,
-  builtText,
-  functionAt,
-  optInChoices,
-  proofView,
-  pythonOptimizeData,
-  sideBySideAdvice,
-  targetViews,
-  type PythonTargetOutcome,
-  type TargetOutcome,
-} from './optimize-data';
+import { functionAt, outcomePanel, type PanelContext, type PythonTargetOutcome, type TargetOutcome } from './optimize-data';
 import type { OptimizeViews } from './optimize-panel';
 import { pythonFunctionAt, pythonTargetSetting } from './optimize-python-command';
 import { pythonInterpreter } from './python-interpreter';
@@ -217,94 +199,32 @@ async function runOptimize(deps: OptimizeCommandDeps, uri: vscode.Uri, name: str
       return;
     }
     deps.lenses.noteRefusal(file, name, undefined);
-    if (outcome.language === 'python') showPython(deps, uri, name, source, outcome, interpreter!.from);
-    else showJs(deps, uri, name, source, outcome, optIns);
+    showOutcome(deps, uri, source, outcome, { file, functionName: name, optIns, ...(interpreter ? { runtimeFrom: interpreter.from } : {}) });
   } catch (e) {
     reportFailure(log, e);
   }
 }
 
-type Done = Extract<OptimizeOutcome, { kind: 'done' }>;
-
-/** The Before/After panel of a JavaScript function: JavaScript against each target, and the break-even model. */
-function showJs(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, source: string, outcome: Done, optIns: OptIn[]): void {
-  const file = uri.fsPath;
-  const recording = outcome.recording as Recording;
-  const outcomes = outcome.targets as TargetOutcome[];
-  const multi = outcome.bench as MultiBenchResult | undefined;
-  const predicted: Partial<Record<TargetId, number>> = {};
-  for (const p of outcome.prediction?.prediction.targets ?? []) predicted[p.target] = p.speedup;
-  // The prediction as the measurement judges it, one sentence (break-even.ts predictionStory), as the command line prints it.
-  const prediction = outcome.prediction?.story.text;
-  const targets = targetViews(name, outcomes, multi, predicted);
-  const chosen = outcomes.find((o) => o.target === outcome.chosen) ?? outcomes.find((o) => o.proof) ?? outcomes[0]!;
-  const proof = chosen.proof as Proof | undefined;
-  const result = multi && outcome.chosen ? benchOf(multi, outcome.chosen as Target) : undefined;
-  const measured = measuredLensAdvice(targets);
-  // The lens shows what was just measured (next to the prediction) without waiting for the next edit or save.
-  deps.lenses.noteResult(file, name, measured ? { ...measured, source } : undefined);
-  if (!proof) throw new PerfLabError(`${name} could not be built for any target: ${targets.map((t) => `${t.name}: ${t.refusal ?? ''}`).join('; ')}`);
-  const side = targets.length > 1;
-  const data = withApplyDecisions(
-    {
-      title: `Optimize: ${name}`,
-      file,
-      functionName: name,
-      line: recording.line,
-      recording: { calls: recording.calls.length, totalCalls: recording.totalCalls, recordedAt: recording.recordedAt, reused: outcome.reused },
-      ...(chosen.candidate ? { built: builtText(chosen.candidate) } : {}),
-      target: chosen.target,
-      proof: proofView(proof, name),
-      ...(result ? { bench: benchView(result, multi, prediction, predicted) } : {}),
-      canApply: proof.ok,
-      applyNote: applyNote(proof, result),
-      ...(outcomes.some((o) => o.target === 'native') ? { optIns: optInChoices(optIns) } : {}),
-      ...(side ? { targets, recommendation: `${sideBySideAdvice(targets)}${prediction ? `. ${prediction}` : ''}` } : {}),
-    },
-    outcome,
-  );
+/**
+ * The Before/After panel of a finished run, for either language (optimize-data.ts outcomePanel); the lens shows what
+ * was just measured without waiting for the next edit or save.
+ */
+function showOutcome(deps: OptimizeCommandDeps, uri: vscode.Uri, source: string, outcome: Extract<OptimizeOutcome, { kind: 'done' }>, ctx: PanelContext): void {
+  const name = ctx.functionName;
+  const panel = outcomePanel(outcome, ctx);
+  const measured = measuredLensAdvice(panel.targets, originalName(outcome.language));
+  deps.lenses.noteResult(uri.fsPath, name, measured ? { ...measured, source } : undefined);
   deps.optimizeViews.show({
     uri,
     source,
     functionName: name,
-    outcomes,
-    ...(outcome.chosen ? { chosen: outcome.chosen } : {}),
-    targets: data.targets ?? targets,
-    data,
+    outcomes: outcome.targets as (TargetOutcome | PythonTargetOutcome)[],
+    ...(panel.chosen ? { chosen: panel.chosen } : {}),
+    ...(outcome.language === 'python' ? { python: outcome.runtime.execPath } : {}),
+    targets: panel.targets,
+    data: panel.data,
   });
-}
-
-/** The Before/After panel of a Python function: CPython against each target side by side, each with its own Apply. */
-function showPython(deps: OptimizeCommandDeps, uri: vscode.Uri, name: string, source: string, outcome: Done, from: string): void {
-  const file = uri.fsPath;
-  const rec = outcome.recording;
-  const outcomes = outcome.targets as PythonTargetOutcome[];
-  const built = pythonOptimizeData({
-    file,
-    functionName: name,
-    line: rec.line,
-    recording: { calls: rec.calls.length, totalCalls: rec.totalCalls, recordedAt: rec.recordedAt, reused: outcome.reused },
-    runtime: `Python ${outcome.runtime.version} (${outcome.runtime.execPath}, ${from})`,
-    outcomes,
-    ...(outcome.bench ? { bench: outcome.bench as PythonBenchResult } : {}),
-    ...(outcome.chosen ? { chosen: outcome.chosen } : {}),
-  });
-  const data = withApplyDecisions(built.data, outcome);
-  const views = data.targets ?? built.targets;
-  // The lens shows what was just measured without waiting for the next edit or save.
-  const measured = measuredLensAdvice(views, 'Python');
-  deps.lenses.noteResult(file, name, measured ? { ...measured, source } : undefined);
-  deps.optimizeViews.show({
-    uri,
-    source,
-    functionName: name,
-    outcomes,
-    ...(data.target ? { chosen: data.target } : {}),
-    python: outcome.runtime.execPath,
-    targets: views,
-    data,
-  });
-  if (!outcomes.some((o) => o.proof?.ok)) {
+  if (!outcome.targets.some((o) => o.proof?.ok)) {
     void vscode.window.showWarningMessage(`Perf Lab: no rewrite of ${name} was proven equal to the original; the Before/After panel says why for each target.`);
   }
 }

@@ -17,9 +17,13 @@ import { applyDecision } from '../optimize/apply-step';
 import { outlookReport, wholeProgramStoryText } from '../optimize/report';
 import { bestTarget, type OptimizeOutcome } from '../optimize/optimize';
 import { jsTarget } from '../targets';
+import { PerfLabError } from '../errors';
+import { benchOf } from '../optimize/report';
+import type { Recording } from '../record/recording';
 import {
   TARGET_NAMES,
   type BenchView,
+  type Language,
   type OptimizeData,
   type PredictedView,
   type ProofView,
@@ -298,6 +302,88 @@ export function pythonOptimizeData(run: PythonRun): { data: OptimizeData; target
     recommendation: sideBySideAdvice(targets, 'Python'),
   };
   return { data, targets };
+}
+
+/** What the editor adds to the optimize flow's outcome for the panel. */
+export interface PanelContext {
+  file: string;
+  functionName: string;
+  /** The native opt-ins the run was built with (JavaScript's native target). */
+  optIns: readonly OptIn[];
+  /** Where the interpreter setting came from (a Python run), as the panel says it. */
+  runtimeFrom?: string;
+}
+
+type DoneOutcome = Extract<OptimizeOutcome, { kind: 'done' }>;
+
+/** A finished run as the panel shows it: its data, each target's view, and the target Apply writes by default. */
+export interface OutcomePanel {
+  data: OptimizeData;
+  targets: TargetView[];
+  chosen?: TargetId;
+}
+
+/** JavaScript's panel: JavaScript against each target, with the break-even model's prediction told with the measurement. */
+function jsPanel(outcome: DoneOutcome, ctx: PanelContext): OutcomePanel {
+  const name = ctx.functionName;
+  const recording = outcome.recording as Recording;
+  const outcomes = outcome.targets as TargetOutcome[];
+  const multi = outcome.bench as MultiBenchResult | undefined;
+  const predicted: Partial<Record<TargetId, number>> = {};
+  for (const p of outcome.prediction?.prediction.targets ?? []) predicted[p.target] = p.speedup;
+  // The prediction as the measurement judges it, one sentence (break-even.ts predictionStory), as the command line prints it.
+  const prediction = outcome.prediction?.story.text;
+  const targets = targetViews(name, outcomes, multi, predicted);
+  const chosen = outcomes.find((o) => o.target === outcome.chosen) ?? outcomes.find((o) => o.proof) ?? outcomes[0]!;
+  const proof = chosen.proof as Proof | undefined;
+  if (!proof) throw new PerfLabError(`${name} could not be built for any target: ${targets.map((t) => `${t.name}: ${t.refusal ?? ''}`).join('; ')}`);
+  const result = multi && outcome.chosen ? benchOf(multi, outcome.chosen as Target) : undefined;
+  const side = targets.length > 1;
+  const data: OptimizeData = {
+    title: `Optimize: ${name}`,
+    file: ctx.file,
+    functionName: name,
+    line: recording.line,
+    recording: { calls: recording.calls.length, totalCalls: recording.totalCalls, recordedAt: recording.recordedAt, reused: outcome.reused },
+    ...(chosen.candidate ? { built: builtText(chosen.candidate) } : {}),
+    target: chosen.target,
+    proof: proofView(proof, name),
+    ...(result ? { bench: benchView(result, multi, prediction, predicted) } : {}),
+    canApply: proof.ok,
+    applyNote: applyNote(proof, result),
+    ...(outcomes.some((o) => o.target === 'native') ? { optIns: optInChoices(ctx.optIns) } : {}),
+    ...(side ? { targets, recommendation: `${sideBySideAdvice(targets)}${prediction ? `. ${prediction}` : ''}` } : {}),
+  };
+  return { data, targets, ...(outcome.chosen ? { chosen: outcome.chosen } : {}) };
+}
+
+/** Python's panel: CPython against each target side by side, each with its own Apply, and the interpreter named. */
+function pythonPanel(outcome: DoneOutcome, ctx: PanelContext): OutcomePanel {
+  const rec = outcome.recording;
+  const built = pythonOptimizeData({
+    file: ctx.file,
+    functionName: ctx.functionName,
+    line: rec.line,
+    recording: { calls: rec.calls.length, totalCalls: rec.totalCalls, recordedAt: rec.recordedAt, reused: outcome.reused },
+    runtime: `Python ${outcome.runtime.version} (${outcome.runtime.execPath}${ctx.runtimeFrom ? `, ${ctx.runtimeFrom}` : ''})`,
+    outcomes: outcome.targets as PythonTargetOutcome[],
+    ...(outcome.bench ? { bench: outcome.bench as PythonBenchResult } : {}),
+    ...(outcome.chosen ? { chosen: outcome.chosen } : {}),
+  });
+  return { ...built, ...(built.data.target ? { chosen: built.data.target } : {}) };
+}
+
+/** Each language's panel builder; the rest of the editor's flow is one for both. */
+const PANELS: Record<Language, (outcome: DoneOutcome, ctx: PanelContext) => OutcomePanel> = { js: jsPanel, python: pythonPanel };
+
+/**
+ * The Before/After panel of a finished optimize run, for either language: the language's view of its targets, then
+ * Apply's decisions (the rule --apply follows) on the chosen target and on each card.
+ */
+export function outcomePanel(outcome: DoneOutcome, ctx: PanelContext): OutcomePanel {
+  const built = PANELS[outcome.language](outcome, ctx);
+  const data = withApplyDecisions(built.data, outcome);
+  return { data, targets: data.targets ?? built.targets, ...(built.chosen ? { chosen: built.chosen } : {}) };
 }
 
 /** The whole-program run as the panel shows it. */

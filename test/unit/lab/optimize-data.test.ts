@@ -18,6 +18,8 @@ import {
   restoredData,
   sideBySideAdvice,
   targetViews,
+  outcomePanel,
+  withApplyDecisions,
 } from '../../../extension/lab/optimize-data';
 import type { Proof } from '../../../extension/prove/prove';
 import type { PythonProof } from '../../../extension/prove/prove-python';
@@ -232,6 +234,35 @@ describe('Before/After data', () => {
     assert.equal(applied.applyNote, 'Applied WebAssembly. Undo …');
   });
 
+  it("builds a JavaScript run's panel from the flow's outcome, and says so when no target was built", () => {
+    const wasm = { target: 'wasm', log: ['binaryen -O3: 321 bytes in 4 ms'] } as unknown as Candidate;
+    const outcome = {
+      kind: 'done' as const,
+      language: 'js' as const,
+      recording: { line: 3, calls: [{}, {}], totalCalls: 9, recordedAt: 'then' } as never,
+      reused: true,
+      source: '',
+      runtime: { execPath: 'node', version: 'v20' },
+      targets: [{ target: 'wasm' as const, candidate: wasm, proof: { ...proof, target: 'wasm' as const } }] as never,
+      chosen: 'wasm' as const,
+    };
+    const panel = outcomePanel(outcome, { file: '/w/blur.js', functionName: 'blur', optIns: [] });
+    assert.equal(panel.chosen, 'wasm');
+    assert.equal(panel.data.target, 'wasm');
+    assert.deepEqual(panel.data.recording, { calls: 2, totalCalls: 9, recordedAt: 'then', reused: true });
+    assert.equal(panel.data.built, 'binaryen -O3: 321 bytes in 4 ms');
+    assert.equal(panel.data.canApply, true);
+    assert.equal(panel.data.runtime, undefined, 'the interpreter is named for Python runs only');
+    assert.throws(
+      () =>
+        outcomePanel(
+          { ...outcome, targets: [{ target: 'wasm', buildError: 'binaryen failed' }] as never },
+          { file: '/w/blur.js', functionName: 'blur', optIns: [] },
+        ),
+      /blur could not be built for any target: WebAssembly: /,
+    );
+  });
+
   describe('a Python run', () => {
     const { counterexample: _none, ...shared } = proof;
     const pyProof = (target: PythonProof['target'], ok = true): PythonProof => ({
@@ -332,6 +363,24 @@ describe('Before/After data', () => {
       assert.match(appliedLensAdvice(targets[2]!).tooltip, /calls its pybind11 version/);
       const slow = targets.map((t) => (t.measured ? { ...t, measured: { ...t.measured, verdict: 'not significant' as const } } : t));
       assert.match(measuredLensAdvice(slow, 'Python')!.title, /^keep Python: Numba measured 60\.0×/);
+    });
+
+    it("is the panel the editor shows for the flow's outcome, with the interpreter named and the chosen target", () => {
+      const outcome = {
+        kind: 'done' as const,
+        language: 'python' as const,
+        recording: { line: 7, calls: [{}, {}, {}, {}], totalCalls: 4, recordedAt: 'then' } as never,
+        reused: false,
+        source: '',
+        runtime: { execPath: '/venv/bin/python', version: '3.11.2' },
+        targets: run.outcomes as never,
+        bench,
+        chosen: 'numba' as const,
+      };
+      const panel = outcomePanel(outcome, { file: run.file, functionName: 'pairwise', optIns: [], runtimeFrom: 'perfLab.pythonPath' });
+      assert.deepEqual(panel.data, withApplyDecisions(pythonOptimizeData({ ...run, chosen: 'numba' }).data, outcome));
+      assert.equal(panel.chosen, 'numba');
+      assert.equal(panel.targets, panel.data.targets);
     });
 
     it('keeps Python when nothing is proven, with each reason', () => {
