@@ -271,3 +271,94 @@ test('the refusal of an argument the compiler does not take points at where the 
   const shadowed = 'function f(m, k) {\n  function g(m) { return m[0][0]; }\n  var o = { m: 1 };\n  return o.m + m.length;\n}';
   assert.equal(await refusalOf(shadowed, 'f', { params: [unusable, 'number'] }), `line 4:16: m.length — ${why}`);
 });
+
+test('rows held in variables and arrays of arrays made in the function: what is compiled, and each refusal with its reason', async () => {
+  const rows = (body: string, params: ParamTypeName[] = ['number[][]']) => `function f(m${params.length > 1 ? ', n' : ''}) {\n  ${body}\n}`;
+  // const row = m[i], var ai = a[i] (a var given only rows), a file-level table's row: the row's index is held.
+  assert.match(await irWith(rows('const row = m[1]; row[0] = row.length; return row[0];'), 'f', ['number[][]']), /m\.lengths\[/);
+  assert.match(
+    await irWith(rows('var s = 0, ai; for (var i = 0; i < m.length; i++) { ai = m[i]; s += ai[0]; } return s;'), 'f', ['Float64Array[]']),
+    /m\.starts\[/,
+  );
+  assert.match(await irWith('var T = [[1, 2], [3]];\nfunction f(i) { var r = T[i]; return r[0] + r.length; }', 'f', ['int32', 'number[][]']), /T\.starts\[/);
+  const row =
+    'row holds a row of the array of arrays m: compiled are row[j] (read and written) and row.length; a row used as a value (passed on, compared, returned, stored or given to another variable) is not compiled';
+  assert.equal(
+    await refusalOf(rows('const row = m[0];\n  return g(row);') + '\nfunction g(a) { return a[0]; }', 'f', { params: ['number[][]'] }),
+    `line 3:12: row — ${row}`,
+  );
+  assert.equal(await refusalOf(rows('const row = m[0];\n  return row;'), 'f', { params: ['number[][]'] }), `line 3:10: row — ${row}`);
+  assert.equal(await refusalOf(rows('const row = m[0];\n  const r = row;\n  return r[0];'), 'f', { params: ['number[][]'] }), `line 3:9: r = row — ${row}`);
+  assert.match(
+    await refusalOf(rows('var row = m[0];\n  row = n[0];\n  return 0;', ['number[][]', 'number[][]']), 'f', { params: ['number[][]', 'number[][]'] }),
+    /row holds a row of m here and other values elsewhere/,
+  );
+  assert.match(
+    await refusalOf(rows('m[0] = m[1];\n  return 0;'), 'f', { params: ['number[][]'] }),
+    /m is an array of arrays: compiled are m\[i\]\[j\] \(read and written\), m\[i\]\.length, m\.length and a variable holding a row \(const row = m\[i\]\); the outer array or a row passed on, stored or changed are not yet/,
+  );
+  // Made in the function: rows pushed as literals or as arrays made earlier in the same block and not named after.
+  const made = (body: string) => `function f(n) {\n  var c = [];\n  ${body}\n}`;
+  const ir = await irWith(
+    made('for (var i = 0; i < n; i++) { var row = new Array(2); row[0] = i; row[1] = -i; c.push(row); }\n  c.push([n, n]);\n  return c;'),
+    'f',
+    ['int32'],
+  );
+  assert.match(ir, /c\.starts/);
+  const copy =
+    'row is pushed onto c, which compiled code holds as a copy: compiled when row is made earlier in the same block (var row = new Array(n), []) and named neither after the push in that block nor elsewhere in the push';
+  assert.equal(await refusalOf(made('var row = [1, 2];\n  c.push(row);\n  row[0] = 5;\n  return c;'), 'f', { params: ['int32'] }), `line 4:10: row — ${copy}`);
+  assert.equal(
+    await refusalOf(made('var row = [1, 2];\n  for (var i = 0; i < n; i++) {\n    c.push(row);\n  }\n  return c;'), 'f', { params: ['int32'] }),
+    `line 5:12: row — ${copy}`,
+  );
+  assert.equal(await refusalOf(made('var row = [n];\n  c.push(row, row);\n  return c;'), 'f', { params: ['int32'] }), `line 4:10: row — ${copy}`);
+  assert.equal(
+    await refusalOf(made('var row = new Float64Array(2);\n  c.push(row);\n  return c;'), 'f', { params: ['int32'] }),
+    'line 4:10: row — c holds arrays: compiled are pushed onto it array literals ([x, y]) and arrays of numbers the function makes ([], new Array(n)) held in a variable',
+  );
+  assert.equal(
+    await refusalOf(made('c.push([1]);\n  if (n > 0) return c;\n  var d = [2];\n  return d;'), 'f', { params: ['int32'] }),
+    'line 6:3: return d; — the function returns an array of arrays (line 4) and an Array here',
+  );
+  assert.match(
+    await refusalOf(made('c.push([1]);\n  return g(c);') + '\nfunction g(x) { return 1; }', 'f', { params: ['int32'] }),
+    /c is an array of arrays: compiled are/,
+  );
+});
+
+test('keys holding typed arrays: read, written, aliased and passed on; a key given another value and other uses refused with the line', async () => {
+  const swarm = (body: string) =>
+    `class Swarm {\n  step(dt: number) {\n${body}\n  }\n}\nfunction scale(a: Float64Array, k: number) {\n  for (let i = 0; i < a.length; i++) a[i] *= k;\n}\n`;
+  const params: ParamTypeName[] = ['number', 'Swarm{px:Float64Array,vx:Float32Array,damping}'];
+  const compiled = [
+    'for (let i = 0; i < this.px.length; i++) this.px[i] += this.vx[i] * dt * this.damping;',
+    'const { px, vx, damping: d } = this;\nfor (let i = 0; i < px.length; i++) px[i] += vx[i] * d;',
+    'var px = this.px;\nfor (var i = 0; i < px.length; i++) px[i] *= dt;',
+    'scale(this.px, dt);\nscale(this.px, this.damping);',
+  ];
+  for (const body of compiled) {
+    const r = await lower(swarm(body), 'Swarm.step', { params });
+    assert.ok(r.ok, r.ok ? '' : formatRefusal(r.refusal));
+  }
+  const refused: [string, RegExp, number][] = [
+    ['this.px = new Float64Array(4);', /^this\.px holds a Float64Array; giving the key another value inside the function is not compiled/, 3],
+    ['const q = 1;\nreturn this.vx + q;', /^this\.vx holds a Float32Array, used here as a value; compiled are its elements/, 4],
+    ['if (dt > 0) {\n  var px = this.px;\n  px[0] = 1;\n}', /^px is a var holding this\.px, an object's key, declared in a nested block/, 4],
+    ['const { px, mass } = this;', /^mass is not a key of this that holds a number or a typed array \(the recorded objects have px, vx, damping\)/, 3],
+    ['const { px = null } = this;', /^destructuring this is compiled as \{ key \} and \{ key: name \}/, 3],
+  ];
+  for (const [body, reason, line] of refused) {
+    const r = await lower(swarm(body), 'Swarm.step', { params });
+    assert.equal(r.ok, false, body);
+    if (r.ok) continue;
+    assert.match(r.refusal.reason, reason, body);
+    assert.equal(r.refusal.line, line, body);
+  }
+  // A plain object parameter (examples/pairwise.ts): destructured and read.
+  const pairwise = readFileSync(join(__dirname, '../../../examples/pairwise.ts'), 'utf8');
+  const r = await lowerJs(await loadTypeScript(), pairwise, 'pairwise.ts', 'sumPairwiseDistances', {
+    params: ['{x:Float64Array,y:Float64Array,z:Float64Array}'],
+  });
+  assert.ok(r.ok, r.ok ? '' : formatRefusal(r.refusal));
+});
