@@ -321,6 +321,23 @@ interface Built {
   dims?: (DimRef | undefined)[];
 }
 
+/**
+ * The parts of a list joined with `+`, left to right, when every part is a list written out (`[i]`, `[a, b]`) or one
+ * repeated (`[x] * n`, `n * [x]`), and there are at least two; otherwise undefined.
+ */
+function concatParts(n: PyNode): PyNode[] | undefined {
+  if (n._type !== 'BinOp' || n.op !== 'Add') return undefined;
+  const parts: PyNode[] = [];
+  const walk = (x: PyNode): boolean => {
+    if (x._type === 'BinOp' && x.op === 'Add') return walk(node(x.left)!) && walk(node(x.right)!);
+    const repeated = x._type === 'BinOp' && x.op === 'Mult' && (node(x.left)?._type === 'List' || node(x.right)?._type === 'List');
+    if (x._type !== 'List' && !repeated) return false;
+    parts.push(x);
+    return true;
+  };
+  return walk(n) ? parts : undefined;
+}
+
 /** Names appended to anywhere in a function body (`xs.append(…)`), or built by a comprehension: their lists grow. */
 function appendedNames(body: PyNode[]): Set<string> {
   const out = new Set<string>();
@@ -389,6 +406,49 @@ function swappedNames(body: PyNode[]): [Map<string, Set<string>>, Map<string, nu
   };
   visit(body);
   return [out, count];
+}
+
+/** Per name, the names it is assigned from (`prev = cur`): a list it takes from another name (moveArray). */
+function nameCopies(body: PyNode[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    const x = node(n);
+    if (!x) return;
+    const t = x._type === 'Assign' && nodes(x.targets).length === 1 ? nodes(x.targets)[0] : undefined;
+    const v = node(x.value);
+    if (t?._type === 'Name' && v?._type === 'Name') {
+      if (!out.has(String(t.id))) out.set(String(t.id), new Set());
+      out.get(String(t.id))!.add(String(v.id));
+    }
+    for (const [k, w] of Object.entries(x)) if (k !== '_type' && typeof w === 'object') visit(w);
+  };
+  visit(body);
+  return out;
+}
+
+/**
+ * Names assigned `name = a[i]` (one index, of a name `a`), with how many such assignments each has; a name assigned so
+ * from two different names maps to the base `''`. Where `a` is a 2-D array these bind the name to a row (bindRowAlias).
+ */
+function rowBindings(body: PyNode[]): Map<string, { base: string; count: number }> {
+  const out = new Map<string, { base: string; count: number }>();
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    const x = node(n);
+    if (!x) return;
+    const t = x._type === 'Assign' && nodes(x.targets).length === 1 ? nodes(x.targets)[0] : undefined;
+    const v = node(x.value);
+    const base = v?._type === 'Subscript' ? node(v.value) : undefined;
+    const idx = v ? sliceOf(v) : undefined;
+    if (t?._type === 'Name' && base?._type === 'Name' && idx && idx._type !== 'Slice' && idx._type !== 'Tuple') {
+      const seen = out.get(String(t.id));
+      out.set(String(t.id), { base: !seen || seen.base === String(base.id) ? String(base.id) : '', count: (seen?.count ?? 0) + 1 });
+    }
+    for (const [k, w] of Object.entries(x)) if (k !== '_type' && typeof w === 'object') visit(w);
+  };
+  visit(body);
+  return out;
 }
 
 /** The modules a function may import in its body: what the compiler resolves. */
@@ -888,6 +948,8 @@ class FunctionLowering {
   /** Names the function imports (`import math` in its body), and what each has imported so far. */
   private readonly importedHere: Set<string>;
   private readonly localImports = new Map<string, string>();
+  /** The entry returns this argument itself (`return dist`, returnArray). */
+  private resultArg: string | undefined;
   /** The function returns a complex (returnComplex). */
   private resultComplex = false;
   /** Complex locals: the slots of their real and imaginary parts (float locals). */
@@ -899,8 +961,20 @@ class FunctionLowering {
   private readonly records = new Map<string, { lists: number; floats: number; shape: PyRecordShape[] }>();
   /** The pool of the records' lists (PyParam.record), made with the first list of records. */
   private pool: number | undefined;
-  /** Names bound to a list inside a record (`for (r, v, m) in bodies`: r, v): the int local holding its pool row. */
-  private readonly aliases = new Map<string, number>();
+  /**
+   * Names that stand for a row of a 2-D array: a list inside a record (`for (r, v, m) in bodies`: r, v; a row of the
+   * pool) or a row of a list of lists or of a 2-D NumPy array (`row = dist[i]`, bindRowAlias): the array and the int
+   * local that holds the row's index (0 ≤ index < its rows). Reads and writes through the name are the array's.
+   */
+  private readonly aliases = new Map<string, { array: number; local: number }>();
+  /** Per name, how many of its assignments are `name = a[i]` of one name `a` (rowBindings), and `a`. */
+  private readonly rowBound: Map<string, { base: string; count: number }>;
+  /** Local arrays allocated inside a loop: a row alias of one could outlive the list it was taken from. */
+  private readonly allocatedInLoop = new Set<string>();
+  /** The names each name is assigned from (`prev = cur`, nameCopies). */
+  private readonly movedTo: Map<string, Set<string>>;
+  /** The swaps that lower `prev = cur` of local arrays (moveArray): the array moved from, checked dead after them. */
+  private readonly moves = new Map<PyStmt, { from: number; to: number; at: PyNode }>();
 
   constructor(
     private readonly mod: ModuleLowering,
@@ -925,10 +999,21 @@ class FunctionLowering {
     for (const [n, count] of names.fors) if (names.all.get(n) === count) this.forOnly.add(n);
     for (const p of nodes(node(def.args)?.args)) if (!this.assigned.has(String(p.arg))) this.stable.add(String(p.arg));
     this.appended = appendedNames(nodes(def.body));
+    this.rowBound = rowBindings(nodes(def.body));
     this.importedHere = importedNames(nodes(def.body));
     [this.swaps, this.swapCount] = swappedNames(nodes(def.body));
-    // Swapped lists keep their lengths apart from their capacities alike.
+    // Swapped lists keep their lengths apart from their capacities alike, and so do lists one name takes from another.
     for (const [n, with_] of this.swaps) if (this.appended.has(n)) for (const m of with_) this.appended.add(m);
+    this.movedTo = nameCopies(nodes(def.body));
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [to, froms] of this.movedTo)
+        for (const from of froms)
+          if (this.appended.has(to) !== this.appended.has(from)) {
+            this.appended.add(to).add(from);
+            grew = true;
+          }
+    }
   }
 
   lower(): PyFunction {
@@ -995,8 +1080,19 @@ class FunctionLowering {
       });
     }
     const body = [...this.prologue, ...this.block(nodes(this.def.body), true)];
+    for (const bad of movedLive(body, this.moves)) {
+      const m = this.moves.get(bad)!;
+      const [to, from] = [this.arrays[m.to]!.name, this.arrays[m.from]!.name];
+      throw Refuse.at(
+        m.at,
+        `${to} = ${from}`,
+        `${to} and ${from} would be one list from here on, which the compiled code does only where ${from} is given a new list before it is used again (prev = cur at the end of a loop that builds cur anew); copy it (${to} = list(${from})) or swap (${to}, ${from} = ${from}, ${to})`,
+      );
+    }
     const terminated = this.terminates(nodes(this.def.body));
     if (this.result === undefined) this.result = 'none';
+    else if (this.resultArg && !terminated)
+      throw Refuse.at(this.def, `def ${this.name}`, `${this.name} returns its argument ${this.resultArg} on some paths and None when it reaches its end`);
     else if (this.result !== 'none' && !terminated) {
       const t = pyTypeName(this.result);
       throw Refuse.at(
@@ -1012,6 +1108,7 @@ class FunctionLowering {
       arrays: this.arrays,
       result: this.result,
       ...(this.resultComplex ? { resultComplex: true as const } : {}),
+      ...(this.resultArg ? { resultArg: this.resultArg } : {}),
       body,
       line: this.def.line ?? 1,
     };
@@ -1093,7 +1190,7 @@ class FunctionLowering {
       throw Refuse.at(
         at,
         name,
-        `${name} is bound to a list of a record and given ${an(type)} elsewhere; the compiled code keeps such a name for the list only`,
+        `${name} is bound to ${this.aliasWhat(name)} and given ${an(type)} elsewhere; the compiled code keeps such a name for the list only`,
       );
     if (this.complexLocals.has(name))
       throw Refuse.at(at, name, `${name} holds a complex and ${an(type)}: Python lets a variable change type, the compiled code does not`);
@@ -1319,7 +1416,8 @@ class FunctionLowering {
 
   /** The places a local array is given a new value (a swap only exchanges two). */
   private allocSites(name: string): number {
-    return (this.assigned.get(name) ?? 0) - (this.swapCount.get(name) ?? 0);
+    // `prev = cur` gives prev cur's list (moveArray): another list, of other dimensions, as a new one would be.
+    return (this.assigned.get(name) ?? 0) - (this.swapCount.get(name) ?? 0) + (this.movedTo.has(name) ? 1 : 0);
   }
 
   private localInfo(slot: number): LocalInfo | undefined {
@@ -1356,7 +1454,7 @@ class FunctionLowering {
       case 'ListComp':
         return true;
       case 'BinOp':
-        return n.op === 'Mult' && (node(n.left)?._type === 'List' || node(n.right)?._type === 'List');
+        return (n.op === 'Mult' && (node(n.left)?._type === 'List' || node(n.right)?._type === 'List')) || concatParts(n) !== undefined;
       case 'Call': {
         const f = node(n.func)!;
         if (f._type === 'Name' && f.id === 'list' && !this.isLocalName('list')) return true;
@@ -1381,6 +1479,7 @@ class FunctionLowering {
     if (appends && mentions(value, name)) throw Refuse.at(at, name, `the new value of ${name} is computed from ${name} itself; assign it to another name`);
     const built = this.build(value, name, annotated);
     const slot = this.localArray(name, built.type, at);
+    if (this.loops.length > 0) this.allocatedInLoop.add(name);
     const out = built.make(slot);
     const a = this.arrays[slot]!;
     // Sized by values that never change, in the one place it is made: its dimensions are those values.
@@ -1457,6 +1556,7 @@ class FunctionLowering {
         };
       }
       case 'BinOp': {
+        if (n.op === 'Add') return this.buildConcat(n, name);
         // [x] * n, n * [x]: n copies of x (none when n <= 0).
         const [seq, count] = node(n.left)!._type === 'List' ? [node(n.left)!, node(n.right)!] : [node(n.right)!, node(n.left)!];
         const elts = nodes(seq.elts);
@@ -1511,6 +1611,97 @@ class FunctionLowering {
       default:
         throw Refuse.at(n, show(n), 'this expression does not make a list or array the compiler knows');
     }
+  }
+
+  /**
+   * `[i] + [0] * n + [x, y]`: lists written out and lists of one value repeated, joined. Each part's values are taken
+   * left to right as Python takes them, then the list is made at its whole length: filled with the first repeated value,
+   * the other parts written over it. Every part must hold one element type (Python would make a list of ints and floats
+   * where they differ, which the compiled code does not hold).
+   */
+  private buildConcat(n: PyNode, name: string): Built {
+    type Part = { vals: Val[] } | { fill: Val; count: Val; countFirst?: true };
+    const parts = concatParts(n)!.map((p): Part => {
+      if (p._type === 'List') {
+        const elts = nodes(p.elts);
+        if (elts.some((e) => e._type === 'Starred')) throw Refuse.at(p, '[*…]', 'unpacking into a list is not compiled');
+        return { vals: elts.map((e) => this.listElement(e, name)) };
+      }
+      const leftList = node(p.left)!._type === 'List';
+      const [seq, count] = leftList ? [node(p.left)!, node(p.right)!] : [node(p.right)!, node(p.left)!];
+      const elts = nodes(seq.elts);
+      if (elts.length !== 1 || elts[0]!._type === 'Starred')
+        throw Refuse.at(p, show(p), 'only a list of one element is repeated ([x] * n); write the list out or build it in a loop');
+      // [x] * k takes x, then k; k * [x] takes k first.
+      if (leftList) {
+        const fill = this.listElement(elts[0]!, name);
+        return { fill, count: this.intArg(count, 'a list repeated by') };
+      }
+      const k = this.intArg(count, 'a list repeated by');
+      return { fill: this.listElement(elts[0]!, name), count: k, countFirst: true };
+    });
+    const types = new Set(parts.flatMap((p) => ('vals' in p ? p.vals : [p.fill]).map((v) => String(v.e.type))));
+    if (types.size > 1)
+      throw Refuse.at(
+        n,
+        '[…] + […]',
+        `the joined list would hold ${[...types].map((t) => an(t)).join(' and ')}; the compiled code keeps one element type (write every value as ${types.has('float') ? 'a float' : 'one type'})`,
+      );
+    const element = ([...types][0] ?? 'int') as Element;
+    return {
+      type: { array: 'list', element, ndim: 1 },
+      make: (slot) => {
+        const out: PyStmt[] = [];
+        const keep = (v: PyExpr, type: PyScalar): PyExpr => {
+          const t = this.temp(type);
+          out.push({ kind: 'set', local: t, value: v });
+          return { kind: 'local', type, local: t };
+        };
+        // Every value first, in order (they may read the list this replaces), then the new list.
+        type Held = { vals: PyExpr[] } | { fill: PyExpr; count: PyExpr };
+        const held = parts.map((p): Held => {
+          if ('vals' in p) return { vals: p.vals.map((v) => keep(v.e, element)) };
+          const count = (): PyExpr => keep({ kind: 'binary', type: 'int', op: 'int.max', left: p.count.e, right: ZERO, checked: false }, 'int');
+          if (p.countFirst) {
+            const k = count();
+            return { fill: keep(p.fill.e, element), count: k };
+          }
+          const fill = keep(p.fill.e, element);
+          return { fill, count: count() };
+        });
+        const plus = (a: PyExpr, b: PyExpr, checked = false): PyExpr =>
+          a.kind === 'const' && a.value === 0n ? b : { kind: 'binary', type: 'int', op: 'int.add', left: a, right: b, checked };
+        // The whole length may leave int64 (Python raises MemoryError or OverflowError): checked; each offset is below it.
+        let total: PyExpr = intConst(0n);
+        for (const p of held) total = plus(total, 'vals' in p ? intConst(BigInt(p.vals.length)) : p.count, true);
+        const first = held.find((p) => 'fill' in p);
+        out.push(alloc(slot, [total], first && 'fill' in first ? first.fill : zeroOf(element)));
+        let at: PyExpr = intConst(0n);
+        for (const p of held) {
+          if ('vals' in p) {
+            p.vals.forEach((v, i) => out.push({ kind: 'store', array: slot, indices: [plus(at, intConst(BigInt(i)))], checked: [false], value: v }));
+            at = plus(at, intConst(BigInt(p.vals.length)));
+          } else {
+            if (p !== first) {
+              const k = this.temp('int');
+              const label = this.labels++;
+              out.push({
+                kind: 'for',
+                label,
+                local: k,
+                start: ZERO,
+                stop: p.count,
+                step: 1n,
+                body: [{ kind: 'store', array: slot, indices: [plus(at, { kind: 'local', type: 'int', local: k })], checked: [false], value: p.fill }],
+              });
+            }
+            at = plus(at, p.count);
+          }
+        }
+        return out;
+      },
+      dims: [],
+    };
   }
 
   /**
@@ -2164,6 +2355,7 @@ class FunctionLowering {
     if (this.isComplex(value)) return this.returnComplex(value!, s);
     if (this.resultComplex) throw Refuse.at(s, 'return', `${this.name} returns a complex elsewhere: the compiled code has one result type`);
     if (!value || (value._type === 'Constant' && 'none' in (value.value as object))) {
+      if (this.resultArg) throw Refuse.at(s, 'return', `${this.name} returns its argument ${this.resultArg} elsewhere and None here`);
       if (this.result !== undefined && this.result !== 'none')
         throw Refuse.at(s, 'return', `${this.name} returns ${an(pyTypeName(this.result))} elsewhere and None here`);
       this.result = 'none';
@@ -2176,6 +2368,7 @@ class FunctionLowering {
     }
     const v = this.expr(value);
     const t = v.e.type as PyScalar;
+    if (this.resultArg) throw Refuse.at(s, `return ${show(value)}`, `${this.name} returns its argument ${this.resultArg} elsewhere and ${an(t)} here`);
     if (this.result !== undefined && this.result !== t)
       throw Refuse.at(
         s,
@@ -2200,7 +2393,26 @@ class FunctionLowering {
   private returnArray(slot: number, s: PyNode): PyStmt[] {
     const a = this.arrays[slot]!;
     const what = `return ${a.name.startsWith('_pl_') ? '[…]' : a.name}`;
-    if (!a.local) throw Refuse.at(s, what, `${a.name} is an argument: Python returns the caller's own object, the compiled code works on a copy`);
+    if (!a.local) {
+      // `return dist` of the entry's own argument (written in place): the wrapper returns that very object after the
+      // kernel's writes are copied back into it; the kernel returns nothing.
+      const param = this.params.find((p) => p.slot === slot && isPyArrayType(p.type) && !p.global && !p.attr && !p.record && p.name === a.name);
+      if (!this.isEntry || !param || this.swaps.has(a.name))
+        throw Refuse.at(
+          s,
+          what,
+          `${a.name} is ${param ? 'an argument' : 'module-level data'}: Python returns the caller's own object, which the compiled code gives back only from the function optimized, of an argument it never reassigns`,
+        );
+      if (this.result !== undefined && this.resultArg !== a.name)
+        throw Refuse.at(
+          s,
+          what,
+          `${this.name} returns ${this.resultArg ? `its argument ${this.resultArg}` : an(pyTypeName(this.result))} elsewhere and its argument ${a.name} here: the compiled code has one result`,
+        );
+      this.result = 'none';
+      this.resultArg = a.name;
+      return [{ kind: 'return' }];
+    }
     if (!this.isEntry)
       throw Refuse.at(
         s,
@@ -2230,6 +2442,8 @@ class FunctionLowering {
     }
     const target = targets[0]!;
     if (target._type === 'Name' && this.makesArray(value)) return this.assignArray(String(target.id), value, target);
+    if (target._type === 'Name' && this.rowOf(value) !== undefined) return this.bindRowAlias(String(target.id), value, target);
+    if (target._type === 'Name' && value._type === 'Name' && this.arrayByName.has(String(value.id))) return this.moveArray(String(target.id), value, target);
     if (target._type === 'Name' && (this.isComplex(value) || this.complexLocals.has(String(target.id))))
       return this.assignComplex(String(target.id), value, target);
     if (target._type === 'Tuple' || target._type === 'List') {
@@ -2758,10 +2972,16 @@ class FunctionLowering {
     return out;
   }
 
+  /** What a name in `aliases` stands for, in words: `a list inside a record`, `a row of dist`. */
+  private aliasWhat(name: string): string {
+    const a = this.aliases.get(name)!.array;
+    return a === this.pool ? 'a list inside a record' : `a row of ${this.arrays[a]!.name}`;
+  }
+
   /** The int local that holds the pool row a name bound to a list of a record stands for (see bindRecord). */
   private aliasLocal(name: string, at: PyNode): number {
     const known = this.aliases.get(name);
-    if (known !== undefined) return known;
+    if (known !== undefined && known.array === this.pool) return known.local;
     if (!this.forOnly.has(name) || this.info.has(name) || this.arrayByName.has(name) || this.complexLocals.has(name))
       throw Refuse.at(
         at,
@@ -2769,8 +2989,111 @@ class FunctionLowering {
         `${name} is bound to a list of a record here and given another value elsewhere in the function; the compiled code keeps such a name for the list only`,
       );
     const slot = this.temp('int');
-    this.aliases.set(name, slot);
+    this.aliases.set(name, { array: this.pool!, local: slot });
     return slot;
+  }
+
+  /** The 2-D array `a` of `a[i]` (one index, not a slice): the value is then a row of it, not a number. */
+  private rowOf(value: PyNode): number | undefined {
+    if (value._type !== 'Subscript') return undefined;
+    const base = node(value.value);
+    const idx = sliceOf(value);
+    if (base?._type !== 'Name' || !idx || idx._type === 'Slice' || idx._type === 'Tuple') return undefined;
+    const slot = this.arrayByName.get(String(base.id));
+    return slot !== undefined && this.arrays[slot]!.type.ndim === 2 ? slot : undefined;
+  }
+
+  /**
+   * `row = a[i]` of a 2-D list of lists or NumPy array: `row` stands for row i of `a` itself (in Python the very
+   * list, or a view), so `row[j]` reads and writes `a[i][j]` and whatever writes through `a` or another name for the
+   * row shows through it too. The index is taken once, as Python takes it (a negative one counts from the end; one out
+   * of range bails out: IndexError). Exact only while `a` keeps its rows: a parameter never reassigned, or a list built
+   * in one place outside any loop (a row of a list built again would outlive it in Python).
+   */
+  private bindRowAlias(name: string, value: PyNode, at: PyNode): PyStmt[] {
+    const base = node(value.value)!;
+    const baseName = String(base.id);
+    const array = this.arrayNamed(base)!;
+    const a = this.arrays[array]!;
+    const what = `${name} = ${show(value)}`;
+    this.checkAssignable(name, at);
+    const bound = this.rowBound.get(name);
+    const known = this.aliases.get(name);
+    if (
+      bound?.base !== baseName ||
+      bound.count !== this.assigned.get(name) ||
+      (known && known.array !== array) ||
+      this.info.has(name) ||
+      this.arrayByName.has(name) ||
+      this.complexLocals.has(name) ||
+      this.records.has(name)
+    )
+      throw Refuse.at(
+        at,
+        what,
+        `${name} is bound to a row of ${baseName} here and given another value elsewhere in the function; the compiled code keeps such a name for rows of one array`,
+      );
+    if (a.local ? this.allocSites(baseName) > 1 || this.swaps.has(baseName) || this.allocatedInLoop.has(baseName) : this.assigned.has(baseName))
+      throw Refuse.at(
+        at,
+        what,
+        `${baseName} is given another list in the function${a.local ? ' (or built in a loop)' : ''}, and a row taken before would still be the old list's in Python; index ${baseName}[i][j] instead`,
+      );
+    const ix = this.index(sliceOf(value)!, array, 0);
+    const local = known?.local ?? this.temp('int');
+    const at_ = (): PyExpr => ({ kind: 'local', type: 'int', local });
+    const rows: PyExpr = { kind: 'dim', type: 'int', array, axis: 0 };
+    const out: PyStmt[] = [{ kind: 'set', local, value: ix.e }];
+    if (ix.checked) {
+      // As a checked load indexes: a negative index counts from the end; outside the rows bails out (IndexError).
+      const cmp = (op: 'int.lt' | 'int.ge', right: PyExpr): PyExpr => ({ kind: 'binary', type: 'bool', op, left: at_(), right, checked: false });
+      out.push(
+        {
+          kind: 'if',
+          cond: cmp('int.lt', ZERO),
+          then: [{ kind: 'set', local, value: { kind: 'binary', type: 'int', op: 'int.add', left: at_(), right: rows, checked: false } }],
+          else: [],
+        },
+        {
+          kind: 'if',
+          cond: { kind: 'cond', type: 'bool', cond: cmp('int.lt', ZERO), then: TRUE, else: cmp('int.ge', rows) },
+          then: [{ kind: 'bail', reason: `${what}: the row index is out of range (Python raises IndexError)` }],
+          else: [],
+        },
+      );
+    }
+    this.aliases.set(name, { array, local });
+    this.defined.add(name);
+    return out;
+  }
+
+  /**
+   * `prev = cur` of two lists (or arrays) the function builds: the names then share one list in Python. The compiled
+   * code moves cur's list to prev (a swap, prev's old list going to cur), which is the same wherever cur is given a new
+   * list before it is read again (`prev = cur` at the end of a loop whose next pass builds cur anew): checked on the
+   * whole function once it is lowered (movedLive), refused elsewhere.
+   */
+  private moveArray(name: string, value: PyNode, at: PyNode): PyStmt[] {
+    const from = this.arrayNamed(value)!;
+    const f = this.arrays[from]!;
+    const what = `${name} = ${String(value.id)}`;
+    this.checkAssignable(name, at);
+    if (!f.local)
+      throw Refuse.at(at, what, `${name} would be a second name for the argument ${f.name}, which the compiled code does not keep; index ${f.name} itself`);
+    if (this.aliases.has(name) || this.complexLocals.has(name) || this.info.has(name))
+      throw Refuse.at(at, what, `${name} holds another kind of value elsewhere: Python lets a variable change type, the compiled code does not`);
+    const existing = this.arrayByName.get(name);
+    if (existing !== undefined && !this.arrays[existing]!.local)
+      throw Refuse.at(at, name, `the array parameter ${name} is assigned in the function; only its elements may be`);
+    if (name === String(value.id)) return [];
+    const to = this.localArray(name, f.type, at);
+    if (!this.arrays[to]!.growable !== !f.growable) throw new Error(`${name} takes ${f.name}'s list but only one of them grows`);
+    // A name not yet bound gets an empty array first, which the move hands to the other name (never read there).
+    const out: PyStmt[] = this.defined.has(name) ? [] : [alloc(to, Array<PyExpr>(f.type.ndim).fill(ZERO), zeroOf(f.type.element))];
+    const move: PyStmt = { kind: 'swap', a: to, b: from };
+    this.moves.set(move, { from, to, at });
+    this.defined.add(name);
+    return [...out, move];
   }
 
   /** Assigns a loop's element to its target, unpacking tuples as Python does (the element is read whole first). */
@@ -3275,7 +3598,7 @@ class FunctionLowering {
         name,
         this.records.has(name)
           ? `${name} is a list of records, which the compiled code reads only in a for loop that unpacks each record`
-          : `${name} is a list inside a record, which the compiled code takes only indexed (${name}[0]) or in len(${name})`,
+          : `${name} is ${this.aliasWhat(name)}, which the compiled code takes only indexed (${name}[0]), in len(${name}) or passed to a function of the file`,
       );
     if (this.arrayByName.has(name)) {
       const t = this.arrays[this.arrayByName.get(name)!]!.type;
@@ -3685,8 +4008,18 @@ class FunctionLowering {
         if (v.e.type === 'bool') return { ...this.asInt(v), np: false };
         return { e: { kind: 'unary', type: 'int', op: 'int.from_float', arg: v.e, checked: true }, np: false };
       }
-      case 'float':
-        return { ...this.asFloat(this.expr(one())), np: false };
+      case 'float': {
+        const arg = one();
+        if (arg._type === 'Constant' && 'str' in (arg.value as object)) {
+          // float("inf"), float("-inf"), float("nan"): the constants (case as Python ignores it; other strs refused).
+          const text = String((arg.value as { str: unknown }).str);
+          const m = /^([+-]?)(inf|infinity|nan)$/i.exec(text);
+          if (!m || (m[2]!.toLowerCase() === 'nan' && m[1] === '-'))
+            throw Refuse.at(n, show(n), 'float() of a str is compiled for "inf", "-inf", "infinity" and "nan" written as constants only');
+          return { e: fconst(m[2]!.toLowerCase() === 'nan' ? NaN : m[1] === '-' ? -Infinity : Infinity), np: false };
+        }
+        return { ...this.asFloat(this.expr(arg)), np: false };
+      }
       case 'bool':
         return { e: truthy(this.expr(one())), np: false };
       case 'range':
@@ -3738,9 +4071,13 @@ class FunctionLowering {
   }
 
   /** An array parameter (axis 0) or a row of a 2-D one (axis 1) named by an expression, for len() and calls. */
-  private arrayRef(a: PyNode): { array: number; axis: PyAxis; row?: PyNode } | undefined {
-    // len(v) of a list of a record: every row of the pool has the one length (the wrapper checks it).
-    if (a._type === 'Name' && this.aliases.has(String(a.id)) && this.defined.has(String(a.id))) return { array: this.pool!, axis: 1 };
+  private arrayRef(a: PyNode): { array: number; axis: PyAxis; row?: PyNode; alias?: number } | undefined {
+    // len(v) of a list of a record, or of a name for a row (every row of the array has the one length; the wrapper
+    // checks a list of lists's and the pool's rows), and v passed to a function: that row.
+    if (a._type === 'Name' && this.aliases.has(String(a.id)) && this.defined.has(String(a.id))) {
+      const alias = this.aliases.get(String(a.id))!;
+      return { array: alias.array, axis: 1, alias: alias.local };
+    }
     // len(records): how many records there are.
     if (a._type === 'Name' && this.records.has(String(a.id))) return { array: this.records.get(String(a.id))!.lists, axis: 0 };
     if (a._type === 'Name' && this.arrayByName.has(String(a.id))) return { array: this.arrayNamed(a)!, axis: 0 };
@@ -3807,8 +4144,8 @@ class FunctionLowering {
       const ref = this.arrayRef(a);
       if (ref) {
         const t = this.arrays[ref.array]!.type;
-        if (ref.row) {
-          const ix = this.index(ref.row, ref.array, 0);
+        if (ref.row || ref.alias !== undefined) {
+          const ix = ref.row ? this.index(ref.row, ref.array, 0) : { e: { kind: 'local', type: 'int', local: ref.alias! } as PyExpr, checked: false };
           callArgs.push({ kind: 'row', array: ref.array, index: ix.e, checked: ix.checked });
           types.push({ array: t.array === 'ndarray' ? 'ndarray' : (t.rows ?? 'list'), element: t.element, ndim: 1 });
         } else {
@@ -3871,14 +4208,22 @@ class FunctionLowering {
         show(n),
         `${String(root.id)} is a list of records holding lists, which the compiled code reads only in a for loop that unpacks each record (for (r, v, m) in ${String(root.id)})`,
       );
-    // v[k] of a name bound to a list of a record (bindRecord): element k of its row of the pool.
+    // v[k] of a name that stands for a row (a list of a record, bindRecord; `row = a[i]`, bindRowAlias): element k of
+    // that row of its array.
     if (base._type === 'Name' && this.aliases.has(String(base.id))) {
       const name = String(base.id);
       if (!this.defined.has(name))
         throw Refuse.at(n, name, `${name} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`);
-      if (idx._type === 'Tuple') throw Refuse.at(n, show(n), 'a list is indexed a[i], not a[i, j] (Python raises TypeError)');
-      const j = this.index(idx, this.pool!, 1);
-      return { array: this.pool!, indices: [{ kind: 'local', type: 'int', local: this.aliases.get(name)! }, j.e], checked: [false, j.checked] };
+      const alias = this.aliases.get(name)!;
+      const ndarray = this.arrays[alias.array]!.type.array === 'ndarray';
+      if (idx._type === 'Tuple')
+        throw Refuse.at(
+          n,
+          show(n),
+          ndarray ? `${name} is a row of a 2-D array, indexed ${name}[j]` : 'a list is indexed a[i], not a[i, j] (Python raises TypeError)',
+        );
+      const j = this.index(idx, alias.array, 1);
+      return { array: alias.array, indices: [{ kind: 'local', type: 'int', local: alias.local }, j.e], checked: [false, j.checked] };
     }
     // a[i][j] on a 2-D array, a[i][j][k] on a 3-D one: one index per axis, outermost first.
     if (base._type === 'Subscript') {
@@ -3969,10 +4314,103 @@ class FunctionLowering {
   }
 }
 
+/**
+ * The moves (FunctionLowering.moveArray, swaps that lower `prev = cur`) after which the array moved from may still be
+ * read before it is given a new array: a backward liveness of the local arrays over the structured IR (a loop's head
+ * to a fixed point; a break goes to the loop's exit, a continue to its head; a return and a bail-out end every use).
+ */
+function movedLive(body: PyStmt[], moves: ReadonlyMap<PyStmt, { from: number; to: number }>): PyStmt[] {
+  const bad = new Set<PyStmt>();
+  type Jumps = Map<number, { exit: Set<number>; head: Set<number> }>;
+  const uses = (e: PyExpr, live: Set<number>): void =>
+    walkPyIr(
+      [{ kind: 'expr', value: e }],
+      () => {},
+      (x) => {
+        if (x.kind === 'load' || x.kind === 'dim') live.add(x.array);
+        else if (x.kind === 'call') for (const a of x.args) if (a.kind === 'array' || a.kind === 'row') live.add(a.array);
+      },
+    );
+  const block = (list: PyStmt[], after: Set<number>, jumps: Jumps): Set<number> => {
+    let live = after;
+    for (let i = list.length - 1; i >= 0; i--) live = stmt(list[i]!, live, jumps);
+    return live;
+  };
+  const stmt = (s: PyStmt, after: Set<number>, jumps: Jumps): Set<number> => {
+    const live = new Set(after);
+    switch (s.kind) {
+      case 'set':
+      case 'expr':
+        uses(s.value, live);
+        return live;
+      case 'store':
+      case 'append':
+        live.add(s.array);
+        if (s.kind === 'store') s.indices.forEach((e) => uses(e, live));
+        uses(s.value, live);
+        return live;
+      case 'alloc':
+        // The dimensions and the fill are read before the new array replaces the old one.
+        live.delete(s.array);
+        s.dims.forEach((e) => uses(e, live));
+        uses(s.fill, live);
+        return live;
+      case 'swap': {
+        const m = moves.get(s);
+        if (!m) {
+          live.add(s.a).add(s.b);
+          return live;
+        }
+        if (after.has(m.from)) bad.add(s);
+        live.delete(m.to);
+        live.add(m.from);
+        return live;
+      }
+      case 'if': {
+        const r = new Set([...block(s.then, after, jumps), ...block(s.else, after, jumps)]);
+        uses(s.cond, r);
+        return r;
+      }
+      case 'return': {
+        const r = new Set<number>();
+        if (s.value) uses(s.value, r);
+        if (s.array !== undefined) r.add(s.array);
+        return r;
+      }
+      case 'bail':
+        return new Set();
+      case 'break':
+        return new Set(jumps.get(s.label)!.exit);
+      case 'continue':
+        return new Set(jumps.get(s.label)!.head);
+      case 'for':
+      case 'while': {
+        // At the head the loop either ends (after) or runs its body again; the sets only grow, to a fixed point.
+        let head = new Set(after);
+        for (;;) {
+          const inner: Jumps = new Map(jumps).set(s.label, { exit: after, head });
+          const next = new Set([...after, ...block(s.body, head, inner)]);
+          if (s.kind === 'while') uses(s.test, next);
+          if (next.size === head.size) break;
+          head = next;
+        }
+        if (s.kind === 'for') {
+          uses(s.start, head);
+          uses(s.stop, head);
+          if (typeof s.step !== 'bigint') uses(s.step, head);
+        }
+        return head;
+      }
+    }
+  };
+  block(body, new Set(), new Map());
+  return [...bad];
+}
+
 /** Why an array is indexed along every axis: a 2-D array's row may be passed on, a 3-D array's planes are not held. */
 function partialIndex(name: string, ndim: number): string {
   return ndim === 2
-    ? `${name} has 2 dimensions: index both (a[i, j] or a[i][j]), or pass the row to a function`
+    ? `${name} has 2 dimensions: index both (a[i, j] or a[i][j]), name a row (row = a[i]) and index it, or pass the row to a function`
     : `${name} has ${ndim} dimensions: index all ${ndim} (a[i, j, k] or a[i][j][k]); its rows and planes are arrays the compiled code does not hold`;
 }
 

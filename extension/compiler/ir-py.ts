@@ -268,6 +268,11 @@ export interface PyFunction {
   locals: PyLocal[];
   arrays: PyArray[];
   result: PyResult;
+  /**
+   * The entry returns one of its array arguments itself (`return dist`): the kernel returns nothing ('none'), and the
+   * wrapper returns that very object once the kernel's writes are copied back into it.
+   */
+  resultArg?: string;
   /** The entry returns a complex: its result is a float64 array of its two parts, which the wrapper makes a complex. */
   resultComplex?: true;
   /** The original returns a NumPy scalar (an element of an array, or arithmetic on one): the wrapper boxes it so. */

@@ -13,7 +13,7 @@ function signature(f: PyFunction, entry: boolean): string {
     .map((p) => `${p.name}: ${p.numpy ? `numpy.${p.type === 'int' ? 'int64' : 'float64'}` : pyTypeName(p.type)}${p.global ? ' (module-level)' : ''}`)
     .join(', ');
   const local = f.arrays.filter((a) => a.local).map((a) => `${a.name}: ${pyTypeName(a.type)}${a.growable ? ' (grows)' : ''}`);
-  return `${entry ? 'entry ' : ''}def ${f.name}(${params}) -> ${pyTypeName(f.result)}${f.resultNumpy ? ' (numpy scalar)' : ''}${local.length ? `\n  arrays ${local.join(', ')}` : ''}`;
+  return `${entry ? 'entry ' : ''}def ${f.name}(${params}) -> ${f.resultArg ? `${f.resultArg} (the argument)` : pyTypeName(f.result)}${f.resultNumpy ? ' (numpy scalar)' : ''}${local.length ? `\n  arrays ${local.join(', ')}` : ''}`;
 }
 
 class PyPrinter extends IrPrinter<PyValueType, PyStmt, PyExpr> {

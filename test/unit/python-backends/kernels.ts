@@ -365,6 +365,33 @@ export const KERNEL_CASES: KernelCase[] = [
   },
   { id: 'life', file: join(FIXTURES, 'grids.py'), fn: 'life', calls: '[(I(-1, 7), I(0, 4), I()) for _ in range(60)] + [(0, 3, 1), (1, 2, 0)]' },
   { id: 'marks', file: join(FIXTURES, 'grids.py'), fn: 'marks', calls: '[(I(-2, 5), I(-2, 6), I(1, 3)) for _ in range(100)] + [(2, 2, 0)]' },
+  // Rows held in names and lists joined with + (fixtures/rows.py): rows that are one list object ([[0.0] * 3] * 3) fall
+  // back, any row index (negative, out of range), views of a NumPy array's rows, rolling rows of a dynamic programme.
+  {
+    id: 'relax_paths',
+    file: join(FIXTURES, 'rows.py'),
+    fn: 'relax_paths',
+    calls:
+      '[([[rng.choice([math.inf, F(0.0, 9.0), float(I(0, 9))]) for _ in range(k)] for _ in range(k)],) for k in (I(0, 6) for _ in range(100))] + [([[0.0] * 3] * 3,), ([[1.0, math.inf]] * 2,), (FG(3, 2),), (FG(2, 3),), ([[0.0, -1.0], [-1.0, 0.0]],), ([[math.inf, math.nan], [1.0, -math.inf]],)]',
+  },
+  {
+    id: 'bump_row',
+    file: join(FIXTURES, 'rows.py'),
+    fn: 'bump_row',
+    calls:
+      '[([[I(-5, 5) for _ in range(c)] for _ in range(r)], I(-r, r - 1), I(-9, 9)) for r, c in [(I(1, 4), I(0, 4)) for _ in range(150)]] + [([[1, 2]] * 3, 1, 5), ([[2**62, 1]], 0, 2**62), ([[1], [2]], -3, 1), ([[1], [2]], -2, 1), ([], 0, 1), ([[1, 2], [3, 4]], 2, 1)]',
+  },
+  { id: 'table_rows', file: join(FIXTURES, 'rows.py'), fn: 'table_rows', calls: '[(S(), S()) for _ in range(150)] + [("", "abc"), ("abcb", "bcab")]' },
+  {
+    id: 'smooth_rows',
+    file: join(FIXTURES, 'rows.py'),
+    fn: 'smooth_rows',
+    params: ['ndarray[float64, 2]', 'int'],
+    calls: '[(ND(I(0, 6), I(0, 6)), I(0, 3)) for _ in range(100)] + [(ND(4, 6)[:, ::2], 2), (np.asfortranarray(ND(5, 5)), 1)]',
+  },
+  { id: 'rolling_edit', file: join(FIXTURES, 'rows.py'), fn: 'rolling_edit', calls: '[(S(), S()) for _ in range(150)] + [("", ""), ("kitten", "sitting")]' },
+  { id: 'pascal_row', file: join(FIXTURES, 'rows.py'), fn: 'pascal_row', calls: '[(I(-3, 12),) for _ in range(40)] + [(66,), (67,), (70,)]' },
+  { id: 'joined', file: join(FIXTURES, 'rows.py'), fn: 'joined', calls: '[(I(-3, 5), F(), I(-3, 5)) for _ in range(150)] + [(0, 1.5, 0)]' },
   // 3-D NumPy arrays (fixtures/volumes.py): a[i, j, k] and a[i][j][k], shapes from .shape and len(), written in place;
   // views that are not C-contiguous, Fortran order, a shape that does not match the other array's (an index past the
   // end bails out), NaN and infinities among the pixels.
