@@ -61,7 +61,7 @@ export type ShapeParam =
   | { kind: 'f64' | 'int32' | 'bool' }
   | { kind: 'array'; array: ArrayKind; written: boolean }
   | { kind: 'rows'; row: ArrayKind; written: boolean }
-  | { kind: 'objects'; one: boolean; keys: string[]; written: boolean[] }
+  | { kind: 'objects'; one: boolean; keys: string[]; written: boolean[]; arrays?: (ArrayKind | null)[] }
   | { kind: 'string' };
 
 /** A JavaScript function's target, as the model names it. */
@@ -186,8 +186,20 @@ export function shapesOf(params: readonly ShapeParam[], recording: Recording): A
         const a = c.args[i] as { length?: unknown } | undefined;
         objects += p.one ? 1 : a && typeof a.length === 'number' ? a.length : 0;
       }
-      const elements = calls.length > 0 ? (objects * p.keys.length) / calls.length : 0;
-      out.push({ kind: 'Array', elements, written: p.written.some((w) => w) });
+      // A key holding a typed array (one object: `arrays`) crosses as a typed-array argument does.
+      const numeric = p.keys.filter((_, k) => !p.arrays?.[k]).length;
+      const elements = calls.length > 0 ? (objects * numeric) / calls.length : 0;
+      out.push({ kind: 'Array', elements, written: p.keys.some((_, k) => !p.arrays?.[k] && p.written[k]) });
+      p.keys.forEach((k, j) => {
+        const kind = p.arrays?.[j];
+        if (!kind) return;
+        let sum = 0;
+        for (const c of calls) {
+          const held = (c.args[i] as Record<string, { length?: unknown }> | undefined)?.[k];
+          sum += held && typeof held.length === 'number' ? held.length : 0;
+        }
+        out.push({ kind, elements: calls.length > 0 ? sum / calls.length : 0, written: p.written[j]! });
+      });
       return;
     }
     if (p.kind !== 'array' && p.kind !== 'string') return;

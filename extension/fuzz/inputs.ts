@@ -79,9 +79,10 @@ export function randomArray(r: () => number, kind: ArrayKind, length: number): A
 export const LENGTHS = [0, 1, 1, 2, 3, 4, 5, 8, 16];
 
 /** One object with a number under each key, in order (a plain object: the recorded shape of `{x, y}` literals). */
-export function randomObject(r: () => number, keys: readonly string[]): Record<string, number> {
-  const o: Record<string, number> = {};
-  for (const k of keys) o[k] = randomNumber(r);
+export function randomObject(r: () => number, keys: readonly string[], arrays?: readonly (ArrayKind | null)[], length = 0): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  // A key holding a typed array (AbiParam 'objects' `arrays`): a random one of that kind.
+  keys.forEach((k, j) => (o[k] = arrays?.[j] ? randomArray(r, arrays[j]!, length) : randomNumber(r)));
   return o;
 }
 
@@ -117,7 +118,9 @@ export function randomArgs(r: () => number, params: readonly AbiParam[], length?
       case 'array':
         return randomArray(r, p.array, r() < 0.8 ? n : pick(r, LENGTHS));
       case 'objects':
-        return (p.one ? randomObject(r, p.keys) : Array.from({ length: r() < 0.8 ? n : pick(r, LENGTHS) }, () => randomObject(r, p.keys))) as unknown as Arg;
+        return (p.one
+          ? randomObject(r, p.keys, p.arrays, n)
+          : Array.from({ length: r() < 0.8 ? n : pick(r, LENGTHS) }, () => randomObject(r, p.keys))) as unknown as Arg;
       case 'rows':
         // Rows mostly of one length (a matrix, bodies of seven numbers), sometimes ragged.
         return Array.from({ length: pick(r, LENGTHS) }, () => randomArray(r, p.row, r() < 0.8 ? n : pick(r, LENGTHS))) as Arg;

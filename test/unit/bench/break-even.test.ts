@@ -72,6 +72,28 @@ describe('break-even model', () => {
     ]);
   });
 
+  it('counts an object holding typed arrays as its numbers read one by one and each typed array it holds', () => {
+    const swarm = (n: number) => ({ px: new Float64Array(n), damping: 0.5, alive: new Uint8Array(n) });
+    const rec = {
+      calls: [
+        { args: [swarm(10)], result: 0, argsAfter: [] },
+        { args: [swarm(30)], result: 0, argsAfter: [] },
+      ],
+    } as unknown as Recording;
+    const param = {
+      kind: 'objects',
+      one: true,
+      keys: ['px', 'damping', 'alive'],
+      written: [true, false, false],
+      arrays: ['Float64Array', null, 'Uint8Array'],
+    } as const;
+    assert.deepEqual(shapesOf([{ ...param, keys: [...param.keys], written: [...param.written], arrays: [...param.arrays] }], rec), [
+      { kind: 'Array', elements: 1, written: false },
+      { kind: 'Float64Array', elements: 20, written: true },
+      { kind: 'Uint8Array', elements: 20, written: false },
+    ]);
+  });
+
   it('says keep JS when the calls are too small, and names the targets when a gain is predicted', () => {
     const tiny = predict(costs, ['wasm', 'native'], [], 30);
     assert.equal(tiny.pick, undefined);
