@@ -57,8 +57,9 @@ export type ParamTypeName =
   /** An array of arrays: of plain arrays of numbers (`number[][]`), or of typed arrays of one kind (`Float64Array[]`). */
   | `${Exclude<ArrayKind, 'Array'> | 'number[]'}[]`
   /**
-   * An object whose keys all hold numbers, by its class and its keys in order (`Particle{x,y,vx,vy,mass}`, `{x,y}` for
-   * a plain object), or an array of such objects of one shape (`Body{x,y,z,vx,vy,vz,mass}[]`).
+   * An object whose keys all hold numbers (or, one object, typed arrays: `px:Float64Array`), by its class and its keys
+   * in order (`Particle{x,y,vx,vy,mass}`, `{x,y}` for a plain object), or an array of such objects of one shape
+   * (`Body{x,y,z,vx,vy,vz,mass}[]`).
    */
   | `${string}{${string}}`
   | `${string}{${string}}[]`
@@ -333,15 +334,15 @@ function thisSite(ts: Ts, fn: FunctionNode): TS.Node | undefined {
 }
 
 /**
- * The type of a method's object (`this`), from the recorded calls: one object whose own keys all hold numbers, of
- * the class the recording saw (`Integrator{time,dt,steps}`).
+ * The type of a method's object (`this`), from the recorded calls: one object whose own keys hold numbers and typed
+ * arrays, of the class the recording saw (`Integrator{time,dt,steps}`, `Swarm{px:Float64Array,damping}`).
  */
 function selfType(file: FileLowering, site: TS.Node, recorded: ParamTypeName | UnusableParam | undefined): EntryType {
   const where = 'this, the object the method was called on,';
   if (typeof recorded === 'object') throw file.refuse(site.parent, `${where} was ${recorded.passed}: ${recorded.why}`);
   if (!recorded) throw file.refuse(site.parent, `${where} has no type: record the calls by profiling, so that its fields are seen`);
   const t = valueTypeOf(recorded, false);
-  if (!isObjects(t) || !t.objects.one) throw file.refuse(site.parent, `${where} was not an object whose fields all hold numbers`);
+  if (!isObjects(t) || !t.objects.one) throw file.refuse(site.parent, `${where} was not one object whose fields hold numbers and typed arrays`);
   return t;
 }
 
@@ -2597,7 +2598,7 @@ class FunctionLowering {
       return this.refuse(
         field ?? node,
         field
-          ? `${field.getText(this.file.sf)}: compiled of this are its fields that hold numbers (this.${(this.lookup('this') as ObjectsBinding).keys[0]}) read and written`
+          ? `${field.getText(this.file.sf)}: compiled of this are its fields that hold numbers or typed arrays (this.${(this.lookup('this') as ObjectsBinding).keys[0]}) read and written`
           : 'this used as a value (passed on, compared, returned or stored) is not compiled: its fields are (this.x read and written)',
       );
     return this.refuse(
