@@ -731,12 +731,16 @@ export function generateModule(r: () => number, count: number, hostile = false):
       params.push(kind === 'Array' ? 'number[]' : kind);
     }
     // Now and then an array of arrays, read and written through two of its rows (rows0[0][i], rows0[1].length), which may
-    // be missing (JavaScript throws, the compiled code bails out) or ragged.
+    // be missing (JavaScript throws, the compiled code bails out) or ragged; half the time through variables holding
+    // the rows (`const r0 = rows0[0], r1 = rows0[1];`, or let, or var), taken at the top of the body.
+    let rowVars = '';
     if (r() < 0.25) {
       const kind = pick(r, ARRAY_KINDS);
       names.push('rows0');
       params.push(kind === 'Array' ? 'number[][]' : `${kind}[]`);
-      for (const row of ['0', '1']) arrays.push({ name: `rows0[${row}]`, kind });
+      const held = r() < 0.5;
+      if (held) rowVars = `  ${pick(r, ['const', 'let', 'var'] as const)} r0 = rows0[0], r1 = rows0[1];\n`;
+      for (const row of ['0', '1']) arrays.push({ name: held ? `r${row}` : `rows0[${row}]`, kind });
     }
     // Now and then an array of objects of one shape ({ x, y, … }, plain), and one object.
     const objects: { name: string; keys: string[]; one: boolean }[] = [];
@@ -778,7 +782,7 @@ export function generateModule(r: () => number, count: number, hostile = false):
     g.epilogue();
     const ret = g.result ? `  return ${g.result};` : r() < 0.85 ? `  return ${g.expr(3)};` : r() < 0.5 ? `  return ${g.cond(2)};` : '  return;';
     const name = `f${f}`;
-    const body = `(${names.join(', ')}) {\n${g.text()}\n${ret}\n}`;
+    const body = `(${names.join(', ')}) {\n${rowVars}${g.text()}\n${ret}\n}`;
     const holder = r() < 0.2 ? pick(r, ['K', 'O'] as const) : undefined;
     if (holder) members[holder].push(`${holder === 'K' ? 'static ' : ''}${name}${body}`);
     else parts.push(`export function ${name}${body}`);
