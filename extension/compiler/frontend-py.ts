@@ -438,12 +438,19 @@ function rowBindings(body: PyNode[]): Map<string, { base: string; count: number 
     const x = node(n);
     if (!x) return;
     const t = x._type === 'Assign' && nodes(x.targets).length === 1 ? nodes(x.targets)[0] : undefined;
-    const v = node(x.value);
-    const base = v?._type === 'Subscript' ? node(v.value) : undefined;
-    const idx = v ? sliceOf(v) : undefined;
-    if (t?._type === 'Name' && base?._type === 'Name' && idx && idx._type !== 'Slice' && idx._type !== 'Tuple') {
-      const seen = out.get(String(t.id));
-      out.set(String(t.id), { base: !seen || seen.base === String(base.id) ? String(base.id) : '', count: (seen?.count ?? 0) + 1 });
+    const value = node(x.value);
+    // `row = a[i]`, and each part of `row, up = a[i], a[i - 1]`.
+    const pairs: [PyNode | undefined, PyNode | undefined][] =
+      (t?._type === 'Tuple' || t?._type === 'List') && value?._type === 'Tuple' && nodes(t.elts).length === nodes(value.elts).length
+        ? nodes(t.elts).map((e, i) => [e, nodes(value.elts)[i]])
+        : [[t, value]];
+    for (const [target, v] of pairs) {
+      const base = v?._type === 'Subscript' ? node(v.value) : undefined;
+      const idx = v ? sliceOf(v) : undefined;
+      if (target?._type === 'Name' && base?._type === 'Name' && idx && idx._type !== 'Slice' && idx._type !== 'Tuple') {
+        const seen = out.get(String(target.id));
+        out.set(String(target.id), { base: !seen || seen.base === String(base.id) ? String(base.id) : '', count: (seen?.count ?? 0) + 1 });
+      }
     }
     for (const [k, w] of Object.entries(x)) if (k !== '_type' && typeof w === 'object') visit(w);
   };
@@ -469,12 +476,13 @@ function importedNames(body: PyNode[]): Set<string> {
   return out;
 }
 
-/** Whether a call is anywhere below a node. */
-function mentionsCall(n: unknown): boolean {
-  if (Array.isArray(n)) return n.some(mentionsCall);
+/** Whether a call is anywhere below a node (other than those `pure` says do nothing but give a value). */
+function mentionsCall(n: unknown, pure: (call: PyNode) => boolean = () => false): boolean {
+  if (Array.isArray(n)) return n.some((x) => mentionsCall(x, pure));
   const x = node(n);
   if (!x) return false;
-  return x._type === 'Call' || Object.entries(x).some(([k, v]) => k !== '_type' && typeof v === 'object' && mentionsCall(v));
+  if (x._type === 'Call' && !pure(x)) return true;
+  return Object.entries(x).some(([k, v]) => k !== '_type' && typeof v === 'object' && mentionsCall(v, pure));
 }
 
 /** Whether a node reads or writes the name anywhere below it. */
@@ -1714,11 +1722,17 @@ class FunctionLowering {
     const shape = rowsShape(n);
     if (!shape || !this.builtinCall(shape.range, 'range')) return undefined;
     const { variable, x, count } = shape;
-    if ([x, count].some((e) => mentions(e, variable) || mentionsCall(e) || this.makesArray(e)))
+    // len(a) of an array gives its length and nothing else, on every row alike.
+    const len = (c: PyNode): boolean =>
+      this.builtinCall(c, 'len') &&
+      nodes(c.args).length === 1 &&
+      node(nodes(c.args)[0])?._type === 'Name' &&
+      this.arrayByName.has(String(nodes(c.args)[0]!.id));
+    if ([x, count].some((e) => mentions(e, variable) || mentionsCall(e, len) || this.makesArray(e)))
       throw Refuse.at(
         n,
         '[[…] * m for … in range(n)]',
-        `a list of lists is compiled when its rows are [x] * m with x and m the same for every row (not reading ${variable}, calling nothing)`,
+        `a list of lists is compiled when its rows are [x] * m with x and m the same for every row (not reading ${variable}, calling nothing but len() of an array)`,
       );
     const iter = shape.range;
     const rows = this.intArg(node(nodes(iter.args)[0])!, 'range');
@@ -2449,6 +2463,15 @@ class FunctionLowering {
     if (target._type === 'Tuple' || target._type === 'List') {
       // `a, b = b, a + b`: every value first, then every target, as Python does.
       const elts = nodes(target.elts);
+      // `row, up = t[i], t[i - 1]`: rows named one after the other, which is the same while no index reads a target.
+      const vals = value._type === 'Tuple' ? nodes(value.elts) : [];
+      if (
+        vals.length === elts.length &&
+        elts.every((e) => e._type === 'Name') &&
+        vals.every((v) => this.rowOf(v) !== undefined) &&
+        !vals.some((v) => elts.some((e) => mentions(v, String(e.id))))
+      )
+        return elts.flatMap((e, i) => this.bindRowAlias(String(e.id), vals[i]!, e));
       if (elts.length === 2 && value._type === 'Tuple' && elts.every((e) => e._type === 'Name' && this.arrayByName.has(String(e.id))))
         return this.swap(elts, nodes(value.elts), s);
       // `M, N = X.shape`

@@ -12,10 +12,6 @@ namespace {
 int64_t f_table_rows(Arr1<int64_t> v_a, Arr1<int64_t> v_b);
 
 int64_t f_table_rows(Arr1<int64_t> v_a, Arr1<int64_t> v_b) {
-  int64_t v_n = 0;
-  (void)v_n;
-  int64_t v_m = 0;
-  (void)v_m;
   int64_t v_i = 0;
   (void)v_i;
   int64_t v__pl_t0 = 0;
@@ -26,25 +22,23 @@ int64_t f_table_rows(Arr1<int64_t> v_a, Arr1<int64_t> v_b) {
   (void)v_j;
   std::vector<int64_t> b_dp;
   Arr2<int64_t> v_dp{nullptr, 0, 0};
-  v_n = v_a.n0;
-  v_m = v_b.n0;
-  pl_alloc(b_dp, v_dp, pl_max(pl_add(v_n, INT64_C(1)), INT64_C(0)), pl_max(pl_add(v_m, INT64_C(1)), INT64_C(0)), INT64_C(0));
+  pl_alloc(b_dp, v_dp, pl_max(pl_add(v_a.n0, INT64_C(1)), INT64_C(0)), pl_max(pl_add(v_b.n0, INT64_C(1)), INT64_C(0)), INT64_C(0));
   {
     const int64_t s0 = INT64_C(1);
-    const uint64_t n0 = pl_trips(s0, pl_add(v_n, INT64_C(1)), INT64_C(1));
+    const uint64_t n0 = pl_trips(s0, pl_add(v_a.n0, INT64_C(1)), INT64_C(1));
     for (uint64_t k0 = 0; k0 < n0; ++k0) {
       v_i = (int64_t)((uint64_t)s0 + k0 * (uint64_t)INT64_C(1));
-      v__pl_t0 = (v_i - INT64_C(1));
-      v__pl_t1 = v_i;
+      v__pl_t0 = v_i;
+      v__pl_t1 = (v_i - INT64_C(1));
       {
         const int64_t s1 = INT64_C(1);
-        const uint64_t n1 = pl_trips(s1, pl_add(v_m, INT64_C(1)), INT64_C(1));
+        const uint64_t n1 = pl_trips(s1, pl_add(v_b.n0, INT64_C(1)), INT64_C(1));
         for (uint64_t k1 = 0; k1 < n1; ++k1) {
           v_j = (int64_t)((uint64_t)s1 + k1 * (uint64_t)INT64_C(1));
           if ((v_a.p[((v_i - INT64_C(1)))] == v_b.p[((v_j - INT64_C(1)))])) {
-            v_dp.p[(v__pl_t1) * v_dp.n1 + (v_j)] = pl_add(v_dp.p[(v__pl_t0) * v_dp.n1 + ((v_j - INT64_C(1)))], INT64_C(1));
+            v_dp.p[(v__pl_t0) * v_dp.n1 + (v_j)] = pl_add(v_dp.p[(v__pl_t1) * v_dp.n1 + ((v_j - INT64_C(1)))], INT64_C(1));
           } else {
-            v_dp.p[(v__pl_t1) * v_dp.n1 + (v_j)] = pl_max(v_dp.p[(v__pl_t0) * v_dp.n1 + (v_j)], v_dp.p[(v__pl_t1) * v_dp.n1 + ((v_j - INT64_C(1)))]);
+            v_dp.p[(v__pl_t0) * v_dp.n1 + (v_j)] = pl_max(v_dp.p[(v__pl_t1) * v_dp.n1 + (v_j)], v_dp.p[(v__pl_t0) * v_dp.n1 + ((v_j - INT64_C(1)))]);
           }
         }
       }

@@ -9,8 +9,6 @@ import numpy as _np
 # (cythonRuntimeDeclarations)
 
 cdef int64_t f_table_rows(const int64_t[::1] v_a, const int64_t[::1] v_b) except *:
-    cdef int64_t v_n = 0
-    cdef int64_t v_m = 0
     cdef int64_t v_i = 0
     cdef int64_t v__pl_t0 = 0
     cdef int64_t v__pl_t1 = 0
@@ -20,23 +18,21 @@ cdef int64_t f_table_rows(const int64_t[::1] v_a, const int64_t[::1] v_b) except
     cdef uint64_t n0, k0
     cdef int64_t s1
     cdef uint64_t n1, k1
-    v_n = (<int64_t>v_a.shape[0])
-    v_m = (<int64_t>v_b.shape[0])
-    v_dp = _np.full((pl_max(pl_add(v_n, (<int64_t>1)), (<int64_t>0)), pl_max(pl_add(v_m, (<int64_t>1)), (<int64_t>0))), (<int64_t>0), dtype=_np.int64)
+    v_dp = _np.full((pl_max(pl_add((<int64_t>v_a.shape[0]), (<int64_t>1)), (<int64_t>0)), pl_max(pl_add((<int64_t>v_b.shape[0]), (<int64_t>1)), (<int64_t>0))), (<int64_t>0), dtype=_np.int64)
     s0 = (<int64_t>1)
-    n0 = pl_trips(s0, pl_add(v_n, (<int64_t>1)), 1)
+    n0 = pl_trips(s0, pl_add((<int64_t>v_a.shape[0]), (<int64_t>1)), 1)
     for k0 in range(n0):
         v_i = <int64_t>(<uint64_t>s0 + k0 * <uint64_t>(<int64_t>1))
-        v__pl_t0 = (v_i - (<int64_t>1))
-        v__pl_t1 = v_i
+        v__pl_t0 = v_i
+        v__pl_t1 = (v_i - (<int64_t>1))
         s1 = (<int64_t>1)
-        n1 = pl_trips(s1, pl_add(v_m, (<int64_t>1)), 1)
+        n1 = pl_trips(s1, pl_add((<int64_t>v_b.shape[0]), (<int64_t>1)), 1)
         for k1 in range(n1):
             v_j = <int64_t>(<uint64_t>s1 + k1 * <uint64_t>(<int64_t>1))
             if (v_a[(v_i - (<int64_t>1))] == v_b[(v_j - (<int64_t>1))]):
-                v_dp[v__pl_t1, v_j] = pl_add(v_dp[v__pl_t0, (v_j - (<int64_t>1))], (<int64_t>1))
+                v_dp[v__pl_t0, v_j] = pl_add(v_dp[v__pl_t1, (v_j - (<int64_t>1))], (<int64_t>1))
             else:
-                v_dp[v__pl_t1, v_j] = pl_max(v_dp[v__pl_t0, v_j], v_dp[v__pl_t1, (v_j - (<int64_t>1))])
+                v_dp[v__pl_t0, v_j] = pl_max(v_dp[v__pl_t1, v_j], v_dp[v__pl_t0, (v_j - (<int64_t>1))])
     return v_dp[pl_ix((<int64_t>-1), v_dp.shape[0]), pl_ix((<int64_t>-1), v_dp.shape[1])]
 
 
