@@ -28,9 +28,12 @@ const CASES: Case[] = [
   { file: 'spectral.js', fn: 'AtAu', what: 'var style, the leaf A inlined into its callers' },
   { file: 'primes.js', fn: 'countPrimes', what: 'integer arithmetic held in doubles (% and d * d)' },
   { file: 'blur-small.js', fn: 'tap', what: 'a 3-line leaf called 80 million times from the caller' },
+  { file: 'edit-distance.js', fn: 'editDistance', what: 'var style, read-only strings, local typed rows swapped' },
+  { file: 'nbody-objects.js', fn: 'advance', what: 'an array of body objects with numeric fields, checked at every call' },
   { file: 'spectral.py', fn: 'A_times_u', what: 'a comprehension of sums calling a one-line leaf' },
   { file: 'sieve.py', fn: 'primes_below', what: 'a list of flags built and a comprehension returned' },
   { file: 'mandel.py', fn: 'mandelbrot', what: 'a float loop per pixel, a list of counts' },
+  { file: 'spectral-loops.py', fn: 'times_u', what: 'only floats and lists of floats cross: no NumPy is imported (Cython, pybind11)' },
   { file: 'spectral.py', fn: 'A_times_u', args: ['1400'], what: 'the same at n = 1,400, ~30 s', long: true },
   { file: 'primes.js', fn: 'countPrimes', args: ['40000000'], what: 'the same below 40,000,000, ~30 s', long: true },
 ];
@@ -54,7 +57,11 @@ function ratio(r: { estimate: number; ci95: [number, number] }): string {
 function rows(c: Case, outcome: OptimizeOutcome): string[] {
   const name = `${c.file}${c.args ? ` ${c.args.join(' ')}` : ''}: ${c.fn}`;
   if (outcome.kind === 'refused') return [`| ${name} | — | refused: ${formatRefusal(outcome.refusal).replace(/\|/g, '\\|')} | | | |`];
-  const outlook = outcome.outlook ? `≤ ${outcome.outlook.bound.toFixed(2)}×${outcome.outlook.helps ? '' : ' (would not help)'}` : '—';
+  const bound = outcome.outlook?.bound;
+  // The function being all of the recorded run bounds nothing (report.ts outlookReport says "it is all of the run").
+  const outlook = !outcome.outlook
+    ? '—'
+    : `${bound !== undefined && Number.isFinite(bound) ? `≤ ${bound.toFixed(2)}×` : 'no bound: it is all of the run'}${outcome.outlook.helps ? '' : ' (would not help)'}`;
   const out: string[] = [];
   for (const t of outcome.targets) {
     const target = TARGET_NAMES[t.target].name;

@@ -1640,8 +1640,10 @@ class FunctionLowering {
     if (second[0] !== a || third[0] !== b || third[1] !== t || a === b || t === a || t === b) return undefined;
     const [ba, bb] = [this.lookup(a), this.lookup(b)];
     if (ba?.kind !== 'array' || bb?.kind !== 'array') return undefined;
+    // `t` named nowhere else: its two uses here, and at most a declaration with no value (`var a = …, b = …, t;`).
     let uses = 0;
     const visit = (n: TS.Node): void => {
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === t && !n.initializer) return;
       if (ts.isIdentifier(n) && n.text === t) uses++;
       ts.forEachChild(n, visit);
     };

@@ -42,6 +42,7 @@ const COMPILED = [
   { file: 'sieve-flags.js', fn: 'sumOfPrimes', what: 'new Array(limit + 1).fill(true), flags cleared and read with !isPrime[p]' },
   { file: 'rows-swapped.js', fn: 'editDistance', what: 'the two-row edit distance, new Array(n + 1) rows swapped by var t = prev; prev = cur; cur = t' },
   { file: 'rows-swapped.js', fn: 'diffuse', what: 'two filled rows swapped after each pass, the one u holds at the end returned' },
+  { file: 'rows-swapped.js', fn: 'distanceTyped', what: 'Int32Array rows swapped by t = prev; prev = cur; cur = t, t declared with the rows and no value' },
   {
     file: 'nbody-factory.js',
     fn: 'advance',
