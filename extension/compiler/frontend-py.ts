@@ -90,6 +90,8 @@ interface DimRef {
 /** What a `for` header iterates over (FunctionLowering.iterSource). */
 type IterSource =
   | { kind: 'array'; array: number; node: PyNode }
+  /** A name that stands for a row of a 2-D array (FunctionLowering.aliases): that row, its index in `local`. */
+  | { kind: 'row'; array: number; local: number; node: PyNode }
   /** A range with a constant step: `len` its length (≥ 0), both evaluated before the loop. */
   | { kind: 'range'; start: Val; step: bigint; len: Val; node: PyNode }
   | { kind: 'enumerate'; inner: IterSource; start?: Val; node: PyNode }
@@ -2009,7 +2011,7 @@ class FunctionLowering {
   private iterate(arg: PyNode, inner: (elt: PyNode) => PyNode[], at: PyNode): PyStmt[] {
     if (arg._type === 'GeneratorExp' || arg._type === 'ListComp') return this.comprehensionLoops(arg, inner);
     const isRange = arg._type === 'Call' && node(arg.func)?._type === 'Name' && node(arg.func)!.id === 'range' && !this.isLocalName('range');
-    if (!isRange && !(arg._type === 'Name' && this.arrayByName.has(String(arg.id))))
+    if (!isRange && !(arg._type === 'Name' && (this.arrayByName.has(String(arg.id)) || this.aliases.has(String(arg.id)))))
       throw Refuse.at(at, show(at), `${show(at)} is compiled of a list, an array, range(…), a comprehension or a generator expression`);
     const x = `_pl_x${this.synthetic++}`;
     return this.comprehensionLoops(
@@ -2708,6 +2710,16 @@ class FunctionLowering {
     };
     const intArg = (a: PyNode, what: string) => once(this.hoisting(pre, () => this.intArg(a, what)));
     if (n._type === 'Name' && this.records.has(String(n.id))) return { kind: 'records', name: String(n.id), node: n };
+    if (n._type === 'Name' && this.aliases.has(String(n.id))) {
+      if (!this.defined.has(String(n.id)))
+        throw Refuse.at(
+          n,
+          String(n.id),
+          `${String(n.id)} may be read before it is assigned (Python would raise UnboundLocalError); assign it first on every path`,
+        );
+      const alias = this.aliases.get(String(n.id))!;
+      return { kind: 'row', array: alias.array, local: alias.local, node: n };
+    }
     // A module-level name the compiled code does not read: refused as a read of it is, with why.
     if (n._type === 'Name' && !this.isLocalName(String(n.id)) && this.mod.ast.globals.includes(String(n.id))) this.name_(n);
     if (n._type === 'Name' && this.arrayByName.has(String(n.id))) {
@@ -2768,9 +2780,10 @@ class FunctionLowering {
   }
 
   /** The arrays a source reads, each with the node that names it. */
-  private sourceArrays(src: IterSource): { array: number; node: PyNode }[] {
-    if (src.kind === 'array') return [{ array: src.array, node: src.node }];
-    if (src.kind === 'records') return [{ array: this.records.get(src.name)!.lists, node: src.node }];
+  private sourceArrays(src: IterSource): { array: number; node: PyNode; axis: PyAxis }[] {
+    if (src.kind === 'array') return [{ array: src.array, node: src.node, axis: 0 }];
+    if (src.kind === 'row') return [{ array: src.array, node: src.node, axis: 1 }];
+    if (src.kind === 'records') return [{ array: this.records.get(src.name)!.lists, node: src.node, axis: 0 }];
     if (src.kind === 'range') return [];
     if (src.kind === 'enumerate') return this.sourceArrays(src.inner);
     return src.parts.flatMap((p) => this.sourceArrays(p));
@@ -2779,6 +2792,7 @@ class FunctionLowering {
   /** How many elements a source gives (evaluated once, before the loop): the shortest of a zip's parts. */
   private sourceLength(src: IterSource): PyExpr {
     if (src.kind === 'array') return { kind: 'dim', type: 'int', array: src.array, axis: 0 };
+    if (src.kind === 'row') return { kind: 'dim', type: 'int', array: src.array, axis: 1 };
     if (src.kind === 'records') return { kind: 'dim', type: 'int', array: this.records.get(src.name)!.lists, axis: 0 };
     if (src.kind === 'range') return src.len.e;
     if (src.kind === 'enumerate') return this.sourceLength(src.inner);
@@ -2790,6 +2804,21 @@ class FunctionLowering {
     switch (src.kind) {
       case 'records':
         return { record: src.name, c: c.e, node: src.node };
+      case 'row': {
+        // Element c of the row (c is below the row's length): read when Python's iterator reads it.
+        const a = this.arrays[src.array]!;
+        return {
+          e: {
+            kind: 'load',
+            type: a.type.element,
+            array: src.array,
+            indices: [{ kind: 'local', type: 'int', local: src.local }, c.e],
+            checked: [false, false],
+          },
+          np: a.type.array === 'ndarray',
+          ...(a.type.element === 'int' ? { range: FULL } : {}),
+        };
+      }
       case 'array': {
         const a = this.arrays[src.array]!;
         if (a.type.ndim === 2) return { row: src.array, c: c.e, node: src.node };
@@ -2842,8 +2871,8 @@ class FunctionLowering {
     const info = this.localInfo(counter)!;
     info.range = [0n, INT64_MAX - 1n];
     const below: Below[] = [];
-    for (const { array } of arrays) {
-      const key = this.dimKey(array, 0);
+    for (const { array, axis } of arrays) {
+      const key = this.dimKey(array, axis);
       if (key) below.push({ dim: key.key, slack: key.offset });
     }
     info.below = below;
@@ -3621,7 +3650,7 @@ class FunctionLowering {
         name,
         this.records.has(name)
           ? `${name} is a list of records, which the compiled code reads only in a for loop that unpacks each record`
-          : `${name} is ${this.aliasWhat(name)}, which the compiled code takes only indexed (${name}[0]), in len(${name}) or passed to a function of the file`,
+          : `${name} is ${this.aliasWhat(name)}, which the compiled code takes only indexed (${name}[0]), in len(${name}), looped over or passed to a function of the file`,
       );
     if (this.arrayByName.has(name)) {
       const t = this.arrays[this.arrayByName.get(name)!]!.type;

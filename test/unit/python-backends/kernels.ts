@@ -392,6 +392,13 @@ export const KERNEL_CASES: KernelCase[] = [
   { id: 'rolling_edit', file: join(FIXTURES, 'rows.py'), fn: 'rolling_edit', calls: '[(S(), S()) for _ in range(150)] + [("", ""), ("kitten", "sitting")]' },
   { id: 'pascal_row', file: join(FIXTURES, 'rows.py'), fn: 'pascal_row', calls: '[(I(-3, 12),) for _ in range(40)] + [(66,), (67,), (70,)]' },
   { id: 'joined', file: join(FIXTURES, 'rows.py'), fn: 'joined', calls: '[(I(-3, 5), F(), I(-3, 5)) for _ in range(150)] + [(0, 1.5, 0)]' },
+  {
+    id: 'centre_rows',
+    file: join(FIXTURES, 'rows.py'),
+    fn: 'centre_rows',
+    calls:
+      '[(FG(I(0, 4), I(0, 4)),) for _ in range(120)] + [([[F() for _ in range(3)] for _ in range(2)],) for _ in range(40)] + [([[1.0, 2.0]] * 2,), ([[math.nan, 1.0], [2.0, math.inf]],)]',
+  },
   // 3-D NumPy arrays (fixtures/volumes.py): a[i, j, k] and a[i][j][k], shapes from .shape and len(), written in place;
   // views that are not C-contiguous, Fortran order, a shape that does not match the other array's (an index past the
   // end bails out), NaN and infinities among the pixels.
