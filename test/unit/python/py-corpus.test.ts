@@ -78,6 +78,25 @@ export const CORPUS: CorpusScript[] = [
     types: ['list[list[float]]'],
   },
   {
+    file: 'transit_times.py',
+    fn: 'all_pairs',
+    shows: 'rows held in names (via_row = times[via], row = times[src]) and written through them, float("inf") inside, the argument returned',
+    types: ['list[list[float]]'],
+  },
+  {
+    file: 'spelling_distance.py',
+    fn: 'edit_distance',
+    shows: 'a row joined as [i] + [0] * len(b), then taken by another name (prev = cur), prev[-1]',
+    types: ['str', 'str'],
+  },
+  { file: 'common_subsequence.py', fn: 'lcs_length', shows: 'rows of a table the function builds held in names, table[-1][-1]', types: ['str', 'str'] },
+  {
+    file: 'plate_rows.py',
+    fn: 'relax',
+    shows: "rows of a 2-D NumPy array held in names (views), written through and read through the next row's",
+    types: ['ndarray[float64, 2]', 'int'],
+  },
+  {
     file: 'cluster_energy.py',
     fn: 'energy',
     shows: 'records: lists of tuples unpacked in the for target, through zip and enumerate',
