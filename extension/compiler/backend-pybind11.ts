@@ -183,7 +183,8 @@ function binding(f: PyFunction, lists: boolean): string {
       // The buffer is held (and the array.array cannot be resized) until the binding returns.
       params.push(`py::buffer ${a}`);
       setup.push(`    const py::buffer_info b_${p.name} = ${a}.request(${written ? 'true' : 'false'});`);
-      setup.push(`    const Arr1<${el}> v_${p.name} = pl_buffer<${el}>(b_${p.name}, "${p.name}");`);
+      const dims = Array.from({ length: t.ndim }, (_, k) => `(int64_t)b_${p.name}.shape[${k}]`);
+      setup.push(`    const ${viewType(t)} v_${p.name}{pl_buffer<${el}>(b_${p.name}, ${t.ndim}, "${p.name}"), ${dims.join(', ')}};`);
       args.push(`v_${p.name}`);
       continue;
     }
@@ -228,16 +229,22 @@ const PL_NUMPY = [
 ].join('\n');
 
 /**
- * A 1-D buffer the wrapper passed (an `array.array` of the element type: 'd' for double, 'q' for int64), viewed
- * where it is; any other buffer bails out.
+ * The elements of a buffer the wrapper passed (an `array.array` of the element type, 'd' for double and 'q' for
+ * int64, or a memoryview of one shaped (rows, columns)), where they are; a buffer of another type, rank or layout
+ * (not C order) bails out.
  */
 const PL_BUFFER = [
-  'template <typename T> Arr1<T> pl_buffer(const py::buffer_info &b, const char *name) {',
+  'template <typename T> T *pl_buffer(const py::buffer_info &b, int ndim, const char *name) {',
   '  const std::string f = b.format;',
-  '  const bool kind = std::is_floating_point<T>::value ? f == "d" : (f == "q" || (f == "l" && sizeof(long) == 8));',
-  '  if (b.ndim != 1 || b.itemsize != (py::ssize_t)sizeof(T) || !kind || (b.shape[0] > 1 && b.strides[0] != (py::ssize_t)sizeof(T)))',
-  '    throw Bail(std::string(name) + " is not a buffer of the kernel\'s elements");',
-  '  return Arr1<T>{static_cast<T *>(b.ptr), (int64_t)b.shape[0]};',
+  '  bool ok = b.ndim == ndim && b.itemsize == (py::ssize_t)sizeof(T) &&',
+  '            (std::is_floating_point<T>::value ? f == "d" : (f == "q" || (f == "l" && sizeof(long) == 8)));',
+  '  py::ssize_t step = (py::ssize_t)sizeof(T);',
+  '  for (int k = ndim - 1; ok && k >= 0; --k) {',
+  '    if (b.shape[k] > 1 && b.strides[k] != step) ok = false;',
+  '    step *= b.shape[k];',
+  '  }',
+  '  if (!ok) throw Bail(std::string(name) + " is not a buffer of the kernel\'s elements in C order");',
+  '  return static_cast<T *>(b.ptr);',
   '}',
 ].join('\n');
 

@@ -9,7 +9,8 @@
 //   IR, `kernel.ir.entry` being the one called), taking the parameters in order: an `int` as a Python int within
 //   int64, a `float` as a Python float, a `bool` as a Python bool, and an array as a C-contiguous NumPy array of
 //   float64 / int64 with the declared ndim (lists are already converted) — or, for a backend with `listBuffers` and a
-//   kernel of numbers and 1-D lists (`listsWithoutNumpy`), each list as an `array.array` ('d', 'q'), a list result
+//   kernel of numbers and lists (`listsWithoutNumpy`), each list as an `array.array` ('d', 'q'; a 2-D list as a
+//   memoryview of one, shaped (rows, columns)), a list result
 //   given back as a list of Python numbers, and no NumPy imported. It returns the result (None for 'none'),
 //   writes arrays in place, and raises any exception to bail out (overflow, a zero divisor, an index out of range:
 //   whatever the IR marks `checked`). It never needs to mimic Python's exceptions: a bail-out reruns the original.
@@ -36,11 +37,11 @@ import { printPyIr } from './print-ir-py';
  * The Python targets: the compiled ones (a backend below; numba-parallel is Numba with the loops proven parallel on
  * threads) and the parallel ones (backend-parallel.ts).
  */
-export type PythonTarget = 'numba' | 'cython' | 'pybind11' | 'numba-parallel' | 'processes' | 'ray' | 'dask';
+export type PythonTarget = 'numba' | 'cython' | 'pybind11' | 'numba-parallel' | 'cython-parallel' | 'processes' | 'ray' | 'dask';
 /** The compiled targets, which `auto` means. */
 export const PYTHON_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11'];
 /** Every Python target the editor's setting may name. */
-const NAMED_TARGETS: readonly string[] = [...PYTHON_TARGETS, 'numba-parallel', 'processes', 'ray', 'dask'];
+const NAMED_TARGETS: readonly string[] = [...PYTHON_TARGETS, 'numba-parallel', 'cython-parallel', 'processes', 'ray', 'dask'];
 
 /**
  * The editor's choice: `perfLab.pythonTarget` where it is set; otherwise `perfLab.target: auto` means every target
@@ -62,7 +63,7 @@ export function pythonTargetName(t: PythonTarget): PythonTargetName {
 }
 
 /** How a Python target is named in the benchmark and the panel. */
-export type PythonTargetName = 'Numba' | 'Cython' | 'pybind11' | 'Numba parallel' | 'processes' | 'Ray' | 'Dask';
+export type PythonTargetName = 'Numba' | 'Cython' | 'pybind11' | 'Numba parallel' | 'Cython parallel' | 'processes' | 'Ray' | 'Dask';
 
 /** The Python function chosen for compilation, lowered: what every Python backend compiles. */
 export interface PythonKernel {
@@ -151,6 +152,7 @@ const registry = new Map<PythonTarget, () => Promise<PythonBackend>>([
   ['cython', async () => (await import('./backend-cython')).cythonBackend],
   ['pybind11', async () => (await import('./backend-pybind11')).pybind11Backend],
   ['numba-parallel', async () => (await import('./backend-numba')).numbaParallelBackend],
+  ['cython-parallel', async () => (await import('./backend-cython')).cythonParallelBackend],
 ]);
 
 /** The backend of a target; a target without one is a PerfLabError that says so. */
@@ -297,15 +299,16 @@ export async function compilePython(kernel: PythonKernel, target: PythonTarget, 
 export const RESULT_NP = '_pl_result_np';
 
 /** The targets whose backend sets `listBuffers` (the wrapper is written before the backend module is loaded). */
-const LIST_BUFFER_TARGETS: ReadonlySet<PythonTarget> = new Set(['cython', 'pybind11']);
+const LIST_BUFFER_TARGETS: ReadonlySet<PythonTarget> = new Set(['cython', 'pybind11', 'cython-parallel']);
 
 /**
  * Whether a kernel's arguments and result cross between Python and the target's module with no NumPy: the target takes
- * lists as buffers (`PythonBackend.listBuffers`), and every argument is a number, a bool, a complex, a str or a 1-D list
- * or tuple of ints or floats, the result one of those scalars, None or a 1-D list, and every array of every function
- * 1-D and no NumPy array. The wrapper then passes each list as an `array.array` of its elements ('d' for floats, 'q'
- * for ints, both exact), the module gives a list back as a list of Python numbers, and neither imports NumPy: a program
- * of lists does not pay NumPy's import (hundreds of milliseconds) for the function made faster.
+ * lists as buffers (`PythonBackend.listBuffers`), and every argument is a number, a bool, a complex, a str or a 1-D or
+ * 2-D list or tuple of ints or floats, the result one of those scalars, None or a 1-D list, every array the functions
+ * make 1-D, and none a NumPy array. The wrapper then passes each list as an `array.array` of its elements ('d' for
+ * floats, 'q' for ints, both exact; a 2-D list's rows one after the other, as a memoryview shaped (rows, columns)), the
+ * module gives a list back as a list of Python numbers, and neither imports NumPy: a program of lists does not pay
+ * NumPy's import (hundreds of milliseconds) for the function made faster.
  */
 export function listsWithoutNumpy(mod: PyModule, target: PythonTarget): boolean {
   if (!LIST_BUFFER_TARGETS.has(target)) return false;
@@ -318,9 +321,15 @@ export function listsWithoutNumpy(mod: PyModule, target: PythonTarget): boolean 
       !p.numpy &&
       !p.record &&
       !p.attr?.cell &&
-      (!isPyArrayType(p.type) || (p.type.ndim === 1 && p.type.array !== 'ndarray' && (p.type.array === 'str' || p.type.element !== 'bool'))),
+      (!isPyArrayType(p.type) || (p.type.ndim <= 2 && p.type.array !== 'ndarray' && (p.type.array === 'str' || p.type.element !== 'bool'))),
   );
-  return plain && mod.functions.every((f) => f.arrays.every((a) => a.type.ndim === 1 && a.type.array !== 'ndarray'));
+  const params = new Set(mod.functions.flatMap((f) => f.params.filter((p) => isPyArrayType(p.type)).map((p) => `${f.name}:${p.slot}`)));
+  return (
+    plain &&
+    mod.functions.every((f) =>
+      f.arrays.every((a, i) => a.type.array !== 'ndarray' && (a.type.ndim === 1 || (a.type.ndim === 2 && params.has(`${f.name}:${i}`)))),
+    )
+  );
 }
 
 /**
@@ -391,6 +400,16 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
   L.push('        seen.add(id(x))');
   if (buffers) {
     L.push('    return True');
+    if (params.some((p) => isPyArrayType(p.type) && p.type.ndim === 2)) {
+      L.push('');
+      L.push('');
+      L.push('def _matrix(code, rows):');
+      L.push("    # A 2-D list's rows one after the other in one array.array, viewed as (rows, columns), C order.");
+      L.push('    flat = _array.array(code)');
+      L.push('    for r in rows:');
+      L.push('        flat.extend(r)');
+      L.push('    return memoryview(flat).cast("B").cast(code, (len(rows), len(rows[0])))');
+    }
   } else {
     L.push('    nds = [x for x in arrays if type(x) is _np.ndarray]');
     L.push('    return not any(_np.may_share_memory(a, b) for i, a in enumerate(nds) for b in nds[:i])');
@@ -599,9 +618,17 @@ export function emitPythonWrapper(kernel: PythonKernel, kernelModule: string, ta
       L.push(`    if type(${n}) is not ${t.array} or not all(type(_r) is ${rowType} and len(_r) == len(${n}[0]) and _elements(_r, ${kind}) for _r in ${n}):`);
     }
     L.push(`        return _fallback(${expect}, _original, _args)`);
-    if (buffers) {
+    const code = kind === 'float' ? '"d"' : '"q"';
+    if (buffers && t.ndim === 2) {
+      // A memoryview cannot be shaped with a 0: no rows, or empty rows, cross as an empty NumPy array, imported then.
+      L.push(`    if ${n} and ${n}[0]:`);
+      L.push(`        ${k} = _matrix(${code}, ${n})`);
+      L.push('    else:');
+      L.push('        import numpy as _np');
+      L.push(`        ${k} = _np.zeros((len(${n}), len(${n}[0]) if ${n} else 0), dtype=${dtype})`);
+    } else if (buffers) {
       // The elements as C doubles or int64s ('q' is 64 bits on every platform), each checked above: exact.
-      L.push(`    ${k} = _array.array(${kind === 'float' ? '"d"' : '"q"'}, ${n})`);
+      L.push(`    ${k} = _array.array(${code}, ${n})`);
     } else if (t.ndim === 2) {
       L.push(`    ${k} = _np.array(${n}, dtype=${dtype}) if ${n} else _np.zeros((0, 0), dtype=${dtype})`);
     } else {

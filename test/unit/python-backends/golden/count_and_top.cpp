@@ -10,12 +10,17 @@ namespace py = pybind11;
 
 namespace {
 
-template <typename T> Arr1<T> pl_buffer(const py::buffer_info &b, const char *name) {
+template <typename T> T *pl_buffer(const py::buffer_info &b, int ndim, const char *name) {
   const std::string f = b.format;
-  const bool kind = std::is_floating_point<T>::value ? f == "d" : (f == "q" || (f == "l" && sizeof(long) == 8));
-  if (b.ndim != 1 || b.itemsize != (py::ssize_t)sizeof(T) || !kind || (b.shape[0] > 1 && b.strides[0] != (py::ssize_t)sizeof(T)))
-    throw Bail(std::string(name) + " is not a buffer of the kernel's elements");
-  return Arr1<T>{static_cast<T *>(b.ptr), (int64_t)b.shape[0]};
+  bool ok = b.ndim == ndim && b.itemsize == (py::ssize_t)sizeof(T) &&
+            (std::is_floating_point<T>::value ? f == "d" : (f == "q" || (f == "l" && sizeof(long) == 8)));
+  py::ssize_t step = (py::ssize_t)sizeof(T);
+  for (int k = ndim - 1; ok && k >= 0; --k) {
+    if (b.shape[k] > 1 && b.strides[k] != step) ok = false;
+    step *= b.shape[k];
+  }
+  if (!ok) throw Bail(std::string(name) + " is not a buffer of the kernel's elements in C order");
+  return static_cast<T *>(b.ptr);
 }
 
 int64_t f_count_and_top(Arr1<int64_t> v_xs);
@@ -128,7 +133,7 @@ PYBIND11_MODULE(count_and_top_kernel, m) {
   py::register_exception<Bail>(m, "Bail");
   m.def("count_and_top", [](py::buffer a_xs) {
     const py::buffer_info b_xs = a_xs.request(false);
-    const Arr1<int64_t> v_xs = pl_buffer<int64_t>(b_xs, "xs");
+    const Arr1<int64_t> v_xs{pl_buffer<int64_t>(b_xs, 1, "xs"), (int64_t)b_xs.shape[0]};
     int64_t r;
     {
       py::gil_scoped_release nogil;

@@ -10,12 +10,17 @@ namespace py = pybind11;
 
 namespace {
 
-template <typename T> Arr1<T> pl_buffer(const py::buffer_info &b, const char *name) {
+template <typename T> T *pl_buffer(const py::buffer_info &b, int ndim, const char *name) {
   const std::string f = b.format;
-  const bool kind = std::is_floating_point<T>::value ? f == "d" : (f == "q" || (f == "l" && sizeof(long) == 8));
-  if (b.ndim != 1 || b.itemsize != (py::ssize_t)sizeof(T) || !kind || (b.shape[0] > 1 && b.strides[0] != (py::ssize_t)sizeof(T)))
-    throw Bail(std::string(name) + " is not a buffer of the kernel's elements");
-  return Arr1<T>{static_cast<T *>(b.ptr), (int64_t)b.shape[0]};
+  bool ok = b.ndim == ndim && b.itemsize == (py::ssize_t)sizeof(T) &&
+            (std::is_floating_point<T>::value ? f == "d" : (f == "q" || (f == "l" && sizeof(long) == 8)));
+  py::ssize_t step = (py::ssize_t)sizeof(T);
+  for (int k = ndim - 1; ok && k >= 0; --k) {
+    if (b.shape[k] > 1 && b.strides[k] != step) ok = false;
+    step *= b.shape[k];
+  }
+  if (!ok) throw Bail(std::string(name) + " is not a buffer of the kernel's elements in C order");
+  return static_cast<T *>(b.ptr);
 }
 
 void f_quicksort(Arr1<double> v_a, int64_t v_lo, int64_t v_hi, int64_t v__pl_depth);
@@ -72,7 +77,7 @@ PYBIND11_MODULE(quicksort_kernel, m) {
   py::register_exception<Bail>(m, "Bail");
   m.def("quicksort", [](py::buffer a_a, int64_t v_lo, int64_t v_hi, int64_t v__pl_depth) {
     const py::buffer_info b_a = a_a.request(true);
-    const Arr1<double> v_a = pl_buffer<double>(b_a, "a");
+    const Arr1<double> v_a{pl_buffer<double>(b_a, 1, "a"), (int64_t)b_a.shape[0]};
     {
       py::gil_scoped_release nogil;
       f_quicksort(v_a, v_lo, v_hi, v__pl_depth);

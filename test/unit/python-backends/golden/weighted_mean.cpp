@@ -10,12 +10,17 @@ namespace py = pybind11;
 
 namespace {
 
-template <typename T> Arr1<T> pl_buffer(const py::buffer_info &b, const char *name) {
+template <typename T> T *pl_buffer(const py::buffer_info &b, int ndim, const char *name) {
   const std::string f = b.format;
-  const bool kind = std::is_floating_point<T>::value ? f == "d" : (f == "q" || (f == "l" && sizeof(long) == 8));
-  if (b.ndim != 1 || b.itemsize != (py::ssize_t)sizeof(T) || !kind || (b.shape[0] > 1 && b.strides[0] != (py::ssize_t)sizeof(T)))
-    throw Bail(std::string(name) + " is not a buffer of the kernel's elements");
-  return Arr1<T>{static_cast<T *>(b.ptr), (int64_t)b.shape[0]};
+  bool ok = b.ndim == ndim && b.itemsize == (py::ssize_t)sizeof(T) &&
+            (std::is_floating_point<T>::value ? f == "d" : (f == "q" || (f == "l" && sizeof(long) == 8)));
+  py::ssize_t step = (py::ssize_t)sizeof(T);
+  for (int k = ndim - 1; ok && k >= 0; --k) {
+    if (b.shape[k] > 1 && b.strides[k] != step) ok = false;
+    step *= b.shape[k];
+  }
+  if (!ok) throw Bail(std::string(name) + " is not a buffer of the kernel's elements in C order");
+  return static_cast<T *>(b.ptr);
 }
 
 double f_weighted_mean(Arr1<double> v_values, Arr1<double> v_weights);
@@ -53,9 +58,9 @@ PYBIND11_MODULE(weighted_mean_kernel, m) {
   py::register_exception<Bail>(m, "Bail");
   m.def("weighted_mean", [](py::buffer a_values, py::buffer a_weights) {
     const py::buffer_info b_values = a_values.request(false);
-    const Arr1<double> v_values = pl_buffer<double>(b_values, "values");
+    const Arr1<double> v_values{pl_buffer<double>(b_values, 1, "values"), (int64_t)b_values.shape[0]};
     const py::buffer_info b_weights = a_weights.request(false);
-    const Arr1<double> v_weights = pl_buffer<double>(b_weights, "weights");
+    const Arr1<double> v_weights{pl_buffer<double>(b_weights, 1, "weights"), (int64_t)b_weights.shape[0]};
     double r;
     {
       py::gil_scoped_release nogil;
