@@ -102,13 +102,13 @@ Options for optimize (record the function's real calls → compile → prove →
                             C++ compiler, or auto: both, proven and benchmarked side by side with JavaScript,
                             with the break-even model's prediction next to the measurement.
                             For a .py file: numba (default), cython, pybind11, or auto: all three side by side
-                            with CPython; numba-parallel: Numba with the loops proven independent on its
-                            threads (prange); or processes, ray, dask: the function's independent loop run on a
-                            process pool, Ray or Dask (RAY_ADDRESS, DASK_SCHEDULER_ADDRESS: a cluster;
-                            docs/parallel.md)
+                            with CPython; numba-parallel, cython-parallel: Numba or Cython with the loops
+                            proven independent on threads (prange); or processes, ray, dask: the function's
+                            independent loop run on a process pool, Ray or Dask (RAY_ADDRESS,
+                            DASK_SCHEDULER_ADDRESS: a cluster; docs/parallel.md)
   --engine <e>              for a .py file with --target auto: the parallel engine measured beside the compiled
-                            targets (numba-parallel, processes, ray or dask), when the function has an
-                            independent loop
+                            targets (numba-parallel, cython-parallel, processes, ray or dask), when the function
+                            has an independent loop
   --workers <n>             the local workers of a parallel target (default: one per core); written into the
                             rewrite, PERF_LAB_WORKERS overrides it where the program runs
   --python <path>           the Python interpreter for a .py file (default: python3 on PATH); the targets'

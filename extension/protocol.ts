@@ -131,14 +131,14 @@ export type NativeOptIn = 'march-native' | 'fast-math' | 'threads';
 
 /** The versions of a function the benchmark measures: the original and one per compiled target. */
 export type VariantName =
-  'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'CPython' | 'Numba' | 'Cython' | 'pybind11' | 'Numba parallel' | 'processes' | 'Ray' | 'Dask';
+  'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'CPython' | 'Numba' | 'Cython' | 'pybind11' | 'Numba parallel' | 'Cython parallel' | 'processes' | 'Ray' | 'Dask';
 
 /**
  * A target: of a JavaScript function (WebAssembly, native addon) or of a Python one (Numba, Cython, pybind11 compile it;
  * numba-parallel compiles it with its independent loops on Numba's threads; processes, Ray and Dask run its parallel
  * loop).
  */
-export type TargetId = 'wasm' | 'native' | 'numba' | 'cython' | 'pybind11' | 'numba-parallel' | 'processes' | 'ray' | 'dask';
+export type TargetId = 'wasm' | 'native' | 'numba' | 'cython' | 'pybind11' | 'numba-parallel' | 'cython-parallel' | 'processes' | 'ray' | 'dask';
 
 /** A language whose functions Perf Lab compiles (the language registry, extension/languages/, says what each is). */
 export type Language = 'js' | 'python';
@@ -172,6 +172,12 @@ export const TARGET_NAMES: Record<TargetId, TargetNames> = {
     name: 'Numba parallel',
     prose: 'Numba with its independent loops on threads',
     title: 'Numba with its independent loops on threads',
+    language: 'python',
+  },
+  'cython-parallel': {
+    name: 'Cython parallel',
+    prose: 'Cython with its independent loops on OpenMP threads',
+    title: 'Cython with its independent loops on OpenMP threads',
     language: 'python',
   },
   processes: { name: 'processes', prose: 'a process pool', title: 'A process pool', language: 'python' },

@@ -214,6 +214,8 @@ const ENTRIES: TargetEntry[] = [
   pythonEntry('pybind11'),
   // Numba with the loops proven independent on its threads: asked for by name, or as the parallel engine.
   pythonEntry('numba-parallel', true),
+  // Cython with those loops on OpenMP's threads (prange): the same opt-in.
+  pythonEntry('cython-parallel', true),
   parallelEntry('processes'),
   parallelEntry('ray'),
   parallelEntry('dask'),

@@ -74,11 +74,19 @@ export function findCompiler(kind: 'cc' | 'cxx', info: PythonBuildInfo, env: Nod
   );
 }
 
+/** A compiler's log where it has no OpenMP: no omp.h, no -fopenmp option, no OpenMP runtime to link. */
+const OPENMP_MISSING =
+  /omp\.h: No such file|omp\.h' file not found|(unrecognized|unsupported|unknown) (command[- ]line )?(option|argument) ['‘"`]?-fopenmp|cannot find -l(g|i)?omp|library not found for -l(g|i)?omp/;
+
 /** A failed build as a message: what failed, a hint when the log shows a known cause, and the log's end. */
 export function buildFailure(what: string, source: string, output: string, info: PythonBuildInfo): PerfLabError {
   const hints: string[] = [];
   if (/Python\.h: No such file/.test(output)) hints.push(headersHint(info));
   if (/No module named ['"]?(setuptools|distutils)/.test(output)) hints.push(`Install setuptools: ${info.python} -m pip install setuptools`);
+  if (OPENMP_MISSING.test(output))
+    hints.push(
+      'The compiler cannot build OpenMP code (-fopenmp), which the cython-parallel target needs: use GCC with its libgomp (Debian/Ubuntu: `sudo apt-get install g++`) or Clang with libomp (Debian/Ubuntu: `sudo apt-get install libomp-dev`; macOS: `brew install libomp`); the cython target builds without OpenMP.',
+    );
   const tail = output.trim().split('\n').slice(-40).join('\n');
   return new PerfLabError(`${what} failed for ${source}.${hints.length ? ` ${hints.join(' ')}` : ''}\nCompiler log:\n${tail}`);
 }

@@ -20,7 +20,7 @@ import { textHash, type ApplyPlan, type PlannedFile, type TextEdit } from './app
 import { binaryHash, checkGeneratedTargets, commentFor, identityLine, type GeneratedIdentity, type GeneratedTarget } from './generated-file';
 
 /** Every Python target, whose fast names (`_<fn>_<target>`) an earlier rewrite leaves in the source. */
-const PY_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11', 'numba-parallel', 'processes', 'ray', 'dask'];
+const PY_TARGETS: readonly PythonTarget[] = ['numba', 'cython', 'pybind11', 'numba-parallel', 'cython-parallel', 'processes', 'ray', 'dask'];
 
 export interface PythonApplyRequest {
   /** Absolute path of the .py file. */

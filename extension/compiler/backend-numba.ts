@@ -11,7 +11,7 @@ import { asset } from '../assets';
 import { PerfLabError } from '../errors';
 import type { EmittedKernel, PythonBackend, PythonKernel } from './compile-python';
 import { isPyArrayType, walkPyIr, type PyExpr, type PyFunction, type PyModule, type PyStmt } from './ir-py';
-import { analyzePyParallel, describePyParallel, type PyParallelLoop } from './parallel';
+import { analyzePyParallel, describePyParallel, noPyParallelLoop, pyFreeThreads, pyWorkersLine, type PyParallelLoop } from './parallel';
 import { constSource, kernelOrigin, PyFunctionEmitter, PYTHON_BLOCKS, pythonCond, type Dialect } from './python-emit';
 import { UNCHECKED_MATH } from './python-native-runtime';
 
@@ -257,22 +257,11 @@ function numbaParallel(workers?: number): string {
     '_PL_THREADS = numba.config.NUMBA_NUM_THREADS',
     '',
     '',
-    workers
-      ? `_PL_WORKERS = _os.environ.get("PERF_LAB_WORKERS", "${Math.floor(workers)}")  # perfLab.parallel.workers; PERF_LAB_WORKERS overrides`
-      : '_PL_WORKERS = _os.environ.get("PERF_LAB_WORKERS", "")',
+    pyWorkersLine(workers),
     '',
     '',
     'def _pl_set_threads():',
-    '    # PERF_LAB_WORKERS when set (as for the parallel targets), else the cores the load average leaves free, counting',
-    "    # the caller's own thread as one of them; at most the threads Numba has (NUMBA_NUM_THREADS), at least one. A",
-    '    # thread that waits for a busy core holds up the whole loop.',
-    '    if _PL_WORKERS.isdigit() and int(_PL_WORKERS) > 0:',
-    '        free = int(_PL_WORKERS)',
-    '    else:',
-    '        try:',
-    '            free = _PL_THREADS - int(_os.getloadavg()[0] + 0.5) + 1',
-    '        except (AttributeError, OSError):',
-    '            free = _PL_THREADS',
+    ...pyFreeThreads('_PL_THREADS', 'Numba has (NUMBA_NUM_THREADS)'),
     '    numba.set_num_threads(max(1, min(_PL_THREADS, free)))',
     '',
   ].join('\n');
@@ -359,12 +348,7 @@ export const numbaParallelBackend: PythonBackend = {
       return calls;
     });
     if (callsEntry) throw new PerfLabError(`${kernel.name} is called again from inside it: its loops would start Numba's threads in every nested call.`);
-    if (report.loops.length === 0) {
-      const why = report.serial.length
-        ? report.serial.map((s) => `the loop over ${s.counterName}: ${s.reason}`).join('; ')
-        : `${kernel.name} has no for loop over a range`;
-      throw new PerfLabError(`No loop of ${kernel.name} runs in parallel: ${why}.`);
-    }
+    if (report.loops.length === 0) throw new PerfLabError(noPyParallelLoop(kernel.name, report));
     return {
       files: { [`${kernelModule}.py`]: emitNumbaModule(kernel, true, opts?.workers) },
       flags: [...numbaFlags(kernel), 'parallel=True', describePyParallel(report)],

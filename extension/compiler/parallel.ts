@@ -605,6 +605,43 @@ export function describePyParallel(r: PyParallelReport): string {
   return `prange: ${[...par, ...ser].join('; ')}`;
 }
 
+/** Why a function with no loop proven parallel is not built for a target with parallel loops: each loop's reason. */
+export function noPyParallelLoop(name: string, r: PyParallelReport): string {
+  const why = r.serial.length ? r.serial.map((s) => `the loop over ${s.counterName}: ${s.reason}`).join('; ') : `${name} has no for loop over a range`;
+  return `No loop of ${name} runs in parallel: ${why}.`;
+}
+
+/**
+ * The worker count a Python module with parallel loops is generated with (numba-parallel, cython-parallel):
+ * `perfLab.parallel.workers` / `--workers` written in as the default, `PERF_LAB_WORKERS` where the program runs first.
+ */
+export function pyWorkersLine(workers?: number): string {
+  return workers
+    ? `_PL_WORKERS = _os.environ.get("PERF_LAB_WORKERS", "${Math.floor(workers)}")  # perfLab.parallel.workers; PERF_LAB_WORKERS overrides`
+    : '_PL_WORKERS = _os.environ.get("PERF_LAB_WORKERS", "")';
+}
+
+/**
+ * The lines of a Python function body (4 spaces in) that set `free`, the threads a call of a parallel loop takes:
+ * PERF_LAB_WORKERS when set (as for the parallel targets), else the cores the load average leaves free, counting the
+ * caller's own thread as one of them; `most` (the threads the runtime has, `mostIs` in words) caps it where the
+ * caller applies max(1, min(most, free)). A thread that waits for a busy core holds up the whole loop.
+ */
+export function pyFreeThreads(most: string, mostIs: string): string[] {
+  return [
+    '    # PERF_LAB_WORKERS when set (as for the parallel targets), else the cores the load average leaves free, counting',
+    `    # the caller's own thread as one of them; at most the threads ${mostIs}, at least one. A`,
+    '    # thread that waits for a busy core holds up the whole loop.',
+    '    if _PL_WORKERS.isdigit() and int(_PL_WORKERS) > 0:',
+    '        free = int(_PL_WORKERS)',
+    '    else:',
+    '        try:',
+    `            free = ${most} - int(_os.getloadavg()[0] + 0.5) + 1`,
+    '        except (AttributeError, OSError):',
+    `            free = ${most}`,
+  ];
+}
+
 function pyReads(e: PyExpr, into: Set<number>): void {
   walkPyIr(
     [{ kind: 'expr', value: e }],

@@ -33,7 +33,7 @@ describe('parallel settings', () => {
   it("perfLab.parallel.engine offers the registry's parallel targets, each described; workers is a count", () => {
     const engine = settings['perfLab.parallel.engine']!;
     assert.deepEqual(engine.enum, parallelEngines());
-    assert.deepEqual(parallelEngines(), ['numba-parallel', 'processes', 'ray', 'dask']);
+    assert.deepEqual(parallelEngines(), ['numba-parallel', 'cython-parallel', 'processes', 'ray', 'dask']);
     assert.equal(engine.enumDescriptions!.length, engine.enum!.length);
     assert.equal(settings['perfLab.parallel.workers']!.type, 'integer');
     assert.equal(settings['perfLab.parallel.workers']!.minimum, 0);
@@ -88,7 +88,7 @@ describe('parallel settings', () => {
     };
     const bad = await run(['optimize', FIXTURE, '--fn', 'run_append', '--target', 'auto', '--engine', 'spark']);
     assert.notEqual(bad.code, 0);
-    assert.match(bad.err, /--engine takes numba-parallel, processes, ray or dask, not "spark"/);
+    assert.match(bad.err, /--engine takes numba-parallel, cython-parallel, processes, ray or dask, not "spark"/);
     const alone = await run(['optimize', FIXTURE, '--fn', 'run_append', '--engine', 'ray']);
     assert.match(alone.err, /give --target ray/);
     const half = await run(['optimize', FIXTURE, '--fn', 'run_append', '--target', 'processes', '--workers', '1.5']);
