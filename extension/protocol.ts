@@ -131,7 +131,19 @@ export type NativeOptIn = 'march-native' | 'fast-math' | 'threads';
 
 /** The versions of a function the benchmark measures: the original and one per compiled target. */
 export type VariantName =
-  'JavaScript' | 'WebAssembly' | 'native' | 'Python' | 'CPython' | 'Numba' | 'Cython' | 'pybind11' | 'Numba parallel' | 'Cython parallel' | 'processes' | 'Ray' | 'Dask';
+  | 'JavaScript'
+  | 'WebAssembly'
+  | 'native'
+  | 'Python'
+  | 'CPython'
+  | 'Numba'
+  | 'Cython'
+  | 'pybind11'
+  | 'Numba parallel'
+  | 'Cython parallel'
+  | 'processes'
+  | 'Ray'
+  | 'Dask';
 
 /**
  * A target: of a JavaScript function (WebAssembly, native addon) or of a Python one (Numba, Cython, pybind11 compile it;

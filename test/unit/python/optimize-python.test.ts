@@ -142,6 +142,9 @@ describe('perf-lab optimize file.py', () => {
     }
     const usage = await perfLab('optimize', ok, '--fn', 'g', '--target', 'wasm');
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /--target for a \.py file takes numba, cython, pybind11, numba-parallel, cython-parallel, processes, ray, dask or auto, not "wasm"/);
+    assert.match(
+      usage.stderr,
+      /--target for a \.py file takes numba, cython, pybind11, numba-parallel, cython-parallel, processes, ray, dask or auto, not "wasm"/,
+    );
   });
 });
