@@ -142,7 +142,8 @@ for (const target of ['cython', 'pybind11'] as const) {
         const kernel = await lower(c.fn, c.params);
         assert.ok(listsWithoutNumpy(kernel.ir, target), `${c.fn} should cross without NumPy`);
         const cand = await compilePython(kernel, target, { python, cacheDir: join(scratch, 'build') });
-        assert.doesNotMatch(cand.files[`${cand.moduleName}.py`]!, /numpy/);
+        // Not at the top (a 2-D list with no rows imports it where it needs it, inside the entry).
+        assert.doesNotMatch(cand.files[`${cand.moduleName}.py`]!, /^import numpy/m);
         const p = await probe(python, cand, file, c.fn, c.calls);
         assert.equal(p.imported, false, `importing the ${target} module of ${c.fn} imported NumPy`);
         assert.equal(p.after, false, `calling the ${target} module of ${c.fn} imported NumPy`);
