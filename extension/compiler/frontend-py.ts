@@ -1012,17 +1012,17 @@ class FunctionLowering {
     this.rowBound = rowBindings(nodes(def.body));
     this.importedHere = importedNames(nodes(def.body));
     [this.swaps, this.swapCount] = swappedNames(nodes(def.body));
-    // Swapped lists keep their lengths apart from their capacities alike, and so do lists one name takes from another.
-    for (const [n, with_] of this.swaps) if (this.appended.has(n)) for (const m of with_) this.appended.add(m);
+    // Swapped lists keep their lengths apart from their capacities alike, and so do lists one name takes from another
+    // (`prev = cur`), through chains of both.
     this.movedTo = nameCopies(nodes(def.body));
+    const pairs = [...this.swaps, ...this.movedTo].flatMap(([n, with_]) => [...with_].map((m) => [n, m] as const));
     for (let grew = true; grew;) {
       grew = false;
-      for (const [to, froms] of this.movedTo)
-        for (const from of froms)
-          if (this.appended.has(to) !== this.appended.has(from)) {
-            this.appended.add(to).add(from);
-            grew = true;
-          }
+      for (const [n, m] of pairs)
+        if (this.appended.has(n) !== this.appended.has(m)) {
+          this.appended.add(n).add(m);
+          grew = true;
+        }
     }
   }
 

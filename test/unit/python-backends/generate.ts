@@ -1,6 +1,7 @@
 // Random Python kernels in the shapes of lists and arrays built inside a function, for the differential fuzzer
 // (fuzz.ts): each builds lists by `[x] * n`, comprehensions (with conditions, over enumerate(zip(…)) too), `[]` and
-// `.append`, `list(range(…))` or `np.zeros`, reads, writes and swaps them, loops over enumerate(…) and zip(…) of them
+// `.append`, `list(range(…))`, `np.zeros` or parts joined with `+`, tables whose rows it names (`r, q = t[j], t[n]`)
+// and writes through, reads, writes and swaps them, gives a list to a new name and its old name a new list, loops over enumerate(…) and zip(…) of them
 // and ranges with targets that unpack, takes `sum`, `min`, `max` and `len` of lists and generators, reads and
 // writes module-level lists and records holding lists (fresh for each call, sometimes sharing their lists), and
 // returns a list, an array or a number. Ints may leave 64 bits and indices may fall outside; the compiled code must
@@ -77,7 +78,34 @@ class Generator {
     const name = this.fresh('l');
     const kind: Kind = this.chance(0.5) ? 'int' : 'float';
     let grows = false;
-    switch (this.pick(['repeat', 'comprehension', 'append', 'range', 'over', 'numpy', 'zipped'] as const)) {
+    switch (this.pick(['repeat', 'comprehension', 'append', 'range', 'over', 'numpy', 'zipped', 'joined', 'table'] as const)) {
+      case 'joined': {
+        // Parts written out and repeated, joined with + (a count may be 0 or negative).
+        const v = (): string => (kind === 'int' ? this.intExpr('n') : this.floatExpr('n'));
+        const fill = kind === 'int' ? this.pick(['0', '-1']) : this.pick(['0.0', '2.5']);
+        const parts = this.pick([
+          () => [`[${v()}]`, `[${fill}] * ${this.count()}`],
+          () => [`[${fill}] * ${this.count()}`, `[${v()}, ${v()}]`],
+          () => [`[${v()}]`, `${this.count()} * [${fill}]`, `[${v()}]`],
+        ])();
+        out.push(`${pad}${name} = ${parts.join(' + ')}`);
+        break;
+      }
+      case 'table': {
+        // A table built once, its rows held in names and written through them (and read back through the table).
+        const t = this.fresh('t');
+        const [r, q, j, k, x] = [this.fresh('r'), this.fresh('q'), this.fresh('j'), this.fresh('k'), this.fresh('x')];
+        const zero = kind === 'int' ? '0' : '0.0';
+        out.push(`${pad}${t} = [[${kind === 'int' ? '1' : '0.5'}] * ${this.count()} for _ in range(${this.count()})]`);
+        out.push(`${pad}${name} = [${zero}] * len(${t})`);
+        out.push(`${pad}for ${j} in range(len(${t})):`);
+        out.push(`${pad}    ${r}, ${q} = ${t}[${j}], ${t}[${this.pick([`${j} - 1`, '0', `-${j} - 1`, `(${j} + n) % len(${t})`, 'n'])}]`);
+        out.push(`${pad}    for ${k} in range(len(${r})):`);
+        out.push(`${pad}        ${r}[${k}] = ${r}[${k}] + ${q}[${k}]${kind === 'int' ? ` * ${this.pick(['2', '3', '1000003'])}` : ' * 0.5'}`);
+        out.push(`${pad}    for ${x} in ${q}:`, `${pad}        ${name}[${j}] += ${x}`);
+        out.push(`${pad}    ${name}[${j}] += ${t}[${j}][0] if len(${r}) > 0 else ${zero}`);
+        break;
+      }
       case 'zipped': {
         if (!this.lists.length) return this.build(out, pad);
         const l = this.pick(this.lists.filter((m) => !this.numpy.has(m.name)).concat([{ name: 'ys', kind: 'int', grows: false }]));
@@ -132,7 +160,15 @@ class Generator {
     const lists = this.lists.filter((l) => !this.numpy.has(l.name));
     const l = this.pick(this.lists);
     const s = this.fresh('s');
-    switch (this.pick(['sum', 'sumgen', 'best', 'index', 'write', 'append', 'swap', 'len', 'loop', 'loop', 'module', 'module'] as const)) {
+    switch (this.pick(['sum', 'sumgen', 'best', 'index', 'write', 'append', 'swap', 'len', 'loop', 'loop', 'module', 'module', 'move'] as const)) {
+      case 'move': {
+        // The list taken by a new name, the old name given a new list at once (prev = cur; cur = [0] * n).
+        if (this.numpy.has(l.name)) return;
+        const kept = this.fresh('m');
+        out.push(`${pad}${kept} = ${l.name}`, `${pad}${l.name} = [${l.kind === 'int' ? '0' : '0.0'}] * ${this.count()}`);
+        this.lists.push({ name: kept, kind: l.kind, grows: l.grows });
+        return;
+      }
       case 'module':
         this.moduleData(s, out, pad);
         return;
