@@ -6,8 +6,9 @@
 // which the head also listens on. `ray start` leaves the head's address in /tmp/ray/ray_current_cluster, where a later
 // `ray.init()` with no address would look for it: the file is removed with the head, as `ray stop` would. test/fixtures/parallel/sims.py's index-assignment
 // loop is recorded, rewritten to @ray.remote tasks gathered in order with ray.get, proven, benchmarked, applied, and
-// the applied program prints what the original printed, connected to that head. One head for the whole file: Ray
-// takes seconds to start.
+// the applied program prints what the original printed, connected to that head. test/fixtures/parallel/sweep.py is
+// rewritten with its callee compiled to Numba inside each Ray task, and the head's timeline (Ray's own task spans) is
+// read back through the Chrome-trace importer. One head for the whole file: Ray takes seconds to start.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,8 +20,11 @@ import { writePlan } from '../../../extension/apply/apply';
 import type { PythonCandidate } from '../../../extension/compiler/compile-python';
 import { planApplyStep } from '../../../extension/optimize/apply-step';
 import { optimize, optimizeRequest } from '../../../extension/optimize/optimize';
+import { functionStats } from '../../../extension/profile/aggregate';
+import { readChromeTraceFile } from '../../../extension/profile/importers/chrome-trace';
 import type { PythonProof } from '../../../extension/prove/prove-python';
 import { pythonEnv } from '../../python-env';
+import { optimizeWithCallee, original, py, runApplied } from './callee-flow';
 
 const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'parallel', 'sims.py');
 const store = mkdtempSync(join(tmpdir(), 'perf-lab-ray-'));
@@ -138,5 +142,25 @@ describe('the Ray target on a Ray head at RAY_ADDRESS', () => {
     // Connected to the head this test started (Ray names it by the machine's address and the same port).
     assert.match(run.stdout, new RegExp(`^[\\d.]+:${port}$`, 'm'));
     assert.match(readFileSync(file, 'utf8'), /^def run_indexed\(seeds, steps\):/m);
+  });
+
+  it("runs damped compiled to Numba inside each Ray task; the head's timeline opens as a profile", { timeout: 900_000 }, async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    const a = await optimizeWithCallee('ray', python, store);
+    const out = runApplied(python, a, 6, 3000);
+    assert.ok(out.startsWith(original(python, 6, 3000)), out);
+    assert.match(out, /'calls': 1, 'fallbacks': 0, 'reason': '', 'callee_calls': 6, 'callee_fallbacks': 0/);
+    // Ray's timeline of the head: the tasks the applied program ran there, one root per worker.
+    const trace = join(dirname(a.file), 'ray.trace.json');
+    py(python, a.file, `import ray, time; ray.init(address=${JSON.stringify(address)}); time.sleep(2); ray.timeline(filename=${JSON.stringify(trace)})`);
+    const profile = await readChromeTraceFile(trace, 'ray.trace.json');
+    const tasks = functionStats(profile).filter((f) => f.kind === 'python');
+    assert.ok(tasks.length > 0 && tasks.every((f) => f.total > 0), JSON.stringify(tasks.map((f) => f.name)));
+    assert.ok(
+      functionStats(profile).some((f) => /^(worker|driver):/.test(f.name)),
+      functionStats(profile)
+        .map((f) => f.name)
+        .join(', '),
+    );
   });
 });
