@@ -32,6 +32,7 @@ import {
   type IntShape,
 } from './exact-ints';
 import { forEachSet, walkIr } from './ir-walk';
+import { hoistRows } from './row-hoist';
 import { unrollLoops } from './unroll';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
 import {
@@ -60,8 +61,8 @@ export interface CppKernel {
 export function emitCppKernel(source: IrModule, id: string, opts: { threads?: boolean } = {}): CppKernel {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(id)) throw new Error(`kernel id '${id}' is not a C++ identifier`);
   // Short counted loops unrolled, as for WebAssembly: a sum over a 3×3 window becomes straight-line code whose
-  // range the analysis can bound (ranges.ts).
-  const ir = unrollLoops(source);
+  // range the analysis can bound (ranges.ts); rows of arrays of arrays read once per loop (row-hoist.ts).
+  const ir = hoistRows(unrollLoops(source));
   const entry = ir.functions.find((f) => f.name === ir.entry);
   if (!entry) throw new Error(`the IR has no entry function ${ir.entry}`);
   const host = new Set<string>();

@@ -22,6 +22,7 @@ import {
   type IntLocals,
   type IntShape,
 } from './exact-ints';
+import { hoistRows } from './row-hoist';
 import { unrollLoops } from './unroll';
 import { forEachSet, walkExpr, walkIr } from './ir-walk';
 import { rangeFacts, type GuardTerm, type RangeFacts } from './ranges';
@@ -38,7 +39,7 @@ export const EXPORT_NAME = 'kernel';
 
 /** Compiles an IR module to optimised WebAssembly. */
 export async function compileWasm(source: IrModule): Promise<WasmArtifact> {
-  const ir = unrollLoops(source);
+  const ir = hoistRows(unrollLoops(source));
   const b = await loadBinaryen();
   const mod = new b.Module();
   try {
