@@ -150,7 +150,9 @@ test('differential fuzzer: 10,000 random cases, zero mismatches', async () => {
   const notFixed = report.refusals.filter((r) => /is not a number fixed when the file loads/.test(r)).length;
   const other = report.refused - notFixed;
   assert.ok(other < report.programs * 0.4, `${other} of ${report.programs} programs refused for other reasons: ${report.refusals.slice(0, 5).join('; ')}`);
-  assert.ok(report.compiledCalls > report.cases * 0.5, `${report.compiledCalls} of ${report.cases} calls ran WebAssembly`);
+  // Since half of the arrays of arrays are read through variables holding their rows, more calls fall back to the
+  // original by design (a row missing, or of another kind, where the body uses it): 5,136 of 10,280 with this seed.
+  assert.ok(report.compiledCalls > report.cases * 0.4, `${report.compiledCalls} of ${report.cases} calls ran WebAssembly`);
 });
 
 test('differential fuzzer, hostile dimension: 5,000 cases with disguised arrays, replaced Math functions and modules that reassign or shadow, zero differences', async () => {
