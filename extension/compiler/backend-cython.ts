@@ -148,21 +148,15 @@ class CythonEmitter extends PyFunctionEmitter {
     out.push(`${pad}        ${call(`u${k}`)}`);
     if (par.reductions.length === 0) return;
     // The sums, term by term in the original order: the serial loop's very operations.
-    const terms2 = par.reductions.map((r, j) => ({ name: `_pl_r${k}_${j}[u${k}]`, type: f.locals[r.local]!.type }));
-    const withTerms = new CythonEmitter({ ...f, locals: [...f.locals, ...terms2] }, this.numpy);
-    out.push(`${pad}for u${k} in range(n${k}):`);
-    par.reductions.forEach((r, j) => {
-      const term: PyExpr = { kind: 'local', type: terms2[j]!.type, local: f.locals.length + j };
-      const value: PyExpr = {
-        kind: 'binary',
-        type: f.locals[r.local]!.type,
-        op: r.op,
-        checked: r.checked,
-        left: { kind: 'local', type: f.locals[r.local]!.type, local: r.local },
-        right: term,
-      };
-      out.push(`${pad}    ${this.local(r.local)} = ${withTerms.expr(value)}`);
-    });
+    this.orderedSums(
+      par,
+      pad,
+      `u${k}`,
+      `n${k}`,
+      (j) => `_pl_r${k}_${j}[u${k}]`,
+      (g) => new CythonEmitter(g, this.numpy),
+      out,
+    );
   }
 
   /**

@@ -112,22 +112,15 @@ class NumbaEmitter extends PyFunctionEmitter {
     out.push(`${pad}    raise _Bail("an iteration of the parallel loop over ${par.counterName} bailed out")`);
     if (par.reductions.length === 0) return;
     // The sums, term by term in the original order: the serial loop's very operations.
-    const f = this.f;
-    const terms2 = par.reductions.map((r, j) => ({ name: `${terms[j]}[${fk}]`, type: f.locals[r.local]!.type }));
-    const withTerms = new NumbaEmitter({ ...f, locals: [...f.locals, ...terms2] }, this.uncached);
-    out.push(`${pad}for ${fk} in range(${n}):`);
-    par.reductions.forEach((r, j) => {
-      const term: PyExpr = { kind: 'local', type: terms2[j]!.type, local: f.locals.length + j };
-      const value: PyExpr = {
-        kind: 'binary',
-        type: f.locals[r.local]!.type,
-        op: r.op,
-        checked: r.checked,
-        left: { kind: 'local', type: f.locals[r.local]!.type, local: r.local },
-        right: term,
-      };
-      out.push(`${pad}    ${this.local(r.local)} = ${withTerms.expr(value)}`);
-    });
+    this.orderedSums(
+      par,
+      pad,
+      fk,
+      n,
+      (j) => `${terms[j]}[${fk}]`,
+      (g) => new NumbaEmitter(g, this.uncached),
+      out,
+    );
   }
 
   /**

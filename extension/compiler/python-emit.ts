@@ -3,6 +3,7 @@
 // the origin line of a generated module. Each backend says only how its language writes what differs: Python's
 // indentation or C's braces, its casts, its helpers' prefix, its loops and array elements.
 import type { PythonKernel } from './compile-python';
+import type { PyParallelLoop } from './parallel';
 import { isPyArrayType, type PyBinaryOp, type PyCallArg, type PyExpr, type PyFunction, type PyLocal, type PyMath, type PyStmt, type PyUnaryOp } from './ir-py';
 
 type PyConst = Extract<PyExpr, { kind: 'const' }>;
@@ -205,6 +206,38 @@ export abstract class PyFunctionEmitter {
   protected abstract bailOut(reason: string): string;
   /** What `return` of a local array gives back: the array, cut to its length when it grows. */
   protected abstract arrayResult(array: number): string;
+
+  /**
+   * A parallel loop's sums, after it, term by term in the serial loop's order (its very operations): `counter` runs
+   * over `n`, and term j of an iteration is `term(j)`, the element the iterations wrote. `like` makes an emitter of
+   * this backend for the function with those terms as extra locals.
+   */
+  protected orderedSums(
+    par: PyParallelLoop,
+    pad: string,
+    counter: string,
+    n: string,
+    term: (j: number) => string,
+    like: (f: PyFunction) => PyFunctionEmitter,
+    out: string[],
+  ): void {
+    const f = this.f;
+    const terms = par.reductions.map((r, j) => ({ name: term(j), type: f.locals[r.local]!.type }));
+    const withTerms = like({ ...f, locals: [...f.locals, ...terms] });
+    out.push(`${pad}for ${counter} in range(${n}):`);
+    par.reductions.forEach((r, j) => {
+      const type = f.locals[r.local]!.type;
+      const value: PyExpr = {
+        kind: 'binary',
+        type,
+        op: r.op,
+        checked: r.checked,
+        left: { kind: 'local', type, local: r.local },
+        right: { kind: 'local', type: terms[j]!.type, local: f.locals.length + j },
+      };
+      out.push(`${pad}    ${this.local(r.local)} = ${withTerms.expr(value)}`);
+    });
+  }
 
   /** Two local arrays exchange their values (and lengths, when they grow): Python's parallel assignment. */
   protected swap(a: number, b: number, pad: string, out: string[]): void {
