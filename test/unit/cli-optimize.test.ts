@@ -123,9 +123,16 @@ describe('perf-lab optimize', () => {
   });
 
   it('prints the refusal with its construct and line', async () => {
-    const r = await perfLab('optimize', 'examples/pairwise.ts', '--fn', 'sumPairwiseDistances', '--store', store, '--', '20', '1');
+    // String methods other than length and charCodeAt are not compiled: toLowerCase on line 2.
+    const dir = mkdtempSync(join(store, 'refused-'));
+    const file = join(dir, 'words.js');
+    writeFileSync(
+      file,
+      "function vowels(word) {\n  const lower = word.toLowerCase();\n  let n = 0;\n  for (let i = 0; i < lower.length; i++) if ('aeiou'.includes(lower[i])) n++;\n  return n;\n}\nlet total = 0;\nfor (let k = 0; k < 200; k++) total += vowels(`Perf Lab ${k}`);\nconsole.log(total);\n",
+    );
+    const r = await perfLab('optimize', file, '--fn', 'vowels', '--store', store);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout, /Refused: sumPairwiseDistances cannot be compiled to WebAssembly: line \d+:\d+: .+ — .+/);
+    assert.match(r.stdout, /Refused: vowels cannot be compiled to WebAssembly: line 2:\d+: .+ — .+/);
   });
 
   it('says when the function was never called, and rejects a missing --fn', async () => {
