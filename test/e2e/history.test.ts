@@ -28,7 +28,7 @@ function rest(n) {
 }
 
 let total = 0;
-for (let k = 0; k < 300; k++) total += work(20000) + rest(20000);
+for (let k = 0; k < 3000; k++) total += work(20000) + rest(20000);
 console.log(total.toFixed(3));
 `;
 /** The same program with work doing three times the work. */
