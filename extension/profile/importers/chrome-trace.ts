@@ -259,16 +259,13 @@ function spanProfile(builder: ProfileBuilder, spans: ReadonlyMap<string, Span[]>
     for (const sp of sorted) {
       close(sp.start);
       const parent = openSpans[openSpans.length - 1];
+      // Ray's own "execute" span is the task function running: its time stays the task's self time.
+      if (parent && sp.name === RAY_EXECUTE && parent.span.cat.startsWith(RAY_TASK_CATEGORY)) continue;
       // A span that overlaps its parent's end without nesting is cut at that end, so that no time counts twice.
       const span = parent && sp.end > parent.span.end ? { ...sp, end: parent.span.end } : sp;
       if (parent) {
         emit(parent.stack, parent.from, span.start);
         parent.from = span.end;
-      }
-      if (parent && sp.name === RAY_EXECUTE && parent.span.cat.startsWith(RAY_TASK_CATEGORY)) {
-        // Ray's own "execute" span is the task function running: its time stays the task's self time.
-        parent.from = span.start;
-        continue;
       }
       openSpans.push({ span, stack: builder.stack(frameOf(span), parent ? parent.stack : root), from: span.start });
     }
