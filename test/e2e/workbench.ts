@@ -427,13 +427,16 @@ export class Session {
   /** Runs a command from the command palette by its title (with its category, as the palette lists it). */
   async runCommand(title: string): Promise<void> {
     const input = this.page.locator('.quick-input-widget input');
-    const deadline = Date.now() + 30_000;
-    for (;;) {
+    const deadline = Date.now() + 60_000;
+    for (let attempt = 0; ; attempt++) {
       try {
+        // A webview can hold the keyboard focus (its iframe is the page's active element), and then the palette's
+        // keys may not reach the workbench: after a first miss, the focus is taken back to the workbench first.
+        if (attempt > 0) await this.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
         await this.page.keyboard.press('Escape');
-        await this.page.keyboard.press('Control+Shift+P');
-        await input.waitFor({ timeout: 5_000 });
-        await input.fill(`>${title}`);
+        await this.page.keyboard.press(attempt % 2 === 0 ? 'Control+Shift+P' : 'F1');
+        await input.waitFor({ state: 'visible', timeout: 5_000 });
+        await input.fill(`>${title}`, { timeout: 5_000 });
         await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().click({ timeout: 5_000 });
         return;
       } catch (error) {
