@@ -2,6 +2,7 @@
 // function crosses and prints one JSON line of BoundaryCosts (unknown costs as null). argv: the probe addon's path
 // ('' when none could be built; runtime/probe-addon.cc).
 import { createRequire } from 'node:module';
+import { emitPlainElementRead } from '../../wasm/emit-argument-guard';
 import { ARRAY_KINDS, type ArrayKind } from '../abi';
 
 type TypedArrayClass = new (buffer: ArrayBufferLike | number, byteOffset?: number, length?: number) => Float64Array;
@@ -46,11 +47,28 @@ const wasmCallNs = time(N, (n) => {
   sink += s;
 });
 const M = 4096;
+// A plain Array's elements are read one by one through the loaders' own per-element check (each a data property
+// holding a number: a property descriptor per element), the same code for both targets; made here from the very
+// text the loaders are generated with.
+const plainCopy = new Function(
+  '$ownDesc',
+  `return function (v, c) { let why; fast: { for (let i = 0, n = v.length; i < n; i++) { ${emitPlainElementRead('v', 1, false)} c[i] = x; } } return why; };`,
+)(Object.getOwnPropertyDescriptor) as (v: unknown[], c: Float64Array) => string | undefined;
+const plainElementNs = (target: Float64Array) =>
+  time(400, (n) => {
+    for (let r = 0; r < n; r++) if (plainCopy(plain, target) !== undefined) throw new Error('the plain-array check refused its own array');
+    sink += target[1]!;
+  }) / M;
+const plain: unknown[] = Array.from({ length: M }, (_, i) => i * 0.5);
 const wasmElementNs = {} as Record<ArrayKind, number>;
 for (const kind of ARRAY_KINDS) {
-  const C = (kind === 'Array' ? Float64Array : (globalThis as unknown as Record<string, TypedArrayClass>)[kind]!) as TypedArrayClass;
+  if (kind === 'Array') {
+    wasmElementNs.Array = plainElementNs(new Float64Array(memory.buffer, 0, M));
+    continue;
+  }
+  const C = (globalThis as unknown as Record<string, TypedArrayClass>)[kind]!;
   const view = new C(memory.buffer, 0, M);
-  const src = kind === 'Array' ? Array.from({ length: M }, (_, i) => i * 0.5) : new C(M).fill(3);
+  const src = new C(M).fill(3);
   wasmElementNs[kind] =
     time(400, (n) => {
       for (let i = 0; i < n; i++) view.set(src, 0);
@@ -77,18 +95,15 @@ const wasmArrayNs = Math.max(
     jsCallNs -
     5 * wasmElementNs.Float64Array,
 );
-const plain: unknown[] = Array.from({ length: M }, (_, i) => i * 0.5);
-const nativeArrayElementNs =
+// The native loader checks a plain Array's elements the same way, into a Float64Array of its own.
+const nativeArrayElementNs = plainElementNs(new Float64Array(M));
+// A string's code units are copied with charCodeAt into a Uint16Array.
+const text = 'abcdefghij'.repeat(M / 8).slice(0, M);
+const codeUnitNs =
   time(400, (n) => {
-    for (let r = 0; r < n; r++) {
-      const c = new Float64Array(plain.length);
-      for (let i = 0, m = plain.length; i < m; i++) {
-        const x = plain[i];
-        if (typeof x !== 'number') break;
-        c[i] = x;
-      }
-      sink += c[1]!;
-    }
+    const c = new Uint16Array(memory.buffer, 0, M);
+    for (let r = 0; r < n; r++) for (let i = 0; i < M; i++) c[i] = text.charCodeAt(i);
+    sink += c[1]!;
   }) / M;
 let napiCallNs = NaN;
 let napiTypedArrayNs = NaN;
@@ -127,6 +142,7 @@ process.stdout.write(
     napiTypedArrayNs,
     wasmElementNs,
     nativeArrayElementNs,
+    codeUnitNs,
     sink: sink > 0,
   }) + '\n',
 );

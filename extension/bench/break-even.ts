@@ -45,8 +45,10 @@ export interface BoundaryCosts {
   wasmElementNs: Record<ArrayKind, number>;
   /** What each array adds to a call into WebAssembly besides its elements: the loader's checks and offsets (again to copy a written one back). Absent (0) in costs measured before it was. */
   wasmArrayNs?: number;
-  /** Per element of a plain Array converted to a Float64Array for the addon (and again to copy back). */
+  /** Per element of a plain Array checked and converted to a Float64Array for the addon (and again to copy back). */
   nativeArrayElementNs: number;
+  /** Per code unit of a string copied into a Uint16Array (both targets). Absent in costs measured before it was. */
+  codeUnitNs?: number;
 }
 
 /** An array argument as the recording passes it: its kind, mean length and whether the function writes it. */
@@ -54,6 +56,10 @@ export interface ArrayShape {
   kind: ArrayKind;
   elements: number;
   written: boolean;
+  /** A string, whose code units are copied (`codeUnitNs` each) rather than checked as a plain Array's elements. */
+  codeUnits?: boolean;
+  /** The rows of an array of arrays, whose elements these are: each row costs what one array argument does. */
+  rows?: number;
 }
 
 /** The parameters the model needs: those of the compiled signature (the same for both targets). */
@@ -202,14 +208,33 @@ export function shapesOf(params: readonly ShapeParam[], recording: Recording): A
       });
       return;
     }
+    if (p.kind === 'rows') {
+      // Each row is an element of a plain Array (checked as one) and an array of its own (checked and copied as an
+      // array argument is), its elements all copied into one memory: one plain element and one array per row.
+      let rows = 0;
+      let elements = 0;
+      for (const c of calls) {
+        const a = c.args[i] as ArrayLike<{ length?: unknown } | undefined> | undefined;
+        if (!a || typeof a.length !== 'number') continue;
+        rows += a.length;
+        for (let r = 0; r < a.length; r++) {
+          const row = a[r];
+          elements += row && typeof row.length === 'number' ? row.length : 0;
+        }
+      }
+      const per = (n: number) => (calls.length > 0 ? n / calls.length : 0);
+      out.push({ kind: 'Array', elements: per(rows), written: false });
+      out.push({ kind: p.row, elements: per(elements), written: p.written, rows: per(rows) });
+      return;
+    }
     if (p.kind !== 'array' && p.kind !== 'string') return;
     let sum = 0;
     for (const c of calls) {
       const a = c.args[i] as { length?: unknown } | undefined;
       sum += a && typeof a.length === 'number' ? a.length : 0;
     }
-    // A string's code units are read one by one into a Uint16Array, as a plain array's elements are.
-    if (p.kind === 'string') out.push({ kind: 'Array', elements: calls.length > 0 ? sum / calls.length : 0, written: false });
+    // A string's code units are read one by one into a Uint16Array.
+    if (p.kind === 'string') out.push({ kind: 'Uint16Array', elements: calls.length > 0 ? sum / calls.length : 0, written: false, codeUnits: true });
     else out.push({ kind: p.array, elements: calls.length > 0 ? sum / calls.length : 0, written: p.written });
   });
   return out;
@@ -223,8 +248,14 @@ export function overheadNs(costs: BoundaryCosts, target: Target, arrays: readonl
   let ns = boundary === 'webassembly' ? costs.wasmCallNs : costs.napiCallNs;
   for (const a of arrays) {
     const times = a.written ? 2 : 1;
-    if (boundary === 'webassembly') ns += (a.elements * costs.wasmElementNs[a.kind] + (costs.wasmArrayNs ?? 0)) * times;
-    else ns += a.kind === 'Array' ? a.elements * costs.nativeArrayElementNs * times : costs.napiTypedArrayNs;
+    if (a.codeUnits)
+      ns +=
+        a.elements * (costs.codeUnitNs ?? costs.wasmElementNs.Uint16Array) + (boundary === 'webassembly' ? (costs.wasmArrayNs ?? 0) : costs.napiTypedArrayNs);
+    else if (boundary === 'webassembly') ns += (a.elements * costs.wasmElementNs[a.kind] + (a.rows ?? 1) * (costs.wasmArrayNs ?? 0)) * times;
+    else if (a.kind === 'Array') ns += a.elements * costs.nativeArrayElementNs * times;
+    // Typed rows are copied into one array for the addon, as into WebAssembly memory.
+    else if (a.rows !== undefined) ns += a.elements * costs.wasmElementNs[a.kind] * times + costs.napiTypedArrayNs;
+    else ns += costs.napiTypedArrayNs;
   }
   return ns;
 }
@@ -499,8 +530,9 @@ export async function boundaryCosts(o: MeasureOptions): Promise<BoundaryCosts & 
     if (text) {
       try {
         const c = JSON.parse(text) as BoundaryCosts;
-        // Costs measured before the per-array cost was are measured again.
-        if (typeof c.wasmCallNs === 'number' && typeof c.wasmArrayNs === 'number')
+        // Costs measured before the per-array cost, or before a plain Array's elements were timed through the
+        // loaders' own check (codeUnitNs came with it), are measured again.
+        if (typeof c.wasmCallNs === 'number' && typeof c.wasmArrayNs === 'number' && typeof c.codeUnitNs === 'number')
           return { ...c, napiCallNs: c.napiCallNs ?? NaN, napiTypedArrayNs: c.napiTypedArrayNs ?? NaN, cached: true };
       } catch {
         // A damaged cache is measured again.

@@ -72,6 +72,40 @@ describe('break-even model', () => {
     ]);
   });
 
+  it('counts the rows of an array of arrays, each an element of the outer array and an array of its own, and a string by its code units', () => {
+    const rec = {
+      calls: [
+        {
+          args: [
+            [
+              [1, 2, 3],
+              [4, 5, 6],
+            ],
+            'abcd',
+          ],
+          result: 0,
+          argsAfter: [],
+        },
+        { args: [[[1], [2], [3], [4]], 'ab'], result: 0, argsAfter: [] },
+      ],
+    } as unknown as Recording;
+    const shapes = shapesOf([{ kind: 'rows', row: 'Array', written: true }, { kind: 'string' }], rec);
+    assert.deepEqual(shapes, [
+      { kind: 'Array', elements: 3, written: false },
+      { kind: 'Array', elements: 5, written: true, rows: 3 },
+      { kind: 'Uint16Array', elements: 3, written: false, codeUnits: true },
+    ]);
+    // Plain rows: 3 outer elements, 5 row elements twice (written), 3 rows' fixed cost twice, 3 code units.
+    const c = { ...costs, wasmArrayNs: 7, codeUnitNs: 0.5 };
+    assert.equal(overheadNs(c, 'wasm', shapes), 4 + (3 * 1 + 7) + (5 * 1 + 3 * 7) * 2 + (3 * 0.5 + 7));
+    assert.equal(overheadNs(c, 'native', shapes), 40 + 3 * 2 + 5 * 2 * 2 + (3 * 0.5 + 10));
+    // Typed rows go to the addon as one array whose elements were copied into it.
+    const typed = shapesOf([{ kind: 'rows', row: 'Float64Array', written: false }], {
+      calls: [{ args: [[new Float64Array(4), new Float64Array(6)]], result: 0, argsAfter: [] }],
+    } as unknown as Recording);
+    assert.equal(overheadNs(c, 'native', typed), 40 + 2 * 2 + 10 * 0.1 + 10);
+  });
+
   it('counts an object holding typed arrays as its numbers read one by one and each typed array it holds', () => {
     const swarm = (n: number) => ({ px: new Float64Array(n), damping: 0.5, alive: new Uint8Array(n) });
     const rec = {
