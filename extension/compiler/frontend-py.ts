@@ -97,7 +97,9 @@ type IterSource =
   | { kind: 'enumerate'; inner: IterSource; start?: Val; node: PyNode }
   /** A list of records that hold lists beside floats (FunctionLowering.records). */
   | { kind: 'records'; name: string; node: PyNode }
-  | { kind: 'zip'; parts: IterSource[]; node: PyNode };
+  | { kind: 'zip'; parts: IterSource[]; node: PyNode }
+  /** A tuple or list written out in the header (`for dy in (-1, 0, 1)`): its values, evaluated before the loop. */
+  | { kind: 'values'; vals: Val[]; node: PyNode };
 
 /** The element of a source at one step: a value, (enumerate, zip) a tuple of them, or row `c` of a 2-D array. */
 type SourceElement = Val | { tuple: SourceElement[]; node: PyNode } | { row: number; c: PyExpr; node: PyNode } | { record: string; c: PyExpr; node: PyNode };
@@ -2768,6 +2770,7 @@ class FunctionLowering {
       if (!args.length) throw Refuse.at(n, 'zip()', 'zip() of nothing is empty; there is nothing to compile');
       return { kind: 'zip', parts: args.map((a) => this.iterSource(a, pre, false)), node: n };
     }
+    if (n._type === 'Tuple' || n._type === 'List') return this.valuesSource(n, pre);
     if (top && n._type === 'Call' && node(n.func)?._type === 'Name' && ['range', 'enumerate', 'zip'].includes(String(node(n.func)!.id)))
       throw Refuse.at(n, show(n), `${String(node(n.func)!.id)} is not the builtin here (the file or the function gives the name another value)`);
     throw Refuse.at(
@@ -2779,12 +2782,38 @@ class FunctionLowering {
     );
   }
 
+  /**
+   * `(-1, 0, 1)` or `[a, b]` in a for header: Python builds the tuple before the loop, each value evaluated once in
+   * order (into a temporary unless a constant), then the target takes them in turn. The values are numbers of one type
+   * (an int in one iteration and a float in the next is not one variable of the compiled code).
+   */
+  private valuesSource(n: PyNode, pre: PyStmt[]): IterSource {
+    const elts = nodes(n.elts);
+    if (!elts.length) throw Refuse.at(n, show(n), 'a loop over an empty tuple or list never runs its body; there is nothing to compile');
+    if (elts.some((e) => e._type === 'Starred')) throw Refuse.at(n, show(n), 'a starred value (*rest) in a for header is not compiled');
+    const vals = elts.map((e) => {
+      const v = this.hoisting(pre, () => this.noChar(this.value(e), e));
+      if (v.e.type !== 'int' && v.e.type !== 'float')
+        throw Refuse.at(e, show(e), `the values a for header lists are compiled when they are numbers; this one is ${an(String(v.e.type))}`);
+      if (v.e.kind === 'const') return v;
+      const t = this.temp(v.e.type);
+      pre.push({ kind: 'set', local: t, value: v.e });
+      return { ...v, e: { kind: 'local', type: v.e.type, local: t } as PyExpr };
+    });
+    const type = vals[0]!.e.type;
+    if (vals.some((v) => v.e.type !== type))
+      throw Refuse.at(n, show(n), 'the values mix ints and floats; the loop variable would change type between iterations, which the compiled code does not');
+    if (vals.some((v) => v.np !== vals[0]!.np))
+      throw Refuse.at(n, show(n), 'the values mix NumPy scalars and Python numbers; convert them with int() or float()');
+    return { kind: 'values', vals, node: n };
+  }
+
   /** The arrays a source reads, each with the node that names it. */
   private sourceArrays(src: IterSource): { array: number; node: PyNode; axis: PyAxis }[] {
     if (src.kind === 'array') return [{ array: src.array, node: src.node, axis: 0 }];
     if (src.kind === 'row') return [{ array: src.array, node: src.node, axis: 1 }];
     if (src.kind === 'records') return [{ array: this.records.get(src.name)!.lists, node: src.node, axis: 0 }];
-    if (src.kind === 'range') return [];
+    if (src.kind === 'range' || src.kind === 'values') return [];
     if (src.kind === 'enumerate') return this.sourceArrays(src.inner);
     return src.parts.flatMap((p) => this.sourceArrays(p));
   }
@@ -2795,6 +2824,7 @@ class FunctionLowering {
     if (src.kind === 'row') return { kind: 'dim', type: 'int', array: src.array, axis: 1 };
     if (src.kind === 'records') return { kind: 'dim', type: 'int', array: this.records.get(src.name)!.lists, axis: 0 };
     if (src.kind === 'range') return src.len.e;
+    if (src.kind === 'values') return intConst(BigInt(src.vals.length));
     if (src.kind === 'enumerate') return this.sourceLength(src.inner);
     return src.parts.map((p) => this.sourceLength(p)).reduce((a, b) => ({ kind: 'binary', type: 'int', op: 'int.min', left: a, right: b, checked: false }));
   }
@@ -2844,6 +2874,19 @@ class FunctionLowering {
       }
       case 'zip':
         return { tuple: src.parts.map((p) => this.sourceElement(p, c)), node: src.node };
+      case 'values': {
+        // c === 0 ? v0 : c === 1 ? v1 : … : the last value (c is below the count).
+        const last = src.vals[src.vals.length - 1]!;
+        let e = last.e;
+        let range = last.range;
+        for (let k = src.vals.length - 2; k >= 0; k--) {
+          const v = src.vals[k]!;
+          const at: PyExpr = { kind: 'binary', type: 'bool', op: 'int.eq', left: c.e, right: intConst(BigInt(k)), checked: false };
+          e = { kind: 'cond', type: last.e.type as PyScalar, cond: at, then: v.e, else: e };
+          range = range && v.range ? [min(range[0], v.range[0]), max(range[1], v.range[1])] : undefined;
+        }
+        return { e, np: last.np, ...(range ? { range } : {}) };
+      }
     }
   }
 
@@ -3936,13 +3979,45 @@ class FunctionLowering {
 
   /** `c in "aeiou"`: a character is one of the constant's code points (for one character, `in` tests exactly that). */
   private membership(negated: boolean, item: PyNode, container: PyNode, n: PyNode): Val {
+    if (container._type === 'Tuple' || container._type === 'List') return this.listedMembership(negated, item, container, n);
     const str = container._type === 'Constant' ? (container.value as { str?: string }).str : undefined;
-    if (str === undefined) throw Refuse.at(n, 'in', 'membership tests are compiled only of a character in a str constant (c in "aeiou")');
+    if (str === undefined)
+      throw Refuse.at(
+        n,
+        'in',
+        'membership tests are compiled of a number in a tuple or list written out (n in (2, 3)) and of a character in a str constant (c in "aeiou")',
+      );
     const c = this.value(item);
     if (!c.char) throw Refuse.at(n, 'in', `${show(item)} in a str: Python needs a str on the left (it raises TypeError)`);
     let e: PyExpr = FALSE;
     for (const cp of [...new Set([...str].map((x) => x.codePointAt(0)!))].reverse())
       e = cond({ kind: 'binary', type: 'bool', op: 'int.eq', left: c.e, right: intConst(BigInt(cp)), checked: false }, TRUE, e);
+    return { e: negated ? not(e) : e, np: false };
+  }
+
+  /**
+   * `n in (2, 3)`, `x not in [a, b]`: Python builds the tuple, then tests each value in turn with `is` or `==`. The
+   * values are constants or names holding ints or bools, where `is` can only be true when `==` is (a float name could
+   * be the very NaN object on the left, which `is` finds and `==` does not); the left side a constant or a name.
+   */
+  private listedMembership(negated: boolean, item: PyNode, container: PyNode, n: PyNode): Val {
+    const x = this.noChar(this.value(item), item);
+    if (x.e.kind !== 'local' && x.e.kind !== 'const')
+      throw Refuse.at(item, show(item), 'a membership test is compiled of a name or a constant on the left; assign the value to a variable first');
+    const elts = nodes(container.elts);
+    if (elts.some((e) => e._type === 'Starred')) throw Refuse.at(container, show(container), 'a starred value (*rest) is not compiled');
+    const vals = elts.map((e) => {
+      const v = this.noChar(this.value(e), e);
+      if (v.e.kind !== 'const' && !(v.e.kind === 'local' && (v.e.type === 'int' || v.e.type === 'bool')))
+        throw Refuse.at(
+          e,
+          show(e),
+          'a membership test is compiled when the values listed are constants or names of ints; compare with == one by one otherwise',
+        );
+      return v;
+    });
+    let e: PyExpr = FALSE;
+    for (const v of [...vals].reverse()) e = cond(this.compareOne('Eq', x, v, n), TRUE, e);
     return { e: negated ? not(e) : e, np: false };
   }
 

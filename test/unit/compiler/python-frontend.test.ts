@@ -296,6 +296,27 @@ def words(s: str, t: str) -> int:
         if s[i] == t[i] or s[i] in "aeiou":
             same += ord(t[i]) % 3
     return same
+
+
+def neighbours(g: list[list[int]], y: int, x: int, k: int) -> int:
+    n = 0
+    for dy in (-1, 0, 1):
+        for dx in [-1, 0, k]:
+            if dy == 0 and dx == 0:
+                continue
+            n += g[(y + dy) % len(g)][(x + dx) % len(g[0])]
+    return 1 if n in (2, 3) else 0 if n not in [k, 6] else 2
+
+
+def mixed_values(x: float) -> float:
+    s = 0.0
+    for c in (1, 0.5):
+        s += c * x
+    return s
+
+
+def float_member(x: float, y: float) -> bool:
+    return x in (y, 1.0)
 `;
   let file = '';
   async function lower(fn: string, params?: string[]) {
@@ -357,6 +378,20 @@ def words(s: str, t: str) -> int:
     assert.match(words, /int\.eq s\[!\$\d+:i\] int:97/, 'a character compared with "a" by code point');
   });
 
+  it('loops over a tuple or list written in the header, and tests membership in one, value by value', async () => {
+    const text = await ir('neighbours');
+    // (-1, 0, 1): three constants, taken by a hidden counter in turn.
+    assert.match(
+      text,
+      /for L\d+ \$(\d+):_pl_t\d+ in range\(int:0, int:3, 1\)\n\s+\$\d+:dy = \(int\.cond \(int\.eq \$\1:_pl_t\d+ int:0\) int:-1 \(int\.cond \(int\.eq \$\1:_pl_t\d+ int:1\) int:0 int:1\)\)/,
+    );
+    // [-1, 0, k]: k read once, when the list is built (before the inner loop, at each outer step), its last value.
+    assert.match(text, /\$(\d+):_pl_t\d+ = \$\d+:k\n\s+for L\d+ .*\n\s+\$\d+:dx = .* int:0 \$\1:_pl_t\d+\)\)/);
+    // n in (2, 3), n not in [k, 6]: == value by value.
+    assert.match(text, /\(int\.eq \$\d+:n int:2\) bool:True \(bool\.cond \(int\.eq \$\d+:n int:3\) bool:True bool:False\)/);
+    assert.match(text, /bool\.not \(bool\.cond \(int\.eq \$\d+:n \$\d+:k\) bool:True/);
+  });
+
   it('refuses what it cannot keep exact, naming the construct and the line', async () => {
     const cases: [string, number, RegExp, RegExp][] = [
       ['rows', 28, /\[\[…\]\] \* n/, /repeats one row/],
@@ -365,6 +400,8 @@ def words(s: str, t: str) -> int:
       ['in_while', 44, /sum/, /while condition/],
       ['dict_param', 61, /d/, /annotated dict/],
       ['import_late', 68, /sqrt/, /before the function imports it/],
+      ['mixed_values', 95, /^1, /, /mix ints and floats/],
+      ['float_member', 101, /^y$/, /constants or names of ints/],
     ];
     for (const [fn, line, construct, reason] of cases) {
       const r = await lower(fn);

@@ -58,6 +58,12 @@ export const CORPUS: CorpusScript[] = [
   },
   { file: 'levenshtein.py', fn: 'levenshtein', shows: 'str parameters by code point, two lists swapped each step', types: ['str', 'str'] },
   { file: 'fib.py', fn: 'fib', shows: 'recursion, the result a checked int', types: ['int'] },
+  {
+    file: 'highlife.py',
+    fn: 'generation',
+    shows: 'neighbour offsets as tuples in for headers, `live in (2, 3)` and `in [3, 6]`, a fresh table returned as a list of lists',
+    types: ['list[list[int]]'],
+  },
   { file: 'matmul.py', fn: 'matmul', shows: 'np.zeros((n, p)) filled by three loops and returned', types: ['ndarray[float64, 2]', 'ndarray[float64, 2]'] },
   {
     file: 'nbody_defaults.py',
