@@ -99,7 +99,9 @@ type IterSource =
   | { kind: 'records'; name: string; node: PyNode }
   | { kind: 'zip'; parts: IterSource[]; node: PyNode }
   /** A tuple or list written out in the header (`for dy in (-1, 0, 1)`): its values, evaluated before the loop. */
-  | { kind: 'values'; vals: Val[]; node: PyNode };
+  | { kind: 'values'; vals: Val[]; node: PyNode }
+  /** `xs[a:b]` of a 1-D array: its elements from `start`, `len` of them, both evaluated (and clamped) before the loop. */
+  | { kind: 'slice'; array: number; start: Val; len: Val; node: PyNode; base: PyNode };
 
 /** The element of a source at one step: a value, (enumerate, zip) a tuple of them, or row `c` of a 2-D array. */
 type SourceElement = Val | { tuple: SourceElement[]; node: PyNode } | { row: number; c: PyExpr; node: PyNode } | { record: string; c: PyExpr; node: PyNode };
@@ -2771,6 +2773,7 @@ class FunctionLowering {
       return { kind: 'zip', parts: args.map((a) => this.iterSource(a, pre, false)), node: n };
     }
     if (n._type === 'Tuple' || n._type === 'List') return this.valuesSource(n, pre);
+    if (n._type === 'Subscript' && node(n.slice)?._type === 'Slice') return this.sliceSource(n, pre, intArg);
     if (top && n._type === 'Call' && node(n.func)?._type === 'Name' && ['range', 'enumerate', 'zip'].includes(String(node(n.func)!.id)))
       throw Refuse.at(n, show(n), `${String(node(n.func)!.id)} is not the builtin here (the file or the function gives the name another value)`);
     throw Refuse.at(
@@ -2808,12 +2811,102 @@ class FunctionLowering {
     return { kind: 'values', vals, node: n };
   }
 
+  /**
+   * `for x in xs[a:]`, `zip(xs[i + 1:], ys[i + 1:])`: Python copies a list's slice before the loop (a NumPy slice is a
+   * view), its bounds clamped as Python clamps them (a negative bound counts from the end). The compiled loop reads
+   * the array itself, from start to start + len, which is the copy while nothing writes the array during the loop:
+   * forOver refuses a loop over a slice whose body may write any array (sliceMayChange).
+   */
+  private sliceSource(n: PyNode, pre: PyStmt[], intArg: (a: PyNode, what: string) => Val): IterSource {
+    const base = node(n.value)!;
+    const sl = node(n.slice)!;
+    const array = base._type === 'Name' ? this.arrayNamed(base) : undefined;
+    if (array === undefined) throw Refuse.at(n, show(n), 'a slice is looped over when it is of a list, tuple, str or 1-D array held in a name');
+    const a = this.arrays[array]!;
+    if (a.type.ndim !== 1)
+      throw Refuse.at(n, show(n), `a slice of a ${a.type.ndim}-D array gives rows, which the compiled code does not hold; loop over range(…) and index`);
+    const step = node(sl.step);
+    if (step && !(step._type === 'Constant' && step.value === null))
+      throw Refuse.at(n, show(n), 'a slice with a step is not looped over; loop over range(start, stop, step) and index');
+    const dim: PyExpr = { kind: 'dim', type: 'int', array, axis: 0 };
+    const bound = (b: PyNode | undefined, absent: PyExpr): PyExpr => {
+      if (!b || (b._type === 'Constant' && b.value === null)) return absent;
+      const v = intArg(b, 'a slice').e;
+      // Python: a negative bound counts from the end, then the bound is clamped to [0, len].
+      const negative: PyExpr = { kind: 'binary', type: 'bool', op: 'int.lt', left: v, right: ZERO, checked: false };
+      const fromEnd: PyExpr = { kind: 'binary', type: 'int', op: 'int.add', left: v, right: dim, checked: false };
+      return {
+        kind: 'cond',
+        type: 'int',
+        cond: negative,
+        then: { kind: 'binary', type: 'int', op: 'int.max', left: fromEnd, right: ZERO, checked: false },
+        else: { kind: 'binary', type: 'int', op: 'int.min', left: v, right: dim, checked: false },
+      };
+    };
+    const held = (e: PyExpr): Val => {
+      if (e.kind === 'const' || e.kind === 'dim') return { e, np: false, range: [0n, INT64_MAX] };
+      const t = this.temp('int');
+      pre.push({ kind: 'set', local: t, value: e });
+      return { e: { kind: 'local', type: 'int', local: t }, np: false, range: [0n, INT64_MAX] };
+    };
+    const start = held(bound(node(sl.lower), ZERO));
+    const stop = held(bound(node(sl.upper), dim));
+    // Both bounds lie in [0, len]: the difference cannot overflow.
+    const len = held({
+      kind: 'binary',
+      type: 'int',
+      op: 'int.max',
+      left: { kind: 'binary', type: 'int', op: 'int.sub', left: stop.e, right: start.e, checked: false },
+      right: ZERO,
+      checked: false,
+    });
+    return { kind: 'slice', array, start, len, node: n, base };
+  }
+
+  /** Whether a loop over a slice could see the slice differ from the array: its body writes an element or calls a function that might. */
+  private sliceMayChange(body: PyNode[]): PyNode | undefined {
+    const pure = new Set(['abs', 'min', 'max', 'len', 'int', 'float', 'bool', 'range', 'enumerate', 'zip', 'sum', 'ord', 'round']);
+    let found: PyNode | undefined;
+    const storeTarget = (t: PyNode | undefined): PyNode | undefined =>
+      !t
+        ? undefined
+        : t._type === 'Subscript'
+          ? t
+          : t._type === 'Tuple' || t._type === 'List'
+            ? nodes(t.elts)
+                .map(storeTarget)
+                .find((x) => x)
+            : undefined;
+    const visit = (v: unknown): void => {
+      if (found) return;
+      if (Array.isArray(v)) return v.forEach(visit);
+      const x = node(v);
+      if (!x) return;
+      if (x._type === 'Assign')
+        found = nodes(x.targets)
+          .map(storeTarget)
+          .find((t) => t);
+      else if (x._type === 'AugAssign' || x._type === 'AnnAssign') found = storeTarget(node(x.target));
+      else if (x._type === 'Delete') found = x;
+      if (found) return;
+      else if (x._type === 'Call') {
+        const f = node(x.func)!;
+        const builtin = f._type === 'Name' && pure.has(String(f.id)) && this.builtinCall(x, String(f.id));
+        if (!builtin && !this.mathName(f)) found = x;
+      }
+      for (const [k, w] of Object.entries(x)) if (k !== '_type' && typeof w === 'object') visit(w);
+    };
+    visit(body);
+    return found;
+  }
+
   /** The arrays a source reads, each with the node that names it. */
   private sourceArrays(src: IterSource): { array: number; node: PyNode; axis: PyAxis }[] {
     if (src.kind === 'array') return [{ array: src.array, node: src.node, axis: 0 }];
     if (src.kind === 'row') return [{ array: src.array, node: src.node, axis: 1 }];
     if (src.kind === 'records') return [{ array: this.records.get(src.name)!.lists, node: src.node, axis: 0 }];
     if (src.kind === 'range' || src.kind === 'values') return [];
+    if (src.kind === 'slice') return [{ array: src.array, node: src.base, axis: 0 }];
     if (src.kind === 'enumerate') return this.sourceArrays(src.inner);
     return src.parts.flatMap((p) => this.sourceArrays(p));
   }
@@ -2825,6 +2918,7 @@ class FunctionLowering {
     if (src.kind === 'records') return { kind: 'dim', type: 'int', array: this.records.get(src.name)!.lists, axis: 0 };
     if (src.kind === 'range') return src.len.e;
     if (src.kind === 'values') return intConst(BigInt(src.vals.length));
+    if (src.kind === 'slice') return src.len.e;
     if (src.kind === 'enumerate') return this.sourceLength(src.inner);
     return src.parts.map((p) => this.sourceLength(p)).reduce((a, b) => ({ kind: 'binary', type: 'int', op: 'int.min', left: a, right: b, checked: false }));
   }
@@ -2874,6 +2968,19 @@ class FunctionLowering {
       }
       case 'zip':
         return { tuple: src.parts.map((p) => this.sourceElement(p, c)), node: src.node };
+      case 'slice': {
+        // Element start + c, below start + len <= the array's length: no check.
+        const a = this.arrays[src.array]!;
+        const index: PyExpr =
+          src.start.e.kind === 'const' && src.start.e.value === 0n
+            ? c.e
+            : { kind: 'binary', type: 'int', op: 'int.add', left: src.start.e, right: c.e, checked: false };
+        return {
+          e: { kind: 'load', type: a.type.element, array: src.array, indices: [index], checked: [false] },
+          np: a.type.array === 'ndarray',
+          ...(a.type.array === 'str' ? { range: [0n, MAX_CODE_POINT] as Range, char: true } : a.type.element === 'int' ? { range: FULL } : {}),
+        };
+      }
       case 'values': {
         // c === 0 ? v0 : c === 1 ? v1 : … : the last value (c is below the count).
         const last = src.vals[src.vals.length - 1]!;
@@ -2903,6 +3010,16 @@ class FunctionLowering {
     const arrays = this.sourceArrays(src);
     const written = assignedNames(nodes(s.body)).all;
     const grown = appendedNames(nodes(s.body));
+    const slices = (x: IterSource): boolean => x.kind === 'slice' || (x.kind === 'enumerate' && slices(x.inner)) || (x.kind === 'zip' && x.parts.some(slices));
+    if (slices(src)) {
+      const change = this.sliceMayChange(nodes(s.body));
+      if (change)
+        throw Refuse.at(
+          change,
+          show(change),
+          `the loop iterates over a slice (a copy of the list, made before the loop) and this may change an array while it runs; loop over range(…) and index instead`,
+        );
+    }
     for (const { array, node: at } of arrays) {
       // Python's iterators read the length at each step; the compiled loop reads it once, which is the same only
       // while the body neither grows the list nor gives the name another array.

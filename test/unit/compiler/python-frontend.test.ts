@@ -317,6 +317,23 @@ def mixed_values(x: float) -> float:
 
 def float_member(x: float, y: float) -> bool:
     return x in (y, 1.0)
+
+
+def tail_sums(xs: list[float], i: int) -> float:
+    s = 0.0
+    for x, y in zip(xs[i + 1:], xs[-3:]):
+        s += x * y
+    for x in xs[:i]:
+        s += abs(x)
+    return s
+
+
+def slice_written(xs: list[float]) -> float:
+    s = 0.0
+    for x in xs[1:]:
+        xs[0] = x
+        s += x
+    return s
 `;
   let file = '';
   async function lower(fn: string, params?: string[]) {
@@ -392,6 +409,22 @@ def float_member(x: float, y: float) -> bool:
     assert.match(text, /bool\.not \(bool\.cond \(int\.eq \$\d+:n \$\d+:k\) bool:True/);
   });
 
+  it('loops over slices of a list, their bounds clamped as Python clamps them, each element read without a check', async () => {
+    const text = await ir('tail_sums');
+    // xs[i + 1:]: a bound counted from the end when negative, then clamped to [0, len(xs)]; the length never negative.
+    assert.match(
+      text,
+      /\(int\.cond \(int\.lt \$\d+:_pl_t\d+ int:0\) \(int\.max \(int\.add \$\d+:_pl_t\d+ xs\.shape\[0\]\) int:0\) \(int\.min \$\d+:_pl_t\d+ xs\.shape\[0\]\)\)/,
+    );
+    assert.match(text, /\(int\.max \(int\.sub xs\.shape\[0\] \$\d+:_pl_t\d+\) int:0\)/);
+    // The shorter of the two slices; elements start + c, unchecked.
+    assert.match(text, /int\.min \$\d+:_pl_t\d+ \$\d+:_pl_t\d+/);
+    assert.match(text, /xs\[\(int\.add \$\d+:_pl_t\d+ \$\d+:_pl_t\d+\)\]/);
+    // xs[:i] starts at 0: element c itself.
+    assert.match(text, /float\.abs \$\d+:x/);
+    assert.match(text, /\$\d+:x = xs\[\$\d+:_pl_t\d+\]/);
+  });
+
   it('refuses what it cannot keep exact, naming the construct and the line', async () => {
     const cases: [string, number, RegExp, RegExp][] = [
       ['rows', 28, /\[\[…\]\] \* n/, /repeats one row/],
@@ -402,6 +435,7 @@ def float_member(x: float, y: float) -> bool:
       ['import_late', 68, /sqrt/, /before the function imports it/],
       ['mixed_values', 95, /^1, /, /mix ints and floats/],
       ['float_member', 101, /^y$/, /constants or names of ints/],
+      ['slice_written', 116, /^xs\[…\]$/, /iterates over a slice .* may change an array/],
     ];
     for (const [fn, line, construct, reason] of cases) {
       const r = await lower(fn);

@@ -59,6 +59,12 @@ export const CORPUS: CorpusScript[] = [
   { file: 'levenshtein.py', fn: 'levenshtein', shows: 'str parameters by code point, two lists swapped each step', types: ['str', 'str'] },
   { file: 'fib.py', fn: 'fib', shows: 'recursion, the result a checked int', types: ['int'] },
   {
+    file: 'pair_potential.py',
+    fn: 'cluster_energy',
+    shows: 'pairs visited through zip of slices (xs[i + 1:]) inside enumerate(zip(…)), a slice counted from the end',
+    types: ['list[float]', 'list[float]', 'list[float]', 'float'],
+  },
+  {
     file: 'highlife.py',
     fn: 'generation',
     shows: 'neighbour offsets as tuples in for headers, `live in (2, 3)` and `in [3, 6]`, a fresh table returned as a list of lists',
