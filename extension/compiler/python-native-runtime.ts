@@ -13,7 +13,8 @@ const TWO_ARGS = new Set<string>(['atan2', 'hypot', 'pow', 'copysign']);
 function mathHelpers(): string {
   return PY_MATH.map((fn) => {
     const two = TWO_ARGS.has(fn);
-    const call = `std::${fn}(${two ? 'x, y' : 'x'})`;
+    // pow's exponent through pl_opaque: libm's pow, as Python calls it, not the square a compiler folds pow(x, 2.0) into.
+    const call = fn === 'pow' ? 'std::pow(x, pl_opaque(y))' : `std::${fn}(${two ? 'x, y' : 'x'})`;
     const body = UNCHECKED_MATH.has(fn) ? call : two ? `pl_m2(${call}, x, y)` : `pl_m1(${call}, x)`;
     return `inline double pl_math_${fn}(${two ? 'double x, double y' : 'double x'}) { return ${body}; }`;
   }).join('\n');

@@ -44,6 +44,13 @@ export const KERNEL_CASES: KernelCase[] = [
     calls: '[(F(), F()) for _ in range(300)] + [(-0.0, 1.0), (1.0, math.inf), (-1.0, math.inf), (1.0, 0.1), (-4.0, 2.0), (1e308, 10.0)]',
   },
   {
+    id: 'squares',
+    file: join(FIXTURES, 'semantics.py'),
+    fn: 'squares',
+    // 44.48850541790881 ** 2 is not 44.48850541790881 * 44.48850541790881 in CPython; the random values find more.
+    calls: '[(F(), F()) for _ in range(300)] + [(44.48850541790881, 0.0), (0.0, 44.48850541790881), (1e200, 0.0)]',
+  },
+  {
     id: 'int_pow',
     file: join(FIXTURES, 'semantics.py'),
     fn: 'int_pow',
