@@ -1590,7 +1590,7 @@ class FunctionLowering {
         return { type: list(element), make: (slot) => [alloc(slot, [size], fill.e)], dims: [d] };
       }
       case 'ListComp':
-        return this.buildRows(n, name) ?? this.buildComprehension(n, name, annotated);
+        return this.buildRows(n, name) ?? this.buildTable(n, name, annotated) ?? this.buildComprehension(n, name, annotated);
       case 'Call': {
         const f = node(n.func)!;
         const args = nodes(n.args);
@@ -1749,6 +1749,78 @@ class FunctionLowering {
     return {
       type: { array: 'list', element, ndim: 2, rows: 'list' },
       make: (slot) => [alloc(slot, [size(rows), size(cols)], fill.e)],
+      dims: [this.dimOf(rows.e), this.dimOf(cols.e)],
+    };
+  }
+
+  /**
+   * `[[e for j in range(m)] for i in range(n)]`: a table of n rows of m values, as a matrix product or a distance
+   * table is written. n and m are names, int constants, len() of an array or sums and products of them (the same at
+   * every evaluation, and never raising: Python evaluates m once per row, the compiled code once), m not reading i.
+   * The table is made n × m, then filled in Python's order, e evaluated at each (i, j) in the comprehension's own
+   * scope. Anything else: undefined (a 1-D comprehension, or refused as one).
+   */
+  private buildTable(n: PyNode, name: string, annotated?: PyArrayType): Built | undefined {
+    const loop = (c: PyNode): { variable: string; count: PyNode; gen: PyNode } | undefined => {
+      const gens = nodes(c.generators);
+      const g = gens[0];
+      const target = node(g?.target);
+      const iter = node(g?.iter);
+      if (c._type !== 'ListComp' || gens.length !== 1 || g!.is_async || nodes(g!.ifs).length || target?._type !== 'Name' || !iter) return undefined;
+      if (!this.builtinCall(iter, 'range') || nodes(iter.args).length !== 1 || nodes(iter.keywords).length) return undefined;
+      return { variable: String(target.id), count: nodes(iter.args)[0]!, gen: g! };
+    };
+    const outer = loop(n);
+    const innerNode = node(n.elt);
+    const inner = outer && innerNode ? loop(innerNode) : undefined;
+    if (!outer || !inner || !innerNode) return undefined;
+    const fixed = (e: PyNode): boolean => {
+      if (e._type === 'Constant') return (e.value as { int?: string } | null)?.int !== undefined;
+      if (e._type === 'Name') return e.id !== outer.variable && e.id !== inner.variable;
+      if (e._type === 'BinOp') return ['Add', 'Sub', 'Mult'].includes(String(e.op)) && fixed(node(e.left)!) && fixed(node(e.right)!);
+      return (
+        this.builtinCall(e, 'len') &&
+        nodes(e.args).length === 1 &&
+        node(nodes(e.args)[0])?._type === 'Name' &&
+        this.arrayByName.has(String(nodes(e.args)[0]!.id))
+      );
+    };
+    if (!fixed(outer.count) || !fixed(inner.count))
+      throw Refuse.at(
+        n,
+        '[[…] for … in range(n)]',
+        `a table built by a nested comprehension is compiled when both ranges are range(n) with n a name, a constant, len() of an array or a sum or product of them, the same for every row (not reading ${outer.variable})`,
+      );
+    const rows = this.intArg(outer.count, 'range');
+    const cols = this.intArg(inner.count, 'range');
+    const element = this.guessElement(name, annotated);
+    const size = (k: Val): PyExpr => ({ kind: 'binary', type: 'int', op: 'int.max', left: k.e, right: ZERO, checked: false });
+    const pos = { line: n.line, col: n.col };
+    const nameOf = (v: string): PyNode => ({ _type: 'Name', id: v, ...pos });
+    return {
+      type: { array: 'list', element, ndim: 2, rows: 'list' },
+      make: (slot) => {
+        const out: PyStmt[] = [alloc(slot, [size(rows), size(cols)], zeroOf(element))];
+        // The loops write the table while it is being built: it is bound for them, not yet for the program.
+        const wasDefined = this.defined.has(name);
+        this.defined.add(name);
+        const cells: PyNode = {
+          _type: 'GeneratorExp',
+          // (i, j, e): the comprehension's renamed variables come back beside the value, to index the cell.
+          elt: { _type: 'Tuple', elts: [nameOf(outer.variable), nameOf(inner.variable), node(innerNode.elt)!], ...pos },
+          generators: [outer.gen, inner.gen],
+          ...pos,
+        };
+        out.push(
+          ...this.comprehensionLoops(cells, (elt) => {
+            const [i, j, value] = nodes(elt.elts);
+            const cell: PyNode = { _type: 'Subscript', value: { _type: 'Subscript', value: nameOf(name), slice: i!, ...pos }, slice: j!, ...pos };
+            return [{ _type: 'Assign', targets: [cell], value: value!, ...pos }];
+          }),
+        );
+        if (!wasDefined) this.defined.delete(name);
+        return out;
+      },
       dims: [this.dimOf(rows.e), this.dimOf(cols.e)],
     };
   }
@@ -2565,6 +2637,9 @@ class FunctionLowering {
         throw Refuse.at(target, show(target), 'a tuple cannot be written (Python raises TypeError)');
       }
       a.written = true;
+      // A table a nested comprehension fills (buildTable) learns its element type from what is written.
+      if (a.type.array === 'list' && v.e.type !== a.type.element && this.guessed.has(a.name) && !this.elements.has(a.name))
+        throw new ElementHint(a.name, v.e.type as Element);
       return [{ kind: 'store', array, indices, checked, value: this.storeValue(a.type, v, target) }];
     }
     throw Refuse.at(target, show(target), 'only names and array elements can be assigned');

@@ -334,6 +334,16 @@ def slice_written(xs: list[float]) -> float:
         xs[0] = x
         s += x
     return s
+
+
+def product(a: list[list[float]], b: list[list[float]]) -> list:
+    n = len(a)
+    m = len(b[0])
+    return [[sum(a[i][k] * b[k][j] for k in range(len(b))) for j in range(m)] for i in range(n)]
+
+
+def triangle(n: int) -> list:
+    return [[i * j for j in range(i)] for i in range(n)]
 `;
   let file = '';
   async function lower(fn: string, params?: string[]) {
@@ -425,6 +435,15 @@ def slice_written(xs: list[float]) -> float:
     assert.match(text, /\$\d+:x = xs\[\$\d+:_pl_t\d+\]/);
   });
 
+  it('builds a table from a nested comprehension: made n × m, then filled cell by cell in its own scope', async () => {
+    const text = await ir('product');
+    // The element type is learnt from what the cells hold (float), after a first guess of int.
+    assert.match(text, /arrays .*_pl_r\d+: list\[list\[float\]\]/);
+    assert.match(text, /_pl_r\d+ = alloc\[\(int\.max \$\d+:n int:0\), \(int\.max \$\d+:m int:0\)\] of float:0/);
+    assert.match(text, /for L\d+ \$\d+:_pl_c\d+_i in range\(int:0, \$\d+:n, 1\)\n\s+for L\d+ \$\d+:_pl_c\d+_j in range\(int:0, \$\d+:m, 1\)/);
+    assert.match(text, /_pl_r\d+\[!?\$\d+:_pl_c\d+_i, !?\$\d+:_pl_c\d+_j\] = /);
+  });
+
   it('refuses what it cannot keep exact, naming the construct and the line', async () => {
     const cases: [string, number, RegExp, RegExp][] = [
       ['rows', 28, /\[\[…\]\] \* n/, /repeats one row/],
@@ -436,6 +455,7 @@ def slice_written(xs: list[float]) -> float:
       ['mixed_values', 95, /^1, /, /mix ints and floats/],
       ['float_member', 101, /^y$/, /constants or names of ints/],
       ['slice_written', 116, /^xs\[…\]$/, /iterates over a slice .* may change an array/],
+      ['triangle', 128, /\[\[…\] for … in range\(n\)\]/, /the same for every row \(not reading i\)/],
     ];
     for (const [fn, line, construct, reason] of cases) {
       const r = await lower(fn);

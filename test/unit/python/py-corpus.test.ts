@@ -65,6 +65,12 @@ export const CORPUS: CorpusScript[] = [
     types: ['list[float]', 'list[float]', 'list[float]', 'float'],
   },
   {
+    file: 'distance_table.py',
+    fn: 'distance_table',
+    shows: 'a table built by a nested comprehension [[… for j in range(n)] for i in range(n)], returned as a list of lists of floats',
+    types: ['list[float]', 'list[float]'],
+  },
+  {
     file: 'highlife.py',
     fn: 'generation',
     shows: 'neighbour offsets as tuples in for headers, `live in (2, 3)` and `in [3, 6]`, a fresh table returned as a list of lists',
