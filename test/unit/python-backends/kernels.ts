@@ -266,6 +266,24 @@ export const KERNEL_CASES: KernelCase[] = [
     calls: '[([F() for _ in range(I(0, 6))], [F(0.0, 2.0) for _ in range(I(0, 6))]) for _ in range(150)] + [([], []), ([1.0], [])]',
   },
   {
+    id: 'listed',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'listed',
+    calls: '[([F() for _ in range(I(0, 8))], I(-3, 8)) for _ in range(200)] + [([], 7), ([1.0, 2.0], 2)]',
+  },
+  {
+    id: 'slice_pairs',
+    file: join(FIXTURES, 'loops.py'),
+    fn: 'slice_pairs',
+    calls: '[(FL(I(0, 8)), I(-10, 10)) for _ in range(300)] + [([], 0), ([1.0], -1), ([1.0, 2.0, 3.0], 2**62)]',
+  },
+  {
+    id: 'table',
+    file: join(FIXTURES, 'grids.py'),
+    fn: 'table',
+    calls: '[(FL(I(0, 5)), I(-2, 5)) for _ in range(200)] + [([], 3), ([1.0], 0)]',
+  },
+  {
     id: 'dot',
     file: join(FIXTURES, 'loops.py'),
     fn: 'dot',
