@@ -138,7 +138,10 @@ export function intShape(e: Expr, ints: IntLocals): IntShape | undefined {
       const rb = operandBound(r);
       // |x % y| <= |x| and < |y|; the sign is x's, so it is -0 whenever x is negative and y divides it.
       if (e.op === 'js.mod') return { bound: Math.min(lb, rb), noNegZero: false };
-      const bound = e.op === 'f64.mul' ? lb * rb : lb + rb;
+      // The bound is itself a double: at 2^53 and beyond its sum or product may have been rounded down (1 + 2^53 is
+      // 2^53 in doubles), so a bound that reaches EXACT counts as beyond it and the value is checked where it is used.
+      const computed = e.op === 'f64.mul' ? lb * rb : lb + rb;
+      const bound = computed >= EXACT ? Math.max(computed, 2 * EXACT) : computed;
       if (bound > I64_SAFE) return undefined;
       // x + y is -0 only when both are; x - y only when x is -0 (and y is +0); a product may be -0.
       const noNegZero = e.op === 'f64.add' ? l.noNegZero || r.noNegZero : e.op === 'f64.sub' ? l.noNegZero : false;

@@ -99,6 +99,24 @@ test('code after a read that always traps stays valid WebAssembly (found by the 
   assert.deepEqual(d.mismatches, []);
 });
 
+test('an integer sum whose bound rounds to 2^53 is not taken as exact (found by the differential fuzzer)', async () => {
+  // 1 + 2^53 is 2^53 in doubles, so (1 + 2^53) & 1 is 0; the sum's bound, computed in doubles, was 2^53 too, so the
+  // compiled code added in 64-bit integers without a check and wrote element 1. Now the sum is checked (and bails
+  // out); sums below 2^53 stay exact integers.
+  const ts = await loadTypeScript();
+  const source = `export function f(a, xs) {
+  xs[(1 + 9007199254740992) & 1] = 7;
+  xs[2 + ((a.length + 255 !== 3 ? 9007199254740992 + 1 : a.length) & 1)] = 5;
+  return ((4503599627370496 + a.length) | 0) + ((9007199254740990 + 1) % 4);
+}`;
+  const r = await compile({ source, fileName: 'k.js', functionName: 'f', params: ['Uint8Array', 'Float64Array'] });
+  if (!r.ok) assert.fail(formatRefusal(r.refusal));
+  const original = (await importSource<Record<string, (...a: Arg[]) => unknown>>(extractOriginal(ts, source, 'k.js', 'f', []))).f!;
+  const cases: Arg[][] = [0, 1, 3, 5].map((n) => [new Uint8Array(n), new Float64Array(4)]);
+  const d = await differential(original, r.candidate.wasm, r.candidate.abi, cases);
+  assert.deepEqual(d.mismatches, []);
+});
+
 test('the loader keeps aliasing: the same array twice is one region; overlapping views fall back', async () => {
   const source = 'export function shift(a: Float64Array, b: Float64Array): void { for (let i = 1; i < a.length; i++) b[i] = a[i - 1]! + 1; }';
   const r = await compile({ source, fileName: 'k.ts', functionName: 'shift' });
