@@ -272,17 +272,20 @@ export class Session {
    * status bar says the cursor is there. A key press that a busy workbench missed, or a box that opened late, is
    * answered by starting again.
    */
-  async goToLine(line: number, timeoutMs = 30_000): Promise<void> {
+  async goToLine(line: number, timeoutMs = 60_000): Promise<void> {
     const widget = this.page.locator('.quick-input-widget');
     const input = widget.locator('.quick-input-box input');
     const position = this.page.locator('[id="status.editor.selection"]', { hasText: new RegExp(`^\\s*Ln ${line}, Col \\d+`) });
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       try {
+        // As in runCommand: after a miss, the keyboard focus is taken back from a webview first; each step waits
+        // 5 s, so that a box closed under the pointer is opened again instead of waited on until the deadline.
+        if (attempt > 0) await this.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
         await this.page.keyboard.press('Control+G');
         await input.waitFor({ state: 'visible', timeout: 5_000 });
-        await input.fill(`:${line}`);
-        await input.press('Enter');
+        await input.fill(`:${line}`, { timeout: 5_000 });
+        await input.press('Enter', { timeout: 5_000 });
         await widget.waitFor({ state: 'hidden', timeout: 5_000 });
         await position.waitFor({ timeout: 5_000 });
         return;
