@@ -2781,12 +2781,7 @@ class FunctionLowering {
    * temporary, as the iterator keeps it).
    */
   private iterSource(n: PyNode, pre: PyStmt[], top: boolean): IterSource {
-    const once = (v: Val): Val => {
-      if (v.e.kind === 'const') return v;
-      const t = this.temp('int');
-      pre.push({ kind: 'set', local: t, value: v.e });
-      return { e: { kind: 'local', type: 'int', local: t }, np: false, range: clamp(v.range) };
-    };
+    const once = (v: Val): Val => (v.e.kind === 'const' ? v : this.hold(pre, { e: v.e, np: false, range: clamp(v.range) }));
     const intArg = (a: PyNode, what: string) => once(this.hoisting(pre, () => this.intArg(a, what)));
     if (n._type === 'Name' && this.records.has(String(n.id))) return { kind: 'records', name: String(n.id), node: n };
     if (n._type === 'Name' && this.aliases.has(String(n.id))) {
@@ -2873,10 +2868,7 @@ class FunctionLowering {
       const v = this.hoisting(pre, () => this.noChar(this.value(e), e));
       if (v.e.type !== 'int' && v.e.type !== 'float')
         throw Refuse.at(e, show(e), `the values a for header lists are compiled when they are numbers; this one is ${an(String(v.e.type))}`);
-      if (v.e.kind === 'const') return v;
-      const t = this.temp(v.e.type);
-      pre.push({ kind: 'set', local: t, value: v.e });
-      return { ...v, e: { kind: 'local', type: v.e.type, local: t } as PyExpr };
+      return this.hold(pre, v);
     });
     const type = vals[0]!.e.type;
     if (vals.some((v) => v.e.type !== type))
@@ -2919,10 +2911,8 @@ class FunctionLowering {
       };
     };
     const held = (e: PyExpr): Val => {
-      if (e.kind === 'const' || e.kind === 'dim') return { e, np: false, range: [0n, INT64_MAX] };
-      const t = this.temp('int');
-      pre.push({ kind: 'set', local: t, value: e });
-      return { e: { kind: 'local', type: 'int', local: t }, np: false, range: [0n, INT64_MAX] };
+      const v: Val = { e, np: false, range: [0n, INT64_MAX] };
+      return e.kind === 'dim' ? v : this.hold(pre, v);
     };
     const start = held(bound(node(sl.lower), ZERO));
     const stop = held(bound(node(sl.upper), dim));
@@ -2964,7 +2954,7 @@ class FunctionLowering {
       else if (x._type === 'AugAssign' || x._type === 'AnnAssign') found = storeTarget(node(x.target));
       else if (x._type === 'Delete') found = x;
       if (found) return;
-      else if (x._type === 'Call') {
+      if (x._type === 'Call') {
         const f = node(x.func)!;
         const builtin = f._type === 'Name' && pure.has(String(f.id)) && this.builtinCall(x, String(f.id));
         if (!builtin && !this.mathName(f)) found = x;
@@ -2998,6 +2988,25 @@ class FunctionLowering {
     return src.parts.map((p) => this.sourceLength(p)).reduce((a, b) => ({ kind: 'binary', type: 'int', op: 'int.min', left: a, right: b, checked: false }));
   }
 
+  /** Element `index` of a 1-D array, known to be in range (unchecked): a character of a str, or a number. */
+  private elementAt(array: number, index: PyExpr): Val {
+    const a = this.arrays[array]!;
+    return {
+      e: { kind: 'load', type: a.type.element, array, indices: [index], checked: [false] },
+      np: a.type.array === 'ndarray',
+      ...(a.type.array === 'str' ? { range: [0n, MAX_CODE_POINT] as Range, char: true } : a.type.element === 'int' ? { range: FULL } : {}),
+    };
+  }
+
+  /** A value evaluated once, into a temporary appended to `pre` (a constant stays as it is). */
+  private hold(pre: PyStmt[], v: Val): Val {
+    if (v.e.kind === 'const') return v;
+    const type = v.e.type as PyScalar;
+    const t = this.temp(type);
+    pre.push({ kind: 'set', local: t, value: v.e });
+    return { ...v, e: { kind: 'local', type, local: t } };
+  }
+
   /** The element a source gives at the hidden counter `c` (0 ≤ c < its length): one value, or a tuple of them. */
   private sourceElement(src: IterSource, c: Val): SourceElement {
     switch (src.kind) {
@@ -3021,11 +3030,7 @@ class FunctionLowering {
       case 'array': {
         const a = this.arrays[src.array]!;
         if (a.type.ndim === 2) return { row: src.array, c: c.e, node: src.node };
-        return {
-          e: { kind: 'load', type: a.type.element, array: src.array, indices: [c.e], checked: [false] },
-          np: a.type.array === 'ndarray',
-          ...(a.type.array === 'str' ? { range: [0n, MAX_CODE_POINT] as Range, char: true } : a.type.element === 'int' ? { range: FULL } : {}),
-        };
+        return this.elementAt(src.array, c.e);
       }
       case 'range': {
         // start + c * step lies between start and stop: no check is needed, and the range facts know it.
@@ -3045,16 +3050,11 @@ class FunctionLowering {
         return { tuple: src.parts.map((p) => this.sourceElement(p, c)), node: src.node };
       case 'slice': {
         // Element start + c, below start + len <= the array's length: no check.
-        const a = this.arrays[src.array]!;
         const index: PyExpr =
           src.start.e.kind === 'const' && src.start.e.value === 0n
             ? c.e
             : { kind: 'binary', type: 'int', op: 'int.add', left: src.start.e, right: c.e, checked: false };
-        return {
-          e: { kind: 'load', type: a.type.element, array: src.array, indices: [index], checked: [false] },
-          np: a.type.array === 'ndarray',
-          ...(a.type.array === 'str' ? { range: [0n, MAX_CODE_POINT] as Range, char: true } : a.type.element === 'int' ? { range: FULL } : {}),
-        };
+        return this.elementAt(src.array, index);
       }
       case 'values': {
         // c === 0 ? v0 : c === 1 ? v1 : … : the last value (c is below the count).
