@@ -1778,18 +1778,16 @@ class FunctionLowering {
       if (e._type === 'Constant') return (e.value as { int?: string } | null)?.int !== undefined;
       if (e._type === 'Name') return e.id !== outer.variable && e.id !== inner.variable;
       if (e._type === 'BinOp') return ['Add', 'Sub', 'Mult'].includes(String(e.op)) && fixed(node(e.left)!) && fixed(node(e.right)!);
-      return (
-        this.builtinCall(e, 'len') &&
-        nodes(e.args).length === 1 &&
-        node(nodes(e.args)[0])?._type === 'Name' &&
-        this.arrayByName.has(String(nodes(e.args)[0]!.id))
-      );
+      // len(a) or len(a[0]): a row of a constant index (a missing row bails out, and the original then runs).
+      const arg = nodes(e.args)[0];
+      const of = arg?._type === 'Subscript' && fixed(node(arg.slice)!) && node(arg.slice)!._type === 'Constant' ? node(arg.value) : arg;
+      return this.builtinCall(e, 'len') && nodes(e.args).length === 1 && of?._type === 'Name' && this.arrayByName.has(String(of.id));
     };
     if (!fixed(outer.count) || !fixed(inner.count))
       throw Refuse.at(
         n,
         '[[…] for … in range(n)]',
-        `a table built by a nested comprehension is compiled when both ranges are range(n) with n a name, a constant, len() of an array or a sum or product of them, the same for every row (not reading ${outer.variable})`,
+        `a table built by a nested comprehension is compiled when both ranges are range(n) with n a name, a constant, len() of an array or of its row a[0], or a sum or product of them, the same for every row (not reading ${outer.variable})`,
       );
     const rows = this.intArg(outer.count, 'range');
     const cols = this.intArg(inner.count, 'range');

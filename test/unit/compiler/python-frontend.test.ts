@@ -342,6 +342,10 @@ def product(a: list[list[float]], b: list[list[float]]) -> list:
     return [[sum(a[i][k] * b[k][j] for k in range(len(b))) for j in range(m)] for i in range(n)]
 
 
+def product_len(a: list[list[float]], b: list[list[float]]) -> list:
+    return [[sum(a[i][k] * b[k][j] for k in range(len(b))) for j in range(len(b[0]))] for i in range(len(a))]
+
+
 def triangle(n: int) -> list:
     return [[i * j for j in range(i)] for i in range(n)]
 `;
@@ -442,6 +446,9 @@ def triangle(n: int) -> list:
     assert.match(text, /_pl_r\d+ = alloc\[\(int\.max \$\d+:n int:0\), \(int\.max \$\d+:m int:0\)\] of float:0/);
     assert.match(text, /for L\d+ \$\d+:_pl_c\d+_i in range\(int:0, \$\d+:n, 1\)\n\s+for L\d+ \$\d+:_pl_c\d+_j in range\(int:0, \$\d+:m, 1\)/);
     assert.match(text, /_pl_r\d+\[!?\$\d+:_pl_c\d+_i, !?\$\d+:_pl_c\d+_j\] = /);
+    // range(len(b[0])), as public code writes it: the row's length (checked: a missing row bails out).
+    const len = await ir('product_len');
+    assert.match(len, /_pl_r\d+ = alloc\[\(int\.max a\.shape\[0\] int:0\), \(int\.max .*b\.shape\[1\].*\)\] of float:0/);
   });
 
   it('refuses what it cannot keep exact, naming the construct and the line', async () => {
@@ -455,7 +462,7 @@ def triangle(n: int) -> list:
       ['mixed_values', 95, /^1, /, /mix ints and floats/],
       ['float_member', 101, /^y$/, /constants or names of ints/],
       ['slice_written', 116, /^xs\[…\]$/, /iterates over a slice .* may change an array/],
-      ['triangle', 128, /\[\[…\] for … in range\(n\)\]/, /the same for every row \(not reading i\)/],
+      ['triangle', 132, /\[\[…\] for … in range\(n\)\]/, /the same for every row \(not reading i\)/],
     ];
     for (const [fn, line, construct, reason] of cases) {
       const r = await lower(fn);
